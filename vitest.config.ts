@@ -8,7 +8,10 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{cli,runtime,model,sources,actors,backends,dataplane,protos,inspector}/**/*.test.ts'],
+          include: [
+            '{cli,runtime,model,sources,actors,backends,dataplane,protos,inspector}/**/*.test.ts',
+            '*.test.ts',
+          ],
           testTimeout: 20_000,
         },
       },

@@ -7,7 +7,9 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 export function cacheDir(...parts: string[]): string {
-  const root = process.env.SWITCHYARD_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'switchyard');
+  const root =
+    process.env.SWITCHYARD_CACHE_DIR ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'switchyard');
   const dir = join(root, ...parts);
   mkdirSync(dir, { recursive: true });
   return dir;
@@ -15,12 +17,12 @@ export function cacheDir(...parts: string[]): string {
 
 /** A part of the test infrastructure that could not be provisioned: the message names it and says why. */
 export class ProvisionError extends Error {
-  constructor(
-    readonly part: string,
-    reason: string,
-  ) {
+  readonly part: string;
+
+  constructor(part: string, reason: string) {
     super(`cannot provision ${part}: ${reason}`);
     this.name = 'ProvisionError';
+    this.part = part;
   }
 }
 

@@ -1,0 +1,219 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+
+// Settings come from flags, then environment variables, then a config file, then defaults — in that order of
+// precedence. Every bad value is reported as a UsageError naming the flag, and the CLI exits 2.
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+type Kind = 'string' | 'integer' | 'boolean' | 'address' | 'enum' | 'list';
+
+export interface OptionSpec {
+  readonly kind: Kind;
+  readonly description: string;
+  readonly default?: string | number | boolean | readonly string[];
+  /** For `enum`. */
+  readonly values?: readonly string[];
+  /** For `integer`. */
+  readonly min?: number;
+  readonly max?: number;
+  readonly short?: string;
+  /** Shown in help, e.g. `<dir>`. */
+  readonly placeholder?: string;
+}
+
+export type OptionTable = Readonly<Record<string, OptionSpec>>;
+
+export type OptionValue = string | number | boolean | readonly string[] | undefined;
+
+export interface ParsedCommand {
+  readonly values: Readonly<Record<string, OptionValue>>;
+  readonly positionals: readonly string[];
+  /** Where each value came from, for `--help`-style diagnostics and tests. */
+  readonly sources: Readonly<Record<string, 'flag' | 'env' | 'config' | 'default'>>;
+}
+
+/** `shutdown-timeout` → `SWITCHYARD_SHUTDOWN_TIMEOUT`. */
+export function envName(flag: string): string {
+  return `SWITCHYARD_${flag.toUpperCase().replaceAll('-', '_')}`;
+}
+
+/** `shutdown-timeout` → `shutdownTimeout`, the key used in config files. */
+export function configKey(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+export function parseCommand(
+  table: OptionTable,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ParsedCommand {
+  const parseOptions: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {
+    config: { type: 'string' },
+  };
+  for (const [flag, spec] of Object.entries(table)) {
+    parseOptions[flag] = {
+      type: spec.kind === 'boolean' ? 'boolean' : 'string',
+      ...(spec.short === undefined ? {} : { short: spec.short }),
+      ...(spec.kind === 'list' ? { multiple: true } : {}),
+    };
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: parseOptions, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(describeParseError(error));
+  }
+  const flags = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  const configPath = (flags.config as string | undefined) ?? env[envName('config')];
+  const config = configPath === undefined ? {} : readConfigFile(configPath);
+  for (const key of Object.keys(config)) {
+    if (!Object.keys(table).some((flag) => configKey(flag) === key)) {
+      throw new UsageError(`config file ${configPath}: unknown setting "${key}"`);
+    }
+  }
+
+  const values: Record<string, OptionValue> = {};
+  const sources: Record<string, 'flag' | 'env' | 'config' | 'default'> = {};
+  for (const [flag, spec] of Object.entries(table)) {
+    const fromFlag = flags[flag];
+    const fromEnv = env[envName(flag)];
+    const fromConfig = config[configKey(flag)];
+    if (fromFlag !== undefined) {
+      values[flag] = coerce(flag, spec, fromFlag, `--${flag}`);
+      sources[flag] = 'flag';
+    } else if (fromEnv !== undefined && fromEnv !== '') {
+      values[flag] = coerce(flag, spec, spec.kind === 'list' ? fromEnv.split(',') : fromEnv, envName(flag));
+      sources[flag] = 'env';
+    } else if (fromConfig !== undefined) {
+      values[flag] = coerce(flag, spec, fromConfig, `${configKey(flag)} in ${configPath}`);
+      sources[flag] = 'config';
+    } else {
+      values[flag] = spec.default;
+      sources[flag] = 'default';
+    }
+  }
+  return { values, positionals: parsed.positionals, sources };
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--config: cannot read ${path}: ${(error as Error).message}`);
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    throw new UsageError(`--config: ${path} is not valid YAML: ${(error as Error).message}`);
+  }
+  if (document === null || document === undefined) return {};
+  if (typeof document !== 'object' || Array.isArray(document)) {
+    throw new UsageError(`--config: ${path} must be a mapping of settings (e.g. "logLevel: debug")`);
+  }
+  return document as Record<string, unknown>;
+}
+
+function coerce(flag: string, spec: OptionSpec, raw: unknown, origin: string): OptionValue {
+  const fail = (expected: string): never => {
+    throw new UsageError(`${origin}: invalid value ${JSON.stringify(raw)}; expected ${expected}`);
+  };
+  switch (spec.kind) {
+    case 'boolean': {
+      if (typeof raw === 'boolean') return raw;
+      if (raw === 'true' || raw === '1') return true;
+      if (raw === 'false' || raw === '0') return false;
+      return fail('true or false');
+    }
+    case 'integer': {
+      const n =
+        typeof raw === 'number'
+          ? raw
+          : typeof raw === 'string' && /^-?\d+$/.test(raw.trim())
+            ? Number(raw)
+            : NaN;
+      if (!Number.isInteger(n)) return fail('a whole number');
+      if (spec.min !== undefined && n < spec.min) return fail(`a whole number ≥ ${spec.min}`);
+      if (spec.max !== undefined && n > spec.max) return fail(`a whole number ≤ ${spec.max}`);
+      return n;
+    }
+    case 'enum': {
+      const values = spec.values ?? [];
+      if (typeof raw !== 'string' || !values.includes(raw)) return fail(`one of ${values.join(', ')}`);
+      return raw;
+    }
+    case 'address': {
+      if (typeof raw !== 'string') return fail('host:port, e.g. 127.0.0.1:8081');
+      parseAddress(raw, origin);
+      return raw;
+    }
+    case 'list': {
+      const items = Array.isArray(raw) ? raw : [raw];
+      if (!items.every((item) => typeof item === 'string' && item !== ''))
+        return fail('one or more non-empty values');
+      return items as string[];
+    }
+    default: {
+      if (typeof raw !== 'string' || raw === '') return fail(`a non-empty value for --${flag}`);
+      return raw;
+    }
+  }
+}
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `127.0.0.1:8081`, `[::1]:8081` or `:8081` (all interfaces). */
+export function parseAddress(value: string, origin = 'address'): HostPort {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value);
+  const port = match === null ? NaN : Number(match[3]);
+  if (match === null || port > 65535) {
+    throw new UsageError(
+      `${origin}: invalid address ${JSON.stringify(value)}; expected host:port, e.g. 127.0.0.1:8081`,
+    );
+  }
+  const host = match[1] ?? match[2] ?? '';
+  return { host: host === '' ? '0.0.0.0' : host, port };
+}
+
+function describeParseError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string }).code;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const flag = /'([^']+)'/.exec(message)?.[1] ?? '';
+    return `unknown flag ${flag}; see --help`;
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `${message.split('\n')[0]}; see --help`;
+  return message;
+}
+
+/** The options part of a command's --help. */
+export function formatOptions(table: OptionTable): string {
+  const rows = Object.entries(table).map(([flag, spec]) => {
+    const name = `${spec.short === undefined ? '    ' : `-${spec.short}, `}--${flag}${spec.kind === 'boolean' ? '' : ` ${spec.placeholder ?? `<${spec.kind === 'enum' ? 'value' : spec.kind}>`}`}`;
+    const details = [
+      spec.description,
+      spec.kind === 'enum' ? `one of: ${spec.values?.join(', ')}` : undefined,
+      spec.default === undefined
+        ? undefined
+        : `default: ${Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default)}`,
+      `env: ${envName(flag)}`,
+    ].filter((d) => d !== undefined);
+    return `  ${name.padEnd(34)} ${details.join('; ')}`;
+  });
+  rows.push(
+    `  ${'    --config <file>'.padEnd(34)} YAML file of settings (camelCase keys); env: ${envName('config')}`,
+  );
+  rows.push(`  ${'-h, --help'.padEnd(34)} show this help`);
+  return rows.join('\n');
+}

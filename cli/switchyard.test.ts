@@ -1,0 +1,99 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const cli = fileURLToPath(new URL('./switchyard.ts', import.meta.url));
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(process.execPath, [cli, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Collects a child's output; `line` waits for a stderr line matching a pattern. */
+function watch(child: ChildProcess) {
+  const output = { stdout: '', stderr: '' };
+  const waiters: (() => void)[] = [];
+  child.stdout?.on('data', (chunk) => {
+    output.stdout += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output.stderr += chunk;
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const exited = once(child, 'exit').then(([code]) => ({ code: code as number | null, ...output }));
+  async function line(pattern: RegExp): Promise<string> {
+    for (;;) {
+      const found = output.stderr.split('\n').find((l) => pattern.test(l));
+      if (found !== undefined) return found;
+      const ended = await Promise.race([
+        new Promise<false>((resolve) => waiters.push(() => resolve(false))),
+        exited.then(() => true),
+      ]);
+      if (ended && output.stderr.split('\n').every((l) => !pattern.test(l))) {
+        throw new Error(`process ended without a line matching ${pattern}; stderr:\n${output.stderr}`);
+      }
+    }
+  }
+  return { exited, line };
+}
+
+function finish(child: ChildProcess): Promise<Finished> {
+  return watch(child).exited;
+}
+
+describe('switchyard CLI', () => {
+  it('documents every subcommand in --help', async () => {
+    const { code, stdout } = await finish(run(['--help']));
+    expect(code).toBe(0);
+    for (const name of ['controller', 'translate', 'replay', 'extproc']) expect(stdout).toContain(name);
+    const sub = await finish(run(['controller', '--help']));
+    expect(sub.code).toBe(0);
+    expect(sub.stdout).toContain('--shutdown-timeout');
+    expect(sub.stdout).toContain('SWITCHYARD_HTTP_ADDRESS');
+  });
+
+  it('exits 2 with a message naming a bad flag', async () => {
+    const unknown = await finish(run(['controller', '--no-such-flag']));
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown flag --no-such-flag');
+    const bad = await finish(run(['controller', '--http-address', 'localhost']));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--http-address: invalid address "localhost"');
+    const command = await finish(run(['frobnicate']));
+    expect(command.code).toBe(2);
+    expect(command.stderr).toContain('unknown command "frobnicate"');
+  });
+
+  it('serves probes and metrics, then stops gracefully on SIGTERM with readiness flipped first', async () => {
+    const child = run([
+      'controller',
+      '--http-address',
+      '127.0.0.1:0',
+      '--shutdown-timeout',
+      '5',
+      '--log-level',
+      'info',
+    ]);
+    const { exited, line } = watch(child);
+    const started = JSON.parse(await line(/switchyard controller started/)) as { httpAddress: string };
+    const base = `http://${started.httpAddress}`;
+    expect((await fetch(`${base}/livez`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('# TYPE switchyard_actor_message_handling_seconds histogram');
+    child.kill('SIGTERM');
+    const { code, stderr } = await exited;
+    expect(code).toBe(0);
+    expect(stderr).toContain('"msg":"stopping"');
+    expect(stderr).toContain('"drained":true');
+  });
+});

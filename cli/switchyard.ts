@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import type { Command, CommandIO } from './command.ts';
+import { controllerCommand } from './controller.ts';
+import { formatOptions, parseCommand, UsageError } from './options.ts';
+import { pendingCommand } from './pending.ts';
+
+const commands: readonly Command[] = [
+  controllerCommand,
+  pendingCommand(
+    'translate',
+    'compute statuses, the Gateway IR and xDS offline from YAML files (no cluster, no network)',
+    'switchyard translate -f <file-or-dir>... [-o yaml|json] [--show status|ir|xds|all]',
+    4,
+  ),
+  pendingCommand(
+    'replay',
+    'replay a recorded event log on a virtual clock and write the resulting statuses and xDS',
+    'switchyard replay <file.jsonl> [--until <seq>] [--out <dir>] [--inspect]',
+    7,
+  ),
+  pendingCommand(
+    'extproc',
+    'run the AI gateway ext_proc service (LLM request translation between provider APIs)',
+    'switchyard extproc --listen <addr> --config <file>',
+    9,
+  ),
+];
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+function mainHelp(): string {
+  const rows = commands.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join('\n');
+  return `switchyard ${version()} — a Kubernetes Gateway API control plane built as actors
+
+Usage: switchyard <command> [options]
+
+Commands:
+${rows}
+
+Run "switchyard <command> --help" for a command's options.
+Settings: flags > environment variables (SWITCHYARD_*) > --config file > defaults.
+`;
+}
+
+function commandHelp(command: Command): string {
+  return `${command.summary}
+
+Usage: ${command.usage}
+
+Options:
+${formatOptions(command.options)}
+`;
+}
+
+/** Runs the CLI; returns the exit code (2 for usage errors). */
+export async function main(argv: readonly string[], io: CommandIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(mainHelp());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (command === undefined) {
+    io.stderr.write(
+      `switchyard: unknown command "${name}"; commands: ${commands.map((c) => c.name).join(', ')}\n`,
+    );
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(commandHelp(command));
+    return 0;
+  }
+  try {
+    const parsed = parseCommand(command.options, rest, io.env);
+    return await command.run(parsed, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`switchyard ${command.name}: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+function processIO(): CommandIO {
+  const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      resolve(signal);
+      // A second signal, or a drain that overruns, must not keep the process alive past the grace period.
+      setTimeout(() => process.exit(1), 29_000).unref();
+      process.once(signal, () => process.exit(1));
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, stopRequested };
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2), processIO()).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(
+        `switchyard: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exit(1);
+    },
+  );
+}

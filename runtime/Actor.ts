@@ -1,0 +1,539 @@
+import type { Logger } from 'pino';
+import { type AnyStateMachine, createActor, type SnapshotFrom, type Actor as XStateActor } from 'xstate';
+import { BoundedMailbox } from './BoundedMailbox.ts';
+import { CoalescingMailbox } from './CoalescingMailbox.ts';
+import type { Clock } from './clock.ts';
+import type { IdGenerator } from './ids.ts';
+import type { Mailbox } from './Mailbox.ts';
+import type { Message, MessageMeta } from './message.ts';
+import type { EffectPorts, EffectReply, Outgoing } from './outbox.ts';
+import { defaultSupervision, restartDelay, type SupervisionPolicy } from './supervision.ts';
+import type { TraceBus } from './TraceBus.ts';
+
+/** How to build one actor: its machine, its inbox and how it is supervised. */
+export interface ActorSpec<TMessage extends Message = Message> {
+  readonly name: string;
+  /** A typed XState v5 machine; tag a state `ready` when the actor is ready (synced), `busy` to pause intake. */
+  readonly machine: AnyStateMachine;
+  readonly input?: unknown;
+  readonly mailbox: {
+    readonly capacity: number;
+    /** Coalesce by this key (controllers): the latest queued message per key wins. */
+    readonly coalesceBy?: (message: TMessage) => string;
+  };
+  /** Actors that must report ready before this one starts. */
+  readonly dependsOn?: readonly string[];
+  /** Ports for the effects the machine requests. */
+  readonly effects?: EffectPorts;
+  readonly supervision?: Partial<SupervisionPolicy>;
+}
+
+/** What a running actor needs from its system. */
+export interface ActorEnvironment {
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly trace: TraceBus;
+  readonly logger: Logger;
+  /** The actor registered under `name`, for delivering messages. */
+  lookup(name: string): ActorCell | undefined;
+  /** Called whenever the actor's readiness changes. */
+  readinessChanged(actor: { readonly name: string }): void;
+}
+
+export type ActorStatus = 'created' | 'running' | 'restarting' | 'stopping' | 'stopped';
+
+/** Numbers about one actor, read by metrics and the inspector. */
+export interface ActorStats {
+  readonly name: string;
+  readonly status: ActorStatus;
+  readonly state: string;
+  readonly ready: boolean;
+  readonly mailboxDepth: number;
+  readonly mailboxCapacity: number;
+  readonly mailboxHighWaterMark: number;
+  readonly waitingSenders: number;
+  readonly handled: number;
+  readonly failures: number;
+  readonly restarts: number;
+  readonly lastError: string | undefined;
+  readonly handlingSeconds: number;
+}
+
+const YIELD_EVERY = 128;
+
+/**
+ * A running actor: an XState machine, a bounded mailbox and the loop between them. The loop hands the machine
+ * one message at a time, delivers what the machine emits (awaiting backpressure), runs requested effects
+ * through ports, and restarts the machine with backoff when it throws; the mailbox survives restarts.
+ */
+export class ActorCell<TMessage extends Message = Message> {
+  readonly name: string;
+  readonly mailbox: Mailbox<TMessage>;
+  private readonly spec: ActorSpec<TMessage>;
+  private readonly env: ActorEnvironment;
+  private readonly policy: SupervisionPolicy;
+  private readonly logger: Logger;
+  private machine!: XStateActor<AnyStateMachine>;
+  private outbox: Outgoing[] = [];
+  private outboxCause: MessageMeta | undefined;
+  private replies: EffectReply[] = [];
+  private wake: (() => void) | undefined;
+  private currentMeta: MessageMeta | undefined;
+  private currentType: string | undefined;
+  private lifecycle: ActorStatus = 'created';
+  private isReady = false;
+  private stateLabel = '';
+  private handledCount = 0;
+  private failureCount = 0;
+  private restartCount = 0;
+  private consecutiveFailures = 0;
+  private lastFailureAt = Number.NEGATIVE_INFINITY;
+  private lastErrorText: string | undefined;
+  private handlingTotal = 0;
+  private outstandingEffects = 0;
+  private loop: Promise<void> | undefined;
+  /** Observes handling time in seconds; set by metrics when enabled. */
+  observeHandling: ((seconds: number) => void) | undefined;
+
+  constructor(spec: ActorSpec<TMessage>, env: ActorEnvironment) {
+    this.name = spec.name;
+    this.spec = spec;
+    this.env = env;
+    this.policy = { ...defaultSupervision, ...spec.supervision };
+    this.logger = env.logger.child({ actor: spec.name });
+    const { capacity, coalesceBy } = spec.mailbox;
+    this.mailbox =
+      coalesceBy === undefined
+        ? new BoundedMailbox<TMessage>(capacity, spec.name)
+        : new CoalescingMailbox<TMessage>(capacity, coalesceBy, spec.name);
+  }
+
+  get dependsOn(): readonly string[] {
+    return this.spec.dependsOn ?? [];
+  }
+
+  get ready(): boolean {
+    return this.isReady;
+  }
+
+  get status(): ActorStatus {
+    return this.lifecycle;
+  }
+
+  /** The machine's current state value, as a dotted string. */
+  get state(): string {
+    return this.stateLabel;
+  }
+
+  /** The machine's current context, for the inspector. */
+  get context(): unknown {
+    return this.machine?.getSnapshot().context;
+  }
+
+  stats(): ActorStats {
+    return {
+      name: this.name,
+      status: this.lifecycle,
+      state: this.stateLabel,
+      ready: this.isReady,
+      mailboxDepth: this.mailbox.size,
+      mailboxCapacity: this.mailbox.capacity,
+      mailboxHighWaterMark: this.mailbox.highWaterMark,
+      waitingSenders: this.mailbox.waitingSenders,
+      handled: this.handledCount,
+      failures: this.failureCount,
+      restarts: this.restartCount,
+      lastError: this.lastErrorText,
+      handlingSeconds: this.handlingTotal,
+    };
+  }
+
+  /** Enqueues without waiting; false when the mailbox is full. */
+  offer(message: TMessage): boolean {
+    const accepted = this.mailbox.trySend(message);
+    if (accepted && this.env.trace.active) this.traceEnqueue(message);
+    return accepted;
+  }
+
+  /** Enqueues, waiting while the mailbox is full (backpressure). */
+  async deliver(message: TMessage): Promise<void> {
+    await this.mailbox.send(message);
+    if (this.env.trace.active) this.traceEnqueue(message);
+  }
+
+  start(): void {
+    if (this.lifecycle !== 'created') return;
+    // Running before the machine starts: its first snapshot may report ready, which re-enters the system.
+    this.lifecycle = 'running';
+    this.machine = this.createMachine();
+    this.traceLifecycle('started');
+    this.logger.debug('started');
+    this.afterStep(undefined);
+    this.loop = this.run();
+  }
+
+  /**
+   * Finishes queued work, then stops. Resolves when the loop has ended; `abort` (from the system's
+   * deadline) stops it at once.
+   */
+  async stop(): Promise<void> {
+    if (this.lifecycle === 'created') {
+      this.lifecycle = 'stopped';
+      return;
+    }
+    if (this.lifecycle === 'stopped') return;
+    if (this.lifecycle === 'restarting') {
+      // No machine to drain into until the restart; stopping now loses nothing still queued for replay.
+      this.abort();
+      await this.loop;
+      return;
+    }
+    this.lifecycle = 'stopping';
+    this.mailbox.close();
+    this.notify();
+    await this.loop;
+  }
+
+  abort(): void {
+    if (this.lifecycle === 'stopped') return;
+    this.lifecycle = 'stopped';
+    this.mailbox.close();
+    this.notify();
+  }
+
+  private createMachine(): XStateActor<AnyStateMachine> {
+    const clock = this.env.clock;
+    const machine = createActor(this.spec.machine, {
+      input: this.spec.input,
+      // Delayed transitions (`after`) run on the injected clock, so virtual time drives them too.
+      clock: {
+        setTimeout: (fire: () => void, ms: number) => clock.schedule(ms, fire),
+        clearTimeout: (timer: unknown) => (timer as { cancel(): void }).cancel(),
+      },
+    });
+    machine.on('*', (emitted) => {
+      this.outbox.push(emitted as Outgoing);
+      this.outboxCause = this.currentMeta;
+      this.notify();
+    });
+    machine.subscribe({
+      next: (snapshot) => this.observeSnapshot(snapshot),
+      // Errors are read from the snapshot after each step; this listener keeps XState from rethrowing them.
+      error: () => {},
+    });
+    machine.start();
+    return machine;
+  }
+
+  private async run(): Promise<void> {
+    let sinceYield = 0;
+    while (this.lifecycle !== 'stopped') {
+      if (this.outbox.length > 0) {
+        const pending = this.flushOutbox();
+        if (pending !== undefined) await pending;
+        continue;
+      }
+      if (this.lifecycle === 'restarting') {
+        await this.waitForWake();
+        continue;
+      }
+      const reply = this.replies.shift();
+      if (reply !== undefined) {
+        this.dispatch(reply as unknown as TMessage, false);
+        continue;
+      }
+      const snapshot = this.machine.getSnapshot();
+      if (snapshot.hasTag('busy')) {
+        await this.waitForWake();
+        continue;
+      }
+      const message = this.mailbox.take();
+      if (message === undefined) {
+        if (this.lifecycle === 'stopping' && this.outstandingEffects === 0) break;
+        await this.waitForWork();
+        continue;
+      }
+      this.dispatch(message, true);
+      if (++sinceYield >= YIELD_EVERY) {
+        sinceYield = 0;
+        // Let I/O (watch streams, gRPC) run between long bursts of messages.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
+    this.lifecycle = 'stopped';
+    this.machine.stop();
+    this.setReady(false);
+    this.traceLifecycle('stopped');
+    this.logger.debug('stopped');
+  }
+
+  private dispatch(message: TMessage, fromMailbox: boolean): void {
+    const trace = this.env.trace;
+    if (fromMailbox && trace.active) {
+      trace.emit({
+        kind: 'dequeue',
+        time: this.env.clock.now(),
+        actor: this.name,
+        messageType: message.type,
+        meta: message.meta,
+        depth: this.mailbox.size,
+      });
+    }
+    this.currentMeta = message.meta;
+    this.currentType = message.type;
+    const observe = this.observeHandling;
+    const started = observe === undefined ? 0 : performance.now();
+    try {
+      this.machine.send(message);
+    } catch (error) {
+      this.fail(error, message);
+      return;
+    } finally {
+      this.currentMeta = undefined;
+      this.currentType = undefined;
+    }
+    this.handledCount++;
+    if (observe !== undefined) {
+      const seconds = (performance.now() - started) / 1000;
+      this.handlingTotal += seconds;
+      observe(seconds);
+    }
+    this.afterStep(message.meta);
+  }
+
+  /** Checks the machine after a step for a crash, and takes in its state (also when started). */
+  private afterStep(meta: MessageMeta | undefined): void {
+    const snapshot = this.machine.getSnapshot();
+    if (snapshot.status === 'error') {
+      this.fail(snapshot.error, undefined, meta);
+      return;
+    }
+    this.observeSnapshot(snapshot);
+  }
+
+  /** Every snapshot, whether a message or a timer caused it: state label, transition trace, readiness. */
+  private observeSnapshot(snapshot: SnapshotFrom<AnyStateMachine>): void {
+    if (snapshot.status === 'error') return;
+    const label = stateToString(snapshot.value);
+    if (label !== this.stateLabel) {
+      const trace = this.env.trace;
+      if (trace.active && this.stateLabel !== '') {
+        trace.emit({
+          kind: 'transition',
+          time: this.env.clock.now(),
+          actor: this.name,
+          from: this.stateLabel,
+          to: label,
+          messageType: this.currentType ?? 'timer',
+          meta: this.currentMeta,
+        });
+      }
+      this.stateLabel = label;
+    }
+    this.setReady(snapshot.hasTag('ready'));
+    this.notify();
+  }
+
+  private flushOutbox(): Promise<void> | undefined {
+    const cause = this.outboxCause;
+    while (this.outbox.length > 0) {
+      const outgoing = this.outbox.shift()!;
+      if (outgoing.type === 'effect') {
+        this.runEffect(outgoing.effect, outgoing.request, cause);
+        continue;
+      }
+      const target = this.env.lookup(outgoing.to);
+      if (target === undefined) {
+        this.recordError(
+          new Error(`no actor named "${outgoing.to}" to deliver ${outgoing.message.type} to`),
+          cause,
+        );
+        continue;
+      }
+      const message = this.stamp(outgoing.message, cause);
+      if (this.env.trace.active) {
+        this.env.trace.emit({
+          kind: 'send',
+          time: message.meta.time,
+          actor: this.name,
+          to: target.name,
+          messageType: message.type,
+          meta: message.meta,
+        });
+      }
+      if (!target.offer(message)) {
+        return target.deliver(message).then(
+          () => this.flushOutbox(),
+          (error: unknown) => this.recordError(error, cause),
+        );
+      }
+    }
+    return undefined;
+  }
+
+  private runEffect(effect: string, request: unknown, cause: MessageMeta | undefined): void {
+    const port = this.spec.effects?.[effect] as ((request: unknown) => unknown) | undefined;
+    const trace = this.env.trace;
+    const emitEffect = (phase: 'start' | 'done' | 'failed', detail?: string) => {
+      if (trace.active) {
+        trace.emit({
+          kind: 'effect',
+          time: this.env.clock.now(),
+          actor: this.name,
+          effect,
+          phase,
+          meta: cause,
+          ...(detail === undefined ? {} : { detail }),
+        });
+      }
+    };
+    emitEffect('start');
+    this.outstandingEffects++;
+    const settle = (reply: EffectReply) => {
+      this.outstandingEffects--;
+      this.replies.push(reply);
+      this.notify();
+    };
+    const failed = (error: unknown) => {
+      const text = errorText(error);
+      emitEffect('failed', text);
+      settle({ type: 'effect.failed', effect, request, error: text, meta: this.meta(cause) });
+    };
+    if (port === undefined) {
+      failed(new Error(`actor ${this.name} has no port for effect "${effect}"`));
+      return;
+    }
+    let pending: Promise<unknown>;
+    try {
+      pending = Promise.resolve(port(request));
+    } catch (error) {
+      failed(error);
+      return;
+    }
+    pending.then((result) => {
+      emitEffect('done');
+      settle({ type: 'effect.done', effect, request, result, meta: this.meta(cause) });
+    }, failed);
+  }
+
+  private fail(error: unknown, message: TMessage | undefined, meta?: MessageMeta): void {
+    const cause = message?.meta ?? meta;
+    this.recordError(error, cause);
+    this.failureCount++;
+    const now = this.env.clock.now();
+    this.consecutiveFailures =
+      now - this.lastFailureAt > this.policy.resetAfterMs ? 1 : this.consecutiveFailures + 1;
+    this.lastFailureAt = now;
+    const delayMs = restartDelay(this.policy, this.consecutiveFailures);
+    // The message that crashed the machine is reported with the error, not retried: one poison message must
+    // not crash-loop the actor. Everything queued behind it is kept.
+    this.lifecycle = 'restarting';
+    this.outbox = [];
+    this.setReady(false);
+    this.machine.stop();
+    if (this.env.trace.active) {
+      this.env.trace.emit({
+        kind: 'restart',
+        time: now,
+        actor: this.name,
+        attempt: this.consecutiveFailures,
+        delayMs,
+      });
+    }
+    this.logger.warn({ attempt: this.consecutiveFailures, delayMs }, 'restarting after failure');
+    this.env.clock.schedule(delayMs, () => {
+      if (this.lifecycle !== 'restarting') return;
+      this.restartCount++;
+      this.lifecycle = 'running';
+      this.machine = this.createMachine();
+      this.traceLifecycle('started');
+      this.afterStep(undefined);
+      this.notify();
+    });
+  }
+
+  private recordError(error: unknown, cause: MessageMeta | undefined): void {
+    const text = errorText(error);
+    this.lastErrorText = text;
+    if (this.env.trace.active) {
+      this.env.trace.emit({
+        kind: 'error',
+        time: this.env.clock.now(),
+        actor: this.name,
+        error: text,
+        meta: cause,
+      });
+    }
+    this.logger.error({ err: error, causeId: cause?.id }, 'actor error');
+  }
+
+  private setReady(ready: boolean): void {
+    if (ready === this.isReady) return;
+    this.isReady = ready;
+    this.traceLifecycle(ready ? 'ready' : 'not-ready');
+    this.env.readinessChanged(this);
+  }
+
+  private traceLifecycle(status: 'started' | 'ready' | 'not-ready' | 'stopped'): void {
+    if (this.env.trace.active) {
+      this.env.trace.emit({ kind: 'lifecycle', time: this.env.clock.now(), actor: this.name, status });
+    }
+  }
+
+  private traceEnqueue(message: TMessage): void {
+    this.env.trace.emit({
+      kind: 'enqueue',
+      time: this.env.clock.now(),
+      actor: this.name,
+      messageType: message.type,
+      meta: message.meta,
+      depth: this.mailbox.size,
+    });
+  }
+
+  private stamp(draft: { readonly type: string }, cause: MessageMeta | undefined): TMessage {
+    return { ...draft, meta: this.meta(cause) } as unknown as TMessage;
+  }
+
+  private meta(cause: MessageMeta | undefined): MessageMeta {
+    return { id: this.env.ids.next(), causeId: cause?.id, time: this.env.clock.now() };
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    if (wake !== undefined) {
+      this.wake = undefined;
+      wake();
+    }
+  }
+
+  private waitForWake(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = resolve;
+    });
+  }
+
+  private waitForWork(): Promise<void> {
+    if (this.mailbox.closed) return this.waitForWake();
+    return new Promise((resolve) => {
+      this.wake = resolve;
+      this.mailbox.whenNonEmpty().then(resolve);
+    });
+  }
+}
+
+function stateToString(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === null || typeof value !== 'object') return String(value);
+  return Object.entries(value as Record<string, unknown>)
+    .map(([key, child]) => {
+      const inner = stateToString(child);
+      return inner === '' || inner === '{}' ? key : `${key}.${inner}`;
+    })
+    .join(',');
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

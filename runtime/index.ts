@@ -1,0 +1,32 @@
+// The actor kernel's public surface. Everything else in runtime/ is machinery.
+export type { ActorEnvironment, ActorSpec, ActorStats, ActorStatus } from './Actor.ts';
+export { ActorCell } from './Actor.ts';
+export type { ActorRef, ActorSystemOptions } from './ActorSystem.ts';
+export { ActorSystem } from './ActorSystem.ts';
+export { BoundedMailbox } from './BoundedMailbox.ts';
+export { CoalescingMailbox } from './CoalescingMailbox.ts';
+export type { Clock, Timer } from './clock.ts';
+export { HealthServer } from './HealthServer.ts';
+export type { IdGenerator } from './ids.ts';
+export { sequentialIds } from './ids.ts';
+export { createLogger, REDACTED, redactSecrets } from './logger.ts';
+export type { Mailbox } from './Mailbox.ts';
+export { MailboxClosedError } from './Mailbox.ts';
+export type { AnyMessage, Draft, Message, MessageMeta } from './message.ts';
+export { registerActorMetrics } from './metrics.ts';
+export type {
+  DeliverRequest,
+  EffectDone,
+  EffectFailed,
+  EffectPorts,
+  EffectReply,
+  EffectRequest,
+  Outgoing,
+} from './outbox.ts';
+export { deliverTo, effectRequest } from './outbox.ts';
+export { SystemClock } from './SystemClock.ts';
+export type { SupervisionPolicy } from './supervision.ts';
+export { defaultSupervision, restartDelay } from './supervision.ts';
+export type { TraceEvent, TraceKind } from './TraceBus.ts';
+export { TraceBus } from './TraceBus.ts';
+export { VirtualClock } from './VirtualClock.ts';

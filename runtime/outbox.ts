@@ -1,0 +1,52 @@
+import type { Message } from './message.ts';
+
+// What a machine hands to its run loop. Machines stay pure: they emit these as data through XState's
+// `emit`, and the loop delivers messages (awaiting backpressure) or runs effects through injected ports.
+
+/** Deliver `message` to the actor named `to`; the loop stamps its meta (id, cause, time). */
+export interface DeliverRequest {
+  readonly type: 'deliver';
+  readonly to: string;
+  readonly message: { readonly type: string };
+}
+
+/** Run the port `effect` with `request`; its outcome comes back as `effect.done` or `effect.failed`. */
+export interface EffectRequest {
+  readonly type: 'effect';
+  readonly effect: string;
+  readonly request: unknown;
+}
+
+export type Outgoing = DeliverRequest | EffectRequest;
+
+/** The reply a machine receives when an effect it requested completed. */
+export interface EffectDone<TResult = unknown> extends Message<'effect.done'> {
+  readonly effect: string;
+  readonly request: unknown;
+  readonly result: TResult;
+}
+
+/** The reply a machine receives when an effect it requested threw or rejected. */
+export interface EffectFailed extends Message<'effect.failed'> {
+  readonly effect: string;
+  readonly request: unknown;
+  readonly error: string;
+}
+
+export type EffectReply = EffectDone | EffectFailed;
+
+/** Ports an actor's effects run through; injected so tests and replay can swap them. */
+export type EffectPorts = Readonly<Record<string, (request: never) => unknown>>;
+
+/** Builds a deliver request; use inside XState's `emit(({ event }) => deliverTo(...))`. */
+export function deliverTo<TDraft extends { readonly type: string }>(
+  to: string,
+  message: TDraft,
+): DeliverRequest {
+  return { type: 'deliver', to, message };
+}
+
+/** Builds an effect request; use inside XState's `emit(({ event }) => effectRequest(...))`. */
+export function effectRequest(effect: string, request: unknown): EffectRequest {
+  return { type: 'effect', effect, request };
+}
