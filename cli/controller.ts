@@ -1,8 +1,8 @@
-import { ActorSystem } from '../runtime/ActorSystem.ts';
 import { HealthServer } from '../runtime/HealthServer.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { registerActorMetrics } from '../runtime/metrics.ts';
 import type { Command } from './command.ts';
+import { createControlPlane } from './control-plane.ts';
 import { parseAddress } from './options.ts';
 
 /** `switchyard controller`: runs the control plane until SIGTERM/SIGINT, then stops gracefully. */
@@ -21,6 +21,11 @@ export const controllerCommand: Command = {
       kind: 'string',
       placeholder: '<file>',
       description: 'kubeconfig for Kubernetes mode (default: in-cluster, then $KUBECONFIG)',
+    },
+    'status-dir': {
+      kind: 'string',
+      placeholder: '<dir>',
+      description: 'standalone mode: also write every computed status as YAML under this directory',
     },
     'controller-name': {
       kind: 'string',
@@ -52,7 +57,21 @@ export const controllerCommand: Command = {
   async run(parsed, io) {
     const values = parsed.values;
     const logger = createLogger({ level: values['log-level'] as string });
-    const system = new ActorSystem({ logger });
+    const files = values.files as string | undefined;
+    if (files === undefined) {
+      io.stderr.write(
+        'switchyard controller: Kubernetes mode is not available in this version yet; run standalone with --files <dir>\n',
+      );
+      return 2;
+    }
+    const plane = createControlPlane({
+      logger,
+      controllerName: values['controller-name'] as string,
+      files: { paths: [files], watch: true },
+      flushDelayMs: 20,
+      ...(values['status-dir'] === undefined ? {} : { statusDir: values['status-dir'] as string }),
+    });
+    const system = plane.system;
     const registry = registerActorMetrics(system);
     const address = parseAddress(values['http-address'] as string, '--http-address');
     let stopping = false;
@@ -83,6 +102,7 @@ export const controllerCommand: Command = {
     stopping = true;
     const timeoutMs = (values['shutdown-timeout'] as number) * 1000;
     logger.info({ signal, timeoutMs }, 'stopping');
+    plane.close();
     const { drained } = await system.stop(timeoutMs);
     await health.close();
     logger.info({ drained }, 'stopped');

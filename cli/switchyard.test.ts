@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const cli = fileURLToPath(new URL('./switchyard.ts', import.meta.url));
+const quickstart = fileURLToPath(new URL('../examples/quickstart', import.meta.url));
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -89,6 +90,8 @@ describe('switchyard CLI', () => {
   it('serves probes and metrics, then stops gracefully on SIGTERM with readiness flipped first', async () => {
     const child = run([
       'controller',
+      '--files',
+      quickstart,
       '--http-address',
       '127.0.0.1:0',
       '--shutdown-timeout',
@@ -100,7 +103,13 @@ describe('switchyard CLI', () => {
     const started = JSON.parse(await line(/switchyard controller started/)) as { httpAddress: string };
     const base = `http://${started.httpAddress}`;
     expect((await fetch(`${base}/livez`)).status).toBe(200);
-    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    // Ready once the files are listed and every actor reports ready.
+    let ready = 0;
+    for (let i = 0; i < 100 && ready !== 200; i++) {
+      ready = (await fetch(`${base}/readyz`)).status;
+      if (ready !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(ready).toBe(200);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain('# TYPE switchyard_actor_message_handling_seconds histogram');
     child.kill('SIGTERM');

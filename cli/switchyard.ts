@@ -4,15 +4,11 @@ import type { Command, CommandIO } from './command.ts';
 import { controllerCommand } from './controller.ts';
 import { formatOptions, parseCommand, UsageError } from './options.ts';
 import { pendingCommand } from './pending.ts';
+import { translateCommand } from './translate.ts';
 
 const commands: readonly Command[] = [
   controllerCommand,
-  pendingCommand(
-    'translate',
-    'compute statuses, the Gateway IR and xDS offline from YAML files (no cluster, no network)',
-    'switchyard translate -f <file-or-dir>... [-o yaml|json] [--show status|ir|xds|all]',
-    4,
-  ),
+  translateCommand,
   pendingCommand(
     'replay',
     'replay a recorded event log on a virtual clock and write the resulting statuses and xDS',

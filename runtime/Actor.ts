@@ -125,6 +125,14 @@ export class ActorCell<TMessage extends Message = Message> {
     return this.stateLabel;
   }
 
+  /** Nothing queued, nothing in flight: the actor would only act on a new message or timer. */
+  get idle(): boolean {
+    if (this.lifecycle === 'stopped' || this.lifecycle === 'created') return this.mailbox.size === 0;
+    if (this.lifecycle !== 'running') return false;
+    if (this.mailbox.size > 0 || this.outbox.length > 0 || this.replies.length > 0) return false;
+    return this.outstandingEffects === 0 && !this.machine.getSnapshot().hasTag('busy');
+  }
+
   /** The machine's current context, for the inspector. */
   get context(): unknown {
     return this.machine?.getSnapshot().context;

@@ -117,6 +117,12 @@ export class ActorSystem {
     return accepted;
   }
 
+  /** True when every actor is idle: no message queued or being handled, no effect in flight. */
+  get idle(): boolean {
+    for (const cell of this.cells.values()) if (!cell.idle) return false;
+    return true;
+  }
+
   /** Stats of every actor, in registration order. */
   stats(): ActorStats[] {
     return [...this.cells.values()].map((cell) => cell.stats());

@@ -24,6 +24,7 @@ export type {
   Outgoing,
 } from './outbox.ts';
 export { deliverTo, effectRequest } from './outbox.ts';
+export { runUntilQuiescent } from './quiescence.ts';
 export { SystemClock } from './SystemClock.ts';
 export type { SupervisionPolicy } from './supervision.ts';
 export { defaultSupervision, restartDelay } from './supervision.ts';

@@ -1,0 +1,11 @@
+// GatewayClass controller: owns GatewayClasses and our GatewayClassParameters in the shared state.
+import type { ResourceStore } from '../../model/resource-view.ts';
+import type { KindName } from '../../model/resources.ts';
+import { kindOwnerSpec } from '../shared/kind-owner-spec.ts';
+
+export const GATEWAY_CLASS_CONTROLLER = 'controller.gateway-class';
+export const GATEWAY_CLASS_KINDS: readonly KindName[] = ['GatewayClass', 'GatewayClassParameters'];
+
+export function gatewayClassControllerSpec(store: ResourceStore) {
+  return kindOwnerSpec(GATEWAY_CLASS_CONTROLLER, GATEWAY_CLASS_KINDS, store);
+}

@@ -1,0 +1,197 @@
+// The gateway deployer: hands each resolved Gateway's IR to the backend its GatewayClass chooses, follows the
+// backend's answers (translated, ACKed, NACKed by proxies), and computes the statuses that depend on them — the
+// Gateway's and its ListenerSets' (Programmed, addresses) — for the patchers.
+import { enqueueActions, setup } from 'xstate';
+import type { BackendGatewayEvent, TlsMaterial } from '../../model/backend-contract.ts';
+import type { GatewayIR } from '../../model/gateway-ir.ts';
+import type { GatewayListeners } from '../../model/gateway-listeners.ts';
+import {
+  computeGatewayStatus,
+  computeListenerSetStatus,
+  type ProgrammedState,
+} from '../../model/gateway-status.ts';
+import { formatResourceKey, type ResourceKey } from '../../model/resource-key.ts';
+import type { ResourceView } from '../../model/resource-view.ts';
+import { type DeliverRequest, deliverTo, type Outgoing } from '../../runtime/outbox.ts';
+import { patcherName } from '../patchers/messages.ts';
+import type { GatewayDeployerMessage } from './messages.ts';
+import { invalidConfiguration, noBackend, programmedFromBackend } from './programmed.ts';
+
+export interface GatewayDeployerInput {
+  readonly view: ResourceView;
+  readonly controllerName: string;
+  /** Backend name (GatewayClassParameters spec.backend) → the actor serving it. */
+  readonly backends: Readonly<Record<string, string>>;
+}
+
+export interface DeployedGateway {
+  readonly key: ResourceKey;
+  listeners: GatewayListeners;
+  attachedRoutes: ReadonlyMap<string, number>;
+  /** The backend actor holding this Gateway's configuration, if any. */
+  backendActor: string | undefined;
+  revision: number;
+  sentIR: string | undefined;
+  /** The latest IR, for `translate --show ir` and the inspector. */
+  ir: GatewayIR | undefined;
+  programmed: ProgrammedState;
+}
+
+interface GatewayDeployerContext extends GatewayDeployerInput {
+  readonly gateways: Map<string, DeployedGateway>;
+}
+
+export const gatewayDeployerMachine = setup({
+  types: {
+    input: {} as GatewayDeployerInput,
+    context: {} as GatewayDeployerContext,
+    events: {} as GatewayDeployerMessage,
+    emitted: {} as Outgoing,
+  },
+}).createMachine({
+  id: 'gateway-deployer',
+  context: ({ input }) => ({ ...input, gateways: new Map() }),
+  initial: 'deploying',
+  states: {
+    deploying: {
+      tags: ['ready'],
+      on: {
+        'gateway.resolved': {
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            const id = formatResourceKey(event.gateway);
+            const entry: DeployedGateway = context.gateways.get(id) ?? {
+              key: event.gateway,
+              listeners: event.listeners,
+              attachedRoutes: new Map(),
+              backendActor: undefined,
+              revision: 0,
+              sentIR: undefined,
+              ir: undefined,
+              programmed: invalidConfiguration,
+            };
+            context.gateways.set(id, entry);
+            entry.listeners = event.listeners;
+            entry.attachedRoutes = new Map(event.attachedRoutes);
+            entry.ir = event.ir;
+            for (const request of deploy(context, entry, event.ir)) enqueue.emit(request);
+            for (const request of statuses(context, entry, event.meta.time)) enqueue.emit(request);
+          }),
+        },
+        'gateway.removed': {
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            const id = formatResourceKey(event.gateway);
+            const entry = context.gateways.get(id);
+            context.gateways.delete(id);
+            if (entry?.backendActor !== undefined) {
+              enqueue.emit(
+                deliverTo(entry.backendActor, { type: 'backend.gateway.deleted', gateway: event.gateway }),
+              );
+            }
+          }),
+        },
+        'backend.gateway.status': {
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            const entry = context.gateways.get(formatResourceKey(event.gateway));
+            if (entry === undefined || event.revision !== entry.revision) return;
+            entry.programmed = programmedFromBackend(event, entry.revision);
+            for (const request of statuses(context, entry, event.meta.time)) enqueue.emit(request);
+          }),
+        },
+      },
+    },
+  },
+});
+
+/** Sends the IR to its backend when it changed; an invalid Gateway's configuration is withdrawn. */
+function deploy(
+  context: GatewayDeployerContext,
+  entry: DeployedGateway,
+  ir: GatewayIR | undefined,
+): DeliverRequest[] {
+  const out: DeliverRequest[] = [];
+  const backendActor = ir === undefined ? undefined : context.backends[ir.parameters.backend];
+  if (entry.backendActor !== undefined && entry.backendActor !== backendActor) {
+    out.push(deliverTo(entry.backendActor, { type: 'backend.gateway.deleted', gateway: entry.key }));
+    entry.sentIR = undefined;
+  }
+  entry.backendActor = backendActor;
+  if (ir === undefined) {
+    entry.programmed = invalidConfiguration;
+    return out;
+  }
+  if (backendActor === undefined) {
+    entry.programmed = noBackend(ir.parameters.backend);
+    return out;
+  }
+  const serialized = JSON.stringify(ir);
+  if (serialized === entry.sentIR) return out;
+  entry.sentIR = serialized;
+  entry.revision++;
+  entry.programmed = {
+    status: 'Unknown',
+    reason: 'Pending',
+    message: `Waiting for the ${ir.parameters.backend} data plane to accept revision ${entry.revision}`,
+  };
+  const changed: Omit<Extract<BackendGatewayEvent, { type: 'backend.gateway.changed' }>, 'meta'> = {
+    type: 'backend.gateway.changed',
+    gateway: entry.key,
+    revision: entry.revision,
+    ir,
+    tls: tlsMaterial(context.view, ir),
+  };
+  out.push(deliverTo(backendActor, changed));
+  return out;
+}
+
+function statuses(context: GatewayDeployerContext, entry: DeployedGateway, time: number): DeliverRequest[] {
+  const gateway = context.view.get('Gateway', entry.key.namespace, entry.key.name);
+  if (gateway === undefined) return [];
+  const now = new Date(time).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const options = {
+    controllerName: context.controllerName,
+    now,
+    attachedRoutes: entry.attachedRoutes,
+    programmed: entry.programmed,
+    listeners: entry.listeners,
+  };
+  const out: DeliverRequest[] = [];
+  const status = computeGatewayStatus(gateway, context.view, options);
+  if (status !== undefined)
+    out.push(deliverTo(patcherName('Gateway'), { type: 'status.desired', key: entry.key, status }));
+  for (const verdict of entry.listeners.listenerSets) {
+    const listenerSetStatus = computeListenerSetStatus(verdict.listenerSet, context.view, options);
+    if (listenerSetStatus !== undefined) {
+      out.push(
+        deliverTo(patcherName('ListenerSet'), {
+          type: 'status.desired',
+          key: verdict.key,
+          status: listenerSetStatus,
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+/** PEM of every certificate the IR's listeners reference, read from the Secrets. */
+function tlsMaterial(view: ResourceView, ir: GatewayIR): Record<string, TlsMaterial> {
+  const material: Record<string, TlsMaterial> = {};
+  for (const port of ir.ports) {
+    for (const listener of port.listeners) {
+      for (const key of listener.tls?.certificates ?? []) {
+        if (key.kind !== 'Secret') continue;
+        const secret = view.get('Secret', key.namespace, key.name);
+        const certificateChain = decode(secret?.data?.['tls.crt']) ?? secret?.stringData?.['tls.crt'];
+        const privateKey = decode(secret?.data?.['tls.key']) ?? secret?.stringData?.['tls.key'];
+        if (certificateChain !== undefined && privateKey !== undefined) {
+          material[formatResourceKey(key)] = { certificateChain, privateKey };
+        }
+      }
+    }
+  }
+  return material;
+}
+
+function decode(base64: string | undefined): string | undefined {
+  return base64 === undefined ? undefined : Buffer.from(base64, 'base64').toString('utf8');
+}

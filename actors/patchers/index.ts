@@ -1,0 +1,40 @@
+import { formatResourceKey } from '../../model/resource-key.ts';
+import type { ResourceView } from '../../model/resource-view.ts';
+import type { ActorSpec } from '../../runtime/Actor.ts';
+import type { EffectReply } from '../../runtime/outbox.ts';
+import { patcherMachine, type StatusWrite } from './machine.ts';
+import { type PatcherMessage, patcherName } from './messages.ts';
+
+export type { StatusWrite } from './machine.ts';
+export { patcherName } from './messages.ts';
+export { fileStatusWriter, StatusStore } from './status-store.ts';
+
+/** Kinds whose status Switchyard writes. */
+export const PATCHED_KINDS = [
+  'GatewayClass',
+  'Gateway',
+  'ListenerSet',
+  'HTTPRoute',
+  'GRPCRoute',
+  'TLSRoute',
+  'TCPRoute',
+  'UDPRoute',
+] as const;
+
+export function patcherSpec(
+  kind: string,
+  view: ResourceView,
+  write: (write: StatusWrite) => Promise<unknown>,
+): ActorSpec<PatcherMessage | EffectReply> {
+  return {
+    name: patcherName(kind),
+    machine: patcherMachine,
+    input: { kind, view },
+    mailbox: {
+      capacity: 16_384,
+      coalesceBy: (message) =>
+        message.type === 'status.desired' ? formatResourceKey(message.key) : message.meta.id,
+    },
+    effects: { 'write-status': write },
+  };
+}

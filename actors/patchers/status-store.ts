@@ -1,0 +1,46 @@
+// Standalone mode has no API server to hold statuses: the patchers write them here. `translate`, the inspector
+// and `--status-dir` read them back.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { formatResourceKey, type ResourceKey } from '../../model/resource-key.ts';
+import type { ResourceStore } from '../../model/resource-view.ts';
+import type { AnyResource, KindName } from '../../model/resources.ts';
+import type { StatusWrite } from './machine.ts';
+
+export class StatusStore {
+  private readonly statuses = new Map<string, { key: ResourceKey; status: unknown }>();
+
+  get(key: ResourceKey): unknown {
+    return this.statuses.get(formatResourceKey(key))?.status;
+  }
+
+  set(key: ResourceKey, status: unknown): void {
+    this.statuses.set(formatResourceKey(key), { key, status });
+  }
+
+  entries(): { key: ResourceKey; status: unknown }[] {
+    return [...this.statuses.values()];
+  }
+}
+
+/**
+ * The patchers' write port in standalone mode: record the status, put it on the object in the shared state (as
+ * the API server would, so unchanged conditions keep their lastTransitionTime), and mirror it to `statusDir`.
+ */
+export function fileStatusWriter(store: ResourceStore, statuses: StatusStore, statusDir?: string) {
+  return async (write: StatusWrite): Promise<{ written: boolean }> => {
+    const { key, status } = write;
+    const object = store.get(key.kind as KindName, key.namespace, key.name);
+    if (object === undefined) return { written: false };
+    statuses.set(key, status);
+    const updated = { ...object, status } as AnyResource;
+    store.upsert(updated);
+    if (statusDir !== undefined) {
+      const dir = join(statusDir, key.kind, key.namespace ?? '_cluster');
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, `${key.name}.yaml`), stringify(updated));
+    }
+    return { written: true };
+  };
+}

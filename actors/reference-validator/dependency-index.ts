@@ -1,0 +1,79 @@
+// Reverse dependencies between objects (Secret → Gateways, Service → Routes, Gateway → Routes …), kept from what
+// each object reports it depends on. A dependency named ANY_NAME stands for every object of that kind in that
+// namespace (or in every namespace when it has none), as ReferenceGrants and ListenerSets are found.
+import { ANY_NAME } from '../../model/dependencies.ts';
+import { formatResourceKey, type ResourceKey, resourceKey } from '../../model/resource-key.ts';
+
+export class DependencyIndex {
+  /** dependent id → the ids it depends on */
+  private readonly forward = new Map<string, readonly string[]>();
+  /** dependency id → dependent id → dependent key */
+  private readonly reverse = new Map<string, Map<string, ResourceKey>>();
+  private readonly keys = new Map<string, ResourceKey>();
+
+  /** Replaces what `dependent` depends on; returns the keys it depended on before. */
+  set(dependent: ResourceKey, dependsOn: readonly ResourceKey[]): ResourceKey[] {
+    const id = formatResourceKey(dependent);
+    const before = this.clear(dependent);
+    const ids = dependsOn.map((key) => {
+      const dependencyId = formatResourceKey(key);
+      this.keys.set(dependencyId, key);
+      let dependents = this.reverse.get(dependencyId);
+      if (dependents === undefined) {
+        dependents = new Map();
+        this.reverse.set(dependencyId, dependents);
+      }
+      dependents.set(id, dependent);
+      return dependencyId;
+    });
+    this.forward.set(id, ids);
+    this.keys.set(id, dependent);
+    return before;
+  }
+
+  /** Forgets `dependent`; returns the keys it depended on. */
+  clear(dependent: ResourceKey): ResourceKey[] {
+    const id = formatResourceKey(dependent);
+    const before = this.forward.get(id) ?? [];
+    for (const dependencyId of before) {
+      const dependents = this.reverse.get(dependencyId);
+      dependents?.delete(id);
+      if (dependents?.size === 0) this.reverse.delete(dependencyId);
+    }
+    this.forward.delete(id);
+    return before.map((dependencyId) => this.keys.get(dependencyId)!).filter((key) => key !== undefined);
+  }
+
+  dependenciesOf(dependent: ResourceKey): ResourceKey[] {
+    return (this.forward.get(formatResourceKey(dependent)) ?? []).map((id) => this.keys.get(id)!);
+  }
+
+  /** Objects that depend directly on `key` (by name, or through a wildcard on its kind). */
+  dependentsOf(key: ResourceKey): ResourceKey[] {
+    const found = new Map<string, ResourceKey>();
+    const candidates = [
+      key,
+      resourceKey(key.group, key.kind, key.namespace, ANY_NAME),
+      resourceKey(key.group, key.kind, undefined, ANY_NAME),
+    ];
+    for (const candidate of candidates) {
+      for (const [id, dependent] of this.reverse.get(formatResourceKey(candidate)) ?? [])
+        found.set(id, dependent);
+    }
+    return [...found.values()];
+  }
+
+  /** `key` and everything that depends on it, directly or transitively. */
+  closure(keys: readonly ResourceKey[]): Map<string, ResourceKey> {
+    const seen = new Map<string, ResourceKey>();
+    const queue = [...keys];
+    while (queue.length > 0) {
+      const key = queue.pop()!;
+      const id = formatResourceKey(key);
+      if (seen.has(id)) continue;
+      seen.set(id, key);
+      for (const dependent of this.dependentsOf(key)) queue.push(dependent);
+    }
+    return seen;
+  }
+}

@@ -1,0 +1,26 @@
+import { formatResourceKey } from '../../model/resource-key.ts';
+import type { ActorSpec } from '../../runtime/Actor.ts';
+import { type ReferenceValidatorInput, referenceValidatorMachine } from './machine.ts';
+import { REFERENCE_VALIDATOR, type ReferenceValidatorMessage } from './messages.ts';
+
+export { REFERENCE_VALIDATOR } from './messages.ts';
+export { RESOLVERS, resolverSpecs } from './resolvers.ts';
+
+export function referenceValidatorSpec(
+  input: ReferenceValidatorInput,
+  effects: { 'report-rejection': (rejection: { origin: string; problems: readonly string[] }) => void },
+): ActorSpec<ReferenceValidatorMessage> {
+  return {
+    name: REFERENCE_VALIDATOR,
+    machine: referenceValidatorMachine,
+    input,
+    mailbox: {
+      capacity: 16_384,
+      coalesceBy: (message) =>
+        message.type === 'resource.changed' || message.type === 'object.rejected'
+          ? `${message.type}:${formatResourceKey(message.key)}`
+          : `${message.type}:${message.meta.id}`,
+    },
+    effects,
+  };
+}

@@ -1,0 +1,29 @@
+// The reference validator's inbox: controllers and resolvers report what changed in the shared state.
+import type { ResourceKey } from '../../model/resource-key.ts';
+import type { Message } from '../../runtime/message.ts';
+
+export const REFERENCE_VALIDATOR = 'reference-validator';
+
+/** An object was stored or removed; `dependsOn` is what its status and IR read (model's dependenciesOf). */
+export interface ResourceChanged extends Message<'resource.changed'> {
+  readonly key: ResourceKey;
+  readonly dependsOn: readonly ResourceKey[];
+  readonly deleted: boolean;
+}
+
+/** A controller has stored everything of these kinds that existed at start-up. */
+export interface KindsSynced extends Message<'kinds.synced'> {
+  readonly kinds: readonly string[];
+}
+
+/** Raised (on the clock, not through the mailbox) after a burst of changes: recompute what they affected, once. */
+export interface ValidatorFlush extends Message<'validator.flush'> {}
+
+/** A user-visible problem with an object that has no status to carry it (e.g. it failed schema validation). */
+export interface ObjectRejected extends Message<'object.rejected'> {
+  readonly key: ResourceKey;
+  readonly origin: string;
+  readonly problems: readonly string[];
+}
+
+export type ReferenceValidatorMessage = ResourceChanged | KindsSynced | ValidatorFlush | ObjectRejected;

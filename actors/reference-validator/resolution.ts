@@ -1,0 +1,181 @@
+// The reference validator's working state: which objects a change affects (through the dependency index), and
+// the recomputation of exactly those — route statuses, GatewayClass statuses, and per Gateway its listeners,
+// attached routes and IR. Route evaluations are cached and recomputed only when something they read changed, so
+// changing one route re-evaluates that route and rebuilds only the Gateways it is (or was) attached to.
+import { createParentLookup } from '../../model/attachment.ts';
+import { computeGatewayClassStatus, isOurGatewayClass } from '../../model/gateway-class.ts';
+import { buildGatewayIR } from '../../model/gateway-ir.ts';
+import { evaluateGatewayListeners } from '../../model/gateway-listeners.ts';
+import { formatResourceKey, type ResourceKey } from '../../model/resource-key.ts';
+import type { ResourceView } from '../../model/resource-view.ts';
+import { ROUTE_KINDS, type RouteKind } from '../../model/resources.ts';
+import {
+  countAttachedRoutes,
+  evaluateRoute,
+  type RouteEvaluation,
+  routeStatusOf,
+} from '../../model/route-status.ts';
+import { type DeliverRequest, deliverTo } from '../../runtime/outbox.ts';
+import { GATEWAY_DEPLOYER } from '../gateway-deployer/messages.ts';
+import { patcherName } from '../patchers/messages.ts';
+import { DependencyIndex } from './dependency-index.ts';
+
+const ROUTE_KIND_SET: ReadonlySet<string> = new Set(ROUTE_KINDS);
+
+export interface ResolutionCounters {
+  routesEvaluated: number;
+  gatewaysResolved: number;
+}
+
+export class GatewayResolution {
+  readonly index = new DependencyIndex();
+  readonly counters: ResolutionCounters = { routesEvaluated: 0, gatewaysResolved: 0 };
+  private readonly view: ResourceView;
+  private readonly controllerName: string;
+  private readonly evaluations = new Map<string, RouteEvaluation>();
+  private readonly dirty = new Map<string, ResourceKey>();
+  /** Gateways we have sent to the deployer, so we can tell it when one goes away. */
+  private readonly resolvedGateways = new Set<string>();
+
+  constructor(view: ResourceView, controllerName: string) {
+    this.view = view;
+    this.controllerName = controllerName;
+  }
+
+  get pending(): number {
+    return this.dirty.size;
+  }
+
+  /** Records a change; what it affects is recomputed at the next flush. */
+  changed(key: ResourceKey, dependsOn: readonly ResourceKey[], deleted: boolean): void {
+    const before = deleted ? this.index.clear(key) : this.index.set(key, dependsOn);
+    for (const [id, affected] of this.index.closure([key])) this.dirty.set(id, affected);
+    // A route or ListenerSet that moved between Gateways changes the old ones too (attached routes, IR).
+    for (const parent of [...before, ...dependsOn]) {
+      if (parent.kind === 'Gateway' || parent.kind === 'ListenerSet')
+        this.dirty.set(formatResourceKey(parent), parent);
+    }
+  }
+
+  /** Recomputes everything affected since the last flush; returns the messages to send. */
+  flush(now: string): DeliverRequest[] {
+    const out: DeliverRequest[] = [];
+    const dirty = [...this.dirty.values()];
+    this.dirty.clear();
+    const lookup = createParentLookup(this.view, this.controllerName);
+    const gateways = new Map<string, ResourceKey>();
+    const routes: ResourceKey[] = [];
+    for (const key of dirty) {
+      if (ROUTE_KIND_SET.has(key.kind)) {
+        this.evaluations.delete(formatResourceKey(key));
+        routes.push(key);
+      } else if (key.kind === 'Gateway') {
+        gateways.set(formatResourceKey(key), key);
+      } else if (key.kind === 'ListenerSet') {
+        for (const parent of this.index.dependenciesOf(key)) {
+          if (parent.kind === 'Gateway') gateways.set(formatResourceKey(parent), parent);
+        }
+      } else if (key.kind === 'GatewayClass') {
+        const gatewayClass = this.view.get('GatewayClass', undefined, key.name);
+        const status =
+          gatewayClass &&
+          computeGatewayClassStatus(gatewayClass, this.view, { controllerName: this.controllerName, now });
+        if (status !== undefined)
+          out.push(deliverTo(patcherName('GatewayClass'), { type: 'status.desired', key, status }));
+      }
+    }
+
+    for (const key of routes) {
+      const route = this.view.get(key.kind as RouteKind, key.namespace, key.name);
+      if (route === undefined) continue;
+      const evaluation = evaluateRoute(route, this.view, {
+        controllerName: this.controllerName,
+        now,
+        parents: lookup,
+      });
+      this.counters.routesEvaluated++;
+      this.evaluations.set(formatResourceKey(key), evaluation);
+      out.push(
+        deliverTo(patcherName(key.kind), {
+          type: 'status.desired',
+          key,
+          status: routeStatusOf(route, evaluation, this.controllerName),
+        }),
+      );
+      for (const parent of evaluation.parents)
+        gateways.set(formatResourceKey(parent.gateway), parent.gateway);
+    }
+
+    for (const [id, key] of gateways) {
+      const gateway = this.view.get('Gateway', key.namespace, key.name);
+      const gatewayClass =
+        gateway && this.view.get('GatewayClass', undefined, String(gateway.spec?.gatewayClassName ?? ''));
+      if (gateway === undefined || !isOurGatewayClass(gatewayClass, this.controllerName)) {
+        if (this.resolvedGateways.delete(id))
+          out.push(deliverTo(GATEWAY_DEPLOYER, { type: 'gateway.removed', gateway: key }));
+        continue;
+      }
+      const listeners = evaluateGatewayListeners(gateway, this.view);
+      const evaluations = this.attachedRouteKeys(
+        key,
+        listeners.listenerSets.map((set) => set.key),
+      ).flatMap((routeKey) => {
+        const evaluation = this.evaluationOf(routeKey, now, lookup);
+        return evaluation === undefined ? [] : [evaluation];
+      });
+      const attached = countAttachedRoutes(evaluations);
+      const ir = buildGatewayIR(gateway, this.view, evaluations, {
+        controllerName: this.controllerName,
+        listeners,
+      });
+      this.counters.gatewaysResolved++;
+      this.resolvedGateways.add(id);
+      out.push(
+        deliverTo(GATEWAY_DEPLOYER, {
+          type: 'gateway.resolved',
+          gateway: key,
+          listeners,
+          attachedRoutes: [...attached],
+          ir,
+        }),
+      );
+    }
+    return out;
+  }
+
+  /** The routes that name this Gateway or one of its ListenerSets as a parent. */
+  private attachedRouteKeys(gateway: ResourceKey, listenerSets: readonly ResourceKey[]): ResourceKey[] {
+    const found = new Map<string, ResourceKey>();
+    for (const parent of [gateway, ...listenerSets]) {
+      for (const dependent of this.index.dependentsOf(parent)) {
+        if (ROUTE_KIND_SET.has(dependent.kind)) found.set(formatResourceKey(dependent), dependent);
+      }
+    }
+    return [...found.values()];
+  }
+
+  private evaluationOf(
+    key: ResourceKey,
+    now: string,
+    lookup: ReturnType<typeof createParentLookup>,
+  ): RouteEvaluation | undefined {
+    const id = formatResourceKey(key);
+    const cached = this.evaluations.get(id);
+    if (cached !== undefined) return cached;
+    const route = this.view.get(key.kind as RouteKind, key.namespace, key.name);
+    if (route === undefined) return undefined;
+    const evaluation = evaluateRoute(route, this.view, {
+      controllerName: this.controllerName,
+      now,
+      parents: lookup,
+    });
+    this.counters.routesEvaluated++;
+    this.evaluations.set(id, evaluation);
+    return evaluation;
+  }
+}
+
+/** RFC 3339 at second precision, as Kubernetes stores condition times. */
+export function rfc3339(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

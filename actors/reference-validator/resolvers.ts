@@ -1,0 +1,17 @@
+// The resolvers own the objects that Gateways and routes reference: Secrets and ConfigMaps (certificates, CA
+// bundles), backends (Services, EndpointSlices, InferencePools, BackendTLSPolicies) and ReferenceGrants with the
+// Namespaces whose labels routes are selected by. Each change reaches the reference validator with what
+// depends on it, so only the affected Gateways are recomputed.
+import type { ResourceStore } from '../../model/resource-view.ts';
+import type { KindName } from '../../model/resources.ts';
+import { kindOwnerSpec } from '../shared/kind-owner-spec.ts';
+
+export const RESOLVERS: Readonly<Record<string, readonly KindName[]>> = {
+  'resolver.secrets': ['Secret', 'ConfigMap'],
+  'resolver.backends': ['Service', 'EndpointSlice', 'InferencePool', 'BackendTLSPolicy'],
+  'resolver.reference-grants': ['ReferenceGrant', 'Namespace'],
+};
+
+export function resolverSpecs(store: ResourceStore) {
+  return Object.entries(RESOLVERS).map(([name, kinds]) => kindOwnerSpec(name, kinds, store, 8192));
+}

@@ -1,0 +1,110 @@
+// The machine every controller and resolver runs for the kinds it owns: validate an incoming object, keep it in
+// the shared state (the only writer for those kinds), and tell the reference validator what changed and what the
+// object depends on. Status-only updates (our own patches coming back) are stored but not re-announced.
+import { enqueueActions, setup } from 'xstate';
+import { dependenciesOf } from '../../model/dependencies.ts';
+import type { ResourceEvent } from '../../model/resource-events.ts';
+import { formatResourceKey, keyOf } from '../../model/resource-key.ts';
+import type { ResourceStore } from '../../model/resource-view.ts';
+import type { AnyResource, KindName } from '../../model/resources.ts';
+import { deliverTo, type Outgoing } from '../../runtime/outbox.ts';
+import { REFERENCE_VALIDATOR } from '../reference-validator/messages.ts';
+import { validateObject } from './object-validation.ts';
+
+export interface KindOwnerInput {
+  readonly kinds: readonly KindName[];
+  readonly store: ResourceStore;
+}
+
+interface KindOwnerContext extends KindOwnerInput {
+  /** Spec fingerprint per object: a change in anything but status and bookkeeping metadata re-announces it. */
+  readonly fingerprints: Map<string, string>;
+}
+
+export const kindOwnerMachine = setup({
+  types: {
+    input: {} as KindOwnerInput,
+    context: {} as KindOwnerContext,
+    events: {} as ResourceEvent,
+    emitted: {} as Outgoing,
+  },
+}).createMachine({
+  id: 'kind-owner',
+  context: ({ input }) => ({ ...input, fingerprints: new Map() }),
+  initial: 'owning',
+  states: {
+    owning: {
+      tags: ['ready'],
+      on: {
+        'resource.upserted': {
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            const key = keyOf(event.object);
+            const problems = validateObject(event.object);
+            if (!context.kinds.includes(key.kind as KindName)) {
+              problems.push(`kind: ${String(event.object.kind)} is not handled by this controller`);
+            }
+            if (problems.length > 0) {
+              enqueue.emit(
+                deliverTo(REFERENCE_VALIDATOR, {
+                  type: 'object.rejected',
+                  key,
+                  origin: event.origin,
+                  problems,
+                }),
+              );
+              return;
+            }
+            const object = event.object as unknown as AnyResource;
+            const id = formatResourceKey(key);
+            const fingerprint = specFingerprint(object);
+            context.store.upsert(object);
+            if (context.fingerprints.get(id) === fingerprint) return;
+            context.fingerprints.set(id, fingerprint);
+            enqueue.emit(
+              deliverTo(REFERENCE_VALIDATOR, {
+                type: 'resource.changed',
+                key,
+                dependsOn: dependenciesOf(object),
+                deleted: false,
+              }),
+            );
+          }),
+        },
+        'resource.deleted': {
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            const removed = context.store.delete(event.key);
+            context.fingerprints.delete(formatResourceKey(event.key));
+            if (removed === undefined) return;
+            enqueue.emit(
+              deliverTo(REFERENCE_VALIDATOR, {
+                type: 'resource.changed',
+                key: event.key,
+                dependsOn: [],
+                deleted: true,
+              }),
+            );
+          }),
+        },
+        'resource.synced': {
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            const kinds = event.kinds.filter((kind) => context.kinds.includes(kind as KindName));
+            if (kinds.length > 0)
+              enqueue.emit(deliverTo(REFERENCE_VALIDATOR, { type: 'kinds.synced', kinds }));
+          }),
+        },
+      },
+    },
+  },
+});
+
+/** Everything that can change an evaluation: the object without status and the metadata the API server bumps. */
+function specFingerprint(object: AnyResource): string {
+  const { status: _status, metadata, ...rest } = object as AnyResource & { status?: unknown };
+  const {
+    resourceVersion: _rv,
+    managedFields: _mf,
+    generation: _g,
+    ...meta
+  } = (metadata ?? {}) as unknown as Record<string, unknown>;
+  return JSON.stringify([rest, meta]);
+}

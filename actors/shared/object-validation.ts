@@ -1,0 +1,91 @@
+// Checks an object read from a file or the API before it enters the shared state. Problems name the field.
+import { Gateway as GatewayModel } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/Gateway';
+import { GatewayClass as GatewayClassModel } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GatewayClass';
+import { HTTPRoute as HTTPRouteModel } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
+import type { RawObject } from '../../model/resource-events.ts';
+import { CLUSTER_SCOPED_KINDS, GROUP_OF_KIND, isKindName } from '../../model/resources.ts';
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+type SchemaModel = new (data: never) => { validate(): void };
+
+// Schemas shipped by @kubernetes-models/gateway-api. They predate Gateway API v1.6, so enum and
+// additional-property errors (where later versions added values and fields, e.g. the CORS filter) are not
+// treated as schema failures: the spec rules in model/ answer those with UnsupportedValue conditions.
+const SCHEMAS: Readonly<Record<string, SchemaModel>> = {
+  'gateway.networking.k8s.io/v1/GatewayClass': GatewayClassModel as unknown as SchemaModel,
+  'gateway.networking.k8s.io/v1/Gateway': GatewayModel as unknown as SchemaModel,
+  'gateway.networking.k8s.io/v1/HTTPRoute': HTTPRouteModel as unknown as SchemaModel,
+};
+const NEWER_SPEC_DIFFERENCES = [
+  /must be equal to one of the allowed values/,
+  /must NOT have additional properties/,
+];
+
+/** Problems that keep the object out of the shared state; empty when it may enter. */
+export function validateObject(object: RawObject): string[] {
+  const problems: string[] = [];
+  const kind = object.kind;
+  if (typeof object.apiVersion !== 'string' || object.apiVersion === '')
+    problems.push('apiVersion: required');
+  if (typeof kind !== 'string' || kind === '') problems.push('kind: required');
+  const name = object.metadata?.name;
+  if (typeof name !== 'string' || name === '') {
+    problems.push('metadata.name: required');
+  } else if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
+    problems.push(
+      `metadata.name: "${truncate(name)}" must be a lowercase DNS subdomain of at most 253 characters (a-z, 0-9, '-', '.')`,
+    );
+  }
+  const namespace = object.metadata?.namespace;
+  if (isKindName(kind) && !CLUSTER_SCOPED_KINDS.has(kind)) {
+    if (
+      namespace !== undefined &&
+      (typeof namespace !== 'string' || namespace.length > 63 || !DNS_LABEL.test(namespace))
+    ) {
+      problems.push(
+        `metadata.namespace: "${truncate(String(namespace))}" must be a DNS label of at most 63 characters`,
+      );
+    }
+  }
+  if (isKindName(kind) && typeof object.apiVersion === 'string') {
+    const group = object.apiVersion.includes('/')
+      ? object.apiVersion.slice(0, object.apiVersion.indexOf('/'))
+      : '';
+    if (group !== GROUP_OF_KIND[kind]) {
+      problems.push(
+        `apiVersion: ${object.apiVersion} is not an API version of ${kind} (group ${GROUP_OF_KIND[kind] || 'core'})`,
+      );
+    }
+  }
+  if (problems.length > 0) return problems;
+  const Schema = SCHEMAS[`${object.apiVersion}/${String(kind)}`];
+  if (Schema !== undefined) {
+    try {
+      new Schema(object as never).validate();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      for (const part of message.split(', ')) {
+        if (!NEWER_SPEC_DIFFERENCES.some((pattern) => pattern.test(part))) problems.push(schemaProblem(part));
+      }
+    }
+  }
+  return problems;
+}
+
+function schemaProblem(text: string): string {
+  // "data/spec/listeners/0/port must be <= 65535" → "spec.listeners[0].port: must be <= 65535"
+  const match = /^data(\/\S*)?\s+(.*)$/.exec(text.trim());
+  if (match === null) return text;
+  const path = (match[1] ?? '')
+    .split('/')
+    .filter(Boolean)
+    .map((part, i) => (/^\d+$/.test(part) ? `[${part}]` : i === 0 ? part : `.${part}`))
+    .join('');
+  return `${path || '(object)'}: ${match[2]}`;
+}
+
+function truncate(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

@@ -1,0 +1,14 @@
+import type { ResourceEvent } from '../../model/resource-events.ts';
+import { formatResourceKey, keyOf } from '../../model/resource-key.ts';
+
+/** Coalescing key of a controller's inbox: the object; the latest event about an object wins. */
+export function resourceEventKey(event: ResourceEvent): string {
+  switch (event.type) {
+    case 'resource.upserted':
+      return formatResourceKey(keyOf(event.object));
+    case 'resource.deleted':
+      return formatResourceKey(event.key);
+    default:
+      return `synced:${event.kinds.join(',')}`;
+  }
+}

@@ -1,0 +1,127 @@
+// The composition root of the control plane: which actors exist, how they are wired, and which ports they use.
+// The controller command, `translate`, replay and the tests all build the pipeline here.
+import type { Logger } from 'pino';
+import { GATEWAY_KINDS, gatewayControllerSpec } from '../actors/gateway/index.ts';
+import { GATEWAY_CLASS_KINDS, gatewayClassControllerSpec } from '../actors/gateway-class/index.ts';
+import { gatewayDeployerSpec } from '../actors/gateway-deployer/index.ts';
+import {
+  fileStatusWriter,
+  PATCHED_KINDS,
+  patcherSpec,
+  StatusStore,
+  type StatusWrite,
+} from '../actors/patchers/index.ts';
+import {
+  REFERENCE_VALIDATOR,
+  RESOLVERS,
+  referenceValidatorSpec,
+  resolverSpecs,
+} from '../actors/reference-validator/index.ts';
+import { routeControllerName, routeControllerSpec } from '../actors/route/index.ts';
+import { DEFAULT_CONTROLLER_NAME } from '../model/gateway-class.ts';
+import { ResourceStore } from '../model/resource-view.ts';
+import { GROUP_OF_KIND, type KindName, ROUTE_KINDS } from '../model/resources.ts';
+import type { ActorSpec } from '../runtime/Actor.ts';
+import { ActorSystem } from '../runtime/ActorSystem.ts';
+import type { Clock } from '../runtime/clock.ts';
+import type { IdGenerator } from '../runtime/ids.ts';
+import type { Message } from '../runtime/message.ts';
+import { filesSourceMachine, type SourceProblem } from '../sources/files/machine.ts';
+import { FILES_SOURCE, type FilesChanged } from '../sources/files/messages.ts';
+import { filesPorts } from '../sources/files/ports.ts';
+
+export interface ControlPlaneOptions {
+  readonly controllerName?: string;
+  readonly clock?: Clock;
+  readonly ids?: IdGenerator;
+  readonly logger?: Logger;
+  /** Standalone mode: manifests under these paths, optionally watched for changes. */
+  readonly files: { readonly paths: readonly string[]; readonly watch: boolean };
+  /** Where standalone statuses are mirrored as YAML. */
+  readonly statusDir?: string;
+  /** Debounce of the reference validator (ms of the system clock). */
+  readonly flushDelayMs?: number;
+  /** Data-plane backends by name (GatewayClassParameters spec.backend) → their actor specs. */
+  readonly backends?: Readonly<Record<string, ActorSpec<Message>>>;
+}
+
+export interface ControlPlane {
+  readonly system: ActorSystem;
+  readonly store: ResourceStore;
+  readonly statuses: StatusStore;
+  /** Problems with the input that no status can carry (unreadable files, unknown kinds, schema failures). */
+  readonly problems: SourceProblem[];
+  close(): void;
+}
+
+/** Kind → the controller or resolver that owns it. */
+export function kindOwners(): Record<KindName, string> {
+  const owners = {} as Record<KindName, string>;
+  for (const kind of GATEWAY_CLASS_KINDS) owners[kind] = 'controller.gateway-class';
+  for (const kind of GATEWAY_KINDS) owners[kind] = 'controller.gateway';
+  for (const kind of ROUTE_KINDS) owners[kind] = routeControllerName(kind);
+  for (const [resolver, kinds] of Object.entries(RESOLVERS))
+    for (const kind of kinds) owners[kind] = resolver;
+  return owners;
+}
+
+export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
+  const controllerName = options.controllerName ?? DEFAULT_CONTROLLER_NAME;
+  const system = new ActorSystem({
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.ids === undefined ? {} : { ids: options.ids }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+  const store = new ResourceStore();
+  const statuses = new StatusStore();
+  const problems: SourceProblem[] = [];
+  const report = (problem: SourceProblem) => {
+    problems.push(problem);
+    system.logger.warn({ origin: problem.origin }, problem.message);
+  };
+
+  const owners = kindOwners();
+  const ports = filesPorts(options.files.paths, () => system.ref<FilesChanged>(FILES_SOURCE));
+  system.spawn({
+    name: FILES_SOURCE,
+    machine: filesSourceMachine,
+    input: { routes: owners, watch: options.files.watch },
+    mailbox: { capacity: 64 },
+    effects: { 'read-files': ports['read-files'], watch: ports.watch, 'report-problem': report },
+  });
+
+  system.spawn(gatewayClassControllerSpec(store));
+  system.spawn(gatewayControllerSpec(store));
+  for (const kind of ROUTE_KINDS) system.spawn(routeControllerSpec(kind, store));
+  for (const spec of resolverSpecs(store)) system.spawn(spec);
+  system.spawn(
+    referenceValidatorSpec(
+      {
+        view: store,
+        controllerName,
+        expectedKinds: Object.keys(GROUP_OF_KIND),
+        flushDelayMs: options.flushDelayMs ?? 0,
+      },
+      {
+        'report-rejection': (rejection) =>
+          report({ origin: rejection.origin, message: `rejected: ${rejection.problems.join('; ')}` }),
+      },
+    ),
+  );
+
+  const backendActors: Record<string, string> = {};
+  for (const [backend, spec] of Object.entries(options.backends ?? {})) {
+    system.spawn(spec);
+    backendActors[backend] = spec.name;
+  }
+  system.spawn(gatewayDeployerSpec({ view: store, controllerName, backends: backendActors }));
+
+  const write = fileStatusWriter(store, statuses, options.statusDir) as (
+    write: StatusWrite,
+  ) => Promise<unknown>;
+  for (const kind of PATCHED_KINDS) system.spawn(patcherSpec(kind, store, write));
+
+  return { system, store, statuses, problems, close: () => ports.close() };
+}
+
+export { REFERENCE_VALIDATOR };

@@ -1,0 +1,218 @@
+// backendRefs: a Service (with a port it exposes) or an InferencePool, in the route's namespace or granted by a
+// ReferenceGrant. A Service resolves to its ready endpoints from EndpointSlices.
+
+import { type BackendTLS, backendTLSFor } from './backend-tls-policies.ts';
+import { RouteReason } from './conditions.ts';
+import { isReferenceAllowed, normalizeGroup } from './reference-grants.ts';
+import { GATEWAY_GROUP, INFERENCE_GROUP, type ResourceKey, resourceKey } from './resource-key.ts';
+import type { ResourceView } from './resource-view.ts';
+import type {
+  BackendObjectReference,
+  EndpointSlice,
+  InferencePoolSpec,
+  RouteKind,
+  ServicePort,
+} from './resources.ts';
+
+export interface Endpoint {
+  readonly address: string;
+  readonly port: number;
+}
+
+export type ResolvedBackend =
+  | {
+      readonly kind: 'Service';
+      readonly service: ResourceKey;
+      readonly port: number;
+      readonly protocol: 'TCP' | 'UDP' | 'SCTP';
+      readonly appProtocol?: string;
+      /** ExternalName Services resolve by DNS, not endpoints. */
+      readonly externalName?: string;
+      /** TLS to the backend, from the BackendTLSPolicy in force for this Service port. */
+      readonly tls?: BackendTLS;
+      readonly endpoints: readonly Endpoint[];
+    }
+  | {
+      readonly kind: 'InferencePool';
+      readonly pool: ResourceKey;
+      readonly targetPorts: readonly number[];
+      readonly selector: Readonly<Record<string, string>>;
+      readonly appProtocol?: string;
+      readonly endpointPicker?: {
+        readonly service: ResourceKey;
+        readonly port?: number;
+        readonly failureMode: 'FailOpen' | 'FailClose';
+      };
+    };
+
+export type BackendRefReason =
+  | typeof RouteReason.InvalidKind
+  | typeof RouteReason.BackendNotFound
+  | typeof RouteReason.RefNotPermitted
+  | typeof RouteReason.UnsupportedProtocol;
+
+export type BackendRefResult =
+  | { readonly ok: true; readonly backend: ResolvedBackend }
+  | { readonly ok: false; readonly reason: BackendRefReason; readonly message: string };
+
+/** Well-known appProtocols (KEP-3726) an HTTP or gRPC route can speak to. */
+const HTTP_APP_PROTOCOLS = ['kubernetes.io/h2c', 'kubernetes.io/ws'];
+
+export interface Referrer {
+  readonly kind: RouteKind;
+  readonly namespace: string;
+}
+
+export function resolveBackendRef(
+  ref: BackendObjectReference,
+  referrer: Referrer,
+  view: ResourceView,
+  field: string,
+): BackendRefResult {
+  const group = normalizeGroup(ref?.group);
+  const kind = ref?.kind ?? 'Service';
+  const name = typeof ref?.name === 'string' ? ref.name : '';
+  const namespace =
+    typeof ref?.namespace === 'string' && ref.namespace !== '' ? ref.namespace : referrer.namespace;
+  const isService = group === '' && kind === 'Service';
+  const isPool = group === INFERENCE_GROUP && kind === 'InferencePool';
+  if (!isService && !isPool) {
+    return {
+      ok: false,
+      reason: RouteReason.InvalidKind,
+      message: `${field}: ${group || 'core'}/${kind} is not a supported backend; use a Service or an InferencePool`,
+    };
+  }
+  const from = { group: GATEWAY_GROUP, kind: referrer.kind, namespace: referrer.namespace };
+  if (!isReferenceAllowed(view, from, { group, kind, namespace, name })) {
+    return {
+      ok: false,
+      reason: RouteReason.RefNotPermitted,
+      message: `${field}: ${kind} ${namespace}/${name} is in another namespace and no ReferenceGrant allows it`,
+    };
+  }
+  return isService
+    ? resolveService(ref, namespace, name, referrer, view, field)
+    : resolvePool(namespace, name, view, field);
+}
+
+function resolveService(
+  ref: BackendObjectReference,
+  namespace: string,
+  name: string,
+  referrer: Referrer,
+  view: ResourceView,
+  field: string,
+): BackendRefResult {
+  const service = view.get('Service', namespace, name);
+  if (service === undefined) return notFound(`${field}: Service ${namespace}/${name} not found`);
+  if (typeof ref.port !== 'number') return notFound(`${field}.port: required for a Service backend`);
+  const ports = Array.isArray(service.spec?.ports) ? service.spec.ports : [];
+  const servicePort = ports.find((p) => p?.port === ref.port);
+  const externalName = service.spec?.type === 'ExternalName' ? service.spec.externalName : undefined;
+  if (servicePort === undefined && externalName === undefined) {
+    return notFound(`${field}.port: Service ${namespace}/${name} has no port ${ref.port}`);
+  }
+  const protocol = servicePort?.protocol ?? 'TCP';
+  const wantUdp = referrer.kind === 'UDPRoute';
+  if ((protocol === 'UDP') !== wantUdp) {
+    return {
+      ok: false,
+      reason: RouteReason.UnsupportedProtocol,
+      message: `${field}: Service port ${ref.port} is ${protocol}, a ${referrer.kind} needs ${wantUdp ? 'UDP' : 'TCP'}`,
+    };
+  }
+  const appProtocol = servicePort?.appProtocol;
+  if (
+    (referrer.kind === 'HTTPRoute' || referrer.kind === 'GRPCRoute') &&
+    typeof appProtocol === 'string' &&
+    appProtocol.startsWith('kubernetes.io/') &&
+    !HTTP_APP_PROTOCOLS.includes(appProtocol)
+  ) {
+    return {
+      ok: false,
+      reason: RouteReason.UnsupportedProtocol,
+      message: `${field}: Service port ${ref.port} has appProtocol ${appProtocol}, which is not supported`,
+    };
+  }
+  return {
+    ok: true,
+    backend: {
+      kind: 'Service',
+      service: resourceKey('', 'Service', namespace, name),
+      port: ref.port,
+      protocol,
+      ...(typeof appProtocol === 'string' ? { appProtocol } : {}),
+      ...(typeof externalName === 'string' ? { externalName } : {}),
+      ...tlsFor(view, namespace, name, servicePort?.name),
+      endpoints:
+        servicePort === undefined ? [] : readyEndpoints(view.endpointSlicesOf(namespace, name), servicePort),
+    },
+  };
+}
+
+function resolvePool(namespace: string, name: string, view: ResourceView, field: string): BackendRefResult {
+  const pool = view.get('InferencePool', namespace, name);
+  if (pool === undefined) return notFound(`${field}: InferencePool ${namespace}/${name} not found`);
+  const spec: Partial<InferencePoolSpec> = pool.spec ?? {};
+  const targetPorts = (Array.isArray(spec.targetPorts) ? spec.targetPorts : [])
+    .map((p) => p?.number)
+    .filter((n): n is number => typeof n === 'number');
+  const picker = spec.endpointPickerRef;
+  return {
+    ok: true,
+    backend: {
+      kind: 'InferencePool',
+      pool: resourceKey(INFERENCE_GROUP, 'InferencePool', namespace, name),
+      targetPorts,
+      selector: { ...(spec.selector?.matchLabels ?? {}) },
+      ...(typeof spec.appProtocol === 'string' ? { appProtocol: spec.appProtocol } : {}),
+      ...(picker !== undefined && picker !== null && typeof picker.name === 'string'
+        ? {
+            endpointPicker: {
+              service: resourceKey('', 'Service', namespace, picker.name),
+              ...(typeof picker.port?.number === 'number' ? { port: picker.port.number } : {}),
+              failureMode: picker.failureMode === 'FailOpen' ? 'FailOpen' : 'FailClose',
+            },
+          }
+        : {}),
+    },
+  };
+}
+
+function tlsFor(
+  view: ResourceView,
+  namespace: string,
+  service: string,
+  portName: string | undefined,
+): { tls?: BackendTLS } {
+  const tls = backendTLSFor(view, namespace, service, portName);
+  return tls === undefined ? {} : { tls };
+}
+
+function notFound(message: string): BackendRefResult {
+  return { ok: false, reason: RouteReason.BackendNotFound, message };
+}
+
+/** Ready endpoints for one Service port: endpoints whose `ready` is not false, on the slice port of the same name. */
+export function readyEndpoints(slices: readonly EndpointSlice[], servicePort: ServicePort): Endpoint[] {
+  const portName = servicePort.name ?? '';
+  const out = new Map<string, Endpoint>();
+  for (const slice of slices) {
+    const slicePort = (Array.isArray(slice.ports) ? slice.ports : []).find(
+      (p) => (p?.name ?? '') === portName,
+    );
+    const port =
+      slicePort?.port ?? (typeof servicePort.targetPort === 'number' ? servicePort.targetPort : undefined);
+    if (typeof port !== 'number') continue;
+    for (const endpoint of Array.isArray(slice.endpoints) ? slice.endpoints : []) {
+      if (endpoint?.conditions?.ready === false) continue;
+      for (const address of Array.isArray(endpoint?.addresses) ? endpoint.addresses : []) {
+        if (typeof address === 'string') out.set(`${address}:${port}`, { address, port });
+      }
+    }
+  }
+  return [...out.values()].sort((a, b) =>
+    a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port,
+  );
+}
