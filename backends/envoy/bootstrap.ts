@@ -1,0 +1,80 @@
+// The bootstrap of an Envoy that serves one Gateway: node cluster `<namespace>/<gateway>` (how the ADS server
+// matches it, see node-identity.ts), every Listener and Cluster from one ADS stream to the controller, and an
+// admin listener on loopback.
+import type { ResourceKey } from '../../model/resource-key.ts';
+import { nodeClusterOf } from './node-identity.ts';
+
+export interface EnvoyBootstrapOptions {
+  readonly gateway: ResourceKey;
+  /** host:port of the controller's ADS server. */
+  readonly xdsAddress: string;
+  /** The proxy's own name (node id), e.g. its pod name; default `<namespace>-<gateway>`. */
+  readonly nodeId?: string;
+  /** Delta (incremental) xDS; default true. */
+  readonly delta?: boolean;
+  /** Admin listener port on 127.0.0.1; default 19000, 0 lets Envoy pick. */
+  readonly adminPort?: number;
+}
+
+const ADS_CLUSTER = 'switchyard-xds';
+
+/** The bootstrap as proto3 JSON (envoy.config.bootstrap.v3.Bootstrap); print it as JSON or YAML. */
+export function envoyBootstrap(options: EnvoyBootstrapOptions): Record<string, unknown> {
+  const { host, port } = splitHostPort(options.xdsAddress);
+  const fromAds = { ads: {}, resourceApiVersion: 'V3' };
+  return {
+    node: {
+      id: options.nodeId ?? `${options.gateway.namespace ?? ''}-${options.gateway.name}`,
+      cluster: nodeClusterOf(options.gateway),
+    },
+    admin: { address: { socketAddress: { address: '127.0.0.1', portValue: options.adminPort ?? 19000 } } },
+    dynamicResources: {
+      adsConfig: {
+        apiType: options.delta === false ? 'GRPC' : 'DELTA_GRPC',
+        transportApiVersion: 'V3',
+        grpcServices: [{ envoyGrpc: { clusterName: ADS_CLUSTER } }],
+        setNodeOnFirstMessageOnly: true,
+      },
+      ldsConfig: fromAds,
+      cdsConfig: fromAds,
+    },
+    staticResources: {
+      clusters: [
+        {
+          name: ADS_CLUSTER,
+          type: 'STRICT_DNS',
+          connectTimeout: '5s',
+          typedExtensionProtocolOptions: {
+            'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+              '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+              explicitHttpConfig: {
+                http2ProtocolOptions: {
+                  connectionKeepalive: { interval: '30s', timeout: '10s' },
+                },
+              },
+            },
+          },
+          loadAssignment: {
+            clusterName: ADS_CLUSTER,
+            endpoints: [
+              {
+                lbEndpoints: [
+                  { endpoint: { address: { socketAddress: { address: host, portValue: port } } } },
+                ],
+              },
+            ],
+          },
+        },
+      ],
+    },
+  };
+}
+
+function splitHostPort(address: string): { host: string; port: number } {
+  const colon = address.lastIndexOf(':');
+  const port = Number(address.slice(colon + 1));
+  if (colon <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) {
+    throw new Error(`--xds must be host:port, got '${address}'`);
+  }
+  return { host: address.slice(0, colon).replace(/^\[|\]$/g, ''), port };
+}

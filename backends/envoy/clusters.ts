@@ -1,0 +1,97 @@
+// Clusters: one per (resolved backend, HTTP version) a Gateway's routes use, fed by EDS; ExternalName
+// Services resolve by DNS instead. HTTP/2 (h2c) for gRPC routes and for appProtocols that ask for it.
+import type { BackendIR } from '../../model/gateway-ir.ts';
+import { ADS_SOURCE, BLACKHOLE_CLUSTER, type Json, TYPE } from './envoy-types.ts';
+import { clusterName } from './names.ts';
+
+export type ResolvedBackendIR = Exclude<BackendIR, { kind: 'Invalid' }>;
+
+const HTTP2_APP_PROTOCOLS = new Set(['kubernetes.io/h2c', 'h2c', 'grpc', 'http2', 'h2']);
+const CONNECT_TIMEOUT = '5s';
+
+export interface ClusterUse {
+  readonly name: string;
+  readonly backend: ResolvedBackendIR;
+  readonly http2: boolean;
+}
+
+/** Collects the clusters translation refers to, so each is generated once. */
+export class ClusterSet {
+  readonly #uses = new Map<string, ClusterUse>();
+  #blackhole = false;
+
+  /** The cluster for a backend; `speaksGrpc` when a GRPCRoute sends to it. */
+  use(backend: ResolvedBackendIR, speaksGrpc: boolean): string {
+    const http2 = speaksGrpc || HTTP2_APP_PROTOCOLS.has(backend.appProtocol ?? '');
+    const name = clusterName(backend, http2);
+    if (!this.#uses.has(name)) this.#uses.set(name, { name, backend, http2 });
+    return name;
+  }
+
+  blackhole(): string {
+    this.#blackhole = true;
+    return BLACKHOLE_CLUSTER;
+  }
+
+  get uses(): readonly ClusterUse[] {
+    return [...this.#uses.values()];
+  }
+
+  get usesBlackhole(): boolean {
+    return this.#blackhole;
+  }
+}
+
+export function translateCluster(use: ClusterUse): Json {
+  const base: Json = {
+    name: use.name,
+    connectTimeout: CONNECT_TIMEOUT,
+    ...(use.http2
+      ? {
+          typedExtensionProtocolOptions: {
+            'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+              '@type': TYPE.httpProtocolOptions,
+              explicitHttpConfig: { http2ProtocolOptions: {} },
+            },
+          },
+        }
+      : {}),
+  };
+  const backend = use.backend;
+  if (backend.kind === 'Service' && backend.externalName !== undefined) {
+    return {
+      ...base,
+      type: 'LOGICAL_DNS',
+      dnsLookupFamily: 'V4_PREFERRED',
+      loadAssignment: {
+        clusterName: use.name,
+        endpoints: [
+          {
+            lbEndpoints: [
+              {
+                endpoint: {
+                  address: { socketAddress: { address: backend.externalName, portValue: backend.port } },
+                },
+              },
+            ],
+          },
+        ],
+      },
+    };
+  }
+  return { ...base, type: 'EDS', edsClusterConfig: { edsConfig: ADS_SOURCE } };
+}
+
+/** True when the cluster takes its endpoints from EDS (and so needs a ClusterLoadAssignment). */
+export function usesEds(use: ClusterUse): boolean {
+  return !(use.backend.kind === 'Service' && use.backend.externalName !== undefined);
+}
+
+export function blackholeCluster(): Json {
+  return {
+    name: BLACKHOLE_CLUSTER,
+    type: 'STATIC',
+    connectTimeout: CONNECT_TIMEOUT,
+    loadAssignment: { clusterName: BLACKHOLE_CLUSTER, endpoints: [] },
+  };
+}

@@ -1,0 +1,224 @@
+// Listeners: one per Gateway port. HTTP listeners share one filter chain (HTTP connection manager over RDS,
+// isolated by virtual host); HTTPS listeners get a filter chain per SNI hostname terminating TLS with SDS
+// certificates; TLS listeners pass through or terminate into a TCP proxy chosen by SNI; TCP and UDP ports
+// proxy to their route's backends.
+import type { TlsMaterial } from '../../model/backend-contract.ts';
+import type { ListenerIR, PortIR, RouteIR } from '../../model/gateway-ir.ts';
+import type { ClusterSet, ResolvedBackendIR } from './clusters.ts';
+import { ADS_SOURCE, FILTER, type Json, TYPE } from './envoy-types.ts';
+import {
+  listenerKey,
+  listenerName,
+  listenerRouteName,
+  portRouteName,
+  secretName,
+  tlsMaterialKey,
+} from './names.ts';
+import { translateVirtualHosts } from './routes.ts';
+import { translateSecret } from './secrets.ts';
+
+export interface PortContext {
+  readonly bindAddress: string;
+  readonly clusters: ClusterSet;
+  readonly tls: Readonly<Record<string, TlsMaterial>>;
+  /** Secrets used so far, by name. */
+  readonly secrets: Map<string, Json>;
+  readonly problems: string[];
+}
+
+export interface TranslatedPort {
+  readonly listener: Json | undefined;
+  readonly routeConfigurations: readonly Json[];
+}
+
+export function translatePort(port: PortIR, context: PortContext): TranslatedPort {
+  const name = listenerName(port.port, port.transport);
+  if (port.transport === 'UDP')
+    return { listener: udpListener(name, port, context), routeConfigurations: [] };
+  const chains: Json[] = [];
+  const routeConfigurations: Json[] = [];
+  const chainMatches = new Set<string>();
+  const addChain = (chain: Json, owner: string) => {
+    const key = JSON.stringify(chain.filterChainMatch ?? {});
+    if (chainMatches.has(key)) {
+      context.problems.push(`${owner}: another listener on port ${port.port} already serves ${key}; skipped`);
+      return;
+    }
+    chainMatches.add(key);
+    chains.push(chain);
+  };
+
+  const http = port.listeners.filter((l) => l.protocol === 'HTTP');
+  if (http.length > 0) {
+    const routeName = portRouteName(port.port);
+    routeConfigurations.push({
+      name: routeName,
+      virtualHosts: translateVirtualHosts(http, port.port, context.clusters),
+    });
+    addChain({ name: routeName, filters: [httpConnectionManager(routeName)] }, routeName);
+  }
+  for (const listener of port.listeners) {
+    const owner = listenerKey(listener);
+    if (listener.protocol === 'HTTPS') {
+      const transportSocket = downstreamTls(listener, context, ['h2', 'http/1.1']);
+      if (transportSocket === undefined) continue;
+      const routeName = listenerRouteName(port.port, listener);
+      routeConfigurations.push({
+        name: routeName,
+        virtualHosts: translateVirtualHosts([listener], port.port, context.clusters),
+      });
+      addChain(
+        {
+          name: owner,
+          ...sniMatch(listener.hostname === undefined ? [] : [listener.hostname]),
+          transportSocket,
+          filters: [httpConnectionManager(routeName)],
+        },
+        owner,
+      );
+    } else if (listener.protocol === 'TLS') {
+      const terminate = listener.tls?.mode === 'Terminate';
+      const transportSocket = terminate ? downstreamTls(listener, context, []) : undefined;
+      if (terminate && transportSocket === undefined) continue;
+      for (const route of listener.routes.filter((r) => r.kind === 'TLSRoute')) {
+        const hostnames =
+          route.hostnames.length > 0
+            ? route.hostnames
+            : listener.hostname === undefined
+              ? []
+              : [listener.hostname];
+        addChain(
+          {
+            name: `${owner}/${route.route.namespace ?? ''}/${route.route.name}`,
+            ...sniMatch(hostnames),
+            ...(transportSocket === undefined ? {} : { transportSocket }),
+            filters: [tcpProxy(name, route, context)],
+          },
+          `${owner} TLSRoute ${route.route.namespace ?? ''}/${route.route.name}`,
+        );
+      }
+    } else if (listener.protocol === 'TCP') {
+      const route = listener.routes.find((r) => r.kind === 'TCPRoute');
+      if (route !== undefined) addChain({ name: owner, filters: [tcpProxy(name, route, context)] }, owner);
+    }
+  }
+  if (chains.length === 0) return { listener: undefined, routeConfigurations };
+  const inspectsTls = chains.some(
+    (chain) => chain.filterChainMatch !== undefined || chain.transportSocket !== undefined,
+  );
+  return {
+    listener: {
+      name,
+      address: { socketAddress: { address: context.bindAddress, portValue: port.port } },
+      ...(inspectsTls
+        ? { listenerFilters: [{ name: FILTER.tlsInspector, typedConfig: { '@type': TYPE.tlsInspector } }] }
+        : {}),
+      filterChains: chains,
+    },
+    routeConfigurations,
+  };
+}
+
+export function httpConnectionManager(routeConfigName: string): Json {
+  return {
+    name: FILTER.httpConnectionManager,
+    typedConfig: {
+      '@type': TYPE.httpConnectionManager,
+      statPrefix: routeConfigName,
+      rds: { routeConfigName, configSource: ADS_SOURCE },
+      // Gateway API hostnames carry no port; clients on a non-default port send one in Host.
+      stripAnyHostPort: true,
+      upgradeConfigs: [{ upgradeType: 'websocket' }],
+      httpFilters: [
+        { name: FILTER.cors, typedConfig: { '@type': TYPE.cors } },
+        { name: FILTER.router, typedConfig: { '@type': TYPE.router } },
+      ],
+    },
+  };
+}
+
+function sniMatch(hostnames: readonly string[]): Json {
+  return hostnames.length === 0 ? {} : { filterChainMatch: { serverNames: [...hostnames] } };
+}
+
+function downstreamTls(
+  listener: ListenerIR,
+  context: PortContext,
+  alpn: readonly string[],
+): Json | undefined {
+  const certificates = listener.tls?.certificates ?? [];
+  const missing = certificates.filter((c) => context.tls[tlsMaterialKey(c)] === undefined);
+  if (certificates.length === 0 || missing.length > 0) {
+    context.problems.push(
+      `${listenerKey(listener)}: no TLS material for ${missing.map(tlsMaterialKey).join(', ') || 'its certificateRefs'}; listener not programmed`,
+    );
+    return undefined;
+  }
+  for (const certificate of certificates) {
+    context.secrets.set(
+      secretName(certificate),
+      translateSecret(certificate, context.tls[tlsMaterialKey(certificate)]!),
+    );
+  }
+  return {
+    name: FILTER.tlsTransportSocket,
+    typedConfig: {
+      '@type': TYPE.downstreamTlsContext,
+      commonTlsContext: {
+        tlsCertificateSdsSecretConfigs: certificates.map((c) => ({
+          name: secretName(c),
+          sdsConfig: ADS_SOURCE,
+        })),
+        ...(alpn.length > 0 ? { alpnProtocols: [...alpn] } : {}),
+      },
+    },
+  };
+}
+
+/** Weighted backends of an L4 route's first rule; the blackhole cluster when none is usable. */
+function l4Clusters(route: RouteIR, clusters: ClusterSet): { name: string; weight: number }[] {
+  const valid = (route.rules[0]?.backends ?? []).filter(
+    (b): b is ResolvedBackendIR => b.kind !== 'Invalid' && b.weight > 0,
+  );
+  return valid.length === 0
+    ? [{ name: clusters.blackhole(), weight: 1 }]
+    : valid.map((b) => ({ name: clusters.use(b, false), weight: b.weight }));
+}
+
+function tcpProxy(statPrefix: string, route: RouteIR, context: PortContext): Json {
+  const targets = l4Clusters(route, context.clusters);
+  return {
+    name: FILTER.tcpProxy,
+    typedConfig: {
+      '@type': TYPE.tcpProxy,
+      statPrefix,
+      ...(targets.length === 1 ? { cluster: targets[0]!.name } : { weightedClusters: { clusters: targets } }),
+    },
+  };
+}
+
+function udpListener(name: string, port: PortIR, context: PortContext): Json | undefined {
+  const route = port.listeners.flatMap((l) => l.routes).find((r) => r.kind === 'UDPRoute');
+  if (route === undefined) return undefined;
+  // udp_proxy routes to one cluster: the backend with the largest weight.
+  const [target] = l4Clusters(route, context.clusters).sort((a, b) => b.weight - a.weight);
+  return {
+    name,
+    address: { socketAddress: { protocol: 'UDP', address: context.bindAddress, portValue: port.port } },
+    udpListenerConfig: {},
+    listenerFilters: [
+      {
+        name: FILTER.udpProxy,
+        typedConfig: {
+          '@type': TYPE.udpProxy,
+          statPrefix: name,
+          matcher: {
+            onNoMatch: {
+              action: { name: 'route', typedConfig: { '@type': TYPE.udpRoute, cluster: target!.name } },
+            },
+          },
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,113 @@
+// What every ADS stream of one proxy shares, whatever its protocol: the Gateway it serves, the snapshot it is
+// being brought to, the responses in flight per type (nonce → revision), and the removals held back until
+// the listeners and routes that used them are replaced (make-before-break). Reports ACKs and NACKs.
+import type { ResourceKey } from '../../model/resource-key.ts';
+import type { Draft } from '../../runtime/message.ts';
+import type { ProxyReport } from './proxy-report.ts';
+import type { XdsSnapshot } from './xds-snapshot.ts';
+
+export type Report = (report: Draft<ProxyReport>) => void;
+
+/** Part of a push that waits until everything sent before it is answered (and its own gate opens). */
+export interface Stage {
+  readonly ready: () => boolean;
+  readonly send: () => void;
+}
+
+interface InFlight {
+  readonly nonce: string;
+  readonly revision: number;
+}
+
+export abstract class ProxySession {
+  readonly gateway: ResourceKey;
+  readonly proxy: string;
+  protected snapshot: XdsSnapshot | undefined;
+  readonly #report: Report;
+  readonly #nextNonce: () => string;
+  readonly #inFlight = new Map<string, InFlight>();
+  readonly #lastNonce = new Map<string, string>();
+  #stages: Stage[] = [];
+  #rejected: number | undefined;
+  #reported: number | undefined;
+
+  constructor(gateway: ResourceKey, proxy: string, report: Report, nextNonce: () => string) {
+    this.gateway = gateway;
+    this.proxy = proxy;
+    this.#report = report;
+    this.#nextNonce = nextNonce;
+  }
+
+  /** A new snapshot of the Gateway (or the current one when the stream opens). */
+  abstract push(snapshot: XdsSnapshot): void;
+
+  /** Whether the proxy has asked for Listeners yet: before that it has not taken a whole revision. */
+  protected abstract subscribedToListeners(): boolean;
+
+  /**
+   * The proxy took (ACK) or refused (NACK) what was sent for a type: on a refusal the session goes back to
+   * what the proxy held before, so the next push sends it again instead of counting it as held.
+   */
+  protected abstract answeredType(typeUrl: string, accepted: boolean): void;
+
+  /** Records a response about to be written for a type; returns its nonce. */
+  protected sending(typeUrl: string): string {
+    const nonce = this.#nextNonce();
+    this.#lastNonce.set(typeUrl, nonce);
+    this.#inFlight.set(typeUrl, { nonce, revision: this.snapshot?.revision ?? 0 });
+    return nonce;
+  }
+
+  /** The stages of a push after its first: each goes out once the one before is answered. Replaces any left. */
+  protected stagesAfterThis(stages: readonly Stage[]): void {
+    this.#stages = [...stages];
+  }
+
+  /**
+   * Classifies a request by the nonce it answers: an ACK or a NACK (error detail set) of the response in
+   * flight, 'stale' when it answers an older response (ignored, as the protocol says), else a plain request.
+   */
+  protected answered(
+    typeUrl: string,
+    nonce: string,
+    errorDetail: string | undefined,
+  ): 'ack' | 'nack' | 'stale' | 'request' {
+    if (nonce === '') return 'request';
+    if (this.#lastNonce.get(typeUrl) !== nonce) return 'stale';
+    const inFlight = this.#inFlight.get(typeUrl);
+    if (inFlight === undefined) return 'request';
+    this.#inFlight.delete(typeUrl);
+    this.answeredType(typeUrl, errorDetail === undefined);
+    if (errorDetail !== undefined) {
+      this.#rejected = inFlight.revision;
+      // The proxy keeps its last accepted config: nothing that builds on the rejected part is sent.
+      this.#stages = [];
+      this.#report({
+        type: 'envoy.proxy.rejected',
+        gateway: this.gateway,
+        proxy: this.proxy,
+        revision: inFlight.revision,
+        typeUrl,
+        detail: errorDetail,
+      });
+      return 'nack';
+    }
+    this.settle();
+    return 'ack';
+  }
+
+  /** Checks whether everything sent is answered: sends held-back removals, or reports the revision reached. */
+  protected settle(): void {
+    if (this.snapshot === undefined) return;
+    while (this.#inFlight.size === 0 && this.#stages.length > 0) {
+      if (!this.#stages[0]!.ready()) return;
+      this.#stages.shift()!.send();
+    }
+    if (this.#inFlight.size > 0 || this.#stages.length > 0) return;
+    const revision = this.snapshot.revision;
+    if (!this.subscribedToListeners()) return;
+    if (this.#rejected === revision || this.#reported === revision) return;
+    this.#reported = revision;
+    this.#report({ type: 'envoy.proxy.synced', gateway: this.gateway, proxy: this.proxy, revision });
+  }
+}

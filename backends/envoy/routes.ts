@@ -1,0 +1,194 @@
+// RouteConfigurations: virtual hosts per hostname, each with the Envoy routes of every rule match that serves
+// that hostname, in the spec's precedence order. Backends become (weighted) clusters; invalid backends keep
+// their share of the weight and answer 500 for it.
+import type { BackendIR, ListenerIR, RouteIR, RuleIR } from '../../model/gateway-ir.ts';
+import { hostnameCovers } from '../../model/hostnames.ts';
+import type { HTTPRequestMirrorFilter } from '../../model/resources.ts';
+import type { ClusterSet } from './clusters.ts';
+import { parseGatewayDuration, protoDuration } from './duration.ts';
+import type { Json } from './envoy-types.ts';
+import {
+  collectRouteFilters,
+  fraction,
+  type ListenerAddress,
+  mirrorFraction,
+  redirectAction,
+  rewriteFields,
+} from './route-filters.ts';
+import {
+  comparePrecedence,
+  type TranslatedMatch,
+  translateGrpcMatch,
+  translateHttpMatch,
+} from './route-matches.ts';
+
+/** Rule fields of HTTPRoute the IR does not carry yet; read when present (see docs/envoy-backend.md). */
+interface RuleExtras {
+  readonly timeouts?: { readonly request?: string; readonly backendRequest?: string };
+  readonly retry?: {
+    readonly codes?: readonly number[];
+    readonly attempts?: number;
+    readonly backoff?: string;
+  };
+}
+
+interface RouteEntry {
+  readonly precedence: readonly number[];
+  readonly routes: readonly Json[];
+}
+
+const MATCH_ALL_HOSTS = '*';
+
+/**
+ * The virtual hosts of listeners sharing one route configuration. A hostname belongs to the most specific
+ * listener covering it (listener isolation): routes another listener attached for that name are not served.
+ */
+export function translateVirtualHosts(
+  listeners: readonly ListenerIR[],
+  port: number,
+  clusters: ClusterSet,
+  kinds: ReadonlySet<string> = HTTP_KINDS,
+): Json[] {
+  const hosts = new Map<string, RouteEntry[]>();
+  for (const listener of listeners) {
+    for (const route of listener.routes) {
+      if (!kinds.has(route.kind)) continue;
+      const hostnames = route.hostnames.length > 0 ? route.hostnames : [listener.hostname ?? MATCH_ALL_HOSTS];
+      const entries = hostnames.some((h) => ownerOf(listeners, h) === listener)
+        ? routeEntries(route, { port, scheme: listener.protocol === 'HTTPS' ? 'https' : 'http' }, clusters)
+        : [];
+      for (const hostname of hostnames) {
+        if (ownerOf(listeners, hostname) !== listener) continue;
+        const list = hosts.get(hostname) ?? [];
+        list.push(...entries);
+        hosts.set(hostname, list);
+      }
+    }
+  }
+  return [...hosts.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([hostname, entries]) => ({
+      name: hostname,
+      domains: [hostname],
+      // Stable sort: equal precedence keeps route age order, then rule and match order.
+      routes: entries
+        .slice()
+        .sort((a, b) => comparePrecedence(a.precedence, b.precedence))
+        .flatMap((entry) => entry.routes),
+    }));
+}
+
+export const HTTP_KINDS: ReadonlySet<string> = new Set(['HTTPRoute', 'GRPCRoute']);
+
+function ownerOf(listeners: readonly ListenerIR[], hostname: string): ListenerIR | undefined {
+  if (hostname === MATCH_ALL_HOSTS) return listeners.find((l) => l.hostname === undefined);
+  return listeners.find((l) => l.hostname === undefined || hostnameCovers(l.hostname, hostname));
+}
+
+function routeEntries(route: RouteIR, listener: ListenerAddress, clusters: ClusterSet): RouteEntry[] {
+  const grpc = route.kind === 'GRPCRoute';
+  const entries: RouteEntry[] = [];
+  for (const rule of route.rules) {
+    const matches = rule.matches.length > 0 ? rule.matches : [{}];
+    matches.forEach((raw, m) => {
+      const translated = grpc ? translateGrpcMatch(raw) : translateHttpMatch(raw);
+      const name = `${route.route.namespace ?? ''}/${route.route.name}/rule/${rule.name ?? rule.index}/match/${m}`;
+      entries.push({
+        precedence: translated.precedence,
+        routes: envoyRoutes(name, rule, translated, grpc, listener, clusters),
+      });
+    });
+  }
+  return entries;
+}
+
+function envoyRoutes(
+  name: string,
+  rule: RuleIR,
+  translated: TranslatedMatch,
+  grpc: boolean,
+  listener: ListenerAddress,
+  clusters: ClusterSet,
+): Json[] {
+  const filters = collectRouteFilters(rule.filters);
+  const base = { name, match: translated.match, ...filters.routeFields };
+  if (filters.redirect !== undefined) {
+    return [{ ...base, redirect: redirectAction(filters.redirect, translated.prefix, listener) }];
+  }
+  const valid: { cluster: string; weight: number }[] = [];
+  let invalidWeight = 0;
+  for (const backend of rule.backends) {
+    if (backend.weight <= 0) continue;
+    if (backend.kind === 'Invalid') invalidWeight += backend.weight;
+    else valid.push({ cluster: clusters.use(backend, grpc), weight: backend.weight });
+  }
+  const validWeight = valid.reduce((sum, b) => sum + b.weight, 0);
+  const serverError = { ...base, directResponse: { status: 500 } };
+  if (validWeight === 0) return [serverError];
+
+  const extras = rule as RuleIR & RuleExtras;
+  const action: Json = {
+    ...(valid.length === 1
+      ? { cluster: valid[0]!.cluster }
+      : { weightedClusters: { clusters: valid.map((b) => ({ name: b.cluster, weight: b.weight })) } }),
+    ...(filters.rewrite === undefined ? {} : rewriteFields(filters.rewrite, translated.prefix)),
+    ...mirrorPolicies(filters.mirrors, rule.mirrors, grpc, clusters),
+    ...timeoutFields(extras),
+  };
+  const forward = { ...base, route: action };
+  if (invalidWeight === 0) return [forward];
+  // Invalid backends keep their share: that fraction of matching requests is answered 500 first.
+  const share = invalidWeight / (invalidWeight + validWeight);
+  return [
+    {
+      ...serverError,
+      name: `${name}/invalid-share`,
+      match: { ...translated.match, runtimeFraction: { defaultValue: fraction(share) } },
+    },
+    forward,
+  ];
+}
+
+function mirrorPolicies(
+  filters: readonly HTTPRequestMirrorFilter[],
+  backends: readonly BackendIR[],
+  grpc: boolean,
+  clusters: ClusterSet,
+): Json {
+  const policies: Json[] = [];
+  backends.forEach((backend, i) => {
+    if (backend.kind === 'Invalid') return;
+    const share = filters[i] === undefined ? undefined : mirrorFraction(filters[i]);
+    policies.push({
+      cluster: clusters.use(backend, grpc),
+      ...(share === undefined ? {} : { runtimeFraction: { defaultValue: share } }),
+    });
+  });
+  return policies.length > 0 ? { requestMirrorPolicies: policies } : {};
+}
+
+function timeoutFields(rule: RuleExtras): Json {
+  const request = parseGatewayDuration(rule.timeouts?.request);
+  const backendRequest = parseGatewayDuration(rule.timeouts?.backendRequest);
+  const retry = rule.retry;
+  const fields: Json = {};
+  if (request !== undefined) fields.timeout = protoDuration(request);
+  else if (backendRequest !== undefined) fields.timeout = protoDuration(backendRequest);
+  if (retry !== undefined || (backendRequest !== undefined && request !== undefined)) {
+    const codes = (retry?.codes ?? []).filter((c) => Number.isInteger(c) && c >= 100 && c <= 599);
+    const backoff = parseGatewayDuration(retry?.backoff);
+    fields.retryPolicy = {
+      retryOn:
+        codes.length > 0
+          ? 'connect-failure,refused-stream,retriable-status-codes'
+          : 'connect-failure,refused-stream',
+      numRetries: retry?.attempts ?? (retry === undefined ? 0 : 1),
+      ...(codes.length > 0 ? { retriableStatusCodes: codes } : {}),
+      ...(backoff !== undefined && backoff > 0
+        ? { retryBackOff: { baseInterval: protoDuration(backoff) } }
+        : {}),
+      ...(backendRequest !== undefined ? { perTryTimeout: protoDuration(backendRequest) } : {}),
+    };
+  }
+  return fields;
+}

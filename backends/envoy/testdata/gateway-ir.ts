@@ -1,0 +1,104 @@
+// Builders of hand-written Gateway IR for the Envoy backend's tests (unit and real-Envoy integration).
+import type { TlsMaterial } from '../../../model/backend-contract.ts';
+import { DEFAULT_GATEWAY_CLASS_PARAMETERS } from '../../../model/gateway-class.ts';
+import type { BackendIR, GatewayIR, ListenerIR, PortIR, RouteIR, RuleIR } from '../../../model/gateway-ir.ts';
+import { GATEWAY_GROUP, type ResourceKey, resourceKey } from '../../../model/resource-key.ts';
+import type { RouteKind } from '../../../model/resources.ts';
+
+export const NAMESPACE = 'default';
+
+export function gatewayKey(name = 'gw', namespace = NAMESPACE): ResourceKey {
+  return resourceKey(GATEWAY_GROUP, 'Gateway', namespace, name);
+}
+
+export function gatewayIR(ports: readonly PortIR[], gateway: ResourceKey = gatewayKey()): GatewayIR {
+  return { gateway, gatewayClassName: 'switchyard', parameters: DEFAULT_GATEWAY_CLASS_PARAMETERS, ports };
+}
+
+export function port(
+  number: number,
+  listeners: readonly ListenerIR[],
+  transport: 'TCP' | 'UDP' = 'TCP',
+): PortIR {
+  return { port: number, transport, listeners };
+}
+
+export function listener(
+  name: string,
+  protocol: string,
+  routes: readonly RouteIR[],
+  options: { hostname?: string; tls?: ListenerIR['tls']; gateway?: ResourceKey } = {},
+): ListenerIR {
+  return {
+    owner: options.gateway ?? gatewayKey(),
+    name,
+    protocol,
+    ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
+    routes,
+  };
+}
+
+export function route(
+  name: string,
+  rules: readonly RuleIR[],
+  options: { kind?: RouteKind; hostnames?: readonly string[] } = {},
+): RouteIR {
+  const kind = options.kind ?? 'HTTPRoute';
+  return {
+    route: resourceKey(GATEWAY_GROUP, kind, NAMESPACE, name),
+    kind,
+    hostnames: options.hostnames ?? [],
+    // Rules built without an explicit index take their position, as in spec.rules.
+    rules: rules.map((r, i) => (r.index < 0 ? { ...r, index: i } : r)),
+  };
+}
+
+export function rule(
+  backends: readonly BackendIR[],
+  options: {
+    matches?: readonly unknown[];
+    filters?: readonly unknown[];
+    mirrors?: readonly BackendIR[];
+    index?: number;
+  } & Record<string, unknown> = {},
+): RuleIR {
+  const { matches, filters, mirrors, index, ...extras } = options;
+  return {
+    index: index ?? -1,
+    matches: matches ?? [{ path: { type: 'PathPrefix', value: '/' } }],
+    filters: filters ?? [],
+    backends,
+    mirrors: mirrors ?? [],
+    ...extras,
+  };
+}
+
+/** A Service backend whose endpoints are loopback ports (echo servers in integration tests). */
+export function service(
+  name: string,
+  ports: readonly number[],
+  options: { weight?: number; appProtocol?: string; protocol?: 'TCP' | 'UDP'; servicePort?: number } = {},
+): BackendIR {
+  return {
+    weight: options.weight ?? 1,
+    kind: 'Service',
+    service: resourceKey('', 'Service', NAMESPACE, name),
+    port: options.servicePort ?? 8080,
+    protocol: options.protocol ?? 'TCP',
+    ...(options.appProtocol === undefined ? {} : { appProtocol: options.appProtocol }),
+    endpoints: ports.map((p) => ({ address: '127.0.0.1', port: p })),
+  };
+}
+
+export function invalidBackend(weight = 1): BackendIR {
+  return { weight, kind: 'Invalid', reason: 'BackendNotFound', message: 'Service default/missing not found' };
+}
+
+export function secretKey(name: string): ResourceKey {
+  return resourceKey('', 'Secret', NAMESPACE, name);
+}
+
+export function tlsMaterial(secret: ResourceKey, cert: string, key: string): Record<string, TlsMaterial> {
+  return { [`core/Secret/${secret.namespace}/${secret.name}`]: { certificateChain: cert, privateKey: key } };
+}

@@ -1,0 +1,68 @@
+// One Gateway's IR → its Envoy resources (proto3 JSON by resource name, per type). Pure and deterministic:
+// the same IR and TLS material give the same resources, so unchanged resources keep their versions.
+import type { TlsMaterial } from '../../model/backend-contract.ts';
+import type { GatewayIR } from '../../model/gateway-ir.ts';
+import { blackholeCluster, ClusterSet, translateCluster, usesEds } from './clusters.ts';
+import { translateEndpoints } from './endpoints.ts';
+import type { Json } from './envoy-types.ts';
+import { translateGrpcListeners } from './grpc-listeners.ts';
+import { translatePort } from './listeners.ts';
+
+export interface EnvoyResources {
+  readonly listeners: Readonly<Record<string, Json>>;
+  readonly routeConfigurations: Readonly<Record<string, Json>>;
+  readonly clusters: Readonly<Record<string, Json>>;
+  readonly clusterLoadAssignments: Readonly<Record<string, Json>>;
+  readonly secrets: Readonly<Record<string, Json>>;
+  /** Listeners for proxyless gRPC clients, served by name only (see grpc-listeners.ts). */
+  readonly grpcListeners: Readonly<Record<string, Json>>;
+  /** Parts of the IR that could not be programmed, each naming what and why. */
+  readonly problems: readonly string[];
+}
+
+export interface TranslateOptions {
+  /** Address the Gateway's listeners bind; default all IPv4 interfaces. */
+  readonly bindAddress?: string;
+}
+
+export function translateGateway(
+  ir: GatewayIR,
+  tls: Readonly<Record<string, TlsMaterial>>,
+  options: TranslateOptions = {},
+): EnvoyResources {
+  const clusters = new ClusterSet();
+  const secrets = new Map<string, Json>();
+  const problems: string[] = [];
+  const context = { bindAddress: options.bindAddress ?? '0.0.0.0', clusters, tls, secrets, problems };
+  const listeners: Record<string, Json> = {};
+  const routeConfigurations: Record<string, Json> = {};
+  const grpcListeners: Record<string, Json> = {};
+  for (const port of ir.ports) {
+    const translated = translatePort(port, context);
+    if (translated.listener !== undefined) listeners[String(translated.listener.name)] = translated.listener;
+    for (const config of translated.routeConfigurations) routeConfigurations[String(config.name)] = config;
+    if (port.transport === 'TCP') {
+      for (const listener of translateGrpcListeners(port, clusters))
+        grpcListeners[String(listener.name)] = listener;
+    }
+  }
+  const clusterResources: Record<string, Json> = {};
+  const clusterLoadAssignments: Record<string, Json> = {};
+  for (const use of [...clusters.uses].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    clusterResources[use.name] = translateCluster(use);
+    if (usesEds(use)) clusterLoadAssignments[use.name] = translateEndpoints(use);
+  }
+  if (clusters.usesBlackhole) {
+    const blackhole = blackholeCluster();
+    clusterResources[String(blackhole.name)] = blackhole;
+  }
+  return {
+    listeners,
+    routeConfigurations,
+    clusters: clusterResources,
+    clusterLoadAssignments,
+    secrets: Object.fromEntries([...secrets.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
+    grpcListeners,
+    problems,
+  };
+}

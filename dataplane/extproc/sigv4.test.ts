@@ -1,0 +1,69 @@
+import { createHmac } from 'node:crypto';
+import { expect, test } from 'vitest';
+import {
+  amzDate,
+  canonicalQuery,
+  canonicalRequest,
+  canonicalUri,
+  sha256Hex,
+  signingKey,
+  signSigV4,
+} from './sigv4.ts';
+
+// The worked example of AWS's Signature Version 4 documentation (IAM ListUsers, 2015-08-30).
+test("reproduces the signature of AWS's documented example", () => {
+  const headers = {
+    'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+    host: 'iam.amazonaws.com',
+    'x-amz-date': '20150830T123600Z',
+  };
+  const canonical = canonicalRequest(
+    'GET',
+    '/?Action=ListUsers&Version=2010-05-08',
+    headers,
+    ['content-type', 'host', 'x-amz-date'],
+    sha256Hex(''),
+  );
+  expect(sha256Hex(canonical)).toBe('f536975d06c0309214f805bb90ccff089219ecd68b2577efef23edd43b7e1a59');
+  const key = signingKey('wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', '20150830', 'us-east-1', 'iam');
+  expect(key.toString('hex')).toBe('c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9');
+  const stringToSign = [
+    'AWS4-HMAC-SHA256',
+    '20150830T123600Z',
+    '20150830/us-east-1/iam/aws4_request',
+    sha256Hex(canonical),
+  ].join('\n');
+  expect(createHmac('sha256', key).update(stringToSign).digest('hex')).toBe(
+    '5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7',
+  );
+});
+
+test('encodes path segments a second time and sorts the query', () => {
+  expect(canonicalUri('/model/anthropic.claude-v2%3A1/converse')).toBe(
+    '/model/anthropic.claude-v2%253A1/converse',
+  );
+  expect(canonicalQuery('/x?b=2&a=1&a=0&c=x y')).toBe('a=0&a=1&b=2&c=x%20y');
+  expect(amzDate(Date.UTC(2026, 0, 2, 3, 4, 5))).toBe('20260102T030405Z');
+});
+
+test('signs host, date, payload hash, content type and the session token', () => {
+  const headers = signSigV4(
+    {
+      method: 'POST',
+      host: 'bedrock-runtime.us-east-1.amazonaws.com',
+      path: '/model/m/converse',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+      region: 'us-east-1',
+      service: 'bedrock',
+      time: Date.UTC(2026, 0, 1),
+    },
+    { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret', sessionToken: 'token' },
+  );
+  expect(headers['x-amz-date']).toBe('20260101T000000Z');
+  expect(headers['x-amz-content-sha256']).toBe(sha256Hex('{}'));
+  expect(headers['x-amz-security-token']).toBe('token');
+  expect(headers.authorization).toMatch(
+    /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20260101\/us-east-1\/bedrock\/aws4_request, SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token, Signature=[0-9a-f]{64}$/,
+  );
+});

@@ -1,0 +1,120 @@
+// AWS Signature Version 4 (header form) over the translated request, written with node:crypto.
+import { createHash, createHmac } from 'node:crypto';
+
+export interface AwsCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string | undefined;
+}
+
+export interface SigV4Request {
+  readonly method: string;
+  readonly host: string;
+  /** Path and query exactly as sent (path segments already percent-encoded once). */
+  readonly path: string;
+  /** Extra headers to sign (e.g. content-type); host and x-amz-* are added. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string | Uint8Array;
+  readonly region: string;
+  readonly service: string;
+  /** Milliseconds since the epoch: the signing time. */
+  readonly time: number;
+}
+
+/** RFC 3986 unreserved characters stay; everything else is %XX (uppercase), as SigV4 requires. */
+export function awsUriEncode(value: string): string {
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+/** Non-S3 services sign each path segment encoded again (so `%3A` in the path is signed as `%253A`). */
+export function canonicalUri(path: string): string {
+  const [pathname = '/'] = path.split('?', 1);
+  return pathname.split('/').map(awsUriEncode).join('/') || '/';
+}
+
+export function canonicalQuery(path: string): string {
+  const at = path.indexOf('?');
+  if (at < 0) return '';
+  const pairs = [...new URLSearchParams(path.slice(at + 1))].map(
+    ([k, v]) => [awsUriEncode(k), awsUriEncode(v)] as const,
+  );
+  pairs.sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0));
+  return pairs.map(([k, v]) => `${k}=${v}`).join('&');
+}
+
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function hmac(key: string | Buffer, data: string): Buffer {
+  return createHmac('sha256', key).update(data).digest();
+}
+
+/** 20260101T000000Z */
+export function amzDate(time: number): string {
+  return new Date(time)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
+}
+
+export function canonicalRequest(
+  method: string,
+  path: string,
+  headers: Readonly<Record<string, string>>,
+  signedHeaders: readonly string[],
+  payloadHash: string,
+): string {
+  const canonicalHeaders = signedHeaders
+    .map((name) => `${name}:${(headers[name] ?? '').trim().replace(/\s+/g, ' ')}\n`)
+    .join('');
+  return [
+    method,
+    canonicalUri(path),
+    canonicalQuery(path),
+    canonicalHeaders,
+    signedHeaders.join(';'),
+    payloadHash,
+  ].join('\n');
+}
+
+export function signingKey(secret: string, date: string, region: string, service: string): Buffer {
+  return hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
+}
+
+/** The headers to add to the request: authorization, x-amz-date, x-amz-content-sha256 and the session token. */
+export function signSigV4(request: SigV4Request, credentials: AwsCredentials): Record<string, string> {
+  const date = amzDate(request.time);
+  const day = date.slice(0, 8);
+  const payloadHash = sha256Hex(request.body);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value;
+  headers.host = request.host;
+  headers['x-amz-date'] = date;
+  headers['x-amz-content-sha256'] = payloadHash;
+  if (credentials.sessionToken !== undefined) headers['x-amz-security-token'] = credentials.sessionToken;
+  const signed = Object.keys(headers).sort();
+  const scope = `${day}/${request.region}/${request.service}/aws4_request`;
+  const stringToSign = [
+    'AWS4-HMAC-SHA256',
+    date,
+    scope,
+    sha256Hex(canonicalRequest(request.method, request.path, headers, signed, payloadHash)),
+  ].join('\n');
+  const signature = createHmac(
+    'sha256',
+    signingKey(credentials.secretAccessKey, day, request.region, request.service),
+  )
+    .update(stringToSign)
+    .digest('hex');
+  const added: Record<string, string> = {
+    authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signed.join(';')}, Signature=${signature}`,
+    'x-amz-date': date,
+    'x-amz-content-sha256': payloadHash,
+  };
+  if (credentials.sessionToken !== undefined) added['x-amz-security-token'] = credentials.sessionToken;
+  return added;
+}

@@ -1,0 +1,62 @@
+// The contract every provider translator fulfils: pure functions from the client's request to the
+// upstream's, and from the upstream's response (whole or streamed) back to the client's schema.
+import type { TokenUsage } from './token-usage.ts';
+
+/** The API the client speaks, chosen by the request path. */
+export type ClientApi = 'openai.chat' | 'openai.completions' | 'openai.embeddings' | 'anthropic.messages';
+
+/** What the translated request changes: the path, the body and the headers the upstream needs. */
+export interface UpstreamRequest {
+  readonly path: string;
+  readonly body: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Per-request facts a translator needs; all deterministic (no clocks or random ids inside translators). */
+export interface TranslationContext {
+  /** The model name sent upstream (after the backend's modelNameOverride). */
+  readonly model: string;
+  /** The model name the client asked for; echoed back in responses. */
+  readonly requestModel: string;
+  readonly stream: boolean;
+  /** Unix seconds for the `created` field of OpenAI objects. */
+  readonly created: number;
+  /** A request-unique id, used where the upstream gives none (chat ids, tool call ids). */
+  readonly requestId: string;
+  /** The client asked for a final usage chunk (`stream_options.include_usage`). */
+  readonly includeUsage: boolean;
+}
+
+export interface TranslatedResponse {
+  readonly body: string;
+  readonly usage: TokenUsage | undefined;
+}
+
+/** Translates one streamed response chunk by chunk; keeps whatever state spans chunk boundaries. */
+export interface StreamTranslator {
+  /** Upstream bytes in, client bytes out (possibly empty while an event is incomplete). */
+  push(chunk: Uint8Array): string;
+  /** The upstream stream ended: flush, and close the client's stream (e.g. `data: [DONE]`). */
+  end(): string;
+  usage(): TokenUsage | undefined;
+}
+
+export interface Translator {
+  /** Translates the parsed client body; throws TranslationError when the request cannot be expressed. */
+  request(body: Record<string, unknown>, context: TranslationContext): UpstreamRequest;
+  /** Translates a whole (already decompressed) success body; throws TranslationError when unreadable. */
+  response(body: Uint8Array, context: TranslationContext): TranslatedResponse;
+  stream(context: TranslationContext): StreamTranslator;
+  /** An upstream error body in the client's error shape; the HTTP status is kept. */
+  error(status: number, body: Uint8Array, headers: Readonly<Record<string, string>>): string;
+  /** Whether the response body is rewritten (false: passed through and only read for usage). */
+  readonly rewritesResponse: boolean;
+}
+
+/** A request the translator cannot express upstream (answered 422), or a response it cannot read. */
+export class TranslationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TranslationError';
+  }
+}

@@ -1,0 +1,58 @@
+// A bounded HTTP/1.1 client for traffic through Envoy: one request, its status, headers and (echo) body.
+import { request } from 'node:http';
+import type { SeenRequest } from '../harness/echo/index.ts';
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+  /** The echo backend's report, when an echo backend answered. */
+  readonly seen?: SeenRequest;
+}
+
+export interface HttpOptions {
+  readonly host?: string;
+  readonly method?: string;
+  readonly headers?: Record<string, string>;
+  readonly timeoutMs?: number;
+}
+
+export function httpRequest(port: number, path: string, options: HttpOptions = {}): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: options.method ?? 'GET',
+        headers: { host: options.host ?? 'example.com', ...options.headers },
+        agent: false,
+        timeout: options.timeoutMs ?? 10_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          const echoed = typeof res.headers['x-echo-backend'] === 'string';
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body,
+            ...(echoed ? { seen: JSON.parse(body) as SeenRequest } : {}),
+          });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`request to ${path} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The backend that answered, or `<status>` when none did. */
+export async function answeredBy(port: number, path: string, options: HttpOptions = {}): Promise<string> {
+  const answer = await httpRequest(port, path, options);
+  return answer.seen?.backend ?? `<${answer.status}>`;
+}

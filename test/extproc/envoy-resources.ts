@@ -1,0 +1,164 @@
+// The Envoy configuration these tests push over ADS: one listener whose HTTP filters are the ext_proc
+// filter (pointing at our service) and the router; routes match the x-ai-eg-model header the ext_proc
+// service sets, one static cluster per fake provider.
+import { TYPE_URL } from '../../protos/index.ts';
+
+const HCM =
+  'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+const EXT_PROC = 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor';
+const ROUTER = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
+const FILE_LOG = 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog';
+const HTTP_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
+
+export interface AiRoute {
+  readonly model: string;
+  readonly cluster: string;
+}
+
+export interface EnvoyAiConfig {
+  /** Names the listener, its routes and its ext_proc cluster, so several can share one Envoy. */
+  readonly name: string;
+  readonly listenerPort: number;
+  readonly extProcPort: number;
+  readonly upstreams: Readonly<Record<string, number>>;
+  readonly routes: readonly AiRoute[];
+  readonly accessLogPath: string;
+}
+
+function staticCluster(name: string, port: number, http2 = false) {
+  return {
+    name,
+    type: 'STATIC',
+    connectTimeout: '2s',
+    loadAssignment: {
+      clusterName: name,
+      endpoints: [
+        {
+          lbEndpoints: [
+            { endpoint: { address: { socketAddress: { address: '127.0.0.1', portValue: port } } } },
+          ],
+        },
+      ],
+    },
+    ...(http2
+      ? {
+          typedExtensionProtocolOptions: {
+            [HTTP_OPTIONS]: {
+              '@type': `type.googleapis.com/${HTTP_OPTIONS}`,
+              explicitHttpConfig: { http2ProtocolOptions: {} },
+            },
+          },
+        }
+      : {}),
+  };
+}
+
+/** Resources of several listeners merged per type (shared upstream clusters are identical). */
+export function mergeResources(
+  ...parts: Record<string, Record<string, unknown>>[]
+): Record<string, Record<string, unknown>> {
+  const merged: Record<string, Record<string, unknown>> = {};
+  for (const part of parts)
+    for (const [typeUrl, byName] of Object.entries(part)) merged[typeUrl] = { ...merged[typeUrl], ...byName };
+  return merged;
+}
+
+export function envoyAiResources(config: EnvoyAiConfig): Record<string, Record<string, unknown>> {
+  const extProcCluster = `${config.name}-extproc`;
+  const routeConfigName = `${config.name}-routes`;
+  const clusters: Record<string, unknown> = {
+    [extProcCluster]: staticCluster(extProcCluster, config.extProcPort, true),
+  };
+  for (const [name, port] of Object.entries(config.upstreams)) clusters[name] = staticCluster(name, port);
+  return {
+    [TYPE_URL.cluster]: clusters,
+    [TYPE_URL.listener]: {
+      [config.name]: {
+        name: config.name,
+        address: { socketAddress: { address: '127.0.0.1', portValue: config.listenerPort } },
+        filterChains: [
+          {
+            filters: [
+              {
+                name: 'envoy.filters.network.http_connection_manager',
+                typedConfig: {
+                  '@type': HCM,
+                  statPrefix: config.name,
+                  rds: { routeConfigName, configSource: { ads: {}, resourceApiVersion: 'V3' } },
+                  accessLog: [
+                    {
+                      name: 'envoy.access_loggers.file',
+                      typedConfig: {
+                        '@type': FILE_LOG,
+                        path: config.accessLogPath,
+                        logFormat: {
+                          jsonFormat: {
+                            path: '%REQ(:PATH)%',
+                            status: '%RESPONSE_CODE%',
+                            model: '%REQ(X-AI-EG-MODEL)%',
+                            input_tokens: '%DYNAMIC_METADATA(io.envoy.ai_gateway:llm_input_token)%',
+                            output_tokens: '%DYNAMIC_METADATA(io.envoy.ai_gateway:llm_output_token)%',
+                            total_tokens: '%DYNAMIC_METADATA(io.envoy.ai_gateway:llm_total_token)%',
+                            cost: '%DYNAMIC_METADATA(io.envoy.ai_gateway:llm_cost)%',
+                          },
+                        },
+                      },
+                    },
+                  ],
+                  httpFilters: [
+                    {
+                      name: 'envoy.filters.http.ext_proc',
+                      typedConfig: {
+                        '@type': EXT_PROC,
+                        grpcService: { envoyGrpc: { clusterName: extProcCluster }, timeout: '10s' },
+                        processingMode: {
+                          requestHeaderMode: 'SEND',
+                          responseHeaderMode: 'SEND',
+                          requestBodyMode: 'BUFFERED',
+                          responseBodyMode: 'BUFFERED',
+                          requestTrailerMode: 'SKIP',
+                          responseTrailerMode: 'SKIP',
+                        },
+                        allowModeOverride: true,
+                        messageTimeout: '10s',
+                        // The service sets :authority for signed (AWS) upstreams.
+                        mutationRules: { allowAllRouting: true },
+                        metadataOptions: { receivingNamespaces: { untyped: ['io.envoy.ai_gateway'] } },
+                      },
+                    },
+                    { name: 'envoy.filters.http.router', typedConfig: { '@type': ROUTER } },
+                  ],
+                },
+              },
+            ],
+          },
+        ],
+      },
+    },
+    [TYPE_URL.routeConfiguration]: {
+      [routeConfigName]: {
+        name: routeConfigName,
+        virtualHosts: [
+          {
+            name: 'ai',
+            domains: ['*'],
+            routes: [
+              ...config.routes.map((route) => ({
+                match: {
+                  prefix: '/',
+                  headers: [{ name: 'x-ai-eg-model', stringMatch: { exact: route.model } }],
+                },
+                route: { cluster: route.cluster, timeout: '30s' },
+              })),
+              // Before the body is read no model header exists yet; the ext_proc service answers or re-routes.
+              {
+                match: { prefix: '/' },
+                directResponse: { status: 404, body: { inlineString: 'no AI route' } },
+              },
+            ],
+          },
+        ],
+      },
+    },
+  };
+}

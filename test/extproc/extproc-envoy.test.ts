@@ -1,0 +1,677 @@
+// Real Envoy + our ext_proc service + fake providers on loopback, driven by the official OpenAI SDK.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
+import { type ExtProcServer, loadExtProcConfig, startExtProcServer } from '../../dataplane/extproc/index.ts';
+import { type Envoy, freePort, startEnvoy } from '../harness/envoy/index.ts';
+import { type AdsServer, startAdsServer } from '../harness/xds/index.ts';
+import { envoyAiResources, mergeResources } from './envoy-resources.ts';
+import {
+  type FakeProvider,
+  startFakeAnthropic,
+  startFakeAzure,
+  startFakeBedrock,
+  startFakeVertex,
+} from './fake-providers.ts';
+import { verifySigV4 } from './sigv4-verifier.ts';
+
+const AWS_SECRET = 'test-secret-key/with+symbols';
+const MAX_BODY = 64 * 1024;
+
+const configYaml = `
+maxRequestBodyBytes: ${MAX_BODY}
+models:
+  - { name: claude-client, ownedBy: anthropic, created: 1700000000 }
+  - { name: bedrock-client, ownedBy: aws, created: 1700000001 }
+rules:
+  - models: [claude-client]
+    backends: [anthropic]
+    llmRequestCosts:
+      - { metadataKey: llm_input_token, type: InputToken }
+      - { metadataKey: llm_output_token, type: OutputToken }
+      - { metadataKey: llm_total_token, type: TotalToken }
+      - { metadataKey: llm_cost, type: CEL, cel: "input_tokens * 3u + output_tokens * 15u" }
+  - { models: [bedrock-client], backends: [bedrock] }
+  - { models: [gemini-client], backends: [vertex] }
+  - { models: [azure-client], backends: [azure], llmRequestCosts: [{ metadataKey: llm_total_token, type: TotalToken }] }
+backends:
+  - name: anthropic
+    schema: Anthropic
+    modelNameOverride: claude-3-5-haiku-20241022
+    auth: { anthropicAPIKey: { key: sk-ant-upstream } }
+  - name: bedrock
+    schema: AWSBedrock
+    modelNameOverride: anthropic.claude-3-haiku-20240307-v1:0
+    host: bedrock-runtime.us-east-1.amazonaws.com
+    auth: { aws: { region: us-east-1, accessKeyId: AKIDUPSTREAM, secretAccessKey: "${AWS_SECRET}" } }
+  - name: vertex
+    schema: GCPVertexAI
+    modelNameOverride: gemini-2.0-flash
+    auth: { gcp: { accessToken: ya29.upstream, projectName: proj-7, region: europe-west4 } }
+  - name: azure
+    schema: { name: AzureOpenAI, version: 2024-10-21 }
+    modelNameOverride: gpt-4o
+    auth: { azureAPIKey: { key: azure-upstream } }
+`;
+
+const weatherTool = {
+  type: 'function' as const,
+  function: {
+    name: 'get_weather',
+    description: 'Weather of a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } } },
+  },
+};
+
+let dir: string;
+let ads: AdsServer;
+let envoy: Envoy | undefined;
+let extProc: ExtProcServer;
+/** A second service with a single actor behind its own listener, to fill its pool. */
+let tinyExtProc: ExtProcServer;
+let tinyClient: OpenAI;
+let providers: Record<'anthropic' | 'bedrock' | 'vertex' | 'azure', FakeProvider>;
+let client: OpenAI;
+let listenerPort: number;
+let accessLogPath: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'switchyard-extproc-'));
+  accessLogPath = join(dir, 'access.log');
+  await writeFile(join(dir, 'extproc.yaml'), configYaml);
+  const config = loadExtProcConfig(join(dir, 'extproc.yaml'));
+  const [anthropic, bedrock, vertex, azure] = await Promise.all([
+    startFakeAnthropic(),
+    startFakeBedrock(),
+    startFakeVertex(),
+    startFakeAzure(),
+  ]);
+  providers = { anthropic, bedrock, vertex, azure };
+  let tinyPort: number;
+  [ads, extProc, tinyExtProc, listenerPort, tinyPort] = await Promise.all([
+    startAdsServer(),
+    startExtProcServer({ listen: '127.0.0.1:0', config: () => config, poolSize: 128 }),
+    startExtProcServer({ listen: '127.0.0.1:0', config: () => config, poolSize: 1 }),
+    freePort(),
+    freePort(),
+  ]);
+  const upstreams = {
+    anthropic: anthropic.port,
+    bedrock: bedrock.port,
+    vertex: vertex.port,
+    azure: azure.port,
+  };
+  const tiny = envoyAiResources({
+    name: 'ai-tiny',
+    listenerPort: tinyPort,
+    extProcPort: Number(tinyExtProc.address.split(':').at(-1)),
+    upstreams,
+    routes: [{ model: 'claude-client', cluster: 'anthropic' }],
+    accessLogPath: join(dir, 'tiny-access.log'),
+  });
+  const resources = envoyAiResources({
+    name: 'ai',
+    listenerPort,
+    extProcPort: Number(extProc.address.split(':').at(-1)),
+    upstreams,
+    routes: [
+      { model: 'claude-client', cluster: 'anthropic' },
+      { model: 'bedrock-client', cluster: 'bedrock' },
+      { model: 'gemini-client', cluster: 'vertex' },
+      { model: 'azure-client', cluster: 'azure' },
+    ],
+    accessLogPath,
+  });
+  for (const [typeUrl, byName] of Object.entries(mergeResources(resources, tiny)))
+    ads.setResources(typeUrl, byName);
+  envoy = await startEnvoy({ adsAddress: ads.address, nodeId: 'extproc-test' });
+  client = new OpenAI({
+    baseURL: `http://127.0.0.1:${listenerPort}/v1`,
+    apiKey: 'client-key',
+    maxRetries: 0,
+  });
+  tinyClient = new OpenAI({
+    baseURL: `http://127.0.0.1:${tinyPort}/v1`,
+    apiKey: 'client-key',
+    maxRetries: 0,
+  });
+  // The listeners may still be warming (waiting for their routes) right after Envoy is LIVE.
+  for (const listener of [client, tinyClient]) {
+    await vi.waitFor(async () => expect((await listener.models.list()).data.length).toBe(2), {
+      timeout: 30_000,
+      interval: 200,
+    });
+  }
+});
+
+beforeEach(({ onTestFailed }) => {
+  onTestFailed(() => console.error(`Envoy log:\n${envoy?.log(60)}`));
+});
+
+afterAll(async () => {
+  await envoy?.stop();
+  await Promise.all([
+    extProc?.stop(),
+    tinyExtProc?.stop(),
+    ads?.stop(),
+    ...Object.values(providers ?? {}).map((p) => p.close()),
+  ]);
+  await rm(dir, { recursive: true, force: true });
+});
+
+const lastRequest = (provider: FakeProvider) => provider.received.at(-1)!;
+
+async function collect(stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>) {
+  let content = '';
+  let finish: string | null = null;
+  let usage: OpenAI.Completions.CompletionUsage | null | undefined;
+  const calls: { id?: string; name?: string; arguments: string }[] = [];
+  for await (const chunk of stream) {
+    if (chunk.usage) usage = chunk.usage;
+    for (const choice of chunk.choices) {
+      content += choice.delta.content ?? '';
+      finish = choice.finish_reason ?? finish;
+      for (const call of choice.delta.tool_calls ?? []) {
+        calls[call.index] ??= { arguments: '' };
+        const slot = calls[call.index]!;
+        if (call.id) slot.id = call.id;
+        if (call.function?.name) slot.name = call.function.name;
+        slot.arguments += call.function?.arguments ?? '';
+      }
+    }
+  }
+  return { content, finish, usage, calls };
+}
+
+describe('to Anthropic', () => {
+  test('translates a chat completion with tools both ways and authenticates with x-api-key', async () => {
+    const completion = await client.chat.completions.create({
+      model: 'claude-client',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Weather in Paris?' },
+      ],
+      tools: [weatherTool],
+      max_tokens: 100,
+    });
+    const seen = lastRequest(providers.anthropic);
+    expect(seen.method).toBe('POST');
+    expect(seen.path).toBe('/v1/messages');
+    expect(seen.headers).toMatchObject({
+      'x-api-key': 'sk-ant-upstream',
+      'anthropic-version': '2023-06-01',
+      'content-type': 'application/json',
+      'x-ai-eg-model': 'claude-client',
+      'x-ai-eg-backend': 'anthropic',
+      'content-length': String(Buffer.byteLength(seen.body)),
+    });
+    expect(seen.headers.authorization).toBeUndefined(); // the client's own key never reaches the provider
+    expect(JSON.parse(seen.body)).toEqual({
+      model: 'claude-3-5-haiku-20241022',
+      system: 'Be brief.',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Weather in Paris?' }] }],
+      max_tokens: 100,
+      tools: [
+        {
+          name: 'get_weather',
+          description: 'Weather of a city',
+          input_schema: weatherTool.function.parameters,
+        },
+      ],
+    });
+    expect(completion).toMatchObject({
+      id: 'msg_fake_1',
+      object: 'chat.completion',
+      model: 'claude-client',
+      choices: [
+        {
+          index: 0,
+          finish_reason: 'tool_calls',
+          message: {
+            role: 'assistant',
+            content: 'Let me look that up.',
+            tool_calls: [
+              {
+                id: 'toolu_fake_1',
+                type: 'function',
+                function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+              },
+            ],
+          },
+        },
+      ],
+      usage: { prompt_tokens: 21, completion_tokens: 13, total_tokens: 34 },
+    });
+  });
+
+  test('streams: Anthropic events become OpenAI chunks with tool calls and a usage chunk', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'claude-client',
+      messages: [{ role: 'user', content: 'Weather?' }],
+      tools: [weatherTool],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    expect(await collect(stream)).toEqual({
+      content: 'Sunny in Paris.',
+      finish: 'tool_calls',
+      usage: { prompt_tokens: 17, completion_tokens: 11, total_tokens: 28 },
+      calls: [{ id: 'toolu_fake_2', name: 'get_weather', arguments: '{"city":"Lyon"}' }],
+    });
+    expect(JSON.parse(lastRequest(providers.anthropic).body)).toMatchObject({
+      stream: true,
+      model: 'claude-3-5-haiku-20241022',
+      max_tokens: 4096,
+    });
+  });
+
+  test("token usage reaches Envoy's access log as dynamic metadata, including the CEL cost", async () => {
+    await client.chat.completions.create({
+      model: 'claude-client',
+      messages: [{ role: 'user', content: 'cost me' }],
+    });
+    const logged = await vi.waitFor(
+      async () => {
+        // reopen_logs makes Envoy flush its access-log buffer now instead of at its next flush interval.
+        await fetch(`${envoy!.admin.url}/reopen_logs`, { method: 'POST' });
+        const lines = (await readFile(accessLogPath, 'utf8').catch(() => ''))
+          .trim()
+          .split('\n')
+          .filter(Boolean);
+        const entries = lines
+          .map((line) => JSON.parse(line) as Record<string, unknown>)
+          .filter((entry) => entry.model === 'claude-client' && entry.cost !== null);
+        expect(entries.length, lines.join('\n')).toBeGreaterThan(0);
+        return entries.at(-1)!;
+      },
+      { timeout: 30_000, interval: 500 },
+    );
+    expect(logged).toMatchObject({
+      path: '/v1/messages',
+      status: 200,
+      input_tokens: 21,
+      output_tokens: 13,
+      total_tokens: 34,
+      cost: 21 * 3 + 13 * 15,
+    });
+  });
+});
+
+describe('Anthropic clients', () => {
+  test('/v1/messages passes through to Anthropic with the model overridden and the provider key', async () => {
+    const body = {
+      model: 'claude-client',
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'Weather?' }],
+    };
+    const response = await fetch(`http://127.0.0.1:${listenerPort}/v1/messages`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': 'client-key',
+        'anthropic-version': '2023-06-01',
+      },
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      id: 'msg_fake_1',
+      type: 'message',
+      stop_reason: 'tool_use',
+      usage: { input_tokens: 21 },
+    });
+    const seen = lastRequest(providers.anthropic);
+    expect(seen.path).toBe('/v1/messages');
+    expect(seen.headers['x-api-key']).toBe('sk-ant-upstream');
+    expect(JSON.parse(seen.body)).toEqual({ ...body, model: 'claude-3-5-haiku-20241022' });
+  });
+
+  test('/v1/messages streams pass through event by event', async () => {
+    const response = await fetch(`http://127.0.0.1:${listenerPort}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({
+        model: 'claude-client',
+        max_tokens: 64,
+        stream: true,
+        messages: [{ role: 'user', content: 'Weather?' }],
+      }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    const events = (await response.text())
+      .split('\n\n')
+      .filter(Boolean)
+      .map((block) => block.split('\n')[0]);
+    expect(events).toEqual([
+      'event: message_start',
+      'event: content_block_start',
+      'event: content_block_delta',
+      'event: content_block_delta',
+      'event: content_block_stop',
+      'event: content_block_start',
+      'event: content_block_delta',
+      'event: content_block_delta',
+      'event: content_block_stop',
+      'event: message_delta',
+      'event: message_stop',
+    ]);
+    expect(JSON.parse(lastRequest(providers.anthropic).body)).toMatchObject({
+      stream: true,
+      model: 'claude-3-5-haiku-20241022',
+    });
+  });
+
+  test('/v1/messages errors come back in the Anthropic error shape', async () => {
+    const response = await fetch(`http://127.0.0.1:${listenerPort}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'unknown-claude', max_tokens: 1, messages: [] }),
+    });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({
+      type: 'error',
+      error: { type: 'not_found_error', message: "the model 'unknown-claude' does not exist" },
+    });
+  });
+});
+
+describe('to AWS Bedrock', () => {
+  test('signs the translated Converse request with SigV4 and translates the tool call back', async () => {
+    const completion = await client.chat.completions.create({
+      model: 'bedrock-client',
+      messages: [{ role: 'user', content: 'Weather in Oslo?' }],
+      tools: [weatherTool],
+      tool_choice: 'required',
+      max_tokens: 50,
+    });
+    const seen = lastRequest(providers.bedrock);
+    expect(seen.path).toBe('/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse');
+    expect(seen.headers.host).toBe('bedrock-runtime.us-east-1.amazonaws.com');
+    expect(verifySigV4(seen, AWS_SECRET)).toEqual({
+      accessKeyId: 'AKIDUPSTREAM',
+      region: 'us-east-1',
+      service: 'bedrock',
+    });
+    expect(JSON.parse(seen.body)).toEqual({
+      messages: [{ role: 'user', content: [{ text: 'Weather in Oslo?' }] }],
+      inferenceConfig: { maxTokens: 50 },
+      toolConfig: {
+        tools: [
+          {
+            toolSpec: {
+              name: 'get_weather',
+              description: 'Weather of a city',
+              inputSchema: { json: weatherTool.function.parameters },
+            },
+          },
+        ],
+        toolChoice: { any: {} },
+      },
+    });
+    expect(completion.choices[0]).toMatchObject({
+      finish_reason: 'tool_calls',
+      message: {
+        content: 'Checking.',
+        tool_calls: [
+          { id: 'tooluse_fake_1', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } },
+        ],
+      },
+    });
+    expect(completion.usage).toMatchObject({ prompt_tokens: 30, completion_tokens: 9, total_tokens: 39 });
+  });
+
+  test('streams: the event-stream is decoded and re-emitted as SSE', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'bedrock-client',
+      messages: [{ role: 'user', content: 'Weather?' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    expect(await collect(stream)).toEqual({
+      content: 'Cold in Oslo.',
+      finish: 'stop',
+      usage: { prompt_tokens: 12, completion_tokens: 4, total_tokens: 16 },
+      calls: [],
+    });
+    const seen = lastRequest(providers.bedrock);
+    expect(seen.path).toBe('/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse-stream');
+    expect(verifySigV4(seen, AWS_SECRET).service).toBe('bedrock');
+  });
+});
+
+describe('to GCP Vertex AI', () => {
+  test('calls generateContent under the project path with the bearer token', async () => {
+    const completion = await client.chat.completions.create({
+      model: 'gemini-client',
+      messages: [{ role: 'user', content: 'Rome?' }],
+      tools: [weatherTool],
+    });
+    const seen = lastRequest(providers.vertex);
+    expect(seen.path).toBe(
+      '/v1/projects/proj-7/locations/europe-west4/publishers/google/models/gemini-2.0-flash:generateContent',
+    );
+    expect(seen.headers.authorization).toBe('Bearer ya29.upstream');
+    expect(seen.headers['accept-encoding']).toMatch(/gzip/); // so the fake answers gzip, which is inflated and translated
+    expect(JSON.parse(seen.body)).toEqual({
+      contents: [{ role: 'user', parts: [{ text: 'Rome?' }] }],
+      tools: [
+        {
+          functionDeclarations: [
+            {
+              name: 'get_weather',
+              description: 'Weather of a city',
+              parameters: weatherTool.function.parameters,
+            },
+          ],
+        },
+      ],
+    });
+    expect(completion.choices[0]).toMatchObject({
+      finish_reason: 'tool_calls',
+      message: {
+        content: null,
+        tool_calls: [{ type: 'function', function: { name: 'get_weather', arguments: '{"city":"Rome"}' } }],
+      },
+    });
+    expect(completion.usage).toMatchObject({ prompt_tokens: 8, completion_tokens: 5, total_tokens: 13 });
+  });
+
+  test('streams with streamGenerateContent?alt=sse', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'gemini-client',
+      messages: [{ role: 'user', content: 'Rome?' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    expect(await collect(stream)).toEqual({
+      content: 'Warm in Rome.',
+      finish: 'stop',
+      usage: { prompt_tokens: 6, completion_tokens: 3, total_tokens: 9 },
+      calls: [],
+    });
+    expect(lastRequest(providers.vertex).path).toBe(
+      '/v1/projects/proj-7/locations/europe-west4/publishers/google/models/gemini-2.0-flash:streamGenerateContent?alt=sse',
+    );
+    expect(lastRequest(providers.vertex).headers['accept-encoding']).toBeUndefined(); // streams are asked uncompressed
+  });
+});
+
+describe('to Azure OpenAI', () => {
+  test('uses the deployment path, api-version and api-key', async () => {
+    const completion = await client.chat.completions.create({
+      model: 'azure-client',
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
+    const seen = lastRequest(providers.azure);
+    expect(seen.path).toBe('/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21');
+    expect(seen.headers['api-key']).toBe('azure-upstream');
+    expect(seen.headers.authorization).toBeUndefined();
+    expect(JSON.parse(seen.body)).toEqual({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }] });
+    expect(completion.choices[0]?.message.content).toBe('Hello from Azure.');
+  });
+
+  test('streams, with include_usage forced upstream because the route has costs', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'azure-client',
+      messages: [{ role: 'user', content: 'Hi' }],
+      stream: true,
+    });
+    const collected = await collect(stream);
+    expect(collected.content).toBe('Hello Azure.');
+    expect(JSON.parse(lastRequest(providers.azure).body)).toMatchObject({
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+  });
+});
+
+describe('embeddings', () => {
+  test('pass through to Azure OpenAI on the embeddings deployment path', async () => {
+    const embeddings = await client.embeddings.create({
+      model: 'azure-client',
+      input: 'hello',
+      encoding_format: 'float',
+    });
+    expect(embeddings.data[0]?.embedding).toEqual([0.25, -0.5]);
+    expect(lastRequest(providers.azure).path).toBe(
+      '/openai/deployments/gpt-4o/embeddings?api-version=2024-10-21',
+    );
+  });
+});
+
+describe('under load', () => {
+  test('many concurrent requests to every provider, streamed and not, all succeed and free their actors', async () => {
+    const models = ['claude-client', 'bedrock-client', 'gemini-client', 'azure-client'];
+    const results = await Promise.all(
+      Array.from({ length: 80 }, async (_, i) => {
+        const model = models[i % models.length]!;
+        const messages = [{ role: 'user' as const, content: `request ${i}` }];
+        if (i % 2 === 0) return (await client.chat.completions.create({ model, messages })).model;
+        const stream = await client.chat.completions.create({ model, messages, stream: true });
+        const collected = await collect(stream);
+        return collected.finish === null ? 'unfinished' : model;
+      }),
+    );
+    expect(results).toEqual(Array.from({ length: 80 }, (_, i) => models[i % models.length]));
+    await vi.waitFor(() => expect(extProc.stats()).toMatchObject({ busy: 0, openStreams: 0, rejected: 0 }), {
+      timeout: 10_000,
+    });
+  });
+
+  test('with every actor busy the service answers 503 at once, in the OpenAI shape, and recovers', async () => {
+    const stall = providers.anthropic.stallNext();
+    const abort = new AbortController();
+    const held = await tinyClient.chat.completions.create(
+      { model: 'claude-client', messages: [{ role: 'user', content: 'hold the only actor' }], stream: true },
+      { signal: abort.signal },
+    );
+    const reading = collect(held).catch((e: unknown) => e);
+    await stall.started;
+    const refused = await tinyClient.chat.completions
+      .create({ model: 'claude-client', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(refused).toMatchObject({
+      status: 503,
+      code: 'overloaded',
+      message: '503 the AI gateway is at capacity; retry shortly',
+    });
+    expect((refused as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after')).toBe('1');
+    expect(tinyExtProc.stats()).toMatchObject({ size: 1, busy: 1, rejected: 1 });
+    stall.release();
+    expect(await reading).toMatchObject({ content: 'Sunny in Paris.' });
+    await vi.waitFor(() => expect(tinyExtProc.stats().busy).toBe(0), { timeout: 10_000 });
+    const after = await tinyClient.chat.completions.create({
+      model: 'claude-client',
+      messages: [{ role: 'user', content: 'y' }],
+    });
+    expect(after.model).toBe('claude-client');
+  });
+});
+
+describe('bad input and upstream failures', () => {
+  test('malformed JSON is a 400 in the OpenAI error shape', async () => {
+    const response = await fetch(`http://127.0.0.1:${listenerPort}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"model": "claude-client", "messages": [',
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: {
+        message: 'the request body is not a valid JSON object',
+        type: 'invalid_request_error',
+        param: null,
+        code: null,
+      },
+    });
+  });
+
+  test('an unknown model is a 404 the SDK raises as NotFoundError', async () => {
+    const error = await client.chat.completions
+      .create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(error).toMatchObject({
+      status: 404,
+      code: 'model_not_found',
+      message: "404 the model 'no-such-model' does not exist",
+    });
+  });
+
+  test("an upstream 429 and 500 come back in OpenAI's shape with their status", async () => {
+    providers.anthropic.failNext({
+      status: 429,
+      body: JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } }),
+    });
+    const limited = await client.chat.completions
+      .create({ model: 'claude-client', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
+    expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(limited).toMatchObject({ status: 429, type: 'rate_limit_error', message: '429 slow down' });
+    providers.bedrock.failNext({
+      status: 500,
+      body: '{"message":"internal failure"}',
+      headers: { 'x-amzn-errortype': 'InternalServerException:http://x/' },
+    });
+    const failed = await client.chat.completions
+      .create({ model: 'bedrock-client', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(failed).toMatchObject({
+      status: 500,
+      type: 'InternalServerException',
+      message: '500 internal failure',
+    });
+  });
+
+  test('a request over the configured size limit is a 413', async () => {
+    const error = await client.chat.completions
+      .create({ model: 'claude-client', messages: [{ role: 'user', content: 'x'.repeat(MAX_BODY) }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect(error).toMatchObject({ status: 413, code: 'request_too_large' });
+  });
+
+  test('a client that disconnects mid-stream releases its actor', async () => {
+    const stall = providers.anthropic.stallNext();
+    const abort = new AbortController();
+    const stream = await client.chat.completions.create(
+      { model: 'claude-client', messages: [{ role: 'user', content: 'long answer' }], stream: true },
+      { signal: abort.signal },
+    );
+    const reading = collect(stream).catch((e: unknown) => e);
+    await stall.started;
+    await vi.waitFor(() => expect(extProc.stats().busy).toBe(1), { timeout: 10_000 });
+    abort.abort();
+    expect(await reading).toMatchObject({ finish: null }); // the SDK ends the iteration early
+    await stall.closed; // Envoy reset the upstream request too
+    stall.release();
+    await vi.waitFor(() => expect(extProc.stats()).toMatchObject({ busy: 0, openStreams: 0 }), {
+      timeout: 10_000,
+    });
+  });
+});
