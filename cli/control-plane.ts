@@ -29,6 +29,11 @@ import type { Message } from '../runtime/message.ts';
 import { filesSourceMachine, type SourceProblem } from '../sources/files/machine.ts';
 import { FILES_SOURCE, type FilesChanged } from '../sources/files/messages.ts';
 import { filesPorts } from '../sources/files/ports.ts';
+import type { ApiResource, KubeClient } from '../sources/kubernetes/client.ts';
+import { kubernetesSourceMachine } from '../sources/kubernetes/machine.ts';
+import { kubernetesSourceName, type WatchEventReceived } from '../sources/kubernetes/messages.ts';
+import { kubernetesSourcePorts, type WatchSettings } from '../sources/kubernetes/ports.ts';
+import { kubernetesStatusWriter } from '../sources/kubernetes/status-writer.ts';
 
 export interface ControlPlaneOptions {
   readonly controllerName?: string;
@@ -36,7 +41,13 @@ export interface ControlPlaneOptions {
   readonly ids?: IdGenerator;
   readonly logger?: Logger;
   /** Standalone mode: manifests under these paths, optionally watched for changes. */
-  readonly files: { readonly paths: readonly string[]; readonly watch: boolean };
+  readonly files?: { readonly paths: readonly string[]; readonly watch: boolean };
+  /** Kubernetes mode: the API client and where each kind is served (from `discoverResources`). */
+  readonly kubernetes?: {
+    readonly client: KubeClient;
+    readonly resources: ReadonlyMap<KindName, ApiResource | undefined>;
+    readonly watch?: WatchSettings;
+  };
   /** Where standalone statuses are mirrored as YAML. */
   readonly statusDir?: string;
   /** Debounce of the reference validator (ms of the system clock). */
@@ -81,14 +92,46 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
   };
 
   const owners = kindOwners();
-  const ports = filesPorts(options.files.paths, () => system.ref<FilesChanged>(FILES_SOURCE));
-  system.spawn({
-    name: FILES_SOURCE,
-    machine: filesSourceMachine,
-    input: { routes: owners, watch: options.files.watch },
-    mailbox: { capacity: 64 },
-    effects: { 'read-files': ports['read-files'], watch: ports.watch, 'report-problem': report },
-  });
+  const closers: (() => void)[] = [];
+  let write: (write: StatusWrite) => Promise<unknown>;
+  if (options.kubernetes !== undefined) {
+    const { client, resources } = options.kubernetes;
+    const ports = kubernetesSourcePorts(
+      client,
+      resources,
+      (kind) => system.ref<WatchEventReceived>(kubernetesSourceName(kind)),
+      options.kubernetes.watch,
+    );
+    closers.push(() => ports.close());
+    for (const [kind, owner] of Object.entries(owners)) {
+      system.spawn({
+        name: kubernetesSourceName(kind),
+        machine: kubernetesSourceMachine,
+        input: { kind, owner },
+        mailbox: { capacity: 256 },
+        effects: {
+          list: ports.list,
+          watch: ports.watch,
+          'report-problem': (problem: { kind: string; message: string }) =>
+            report({ origin: problem.kind, message: problem.message }),
+        },
+      });
+    }
+    write = kubernetesStatusWriter(client, resources, controllerName);
+  } else if (options.files !== undefined) {
+    const ports = filesPorts(options.files.paths, () => system.ref<FilesChanged>(FILES_SOURCE));
+    closers.push(() => ports.close());
+    system.spawn({
+      name: FILES_SOURCE,
+      machine: filesSourceMachine,
+      input: { routes: owners, watch: options.files.watch },
+      mailbox: { capacity: 64 },
+      effects: { 'read-files': ports['read-files'], watch: ports.watch, 'report-problem': report },
+    });
+    write = fileStatusWriter(store, statuses, options.statusDir) as (write: StatusWrite) => Promise<unknown>;
+  } else {
+    throw new Error('createControlPlane needs a source: files or kubernetes');
+  }
 
   system.spawn(gatewayClassControllerSpec(store));
   system.spawn(gatewayControllerSpec(store));
@@ -116,12 +159,17 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
   }
   system.spawn(gatewayDeployerSpec({ view: store, controllerName, backends: backendActors }));
 
-  const write = fileStatusWriter(store, statuses, options.statusDir) as (
-    write: StatusWrite,
-  ) => Promise<unknown>;
   for (const kind of PATCHED_KINDS) system.spawn(patcherSpec(kind, store, write));
 
-  return { system, store, statuses, problems, close: () => ports.close() };
+  return {
+    system,
+    store,
+    statuses,
+    problems,
+    close: () => {
+      for (const close of closers) close();
+    },
+  };
 }
 
 export { REFERENCE_VALIDATOR };

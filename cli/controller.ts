@@ -1,8 +1,18 @@
+import { GATEWAY_DEPLOYER } from '../actors/gateway-deployer/index.ts';
+import { envoyBackendSpec, XdsServer } from '../backends/envoy/index.ts';
+import { GROUP_OF_KIND, type KindName } from '../model/resources.ts';
+import type { ActorSpec } from '../runtime/Actor.ts';
 import { HealthServer } from '../runtime/HealthServer.ts';
 import { createLogger } from '../runtime/logger.ts';
+import type { Message } from '../runtime/message.ts';
 import { registerActorMetrics } from '../runtime/metrics.ts';
+import { KubeClient } from '../sources/kubernetes/client.ts';
+import { discoverResources } from '../sources/kubernetes/ports.ts';
 import type { Command } from './command.ts';
-import { createControlPlane } from './control-plane.ts';
+import { type ControlPlane, createControlPlane } from './control-plane.ts';
+
+const ENVOY_BACKEND_ACTOR = 'backend.envoy';
+
 import { parseAddress } from './options.ts';
 
 /** `switchyard controller`: runs the control plane until SIGTERM/SIGINT, then stops gracefully. */
@@ -21,6 +31,13 @@ export const controllerCommand: Command = {
       kind: 'string',
       placeholder: '<file>',
       description: 'kubeconfig for Kubernetes mode (default: in-cluster, then $KUBECONFIG)',
+    },
+    'xds-address': {
+      kind: 'address',
+      default: '127.0.0.1:18000',
+      placeholder: '<host:port>',
+      description:
+        'serves the Envoy xDS (ADS) API; proxies find their Gateway by node cluster <namespace>/<name>',
     },
     'status-dir': {
       kind: 'string',
@@ -58,18 +75,40 @@ export const controllerCommand: Command = {
     const values = parsed.values;
     const logger = createLogger({ level: values['log-level'] as string });
     const files = values.files as string | undefined;
-    if (files === undefined) {
-      io.stderr.write(
-        'switchyard controller: Kubernetes mode is not available in this version yet; run standalone with --files <dir>\n',
-      );
-      return 2;
-    }
-    const plane = createControlPlane({
+    const xdsAddress = values['xds-address'] as string;
+    parseAddress(xdsAddress, '--xds-address');
+    const xds = await XdsServer.start({ address: xdsAddress });
+    const backends = {
+      envoy: envoyBackendSpec({
+        name: ENVOY_BACKEND_ACTOR,
+        deployer: GATEWAY_DEPLOYER,
+        xds,
+      }) as unknown as ActorSpec<Message>,
+    };
+    const common = {
       logger,
       controllerName: values['controller-name'] as string,
-      files: { paths: [files], watch: true },
       flushDelayMs: 20,
-      ...(values['status-dir'] === undefined ? {} : { statusDir: values['status-dir'] as string }),
+      backends,
+    };
+    let plane: ControlPlane;
+    if (files !== undefined) {
+      plane = createControlPlane({
+        ...common,
+        files: { paths: [files], watch: true },
+        ...(values['status-dir'] === undefined ? {} : { statusDir: values['status-dir'] as string }),
+      });
+    } else {
+      const client = new KubeClient(
+        values.kubeconfig === undefined ? {} : { kubeconfig: values.kubeconfig as string },
+      );
+      const resources = await discoverResources(client, Object.keys(GROUP_OF_KIND) as KindName[]);
+      plane = createControlPlane({ ...common, kubernetes: { client, resources } });
+    }
+    xds.onReport((report) => {
+      plane.system
+        .send(ENVOY_BACKEND_ACTOR, report)
+        .catch((error: unknown) => logger.warn({ err: error }, 'proxy report not delivered'));
     });
     const system = plane.system;
     const registry = registerActorMetrics(system);
@@ -90,7 +129,8 @@ export const controllerCommand: Command = {
     system.start();
     logger.info(
       {
-        mode: values.files === undefined ? 'kubernetes' : 'files',
+        mode: files === undefined ? 'kubernetes' : 'files',
+        xdsAddress: xds.address,
         controllerName: values['controller-name'],
         httpAddress: `${bound.address}:${bound.port}`,
       },
@@ -104,6 +144,7 @@ export const controllerCommand: Command = {
     logger.info({ signal, timeoutMs }, 'stopping');
     plane.close();
     const { drained } = await system.stop(timeoutMs);
+    await xds.stop();
     await health.close();
     logger.info({ drained }, 'stopped');
     logger.flush();

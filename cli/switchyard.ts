@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command, CommandIO } from './command.ts';
 import { controllerCommand } from './controller.ts';
+import { envoyBootstrapCommand } from './envoy-bootstrap.ts';
 import { formatOptions, parseCommand, UsageError } from './options.ts';
 import { pendingCommand } from './pending.ts';
 import { translateCommand } from './translate.ts';
@@ -9,6 +10,7 @@ import { translateCommand } from './translate.ts';
 const commands: readonly Command[] = [
   controllerCommand,
   translateCommand,
+  envoyBootstrapCommand,
   pendingCommand(
     'replay',
     'replay a recorded event log on a virtual clock and write the resulting statuses and xDS',

@@ -1,8 +1,11 @@
 import { stringify } from 'yaml';
 import { GATEWAY_DEPLOYER } from '../actors/gateway-deployer/index.ts';
 import type { DeployedGateway } from '../actors/gateway-deployer/machine.ts';
+import { type EnvoyResources, translateGateway } from '../backends/envoy/index.ts';
+import type { TlsMaterial } from '../model/backend-contract.ts';
 import type { GatewayIR } from '../model/gateway-ir.ts';
 import { formatResourceKey, keyOf } from '../model/resource-key.ts';
+import type { ResourceView } from '../model/resource-view.ts';
 import type { KindName } from '../model/resources.ts';
 import { sequentialIds } from '../runtime/ids.ts';
 import { createLogger } from '../runtime/logger.ts';
@@ -12,10 +15,15 @@ import { findManifestFiles, readManifestFile } from '../sources/files/manifests.
 import type { Command } from './command.ts';
 import { createControlPlane } from './control-plane.ts';
 
+/** Private keys never leave translate: the SDS secrets it shows carry this instead. */
+export const REDACTED_KEY = '[REDACTED: private key]';
+
 export interface TranslateResult {
   /** Every input object the pipeline accepted, in input order, with its computed status. */
   readonly objects: readonly Record<string, unknown>[];
   readonly irs: readonly GatewayIR[];
+  /** Envoy resources per Gateway of an `envoy` class, keyed by `namespace/name`. */
+  readonly xds: Readonly<Record<string, EnvoyResources>>;
   readonly problems: readonly { origin: string; message: string; unreadable?: boolean }[];
 }
 
@@ -59,13 +67,35 @@ export async function translate(paths: readonly string[], controllerName?: strin
     .map((entry) => entry.ir)
     .filter((ir): ir is GatewayIR => ir !== undefined)
     .sort((a, b) => formatResourceKey(a.gateway).localeCompare(formatResourceKey(b.gateway)));
-  return { objects, irs, problems: plane.problems };
+  const xds: Record<string, EnvoyResources> = {};
+  for (const ir of irs) {
+    if (ir.parameters.backend !== 'envoy') continue;
+    xds[`${ir.gateway.namespace}/${ir.gateway.name}`] = translateGateway(ir, redactedTls(plane.store, ir));
+  }
+  return { objects, irs, xds, problems: plane.problems };
+}
+
+/** The certificates an IR references, with their private keys replaced (translate prints what it computes). */
+function redactedTls(view: ResourceView, ir: GatewayIR): Record<string, TlsMaterial> {
+  const material: Record<string, TlsMaterial> = {};
+  for (const listener of ir.ports.flatMap((port) => port.listeners)) {
+    for (const key of listener.tls?.certificates ?? []) {
+      const secret = view.get('Secret', key.namespace, key.name);
+      const chain = secret?.data?.['tls.crt'];
+      if (chain === undefined) continue;
+      material[formatResourceKey(key)] = {
+        certificateChain: Buffer.from(chain, 'base64').toString('utf8'),
+        privateKey: REDACTED_KEY,
+      };
+    }
+  }
+  return material;
 }
 
 export const translateCommand: Command = {
   name: 'translate',
   summary: 'compute statuses and the Gateway IR offline from YAML files (no cluster, no network)',
-  usage: 'switchyard translate -f <file-or-dir>... [-o yaml|json] [--show status|ir|all]',
+  usage: 'switchyard translate -f <file-or-dir>... [-o yaml|json] [--show status|ir|xds|all]',
   options: {
     filename: {
       kind: 'list',
@@ -82,9 +112,10 @@ export const translateCommand: Command = {
     },
     show: {
       kind: 'enum',
-      values: ['status', 'ir', 'all'],
+      values: ['status', 'ir', 'xds', 'all'],
       default: 'status',
-      description: 'what to print: the input resources with their status, the Gateway IR, or both',
+      description:
+        'what to print: the input resources with their status, the Gateway IR, the xDS resources, or all',
     },
     'controller-name': {
       kind: 'string',
@@ -112,6 +143,11 @@ export const translateCommand: Command = {
       documents.push(
         ...result.irs.map((ir) => ({ apiVersion: 'switchyard.dev/v1alpha1', kind: 'GatewayIR', ir })),
       );
+    }
+    if (show === 'xds' || show === 'all') {
+      for (const [gateway, resources] of Object.entries(result.xds)) {
+        documents.push({ apiVersion: 'switchyard.dev/v1alpha1', kind: 'EnvoyResources', gateway, resources });
+      }
     }
     if (parsed.values.output === 'json') {
       io.stdout.write(`${JSON.stringify(documents, null, 2)}\n`);

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { type AnyStateMachine, createActor, type SnapshotFrom, type Actor as XStateActor } from 'xstate';
 import { BoundedMailbox } from './BoundedMailbox.ts';
 import { CoalescingMailbox } from './CoalescingMailbox.ts';
-import type { Clock } from './clock.ts';
+import type { Clock, Timer } from './clock.ts';
+import type { InputHook } from './InputHook.ts';
 import type { IdGenerator } from './ids.ts';
 import type { Mailbox } from './Mailbox.ts';
 import type { Message, MessageMeta } from './message.ts';
@@ -38,6 +39,10 @@ export interface ActorEnvironment {
   lookup(name: string): ActorCell | undefined;
   /** Called whenever the actor's readiness changes. */
   readinessChanged(actor: { readonly name: string }): void;
+  /** The recorder or replayer attached to the system, if any: effects and actor timers go through it. */
+  readonly inputs?: InputHook | undefined;
+  /** Names what a message is about for `send` trace events (read only while the trace bus is observed). */
+  readonly traceSubject?: ((message: Message) => string | undefined) | undefined;
 }
 
 export type ActorStatus = 'created' | 'running' | 'restarting' | 'stopping' | 'stopped';
@@ -133,6 +138,18 @@ export class ActorCell<TMessage extends Message = Message> {
     return this.outstandingEffects === 0 && !this.machine.getSnapshot().hasTag('busy');
   }
 
+  /**
+   * Nothing to do until an outside input arrives — an effect settling, a timer firing or a message: replay's
+   * notion of rest, where in-flight effects wait for their recorded outcome.
+   */
+  get settled(): boolean {
+    if (this.lifecycle === 'created' || this.lifecycle === 'stopped' || this.lifecycle === 'restarting')
+      return true;
+    if (this.lifecycle !== 'running') return false;
+    if (this.outbox.length > 0 || this.replies.length > 0) return false;
+    return this.mailbox.size === 0 || this.machine.getSnapshot().hasTag('busy');
+  }
+
   /** The machine's current context, for the inspector. */
   get context(): unknown {
     return this.machine?.getSnapshot().context;
@@ -210,12 +227,12 @@ export class ActorCell<TMessage extends Message = Message> {
   }
 
   private createMachine(): XStateActor<AnyStateMachine> {
-    const clock = this.env.clock;
     const machine = createActor(this.spec.machine, {
       input: this.spec.input,
       // Delayed transitions (`after`) run on the injected clock, so virtual time drives them too.
       clock: {
-        setTimeout: (fire: () => void, ms: number) => clock.schedule(ms, fire),
+        setTimeout: (fire: () => void, ms: number) =>
+          this.schedule(ms, this.causedBy(this.currentMeta, fire)),
         clearTimeout: (timer: unknown) => (timer as { cancel(): void }).cancel(),
       },
     });
@@ -248,6 +265,10 @@ export class ActorCell<TMessage extends Message = Message> {
       const reply = this.replies.shift();
       if (reply !== undefined) {
         this.dispatch(reply as unknown as TMessage, false);
+        if (++sinceYield >= YIELD_EVERY) {
+          sinceYield = 0;
+          await yieldToEventLoop();
+        }
         continue;
       }
       const snapshot = this.machine.getSnapshot();
@@ -264,8 +285,7 @@ export class ActorCell<TMessage extends Message = Message> {
       this.dispatch(message, true);
       if (++sinceYield >= YIELD_EVERY) {
         sinceYield = 0;
-        // Let I/O (watch streams, gRPC) run between long bursts of messages.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await yieldToEventLoop();
       }
     }
     this.lifecycle = 'stopped';
@@ -360,6 +380,7 @@ export class ActorCell<TMessage extends Message = Message> {
       }
       const message = this.stamp(outgoing.message, cause);
       if (this.env.trace.active) {
+        const subject = this.env.traceSubject?.(message);
         this.env.trace.emit({
           kind: 'send',
           time: message.meta.time,
@@ -367,6 +388,7 @@ export class ActorCell<TMessage extends Message = Message> {
           to: target.name,
           messageType: message.type,
           meta: message.meta,
+          ...(subject === undefined ? {} : { subject }),
         });
       }
       if (!target.offer(message)) {
@@ -382,7 +404,7 @@ export class ActorCell<TMessage extends Message = Message> {
   private runEffect(effect: string, request: unknown, cause: MessageMeta | undefined): void {
     const port = this.spec.effects?.[effect] as ((request: unknown) => unknown) | undefined;
     const trace = this.env.trace;
-    const emitEffect = (phase: 'start' | 'done' | 'failed', detail?: string) => {
+    const emitEffect = (phase: 'start' | 'done' | 'failed', detail?: string, reply?: MessageMeta) => {
       if (trace.active) {
         trace.emit({
           kind: 'effect',
@@ -392,6 +414,7 @@ export class ActorCell<TMessage extends Message = Message> {
           phase,
           meta: cause,
           ...(detail === undefined ? {} : { detail }),
+          ...(reply === undefined ? {} : { reply }),
         });
       }
     };
@@ -404,23 +427,34 @@ export class ActorCell<TMessage extends Message = Message> {
     };
     const failed = (error: unknown) => {
       const text = errorText(error);
-      emitEffect('failed', text);
-      settle({ type: 'effect.failed', effect, request, error: text, meta: this.meta(cause) });
+      const meta = this.meta(cause);
+      emitEffect('failed', text, meta);
+      settle({ type: 'effect.failed', effect, request, error: text, meta });
     };
     if (port === undefined) {
       failed(new Error(`actor ${this.name} has no port for effect "${effect}"`));
       return;
     }
+    // Draining finishes queued messages; it does not start new I/O (a watch restarted while stopping would keep
+    // the actor alive until the deadline).
+    if (this.lifecycle === 'stopping') {
+      failed(new Error(`actor ${this.name} is stopping`));
+      return;
+    }
     let pending: Promise<unknown>;
+    const inputs = this.env.inputs;
     try {
-      pending = Promise.resolve(port(request));
+      pending = Promise.resolve(
+        inputs === undefined ? port(request) : inputs.effect(this.name, effect, request, () => port(request)),
+      );
     } catch (error) {
       failed(error);
       return;
     }
     pending.then((result) => {
-      emitEffect('done');
-      settle({ type: 'effect.done', effect, request, result, meta: this.meta(cause) });
+      const meta = this.meta(cause);
+      emitEffect('done', undefined, meta);
+      settle({ type: 'effect.done', effect, request, result, meta });
     }, failed);
   }
 
@@ -449,7 +483,7 @@ export class ActorCell<TMessage extends Message = Message> {
       });
     }
     this.logger.warn({ attempt: this.consecutiveFailures, delayMs }, 'restarting after failure');
-    this.env.clock.schedule(delayMs, () => {
+    this.schedule(delayMs, () => {
       if (this.lifecycle !== 'restarting') return;
       this.restartCount++;
       this.lifecycle = 'running';
@@ -458,6 +492,31 @@ export class ActorCell<TMessage extends Message = Message> {
       this.afterStep(undefined);
       this.notify();
     });
+  }
+
+  /**
+   * A delayed transition (a debounce, a retry) is caused by the message whose handling scheduled it: what it
+   * sends carries that cause, so a flow can be followed through the timer down to the status writes.
+   */
+  private causedBy(cause: MessageMeta | undefined, fire: () => void): () => void {
+    if (cause === undefined) return fire;
+    return () => {
+      const outer = this.currentMeta;
+      this.currentMeta = cause;
+      try {
+        fire();
+      } finally {
+        this.currentMeta = outer;
+      }
+    };
+  }
+
+  /** Actor timers run on the injected clock, through the recorder or replayer when one is attached. */
+  private schedule(delayMs: number, fire: () => void): Timer {
+    const inputs = this.env.inputs;
+    return inputs === undefined
+      ? this.env.clock.schedule(delayMs, fire)
+      : inputs.timer(this.name, delayMs, fire);
   }
 
   private recordError(error: unknown, cause: MessageMeta | undefined): void {
@@ -528,6 +587,14 @@ export class ActorCell<TMessage extends Message = Message> {
       this.mailbox.whenNonEmpty().then(resolve);
     });
   }
+}
+
+/**
+ * Lets I/O and timers (watch streams, gRPC, deadlines) run between long bursts of work. Effect replies count
+ * too: a port that answers at once must not let an actor starve the event loop on microtasks alone.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function stateToString(value: unknown): string {

@@ -216,6 +216,37 @@ describe('ActorSystem', () => {
     await system.stop();
   });
 
+  it('does not starve timers when an effect port answers at once, forever', async () => {
+    // A source whose watch port returns immediately re-requests it on every reply; without yielding to the event
+    // loop that spins on microtasks and no timer (e.g. a stop deadline) ever fires.
+    const eager = setup({
+      types: { events: {} as EffectReply, emitted: {} as Outgoing },
+    }).createMachine({
+      initial: 'polling',
+      states: {
+        polling: {
+          tags: ['ready'],
+          entry: emit(() => effectRequest('poll', {})),
+          on: { 'effect.done': { target: 'polling', reenter: true } },
+        },
+      },
+    });
+    const system = new ActorSystem();
+    let polls = 0;
+    system.spawn({
+      name: 'eager',
+      machine: eager,
+      mailbox: { capacity: 1 },
+      effects: { poll: () => ++polls },
+    });
+    system.start();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(polls).toBeGreaterThan(10);
+    // Stopping refuses new effects, so the actor comes to rest and the stop drains in time.
+    const result = await system.stop(5_000);
+    expect(result.drained).toBe(true);
+  });
+
   it('drains queued messages on stop', async () => {
     const system = new ActorSystem();
     system.spawn({ name: 'a', machine: relay('b'), mailbox: { capacity: 100 } });

@@ -7,6 +7,7 @@ import {
   type ActorCell as Cell,
 } from './Actor.ts';
 import type { Clock } from './clock.ts';
+import type { InputHook } from './InputHook.ts';
 import { type IdGenerator, sequentialIds } from './ids.ts';
 import type { Draft, Message, MessageMeta } from './message.ts';
 import { SystemClock } from './SystemClock.ts';
@@ -17,6 +18,8 @@ export interface ActorSystemOptions {
   readonly ids?: IdGenerator;
   readonly trace?: TraceBus;
   readonly logger?: Logger;
+  /** A recorder or replayer: sees every outside input (effect outcomes, outside sends, actor timers). */
+  readonly inputs?: InputHook;
 }
 
 /** A handle for sending to an actor from outside the system (sources, tests, the CLI). */
@@ -49,12 +52,38 @@ export class ActorSystem {
   private started = false;
   private stopping = false;
   private readyWaiters: (() => void)[] = [];
+  private inputHook: InputHook | undefined;
+  /**
+   * Names what a message is about (a resource key) for `send` trace events, so the inspector can filter flows
+   * by resource. Called only while the trace bus is observed.
+   */
+  traceSubject: ((message: Message) => string | undefined) | undefined;
 
   constructor(options: ActorSystemOptions = {}) {
     this.clock = options.clock ?? new SystemClock();
     this.ids = options.ids ?? sequentialIds();
     this.trace = options.trace ?? new TraceBus();
     this.logger = options.logger ?? pino({ level: 'silent' });
+    this.inputHook = options.inputs;
+  }
+
+  /** The attached recorder or replayer, if any. */
+  get inputs(): InputHook | undefined {
+    return this.inputHook;
+  }
+
+  /**
+   * Attaches a recorder or replayer. Attach before `start()` so the log holds every input from the first one;
+   * only one hook at a time.
+   */
+  attachInputs(hook: InputHook): void {
+    if (this.inputHook !== undefined && this.inputHook !== hook)
+      throw new Error('a recorder or replayer is already attached to this system');
+    this.inputHook = hook;
+  }
+
+  detachInputs(hook: InputHook): void {
+    if (this.inputHook === hook) this.inputHook = undefined;
   }
 
   spawn<TMessage extends Message>(spec: ActorSpec<TMessage>): ActorRef<TMessage> {
@@ -105,6 +134,7 @@ export class ActorSystem {
   ): Promise<void> {
     const cell = this.cell(to);
     const message = this.stamp(draft, cause);
+    this.inputHook?.outside(to, message);
     this.traceOutsideSend(to, message);
     if (!cell.offer(message)) await cell.deliver(message);
   }
@@ -113,13 +143,22 @@ export class ActorSystem {
     const cell = this.cell(to);
     const message = this.stamp(draft, cause);
     const accepted = cell.offer(message);
-    if (accepted) this.traceOutsideSend(to, message);
+    if (accepted) {
+      this.inputHook?.outside(to, message);
+      this.traceOutsideSend(to, message);
+    }
     return accepted;
   }
 
   /** True when every actor is idle: no message queued or being handled, no effect in flight. */
   get idle(): boolean {
     for (const cell of this.cells.values()) if (!cell.idle) return false;
+    return true;
+  }
+
+  /** True when no actor can move without an outside input (replay waits for this between records). */
+  get settled(): boolean {
+    for (const cell of this.cells.values()) if (!cell.settled) return false;
     return true;
   }
 
@@ -190,12 +229,20 @@ export class ActorSystem {
   }
 
   private environment(): ActorEnvironment {
+    const system = this;
     return {
       clock: this.clock,
       ids: this.ids,
       trace: this.trace,
       logger: this.logger,
       lookup: (name) => this.cells.get(name),
+      // A getter: a hook attached after spawn (the CLI's `--record`) still sees every later input.
+      get inputs() {
+        return system.inputHook;
+      },
+      get traceSubject() {
+        return system.traceSubject;
+      },
       readinessChanged: () => {
         this.startWhenDependenciesReady();
         if (this.ready && this.readyWaiters.length > 0) {
@@ -218,6 +265,7 @@ export class ActorSystem {
 
   private traceOutsideSend(to: string, message: Message): void {
     if (this.trace.active) {
+      const subject = this.traceSubject?.(message);
       this.trace.emit({
         kind: 'send',
         time: message.meta.time,
@@ -225,6 +273,7 @@ export class ActorSystem {
         to,
         messageType: message.type,
         meta: message.meta,
+        ...(subject === undefined ? {} : { subject }),
       });
     }
   }

@@ -16,6 +16,8 @@ export type TraceEvent =
       readonly to: string;
       readonly messageType: string;
       readonly meta: MessageMeta;
+      /** What the message is about (e.g. a resource), when the system has a `traceSubject` describer. */
+      readonly subject?: string;
     })
   | (TraceBase & {
       readonly kind: 'enqueue';
@@ -42,6 +44,8 @@ export type TraceEvent =
       readonly phase: 'start' | 'done' | 'failed';
       readonly meta: MessageMeta | undefined;
       readonly detail?: string;
+      /** On done/failed: the meta of the reply the actor receives, so a flow can follow what the outcome caused. */
+      readonly reply?: MessageMeta;
     })
   | (TraceBase & { readonly kind: 'error'; readonly error: string; readonly meta: MessageMeta | undefined })
   | (TraceBase & { readonly kind: 'restart'; readonly attempt: number; readonly delayMs: number })

@@ -6,7 +6,24 @@ export { ActorSystem } from './ActorSystem.ts';
 export { BoundedMailbox } from './BoundedMailbox.ts';
 export { CoalescingMailbox } from './CoalescingMailbox.ts';
 export type { Clock, Timer } from './clock.ts';
+export type {
+  EffectRecord,
+  EventLog,
+  EventLogHeader,
+  InputRecord,
+  SendRecord,
+  TimerRecord,
+} from './EventLog.ts';
+export {
+  EVENT_LOG_FORMAT,
+  EVENT_LOG_VERSION,
+  EventLogError,
+  EventLogWriter,
+  parseEventLog,
+  readEventLog,
+} from './EventLog.ts';
 export { HealthServer } from './HealthServer.ts';
+export type { InputHook } from './InputHook.ts';
 export type { IdGenerator } from './ids.ts';
 export { sequentialIds } from './ids.ts';
 export { createLogger, REDACTED, redactSecrets } from './logger.ts';
@@ -25,6 +42,10 @@ export type {
 } from './outbox.ts';
 export { deliverTo, effectRequest } from './outbox.ts';
 export { runUntilQuiescent } from './quiescence.ts';
+export type { EventLogSink, RecorderOptions } from './Recorder.ts';
+export { MemoryEventLogSink, Recorder } from './Recorder.ts';
+export type { ReplayerOptions } from './Replayer.ts';
+export { Replayer } from './Replayer.ts';
 export { SystemClock } from './SystemClock.ts';
 export type { SupervisionPolicy } from './supervision.ts';
 export { defaultSupervision, restartDelay } from './supervision.ts';

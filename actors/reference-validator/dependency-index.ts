@@ -63,8 +63,15 @@ export class DependencyIndex {
     return [...found.values()];
   }
 
-  /** `key` and everything that depends on it, directly or transitively. */
-  closure(keys: readonly ResourceKey[]): Map<string, ResourceKey> {
+  /**
+   * `keys` and everything that depends on them, directly or transitively. `standsFor` names the other keys an
+   * object is looked up under (an EndpointSlice its Service, a BackendTLSPolicy its target Services), so that a
+   * change reaching such an object also reaches what depends on those.
+   */
+  closure(
+    keys: readonly ResourceKey[],
+    standsFor: (id: string) => readonly ResourceKey[] = () => [],
+  ): Map<string, ResourceKey> {
     const seen = new Map<string, ResourceKey>();
     const queue = [...keys];
     while (queue.length > 0) {
@@ -73,6 +80,7 @@ export class DependencyIndex {
       if (seen.has(id)) continue;
       seen.set(id, key);
       for (const dependent of this.dependentsOf(key)) queue.push(dependent);
+      for (const alias of standsFor(id)) queue.push(alias);
     }
     return seen;
   }

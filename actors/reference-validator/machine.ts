@@ -39,7 +39,7 @@ export const referenceValidatorMachine = setup({
   actions: {
     recordChange: ({ context, event }) => {
       if (event.type !== 'resource.changed') return;
-      context.resolution.changed(event.key, event.dependsOn, event.deleted);
+      context.resolution.changed(event.key, event.dependsOn, event.deleted, event.lookupKeys);
       context.lastChangeTime = Math.max(context.lastChangeTime, event.meta.time);
     },
     recordSynced: ({ context, event }) => {

@@ -8,6 +8,11 @@ export const REFERENCE_VALIDATOR = 'reference-validator';
 export interface ResourceChanged extends Message<'resource.changed'> {
   readonly key: ResourceKey;
   readonly dependsOn: readonly ResourceKey[];
+  /**
+   * The keys its change is looked up under in the reverse index (model's changedKeysOf): the object itself and
+   * what it stands for — an EndpointSlice its Service, a BackendTLSPolicy the Services it targets.
+   */
+  readonly lookupKeys: readonly ResourceKey[];
   readonly deleted: boolean;
 }
 

@@ -34,6 +34,8 @@ export class GatewayResolution {
   private readonly controllerName: string;
   private readonly evaluations = new Map<string, RouteEvaluation>();
   private readonly dirty = new Map<string, ResourceKey>();
+  /** The keys an object is looked up under, for the objects that stand for others too (see `changed`). */
+  private readonly lookupKeys = new Map<string, readonly ResourceKey[]>();
   /** Gateways we have sent to the deployer, so we can tell it when one goes away. */
   private readonly resolvedGateways = new Set<string>();
 
@@ -46,10 +48,26 @@ export class GatewayResolution {
     return this.dirty.size;
   }
 
-  /** Records a change; what it affects is recomputed at the next flush. */
-  changed(key: ResourceKey, dependsOn: readonly ResourceKey[], deleted: boolean): void {
+  /**
+   * Records a change; what it affects is recomputed at the next flush. `lookupKeys` are the keys the change is
+   * looked up under (the object's own, and an EndpointSlice's Service …): the ones it had before count too, so a
+   * slice moved to another Service, or a policy retargeted, also recomputes what used the old one.
+   */
+  changed(
+    key: ResourceKey,
+    dependsOn: readonly ResourceKey[],
+    deleted: boolean,
+    lookupKeys: readonly ResourceKey[],
+  ): void {
     const before = deleted ? this.index.clear(key) : this.index.set(key, dependsOn);
-    for (const [id, affected] of this.index.closure([key])) this.dirty.set(id, affected);
+    const id = formatResourceKey(key);
+    const lookedUpBefore = this.lookupKeys.get(id) ?? [];
+    // Only objects that stand for others are remembered: at scale most objects stand for themselves alone.
+    if (deleted || lookupKeys.length <= 1) this.lookupKeys.delete(id);
+    else this.lookupKeys.set(id, lookupKeys);
+    const standsFor = (objectId: string) => this.lookupKeys.get(objectId) ?? [];
+    for (const [dirtyId, affected] of this.index.closure([key, ...lookedUpBefore, ...lookupKeys], standsFor))
+      this.dirty.set(dirtyId, affected);
     // A route or ListenerSet that moved between Gateways changes the old ones too (attached routes, IR).
     for (const parent of [...before, ...dependsOn]) {
       if (parent.kind === 'Gateway' || parent.kind === 'ListenerSet')

@@ -2,7 +2,7 @@
 // the shared state (the only writer for those kinds), and tell the reference validator what changed and what the
 // object depends on. Status-only updates (our own patches coming back) are stored but not re-announced.
 import { enqueueActions, setup } from 'xstate';
-import { dependenciesOf } from '../../model/dependencies.ts';
+import { changedKeysOf, dependenciesOf } from '../../model/dependencies.ts';
 import type { ResourceEvent } from '../../model/resource-events.ts';
 import { formatResourceKey, keyOf } from '../../model/resource-key.ts';
 import type { ResourceStore } from '../../model/resource-view.ts';
@@ -54,7 +54,7 @@ export const kindOwnerMachine = setup({
               );
               return;
             }
-            const object = event.object as unknown as AnyResource;
+            const object = withWrittenStatus(context.store, event.object as unknown as AnyResource);
             const id = formatResourceKey(key);
             const fingerprint = specFingerprint(object);
             context.store.upsert(object);
@@ -65,6 +65,7 @@ export const kindOwnerMachine = setup({
                 type: 'resource.changed',
                 key,
                 dependsOn: dependenciesOf(object),
+                lookupKeys: changedKeysOf(object),
                 deleted: false,
               }),
             );
@@ -80,6 +81,7 @@ export const kindOwnerMachine = setup({
                 type: 'resource.changed',
                 key: event.key,
                 dependsOn: [],
+                lookupKeys: changedKeysOf(removed),
                 deleted: true,
               }),
             );
@@ -96,6 +98,19 @@ export const kindOwnerMachine = setup({
     },
   },
 });
+
+/**
+ * Status is a subresource: an object that arrives without one (a manifest re-read from a file) keeps the status
+ * already written, as an API server keeps it across spec updates — otherwise every edit would restart the
+ * conditions' lastTransitionTime, and a re-read with no spec change would leave the object without a status.
+ */
+function withWrittenStatus(store: ResourceStore, object: AnyResource): AnyResource {
+  if ((object as { status?: unknown }).status !== undefined) return object;
+  const stored = store.get(object.kind as KindName, object.metadata.namespace, object.metadata.name) as
+    | { status?: unknown }
+    | undefined;
+  return stored?.status === undefined ? object : ({ ...object, status: stored.status } as AnyResource);
+}
 
 /** Everything that can change an evaluation: the object without status and the metadata the API server bumps. */
 function specFingerprint(object: AnyResource): string {

@@ -13,6 +13,18 @@ describe('validateObject', () => {
     ).toEqual([]);
   });
 
+  it('ignores the status, which controllers of newer API versions write', () => {
+    expect(
+      validateObject({
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'GatewayClass',
+        metadata: { name: 'sy' },
+        spec: { controllerName: 'switchyard.dev/gateway-controller' },
+        status: { supportedFeatures: [{ name: 'HTTPRoute' }] },
+      }),
+    ).toEqual([]);
+  });
+
   it('names the field of a schema failure', () => {
     expect(
       validateObject({

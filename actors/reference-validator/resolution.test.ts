@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { changedKeysOf, dependenciesOf } from '../../model/dependencies.ts';
+import type { GatewayIR } from '../../model/gateway-ir.ts';
+import { keyOf } from '../../model/resource-key.ts';
+import { ResourceStore } from '../../model/resource-view.ts';
+import type { AnyResource } from '../../model/resources.ts';
+import { CONTROLLER, NOW, readManifests } from '../../model/testdata/fixtures.ts';
+import type { GatewayResolved } from '../gateway-deployer/messages.ts';
+import { GatewayResolution } from './resolution.ts';
+
+/** A resolution over the fixtures, with every object announced as the kind owners announce it. */
+function resolutionOf(...files: string[]) {
+  const store = new ResourceStore();
+  const resolution = new GatewayResolution(store, CONTROLLER);
+  const upsert = (object: AnyResource) => {
+    store.upsert(object);
+    resolution.changed(keyOf(object), dependenciesOf(object), false, changedKeysOf(object));
+  };
+  const remove = (object: AnyResource) => {
+    store.delete(keyOf(object));
+    resolution.changed(keyOf(object), [], true, changedKeysOf(object));
+  };
+  for (const object of readManifests(...files)) upsert(object);
+  /** The IRs of the Gateways the next flush recomputes, by Gateway name. */
+  const flush = () =>
+    new Map(
+      resolution.flush(NOW).flatMap((request) => {
+        const message = request.message as { type: string } | Omit<GatewayResolved, 'meta'>;
+        return 'ir' in message ? [[message.gateway.name, message.ir] as const] : [];
+      }),
+    );
+  return { store, resolution, upsert, remove, flush };
+}
+
+function endpointsIn(ir: GatewayIR | undefined): string[] {
+  return (JSON.stringify(ir).match(/10\.0\.0\.\d+/g) ?? []).sort();
+}
+
+describe('GatewayResolution', () => {
+  // A slice names its Service only in a label, so nothing depends on the slice itself: its change must be looked
+  // up under the Service, or ready endpoints would never reach the IR.
+  it('rebuilds the IR of the Gateways whose routes use a Service when its EndpointSlice changes', () => {
+    const world = resolutionOf('base.yaml', 'http-routes.yaml');
+    expect(endpointsIn(world.flush().get('web'))).toContain('10.0.0.1');
+    const slice = world.store.get('EndpointSlice', 'infra', 'web-abc') as AnyResource & {
+      endpoints: unknown[];
+    };
+    world.upsert({
+      ...slice,
+      endpoints: [...slice.endpoints, { addresses: ['10.0.0.9'], conditions: { ready: true } }],
+    } as AnyResource);
+    const rebuilt = world.flush();
+    // web carries the routes; tls-routes-only is named by a route to the same Service (refused there)
+    expect([...rebuilt.keys()].sort()).toEqual(['tls-routes-only', 'web']);
+    expect(endpointsIn(rebuilt.get('web'))).toContain('10.0.0.9');
+
+    world.remove(slice);
+    expect(endpointsIn(world.flush().get('web'))).toEqual([]);
+  });
+
+  it('also rebuilds what used the old Service when a slice is relabelled to another one', () => {
+    const world = resolutionOf('base.yaml', 'http-routes.yaml');
+    world.flush();
+    const slice = world.store.get('EndpointSlice', 'infra', 'web-abc') as AnyResource;
+    world.upsert({
+      ...slice,
+      metadata: { ...slice.metadata, labels: { 'kubernetes.io/service-name': 'web-v2' } },
+    } as AnyResource);
+    const rebuilt = world.flush();
+    expect(rebuilt.has('web')).toBe(true);
+    expect(endpointsIn(rebuilt.get('web'))).toEqual([]);
+  });
+
+  // Likewise a BackendTLSPolicy stands for the Services it targets: their backends carry its TLS settings.
+  it('rebuilds the IR using a Service when the BackendTLSPolicy for it goes, and the next one takes over', () => {
+    const world = resolutionOf('base.yaml', 'http-routes.yaml', 'backend-tls.yaml');
+    expect(JSON.stringify(world.flush().get('web'))).toContain('"secure.example.com"');
+    world.remove(world.store.get('BackendTLSPolicy', 'infra', 'secure-tls') as AnyResource);
+    const rebuilt = JSON.stringify(world.flush().get('web'));
+    expect(rebuilt).not.toContain('"secure.example.com"');
+    expect(rebuilt).toContain('"other.example.com"');
+  });
+
+  // …and a change reaching the policy (its CA ConfigMap) must go on to those Services' routes too.
+  it('rebuilds the IR using a Service when the CA bundle of its BackendTLSPolicy breaks', () => {
+    const world = resolutionOf('base.yaml', 'http-routes.yaml', 'backend-tls.yaml');
+    const before = JSON.stringify(world.flush().get('web'));
+    const ca = world.store.get('ConfigMap', 'infra', 'ca') as AnyResource;
+    world.upsert({ ...ca, data: { 'ca.crt': 'not a certificate' } } as AnyResource);
+    const rebuilt = world.flush();
+    expect(rebuilt.has('web')).toBe(true);
+    expect(JSON.stringify(rebuilt.get('web'))).not.toBe(before);
+  });
+
+  it('recomputes nothing for a change nobody depends on', () => {
+    const world = resolutionOf('base.yaml', 'http-routes.yaml');
+    world.flush();
+    world.upsert({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'unused', namespace: 'infra' },
+      spec: { ports: [{ port: 80 }] },
+    } as AnyResource);
+    expect(world.flush().size).toBe(0);
+  });
+});

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { createActor } from 'xstate';
+import type { RawObject } from '../../model/resource-events.ts';
+import { ResourceStore } from '../../model/resource-view.ts';
+import { kindOwnerMachine } from './kind-owner.ts';
+
+const route = (path: string): RawObject => ({
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'HTTPRoute',
+  metadata: { name: 'web', namespace: 'apps', generation: 1 },
+  spec: {
+    parentRefs: [{ name: 'gw' }],
+    rules: [{ matches: [{ path: { type: 'PathPrefix', value: path } }] }],
+  },
+});
+
+const STATUS = {
+  parents: [
+    {
+      parentRef: { name: 'gw' },
+      controllerName: 'switchyard.dev/gateway-controller',
+      conditions: [
+        {
+          type: 'Accepted',
+          status: 'True',
+          reason: 'Accepted',
+          message: '',
+          lastTransitionTime: '1970-01-01T00:00:00Z',
+        },
+      ],
+    },
+  ],
+};
+
+function owner() {
+  const store = new ResourceStore();
+  const actor = createActor(kindOwnerMachine, { input: { kinds: ['HTTPRoute'], store } }).start();
+  const announced: unknown[] = [];
+  actor.on('*', (emitted) => announced.push(emitted));
+  const upsert = (object: RawObject) =>
+    actor.send({ type: 'resource.upserted', object, origin: 'test', meta: { id: 'm', time: 0 } } as never);
+  const remove = () =>
+    actor.send({
+      type: 'resource.deleted',
+      key: { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'apps', name: 'web' },
+      meta: { id: 'm', time: 0 },
+    } as never);
+  return { store, upsert, remove, announced };
+}
+
+describe('kind owner', () => {
+  it('stores an object and announces it; a status-only change is stored but not re-announced', () => {
+    const { store, upsert, announced } = owner();
+    upsert(route('/a'));
+    expect(announced).toHaveLength(1);
+    upsert({ ...route('/a'), status: STATUS });
+    expect(announced).toHaveLength(1);
+    expect(store.get('HTTPRoute', 'apps', 'web')?.status).toEqual(STATUS);
+  });
+
+  // Status is a subresource: a manifest re-read from a file carries no status, and must not wipe the one written
+  // (its conditions' lastTransitionTime would move on every spec edit, and an unchanged re-read would lose it).
+  it('keeps the written status when the object arrives again without one', () => {
+    const { store, upsert, announced } = owner();
+    upsert(route('/a'));
+    upsert({ ...route('/a'), status: STATUS });
+    upsert(route('/a'));
+    expect(store.get('HTTPRoute', 'apps', 'web')?.status).toEqual(STATUS);
+    upsert(route('/b'));
+    expect(announced).toHaveLength(2);
+    expect(store.get('HTTPRoute', 'apps', 'web')?.spec.rules?.[0]?.matches?.[0]?.path?.value).toBe('/b');
+    expect(store.get('HTTPRoute', 'apps', 'web')?.status).toEqual(STATUS);
+  });
+
+  it('takes the status an object arrives with, and starts without one after a delete', () => {
+    const { store, upsert, remove } = owner();
+    upsert({ ...route('/a'), status: STATUS });
+    const other = { parents: [] };
+    upsert({ ...route('/a'), status: other });
+    expect(store.get('HTTPRoute', 'apps', 'web')?.status).toEqual(other);
+    remove();
+    upsert(route('/a'));
+    expect(store.get('HTTPRoute', 'apps', 'web')).toBeDefined();
+    expect(store.get('HTTPRoute', 'apps', 'web')?.status).toBeUndefined();
+  });
+});

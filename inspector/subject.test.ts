@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import type { Message } from '../runtime/message.ts';
+import { resourceSubject } from './subject.ts';
+
+const meta = { id: 'm-1', time: 0 };
+
+describe('resource subject of a message', () => {
+  it('names the resource a message carries by key, gateway or object — nothing of its data', () => {
+    const status = {
+      type: 'status.desired',
+      meta,
+      key: { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'apps', name: 'web' },
+    };
+    expect(resourceSubject(status as Message)).toBe('HTTPRoute apps/web');
+    const resolved = {
+      type: 'gateway.resolved',
+      meta,
+      gateway: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'apps', name: 'edge' },
+    };
+    expect(resourceSubject(resolved as Message)).toBe('Gateway apps/edge');
+    const secret = {
+      type: 'resource.upserted',
+      meta,
+      object: {
+        kind: 'Secret',
+        metadata: { name: 'tls', namespace: 'apps' },
+        data: { 'tls.key': 'c2VjcmV0' },
+      },
+    };
+    expect(resourceSubject(secret as Message)).toBe('Secret apps/tls');
+    const cluster = {
+      type: 'resource.deleted',
+      meta,
+      key: { group: 'gateway.networking.k8s.io', kind: 'GatewayClass', name: 'switchyard' },
+    };
+    expect(resourceSubject(cluster as Message)).toBe('GatewayClass switchyard');
+    expect(resourceSubject({ type: 'validator.flush', meta })).toBeUndefined();
+  });
+});

@@ -1,0 +1,42 @@
+import type { Message } from '../runtime/message.ts';
+
+// What a message is about, for filtering flows by resource: the `Kind namespace/name` of the object or key it
+// carries (resource events, status writes, Gateway resolutions, backend events). Never any of its data.
+
+interface KeyLike {
+  readonly kind: string;
+  readonly namespace?: string | undefined;
+  readonly name: string;
+}
+
+export function resourceSubject(message: Message): string | undefined {
+  const fields = message as unknown as Record<string, unknown>;
+  for (const field of ['key', 'gateway', 'route']) {
+    const key = fields[field];
+    if (isKey(key)) return describe(key);
+  }
+  const object = fields.object as
+    | { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } }
+    | undefined;
+  if (object !== null && typeof object === 'object' && typeof object.kind === 'string') {
+    const name = object.metadata?.name;
+    const namespace = object.metadata?.namespace;
+    if (typeof name === 'string')
+      return describe({
+        kind: object.kind,
+        name,
+        namespace: typeof namespace === 'string' ? namespace : undefined,
+      });
+  }
+  return undefined;
+}
+
+function isKey(value: unknown): value is KeyLike {
+  if (value === null || typeof value !== 'object') return false;
+  const key = value as Record<string, unknown>;
+  return typeof key.kind === 'string' && typeof key.name === 'string';
+}
+
+function describe(key: KeyLike): string {
+  return `${key.kind} ${key.namespace === undefined || key.namespace === '' ? '' : `${key.namespace}/`}${key.name}`;
+}

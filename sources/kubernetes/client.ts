@@ -1,0 +1,296 @@
+// A small Kubernetes API client over node:https: discovery, list, watch (as an async stream of events with an
+// idle deadline), get and server-side apply of /status. @kubernetes/client-node loads the kubeconfig (file,
+// in-cluster or default) and supplies the TLS and auth options; the requests are ours, so watch restarts,
+// 410 Gone and stalls are handled exactly as the sources need.
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { KubeConfig } from '@kubernetes/client-node';
+
+/** Where a kind is served: `/apis/<group>/<version>/[namespaces/<ns>/]<plural>`. */
+export interface ApiResource {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly namespaced: boolean;
+}
+
+export interface KubeObject {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata?: {
+    readonly name?: string;
+    readonly namespace?: string;
+    readonly resourceVersion?: string;
+  };
+  readonly [field: string]: unknown;
+}
+
+export interface ObjectList {
+  readonly items: readonly KubeObject[];
+  readonly resourceVersion: string;
+}
+
+export type WatchEvent =
+  | { readonly type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; readonly object: KubeObject }
+  | {
+      readonly type: 'ERROR';
+      readonly object: { readonly code?: number; readonly reason?: string; readonly message?: string };
+    };
+
+export class KubeApiError extends Error {
+  readonly status: number;
+  readonly reason: string;
+
+  constructor(status: number, reason: string, message: string) {
+    super(message);
+    this.name = 'KubeApiError';
+    this.status = status;
+    this.reason = reason;
+  }
+}
+
+export interface KubeClientOptions {
+  /** A kubeconfig file; absent: in-cluster config, then $KUBECONFIG / ~/.kube/config. */
+  readonly kubeconfig?: string;
+}
+
+export class KubeClient {
+  private readonly server: URL;
+  private readonly config: KubeConfig;
+  private httpOptions: RequestOptions | undefined;
+
+  constructor(options: KubeClientOptions = {}) {
+    const config = new KubeConfig();
+    if (options.kubeconfig !== undefined) config.loadFromFile(options.kubeconfig);
+    else config.loadFromDefault();
+    const cluster = config.getCurrentCluster();
+    if (cluster === null) throw new Error('the kubeconfig names no current cluster');
+    this.config = config;
+    this.server = new URL(cluster.server);
+  }
+
+  /** The API server's address, for logs. */
+  get serverUrl(): string {
+    return this.server.toString();
+  }
+
+  /** The resources of one API group version, by kind. */
+  async discover(group: string, version: string): Promise<ApiResource[]> {
+    const path = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
+    const response = (await this.json('GET', path)) as {
+      resources?: { name: string; kind: string; namespaced: boolean }[];
+    };
+    return (response.resources ?? [])
+      .filter((r) => !r.name.includes('/'))
+      .map((r) => ({ group, version, kind: r.kind, plural: r.name, namespaced: r.namespaced }));
+  }
+
+  /** The versions a group serves, preferred first; empty when the group is not served. */
+  async groupVersions(group: string): Promise<string[]> {
+    if (group === '') return ['v1'];
+    try {
+      const response = (await this.json('GET', `/apis/${group}`)) as {
+        preferredVersion?: { version: string };
+        versions?: { version: string }[];
+      };
+      const preferred = response.preferredVersion?.version;
+      const versions = (response.versions ?? []).map((v) => v.version);
+      return preferred === undefined ? versions : [preferred, ...versions.filter((v) => v !== preferred)];
+    } catch (error) {
+      if (error instanceof KubeApiError && error.status === 404) return [];
+      throw error;
+    }
+  }
+
+  async list(resource: ApiResource, signal?: AbortSignal, fieldSelector?: string): Promise<ObjectList> {
+    const query = fieldSelector === undefined ? '' : `?${new URLSearchParams({ fieldSelector })}`;
+    const response = (await this.json('GET', `${collectionPath(resource)}${query}`, undefined, signal)) as {
+      items?: KubeObject[];
+      metadata?: { resourceVersion?: string };
+    };
+    const apiVersion = resource.group === '' ? resource.version : `${resource.group}/${resource.version}`;
+    // Items of a list carry no apiVersion/kind; give them theirs so they read like single objects.
+    const items = (response.items ?? []).map((item) => ({ apiVersion, kind: resource.kind, ...item }));
+    return { items, resourceVersion: response.metadata?.resourceVersion ?? '' };
+  }
+
+  /**
+   * Watches from `resourceVersion`, yielding events until the server ends the watch, the signal aborts it, or
+   * nothing (not even a bookmark) arrives for `idleTimeoutMs` — a silently stalled connection.
+   */
+  async *watch(
+    resource: ApiResource,
+    resourceVersion: string,
+    options: {
+      signal?: AbortSignal;
+      timeoutSeconds?: number;
+      idleTimeoutMs?: number;
+      fieldSelector?: string;
+    } = {},
+  ): AsyncGenerator<WatchEvent> {
+    const query = new URLSearchParams({
+      watch: '1',
+      allowWatchBookmarks: 'true',
+      resourceVersion,
+      timeoutSeconds: String(options.timeoutSeconds ?? 300),
+      ...(options.fieldSelector === undefined ? {} : { fieldSelector: options.fieldSelector }),
+    });
+    const controller = new AbortController();
+    const abortFromCaller = () => controller.abort();
+    options.signal?.addEventListener('abort', abortFromCaller);
+    if (options.signal?.aborted === true) controller.abort();
+    const idleTimeoutMs = options.idleTimeoutMs ?? ((options.timeoutSeconds ?? 300) + 30) * 1000;
+    let idle: NodeJS.Timeout | undefined;
+    const arm = () => {
+      if (idle !== undefined) clearTimeout(idle);
+      idle = setTimeout(() => controller.abort(new Error('watch stalled')), idleTimeoutMs);
+    };
+    try {
+      arm();
+      const response = await this.send(
+        'GET',
+        `${collectionPath(resource)}?${query}`,
+        undefined,
+        controller.signal,
+      );
+      if ((response.statusCode ?? 0) >= 300) throw await apiError(response);
+      let buffer = '';
+      for await (const chunk of response) {
+        arm();
+        buffer += chunk;
+        let newline = buffer.indexOf('\n');
+        while (newline >= 0) {
+          const line = buffer.slice(0, newline).trim();
+          buffer = buffer.slice(newline + 1);
+          if (line !== '') yield JSON.parse(line) as WatchEvent;
+          newline = buffer.indexOf('\n');
+        }
+      }
+    } catch (error) {
+      if (controller.signal.aborted && options.signal?.aborted !== true) {
+        throw new WatchStalledError(idleTimeoutMs);
+      }
+      throw error;
+    } finally {
+      if (idle !== undefined) clearTimeout(idle);
+      options.signal?.removeEventListener('abort', abortFromCaller);
+    }
+  }
+
+  async get(
+    resource: ApiResource,
+    namespace: string | undefined,
+    name: string,
+  ): Promise<KubeObject | undefined> {
+    try {
+      return (await this.json('GET', objectPath(resource, namespace, name))) as KubeObject;
+    } catch (error) {
+      if (error instanceof KubeApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Server-side apply of the status subresource. */
+  async applyStatus(
+    resource: ApiResource,
+    namespace: string | undefined,
+    name: string,
+    body: KubeObject,
+    fieldManager: string,
+    force = true,
+  ): Promise<KubeObject> {
+    const query = new URLSearchParams({ fieldManager, force: String(force) });
+    return (await this.json(
+      'PATCH',
+      `${objectPath(resource, namespace, name)}/status?${query}`,
+      JSON.stringify(body),
+      undefined,
+      'application/apply-patch+yaml',
+    )) as KubeObject;
+  }
+
+  /** Any request with a JSON answer; non-2xx statuses throw a KubeApiError with the server's message. */
+  async json(
+    method: string,
+    path: string,
+    body?: string,
+    signal?: AbortSignal,
+    contentType = 'application/json',
+  ): Promise<unknown> {
+    const response = await this.send(method, path, body, signal, contentType);
+    if ((response.statusCode ?? 0) >= 300) throw await apiError(response);
+    let text = '';
+    for await (const chunk of response) text += chunk;
+    return text === '' ? {} : JSON.parse(text);
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    body: string | undefined,
+    signal: AbortSignal | undefined,
+    contentType = 'application/json',
+  ): Promise<IncomingMessage> {
+    if (this.httpOptions === undefined) {
+      const options: RequestOptions = {};
+      await this.config.applyToHTTPSOptions(options);
+      this.httpOptions = options;
+    }
+    const url = new URL(path, this.server);
+    const base = this.httpOptions;
+    const headers: Record<string, string> = {
+      ...(base.headers as Record<string, string>),
+      accept: 'application/json',
+    };
+    if (body !== undefined) {
+      headers['content-type'] = contentType;
+      headers['content-length'] = String(Buffer.byteLength(body));
+    }
+    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    return new Promise((resolve, reject) => {
+      const req = send(
+        url,
+        { ...base, method, headers, ...(signal === undefined ? {} : { signal }) },
+        resolve,
+      );
+      req.on('error', reject);
+      if (body !== undefined) req.write(body);
+      req.end();
+    }).then((response) => {
+      const message = response as IncomingMessage;
+      message.setEncoding('utf8');
+      return message;
+    });
+  }
+}
+
+export class WatchStalledError extends Error {
+  constructor(idleTimeoutMs: number) {
+    super(`no watch event or bookmark for ${idleTimeoutMs} ms: the connection is considered stalled`);
+    this.name = 'WatchStalledError';
+  }
+}
+
+function collectionPath(resource: ApiResource, namespace?: string): string {
+  const base =
+    resource.group === '' ? `/api/${resource.version}` : `/apis/${resource.group}/${resource.version}`;
+  return namespace !== undefined && resource.namespaced
+    ? `${base}/namespaces/${namespace}/${resource.plural}`
+    : `${base}/${resource.plural}`;
+}
+
+function objectPath(resource: ApiResource, namespace: string | undefined, name: string): string {
+  return `${collectionPath(resource, resource.namespaced ? namespace : undefined)}/${name}`;
+}
+
+async function apiError(response: IncomingMessage): Promise<KubeApiError> {
+  let text = '';
+  for await (const chunk of response) text += chunk;
+  try {
+    const status = JSON.parse(text) as { reason?: string; message?: string };
+    return new KubeApiError(response.statusCode ?? 0, status.reason ?? '', status.message ?? text);
+  } catch {
+    return new KubeApiError(response.statusCode ?? 0, '', text.slice(0, 500));
+  }
+}

@@ -1,0 +1,223 @@
+// One Kubernetes source per kind: list, then watch from the list's resourceVersion, forwarding every change to
+// the kind's owner. A watch that ends is resumed from the last resourceVersion seen; 410 Gone (the version was
+// compacted away) or a stalled connection leads to a fresh list, after which objects that vanished meanwhile are
+// deleted. Errors back off exponentially. The first complete list makes the source ready and tells the owner
+// the kind is synced.
+import { and, assign, enqueueActions, setup } from 'xstate';
+import type { RawObject } from '../../model/resource-events.ts';
+import { formatResourceKey, keyOf, type ResourceKey } from '../../model/resource-key.ts';
+import { deliverTo, type EffectReply, effectRequest, type Outgoing } from '../../runtime/outbox.ts';
+import type { KubeObject } from './client.ts';
+import type { KubernetesSourceMessage } from './messages.ts';
+
+export interface KubernetesSourceInput {
+  readonly kind: string;
+  /** The controller or resolver that owns the kind. */
+  readonly owner: string;
+  readonly backoff?: { readonly initialDelayMs: number; readonly maxDelayMs: number };
+}
+
+/** What the `list` port returns; `served: false` when the API server does not serve the kind (no CRD). */
+export interface ListResult {
+  readonly served: boolean;
+  readonly items: readonly KubeObject[];
+  readonly resourceVersion: string;
+}
+
+/** What the `watch` port returns when its stream ends. */
+export interface WatchEnded {
+  readonly watch: number;
+  /** `gone`: 410, relist; `stalled`: no data for too long; `closed`: the server ended it; `error`: see message. */
+  readonly reason: 'gone' | 'stalled' | 'closed' | 'error';
+  readonly message?: string;
+}
+
+interface KubernetesSourceContext {
+  readonly kind: string;
+  readonly owner: string;
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+  resourceVersion: string;
+  watch: number;
+  failures: number;
+  synced: boolean;
+  /** Keys of the objects the owner currently has from us, for deleting what vanished across a relist. */
+  readonly known: Map<string, ResourceKey>;
+  lastError: string | undefined;
+  relists: number;
+}
+
+type Done = Extract<EffectReply, { type: 'effect.done' }>;
+type Failed = Extract<EffectReply, { type: 'effect.failed' }>;
+
+export const kubernetesSourceMachine = setup({
+  types: {
+    input: {} as KubernetesSourceInput,
+    context: {} as KubernetesSourceContext,
+    events: {} as KubernetesSourceMessage,
+    emitted: {} as Outgoing,
+  },
+  delays: {
+    backoff: ({ context }) =>
+      Math.min(context.maxDelayMs, context.initialDelayMs * 2 ** Math.max(0, context.failures - 1)),
+  },
+  guards: {
+    listEffect: ({ event }) => (event as Done | Failed).effect === 'list',
+    watchEffect: ({ event }) => (event as Done | Failed).effect === 'watch',
+    gone: ({ event }) => ((event as Done).result as WatchEnded).reason === 'gone',
+    stalledOrFailed: ({ event }) => {
+      const reason = ((event as Done).result as WatchEnded).reason;
+      return reason === 'stalled' || reason === 'error';
+    },
+    currentWatch: ({ context, event }) => ((event as Done).result as WatchEnded).watch === context.watch,
+  },
+  actions: {
+    requestList: enqueueActions(({ context, enqueue }) => {
+      enqueue.emit(effectRequest('list', { kind: context.kind }));
+    }),
+    requestWatch: enqueueActions(({ context, enqueue }) => {
+      context.watch++;
+      enqueue.emit(
+        effectRequest('watch', {
+          kind: context.kind,
+          resourceVersion: context.resourceVersion,
+          watch: context.watch,
+        }),
+      );
+    }),
+    applyList: enqueueActions(({ context, event, enqueue }) => {
+      const result = (event as Done).result as ListResult;
+      const seen = new Set<string>();
+      for (const item of result.items) {
+        const key = keyOf(item as RawObject);
+        const id = formatResourceKey(key);
+        seen.add(id);
+        context.known.set(id, key);
+        enqueue.emit(
+          deliverTo(context.owner, { type: 'resource.upserted', object: item, origin: 'kubernetes' }),
+        );
+      }
+      for (const [id, key] of context.known) {
+        if (seen.has(id)) continue;
+        context.known.delete(id);
+        enqueue.emit(deliverTo(context.owner, { type: 'resource.deleted', key }));
+      }
+      context.resourceVersion = result.resourceVersion;
+      context.failures = 0;
+      if (!context.synced) {
+        context.synced = true;
+        enqueue.emit(deliverTo(context.owner, { type: 'resource.synced', kinds: [context.kind] }));
+      }
+      if (!result.served) {
+        enqueue.emit(
+          effectRequest('report-problem', {
+            kind: context.kind,
+            message: `the API server does not serve ${context.kind}; its CRD is not installed`,
+          }),
+        );
+      }
+    }),
+    applyWatchEvent: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'watch.event' || event.watch !== context.watch) return;
+      const watchEvent = event.event;
+      if (watchEvent.type === 'ERROR') return;
+      const object = watchEvent.object;
+      const version = object.metadata?.resourceVersion;
+      if (typeof version === 'string' && version !== '') context.resourceVersion = version;
+      if (watchEvent.type === 'BOOKMARK') return;
+      const key = keyOf({
+        apiVersion: object.apiVersion,
+        kind: object.kind ?? context.kind,
+        metadata: object.metadata,
+      } as RawObject);
+      const id = formatResourceKey(key);
+      if (watchEvent.type === 'DELETED') {
+        context.known.delete(id);
+        enqueue.emit(deliverTo(context.owner, { type: 'resource.deleted', key }));
+      } else {
+        context.known.set(id, key);
+        enqueue.emit(deliverTo(context.owner, { type: 'resource.upserted', object, origin: 'kubernetes' }));
+      }
+    }),
+    recordFailure: assign(({ context, event }) => {
+      const failed = event as Failed | Done;
+      const message =
+        failed.type === 'effect.failed'
+          ? failed.error
+          : ((failed.result as WatchEnded).message ?? 'watch failed');
+      return { failures: context.failures + 1, lastError: message };
+    }),
+    countRelist: assign({ relists: ({ context }) => context.relists + 1 }),
+  },
+}).createMachine({
+  id: 'kubernetes-source',
+  context: ({ input }) => ({
+    kind: input.kind,
+    owner: input.owner,
+    initialDelayMs: input.backoff?.initialDelayMs ?? 500,
+    maxDelayMs: input.backoff?.maxDelayMs ?? 30_000,
+    resourceVersion: '',
+    watch: 0,
+    failures: 0,
+    synced: false,
+    known: new Map(),
+    lastError: undefined,
+    relists: 0,
+  }),
+  initial: 'listing',
+  states: {
+    listing: {
+      entry: 'requestList',
+      on: {
+        'effect.done': { guard: 'listEffect', target: 'watching', actions: 'applyList' },
+        'effect.failed': { guard: 'listEffect', target: 'waitingToList', actions: 'recordFailure' },
+        'watch.event': {},
+      },
+    },
+    waitingToList: {
+      after: { backoff: 'listing' },
+      on: { 'watch.event': {} },
+    },
+    watching: {
+      tags: ['ready'],
+      entry: 'requestWatch',
+      on: {
+        'watch.event': { actions: 'applyWatchEvent' },
+        'effect.done': [
+          {
+            guard: and(['watchEffect', 'currentWatch', 'gone']),
+            target: 'relisting',
+            actions: 'countRelist',
+          },
+          {
+            guard: and(['watchEffect', 'currentWatch', 'stalledOrFailed']),
+            target: 'waitingToWatch',
+            actions: 'recordFailure',
+          },
+          // The server closed the watch (its timeout): resume from the last version seen.
+          { guard: and(['watchEffect', 'currentWatch']), target: 'watching', reenter: true },
+        ],
+        'effect.failed': { guard: 'watchEffect', target: 'waitingToWatch', actions: 'recordFailure' },
+      },
+    },
+    waitingToWatch: {
+      tags: ['ready'],
+      after: { backoff: 'watching' },
+      on: { 'watch.event': { actions: 'applyWatchEvent' } },
+    },
+    relisting: {
+      tags: ['ready'],
+      entry: 'requestList',
+      on: {
+        'effect.done': { guard: 'listEffect', target: 'watching', actions: 'applyList' },
+        'effect.failed': { guard: 'listEffect', target: 'waitingToRelist', actions: 'recordFailure' },
+        'watch.event': {},
+      },
+    },
+    waitingToRelist: {
+      tags: ['ready'],
+      after: { backoff: 'relisting' },
+      on: { 'watch.event': {} },
+    },
+  },
+});

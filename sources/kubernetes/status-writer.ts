@@ -1,0 +1,48 @@
+// The patchers' write port in Kubernetes mode: server-side apply of the status subresource with one field
+// manager. Route status.parents is shared with other controllers (an atomic list), so for routes our entries
+// are merged into the object's current parents and the apply carries its resourceVersion: if another
+// controller wrote in between, the apply fails with a conflict and the patcher retries on a fresh read.
+import type { ResourceKey } from '../../model/resource-key.ts';
+import type { KindName, RouteStatus } from '../../model/resources.ts';
+import { ROUTE_KINDS } from '../../model/resources.ts';
+import { mergeRouteParentStatuses } from '../../model/route-status.ts';
+import { type ApiResource, KubeApiError, type KubeClient } from './client.ts';
+
+export const FIELD_MANAGER = 'switchyard';
+
+export function kubernetesStatusWriter(
+  client: KubeClient,
+  resources: ReadonlyMap<KindName, ApiResource | undefined>,
+  controllerName: string,
+) {
+  const routeKinds: ReadonlySet<string> = new Set(ROUTE_KINDS);
+  return async ({ key, status }: { key: ResourceKey; status: unknown }): Promise<{ written: boolean }> => {
+    const resource = resources.get(key.kind as KindName);
+    if (resource === undefined) throw new Error(`the API server does not serve ${key.kind}`);
+    const apiVersion = resource.group === '' ? resource.version : `${resource.group}/${resource.version}`;
+    const metadata: Record<string, string> = { name: key.name };
+    if (key.namespace !== undefined) metadata.namespace = key.namespace;
+    let body = status;
+    if (routeKinds.has(key.kind)) {
+      const current = await client.get(resource, key.namespace, key.name);
+      if (current === undefined) return { written: false };
+      const ours = ((status as RouteStatus).parents ?? []).filter((p) => p.controllerName === controllerName);
+      const theirs = (current.status as RouteStatus | undefined)?.parents;
+      body = { parents: mergeRouteParentStatuses(theirs, ours, controllerName, key.namespace ?? '') };
+      metadata.resourceVersion = String(current.metadata?.resourceVersion ?? '');
+    }
+    try {
+      await client.applyStatus(
+        resource,
+        key.namespace,
+        key.name,
+        { apiVersion, kind: key.kind, metadata, status: body },
+        FIELD_MANAGER,
+      );
+      return { written: true };
+    } catch (error) {
+      if (error instanceof KubeApiError && error.status === 404) return { written: false };
+      throw error;
+    }
+  };
+}
