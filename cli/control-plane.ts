@@ -32,7 +32,11 @@ import { filesPorts } from '../sources/files/ports.ts';
 import type { ApiResource, KubeClient } from '../sources/kubernetes/client.ts';
 import { kubernetesSourceMachine } from '../sources/kubernetes/machine.ts';
 import { kubernetesSourceName, type WatchEventReceived } from '../sources/kubernetes/messages.ts';
-import { kubernetesSourcePorts, type WatchSettings } from '../sources/kubernetes/ports.ts';
+import {
+  type KubernetesSourcePorts,
+  kubernetesSourcePorts,
+  type WatchSettings,
+} from '../sources/kubernetes/ports.ts';
 import { kubernetesStatusWriter } from '../sources/kubernetes/status-writer.ts';
 
 export interface ControlPlaneOptions {
@@ -47,6 +51,8 @@ export interface ControlPlaneOptions {
     readonly client: KubeClient;
     readonly resources: ReadonlyMap<KindName, ApiResource | undefined>;
     readonly watch?: WatchSettings;
+    /** Tests: wraps the sources' ports (to force a 410 Gone, gate a watch, …). */
+    readonly wrapPorts?: (ports: KubernetesSourcePorts) => KubernetesSourcePorts;
   };
   /** Where standalone statuses are mirrored as YAML. */
   readonly statusDir?: string;
@@ -96,12 +102,13 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
   let write: (write: StatusWrite) => Promise<unknown>;
   if (options.kubernetes !== undefined) {
     const { client, resources } = options.kubernetes;
-    const ports = kubernetesSourcePorts(
+    const realPorts = kubernetesSourcePorts(
       client,
       resources,
       (kind) => system.ref<WatchEventReceived>(kubernetesSourceName(kind)),
       options.kubernetes.watch,
     );
+    const ports = options.kubernetes.wrapPorts?.(realPorts) ?? realPorts;
     closers.push(() => ports.close());
     for (const [kind, owner] of Object.entries(owners)) {
       system.spawn({

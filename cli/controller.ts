@@ -1,5 +1,6 @@
 import { GATEWAY_DEPLOYER } from '../actors/gateway-deployer/index.ts';
 import { envoyBackendSpec, XdsServer } from '../backends/envoy/index.ts';
+import { type Inspector, InspectorAddressError, startInspector } from '../inspector/index.ts';
 import { GROUP_OF_KIND, type KindName } from '../model/resources.ts';
 import type { ActorSpec } from '../runtime/Actor.ts';
 import { HealthServer } from '../runtime/HealthServer.ts';
@@ -13,7 +14,8 @@ import { type ControlPlane, createControlPlane } from './control-plane.ts';
 
 const ENVOY_BACKEND_ACTOR = 'backend.envoy';
 
-import { parseAddress } from './options.ts';
+import { parseAddress, UsageError } from './options.ts';
+import { attachRecorder, DEFAULT_RECORD_MAX_BYTES, inspectPlane } from './replay.ts';
 
 /** `switchyard controller`: runs the control plane until SIGTERM/SIGINT, then stops gracefully. */
 export const controllerCommand: Command = {
@@ -38,6 +40,30 @@ export const controllerCommand: Command = {
       placeholder: '<host:port>',
       description:
         'serves the Envoy xDS (ADS) API; proxies find their Gateway by node cluster <namespace>/<name>',
+    },
+    inspector: {
+      kind: 'string',
+      default: '127.0.0.1:9901',
+      placeholder: '<host:port|off>',
+      description:
+        'serves the actor inspector (read-only UI and JSON API); a non-loopback address needs --inspector-token',
+    },
+    'inspector-token': {
+      kind: 'string',
+      placeholder: '<token>',
+      description: 'bearer token the inspector requires on every request',
+    },
+    record: {
+      kind: 'string',
+      placeholder: '<file.jsonl>',
+      description: 'standalone mode: record every outside input to this event log, for `switchyard replay`',
+    },
+    'record-max-bytes': {
+      kind: 'integer',
+      min: 65_536,
+      default: DEFAULT_RECORD_MAX_BYTES,
+      placeholder: '<bytes>',
+      description: 'size at which the event log rotates (3 segments are kept)',
     },
     'status-dir': {
       kind: 'string',
@@ -105,6 +131,40 @@ export const controllerCommand: Command = {
       const resources = await discoverResources(client, Object.keys(GROUP_OF_KIND) as KindName[]);
       plane = createControlPlane({ ...common, kubernetes: { client, resources } });
     }
+    const record = values.record as string | undefined;
+    if (record !== undefined && files === undefined) {
+      await xds.stop();
+      throw new UsageError('--record: recording is available in standalone mode (--files) in this version');
+    }
+    const recorder =
+      record === undefined
+        ? undefined
+        : attachRecorder(plane.system, {
+            file: record,
+            maxBytes: values['record-max-bytes'] as number,
+            composition: {
+              controllerName: common.controllerName,
+              files: { watch: true },
+              flushDelayMs: common.flushDelayMs,
+            },
+          });
+    let inspector: Inspector | undefined;
+    const inspectorAddress = values.inspector as string;
+    if (inspectorAddress !== 'off') {
+      parseAddress(inspectorAddress, '--inspector');
+      try {
+        inspector = await startInspector({
+          system: plane.system,
+          ...inspectPlane(() => plane),
+          address: inspectorAddress,
+          ...(values['inspector-token'] === undefined ? {} : { token: values['inspector-token'] as string }),
+        });
+      } catch (error) {
+        await xds.stop();
+        if (error instanceof InspectorAddressError) throw new UsageError(`--inspector: ${error.message}`);
+        throw error;
+      }
+    }
     xds.onReport((report) => {
       plane.system
         .send(ENVOY_BACKEND_ACTOR, report)
@@ -131,6 +191,8 @@ export const controllerCommand: Command = {
       {
         mode: files === undefined ? 'kubernetes' : 'files',
         xdsAddress: xds.address,
+        inspector: inspector?.url,
+        record,
         controllerName: values['controller-name'],
         httpAddress: `${bound.address}:${bound.port}`,
       },
@@ -145,6 +207,8 @@ export const controllerCommand: Command = {
     plane.close();
     const { drained } = await system.stop(timeoutMs);
     await xds.stop();
+    recorder?.close();
+    await inspector?.close();
     await health.close();
     logger.info({ drained }, 'stopped');
     logger.flush();

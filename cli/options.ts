@@ -71,7 +71,11 @@ export function parseCommand(
     throw new UsageError(describeParseError(error));
   }
   const flags = parsed.values as Record<string, string | boolean | string[] | undefined>;
-  const configPath = (flags.config as string | undefined) ?? env[envName('config')];
+  // A command may define --config itself (extproc's service configuration); then there is no settings file.
+  const settingsFile = !('config' in table);
+  const configPath = settingsFile
+    ? ((flags.config as string | undefined) ?? env[envName('config')])
+    : undefined;
   const config = configPath === undefined ? {} : readConfigFile(configPath);
   for (const key of Object.keys(config)) {
     if (!Object.keys(table).some((flag) => configKey(flag) === key)) {
@@ -211,9 +215,11 @@ export function formatOptions(table: OptionTable): string {
     ].filter((d) => d !== undefined);
     return `  ${name.padEnd(34)} ${details.join('; ')}`;
   });
-  rows.push(
-    `  ${'    --config <file>'.padEnd(34)} YAML file of settings (camelCase keys); env: ${envName('config')}`,
-  );
+  if (!('config' in table)) {
+    rows.push(
+      `  ${'    --config <file>'.padEnd(34)} YAML file of settings (camelCase keys); env: ${envName('config')}`,
+    );
+  }
   rows.push(`  ${'-h, --help'.padEnd(34)} show this help`);
   return rows.join('\n');
 }

@@ -82,6 +82,9 @@ describe('switchyard CLI', () => {
     const bad = await finish(run(['controller', '--http-address', 'localhost']));
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--http-address: invalid address "localhost"');
+    const extproc = await finish(run(['extproc', '--config', '/nonexistent/extproc.yaml']));
+    expect(extproc.code).toBe(2);
+    expect(extproc.stderr).toContain('--config: cannot read /nonexistent/extproc.yaml');
     const command = await finish(run(['frobnicate']));
     expect(command.code).toBe(2);
     expect(command.stderr).toContain('unknown command "frobnicate"');
@@ -98,6 +101,10 @@ describe('switchyard CLI', () => {
       '5',
       '--log-level',
       'info',
+      '--inspector',
+      '127.0.0.1:0',
+      '--xds-address',
+      '127.0.0.1:0',
     ]);
     const { exited, line } = watch(child);
     const started = JSON.parse(await line(/switchyard controller started/)) as { httpAddress: string };

@@ -3,26 +3,17 @@ import { readFileSync } from 'node:fs';
 import type { Command, CommandIO } from './command.ts';
 import { controllerCommand } from './controller.ts';
 import { envoyBootstrapCommand } from './envoy-bootstrap.ts';
+import { extprocCommand } from './extproc.ts';
 import { formatOptions, parseCommand, UsageError } from './options.ts';
-import { pendingCommand } from './pending.ts';
+import { replayCommand } from './replay.ts';
 import { translateCommand } from './translate.ts';
 
 const commands: readonly Command[] = [
   controllerCommand,
   translateCommand,
   envoyBootstrapCommand,
-  pendingCommand(
-    'replay',
-    'replay a recorded event log on a virtual clock and write the resulting statuses and xDS',
-    'switchyard replay <file.jsonl> [--until <seq>] [--out <dir>] [--inspect]',
-    7,
-  ),
-  pendingCommand(
-    'extproc',
-    'run the AI gateway ext_proc service (LLM request translation between provider APIs)',
-    'switchyard extproc --listen <addr> --config <file>',
-    9,
-  ),
+  replayCommand,
+  extprocCommand,
 ];
 
 function version(): string {
