@@ -43,3 +43,35 @@ describe('parseManifests', () => {
     ]);
   });
 });
+
+describe('the quick and careful YAML paths', () => {
+  it('agree on documents and origins for plain manifests', () => {
+    const manifest = [
+      '# leading comment',
+      '---',
+      'apiVersion: gateway.networking.k8s.io/v1',
+      'kind: HTTPRoute',
+      'metadata: {name: web, namespace: apps, labels: {on: "yes"}}',
+      'spec:',
+      '  hostnames: ["*.example.com"]',
+      '  rules:',
+      '    - matches: [{path: {type: PathPrefix, value: /}}]',
+      '      backendRefs: [{name: svc, port: 80, weight: 0x10}]',
+      '--- # second',
+      'apiVersion: v1',
+      'kind: Service',
+      'metadata:',
+      '  name: svc',
+      '  annotations: {note: "a: b # not a comment"}',
+      'spec: {ports: [{port: 80}], clusterIP: null, flag: on}',
+    ].join('\n');
+    const quick = parseManifests('m.yaml', manifest);
+    expect(quick.documents.map((d) => d.origin)).toEqual(['m.yaml:3', 'm.yaml:12']);
+    // The same text with an anchor takes the careful path; the documents must not differ.
+    const careful = parseManifests('m.yaml', `${manifest}\nextra: &anchor 1\n`);
+    expect(careful.documents.map((d) => d.origin)).toEqual(quick.documents.map((d) => d.origin));
+    expect(careful.documents[0]?.object).toEqual(quick.documents[0]?.object);
+    const { extra: _extra, ...secondWithoutExtra } = careful.documents[1]?.object as Record<string, unknown>;
+    expect(secondWithoutExtra).toEqual(quick.documents[1]?.object);
+  });
+});
