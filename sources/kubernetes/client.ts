@@ -53,14 +53,21 @@ export class KubeApiError extends Error {
 export interface KubeClientOptions {
   /** A kubeconfig file; absent: in-cluster config, then $KUBECONFIG / ~/.kube/config. */
   readonly kubeconfig?: string;
+  /**
+   * How long a request other than a watch may take, answer included (default 60 s). Without a deadline a request
+   * sent into a silently dead connection would hang forever, and with it the source or patcher awaiting it.
+   */
+  readonly requestTimeoutMs?: number;
 }
 
 export class KubeClient {
   private readonly server: URL;
   private readonly config: KubeConfig;
   private httpOptions: RequestOptions | undefined;
+  private readonly requestTimeoutMs: number;
 
   constructor(options: KubeClientOptions = {}) {
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
     const config = new KubeConfig();
     if (options.kubeconfig !== undefined) config.loadFromFile(options.kubeconfig);
     else config.loadFromDefault();
@@ -218,10 +225,19 @@ export class KubeClient {
     signal?: AbortSignal,
     contentType = 'application/json',
   ): Promise<unknown> {
-    const response = await this.send(method, path, body, signal, contentType);
-    if ((response.statusCode ?? 0) >= 300) throw await apiError(response);
+    const deadline = AbortSignal.timeout(this.requestTimeoutMs);
+    const combined = signal === undefined ? deadline : AbortSignal.any([signal, deadline]);
     let text = '';
-    for await (const chunk of response) text += chunk;
+    try {
+      const response = await this.send(method, path, body, combined, contentType);
+      if ((response.statusCode ?? 0) >= 300) throw await apiError(response);
+      for await (const chunk of response) text += chunk;
+    } catch (error) {
+      if (deadline.aborted && signal?.aborted !== true) {
+        throw new Error(`no answer to ${method} ${path} within ${this.requestTimeoutMs} ms`);
+      }
+      throw error;
+    }
     return text === '' ? {} : JSON.parse(text);
   }
 

@@ -1,8 +1,8 @@
 // One Kubernetes source per kind: list, then watch from the list's resourceVersion, forwarding every change to
-// the kind's owner. A watch that ends is resumed from the last resourceVersion seen; 410 Gone (the version was
-// compacted away) or a stalled connection leads to a fresh list, after which objects that vanished meanwhile are
-// deleted. Errors back off exponentially. The first complete list makes the source ready and tells the owner
-// the kind is synced.
+// the kind's owner. A watch that ends, fails or stalls is resumed from the last resourceVersion seen; 410 Gone
+// (that version is no longer in the API server's window) leads to a fresh list, after which objects that
+// vanished meanwhile are deleted. Errors back off exponentially, from the start again once a watch works. The
+// first complete list makes the source ready and tells the owner the kind is synced.
 import { and, assign, enqueueActions, setup } from 'xstate';
 import type { RawObject } from '../../model/resource-events.ts';
 import { formatResourceKey, keyOf, type ResourceKey } from '../../model/resource-key.ts';
@@ -121,6 +121,8 @@ export const kubernetesSourceMachine = setup({
       if (event.type !== 'watch.event' || event.watch !== context.watch) return;
       const watchEvent = event.event;
       if (watchEvent.type === 'ERROR') return;
+      // The watch works: the next failure backs off from the start again, not from where the last one left off.
+      context.failures = 0;
       const object = watchEvent.object;
       const version = object.metadata?.resourceVersion;
       if (typeof version === 'string' && version !== '') context.resourceVersion = version;
@@ -147,6 +149,7 @@ export const kubernetesSourceMachine = setup({
           : ((failed.result as WatchEnded).message ?? 'watch failed');
       return { failures: context.failures + 1, lastError: message };
     }),
+    resetFailures: assign({ failures: 0 }),
     countRelist: assign({ relists: ({ context }) => context.relists + 1 }),
   },
 }).createMachine({
@@ -195,7 +198,12 @@ export const kubernetesSourceMachine = setup({
             actions: 'recordFailure',
           },
           // The server closed the watch (its timeout): resume from the last version seen.
-          { guard: and(['watchEffect', 'currentWatch']), target: 'watching', reenter: true },
+          {
+            guard: and(['watchEffect', 'currentWatch']),
+            target: 'watching',
+            reenter: true,
+            actions: 'resetFailures',
+          },
         ],
         'effect.failed': { guard: 'watchEffect', target: 'waitingToWatch', actions: 'recordFailure' },
       },

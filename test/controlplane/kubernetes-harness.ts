@@ -7,7 +7,11 @@ import { type ControlPlane, createControlPlane } from '../../cli/control-plane.t
 import { GROUP_OF_KIND, type KindName } from '../../model/resources.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { type ApiResource, KubeClient, type KubeObject } from '../../sources/kubernetes/client.ts';
-import { discoverResources, type WatchSettings } from '../../sources/kubernetes/ports.ts';
+import {
+  discoverResources,
+  type KubernetesSourcePorts,
+  type WatchSettings,
+} from '../../sources/kubernetes/ports.ts';
 import '../harness/kube/provided-context.ts';
 
 export interface RunningControlPlane {
@@ -19,13 +23,29 @@ export interface RunningControlPlane {
 
 export async function startKubernetesControlPlane(
   controllerName: string,
-  options: { kubeconfig?: string; watch?: WatchSettings; wrapPorts?: (plane: ControlPlane) => void } = {},
+  options: {
+    kubeconfig?: string;
+    /** The client's deadline for requests other than watches. */
+    requestTimeoutMs?: number;
+    watch?: WatchSettings;
+    wrapPorts?: (plane: ControlPlane) => void;
+    /** Wraps the Kubernetes sources' ports (list, watch) before the sources start. */
+    wrapSourcePorts?: (ports: KubernetesSourcePorts) => KubernetesSourcePorts;
+  } = {},
 ): Promise<RunningControlPlane> {
-  const client = new KubeClient({ kubeconfig: options.kubeconfig ?? inject('kubeconfig') });
+  const client = new KubeClient({
+    kubeconfig: options.kubeconfig ?? inject('kubeconfig'),
+    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+  });
   const resources = await discoverResources(client, Object.keys(GROUP_OF_KIND) as KindName[]);
   const plane = createControlPlane({
     controllerName,
-    kubernetes: { client, resources, ...(options.watch === undefined ? {} : { watch: options.watch }) },
+    kubernetes: {
+      client,
+      resources,
+      ...(options.watch === undefined ? {} : { watch: options.watch }),
+      ...(options.wrapSourcePorts === undefined ? {} : { wrapPorts: options.wrapSourcePorts }),
+    },
     flushDelayMs: 10,
     logger: createLogger({ level: process.env.SWITCHYARD_TEST_LOG ?? 'silent' }),
   });
