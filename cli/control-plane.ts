@@ -5,6 +5,7 @@ import { GATEWAY_KINDS, gatewayControllerSpec } from '../actors/gateway/index.ts
 import { GATEWAY_CLASS_KINDS, gatewayClassControllerSpec } from '../actors/gateway-class/index.ts';
 import { gatewayDeployerSpec } from '../actors/gateway-deployer/index.ts';
 import {
+  type FinalizerWrite,
   fileStatusWriter,
   PATCHED_KINDS,
   patcherSpec,
@@ -30,6 +31,10 @@ import { filesSourceMachine, type SourceProblem } from '../sources/files/machine
 import { FILES_SOURCE, type FilesChanged } from '../sources/files/messages.ts';
 import { filesPorts } from '../sources/files/ports.ts';
 import type { ApiResource, KubeClient } from '../sources/kubernetes/client.ts';
+import {
+  GATEWAY_CLASS_FINALIZER,
+  kubernetesFinalizerWriter,
+} from '../sources/kubernetes/finalizer-writer.ts';
 import { kubernetesSourceMachine } from '../sources/kubernetes/machine.ts';
 import { kubernetesSourceName, type WatchEventReceived } from '../sources/kubernetes/messages.ts';
 import {
@@ -100,6 +105,8 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
   const owners = kindOwners();
   const closers: (() => void)[] = [];
   let write: (write: StatusWrite) => Promise<unknown>;
+  let writeFinalizer: ((write: FinalizerWrite) => Promise<unknown>) | undefined;
+  let gatewayClassFinalizer: string | undefined;
   if (options.kubernetes !== undefined) {
     const { client, resources } = options.kubernetes;
     const realPorts = kubernetesSourcePorts(
@@ -125,6 +132,8 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
       });
     }
     write = kubernetesStatusWriter(client, resources, controllerName);
+    writeFinalizer = kubernetesFinalizerWriter(client, resources);
+    gatewayClassFinalizer = GATEWAY_CLASS_FINALIZER;
   } else if (options.files !== undefined) {
     const ports = filesPorts(options.files.paths, () => system.ref<FilesChanged>(FILES_SOURCE));
     closers.push(() => ports.close());
@@ -151,6 +160,7 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
         controllerName,
         expectedKinds: Object.keys(GROUP_OF_KIND),
         flushDelayMs: options.flushDelayMs ?? 0,
+        ...(gatewayClassFinalizer === undefined ? {} : { gatewayClassFinalizer }),
       },
       {
         'report-rejection': (rejection) =>
@@ -166,7 +176,9 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
   }
   system.spawn(gatewayDeployerSpec({ view: store, controllerName, backends: backendActors }));
 
-  for (const kind of PATCHED_KINDS) system.spawn(patcherSpec(kind, store, write));
+  for (const kind of PATCHED_KINDS) {
+    system.spawn(patcherSpec(kind, store, write, kind === 'GatewayClass' ? writeFinalizer : undefined));
+  }
 
   return {
     system,

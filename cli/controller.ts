@@ -1,5 +1,5 @@
 import { GATEWAY_DEPLOYER } from '../actors/gateway-deployer/index.ts';
-import { envoyBackendSpec, XdsServer } from '../backends/envoy/index.ts';
+import { envoyBackendSpec, registerXdsMetrics, XdsServer } from '../backends/envoy/index.ts';
 import { type Inspector, InspectorAddressError, startInspector } from '../inspector/index.ts';
 import { GROUP_OF_KIND, type KindName } from '../model/resources.ts';
 import type { ActorSpec } from '../runtime/Actor.ts';
@@ -172,6 +172,7 @@ export const controllerCommand: Command = {
     });
     const system = plane.system;
     const registry = registerActorMetrics(system);
+    registerXdsMetrics(xds, registry);
     const address = parseAddress(values['http-address'] as string, '--http-address');
     let stopping = false;
     const health = new HealthServer({

@@ -119,6 +119,7 @@ describe('switchyard CLI', () => {
     expect(ready).toBe(200);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain('# TYPE switchyard_actor_message_handling_seconds histogram');
+    expect(metrics).toContain('# TYPE switchyard_xds_connected_proxies gauge');
     child.kill('SIGTERM');
     const { code, stderr } = await exited;
     expect(code).toBe(0);

@@ -2,10 +2,10 @@ import { formatResourceKey } from '../../model/resource-key.ts';
 import type { ResourceView } from '../../model/resource-view.ts';
 import type { ActorSpec } from '../../runtime/Actor.ts';
 import type { EffectReply } from '../../runtime/outbox.ts';
-import { patcherMachine, type StatusWrite } from './machine.ts';
+import { type FinalizerWrite, patcherMachine, type StatusWrite } from './machine.ts';
 import { type PatcherMessage, patcherName } from './messages.ts';
 
-export type { StatusWrite } from './machine.ts';
+export type { FinalizerWrite, StatusWrite } from './machine.ts';
 export { patcherName } from './messages.ts';
 export { fileStatusWriter, StatusStore } from './status-store.ts';
 
@@ -25,6 +25,7 @@ export function patcherSpec(
   kind: string,
   view: ResourceView,
   write: (write: StatusWrite) => Promise<unknown>,
+  writeFinalizer?: (write: FinalizerWrite) => Promise<unknown>,
 ): ActorSpec<PatcherMessage | EffectReply> {
   return {
     name: patcherName(kind),
@@ -33,8 +34,15 @@ export function patcherSpec(
     mailbox: {
       capacity: 16_384,
       coalesceBy: (message) =>
-        message.type === 'status.desired' ? formatResourceKey(message.key) : message.meta.id,
+        message.type === 'status.desired'
+          ? formatResourceKey(message.key)
+          : message.type === 'finalizer.desired'
+            ? `finalizer:${formatResourceKey(message.key)}`
+            : message.meta.id,
     },
-    effects: { 'write-status': write },
+    effects: {
+      'write-status': write,
+      ...(writeFinalizer === undefined ? {} : { 'write-finalizer': writeFinalizer }),
+    },
   };
 }

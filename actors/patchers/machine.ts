@@ -7,7 +7,7 @@ import type { ResourceView } from '../../model/resource-view.ts';
 import type { KindName } from '../../model/resources.ts';
 import type { EffectReply } from '../../runtime/outbox.ts';
 import { effectRequest, type Outgoing } from '../../runtime/outbox.ts';
-import type { PatcherMessage, StatusDesired } from './messages.ts';
+import type { FinalizerDesired, PatcherMessage, StatusDesired } from './messages.ts';
 
 export interface PatcherInput {
   readonly kind: string;
@@ -21,6 +21,21 @@ export interface StatusWrite {
   readonly status: unknown;
 }
 
+/** What the `write-finalizer` port is asked to do. */
+export interface FinalizerWrite {
+  readonly key: ResourceKey;
+  readonly finalizer: string;
+  readonly present: boolean;
+}
+
+interface PendingWrite {
+  readonly effect: 'write-status' | 'write-finalizer';
+  readonly request: StatusWrite | FinalizerWrite;
+  /** Key in `written` and the value recorded there once written. */
+  readonly id: string;
+  readonly json: string;
+}
+
 interface PatcherContext {
   readonly kind: string;
   readonly view: ResourceView;
@@ -28,7 +43,7 @@ interface PatcherContext {
   readonly maxDelayMs: number;
   /** JSON of the status last written per object. */
   readonly written: Map<string, string>;
-  inFlight: StatusWrite | undefined;
+  inFlight: PendingWrite | undefined;
   attempts: number;
   writes: number;
   failures: number;
@@ -58,21 +73,47 @@ export const patcherMachine = setup({
       ) as { status?: unknown } | undefined;
       return current === undefined || JSON.stringify(current.status) !== json;
     },
+    changesFinalizers: ({ context, event }) => {
+      const desired = event as FinalizerDesired;
+      const current = context.view.get(desired.key.kind as KindName, desired.key.namespace, desired.key.name);
+      if (current === undefined) return false;
+      const has = ((current.metadata as { finalizers?: string[] }).finalizers ?? []).includes(
+        desired.finalizer,
+      );
+      return has !== desired.present;
+    },
   },
   actions: {
     startWrite: enqueueActions(({ context, event, enqueue }) => {
       const desired = event as StatusDesired;
-      context.inFlight = { key: desired.key, status: desired.status };
+      context.inFlight = {
+        effect: 'write-status',
+        request: { key: desired.key, status: desired.status },
+        id: formatResourceKey(desired.key),
+        json: JSON.stringify(desired.status),
+      };
       context.attempts = 1;
-      enqueue.emit(effectRequest('write-status', context.inFlight));
+      enqueue.emit(effectRequest(context.inFlight.effect, context.inFlight.request));
+    }),
+    startFinalizerWrite: enqueueActions(({ context, event, enqueue }) => {
+      const desired = event as FinalizerDesired;
+      context.inFlight = {
+        effect: 'write-finalizer',
+        request: { key: desired.key, finalizer: desired.finalizer, present: desired.present },
+        id: `finalizer:${formatResourceKey(desired.key)}`,
+        json: String(desired.present),
+      };
+      context.attempts = 1;
+      enqueue.emit(effectRequest(context.inFlight.effect, context.inFlight.request));
     }),
     retryWrite: enqueueActions(({ context, enqueue }) => {
       context.attempts++;
-      enqueue.emit(effectRequest('write-status', context.inFlight));
+      if (context.inFlight !== undefined)
+        enqueue.emit(effectRequest(context.inFlight.effect, context.inFlight.request));
     }),
     recordWritten: assign(({ context }) => {
       const write = context.inFlight!;
-      context.written.set(formatResourceKey(write.key), JSON.stringify(write.status));
+      if (write.effect === 'write-status') context.written.set(write.id, write.json);
       return { inFlight: undefined, attempts: 0, writes: context.writes + 1 };
     }),
     recordFailure: assign(({ context }) => ({ failures: context.failures + 1 })),
@@ -94,7 +135,14 @@ export const patcherMachine = setup({
   states: {
     idle: {
       tags: ['ready'],
-      on: { 'status.desired': { guard: 'changesSomething', target: 'writing', actions: 'startWrite' } },
+      on: {
+        'status.desired': { guard: 'changesSomething', target: 'writing', actions: 'startWrite' },
+        'finalizer.desired': {
+          guard: 'changesFinalizers',
+          target: 'writing',
+          actions: 'startFinalizerWrite',
+        },
+      },
     },
     writing: {
       tags: ['ready', 'busy'],

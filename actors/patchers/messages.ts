@@ -13,4 +13,11 @@ export interface StatusDesired extends Message<'status.desired'> {
   readonly status: unknown;
 }
 
-export type PatcherMessage = StatusDesired;
+/** Our finalizer should (or should no longer) be on the object. Kubernetes mode only. */
+export interface FinalizerDesired extends Message<'finalizer.desired'> {
+  readonly key: ResourceKey;
+  readonly finalizer: string;
+  readonly present: boolean;
+}
+
+export type PatcherMessage = StatusDesired | FinalizerDesired;

@@ -12,6 +12,8 @@ export interface ReferenceValidatorInput {
   readonly controllerName: string;
   /** Kinds whose initial listing must complete before the first recomputation. */
   readonly expectedKinds: readonly string[];
+  /** Kubernetes mode: the finalizer that keeps a GatewayClass while Gateways use it. */
+  readonly gatewayClassFinalizer?: string;
   /** Debounce between a change and its recomputation (0 in translate and tests on a virtual clock). */
   readonly flushDelayMs: number;
 }
@@ -76,7 +78,7 @@ export const referenceValidatorMachine = setup({
 }).createMachine({
   id: 'reference-validator',
   context: ({ input }) => ({
-    resolution: new GatewayResolution(input.view, input.controllerName),
+    resolution: new GatewayResolution(input.view, input.controllerName, input.gatewayClassFinalizer),
     expectedKinds: input.expectedKinds,
     syncedKinds: new Set(),
     flushDelayMs: input.flushDelayMs,

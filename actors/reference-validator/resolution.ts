@@ -39,9 +39,13 @@ export class GatewayResolution {
   /** Gateways we have sent to the deployer, so we can tell it when one goes away. */
   private readonly resolvedGateways = new Set<string>();
 
-  constructor(view: ResourceView, controllerName: string) {
+  /** Kubernetes mode: the finalizer that keeps a GatewayClass while Gateways use it. */
+  private readonly gatewayClassFinalizer: string | undefined;
+
+  constructor(view: ResourceView, controllerName: string, gatewayClassFinalizer?: string) {
     this.view = view;
     this.controllerName = controllerName;
+    this.gatewayClassFinalizer = gatewayClassFinalizer;
   }
 
   get pending(): number {
@@ -68,6 +72,13 @@ export class GatewayResolution {
     const standsFor = (objectId: string) => this.lookupKeys.get(objectId) ?? [];
     for (const [dirtyId, affected] of this.index.closure([key, ...lookedUpBefore, ...lookupKeys], standsFor))
       this.dirty.set(dirtyId, affected);
+    // A Gateway that comes, goes or changes class decides whether its classes keep their finalizer.
+    if (this.gatewayClassFinalizer !== undefined && key.kind === 'Gateway') {
+      for (const gatewayClass of [...before, ...dependsOn]) {
+        if (gatewayClass.kind === 'GatewayClass')
+          this.dirty.set(formatResourceKey(gatewayClass), gatewayClass);
+      }
+    }
     // A route or ListenerSet that moved between Gateways changes the old ones too (attached routes, IR).
     for (const parent of [...before, ...dependsOn]) {
       if (parent.kind === 'Gateway' || parent.kind === 'ListenerSet')
@@ -100,6 +111,19 @@ export class GatewayResolution {
           computeGatewayClassStatus(gatewayClass, this.view, { controllerName: this.controllerName, now });
         if (status !== undefined)
           out.push(deliverTo(patcherName('GatewayClass'), { type: 'status.desired', key, status }));
+        if (gatewayClass !== undefined && this.gatewayClassFinalizer !== undefined) {
+          const inUse =
+            isOurGatewayClass(gatewayClass, this.controllerName) &&
+            this.view.list('Gateway').some((gateway) => gateway.spec?.gatewayClassName === key.name);
+          out.push(
+            deliverTo(patcherName('GatewayClass'), {
+              type: 'finalizer.desired',
+              key,
+              finalizer: this.gatewayClassFinalizer,
+              present: inUse,
+            }),
+          );
+        }
       }
     }
 

@@ -71,7 +71,7 @@ describe('the quick and careful YAML paths', () => {
     const careful = parseManifests('m.yaml', `${manifest}\nextra: &anchor 1\n`);
     expect(careful.documents.map((d) => d.origin)).toEqual(quick.documents.map((d) => d.origin));
     expect(careful.documents[0]?.object).toEqual(quick.documents[0]?.object);
-    const { extra: _extra, ...secondWithoutExtra } = careful.documents[1]?.object as Record<string, unknown>;
+    const { extra: _extra, ...secondWithoutExtra } = careful.documents[1]!.object as Record<string, unknown>;
     expect(secondWithoutExtra).toEqual(quick.documents[1]?.object);
   });
 });

@@ -198,6 +198,22 @@ export class KubeClient {
     }
   }
 
+  /** JSON merge patch of an object (e.g. its finalizers, with its resourceVersion as a precondition). */
+  async mergePatch(
+    resource: ApiResource,
+    namespace: string | undefined,
+    name: string,
+    patch: Record<string, unknown>,
+  ): Promise<KubeObject> {
+    return (await this.json(
+      'PATCH',
+      objectPath(resource, namespace, name),
+      JSON.stringify(patch),
+      undefined,
+      'application/merge-patch+json',
+    )) as KubeObject;
+  }
+
   /** Server-side apply of the status subresource. */
   async applyStatus(
     resource: ApiResource,

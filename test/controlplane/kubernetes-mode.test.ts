@@ -252,3 +252,46 @@ spec:
     expect(condition(parentStatus(route, second)?.conditions, 'Accepted')?.status).toBe('True');
   },
 );
+
+kubeTest('a finalizer keeps a GatewayClass while Gateways use it', async ({ kube }) => {
+  const controllerName = `switchyard.dev/${kube.namespace}`;
+  const finalizer = 'gateway-exists-finalizer.gateway.networking.k8s.io';
+  await serverSideApply(kube.kubeConfig, gatewayAndClass(kube.namespace, controllerName, kube.namespace));
+  const plane = await start(controllerName);
+  const finalizers = (gc: KubeObject) => (gc.metadata as { finalizers?: string[] }).finalizers ?? [];
+  await waitForObject(
+    plane,
+    'GatewayClass',
+    undefined,
+    kube.namespace,
+    (gc) => finalizers(gc).includes(finalizer),
+    'the finalizer',
+  );
+
+  // Deleting the class while its Gateway exists only marks it for deletion.
+  const classes = plane.resources.get('GatewayClass')!;
+  await plane.client.json(
+    'DELETE',
+    `/apis/${classes.group}/${classes.version}/gatewayclasses/${kube.namespace}`,
+  );
+  const marked = await waitForObject(
+    plane,
+    'GatewayClass',
+    undefined,
+    kube.namespace,
+    (gc) => typeof (gc.metadata as { deletionTimestamp?: string }).deletionTimestamp === 'string',
+  );
+  expect(finalizers(marked)).toContain(finalizer);
+
+  // The last Gateway going lets the class go.
+  const gateways = plane.resources.get('Gateway')!;
+  await plane.client.json(
+    'DELETE',
+    `/apis/${gateways.group}/${gateways.version}/namespaces/${kube.namespace}/gateways/gw`,
+  );
+  for (let attempt = 0; attempt < 150; attempt++) {
+    if ((await plane.client.get(classes, undefined, kube.namespace)) === undefined) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the GatewayClass was not deleted after its last Gateway went away');
+});

@@ -16,9 +16,26 @@ import {
 it('every manifest under deploy/ passes a server-side dry-run apply', async () => {
   const manifests = readDeployManifests(DEPLOY_DIR);
   // An empty deploy/ would make this check pass vacuously.
-  expect(manifests.objects.map(({ object }) => `${object.kind}/${object.metadata?.name}`)).toContain(
-    'CustomResourceDefinition/gatewayclassparameters.switchyard.dev',
+  expect(manifests.objects.map(({ object }) => `${object.kind}/${object.metadata?.name}`)).toEqual(
+    expect.arrayContaining([
+      'CustomResourceDefinition/gatewayclassparameters.switchyard.dev',
+      'Namespace/switchyard-system',
+      'ServiceAccount/switchyard',
+      'ClusterRole/switchyard',
+      'ClusterRoleBinding/switchyard',
+      'Role/switchyard-leader-election',
+      'RoleBinding/switchyard-leader-election',
+      'Deployment/switchyard',
+      'Service/switchyard',
+    ]),
   );
+  // The chart is rendered and checked too; its crds/ is deploy/crds (a link), so the CRD is read once.
+  expect(manifests.charts).toEqual(['helm/switchyard']);
+  expect(
+    manifests.objects
+      .filter(({ object }) => object.kind === 'CustomResourceDefinition')
+      .map(({ file }) => file),
+  ).toEqual(['crds/gatewayclassparameters.switchyard.dev.yaml']);
   await dryRunApplyDeployManifests(runKubeConfig(), manifests);
 }, 600_000);
 

@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1
+# Switchyard's image: Node 24 runs the TypeScript sources directly (type stripping), so there is no build
+# step; the first stage only installs the production dependencies.
+FROM node:24-slim AS dependencies
+WORKDIR /app
+COPY package.json package-lock.json ./
+# `npm install` rather than `npm ci`: some registries do not carry every platform's optional binary of a dev
+# dependency, which `npm ci` insists on even when dev dependencies are omitted.
+RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM node:24-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=dependencies /app/node_modules ./node_modules
+COPY package.json package-lock.json ./
+COPY cli ./cli
+COPY runtime ./runtime
+COPY model ./model
+COPY sources ./sources
+COPY actors ./actors
+COPY backends ./backends
+COPY dataplane ./dataplane
+COPY protos ./protos
+COPY inspector ./inspector
+# The image's unprivileged "node" user, by number so that Kubernetes can check runAsNonRoot.
+USER 1000:1000
+EXPOSE 18000 8081
+ENTRYPOINT ["node", "cli/switchyard.ts"]
+CMD ["controller"]

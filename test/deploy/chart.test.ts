@@ -1,0 +1,171 @@
+// The Helm chart installs what the plain manifests install: the same RBAC rules, the same controller pod and
+// Service, our CRD from deploy/crds — and its values change what they say they change, into objects the API
+// server accepts.
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { renderHelmChart } from '../harness/kube/helm-chart.ts';
+import { DEPLOY_DIR, kubeTest, readManifests, serverSideApply } from '../harness/kube/index.ts';
+import { runCommand } from '../provision/cache.ts';
+import { provisionHelm } from '../provision/helm.ts';
+import {
+  clusterRoleProblems,
+  controllerPodProblems,
+  leaderElectionRoleProblems,
+  type PodSpec,
+  type PolicyRule,
+} from './deploy-checks.ts';
+
+const CHART = join(DEPLOY_DIR, 'helm/switchyard');
+
+// biome-ignore lint/suspicious/noExplicitAny: manifests are compared field by field
+type Manifest = KubernetesObject & Record<string, any>;
+
+const MANIFESTS = join(DEPLOY_DIR, 'manifests');
+const plain = readdirSync(MANIFESTS)
+  .filter((file) => file.endsWith('.yaml'))
+  .sort()
+  .flatMap((file) => readManifests(join(MANIFESTS, file)) as Manifest[]);
+const identity = (o: KubernetesObject) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
+const find = (objects: Manifest[], kind: string) => {
+  const found = objects.filter((o) => o.kind === kind);
+  expect(found, kind).toHaveLength(1);
+  return found[0]!;
+};
+
+async function render(args: string[] = []): Promise<{ code: number; objects: Manifest[]; stderr: string }> {
+  const helm = await provisionHelm();
+  const result = await runCommand(helm, [
+    'template',
+    'switchyard',
+    CHART,
+    '--namespace',
+    'switchyard-system',
+    ...args,
+  ]);
+  const objects = parseAllDocuments(result.stdout)
+    .map((document) => document.toJS() as Manifest | null)
+    .filter((o): o is Manifest => o !== null);
+  return { code: result.code, objects, stderr: result.stderr };
+}
+
+describe('with its default values', () => {
+  it('renders the objects of the plain manifests, with the same rules, pod and ports', async () => {
+    const chart = (await renderHelmChart(CHART, 'switchyard-system')).map(({ object }) => object as Manifest);
+    // The namespace is helm's (--namespace, --create-namespace).
+    expect(chart.map(identity).sort()).toEqual(
+      plain
+        .filter((o) => o.kind !== 'Namespace')
+        .map(identity)
+        .sort(),
+    );
+    for (const kind of ['ClusterRole', 'Role']) {
+      expect(find(chart, kind).rules, kind).toEqual(find(plain, kind).rules);
+    }
+    expect(clusterRoleProblems(find(chart, 'ClusterRole').rules as PolicyRule[])).toEqual([]);
+    expect(leaderElectionRoleProblems(find(chart, 'Role').rules as PolicyRule[])).toEqual([]);
+    const pod = find(chart, 'Deployment').spec.template.spec as PodSpec;
+    expect(controllerPodProblems(pod)).toEqual([]);
+    expect(pod).toEqual(find(plain, 'Deployment').spec.template.spec);
+    expect(find(chart, 'Service').spec.ports).toEqual(find(plain, 'Service').spec.ports);
+    expect(find(chart, 'Service').spec.selector).toEqual(find(chart, 'Deployment').spec.selector.matchLabels);
+    for (const kind of ['ClusterRoleBinding', 'RoleBinding']) {
+      expect(find(chart, kind).subjects).toEqual(find(plain, kind).subjects);
+    }
+  }, 600_000);
+
+  it('carries our CRD, from deploy/crds', async () => {
+    const { code, objects } = await render(['--include-crds']);
+    expect(code).toBe(0);
+    const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
+    expect(crds).toEqual(
+      readManifests(join(DEPLOY_DIR, 'crds/gatewayclassparameters.switchyard.dev.yaml')) as Manifest[],
+    );
+  }, 600_000);
+});
+
+kubeTest(
+  'its values take effect and the result passes a server-side dry-run',
+  async ({ kube }) => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-chart-'));
+    try {
+      const values = join(dir, 'values.yaml');
+      writeFileSync(
+        values,
+        [
+          'image: {repository: registry.example/switchyard, tag: "9.9.9"}',
+          'replicas: 2',
+          'controllerName: example.com/gateway',
+          'logLevel: debug',
+          'shutdownTimeoutSeconds: 10',
+          'terminationGracePeriodSeconds: 15',
+          'xds: {port: 18001, service: {type: LoadBalancer, port: 443, annotations: {example.com/lb: internal}}}',
+          'inspector: {enabled: true, address: "0.0.0.0:9901", tokenSecret: {name: inspector-token, key: t}}',
+          'resources: {requests: {cpu: 50m, memory: 64Mi}, limits: {memory: 128Mi}}',
+          'nodeSelector: {kubernetes.io/os: linux}',
+          'tolerations: [{key: dedicated, operator: Equal, value: gateways, effect: NoSchedule}]',
+          'affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms:',
+          '  [{matchExpressions: [{key: kubernetes.io/arch, operator: In, values: [amd64, arm64]}]}]}}}',
+        ].join('\n'),
+      );
+      const { code, objects, stderr } = await render(['--namespace', kube.namespace, '-f', values]);
+      expect(code, stderr).toBe(0);
+      const deployment = find(objects, 'Deployment');
+      const pod = deployment.spec.template.spec;
+      const container = pod.containers[0];
+      expect(deployment.spec.replicas).toBe(2);
+      expect(container.image).toBe('registry.example/switchyard:9.9.9');
+      expect(container.args).toEqual([
+        'controller',
+        '--controller-name=example.com/gateway',
+        '--http-address=0.0.0.0:8081',
+        '--xds-address=0.0.0.0:18001',
+        '--inspector=0.0.0.0:9901',
+        '--log-level=debug',
+        '--shutdown-timeout=10',
+      ]);
+      expect(container.env).toEqual([
+        {
+          name: 'SWITCHYARD_INSPECTOR_TOKEN',
+          valueFrom: { secretKeyRef: { name: 'inspector-token', key: 't' } },
+        },
+      ]);
+      expect(pod.terminationGracePeriodSeconds).toBe(15);
+      expect(container.resources).toEqual({
+        requests: { cpu: '50m', memory: '64Mi' },
+        limits: { memory: '128Mi' },
+      });
+      expect(pod.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
+      expect(pod.tolerations).toHaveLength(1);
+      expect(pod.affinity.nodeAffinity).toBeDefined();
+      const service = find(objects, 'Service');
+      expect(service.spec.type).toBe('LoadBalancer');
+      expect(service.metadata?.annotations).toEqual({ 'example.com/lb': 'internal' });
+      expect(service.spec.ports[0]).toMatchObject({ port: 443, targetPort: 'xds' });
+      expect(
+        objects.every((o) => o.kind?.startsWith('Cluster') || o.metadata?.namespace === kube.namespace),
+      ).toBe(true);
+      await serverSideApply(kube.kubeConfig, objects, { dryRun: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+  600_000,
+);
+
+it('refuses settings the controller would refuse', async () => {
+  const exposed = await render([
+    '--set',
+    'inspector.enabled=true',
+    '--set',
+    'inspector.address=0.0.0.0:9901',
+  ]);
+  expect(exposed.code).not.toBe(0);
+  expect(exposed.stderr).toContain('set inspector.tokenSecret.name');
+  const late = await render(['--set', 'shutdownTimeoutSeconds=30']);
+  expect(late.code).not.toBe(0);
+  expect(late.stderr).toContain('shutdownTimeoutSeconds must be below terminationGracePeriodSeconds');
+}, 600_000);
