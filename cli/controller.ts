@@ -25,49 +25,49 @@ export const controllerCommand: Command = {
   options: {
     files: {
       kind: 'string',
-      placeholder: '<dir>',
+      valueLabel: '<dir>',
       description:
         'standalone mode: read Gateway API resources from this directory of YAML instead of a cluster',
     },
     kubeconfig: {
       kind: 'string',
-      placeholder: '<file>',
+      valueLabel: '<file>',
       description: 'kubeconfig for Kubernetes mode (default: in-cluster, then $KUBECONFIG)',
     },
     'xds-address': {
       kind: 'address',
       default: '127.0.0.1:18000',
-      placeholder: '<host:port>',
+      valueLabel: '<host:port>',
       description:
         'serves the Envoy xDS (ADS) API; proxies find their Gateway by node cluster <namespace>/<name>',
     },
     inspector: {
       kind: 'string',
       default: '127.0.0.1:9901',
-      placeholder: '<host:port|off>',
+      valueLabel: '<host:port|off>',
       description:
         'serves the actor inspector (read-only UI and JSON API); a non-loopback address needs --inspector-token',
     },
     'inspector-token': {
       kind: 'string',
-      placeholder: '<token>',
+      valueLabel: '<token>',
       description: 'bearer token the inspector requires on every request',
     },
     record: {
       kind: 'string',
-      placeholder: '<file.jsonl>',
+      valueLabel: '<file.jsonl>',
       description: 'standalone mode: record every outside input to this event log, for `switchyard replay`',
     },
     'record-max-bytes': {
       kind: 'integer',
       min: 65_536,
       default: DEFAULT_RECORD_MAX_BYTES,
-      placeholder: '<bytes>',
+      valueLabel: '<bytes>',
       description: 'size at which the event log rotates (3 segments are kept)',
     },
     'status-dir': {
       kind: 'string',
-      placeholder: '<dir>',
+      valueLabel: '<dir>',
       description: 'standalone mode: also write every computed status as YAML under this directory',
     },
     'controller-name': {
@@ -78,7 +78,7 @@ export const controllerCommand: Command = {
     'http-address': {
       kind: 'address',
       default: '127.0.0.1:8081',
-      placeholder: '<host:port>',
+      valueLabel: '<host:port>',
       description: 'serves /metrics, /livez and /readyz',
     },
     'log-level': {
@@ -92,7 +92,7 @@ export const controllerCommand: Command = {
       min: 1,
       max: 28,
       default: 20,
-      placeholder: '<seconds>',
+      valueLabel: '<seconds>',
       description:
         'on SIGTERM, drain queued work for at most this long (kept below the 30 s Kubernetes grace period)',
     },

@@ -12,17 +12,17 @@ export const envoyBootstrapCommand: Command = {
   options: {
     gateway: {
       kind: 'string',
-      placeholder: '<namespace>/<name>',
+      valueLabel: '<namespace>/<name>',
       description: 'the Gateway this Envoy serves',
     },
     xds: {
       kind: 'address',
-      placeholder: '<host:port>',
+      valueLabel: '<host:port>',
       description: 'address of the controller’s xDS server',
     },
     'node-id': {
       kind: 'string',
-      placeholder: '<name>',
+      valueLabel: '<name>',
       description: 'the proxy’s own name (default <namespace>-<gateway>)',
     },
     'admin-port': {

@@ -13,12 +13,12 @@ export const extprocCommand: Command = {
     listen: {
       kind: 'string',
       default: '127.0.0.1:1063',
-      placeholder: '<host:port|unix:path>',
+      valueLabel: '<host:port|unix:path>',
       description: 'where Envoy reaches the ext_proc gRPC service',
     },
     config: {
       kind: 'string',
-      placeholder: '<file>',
+      valueLabel: '<file>',
       description: 'backends, routing rules, credentials and token costs (JSON or YAML, see docs/extproc.md)',
     },
     'pool-size': {

@@ -25,7 +25,7 @@ export interface OptionSpec {
   readonly max?: number;
   readonly short?: string;
   /** Shown in help, e.g. `<dir>`. */
-  readonly placeholder?: string;
+  readonly valueLabel?: string;
 }
 
 export type OptionTable = Readonly<Record<string, OptionSpec>>;
@@ -204,7 +204,7 @@ function describeParseError(error: unknown): string {
 /** The options part of a command's --help. */
 export function formatOptions(table: OptionTable): string {
   const rows = Object.entries(table).map(([flag, spec]) => {
-    const name = `${spec.short === undefined ? '    ' : `-${spec.short}, `}--${flag}${spec.kind === 'boolean' ? '' : ` ${spec.placeholder ?? `<${spec.kind === 'enum' ? 'value' : spec.kind}>`}`}`;
+    const name = `${spec.short === undefined ? '    ' : `-${spec.short}, `}--${flag}${spec.kind === 'boolean' ? '' : ` ${spec.valueLabel ?? `<${spec.kind === 'enum' ? 'value' : spec.kind}>`}`}`;
     const details = [
       spec.description,
       spec.kind === 'enum' ? `one of: ${spec.values?.join(', ')}` : undefined,

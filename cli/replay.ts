@@ -175,12 +175,12 @@ export const replayCommand: Command = {
     until: {
       kind: 'integer',
       min: 0,
-      placeholder: '<seq>',
+      valueLabel: '<seq>',
       description: 'stop after the record with this sequence number (default: the end of the log)',
     },
     out: {
       kind: 'string',
-      placeholder: '<dir>',
+      valueLabel: '<dir>',
       description: 'write status.yaml and ir.yaml into this directory instead of printing',
     },
     output: {
@@ -203,7 +203,7 @@ export const replayCommand: Command = {
     'inspector-address': {
       kind: 'address',
       default: '127.0.0.1:9901',
-      placeholder: '<host:port>',
+      valueLabel: '<host:port>',
       description: 'with --inspect: where the inspector listens (loopback only)',
     },
   },

@@ -100,7 +100,7 @@ export const translateCommand: Command = {
     filename: {
       kind: 'list',
       short: 'f',
-      placeholder: '<file-or-dir>',
+      valueLabel: '<file-or-dir>',
       description: 'manifests to read (repeatable; directories are read recursively)',
     },
     output: {
