@@ -283,6 +283,7 @@ export function inspectPlane(plane: () => ControlPlane | undefined) {
           backend: entry.backendActor,
           revision: entry.revision,
           programmed: entry.programmed,
+          proxies: entry.proxies,
           ir: entry.ir,
         }))
         .sort((a, b) => formatResourceKey(a.gateway).localeCompare(formatResourceKey(b.gateway)));

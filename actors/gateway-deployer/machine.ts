@@ -2,7 +2,7 @@
 // backend's answers (translated, ACKed, NACKed by proxies), and computes the statuses that depend on them — the
 // Gateway's and its ListenerSets' (Programmed, addresses) — for the patchers.
 import { enqueueActions, setup } from 'xstate';
-import type { BackendGatewayEvent, TlsMaterial } from '../../model/backend-contract.ts';
+import type { BackendGatewayEvent, ProxyState, TlsMaterial } from '../../model/backend-contract.ts';
 import type { GatewayIR } from '../../model/gateway-ir.ts';
 import type { GatewayListeners } from '../../model/gateway-listeners.ts';
 import {
@@ -34,6 +34,8 @@ export interface DeployedGateway {
   sentIR: string | undefined;
   /** The latest IR, for `translate --show ir` and the inspector. */
   ir: GatewayIR | undefined;
+  /** Each proxy's ACKed revision or rejection, as the backend last reported (for the inspector). */
+  proxies: readonly ProxyState[];
   programmed: ProgrammedState;
 }
 
@@ -67,6 +69,7 @@ export const gatewayDeployerMachine = setup({
               revision: 0,
               sentIR: undefined,
               ir: undefined,
+              proxies: [],
               programmed: invalidConfiguration,
             };
             context.gateways.set(id, entry);
@@ -92,7 +95,10 @@ export const gatewayDeployerMachine = setup({
         'backend.gateway.status': {
           actions: enqueueActions(({ context, event, enqueue }) => {
             const entry = context.gateways.get(formatResourceKey(event.gateway));
-            if (entry === undefined || event.revision !== entry.revision) return;
+            if (entry === undefined) return;
+            // Proxies report on older revisions too (a NACKed one, a slow one): their state is always news.
+            entry.proxies = event.proxies;
+            if (event.revision !== entry.revision) return;
             entry.programmed = programmedFromBackend(event, entry.revision);
             for (const request of statuses(context, entry, event.meta.time)) enqueue.emit(request);
           }),

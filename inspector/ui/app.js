@@ -281,10 +281,34 @@ async function loadGateways() {
         el('h3', {}, `${key.namespace ?? ''}/${key.name ?? ''}`),
         el('div', {}, `backend: ${entry.backend ?? 'none'} · revision ${entry.revision ?? '–'}`),
         el('div', {}, `programmed: ${JSON.stringify(entry.programmed ?? {})}`),
+        proxyTable(entry.proxies ?? [], entry.revision),
         detail,
       ),
     );
   }
+}
+
+/** One row per connected proxy: the revision it last accepted, or the data plane's rejection text. */
+function proxyTable(proxies, revision) {
+  if (proxies.length === 0) return el('p', { class: 'muted' }, 'No proxy connected.');
+  return el(
+    'table',
+    { class: 'proxies' },
+    el('tr', {}, el('th', {}, 'proxy'), el('th', {}, 'accepted revision'), el('th', {}, 'state')),
+    ...proxies.map((proxy) =>
+      el(
+        'tr',
+        {},
+        el('td', {}, proxy.proxy),
+        el('td', {}, String(proxy.ackedRevision ?? '–')),
+        el(
+          'td',
+          { class: proxy.rejection ? 'nack' : proxy.ackedRevision === revision ? 'ack' : 'pending' },
+          proxy.rejection ? `NACK: ${proxy.rejection}` : proxy.ackedRevision === revision ? 'ACK' : 'pending',
+        ),
+      ),
+    ),
+  );
 }
 
 // Replay -----------------------------------------------------------------------------------------------------

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { assign, setup } from 'xstate';
+import type { GatewayIR } from '../../model/gateway-ir.ts';
+import { evaluateGatewayListeners } from '../../model/gateway-listeners.ts';
+import { resourceKey } from '../../model/resource-key.ts';
+import { ResourceStore } from '../../model/resource-view.ts';
+import { ActorSystem } from '../../runtime/ActorSystem.ts';
+import type { Message } from '../../runtime/message.ts';
+import { runUntilQuiescent } from '../../runtime/quiescence.ts';
+import { VirtualClock } from '../../runtime/VirtualClock.ts';
+import { patcherName } from '../patchers/messages.ts';
+import { type DeployedGateway, gatewayDeployerMachine } from './machine.ts';
+import type { GatewayDeployerMessage } from './messages.ts';
+
+/** Remembers every message it receives. */
+const sink = setup({ types: { context: {} as { seen: Message[] }, events: {} as Message } }).createMachine({
+  context: { seen: [] },
+  initial: 'on',
+  states: {
+    on: {
+      tags: ['ready'],
+      on: { '*': { actions: assign({ seen: ({ context, event }) => [...context.seen, event] }) } },
+    },
+  },
+});
+
+const gatewayKey = resourceKey('gateway.networking.k8s.io', 'Gateway', 'apps', 'gw');
+
+describe('gateway deployer', () => {
+  it('sends the IR to the class’s backend and turns a proxy’s NACK into Programmed=False with its text', async () => {
+    const store = new ResourceStore([
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'GatewayClass',
+        metadata: { name: 'sy' },
+        spec: { controllerName: 'c' },
+      },
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'Gateway',
+        metadata: { name: 'gw', namespace: 'apps', generation: 1 },
+        spec: { gatewayClassName: 'sy', listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }] },
+      },
+    ] as never);
+    const clock = new VirtualClock();
+    const system = new ActorSystem({ clock });
+    system.spawn({ name: 'backend.envoy', machine: sink, mailbox: { capacity: 16 } });
+    system.spawn({ name: patcherName('Gateway'), machine: sink, mailbox: { capacity: 16 } });
+    system.spawn({
+      name: 'gateway-deployer',
+      machine: gatewayDeployerMachine,
+      input: { view: store, controllerName: 'c', backends: { envoy: 'backend.envoy' } },
+      mailbox: { capacity: 16 },
+    });
+    system.start();
+    const ir = {
+      gateway: gatewayKey,
+      gatewayClassName: 'sy',
+      parameters: { backend: 'envoy', dataPlane: {}, xds: {} },
+      ports: [],
+    } as unknown as GatewayIR;
+    const listeners = evaluateGatewayListeners(store.get('Gateway', 'apps', 'gw')!, store);
+    await system.send<GatewayDeployerMessage>('gateway-deployer', {
+      type: 'gateway.resolved',
+      gateway: gatewayKey,
+      listeners,
+      attachedRoutes: [],
+      ir,
+    });
+    await runUntilQuiescent(system, clock);
+    const backend = (system.actor('backend.envoy')!.context as { seen: Message[] }).seen;
+    expect(backend.map((m) => [m.type, (m as unknown as { revision: number }).revision])).toEqual([
+      ['backend.gateway.changed', 1],
+    ]);
+
+    await system.send<GatewayDeployerMessage>('gateway-deployer', {
+      type: 'backend.gateway.status',
+      backend: 'envoy',
+      gateway: gatewayKey,
+      revision: 1,
+      translated: true,
+      proxies: [
+        { proxy: 'envoy-a', rejection: 'Invalid regex' },
+        { proxy: 'envoy-b', ackedRevision: 1 },
+      ],
+    });
+    await runUntilQuiescent(system, clock);
+    const entry = (
+      system.actor('gateway-deployer')!.context as { gateways: Map<string, DeployedGateway> }
+    ).gateways
+      .values()
+      .next().value as DeployedGateway;
+    expect(entry.proxies).toEqual([
+      { proxy: 'envoy-a', rejection: 'Invalid regex' },
+      { proxy: 'envoy-b', ackedRevision: 1 },
+    ]);
+    expect(entry.programmed).toMatchObject({ status: 'False', reason: 'Invalid' });
+    expect(entry.programmed.message).toContain('envoy-a: Invalid regex');
+    const latestProgrammed = () => {
+      const patches = (system.actor(patcherName('Gateway'))!.context as { seen: Message[] })
+        .seen as unknown as {
+        status: { conditions: { type: string; status: string }[] };
+      }[];
+      return patches.at(-1)?.status.conditions.find((c) => c.type === 'Programmed')?.status;
+    };
+    expect(latestProgrammed()).toBe('False');
+
+    // The next revision accepted by every proxy clears it.
+    await system.send<GatewayDeployerMessage>('gateway-deployer', {
+      type: 'backend.gateway.status',
+      backend: 'envoy',
+      gateway: gatewayKey,
+      revision: 1,
+      translated: true,
+      proxies: [
+        { proxy: 'envoy-a', ackedRevision: 1 },
+        { proxy: 'envoy-b', ackedRevision: 1 },
+      ],
+    });
+    await runUntilQuiescent(system, clock);
+    expect(latestProgrammed()).toBe('True');
+    await system.stop();
+  });
+});
