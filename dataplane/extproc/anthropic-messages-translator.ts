@@ -4,9 +4,8 @@ import { ANTHROPIC_VERSION, usageFromAnthropic } from './anthropic-translator.ts
 import { anthropicErrorBody, anthropicErrorType, parseJsonObject } from './client-errors.ts';
 import { vertexAnthropicBody, vertexAnthropicPath } from './gcp-anthropic-translator.ts';
 import type { VertexLocation } from './gemini-translator.ts';
-import { SseParser } from './sse.ts';
-import type { TokenUsage } from './token-usage.ts';
-import type { StreamTranslator, Translator } from './translator.ts';
+import { PassthroughUsageStream } from './passthrough-usage-stream.ts';
+import type { Translator } from './translator.ts';
 import { utf8 } from './utf8.ts';
 
 interface Usage {
@@ -17,33 +16,13 @@ interface Usage {
 }
 
 /** Reads usage from `message_start` and `message_delta` events, forwarding bytes untouched. */
-export class AnthropicUsageStream implements StreamTranslator {
-  readonly #parser = new SseParser();
-  #usage: Usage | undefined;
-
-  push(chunk: Uint8Array): string {
-    this.#read(this.#parser.push(chunk));
-    return utf8(chunk);
-  }
-
-  end(): string {
-    this.#read(this.#parser.end());
-    return '';
-  }
-
-  usage(): TokenUsage | undefined {
-    return this.#usage === undefined ? undefined : usageFromAnthropic(this.#usage);
-  }
-
-  #read(events: { data: string }[]): void {
-    for (const event of events) {
-      if (!event.data.includes('"usage"')) continue;
-      const parsed = parseJsonObject(event.data) as
-        | { message?: { usage?: Usage }; usage?: Usage }
-        | undefined;
-      const usage = parsed?.message?.usage ?? parsed?.usage;
-      if (usage !== undefined) this.#usage = { ...this.#usage, ...usage };
-    }
+export class AnthropicUsageStream extends PassthroughUsageStream<Usage> {
+  constructor() {
+    super((usage, event) => {
+      const read = event as { message?: { usage?: Usage }; usage?: Usage } | undefined;
+      const update = read?.message?.usage ?? read?.usage;
+      return update === undefined ? usage : { ...usage, ...update };
+    }, usageFromAnthropic);
   }
 }
 

@@ -1,17 +1,13 @@
 // OpenAI chat completions ⇄ Anthropic Messages (request, response, streaming events, tool use, usage,
 // errors). The message conversion is shared with the Vertex-hosted Anthropic translator.
+import { ChatChunkWriter } from './chat-chunk-writer.ts';
+import { chatTurns, toolCallId } from './chat-turns.ts';
 import { openAIErrorBody, openAIErrorType, parseJsonObject } from './client-errors.ts';
-import type {
-  ChatCompletion,
-  ChatCompletionChunk,
-  ChatContentPart,
-  ChatMessage,
-  ChatRequest,
-  ChatToolCall,
-  FinishReason,
-} from './openai-schema.ts';
-import { SSE_DONE, SseParser, sseData } from './sse.ts';
-import { chatUsage, type TokenUsage, tokenUsage } from './token-usage.ts';
+import { maxOutputTokens, messageText, stopSequences } from './openai-chat-request.ts';
+import { chatCompletionResponse, functionToolCall } from './openai-chat-response.ts';
+import type { ChatContentPart, ChatRequest, ChatToolCall, FinishReason } from './openai-schema.ts';
+import { SseParser } from './sse.ts';
+import { type TokenUsage, tokenUsage } from './token-usage.ts';
 import {
   type StreamTranslator,
   type TranslatedResponse,
@@ -56,48 +52,26 @@ interface AnthropicResponse {
 
 /** The Anthropic Messages body for an OpenAI chat request (without transport details). */
 export function anthropicMessagesRequest(request: ChatRequest, model: string): Record<string, unknown> {
-  if (!Array.isArray(request.messages)) throw new TranslationError('messages must be an array');
-  const system: string[] = [];
-  const messages: AnthropicMessage[] = [];
-  const append = (role: 'user' | 'assistant', blocks: AnthropicBlock[]) => {
-    const last = messages.at(-1);
-    // Anthropic wants alternating roles: consecutive tool results (and user turns) merge into one message.
-    if (last !== undefined && last.role === role) last.content.push(...blocks);
-    else messages.push({ role, content: blocks });
-  };
-  for (const message of request.messages) {
-    switch (message.role) {
-      case 'system':
-      case 'developer':
-        system.push(textOf(message.content));
-        break;
-      case 'user':
-        append('user', userBlocks(message.content));
-        break;
-      case 'assistant':
-        append('assistant', assistantBlocks(message));
-        break;
-      case 'tool':
-        if (typeof message.tool_call_id !== 'string')
-          throw new TranslationError('tool message needs tool_call_id');
-        append('user', [
-          { type: 'tool_result', tool_use_id: message.tool_call_id, content: textOf(message.content) },
-        ]);
-        break;
-      default:
-        throw new TranslationError(`unsupported message role '${String((message as ChatMessage).role)}'`);
-    }
-  }
+  const { system, turns } = chatTurns<AnthropicBlock>(request, {
+    text: (text) => ({ type: 'text', text }),
+    part: anthropicPart,
+    toolCall: (id, name, input) => ({ type: 'tool_use', id, name, input }),
+    toolResult: (message) => ({
+      type: 'tool_result',
+      tool_use_id: toolCallId(message),
+      content: messageText(message.content),
+    }),
+  });
+  const messages: AnthropicMessage[] = turns.map((turn) => ({ role: turn.role, content: turn.blocks }));
   const body: Record<string, unknown> = {
     model,
     messages,
-    max_tokens: request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_MAX_TOKENS,
+    max_tokens: maxOutputTokens(request) ?? DEFAULT_MAX_TOKENS,
   };
   if (system.length > 0) body.system = system.join('\n');
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.top_p !== undefined) body.top_p = request.top_p;
-  if (request.stop !== undefined)
-    body.stop_sequences = typeof request.stop === 'string' ? [request.stop] : request.stop;
+  if (request.stop !== undefined) body.stop_sequences = stopSequences(request);
   if (request.stream === true) body.stream = true;
   if (request.tools !== undefined && request.tools.length > 0) {
     body.tools = request.tools.map((tool) => ({
@@ -123,19 +97,6 @@ function anthropicToolChoice(request: ChatRequest): Record<string, unknown> | un
   return { type: 'tool', name: choice.function.name, ...parallel };
 }
 
-function textOf(content: ChatMessage['content']): string {
-  if (content === undefined || content === null) return '';
-  if (typeof content === 'string') return content;
-  return content.map((part) => (part.type === 'text' ? part.text : '')).join('');
-}
-
-function userBlocks(content: ChatMessage['content']): AnthropicBlock[] {
-  if (typeof content === 'string' || content === undefined || content === null) {
-    return [{ type: 'text', text: content ?? '' }];
-  }
-  return content.map(anthropicPart);
-}
-
 function anthropicPart(part: ChatContentPart): AnthropicBlock {
   if (part.type === 'text') return { type: 'text', text: part.text };
   if (part.type === 'image_url') {
@@ -145,31 +106,6 @@ function anthropicPart(part: ChatContentPart): AnthropicBlock {
       : { type: 'image', source: { type: 'base64', media_type: data[1]!, data: data[2]! } };
   }
   throw new TranslationError(`unsupported content part type '${(part as { type: string }).type}'`);
-}
-
-function assistantBlocks(message: ChatMessage): AnthropicBlock[] {
-  const blocks: AnthropicBlock[] = [];
-  const text = textOf(message.content);
-  if (text !== '') blocks.push({ type: 'text', text });
-  for (const call of message.tool_calls ?? []) {
-    blocks.push({
-      type: 'tool_use',
-      id: call.id,
-      name: call.function.name,
-      input: parseArguments(call.function.arguments),
-    });
-  }
-  return blocks;
-}
-
-/** Tool arguments arrive as a JSON string; upstreams that take objects get the parsed value. */
-export function parseArguments(text: string): unknown {
-  if (text === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new TranslationError('tool_calls[].function.arguments must be a JSON object');
-  }
 }
 
 export function finishReasonFromAnthropic(reason: string | null | undefined): FinishReason | null {
@@ -209,50 +145,33 @@ export function chatCompletionFromAnthropic(
   for (const block of message.content) {
     if (block.type === 'text') text += block.text ?? '';
     else if (block.type === 'tool_use') {
-      toolCalls.push({
-        id: block.id ?? `call_${toolCalls.length}`,
-        type: 'function',
-        function: { name: block.name ?? '', arguments: JSON.stringify(block.input ?? {}) },
-      });
+      toolCalls.push(functionToolCall(block.id ?? `call_${toolCalls.length}`, block.name ?? '', block.input));
     }
   }
-  const usage = usageFromAnthropic(message.usage);
-  const completion: ChatCompletion = {
-    id: message.id ?? context.requestId,
-    object: 'chat.completion',
-    created: context.created,
-    model: context.requestModel,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: 'assistant',
-          content: text === '' && toolCalls.length > 0 ? null : text,
-          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-        },
-        finish_reason: finishReasonFromAnthropic(message.stop_reason),
-      },
-    ],
-    usage: chatUsage(usage),
-  };
-  return { body: JSON.stringify(completion), usage };
+  return chatCompletionResponse(
+    {
+      id: message.id ?? context.requestId,
+      text,
+      toolCalls,
+      finishReason: finishReasonFromAnthropic(message.stop_reason),
+      usage: usageFromAnthropic(message.usage),
+    },
+    context,
+  );
 }
 
 /** Anthropic's streaming events (`message_start`, `content_block_delta`, …) as OpenAI chunks. */
 export class AnthropicChatStream implements StreamTranslator {
-  readonly #context: TranslationContext;
+  readonly #out: ChatChunkWriter;
   readonly #parser = new SseParser();
   /** Anthropic content-block index → OpenAI tool_calls index. */
   readonly #toolIndex = new Map<number, number>();
-  #id: string;
   #input: AnthropicUsage = {};
   #outputTokens = 0;
   #seenUsage = false;
-  #finished = false;
 
   constructor(context: TranslationContext) {
-    this.#context = context;
-    this.#id = context.requestId;
+    this.#out = new ChatChunkWriter(context);
   }
 
   push(chunk: Uint8Array): string {
@@ -264,7 +183,7 @@ export class AnthropicChatStream implements StreamTranslator {
   end(): string {
     let out = '';
     for (const event of this.#parser.end()) out += this.#translate(event.data);
-    return out + this.#finish();
+    return out + this.#out.finish(this.usage());
   }
 
   usage(): TokenUsage | undefined {
@@ -279,37 +198,27 @@ export class AnthropicChatStream implements StreamTranslator {
     switch (event.type as string) {
       case 'message_start': {
         const message = event.message as { id?: string; usage?: AnthropicUsage };
-        this.#id = message.id ?? this.#id;
+        this.#out.id = message.id ?? this.#out.id;
         this.#input = message.usage ?? {};
         this.#outputTokens = message.usage?.output_tokens ?? 0;
         this.#seenUsage = true;
-        return this.#chunk({ role: 'assistant', content: '' }, null);
+        return this.#out.chunk({ role: 'assistant', content: '' }, null);
       }
       case 'content_block_start': {
         const block = event.content_block as { type: string; id?: string; name?: string; text?: string };
         if (block.type === 'tool_use') {
           const index = this.#toolIndex.size;
           this.#toolIndex.set(event.index as number, index);
-          return this.#chunk(
-            {
-              tool_calls: [
-                { index, id: block.id, type: 'function', function: { name: block.name, arguments: '' } },
-              ],
-            },
-            null,
-          );
+          return this.#out.toolCallStart(index, block.id, block.name);
         }
-        return block.type === 'text' && block.text ? this.#chunk({ content: block.text }, null) : '';
+        return block.type === 'text' && block.text ? this.#out.chunk({ content: block.text }, null) : '';
       }
       case 'content_block_delta': {
         const delta = event.delta as { type: string; text?: string; partial_json?: string };
-        if (delta.type === 'text_delta') return this.#chunk({ content: delta.text ?? '' }, null);
+        if (delta.type === 'text_delta') return this.#out.chunk({ content: delta.text ?? '' }, null);
         if (delta.type === 'input_json_delta') {
           const index = this.#toolIndex.get(event.index as number) ?? 0;
-          return this.#chunk(
-            { tool_calls: [{ index, function: { arguments: delta.partial_json ?? '' } }] },
-            null,
-          );
+          return this.#out.toolCallArguments(index, delta.partial_json ?? '');
         }
         return '';
       }
@@ -320,44 +229,17 @@ export class AnthropicChatStream implements StreamTranslator {
           this.#input = { ...this.#input, ...usage, output_tokens: undefined };
         this.#seenUsage = true;
         const reason = (event.delta as { stop_reason?: string } | undefined)?.stop_reason;
-        return this.#chunk({}, finishReasonFromAnthropic(reason) ?? 'stop');
+        return this.#out.chunk({}, finishReasonFromAnthropic(reason) ?? 'stop');
       }
       case 'message_stop':
-        return this.#finish();
+        return this.#out.finish(this.usage());
       case 'error': {
         const error = event.error as { type?: string; message?: string } | undefined;
-        this.#finished = true;
-        return sseData(
-          JSON.parse(openAIErrorBody(error?.message ?? 'upstream error', error?.type ?? 'server_error')),
-        );
+        return this.#out.error(error?.message ?? 'upstream error', error?.type ?? 'server_error');
       }
       default:
         return '';
     }
-  }
-
-  #finish(): string {
-    if (this.#finished) return '';
-    this.#finished = true;
-    const usage = this.usage();
-    const usageChunk =
-      this.#context.includeUsage && usage !== undefined
-        ? sseData({ ...this.#base(), choices: [], usage: chatUsage(usage) })
-        : '';
-    return usageChunk + SSE_DONE;
-  }
-
-  #base(): Omit<ChatCompletionChunk, 'choices'> {
-    return {
-      id: this.#id,
-      object: 'chat.completion.chunk',
-      created: this.#context.created,
-      model: this.#context.requestModel,
-    };
-  }
-
-  #chunk(delta: ChatCompletionChunk['choices'][number]['delta'], finish: FinishReason | null): string {
-    return sseData({ ...this.#base(), choices: [{ index: 0, delta, finish_reason: finish }] });
   }
 }
 

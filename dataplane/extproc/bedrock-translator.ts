@@ -1,19 +1,13 @@
 // OpenAI chat completions ⇄ AWS Bedrock Converse / ConverseStream. Streamed responses arrive as AWS
 // event-stream frames and leave as OpenAI server-sent events.
-import { parseArguments } from './anthropic-translator.ts';
 import { EventStreamDecoder, type EventStreamMessage } from './aws-event-stream.ts';
+import { ChatChunkWriter } from './chat-chunk-writer.ts';
+import { chatTurns, toolCallId } from './chat-turns.ts';
 import { openAIErrorBody, openAIErrorType, parseJsonObject } from './client-errors.ts';
-import type {
-  ChatCompletion,
-  ChatCompletionChunk,
-  ChatContentPart,
-  ChatMessage,
-  ChatRequest,
-  ChatToolCall,
-  FinishReason,
-} from './openai-schema.ts';
-import { SSE_DONE, sseData } from './sse.ts';
-import { chatUsage, type TokenUsage, tokenUsage } from './token-usage.ts';
+import { camelCaseSampling, messageText } from './openai-chat-request.ts';
+import { chatCompletionResponse, functionToolCall } from './openai-chat-response.ts';
+import type { ChatContentPart, ChatRequest, ChatToolCall, FinishReason } from './openai-schema.ts';
+import { type TokenUsage, tokenUsage } from './token-usage.ts';
 import {
   type StreamTranslator,
   type TranslatedResponse,
@@ -43,65 +37,19 @@ interface BedrockUsage {
 
 /** The Converse body for an OpenAI chat request; the model travels in the path. */
 export function converseRequest(request: ChatRequest): Record<string, unknown> {
-  if (!Array.isArray(request.messages)) throw new TranslationError('messages must be an array');
-  const system: { text: string }[] = [];
-  const messages: BedrockMessage[] = [];
-  const append = (role: 'user' | 'assistant', blocks: BedrockBlock[]) => {
-    const last = messages.at(-1);
-    if (last !== undefined && last.role === role) last.content.push(...blocks);
-    else messages.push({ role, content: blocks });
-  };
-  for (const message of request.messages) {
-    switch (message.role) {
-      case 'system':
-      case 'developer':
-        system.push({ text: textOf(message.content) });
-        break;
-      case 'user':
-        append(
-          'user',
-          typeof message.content === 'string' || message.content == null
-            ? [{ text: message.content ?? '' }]
-            : message.content.map(bedrockPart),
-        );
-        break;
-      case 'assistant': {
-        const blocks: BedrockBlock[] = [];
-        const text = textOf(message.content);
-        if (text !== '') blocks.push({ text });
-        for (const call of message.tool_calls ?? []) {
-          blocks.push({
-            toolUse: {
-              toolUseId: call.id,
-              name: call.function.name,
-              input: parseArguments(call.function.arguments),
-            },
-          });
-        }
-        append('assistant', blocks);
-        break;
-      }
-      case 'tool':
-        if (typeof message.tool_call_id !== 'string')
-          throw new TranslationError('tool message needs tool_call_id');
-        append('user', [
-          { toolResult: { toolUseId: message.tool_call_id, content: [{ text: textOf(message.content) }] } },
-        ]);
-        break;
-      default:
-        throw new TranslationError(`unsupported message role '${String((message as ChatMessage).role)}'`);
-    }
-  }
+  const { system, turns } = chatTurns<BedrockBlock>(request, {
+    text: (text) => ({ text }),
+    part: bedrockPart,
+    toolCall: (toolUseId, name, input) => ({ toolUse: { toolUseId, name, input } }),
+    toolResult: (message) => ({
+      toolResult: { toolUseId: toolCallId(message), content: [{ text: messageText(message.content) }] },
+    }),
+  });
+  const messages: BedrockMessage[] = turns.map((turn) => ({ role: turn.role, content: turn.blocks }));
   const body: Record<string, unknown> = { messages };
-  if (system.length > 0) body.system = system;
-  const inference: Record<string, unknown> = {};
-  const maxTokens = request.max_completion_tokens ?? request.max_tokens;
-  if (maxTokens !== undefined) inference.maxTokens = maxTokens;
-  if (request.temperature !== undefined) inference.temperature = request.temperature;
-  if (request.top_p !== undefined) inference.topP = request.top_p;
-  if (request.stop !== undefined)
-    inference.stopSequences = typeof request.stop === 'string' ? [request.stop] : request.stop;
-  if (Object.keys(inference).length > 0) body.inferenceConfig = inference;
+  if (system.length > 0) body.system = system.map((text) => ({ text }));
+  const inference = camelCaseSampling(request, 'maxTokens');
+  if (inference !== undefined) body.inferenceConfig = inference;
   if (request.tools !== undefined && request.tools.length > 0) {
     const toolConfig: Record<string, unknown> = {
       tools: request.tools.map((tool) => ({
@@ -119,12 +67,6 @@ export function converseRequest(request: ChatRequest): Record<string, unknown> {
     body.toolConfig = toolConfig;
   }
   return body;
-}
-
-function textOf(content: ChatMessage['content']): string {
-  if (content === undefined || content === null) return '';
-  if (typeof content === 'string') return content;
-  return content.map((part) => (part.type === 'text' ? part.text : '')).join('');
 }
 
 function bedrockPart(part: ChatContentPart): BedrockBlock {
@@ -176,46 +118,29 @@ export function chatCompletionFromConverse(
   for (const block of content) {
     if (typeof block.text === 'string') text += block.text;
     const use = block.toolUse as { toolUseId: string; name: string; input: unknown } | undefined;
-    if (use !== undefined) {
-      toolCalls.push({
-        id: use.toolUseId,
-        type: 'function',
-        function: { name: use.name, arguments: JSON.stringify(use.input ?? {}) },
-      });
-    }
+    if (use !== undefined) toolCalls.push(functionToolCall(use.toolUseId, use.name, use.input));
   }
-  const usage = usageFromBedrock(parsed?.usage);
-  const completion: ChatCompletion = {
-    id: context.requestId,
-    object: 'chat.completion',
-    created: context.created,
-    model: context.requestModel,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: 'assistant',
-          content: text === '' && toolCalls.length > 0 ? null : text,
-          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-        },
-        finish_reason: finishReason(parsed?.stopReason),
-      },
-    ],
-    usage: chatUsage(usage),
-  };
-  return { body: JSON.stringify(completion), usage };
+  return chatCompletionResponse(
+    {
+      id: context.requestId,
+      text,
+      toolCalls,
+      finishReason: finishReason(parsed?.stopReason),
+      usage: usageFromBedrock(parsed?.usage),
+    },
+    context,
+  );
 }
 
 /** ConverseStream's event-stream frames as OpenAI chunks. */
 export class ConverseChatStream implements StreamTranslator {
-  readonly #context: TranslationContext;
+  readonly #out: ChatChunkWriter;
   readonly #decoder = new EventStreamDecoder();
   readonly #toolIndex = new Map<number, number>();
   #usage: TokenUsage | undefined;
-  #finished = false;
 
   constructor(context: TranslationContext) {
-    this.#context = context;
+    this.#out = new ChatChunkWriter(context);
   }
 
   push(chunk: Uint8Array): string {
@@ -225,7 +150,7 @@ export class ConverseChatStream implements StreamTranslator {
   }
 
   end(): string {
-    return this.#finish();
+    return this.#out.finish(this.#usage);
   }
 
   usage(): TokenUsage | undefined {
@@ -233,81 +158,42 @@ export class ConverseChatStream implements StreamTranslator {
   }
 
   #translate(message: EventStreamMessage): string {
-    if (this.#finished) return '';
+    if (this.#out.finished) return '';
     const payload = parseJsonObject(message.payload) ?? {};
     if (message.headers[':message-type'] !== 'event') {
-      this.#finished = true;
       const type = String(
         message.headers[':exception-type'] ?? message.headers[':error-code'] ?? 'server_error',
       );
       const text = String(payload.message ?? message.headers[':error-message'] ?? 'upstream stream error');
-      return sseData(JSON.parse(openAIErrorBody(text, type)));
+      return this.#out.error(text, type);
     }
     switch (message.headers[':event-type']) {
       case 'messageStart':
-        return this.#chunk({ role: 'assistant', content: '' }, null);
+        return this.#out.chunk({ role: 'assistant', content: '' }, null);
       case 'contentBlockStart': {
         const start = payload.start as { toolUse?: { toolUseId: string; name: string } } | undefined;
         if (start?.toolUse === undefined) return '';
         const index = this.#toolIndex.size;
         this.#toolIndex.set(payload.contentBlockIndex as number, index);
-        return this.#chunk(
-          {
-            tool_calls: [
-              {
-                index,
-                id: start.toolUse.toolUseId,
-                type: 'function',
-                function: { name: start.toolUse.name, arguments: '' },
-              },
-            ],
-          },
-          null,
-        );
+        return this.#out.toolCallStart(index, start.toolUse.toolUseId, start.toolUse.name);
       }
       case 'contentBlockDelta': {
         const delta = payload.delta as { text?: string; toolUse?: { input?: string } } | undefined;
-        if (typeof delta?.text === 'string') return this.#chunk({ content: delta.text }, null);
+        if (typeof delta?.text === 'string') return this.#out.chunk({ content: delta.text }, null);
         if (delta?.toolUse !== undefined) {
           const index = this.#toolIndex.get(payload.contentBlockIndex as number) ?? 0;
-          return this.#chunk(
-            { tool_calls: [{ index, function: { arguments: delta.toolUse.input ?? '' } }] },
-            null,
-          );
+          return this.#out.toolCallArguments(index, delta.toolUse.input ?? '');
         }
         return '';
       }
       case 'messageStop':
-        return this.#chunk({}, finishReason(payload.stopReason as string | undefined));
+        return this.#out.chunk({}, finishReason(payload.stopReason as string | undefined));
       case 'metadata':
         this.#usage = usageFromBedrock(payload.usage as BedrockUsage | undefined);
         return '';
       default:
         return '';
     }
-  }
-
-  #finish(): string {
-    if (this.#finished) return '';
-    this.#finished = true;
-    const usage =
-      this.#context.includeUsage && this.#usage !== undefined
-        ? sseData({ ...this.#base(), choices: [], usage: chatUsage(this.#usage) })
-        : '';
-    return usage + SSE_DONE;
-  }
-
-  #base(): Omit<ChatCompletionChunk, 'choices'> {
-    return {
-      id: this.#context.requestId,
-      object: 'chat.completion.chunk',
-      created: this.#context.created,
-      model: this.#context.requestModel,
-    };
-  }
-
-  #chunk(delta: ChatCompletionChunk['choices'][number]['delta'], finish: FinishReason | null): string {
-    return sseData({ ...this.#base(), choices: [{ index: 0, delta, finish_reason: finish }] });
   }
 }
 

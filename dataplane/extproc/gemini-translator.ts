@@ -1,17 +1,12 @@
 // OpenAI chat completions ⇄ GCP Vertex AI Gemini generateContent / streamGenerateContent?alt=sse.
-import { parseArguments } from './anthropic-translator.ts';
+import { ChatChunkWriter } from './chat-chunk-writer.ts';
+import { chatTurns } from './chat-turns.ts';
 import { openAIErrorBody, openAIErrorType, parseJsonObject } from './client-errors.ts';
-import type {
-  ChatCompletion,
-  ChatCompletionChunk,
-  ChatContentPart,
-  ChatMessage,
-  ChatRequest,
-  ChatToolCall,
-  FinishReason,
-} from './openai-schema.ts';
-import { SSE_DONE, SseParser, sseData } from './sse.ts';
-import { chatUsage, type TokenUsage, tokenUsage } from './token-usage.ts';
+import { camelCaseSampling, messageText } from './openai-chat-request.ts';
+import { chatCompletionResponse, functionToolCall } from './openai-chat-response.ts';
+import type { ChatContentPart, ChatRequest, ChatToolCall, FinishReason } from './openai-schema.ts';
+import { SseParser } from './sse.ts';
+import { type TokenUsage, tokenUsage } from './token-usage.ts';
 import {
   type StreamTranslator,
   type TranslatedResponse,
@@ -53,66 +48,31 @@ export interface VertexLocation {
 
 /** The generateContent body for an OpenAI chat request; the model travels in the path. */
 export function generateContentRequest(request: ChatRequest): Record<string, unknown> {
-  if (!Array.isArray(request.messages)) throw new TranslationError('messages must be an array');
-  const system: string[] = [];
-  const contents: GeminiContent[] = [];
   // Gemini's functionResponse names the function; OpenAI's tool message names only the call id.
   const functionNames = new Map<string, string>();
-  const append = (role: 'user' | 'model', parts: GeminiPart[]) => {
-    const last = contents.at(-1);
-    if (last !== undefined && last.role === role) last.parts.push(...parts);
-    else contents.push({ role, parts });
-  };
-  for (const message of request.messages) {
-    switch (message.role) {
-      case 'system':
-      case 'developer':
-        system.push(textOf(message.content));
-        break;
-      case 'user':
-        append(
-          'user',
-          typeof message.content === 'string' || message.content == null
-            ? [{ text: message.content ?? '' }]
-            : message.content.map(geminiPart),
-        );
-        break;
-      case 'assistant': {
-        const parts: GeminiPart[] = [];
-        const text = textOf(message.content);
-        if (text !== '') parts.push({ text });
-        for (const call of message.tool_calls ?? []) {
-          functionNames.set(call.id, call.function.name);
-          parts.push({
-            functionCall: { name: call.function.name, args: parseArguments(call.function.arguments) },
-          });
-        }
-        append('model', parts);
-        break;
-      }
-      case 'tool': {
-        const name = functionNames.get(message.tool_call_id ?? '');
-        if (name === undefined)
-          throw new TranslationError(`tool message refers to unknown tool_call_id '${message.tool_call_id}'`);
-        const text = textOf(message.content);
-        const parsed = parseJsonObject(text);
-        append('user', [{ functionResponse: { name, response: parsed ?? { content: text } } }]);
-        break;
-      }
-      default:
-        throw new TranslationError(`unsupported message role '${String((message as ChatMessage).role)}'`);
-    }
-  }
+  const { system, turns } = chatTurns<GeminiPart>(request, {
+    text: (text) => ({ text }),
+    part: geminiPart,
+    toolCall: (id, name, args) => {
+      functionNames.set(id, name);
+      return { functionCall: { name, args } };
+    },
+    toolResult: (message) => {
+      const name = functionNames.get(message.tool_call_id ?? '');
+      if (name === undefined)
+        throw new TranslationError(`tool message refers to unknown tool_call_id '${message.tool_call_id}'`);
+      const text = messageText(message.content);
+      return { functionResponse: { name, response: parseJsonObject(text) ?? { content: text } } };
+    },
+  });
+  const contents: GeminiContent[] = turns.map((turn) => ({
+    role: turn.role === 'assistant' ? 'model' : 'user',
+    parts: turn.blocks,
+  }));
   const body: Record<string, unknown> = { contents };
   if (system.length > 0) body.systemInstruction = { parts: [{ text: system.join('\n') }] };
-  const generation: Record<string, unknown> = {};
-  const maxTokens = request.max_completion_tokens ?? request.max_tokens;
-  if (maxTokens !== undefined) generation.maxOutputTokens = maxTokens;
-  if (request.temperature !== undefined) generation.temperature = request.temperature;
-  if (request.top_p !== undefined) generation.topP = request.top_p;
-  if (request.stop !== undefined)
-    generation.stopSequences = typeof request.stop === 'string' ? [request.stop] : request.stop;
-  if (Object.keys(generation).length > 0) body.generationConfig = generation;
+  const generation = camelCaseSampling(request, 'maxOutputTokens');
+  if (generation !== undefined) body.generationConfig = generation;
   if (request.tools !== undefined && request.tools.length > 0) {
     body.tools = [
       {
@@ -134,12 +94,6 @@ export function generateContentRequest(request: ChatRequest): Record<string, unk
     }
   }
   return body;
-}
-
-function textOf(content: ChatMessage['content']): string {
-  if (content === undefined || content === null) return '';
-  if (typeof content === 'string') return content;
-  return content.map((part) => (part.type === 'text' ? part.text : '')).join('');
 }
 
 function geminiPart(part: ChatContentPart): GeminiPart {
@@ -180,11 +134,7 @@ function candidateParts(response: GeminiResponse, requestId: string, callsSoFar:
     if (typeof part.text === 'string') text += part.text;
     const call = part.functionCall as { name: string; args?: unknown } | undefined;
     if (call !== undefined) {
-      calls.push({
-        id: `call_${requestId}_${callsSoFar + calls.length}`,
-        type: 'function',
-        function: { name: call.name, arguments: JSON.stringify(call.args ?? {}) },
-      });
+      calls.push(functionToolCall(`call_${requestId}_${callsSoFar + calls.length}`, call.name, call.args));
     }
   }
   return { text, calls };
@@ -196,39 +146,30 @@ export function chatCompletionFromGemini(body: Uint8Array, context: TranslationC
     throw new TranslationError('upstream answered with a body that is not a generateContent response');
   }
   const { text, calls } = candidateParts(response, context.requestId, 0);
-  const usage = usageFromGemini(response.usageMetadata);
-  const completion: ChatCompletion = {
-    id: response.responseId ?? context.requestId,
-    object: 'chat.completion',
-    created: context.created,
-    model: context.requestModel,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: 'assistant',
-          content: text === '' && calls.length > 0 ? null : text,
-          ...(calls.length > 0 ? { tool_calls: calls } : {}),
-        },
-        finish_reason: finishReason(response.candidates[0]?.finishReason ?? 'STOP', calls.length > 0),
-      },
-    ],
-    usage: chatUsage(usage),
-  };
-  return { body: JSON.stringify(completion), usage };
+  return chatCompletionResponse(
+    {
+      id: response.responseId ?? context.requestId,
+      text,
+      toolCalls: calls,
+      finishReason: finishReason(response.candidates[0]?.finishReason ?? 'STOP', calls.length > 0),
+      usage: usageFromGemini(response.usageMetadata),
+    },
+    context,
+  );
 }
 
 /** streamGenerateContent?alt=sse events (each a whole GenerateContentResponse) as OpenAI chunks. */
 export class GeminiChatStream implements StreamTranslator {
-  readonly #context: TranslationContext;
+  readonly #out: ChatChunkWriter;
+  readonly #requestId: string;
   readonly #parser = new SseParser();
   #calls = 0;
   #started = false;
   #usage: TokenUsage | undefined;
-  #finished = false;
 
   constructor(context: TranslationContext) {
-    this.#context = context;
+    this.#out = new ChatChunkWriter(context);
+    this.#requestId = context.requestId;
   }
 
   push(chunk: Uint8Array): string {
@@ -240,7 +181,7 @@ export class GeminiChatStream implements StreamTranslator {
   end(): string {
     let out = '';
     for (const event of this.#parser.end()) out += this.#translate(event.data);
-    return out + this.#finish();
+    return out + this.#out.finish(this.#usage);
   }
 
   usage(): TokenUsage | undefined {
@@ -251,30 +192,25 @@ export class GeminiChatStream implements StreamTranslator {
     const response = parseJsonObject(data) as
       | (GeminiResponse & { error?: { message?: string; status?: string } })
       | undefined;
-    if (response === undefined || this.#finished) return '';
+    if (response === undefined || this.#out.finished) return '';
     if (response.error !== undefined) {
-      this.#finished = true;
-      return sseData(
-        JSON.parse(
-          openAIErrorBody(
-            response.error.message ?? 'upstream error',
-            response.error.status ?? 'server_error',
-          ),
-        ),
+      return this.#out.error(
+        response.error.message ?? 'upstream error',
+        response.error.status ?? 'server_error',
       );
     }
     if (response.usageMetadata !== undefined) this.#usage = usageFromGemini(response.usageMetadata);
     let out = '';
     if (!this.#started) {
       this.#started = true;
-      out += this.#chunk({ role: 'assistant', content: '' }, null);
+      out += this.#out.chunk({ role: 'assistant', content: '' }, null);
     }
-    const { text, calls } = candidateParts(response, this.#context.requestId, this.#calls);
-    if (text !== '') out += this.#chunk({ content: text }, null);
+    const { text, calls } = candidateParts(response, this.#requestId, this.#calls);
+    if (text !== '') out += this.#out.chunk({ content: text }, null);
     if (calls.length > 0) {
       const first = this.#calls;
       this.#calls += calls.length;
-      out += this.#chunk(
+      out += this.#out.chunk(
         {
           tool_calls: calls.map((call, offset) => ({
             index: first + offset,
@@ -287,31 +223,8 @@ export class GeminiChatStream implements StreamTranslator {
       );
     }
     const reason = response.candidates?.[0]?.finishReason;
-    if (reason !== undefined) out += this.#chunk({}, finishReason(reason, this.#calls > 0));
+    if (reason !== undefined) out += this.#out.chunk({}, finishReason(reason, this.#calls > 0));
     return out;
-  }
-
-  #finish(): string {
-    if (this.#finished) return '';
-    this.#finished = true;
-    const usage =
-      this.#context.includeUsage && this.#usage !== undefined
-        ? sseData({ ...this.#base(), choices: [], usage: chatUsage(this.#usage) })
-        : '';
-    return usage + SSE_DONE;
-  }
-
-  #base(): Omit<ChatCompletionChunk, 'choices'> {
-    return {
-      id: this.#context.requestId,
-      object: 'chat.completion.chunk',
-      created: this.#context.created,
-      model: this.#context.requestModel,
-    };
-  }
-
-  #chunk(delta: ChatCompletionChunk['choices'][number]['delta'], finish: FinishReason | null): string {
-    return sseData({ ...this.#base(), choices: [{ index: 0, delta, finish_reason: finish }] });
   }
 }
 

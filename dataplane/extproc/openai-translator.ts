@@ -1,9 +1,9 @@
 // OpenAI-compatible upstreams (OpenAI itself, Azure OpenAI): the body passes through with the model
 // name overridden; responses are only read, for token usage.
 import { openAIErrorBody, openAIErrorType, parseJsonObject } from './client-errors.ts';
-import { SseParser } from './sse.ts';
+import { PassthroughUsageStream } from './passthrough-usage-stream.ts';
 import { type TokenUsage, usageFromOpenAI } from './token-usage.ts';
-import type { ClientApi, StreamTranslator, TranslationContext, Translator } from './translator.ts';
+import type { ClientApi, TranslationContext, Translator } from './translator.ts';
 import { utf8 } from './utf8.ts';
 
 export const OPENAI_PATHS: Readonly<Record<Exclude<ClientApi, 'anthropic.messages'>, string>> = {
@@ -13,31 +13,12 @@ export const OPENAI_PATHS: Readonly<Record<Exclude<ClientApi, 'anthropic.message
 };
 
 /** Reads usage out of a passed-through OpenAI stream (the chunk carrying `usage`), leaving bytes untouched. */
-export class OpenAIUsageStream implements StreamTranslator {
-  readonly #parser = new SseParser();
-  #usage: TokenUsage | undefined;
-
-  push(chunk: Uint8Array): string {
-    this.#read(this.#parser.push(chunk));
-    return utf8(chunk);
-  }
-
-  end(): string {
-    this.#read(this.#parser.end());
-    return '';
-  }
-
-  usage(): TokenUsage | undefined {
-    return this.#usage;
-  }
-
-  #read(events: { data: string }[]): void {
-    for (const event of events) {
-      // Only the usage chunk is parsed: the rest is forwarded without JSON work.
-      if (!event.data.includes('"usage"')) continue;
-      const usage = usageFromOpenAI(parseJsonObject(event.data)?.usage);
-      if (usage !== undefined) this.#usage = usage;
-    }
+export class OpenAIUsageStream extends PassthroughUsageStream<TokenUsage> {
+  constructor() {
+    super(
+      (usage, event) => usageFromOpenAI(event?.usage) ?? usage,
+      (usage) => usage,
+    );
   }
 }
 
