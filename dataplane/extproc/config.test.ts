@@ -2,6 +2,11 @@ import { describe, expect, test } from 'vitest';
 import { parseExtProcConfig } from './config.ts';
 
 describe('config', () => {
+  test('an empty file is refused, so a reload never swaps in a half-written config', () => {
+    expect(() => parseExtProcConfig('')).toThrow('config is empty');
+    expect(() => parseExtProcConfig('  \n')).toThrow('config is empty');
+  });
+
   test('errors name the field and the fix', () => {
     expect(() => parseExtProcConfig('rules: [{ models: [a], backends: [ghost] }]')).toThrow(
       "rules[0].backends[0].name 'ghost' is not one of the backends",

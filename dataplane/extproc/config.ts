@@ -88,6 +88,8 @@ export function loadExtProcConfig(path: string): ExtProcConfig {
 
 /** Parses config text (YAML, which includes JSON). */
 export function parseExtProcConfig(text: string, baseDir = process.cwd()): ExtProcConfig {
+  // An empty file is never meant: it is what a reload sees between an in-place writer's truncate and write.
+  if (text.trim() === '') throw new ConfigError('config is empty');
   let raw: unknown;
   try {
     raw = parseYaml(text);
