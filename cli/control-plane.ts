@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { GATEWAY_KINDS, gatewayControllerSpec } from '../actors/gateway/index.ts';
 import { GATEWAY_CLASS_KINDS, gatewayClassControllerSpec } from '../actors/gateway-class/index.ts';
 import { gatewayDeployerSpec } from '../actors/gateway-deployer/index.ts';
+import { LOCAL_DATA_PLANE, localDataPlaneMachine } from '../actors/gateway-deployer/local-data-plane.ts';
 import {
   type FinalizerWrite,
   fileStatusWriter,
@@ -43,6 +44,7 @@ import {
   type WatchSettings,
 } from '../sources/kubernetes/ports.ts';
 import { kubernetesStatusWriter } from '../sources/kubernetes/status-writer.ts';
+import type { LocalEnvoyPorts } from './local-envoy.ts';
 
 export interface ControlPlaneOptions {
   readonly controllerName?: string;
@@ -63,6 +65,8 @@ export interface ControlPlaneOptions {
   readonly statusDir?: string;
   /** Debounce of the reference validator (ms of the system clock). */
   readonly flushDelayMs?: number;
+  /** Standalone mode: ports that run a local Envoy per Gateway (see cli/local-envoy.ts). */
+  readonly localDataPlane?: LocalEnvoyPorts;
   /** Data-plane backends by name (GatewayClassParameters spec.backend) → their actor specs. */
   readonly backends?: Readonly<Record<string, ActorSpec<Message>>>;
 }
@@ -174,7 +178,25 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
     system.spawn(spec);
     backendActors[backend] = spec.name;
   }
-  system.spawn(gatewayDeployerSpec({ view: store, controllerName, backends: backendActors }));
+  if (options.localDataPlane !== undefined) {
+    const ports = options.localDataPlane;
+    closers.push(() => ports.close());
+    system.spawn({
+      name: LOCAL_DATA_PLANE,
+      machine: localDataPlaneMachine,
+      input: {},
+      mailbox: { capacity: 256 },
+      effects: { 'start-proxy': ports['start-proxy'], 'stop-proxy': ports['stop-proxy'] },
+    });
+  }
+  system.spawn(
+    gatewayDeployerSpec({
+      view: store,
+      controllerName,
+      backends: backendActors,
+      ...(options.localDataPlane === undefined ? {} : { localDataPlane: LOCAL_DATA_PLANE }),
+    }),
+  );
 
   for (const kind of PATCHED_KINDS) {
     system.spawn(patcherSpec(kind, store, write, kind === 'GatewayClass' ? writeFinalizer : undefined));

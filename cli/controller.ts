@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { GATEWAY_DEPLOYER } from '../actors/gateway-deployer/index.ts';
+import { LOCAL_DATA_PLANE, type LocalProxyExited } from '../actors/gateway-deployer/local-data-plane.ts';
 import { envoyBackendSpec, registerXdsMetrics, XdsServer } from '../backends/envoy/index.ts';
 import { type Inspector, InspectorAddressError, startInspector } from '../inspector/index.ts';
 import { GROUP_OF_KIND, type KindName } from '../model/resources.ts';
@@ -11,6 +13,7 @@ import { KubeClient } from '../sources/kubernetes/client.ts';
 import { discoverResources } from '../sources/kubernetes/ports.ts';
 import type { Command } from './command.ts';
 import { type ControlPlane, createControlPlane } from './control-plane.ts';
+import { localEnvoyPorts } from './local-envoy.ts';
 
 const ENVOY_BACKEND_ACTOR = 'backend.envoy';
 
@@ -65,6 +68,11 @@ export const controllerCommand: Command = {
       valueLabel: '<bytes>',
       description: 'size at which the event log rotates (3 segments are kept)',
     },
+    'local-envoy': {
+      kind: 'string',
+      valueLabel: '<envoy binary>',
+      description: 'standalone mode: run a local Envoy per Gateway with this binary, restarted if it exits',
+    },
     'status-dir': {
       kind: 'string',
       valueLabel: '<dir>',
@@ -117,10 +125,33 @@ export const controllerCommand: Command = {
       flushDelayMs: 20,
       backends,
     };
-    let plane: ControlPlane;
+    let plane: ControlPlane | undefined;
+    const localEnvoy = values['local-envoy'] as string | undefined;
+    if (localEnvoy !== undefined && (files === undefined || !existsSync(localEnvoy))) {
+      await xds.stop();
+      throw new UsageError(
+        files === undefined
+          ? '--local-envoy: local proxies run in standalone mode (--files) only; in a cluster the data plane is a Deployment'
+          : `--local-envoy: no Envoy binary at ${localEnvoy}`,
+      );
+    }
+    const local =
+      localEnvoy === undefined
+        ? undefined
+        : localEnvoyPorts({
+            binary: localEnvoy,
+            xdsAddress: xds.address,
+            logger,
+            exited: (gateway, code) => {
+              plane?.system
+                .send<LocalProxyExited>(LOCAL_DATA_PLANE, { type: 'proxy.exited', gateway, code })
+                .catch((error: unknown) => logger.warn({ err: error }, 'proxy exit not delivered'));
+            },
+          });
     if (files !== undefined) {
       plane = createControlPlane({
         ...common,
+        ...(local === undefined ? {} : { localDataPlane: local }),
         files: { paths: [files], watch: true },
         ...(values['status-dir'] === undefined ? {} : { statusDir: values['status-dir'] as string }),
       });

@@ -22,6 +22,8 @@ export interface GatewayDeployerInput {
   readonly controllerName: string;
   /** Backend name (GatewayClassParameters spec.backend) → the actor serving it. */
   readonly backends: Readonly<Record<string, string>>;
+  /** Standalone mode: the actor that runs a local Envoy per Gateway of an `envoy` class. */
+  readonly localDataPlane?: string;
 }
 
 export interface DeployedGateway {
@@ -41,6 +43,8 @@ export interface DeployedGateway {
 
 interface GatewayDeployerContext extends GatewayDeployerInput {
   readonly gateways: Map<string, DeployedGateway>;
+  /** Gateways the local data plane was told to run a proxy for. */
+  readonly local: Set<string>;
 }
 
 export const gatewayDeployerMachine = setup({
@@ -52,7 +56,7 @@ export const gatewayDeployerMachine = setup({
   },
 }).createMachine({
   id: 'gateway-deployer',
-  context: ({ input }) => ({ ...input, gateways: new Map() }),
+  context: ({ input }) => ({ ...input, gateways: new Map(), local: new Set() }),
   initial: 'deploying',
   states: {
     deploying: {
@@ -77,6 +81,13 @@ export const gatewayDeployerMachine = setup({
             entry.attachedRoutes = new Map(event.attachedRoutes);
             entry.ir = event.ir;
             for (const request of deploy(context, entry, event.ir)) enqueue.emit(request);
+            for (const request of localProxy(
+              context,
+              event.gateway,
+              event.ir?.parameters.backend === 'envoy',
+            )) {
+              enqueue.emit(request);
+            }
             for (const request of statuses(context, entry, event.meta.time)) enqueue.emit(request);
           }),
         },
@@ -85,6 +96,7 @@ export const gatewayDeployerMachine = setup({
             const id = formatResourceKey(event.gateway);
             const entry = context.gateways.get(id);
             context.gateways.delete(id);
+            for (const request of localProxy(context, event.gateway, false)) enqueue.emit(request);
             if (entry?.backendActor !== undefined) {
               enqueue.emit(
                 deliverTo(entry.backendActor, { type: 'backend.gateway.deleted', gateway: event.gateway }),
@@ -147,6 +159,25 @@ function deploy(
   };
   out.push(deliverTo(backendActor, changed));
   return out;
+}
+
+/** Tells the local data plane (standalone mode) whether this Gateway needs a local Envoy, when that changes. */
+function localProxy(
+  context: GatewayDeployerContext,
+  gateway: ResourceKey,
+  wanted: boolean,
+): DeliverRequest[] {
+  if (context.localDataPlane === undefined) return [];
+  const id = formatResourceKey(gateway);
+  if (wanted === context.local.has(id)) return [];
+  if (wanted) context.local.add(id);
+  else context.local.delete(id);
+  return [
+    deliverTo(context.localDataPlane, {
+      type: wanted ? 'local.gateway.present' : 'local.gateway.absent',
+      gateway,
+    }),
+  ];
 }
 
 function statuses(context: GatewayDeployerContext, entry: DeployedGateway, time: number): DeliverRequest[] {

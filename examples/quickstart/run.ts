@@ -1,6 +1,7 @@
-// `npm start`: the standalone quick start. Runs an example backend on 127.0.0.1:9000, the Switchyard
-// controller on this directory's manifests (xDS on 127.0.0.1:18000), and — when an Envoy binary is available —
-// an Envoy for the `default/quickstart` Gateway, so `curl http://127.0.0.1:8080/echo` goes through it.
+// `npm start`: the standalone quick start. Runs an example backend on 127.0.0.1:9000 and the Switchyard
+// controller on this directory's manifests (xDS on 127.0.0.1:18000); when an Envoy binary is available the
+// controller runs a local Envoy for the `default/quickstart` Gateway (restarting it if it exits), so
+// `curl http://127.0.0.1:8080/echo` goes through it.
 // Extra arguments go to the controller (e.g. `npm start -- --status-dir /tmp/status`).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
@@ -28,30 +29,29 @@ const backend = createServer((request, response) => {
 });
 backend.listen(9000, '127.0.0.1');
 
+const envoy = findEnvoy();
+// With an Envoy binary the controller runs (and restarts) one Envoy per Gateway itself.
+const localEnvoy = envoy === undefined ? [] : ['--local-envoy', envoy];
 children.push(
   spawn(
     process.execPath,
-    [cli, 'controller', '--files', here, '--xds-address', XDS, ...process.argv.slice(2)],
+    [cli, 'controller', '--files', here, '--xds-address', XDS, ...localEnvoy, ...process.argv.slice(2)],
     { stdio: 'inherit' },
   ),
 );
 
-const envoy = findEnvoy();
-const bootstrap = spawnSync(
-  process.execPath,
-  [cli, 'envoy-bootstrap', '--gateway', 'default/quickstart', '--xds', XDS, '--admin-port', '19000'],
-  { encoding: 'utf8' },
-);
-const bootstrapFile = join(mkdtempSync(join(tmpdir(), 'switchyard-quickstart-')), 'envoy.yaml');
-writeFileSync(bootstrapFile, bootstrap.stdout);
 if (envoy !== undefined) {
-  children.push(
-    spawn(envoy, ['-c', bootstrapFile, '--disable-hot-restart', '--log-level', 'warn'], { stdio: 'inherit' }),
-  );
   process.stderr.write(
-    `\nquickstart: Envoy (${envoy}) serves the Gateway default/quickstart on port 8080. Try:\n  curl http://127.0.0.1:8080/echo\n\n`,
+    `\nquickstart: the controller runs Envoy (${envoy}) for the Gateway default/quickstart on port 8080. Try:\n  curl http://127.0.0.1:8080/echo\n\n`,
   );
 } else {
+  const bootstrap = spawnSync(
+    process.execPath,
+    [cli, 'envoy-bootstrap', '--gateway', 'default/quickstart', '--xds', XDS, '--admin-port', '19000'],
+    { encoding: 'utf8' },
+  );
+  const bootstrapFile = join(mkdtempSync(join(tmpdir(), 'switchyard-quickstart-')), 'envoy.yaml');
+  writeFileSync(bootstrapFile, bootstrap.stdout);
   process.stderr.write(
     `\nquickstart: no Envoy binary found (set SWITCHYARD_ENVOY, put envoy on PATH, or run the test setup once).\n` +
       `Start one yourself for the Gateway default/quickstart:\n` +

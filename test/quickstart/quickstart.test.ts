@@ -1,6 +1,6 @@
-// The README's first command, end to end: `npm start` runs the example backend, the controller on the bundled
-// manifests and an Envoy for its Gateway; a request through Envoy reaches the backend, and the Gateway reports
-// Programmed=True once Envoy has accepted the configuration.
+// The README's first command, end to end: `npm start` runs the example backend and the controller on the
+// bundled manifests, which runs a local Envoy for the Gateway; a request through Envoy reaches the backend, the
+// Gateway reports Programmed=True once Envoy has accepted the configuration, and a killed Envoy comes back.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -32,7 +32,7 @@ async function getEcho(): Promise<{ status: number; body: Record<string, unknown
   }
 }
 
-it('npm start serves the bundled example through Envoy and reports the Gateway programmed', async () => {
+it('npm start serves the bundled example through a supervised local Envoy and reports the Gateway programmed', async () => {
   const envoy = await provisionEnvoy();
   const statusDir = mkdtempSync(join(tmpdir(), 'switchyard-quickstart-status-'));
   child = spawn(
@@ -69,6 +69,26 @@ it('npm start serves the bundled example through Envoy and reports the Gateway p
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   expect(programmed()).toMatchObject({ status: 'True', reason: 'Programmed' });
+  // The controller supervises its local Envoy: killed, it is started again and traffic flows again.
+  const startedPids = () =>
+    output
+      .split('\n')
+      .filter((line) => line.includes('"msg":"local envoy started"'))
+      .map((line) => (JSON.parse(line) as { pid: number }).pid);
+  const [firstPid] = startedPids();
+  expect(firstPid, output).toBeGreaterThan(0);
+  process.kill(firstPid!, 'SIGKILL');
+  for (let attempt = 0; attempt < 100 && startedPids().length < 2; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  expect(startedPids(), output).toHaveLength(2);
+  answer = undefined;
+  for (let attempt = 0; attempt < 100 && answer?.status !== 200; attempt++) {
+    answer = await getEcho();
+    if (answer?.status !== 200) await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  expect(answer, output).toMatchObject({ status: 200, body: { backend: 'quickstart-echo' } });
+
   const route = parse(readFileSync(join(statusDir, 'HTTPRoute', 'default', 'echo.yaml'), 'utf8'));
   expect(
     route.status.parents[0].conditions.map((c: { type: string; status: string }) => [c.type, c.status]),

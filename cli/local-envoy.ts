@@ -1,0 +1,74 @@
+// The local data plane's process ports: one Envoy per Gateway on this machine, bootstrapped to our xDS server.
+// An exit nobody asked for is reported to the supervising actor, which restarts it with backoff.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { stringify } from 'yaml';
+import { envoyBootstrap } from '../backends/envoy/index.ts';
+import { formatResourceKey, type ResourceKey } from '../model/resource-key.ts';
+
+export interface LocalEnvoyPorts {
+  readonly 'start-proxy': (request: { gateway: ResourceKey }) => Promise<{ pid: number }>;
+  readonly 'stop-proxy': (request: { gateway: ResourceKey }) => Promise<void>;
+  /** Stops every proxy (controller shutdown). */
+  close(): void;
+}
+
+export function localEnvoyPorts(options: {
+  readonly binary: string;
+  readonly xdsAddress: string;
+  readonly logger: Logger;
+  readonly exited: (gateway: ResourceKey, code: number | null) => void;
+}): LocalEnvoyPorts {
+  const workDir = mkdtempSync(join(tmpdir(), 'switchyard-local-envoy-'));
+  const running = new Map<string, ChildProcess>();
+  return {
+    'start-proxy': ({ gateway }) =>
+      new Promise((resolve, reject) => {
+        const id = formatResourceKey(gateway);
+        const file = join(workDir, `${gateway.namespace}-${gateway.name}.yaml`);
+        // Admin on an ephemeral port: several local proxies never collide on it.
+        writeFileSync(
+          file,
+          stringify(envoyBootstrap({ gateway, xdsAddress: options.xdsAddress, adminPort: 0 }), {
+            aliasDuplicateObjects: false,
+          }),
+        );
+        const child = spawn(options.binary, ['-c', file, '--disable-hot-restart', '--log-level', 'warn'], {
+          stdio: ['ignore', 'ignore', 'inherit'],
+        });
+        child.once('error', reject);
+        child.once('spawn', () => {
+          running.set(id, child);
+          options.logger.info(
+            { gateway: `${gateway.namespace}/${gateway.name}`, pid: child.pid },
+            'local envoy started',
+          );
+          resolve({ pid: child.pid ?? 0 });
+        });
+        child.once('exit', (code) => {
+          // Only an exit of the process still on duty is news; a stopped or replaced one is not.
+          if (running.get(id) !== child) return;
+          running.delete(id);
+          options.logger.warn(
+            { gateway: `${gateway.namespace}/${gateway.name}`, code },
+            'local envoy exited',
+          );
+          options.exited(gateway, code);
+        });
+      }),
+    'stop-proxy': async ({ gateway }) => {
+      const id = formatResourceKey(gateway);
+      const child = running.get(id);
+      running.delete(id);
+      child?.kill('SIGTERM');
+    },
+    close: () => {
+      for (const child of running.values()) child.kill('SIGTERM');
+      running.clear();
+      rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}
