@@ -169,3 +169,45 @@ metadata: {name: not-ours, namespace: apps}
     expect(missing.stderr).toContain('nope.yaml: no such file or directory');
   });
 });
+
+describe('BackendTLSPolicy status', () => {
+  it('reports each Gateway whose routes use a targeted Service as an ancestor', async () => {
+    const dir = manifests({
+      'gateway.yaml': classAndGateway,
+      'backend.yaml': `
+apiVersion: v1
+kind: Service
+metadata: {name: secure, namespace: apps}
+spec: {ports: [{name: https, port: 443}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: apps}
+spec:
+  parentRefs: [{name: gw, sectionName: http}]
+  rules: [{backendRefs: [{name: secure, port: 443}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: secure-tls, namespace: apps}
+spec:
+  targetRefs: [{group: '', kind: Service, name: secure}]
+  validation: {hostname: secure.example.com, wellKnownCACertificates: System}
+`,
+    });
+    const { objects } = await translate([dir]);
+    const policy = find(objects, 'BackendTLSPolicy', 'secure-tls')?.status as {
+      ancestors: {
+        ancestorRef: { name: string; kind: string };
+        controllerName: string;
+        conditions: Condition[];
+      }[];
+    };
+    expect(policy.ancestors).toHaveLength(1);
+    expect(policy.ancestors[0]).toMatchObject({
+      ancestorRef: { kind: 'Gateway', name: 'gw' },
+      controllerName: 'switchyard.dev/gateway-controller',
+    });
+    expect(policy.ancestors[0]?.conditions.find((c) => c.type === 'Accepted')?.status).toBe('True');
+  });
+});

@@ -19,6 +19,7 @@ export const PATCHED_KINDS = [
   'TLSRoute',
   'TCPRoute',
   'UDPRoute',
+  'BackendTLSPolicy',
 ] as const;
 
 export function patcherSpec(

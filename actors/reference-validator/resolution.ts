@@ -3,6 +3,10 @@
 // attached routes and IR. Route evaluations are cached and recomputed only when something they read changed, so
 // changing one route re-evaluates that route and rebuilds only the Gateways it is (or was) attached to.
 import { createParentLookup } from '../../model/attachment.ts';
+import {
+  backendTLSPolicyAncestors,
+  computeBackendTLSPolicyStatus,
+} from '../../model/backend-tls-policies.ts';
 import { computeGatewayClassStatus, isOurGatewayClass } from '../../model/gateway-class.ts';
 import { buildGatewayIR } from '../../model/gateway-ir.ts';
 import { evaluateGatewayListeners } from '../../model/gateway-listeners.ts';
@@ -79,6 +83,15 @@ export class GatewayResolution {
           this.dirty.set(formatResourceKey(gatewayClass), gatewayClass);
       }
     }
+    // A route that stopped using a Service changes the ancestors of that Service's policies.
+    if (ROUTE_KIND_SET.has(key.kind)) {
+      for (const service of before) {
+        if (service.kind !== 'Service') continue;
+        for (const dependent of this.index.dependentsOf(service)) {
+          if (dependent.kind === 'BackendTLSPolicy') this.dirty.set(formatResourceKey(dependent), dependent);
+        }
+      }
+    }
     // A route or ListenerSet that moved between Gateways changes the old ones too (attached routes, IR).
     for (const parent of [...before, ...dependsOn]) {
       if (parent.kind === 'Gateway' || parent.kind === 'ListenerSet')
@@ -94,7 +107,9 @@ export class GatewayResolution {
     const lookup = createParentLookup(this.view, this.controllerName);
     const gateways = new Map<string, ResourceKey>();
     const routes: ResourceKey[] = [];
+    const policies = new Map<string, ResourceKey>();
     for (const key of dirty) {
+      if (key.kind === 'BackendTLSPolicy') policies.set(formatResourceKey(key), key);
       if (ROUTE_KIND_SET.has(key.kind)) {
         this.evaluations.delete(formatResourceKey(key));
         routes.push(key);
@@ -146,6 +161,8 @@ export class GatewayResolution {
       );
       for (const parent of evaluation.parents)
         gateways.set(formatResourceKey(parent.gateway), parent.gateway);
+      // The policies of the Services this route uses report the route's Gateways as their ancestors.
+      for (const policy of this.policiesOfRoute(key)) policies.set(formatResourceKey(policy), policy);
     }
 
     for (const [id, key] of gateways) {
@@ -182,7 +199,45 @@ export class GatewayResolution {
         }),
       );
     }
+    for (const key of policies.values()) {
+      const policy = this.view.get('BackendTLSPolicy', key.namespace, key.name);
+      if (policy === undefined) continue;
+      const evaluations = this.routesUsingServicesOf(key).flatMap((routeKey) => {
+        const evaluation = this.evaluationOf(routeKey, now, lookup);
+        return evaluation === undefined ? [] : [evaluation];
+      });
+      const status = computeBackendTLSPolicyStatus(policy, this.view, {
+        controllerName: this.controllerName,
+        now,
+        ancestors: backendTLSPolicyAncestors(policy, evaluations),
+      });
+      out.push(deliverTo(patcherName('BackendTLSPolicy'), { type: 'status.desired', key, status }));
+    }
     return out;
+  }
+
+  /** BackendTLSPolicies targeting a Service the route uses (now or before this change). */
+  private policiesOfRoute(route: ResourceKey): ResourceKey[] {
+    const found = new Map<string, ResourceKey>();
+    for (const service of this.index.dependenciesOf(route)) {
+      if (service.kind !== 'Service') continue;
+      for (const dependent of this.index.dependentsOf(service)) {
+        if (dependent.kind === 'BackendTLSPolicy') found.set(formatResourceKey(dependent), dependent);
+      }
+    }
+    return [...found.values()];
+  }
+
+  /** Routes that use a Service the policy targets. */
+  private routesUsingServicesOf(policy: ResourceKey): ResourceKey[] {
+    const found = new Map<string, ResourceKey>();
+    for (const service of this.index.dependenciesOf(policy)) {
+      if (service.kind !== 'Service') continue;
+      for (const dependent of this.index.dependentsOf(service)) {
+        if (ROUTE_KIND_SET.has(dependent.kind)) found.set(formatResourceKey(dependent), dependent);
+      }
+    }
+    return [...found.values()];
   }
 
   /** The routes that name this Gateway or one of its ListenerSets as a parent. */

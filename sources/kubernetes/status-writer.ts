@@ -23,7 +23,20 @@ export function kubernetesStatusWriter(
     const metadata: Record<string, string> = { name: key.name };
     if (key.namespace !== undefined) metadata.namespace = key.namespace;
     let body = status;
-    if (routeKinds.has(key.kind)) {
+    if (key.kind === 'BackendTLSPolicy') {
+      // Policy ancestors are shared like route parents: keep every other controller's entries.
+      const current = await client.get(resource, key.namespace, key.name);
+      if (current === undefined) return { written: false };
+      type Ancestor = { controllerName?: string };
+      const ours = ((status as { ancestors?: Ancestor[] }).ancestors ?? []).filter(
+        (a) => a.controllerName === controllerName,
+      );
+      const theirs = ((current.status as { ancestors?: Ancestor[] } | undefined)?.ancestors ?? []).filter(
+        (a) => a.controllerName !== controllerName,
+      );
+      body = { ancestors: [...theirs, ...ours].slice(0, 16) };
+      metadata.resourceVersion = String(current.metadata?.resourceVersion ?? '');
+    } else if (routeKinds.has(key.kind)) {
       const current = await client.get(resource, key.namespace, key.name);
       if (current === undefined) return { written: false };
       const ours = ((status as RouteStatus).parents ?? []).filter((p) => p.controllerName === controllerName);

@@ -50,7 +50,14 @@ export const STATUS_WRITTEN: readonly GroupResource[] = [
   'tlsroutes',
   'tcproutes',
   'udproutes',
+  'backendtlspolicies',
 ].map((resource) => `gateway.networking.k8s.io/${resource}/status`);
+
+/**
+ * Objects whose metadata the controller writes: the finalizer that keeps a GatewayClass while Gateways use it
+ * (RBAC cannot narrow a patch to metadata.finalizers, so this is patch on the GatewayClass itself).
+ */
+export const FINALIZED: readonly GroupResource[] = ['gateway.networking.k8s.io/gatewayclasses'];
 
 /** What the controller provisions for each Gateway's data plane, in any namespace. */
 export const PROVISIONED: readonly GroupResource[] = [
@@ -87,7 +94,7 @@ export function clusterRoleProblems(rules: readonly PolicyRule[]): string[] {
     if (rule.nonResourceURLs !== undefined) problems.push(`rule ${index} grants non-resource URLs`);
   }
   const granted = grants(rules);
-  const writable = new Set([...STATUS_WRITTEN, ...PROVISIONED]);
+  const writable = new Set([...STATUS_WRITTEN, ...PROVISIONED, ...FINALIZED]);
   const readable = new Set([...WATCHED, ...PROVISIONED]);
   for (const [resource, verbs] of granted) {
     const reads = [...verbs].filter((verb) => READ_VERBS.includes(verb));
@@ -107,6 +114,9 @@ export function clusterRoleProblems(rules: readonly PolicyRule[]): string[] {
   }
   for (const resource of STATUS_WRITTEN) {
     if (!granted.get(resource)?.has('patch')) problems.push(`${resource}: missing patch (server-side apply)`);
+  }
+  for (const resource of FINALIZED) {
+    if (!granted.get(resource)?.has('patch')) problems.push(`${resource}: missing patch (finalizer)`);
   }
   for (const resource of PROVISIONED) {
     const verbs = granted.get(resource) ?? new Set<string>();
