@@ -20,17 +20,35 @@ const ADS_CLUSTER = 'switchyard-xds';
 
 /** The bootstrap as proto3 JSON (envoy.config.bootstrap.v3.Bootstrap); print it as JSON or YAML. */
 export function envoyBootstrap(options: EnvoyBootstrapOptions): Record<string, unknown> {
-  const { host, port } = splitHostPort(options.xdsAddress);
-  const fromAds = { ads: {}, resourceApiVersion: 'V3' };
-  return {
+  return adsBootstrap({
     node: {
       id: options.nodeId ?? `${options.gateway.namespace ?? ''}-${options.gateway.name}`,
       cluster: nodeClusterOf(options.gateway),
     },
-    admin: { address: { socketAddress: { address: '127.0.0.1', portValue: options.adminPort ?? 19000 } } },
+    xdsAddress: options.xdsAddress,
+    delta: options.delta !== false,
+    adminPort: options.adminPort ?? 19000,
+  });
+}
+
+/**
+ * Any node identity against one ADS server: every Listener and Cluster from one stream, admin on loopback.
+ * `envoyBootstrap` names the node after its Gateway; tests with their own ADS servers pick any identity.
+ */
+export function adsBootstrap(options: {
+  readonly node: { readonly id: string; readonly cluster: string };
+  readonly xdsAddress: string;
+  readonly delta: boolean;
+  readonly adminPort: number;
+}): Record<string, unknown> {
+  const { host, port } = splitHostPort(options.xdsAddress);
+  const fromAds = { ads: {}, resourceApiVersion: 'V3' };
+  return {
+    node: options.node,
+    admin: { address: { socketAddress: { address: '127.0.0.1', portValue: options.adminPort } } },
     dynamicResources: {
       adsConfig: {
-        apiType: options.delta === false ? 'GRPC' : 'DELTA_GRPC',
+        apiType: options.delta ? 'DELTA_GRPC' : 'GRPC',
         transportApiVersion: 'V3',
         grpcServices: [{ envoyGrpc: { clusterName: ADS_CLUSTER } }],
         setNodeOnFirstMessageOnly: true,

@@ -1,6 +1,6 @@
 // Public surface of the Envoy backend: the actor (spawn it with an ADS server), the ADS server, the
 // translation (for `switchyard translate --show xds`) and the bootstrap (for `switchyard envoy-bootstrap`).
-export { type EnvoyBootstrapOptions, envoyBootstrap } from './bootstrap.ts';
+export { adsBootstrap, type EnvoyBootstrapOptions, envoyBootstrap } from './bootstrap.ts';
 export {
   ENVOY_BACKEND,
   type EnvoyBackendMessage,
