@@ -20,6 +20,7 @@ import {
   listenerId,
   type RouteEvaluation,
 } from './route-status.ts';
+import type { RuleRetry, RuleTimeouts } from './rule-timing.ts';
 
 export type BackendIR =
   | ({ readonly weight: number; readonly filters?: readonly unknown[] } & ResolvedBackend)
@@ -38,6 +39,10 @@ export interface RuleIR {
   readonly filters: readonly unknown[];
   readonly backends: readonly BackendIR[];
   readonly mirrors: readonly BackendIR[];
+  /** HTTPRoute `timeouts`, in milliseconds (0 = none). */
+  readonly timeouts?: RuleTimeouts;
+  /** HTTPRoute `retry`. */
+  readonly retry?: RuleRetry;
 }
 
 export interface RouteIR {
@@ -194,6 +199,8 @@ function ruleIR(rule: EvaluatedRule, kind: RouteKind): RuleIR {
     filters: rule.filters,
     backends: rule.backends.map(backendIR),
     mirrors: rule.mirrors.map(backendIR),
+    ...(rule.timing.timeouts === undefined ? {} : { timeouts: rule.timing.timeouts }),
+    ...(rule.timing.retry === undefined ? {} : { retry: rule.timing.retry }),
   };
 }
 

@@ -4,6 +4,7 @@
 import { RouteReason } from './conditions.ts';
 import type { GRPCRouteFilter, HTTPRouteFilter, HTTPRouteMatch, Route } from './resources.ts';
 import { ROUTE_KIND_RULES } from './route-kinds.ts';
+import { ruleTimingProblem } from './rule-timing.ts';
 
 export type RuleVerdict =
   | { readonly index: number; readonly valid: true }
@@ -96,7 +97,8 @@ function httpRuleProblem(
     const refProblem = filtersProblem('HTTPRoute', refFilters, `${field}.backendRefs[${i}].filters`, matches);
     if (refProblem !== undefined) return refProblem;
   }
-  return undefined;
+  const timing = ruleTimingProblem(rule, field);
+  return timing === undefined ? undefined : unsupported(timing);
 }
 
 function httpMatchProblem(match: HTTPRouteMatch, field: string): Problem | undefined {

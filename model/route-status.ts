@@ -27,6 +27,7 @@ import type {
   RouteStatus,
 } from './resources.ts';
 import { droppedRulesMessage, type RuleVerdict, validateRouteRules } from './route-rules.ts';
+import { type RuleTiming, ruleTiming } from './rule-timing.ts';
 
 export interface EvaluatedBackend {
   readonly weight: number;
@@ -46,6 +47,8 @@ export interface EvaluatedRule {
   readonly backends: readonly EvaluatedBackend[];
   /** Backends of RequestMirror filters, resolved like backendRefs. */
   readonly mirrors: readonly EvaluatedBackend[];
+  /** HTTPRoute timeouts and retry, validated and in milliseconds. */
+  readonly timing: RuleTiming;
 }
 
 export interface RouteParentResult {
@@ -109,6 +112,7 @@ export function evaluateRoute(
       filters: Array.isArray(rule.filters) ? rule.filters : [],
       backends,
       mirrors,
+      timing: kind === 'HTTPRoute' ? ruleTiming(rule) : {},
     };
   });
 
@@ -158,6 +162,8 @@ interface RawRule {
   matches?: unknown[];
   filters?: unknown[];
   backendRefs?: (BackendRef & { filters?: unknown })[];
+  timeouts?: unknown;
+  retry?: unknown;
 }
 
 function routeHostnames(route: Route): string[] {

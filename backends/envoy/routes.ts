@@ -5,7 +5,7 @@ import type { BackendIR, ListenerIR, RouteIR, RuleIR } from '../../model/gateway
 import { hostnameCovers } from '../../model/hostnames.ts';
 import type { HTTPRequestMirrorFilter } from '../../model/resources.ts';
 import type { ClusterSet } from './clusters.ts';
-import { parseGatewayDuration, protoDuration } from './duration.ts';
+import { protoDuration } from './duration.ts';
 import type { Json } from './envoy-types.ts';
 import {
   collectRouteFilters,
@@ -21,16 +21,6 @@ import {
   translateGrpcMatch,
   translateHttpMatch,
 } from './route-matches.ts';
-
-/** Rule fields of HTTPRoute the IR does not carry yet; read when present (see docs/envoy-backend.md). */
-interface RuleExtras {
-  readonly timeouts?: { readonly request?: string; readonly backendRequest?: string };
-  readonly retry?: {
-    readonly codes?: readonly number[];
-    readonly attempts?: number;
-    readonly backoff?: string;
-  };
-}
 
 interface RouteEntry {
   readonly precedence: readonly number[];
@@ -126,14 +116,13 @@ function envoyRoutes(
   const serverError = { ...base, directResponse: { status: 500 } };
   if (validWeight === 0) return [serverError];
 
-  const extras = rule as RuleIR & RuleExtras;
   const action: Json = {
     ...(valid.length === 1
       ? { cluster: valid[0]!.cluster }
       : { weightedClusters: { clusters: valid.map((b) => ({ name: b.cluster, weight: b.weight })) } }),
     ...(filters.rewrite === undefined ? {} : rewriteFields(filters.rewrite, translated.prefix)),
     ...mirrorPolicies(filters.mirrors, rule.mirrors, grpc, clusters),
-    ...timeoutFields(extras),
+    ...timeoutFields(rule),
   };
   const forward = { ...base, route: action };
   if (invalidWeight === 0) return [forward];
@@ -167,27 +156,33 @@ function mirrorPolicies(
   return policies.length > 0 ? { requestMirrorPolicies: policies } : {};
 }
 
-function timeoutFields(rule: RuleExtras): Json {
-  const request = parseGatewayDuration(rule.timeouts?.request);
-  const backendRequest = parseGatewayDuration(rule.timeouts?.backendRequest);
+/**
+ * `timeouts.request` bounds the whole request (retries included); `timeouts.backendRequest` bounds each attempt,
+ * and bounds the request too when it is the only timeout and nothing is retried. 0 disables a timeout.
+ */
+function timeoutFields(rule: RuleIR): Json {
+  const request = rule.timeouts?.requestMs;
+  const backendRequest = rule.timeouts?.backendRequestMs;
   const retry = rule.retry;
   const fields: Json = {};
   if (request !== undefined) fields.timeout = protoDuration(request);
-  else if (backendRequest !== undefined) fields.timeout = protoDuration(backendRequest);
+  else if (backendRequest !== undefined && retry === undefined)
+    fields.timeout = protoDuration(backendRequest);
   if (retry !== undefined || (backendRequest !== undefined && request !== undefined)) {
-    const codes = (retry?.codes ?? []).filter((c) => Number.isInteger(c) && c >= 100 && c <= 599);
-    const backoff = parseGatewayDuration(retry?.backoff);
+    const codes = retry?.codes ?? [];
     fields.retryPolicy = {
       retryOn:
         codes.length > 0
           ? 'connect-failure,refused-stream,retriable-status-codes'
           : 'connect-failure,refused-stream',
       numRetries: retry?.attempts ?? (retry === undefined ? 0 : 1),
-      ...(codes.length > 0 ? { retriableStatusCodes: codes } : {}),
-      ...(backoff !== undefined && backoff > 0
-        ? { retryBackOff: { baseInterval: protoDuration(backoff) } }
+      ...(codes.length > 0 ? { retriableStatusCodes: [...codes] } : {}),
+      ...(retry?.backoffMs !== undefined && retry.backoffMs > 0
+        ? { retryBackOff: { baseInterval: protoDuration(retry.backoffMs) } }
         : {}),
-      ...(backendRequest !== undefined ? { perTryTimeout: protoDuration(backendRequest) } : {}),
+      ...(backendRequest !== undefined && backendRequest > 0
+        ? { perTryTimeout: protoDuration(backendRequest) }
+        : {}),
     };
   }
   return fields;

@@ -101,8 +101,8 @@ function kitchenSink() {
               },
             ],
             mirrors: [service('mirror', [9004])],
-            timeouts: { request: '10s', backendRequest: '2s' },
-            retry: { codes: [503], attempts: 2, backoff: '100ms' },
+            timeouts: { requestMs: 10_000, backendRequestMs: 2_000 },
+            retry: { codes: [503], attempts: 2, backoffMs: 100 },
           }),
           rule([], {
             matches: [{ path: { type: 'RegularExpression', value: '/old/.*' } }],

@@ -83,7 +83,7 @@ describe('more HTTP features through Envoy', () => {
           route('features', [
             rule([service('slow', [slow.port])], {
               matches: [{ path: { type: 'PathPrefix', value: '/slow' } }],
-              timeouts: { request: '300ms' },
+              timeouts: { requestMs: 300 },
             }),
             rule([service('flaky', [flaky.port])], {
               matches: [{ path: { type: 'PathPrefix', value: '/flaky' } }],

@@ -61,7 +61,7 @@ export function rule(
     filters?: readonly unknown[];
     mirrors?: readonly BackendIR[];
     index?: number;
-  } & Record<string, unknown> = {},
+  } & Pick<Partial<RuleIR>, 'name' | 'timeouts' | 'retry'> = {},
 ): RuleIR {
   const { matches, filters, mirrors, index, ...extras } = options;
   return {

@@ -92,7 +92,7 @@ const backend: fc.Arbitrary<BackendIR> = fc.oneof(
     .map(([name, ports, weight]) => service(name, ports, { weight })),
   fc.integer({ min: 0, max: 10 }).map(invalidBackend),
 );
-const duration = fc.constantFrom('1s', '500ms', '1m30s', '0s');
+const duration = fc.constantFrom(1_000, 500, 90_000, 0);
 const rule = (matches: fc.Arbitrary<unknown>): fc.Arbitrary<RuleIR> =>
   fc
     .record({
@@ -100,7 +100,7 @@ const rule = (matches: fc.Arbitrary<unknown>): fc.Arbitrary<RuleIR> =>
       filters: fc.array(filter, { maxLength: 3 }),
       backends: fc.array(backend, { maxLength: 3 }),
       mirrors: fc.array(backend, { maxLength: 2 }),
-      timeouts: fc.record({ request: duration, backendRequest: duration }, { requiredKeys: [] }),
+      timeouts: fc.record({ requestMs: duration, backendRequestMs: duration }, { requiredKeys: [] }),
     })
     .map((r) => ({ index: 0, ...r }));
 /** Route kinds a listener of each protocol accepts (mostly), with a stray kind now and then. */
