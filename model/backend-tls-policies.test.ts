@@ -50,7 +50,11 @@ describe('BackendTLSPolicy', () => {
       hostname: 'secure.example.com',
       subjectAltNames: [],
       caCertificates: [{ group: '', kind: 'ConfigMap', namespace: 'infra', name: 'ca' }],
+      caBundle: `${(store.get('ConfigMap', 'infra', 'ca')?.data?.['ca.crt'] ?? '').trim()}\n`,
     });
+    expect(backend?.ok && backend.backend.kind === 'Service' && backend.backend.tls?.caBundle).toMatch(
+      /^-----BEGIN CERTIFICATE-----\n[\s\S]*-----END CERTIFICATE-----\n$/,
+    );
   });
 
   it('marks a newer policy for the same Service Conflicted', () => {

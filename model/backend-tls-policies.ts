@@ -24,6 +24,8 @@ export interface BackendTLS {
   readonly subjectAltNames: readonly { readonly type: 'Hostname' | 'URI'; readonly value: string }[];
   /** ConfigMaps holding the trusted CA bundle (`ca.crt`), or the system trust store. */
   readonly caCertificates: readonly ResourceKey[] | 'System';
+  /** The PEM of those ConfigMaps' `ca.crt`, concatenated (absent for the system store). Public material. */
+  readonly caBundle?: string;
 }
 
 type Verdict =
@@ -217,6 +219,7 @@ function evaluatePolicy(policy: BackendTLSPolicy, view: ResourceView): Verdict {
     );
   }
   const caCertificates: ResourceKey[] = [];
+  const bundle: string[] = [];
   let problem: { reason: string; message: string } | undefined;
   for (const [i, ref] of refs.entries()) {
     const field = `spec.validation.caCertificateRefs[${i}]`;
@@ -236,6 +239,7 @@ function evaluatePolicy(policy: BackendTLSPolicy, view: ResourceView): Verdict {
       continue;
     }
     caCertificates.push(resourceKey('', 'ConfigMap', namespace, configMap.metadata.name));
+    bundle.push((configMap.data?.['ca.crt'] ?? '').trim());
   }
   if (caCertificates.length === 0 && problem !== undefined) {
     return {
@@ -251,7 +255,7 @@ function evaluatePolicy(policy: BackendTLSPolicy, view: ResourceView): Verdict {
   }
   return {
     ok: true,
-    tls: { ...base, caCertificates },
+    tls: { ...base, caCertificates, caBundle: `${bundle.join('\n')}\n` },
     ...(problem === undefined
       ? {}
       : { resolvedRefs: condition(ConditionType.ResolvedRefs, 'False', problem.reason, problem.message) }),

@@ -1,13 +1,17 @@
 // Clusters: one per (resolved backend, HTTP version) a Gateway's routes use, fed by EDS; ExternalName
 // Services resolve by DNS instead. HTTP/2 (h2c) for gRPC routes and for appProtocols that ask for it.
+
+import type { BackendTLS } from '../../model/backend-tls-policies.ts';
 import type { BackendIR } from '../../model/gateway-ir.ts';
-import { ADS_SOURCE, BLACKHOLE_CLUSTER, type Json, TYPE } from './envoy-types.ts';
+import { ADS_SOURCE, BLACKHOLE_CLUSTER, FILTER, type Json, TYPE } from './envoy-types.ts';
 import { clusterName } from './names.ts';
 
 export type ResolvedBackendIR = Exclude<BackendIR, { kind: 'Invalid' }>;
 
 const HTTP2_APP_PROTOCOLS = new Set(['kubernetes.io/h2c', 'h2c', 'grpc', 'http2', 'h2']);
 const CONNECT_TIMEOUT = '5s';
+/** Where the data plane's image keeps the system trust store (`wellKnownCACertificates: System`). */
+export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
 export interface ClusterUse {
   readonly name: string;
@@ -56,6 +60,9 @@ export function translateCluster(use: ClusterUse): Json {
           },
         }
       : {}),
+    ...(use.backend.kind === 'Service' && use.backend.tls !== undefined
+      ? { transportSocket: upstreamTls(use.backend.tls, use.http2) }
+      : {}),
   };
   const backend = use.backend;
   if (backend.kind === 'Service' && backend.externalName !== undefined) {
@@ -80,6 +87,37 @@ export function translateCluster(use: ClusterUse): Json {
     };
   }
   return { ...base, type: 'EDS', edsClusterConfig: { edsConfig: ADS_SOURCE } };
+}
+
+/**
+ * TLS to the backend as its BackendTLSPolicy says: SNI = `hostname`; the certificate must chain to the policy's
+ * CA bundle (or the system store) and carry one of `subjectAltNames`, or `hostname` when none are given.
+ */
+function upstreamTls(tls: BackendTLS, http2: boolean): Json {
+  const names =
+    tls.subjectAltNames.length > 0
+      ? tls.subjectAltNames.map((san) => ({
+          sanType: san.type === 'URI' ? 'URI' : 'DNS',
+          matcher: { exact: san.value },
+        }))
+      : [{ sanType: 'DNS', matcher: { exact: tls.hostname } }];
+  return {
+    name: FILTER.tlsTransportSocket,
+    typedConfig: {
+      '@type': TYPE.upstreamTlsContext,
+      sni: tls.hostname,
+      commonTlsContext: {
+        alpnProtocols: [http2 ? 'h2' : 'http/1.1'],
+        validationContext: {
+          trustedCa:
+            tls.caCertificates === 'System' || tls.caBundle === undefined
+              ? { filename: SYSTEM_CA_BUNDLE }
+              : { inlineString: tls.caBundle },
+          matchTypedSubjectAltNames: names,
+        },
+      },
+    },
+  };
 }
 
 /** True when the cluster takes its endpoints from EDS (and so needs a ClusterLoadAssignment). */

@@ -1,5 +1,6 @@
 // Builders of hand-written Gateway IR for the Envoy backend's tests (unit and real-Envoy integration).
 import type { TlsMaterial } from '../../../model/backend-contract.ts';
+import type { BackendTLS } from '../../../model/backend-tls-policies.ts';
 import { DEFAULT_GATEWAY_CLASS_PARAMETERS } from '../../../model/gateway-class.ts';
 import type { BackendIR, GatewayIR, ListenerIR, PortIR, RouteIR, RuleIR } from '../../../model/gateway-ir.ts';
 import { GATEWAY_GROUP, type ResourceKey, resourceKey } from '../../../model/resource-key.ts';
@@ -78,7 +79,13 @@ export function rule(
 export function service(
   name: string,
   ports: readonly number[],
-  options: { weight?: number; appProtocol?: string; protocol?: 'TCP' | 'UDP'; servicePort?: number } = {},
+  options: {
+    weight?: number;
+    appProtocol?: string;
+    protocol?: 'TCP' | 'UDP';
+    servicePort?: number;
+    tls?: BackendTLS;
+  } = {},
 ): BackendIR {
   return {
     weight: options.weight ?? 1,
@@ -87,6 +94,7 @@ export function service(
     port: options.servicePort ?? 8080,
     protocol: options.protocol ?? 'TCP',
     ...(options.appProtocol === undefined ? {} : { appProtocol: options.appProtocol }),
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
     endpoints: ports.map((p) => ({ address: '127.0.0.1', port: p })),
   };
 }
