@@ -41,6 +41,7 @@ const FILTER_FIELD: { readonly [type: string]: string } = {
   ExtensionRef: 'extensionRef',
 };
 
+const BACKEND_REF_FILTERS = ['RequestHeaderModifier', 'ResponseHeaderModifier'];
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
 const REDIRECT_CODES = [301, 302, 303, 307, 308];
 
@@ -94,7 +95,9 @@ function httpRuleProblem(
   }
   for (const [i, ref] of backendRefs.entries()) {
     const refFilters = Array.isArray(ref?.filters) ? ref.filters : [];
-    const refProblem = filtersProblem('HTTPRoute', refFilters, `${field}.backendRefs[${i}].filters`, matches);
+    const refProblem =
+      filtersProblem('HTTPRoute', refFilters, `${field}.backendRefs[${i}].filters`, matches) ??
+      backendRefFiltersProblem(refFilters, `${field}.backendRefs[${i}].filters`);
     if (refProblem !== undefined) return refProblem;
   }
   const timing = ruleTimingProblem(rule, field);
@@ -177,7 +180,9 @@ function grpcRuleProblem(
   const backendRefs = Array.isArray(rule.backendRefs) ? rule.backendRefs : [];
   for (const [i, ref] of backendRefs.entries()) {
     const refFilters = Array.isArray(ref?.filters) ? ref.filters : [];
-    const refProblem = filtersProblem('GRPCRoute', refFilters, `${field}.backendRefs[${i}].filters`, []);
+    const refProblem =
+      filtersProblem('GRPCRoute', refFilters, `${field}.backendRefs[${i}].filters`, []) ??
+      backendRefFiltersProblem(refFilters, `${field}.backendRefs[${i}].filters`);
     if (refProblem !== undefined) return refProblem;
   }
   return undefined;
@@ -214,6 +219,24 @@ function filtersProblem(
       reason: RouteReason.IncompatibleFilters,
       message: `${field}: RequestRedirect and URLRewrite cannot be combined`,
     };
+  }
+  return undefined;
+}
+
+/**
+ * Filters on a backendRef apply to the requests sent to that backend only; header modifiers are what every data
+ * plane can do per backend (the spec leaves the rest implementation-specific), so other types are refused.
+ */
+function backendRefFiltersProblem(
+  filters: readonly (HTTPRouteFilter | GRPCRouteFilter)[],
+  field: string,
+): Problem | undefined {
+  for (const [i, filter] of filters.entries()) {
+    if (!BACKEND_REF_FILTERS.includes(filter.type)) {
+      return unsupported(
+        `${field}[${i}].type: ${filter.type} is not supported on a backendRef (only ${BACKEND_REF_FILTERS.join(' and ')}); put it on the rule`,
+      );
+    }
   }
   return undefined;
 }

@@ -299,6 +299,11 @@ describe('HTTPRoute rules', () => {
     ['unsupported-filter', 'UnsupportedValue', /ExternalAuth filters are not supported/],
     ['redirect-and-rewrite', 'IncompatibleFilters', /RequestRedirect and URLRewrite/],
     ['prefix-rewrite-on-exact', 'UnsupportedValue', /ReplacePrefixMatch/],
+    [
+      'rewrite-on-backend',
+      'UnsupportedValue',
+      /spec\.rules\[0\]\.backendRefs\[0\]\.filters\[0\]\.type: URLRewrite is not supported on a backendRef/,
+    ],
   ])('%s: Accepted False %s', (name, reason, message) => {
     const accepted = parent(evaluate(store, 'infra', name))('Accepted');
     expect(accepted).toMatchObject({ status: 'False', reason });

@@ -66,6 +66,22 @@ export function collectRouteFilters(filters: readonly unknown[]): RouteFilters {
   };
 }
 
+/**
+ * A backendRef's own filters as fields of its Envoy weighted-cluster entry: only header modifiers reach here (the
+ * model refuses other types on a backendRef).
+ */
+export function backendFilterFields(filters: readonly unknown[] | undefined): Json {
+  const fields: Json = {};
+  for (const raw of filters ?? []) {
+    const filter = (raw ?? {}) as HTTPRouteFilter;
+    if (filter.type === 'RequestHeaderModifier')
+      Object.assign(fields, headerModifier(filter.requestHeaderModifier, 'request'));
+    else if (filter.type === 'ResponseHeaderModifier')
+      Object.assign(fields, headerModifier(filter.responseHeaderModifier, 'response'));
+  }
+  return fields;
+}
+
 function headerModifier(modifier: HTTPHeaderFilter | undefined, direction: 'request' | 'response'): Json {
   const add = [
     ...(modifier?.set ?? []).map((h) => headerValue(h, 'OVERWRITE_IF_EXISTS_OR_ADD')),

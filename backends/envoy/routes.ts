@@ -8,6 +8,7 @@ import type { ClusterSet } from './clusters.ts';
 import { protoDuration } from './duration.ts';
 import type { Json } from './envoy-types.ts';
 import {
+  backendFilterFields,
   collectRouteFilters,
   fraction,
   type ListenerAddress,
@@ -105,21 +106,31 @@ function envoyRoutes(
   if (filters.redirect !== undefined) {
     return [{ ...base, redirect: redirectAction(filters.redirect, translated.prefix, listener) }];
   }
-  const valid: { cluster: string; weight: number }[] = [];
+  const valid: { cluster: string; weight: number; fields: Json }[] = [];
   let invalidWeight = 0;
   for (const backend of rule.backends) {
     if (backend.weight <= 0) continue;
     if (backend.kind === 'Invalid') invalidWeight += backend.weight;
-    else valid.push({ cluster: clusters.use(backend, grpc), weight: backend.weight });
+    else
+      valid.push({
+        cluster: clusters.use(backend, grpc),
+        weight: backend.weight,
+        fields: backendFilterFields(backend.filters),
+      });
   }
   const validWeight = valid.reduce((sum, b) => sum + b.weight, 0);
   const serverError = { ...base, directResponse: { status: 500 } };
   if (validWeight === 0) return [serverError];
 
   const action: Json = {
-    ...(valid.length === 1
+    // A backend with its own filters needs a weighted-cluster entry to carry them, even when it is alone.
+    ...(valid.length === 1 && Object.keys(valid[0]!.fields).length === 0
       ? { cluster: valid[0]!.cluster }
-      : { weightedClusters: { clusters: valid.map((b) => ({ name: b.cluster, weight: b.weight })) } }),
+      : {
+          weightedClusters: {
+            clusters: valid.map((b) => ({ name: b.cluster, weight: b.weight, ...b.fields })),
+          },
+        }),
     ...(filters.rewrite === undefined ? {} : rewriteFields(filters.rewrite, translated.prefix)),
     ...mirrorPolicies(filters.mirrors, rule.mirrors, grpc, clusters),
     ...timeoutFields(rule),

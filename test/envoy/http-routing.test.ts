@@ -39,6 +39,17 @@ describe.each([
   let echo: Record<Name, EchoServer>;
   let gatewayPort: number;
   const backend = (name: Name, weight = 1) => service(name, [echo[name].port], { weight });
+  /** A backend whose backendRef filters tag the request and the answer with its name. */
+  const tagged = (name: Name) => ({
+    ...backend(name),
+    filters: [
+      { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-chosen', value: name }] } },
+      {
+        type: 'ResponseHeaderModifier',
+        responseHeaderModifier: { add: [{ name: 'x-chosen-answer', value: name }] },
+      },
+    ],
+  });
 
   beforeAll(async () => {
     fixture = await EnvoyBackendFixture.start();
@@ -159,6 +170,8 @@ describe.each([
                 ],
               }),
               rule([backend('v1', 3), backend('v2', 1)], { matches: prefix('/split') }),
+              rule([tagged('v1'), tagged('v2')], { matches: prefix('/per-backend-headers') }),
+              rule([tagged('other')], { matches: prefix('/one-backend-headers') }),
               rule([backend('other', 1), invalidBackend(1)], { matches: prefix('/half-invalid') }),
               rule([invalidBackend()], { matches: prefix('/invalid') }),
             ],
@@ -240,6 +253,21 @@ describe.each([
     expect(answer.seen?.headers['x-add']).toBe('first, added');
     expect(answer.seen?.headers['x-drop']).toBeUndefined();
     expect(answer.headers['x-answer']).toBe('modified');
+  });
+
+  test('applies a backendRef’s own header filters only to the requests that backend receives', async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const answer = await httpRequest(gatewayPort, '/per-backend-headers', filters);
+      const by = String(answer.headers['x-echo-backend']);
+      expect(answer.seen?.headers['x-chosen']).toBe(by);
+      expect(answer.headers['x-chosen-answer']).toBe(by);
+      seen.add(by);
+    }
+    expect([...seen].sort()).toEqual(['v1', 'v2']);
+    const alone = await httpRequest(gatewayPort, '/one-backend-headers', filters);
+    expect(alone.seen?.headers['x-chosen']).toBe('other');
+    expect(alone.headers['x-chosen-answer']).toBe('other');
   });
 
   test('mirrors requests to the mirror backend while the primary answers', async () => {
