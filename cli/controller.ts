@@ -1,10 +1,12 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
 import { GATEWAY_DEPLOYER } from '../actors/gateway-deployer/index.ts';
 import { LOCAL_DATA_PLANE, type LocalProxyExited } from '../actors/gateway-deployer/local-data-plane.ts';
 import { envoyBackendSpec, registerXdsMetrics, XdsServer } from '../backends/envoy/index.ts';
 import { type Inspector, InspectorAddressError, startInspector } from '../inspector/index.ts';
 import { GROUP_OF_KIND, type KindName } from '../model/resources.ts';
 import type { ActorSpec } from '../runtime/Actor.ts';
+import type { ActorSystem } from '../runtime/ActorSystem.ts';
 import { HealthServer } from '../runtime/HealthServer.ts';
 import { createLogger } from '../runtime/logger.ts';
 import type { Message } from '../runtime/message.ts';
@@ -14,6 +16,7 @@ import { discoverResources } from '../sources/kubernetes/ports.ts';
 import type { Command } from './command.ts';
 import { type ControlPlane, createControlPlane } from './control-plane.ts';
 import { localEnvoyPorts } from './local-envoy.ts';
+import { startTracing, type Tracing } from './tracing.ts';
 
 const ENVOY_BACKEND_ACTOR = 'backend.envoy';
 
@@ -89,6 +92,21 @@ export const controllerCommand: Command = {
       valueLabel: '<host:port>',
       description: 'serves /metrics, /livez and /readyz',
     },
+    'otlp-endpoint': {
+      kind: 'string',
+      valueLabel: '<url>',
+      description:
+        'export OpenTelemetry traces of the actor pipeline over OTLP/HTTP to this URL (e.g. http://collector:4318/v1/traces); off when unset',
+    },
+    'trace-sample-percent': {
+      kind: 'integer',
+      min: 0,
+      max: 100,
+      default: 100,
+      valueLabel: '<0-100>',
+      description:
+        'share of traces (outside inputs and what they cause) exported when --otlp-endpoint is set',
+    },
     'log-level': {
       kind: 'enum',
       values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],
@@ -109,6 +127,7 @@ export const controllerCommand: Command = {
     const values = parsed.values;
     const logger = createLogger({ level: values['log-level'] as string });
     const files = values.files as string | undefined;
+    otlpEndpoint(values);
     const xdsAddress = values['xds-address'] as string;
     parseAddress(xdsAddress, '--xds-address');
     const xds = await XdsServer.start({ address: xdsAddress });
@@ -218,6 +237,7 @@ export const controllerCommand: Command = {
           .map((s) => `${s.name}: ${s.status} (${s.state})`),
     });
     const bound = await health.listen();
+    const tracing = startTracingFromFlags(system, values, logger);
     system.start();
     logger.info(
       {
@@ -239,6 +259,7 @@ export const controllerCommand: Command = {
     plane.close();
     const { drained } = await system.stop(timeoutMs);
     await xds.stop();
+    await tracing?.shutdown();
     recorder?.close();
     await inspector?.close();
     await health.close();
@@ -247,3 +268,37 @@ export const controllerCommand: Command = {
     return drained ? 0 : 1;
   },
 };
+
+/** The `--otlp-endpoint` URL, checked before anything starts; undefined when tracing is off. */
+function otlpEndpoint(values: Readonly<Record<string, unknown>>): string | undefined {
+  const endpoint = values['otlp-endpoint'] as string | undefined;
+  if (endpoint === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new UsageError(`--otlp-endpoint: ${endpoint} is not a URL (e.g. http://collector:4318/v1/traces)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`--otlp-endpoint: ${endpoint} must be an http:// or https:// URL`);
+  }
+  return endpoint;
+}
+
+function startTracingFromFlags(
+  system: ActorSystem,
+  values: Readonly<Record<string, unknown>>,
+  logger: Logger,
+): Tracing | undefined {
+  const endpoint = otlpEndpoint(values);
+  if (endpoint === undefined) return undefined;
+  const sampleRatio = (values['trace-sample-percent'] as number) / 100;
+  logger.info({ endpoint, sampleRatio }, 'exporting traces over OTLP/HTTP');
+  return startTracing(system.trace, { endpoint, sampleRatio, serviceVersion: packageVersion() });
+}
+
+function packageVersion(): string {
+  return (
+    JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+  ).version;
+}

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -85,12 +87,16 @@ describe('switchyard CLI', () => {
     const extproc = await finish(run(['extproc', '--config', '/nonexistent/extproc.yaml']));
     expect(extproc.code).toBe(2);
     expect(extproc.stderr).toContain('--config: cannot read /nonexistent/extproc.yaml');
+    const otlp = await finish(run(['controller', '--otlp-endpoint', 'collector:4318']));
+    expect(otlp.code).toBe(2);
+    expect(otlp.stderr).toContain('--otlp-endpoint: collector:4318 must be an http:// or https:// URL');
     const command = await finish(run(['frobnicate']));
     expect(command.code).toBe(2);
     expect(command.stderr).toContain('unknown command "frobnicate"');
   });
 
-  it('serves probes and metrics, then stops gracefully on SIGTERM with readiness flipped first', async () => {
+  it('serves probes and metrics, exports traces, then stops gracefully on SIGTERM with readiness flipped first', async () => {
+    const collector = await startCollector();
     const child = run([
       'controller',
       '--files',
@@ -105,6 +111,8 @@ describe('switchyard CLI', () => {
       '127.0.0.1:0',
       '--xds-address',
       '127.0.0.1:0',
+      '--otlp-endpoint',
+      collector.url,
     ]);
     const { exited, line } = watch(child);
     const started = JSON.parse(await line(/switchyard controller started/)) as { httpAddress: string };
@@ -125,5 +133,35 @@ describe('switchyard CLI', () => {
     expect(code).toBe(0);
     expect(stderr).toContain('"msg":"stopping"');
     expect(stderr).toContain('"drained":true');
+    // Spans queued at shutdown are flushed before the process exits.
+    await collector.close();
+    const spans = collector.payloads.flatMap((p) =>
+      p.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)),
+    );
+    expect(spans.map((s) => s.name)).toEqual(expect.arrayContaining(['effect read-files', 'status.desired']));
   });
 });
+
+interface OtlpPayload {
+  resourceSpans: { scopeSpans: { spans: { name: string }[] }[] }[];
+}
+
+/** A stand-in OpenTelemetry collector: accepts OTLP/HTTP JSON trace exports on loopback. */
+async function startCollector(): Promise<{ url: string; payloads: OtlpPayload[]; close(): Promise<void> }> {
+  const payloads: OtlpPayload[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      payloads.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpPayload);
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1/traces`,
+    payloads,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
