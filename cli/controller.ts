@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { GATEWAY_DEPLOYER } from '../actors/gateway-deployer/index.ts';
 import { LOCAL_DATA_PLANE, type LocalProxyExited } from '../actors/gateway-deployer/local-data-plane.ts';
+import { AgentgatewayXdsServer, agentgatewayBackendSpec } from '../backends/agentgateway/index.ts';
 import { envoyBackendSpec, registerXdsMetrics, XdsServer } from '../backends/envoy/index.ts';
 import { type Inspector, InspectorAddressError, startInspector } from '../inspector/index.ts';
 import { GROUP_OF_KIND, type KindName } from '../model/resources.ts';
@@ -19,6 +20,7 @@ import { localEnvoyPorts } from './local-envoy.ts';
 import { startTracing, type Tracing } from './tracing.ts';
 
 const ENVOY_BACKEND_ACTOR = 'backend.envoy';
+const AGENTGATEWAY_BACKEND_ACTOR = 'backend.agentgateway';
 
 import { parseAddress, UsageError } from './options.ts';
 import { attachRecorder, DEFAULT_RECORD_MAX_BYTES, inspectPlane } from './replay.ts';
@@ -46,6 +48,13 @@ export const controllerCommand: Command = {
       valueLabel: '<host:port>',
       description:
         'serves the Envoy xDS (ADS) API; proxies find their Gateway by node cluster <namespace>/<name>',
+    },
+    'agentgateway-xds-address': {
+      kind: 'string',
+      default: 'off',
+      valueLabel: '<host:port|off>',
+      description:
+        'serves delta xDS to agentgateway proxies (GatewayClass parameters backend: agentgateway); they find their Gateway by node metadata GATEWAY_NAME and NAMESPACE',
     },
     inspector: {
       kind: 'string',
@@ -130,13 +139,41 @@ export const controllerCommand: Command = {
     otlpEndpoint(values);
     const xdsAddress = values['xds-address'] as string;
     parseAddress(xdsAddress, '--xds-address');
-    const xds = await XdsServer.start({ address: xdsAddress });
-    const backends = {
+    const agentgatewayAddress = values['agentgateway-xds-address'] as string;
+    if (agentgatewayAddress !== 'off') parseAddress(agentgatewayAddress, '--agentgateway-xds-address');
+    const envoyXds = await XdsServer.start({ address: xdsAddress });
+    const agentgatewayXds =
+      agentgatewayAddress === 'off'
+        ? undefined
+        : await AgentgatewayXdsServer.start({ address: agentgatewayAddress }).catch(
+            async (error: unknown) => {
+              await envoyXds.stop();
+              throw error;
+            },
+          );
+    // Both ADS servers stop together wherever the controller gives up or shuts down.
+    const xds = {
+      address: envoyXds.address,
+      stop: async () => {
+        await envoyXds.stop();
+        await agentgatewayXds?.stop();
+      },
+    };
+    const backends: Record<string, ActorSpec<Message>> = {
       envoy: envoyBackendSpec({
         name: ENVOY_BACKEND_ACTOR,
         deployer: GATEWAY_DEPLOYER,
-        xds,
+        xds: envoyXds,
       }) as unknown as ActorSpec<Message>,
+      ...(agentgatewayXds === undefined
+        ? {}
+        : {
+            agentgateway: agentgatewayBackendSpec({
+              name: AGENTGATEWAY_BACKEND_ACTOR,
+              deployer: GATEWAY_DEPLOYER,
+              xds: agentgatewayXds,
+            }) as unknown as ActorSpec<Message>,
+          }),
     };
     const common = {
       logger,
@@ -215,14 +252,19 @@ export const controllerCommand: Command = {
         throw error;
       }
     }
-    xds.onReport((report) => {
+    envoyXds.onReport((report) => {
       plane.system
         .send(ENVOY_BACKEND_ACTOR, report)
         .catch((error: unknown) => logger.warn({ err: error }, 'proxy report not delivered'));
     });
+    agentgatewayXds?.onReport((report) => {
+      plane.system
+        .send(AGENTGATEWAY_BACKEND_ACTOR, report)
+        .catch((error: unknown) => logger.warn({ err: error }, 'proxy report not delivered'));
+    });
     const system = plane.system;
     const registry = registerActorMetrics(system);
-    registerXdsMetrics(xds, registry);
+    registerXdsMetrics(envoyXds, registry);
     const address = parseAddress(values['http-address'] as string, '--http-address');
     let stopping = false;
     const health = new HealthServer({
@@ -243,6 +285,7 @@ export const controllerCommand: Command = {
       {
         mode: files === undefined ? 'kubernetes' : 'files',
         xdsAddress: xds.address,
+        agentgatewayXdsAddress: agentgatewayXds?.address,
         inspector: inspector?.url,
         record,
         controllerName: values['controller-name'],

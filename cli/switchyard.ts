@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { agentgatewayConfigCommand } from './agentgateway-config.ts';
 import type { Command, CommandIO } from './command.ts';
 import { controllerCommand } from './controller.ts';
 import { envoyBootstrapCommand } from './envoy-bootstrap.ts';
@@ -12,6 +13,7 @@ const commands: readonly Command[] = [
   controllerCommand,
   translateCommand,
   envoyBootstrapCommand,
+  agentgatewayConfigCommand,
   replayCommand,
   extprocCommand,
 ];

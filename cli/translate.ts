@@ -1,6 +1,10 @@
 import { stringify } from 'yaml';
 import { GATEWAY_DEPLOYER } from '../actors/gateway-deployer/index.ts';
 import type { DeployedGateway } from '../actors/gateway-deployer/machine.ts';
+import {
+  type AgentgatewayResources,
+  translateGateway as translateAgentgateway,
+} from '../backends/agentgateway/index.ts';
 import { type EnvoyResources, translateGateway } from '../backends/envoy/index.ts';
 import type { TlsMaterial } from '../model/backend-contract.ts';
 import type { GatewayIR } from '../model/gateway-ir.ts';
@@ -24,6 +28,8 @@ export interface TranslateResult {
   readonly irs: readonly GatewayIR[];
   /** Envoy resources per Gateway of an `envoy` class, keyed by `namespace/name`. */
   readonly xds: Readonly<Record<string, EnvoyResources>>;
+  /** agentgateway resources per Gateway of an `agentgateway` class, keyed by `namespace/name`. */
+  readonly agentgateway: Readonly<Record<string, AgentgatewayResources>>;
   readonly problems: readonly { origin: string; message: string; unreadable?: boolean }[];
 }
 
@@ -68,11 +74,15 @@ export async function translate(paths: readonly string[], controllerName?: strin
     .filter((ir): ir is GatewayIR => ir !== undefined)
     .sort((a, b) => formatResourceKey(a.gateway).localeCompare(formatResourceKey(b.gateway)));
   const xds: Record<string, EnvoyResources> = {};
+  const agentgateway: Record<string, AgentgatewayResources> = {};
   for (const ir of irs) {
-    if (ir.parameters.backend !== 'envoy') continue;
-    xds[`${ir.gateway.namespace}/${ir.gateway.name}`] = translateGateway(ir, redactedTls(plane.store, ir));
+    const id = `${ir.gateway.namespace}/${ir.gateway.name}`;
+    if (ir.parameters.backend === 'envoy') xds[id] = translateGateway(ir, redactedTls(plane.store, ir));
+    if (ir.parameters.backend === 'agentgateway') {
+      agentgateway[id] = translateAgentgateway(ir, redactedTls(plane.store, ir));
+    }
   }
-  return { objects, irs, xds, problems: plane.problems };
+  return { objects, irs, xds, agentgateway, problems: plane.problems };
 }
 
 /** The certificates an IR references, with their private keys replaced (translate prints what it computes). */
@@ -147,6 +157,14 @@ export const translateCommand: Command = {
     if (show === 'xds' || show === 'all') {
       for (const [gateway, resources] of Object.entries(result.xds)) {
         documents.push({ apiVersion: 'switchyard.dev/v1alpha1', kind: 'EnvoyResources', gateway, resources });
+      }
+      for (const [gateway, resources] of Object.entries(result.agentgateway)) {
+        documents.push({
+          apiVersion: 'switchyard.dev/v1alpha1',
+          kind: 'AgentgatewayResources',
+          gateway,
+          resources,
+        });
       }
     }
     if (parsed.values.output === 'json') {

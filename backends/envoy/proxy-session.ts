@@ -19,10 +19,11 @@ interface InFlight {
   readonly revision: number;
 }
 
-export abstract class ProxySession {
+/** Generic over the snapshot so another backend's ADS server (agentgateway) can reuse the session logic. */
+export abstract class ProxySession<S extends { readonly revision: number } = XdsSnapshot> {
   readonly gateway: ResourceKey;
   readonly proxy: string;
-  protected snapshot: XdsSnapshot | undefined;
+  protected snapshot: S | undefined;
   readonly #report: Report;
   readonly #nextNonce: () => string;
   readonly #inFlight = new Map<string, InFlight>();
@@ -39,7 +40,7 @@ export abstract class ProxySession {
   }
 
   /** A new snapshot of the Gateway (or the current one when the stream opens). */
-  abstract push(snapshot: XdsSnapshot): void;
+  abstract push(snapshot: S): void;
 
   /** Whether the proxy has asked for Listeners yet: before that it has not taken a whole revision. */
   protected abstract subscribedToListeners(): boolean;

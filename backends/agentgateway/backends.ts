@@ -1,0 +1,113 @@
+// Static backends: agentgateway's StaticBackend is one host:port, so a Service port becomes one Backend per ready
+// endpoint the IR resolved (an ExternalName Service: its DNS name), and a backendRef's weight is spread over its
+// endpoints; a BackendTLSPolicy becomes each such Backend's inline TLS policy. A backend agentgateway cannot reach
+// (invalid ref, no endpoints, InferencePool) points to a key nothing publishes, which agentgateway answers with 500.
+import type { BackendTLS } from '../../model/backend-tls-policies.ts';
+import type { BackendIR } from '../../model/gateway-ir.ts';
+import { formatResourceKey } from '../../model/resource-key.ts';
+import { endpointBackendKey, unavailableBackendKey } from './names.ts';
+import type { Json } from './types.ts';
+
+export type ResolvedBackendIR = Exclude<BackendIR, { kind: 'Invalid' }>;
+
+/** One agentgateway backend a backendRef spreads to, with its share of the ref's weight (before scaling). */
+export interface BackendTarget {
+  readonly key: string;
+  /** Weight relative to the other targets of the same ref; all targets of a ref sum to `parts`. */
+  readonly share: number;
+  readonly parts: number;
+}
+
+const MAX_WEIGHT = 2 ** 31 - 1;
+
+/** Collects the Backend resources translation refers to, so each is generated once. */
+export class BackendSet {
+  readonly #backends = new Map<string, Json>();
+  readonly #problems: string[];
+
+  constructor(problems: string[]) {
+    this.#problems = problems;
+  }
+
+  /** The targets of one backend; `owner` (a route key) names unreachable ones. */
+  targets(backend: BackendIR, owner: string): readonly BackendTarget[] {
+    if (backend.kind === 'Invalid') {
+      return [{ key: unavailableBackendKey(owner, 'invalid'), share: 1, parts: 1 }];
+    }
+    if (backend.kind === 'InferencePool') {
+      this.#problems.push(
+        `${owner}: InferencePool ${formatResourceKey(backend.pool)} is not supported by the agentgateway backend; its share is answered 500`,
+      );
+      return [{ key: unavailableBackendKey(owner, 'inference-pool'), share: 1, parts: 1 }];
+    }
+    const hosts =
+      backend.externalName !== undefined
+        ? [{ host: backend.externalName, port: backend.port }]
+        : backend.endpoints.map((e) => ({ host: e.address, port: e.port }));
+    if (hosts.length === 0)
+      return [{ key: unavailableBackendKey(owner, 'no-endpoints'), share: 1, parts: 1 }];
+    return hosts.map(({ host, port }) => {
+      const key = endpointBackendKey(backend.service, backend.port, `${host}:${port}`);
+      if (!this.#backends.has(key)) {
+        this.#backends.set(key, {
+          key,
+          name: { name: backend.service.name, namespace: backend.service.namespace ?? '' },
+          static: { host, port },
+          ...(backend.tls === undefined ? {} : { inlinePolicies: [{ backendTls: backendTls(backend.tls) }] }),
+        });
+      }
+      return { key, share: 1, parts: hosts.length };
+    });
+  }
+
+  /** RouteBackends for a weighted list: each ref keeps its weight, split evenly over its endpoints. */
+  routeBackends(
+    backends: readonly BackendIR[],
+    owner: string,
+    policies: (backend: BackendIR) => readonly Json[],
+  ): Json[] {
+    const weighted = backends
+      .filter((b) => b.weight > 0)
+      .map((b) => ({ backend: b, targets: this.targets(b, owner) }));
+    // Scale every weight by the least common multiple of the endpoint counts, so each endpoint's part is whole;
+    // when that would overflow int32 the parts are rounded (a share off by less than one in a million).
+    const lcm = weighted.reduce((m, w) => leastCommonMultiple(m, w.targets[0]?.parts ?? 1), 1);
+    const maxWeight = Math.max(0, ...weighted.map((w) => w.backend.weight));
+    const exact = lcm * maxWeight <= MAX_WEIGHT;
+    const out: Json[] = [];
+    for (const { backend, targets } of weighted) {
+      const extra = policies(backend);
+      for (const target of targets) {
+        const weight = exact
+          ? (backend.weight * lcm) / target.parts
+          : Math.max(1, Math.round((backend.weight * 1_000_000) / target.parts / Math.max(1, maxWeight)));
+        out.push({
+          backend: { backend: target.key },
+          weight,
+          ...(extra.length > 0 ? { backendPolicies: extra } : {}),
+        });
+      }
+    }
+    return out;
+  }
+
+  /** The Backend resources referred to, by key, sorted. */
+  resources(): Readonly<Record<string, Json>> {
+    return Object.fromEntries([...this.#backends.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+}
+
+/** A BackendTLSPolicy in force for the Service port: SNI and verification by hostname or SANs, CA bundle. */
+function backendTls(tls: BackendTLS): Json {
+  const sans = tls.subjectAltNames.map((san) => san.value);
+  return {
+    ...(tls.caBundle === undefined ? {} : { root: Buffer.from(tls.caBundle).toString('base64') }),
+    hostname: tls.hostname,
+    ...(sans.length > 0 ? { verifySubjectAltNames: sans } : {}),
+  };
+}
+
+function leastCommonMultiple(a: number, b: number): number {
+  const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
+  return (a / gcd(a, b)) * b;
+}

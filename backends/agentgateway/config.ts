@@ -1,0 +1,22 @@
+// The configuration a local agentgateway needs to serve one Gateway from our delta ADS server: where the xDS
+// server is, and the Gateway it serves (agentgateway puts these into its Node.metadata, see node-identity.ts).
+import type { ResourceKey } from '../../model/resource-key.ts';
+
+export interface AgentgatewayConfigOptions {
+  readonly gateway: ResourceKey;
+  /** host:port of the controller's agentgateway xDS server. */
+  readonly xdsAddress: string;
+  /** Admin address of the proxy (host:port); agentgateway's default when absent. */
+  readonly adminAddress?: string;
+}
+
+export function agentgatewayConfig(options: AgentgatewayConfigOptions): Record<string, unknown> {
+  return {
+    config: {
+      xdsAddress: `http://${options.xdsAddress}`,
+      namespace: options.gateway.namespace ?? '',
+      gateway: options.gateway.name,
+      ...(options.adminAddress === undefined ? {} : { adminAddr: options.adminAddress }),
+    },
+  };
+}

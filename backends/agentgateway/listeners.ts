@@ -1,0 +1,121 @@
+// Binds and listeners: one Bind per Gateway TCP port, one Listener per Gateway (or ListenerSet) listener on it,
+// pointing to the Bind by key. HTTPS and terminating TLS listeners carry their certificate chain and key inline
+// (from the `tls` material of the change); routes hang off each listener by key.
+import type { TlsMaterial } from '../../model/backend-contract.ts';
+import type { GatewayIR, ListenerIR, PortIR } from '../../model/gateway-ir.ts';
+import { formatResourceKey } from '../../model/resource-key.ts';
+import type { BackendSet } from './backends.ts';
+import { bindKey, listenerKey } from './names.ts';
+import { translateHttpRoute } from './routes.ts';
+import { translateTcpRoute } from './tcp-routes.ts';
+import type { Json } from './types.ts';
+
+export interface PortContext {
+  readonly backends: BackendSet;
+  readonly tls: Readonly<Record<string, TlsMaterial>>;
+  readonly problems: string[];
+}
+
+export interface TranslatedPort {
+  readonly bind?: Json;
+  readonly listeners: readonly Json[];
+  readonly routes: readonly Json[];
+  readonly tcpRoutes: readonly Json[];
+}
+
+const LISTENER_PROTOCOL: Readonly<Record<string, string>> = {
+  HTTP: 'HTTP',
+  HTTPS: 'HTTPS',
+  TLS: 'TLS',
+  TCP: 'TCP',
+};
+
+export function translatePort(gateway: GatewayIR, port: PortIR, context: PortContext): TranslatedPort {
+  if (port.transport === 'UDP') {
+    context.problems.push(
+      `port ${port.port}/UDP: agentgateway does not proxy UDP; its listeners are not programmed`,
+    );
+    return { listeners: [], routes: [], tcpRoutes: [] };
+  }
+  const bind = bindKey(gateway.gateway, port);
+  const listeners: Json[] = [];
+  const routes: Json[] = [];
+  const tcpRoutes: Json[] = [];
+  for (const listener of port.listeners) {
+    const protocol = LISTENER_PROTOCOL[listener.protocol];
+    const key = listenerKey(bind, listener);
+    if (protocol === undefined) {
+      context.problems.push(
+        `${key}: protocol ${listener.protocol} is not supported by agentgateway; skipped`,
+      );
+      continue;
+    }
+    const tls = listenerTls(listener, key, context);
+    if (tls === null) continue;
+    listeners.push({
+      key,
+      bindKey: bind,
+      name: {
+        gatewayName: gateway.gateway.name,
+        gatewayNamespace: gateway.gateway.namespace ?? '',
+        listenerName: listener.name,
+        ...(listener.owner.kind === 'ListenerSet'
+          ? { listenerSet: { name: listener.owner.name, namespace: listener.owner.namespace ?? '' } }
+          : {}),
+      },
+      ...(listener.hostname === undefined ? {} : { hostname: listener.hostname }),
+      protocol,
+      ...(tls === undefined ? {} : { tls }),
+    });
+    const address = { port: port.port, scheme: listener.protocol === 'HTTPS' ? 'https' : 'http' } as const;
+    for (const route of listener.routes) {
+      if (route.kind === 'HTTPRoute' || route.kind === 'GRPCRoute') {
+        routes.push(...translateHttpRoute(route, key, address, context.backends));
+      } else if (route.kind === 'TCPRoute' || route.kind === 'TLSRoute') {
+        tcpRoutes.push(...translateTcpRoute(route, key, context.backends));
+      } else {
+        context.problems.push(
+          `${key}: ${route.kind} ${formatResourceKey(route.route)} is not supported by agentgateway; skipped`,
+        );
+      }
+    }
+  }
+  if (listeners.length === 0) return { listeners, routes, tcpRoutes };
+  return { bind: { key: bind, port: port.port, protocol: bindProtocol(port) }, listeners, routes, tcpRoutes };
+}
+
+/** A port of only plain-TCP listeners is TCP; one with TLS (terminated or passed through) is TLS; else HTTP. */
+function bindProtocol(port: PortIR): string {
+  if (port.listeners.every((l) => l.protocol === 'TCP')) return 'TCP';
+  if (port.listeners.some((l) => l.protocol === 'TLS' || l.protocol === 'HTTPS')) return 'TLS';
+  return 'HTTP';
+}
+
+/**
+ * The TLSConfig of a terminating listener; undefined when it does not terminate TLS; null when its certificate
+ * is missing (the listener is not programmed, and the problem says why).
+ */
+function listenerTls(listener: ListenerIR, key: string, context: PortContext): Json | undefined | null {
+  if (listener.tls === undefined || listener.tls.mode !== 'Terminate') return undefined;
+  const certificates = listener.tls.certificates;
+  const first = certificates[0];
+  const material = first === undefined ? undefined : context.tls[formatResourceKey(first)];
+  if (material === undefined) {
+    context.problems.push(
+      `${key}: no TLS material for ${first === undefined ? 'its certificateRefs' : formatResourceKey(first)}; listener not programmed`,
+    );
+    return null;
+  }
+  if (certificates.length > 1) {
+    context.problems.push(
+      `${key}: agentgateway takes one certificate per listener; serving ${formatResourceKey(first!)} and ignoring ${certificates
+        .slice(1)
+        .map(formatResourceKey)
+        .join(', ')}`,
+    );
+  }
+  return {
+    cert: Buffer.from(material.certificateChain).toString('base64'),
+    privateKey: Buffer.from(material.privateKey).toString('base64'),
+  };
+}

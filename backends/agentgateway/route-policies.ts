@@ -1,0 +1,199 @@
+// HTTPRoute/GRPCRoute filters, timeouts and retries as agentgateway TrafficPolicySpecs (one kind each): header
+// modifiers, redirects, URL rewrites, request mirrors, CORS. Per-backend filters become BackendPolicySpecs.
+import type { BackendIR, RuleIR } from '../../model/gateway-ir.ts';
+import type {
+  HTTPCORSFilter,
+  HTTPHeaderFilter,
+  HTTPPathModifier,
+  HTTPRequestMirrorFilter,
+  HTTPRequestRedirectFilter,
+  HTTPRouteFilter,
+  HTTPURLRewriteFilter,
+} from '../../model/resources.ts';
+import type { BackendSet } from './backends.ts';
+import type { Json } from './types.ts';
+
+/** Where a request arrived, for redirects that keep the port or scheme. */
+export interface ListenerAddress {
+  readonly port: number;
+  readonly scheme: 'http' | 'https';
+}
+
+export interface RulePolicies {
+  /** Traffic policies of the rule, in filter order. */
+  readonly policies: readonly Json[];
+  /** A redirect answers the request itself: the rule has no backends then. */
+  readonly redirects: boolean;
+}
+
+const WELL_KNOWN_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443 };
+
+export function rulePolicies(
+  rule: RuleIR,
+  listener: ListenerAddress,
+  backends: BackendSet,
+  owner: string,
+): RulePolicies {
+  const policies: Json[] = [];
+  let redirects = false;
+  const mirrors: HTTPRequestMirrorFilter[] = [];
+  for (const raw of rule.filters) {
+    const filter = (raw ?? {}) as HTTPRouteFilter;
+    switch (filter.type) {
+      case 'RequestHeaderModifier':
+        policies.push({ requestHeaderModifier: headerModifier(filter.requestHeaderModifier) });
+        break;
+      case 'ResponseHeaderModifier':
+        policies.push({ responseHeaderModifier: headerModifier(filter.responseHeaderModifier) });
+        break;
+      case 'RequestRedirect':
+        redirects = true;
+        policies.push({ requestRedirect: redirect(filter.requestRedirect ?? {}, listener) });
+        break;
+      case 'URLRewrite':
+        policies.push({ urlRewrite: rewrite(filter.urlRewrite ?? {}) });
+        break;
+      case 'RequestMirror':
+        if (filter.requestMirror !== undefined) mirrors.push(filter.requestMirror);
+        break;
+      case 'CORS':
+        policies.push({ cors: cors(filter.cors ?? {}) });
+        break;
+    }
+  }
+  const mirrorList = mirrorPolicies(mirrors, rule.mirrors, backends, owner);
+  if (mirrorList.length > 0) policies.push({ requestMirror: { mirrors: mirrorList } });
+  policies.push(...timingPolicies(rule));
+  return { policies, redirects };
+}
+
+/** Per-backend filters of a backendRef (header modifiers) as BackendPolicySpecs. */
+export function backendPolicies(backend: BackendIR): Json[] {
+  if (backend.kind === 'Invalid') return [];
+  const out: Json[] = [];
+  for (const raw of backend.filters ?? []) {
+    const filter = (raw ?? {}) as HTTPRouteFilter;
+    if (filter.type === 'RequestHeaderModifier')
+      out.push({ requestHeaderModifier: headerModifier(filter.requestHeaderModifier) });
+    if (filter.type === 'ResponseHeaderModifier')
+      out.push({ responseHeaderModifier: headerModifier(filter.responseHeaderModifier) });
+  }
+  return out;
+}
+
+function headerModifier(modifier: HTTPHeaderFilter | undefined): Json {
+  const header = (h: { name: string; value: string }) => ({
+    name: String(h.name),
+    value: String(h.value ?? ''),
+  });
+  const add = (modifier?.add ?? []).map(header);
+  const set = (modifier?.set ?? []).map(header);
+  const remove = (modifier?.remove ?? []).filter((name) => typeof name === 'string');
+  return {
+    ...(add.length > 0 ? { add } : {}),
+    ...(set.length > 0 ? { set } : {}),
+    ...(remove.length > 0 ? { remove } : {}),
+  };
+}
+
+function redirect(filter: HTTPRequestRedirectFilter, listener: ListenerAddress): Json {
+  const scheme = typeof filter.scheme === 'string' && filter.scheme !== '' ? filter.scheme : undefined;
+  // The spec's port rules: explicit port, else the scheme's well-known port, else the listener's port — left
+  // out (0) when it is the well-known port of the scheme the Location will carry.
+  const port = filter.port ?? (scheme === undefined ? undefined : WELL_KNOWN_PORTS[scheme]) ?? listener.port;
+  return {
+    ...(scheme === undefined ? {} : { scheme }),
+    ...(typeof filter.hostname === 'string' && filter.hostname !== '' ? { host: filter.hostname } : {}),
+    ...pathModifier(filter.path),
+    ...(port !== WELL_KNOWN_PORTS[scheme ?? listener.scheme] ? { port } : {}),
+    status: filter.statusCode ?? 302,
+  };
+}
+
+function rewrite(filter: HTTPURLRewriteFilter): Json {
+  return {
+    ...(typeof filter.hostname === 'string' && filter.hostname !== '' ? { host: filter.hostname } : {}),
+    ...pathModifier(filter.path),
+  };
+}
+
+/** ReplaceFullPath → `full`; ReplacePrefixMatch → `prefix` (agentgateway replaces the matched prefix). */
+function pathModifier(path: HTTPPathModifier | undefined): Json {
+  if (path === undefined) return {};
+  if (path.type === 'ReplaceFullPath') return { full: path.replaceFullPath ?? '/' };
+  if (path.type === 'ReplacePrefixMatch') return { prefix: path.replacePrefixMatch ?? '/' };
+  return {};
+}
+
+function mirrorPolicies(
+  filters: readonly HTTPRequestMirrorFilter[],
+  mirrors: readonly BackendIR[],
+  backends: BackendSet,
+  owner: string,
+): Json[] {
+  const out: Json[] = [];
+  mirrors.forEach((backend, i) => {
+    if (backend.kind === 'Invalid') return; // a mirror that cannot be resolved mirrors nothing
+    // A mirror names one backend: the Service's first ready endpoint (agentgateway's StaticBackend is one address).
+    const target = backends.targets(backend, `${owner}/mirror/${i}`)[0];
+    if (target === undefined) return;
+    out.push({ backend: { backend: target.key }, percentage: mirrorPercentage(filters[i]) });
+  });
+  return out;
+}
+
+function mirrorPercentage(filter: HTTPRequestMirrorFilter | undefined): number {
+  if (filter === undefined) return 100;
+  if (typeof filter.percent === 'number') return Math.min(100, Math.max(0, filter.percent));
+  if (filter.fraction !== undefined && typeof filter.fraction.numerator === 'number') {
+    const denominator = filter.fraction.denominator ?? 100;
+    if (denominator <= 0) return 100;
+    return Math.min(100, Math.max(0, (filter.fraction.numerator / denominator) * 100));
+  }
+  return 100;
+}
+
+function cors(filter: HTTPCORSFilter): Json {
+  return {
+    ...(filter.allowCredentials === true ? { allowCredentials: true } : {}),
+    ...(filter.allowHeaders?.length ? { allowHeaders: [...filter.allowHeaders] } : {}),
+    ...(filter.allowMethods?.length ? { allowMethods: [...filter.allowMethods] } : {}),
+    ...(filter.allowOrigins?.length ? { allowOrigins: [...filter.allowOrigins] } : {}),
+    ...(filter.exposeHeaders?.length ? { exposeHeaders: [...filter.exposeHeaders] } : {}),
+    ...(typeof filter.maxAge === 'number' ? { maxAge: `${filter.maxAge}s` } : {}),
+  };
+}
+
+/** `timeouts` and `retry` of the rule, as the IR carries them in milliseconds (0 = no timeout: left out). */
+function timingPolicies(rule: RuleIR): Json[] {
+  const out: Json[] = [];
+  const request = rule.timeouts?.requestMs;
+  const backendRequest = rule.timeouts?.backendRequestMs;
+  const timeout: Json = {
+    ...(request !== undefined && request > 0 ? { request: duration(request) } : {}),
+    ...(backendRequest !== undefined && backendRequest > 0
+      ? { backendRequest: duration(backendRequest) }
+      : {}),
+  };
+  if (Object.keys(timeout).length > 0) out.push({ timeout });
+  const retry = rule.retry;
+  if (retry !== undefined) {
+    out.push({
+      retry: {
+        ...(retry.codes.length > 0 ? { retryStatusCodes: [...retry.codes] } : {}),
+        ...(retry.attempts === undefined ? {} : { attempts: retry.attempts }),
+        ...(retry.backoffMs !== undefined && retry.backoffMs > 0
+          ? { backoff: duration(retry.backoffMs) }
+          : {}),
+      },
+    });
+  }
+  return out;
+}
+
+/** Milliseconds as a proto3 JSON Duration. */
+export function duration(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  const rest = ms % 1000;
+  return rest === 0 ? `${seconds}s` : `${seconds}.${String(rest).padStart(3, '0')}s`;
+}

@@ -1,0 +1,57 @@
+// HTTPRoutes and GRPCRoutes: one agentgateway Route per (listener, route, rule), pointing to its listener by key.
+// Hostnames are the route's on that listener (empty: any). A rule whose backends are all unusable answers 500;
+// invalid backends keep their share of the weight and are answered 500 by agentgateway (see backends.ts).
+import type { RouteIR, RuleIR } from '../../model/gateway-ir.ts';
+import type { BackendSet } from './backends.ts';
+import { routeKey } from './names.ts';
+import { translateGrpcMatch, translateHttpMatch } from './route-matches.ts';
+import { backendPolicies, type ListenerAddress, rulePolicies } from './route-policies.ts';
+import type { Json } from './types.ts';
+
+export function translateHttpRoute(
+  route: RouteIR,
+  listenerKey: string,
+  listener: ListenerAddress,
+  backends: BackendSet,
+): Json[] {
+  return route.rules.map((rule) => translateRule(route, rule, listenerKey, listener, backends));
+}
+
+function translateRule(
+  route: RouteIR,
+  rule: RuleIR,
+  listenerKey: string,
+  listener: ListenerAddress,
+  backends: BackendSet,
+): Json {
+  const key = routeKey(listenerKey, route, rule.index);
+  const grpc = route.kind === 'GRPCRoute';
+  const matches = grpc
+    ? (rule.matches.length === 0 ? [{}] : rule.matches).map(translateGrpcMatch)
+    : rule.matches.map(translateHttpMatch);
+  const { policies, redirects } = rulePolicies(rule, listener, backends, key);
+  const base: Json = {
+    key,
+    listenerKey,
+    name: {
+      kind: route.kind,
+      name: route.route.name,
+      namespace: route.route.namespace ?? '',
+      ...(rule.name === undefined ? {} : { ruleName: rule.name }),
+    },
+    ...(route.hostnames.length > 0 ? { hostnames: [...route.hostnames] } : {}),
+    matches,
+  };
+  if (redirects) return { ...base, trafficPolicies: policies };
+  const routeBackends = backends.routeBackends(rule.backends, key, backendPolicies);
+  const usable = rule.backends.some((b) => b.weight > 0 && b.kind !== 'Invalid');
+  if (!usable) {
+    // Nothing to forward to (no backendRefs, all invalid, or all weight 0): the spec's 500.
+    return { ...base, trafficPolicies: [...policies, { directResponse: { status: 500 } }] };
+  }
+  return {
+    ...base,
+    backends: routeBackends,
+    ...(policies.length > 0 ? { trafficPolicies: policies } : {}),
+  };
+}

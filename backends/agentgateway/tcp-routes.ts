@@ -1,0 +1,24 @@
+// TCPRoutes and TLSRoutes: one agentgateway TCPRoute per (listener, route, rule). A TLSRoute carries the SNI
+// hostnames it serves on its listener; a TCPRoute none.
+import type { RouteIR } from '../../model/gateway-ir.ts';
+import type { BackendSet } from './backends.ts';
+import { routeKey } from './names.ts';
+import type { Json } from './types.ts';
+
+export function translateTcpRoute(route: RouteIR, listenerKey: string, backends: BackendSet): Json[] {
+  return route.rules.map((rule) => {
+    const key = routeKey(listenerKey, route, rule.index);
+    return {
+      key,
+      listenerKey,
+      name: {
+        kind: route.kind,
+        name: route.route.name,
+        namespace: route.route.namespace ?? '',
+        ...(rule.name === undefined ? {} : { ruleName: rule.name }),
+      },
+      ...(route.kind === 'TLSRoute' && route.hostnames.length > 0 ? { hostnames: [...route.hostnames] } : {}),
+      backends: backends.routeBackends(rule.backends, key, () => []),
+    };
+  });
+}

@@ -1,0 +1,397 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { agentgatewayApi } from '../../protos/agentgateway-api.ts';
+import {
+  gatewayIR,
+  invalidBackend,
+  listener,
+  port,
+  route,
+  rule,
+  secretKey,
+  service,
+  tlsMaterial,
+} from '../envoy/testdata/gateway-ir.ts';
+import { type AgentgatewayResources, translateGateway } from './translate-gateway.ts';
+
+const GOLDEN = new URL('./testdata/kitchen-sink.golden.json', import.meta.url);
+const BIND = '8080/default/gw';
+const HTTP_LISTENER = `${BIND}/Gateway/default/gw/http`;
+const web = service('web', [9001]);
+const cert = secretKey('web-cert');
+const tls = tlsMaterial(cert, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n', 'KEY');
+
+/** Every resource through the wire format and back: what the proxy would decode. */
+function roundTrip(resources: AgentgatewayResources): number {
+  const api = agentgatewayApi();
+  const families: [string, Readonly<Record<string, unknown>>][] = [
+    ['bind', resources.binds],
+    ['listener', resources.listeners],
+    ['route', resources.routes],
+    ['tcpRoute', resources.tcpRoutes],
+    ['backend', resources.backends],
+  ];
+  let count = 0;
+  for (const [field, byKey] of families) {
+    for (const json of Object.values(byKey)) {
+      const decoded = api.decodeResource(api.encodeResource({ [field]: json })) as Record<string, unknown>;
+      expect(Object.keys(decoded)).toEqual([field]);
+      count++;
+    }
+  }
+  return count;
+}
+
+/** One HTTP listener on 8080 with the given rules on route `r`. */
+function httpGateway(rules: Parameters<typeof route>[1], hostnames: readonly string[] = []) {
+  return gatewayIR([port(8080, [listener('http', 'HTTP', [route('r', rules, { hostnames })])])]);
+}
+
+function onlyRoute(resources: AgentgatewayResources): Record<string, unknown> {
+  const routes = Object.values(resources.routes);
+  expect(routes).toHaveLength(1);
+  return routes[0] as Record<string, unknown>;
+}
+
+function kitchenSink() {
+  return gatewayIR([
+    port(8080, [
+      listener('foo', 'HTTP', [route('foo', [rule([web])], { hostnames: ['foo.example.com'] })], {
+        hostname: 'foo.example.com',
+      }),
+      listener('http', 'HTTP', [
+        route('everything', [
+          rule([service('v1', [9002, 9003], { weight: 3 }), service('v2', [9004], { weight: 1 })], {
+            matches: [
+              {
+                path: { type: 'PathPrefix', value: '/api/' },
+                method: 'POST',
+                headers: [{ type: 'RegularExpression', name: 'x-version', value: 'v[0-9]+' }],
+                queryParams: [{ type: 'Exact', name: 'debug', value: 'true' }],
+              },
+            ],
+            filters: [
+              {
+                type: 'RequestHeaderModifier',
+                requestHeaderModifier: { set: [{ name: 'x-set', value: '1' }], remove: ['x-drop'] },
+              },
+              {
+                type: 'URLRewrite',
+                urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/v2' } },
+              },
+              {
+                type: 'RequestMirror',
+                requestMirror: { backendRef: { name: 'mirror', port: 8080 }, percent: 50 },
+              },
+              { type: 'CORS', cors: { allowOrigins: ['https://app.test'], maxAge: 600 } },
+            ],
+            mirrors: [service('mirror', [9005])],
+            timeouts: { requestMs: 10_000, backendRequestMs: 2_500 },
+            retry: { codes: [503], attempts: 2, backoffMs: 100 },
+          }),
+          rule([web, invalidBackend(1)], { matches: [{ path: { type: 'PathPrefix', value: '/half' } }] }),
+        ]),
+        route(
+          'grpc',
+          [
+            rule([service('grpc', [9006])], {
+              matches: [{ method: { type: 'Exact', service: 'echo.Echo', method: 'Say' } }],
+            }),
+          ],
+          { kind: 'GRPCRoute', hostnames: ['grpc.example.com'] },
+        ),
+      ]),
+    ]),
+    port(8443, [
+      listener('secure', 'HTTPS', [route('secure', [rule([web])])], {
+        hostname: 'secure.example.com',
+        tls: { mode: 'Terminate', certificates: [cert] },
+      }),
+      listener(
+        'pass',
+        'TLS',
+        [
+          route('pass', [rule([service('tls', [9007])])], {
+            kind: 'TLSRoute',
+            hostnames: ['pass.example.com'],
+          }),
+        ],
+        {
+          hostname: 'pass.example.com',
+          tls: { mode: 'Passthrough', certificates: [] },
+        },
+      ),
+    ]),
+    port(9000, [
+      listener('tcp', 'TCP', [route('tcp', [rule([service('tcp', [9008])])], { kind: 'TCPRoute' })]),
+    ]),
+  ]);
+}
+
+describe('agentgateway translateGateway', () => {
+  it('translates every feature into resources that encode with our agentgateway protos', () => {
+    const resources = translateGateway(kitchenSink(), tls);
+    expect(resources.problems).toEqual([]);
+    expect(Object.keys(resources.binds)).toEqual(['8080/default/gw', '8443/default/gw', '9000/default/gw']);
+    expect(roundTrip(resources)).toBe(3 + 5 + 5 + 2 + 8);
+  });
+
+  it('matches the golden output', () => {
+    const resources = translateGateway(kitchenSink(), tls);
+    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, `${JSON.stringify(resources, null, 2)}\n`);
+    expect(JSON.parse(JSON.stringify(resources))).toEqual(JSON.parse(readFileSync(GOLDEN, 'utf8')));
+  });
+
+  it('is deterministic', () => {
+    expect(translateGateway(kitchenSink(), tls)).toEqual(translateGateway(kitchenSink(), tls));
+  });
+
+  it('binds per port with the protocol its listeners need, listeners pointing to their bind', () => {
+    const resources = translateGateway(kitchenSink(), tls);
+    expect(Object.values(resources.binds).map((b) => [b.port, b.protocol])).toEqual([
+      [8080, 'HTTP'],
+      [8443, 'TLS'],
+      [9000, 'TCP'],
+    ]);
+    expect(resources.listeners[HTTP_LISTENER]).toEqual({
+      key: HTTP_LISTENER,
+      bindKey: BIND,
+      name: { gatewayName: 'gw', gatewayNamespace: 'default', listenerName: 'http' },
+      protocol: 'HTTP',
+    });
+    expect(resources.listeners[`${BIND}/Gateway/default/gw/foo`]?.hostname).toBe('foo.example.com');
+  });
+
+  it('terminates TLS with the certificate and key of the change, inline', () => {
+    const listenerJson = translateGateway(kitchenSink(), tls).listeners[
+      '8443/default/gw/Gateway/default/gw/secure'
+    ];
+    expect(listenerJson?.protocol).toBe('HTTPS');
+    const material = listenerJson?.tls as { cert: string; privateKey: string };
+    expect(Buffer.from(material.cert, 'base64').toString()).toContain('BEGIN CERTIFICATE');
+    expect(Buffer.from(material.privateKey, 'base64').toString()).toBe('KEY');
+  });
+
+  it('leaves out a TLS listener whose certificate material is missing, and says so', () => {
+    const resources = translateGateway(kitchenSink(), {});
+    expect(resources.listeners['8443/default/gw/Gateway/default/gw/secure']).toBeUndefined();
+    expect(resources.problems).toEqual([
+      `8443/default/gw/Gateway/default/gw/secure: no TLS material for core/Secret/default/web-cert; listener not programmed`,
+    ]);
+  });
+
+  it('translates path, header, query and method matches', () => {
+    const translated = onlyRoute(
+      translateGateway(
+        httpGateway([
+          rule([web], {
+            matches: [
+              { path: { type: 'Exact', value: '/exact' }, method: 'GET' },
+              { path: { type: 'RegularExpression', value: '/re/.*' } },
+              {
+                path: { type: 'PathPrefix', value: '/pre/' },
+                headers: [
+                  { type: 'Exact', name: 'x-a', value: '1' },
+                  { type: 'Exact', name: 'X-A', value: 'ignored: same name' },
+                ],
+                queryParams: [{ type: 'RegularExpression', name: 'q', value: 'a+' }],
+              },
+            ],
+          }),
+        ]),
+        {},
+      ),
+    );
+    expect(translated.matches).toEqual([
+      { path: { exact: '/exact' }, method: { exact: 'GET' } },
+      { path: { regex: '/re/.*' } },
+      {
+        path: { pathPrefix: '/pre' },
+        headers: [{ name: 'x-a', exact: '1' }],
+        queryParams: [{ name: 'q', regex: 'a+' }],
+      },
+    ]);
+  });
+
+  it('translates gRPC method matches into paths', () => {
+    const grpc = (method: Record<string, string>) =>
+      onlyRoute(
+        translateGateway(
+          gatewayIR([
+            port(8080, [
+              listener('http', 'HTTP', [
+                route('g', [rule([web], { matches: [{ method }] })], { kind: 'GRPCRoute' }),
+              ]),
+            ]),
+          ]),
+          {},
+        ),
+      ).matches;
+    expect(grpc({ type: 'Exact', service: 's.S', method: 'M' })).toEqual([{ path: { exact: '/s.S/M' } }]);
+    expect(grpc({ type: 'Exact', service: 's.S' })).toEqual([{ path: { pathPrefix: '/s.S' } }]);
+    expect(grpc({ type: 'Exact', method: 'M.x' })).toEqual([{ path: { regex: '/[^/]+/M\\.x' } }]);
+    expect(grpc({ type: 'RegularExpression', service: 's\\..*', method: 'M.*' })).toEqual([
+      { path: { regex: '/s\\..*/M.*' } },
+    ]);
+  });
+
+  it('spreads a weight over the endpoints and keeps the proportions between backendRefs', () => {
+    const resources = translateGateway(
+      httpGateway([rule([service('a', [1, 2], { weight: 3 }), service('b', [3, 4, 5], { weight: 1 })])]),
+      {},
+    );
+    const weights = (onlyRoute(resources).backends as { backend: { backend: string }; weight: number }[]).map(
+      (b) => [b.backend.backend, b.weight],
+    );
+    // lcm(2, 3) = 6: a's 3 → 9 per endpoint (18 in all), b's 1 → 2 per endpoint (6 in all): 3:1.
+    expect(weights).toEqual([
+      ['service/default/a/8080/127.0.0.1:1', 9],
+      ['service/default/a/8080/127.0.0.1:2', 9],
+      ['service/default/b/8080/127.0.0.1:3', 2],
+      ['service/default/b/8080/127.0.0.1:4', 2],
+      ['service/default/b/8080/127.0.0.1:5', 2],
+    ]);
+    expect(resources.backends['service/default/a/8080/127.0.0.1:1']).toEqual({
+      key: 'service/default/a/8080/127.0.0.1:1',
+      name: { name: 'a', namespace: 'default' },
+      static: { host: '127.0.0.1', port: 1 },
+    });
+  });
+
+  it('gives an invalid backend its share on an unpublished backend key (agentgateway answers 500)', () => {
+    const resources = translateGateway(httpGateway([rule([web, invalidBackend(3)])]), {});
+    const backends = onlyRoute(resources).backends as { backend: { backend: string }; weight: number }[];
+    expect(backends.map((b) => b.weight)).toEqual([1, 3]);
+    expect(backends[1]!.backend.backend).toMatch(/^unavailable\//);
+    expect(resources.backends[backends[1]!.backend.backend]).toBeUndefined();
+  });
+
+  it('answers 500 directly when no backend is usable', () => {
+    for (const backends of [[invalidBackend()], [], [service('zero', [1], { weight: 0 })]]) {
+      const translated = onlyRoute(translateGateway(httpGateway([rule(backends)]), {}));
+      expect(translated.backends).toBeUndefined();
+      expect(translated.trafficPolicies).toEqual([{ directResponse: { status: 500 } }]);
+    }
+  });
+
+  it('answers redirects without backends, with the spec port rules', () => {
+    const redirect = (requestRedirect: Record<string, unknown>) =>
+      onlyRoute(
+        translateGateway(
+          httpGateway([rule([], { filters: [{ type: 'RequestRedirect', requestRedirect }] })]),
+          {},
+        ),
+      ).trafficPolicies;
+    expect(redirect({ scheme: 'https', hostname: 'x.test', statusCode: 301 })).toEqual([
+      { requestRedirect: { scheme: 'https', host: 'x.test', status: 301 } },
+    ]);
+    // No scheme: the listener's port (8080) stays in Location.
+    expect(redirect({ path: { type: 'ReplaceFullPath', replaceFullPath: '/new' } })).toEqual([
+      { requestRedirect: { full: '/new', port: 8080, status: 302 } },
+    ]);
+    expect(redirect({ port: 8443, path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/p' } })).toEqual([
+      { requestRedirect: { prefix: '/p', port: 8443, status: 302 } },
+    ]);
+  });
+
+  it('translates header modifiers, rewrites, mirrors, CORS, timeouts and retries as traffic policies', () => {
+    const translated = translateGateway(kitchenSink(), tls).routes[
+      `${HTTP_LISTENER}/HTTPRoute/default/everything/0`
+    ];
+    expect(translated?.trafficPolicies).toEqual([
+      { requestHeaderModifier: { set: [{ name: 'x-set', value: '1' }], remove: ['x-drop'] } },
+      { urlRewrite: { prefix: '/v2' } },
+      { cors: { allowOrigins: ['https://app.test'], maxAge: '600s' } },
+      {
+        requestMirror: {
+          mirrors: [{ backend: { backend: 'service/default/mirror/8080/127.0.0.1:9005' }, percentage: 50 }],
+        },
+      },
+      { timeout: { request: '10s', backendRequest: '2.500s' } },
+      { retry: { retryStatusCodes: [503], attempts: 2, backoff: '0.100s' } },
+    ]);
+  });
+
+  it('turns per-backend header filters into backend policies', () => {
+    const backend = {
+      ...web,
+      filters: [
+        { type: 'RequestHeaderModifier', requestHeaderModifier: { add: [{ name: 'x-b', value: '1' }] } },
+      ],
+    };
+    const translated = onlyRoute(translateGateway(httpGateway([rule([backend])]), {}));
+    expect(translated.backends).toEqual([
+      {
+        backend: { backend: 'service/default/web/8080/127.0.0.1:9001' },
+        weight: 1,
+        backendPolicies: [{ requestHeaderModifier: { add: [{ name: 'x-b', value: '1' }] } }],
+      },
+    ]);
+  });
+
+  it('verifies TLS to a backend under a BackendTLSPolicy with its CA bundle, hostname and SANs', () => {
+    const policy = {
+      group: 'gateway.networking.k8s.io',
+      kind: 'BackendTLSPolicy',
+      namespace: 'default',
+      name: 'p',
+    };
+    const secure = service('secure', [9443], {
+      tls: {
+        policy,
+        hostname: 'secure.internal',
+        subjectAltNames: [{ type: 'URI', value: 'spiffe://cluster/ns/default/sa/secure' }],
+        caCertificates: [],
+        caBundle: 'PEM',
+      },
+    });
+    const system = service('system', [9444], {
+      tls: { policy, hostname: 'system.internal', subjectAltNames: [], caCertificates: 'System' },
+    });
+    const resources = translateGateway(httpGateway([rule([secure, system])]), {});
+    expect(resources.backends['service/default/secure/8080/127.0.0.1:9443']?.inlinePolicies).toEqual([
+      {
+        backendTls: {
+          root: Buffer.from('PEM').toString('base64'),
+          hostname: 'secure.internal',
+          verifySubjectAltNames: ['spiffe://cluster/ns/default/sa/secure'],
+        },
+      },
+    ]);
+    expect(resources.backends['service/default/system/8080/127.0.0.1:9444']?.inlinePolicies).toEqual([
+      { backendTls: { hostname: 'system.internal' } },
+    ]);
+    expect(roundTrip(resources)).toBe(5);
+  });
+
+  it('routes TCP and TLS listeners with TCPRoutes, TLS ones by SNI hostname', () => {
+    const resources = translateGateway(kitchenSink(), tls);
+    expect(Object.values(resources.tcpRoutes).map((r) => [r.listenerKey, r.hostnames])).toEqual([
+      ['8443/default/gw/Gateway/default/gw/pass', ['pass.example.com']],
+      ['9000/default/gw/Gateway/default/gw/tcp', undefined],
+    ]);
+  });
+
+  it('reports UDP ports and InferencePools it cannot program instead of dropping them silently', () => {
+    const pool = {
+      weight: 1,
+      kind: 'InferencePool',
+      pool: { group: 'inference.networking.k8s.io', kind: 'InferencePool', namespace: 'default', name: 'p' },
+      targetPorts: [8000],
+      selector: {},
+    } as const;
+    const resources = translateGateway(
+      gatewayIR([
+        port(8080, [listener('http', 'HTTP', [route('r', [rule([pool])])])]),
+        port(53, [listener('udp', 'UDP', [])], 'UDP'),
+      ]),
+      {},
+    );
+    expect(resources.problems).toEqual([
+      expect.stringContaining(
+        'InferencePool inference.networking.k8s.io/InferencePool/default/p is not supported',
+      ),
+      'port 53/UDP: agentgateway does not proxy UDP; its listeners are not programmed',
+    ]);
+  });
+});

@@ -1,0 +1,42 @@
+// One Gateway's IR → its agentgateway resources (proto3 JSON of each Resource kind, by key). Pure and
+// deterministic: the same IR and TLS material give the same resources, so unchanged resources keep their versions.
+import type { TlsMaterial } from '../../model/backend-contract.ts';
+import type { GatewayIR } from '../../model/gateway-ir.ts';
+import { BackendSet } from './backends.ts';
+import { translatePort } from './listeners.ts';
+import type { Json } from './types.ts';
+
+export interface AgentgatewayResources {
+  readonly binds: Readonly<Record<string, Json>>;
+  readonly listeners: Readonly<Record<string, Json>>;
+  /** HTTP and gRPC routes. */
+  readonly routes: Readonly<Record<string, Json>>;
+  /** TCP and TLS routes. */
+  readonly tcpRoutes: Readonly<Record<string, Json>>;
+  readonly backends: Readonly<Record<string, Json>>;
+  /** Parts of the IR that could not be programmed, each naming what and why. */
+  readonly problems: readonly string[];
+}
+
+export function translateGateway(
+  ir: GatewayIR,
+  tls: Readonly<Record<string, TlsMaterial>>,
+): AgentgatewayResources {
+  const problems: string[] = [];
+  const backends = new BackendSet(problems);
+  const binds: Record<string, Json> = {};
+  const listeners: Record<string, Json> = {};
+  const routes: Record<string, Json> = {};
+  const tcpRoutes: Record<string, Json> = {};
+  const byKey = (target: Record<string, Json>, list: readonly Json[]) => {
+    for (const resource of list) target[String(resource.key)] = resource;
+  };
+  for (const port of ir.ports) {
+    const translated = translatePort(ir, port, { backends, tls, problems });
+    if (translated.bind !== undefined) byKey(binds, [translated.bind]);
+    byKey(listeners, translated.listeners);
+    byKey(routes, translated.routes);
+    byKey(tcpRoutes, translated.tcpRoutes);
+  }
+  return { binds, listeners, routes, tcpRoutes, backends: backends.resources(), problems };
+}

@@ -1,0 +1,231 @@
+// The agentgateway backend end to end over real gRPC: the actor in an actor system, its delta ADS server, and a
+// client speaking our protos as an agentgateway proxy would (subscribe, ACK, NACK, reconnect).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { emit, setup } from 'xstate';
+import type { BackendGatewayStatus } from '../../model/backend-contract.ts';
+import type { GatewayIR } from '../../model/gateway-ir.ts';
+import { AGENTGATEWAY_TYPE_URL, agentgatewayApi } from '../../protos/agentgateway-api.ts';
+import { ActorSystem } from '../../runtime/ActorSystem.ts';
+import { effectRequest, type Outgoing } from '../../runtime/outbox.ts';
+import { VirtualClock } from '../../runtime/VirtualClock.ts';
+import { AdsTestClient } from '../envoy/testdata/ads-test-client.ts';
+import {
+  gatewayIR,
+  gatewayKey,
+  invalidBackend,
+  listener,
+  port,
+  route,
+  rule,
+  service,
+} from '../envoy/testdata/gateway-ir.ts';
+import { type AgentgatewayBackendMessage, spawnAgentgatewayBackend } from './agentgateway-backend.ts';
+import { AgentgatewayXdsServer, SOTW_NOT_SUPPORTED } from './xds-server.ts';
+
+const RESOURCE = AGENTGATEWAY_TYPE_URL.resource;
+const ADDRESS = AGENTGATEWAY_TYPE_URL.address;
+const gw = gatewayKey('gw');
+const other = gatewayKey('other');
+
+/** Node.metadata as agentgateway sends it: a google.protobuf.Struct. */
+function node(id: string, gateway = 'gw', namespace = 'default') {
+  return {
+    id,
+    cluster: '',
+    user_agent_name: 'agentgateway',
+    metadata: {
+      fields: { GATEWAY_NAME: { stringValue: gateway }, NAMESPACE: { stringValue: namespace } },
+    },
+  };
+}
+
+/** One HTTP port on `portNumber` routing everything to Service `backend`. */
+function irFor(backend: string, gateway = gw, portNumber = 80): GatewayIR {
+  return gatewayIR(
+    [
+      port(portNumber, [
+        listener('web', 'HTTP', [route('r', [rule([service(backend, [9000])])])], { gateway }),
+      ]),
+    ],
+    gateway,
+  );
+}
+
+const recorder = setup({
+  types: { events: {} as BackendGatewayStatus, emitted: {} as Outgoing },
+}).createMachine({
+  initial: 'on',
+  states: {
+    on: {
+      tags: ['ready'],
+      on: { 'backend.gateway.status': { actions: emit(({ event }) => effectRequest('record', event)) } },
+    },
+  },
+});
+
+describe('agentgateway delta ADS server and backend actor', () => {
+  let server: AgentgatewayXdsServer;
+  let client: AdsTestClient;
+  let system: ActorSystem;
+  let statuses: BackendGatewayStatus[];
+
+  const change = (ir: GatewayIR, revision: number) =>
+    system.send<AgentgatewayBackendMessage>('agentgateway', {
+      type: 'backend.gateway.changed',
+      gateway: ir.gateway,
+      revision,
+      ir,
+      tls: {},
+    });
+  const latest = (gateway = gw) =>
+    statuses.filter((s) => s.gateway.name === gateway.name).at(-1) as BackendGatewayStatus | undefined;
+
+  beforeEach(async () => {
+    server = await AgentgatewayXdsServer.start({ address: '127.0.0.1:0' });
+    client = new AdsTestClient(server.address);
+    system = new ActorSystem({ clock: new VirtualClock() });
+    statuses = [];
+    system.spawn({
+      name: 'deployer',
+      machine: recorder,
+      mailbox: { capacity: 256 },
+      effects: { record: (s: BackendGatewayStatus) => statuses.push(s) },
+    });
+    spawnAgentgatewayBackend(system, { name: 'agentgateway', deployer: 'deployer', xds: server });
+    system.start();
+  });
+
+  afterEach(async () => {
+    client.close();
+    await system.stop();
+    await server.stop();
+  });
+
+  it('answers state-of-the-world ADS with UNIMPLEMENTED', async () => {
+    const stream = client.sotw();
+    stream.send({ node: node('p1'), type_url: RESOURCE });
+    await expect(stream.next()).rejects.toMatchObject({ code: 12, details: SOTW_NOT_SUPPORTED });
+  });
+
+  it('ends the stream of a node whose metadata names no Gateway, saying how to fix it', async () => {
+    const stream = client.delta();
+    stream.send({ node: { id: 'x', cluster: '', user_agent_name: 'agentgateway' }, type_url: RESOURCE });
+    await expect(stream.next()).rejects.toThrow(/GATEWAY_NAME and NAMESPACE/);
+  });
+
+  it('serves a proxy its Gateway only, reports the ACK, and pushes additions and removals, not a full resend', async () => {
+    await change(irFor('a'), 1);
+    await change(irFor('z', other), 1);
+    const stream = client.delta();
+    stream.send({ node: node('proxy-1'), type_url: RESOURCE });
+    const first = await stream.next();
+    expect(first.type_url).toBe(RESOURCE);
+    expect(first.system_version_info).toBe('1');
+    expect(first.resources.map((r) => r.name)).toEqual([
+      'bind/80/default/gw',
+      'listener/80/default/gw/Gateway/default/gw/web',
+      'route/80/default/gw/Gateway/default/gw/web/HTTPRoute/default/r/0',
+      'backend/service/default/a/8080/127.0.0.1:9000',
+    ]);
+    // The bytes are agentgateway Resources our protos decode.
+    const decoded = first.resources.map((r) => agentgatewayApi().decodeResource(r.resource.value));
+    expect(decoded[0]).toEqual({ bind: { key: '80/default/gw', port: 80 } });
+    expect(first.resources.every((r) => r.resource.type_url === RESOURCE)).toBe(true);
+    // The Address type is answered (empty) so the proxy does not wait for it.
+    stream.send({ type_url: ADDRESS });
+    const addresses = await stream.next();
+    expect(addresses).toMatchObject({ type_url: ADDRESS, resources: [], removed_resources: [] });
+    stream.send({ type_url: RESOURCE, response_nonce: first.nonce });
+    stream.send({ type_url: ADDRESS, response_nonce: addresses.nonce });
+    await expect.poll(() => latest()?.proxies).toEqual([{ proxy: 'proxy-1', ackedRevision: 1 }]);
+    expect(latest()).toMatchObject({ backend: 'agentgateway', revision: 1, translated: true });
+
+    // Another Gateway's change does not reach this proxy.
+    await change(irFor('y', other), 2);
+    expect(await stream.quietFor(200)).toBe(true);
+
+    // Backend a → b: the route changes, b is added, a is removed; bind and listener are not resent.
+    await change(irFor('b'), 2);
+    const update = await stream.next();
+    expect(update.system_version_info).toBe('2');
+    expect(update.resources.map((r) => r.name).sort()).toEqual([
+      'backend/service/default/b/8080/127.0.0.1:9000',
+      'route/80/default/gw/Gateway/default/gw/web/HTTPRoute/default/r/0',
+    ]);
+    expect(update.removed_resources).toEqual(['backend/service/default/a/8080/127.0.0.1:9000']);
+    stream.send({ type_url: RESOURCE, response_nonce: update.nonce });
+    await expect.poll(() => latest()?.proxies).toEqual([{ proxy: 'proxy-1', ackedRevision: 2 }]);
+
+    // Withdrawing the Gateway removes everything the proxy holds.
+    await system.send<AgentgatewayBackendMessage>('agentgateway', {
+      type: 'backend.gateway.deleted',
+      gateway: gw,
+    });
+    const removal = await stream.next();
+    expect(removal.resources).toEqual([]);
+    expect(removal.removed_resources).toHaveLength(4);
+    stream.close();
+  });
+
+  it('turns a NACK into a rejection with the proxy’s error text, cleared by a later accepted revision', async () => {
+    await change(irFor('a'), 1);
+    const stream = client.delta();
+    stream.send({ node: node('proxy-1'), type_url: RESOURCE });
+    const first = await stream.next();
+    stream.send({ type_url: RESOURCE, response_nonce: first.nonce });
+    await expect.poll(() => latest()?.proxies).toEqual([{ proxy: 'proxy-1', ackedRevision: 1 }]);
+
+    await change(irFor('a', gw, 81), 2);
+    const bad = await stream.next();
+    stream.send({
+      type_url: RESOURCE,
+      response_nonce: bad.nonce,
+      error_detail: { code: 3, message: 'bind 81: address already in use', details: [] },
+    });
+    await expect
+      .poll(() => latest()?.proxies)
+      .toEqual([{ proxy: 'proxy-1', ackedRevision: 1, rejection: 'bind 81: address already in use' }]);
+
+    // The next revision goes out again in full against what the proxy last accepted, and its ACK clears the NACK.
+    await change(irFor('a', gw, 82), 3);
+    const next = await stream.next();
+    expect(next.removed_resources).toEqual(
+      expect.arrayContaining(['bind/80/default/gw', 'listener/80/default/gw/Gateway/default/gw/web']),
+    );
+    stream.send({ type_url: RESOURCE, response_nonce: next.nonce });
+    await expect.poll(() => latest()?.proxies).toEqual([{ proxy: 'proxy-1', ackedRevision: 3 }]);
+    stream.close();
+    await expect.poll(() => latest()?.proxies).toEqual([]);
+  });
+
+  it('gives a reconnecting proxy only what it does not hold (initial_resource_versions)', async () => {
+    await change(irFor('a'), 1);
+    const first = client.delta();
+    first.send({ node: node('proxy-1'), type_url: RESOURCE });
+    const held = await first.next();
+    first.close();
+    const versions = Object.fromEntries(held.resources.map((r) => [r.name, r.version]));
+    const again = client.delta();
+    again.send({
+      node: node('proxy-1'),
+      type_url: RESOURCE,
+      initial_resource_versions: { ...versions, 'backend/gone': 'v1' },
+    });
+    const answer = await again.next();
+    expect(answer.resources).toEqual([]);
+    expect(answer.removed_resources).toEqual(['backend/gone']);
+    again.close();
+  });
+
+  it('reports a Gateway it cannot fully program in the status message', async () => {
+    await change(
+      gatewayIR([
+        port(80, [listener('web', 'HTTP', [route('r', [rule([invalidBackend()])])])]),
+        port(53, [], 'UDP'),
+      ]),
+      1,
+    );
+    await expect.poll(() => latest()?.message).toContain('agentgateway does not proxy UDP');
+    expect(latest()?.translated).toBe(true);
+  });
+});
