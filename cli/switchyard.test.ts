@@ -78,22 +78,26 @@ describe('switchyard CLI', () => {
   });
 
   it('exits 2 with a message naming a bad flag', async () => {
-    const unknown = await finish(run(['controller', '--no-such-flag']));
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown flag --no-such-flag');
-    const bad = await finish(run(['controller', '--http-address', 'localhost']));
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--http-address: invalid address "localhost"');
-    const extproc = await finish(run(['extproc', '--config', '/nonexistent/extproc.yaml']));
-    expect(extproc.code).toBe(2);
-    expect(extproc.stderr).toContain('--config: cannot read /nonexistent/extproc.yaml');
-    const otlp = await finish(run(['controller', '--otlp-endpoint', 'collector:4318']));
-    expect(otlp.code).toBe(2);
-    expect(otlp.stderr).toContain('--otlp-endpoint: collector:4318 must be an http:// or https:// URL');
-    const command = await finish(run(['frobnicate']));
-    expect(command.code).toBe(2);
-    expect(command.stderr).toContain('unknown command "frobnicate"');
-  });
+    // The processes start together: each loads the whole CLI, and one after another they would take long.
+    const cases: [string[], string][] = [
+      [['controller', '--no-such-flag'], 'unknown flag --no-such-flag'],
+      [['controller', '--http-address', 'localhost'], '--http-address: invalid address "localhost"'],
+      [
+        ['extproc', '--config', '/nonexistent/extproc.yaml'],
+        '--config: cannot read /nonexistent/extproc.yaml',
+      ],
+      [
+        ['controller', '--otlp-endpoint', 'collector:4318'],
+        '--otlp-endpoint: collector:4318 must be an http:// or https:// URL',
+      ],
+      [['frobnicate'], 'unknown command "frobnicate"'],
+    ];
+    const results = await Promise.all(cases.map(([args]) => finish(run(args))));
+    results.forEach((result, i) => {
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(cases[i]?.[1]);
+    });
+  }, 60_000);
 
   it('serves probes and metrics, exports traces, then stops gracefully on SIGTERM with readiness flipped first', async () => {
     const collector = await startCollector();

@@ -22,6 +22,7 @@ export {
   parseEventLog,
   readEventLog,
 } from './EventLog.ts';
+export { fingerprint } from './fingerprint.ts';
 export { HealthServer } from './HealthServer.ts';
 export type { InputHook } from './InputHook.ts';
 export type { IdGenerator } from './ids.ts';

@@ -12,6 +12,7 @@ import {
 } from '../../model/gateway-status.ts';
 import { formatResourceKey, type ResourceKey } from '../../model/resource-key.ts';
 import type { ResourceView } from '../../model/resource-view.ts';
+import { fingerprint } from '../../runtime/fingerprint.ts';
 import { type DeliverRequest, deliverTo, type Outgoing } from '../../runtime/outbox.ts';
 import { patcherName } from '../patchers/messages.ts';
 import type { GatewayDeployerMessage } from './messages.ts';
@@ -33,6 +34,7 @@ export interface DeployedGateway {
   /** The backend actor holding this Gateway's configuration, if any. */
   backendActor: string | undefined;
   revision: number;
+  /** Digest of the IR last sent to the backend: an unchanged IR is not sent again. */
   sentIR: string | undefined;
   /** The latest IR, for `translate --show ir` and the inspector. */
   ir: GatewayIR | undefined;
@@ -141,9 +143,9 @@ function deploy(
     entry.programmed = noBackend(ir.parameters.backend);
     return out;
   }
-  const serialized = JSON.stringify(ir);
-  if (serialized === entry.sentIR) return out;
-  entry.sentIR = serialized;
+  const digest = fingerprint(ir);
+  if (digest === entry.sentIR) return out;
+  entry.sentIR = digest;
   entry.revision++;
   entry.programmed = {
     status: 'Unknown',

@@ -5,6 +5,7 @@ import { assign, enqueueActions, setup } from 'xstate';
 import { formatResourceKey, type ResourceKey } from '../../model/resource-key.ts';
 import type { ResourceView } from '../../model/resource-view.ts';
 import type { KindName } from '../../model/resources.ts';
+import { fingerprint } from '../../runtime/fingerprint.ts';
 import type { EffectReply } from '../../runtime/outbox.ts';
 import { effectRequest, type Outgoing } from '../../runtime/outbox.ts';
 import type { FinalizerDesired, PatcherMessage, StatusDesired } from './messages.ts';
@@ -33,6 +34,7 @@ interface PendingWrite {
   readonly request: StatusWrite | FinalizerWrite;
   /** Key in `written` and the value recorded there once written. */
   readonly id: string;
+  /** Digest of what is written (the status), or the finalizer presence. */
   readonly json: string;
 }
 
@@ -63,15 +65,15 @@ export const patcherMachine = setup({
   guards: {
     changesSomething: ({ context, event }) => {
       const desired = event as StatusDesired;
-      const json = JSON.stringify(desired.status);
+      const digest = fingerprint(desired.status);
       const id = formatResourceKey(desired.key);
-      if (context.written.get(id) === json) return false;
+      if (context.written.get(id) === digest) return false;
       const current = context.view.get(
         desired.key.kind as KindName,
         desired.key.namespace,
         desired.key.name,
       ) as { status?: unknown } | undefined;
-      return current === undefined || JSON.stringify(current.status) !== json;
+      return current === undefined || fingerprint(current.status) !== digest;
     },
     changesFinalizers: ({ context, event }) => {
       const desired = event as FinalizerDesired;
@@ -90,7 +92,7 @@ export const patcherMachine = setup({
         effect: 'write-status',
         request: { key: desired.key, status: desired.status },
         id: formatResourceKey(desired.key),
-        json: JSON.stringify(desired.status),
+        json: fingerprint(desired.status),
       };
       context.attempts = 1;
       enqueue.emit(effectRequest(context.inFlight.effect, context.inFlight.request));

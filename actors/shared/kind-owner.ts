@@ -7,6 +7,7 @@ import type { ResourceEvent } from '../../model/resource-events.ts';
 import { formatResourceKey, keyOf } from '../../model/resource-key.ts';
 import type { ResourceStore } from '../../model/resource-view.ts';
 import type { AnyResource, KindName } from '../../model/resources.ts';
+import { fingerprint } from '../../runtime/fingerprint.ts';
 import { deliverTo, type Outgoing } from '../../runtime/outbox.ts';
 import { REFERENCE_VALIDATOR } from '../reference-validator/messages.ts';
 import { validateObject } from './object-validation.ts';
@@ -121,5 +122,5 @@ function specFingerprint(object: AnyResource): string {
     generation: _g,
     ...meta
   } = (metadata ?? {}) as unknown as Record<string, unknown>;
-  return JSON.stringify([rest, meta]);
+  return fingerprint([rest, meta]);
 }

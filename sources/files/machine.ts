@@ -4,6 +4,7 @@
 import { assign, enqueueActions, setup } from 'xstate';
 import type { RawObject } from '../../model/resource-events.ts';
 import { formatResourceKey, keyOf, type ResourceKey } from '../../model/resource-key.ts';
+import { fingerprint } from '../../runtime/fingerprint.ts';
 import { deliverTo, type EffectReply, effectRequest, type Outgoing } from '../../runtime/outbox.ts';
 import type { ManifestFile } from './manifests.ts';
 import type { FilesSourceMessage } from './messages.ts';
@@ -181,15 +182,15 @@ function withdraw(context: FilesSourceContext, file: string, stillDefined: Reado
 function withGeneration(context: FilesSourceContext, id: string, object: RawObject): RawObject {
   if (typeof object.metadata?.generation === 'number') return object;
   const { metadata, status: _status, ...rest } = object;
-  const fingerprint = JSON.stringify(rest);
+  const digest = fingerprint(rest);
   const previous = context.generations.get(id);
   const generation =
     previous === undefined
       ? 1
-      : previous.fingerprint === fingerprint
+      : previous.fingerprint === digest
         ? previous.generation
         : previous.generation + 1;
-  context.generations.set(id, { fingerprint, generation });
+  context.generations.set(id, { fingerprint: digest, generation });
   return { ...object, metadata: { ...metadata, generation } };
 }
 

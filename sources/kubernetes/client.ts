@@ -4,7 +4,8 @@
 // 410 Gone and stalls are handled exactly as the sources need.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+import { createRequire } from 'node:module';
+import type { KubeConfig } from '@kubernetes/client-node';
 
 /** Where a kind is served: `/apis/<group>/<version>/[namespaces/<ns>/]<plural>`. */
 export interface ApiResource {
@@ -68,7 +69,7 @@ export class KubeClient {
 
   constructor(options: KubeClientOptions = {}) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
-    const config = new KubeConfig();
+    const config = new (loadClientNode().KubeConfig)();
     if (options.kubeconfig !== undefined) config.loadFromFile(options.kubeconfig);
     else config.loadFromDefault();
     const cluster = config.getCurrentCluster();
@@ -325,4 +326,15 @@ async function apiError(response: IncomingMessage): Promise<KubeApiError> {
   } catch {
     return new KubeApiError(response.statusCode ?? 0, '', text.slice(0, 500));
   }
+}
+
+/**
+ * @kubernetes/client-node, loaded on first use: its generated API is ~30 MiB of code and strings, and standalone
+ * mode (no cluster) never needs it. Only its KubeConfig is used (kubeconfig files, in-cluster config, exec and
+ * token auth); requests go through this client.
+ */
+function loadClientNode(): typeof import('@kubernetes/client-node') {
+  return createRequire(import.meta.url)(
+    '@kubernetes/client-node',
+  ) as typeof import('@kubernetes/client-node');
 }
