@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { GATEWAY_DEPLOYER } from '../actors/gateway-deployer/index.ts';
 import { LOCAL_DATA_PLANE, type LocalProxyExited } from '../actors/gateway-deployer/local-data-plane.ts';
@@ -55,6 +56,21 @@ export const controllerCommand: Command = {
       valueLabel: '<host:port|off>',
       description:
         'serves delta xDS to agentgateway proxies (GatewayClass parameters backend: agentgateway); they find their Gateway by node metadata GATEWAY_NAME and NAMESPACE',
+    },
+    'xds-tls-cert': {
+      kind: 'string',
+      valueLabel: '<file>',
+      description: 'serve xDS over TLS with this certificate chain (PEM); needs --xds-tls-key',
+    },
+    'xds-tls-key': {
+      kind: 'string',
+      valueLabel: '<file>',
+      description: 'private key (PEM) of --xds-tls-cert',
+    },
+    'xds-tls-client-ca': {
+      kind: 'string',
+      valueLabel: '<file>',
+      description: 'mutual TLS: require proxies to present a certificate signed by this CA (PEM)',
     },
     inspector: {
       kind: 'string',
@@ -141,7 +157,11 @@ export const controllerCommand: Command = {
     parseAddress(xdsAddress, '--xds-address');
     const agentgatewayAddress = values['agentgateway-xds-address'] as string;
     if (agentgatewayAddress !== 'off') parseAddress(agentgatewayAddress, '--agentgateway-xds-address');
-    const envoyXds = await XdsServer.start({ address: xdsAddress });
+    const xdsCredentials = xdsServerCredentials(values);
+    const envoyXds = await XdsServer.start({
+      address: xdsAddress,
+      ...(xdsCredentials === undefined ? {} : { credentials: xdsCredentials }),
+    });
     const agentgatewayXds =
       agentgatewayAddress === 'off'
         ? undefined
@@ -344,4 +364,40 @@ function packageVersion(): string {
   return (
     JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
   ).version;
+}
+
+/** TLS for the xDS server from --xds-tls-cert/--xds-tls-key (and --xds-tls-client-ca for mutual TLS). */
+function xdsServerCredentials(values: Readonly<Record<string, unknown>>): ServerCredentials | undefined {
+  const cert = values['xds-tls-cert'] as string | undefined;
+  const key = values['xds-tls-key'] as string | undefined;
+  const clientCa = values['xds-tls-client-ca'] as string | undefined;
+  if (cert === undefined && key === undefined) {
+    if (clientCa !== undefined)
+      throw new UsageError('--xds-tls-client-ca: needs --xds-tls-cert and --xds-tls-key');
+    return undefined;
+  }
+  if (cert === undefined || key === undefined) {
+    throw new UsageError(
+      cert === undefined ? '--xds-tls-key: needs --xds-tls-cert' : '--xds-tls-cert: needs --xds-tls-key',
+    );
+  }
+  const pem = (flag: string, file: string, marker: string): Buffer => {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(`--${flag}: cannot read ${file}: ${(error as Error).message}`);
+    }
+    if (!text.includes(marker))
+      throw new UsageError(`--${flag}: ${file} holds no PEM ${marker.toLowerCase()}`);
+    return Buffer.from(text);
+  };
+  const certChain = pem('xds-tls-cert', cert, 'CERTIFICATE');
+  const privateKey = pem('xds-tls-key', key, 'PRIVATE KEY');
+  const ca = clientCa === undefined ? null : pem('xds-tls-client-ca', clientCa, 'CERTIFICATE');
+  try {
+    return ServerCredentials.createSsl(ca, [{ cert_chain: certChain, private_key: privateKey }], ca !== null);
+  } catch (error) {
+    throw new UsageError(`--xds-tls-cert/--xds-tls-key: ${(error as Error).message}`);
+  }
 }

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
+import type { XdsTlsOptions } from '../backends/envoy/bootstrap.ts';
 import { envoyBootstrap } from '../backends/envoy/index.ts';
 import { resourceKey } from '../model/resource-key.ts';
 import type { Command } from './command.ts';
@@ -33,6 +35,26 @@ export const envoyBootstrapCommand: Command = {
       description: 'Envoy admin port on 127.0.0.1 (0: any)',
     },
     sotw: { kind: 'boolean', default: false, description: 'use state-of-the-world ADS instead of delta' },
+    'xds-ca': {
+      kind: 'string',
+      valueLabel: '<file>',
+      description: 'reach the xDS server over TLS, trusting this CA (PEM, put inline in the bootstrap)',
+    },
+    'xds-server-name': {
+      kind: 'string',
+      valueLabel: '<name>',
+      description: 'name the xDS server certificate must carry (default: the host of --xds)',
+    },
+    'xds-client-cert': {
+      kind: 'string',
+      valueLabel: '<path>',
+      description: 'mutual TLS: the proxy certificate file, as the path Envoy will read it from',
+    },
+    'xds-client-key': {
+      kind: 'string',
+      valueLabel: '<path>',
+      description: 'mutual TLS: the proxy private key file, as the path Envoy will read it from',
+    },
     output: {
       kind: 'enum',
       short: 'o',
@@ -52,12 +74,14 @@ export const envoyBootstrapCommand: Command = {
       throw new UsageError('--xds: required, the controller’s xDS address, e.g. 127.0.0.1:18000');
     parseAddress(xds, '--xds');
     const [namespace, name] = gateway.split('/') as [string, string];
+    const tls = xdsTls(values);
     const bootstrap = envoyBootstrap({
       gateway: resourceKey('gateway.networking.k8s.io', 'Gateway', namespace, name),
       xdsAddress: xds,
       adminPort: values['admin-port'] as number,
       delta: !(values.sotw as boolean),
       ...(values['node-id'] === undefined ? {} : { nodeId: values['node-id'] as string }),
+      ...(tls === undefined ? {} : { tls }),
     });
     io.stdout.write(
       values.output === 'json'
@@ -67,3 +91,39 @@ export const envoyBootstrapCommand: Command = {
     return 0;
   },
 };
+
+function xdsTls(values: Readonly<Record<string, unknown>>): XdsTlsOptions | undefined {
+  const caFile = values['xds-ca'] as string | undefined;
+  const serverName = values['xds-server-name'] as string | undefined;
+  const cert = values['xds-client-cert'] as string | undefined;
+  const key = values['xds-client-key'] as string | undefined;
+  if (caFile === undefined) {
+    const stray = [
+      ['xds-server-name', serverName],
+      ['xds-client-cert', cert],
+      ['xds-client-key', key],
+    ].find(([, value]) => value !== undefined);
+    if (stray !== undefined) throw new UsageError(`--${stray[0]}: needs --xds-ca (TLS to the xDS server)`);
+    return undefined;
+  }
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new UsageError(
+      cert === undefined
+        ? '--xds-client-key: needs --xds-client-cert'
+        : '--xds-client-cert: needs --xds-client-key',
+    );
+  }
+  let pem: string;
+  try {
+    pem = readFileSync(caFile, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--xds-ca: cannot read ${caFile}: ${(error as Error).message}`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+    throw new UsageError(`--xds-ca: ${caFile} holds no PEM certificate`);
+  return {
+    ca: { pem },
+    ...(serverName === undefined ? {} : { serverName }),
+    ...(cert === undefined || key === undefined ? {} : { client: { certificateFile: cert, keyFile: key } }),
+  };
+}

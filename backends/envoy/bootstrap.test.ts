@@ -44,4 +44,37 @@ describe('envoyBootstrap', () => {
       "--xds must be host:port, got 'no-port'",
     );
   });
+
+  it('reaches the ADS server over TLS: CA, expected name (IP SAN without SNI), client certificate', () => {
+    const json = envoyBootstrap({
+      gateway: gatewayKey(),
+      xdsAddress: '10.0.0.7:18000',
+      tls: {
+        ca: { file: '/etc/switchyard/ca.crt' },
+        client: { certificateFile: '/etc/switchyard/tls.crt', keyFile: '/etc/switchyard/tls.key' },
+      },
+    });
+    const decoded = envoyApi().toJson(
+      BOOTSTRAP,
+      envoyApi().decode(BOOTSTRAP, envoyApi().encode(BOOTSTRAP, json)),
+    ) as { staticResources: { clusters: { transportSocket: { typedConfig: Record<string, unknown> } }[] } };
+    const tls = decoded.staticResources.clusters[0]!.transportSocket.typedConfig as {
+      sni?: string;
+      commonTlsContext: {
+        validationContext: { trustedCa: unknown; matchTypedSubjectAltNames: unknown[] };
+        tlsCertificates: unknown[];
+      };
+    };
+    expect(tls.sni).toBeUndefined();
+    expect(tls.commonTlsContext.validationContext).toEqual({
+      trustedCa: { filename: '/etc/switchyard/ca.crt' },
+      matchTypedSubjectAltNames: [{ sanType: 'IP_ADDRESS', matcher: { exact: '10.0.0.7' } }],
+    });
+    expect(tls.commonTlsContext.tlsCertificates).toEqual([
+      {
+        certificateChain: { filename: '/etc/switchyard/tls.crt' },
+        privateKey: { filename: '/etc/switchyard/tls.key' },
+      },
+    ]);
+  });
 });

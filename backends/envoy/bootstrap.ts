@@ -1,6 +1,7 @@
 // The bootstrap of an Envoy that serves one Gateway: node cluster `<namespace>/<gateway>` (how the ADS server
 // matches it, see node-identity.ts), every Listener and Cluster from one ADS stream to the controller, and an
 // admin listener on loopback.
+import { isIP } from 'node:net';
 import type { ResourceKey } from '../../model/resource-key.ts';
 import { nodeClusterOf } from './node-identity.ts';
 
@@ -14,6 +15,20 @@ export interface EnvoyBootstrapOptions {
   readonly delta?: boolean;
   /** Admin listener port on 127.0.0.1; default 19000, 0 lets Envoy pick. */
   readonly adminPort?: number;
+  /** TLS (optionally mutual) to the controller's ADS server; plaintext when absent. */
+  readonly tls?: XdsTlsOptions;
+}
+
+/**
+ * How Envoy reaches an ADS server over TLS: the CA that signed the server's certificate (inline PEM, as a
+ * ConfigMap carries it, or a file), the name the certificate must carry (default: the host of the xDS
+ * address; an IP is matched against IP SANs and sent without SNI), and for mutual TLS the proxy's own
+ * certificate and key files (mounted from a Secret; Envoy reads them at start).
+ */
+export interface XdsTlsOptions {
+  readonly ca: { readonly pem: string } | { readonly file: string };
+  readonly serverName?: string;
+  readonly client?: { readonly certificateFile: string; readonly keyFile: string };
 }
 
 const ADS_CLUSTER = 'switchyard-xds';
@@ -28,6 +43,7 @@ export function envoyBootstrap(options: EnvoyBootstrapOptions): Record<string, u
     xdsAddress: options.xdsAddress,
     delta: options.delta !== false,
     adminPort: options.adminPort ?? 19000,
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
   });
 }
 
@@ -40,6 +56,7 @@ export function adsBootstrap(options: {
   readonly xdsAddress: string;
   readonly delta: boolean;
   readonly adminPort: number;
+  readonly tls?: XdsTlsOptions;
 }): Record<string, unknown> {
   const { host, port } = splitHostPort(options.xdsAddress);
   const fromAds = { ads: {}, resourceApiVersion: 'V3' };
@@ -62,6 +79,7 @@ export function adsBootstrap(options: {
           name: ADS_CLUSTER,
           type: 'STRICT_DNS',
           connectTimeout: '5s',
+          ...(options.tls === undefined ? {} : { transportSocket: xdsTransportSocket(options.tls, host) }),
           typedExtensionProtocolOptions: {
             'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
               '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
@@ -84,6 +102,35 @@ export function adsBootstrap(options: {
           },
         },
       ],
+    },
+  };
+}
+
+function xdsTransportSocket(tls: XdsTlsOptions, host: string): Record<string, unknown> {
+  const serverName = tls.serverName ?? host;
+  const ip = isIP(serverName) !== 0;
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typedConfig: {
+      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+      ...(ip ? {} : { sni: serverName }),
+      commonTlsContext: {
+        alpnProtocols: ['h2'],
+        validationContext: {
+          trustedCa: 'pem' in tls.ca ? { inlineString: tls.ca.pem } : { filename: tls.ca.file },
+          matchTypedSubjectAltNames: [{ sanType: ip ? 'IP_ADDRESS' : 'DNS', matcher: { exact: serverName } }],
+        },
+        ...(tls.client === undefined
+          ? {}
+          : {
+              tlsCertificates: [
+                {
+                  certificateChain: { filename: tls.client.certificateFile },
+                  privateKey: { filename: tls.client.keyFile },
+                },
+              ],
+            }),
+      },
     },
   };
 }

@@ -1,7 +1,9 @@
 // The Envoy backend under test, wired as the controller wires it: an ActorSystem with the backend actor, its
 // ADS server on loopback, and a probe standing in for the gateway deployer that records every
 // BackendGatewayStatus. `apply` sends an IR and resolves once every proxy has ACKed (or NACKed) it.
+import type { ServerCredentials } from '@grpc/grpc-js';
 import { emit, setup } from 'xstate';
+import type { XdsTlsOptions } from '../../backends/envoy/bootstrap.ts';
 import {
   type EnvoyBackendMessage,
   nodeClusterOf,
@@ -46,9 +48,9 @@ export class EnvoyBackendFixture {
     this.xds = xds;
   }
 
-  /** `address` reuses a port (a restarted controller); default a free loopback port. */
-  static async start(address = '127.0.0.1:0'): Promise<EnvoyBackendFixture> {
-    const xds = await XdsServer.start({ address });
+  /** `address` reuses a port (a restarted controller); default a free loopback port. `credentials`: TLS. */
+  static async start(address = '127.0.0.1:0', credentials?: ServerCredentials): Promise<EnvoyBackendFixture> {
+    const xds = await XdsServer.start({ address, ...(credentials === undefined ? {} : { credentials }) });
     const system = new ActorSystem();
     const fixture = new EnvoyBackendFixture(system, xds);
     system.spawn({
@@ -74,12 +76,22 @@ export class EnvoyBackendFixture {
   }
 
   /** Starts a real Envoy serving `gateway`, waiting until it is LIVE (so send its Gateway's IR first). */
-  async startEnvoy(gateway: ResourceKey, options: { nodeId?: string; delta?: boolean } = {}): Promise<Envoy> {
+  async startEnvoy(
+    gateway: ResourceKey,
+    options: {
+      nodeId?: string;
+      delta?: boolean;
+      xdsTls?: XdsTlsOptions;
+      waitUntil?: 'started' | 'live';
+    } = {},
+  ): Promise<Envoy> {
     const envoy = await startEnvoy({
       adsAddress: this.xds.address,
       nodeId: options.nodeId ?? `envoy-${this.envoys.length + 1}`,
       cluster: nodeClusterOf(gateway),
       delta: options.delta ?? true,
+      ...(options.xdsTls === undefined ? {} : { xdsTls: options.xdsTls }),
+      ...(options.waitUntil === undefined ? {} : { waitUntil: options.waitUntil }),
     });
     this.envoys.push(envoy);
     return envoy;

@@ -13,8 +13,14 @@ export interface TestCertificates {
   key: string;
 }
 
-/** A server certificate for the given DNS names and IP addresses (the first one is also the CN). */
-export async function createTestCertificates(names: readonly string[]): Promise<TestCertificates> {
+/**
+ * A server certificate for the given DNS names and IP addresses (the first one is also the CN); with
+ * `usage: 'client'` a client certificate instead (extendedKeyUsage clientAuth), for mutual TLS.
+ */
+export async function createTestCertificates(
+  names: readonly string[],
+  options: { readonly usage?: 'server' | 'client' } = {},
+): Promise<TestCertificates> {
   if (names.length === 0) throw new Error('createTestCertificates needs at least one name');
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-certs-'));
   const file = (name: string) => join(dir, name);
@@ -50,7 +56,7 @@ export async function createTestCertificates(names: readonly string[]): Promise<
     const altNames = names.map((name) => (isIP(name) ? `IP:${name}` : `DNS:${name}`)).join(',');
     await writeFile(
       file('server.ext'),
-      `subjectAltName=${altNames}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`,
+      `subjectAltName=${altNames}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=${options.usage === 'client' ? 'clientAuth' : 'serverAuth'}\n`,
     );
     await openssl([
       'x509',

@@ -1,4 +1,4 @@
-import { adsBootstrap } from '../../../backends/envoy/bootstrap.ts';
+import { adsBootstrap, type XdsTlsOptions } from '../../../backends/envoy/bootstrap.ts';
 
 // The bootstrap a test Envoy starts from: node identity, an admin listener on a loopback port Envoy picks,
 // and every Listener and Cluster taken from one ADS stream (state-of-the-world or delta) to the given server.
@@ -11,6 +11,7 @@ export interface BootstrapOptions {
   cluster: string;
   /** Delta (incremental) xDS instead of state-of-the-world. */
   delta: boolean;
+  tls?: XdsTlsOptions;
 }
 
 /** The bootstrap as proto3 JSON (envoy.config.bootstrap.v3.Bootstrap): the backend's, with any node identity. */
@@ -20,5 +21,6 @@ export function envoyBootstrap(options: BootstrapOptions): Record<string, unknow
     xdsAddress: options.adsAddress,
     delta: options.delta,
     adminPort: 0,
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
   });
 }

@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { XdsTlsOptions } from '../../../backends/envoy/bootstrap.ts';
 import { provisionEnvoy } from '../../provision/envoy.ts';
 import { envoyBootstrap } from './bootstrap.ts';
 import { EnvoyAdmin } from './envoy-admin.ts';
@@ -18,6 +19,8 @@ export interface EnvoyOptions {
   cluster?: string;
   /** Delta xDS instead of state-of-the-world (default false). */
   delta?: boolean;
+  /** TLS to the ADS server (see the backend's bootstrap). */
+  xdsTls?: XdsTlsOptions;
   /** 'live' (default) waits until /ready says LIVE, i.e. the first Listeners and Clusters arrived. */
   waitUntil?: 'started' | 'live';
   logLevel?: 'trace' | 'debug' | 'info' | 'warning' | 'error';
@@ -96,6 +99,7 @@ export async function startEnvoy(options: EnvoyOptions): Promise<Envoy> {
     nodeId: options.nodeId,
     cluster: options.cluster ?? 'switchyard-test',
     delta: options.delta ?? false,
+    ...(options.xdsTls === undefined ? {} : { tls: options.xdsTls }),
   });
   await writeFile(bootstrapPath, JSON.stringify(bootstrap, null, 2));
 
