@@ -150,8 +150,12 @@ export class KubeClient {
     if (options.signal?.aborted === true) controller.abort();
     const idleTimeoutMs = options.idleTimeoutMs ?? ((options.timeoutSeconds ?? 300) + 30) * 1000;
     let idle: NodeJS.Timeout | undefined;
-    const arm = () => {
+    const disarm = () => {
       if (idle !== undefined) clearTimeout(idle);
+      idle = undefined;
+    };
+    const arm = () => {
+      disarm();
       idle = setTimeout(() => controller.abort(new Error('watch stalled')), idleTimeoutMs);
     };
     try {
@@ -171,7 +175,13 @@ export class KubeClient {
         while (newline >= 0) {
           const line = buffer.slice(0, newline).trim();
           buffer = buffer.slice(newline + 1);
-          if (line !== '') yield JSON.parse(line) as WatchEvent;
+          if (line !== '') {
+            // Only time spent waiting on the connection counts as idle: while the consumer holds an event (its
+            // mailbox full, say) the watch is not stalled, however long that takes.
+            disarm();
+            yield JSON.parse(line) as WatchEvent;
+            arm();
+          }
           newline = buffer.indexOf('\n');
         }
       }
@@ -181,7 +191,7 @@ export class KubeClient {
       }
       throw error;
     } finally {
-      if (idle !== undefined) clearTimeout(idle);
+      disarm();
       options.signal?.removeEventListener('abort', abortFromCaller);
     }
   }

@@ -1,0 +1,72 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type ApiResource, KubeClient, WatchStalledError } from './client.ts';
+
+const ROUTES: ApiResource = {
+  group: 'gateway.networking.k8s.io',
+  version: 'v1',
+  kind: 'HTTPRoute',
+  plural: 'httproutes',
+  namespaced: true,
+};
+
+let server: Server | undefined;
+afterEach(() => {
+  server?.closeAllConnections();
+  server?.close();
+  server = undefined;
+});
+
+/** An API server stand-in answering one watch: the test writes its events, and ends it or not. */
+async function fakeWatchServer(): Promise<{ client: KubeClient; watches: ServerResponse[] }> {
+  const watches: ServerResponse[] = [];
+  server = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.flushHeaders();
+    watches.push(response);
+  });
+  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-client-'));
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(
+    kubeconfig,
+    `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "http://127.0.0.1:${(server?.address() as AddressInfo).port}", insecure-skip-tls-verify: true}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+`,
+  );
+  return { client: new KubeClient({ kubeconfig }), watches };
+}
+
+const event = (name: string) =>
+  `${JSON.stringify({ type: 'ADDED', object: { metadata: { name, resourceVersion: '1' } } })}\n`;
+
+describe('KubeClient.watch', () => {
+  it('reports a watch that receives nothing within the idle deadline as stalled', async () => {
+    const { client } = await fakeWatchServer();
+    const watch = client.watch(ROUTES, '1', { idleTimeoutMs: 200 });
+    await expect(watch.next()).rejects.toBeInstanceOf(WatchStalledError);
+  });
+
+  it('does not count the time the consumer holds an event (backpressure) as idle', async () => {
+    const { client, watches } = await fakeWatchServer();
+    const watch = client.watch(ROUTES, '1', { idleTimeoutMs: 200 });
+    const first = watch.next();
+    for (let i = 0; i < 50 && watches.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    watches[0]?.write(event('a') + event('b'));
+    expect((await first).value).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'a' } } });
+    // The consumer is busy for three idle deadlines before it asks for the next event: still a healthy watch.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await watch.next()).value).toMatchObject({ object: { metadata: { name: 'b' } } });
+    watches[0]?.end(event('c'));
+    expect((await watch.next()).value).toMatchObject({ object: { metadata: { name: 'c' } } });
+    expect((await watch.next()).done).toBe(true);
+  });
+});
