@@ -24,19 +24,21 @@ afterEach(() => {
 /** An API server stand-in answering one watch: the test writes its events, and ends it or not. */
 async function fakeWatchServer(): Promise<{ client: KubeClient; watches: ServerResponse[] }> {
   const watches: ServerResponse[] = [];
-  server = createServer((_request, response) => {
+  const listening = createServer((_request, response) => {
     response.writeHead(200, { 'content-type': 'application/json' });
     response.flushHeaders();
     watches.push(response);
   });
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+  server = listening;
+  await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+  const { port } = listening.address() as AddressInfo;
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-client-'));
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(
     kubeconfig,
     `apiVersion: v1
 kind: Config
-clusters: [{name: c, cluster: {server: "http://127.0.0.1:${(server?.address() as AddressInfo).port}", insecure-skip-tls-verify: true}}]
+clusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]
 users: [{name: u, user: {token: t}}]
 contexts: [{name: x, context: {cluster: c, user: u}}]
 current-context: x
