@@ -106,8 +106,8 @@ describe('plain manifests (deploy/manifests, deploy/crds)', () => {
     expect(withExtra({ apiGroups: [''], resources: ['secrets'], verbs: ['create'] })).toContain(
       '/secrets: expected exactly get, list, watch, got create, get, list, watch',
     );
-    expect(withExtra({ apiGroups: [''], resources: ['pods'], verbs: ['list'] })).toEqual([
-      '/pods: read access to a kind the controller does not watch',
+    expect(withExtra({ apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['list'] })).toEqual([
+      '/persistentvolumeclaims: read access to a kind the controller does not watch',
     ]);
     expect(withExtra({ apiGroups: ['*'], resources: ['*'], verbs: ['get'] })).toContain(
       `rule ${rules.length} uses a wildcard`,

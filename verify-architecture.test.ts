@@ -98,6 +98,20 @@ describe('architecture (DESIGN.md §5)', () => {
     expect(violations).toEqual([]);
   });
 
+  it('lets a backend reach another backend only through backends/shared, which reaches no backend (its building blocks follow the backends rules above)', () => {
+    const backendOf = (path: string) => path.split(sep)[1];
+    expect(
+      edges.some((edge) => backendOf(edge.file) === 'shared' && topFolder(edge.file) === 'backends'),
+    ).toBe(true);
+    const violations = edges
+      .filter((edge) => topFolder(edge.file) === 'backends' && topFolder(edge.target) === 'backends')
+      .filter(
+        (edge) => backendOf(edge.file) !== backendOf(edge.target) && backendOf(edge.target) !== 'shared',
+      )
+      .map((edge) => `${edge.file} imports ${edge.specifier}`);
+    expect(violations).toEqual([]);
+  });
+
   it('never lets production code import tests, test helpers or benchmarks', () => {
     const violations = edges
       .filter(

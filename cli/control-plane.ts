@@ -1,6 +1,12 @@
 // The composition root of the control plane: which actors exist, how they are wired, and which ports they use.
 // The controller command, `translate`, replay and the tests all build the pipeline here.
 import type { Logger } from 'pino';
+import {
+  AI_GATEWAY_CONTROLLER,
+  AI_GATEWAY_OWNED_KINDS,
+  aiGatewayControllerSpec,
+  extProcConfigWriterSpec,
+} from '../actors/ai-gateway/index.ts';
 import { GATEWAY_KINDS, gatewayControllerSpec } from '../actors/gateway/index.ts';
 import { GATEWAY_CLASS_KINDS, gatewayClassControllerSpec } from '../actors/gateway-class/index.ts';
 import { gatewayDeployerSpec } from '../actors/gateway-deployer/index.ts';
@@ -13,6 +19,7 @@ import {
   StatusStore,
   type StatusWrite,
 } from '../actors/patchers/index.ts';
+import { PROVISIONER, provisionerSpec } from '../actors/provisioner/index.ts';
 import {
   REFERENCE_VALIDATOR,
   RESOLVERS,
@@ -21,6 +28,7 @@ import {
 } from '../actors/reference-validator/index.ts';
 import { routeControllerName, routeControllerSpec } from '../actors/route/index.ts';
 import { DEFAULT_CONTROLLER_NAME } from '../model/gateway-class.ts';
+import type { ProvisioningSettings } from '../model/provisioning.ts';
 import { ResourceStore } from '../model/resource-view.ts';
 import { GROUP_OF_KIND, type KindName, ROUTE_KINDS } from '../model/resources.ts';
 import type { ActorSpec } from '../runtime/Actor.ts';
@@ -43,7 +51,9 @@ import {
   kubernetesSourcePorts,
   type WatchSettings,
 } from '../sources/kubernetes/ports.ts';
+import { kubernetesProvisioningWriter } from '../sources/kubernetes/provisioning-writer.ts';
 import { kubernetesStatusWriter } from '../sources/kubernetes/status-writer.ts';
+import { discardExtProcConfig, type ExtProcConfigPort } from './extproc-config-port.ts';
 import type { LocalEnvoyPorts } from './local-envoy.ts';
 
 export interface ControlPlaneOptions {
@@ -60,6 +70,22 @@ export interface ControlPlaneOptions {
     readonly watch?: WatchSettings;
     /** Tests: wraps the sources' ports (to force a 410 Gone, gate a watch, …). */
     readonly wrapPorts?: (ports: KubernetesSourcePorts) => KubernetesSourcePorts;
+    /**
+     * Data-plane provisioning per backend (docs/operations.md): each accepted Gateway of a backend listed here
+     * gets a ServiceAccount, ConfigMap, Deployment and Service, and Programmed needs the Service's address.
+     */
+    readonly provisioning?: Readonly<Record<string, ProvisioningSettings>>;
+    /**
+     * Leader election: every write to the API server (statuses, finalizers, provisioning) waits until this
+     * resolves, i.e. until this replica leads (see sources/kubernetes/lease.ts); false skips the write (the
+     * election stopped without this replica leading). Absent: always writes.
+     */
+    readonly whenLeader?: () => Promise<boolean>;
+    /**
+     * Replay (cli/replay.ts): where status writes go instead of the API server, given the plane's status store.
+     * The client is then never asked to write statuses.
+     */
+    readonly statusWriter?: (statuses: StatusStore) => (write: StatusWrite) => Promise<unknown>;
   };
   /** Where standalone statuses are mirrored as YAML. */
   readonly statusDir?: string;
@@ -67,6 +93,8 @@ export interface ControlPlaneOptions {
   readonly flushDelayMs?: number;
   /** Standalone mode: ports that run a local Envoy per Gateway (see cli/local-envoy.ts). */
   readonly localDataPlane?: LocalEnvoyPorts;
+  /** Where the AI Gateway's ext_proc configuration goes (cli/extproc-config-port.ts); default: nowhere. */
+  readonly extProcConfig?: ExtProcConfigPort;
   /** Data-plane backends by name (GatewayClassParameters spec.backend) → their actor specs. */
   readonly backends?: Readonly<Record<string, ActorSpec<Message>>>;
 }
@@ -86,6 +114,7 @@ export function kindOwners(): Record<KindName, string> {
   for (const kind of GATEWAY_CLASS_KINDS) owners[kind] = 'controller.gateway-class';
   for (const kind of GATEWAY_KINDS) owners[kind] = 'controller.gateway';
   for (const kind of ROUTE_KINDS) owners[kind] = routeControllerName(kind);
+  for (const kind of AI_GATEWAY_OWNED_KINDS) owners[kind] = AI_GATEWAY_CONTROLLER;
   for (const [resolver, kinds] of Object.entries(RESOLVERS))
     for (const kind of kinds) owners[kind] = resolver;
   return owners;
@@ -135,8 +164,25 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
         },
       });
     }
-    write = kubernetesStatusWriter(client, resources, controllerName);
-    writeFinalizer = kubernetesFinalizerWriter(client, resources);
+    const whenLeader = options.kubernetes.whenLeader;
+    const gated = <R, T>(port: (request: R) => Promise<T>) =>
+      whenLeader === undefined
+        ? port
+        : async (request: R): Promise<T | { readonly skipped: 'not the leader' }> =>
+            (await whenLeader()) ? port(request) : { skipped: 'not the leader' };
+    write =
+      options.kubernetes.statusWriter?.(statuses) ??
+      gated(kubernetesStatusWriter(client, resources, controllerName));
+    writeFinalizer = gated(kubernetesFinalizerWriter(client, resources));
+    if (options.kubernetes.provisioning !== undefined) {
+      const writer = kubernetesProvisioningWriter(client);
+      system.spawn(
+        provisionerSpec({
+          'apply-data-plane': gated(writer['apply-data-plane']),
+          'delete-data-plane': gated(writer['delete-data-plane']),
+        }),
+      );
+    }
     gatewayClassFinalizer = GATEWAY_CLASS_FINALIZER;
   } else if (options.files !== undefined) {
     const ports = filesPorts(options.files.paths, () => system.ref<FilesChanged>(FILES_SOURCE));
@@ -156,6 +202,8 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
   system.spawn(gatewayClassControllerSpec(store));
   system.spawn(gatewayControllerSpec(store));
   for (const kind of ROUTE_KINDS) system.spawn(routeControllerSpec(kind, store));
+  system.spawn(aiGatewayControllerSpec(store));
+  system.spawn(extProcConfigWriterSpec(options.extProcConfig ?? discardExtProcConfig));
   for (const spec of resolverSpecs(store)) system.spawn(spec);
   system.spawn(
     referenceValidatorSpec(
@@ -195,6 +243,9 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
       controllerName,
       backends: backendActors,
       ...(options.localDataPlane === undefined ? {} : { localDataPlane: LOCAL_DATA_PLANE }),
+      ...(options.kubernetes?.provisioning === undefined
+        ? {}
+        : { provisioning: { provisioner: PROVISIONER, backends: options.kubernetes.provisioning } }),
     }),
   );
 

@@ -15,8 +15,10 @@ import type { Message } from '../runtime/message.ts';
 import { registerActorMetrics } from '../runtime/metrics.ts';
 import { KubeClient } from '../sources/kubernetes/client.ts';
 import { discoverResources } from '../sources/kubernetes/ports.ts';
+import { CLUSTER_MODE_OPTIONS, type ClusterMode, clusterMode } from './cluster-mode.ts';
 import type { Command } from './command.ts';
 import { type ControlPlane, createControlPlane } from './control-plane.ts';
+import { fileExtProcConfigPort } from './extproc-config-port.ts';
 import { localEnvoyPorts } from './local-envoy.ts';
 import { startTracing, type Tracing } from './tracing.ts';
 
@@ -101,6 +103,18 @@ export const controllerCommand: Command = {
       valueLabel: '<envoy binary>',
       description: 'standalone mode: run a local Envoy per Gateway with this binary, restarted if it exits',
     },
+    'extproc-config': {
+      kind: 'string',
+      valueLabel: '<file>',
+      description:
+        'standalone mode: write the AI Gateway ext_proc configuration (from AIGatewayRoutes) to this file for `switchyard extproc --config`',
+    },
+    'extproc-address': {
+      kind: 'string',
+      default: '127.0.0.1:1063',
+      valueLabel: '<host:port|unix:/path>',
+      description: 'where Envoy reaches `switchyard extproc` for Gateways with AIGatewayRoutes',
+    },
     'status-dir': {
       kind: 'string',
       valueLabel: '<dir>',
@@ -147,11 +161,17 @@ export const controllerCommand: Command = {
       description:
         'on SIGTERM, drain queued work for at most this long (kept below the 30 s Kubernetes grace period)',
     },
+    ...CLUSTER_MODE_OPTIONS,
   },
   async run(parsed, io) {
     const values = parsed.values;
     const logger = createLogger({ level: values['log-level'] as string });
     const files = values.files as string | undefined;
+    if (values['extproc-config'] !== undefined && files === undefined) {
+      throw new UsageError(
+        '--extproc-config: the ext_proc configuration is written to a file in standalone mode (--files) only in this version',
+      );
+    }
     otlpEndpoint(values);
     const xdsAddress = values['xds-address'] as string;
     parseAddress(xdsAddress, '--xds-address');
@@ -184,6 +204,7 @@ export const controllerCommand: Command = {
         name: ENVOY_BACKEND_ACTOR,
         deployer: GATEWAY_DEPLOYER,
         xds: envoyXds,
+        translate: { extProcAddress: values['extproc-address'] as string },
       }) as unknown as ActorSpec<Message>,
       ...(agentgatewayXds === undefined
         ? {}
@@ -202,6 +223,7 @@ export const controllerCommand: Command = {
       backends,
     };
     let plane: ControlPlane | undefined;
+    let cluster: ClusterMode | undefined;
     const localEnvoy = values['local-envoy'] as string | undefined;
     if (localEnvoy !== undefined && (files === undefined || !existsSync(localEnvoy))) {
       await xds.stop();
@@ -230,13 +252,25 @@ export const controllerCommand: Command = {
         ...(local === undefined ? {} : { localDataPlane: local }),
         files: { paths: [files], watch: true },
         ...(values['status-dir'] === undefined ? {} : { statusDir: values['status-dir'] as string }),
+        ...(values['extproc-config'] === undefined
+          ? {}
+          : { extProcConfig: fileExtProcConfigPort(values['extproc-config'] as string) }),
       });
     } else {
       const client = new KubeClient(
         values.kubeconfig === undefined ? {} : { kubeconfig: values.kubeconfig as string },
       );
       const resources = await discoverResources(client, Object.keys(GROUP_OF_KIND) as KindName[]);
-      plane = createControlPlane({ ...common, kubernetes: { client, resources } });
+      cluster = clusterMode(client, values, logger);
+      plane = createControlPlane({
+        ...common,
+        kubernetes: {
+          client,
+          resources,
+          ...(cluster.provisioning === undefined ? {} : { provisioning: cluster.provisioning }),
+          ...(cluster.whenLeader === undefined ? {} : { whenLeader: cluster.whenLeader }),
+        },
+      });
     }
     const record = values.record as string | undefined;
     if (record !== undefined && files === undefined) {
@@ -285,6 +319,7 @@ export const controllerCommand: Command = {
     const system = plane.system;
     const registry = registerActorMetrics(system);
     registerXdsMetrics(envoyXds, registry);
+    cluster?.registerMetrics(registry);
     const address = parseAddress(values['http-address'] as string, '--http-address');
     let stopping = false;
     const health = new HealthServer({
@@ -301,6 +336,7 @@ export const controllerCommand: Command = {
     const bound = await health.listen();
     const tracing = startTracingFromFlags(system, values, logger);
     system.start();
+    cluster?.start();
     logger.info(
       {
         mode: files === undefined ? 'kubernetes' : 'files',
@@ -320,7 +356,11 @@ export const controllerCommand: Command = {
     const timeoutMs = (values['shutdown-timeout'] as number) * 1000;
     logger.info({ signal, timeoutMs }, 'stopping');
     plane.close();
+    // A replica that does not lead gives up waiting for leadership (its writes are skipped) before draining;
+    // the leader drains its writes first, then releases the Lease for a quick takeover.
+    if (cluster?.elector?.isLeader !== true) await cluster?.stop();
     const { drained } = await system.stop(timeoutMs);
+    await cluster?.stop();
     await xds.stop();
     await tracing?.shutdown();
     recorder?.close();

@@ -3,6 +3,7 @@
 
 import { type BackendTLS, backendTLSFor } from './backend-tls-policies.ts';
 import { RouteReason } from './conditions.ts';
+import { failureModeOf, poolEndpoints, resolveEndpointPicker } from './inference-pools.ts';
 import { isReferenceAllowed, normalizeGroup } from './reference-grants.ts';
 import { GATEWAY_GROUP, INFERENCE_GROUP, type ResourceKey, resourceKey } from './resource-key.ts';
 import type { ResourceView } from './resource-view.ts';
@@ -38,10 +39,16 @@ export type ResolvedBackend =
       readonly targetPorts: readonly number[];
       readonly selector: Readonly<Record<string, string>>;
       readonly appProtocol?: string;
+      /** Ready member Pods × targetPorts (absent in IRs built before Pods were read: none). */
+      readonly endpoints?: readonly Endpoint[];
       readonly endpointPicker?: {
         readonly service: ResourceKey;
         readonly port?: number;
         readonly failureMode: 'FailOpen' | 'FailClose';
+        /** The picker Service's ready endpoints on that port. */
+        readonly endpoints: readonly Endpoint[];
+        /** Why the reference cannot be used (the pool's ResolvedRefs=False/InvalidExtensionRef); its share answers 500. */
+        readonly problem?: string;
       };
     };
 
@@ -159,23 +166,28 @@ function resolvePool(namespace: string, name: string, view: ResourceView, field:
     .map((p) => p?.number)
     .filter((n): n is number => typeof n === 'number');
   const picker = spec.endpointPickerRef;
+  const selector = { ...(spec.selector?.matchLabels ?? {}) };
+  const resolved = resolveEndpointPicker(view, namespace, picker);
   return {
     ok: true,
     backend: {
       kind: 'InferencePool',
       pool: resourceKey(INFERENCE_GROUP, 'InferencePool', namespace, name),
       targetPorts,
-      selector: { ...(spec.selector?.matchLabels ?? {}) },
+      selector,
       ...(typeof spec.appProtocol === 'string' ? { appProtocol: spec.appProtocol } : {}),
-      ...(picker !== undefined && picker !== null && typeof picker.name === 'string'
-        ? {
+      endpoints: poolEndpoints(view, namespace, selector, targetPorts),
+      ...(picker === undefined || picker === null || resolved === undefined
+        ? {}
+        : {
             endpointPicker: {
-              service: resourceKey('', 'Service', namespace, picker.name),
+              service: resourceKey('', 'Service', namespace, String(picker.name ?? '')),
               ...(typeof picker.port?.number === 'number' ? { port: picker.port.number } : {}),
-              failureMode: picker.failureMode === 'FailOpen' ? 'FailOpen' : 'FailClose',
+              failureMode: failureModeOf(picker),
+              endpoints: resolved.ok ? resolved.endpoints : [],
+              ...(resolved.ok ? {} : { problem: resolved.message }),
             },
-          }
-        : {}),
+          }),
     },
   };
 }

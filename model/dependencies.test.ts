@@ -27,9 +27,10 @@ describe('dependenciesOf', () => {
     ]);
   });
 
-  it('links a Gateway to its class, certificate Secrets, grants in their namespaces and ListenerSets', () => {
+  it('links a Gateway to its class, certificate Secrets, grants, ListenerSets and its provisioned Service', () => {
     expect(depsOf('Gateway', 'remote-certificate')).toEqual([
       'core/Secret/backends/shared-tls',
+      'core/Service/infra/switchyard-remote-certificate',
       `gateway.networking.k8s.io/GatewayClass//switchyard`,
       `gateway.networking.k8s.io/ListenerSet//${ANY_NAME}`,
       `gateway.networking.k8s.io/ReferenceGrant/backends/${ANY_NAME}`,

@@ -3,6 +3,9 @@
 // A dependency whose name is ANY_NAME stands for every object of that kind in that namespace
 // (ReferenceGrants are found by namespace, not by name).
 
+import { aiGatewayDependencies } from './ai-gateway.ts';
+import { podLookupKeys, podSelectorKey } from './inference-pools.ts';
+import { provisionedServiceKey } from './provisioning.ts';
 import { normalizeGroup } from './reference-grants.ts';
 import {
   CORE_GROUP,
@@ -37,6 +40,8 @@ export function dependenciesOf(object: AnyResource): ResourceKey[] {
       listenerDependencies(object.spec?.listeners, namespace, add);
       // ListenerSets name their Gateway; the Gateway finds them by listing its namespace and others.
       add(resourceKey(GATEWAY_GROUP, 'ListenerSet', undefined, ANY_NAME));
+      // Cluster mode: the Service provisioned for the Gateway gives its addresses (model/provisioning.ts).
+      add(provisionedServiceKey({ namespace, name: String(object.metadata?.name ?? '') }));
       break;
     }
     case 'ListenerSet': {
@@ -107,8 +112,15 @@ export function dependenciesOf(object: AnyResource): ResourceKey[] {
     case 'InferencePool': {
       const picker = object.spec?.endpointPickerRef;
       if (typeof picker?.name === 'string') add(resourceKey(CORE_GROUP, 'Service', namespace, picker.name));
+      // Member Pods: found by one of the selector's label pairs (see changedKeysOf).
+      add(podSelectorKey(namespace, object.spec?.selector?.matchLabels ?? {}));
       break;
     }
+    case 'AIGatewayRoute':
+    case 'AIServiceBackend':
+    case 'BackendSecurityPolicy':
+      for (const key of aiGatewayDependencies(object)) add(key);
+      break;
     default:
       break;
   }
@@ -127,6 +139,7 @@ export function changedKeysOf(object: AnyResource): ResourceKey[] {
     if (typeof service === 'string')
       return [own, resourceKey(CORE_GROUP, 'Service', object.metadata.namespace, service)];
   }
+  if (object?.kind === 'Pod') return podLookupKeys(object, own);
   if (object?.kind === 'BackendTLSPolicy') {
     const targets = asArray<{ group?: string; kind?: string; name?: string }>(object.spec?.targetRefs)
       .filter((t) => normalizeGroup(t?.group) === '' && t?.kind === 'Service' && typeof t.name === 'string')

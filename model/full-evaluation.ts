@@ -7,6 +7,7 @@ import { computeGatewayClassStatus } from './gateway-class.ts';
 import { buildGatewayIR, type GatewayIR } from './gateway-ir.ts';
 import { evaluateGatewayListeners } from './gateway-listeners.ts';
 import { computeGatewayStatus, computeListenerSetStatus, type ProgrammedState } from './gateway-status.ts';
+import { computeInferencePoolStatus, poolStatusConcernsUs } from './inference-pools.ts';
 import { formatResourceKey, keyOf } from './resource-key.ts';
 import type { ResourceView } from './resource-view.ts';
 import { ROUTE_KINDS, type Route } from './resources.ts';
@@ -83,6 +84,12 @@ export function evaluateAll(view: ResourceView, options: FullEvaluationOptions):
       formatResourceKey(keyOf(policy)),
       computeBackendTLSPolicyStatus(policy, view, { controllerName, now, ancestors }),
     );
+  }
+  for (const pool of view.list('InferencePool')) {
+    const status = computeInferencePoolStatus(pool, view, routes, { controllerName, now });
+    // A pool we never reported on (no route of ours uses it) is left alone, as the reference validator does.
+    if (poolStatusConcernsUs(pool, status, controllerName))
+      statuses.set(formatResourceKey(keyOf(pool)), status);
   }
   return { statuses: sortedByKey(statuses), irs: sortedByKey(irs), routes };
 }

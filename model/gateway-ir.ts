@@ -51,6 +51,8 @@ export interface RouteIR {
   /** Hostnames served on this listener (route ∩ listener); empty means any. */
   readonly hostnames: readonly string[];
   readonly rules: readonly RuleIR[];
+  /** Requests pass the AI Gateway's ext_proc service (AIGatewayRoute); a rule without backends answers 404. */
+  readonly extProc?: boolean;
 }
 
 export interface ListenerIR {
@@ -127,7 +129,13 @@ export function buildGatewayIR(
         const list = routesByListener.get(id) ?? [];
         list.push({
           order: { created: evaluation.creationTimestamp ?? '', key: routeId },
-          ir: { route: evaluation.route, kind: evaluation.kind, hostnames: attached.hostnames, rules },
+          ir: {
+            route: evaluation.route,
+            kind: evaluation.kind,
+            hostnames: attached.hostnames,
+            rules,
+            ...(evaluation.extProc === true ? { extProc: true } : {}),
+          },
         });
         routesByListener.set(id, list);
       }

@@ -55,7 +55,11 @@ describe('ResourceStore', () => {
   it('refuses unknown kinds, wrong groups and nameless objects', () => {
     const store = new ResourceStore();
     expect(
-      store.upsert({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } } as unknown as AnyResource),
+      store.upsert({
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: 'p' },
+      } as unknown as AnyResource),
     ).toBe(false);
     expect(store.upsert({ ...service('a', 'x'), apiVersion: 'example.com/v1' })).toBe(false);
     expect(store.upsert({ ...service('a', 'x'), metadata: { name: '' } })).toBe(false);

@@ -3,6 +3,8 @@
 // v1.6 (no ListenerSet, TLSRoute/TCPRoute/UDPRoute v1, BackendTLSPolicy v1, CORS, allowedListeners).
 // Every field is optional where a malformed object could omit it: status functions must never crash on input.
 
+import type { AIGatewayRoute, AIServiceBackend, BackendSecurityPolicy } from './ai-gateway.ts';
+
 export interface ObjectMeta {
   name: string;
   namespace?: string;
@@ -489,6 +491,18 @@ export interface EndpointSlice {
 
 export type Namespace = Object<'Namespace', Record<string, unknown> | undefined>;
 
+/** The part of a Pod an InferencePool reads: labels (selector), IPs and readiness (its endpoints). */
+export interface Pod {
+  apiVersion: string;
+  kind: 'Pod';
+  metadata: ObjectMeta;
+  status?: {
+    podIP?: string;
+    podIPs?: { ip: string }[];
+    conditions?: { type: string; status: ConditionStatus }[];
+  };
+}
+
 // ---- The kinds a ResourceView holds -------------------------------------------------------------------------
 
 export interface ResourcesByKind {
@@ -509,6 +523,10 @@ export interface ResourcesByKind {
   Service: Service;
   EndpointSlice: EndpointSlice;
   Namespace: Namespace;
+  Pod: Pod;
+  AIGatewayRoute: AIGatewayRoute;
+  AIServiceBackend: AIServiceBackend;
+  BackendSecurityPolicy: BackendSecurityPolicy;
 }
 
 export type KindName = keyof ResourcesByKind;
@@ -533,6 +551,10 @@ export const GROUP_OF_KIND: { readonly [K in KindName]: string } = {
   Service: '',
   EndpointSlice: 'discovery.k8s.io',
   Namespace: '',
+  Pod: '',
+  AIGatewayRoute: 'aigateway.envoyproxy.io',
+  AIServiceBackend: 'aigateway.envoyproxy.io',
+  BackendSecurityPolicy: 'aigateway.envoyproxy.io',
 };
 
 export const CLUSTER_SCOPED_KINDS: ReadonlySet<KindName> = new Set<KindName>([

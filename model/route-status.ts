@@ -69,6 +69,8 @@ export interface RouteEvaluation {
   readonly rules: readonly EvaluatedRule[];
   /** Only the parentRefs we own (their Gateway's class names our controller), in spec order. */
   readonly parents: readonly RouteParentResult[];
+  /** Routed through the AI Gateway's ext_proc service (an AIGatewayRoute; see ai-gateway.ts). */
+  readonly extProc?: boolean;
 }
 
 export interface RouteStatusOptions extends Pick<Stamp, 'now'> {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { assign, setup } from 'xstate';
 import type { GatewayIR } from '../../model/gateway-ir.ts';
 import { evaluateGatewayListeners } from '../../model/gateway-listeners.ts';
+import type { DataPlaneTemplate } from '../../model/provisioning.ts';
 import { resourceKey } from '../../model/resource-key.ts';
 import { ResourceStore } from '../../model/resource-view.ts';
 import { ActorSystem } from '../../runtime/ActorSystem.ts';
@@ -119,6 +120,108 @@ describe('gateway deployer', () => {
     });
     await runUntilQuiescent(system, clock);
     expect(latestProgrammed()).toBe('True');
+    await system.stop();
+  });
+
+  it('in cluster mode asks for the data plane, and needs the Service’s address for Programmed=True', async () => {
+    const store = new ResourceStore([
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'GatewayClass',
+        metadata: { name: 'sy' },
+        spec: { controllerName: 'c' },
+      },
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'Gateway',
+        metadata: { name: 'gw', namespace: 'apps', generation: 1, uid: 'u-1' },
+        spec: { gatewayClassName: 'sy', listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }] },
+      },
+    ] as never);
+    const clock = new VirtualClock();
+    const system = new ActorSystem({ clock });
+    for (const name of ['backend.envoy', patcherName('Gateway'), 'provisioner'])
+      system.spawn({ name, machine: sink, mailbox: { capacity: 16 } });
+    const template: DataPlaneTemplate = {
+      image: 'proxy:1',
+      bootstrapFile: 'b.json',
+      configDirectory: '/etc/b',
+      args: [],
+      readiness: { path: '/ready', port: 19001 },
+      bootstrap: () => '{}',
+    };
+    system.spawn({
+      name: 'gateway-deployer',
+      machine: gatewayDeployerMachine,
+      input: {
+        view: store,
+        controllerName: 'c',
+        backends: { envoy: 'backend.envoy' },
+        provisioning: { provisioner: 'provisioner', backends: { envoy: { template, xdsAddress: 'x:1' } } },
+      },
+      mailbox: { capacity: 16 },
+    });
+    system.start();
+    const ir = {
+      gateway: gatewayKey,
+      gatewayClassName: 'sy',
+      parameters: { backend: 'envoy', dataPlane: { replicas: 1, serviceType: 'LoadBalancer' }, xds: {} },
+      ports: [{ port: 80, transport: 'TCP', listeners: [] }],
+    } as unknown as GatewayIR;
+    const resolved = async () => {
+      await system.send<GatewayDeployerMessage>('gateway-deployer', {
+        type: 'gateway.resolved',
+        gateway: gatewayKey,
+        listeners: evaluateGatewayListeners(store.get('Gateway', 'apps', 'gw')!, store),
+        attachedRoutes: [],
+        ir,
+      });
+      await runUntilQuiescent(system, clock);
+    };
+    await resolved();
+    await system.send<GatewayDeployerMessage>('gateway-deployer', {
+      type: 'backend.gateway.status',
+      backend: 'envoy',
+      gateway: gatewayKey,
+      revision: 1,
+      translated: true,
+      proxies: [{ proxy: 'envoy-a', ackedRevision: 1 }],
+    });
+    await runUntilQuiescent(system, clock);
+    const seen = (name: string) => (system.actor(name)!.context as { seen: Message[] }).seen;
+    expect(seen('provisioner').map((m) => m.type)).toEqual(['data-plane.desired']);
+    const latest = () =>
+      (
+        seen(patcherName('Gateway')).at(-1) as unknown as {
+          status: { addresses?: unknown; conditions: { type: string; status: string; reason: string }[] };
+        }
+      ).status;
+    // ACKed, but the LoadBalancer Service has no ingress yet.
+    expect(latest().conditions.find((c) => c.type === 'Programmed')).toMatchObject({
+      status: 'False',
+      reason: 'AddressNotAssigned',
+    });
+    expect(latest().addresses).toBeUndefined();
+
+    store.upsert({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'switchyard-gw', namespace: 'apps' },
+      spec: { type: 'LoadBalancer', clusterIP: '10.0.0.9' },
+      status: { loadBalancer: { ingress: [{ hostname: 'lb.example.com' }] } },
+    } as never);
+    await resolved();
+    expect(latest().conditions.find((c) => c.type === 'Programmed')).toMatchObject({ status: 'True' });
+    expect(latest().addresses).toEqual([{ type: 'Hostname', value: 'lb.example.com' }]);
+    // Same objects: not sent again.
+    expect(seen('provisioner')).toHaveLength(1);
+
+    await system.send<GatewayDeployerMessage>('gateway-deployer', {
+      type: 'gateway.removed',
+      gateway: gatewayKey,
+    });
+    await runUntilQuiescent(system, clock);
+    expect(seen('provisioner').map((m) => m.type)).toEqual(['data-plane.desired', 'data-plane.unwanted']);
     await system.stop();
   });
 });

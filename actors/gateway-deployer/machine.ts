@@ -3,18 +3,28 @@
 // Gateway's and its ListenerSets' (Programmed, addresses) — for the patchers.
 import { enqueueActions, setup } from 'xstate';
 import type { BackendGatewayEvent, ProxyState, TlsMaterial } from '../../model/backend-contract.ts';
+import { GatewayReason } from '../../model/conditions.ts';
 import type { GatewayIR } from '../../model/gateway-ir.ts';
 import type { GatewayListeners } from '../../model/gateway-listeners.ts';
 import {
   computeGatewayStatus,
   computeListenerSetStatus,
+  type GatewayStatusOptions,
   type ProgrammedState,
 } from '../../model/gateway-status.ts';
+import {
+  desiredDataPlane,
+  type ProvisioningSettings,
+  provisionedName,
+  serviceAddresses,
+} from '../../model/provisioning.ts';
 import { formatResourceKey, type ResourceKey } from '../../model/resource-key.ts';
 import type { ResourceView } from '../../model/resource-view.ts';
+import type { Gateway, GatewaySpecAddress } from '../../model/resources.ts';
 import { fingerprint } from '../../runtime/fingerprint.ts';
 import { type DeliverRequest, deliverTo, type Outgoing } from '../../runtime/outbox.ts';
 import { patcherName } from '../patchers/messages.ts';
+import type { DataPlaneDesired, DataPlaneUnwanted } from '../provisioner/messages.ts';
 import type { GatewayDeployerMessage } from './messages.ts';
 import { invalidConfiguration, noBackend, programmedFromBackend } from './programmed.ts';
 
@@ -25,6 +35,14 @@ export interface GatewayDeployerInput {
   readonly backends: Readonly<Record<string, string>>;
   /** Standalone mode: the actor that runs a local Envoy per Gateway of an `envoy` class. */
   readonly localDataPlane?: string;
+  /**
+   * Cluster mode: the actor that writes each accepted Gateway's data plane (ServiceAccount, ConfigMap, Deployment,
+   * Service), and per backend how its data plane is made. Programmed then also needs an address on the Service.
+   */
+  readonly provisioning?: {
+    readonly provisioner: string;
+    readonly backends: Readonly<Record<string, ProvisioningSettings>>;
+  };
 }
 
 export interface DeployedGateway {
@@ -41,6 +59,8 @@ export interface DeployedGateway {
   /** Each proxy's ACKed revision or rejection, as the backend last reported (for the inspector). */
   proxies: readonly ProxyState[];
   programmed: ProgrammedState;
+  /** Cluster mode: JSON of the data-plane objects last sent to the provisioner (undefined: none wanted). */
+  provisioned: string | undefined;
 }
 
 interface GatewayDeployerContext extends GatewayDeployerInput {
@@ -77,6 +97,7 @@ export const gatewayDeployerMachine = setup({
               ir: undefined,
               proxies: [],
               programmed: invalidConfiguration,
+              provisioned: undefined,
             };
             context.gateways.set(id, entry);
             entry.listeners = event.listeners;
@@ -99,6 +120,13 @@ export const gatewayDeployerMachine = setup({
             const entry = context.gateways.get(id);
             context.gateways.delete(id);
             for (const request of localProxy(context, event.gateway, false)) enqueue.emit(request);
+            if (context.provisioning !== undefined) {
+              const unwanted: Omit<DataPlaneUnwanted, 'meta'> = {
+                type: 'data-plane.unwanted',
+                gateway: event.gateway,
+              };
+              enqueue.emit(deliverTo(context.provisioning.provisioner, unwanted));
+            }
             if (entry?.backendActor !== undefined) {
               enqueue.emit(
                 deliverTo(entry.backendActor, { type: 'backend.gateway.deleted', gateway: event.gateway }),
@@ -186,14 +214,25 @@ function statuses(context: GatewayDeployerContext, entry: DeployedGateway, time:
   const gateway = context.view.get('Gateway', entry.key.namespace, entry.key.name);
   if (gateway === undefined) return [];
   const now = new Date(time).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const options = {
+  const out: DeliverRequest[] = [];
+  let options: GatewayStatusOptions = {
     controllerName: context.controllerName,
     now,
     attachedRoutes: entry.attachedRoutes,
     programmed: entry.programmed,
     listeners: entry.listeners,
   };
-  const out: DeliverRequest[] = [];
+  if (context.provisioning !== undefined) {
+    const accepted =
+      computeGatewayStatus(gateway, context.view, options)?.conditions?.find((c) => c.type === 'Accepted')
+        ?.status === 'True';
+    const provisioned = provision(context, context.provisioning, entry, gateway, accepted, out);
+    options = {
+      ...options,
+      programmed: provisioned.programmed,
+      ...(provisioned.addresses.length === 0 ? {} : { addresses: provisioned.addresses }),
+    };
+  }
   const status = computeGatewayStatus(gateway, context.view, options);
   if (status !== undefined)
     out.push(deliverTo(patcherName('Gateway'), { type: 'status.desired', key: entry.key, status }));
@@ -210,6 +249,71 @@ function statuses(context: GatewayDeployerContext, entry: DeployedGateway, time:
     }
   }
   return out;
+}
+
+/**
+ * Cluster mode: asks the provisioner for the Gateway's data plane (or its removal), and reads the Gateway's
+ * addresses from the provisioned Service. Programmed=True needs both an address and the data plane's ACK.
+ */
+function provision(
+  context: GatewayDeployerContext,
+  provisioning: NonNullable<GatewayDeployerInput['provisioning']>,
+  entry: DeployedGateway,
+  gateway: Gateway,
+  accepted: boolean,
+  out: DeliverRequest[],
+): { programmed: ProgrammedState; addresses: GatewaySpecAddress[] } {
+  const unwanted = (programmed: ProgrammedState) => {
+    if (entry.provisioned !== undefined) {
+      entry.provisioned = undefined;
+      const message: Omit<DataPlaneUnwanted, 'meta'> = { type: 'data-plane.unwanted', gateway: entry.key };
+      out.push(deliverTo(provisioning.provisioner, message));
+    }
+    return { programmed, addresses: [] };
+  };
+  const ir = entry.ir;
+  if (!accepted || ir === undefined) return unwanted(entry.programmed);
+  const settings = provisioning.backends[ir.parameters.backend];
+  if (settings === undefined) {
+    return unwanted({
+      status: 'False',
+      reason: GatewayReason.NoResources,
+      message: `No data plane provisioned: this controller has no template for the ${ir.parameters.backend} backend (deploy its proxies yourself and run the controller with --provision false)`,
+    });
+  }
+  const desired = desiredDataPlane(gateway, ir, settings);
+  if (!desired.ok) {
+    return unwanted({
+      status: 'False',
+      reason: GatewayReason.NoResources,
+      message: `No data plane provisioned: ${desired.message}`,
+    });
+  }
+  const json = JSON.stringify(desired.objects);
+  if (json !== entry.provisioned) {
+    entry.provisioned = json;
+    const message: Omit<DataPlaneDesired, 'meta'> = {
+      type: 'data-plane.desired',
+      gateway: entry.key,
+      objects: desired.objects,
+    };
+    out.push(deliverTo(provisioning.provisioner, message));
+  }
+  const serviceName = provisionedName(entry.key.name);
+  const service = context.view.get('Service', entry.key.namespace, serviceName);
+  const addresses = serviceAddresses(service);
+  if (entry.programmed.status === 'False' || addresses.length > 0) {
+    return { programmed: entry.programmed, addresses };
+  }
+  const loadBalancer = ir.parameters.dataPlane.serviceType === 'LoadBalancer';
+  return {
+    programmed: {
+      status: 'False',
+      reason: GatewayReason.AddressNotAssigned,
+      message: `No address assigned to Service ${entry.key.namespace}/${serviceName} yet${loadBalancer ? ' (a LoadBalancer Service gets one from the cluster’s load-balancer controller)' : ''}`,
+    },
+    addresses,
+  };
 }
 
 /** PEM of every certificate the IR's listeners reference, read from the Secrets. */

@@ -20,6 +20,10 @@ export const PATCHED_KINDS = [
   'TCPRoute',
   'UDPRoute',
   'BackendTLSPolicy',
+  'InferencePool',
+  'AIGatewayRoute',
+  'AIServiceBackend',
+  'BackendSecurityPolicy',
 ] as const;
 
 export function patcherSpec(

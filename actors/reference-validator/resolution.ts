@@ -2,6 +2,7 @@
 // the recomputation of exactly those — route statuses, GatewayClass statuses, and per Gateway its listeners,
 // attached routes and IR. Route evaluations are cached and recomputed only when something they read changed, so
 // changing one route re-evaluates that route and rebuilds only the Gateways it is (or was) attached to.
+import { evaluateAIGateway, evaluateAIGatewayRoute, isAIGatewayKind } from '../../model/ai-gateway.ts';
 import { createParentLookup } from '../../model/attachment.ts';
 import {
   backendTLSPolicyAncestors,
@@ -10,6 +11,7 @@ import {
 import { computeGatewayClassStatus, isOurGatewayClass } from '../../model/gateway-class.ts';
 import { buildGatewayIR } from '../../model/gateway-ir.ts';
 import { evaluateGatewayListeners } from '../../model/gateway-listeners.ts';
+import { computeInferencePoolStatus, poolStatusConcernsUs } from '../../model/inference-pools.ts';
 import { formatResourceKey, type ResourceKey } from '../../model/resource-key.ts';
 import type { ResourceView } from '../../model/resource-view.ts';
 import { ROUTE_KINDS, type RouteKind } from '../../model/resources.ts';
@@ -20,6 +22,7 @@ import {
   routeStatusOf,
 } from '../../model/route-status.ts';
 import { type DeliverRequest, deliverTo } from '../../runtime/outbox.ts';
+import { EXTPROC_CONFIG_WRITER } from '../ai-gateway/messages.ts';
 import { GATEWAY_DEPLOYER } from '../gateway-deployer/messages.ts';
 import { patcherName } from '../patchers/messages.ts';
 import { DependencyIndex } from './dependency-index.ts';
@@ -85,6 +88,9 @@ export class GatewayResolution {
     }
     // A route that stopped using a Service changes the ancestors of that Service's policies.
     if (ROUTE_KIND_SET.has(key.kind)) {
+      // … and one that stopped using an InferencePool changes the pool's parents.
+      for (const pool of before)
+        if (pool.kind === 'InferencePool') this.dirty.set(formatResourceKey(pool), pool);
       for (const service of before) {
         if (service.kind !== 'Service') continue;
         for (const dependent of this.index.dependentsOf(service)) {
@@ -108,8 +114,18 @@ export class GatewayResolution {
     const gateways = new Map<string, ResourceKey>();
     const routes: ResourceKey[] = [];
     const policies = new Map<string, ResourceKey>();
+    const pools = new Map<string, ResourceKey>();
+    // Envoy AI Gateway's kinds: few objects, so any change re-evaluates them all (statuses, ext_proc config).
+    const aiChanged = dirty.some((key) => isAIGatewayKind(key.kind));
     for (const key of dirty) {
       if (key.kind === 'BackendTLSPolicy') policies.set(formatResourceKey(key), key);
+      if (key.kind === 'InferencePool') pools.set(formatResourceKey(key), key);
+      if (key.kind === 'AIGatewayRoute') {
+        // Its status comes with the others below; here it is re-evaluated for its Gateways' IR.
+        this.evaluations.delete(formatResourceKey(key));
+        for (const parent of this.evaluationOf(key, now, lookup)?.parents ?? [])
+          gateways.set(formatResourceKey(parent.gateway), parent.gateway);
+      }
       if (ROUTE_KIND_SET.has(key.kind)) {
         this.evaluations.delete(formatResourceKey(key));
         routes.push(key);
@@ -163,6 +179,9 @@ export class GatewayResolution {
         gateways.set(formatResourceKey(parent.gateway), parent.gateway);
       // The policies of the Services this route uses report the route's Gateways as their ancestors.
       for (const policy of this.policiesOfRoute(key)) policies.set(formatResourceKey(policy), policy);
+      // So do the InferencePools it sends to, as their parents.
+      for (const pool of this.index.dependenciesOf(key))
+        if (pool.kind === 'InferencePool') pools.set(formatResourceKey(pool), pool);
     }
 
     for (const [id, key] of gateways) {
@@ -213,6 +232,28 @@ export class GatewayResolution {
       });
       out.push(deliverTo(patcherName('BackendTLSPolicy'), { type: 'status.desired', key, status }));
     }
+    for (const key of pools.values()) {
+      const pool = this.view.get('InferencePool', key.namespace, key.name);
+      if (pool === undefined) continue;
+      const evaluations = this.index.dependentsOf(key).flatMap((routeKey) => {
+        if (!ROUTE_KIND_SET.has(routeKey.kind)) return [];
+        const evaluation = this.evaluationOf(routeKey, now, lookup);
+        return evaluation === undefined ? [] : [evaluation];
+      });
+      const status = computeInferencePoolStatus(pool, this.view, evaluations, {
+        controllerName: this.controllerName,
+        now,
+      });
+      // A pool we never reported on (no route of ours uses it) is left alone.
+      if (!poolStatusConcernsUs(pool, status, this.controllerName)) continue;
+      out.push(deliverTo(patcherName('InferencePool'), { type: 'status.desired', key, status }));
+    }
+    if (aiChanged) {
+      const ai = evaluateAIGateway(this.view, { controllerName: this.controllerName, now, parents: lookup });
+      for (const { key, status } of ai.statuses)
+        out.push(deliverTo(patcherName(key.kind), { type: 'status.desired', key, status }));
+      out.push(deliverTo(EXTPROC_CONFIG_WRITER, { type: 'extproc-config.desired', config: ai.config }));
+    }
     return out;
   }
 
@@ -245,7 +286,8 @@ export class GatewayResolution {
     const found = new Map<string, ResourceKey>();
     for (const parent of [gateway, ...listenerSets]) {
       for (const dependent of this.index.dependentsOf(parent)) {
-        if (ROUTE_KIND_SET.has(dependent.kind)) found.set(formatResourceKey(dependent), dependent);
+        if (ROUTE_KIND_SET.has(dependent.kind) || dependent.kind === 'AIGatewayRoute')
+          found.set(formatResourceKey(dependent), dependent);
       }
     }
     return [...found.values()];
@@ -259,6 +301,18 @@ export class GatewayResolution {
     const id = formatResourceKey(key);
     const cached = this.evaluations.get(id);
     if (cached !== undefined) return cached;
+    if (key.kind === 'AIGatewayRoute') {
+      const route = this.view.get('AIGatewayRoute', key.namespace, key.name);
+      if (route === undefined) return undefined;
+      const { evaluation } = evaluateAIGatewayRoute(route, this.view, {
+        controllerName: this.controllerName,
+        now,
+        parents: lookup,
+      });
+      this.counters.routesEvaluated++;
+      this.evaluations.set(id, evaluation);
+      return evaluation;
+    }
     const route = this.view.get(key.kind as RouteKind, key.namespace, key.name);
     if (route === undefined) return undefined;
     const evaluation = evaluateRoute(route, this.view, {

@@ -1,5 +1,5 @@
 // The resolvers own the objects that Gateways and routes reference: Secrets and ConfigMaps (certificates, CA
-// bundles), backends (Services, EndpointSlices, InferencePools, BackendTLSPolicies) and ReferenceGrants with the
+// bundles), backends (Services, EndpointSlices, InferencePools and their Pods, BackendTLSPolicies) and ReferenceGrants with the
 // Namespaces whose labels routes are selected by. Each change reaches the reference validator with what
 // depends on it, so only the affected Gateways are recomputed.
 import type { ResourceStore } from '../../model/resource-view.ts';
@@ -8,7 +8,7 @@ import { kindOwnerSpec } from '../shared/kind-owner-spec.ts';
 
 export const RESOLVERS: Readonly<Record<string, readonly KindName[]>> = {
   'resolver.secrets': ['Secret', 'ConfigMap'],
-  'resolver.backends': ['Service', 'EndpointSlice', 'InferencePool', 'BackendTLSPolicy'],
+  'resolver.backends': ['Service', 'EndpointSlice', 'InferencePool', 'Pod', 'BackendTLSPolicy'],
   'resolver.reference-grants': ['ReferenceGrant', 'Namespace'],
 };
 

@@ -3,6 +3,7 @@
 // object depends on. Status-only updates (our own patches coming back) are stored but not re-announced.
 import { enqueueActions, setup } from 'xstate';
 import { changedKeysOf, dependenciesOf } from '../../model/dependencies.ts';
+import { podEndpointState } from '../../model/inference-pools.ts';
 import type { ResourceEvent } from '../../model/resource-events.ts';
 import { formatResourceKey, keyOf } from '../../model/resource-key.ts';
 import type { ResourceStore } from '../../model/resource-view.ts';
@@ -113,14 +114,22 @@ function withWrittenStatus(store: ResourceStore, object: AnyResource): AnyResour
   return stored?.status === undefined ? object : ({ ...object, status: stored.status } as AnyResource);
 }
 
+/**
+ * Kinds whose status is an input rather than our output: a provisioned Service's load-balancer ingress gives its
+ * Gateway's addresses (model/provisioning.ts), so a status-only change of a Service is announced too.
+ */
+const STATUS_IS_INPUT: ReadonlySet<string> = new Set(['Service']);
+
 /** Everything that can change an evaluation: the object without status and the metadata the API server bumps. */
 function specFingerprint(object: AnyResource): string {
-  const { status: _status, metadata, ...rest } = object as AnyResource & { status?: unknown };
+  const { status, metadata, ...rest } = object as AnyResource & { status?: unknown };
   const {
     resourceVersion: _rv,
     managedFields: _mf,
     generation: _g,
     ...meta
   } = (metadata ?? {}) as unknown as Record<string, unknown>;
-  return fingerprint([rest, meta]);
+  // A Pod's IPs and readiness (in its status) make the endpoints of its InferencePools; other status churn not.
+  if (object.kind === 'Pod') return fingerprint([rest, meta, podEndpointState(object)]);
+  return fingerprint(STATUS_IS_INPUT.has(object.kind) ? [rest, meta, status] : [rest, meta]);
 }

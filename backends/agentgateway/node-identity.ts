@@ -2,11 +2,6 @@
 // `GATEWAY_NAME` and `NAMESPACE`, or `role` = `<namespace>~<gateway>`. The node id names the proxy itself.
 import { GATEWAY_GROUP, type ResourceKey, resourceKey } from '../../model/resource-key.ts';
 
-/** The string a Gateway's snapshot and proxies are filed under. */
-export function gatewayId(gateway: ResourceKey): string {
-  return `${gateway.namespace ?? ''}/${gateway.name}`;
-}
-
 /** The `role` metadata value for a Gateway. */
 export function roleOf(gateway: ResourceKey): string {
   return `${gateway.namespace ?? ''}~${gateway.name}`;

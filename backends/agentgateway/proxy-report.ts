@@ -1,28 +1,15 @@
 // What the agentgateway ADS server tells the backend actor about one proxy of a Gateway: it reached a revision
-// (every response ACKed), rejected one (a NACK with agentgateway's error_detail), or went away.
-import type { ResourceKey } from '../../model/resource-key.ts';
-import type { Message } from '../../runtime/message.ts';
+// (every response ACKed), rejected one (a NACK with agentgateway's error_detail), or went away. The shapes are
+// shared by every backend (backends/shared/proxy-report.ts); agentgateway's carry the `agentgateway.` prefix.
+import type { ProxyReportOf } from '../shared/proxy-report.ts';
 
-export interface AgentgatewayProxySynced extends Message<'agentgateway.proxy.synced'> {
-  readonly gateway: ResourceKey;
-  readonly proxy: string;
-  readonly revision: number;
-}
-
-export interface AgentgatewayProxyRejected extends Message<'agentgateway.proxy.rejected'> {
-  readonly gateway: ResourceKey;
-  readonly proxy: string;
-  readonly revision: number;
-  readonly typeUrl: string;
-  readonly detail: string;
-}
-
-export interface AgentgatewayProxyDisconnected extends Message<'agentgateway.proxy.disconnected'> {
-  readonly gateway: ResourceKey;
-  readonly proxy: string;
-}
-
-export type AgentgatewayProxyReport =
-  | AgentgatewayProxySynced
-  | AgentgatewayProxyRejected
-  | AgentgatewayProxyDisconnected;
+export type AgentgatewayProxyReport = ProxyReportOf<'agentgateway'>;
+export type AgentgatewayProxySynced = Extract<AgentgatewayProxyReport, { type: 'agentgateway.proxy.synced' }>;
+export type AgentgatewayProxyRejected = Extract<
+  AgentgatewayProxyReport,
+  { type: 'agentgateway.proxy.rejected' }
+>;
+export type AgentgatewayProxyDisconnected = Extract<
+  AgentgatewayProxyReport,
+  { type: 'agentgateway.proxy.disconnected' }
+>;

@@ -1,19 +1,15 @@
 // A Gateway's agentgateway resources encoded for the wire, once per publish: each Resource's Any under its
 // delta-xDS name (`<family>/<key>`) with a version that is a hash of its content, so an unchanged resource keeps
 // its version across revisions and a delta stream resends only what changed.
-import { createHash } from 'node:crypto';
 import { AGENTGATEWAY_TYPE_URL, agentgatewayApi } from '../../protos/agentgateway-api.ts';
-import type { XdsResource, XdsResources } from '../envoy/xds-snapshot.ts';
+import { contentVersion, type Snapshot, type XdsResource, type XdsResources } from '../shared/snapshot.ts';
 import { type Family, resourceName } from './names.ts';
 import type { AgentgatewayResources } from './translate-gateway.ts';
 
 export type { XdsResource, XdsResources };
 
-export interface AgentgatewaySnapshot {
-  readonly revision: number;
-  /** Per type URL, the resources a proxy subscribing to everything gets (Address: none, see docs). */
-  readonly types: ReadonlyMap<string, XdsResources>;
-}
+/** Per type URL, the resources a proxy subscribing to everything gets (Address: none, see docs). */
+export type AgentgatewaySnapshot = Snapshot;
 
 /** Resource oneof field per family. */
 const ONEOF: Readonly<Record<Family, string>> = {
@@ -43,8 +39,7 @@ export function encodeSnapshot(
     for (const [key, json] of Object.entries(byKey)) {
       const name = resourceName(family, key);
       const resource = { [ONEOF[family]]: json };
-      // Translation is deterministic (stable key order), so the JSON text identifies the content.
-      const version = createHash('sha256').update(JSON.stringify(resource)).digest('hex').slice(0, 16);
+      const version = contentVersion(resource);
       const kept = old?.get(name);
       out.set(
         name,

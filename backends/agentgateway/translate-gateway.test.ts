@@ -12,6 +12,7 @@ import {
   service,
   tlsMaterial,
 } from '../envoy/testdata/gateway-ir.ts';
+import { API_MATCH, tlsAndTcpPorts } from '../shared/testdata/kitchen-sink.ts';
 import { type AgentgatewayResources, translateGateway } from './translate-gateway.ts';
 
 const GOLDEN = new URL('./testdata/kitchen-sink.golden.json', import.meta.url);
@@ -62,14 +63,7 @@ function kitchenSink() {
       listener('http', 'HTTP', [
         route('everything', [
           rule([service('v1', [9002, 9003], { weight: 3 }), service('v2', [9004], { weight: 1 })], {
-            matches: [
-              {
-                path: { type: 'PathPrefix', value: '/api/' },
-                method: 'POST',
-                headers: [{ type: 'RegularExpression', name: 'x-version', value: 'v[0-9]+' }],
-                queryParams: [{ type: 'Exact', name: 'debug', value: 'true' }],
-              },
-            ],
+            matches: [API_MATCH],
             filters: [
               {
                 type: 'RequestHeaderModifier',
@@ -102,29 +96,7 @@ function kitchenSink() {
         ),
       ]),
     ]),
-    port(8443, [
-      listener('secure', 'HTTPS', [route('secure', [rule([web])])], {
-        hostname: 'secure.example.com',
-        tls: { mode: 'Terminate', certificates: [cert] },
-      }),
-      listener(
-        'pass',
-        'TLS',
-        [
-          route('pass', [rule([service('tls', [9007])])], {
-            kind: 'TLSRoute',
-            hostnames: ['pass.example.com'],
-          }),
-        ],
-        {
-          hostname: 'pass.example.com',
-          tls: { mode: 'Passthrough', certificates: [] },
-        },
-      ),
-    ]),
-    port(9000, [
-      listener('tcp', 'TCP', [route('tcp', [rule([service('tcp', [9008])])], { kind: 'TCPRoute' })]),
-    ]),
+    ...tlsAndTcpPorts(web, cert),
   ]);
 }
 

@@ -1,12 +1,10 @@
 // The agentgateway backend end to end over real gRPC: the actor in an actor system, its delta ADS server, and a
 // client speaking our protos as an agentgateway proxy would (subscribe, ACK, NACK, reconnect).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { emit, setup } from 'xstate';
 import type { BackendGatewayStatus } from '../../model/backend-contract.ts';
 import type { GatewayIR } from '../../model/gateway-ir.ts';
 import { AGENTGATEWAY_TYPE_URL, agentgatewayApi } from '../../protos/agentgateway-api.ts';
 import { ActorSystem } from '../../runtime/ActorSystem.ts';
-import { effectRequest, type Outgoing } from '../../runtime/outbox.ts';
 import { VirtualClock } from '../../runtime/VirtualClock.ts';
 import { AdsTestClient } from '../envoy/testdata/ads-test-client.ts';
 import {
@@ -19,6 +17,7 @@ import {
   rule,
   service,
 } from '../envoy/testdata/gateway-ir.ts';
+import { spawnStatusRecorder } from '../shared/testdata/status-recorder.ts';
 import { type AgentgatewayBackendMessage, spawnAgentgatewayBackend } from './agentgateway-backend.ts';
 import { AgentgatewayXdsServer, SOTW_NOT_SUPPORTED } from './xds-server.ts';
 
@@ -51,18 +50,6 @@ function irFor(backend: string, gateway = gw, portNumber = 80): GatewayIR {
   );
 }
 
-const recorder = setup({
-  types: { events: {} as BackendGatewayStatus, emitted: {} as Outgoing },
-}).createMachine({
-  initial: 'on',
-  states: {
-    on: {
-      tags: ['ready'],
-      on: { 'backend.gateway.status': { actions: emit(({ event }) => effectRequest('record', event)) } },
-    },
-  },
-});
-
 describe('agentgateway delta ADS server and backend actor', () => {
   let server: AgentgatewayXdsServer;
   let client: AdsTestClient;
@@ -84,13 +71,7 @@ describe('agentgateway delta ADS server and backend actor', () => {
     server = await AgentgatewayXdsServer.start({ address: '127.0.0.1:0' });
     client = new AdsTestClient(server.address);
     system = new ActorSystem({ clock: new VirtualClock() });
-    statuses = [];
-    system.spawn({
-      name: 'deployer',
-      machine: recorder,
-      mailbox: { capacity: 256 },
-      effects: { record: (s: BackendGatewayStatus) => statuses.push(s) },
-    });
+    statuses = spawnStatusRecorder(system, 'deployer', 256);
     spawnAgentgatewayBackend(system, { name: 'agentgateway', deployer: 'deployer', xds: server });
     system.start();
   });

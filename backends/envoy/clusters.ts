@@ -4,6 +4,7 @@
 import type { BackendTLS } from '../../model/backend-tls-policies.ts';
 import type { BackendIR } from '../../model/gateway-ir.ts';
 import { ADS_SOURCE, BLACKHOLE_CLUSTER, FILTER, type Json, TYPE } from './envoy-types.ts';
+import { poolClusterFields } from './inference.ts';
 import { clusterName } from './names.ts';
 
 export type ResolvedBackendIR = Exclude<BackendIR, { kind: 'Invalid' }>;
@@ -86,7 +87,7 @@ export function translateCluster(use: ClusterUse): Json {
       },
     };
   }
-  return { ...base, type: 'EDS', edsClusterConfig: { edsConfig: ADS_SOURCE } };
+  return { ...base, type: 'EDS', edsClusterConfig: { edsConfig: ADS_SOURCE }, ...poolClusterFields(use) };
 }
 
 /**

@@ -2,10 +2,12 @@
 
 import type { ClusterUse } from './clusters.ts';
 import type { Json } from './envoy-types.ts';
+import { poolLbEndpoint } from './inference.ts';
 
 export function translateEndpoints(use: ClusterUse): Json {
-  // InferencePools carry a selector, not endpoints, in the IR: their load assignment stays empty.
-  const endpoints = use.backend.kind === 'Service' ? use.backend.endpoints : [];
+  // InferencePool endpoints carry their address as metadata too (see inference.ts).
+  const pool = use.backend.kind === 'InferencePool';
+  const endpoints = use.backend.endpoints ?? [];
   return {
     clusterName: use.name,
     endpoints:
@@ -16,11 +18,15 @@ export function translateEndpoints(use: ClusterUse): Json {
               // Proxyless gRPC clients need a locality, and ignore one without a weight.
               locality: {},
               loadBalancingWeight: 1,
-              lbEndpoints: endpoints.map((endpoint) => ({
-                endpoint: {
-                  address: { socketAddress: { address: endpoint.address, portValue: endpoint.port } },
-                },
-              })),
+              lbEndpoints: endpoints.map((endpoint) =>
+                pool
+                  ? poolLbEndpoint(endpoint)
+                  : {
+                      endpoint: {
+                        address: { socketAddress: { address: endpoint.address, portValue: endpoint.port } },
+                      },
+                    },
+              ),
             },
           ],
   };

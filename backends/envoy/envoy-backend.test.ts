@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { emit, setup } from 'xstate';
-import type { BackendGatewayStatus } from '../../model/backend-contract.ts';
 import type { GatewayIR } from '../../model/gateway-ir.ts';
 import type { ResourceKey } from '../../model/resource-key.ts';
 import { ActorSystem } from '../../runtime/ActorSystem.ts';
 import type { Draft } from '../../runtime/message.ts';
-import { effectRequest, type Outgoing } from '../../runtime/outbox.ts';
 import { VirtualClock } from '../../runtime/VirtualClock.ts';
+import { settled, spawnStatusRecorder } from '../shared/testdata/status-recorder.ts';
 import { type EnvoyBackendMessage, spawnEnvoyBackend, type XdsPort } from './envoy-backend.ts';
 import type { ProxyReport } from './proxy-report.ts';
 import { gatewayIR, listener, port, route, rule, secretKey, service } from './testdata/gateway-ir.ts';
@@ -34,37 +32,14 @@ class FakeXds implements XdsPort {
   }
 }
 
-const recorder = setup({
-  types: { events: {} as BackendGatewayStatus, emitted: {} as Outgoing },
-}).createMachine({
-  initial: 'on',
-  states: {
-    on: {
-      tags: ['ready'],
-      on: { 'backend.gateway.status': { actions: emit(({ event }) => effectRequest('record', event)) } },
-    },
-  },
-});
-
 async function startBackend() {
   const clock = new VirtualClock();
   const system = new ActorSystem({ clock });
   const xds = new FakeXds();
-  const statuses: BackendGatewayStatus[] = [];
-  system.spawn({
-    name: 'deployer',
-    machine: recorder,
-    mailbox: { capacity: 64 },
-    effects: { record: (s: BackendGatewayStatus) => statuses.push(s) },
-  });
+  const statuses = spawnStatusRecorder(system, 'deployer', 64);
   spawnEnvoyBackend(system, { name: 'envoy', deployer: 'deployer', xds });
   system.start();
-  const settle = async (count: number) => {
-    for (let i = 0; i < 200 && statuses.length < count; i++)
-      await new Promise((resolve) => setImmediate(resolve));
-    expect(statuses).toHaveLength(count);
-    return statuses.at(-1)!;
-  };
+  const settle = (count: number) => settled(statuses, count);
   const change = (ir: GatewayIR, revision: number, tls = {}) =>
     system.send<EnvoyBackendMessage>('envoy', {
       type: 'backend.gateway.changed',

@@ -4,8 +4,10 @@
 // proxy to their route's backends.
 import type { TlsMaterial } from '../../model/backend-contract.ts';
 import type { ListenerIR, PortIR, RouteIR } from '../../model/gateway-ir.ts';
+import { extProcHttpFilter, hasAIRoutes } from './ai-gateway.ts';
 import type { ClusterSet, ResolvedBackendIR } from './clusters.ts';
 import { ADS_SOURCE, FILTER, type Json, TYPE } from './envoy-types.ts';
+import { inferenceHttpFilters } from './inference.ts';
 import {
   listenerKey,
   listenerName,
@@ -55,7 +57,14 @@ export function translatePort(port: PortIR, context: PortContext): TranslatedPor
       name: routeName,
       virtualHosts: translateVirtualHosts(http, port.port, context.clusters),
     });
-    addChain({ name: routeName, filters: [httpConnectionManager(routeName)] }, routeName);
+    const ai = http.some((l) => hasAIRoutes(l.routes)) ? [extProcHttpFilter()] : [];
+    addChain(
+      {
+        name: routeName,
+        filters: [httpConnectionManager(routeName, [...ai, ...inferenceHttpFilters(http)])],
+      },
+      routeName,
+    );
   }
   for (const listener of port.listeners) {
     const owner = listenerKey(listener);
@@ -72,7 +81,12 @@ export function translatePort(port: PortIR, context: PortContext): TranslatedPor
           name: owner,
           ...sniMatch(listener.hostname === undefined ? [] : [listener.hostname]),
           transportSocket,
-          filters: [httpConnectionManager(routeName)],
+          filters: [
+            httpConnectionManager(routeName, [
+              ...(hasAIRoutes(listener.routes) ? [extProcHttpFilter()] : []),
+              ...inferenceHttpFilters([listener]),
+            ]),
+          ],
         },
         owner,
       );
@@ -119,7 +133,8 @@ export function translatePort(port: PortIR, context: PortContext): TranslatedPor
   };
 }
 
-export function httpConnectionManager(routeConfigName: string): Json {
+/** `before` are HTTP filters placed ahead of CORS and the router (the AI Gateway's ext_proc filter). */
+export function httpConnectionManager(routeConfigName: string, before: readonly Json[] = []): Json {
   return {
     name: FILTER.httpConnectionManager,
     typedConfig: {
@@ -130,6 +145,7 @@ export function httpConnectionManager(routeConfigName: string): Json {
       stripAnyHostPort: true,
       upgradeConfigs: [{ upgradeType: 'websocket' }],
       httpFilters: [
+        ...before,
         { name: FILTER.cors, typedConfig: { '@type': TYPE.cors } },
         { name: FILTER.router, typedConfig: { '@type': TYPE.router } },
       ],

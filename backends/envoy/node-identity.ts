@@ -19,8 +19,3 @@ export function gatewayOfNode(
   }
   return { ok: true, gateway: resourceKey(GATEWAY_GROUP, 'Gateway', parts[0], parts[1]!) };
 }
-
-/** The string a Gateway's snapshot is filed under. */
-export function gatewayId(gateway: ResourceKey): string {
-  return nodeClusterOf(gateway);
-}

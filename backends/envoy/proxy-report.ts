@@ -1,25 +1,9 @@
-// What the ADS server tells the backend actor about one proxy of a Gateway: it reached a revision (every
-// response ACKed), rejected one (a NACK with Envoy's error_detail), or went away.
-import type { ResourceKey } from '../../model/resource-key.ts';
-import type { Message } from '../../runtime/message.ts';
+// What the ADS server tells the Envoy backend actor about one proxy of a Gateway: it reached a revision (every
+// response ACKed), rejected one (a NACK with Envoy's error_detail), or went away. The shapes are shared by every
+// backend (backends/shared/proxy-report.ts); Envoy's carry the `envoy.` prefix.
+import type { ProxyReportOf } from '../shared/proxy-report.ts';
 
-export interface ProxySynced extends Message<'envoy.proxy.synced'> {
-  readonly gateway: ResourceKey;
-  readonly proxy: string;
-  readonly revision: number;
-}
-
-export interface ProxyRejected extends Message<'envoy.proxy.rejected'> {
-  readonly gateway: ResourceKey;
-  readonly proxy: string;
-  readonly revision: number;
-  readonly typeUrl: string;
-  readonly detail: string;
-}
-
-export interface ProxyDisconnected extends Message<'envoy.proxy.disconnected'> {
-  readonly gateway: ResourceKey;
-  readonly proxy: string;
-}
-
-export type ProxyReport = ProxySynced | ProxyRejected | ProxyDisconnected;
+export type ProxyReport = ProxyReportOf<'envoy'>;
+export type ProxySynced = Extract<ProxyReport, { type: 'envoy.proxy.synced' }>;
+export type ProxyRejected = Extract<ProxyReport, { type: 'envoy.proxy.rejected' }>;
+export type ProxyDisconnected = Extract<ProxyReport, { type: 'envoy.proxy.disconnected' }>;

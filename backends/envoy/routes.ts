@@ -4,9 +4,11 @@
 import type { BackendIR, ListenerIR, RouteIR, RuleIR } from '../../model/gateway-ir.ts';
 import { hostnameCovers } from '../../model/hostnames.ts';
 import type { HTTPRequestMirrorFilter } from '../../model/resources.ts';
+import { aiGatewayRoutes } from './ai-gateway.ts';
 import type { ClusterSet } from './clusters.ts';
 import { protoDuration } from './duration.ts';
 import type { Json } from './envoy-types.ts';
+import { inferenceBackendFields, pickerProblem } from './inference.ts';
 import {
   backendFilterFields,
   collectRouteFilters,
@@ -86,7 +88,7 @@ function routeEntries(route: RouteIR, listener: ListenerAddress, clusters: Clust
       const name = `${route.route.namespace ?? ''}/${route.route.name}/rule/${rule.name ?? rule.index}/match/${m}`;
       entries.push({
         precedence: translated.precedence,
-        routes: envoyRoutes(name, rule, translated, grpc, listener, clusters),
+        routes: aiGatewayRoutes(route, rule, envoyRoutes(name, rule, translated, grpc, listener, clusters)),
       });
     });
   }
@@ -110,12 +112,12 @@ function envoyRoutes(
   let invalidWeight = 0;
   for (const backend of rule.backends) {
     if (backend.weight <= 0) continue;
-    if (backend.kind === 'Invalid') invalidWeight += backend.weight;
+    if (backend.kind === 'Invalid' || pickerProblem(backend) !== undefined) invalidWeight += backend.weight;
     else
       valid.push({
         cluster: clusters.use(backend, grpc),
         weight: backend.weight,
-        fields: backendFilterFields(backend.filters),
+        fields: { ...backendFilterFields(backend.filters), ...inferenceBackendFields(backend) },
       });
   }
   const validWeight = valid.reduce((sum, b) => sum + b.weight, 0);

@@ -2,10 +2,8 @@
 // Listeners and Clusters), the version last sent. Every response carries the full set for its type, so
 // make-before-break keeps Clusters that are going away in the set until the new Listeners and routes are
 // ACKed, then sends the final set.
-import type { ServerDuplexStream } from '@grpc/grpc-js';
-import type { ResourceKey } from '../../model/resource-key.ts';
 import { type DiscoveryRequest, type DiscoveryResponse, TYPE_URL } from '../../protos/index.ts';
-import { ProxySession, type Report } from './proxy-session.ts';
+import { ProxySession } from '../shared/proxy-session.ts';
 import { setVersion, WILDCARD_TYPES, type XdsResource, type XdsSnapshot } from './xds-snapshot.ts';
 
 interface Subscription {
@@ -20,20 +18,8 @@ interface Subscription {
   acceptedVersion?: string;
 }
 
-export class SotwSession extends ProxySession {
-  readonly #call: ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>;
+export class SotwSession extends ProxySession<XdsSnapshot, DiscoveryResponse> {
   readonly #subscriptions = new Map<string, Subscription>();
-
-  constructor(
-    call: ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>,
-    gateway: ResourceKey,
-    proxy: string,
-    report: Report,
-    nextNonce: () => string,
-  ) {
-    super(gateway, proxy, report, nextNonce);
-    this.#call = call;
-  }
 
   request(request: DiscoveryRequest): void {
     const typeUrl = request.type_url;
@@ -137,7 +123,7 @@ export class SotwSession extends ProxySession {
     subscription.sentVersion = version;
     subscription.held = chosen;
     const nonce = this.sending(typeUrl);
-    this.#call.write({
+    this.write({
       version_info: version,
       resources: resources.map((r) => r.any),
       type_url: typeUrl,

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { envoyApi, TYPE_URL } from '../../protos/index.ts';
+import { API_MATCH, tlsAndTcpPorts } from '../shared/testdata/kitchen-sink.ts';
 import {
   gatewayIR,
   invalidBackend,
@@ -56,14 +57,7 @@ function kitchenSink() {
       listener('any', 'HTTP', [
         route('everything', [
           rule([service('v1', [9002], { weight: 3 }), service('v2', [9003], { weight: 1 })], {
-            matches: [
-              {
-                path: { type: 'PathPrefix', value: '/api/' },
-                method: 'POST',
-                headers: [{ type: 'RegularExpression', name: 'x-version', value: 'v[0-9]+' }],
-                queryParams: [{ type: 'Exact', name: 'debug', value: 'true' }],
-              },
-            ],
+            matches: [API_MATCH],
             filters: [
               {
                 type: 'RequestHeaderModifier',
@@ -141,29 +135,7 @@ function kitchenSink() {
         ),
       ]),
     ]),
-    port(8443, [
-      listener('secure', 'HTTPS', [route('secure', [rule([web])])], {
-        hostname: 'secure.example.com',
-        tls: { mode: 'Terminate', certificates: [cert] },
-      }),
-      listener(
-        'pass',
-        'TLS',
-        [
-          route('pass', [rule([service('tls', [9007])])], {
-            kind: 'TLSRoute',
-            hostnames: ['pass.example.com'],
-          }),
-        ],
-        {
-          hostname: 'pass.example.com',
-          tls: { mode: 'Passthrough', certificates: [] },
-        },
-      ),
-    ]),
-    port(9000, [
-      listener('tcp', 'TCP', [route('tcp', [rule([service('tcp', [9008])])], { kind: 'TCPRoute' })]),
-    ]),
+    ...tlsAndTcpPorts(web, cert),
     port(
       9053,
       [

@@ -2,10 +2,12 @@
 // the same IR and TLS material give the same resources, so unchanged resources keep their versions.
 import type { TlsMaterial } from '../../model/backend-contract.ts';
 import type { GatewayIR } from '../../model/gateway-ir.ts';
+import { DEFAULT_EXT_PROC_ADDRESS, EXT_PROC_CLUSTER, extProcCluster, hasAIRoutes } from './ai-gateway.ts';
 import { blackholeCluster, ClusterSet, translateCluster, usesEds } from './clusters.ts';
 import { translateEndpoints } from './endpoints.ts';
 import type { Json } from './envoy-types.ts';
 import { translateGrpcListeners } from './grpc-listeners.ts';
+import { pickerClusters } from './inference.ts';
 import { translatePort } from './listeners.ts';
 
 export interface EnvoyResources {
@@ -23,6 +25,8 @@ export interface EnvoyResources {
 export interface TranslateOptions {
   /** Address the Gateway's listeners bind; default all IPv4 interfaces. */
   readonly bindAddress?: string;
+  /** Where Envoy reaches `switchyard extproc` for AIGatewayRoutes (host:port or unix:/path); see ai-gateway.ts. */
+  readonly extProcAddress?: string;
 }
 
 export function translateGateway(
@@ -52,6 +56,10 @@ export function translateGateway(
     clusterResources[use.name] = translateCluster(use);
     if (usesEds(use)) clusterLoadAssignments[use.name] = translateEndpoints(use);
   }
+  if (ir.ports.some((port) => port.listeners.some((listener) => hasAIRoutes(listener.routes)))) {
+    clusterResources[EXT_PROC_CLUSTER] = extProcCluster(options.extProcAddress ?? DEFAULT_EXT_PROC_ADDRESS);
+  }
+  Object.assign(clusterResources, pickerClusters(clusters.uses));
   if (clusters.usesBlackhole) {
     const blackhole = blackholeCluster();
     clusterResources[String(blackhole.name)] = blackhole;

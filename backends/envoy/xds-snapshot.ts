@@ -1,22 +1,15 @@
-// A Gateway's resources encoded for the wire, once per publish: per type URL, each resource's Any and a version
-// that is a hash of its content — so an unchanged resource keeps its version across revisions, delta streams
-// resend only what changed, and a reconnecting proxy's initial_resource_versions can be checked.
+// A Gateway's Envoy resources encoded for the wire, once per publish: per type URL, each resource's Any and a
+// version that is a hash of its content (backends/shared/snapshot.ts) — so an unchanged resource keeps its version
+// across revisions, delta streams resend only what changed, and a reconnecting proxy's initial_resource_versions
+// can be checked.
 import { createHash } from 'node:crypto';
-import { type Any, envoyApi, TYPE_URL } from '../../protos/index.ts';
+import { envoyApi, TYPE_URL } from '../../protos/index.ts';
+import { contentVersion, type Snapshot, type XdsResource, type XdsResources } from '../shared/snapshot.ts';
 import type { EnvoyResources } from './translate-gateway.ts';
 
-export interface XdsResource {
-  readonly name: string;
-  readonly version: string;
-  readonly any: Any;
-}
+export type { XdsResource, XdsResources };
 
-export type XdsResources = ReadonlyMap<string, XdsResource>;
-
-export interface XdsSnapshot {
-  readonly revision: number;
-  /** Per type URL, the resources an Envoy subscribing to everything gets. */
-  readonly types: ReadonlyMap<string, XdsResources>;
+export interface XdsSnapshot extends Snapshot {
   /** Listeners served only by name (api listeners for proxyless gRPC clients). */
   readonly namedOnlyListeners: XdsResources;
 }
@@ -59,9 +52,7 @@ function encodeFamily(
   const api = envoyApi();
   const out = new Map<string, XdsResource>();
   for (const [name, json] of Object.entries(byName)) {
-    // Translation is deterministic (stable key order), so the JSON text identifies the resource's content
-    // and an unchanged resource is not encoded again.
-    const version = createHash('sha256').update(JSON.stringify(json)).digest('hex').slice(0, 16);
+    const version = contentVersion(json);
     const old = previous?.get(name);
     out.set(
       name,

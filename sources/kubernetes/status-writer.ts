@@ -2,6 +2,7 @@
 // manager. Route status.parents is shared with other controllers (an atomic list), so for routes our entries
 // are merged into the object's current parents and the apply carries its resourceVersion: if another
 // controller wrote in between, the apply fails with a conflict and the patcher retries on a fresh read.
+import { type InferencePoolStatus, mergeInferencePoolParents } from '../../model/inference-pools.ts';
 import type { ResourceKey } from '../../model/resource-key.ts';
 import type { KindName, RouteStatus } from '../../model/resources.ts';
 import { ROUTE_KINDS } from '../../model/resources.ts';
@@ -35,6 +36,16 @@ export function kubernetesStatusWriter(
         (a) => a.controllerName !== controllerName,
       );
       body = { ancestors: [...theirs, ...ours].slice(0, 16) };
+      metadata.resourceVersion = String(current.metadata?.resourceVersion ?? '');
+    } else if (key.kind === 'InferencePool') {
+      // Pool status.parents is shared too: only our entries are replaced (model/inference-pools.ts).
+      const current = await client.get(resource, key.namespace, key.name);
+      if (current === undefined) return { written: false };
+      const ours = ((status as InferencePoolStatus).parents ?? []).filter(
+        (p) => p.controllerName === controllerName,
+      );
+      const theirs = (current.status as InferencePoolStatus | undefined)?.parents;
+      body = { parents: mergeInferencePoolParents(theirs, ours, controllerName) };
       metadata.resourceVersion = String(current.metadata?.resourceVersion ?? '');
     } else if (routeKinds.has(key.kind)) {
       const current = await client.get(resource, key.namespace, key.name);

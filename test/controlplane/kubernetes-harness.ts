@@ -4,8 +4,11 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { inject } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { type ControlPlane, createControlPlane } from '../../cli/control-plane.ts';
+import type { ProvisioningSettings } from '../../model/provisioning.ts';
 import { GROUP_OF_KIND, type KindName } from '../../model/resources.ts';
+import type { ActorSpec } from '../../runtime/Actor.ts';
 import { createLogger } from '../../runtime/logger.ts';
+import type { Message } from '../../runtime/message.ts';
 import { type ApiResource, KubeClient, type KubeObject } from '../../sources/kubernetes/client.ts';
 import {
   discoverResources,
@@ -31,6 +34,12 @@ export async function startKubernetesControlPlane(
     wrapPorts?: (plane: ControlPlane) => void;
     /** Wraps the Kubernetes sources' ports (list, watch) before the sources start. */
     wrapSourcePorts?: (ports: KubernetesSourcePorts) => KubernetesSourcePorts;
+    /** Data-plane provisioning per backend (cluster mode). */
+    provisioning?: Readonly<Record<string, ProvisioningSettings>>;
+    /** Leader election gate of every write. */
+    whenLeader?: () => Promise<boolean>;
+    /** Data-plane backends by name. */
+    backends?: Readonly<Record<string, ActorSpec<Message>>>;
   } = {},
 ): Promise<RunningControlPlane> {
   const client = new KubeClient({
@@ -45,7 +54,10 @@ export async function startKubernetesControlPlane(
       resources,
       ...(options.watch === undefined ? {} : { watch: options.watch }),
       ...(options.wrapSourcePorts === undefined ? {} : { wrapPorts: options.wrapSourcePorts }),
+      ...(options.provisioning === undefined ? {} : { provisioning: options.provisioning }),
+      ...(options.whenLeader === undefined ? {} : { whenLeader: options.whenLeader }),
     },
+    ...(options.backends === undefined ? {} : { backends: options.backends }),
     flushDelayMs: 10,
     logger: createLogger({ level: process.env.SWITCHYARD_TEST_LOG ?? 'silent' }),
   });

@@ -77,12 +77,17 @@ describe('with its default values', () => {
     }
   }, 600_000);
 
-  it('carries our CRD, from deploy/crds', async () => {
+  it('carries our CRDs, from deploy/crds', async () => {
     const { code, objects } = await render(['--include-crds']);
     expect(code).toBe(0);
     const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
     expect(crds).toEqual(
-      readManifests(join(DEPLOY_DIR, 'crds/gatewayclassparameters.switchyard.dev.yaml')) as Manifest[],
+      [
+        'crds/aigatewayroutes.aigateway.envoyproxy.io.yaml',
+        'crds/aiservicebackends.aigateway.envoyproxy.io.yaml',
+        'crds/backendsecuritypolicies.aigateway.envoyproxy.io.yaml',
+        'crds/gatewayclassparameters.switchyard.dev.yaml',
+      ].flatMap((file) => readManifests(join(DEPLOY_DIR, file)) as Manifest[]),
     );
   }, 600_000);
 });
@@ -126,6 +131,8 @@ kubeTest(
         '--inspector=0.0.0.0:9901',
         '--log-level=debug',
         '--shutdown-timeout=10',
+        `--data-plane-xds-address=switchyard.${kube.namespace}.svc:443`,
+        `--leader-election-namespace=${kube.namespace}`,
       ]);
       expect(container.env).toEqual([
         {

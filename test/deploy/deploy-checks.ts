@@ -30,6 +30,10 @@ export const RESOURCE_OF_KIND: { readonly [K in KindName]: string } = {
   Service: 'services',
   EndpointSlice: 'endpointslices',
   Namespace: 'namespaces',
+  Pod: 'pods',
+  AIGatewayRoute: 'aigatewayroutes',
+  AIServiceBackend: 'aiservicebackends',
+  BackendSecurityPolicy: 'backendsecuritypolicies',
 };
 
 /** `group/resource`, with the core group written as an empty group: `/secrets`. */
@@ -42,16 +46,23 @@ export const WATCHED: readonly GroupResource[] = (Object.keys(GROUP_OF_KIND) as 
 
 /** The Gateway API kinds whose /status the controller writes (server-side apply). */
 export const STATUS_WRITTEN: readonly GroupResource[] = [
-  'gatewayclasses',
-  'gateways',
-  'listenersets',
-  'httproutes',
-  'grpcroutes',
-  'tlsroutes',
-  'tcproutes',
-  'udproutes',
-  'backendtlspolicies',
-].map((resource) => `gateway.networking.k8s.io/${resource}/status`);
+  ...[
+    'gatewayclasses',
+    'gateways',
+    'listenersets',
+    'httproutes',
+    'grpcroutes',
+    'tlsroutes',
+    'tcproutes',
+    'udproutes',
+    'backendtlspolicies',
+  ].map((resource) => `gateway.networking.k8s.io/${resource}/status`),
+  // Envoy AI Gateway's kinds (model/ai-gateway.ts).
+  'inference.networking.k8s.io/inferencepools/status',
+  ...['aigatewayroutes', 'aiservicebackends', 'backendsecuritypolicies'].map(
+    (resource) => `aigateway.envoyproxy.io/${resource}/status`,
+  ),
+];
 
 /**
  * Objects whose metadata the controller writes: the finalizer that keeps a GatewayClass while Gateways use it

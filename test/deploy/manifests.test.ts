@@ -29,13 +29,18 @@ it('every manifest under deploy/ passes a server-side dry-run apply', async () =
       'Service/switchyard',
     ]),
   );
-  // The chart is rendered and checked too; its crds/ is deploy/crds (a link), so the CRD is read once.
+  // The chart is rendered and checked too; its crds/ is deploy/crds (a link), so each CRD is read once.
   expect(manifests.charts).toEqual(['helm/switchyard']);
   expect(
     manifests.objects
       .filter(({ object }) => object.kind === 'CustomResourceDefinition')
       .map(({ file }) => file),
-  ).toEqual(['crds/gatewayclassparameters.switchyard.dev.yaml']);
+  ).toEqual([
+    'crds/aigatewayroutes.aigateway.envoyproxy.io.yaml',
+    'crds/aiservicebackends.aigateway.envoyproxy.io.yaml',
+    'crds/backendsecuritypolicies.aigateway.envoyproxy.io.yaml',
+    'crds/gatewayclassparameters.switchyard.dev.yaml',
+  ]);
   await dryRunApplyDeployManifests(runKubeConfig(), manifests);
 }, 600_000);
 

@@ -67,7 +67,26 @@ kubeTest(
     ).toBe(false);
     expect(await allowed({ resource: 'secrets', verb: 'list', namespace: ns })).toBe(true);
     expect(await allowed({ resource: 'secrets', verb: 'create', namespace: ns })).toBe(false);
-    expect(await allowed({ resource: 'pods', verb: 'list', namespace: ns })).toBe(false);
+    // Pods are read as InferencePool members, never written.
+    expect(await allowed({ resource: 'pods', verb: 'list', namespace: ns })).toBe(true);
+    expect(await allowed({ resource: 'pods', verb: 'create', namespace: ns })).toBe(false);
+    expect(
+      await allowed({
+        group: 'inference.networking.k8s.io',
+        resource: 'inferencepools',
+        subresource: 'status',
+        verb: 'patch',
+        namespace: ns,
+      }),
+    ).toBe(true);
+    expect(
+      await allowed({
+        group: 'inference.networking.k8s.io',
+        resource: 'inferencepools',
+        verb: 'patch',
+        namespace: ns,
+      }),
+    ).toBe(false);
     expect(
       await allowed({ group: 'switchyard.dev', resource: 'gatewayclassparameters', verb: 'update' }),
     ).toBe(false);
@@ -175,6 +194,21 @@ kubeTest(
           conditionOf(gateway, 'Accepted') !== undefined
         );
       }, 30_000);
+      // Cluster mode by default: it took the leader Lease (in switchyard-system, which its Role allows) and
+      // provisioned the Gateway's data plane with its own permissions.
+      const core = kube.kubeConfig.makeApiClient(CoreV1Api);
+      await controller.waitUntil(async () => {
+        try {
+          await core.readNamespacedService({ name: 'switchyard-web', namespace: ns });
+          await core.readNamespacedConfigMap({ name: 'switchyard-web', namespace: ns });
+          await core.readNamespacedServiceAccount({ name: 'switchyard-web', namespace: ns });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 30_000);
+      const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+      expect(metrics).toMatch(/^switchyard_leader 1$/m);
     } finally {
       await controller.stop();
       await custom

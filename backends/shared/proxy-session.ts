@@ -1,12 +1,15 @@
-// What every ADS stream of one proxy shares, whatever its protocol: the Gateway it serves, the snapshot it is
-// being brought to, the responses in flight per type (nonce → revision), and the removals held back until
-// the listeners and routes that used them are replaced (make-before-break). Reports ACKs and NACKs.
+// What every ADS stream of one proxy shares, whatever its protocol and backend: the Gateway it serves, the
+// snapshot it is being brought to, the responses in flight per type (nonce → revision), and the parts of a push
+// held back until what was sent before is answered (make-before-break). Reports ACKs and NACKs.
 import type { ResourceKey } from '../../model/resource-key.ts';
-import type { Draft } from '../../runtime/message.ts';
-import type { ProxyReport } from './proxy-report.ts';
-import type { XdsSnapshot } from './xds-snapshot.ts';
+import type { SessionReport } from './proxy-report.ts';
 
-export type Report = (report: Draft<ProxyReport>) => void;
+export type Report = (report: SessionReport) => void;
+
+/** Where a session writes its responses: the gRPC stream (its server side). */
+export interface ResponseSink<R> {
+  write(response: R): unknown;
+}
 
 /** Part of a push that waits until everything sent before it is answered (and its own gate opens). */
 export interface Stage {
@@ -19,11 +22,12 @@ interface InFlight {
   readonly revision: number;
 }
 
-/** Generic over the snapshot so another backend's ADS server (agentgateway) can reuse the session logic. */
-export abstract class ProxySession<S extends { readonly revision: number } = XdsSnapshot> {
+/** Generic over the snapshot and the response message, so every backend's ADS server runs the same logic. */
+export abstract class ProxySession<S extends { readonly revision: number }, R> {
   readonly gateway: ResourceKey;
   readonly proxy: string;
   protected snapshot: S | undefined;
+  readonly #call: ResponseSink<R>;
   readonly #report: Report;
   readonly #nextNonce: () => string;
   readonly #inFlight = new Map<string, InFlight>();
@@ -32,7 +36,14 @@ export abstract class ProxySession<S extends { readonly revision: number } = Xds
   #rejected: number | undefined;
   #reported: number | undefined;
 
-  constructor(gateway: ResourceKey, proxy: string, report: Report, nextNonce: () => string) {
+  constructor(
+    call: ResponseSink<R>,
+    gateway: ResourceKey,
+    proxy: string,
+    report: Report,
+    nextNonce: () => string,
+  ) {
+    this.#call = call;
     this.gateway = gateway;
     this.proxy = proxy;
     this.#report = report;
@@ -42,7 +53,7 @@ export abstract class ProxySession<S extends { readonly revision: number } = Xds
   /** A new snapshot of the Gateway (or the current one when the stream opens). */
   abstract push(snapshot: S): void;
 
-  /** Whether the proxy has asked for Listeners yet: before that it has not taken a whole revision. */
+  /** Whether the proxy has asked for its top-level type yet: before that it has not taken a whole revision. */
   protected abstract subscribedToListeners(): boolean;
 
   /**
@@ -57,6 +68,11 @@ export abstract class ProxySession<S extends { readonly revision: number } = Xds
     this.#lastNonce.set(typeUrl, nonce);
     this.#inFlight.set(typeUrl, { nonce, revision: this.snapshot?.revision ?? 0 });
     return nonce;
+  }
+
+  /** Writes a response to the proxy's stream. */
+  protected write(response: R): void {
+    this.#call.write(response);
   }
 
   /** The stages of a push after its first: each goes out once the one before is answered. Replaces any left. */
@@ -84,7 +100,7 @@ export abstract class ProxySession<S extends { readonly revision: number } = Xds
       // The proxy keeps its last accepted config: nothing that builds on the rejected part is sent.
       this.#stages = [];
       this.#report({
-        type: 'envoy.proxy.rejected',
+        kind: 'rejected',
         gateway: this.gateway,
         proxy: this.proxy,
         revision: inFlight.revision,
@@ -97,7 +113,7 @@ export abstract class ProxySession<S extends { readonly revision: number } = Xds
     return 'ack';
   }
 
-  /** Checks whether everything sent is answered: sends held-back removals, or reports the revision reached. */
+  /** Checks whether everything sent is answered: sends held-back stages, or reports the revision reached. */
   protected settle(): void {
     if (this.snapshot === undefined) return;
     while (this.#inFlight.size === 0 && this.#stages.length > 0) {
@@ -109,6 +125,6 @@ export abstract class ProxySession<S extends { readonly revision: number } = Xds
     if (!this.subscribedToListeners()) return;
     if (this.#rejected === revision || this.#reported === revision) return;
     this.#reported = revision;
-    this.#report({ type: 'envoy.proxy.synced', gateway: this.gateway, proxy: this.proxy, revision });
+    this.#report({ kind: 'synced', gateway: this.gateway, proxy: this.proxy, revision });
   }
 }

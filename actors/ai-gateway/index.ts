@@ -1,0 +1,38 @@
+// Envoy AI Gateway's kinds in the control plane: a controller owns AIGatewayRoute, AIServiceBackend and
+// BackendSecurityPolicy in the shared state (the reference validator evaluates them with model/ai-gateway.ts),
+// and a writer delivers the ext_proc configuration they make through a port (cli/extproc-config-port.ts).
+
+import type { ExtProcConfigDocument } from '../../model/ai-gateway.ts';
+import { AI_GATEWAY_KINDS } from '../../model/ai-gateway.ts';
+import type { ResourceStore } from '../../model/resource-view.ts';
+import type { KindName } from '../../model/resources.ts';
+import type { ActorSpec } from '../../runtime/Actor.ts';
+import type { EffectReply } from '../../runtime/outbox.ts';
+import { kindOwnerSpec } from '../shared/kind-owner-spec.ts';
+import { type ConfigWriterInput, configWriterMachine, WRITE_EXTPROC_CONFIG } from './config-writer.ts';
+import { AI_GATEWAY_CONTROLLER, EXTPROC_CONFIG_WRITER, type ExtProcConfigWriterMessage } from './messages.ts';
+
+export { AI_GATEWAY_CONTROLLER, EXTPROC_CONFIG_WRITER } from './messages.ts';
+
+export const AI_GATEWAY_OWNED_KINDS: readonly KindName[] = AI_GATEWAY_KINDS;
+
+export function aiGatewayControllerSpec(store: ResourceStore) {
+  return kindOwnerSpec(AI_GATEWAY_CONTROLLER, AI_GATEWAY_OWNED_KINDS, store);
+}
+
+export function extProcConfigWriterSpec(
+  write: (request: { config: ExtProcConfigDocument }) => Promise<unknown>,
+  input: ConfigWriterInput = {},
+): ActorSpec<ExtProcConfigWriterMessage | EffectReply> {
+  return {
+    name: EXTPROC_CONFIG_WRITER,
+    machine: configWriterMachine,
+    input,
+    mailbox: {
+      capacity: 64,
+      // Only the latest desired document matters.
+      coalesceBy: (message) => (message.type === 'extproc-config.desired' ? 'config' : message.meta.id),
+    },
+    effects: { [WRITE_EXTPROC_CONFIG]: write },
+  };
+}

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { EXT_PROC_CLUSTER, EXT_PROC_FILTER } from './ai-gateway.ts';
+import type { Json } from './envoy-types.ts';
+import { gatewayIR, listener, port, route, rule, service } from './testdata/gateway-ir.ts';
+import { translateGateway } from './translate-gateway.ts';
+
+const modelMatch = {
+  path: { type: 'PathPrefix', value: '/' },
+  headers: [
+    { type: 'Exact', name: 'x-ai-eg-model', value: 'gpt-4o' },
+    { type: 'Exact', name: 'x-ai-eg-backend', value: 'default/ai/rule/0/ref/0' },
+  ],
+};
+const aiRoute = {
+  ...route('ai', [
+    rule([service('openai', [9000])], { matches: [modelMatch], name: 'rule-0-ref-0' }),
+    rule([], { name: 'ai-gateway-catch-all' }),
+  ]),
+  extProc: true,
+};
+
+function httpFilters(resources: ReturnType<typeof translateGateway>): Json[] {
+  const listener = Object.values(resources.listeners)[0] as { filterChains: { filters: Json[] }[] };
+  const hcm = listener.filterChains[0]!.filters[0]!.typedConfig as { httpFilters: Json[] };
+  return hcm.httpFilters;
+}
+
+function routesOf(resources: ReturnType<typeof translateGateway>): Json[] {
+  const config = Object.values(resources.routeConfigurations)[0] as { virtualHosts: { routes: Json[] }[] };
+  return config.virtualHosts[0]!.routes;
+}
+
+describe('AIGatewayRoutes in the Envoy backend', () => {
+  it('adds the ext_proc filter (off by default) and its cluster, and enables it on the AI routes only', () => {
+    const ir = gatewayIR([
+      port(8080, [
+        listener('http', 'HTTP', [
+          aiRoute,
+          route('web', [
+            rule([service('web', [9001])], { matches: [{ path: { type: 'PathPrefix', value: '/web' } }] }),
+          ]),
+        ]),
+      ]),
+    ]);
+    const resources = translateGateway(ir, {}, { extProcAddress: 'unix:/run/extproc.sock' });
+    const filters = httpFilters(resources);
+    expect(filters.map((f) => [f.name, f.disabled])).toEqual([
+      [EXT_PROC_FILTER, true],
+      ['envoy.filters.http.cors', undefined],
+      ['envoy.filters.http.router', undefined],
+    ]);
+    expect(resources.clusters[EXT_PROC_CLUSTER]).toMatchObject({
+      type: 'STATIC',
+      loadAssignment: {
+        endpoints: [{ lbEndpoints: [{ endpoint: { address: { pipe: { path: '/run/extproc.sock' } } } }] }],
+      },
+    });
+    const routes = routesOf(resources);
+    expect(
+      routes.map((r) => [r.name, Object.keys((r.typedPerFilterConfig as Json | undefined) ?? {})]),
+    ).toEqual([
+      ['default/web/rule/0/match/0', []],
+      ['default/ai/rule/rule-0-ref-0/match/0', [EXT_PROC_FILTER]],
+      ['default/ai/rule/ai-gateway-catch-all/match/0', [EXT_PROC_FILTER]],
+    ]);
+    expect(routes[1]).toMatchObject({
+      match: {
+        prefix: '/',
+        headers: [
+          { name: 'x-ai-eg-model', stringMatch: { exact: 'gpt-4o' } },
+          { name: 'x-ai-eg-backend', stringMatch: { exact: 'default/ai/rule/0/ref/0' } },
+        ],
+      },
+      route: { cluster: 'service/default/openai/8080' },
+    });
+    // The first pass reaches the service through the catch-all; a model it does not route ends in a 404.
+    expect(routes[2]?.directResponse).toMatchObject({ status: 404 });
+    expect(routes[2]?.route).toBeUndefined();
+  });
+
+  it('resolves a host name by DNS, and leaves Gateways without AI routes as they were', () => {
+    const ai = translateGateway(
+      gatewayIR([port(8080, [listener('http', 'HTTP', [aiRoute])])]),
+      {},
+      {
+        extProcAddress: 'switchyard-extproc.ai.svc:1063',
+      },
+    );
+    expect(ai.clusters[EXT_PROC_CLUSTER]).toMatchObject({
+      type: 'STRICT_DNS',
+      loadAssignment: {
+        endpoints: [
+          {
+            lbEndpoints: [
+              {
+                endpoint: {
+                  address: { socketAddress: { address: 'switchyard-extproc.ai.svc', portValue: 1063 } },
+                },
+              },
+            ],
+          },
+        ],
+      },
+    });
+    const plain = translateGateway(
+      gatewayIR([port(8080, [listener('http', 'HTTP', [route('web', [rule([service('web', [9001])])])])])]),
+      {},
+    );
+    expect(plain.clusters[EXT_PROC_CLUSTER]).toBeUndefined();
+    expect(httpFilters(plain).map((f) => f.name)).not.toContain(EXT_PROC_FILTER);
+  });
+});

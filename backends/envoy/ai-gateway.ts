@@ -1,0 +1,112 @@
+// Envoy AI Gateway routes (AIGatewayRoute → RouteIR with `extProc`): the ext_proc HTTP filter on the Gateway's
+// HTTP connection managers, disabled by default and enabled on the AI routes only (other routes of the same
+// listener never reach the service); the cluster (HTTP/2) to the `switchyard extproc` service; and the routes'
+// per-filter config. The service reads the body, sets x-ai-eg-model / x-ai-eg-backend and clears the route
+// cache, so the second route match picks the backend's rule. See docs/extproc.md.
+import { isIP } from 'node:net';
+import type { RouteIR, RuleIR } from '../../model/gateway-ir.ts';
+import type { Json } from './envoy-types.ts';
+
+export const EXT_PROC_FILTER = 'envoy.filters.http.ext_proc';
+/** Also the gRPC :authority, so no '/' (HTTP/2 servers refuse such an authority with PROTOCOL_ERROR). */
+export const EXT_PROC_CLUSTER = 'switchyard-ai-gateway-extproc';
+/** Where Envoy reaches `switchyard extproc` unless the controller says otherwise (`--extproc-address`). */
+export const DEFAULT_EXT_PROC_ADDRESS = '127.0.0.1:1063';
+const METADATA_NAMESPACE = 'io.envoy.ai_gateway';
+const EXT_PROC_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor';
+const EXT_PROC_PER_ROUTE_TYPE =
+  'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute';
+const FILTER_CONFIG_TYPE = 'type.googleapis.com/envoy.config.route.v3.FilterConfig';
+const HTTP_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
+
+export function hasAIRoutes(routes: readonly RouteIR[]): boolean {
+  return routes.some((route) => route.extProc === true);
+}
+
+/** The ext_proc filter, placed before the router; off unless a route enables it. */
+export function extProcHttpFilter(): Json {
+  return {
+    name: EXT_PROC_FILTER,
+    disabled: true,
+    typedConfig: {
+      '@type': EXT_PROC_TYPE,
+      grpcService: { envoyGrpc: { clusterName: EXT_PROC_CLUSTER }, timeout: '30s' },
+      processingMode: {
+        requestHeaderMode: 'SEND',
+        responseHeaderMode: 'SEND',
+        requestBodyMode: 'BUFFERED',
+        // Successful streams are switched to STREAMED by the service (mode_override).
+        responseBodyMode: 'BUFFERED',
+        requestTrailerMode: 'SKIP',
+        responseTrailerMode: 'SKIP',
+      },
+      allowModeOverride: true,
+      messageTimeout: '30s',
+      // The service sets :authority (and signs it) for backends with a host.
+      mutationRules: { allowAllRouting: true },
+      metadataOptions: { receivingNamespaces: { untyped: [METADATA_NAMESPACE] } },
+    },
+  };
+}
+
+/** Enables the filter on one route. */
+function enableExtProc(): Json {
+  return {
+    [EXT_PROC_FILTER]: {
+      '@type': FILTER_CONFIG_TYPE,
+      config: { '@type': EXT_PROC_PER_ROUTE_TYPE, overrides: {} },
+    },
+  };
+}
+
+/**
+ * The Envoy routes of one rule of an AI route: the filter is enabled on each; the catch-all rule (no backends)
+ * answers 404 when a request comes back from the service without a model this Gateway routes.
+ */
+export function aiGatewayRoutes(route: RouteIR, rule: RuleIR, routes: readonly Json[]): Json[] {
+  if (route.extProc !== true) return [...routes];
+  return routes.map((envoyRoute) => {
+    const withFilter: Json = { ...envoyRoute, typedPerFilterConfig: enableExtProc() };
+    if (rule.backends.length > 0) return withFilter;
+    const { route: _route, directResponse: _direct, ...rest } = withFilter;
+    return {
+      ...rest,
+      directResponse: {
+        status: 404,
+        body: { inlineString: 'no AI route on this Gateway serves this model\n' },
+      },
+    };
+  });
+}
+
+/** The cluster of the ext_proc service: gRPC over h2c, at host:port or unix:/path. */
+export function extProcCluster(address: string): Json {
+  const socketAddress = address.startsWith('unix:')
+    ? { pipe: { path: address.slice('unix:'.length) } }
+    : (() => {
+        const colon = address.lastIndexOf(':');
+        return {
+          socketAddress: {
+            address: address.slice(0, colon).replace(/^\[|\]$/g, ''),
+            portValue: Number(address.slice(colon + 1)),
+          },
+        };
+      })();
+  const literal = 'pipe' in socketAddress || isIP(socketAddress.socketAddress.address) !== 0;
+  return {
+    name: EXT_PROC_CLUSTER,
+    // A Service name in cluster mode resolves by DNS; an IP or a socket path is used as is.
+    type: literal ? 'STATIC' : 'STRICT_DNS',
+    connectTimeout: '5s',
+    loadAssignment: {
+      clusterName: EXT_PROC_CLUSTER,
+      endpoints: [{ lbEndpoints: [{ endpoint: { address: socketAddress } }] }],
+    },
+    typedExtensionProtocolOptions: {
+      [HTTP_OPTIONS]: {
+        '@type': `type.googleapis.com/${HTTP_OPTIONS}`,
+        explicitHttpConfig: { http2ProtocolOptions: {} },
+      },
+    },
+  };
+}

@@ -1,0 +1,231 @@
+// The ADS server every backend runs: gRPC AggregatedDiscoveryService holding one snapshot per Gateway. A proxy is
+// matched to its Gateway by the backend's node identity; a publish reaches only the proxies of that Gateway; every
+// proxy's ACKs, NACKs and disconnects go back as the backend's report messages. The backend supplies the snapshot
+// encoding, the node identity and the stream sessions (state-of-the-world may be refused); the rest is here.
+import {
+  type ChannelOptions,
+  ServerCredentials as Credentials,
+  Server,
+  type ServerCredentials,
+  type ServerDuplexStream,
+  status,
+} from '@grpc/grpc-js';
+import type { ResourceKey } from '../../model/resource-key.ts';
+import {
+  aggregatedDiscoveryService,
+  type DeltaDiscoveryRequest,
+  type DeltaDiscoveryResponse,
+  type DiscoveryRequest,
+  type DiscoveryResponse,
+  type Node,
+} from '../../protos/aggregated-discovery-service.ts';
+import type { Draft } from '../../runtime/message.ts';
+import { type ProxyReportOf, proxyReport, type SessionReport } from './proxy-report.ts';
+import type { ProxySession, Report } from './proxy-session.ts';
+import { gatewayId, type Snapshot } from './snapshot.ts';
+
+export interface AdsServerOptions {
+  /** host:port to listen on; port 0 picks a free one. */
+  readonly address: string;
+  /** TLS (optionally mutual) for the xDS listener; plaintext when absent. */
+  readonly credentials?: ServerCredentials;
+}
+
+// Keepalive tuned for many long-lived streams: cheap pings, dead peers found within a minute.
+const KEEPALIVE: ChannelOptions = {
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+  'grpc.http2.min_ping_interval_without_data_ms': 10_000,
+  'grpc.max_concurrent_streams': 100_000,
+};
+
+/** One stream's session: the shared per-proxy logic plus the protocol's request handling. */
+export type StreamSession<Req, Res, S extends Snapshot> = ProxySession<S, Res> & {
+  request(request: Req): void;
+};
+
+export type SessionFactory<Req, Res, S extends Snapshot> = (
+  call: ServerDuplexStream<Req, Res>,
+  gateway: ResourceKey,
+  proxy: string,
+  report: Report,
+  nextNonce: () => string,
+) => StreamSession<Req, Res, S>;
+
+export type NodeMatch =
+  | { readonly ok: true; readonly gateway: ResourceKey }
+  | { readonly ok: false; readonly message: string };
+
+/** What a backend plugs into the server. */
+export interface AdsBackend<B extends string, S extends Snapshot, R> {
+  /** Names the report messages: `<backend>.proxy.synced` and so on. */
+  readonly backend: B;
+  /** The Gateway a stream's node serves, or the message the stream is refused with (INVALID_ARGUMENT). */
+  readonly gatewayOfNode: (node: Node | null) => NodeMatch;
+  readonly encodeSnapshot: (revision: number, resources: R, previous?: S) => S;
+  /** The resources of a withdrawn Gateway: none. */
+  readonly emptyResources: R;
+  readonly delta: SessionFactory<DeltaDiscoveryRequest, DeltaDiscoveryResponse, S>;
+  /** State-of-the-world streams: their session, or the message they are refused with (UNIMPLEMENTED). */
+  readonly sotw: SessionFactory<DiscoveryRequest, DiscoveryResponse, S> | string;
+}
+
+export interface Listening {
+  readonly server: Server;
+  readonly address: string;
+}
+
+/** Binds a gRPC server to the address (port 0 picks a free one); the address it got. */
+export async function listen(options: AdsServerOptions): Promise<Listening> {
+  const server = new Server(KEEPALIVE);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(options.address, options.credentials ?? Credentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
+  );
+  const host = options.address.slice(0, options.address.lastIndexOf(':'));
+  return { server, address: `${host}:${port}` };
+}
+
+type Session<S extends Snapshot> = ProxySession<S, unknown>;
+
+export class AdsServer<B extends string, S extends Snapshot, R> {
+  readonly address: string;
+  readonly #server: Server;
+  readonly #backend: AdsBackend<B, S, R>;
+  readonly #snapshots = new Map<string, S>();
+  readonly #sessions = new Map<string, Set<Session<S>>>();
+  readonly #listeners = new Set<(report: Draft<ProxyReportOf<B>>) => void>();
+  #nonces = 0;
+
+  protected constructor(listening: Listening, backend: AdsBackend<B, S, R>) {
+    this.#server = listening.server;
+    this.address = listening.address;
+    this.#backend = backend;
+    const sotw = backend.sotw;
+    this.#server.addService(aggregatedDiscoveryService(), {
+      StreamAggregatedResources: (call: ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>) =>
+        typeof sotw === 'string'
+          ? call.emit('error', { code: status.UNIMPLEMENTED, details: sotw })
+          : this.#serve(call, sotw),
+      DeltaAggregatedResources: (call: ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>) =>
+        this.#serve(call, backend.delta),
+    });
+  }
+
+  /** Receives every proxy report (ACK reaching a revision, NACK, disconnect); returns an unsubscribe. */
+  onReport(listener: (report: Draft<ProxyReportOf<B>>) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Replaces a Gateway's snapshot and pushes the difference to its proxies. */
+  publish(gateway: ResourceKey, revision: number, resources: R): void {
+    const id = gatewayId(gateway);
+    const snapshot = this.#backend.encodeSnapshot(revision, resources, this.#snapshots.get(id));
+    this.#snapshots.set(id, snapshot);
+    for (const session of this.#sessions.get(id) ?? []) session.push(snapshot);
+  }
+
+  /**
+   * Removes a Gateway's configuration from its connected proxies (an empty snapshot) and forgets it; the
+   * proxies keep their streams and get its next snapshot if it comes back.
+   */
+  withdraw(gateway: ResourceKey): void {
+    const id = gatewayId(gateway);
+    const current = this.#snapshots.get(id);
+    this.#snapshots.delete(id);
+    if (current === undefined) return;
+    const empty = this.#backend.encodeSnapshot(current.revision + 1, this.#backend.emptyResources);
+    for (const session of this.#sessions.get(id) ?? []) session.push(empty);
+  }
+
+  /** The current snapshot of a Gateway, for the inspector and tests. */
+  snapshot(gateway: ResourceKey): S | undefined {
+    return this.#snapshots.get(gatewayId(gateway));
+  }
+
+  /** Connected proxies per Gateway id. */
+  proxies(): Record<string, string[]> {
+    return Object.fromEntries(
+      [...this.#sessions].map(([id, sessions]) => [id, [...sessions].map((s) => s.proxy).sort()]),
+    );
+  }
+
+  async stop(): Promise<void> {
+    // Open streams would keep a graceful shutdown waiting for the proxies to hang up.
+    this.#server.forceShutdown();
+  }
+
+  #serve<Req extends { readonly node: Node | null }, Res>(
+    call: ServerDuplexStream<Req, Res>,
+    create: SessionFactory<Req, Res, S>,
+  ): void {
+    let session: StreamSession<Req, Res, S> | undefined;
+    let refused = false;
+    call.on('data', (request: Req) => {
+      if (refused) return;
+      session ??= this.#open(call, request.node, create);
+      if (session === undefined) {
+        // The stream has been ended with the reason; later requests on it are not matched again.
+        refused = true;
+        return;
+      }
+      session.request(request);
+    });
+    this.#onClose(call, () => session);
+  }
+
+  /** Matches the stream's first node to a Gateway and registers the session; ends the call when it cannot. */
+  #open<Req, Res>(
+    call: ServerDuplexStream<Req, Res>,
+    node: Node | null,
+    create: SessionFactory<Req, Res, S>,
+  ): StreamSession<Req, Res, S> | undefined {
+    const match = this.#backend.gatewayOfNode(node);
+    if (!match.ok) {
+      call.emit('error', { code: status.INVALID_ARGUMENT, details: match.message });
+      return undefined;
+    }
+    const session = create(call, match.gateway, node?.id || 'unnamed', this.#report, this.#nextNonce);
+    const id = gatewayId(match.gateway);
+    const sessions = this.#sessions.get(id) ?? new Set();
+    sessions.add(session);
+    this.#sessions.set(id, sessions);
+    const snapshot = this.#snapshots.get(id);
+    if (snapshot !== undefined) session.push(snapshot);
+    return session;
+  }
+
+  #onClose(call: ServerDuplexStream<unknown, unknown>, session: () => Session<S> | undefined): void {
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      const current = session();
+      if (current === undefined) return;
+      const id = gatewayId(current.gateway);
+      const sessions = this.#sessions.get(id);
+      sessions?.delete(current);
+      if (sessions?.size === 0) this.#sessions.delete(id);
+      // A proxy with another stream still open (a reconnect overlapping the old stream) is still there.
+      if (![...(sessions ?? [])].some((s) => s.proxy === current.proxy)) {
+        this.#report({ kind: 'disconnected', gateway: current.gateway, proxy: current.proxy });
+      }
+    };
+    call.on('end', () => {
+      close();
+      call.end();
+    });
+    call.on('error', close);
+    call.on('cancelled', close);
+    call.on('close', close);
+  }
+
+  readonly #report = (report: SessionReport): void => {
+    const message = proxyReport(this.#backend.backend, report);
+    for (const listener of this.#listeners) listener(message);
+  };
+
+  readonly #nextNonce = (): string => String(++this.#nonces);
+}

@@ -1,0 +1,50 @@
+// What an ADS server tells its backend actor about one proxy of a Gateway: it reached a revision (every response
+// ACKed), rejected one (a NACK with the proxy's error_detail), or went away. Each backend names the messages after
+// itself (`envoy.proxy.synced`, `agentgateway.proxy.synced`, …); the fields are the same.
+import type { ResourceKey } from '../../model/resource-key.ts';
+import type { Draft, Message } from '../../runtime/message.ts';
+
+export interface ProxySyncedOf<B extends string> extends Message<`${B}.proxy.synced`> {
+  readonly gateway: ResourceKey;
+  readonly proxy: string;
+  readonly revision: number;
+}
+
+export interface ProxyRejectedOf<B extends string> extends Message<`${B}.proxy.rejected`> {
+  readonly gateway: ResourceKey;
+  readonly proxy: string;
+  readonly revision: number;
+  readonly typeUrl: string;
+  readonly detail: string;
+}
+
+export interface ProxyDisconnectedOf<B extends string> extends Message<`${B}.proxy.disconnected`> {
+  readonly gateway: ResourceKey;
+  readonly proxy: string;
+}
+
+export type ProxyReportOf<B extends string> = ProxySyncedOf<B> | ProxyRejectedOf<B> | ProxyDisconnectedOf<B>;
+
+/** What a proxy's session (or its stream closing) has to report, before it is named after a backend. */
+export type SessionReport =
+  | {
+      readonly kind: 'synced';
+      readonly gateway: ResourceKey;
+      readonly proxy: string;
+      readonly revision: number;
+    }
+  | {
+      readonly kind: 'rejected';
+      readonly gateway: ResourceKey;
+      readonly proxy: string;
+      readonly revision: number;
+      readonly typeUrl: string;
+      readonly detail: string;
+    }
+  | { readonly kind: 'disconnected'; readonly gateway: ResourceKey; readonly proxy: string };
+
+/** A session report as the backend's message: `<backend>.proxy.<kind>` with the same fields. */
+export function proxyReport<B extends string>(backend: B, report: SessionReport): Draft<ProxyReportOf<B>> {
+  const { kind, ...fields } = report;
+  return { type: `${backend}.proxy.${kind}`, ...fields } as Draft<ProxyReportOf<B>>;
+}

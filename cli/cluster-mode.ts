@@ -1,0 +1,120 @@
+// What `switchyard controller` adds in a cluster: data-plane provisioning settings per backend, and leader
+// election (sources/kubernetes/lease.ts) gating every write to the API server. Kept apart from controller.ts so
+// the command only spreads the options and calls `clusterMode`. See docs/operations.md.
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { Gauge, type Registry } from 'prom-client';
+import { DEFAULT_ENVOY_IMAGE, envoyDataPlaneTemplate } from '../backends/envoy/data-plane-template.ts';
+import type { ProvisioningSettings } from '../model/provisioning.ts';
+import type { KubeClient } from '../sources/kubernetes/client.ts';
+import { LeaderElector } from '../sources/kubernetes/lease.ts';
+import type { OptionTable, OptionValue } from './options.ts';
+
+const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+export const CLUSTER_MODE_OPTIONS: OptionTable = {
+  provision: {
+    kind: 'enum',
+    values: ['true', 'false'],
+    default: 'true',
+    description:
+      'Kubernetes mode: provision a ServiceAccount, ConfigMap, Deployment and Service for each accepted Gateway',
+  },
+  'data-plane-xds-address': {
+    kind: 'string',
+    default: 'switchyard.switchyard-system.svc:18000',
+    valueLabel: '<host:port>',
+    description:
+      'Kubernetes mode: the xDS address written into provisioned proxies’ bootstrap (GatewayClassParameters spec.xds.address overrides it)',
+  },
+  'envoy-image': {
+    kind: 'string',
+    default: DEFAULT_ENVOY_IMAGE,
+    valueLabel: '<image>',
+    description:
+      'Kubernetes mode: provisioned Envoy image (GatewayClassParameters spec.dataPlane.image overrides it)',
+  },
+  'leader-elect': {
+    kind: 'enum',
+    values: ['true', 'false'],
+    default: 'true',
+    description:
+      'Kubernetes mode: only the replica holding the Lease writes statuses, finalizers and provisioned objects',
+  },
+  'leader-election-namespace': {
+    kind: 'string',
+    valueLabel: '<namespace>',
+    description: 'namespace of the Lease (default: the pod’s namespace, else switchyard-system)',
+  },
+  'leader-election-name': {
+    kind: 'string',
+    default: 'switchyard-leader',
+    valueLabel: '<name>',
+    description: 'name of the coordination.k8s.io Lease',
+  },
+};
+
+export interface ClusterMode {
+  readonly provisioning?: Readonly<Record<string, ProvisioningSettings>>;
+  readonly whenLeader?: () => Promise<boolean>;
+  readonly elector?: LeaderElector;
+  /** Registers `switchyard_leader` (1 while this replica leads or leader election is off). */
+  registerMetrics(registry: Registry): void;
+  /** Starts the election (after the control plane started). */
+  start(): void;
+  /** Stops the election, releasing the Lease if held. */
+  stop(): Promise<void>;
+}
+
+export function clusterMode(
+  client: KubeClient,
+  values: Readonly<Record<string, OptionValue>>,
+  logger: Logger,
+): ClusterMode {
+  const provisioning =
+    values.provision === 'false'
+      ? undefined
+      : {
+          envoy: {
+            template: envoyDataPlaneTemplate({ image: values['envoy-image'] as string }),
+            xdsAddress: values['data-plane-xds-address'] as string,
+          },
+        };
+  const elector =
+    values['leader-elect'] === 'false'
+      ? undefined
+      : new LeaderElector(client, {
+          namespace: (values['leader-election-namespace'] as string | undefined) ?? podNamespace(),
+          name: values['leader-election-name'] as string,
+          identity: `${process.env.POD_NAME ?? hostname()}_${process.pid}`,
+          onChange: (leading) => logger.info({ leading }, leading ? 'became the leader' : 'stopped leading'),
+          onError: (error) => logger.warn({ err: error }, 'leader election: API request failed'),
+        });
+  return {
+    ...(provisioning === undefined ? {} : { provisioning }),
+    ...(elector === undefined ? {} : { elector, whenLeader: () => elector.whenLeader() }),
+    registerMetrics(registry) {
+      new Gauge({
+        name: 'switchyard_leader',
+        help: '1 while this replica writes to the API server (holds the Lease, or leader election is off)',
+        registers: [registry],
+        collect() {
+          this.set(elector === undefined || elector.isLeader ? 1 : 0);
+        },
+      });
+    },
+    start() {
+      elector?.start();
+    },
+    async stop() {
+      await elector?.stop();
+    },
+  };
+}
+
+function podNamespace(): string {
+  if (process.env.POD_NAMESPACE) return process.env.POD_NAMESPACE;
+  if (existsSync(SERVICE_ACCOUNT_NAMESPACE)) return readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim();
+  return 'switchyard-system';
+}

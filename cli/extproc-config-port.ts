@@ -1,0 +1,28 @@
+// Delivering the ext_proc configuration (model/ai-gateway.ts) to `switchyard extproc`: in standalone mode the
+// control plane writes it to a file that the service watches and reloads (`controller --extproc-config`).
+// The file holds backend credentials: it is written owner-only, and replaced atomically (write a temporary file
+// in the same folder, then rename) so the service never reads half a document.
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { stringify } from 'yaml';
+import type { ExtProcConfigDocument } from '../model/ai-gateway.ts';
+
+export type ExtProcConfigPort = (request: { config: ExtProcConfigDocument }) => Promise<{ written: boolean }>;
+
+/** Writes each configuration to `path` (YAML, mode 0600). */
+export function fileExtProcConfigPort(path: string): ExtProcConfigPort {
+  return async ({ config }) => {
+    await mkdir(dirname(path), { recursive: true });
+    const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+    await writeFile(temporary, extProcConfigText(config), { mode: 0o600 });
+    await rename(temporary, path);
+    return { written: true };
+  };
+}
+
+/** No ext_proc service to configure (no `--extproc-config`): the document is dropped. */
+export const discardExtProcConfig: ExtProcConfigPort = async () => ({ written: false });
+
+export function extProcConfigText(config: ExtProcConfigDocument): string {
+  return `# Written by the Switchyard control plane from AIGatewayRoutes, AIServiceBackends and\n# BackendSecurityPolicies; do not edit (see docs/extproc.md).\n${stringify(config)}`;
+}

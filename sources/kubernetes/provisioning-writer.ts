@@ -1,0 +1,80 @@
+// The provisioner's ports in Kubernetes mode: server-side apply of a Gateway's data-plane objects with one field
+// manager (so a field or list entry we stop sending — a removed listener port, a dropped infrastructure label —
+// is removed by the API server), and explicit deletion of all of them when the Gateway no longer needs them
+// (owner references let the garbage collector do it too, but it may not run, and a Gateway that stops being
+// ours is not deleted at all).
+import { PROVISIONED_GATEWAY_LABEL, type ProvisionedObject } from '../../model/provisioning.ts';
+import type { ResourceKey } from '../../model/resource-key.ts';
+import { KubeApiError, type KubeClient } from './client.ts';
+
+export const PROVISIONING_FIELD_MANAGER = 'switchyard-provisioner';
+
+/** Collection path of each provisioned kind, in a namespace. */
+const COLLECTION: Readonly<Record<ProvisionedObject['kind'], (namespace: string) => string>> = {
+  ServiceAccount: (namespace) => `/api/v1/namespaces/${namespace}/serviceaccounts`,
+  ConfigMap: (namespace) => `/api/v1/namespaces/${namespace}/configmaps`,
+  Deployment: (namespace) => `/apis/apps/v1/namespaces/${namespace}/deployments`,
+  Service: (namespace) => `/api/v1/namespaces/${namespace}/services`,
+};
+
+/** Deleted in this order: what routes traffic first, the identity last. */
+const DELETION_ORDER: readonly ProvisionedObject['kind'][] = [
+  'Service',
+  'Deployment',
+  'ConfigMap',
+  'ServiceAccount',
+];
+
+export function kubernetesProvisioningWriter(client: KubeClient) {
+  return {
+    'apply-data-plane': async ({
+      objects,
+    }: {
+      gateway: ResourceKey;
+      objects: readonly ProvisionedObject[];
+    }): Promise<{ applied: number }> => {
+      const query = new URLSearchParams({ fieldManager: PROVISIONING_FIELD_MANAGER, force: 'true' });
+      for (const object of objects) {
+        const path = `${COLLECTION[object.kind](encodeURIComponent(object.metadata.namespace))}/${encodeURIComponent(object.metadata.name)}`;
+        await client.json(
+          'PATCH',
+          `${path}?${query}`,
+          JSON.stringify(object),
+          undefined,
+          'application/apply-patch+yaml',
+        );
+      }
+      return { applied: objects.length };
+    },
+    'delete-data-plane': async ({
+      namespace,
+      name,
+    }: {
+      gateway: ResourceKey;
+      namespace: string;
+      name: string;
+    }): Promise<{ deleted: number }> => {
+      let deleted = 0;
+      for (const kind of DELETION_ORDER) {
+        const path = `${COLLECTION[kind](encodeURIComponent(namespace))}/${encodeURIComponent(name)}`;
+        try {
+          // Only what we provisioned: an object of that name without our label is someone else's.
+          const current = (await client.json('GET', path)) as {
+            metadata?: { uid?: string; labels?: Record<string, string> };
+          };
+          if (current.metadata?.labels?.[PROVISIONED_GATEWAY_LABEL] !== name) continue;
+          // Background propagation: the Deployment's ReplicaSets and pods go with it (where a GC runs).
+          await client.json(
+            'DELETE',
+            path,
+            JSON.stringify({ propagationPolicy: 'Background', preconditions: { uid: current.metadata.uid } }),
+          );
+          deleted++;
+        } catch (error) {
+          if (!(error instanceof KubeApiError && error.status === 404)) throw error;
+        }
+      }
+      return { deleted };
+    },
+  };
+}

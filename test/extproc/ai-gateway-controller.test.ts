@@ -1,0 +1,295 @@
+// The AI Gateway end to end: the controller in standalone mode reads Envoy AI Gateway manifests, programs a real
+// Envoy (ext_proc filter, its cluster, model routes) and writes the ext_proc configuration file; our ext_proc
+// service serves from that file; the official OpenAI SDK sends chat completions for two models, which reach a
+// fake OpenAI-compatible upstream and a fake Anthropic upstream with the credentials from the Secrets.
+
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { GATEWAY_DEPLOYER } from '../../actors/gateway-deployer/index.ts';
+import { envoyBackendSpec, nodeClusterOf, XdsServer } from '../../backends/envoy/index.ts';
+import { type ControlPlane, createControlPlane } from '../../cli/control-plane.ts';
+import { fileExtProcConfigPort } from '../../cli/extproc-config-port.ts';
+import { loadExtProcConfig, runExtProc } from '../../dataplane/extproc/index.ts';
+import { resourceKey } from '../../model/resource-key.ts';
+import type { ActorSpec } from '../../runtime/Actor.ts';
+import { createLogger } from '../../runtime/logger.ts';
+import type { Message } from '../../runtime/message.ts';
+import { type Envoy, freePort, startEnvoy } from '../harness/envoy/index.ts';
+import { type FakeProvider, startFakeAnthropic, startFakeAzure } from './fake-providers.ts';
+
+function manifests(gatewayPort: number, openaiPort: number, anthropicPort: number): string {
+  return `
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: ai }
+spec: { controllerName: switchyard.dev/gateway-controller }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: ai-gateway, namespace: ai }
+spec:
+  gatewayClassName: ai
+  listeners: [{ name: http, protocol: HTTP, port: ${gatewayPort} }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: openai, namespace: ai }
+spec: { ports: [{ name: http, port: 443 }] }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: openai-1, namespace: ai, labels: { kubernetes.io/service-name: openai } }
+addressType: IPv4
+endpoints: [{ addresses: [127.0.0.1], conditions: { ready: true } }]
+ports: [{ name: http, port: ${openaiPort} }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: anthropic, namespace: ai }
+spec: { ports: [{ name: http, port: 443 }] }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: anthropic-1, namespace: ai, labels: { kubernetes.io/service-name: anthropic } }
+addressType: IPv4
+endpoints: [{ addresses: [127.0.0.1], conditions: { ready: true } }]
+ports: [{ name: http, port: ${anthropicPort} }]
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: openai-key, namespace: ai }
+stringData: { apiKey: sk-openai-upstream }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: anthropic-key, namespace: ai }
+stringData: { apiKey: sk-ant-upstream }
+---
+apiVersion: aigateway.envoyproxy.io/v1alpha1
+kind: AIServiceBackend
+metadata: { name: openai, namespace: ai }
+spec:
+  schema: { name: OpenAI }
+  backendRef: { name: openai, kind: Service, port: 443 }
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIServiceBackend
+metadata: { name: anthropic, namespace: ai }
+spec:
+  schema: { name: Anthropic }
+  backendRef: { name: anthropic, kind: Service, port: 443 }
+---
+apiVersion: aigateway.envoyproxy.io/v1alpha1
+kind: BackendSecurityPolicy
+metadata: { name: openai-key, namespace: ai }
+spec:
+  type: APIKey
+  targetRefs: [{ group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: openai }]
+  apiKey: { secretRef: { name: openai-key } }
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: BackendSecurityPolicy
+metadata: { name: anthropic-key, namespace: ai }
+spec:
+  type: AnthropicAPIKey
+  targetRefs: [{ group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: anthropic }]
+  anthropicAPIKey: { secretRef: { name: anthropic-key } }
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIGatewayRoute
+metadata: { name: models, namespace: ai }
+spec:
+  parentRefs: [{ name: ai-gateway }]
+  llmRequestCosts: [{ metadataKey: llm_total_token, type: TotalToken }]
+  rules:
+    - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: gpt-4o-mini }] }]
+      backendRefs: [{ name: openai }]
+    - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: claude-sonnet }] }]
+      backendRefs: [{ name: anthropic, modelNameOverride: claude-3-5-haiku-20241022 }]
+`;
+}
+
+let dir: string;
+let configPath: string;
+let xds: XdsServer;
+let plane: ControlPlane;
+let envoy: Envoy | undefined;
+let stopExtProc: () => void;
+let extProcDone: Promise<void>;
+let openaiUpstream: FakeProvider;
+let anthropicUpstream: FakeProvider;
+let client: OpenAI;
+let gatewayPort: number;
+
+async function eventually<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  for (let attempt = 0; attempt < 150; attempt++) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'switchyard-ai-e2e-'));
+  configPath = join(dir, 'run', 'extproc.yaml');
+  // The fake Azure provider speaks the OpenAI schema on any path: our OpenAI-compatible upstream.
+  [openaiUpstream, anthropicUpstream] = await Promise.all([startFakeAzure(), startFakeAnthropic()]);
+  const extProcPort = await freePort();
+  gatewayPort = await freePort();
+  await writeFile(join(dir, 'ai.yaml'), manifests(gatewayPort, openaiUpstream.port, anthropicUpstream.port));
+  xds = await XdsServer.start({ address: '127.0.0.1:0' });
+  const logger = createLogger({ level: 'silent' });
+  plane = createControlPlane({
+    logger,
+    flushDelayMs: 20,
+    files: { paths: [join(dir, 'ai.yaml')], watch: false },
+    extProcConfig: fileExtProcConfigPort(configPath),
+    backends: {
+      envoy: envoyBackendSpec({
+        name: 'backend.envoy',
+        deployer: GATEWAY_DEPLOYER,
+        xds,
+        translate: { bindAddress: '127.0.0.1', extProcAddress: `127.0.0.1:${extProcPort}` },
+      }) as unknown as ActorSpec<Message>,
+    },
+  });
+  plane.system.start();
+  // The controller writes the ext_proc configuration; the service is started on it, as in production.
+  await eventually(
+    async () => (existsSync(configPath) && loadExtProcConfig(configPath).rules.length === 2) || undefined,
+    'the ext_proc configuration',
+  );
+  let stop: () => void = () => {};
+  const stopRequested = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
+  stopExtProc = stop;
+  let listening: () => void = () => {};
+  const started = new Promise<void>((resolve) => {
+    listening = resolve;
+  });
+  extProcDone = runExtProc({
+    listen: `127.0.0.1:${extProcPort}`,
+    configPath,
+    logger,
+    stopRequested,
+    onListening: () => listening(),
+  });
+  await Promise.race([started, extProcDone]);
+  envoy = await startEnvoy({
+    adsAddress: xds.address,
+    nodeId: 'ai-gateway-envoy',
+    cluster: nodeClusterOf(resourceKey('gateway.networking.k8s.io', 'Gateway', 'ai', 'ai-gateway')),
+    delta: true,
+  });
+  // GET /v1/models is answered by the service on the first pass: the listener, the filter and the service work.
+  let last = '';
+  await eventually(async () => {
+    const response = await fetch(`http://127.0.0.1:${gatewayPort}/v1/models`);
+    last = `${response.status} ${JSON.stringify([...response.headers])} ${await response.text()}`;
+    return response.status === 200 ? response : undefined;
+  }, 'the Gateway to answer /v1/models').catch((error: Error) => {
+    throw new Error(`${error.message}; last answer: ${last}\n${envoy?.log(40)}`);
+  });
+  client = new OpenAI({ baseURL: `http://127.0.0.1:${gatewayPort}/v1`, apiKey: 'sk-client', maxRetries: 0 });
+}, 60_000);
+
+afterAll(async () => {
+  await envoy?.stop();
+  stopExtProc?.();
+  await extProcDone?.catch(() => {});
+  plane?.close();
+  await plane?.system.stop(2_000);
+  await xds?.stop();
+  await Promise.all([openaiUpstream?.close(), anthropicUpstream?.close()]);
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+});
+
+describe('AIGatewayRoute through the controller, Envoy and the ext_proc service', () => {
+  test('the route and its backends are accepted and the models are listed', async () => {
+    for (const [kind, name] of [
+      ['AIGatewayRoute', 'models'],
+      ['AIServiceBackend', 'openai'],
+      ['AIServiceBackend', 'anthropic'],
+      ['BackendSecurityPolicy', 'openai-key'],
+      ['BackendSecurityPolicy', 'anthropic-key'],
+    ] as const) {
+      expect([name, plane.store.get(kind, 'ai', name)?.status?.conditions?.[0]?.type]).toEqual([
+        name,
+        'Accepted',
+      ]);
+    }
+    const models = await client.models.list();
+    expect(models.data.map((model) => model.id).sort()).toEqual(['claude-sonnet', 'gpt-4o-mini']);
+  });
+
+  test('a chat completion for gpt-4o-mini reaches the OpenAI upstream with its key', async () => {
+    const before = openaiUpstream.received.length;
+    const completion = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Hello?' }],
+    });
+    expect(completion.choices[0]?.message.content).toBe('Hello from Azure.');
+    expect(completion.usage?.total_tokens).toBe(11);
+    expect(openaiUpstream.received.length).toBe(before + 1);
+    const seen = openaiUpstream.received.at(-1)!;
+    expect(seen.path).toBe('/v1/chat/completions');
+    expect(seen.headers.authorization).toBe('Bearer sk-openai-upstream');
+    expect(seen.headers['x-ai-eg-model']).toBe('gpt-4o-mini');
+    expect(JSON.parse(seen.body)).toMatchObject({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Hello?' }],
+    });
+  });
+
+  test('a chat completion for claude-sonnet is translated for the Anthropic upstream, and back', async () => {
+    const before = anthropicUpstream.received.length;
+    const completion = await client.chat.completions.create({
+      model: 'claude-sonnet',
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+    });
+    expect(anthropicUpstream.received.length).toBe(before + 1);
+    const seen = anthropicUpstream.received.at(-1)!;
+    expect(seen.path).toBe('/v1/messages');
+    expect(seen.headers['x-api-key']).toBe('sk-ant-upstream');
+    expect(seen.headers.authorization).toBeUndefined();
+    expect(JSON.parse(seen.body)).toMatchObject({
+      model: 'claude-3-5-haiku-20241022',
+      max_tokens: 64,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Weather in Paris?' }] }],
+    });
+    expect(completion.choices[0]?.message.content).toBe('Let me look that up.');
+    expect(completion.choices[0]?.message.tool_calls?.[0]).toMatchObject({
+      type: 'function',
+      function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+    });
+    expect(completion.usage).toMatchObject({ prompt_tokens: 21, completion_tokens: 13, total_tokens: 34 });
+  });
+
+  test('a streamed completion for claude-sonnet arrives as OpenAI chunks', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'claude-sonnet',
+      max_tokens: 64,
+      stream: true,
+      messages: [{ role: 'user', content: 'Weather?' }],
+    });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe('Sunny in Paris.');
+  });
+
+  test('a model no route serves is 404 in the OpenAI error shape, and no upstream sees it', async () => {
+    const counts = [openaiUpstream.received.length, anthropicUpstream.received.length];
+    const error = await client.chat.completions
+      .create({ model: 'gpt-unknown', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect([openaiUpstream.received.length, anthropicUpstream.received.length]).toEqual(counts);
+  });
+});
