@@ -43,7 +43,17 @@ describe('Dockerfile', () => {
     const user = final.filter((line) => line.startsWith('USER ')).at(-1);
     // Numeric, so that Kubernetes can verify runAsNonRoot.
     expect(user).toMatch(/^USER [1-9]\d*(:\d+)?$/);
-    expect(final).toContain('ENTRYPOINT ["node", "cli/switchyard.ts"]');
+    expect(final).toContain('ENTRYPOINT ["node", "--max-semi-space-size=16", "cli/switchyard.ts"]');
+  });
+
+  it('benchmarks run with the V8 flags of the image, so their memory figures are the image’s', () => {
+    const bench = readFileSync(join(ROOT, 'bench/run.ts'), 'utf8');
+    const flags = /PRODUCTION_V8_FLAGS = \[([^\]]*)\]/.exec(bench)?.[1]?.match(/'[^']*'/g) ?? [];
+    const entrypoint = final.find((line) => line.startsWith('ENTRYPOINT'));
+    expect(flags.length).toBeGreaterThan(0);
+    expect(entrypoint).toBe(
+      `ENTRYPOINT ["node", ${flags.map((f) => `"${f.slice(1, -1)}"`).join(', ')}, "cli/switchyard.ts"]`,
+    );
   });
 
   it('copies every top-level folder and file the CLI reaches, and no dev dependency is imported', () => {
