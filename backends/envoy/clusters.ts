@@ -18,7 +18,12 @@ export interface ClusterUse {
   readonly name: string;
   readonly backend: ResolvedBackendIR;
   readonly http2: boolean;
+  /** A blend of several backends (see `blend`): the load-balancing weight of each of `backend.endpoints`. */
+  readonly endpointWeights?: readonly number[];
 }
+
+/** Per-endpoint weights are scaled so a backend's share survives integer rounding to within 0.1 %. */
+const BLEND_SCALE = 1000;
 
 /** Collects the clusters translation refers to, so each is generated once. */
 export class ClusterSet {
@@ -30,6 +35,35 @@ export class ClusterSet {
     const http2 = speaksGrpc || HTTP2_APP_PROTOCOLS.has(backend.appProtocol ?? '');
     const name = clusterName(backend, http2);
     if (!this.#uses.has(name)) this.#uses.set(name, { name, backend, http2 });
+    return name;
+  }
+
+  /**
+   * One cluster holding the endpoints of several backends, each endpoint weighted so that every backend gets its
+   * share of the connections: for proxies that route to a single cluster (UDP). Backends without endpoints add
+   * nothing; an ExternalName Service cannot be blended (undefined).
+   */
+  blend(name: string, parts: readonly ResolvedBackendIR[]): string | undefined {
+    const endpoints: { address: string; port: number }[] = [];
+    const weights: number[] = [];
+    for (const part of parts) {
+      if (part.kind === 'Service' && part.externalName !== undefined) return undefined;
+      const own = part.endpoints ?? [];
+      for (const endpoint of own) {
+        endpoints.push(endpoint);
+        weights.push(Math.max(1, Math.round((part.weight * BLEND_SCALE) / own.length)));
+      }
+    }
+    const base = parts[0];
+    if (base === undefined) return undefined;
+    if (!this.#uses.has(name)) {
+      this.#uses.set(name, {
+        name,
+        backend: { ...base, endpoints } as ResolvedBackendIR,
+        http2: false,
+        endpointWeights: weights,
+      });
+    }
     return name;
   }
 

@@ -18,13 +18,16 @@ export function translateEndpoints(use: ClusterUse): Json {
               // Proxyless gRPC clients need a locality, and ignore one without a weight.
               locality: {},
               loadBalancingWeight: 1,
-              lbEndpoints: endpoints.map((endpoint) =>
+              lbEndpoints: endpoints.map((endpoint, i) =>
                 pool
                   ? poolLbEndpoint(endpoint)
                   : {
                       endpoint: {
                         address: { socketAddress: { address: endpoint.address, portValue: endpoint.port } },
                       },
+                      ...(use.endpointWeights === undefined
+                        ? {}
+                        : { loadBalancingWeight: use.endpointWeights[i] }),
                     },
               ),
             },

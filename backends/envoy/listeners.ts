@@ -216,8 +216,19 @@ function tcpProxy(statPrefix: string, route: RouteIR, context: PortContext): Jso
 function udpListener(name: string, port: PortIR, context: PortContext): Json | undefined {
   const route = port.listeners.flatMap((l) => l.routes).find((r) => r.kind === 'UDPRoute');
   if (route === undefined) return undefined;
-  // udp_proxy routes to one cluster: the backend with the largest weight.
-  const [target] = l4Clusters(route, context.clusters).sort((a, b) => b.weight - a.weight);
+  // udp_proxy routes to one cluster: several weighted backends become one cluster of all their endpoints, each
+  // weighted so every backend keeps its share of the sessions (clusters.ts, `blend`).
+  const valid = (route.rules[0]?.backends ?? []).filter(
+    (b): b is ResolvedBackendIR => b.kind !== 'Invalid' && b.weight > 0,
+  );
+  const blended =
+    valid.length > 1
+      ? context.clusters.blend(`udp/${port.port}/${route.route.namespace ?? ''}/${route.route.name}`, valid)
+      : undefined;
+  const [target] =
+    blended === undefined
+      ? l4Clusters(route, context.clusters).sort((a, b) => b.weight - a.weight)
+      : [{ name: blended }];
   return {
     name,
     address: { socketAddress: { protocol: 'UDP', address: context.bindAddress, portValue: port.port } },

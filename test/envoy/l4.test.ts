@@ -51,14 +51,20 @@ describe('TCP and UDP through Envoy', () => {
   let fixture: EnvoyBackendFixture;
   let tcp: EchoServer;
   let udp: EchoServer;
+  let heavy: EchoServer;
+  let light: EchoServer;
   let tcpPort: number;
   let udpPort: number;
+  let splitPort: number;
 
   beforeAll(async () => {
     fixture = await EnvoyBackendFixture.start();
-    [tcp, udp, tcpPort, udpPort] = await Promise.all([
+    [tcp, udp, heavy, light, tcpPort, udpPort, splitPort] = await Promise.all([
       startTcpEcho('tcp'),
       startUdpEcho('udp'),
+      startUdpEcho('heavy'),
+      startUdpEcho('light'),
+      freePort(),
       freePort(),
       freePort(),
     ]);
@@ -75,6 +81,24 @@ describe('TCP and UDP through Envoy', () => {
         ],
         'UDP',
       ),
+      port(
+        splitPort,
+        [
+          listener('split', 'UDP', [
+            route(
+              'split',
+              [
+                rule([
+                  service('heavy', [heavy.port], { protocol: 'UDP', weight: 3 }),
+                  service('light', [light.port], { protocol: 'UDP', weight: 1 }),
+                ]),
+              ],
+              { kind: 'UDPRoute' },
+            ),
+          ]),
+        ],
+        'UDP',
+      ),
     ]);
     const revision = await fixture.send(ir);
     await fixture.startEnvoy(ir.gateway, { nodeId: 'l4' });
@@ -83,7 +107,7 @@ describe('TCP and UDP through Envoy', () => {
 
   afterAll(async () => {
     await fixture?.stop();
-    await Promise.all([tcp?.close(), udp?.close()]);
+    await Promise.all([tcp?.close(), udp?.close(), heavy?.close(), light?.close()]);
   });
 
   test('proxies a TCP connection to the TCPRoute backend', async () => {
@@ -92,5 +116,18 @@ describe('TCP and UDP through Envoy', () => {
 
   test('proxies UDP datagrams to the UDPRoute backend and back', async () => {
     expect(await udpExchange(udpPort, 'over udp')).toMatchObject({ backend: 'udp', body: 'over udp' });
+  });
+
+  test('splits UDP sessions across weighted backends (3:1)', async () => {
+    // Each exchange uses a new socket, so a new session for which Envoy picks an upstream host.
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < 80; i++) {
+      const { backend } = await udpExchange(splitPort, `session ${i}`);
+      counts[backend] = (counts[backend] ?? 0) + 1;
+    }
+    expect(Object.keys(counts).sort()).toEqual(['heavy', 'light']);
+    // 3:1 of 80 → 60 ± 20 (over four standard deviations).
+    expect(counts.heavy).toBeGreaterThan(40);
+    expect(counts.heavy).toBeLessThan(78);
   });
 });
