@@ -13,6 +13,8 @@ import { parseCommand } from './cli/options.ts';
 import {
   clusterRoleProblems,
   controllerPodProblems,
+  extProcConfigRoleProblems,
+  extProcPodProblems,
   leaderElectionRoleProblems,
   type PodSpec,
   type PolicyRule,
@@ -146,6 +148,28 @@ describe('plain manifests (deploy/manifests, deploy/crds)', () => {
     const service = find('Service', 'switchyard');
     expect(service.spec.ports.map((p: { port: number }) => p.port)).toEqual([18000, 8081]);
     expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
+  });
+
+  it('lets the controller write the ext_proc configuration Secret it is told to, and runs `switchyard extproc` on it', () => {
+    const role = find('Role', 'switchyard-extproc-config');
+    expect(role.metadata.namespace).toBe('switchyard-system');
+    expect(extProcConfigRoleProblems(role.rules as PolicyRule[], 'switchyard-extproc-config')).toEqual([]);
+    expect(find('RoleBinding', 'switchyard-extproc-config').subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'switchyard', namespace: 'switchyard-system' },
+    ]);
+    const controller = (find('Deployment', 'switchyard').spec.template.spec as PodSpec).containers[0]!;
+    const flags = parseCommand(controllerCommand.options, controller.args!.slice(1), {}).values;
+    expect(flags['extproc-config-secret']).toBe('switchyard-system/switchyard-extproc-config');
+    // The optional ext_proc Deployment (deploy/extproc/) mounts that Secret, behind the Service Envoy is told.
+    const extproc = readObjects(join(ROOT, 'deploy/extproc'));
+    const deployment = extproc.find((o) => o.kind === 'Deployment')!;
+    const service = extproc.find((o) => o.kind === 'Service')!;
+    expect(extProcPodProblems(deployment.spec.template.spec, 'switchyard-extproc-config')).toEqual([]);
+    expect(deployment.spec.template.spec.containers[0].image).toBe(controller.image);
+    expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
+    expect(flags['extproc-address']).toBe(
+      `${service.metadata.name}.${service.metadata.namespace}.svc:${service.spec.ports[0].port}`,
+    );
   });
 
   it('kustomization.yaml lists every manifest and CRD', () => {

@@ -5,11 +5,20 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
+import {
+  agentgatewayDataPlaneTemplate,
+  DEFAULT_AGENTGATEWAY_IMAGE,
+} from '../backends/agentgateway/data-plane-template.ts';
 import { DEFAULT_ENVOY_IMAGE, envoyDataPlaneTemplate } from '../backends/envoy/data-plane-template.ts';
 import type { ProvisioningSettings } from '../model/provisioning.ts';
 import type { KubeClient } from '../sources/kubernetes/client.ts';
+import {
+  DEFAULT_EXTPROC_CONFIG_SECRET,
+  parseSecretTarget,
+  type SecretTarget,
+} from '../sources/kubernetes/extproc-config-writer.ts';
 import { LeaderElector } from '../sources/kubernetes/lease.ts';
-import type { OptionTable, OptionValue } from './options.ts';
+import { type OptionTable, type OptionValue, UsageError } from './options.ts';
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
@@ -35,6 +44,20 @@ export const CLUSTER_MODE_OPTIONS: OptionTable = {
     description:
       'Kubernetes mode: provisioned Envoy image (GatewayClassParameters spec.dataPlane.image overrides it)',
   },
+  'agentgateway-image': {
+    kind: 'string',
+    default: DEFAULT_AGENTGATEWAY_IMAGE,
+    valueLabel: '<image>',
+    description:
+      'Kubernetes mode: provisioned agentgateway image (GatewayClassParameters spec.dataPlane.image overrides it)',
+  },
+  'agentgateway-data-plane-xds-address': {
+    kind: 'string',
+    default: 'switchyard.switchyard-system.svc:18001',
+    valueLabel: '<host:port>',
+    description:
+      'Kubernetes mode: the agentgateway xDS address (the controller’s --agentgateway-xds-address as the proxies reach it) written into provisioned agentgateway configs (GatewayClassParameters spec.xds.address overrides it)',
+  },
   'leader-elect': {
     kind: 'enum',
     values: ['true', 'false'],
@@ -53,12 +76,19 @@ export const CLUSTER_MODE_OPTIONS: OptionTable = {
     valueLabel: '<name>',
     description: 'name of the coordination.k8s.io Lease',
   },
+  'extproc-config-secret': {
+    kind: 'string',
+    valueLabel: '<namespace>/<name>|off',
+    description: `Kubernetes mode: server-side apply the AI Gateway ext_proc configuration (credentials included) to this Secret, which the \`switchyard extproc\` Deployment mounts (default: the pod’s namespace/${DEFAULT_EXTPROC_CONFIG_SECRET})`,
+  },
 };
 
 export interface ClusterMode {
   readonly provisioning?: Readonly<Record<string, ProvisioningSettings>>;
   readonly whenLeader?: () => Promise<boolean>;
   readonly elector?: LeaderElector;
+  /** Where the ext_proc configuration is applied (`--extproc-config-secret`); undefined when `off`. */
+  readonly extProcConfigSecret?: SecretTarget;
   /** Registers `switchyard_leader` (1 while this replica leads or leader election is off). */
   registerMetrics(registry: Registry): void;
   /** Starts the election (after the control plane started). */
@@ -80,6 +110,10 @@ export function clusterMode(
             template: envoyDataPlaneTemplate({ image: values['envoy-image'] as string }),
             xdsAddress: values['data-plane-xds-address'] as string,
           },
+          agentgateway: {
+            template: agentgatewayDataPlaneTemplate({ image: values['agentgateway-image'] as string }),
+            xdsAddress: values['agentgateway-data-plane-xds-address'] as string,
+          },
         };
   const elector =
     values['leader-elect'] === 'false'
@@ -91,8 +125,10 @@ export function clusterMode(
           onChange: (leading) => logger.info({ leading }, leading ? 'became the leader' : 'stopped leading'),
           onError: (error) => logger.warn({ err: error }, 'leader election: API request failed'),
         });
+  const extProcConfigSecret = extProcConfigSecretOption(values);
   return {
     ...(provisioning === undefined ? {} : { provisioning }),
+    ...(extProcConfigSecret === undefined ? {} : { extProcConfigSecret }),
     ...(elector === undefined ? {} : { elector, whenLeader: () => elector.whenLeader() }),
     registerMetrics(registry) {
       new Gauge({
@@ -111,6 +147,20 @@ export function clusterMode(
       await elector?.stop();
     },
   };
+}
+
+/** `--extproc-config-secret`, checked (the controller calls this before it starts anything). */
+export function extProcConfigSecretOption(
+  values: Readonly<Record<string, OptionValue>>,
+): SecretTarget | undefined {
+  const flag = values['extproc-config-secret'] as string | undefined;
+  if (flag === 'off') return undefined;
+  if (flag === undefined) return { namespace: podNamespace(), name: DEFAULT_EXTPROC_CONFIG_SECRET };
+  try {
+    return parseSecretTarget(flag);
+  } catch (error) {
+    throw new UsageError(`--extproc-config-secret: ${(error as Error).message}, or off`);
+  }
 }
 
 function podNamespace(): string {

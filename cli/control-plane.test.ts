@@ -76,4 +76,44 @@ describe('control plane in standalone mode', () => {
       await plane.system.stop(2_000);
     }
   });
+
+  it('takes back what it wrote on a Gateway that moves to another controller’s class', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-withdraw-'));
+    const gateway = (className: string) =>
+      `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: apps}\nspec:\n  gatewayClassName: ${className}\n  listeners: [{name: http, protocol: HTTP, port: 80}]`;
+    writeFileSync(
+      join(dir, 'classes.yaml'),
+      [
+        'apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: ours}\nspec: {controllerName: switchyard.dev/gateway-controller}',
+        'apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: theirs}\nspec: {controllerName: example.com/another-controller}',
+      ].join('\n---\n'),
+    );
+    writeFileSync(join(dir, 'gateway.yaml'), gateway('ours'));
+    const clock = new VirtualClock();
+    const plane = createControlPlane({
+      clock,
+      files: { paths: [dir], watch: true },
+      logger: createLogger({ level: 'silent' }),
+    });
+    try {
+      plane.system.start();
+      await runUntilQuiescent(plane.system, clock);
+      const written = plane.store.get('Gateway', 'apps', 'edge')?.status;
+      expect(written?.conditions?.map((c) => c.type)).toEqual(
+        expect.arrayContaining(['Accepted', 'Programmed']),
+      );
+      expect(written?.listeners).toHaveLength(1);
+
+      writeFileSync(join(dir, 'gateway.yaml'), gateway('theirs'));
+      await until(
+        () => plane.store.get('Gateway', 'apps', 'edge')?.spec?.gatewayClassName === 'theirs',
+        'the class change',
+      );
+      await runUntilQuiescent(plane.system, clock);
+      expect(plane.store.get('Gateway', 'apps', 'edge')?.status).toEqual({ conditions: [] });
+    } finally {
+      plane.close();
+      await plane.system.stop(2_000);
+    }
+  });
 });

@@ -31,6 +31,7 @@ import { DEFAULT_CONTROLLER_NAME } from '../model/gateway-class.ts';
 import type { ProvisioningSettings } from '../model/provisioning.ts';
 import { ResourceStore } from '../model/resource-view.ts';
 import { GROUP_OF_KIND, type KindName, ROUTE_KINDS } from '../model/resources.ts';
+import { WATCHED_BY_REFERENCE } from '../model/watched-references.ts';
 import type { ActorSpec } from '../runtime/Actor.ts';
 import { ActorSystem } from '../runtime/ActorSystem.ts';
 import type { Clock } from '../runtime/clock.ts';
@@ -40,20 +41,30 @@ import { filesSourceMachine, type SourceProblem } from '../sources/files/machine
 import { FILES_SOURCE, type FilesChanged } from '../sources/files/messages.ts';
 import { filesPorts } from '../sources/files/ports.ts';
 import type { ApiResource, KubeClient } from '../sources/kubernetes/client.ts';
+import type { SecretTarget } from '../sources/kubernetes/extproc-config-writer.ts';
 import {
   GATEWAY_CLASS_FINALIZER,
   kubernetesFinalizerWriter,
 } from '../sources/kubernetes/finalizer-writer.ts';
 import { kubernetesSourceMachine } from '../sources/kubernetes/machine.ts';
-import { kubernetesSourceName, type WatchEventReceived } from '../sources/kubernetes/messages.ts';
+import {
+  kubernetesSourceName,
+  type ReferencedSourceMessage,
+  type WatchEventReceived,
+} from '../sources/kubernetes/messages.ts';
 import {
   type KubernetesSourcePorts,
   kubernetesSourcePorts,
   type WatchSettings,
 } from '../sources/kubernetes/ports.ts';
 import { kubernetesProvisioningWriter } from '../sources/kubernetes/provisioning-writer.ts';
+import { referencedSourceMachine } from '../sources/kubernetes/referenced-source.ts';
 import { kubernetesStatusWriter } from '../sources/kubernetes/status-writer.ts';
-import { discardExtProcConfig, type ExtProcConfigPort } from './extproc-config-port.ts';
+import {
+  discardExtProcConfig,
+  type ExtProcConfigPort,
+  secretExtProcConfigPort,
+} from './extproc-config-port.ts';
 import type { LocalEnvoyPorts } from './local-envoy.ts';
 
 export interface ControlPlaneOptions {
@@ -86,6 +97,11 @@ export interface ControlPlaneOptions {
      * The client is then never asked to write statuses.
      */
     readonly statusWriter?: (statuses: StatusStore) => (write: StatusWrite) => Promise<unknown>;
+    /**
+     * The Secret the AI Gateway's ext_proc configuration is applied to (docs/extproc.md, Delivery), gated by
+     * leader election like every write; it takes the place of `extProcConfig`.
+     */
+    readonly extProcConfigSecret?: SecretTarget;
   };
   /** Where standalone statuses are mirrored as YAML. */
   readonly statusDir?: string;
@@ -140,6 +156,9 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
   let write: (write: StatusWrite) => Promise<unknown>;
   let writeFinalizer: ((write: FinalizerWrite) => Promise<unknown>) | undefined;
   let gatewayClassFinalizer: string | undefined;
+  let extProcConfig = options.extProcConfig ?? discardExtProcConfig;
+  /** Kubernetes mode: kinds watched by reference → their source, told by the reference validator what to watch. */
+  const referenceWatchers: Record<string, string> = {};
   if (options.kubernetes !== undefined) {
     const { client, resources } = options.kubernetes;
     const realPorts = kubernetesSourcePorts(
@@ -151,6 +170,26 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
     const ports = options.kubernetes.wrapPorts?.(realPorts) ?? realPorts;
     closers.push(() => ports.close());
     for (const [kind, owner] of Object.entries(owners)) {
+      if (WATCHED_BY_REFERENCE.includes(kind)) {
+        // Secrets and ConfigMaps: only the objects something references, one watch each (docs/operations.md).
+        system.spawn({
+          name: kubernetesSourceName(kind),
+          machine: referencedSourceMachine,
+          input: { kind, owner },
+          mailbox: {
+            capacity: 256,
+            coalesceBy: (message: ReferencedSourceMessage) =>
+              message.type === 'references.wanted' ? message.type : message.meta.id,
+          },
+          effects: {
+            list: ports.list,
+            watch: ports.watch,
+            'stop-watch': ports['stop-watch'] ?? realPorts['stop-watch'],
+          },
+        });
+        referenceWatchers[kind] = kubernetesSourceName(kind);
+        continue;
+      }
       system.spawn({
         name: kubernetesSourceName(kind),
         machine: kubernetesSourceMachine,
@@ -184,6 +223,14 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
       );
     }
     gatewayClassFinalizer = GATEWAY_CLASS_FINALIZER;
+    const secret = options.kubernetes.extProcConfigSecret;
+    if (secret !== undefined) {
+      const port = gated(secretExtProcConfigPort(client, secret));
+      extProcConfig = async (request) => {
+        const outcome = await port(request);
+        return { written: 'written' in outcome && outcome.written };
+      };
+    }
   } else if (options.files !== undefined) {
     const ports = filesPorts(options.files.paths, () => system.ref<FilesChanged>(FILES_SOURCE));
     closers.push(() => ports.close());
@@ -203,7 +250,7 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
   system.spawn(gatewayControllerSpec(store));
   for (const kind of ROUTE_KINDS) system.spawn(routeControllerSpec(kind, store));
   system.spawn(aiGatewayControllerSpec(store));
-  system.spawn(extProcConfigWriterSpec(options.extProcConfig ?? discardExtProcConfig));
+  system.spawn(extProcConfigWriterSpec(extProcConfig));
   for (const spec of resolverSpecs(store)) system.spawn(spec);
   system.spawn(
     referenceValidatorSpec(
@@ -212,6 +259,7 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
         controllerName,
         expectedKinds: Object.keys(GROUP_OF_KIND),
         flushDelayMs: options.flushDelayMs ?? 0,
+        referenceWatchers,
         ...(gatewayClassFinalizer === undefined ? {} : { gatewayClassFinalizer }),
       },
       {

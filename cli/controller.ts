@@ -15,7 +15,12 @@ import type { Message } from '../runtime/message.ts';
 import { registerActorMetrics } from '../runtime/metrics.ts';
 import { KubeClient } from '../sources/kubernetes/client.ts';
 import { discoverResources } from '../sources/kubernetes/ports.ts';
-import { CLUSTER_MODE_OPTIONS, type ClusterMode, clusterMode } from './cluster-mode.ts';
+import {
+  CLUSTER_MODE_OPTIONS,
+  type ClusterMode,
+  clusterMode,
+  extProcConfigSecretOption,
+} from './cluster-mode.ts';
 import type { Command } from './command.ts';
 import { type ControlPlane, createControlPlane } from './control-plane.ts';
 import { fileExtProcConfigPort } from './extproc-config-port.ts';
@@ -26,7 +31,12 @@ const ENVOY_BACKEND_ACTOR = 'backend.envoy';
 const AGENTGATEWAY_BACKEND_ACTOR = 'backend.agentgateway';
 
 import { parseAddress, UsageError } from './options.ts';
-import { attachRecorder, DEFAULT_RECORD_MAX_BYTES, inspectPlane } from './replay.ts';
+import {
+  attachRecorder,
+  type CompositionSettings,
+  DEFAULT_RECORD_MAX_BYTES,
+  inspectPlane,
+} from './replay.ts';
 
 /** `switchyard controller`: runs the control plane until SIGTERM/SIGINT, then stops gracefully. */
 export const controllerCommand: Command = {
@@ -89,7 +99,8 @@ export const controllerCommand: Command = {
     record: {
       kind: 'string',
       valueLabel: '<file.jsonl>',
-      description: 'standalone mode: record every outside input to this event log, for `switchyard replay`',
+      description:
+        'record every outside input (files or API server reads and watch events, status-write outcomes, timers, xDS publishes, proxy ACKs/NACKs) to this event log, for `switchyard replay`; the log holds what the cluster sent, TLS Secrets included (mode 0600)',
     },
     'record-max-bytes': {
       kind: 'integer',
@@ -169,9 +180,15 @@ export const controllerCommand: Command = {
     const files = values.files as string | undefined;
     if (values['extproc-config'] !== undefined && files === undefined) {
       throw new UsageError(
-        '--extproc-config: the ext_proc configuration is written to a file in standalone mode (--files) only in this version',
+        '--extproc-config: the ext_proc configuration is written to a file in standalone mode (--files) only; in a cluster it goes to a Secret (--extproc-config-secret)',
       );
     }
+    if (values['extproc-config-secret'] !== undefined && files !== undefined) {
+      throw new UsageError(
+        '--extproc-config-secret: Kubernetes mode only; in standalone mode use --extproc-config <file>',
+      );
+    }
+    if (files === undefined) extProcConfigSecretOption(values);
     otlpEndpoint(values);
     const xdsAddress = values['xds-address'] as string;
     parseAddress(xdsAddress, '--xds-address');
@@ -224,6 +241,7 @@ export const controllerCommand: Command = {
     };
     let plane: ControlPlane | undefined;
     let cluster: ClusterMode | undefined;
+    let recordedKubernetes: CompositionSettings['kubernetes'];
     const localEnvoy = values['local-envoy'] as string | undefined;
     if (localEnvoy !== undefined && (files === undefined || !existsSync(localEnvoy))) {
       await xds.stop();
@@ -262,6 +280,11 @@ export const controllerCommand: Command = {
       );
       const resources = await discoverResources(client, Object.keys(GROUP_OF_KIND) as KindName[]);
       cluster = clusterMode(client, values, logger);
+      recordedKubernetes = {
+        resources,
+        ...(cluster.provisioning === undefined ? {} : { provisioning: cluster.provisioning }),
+        leaderElection: cluster.whenLeader !== undefined,
+      };
       plane = createControlPlane({
         ...common,
         kubernetes: {
@@ -269,14 +292,13 @@ export const controllerCommand: Command = {
           resources,
           ...(cluster.provisioning === undefined ? {} : { provisioning: cluster.provisioning }),
           ...(cluster.whenLeader === undefined ? {} : { whenLeader: cluster.whenLeader }),
+          ...(cluster.extProcConfigSecret === undefined
+            ? {}
+            : { extProcConfigSecret: cluster.extProcConfigSecret }),
         },
       });
     }
     const record = values.record as string | undefined;
-    if (record !== undefined && files === undefined) {
-      await xds.stop();
-      throw new UsageError('--record: recording is available in standalone mode (--files) in this version');
-    }
     const recorder =
       record === undefined
         ? undefined
@@ -285,8 +307,19 @@ export const controllerCommand: Command = {
             maxBytes: values['record-max-bytes'] as number,
             composition: {
               controllerName: common.controllerName,
-              files: { watch: true },
               flushDelayMs: common.flushDelayMs,
+              ...(recordedKubernetes === undefined
+                ? { files: { watch: true }, localDataPlane: local !== undefined }
+                : { kubernetes: recordedKubernetes }),
+              backends: {
+                envoy: {
+                  name: ENVOY_BACKEND_ACTOR,
+                  translate: { extProcAddress: values['extproc-address'] as string },
+                },
+                ...(agentgatewayXds === undefined
+                  ? {}
+                  : { agentgateway: { name: AGENTGATEWAY_BACKEND_ACTOR } }),
+              },
             },
           });
     let inspector: Inspector | undefined;

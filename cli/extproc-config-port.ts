@@ -6,6 +6,11 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import type { ExtProcConfigDocument } from '../model/ai-gateway.ts';
+import type { KubeClient } from '../sources/kubernetes/client.ts';
+import {
+  kubernetesExtProcConfigWriter,
+  type SecretTarget,
+} from '../sources/kubernetes/extproc-config-writer.ts';
 
 export type ExtProcConfigPort = (request: { config: ExtProcConfigDocument }) => Promise<{ written: boolean }>;
 
@@ -18,6 +23,15 @@ export function fileExtProcConfigPort(path: string): ExtProcConfigPort {
     await rename(temporary, path);
     return { written: true };
   };
+}
+
+/**
+ * Cluster mode: server-side applies the document to one Secret (sources/kubernetes/extproc-config-writer.ts) that
+ * the `switchyard extproc` Deployment mounts; the same YAML text as the file in standalone mode.
+ */
+export function secretExtProcConfigPort(client: KubeClient, target: SecretTarget): ExtProcConfigPort {
+  const apply = kubernetesExtProcConfigWriter(client, target);
+  return async ({ config }) => apply(extProcConfigText(config));
 }
 
 /** No ext_proc service to configure (no `--extproc-config`): the document is dropped. */

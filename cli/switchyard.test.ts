@@ -142,7 +142,9 @@ describe('switchyard CLI', () => {
     const spans = collector.payloads.flatMap((p) =>
       p.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)),
     );
-    expect(spans.map((s) => s.name)).toEqual(expect.arrayContaining(['effect read-files', 'status.desired']));
+    // What happens before the controller reports ready: the files read and the resolvers' kinds synced (statuses
+    // may still be a debounce away when SIGTERM arrives on a loaded machine).
+    expect(spans.map((s) => s.name)).toEqual(expect.arrayContaining(['effect read-files', 'kinds.synced']));
   });
 });
 

@@ -30,4 +30,12 @@ export interface ResourceSynced extends Message<'resource.synced'> {
   readonly kinds: readonly string[];
 }
 
-export type ResourceEvent = ResourceUpserted | ResourceDeleted | ResourceSynced;
+/**
+ * Kubernetes mode: objects watched by reference (model/watched-references.ts) have been read once, found or not;
+ * sent after their upserts, so their owner passes it on once it holds them.
+ */
+export interface ResourcesFetched extends Message<'resource.fetched'> {
+  readonly keys: readonly ResourceKey[];
+}
+
+export type ResourceEvent = ResourceUpserted | ResourceDeleted | ResourceSynced | ResourcesFetched;

@@ -2,13 +2,17 @@
 // (github.com/agentgateway/agentgateway/api) is not served by the Go module proxy, so the descriptors cannot be
 // compared at test time; instead every field we declare is checked against facts read from upstream's proto:
 //   repository agentgateway/agentgateway, path crates/protos/proto/resource.proto,
-//   commit 005d02993dfdc73c3176a426e2a957ba4062c3d8 (read through the search tool's read_file).
+//   commit 005d02993dfdc73c3176a426e2a957ba4062c3d8 (read through the search tool's read_file);
+// and, for the istio.workload messages agentgateway takes in Resource.service/workload:
+//   repository agentgateway/agentgateway, path crates/protos/proto/workload.proto,
+//   commit be5b9587fcfbe7b989f6e8888173fe1a95785ad9.
 // A field we add without a fact here fails the test, so the table stays complete.
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { AGENTGATEWAY_TYPE_URL, agentgatewayApi } from './agentgateway-api.ts';
 
 const PKG = 'agentgateway.dev.resource';
+const WORKLOAD_PKG = 'istio.workload';
 
 /** message → field → [number, type, rule] as upstream declares them. */
 const UPSTREAM_FIELDS: Readonly<
@@ -20,6 +24,8 @@ const UPSTREAM_FIELDS: Readonly<
     route: [3, 'Route'],
     backend: [4, 'Backend'],
     tcp_route: [6, 'TCPRoute'],
+    workload: [7, 'istio.workload.Workload'],
+    service: [8, 'istio.workload.Service'],
   },
   Bind: { key: [1, 'string'], port: [2, 'uint32'], protocol: [3, 'Bind.Protocol'] },
   ResourceName: { name: [1, 'string'], namespace: [2, 'string'] },
@@ -70,7 +76,12 @@ const UPSTREAM_FIELDS: Readonly<
     weight: [2, 'int32'],
     backend_policies: [5, 'BackendPolicySpec', 'repeated'],
   },
-  BackendReference: { backend: [2, 'string'], port: [3, 'uint32'] },
+  BackendReference: {
+    service: [1, 'BackendReference.Service'],
+    backend: [2, 'string'],
+    port: [3, 'uint32'],
+  },
+  'BackendReference.Service': { namespace: [1, 'string'], hostname: [2, 'string'] },
   Backend: {
     key: [1, 'string'],
     name: [2, 'ResourceName'],
@@ -79,9 +90,14 @@ const UPSTREAM_FIELDS: Readonly<
   },
   StaticBackend: { host: [1, 'string'], port: [2, 'int32'] },
   BackendPolicySpec: {
+    inference_routing: [2, 'BackendPolicySpec.InferenceRouting'],
     backend_tls: [3, 'BackendPolicySpec.BackendTLS'],
     request_header_modifier: [8, 'HeaderModifier'],
     response_header_modifier: [9, 'HeaderModifier'],
+  },
+  'BackendPolicySpec.InferenceRouting': {
+    endpoint_picker: [1, 'BackendReference'],
+    failure_mode: [2, 'BackendPolicySpec.InferenceRouting.FailureMode'],
   },
   'BackendPolicySpec.BackendTLS': {
     root: [3, 'bytes'],
@@ -133,15 +149,38 @@ const UPSTREAM_FIELDS: Readonly<
   },
 };
 
+/** istio.workload: message → field → [number, type, rule]; `map` fields have string keys. */
+const UPSTREAM_WORKLOAD_FIELDS: Readonly<
+  Record<string, Readonly<Record<string, readonly [number, string, string?]>>>
+> = {
+  Service: {
+    name: [1, 'string'],
+    namespace: [2, 'string'],
+    hostname: [3, 'string'],
+    ports: [5, 'Port', 'repeated'],
+  },
+  Workload: {
+    uid: [20, 'string'],
+    name: [1, 'string'],
+    namespace: [2, 'string'],
+    addresses: [3, 'bytes', 'repeated'],
+    services: [22, 'PortList', 'map'],
+  },
+  PortList: { ports: [1, 'Port', 'repeated'] },
+  Port: { service_port: [1, 'uint32'], target_port: [2, 'uint32'], app_protocol: [3, 'AppProtocol'] },
+};
+
 /** Oneofs upstream groups fields into (a oneof member on the wire is a plain optional field, but JSON differs). */
 const UPSTREAM_ONEOFS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
-  Resource: { kind: ['bind', 'listener', 'route', 'backend', 'tcp_route'] },
+  Resource: { kind: ['bind', 'listener', 'route', 'backend', 'tcp_route', 'workload', 'service'] },
   PathMatch: { kind: ['exact', 'path_prefix', 'regex'] },
   HeaderMatch: { value: ['exact', 'regex'] },
   QueryMatch: { value: ['exact', 'regex'] },
-  BackendReference: { kind: ['backend'] },
+  BackendReference: { kind: ['service', 'backend'] },
   Backend: { kind: ['static'] },
-  BackendPolicySpec: { kind: ['backend_tls', 'request_header_modifier', 'response_header_modifier'] },
+  BackendPolicySpec: {
+    kind: ['inference_routing', 'backend_tls', 'request_header_modifier', 'response_header_modifier'],
+  },
   TrafficPolicySpec: { kind: Object.keys(UPSTREAM_FIELDS.TrafficPolicySpec!) },
   RequestRedirect: { path: ['full', 'prefix'] },
   UrlRewrite: { path: ['full', 'prefix'] },
@@ -150,25 +189,64 @@ const UPSTREAM_ONEOFS: Readonly<Record<string, Readonly<Record<string, readonly 
 const UPSTREAM_ENUMS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
   'Bind.Protocol': { HTTP: 0, TCP: 1, TLS: 2 },
   Protocol: { UNKNOWN: 0, HTTP: 1, HTTPS: 2, TLS: 3, TCP: 4, HBONE: 5 },
+  'BackendPolicySpec.InferenceRouting.FailureMode': { UNKNOWN: 0, FAIL_CLOSED: 1, FAIL_OPEN: 2 },
+};
+
+const UPSTREAM_WORKLOAD_ENUMS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  AppProtocol: { UNKNOWN: 0, HTTP11: 1, HTTP2: 2, GRPC: 3, TCP: 4, TLS: 5 },
 };
 
 const SCALARS = new Set(['string', 'bytes', 'bool', 'double', 'int32', 'uint32']);
 
-function qualified(type: string): string {
-  return SCALARS.has(type) || type.startsWith('google.') ? type : `${PKG}.${type}`;
+function qualified(type: string, pkg = PKG): string {
+  return SCALARS.has(type) || type.startsWith('google.') || type.startsWith('istio.')
+    ? type
+    : `${pkg}.${type}`;
+}
+
+/** Every message declared under a package, nested ones included. */
+function messagesOf(ns: protobuf.NamespaceBase): protobuf.Type[] {
+  const out: protobuf.Type[] = [];
+  for (const nested of ns.nestedArray) {
+    if (nested instanceof protobuf.Type) out.push(nested);
+    if (nested instanceof protobuf.Namespace || nested instanceof protobuf.Type)
+      out.push(...messagesOf(nested));
+  }
+  return out;
+}
+
+/** Checks one message's fields against the facts: name, number, type, and rule (repeated, map, singular). */
+function expectFields(
+  type: protobuf.Type,
+  expected: Readonly<Record<string, readonly [number, string, string?]>>,
+  pkg: string,
+): void {
+  expect(Object.keys(type.fields).sort()).toEqual(Object.keys(expected).sort());
+  for (const [fieldName, [id, fieldType, rule]] of Object.entries(expected)) {
+    const field = type.fields[fieldName]!;
+    expect({ field: fieldName, id: field.id }).toEqual({ field: fieldName, id });
+    const resolved = field.resolvedType?.fullName.replace(/^\./, '') ?? field.type;
+    expect({ field: fieldName, type: resolved }).toEqual({
+      field: fieldName,
+      type: qualified(fieldType, pkg),
+    });
+    expect({ field: fieldName, repeated: field.repeated }).toEqual({
+      field: fieldName,
+      repeated: rule === 'repeated',
+    });
+    const keyType = field instanceof protobuf.MapField ? field.keyType : undefined;
+    expect({ field: fieldName, mapKey: keyType }).toEqual({
+      field: fieldName,
+      mapKey: rule === 'map' ? 'string' : undefined,
+    });
+  }
 }
 
 describe('protos/agentgateway wire compatibility', () => {
   const api = agentgatewayApi();
   const ours = api.root.lookup(PKG) as protobuf.Namespace;
-  const messages: protobuf.Type[] = [];
-  const collect = (ns: protobuf.NamespaceBase) => {
-    for (const nested of ns.nestedArray) {
-      if (nested instanceof protobuf.Type) messages.push(nested);
-      if (nested instanceof protobuf.Namespace || nested instanceof protobuf.Type) collect(nested);
-    }
-  };
-  collect(ours);
+  const messages = messagesOf(ours);
+  const workload = api.root.lookup(WORKLOAD_PKG) as protobuf.Namespace;
 
   it('declares only messages upstream has, and every one of them', () => {
     const names = messages.map((m) => m.fullName.slice(PKG.length + 2)).sort();
@@ -178,22 +256,7 @@ describe('protos/agentgateway wire compatibility', () => {
   it.each(Object.keys(UPSTREAM_FIELDS))(
     '%s: every field matches upstream name, number, type and rule',
     (name) => {
-      const type = api.messageType(`${PKG}.${name}`);
-      const expected = UPSTREAM_FIELDS[name]!;
-      expect(Object.keys(type.fields).sort()).toEqual(Object.keys(expected).sort());
-      for (const [fieldName, [id, fieldType, rule]] of Object.entries(expected)) {
-        const field = type.fields[fieldName]!;
-        expect({ field: fieldName, id: field.id }).toEqual({ field: fieldName, id });
-        const resolved = field.resolvedType?.fullName.replace(/^\./, '') ?? field.type;
-        expect({ field: fieldName, type: resolved }).toEqual({
-          field: fieldName,
-          type: qualified(fieldType),
-        });
-        expect({ field: fieldName, repeated: field.repeated }).toEqual({
-          field: fieldName,
-          repeated: rule === 'repeated',
-        });
-      }
+      expectFields(api.messageType(`${PKG}.${name}`), UPSTREAM_FIELDS[name]!, PKG);
     },
   );
 
@@ -221,6 +284,26 @@ describe('protos/agentgateway wire compatibility', () => {
   it.each(Object.keys(UPSTREAM_ENUMS))('enum %s has upstream values', (name) => {
     const found = api.root.lookupEnum(`${PKG}.${name}`);
     expect(found.values).toEqual(UPSTREAM_ENUMS[name]);
+  });
+
+  it('declares only istio.workload messages upstream has, and every one of them', () => {
+    const names = messagesOf(workload)
+      .map((m) => m.fullName.slice(WORKLOAD_PKG.length + 2))
+      .sort();
+    expect(names).toEqual(Object.keys(UPSTREAM_WORKLOAD_FIELDS).sort());
+  });
+
+  it.each(Object.keys(UPSTREAM_WORKLOAD_FIELDS))(
+    'istio.workload.%s: every field matches upstream name, number, type and rule',
+    (name) => {
+      const type = api.messageType(`${WORKLOAD_PKG}.${name}`);
+      expectFields(type, UPSTREAM_WORKLOAD_FIELDS[name]!, WORKLOAD_PKG);
+      expect((type.oneofsArray ?? []).filter((o) => !o.name.startsWith('_'))).toEqual([]);
+    },
+  );
+
+  it.each(Object.keys(UPSTREAM_WORKLOAD_ENUMS))('enum istio.workload.%s has upstream values', (name) => {
+    expect(api.root.lookupEnum(`${WORKLOAD_PKG}.${name}`).values).toEqual(UPSTREAM_WORKLOAD_ENUMS[name]);
   });
 
   it('round-trips a Resource through the wire format under its type URL', () => {

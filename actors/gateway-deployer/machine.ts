@@ -132,6 +132,8 @@ export const gatewayDeployerMachine = setup({
                 deliverTo(entry.backendActor, { type: 'backend.gateway.deleted', gateway: event.gateway }),
               );
             }
+            if (entry !== undefined)
+              for (const request of withdrawnStatuses(context, entry)) enqueue.emit(request);
           }),
         },
         'backend.gateway.status': {
@@ -314,6 +316,31 @@ function provision(
     },
     addresses,
   };
+}
+
+/**
+ * A Gateway that still exists but is no longer ours (its GatewayClass went, or it moved to another controller's
+ * class) keeps nothing we wrote: applying just an empty condition list takes back our conditions, listeners and
+ * addresses (server-side apply drops the fields our field manager owned; an entirely empty status would leave
+ * `status: null`, which the API server refuses), on it and on its ListenerSets. The new controller, if any,
+ * writes its own.
+ */
+const WITHDRAWN = { conditions: [] } as const;
+
+function withdrawnStatuses(context: GatewayDeployerContext, entry: DeployedGateway): DeliverRequest[] {
+  const out: DeliverRequest[] = [];
+  if (context.view.get('Gateway', entry.key.namespace, entry.key.name) !== undefined) {
+    out.push(
+      deliverTo(patcherName('Gateway'), { type: 'status.desired', key: entry.key, status: WITHDRAWN }),
+    );
+  }
+  for (const set of entry.listeners.listenerSets) {
+    if (context.view.get('ListenerSet', set.key.namespace, set.key.name) === undefined) continue;
+    out.push(
+      deliverTo(patcherName('ListenerSet'), { type: 'status.desired', key: set.key, status: WITHDRAWN }),
+    );
+  }
+  return out;
 }
 
 /** PEM of every certificate the IR's listeners reference, read from the Secrets. */

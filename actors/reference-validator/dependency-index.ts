@@ -44,6 +44,16 @@ export class DependencyIndex {
     return before.map((dependencyId) => this.keys.get(dependencyId)!).filter((key) => key !== undefined);
   }
 
+  /** Every dependency some object has now that `accept` selects, sorted by id. */
+  dependencies(accept: (key: ResourceKey) => boolean): ResourceKey[] {
+    const found: [string, ResourceKey][] = [];
+    for (const id of this.reverse.keys()) {
+      const key = this.keys.get(id);
+      if (key !== undefined && accept(key)) found.push([id, key]);
+    }
+    return found.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, key]) => key);
+  }
+
   dependenciesOf(dependent: ResourceKey): ResourceKey[] {
     return (this.forward.get(formatResourceKey(dependent)) ?? []).map((id) => this.keys.get(id)!);
   }

@@ -2,8 +2,10 @@
 // been listed once (so no status is computed from half the cluster), then recomputes what each burst of
 // changes affected — once per burst, after a short debounce.
 import { enqueueActions, raise, setup } from 'xstate';
+import { formatResourceKey } from '../../model/resource-key.ts';
 import type { ResourceView } from '../../model/resource-view.ts';
-import { effectRequest, type Outgoing } from '../../runtime/outbox.ts';
+import { isFetchableReference } from '../../model/watched-references.ts';
+import { deliverTo, effectRequest, type Outgoing } from '../../runtime/outbox.ts';
 import type { ReferenceValidatorMessage } from './messages.ts';
 import { GatewayResolution, rfc3339 } from './resolution.ts';
 
@@ -16,6 +18,16 @@ export interface ReferenceValidatorInput {
   readonly gatewayClassFinalizer?: string;
   /** Debounce between a change and its recomputation (0 in translate and tests on a virtual clock). */
   readonly flushDelayMs: number;
+  /**
+   * Kubernetes mode: kinds watched by reference (model/watched-references.ts) → their source. Each is told the
+   * objects of its kind something references, once every other kind is synced and then whenever that set changes.
+   */
+  readonly referenceWatchers?: Readonly<Record<string, string>>;
+  /**
+   * How long a recomputation waits for newly referenced objects to be fetched (ms of the system clock), so that a
+   * Gateway switched to another Secret is not first computed without it. Default 2000.
+   */
+  readonly referenceWaitMs?: number;
 }
 
 interface ReferenceValidatorContext {
@@ -26,6 +38,16 @@ interface ReferenceValidatorContext {
   flushScheduled: boolean;
   /** Logical time of the latest change: the time recomputed conditions carry. */
   lastChangeTime: number;
+  readonly referenceWatchers: Readonly<Record<string, string>>;
+  /** Per watched kind, the referenced set last sent (ids), so only changes are sent. */
+  readonly referencesSent: Map<string, ReadonlySet<string>>;
+  /** Referenced objects sent to their source and not yet fetched: recomputation waits for them (bounded). */
+  readonly referencesPending: Set<string>;
+  readonly referenceWaitMs: number;
+  /** A flush is waiting for pending references (and the overdue timer is set). */
+  flushHeld: boolean;
+  /** A change touched a dependency of a watched kind since the referenced sets were last computed. */
+  referencesTouched: boolean;
 }
 
 export const referenceValidatorMachine = setup({
@@ -41,9 +63,48 @@ export const referenceValidatorMachine = setup({
   actions: {
     recordChange: ({ context, event }) => {
       if (event.type !== 'resource.changed') return;
-      context.resolution.changed(event.key, event.dependsOn, event.deleted, event.lookupKeys);
+      const before = context.resolution.changed(event.key, event.dependsOn, event.deleted, event.lookupKeys);
       context.lastChangeTime = Math.max(context.lastChangeTime, event.meta.time);
+      if (!context.referencesTouched) {
+        const watched = (key: { kind: string }) => context.referenceWatchers[key.kind] !== undefined;
+        context.referencesTouched = before.some(watched) || event.dependsOn.some(watched);
+      }
     },
+    announceReferences: enqueueActions(({ context, enqueue }) => {
+      if (!context.referencesTouched) return;
+      // The referenced set is whole only once everything that can reference is listed.
+      const watchedKinds = Object.keys(context.referenceWatchers);
+      const others = context.expectedKinds.filter((kind) => !watchedKinds.includes(kind));
+      if (!others.every((kind) => context.syncedKinds.has(kind))) return;
+      context.referencesTouched = false;
+      for (const [kind, source] of Object.entries(context.referenceWatchers)) {
+        const keys = context.resolution.index.dependencies((key) => isFetchableReference(key, kind));
+        const ids = new Set(keys.map(formatResourceKey));
+        const before = context.referencesSent.get(kind);
+        if (before !== undefined && before.size === ids.size && [...ids].every((id) => before.has(id)))
+          continue;
+        for (const id of ids) if (before === undefined || !before.has(id)) context.referencesPending.add(id);
+        for (const id of before ?? []) if (!ids.has(id)) context.referencesPending.delete(id);
+        context.referencesSent.set(kind, ids);
+        enqueue.emit(deliverTo(source, { type: 'references.wanted', kind, keys }));
+      }
+    }),
+    recordFetched: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'references.fetched') return;
+      for (const key of event.keys) context.referencesPending.delete(formatResourceKey(key));
+      if (context.referencesPending.size > 0 || !context.flushHeld) return;
+      context.flushHeld = false;
+      enqueue.cancel('references-overdue');
+      enqueue.raise({ type: 'validator.flush' } as ReferenceValidatorMessage, { delay: 0, id: 'flush' });
+    }),
+    // Fetching takes too long (the API server is failing): compute with what is there; the objects' arrival
+    // recomputes what uses them as any change does.
+    referencesOverdue: enqueueActions(({ context, enqueue }) => {
+      context.referencesPending.clear();
+      if (!context.flushHeld) return;
+      context.flushHeld = false;
+      enqueue.raise({ type: 'validator.flush' } as ReferenceValidatorMessage, { delay: 0, id: 'flush' });
+    }),
     recordSynced: ({ context, event }) => {
       if (event.type !== 'kinds.synced') return;
       for (const kind of event.kinds) context.syncedKinds.add(kind);
@@ -71,6 +132,17 @@ export const referenceValidatorMachine = setup({
       );
     }),
     flush: enqueueActions(({ context, enqueue }) => {
+      if (context.referencesPending.size > 0) {
+        // Held (flushScheduled stays set: changes meanwhile join this flush) until the fetches are in.
+        if (!context.flushHeld) {
+          context.flushHeld = true;
+          enqueue.raise({ type: 'validator.references-overdue' } as ReferenceValidatorMessage, {
+            delay: context.referenceWaitMs,
+            id: 'references-overdue',
+          });
+        }
+        return;
+      }
       context.flushScheduled = false;
       for (const request of context.resolution.flush(rfc3339(context.lastChangeTime))) enqueue.emit(request);
     }),
@@ -84,15 +156,26 @@ export const referenceValidatorMachine = setup({
     flushDelayMs: input.flushDelayMs,
     flushScheduled: false,
     lastChangeTime: 0,
+    referenceWatchers: input.referenceWatchers ?? {},
+    referencesSent: new Map(),
+    referencesPending: new Set(),
+    referenceWaitMs: input.referenceWaitMs ?? 2_000,
+    flushHeld: false,
+    // The first set is sent even when nothing references anything: it is what lets those sources sync.
+    referencesTouched: true,
   }),
   initial: 'syncing',
-  on: { 'object.rejected': { actions: 'reportRejection' } },
+  on: {
+    'object.rejected': { actions: 'reportRejection' },
+    'references.fetched': { actions: 'recordFetched' },
+    'validator.references-overdue': { actions: 'referencesOverdue' },
+  },
   states: {
     syncing: {
       always: { guard: 'allKindsSynced', target: 'resolving', actions: 'scheduleFlush' },
       on: {
-        'resource.changed': { actions: 'recordChange' },
-        'kinds.synced': { actions: 'recordSynced' },
+        'resource.changed': { actions: ['recordChange', 'announceReferences'] },
+        'kinds.synced': { actions: ['recordSynced', 'announceReferences'] },
       },
     },
     resolving: {
@@ -100,7 +183,8 @@ export const referenceValidatorMachine = setup({
       on: {
         'resource.changed': { actions: ['recordChange', 'scheduleFlush'] },
         'kinds.synced': { actions: 'recordSynced' },
-        'validator.flush': { actions: 'flush' },
+        // New references are sent to their sources before the statuses that need them are computed.
+        'validator.flush': { actions: ['announceReferences', 'flush'] },
       },
     },
   },

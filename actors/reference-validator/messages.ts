@@ -24,6 +24,17 @@ export interface KindsSynced extends Message<'kinds.synced'> {
 /** Raised (on the clock, not through the mailbox) after a burst of changes: recompute what they affected, once. */
 export interface ValidatorFlush extends Message<'validator.flush'> {}
 
+/**
+ * Kubernetes mode: objects watched by reference have been read once, found or not (forwarded by their owner
+ * after what it stored of them, so the store is current): a recomputation waiting for them can go on.
+ */
+export interface ReferencesFetched extends Message<'references.fetched'> {
+  readonly keys: readonly ResourceKey[];
+}
+
+/** Raised when newly referenced objects took too long to fetch: recompute without waiting any longer. */
+export interface ReferencesOverdue extends Message<'validator.references-overdue'> {}
+
 /** A user-visible problem with an object that has no status to carry it (e.g. it failed schema validation). */
 export interface ObjectRejected extends Message<'object.rejected'> {
   readonly key: ResourceKey;
@@ -31,4 +42,10 @@ export interface ObjectRejected extends Message<'object.rejected'> {
   readonly problems: readonly string[];
 }
 
-export type ReferenceValidatorMessage = ResourceChanged | KindsSynced | ValidatorFlush | ObjectRejected;
+export type ReferenceValidatorMessage =
+  | ResourceChanged
+  | KindsSynced
+  | ValidatorFlush
+  | ObjectRejected
+  | ReferencesFetched
+  | ReferencesOverdue;

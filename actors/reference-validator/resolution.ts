@@ -60,16 +60,17 @@ export class GatewayResolution {
   }
 
   /**
-   * Records a change; what it affects is recomputed at the next flush. `lookupKeys` are the keys the change is
-   * looked up under (the object's own, and an EndpointSlice's Service …): the ones it had before count too, so a
-   * slice moved to another Service, or a policy retargeted, also recomputes what used the old one.
+   * Records a change (and returns what the object depended on before); what it affects is recomputed at the next
+   * flush. `lookupKeys` are the keys the change is looked up under (the object's own, and an EndpointSlice's
+   * Service …): the ones it had before count too, so a slice moved to another Service, or a policy retargeted,
+   * also recomputes what used the old one.
    */
   changed(
     key: ResourceKey,
     dependsOn: readonly ResourceKey[],
     deleted: boolean,
     lookupKeys: readonly ResourceKey[],
-  ): void {
+  ): readonly ResourceKey[] {
     const before = deleted ? this.index.clear(key) : this.index.set(key, dependsOn);
     const id = formatResourceKey(key);
     const lookedUpBefore = this.lookupKeys.get(id) ?? [];
@@ -103,6 +104,7 @@ export class GatewayResolution {
       if (parent.kind === 'Gateway' || parent.kind === 'ListenerSet')
         this.dirty.set(formatResourceKey(parent), parent);
     }
+    return before;
   }
 
   /** Recomputes everything affected since the last flush; returns the messages to send. */

@@ -89,6 +89,11 @@ export const kindOwnerMachine = setup({
             );
           }),
         },
+        'resource.fetched': {
+          actions: enqueueActions(({ event, enqueue }) => {
+            enqueue.emit(deliverTo(REFERENCE_VALIDATOR, { type: 'references.fetched', keys: event.keys }));
+          }),
+        },
         'resource.synced': {
           actions: enqueueActions(({ context, event, enqueue }) => {
             const kinds = event.kinds.filter((kind) => context.kinds.includes(kind as KindName));

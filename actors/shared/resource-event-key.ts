@@ -8,6 +8,8 @@ export function resourceEventKey(event: ResourceEvent): string {
       return formatResourceKey(keyOf(event.object));
     case 'resource.deleted':
       return formatResourceKey(event.key);
+    case 'resource.fetched':
+      return `fetched:${event.keys.map(formatResourceKey).join(',')}`;
     default:
       return `synced:${event.kinds.join(',')}`;
   }

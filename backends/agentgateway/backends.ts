@@ -1,10 +1,12 @@
 // Static backends: agentgateway's StaticBackend is one host:port, so a Service port becomes one Backend per ready
 // endpoint the IR resolved (an ExternalName Service: its DNS name), and a backendRef's weight is spread over its
-// endpoints; a BackendTLSPolicy becomes each such Backend's inline TLS policy. A backend agentgateway cannot reach
-// (invalid ref, no endpoints, InferencePool) points to a key nothing publishes, which agentgateway answers with 500.
+// endpoints; a BackendTLSPolicy becomes each such Backend's inline TLS policy. InferencePools become workload
+// Services (inference.ts). A backend agentgateway cannot reach (invalid ref, no endpoints, a pool whose picker
+// reference is invalid) points to a key nothing publishes, which agentgateway answers with 500.
 import type { BackendTLS } from '../../model/backend-tls-policies.ts';
 import type { BackendIR } from '../../model/gateway-ir.ts';
 import { formatResourceKey } from '../../model/resource-key.ts';
+import { PoolSet } from './inference.ts';
 import { endpointBackendKey, unavailableBackendKey } from './names.ts';
 import type { Json } from './types.ts';
 
@@ -12,7 +14,10 @@ export type ResolvedBackendIR = Exclude<BackendIR, { kind: 'Invalid' }>;
 
 /** One agentgateway backend a backendRef spreads to, with its share of the ref's weight (before scaling). */
 export interface BackendTarget {
-  readonly key: string;
+  /** The BackendReference: a Backend key (`{ backend }`) or a workload Service (`{ service, port }`). */
+  readonly ref: Json;
+  /** Backend policies of this target (an InferencePool's InferenceRouting). */
+  readonly policies: readonly Json[];
   /** Weight relative to the other targets of the same ref; all targets of a ref sum to `parts`. */
   readonly share: number;
   readonly parts: number;
@@ -24,28 +29,35 @@ const MAX_WEIGHT = 2 ** 31 - 1;
 export class BackendSet {
   readonly #backends = new Map<string, Json>();
   readonly #problems: string[];
+  readonly pools: PoolSet;
 
   constructor(problems: string[]) {
     this.#problems = problems;
+    this.pools = new PoolSet(problems);
   }
 
-  /** The targets of one backend; `owner` (a route key) names unreachable ones. */
-  targets(backend: BackendIR, owner: string): readonly BackendTarget[] {
-    if (backend.kind === 'Invalid') {
-      return [{ key: unavailableBackendKey(owner, 'invalid'), share: 1, parts: 1 }];
-    }
+  /**
+   * The targets of one backend; `owner` (a route key) names unreachable ones. `http` is false for TCP and TLS
+   * routes, which cannot send to an InferencePool (its status says NotSupportedByParent).
+   */
+  targets(backend: BackendIR, owner: string, http = true): readonly BackendTarget[] {
+    if (backend.kind === 'Invalid') return [unavailable(owner, 'invalid')];
     if (backend.kind === 'InferencePool') {
-      this.#problems.push(
-        `${owner}: InferencePool ${formatResourceKey(backend.pool)} is not supported by the agentgateway backend; its share is answered 500`,
-      );
-      return [{ key: unavailableBackendKey(owner, 'inference-pool'), share: 1, parts: 1 }];
+      if (!http) {
+        this.#problems.push(
+          `${owner}: InferencePool ${formatResourceKey(backend.pool)} serves HTTP and gRPC routes only; its share is not forwarded`,
+        );
+        return [unavailable(owner, 'inference-pool')];
+      }
+      const targets = this.pools.targets(backend, owner);
+      if ('unavailable' in targets) return [unavailable(owner, targets.unavailable)];
+      return targets.map((t) => ({ ref: t.ref, policies: t.policies, share: 1, parts: t.parts }));
     }
     const hosts =
       backend.externalName !== undefined
         ? [{ host: backend.externalName, port: backend.port }]
         : backend.endpoints.map((e) => ({ host: e.address, port: e.port }));
-    if (hosts.length === 0)
-      return [{ key: unavailableBackendKey(owner, 'no-endpoints'), share: 1, parts: 1 }];
+    if (hosts.length === 0) return [unavailable(owner, 'no-endpoints')];
     return hosts.map(({ host, port }) => {
       const key = endpointBackendKey(backend.service, backend.port, `${host}:${port}`);
       if (!this.#backends.has(key)) {
@@ -56,7 +68,7 @@ export class BackendSet {
           ...(backend.tls === undefined ? {} : { inlinePolicies: [{ backendTls: backendTls(backend.tls) }] }),
         });
       }
-      return { key, share: 1, parts: hosts.length };
+      return { ref: { backend: key }, policies: [], share: 1, parts: hosts.length };
     });
   }
 
@@ -65,10 +77,11 @@ export class BackendSet {
     backends: readonly BackendIR[],
     owner: string,
     policies: (backend: BackendIR) => readonly Json[],
+    http = true,
   ): Json[] {
     const weighted = backends
       .filter((b) => b.weight > 0)
-      .map((b) => ({ backend: b, targets: this.targets(b, owner) }));
+      .map((b) => ({ backend: b, targets: this.targets(b, owner, http) }));
     // Scale every weight by the least common multiple of the endpoint counts, so each endpoint's part is whole;
     // when that would overflow int32 the parts are rounded (a share off by less than one in a million).
     const lcm = weighted.reduce((m, w) => leastCommonMultiple(m, w.targets[0]?.parts ?? 1), 1);
@@ -81,11 +94,8 @@ export class BackendSet {
         const weight = exact
           ? (backend.weight * lcm) / target.parts
           : Math.max(1, Math.round((backend.weight * 1_000_000) / target.parts / Math.max(1, maxWeight)));
-        out.push({
-          backend: { backend: target.key },
-          weight,
-          ...(extra.length > 0 ? { backendPolicies: extra } : {}),
-        });
+        const all = [...target.policies, ...extra];
+        out.push({ backend: target.ref, weight, ...(all.length > 0 ? { backendPolicies: all } : {}) });
       }
     }
     return out;
@@ -95,6 +105,11 @@ export class BackendSet {
   resources(): Readonly<Record<string, Json>> {
     return Object.fromEntries([...this.#backends.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
   }
+}
+
+/** A target on a backend key nothing publishes: agentgateway answers its share with 500. */
+function unavailable(owner: string, why: string): BackendTarget {
+  return { ref: { backend: unavailableBackendKey(owner, why) }, policies: [], share: 1, parts: 1 };
 }
 
 /** A BackendTLSPolicy in force for the Service port: SNI and verification by hostname or SANs, CA bundle. */

@@ -8,6 +8,8 @@ export interface AgentgatewayConfigOptions {
   readonly xdsAddress: string;
   /** Admin address of the proxy (host:port); agentgateway's default when absent. */
   readonly adminAddress?: string;
+  /** Where the proxy serves its readiness probe (host:port); agentgateway's default (localhost) when absent. */
+  readonly readinessAddress?: string;
 }
 
 export function agentgatewayConfig(options: AgentgatewayConfigOptions): Record<string, unknown> {
@@ -17,6 +19,7 @@ export function agentgatewayConfig(options: AgentgatewayConfigOptions): Record<s
       namespace: options.gateway.namespace ?? '',
       gateway: options.gateway.name,
       ...(options.adminAddress === undefined ? {} : { adminAddr: options.adminAddress }),
+      ...(options.readinessAddress === undefined ? {} : { readinessAddr: options.readinessAddress }),
     },
   };
 }

@@ -10,6 +10,12 @@ export {
   spawnAgentgatewayBackend,
 } from './agentgateway-backend.ts';
 export { type AgentgatewayConfigOptions, agentgatewayConfig } from './config.ts';
+export {
+  AGENTGATEWAY_READINESS_PATH,
+  AGENTGATEWAY_READINESS_PORT,
+  agentgatewayDataPlaneTemplate,
+  DEFAULT_AGENTGATEWAY_IMAGE,
+} from './data-plane-template.ts';
 export { gatewayOfNode, roleOf } from './node-identity.ts';
 export type {
   AgentgatewayProxyDisconnected,

@@ -4,7 +4,7 @@
 import type { ListenerIR, PortIR, RouteIR } from '../../model/gateway-ir.ts';
 import type { ResourceKey } from '../../model/resource-key.ts';
 
-export type Family = 'bind' | 'listener' | 'route' | 'tcproute' | 'backend';
+export type Family = 'bind' | 'listener' | 'route' | 'tcproute' | 'backend' | 'service' | 'workload';
 
 /** `<port>/<namespace>/<gateway>`. */
 export function bindKey(gateway: ResourceKey, port: PortIR): string {

@@ -134,10 +134,11 @@ function mirrorPolicies(
   const out: Json[] = [];
   mirrors.forEach((backend, i) => {
     if (backend.kind === 'Invalid') return; // a mirror that cannot be resolved mirrors nothing
-    // A mirror names one backend: the Service's first ready endpoint (agentgateway's StaticBackend is one address).
+    // A mirror names one backend: the Service's first ready endpoint (agentgateway's StaticBackend is one address),
+    // or a pool's workload Service (without its picker: a mirror takes no backend policies).
     const target = backends.targets(backend, `${owner}/mirror/${i}`)[0];
     if (target === undefined) return;
-    out.push({ backend: { backend: target.key }, percentage: mirrorPercentage(filters[i]) });
+    out.push({ backend: target.ref, percentage: mirrorPercentage(filters[i]) });
   });
   return out;
 }

@@ -18,6 +18,8 @@ const ONEOF: Readonly<Record<Family, string>> = {
   route: 'route',
   tcproute: 'tcpRoute',
   backend: 'backend',
+  service: 'service',
+  workload: 'workload',
 };
 
 export function encodeSnapshot(
@@ -31,6 +33,8 @@ export function encodeSnapshot(
     ['route', resources.routes],
     ['tcproute', resources.tcpRoutes],
     ['backend', resources.backends],
+    ['service', resources.services],
+    ['workload', resources.workloads],
   ];
   const api = agentgatewayApi();
   const old = previous?.types.get(AGENTGATEWAY_TYPE_URL.resource);
@@ -64,5 +68,7 @@ export const EMPTY_RESOURCES: AgentgatewayResources = {
   routes: {},
   tcpRoutes: {},
   backends: {},
+  services: {},
+  workloads: {},
   problems: [],
 };

@@ -18,7 +18,7 @@ export function translateTcpRoute(route: RouteIR, listenerKey: string, backends:
         ...(rule.name === undefined ? {} : { ruleName: rule.name }),
       },
       ...(route.kind === 'TLSRoute' && route.hostnames.length > 0 ? { hostnames: [...route.hostnames] } : {}),
-      backends: backends.routeBackends(rule.backends, key, () => []),
+      backends: backends.routeBackends(rule.backends, key, () => [], false),
     };
   });
 }

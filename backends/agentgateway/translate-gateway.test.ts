@@ -31,6 +31,8 @@ function roundTrip(resources: AgentgatewayResources): number {
     ['route', resources.routes],
     ['tcpRoute', resources.tcpRoutes],
     ['backend', resources.backends],
+    ['service', resources.services],
+    ['workload', resources.workloads],
   ];
   let count = 0;
   for (const [field, byKey] of families) {
@@ -344,25 +346,15 @@ describe('agentgateway translateGateway', () => {
     ]);
   });
 
-  it('reports UDP ports and InferencePools it cannot program instead of dropping them silently', () => {
-    const pool = {
-      weight: 1,
-      kind: 'InferencePool',
-      pool: { group: 'inference.networking.k8s.io', kind: 'InferencePool', namespace: 'default', name: 'p' },
-      targetPorts: [8000],
-      selector: {},
-    } as const;
+  it('reports UDP ports it cannot program instead of dropping them silently', () => {
     const resources = translateGateway(
       gatewayIR([
-        port(8080, [listener('http', 'HTTP', [route('r', [rule([pool])])])]),
+        port(8080, [listener('http', 'HTTP', [route('r', [rule([web])])])]),
         port(53, [listener('udp', 'UDP', [])], 'UDP'),
       ]),
       {},
     );
     expect(resources.problems).toEqual([
-      expect.stringContaining(
-        'InferencePool inference.networking.k8s.io/InferencePool/default/p is not supported',
-      ),
       'port 53/UDP: agentgateway does not proxy UDP; its listeners are not programmed',
     ]);
   });

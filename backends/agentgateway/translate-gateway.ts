@@ -14,6 +14,10 @@ export interface AgentgatewayResources {
   /** TCP and TLS routes. */
   readonly tcpRoutes: Readonly<Record<string, Json>>;
   readonly backends: Readonly<Record<string, Json>>;
+  /** Workload Services of InferencePools and their endpoint pickers, by `<namespace>/<hostname>`. */
+  readonly services: Readonly<Record<string, Json>>;
+  /** Their endpoints, one Workload per IP, by uid. */
+  readonly workloads: Readonly<Record<string, Json>>;
   /** Parts of the IR that could not be programmed, each naming what and why. */
   readonly problems: readonly string[];
 }
@@ -38,5 +42,14 @@ export function translateGateway(
     byKey(routes, translated.routes);
     byKey(tcpRoutes, translated.tcpRoutes);
   }
-  return { binds, listeners, routes, tcpRoutes, backends: backends.resources(), problems };
+  return {
+    binds,
+    listeners,
+    routes,
+    tcpRoutes,
+    backends: backends.resources(),
+    services: backends.pools.services(),
+    workloads: backends.pools.workloads(),
+    problems,
+  };
 }

@@ -25,6 +25,11 @@ function httpFilters(resources: ReturnType<typeof translateGateway>): Json[] {
   return hcm.httpFilters;
 }
 
+function accessLogs(resources: ReturnType<typeof translateGateway>): Json[] {
+  const listener = Object.values(resources.listeners)[0] as { filterChains: { filters: Json[] }[] };
+  return ((listener.filterChains[0]!.filters[0]!.typedConfig as Json).accessLog as Json[] | undefined) ?? [];
+}
+
 function routesOf(resources: ReturnType<typeof translateGateway>): Json[] {
   const config = Object.values(resources.routeConfigurations)[0] as { virtualHosts: { routes: Json[] }[] };
   return config.virtualHosts[0]!.routes;
@@ -108,5 +113,26 @@ describe('AIGatewayRoutes in the Envoy backend', () => {
     );
     expect(plain.clusters[EXT_PROC_CLUSTER]).toBeUndefined();
     expect(httpFilters(plain).map((f) => f.name)).not.toContain(EXT_PROC_FILTER);
+    expect(accessLogs(plain)).toEqual([]);
+  });
+
+  it('logs each request of a listener with AI routes as JSON on stdout, with the io.envoy.ai_gateway metadata', () => {
+    const ai = translateGateway(gatewayIR([port(8080, [listener('http', 'HTTP', [aiRoute])])]), {});
+    expect(accessLogs(ai)).toMatchObject([
+      {
+        name: 'envoy.access_loggers.stdout',
+        typedConfig: {
+          '@type': 'type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog',
+          logFormat: {
+            jsonFormat: {
+              status: '%RESPONSE_CODE%',
+              model: '%REQ(x-ai-eg-model)%',
+              backend: '%REQ(x-ai-eg-backend)%',
+              ai_gateway: '%DYNAMIC_METADATA(io.envoy.ai_gateway)%',
+            },
+          },
+        },
+      },
+    ]);
   });
 });

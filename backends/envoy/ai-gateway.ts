@@ -4,6 +4,7 @@
 // per-filter config. The service reads the body, sets x-ai-eg-model / x-ai-eg-backend and clears the route
 // cache, so the second route match picks the backend's rule. See docs/extproc.md.
 import { isIP } from 'node:net';
+import { BACKEND_HEADER, MODEL_HEADER } from '../../model/ai-gateway.ts';
 import type { RouteIR, RuleIR } from '../../model/gateway-ir.ts';
 import type { Json } from './envoy-types.ts';
 
@@ -18,6 +19,7 @@ const EXT_PROC_PER_ROUTE_TYPE =
   'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute';
 const FILTER_CONFIG_TYPE = 'type.googleapis.com/envoy.config.route.v3.FilterConfig';
 const HTTP_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
+const STDOUT_LOG_TYPE = 'type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog';
 
 export function hasAIRoutes(routes: readonly RouteIR[]): boolean {
   return routes.some((route) => route.extProc === true);
@@ -47,6 +49,43 @@ export function extProcHttpFilter(): Json {
       metadataOptions: { receivingNamespaces: { untyped: [METADATA_NAMESPACE] } },
     },
   };
+}
+
+/**
+ * The access log of a connection manager carrying AI routes: one JSON line per request on Envoy's stdout, with
+ * the token usage and costs the service reported (the whole `io.envoy.ai_gateway` dynamic metadata namespace as
+ * an object: one field per `llmRequestCosts` metadataKey, CEL costs included). Requests of other routes of the
+ * listener are logged too, with `ai_gateway` null.
+ */
+export function aiGatewayAccessLog(): Json {
+  return {
+    name: 'envoy.access_loggers.stdout',
+    typedConfig: {
+      '@type': STDOUT_LOG_TYPE,
+      logFormat: {
+        jsonFormat: {
+          start_time: '%START_TIME%',
+          method: '%REQ(:METHOD)%',
+          path: '%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%',
+          status: '%RESPONSE_CODE%',
+          response_flags: '%RESPONSE_FLAGS%',
+          duration_ms: '%DURATION%',
+          route: '%ROUTE_NAME%',
+          upstream_host: '%UPSTREAM_HOST%',
+          model: `%REQ(${MODEL_HEADER})%`,
+          backend: `%REQ(${BACKEND_HEADER})%`,
+          ai_gateway: `%DYNAMIC_METADATA(${METADATA_NAMESPACE})%`,
+        },
+      },
+    },
+  };
+}
+
+/** The connection manager `hcm` with the AI access log added (see aiGatewayAccessLog). */
+export function withAIGatewayAccessLog(hcm: Json): Json {
+  const typedConfig = hcm.typedConfig as Json;
+  const accessLog = (typedConfig.accessLog as Json[] | undefined) ?? [];
+  return { ...hcm, typedConfig: { ...typedConfig, accessLog: [...accessLog, aiGatewayAccessLog()] } };
 }
 
 /** Enables the filter on one route. */

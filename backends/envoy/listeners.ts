@@ -4,7 +4,7 @@
 // proxy to their route's backends.
 import type { TlsMaterial } from '../../model/backend-contract.ts';
 import type { ListenerIR, PortIR, RouteIR } from '../../model/gateway-ir.ts';
-import { extProcHttpFilter, hasAIRoutes } from './ai-gateway.ts';
+import { extProcHttpFilter, hasAIRoutes, withAIGatewayAccessLog } from './ai-gateway.ts';
 import type { ClusterSet, ResolvedBackendIR } from './clusters.ts';
 import { ADS_SOURCE, FILTER, type Json, TYPE } from './envoy-types.ts';
 import { inferenceHttpFilters } from './inference.ts';
@@ -58,10 +58,11 @@ export function translatePort(port: PortIR, context: PortContext): TranslatedPor
       virtualHosts: translateVirtualHosts(http, port.port, context.clusters),
     });
     const ai = http.some((l) => hasAIRoutes(l.routes)) ? [extProcHttpFilter()] : [];
+    const hcm = httpConnectionManager(routeName, [...ai, ...inferenceHttpFilters(http)]);
     addChain(
       {
         name: routeName,
-        filters: [httpConnectionManager(routeName, [...ai, ...inferenceHttpFilters(http)])],
+        filters: [ai.length > 0 ? withAIGatewayAccessLog(hcm) : hcm],
       },
       routeName,
     );
@@ -82,10 +83,12 @@ export function translatePort(port: PortIR, context: PortContext): TranslatedPor
           ...sniMatch(listener.hostname === undefined ? [] : [listener.hostname]),
           transportSocket,
           filters: [
-            httpConnectionManager(routeName, [
-              ...(hasAIRoutes(listener.routes) ? [extProcHttpFilter()] : []),
-              ...inferenceHttpFilters([listener]),
-            ]),
+            (hasAIRoutes(listener.routes) ? withAIGatewayAccessLog : (hcm: Json) => hcm)(
+              httpConnectionManager(routeName, [
+                ...(hasAIRoutes(listener.routes) ? [extProcHttpFilter()] : []),
+                ...inferenceHttpFilters([listener]),
+              ]),
+            ),
           ],
         },
         owner,

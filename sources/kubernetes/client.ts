@@ -111,9 +111,16 @@ export class KubeClient {
     }
   }
 
-  async list(resource: ApiResource, signal?: AbortSignal, fieldSelector?: string): Promise<ObjectList> {
+  /** Lists the kind across the cluster, or in one `namespace`, optionally filtered by a field selector. */
+  async list(
+    resource: ApiResource,
+    signal?: AbortSignal,
+    fieldSelector?: string,
+    namespace?: string,
+  ): Promise<ObjectList> {
     const query = fieldSelector === undefined ? '' : `?${new URLSearchParams({ fieldSelector })}`;
-    const response = (await this.json('GET', `${collectionPath(resource)}${query}`, undefined, signal)) as {
+    const path = `${collectionPath(resource, namespace)}${query}`;
+    const response = (await this.json('GET', path, undefined, signal)) as {
       items?: KubeObject[];
       metadata?: { resourceVersion?: string };
     };
@@ -135,6 +142,8 @@ export class KubeClient {
       timeoutSeconds?: number;
       idleTimeoutMs?: number;
       fieldSelector?: string;
+      /** Watch one namespace instead of the whole cluster. */
+      namespace?: string;
     } = {},
   ): AsyncGenerator<WatchEvent> {
     const query = new URLSearchParams({
@@ -162,7 +171,7 @@ export class KubeClient {
       arm();
       const response = await this.send(
         'GET',
-        `${collectionPath(resource)}?${query}`,
+        `${collectionPath(resource, options.namespace)}?${query}`,
         undefined,
         controller.signal,
       );

@@ -7,7 +7,7 @@ import { and, assign, enqueueActions, setup } from 'xstate';
 import type { RawObject } from '../../model/resource-events.ts';
 import { formatResourceKey, keyOf, type ResourceKey } from '../../model/resource-key.ts';
 import { deliverTo, type EffectReply, effectRequest, type Outgoing } from '../../runtime/outbox.ts';
-import type { KubeObject } from './client.ts';
+import type { KubeObject, WatchEvent } from './client.ts';
 import type { KubernetesSourceMessage } from './messages.ts';
 
 export interface KubernetesSourceInput {
@@ -47,6 +47,78 @@ interface KubernetesSourceContext {
   relists: number;
 }
 
+// The list/watch rules both sources share: this per-kind source, and the per-object watches of the Secrets and
+// ConfigMaps that are watched by reference (referenced-source.ts).
+
+/** Delay before the retry after `failures` consecutive failures: exponential from `initialMs`, capped. */
+export function backoffDelay(failures: number, initialMs: number, maxMs: number): number {
+  return Math.min(maxMs, initialMs * 2 ** Math.max(0, failures - 1));
+}
+
+/**
+ * What follows the end of a watch: 410 Gone means the version left the API server's window (list again); a stall
+ * or an error backs off; a watch the server closed (its timeout) resumes at once from the last version seen.
+ */
+export function afterWatchEnd(reason: WatchEnded['reason']): 'relist' | 'back-off' | 'resume' {
+  if (reason === 'gone') return 'relist';
+  if (reason === 'stalled' || reason === 'error') return 'back-off';
+  return 'resume';
+}
+
+/**
+ * The deliveries for a complete list: every item upserted, and what `known` had that the list no longer has
+ * deleted (it vanished while we were not watching). Updates `known`.
+ */
+export function listDeliveries(
+  known: Map<string, ResourceKey>,
+  items: readonly KubeObject[],
+  owner: string,
+): Outgoing[] {
+  const out: Outgoing[] = [];
+  const seen = new Set<string>();
+  for (const item of items) {
+    const key = keyOf(item as RawObject);
+    const id = formatResourceKey(key);
+    seen.add(id);
+    known.set(id, key);
+    out.push(deliverTo(owner, { type: 'resource.upserted', object: item, origin: 'kubernetes' }));
+  }
+  for (const [id, key] of known) {
+    if (seen.has(id)) continue;
+    known.delete(id);
+    out.push(deliverTo(owner, { type: 'resource.deleted', key }));
+  }
+  return out;
+}
+
+/** One watch event (not an ERROR): the version it brings and the delivery it makes (none for a bookmark). */
+export function applyWatchEvent(
+  known: Map<string, ResourceKey>,
+  event: Exclude<WatchEvent, { type: 'ERROR' }>,
+  kind: string,
+  owner: string,
+): { resourceVersion: string | undefined; deliveries: Outgoing[] } {
+  const object = event.object;
+  const version = object.metadata?.resourceVersion;
+  const resourceVersion = typeof version === 'string' && version !== '' ? version : undefined;
+  if (event.type === 'BOOKMARK') return { resourceVersion, deliveries: [] };
+  const key = keyOf({
+    apiVersion: object.apiVersion,
+    kind: object.kind ?? kind,
+    metadata: object.metadata,
+  } as RawObject);
+  const id = formatResourceKey(key);
+  if (event.type === 'DELETED') {
+    known.delete(id);
+    return { resourceVersion, deliveries: [deliverTo(owner, { type: 'resource.deleted', key })] };
+  }
+  known.set(id, key);
+  return {
+    resourceVersion,
+    deliveries: [deliverTo(owner, { type: 'resource.upserted', object, origin: 'kubernetes' })],
+  };
+}
+
 type Done = Extract<EffectReply, { type: 'effect.done' }>;
 type Failed = Extract<EffectReply, { type: 'effect.failed' }>;
 
@@ -58,17 +130,14 @@ export const kubernetesSourceMachine = setup({
     emitted: {} as Outgoing,
   },
   delays: {
-    backoff: ({ context }) =>
-      Math.min(context.maxDelayMs, context.initialDelayMs * 2 ** Math.max(0, context.failures - 1)),
+    backoff: ({ context }) => backoffDelay(context.failures, context.initialDelayMs, context.maxDelayMs),
   },
   guards: {
     listEffect: ({ event }) => (event as Done | Failed).effect === 'list',
     watchEffect: ({ event }) => (event as Done | Failed).effect === 'watch',
-    gone: ({ event }) => ((event as Done).result as WatchEnded).reason === 'gone',
-    stalledOrFailed: ({ event }) => {
-      const reason = ((event as Done).result as WatchEnded).reason;
-      return reason === 'stalled' || reason === 'error';
-    },
+    gone: ({ event }) => afterWatchEnd(((event as Done).result as WatchEnded).reason) === 'relist',
+    stalledOrFailed: ({ event }) =>
+      afterWatchEnd(((event as Done).result as WatchEnded).reason) === 'back-off',
     currentWatch: ({ context, event }) => ((event as Done).result as WatchEnded).watch === context.watch,
   },
   actions: {
@@ -87,21 +156,8 @@ export const kubernetesSourceMachine = setup({
     }),
     applyList: enqueueActions(({ context, event, enqueue }) => {
       const result = (event as Done).result as ListResult;
-      const seen = new Set<string>();
-      for (const item of result.items) {
-        const key = keyOf(item as RawObject);
-        const id = formatResourceKey(key);
-        seen.add(id);
-        context.known.set(id, key);
-        enqueue.emit(
-          deliverTo(context.owner, { type: 'resource.upserted', object: item, origin: 'kubernetes' }),
-        );
-      }
-      for (const [id, key] of context.known) {
-        if (seen.has(id)) continue;
-        context.known.delete(id);
-        enqueue.emit(deliverTo(context.owner, { type: 'resource.deleted', key }));
-      }
+      for (const delivery of listDeliveries(context.known, result.items, context.owner))
+        enqueue.emit(delivery);
       context.resourceVersion = result.resourceVersion;
       context.failures = 0;
       if (!context.synced) {
@@ -123,23 +179,9 @@ export const kubernetesSourceMachine = setup({
       if (watchEvent.type === 'ERROR') return;
       // The watch works: the next failure backs off from the start again, not from where the last one left off.
       context.failures = 0;
-      const object = watchEvent.object;
-      const version = object.metadata?.resourceVersion;
-      if (typeof version === 'string' && version !== '') context.resourceVersion = version;
-      if (watchEvent.type === 'BOOKMARK') return;
-      const key = keyOf({
-        apiVersion: object.apiVersion,
-        kind: object.kind ?? context.kind,
-        metadata: object.metadata,
-      } as RawObject);
-      const id = formatResourceKey(key);
-      if (watchEvent.type === 'DELETED') {
-        context.known.delete(id);
-        enqueue.emit(deliverTo(context.owner, { type: 'resource.deleted', key }));
-      } else {
-        context.known.set(id, key);
-        enqueue.emit(deliverTo(context.owner, { type: 'resource.upserted', object, origin: 'kubernetes' }));
-      }
+      const applied = applyWatchEvent(context.known, watchEvent, context.kind, context.owner);
+      if (applied.resourceVersion !== undefined) context.resourceVersion = applied.resourceVersion;
+      for (const delivery of applied.deliveries) enqueue.emit(delivery);
     }),
     recordFailure: assign(({ context, event }) => {
       const failed = event as Failed | Done;

@@ -6,11 +6,6 @@ import { type ApiResource, KubeApiError, type KubeClient, WatchStalledError } fr
 import type { ListResult, WatchEnded } from './machine.ts';
 import type { WatchEventReceived } from './messages.ts';
 
-/** Only TLS Secrets are read: listener certificates. Watching every Secret would need more access and memory. */
-export const FIELD_SELECTORS: Readonly<Partial<Record<KindName, string>>> = {
-  Secret: 'type=kubernetes.io/tls',
-};
-
 /** Where each kind is served (its preferred version that has it); undefined for kinds not served (no CRD). */
 export async function discoverResources(
   client: KubeClient,
@@ -37,14 +32,30 @@ export async function discoverResources(
 
 const IMMEDIATE_END_MS = 1_000;
 
+/**
+ * `list` and `watch` serve both sources: a whole kind, or — given `namespace` and `name` — one object watched by
+ * reference (referenced-source.ts), through `fieldSelector=metadata.name=<name>` in its namespace. `stop-watch`
+ * ends such a watch when its object is no longer referenced.
+ */
 export interface KubernetesSourcePorts {
-  readonly list: (request: { kind: KindName }) => Promise<ListResult>;
+  readonly list: (request: { kind: KindName; namespace?: string; name?: string }) => Promise<ListResult>;
   readonly watch: (request: {
     kind: KindName;
     resourceVersion: string;
     watch: number;
+    namespace?: string;
+    name?: string;
   }) => Promise<WatchEnded>;
+  /** Absent in a wrapper: the real ports' own is used (the watches it stops are theirs). */
+  readonly 'stop-watch'?: (request: { watch: number }) => { stopped: boolean };
   close(): void;
+}
+
+/** Where one object is read, for a list or watch by reference; undefined for a whole kind. */
+function oneObject(request: { namespace?: string; name?: string }) {
+  return request.namespace === undefined || request.name === undefined
+    ? undefined
+    : { namespace: request.namespace, fieldSelector: `metadata.name=${request.name}` };
 }
 
 export interface WatchSettings {
@@ -57,16 +68,20 @@ export function kubernetesSourcePorts(
   resources: ReadonlyMap<KindName, ApiResource | undefined>,
   source: (kind: KindName) => ActorRef<WatchEventReceived>,
   settings: WatchSettings = {},
-): KubernetesSourcePorts {
+): KubernetesSourcePorts & Required<Pick<KubernetesSourcePorts, 'stop-watch'>> {
   const stop = new AbortController();
+  /** Watches of single objects, by watch number, so that `stop-watch` can end one. */
+  const objectWatches = new Map<number, AbortController>();
   return {
-    list: async ({ kind }) => {
-      const resource = resources.get(kind);
+    list: async (request) => {
+      const resource = resources.get(request.kind);
       if (resource === undefined) return { served: false, items: [], resourceVersion: '' };
-      const list = await client.list(resource, stop.signal, FIELD_SELECTORS[kind]);
+      const object = oneObject(request);
+      const list = await client.list(resource, stop.signal, object?.fieldSelector, object?.namespace);
       return { served: true, ...list };
     },
-    watch: async ({ kind, resourceVersion, watch }) => {
+    watch: async (request) => {
+      const { kind, resourceVersion, watch } = request;
       // Stopped: an error (which the source backs off from), not a normal end it would resume from at once.
       if (stop.signal.aborted) return { watch, reason: 'error', message: 'the source is stopping' };
       const resource = resources.get(kind);
@@ -79,12 +94,19 @@ export function kubernetesSourcePorts(
       }
       const started = Date.now();
       let delivered = 0;
+      const object = oneObject(request);
+      let signal = stop.signal;
+      if (object !== undefined) {
+        const own = new AbortController();
+        objectWatches.set(watch, own);
+        signal = AbortSignal.any([stop.signal, own.signal]);
+      }
       try {
         const events = client.watch(resource, resourceVersion, {
-          signal: stop.signal,
+          signal,
           ...(settings.timeoutSeconds === undefined ? {} : { timeoutSeconds: settings.timeoutSeconds }),
           ...(settings.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: settings.idleTimeoutMs }),
-          ...(FIELD_SELECTORS[kind] === undefined ? {} : { fieldSelector: FIELD_SELECTORS[kind] }),
+          ...(object ?? {}),
         });
         for await (const event of events) {
           if (event.type === 'ERROR') {
@@ -105,9 +127,16 @@ export function kubernetesSourcePorts(
         if (error instanceof KubeApiError && error.status === 410)
           return { watch, reason: 'gone', message: error.message };
         if (error instanceof WatchStalledError) return { watch, reason: 'stalled', message: error.message };
-        if (stop.signal.aborted) return { watch, reason: 'closed' };
+        if (signal.aborted) return { watch, reason: 'closed' };
         return { watch, reason: 'error', message: error instanceof Error ? error.message : String(error) };
+      } finally {
+        objectWatches.delete(watch);
       }
+    },
+    'stop-watch': ({ watch }) => {
+      const own = objectWatches.get(watch);
+      own?.abort();
+      return { stopped: own !== undefined };
     },
     close: () => stop.abort(),
   };

@@ -14,6 +14,8 @@ import { provisionHelm } from '../provision/helm.ts';
 import {
   clusterRoleProblems,
   controllerPodProblems,
+  extProcConfigRoleProblems,
+  extProcPodProblems,
   leaderElectionRoleProblems,
   type PodSpec,
   type PolicyRule,
@@ -30,9 +32,9 @@ const plain = readdirSync(MANIFESTS)
   .sort()
   .flatMap((file) => readManifests(join(MANIFESTS, file)) as Manifest[]);
 const identity = (o: KubernetesObject) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
-const find = (objects: Manifest[], kind: string) => {
-  const found = objects.filter((o) => o.kind === kind);
-  expect(found, kind).toHaveLength(1);
+const find = (objects: Manifest[], kind: string, name?: string) => {
+  const found = objects.filter((o) => o.kind === kind && (name === undefined || o.metadata?.name === name));
+  expect(found, `${kind} ${name ?? ''}`).toHaveLength(1);
   return found[0]!;
 };
 
@@ -62,19 +64,54 @@ describe('with its default values', () => {
         .map(identity)
         .sort(),
     );
-    for (const kind of ['ClusterRole', 'Role']) {
-      expect(find(chart, kind).rules, kind).toEqual(find(plain, kind).rules);
+    for (const [kind, name] of [
+      ['ClusterRole', 'switchyard'],
+      ['Role', 'switchyard-leader-election'],
+      ['Role', 'switchyard-extproc-config'],
+    ] as const) {
+      expect(find(chart, kind, name).rules, name).toEqual(find(plain, kind, name).rules);
     }
     expect(clusterRoleProblems(find(chart, 'ClusterRole').rules as PolicyRule[])).toEqual([]);
-    expect(leaderElectionRoleProblems(find(chart, 'Role').rules as PolicyRule[])).toEqual([]);
+    expect(
+      leaderElectionRoleProblems(find(chart, 'Role', 'switchyard-leader-election').rules as PolicyRule[]),
+    ).toEqual([]);
+    expect(
+      extProcConfigRoleProblems(
+        find(chart, 'Role', 'switchyard-extproc-config').rules as PolicyRule[],
+        'switchyard-extproc-config',
+      ),
+    ).toEqual([]);
     const pod = find(chart, 'Deployment').spec.template.spec as PodSpec;
     expect(controllerPodProblems(pod)).toEqual([]);
     expect(pod).toEqual(find(plain, 'Deployment').spec.template.spec);
     expect(find(chart, 'Service').spec.ports).toEqual(find(plain, 'Service').spec.ports);
     expect(find(chart, 'Service').spec.selector).toEqual(find(chart, 'Deployment').spec.selector.matchLabels);
-    for (const kind of ['ClusterRoleBinding', 'RoleBinding']) {
-      expect(find(chart, kind).subjects).toEqual(find(plain, kind).subjects);
+    for (const [kind, name] of [
+      ['ClusterRoleBinding', 'switchyard'],
+      ['RoleBinding', 'switchyard-leader-election'],
+      ['RoleBinding', 'switchyard-extproc-config'],
+    ] as const) {
+      expect(find(chart, kind, name).subjects).toEqual(find(plain, kind, name).subjects);
     }
+  }, 600_000);
+
+  it('with extproc.enabled, renders the ext_proc Deployment and Service of deploy/extproc/', async () => {
+    const { code, objects, stderr } = await render(['--set', 'extproc.enabled=true']);
+    expect(code, stderr).toBe(0);
+    const extproc = readManifests(join(DEPLOY_DIR, 'extproc/switchyard-extproc.yaml')) as Manifest[];
+    const deployment = find(objects, 'Deployment', 'switchyard-extproc');
+    const pod = deployment.spec.template.spec as PodSpec;
+    expect(extProcPodProblems(pod, 'switchyard-extproc-config')).toEqual([]);
+    expect(pod).toEqual(find(extproc, 'Deployment').spec.template.spec);
+    const service = find(objects, 'Service', 'switchyard-extproc');
+    const { selector: _selector, ...spec } = service.spec;
+    const { selector: _plainSelector, ...plainSpec } = find(extproc, 'Service').spec;
+    expect(spec).toEqual(plainSpec);
+    expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
+    // The controller's own pod is unchanged: it always writes the Secret and points Envoy at this Service.
+    expect(find(objects, 'Deployment', 'switchyard').spec.template.spec).toEqual(
+      find(plain, 'Deployment').spec.template.spec,
+    );
   }, 600_000);
 
   it('carries our CRDs, from deploy/crds', async () => {
@@ -110,6 +147,7 @@ kubeTest(
           'xds: {port: 18001, service: {type: LoadBalancer, port: 443, annotations: {example.com/lb: internal}}}',
           'inspector: {enabled: true, address: "0.0.0.0:9901", tokenSecret: {name: inspector-token, key: t}}',
           'resources: {requests: {cpu: 50m, memory: 64Mi}, limits: {memory: 128Mi}}',
+          'extproc: {enabled: true, replicas: 3, port: 1064, poolSize: 64, logLevel: warn}',
           'nodeSelector: {kubernetes.io/os: linux}',
           'tolerations: [{key: dedicated, operator: Equal, value: gateways, effect: NoSchedule}]',
           'affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms:',
@@ -118,7 +156,7 @@ kubeTest(
       );
       const { code, objects, stderr } = await render(['--namespace', kube.namespace, '-f', values]);
       expect(code, stderr).toBe(0);
-      const deployment = find(objects, 'Deployment');
+      const deployment = find(objects, 'Deployment', 'switchyard');
       const pod = deployment.spec.template.spec;
       const container = pod.containers[0];
       expect(deployment.spec.replicas).toBe(2);
@@ -133,7 +171,21 @@ kubeTest(
         '--shutdown-timeout=10',
         `--data-plane-xds-address=switchyard.${kube.namespace}.svc:443`,
         `--leader-election-namespace=${kube.namespace}`,
+        `--extproc-config-secret=${kube.namespace}/switchyard-extproc-config`,
+        `--extproc-address=switchyard-extproc.${kube.namespace}.svc:1064`,
       ]);
+      const extproc = find(objects, 'Deployment', 'switchyard-extproc');
+      expect(extproc.spec.replicas).toBe(3);
+      expect(extproc.spec.template.spec.containers[0].image).toBe('registry.example/switchyard:9.9.9');
+      expect(extproc.spec.template.spec.containers[0].args).toEqual([
+        'extproc',
+        '--listen=0.0.0.0:1064',
+        '--config=/etc/switchyard/extproc/extproc.yaml',
+        '--pool-size=64',
+        '--log-level=warn',
+      ]);
+      expect(extProcPodProblems(extproc.spec.template.spec, 'switchyard-extproc-config')).toEqual([]);
+      expect(find(objects, 'Service', 'switchyard-extproc').spec.ports[0].port).toBe(1064);
       expect(container.env).toEqual([
         {
           name: 'SWITCHYARD_INSPECTOR_TOKEN',
@@ -148,7 +200,7 @@ kubeTest(
       expect(pod.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
       expect(pod.tolerations).toHaveLength(1);
       expect(pod.affinity.nodeAffinity).toBeDefined();
-      const service = find(objects, 'Service');
+      const service = find(objects, 'Service', 'switchyard');
       expect(service.spec.type).toBe('LoadBalancer');
       expect(service.metadata?.annotations).toEqual({ 'example.com/lb': 'internal' });
       expect(service.spec.ports[0]).toMatchObject({ port: 443, targetPort: 'xds' });

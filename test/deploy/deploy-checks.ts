@@ -155,12 +155,33 @@ export function leaderElectionRoleProblems(rules: readonly PolicyRule[]): string
   return problems;
 }
 
+/**
+ * Problems with the Role for the ext_proc configuration Secret: secrets only, named by resourceNames (exactly
+ * `secretName`), create and patch only (server-side apply; docs/extproc.md).
+ */
+export function extProcConfigRoleProblems(rules: readonly PolicyRule[], secretName: string): string[] {
+  const problems: string[] = [];
+  if (rules.length === 0) problems.push('no rules');
+  for (const [index, rule] of rules.entries()) {
+    if ((rule.apiGroups ?? []).join() !== '' || (rule.resources ?? []).join() !== 'secrets')
+      problems.push(`rule ${index}: not core secrets`);
+    if ((rule.resourceNames ?? []).join() !== secretName)
+      problems.push(
+        `rule ${index}: resourceNames ${JSON.stringify(rule.resourceNames)}, not [${secretName}]`,
+      );
+    const verbs = [...rule.verbs].sort().join();
+    if (verbs !== 'create,patch') problems.push(`rule ${index}: verbs ${verbs}, not create, patch`);
+  }
+  return problems;
+}
+
 interface Container {
   args?: string[];
   image?: string;
   ports?: { name?: string; containerPort: number }[];
-  livenessProbe?: { httpGet?: { path?: string; port?: string | number } };
-  readinessProbe?: { httpGet?: { path?: string; port?: string | number } };
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   securityContext?: {
     allowPrivilegeEscalation?: boolean;
@@ -172,8 +193,15 @@ interface Container {
   };
 }
 
+interface Probe {
+  httpGet?: { path?: string; port?: string | number };
+  tcpSocket?: { port?: string | number };
+}
+
 export interface PodSpec {
   containers: Container[];
+  automountServiceAccountToken?: boolean;
+  volumes?: { name: string; secret?: { secretName?: string; optional?: boolean } }[];
   terminationGracePeriodSeconds?: number;
   securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; seccompProfile?: { type?: string } };
   serviceAccountName?: string;
@@ -192,23 +220,10 @@ export function controllerFlags(container: Container): Map<string, string> {
 
 /** Problems with the controller's pod: hardening, probes, graceful shutdown, inspector off. */
 export function controllerPodProblems(pod: PodSpec): string[] {
-  const problems: string[] = [];
   const container = pod.containers.find((c) => c.args?.[0] === 'controller');
   if (container === undefined) return ['no container runs `controller`'];
   const flags = controllerFlags(container);
-  const security = container.securityContext ?? {};
-  if (security.allowPrivilegeEscalation !== false) problems.push('privilege escalation is allowed');
-  if (security.readOnlyRootFilesystem !== true) problems.push('the root filesystem is writable');
-  if (security.privileged === true) problems.push('the container is privileged');
-  if ((security.capabilities?.add ?? []).length > 0) problems.push('capabilities are added');
-  if (!(security.capabilities?.drop ?? []).includes('ALL')) problems.push('capabilities are not all dropped');
-  if ((security.runAsNonRoot ?? pod.securityContext?.runAsNonRoot) !== true) problems.push('may run as root');
-  if (pod.securityContext?.runAsUser === 0) problems.push('runs as uid 0');
-  const seccomp = security.seccompProfile?.type ?? pod.securityContext?.seccompProfile?.type;
-  if (seccomp !== 'RuntimeDefault') problems.push(`seccomp profile is ${seccomp}`);
-  if (pod.hostNetwork === true) problems.push('uses the host network');
-  if (container.resources?.requests === undefined) problems.push('no resource requests');
-  if (container.resources?.limits?.memory === undefined) problems.push('no memory limit');
+  const problems = hardeningProblems(pod, container);
   if (flags.get('inspector') !== 'off') problems.push(`the inspector is ${flags.get('inspector')}, not off`);
 
   const httpAddress = flags.get('http-address') ?? '';
@@ -231,5 +246,58 @@ export function controllerPodProblems(pod: PodSpec): string[] {
       `--shutdown-timeout ${flags.get('shutdown-timeout')} is not below the grace period ${grace}`,
     );
   }
+  return problems;
+}
+
+/**
+ * Problems with the `switchyard extproc` pod: hardened like the controller, no API token, listening on the probed
+ * port, and its --config inside the mounted configuration Secret `secretName`.
+ */
+export function extProcPodProblems(pod: PodSpec, secretName: string): string[] {
+  const container = pod.containers.find((c) => c.args?.[0] === 'extproc');
+  if (container === undefined) return ['no container runs `extproc`'];
+  const problems = hardeningProblems(pod, container);
+  if (pod.automountServiceAccountToken !== false) problems.push('mounts a Kubernetes API token');
+  const flags = controllerFlags(container);
+  const listen = flags.get('listen') ?? '';
+  const port = container.ports?.find((p) => p.containerPort === Number(listen.split(':').at(-1)));
+  if (!listen.startsWith('0.0.0.0:') || port === undefined)
+    problems.push(`--listen ${listen} is not a reachable container port`);
+  for (const [name, probe] of [
+    ['liveness', container.livenessProbe],
+    ['readiness', container.readinessProbe],
+  ] as const) {
+    const probed = probe?.tcpSocket?.port;
+    if (probed === undefined || (probed !== port?.name && probed !== port?.containerPort))
+      problems.push(`${name} probe is not on the --listen port`);
+  }
+  const volume = pod.volumes?.find((v) => v.secret?.secretName === secretName);
+  const mount = container.volumeMounts?.find((m) => m.name === volume?.name);
+  if (volume === undefined || mount === undefined) problems.push(`the Secret ${secretName} is not mounted`);
+  else {
+    if (mount.readOnly !== true) problems.push('the configuration Secret is mounted writable');
+    if (volume.secret?.optional === true) problems.push('the configuration Secret is optional');
+    if (flags.get('config') !== `${mount.mountPath}/extproc.yaml`)
+      problems.push(`--config ${flags.get('config')} is not ${mount.mountPath}/extproc.yaml`);
+  }
+  return problems;
+}
+
+/** Container and pod hardening shared by every Switchyard pod. */
+function hardeningProblems(pod: PodSpec, container: Container): string[] {
+  const problems: string[] = [];
+  const security = container.securityContext ?? {};
+  if (security.allowPrivilegeEscalation !== false) problems.push('privilege escalation is allowed');
+  if (security.readOnlyRootFilesystem !== true) problems.push('the root filesystem is writable');
+  if (security.privileged === true) problems.push('the container is privileged');
+  if ((security.capabilities?.add ?? []).length > 0) problems.push('capabilities are added');
+  if (!(security.capabilities?.drop ?? []).includes('ALL')) problems.push('capabilities are not all dropped');
+  if ((security.runAsNonRoot ?? pod.securityContext?.runAsNonRoot) !== true) problems.push('may run as root');
+  if (pod.securityContext?.runAsUser === 0) problems.push('runs as uid 0');
+  const seccomp = security.seccompProfile?.type ?? pod.securityContext?.seccompProfile?.type;
+  if (seccomp !== 'RuntimeDefault') problems.push(`seccomp profile is ${seccomp}`);
+  if (pod.hostNetwork === true) problems.push('uses the host network');
+  if (container.resources?.requests === undefined) problems.push('no resource requests');
+  if (container.resources?.limits?.memory === undefined) problems.push('no memory limit');
   return problems;
 }

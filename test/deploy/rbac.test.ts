@@ -14,6 +14,11 @@ import {
 } from '@kubernetes/client-node';
 import { expect, inject } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { KubeClient } from '../../sources/kubernetes/client.ts';
+import {
+  DEFAULT_EXTPROC_CONFIG_SECRET,
+  kubernetesExtProcConfigWriter,
+} from '../../sources/kubernetes/extproc-config-writer.ts';
 import { DEPLOY_DIR, kubeTest, readManifests, serverSideApply } from '../harness/kube/index.ts';
 import { freeLoopbackPort } from '../harness/kube/loopback-port.ts';
 import { startManagedProcess } from '../harness/kube/managed-process.ts';
@@ -109,6 +114,24 @@ kubeTest(
       await allowed({ group: 'coordination.k8s.io', resource: 'leases', verb: 'update', namespace: ns }),
     ).toBe(false);
 
+    // The ext_proc configuration Secret: one name, in the controller's namespace, create (by server-side
+    // apply) and patch only.
+    const configSecret = { resource: 'secrets', namespace: 'switchyard-system' };
+    for (const verb of ['create', 'patch'])
+      expect(await allowed({ ...configSecret, verb, name: DEFAULT_EXTPROC_CONFIG_SECRET })).toBe(true);
+    for (const verb of ['update', 'delete'])
+      expect(await allowed({ ...configSecret, verb, name: DEFAULT_EXTPROC_CONFIG_SECRET })).toBe(false);
+    expect(await allowed({ ...configSecret, verb: 'patch', name: 'switchyard-other' })).toBe(false);
+    expect(await allowed({ ...configSecret, verb: 'create' })).toBe(false);
+    expect(
+      await allowed({
+        resource: 'secrets',
+        verb: 'patch',
+        namespace: ns,
+        name: DEFAULT_EXTPROC_CONFIG_SECRET,
+      }),
+    ).toBe(false);
+
     // The controller, with nothing but a token of the ServiceAccount.
     const token = await kube.kubeConfig.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
       name: 'switchyard',
@@ -121,6 +144,29 @@ kubeTest(
     };
     for (const user of kubeconfig.users) user.user = { token: token.status?.token };
     writeFileSync(join(dir, 'kubeconfig'), stringify(kubeconfig), { mode: 0o600 });
+
+    // The API server itself: the ServiceAccount creates the Secret by server-side apply and updates it, and is
+    // refused any other Secret name or namespace.
+    const asController = new KubeClient({ kubeconfig: join(dir, 'kubeconfig') });
+    const target = { namespace: 'switchyard-system', name: DEFAULT_EXTPROC_CONFIG_SECRET };
+    await kube.kubeConfig
+      .makeApiClient(CoreV1Api)
+      .deleteNamespacedSecret(target)
+      .catch(() => undefined);
+    await kubernetesExtProcConfigWriter(asController, target)('rules: []\n');
+    await kubernetesExtProcConfigWriter(asController, target)('rules: []\nmodels: []\n');
+    const written = await kube.kubeConfig.makeApiClient(CoreV1Api).readNamespacedSecret(target);
+    expect(Buffer.from(written.data?.['extproc.yaml'] ?? '', 'base64').toString()).toBe(
+      'rules: []\nmodels: []\n',
+    );
+    for (const elsewhere of [
+      { namespace: 'switchyard-system', name: 'switchyard-other' },
+      { namespace: ns, name: DEFAULT_EXTPROC_CONFIG_SECRET },
+    ]) {
+      await expect(kubernetesExtProcConfigWriter(asController, elsewhere)('rules: []\n')).rejects.toThrow(
+        /forbidden/,
+      );
+    }
     const [httpPort, xdsPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
     const controllerName = `switchyard.dev/rbac-${ns}`;
     const controller = startManagedProcess(

@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { GATEWAY_DEPLOYER } from '../../actors/gateway-deployer/index.ts';
 import { envoyBackendSpec, nodeClusterOf, XdsServer } from '../../backends/envoy/index.ts';
 import { type ControlPlane, createControlPlane } from '../../cli/control-plane.ts';
@@ -104,7 +104,9 @@ kind: AIGatewayRoute
 metadata: { name: models, namespace: ai }
 spec:
   parentRefs: [{ name: ai-gateway }]
-  llmRequestCosts: [{ metadataKey: llm_total_token, type: TotalToken }]
+  llmRequestCosts:
+    - { metadataKey: llm_total_token, type: TotalToken }
+    - { metadataKey: llm_cost, type: CEL, cel: "input_tokens * 3u + output_tokens * 15u" }
   rules:
     - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: gpt-4o-mini }] }]
       backendRefs: [{ name: openai }]
@@ -270,6 +272,40 @@ describe('AIGatewayRoute through the controller, Envoy and the ext_proc service'
       function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
     });
     expect(completion.usage).toMatchObject({ prompt_tokens: 21, completion_tokens: 13, total_tokens: 34 });
+  });
+
+  test("the route's token costs, the CEL one included, are in Envoy's access log", async () => {
+    const completion = await client.chat.completions.create({
+      model: 'claude-sonnet',
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'What does this cost?' }],
+    });
+    expect(completion.usage).toMatchObject({ prompt_tokens: 21, completion_tokens: 13 });
+    // The controller's Envoy configuration logs one JSON line per request on Envoy's stdout (the harness
+    // keeps Envoy's output); the service's dynamic metadata is the `ai_gateway` object.
+    const entry = await vi.waitFor(
+      async () => {
+        // reopen_logs makes Envoy flush its access-log buffer now instead of at its next flush interval.
+        await fetch(`${envoy!.admin.url}/reopen_logs`, { method: 'POST' });
+        const entries = envoy!
+          .log()
+          .split('\n')
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line) as Record<string, unknown>)
+          .filter((logged) => logged.model === 'claude-sonnet' && logged.ai_gateway !== null);
+        expect(entries.length, envoy!.log(20)).toBeGreaterThan(0);
+        return entries.at(-1)!;
+      },
+      { timeout: 30_000, interval: 500 },
+    );
+    expect(entry).toMatchObject({
+      method: 'POST',
+      // The path as forwarded: the service translated the request for the Anthropic backend.
+      path: '/v1/messages',
+      status: 200,
+      backend: 'ai/models/rule/1/ref/0',
+      ai_gateway: { llm_total_token: 34, llm_cost: 21 * 3 + 13 * 15 },
+    });
   });
 
   test('a streamed completion for claude-sonnet arrives as OpenAI chunks', async () => {

@@ -42,10 +42,11 @@ export async function recordScenario(scenario: Scenario): Promise<Recording> {
   write(scenario.initial);
 
   const clock = new VirtualClock(RECORDING_START);
+  const files = { watch: true };
   const composition: RecordedComposition = {
     kind: 'control-plane',
     controllerName: DEFAULT_CONTROLLER_NAME,
-    files: { watch: true },
+    files,
     flushDelayMs: 20,
   };
   const plane = createControlPlane({
@@ -53,7 +54,7 @@ export async function recordScenario(scenario: Scenario): Promise<Recording> {
     ids: sequentialIds(),
     logger: createLogger({ level: 'silent' }),
     controllerName: composition.controllerName,
-    files: { paths: [dir], watch: composition.files.watch },
+    files: { paths: [dir], watch: files.watch },
     flushDelayMs: composition.flushDelayMs,
   });
   const sink = new MemoryEventLogSink();

@@ -2,13 +2,11 @@
 // prints a readable diff of the expected output when behaviour changed on purpose.
 //   npx node test/replays/rerecord.ts            all scenarios
 //   npx node test/replays/rerecord.ts <name>...  some of them
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEventLog } from '../../runtime/EventLog.ts';
-import { replayExpected } from './expected.ts';
+import { diff, replayExpected } from './expected.ts';
 import { recordScenario } from './record.ts';
 import { scenarios } from './scenarios.ts';
 
@@ -50,27 +48,3 @@ for (const scenario of scenarios.filter((s) => wanted.length === 0 || wanted.inc
   process.stdout.write(`${scenario.name}: expected output changed\n${diff(before, output, scenario.name)}`);
 }
 process.exit(failed ? 1 : 0);
-
-function diff(before: string, after: string, name: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'switchyard-rerecord-'));
-  try {
-    writeFileSync(join(dir, 'before'), before);
-    writeFileSync(join(dir, 'after'), after);
-    const result = spawnSync(
-      'diff',
-      [
-        '-u',
-        '--label',
-        `${name} (before)`,
-        '--label',
-        `${name} (after)`,
-        join(dir, 'before'),
-        join(dir, 'after'),
-      ],
-      { encoding: 'utf8' },
-    );
-    return result.stdout;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}

@@ -35,3 +35,30 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end -}}
+
+{{/* The Secret the controller writes the ext_proc configuration to, in the release namespace. */}}
+{{- define "switchyard.extprocConfigSecret" -}}
+{{- printf "%s-extproc-config" (include "switchyard.fullname" .) | trunc 253 -}}
+{{- end -}}
+
+{{/* Where Envoy reaches `switchyard extproc`: extproc.address, else the Service of templates/extproc.yaml. */}}
+{{- define "switchyard.extprocAddress" -}}
+{{- if .Values.extproc.address -}}
+{{- .Values.extproc.address -}}
+{{- else -}}
+{{- printf "%s-extproc.%s.svc:%d" (include "switchyard.fullname" .) .Release.Namespace (int .Values.extproc.port) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "switchyard.extprocSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "switchyard.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: extproc
+{{- end -}}
+
+{{- define "switchyard.extprocLabels" -}}
+{{ include "switchyard.extprocSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end -}}

@@ -1,0 +1,240 @@
+// Cluster-mode delivery of the ext_proc configuration: the control plane in Kubernetes mode, against the real
+// kube-apiserver, server-side applies the configuration to one Secret (sources/kubernetes/extproc-config-writer.ts).
+// What that Secret holds must be exactly what standalone mode writes to its file for the same manifests —
+// credentials from the BackendSecurityPolicies' Secrets included — and follow changes to those Secrets.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
+import { expect, inject, vi } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { type ControlPlane, createControlPlane } from '../../cli/control-plane.ts';
+import type { ExtProcConfigDocument } from '../../model/ai-gateway.ts';
+import { GROUP_OF_KIND, type KindName } from '../../model/resources.ts';
+import { createLogger } from '../../runtime/logger.ts';
+import { KubeClient } from '../../sources/kubernetes/client.ts';
+import { EXTPROC_CONFIG_SECRET_KEY } from '../../sources/kubernetes/extproc-config-writer.ts';
+import { discoverResources } from '../../sources/kubernetes/ports.ts';
+import { kubeTest, serverSideApply } from '../harness/kube/index.ts';
+
+const CONFIG_SECRET = 'extproc-config';
+
+/** A Gateway of ours, a route with costs (a CEL one too) and a backend without credentials. */
+function baseManifests(ns: string): string {
+  return `
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: ai-${ns} }
+spec: { controllerName: switchyard.dev/ai-${ns} }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: ai-gateway, namespace: ${ns} }
+spec:
+  gatewayClassName: ai-${ns}
+  listeners: [{ name: http, protocol: HTTP, port: 8080 }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: local-llm, namespace: ${ns} }
+spec: { ports: [{ name: http, port: 8000 }] }
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIServiceBackend
+metadata: { name: local-llm, namespace: ${ns} }
+spec:
+  schema: { name: OpenAI }
+  backendRef: { name: local-llm, kind: Service, port: 8000 }
+`;
+}
+
+function routeManifest(ns: string, withAnthropic: boolean): string {
+  return `
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIGatewayRoute
+metadata: { name: models, namespace: ${ns} }
+spec:
+  parentRefs: [{ name: ai-gateway }]
+  llmRequestCosts:
+    - { metadataKey: llm_total_token, type: TotalToken }
+    - { metadataKey: llm_cost, type: CEL, cel: "input_tokens * 3u + output_tokens * 15u" }
+  rules:
+    - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: llama }] }]
+      modelsCreatedAt: "2025-05-01T00:00:00Z"
+      backendRefs: [{ name: local-llm }]
+${
+  withAnthropic
+    ? `    - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: claude-sonnet }] }]
+      modelsCreatedAt: "2025-05-02T00:00:00Z"
+      backendRefs: [{ name: anthropic, modelNameOverride: claude-sonnet-4-20250514 }]`
+    : ''
+}
+`;
+}
+
+/** An Anthropic backend whose API key is in an Opaque Secret. */
+function anthropicManifests(ns: string, apiKey: string): string {
+  return `
+apiVersion: v1
+kind: Service
+metadata: { name: anthropic, namespace: ${ns} }
+spec: { ports: [{ name: https, port: 443 }] }
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIServiceBackend
+metadata: { name: anthropic, namespace: ${ns} }
+spec:
+  schema: { name: Anthropic }
+  backendRef: { name: anthropic, kind: Service, port: 443 }
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: BackendSecurityPolicy
+metadata: { name: anthropic-key, namespace: ${ns} }
+spec:
+  type: AnthropicAPIKey
+  targetRefs: [{ group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: anthropic }]
+  anthropicAPIKey: { secretRef: { name: anthropic-key } }
+---
+${apiKeySecret(ns, apiKey)}
+`;
+}
+
+function apiKeySecret(ns: string, apiKey: string): string {
+  return `apiVersion: v1
+kind: Secret
+metadata: { name: anthropic-key, namespace: ${ns} }
+type: Opaque
+data: { apiKey: ${Buffer.from(apiKey).toString('base64')} }`;
+}
+
+function objects(text: string): KubernetesObject[] {
+  return parseAllDocuments(text)
+    .map((document) => document.toJS() as KubernetesObject | null)
+    .filter((object): object is KubernetesObject => object !== null);
+}
+
+/** What standalone mode (`controller --files … --extproc-config`) writes for the same manifests. */
+async function filesModeConfig(
+  text: string,
+  done: (config: ExtProcConfigDocument) => boolean,
+): Promise<ExtProcConfigDocument> {
+  const dir = await mkdtemp(join(tmpdir(), 'switchyard-ai-files-'));
+  const written: ExtProcConfigDocument[] = [];
+  const plane = createControlPlane({
+    controllerName: controllerNameIn(text),
+    logger: createLogger({ level: 'silent' }),
+    flushDelayMs: 10,
+    files: { paths: [join(dir, 'ai.yaml')], watch: false },
+    extProcConfig: async ({ config }) => {
+      written.push(config);
+      return { written: true };
+    },
+  });
+  try {
+    await writeFile(join(dir, 'ai.yaml'), text);
+    plane.system.start();
+    await vi.waitFor(() => expect(written.length > 0 && done(written.at(-1)!)).toBe(true), {
+      timeout: 15_000,
+      interval: 50,
+    });
+    return written.at(-1)!;
+  } finally {
+    plane.close();
+    await plane.system.stop(2_000);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function controllerNameIn(text: string): string {
+  return /controllerName: (\S+) \}/.exec(text)![1]!;
+}
+
+async function startClusterPlane(controllerName: string, namespace: string): Promise<ControlPlane> {
+  const client = new KubeClient({ kubeconfig: inject('kubeconfig') });
+  const resources = await discoverResources(client, Object.keys(GROUP_OF_KIND) as KindName[]);
+  const plane = createControlPlane({
+    controllerName,
+    logger: createLogger({ level: process.env.SWITCHYARD_TEST_LOG ?? 'silent' }),
+    flushDelayMs: 10,
+    kubernetes: { client, resources, extProcConfigSecret: { namespace, name: CONFIG_SECRET } },
+  });
+  plane.system.start();
+  return plane;
+}
+
+/** The configuration document in the Secret, decoded; undefined while the Secret does not exist. */
+async function configInSecret(core: CoreV1Api, namespace: string): Promise<unknown> {
+  const secret = await core.readNamespacedSecret({ name: CONFIG_SECRET, namespace }).catch(() => undefined);
+  const data = secret?.data?.[EXTPROC_CONFIG_SECRET_KEY];
+  return data === undefined ? undefined : parse(Buffer.from(data, 'base64').toString('utf8'));
+}
+
+/** The document as the file holds it: YAML round trip (drops undefined fields). */
+const asWritten = (config: ExtProcConfigDocument): unknown => JSON.parse(JSON.stringify(config));
+
+kubeTest(
+  'Kubernetes mode applies the ext_proc configuration to a Secret, equal to what standalone mode writes to its file',
+  async ({ kube }) => {
+    const ns = kube.namespace;
+    const text = `${baseManifests(ns)}---${routeManifest(ns, false)}`;
+    const expected = await filesModeConfig(text, (config) => config.backends.length === 1);
+    expect(expected.rules.map((rule) => rule.models)).toEqual([['llama']]);
+    expect(expected.rules[0]?.llmRequestCosts?.map((cost) => cost.type)).toEqual(['TotalToken', 'CEL']);
+
+    await serverSideApply(kube.kubeConfig, objects(text));
+    const plane = await startClusterPlane(controllerNameIn(text), ns);
+    const core = kube.kubeConfig.makeApiClient(CoreV1Api);
+    try {
+      await vi.waitFor(async () => expect(await configInSecret(core, ns)).toEqual(asWritten(expected)), {
+        timeout: 30_000,
+        interval: 200,
+      });
+      const secret = await core.readNamespacedSecret({ name: CONFIG_SECRET, namespace: ns });
+      expect(secret.type).toBe('Opaque');
+      expect(secret.metadata?.managedFields?.map((field) => field.manager)).toContain(
+        'switchyard-extproc-config',
+      );
+    } finally {
+      plane.close();
+      await plane.system.stop(5_000);
+    }
+  },
+);
+
+// Relies on Kubernetes mode seeing the Opaque Secrets that BackendSecurityPolicies reference (Secrets watched by
+// reference, sources/kubernetes/referenced-source.ts); without it the policy says SecretNotFound and this test
+// fails on the credentials.
+kubeTest(
+  'the Secret carries the credentials from an Opaque API-key Secret, and follows an update of that Secret',
+  async ({ kube }) => {
+    const ns = kube.namespace;
+    const text = (apiKey: string) =>
+      `${baseManifests(ns)}---${anthropicManifests(ns, apiKey)}---${routeManifest(ns, true)}`;
+    const hasKey = (config: ExtProcConfigDocument) =>
+      config.backends.some((backend) => JSON.stringify(backend.auth ?? {}).includes('sk-ant-'));
+    const expected = await filesModeConfig(text('sk-ant-first'), hasKey);
+    expect(JSON.stringify(expected)).toContain('"anthropicAPIKey":{"key":"sk-ant-first"}');
+
+    await serverSideApply(kube.kubeConfig, objects(text('sk-ant-first')));
+    const plane = await startClusterPlane(controllerNameIn(text('sk-ant-first')), ns);
+    const core = kube.kubeConfig.makeApiClient(CoreV1Api);
+    try {
+      await vi.waitFor(async () => expect(await configInSecret(core, ns)).toEqual(asWritten(expected)), {
+        timeout: 30_000,
+        interval: 200,
+      });
+
+      // The key is rotated in its Secret: the configuration follows, and equals standalone mode's again.
+      const rotated = await filesModeConfig(text('sk-ant-second'), hasKey);
+      expect(JSON.stringify(rotated)).toContain('"anthropicAPIKey":{"key":"sk-ant-second"}');
+      await serverSideApply(kube.kubeConfig, objects(apiKeySecret(ns, 'sk-ant-second')));
+      await vi.waitFor(async () => expect(await configInSecret(core, ns)).toEqual(asWritten(rotated)), {
+        timeout: 30_000,
+        interval: 200,
+      });
+    } finally {
+      plane.close();
+      await plane.system.stop(5_000);
+    }
+  },
+);
