@@ -1,13 +1,14 @@
 // InferencePool backends through a real Envoy programmed by the Envoy backend, with the test endpoint picker:
 // the picker's choice is honoured, the subset hint reaches it, FailOpen serves and FailClose refuses when the
 // picker is down, a pool without picker is load-balanced, and weights split traffic across two pools.
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { gatewayIR, listener, port, route, rule } from '../../backends/envoy/testdata/gateway-ir.ts';
 import type { BackendIR } from '../../model/gateway-ir.ts';
 import { INFERENCE_GROUP, resourceKey } from '../../model/resource-key.ts';
 import { EnvoyBackendFixture } from '../envoy/envoy-backend-fixture.ts';
 import { answeredBy, httpRequest } from '../envoy/http-client.ts';
-import { type EchoServer, startHttpEcho } from '../harness/echo/index.ts';
+import { type EchoServer, type SeenRequest, startHttpEcho } from '../harness/echo/index.ts';
 import { freePort } from '../harness/envoy/index.ts';
 import { type EndpointPicker, PICK_HEADER, startEndpointPicker } from './endpoint-picker.ts';
 
@@ -106,6 +107,16 @@ describe('InferencePools through Envoy', () => {
     expect(answer.seen?.headers['x-gateway-destination-endpoint']).toBe(at('a2'));
   });
 
+  test('a request with a body: the picker reads it whole (full duplex) and the backend gets it unchanged', async () => {
+    const body = JSON.stringify({ pick: at('a2'), model: 'llama', prompt: 'x'.repeat(70_000) });
+    const before = pickerA.calls.length;
+    const answer = await post(gatewayPort, 'pick.example.com', body);
+    expect(answer.status).toBe(200);
+    expect(answer.seen?.backend).toBe('a2');
+    expect(answer.seen?.body).toBe(body);
+    expect(pickerA.calls[before]).toMatchObject({ picked: at('a2'), body });
+  });
+
   test('the subset hint is forwarded to the picker, which picks only from it', async () => {
     const host = 'pick.example.com';
     const subset = { 'x-gateway-destination-endpoint-subset': at('a2') };
@@ -152,3 +163,37 @@ describe('InferencePools through Envoy', () => {
     expect(counts.get('b1')).toBeGreaterThanOrEqual(5);
   });
 });
+
+/** A POST with a JSON body through the gateway; the echo backend's report of what it saw. */
+function post(port: number, host: string, body: string): Promise<{ status: number; seen?: SeenRequest }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/v1/completions',
+        method: 'POST',
+        headers: { host, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        agent: false,
+        timeout: 10_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let seen: SeenRequest | undefined;
+          try {
+            seen = JSON.parse(text) as SeenRequest;
+          } catch {
+            seen = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, ...(seen === undefined ? {} : { seen }) });
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('POST timed out')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
