@@ -37,6 +37,12 @@ export const CLUSTER_MODE_OPTIONS: OptionTable = {
     description:
       'Kubernetes mode: the xDS address written into provisioned proxies’ bootstrap (GatewayClassParameters spec.xds.address overrides it)',
   },
+  'data-plane-xds-ca': {
+    kind: 'string',
+    valueLabel: '<file>',
+    description:
+      'Kubernetes mode with --xds-tls-cert: the CA (PEM) that signed it, put in provisioned Envoys’ bootstrap so they reach xDS over TLS',
+  },
   'envoy-image': {
     kind: 'string',
     default: DEFAULT_ENVOY_IMAGE,
@@ -97,6 +103,35 @@ export interface ClusterMode {
   stop(): Promise<void>;
 }
 
+/**
+ * Flag combinations that would leave provisioned proxies unable to reach xDS, refused before anything starts:
+ * TLS needs the CA for their bootstrap, and mutual TLS needs client certificates they do not have.
+ */
+export function checkClusterModeFlags(values: Readonly<Record<string, OptionValue>>): void {
+  const ca = values['data-plane-xds-ca'] as string | undefined;
+  if (ca !== undefined) {
+    let pem: string;
+    try {
+      pem = readFileSync(ca, 'utf8');
+    } catch (error) {
+      throw new UsageError(`--data-plane-xds-ca: cannot read ${ca}: ${(error as Error).message}`);
+    }
+    if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+      throw new UsageError(`--data-plane-xds-ca: ${ca} holds no PEM certificate`);
+  }
+  if (values.provision === 'false' || values.files !== undefined) return;
+  if (values['xds-tls-client-ca'] !== undefined) {
+    throw new UsageError(
+      '--xds-tls-client-ca: provisioned Envoys have no client certificates; serve xDS with server TLS only, or use --provision false',
+    );
+  }
+  if (values['xds-tls-cert'] !== undefined && ca === undefined) {
+    throw new UsageError(
+      '--xds-tls-cert: provisioned Envoys need the CA that signed it; pass --data-plane-xds-ca <file> (or --provision false)',
+    );
+  }
+}
+
 export function clusterMode(
   client: KubeClient,
   values: Readonly<Record<string, OptionValue>>,
@@ -107,7 +142,12 @@ export function clusterMode(
       ? undefined
       : {
           envoy: {
-            template: envoyDataPlaneTemplate({ image: values['envoy-image'] as string }),
+            template: envoyDataPlaneTemplate({
+              image: values['envoy-image'] as string,
+              ...(values['data-plane-xds-ca'] === undefined
+                ? {}
+                : { xdsCa: readFileSync(values['data-plane-xds-ca'] as string, 'utf8') }),
+            }),
             xdsAddress: values['data-plane-xds-address'] as string,
           },
           agentgateway: {

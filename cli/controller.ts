@@ -18,6 +18,7 @@ import { discoverResources } from '../sources/kubernetes/ports.ts';
 import {
   CLUSTER_MODE_OPTIONS,
   type ClusterMode,
+  checkClusterModeFlags,
   clusterMode,
   extProcConfigSecretOption,
 } from './cluster-mode.ts';
@@ -189,6 +190,7 @@ export const controllerCommand: Command = {
       );
     }
     if (files === undefined) extProcConfigSecretOption(values);
+    checkClusterModeFlags(values);
     otlpEndpoint(values);
     const xdsAddress = values['xds-address'] as string;
     parseAddress(xdsAddress, '--xds-address');

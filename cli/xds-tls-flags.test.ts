@@ -103,4 +103,20 @@ describe('xDS over TLS on the command line', () => {
     expect(code).toBe(2);
     expect(stderr).toContain(message);
   });
+
+  it.each([
+    [['--xds-tls-cert', ca, '--xds-tls-key', ca], '--data-plane-xds-ca <file>'],
+    [
+      ['--xds-tls-cert', ca, '--xds-tls-key', ca, '--data-plane-xds-ca', ca, '--xds-tls-client-ca', ca],
+      '--xds-tls-client-ca: provisioned Envoys have no client certificates',
+    ],
+    [['--data-plane-xds-ca', notPem], '--data-plane-xds-ca: '],
+  ])(
+    'controller in a cluster %j → exit 2: provisioned proxies could not reach xDS',
+    async (flags, message) => {
+      const { code, stderr } = await run(['controller', '--inspector', 'off', ...flags]);
+      expect(code).toBe(2);
+      expect(stderr).toContain(message);
+    },
+  );
 });

@@ -14,7 +14,13 @@ const ADMIN_CLUSTER = 'switchyard-admin';
 const CONFIG_DIRECTORY = '/etc/switchyard';
 const BOOTSTRAP_FILE = 'envoy.json';
 
-export function envoyDataPlaneTemplate(options: { readonly image?: string } = {}): DataPlaneTemplate {
+export function envoyDataPlaneTemplate(
+  options: {
+    readonly image?: string;
+    /** PEM of the CA that signed the controller's xDS certificate: provisioned proxies then use TLS. */
+    readonly xdsCa?: string;
+  } = {},
+): DataPlaneTemplate {
   return {
     image: options.image ?? DEFAULT_ENVOY_IMAGE,
     bootstrapFile: BOOTSTRAP_FILE,
@@ -30,13 +36,25 @@ export function envoyDataPlaneTemplate(options: { readonly image?: string } = {}
     ],
     readiness: { path: '/ready', port: READINESS_PORT },
     bootstrap: (gateway, xdsAddress) =>
-      `${JSON.stringify(provisionedEnvoyBootstrap(gateway, xdsAddress), null, 2)}\n`,
+      `${JSON.stringify(provisionedEnvoyBootstrap(gateway, xdsAddress, options.xdsCa), null, 2)}\n`,
   };
 }
 
-/** `envoyBootstrap` plus the readiness listener and the admin cluster it forwards to. */
-export function provisionedEnvoyBootstrap(gateway: ResourceKey, xdsAddress: string): Record<string, unknown> {
-  const bootstrap = envoyBootstrap({ gateway, xdsAddress, adminPort: ADMIN_PORT });
+/**
+ * `envoyBootstrap` plus the readiness listener and the admin cluster it forwards to; with `xdsCa`, xDS over TLS
+ * checking the controller's certificate for the host of `xdsAddress`.
+ */
+export function provisionedEnvoyBootstrap(
+  gateway: ResourceKey,
+  xdsAddress: string,
+  xdsCa?: string,
+): Record<string, unknown> {
+  const bootstrap = envoyBootstrap({
+    gateway,
+    xdsAddress,
+    adminPort: ADMIN_PORT,
+    ...(xdsCa === undefined ? {} : { tls: { ca: { pem: xdsCa } } }),
+  });
   const statics = (bootstrap.staticResources ?? {}) as { clusters?: unknown[]; listeners?: unknown[] };
   return {
     ...bootstrap,

@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
+import { provisionedEnvoyBootstrap } from '../../backends/envoy/data-plane-template.ts';
 import { envoyBootstrap } from '../../backends/envoy/index.ts';
 import { gatewayKey } from '../../backends/envoy/testdata/gateway-ir.ts';
+import { createTestCertificates } from '../harness/echo/index.ts';
 import { provisionEnvoy } from '../provision/envoy.ts';
 
 describe('envoyBootstrap with the real Envoy', () => {
@@ -27,6 +29,32 @@ describe('envoyBootstrap with the real Envoy', () => {
         {
           timeout: 60_000,
         },
+      );
+      expect(`${stdout}${stderr}`).toContain('OK');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('Envoy validates a provisioned data plane’s bootstrap with xDS over TLS', async () => {
+    const binary = await provisionEnvoy();
+    const { caCert } = await createTestCertificates(['switchyard.switchyard-system.svc']);
+    const bootstrap = provisionedEnvoyBootstrap(
+      gatewayKey('web', 'shop'),
+      'switchyard.switchyard-system.svc:18000',
+      caCert,
+    );
+    const cluster = (bootstrap.staticResources as { clusters: { name: string; transportSocket?: unknown }[] })
+      .clusters[0];
+    expect(JSON.stringify(cluster?.transportSocket)).toContain('"sni":"switchyard.switchyard-system.svc"');
+    const dir = await mkdtemp(join(tmpdir(), 'switchyard-bootstrap-'));
+    try {
+      const file = join(dir, 'bootstrap.json');
+      await writeFile(file, JSON.stringify(bootstrap));
+      const { stdout, stderr } = await promisify(execFile)(
+        binary,
+        ['--mode', 'validate', '-c', file, '--disable-hot-restart', '--service-node', 'pod-1'],
+        { timeout: 60_000 },
       );
       expect(`${stdout}${stderr}`).toContain('OK');
     } finally {
