@@ -34,6 +34,20 @@ describe('resource subject of a message', () => {
       key: { group: 'gateway.networking.k8s.io', kind: 'GatewayClass', name: 'switchyard' },
     };
     expect(resourceSubject(cluster as Message)).toBe('GatewayClass switchyard');
+    const watched = {
+      type: 'watch.event',
+      meta,
+      watch: 1,
+      event: { type: 'ADDED', object: { kind: 'HTTPRoute', metadata: { name: 'web', namespace: 'apps' } } },
+    };
+    expect(resourceSubject(watched as Message)).toBe('HTTPRoute apps/web');
+    const failedWatch = {
+      type: 'watch.event',
+      meta,
+      watch: 1,
+      event: { type: 'ERROR', object: { code: 410 } },
+    };
+    expect(resourceSubject(failedWatch as Message)).toBeUndefined();
     expect(resourceSubject({ type: 'validator.flush', meta })).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 import type { Message } from '../runtime/message.ts';
 
 // What a message is about, for filtering flows by resource: the `Kind namespace/name` of the object or key it
-// carries (resource events, status writes, Gateway resolutions, backend events). Never any of its data.
+// carries (resource and watch events, status writes, Gateway resolutions, backend events). Never any of its data.
 
 interface KeyLike {
   readonly kind: string;
@@ -15,7 +15,9 @@ export function resourceSubject(message: Message): string | undefined {
     const key = fields[field];
     if (isKey(key)) return describe(key);
   }
-  const object = fields.object as
+  // A Kubernetes watch event carries its object one level down (`event.object`).
+  const event = fields.event as { object?: unknown } | null | undefined;
+  const object = (fields.object ?? (typeof event === 'object' ? event?.object : undefined)) as
     | { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } }
     | undefined;
   if (object !== null && typeof object === 'object' && typeof object.kind === 'string') {

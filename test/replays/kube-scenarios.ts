@@ -1,6 +1,8 @@
 // The Kubernetes-mode runs recorded into test/replays/ (kube-*.jsonl): objects applied to and deleted from a
 // real kube-apiserver step by step while the control plane watches it. `kube-rerecord.ts` runs them;
 // `cli/replays.test.ts` replays what they recorded without any API server or Envoy.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ReplayResult } from '../../cli/replay.ts';
 import type { ResourceKey } from '../../model/resource-key.ts';
@@ -59,12 +61,12 @@ export function gateway(ns: string, className: string, port: number): Kubernetes
   } as KubernetesObject;
 }
 
-export function service(ns: string, name: string): KubernetesObject {
+export function service(ns: string, name: string, protocol: 'TCP' | 'UDP' = 'TCP'): KubernetesObject {
   return {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name, namespace: ns },
-    spec: { ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] },
+    spec: { ports: [{ name: protocol === 'TCP' ? 'http' : 'dns', port: 8080, protocol }] },
   } as KubernetesObject;
 }
 
@@ -93,6 +95,86 @@ export function httpRoute(ns: string, name: string, options: RouteOptions = {}):
   } as KubernetesObject;
 }
 
+/** A Gateway `edge` with these listeners (each allows routes from every namespace). */
+export function gatewayWith(
+  ns: string,
+  className: string,
+  listeners: readonly Record<string, unknown>[],
+): KubernetesObject {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name: 'edge', namespace: ns },
+    spec: {
+      gatewayClassName: className,
+      listeners: listeners.map((listener) => ({
+        ...listener,
+        allowedRoutes: { namespaces: { from: 'All' } },
+      })),
+    },
+  } as KubernetesObject;
+}
+
+/** The repository's test certificates (test/replays/tls, self-signed for *.example.com), as Secret data. */
+function pem(file: string): string {
+  return readFileSync(join(import.meta.dirname, 'tls', file)).toString('base64');
+}
+
+export function tlsSecret(ns: string, cert: string, key: string): KubernetesObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'edge-tls', namespace: ns },
+    type: 'kubernetes.io/tls',
+    data: { 'tls.crt': pem(cert), 'tls.key': pem(key) },
+  } as KubernetesObject;
+}
+
+/** The EndpointSlice of Service `app`: one ready endpoint per address. */
+export function endpointSlice(ns: string, addresses: readonly string[]): KubernetesObject {
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: 'app-slice', namespace: ns, labels: { 'kubernetes.io/service-name': 'app' } },
+    addressType: 'IPv4',
+    ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+    endpoints: addresses.map((address) => ({ addresses: [address], conditions: { ready: true } })),
+  } as KubernetesObject;
+}
+
+export function grpcRoute(ns: string, method: string): KubernetesObject {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'GRPCRoute',
+    metadata: { name: 'rpc', namespace: ns },
+    spec: {
+      parentRefs: [{ name: 'edge', sectionName: 'http' }],
+      rules: [
+        {
+          matches: [{ method: { service: 'echo.Echo', method } }],
+          backendRefs: [{ name: 'app', port: 8080 }],
+        },
+      ],
+    },
+  } as KubernetesObject;
+}
+
+type L4Kind = 'TLSRoute' | 'TCPRoute' | 'UDPRoute';
+const L4_SECTION: Record<L4Kind, string> = { TLSRoute: 'passthrough', TCPRoute: 'tcp', UDPRoute: 'udp' };
+
+export function l4Route(ns: string, kind: L4Kind, backend: string): KubernetesObject {
+  return {
+    apiVersion: `gateway.networking.k8s.io/${kind === 'TLSRoute' ? 'v1' : 'v1alpha2'}`,
+    kind,
+    metadata: { name: kind.toLowerCase(), namespace: ns },
+    spec: {
+      parentRefs: [{ name: 'edge', sectionName: L4_SECTION[kind] }],
+      ...(kind === 'TLSRoute' ? { hostnames: ['tls.example.com'] } : {}),
+      rules: [{ backendRefs: [{ name: backend, port: 8080 }] }],
+    },
+  } as KubernetesObject;
+}
+
 function referenceGrant(ns: string, from: string): KubernetesObject {
   return {
     apiVersion: 'gateway.networking.k8s.io/v1beta1',
@@ -104,6 +186,47 @@ function referenceGrant(ns: string, from: string): KubernetesObject {
     },
   } as KubernetesObject;
 }
+
+/** The Gateway's listeners for a route kind: HTTP on the scenario's port, and the kind's own on the next one. */
+function listenersFor(kind: string, port: number): Record<string, unknown>[] {
+  const http = { name: 'http', protocol: 'HTTP', port };
+  if (kind === 'TLSRoute')
+    return [http, { name: 'passthrough', protocol: 'TLS', port: port + 1, tls: { mode: 'Passthrough' } }];
+  if (kind === 'TCPRoute') return [http, { name: 'tcp', protocol: 'TCP', port: port + 1 }];
+  if (kind === 'UDPRoute') return [http, { name: 'udp', protocol: 'UDP', port: port + 1 }];
+  return [http];
+}
+
+/** Create, update, delete of one route kind through the API server. */
+function routeLifecycle(
+  port: number,
+  kind: string,
+  create: (ns: string) => KubernetesObject,
+  update: (ns: string) => KubernetesObject,
+  change: string,
+): KubeScenario {
+  const ns = `replay-${kind.toLowerCase()}`;
+  return {
+    name: `kube-${kind.toLowerCase()}-lifecycle`,
+    summary: `a ${kind} created, updated (${change}) and deleted through the API server`,
+    gateway: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: ns, name: 'edge' },
+    initial: [
+      namespace(ns),
+      gatewayClass(ns),
+      gatewayWith(ns, ns, listenersFor(kind, port)),
+      service(ns, 'app', kind === 'UDPRoute' ? 'UDP' : 'TCP'),
+      service(ns, 'app-v2', kind === 'UDPRoute' ? 'UDP' : 'TCP'),
+    ],
+    steps: [
+      { note: `${kind} created`, apply: [create(ns)] },
+      { note: `${kind} updated: ${change}`, apply: [update(ns)] },
+      { note: `${kind} deleted`, delete: [create(ns)] },
+    ],
+  };
+}
+
+/** Updates to one route applied back to back. */
+export const FLOOD_UPDATES = 12;
 
 function programmed(result: ReplayResult, status: 'True' | 'False'): boolean {
   const gateway = result.objects.find((object) => object.kind === 'Gateway');
@@ -119,6 +242,9 @@ export function kubeScenarios(listenerPort: number): KubeScenario[] {
   const grantBackends = 'replay-grant-backends';
   const restart = 'replay-restart';
   const nack = 'replay-nack';
+  const tls = 'replay-tls-secret';
+  const scaled = 'replay-endpoints';
+  const flood = 'replay-flood';
   return [
     {
       name: 'kube-httproute-lifecycle',
@@ -221,5 +347,104 @@ export function kubeScenarios(listenerPort: number): KubeScenario[] {
         },
       ],
     },
+    {
+      name: 'kube-tls-secret-rotated',
+      summary:
+        'the HTTPS listener certificate Secret rotated through the API server, broken (key mismatch), then fixed',
+      gateway: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: tls, name: 'edge' },
+      initial: [
+        namespace(tls),
+        gatewayClass(tls),
+        gatewayWith(tls, tls, [
+          {
+            name: 'https',
+            protocol: 'HTTPS',
+            port: listenerPort,
+            hostname: '*.example.com',
+            tls: { mode: 'Terminate', certificateRefs: [{ name: 'edge-tls' }] },
+          },
+        ]),
+        tlsSecret(tls, 'first.crt', 'first.key'),
+        service(tls, 'app'),
+        httpRoute(tls, 'app'),
+      ],
+      steps: [
+        { note: 'rotated to the second certificate', apply: [tlsSecret(tls, 'second.crt', 'second.key')] },
+        {
+          note: 'a key that does not match the certificate',
+          apply: [tlsSecret(tls, 'second.crt', 'first.key')],
+        },
+        {
+          note: 'fixed: the first certificate and its key',
+          apply: [tlsSecret(tls, 'first.crt', 'first.key')],
+        },
+      ],
+    },
+    {
+      name: 'kube-endpoints-scaled',
+      summary: "the backend's EndpointSlice scaled from one endpoint up to three, down to none, back to two",
+      gateway: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: scaled, name: 'edge' },
+      initial: [
+        namespace(scaled),
+        gatewayClass(scaled),
+        gateway(scaled, scaled, listenerPort),
+        service(scaled, 'app'),
+        endpointSlice(scaled, ['10.0.0.1']),
+        httpRoute(scaled, 'app'),
+      ],
+      steps: [
+        { note: 'scaled up to three', apply: [endpointSlice(scaled, ['10.0.0.1', '10.0.0.2', '10.0.0.3'])] },
+        { note: 'scaled down to none', apply: [endpointSlice(scaled, [])] },
+        { note: 'back to two', apply: [endpointSlice(scaled, ['10.0.0.4', '10.0.0.5'])] },
+      ],
+    },
+    {
+      name: 'kube-route-update-flood',
+      summary: `${FLOOD_UPDATES} updates to one HTTPRoute applied back to back: they coalesce, the last one wins`,
+      gateway: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: flood, name: 'edge' },
+      initial: [
+        namespace(flood),
+        gatewayClass(flood),
+        gateway(flood, flood, listenerPort),
+        service(flood, 'app'),
+        httpRoute(flood, 'app', { path: { type: 'PathPrefix', value: '/0' } }),
+      ],
+      steps: [
+        {
+          note: 'flood of updates',
+          apply: Array.from({ length: FLOOD_UPDATES }, (_, i) =>
+            httpRoute(flood, 'app', { path: { type: 'PathPrefix', value: `/${i + 1}` } }),
+          ),
+        },
+      ],
+    },
+    routeLifecycle(
+      listenerPort,
+      'GRPCRoute',
+      (ns) => grpcRoute(ns, 'Ping'),
+      (ns) => grpcRoute(ns, 'Echo'),
+      'another method',
+    ),
+    routeLifecycle(
+      listenerPort,
+      'TLSRoute',
+      (ns) => l4Route(ns, 'TLSRoute', 'app'),
+      (ns) => l4Route(ns, 'TLSRoute', 'app-v2'),
+      'another backend',
+    ),
+    routeLifecycle(
+      listenerPort,
+      'TCPRoute',
+      (ns) => l4Route(ns, 'TCPRoute', 'app'),
+      (ns) => l4Route(ns, 'TCPRoute', 'missing'),
+      'a backend Service that does not exist',
+    ),
+    routeLifecycle(
+      listenerPort,
+      'UDPRoute',
+      (ns) => l4Route(ns, 'UDPRoute', 'app'),
+      (ns) => l4Route(ns, 'UDPRoute', 'app-v2'),
+      'another backend',
+    ),
   ];
 }
