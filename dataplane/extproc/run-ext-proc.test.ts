@@ -18,10 +18,9 @@ function modelsConfig(...names: string[]): string {
 
 async function listModels(address: string): Promise<string[]> {
   const client = extProcClient(address);
+  const stream = client.open();
   try {
-    const reply = await client
-      .open()
-      .exchange(requestHeaders({ ':path': '/v1/models', ':method': 'GET' }, true));
+    const reply = await stream.exchange(requestHeaders({ ':path': '/v1/models', ':method': 'GET' }, true));
     const body = JSON.parse(Buffer.from(reply!.immediate_response!.body!).toString()) as {
       data?: { id: string }[];
       error?: { message: string };
@@ -29,6 +28,9 @@ async function listModels(address: string): Promise<string[]> {
     if (body.data === undefined) throw new Error(`no model list: ${JSON.stringify(body)}`);
     return body.data.map((model) => model.id);
   } finally {
+    // As Envoy does after an immediate response: the stream ends, and its actor goes back to the pool. (Closing
+    // only the client leaves the call open, and with it a pool slot: enough probes and the pool was full.)
+    stream.end();
     client.close();
   }
 }
@@ -54,6 +56,8 @@ test('serves from the config file, reloads it when it changes, keeps the last go
   });
   await vi.waitFor(() => expect(server).toBeDefined());
   expect(await listModels(server!.address)).toEqual(['first']);
+  // A dozen streams one after another through a pool of four: each ended stream gives its actor back.
+  for (let i = 0; i < 12; i++) expect(await listModels(server!.address)).toEqual(['first']);
   writeFileSync(configPath, modelsConfig('second', 'third'));
   await vi.waitFor(async () => expect(await listModels(server!.address)).toEqual(['second', 'third']), {
     timeout: 10_000,
