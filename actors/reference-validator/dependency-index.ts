@@ -2,7 +2,7 @@
 // each object reports it depends on. A dependency named ANY_NAME stands for every object of that kind in that
 // namespace (or in every namespace when it has none), as ReferenceGrants and ListenerSets are found.
 import { ANY_NAME } from '../../model/dependencies.ts';
-import { formatResourceKey, type ResourceKey, resourceKey } from '../../model/resource-key.ts';
+import { formatResourceKey, type ResourceKey } from '../../model/resource-key.ts';
 
 export class DependencyIndex {
   /** dependent id → the ids it depends on */
@@ -10,6 +10,8 @@ export class DependencyIndex {
   /** dependency id → dependent id → dependent key */
   private readonly reverse = new Map<string, Map<string, ResourceKey>>();
   private readonly keys = new Map<string, ResourceKey>();
+  /** kind → how many objects of that kind are dependents here */
+  private readonly dependentKinds = new Map<string, number>();
 
   /** Replaces what `dependent` depends on; returns the keys it depended on before. */
   set(dependent: ResourceKey, dependsOn: readonly ResourceKey[]): ResourceKey[] {
@@ -27,6 +29,7 @@ export class DependencyIndex {
       return dependencyId;
     });
     this.forward.set(id, ids);
+    this.dependentKinds.set(dependent.kind, (this.dependentKinds.get(dependent.kind) ?? 0) + 1);
     this.keys.set(id, dependent);
     return before;
   }
@@ -34,7 +37,9 @@ export class DependencyIndex {
   /** Forgets `dependent`; returns the keys it depended on. */
   clear(dependent: ResourceKey): ResourceKey[] {
     const id = formatResourceKey(dependent);
-    const before = this.forward.get(id) ?? [];
+    const before = this.forward.get(id);
+    if (before === undefined) return [];
+    this.dependentKinds.set(dependent.kind, (this.dependentKinds.get(dependent.kind) ?? 1) - 1);
     for (const dependencyId of before) {
       const dependents = this.reverse.get(dependencyId);
       dependents?.delete(id);
@@ -54,22 +59,29 @@ export class DependencyIndex {
     return found.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, key]) => key);
   }
 
+  /** Whether any object of `kind` depends on something (is in the index as a dependent). */
+  hasDependentsOfKind(kind: string): boolean {
+    return (this.dependentKinds.get(kind) ?? 0) > 0;
+  }
+
   dependenciesOf(dependent: ResourceKey): ResourceKey[] {
     return (this.forward.get(formatResourceKey(dependent)) ?? []).map((id) => this.keys.get(id)!);
   }
 
   /** Objects that depend directly on `key` (by name, or through a wildcard on its kind). */
   dependentsOf(key: ResourceKey): ResourceKey[] {
+    // The ids of `key`, of any name of its kind in its namespace, and of any name of its kind anywhere (as
+    // formatResourceKey writes them; built here directly: this runs for every change and every route).
+    const prefix = `${key.group === '' ? 'core' : key.group}/${key.kind}/`;
+    const exact = this.reverse.get(formatResourceKey(key));
+    const inNamespace = this.reverse.get(`${prefix}${key.namespace ?? ''}/${ANY_NAME}`);
+    const anywhere = this.reverse.get(`${prefix}/${ANY_NAME}`);
+    // Mostly only the object itself is depended on: no merging needed.
+    if (inNamespace === undefined && anywhere === undefined)
+      return exact === undefined ? [] : [...exact.values()];
     const found = new Map<string, ResourceKey>();
-    const candidates = [
-      key,
-      resourceKey(key.group, key.kind, key.namespace, ANY_NAME),
-      resourceKey(key.group, key.kind, undefined, ANY_NAME),
-    ];
-    for (const candidate of candidates) {
-      for (const [id, dependent] of this.reverse.get(formatResourceKey(candidate)) ?? [])
-        found.set(id, dependent);
-    }
+    for (const dependents of [exact, inNamespace, anywhere])
+      for (const [id, dependent] of dependents ?? []) found.set(id, dependent);
     return [...found.values()];
   }
 

@@ -1,6 +1,6 @@
 // The reference validator: collects changes from controllers and resolvers, waits until every watched kind has
 // been listed once (so no status is computed from half the cluster), then recomputes what each burst of
-// changes affected — once per burst, after a short debounce.
+// changes affected — once per burst, after a short debounce, in steps of bounded work (docs/architecture.md).
 import { enqueueActions, raise, setup } from 'xstate';
 import { formatResourceKey } from '../../model/resource-key.ts';
 import type { ResourceView } from '../../model/resource-view.ts';
@@ -28,7 +28,18 @@ export interface ReferenceValidatorInput {
    * Gateway switched to another Secret is not first computed without it. Default 2000.
    */
   readonly referenceWaitMs?: number;
+  /**
+   * Work per step of a recomputation (a route is one unit, a Gateway one plus its routes; see
+   * GatewayResolution.step). A larger recomputation goes on in further steps, each raised on the clock 1 ms
+   * after the one before, so the event loop and other actors run (and take what it sent) in between. Default
+   * FLUSH_STEP_BUDGET.
+   */
+  readonly flushStepBudget?: number;
 }
+
+/** About 10 ms of work at the benchmark's scale (docs/architecture.md): a full sync is some 40 steps. */
+export const FLUSH_STEP_BUDGET = 500;
+const FLUSH_STEP_DELAY_MS = 1;
 
 interface ReferenceValidatorContext {
   readonly resolution: GatewayResolution;
@@ -48,6 +59,30 @@ interface ReferenceValidatorContext {
   flushHeld: boolean;
   /** A change touched a dependency of a watched kind since the referenced sets were last computed. */
   referencesTouched: boolean;
+  readonly flushStepBudget: number;
+  /** The flush came while a recomputation was still under way: it starts once that one is finished. */
+  flushQueued: boolean;
+}
+
+interface StepEnqueue {
+  emit(outgoing: Outgoing): void;
+  raise(event: ReferenceValidatorMessage, options: { delay: number; id: string }): void;
+}
+
+function runFlushStep(context: ReferenceValidatorContext, enqueue: StepEnqueue): void {
+  const { messages, done } = context.resolution.step(context.flushStepBudget);
+  for (const request of messages) enqueue.emit(request);
+  if (!done) {
+    // 1 ms, Node's shortest timer anyway: on a VirtualClock a zero delay would fire within the same `advance`,
+    // back to back with this step, and the event loop would not run in between.
+    enqueue.raise({ type: 'validator.flush-step' } as ReferenceValidatorMessage, {
+      delay: FLUSH_STEP_DELAY_MS,
+      id: 'flush-step',
+    });
+  } else if (context.flushQueued) {
+    context.flushQueued = false;
+    enqueue.raise({ type: 'validator.flush' } as ReferenceValidatorMessage, { delay: 0, id: 'flush' });
+  }
 }
 
 export const referenceValidatorMachine = setup({
@@ -143,9 +178,18 @@ export const referenceValidatorMachine = setup({
         }
         return;
       }
+      if (context.resolution.flushing) {
+        // flushScheduled stays set: changes meanwhile join the queued flush instead of scheduling more.
+        context.flushQueued = true;
+        return;
+      }
       context.flushScheduled = false;
-      for (const request of context.resolution.flush(rfc3339(context.lastChangeTime))) enqueue.emit(request);
+      context.resolution.begin(rfc3339(context.lastChangeTime));
+      runFlushStep(context, enqueue);
     }),
+    // One step of the recomputation; the next one is raised on the clock, so the event loop and the other actors
+    // get their turn (and what this step sent is taken) before it.
+    flushStep: enqueueActions(({ context, enqueue }) => runFlushStep(context, enqueue)),
   },
 }).createMachine({
   id: 'reference-validator',
@@ -163,6 +207,8 @@ export const referenceValidatorMachine = setup({
     flushHeld: false,
     // The first set is sent even when nothing references anything: it is what lets those sources sync.
     referencesTouched: true,
+    flushStepBudget: input.flushStepBudget ?? FLUSH_STEP_BUDGET,
+    flushQueued: false,
   }),
   initial: 'syncing',
   on: {
@@ -185,6 +231,7 @@ export const referenceValidatorMachine = setup({
         'kinds.synced': { actions: 'recordSynced' },
         // New references are sent to their sources before the statuses that need them are computed.
         'validator.flush': { actions: ['announceReferences', 'flush'] },
+        'validator.flush-step': { actions: 'flushStep' },
       },
     },
   },

@@ -24,6 +24,9 @@ export interface KindsSynced extends Message<'kinds.synced'> {
 /** Raised (on the clock, not through the mailbox) after a burst of changes: recompute what they affected, once. */
 export interface ValidatorFlush extends Message<'validator.flush'> {}
 
+/** Raised (on the clock, with no delay) between the steps of a recomputation too large for one. */
+export interface ValidatorFlushStep extends Message<'validator.flush-step'> {}
+
 /**
  * Kubernetes mode: objects watched by reference have been read once, found or not (forwarded by their owner
  * after what it stored of them, so the store is current): a recomputation waiting for them can go on.
@@ -46,6 +49,7 @@ export type ReferenceValidatorMessage =
   | ResourceChanged
   | KindsSynced
   | ValidatorFlush
+  | ValidatorFlushStep
   | ObjectRejected
   | ReferencesFetched
   | ReferencesOverdue;

@@ -3,7 +3,7 @@
 // attached routes and IR. Route evaluations are cached and recomputed only when something they read changed, so
 // changing one route re-evaluates that route and rebuilds only the Gateways it is (or was) attached to.
 import { evaluateAIGateway, evaluateAIGatewayRoute, isAIGatewayKind } from '../../model/ai-gateway.ts';
-import { createParentLookup } from '../../model/attachment.ts';
+import { createParentLookup, type ParentLookup } from '../../model/attachment.ts';
 import {
   backendTLSPolicyAncestors,
   computeBackendTLSPolicyStatus,
@@ -34,6 +34,23 @@ export interface ResolutionCounters {
   gatewaysResolved: number;
 }
 
+/** A recomputation under way: what it has still to do, and the messages not yet handed out. */
+interface Pass {
+  readonly now: string;
+  readonly lookup: ParentLookup;
+  out: DeliverRequest[];
+  readonly routes: ResourceKey[];
+  readonly gateways: Map<string, ResourceKey>;
+  readonly policies: Map<string, ResourceKey>;
+  readonly pools: Map<string, ResourceKey>;
+  readonly aiChanged: boolean;
+  /** Routes, then the Gateways, policies and pools they (and the dirty set) named, then the AI Gateway kinds. */
+  phase: 'routes' | 'gateways' | 'policies' | 'pools' | 'ai' | 'done';
+  /** The current phase's items, and the next one to do. */
+  queue: readonly ResourceKey[];
+  next: number;
+}
+
 export class GatewayResolution {
   readonly index = new DependencyIndex();
   readonly counters: ResolutionCounters = { routesEvaluated: 0, gatewaysResolved: 0 };
@@ -45,6 +62,8 @@ export class GatewayResolution {
   private readonly lookupKeys = new Map<string, readonly ResourceKey[]>();
   /** Gateways we have sent to the deployer, so we can tell it when one goes away. */
   private readonly resolvedGateways = new Set<string>();
+  /** The recomputation under way, between `begin` and the `step` that finishes it. */
+  private pass: Pass | undefined;
 
   /** Kubernetes mode: the finalizer that keeps a GatewayClass while Gateways use it. */
   private readonly gatewayClassFinalizer: string | undefined;
@@ -107,18 +126,44 @@ export class GatewayResolution {
     return before;
   }
 
-  /** Recomputes everything affected since the last flush; returns the messages to send. */
+  /** A recomputation has begun and not yet produced all its messages (see `begin` and `step`). */
+  get flushing(): boolean {
+    return this.pass !== undefined;
+  }
+
+  /** Recomputes everything affected since the last flush, in one go; returns the messages to send. */
   flush(now: string): DeliverRequest[] {
-    const out: DeliverRequest[] = [];
+    this.begin(now);
+    return this.step(Number.POSITIVE_INFINITY).messages;
+  }
+
+  /**
+   * Starts recomputing everything affected since the last flush: takes the dirty set (changes from now on wait
+   * for the next pass), sorts it into routes, Gateways, policies and pools, and computes the few cheap results
+   * (GatewayClass statuses and finalizers) at once. The rest is produced by `step`, a budget at a time.
+   */
+  begin(now: string): void {
+    if (this.pass !== undefined) throw new Error('a recomputation is already under way');
     const dirty = [...this.dirty.values()];
     this.dirty.clear();
+    // One parent lookup per pass, as a pass in one go had: a Gateway changed between two steps is in the next
+    // pass's dirty set with every route attached to it, so what a step read of it before is recomputed then.
     const lookup = createParentLookup(this.view, this.controllerName);
-    const gateways = new Map<string, ResourceKey>();
-    const routes: ResourceKey[] = [];
-    const policies = new Map<string, ResourceKey>();
-    const pools = new Map<string, ResourceKey>();
-    // Envoy AI Gateway's kinds: few objects, so any change re-evaluates them all (statuses, ext_proc config).
-    const aiChanged = dirty.some((key) => isAIGatewayKind(key.kind));
+    const pass: Pass = {
+      now,
+      lookup,
+      out: [],
+      routes: [],
+      gateways: new Map(),
+      policies: new Map(),
+      pools: new Map(),
+      // Envoy AI Gateway's kinds: few objects, so any change re-evaluates them all (statuses, ext_proc config).
+      aiChanged: dirty.some((key) => isAIGatewayKind(key.kind)),
+      phase: 'routes',
+      queue: [],
+      next: 0,
+    };
+    const { out, gateways, routes, policies, pools } = pass;
     for (const key of dirty) {
       if (key.kind === 'BackendTLSPolicy') policies.set(formatResourceKey(key), key);
       if (key.kind === 'InferencePool') pools.set(formatResourceKey(key), key);
@@ -159,116 +204,204 @@ export class GatewayResolution {
         }
       }
     }
-
-    for (const key of routes) {
-      const route = this.view.get(key.kind as RouteKind, key.namespace, key.name);
-      if (route === undefined) continue;
-      const evaluation = evaluateRoute(route, this.view, {
-        controllerName: this.controllerName,
-        now,
-        parents: lookup,
-      });
-      this.counters.routesEvaluated++;
-      this.evaluations.set(formatResourceKey(key), evaluation);
-      out.push(
-        deliverTo(patcherName(key.kind), {
-          type: 'status.desired',
-          key,
-          status: routeStatusOf(route, evaluation, this.controllerName),
-        }),
-      );
-      for (const parent of evaluation.parents)
-        gateways.set(formatResourceKey(parent.gateway), parent.gateway);
-      // The policies of the Services this route uses report the route's Gateways as their ancestors.
-      for (const policy of this.policiesOfRoute(key)) policies.set(formatResourceKey(policy), policy);
-      // So do the InferencePools it sends to, as their parents.
-      for (const pool of this.index.dependenciesOf(key))
-        if (pool.kind === 'InferencePool') pools.set(formatResourceKey(pool), pool);
-    }
-
-    for (const [id, key] of gateways) {
-      const gateway = this.view.get('Gateway', key.namespace, key.name);
-      const gatewayClass =
-        gateway && this.view.get('GatewayClass', undefined, String(gateway.spec?.gatewayClassName ?? ''));
-      if (gateway === undefined || !isOurGatewayClass(gatewayClass, this.controllerName)) {
-        if (this.resolvedGateways.delete(id))
-          out.push(deliverTo(GATEWAY_DEPLOYER, { type: 'gateway.removed', gateway: key }));
-        continue;
-      }
-      const listeners = evaluateGatewayListeners(gateway, this.view);
-      const evaluations = this.attachedRouteKeys(
-        key,
-        listeners.listenerSets.map((set) => set.key),
-      ).flatMap((routeKey) => {
-        const evaluation = this.evaluationOf(routeKey, now, lookup);
-        return evaluation === undefined ? [] : [evaluation];
-      });
-      const attached = countAttachedRoutes(evaluations);
-      const ir = buildGatewayIR(gateway, this.view, evaluations, {
-        controllerName: this.controllerName,
-        listeners,
-      });
-      this.counters.gatewaysResolved++;
-      this.resolvedGateways.add(id);
-      out.push(
-        deliverTo(GATEWAY_DEPLOYER, {
-          type: 'gateway.resolved',
-          gateway: key,
-          listeners,
-          attachedRoutes: [...attached],
-          ir,
-        }),
-      );
-    }
-    for (const key of policies.values()) {
-      const policy = this.view.get('BackendTLSPolicy', key.namespace, key.name);
-      if (policy === undefined) continue;
-      const evaluations = this.routesUsingServicesOf(key).flatMap((routeKey) => {
-        const evaluation = this.evaluationOf(routeKey, now, lookup);
-        return evaluation === undefined ? [] : [evaluation];
-      });
-      const status = computeBackendTLSPolicyStatus(policy, this.view, {
-        controllerName: this.controllerName,
-        now,
-        ancestors: backendTLSPolicyAncestors(policy, evaluations),
-      });
-      out.push(deliverTo(patcherName('BackendTLSPolicy'), { type: 'status.desired', key, status }));
-    }
-    for (const key of pools.values()) {
-      const pool = this.view.get('InferencePool', key.namespace, key.name);
-      if (pool === undefined) continue;
-      const evaluations = this.index.dependentsOf(key).flatMap((routeKey) => {
-        if (!ROUTE_KIND_SET.has(routeKey.kind)) return [];
-        const evaluation = this.evaluationOf(routeKey, now, lookup);
-        return evaluation === undefined ? [] : [evaluation];
-      });
-      const status = computeInferencePoolStatus(pool, this.view, evaluations, {
-        controllerName: this.controllerName,
-        now,
-      });
-      // A pool we never reported on (no route of ours uses it) is left alone.
-      if (!poolStatusConcernsUs(pool, status, this.controllerName)) continue;
-      out.push(deliverTo(patcherName('InferencePool'), { type: 'status.desired', key, status }));
-    }
-    if (aiChanged) {
-      const ai = evaluateAIGateway(this.view, { controllerName: this.controllerName, now, parents: lookup });
-      for (const { key, status } of ai.statuses)
-        out.push(deliverTo(patcherName(key.kind), { type: 'status.desired', key, status }));
-      out.push(deliverTo(EXTPROC_CONFIG_WRITER, { type: 'extproc-config.desired', config: ai.config }));
-    }
-    return out;
+    pass.queue = routes;
+    this.pass = pass;
   }
 
-  /** BackendTLSPolicies targeting a Service the route uses (now or before this change). */
-  private policiesOfRoute(route: ResourceKey): ResourceKey[] {
-    const found = new Map<string, ResourceKey>();
-    for (const service of this.index.dependenciesOf(route)) {
-      if (service.kind !== 'Service') continue;
-      for (const dependent of this.index.dependentsOf(service)) {
-        if (dependent.kind === 'BackendTLSPolicy') found.set(formatResourceKey(dependent), dependent);
+  /**
+   * Goes on with the recomputation `begin` started, until about `budget` units of work are done (a route
+   * evaluation is one unit; a Gateway, policy or pool one plus one per route it reads; at least one item per
+   * step). Returns the messages of that work, in the order a pass in one go would send them, and whether the
+   * pass is finished. The pieces of a pass, concatenated, are exactly what `flush` returns for the same changes.
+   */
+  step(budget: number): { messages: DeliverRequest[]; done: boolean } {
+    const pass = this.pass;
+    if (pass === undefined) return { messages: [], done: true };
+    const out = pass.out;
+    pass.out = [];
+    let spent = 0;
+    // Per step, not per pass: the index can change between steps.
+    const policiesOfService = new Map<string, readonly ResourceKey[]>();
+    while (spent < budget && pass.phase !== 'done') {
+      if (pass.phase === 'ai') {
+        spent += this.evaluateAIGateway(pass, out);
+        pass.phase = 'done';
+        continue;
+      }
+      if (pass.next >= pass.queue.length) {
+        this.nextPhase(pass);
+        continue;
+      }
+      const key = pass.queue[pass.next++]!;
+      switch (pass.phase) {
+        case 'routes':
+          spent += this.evaluateDirtyRoute(pass, key, out, policiesOfService);
+          break;
+        case 'gateways':
+          spent += this.resolveGateway(pass, key, out);
+          break;
+        case 'policies':
+          spent += this.computePolicy(pass, key, out);
+          break;
+        case 'pools':
+          spent += this.computePool(pass, key, out);
+          break;
       }
     }
-    return [...found.values()];
+    if (pass.phase === 'done') this.pass = undefined;
+    return { messages: out, done: pass.phase === 'done' };
+  }
+
+  /** Moves a pass to its next phase, with that phase's work queue (in the order the earlier phases built it). */
+  private nextPhase(pass: Pass): void {
+    pass.next = 0;
+    if (pass.phase === 'routes') {
+      pass.phase = 'gateways';
+      pass.queue = [...pass.gateways.values()];
+    } else if (pass.phase === 'gateways') {
+      pass.phase = 'policies';
+      pass.queue = [...pass.policies.values()];
+    } else if (pass.phase === 'policies') {
+      pass.phase = 'pools';
+      pass.queue = [...pass.pools.values()];
+    } else {
+      pass.phase = pass.aiChanged ? 'ai' : 'done';
+      pass.queue = [];
+    }
+  }
+
+  /** The AI Gateway kinds, evaluated together: their statuses and the ext_proc config. */
+  private evaluateAIGateway(pass: Pass, out: DeliverRequest[]): number {
+    const ai = evaluateAIGateway(this.view, {
+      controllerName: this.controllerName,
+      now: pass.now,
+      parents: pass.lookup,
+    });
+    for (const { key, status } of ai.statuses)
+      out.push(deliverTo(patcherName(key.kind), { type: 'status.desired', key, status }));
+    out.push(deliverTo(EXTPROC_CONFIG_WRITER, { type: 'extproc-config.desired', config: ai.config }));
+    return 1 + ai.statuses.length;
+  }
+
+  private evaluateDirtyRoute(
+    pass: Pass,
+    key: ResourceKey,
+    out: DeliverRequest[],
+    policiesOfService: Map<string, readonly ResourceKey[]>,
+  ): number {
+    const route = this.view.get(key.kind as RouteKind, key.namespace, key.name);
+    if (route === undefined) return 1;
+    const evaluation = evaluateRoute(route, this.view, {
+      controllerName: this.controllerName,
+      now: pass.now,
+      parents: pass.lookup,
+    });
+    this.counters.routesEvaluated++;
+    this.evaluations.set(formatResourceKey(key), evaluation);
+    out.push(
+      deliverTo(patcherName(key.kind), {
+        type: 'status.desired',
+        key,
+        status: routeStatusOf(route, evaluation, this.controllerName),
+      }),
+    );
+    for (const parent of evaluation.parents)
+      pass.gateways.set(formatResourceKey(parent.gateway), parent.gateway);
+    for (const dependency of this.index.dependenciesOf(key)) {
+      // The policies of the Services this route uses report the route's Gateways as their ancestors.
+      if (dependency.kind === 'Service' && this.index.hasDependentsOfKind('BackendTLSPolicy')) {
+        for (const policy of this.policiesOfService(dependency, policiesOfService))
+          pass.policies.set(formatResourceKey(policy), policy);
+      }
+      // So do the InferencePools it sends to, as their parents.
+      if (dependency.kind === 'InferencePool') pass.pools.set(formatResourceKey(dependency), dependency);
+    }
+    return 1;
+  }
+
+  private resolveGateway(pass: Pass, key: ResourceKey, out: DeliverRequest[]): number {
+    const id = formatResourceKey(key);
+    const gateway = this.view.get('Gateway', key.namespace, key.name);
+    const gatewayClass =
+      gateway && this.view.get('GatewayClass', undefined, String(gateway.spec?.gatewayClassName ?? ''));
+    if (gateway === undefined || !isOurGatewayClass(gatewayClass, this.controllerName)) {
+      if (this.resolvedGateways.delete(id))
+        out.push(deliverTo(GATEWAY_DEPLOYER, { type: 'gateway.removed', gateway: key }));
+      return 1;
+    }
+    const listeners = evaluateGatewayListeners(gateway, this.view);
+    const evaluations = this.attachedRouteKeys(
+      key,
+      listeners.listenerSets.map((set) => set.key),
+    ).flatMap((routeKey) => {
+      const evaluation = this.evaluationOf(routeKey, pass.now, pass.lookup);
+      return evaluation === undefined ? [] : [evaluation];
+    });
+    const attached = countAttachedRoutes(evaluations);
+    const ir = buildGatewayIR(gateway, this.view, evaluations, {
+      controllerName: this.controllerName,
+      listeners,
+    });
+    this.counters.gatewaysResolved++;
+    this.resolvedGateways.add(id);
+    out.push(
+      deliverTo(GATEWAY_DEPLOYER, {
+        type: 'gateway.resolved',
+        gateway: key,
+        listeners,
+        attachedRoutes: [...attached],
+        ir,
+      }),
+    );
+    return 1 + evaluations.length;
+  }
+
+  private computePolicy(pass: Pass, key: ResourceKey, out: DeliverRequest[]): number {
+    const policy = this.view.get('BackendTLSPolicy', key.namespace, key.name);
+    if (policy === undefined) return 1;
+    const evaluations = this.routesUsingServicesOf(key).flatMap((routeKey) => {
+      const evaluation = this.evaluationOf(routeKey, pass.now, pass.lookup);
+      return evaluation === undefined ? [] : [evaluation];
+    });
+    const status = computeBackendTLSPolicyStatus(policy, this.view, {
+      controllerName: this.controllerName,
+      now: pass.now,
+      ancestors: backendTLSPolicyAncestors(policy, evaluations),
+    });
+    out.push(deliverTo(patcherName('BackendTLSPolicy'), { type: 'status.desired', key, status }));
+    return 1 + evaluations.length;
+  }
+
+  private computePool(pass: Pass, key: ResourceKey, out: DeliverRequest[]): number {
+    const pool = this.view.get('InferencePool', key.namespace, key.name);
+    if (pool === undefined) return 1;
+    const evaluations = this.index.dependentsOf(key).flatMap((routeKey) => {
+      if (!ROUTE_KIND_SET.has(routeKey.kind)) return [];
+      const evaluation = this.evaluationOf(routeKey, pass.now, pass.lookup);
+      return evaluation === undefined ? [] : [evaluation];
+    });
+    const status = computeInferencePoolStatus(pool, this.view, evaluations, {
+      controllerName: this.controllerName,
+      now: pass.now,
+    });
+    // A pool we never reported on (no route of ours uses it) is left alone.
+    if (poolStatusConcernsUs(pool, status, this.controllerName))
+      out.push(deliverTo(patcherName('InferencePool'), { type: 'status.desired', key, status }));
+    return 1 + evaluations.length;
+  }
+
+  /** BackendTLSPolicies targeting a Service (memoised per step: routes share Services). */
+  private policiesOfService(
+    service: ResourceKey,
+    memo: Map<string, readonly ResourceKey[]>,
+  ): readonly ResourceKey[] {
+    const id = formatResourceKey(service);
+    let found = memo.get(id);
+    if (found === undefined) {
+      found = this.index.dependentsOf(service).filter((dependent) => dependent.kind === 'BackendTLSPolicy');
+      memo.set(id, found);
+    }
+    return found;
   }
 
   /** Routes that use a Service the policy targets. */
@@ -295,11 +428,7 @@ export class GatewayResolution {
     return [...found.values()];
   }
 
-  private evaluationOf(
-    key: ResourceKey,
-    now: string,
-    lookup: ReturnType<typeof createParentLookup>,
-  ): RouteEvaluation | undefined {
+  private evaluationOf(key: ResourceKey, now: string, lookup: ParentLookup): RouteEvaluation | undefined {
     const id = formatResourceKey(key);
     const cached = this.evaluations.get(id);
     if (cached !== undefined) return cached;
