@@ -216,10 +216,17 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
     if (options.kubernetes.provisioning !== undefined) {
       const writer = kubernetesProvisioningWriter(client);
       system.spawn(
-        provisionerSpec({
-          'apply-data-plane': gated(writer['apply-data-plane']),
-          'delete-data-plane': gated(writer['delete-data-plane']),
-        }),
+        provisionerSpec(
+          {
+            'apply-data-plane': gated(writer['apply-data-plane']),
+            'delete-data-plane': gated(writer['delete-data-plane']),
+            // The start-up sweep of orphaned objects: listed and deleted by the leader only.
+            'list-provisioned-objects': gated(writer['list-provisioned-objects']),
+            'delete-provisioned-object': gated(writer['delete-provisioned-object']),
+          },
+          { sweep: { view: store, controllerName } },
+          [REFERENCE_VALIDATOR],
+        ),
       );
     }
     gatewayClassFinalizer = GATEWAY_CLASS_FINALIZER;

@@ -4,6 +4,7 @@ import type { GatewayIR } from './gateway-ir.ts';
 import {
   type DataPlaneTemplate,
   desiredDataPlane,
+  PROVISIONED_BY_ANNOTATION,
   PROVISIONED_GATEWAY_LABEL,
   provisionedName,
   provisionedServiceKey,
@@ -67,6 +68,7 @@ describe('desiredDataPlane', () => {
       gateway({ infrastructure: { labels: { team: 'a' }, annotations: { note: 'x' } } }),
       ir([80, 443]),
       { template, xdsAddress: 'xds.example:18000' },
+      'example.com/c',
     );
     if (!result.ok) throw new Error(result.message);
     expect(result.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
@@ -83,9 +85,16 @@ describe('desiredDataPlane', () => {
         team: 'a',
         [PROVISIONED_GATEWAY_LABEL]: 'switchyard-edge',
       });
-      expect(object.metadata.annotations).toEqual({ note: 'x' });
+      expect(object.metadata.annotations).toEqual({
+        note: 'x',
+        [PROVISIONED_BY_ANNOTATION]: 'example.com/c',
+      });
     }
     const [, configMap, deployment, service] = result.objects;
+    // The pods carry the Gateway's annotations only.
+    const podAnnotations = (deployment?.spec as { template?: { metadata?: { annotations?: object } } })
+      ?.template?.metadata?.annotations;
+    expect(podAnnotations).toEqual({ note: 'x' });
     expect(configMap?.data).toEqual({ 'proxy.json': 'apps/edge via xds.example:18000' });
     expect(deployment?.spec).toMatchObject({
       replicas: 1,

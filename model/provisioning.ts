@@ -15,6 +15,11 @@ export const PROVISIONED_GATEWAY_LABEL = 'switchyard.dev/gateway';
 /** The Gateway API's recommended label naming the Gateway on generated objects (set when it fits a label). */
 export const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+/**
+ * Annotation on every provisioned object (not the pods) naming the controller that provisioned it, so the
+ * start-up sweep (model/data-plane-sweep.ts) never deletes what another controller's replica provisioned.
+ */
+export const PROVISIONED_BY_ANNOTATION = 'switchyard.dev/controller-name';
 
 const MAX_NAME = 63;
 
@@ -83,12 +88,14 @@ export type DesiredDataPlane =
 
 /**
  * The four objects that run a Gateway's data plane. The Gateway must carry its uid (owner references);
- * `spec.infrastructure` labels and annotations are copied onto every object and the pods.
+ * `spec.infrastructure` labels and annotations are copied onto every object and the pods. With
+ * `controllerName`, the objects (not the pods) also carry it in the `switchyard.dev/controller-name` annotation.
  */
 export function desiredDataPlane(
   gateway: Gateway,
   ir: GatewayIR,
   settings: ProvisioningSettings,
+  controllerName?: string,
 ): DesiredDataPlane {
   const namespace = gateway.metadata.namespace;
   const uid = gateway.metadata.uid;
@@ -105,11 +112,15 @@ export function desiredDataPlane(
   };
   if (isLabelValue(gateway.metadata.name)) labels[GATEWAY_NAME_LABEL] = gateway.metadata.name;
   const annotations = infrastructure?.annotations ?? {};
+  const objectAnnotations: Record<string, string> =
+    controllerName === undefined
+      ? annotations
+      : { ...annotations, [PROVISIONED_BY_ANNOTATION]: controllerName };
   const metadata = {
     name,
     namespace,
     labels,
-    ...(Object.keys(annotations).length === 0 ? {} : { annotations }),
+    ...(Object.keys(objectAnnotations).length === 0 ? {} : { annotations: objectAnnotations }),
     ownerReferences: [
       {
         apiVersion: String(gateway.apiVersion ?? 'gateway.networking.k8s.io/v1'),

@@ -283,7 +283,7 @@ function provision(
       message: `No data plane provisioned: this controller has no template for the ${ir.parameters.backend} backend (deploy its proxies yourself and run the controller with --provision false)`,
     });
   }
-  const desired = desiredDataPlane(gateway, ir, settings);
+  const desired = desiredDataPlane(gateway, ir, settings, context.controllerName);
   if (!desired.ok) {
     return unwanted({
       status: 'False',

@@ -1,15 +1,37 @@
 // The provisioner writes the data plane of each Gateway (cluster mode): one write at a time, the latest desired
 // state per Gateway (its mailbox coalesces per Gateway), skipping what was already applied, retrying a failed
 // write with capped exponential backoff. Like the patchers it only writes; what to write comes from the deployer.
+// With `sweep`, it first deletes what earlier processes left behind: it starts once every kind is synced (the
+// composition root makes it depend on the reference validator), lists the objects carrying our provisioning
+// label and deletes those whose Gateway is absent, not ours or not accepted (model/data-plane-sweep.ts, which
+// also leaves another controller's objects alone), before it takes any other message.
 import { enqueueActions, setup } from 'xstate';
+import {
+  gatewayDataPlaneVerdict,
+  isOrphaned,
+  orphanedDataPlaneObjects,
+  type ProvisionedObjectRef,
+} from '../../model/data-plane-sweep.ts';
 import { provisionedName } from '../../model/provisioning.ts';
 import { formatResourceKey } from '../../model/resource-key.ts';
+import type { ResourceView } from '../../model/resource-view.ts';
 import { type EffectReply, effectRequest, type Outgoing } from '../../runtime/outbox.ts';
 import type { ApplyDataPlane, DeleteDataPlane, ProvisionerMessage } from './messages.ts';
 
 export interface ProvisionerInput {
   readonly retry?: { readonly initialDelayMs: number; readonly maxDelayMs: number };
+  /**
+   * Sweep orphaned data-plane objects at start: the synced view and our controller name decide which Gateways
+   * keep theirs. Needs the `list-provisioned-objects` and `delete-provisioned-object` ports.
+   */
+  readonly sweep?: { readonly view: ResourceView; readonly controllerName: string };
 }
+
+/**
+ * Attempts of the sweep's listing, and of each deletion, before the sweep gives that step up (the error stays the
+ * actor's last error): a sweep that cannot finish must not hold up provisioning for good.
+ */
+export const SWEEP_ATTEMPTS = 5;
 
 interface PendingWrite {
   readonly effect: 'apply-data-plane' | 'delete-data-plane';
@@ -29,6 +51,9 @@ interface ProvisionerContext {
   writes: number;
   failures: number;
   lastError: string | undefined;
+  readonly sweep: ProvisionerInput['sweep'];
+  /** Orphans found by the start-up sweep, not yet deleted (the first is in flight). */
+  orphans: ProvisionedObjectRef[];
 }
 
 export const provisionerMachine = setup({
@@ -43,6 +68,9 @@ export const provisionerMachine = setup({
       Math.min(context.maxDelayMs, context.initialDelayMs * 2 ** Math.max(0, context.attempts - 1)),
   },
   guards: {
+    sweepWanted: ({ context }) => context.sweep !== undefined,
+    sweepDone: ({ context }) => context.orphans.length === 0,
+    sweepAttemptsLeft: ({ context }) => context.attempts < SWEEP_ATTEMPTS,
     changesSomething: ({ context, event }) =>
       event.type === 'data-plane.desired' &&
       context.applied.get(formatResourceKey(event.gateway)) !== JSON.stringify(event.objects),
@@ -76,6 +104,46 @@ export const provisionerMachine = setup({
       context.attempts = 1;
       enqueue.emit(effectRequest(context.inFlight.effect, context.inFlight.request));
     }),
+    requestListing: enqueueActions(({ context, enqueue }) => {
+      context.attempts++;
+      enqueue.emit(effectRequest('list-provisioned-objects', {}));
+    }),
+    recordOrphans: ({ context, event }) => {
+      const sweep = context.sweep;
+      context.attempts = 0;
+      // A skipped listing (the election stopped without this replica leading) is no list: nothing to sweep.
+      if (sweep === undefined || event.type !== 'effect.done' || !Array.isArray(event.result)) return;
+      context.orphans = orphanedDataPlaneObjects(
+        event.result as ProvisionedObjectRef[],
+        sweep.controllerName,
+        (namespace, name) => gatewayDataPlaneVerdict(sweep.view, sweep.controllerName, namespace, name),
+      );
+    },
+    // Asked again before each deletion: a Gateway created meanwhile keeps its objects.
+    requestOrphanDeletion: enqueueActions(({ context, enqueue }) => {
+      const sweep = context.sweep;
+      let orphan = context.orphans[0];
+      while (
+        sweep !== undefined &&
+        orphan !== undefined &&
+        !isOrphaned(
+          orphan,
+          sweep.controllerName,
+          gatewayDataPlaneVerdict(sweep.view, sweep.controllerName, orphan.namespace, orphan.gateway),
+        )
+      ) {
+        context.orphans.shift();
+        orphan = context.orphans[0];
+      }
+      if (orphan === undefined) return;
+      context.attempts++;
+      enqueue.emit(effectRequest('delete-provisioned-object', orphan));
+    }),
+    // Deleted, or given up on.
+    dropOrphan: ({ context }) => {
+      context.orphans.shift();
+      context.attempts = 0;
+    },
     retryWrite: enqueueActions(({ context, enqueue }) => {
       context.attempts++;
       if (context.inFlight !== undefined)
@@ -107,9 +175,44 @@ export const provisionerMachine = setup({
     writes: 0,
     failures: 0,
     lastError: undefined,
+    sweep: input.sweep,
+    orphans: [],
   }),
-  initial: 'idle',
+  initial: 'starting',
   states: {
+    starting: {
+      always: [{ guard: 'sweepWanted', target: 'sweeping' }, { target: 'idle' }],
+    },
+    // Intake waits (busy) until the sweep is done, so nothing applied since is listed as an orphan.
+    sweeping: {
+      tags: ['ready', 'busy'],
+      initial: 'listing',
+      states: {
+        listing: {
+          entry: 'requestListing',
+          on: {
+            'effect.done': { target: 'deleting', actions: 'recordOrphans' },
+            'effect.failed': [
+              { guard: 'sweepAttemptsLeft', target: 'waitingToList', actions: 'recordFailure' },
+              { target: '#provisioner.idle', actions: 'recordFailure' },
+            ],
+          },
+        },
+        waitingToList: { after: { backoff: 'listing' } },
+        deleting: {
+          entry: 'requestOrphanDeletion',
+          always: { guard: 'sweepDone', target: '#provisioner.idle' },
+          on: {
+            'effect.done': { target: 'deleting', reenter: true, actions: 'dropOrphan' },
+            'effect.failed': [
+              { guard: 'sweepAttemptsLeft', target: 'waitingToDelete', actions: 'recordFailure' },
+              { target: 'deleting', reenter: true, actions: ['recordFailure', 'dropOrphan'] },
+            ],
+          },
+        },
+        waitingToDelete: { after: { backoff: 'deleting' } },
+      },
+    },
     idle: {
       tags: ['ready'],
       on: {

@@ -3,23 +3,21 @@
 // InferencePoolMissingEPPRef, HTTPRouteInvalidInferencePoolRef, InferencePoolResolvedRefsCondition) with our
 // own objects, and another controller's parent entry kept.
 import { KubernetesObjectApi } from '@kubernetes/client-node';
-import { afterEach, expect, inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { KubeClient, type KubeObject } from '../../sources/kubernetes/client.ts';
 import { discoverResources } from '../../sources/kubernetes/ports.ts';
 import { kubeTest, serverSideApply } from '../harness/kube/index.ts';
 import {
   condition,
+  gatewayClassYaml,
+  gatewayYaml,
   parentStatus,
-  type RunningControlPlane,
-  startKubernetesControlPlane,
+  planesStoppedAfterEach,
   waitForObject,
   yamlObjects,
 } from './kubernetes-harness.ts';
 
-const running: RunningControlPlane[] = [];
-afterEach(async () => {
-  for (const plane of running.splice(0)) await plane.stop();
-});
+const startPlane = planesStoppedAfterEach();
 
 interface PoolParent {
   parentRef: { name: string; namespace?: string; kind?: string };
@@ -38,24 +36,11 @@ function ourParent(pool: KubeObject, controllerName: string, gateway: string): P
 
 function world(namespace: string, controllerName: string) {
   return yamlObjects(`
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: ${namespace}}
-spec: {controllerName: ${controllerName}}
+${gatewayClassYaml(namespace, controllerName)}
 ---
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: primary, namespace: ${namespace}}
-spec:
-  gatewayClassName: ${namespace}
-  listeners: [{name: http, protocol: HTTP, port: 80}]
+${gatewayYaml(namespace, 'primary', namespace)}
 ---
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: secondary, namespace: ${namespace}}
-spec:
-  gatewayClassName: ${namespace}
-  listeners: [{name: http, protocol: HTTP, port: 80}]
+${gatewayYaml(namespace, 'secondary', namespace)}
 ---
 apiVersion: v1
 kind: Service
@@ -111,8 +96,7 @@ kubeTest(
       ...routeTo(ns, 'to-no-epp', 'primary', 'no-epp'),
       ...routeTo(ns, 'to-missing-pool', 'primary', 'missing'),
     ]);
-    const plane = await startKubernetesControlPlane(controllerName);
-    running.push(plane);
+    const plane = await startPlane(controllerName);
     const pool = (name: string) =>
       waitForObject(
         plane,
@@ -217,8 +201,7 @@ kubeTest(
       },
       'other-controller',
     );
-    const plane = await startKubernetesControlPlane(controllerName);
-    running.push(plane);
+    const plane = await startPlane(controllerName);
     const names = (pool: KubeObject) =>
       parents(pool)
         .map((p) => `${p.controllerName}:${p.parentRef.name}`)

@@ -1,7 +1,7 @@
 // Runs the control plane in Kubernetes mode against the test run's kube-apiserver, and waits on what a user
 // would look at: the objects' statuses in the API server.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { inject } from 'vitest';
+import { afterEach, inject } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { type ControlPlane, createControlPlane } from '../../cli/control-plane.ts';
 import type { ProvisioningSettings } from '../../model/provisioning.ts';
@@ -10,6 +10,7 @@ import type { ActorSpec } from '../../runtime/Actor.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import type { Message } from '../../runtime/message.ts';
 import { type ApiResource, KubeClient, type KubeObject } from '../../sources/kubernetes/client.ts';
+import type { SecretTarget } from '../../sources/kubernetes/extproc-config-writer.ts';
 import {
   discoverResources,
   type KubernetesSourcePorts,
@@ -24,23 +25,27 @@ export interface RunningControlPlane {
   stop(): Promise<void>;
 }
 
+export interface StartOptions {
+  kubeconfig?: string;
+  /** The client's deadline for requests other than watches. */
+  requestTimeoutMs?: number;
+  watch?: WatchSettings;
+  wrapPorts?: (plane: ControlPlane) => void;
+  /** Wraps the Kubernetes sources' ports (list, watch) before the sources start. */
+  wrapSourcePorts?: (ports: KubernetesSourcePorts) => KubernetesSourcePorts;
+  /** Data-plane provisioning per backend (cluster mode). */
+  provisioning?: Readonly<Record<string, ProvisioningSettings>>;
+  /** Leader election gate of every write. */
+  whenLeader?: () => Promise<boolean>;
+  /** Data-plane backends by name. */
+  backends?: Readonly<Record<string, ActorSpec<Message>>>;
+  /** The Secret the AI Gateway's ext_proc configuration is applied to. */
+  extProcConfigSecret?: SecretTarget;
+}
+
 export async function startKubernetesControlPlane(
   controllerName: string,
-  options: {
-    kubeconfig?: string;
-    /** The client's deadline for requests other than watches. */
-    requestTimeoutMs?: number;
-    watch?: WatchSettings;
-    wrapPorts?: (plane: ControlPlane) => void;
-    /** Wraps the Kubernetes sources' ports (list, watch) before the sources start. */
-    wrapSourcePorts?: (ports: KubernetesSourcePorts) => KubernetesSourcePorts;
-    /** Data-plane provisioning per backend (cluster mode). */
-    provisioning?: Readonly<Record<string, ProvisioningSettings>>;
-    /** Leader election gate of every write. */
-    whenLeader?: () => Promise<boolean>;
-    /** Data-plane backends by name. */
-    backends?: Readonly<Record<string, ActorSpec<Message>>>;
-  } = {},
+  options: StartOptions = {},
 ): Promise<RunningControlPlane> {
   const client = new KubeClient({
     kubeconfig: options.kubeconfig ?? inject('kubeconfig'),
@@ -56,6 +61,9 @@ export async function startKubernetesControlPlane(
       ...(options.wrapSourcePorts === undefined ? {} : { wrapPorts: options.wrapSourcePorts }),
       ...(options.provisioning === undefined ? {} : { provisioning: options.provisioning }),
       ...(options.whenLeader === undefined ? {} : { whenLeader: options.whenLeader }),
+      ...(options.extProcConfigSecret === undefined
+        ? {}
+        : { extProcConfigSecret: options.extProcConfigSecret }),
     },
     ...(options.backends === undefined ? {} : { backends: options.backends }),
     flushDelayMs: 10,
@@ -72,6 +80,52 @@ export async function startKubernetesControlPlane(
       await plane.system.stop(5_000);
     },
   };
+}
+
+/**
+ * For the top level of a test file: registers an `afterEach` that stops the planes its tests started, and
+ * returns the function that starts one (with `defaults`, overridden by the call's options).
+ */
+export function planesStoppedAfterEach(
+  defaults: StartOptions = {},
+): (controllerName: string, options?: StartOptions) => Promise<RunningControlPlane> {
+  const running: RunningControlPlane[] = [];
+  afterEach(async () => {
+    for (const plane of running.splice(0)) await plane.stop();
+  });
+  return async (controllerName, options = {}) => {
+    const plane = await startKubernetesControlPlane(controllerName, { ...defaults, ...options });
+    running.push(plane);
+    return plane;
+  };
+}
+
+/**
+ * Polls `probe` every 100 ms until it gives a value (bounded: 15 s); a probe that throws is tried again. The
+ * error names `what`, the probe's last error and, given the plane, its provisioner, deployer and failing actors.
+ */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  plane?: RunningControlPlane,
+): Promise<T> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 150; attempt++) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const actors = plane?.plane.system
+    .stats()
+    .filter((actor) => actor.name === 'provisioner' || actor.name === 'gateway-deployer' || actor.lastError)
+    .map((actor) => `${actor.name}: ${actor.state} handled=${actor.handled} ${actor.lastError ?? ''}`);
+  throw new Error(
+    `never saw ${what}${last === undefined ? '' : `: ${String(last)}`}${actors === undefined ? '' : `\nactors:\n${actors.join('\n')}`}`,
+  );
 }
 
 /** Reads an object through our client until `accept` holds (bounded: 15 s). */
@@ -116,6 +170,77 @@ interface Condition {
 
 export function condition(conditions: unknown, type: string): Condition | undefined {
   return (Array.isArray(conditions) ? (conditions as Condition[]) : []).find((c) => c.type === type);
+}
+
+/** The condition `type` of an object's own `status.conditions` (a Gateway's, a GatewayClass's, a policy's). */
+export function statusCondition(object: KubeObject | undefined, type: string): Condition | undefined {
+  return condition((object?.status as { conditions?: unknown } | undefined)?.conditions, type);
+}
+
+/** YAML of a GatewayClass of `controllerName`, with the GatewayClassParameters named `parameters` if given. */
+export function gatewayClassYaml(name: string, controllerName: string, parameters?: string): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: ${name}}
+spec:
+  controllerName: ${controllerName}${
+    parameters === undefined
+      ? ''
+      : `
+  parametersRef: {group: switchyard.dev, kind: GatewayClassParameters, name: ${parameters}}`
+  }`;
+}
+
+/** YAML of a Gateway of class `className`; `listeners` is a YAML flow sequence (default: one HTTP listener on 80). */
+export function gatewayYaml(
+  namespace: string,
+  name: string,
+  className: string,
+  listeners = '[{name: http, protocol: HTTP, port: 80}]',
+): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+  gatewayClassName: ${className}
+  listeners: ${listeners}`;
+}
+
+/**
+ * YAML of an Anthropic AIServiceBackend `anthropic` (Service `anthropic`, port 443) whose BackendSecurityPolicy
+ * `anthropic-key` takes the API key from the Opaque Secret `anthropic-key`.
+ */
+export function anthropicBackendYaml(namespace: string, apiKey: string): string {
+  return `apiVersion: v1
+kind: Service
+metadata: {name: anthropic, namespace: ${namespace}}
+spec: {ports: [{name: https, port: 443}]}
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIServiceBackend
+metadata: {name: anthropic, namespace: ${namespace}}
+spec:
+  schema: {name: Anthropic}
+  backendRef: {name: anthropic, kind: Service, port: 443}
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: BackendSecurityPolicy
+metadata: {name: anthropic-key, namespace: ${namespace}}
+spec:
+  type: AnthropicAPIKey
+  targetRefs: [{group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: anthropic}]
+  anthropicAPIKey: {secretRef: {name: anthropic-key}}
+---
+${apiKeySecretYaml(namespace, apiKey)}`;
+}
+
+/** YAML of the Opaque Secret `anthropic-key` holding `apiKey` under `apiKey`. */
+export function apiKeySecretYaml(namespace: string, apiKey: string): string {
+  return `apiVersion: v1
+kind: Secret
+metadata: {name: anthropic-key, namespace: ${namespace}}
+type: Opaque
+data: {apiKey: ${Buffer.from(apiKey).toString('base64')}}`;
 }
 
 /** The status.parents entry a controller wrote for a route. */

@@ -1,43 +1,29 @@
 // The control plane against a real kube-apiserver: objects created with the API, statuses read back from it.
 import { CoreV1Api } from '@kubernetes/client-node';
-import { afterEach, expect } from 'vitest';
+import { expect } from 'vitest';
 import type { KubeObject } from '../../sources/kubernetes/client.ts';
 import { kubeTest, serverSideApply } from '../harness/kube/index.ts';
 import {
   condition,
+  gatewayClassYaml,
+  gatewayYaml,
   parentStatus,
-  type RunningControlPlane,
-  startKubernetesControlPlane,
+  planesStoppedAfterEach,
+  statusCondition,
   waitForObject,
   yamlObjects,
 } from './kubernetes-harness.ts';
 
-const running: RunningControlPlane[] = [];
-afterEach(async () => {
-  for (const plane of running.splice(0)) await plane.stop();
-});
+const start = planesStoppedAfterEach();
 
-async function start(controllerName: string) {
-  const plane = await startKubernetesControlPlane(controllerName);
-  running.push(plane);
-  return plane;
-}
+const TWO_LISTENERS =
+  '[{name: http, protocol: HTTP, port: 80}, {name: other, protocol: HTTP, port: 8080, hostname: other.example.com}]';
 
 function gatewayAndClass(namespace: string, controllerName: string, className: string, gatewayName = 'gw') {
   return yamlObjects(`
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: ${className}}
-spec: {controllerName: ${controllerName}}
+${gatewayClassYaml(className, controllerName)}
 ---
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: ${gatewayName}, namespace: ${namespace}}
-spec:
-  gatewayClassName: ${className}
-  listeners:
-    - {name: http, protocol: HTTP, port: 80}
-    - {name: other, protocol: HTTP, port: 8080, hostname: other.example.com}
+${gatewayYaml(namespace, gatewayName, className, TWO_LISTENERS)}
 `);
 }
 
@@ -62,7 +48,7 @@ spec:
         ?.listeners;
       return listeners?.find((l) => l.name === 'http')?.attachedRoutes === 1;
     });
-    expect(condition((gateway.status as { conditions: unknown }).conditions, 'Accepted')).toMatchObject({
+    expect(statusCondition(gateway, 'Accepted')).toMatchObject({
       status: 'True',
       reason: 'Accepted',
       observedGeneration: 1,
@@ -84,13 +70,9 @@ spec:
       'GatewayClass',
       undefined,
       kube.namespace,
-      (gc) =>
-        condition((gc.status as { conditions?: unknown } | undefined)?.conditions, 'Accepted')?.status ===
-        'True',
+      (gc) => statusCondition(gc, 'Accepted')?.status === 'True',
     );
-    expect(
-      condition((gatewayClass.status as { conditions: unknown }).conditions, 'SupportedVersion')?.status,
-    ).toBe('True');
+    expect(statusCondition(gatewayClass, 'SupportedVersion')?.status).toBe('True');
   },
 );
 

@@ -2,30 +2,29 @@
 // BackendTLSPolicies and AI BackendSecurityPolicies reference is fetched and held; a referenced object created,
 // changed or deleted later reaches the statuses without a restart; the type of a Secret no longer hides it.
 import { CoreV1Api } from '@kubernetes/client-node';
-import { afterEach, expect } from 'vitest';
+import { expect } from 'vitest';
 import type { KubeObject } from '../../sources/kubernetes/client.ts';
 import { createTestCertificates } from '../harness/echo/index.ts';
 import { kubeTest, serverSideApply } from '../harness/kube/index.ts';
 import {
+  anthropicBackendYaml,
   condition,
+  gatewayClassYaml,
+  gatewayYaml,
+  planesStoppedAfterEach,
   type RunningControlPlane,
-  startKubernetesControlPlane,
+  statusCondition,
   waitForObject,
   yamlObjects,
 } from './kubernetes-harness.ts';
 
-const running: RunningControlPlane[] = [];
-afterEach(async () => {
-  for (const plane of running.splice(0)) await plane.stop();
-});
-
-async function start(controllerName: string) {
-  const plane = await startKubernetesControlPlane(controllerName);
-  running.push(plane);
-  return plane;
-}
+const start = planesStoppedAfterEach();
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
+
+/** The HTTPS listener for secure.example.com whose certificate is the Secret `secret`. */
+const httpsListener = (secret: string) =>
+  `[{name: https, protocol: HTTPS, port: 443, hostname: secure.example.com, tls: {certificateRefs: [{name: ${secret}}]}}]`;
 
 type Listener = { name: string; conditions: unknown };
 
@@ -55,22 +54,9 @@ data: {tls.crt: ${b64(certs.cert)}, tls.key: ${b64(certs.key)}}
 `);
     await serverSideApply(kube.kubeConfig, [
       ...yamlObjects(`
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: ${ns}}
-spec: {controllerName: ${controllerName}}
+${gatewayClassYaml(ns, controllerName)}
 ---
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge, namespace: ${ns}}
-spec:
-  gatewayClassName: ${ns}
-  listeners:
-    - name: https
-      protocol: HTTPS
-      port: 443
-      hostname: secure.example.com
-      tls: {certificateRefs: [{name: edge-tls}]}
+${gatewayYaml(ns, 'edge', ns, httpsListener('edge-tls'))}
 ---
 apiVersion: v1
 kind: Secret
@@ -130,17 +116,7 @@ data: {ca.crt: ${JSON.stringify(certs.caCert)}}
     });
 
     // No longer referenced: dropped from memory.
-    await serverSideApply(
-      kube.kubeConfig,
-      yamlObjects(`
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge, namespace: ${ns}}
-spec:
-  gatewayClassName: ${ns}
-  listeners: [{name: http, protocol: HTTP, port: 80}]
-`),
-    );
+    await serverSideApply(kube.kubeConfig, yamlObjects(gatewayYaml(ns, 'edge', ns)));
     await waitForObject(plane, 'Gateway', ns, 'edge', (gw) => listenerResolvedRefs(gw, 'http') !== undefined);
     await expect.poll(() => held(plane, 'Secret', ns), { timeout: 10_000 }).toEqual([]);
   },
@@ -159,17 +135,9 @@ data: {ca.crt: ${JSON.stringify(pem)}}
 `);
   await serverSideApply(kube.kubeConfig, [
     ...yamlObjects(`
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: ${ns}}
-spec: {controllerName: ${controllerName}}
+${gatewayClassYaml(ns, controllerName)}
 ---
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge, namespace: ${ns}}
-spec:
-  gatewayClassName: ${ns}
-  listeners: [{name: http, protocol: HTTP, port: 80}]
+${gatewayYaml(ns, 'edge', ns)}
 ---
 apiVersion: v1
 kind: Service
@@ -239,37 +207,11 @@ kubeTest('an AI BackendSecurityPolicy resolves its Opaque API-key Secret', async
   await serverSideApply(
     kube.kubeConfig,
     yamlObjects(`
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: ${ns}}
-spec: {controllerName: ${controllerName}}
+${gatewayClassYaml(ns, controllerName)}
 ---
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: ai-gateway, namespace: ${ns}}
-spec:
-  gatewayClassName: ${ns}
-  listeners: [{name: http, protocol: HTTP, port: 8080}]
+${gatewayYaml(ns, 'ai-gateway', ns, '[{name: http, protocol: HTTP, port: 8080}]')}
 ---
-apiVersion: v1
-kind: Service
-metadata: {name: anthropic, namespace: ${ns}}
-spec: {ports: [{name: https, port: 443}]}
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: AIServiceBackend
-metadata: {name: anthropic, namespace: ${ns}}
-spec:
-  schema: {name: Anthropic}
-  backendRef: {name: anthropic, kind: Service, port: 443}
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: BackendSecurityPolicy
-metadata: {name: anthropic-key, namespace: ${ns}}
-spec:
-  type: AnthropicAPIKey
-  targetRefs: [{group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: anthropic}]
-  anthropicAPIKey: {secretRef: {name: anthropic-key}}
+${anthropicBackendYaml(ns, 'sk-ant-test')}
 ---
 apiVersion: aigateway.envoyproxy.io/v1beta1
 kind: AIGatewayRoute
@@ -279,12 +221,6 @@ spec:
   rules:
     - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: claude-sonnet}]}]
       backendRefs: [{name: anthropic}]
----
-apiVersion: v1
-kind: Secret
-metadata: {name: anthropic-key, namespace: ${ns}}
-type: Opaque
-data: {apiKey: ${b64('sk-ant-test')}}
 `),
   );
   const plane = await start(controllerName);
@@ -293,10 +229,9 @@ data: {apiKey: ${b64('sk-ant-test')}}
     'BackendSecurityPolicy',
     ns,
     'anthropic-key',
-    (p) =>
-      condition((p.status as { conditions?: unknown } | undefined)?.conditions, 'Accepted') !== undefined,
+    (p) => statusCondition(p, 'Accepted') !== undefined,
   );
-  expect(condition((policy.status as { conditions: unknown }).conditions, 'Accepted')).toMatchObject({
+  expect(statusCondition(policy, 'Accepted')).toMatchObject({
     status: 'True',
     reason: 'Accepted',
   });
@@ -309,20 +244,7 @@ kubeTest(
     const ns = kube.namespace;
     const controllerName = `switchyard.dev/${ns}`;
     const certs = await createTestCertificates(['secure.example.com']);
-    const gateway = (secret: string) =>
-      yamlObjects(`
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge, namespace: ${ns}}
-spec:
-  gatewayClassName: ${ns}
-  listeners:
-    - name: https
-      protocol: HTTPS
-      port: 443
-      hostname: secure.example.com
-      tls: {certificateRefs: [{name: ${secret}}]}
-`);
+    const gateway = (secret: string) => yamlObjects(gatewayYaml(ns, 'edge', ns, httpsListener(secret)));
     const tlsSecrets = ['first', 'second'].map(
       (name) => `
 apiVersion: v1
@@ -333,10 +255,7 @@ data: {tls.crt: ${b64(certs.cert)}, tls.key: ${b64(certs.key)}}`,
     );
     await serverSideApply(kube.kubeConfig, [
       ...yamlObjects(`
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: ${ns}}
-spec: {controllerName: ${controllerName}}
+${gatewayClassYaml(ns, controllerName)}
 ---${tlsSecrets.join('\n---')}
 `),
       ...gateway('first'),

@@ -2,7 +2,12 @@
 // server: applying an empty condition list with our field manager removes the conditions and listeners we owned.
 import { expect } from 'vitest';
 import { kubeTest, serverSideApply } from '../harness/kube/index.ts';
-import { condition, startKubernetesControlPlane, waitForObject, yamlObjects } from './kubernetes-harness.ts';
+import {
+  startKubernetesControlPlane,
+  statusCondition,
+  waitForObject,
+  yamlObjects,
+} from './kubernetes-harness.ts';
 
 kubeTest('a Gateway moved to another controller’s class keeps none of our status', async ({ kube }) => {
   const ns = kube.namespace;
@@ -37,8 +42,7 @@ spec: {controllerName: example.com/another-${ns}}
       'Gateway',
       ns,
       'moving',
-      (object) =>
-        condition((object.status as { conditions?: unknown })?.conditions, 'Accepted')?.status === 'True',
+      (object) => statusCondition(object, 'Accepted')?.status === 'True',
       'our Accepted condition',
     );
     await serverSideApply(kube.kubeConfig, gateway(`theirs-${ns}`));

@@ -6,15 +6,18 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
-import { expect, inject, vi } from 'vitest';
+import { expect, vi } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { type ControlPlane, createControlPlane } from '../../cli/control-plane.ts';
+import { createControlPlane } from '../../cli/control-plane.ts';
 import type { ExtProcConfigDocument } from '../../model/ai-gateway.ts';
-import { GROUP_OF_KIND, type KindName } from '../../model/resources.ts';
 import { createLogger } from '../../runtime/logger.ts';
-import { KubeClient } from '../../sources/kubernetes/client.ts';
 import { EXTPROC_CONFIG_SECRET_KEY } from '../../sources/kubernetes/extproc-config-writer.ts';
-import { discoverResources } from '../../sources/kubernetes/ports.ts';
+import {
+  anthropicBackendYaml,
+  apiKeySecretYaml,
+  planesStoppedAfterEach,
+  type RunningControlPlane,
+} from '../controlplane/kubernetes-harness.ts';
 import { kubeTest, serverSideApply } from '../harness/kube/index.ts';
 
 const CONFIG_SECRET = 'extproc-config';
@@ -72,41 +75,6 @@ ${
 `;
 }
 
-/** An Anthropic backend whose API key is in an Opaque Secret. */
-function anthropicManifests(ns: string, apiKey: string): string {
-  return `
-apiVersion: v1
-kind: Service
-metadata: { name: anthropic, namespace: ${ns} }
-spec: { ports: [{ name: https, port: 443 }] }
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: AIServiceBackend
-metadata: { name: anthropic, namespace: ${ns} }
-spec:
-  schema: { name: Anthropic }
-  backendRef: { name: anthropic, kind: Service, port: 443 }
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: BackendSecurityPolicy
-metadata: { name: anthropic-key, namespace: ${ns} }
-spec:
-  type: AnthropicAPIKey
-  targetRefs: [{ group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: anthropic }]
-  anthropicAPIKey: { secretRef: { name: anthropic-key } }
----
-${apiKeySecret(ns, apiKey)}
-`;
-}
-
-function apiKeySecret(ns: string, apiKey: string): string {
-  return `apiVersion: v1
-kind: Secret
-metadata: { name: anthropic-key, namespace: ${ns} }
-type: Opaque
-data: { apiKey: ${Buffer.from(apiKey).toString('base64')} }`;
-}
-
 function objects(text: string): KubernetesObject[] {
   return parseAllDocuments(text)
     .map((document) => document.toJS() as KubernetesObject | null)
@@ -149,17 +117,10 @@ function controllerNameIn(text: string): string {
   return /controllerName: (\S+) \}/.exec(text)![1]!;
 }
 
-async function startClusterPlane(controllerName: string, namespace: string): Promise<ControlPlane> {
-  const client = new KubeClient({ kubeconfig: inject('kubeconfig') });
-  const resources = await discoverResources(client, Object.keys(GROUP_OF_KIND) as KindName[]);
-  const plane = createControlPlane({
-    controllerName,
-    logger: createLogger({ level: process.env.SWITCHYARD_TEST_LOG ?? 'silent' }),
-    flushDelayMs: 10,
-    kubernetes: { client, resources, extProcConfigSecret: { namespace, name: CONFIG_SECRET } },
-  });
-  plane.system.start();
-  return plane;
+const startPlane = planesStoppedAfterEach();
+
+function startClusterPlane(controllerName: string, namespace: string): Promise<RunningControlPlane> {
+  return startPlane(controllerName, { extProcConfigSecret: { namespace, name: CONFIG_SECRET } });
 }
 
 /** The configuration document in the Secret, decoded; undefined while the Secret does not exist. */
@@ -182,22 +143,17 @@ kubeTest(
     expect(expected.rules[0]?.llmRequestCosts?.map((cost) => cost.type)).toEqual(['TotalToken', 'CEL']);
 
     await serverSideApply(kube.kubeConfig, objects(text));
-    const plane = await startClusterPlane(controllerNameIn(text), ns);
+    await startClusterPlane(controllerNameIn(text), ns);
     const core = kube.kubeConfig.makeApiClient(CoreV1Api);
-    try {
-      await vi.waitFor(async () => expect(await configInSecret(core, ns)).toEqual(asWritten(expected)), {
-        timeout: 30_000,
-        interval: 200,
-      });
-      const secret = await core.readNamespacedSecret({ name: CONFIG_SECRET, namespace: ns });
-      expect(secret.type).toBe('Opaque');
-      expect(secret.metadata?.managedFields?.map((field) => field.manager)).toContain(
-        'switchyard-extproc-config',
-      );
-    } finally {
-      plane.close();
-      await plane.system.stop(5_000);
-    }
+    await vi.waitFor(async () => expect(await configInSecret(core, ns)).toEqual(asWritten(expected)), {
+      timeout: 30_000,
+      interval: 200,
+    });
+    const secret = await core.readNamespacedSecret({ name: CONFIG_SECRET, namespace: ns });
+    expect(secret.type).toBe('Opaque');
+    expect(secret.metadata?.managedFields?.map((field) => field.manager)).toContain(
+      'switchyard-extproc-config',
+    );
   },
 );
 
@@ -209,32 +165,27 @@ kubeTest(
   async ({ kube }) => {
     const ns = kube.namespace;
     const text = (apiKey: string) =>
-      `${baseManifests(ns)}---${anthropicManifests(ns, apiKey)}---${routeManifest(ns, true)}`;
+      `${baseManifests(ns)}---\n${anthropicBackendYaml(ns, apiKey)}\n---${routeManifest(ns, true)}`;
     const hasKey = (config: ExtProcConfigDocument) =>
       config.backends.some((backend) => JSON.stringify(backend.auth ?? {}).includes('sk-ant-'));
     const expected = await filesModeConfig(text('sk-ant-first'), hasKey);
     expect(JSON.stringify(expected)).toContain('"anthropicAPIKey":{"key":"sk-ant-first"}');
 
     await serverSideApply(kube.kubeConfig, objects(text('sk-ant-first')));
-    const plane = await startClusterPlane(controllerNameIn(text('sk-ant-first')), ns);
+    await startClusterPlane(controllerNameIn(text('sk-ant-first')), ns);
     const core = kube.kubeConfig.makeApiClient(CoreV1Api);
-    try {
-      await vi.waitFor(async () => expect(await configInSecret(core, ns)).toEqual(asWritten(expected)), {
-        timeout: 30_000,
-        interval: 200,
-      });
+    await vi.waitFor(async () => expect(await configInSecret(core, ns)).toEqual(asWritten(expected)), {
+      timeout: 30_000,
+      interval: 200,
+    });
 
-      // The key is rotated in its Secret: the configuration follows, and equals standalone mode's again.
-      const rotated = await filesModeConfig(text('sk-ant-second'), hasKey);
-      expect(JSON.stringify(rotated)).toContain('"anthropicAPIKey":{"key":"sk-ant-second"}');
-      await serverSideApply(kube.kubeConfig, objects(apiKeySecret(ns, 'sk-ant-second')));
-      await vi.waitFor(async () => expect(await configInSecret(core, ns)).toEqual(asWritten(rotated)), {
-        timeout: 30_000,
-        interval: 200,
-      });
-    } finally {
-      plane.close();
-      await plane.system.stop(5_000);
-    }
+    // The key is rotated in its Secret: the configuration follows, and equals standalone mode's again.
+    const rotated = await filesModeConfig(text('sk-ant-second'), hasKey);
+    expect(JSON.stringify(rotated)).toContain('"anthropicAPIKey":{"key":"sk-ant-second"}');
+    await serverSideApply(kube.kubeConfig, objects(apiKeySecretYaml(ns, 'sk-ant-second')));
+    await vi.waitFor(async () => expect(await configInSecret(core, ns)).toEqual(asWritten(rotated)), {
+      timeout: 30_000,
+      interval: 200,
+    });
   },
 );

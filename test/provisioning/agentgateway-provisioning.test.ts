@@ -1,81 +1,37 @@
 // Cluster-mode provisioning of agentgateway data planes against a real kube-apiserver (no kubelet: the objects
 // are asserted on, no pod runs). The backend is the API-server suite's stand-in that ACKs every revision.
-import { afterEach, expect } from 'vitest';
+import { expect } from 'vitest';
 import { parse } from 'yaml';
 import { agentgatewayDataPlaneTemplate } from '../../backends/agentgateway/data-plane-template.ts';
-import { KubeApiError, type KubeObject } from '../../sources/kubernetes/client.ts';
 import {
-  condition,
-  type RunningControlPlane,
-  startKubernetesControlPlane,
+  eventually,
+  gatewayYaml,
+  statusCondition,
   waitForObject,
   yamlObjects,
 } from '../controlplane/kubernetes-harness.ts';
 import { kubeTest, serverSideApply } from '../harness/kube/index.ts';
-import { ackingBackendSpec } from './acking-backend.ts';
+import {
+  getObject,
+  type Provisioned,
+  parameterizedClassYaml,
+  provisioningPlanes,
+} from './provisioned-objects.ts';
 
 const XDS_ADDRESS = 'switchyard.switchyard-system.svc:18001';
 
-const running: RunningControlPlane[] = [];
-afterEach(async () => {
-  for (const plane of running.splice(0)) await plane.stop();
-});
-
-async function start(controllerName: string): Promise<RunningControlPlane> {
-  const plane = await startKubernetesControlPlane(controllerName, {
-    provisioning: { agentgateway: { template: agentgatewayDataPlaneTemplate(), xdsAddress: XDS_ADDRESS } },
-    backends: { agentgateway: ackingBackendSpec('backend.agentgateway', 'agentgateway') },
-  });
-  running.push(plane);
-  return plane;
-}
-
-interface Provisioned extends KubeObject {
-  metadata: { name: string; ownerReferences?: { kind: string; name: string }[] };
-  spec?: Record<string, unknown>;
-  data?: Record<string, string>;
-}
-
-async function get(plane: RunningControlPlane, path: string): Promise<Provisioned | undefined> {
-  try {
-    return (await plane.client.json('GET', path)) as Provisioned;
-  } catch (error) {
-    if (error instanceof KubeApiError && error.status === 404) return undefined;
-    throw error;
-  }
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let attempt = 0; attempt < 150; attempt++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`never saw ${what}`);
-}
+const start = provisioningPlanes('agentgateway', agentgatewayDataPlaneTemplate(), XDS_ADDRESS);
 
 function classAndGateway(ns: string, controllerName: string, className: string, parameters: string) {
   return yamlObjects(`
-apiVersion: switchyard.dev/v1alpha1
-kind: GatewayClassParameters
-metadata: {name: ${className}}
-spec: ${parameters}
+${parameterizedClassYaml(className, controllerName, parameters)}
 ---
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: ${className}}
-spec:
-  controllerName: ${controllerName}
-  parametersRef: {group: switchyard.dev, kind: GatewayClassParameters, name: ${className}}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: agents, namespace: ${ns}}
-spec:
-  gatewayClassName: ${className}
-  listeners:
-    - {name: http, protocol: HTTP, port: 80}
-    - {name: alt, protocol: HTTP, port: 8080, hostname: alt.example.com}
+${gatewayYaml(
+  ns,
+  'agents',
+  className,
+  '[{name: http, protocol: HTTP, port: 80}, {name: alt, protocol: HTTP, port: 8080, hostname: alt.example.com}]',
+)}
 `);
 }
 
@@ -110,9 +66,7 @@ kubeTest(
     const name = 'switchyard-agents';
 
     // The config is what `switchyard agentgateway-config` prints, with the readiness server on the pod address.
-    const configMap = await eventually('the ConfigMap', () =>
-      get(plane, `/api/v1/namespaces/${ns}/configmaps/${name}`),
-    );
+    const configMap = await eventually('the ConfigMap', () => getObject(plane, 'ConfigMap', ns, name));
     expect(Object.keys(configMap.data ?? {})).toEqual(['config.yaml']);
     expect(parse(configMap.data?.['config.yaml'] ?? '')).toEqual({
       config: {
@@ -126,9 +80,7 @@ kubeTest(
       expect.objectContaining({ kind: 'Gateway', name: 'agents' }),
     ]);
 
-    const deployment = await eventually('the Deployment', () =>
-      get(plane, `/apis/apps/v1/namespaces/${ns}/deployments/${name}`),
-    );
+    const deployment = await eventually('the Deployment', () => getObject(plane, 'Deployment', ns, name));
     const podSpec = (deployment.spec as { template: { spec: Record<string, unknown> } }).template.spec;
     expect(podSpec).toMatchObject({
       serviceAccountName: name,
@@ -153,10 +105,8 @@ kubeTest(
       mountPath: '/etc/switchyard',
       readOnly: true,
     });
-    expect(await get(plane, `/api/v1/namespaces/${ns}/serviceaccounts/${name}`)).toBeDefined();
-    const service = await eventually('the Service', () =>
-      get(plane, `/api/v1/namespaces/${ns}/services/${name}`),
-    );
+    expect(await getObject(plane, 'ServiceAccount', ns, name)).toBeDefined();
+    const service = await eventually('the Service', () => getObject(plane, 'Service', ns, name));
     expect((service.spec as { ports: { port: number }[] }).ports.map((p) => p.port)).toEqual([80, 8080]);
 
     // Programmed once the (stand-in) backend ACKs; a ClusterIP Service gives its cluster IP as the address.
@@ -165,7 +115,7 @@ kubeTest(
       'Gateway',
       ns,
       'agents',
-      (gw) => condition((gw.status as { conditions?: unknown })?.conditions, 'Programmed')?.status === 'True',
+      (gw) => statusCondition(gw, 'Programmed')?.status === 'True',
       'Programmed=True',
     );
     const clusterIP = (service.spec as { clusterIP: string }).clusterIP;
@@ -184,13 +134,13 @@ kubeTest(
       ),
     );
     const reconfigured = await eventually('the config with the class’s xDS address', async () => {
-      const found = await get(plane, `/api/v1/namespaces/${ns}/configmaps/${name}`);
+      const found = await getObject(plane, 'ConfigMap', ns, name);
       const config = parse(found?.data?.['config.yaml'] ?? '{}') as { config?: { xdsAddress?: string } };
       return config.config?.xdsAddress === 'http://agw-xds.example.svc:9977' ? config : undefined;
     });
     expect(reconfigured).toMatchObject({ config: { namespace: ns, gateway: 'agents' } });
     await eventually('the Deployment with the class’s image', async () => {
-      const found = await get(plane, `/apis/apps/v1/namespaces/${ns}/deployments/${name}`);
+      const found = await getObject(plane, 'Deployment', ns, name);
       return found !== undefined && containerOf(found).image === 'example.com/agentgateway:test'
         ? found
         : undefined;

@@ -4,9 +4,9 @@ import { afterEach, expect, inject } from 'vitest';
 import { KubeClient } from '../../sources/kubernetes/client.ts';
 import { LeaderElector } from '../../sources/kubernetes/lease.ts';
 import {
-  condition,
   type RunningControlPlane,
   startKubernetesControlPlane,
+  statusCondition,
   waitForObject,
   yamlObjects,
 } from '../controlplane/kubernetes-harness.ts';
@@ -93,7 +93,7 @@ spec:
     const [leader, follower] = first.elector.isLeader ? [first, second] : [second, first];
 
     await waitForObject(leader.plane, 'Gateway', ns, 'gw', (gw) => {
-      const accepted = condition((gw.status as { conditions?: unknown } | undefined)?.conditions, 'Accepted');
+      const accepted = statusCondition(gw, 'Accepted');
       return accepted?.status === 'True';
     });
     // Both computed the statuses; only the leader wrote any, and the follower does not lead.
@@ -122,9 +122,7 @@ spec:
     });
     expect(Date.now() - killedAt).toBeLessThan(15_000);
     expect(follower.writes).toBeGreaterThan(0);
-    expect(
-      condition((updated.status as { conditions: unknown }).conditions, 'Accepted')?.observedGeneration,
-    ).toBe(2);
+    expect(statusCondition(updated, 'Accepted')?.observedGeneration).toBe(2);
     const taken = (await follower.plane.client.json(
       'GET',
       `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/switchyard-leader`,

@@ -1,92 +1,29 @@
 // Cluster-mode data-plane provisioning against a real kube-apiserver (no kubelet, no controller manager: the
 // objects are asserted on, no pod runs, and nothing is garbage-collected unless we delete it).
-import { afterEach, expect } from 'vitest';
+import { expect } from 'vitest';
 import { envoyDataPlaneTemplate } from '../../backends/envoy/data-plane-template.ts';
-import { PROVISIONED_GATEWAY_LABEL } from '../../model/provisioning.ts';
-import { KubeApiError, type KubeObject } from '../../sources/kubernetes/client.ts';
+import type { KubeObject } from '../../sources/kubernetes/client.ts';
 import {
-  condition,
-  type RunningControlPlane,
-  startKubernetesControlPlane,
+  eventually,
+  gatewayClassYaml,
+  statusCondition,
   waitForObject,
   yamlObjects,
 } from '../controlplane/kubernetes-harness.ts';
 import { kubeTest, serverSideApply } from '../harness/kube/index.ts';
-import { ackingBackendSpec } from './acking-backend.ts';
+import {
+  COLLECTIONS,
+  getObject,
+  KINDS,
+  noneProvisioned,
+  parameterizedClassYaml,
+  provisioned,
+  provisioningPlanes,
+} from './provisioned-objects.ts';
 
 const XDS_ADDRESS = 'switchyard.switchyard-system.svc:18000';
-const COLLECTIONS = {
-  ServiceAccount: (ns: string) => `/api/v1/namespaces/${ns}/serviceaccounts`,
-  ConfigMap: (ns: string) => `/api/v1/namespaces/${ns}/configmaps`,
-  Deployment: (ns: string) => `/apis/apps/v1/namespaces/${ns}/deployments`,
-  Service: (ns: string) => `/api/v1/namespaces/${ns}/services`,
-} as const;
-type ProvisionedKind = keyof typeof COLLECTIONS;
-const KINDS = Object.keys(COLLECTIONS) as ProvisionedKind[];
 
-const running: RunningControlPlane[] = [];
-afterEach(async () => {
-  for (const plane of running.splice(0)) await plane.stop();
-});
-
-async function start(controllerName: string): Promise<RunningControlPlane> {
-  const plane = await startKubernetesControlPlane(controllerName, {
-    provisioning: { envoy: { template: envoyDataPlaneTemplate(), xdsAddress: XDS_ADDRESS } },
-    backends: { envoy: ackingBackendSpec('backend.envoy') },
-  });
-  running.push(plane);
-  return plane;
-}
-
-/** Every object of `kind` in the namespace that carries our provisioning label. */
-async function provisioned(plane: RunningControlPlane, kind: ProvisionedKind, ns: string) {
-  const list = (await plane.client.json('GET', COLLECTIONS[kind](ns))) as { items: KubeObject[] };
-  return list.items.filter((item) => {
-    const labels = (item.metadata as { labels?: Record<string, string> }).labels ?? {};
-    return labels[PROVISIONED_GATEWAY_LABEL] !== undefined;
-  });
-}
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  plane?: RunningControlPlane,
-): Promise<T> {
-  let last: unknown;
-  for (let attempt = 0; attempt < 150; attempt++) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  const actors = (plane ?? running[0])?.plane.system
-    .stats()
-    .filter((actor) => actor.name === 'provisioner' || actor.name === 'gateway-deployer' || actor.lastError)
-    .map((actor) => `${actor.name}: ${actor.state} handled=${actor.handled} ${actor.lastError ?? ''}`);
-  throw new Error(
-    `never saw ${what}${last === undefined ? '' : `: ${String(last)}`}\nactors:\n${(actors ?? []).join('\n')}`,
-  );
-}
-
-async function getObject(plane: RunningControlPlane, kind: ProvisionedKind, ns: string, name: string) {
-  try {
-    return (await plane.client.json('GET', `${COLLECTIONS[kind](ns)}/${name}`)) as KubeObject & {
-      metadata: {
-        labels?: Record<string, string>;
-        annotations?: Record<string, string>;
-        ownerReferences?: { kind: string; name: string; uid: string; controller?: boolean }[];
-      };
-      spec?: Record<string, unknown>;
-      data?: Record<string, string>;
-    };
-  } catch (error) {
-    if (error instanceof KubeApiError && error.status === 404) return undefined;
-    throw error;
-  }
-}
+const start = provisioningPlanes('envoy', envoyDataPlaneTemplate(), XDS_ADDRESS);
 
 function classAndGateway(
   ns: string,
@@ -96,17 +33,11 @@ function classAndGateway(
   labels: string,
 ) {
   return yamlObjects(`
-apiVersion: switchyard.dev/v1alpha1
-kind: GatewayClassParameters
-metadata: {name: ${className}}
-spec: {backend: envoy, dataPlane: {replicas: 2, serviceType: LoadBalancer, image: example.com/envoy:test}}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: ${className}}
-spec:
-  controllerName: ${controllerName}
-  parametersRef: {group: switchyard.dev, kind: GatewayClassParameters, name: ${className}}
+${parameterizedClassYaml(
+  className,
+  controllerName,
+  '{backend: envoy, dataPlane: {replicas: 2, serviceType: LoadBalancer, image: example.com/envoy:test}}',
+)}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
@@ -144,18 +75,26 @@ kubeTest(
     const plane = await start(controllerName);
 
     // Created: one of each kind, named after the Gateway, owned by it, carrying the infrastructure metadata.
-    const service = await eventually('the Service with both listener ports', async () => {
-      const found = await getObject(plane, 'Service', ns, 'switchyard-edge');
-      return servicePorts(found).join(',') === '80/TCP,8080/TCP' ? found : undefined;
-    });
+    const service = await eventually(
+      'the Service with both listener ports',
+      async () => {
+        const found = await getObject(plane, 'Service', ns, 'switchyard-edge');
+        return servicePorts(found).join(',') === '80/TCP,8080/TCP' ? found : undefined;
+      },
+      plane,
+    );
     expect(service.spec).toMatchObject({ type: 'LoadBalancer' });
     const gateway = await waitForObject(plane, 'Gateway', ns, 'edge', () => true);
     const uid = (gateway.metadata as { uid: string }).uid;
     for (const kind of KINDS) {
-      const objects = await eventually(`the ${kind}`, async () => {
-        const list = await provisioned(plane, kind, ns);
-        return list.length === 1 ? list : undefined;
-      });
+      const objects = await eventually(
+        `the ${kind}`,
+        async () => {
+          const list = await provisioned(plane, kind, ns);
+          return list.length === 1 ? list : undefined;
+        },
+        plane,
+      );
       const object = objects[0] as Awaited<ReturnType<typeof getObject>> & object;
       expect(object.metadata.name).toBe('switchyard-edge');
       expect(object.metadata.ownerReferences).toEqual([
@@ -202,14 +141,10 @@ kubeTest(
       'Gateway',
       ns,
       'edge',
-      (gw) =>
-        condition((gw.status as { conditions?: unknown })?.conditions, 'Programmed')?.reason ===
-        'AddressNotAssigned',
+      (gw) => statusCondition(gw, 'Programmed')?.reason === 'AddressNotAssigned',
       'Programmed=False/AddressNotAssigned',
     );
-    expect(condition((waiting.status as { conditions: unknown }).conditions, 'Programmed')?.status).toBe(
-      'False',
-    );
+    expect(statusCondition(waiting, 'Programmed')?.status).toBe('False');
     expect((waiting.status as { addresses?: unknown }).addresses).toBeUndefined();
 
     // A load-balancer controller assigns an ingress IP: it becomes the Gateway's address, and Programmed=True.
@@ -225,7 +160,7 @@ kubeTest(
       'Gateway',
       ns,
       'edge',
-      (gw) => condition((gw.status as { conditions?: unknown })?.conditions, 'Programmed')?.status === 'True',
+      (gw) => statusCondition(gw, 'Programmed')?.status === 'True',
       'Programmed=True',
     );
     expect((programmed.status as { addresses?: unknown }).addresses).toEqual([
@@ -247,26 +182,38 @@ kubeTest(
           : object,
       ),
     );
-    await eventually('the Service with ports 80 and 9090', async () => {
-      const found = await getObject(plane, 'Service', ns, 'switchyard-edge');
-      return servicePorts(found).join(',') === '80/TCP,9090/TCP' ? found : undefined;
-    });
-    const updated = await eventually('the Deployment with 3 replicas and team=b', async () => {
-      const found = await getObject(plane, 'Deployment', ns, 'switchyard-edge');
-      return (found?.spec as { replicas?: number } | undefined)?.replicas === 3 &&
-        found?.metadata.labels?.team === 'b'
-        ? found
-        : undefined;
-    });
+    await eventually(
+      'the Service with ports 80 and 9090',
+      async () => {
+        const found = await getObject(plane, 'Service', ns, 'switchyard-edge');
+        return servicePorts(found).join(',') === '80/TCP,9090/TCP' ? found : undefined;
+      },
+      plane,
+    );
+    const updated = await eventually(
+      'the Deployment with 3 replicas and team=b',
+      async () => {
+        const found = await getObject(plane, 'Deployment', ns, 'switchyard-edge');
+        return (found?.spec as { replicas?: number } | undefined)?.replicas === 3 &&
+          found?.metadata.labels?.team === 'b'
+          ? found
+          : undefined;
+      },
+      plane,
+    );
     const container = (updated.spec as { template: { spec: { containers: { image: string }[] } } }).template
       .spec.containers[0];
     expect(container?.image).toBe('envoyproxy/envoy:v1.40.0');
     for (const kind of KINDS) {
-      const list = await eventually(`the ${kind} relabelled`, async () => {
-        const found = await provisioned(plane, kind, ns);
-        const labels = (found[0]?.metadata as { labels?: Record<string, string> } | undefined)?.labels;
-        return labels?.team === 'b' ? found : undefined;
-      });
+      const list = await eventually(
+        `the ${kind} relabelled`,
+        async () => {
+          const found = await provisioned(plane, kind, ns);
+          const labels = (found[0]?.metadata as { labels?: Record<string, string> } | undefined)?.labels;
+          return labels?.team === 'b' ? found : undefined;
+        },
+        plane,
+      );
       expect(list).toHaveLength(1);
     }
     // The address survives the change: the Service kept its status.
@@ -291,11 +238,15 @@ metadata: {name: ${className}}
 spec: {backend: envoy, dataPlane: {replicas: 3, serviceType: ClusterIP}}
 `),
     );
-    const clusterIP = await eventually('a ClusterIP Service', async () => {
-      const found = await getObject(plane, 'Service', ns, 'switchyard-edge');
-      const spec = found?.spec as { type?: string; clusterIP?: string } | undefined;
-      return spec?.type === 'ClusterIP' ? spec.clusterIP : undefined;
-    });
+    const clusterIP = await eventually(
+      'a ClusterIP Service',
+      async () => {
+        const found = await getObject(plane, 'Service', ns, 'switchyard-edge');
+        const spec = found?.spec as { type?: string; clusterIP?: string } | undefined;
+        return spec?.type === 'ClusterIP' ? spec.clusterIP : undefined;
+      },
+      plane,
+    );
     const retyped = await waitForObject(
       plane,
       'Gateway',
@@ -306,17 +257,11 @@ spec: {backend: envoy, dataPlane: {replicas: 3, serviceType: ClusterIP}}
         JSON.stringify([{ type: 'IPAddress', value: clusterIP }]),
       'the cluster IP as address',
     );
-    expect(condition((retyped.status as { conditions: unknown }).conditions, 'Programmed')?.status).toBe(
-      'True',
-    );
+    expect(statusCondition(retyped, 'Programmed')?.status).toBe('True');
 
     // Deleted: the Gateway goes, and with it everything provisioned (no garbage collector runs here).
     await plane.client.json('DELETE', `/apis/gateway.networking.k8s.io/v1/namespaces/${ns}/gateways/edge`);
-    for (const kind of KINDS) {
-      await eventually(`no ${kind} left`, async () =>
-        (await provisioned(plane, kind, ns)).length === 0 ? true : undefined,
-      );
-    }
+    await noneProvisioned(plane, ns);
   },
   60_000,
 );
@@ -332,14 +277,15 @@ kubeTest(
       classAndGateway(ns, controllerName, className, '[{name: http, protocol: HTTP, port: 80}]', 'team: a'),
     );
     const plane = await start(controllerName);
-    await eventually('the Deployment', async () => getObject(plane, 'Deployment', ns, 'switchyard-edge'));
+    await eventually(
+      'the Deployment',
+      async () => getObject(plane, 'Deployment', ns, 'switchyard-edge'),
+      plane,
+    );
     await serverSideApply(
       kube.kubeConfig,
       yamlObjects(`
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: ${className}-other}
-spec: {controllerName: example.com/someone-else}
+${gatewayClassYaml(`${className}-other`, 'example.com/someone-else')}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
@@ -350,11 +296,7 @@ spec:
   listeners: [{name: http, protocol: HTTP, port: 80}]
 `),
     );
-    for (const kind of KINDS) {
-      await eventually(`no ${kind} left`, async () =>
-        (await provisioned(plane, kind, ns)).length === 0 ? true : undefined,
-      );
-    }
+    await noneProvisioned(plane, ns);
   },
   60_000,
 );
