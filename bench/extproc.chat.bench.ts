@@ -169,9 +169,14 @@ async function openLoop(client: ExtProcClient): Promise<number[]> {
 }
 
 async function main(): Promise<void> {
-  const child: ChildProcess = spawn(process.execPath, [import.meta.filename, '--serve'], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  // The server runs with the V8 flags this process got (bench/run.ts passes the production ones).
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...process.execArgv, import.meta.filename, '--serve'],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const lines = createInterface({ input: child.stdout! });
   const nextLine = () =>
     new Promise<string>((resolve, reject) => {

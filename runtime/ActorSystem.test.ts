@@ -216,6 +216,70 @@ describe('ActorSystem', () => {
     await system.stop();
   });
 
+  it('sends no effect.done for a one-way effect, but still reports its failures', async () => {
+    const clock = new VirtualClock();
+    const system = new ActorSystem({ clock });
+    const notifier = setup({
+      types: {
+        context: {} as { replies: string[] },
+        events: {} as (Message<'note'> & { readonly text: string }) | EffectReply,
+        emitted: {} as Outgoing,
+      },
+    }).createMachine({
+      context: { replies: [] },
+      initial: 'running',
+      states: {
+        running: {
+          tags: ['ready'],
+          on: {
+            note: { actions: emit(({ event }) => effectRequest('notify', event.text)) },
+            'effect.done': {
+              actions: assign({
+                replies: ({ context, event }) => [...context.replies, `done:${event.result}`],
+              }),
+            },
+            'effect.failed': {
+              actions: assign({
+                replies: ({ context, event }) => [...context.replies, `failed:${event.error}`],
+              }),
+            },
+          },
+        },
+      },
+    });
+    const trace: TraceEvent[] = [];
+    system.trace.events.subscribe((event) => trace.push(event));
+    const calls: string[] = [];
+    system.spawn({
+      name: 'notifier',
+      machine: notifier,
+      mailbox: { capacity: 8 },
+      oneWayEffects: ['notify'],
+      effects: {
+        notify: (text: string) => {
+          calls.push(text);
+          if (text === 'throws') throw new Error('sync failure');
+          if (text === 'rejects')
+            return clock.sleep(20).then(() => Promise.reject(new Error('async failure')));
+          if (text === 'later') return clock.sleep(20).then(() => 'ignored');
+          return 'ignored';
+        },
+      },
+    });
+    system.start();
+    const ref = system.ref<Message<'note'> & { text: string }>('notifier');
+    for (const text of ['now', 'throws', 'later', 'rejects']) await ref.send({ type: 'note', text });
+    await until(clock, () => calls.length === 4 && system.actor('notifier')!.idle);
+    const context = system.actor('notifier')!.context as { replies: string[] };
+    expect(context.replies).toEqual(['failed:sync failure', 'failed:async failure']);
+    const phases = trace.flatMap((e) => (e.kind === 'effect' ? [e.phase] : []));
+    expect(phases.filter((phase) => phase === 'start')).toHaveLength(4);
+    expect(phases.filter((phase) => phase === 'done')).toHaveLength(2);
+    expect(phases.filter((phase) => phase === 'failed')).toHaveLength(2);
+    const result = await system.stop(5_000);
+    expect(result.drained).toBe(true);
+  });
+
   it('does not starve timers when an effect port answers at once, forever', async () => {
     // A source whose watch port returns immediately re-requests it on every reply; without yielding to the event
     // loop that spins on microtasks and no timer (e.g. a stop deadline) ever fires.

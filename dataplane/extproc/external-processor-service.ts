@@ -37,6 +37,18 @@ export function externalProcessorTypes(): ExternalProcessorTypes {
   return loaded;
 }
 
+/**
+ * A ProcessingResponse encoded after 5 bytes left free for the gRPC message prefix: the frame is written in
+ * one buffer, without copying the encoded message into it.
+ */
+export function encodeResponseAfterPrefix(message: ProcessingResponse): Buffer {
+  const writer = protobuf.Writer.create();
+  writer.uint32(0).fixed32(0); // one varint byte and four fixed bytes: the prefix's 5 bytes, overwritten later
+  return externalProcessorTypes()
+    .response.encode(message as unknown as protobuf.Message, writer)
+    .finish() as Buffer;
+}
+
 /** The service definition, for `server.addService` or `makeClientConstructor` (tests and benchmarks). */
 export function externalProcessorService(): ExternalProcessorService {
   const { request, response } = externalProcessorTypes();

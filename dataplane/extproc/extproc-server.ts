@@ -4,7 +4,11 @@ import type { Logger } from 'pino';
 import pino from 'pino';
 import type { Clock, Draft, TraceBus } from '../../runtime/index.ts';
 import type { ExtProcConfig } from './config.ts';
-import { externalProcessorTypes, PROCESS_METHOD_PATH } from './external-processor-service.ts';
+import {
+  encodeResponseAfterPrefix,
+  externalProcessorTypes,
+  PROCESS_METHOD_PATH,
+} from './external-processor-service.ts';
 import { GRPC_STATUS, type GrpcStream, startGrpcStreamServer } from './grpc-stream-server.ts';
 import { headerRecord, type ProcessingRequest, type ProcessingResponse } from './processing-messages.ts';
 import type { StreamActorMessage } from './stream-actor.ts';
@@ -54,7 +58,9 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
     },
     released: ({ streamId, reason, outcome }) => {
       calls.delete(streamId);
-      logger.debug({ streamId, reason, ...outcome }, 'ext_proc stream done');
+      // Built only when debug logging is on: this runs once per request.
+      if (logger.isLevelEnabled('debug'))
+        logger.debug({ streamId, reason, ...outcome }, 'ext_proc stream done');
     },
   });
   const system = pool.system;
@@ -112,6 +118,7 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
       path: PROCESS_METHOD_PATH,
       decode: (bytes) => types.request.decode(bytes) as unknown as ProcessingRequest,
       encode: (message) => types.response.encode(message as never).finish(),
+      encodeAfterPrefix: encodeResponseAfterPrefix,
     },
     serve,
   );

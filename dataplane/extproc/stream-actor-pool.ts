@@ -9,6 +9,8 @@ import {
   streamActorMachine,
 } from './stream-actor.ts';
 
+const ONE_WAY_EFFECTS = ['respond', 'release'];
+
 export interface StreamActorPoolOptions {
   /** How many streams are processed at once. */
   readonly size: number;
@@ -66,6 +68,8 @@ export class StreamActorPool {
         machine: streamActorMachine,
         mailbox: { capacity: options.mailboxCapacity },
         effects,
+        // The machine waits for neither (a reply written, a stream released): no effect.done step per message.
+        oneWayEffects: ONE_WAY_EFFECTS,
       });
       this.#free.push(name);
     }

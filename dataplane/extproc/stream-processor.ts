@@ -233,11 +233,12 @@ export class StreamProcessor {
       if (error instanceof TranslationError) return this.#reject(422, error.message, 'translation_failed');
       throw error;
     }
+    const upstreamBody = Buffer.from(upstream.body); // encoded once: its length is the content-length
     const set: Record<string, string> = {
       [this.#config.modelNameHeaderKey]: model,
       [this.#config.backendHeaderKey]: backend.name,
       ':path': upstream.path,
-      'content-length': String(Buffer.byteLength(upstream.body)),
+      'content-length': String(upstreamBody.length),
       ...upstream.headers,
     };
     const remove: string[] = [];
@@ -252,7 +253,7 @@ export class StreamProcessor {
       request_body: {
         response: {
           header_mutation: { set_headers: setHeaders(set), remove_headers: remove },
-          body_mutation: { body: Buffer.from(upstream.body) },
+          body_mutation: { body: upstreamBody },
           clear_route_cache: true,
         },
       },
