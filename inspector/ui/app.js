@@ -235,7 +235,12 @@ async function loadResources() {
     }
     const row = el(
       'tr',
-      { class: 'clickable', 'data-kind': object.kind, 'data-name': object.metadata?.name ?? '' },
+      {
+        class: 'clickable',
+        'data-kind': object.kind,
+        'data-namespace': object.metadata?.namespace ?? '',
+        'data-name': object.metadata?.name ?? '',
+      },
       el('td', {}, object.kind),
       el('td', {}, object.metadata?.namespace ?? ''),
       el('td', {}, object.metadata?.name ?? ''),

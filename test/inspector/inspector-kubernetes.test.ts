@@ -56,8 +56,13 @@ async function view(page: Page, name: string): Promise<void> {
   await page.waitForSelector(`#view-${name}:not([hidden])`);
 }
 
-function conditionBadges(page: Page, kind: string, name: string) {
-  return page.locator(`#resources tr[data-kind="${kind}"][data-name="${name}"] .cond`).allTextContents();
+/** Other tests share the API server (and so the resources view): rows are picked by namespace too. */
+function resourceRow(kind: string, namespace: string, name: string): string {
+  return `#resources tr[data-kind="${kind}"][data-namespace="${namespace}"][data-name="${name}"]`;
+}
+
+function conditionBadges(page: Page, kind: string, namespace: string, name: string) {
+  return page.locator(`${resourceRow(kind, namespace, name)} .cond`).allTextContents();
 }
 
 function world(ns: string, controllerName: string) {
@@ -144,13 +149,13 @@ kubeTest(
 
     // Resources: the route with the status the controller wrote.
     await view(page, 'resources');
-    await page.waitForSelector('#resources tr[data-kind="HTTPRoute"][data-name="web"] .cond', {
+    await page.waitForSelector(`${resourceRow('HTTPRoute', ns, 'web')} .cond`, {
       timeout: 30_000,
     });
-    expect(await conditionBadges(page, 'HTTPRoute', 'web')).toEqual(
+    expect(await conditionBadges(page, 'HTTPRoute', ns, 'web')).toEqual(
       expect.arrayContaining(['Accepted=True', 'ResolvedRefs=True']),
     );
-    await page.click('#resources tr[data-kind="HTTPRoute"][data-name="web"]');
+    await page.click(resourceRow('HTTPRoute', ns, 'web'));
     await expect.poll(() => page.locator('#resource-detail').textContent()).toContain(controllerName);
     await page.screenshot({ path: join(artifacts, 'kube-resources.png'), fullPage: true });
 
