@@ -142,11 +142,13 @@ describe('plain manifests (deploy/manifests, deploy/crds)', () => {
     expect(parsed.values).toMatchObject({
       'http-address': '0.0.0.0:8081',
       'xds-address': '0.0.0.0:18000',
+      'agentgateway-xds-address': '0.0.0.0:18001',
+      'agentgateway-data-plane-xds-address': 'switchyard.switchyard-system.svc:18001',
       inspector: 'off',
       'shutdown-timeout': 20,
     });
     const service = find('Service', 'switchyard');
-    expect(service.spec.ports.map((p: { port: number }) => p.port)).toEqual([18000, 8081]);
+    expect(service.spec.ports.map((p: { port: number }) => p.port)).toEqual([18000, 18001, 8081]);
     expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
   });
 

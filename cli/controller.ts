@@ -204,7 +204,8 @@ export const controllerCommand: Command = {
     const agentgatewayXds =
       agentgatewayAddress === 'off'
         ? undefined
-        : await AgentgatewayXdsServer.start({ address: agentgatewayAddress }).catch(
+        : // Plaintext: provisioned agentgateway configs reach xDS over http:// (docs/agentgateway-backend.md).
+          await AgentgatewayXdsServer.start({ address: agentgatewayAddress }).catch(
             async (error: unknown) => {
               await envoyXds.stop();
               throw error;

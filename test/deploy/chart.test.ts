@@ -145,6 +145,7 @@ kubeTest(
           'shutdownTimeoutSeconds: 10',
           'terminationGracePeriodSeconds: 15',
           'xds: {port: 18001, service: {type: LoadBalancer, port: 443, annotations: {example.com/lb: internal}}}',
+          'agentgatewayXds: {port: 18002, service: {port: 444}}',
           'inspector: {enabled: true, address: "0.0.0.0:9901", tokenSecret: {name: inspector-token, key: t}}',
           'resources: {requests: {cpu: 50m, memory: 64Mi}, limits: {memory: 128Mi}}',
           'extproc: {enabled: true, replicas: 3, port: 1064, poolSize: 64, logLevel: warn}',
@@ -166,10 +167,12 @@ kubeTest(
         '--controller-name=example.com/gateway',
         '--http-address=0.0.0.0:8081',
         '--xds-address=0.0.0.0:18001',
+        '--agentgateway-xds-address=0.0.0.0:18002',
         '--inspector=0.0.0.0:9901',
         '--log-level=debug',
         '--shutdown-timeout=10',
         `--data-plane-xds-address=switchyard.${kube.namespace}.svc:443`,
+        `--agentgateway-data-plane-xds-address=switchyard.${kube.namespace}.svc:444`,
         `--leader-election-namespace=${kube.namespace}`,
         `--extproc-config-secret=${kube.namespace}/switchyard-extproc-config`,
         `--extproc-address=switchyard-extproc.${kube.namespace}.svc:1064`,
@@ -204,6 +207,7 @@ kubeTest(
       expect(service.spec.type).toBe('LoadBalancer');
       expect(service.metadata?.annotations).toEqual({ 'example.com/lb': 'internal' });
       expect(service.spec.ports[0]).toMatchObject({ port: 443, targetPort: 'xds' });
+      expect(service.spec.ports[1]).toMatchObject({ port: 444, targetPort: 'agw-xds' });
       expect(
         objects.every((o) => o.kind?.startsWith('Cluster') || o.metadata?.namespace === kube.namespace),
       ).toBe(true);
