@@ -1,8 +1,9 @@
 // Keys of the agentgateway resources one Gateway translates to. Children name their parent by key (Listener →
 // Bind, Route → Listener); every key is unique within the Gateway and stable across revisions, so an unchanged
 // resource keeps its key and its version. The delta-xDS resource name is `<family>/<key>`.
-import type { ListenerIR, PortIR, RouteIR } from '../../model/gateway-ir.ts';
+import type { ListenerIR, PortIR, RouteIR, RuleIR } from '../../model/gateway-ir.ts';
 import type { ResourceKey } from '../../model/resource-key.ts';
+import type { Json } from './types.ts';
 
 export type Family = 'bind' | 'listener' | 'route' | 'tcproute' | 'backend' | 'service' | 'workload';
 
@@ -21,6 +22,16 @@ export function listenerKey(bind: string, listener: ListenerIR): string {
 export function routeKey(listener: string, route: RouteIR, ruleIndex: number): string {
   const key = route.route;
   return `${listener}/${route.kind}/${key.namespace ?? ''}/${key.name}/${ruleIndex}`;
+}
+
+/** The RouteName of a Route or TCPRoute: the Gateway API route, and its rule when the rule is named. */
+export function routeName(route: RouteIR, rule: RuleIR): Json {
+  return {
+    kind: route.kind,
+    name: route.route.name,
+    namespace: route.route.namespace ?? '',
+    ...(rule.name === undefined ? {} : { ruleName: rule.name }),
+  };
 }
 
 /** One ready endpoint of a Service port: `service/<ns>/<name>/<port>/<address>:<targetPort>`. */

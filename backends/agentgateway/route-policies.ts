@@ -10,14 +10,16 @@ import type {
   HTTPRouteFilter,
   HTTPURLRewriteFilter,
 } from '../../model/resources.ts';
+import {
+  headerEdits,
+  type ListenerAddress,
+  mirrorShare,
+  nonEmpty,
+  pathEdit,
+  redirectTarget,
+} from '../shared/route-filters.ts';
 import type { BackendSet } from './backends.ts';
 import type { Json } from './types.ts';
-
-/** Where a request arrived, for redirects that keep the port or scheme. */
-export interface ListenerAddress {
-  readonly port: number;
-  readonly scheme: 'http' | 'https';
-}
 
 export interface RulePolicies {
   /** Traffic policies of the rule, in filter order. */
@@ -25,8 +27,6 @@ export interface RulePolicies {
   /** A redirect answers the request itself: the rule has no backends then. */
   readonly redirects: boolean;
 }
-
-const WELL_KNOWN_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443 };
 
 export function rulePolicies(
   rule: RuleIR,
@@ -82,47 +82,39 @@ export function backendPolicies(backend: BackendIR): Json[] {
 }
 
 function headerModifier(modifier: HTTPHeaderFilter | undefined): Json {
-  const header = (h: { name: string; value: string }) => ({
-    name: String(h.name),
-    value: String(h.value ?? ''),
-  });
-  const add = (modifier?.add ?? []).map(header);
-  const set = (modifier?.set ?? []).map(header);
-  const remove = (modifier?.remove ?? []).filter((name) => typeof name === 'string');
+  const { add, set, remove } = headerEdits(modifier);
   return {
-    ...(add.length > 0 ? { add } : {}),
-    ...(set.length > 0 ? { set } : {}),
-    ...(remove.length > 0 ? { remove } : {}),
+    ...(add.length > 0 ? { add: [...add] } : {}),
+    ...(set.length > 0 ? { set: [...set] } : {}),
+    ...(remove.length > 0 ? { remove: [...remove] } : {}),
   };
 }
 
+/** A port absent from the redirect (0 on the wire) is the well-known port of the Location's scheme. */
 function redirect(filter: HTTPRequestRedirectFilter, listener: ListenerAddress): Json {
-  const scheme = typeof filter.scheme === 'string' && filter.scheme !== '' ? filter.scheme : undefined;
-  // The spec's port rules: explicit port, else the scheme's well-known port, else the listener's port — left
-  // out (0) when it is the well-known port of the scheme the Location will carry.
-  const port = filter.port ?? (scheme === undefined ? undefined : WELL_KNOWN_PORTS[scheme]) ?? listener.port;
+  const target = redirectTarget(filter, listener);
   return {
-    ...(scheme === undefined ? {} : { scheme }),
-    ...(typeof filter.hostname === 'string' && filter.hostname !== '' ? { host: filter.hostname } : {}),
+    ...(target.scheme === undefined ? {} : { scheme: target.scheme }),
+    ...(target.hostname === undefined ? {} : { host: target.hostname }),
     ...pathModifier(filter.path),
-    ...(port !== WELL_KNOWN_PORTS[scheme ?? listener.scheme] ? { port } : {}),
-    status: filter.statusCode ?? 302,
+    ...(target.port === undefined ? {} : { port: target.port }),
+    status: target.statusCode,
   };
 }
 
 function rewrite(filter: HTTPURLRewriteFilter): Json {
+  const hostname = nonEmpty(filter.hostname);
   return {
-    ...(typeof filter.hostname === 'string' && filter.hostname !== '' ? { host: filter.hostname } : {}),
+    ...(hostname === undefined ? {} : { host: hostname }),
     ...pathModifier(filter.path),
   };
 }
 
 /** ReplaceFullPath → `full`; ReplacePrefixMatch → `prefix` (agentgateway replaces the matched prefix). */
 function pathModifier(path: HTTPPathModifier | undefined): Json {
-  if (path === undefined) return {};
-  if (path.type === 'ReplaceFullPath') return { full: path.replaceFullPath ?? '/' };
-  if (path.type === 'ReplacePrefixMatch') return { prefix: path.replacePrefixMatch ?? '/' };
-  return {};
+  const edit = pathEdit(path);
+  if (edit === undefined) return {};
+  return edit.type === 'ReplaceFullPath' ? { full: edit.path } : { prefix: edit.replacement };
 }
 
 function mirrorPolicies(
@@ -144,14 +136,9 @@ function mirrorPolicies(
 }
 
 function mirrorPercentage(filter: HTTPRequestMirrorFilter | undefined): number {
-  if (filter === undefined) return 100;
-  if (typeof filter.percent === 'number') return Math.min(100, Math.max(0, filter.percent));
-  if (filter.fraction !== undefined && typeof filter.fraction.numerator === 'number') {
-    const denominator = filter.fraction.denominator ?? 100;
-    if (denominator <= 0) return 100;
-    return Math.min(100, Math.max(0, (filter.fraction.numerator / denominator) * 100));
-  }
-  return 100;
+  const share = mirrorShare(filter);
+  if (share === undefined) return 100;
+  return 'percent' in share ? share.percent : Math.max(0, (share.numerator / share.denominator) * 100);
 }
 
 function cors(filter: HTTPCORSFilter): Json {

@@ -2,10 +2,11 @@
 // Hostnames are the route's on that listener (empty: any). A rule whose backends are all unusable answers 500;
 // invalid backends keep their share of the weight and are answered 500 by agentgateway (see backends.ts).
 import type { RouteIR, RuleIR } from '../../model/gateway-ir.ts';
+import type { ListenerAddress } from '../shared/route-filters.ts';
 import type { BackendSet } from './backends.ts';
-import { routeKey } from './names.ts';
+import { routeKey, routeName } from './names.ts';
 import { translateGrpcMatch, translateHttpMatch } from './route-matches.ts';
-import { backendPolicies, type ListenerAddress, rulePolicies } from './route-policies.ts';
+import { backendPolicies, rulePolicies } from './route-policies.ts';
 import type { Json } from './types.ts';
 
 export function translateHttpRoute(
@@ -33,12 +34,7 @@ function translateRule(
   const base: Json = {
     key,
     listenerKey,
-    name: {
-      kind: route.kind,
-      name: route.route.name,
-      namespace: route.route.namespace ?? '',
-      ...(rule.name === undefined ? {} : { ruleName: rule.name }),
-    },
+    name: routeName(route, rule),
     ...(route.hostnames.length > 0 ? { hostnames: [...route.hostnames] } : {}),
     matches,
   };

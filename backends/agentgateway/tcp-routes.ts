@@ -2,7 +2,7 @@
 // hostnames it serves on its listener; a TCPRoute none.
 import type { RouteIR } from '../../model/gateway-ir.ts';
 import type { BackendSet } from './backends.ts';
-import { routeKey } from './names.ts';
+import { routeKey, routeName } from './names.ts';
 import type { Json } from './types.ts';
 
 export function translateTcpRoute(route: RouteIR, listenerKey: string, backends: BackendSet): Json[] {
@@ -11,12 +11,7 @@ export function translateTcpRoute(route: RouteIR, listenerKey: string, backends:
     return {
       key,
       listenerKey,
-      name: {
-        kind: route.kind,
-        name: route.route.name,
-        namespace: route.route.namespace ?? '',
-        ...(rule.name === undefined ? {} : { ruleName: rule.name }),
-      },
+      name: routeName(route, rule),
       ...(route.kind === 'TLSRoute' && route.hostnames.length > 0 ? { hostnames: [...route.hostnames] } : {}),
       backends: backends.routeBackends(rule.backends, key, () => [], false),
     };

@@ -9,8 +9,17 @@ import type {
   HTTPRouteFilter,
   HTTPURLRewriteFilter,
 } from '../../model/resources.ts';
+import {
+  type Header,
+  headerEdits,
+  type ListenerAddress,
+  mirrorShare,
+  nonEmpty,
+  pathEdit,
+  redirectTarget,
+} from '../shared/route-filters.ts';
+import { escapeRegex } from '../shared/route-matches.ts';
 import { FILTER, type Json, TYPE } from './envoy-types.ts';
-import { escapeRegex } from './route-matches.ts';
 
 export interface RouteFilters {
   /** Fields set on the Envoy Route itself (header modifiers, CORS). */
@@ -28,7 +37,6 @@ const REDIRECT_CODES: Readonly<Record<number, string>> = {
   307: 'TEMPORARY_REDIRECT',
   308: 'PERMANENT_REDIRECT',
 };
-const WELL_KNOWN_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443 };
 
 export function collectRouteFilters(filters: readonly unknown[]): RouteFilters {
   const fields: Json = {};
@@ -83,25 +91,20 @@ export function backendFilterFields(filters: readonly unknown[] | undefined): Js
 }
 
 function headerModifier(modifier: HTTPHeaderFilter | undefined, direction: 'request' | 'response'): Json {
+  const edits = headerEdits(modifier);
   const add = [
-    ...(modifier?.set ?? []).map((h) => headerValue(h, 'OVERWRITE_IF_EXISTS_OR_ADD')),
-    ...(modifier?.add ?? []).map((h) => headerValue(h, 'APPEND_IF_EXISTS_OR_ADD')),
+    ...edits.set.map((h) => headerValue(h, 'OVERWRITE_IF_EXISTS_OR_ADD')),
+    ...edits.add.map((h) => headerValue(h, 'APPEND_IF_EXISTS_OR_ADD')),
   ];
-  const remove = (modifier?.remove ?? []).filter((name) => typeof name === 'string');
+  const remove = edits.remove;
   return {
     ...(add.length > 0 ? { [`${direction}HeadersToAdd`]: add } : {}),
     ...(remove.length > 0 ? { [`${direction}HeadersToRemove`]: remove } : {}),
   };
 }
 
-function headerValue(header: { name: string; value: string }, appendAction: string): Json {
-  return { header: { key: String(header.name), value: String(header.value ?? '') }, appendAction };
-}
-
-/** Where a request arrived: the port and scheme of its listener, for redirects that keep them. */
-export interface ListenerAddress {
-  readonly port: number;
-  readonly scheme: 'http' | 'https';
+function headerValue(header: Header, appendAction: string): Json {
+  return { header: { key: header.name, value: header.value }, appendAction };
 }
 
 /** An Envoy RedirectAction; `prefix` is the matched path prefix when the match was a PathPrefix. */
@@ -110,42 +113,34 @@ export function redirectAction(
   prefix: string | undefined,
   listener: ListenerAddress,
 ): Json {
-  const action: Json = {
-    responseCode: REDIRECT_CODES[redirect.statusCode ?? 302] ?? 'FOUND',
-  };
-  if (typeof redirect.scheme === 'string' && redirect.scheme !== '') action.schemeRedirect = redirect.scheme;
-  if (typeof redirect.hostname === 'string' && redirect.hostname !== '')
-    action.hostRedirect = redirect.hostname;
-  // The spec's port rules: explicit port, else the scheme's well-known port, else the listener's port —
-  // left out of Location when it is the scheme's well-known one (Host carries no port: stripAnyHostPort).
-  const scheme = typeof redirect.scheme === 'string' && redirect.scheme !== '' ? redirect.scheme : undefined;
-  const port =
-    redirect.port ?? (scheme === undefined ? undefined : WELL_KNOWN_PORTS[scheme]) ?? listener.port;
-  if (port !== WELL_KNOWN_PORTS[scheme ?? listener.scheme]) action.portRedirect = port;
+  const target = redirectTarget(redirect, listener);
+  const action: Json = { responseCode: REDIRECT_CODES[target.statusCode] ?? 'FOUND' };
+  if (target.scheme !== undefined) action.schemeRedirect = target.scheme;
+  if (target.hostname !== undefined) action.hostRedirect = target.hostname;
+  // A port left out of Location is the scheme's well-known one (Host carries no port: stripAnyHostPort).
+  if (target.port !== undefined) action.portRedirect = target.port;
   Object.assign(action, pathRewrite(redirect.path, prefix, 'redirect'));
   return action;
 }
 
 /** URLRewrite fields of an Envoy RouteAction. */
 export function rewriteFields(rewrite: HTTPURLRewriteFilter, prefix: string | undefined): Json {
+  const hostname = nonEmpty(rewrite.hostname);
   return {
-    ...(typeof rewrite.hostname === 'string' && rewrite.hostname !== ''
-      ? { hostRewriteLiteral: rewrite.hostname }
-      : {}),
+    ...(hostname === undefined ? {} : { hostRewriteLiteral: hostname }),
     ...pathRewrite(rewrite.path, prefix, 'rewrite'),
   };
 }
 
 function pathRewrite(path: HTTPPathModifier | undefined, prefix: string | undefined, use: string): Json {
-  if (path === undefined) return {};
-  if (path.type === 'ReplaceFullPath') {
-    const full = path.replaceFullPath ?? '/';
+  const edit = pathEdit(path);
+  if (edit === undefined) return {};
+  if (edit.type === 'ReplaceFullPath') {
     return use === 'redirect'
-      ? { pathRedirect: full }
-      : { regexRewrite: { pattern: { regex: '^/.*$' }, substitution: full } };
+      ? { pathRedirect: edit.path }
+      : { regexRewrite: { pattern: { regex: '^/.*$' }, substitution: edit.path } };
   }
-  if (path.type !== 'ReplacePrefixMatch') return {};
-  const replacement = (path.replacePrefixMatch ?? '/').replace(/\/+$/, '');
+  const replacement = edit.replacement.replace(/\/+$/, '');
   const matched = prefix ?? '';
   // Envoy's prefix_rewrite would leave a double slash when the replacement is '/', and a '/' prefix
   // would glue the replacement to the rest: both cases are a regex rewrite of the leading part.
@@ -160,15 +155,9 @@ function pathRewrite(path: HTTPPathModifier | undefined, prefix: string | undefi
 
 /** A request mirror's share, as a RuntimeFractionalPercent (absent means every request). */
 export function mirrorFraction(mirror: HTTPRequestMirrorFilter): Json | undefined {
-  if (typeof mirror.percent === 'number') {
-    return mirror.percent >= 100 ? undefined : fraction(mirror.percent / 100);
-  }
-  if (mirror.fraction !== undefined && typeof mirror.fraction.numerator === 'number') {
-    const denominator = mirror.fraction.denominator ?? 100;
-    if (denominator <= 0 || mirror.fraction.numerator >= denominator) return undefined;
-    return fraction(mirror.fraction.numerator / denominator);
-  }
-  return undefined;
+  const share = mirrorShare(mirror);
+  if (share === undefined) return undefined;
+  return fraction('percent' in share ? share.percent / 100 : share.numerator / share.denominator);
 }
 
 /** A share of requests (0..1) as Envoy's FractionalPercent per million. */

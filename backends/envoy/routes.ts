@@ -4,6 +4,7 @@
 import type { BackendIR, ListenerIR, RouteIR, RuleIR } from '../../model/gateway-ir.ts';
 import { hostnameCovers } from '../../model/hostnames.ts';
 import type { HTTPRequestMirrorFilter } from '../../model/resources.ts';
+import type { ListenerAddress } from '../shared/route-filters.ts';
 import { aiGatewayRoutes } from './ai-gateway.ts';
 import type { ClusterSet } from './clusters.ts';
 import { protoDuration } from './duration.ts';
@@ -13,7 +14,6 @@ import {
   backendFilterFields,
   collectRouteFilters,
   fraction,
-  type ListenerAddress,
   mirrorFraction,
   redirectAction,
   rewriteFields,
