@@ -65,7 +65,7 @@ export const patcherMachine = setup({
   guards: {
     changesSomething: ({ context, event }) => {
       const desired = event as StatusDesired;
-      const digest = fingerprint(desired.status);
+      const digest = statusDigest(desired.status);
       const id = formatResourceKey(desired.key);
       if (context.written.get(id) === digest) return false;
       const current = context.view.get(
@@ -73,7 +73,7 @@ export const patcherMachine = setup({
         desired.key.namespace,
         desired.key.name,
       ) as { status?: unknown } | undefined;
-      return current === undefined || fingerprint(current.status) !== digest;
+      return current === undefined || statusDigest(current.status) !== digest;
     },
     changesFinalizers: ({ context, event }) => {
       const desired = event as FinalizerDesired;
@@ -92,7 +92,7 @@ export const patcherMachine = setup({
         effect: 'write-status',
         request: { key: desired.key, status: desired.status },
         id: formatResourceKey(desired.key),
-        json: fingerprint(desired.status),
+        json: statusDigest(desired.status),
       };
       context.attempts = 1;
       enqueue.emit(effectRequest(context.inFlight.effect, context.inFlight.request));
@@ -159,3 +159,19 @@ export const patcherMachine = setup({
     },
   },
 });
+
+/**
+ * Digests of status objects, by identity: a desired status is checked and then written (two digests of one
+ * object), and a stored object's status is compared on every desired status for it until it changes.
+ */
+const digests = new WeakMap<object, string>();
+
+function statusDigest(status: unknown): string {
+  if (status === null || typeof status !== 'object') return fingerprint(status);
+  let digest = digests.get(status);
+  if (digest === undefined) {
+    digest = fingerprint(status);
+    digests.set(status, digest);
+  }
+  return digest;
+}

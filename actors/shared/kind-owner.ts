@@ -19,8 +19,12 @@ export interface KindOwnerInput {
 }
 
 interface KindOwnerContext extends KindOwnerInput {
-  /** Spec fingerprint per object: a change in anything but status and bookkeeping metadata re-announces it. */
-  readonly fingerprints: Map<string, string>;
+  /**
+   * Per object what a change is measured against: a change in anything but status and bookkeeping metadata
+   * re-announces it. The object itself until it is seen again (it is in the store anyway, so a full sync hashes
+   * nothing), then its spec fingerprint.
+   */
+  readonly fingerprints: Map<string, string | AnyResource>;
 }
 
 export const kindOwnerMachine = setup({
@@ -58,10 +62,16 @@ export const kindOwnerMachine = setup({
             }
             const object = withWrittenStatus(context.store, event.object as unknown as AnyResource);
             const id = formatResourceKey(key);
-            const fingerprint = specFingerprint(object);
+            const previous = context.fingerprints.get(id);
             context.store.upsert(object);
-            if (context.fingerprints.get(id) === fingerprint) return;
-            context.fingerprints.set(id, fingerprint);
+            if (previous === undefined) {
+              context.fingerprints.set(id, object);
+            } else {
+              const fingerprint = specFingerprint(object);
+              const before = typeof previous === 'string' ? previous : specFingerprint(previous);
+              context.fingerprints.set(id, fingerprint);
+              if (before === fingerprint) return;
+            }
             enqueue.emit(
               deliverTo(REFERENCE_VALIDATOR, {
                 type: 'resource.changed',

@@ -42,8 +42,11 @@ interface FilesSourceContext extends FilesSourceInput {
   readonly byFile: Map<string, Map<string, Contribution>>;
   /** object id → the file that defines it now */
   readonly owner: Map<string, string>;
-  /** object id → its spec fingerprint and the generation we gave it (an API server bumps it on spec changes) */
-  readonly generations: Map<string, { fingerprint: string; generation: number }>;
+  /**
+   * object id → its spec (as first read, then its fingerprint) and the generation we gave it (an API server bumps
+   * it on spec changes)
+   */
+  readonly generations: Map<string, { spec: string | object; generation: number }>;
   reloads: number;
 }
 
@@ -182,15 +185,17 @@ function withdraw(context: FilesSourceContext, file: string, stillDefined: Reado
 function withGeneration(context: FilesSourceContext, id: string, object: RawObject): RawObject {
   if (typeof object.metadata?.generation === 'number') return object;
   const { metadata, status: _status, ...rest } = object;
-  const digest = fingerprint(rest);
   const previous = context.generations.get(id);
-  const generation =
-    previous === undefined
-      ? 1
-      : previous.fingerprint === digest
-        ? previous.generation
-        : previous.generation + 1;
-  context.generations.set(id, { fingerprint: digest, generation });
+  let generation = 1;
+  if (previous === undefined) {
+    // First sight: keep the spec itself (shared with the stored object); it is hashed only if read again.
+    context.generations.set(id, { spec: rest, generation });
+  } else {
+    const digest = fingerprint(rest);
+    const before = typeof previous.spec === 'string' ? previous.spec : fingerprint(previous.spec);
+    generation = before === digest ? previous.generation : previous.generation + 1;
+    context.generations.set(id, { spec: digest, generation });
+  }
   return { ...object, metadata: { ...metadata, generation } };
 }
 
