@@ -1,33 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { main } from './switchyard.ts';
-
-async function run(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(String(chunk));
-        done();
-      },
-    });
-  const code = await main(args, {
-    stdout: sink((s) => {
-      stdout += s;
-    }),
-    stderr: sink((s) => {
-      stderr += s;
-    }),
-    env: {},
-    stopRequested: new Promise(() => {}),
-  });
-  return { code, stdout, stderr };
-}
+import { runCli as run } from './testdata/run-cli.ts';
 
 const TWO_CLASSES = `
 apiVersion: gateway.networking.k8s.io/v1

@@ -1,11 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { main } from './switchyard.ts';
+import { runCli as run } from './testdata/run-cli.ts';
 import { translate } from './translate.ts';
 
 const quickstart = fileURLToPath(new URL('../examples/quickstart', import.meta.url));
@@ -50,29 +49,6 @@ spec:
       port: 443
       tls: {certificateRefs: [{name: missing-cert}]}
 `;
-
-async function run(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        append(String(chunk));
-        done();
-      },
-    });
-  const code = await main(args, {
-    stdout: sink((s) => {
-      stdout += s;
-    }),
-    stderr: sink((s) => {
-      stderr += s;
-    }),
-    env: {},
-    stopRequested: new Promise(() => {}),
-  });
-  return { code, stdout, stderr };
-}
 
 describe('switchyard translate', () => {
   it('computes the status of every object of the bundled example', async () => {

@@ -1,10 +1,6 @@
-// The inspector in a real browser on a controller in Kubernetes mode: the control plane watches the test run's
-// kube-apiserver, an HTTPRoute is created through the API server, and the page shows the watch event, what it
-// caused down to the route's status write, and the route's status. Screenshots go to test-artifacts/.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { inspectPlane } from '../../cli/replay.ts';
 import { type Inspector, startInspector } from '../../inspector/InspectorServer.ts';
 import {
@@ -15,46 +11,12 @@ import {
   waitForObject,
   yamlObjects,
 } from '../controlplane/kubernetes-harness.ts';
-import { launchChromium } from '../harness/browser/index.ts';
 import { kubeTest, serverSideApply } from '../harness/kube/index.ts';
+import { ARTIFACTS, inspectorBrowser, view } from './inspector-browser.ts';
 
-const root = join(import.meta.dirname, '..', '..');
-const artifacts = join(root, 'test-artifacts', 'inspector');
+const artifacts = ARTIFACTS;
 
-let browser: Browser;
-const cleanups: (() => Promise<void> | void)[] = [];
-
-beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  browser = await launchChromium();
-}, 600_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-/** A page that records console errors and uncaught exceptions. */
-async function openPage(url: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const errors: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(error.message));
-  cleanups.push(() => page.close());
-  await page.goto(url);
-  await page.waitForSelector('body[data-ready="true"]');
-  return { page, errors };
-}
-
-async function view(page: Page, name: string): Promise<void> {
-  await page.click(`nav button[data-view="${name}"]`);
-  await page.waitForSelector(`#view-${name}:not([hidden])`);
-}
+const { openPage, cleanups } = inspectorBrowser();
 
 /** Other tests share the API server (and so the resources view): rows are picked by namespace too. */
 function resourceRow(kind: string, namespace: string, name: string): string {

@@ -1,18 +1,18 @@
 // The inspector in a real browser (Debian's Chromium through playwright-core): on a running standalone pipeline,
 // and on a recorded log scrubbed back to before a Gateway was programmed. Screenshots go to test-artifacts/.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { type ControlPlane, createControlPlane } from '../../cli/control-plane.ts';
 import { inspectDriver, inspectPlane, ReplayDriver } from '../../cli/replay.ts';
 import { type Inspector, startInspector } from '../../inspector/InspectorServer.ts';
 import { createLogger } from '../../runtime/logger.ts';
-import { launchChromium } from '../harness/browser/index.ts';
+import { ARTIFACTS, inspectorBrowser, view } from './inspector-browser.ts';
 
 const root = join(import.meta.dirname, '..', '..');
-const artifacts = join(root, 'test-artifacts', 'inspector');
+const artifacts = ARTIFACTS;
 const PLANTED = 'planted-inspector-secret-4d1c';
 
 const manifests = `apiVersion: gateway.networking.k8s.io/v1
@@ -49,40 +49,7 @@ spec:
   rules: [{matches: [{path: {type: PathPrefix, value: /api}}], backendRefs: [{name: api, port: 8080}]}]
 `;
 
-let browser: Browser;
-const cleanups: (() => Promise<void> | void)[] = [];
-
-beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  browser = await launchChromium();
-}, 600_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-/** A page that records console errors and uncaught exceptions. */
-async function openPage(url: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const errors: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(error.message));
-  cleanups.push(() => page.close());
-  await page.goto(url);
-  await page.waitForSelector('body[data-ready="true"]');
-  return { page, errors };
-}
-
-async function view(page: Page, name: string): Promise<void> {
-  await page.click(`nav button[data-view="${name}"]`);
-  await page.waitForSelector(`#view-${name}:not([hidden])`);
-}
+const { openPage, cleanups } = inspectorBrowser();
 
 function conditionBadges(page: Page, kind: string, name: string) {
   return page.locator(`#resources tr[data-kind="${kind}"][data-name="${name}"] .cond`).allTextContents();

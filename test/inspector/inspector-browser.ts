@@ -1,0 +1,53 @@
+// What the inspector's browser tests share: one Chromium per test file, pages that record console errors and
+// uncaught exceptions, cleanups run after each test, and the folder screenshots go to (git-ignored).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { launchChromium } from '../harness/browser/index.ts';
+
+export const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'inspector');
+
+export interface InspectorBrowser {
+  /** Opens `url` once the UI says it is ready; `errors` collects console errors and page errors. */
+  openPage(url: string): Promise<{ page: Page; errors: string[] }>;
+  /** Run after the current test, last registered first. */
+  readonly cleanups: (() => Promise<void> | void)[];
+}
+
+/** Registers the hooks of a browser test file (call at module level). */
+export function inspectorBrowser(): InspectorBrowser {
+  let browser: Browser;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launchChromium();
+  }, 600_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return {
+    cleanups,
+    async openPage(url) {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      const errors: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(message.text());
+      });
+      page.on('pageerror', (error) => errors.push(error.message));
+      cleanups.push(() => page.close());
+      await page.goto(url);
+      await page.waitForSelector('body[data-ready="true"]');
+      return { page, errors };
+    },
+  };
+}
+
+/** Switches the UI to one of its views and waits until it shows. */
+export async function view(page: Page, name: string): Promise<void> {
+  await page.click(`nav button[data-view="${name}"]`);
+  await page.waitForSelector(`#view-${name}:not([hidden])`);
+}
