@@ -3,40 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { ENVOY_AND_AGENTGATEWAY_CLASSES, httpGateway } from './testdata/manifests.ts';
 import { runCli as run } from './testdata/run-cli.ts';
 
-const TWO_CLASSES = `
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: envoy}
-spec: {controllerName: switchyard.dev/gateway-controller}
----
-apiVersion: switchyard.dev/v1alpha1
-kind: GatewayClassParameters
-metadata: {name: agw}
-spec: {backend: agentgateway}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: agentgateway}
-spec:
-  controllerName: switchyard.dev/gateway-controller
-  parametersRef: {group: switchyard.dev, kind: GatewayClassParameters, name: agw}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: a, namespace: apps}
-spec:
-  gatewayClassName: envoy
-  listeners: [{name: http, protocol: HTTP, port: 80}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: b, namespace: apps}
-spec:
-  gatewayClassName: agentgateway
-  listeners: [{name: http, protocol: HTTP, port: 80}]
-`;
+const TWO_CLASSES = [
+  ENVOY_AND_AGENTGATEWAY_CLASSES,
+  httpGateway('a', 'envoy', 80),
+  httpGateway('b', 'agentgateway', 80),
+].join('---\n');
 
 describe('switchyard agentgateway-config', () => {
   it('prints the config naming the xDS server and the Gateway', async () => {

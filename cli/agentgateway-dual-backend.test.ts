@@ -18,39 +18,11 @@ import type { Message } from '../runtime/message.ts';
 import { runUntilQuiescent } from '../runtime/quiescence.ts';
 import { VirtualClock } from '../runtime/VirtualClock.ts';
 import { type ControlPlane, createControlPlane } from './control-plane.ts';
+import { ENVOY_AND_AGENTGATEWAY_CLASSES, httpGateway } from './testdata/manifests.ts';
 
-const MANIFESTS = `
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: envoy}
-spec: {controllerName: switchyard.dev/gateway-controller}
----
-apiVersion: switchyard.dev/v1alpha1
-kind: GatewayClassParameters
-metadata: {name: agw}
-spec: {backend: agentgateway}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: agentgateway}
-spec:
-  controllerName: switchyard.dev/gateway-controller
-  parametersRef: {group: switchyard.dev, kind: GatewayClassParameters, name: agw}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: via-envoy, namespace: apps}
-spec:
-  gatewayClassName: envoy
-  listeners: [{name: http, protocol: HTTP, port: 8080}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: via-agentgateway, namespace: apps}
-spec:
-  gatewayClassName: agentgateway
-  listeners: [{name: http, protocol: HTTP, port: 8080}]
----
+const MANIFESTS = `${ENVOY_AND_AGENTGATEWAY_CLASSES}---
+${httpGateway('via-envoy', 'envoy', 8080)}---
+${httpGateway('via-agentgateway', 'agentgateway', 8080)}---
 apiVersion: v1
 kind: Service
 metadata: {name: web, namespace: apps}

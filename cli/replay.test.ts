@@ -10,6 +10,7 @@ import type { CommandIO } from './command.ts';
 import { createControlPlane } from './control-plane.ts';
 import { parseCommand } from './options.ts';
 import { attachRecorder, planeOutcome, ReplayDriver, replay, replayCommand } from './replay.ts';
+import { edgeWithRoute } from './testdata/manifests.ts';
 
 const replays = join(import.meta.dirname, '..', 'test', 'replays');
 const dirs: string[] = [];
@@ -22,25 +23,7 @@ function tempDir(): string {
   return dir;
 }
 
-const manifests = (path: string) => `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: switchyard}
-spec: {controllerName: switchyard.dev/gateway-controller}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge, namespace: apps}
-spec:
-  gatewayClassName: switchyard
-  listeners: [{name: http, protocol: HTTP, port: 80}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: web, namespace: apps}
-spec:
-  parentRefs: [{name: edge}]
-  rules: [{matches: [{path: {type: PathPrefix, value: ${path}}}], backendRefs: [{name: web, port: 8080}]}]
-`;
+const manifests = edgeWithRoute;
 
 async function until(condition: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 2_000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));

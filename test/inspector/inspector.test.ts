@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { type ControlPlane, createControlPlane } from '../../cli/control-plane.ts';
 import { inspectDriver, inspectPlane, ReplayDriver } from '../../cli/replay.ts';
+import { edgeWithRoute } from '../../cli/testdata/manifests.ts';
 import { type Inspector, startInspector } from '../../inspector/InspectorServer.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { ARTIFACTS, inspectorBrowser, view } from './inspector-browser.ts';
@@ -15,25 +16,7 @@ const root = join(import.meta.dirname, '..', '..');
 const artifacts = ARTIFACTS;
 const PLANTED = 'planted-inspector-secret-4d1c';
 
-const manifests = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: switchyard}
-spec: {controllerName: switchyard.dev/gateway-controller}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge, namespace: apps}
-spec:
-  gatewayClassName: switchyard
-  listeners: [{name: http, protocol: HTTP, port: 80}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: web, namespace: apps}
-spec:
-  parentRefs: [{name: edge}]
-  rules: [{backendRefs: [{name: web, port: 8080}]}]
----
+const manifests = `${edgeWithRoute()}---
 apiVersion: v1
 kind: Secret
 metadata: {name: credentials, namespace: apps}
