@@ -18,7 +18,7 @@ import {
   type SecretTarget,
 } from '../sources/kubernetes/extproc-config-writer.ts';
 import { LeaderElector } from '../sources/kubernetes/lease.ts';
-import { type OptionTable, type OptionValue, UsageError } from './options.ts';
+import { type OptionTable, type OptionValue, readPemFlag, UsageError } from './options.ts';
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
@@ -109,16 +109,7 @@ export interface ClusterMode {
  */
 export function checkClusterModeFlags(values: Readonly<Record<string, OptionValue>>): void {
   const ca = values['data-plane-xds-ca'] as string | undefined;
-  if (ca !== undefined) {
-    let pem: string;
-    try {
-      pem = readFileSync(ca, 'utf8');
-    } catch (error) {
-      throw new UsageError(`--data-plane-xds-ca: cannot read ${ca}: ${(error as Error).message}`);
-    }
-    if (!pem.includes('-----BEGIN CERTIFICATE-----'))
-      throw new UsageError(`--data-plane-xds-ca: ${ca} holds no PEM certificate`);
-  }
+  if (ca !== undefined) readPemFlag('data-plane-xds-ca', ca);
   if (values.provision === 'false' || values.files !== undefined) return;
   if (values['xds-tls-client-ca'] !== undefined) {
     throw new UsageError(
@@ -146,7 +137,7 @@ export function clusterMode(
               image: values['envoy-image'] as string,
               ...(values['data-plane-xds-ca'] === undefined
                 ? {}
-                : { xdsCa: readFileSync(values['data-plane-xds-ca'] as string, 'utf8') }),
+                : { xdsCa: readPemFlag('data-plane-xds-ca', values['data-plane-xds-ca'] as string) }),
             }),
             xdsAddress: values['data-plane-xds-address'] as string,
           },

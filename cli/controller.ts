@@ -31,7 +31,7 @@ import { startTracing, type Tracing } from './tracing.ts';
 const ENVOY_BACKEND_ACTOR = 'backend.envoy';
 const AGENTGATEWAY_BACKEND_ACTOR = 'backend.agentgateway';
 
-import { parseAddress, UsageError } from './options.ts';
+import { parseAddress, readPemFlag, UsageError } from './options.ts';
 import {
   attachRecorder,
   type CompositionSettings,
@@ -457,17 +457,7 @@ function xdsServerCredentials(values: Readonly<Record<string, unknown>>): Server
       cert === undefined ? '--xds-tls-key: needs --xds-tls-cert' : '--xds-tls-cert: needs --xds-tls-key',
     );
   }
-  const pem = (flag: string, file: string, marker: string): Buffer => {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new UsageError(`--${flag}: cannot read ${file}: ${(error as Error).message}`);
-    }
-    if (!text.includes(marker))
-      throw new UsageError(`--${flag}: ${file} holds no PEM ${marker.toLowerCase()}`);
-    return Buffer.from(text);
-  };
+  const pem = (flag: string, file: string, marker: string) => Buffer.from(readPemFlag(flag, file, marker));
   const certChain = pem('xds-tls-cert', cert, 'CERTIFICATE');
   const privateKey = pem('xds-tls-key', key, 'PRIVATE KEY');
   const ca = clientCa === undefined ? null : pem('xds-tls-client-ca', clientCa, 'CERTIFICATE');

@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import type { XdsTlsOptions } from '../backends/envoy/bootstrap.ts';
 import { envoyBootstrap } from '../backends/envoy/index.ts';
 import { resourceKey } from '../model/resource-key.ts';
 import type { Command } from './command.ts';
-import { parseAddress, UsageError } from './options.ts';
+import { parseAddress, readPemFlag, UsageError } from './options.ts';
 
 /** `switchyard envoy-bootstrap`: the bootstrap an Envoy needs to serve one Gateway from our ADS server. */
 export const envoyBootstrapCommand: Command = {
@@ -113,14 +112,7 @@ function xdsTls(values: Readonly<Record<string, unknown>>): XdsTlsOptions | unde
         : '--xds-client-cert: needs --xds-client-key',
     );
   }
-  let pem: string;
-  try {
-    pem = readFileSync(caFile, 'utf8');
-  } catch (error) {
-    throw new UsageError(`--xds-ca: cannot read ${caFile}: ${(error as Error).message}`);
-  }
-  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
-    throw new UsageError(`--xds-ca: ${caFile} holds no PEM certificate`);
+  const pem = readPemFlag('xds-ca', caFile);
   return {
     ca: { pem },
     ...(serverName === undefined ? {} : { serverName }),

@@ -223,3 +223,20 @@ export function formatOptions(table: OptionTable): string {
   rows.push(`  ${'-h, --help'.padEnd(34)} show this help`);
   return rows.join('\n');
 }
+
+/**
+ * A PEM file named by a flag (`marker`: `CERTIFICATE`, `PRIVATE KEY`), read at start; unreadable or without such a
+ * block it is a UsageError naming the flag.
+ */
+export function readPemFlag(flag: string, file: string, marker = 'CERTIFICATE'): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--${flag}: cannot read ${file}: ${(error as Error).message}`);
+  }
+  if (!text.includes(`-----BEGIN `) || !text.includes(marker)) {
+    throw new UsageError(`--${flag}: ${file} holds no PEM ${marker.toLowerCase()}`);
+  }
+  return text;
+}
