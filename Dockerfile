@@ -27,5 +27,7 @@ USER 1000:1000
 EXPOSE 18000 8081
 # A 16 MiB young generation (V8 sizes it up to 32 MiB per semi-space on big hosts): RSS at 10,000 routes drops by
 # ~100 MiB and the full sync is no slower (bench/controlplane.fullsync.bench.ts runs with the same flag).
-ENTRYPOINT ["node", "--max-semi-space-size=16", "cli/switchyard.ts"]
+# No allocation-site pretenuring: under load V8 would start allocating each request's short-lived objects straight
+# into the old generation, where only major GCs free them (docs/operations.md, "V8 flags").
+ENTRYPOINT ["node", "--max-semi-space-size=16", "--no-allocation-site-pretenuring", "cli/switchyard.ts"]
 CMD ["controller"]

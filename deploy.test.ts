@@ -45,7 +45,9 @@ describe('Dockerfile', () => {
     const user = final.filter((line) => line.startsWith('USER ')).at(-1);
     // Numeric, so that Kubernetes can verify runAsNonRoot.
     expect(user).toMatch(/^USER [1-9]\d*(:\d+)?$/);
-    expect(final).toContain('ENTRYPOINT ["node", "--max-semi-space-size=16", "cli/switchyard.ts"]');
+    expect(final).toContain(
+      'ENTRYPOINT ["node", "--max-semi-space-size=16", "--no-allocation-site-pretenuring", "cli/switchyard.ts"]',
+    );
   });
 
   it('benchmarks run with the V8 flags of the image, so their memory figures are the image’s', () => {

@@ -159,9 +159,11 @@ async function openLoop(client: ExtProcClient): Promise<number[]> {
     const due = started + (i * 1000) / OPEN_LOOP_RATE;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    // Latency counts from when the request was due, so a stalled server cannot hide its queueing.
+    // Latency counts from when the request was due, so a stalled server cannot hide its queueing (or from
+    // when it was sent, if the timer let it go up to 1 ms early).
+    const from = Math.min(due, performance.now());
     pending.push(
-      oneRequest(client).then((ms) => void (Number.isNaN(ms) || latencies.push(performance.now() - due))),
+      oneRequest(client).then((ms) => void (Number.isNaN(ms) || latencies.push(performance.now() - from))),
     );
   }
   await Promise.all(pending);

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const PRODUCTION_V8_FLAGS = ['--max-semi-space-size=16'];
+const PRODUCTION_V8_FLAGS = ['--max-semi-space-size=16', '--no-allocation-site-pretenuring'];
 const filter = process.argv[2] ?? '';
 const files = readdirSync(here)
   .filter((name) => name.endsWith('.bench.ts') && name.includes(filter))

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { agentgatewayConfigCommand } from './agentgateway-config.ts';
 import type { Command, CommandIO } from './command.ts';
 import { controllerCommand } from './controller.ts';
@@ -98,6 +99,10 @@ function processIO(): CommandIO {
 }
 
 if (import.meta.main) {
+  // Also when started without the image's flags (npx, npm start): V8's allocation-site pretenuring would move
+  // each request's short-lived objects straight into the old generation once the process is busy
+  // (docs/operations.md, "V8 flags"). V8 reads this flag at every GC, so setting it now takes effect.
+  setFlagsFromString('--no-allocation-site-pretenuring');
   main(process.argv.slice(2), processIO()).then(
     (code) => process.exit(code),
     (error: unknown) => {

@@ -1,4 +1,6 @@
-import { type Observable, Subject } from 'rxjs';
+import type { Observable } from 'rxjs';
+// The Subject module alone: the package root loads all of rxjs (200+ CommonJS files, ~11 MiB RSS) for one class.
+import { Subject } from 'rxjs/internal/Subject';
 import type { MessageMeta } from './message.ts';
 
 // One bus for every inspection event; the inspector, metrics and recorder all read it (DESIGN.md §2).
