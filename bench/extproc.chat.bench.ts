@@ -1,14 +1,17 @@
 // extproc.chat: a load generator speaking ext_proc to our server (in its own process, as Envoy would):
 // per request one Process stream with request headers, a 4 KB OpenAI chat body routed to an Anthropic
 // backend (translated), response headers and an Anthropic response body (translated back, usage → costs).
-// Closed loop with N concurrent streams → requests/s and latency; then an open loop at 1,000 requests/s
-// → p50/p99 processing latency.
-import { type ChildProcess, spawn } from 'node:child_process';
+// The server is `switchyard extproc --workers <cores>` (each worker a process with one connection from the
+// generator, as Envoy opens one per worker thread); a closed loop with N concurrent streams → requests/s and
+// latency, then an open loop at 1,000 requests/s → p50/p99 latency; last, the closed loop against one worker,
+// for the per-process figures.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type ClientHttp2Session, connect } from 'node:http2';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseExtProcConfig } from '../dataplane/extproc/config.ts';
 import { externalProcessorTypes } from '../dataplane/extproc/external-processor-service.ts';
-import { startExtProcServer } from '../dataplane/extproc/extproc-server.ts';
 import type { ProcessingRequest } from '../dataplane/extproc/processing-messages.ts';
 import { requestHeaders } from '../dataplane/extproc/testdata/ext-proc-client.ts';
 import { report } from './report.ts';
@@ -88,6 +91,41 @@ type ExtProcClient = ClientHttp2Session;
 
 let refused = 0;
 
+const IMMEDIATE_RESPONSE_FIELD = externalProcessorTypes().response.fields.immediate_response!.id;
+
+/**
+ * Whether an encoded ProcessingResponse is an immediate_response, by walking its top-level fields without
+ * decoding them: decoding every reply (a 4 KB translated body among them) would make the load generator, which
+ * shares the two cores with the server, cost as much as the server.
+ */
+function isImmediateResponse(bytes: Buffer, start: number, end: number): boolean {
+  let at = start;
+  const varint = (): number => {
+    let value = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      byte = bytes[at++]!;
+      value += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80);
+    return value;
+  };
+  while (at < end) {
+    const key = varint();
+    if (Math.floor(key / 8) === IMMEDIATE_RESPONSE_FIELD) return true;
+    const wire = key & 7;
+    if (wire === 0) varint();
+    else if (wire === 1) at += 8;
+    else if (wire === 2) {
+      const length = varint(); // read before `at` is: `at += varint()` would add to the old position
+      at += length;
+    } else if (wire === 5) at += 4;
+    else throw new Error(`unexpected wire type ${wire} in a ProcessingResponse`);
+  }
+  return false;
+}
+
 /** One request: a Process stream through all four phases, each sent after the previous reply. */
 function oneRequest(session: ExtProcClient): Promise<number> {
   const started = performance.now();
@@ -102,14 +140,13 @@ function oneRequest(session: ExtProcClient): Promise<number> {
     let replies = 0;
     stream.on('data', (chunk: Buffer) => {
       buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-      while (buffered.length >= 5 && buffered.length >= 5 + buffered.readUInt32BE(1)) {
-        const length = buffered.readUInt32BE(1);
-        const reply = externalProcessorTypes().response.decode(
-          buffered.subarray(5, 5 + length),
-        ) as unknown as { immediate_response: unknown };
-        buffered = buffered.subarray(5 + length);
+      let at = 0;
+      while (buffered.length - at >= 5 && buffered.length - at >= 5 + buffered.readUInt32BE(at + 1)) {
+        const end = at + 5 + buffered.readUInt32BE(at + 1);
+        const immediate = isImmediateResponse(buffered, at + 5, end);
+        at = end;
         // Refused (pool full, 503): counted apart, as the server shed the load instead of queueing it.
-        if (reply.immediate_response != null) {
+        if (immediate) {
           refused++;
           stream.close();
           return resolve(Number.NaN);
@@ -121,6 +158,7 @@ function oneRequest(session: ExtProcClient): Promise<number> {
           resolve(performance.now() - started);
         }
       }
+      buffered = at === buffered.length ? Buffer.alloc(0) : buffered.subarray(at);
     });
     stream.on('error', reject);
     stream.write(frames[0]);
@@ -132,14 +170,15 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function closedLoop(
-  client: ExtProcClient,
+  clients: readonly ExtProcClient[],
   durationMs: number,
 ): Promise<{ rate: number; latencies: number[] }> {
   const latencies: number[] = [];
   const started = performance.now();
   const deadline = started + durationMs;
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: CONCURRENCY }, async (_, i) => {
+      const client = clients[i % clients.length]!;
       while (performance.now() < deadline) {
         const ms = await oneRequest(client);
         if (!Number.isNaN(ms)) latencies.push(ms);
@@ -149,7 +188,7 @@ async function closedLoop(
   return { rate: latencies.length / ((performance.now() - started) / 1000), latencies };
 }
 
-async function openLoop(client: ExtProcClient): Promise<number[]> {
+async function openLoop(clients: readonly ExtProcClient[]): Promise<number[]> {
   const latencies: number[] = [];
   const pending: Promise<void>[] = [];
   const started = performance.now();
@@ -163,69 +202,166 @@ async function openLoop(client: ExtProcClient): Promise<number[]> {
     // when it was sent, if the timer let it go up to 1 ms early).
     const from = Math.min(due, performance.now());
     pending.push(
-      oneRequest(client).then((ms) => void (Number.isNaN(ms) || latencies.push(performance.now() - from))),
+      oneRequest(clients[i % clients.length]!).then(
+        (ms) => void (Number.isNaN(ms) || latencies.push(performance.now() - from)),
+      ),
     );
   }
   await Promise.all(pending);
   return latencies;
 }
 
-async function main(): Promise<void> {
-  // The server runs with the V8 flags this process got (bench/run.ts passes the production ones).
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...process.execArgv, import.meta.filename, '--serve'],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
-  const lines = createInterface({ input: child.stdout! });
-  const nextLine = () =>
-    new Promise<string>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-      lines.once('line', resolve);
-    });
-  const address = await nextLine();
-  const serverCpuMicros = async () => {
-    child.stdin!.write('cpu\n');
-    return Number(await nextLine());
-  };
-  const client = connect(`http://${address}`, { settings: { initialWindowSize: 1 << 20 } });
-  client.on('error', () => {});
-  try {
-    await closedLoop(client, WARMUP_MS);
-    const cpuBefore = await serverCpuMicros();
-    const closed = await closedLoop(client, CLOSED_LOOP_MS);
-    const cpuPerRequest = ((await serverCpuMicros()) - cpuBefore) / closed.latencies.length;
-    const sortedClosed = closed.latencies.sort((a, b) => a - b);
-    report('extproc.chat', 'requests_per_second', closed.rate, 'req/s');
-    // The load generator shares the 2 cores with the server; CPU per request shows what one core sustains.
-    report('extproc.chat', 'server_cpu_per_request', cpuPerRequest, 'µs');
-    report('extproc.chat', 'server_capacity_per_core', 1_000_000 / cpuPerRequest, 'req/s');
-    report('extproc.chat', `p50_latency_at_${CONCURRENCY}_concurrent`, percentile(sortedClosed, 50), 'ms');
-    report('extproc.chat', `p99_latency_at_${CONCURRENCY}_concurrent`, percentile(sortedClosed, 99), 'ms');
-    const open = (await openLoop(client)).sort((a, b) => a - b);
-    report('extproc.chat', `p50_latency_at_${OPEN_LOOP_RATE}_rps`, percentile(open, 50), 'ms');
-    report('extproc.chat', `p99_latency_at_${OPEN_LOOP_RATE}_rps`, percentile(open, 99), 'ms');
-    report('extproc.chat', 'refused_with_503', refused, 'requests');
-  } finally {
-    client.close();
-    child.stdin!.end();
-    await new Promise((resolve) => child.once('exit', resolve));
-  }
+const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+/** User + system CPU of a process so far, in µs (Linux /proc; the workers are other processes). */
+function processCpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may contain spaces), counted from field 3: utime is 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS_PER_SECOND;
 }
 
-if (process.argv[2] === '--serve') {
-  // The server side: its own process and event loop, like a real ext_proc deployment.
-  const config = parseExtProcConfig(CONFIG);
-  const server = await startExtProcServer({ listen: '127.0.0.1:0', config: () => config });
-  process.stdout.write(`${server.address}\n`);
-  // Each line on stdin asks for the CPU time used so far, so the parent can compute CPU per request.
-  createInterface({ input: process.stdin }).on('line', () => {
-    const { user, system } = process.cpuUsage();
-    process.stdout.write(`${user + system}\n`);
-  });
-  process.stdin.on('end', () => void server.stop().then(() => process.exit(0)));
-} else {
-  await main();
+interface Server {
+  readonly clients: readonly ExtProcClient[];
+  /** The processing-time histogram from the server's /metrics (all workers): bucket bound (s) → count. */
+  processingHistogram(): Promise<Map<number, number>>;
+  cpuMicros(): number;
+  stop(): Promise<void>;
 }
+
+/**
+ * `switchyard extproc --workers <n>` in its own process, with the V8 flags this process got (bench/run.ts passes
+ * the production ones), and one HTTP/2 connection per worker.
+ */
+async function startServer(workers: number): Promise<Server> {
+  const dir = mkdtempSync(join(tmpdir(), 'extproc-bench-'));
+  const configPath = join(dir, 'extproc.yaml');
+  writeFileSync(configPath, CONFIG);
+  const cli = new URL('../cli/switchyard.ts', import.meta.url).pathname;
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      ...process.execArgv,
+      cli,
+      'extproc',
+      '--listen=127.0.0.1:0',
+      `--config=${configPath}`,
+      `--workers=${workers}`,
+      '--log-level=info',
+      '--http-address=127.0.0.1:0',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let httpAddress = '';
+  const listening = await new Promise<{ address: string; workers?: number[] }>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`switchyard extproc exited with ${code}`)));
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      const entry = JSON.parse(line) as { msg?: string; address?: string; workers?: number[] };
+      if (entry.msg === 'extproc http server listening') httpAddress = entry.address!;
+      if (entry.msg === 'switchyard extproc listening' && (workers === 1 || entry.workers !== undefined))
+        resolve(entry as { address: string; workers?: number[] });
+    });
+  });
+  const pids = [child.pid!, ...(listening.workers ?? [])];
+  const clients = Array.from({ length: workers }, () => {
+    const client = connect(`http://${listening.address}`, { settings: { initialWindowSize: 1 << 20 } });
+    client.on('error', () => {});
+    return client;
+  });
+  return {
+    clients,
+    processingHistogram: async () => {
+      const text = await (await fetch(`http://${httpAddress}/metrics`)).text();
+      const buckets = new Map<number, number>();
+      for (const match of text.matchAll(
+        /^switchyard_extproc_request_processing_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm,
+      ))
+        buckets.set(match[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(match[1]), Number(match[2]));
+      return buckets;
+    },
+    cpuMicros: () => pids.reduce((sum, pid) => sum + processCpuMicros(pid), 0),
+    stop: async () => {
+      for (const client of clients) client.close();
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The upper bound (ms) of the histogram bucket where the p-th percentile of the observations in between falls. */
+function bucketBound(before: Map<number, number>, after: Map<number, number>, p: number): number {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Number.POSITIVE_INFINITY) ?? 0) - (before.get(Number.POSITIVE_INFINITY) ?? 0);
+  for (const bound of bounds) {
+    const count = (after.get(bound) ?? 0) - (before.get(bound) ?? 0);
+    if (count >= (p / 100) * total) return bound * 1000;
+  }
+  return Number.NaN;
+}
+
+/** The closed loop after a warm-up: requests/s, latency, and CPU per request of the server and of this process. */
+async function measureClosedLoop(server: Server) {
+  await closedLoop(server.clients, WARMUP_MS);
+  const cpuBefore = server.cpuMicros();
+  const generatorCpu = process.cpuUsage();
+  const closed = await closedLoop(server.clients, CLOSED_LOOP_MS);
+  const generatorUsed = process.cpuUsage(generatorCpu);
+  return {
+    ...closed,
+    serverCpuPerRequest: (server.cpuMicros() - cpuBefore) / closed.latencies.length,
+    generatorCpuPerRequest: (generatorUsed.user + generatorUsed.system) / closed.latencies.length,
+  };
+}
+
+async function main(): Promise<void> {
+  const workers = Math.max(1, availableParallelism());
+  const server = await startServer(workers);
+  try {
+    const closed = await measureClosedLoop(server);
+    const sortedClosed = closed.latencies.sort((a, b) => a - b);
+    report('extproc.chat', 'workers', workers, 'processes');
+    report('extproc.chat', 'requests_per_second', closed.rate, 'req/s');
+    // The load generator shares the cores with the server: CPU per request is the figure to compare.
+    report('extproc.chat', 'server_cpu_per_request', closed.serverCpuPerRequest, 'µs');
+    report('extproc.chat', 'load_generator_cpu_per_request', closed.generatorCpuPerRequest, 'µs');
+    report('extproc.chat', `p50_latency_at_${CONCURRENCY}_concurrent`, percentile(sortedClosed, 50), 'ms');
+    report('extproc.chat', `p99_latency_at_${CONCURRENCY}_concurrent`, percentile(sortedClosed, 99), 'ms');
+    const before = await server.processingHistogram();
+    const open = (await openLoop(server.clients)).sort((a, b) => a - b);
+    const after = await server.processingHistogram();
+    // As the load generator sees it: loopback HTTP/2 and its own event loop included.
+    report('extproc.chat', `p50_latency_at_${OPEN_LOOP_RATE}_rps`, percentile(open, 50), 'ms');
+    report('extproc.chat', `p99_latency_at_${OPEN_LOOP_RATE}_rps`, percentile(open, 99), 'ms');
+    // As the service measures its own work on each request (switchyard_extproc_request_processing_seconds):
+    // the bucket bound the percentile falls under.
+    report(
+      'extproc.chat',
+      `processing_p50_at_${OPEN_LOOP_RATE}_rps_at_most`,
+      bucketBound(before, after, 50),
+      'ms',
+    );
+    report(
+      'extproc.chat',
+      `processing_p99_at_${OPEN_LOOP_RATE}_rps_at_most`,
+      bucketBound(before, after, 99),
+      'ms',
+    );
+  } finally {
+    await server.stop();
+  }
+  // One process alone: what a single core sustains.
+  const single = await startServer(1);
+  try {
+    const closed = await measureClosedLoop(single);
+    report('extproc.chat', 'requests_per_second_one_worker', closed.rate, 'req/s');
+    report('extproc.chat', 'server_cpu_per_request_one_worker', closed.serverCpuPerRequest, 'µs');
+    report('extproc.chat', 'server_capacity_per_core', 1_000_000 / closed.serverCpuPerRequest, 'req/s');
+  } finally {
+    await single.stop();
+  }
+  report('extproc.chat', 'refused_with_503', refused, 'requests');
+}
+
+await main();

@@ -1,8 +1,12 @@
+import cluster from 'node:cluster';
+import { fileURLToPath } from 'node:url';
+import { AggregatorRegistry, Registry } from 'prom-client';
 import { ConfigError } from '../dataplane/extproc/config.ts';
-import { runExtProc } from '../dataplane/extproc/index.ts';
+import { loadExtProcConfig, runExtProc, superviseExtProcWorkers } from '../dataplane/extproc/index.ts';
+import { HealthServer } from '../runtime/HealthServer.ts';
 import { createLogger } from '../runtime/logger.ts';
 import type { Command } from './command.ts';
-import { UsageError } from './options.ts';
+import { parseAddress, UsageError } from './options.ts';
 
 /** `switchyard extproc`: the AI gateway's ext_proc service (see docs/extproc.md). */
 export const extprocCommand: Command = {
@@ -35,6 +39,19 @@ export const extprocCommand: Command = {
       default: 8,
       description: 'messages queued per stream actor',
     },
+    'http-address': {
+      kind: 'address',
+      valueLabel: '<host:port>',
+      description: 'serves /metrics (processing time, streams), /livez and /readyz; off when unset',
+    },
+    workers: {
+      kind: 'integer',
+      min: 1,
+      max: 64,
+      default: 1,
+      description:
+        'processes sharing the listening socket, one core each (Envoy opens a connection per worker thread)',
+    },
     'log-level': {
       kind: 'enum',
       values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],
@@ -46,24 +63,87 @@ export const extprocCommand: Command = {
     const values = parsed.values;
     const configPath = values.config as string | undefined;
     if (configPath === undefined) throw new UsageError('--config: required, the service configuration file');
-    const logger = createLogger({ level: values['log-level'] as string });
+    const httpAddress = values['http-address'] as string | undefined;
+    const address = httpAddress === undefined ? undefined : parseAddress(httpAddress, '--http-address');
+    const base = createLogger({ level: values['log-level'] as string });
+    // A worker of `--workers N` says which one it is, and keeps metrics for the primary to sum.
+    const logger = cluster.isWorker ? base.child({ worker: process.pid }) : base;
+    const workers = values.workers as number;
+    const registry = new Registry();
+    if (cluster.isWorker) {
+      AggregatorRegistry.setRegistries([registry]);
+      new AggregatorRegistry(); // answers the primary's requests for this worker's metrics
+    }
+    const primary = workers > 1 && cluster.isPrimary;
+    const aggregator = primary ? new AggregatorRegistry() : undefined;
+    let ready = false;
+    const health =
+      address === undefined
+        ? undefined
+        : new HealthServer({
+            host: address.host,
+            port: address.port,
+            registry:
+              aggregator === undefined
+                ? registry
+                : { metrics: () => aggregator.clusterMetrics(), contentType: aggregator.contentType },
+            ready: () => ready,
+          });
     try {
-      await runExtProc({
-        listen: values.listen as string,
-        configPath,
-        logger,
-        stopRequested: io.stopRequested,
-        poolSize: values['pool-size'] as number,
-        mailboxCapacity: values['mailbox-capacity'] as number,
-        onListening: (server) => logger.info({ address: server.address }, 'switchyard extproc listening'),
-      });
+      if (health !== undefined) {
+        const bound = await health.listen();
+        logger.info({ address: `${bound.address}:${bound.port}` }, 'extproc http server listening');
+      }
+      if (primary) {
+        loadExtProcConfig(configPath); // a bad file is refused here, once, instead of by every worker
+        await superviseExtProcWorkers({
+          workers,
+          exec: fileURLToPath(new URL('./switchyard.ts', import.meta.url)),
+          // Each worker is a one-process `extproc` with the same settings (and no HTTP server of its own).
+          args: [
+            'extproc',
+            `--listen=${values.listen as string}`,
+            `--config=${configPath}`,
+            `--pool-size=${values['pool-size'] as number}`,
+            `--mailbox-capacity=${values['mailbox-capacity'] as number}`,
+            `--log-level=${values['log-level'] as string}`,
+          ],
+          logger,
+          stopRequested: io.stopRequested,
+          readiness: (now) => {
+            ready = now;
+          },
+          onListening: ({ address, pids }) =>
+            logger.info({ address, workers: pids }, 'switchyard extproc listening'),
+        });
+      } else {
+        await runExtProc({
+          listen: values.listen as string,
+          configPath,
+          logger,
+          stopRequested: io.stopRequested.then((signal) => {
+            ready = false;
+            return signal;
+          }),
+          poolSize: values['pool-size'] as number,
+          mailboxCapacity: values['mailbox-capacity'] as number,
+          metrics: registry,
+          onListening: (server) => {
+            ready = true;
+            logger.info({ address: server.address }, 'switchyard extproc listening');
+          },
+        });
+      }
     } catch (error) {
       if (error instanceof ConfigError) throw new UsageError(`--config: ${error.message}`);
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {
         throw new UsageError(`--config: cannot read ${configPath}: ${(error as Error).message}`);
       }
+      if (code === 'EADDRINUSE') throw new UsageError(`--http-address: ${(error as Error).message}`);
       throw error;
+    } finally {
+      await health?.close();
     }
     logger.flush();
     return 0;

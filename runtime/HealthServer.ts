@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
 
 export interface HealthServerOptions {
   readonly host: string;
   readonly port: number;
-  readonly registry: Registry;
+  /** A registry, or anything that renders one (a cluster primary sums its workers'). */
+  readonly registry: { metrics(): Promise<string>; readonly contentType: string };
   /** Ready means every actor reports ready and the process is not shutting down. */
   readonly ready: () => boolean;
   /** Live means the process should not be restarted (the event loop answers). */

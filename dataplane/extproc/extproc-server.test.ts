@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Registry } from 'prom-client';
 import { afterEach, expect, test, vi } from 'vitest';
 import { parseExtProcConfig } from './config.ts';
 import { type ExtProcServer, startExtProcServer } from './extproc-server.ts';
@@ -77,6 +78,40 @@ test('refuses a stream with a 503 in the client schema when every actor is busy,
   held[1]!.end();
   admitted.end();
   await vi.waitFor(() => expect(server!.stats()).toMatchObject({ busy: 0, acquired: 3, rejected: 1 }));
+});
+
+test('measures the time it spends on each request, and counts refused and open streams', async () => {
+  const registry = new Registry();
+  server = await startExtProcServer({
+    listen: '127.0.0.1:0',
+    config: () => config,
+    poolSize: 1,
+    metrics: registry,
+  });
+  const value = async (name: string) =>
+    Number(
+      (await registry.metrics())
+        .split('\n')
+        .find((line) => line.startsWith(`${name} `))
+        ?.split(' ')[1],
+    );
+  const client = connect(server.address);
+  const stream = client.open();
+  await stream.exchange(chatHeaders);
+  // The client is slow to send the body: that wait is Envoy's, not the service's, and is not counted.
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await stream.exchange(chatBody);
+  expect(await value('switchyard_extproc_streams_open')).toBe(1);
+  const refused = await client.open().exchange(chatHeaders);
+  expect(refused?.immediate_response?.status.code).toBe(503);
+  expect(await value('switchyard_extproc_streams_refused_total')).toBe(1);
+  stream.end();
+  await vi.waitFor(async () =>
+    expect(await value('switchyard_extproc_request_processing_seconds_count')).toBe(1),
+  );
+  const seconds = await value('switchyard_extproc_request_processing_seconds_sum');
+  expect(seconds).toBeGreaterThan(0);
+  expect(seconds).toBeLessThan(1);
 });
 
 test('listens on a Unix socket', async () => {

@@ -2,6 +2,7 @@
 // when the pool is exhausted the stream is answered at once with a 503 in the client's error schema.
 import type { Logger } from 'pino';
 import pino from 'pino';
+import type { Registry } from 'prom-client';
 import type { Clock, Draft, TraceBus } from '../../runtime/index.ts';
 import type { ExtProcConfig } from './config.ts';
 import {
@@ -10,6 +11,7 @@ import {
   PROCESS_METHOD_PATH,
 } from './external-processor-service.ts';
 import { GRPC_STATUS, type GrpcStream, startGrpcStreamServer } from './grpc-stream-server.ts';
+import { type ExtProcMetrics, registerExtProcMetrics } from './metrics.ts';
 import { headerRecord, type ProcessingRequest, type ProcessingResponse } from './processing-messages.ts';
 import type { StreamActorMessage } from './stream-actor.ts';
 import { type PoolStats, StreamActorPool } from './stream-actor-pool.ts';
@@ -25,6 +27,14 @@ export interface ExtProcServerOptions {
   readonly logger?: Logger;
   readonly clock?: Clock;
   readonly trace?: TraceBus;
+  /** Where the service's metrics go (docs/extproc.md, Metrics); none are kept without one. */
+  readonly metrics?: Registry;
+}
+
+/** A stream's processing time so far: when each unanswered message arrived, and the time spent on answered ones. */
+interface StreamTiming {
+  readonly arrived: number[];
+  spentMs: number;
 }
 
 export interface ExtProcServerStats extends PoolStats {
@@ -47,6 +57,10 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
   const calls = new Map<string, GrpcStream<ProcessingRequest, ProcessingResponse>>();
   let nextStream = 0;
   let stopping = false;
+  let openStreams = () => 0;
+  const metrics: ExtProcMetrics | undefined =
+    options.metrics === undefined ? undefined : registerExtProcMetrics(options.metrics, () => openStreams());
+  const timings = new Map<string, StreamTiming>();
   const pool = new StreamActorPool({
     size: options.poolSize ?? DEFAULT_POOL_SIZE,
     mailboxCapacity: options.mailboxCapacity ?? DEFAULT_MAILBOX_CAPACITY,
@@ -55,9 +69,17 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
     trace: options.trace,
     respond: ({ streamId, response }) => {
       calls.get(streamId)?.write(response);
+      const timing = timings.get(streamId);
+      if (timing !== undefined)
+        timing.spentMs += performance.now() - (timing.arrived.shift() ?? performance.now());
     },
     released: ({ streamId, reason, outcome }) => {
       calls.delete(streamId);
+      const timing = timings.get(streamId);
+      if (timing !== undefined) {
+        timings.delete(streamId);
+        metrics?.observeRequest(timing.spentMs / 1000);
+      }
       // Built only when debug logging is on: this runs once per request.
       if (logger.isLevelEnabled('debug'))
         logger.debug({ streamId, reason, ...outcome }, 'ext_proc stream done');
@@ -81,10 +103,20 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
     };
     call.onMessage((request) => {
       if (refused) return;
+      if (metrics !== undefined) {
+        let timing = timings.get(streamId);
+        if (timing === undefined) {
+          timing = { arrived: [], spentMs: 0 };
+          timings.set(streamId, timing);
+        }
+        timing.arrived.push(performance.now());
+      }
       if (actor === undefined) {
         actor = pool.acquire(streamId);
         if (actor === undefined) {
           refused = true;
+          timings.delete(streamId);
+          metrics?.refused();
           const api = StreamProcessor.apiForPath(headerRecord(request.request_headers)[':path']);
           call.write(
             StreamProcessor.errorResponse(
@@ -123,6 +155,7 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
     serve,
   );
   const address = server.address;
+  openStreams = () => server.openStreams;
   logger.info({ address, poolSize: pool.stats().size }, 'ext_proc server listening');
 
   return {

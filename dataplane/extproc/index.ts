@@ -7,3 +7,5 @@ export { startExtProcServer } from './extproc-server.ts';
 export type { RunExtProcOptions } from './run-ext-proc.ts';
 export { runExtProc } from './run-ext-proc.ts';
 export type { LlmRequestCost } from './token-costs.ts';
+export type { ExtProcWorkersOptions } from './worker-processes.ts';
+export { superviseExtProcWorkers } from './worker-processes.ts';

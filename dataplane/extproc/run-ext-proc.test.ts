@@ -5,7 +5,7 @@ import pino from 'pino';
 import { afterEach, expect, test, vi } from 'vitest';
 import type { ExtProcServer } from './extproc-server.ts';
 import { runExtProc } from './run-ext-proc.ts';
-import { extProcClient, requestHeaders } from './testdata/ext-proc-client.ts';
+import { listModels } from './testdata/ext-proc-client.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -14,25 +14,6 @@ afterEach(() => {
 
 function modelsConfig(...names: string[]): string {
   return JSON.stringify({ models: names.map((name) => ({ name })) });
-}
-
-async function listModels(address: string): Promise<string[]> {
-  const client = extProcClient(address);
-  const stream = client.open();
-  try {
-    const reply = await stream.exchange(requestHeaders({ ':path': '/v1/models', ':method': 'GET' }, true));
-    const body = JSON.parse(Buffer.from(reply!.immediate_response!.body!).toString()) as {
-      data?: { id: string }[];
-      error?: { message: string };
-    };
-    if (body.data === undefined) throw new Error(`no model list: ${JSON.stringify(body)}`);
-    return body.data.map((model) => model.id);
-  } finally {
-    // As Envoy does after an immediate response: the stream ends, and its actor goes back to the pool. (Closing
-    // only the client leaves the call open, and with it a pool slot: enough probes and the pool was full.)
-    stream.end();
-    client.close();
-  }
 }
 
 test('serves from the config file, reloads it when it changes, keeps the last good one after a bad edit, and stops', async () => {

@@ -3,6 +3,7 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { type ExtProcConfig, loadExtProcConfig } from './config.ts';
 import {
   DEFAULT_MAILBOX_CAPACITY,
@@ -21,6 +22,8 @@ export interface RunExtProcOptions {
   readonly stopRequested: Promise<unknown>;
   readonly poolSize?: number;
   readonly mailboxCapacity?: number;
+  /** Where the service's metrics go (none are kept without one). */
+  readonly metrics?: Registry;
   /** Called once the server listens (the CLI prints the address; tests read it). */
   readonly onListening?: (server: ExtProcServer) => void;
 }
@@ -35,6 +38,7 @@ export async function runExtProc(options: RunExtProcOptions): Promise<void> {
     poolSize: options.poolSize ?? DEFAULT_POOL_SIZE,
     mailboxCapacity: options.mailboxCapacity ?? DEFAULT_MAILBOX_CAPACITY,
     logger,
+    metrics: options.metrics,
   });
   const watcher = watchConfig(options.configPath, () => {
     try {

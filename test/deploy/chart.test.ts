@@ -148,7 +148,7 @@ kubeTest(
           'agentgatewayXds: {port: 18002, service: {port: 444}}',
           'inspector: {enabled: true, address: "0.0.0.0:9901", tokenSecret: {name: inspector-token, key: t}}',
           'resources: {requests: {cpu: 50m, memory: 64Mi}, limits: {memory: 128Mi}}',
-          'extproc: {enabled: true, replicas: 3, port: 1064, poolSize: 64, logLevel: warn}',
+          'extproc: {enabled: true, replicas: 3, port: 1064, poolSize: 64, workers: 2, logLevel: warn}',
           'nodeSelector: {kubernetes.io/os: linux}',
           'tolerations: [{key: dedicated, operator: Equal, value: gateways, effect: NoSchedule}]',
           'affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms:',
@@ -186,6 +186,8 @@ kubeTest(
         '--config=/etc/switchyard/extproc/extproc.yaml',
         '--pool-size=64',
         '--log-level=warn',
+        '--workers=2',
+        '--http-address=0.0.0.0:8081',
       ]);
       expect(extProcPodProblems(extproc.spec.template.spec, 'switchyard-extproc-config')).toEqual([]);
       expect(find(objects, 'Service', 'switchyard-extproc').spec.ports[0].port).toBe(1064);

@@ -179,6 +179,7 @@ interface Container {
   args?: string[];
   image?: string;
   ports?: { name?: string; containerPort: number }[];
+  startupProbe?: Probe;
   livenessProbe?: Probe;
   readinessProbe?: Probe;
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
@@ -263,13 +264,21 @@ export function extProcPodProblems(pod: PodSpec, secretName: string): string[] {
   const port = container.ports?.find((p) => p.containerPort === Number(listen.split(':').at(-1)));
   if (!listen.startsWith('0.0.0.0:') || port === undefined)
     problems.push(`--listen ${listen} is not a reachable container port`);
-  for (const [name, probe] of [
-    ['liveness', container.livenessProbe],
-    ['readiness', container.readinessProbe],
+  // Probes go to the HTTP server (--http-address): /livez, and /readyz, which waits for the config and workers.
+  const http = flags.get('http-address') ?? '';
+  const httpPort = container.ports?.find((p) => p.containerPort === Number(http.split(':').at(-1)));
+  if (!http.startsWith('0.0.0.0:') || httpPort === undefined)
+    problems.push(`--http-address ${http} is not a reachable container port`);
+  for (const [name, probe, path] of [
+    ['startup', container.startupProbe, '/readyz'],
+    ['liveness', container.livenessProbe, '/livez'],
+    ['readiness', container.readinessProbe, '/readyz'],
   ] as const) {
-    const probed = probe?.tcpSocket?.port;
-    if (probed === undefined || (probed !== port?.name && probed !== port?.containerPort))
-      problems.push(`${name} probe is not on the --listen port`);
+    const probed = probe?.httpGet?.port;
+    if (probed === undefined || (probed !== httpPort?.name && probed !== httpPort?.containerPort))
+      problems.push(`${name} probe is not on the --http-address port`);
+    else if (probe?.httpGet?.path !== path)
+      problems.push(`${name} probe asks ${probe?.httpGet?.path}, not ${path}`);
   }
   const volume = pod.volumes?.find((v) => v.secret?.secretName === secretName);
   const mount = container.volumeMounts?.find((m) => m.name === volume?.name);

@@ -76,3 +76,23 @@ export function requestHeaders(values: Record<string, string>, endOfStream = fal
     },
   };
 }
+
+/** The model ids `GET /v1/models` answers with, over a fresh connection (a stream of its own). */
+export async function listModels(address: string): Promise<string[]> {
+  const client = extProcClient(address);
+  const stream = client.open();
+  try {
+    const reply = await stream.exchange(requestHeaders({ ':path': '/v1/models', ':method': 'GET' }, true));
+    const body = JSON.parse(Buffer.from(reply!.immediate_response!.body!).toString()) as {
+      data?: { id: string }[];
+      error?: { message: string };
+    };
+    if (body.data === undefined) throw new Error(`no model list: ${JSON.stringify(body)}`);
+    return body.data.map((model) => model.id);
+  } finally {
+    // As Envoy does after an immediate response: the stream ends, and its actor goes back to the pool. (Closing
+    // only the client leaves the call open, and with it a pool slot: enough probes and the pool was full.)
+    stream.end();
+    client.close();
+  }
+}
