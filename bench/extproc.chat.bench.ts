@@ -252,6 +252,9 @@ async function startServer(workers: number): Promise<Server> {
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  // Should this process die first, the server tree must not outlive it (its workers follow the primary).
+  const orphaned = () => child.kill('SIGTERM');
+  process.once('exit', orphaned);
   let httpAddress = '';
   const listening = await new Promise<{ address: string; workers?: number[] }>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`switchyard extproc exited with ${code}`)));
@@ -285,6 +288,7 @@ async function startServer(workers: number): Promise<Server> {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await exited;
+      process.off('exit', orphaned);
       rmSync(dir, { recursive: true, force: true });
     },
   };

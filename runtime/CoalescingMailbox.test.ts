@@ -32,6 +32,29 @@ describe('CoalescingMailbox', () => {
     ]);
   });
 
+  it('keeps that order over thousands of keys taken while others arrive, a taken key queueing again at the back', () => {
+    const mailbox = new CoalescingMailbox<Update>(10_000, byKey);
+    const expected: string[] = [];
+    const taken: string[] = [];
+    for (let i = 0; i < 5_000; i++) {
+      mailbox.trySend({ key: `k${i}`, version: 1 });
+      expected.push(`k${i}`);
+    }
+    for (let round = 0; round < 3_000; round++) {
+      taken.push(mailbox.take()!.key);
+      // Every third round a key already taken comes back, and a queued one is updated in place.
+      if (round % 3 === 0) {
+        mailbox.trySend({ key: `k${round}`, version: 2 });
+        expected.push(`k${round}`);
+      }
+      mailbox.trySend({ key: `k${4_999 - (round % 100)}`, version: 3 });
+    }
+    for (let message = mailbox.take(); message !== undefined; message = mailbox.take())
+      taken.push(message.key);
+    expect(taken).toEqual(expected);
+    expect(mailbox.size).toBe(0);
+  });
+
   it('is bounded by distinct keys: a new key waits, an update to a queued key does not', async () => {
     const mailbox = new CoalescingMailbox<Update>(2, byKey);
     await mailbox.send({ key: 'a', version: 1 });

@@ -16,6 +16,12 @@ export class CoalescingMailbox<T> implements Mailbox<T> {
   readonly capacity: number;
   private readonly keyOf: (message: T) => string;
   private readonly queued = new Map<string, T>();
+  /**
+   * The queued keys in order of first arrival, from `head` on. Taking the first entry of the Map instead would
+   * scan the holes its deletions leave at the front, once per take: quadratic over a burst of thousands.
+   */
+  private order: string[] = [];
+  private head = 0;
   private readonly waiting: WaitingSender<T>[] = [];
   private readonly waitingByKey = new Map<string, WaitingSender<T>>();
   private high = 0;
@@ -92,9 +98,16 @@ export class CoalescingMailbox<T> implements Mailbox<T> {
   }
 
   take(): T | undefined {
-    const first = this.queued.entries().next();
-    if (first.done) return undefined;
-    const [key, message] = first.value;
+    if (this.head === this.order.length) return undefined;
+    const key = this.order[this.head++]!;
+    if (this.head === this.order.length) {
+      this.order = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.order.length) {
+      this.order = this.order.slice(this.head);
+      this.head = 0;
+    }
+    const message = this.queued.get(key) as T;
     this.queued.delete(key);
     this.admitWaiting();
     return message;
@@ -119,6 +132,7 @@ export class CoalescingMailbox<T> implements Mailbox<T> {
 
   private enqueue(key: string, message: T): void {
     this.queued.set(key, message);
+    this.order.push(key);
     if (this.queued.size > this.high) this.high = this.queued.size;
     this.wakeConsumer();
   }
