@@ -2,6 +2,7 @@
 // sums their metrics, replaces a worker that dies and stops them all on SIGTERM.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -121,4 +122,29 @@ test('refuses a bad config file before starting any worker', async () => {
   expect(code).toBe(2);
   expect(stderr).toMatch(/^switchyard extproc: --config: .*missing/m);
   expect(stderr).not.toContain('ext_proc server listening');
+}, 30_000);
+
+test('gives up with exit 1 when the workers cannot listen (the port is taken), instead of restarting them forever', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'extproc-workers-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const configPath = join(dir, 'extproc.yaml');
+  writeFileSync(configPath, 'models: [{name: m1}]\n');
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => taken.close());
+  const { port } = taken.address() as AddressInfo;
+  const child = spawn(
+    process.execPath,
+    [CLI, 'extproc', `--listen=127.0.0.1:${port}`, `--config=${configPath}`, '--workers=2'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  cleanups.push(() => child.kill('SIGKILL'));
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  expect(code).toBe(1);
+  expect(stderr).toMatch(/--listen: .*EADDRINUSE/);
+  expect(stderr).toContain('before the service listened');
 }, 30_000);

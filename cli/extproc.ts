@@ -91,12 +91,14 @@ export const extprocCommand: Command = {
           });
     try {
       if (health !== undefined) {
-        const bound = await health.listen();
+        const bound = await health.listen().catch((error: NodeJS.ErrnoException) => {
+          throw new UsageError(`--http-address: ${error.message}`);
+        });
         logger.info({ address: `${bound.address}:${bound.port}` }, 'extproc http server listening');
       }
       if (primary) {
         loadExtProcConfig(configPath); // a bad file is refused here, once, instead of by every worker
-        await superviseExtProcWorkers({
+        const failure = await superviseExtProcWorkers({
           workers,
           exec: fileURLToPath(new URL('./switchyard.ts', import.meta.url)),
           // Each worker is a one-process `extproc` with the same settings (and no HTTP server of its own).
@@ -115,7 +117,15 @@ export const extprocCommand: Command = {
           },
           onListening: ({ address, pids }) =>
             logger.info({ address, workers: pids }, 'switchyard extproc listening'),
-        });
+        }).then(
+          () => undefined,
+          (error: Error) => error.message,
+        );
+        if (failure !== undefined) {
+          logger.error(failure);
+          logger.flush();
+          return 1;
+        }
       } else {
         await runExtProc({
           listen: values.listen as string,
@@ -140,7 +150,8 @@ export const extprocCommand: Command = {
       if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {
         throw new UsageError(`--config: cannot read ${configPath}: ${(error as Error).message}`);
       }
-      if (code === 'EADDRINUSE') throw new UsageError(`--http-address: ${(error as Error).message}`);
+      if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL')
+        throw new UsageError(`--listen: ${(error as Error).message}`);
       throw error;
     } finally {
       await health?.close();

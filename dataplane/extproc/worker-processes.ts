@@ -24,7 +24,10 @@ export interface ExtProcWorkersOptions {
   readonly stopGraceMs?: number;
 }
 
-/** Runs the workers until `stopRequested` resolves and every worker has exited. */
+/**
+ * Runs the workers until `stopRequested` resolves and every worker has exited; rejects when a worker fails before
+ * the service ever listened.
+ */
 export async function superviseExtProcWorkers(options: ExtProcWorkersOptions): Promise<void> {
   const { logger } = options;
   const baseDelay = options.restartDelayMs ?? 1_000;
@@ -33,6 +36,12 @@ export async function superviseExtProcWorkers(options: ExtProcWorkersOptions): P
   const live = new Set<Worker>();
   const listening = new Set<Worker>();
   let announced = false;
+  // A worker that exits before the service ever listened (the port is taken, the address is wrong) would fail
+  // the same way again: the service gives up instead of restarting it forever.
+  let startFailed!: (failure: string) => void;
+  const startFailure = new Promise<string>((resolve) => {
+    startFailed = resolve;
+  });
 
   cluster.setupPrimary({ exec: options.exec, args: [...options.args] });
 
@@ -63,6 +72,12 @@ export async function superviseExtProcWorkers(options: ExtProcWorkersOptions): P
       listening.delete(worker);
       options.readiness?.(false);
       if (stopping) return;
+      if (!announced) {
+        startFailed(
+          `an ext_proc worker exited (${signal ?? `code ${code}`}) before the service listened; its log says why`,
+        );
+        return;
+      }
       // A worker that dies soon after starting (bad config, port taken) waits longer each time.
       restartDelay = Date.now() - startedAt < 10_000 ? Math.min(restartDelay * 2, 30_000) : baseDelay;
       logger.error(
@@ -78,7 +93,7 @@ export async function superviseExtProcWorkers(options: ExtProcWorkersOptions): P
   };
 
   for (let i = 0; i < options.workers; i++) start();
-  await options.stopRequested;
+  const failure = await Promise.race([options.stopRequested.then(() => undefined), startFailure]);
   stopping = true;
   options.readiness?.(false);
   const exited = [...live].map(
@@ -91,4 +106,5 @@ export async function superviseExtProcWorkers(options: ExtProcWorkersOptions): P
   grace.unref();
   await Promise.all(exited);
   clearTimeout(grace);
+  if (failure !== undefined) throw new Error(failure);
 }
