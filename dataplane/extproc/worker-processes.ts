@@ -78,15 +78,17 @@ export async function superviseExtProcWorkers(options: ExtProcWorkersOptions): P
         );
         return;
       }
-      // A worker that dies soon after starting (bad config, port taken) waits longer each time.
-      restartDelay = Date.now() - startedAt < 10_000 ? Math.min(restartDelay * 2, 30_000) : baseDelay;
+      // Replacements that die soon after starting wait longer each time (1 s, 2 s, 4 s … 30 s).
+      const young = Date.now() - startedAt < 10_000;
+      const delay = young ? restartDelay : baseDelay;
+      restartDelay = Math.min(delay * 2, 30_000);
       logger.error(
-        { pid: worker.process.pid, code, signal, restartInMs: restartDelay },
+        { pid: worker.process.pid, code, signal, restartInMs: delay },
         'ext_proc worker exited; starting another',
       );
       const timer = setTimeout(() => {
         if (!stopping) start();
-      }, restartDelay);
+      }, delay);
       timer.unref();
     });
     return worker;
