@@ -22,7 +22,7 @@ interface LogEntry {
   readonly pid?: number;
 }
 
-function startCli(configPath: string): { child: ChildProcess; logs: LogEntry[] } {
+function startCli(configPath: string, workers = 2): { child: ChildProcess; logs: LogEntry[] } {
   const child = spawn(
     process.execPath,
     [
@@ -30,7 +30,7 @@ function startCli(configPath: string): { child: ChildProcess; logs: LogEntry[] }
       'extproc',
       '--listen=127.0.0.1:0',
       `--config=${configPath}`,
-      '--workers=2',
+      `--workers=${workers}`,
       '--http-address=127.0.0.1:0',
       '--log-level=info',
     ],
@@ -103,6 +103,34 @@ test('two worker processes serve one port; the primary sums their metrics, repla
   expect(alive(second!)).toBe(false);
   expect(alive(replacement)).toBe(false);
 }, 60_000);
+
+test('one process serves /readyz and its own metrics on --http-address', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'extproc-workers-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const configPath = join(dir, 'extproc.yaml');
+  writeFileSync(configPath, 'models: [{name: m1}]\n');
+  const { child, logs } = startCli(configPath, 1);
+  const listening = await vi.waitFor(
+    () => {
+      const entry = logs.find((e) => e.msg === 'switchyard extproc listening');
+      if (entry === undefined) throw new Error('not listening yet');
+      return entry;
+    },
+    { timeout: 20_000, interval: 50 },
+  );
+  const http = logs.find((e) => e.msg === 'extproc http server listening')!.address!;
+  expect((await fetch(`http://${http}/readyz`)).status).toBe(200);
+  expect((await fetch(`http://${http}/livez`)).status).toBe(200);
+  for (let i = 0; i < 3; i++) expect(await listModels(listening.address!)).toEqual(['m1']);
+  await vi.waitFor(async () => {
+    const text = await (await fetch(`http://${http}/metrics`)).text();
+    expect(text).toMatch(/^switchyard_extproc_request_processing_seconds_count 3$/m);
+    expect(text).toMatch(/^switchyard_extproc_streams_open 0$/m);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+}, 30_000);
 
 test('refuses a bad config file before starting any worker', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'extproc-workers-'));

@@ -69,13 +69,8 @@ export const extprocCommand: Command = {
     // A worker of `--workers N` says which one it is, and keeps metrics for the primary to sum.
     const logger = cluster.isWorker ? base.child({ worker: process.pid }) : base;
     const workers = values.workers as number;
-    const registry = new Registry();
-    if (cluster.isWorker) {
-      AggregatorRegistry.setRegistries([registry]);
-      new AggregatorRegistry(); // answers the primary's requests for this worker's metrics
-    }
     const primary = workers > 1 && cluster.isPrimary;
-    const aggregator = primary ? new AggregatorRegistry() : undefined;
+    const { registry, rendered } = metricsRegistries(primary);
     let ready = false;
     const health =
       address === undefined
@@ -83,10 +78,7 @@ export const extprocCommand: Command = {
         : new HealthServer({
             host: address.host,
             port: address.port,
-            registry:
-              aggregator === undefined
-                ? registry
-                : { metrics: () => aggregator.clusterMetrics(), contentType: aggregator.contentType },
+            registry: rendered,
             ready: () => ready,
           });
     try {
@@ -101,15 +93,7 @@ export const extprocCommand: Command = {
         const failure = await superviseExtProcWorkers({
           workers,
           exec: fileURLToPath(new URL('./switchyard.ts', import.meta.url)),
-          // Each worker is a one-process `extproc` with the same settings (and no HTTP server of its own).
-          args: [
-            'extproc',
-            `--listen=${values.listen as string}`,
-            `--config=${configPath}`,
-            `--pool-size=${values['pool-size'] as number}`,
-            `--mailbox-capacity=${values['mailbox-capacity'] as number}`,
-            `--log-level=${values['log-level'] as string}`,
-          ],
+          args: workerArgs(values, configPath),
           logger,
           stopRequested: io.stopRequested,
           readiness: (now) => {
@@ -160,3 +144,36 @@ export const extprocCommand: Command = {
     return 0;
   },
 };
+
+/** Each worker of `--workers N` is a one-process `extproc` with the same settings (and no HTTP server). */
+function workerArgs(values: Readonly<Record<string, unknown>>, configPath: string): string[] {
+  return [
+    'extproc',
+    `--listen=${values.listen as string}`,
+    `--config=${configPath}`,
+    `--pool-size=${values['pool-size'] as number}`,
+    `--mailbox-capacity=${values['mailbox-capacity'] as number}`,
+    `--log-level=${values['log-level'] as string}`,
+  ];
+}
+
+/**
+ * The registry this process's server records into, and what `/metrics` renders: that registry, or for the
+ * primary of `--workers N` the sum of its workers' (a worker answers the primary's requests for its own).
+ */
+function metricsRegistries(primary: boolean): {
+  registry: Registry;
+  rendered: { metrics(): Promise<string>; readonly contentType: string };
+} {
+  const registry = new Registry();
+  if (cluster.isWorker) {
+    AggregatorRegistry.setRegistries([registry]);
+    new AggregatorRegistry();
+  }
+  if (!primary) return { registry, rendered: registry };
+  const aggregator = new AggregatorRegistry();
+  return {
+    registry,
+    rendered: { metrics: () => aggregator.clusterMetrics(), contentType: aggregator.contentType },
+  };
+}
