@@ -31,7 +31,6 @@ import { type RuleTiming, ruleTiming } from './rule-timing.ts';
 
 export interface EvaluatedBackend {
   readonly weight: number;
-  readonly field: string;
   readonly result: BackendRefResult;
   /** Filters set on the backendRef itself (HTTPRoute, GRPCRoute), as written. */
   readonly filters: readonly unknown[];
@@ -98,11 +97,10 @@ export function evaluateRoute(
       const field = `spec.rules[${index}].backendRefs[${i}]`;
       const weight = typeof ref?.weight === 'number' && ref.weight >= 0 ? ref.weight : 1;
       const filters: readonly unknown[] = Array.isArray(ref?.filters) ? ref.filters : [];
-      return { weight, field, filters, result: resolveBackendRef(ref, { kind, namespace }, view, field) };
+      return { weight, filters, result: resolveBackendRef(ref, { kind, namespace }, view, field) };
     });
     const mirrors = mirrorRefs(rule).map(({ ref, field }) => ({
       weight: 0,
-      field,
       filters: [],
       result: resolveBackendRef(ref, { kind, namespace }, view, field),
     }));
@@ -168,9 +166,13 @@ interface RawRule {
   retry?: unknown;
 }
 
-function routeHostnames(route: Route): string[] {
+function routeHostnames(route: Route): readonly string[] {
   const hostnames = (route.spec as { hostnames?: unknown } | undefined)?.hostnames;
-  return Array.isArray(hostnames) ? hostnames.filter((h): h is string => typeof h === 'string') : [];
+  if (!Array.isArray(hostnames)) return [];
+  // Usually all strings: then the route's own array serves (evaluations are kept for every route).
+  return hostnames.every((h) => typeof h === 'string')
+    ? hostnames
+    : hostnames.filter((h) => typeof h === 'string');
 }
 
 function parentConditions(attachment: AttachmentResult, rules: readonly EvaluatedRule[]): ConditionSpec[] {
