@@ -196,7 +196,12 @@ function withGeneration(context: FilesSourceContext, id: string, object: RawObje
     generation = before === digest ? previous.generation : previous.generation + 1;
     context.generations.set(id, { spec: digest, generation });
   }
-  return { ...object, metadata: { ...metadata, generation } };
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))
+    return { ...object, metadata: { generation } };
+  // In place: the object was just parsed and nothing else holds it yet. A copy would leave the parsed object
+  // behind as garbage that has already outlived young collections (the whole listing is applied at once).
+  (metadata as { generation?: number }).generation = generation;
+  return object;
 }
 
 function describe(object: RawObject): string {
