@@ -5,12 +5,11 @@
 // generator, as Envoy opens one per worker thread); a closed loop with N concurrent streams → requests/s and
 // latency, then an open loop at 1,000 requests/s → p50/p99 latency; last, the closed loop against one worker,
 // for the per-process figures.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { type ClientHttp2Session, connect } from 'node:http2';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { availableParallelism } from 'node:os';
+import { spawnExtProc } from '../cli/testdata/extproc-process.ts';
 import { externalProcessorTypes } from '../dataplane/extproc/external-processor-service.ts';
 import type { ProcessingRequest } from '../dataplane/extproc/processing-messages.ts';
 import { requestHeaders } from '../dataplane/extproc/testdata/ext-proc-client.ts';
@@ -234,38 +233,9 @@ interface Server {
  * the production ones), and one HTTP/2 connection per worker.
  */
 async function startServer(workers: number): Promise<Server> {
-  const dir = mkdtempSync(join(tmpdir(), 'extproc-bench-'));
-  const configPath = join(dir, 'extproc.yaml');
-  writeFileSync(configPath, CONFIG);
-  const cli = new URL('../cli/switchyard.ts', import.meta.url).pathname;
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      ...process.execArgv,
-      cli,
-      'extproc',
-      '--listen=127.0.0.1:0',
-      `--config=${configPath}`,
-      `--workers=${workers}`,
-      '--log-level=info',
-      '--http-address=127.0.0.1:0',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  // Should this process die first, the server tree must not outlive it (its workers follow the primary).
-  const orphaned = () => child.kill('SIGTERM');
-  process.once('exit', orphaned);
-  let httpAddress = '';
-  const listening = await new Promise<{ address: string; workers?: number[] }>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`switchyard extproc exited with ${code}`)));
-    createInterface({ input: child.stderr! }).on('line', (line) => {
-      const entry = JSON.parse(line) as { msg?: string; address?: string; workers?: number[] };
-      if (entry.msg === 'extproc http server listening') httpAddress = entry.address!;
-      if (entry.msg === 'switchyard extproc listening' && (workers === 1 || entry.workers !== undefined))
-        resolve(entry as { address: string; workers?: number[] });
-    });
-  });
-  const pids = [child.pid!, ...(listening.workers ?? [])];
+  const service = spawnExtProc({ config: CONFIG, workers, execArgv: process.execArgv });
+  const listening = await service.listening();
+  const pids = [service.child.pid!, ...listening.workers];
   const clients = Array.from({ length: workers }, () => {
     const client = connect(`http://${listening.address}`, { settings: { initialWindowSize: 1 << 20 } });
     client.on('error', () => {});
@@ -274,7 +244,7 @@ async function startServer(workers: number): Promise<Server> {
   return {
     clients,
     processingHistogram: async () => {
-      const text = await (await fetch(`http://${httpAddress}/metrics`)).text();
+      const text = await (await fetch(`http://${listening.http}/metrics`)).text();
       const buckets = new Map<number, number>();
       for (const match of text.matchAll(
         /^switchyard_extproc_request_processing_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm,
@@ -285,11 +255,7 @@ async function startServer(workers: number): Promise<Server> {
     cpuMicros: () => pids.reduce((sum, pid) => sum + processCpuMicros(pid), 0),
     stop: async () => {
       for (const client of clients) client.close();
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-      process.off('exit', orphaned);
-      rmSync(dir, { recursive: true, force: true });
+      await service.stop();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { ArrayQueue } from './ArrayQueue.ts';
 import { type Mailbox, MailboxClosedError, RESOLVED } from './Mailbox.ts';
 
 interface WaitingSender<T> {
@@ -13,8 +14,7 @@ export class BoundedMailbox<T> implements Mailbox<T> {
   private head = 0;
   private count = 0;
   private high = 0;
-  private waiting: WaitingSender<T>[] = [];
-  private waitingHead = 0;
+  private readonly waiting = new ArrayQueue<WaitingSender<T>>();
   private consumer: (() => void) | undefined;
   private isClosed = false;
   private readonly owner: string;
@@ -37,7 +37,7 @@ export class BoundedMailbox<T> implements Mailbox<T> {
   }
 
   get waitingSenders(): number {
-    return this.waiting.length - this.waitingHead;
+    return this.waiting.size;
   }
 
   get closed(): boolean {
@@ -47,7 +47,7 @@ export class BoundedMailbox<T> implements Mailbox<T> {
   trySend(message: T): boolean {
     if (this.isClosed) throw new MailboxClosedError(this.owner);
     // Senders already waiting go first: a later trySend must not overtake them.
-    if (this.count === this.capacity || this.waitingHead < this.waiting.length) return false;
+    if (this.count === this.capacity || this.waiting.size > 0) return false;
     this.push(message);
     return true;
   }
@@ -65,7 +65,7 @@ export class BoundedMailbox<T> implements Mailbox<T> {
     this.ring[this.head] = undefined;
     this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
     this.count--;
-    if (this.waitingHead < this.waiting.length) this.admitWaiting();
+    if (this.waiting.size > 0) this.admitWaiting();
     return message;
   }
 
@@ -79,10 +79,7 @@ export class BoundedMailbox<T> implements Mailbox<T> {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    const waiting = this.waiting.slice(this.waitingHead);
-    this.waiting = [];
-    this.waitingHead = 0;
-    for (const sender of waiting) sender.reject(new MailboxClosedError(this.owner));
+    for (const sender of this.waiting.drain()) sender.reject(new MailboxClosedError(this.owner));
     this.wakeConsumer();
   }
 
@@ -96,15 +93,7 @@ export class BoundedMailbox<T> implements Mailbox<T> {
   }
 
   private admitWaiting(): void {
-    const sender = this.waiting[this.waitingHead]!;
-    this.waitingHead++;
-    if (this.waitingHead === this.waiting.length) {
-      this.waiting = [];
-      this.waitingHead = 0;
-    } else if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
-      this.waiting = this.waiting.slice(this.waitingHead);
-      this.waitingHead = 0;
-    }
+    const sender = this.waiting.shift()!;
     this.push(sender.message);
     sender.resolve();
   }

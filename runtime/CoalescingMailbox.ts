@@ -1,3 +1,4 @@
+import { ArrayQueue } from './ArrayQueue.ts';
 import { type Mailbox, MailboxClosedError, RESOLVED } from './Mailbox.ts';
 
 interface WaitingSender<T> {
@@ -17,12 +18,11 @@ export class CoalescingMailbox<T> implements Mailbox<T> {
   private readonly keyOf: (message: T) => string;
   private readonly queued = new Map<string, T>();
   /**
-   * The queued keys in order of first arrival, from `head` on. Taking the first entry of the Map instead would
-   * scan the holes its deletions leave at the front, once per take: quadratic over a burst of thousands.
+   * The queued keys in order of first arrival. Taking the first entry of the Map instead would scan the holes
+   * its deletions leave at the front, once per take: quadratic over a burst of thousands.
    */
-  private order: string[] = [];
-  private head = 0;
-  private readonly waiting: WaitingSender<T>[] = [];
+  private readonly order = new ArrayQueue<string>();
+  private readonly waiting = new ArrayQueue<WaitingSender<T>>();
   private readonly waitingByKey = new Map<string, WaitingSender<T>>();
   private high = 0;
   private replaced = 0;
@@ -48,7 +48,7 @@ export class CoalescingMailbox<T> implements Mailbox<T> {
   }
 
   get waitingSenders(): number {
-    return this.waiting.length;
+    return this.waiting.size;
   }
 
   /** Messages superseded by a later one for the same key (work saved, not work lost). */
@@ -75,7 +75,7 @@ export class CoalescingMailbox<T> implements Mailbox<T> {
       this.replaced++;
       return true;
     }
-    if (this.queued.size === this.capacity || this.waiting.length > 0) return false;
+    if (this.queued.size === this.capacity || this.waiting.size > 0) return false;
     this.enqueue(key, message);
     return true;
   }
@@ -98,15 +98,8 @@ export class CoalescingMailbox<T> implements Mailbox<T> {
   }
 
   take(): T | undefined {
-    if (this.head === this.order.length) return undefined;
-    const key = this.order[this.head++]!;
-    if (this.head === this.order.length) {
-      this.order = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.order.length) {
-      this.order = this.order.slice(this.head);
-      this.head = 0;
-    }
+    const key = this.order.shift();
+    if (key === undefined) return undefined;
     const message = this.queued.get(key) as T;
     this.queued.delete(key);
     this.admitWaiting();
@@ -123,7 +116,7 @@ export class CoalescingMailbox<T> implements Mailbox<T> {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    for (const sender of this.waiting.splice(0)) {
+    for (const sender of this.waiting.drain()) {
       for (const reject of sender.rejecters) reject(new MailboxClosedError(this.owner));
     }
     this.waitingByKey.clear();
@@ -138,7 +131,7 @@ export class CoalescingMailbox<T> implements Mailbox<T> {
   }
 
   private admitWaiting(): void {
-    while (this.waiting.length > 0 && this.queued.size < this.capacity) {
+    while (this.waiting.size > 0 && this.queued.size < this.capacity) {
       const sender = this.waiting.shift()!;
       this.waitingByKey.delete(sender.key);
       if (this.queued.has(sender.key)) {

@@ -35,6 +35,8 @@ export async function superviseExtProcWorkers(options: ExtProcWorkersOptions): P
   let restartDelay = baseDelay;
   const live = new Set<Worker>();
   const listening = new Set<Worker>();
+  /** Replacements waiting for their delay: they keep the primary alive, and stopping cancels them. */
+  const pendingRestarts = new Set<NodeJS.Timeout>();
   let announced = false;
   // A worker that exits before the service ever listened (the port is taken, the address is wrong) would fail
   // the same way again: the service gives up instead of restarting it forever.
@@ -45,7 +47,7 @@ export async function superviseExtProcWorkers(options: ExtProcWorkersOptions): P
 
   cluster.setupPrimary({ exec: options.exec, args: [...options.args] });
 
-  const start = (): Worker => {
+  const start = (): void => {
     const worker = cluster.fork();
     live.add(worker);
     const startedAt = Date.now();
@@ -87,17 +89,18 @@ export async function superviseExtProcWorkers(options: ExtProcWorkersOptions): P
         'ext_proc worker exited; starting another',
       );
       const timer = setTimeout(() => {
-        if (!stopping) start();
+        pendingRestarts.delete(timer);
+        start();
       }, delay);
-      timer.unref();
+      pendingRestarts.add(timer);
     });
-    return worker;
   };
 
   for (let i = 0; i < options.workers; i++) start();
   const failure = await Promise.race([options.stopRequested.then(() => undefined), startFailure]);
   stopping = true;
   options.readiness?.(false);
+  for (const timer of pendingRestarts) clearTimeout(timer);
   const exited = [...live].map(
     (worker) => new Promise<void>((resolve) => worker.once('exit', () => resolve())),
   );
