@@ -39,9 +39,25 @@ export interface ParsedCommand {
   readonly sources: Readonly<Record<string, 'flag' | 'env' | 'config' | 'default'>>;
 }
 
-/** `shutdown-timeout` → `SWITCHYARD_SHUTDOWN_TIMEOUT`. */
-export function envName(flag: string): string {
-  return `SWITCHYARD_${flag.toUpperCase().replaceAll('-', '_')}`;
+/** The controller's variables; every other command's carry its name too (`envPrefix`). */
+export const CONTROLLER_ENV_PREFIX = 'SWITCHYARD_';
+
+/**
+ * The prefix of a command's environment variables: `SWITCHYARD_` for the controller (the long-running process,
+ * configured through its Deployment), `SWITCHYARD_<COMMAND>_` for the others — so that one name never sets two
+ * different things (`--http-address` is the controller's probes on 8081 but extproc's own, off by default).
+ */
+export function envPrefix(command: string): string {
+  return command === 'controller' ? CONTROLLER_ENV_PREFIX : `SWITCHYARD_${envWord(command)}_`;
+}
+
+/** `shutdown-timeout` → `SWITCHYARD_SHUTDOWN_TIMEOUT`; with extproc's prefix, `SWITCHYARD_EXTPROC_…`. */
+export function envName(flag: string, prefix = CONTROLLER_ENV_PREFIX): string {
+  return `${prefix}${envWord(flag)}`;
+}
+
+function envWord(name: string): string {
+  return name.toUpperCase().replaceAll('-', '_');
 }
 
 /** `shutdown-timeout` → `shutdownTimeout`, the key used in config files. */
@@ -53,6 +69,7 @@ export function parseCommand(
   table: OptionTable,
   argv: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
+  prefix = CONTROLLER_ENV_PREFIX,
 ): ParsedCommand {
   const parseOptions: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {
     config: { type: 'string' },
@@ -74,7 +91,7 @@ export function parseCommand(
   // A command may define --config itself (extproc's service configuration); then there is no settings file.
   const settingsFile = !('config' in table);
   const configPath = settingsFile
-    ? ((flags.config as string | undefined) ?? env[envName('config')])
+    ? ((flags.config as string | undefined) ?? env[envName('config', prefix)])
     : undefined;
   const config = configPath === undefined ? {} : readConfigFile(configPath);
   for (const key of Object.keys(config)) {
@@ -87,13 +104,18 @@ export function parseCommand(
   const sources: Record<string, 'flag' | 'env' | 'config' | 'default'> = {};
   for (const [flag, spec] of Object.entries(table)) {
     const fromFlag = flags[flag];
-    const fromEnv = env[envName(flag)];
+    const fromEnv = env[envName(flag, prefix)];
     const fromConfig = config[configKey(flag)];
     if (fromFlag !== undefined) {
       values[flag] = coerce(flag, spec, fromFlag, `--${flag}`);
       sources[flag] = 'flag';
     } else if (fromEnv !== undefined && fromEnv !== '') {
-      values[flag] = coerce(flag, spec, spec.kind === 'list' ? fromEnv.split(',') : fromEnv, envName(flag));
+      values[flag] = coerce(
+        flag,
+        spec,
+        spec.kind === 'list' ? fromEnv.split(',') : fromEnv,
+        envName(flag, prefix),
+      );
       sources[flag] = 'env';
     } else if (fromConfig !== undefined) {
       values[flag] = coerce(flag, spec, fromConfig, `${configKey(flag)} in ${configPath}`);
@@ -202,7 +224,7 @@ function describeParseError(error: unknown): string {
 }
 
 /** The options part of a command's --help. */
-export function formatOptions(table: OptionTable): string {
+export function formatOptions(table: OptionTable, prefix = CONTROLLER_ENV_PREFIX): string {
   const rows = Object.entries(table).map(([flag, spec]) => {
     const name = `${spec.short === undefined ? '    ' : `-${spec.short}, `}--${flag}${spec.kind === 'boolean' ? '' : ` ${spec.valueLabel ?? `<${spec.kind === 'enum' ? 'value' : spec.kind}>`}`}`;
     const details = [
@@ -211,13 +233,13 @@ export function formatOptions(table: OptionTable): string {
       spec.default === undefined
         ? undefined
         : `default: ${Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default)}`,
-      `env: ${envName(flag)}`,
+      `env: ${envName(flag, prefix)}`,
     ].filter((d) => d !== undefined);
     return `  ${name.padEnd(34)} ${details.join('; ')}`;
   });
   if (!('config' in table)) {
     rows.push(
-      `  ${'    --config <file>'.padEnd(34)} YAML file of settings (camelCase keys); env: ${envName('config')}`,
+      `  ${'    --config <file>'.padEnd(34)} YAML file of settings (camelCase keys); env: ${envName('config', prefix)}`,
     );
   }
   rows.push(`  ${'-h, --help'.padEnd(34)} show this help`);

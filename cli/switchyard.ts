@@ -6,11 +6,11 @@ import type { Command, CommandIO } from './command.ts';
 import { controllerCommand } from './controller.ts';
 import { envoyBootstrapCommand } from './envoy-bootstrap.ts';
 import { extprocCommand } from './extproc.ts';
-import { formatOptions, parseCommand, UsageError } from './options.ts';
+import { envPrefix, formatOptions, parseCommand, UsageError } from './options.ts';
 import { replayCommand } from './replay.ts';
 import { translateCommand } from './translate.ts';
 
-const commands: readonly Command[] = [
+export const commands: readonly Command[] = [
   controllerCommand,
   translateCommand,
   envoyBootstrapCommand,
@@ -35,8 +35,9 @@ Usage: switchyard <command> [options]
 Commands:
 ${rows}
 
-Run "switchyard <command> --help" for a command's options.
-Settings: flags > environment variables (SWITCHYARD_*) > --config file > defaults.
+Run "switchyard <command> --help" for a command's options and their environment variables.
+Settings: flags > environment variables > --config file > defaults. The controller reads SWITCHYARD_<FLAG>;
+every other command SWITCHYARD_<COMMAND>_<FLAG> (e.g. SWITCHYARD_EXTPROC_HTTP_ADDRESS).
 `;
 }
 
@@ -46,7 +47,7 @@ function commandHelp(command: Command): string {
 Usage: ${command.usage}
 
 Options:
-${formatOptions(command.options)}
+${formatOptions(command.options, envPrefix(command.name))}
 `;
 }
 
@@ -73,7 +74,7 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
     return 0;
   }
   try {
-    const parsed = parseCommand(command.options, rest, io.env);
+    const parsed = parseCommand(command.options, rest, io.env, envPrefix(command.name));
     return await command.run(parsed, io);
   } catch (error) {
     if (error instanceof UsageError) {
