@@ -4,6 +4,7 @@
 import { type AddressInfo, createServer } from 'node:net';
 import { afterEach, expect, test, vi } from 'vitest';
 import { listModels } from '../dataplane/extproc/testdata/ext-proc-client.ts';
+import { freePort } from '../test/harness/envoy/free-port.ts';
 import { type ExtProcProcess, type ExtProcProcessOptions, spawnExtProc } from './testdata/extproc-process.ts';
 
 const started: ExtProcProcess[] = [];
@@ -77,6 +78,24 @@ test('one process serves /readyz and its own metrics on --http-address', async (
   );
   expect(await service.stop()).toBe(0);
 }, 30_000);
+
+test('settings from SWITCHYARD_EXTPROC_* variables: with --workers 2 only the primary serves the probes', async () => {
+  // The workers inherit the environment; a worker that read the probes' address too would fail on the taken port.
+  const probes = await freePort();
+  const service = start({
+    config: 'models: [{name: m1}]\n',
+    workers: 2,
+    http: false,
+    env: { SWITCHYARD_EXTPROC_HTTP_ADDRESS: `127.0.0.1:${probes}` },
+  });
+  const { address, workers, http } = await service.listening();
+  expect(workers).toHaveLength(2);
+  expect(http).toBe(`127.0.0.1:${probes}`);
+  expect((await fetch(`http://${http}/readyz`)).status).toBe(200);
+  expect(await listModels(address)).toEqual(['m1']);
+  expect(service.stderr()).not.toContain('EADDRINUSE');
+  expect(await service.stop()).toBe(0);
+}, 60_000);
 
 test('refuses a bad config file before starting any worker', async () => {
   const service = start({

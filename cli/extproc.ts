@@ -63,7 +63,9 @@ export const extprocCommand: Command = {
     const values = parsed.values;
     const configPath = values.config as string | undefined;
     if (configPath === undefined) throw new UsageError('--config: required, the service configuration file');
-    const httpAddress = values['http-address'] as string | undefined;
+    // The primary of --workers serves the probes; a worker inherits its environment (SWITCHYARD_EXTPROC_HTTP_ADDRESS)
+    // but must not bind that address again.
+    const httpAddress = cluster.isWorker ? undefined : (values['http-address'] as string | undefined);
     const address = httpAddress === undefined ? undefined : parseAddress(httpAddress, '--http-address');
     const base = createLogger({ level: values['log-level'] as string });
     // A worker of `--workers N` says which one it is, and keeps metrics for the primary to sum.

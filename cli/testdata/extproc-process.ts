@@ -24,6 +24,8 @@ export interface ExtProcProcessOptions {
   readonly listen?: string;
   /** Serve /metrics and the probes on a free loopback port (default true). */
   readonly http?: boolean;
+  /** Added to the process's environment (e.g. settings as SWITCHYARD_EXTPROC_* variables). */
+  readonly env?: NodeJS.ProcessEnv;
   /** Node flags for the process (the benchmark passes its own, the image's). */
   readonly execArgv?: readonly string[];
 }
@@ -66,7 +68,7 @@ export function spawnExtProc(options: ExtProcProcessOptions): ExtProcProcess {
       '--log-level=info',
       ...(options.http === false ? [] : ['--http-address=127.0.0.1:0']),
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...options.env } },
   );
   // Should this process end first, the service must not outlive it (workers follow their primary).
   const orphaned = () => child.kill('SIGKILL');
