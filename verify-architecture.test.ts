@@ -69,6 +69,79 @@ function relativeImports(file: string): ImportEdge[] {
 const edges = SOURCE_FOLDERS.flatMap((folder) => sourceFiles(join(root, folder))).flatMap(relativeImports);
 const topFolder = (path: string) => path.split(sep)[0]!;
 
+/**
+ * The floors of model/, lowest first. A file imports its own floor and the floors below it, never one above;
+ * folders on one floor may use each other (an HTTPRoute backendRef resolves an InferencePool by the pool's rules).
+ */
+const MODEL_FLOORS: readonly { readonly floor: string; readonly folders: readonly string[] }[] = [
+  { floor: 'resource shapes, kinds and keys', folders: ['resources'] },
+  { floor: 'the Gateway IR and the backend contract: what backends read', folders: ['ir'] },
+  {
+    floor: 'what every rule reads: the resource view, conditions, hostnames, selectors, grants',
+    folders: ['shared'],
+  },
+  {
+    floor: "the spec's rules per kind",
+    folders: ['gateway-api', 'inference', 'ai-gateway', 'policies', 'mcp', 'provisioning'],
+  },
+  {
+    floor: 'whole-Gateway evaluation: the IR built, a whole view, the dependency index',
+    folders: ['evaluation'],
+  },
+];
+const MODEL_FLOOR_OF = new Map(MODEL_FLOORS.flatMap(({ folders }, level) => folders.map((f) => [f, level])));
+const modelFolder = (path: string) => (topFolder(path) === 'model' ? path.split(sep)[1] : undefined);
+
+/** Every non-test TypeScript file of the tree, its tests' helpers, benchmarks and scripts included. */
+function treeFiles(): string[] {
+  const top = readdirSync(root).filter((name) => !name.startsWith('.') && name !== 'node_modules');
+  return top.flatMap((name) => {
+    const path = join(root, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return name.endsWith('.ts') && !name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+/** Import cycles (strongly connected components of more than one file, type imports included), by Tarjan. */
+function importCycles(files: readonly string[]): string[][] {
+  const known = new Set(files.map((file) => relative(root, file)));
+  const next = new Map<string, string[]>();
+  for (const file of files) {
+    const targets = relativeImports(file)
+      .map((edge) => edge.target)
+      .filter((target) => known.has(target));
+    next.set(relative(root, file), targets);
+  }
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (file: string): void => {
+    index.set(file, index.size);
+    low.set(file, index.get(file)!);
+    stack.push(file);
+    onStack.add(file);
+    for (const target of next.get(file) ?? []) {
+      if (!index.has(target)) {
+        visit(target);
+        low.set(file, Math.min(low.get(file)!, low.get(target)!));
+      } else if (onStack.has(target)) low.set(file, Math.min(low.get(file)!, index.get(target)!));
+    }
+    if (low.get(file) !== index.get(file)) return;
+    const component: string[] = [];
+    let member: string;
+    do {
+      member = stack.pop()!;
+      onStack.delete(member);
+      component.push(member);
+    } while (member !== file);
+    if (component.length > 1 || next.get(file)?.includes(file)) cycles.push(component.sort());
+  };
+  for (const file of next.keys()) if (!index.has(file)) visit(file);
+  return cycles;
+}
+
 describe('architecture (DESIGN.md §5)', () => {
   it('finds the source folders it checks', () => {
     expect(edges.length).toBeGreaterThan(10);
@@ -118,6 +191,34 @@ describe('architecture (DESIGN.md §5)', () => {
         (edge) => ['test', 'bench'].includes(topFolder(edge.target)) || edge.target.endsWith('.test.ts'),
       )
       .map((edge) => `${edge.file} imports ${edge.specifier}`);
+    expect(violations).toEqual([]);
+  });
+
+  it('has no import cycle anywhere in the tree (a cycle means two files are really one, or a type sits on the wrong floor)', () => {
+    const files = treeFiles();
+    expect(files.length).toBeGreaterThan(100);
+    expect(importCycles(files).map((cycle) => `cycle among ${cycle.join(', ')}`)).toEqual([]);
+  });
+
+  it('keeps every model/ file on a floor: in a folder of MODEL_FLOORS (a new folder is added there, on its floor)', () => {
+    const misplaced = sourceFiles(join(root, 'model'))
+      .map((file) => relative(root, file))
+      .filter((file) => !MODEL_FLOOR_OF.has(modelFolder(file) ?? ''));
+    expect(misplaced).toEqual([]);
+  });
+
+  it('lets a model/ floor import only its own floor and the floors below it', () => {
+    const modelEdges = edges.filter(
+      (edge) => topFolder(edge.file) === 'model' && topFolder(edge.target) === 'model',
+    );
+    expect(modelEdges.length).toBeGreaterThan(50);
+    const violations = modelEdges
+      .filter((edge) => {
+        const from = MODEL_FLOOR_OF.get(modelFolder(edge.file) ?? '') ?? -1;
+        const to = MODEL_FLOOR_OF.get(modelFolder(edge.target) ?? '') ?? Number.POSITIVE_INFINITY;
+        return to > from;
+      })
+      .map((edge) => `${edge.file} imports ${edge.specifier} (a higher floor)`);
     expect(violations).toEqual([]);
   });
 });

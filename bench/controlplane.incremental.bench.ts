@@ -10,7 +10,7 @@ import { GATEWAY_DEPLOYER } from '../actors/gateway-deployer/messages.ts';
 import type { GatewayResolution } from '../actors/reference-validator/resolution.ts';
 import { routeControllerName } from '../actors/route/index.ts';
 import { REFERENCE_VALIDATOR } from '../cli/control-plane.ts';
-import type { ResourceEvent } from '../model/resource-events.ts';
+import type { ResourceEvent } from '../model/resources/resource-events.ts';
 import {
   assertComplete,
   type DeployerContext,

@@ -3,9 +3,9 @@
 // listener on port 80 per Gateway, ten routes each with their own hostname, two matches and one Service
 // backend with one ready endpoint) — and a minimal delta ADS client that plays Envoy's part and ACKs everything.
 import { type ClientDuplexStream, credentials, makeClientConstructor } from '@grpc/grpc-js';
-import { DEFAULT_GATEWAY_CLASS_PARAMETERS } from '../model/gateway-class.ts';
-import type { GatewayIR, RouteIR } from '../model/gateway-ir.ts';
-import { GATEWAY_GROUP, type ResourceKey, resourceKey } from '../model/resource-key.ts';
+import { DEFAULT_GATEWAY_CLASS_PARAMETERS } from '../model/gateway-api/gateway-class.ts';
+import type { GatewayIR, RouteIR } from '../model/ir/gateway-ir.ts';
+import { GATEWAY_GROUP, type ResourceKey, resourceKey } from '../model/resources/resource-key.ts';
 import {
   aggregatedDiscoveryService,
   type DeltaDiscoveryRequest,

@@ -7,7 +7,7 @@
 // freed (v8 GCProfiler), i.e. every byte allocated.
 import { GCProfiler } from 'node:v8';
 import { translateGateway } from '../backends/envoy/index.ts';
-import type { GatewayIR } from '../model/gateway-ir.ts';
+import type { GatewayIR } from '../model/ir/gateway-ir.ts';
 import { type Any, envoyApi, TYPE_URL } from '../protos/index.ts';
 import { gatewayIROf, SCALE } from './envoy-scale.ts';
 import { report, rssMiB } from './report.ts';

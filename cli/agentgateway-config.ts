@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { agentgatewayConfig } from '../backends/agentgateway/index.ts';
-import { resourceKey } from '../model/resource-key.ts';
+import { resourceKey } from '../model/resources/resource-key.ts';
 import type { Command } from './command.ts';
 import { parseAddress, UsageError } from './options.ts';
 

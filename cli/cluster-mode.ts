@@ -10,7 +10,7 @@ import {
   DEFAULT_AGENTGATEWAY_IMAGE,
 } from '../backends/agentgateway/data-plane-template.ts';
 import { DEFAULT_ENVOY_IMAGE, envoyDataPlaneTemplate } from '../backends/envoy/data-plane-template.ts';
-import type { ProvisioningSettings } from '../model/provisioning.ts';
+import type { ProvisioningSettings } from '../model/provisioning/provisioning.ts';
 import type { KubeClient } from '../sources/kubernetes/client.ts';
 import {
   DEFAULT_EXTPROC_CONFIG_SECRET,

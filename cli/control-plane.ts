@@ -27,11 +27,12 @@ import {
   resolverSpecs,
 } from '../actors/reference-validator/index.ts';
 import { routeControllerName, routeControllerSpec } from '../actors/route/index.ts';
-import { DEFAULT_CONTROLLER_NAME } from '../model/gateway-class.ts';
-import type { ProvisioningSettings } from '../model/provisioning.ts';
-import { ResourceStore } from '../model/resource-view.ts';
-import { GROUP_OF_KIND, type KindName, ROUTE_KINDS } from '../model/resources.ts';
-import { WATCHED_BY_REFERENCE } from '../model/watched-references.ts';
+import { WATCHED_BY_REFERENCE } from '../model/evaluation/watched-references.ts';
+import { DEFAULT_CONTROLLER_NAME } from '../model/gateway-api/gateway-class.ts';
+import type { ProvisioningSettings } from '../model/provisioning/provisioning.ts';
+import { ROUTE_KINDS } from '../model/resources/gateway-api.ts';
+import { GROUP_OF_KIND, type KindName } from '../model/resources/kinds.ts';
+import { ResourceStore } from '../model/shared/resource-view.ts';
 import type { ActorSpec } from '../runtime/Actor.ts';
 import { ActorSystem } from '../runtime/ActorSystem.ts';
 import type { Clock } from '../runtime/clock.ts';

@@ -6,7 +6,7 @@ import { LOCAL_DATA_PLANE, type LocalProxyExited } from '../actors/gateway-deplo
 import { AgentgatewayXdsServer, agentgatewayBackendSpec } from '../backends/agentgateway/index.ts';
 import { envoyBackendSpec, registerXdsMetrics, XdsServer } from '../backends/envoy/index.ts';
 import { type Inspector, InspectorAddressError, startInspector } from '../inspector/index.ts';
-import { GROUP_OF_KIND, type KindName } from '../model/resources.ts';
+import { GROUP_OF_KIND, type KindName } from '../model/resources/kinds.ts';
 import type { ActorSpec } from '../runtime/Actor.ts';
 import type { ActorSystem } from '../runtime/ActorSystem.ts';
 import { HealthServer } from '../runtime/HealthServer.ts';

@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import type { XdsTlsOptions } from '../backends/envoy/bootstrap.ts';
 import { envoyBootstrap } from '../backends/envoy/index.ts';
-import { resourceKey } from '../model/resource-key.ts';
+import { resourceKey } from '../model/resources/resource-key.ts';
 import type { Command } from './command.ts';
 import { parseAddress, readPemFlag, UsageError } from './options.ts';
 

@@ -1,11 +1,11 @@
-// Delivering the ext_proc configuration (model/ai-gateway.ts) to `switchyard extproc`: in standalone mode the
+// Delivering the ext_proc configuration (model/ai-gateway/) to `switchyard extproc`: in standalone mode the
 // control plane writes it to a file that the service watches and reloads (`controller --extproc-config`).
 // The file holds backend credentials: it is written owner-only, and replaced atomically (write a temporary file
 // in the same folder, then rename) so the service never reads half a document.
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { stringify } from 'yaml';
-import type { ExtProcConfigDocument } from '../model/ai-gateway.ts';
+import type { ExtProcConfigDocument } from '../model/ai-gateway/ai-gateway.ts';
 import type { KubeClient } from '../sources/kubernetes/client.ts';
 import {
   kubernetesExtProcConfigWriter,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { stringify } from 'yaml';
 import { envoyBootstrap } from '../backends/envoy/index.ts';
-import { formatResourceKey, type ResourceKey } from '../model/resource-key.ts';
+import { formatResourceKey, type ResourceKey } from '../model/resources/resource-key.ts';
 
 export interface LocalEnvoyPorts {
   readonly 'start-proxy': (request: { gateway: ResourceKey }) => Promise<{ pid: number }>;

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { envoyDataPlaneTemplate } from '../backends/envoy/data-plane-template.ts';
-import type { KindName } from '../model/resources.ts';
+import type { KindName } from '../model/resources/kinds.ts';
 import { parseEventLog, readEventLog } from '../runtime/EventLog.ts';
 import type { ApiResource } from '../sources/kubernetes/client.ts';
 import { checkpointsOf } from '../test/replays/expected.ts';

@@ -6,11 +6,11 @@ import {
   translateGateway as translateAgentgateway,
 } from '../backends/agentgateway/index.ts';
 import { type EnvoyResources, translateGateway } from '../backends/envoy/index.ts';
-import type { TlsMaterial } from '../model/backend-contract.ts';
-import type { GatewayIR } from '../model/gateway-ir.ts';
-import { formatResourceKey, keyOf } from '../model/resource-key.ts';
-import type { ResourceView } from '../model/resource-view.ts';
-import type { KindName } from '../model/resources.ts';
+import type { TlsMaterial } from '../model/ir/backend-contract.ts';
+import type { GatewayIR } from '../model/ir/gateway-ir.ts';
+import type { KindName } from '../model/resources/kinds.ts';
+import { formatResourceKey, keyOf } from '../model/resources/resource-key.ts';
+import type { ResourceView } from '../model/shared/resource-view.ts';
 import { sequentialIds } from '../runtime/ids.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { runUntilQuiescent } from '../runtime/quiescence.ts';

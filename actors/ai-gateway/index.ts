@@ -1,11 +1,11 @@
 // Envoy AI Gateway's kinds in the control plane: a controller owns AIGatewayRoute, AIServiceBackend and
-// BackendSecurityPolicy in the shared state (the reference validator evaluates them with model/ai-gateway.ts),
+// BackendSecurityPolicy in the shared state (the reference validator evaluates them with model/ai-gateway/),
 // and a writer delivers the ext_proc configuration they make through a port (cli/extproc-config-port.ts).
 
-import type { ExtProcConfigDocument } from '../../model/ai-gateway.ts';
-import { AI_GATEWAY_KINDS } from '../../model/ai-gateway.ts';
-import type { ResourceStore } from '../../model/resource-view.ts';
-import type { KindName } from '../../model/resources.ts';
+import type { ExtProcConfigDocument } from '../../model/ai-gateway/ai-gateway.ts';
+import { AI_GATEWAY_KINDS } from '../../model/resources/ai-gateway.ts';
+import type { KindName } from '../../model/resources/kinds.ts';
+import type { ResourceStore } from '../../model/shared/resource-view.ts';
 import type { ActorSpec } from '../../runtime/Actor.ts';
 import type { EffectReply } from '../../runtime/outbox.ts';
 import { kindOwnerSpec } from '../shared/kind-owner-spec.ts';

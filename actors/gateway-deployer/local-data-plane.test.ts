@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resourceKey } from '../../model/resource-key.ts';
+import { resourceKey } from '../../model/resources/resource-key.ts';
 import { ActorSystem } from '../../runtime/ActorSystem.ts';
 import { runUntilQuiescent } from '../../runtime/quiescence.ts';
 import { VirtualClock } from '../../runtime/VirtualClock.ts';

@@ -2,7 +2,7 @@
 // Gateway appears, stopped when it goes, and restarted with capped exponential backoff when it exits on its own.
 // The processes are effects (ports `start-proxy`, `stop-proxy`); their exits come back as `proxy.exited`.
 import { enqueueActions, raise, setup } from 'xstate';
-import { formatResourceKey, type ResourceKey } from '../../model/resource-key.ts';
+import { formatResourceKey, type ResourceKey } from '../../model/resources/resource-key.ts';
 import type { Message } from '../../runtime/message.ts';
 import { type EffectReply, effectRequest, type Outgoing } from '../../runtime/outbox.ts';
 

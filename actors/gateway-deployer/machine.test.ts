@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { assign, setup } from 'xstate';
-import type { GatewayIR } from '../../model/gateway-ir.ts';
-import { evaluateGatewayListeners } from '../../model/gateway-listeners.ts';
-import type { DataPlaneTemplate } from '../../model/provisioning.ts';
-import { resourceKey } from '../../model/resource-key.ts';
-import { ResourceStore } from '../../model/resource-view.ts';
+import { evaluateGatewayListeners } from '../../model/gateway-api/gateway-listeners.ts';
+import type { GatewayIR } from '../../model/ir/gateway-ir.ts';
+import type { DataPlaneTemplate } from '../../model/provisioning/provisioning.ts';
+import { resourceKey } from '../../model/resources/resource-key.ts';
+import { ResourceStore } from '../../model/shared/resource-view.ts';
 import { ActorSystem } from '../../runtime/ActorSystem.ts';
 import type { Message } from '../../runtime/message.ts';
 import { runUntilQuiescent } from '../../runtime/quiescence.ts';

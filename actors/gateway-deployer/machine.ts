@@ -2,25 +2,25 @@
 // backend's answers (translated, ACKed, NACKed by proxies), and computes the statuses that depend on them — the
 // Gateway's and its ListenerSets' (Programmed, addresses) — for the patchers.
 import { enqueueActions, setup } from 'xstate';
-import type { BackendGatewayEvent, ProxyState, TlsMaterial } from '../../model/backend-contract.ts';
-import { GatewayReason } from '../../model/conditions.ts';
-import type { GatewayIR } from '../../model/gateway-ir.ts';
-import type { GatewayListeners } from '../../model/gateway-listeners.ts';
+import type { GatewayListeners } from '../../model/gateway-api/gateway-listeners.ts';
 import {
   computeGatewayStatus,
   computeListenerSetStatus,
   type GatewayStatusOptions,
   type ProgrammedState,
-} from '../../model/gateway-status.ts';
+} from '../../model/gateway-api/gateway-status.ts';
+import type { BackendGatewayEvent, ProxyState, TlsMaterial } from '../../model/ir/backend-contract.ts';
+import type { GatewayIR } from '../../model/ir/gateway-ir.ts';
 import {
   desiredDataPlane,
   type ProvisioningSettings,
   provisionedName,
   serviceAddresses,
-} from '../../model/provisioning.ts';
-import { formatResourceKey, type ResourceKey } from '../../model/resource-key.ts';
-import type { ResourceView } from '../../model/resource-view.ts';
-import type { Gateway, GatewaySpecAddress } from '../../model/resources.ts';
+} from '../../model/provisioning/provisioning.ts';
+import type { Gateway, GatewaySpecAddress } from '../../model/resources/gateway-api.ts';
+import { formatResourceKey, type ResourceKey } from '../../model/resources/resource-key.ts';
+import { GatewayReason } from '../../model/shared/conditions.ts';
+import type { ResourceView } from '../../model/shared/resource-view.ts';
 import { fingerprint } from '../../runtime/fingerprint.ts';
 import { type DeliverRequest, deliverTo, type Outgoing } from '../../runtime/outbox.ts';
 import { patcherName } from '../patchers/messages.ts';

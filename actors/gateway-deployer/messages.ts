@@ -1,8 +1,9 @@
 // The gateway deployer's inbox: resolved Gateways from the reference validator, and backend responses.
-import type { BackendGatewayResponse } from '../../model/backend-contract.ts';
-import type { GatewayIR } from '../../model/gateway-ir.ts';
-import type { GatewayListeners } from '../../model/gateway-listeners.ts';
-import type { ResourceKey } from '../../model/resource-key.ts';
+
+import type { GatewayListeners } from '../../model/gateway-api/gateway-listeners.ts';
+import type { BackendGatewayResponse } from '../../model/ir/backend-contract.ts';
+import type { GatewayIR } from '../../model/ir/gateway-ir.ts';
+import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import type { Message } from '../../runtime/message.ts';
 
 export const GATEWAY_DEPLOYER = 'gateway-deployer';

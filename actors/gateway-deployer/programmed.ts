@@ -1,7 +1,8 @@
 // What the data plane's answers mean for a Gateway's Programmed condition.
-import type { BackendGatewayStatus } from '../../model/backend-contract.ts';
-import { GatewayReason } from '../../model/conditions.ts';
-import type { ProgrammedState } from '../../model/gateway-status.ts';
+
+import type { ProgrammedState } from '../../model/gateway-api/gateway-status.ts';
+import type { BackendGatewayStatus } from '../../model/ir/backend-contract.ts';
+import { GatewayReason } from '../../model/shared/conditions.ts';
 
 export function programmedFromBackend(status: BackendGatewayStatus, revision: number): ProgrammedState {
   if (!status.translated) {

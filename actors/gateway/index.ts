@@ -1,6 +1,7 @@
 // Gateway controller: owns Gateways and the ListenerSets that extend them.
-import type { ResourceStore } from '../../model/resource-view.ts';
-import type { KindName } from '../../model/resources.ts';
+
+import type { KindName } from '../../model/resources/kinds.ts';
+import type { ResourceStore } from '../../model/shared/resource-view.ts';
 import { kindOwnerSpec } from '../shared/kind-owner-spec.ts';
 
 export const GATEWAY_CONTROLLER = 'controller.gateway';

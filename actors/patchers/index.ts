@@ -1,5 +1,5 @@
-import { formatResourceKey } from '../../model/resource-key.ts';
-import type { ResourceView } from '../../model/resource-view.ts';
+import { formatResourceKey } from '../../model/resources/resource-key.ts';
+import type { ResourceView } from '../../model/shared/resource-view.ts';
 import type { ActorSpec } from '../../runtime/Actor.ts';
 import type { EffectReply } from '../../runtime/outbox.ts';
 import { type FinalizerWrite, patcherMachine, type StatusWrite } from './machine.ts';

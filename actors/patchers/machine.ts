@@ -2,9 +2,9 @@
 // coalesces per object), skips writes that would change nothing, writes one object at a time, and retries a
 // failed write with capped exponential backoff.
 import { assign, enqueueActions, setup } from 'xstate';
-import { formatResourceKey, type ResourceKey } from '../../model/resource-key.ts';
-import type { ResourceView } from '../../model/resource-view.ts';
-import type { KindName } from '../../model/resources.ts';
+import type { KindName } from '../../model/resources/kinds.ts';
+import { formatResourceKey, type ResourceKey } from '../../model/resources/resource-key.ts';
+import type { ResourceView } from '../../model/shared/resource-view.ts';
 import { fingerprint } from '../../runtime/fingerprint.ts';
 import type { EffectReply } from '../../runtime/outbox.ts';
 import { effectRequest, type Outgoing } from '../../runtime/outbox.ts';

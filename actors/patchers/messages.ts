@@ -1,5 +1,5 @@
 // A patcher's inbox: the latest desired status of one object (coalesced per object).
-import type { ResourceKey } from '../../model/resource-key.ts';
+import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import type { Message } from '../../runtime/message.ts';
 
 /** The actor that writes statuses of `kind`. */

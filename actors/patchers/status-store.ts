@@ -3,9 +3,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { formatResourceKey, type ResourceKey } from '../../model/resource-key.ts';
-import type { ResourceStore } from '../../model/resource-view.ts';
-import type { AnyResource, KindName } from '../../model/resources.ts';
+import type { AnyResource, KindName } from '../../model/resources/kinds.ts';
+import { formatResourceKey, type ResourceKey } from '../../model/resources/resource-key.ts';
+import type { ResourceStore } from '../../model/shared/resource-view.ts';
 import type { StatusWrite } from './machine.ts';
 
 export class StatusStore {

@@ -1,5 +1,5 @@
-import type { ProvisionedObjectRef } from '../../model/data-plane-sweep.ts';
-import { formatResourceKey } from '../../model/resource-key.ts';
+import type { ProvisionedObjectRef } from '../../model/provisioning/data-plane-sweep.ts';
+import { formatResourceKey } from '../../model/resources/resource-key.ts';
 import type { ActorSpec } from '../../runtime/Actor.ts';
 import type { EffectReply } from '../../runtime/outbox.ts';
 import { type ProvisionerInput, provisionerMachine } from './machine.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ProvisionedObjectRef } from '../../model/data-plane-sweep.ts';
-import type { ProvisionedObject } from '../../model/provisioning.ts';
-import { resourceKey } from '../../model/resource-key.ts';
-import { ResourceStore } from '../../model/resource-view.ts';
+import type { ProvisionedObjectRef } from '../../model/provisioning/data-plane-sweep.ts';
+import type { ProvisionedObject } from '../../model/provisioning/provisioning.ts';
+import { resourceKey } from '../../model/resources/resource-key.ts';
+import { ResourceStore } from '../../model/shared/resource-view.ts';
 import { ActorSystem } from '../../runtime/ActorSystem.ts';
 import { runUntilQuiescent } from '../../runtime/quiescence.ts';
 import { VirtualClock } from '../../runtime/VirtualClock.ts';

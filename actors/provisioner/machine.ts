@@ -3,7 +3,7 @@
 // write with capped exponential backoff. Like the patchers it only writes; what to write comes from the deployer.
 // With `sweep`, it first deletes what earlier processes left behind: it starts once every kind is synced (the
 // composition root makes it depend on the reference validator), lists the objects carrying our provisioning
-// label and deletes those whose Gateway is absent, not ours or not accepted (model/data-plane-sweep.ts, which
+// label and deletes those whose Gateway is absent, not ours or not accepted (model/provisioning/data-plane-sweep.ts, which
 // also leaves another controller's objects alone), before it takes any other message.
 import { enqueueActions, setup } from 'xstate';
 import {
@@ -11,10 +11,10 @@ import {
   isOrphaned,
   orphanedDataPlaneObjects,
   type ProvisionedObjectRef,
-} from '../../model/data-plane-sweep.ts';
-import { provisionedName } from '../../model/provisioning.ts';
-import { formatResourceKey } from '../../model/resource-key.ts';
-import type { ResourceView } from '../../model/resource-view.ts';
+} from '../../model/provisioning/data-plane-sweep.ts';
+import { provisionedName } from '../../model/provisioning/provisioning.ts';
+import { formatResourceKey } from '../../model/resources/resource-key.ts';
+import type { ResourceView } from '../../model/shared/resource-view.ts';
 import { type EffectReply, effectRequest, type Outgoing } from '../../runtime/outbox.ts';
 import type { ApplyDataPlane, DeleteDataPlane, ProvisionerMessage } from './messages.ts';
 

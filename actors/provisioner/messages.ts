@@ -1,7 +1,7 @@
 // The provisioner's inbox (cluster mode): the data-plane objects one Gateway needs, or that it needs none any
-// more. The gateway deployer computes them (model/provisioning.ts); the provisioner applies and deletes them.
-import type { ProvisionedObject } from '../../model/provisioning.ts';
-import type { ResourceKey } from '../../model/resource-key.ts';
+// more. The gateway deployer computes them (model/provisioning/provisioning.ts); the provisioner applies and deletes them.
+import type { ProvisionedObject } from '../../model/provisioning/provisioning.ts';
+import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import type { Message } from '../../runtime/message.ts';
 
 export const PROVISIONER = 'provisioner';

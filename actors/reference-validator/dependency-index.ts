@@ -1,8 +1,7 @@
 // Reverse dependencies between objects (Secret → Gateways, Service → Routes, Gateway → Routes …), kept from what
 // each object reports it depends on. A dependency named ANY_NAME stands for every object of that kind in that
 // namespace (or in every namespace when it has none), as ReferenceGrants and ListenerSets are found.
-import { ANY_NAME } from '../../model/dependencies.ts';
-import { formatResourceKey, type ResourceKey } from '../../model/resource-key.ts';
+import { ANY_NAME, formatResourceKey, type ResourceKey } from '../../model/resources/resource-key.ts';
 
 export class DependencyIndex {
   /** dependent id → the ids it depends on */

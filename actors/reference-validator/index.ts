@@ -1,4 +1,4 @@
-import { formatResourceKey } from '../../model/resource-key.ts';
+import { formatResourceKey } from '../../model/resources/resource-key.ts';
 import type { ActorSpec } from '../../runtime/Actor.ts';
 import { type ReferenceValidatorInput, referenceValidatorMachine } from './machine.ts';
 import { REFERENCE_VALIDATOR, type ReferenceValidatorMessage } from './messages.ts';

@@ -1,11 +1,12 @@
 // InferencePools in the reference validator: Pod changes reach only the Gateways whose routes use a pool that
 // selects them, and pool statuses follow the routes that use them.
 import { describe, expect, it } from 'vitest';
-import { changedKeysOf, dependenciesOf } from '../../model/dependencies.ts';
-import type { InferencePoolStatus } from '../../model/inference-pools.ts';
-import { keyOf } from '../../model/resource-key.ts';
-import { ResourceStore } from '../../model/resource-view.ts';
-import type { AnyResource, Pod } from '../../model/resources.ts';
+import { changedKeysOf, dependenciesOf } from '../../model/evaluation/dependencies.ts';
+import type { InferencePoolStatus } from '../../model/inference/pool-status.ts';
+import type { AnyResource } from '../../model/resources/kinds.ts';
+import type { Pod } from '../../model/resources/kubernetes.ts';
+import { keyOf } from '../../model/resources/resource-key.ts';
+import { ResourceStore } from '../../model/shared/resource-view.ts';
 import { CONTROLLER, NOW, readManifests } from '../../model/testdata/fixtures.ts';
 import { GatewayResolution } from './resolution.ts';
 

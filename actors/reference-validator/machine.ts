@@ -2,9 +2,9 @@
 // been listed once (so no status is computed from half the cluster), then recomputes what each burst of
 // changes affected — once per burst, after a short debounce, in steps of bounded work (docs/architecture.md).
 import { enqueueActions, raise, setup } from 'xstate';
-import { formatResourceKey } from '../../model/resource-key.ts';
-import type { ResourceView } from '../../model/resource-view.ts';
-import { isFetchableReference } from '../../model/watched-references.ts';
+import { isFetchableReference } from '../../model/evaluation/watched-references.ts';
+import { formatResourceKey } from '../../model/resources/resource-key.ts';
+import type { ResourceView } from '../../model/shared/resource-view.ts';
 import { deliverTo, effectRequest, type Outgoing } from '../../runtime/outbox.ts';
 import type { ReferenceValidatorMessage } from './messages.ts';
 import { GatewayResolution, rfc3339 } from './resolution.ts';
@@ -19,7 +19,7 @@ export interface ReferenceValidatorInput {
   /** Debounce between a change and its recomputation (0 in translate and tests on a virtual clock). */
   readonly flushDelayMs: number;
   /**
-   * Kubernetes mode: kinds watched by reference (model/watched-references.ts) → their source. Each is told the
+   * Kubernetes mode: kinds watched by reference (model/evaluation/watched-references.ts) → their source. Each is told the
    * objects of its kind something references, once every other kind is synced and then whenever that set changes.
    */
   readonly referenceWatchers?: Readonly<Record<string, string>>;

@@ -1,5 +1,5 @@
 // The reference validator's inbox: controllers and resolvers report what changed in the shared state.
-import type { ResourceKey } from '../../model/resource-key.ts';
+import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import type { Message } from '../../runtime/message.ts';
 
 export const REFERENCE_VALIDATOR = 'reference-validator';

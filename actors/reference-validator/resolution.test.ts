@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { changedKeysOf, dependenciesOf } from '../../model/dependencies.ts';
-import type { GatewayIR } from '../../model/gateway-ir.ts';
-import { keyOf } from '../../model/resource-key.ts';
-import { ResourceStore } from '../../model/resource-view.ts';
-import type { AnyResource } from '../../model/resources.ts';
+import { changedKeysOf, dependenciesOf } from '../../model/evaluation/dependencies.ts';
+import type { GatewayIR } from '../../model/ir/gateway-ir.ts';
+import type { AnyResource } from '../../model/resources/kinds.ts';
+import { keyOf } from '../../model/resources/resource-key.ts';
+import { ResourceStore } from '../../model/shared/resource-view.ts';
 import { CONTROLLER, NOW, readManifests } from '../../model/testdata/fixtures.ts';
 import type { GatewayResolved } from '../gateway-deployer/messages.ts';
 import { GatewayResolution } from './resolution.ts';

@@ -2,25 +2,26 @@
 // the recomputation of exactly those — route statuses, GatewayClass statuses, and per Gateway its listeners,
 // attached routes and IR. Route evaluations are cached and recomputed only when something they read changed, so
 // changing one route re-evaluates that route and rebuilds only the Gateways it is (or was) attached to.
-import { evaluateAIGateway, evaluateAIGatewayRoute, isAIGatewayKind } from '../../model/ai-gateway.ts';
-import { createParentLookup, type ParentLookup } from '../../model/attachment.ts';
+import { evaluateAIGateway, evaluateAIGatewayRoute } from '../../model/ai-gateway/ai-gateway.ts';
+import { buildGatewayIR } from '../../model/evaluation/build-gateway-ir.ts';
+import { createParentLookup, type ParentLookup } from '../../model/gateway-api/attachment.ts';
 import {
   backendTLSPolicyAncestors,
   computeBackendTLSPolicyStatus,
-} from '../../model/backend-tls-policies.ts';
-import { computeGatewayClassStatus, isOurGatewayClass } from '../../model/gateway-class.ts';
-import { buildGatewayIR } from '../../model/gateway-ir.ts';
-import { evaluateGatewayListeners } from '../../model/gateway-listeners.ts';
-import { computeInferencePoolStatus, poolStatusConcernsUs } from '../../model/inference-pools.ts';
-import { formatResourceKey, type ResourceKey } from '../../model/resource-key.ts';
-import type { ResourceView } from '../../model/resource-view.ts';
-import { ROUTE_KINDS, type RouteKind } from '../../model/resources.ts';
+} from '../../model/gateway-api/backend-tls-policies.ts';
+import { computeGatewayClassStatus, isOurGatewayClass } from '../../model/gateway-api/gateway-class.ts';
+import { evaluateGatewayListeners } from '../../model/gateway-api/gateway-listeners.ts';
 import {
   countAttachedRoutes,
   evaluateRoute,
   type RouteEvaluation,
   routeStatusOf,
-} from '../../model/route-status.ts';
+} from '../../model/gateway-api/route-status.ts';
+import { computeInferencePoolStatus, poolStatusConcernsUs } from '../../model/inference/pool-status.ts';
+import { isAIGatewayKind } from '../../model/resources/ai-gateway.ts';
+import { ROUTE_KINDS, type RouteKind } from '../../model/resources/gateway-api.ts';
+import { formatResourceKey, type ResourceKey } from '../../model/resources/resource-key.ts';
+import type { ResourceView } from '../../model/shared/resource-view.ts';
 import { type DeliverRequest, deliverTo } from '../../runtime/outbox.ts';
 import { EXTPROC_CONFIG_WRITER } from '../ai-gateway/messages.ts';
 import { GATEWAY_DEPLOYER } from '../gateway-deployer/messages.ts';

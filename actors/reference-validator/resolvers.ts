@@ -2,8 +2,9 @@
 // bundles), backends (Services, EndpointSlices, InferencePools and their Pods, BackendTLSPolicies) and ReferenceGrants with the
 // Namespaces whose labels routes are selected by. Each change reaches the reference validator with what
 // depends on it, so only the affected Gateways are recomputed.
-import type { ResourceStore } from '../../model/resource-view.ts';
-import type { KindName } from '../../model/resources.ts';
+
+import type { KindName } from '../../model/resources/kinds.ts';
+import type { ResourceStore } from '../../model/shared/resource-view.ts';
 import { kindOwnerSpec } from '../shared/kind-owner-spec.ts';
 
 export const RESOLVERS: Readonly<Record<string, readonly KindName[]>> = {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { setup } from 'xstate';
-import { changedKeysOf, dependenciesOf } from '../../model/dependencies.ts';
-import { keyOf } from '../../model/resource-key.ts';
-import { ResourceStore } from '../../model/resource-view.ts';
-import { type AnyResource, GROUP_OF_KIND } from '../../model/resources.ts';
+import { changedKeysOf, dependenciesOf } from '../../model/evaluation/dependencies.ts';
+import { type AnyResource, GROUP_OF_KIND } from '../../model/resources/kinds.ts';
+import { keyOf } from '../../model/resources/resource-key.ts';
+import { ResourceStore } from '../../model/shared/resource-view.ts';
 import { ActorSystem } from '../../runtime/ActorSystem.ts';
 import { VirtualClock } from '../../runtime/VirtualClock.ts';
 import { GATEWAY_DEPLOYER } from '../gateway-deployer/messages.ts';

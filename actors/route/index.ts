@@ -1,7 +1,8 @@
 // Route controllers: one actor per route kind (HTTP, GRPC, TLS, TCP, UDP), all running the same logic; the
-// per-kind rules (listener protocols, filters) live in model/route-kinds.ts.
-import type { ResourceStore } from '../../model/resource-view.ts';
-import type { RouteKind } from '../../model/resources.ts';
+// per-kind rules (listener protocols, filters) live in model/gateway-api/route-kinds.ts.
+
+import type { RouteKind } from '../../model/resources/gateway-api.ts';
+import type { ResourceStore } from '../../model/shared/resource-view.ts';
 import { kindOwnerSpec } from '../shared/kind-owner-spec.ts';
 
 export function routeControllerName(kind: RouteKind): string {

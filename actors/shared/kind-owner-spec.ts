@@ -1,6 +1,6 @@
-import type { ResourceEvent } from '../../model/resource-events.ts';
-import type { ResourceStore } from '../../model/resource-view.ts';
-import type { KindName } from '../../model/resources.ts';
+import type { KindName } from '../../model/resources/kinds.ts';
+import type { ResourceEvent } from '../../model/resources/resource-events.ts';
+import type { ResourceStore } from '../../model/shared/resource-view.ts';
 import type { ActorSpec } from '../../runtime/Actor.ts';
 import { kindOwnerMachine } from './kind-owner.ts';
 import { resourceEventKey } from './resource-event-key.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
-import type { RawObject } from '../../model/resource-events.ts';
-import { ResourceStore } from '../../model/resource-view.ts';
+import type { RawObject } from '../../model/resources/resource-events.ts';
+import { ResourceStore } from '../../model/shared/resource-view.ts';
 import { kindOwnerMachine } from './kind-owner.ts';
 
 const route = (path: string): RawObject => ({

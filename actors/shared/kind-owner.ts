@@ -2,12 +2,12 @@
 // the shared state (the only writer for those kinds), and tell the reference validator what changed and what the
 // object depends on. Status-only updates (our own patches coming back) are stored but not re-announced.
 import { enqueueActions, setup } from 'xstate';
-import { changedKeysOf, dependenciesOf } from '../../model/dependencies.ts';
-import { podEndpointState } from '../../model/inference-pools.ts';
-import type { ResourceEvent } from '../../model/resource-events.ts';
-import { formatResourceKey, keyOf } from '../../model/resource-key.ts';
-import type { ResourceStore } from '../../model/resource-view.ts';
-import type { AnyResource, KindName } from '../../model/resources.ts';
+import { changedKeysOf, dependenciesOf } from '../../model/evaluation/dependencies.ts';
+import { podEndpointState } from '../../model/inference/pool-members.ts';
+import type { AnyResource, KindName } from '../../model/resources/kinds.ts';
+import type { ResourceEvent } from '../../model/resources/resource-events.ts';
+import { formatResourceKey, keyOf } from '../../model/resources/resource-key.ts';
+import type { ResourceStore } from '../../model/shared/resource-view.ts';
 import { fingerprint } from '../../runtime/fingerprint.ts';
 import { deliverTo, type Outgoing } from '../../runtime/outbox.ts';
 import { REFERENCE_VALIDATOR } from '../reference-validator/messages.ts';
@@ -131,7 +131,7 @@ function withWrittenStatus(store: ResourceStore, object: AnyResource): AnyResour
 
 /**
  * Kinds whose status is an input rather than our output: a provisioned Service's load-balancer ingress gives its
- * Gateway's addresses (model/provisioning.ts), so a status-only change of a Service is announced too.
+ * Gateway's addresses (model/provisioning/provisioning.ts), so a status-only change of a Service is announced too.
  */
 const STATUS_IS_INPUT: ReadonlySet<string> = new Set(['Service']);
 

@@ -2,8 +2,8 @@
 import { Gateway as GatewayModel } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/Gateway';
 import { GatewayClass as GatewayClassModel } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GatewayClass';
 import { HTTPRoute as HTTPRouteModel } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
-import type { RawObject } from '../../model/resource-events.ts';
-import { CLUSTER_SCOPED_KINDS, GROUP_OF_KIND, isKindName } from '../../model/resources.ts';
+import { CLUSTER_SCOPED_KINDS, GROUP_OF_KIND, isKindName } from '../../model/resources/kinds.ts';
+import type { RawObject } from '../../model/resources/resource-events.ts';
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

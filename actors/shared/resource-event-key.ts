@@ -1,5 +1,5 @@
-import type { ResourceEvent } from '../../model/resource-events.ts';
-import { formatResourceKey, keyOf } from '../../model/resource-key.ts';
+import type { ResourceEvent } from '../../model/resources/resource-events.ts';
+import { formatResourceKey, keyOf } from '../../model/resources/resource-key.ts';
 
 /** Coalescing key of a controller's inbox: the object; the latest event about an object wins. */
 export function resourceEventKey(event: ResourceEvent): string {

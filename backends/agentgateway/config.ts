@@ -1,6 +1,6 @@
 // The configuration a local agentgateway needs to serve one Gateway from our delta ADS server: where the xDS
 // server is, and the Gateway it serves (agentgateway puts these into its Node.metadata, see node-identity.ts).
-import type { ResourceKey } from '../../model/resource-key.ts';
+import type { ResourceKey } from '../../model/resources/resource-key.ts';
 
 export interface AgentgatewayConfigOptions {
   readonly gateway: ResourceKey;

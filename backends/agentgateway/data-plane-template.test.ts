@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { DEFAULT_GATEWAY_CLASS_PARAMETERS } from '../../model/gateway-class.ts';
-import { desiredDataPlane } from '../../model/provisioning.ts';
-import { resourceKey } from '../../model/resource-key.ts';
+import { DEFAULT_GATEWAY_CLASS_PARAMETERS } from '../../model/gateway-api/gateway-class.ts';
+import { desiredDataPlane } from '../../model/provisioning/provisioning.ts';
+import { resourceKey } from '../../model/resources/resource-key.ts';
 import { agentgatewayConfig } from './config.ts';
 import { agentgatewayDataPlaneTemplate, DEFAULT_AGENTGATEWAY_IMAGE } from './data-plane-template.ts';
 

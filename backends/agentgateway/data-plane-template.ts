@@ -1,9 +1,9 @@
-// How the agentgateway data plane of one Gateway runs in a cluster (model/provisioning.ts builds the objects): the
+// How the agentgateway data plane of one Gateway runs in a cluster (model/provisioning/provisioning.ts builds the objects): the
 // image, started with `-f` on the config `switchyard agentgateway-config` prints (xDS address, Gateway namespace and
 // name), mounted from the ConfigMap; the readiness server moved from agentgateway's default (localhost) to the pod's
 // address so the kubelet can probe it. The admin and stats servers keep their defaults (loopback).
 import { stringify } from 'yaml';
-import type { DataPlaneTemplate } from '../../model/provisioning.ts';
+import type { DataPlaneTemplate } from '../../model/provisioning/provisioning.ts';
 import { agentgatewayConfig } from './config.ts';
 
 /** agentgateway's published image (docs: "Deploy with Docker", cr.agentgateway.dev/agentgateway). */

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { BackendIR } from '../../model/gateway-ir.ts';
-import { INFERENCE_GROUP, resourceKey } from '../../model/resource-key.ts';
+import type { BackendIR } from '../../model/ir/gateway-ir.ts';
+import { INFERENCE_GROUP, resourceKey } from '../../model/resources/resource-key.ts';
 import { agentgatewayApi } from '../../protos/agentgateway-api.ts';
 import { gatewayIR, listener, port, route, rule } from '../envoy/testdata/gateway-ir.ts';
 import { ipBytes } from './inference.ts';

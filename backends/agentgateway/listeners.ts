@@ -1,9 +1,9 @@
 // Binds and listeners: one Bind per Gateway TCP port, one Listener per Gateway (or ListenerSet) listener on it,
 // pointing to the Bind by key. HTTPS and terminating TLS listeners carry their certificate chain and key inline
 // (from the `tls` material of the change); routes hang off each listener by key.
-import type { TlsMaterial } from '../../model/backend-contract.ts';
-import type { GatewayIR, ListenerIR, PortIR } from '../../model/gateway-ir.ts';
-import { formatResourceKey } from '../../model/resource-key.ts';
+import type { TlsMaterial } from '../../model/ir/backend-contract.ts';
+import type { GatewayIR, ListenerIR, PortIR } from '../../model/ir/gateway-ir.ts';
+import { formatResourceKey } from '../../model/resources/resource-key.ts';
 import type { BackendSet } from './backends.ts';
 import { bindKey, listenerKey } from './names.ts';
 import { translateHttpRoute } from './routes.ts';

@@ -1,8 +1,8 @@
 // Keys of the agentgateway resources one Gateway translates to. Children name their parent by key (Listener →
 // Bind, Route → Listener); every key is unique within the Gateway and stable across revisions, so an unchanged
 // resource keeps its key and its version. The delta-xDS resource name is `<family>/<key>`.
-import type { ListenerIR, PortIR, RouteIR, RuleIR } from '../../model/gateway-ir.ts';
-import type { ResourceKey } from '../../model/resource-key.ts';
+import type { ListenerIR, PortIR, RouteIR, RuleIR } from '../../model/ir/gateway-ir.ts';
+import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import type { Json } from './types.ts';
 
 export type Family = 'bind' | 'listener' | 'route' | 'tcproute' | 'backend' | 'service' | 'workload';

@@ -1,6 +1,6 @@
 // Which Gateway an agentgateway proxy serves: its xDS Node.metadata names it, as agentgateway sends it —
 // `GATEWAY_NAME` and `NAMESPACE`, or `role` = `<namespace>~<gateway>`. The node id names the proxy itself.
-import { GATEWAY_GROUP, type ResourceKey, resourceKey } from '../../model/resource-key.ts';
+import { GATEWAY_GROUP, type ResourceKey, resourceKey } from '../../model/resources/resource-key.ts';
 
 /** The `role` metadata value for a Gateway. */
 export function roleOf(gateway: ResourceKey): string {

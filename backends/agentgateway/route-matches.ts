@@ -1,7 +1,7 @@
 // HTTPRoute and GRPCRoute matches as agentgateway RouteMatches. The IR has filled in the spec defaults (path
 // PathPrefix '/', header and query type Exact, gRPC method type Exact); agentgateway orders routes by the spec's
 // precedence itself, so matches are translated one to one.
-import type { GRPCRouteMatch, HTTPRouteMatch, HTTPValueMatch } from '../../model/resources.ts';
+import type { GRPCRouteMatch, HTTPRouteMatch, HTTPValueMatch } from '../../model/resources/gateway-api.ts';
 import { grpcPath, httpMethod, httpPath, valueMatches } from '../shared/route-matches.ts';
 import type { Json } from './types.ts';
 

@@ -1,6 +1,6 @@
 // HTTPRoute/GRPCRoute filters, timeouts and retries as agentgateway TrafficPolicySpecs (one kind each): header
 // modifiers, redirects, URL rewrites, request mirrors, CORS. Per-backend filters become BackendPolicySpecs.
-import type { BackendIR, RuleIR } from '../../model/gateway-ir.ts';
+import type { BackendIR, RuleIR } from '../../model/ir/gateway-ir.ts';
 import type {
   HTTPCORSFilter,
   HTTPHeaderFilter,
@@ -9,7 +9,7 @@ import type {
   HTTPRequestRedirectFilter,
   HTTPRouteFilter,
   HTTPURLRewriteFilter,
-} from '../../model/resources.ts';
+} from '../../model/resources/gateway-api.ts';
 import {
   headerEdits,
   type ListenerAddress,

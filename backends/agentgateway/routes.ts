@@ -1,7 +1,7 @@
 // HTTPRoutes and GRPCRoutes: one agentgateway Route per (listener, route, rule), pointing to its listener by key.
 // Hostnames are the route's on that listener (empty: any). A rule whose backends are all unusable answers 500;
 // invalid backends keep their share of the weight and are answered 500 by agentgateway (see backends.ts).
-import type { RouteIR, RuleIR } from '../../model/gateway-ir.ts';
+import type { RouteIR, RuleIR } from '../../model/ir/gateway-ir.ts';
 import type { ListenerAddress } from '../shared/route-filters.ts';
 import type { BackendSet } from './backends.ts';
 import { routeKey, routeName } from './names.ts';

@@ -1,6 +1,6 @@
 // TCPRoutes and TLSRoutes: one agentgateway TCPRoute per (listener, route, rule). A TLSRoute carries the SNI
 // hostnames it serves on its listener; a TCPRoute none.
-import type { RouteIR } from '../../model/gateway-ir.ts';
+import type { RouteIR } from '../../model/ir/gateway-ir.ts';
 import type { BackendSet } from './backends.ts';
 import { routeKey, routeName } from './names.ts';
 import type { Json } from './types.ts';

@@ -1,7 +1,7 @@
 // One Gateway's IR → its agentgateway resources (proto3 JSON of each Resource kind, by key). Pure and
 // deterministic: the same IR and TLS material give the same resources, so unchanged resources keep their versions.
-import type { TlsMaterial } from '../../model/backend-contract.ts';
-import type { GatewayIR } from '../../model/gateway-ir.ts';
+import type { TlsMaterial } from '../../model/ir/backend-contract.ts';
+import type { GatewayIR } from '../../model/ir/gateway-ir.ts';
 import { BackendSet } from './backends.ts';
 import { translatePort } from './listeners.ts';
 import type { Json } from './types.ts';

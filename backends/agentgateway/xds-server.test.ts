@@ -1,8 +1,8 @@
 // The agentgateway backend end to end over real gRPC: the actor in an actor system, its delta ADS server, and a
 // client speaking our protos as an agentgateway proxy would (subscribe, ACK, NACK, reconnect).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BackendGatewayStatus } from '../../model/backend-contract.ts';
-import type { GatewayIR } from '../../model/gateway-ir.ts';
+import type { BackendGatewayStatus } from '../../model/ir/backend-contract.ts';
+import type { GatewayIR } from '../../model/ir/gateway-ir.ts';
 import { AGENTGATEWAY_TYPE_URL, agentgatewayApi } from '../../protos/agentgateway-api.ts';
 import { ActorSystem } from '../../runtime/ActorSystem.ts';
 import { VirtualClock } from '../../runtime/VirtualClock.ts';

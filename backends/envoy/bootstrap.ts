@@ -2,7 +2,7 @@
 // matches it, see node-identity.ts), every Listener and Cluster from one ADS stream to the controller, and an
 // admin listener on loopback.
 import { isIP } from 'node:net';
-import type { ResourceKey } from '../../model/resource-key.ts';
+import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import { nodeClusterOf } from './node-identity.ts';
 
 export interface EnvoyBootstrapOptions {

@@ -1,26 +1,16 @@
 // Clusters: one per (resolved backend, HTTP version) a Gateway's routes use, fed by EDS; ExternalName
 // Services resolve by DNS instead. HTTP/2 (h2c) for gRPC routes and for appProtocols that ask for it.
 
-import type { BackendTLS } from '../../model/backend-tls-policies.ts';
-import type { BackendIR } from '../../model/gateway-ir.ts';
+import type { BackendTLS } from '../../model/ir/gateway-ir.ts';
+import type { ClusterUse, ResolvedBackendIR } from './cluster-use.ts';
 import { ADS_SOURCE, BLACKHOLE_CLUSTER, FILTER, type Json, TYPE } from './envoy-types.ts';
 import { poolClusterFields } from './inference.ts';
 import { clusterName } from './names.ts';
-
-export type ResolvedBackendIR = Exclude<BackendIR, { kind: 'Invalid' }>;
 
 const HTTP2_APP_PROTOCOLS = new Set(['kubernetes.io/h2c', 'h2c', 'grpc', 'http2', 'h2']);
 const CONNECT_TIMEOUT = '5s';
 /** Where the data plane's image keeps the system trust store (`wellKnownCACertificates: System`). */
 export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
-
-export interface ClusterUse {
-  readonly name: string;
-  readonly backend: ResolvedBackendIR;
-  readonly http2: boolean;
-  /** A blend of several backends (see `blend`): the load-balancing weight of each of `backend.endpoints`. */
-  readonly endpointWeights?: readonly number[];
-}
 
 /** Per-endpoint weights are scaled so a backend's share survives integer rounding to within 0.1 %. */
 const BLEND_SCALE = 1000;

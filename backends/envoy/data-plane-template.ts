@@ -1,9 +1,9 @@
-// How the Envoy data plane of one Gateway runs in a cluster (model/provisioning.ts builds the objects): the
+// How the Envoy data plane of one Gateway runs in a cluster (model/provisioning/provisioning.ts builds the objects): the
 // image, the bootstrap from `envoyBootstrap` mounted from the ConfigMap, the pod name as node id, and a readiness
 // endpoint on the pod's address. Envoy's /ready is an admin endpoint and admin stays on loopback (it can also
 // quit the server), so a static listener on READINESS_PORT forwards GET /ready, and nothing else, to it.
-import type { DataPlaneTemplate } from '../../model/provisioning.ts';
-import type { ResourceKey } from '../../model/resource-key.ts';
+import type { DataPlaneTemplate } from '../../model/provisioning/provisioning.ts';
+import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import { envoyBootstrap } from './bootstrap.ts';
 
 export const DEFAULT_ENVOY_IMAGE = 'envoyproxy/envoy:v1.40.0';
@@ -25,7 +25,7 @@ export function envoyDataPlaneTemplate(
     image: options.image ?? DEFAULT_ENVOY_IMAGE,
     bootstrapFile: BOOTSTRAP_FILE,
     configDirectory: CONFIG_DIRECTORY,
-    // $(POD_NAME) is expanded by the kubelet from the container's env (model/provisioning.ts sets it).
+    // $(POD_NAME) is expanded by the kubelet from the container's env (model/provisioning/provisioning.ts sets it).
     args: [
       '--config-path',
       `${CONFIG_DIRECTORY}/${BOOTSTRAP_FILE}`,

@@ -1,4 +1,4 @@
-// Gateway API durations (parsed in model/durations.ts) as protobuf Durations in proto3 JSON (`3723s`, `0.500s`).
+// Gateway API durations (parsed in model/shared/durations.ts) as protobuf Durations in proto3 JSON (`3723s`, `0.500s`).
 
 /** A protobuf Duration in proto3 JSON form. */
 export function protoDuration(millis: number): string {

@@ -1,6 +1,6 @@
 // ClusterLoadAssignments: the ready endpoints the IR resolved for a backend, one locality.
 
-import type { ClusterUse } from './clusters.ts';
+import type { ClusterUse } from './cluster-use.ts';
 import type { Json } from './envoy-types.ts';
 import { poolLbEndpoint } from './inference.ts';
 

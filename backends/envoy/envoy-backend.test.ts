@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { GatewayIR } from '../../model/gateway-ir.ts';
-import type { ResourceKey } from '../../model/resource-key.ts';
+import type { GatewayIR } from '../../model/ir/gateway-ir.ts';
+import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import { ActorSystem } from '../../runtime/ActorSystem.ts';
 import type { Draft } from '../../runtime/message.ts';
 import { VirtualClock } from '../../runtime/VirtualClock.ts';

@@ -1,7 +1,7 @@
 // Listeners for proxyless gRPC clients (grpc-js-xds and friends): an `api_listener` named `<host>:<port>`,
 // the target of `xds:///<host>:<port>`, with the GRPCRoutes of that hostname inline. Served only to clients
 // that ask for the name — an Envoy subscribing to every Listener never sees them.
-import type { ListenerIR, PortIR } from '../../model/gateway-ir.ts';
+import type { ListenerIR, PortIR } from '../../model/ir/gateway-ir.ts';
 import type { ClusterSet } from './clusters.ts';
 import { FILTER, type Json, TYPE } from './envoy-types.ts';
 import { translateVirtualHosts } from './routes.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { BackendIR } from '../../model/gateway-ir.ts';
-import { INFERENCE_GROUP, resourceKey } from '../../model/resource-key.ts';
+import type { BackendIR } from '../../model/ir/gateway-ir.ts';
+import { INFERENCE_GROUP, resourceKey } from '../../model/resources/resource-key.ts';
 import { envoyApi } from '../../protos/envoy-api.ts';
 import { PICKER_FILTER } from './inference.ts';
 import { gatewayIR, listener, port, route, rule } from './testdata/gateway-ir.ts';

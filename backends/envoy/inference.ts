@@ -11,15 +11,14 @@
 // ORIGINAL_DST with use_http_header would route by the header too, but has no pool to fall back on (FailOpen),
 // and the override-host load-balancing policy is not in the Envoy API protos we ship.
 
-import type { Endpoint } from '../../model/backend-refs.ts';
-import type { ListenerIR } from '../../model/gateway-ir.ts';
 import {
   DESTINATION_ENDPOINT_HEADER,
   DESTINATION_ENDPOINT_SUBSET,
   DESTINATION_METADATA_NAMESPACE,
   SUBSET_HINT_METADATA_NAMESPACE,
-} from '../../model/inference-pools.ts';
-import type { ClusterUse, ResolvedBackendIR } from './clusters.ts';
+} from '../../model/inference/pool-members.ts';
+import type { Endpoint, ListenerIR } from '../../model/ir/gateway-ir.ts';
+import type { ClusterUse, ResolvedBackendIR } from './cluster-use.ts';
 import type { Json } from './envoy-types.ts';
 
 type PoolBackend = Extract<ResolvedBackendIR, { kind: 'InferencePool' }>;

@@ -2,10 +2,11 @@
 // isolated by virtual host); HTTPS listeners get a filter chain per SNI hostname terminating TLS with SDS
 // certificates; TLS listeners pass through or terminate into a TCP proxy chosen by SNI; TCP and UDP ports
 // proxy to their route's backends.
-import type { TlsMaterial } from '../../model/backend-contract.ts';
-import type { ListenerIR, PortIR, RouteIR } from '../../model/gateway-ir.ts';
+import type { TlsMaterial } from '../../model/ir/backend-contract.ts';
+import type { ListenerIR, PortIR, RouteIR } from '../../model/ir/gateway-ir.ts';
 import { extProcHttpFilter, hasAIRoutes, withAIGatewayAccessLog } from './ai-gateway.ts';
-import type { ClusterSet, ResolvedBackendIR } from './clusters.ts';
+import type { ResolvedBackendIR } from './cluster-use.ts';
+import type { ClusterSet } from './clusters.ts';
 import { ADS_SOURCE, FILTER, type Json, TYPE } from './envoy-types.ts';
 import { inferenceHttpFilters } from './inference.ts';
 import {

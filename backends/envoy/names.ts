@@ -1,8 +1,8 @@
 // Names of the Envoy resources one Gateway translates to. Every name is unique within the Gateway's snapshot
 // and stable across revisions, so an unchanged resource keeps its name and its version.
 
-import type { BackendIR, ListenerIR } from '../../model/gateway-ir.ts';
-import { formatResourceKey, type ResourceKey } from '../../model/resource-key.ts';
+import type { BackendIR, ListenerIR } from '../../model/ir/gateway-ir.ts';
+import { formatResourceKey, type ResourceKey } from '../../model/resources/resource-key.ts';
 
 export function listenerName(port: number, transport: 'TCP' | 'UDP'): string {
   return transport === 'UDP' ? `udp/${port}` : `tcp/${port}`;

@@ -1,6 +1,6 @@
 // Which Gateway a proxy serves: its node cluster (Envoy's --service-cluster) is `<namespace>/<gateway name>`,
 // the convention Envoy Gateway uses too. The node id names the proxy itself (e.g. its pod name).
-import { GATEWAY_GROUP, type ResourceKey, resourceKey } from '../../model/resource-key.ts';
+import { GATEWAY_GROUP, type ResourceKey, resourceKey } from '../../model/resources/resource-key.ts';
 
 export function nodeClusterOf(gateway: ResourceKey): string {
   return `${gateway.namespace ?? ''}/${gateway.name}`;

@@ -8,7 +8,7 @@ import type {
   HTTPRequestRedirectFilter,
   HTTPRouteFilter,
   HTTPURLRewriteFilter,
-} from '../../model/resources.ts';
+} from '../../model/resources/gateway-api.ts';
 import {
   type Header,
   headerEdits,

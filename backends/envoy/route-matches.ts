@@ -1,6 +1,6 @@
 // HTTPRoute and GRPCRoute matches as Envoy RouteMatches, with the precedence key the spec orders them by:
 // exact path > longest prefix > regular expression, then method, then most header and query matches.
-import type { GRPCRouteMatch, HTTPRouteMatch, HTTPValueMatch } from '../../model/resources.ts';
+import type { GRPCRouteMatch, HTTPRouteMatch, HTTPValueMatch } from '../../model/resources/gateway-api.ts';
 import { grpcPath, httpMethod, httpPath, valueMatches } from '../shared/route-matches.ts';
 import type { Json } from './envoy-types.ts';
 

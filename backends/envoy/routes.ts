@@ -1,9 +1,9 @@
 // RouteConfigurations: virtual hosts per hostname, each with the Envoy routes of every rule match that serves
 // that hostname, in the spec's precedence order. Backends become (weighted) clusters; invalid backends keep
 // their share of the weight and answer 500 for it.
-import type { BackendIR, ListenerIR, RouteIR, RuleIR } from '../../model/gateway-ir.ts';
-import { hostnameCovers } from '../../model/hostnames.ts';
-import type { HTTPRequestMirrorFilter } from '../../model/resources.ts';
+import type { BackendIR, ListenerIR, RouteIR, RuleIR } from '../../model/ir/gateway-ir.ts';
+import type { HTTPRequestMirrorFilter } from '../../model/resources/gateway-api.ts';
+import { hostnameCovers } from '../../model/shared/hostnames.ts';
 import type { ListenerAddress } from '../shared/route-filters.ts';
 import { aiGatewayRoutes } from './ai-gateway.ts';
 import type { ClusterSet } from './clusters.ts';

@@ -1,6 +1,6 @@
 // SDS Secrets: the certificate and key of each certificateRef a TLS-terminating listener uses.
-import type { TlsMaterial } from '../../model/backend-contract.ts';
-import type { ResourceKey } from '../../model/resource-key.ts';
+import type { TlsMaterial } from '../../model/ir/backend-contract.ts';
+import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import type { Json } from './envoy-types.ts';
 import { secretName } from './names.ts';
 

@@ -1,7 +1,7 @@
 // One Gateway's IR → its Envoy resources (proto3 JSON by resource name, per type). Pure and deterministic:
 // the same IR and TLS material give the same resources, so unchanged resources keep their versions.
-import type { TlsMaterial } from '../../model/backend-contract.ts';
-import type { GatewayIR } from '../../model/gateway-ir.ts';
+import type { TlsMaterial } from '../../model/ir/backend-contract.ts';
+import type { GatewayIR } from '../../model/ir/gateway-ir.ts';
 import { DEFAULT_EXT_PROC_ADDRESS, EXT_PROC_CLUSTER, extProcCluster, hasAIRoutes } from './ai-gateway.ts';
 import { blackholeCluster, ClusterSet, translateCluster, usesEds } from './clusters.ts';
 import { translateEndpoints } from './endpoints.ts';

@@ -10,7 +10,7 @@ import {
   type ServerDuplexStream,
   status,
 } from '@grpc/grpc-js';
-import type { ResourceKey } from '../../model/resource-key.ts';
+import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import {
   aggregatedDiscoveryService,
   type DeltaDiscoveryRequest,

@@ -7,9 +7,9 @@ import type {
   BackendGatewayStatus,
   ProxyState,
   TlsMaterial,
-} from '../../model/backend-contract.ts';
-import type { GatewayIR } from '../../model/gateway-ir.ts';
-import type { ResourceKey } from '../../model/resource-key.ts';
+} from '../../model/ir/backend-contract.ts';
+import type { GatewayIR } from '../../model/ir/gateway-ir.ts';
+import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import type { ActorSpec } from '../../runtime/Actor.ts';
 import type { ActorRef, ActorSystem } from '../../runtime/ActorSystem.ts';
 import type { Draft } from '../../runtime/message.ts';

@@ -1,7 +1,7 @@
 // What an ADS server tells its backend actor about one proxy of a Gateway: it reached a revision (every response
 // ACKed), rejected one (a NACK with the proxy's error_detail), or went away. Each backend names the messages after
 // itself (`envoy.proxy.synced`, `agentgateway.proxy.synced`, …); the fields are the same.
-import type { ResourceKey } from '../../model/resource-key.ts';
+import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import type { Draft, Message } from '../../runtime/message.ts';
 
 export interface ProxySyncedOf<B extends string> extends Message<`${B}.proxy.synced`> {

@@ -1,7 +1,7 @@
 // What every ADS stream of one proxy shares, whatever its protocol and backend: the Gateway it serves, the
 // snapshot it is being brought to, the responses in flight per type (nonce → revision), and the parts of a push
 // held back until what was sent before is answered (make-before-break). Reports ACKs and NACKs.
-import type { ResourceKey } from '../../model/resource-key.ts';
+import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import type { SessionReport } from './proxy-report.ts';
 
 export type Report = (report: SessionReport) => void;

@@ -6,7 +6,7 @@ import type {
   HTTPPathModifier,
   HTTPRequestMirrorFilter,
   HTTPRequestRedirectFilter,
-} from '../../model/resources.ts';
+} from '../../model/resources/gateway-api.ts';
 
 /** Where a request arrived: the port and scheme of its listener, for redirects that keep them. */
 export interface ListenerAddress {

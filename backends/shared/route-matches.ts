@@ -1,7 +1,7 @@
 // Gateway API route matches read into backend-neutral pieces: the HTTP path and method, the header and query
 // matches that count, and the request path a GRPCRoute method match selects. Each backend shapes these into its
 // own match type and, where it must, its own precedence.
-import type { GRPCRouteMatch, HTTPRouteMatch, HTTPValueMatch } from '../../model/resources.ts';
+import type { GRPCRouteMatch, HTTPRouteMatch, HTTPValueMatch } from '../../model/resources/gateway-api.ts';
 
 /** One header or query match. */
 export interface ValueMatch {

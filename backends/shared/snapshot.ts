@@ -2,7 +2,7 @@
 // version that is a hash of its content — so an unchanged resource keeps its version across revisions, a delta
 // stream resends only what changed, and a reconnecting proxy's initial_resource_versions can be checked.
 import { createHash } from 'node:crypto';
-import type { ResourceKey } from '../../model/resource-key.ts';
+import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import type { Any } from '../../protos/index.ts';
 
 export interface XdsResource {

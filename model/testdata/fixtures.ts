@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { ResourceStore } from '../resource-view.ts';
-import type { AnyResource } from '../resources.ts';
+import type { AnyResource } from '../resources/kinds.ts';
+import { ResourceStore } from '../shared/resource-view.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 

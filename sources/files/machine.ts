@@ -2,8 +2,8 @@
 // controller of its kind, tells them when the initial listing is complete, then (optionally) watches the files:
 // a changed file is re-read, and objects that disappeared from it are deleted.
 import { assign, enqueueActions, setup } from 'xstate';
-import type { RawObject } from '../../model/resource-events.ts';
-import { formatResourceKey, keyOf, type ResourceKey } from '../../model/resource-key.ts';
+import type { RawObject } from '../../model/resources/resource-events.ts';
+import { formatResourceKey, keyOf, type ResourceKey } from '../../model/resources/resource-key.ts';
 import { fingerprint } from '../../runtime/fingerprint.ts';
 import { deliverTo, type EffectReply, effectRequest, type Outgoing } from '../../runtime/outbox.ts';
 import type { ManifestFile } from './manifests.ts';

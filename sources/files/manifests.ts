@@ -4,7 +4,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { load as loadYamlQuickly } from 'js-yaml';
 import { LineCounter, parseAllDocuments } from 'yaml';
-import type { RawObject } from '../../model/resource-events.ts';
+import type { RawObject } from '../../model/resources/resource-events.ts';
 
 export interface ManifestDocument {
   readonly object: RawObject;

@@ -1,8 +1,9 @@
 // The GatewayClass patcher's finalizer port in Kubernetes mode: add or remove our finalizer with a JSON merge
 // patch of metadata.finalizers that carries the object's resourceVersion, so a concurrent change to the list (by
 // another controller) makes the patch fail and the patcher retry on a fresh read instead of dropping theirs.
-import type { ResourceKey } from '../../model/resource-key.ts';
-import type { KindName } from '../../model/resources.ts';
+
+import type { KindName } from '../../model/resources/kinds.ts';
+import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import { type ApiResource, KubeApiError, type KubeClient } from './client.ts';
 
 /** The finalizer the Gateway API names for a GatewayClass that Gateways still use. */

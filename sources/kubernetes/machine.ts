@@ -4,8 +4,8 @@
 // vanished meanwhile are deleted. Errors back off exponentially, from the start again once a watch works. The
 // first complete list makes the source ready and tells the owner the kind is synced.
 import { and, assign, enqueueActions, setup } from 'xstate';
-import type { RawObject } from '../../model/resource-events.ts';
-import { formatResourceKey, keyOf, type ResourceKey } from '../../model/resource-key.ts';
+import type { RawObject } from '../../model/resources/resource-events.ts';
+import { formatResourceKey, keyOf, type ResourceKey } from '../../model/resources/resource-key.ts';
 import { deliverTo, type EffectReply, effectRequest, type Outgoing } from '../../runtime/outbox.ts';
 import type { KubeObject, WatchEvent } from './client.ts';
 import type { KubernetesSourceMessage } from './messages.ts';

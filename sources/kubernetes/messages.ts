@@ -1,6 +1,6 @@
 // A Kubernetes source's inbox: events from its watch stream (tagged with the watch they belong to), and effect
 // replies (list results, the end of a watch).
-import type { ReferencesWanted } from '../../model/watched-references.ts';
+import type { ReferencesWanted } from '../../model/evaluation/watched-references.ts';
 import type { Message } from '../../runtime/message.ts';
 import type { EffectReply } from '../../runtime/outbox.ts';
 import type { WatchEvent } from './client.ts';

@@ -1,6 +1,6 @@
 // The Kubernetes sources' effects: discovery of where each kind is served, list, and watch streams whose
 // events are sent to the source actor (awaiting its mailbox: a slow pipeline slows the reading of the stream).
-import { GROUP_OF_KIND, type KindName } from '../../model/resources.ts';
+import { GROUP_OF_KIND, type KindName } from '../../model/resources/kinds.ts';
 import type { ActorRef } from '../../runtime/ActorSystem.ts';
 import { type ApiResource, KubeApiError, type KubeClient, WatchStalledError } from './client.ts';
 import type { ListResult, WatchEnded } from './machine.ts';

@@ -3,14 +3,14 @@
 // is removed by the API server), and explicit deletion of all of them when the Gateway no longer needs them
 // (owner references let the garbage collector do it too, but it may not run, and a Gateway that stops being
 // ours is not deleted at all).
-import type { ProvisionedObjectRef } from '../../model/data-plane-sweep.ts';
+import type { ProvisionedObjectRef } from '../../model/provisioning/data-plane-sweep.ts';
 import {
   PROVISIONED_BY_ANNOTATION,
   PROVISIONED_GATEWAY_LABEL,
   PROVISIONED_KINDS,
   type ProvisionedObject,
-} from '../../model/provisioning.ts';
-import type { ResourceKey } from '../../model/resource-key.ts';
+} from '../../model/provisioning/provisioning.ts';
+import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import { KubeApiError, type KubeClient } from './client.ts';
 
 export const PROVISIONING_FIELD_MANAGER = 'switchyard-provisioner';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { setup } from 'xstate';
-import { resourceKey } from '../../model/resource-key.ts';
-import type { ReferencesWanted } from '../../model/watched-references.ts';
+import type { ReferencesWanted } from '../../model/evaluation/watched-references.ts';
+import { resourceKey } from '../../model/resources/resource-key.ts';
 import { ActorSystem } from '../../runtime/ActorSystem.ts';
 import type { Draft } from '../../runtime/message.ts';
 import { VirtualClock } from '../../runtime/VirtualClock.ts';

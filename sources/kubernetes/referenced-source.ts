@@ -8,7 +8,7 @@
 // The kind counts as synced once the first complete set has arrived (sent once every kind that can reference
 // one has been listed) and each object in it has been listed once, found or not.
 import { enqueueActions, setup } from 'xstate';
-import type { ResourceKey } from '../../model/resource-key.ts';
+import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import { deliverTo, type EffectReply, effectRequest, type Outgoing } from '../../runtime/outbox.ts';
 import {
   afterWatchEnd,

@@ -2,11 +2,13 @@
 // manager. Route status.parents is shared with other controllers (an atomic list), so for routes our entries
 // are merged into the object's current parents and the apply carries its resourceVersion: if another
 // controller wrote in between, the apply fails with a conflict and the patcher retries on a fresh read.
-import { type InferencePoolStatus, mergeInferencePoolParents } from '../../model/inference-pools.ts';
-import type { ResourceKey } from '../../model/resource-key.ts';
-import type { KindName, RouteStatus } from '../../model/resources.ts';
-import { ROUTE_KINDS } from '../../model/resources.ts';
-import { mergeRouteParentStatuses } from '../../model/route-status.ts';
+
+import { mergeRouteParentStatuses } from '../../model/gateway-api/route-status.ts';
+import { type InferencePoolStatus, mergeInferencePoolParents } from '../../model/inference/pool-status.ts';
+import type { RouteStatus } from '../../model/resources/gateway-api.ts';
+import { ROUTE_KINDS } from '../../model/resources/gateway-api.ts';
+import type { KindName } from '../../model/resources/kinds.ts';
+import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import { type ApiResource, KubeApiError, type KubeClient } from './client.ts';
 
 export const FIELD_MANAGER = 'switchyard';
@@ -38,7 +40,7 @@ export function kubernetesStatusWriter(
       body = { ancestors: [...theirs, ...ours].slice(0, 16) };
       metadata.resourceVersion = String(current.metadata?.resourceVersion ?? '');
     } else if (key.kind === 'InferencePool') {
-      // Pool status.parents is shared too: only our entries are replaced (model/inference-pools.ts).
+      // Pool status.parents is shared too: only our entries are replaced (model/inference/pool-status.ts).
       const current = await client.get(resource, key.namespace, key.name);
       if (current === undefined) return { written: false };
       const ours = ((status as InferencePoolStatus).parents ?? []).filter(

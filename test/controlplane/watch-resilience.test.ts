@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, inject } from 'vitest';
-import type { KindName } from '../../model/resources.ts';
+import type { KindName } from '../../model/resources/kinds.ts';
 import { KubeClient, type KubeObject } from '../../sources/kubernetes/client.ts';
 import type { WatchEnded } from '../../sources/kubernetes/machine.ts';
 import { kubernetesSourceName } from '../../sources/kubernetes/messages.ts';

@@ -1,7 +1,7 @@
 // Pure checks of the controller's deploy objects, shared by the unit test of the plain manifests (deploy.test.ts)
 // and the integration test of the rendered Helm chart: least-privilege RBAC, and a Deployment that runs the
 // controller the way docs/operations.md says.
-import { GROUP_OF_KIND, type KindName } from '../../model/resources.ts';
+import { GROUP_OF_KIND, type KindName } from '../../model/resources/kinds.ts';
 
 export interface PolicyRule {
   apiGroups?: string[];
@@ -57,7 +57,7 @@ export const STATUS_WRITTEN: readonly GroupResource[] = [
     'udproutes',
     'backendtlspolicies',
   ].map((resource) => `gateway.networking.k8s.io/${resource}/status`),
-  // Envoy AI Gateway's kinds (model/ai-gateway.ts).
+  // Envoy AI Gateway's kinds (model/ai-gateway/).
   'inference.networking.k8s.io/inferencepools/status',
   ...['aigatewayroutes', 'aiservicebackends', 'backendsecuritypolicies'].map(
     (resource) => `aigateway.envoyproxy.io/${resource}/status`,

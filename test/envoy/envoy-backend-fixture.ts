@@ -10,9 +10,9 @@ import {
   spawnEnvoyBackend,
   XdsServer,
 } from '../../backends/envoy/index.ts';
-import type { BackendGatewayStatus, TlsMaterial } from '../../model/backend-contract.ts';
-import type { GatewayIR } from '../../model/gateway-ir.ts';
-import type { ResourceKey } from '../../model/resource-key.ts';
+import type { BackendGatewayStatus, TlsMaterial } from '../../model/ir/backend-contract.ts';
+import type { GatewayIR } from '../../model/ir/gateway-ir.ts';
+import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import { ActorSystem } from '../../runtime/ActorSystem.ts';
 import { effectRequest, type Outgoing } from '../../runtime/outbox.ts';
 import { type Envoy, startEnvoy } from '../harness/envoy/index.ts';

@@ -14,7 +14,7 @@ import { envoyBackendSpec, nodeClusterOf, XdsServer } from '../../backends/envoy
 import { type ControlPlane, createControlPlane } from '../../cli/control-plane.ts';
 import { fileExtProcConfigPort } from '../../cli/extproc-config-port.ts';
 import { loadExtProcConfig, runExtProc } from '../../dataplane/extproc/index.ts';
-import { resourceKey } from '../../model/resource-key.ts';
+import { resourceKey } from '../../model/resources/resource-key.ts';
 import type { ActorSpec } from '../../runtime/Actor.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import type { Message } from '../../runtime/message.ts';

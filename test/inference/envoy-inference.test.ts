@@ -4,8 +4,8 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { gatewayIR, listener, port, route, rule } from '../../backends/envoy/testdata/gateway-ir.ts';
-import type { BackendIR } from '../../model/gateway-ir.ts';
-import { INFERENCE_GROUP, resourceKey } from '../../model/resource-key.ts';
+import type { BackendIR } from '../../model/ir/gateway-ir.ts';
+import { INFERENCE_GROUP, resourceKey } from '../../model/resources/resource-key.ts';
 import { EnvoyBackendFixture } from '../envoy/envoy-backend-fixture.ts';
 import { answeredBy, httpRequest } from '../envoy/http-client.ts';
 import { type EchoServer, type SeenRequest, startHttpEcho } from '../harness/echo/index.ts';

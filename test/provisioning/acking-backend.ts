@@ -3,7 +3,7 @@
 // once the proxies of a Gateway accept it. Provisioning and addresses are what these tests are about, not xDS.
 import { enqueueActions, setup } from 'xstate';
 import { GATEWAY_DEPLOYER } from '../../actors/gateway-deployer/messages.ts';
-import type { BackendGatewayEvent, BackendGatewayStatus } from '../../model/backend-contract.ts';
+import type { BackendGatewayEvent, BackendGatewayStatus } from '../../model/ir/backend-contract.ts';
 import type { ActorSpec } from '../../runtime/Actor.ts';
 import type { Message } from '../../runtime/message.ts';
 import { deliverTo, type Outgoing } from '../../runtime/outbox.ts';

@@ -5,7 +5,10 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { expect } from 'vitest';
 import { envoyDataPlaneTemplate } from '../../backends/envoy/data-plane-template.ts';
-import { PROVISIONED_BY_ANNOTATION, PROVISIONED_GATEWAY_LABEL } from '../../model/provisioning.ts';
+import {
+  PROVISIONED_BY_ANNOTATION,
+  PROVISIONED_GATEWAY_LABEL,
+} from '../../model/provisioning/provisioning.ts';
 import {
   eventually,
   gatewayClassYaml,

@@ -1,7 +1,7 @@
 // What the provisioning tests share: control planes that provision one backend's data planes (with the stand-in
 // backend that ACKs every revision), the data-plane objects of a Gateway read back from the API server by kind,
 // and the GatewayClass (with its GatewayClassParameters) they are provisioned for.
-import { type DataPlaneTemplate, PROVISIONED_GATEWAY_LABEL } from '../../model/provisioning.ts';
+import { type DataPlaneTemplate, PROVISIONED_GATEWAY_LABEL } from '../../model/provisioning/provisioning.ts';
 import { KubeApiError, type KubeObject } from '../../sources/kubernetes/client.ts';
 import {
   eventually,

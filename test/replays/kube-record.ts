@@ -20,8 +20,9 @@ import {
   recordedComposition,
   SnapshotPort,
 } from '../../cli/replay.ts';
-import type { ResourceKey } from '../../model/resource-key.ts';
-import { GROUP_OF_KIND, type KindName } from '../../model/resources.ts';
+import { DEFAULT_CONTROLLER_NAME } from '../../model/gateway-api/gateway-class.ts';
+import { GROUP_OF_KIND, type KindName } from '../../model/resources/kinds.ts';
+import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import type { ActorSpec } from '../../runtime/Actor.ts';
 import type { ActorSystem } from '../../runtime/ActorSystem.ts';
 import type { Timer } from '../../runtime/clock.ts';
@@ -46,7 +47,6 @@ const RESTART_GAP_MS = 60_000;
 const QUIET_MS = 500;
 const STEP_TIMEOUT_MS = 60_000;
 const ENVOY_BACKEND_ACTOR = 'backend.envoy';
-export const CONTROLLER_NAME = 'switchyard.dev/gateway-controller';
 
 /** One recorded log of a scenario (a restart scenario records one per run of the controller). */
 export interface KubeRecording {
@@ -204,7 +204,7 @@ export async function recordKubeScenario(
       clock,
       ids: sequentialIds(),
       logger: createLogger({ level: process.env.SWITCHYARD_TEST_LOG ?? 'silent' }),
-      controllerName: CONTROLLER_NAME,
+      controllerName: DEFAULT_CONTROLLER_NAME,
       flushDelayMs: 20,
       kubernetes: { client, resources },
       backends: {
@@ -218,7 +218,7 @@ export async function recordKubeScenario(
     });
     const sink = new MemoryEventLogSink();
     const composition = recordedComposition({
-      controllerName: CONTROLLER_NAME,
+      controllerName: DEFAULT_CONTROLLER_NAME,
       flushDelayMs: 20,
       kubernetes: { resources },
       backends,

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controllerCommand } from '../../cli/controller.ts';
 import { parseCommand } from '../../cli/options.ts';
 import { renderReplay, replay } from '../../cli/replay.ts';
-import { GROUP_OF_KIND, type KindName } from '../../model/resources.ts';
+import { GROUP_OF_KIND, type KindName } from '../../model/resources/kinds.ts';
 import { parseEventLog, readEventLog } from '../../runtime/EventLog.ts';
 import { KubeClient } from '../../sources/kubernetes/client.ts';
 import { discoverResources } from '../../sources/kubernetes/ports.ts';

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ReplayResult } from '../../cli/replay.ts';
-import type { ResourceKey } from '../../model/resource-key.ts';
-import { CONTROLLER_NAME } from './kube-record.ts';
+import { DEFAULT_CONTROLLER_NAME } from '../../model/gateway-api/gateway-class.ts';
+import type { ResourceKey } from '../../model/resources/resource-key.ts';
 
 export interface KubeStep {
   readonly note: string;
@@ -45,7 +45,7 @@ export function gatewayClass(name: string): KubernetesObject {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'GatewayClass',
     metadata: { name },
-    spec: { controllerName: CONTROLLER_NAME },
+    spec: { controllerName: DEFAULT_CONTROLLER_NAME },
   } as KubernetesObject;
 }
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createControlPlane } from '../../cli/control-plane.ts';
 import { planeOutcome, type RecordedComposition, type ReplayResult } from '../../cli/replay.ts';
-import { DEFAULT_CONTROLLER_NAME } from '../../model/gateway-class.ts';
+import { DEFAULT_CONTROLLER_NAME } from '../../model/gateway-api/gateway-class.ts';
 import type { ActorSystem } from '../../runtime/ActorSystem.ts';
 import { sequentialIds } from '../../runtime/ids.ts';
 import { createLogger } from '../../runtime/logger.ts';

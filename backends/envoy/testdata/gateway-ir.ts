@@ -1,10 +1,18 @@
 // Builders of hand-written Gateway IR for the Envoy backend's tests (unit and real-Envoy integration).
-import type { TlsMaterial } from '../../../model/backend-contract.ts';
-import type { BackendTLS } from '../../../model/backend-tls-policies.ts';
-import { DEFAULT_GATEWAY_CLASS_PARAMETERS } from '../../../model/gateway-class.ts';
-import type { BackendIR, GatewayIR, ListenerIR, PortIR, RouteIR, RuleIR } from '../../../model/gateway-ir.ts';
-import { GATEWAY_GROUP, type ResourceKey, resourceKey } from '../../../model/resource-key.ts';
-import type { RouteKind } from '../../../model/resources.ts';
+
+import { DEFAULT_GATEWAY_CLASS_PARAMETERS } from '../../../model/gateway-api/gateway-class.ts';
+import type { TlsMaterial } from '../../../model/ir/backend-contract.ts';
+import type {
+  BackendIR,
+  BackendTLS,
+  GatewayIR,
+  ListenerIR,
+  PortIR,
+  RouteIR,
+  RuleIR,
+} from '../../../model/ir/gateway-ir.ts';
+import type { RouteKind } from '../../../model/resources/gateway-api.ts';
+import { GATEWAY_GROUP, type ResourceKey, resourceKey } from '../../../model/resources/resource-key.ts';
 
 export const NAMESPACE = 'default';
 

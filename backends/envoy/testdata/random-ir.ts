@@ -1,7 +1,7 @@
 // fast-check generators of random Gateway IR (valid shapes, random content) for property tests of the
 // translation and for feeding a real Envoy.
 import fc from 'fast-check';
-import type { BackendIR, ListenerIR, PortIR, RouteIR, RuleIR } from '../../../model/gateway-ir.ts';
+import type { BackendIR, ListenerIR, PortIR, RouteIR, RuleIR } from '../../../model/ir/gateway-ir.ts';
 import { gatewayKey, invalidBackend, secretKey, service } from './gateway-ir.ts';
 
 const label = fc.stringMatching(/^[a-z][a-z0-9]{0,6}$/);

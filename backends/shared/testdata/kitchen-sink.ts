@@ -1,8 +1,8 @@
 // What every backend's kitchen-sink translation test carries alike: a match using every field, HTTPS terminated
 // with a certificate and TLS passed through on 8443, and a plain TCP route on 9000 (built with the IR builders of
 // the Envoy tests).
-import type { BackendIR, PortIR } from '../../../model/gateway-ir.ts';
-import type { ResourceKey } from '../../../model/resource-key.ts';
+import type { BackendIR, PortIR } from '../../../model/ir/gateway-ir.ts';
+import type { ResourceKey } from '../../../model/resources/resource-key.ts';
 import { listener, port, route, rule, service } from '../../envoy/testdata/gateway-ir.ts';
 
 /** A match on path prefix, method, a header regex and a query parameter. */

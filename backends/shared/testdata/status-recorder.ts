@@ -1,7 +1,7 @@
 // The gateway deployer's place in backend tests: an actor that records every BackendGatewayStatus it is sent.
 import { expect } from 'vitest';
 import { emit, setup } from 'xstate';
-import type { BackendGatewayStatus } from '../../../model/backend-contract.ts';
+import type { BackendGatewayStatus } from '../../../model/ir/backend-contract.ts';
 import type { ActorSystem } from '../../../runtime/ActorSystem.ts';
 import { effectRequest, type Outgoing } from '../../../runtime/outbox.ts';
 

@@ -1,0 +1,15 @@
+// What a cluster is made of: one resolved backend of the IR, the HTTP version it is spoken to with, and, for a
+// blend of several backends, each endpoint's weight. Clusters (clusters.ts), their endpoints (endpoints.ts) and
+// InferencePool clusters (inference.ts) all read it.
+
+import type { BackendIR } from '../../model/ir/gateway-ir.ts';
+
+export type ResolvedBackendIR = Exclude<BackendIR, { kind: 'Invalid' }>;
+
+export interface ClusterUse {
+  readonly name: string;
+  readonly backend: ResolvedBackendIR;
+  readonly http2: boolean;
+  /** A blend of several backends (see `blend`): the load-balancing weight of each of `backend.endpoints`. */
+  readonly endpointWeights?: readonly number[];
+}

@@ -1,0 +1,344 @@
+import { describe, expect, it } from 'vitest';
+import { buildGatewayIR } from '../evaluation/build-gateway-ir.ts';
+import { dependenciesOf } from '../evaluation/dependencies.ts';
+import { countAttachedRoutes } from '../gateway-api/route-status.ts';
+import type { AIGatewayRoute, AIServiceBackend, BackendSecurityPolicy } from '../resources/ai-gateway.ts';
+import type { AnyResource } from '../resources/kinds.ts';
+import { formatResourceKey, resourceKey } from '../resources/resource-key.ts';
+import type { ResourceStore } from '../shared/resource-view.ts';
+import { CONTROLLER, LATER, NOW, storeOf } from '../testdata/fixtures.ts';
+import { evaluateAIGateway, evaluateAIGatewayRoute, extProcBackendName } from './ai-gateway.ts';
+
+const options = { controllerName: CONTROLLER, now: NOW };
+
+function world(): ResourceStore {
+  return storeOf('ai-gateway.yaml');
+}
+
+function statusOf(result: ReturnType<typeof evaluateAIGateway>, kind: string, name: string) {
+  return result.statuses.find((s) => s.key.kind === kind && s.key.name === name)?.status.conditions;
+}
+
+function route(name: string, spec: Record<string, unknown>): AIGatewayRoute {
+  return {
+    apiVersion: 'aigateway.envoyproxy.io/v1beta1',
+    kind: 'AIGatewayRoute',
+    metadata: { name, namespace: 'ai', generation: 1 },
+    spec: { parentRefs: [{ name: 'ai-gateway' }], ...spec },
+  } as AIGatewayRoute;
+}
+
+function rule(model: string, backend: string) {
+  return {
+    matches: [{ headers: [{ name: 'x-ai-eg-model', value: model }] }],
+    backendRefs: [{ name: backend }],
+  };
+}
+
+describe('AIGatewayRoute → ext_proc configuration', () => {
+  it('turns the v1alpha1 and v1beta1 manifests into rules, backends with credentials, costs and models', () => {
+    const result = evaluateAIGateway(world(), options);
+    const chat = resourceKey('aigateway.envoyproxy.io', 'AIGatewayRoute', 'ai', 'chat');
+    const claude = resourceKey('aigateway.envoyproxy.io', 'AIGatewayRoute', 'ai', 'claude');
+    expect(result.config).toEqual({
+      models: [
+        {
+          name: 'gpt-4o-mini',
+          ownedBy: 'Envoy AI Gateway',
+          created: Date.parse('2025-05-01T00:00:00Z') / 1000,
+        },
+        { name: 'claude-sonnet', ownedBy: 'anthropic', created: Date.parse('2025-05-02T00:00:00Z') / 1000 },
+      ],
+      rules: [
+        { models: ['gpt-4o-mini'], backends: [{ name: extProcBackendName(chat, 0, 0), weight: 1 }] },
+        {
+          models: ['claude-sonnet'],
+          backends: [{ name: extProcBackendName(claude, 0, 0), weight: 1 }],
+          llmRequestCosts: [
+            { metadataKey: 'llm_input_token', type: 'InputToken' },
+            { metadataKey: 'llm_cost', type: 'CEL', cel: 'input_tokens * 3u + output_tokens * 15u' },
+          ],
+        },
+      ],
+      backends: [
+        {
+          name: 'ai/chat/rule/0/ref/0',
+          schema: { name: 'OpenAI' },
+          auth: { apiKey: { key: 'sk-openai-test' } },
+        },
+        {
+          name: 'ai/claude/rule/0/ref/0',
+          schema: { name: 'Anthropic' },
+          modelNameOverride: 'claude-sonnet-4-20250514',
+          auth: { anthropicAPIKey: { key: 'sk-ant-test' } },
+        },
+      ],
+    });
+  });
+
+  it('reports Accepted for every object it uses and nothing for routes of other controllers', () => {
+    const result = evaluateAIGateway(world(), options);
+    expect(result.statuses.map((s) => formatResourceKey(s.key))).toEqual([
+      'aigateway.envoyproxy.io/AIGatewayRoute/ai/chat',
+      'aigateway.envoyproxy.io/AIGatewayRoute/ai/claude',
+      'aigateway.envoyproxy.io/AIServiceBackend/ai/anthropic',
+      'aigateway.envoyproxy.io/AIServiceBackend/ai/openai',
+      'aigateway.envoyproxy.io/BackendSecurityPolicy/ai/anthropic-key',
+      'aigateway.envoyproxy.io/BackendSecurityPolicy/ai/openai-key',
+    ]);
+    expect(statusOf(result, 'AIGatewayRoute', 'claude')).toEqual([
+      {
+        type: 'Accepted',
+        status: 'True',
+        reason: 'Accepted',
+        message: 'AI Gateway route accepted: claude-sonnet',
+        lastTransitionTime: NOW,
+        observedGeneration: 3,
+      },
+    ]);
+    for (const status of result.statuses) expect(status.status.conditions?.[0]?.type).toBe('Accepted');
+  });
+
+  it('keeps lastTransitionTime while the condition holds', () => {
+    const store = world();
+    for (const { key, status } of evaluateAIGateway(store, options).statuses) {
+      const object = store.get(key.kind as 'AIGatewayRoute', key.namespace, key.name)!;
+      store.upsert({ ...object, status } as AnyResource);
+    }
+    const again = evaluateAIGateway(store, { ...options, now: LATER });
+    expect(statusOf(again, 'AIGatewayRoute', 'chat')?.[0]?.lastTransitionTime).toBe(NOW);
+  });
+});
+
+describe('AIGatewayRoute → Gateway IR', () => {
+  it('routes each model and backend by the headers the service sets, after a catch-all for the first pass', () => {
+    const store = world();
+    const claude = store.get('AIGatewayRoute', 'ai', 'claude')!;
+    const { evaluation } = evaluateAIGatewayRoute(claude, store, options);
+    expect(evaluation.route).toEqual(
+      resourceKey('aigateway.envoyproxy.io', 'AIGatewayRoute', 'ai', 'claude'),
+    );
+    expect(evaluation.extProc).toBe(true);
+    expect(evaluation.parents.map((p) => p.accepted)).toEqual([true]);
+    expect(evaluation.rules.map((r) => r.matches)).toEqual([
+      [
+        {
+          path: { type: 'PathPrefix', value: '/' },
+          headers: [
+            { name: 'x-ai-eg-model', value: 'claude-sonnet' },
+            { type: 'Exact', name: 'x-ai-eg-backend', value: 'ai/claude/rule/0/ref/0' },
+          ],
+        },
+      ],
+      [{ path: { type: 'PathPrefix', value: '/' } }],
+    ]);
+    expect(evaluation.rules[0]?.backends[0]?.result).toMatchObject({
+      ok: true,
+      backend: { kind: 'Service', port: 8000, endpoints: [{ address: '127.0.0.1', port: 18002 }] },
+    });
+    expect(evaluation.rules[0]?.timing.timeouts?.requestMs).toBe(60_000);
+    expect(evaluation.rules[1]?.backends).toEqual([]);
+
+    const gateway = store.get('Gateway', 'ai', 'ai-gateway')!;
+    const evaluations = ['chat', 'claude'].map(
+      (name) => evaluateAIGatewayRoute(store.get('AIGatewayRoute', 'ai', name)!, store, options).evaluation,
+    );
+    const ir = buildGatewayIR(gateway, store, evaluations, { controllerName: CONTROLLER });
+    const routes = ir?.ports[0]?.listeners[0]?.routes ?? [];
+    expect(routes.map((r) => [r.route.name, r.kind, r.extProc])).toEqual([
+      ['chat', 'HTTPRoute', true],
+      ['claude', 'HTTPRoute', true],
+    ]);
+    expect([...countAttachedRoutes(evaluations).values()]).toEqual([2]);
+  });
+
+  it('depends on its Gateways and AIServiceBackends; backends on their Service and policies on Secrets', () => {
+    const store = world();
+    const ids = (object: AnyResource) => dependenciesOf(object).map(formatResourceKey);
+    expect(ids(store.get('AIGatewayRoute', 'ai', 'chat')!)).toEqual([
+      'core/Namespace//ai',
+      'aigateway.envoyproxy.io/AIServiceBackend/ai/openai',
+      'gateway.networking.k8s.io/Gateway/ai/ai-gateway',
+    ]);
+    expect(ids(store.get('AIServiceBackend', 'ai', 'openai')!)).toEqual([
+      'core/Service/ai/openai',
+      'aigateway.envoyproxy.io/BackendSecurityPolicy/ai/*',
+    ]);
+    expect(ids(store.get('BackendSecurityPolicy', 'ai', 'anthropic-key')!)).toEqual([
+      'core/Secret/ai/anthropic-key',
+    ]);
+  });
+});
+
+describe('bad input becomes conditions', () => {
+  function evaluateWith(...objects: AnyResource[]) {
+    const store = world();
+    for (const object of objects) store.upsert(object);
+    return evaluateAIGateway(store, options);
+  }
+
+  it('a missing AIServiceBackend: NotAccepted and ResolvedRefs=False naming it', () => {
+    const result = evaluateWith(route('broken', { rules: [rule('m', 'nope')] }) as unknown as AnyResource);
+    const conditions = statusOf(result, 'AIGatewayRoute', 'broken');
+    expect(conditions?.map((c) => [c.type, c.status, c.reason])).toEqual([
+      ['NotAccepted', 'False', 'BackendNotFound'],
+      ['ResolvedRefs', 'False', 'BackendNotFound'],
+    ]);
+    expect(conditions?.[1]?.message).toBe('spec.rules[0].backendRefs[0]: AIServiceBackend ai/nope not found');
+    expect(result.config.rules.flatMap((r) => r.models)).not.toContain('m');
+  });
+
+  it('an Envoy Gateway Backend, a missing Secret, an unsupported policy type and two policies', () => {
+    const egBackend = {
+      apiVersion: 'aigateway.envoyproxy.io/v1beta1',
+      kind: 'AIServiceBackend',
+      metadata: { name: 'eg', namespace: 'ai' },
+      spec: {
+        schema: { name: 'OpenAI' },
+        backendRef: { group: 'gateway.envoyproxy.io', kind: 'Backend', name: 'x' },
+      },
+    } as AIServiceBackend;
+    const noSecret = {
+      apiVersion: 'aigateway.envoyproxy.io/v1beta1',
+      kind: 'BackendSecurityPolicy',
+      metadata: { name: 'no-secret', namespace: 'ai' },
+      spec: {
+        type: 'AzureAPIKey',
+        targetRefs: [{ group: 'aigateway.envoyproxy.io', kind: 'AIServiceBackend', name: 'openai' }],
+        azureAPIKey: { secretRef: { name: 'missing' } },
+      },
+    } as BackendSecurityPolicy;
+    const result = evaluateWith(
+      egBackend as unknown as AnyResource,
+      noSecret as unknown as AnyResource,
+      route('uses-eg', { rules: [rule('a', 'eg')] }) as unknown as AnyResource,
+    );
+    const eg = statusOf(result, 'AIServiceBackend', 'eg')?.[0];
+    expect([eg?.type, eg?.reason]).toEqual(['NotAccepted', 'InvalidKind']);
+    expect(eg?.message).toContain('gateway.envoyproxy.io/Backend is not supported');
+    const openai = statusOf(result, 'AIServiceBackend', 'openai')?.[0];
+    expect([openai?.type, openai?.reason]).toEqual(['NotAccepted', 'Conflicted']);
+    expect(openai?.message).toContain('no-secret, openai-key');
+    const policy = statusOf(result, 'BackendSecurityPolicy', 'no-secret')?.[0];
+    expect([policy?.type, policy?.reason, policy?.message]).toEqual([
+      'NotAccepted',
+      'SecretNotFound',
+      'spec.azureAPIKey.secretRef: Secret ai/missing not found',
+    ]);
+    // The route on the unusable backend is refused; the other routes keep working.
+    expect(statusOf(result, 'AIGatewayRoute', 'uses-eg')?.[0]?.type).toBe('NotAccepted');
+    expect(statusOf(result, 'AIGatewayRoute', 'chat')?.[0]?.reason).toBe('BackendNotFound');
+    expect(result.config.rules.flatMap((r) => r.models)).toEqual(['claude-sonnet']);
+
+    const gcp = evaluateWith({
+      ...noSecret,
+      metadata: { name: 'gcp', namespace: 'ai' },
+      spec: {
+        type: 'GCPCredentials',
+        targetRefs: [{ group: 'aigateway.envoyproxy.io', kind: 'AIServiceBackend', name: 'anthropic' }],
+      },
+    } as unknown as AnyResource);
+    expect(statusOf(gcp, 'BackendSecurityPolicy', 'gcp')?.[0]?.message).toBe(
+      'spec.type: GCPCredentials is not supported; use APIKey, AzureAPIKey, AnthropicAPIKey or AWSCredentials',
+    );
+  });
+
+  it('a rule without an Exact model match is dropped and named; a bad CEL cost refuses the route', () => {
+    const partly = route('partly', {
+      rules: [
+        rule('good', 'openai'),
+        { matches: [{ headers: [{ name: 'x-tenant', value: 'a' }] }], backendRefs: [{ name: 'openai' }] },
+      ],
+    });
+    const cel = route('bad-cel', {
+      llmRequestCosts: [{ metadataKey: 'cost', type: 'CEL', cel: 'input_tokens *' }],
+      rules: [rule('cel', 'openai')],
+    });
+    const result = evaluateWith(partly as unknown as AnyResource, cel as unknown as AnyResource);
+    const accepted = statusOf(result, 'AIGatewayRoute', 'partly')?.[0];
+    expect([accepted?.type, accepted?.status]).toEqual(['Accepted', 'True']);
+    expect(accepted?.message).toContain(
+      'spec.rules[1].matches[0]: needs an Exact x-ai-eg-model header match (the ext_proc service picks the backend by model)',
+    );
+    const refused = statusOf(result, 'AIGatewayRoute', 'bad-cel')?.[0];
+    expect([refused?.type, refused?.reason]).toEqual(['NotAccepted', 'UnsupportedValue']);
+    expect(refused?.message).toMatch(/^spec\.llmRequestCosts\[0\]\.cel: the CEL expression does not parse/);
+    expect(result.config.rules.flatMap((r) => r.models)).toEqual(['gpt-4o-mini', 'claude-sonnet', 'good']);
+  });
+
+  it('AWS credentials come from the profile of a shared credentials file in a Secret', () => {
+    const aws = {
+      apiVersion: 'aigateway.envoyproxy.io/v1beta1',
+      kind: 'BackendSecurityPolicy',
+      metadata: { name: 'aws', namespace: 'ai' },
+      spec: {
+        type: 'AWSCredentials',
+        targetRefs: [{ group: 'aigateway.envoyproxy.io', kind: 'AIServiceBackend', name: 'bedrock' }],
+        awsCredentials: {
+          region: 'us-east-1',
+          credentialsFile: { secretRef: { name: 'aws' }, profile: 'prod' },
+        },
+      },
+    };
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'aws', namespace: 'ai' },
+      stringData: {
+        credentials:
+          '[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = no\n\n[prod]\naws_access_key_id = AKIDPROD\naws_secret_access_key = s3cr3t\naws_session_token = tok\n',
+      },
+    };
+    const bedrock = {
+      apiVersion: 'aigateway.envoyproxy.io/v1beta1',
+      kind: 'AIServiceBackend',
+      metadata: { name: 'bedrock', namespace: 'ai' },
+      spec: { schema: { name: 'AWSBedrock' }, backendRef: { name: 'openai', port: 8000 } },
+    };
+    const result = evaluateWith(
+      aws as unknown as AnyResource,
+      secret as unknown as AnyResource,
+      bedrock as unknown as AnyResource,
+      route('bedrock', { rules: [rule('titan', 'bedrock')] }) as unknown as AnyResource,
+    );
+    expect(result.config.backends.find((b) => b.name === 'ai/bedrock/rule/0/ref/0')).toEqual({
+      name: 'ai/bedrock/rule/0/ref/0',
+      schema: { name: 'AWSBedrock' },
+      auth: {
+        aws: { region: 'us-east-1', accessKeyId: 'AKIDPROD', secretAccessKey: 's3cr3t', sessionToken: 'tok' },
+      },
+    });
+  });
+
+  it('malformed objects never throw', () => {
+    const junk = [
+      {
+        apiVersion: 'aigateway.envoyproxy.io/v1beta1',
+        kind: 'AIGatewayRoute',
+        metadata: { name: 'j1', namespace: 'ai' },
+        spec: null,
+      },
+      {
+        apiVersion: 'aigateway.envoyproxy.io/v1beta1',
+        kind: 'AIGatewayRoute',
+        metadata: { name: 'j2', namespace: 'ai' },
+        spec: { parentRefs: [{ name: 'ai-gateway' }], rules: [null, { matches: 'x', backendRefs: [7] }] },
+      },
+      {
+        apiVersion: 'aigateway.envoyproxy.io/v1beta1',
+        kind: 'AIServiceBackend',
+        metadata: { name: 'j3', namespace: 'ai' },
+        spec: {},
+      },
+      {
+        apiVersion: 'aigateway.envoyproxy.io/v1beta1',
+        kind: 'BackendSecurityPolicy',
+        metadata: { name: 'j4', namespace: 'ai' },
+        spec: { targetRefs: 'x' },
+      },
+    ];
+    const result = evaluateWith(...(junk as unknown as AnyResource[]));
+    expect(statusOf(result, 'AIGatewayRoute', 'j2')?.[0]?.type).toBe('NotAccepted');
+    for (const object of junk) expect(() => dependenciesOf(object as unknown as AnyResource)).not.toThrow();
+  });
+});

@@ -1,0 +1,28 @@
+// Kinds that Kubernetes mode reads by reference instead of by listing the cluster: Secrets (listener certificates,
+// AI provider credentials) and ConfigMaps (BackendTLSPolicy CA bundles). The reference validator knows, from its
+// dependency index, which of them something references and tells each such kind's source; the source fetches
+// and watches exactly those objects (sources/kubernetes/referenced-source.ts).
+import type { Message } from '../../runtime/message.ts';
+import { ANY_NAME, CORE_GROUP, type ResourceKey } from '../resources/resource-key.ts';
+
+export const WATCHED_BY_REFERENCE: readonly string[] = ['Secret', 'ConfigMap'];
+
+/**
+ * The complete set of objects of `kind` something references now (sorted, unique). Sent whenever it changes, and
+ * first once every kind that can reference one has been listed: only then is the set whole.
+ */
+export interface ReferencesWanted extends Message<'references.wanted'> {
+  readonly kind: string;
+  readonly keys: readonly ResourceKey[];
+}
+
+/** Whether a dependency is an object of `kind` that can be fetched by name (a core kind, a namespace, a name). */
+export function isFetchableReference(key: ResourceKey, kind: string): boolean {
+  return (
+    key.group === CORE_GROUP &&
+    key.kind === kind &&
+    key.namespace !== undefined &&
+    key.name !== '' &&
+    key.name !== ANY_NAME
+  );
+}

@@ -1,0 +1,161 @@
+// backendRefs: a Service (with a port it exposes) or an InferencePool, in the route's namespace or granted by a
+// ReferenceGrant. A Service resolves to its ready endpoints from EndpointSlices.
+
+import { failureModeOf, poolEndpoints, resolveEndpointPicker } from '../inference/pool-members.ts';
+import type { BackendRefReason, BackendTLS, ResolvedBackend } from '../ir/gateway-ir.ts';
+import type { BackendObjectReference, RouteKind } from '../resources/gateway-api.ts';
+import type { InferencePoolSpec } from '../resources/inference.ts';
+import { GATEWAY_GROUP, INFERENCE_GROUP, resourceKey } from '../resources/resource-key.ts';
+import { RouteReason } from '../shared/conditions.ts';
+import { readyEndpoints } from '../shared/endpoints.ts';
+import { isReferenceAllowed, normalizeGroup } from '../shared/reference-grants.ts';
+import type { ResourceView } from '../shared/resource-view.ts';
+import { backendTLSFor } from './backend-tls.ts';
+
+export type BackendRefResult =
+  | { readonly ok: true; readonly backend: ResolvedBackend }
+  | { readonly ok: false; readonly reason: BackendRefReason; readonly message: string };
+
+/** Well-known appProtocols (KEP-3726) an HTTP or gRPC route can speak to. */
+const HTTP_APP_PROTOCOLS = ['kubernetes.io/h2c', 'kubernetes.io/ws'];
+
+export interface Referrer {
+  readonly kind: RouteKind;
+  readonly namespace: string;
+}
+
+export function resolveBackendRef(
+  ref: BackendObjectReference,
+  referrer: Referrer,
+  view: ResourceView,
+  field: string,
+): BackendRefResult {
+  const group = normalizeGroup(ref?.group);
+  const kind = ref?.kind ?? 'Service';
+  const name = typeof ref?.name === 'string' ? ref.name : '';
+  const namespace =
+    typeof ref?.namespace === 'string' && ref.namespace !== '' ? ref.namespace : referrer.namespace;
+  const isService = group === '' && kind === 'Service';
+  const isPool = group === INFERENCE_GROUP && kind === 'InferencePool';
+  if (!isService && !isPool) {
+    return {
+      ok: false,
+      reason: RouteReason.InvalidKind,
+      message: `${field}: ${group || 'core'}/${kind} is not a supported backend; use a Service or an InferencePool`,
+    };
+  }
+  const from = { group: GATEWAY_GROUP, kind: referrer.kind, namespace: referrer.namespace };
+  if (!isReferenceAllowed(view, from, { group, kind, namespace, name })) {
+    return {
+      ok: false,
+      reason: RouteReason.RefNotPermitted,
+      message: `${field}: ${kind} ${namespace}/${name} is in another namespace and no ReferenceGrant allows it`,
+    };
+  }
+  return isService
+    ? resolveService(ref, namespace, name, referrer, view, field)
+    : resolvePool(namespace, name, view, field);
+}
+
+function resolveService(
+  ref: BackendObjectReference,
+  namespace: string,
+  name: string,
+  referrer: Referrer,
+  view: ResourceView,
+  field: string,
+): BackendRefResult {
+  const service = view.get('Service', namespace, name);
+  if (service === undefined) return notFound(`${field}: Service ${namespace}/${name} not found`);
+  if (typeof ref.port !== 'number') return notFound(`${field}.port: required for a Service backend`);
+  const ports = Array.isArray(service.spec?.ports) ? service.spec.ports : [];
+  const servicePort = ports.find((p) => p?.port === ref.port);
+  const externalName = service.spec?.type === 'ExternalName' ? service.spec.externalName : undefined;
+  if (servicePort === undefined && externalName === undefined) {
+    return notFound(`${field}.port: Service ${namespace}/${name} has no port ${ref.port}`);
+  }
+  const protocol = servicePort?.protocol ?? 'TCP';
+  const wantUdp = referrer.kind === 'UDPRoute';
+  if ((protocol === 'UDP') !== wantUdp) {
+    return {
+      ok: false,
+      reason: RouteReason.UnsupportedProtocol,
+      message: `${field}: Service port ${ref.port} is ${protocol}, a ${referrer.kind} needs ${wantUdp ? 'UDP' : 'TCP'}`,
+    };
+  }
+  const appProtocol = servicePort?.appProtocol;
+  if (
+    (referrer.kind === 'HTTPRoute' || referrer.kind === 'GRPCRoute') &&
+    typeof appProtocol === 'string' &&
+    appProtocol.startsWith('kubernetes.io/') &&
+    !HTTP_APP_PROTOCOLS.includes(appProtocol)
+  ) {
+    return {
+      ok: false,
+      reason: RouteReason.UnsupportedProtocol,
+      message: `${field}: Service port ${ref.port} has appProtocol ${appProtocol}, which is not supported`,
+    };
+  }
+  return {
+    ok: true,
+    backend: {
+      kind: 'Service',
+      service: resourceKey('', 'Service', namespace, name),
+      port: ref.port,
+      protocol,
+      ...(typeof appProtocol === 'string' ? { appProtocol } : {}),
+      ...(typeof externalName === 'string' ? { externalName } : {}),
+      ...tlsFor(view, namespace, name, servicePort?.name),
+      endpoints:
+        servicePort === undefined ? [] : readyEndpoints(view.endpointSlicesOf(namespace, name), servicePort),
+    },
+  };
+}
+
+function resolvePool(namespace: string, name: string, view: ResourceView, field: string): BackendRefResult {
+  const pool = view.get('InferencePool', namespace, name);
+  if (pool === undefined) return notFound(`${field}: InferencePool ${namespace}/${name} not found`);
+  const spec: Partial<InferencePoolSpec> = pool.spec ?? {};
+  const targetPorts = (Array.isArray(spec.targetPorts) ? spec.targetPorts : [])
+    .map((p) => p?.number)
+    .filter((n): n is number => typeof n === 'number');
+  const picker = spec.endpointPickerRef;
+  const selector = { ...(spec.selector?.matchLabels ?? {}) };
+  const resolved = resolveEndpointPicker(view, namespace, picker);
+  return {
+    ok: true,
+    backend: {
+      kind: 'InferencePool',
+      pool: resourceKey(INFERENCE_GROUP, 'InferencePool', namespace, name),
+      targetPorts,
+      selector,
+      ...(typeof spec.appProtocol === 'string' ? { appProtocol: spec.appProtocol } : {}),
+      endpoints: poolEndpoints(view, namespace, selector, targetPorts),
+      ...(picker === undefined || picker === null || resolved === undefined
+        ? {}
+        : {
+            endpointPicker: {
+              service: resourceKey('', 'Service', namespace, String(picker.name ?? '')),
+              ...(typeof picker.port?.number === 'number' ? { port: picker.port.number } : {}),
+              failureMode: failureModeOf(picker),
+              endpoints: resolved.ok ? resolved.endpoints : [],
+              ...(resolved.ok ? {} : { problem: resolved.message }),
+            },
+          }),
+    },
+  };
+}
+
+function tlsFor(
+  view: ResourceView,
+  namespace: string,
+  service: string,
+  portName: string | undefined,
+): { tls?: BackendTLS } {
+  const tls = backendTLSFor(view, namespace, service, portName);
+  return tls === undefined ? {} : { tls };
+}
+
+function notFound(message: string): BackendRefResult {
+  return { ok: false, reason: RouteReason.BackendNotFound, message };
+}

@@ -1,0 +1,299 @@
+// Route rule validation: matches (regular expressions must compile), filters (supported, well-formed, compatible).
+// An invalid rule is dropped; a route whose rules are all invalid is not accepted.
+
+import type { GRPCRouteFilter, HTTPRouteFilter, HTTPRouteMatch, Route } from '../resources/gateway-api.ts';
+import { RouteReason } from '../shared/conditions.ts';
+import { ROUTE_KIND_RULES } from './route-kinds.ts';
+import { ruleTimingProblem } from './rule-timing.ts';
+
+export type RuleVerdict =
+  | { readonly index: number; readonly valid: true }
+  | {
+      readonly index: number;
+      readonly valid: false;
+      readonly reason: typeof RouteReason.UnsupportedValue | typeof RouteReason.IncompatibleFilters;
+      readonly message: string;
+    };
+
+const SPEC_FILTERS: { readonly [kind: string]: readonly string[] } = {
+  HTTPRoute: [
+    'RequestHeaderModifier',
+    'ResponseHeaderModifier',
+    'RequestRedirect',
+    'URLRewrite',
+    'RequestMirror',
+    'CORS',
+    'ExternalAuth',
+    'ExtensionRef',
+  ],
+  GRPCRoute: ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestMirror', 'ExtensionRef'],
+};
+
+/** The config field each filter type carries. */
+const FILTER_FIELD: { readonly [type: string]: string } = {
+  RequestHeaderModifier: 'requestHeaderModifier',
+  ResponseHeaderModifier: 'responseHeaderModifier',
+  RequestRedirect: 'requestRedirect',
+  URLRewrite: 'urlRewrite',
+  RequestMirror: 'requestMirror',
+  CORS: 'cors',
+  ExternalAuth: 'externalAuth',
+  ExtensionRef: 'extensionRef',
+};
+
+const BACKEND_REF_FILTERS = ['RequestHeaderModifier', 'ResponseHeaderModifier'];
+const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
+const REDIRECT_CODES = [301, 302, 303, 307, 308];
+
+type Problem = {
+  reason: typeof RouteReason.UnsupportedValue | typeof RouteReason.IncompatibleFilters;
+  message: string;
+};
+
+export function validateRouteRules(route: Route): RuleVerdict[] {
+  const rules = Array.isArray(route.spec?.rules) ? route.spec.rules : [];
+  return rules.map((rule, index) => {
+    const field = `spec.rules[${index}]`;
+    const problem =
+      rule === null || typeof rule !== 'object'
+        ? unsupported(`${field}: must be an object`)
+        : route.kind === 'HTTPRoute'
+          ? httpRuleProblem(rule as NonNullable<HTTPRoute['spec']['rules']>[number], field)
+          : route.kind === 'GRPCRoute'
+            ? grpcRuleProblem(rule as NonNullable<GRPCRoute['spec']['rules']>[number], field)
+            : undefined;
+    return problem === undefined ? { index, valid: true } : { index, valid: false, ...problem };
+  });
+}
+
+type HTTPRoute = Extract<Route, { kind: 'HTTPRoute' }>;
+type GRPCRoute = Extract<Route, { kind: 'GRPCRoute' }>;
+
+function unsupported(message: string): Problem {
+  return { reason: RouteReason.UnsupportedValue, message };
+}
+
+function httpRuleProblem(
+  rule: NonNullable<HTTPRoute['spec']['rules']>[number],
+  field: string,
+): Problem | undefined {
+  const matches = Array.isArray(rule.matches) ? rule.matches : [];
+  for (const [i, match] of matches.entries()) {
+    const problem = httpMatchProblem(match, `${field}.matches[${i}]`);
+    if (problem !== undefined) return problem;
+  }
+  const filters = Array.isArray(rule.filters) ? rule.filters : [];
+  const problem = filtersProblem('HTTPRoute', filters, `${field}.filters`, matches);
+  if (problem !== undefined) return problem;
+  const types = filters.map((f) => f?.type);
+  const backendRefs = Array.isArray(rule.backendRefs) ? rule.backendRefs : [];
+  if (types.includes('RequestRedirect') && backendRefs.length > 0) {
+    return {
+      reason: RouteReason.IncompatibleFilters,
+      message: `${field}: a RequestRedirect filter cannot be combined with backendRefs`,
+    };
+  }
+  for (const [i, ref] of backendRefs.entries()) {
+    const refFilters = Array.isArray(ref?.filters) ? ref.filters : [];
+    const refProblem =
+      filtersProblem('HTTPRoute', refFilters, `${field}.backendRefs[${i}].filters`, matches) ??
+      backendRefFiltersProblem(refFilters, `${field}.backendRefs[${i}].filters`);
+    if (refProblem !== undefined) return refProblem;
+  }
+  const timing = ruleTimingProblem(rule, field);
+  return timing === undefined ? undefined : unsupported(timing);
+}
+
+function httpMatchProblem(match: HTTPRouteMatch, field: string): Problem | undefined {
+  const path = match?.path;
+  if (path !== undefined && path !== null) {
+    const type = path.type ?? 'PathPrefix';
+    const value = path.value ?? '/';
+    if (typeof value !== 'string') return unsupported(`${field}.path.value: must be a string`);
+    if (type === 'Exact' || type === 'PathPrefix') {
+      if (!value.startsWith('/')) return unsupported(`${field}.path.value: ${value} must start with /`);
+    } else if (type === 'RegularExpression') {
+      const error = regexError(value);
+      if (error !== undefined)
+        return unsupported(`${field}.path.value: invalid regular expression: ${error}`);
+    } else {
+      return unsupported(`${field}.path.type: ${String(type)} is not Exact, PathPrefix or RegularExpression`);
+    }
+  }
+  for (const key of ['headers', 'queryParams'] as const) {
+    const problem = valueMatchesProblem(match?.[key], `${field}.${key}`);
+    if (problem !== undefined) return problem;
+  }
+  if (match?.method !== undefined && !HTTP_METHODS.includes(match.method)) {
+    return unsupported(`${field}.method: ${String(match.method)} is not an HTTP method`);
+  }
+  return undefined;
+}
+
+function valueMatchesProblem(matches: unknown, field: string): Problem | undefined {
+  if (matches === undefined || matches === null) return undefined;
+  if (!Array.isArray(matches)) return unsupported(`${field}: must be a list`);
+  for (const [i, match] of matches.entries()) {
+    const type = match?.type ?? 'Exact';
+    if (typeof match?.name !== 'string' || match.name === '')
+      return unsupported(`${field}[${i}].name: required`);
+    if (typeof match?.value !== 'string') return unsupported(`${field}[${i}].value: must be a string`);
+    if (type === 'RegularExpression') {
+      const error = regexError(match.value);
+      if (error !== undefined)
+        return unsupported(`${field}[${i}].value: invalid regular expression: ${error}`);
+    } else if (type !== 'Exact') {
+      return unsupported(`${field}[${i}].type: ${String(type)} is not Exact or RegularExpression`);
+    }
+  }
+  return undefined;
+}
+
+function grpcRuleProblem(
+  rule: NonNullable<GRPCRoute['spec']['rules']>[number],
+  field: string,
+): Problem | undefined {
+  const matches = Array.isArray(rule.matches) ? rule.matches : [];
+  for (const [i, match] of matches.entries()) {
+    const method = match?.method;
+    const at = `${field}.matches[${i}].method`;
+    if (method !== undefined && method !== null) {
+      const type = method.type ?? 'Exact';
+      if (type === 'Exact') {
+        if (!method.service && !method.method) return unsupported(`${at}: service or method is required`);
+      } else if (type === 'RegularExpression') {
+        for (const part of ['service', 'method'] as const) {
+          const value = method[part];
+          const error = value === undefined ? undefined : regexError(value);
+          if (error !== undefined) return unsupported(`${at}.${part}: invalid regular expression: ${error}`);
+        }
+      } else {
+        return unsupported(`${at}.type: ${String(type)} is not Exact or RegularExpression`);
+      }
+    }
+    const problem = valueMatchesProblem(match?.headers, `${field}.matches[${i}].headers`);
+    if (problem !== undefined) return problem;
+  }
+  const filters = Array.isArray(rule.filters) ? rule.filters : [];
+  const problem = filtersProblem('GRPCRoute', filters, `${field}.filters`, []);
+  if (problem !== undefined) return problem;
+  const backendRefs = Array.isArray(rule.backendRefs) ? rule.backendRefs : [];
+  for (const [i, ref] of backendRefs.entries()) {
+    const refFilters = Array.isArray(ref?.filters) ? ref.filters : [];
+    const refProblem =
+      filtersProblem('GRPCRoute', refFilters, `${field}.backendRefs[${i}].filters`, []) ??
+      backendRefFiltersProblem(refFilters, `${field}.backendRefs[${i}].filters`);
+    if (refProblem !== undefined) return refProblem;
+  }
+  return undefined;
+}
+
+function filtersProblem(
+  kind: 'HTTPRoute' | 'GRPCRoute',
+  filters: readonly (HTTPRouteFilter | GRPCRouteFilter)[],
+  field: string,
+  matches: readonly HTTPRouteMatch[],
+): Problem | undefined {
+  const supported = ROUTE_KIND_RULES[kind].supportedFilters;
+  const seen = new Set<string>();
+  for (const [i, filter] of filters.entries()) {
+    const type = filter?.type;
+    const at = `${field}[${i}]`;
+    if (typeof type !== 'string' || !(SPEC_FILTERS[kind] ?? []).includes(type)) {
+      return unsupported(`${at}.type: ${String(type)} is not a ${kind} filter`);
+    }
+    if (!supported.includes(type)) return unsupported(`${at}.type: ${type} filters are not supported`);
+    const config = (filter as unknown as Record<string, unknown>)[FILTER_FIELD[type] ?? ''];
+    if (config === undefined || config === null || typeof config !== 'object') {
+      return unsupported(`${at}.${FILTER_FIELD[type]}: required for a ${type} filter`);
+    }
+    if (type !== 'RequestMirror' && seen.has(type)) {
+      return { reason: RouteReason.IncompatibleFilters, message: `${at}: ${type} may appear only once` };
+    }
+    seen.add(type);
+    const problem = filterConfigProblem(filter as HTTPRouteFilter, at, matches);
+    if (problem !== undefined) return problem;
+  }
+  if (seen.has('RequestRedirect') && seen.has('URLRewrite')) {
+    return {
+      reason: RouteReason.IncompatibleFilters,
+      message: `${field}: RequestRedirect and URLRewrite cannot be combined`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Filters on a backendRef apply to the requests sent to that backend only; header modifiers are what every data
+ * plane can do per backend (the spec leaves the rest implementation-specific), so other types are refused.
+ */
+function backendRefFiltersProblem(
+  filters: readonly (HTTPRouteFilter | GRPCRouteFilter)[],
+  field: string,
+): Problem | undefined {
+  for (const [i, filter] of filters.entries()) {
+    if (!BACKEND_REF_FILTERS.includes(filter.type)) {
+      return unsupported(
+        `${field}[${i}].type: ${filter.type} is not supported on a backendRef (only ${BACKEND_REF_FILTERS.join(' and ')}); put it on the rule`,
+      );
+    }
+  }
+  return undefined;
+}
+
+function filterConfigProblem(
+  filter: HTTPRouteFilter,
+  at: string,
+  matches: readonly HTTPRouteMatch[],
+): Problem | undefined {
+  const redirect = filter.type === 'RequestRedirect' ? filter.requestRedirect : undefined;
+  if (redirect?.statusCode !== undefined && !REDIRECT_CODES.includes(redirect.statusCode)) {
+    return unsupported(
+      `${at}.requestRedirect.statusCode: ${String(redirect.statusCode)} is not one of ${REDIRECT_CODES.join(', ')}`,
+    );
+  }
+  if (redirect?.scheme !== undefined && redirect.scheme !== 'http' && redirect.scheme !== 'https') {
+    return unsupported(`${at}.requestRedirect.scheme: ${String(redirect.scheme)} is not http or https`);
+  }
+  const path =
+    filter.type === 'RequestRedirect'
+      ? redirect?.path
+      : filter.type === 'URLRewrite'
+        ? filter.urlRewrite?.path
+        : undefined;
+  if (path !== undefined && path !== null) {
+    if (path.type === 'ReplacePrefixMatch') {
+      const allPrefix =
+        matches.length === 0 || matches.every((m) => (m?.path?.type ?? 'PathPrefix') === 'PathPrefix');
+      if (!allPrefix) {
+        return unsupported(
+          `${at}: path.type ReplacePrefixMatch needs every match of the rule to be a PathPrefix match`,
+        );
+      }
+    } else if (path.type !== 'ReplaceFullPath') {
+      return unsupported(
+        `${at}: path.type ${String(path.type)} is not ReplaceFullPath or ReplacePrefixMatch`,
+      );
+    }
+  }
+  return undefined;
+}
+
+function regexError(pattern: string): string | undefined {
+  if (typeof pattern !== 'string') return 'not a string';
+  try {
+    new RegExp(pattern);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** PartiallyInvalid message; the spec requires it to start with "Dropped Rule". */
+export function droppedRulesMessage(verdicts: readonly RuleVerdict[]): string | undefined {
+  const dropped = verdicts.filter((v): v is Extract<RuleVerdict, { valid: false }> => !v.valid);
+  if (dropped.length === 0) return undefined;
+  const first = dropped[0] as Extract<RuleVerdict, { valid: false }>;
+  const which = dropped.map((v) => v.index).join(', ');
+  return `Dropped Rule${dropped.length > 1 ? 's' : ''} ${which}: ${first.message}`;
+}

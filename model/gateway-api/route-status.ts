@@ -1,0 +1,294 @@
+// One route, evaluated once: its rules and backends (independent of parents) and, for each parentRef naming a
+// Gateway or ListenerSet we own, the attachment and the status entry (Accepted, ResolvedRefs, PartiallyInvalid).
+
+import type {
+  BackendRef,
+  ParentReference,
+  Route,
+  RouteKind,
+  RouteParentStatus,
+  RouteStatus,
+} from '../resources/gateway-api.ts';
+import { GATEWAY_GROUP, keyOf, type ResourceKey } from '../resources/resource-key.ts';
+import {
+  type ConditionSpec,
+  ConditionType,
+  condition,
+  mergeConditions,
+  RouteReason,
+  type Stamp,
+} from '../shared/conditions.ts';
+import type { ResourceView } from '../shared/resource-view.ts';
+import {
+  type AttachmentResult,
+  attachRouteToListeners,
+  createParentLookup,
+  type ParentLookup,
+} from './attachment.ts';
+import { type BackendRefResult, resolveBackendRef } from './backend-refs.ts';
+import { droppedRulesMessage, type RuleVerdict, validateRouteRules } from './route-rules.ts';
+import { type RuleTiming, ruleTiming } from './rule-timing.ts';
+
+export interface EvaluatedBackend {
+  readonly weight: number;
+  readonly result: BackendRefResult;
+  /** Filters set on the backendRef itself (HTTPRoute, GRPCRoute), as written. */
+  readonly filters: readonly unknown[];
+}
+
+export interface EvaluatedRule {
+  readonly index: number;
+  readonly name?: string;
+  readonly verdict: RuleVerdict;
+  /** The rule's matches and filters as written; the IR normalises them. */
+  readonly matches: readonly unknown[];
+  readonly filters: readonly unknown[];
+  readonly backends: readonly EvaluatedBackend[];
+  /** Backends of RequestMirror filters, resolved like backendRefs. */
+  readonly mirrors: readonly EvaluatedBackend[];
+  /** HTTPRoute timeouts and retry, validated and in milliseconds. */
+  readonly timing: RuleTiming;
+}
+
+export interface RouteParentResult {
+  readonly parentRef: ParentReference;
+  /** Gateway or ListenerSet named by the parentRef. */
+  readonly parent: ResourceKey;
+  readonly gateway: ResourceKey;
+  readonly attachment: AttachmentResult;
+  readonly accepted: boolean;
+  readonly status: RouteParentStatus;
+}
+
+export interface RouteEvaluation {
+  readonly route: ResourceKey;
+  readonly kind: RouteKind;
+  readonly creationTimestamp?: string;
+  readonly hostnames: readonly string[];
+  readonly rules: readonly EvaluatedRule[];
+  /** Only the parentRefs we own (their Gateway's class names our controller), in spec order. */
+  readonly parents: readonly RouteParentResult[];
+  /** Routed through the AI Gateway's ext_proc service (an AIGatewayRoute; see ai-gateway.ts). */
+  readonly extProc?: boolean;
+}
+
+export interface RouteStatusOptions extends Pick<Stamp, 'now'> {
+  readonly controllerName: string;
+  /** Shared lookup of parents' listeners (memoised); a fresh one per call when absent. */
+  readonly parents?: ParentLookup;
+}
+
+const MAX_PARENT_STATUSES = 32;
+
+export function evaluateRoute(
+  route: Route,
+  view: ResourceView,
+  options: RouteStatusOptions,
+): RouteEvaluation {
+  const key = keyOf(route);
+  const kind = route.kind;
+  const namespace = key.namespace ?? '';
+  const verdicts = validateRouteRules(route);
+  const rawRules: RawRule[] = Array.isArray(route.spec?.rules) ? (route.spec.rules as RawRule[]) : [];
+  const rules = verdicts.map((verdict, index): EvaluatedRule => {
+    const rule = rawRules[index] ?? {};
+    const refs = Array.isArray(rule.backendRefs) ? rule.backendRefs : [];
+    const backends = refs.map((ref, i) => {
+      const field = `spec.rules[${index}].backendRefs[${i}]`;
+      const weight = typeof ref?.weight === 'number' && ref.weight >= 0 ? ref.weight : 1;
+      const filters: readonly unknown[] = Array.isArray(ref?.filters) ? ref.filters : [];
+      return { weight, filters, result: resolveBackendRef(ref, { kind, namespace }, view, field) };
+    });
+    const mirrors = mirrorRefs(rule).map(({ ref, field }) => ({
+      weight: 0,
+      filters: [],
+      result: resolveBackendRef(ref, { kind, namespace }, view, field),
+    }));
+    return {
+      index,
+      ...(typeof rule.name === 'string' ? { name: rule.name } : {}),
+      verdict,
+      matches: Array.isArray(rule.matches) ? rule.matches : [],
+      filters: Array.isArray(rule.filters) ? rule.filters : [],
+      backends,
+      mirrors,
+      timing: kind === 'HTTPRoute' ? ruleTiming(rule) : {},
+    };
+  });
+
+  const lookup = options.parents ?? createParentLookup(view, options.controllerName);
+  const stamp: Stamp = { generation: route.metadata?.generation, now: options.now };
+  const previous = Array.isArray(route.status?.parents) ? route.status.parents : [];
+  const seen = new Set<string>();
+  const parents: RouteParentResult[] = [];
+  for (const parentRef of Array.isArray(route.spec?.parentRefs) ? route.spec.parentRefs : []) {
+    const id = parentRefId(parentRef, namespace);
+    if (seen.has(id) || parents.length >= MAX_PARENT_STATUSES) continue;
+    seen.add(id);
+    const parent = lookup(parentRef, namespace);
+    if (parent === undefined) continue;
+    const attachment = attachRouteToListeners(route, parentRef, parent, view);
+    const desired = parentConditions(attachment, rules);
+    const old = previous.find(
+      (p) => p?.controllerName === options.controllerName && parentRefId(p.parentRef, namespace) === id,
+    );
+    parents.push({
+      parentRef,
+      parent: parent.parent,
+      gateway: parent.gatewayKey,
+      attachment,
+      accepted: desired[0]?.status === 'True',
+      status: {
+        parentRef,
+        controllerName: options.controllerName,
+        conditions: mergeConditions(old?.conditions, desired, 'RouteParent', stamp),
+      },
+    });
+  }
+  return {
+    route: key,
+    kind,
+    ...(typeof route.metadata?.creationTimestamp === 'string'
+      ? { creationTimestamp: route.metadata.creationTimestamp }
+      : {}),
+    hostnames: routeHostnames(route),
+    rules,
+    parents,
+  };
+}
+
+interface RawRule {
+  name?: unknown;
+  matches?: unknown[];
+  filters?: unknown[];
+  backendRefs?: (BackendRef & { filters?: unknown })[];
+  timeouts?: unknown;
+  retry?: unknown;
+}
+
+function routeHostnames(route: Route): readonly string[] {
+  const hostnames = (route.spec as { hostnames?: unknown } | undefined)?.hostnames;
+  if (!Array.isArray(hostnames)) return [];
+  // Usually all strings: then the route's own array serves (evaluations are kept for every route).
+  return hostnames.every((h) => typeof h === 'string')
+    ? hostnames
+    : hostnames.filter((h) => typeof h === 'string');
+}
+
+function parentConditions(attachment: AttachmentResult, rules: readonly EvaluatedRule[]): ConditionSpec[] {
+  const verdicts = rules.map((r) => r.verdict);
+  const invalid = verdicts.filter((v) => !v.valid);
+  const dropped = droppedRulesMessage(verdicts);
+  let accepted: ConditionSpec;
+  let partiallyInvalid: ConditionSpec | undefined;
+  if (!attachment.accepted) {
+    accepted = condition(ConditionType.Accepted, 'False', attachment.reason, attachment.message);
+  } else if (invalid.length > 0 && invalid.length === verdicts.length) {
+    const first = invalid[0] as Extract<RuleVerdict, { valid: false }>;
+    accepted = condition(ConditionType.Accepted, 'False', first.reason, `All rules are invalid. ${dropped}`);
+  } else {
+    accepted = condition(ConditionType.Accepted, 'True', RouteReason.Accepted, 'Route is accepted');
+    if (dropped !== undefined) {
+      partiallyInvalid = condition(
+        ConditionType.PartiallyInvalid,
+        'True',
+        RouteReason.UnsupportedValue,
+        dropped,
+      );
+    }
+  }
+  const failure = rules
+    .flatMap((rule) => [...rule.backends, ...rule.mirrors])
+    .map((backend) => backend.result)
+    .find((result): result is Extract<BackendRefResult, { ok: false }> => !result.ok);
+  const resolvedRefs =
+    failure === undefined
+      ? condition(ConditionType.ResolvedRefs, 'True', RouteReason.ResolvedRefs, 'All references resolved')
+      : condition(ConditionType.ResolvedRefs, 'False', failure.reason, failure.message);
+  return partiallyInvalid === undefined
+    ? [accepted, resolvedRefs]
+    : [accepted, resolvedRefs, partiallyInvalid];
+}
+
+function mirrorRefs(rule: RawRule): { ref: BackendRef; field: string }[] {
+  const out: { ref: BackendRef; field: string }[] = [];
+  const filters = Array.isArray(rule.filters) ? rule.filters : [];
+  filters.forEach((filter, i) => {
+    const mirror = (filter as { type?: string; requestMirror?: { backendRef?: BackendRef } })?.requestMirror;
+    if ((filter as { type?: string })?.type === 'RequestMirror' && mirror?.backendRef !== undefined) {
+      out.push({ ref: mirror.backendRef, field: `filters[${i}].requestMirror.backendRef` });
+    }
+  });
+  return out;
+}
+
+/** A parentRef with its defaults filled in, as a string: two refs are the same parent iff the ids are equal. */
+export function parentRefId(ref: ParentReference | undefined, routeNamespace: string): string {
+  const group = ref?.group ?? GATEWAY_GROUP;
+  const kind = ref?.kind ?? 'Gateway';
+  const namespace = ref?.namespace || routeNamespace;
+  return `${group}/${kind}/${namespace}/${ref?.name ?? ''}#${ref?.sectionName ?? ''}:${ref?.port ?? ''}`;
+}
+
+/**
+ * Writes our controller's entries into status.parents: an entry for a parent already listed keeps its position,
+ * entries for parents we no longer report are removed, new ones are appended. Other controllers' entries are
+ * never touched (the spec forbids it).
+ */
+export function mergeRouteParentStatuses(
+  existing: readonly RouteParentStatus[] | undefined,
+  ours: readonly RouteParentStatus[],
+  controllerName: string,
+  routeNamespace = '',
+): RouteParentStatus[] {
+  const pending = new Map(ours.map((entry) => [parentRefId(entry.parentRef, routeNamespace), entry]));
+  const out: RouteParentStatus[] = [];
+  for (const entry of Array.isArray(existing) ? existing : []) {
+    if (entry?.controllerName !== controllerName) {
+      out.push(entry);
+      continue;
+    }
+    const id = parentRefId(entry.parentRef, routeNamespace);
+    const replacement = pending.get(id);
+    if (replacement !== undefined) {
+      out.push(replacement);
+      pending.delete(id);
+    }
+  }
+  return [...out, ...pending.values()].slice(0, MAX_PARENT_STATUSES);
+}
+
+/** The route's full status: ours merged into what is there. */
+export function routeStatusOf(
+  route: Route,
+  evaluation: RouteEvaluation,
+  controllerName: string,
+): RouteStatus {
+  return {
+    parents: mergeRouteParentStatuses(
+      route.status?.parents,
+      evaluation.parents.map((p) => p.status),
+      controllerName,
+      evaluation.route.namespace ?? '',
+    ),
+  };
+}
+
+/** Accepted attachments per listener, keyed by `listenerId`: what Gateway and ListenerSet statuses count. */
+export function countAttachedRoutes(evaluations: Iterable<RouteEvaluation>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const evaluation of evaluations) {
+    const listeners = new Set<string>();
+    for (const parent of evaluation.parents) {
+      if (!parent.accepted || !parent.attachment.accepted) continue;
+      for (const attached of parent.attachment.listeners)
+        listeners.add(listenerId(attached.owner, attached.listener));
+    }
+    for (const id of listeners) counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return counts;
+}
+
+export function listenerId(owner: ResourceKey, listener: string): string {
+  return `${owner.kind}/${owner.namespace ?? ''}/${owner.name}#${listener}`;
+}

@@ -1,0 +1,146 @@
+// The backend-neutral Gateway IR: what every data-plane backend reads. Per Gateway, its ready listeners grouped by
+// port, the routes accepted on each (valid rules only, matches normalised, backends resolved). Invalid backends
+// stay as entries so the data plane answers 500 for their share of the weight. Sorted, deterministic and
+// JSON-serialisable. Types only: the rules of model/gateway-api produce its parts, model/evaluation builds it.
+
+import type { RouteKind } from '../resources/gateway-api.ts';
+import type { ResourceKey } from '../resources/resource-key.ts';
+import type { DataPlaneBackend, DataPlaneServiceType } from '../resources/switchyard.ts';
+
+export type BackendIR =
+  | ({ readonly weight: number; readonly filters?: readonly unknown[] } & ResolvedBackend)
+  | {
+      readonly weight: number;
+      readonly kind: 'Invalid';
+      readonly reason: BackendRefReason;
+      readonly message: string;
+    };
+
+export interface RuleIR {
+  /** Index of the rule in the route's spec.rules. */
+  readonly index: number;
+  readonly name?: string;
+  readonly matches: readonly unknown[];
+  readonly filters: readonly unknown[];
+  readonly backends: readonly BackendIR[];
+  readonly mirrors: readonly BackendIR[];
+  /** HTTPRoute `timeouts`, in milliseconds (0 = none). */
+  readonly timeouts?: RuleTimeouts;
+  /** HTTPRoute `retry`. */
+  readonly retry?: RuleRetry;
+}
+
+export interface RouteIR {
+  readonly route: ResourceKey;
+  readonly kind: RouteKind;
+  /** Hostnames served on this listener (route ∩ listener); empty means any. */
+  readonly hostnames: readonly string[];
+  readonly rules: readonly RuleIR[];
+  /** Requests pass the AI Gateway's ext_proc service (AIGatewayRoute); a rule without backends answers 404. */
+  readonly extProc?: boolean;
+}
+
+export interface ListenerIR {
+  readonly owner: ResourceKey;
+  readonly name: string;
+  readonly protocol: string;
+  readonly hostname?: string;
+  readonly tls?: {
+    readonly mode: 'Terminate' | 'Passthrough';
+    readonly certificates: readonly ResourceKey[];
+  };
+  /** Routes in precedence order: oldest first, then by namespace/name. */
+  readonly routes: readonly RouteIR[];
+}
+
+export interface PortIR {
+  readonly port: number;
+  readonly transport: 'TCP' | 'UDP';
+  /** Most specific hostname first, as the spec orders listener matching. */
+  readonly listeners: readonly ListenerIR[];
+}
+
+export interface GatewayIR {
+  readonly gateway: ResourceKey;
+  readonly gatewayClassName: string;
+  readonly parameters: ResolvedGatewayClassParameters;
+  readonly ports: readonly PortIR[];
+}
+
+// ---- Parts of the IR ---------------------------------------------------------------------------------------
+
+export interface ResolvedGatewayClassParameters {
+  readonly backend: DataPlaneBackend;
+  readonly dataPlane: {
+    readonly image?: string;
+    readonly replicas: number;
+    readonly serviceType: DataPlaneServiceType;
+  };
+  readonly xds: { readonly address?: string };
+}
+
+export interface Endpoint {
+  readonly address: string;
+  readonly port: number;
+}
+
+export type ResolvedBackend =
+  | {
+      readonly kind: 'Service';
+      readonly service: ResourceKey;
+      readonly port: number;
+      readonly protocol: 'TCP' | 'UDP' | 'SCTP';
+      readonly appProtocol?: string;
+      /** ExternalName Services resolve by DNS, not endpoints. */
+      readonly externalName?: string;
+      /** TLS to the backend, from the BackendTLSPolicy in force for this Service port. */
+      readonly tls?: BackendTLS;
+      readonly endpoints: readonly Endpoint[];
+    }
+  | {
+      readonly kind: 'InferencePool';
+      readonly pool: ResourceKey;
+      readonly targetPorts: readonly number[];
+      readonly selector: Readonly<Record<string, string>>;
+      readonly appProtocol?: string;
+      /** Ready member Pods × targetPorts (absent in IRs built before Pods were read: none). */
+      readonly endpoints?: readonly Endpoint[];
+      readonly endpointPicker?: {
+        readonly service: ResourceKey;
+        readonly port?: number;
+        readonly failureMode: 'FailOpen' | 'FailClose';
+        /** The picker Service's ready endpoints on that port. */
+        readonly endpoints: readonly Endpoint[];
+        /** Why the reference cannot be used (the pool's ResolvedRefs=False/InvalidExtensionRef); its share answers 500. */
+        readonly problem?: string;
+      };
+    };
+
+/** Why a backendRef cannot be used: the route's ResolvedRefs reason (`RouteReason` in shared/conditions.ts). */
+export type BackendRefReason = 'InvalidKind' | 'BackendNotFound' | 'RefNotPermitted' | 'UnsupportedProtocol';
+
+export interface BackendTLS {
+  readonly policy: ResourceKey;
+  /** SNI and, without subjectAltNames, the name the backend certificate must carry. */
+  readonly hostname: string;
+  readonly subjectAltNames: readonly { readonly type: 'Hostname' | 'URI'; readonly value: string }[];
+  /** ConfigMaps holding the trusted CA bundle (`ca.crt`), or the system trust store. */
+  readonly caCertificates: readonly ResourceKey[] | 'System';
+  /** The PEM of those ConfigMaps' `ca.crt`, concatenated (absent for the system store). Public material. */
+  readonly caBundle?: string;
+}
+
+export interface RuleTimeouts {
+  /** Whole request, retries included; 0 = no timeout. */
+  readonly requestMs?: number;
+  /** One attempt at the backend; 0 = no timeout. */
+  readonly backendRequestMs?: number;
+}
+
+export interface RuleRetry {
+  /** Status codes (400–599) that are retried; connection failures are always retried. */
+  readonly codes: readonly number[];
+  /** Retries after the first attempt; undefined leaves the data plane's default. */
+  readonly attempts?: number;
+  readonly backoffMs?: number;
+}

@@ -1,0 +1,41 @@
+// What sources tell controllers: an object appeared or changed, an object went away, a kind is fully listed.
+
+import type { Message } from '../../runtime/message.ts';
+import type { ResourceKey } from './resource-key.ts';
+
+/** An object as read from Kubernetes or a file: not validated yet, so typed loosely. */
+export interface RawObject {
+  readonly apiVersion?: unknown;
+  readonly kind?: unknown;
+  readonly metadata?: {
+    readonly name?: unknown;
+    readonly namespace?: unknown;
+    readonly [field: string]: unknown;
+  };
+  readonly [field: string]: unknown;
+}
+
+export interface ResourceUpserted extends Message<'resource.upserted'> {
+  readonly object: RawObject;
+  /** Where it came from, for error messages (`file.yaml:12`, `kubernetes`). */
+  readonly origin: string;
+}
+
+export interface ResourceDeleted extends Message<'resource.deleted'> {
+  readonly key: ResourceKey;
+}
+
+/** Every object of these kinds that existed when the source started has been sent. */
+export interface ResourceSynced extends Message<'resource.synced'> {
+  readonly kinds: readonly string[];
+}
+
+/**
+ * Kubernetes mode: objects watched by reference (model/evaluation/watched-references.ts) have been read once, found or not;
+ * sent after their upserts, so their owner passes it on once it holds them.
+ */
+export interface ResourcesFetched extends Message<'resource.fetched'> {
+  readonly keys: readonly ResourceKey[];
+}
+
+export type ResourceEvent = ResourceUpserted | ResourceDeleted | ResourceSynced | ResourcesFetched;

@@ -1,0 +1,276 @@
+// Every condition type and reason Gateway API v1.6.1 defines, and the rule for writing conditions:
+// lastTransitionTime changes only when the status changes; observedGeneration is always the object's generation.
+
+import type { Condition, ConditionStatus } from '../resources/kubernetes.ts';
+
+export const ConditionType = {
+  Accepted: 'Accepted',
+  Programmed: 'Programmed',
+  ResolvedRefs: 'ResolvedRefs',
+  SupportedVersion: 'SupportedVersion',
+  Conflicted: 'Conflicted',
+  OverlappingTLSConfig: 'OverlappingTLSConfig',
+  PartiallyInvalid: 'PartiallyInvalid',
+} as const;
+export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
+
+export const GatewayClassReason = {
+  Accepted: 'Accepted',
+  InvalidParameters: 'InvalidParameters',
+  Unsupported: 'Unsupported',
+  UnsupportedVersion: 'UnsupportedVersion',
+  Pending: 'Pending',
+  SupportedVersion: 'SupportedVersion',
+} as const;
+
+export const GatewayReason = {
+  Accepted: 'Accepted',
+  ListenersNotValid: 'ListenersNotValid',
+  Invalid: 'Invalid',
+  InvalidParameters: 'InvalidParameters',
+  UnsupportedAddress: 'UnsupportedAddress',
+  Pending: 'Pending',
+  Programmed: 'Programmed',
+  NoResources: 'NoResources',
+  AddressNotAssigned: 'AddressNotAssigned',
+  AddressNotUsable: 'AddressNotUsable',
+  ResolvedRefs: 'ResolvedRefs',
+  RefNotPermitted: 'RefNotPermitted',
+  InvalidClientCertificateRef: 'InvalidClientCertificateRef',
+  ListenersNotResolved: 'ListenersNotResolved',
+} as const;
+
+export const ListenerReason = {
+  Accepted: 'Accepted',
+  PortUnavailable: 'PortUnavailable',
+  UnsupportedProtocol: 'UnsupportedProtocol',
+  NoValidCACertificate: 'NoValidCACertificate',
+  UnsupportedValue: 'UnsupportedValue',
+  TooManyListeners: 'TooManyListeners',
+  Pending: 'Pending',
+  ResolvedRefs: 'ResolvedRefs',
+  InvalidCertificateRef: 'InvalidCertificateRef',
+  InvalidRouteKinds: 'InvalidRouteKinds',
+  RefNotPermitted: 'RefNotPermitted',
+  InvalidCACertificateRef: 'InvalidCACertificateRef',
+  InvalidCACertificateKind: 'InvalidCACertificateKind',
+  Programmed: 'Programmed',
+  Invalid: 'Invalid',
+  HostnameConflict: 'HostnameConflict',
+  ProtocolConflict: 'ProtocolConflict',
+  ListenerConflict: 'ListenerConflict',
+  NoConflicts: 'NoConflicts',
+  OverlappingHostnames: 'OverlappingHostnames',
+  OverlappingCertificates: 'OverlappingCertificates',
+} as const;
+
+export const ListenerSetReason = {
+  Accepted: 'Accepted',
+  NotAllowed: 'NotAllowed',
+  ParentNotAccepted: 'ParentNotAccepted',
+  ListenersNotValid: 'ListenersNotValid',
+  Invalid: 'Invalid',
+  Pending: 'Pending',
+  Programmed: 'Programmed',
+  ParentNotProgrammed: 'ParentNotProgrammed',
+  PortUnavailable: 'PortUnavailable',
+} as const;
+
+export const RouteReason = {
+  Accepted: 'Accepted',
+  NotAllowedByListeners: 'NotAllowedByListeners',
+  NoMatchingListenerHostname: 'NoMatchingListenerHostname',
+  NoMatchingParent: 'NoMatchingParent',
+  UnsupportedValue: 'UnsupportedValue',
+  IncompatibleFilters: 'IncompatibleFilters',
+  Pending: 'Pending',
+  ResolvedRefs: 'ResolvedRefs',
+  RefNotPermitted: 'RefNotPermitted',
+  InvalidKind: 'InvalidKind',
+  BackendNotFound: 'BackendNotFound',
+  UnsupportedProtocol: 'UnsupportedProtocol',
+} as const;
+export type RouteReason = (typeof RouteReason)[keyof typeof RouteReason];
+
+export const PolicyReason = {
+  Accepted: 'Accepted',
+  Conflicted: 'Conflicted',
+  Invalid: 'Invalid',
+  TargetNotFound: 'TargetNotFound',
+  Pending: 'Pending',
+  NoValidCACertificate: 'NoValidCACertificate',
+  ResolvedRefs: 'ResolvedRefs',
+  InvalidCACertificateRef: 'InvalidCACertificateRef',
+  InvalidKind: 'InvalidKind',
+} as const;
+
+/** A condition as a rule decides it, before it is stamped with time and generation. */
+export interface ConditionSpec {
+  readonly type: string;
+  readonly status: ConditionStatus;
+  readonly reason: string;
+  readonly message: string;
+}
+
+export type ConditionFamily =
+  | 'GatewayClass'
+  | 'Gateway'
+  | 'Listener'
+  | 'ListenerSet'
+  | 'RouteParent'
+  | 'BackendTLSPolicy';
+
+const C = ConditionType;
+/** For each family, the condition types the spec defines and the reasons each may carry. */
+export const SPEC_CONDITIONS: {
+  readonly [F in ConditionFamily]: { readonly [type: string]: readonly string[] };
+} = {
+  GatewayClass: {
+    [C.Accepted]: Object.values(GatewayClassReason).filter((r) => r !== 'SupportedVersion'),
+    [C.SupportedVersion]: ['SupportedVersion', 'UnsupportedVersion'],
+  },
+  Gateway: {
+    [C.Accepted]: [
+      'Accepted',
+      'ListenersNotValid',
+      'Invalid',
+      'InvalidParameters',
+      'UnsupportedAddress',
+      'Pending',
+    ],
+    [C.Programmed]: [
+      'Programmed',
+      'Invalid',
+      'Pending',
+      'NoResources',
+      'AddressNotAssigned',
+      'AddressNotUsable',
+    ],
+    [C.ResolvedRefs]: [
+      'ResolvedRefs',
+      'RefNotPermitted',
+      'InvalidClientCertificateRef',
+      'ListenersNotResolved',
+    ],
+  },
+  Listener: {
+    [C.Accepted]: [
+      'Accepted',
+      'PortUnavailable',
+      'UnsupportedProtocol',
+      'NoValidCACertificate',
+      'UnsupportedValue',
+      'TooManyListeners',
+      'Pending',
+    ],
+    [C.ResolvedRefs]: [
+      'ResolvedRefs',
+      'InvalidCertificateRef',
+      'InvalidRouteKinds',
+      'RefNotPermitted',
+      'InvalidCACertificateRef',
+      'InvalidCACertificateKind',
+    ],
+    [C.Programmed]: ['Programmed', 'Invalid', 'Pending', 'PortUnavailable'],
+    [C.Conflicted]: ['HostnameConflict', 'ProtocolConflict', 'ListenerConflict', 'NoConflicts'],
+    [C.OverlappingTLSConfig]: ['OverlappingHostnames', 'OverlappingCertificates'],
+  },
+  ListenerSet: {
+    [C.Accepted]: ['Accepted', 'NotAllowed', 'ParentNotAccepted', 'ListenersNotValid', 'Invalid', 'Pending'],
+    [C.Programmed]: [
+      'Programmed',
+      'Invalid',
+      'ParentNotProgrammed',
+      'ListenersNotValid',
+      'PortUnavailable',
+      'Pending',
+    ],
+  },
+  RouteParent: {
+    [C.Accepted]: [
+      'Accepted',
+      'NotAllowedByListeners',
+      'NoMatchingListenerHostname',
+      'NoMatchingParent',
+      'UnsupportedValue',
+      'IncompatibleFilters',
+      'Pending',
+    ],
+    [C.ResolvedRefs]: [
+      'ResolvedRefs',
+      'RefNotPermitted',
+      'InvalidKind',
+      'BackendNotFound',
+      'UnsupportedProtocol',
+    ],
+    [C.PartiallyInvalid]: ['UnsupportedValue'],
+  },
+  BackendTLSPolicy: {
+    [C.Accepted]: ['Accepted', 'Conflicted', 'Invalid', 'TargetNotFound', 'Pending', 'NoValidCACertificate'],
+    [C.ResolvedRefs]: ['ResolvedRefs', 'InvalidCACertificateRef', 'InvalidKind'],
+  },
+};
+
+export function isSpecCondition(
+  family: ConditionFamily,
+  condition: Pick<Condition, 'type' | 'reason'>,
+): boolean {
+  const reasons = SPEC_CONDITIONS[family][condition.type];
+  return reasons?.includes(condition.reason) === true;
+}
+
+export function condition(
+  type: string,
+  status: ConditionStatus,
+  reason: string,
+  message: string,
+): ConditionSpec {
+  return { type, status, reason, message };
+}
+
+export interface Stamp {
+  /** metadata.generation of the object the conditions describe. */
+  readonly generation: number | undefined;
+  /** RFC 3339 time to use for conditions whose status changes. */
+  readonly now: string;
+}
+
+/**
+ * Writes `desired` over `previous`: a condition keeps its lastTransitionTime while its status is unchanged;
+ * conditions of the family we do not own (another controller's, or extension types) are kept as they were;
+ * our spec types absent from `desired` are removed (e.g. OverlappingTLSConfig once resolved).
+ */
+export function mergeConditions(
+  previous: readonly Condition[] | undefined,
+  desired: readonly ConditionSpec[],
+  family: ConditionFamily,
+  stamp: Stamp,
+): Condition[] {
+  const before = new Map<string, Condition>();
+  for (const old of Array.isArray(previous) ? previous : []) {
+    if (old !== null && typeof old === 'object' && typeof old.type === 'string') before.set(old.type, old);
+  }
+  const owned = SPEC_CONDITIONS[family];
+  const out: Condition[] = desired.map((next) => {
+    const old = before.get(next.type);
+    const lastTransitionTime =
+      old !== undefined && old.status === next.status && typeof old.lastTransitionTime === 'string'
+        ? old.lastTransitionTime
+        : stamp.now;
+    const stamped: Condition = { ...next, lastTransitionTime };
+    if (typeof stamp.generation === 'number') stamped.observedGeneration = stamp.generation;
+    return stamped;
+  });
+  const written = new Set(desired.map((c) => c.type));
+  for (const [type, old] of before) {
+    if (!written.has(type) && owned[type] === undefined) out.push(old);
+  }
+  return out;
+}
+
+export function findCondition(
+  conditions: readonly Condition[] | undefined,
+  type: string,
+): Condition | undefined {
+  return Array.isArray(conditions) ? conditions.find((c) => c?.type === type) : undefined;
+}
