@@ -3,7 +3,7 @@
 // every unchanged package.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir, ProvisionError, runCommand } from './cache.ts';
+import { cacheDir, ProvisionError, runCommand, withCacheLock } from './cache.ts';
 
 export interface GoBinarySpec {
   /** The test part this binary provides, named in errors: "kube-apiserver", "etcd". */
@@ -23,6 +23,11 @@ export interface GoBinarySpec {
 export async function provisionGoBinary(spec: GoBinarySpec): Promise<string> {
   const binary = join(cacheDir('bin', `${spec.part}-${spec.version}`), spec.part);
   if (existsSync(binary)) return binary;
+  return withCacheLock(`${spec.part}-${spec.version}`, () => buildGoBinary(spec, binary));
+}
+
+async function buildGoBinary(spec: GoBinarySpec, binary: string): Promise<string> {
+  if (existsSync(binary)) return binary; // built by the run we waited for
 
   const go = await runCommand('go', ['version']);
   if (go.code !== 0)
