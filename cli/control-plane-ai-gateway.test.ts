@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadExtProcConfig } from '../dataplane/extproc/config.ts';
-import type { ExtProcConfigDocument } from '../model/ai-gateway/ai-gateway.ts';
+import type { ExtProcConfigDocument } from '../model/ai-gateway/extproc-config.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { runUntilQuiescent } from '../runtime/quiescence.ts';
 import { VirtualClock } from '../runtime/VirtualClock.ts';

@@ -5,7 +5,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { stringify } from 'yaml';
-import type { ExtProcConfigDocument } from '../model/ai-gateway/ai-gateway.ts';
+import type { ExtProcConfigDocument } from '../model/ai-gateway/extproc-config.ts';
 import type { KubeClient } from '../sources/kubernetes/client.ts';
 import {
   kubernetesExtProcConfigWriter,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ExtProcConfigDocument } from '../../model/ai-gateway/ai-gateway.ts';
+import type { ExtProcConfigDocument } from '../../model/ai-gateway/extproc-config.ts';
 import { ActorSystem } from '../../runtime/ActorSystem.ts';
 import { runUntilQuiescent } from '../../runtime/quiescence.ts';
 import { VirtualClock } from '../../runtime/VirtualClock.ts';

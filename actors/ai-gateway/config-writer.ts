@@ -3,7 +3,7 @@
 // capped exponential backoff. A document that arrives during a write is written next (only the latest: the
 // mailbox coalesces them).
 import { assign, enqueueActions, setup } from 'xstate';
-import type { ExtProcConfigDocument } from '../../model/ai-gateway/ai-gateway.ts';
+import type { ExtProcConfigDocument } from '../../model/ai-gateway/extproc-config.ts';
 import { type EffectReply, effectRequest, type Outgoing } from '../../runtime/outbox.ts';
 import type { ExtProcConfigWriterMessage } from './messages.ts';
 

@@ -2,7 +2,7 @@
 // BackendSecurityPolicy in the shared state (the reference validator evaluates them with model/ai-gateway/),
 // and a writer delivers the ext_proc configuration they make through a port (cli/extproc-config-port.ts).
 
-import type { ExtProcConfigDocument } from '../../model/ai-gateway/ai-gateway.ts';
+import type { ExtProcConfigDocument } from '../../model/ai-gateway/extproc-config.ts';
 import { AI_GATEWAY_KINDS } from '../../model/resources/ai-gateway.ts';
 import type { KindName } from '../../model/resources/kinds.ts';
 import type { ResourceStore } from '../../model/shared/resource-view.ts';

@@ -1,6 +1,6 @@
 // The AI Gateway actors' inboxes: the controller that owns Envoy AI Gateway's kinds, and the writer that delivers
 // the ext_proc configuration to the ext_proc service (a file in standalone mode; see docs/extproc.md).
-import type { ExtProcConfigDocument } from '../../model/ai-gateway/ai-gateway.ts';
+import type { ExtProcConfigDocument } from '../../model/ai-gateway/extproc-config.ts';
 import type { Message } from '../../runtime/message.ts';
 
 export const AI_GATEWAY_CONTROLLER = 'controller.ai-gateway';

@@ -2,7 +2,8 @@
 // the recomputation of exactly those — route statuses, GatewayClass statuses, and per Gateway its listeners,
 // attached routes and IR. Route evaluations are cached and recomputed only when something they read changed, so
 // changing one route re-evaluates that route and rebuilds only the Gateways it is (or was) attached to.
-import { evaluateAIGateway, evaluateAIGatewayRoute } from '../../model/ai-gateway/ai-gateway.ts';
+import { evaluateAIGateway } from '../../model/ai-gateway/evaluate-ai-gateway.ts';
+import { evaluateAIGatewayRoute } from '../../model/ai-gateway/route-evaluation.ts';
 import { buildGatewayIR } from '../../model/evaluation/build-gateway-ir.ts';
 import { createParentLookup, type ParentLookup } from '../../model/gateway-api/attachment.ts';
 import {

@@ -4,7 +4,7 @@
 // per-filter config. The service reads the body, sets x-ai-eg-model / x-ai-eg-backend and clears the route
 // cache, so the second route match picks the backend's rule. See docs/extproc.md.
 import { isIP } from 'node:net';
-import { BACKEND_HEADER, MODEL_HEADER } from '../../model/ai-gateway/ai-gateway.ts';
+import { BACKEND_HEADER, MODEL_HEADER } from '../../model/ai-gateway/extproc-config.ts';
 import type { RouteIR, RuleIR } from '../../model/ir/gateway-ir.ts';
 import type { Json } from './envoy-types.ts';
 

@@ -3,7 +3,7 @@
 // A dependency whose name is ANY_NAME stands for every object of that kind in that namespace
 // (ReferenceGrants are found by namespace, not by name).
 
-import { aiGatewayDependencies } from '../ai-gateway/ai-gateway.ts';
+import { aiGatewayDependencies } from '../ai-gateway/dependencies.ts';
 import { podLookupKeys, podSelectorKey } from '../inference/pool-members.ts';
 import { provisionedServiceKey } from '../provisioning/provisioning.ts';
 import type { BackendObjectReference, Listener, ParentReference } from '../resources/gateway-api.ts';
@@ -17,6 +17,7 @@ import {
   resourceKey,
   SWITCHYARD_GROUP,
 } from '../resources/resource-key.ts';
+import { asArray } from '../shared/arrays.ts';
 import { normalizeGroup } from '../shared/reference-grants.ts';
 import { SERVICE_NAME_LABEL } from '../shared/resource-view.ts';
 
@@ -176,8 +177,4 @@ function backendDependency(
   const target = ref?.namespace || namespace;
   add(resourceKey(group, kind, target, String(ref?.name ?? '')));
   if (target !== namespace) add(resourceKey(GATEWAY_GROUP, 'ReferenceGrant', target, ANY_NAME));
-}
-
-function asArray<T>(value: unknown): T[] {
-  return Array.isArray(value) ? (value as T[]) : [];
 }

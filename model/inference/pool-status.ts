@@ -11,6 +11,7 @@ import {
   type ResourceKey,
   resourceKey,
 } from '../resources/resource-key.ts';
+import { asArray } from '../shared/arrays.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
 import { type EndpointPickerResult, resolveEndpointPicker } from './pool-members.ts';
 
@@ -232,8 +233,4 @@ function sameParent(
     (a?.namespace ?? '') === (b?.namespace ?? '') &&
     a?.name === b?.name
   );
-}
-
-function asArray<T>(value: unknown): T[] {
-  return Array.isArray(value) ? (value as T[]) : [];
 }

@@ -9,7 +9,7 @@ import { CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
 import { expect, vi } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { createControlPlane } from '../../cli/control-plane.ts';
-import type { ExtProcConfigDocument } from '../../model/ai-gateway/ai-gateway.ts';
+import type { ExtProcConfigDocument } from '../../model/ai-gateway/extproc-config.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { EXTPROC_CONFIG_SECRET_KEY } from '../../sources/kubernetes/extproc-config-writer.ts';
 import {

@@ -7,7 +7,9 @@ import type { AnyResource } from '../resources/kinds.ts';
 import { formatResourceKey, resourceKey } from '../resources/resource-key.ts';
 import type { ResourceStore } from '../shared/resource-view.ts';
 import { CONTROLLER, LATER, NOW, storeOf } from '../testdata/fixtures.ts';
-import { evaluateAIGateway, evaluateAIGatewayRoute, extProcBackendName } from './ai-gateway.ts';
+import { evaluateAIGateway } from './evaluate-ai-gateway.ts';
+import { extProcBackendName } from './extproc-config.ts';
+import { evaluateAIGatewayRoute } from './route-evaluation.ts';
 
 const options = { controllerName: CONTROLLER, now: NOW };
 

@@ -1,0 +1,79 @@
+// What an AI Gateway object's evaluation reads, for the reverse dependency index (model/evaluation/dependencies.ts).
+
+import {
+  AI_GATEWAY_GROUP,
+  type AIGatewayRouteRule,
+  type AIGatewayRouteRuleBackendRef,
+  type AIGatewayRouteSpec,
+  type AIServiceBackendSpec,
+  type BackendSecurityPolicySpec,
+} from '../resources/ai-gateway.ts';
+import type { ObjectMeta } from '../resources/kubernetes.ts';
+import {
+  ANY_NAME,
+  CORE_GROUP,
+  GATEWAY_GROUP,
+  type ResourceKey,
+  resourceKey,
+} from '../resources/resource-key.ts';
+import { asArray } from '../shared/arrays.ts';
+import { normalizeGroup } from '../shared/reference-grants.ts';
+import { parentRefsOf } from './route-evaluation.ts';
+
+/** What an AI object's evaluation reads (for the reverse dependency index). */
+export function aiGatewayDependencies(object: {
+  kind?: unknown;
+  metadata?: ObjectMeta;
+  spec?: unknown;
+}): ResourceKey[] {
+  const namespace = typeof object?.metadata?.namespace === 'string' ? object.metadata.namespace : '';
+  switch (object?.kind) {
+    case 'AIGatewayRoute':
+      return routeDependencies((object.spec ?? {}) as Partial<AIGatewayRouteSpec>, namespace);
+    case 'AIServiceBackend':
+      return backendDependencies((object.spec ?? {}) as Partial<AIServiceBackendSpec>, namespace);
+    case 'BackendSecurityPolicy':
+      return policyDependencies((object.spec ?? {}) as Partial<BackendSecurityPolicySpec>, namespace);
+    default:
+      return [];
+  }
+}
+
+/** Its namespace (labels decide attachment), its parents, its AIServiceBackends. */
+function routeDependencies(spec: Partial<AIGatewayRouteSpec>, namespace: string): ResourceKey[] {
+  const out = [resourceKey(CORE_GROUP, 'Namespace', undefined, namespace)];
+  for (const ref of parentRefsOf(spec)) {
+    out.push(
+      resourceKey(ref.group ?? GATEWAY_GROUP, ref.kind ?? 'Gateway', ref.namespace || namespace, ref.name),
+    );
+  }
+  for (const rule of asArray<AIGatewayRouteRule>(spec.rules)) {
+    for (const ref of asArray<AIGatewayRouteRuleBackendRef>(rule?.backendRefs)) {
+      if (typeof ref?.name !== 'string') continue;
+      out.push(resourceKey(AI_GATEWAY_GROUP, 'AIServiceBackend', ref.namespace || namespace, ref.name));
+    }
+  }
+  return out;
+}
+
+/** Its Service, and every BackendSecurityPolicy of its namespace (policies name their targets). */
+function backendDependencies(spec: Partial<AIServiceBackendSpec>, namespace: string): ResourceKey[] {
+  const out: ResourceKey[] = [];
+  const ref = spec.backendRef;
+  if (typeof ref?.name === 'string') {
+    out.push(
+      resourceKey(normalizeGroup(ref.group), ref.kind ?? 'Service', ref.namespace || namespace, ref.name),
+    );
+  }
+  out.push(resourceKey(AI_GATEWAY_GROUP, 'BackendSecurityPolicy', namespace, ANY_NAME));
+  return out;
+}
+
+/** The Secrets holding its credentials. */
+function policyDependencies(spec: Partial<BackendSecurityPolicySpec>, namespace: string): ResourceKey[] {
+  const holders = [spec.apiKey, spec.azureAPIKey, spec.anthropicAPIKey, spec.awsCredentials?.credentialsFile];
+  return holders
+    .map((holder) => holder?.secretRef)
+    .filter((ref) => typeof ref?.name === 'string')
+    .map((ref) => resourceKey(CORE_GROUP, 'Secret', ref!.namespace || namespace, ref!.name));
+}

@@ -1,0 +1,92 @@
+// The AI Gateway kinds of a whole view: every AIGatewayRoute of ours, the AIServiceBackends they use and the
+// policies of those backends — their statuses, and the one ext_proc configuration the routes make together.
+
+import type { AIGatewayRoute, AIServiceBackend, BackendSecurityPolicy } from '../resources/ai-gateway.ts';
+import { formatResourceKey, keyOf, type ResourceKey } from '../resources/resource-key.ts';
+import type { ResourceView } from '../shared/resource-view.ts';
+import type { ExtProcConfigDocument } from './extproc-config.ts';
+import { type AIGatewayOptions, evaluateAIGatewayRoute } from './route-evaluation.ts';
+import { policiesOf, policyAuth } from './security-policies.ts';
+import { resolveAIServiceBackend } from './service-backends.ts';
+import { type AIStatusUpdate, acceptanceCondition, stampConditions } from './statuses.ts';
+
+export interface AIGatewayResult {
+  readonly statuses: readonly AIStatusUpdate[];
+  readonly config: ExtProcConfigDocument;
+}
+
+/**
+ * Statuses of every AI object of ours and the ext_proc configuration. Routes are taken oldest first, so when two
+ * routes name the same model the oldest one's rule is the one the service finds first.
+ */
+export function evaluateAIGateway(view: ResourceView, options: AIGatewayOptions): AIGatewayResult {
+  const { statuses, config, usedBackends } = evaluateRoutes(view, options);
+  const policies = new Map<string, BackendSecurityPolicy>();
+  const sorted = [...usedBackends.values()].sort((a, b) =>
+    formatResourceKey(a).localeCompare(formatResourceKey(b)),
+  );
+  for (const key of sorted) {
+    const backend = view.get('AIServiceBackend', key.namespace, key.name) as AIServiceBackend | undefined;
+    if (backend === undefined) continue;
+    const verdict = resolveAIServiceBackend(backend, view);
+    const desired = [acceptanceCondition('AIServiceBackend', verdict.ok ? undefined : verdict.problem!)];
+    const conditions = stampConditions(
+      backend.status?.conditions,
+      desired,
+      backend.metadata?.generation,
+      options.now,
+    );
+    statuses.push({ key, status: { conditions } });
+    for (const policy of policiesOf(backend, view)) policies.set(formatResourceKey(keyOf(policy)), policy);
+  }
+  for (const policy of policies.values()) {
+    const verdict = policyAuth(policy, view);
+    const desired = [acceptanceCondition('BackendSecurityPolicy', 'auth' in verdict ? undefined : verdict)];
+    const conditions = stampConditions(
+      policy.status?.conditions,
+      desired,
+      policy.metadata?.generation,
+      options.now,
+    );
+    statuses.push({ key: keyOf(policy), status: { conditions } });
+  }
+  return { statuses, config };
+}
+
+/** The routes of ours, oldest first: their statuses, the configuration they make, the backends they use. */
+function evaluateRoutes(
+  view: ResourceView,
+  options: AIGatewayOptions,
+): { statuses: AIStatusUpdate[]; config: ExtProcConfigDocument; usedBackends: Map<string, ResourceKey> } {
+  const statuses: AIStatusUpdate[] = [];
+  const config: ExtProcConfigDocument = { models: [], rules: [], backends: [] };
+  const seenModels = new Set<string>();
+  const usedBackends = new Map<string, ResourceKey>();
+  const routes = (view.list('AIGatewayRoute') as AIGatewayRoute[]).slice().sort(compareAge);
+  for (const route of routes) {
+    const result = evaluateAIGatewayRoute(route, view, options);
+    if (!result.ours) continue;
+    statuses.push({ key: keyOf(route), status: result.status });
+    config.rules.push(...result.rules);
+    config.backends.push(...result.backends);
+    for (const model of result.models) {
+      if (seenModels.has(model.name)) continue;
+      seenModels.add(model.name);
+      config.models.push(model);
+    }
+    for (const key of result.usedBackends) usedBackends.set(formatResourceKey(key), key);
+  }
+  return { statuses, config, usedBackends };
+}
+
+/** Oldest first; objects without a creationTimestamp (files mode) count as newest; then by key. */
+function compareAge(a: AIGatewayRoute, b: AIGatewayRoute): number {
+  const ca = a.metadata?.creationTimestamp ?? '';
+  const cb = b.metadata?.creationTimestamp ?? '';
+  if (ca !== cb) {
+    if (ca === '') return 1;
+    if (cb === '') return -1;
+    return ca < cb ? -1 : 1;
+  }
+  return formatResourceKey(keyOf(a)).localeCompare(formatResourceKey(keyOf(b)));
+}

@@ -1,0 +1,160 @@
+// BackendSecurityPolicy: which policies apply to an AIServiceBackend, and the credentials a policy gives the
+// ext_proc service (API keys, an AWS shared credentials profile), read from Secrets in the policy's namespace.
+
+import {
+  AI_GATEWAY_GROUP,
+  type AIServiceBackend,
+  type BackendSecurityPolicy,
+} from '../resources/ai-gateway.ts';
+import type { SecretObjectReference } from '../resources/gateway-api.ts';
+import { asArray } from '../shared/arrays.ts';
+import type { ResourceView } from '../shared/resource-view.ts';
+import type { ExtProcAuth } from './extproc-config.ts';
+import type { Problem } from './statuses.ts';
+
+/** The BackendSecurityPolicies that apply to a backend (by targetRefs, or by the v1alpha1 backendSecurityPolicyRef). */
+export function policiesOf(backend: AIServiceBackend, view: ResourceView): BackendSecurityPolicy[] {
+  const namespace = backend.metadata?.namespace ?? '';
+  const byRef = backend.spec?.backendSecurityPolicyRef?.name;
+  return (view.list('BackendSecurityPolicy', namespace) as BackendSecurityPolicy[])
+    .filter(
+      (policy) =>
+        policy.metadata?.name === byRef ||
+        asArray<{ group?: string; kind?: string; name?: string }>(policy.spec?.targetRefs).some(
+          (t) =>
+            t?.group === AI_GATEWAY_GROUP &&
+            t?.kind === 'AIServiceBackend' &&
+            t?.name === backend.metadata?.name,
+        ),
+    )
+    .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+}
+
+/** A policy's credentials, read from its Secret. */
+export function policyAuth(
+  policy: BackendSecurityPolicy,
+  view: ResourceView,
+): { auth: ExtProcAuth } | Problem {
+  const spec = policy.spec ?? {};
+  const keyAuth = (
+    holder: { secretRef?: SecretObjectReference } | undefined,
+    field: string,
+    make: (key: string) => ExtProcAuth,
+  ): { auth: ExtProcAuth } | Problem => {
+    if (holder === undefined)
+      return { reason: 'UnsupportedValue', message: `spec.${field}: required for type ${spec.type}` };
+    const key = secretValue(policy, view, holder.secretRef, `spec.${field}`, 'apiKey');
+    return typeof key === 'string' ? { auth: make(key) } : key;
+  };
+  switch (spec.type) {
+    case 'APIKey':
+      return keyAuth(spec.apiKey, 'apiKey', (key) => ({ apiKey: { key } }));
+    case 'AzureAPIKey':
+      return keyAuth(spec.azureAPIKey, 'azureAPIKey', (key) => ({ azureAPIKey: { key } }));
+    case 'AnthropicAPIKey':
+      return keyAuth(spec.anthropicAPIKey, 'anthropicAPIKey', (key) => ({ anthropicAPIKey: { key } }));
+    case 'AWSCredentials':
+      return awsAuth(policy, view);
+    default:
+      return {
+        reason: 'UnsupportedValue',
+        message: `spec.type: ${String(spec.type)} is not supported; use APIKey, AzureAPIKey, AnthropicAPIKey or AWSCredentials`,
+      };
+  }
+}
+
+/** `awsCredentials`: a region and one profile of a shared credentials file held in a Secret. */
+function awsAuth(policy: BackendSecurityPolicy, view: ResourceView): { auth: ExtProcAuth } | Problem {
+  const aws = policy.spec?.awsCredentials;
+  if (typeof aws?.region !== 'string' || aws.region === '')
+    return { reason: 'UnsupportedValue', message: 'spec.awsCredentials.region: required' };
+  if (aws.credentialsFile === undefined) {
+    return {
+      reason: 'UnsupportedValue',
+      message:
+        'spec.awsCredentials.credentialsFile: required (OIDC exchange and the default chain are not supported)',
+    };
+  }
+  const field = 'spec.awsCredentials.credentialsFile';
+  const text = secretValue(policy, view, aws.credentialsFile.secretRef, field, 'credentials');
+  if (typeof text !== 'string') return text;
+  const profile = aws.credentialsFile.profile ?? 'default';
+  const section = iniSection(text, profile);
+  const accessKeyId = section.aws_access_key_id;
+  const secretAccessKey = section.aws_secret_access_key;
+  if (accessKeyId === undefined || secretAccessKey === undefined) {
+    return {
+      reason: 'UnsupportedValue',
+      message: `${field}: profile '${profile}' lacks aws_access_key_id or aws_secret_access_key`,
+    };
+  }
+  const sessionToken = section.aws_session_token;
+  return {
+    auth: {
+      aws: {
+        region: aws.region,
+        accessKeyId,
+        secretAccessKey,
+        ...(sessionToken === undefined ? {} : { sessionToken }),
+      },
+    },
+  };
+}
+
+/** One key of a Secret in the policy's namespace, trimmed; a Problem naming the field when it cannot be read. */
+function secretValue(
+  policy: BackendSecurityPolicy,
+  view: ResourceView,
+  ref: SecretObjectReference | undefined,
+  field: string,
+  dataKey: string,
+): string | Problem {
+  const namespace = policy.metadata?.namespace ?? '';
+  if (typeof ref?.name !== 'string')
+    return { reason: 'UnsupportedValue', message: `${field}.secretRef.name: required` };
+  const secretNamespace = ref.namespace || namespace;
+  if (secretNamespace !== namespace) {
+    return {
+      reason: 'RefNotPermitted',
+      message: `${field}.secretRef: the Secret must be in namespace ${namespace}`,
+    };
+  }
+  const secret = view.get('Secret', secretNamespace, ref.name);
+  if (secret === undefined) {
+    return {
+      reason: 'SecretNotFound',
+      message: `${field}.secretRef: Secret ${secretNamespace}/${ref.name} not found`,
+    };
+  }
+  const value =
+    typeof secret.stringData?.[dataKey] === 'string'
+      ? secret.stringData[dataKey]
+      : typeof secret.data?.[dataKey] === 'string'
+        ? Buffer.from(secret.data[dataKey], 'base64').toString('utf8')
+        : undefined;
+  if (value === undefined || value.trim() === '') {
+    return {
+      reason: 'SecretNotFound',
+      message: `${field}.secretRef: Secret ${secretNamespace}/${ref.name} has no key '${dataKey}'`,
+    };
+  }
+  return value.trim();
+}
+
+/** One profile of an AWS shared credentials file (INI). */
+function iniSection(text: string, profile: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let current: string | undefined;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    const header = /^\[(?:profile\s+)?([^\]]+)\]$/.exec(line);
+    if (header !== null) {
+      current = header[1]!.trim();
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (current === profile && eq > 0) out[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+  }
+  return out;
+}

@@ -1,0 +1,115 @@
+// AIServiceBackend: whether it can be used, and what using it means: the Service Envoy sends its traffic to (an
+// ExternalName Service gives the provider's host), the schema the ext_proc service translates to, and the
+// credentials of the one BackendSecurityPolicy that applies.
+
+import type { AIServiceBackend, VersionedAPISchema } from '../resources/ai-gateway.ts';
+import type { BackendObjectReference } from '../resources/gateway-api.ts';
+import { CORE_GROUP } from '../resources/resource-key.ts';
+import { normalizeGroup } from '../shared/reference-grants.ts';
+import type { ResourceView } from '../shared/resource-view.ts';
+import type { ExtProcAuth } from './extproc-config.ts';
+import { policiesOf, policyAuth } from './security-policies.ts';
+import type { Problem } from './statuses.ts';
+
+const SCHEMAS = ['OpenAI', 'AzureOpenAI', 'Anthropic', 'AWSBedrock', 'GCPVertexAI', 'GCPAnthropic'];
+
+/** A resolved AIServiceBackend: where Envoy sends its traffic and what the ext_proc service needs. */
+export interface BackendVerdict {
+  readonly ok: boolean;
+  readonly problem?: Problem;
+  readonly service?: BackendObjectReference;
+  readonly schema?: VersionedAPISchema;
+  readonly host?: string;
+  readonly auth?: ExtProcAuth;
+}
+
+/** Whether an AIServiceBackend can be used: a Service backendRef, a supported schema, a usable policy. */
+export function resolveAIServiceBackend(backend: AIServiceBackend, view: ResourceView): BackendVerdict {
+  const namespace = backend.metadata?.namespace ?? '';
+  const spec = backend.spec ?? {};
+  const schemaName = spec.schema?.name;
+  if (typeof schemaName !== 'string' || !SCHEMAS.includes(schemaName)) {
+    return fail(
+      'UnsupportedValue',
+      `spec.schema.name: must be one of ${SCHEMAS.join(', ')}, not '${String(schemaName)}'`,
+    );
+  }
+  const ref = serviceRef(spec.backendRef, namespace);
+  if ('reason' in ref) return { ok: false, problem: ref };
+  const service = view.get('Service', namespace, ref.name);
+  if (service === undefined) {
+    return fail('BackendNotFound', `spec.backendRef: Service ${namespace}/${ref.name} not found`);
+  }
+  const externalName = service.spec?.type === 'ExternalName' ? service.spec.externalName : undefined;
+  const auth = backendAuth(backend, view);
+  if (auth !== undefined && 'reason' in auth) return { ok: false, problem: auth };
+  if (schemaName === 'GCPVertexAI' || schemaName === 'GCPAnthropic') {
+    return fail(
+      'UnsupportedValue',
+      `spec.schema.name: ${schemaName} needs GCP credentials, which are not supported yet`,
+    );
+  }
+  const schema: VersionedAPISchema =
+    schemaName === 'AzureOpenAI' && typeof spec.schema?.version === 'string'
+      ? { name: schemaName, version: spec.schema.version }
+      : { name: schemaName };
+  return {
+    ok: true,
+    service: { group: CORE_GROUP, kind: 'Service', name: ref.name, namespace, port: ref.port },
+    schema,
+    ...(typeof externalName === 'string' && externalName !== '' ? { host: externalName } : {}),
+    ...(auth === undefined ? {} : { auth: auth.auth }),
+  };
+}
+
+/** `spec.backendRef` must name a Service port in the backend's own namespace (Envoy Gateway Backends are not supported). */
+function serviceRef(
+  ref: BackendObjectReference | undefined,
+  namespace: string,
+): { readonly name: string; readonly port: number } | Problem {
+  if (typeof ref?.name !== 'string' || ref.name === '')
+    return { reason: 'UnsupportedValue', message: 'spec.backendRef.name: required' };
+  const group = normalizeGroup(ref.group);
+  const kind = ref.kind ?? 'Service';
+  if (group !== CORE_GROUP || kind !== 'Service') {
+    return {
+      reason: 'InvalidKind',
+      message: `spec.backendRef: ${group || 'core'}/${kind} is not supported; reference a Service (Envoy Gateway Backends are not)`,
+    };
+  }
+  if (typeof ref.namespace === 'string' && ref.namespace !== '' && ref.namespace !== namespace) {
+    return {
+      reason: 'RefNotPermitted',
+      message: `spec.backendRef.namespace: the Service must be in the AIServiceBackend's namespace ${namespace}`,
+    };
+  }
+  if (typeof ref.port !== 'number')
+    return { reason: 'UnsupportedValue', message: 'spec.backendRef.port: required for a Service' };
+  return { name: ref.name, port: ref.port };
+}
+
+/** The credentials of the one policy that applies (none: no credentials); two or more conflict. */
+function backendAuth(
+  backend: AIServiceBackend,
+  view: ResourceView,
+): { auth: ExtProcAuth } | Problem | undefined {
+  const policies = policiesOf(backend, view);
+  if (policies.length > 1) {
+    return {
+      reason: 'Conflicted',
+      message: `BackendSecurityPolicies ${policies.map((p) => p.metadata.name).join(', ')} all target this backend; keep one`,
+    };
+  }
+  if (policies.length === 0) return undefined;
+  const verdict = policyAuth(policies[0]!, view);
+  if ('reason' in verdict)
+    return {
+      reason: verdict.reason,
+      message: `BackendSecurityPolicy ${policies[0]!.metadata.name}: ${verdict.message}`,
+    };
+  return verdict;
+}
+
+function fail(reason: string, message: string): BackendVerdict {
+  return { ok: false, problem: { reason, message } };
+}
