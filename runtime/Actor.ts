@@ -579,8 +579,16 @@ export class ActorCell<TMessage extends Message = Message> {
     });
   }
 
+  // A message an actor delivers while handling another carries its cause's logical time: everything a change
+  // leads to is stamped with the time of that change, on a wall clock as on replay's virtual one (where the
+  // clock stands still between recorded inputs), so a replay reproduces condition times exactly.
   private stamp(draft: { readonly type: string }, cause: MessageMeta | undefined): TMessage {
-    return { ...draft, meta: this.meta(cause) } as unknown as TMessage;
+    const meta: MessageMeta = {
+      id: this.env.ids.next(),
+      causeId: cause?.id,
+      time: cause?.time ?? this.env.clock.now(),
+    };
+    return { ...draft, meta } as unknown as TMessage;
   }
 
   private meta(cause: MessageMeta | undefined): MessageMeta {
