@@ -6,6 +6,7 @@ import type { Command, CommandIO } from './command.ts';
 import { controllerCommand } from './controller.ts';
 import { envoyBootstrapCommand } from './envoy-bootstrap.ts';
 import { extprocCommand } from './extproc.ts';
+import { mcpCommand } from './mcp.ts';
 import { envPrefix, formatOptions, parseCommand, UsageError } from './options.ts';
 import { replayCommand } from './replay.ts';
 import { translateCommand } from './translate.ts';
@@ -17,6 +18,7 @@ export const commands: readonly Command[] = [
   agentgatewayConfigCommand,
   replayCommand,
   extprocCommand,
+  mcpCommand,
 ];
 
 function version(): string {
