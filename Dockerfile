@@ -22,6 +22,9 @@ COPY backends ./backends
 COPY dataplane ./dataplane
 COPY protos ./protos
 COPY inspector ./inspector
+# `switchyard` on PATH (`kubectl exec … -- switchyard translate -f …`, `docker run --entrypoint switchyard …`): the
+# script's `#!/usr/bin/env node` finds the image's Node 24.
+RUN ln -s /app/cli/switchyard.ts /usr/local/bin/switchyard
 # The image's unprivileged "node" user, by number so that Kubernetes can check runAsNonRoot.
 USER 1000:1000
 EXPOSE 18000 8081

@@ -2,8 +2,18 @@
 // and the plain manifests under deploy/ grant least privilege and run the controller hardened. The same checks
 // run on the rendered Helm chart in test/deploy/chart.test.ts; test/deploy/manifests.test.ts has the API
 // server judge both.
-import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  symlinkSync,
+} from 'node:fs';
 import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join, matchesGlob, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -48,6 +58,21 @@ describe('Dockerfile', () => {
     expect(final).toContain(
       'ENTRYPOINT ["node", "--max-semi-space-size=16", "--no-allocation-site-pretenuring", "cli/switchyard.ts"]',
     );
+  });
+
+  it('puts `switchyard` on PATH: a link to the executable CLI, which a PATH with Node 24 runs as written', () => {
+    expect(final).toContain('RUN ln -s /app/cli/switchyard.ts /usr/local/bin/switchyard');
+    const cli = join(ROOT, 'cli/switchyard.ts');
+    expect(readFileSync(cli, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+    // The same link outside the image, with this checkout's Node 24 first on PATH as the image's is.
+    const bin = mkdtempSync(join(tmpdir(), 'switchyard-bin-'));
+    symlinkSync(cli, join(bin, 'switchyard'));
+    const help = spawnSync('switchyard', ['--help'], {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${bin}:${dirname(process.execPath)}:/usr/bin:/bin` },
+    });
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toContain('Usage: switchyard <command> [options]');
   });
 
   it('benchmarks run with the V8 flags of the image, so their memory figures are the image’s', () => {
