@@ -1,5 +1,5 @@
-// `npm start` as a user runs it in a terminal: its own process group (so Ctrl-C is a SIGINT to npm, the script,
-// the controller and its Envoy alike), stdout and stderr collected, the banner awaited.
+// `npm start` as a user runs it in a terminal: its own process group (so Ctrl-C is a SIGINT to the shell, npm, the
+// script, the controller and its Envoy alike), stdout and stderr collected, the banner awaited.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 
@@ -9,7 +9,7 @@ export interface NpmStart {
   stderr(): string;
   /** Resolves with the banner (stdout) once it is printed; rejects if npm start exits first. */
   banner(): Promise<string>;
-  /** Ctrl-C: SIGINT to the whole process group; resolves with how npm ended once every process is gone. */
+  /** Ctrl-C: SIGINT to the whole process group; resolves with how the shell ended once every process is gone. */
   interrupt(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** For cleanup after a failure: SIGKILL to the group. */
   kill(): void;
@@ -17,13 +17,16 @@ export interface NpmStart {
 
 export const BANNER_END = 'Ctrl-C stops everything.';
 
+/** `npm start -- <args>`, or a whole command line that ends in it (`npm install && npm start`), run by sh. */
 export function npmStart(options: {
   readonly cwd: string;
   readonly args?: readonly string[];
+  readonly command?: string;
   readonly env?: NodeJS.ProcessEnv;
 }): NpmStart {
-  const args = options.args === undefined ? [] : ['--', ...options.args];
-  const child = spawn('npm', ['start', ...args], {
+  const quoted = (options.args ?? []).map((arg) => `'${arg.replaceAll("'", "'\\''")}'`);
+  const command = options.command ?? ['npm start', ...(quoted.length > 0 ? ['--', ...quoted] : [])].join(' ');
+  const child = spawn('sh', ['-c', command], {
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
