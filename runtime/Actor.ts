@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { type AnyStateMachine, createActor, type SnapshotFrom, type Actor as XStateActor } from 'xstate';
+import { ArrayQueue } from './ArrayQueue.ts';
 import { BoundedMailbox } from './BoundedMailbox.ts';
 import { CoalescingMailbox } from './CoalescingMailbox.ts';
 import type { Clock, Timer } from './clock.ts';
@@ -7,7 +8,7 @@ import type { InputHook } from './InputHook.ts';
 import type { IdGenerator } from './ids.ts';
 import type { Mailbox } from './Mailbox.ts';
 import type { Message, MessageMeta } from './message.ts';
-import type { EffectPorts, EffectReply, Outgoing } from './outbox.ts';
+import type { DeliverRequest, EffectPorts, EffectReply, EffectRequest, Outgoing } from './outbox.ts';
 import { defaultSupervision, restartDelay, type SupervisionPolicy } from './supervision.ts';
 import type { TraceBus } from './TraceBus.ts';
 
@@ -86,7 +87,9 @@ export class ActorCell<TMessage extends Message = Message> {
   private readonly logger: Logger;
   private readonly oneWay: ReadonlySet<string>;
   private machine!: XStateActor<AnyStateMachine>;
-  private outbox: Outgoing[] = [];
+  /** What the machine emitted and the loop has not handled yet; a batch is taken apart as it is handled. */
+  private outbox = new ArrayQueue<Outgoing>();
+  private batch: { readonly items: readonly (DeliverRequest | EffectRequest)[]; next: number } | undefined;
   private outboxCause: MessageMeta | undefined;
   private replies: EffectReply[] = [];
   private wake: (() => void) | undefined;
@@ -144,7 +147,7 @@ export class ActorCell<TMessage extends Message = Message> {
   get idle(): boolean {
     if (this.lifecycle === 'stopped' || this.lifecycle === 'created') return this.mailbox.size === 0;
     if (this.lifecycle !== 'running') return false;
-    if (this.mailbox.size > 0 || this.outbox.length > 0 || this.replies.length > 0) return false;
+    if (this.mailbox.size > 0 || this.outboxPending || this.replies.length > 0) return false;
     return this.outstandingEffects === 0 && !this.machine.getSnapshot().hasTag('busy');
   }
 
@@ -156,7 +159,7 @@ export class ActorCell<TMessage extends Message = Message> {
     if (this.lifecycle === 'created' || this.lifecycle === 'stopped' || this.lifecycle === 'restarting')
       return true;
     if (this.lifecycle !== 'running') return false;
-    if (this.outbox.length > 0 || this.replies.length > 0) return false;
+    if (this.outboxPending || this.replies.length > 0) return false;
     return this.mailbox.size === 0 || this.machine.getSnapshot().hasTag('busy');
   }
 
@@ -263,7 +266,7 @@ export class ActorCell<TMessage extends Message = Message> {
   private async run(): Promise<void> {
     let sinceYield = 0;
     while (this.lifecycle !== 'stopped') {
-      if (this.outbox.length > 0) {
+      if (this.outboxPending) {
         const pending = this.flushOutbox();
         if (pending !== undefined) await pending;
         continue;
@@ -373,10 +376,26 @@ export class ActorCell<TMessage extends Message = Message> {
     this.notify();
   }
 
+  private get outboxPending(): boolean {
+    return this.outbox.size > 0 || this.batch !== undefined;
+  }
+
+  private nextOutgoing(): DeliverRequest | EffectRequest | undefined {
+    for (;;) {
+      if (this.batch !== undefined) {
+        const item = this.batch.items[this.batch.next++];
+        if (item !== undefined) return item;
+        this.batch = undefined;
+      }
+      const outgoing = this.outbox.shift();
+      if (outgoing === undefined || outgoing.type !== 'batch') return outgoing;
+      this.batch = { items: outgoing.items, next: 0 };
+    }
+  }
+
   private flushOutbox(): Promise<void> | undefined {
     const cause = this.outboxCause;
-    while (this.outbox.length > 0) {
-      const outgoing = this.outbox.shift()!;
+    for (let outgoing = this.nextOutgoing(); outgoing !== undefined; outgoing = this.nextOutgoing()) {
       if (outgoing.type === 'effect') {
         this.runEffect(outgoing.effect, outgoing.request, cause);
         continue;
@@ -491,7 +510,8 @@ export class ActorCell<TMessage extends Message = Message> {
     // The message that crashed the machine is reported with the error, not retried: one poison message must
     // not crash-loop the actor. Everything queued behind it is kept.
     this.lifecycle = 'restarting';
-    this.outbox = [];
+    this.outbox = new ArrayQueue();
+    this.batch = undefined;
     this.setReady(false);
     this.machine.stop();
     if (this.env.trace.active) {

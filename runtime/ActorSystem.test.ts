@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { assign, emit, setup } from 'xstate';
 import { ActorSystem } from './ActorSystem.ts';
 import type { Message } from './message.ts';
-import { deliverTo, type EffectReply, effectRequest, type Outgoing } from './outbox.ts';
+import { batch, deliverTo, type EffectReply, effectRequest, type Outgoing } from './outbox.ts';
 import type { TraceEvent } from './TraceBus.ts';
 import { VirtualClock } from './VirtualClock.ts';
 
@@ -99,6 +99,59 @@ describe('ActorSystem', () => {
     const fromB = sends.find((e) => e.actor === 'b' && e.meta.causeId === fromA.meta.id);
     expect(fromB?.to).toBe('c');
     for (const stats of system.stats()) expect(stats.mailboxHighWaterMark).toBeLessThanOrEqual(2);
+    await system.stop();
+  });
+
+  it('delivers a batch of intents in order, through backpressure, with its effects in their place', async () => {
+    const clock = new VirtualClock();
+    const system = new ActorSystem({ clock });
+    const effects: number[] = [];
+    const fanOut = setup({ types: { events: {} as Work, emitted: {} as Outgoing } }).createMachine({
+      initial: 'running',
+      states: {
+        running: {
+          tags: ['ready'],
+          on: {
+            work: {
+              actions: emit(({ event }) =>
+                batch(
+                  Array.from({ length: event.n }, (_, i) =>
+                    i % 1000 === 999 ? effectRequest('note', i) : deliverTo('sink', { type: 'work', n: i }),
+                  ),
+                ),
+              ),
+            },
+          },
+        },
+      },
+    });
+    system.spawn({
+      name: 'source',
+      machine: fanOut,
+      mailbox: { capacity: 1 },
+      effects: { note: (i: number) => effects.push(i) },
+    });
+    const sink = setup({ types: { context: {} as { seen: number[] }, events: {} as Work } }).createMachine({
+      context: { seen: [] },
+      initial: 'running',
+      states: {
+        running: {
+          tags: ['ready'],
+          on: { work: { actions: ({ context, event }) => context.seen.push(event.n) } },
+        },
+      },
+    });
+    system.spawn({ name: 'sink', machine: sink, mailbox: { capacity: 8 } });
+    system.start();
+    await system.ref<Work>('source').send({ type: 'work', n: 100_000 });
+    // The loops yield to the event loop every 128 messages: wait in turns of it, not on the virtual clock.
+    for (let turn = 0; turn < 100_000 && seenBy(system, 'sink').length < 99_900; turn++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(seenBy(system, 'sink')).toEqual(
+      Array.from({ length: 100_000 }, (_, i) => i).filter((i) => i % 1000 !== 999),
+    );
+    expect(effects).toHaveLength(100);
     await system.stop();
   });
 

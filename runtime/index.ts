@@ -42,8 +42,9 @@ export type {
   EffectReply,
   EffectRequest,
   Outgoing,
+  OutgoingBatch,
 } from './outbox.ts';
-export { deliverTo, effectRequest } from './outbox.ts';
+export { batch, deliverTo, effectRequest } from './outbox.ts';
 export { runUntilQuiescent } from './quiescence.ts';
 export type { EventLogSink, RecorderOptions } from './Recorder.ts';
 export { MemoryEventLogSink, Recorder } from './Recorder.ts';
