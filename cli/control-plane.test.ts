@@ -117,3 +117,80 @@ describe('control plane in standalone mode', () => {
     }
   });
 });
+
+describe('standalone mode: files that change under it', () => {
+  const route = (path: string) =>
+    `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: web, namespace: apps}\nspec:\n  rules: [{matches: [{path: {type: PathPrefix, value: ${path}}}]}]\n`;
+  const pathOf = (plane: ReturnType<typeof createControlPlane>) =>
+    (plane.store.get('HTTPRoute', 'apps', 'web')?.spec?.rules?.[0]?.matches?.[0]?.path as { value?: string })
+      ?.value;
+
+  async function watched(files: Record<string, string>) {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-files-'));
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    const clock = new VirtualClock();
+    const plane = createControlPlane({
+      clock,
+      files: { paths: [dir], watch: true },
+      logger: createLogger({ level: 'silent' }),
+    });
+    plane.system.start();
+    await runUntilQuiescent(plane.system, clock);
+    return {
+      dir,
+      plane,
+      settle: async (condition: () => boolean, what: string) => {
+        await until(condition, what);
+        await runUntilQuiescent(plane.system, clock);
+      },
+      close: async () => {
+        plane.close();
+        await plane.system.stop(2_000);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+
+  it('keeps an object defined in two files when one of them is deleted, whichever it is', async () => {
+    for (const deleted of ['a.yaml', 'b.yaml']) {
+      const t = await watched({ 'a.yaml': route('/from-a'), 'b.yaml': route('/from-b') });
+      try {
+        expect(pathOf(t.plane)).toBe('/from-b');
+        const warning = t.plane.problems.find((p) => p.category === 'duplicate');
+        expect(warning?.message).toContain(`${join(t.dir, 'a.yaml')}, ${join(t.dir, 'b.yaml')}`);
+        rmSync(join(t.dir, deleted));
+        const left = deleted === 'a.yaml' ? '/from-b' : '/from-a';
+        await t.settle(() => pathOf(t.plane) === left && t.plane.problems.length === 0, `${deleted} deleted`);
+        expect(t.plane.problems).toEqual([]);
+      } finally {
+        await t.close();
+      }
+    }
+  });
+
+  it('forgets the problems of a file once it is fixed or removed', async () => {
+    const t = await watched({
+      'broken.yaml': 'kind: [unclosed\n',
+      'ignored.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: apps}\n',
+      'rejected.yaml':
+        'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: bad, namespace: apps}\nspec: {hostnames: 7}\n',
+    });
+    try {
+      expect(t.plane.problems.map((p) => p.origin.replace(`${t.dir}/`, ''))).toEqual([
+        'broken.yaml:2',
+        'ignored.yaml:1',
+        'rejected.yaml:1',
+      ]);
+      writeFileSync(join(t.dir, 'broken.yaml'), route('/fixed'));
+      rmSync(join(t.dir, 'ignored.yaml'));
+      writeFileSync(join(t.dir, 'rejected.yaml'), route('/fixed').replace('name: web', 'name: bad'));
+      await t.settle(
+        () => pathOf(t.plane) === '/fixed' && t.plane.store.get('HTTPRoute', 'apps', 'bad') !== undefined,
+        'the fixes',
+      );
+      expect(t.plane.problems).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+});

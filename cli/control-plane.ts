@@ -61,6 +61,7 @@ import {
 import { kubernetesProvisioningWriter } from '../sources/kubernetes/provisioning-writer.ts';
 import { referencedSourceMachine } from '../sources/kubernetes/referenced-source.ts';
 import { kubernetesStatusWriter } from '../sources/kubernetes/status-writer.ts';
+import { ProblemBook } from '../sources/problem-book.ts';
 import {
   discardExtProcConfig,
   type ExtProcConfigPort,
@@ -120,8 +121,11 @@ export interface ControlPlane {
   readonly system: ActorSystem;
   readonly store: ResourceStore;
   readonly statuses: StatusStore;
-  /** Problems with the input that no status can carry (unreadable files, unknown kinds, schema failures). */
-  readonly problems: SourceProblem[];
+  /**
+   * Problems with the input that no status can carry (unreadable files, ignored kinds, objects defined twice,
+   * schema failures): de-duplicated, bounded, and forgotten when their file is read again or removed.
+   */
+  readonly problems: readonly SourceProblem[];
   close(): void;
 }
 
@@ -146,10 +150,11 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
   });
   const store = new ResourceStore();
   const statuses = new StatusStore();
-  const problems: SourceProblem[] = [];
+  const problems = new ProblemBook();
   const report = (problem: SourceProblem) => {
-    problems.push(problem);
-    system.logger.warn({ origin: problem.origin }, problem.message);
+    const admission = problems.add(problem);
+    // Logged as listed: one file cannot flood the log, and a problem already reported is not repeated.
+    if (admission === 'listed') system.logger.warn({ origin: problem.origin }, problem.message);
   };
 
   const owners = kindOwners();
@@ -240,14 +245,21 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
       };
     }
   } else if (options.files !== undefined) {
-    const ports = filesPorts(options.files.paths, () => system.ref<FilesChanged>(FILES_SOURCE));
+    const ports = filesPorts(options.files.paths, () => system.ref<FilesChanged>(FILES_SOURCE), {
+      reread: (files) => problems.clearFiles(files),
+    });
     closers.push(() => ports.close());
     system.spawn({
       name: FILES_SOURCE,
       machine: filesSourceMachine,
       input: { routes: owners, watch: options.files.watch },
       mailbox: { capacity: 64 },
-      effects: { 'read-files': ports['read-files'], watch: ports.watch, 'report-problem': report },
+      effects: {
+        'read-files': ports['read-files'],
+        'next-step': ports['next-step'],
+        watch: ports.watch,
+        'report-problem': report,
+      },
     });
     write = fileStatusWriter(store, statuses, options.statusDir) as (write: StatusWrite) => Promise<unknown>;
   } else {
@@ -272,7 +284,11 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
       },
       {
         'report-rejection': (rejection) =>
-          report({ origin: rejection.origin, message: `rejected: ${rejection.problems.join('; ')}` }),
+          report({
+            origin: rejection.origin,
+            message: `rejected: ${rejection.problems.join('; ')}`,
+            category: 'rejected',
+          }),
       },
     ),
   );
@@ -313,7 +329,9 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
     system,
     store,
     statuses,
-    problems,
+    get problems() {
+      return problems.list();
+    },
     close: () => {
       for (const close of closers) close();
     },

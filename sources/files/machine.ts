@@ -1,11 +1,25 @@
 // The files source (standalone mode): lists every manifest under the given paths, sends each object to the
 // controller of its kind, tells them when the initial listing is complete, then (optionally) watches the files:
 // a changed file is re-read, and objects that disappeared from it are deleted.
+//
+// An object defined in more than one file has one owner, whatever the order files were read or changed in: the
+// last file in path order, as `kubectl apply -f <dir>` (which applies files in that order) would leave it. The
+// other files' definitions are remembered by file only; when the owner stops defining the object, the next file
+// in line is read again and its definition takes over.
 import { assign, enqueueActions, setup } from 'xstate';
+import { CLUSTER_SCOPED_KINDS, type KindName } from '../../model/resources/kinds.ts';
 import type { RawObject } from '../../model/resources/resource-events.ts';
 import { formatResourceKey, keyOf, type ResourceKey } from '../../model/resources/resource-key.ts';
 import { fingerprint } from '../../runtime/fingerprint.ts';
-import { deliverTo, type EffectReply, effectRequest, type Outgoing } from '../../runtime/outbox.ts';
+import {
+  batch,
+  type DeliverRequest,
+  deliverTo,
+  type EffectReply,
+  type EffectRequest,
+  effectRequest,
+  type Outgoing,
+} from '../../runtime/outbox.ts';
 import type { ManifestFile } from './manifests.ts';
 import type { FilesSourceMessage } from './messages.ts';
 
@@ -13,6 +27,11 @@ export interface FilesSourceInput {
   /** Kind → the actor that owns it. */
   readonly routes: Readonly<Record<string, string>>;
   readonly watch: boolean;
+  /**
+   * Units of work (a document read, an object sent or withdrawn) per step when applying a read: a file of 100,000
+   * objects is applied in steps, with the event loop free (probes, watches, xDS) between them. Default 5,000.
+   */
+  readonly stepBudget?: number;
 }
 
 /** What the `read-files` port returns. */
@@ -24,12 +43,20 @@ export interface FilesRead {
   readonly errors: readonly string[];
 }
 
+/** What a problem is about, for summaries (`translate`) and for clearing it when its file changes. */
+export type ProblemCategory = 'unreadable' | 'ignored' | 'duplicate' | 'rejected';
+
 /** What the `report-problem` port receives. */
 export interface SourceProblem {
   readonly origin: string;
   readonly message: string;
   /** The input itself could not be read (missing path, broken YAML), as opposed to a problem with an object. */
   readonly unreadable?: boolean;
+  readonly category?: ProblemCategory;
+  /** The files it concerns: reading one of them again (or its removal) makes it out of date. */
+  readonly files?: readonly string[];
+  /** How many objects it stands for (objects of an ignored kind are reported once per file and kind). */
+  readonly count?: number;
 }
 
 interface Contribution {
@@ -38,17 +65,28 @@ interface Contribution {
 }
 
 interface FilesSourceContext extends FilesSourceInput {
-  /** file → object id → what the file defines */
+  /** file → the objects it defines now */
   readonly byFile: Map<string, Map<string, Contribution>>;
-  /** object id → the file that defines it now */
+  /** object id → the file whose definition is in force: the last in path order of those defining it */
   readonly owner: Map<string, string>;
+  /** object id → the other files that define it too (only objects defined more than once) */
+  readonly alsoDefinedIn: Map<string, Set<string>>;
   /**
    * object id → its spec (as first read, then its fingerprint) and the generation we gave it (an API server bumps
    * it on spec changes)
    */
   readonly generations: Map<string, { spec: string | object; generation: number }>;
+  /** Files to read again because their definition of an object takes over from a file that dropped it. */
+  readonly rereads: string[];
+  /** The read being applied, step by step. */
+  readonly applying: { steps: Generator<Item[], Item[]> | undefined };
   reloads: number;
 }
+
+const DEFAULT_STEP_BUDGET = 5_000;
+
+const isReadDone = (event: FilesSourceMessage) =>
+  event.type === 'effect.done' && event.effect === 'read-files';
 
 export const filesSourceMachine = setup({
   types: {
@@ -58,30 +96,53 @@ export const filesSourceMachine = setup({
     emitted: {} as Outgoing,
   },
   guards: {
+    readDone: ({ event }) => isReadDone(event),
+    nextStep: ({ event }) => event.type === 'effect.done' && event.effect === 'next-step',
+    failed: ({ event }) => event.type === 'effect.failed' && event.effect !== 'report-problem',
+    applied: ({ context }) => context.applying.steps === undefined,
     watching: ({ context }) => context.watch,
+    rereadsDue: ({ context }) => context.rereads.length > 0,
   },
   actions: {
     readAll: enqueueActions(({ enqueue }) => enqueue.emit(effectRequest('read-files', { paths: undefined }))),
     readChanged: enqueueActions(({ event, enqueue }) => {
       if (event.type === 'files.changed') enqueue.emit(effectRequest('read-files', { paths: event.paths }));
     }),
-    apply: enqueueActions(({ context, event, enqueue }) => {
+    readAgain: enqueueActions(({ context, enqueue }) => {
+      const paths = context.rereads.splice(0).sort();
+      enqueue.emit(effectRequest('read-files', { paths }));
+    }),
+    beginApplying: ({ context, event }) => {
       const result = (event as Extract<EffectReply, { type: 'effect.done' }>).result as FilesRead;
-      for (const request of applyRead(context, result)) enqueue.emit(request);
+      context.applying.steps = applyRead(context, result, context.stepBudget ?? DEFAULT_STEP_BUDGET);
+    },
+    /** One step of the read being applied; another follows once the loop has run (the `next-step` port). */
+    applyStep: enqueueActions(({ context, enqueue }) => {
+      const steps = context.applying.steps;
+      if (steps === undefined) return;
+      const { value, done } = steps.next();
+      enqueue.emit(batch(value));
+      if (done) context.applying.steps = undefined;
+      else enqueue.emit(effectRequest('next-step', {}));
     }),
     reportFailure: enqueueActions(({ event, enqueue }) => {
       const failed = event as Extract<EffectReply, { type: 'effect.failed' }>;
       enqueue.emit(
         effectRequest('report-problem', {
           origin: 'files',
-          message: `reading manifests failed: ${failed.error}`,
-        }),
+          message: `${failed.effect === 'read-files' ? 'reading manifests' : failed.effect} failed: ${failed.error}`,
+          unreadable: true,
+          category: 'unreadable',
+        } satisfies SourceProblem),
       );
     }),
     announceSynced: enqueueActions(({ context, enqueue }) => {
       const kindsByActor = new Map<string, string[]>();
-      for (const [kind, actor] of Object.entries(context.routes))
-        kindsByActor.set(actor, [...(kindsByActor.get(actor) ?? []), kind]);
+      for (const [kind, actor] of Object.entries(context.routes)) {
+        const kinds = kindsByActor.get(actor);
+        if (kinds === undefined) kindsByActor.set(actor, [kind]);
+        else kinds.push(kind);
+      }
       for (const [actor, kinds] of kindsByActor)
         enqueue.emit(deliverTo(actor, { type: 'resource.synced', kinds }));
     }),
@@ -94,7 +155,10 @@ export const filesSourceMachine = setup({
     ...input,
     byFile: new Map(),
     owner: new Map(),
+    alsoDefinedIn: new Map(),
     generations: new Map(),
+    rereads: [],
+    applying: { steps: undefined },
     reloads: 0,
   }),
   initial: 'listing',
@@ -102,83 +166,268 @@ export const filesSourceMachine = setup({
     listing: {
       entry: 'readAll',
       on: {
-        'effect.done': [
-          { guard: 'watching', target: 'watching', actions: ['apply', 'announceSynced', 'startWatching'] },
-          { target: 'listed', actions: ['apply', 'announceSynced'] },
-        ],
-        'effect.failed': { target: 'listed', actions: ['reportFailure', 'announceSynced'] },
+        'effect.done': { guard: 'readDone', target: 'syncing', actions: 'beginApplying' },
+        'effect.failed': { guard: 'failed', target: 'synced', actions: 'reportFailure' },
       },
+    },
+    /** The first listing is applied; controllers hear that their kinds are synced only after its last step. */
+    syncing: {
+      entry: 'applyStep',
+      on: { 'effect.done': { guard: 'nextStep', target: 'syncing', reenter: true } },
+      always: { guard: 'applied', target: 'synced' },
+    },
+    synced: {
+      entry: 'announceSynced',
+      always: [{ guard: 'watching', target: 'applied', actions: 'startWatching' }, { target: 'listed' }],
     },
     listed: { tags: ['ready'] },
     watching: {
       tags: ['ready'],
       on: {
         'files.changed': { target: 'reloading', actions: 'readChanged' },
-        'effect.done': {},
-        'effect.failed': { actions: 'reportFailure' },
+        'effect.failed': { guard: 'failed', actions: 'reportFailure' },
       },
     },
     reloading: {
       tags: ['ready', 'busy'],
       on: {
-        'effect.done': { target: 'watching', actions: ['apply', 'countReload'] },
-        'effect.failed': { target: 'watching', actions: 'reportFailure' },
+        'effect.done': { guard: 'readDone', target: 'changing', actions: ['beginApplying', 'countReload'] },
+        'effect.failed': { guard: 'failed', target: 'watching', actions: 'reportFailure' },
       },
+    },
+    changing: {
+      tags: ['ready', 'busy'],
+      entry: 'applyStep',
+      on: { 'effect.done': { guard: 'nextStep', target: 'changing', reenter: true } },
+      always: { guard: 'applied', target: 'applied' },
+    },
+    /** A read was applied; files whose definitions take over are read before the next change is taken. */
+    applied: {
+      tags: ['ready', 'busy'],
+      always: [{ guard: 'rereadsDue', target: 'reloading', actions: 'readAgain' }, { target: 'watching' }],
     },
   },
 });
 
-function applyRead(context: FilesSourceContext, result: FilesRead) {
-  const out: Outgoing[] = [];
-  const problem = (origin: string, message: string, unreadable = false) =>
-    out.push(effectRequest('report-problem', { origin, message, unreadable }));
-  for (const error of result.errors) problem('files', error, true);
+type Item = DeliverRequest | EffectRequest;
+
+/**
+ * Applies a read in steps: each yields what it sends (at most about `budget` units of work), the last returns the
+ * rest. Between steps the state is consistent except for objects not yet sent.
+ */
+function* applyRead(
+  context: FilesSourceContext,
+  result: FilesRead,
+  budget: number,
+): Generator<Item[], Item[]> {
+  let out: Item[] = [];
+  let work = 0;
+  /** Counts one unit of work; true when a step is full (the caller then yields `take()`). */
+  const full = () => ++work >= budget;
+  const take = () => {
+    const step = out;
+    out = [];
+    work = 0;
+    return step;
+  };
+  const problem = (problem: SourceProblem) => out.push(effectRequest('report-problem', problem));
+  /** Objects whose owning file no longer defines them, settled once the whole read is applied. */
+  const orphans = new Map<string, ResourceKey>();
+  /** Objects whose set of defining files may have changed. */
+  const touched = new Set<string>();
+  const release = (id: string, file: string, key: ResourceKey) => {
+    touched.add(id);
+    if (context.owner.get(id) === file) {
+      orphans.set(id, key);
+      return;
+    }
+    const others = context.alsoDefinedIn.get(id);
+    others?.delete(file);
+    if (others?.size === 0) context.alsoDefinedIn.delete(id);
+  };
+
+  for (const error of result.errors) {
+    problem({ origin: 'files', message: error, unreadable: true, category: 'unreadable' });
+  }
   for (const file of result.removed) {
-    out.push(...withdraw(context, file, new Set()));
+    for (const [id, { key }] of context.byFile.get(file) ?? []) {
+      release(id, file, key);
+      if (full()) yield take();
+    }
     context.byFile.delete(file);
   }
   for (const manifest of result.files) {
-    for (const error of manifest.errors) problem(manifest.file, error, true);
-    // A file with unreadable YAML keeps what it defined before: a typo mid-edit must not delete live config.
-    if (manifest.errors.length > 0) continue;
-    const now = new Map<string, Contribution>();
+    const file = manifest.file;
+    if (manifest.errors.length > 0) {
+      // A file that cannot be read keeps what it defined before: a typo mid-edit must not delete live config.
+      for (const error of manifest.errors) {
+        const line = error.startsWith(file) ? /^:(\d+): /.exec(error.slice(file.length))?.[1] : undefined;
+        problem({
+          origin: line === undefined ? file : `${file}:${line}`,
+          message: error,
+          unreadable: true,
+          category: 'unreadable',
+          files: [file],
+        });
+      }
+      continue;
+    }
+    const now = new Map<string, Contribution & { readonly object: RawObject }>();
+    /** kind ('' for none) → the objects of it that were ignored */
+    const ignored = new Map<string, { count: number; origin: string; first: string }>();
     for (const { object, origin } of manifest.documents) {
-      const actor = typeof object.kind === 'string' ? context.routes[object.kind] : undefined;
-      if (actor === undefined) {
-        problem(
-          origin,
-          `${describe(object)}: kind ${String(object.kind)} is not one Switchyard reads; ignored`,
-        );
+      const kind = typeof object.kind === 'string' ? object.kind : '';
+      if (!Object.hasOwn(context.routes, kind)) {
+        const seen = ignored.get(kind);
+        if (seen === undefined) ignored.set(kind, { count: 1, origin, first: describe(keyOf(object)) });
+        else seen.count++;
         continue;
       }
+      defaultNamespace(object, kind);
       const key = keyOf(object);
       const id = formatResourceKey(key);
-      const previousOwner = context.owner.get(id);
-      if (now.has(id) || (previousOwner !== undefined && previousOwner !== manifest.file)) {
-        problem(origin, `${describe(object)} is defined more than once; this later definition wins`);
+      const earlier = now.get(id);
+      if (earlier !== undefined) {
+        problem({
+          origin,
+          message: `${describe(key)} is also defined at ${earlier.origin}; this later definition is used`,
+          category: 'duplicate',
+          files: [file],
+        });
       }
-      now.set(id, { key, origin });
-      context.owner.set(id, manifest.file);
-      out.push(
-        deliverTo(actor, { type: 'resource.upserted', object: withGeneration(context, id, object), origin }),
-      );
+      now.set(id, { key, object, origin });
+      if (full()) yield take();
     }
-    out.push(...withdraw(context, manifest.file, new Set(now.keys())));
-    context.byFile.set(manifest.file, now);
+    for (const [kind, { count, origin, first }] of ignored) {
+      const what = kind === '' ? 'an object without a kind' : `kind ${kind} is not one Switchyard reads`;
+      problem({
+        origin,
+        message: `${first}${count > 1 ? ` and ${count - 1} more of its kind` : ''}: ${what}; ignored`,
+        category: 'ignored',
+        files: [file],
+        count,
+      });
+    }
+    const contributions = new Map<string, Contribution>();
+    for (const [id, { key }] of context.byFile.get(file) ?? []) {
+      if (now.has(id)) continue;
+      release(id, file, key);
+      if (full()) yield take();
+    }
+    // What the file defines is recorded before its objects are sent, so a step boundary cannot lose any.
+    for (const [id, definition] of now)
+      contributions.set(id, { key: definition.key, origin: definition.origin });
+    context.byFile.set(file, contributions);
+    for (const [id, definition] of now) {
+      touched.add(id);
+      claim(context, id, file, definition, orphans, out);
+      if (full()) yield take();
+    }
   }
-  return out;
+
+  for (const [id, key] of orphans) {
+    const others = context.alsoDefinedIn.get(id);
+    const next = others === undefined ? undefined : lastInPathOrder(others);
+    if (next === undefined) {
+      context.owner.delete(id);
+      context.generations.delete(id);
+      out.push(deliverTo(context.routes[key.kind] as string, { type: 'resource.deleted', key }));
+      if (full()) yield take();
+      continue;
+    }
+    // The next file in line takes over; its definition is sent once that file has been read again.
+    takeOver(context, id, next);
+  }
+
+  for (const id of touched) {
+    const others = context.alsoDefinedIn.get(id);
+    const owner = context.owner.get(id);
+    if (others === undefined || owner === undefined) continue;
+    const definition = context.byFile.get(owner)?.get(id);
+    const files = [...others, owner].sort();
+    problem({
+      origin: definition?.origin ?? owner,
+      message: `${definition === undefined ? id : describe(definition.key)} is defined in ${files.join(', ')}; the one in ${owner} is used (the last file in path order wins, as with kubectl apply -f <dir>)`,
+      category: 'duplicate',
+      files,
+    });
+  }
+  return take();
 }
 
-/** Deletes what `file` defined before and defines no more (unless another file defines it now). */
-function withdraw(context: FilesSourceContext, file: string, stillDefined: ReadonlySet<string>): Outgoing[] {
-  const out: Outgoing[] = [];
-  for (const [id, { key }] of context.byFile.get(file) ?? []) {
-    if (stillDefined.has(id) || context.owner.get(id) !== file) continue;
-    context.owner.delete(id);
-    const actor = context.routes[key.kind];
-    if (actor !== undefined) out.push(deliverTo(actor, { type: 'resource.deleted', key }));
+/** `file` defines the object `id`: it is sent on if `file` is (now) the last in path order to define it. */
+function claim(
+  context: FilesSourceContext,
+  id: string,
+  file: string,
+  definition: Contribution & { readonly object: RawObject },
+  orphans: Map<string, ResourceKey>,
+  out: Item[],
+): void {
+  const current = context.owner.get(id);
+  const defined = context.alsoDefinedIn.get(id);
+  if (defined === undefined && (current === undefined || current === file)) {
+    // The usual case: one file defines it.
+    orphans.delete(id);
+    send(context, id, file, definition, out);
+    return;
   }
-  return out;
+  const others = defined ?? new Set<string>();
+  others.delete(file);
+  // A current owner that no longer defines it (changed or removed in this read) is no contender.
+  if (current !== undefined && current !== file && !orphans.has(id)) others.add(current);
+  orphans.delete(id);
+  const winner = lastInPathOrder([...others, file]) as string;
+  others.add(file);
+  others.delete(winner);
+  if (others.size > 0) context.alsoDefinedIn.set(id, others);
+  else context.alsoDefinedIn.delete(id);
+  if (winner !== file) {
+    if (winner !== current) takeOver(context, id, winner);
+    return;
+  }
+  send(context, id, file, definition, out);
+}
+
+function send(
+  context: FilesSourceContext,
+  id: string,
+  file: string,
+  definition: Contribution & { readonly object: RawObject },
+  out: Item[],
+): void {
+  context.owner.set(id, file);
+  out.push(
+    deliverTo(context.routes[definition.key.kind] as string, {
+      type: 'resource.upserted',
+      object: withGeneration(context, id, definition.object),
+      origin: definition.origin,
+    }),
+  );
+}
+
+/** `file` becomes the owner of `id`; its definition is read again (only the file is remembered, not the object). */
+function takeOver(context: FilesSourceContext, id: string, file: string): void {
+  const others = context.alsoDefinedIn.get(id);
+  others?.delete(file);
+  if (others?.size === 0) context.alsoDefinedIn.delete(id);
+  context.owner.set(id, file);
+  if (!context.rereads.includes(file)) context.rereads.push(file);
+}
+
+function lastInPathOrder(files: Iterable<string>): string | undefined {
+  let last: string | undefined;
+  for (const file of files) if (last === undefined || file > last) last = file;
+  return last;
+}
+
+/** A namespaced object without a namespace is in `default`, as `kubectl apply` puts it. */
+function defaultNamespace(object: RawObject, kind: string): void {
+  const metadata = object.metadata as Record<string, unknown> | null | undefined;
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) return;
+  if (CLUSTER_SCOPED_KINDS.has(kind as KindName)) return;
+  if (metadata.namespace === undefined || metadata.namespace === null || metadata.namespace === '')
+    metadata.namespace = 'default';
 }
 
 /** Files carry no generation: give objects one, bumped when their spec changes, as the API server does. */
@@ -204,8 +453,7 @@ function withGeneration(context: FilesSourceContext, id: string, object: RawObje
   return object;
 }
 
-function describe(object: RawObject): string {
-  const name = String(object.metadata?.name ?? '<no name>');
-  const namespace = object.metadata?.namespace;
-  return `${String(object.kind ?? '<no kind>')} ${typeof namespace === 'string' ? `${namespace}/` : ''}${name}`;
+function describe(key: ResourceKey): string {
+  const name = key.name === '' ? '<no name>' : key.name;
+  return `${key.kind === '' ? '<no kind>' : key.kind} ${key.namespace === undefined ? '' : `${key.namespace}/`}${name}`;
 }

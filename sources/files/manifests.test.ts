@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { parseManifests } from './manifests.ts';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MANIFEST_LIMITS, parseManifests, readManifestFile } from './manifests.ts';
 
 describe('parseManifests', () => {
   it('returns each document with the line it starts on, and expands Lists', () => {
@@ -33,13 +36,13 @@ describe('parseManifests', () => {
     );
     expect(parsed.documents).toEqual([]);
     expect(parsed.errors).toHaveLength(1);
-    expect(parsed.errors[0]).toMatch(/^bad\.yaml:6: Flow sequence/);
+    expect(parsed.errors[0]).toMatch(/^bad\.yaml:6: not valid YAML: Flow sequence/);
   });
 
   it('rejects documents that are not mappings', () => {
     const parsed = parseManifests('list.yaml', '- a\n- b\n');
     expect(parsed.errors).toEqual([
-      'list.yaml:1: a manifest must be a mapping with apiVersion, kind and metadata',
+      'list.yaml:1: not a Kubernetes manifest: a document must be a mapping with apiVersion, kind and metadata',
     ]);
   });
 });
@@ -73,5 +76,103 @@ describe('the quick and careful YAML paths', () => {
     expect(careful.documents[0]?.object).toEqual(quick.documents[0]?.object);
     const { extra: _extra, ...secondWithoutExtra } = careful.documents[1]!.object as Record<string, unknown>;
     expect(secondWithoutExtra).toEqual(quick.documents[1]?.object);
+  });
+});
+
+describe('hostile and careless files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-manifests-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const service = (name: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}}\n`;
+  const bomb = () => {
+    let text = `${service('bomb')}data:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n`;
+    for (let level = 0; level < 9; level++) {
+      text += `  b${level}: &b${level} [${Array(10)
+        .fill(level === 0 ? '*a' : `*b${level - 1}`)
+        .join(', ')}]\n`;
+    }
+    return text;
+  };
+  // Each case: the file's content, and the one line it must be refused with.
+  const cases: [string, () => string | Buffer, RegExp][] = [
+    [
+      'binary',
+      () => Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)),
+      /: not a text file/,
+    ],
+    ['latin-1', () => Buffer.from(`${service('caf\xe9')}`, 'latin1'), /: not UTF-8 text$/],
+    ['alias bomb', bomb, /:1: aliases expand to more than \d+ nodes/],
+    [
+      'deep flow nesting',
+      () => `${service('deep')}spec: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`,
+      /:4: nested deeper than 100 levels/,
+    ],
+    [
+      'deep block nesting',
+      () =>
+        `${service('deep')}spec:\n${Array.from({ length: 2_000 }, (_, i) => `${' '.repeat(i + 1)}k:`).join('\n')}\n`,
+      /: nested deeper than 100 levels/,
+    ],
+    [
+      'prose',
+      () => 'Dear operator,\nplease route /api to the new backend.\nThanks!\n',
+      /:1: not a Kubernetes manifest/,
+    ],
+    ['broken everywhere', () => 'a: b: c\n---\n'.repeat(5_000), /:1: not valid YAML: /],
+    ['a scalar list', () => '- a\n- b\n', /:1: not a Kubernetes manifest/],
+    [
+      'a duplicate key',
+      () => `${service('twice')}spec: {}\nspec: {}\n`,
+      /:5: not valid YAML: .*(duplicate|Map keys must be unique)/i,
+    ],
+  ];
+  it.each(cases)('refuses %s with one line naming the file and reason', async (name, content, reason) => {
+    const file = join(dir, `${name.replaceAll(' ', '-')}.yaml`);
+    writeFileSync(file, content());
+    const read = await readManifestFile(file);
+    expect(read.documents).toEqual([]);
+    expect(read.errors).toHaveLength(1);
+    expect(read.errors[0]?.startsWith(file)).toBe(true);
+    expect(read.errors[0]).toMatch(reason);
+  });
+
+  it('refuses a file larger than the limit without reading it', async () => {
+    const file = join(dir, 'huge.yaml');
+    writeFileSync(file, '');
+    truncateSync(file, MANIFEST_LIMITS.maxFileBytes + 1); // sparse: no disk, no memory
+    const read = await readManifestFile(file);
+    expect(read.errors).toEqual([
+      `${file}: ${MANIFEST_LIMITS.maxFileBytes + 1} bytes is larger than the ${MANIFEST_LIMITS.maxFileBytes} a manifest file may have; split it`,
+    ]);
+  });
+
+  it('reads a namespaced object without a namespace as it is (the source defaults it)', () => {
+    const parsed = parseManifests('s.yaml', service('plain'));
+    expect(parsed.documents[0]?.object.metadata).toEqual({ name: 'plain' });
+  });
+
+  it('reads a large List on a worker and yields to the event loop while taking its items', async () => {
+    const count = 20_000;
+    const items = Array.from(
+      { length: count },
+      (_, i) =>
+        `  - apiVersion: v1\n    kind: Service\n    metadata: {name: svc-${i}, namespace: default}\n    spec: {ports: [{port: 80}]}`,
+    );
+    const file = join(dir, 'list.yaml');
+    writeFileSync(file, `apiVersion: v1\nkind: List\nitems:\n${items.join('\n')}\n`);
+    let turns = 0;
+    let reading = true;
+    const tick = () => {
+      turns++;
+      if (reading) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const read = await readManifestFile(file);
+    reading = false;
+    expect(read.errors).toEqual([]);
+    expect(read.documents).toHaveLength(count);
+    expect(read.documents[count - 1]?.object.metadata?.name).toBe(`svc-${count - 1}`);
+    expect(read.documents[0]?.origin).toBe(`${file}:1`);
+    // The worker's output (~2 MB of JSON) is taken back in steps of 256 KiB with a turn of the loop between.
+    expect(turns).toBeGreaterThan(5);
   });
 });

@@ -1,9 +1,15 @@
-// Reading Kubernetes manifests from YAML (or JSON) files: every document with where it starts, and every
-// problem as `file:line: message` so a user can jump to it.
-import { readdir, readFile, stat } from 'node:fs/promises';
+// Reading Kubernetes manifests from YAML (or JSON) files: every document with where it starts, and a file that
+// cannot be read as a whole refused with one line `file:line: reason` so a user can jump to it.
+//
+// Hostile or careless input is refused per file, in bounded time and memory: files that are too large, not
+// UTF-8 text, nested too deeply or whose aliases expand too far (a "YAML bomb") are named with the reason, and
+// the reader yields to the event loop as it goes, so probes and watches are served while a large file is read.
+import { open, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { load as loadYamlQuickly } from 'js-yaml';
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
+import { CORE_SCHEMA, load as loadYaml, YAMLException } from 'js-yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { RawObject } from '../../model/resources/resource-events.ts';
 
 export interface ManifestDocument {
@@ -15,9 +21,29 @@ export interface ManifestDocument {
 export interface ManifestFile {
   readonly file: string;
   readonly documents: readonly ManifestDocument[];
-  /** Unreadable YAML: the file's documents cannot be trusted, so none are taken from it. */
+  /**
+   * Why the file was refused (at most one line, `file:line: reason`): its documents cannot be trusted, so none are
+   * taken from it.
+   */
   readonly errors: readonly string[];
 }
+
+/** Limits on one file; each is far above what a real manifest needs. */
+export const MANIFEST_LIMITS = {
+  /** A larger file is refused before it is read. */
+  maxFileBytes: 256 * 1024 * 1024,
+  /** Mappings and sequences nested deeper than this are refused (the API server's own decoders stop near here). */
+  maxDepth: 100,
+  /** Nodes a document may have once its aliases are expanded, per character of its text (plus a floor). */
+  maxExpansionPerChar: 10,
+  minExpansionLimit: 10_000,
+  /** Larger files are parsed on a worker thread, so the event loop keeps serving probes and watches. */
+  workerThresholdChars: 1024 * 1024,
+  /** Heap the worker may use: parsing a file that needs more refuses it. */
+  workerHeapMb: 2048,
+  /** The main thread yields to the event loop after taking about this much of a worker's output. */
+  yieldEveryChars: 256 * 1024,
+} as const;
 
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
@@ -39,7 +65,13 @@ export async function findManifestFiles(
       return;
     }
     if (info.isDirectory()) {
-      const entries = (await readdir(path)).filter((name) => !name.startsWith('.')).sort();
+      let entries: string[];
+      try {
+        entries = (await readdir(path)).filter((name) => !name.startsWith('.')).sort();
+      } catch (error) {
+        errors.push(`${path}: ${(error as Error).message}`);
+        return;
+      }
       for (const entry of entries) await visit(join(path, entry), false);
     } else if (explicit || MANIFEST_EXTENSIONS.has(extname(path))) {
       files.push(path);
@@ -49,86 +81,272 @@ export async function findManifestFiles(
   return { files: [...new Set(files)].sort(), errors };
 }
 
-/**
- * Plain manifests (the usual case) are parsed with js-yaml, about ten times faster than the `yaml` package at
- * the scale of thousands of objects; anything unusual (anchors, directives, content on a `---` line, or an
- * error) goes to the careful parser, which also gives `file:line` errors.
- */
-export function parseManifests(file: string, text: string): ManifestFile {
-  return parseQuickly(file, text) ?? parseCarefully(file, text);
+/** A reason to refuse a whole file, with the line it was found on (1-based; 0 when it concerns the file). */
+class Refusal extends Error {
+  readonly line: number;
+  constructor(line: number, message: string) {
+    super(message);
+    this.line = line;
+  }
 }
 
-const DOCUMENT_START = /^---(?:\s|$)/;
-// Anchors can expand exponentially (a YAML bomb); the careful parser caps aliases.
-const ANCHOR_OR_DIRECTIVE = /(^|[\s[{,:-])&[^\s,[\]{}]+|^%|^\.\.\.\s*$/m;
-
-function parseQuickly(file: string, text: string): ManifestFile | undefined {
-  if (ANCHOR_OR_DIRECTIVE.test(text)) return undefined;
-  const lines = text.split('\n');
+/**
+ * Parses the documents of a manifest file. Each document (the text between `---` lines) is parsed on its own; any
+ * problem refuses the whole file with one line.
+ */
+export function parseManifests(file: string, text: string): ManifestFile {
   const documents: ManifestDocument[] = [];
-  let start = 0;
-  for (let end = 0; end <= lines.length; end++) {
-    const line = lines[end];
-    if (end < lines.length && !DOCUMENT_START.test(line ?? '')) continue;
-    if (line !== undefined) {
-      const rest = line.slice(3).trim();
-      if (rest !== '' && !rest.startsWith('#')) return undefined;
-    }
-    const first = lines.slice(start, end).findIndex((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
-    if (first >= 0) {
-      let value: unknown;
-      try {
-        value = loadYamlQuickly(lines.slice(start, end).join('\n'));
-      } catch {
-        return undefined;
-      }
-      const origin = `${file}:${start + first + 1}`;
-      if (value !== null && value !== undefined) {
-        for (const item of isList(value) ? (value.items as unknown[]) : [value]) {
-          if (item === null || typeof item !== 'object' || Array.isArray(item)) return undefined;
-          documents.push({ object: item as RawObject, origin });
-        }
+  try {
+    for (const chunk of documentChunks(text)) {
+      for (const object of parseChunk(chunk)) {
+        documents.push({ object, origin: `${file}:${chunk.firstContentLine}` });
       }
     }
-    start = end + 1;
+  } catch (error) {
+    if (!(error instanceof Refusal)) throw error;
+    return {
+      file,
+      documents: [],
+      errors: [`${file}${error.line > 0 ? `:${error.line}` : ''}: ${error.message}`],
+    };
   }
   return { file, documents, errors: [] };
 }
 
-function parseCarefully(file: string, text: string): ManifestFile {
-  const lineCounter = new LineCounter();
-  const documents: ManifestDocument[] = [];
-  const errors: string[] = [];
-  for (const document of parseAllDocuments(text, { lineCounter, prettyErrors: false })) {
-    for (const error of document.errors) {
-      const line = lineCounter.linePos(error.pos[0]).line;
-      errors.push(`${file}:${line}: ${error.message.split('\n')[0]}`);
-    }
-    if (document.errors.length > 0) continue;
-    const value = document.toJS({ maxAliasCount: 100 }) as unknown;
-    if (value === null || value === undefined) continue;
-    const start = document.contents?.range?.[0] ?? 0;
-    const origin = `${file}:${lineCounter.linePos(start).line}`;
-    const items = isList(value) ? (value.items as unknown[]) : [value];
-    for (const item of items) {
-      if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-        errors.push(`${origin}: a manifest must be a mapping with apiVersion, kind and metadata`);
-        continue;
-      }
-      documents.push({ object: item as RawObject, origin });
-    }
-  }
-  return { file, documents: errors.length > 0 ? [] : documents, errors };
+interface DocumentChunk {
+  readonly text: string;
+  /** Line (1-based) of the chunk's first line in the file. */
+  readonly firstLine: number;
+  /** Line (1-based) of the first line that is neither blank nor a comment. */
+  readonly firstContentLine: number;
 }
 
+const DOCUMENT_MARKER = /^(?:---|\.\.\.)(?:[ \t]|$)/;
+
+/**
+ * The documents of a YAML stream, split at `---` and `...` lines (which end any scalar in YAML, so no document
+ * can contain one). Content on a `---` line starts the next document; directives (`%YAML`) are dropped.
+ */
+function* documentChunks(text: string): Generator<DocumentChunk> {
+  let start = 0;
+  let line = 1;
+  let chunkLines: string[] = [];
+  let chunkFirstLine = 1;
+  let firstContentLine = 0;
+  const flush = function* (): Generator<DocumentChunk> {
+    if (firstContentLine > 0)
+      yield { text: chunkLines.join('\n'), firstLine: chunkFirstLine, firstContentLine };
+    chunkLines = [];
+    firstContentLine = 0;
+  };
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    let content = text.slice(start, end);
+    if (content.endsWith('\r')) content = content.slice(0, -1);
+    if (DOCUMENT_MARKER.test(content)) {
+      yield* flush();
+      chunkFirstLine = line;
+      const rest = content.slice(3);
+      // `--- {a: 1}` or `--- |`: the document starts on the marker's line (kept in its column).
+      content = rest.trim() === '' || rest.trimStart().startsWith('#') ? '' : `   ${rest}`;
+      if (content === '') chunkFirstLine = line + 1;
+    } else if (firstContentLine === 0 && content.startsWith('%')) {
+      content = '';
+    }
+    if (chunkLines.length === 0 && content === '' && firstContentLine === 0) {
+      chunkFirstLine = line + 1;
+    } else {
+      chunkLines.push(content);
+      if (firstContentLine === 0 && content.trim() !== '' && !content.trimStart().startsWith('#'))
+        firstContentLine = line;
+    }
+    start = end + 1;
+    line++;
+  }
+  yield* flush();
+}
+
+// An anchor (`&name`) where a node may start; aliases are only possible with one.
+const ANCHOR = /(?:^|[\s[{,:-])&[^\s,[\]{}]+/m;
+
+function parseChunk(chunk: DocumentChunk): RawObject[] {
+  let value: unknown;
+  try {
+    value = loadYaml(chunk.text, { maxDepth: MANIFEST_LIMITS.maxDepth, schema: CORE_SCHEMA });
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw new Refusal(chunk.firstContentLine, 'nested too deeply to read');
+    }
+    if (error instanceof YAMLException) {
+      if (error.reason.startsWith('nesting exceeded maxDepth')) {
+        throw new Refusal(
+          chunk.firstLine + (error.mark?.line ?? 0),
+          `nested deeper than ${MANIFEST_LIMITS.maxDepth} levels`,
+        );
+      }
+      throw syntaxError(chunk, error);
+    }
+    throw error;
+  }
+  if (value === null || value === undefined) return [];
+  if (ANCHOR.test(chunk.text)) value = expandAliases(value, chunk);
+  const items = isList(value) ? (value.items as unknown[]) : [value];
+  for (const item of items) {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      throw new Refusal(
+        chunk.firstContentLine,
+        'not a Kubernetes manifest: a document must be a mapping with apiVersion, kind and metadata',
+      );
+    }
+  }
+  return items as RawObject[];
+}
+
+/**
+ * The `yaml` package words syntax errors better than js-yaml ("Flow sequence … must end with a ]" rather than
+ * "deficient indentation"): the document is parsed again by it, only to explain the error.
+ */
+function syntaxError(chunk: DocumentChunk, error: YAMLException): Refusal {
+  const lineCounter = new LineCounter();
+  const explained = parseDocument(chunk.text, { lineCounter, prettyErrors: false }).errors[0];
+  if (explained === undefined) {
+    return new Refusal(chunk.firstLine + (error.mark?.line ?? 0), `not valid YAML: ${error.reason}`);
+  }
+  const line = chunk.firstLine + lineCounter.linePos(explained.pos[0]).line - 1;
+  return new Refusal(line, `not valid YAML: ${explained.message.split('\n')[0]}`);
+}
+
+/**
+ * Aliases make a parsed document share nodes; what reads it later (hashing, validation, output) walks every use.
+ * Counts the nodes with aliases expanded, refuses a document that expands far beyond its text, and returns a copy
+ * without shared nodes (so setting a field on one object cannot change another).
+ */
+function expandAliases(value: unknown, chunk: DocumentChunk): unknown {
+  const limit = Math.max(
+    MANIFEST_LIMITS.minExpansionLimit,
+    MANIFEST_LIMITS.maxExpansionPerChar * chunk.text.length,
+  );
+  let nodes = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (++nodes > limit) {
+      throw new Refusal(
+        chunk.firstContentLine,
+        `aliases expand to more than ${limit} nodes (a YAML bomb?); write the values out instead`,
+      );
+    }
+    if (node !== null && typeof node === 'object') {
+      for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push(child);
+    }
+  }
+  return structuredCloneWithoutSharing(value);
+}
+
+function structuredCloneWithoutSharing(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(structuredCloneWithoutSharing);
+  if (value instanceof Date) return new Date(value.getTime());
+  const copy: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) copy[key] = structuredCloneWithoutSharing(child);
+  return copy;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/** Reads and parses one manifest file; a file that is too large or not UTF-8 text is refused unread or unparsed. */
 export async function readManifestFile(file: string): Promise<ManifestFile> {
+  const refuse = (reason: string): ManifestFile => ({ file, documents: [], errors: [`${file}: ${reason}`] });
+  let bytes: Buffer;
+  try {
+    const handle = await open(file, 'r');
+    try {
+      const { size } = await handle.stat();
+      if (size > MANIFEST_LIMITS.maxFileBytes) {
+        return refuse(
+          `${size} bytes is larger than the ${MANIFEST_LIMITS.maxFileBytes} a manifest file may have; split it`,
+        );
+      }
+      bytes = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return refuse(code === 'ENOENT' ? 'no such file or directory' : (error as Error).message);
+  }
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) return refuse(`not a text file (a NUL byte at offset ${nul})`);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    return { file, documents: [], errors: [`${file}: ${(error as Error).message}`] };
+    text = utf8.decode(bytes);
+  } catch {
+    return refuse('not UTF-8 text');
   }
-  return parseManifests(file, text);
+  return text.length > MANIFEST_LIMITS.workerThresholdChars
+    ? parseOffThread(file, text)
+    : parseManifests(file, text);
+}
+
+/** What the parse worker (parse-worker.ts) answers: each document as JSON text, or why the file is refused. */
+export interface ParseWorkerReply {
+  readonly errors: readonly string[];
+  readonly origins: readonly string[];
+  readonly json: readonly string[];
+}
+
+/** One large file at a time: each worker holds its file's text and objects twice over. */
+let offThreadQueue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Parses on a worker thread, then takes the documents back from their JSON text in steps with yields in between:
+ * the main thread never blocks for the whole file (a 20 MB List is seconds of YAML parsing but a List's items
+ * cannot be split without parsing them).
+ */
+function parseOffThread(file: string, text: string): Promise<ManifestFile> {
+  const run = offThreadQueue.then(async (): Promise<ManifestFile> => {
+    const refuse = (reason: string): ManifestFile => ({
+      file,
+      documents: [],
+      errors: [`${file}: ${reason}`],
+    });
+    const worker = new Worker(new URL('./parse-worker.ts', import.meta.url), {
+      resourceLimits: { maxOldGenerationSizeMb: MANIFEST_LIMITS.workerHeapMb },
+    });
+    let reply: ParseWorkerReply;
+    try {
+      reply = await new Promise<ParseWorkerReply>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+        worker.once('exit', (code) => reject(new Error(`the parser stopped with exit code ${code}`)));
+        worker.postMessage({ file, text });
+      });
+    } catch (error) {
+      return refuse(
+        (error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? `needs more than ${MANIFEST_LIMITS.workerHeapMb} MiB to parse; split it`
+          : `could not be parsed: ${(error as Error).message}`,
+      );
+    } finally {
+      void worker.terminate();
+    }
+    if (reply.errors.length > 0) return { file, documents: [], errors: reply.errors };
+    const documents: ManifestDocument[] = [];
+    let sinceYield = 0;
+    for (let i = 0; i < reply.json.length; i++) {
+      const json = reply.json[i] as string;
+      documents.push({ object: JSON.parse(json) as RawObject, origin: reply.origins[i] as string });
+      sinceYield += json.length;
+      if (sinceYield >= MANIFEST_LIMITS.yieldEveryChars) {
+        sinceYield = 0;
+        await yieldToEventLoop();
+      }
+    }
+    return { file, documents, errors: [] };
+  });
+  offThreadQueue = run.catch(() => undefined);
+  return run;
 }
 
 function isList(value: unknown): value is { kind: string; items: unknown[] } {

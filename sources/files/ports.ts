@@ -4,11 +4,13 @@ import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ActorRef } from '../../runtime/ActorSystem.ts';
 import type { FilesRead } from './machine.ts';
-import { findManifestFiles, readManifestFile } from './manifests.ts';
+import { findManifestFiles, type ManifestFile, readManifestFile } from './manifests.ts';
 import type { FilesChanged } from './messages.ts';
 
 export interface FilesPorts {
   readonly 'read-files': (request: { paths: readonly string[] | undefined }) => Promise<FilesRead>;
+  /** Resolves once the event loop has run: the source applies a large read in steps with this between them. */
+  readonly 'next-step': () => Promise<void>;
   readonly watch: () => void;
   /** Stops the watchers. */
   close(): void;
@@ -21,8 +23,16 @@ export interface FilesPorts {
 export function filesPorts(
   roots: readonly string[],
   source: () => ActorRef<FilesChanged>,
-  debounceMs = 50,
+  options: {
+    readonly debounceMs?: number;
+    /**
+     * Told which files are about to be applied again or were removed (with each read, before its result): what was
+     * reported about them is out of date.
+     */
+    readonly reread?: (files: readonly string[]) => void;
+  } = {},
 ): FilesPorts {
+  const debounceMs = options.debounceMs ?? 50;
   const absoluteRoots = roots.map((root) => resolve(root));
   const known = new Set<string>();
   const watchers: FSWatcher[] = [];
@@ -40,7 +50,8 @@ export function filesPorts(
     }
     for (const file of removed) known.delete(file);
     for (const file of listing.files) known.add(file);
-    const files = await Promise.all(listing.files.map(readManifestFile));
+    const files = await readAll(listing.files);
+    options.reread?.([...removed, ...listing.files]);
     return { files, removed, errors: paths === undefined ? listing.errors : [] };
   };
 
@@ -53,6 +64,7 @@ export function filesPorts(
 
   return {
     'read-files': (request) => read(request.paths),
+    'next-step': () => new Promise((resolve) => setImmediate(resolve)),
     watch: () => {
       for (const root of absoluteRoots) {
         const watcher = watch(root, { recursive: true }, (_event, name) => {
@@ -69,6 +81,21 @@ export function filesPorts(
     },
   };
 }
+
+/** Reads files a few at a time (thousands at once would run out of file descriptors), in the given order. */
+async function readAll(paths: readonly string[]): Promise<ManifestFile[]> {
+  const files: ManifestFile[] = new Array(paths.length);
+  let next = 0;
+  const reader = async () => {
+    for (let index = next++; index < paths.length; index = next++) {
+      files[index] = await readManifestFile(paths[index] as string);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, paths.length) }, reader));
+  return files;
+}
+
+const READ_CONCURRENCY = 16;
 
 /** The manifest files among changed paths (a changed directory means everything under it). */
 async function changedManifests(paths: readonly string[]): Promise<{ files: string[]; errors: string[] }> {
