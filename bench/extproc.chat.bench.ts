@@ -1,10 +1,12 @@
-// extproc.chat: a load generator speaking ext_proc to our server (in its own process, as Envoy would):
-// per request one Process stream with request headers, a 4 KB OpenAI chat body routed to an Anthropic
-// backend (translated), response headers and an Anthropic response body (translated back, usage → costs).
+// extproc.chat: a load generator speaking ext_proc to our server (in its own process, as Envoy would): per
+// request one Process stream with request headers, a 4 KB chat body translated for the backend, response
+// headers and the backend's response body translated back with costs (a CEL one included). One run measures
+// several pairs of client API and backend schema (OpenAI → Anthropic, OpenAI → Bedrock with SigV4 signing,
+// Anthropic → OpenAI, and the OpenAI passthrough as the floor), so a slow translator shows against the others.
 // The server is `switchyard extproc --workers <cores>` (each worker a process with one connection from the
-// generator, as Envoy opens one per worker thread); a closed loop with N concurrent streams → requests/s and
-// latency, then an open loop at 1,000 requests/s → p50/p99 latency; last, the closed loop against one worker,
-// for the per-process figures.
+// generator, as Envoy opens one per worker thread); per pair a closed loop with N concurrent streams →
+// requests/s and CPU per request, then an open loop at 1,000 requests/s → latency and the service's own
+// processing time; last, the closed loop of the first pair against one worker, for the per-process figures.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { type ClientHttp2Session, connect } from 'node:http2';
@@ -17,8 +19,18 @@ import { report } from './report.ts';
 
 const CONFIG = `
 llmRequestCosts: [{ metadataKey: llm_total_token, type: TotalToken }, { metadataKey: llm_cost, type: CEL, cel: "input_tokens * 3u + output_tokens * 15u" }]
-rules: [{ models: [claude-client], backends: [anthropic] }]
-backends: [{ name: anthropic, schema: Anthropic, modelNameOverride: claude-3-5-haiku-20241022, auth: { anthropicAPIKey: { key: sk-bench } } }]
+rules:
+  - { models: [claude-client], backends: [anthropic] }
+  - { models: [bedrock-client], backends: [bedrock] }
+  - { models: [gpt-client], backends: [openai] }
+backends:
+  - { name: anthropic, schema: Anthropic, modelNameOverride: claude-3-5-haiku-20241022, auth: { anthropicAPIKey: { key: sk-bench } } }
+  - name: bedrock
+    schema: AWSBedrock
+    modelNameOverride: anthropic.claude-3-5-haiku-20241022-v1:0
+    host: bedrock-runtime.us-east-1.amazonaws.com
+    auth: { aws: { region: us-east-1, accessKeyId: AKIDBENCH, secretAccessKey: bench-secret } }
+  - { name: openai, schema: OpenAI, modelNameOverride: gpt-4o-mini, auth: { apiKey: { key: sk-bench } } }
 `;
 const CONCURRENCY = 64;
 const CLOSED_LOOP_MS = 6_000;
@@ -26,10 +38,10 @@ const OPEN_LOOP_RATE = 1_000;
 const OPEN_LOOP_MS = 5_000;
 const WARMUP_MS = 1_000;
 
-function chatBody(): Buffer {
-  const messages = [{ role: 'system', content: 'You are a helpful assistant that answers briefly.' }];
+/** ~4 KB of conversation, as a typical chat request; Anthropic clients put the system prompt apart. */
+function conversation(): { role: string; content: string }[] {
+  const messages: { role: string; content: string }[] = [];
   let i = 0;
-  // ~4 KB of conversation, as a typical chat request.
   while (JSON.stringify(messages).length < 4_000) {
     messages.push({
       role: i % 2 === 0 ? 'user' : 'assistant',
@@ -37,53 +49,124 @@ function chatBody(): Buffer {
     });
     i++;
   }
-  return Buffer.from(JSON.stringify({ model: 'claude-client', messages, max_tokens: 512, temperature: 0.3 }));
+  return messages;
+}
+const SYSTEM = 'You are a helpful assistant that answers briefly.';
+const ANSWER = 'A short answer. '.repeat(20);
+
+const openAIChat = (model: string) =>
+  JSON.stringify({
+    model,
+    messages: [{ role: 'system', content: SYSTEM }, ...conversation()],
+    max_tokens: 512,
+    temperature: 0.3,
+  });
+
+interface Pair {
+  readonly name: string;
+  readonly path: string;
+  readonly request: string;
+  readonly response: string;
 }
 
-const anthropicResponse = Buffer.from(
-  JSON.stringify({
-    id: 'msg_bench',
-    type: 'message',
-    role: 'assistant',
-    model: 'claude-3-5-haiku-20241022',
-    content: [{ type: 'text', text: 'A short answer. '.repeat(20) }],
-    stop_reason: 'end_turn',
-    usage: { input_tokens: 1100, output_tokens: 80 },
-  }),
-);
-
-const body = chatBody();
-const phases: ProcessingRequest[] = [
-  requestHeaders({
-    ':path': '/v1/chat/completions',
-    ':method': 'POST',
-    ':authority': 'gateway',
-    'content-type': 'application/json',
-    'content-length': String(body.length),
-    'x-request-id': 'bench',
-  }),
-  { request_body: { body, end_of_stream: true } },
+const PAIRS: readonly Pair[] = [
   {
-    response_headers: requestHeaders({
-      ':status': '200',
-      'content-type': 'application/json',
-      'content-length': String(anthropicResponse.length),
-    }).request_headers,
+    name: 'openai_to_anthropic',
+    path: '/v1/chat/completions',
+    request: openAIChat('claude-client'),
+    response: JSON.stringify({
+      id: 'msg_bench',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-3-5-haiku-20241022',
+      content: [{ type: 'text', text: ANSWER }],
+      stop_reason: 'end_turn',
+      usage: { input_tokens: 1100, output_tokens: 80 },
+    }),
   },
-  { response_body: { body: anthropicResponse, end_of_stream: true } },
+  {
+    name: 'openai_to_bedrock',
+    path: '/v1/chat/completions',
+    request: openAIChat('bedrock-client'),
+    response: JSON.stringify({
+      output: { message: { role: 'assistant', content: [{ text: ANSWER }] } },
+      stopReason: 'end_turn',
+      usage: { inputTokens: 1100, outputTokens: 80, totalTokens: 1180 },
+      metrics: { latencyMs: 300 },
+    }),
+  },
+  {
+    name: 'anthropic_to_openai',
+    path: '/v1/messages',
+    request: JSON.stringify({
+      model: 'gpt-client',
+      system: SYSTEM,
+      messages: conversation(),
+      max_tokens: 512,
+      temperature: 0.3,
+    }),
+    response: JSON.stringify({
+      id: 'chatcmpl-bench',
+      object: 'chat.completion',
+      created: 1767225600,
+      model: 'gpt-4o-mini',
+      choices: [{ index: 0, message: { role: 'assistant', content: ANSWER }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 1100, completion_tokens: 80, total_tokens: 1180 },
+    }),
+  },
+  {
+    name: 'openai_passthrough',
+    path: '/v1/chat/completions',
+    request: openAIChat('gpt-client'),
+    response: JSON.stringify({
+      id: 'chatcmpl-bench',
+      object: 'chat.completion',
+      created: 1767225600,
+      model: 'gpt-4o-mini',
+      choices: [{ index: 0, message: { role: 'assistant', content: ANSWER }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 1100, completion_tokens: 80, total_tokens: 1180 },
+    }),
+  },
 ];
+
+function phasesOf(pair: Pair): ProcessingRequest[] {
+  const body = Buffer.from(pair.request);
+  const response = Buffer.from(pair.response);
+  return [
+    requestHeaders({
+      ':path': pair.path,
+      ':method': 'POST',
+      ':authority': 'gateway',
+      'content-type': 'application/json',
+      'content-length': String(body.length),
+      'x-request-id': 'bench',
+    }),
+    { request_body: { body, end_of_stream: true } },
+    {
+      response_headers: requestHeaders({
+        ':status': '200',
+        'content-type': 'application/json',
+        'content-length': String(response.length),
+      }).request_headers,
+    },
+    { response_body: { body: response, end_of_stream: true } },
+  ];
+}
 
 // The load generator speaks gRPC over raw HTTP/2 with pre-encoded frames: a grpc-js client costs as much
 // CPU per stream as the server, and on 2 cores it, not the server, would set the pace.
-const frames = phases.map((phase) => {
-  const message = externalProcessorTypes()
-    .request.encode(phase as never)
-    .finish();
-  const frame = Buffer.alloc(5 + message.length);
-  frame.writeUInt32BE(message.length, 1);
-  frame.set(message, 5);
-  return frame;
-});
+/** A pair's four phases as gRPC frames, encoded once. */
+function framesOf(pair: Pair): Buffer[] {
+  return phasesOf(pair).map((phase) => {
+    const message = externalProcessorTypes()
+      .request.encode(phase as never)
+      .finish();
+    const frame = Buffer.alloc(5 + message.length);
+    frame.writeUInt32BE(message.length, 1);
+    frame.set(message, 5);
+    return frame;
+  });
+}
 const PROCESS_PATH = '/envoy.service.ext_proc.v3.ExternalProcessor/Process';
 
 type ExtProcClient = ClientHttp2Session;
@@ -126,7 +209,7 @@ function isImmediateResponse(bytes: Buffer, start: number, end: number): boolean
 }
 
 /** One request: a Process stream through all four phases, each sent after the previous reply. */
-function oneRequest(session: ExtProcClient): Promise<number> {
+function oneRequest(session: ExtProcClient, frames: readonly Buffer[]): Promise<number> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const stream = session.request({
@@ -170,6 +253,7 @@ function percentile(sorted: number[], p: number): number {
 
 async function closedLoop(
   clients: readonly ExtProcClient[],
+  frames: readonly Buffer[],
   durationMs: number,
 ): Promise<{ rate: number; latencies: number[] }> {
   const latencies: number[] = [];
@@ -179,7 +263,7 @@ async function closedLoop(
     Array.from({ length: CONCURRENCY }, async (_, i) => {
       const client = clients[i % clients.length]!;
       while (performance.now() < deadline) {
-        const ms = await oneRequest(client);
+        const ms = await oneRequest(client, frames);
         if (!Number.isNaN(ms)) latencies.push(ms);
       }
     }),
@@ -187,7 +271,7 @@ async function closedLoop(
   return { rate: latencies.length / ((performance.now() - started) / 1000), latencies };
 }
 
-async function openLoop(clients: readonly ExtProcClient[]): Promise<number[]> {
+async function openLoop(clients: readonly ExtProcClient[], frames: readonly Buffer[]): Promise<number[]> {
   const latencies: number[] = [];
   const pending: Promise<void>[] = [];
   const started = performance.now();
@@ -201,7 +285,7 @@ async function openLoop(clients: readonly ExtProcClient[]): Promise<number[]> {
     // when it was sent, if the timer let it go up to 1 ms early).
     const from = Math.min(due, performance.now());
     pending.push(
-      oneRequest(clients[i % clients.length]!).then(
+      oneRequest(clients[i % clients.length]!, frames).then(
         (ms) => void (Number.isNaN(ms) || latencies.push(performance.now() - from)),
       ),
     );
@@ -272,11 +356,11 @@ function bucketBound(before: Map<number, number>, after: Map<number, number>, p:
 }
 
 /** The closed loop after a warm-up: requests/s, latency, and CPU per request of the server and of this process. */
-async function measureClosedLoop(server: Server) {
-  await closedLoop(server.clients, WARMUP_MS);
+async function measureClosedLoop(server: Server, frames: readonly Buffer[]) {
+  await closedLoop(server.clients, frames, WARMUP_MS);
   const cpuBefore = server.cpuMicros();
   const generatorCpu = process.cpuUsage();
-  const closed = await closedLoop(server.clients, CLOSED_LOOP_MS);
+  const closed = await closedLoop(server.clients, frames, CLOSED_LOOP_MS);
   const generatorUsed = process.cpuUsage(generatorCpu);
   return {
     ...closed,
@@ -288,43 +372,51 @@ async function measureClosedLoop(server: Server) {
 async function main(): Promise<void> {
   const workers = Math.max(1, availableParallelism());
   const server = await startServer(workers);
+  report('extproc.chat', 'workers', workers, 'processes');
   try {
-    const closed = await measureClosedLoop(server);
-    const sortedClosed = closed.latencies.sort((a, b) => a - b);
-    report('extproc.chat', 'workers', workers, 'processes');
-    report('extproc.chat', 'requests_per_second', closed.rate, 'req/s');
-    // The load generator shares the cores with the server: CPU per request is the figure to compare.
-    report('extproc.chat', 'server_cpu_per_request', closed.serverCpuPerRequest, 'µs');
-    report('extproc.chat', 'load_generator_cpu_per_request', closed.generatorCpuPerRequest, 'µs');
-    report('extproc.chat', `p50_latency_at_${CONCURRENCY}_concurrent`, percentile(sortedClosed, 50), 'ms');
-    report('extproc.chat', `p99_latency_at_${CONCURRENCY}_concurrent`, percentile(sortedClosed, 99), 'ms');
-    const before = await server.processingHistogram();
-    const open = (await openLoop(server.clients)).sort((a, b) => a - b);
-    const after = await server.processingHistogram();
-    // As the load generator sees it: loopback HTTP/2 and its own event loop included.
-    report('extproc.chat', `p50_latency_at_${OPEN_LOOP_RATE}_rps`, percentile(open, 50), 'ms');
-    report('extproc.chat', `p99_latency_at_${OPEN_LOOP_RATE}_rps`, percentile(open, 99), 'ms');
-    // As the service measures its own work on each request (switchyard_extproc_request_processing_seconds):
-    // the bucket bound the percentile falls under.
-    report(
-      'extproc.chat',
-      `processing_p50_at_${OPEN_LOOP_RATE}_rps_at_most`,
-      bucketBound(before, after, 50),
-      'ms',
-    );
-    report(
-      'extproc.chat',
-      `processing_p99_at_${OPEN_LOOP_RATE}_rps_at_most`,
-      bucketBound(before, after, 99),
-      'ms',
-    );
+    for (const pair of PAIRS) {
+      const frames = framesOf(pair);
+      const closed = await measureClosedLoop(server, frames);
+      const sortedClosed = closed.latencies.sort((a, b) => a - b);
+      const name = pair.name;
+      report('extproc.chat', `requests_per_second_${name}`, closed.rate, 'req/s');
+      // The load generator shares the cores with the server: CPU per request is the figure to compare.
+      report('extproc.chat', `server_cpu_per_request_${name}`, closed.serverCpuPerRequest, 'µs');
+      report('extproc.chat', `load_generator_cpu_per_request_${name}`, closed.generatorCpuPerRequest, 'µs');
+      report(
+        'extproc.chat',
+        `p99_latency_at_${CONCURRENCY}_concurrent_${name}`,
+        percentile(sortedClosed, 99),
+        'ms',
+      );
+      const before = await server.processingHistogram();
+      const open = (await openLoop(server.clients, frames)).sort((a, b) => a - b);
+      const after = await server.processingHistogram();
+      // As the load generator sees it: loopback HTTP/2 and its own event loop included.
+      report('extproc.chat', `p50_latency_at_${OPEN_LOOP_RATE}_rps_${name}`, percentile(open, 50), 'ms');
+      report('extproc.chat', `p99_latency_at_${OPEN_LOOP_RATE}_rps_${name}`, percentile(open, 99), 'ms');
+      // As the service measures its own work on each request (switchyard_extproc_request_processing_seconds):
+      // the bucket bound the percentile falls under.
+      report(
+        'extproc.chat',
+        `processing_p50_at_${OPEN_LOOP_RATE}_rps_at_most_${name}`,
+        bucketBound(before, after, 50),
+        'ms',
+      );
+      report(
+        'extproc.chat',
+        `processing_p99_at_${OPEN_LOOP_RATE}_rps_at_most_${name}`,
+        bucketBound(before, after, 99),
+        'ms',
+      );
+    }
   } finally {
     await server.stop();
   }
-  // One process alone: what a single core sustains.
+  // One process alone, on the first pair: what a single core sustains.
   const single = await startServer(1);
   try {
-    const closed = await measureClosedLoop(single);
+    const closed = await measureClosedLoop(single, framesOf(PAIRS[0]!));
     report('extproc.chat', 'requests_per_second_one_worker', closed.rate, 'req/s');
     report('extproc.chat', 'server_cpu_per_request_one_worker', closed.serverCpuPerRequest, 'µs');
     report('extproc.chat', 'server_capacity_per_core', 1_000_000 / closed.serverCpuPerRequest, 'req/s');

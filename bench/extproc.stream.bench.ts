@@ -1,11 +1,12 @@
-// extproc.stream: streamed-completion translation throughput (chunks/s) for a long completion: Anthropic
-// SSE events → OpenAI chunks, Bedrock event-stream frames → OpenAI SSE, and an OpenAI stream passed through
-// (read only for usage). Upstream bytes arrive in network-sized pieces that split events anywhere.
-import { AnthropicChatStream } from '../dataplane/extproc/anthropic-translator.ts';
+// extproc.stream: streamed-completion translation throughput (chunks/s) for a long completion, per pair of
+// client API and upstream schema, in one run so a slow translator shows against the others: OpenAI clients on
+// Anthropic (SSE events), Bedrock (event-stream frames), Gemini and Anthropic-on-Bedrock; Anthropic clients on
+// OpenAI and Bedrock; both passthroughs (read only for usage). Upstream bytes arrive in network-sized pieces
+// that split events anywhere.
 import { encodeEventStreamMessage } from '../dataplane/extproc/aws-event-stream.ts';
-import { ConverseChatStream } from '../dataplane/extproc/bedrock-translator.ts';
-import { OpenAIUsageStream } from '../dataplane/extproc/openai-translator.ts';
-import type { StreamTranslator, TranslationContext } from '../dataplane/extproc/translator.ts';
+import { parseExtProcConfig } from '../dataplane/extproc/config.ts';
+import { selectTranslator } from '../dataplane/extproc/select-translator.ts';
+import type { ClientApi, StreamTranslator, TranslationContext } from '../dataplane/extproc/translator.ts';
 import { report } from './report.ts';
 
 const DELTAS = 50_000;
@@ -37,6 +38,34 @@ function anthropicStream(): Buffer {
     'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":50000}}\n\n',
   );
   events.push('event: message_stop\ndata: {"type":"message_stop"}\n\n');
+  return Buffer.from(events.join(''));
+}
+
+function awsAnthropicStream(): Buffer {
+  const events = anthropicStream()
+    .toString()
+    .split('\n\n')
+    .filter(Boolean)
+    .map((block) => block.slice(block.indexOf('data: ') + 6));
+  return Buffer.concat(
+    events.map((data) =>
+      encodeEventStreamMessage(
+        { ':event-type': 'chunk', ':content-type': 'application/json', ':message-type': 'event' },
+        Buffer.from(JSON.stringify({ bytes: Buffer.from(data).toString('base64') })),
+      ),
+    ),
+  );
+}
+
+function geminiStream(): Buffer {
+  const events: string[] = [];
+  for (let i = 0; i < DELTAS; i++)
+    events.push(
+      `data: ${JSON.stringify({ responseId: 'r', candidates: [{ content: { role: 'model', parts: [{ text: words(i) }] } }] })}\r\n\r\n`,
+    );
+  events.push(
+    `data: ${JSON.stringify({ candidates: [{ content: { parts: [] }, finishReason: 'STOP' }], usageMetadata: { promptTokenCount: 10, candidatesTokenCount: DELTAS, totalTokenCount: DELTAS + 10 } })}\r\n\r\n`,
+  );
   return Buffer.from(events.join(''));
 }
 
@@ -92,10 +121,26 @@ function measure(
   };
 }
 
+const config = parseExtProcConfig(`
+backends:
+  - { name: anthropic, schema: Anthropic }
+  - { name: bedrock, schema: AWSBedrock }
+  - { name: vertex, schema: GCPVertexAI, gcp: { projectName: p, region: r } }
+  - { name: aws-anthropic, schema: AWSAnthropic }
+  - { name: openai, schema: OpenAI }
+`);
+const translator = (api: ClientApi, backend: string) => () =>
+  selectTranslator(api, config.backends.get(backend)!)!.stream(context);
+
 const cases: [string, Buffer, () => StreamTranslator][] = [
-  ['anthropic_to_openai', anthropicStream(), () => new AnthropicChatStream(context)],
-  ['bedrock_eventstream_to_openai', bedrockStream(), () => new ConverseChatStream(context)],
-  ['openai_passthrough', openAIStream(), () => new OpenAIUsageStream()],
+  ['openai_to_anthropic', anthropicStream(), translator('openai.chat', 'anthropic')],
+  ['openai_to_bedrock', bedrockStream(), translator('openai.chat', 'bedrock')],
+  ['openai_to_gemini', geminiStream(), translator('openai.chat', 'vertex')],
+  ['openai_to_aws_anthropic', awsAnthropicStream(), translator('openai.chat', 'aws-anthropic')],
+  ['anthropic_to_openai', openAIStream(), translator('anthropic.messages', 'openai')],
+  ['anthropic_to_bedrock', bedrockStream(), translator('anthropic.messages', 'bedrock')],
+  ['anthropic_passthrough', anthropicStream(), translator('anthropic.messages', 'anthropic')],
+  ['openai_passthrough', openAIStream(), translator('openai.chat', 'openai')],
 ];
 for (const [name, upstream, create] of cases) {
   const { chunksPerSecond, megabytesPerSecond } = measure(upstream, create);

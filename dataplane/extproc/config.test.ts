@@ -33,12 +33,70 @@ backends: [{ name: x, schema: OpenAI }]
 `);
     expect(parsed.models.map((model) => model.name)).toEqual(['a', 'b', 'c']);
     expect(parsed.rules.map((rule) => rule.hasCosts)).toEqual([true, false]);
-    expect(parsed.rules[1]?.backends).toEqual([{ name: 'x', weight: 2 }]);
+    expect(parsed.rules[1]?.backends).toEqual([{ name: 'x', weight: 2, priority: 0 }]);
+    expect(parsed.rules.map((rule) => rule.fallback)).toEqual([false, false]);
     expect(parsed).toMatchObject({
       maxRequestBodyBytes: 4 * 1024 * 1024,
       modelNameHeaderKey: 'x-ai-eg-model',
       metadataNamespace: 'io.envoy.ai_gateway',
     });
+  });
+
+  test('backends at several priorities make a fallback rule; schema versions and prefixes default per schema', () => {
+    const parsed = parseExtProcConfig(`
+rules: [{ models: [m], backends: [{ name: a, priority: 0 }, { name: b, priority: 1, weight: 3 }] }]
+backends:
+  - { name: a, schema: { name: AWSAnthropic } }
+  - { name: b, schema: { name: OpenAI, prefix: /compatibility/v1 } }
+  - { name: c, schema: GCPAnthropic, gcp: { projectName: p, region: r } }
+`);
+    expect(parsed.rules[0]?.fallback).toBe(true);
+    expect(parsed.backends.get('a')).toMatchObject({ schema: 'AWSAnthropic', version: 'bedrock-2023-05-31' });
+    expect(parsed.backends.get('b')).toMatchObject({ prefix: '/compatibility/v1', version: undefined });
+    expect(parsed.backends.get('c')).toMatchObject({
+      version: 'vertex-2023-10-16',
+      vertex: { project: 'p', region: 'r' },
+    });
+  });
+
+  test('mutations may not touch pseudo-headers or the gateway’s own headers; body values are JSON text', () => {
+    expect(() =>
+      parseExtProcConfig(
+        'backends: [{ name: b, schema: OpenAI, headerMutation: { set: [{ name: x-ai-eg-model, value: v }] } }]',
+      ),
+    ).toThrow(
+      "backends[0].headerMutation.set[0].name 'x-ai-eg-model': pseudo-headers and x-ai-eg-* headers cannot be mutated",
+    );
+    expect(() =>
+      parseExtProcConfig(
+        'backends: [{ name: b, schema: OpenAI, bodyMutation: { set: [{ path: n, value: 3 }] } }]',
+      ),
+    ).toThrow('backends[0].bodyMutation.set[0].value must be a string (JSON text)');
+  });
+
+  test('per-request credentials: the configured one may be left out when there is no fallback to it', () => {
+    const parsed = parseExtProcConfig(`
+backends:
+  - { name: a, schema: AWSBedrock, auth: { aws: { region: us-east-1 }, override: {} } }
+  - { name: b, schema: Anthropic, auth: { anthropicAPIKey: {}, override: { metadata: { namespace: ns, key: k } } } }
+  - { name: c, schema: Anthropic, auth: { unavailable: "Secret ai/x not found" } }
+`);
+    expect(parsed.backends.get('a')?.auth).toEqual({
+      type: 'AWSSigV4',
+      region: 'us-east-1',
+      service: 'bedrock',
+      override: { header: 'x-aigw-aws-', fallbackToConfigured: false },
+    });
+    expect(parsed.backends.get('b')?.auth).toEqual({
+      type: 'AnthropicAPIKey',
+      override: { metadata: { namespace: 'ns', key: 'k' }, fallbackToConfigured: false },
+    });
+    expect(parsed.backends.get('c')?.auth).toEqual({ type: 'Unavailable', reason: 'Secret ai/x not found' });
+    expect(() =>
+      parseExtProcConfig(
+        'backends: [{ name: b, schema: OpenAI, auth: { apiKey: {}, override: { fallbackToConfigured: true } } }]',
+      ),
+    ).toThrow('backends[0].auth.apiKey needs key or keyFile');
   });
 
   test('reads AWS credentials from a shared credentials file profile', () => {

@@ -3,8 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { BackendAuth } from './backend-auth.ts';
-import type { VertexLocation } from './gemini-translator.ts';
+import { type BackendAuth, type CredentialOverride, OVERRIDE_HEADERS } from './backend-auth.ts';
+import type { BodyMutationConfig, HeaderMutationConfig } from './backend-mutations.ts';
+import { isMutableHeader } from './backend-mutations.ts';
+import type { VertexLocation } from './gemini-upstream.ts';
 import {
   COST_TYPES,
   type CostCalculator,
@@ -19,7 +21,8 @@ export type BackendSchema =
   | 'Anthropic'
   | 'AWSBedrock'
   | 'GCPVertexAI'
-  | 'GCPAnthropic';
+  | 'GCPAnthropic'
+  | 'AWSAnthropic';
 const SCHEMAS: readonly BackendSchema[] = [
   'OpenAI',
   'AzureOpenAI',
@@ -27,23 +30,30 @@ const SCHEMAS: readonly BackendSchema[] = [
   'AWSBedrock',
   'GCPVertexAI',
   'GCPAnthropic',
+  'AWSAnthropic',
 ];
 
 export interface Backend {
   readonly name: string;
   readonly schema: BackendSchema;
-  /** Azure OpenAI's api-version. */
-  readonly apiVersion: string | undefined;
+  /** Azure OpenAI's api-version; the anthropic_version of GCPAnthropic and AWSAnthropic. */
+  readonly version: string | undefined;
+  /** OpenAI and Anthropic: the path before the operation (`v1` by default), for compatible APIs elsewhere. */
+  readonly prefix: string | undefined;
   readonly modelNameOverride: string | undefined;
   /** The upstream authority; set on the request (and signed, for AWS) when present. */
   readonly host: string | undefined;
   readonly auth: BackendAuth | undefined;
   readonly vertex: VertexLocation | undefined;
+  readonly headerMutation: HeaderMutationConfig | undefined;
+  readonly bodyMutation: BodyMutationConfig | undefined;
 }
 
 export interface WeightedBackend {
   readonly name: string;
   readonly weight: number;
+  /** Envoy's priority level (0 first); a rule whose backends differ in priority is a fallback rule. */
+  readonly priority: number;
 }
 
 export interface RoutingRule {
@@ -51,12 +61,19 @@ export interface RoutingRule {
   readonly backends: readonly WeightedBackend[];
   readonly costs: CostCalculator;
   readonly hasCosts: boolean;
+  /**
+   * Backends at several priorities: Envoy picks the backend (priority load balancing, retrying the next
+   * priority on failure) and the service translates each attempt at the upstream filter.
+   */
+  readonly fallback: boolean;
 }
 
 export interface ModelInfo {
   readonly name: string;
   readonly ownedBy: string;
   readonly created: number;
+  /** The route hostnames serving the model (`*.example.com` matches one label); absent: every host. */
+  readonly hostnames: readonly string[] | undefined;
 }
 
 export interface ExtProcConfig {
@@ -77,7 +94,11 @@ export class ConfigError extends Error {
 }
 
 export const DEFAULT_MAX_REQUEST_BODY_BYTES = 4 * 1024 * 1024;
-const DEFAULT_AZURE_API_VERSION = '2024-10-21';
+const DEFAULT_VERSIONS: Partial<Record<BackendSchema, string>> = {
+  AzureOpenAI: '2024-10-21',
+  GCPAnthropic: 'vertex-2023-10-16',
+  AWSAnthropic: 'bedrock-2023-05-31',
+};
 
 type Raw = Record<string, unknown>;
 
@@ -116,13 +137,22 @@ export function parseExtProcConfig(text: string, baseDir = process.cwd()): ExtPr
       const name = string(target.name, `${field}.name`);
       if (!backends.has(name)) throw new ConfigError(`${field}.name '${name}' is not one of the backends`);
       const weight = target.weight === undefined ? 1 : integer(target.weight, `${field}.weight`);
-      return { name, weight };
+      const priority = target.priority === undefined ? 0 : integer(target.priority, `${field}.priority`);
+      return { name, weight, priority };
     });
     if (targets.length === 0) throw new ConfigError(`${at}.backends must name at least one backend`);
-    if (rule.llmRequestCosts === undefined)
-      return { models, backends: targets, costs: defaultCalculator, hasCosts: defaultCosts.length > 0 };
+    const fallback = new Set(targets.map((target) => target.priority)).size > 1;
+    if (rule.llmRequestCosts === undefined) {
+      return {
+        models,
+        backends: targets,
+        costs: defaultCalculator,
+        hasCosts: defaultCosts.length > 0,
+        fallback,
+      };
+    }
     const costs = parseCosts(rule.llmRequestCosts, `${at}.llmRequestCosts`);
-    return { models, backends: targets, costs: compileCosts(costs), hasCosts: costs.length > 0 };
+    return { models, backends: targets, costs: compileCosts(costs), hasCosts: costs.length > 0, fallback };
   });
   const models =
     root.models === undefined
@@ -130,6 +160,7 @@ export function parseExtProcConfig(text: string, baseDir = process.cwd()): ExtPr
           name,
           ownedBy: 'switchyard',
           created: 0,
+          hostnames: undefined,
         }))
       : list(root.models, 'models').map((entry, i): ModelInfo => {
           const model = object(entry, `models[${i}]`);
@@ -138,6 +169,12 @@ export function parseExtProcConfig(text: string, baseDir = process.cwd()): ExtPr
             ownedBy:
               model.ownedBy === undefined ? 'switchyard' : string(model.ownedBy, `models[${i}].ownedBy`),
             created: model.created === undefined ? 0 : integer(model.created, `models[${i}].created`),
+            hostnames:
+              model.hostnames === undefined
+                ? undefined
+                : list(model.hostnames, `models[${i}].hostnames`).map((host, j) =>
+                    string(host, `models[${i}].hostnames[${j}]`).toLowerCase(),
+                  ),
           };
         });
   return {
@@ -174,14 +211,53 @@ function parseBackend(raw: Raw, at: string, baseDir: string): Backend {
   return {
     name,
     schema,
-    apiVersion:
-      schema === 'AzureOpenAI'
-        ? (optionalString(schemaRaw.version, `${at}.schema.version`) ?? DEFAULT_AZURE_API_VERSION)
-        : undefined,
+    version: optionalString(schemaRaw.version, `${at}.schema.version`) ?? DEFAULT_VERSIONS[schema],
+    prefix: optionalString(schemaRaw.prefix, `${at}.schema.prefix`),
     modelNameOverride: optionalString(raw.modelNameOverride, `${at}.modelNameOverride`),
     host: optionalString(raw.host, `${at}.host`),
     auth,
     vertex,
+    headerMutation:
+      raw.headerMutation === undefined
+        ? undefined
+        : parseHeaderMutation(object(raw.headerMutation, `${at}.headerMutation`), `${at}.headerMutation`),
+    bodyMutation:
+      raw.bodyMutation === undefined
+        ? undefined
+        : parseBodyMutation(object(raw.bodyMutation, `${at}.bodyMutation`), `${at}.bodyMutation`),
+  };
+}
+
+function parseHeaderMutation(raw: Raw, at: string): HeaderMutationConfig {
+  const name = (value: unknown, where: string) => {
+    const header = string(value, where).toLowerCase();
+    if (!isMutableHeader(header))
+      throw new ConfigError(`${where} '${header}': pseudo-headers and x-ai-eg-* headers cannot be mutated`);
+    return header;
+  };
+  return {
+    set: list(raw.set ?? [], `${at}.set`).map((entry, i) => {
+      const header = object(entry, `${at}.set[${i}]`);
+      return {
+        name: name(header.name, `${at}.set[${i}].name`),
+        value:
+          typeof header.value === 'string' ? header.value : string(header.value, `${at}.set[${i}].value`),
+      };
+    }),
+    remove: list(raw.remove ?? [], `${at}.remove`).map((entry, i) => name(entry, `${at}.remove[${i}]`)),
+  };
+}
+
+function parseBodyMutation(raw: Raw, at: string): BodyMutationConfig {
+  return {
+    set: list(raw.set ?? [], `${at}.set`).map((entry, i) => {
+      const field = object(entry, `${at}.set[${i}]`);
+      const value = field.value;
+      if (typeof value !== 'string')
+        throw new ConfigError(`${at}.set[${i}].value must be a string (JSON text)`);
+      return { path: string(field.path, `${at}.set[${i}].path`), value };
+    }),
+    remove: list(raw.remove ?? [], `${at}.remove`).map((entry, i) => string(entry, `${at}.remove[${i}]`)),
   };
 }
 
@@ -198,23 +274,33 @@ function parseAuth(raw: Raw, at: string, baseDir: string): BackendAuth {
       throw new ConfigError(`${where}.${field}File: cannot read ${path}`);
     }
   };
-  if (raw.apiKey !== undefined)
-    return { type: 'APIKey', key: secret(object(raw.apiKey, `${at}.apiKey`), 'key', `${at}.apiKey`) };
-  if (raw.azureAPIKey !== undefined) {
-    return {
-      type: 'AzureAPIKey',
-      key: secret(object(raw.azureAPIKey, `${at}.azureAPIKey`), 'key', `${at}.azureAPIKey`),
-    };
-  }
-  if (raw.anthropicAPIKey !== undefined) {
-    return {
-      type: 'AnthropicAPIKey',
-      key: secret(object(raw.anthropicAPIKey, `${at}.anthropicAPIKey`), 'key', `${at}.anthropicAPIKey`),
-    };
-  }
+  if (raw.unavailable !== undefined)
+    return { type: 'Unavailable', reason: string(raw.unavailable, `${at}.unavailable`) };
+  const overrideRaw = raw.override === undefined ? undefined : object(raw.override, `${at}.override`);
+  // With a per-request source and no fallback, the configured credential may be left out.
+  const staticOptional = overrideRaw !== undefined && overrideRaw.fallbackToConfigured !== true;
+  const optionalSecret = (holder: Raw, field: string, where: string): string | undefined =>
+    staticOptional && holder[field] === undefined && holder[`${field}File`] === undefined
+      ? undefined
+      : secret(holder, field, where);
+  const withOverride = (auth: BackendAuth): BackendAuth =>
+    overrideRaw === undefined
+      ? auth
+      : ({ ...auth, override: parseOverride(overrideRaw, auth.type, `${at}.override`) } as BackendAuth);
+  const keyAuth = (type: 'APIKey' | 'AzureAPIKey' | 'AnthropicAPIKey', field: string): BackendAuth => {
+    const holder = object(raw[field], `${at}.${field}`);
+    const key = optionalSecret(holder, 'key', `${at}.${field}`);
+    return withOverride(key === undefined ? { type } : { type, key });
+  };
+  if (raw.apiKey !== undefined) return keyAuth('APIKey', 'apiKey');
+  if (raw.azureAPIKey !== undefined) return keyAuth('AzureAPIKey', 'azureAPIKey');
+  if (raw.anthropicAPIKey !== undefined) return keyAuth('AnthropicAPIKey', 'anthropicAPIKey');
   if (raw.gcp !== undefined) {
     const gcp = object(raw.gcp, `${at}.gcp`);
-    return { type: 'GCPAccessToken', accessToken: secret(gcp, 'accessToken', `${at}.gcp`) };
+    const accessToken = optionalSecret(gcp, 'accessToken', `${at}.gcp`);
+    return withOverride(
+      accessToken === undefined ? { type: 'GCPAccessToken' } : { type: 'GCPAccessToken', accessToken },
+    );
   }
   if (raw.aws !== undefined) {
     const aws = object(raw.aws, `${at}.aws`);
@@ -226,13 +312,15 @@ function parseAuth(raw: Raw, at: string, baseDir: string): BackendAuth {
         optionalString(aws.profile, `${at}.aws.profile`) ?? 'default',
         `${at}.aws`,
       );
-      return { type: 'AWSSigV4', region, service, credentials };
+      return withOverride({ type: 'AWSSigV4', region, service, credentials });
     }
+    if (staticOptional && aws.accessKeyId === undefined && aws.accessKeyIdFile === undefined)
+      return withOverride({ type: 'AWSSigV4', region, service });
     const sessionToken =
       aws.sessionToken === undefined && aws.sessionTokenFile === undefined
         ? undefined
         : secret(aws, 'sessionToken', `${at}.aws`);
-    return {
+    return withOverride({
       type: 'AWSSigV4',
       region,
       service,
@@ -241,9 +329,28 @@ function parseAuth(raw: Raw, at: string, baseDir: string): BackendAuth {
         secretAccessKey: secret(aws, 'secretAccessKey', `${at}.aws`),
         sessionToken,
       },
+    });
+  }
+  throw new ConfigError(`${at} must have one of apiKey, azureAPIKey, anthropicAPIKey, aws, gcp, unavailable`);
+}
+
+function parseOverride(raw: Raw, type: BackendAuth['type'], at: string): CredentialOverride {
+  const fallbackToConfigured = raw.fallbackToConfigured === true;
+  if (raw.metadata !== undefined) {
+    const metadata = object(raw.metadata, `${at}.metadata`);
+    return {
+      metadata: {
+        namespace: string(metadata.namespace, `${at}.metadata.namespace`),
+        key: string(metadata.key, `${at}.metadata.key`),
+      },
+      fallbackToConfigured,
     };
   }
-  throw new ConfigError(`${at} must have one of apiKey, azureAPIKey, anthropicAPIKey, aws, gcp`);
+  const header =
+    optionalString(raw.header, `${at}.header`) ??
+    (type === 'Unavailable' ? undefined : OVERRIDE_HEADERS[type]);
+  if (header === undefined) throw new ConfigError(`${at} needs header or metadata`);
+  return { header: header.toLowerCase(), fallbackToConfigured };
 }
 
 /** The AWS shared credentials file format (INI, one section per profile). */

@@ -1,35 +1,58 @@
 import { expect, test } from 'vitest';
-import { azureOpenAITranslator } from './azure-openai-translator.ts';
-import { openAITranslator } from './openai-translator.ts';
+import { azureOpenAITranslator, openAITranslator } from './openai-translator.ts';
 import { context } from './testdata/fixtures.ts';
 
 const body = { model: 'gpt-client', messages: [{ role: 'user', content: 'hi' }], stream: true };
 
-test('OpenAI passthrough keeps the path and the body, overriding only the model', () => {
+test('OpenAI passthrough keeps the path and the body, overriding only the model; a prefix moves the path', () => {
   const upstream = openAITranslator('openai.chat').request(body, context({ model: 'gpt-4o-mini' }));
   expect(upstream.path).toBe('/v1/chat/completions');
   expect(JSON.parse(upstream.body)).toEqual({ ...body, model: 'gpt-4o-mini' });
   expect(
     openAITranslator('openai.embeddings').request({ model: 'e', input: 'x' }, context({ model: 'e' })).body,
   ).toBe('{"model":"e","input":"x"}');
+  expect(openAITranslator('openai.chat', '/v1beta/openai').request(body, context()).path).toBe(
+    '/v1beta/openai/chat/completions',
+  );
+  expect(openAITranslator('openai.responses').request(body, context()).path).toBe('/v1/responses');
+  expect(openAITranslator('openai.images').request(body, context()).path).toBe('/v1/images/generations');
 });
 
-test('Azure OpenAI uses the deployment path and api-version', () => {
+test('Azure OpenAI uses the deployment path and api-version; the Responses API takes the model in the body', () => {
   expect(
     azureOpenAITranslator('openai.chat', '2024-10-21').request(body, context({ model: 'gpt-4o' })).path,
   ).toBe('/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21');
   expect(
     azureOpenAITranslator('openai.embeddings', '2024-10-21').request(body, context({ model: 'ada' })).path,
   ).toBe('/openai/deployments/ada/embeddings?api-version=2024-10-21');
+  expect(
+    azureOpenAITranslator('openai.images', '2025-04-01-preview').request(
+      body,
+      context({ model: 'gpt-image-1' }),
+    ).path,
+  ).toBe('/openai/deployments/gpt-image-1/images/generations?api-version=2025-04-01-preview');
+  const responses = azureOpenAITranslator('openai.responses', '2025-03-01-preview').request(
+    { model: 'gpt-client', input: 'hi' },
+    context({ model: 'o4-mini' }),
+  );
+  expect(responses.path).toBe('/openai/responses?api-version=2025-03-01-preview');
+  expect(JSON.parse(responses.body)).toEqual({ model: 'o4-mini', input: 'hi' });
 });
 
-test('passed-through responses are left as they are and read for usage, streamed or not', () => {
+test('passed-through chat responses are left as they are and read for usage, streamed or not', () => {
   const translator = openAITranslator('openai.chat');
   const whole =
     '{"id":"c","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7,"prompt_tokens_details":{"cached_tokens":1}}}';
   expect(translator.response(Buffer.from(whole), context())).toEqual({
     body: whole,
-    usage: { inputTokens: 3, cachedInputTokens: 1, outputTokens: 4, totalTokens: 7 },
+    usage: {
+      inputTokens: 3,
+      cachedInputTokens: 1,
+      cacheCreationInputTokens: 0,
+      outputTokens: 4,
+      reasoningTokens: 0,
+      totalTokens: 7,
+    },
   });
   const stream = translator.stream(context({ stream: true }));
   const parts = [
@@ -37,7 +60,47 @@ test('passed-through responses are left as they are and read for usage, streamed
     'age":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}\n\ndata: [DONE]\n\n',
   ];
   expect(parts.map((part) => stream.push(Buffer.from(part))).join('') + stream.end()).toBe(parts.join(''));
-  expect(stream.usage()).toEqual({ inputTokens: 5, cachedInputTokens: 0, outputTokens: 2, totalTokens: 7 });
+  expect(stream.usage()).toMatchObject({ inputTokens: 5, outputTokens: 2, totalTokens: 7 });
+});
+
+test('the Responses API is read for usage from the whole response or its response.completed event', () => {
+  const translator = openAITranslator('openai.responses');
+  const usage = {
+    input_tokens: 20,
+    input_tokens_details: { cached_tokens: 4 },
+    output_tokens: 9,
+    output_tokens_details: { reasoning_tokens: 3 },
+    total_tokens: 29,
+  };
+  const whole = JSON.stringify({ id: 'resp_1', object: 'response', output: [], usage });
+  expect(translator.response(Buffer.from(whole), context()).usage).toEqual({
+    inputTokens: 20,
+    cachedInputTokens: 4,
+    cacheCreationInputTokens: 0,
+    outputTokens: 9,
+    reasoningTokens: 3,
+    totalTokens: 29,
+  });
+  const stream = translator.stream(context({ stream: true }));
+  const text =
+    'event: response.created\ndata: {"type":"response.created","response":{"id":"resp_2","usage":null}}\n\n' +
+    'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"Hi"}\n\n' +
+    `event: response.completed\ndata: ${JSON.stringify({ type: 'response.completed', response: { id: 'resp_2', usage } })}\n\n`;
+  expect(stream.push(Buffer.from(text)) + stream.end()).toBe(text);
+  expect(stream.usage()).toMatchObject({ inputTokens: 20, outputTokens: 9, reasoningTokens: 3 });
+});
+
+test('image generation is read for usage (gpt-image-1 reports tokens)', () => {
+  const translator = openAITranslator('openai.images');
+  const whole = JSON.stringify({
+    created: 1,
+    data: [{ b64_json: 'AAAA' }],
+    usage: { input_tokens: 50, output_tokens: 4160, total_tokens: 4210 },
+  });
+  expect(translator.response(Buffer.from(whole), context())).toEqual({
+    body: whole,
+    usage: expect.objectContaining({ inputTokens: 50, outputTokens: 4160, totalTokens: 4210 }),
+  });
 });
 
 test('OpenAI error bodies pass through; anything else is wrapped in the OpenAI shape', () => {
@@ -46,6 +109,6 @@ test('OpenAI error bodies pass through; anything else is wrapped in the OpenAI s
     '{"error":{"message":"quota","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}';
   expect(translator.error(429, Buffer.from(error), {})).toBe(error);
   expect(JSON.parse(translator.error(503, Buffer.from('<html>down</html>'), {}))).toEqual({
-    error: { message: '<html>down</html>', type: 'server_error', param: null, code: null },
+    error: { message: '<html>down</html>', type: 'server_error', param: null, code: '503' },
   });
 });

@@ -1,16 +1,42 @@
-// OpenAI-compatible upstreams (OpenAI itself, Azure OpenAI): the body passes through with the model
-// name overridden; responses are only read, for token usage.
+// OpenAI-compatible upstreams (OpenAI itself, Azure OpenAI) for OpenAI clients: the body passes through with
+// the model name overridden; responses are only read, for token usage (each API reports it its own way).
+
+import { prefixPath } from './chat-translators.ts';
 import { openAIErrorBody, openAIErrorType, parseJsonObject } from './client-errors.ts';
 import { PassthroughUsageStream } from './passthrough-usage-stream.ts';
-import { type TokenUsage, usageFromOpenAI } from './token-usage.ts';
-import type { ClientApi, TranslationContext, Translator } from './translator.ts';
+import { type TokenUsage, tokenUsage, usageFromOpenAI } from './token-usage.ts';
+import type { ClientApi, StreamTranslator, TranslationContext, Translator } from './translator.ts';
 import { utf8 } from './utf8.ts';
 
-export const OPENAI_PATHS: Readonly<Record<Exclude<ClientApi, 'anthropic.messages'>, string>> = {
-  'openai.chat': '/v1/chat/completions',
-  'openai.completions': '/v1/completions',
-  'openai.embeddings': '/v1/embeddings',
+export type OpenAIApi = Exclude<ClientApi, 'anthropic.messages'>;
+
+/** The path after the prefix (`v1` by default) of each OpenAI API. */
+export const OPENAI_OPERATIONS: Readonly<Record<OpenAIApi, string>> = {
+  'openai.chat': 'chat/completions',
+  'openai.completions': 'completions',
+  'openai.embeddings': 'embeddings',
+  'openai.responses': 'responses',
+  'openai.images': 'images/generations',
 };
+
+/** The Responses API's usage: input/output tokens with cached and reasoning details. */
+export function usageFromResponses(value: unknown): TokenUsage | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const usage = value as {
+    input_tokens?: number;
+    output_tokens?: number;
+    total_tokens?: number;
+    input_tokens_details?: { cached_tokens?: number } | null;
+    output_tokens_details?: { reasoning_tokens?: number } | null;
+  };
+  const input = usage.input_tokens ?? 0;
+  const output = usage.output_tokens ?? 0;
+  return tokenUsage(input, output, {
+    cached: usage.input_tokens_details?.cached_tokens ?? 0,
+    reasoning: usage.output_tokens_details?.reasoning_tokens ?? 0,
+    total: usage.total_tokens ?? input + output,
+  });
+}
 
 /** Reads usage out of a passed-through OpenAI stream (the chunk carrying `usage`), leaving bytes untouched. */
 export class OpenAIUsageStream extends PassthroughUsageStream<TokenUsage> {
@@ -22,14 +48,67 @@ export class OpenAIUsageStream extends PassthroughUsageStream<TokenUsage> {
   }
 }
 
+/** The Responses API streams `response.completed` (or `.incomplete`, `.failed`) with the whole response's usage. */
+export class ResponsesUsageStream extends PassthroughUsageStream<TokenUsage> {
+  constructor() {
+    super(
+      (usage, event) => {
+        const response = event?.response as { usage?: unknown } | undefined;
+        return usageFromResponses(response?.usage) ?? usage;
+      },
+      (usage) => usage,
+    );
+  }
+}
+
+/** Image generation streams end with `image_generation.completed`, whose usage is in the Responses API's units. */
+export class ImagesUsageStream extends PassthroughUsageStream<TokenUsage> {
+  constructor() {
+    super(
+      (usage, event) => usageFromResponses(event?.usage) ?? usage,
+      (usage) => usage,
+    );
+  }
+}
+
+/** How each API reports usage in a whole body and in a stream. */
+const USAGE: Readonly<
+  Record<
+    OpenAIApi,
+    {
+      body: (body: Record<string, unknown> | undefined) => TokenUsage | undefined;
+      stream: () => StreamTranslator;
+    }
+  >
+> = {
+  'openai.chat': { body: (body) => usageFromOpenAI(body?.usage), stream: () => new OpenAIUsageStream() },
+  'openai.completions': {
+    body: (body) => usageFromOpenAI(body?.usage),
+    stream: () => new OpenAIUsageStream(),
+  },
+  'openai.embeddings': {
+    body: (body) => usageFromOpenAI(body?.usage),
+    stream: () => new OpenAIUsageStream(),
+  },
+  'openai.responses': {
+    body: (body) => usageFromResponses(body?.usage),
+    stream: () => new ResponsesUsageStream(),
+  },
+  'openai.images': { body: (body) => usageFromResponses(body?.usage), stream: () => new ImagesUsageStream() },
+};
+
 /** OpenAI's error shape is already the client's; non-JSON bodies (proxies, HTML) are wrapped. */
 export function openAIErrorPassthrough(status: number, body: Uint8Array): string {
   const parsed = parseJsonObject(body);
   if (parsed?.error !== undefined && typeof parsed.error === 'object') return JSON.stringify(parsed);
-  return openAIErrorBody(utf8(body) || `upstream status ${status}`, openAIErrorType(status));
+  return openAIErrorBody(utf8(body) || `upstream status ${status}`, openAIErrorType(status), String(status));
 }
 
-export function openAICompatibleTranslator(path: (context: TranslationContext) => string): Translator {
+export function openAICompatibleTranslator(
+  api: OpenAIApi,
+  path: (context: TranslationContext) => string,
+): Translator {
+  const usage = USAGE[api];
   return {
     rewritesResponse: false,
     request: (body, context) => ({
@@ -39,14 +118,30 @@ export function openAICompatibleTranslator(path: (context: TranslationContext) =
     }),
     response: (body) => {
       const text = utf8(body);
-      return { body: text, usage: usageFromOpenAI(parseJsonObject(text)?.usage) };
+      return { body: text, usage: usage.body(parseJsonObject(text)) };
     },
-    stream: () => new OpenAIUsageStream(),
+    stream: usage.stream,
     error: openAIErrorPassthrough,
   };
 }
 
-/** OpenAI itself: the client's path is kept. */
-export function openAITranslator(api: Exclude<ClientApi, 'anthropic.messages'>): Translator {
-  return openAICompatibleTranslator(() => OPENAI_PATHS[api]);
+/** OpenAI itself (or any OpenAI-compatible API): `<prefix>/<operation>`, the prefix `v1` by default. */
+export function openAITranslator(api: OpenAIApi, prefix = 'v1'): Translator {
+  const path = `${prefixPath(prefix)}/${OPENAI_OPERATIONS[api]}`;
+  return openAICompatibleTranslator(api, () => path);
+}
+
+/**
+ * Azure OpenAI: the deployment (the overridden model name, as Azure names deployments after models by default)
+ * in the path and the api-version as a query parameter; the Responses API takes the model in the body instead.
+ */
+export function azureOpenAIPath(api: OpenAIApi, apiVersion: string): (context: TranslationContext) => string {
+  const version = `api-version=${encodeURIComponent(apiVersion)}`;
+  if (api === 'openai.responses') return () => `/openai/responses?${version}`;
+  return (context) =>
+    `/openai/deployments/${encodeURIComponent(context.model)}/${OPENAI_OPERATIONS[api]}?${version}`;
+}
+
+export function azureOpenAITranslator(api: OpenAIApi, apiVersion: string): Translator {
+  return openAICompatibleTranslator(api, azureOpenAIPath(api, apiVersion));
 }

@@ -16,7 +16,19 @@ export interface HttpBody {
   end_of_stream?: boolean;
 }
 
+/** google.protobuf.Value as protobufjs decodes it (camelCase field names). */
+export interface ProtoValue {
+  stringValue?: string;
+  numberValue?: number;
+  boolValue?: boolean;
+  structValue?: { fields?: Record<string, ProtoValue> };
+}
+
 export interface ProcessingRequest {
+  /** Attributes Envoy evaluated for the filter (`request_attributes`), keyed by filter name then expression. */
+  attributes?: Record<string, { fields?: Record<string, ProtoValue> }> | null;
+  /** Dynamic metadata Envoy forwarded (`metadata_options.forwarding_namespaces`). */
+  metadata_context?: { filter_metadata?: Record<string, { fields?: Record<string, ProtoValue> }> } | null;
   request_headers?: HttpHeaders | null;
   response_headers?: HttpHeaders | null;
   request_body?: HttpBody | null;
@@ -64,8 +76,8 @@ export interface ProcessingResponse {
   response_trailers?: Record<string, never>;
   immediate_response?: ImmediateResponse;
   dynamic_metadata?: StructValue;
-  /** Only response_body_mode is overridden: STREAMED (1) for streamed completions. */
-  mode_override?: { response_body_mode: 1 };
+  /** Only response_body_mode is overridden: STREAMED (1) for streamed completions, NONE (0) to see no body. */
+  mode_override?: { response_body_mode: 0 | 1 };
 }
 
 /** Header map to a plain record with lower-case names; values from raw_value when Envoy sends bytes. */
@@ -86,6 +98,20 @@ export function setHeaders(headers: Readonly<Record<string, string>>): HeaderVal
     header: { key, raw_value: Buffer.from(value, 'utf8') },
     append_action: 2,
   }));
+}
+
+/** A decoded protobuf Value as plain JSON-like data (strings, numbers, booleans, objects). */
+export function protoValue(value: ProtoValue | undefined): unknown {
+  if (value === undefined) return undefined;
+  if (value.stringValue !== undefined) return value.stringValue;
+  if (value.numberValue !== undefined) return value.numberValue;
+  if (value.boolValue !== undefined) return value.boolValue;
+  if (value.structValue !== undefined) {
+    const out: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(value.structValue.fields ?? {})) out[key] = protoValue(field);
+    return out;
+  }
+  return undefined;
 }
 
 /** A struct of numbers under one namespace: how token costs reach Envoy's dynamic metadata. */

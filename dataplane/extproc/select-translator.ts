@@ -1,15 +1,32 @@
-// Which translator serves a (client API, backend schema) pair; undefined when the pair is not supported.
+// Which translator serves a (client API, backend schema) pair; undefined when the pair is not supported. The
+// matrix is documented in docs/extproc.md ("What is translated").
 import {
   anthropicMessagesTranslator,
+  awsAnthropicMessagesTranslator,
   gcpAnthropicMessagesTranslator,
 } from './anthropic-messages-translator.ts';
-import { anthropicTranslator } from './anthropic-translator.ts';
-import { azureOpenAITranslator } from './azure-openai-translator.ts';
-import { bedrockTranslator } from './bedrock-translator.ts';
+import {
+  ANTHROPIC_CLIENT,
+  anthropicUpstream,
+  awsAnthropicUpstream,
+  type ChatClient,
+  type ChatUpstream,
+  chatTranslator,
+  converseUpstream,
+  gcpAnthropicUpstream,
+  geminiUpstream,
+  OPENAI_CHAT_CLIENT,
+  openAIChatUpstream,
+  prefixPath,
+} from './chat-translators.ts';
 import type { Backend } from './config.ts';
-import { gcpAnthropicTranslator } from './gcp-anthropic-translator.ts';
-import { geminiTranslator } from './gemini-translator.ts';
-import { openAITranslator } from './openai-translator.ts';
+import { bedrockEmbeddingsTranslator, vertexEmbeddingsTranslator } from './embeddings-translators.ts';
+import {
+  azureOpenAIPath,
+  azureOpenAITranslator,
+  type OpenAIApi,
+  openAITranslator,
+} from './openai-translator.ts';
 import type { ClientApi, Translator } from './translator.ts';
 
 const cache = new WeakMap<Backend, Map<ClientApi, Translator | undefined>>();
@@ -25,24 +42,51 @@ export function selectTranslator(api: ClientApi, backend: Backend): Translator |
   return byApi.get(api);
 }
 
+/** The upstream side of chat translation for a backend, when its schema has a chat API. */
+function chatUpstream(backend: Backend): ChatUpstream | undefined {
+  switch (backend.schema) {
+    case 'OpenAI': {
+      const path = `${prefixPath(backend.prefix ?? 'v1')}/chat/completions`;
+      return openAIChatUpstream(() => path);
+    }
+    case 'AzureOpenAI':
+      return openAIChatUpstream(azureOpenAIPath('openai.chat', backend.version!));
+    case 'Anthropic':
+      return anthropicUpstream(backend.prefix ?? 'v1');
+    case 'GCPAnthropic':
+      return gcpAnthropicUpstream(backend.vertex!, backend.version!);
+    case 'AWSAnthropic':
+      return awsAnthropicUpstream(backend.version!);
+    case 'AWSBedrock':
+      return converseUpstream();
+    case 'GCPVertexAI':
+      return geminiUpstream(backend.vertex!);
+  }
+}
+
+function translated(client: ChatClient, backend: Backend): Translator | undefined {
+  const upstream = chatUpstream(backend);
+  return upstream === undefined ? undefined : chatTranslator(client, upstream);
+}
+
 function build(api: ClientApi, backend: Backend): Translator | undefined {
   if (api === 'anthropic.messages') {
-    if (backend.schema === 'Anthropic') return anthropicMessagesTranslator();
-    if (backend.schema === 'GCPAnthropic') return gcpAnthropicMessagesTranslator(backend.vertex!);
-    return undefined;
+    if (backend.schema === 'Anthropic') return anthropicMessagesTranslator(backend.prefix ?? 'v1');
+    if (backend.schema === 'GCPAnthropic')
+      return gcpAnthropicMessagesTranslator(backend.vertex!, backend.version!);
+    if (backend.schema === 'AWSAnthropic') return awsAnthropicMessagesTranslator(backend.version!);
+    return translated(ANTHROPIC_CLIENT, backend);
   }
   switch (backend.schema) {
     case 'OpenAI':
-      return openAITranslator(api);
+      return openAITranslator(api, backend.prefix ?? 'v1');
     case 'AzureOpenAI':
-      return azureOpenAITranslator(api, backend.apiVersion!);
-    case 'Anthropic':
-      return api === 'openai.chat' ? anthropicTranslator() : undefined;
-    case 'GCPAnthropic':
-      return api === 'openai.chat' ? gcpAnthropicTranslator(backend.vertex!) : undefined;
-    case 'AWSBedrock':
-      return api === 'openai.chat' ? bedrockTranslator() : undefined;
-    case 'GCPVertexAI':
-      return api === 'openai.chat' ? geminiTranslator(backend.vertex!) : undefined;
+      return azureOpenAITranslator(api as OpenAIApi, backend.version!);
   }
+  if (api === 'openai.chat') return translated(OPENAI_CHAT_CLIENT, backend);
+  if (api === 'openai.embeddings') {
+    if (backend.schema === 'GCPVertexAI') return vertexEmbeddingsTranslator(backend.vertex!);
+    if (backend.schema === 'AWSBedrock') return bedrockEmbeddingsTranslator();
+  }
+  return undefined;
 }

@@ -92,10 +92,10 @@ describe('request headers', () => {
   test('refuses unknown paths, other methods, bodiless requests and a declared length over the limit', () => {
     const reply = (request: ProcessingRequest) =>
       immediate(new StreamProcessor(config, 's').process(request, FIXED_TIME));
-    expect(reply(post('/v2/other'))).toMatchObject({
-      status: 404,
-      body: { error: { code: 'unknown_path' } },
-    });
+    const unknown = new StreamProcessor(config, 's').process(post('/v2/other?x=1'), FIXED_TIME)
+      .immediate_response!;
+    expect(unknown.status.code).toBe(404);
+    expect(Buffer.from(unknown.body!).toString()).toBe('unsupported path: /v2/other\n');
     expect(reply(headers({ ':path': '/v1/chat/completions', ':method': 'GET' }))).toMatchObject({
       status: 405,
     });
@@ -183,7 +183,7 @@ describe('request body', () => {
     expect(JSON.parse(translated)).toMatchObject({
       model: 'claude-3-5-haiku-20241022',
       max_tokens: 256,
-      system: 'You are a weather bot.',
+      system: [{ type: 'text', text: 'You are a weather bot.' }],
     });
   });
 
@@ -226,17 +226,32 @@ describe('request body', () => {
   });
 
   test('a client API the backend cannot serve is a 422 in the client schema', () => {
-    expect(
-      immediate(routed({ model: 'gpt-4o-mini', max_tokens: 5, messages: [] }, '/v1/messages').response),
-    ).toEqual({
+    expect(immediate(routed({ model: 'claude-client', input: 'hi' }, '/v1/responses').response)).toEqual({
       status: 422,
       body: {
-        type: 'error',
         error: {
           type: 'invalid_request_error',
-          message: "backend 'openai' (OpenAI) does not serve this API",
+          message: "backend 'anthropic' (Anthropic) does not serve this API",
+          param: null,
+          code: 'unsupported_api',
         },
       },
+    });
+  });
+
+  test('Anthropic clients reach an OpenAI backend under /anthropic/v1/messages too, translated', () => {
+    const { response } = routed(
+      { model: 'gpt-4o-mini', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] },
+      '/anthropic/v1/messages',
+    );
+    expect(setOf(response)).toMatchObject({
+      ':path': '/v1/chat/completions',
+      authorization: 'Bearer sk-openai-test',
+    });
+    expect(JSON.parse(bodyOf(response)!)).toEqual({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+      max_completion_tokens: 5,
     });
   });
 });
@@ -316,7 +331,7 @@ backends: [{ name: a, schema: Anthropic }]
         message: 'Number of requests has exceeded your rate limit',
         type: 'rate_limit_error',
         param: null,
-        code: null,
+        code: '429',
       },
     });
     expect(reply.dynamic_metadata).toBeUndefined();
@@ -335,7 +350,10 @@ backends: [{ name: a, schema: Anthropic }]
       processor.process(responseBody(chunk, i === chunks.length - 1), FIXED_TIME),
     );
     expect(replies.slice(0, -1).every((reply) => reply.dynamic_metadata === undefined)).toBe(true);
-    expect(bodyOf(replies.at(-1)!)).toContain('data: [DONE]');
+    // The rule has costs, so the translated stream ends with a usage chunk although the client did not ask.
+    expect(bodyOf(replies.at(-1)!)).toMatch(
+      /data: \{"id":"msg_02",[^\n]*"choices":\[\],"usage":\{"prompt_tokens":25,"completion_tokens":9,"total_tokens":34\}\}\n\ndata: \[DONE\]\n\n$/,
+    );
     expect(metadata(replies.at(-1)!)).toEqual({
       llm_input_token: 25,
       llm_output_token: 9,
@@ -352,7 +370,7 @@ backends: [{ name: a, schema: Anthropic }]
       processor.process(responseBody(chunk, false), FIXED_TIME);
     const empty = { response_body: { body: [] as unknown as Uint8Array, end_of_stream: true } };
     const last = processor.process(empty, FIXED_TIME);
-    expect(bodyOf(last)).toBe('data: [DONE]\n\n');
+    expect(bodyOf(last)).toMatch(/"usage":\{"prompt_tokens":25.*\n\ndata: \[DONE\]\n\n$/s);
     expect(metadata(last)).toMatchObject({ llm_total_token: 34 });
   });
 
@@ -425,5 +443,157 @@ backends: [{ name: a, schema: Anthropic }]
     );
     expect(bodyOf(last)).toMatch(/"finish_reason":"stop".*data: \[DONE\]/s);
     expect(metadata(last)).toMatchObject({ llm_total_token: 4 });
+  });
+});
+
+describe('model lists', () => {
+  const byHost = parseExtProcConfig(`
+models:
+  - { name: a, ownedBy: x, created: 1715367049, hostnames: [api.example.com] }
+  - { name: b, ownedBy: y, created: 1715367050, hostnames: ['*.tenant.example.com'] }
+  - { name: c, ownedBy: z, created: 1715367051 }
+`);
+  const list = (path: string, authority: string) =>
+    immediate(
+      new StreamProcessor(byHost, 's').process(
+        headers({ ':path': path, ':method': 'GET', ':authority': authority }, true),
+        FIXED_TIME,
+      ),
+    ).body;
+
+  test("GET /v1/models lists the models of the host's routes, those of routes for every host, or all", () => {
+    const ids = (authority: string) =>
+      (list('/v1/models', authority).data as { id: string }[]).map((m) => m.id);
+    expect(ids('api.example.com:8080')).toEqual(['a', 'c']);
+    expect(ids('eu.tenant.example.com')).toEqual(['b', 'c']);
+    expect(ids('deep.eu.tenant.example.com')).toEqual(['a', 'b', 'c']);
+  });
+
+  test('GET /anthropic/v1/models answers in the Anthropic list shape', () => {
+    expect(list('/anthropic/v1/models', 'api.example.com')).toEqual({
+      data: [
+        { id: 'a', type: 'model', display_name: 'a', created_at: '2024-05-10T18:50:49Z' },
+        { id: 'c', type: 'model', display_name: 'c', created_at: '2024-05-10T18:50:51Z' },
+      ],
+      has_more: false,
+      first_id: 'a',
+      last_id: 'c',
+    });
+  });
+});
+
+describe('credentials and mutations', () => {
+  const secured = parseExtProcConfig(`
+rules:
+  - { models: [lost], backends: [lost] }
+  - { models: [per-request], backends: [per-request] }
+  - { models: [fallback-key], backends: [fallback-key] }
+  - { models: [mutated], backends: [mutated] }
+backends:
+  - { name: lost, schema: Anthropic, auth: { unavailable: "Secret ai/anthropic-key has no key apiKey" } }
+  - name: per-request
+    schema: AWSBedrock
+    host: bedrock-runtime.eu-west-1.amazonaws.com
+    auth: { aws: { region: eu-west-1 }, override: { header: x-aigw-aws- } }
+  - name: fallback-key
+    schema: OpenAI
+    auth: { apiKey: { key: sk-configured }, override: { fallbackToConfigured: true } }
+  - name: mutated
+    schema: OpenAI
+    headerMutation: { set: [{ name: x-tenant, value: blue }], remove: [x-debug] }
+    bodyMutation: { set: [{ path: service_tier, value: '"flex"' }, { path: metadata.team, value: ai }], remove: [user] }
+`);
+  const send = (model: string, extra: Record<string, string> = {}, request: ProcessingRequest = post()) => {
+    const processor = new StreamProcessor(secured, 's');
+    const withHeaders: ProcessingRequest = {
+      ...request,
+      request_headers: {
+        ...request.request_headers!,
+        headers: {
+          headers: [
+            ...(request.request_headers!.headers?.headers ?? []),
+            ...Object.entries(extra).map(([key, value]) => ({ key, raw_value: Buffer.from(value) })),
+          ],
+        },
+      },
+    };
+    processor.process(withHeaders, FIXED_TIME);
+    return processor.process(
+      body(JSON.stringify({ model, user: 'u1', messages: [{ role: 'user', content: 'hi' }] })),
+      FIXED_TIME,
+    );
+  };
+
+  test("a backend whose credentials are missing is a 401 in the client's shape, never an unauthenticated call", () => {
+    expect(immediate(send('lost'))).toEqual({
+      status: 401,
+      body: {
+        error: {
+          message: 'Secret ai/anthropic-key has no key apiKey',
+          type: 'authentication_error',
+          param: null,
+          code: 'missing_upstream_credential',
+        },
+      },
+    });
+    expect(immediate(send('per-request')).status).toBe(401);
+    expect(
+      immediate(send('per-request', { 'x-aigw-aws-access-key-id': 'AKIDONLY' })).body.error.message,
+    ).toBe('incomplete per-request AWS credential: access key ID and secret access key must both be present');
+  });
+
+  test('per-request AWS credentials with a session token sign the request; the headers carrying them are dropped', () => {
+    const response = send('per-request', {
+      'x-aigw-aws-access-key-id': 'ASIATEMP',
+      'x-aigw-aws-secret-access-key': 'temp-secret',
+      'x-aigw-aws-session-token': 'session-token-1',
+    });
+    const set = setOf(response);
+    expect(set.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=ASIATEMP\/20260101\/eu-west-1\/bedrock\/aws4_request, SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token, /,
+    );
+    expect(set['x-amz-security-token']).toBe('session-token-1');
+    expect(response.request_body!.response.header_mutation?.remove_headers).toEqual(
+      expect.arrayContaining([
+        'x-aigw-aws-access-key-id',
+        'x-aigw-aws-secret-access-key',
+        'x-aigw-aws-session-token',
+      ]),
+    );
+  });
+
+  test('per-request credentials from dynamic metadata; the configured key when the request carries none', () => {
+    const fromMetadata = parseExtProcConfig(`
+rules: [{ models: [m], backends: [b] }]
+backends: [{ name: b, schema: Anthropic, auth: { anthropicAPIKey: {}, override: { metadata: { namespace: envoy.filters.http.ext_authz, key: anthropic_key } } } }]
+`);
+    const processor = new StreamProcessor(fromMetadata, 's');
+    processor.process(
+      {
+        ...post(),
+        metadata_context: {
+          filter_metadata: {
+            'envoy.filters.http.ext_authz': { fields: { anthropic_key: { stringValue: 'sk-ant-user-7' } } },
+          },
+        },
+      },
+      FIXED_TIME,
+    );
+    const response = processor.process(body(JSON.stringify({ model: 'm', messages: [] })), FIXED_TIME);
+    expect(setOf(response)['x-api-key']).toBe('sk-ant-user-7');
+    expect(setOf(send('fallback-key')).authorization).toBe('Bearer sk-configured');
+    expect(setOf(send('fallback-key', { 'x-aigw-api-key': 'sk-user' })).authorization).toBe('Bearer sk-user');
+  });
+
+  test('header and body mutations apply to the translated request', () => {
+    const response = send('mutated', { 'x-debug': '1' });
+    expect(setOf(response)['x-tenant']).toBe('blue');
+    expect(response.request_body!.response.header_mutation?.remove_headers).toContain('x-debug');
+    expect(JSON.parse(bodyOf(response)!)).toEqual({
+      model: 'mutated',
+      messages: [{ role: 'user', content: 'hi' }],
+      service_tier: 'flex',
+      metadata: { team: 'ai' },
+    });
   });
 });

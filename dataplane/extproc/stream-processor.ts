@@ -1,9 +1,25 @@
-// One ext_proc stream's logic, phase by phase: request headers (routing by path, size limit, /v1/models),
-// request body (model routing, translation, auth), response headers (mode override, header fixes) and
-// response body (translation, usage → dynamic metadata). Pure given its inputs: time comes with each call.
-import { authHeaders, type BackendAuth } from './backend-auth.ts';
+// One ext_proc stream's logic, phase by phase: request headers (routing by path, size limit, model lists),
+// request body (model routing, translation, auth, mutations), response headers (mode override, header fixes)
+// and response body (translation, usage → dynamic metadata). The same processor serves the router filter and,
+// for fallback rules, the upstream filter that translates each attempt (see fallback-handoff.ts). Pure given its
+// inputs: time comes with each call.
+import {
+  authHeaders,
+  type CredentialSources,
+  MissingCredentialError,
+  overrideHeaderNames,
+} from './backend-auth.ts';
+import { mutateBody } from './backend-mutations.ts';
 import { clientErrorBody, parseJsonObject } from './client-errors.ts';
-import type { Backend, ExtProcConfig, RoutingRule } from './config.ts';
+import type { Backend, ExtProcConfig, ModelInfo, RoutingRule } from './config.ts';
+import {
+  ATTEMPT_HEADERS,
+  BACKEND_ATTRIBUTE,
+  EXT_PROC_ATTRIBUTES_KEY,
+  type Handoff,
+  unwrapBody,
+  wrapBody,
+} from './fallback-handoff.ts';
 import { GzipStream, gunzipBody, isGzip } from './gzip-body.ts';
 import {
   type HeaderMutation,
@@ -13,6 +29,7 @@ import {
   metadataStruct,
   type ProcessingRequest,
   type ProcessingResponse,
+  protoValue,
   setHeaders,
 } from './processing-messages.ts';
 import { selectTranslator } from './select-translator.ts';
@@ -30,7 +47,10 @@ const API_BY_PATH: Readonly<Record<string, ClientApi>> = {
   '/v1/chat/completions': 'openai.chat',
   '/v1/completions': 'openai.completions',
   '/v1/embeddings': 'openai.embeddings',
+  '/v1/responses': 'openai.responses',
+  '/v1/images/generations': 'openai.images',
   '/v1/messages': 'anthropic.messages',
+  '/anthropic/v1/messages': 'anthropic.messages',
 };
 
 /** Client credentials are not forwarded to a backend we authenticate to ourselves. */
@@ -50,12 +70,25 @@ export interface StreamOutcome {
   readonly costError: string | undefined;
 }
 
+/** A translated request, or the immediate error reply that replaces it. */
+type Translation =
+  | {
+      readonly ok: true;
+      readonly set: Record<string, string>;
+      readonly remove: string[];
+      readonly body: Buffer;
+    }
+  | { readonly ok: false; readonly reply: ProcessingResponse };
+
 export class StreamProcessor {
   readonly #config: ExtProcConfig;
   readonly #fallbackId: string;
   #phase: Phase = 'request-headers';
+  /** The upstream filter of a fallback rule's cluster: it translates one attempt, Envoy names the backend. */
+  #attemptBackend: string | undefined;
   #api: ClientApi | undefined;
   #requestHeaders: Record<string, string> = {};
+  #credentialSources: CredentialSources = { headers: {}, metadata: {} };
   #requestId = '';
   #requestChunks: Buffer[] = [];
   #requestBytes = 0;
@@ -63,6 +96,8 @@ export class StreamProcessor {
   #backend: Backend | undefined;
   #translator: Translator | undefined;
   #context: TranslationContext | undefined;
+  /** The client's request as the response side needs it, when Envoy picks the backend (fallback rules). */
+  #handoff: { body: Record<string, unknown>; time: number } | undefined;
   #model: string | undefined;
   #status: number | undefined;
   #responseHeaders: Record<string, string> = {};
@@ -83,7 +118,7 @@ export class StreamProcessor {
     return {
       api: this.#api,
       model: this.#model,
-      backend: this.#backend?.name,
+      backend: this.#backend?.name ?? this.#attemptBackend,
       status: this.#status,
       usage: this.#usage,
       costError: this.#costError,
@@ -96,7 +131,7 @@ export class StreamProcessor {
 
   /** The reply to one ProcessingRequest; `time` (ms since the epoch) dates responses and AWS signatures. */
   process(request: ProcessingRequest, time: number): ProcessingResponse {
-    if (request.request_headers) return this.#onRequestHeaders(request.request_headers);
+    if (request.request_headers) return this.#onRequestHeaders(request);
     if (request.request_body) return this.#onRequestBody(request.request_body, time);
     if (request.response_headers) return this.#onResponseHeaders(request.response_headers);
     if (request.response_body) return this.#onResponseBody(request.response_body);
@@ -135,16 +170,25 @@ export class StreamProcessor {
     return StreamProcessor.errorResponse(this.#api, status, message, code);
   }
 
-  #onRequestHeaders(message: HttpHeaders): ProcessingResponse {
+  #onRequestHeaders(request: ProcessingRequest): ProcessingResponse {
+    const message = request.request_headers!;
     const headers = headerRecord(message);
     this.#requestHeaders = headers;
     this.#requestId = headers['x-request-id'] || this.#fallbackId;
+    this.#credentialSources = { headers, metadata: forwardedMetadata(request) };
+    const attempt = attemptBackend(request);
+    if (attempt !== undefined) {
+      this.#attemptBackend = attempt;
+      this.#phase = 'request-body';
+      return { request_headers: EMPTY };
+    }
     const path = headers[':path'] ?? '';
-    const bare = path.split('?', 1)[0];
+    const bare = path.split('?', 1)[0]!;
     const method = headers[':method'] ?? 'GET';
-    if (bare === '/v1/models' && method === 'GET') return this.#models();
+    if (method === 'GET' && bare === '/v1/models') return this.#models('openai');
+    if (method === 'GET' && bare === '/anthropic/v1/models') return this.#models('anthropic');
     this.#api = StreamProcessor.apiForPath(path);
-    if (this.#api === undefined) return this.#reject(404, `no AI API is served at ${bare}`, 'unknown_path');
+    if (this.#api === undefined) return this.#unknownPath(bare);
     if (method !== 'POST') return this.#reject(405, `${bare} accepts POST only`);
     const length = Number(headers['content-length'] ?? '0');
     if (length > this.#config.maxRequestBodyBytes) return this.#tooLarge();
@@ -153,20 +197,54 @@ export class StreamProcessor {
     return { request_headers: EMPTY };
   }
 
-  #models(): ProcessingResponse {
+  /** An unknown path: 404 with a plain-text answer naming it (no client API is known to shape it). */
+  #unknownPath(path: string): ProcessingResponse {
+    this.#phase = 'done';
+    this.#status = 404;
+    const message = `unsupported path: ${path}`;
+    return {
+      immediate_response: {
+        status: { code: 404 },
+        headers: { set_headers: setHeaders({ 'content-type': 'text/plain; charset=utf-8' }) },
+        body: Buffer.from(`${message}\n`),
+        details: message,
+      },
+    };
+  }
+
+  #models(flavour: 'openai' | 'anthropic'): ProcessingResponse {
     this.#phase = 'done';
     this.#status = 200;
-    const data = this.#config.models.map((model) => ({
-      id: model.name,
-      object: 'model',
-      created: model.created,
-      owned_by: model.ownedBy,
-    }));
+    const models = modelsForHost(
+      this.#config.models,
+      this.#requestHeaders[':authority'] ?? this.#requestHeaders.host,
+    );
+    const body =
+      flavour === 'openai'
+        ? {
+            object: 'list',
+            data: models.map((model) => ({
+              id: model.name,
+              object: 'model',
+              created: model.created,
+              owned_by: model.ownedBy,
+            })),
+          }
+        : {
+            data: models.map((model) => ({
+              id: model.name,
+              type: 'model',
+              display_name: model.name,
+              created_at: new Date(model.created * 1000).toISOString().replace('.000Z', 'Z'),
+            })),
+            has_more: false,
+            ...(models.length > 0 ? { first_id: models[0]!.name, last_id: models.at(-1)!.name } : {}),
+          };
     return {
       immediate_response: {
         status: { code: 200 },
         headers: { set_headers: setHeaders({ 'content-type': 'application/json' }) },
-        body: Buffer.from(JSON.stringify({ object: 'list', data })),
+        body: Buffer.from(JSON.stringify(body)),
       },
     };
   }
@@ -183,12 +261,15 @@ export class StreamProcessor {
     if (this.#phase !== 'request-body') return { request_body: EMPTY };
     const chunk = bodyBytes(message);
     this.#requestBytes += chunk.length;
-    if (this.#requestBytes > this.#config.maxRequestBodyBytes) return this.#tooLarge();
+    // The upstream filter gets the router's wrapped body, a little larger than the client's.
+    const limit = this.#config.maxRequestBodyBytes + (this.#attemptBackend === undefined ? 0 : 65_536);
+    if (this.#requestBytes > limit) return this.#tooLarge();
     this.#requestChunks.push(asBuffer(chunk));
     if (message.end_of_stream === false) return { request_body: EMPTY };
     const raw =
       this.#requestChunks.length === 1 ? this.#requestChunks[0]! : Buffer.concat(this.#requestChunks);
     this.#requestChunks = [];
+    if (this.#attemptBackend !== undefined) return this.#onAttemptBody(raw, time);
     const body = parseJsonObject(raw);
     if (body === undefined) return this.#reject(400, 'the request body is not a valid JSON object');
     const model = body.model;
@@ -199,69 +280,205 @@ export class StreamProcessor {
     if (rule === undefined)
       return this.#reject(404, `the model '${model}' does not exist`, 'model_not_found');
     this.#rule = rule;
+    if (rule.fallback) return this.#handOff(raw, body, model, rule, time);
     const backend = this.#config.backends.get(pickBackend(rule, this.#requestId))!;
     this.#backend = backend;
-    const api = this.#api!;
-    const translator = selectTranslator(api, backend);
-    if (translator === undefined) {
-      return this.#reject(
-        422,
-        `backend '${backend.name}' (${backend.schema}) does not serve this API`,
-        'unsupported_api',
-      );
-    }
-    this.#translator = translator;
-    const stream = body.stream === true;
-    const streamOptions = body.stream_options as { include_usage?: boolean } | undefined;
-    const includeUsage = streamOptions?.include_usage === true;
-    // Costs need usage at the end of a stream; OpenAI upstreams send it only when asked.
-    if (stream && rule.hasCosts && (api === 'openai.chat' || api === 'openai.completions') && !includeUsage) {
-      body.stream_options = { ...streamOptions, include_usage: true };
-    }
-    this.#context = {
-      model: backend.modelNameOverride ?? model,
-      requestModel: model,
-      stream,
-      created: Math.floor(time / 1000),
-      requestId: this.#requestId,
-      includeUsage,
-    };
-    let upstream: ReturnType<Translator['request']>;
-    try {
-      upstream = translator.request(body, this.#context);
-    } catch (error) {
-      if (error instanceof TranslationError) return this.#reject(422, error.message, 'translation_failed');
-      throw error;
-    }
-    const upstreamBody = Buffer.from(upstream.body); // encoded once: its length is the content-length
-    const set: Record<string, string> = {
-      [this.#config.modelNameHeaderKey]: model,
-      [this.#config.backendHeaderKey]: backend.name,
-      ':path': upstream.path,
-      'content-length': String(upstreamBody.length),
-      ...upstream.headers,
-    };
-    const remove: string[] = [];
-    if (stream) remove.push('accept-encoding'); // streamed bodies are translated as they come, uncompressed
-    if (backend.host !== undefined) set[':authority'] = backend.host;
-    if (backend.auth !== undefined) {
-      Object.assign(set, this.#auth(backend.auth, upstream.path, upstream.body, set, time));
-      for (const name of CLIENT_CREDENTIAL_HEADERS) if (!(name in set)) remove.push(name);
-    }
+    const translation = this.#translate(backend, body, model, rule, time, undefined);
+    if (!translation.ok) return translation.reply;
+    translation.set[this.#config.backendHeaderKey] = backend.name;
     this.#phase = 'response-headers';
     return {
       request_body: {
         response: {
-          header_mutation: { set_headers: setHeaders(set), remove_headers: remove },
-          body_mutation: { body: upstreamBody },
+          header_mutation: { set_headers: setHeaders(translation.set), remove_headers: translation.remove },
+          body_mutation: { body: translation.body },
           clear_route_cache: true,
         },
       },
     };
   }
 
+  /**
+   * A fallback rule: name the model (the route to the rule's cluster matches it) and leave the backend to Envoy;
+   * the body goes on wrapped with what each attempt starts from (see fallback-handoff.ts).
+   */
+  #handOff(
+    raw: Buffer,
+    body: Record<string, unknown>,
+    model: string,
+    rule: RoutingRule,
+    time: number,
+  ): ProcessingResponse {
+    const keys = new Set(ATTEMPT_HEADERS);
+    for (const target of rule.backends) {
+      const backend = this.#config.backends.get(target.name);
+      for (const header of backend?.headerMutation?.set ?? []) keys.add(header.name);
+      for (const header of backend?.headerMutation?.remove ?? []) keys.add(header);
+      for (const header of overrideHeaderNames(backend?.auth)) keys.add(header);
+    }
+    const headers: Record<string, string | null> = {};
+    for (const key of keys) headers[key] = this.#requestHeaders[key] ?? null;
+    const handoff: Handoff = { path: this.#requestHeaders[':path'] ?? '', model, headers };
+    const wrapped = wrapBody(raw, handoff);
+    this.#handoff = { body, time };
+    this.#phase = 'response-headers';
+    return {
+      request_body: {
+        response: {
+          header_mutation: {
+            set_headers: setHeaders({
+              [this.#config.modelNameHeaderKey]: model,
+              'content-length': String(wrapped.length),
+            }),
+            remove_headers: [this.#config.backendHeaderKey],
+          },
+          body_mutation: { body: wrapped },
+          clear_route_cache: true,
+        },
+      },
+    };
+  }
+
+  /** The upstream filter: one attempt of a fallback rule, for the backend Envoy picked. */
+  #onAttemptBody(raw: Buffer, time: number): ProcessingResponse {
+    const parsed = parseJsonObject(raw);
+    const unwrapped = parsed === undefined ? undefined : unwrapBody(parsed);
+    if (unwrapped === undefined) {
+      return this.#reject(
+        500,
+        'the upstream filter got a body the router filter did not prepare; check the Envoy configuration',
+      );
+    }
+    const { handoff, body } = unwrapped;
+    this.#api = StreamProcessor.apiForPath(handoff.path);
+    this.#model = handoff.model;
+    const backend = this.#config.backends.get(this.#attemptBackend!);
+    if (this.#api === undefined || backend === undefined) {
+      return this.#reject(
+        500,
+        `the upstream filter cannot serve backend '${this.#attemptBackend}' for ${handoff.path}`,
+      );
+    }
+    this.#backend = backend;
+    const rule = this.#config.rules.find((candidate) => candidate.models.includes(handoff.model));
+    const translation = this.#translate(backend, body, handoff.model, rule, time, handoff.headers);
+    if (!translation.ok) return translation.reply;
+    this.#phase = 'done';
+    return {
+      request_body: {
+        response: {
+          header_mutation: { set_headers: setHeaders(translation.set), remove_headers: translation.remove },
+          body_mutation: { body: translation.body },
+        },
+      },
+    };
+  }
+
+  /** The context a translator works with, for `backend` and the client's body. */
+  #contextFor(
+    backend: Backend,
+    body: Record<string, unknown>,
+    model: string,
+    rule: RoutingRule | undefined,
+    time: number,
+  ): TranslationContext {
+    const stream = body.stream === true;
+    const streamOptions = body.stream_options as { include_usage?: boolean } | undefined;
+    return {
+      model: backend.modelNameOverride ?? model,
+      requestModel: model,
+      stream,
+      created: Math.floor(time / 1000),
+      requestId: this.#requestId,
+      // Costs need usage at the end of a stream: every translated stream then ends with a usage chunk.
+      includeUsage: streamOptions?.include_usage === true || (rule?.hasCosts ?? false),
+      headers: this.#requestHeaders,
+      ...(typeof body.encoding_format === 'string' ? { encodingFormat: body.encoding_format } : {}),
+    };
+  }
+
+  /**
+   * The request for `backend`: translated body, path and auth, the backend's mutations; for an attempt of a
+   * fallback rule also every header an earlier attempt changed put back as the client sent it.
+   */
+  #translate(
+    backend: Backend,
+    body: Record<string, unknown>,
+    model: string,
+    rule: RoutingRule | undefined,
+    time: number,
+    original: Handoff['headers'] | undefined,
+  ): Translation {
+    const api = this.#api!;
+    const translator = selectTranslator(api, backend);
+    if (translator === undefined) {
+      return {
+        ok: false,
+        reply: this.#reject(
+          422,
+          `backend '${backend.name}' (${backend.schema}) does not serve this API`,
+          'unsupported_api',
+        ),
+      };
+    }
+    this.#translator = translator;
+    const context = this.#contextFor(backend, body, model, rule, time);
+    this.#context = context;
+    // OpenAI upstreams report a stream's tokens only in the usage chunk they send when asked.
+    if (context.stream && rule?.hasCosts && (api === 'openai.chat' || api === 'openai.completions')) {
+      const options = body.stream_options as { include_usage?: boolean } | undefined;
+      if (options?.include_usage !== true)
+        body = { ...body, stream_options: { ...options, include_usage: true } };
+    }
+    let upstream: ReturnType<Translator['request']>;
+    try {
+      upstream = translator.request(body, context);
+      if (backend.bodyMutation !== undefined)
+        upstream = { ...upstream, body: mutateBody(upstream.body, backend.bodyMutation) };
+    } catch (error) {
+      if (error instanceof TranslationError)
+        return { ok: false, reply: this.#reject(422, error.message, 'translation_failed') };
+      throw error;
+    }
+    const upstreamBody = Buffer.from(upstream.body); // encoded once: its length is the content-length
+    const set: Record<string, string> = {
+      [this.#config.modelNameHeaderKey]: model,
+      ':path': upstream.path,
+      'content-length': String(upstreamBody.length),
+      ...upstream.headers,
+    };
+    const remove = new Set<string>();
+    if (context.stream) remove.add('accept-encoding'); // streamed bodies are translated as they come, uncompressed
+    if (backend.host !== undefined) set[':authority'] = backend.host;
+    for (const header of backend.headerMutation?.remove ?? []) remove.add(header);
+    for (const header of backend.headerMutation?.set ?? []) {
+      set[header.name] = header.value;
+      remove.delete(header.name);
+    }
+    for (const header of overrideHeaderNames(backend.auth)) remove.add(header);
+    if (backend.auth !== undefined) {
+      try {
+        Object.assign(set, this.#auth(backend, upstream.path, upstream.body, set, time));
+      } catch (error) {
+        if (error instanceof MissingCredentialError)
+          return { ok: false, reply: this.#reject(401, error.message, 'missing_upstream_credential') };
+        throw error;
+      }
+      for (const name of CLIENT_CREDENTIAL_HEADERS) if (!(name in set)) remove.add(name);
+    }
+    for (const name of Object.keys(set)) remove.delete(name);
+    if (original !== undefined) {
+      for (const [name, value] of Object.entries(original)) {
+        if (name in set || remove.has(name)) continue;
+        if (value === null) remove.add(name);
+        else set[name] = value;
+      }
+    }
+    return { ok: true, set, remove: [...remove], body: upstreamBody };
+  }
+
   #auth(
-    auth: BackendAuth,
+    backend: Backend,
     path: string,
     body: string,
     set: Record<string, string>,
@@ -270,7 +487,24 @@ export class StreamProcessor {
     const signed: Record<string, string> = {};
     if (set['content-type'] !== undefined) signed['content-type'] = set['content-type'];
     const host = set[':authority'] ?? this.#requestHeaders[':authority'] ?? this.#requestHeaders.host ?? '';
-    return authHeaders(auth, { method: 'POST', host, path, headers: signed, body, time });
+    return authHeaders(
+      backend.auth,
+      { method: 'POST', host, path, headers: signed, body, time },
+      this.#credentialSources,
+    );
+  }
+
+  /** A fallback rule's response: the backend that answered is named by the route's response header. */
+  #answeringBackend(headers: Record<string, string>, mutation: HeaderMutation): void {
+    const handoff = this.#handoff;
+    if (handoff === undefined) return;
+    const name = headers[this.#config.backendHeaderKey];
+    mutation.remove_headers!.push(this.#config.backendHeaderKey);
+    const backend = name === undefined ? undefined : this.#config.backends.get(name);
+    if (backend === undefined) return;
+    this.#backend = backend;
+    this.#translator = selectTranslator(this.#api!, backend);
+    this.#context = this.#contextFor(backend, handoff.body, this.#model!, this.#rule, handoff.time);
   }
 
   #onResponseHeaders(message: HttpHeaders): ProcessingResponse {
@@ -279,11 +513,19 @@ export class StreamProcessor {
     this.#responseHeaders = headers;
     this.#status = Number(headers[':status'] ?? '200');
     this.#gzip = isGzip(headers['content-encoding']);
-    const translator = this.#translator!;
-    const failed = this.#status >= 400;
-    this.#streamed = !failed && this.#context!.stream;
     const mutation: HeaderMutation = { remove_headers: [], set_headers: [] };
-    const rewritten = failed || translator.rewritesResponse;
+    this.#answeringBackend(headers, mutation);
+    const translator = this.#translator;
+    const failed = this.#status >= 400;
+    if (translator === undefined) {
+      // Envoy answered itself (no healthy backend left, a timeout): the body is Envoy's text.
+      if (!failed || message.end_of_stream === true) {
+        this.#phase = 'done';
+        return { response_headers: { response: { header_mutation: mutation } } };
+      }
+    }
+    this.#streamed = !failed && this.#context!.stream;
+    const rewritten = failed || translator!.rewritesResponse;
     // A gzip stream is inflated chunk by chunk even when passed through, so it leaves uncompressed.
     if (rewritten || (this.#streamed && this.#gzip)) {
       mutation.remove_headers!.push('content-length');
@@ -291,7 +533,9 @@ export class StreamProcessor {
     }
     if (rewritten) {
       mutation.set_headers = setHeaders({
-        'content-type': this.#streamed ? 'text/event-stream' : 'application/json',
+        'content-type': this.#streamed
+          ? (translator!.streamContentType ?? 'text/event-stream')
+          : 'application/json',
       });
     }
     if (message.end_of_stream === true) {
@@ -300,7 +544,7 @@ export class StreamProcessor {
     }
     this.#phase = 'response-body';
     if (this.#streamed) {
-      this.#streamTranslator = translator.stream(this.#context!);
+      this.#streamTranslator = translator!.stream(this.#context!);
       if (this.#gzip) this.#gzipStream = new GzipStream();
       return {
         response_headers: { response: { header_mutation: mutation } },
@@ -308,6 +552,17 @@ export class StreamProcessor {
       };
     }
     return { response_headers: { response: { header_mutation: mutation } } };
+  }
+
+  /** An upstream error in the client's shape: the translator's reading, or Envoy's own text as the message. */
+  #errorBody(status: number, body: Buffer): string {
+    const translator = this.#translator;
+    if (translator !== undefined) return translator.error(status, body, this.#responseHeaders);
+    return clientErrorBody(
+      this.#api ?? 'openai.chat',
+      status,
+      body.toString('utf8').trim() || `upstream status ${status}`,
+    );
   }
 
   #onResponseBody(message: HttpBody): ProcessingResponse {
@@ -321,18 +576,15 @@ export class StreamProcessor {
     let body: Buffer =
       this.#responseChunks.length === 1 ? this.#responseChunks[0]! : Buffer.concat(this.#responseChunks);
     this.#responseChunks = [];
-    const translator = this.#translator!;
     if (this.#gzip) {
       try {
         body = gunzipBody(body);
       } catch {
-        return this.#replaceBody(
-          translator.error(502, Buffer.from('the upstream sent a corrupt gzip body'), {}),
-        );
+        return this.#replaceBody(this.#errorBody(502, Buffer.from('the upstream sent a corrupt gzip body')));
       }
     }
-    if (this.#status! >= 400)
-      return this.#replaceBody(translator.error(this.#status!, body, this.#responseHeaders));
+    if (this.#status! >= 400) return this.#replaceBody(this.#errorBody(this.#status!, body));
+    const translator = this.#translator!;
     let translated: ReturnType<Translator['response']>;
     try {
       translated = translator.response(body, this.#context!);
@@ -388,6 +640,48 @@ const NO_BYTES = Buffer.alloc(0);
 function bodyBytes(message: HttpBody): Uint8Array {
   const body = message.body;
   return body instanceof Uint8Array ? body : NO_BYTES;
+}
+
+/** The backend Envoy picked for this attempt, when the stream is the upstream filter's. */
+function attemptBackend(request: ProcessingRequest): string | undefined {
+  const value = request.attributes?.[EXT_PROC_ATTRIBUTES_KEY]?.fields?.[BACKEND_ATTRIBUTE];
+  const name = protoValue(value);
+  return typeof name === 'string' && name !== '' ? name : undefined;
+}
+
+/** Dynamic metadata Envoy forwarded, as plain values per namespace. */
+function forwardedMetadata(request: ProcessingRequest): CredentialSources['metadata'] {
+  const namespaces = request.metadata_context?.filter_metadata;
+  if (namespaces === undefined || namespaces === null) return {};
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [namespace, struct] of Object.entries(namespaces)) {
+    const fields: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(struct.fields ?? {})) fields[key] = protoValue(value);
+    out[namespace] = fields;
+  }
+  return out;
+}
+
+/** A hostname pattern matches the host exactly, or `*.suffix` matches one more label. */
+function hostMatches(pattern: string, host: string): boolean {
+  if (!pattern.startsWith('*.')) return pattern === host;
+  const suffix = pattern.slice(1);
+  return host.endsWith(suffix) && !host.slice(0, -suffix.length).includes('.') && host.length > suffix.length;
+}
+
+/** The models the routes of this host serve (and those of routes without hostnames); every model if none match. */
+export function modelsForHost(
+  models: readonly ModelInfo[],
+  authority: string | undefined,
+): readonly ModelInfo[] {
+  if (authority === undefined || models.every((model) => model.hostnames === undefined)) return models;
+  const host = authority
+    .replace(/:\d+$/, '')
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase();
+  const matching = models.filter((model) => model.hostnames?.some((pattern) => hostMatches(pattern, host)));
+  if (matching.length === 0) return models;
+  return models.filter((model) => model.hostnames === undefined || matching.includes(model));
 }
 
 /** Weighted choice, deterministic per request id (Envoy's x-request-id is random, so load spreads). */

@@ -2,13 +2,15 @@ import { expect, test } from 'vitest';
 import { compileCosts } from './token-costs.ts';
 import { tokenUsage } from './token-usage.ts';
 
-const usage = tokenUsage(100, 20, 30);
+const usage = tokenUsage(100, 20, { cached: 30, cacheCreation: 5, reasoning: 8 });
 
 test('token counts and CEL costs over them, the model and the backend', () => {
   const costs = compileCosts([
     { metadataKey: 'in', type: 'InputToken' },
     { metadataKey: 'cached', type: 'CachedInputToken' },
+    { metadataKey: 'written', type: 'CacheCreationInputToken' },
     { metadataKey: 'out', type: 'OutputToken' },
+    { metadataKey: 'reasoning', type: 'ReasoningToken' },
     { metadataKey: 'total', type: 'TotalToken' },
     {
       metadataKey: 'priced',
@@ -17,15 +19,19 @@ test('token counts and CEL costs over them, the model and the backend', () => {
     },
     { metadataKey: 'per_backend', type: 'CEL', cel: "backend == 'cheap' ? 1 : 2" },
     { metadataKey: 'ratio', type: 'CEL', cel: 'double(output_tokens) / 3.0' },
+    { metadataKey: 'thinking', type: 'CEL', cel: 'reasoning_tokens * 2u + cache_creation_input_tokens' },
   ]);
   expect(costs({ usage, model: 'big', backend: 'cheap' })).toEqual({
     in: 100,
     cached: 30,
+    written: 5,
     out: 20,
+    reasoning: 8,
     total: 120,
     priced: 70 * 3 + 20 * 15,
     per_backend: 1,
     ratio: 6,
+    thinking: 21,
   });
   expect(costs({ usage, model: 'small', backend: 'other' })).toMatchObject({ priced: 120, per_backend: 2 });
 });

@@ -2,11 +2,20 @@
 import { celEnv, celUint, isCelError, parse, plan } from '@bufbuild/cel';
 import type { TokenUsage } from './token-usage.ts';
 
-export type CostType = 'InputToken' | 'CachedInputToken' | 'OutputToken' | 'TotalToken' | 'CEL';
+export type CostType =
+  | 'InputToken'
+  | 'CachedInputToken'
+  | 'CacheCreationInputToken'
+  | 'OutputToken'
+  | 'ReasoningToken'
+  | 'TotalToken'
+  | 'CEL';
 export const COST_TYPES: readonly CostType[] = [
   'InputToken',
   'CachedInputToken',
+  'CacheCreationInputToken',
   'OutputToken',
+  'ReasoningToken',
   'TotalToken',
   'CEL',
 ];
@@ -14,7 +23,10 @@ export const COST_TYPES: readonly CostType[] = [
 export interface LlmRequestCost {
   readonly metadataKey: string;
   readonly type: CostType;
-  /** For type CEL: an expression over model, backend, input_tokens, cached_input_tokens, output_tokens, total_tokens. */
+  /**
+   * For type CEL: an expression over model, backend, input_tokens, cached_input_tokens,
+   * cache_creation_input_tokens, output_tokens, reasoning_tokens, total_tokens.
+   */
   readonly cel?: string | undefined;
 }
 
@@ -44,7 +56,9 @@ export function compileCosts(costs: readonly LlmRequestCost[]): CostCalculator {
 function costFunction(cost: LlmRequestCost): (input: CostInput) => number {
   if (cost.type === 'InputToken') return ({ usage }) => usage.inputTokens;
   if (cost.type === 'CachedInputToken') return ({ usage }) => usage.cachedInputTokens;
+  if (cost.type === 'CacheCreationInputToken') return ({ usage }) => usage.cacheCreationInputTokens;
   if (cost.type === 'OutputToken') return ({ usage }) => usage.outputTokens;
+  if (cost.type === 'ReasoningToken') return ({ usage }) => usage.reasoningTokens;
   if (cost.type === 'TotalToken') return ({ usage }) => usage.totalTokens;
   return compileCel(cost);
 }
@@ -65,7 +79,9 @@ function compileCel(cost: LlmRequestCost): (input: CostInput) => number {
       backend,
       input_tokens: celUint(BigInt(usage.inputTokens)),
       cached_input_tokens: celUint(BigInt(usage.cachedInputTokens)),
+      cache_creation_input_tokens: celUint(BigInt(usage.cacheCreationInputTokens)),
       output_tokens: celUint(BigInt(usage.outputTokens)),
+      reasoning_tokens: celUint(BigInt(usage.reasoningTokens)),
       total_tokens: celUint(BigInt(usage.totalTokens)),
     } as never);
     if (isCelError(result)) throw new Error(`llmRequestCosts '${cost.metadataKey}': ${result.message}`);

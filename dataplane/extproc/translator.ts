@@ -3,7 +3,13 @@
 import type { TokenUsage } from './token-usage.ts';
 
 /** The API the client speaks, chosen by the request path. */
-export type ClientApi = 'openai.chat' | 'openai.completions' | 'openai.embeddings' | 'anthropic.messages';
+export type ClientApi =
+  | 'openai.chat'
+  | 'openai.completions'
+  | 'openai.embeddings'
+  | 'openai.responses'
+  | 'openai.images'
+  | 'anthropic.messages';
 
 /** What the translated request changes: the path, the body and the headers the upstream needs. */
 export interface UpstreamRequest {
@@ -23,8 +29,12 @@ export interface TranslationContext {
   readonly created: number;
   /** A request-unique id, used where the upstream gives none (chat ids, tool call ids). */
   readonly requestId: string;
-  /** The client asked for a final usage chunk (`stream_options.include_usage`). */
+  /** A translated stream ends with a usage chunk: the client asked (`stream_options.include_usage`) or costs are configured. */
   readonly includeUsage: boolean;
+  /** The client's `encoding_format` of embeddings (`base64` or `float`), for translated embeddings. */
+  readonly encodingFormat?: string;
+  /** The client's request headers (lower-case names), for the few translations that read one (anthropic-beta). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface TranslatedResponse {
@@ -51,6 +61,8 @@ export interface Translator {
   error(status: number, body: Uint8Array, headers: Readonly<Record<string, string>>): string;
   /** Whether the response body is rewritten (false: passed through and only read for usage). */
   readonly rewritesResponse: boolean;
+  /** The content type of a rewritten stream (Bedrock's event-stream becomes server-sent events). */
+  readonly streamContentType?: string;
 }
 
 /** A request the translator cannot express upstream (answered 422), or a response it cannot read. */

@@ -236,8 +236,8 @@ describe('AIGatewayRoute through the controller, Envoy and the ext_proc service'
       model: 'gpt-4o-mini',
       messages: [{ role: 'user', content: 'Hello?' }],
     });
-    expect(completion.choices[0]?.message.content).toBe('Hello from Azure.');
-    expect(completion.usage?.total_tokens).toBe(11);
+    expect(completion.choices[0]?.message.content).toBe('Let me look that up.');
+    expect(completion.usage?.total_tokens).toBe(34);
     expect(openaiUpstream.received.length).toBe(before + 1);
     const seen = openaiUpstream.received.at(-1)!;
     expect(seen.path).toBe('/v1/chat/completions');

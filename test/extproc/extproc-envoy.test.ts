@@ -1,4 +1,6 @@
-// Real Envoy + our ext_proc service + fake providers on loopback, driven by the official OpenAI SDK.
+// Real Envoy + our ext_proc service + fake providers on loopback, driven by the official OpenAI SDK: token costs in
+// Envoy's access log, usage chunks forced by costs, load, a full actor pool, disconnects and bad input. Every client
+// API × schema pair is in api-matrix.test.ts.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vit
 import { type ExtProcServer, loadExtProcConfig, startExtProcServer } from '../../dataplane/extproc/index.ts';
 import { type Envoy, freePort, startEnvoy } from '../harness/envoy/index.ts';
 import { type AdsServer, startAdsServer } from '../harness/xds/index.ts';
+import { collectChat } from './chat-stream.ts';
 import { envoyAiResources, mergeResources } from './envoy-resources.ts';
 import {
   type FakeProvider,
@@ -15,7 +18,6 @@ import {
   startFakeBedrock,
   startFakeVertex,
 } from './fake-providers.ts';
-import { verifySigV4 } from './sigv4-verifier.ts';
 
 const AWS_SECRET = 'test-secret-key/with+symbols';
 const MAX_BODY = 64 * 1024;
@@ -55,15 +57,6 @@ backends:
     modelNameOverride: gpt-4o
     auth: { azureAPIKey: { key: azure-upstream } }
 `;
-
-const weatherTool = {
-  type: 'function' as const,
-  function: {
-    name: 'get_weather',
-    description: 'Weather of a city',
-    parameters: { type: 'object', properties: { city: { type: 'string' } } },
-  },
-};
 
 let dir: string;
 let ads: AdsServer;
@@ -163,110 +156,7 @@ afterAll(async () => {
 
 const lastRequest = (provider: FakeProvider) => provider.received.at(-1)!;
 
-async function collect(stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>) {
-  let content = '';
-  let finish: string | null = null;
-  let usage: OpenAI.Completions.CompletionUsage | null | undefined;
-  const calls: { id?: string; name?: string; arguments: string }[] = [];
-  for await (const chunk of stream) {
-    if (chunk.usage) usage = chunk.usage;
-    for (const choice of chunk.choices) {
-      content += choice.delta.content ?? '';
-      finish = choice.finish_reason ?? finish;
-      for (const call of choice.delta.tool_calls ?? []) {
-        calls[call.index] ??= { arguments: '' };
-        const slot = calls[call.index]!;
-        if (call.id) slot.id = call.id;
-        if (call.function?.name) slot.name = call.function.name;
-        slot.arguments += call.function?.arguments ?? '';
-      }
-    }
-  }
-  return { content, finish, usage, calls };
-}
-
-describe('to Anthropic', () => {
-  test('translates a chat completion with tools both ways and authenticates with x-api-key', async () => {
-    const completion = await client.chat.completions.create({
-      model: 'claude-client',
-      messages: [
-        { role: 'system', content: 'Be brief.' },
-        { role: 'user', content: 'Weather in Paris?' },
-      ],
-      tools: [weatherTool],
-      max_tokens: 100,
-    });
-    const seen = lastRequest(providers.anthropic);
-    expect(seen.method).toBe('POST');
-    expect(seen.path).toBe('/v1/messages');
-    expect(seen.headers).toMatchObject({
-      'x-api-key': 'sk-ant-upstream',
-      'anthropic-version': '2023-06-01',
-      'content-type': 'application/json',
-      'x-ai-eg-model': 'claude-client',
-      'x-ai-eg-backend': 'anthropic',
-      'content-length': String(Buffer.byteLength(seen.body)),
-    });
-    expect(seen.headers.authorization).toBeUndefined(); // the client's own key never reaches the provider
-    expect(JSON.parse(seen.body)).toEqual({
-      model: 'claude-3-5-haiku-20241022',
-      system: 'Be brief.',
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'Weather in Paris?' }] }],
-      max_tokens: 100,
-      tools: [
-        {
-          name: 'get_weather',
-          description: 'Weather of a city',
-          input_schema: weatherTool.function.parameters,
-        },
-      ],
-    });
-    expect(completion).toMatchObject({
-      id: 'msg_fake_1',
-      object: 'chat.completion',
-      model: 'claude-client',
-      choices: [
-        {
-          index: 0,
-          finish_reason: 'tool_calls',
-          message: {
-            role: 'assistant',
-            content: 'Let me look that up.',
-            tool_calls: [
-              {
-                id: 'toolu_fake_1',
-                type: 'function',
-                function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
-              },
-            ],
-          },
-        },
-      ],
-      usage: { prompt_tokens: 21, completion_tokens: 13, total_tokens: 34 },
-    });
-  });
-
-  test('streams: Anthropic events become OpenAI chunks with tool calls and a usage chunk', async () => {
-    const stream = await client.chat.completions.create({
-      model: 'claude-client',
-      messages: [{ role: 'user', content: 'Weather?' }],
-      tools: [weatherTool],
-      stream: true,
-      stream_options: { include_usage: true },
-    });
-    expect(await collect(stream)).toEqual({
-      content: 'Sunny in Paris.',
-      finish: 'tool_calls',
-      usage: { prompt_tokens: 17, completion_tokens: 11, total_tokens: 28 },
-      calls: [{ id: 'toolu_fake_2', name: 'get_weather', arguments: '{"city":"Lyon"}' }],
-    });
-    expect(JSON.parse(lastRequest(providers.anthropic).body)).toMatchObject({
-      stream: true,
-      model: 'claude-3-5-haiku-20241022',
-      max_tokens: 4096,
-    });
-  });
-
+describe('costs', () => {
   test("token usage reaches Envoy's access log as dynamic metadata, including the CEL cost", async () => {
     await client.chat.completions.create({
       model: 'claude-client',
@@ -299,246 +189,33 @@ describe('to Anthropic', () => {
   });
 });
 
-describe('Anthropic clients', () => {
-  test('/v1/messages passes through to Anthropic with the model overridden and the provider key', async () => {
-    const body = {
+describe('usage chunks', () => {
+  test('a translated stream ends with a usage chunk when the rule has costs, though the client did not ask', async () => {
+    const stream = await client.chat.completions.create({
       model: 'claude-client',
-      max_tokens: 64,
-      messages: [{ role: 'user', content: 'Weather?' }],
-    };
-    const response = await fetch(`http://127.0.0.1:${listenerPort}/v1/messages`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-api-key': 'client-key',
-        'anthropic-version': '2023-06-01',
-      },
-      body: JSON.stringify(body),
-    });
-    expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({
-      id: 'msg_fake_1',
-      type: 'message',
-      stop_reason: 'tool_use',
-      usage: { input_tokens: 21 },
-    });
-    const seen = lastRequest(providers.anthropic);
-    expect(seen.path).toBe('/v1/messages');
-    expect(seen.headers['x-api-key']).toBe('sk-ant-upstream');
-    expect(JSON.parse(seen.body)).toEqual({ ...body, model: 'claude-3-5-haiku-20241022' });
-  });
-
-  test('/v1/messages streams pass through event by event', async () => {
-    const response = await fetch(`http://127.0.0.1:${listenerPort}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
-      body: JSON.stringify({
-        model: 'claude-client',
-        max_tokens: 64,
-        stream: true,
-        messages: [{ role: 'user', content: 'Weather?' }],
-      }),
-    });
-    expect(response.status).toBe(200);
-    expect(response.headers.get('content-type')).toBe('text/event-stream');
-    const events = (await response.text())
-      .split('\n\n')
-      .filter(Boolean)
-      .map((block) => block.split('\n')[0]);
-    expect(events).toEqual([
-      'event: message_start',
-      'event: content_block_start',
-      'event: content_block_delta',
-      'event: content_block_delta',
-      'event: content_block_stop',
-      'event: content_block_start',
-      'event: content_block_delta',
-      'event: content_block_delta',
-      'event: content_block_stop',
-      'event: message_delta',
-      'event: message_stop',
-    ]);
-    expect(JSON.parse(lastRequest(providers.anthropic).body)).toMatchObject({
-      stream: true,
-      model: 'claude-3-5-haiku-20241022',
-    });
-  });
-
-  test('/v1/messages errors come back in the Anthropic error shape', async () => {
-    const response = await fetch(`http://127.0.0.1:${listenerPort}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'unknown-claude', max_tokens: 1, messages: [] }),
-    });
-    expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({
-      type: 'error',
-      error: { type: 'not_found_error', message: "the model 'unknown-claude' does not exist" },
-    });
-  });
-});
-
-describe('to AWS Bedrock', () => {
-  test('signs the translated Converse request with SigV4 and translates the tool call back', async () => {
-    const completion = await client.chat.completions.create({
-      model: 'bedrock-client',
-      messages: [{ role: 'user', content: 'Weather in Oslo?' }],
-      tools: [weatherTool],
-      tool_choice: 'required',
-      max_tokens: 50,
-    });
-    const seen = lastRequest(providers.bedrock);
-    expect(seen.path).toBe('/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse');
-    expect(seen.headers.host).toBe('bedrock-runtime.us-east-1.amazonaws.com');
-    expect(verifySigV4(seen, AWS_SECRET)).toEqual({
-      accessKeyId: 'AKIDUPSTREAM',
-      region: 'us-east-1',
-      service: 'bedrock',
-    });
-    expect(JSON.parse(seen.body)).toEqual({
-      messages: [{ role: 'user', content: [{ text: 'Weather in Oslo?' }] }],
-      inferenceConfig: { maxTokens: 50 },
-      toolConfig: {
-        tools: [
-          {
-            toolSpec: {
-              name: 'get_weather',
-              description: 'Weather of a city',
-              inputSchema: { json: weatherTool.function.parameters },
-            },
-          },
-        ],
-        toolChoice: { any: {} },
-      },
-    });
-    expect(completion.choices[0]).toMatchObject({
-      finish_reason: 'tool_calls',
-      message: {
-        content: 'Checking.',
-        tool_calls: [
-          { id: 'tooluse_fake_1', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } },
-        ],
-      },
-    });
-    expect(completion.usage).toMatchObject({ prompt_tokens: 30, completion_tokens: 9, total_tokens: 39 });
-  });
-
-  test('streams: the event-stream is decoded and re-emitted as SSE', async () => {
-    const stream = await client.chat.completions.create({
-      model: 'bedrock-client',
       messages: [{ role: 'user', content: 'Weather?' }],
       stream: true,
-      stream_options: { include_usage: true },
     });
-    expect(await collect(stream)).toEqual({
-      content: 'Cold in Oslo.',
-      finish: 'stop',
-      usage: { prompt_tokens: 12, completion_tokens: 4, total_tokens: 16 },
-      calls: [],
+    expect((await collectChat(stream)).usage).toEqual({
+      prompt_tokens: 17,
+      completion_tokens: 11,
+      total_tokens: 28,
     });
-    const seen = lastRequest(providers.bedrock);
-    expect(seen.path).toBe('/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse-stream');
-    expect(verifySigV4(seen, AWS_SECRET).service).toBe('bedrock');
-  });
-});
-
-describe('to GCP Vertex AI', () => {
-  test('calls generateContent under the project path with the bearer token', async () => {
-    const completion = await client.chat.completions.create({
-      model: 'gemini-client',
-      messages: [{ role: 'user', content: 'Rome?' }],
-      tools: [weatherTool],
-    });
-    const seen = lastRequest(providers.vertex);
-    expect(seen.path).toBe(
-      '/v1/projects/proj-7/locations/europe-west4/publishers/google/models/gemini-2.0-flash:generateContent',
-    );
-    expect(seen.headers.authorization).toBe('Bearer ya29.upstream');
-    expect(seen.headers['accept-encoding']).toMatch(/gzip/); // so the fake answers gzip, which is inflated and translated
-    expect(JSON.parse(seen.body)).toEqual({
-      contents: [{ role: 'user', parts: [{ text: 'Rome?' }] }],
-      tools: [
-        {
-          functionDeclarations: [
-            {
-              name: 'get_weather',
-              description: 'Weather of a city',
-              parameters: weatherTool.function.parameters,
-            },
-          ],
-        },
-      ],
-    });
-    expect(completion.choices[0]).toMatchObject({
-      finish_reason: 'tool_calls',
-      message: {
-        content: null,
-        tool_calls: [{ type: 'function', function: { name: 'get_weather', arguments: '{"city":"Rome"}' } }],
-      },
-    });
-    expect(completion.usage).toMatchObject({ prompt_tokens: 8, completion_tokens: 5, total_tokens: 13 });
   });
 
-  test('streams with streamGenerateContent?alt=sse', async () => {
-    const stream = await client.chat.completions.create({
-      model: 'gemini-client',
-      messages: [{ role: 'user', content: 'Rome?' }],
-      stream: true,
-      stream_options: { include_usage: true },
-    });
-    expect(await collect(stream)).toEqual({
-      content: 'Warm in Rome.',
-      finish: 'stop',
-      usage: { prompt_tokens: 6, completion_tokens: 3, total_tokens: 9 },
-      calls: [],
-    });
-    expect(lastRequest(providers.vertex).path).toBe(
-      '/v1/projects/proj-7/locations/europe-west4/publishers/google/models/gemini-2.0-flash:streamGenerateContent?alt=sse',
-    );
-    expect(lastRequest(providers.vertex).headers['accept-encoding']).toBeUndefined(); // streams are asked uncompressed
-  });
-});
-
-describe('to Azure OpenAI', () => {
-  test('uses the deployment path, api-version and api-key', async () => {
-    const completion = await client.chat.completions.create({
-      model: 'azure-client',
-      messages: [{ role: 'user', content: 'Hi' }],
-    });
-    const seen = lastRequest(providers.azure);
-    expect(seen.path).toBe('/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21');
-    expect(seen.headers['api-key']).toBe('azure-upstream');
-    expect(seen.headers.authorization).toBeUndefined();
-    expect(JSON.parse(seen.body)).toEqual({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }] });
-    expect(completion.choices[0]?.message.content).toBe('Hello from Azure.');
-  });
-
-  test('streams, with include_usage forced upstream because the route has costs', async () => {
+  test('an OpenAI stream is asked for include_usage upstream because the route has costs', async () => {
     const stream = await client.chat.completions.create({
       model: 'azure-client',
       messages: [{ role: 'user', content: 'Hi' }],
       stream: true,
     });
-    const collected = await collect(stream);
-    expect(collected.content).toBe('Hello Azure.');
+    const collected = await collectChat(stream);
+    expect(collected.content).toBe('Sunny in Paris.');
+    expect(collected.usage).toEqual({ prompt_tokens: 17, completion_tokens: 11, total_tokens: 28 });
     expect(JSON.parse(lastRequest(providers.azure).body)).toMatchObject({
       stream: true,
       stream_options: { include_usage: true },
     });
-  });
-});
-
-describe('embeddings', () => {
-  test('pass through to Azure OpenAI on the embeddings deployment path', async () => {
-    const embeddings = await client.embeddings.create({
-      model: 'azure-client',
-      input: 'hello',
-      encoding_format: 'float',
-    });
-    expect(embeddings.data[0]?.embedding).toEqual([0.25, -0.5]);
-    expect(lastRequest(providers.azure).path).toBe(
-      '/openai/deployments/gpt-4o/embeddings?api-version=2024-10-21',
-    );
   });
 });
 
@@ -551,7 +228,7 @@ describe('under load', () => {
         const messages = [{ role: 'user' as const, content: `request ${i}` }];
         if (i % 2 === 0) return (await client.chat.completions.create({ model, messages })).model;
         const stream = await client.chat.completions.create({ model, messages, stream: true });
-        const collected = await collect(stream);
+        const collected = await collectChat(stream);
         return collected.finish === null ? 'unfinished' : model;
       }),
     );
@@ -568,7 +245,7 @@ describe('under load', () => {
       { model: 'claude-client', messages: [{ role: 'user', content: 'hold the only actor' }], stream: true },
       { signal: abort.signal },
     );
-    const reading = collect(held).catch((e: unknown) => e);
+    const reading = collectChat(held).catch((e: unknown) => e);
     await stall.started;
     const refused = await tinyClient.chat.completions
       .create({ model: 'claude-client', messages: [{ role: 'user', content: 'x' }] })
@@ -663,7 +340,7 @@ describe('bad input and upstream failures', () => {
       { model: 'claude-client', messages: [{ role: 'user', content: 'long answer' }], stream: true },
       { signal: abort.signal },
     );
-    const reading = collect(stream).catch((e: unknown) => e);
+    const reading = collectChat(stream).catch((e: unknown) => e);
     await stall.started;
     await vi.waitFor(() => expect(extProc.stats().busy).toBe(1), { timeout: 10_000 });
     abort.abort();

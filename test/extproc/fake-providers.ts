@@ -1,5 +1,9 @@
 // Fake LLM providers on loopback, answering in each provider's documented wire format (written for these
-// tests): they record every request exactly as received and can be told to fail or stall the next one.
+// tests): they record every request exactly as received and can be told to fail or stall the next one. Every
+// provider gives the same canonical answer in its own shape, so one expectation per client API fits them all:
+// - whole: the text "Let me look that up." and a get_weather call for Paris; 21 tokens in, 13 out.
+// - streamed: "Sunny " + "in Paris.", then get_weather for Lyon (arguments in two pieces) and get_time for
+//   CET (a second tool, to show the tools' arguments stay apart); 17 tokens in, 11 out.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
@@ -38,6 +42,14 @@ type Handler = (
   response: ServerResponse,
 ) => void;
 
+export const CANONICAL = {
+  text: 'Let me look that up.',
+  city: 'Paris',
+  usage: { input: 21, output: 13 },
+  streamText: ['Sunny ', 'in Paris.'],
+  streamUsage: { input: 17, output: 11 },
+} as const;
+
 async function startProvider(name: string, handler: Handler): Promise<FakeProvider> {
   const received: ReceivedRequest[] = [];
   let failure: Failure | undefined;
@@ -75,7 +87,13 @@ async function startProvider(name: string, handler: Handler): Promise<FakeProvid
         end: () => response.end(),
       };
       if (current !== undefined) response.once('close', () => current.closed());
-      handler(request, JSON.parse(request.body || '{}') as Record<string, unknown>, stream, response);
+      let json: Record<string, unknown> = {};
+      try {
+        json = JSON.parse(request.body || '{}') as Record<string, unknown>;
+      } catch {
+        // the test looks at `received`; the handler answers as to an empty request
+      }
+      handler(request, json, stream, response);
     });
   });
   const close = closerFor(server);
@@ -110,212 +128,442 @@ async function writeAll(stream: Stream, events: (string | Buffer)[]): Promise<vo
   stream.end();
 }
 
+function json(
+  response: ServerResponse,
+  stream: Stream,
+  value: unknown,
+  headers: Record<string, string> = {},
+): void {
+  response.writeHead(200, { 'content-type': 'application/json', ...headers });
+  stream.write(JSON.stringify(value));
+  stream.end();
+}
+
 const sse = (event: string | undefined, data: unknown) =>
   `${event === undefined ? '' : `event: ${event}\n`}data: ${JSON.stringify(data)}\n\n`;
 
-/** Anthropic Messages: a text block and a get_weather tool_use, whole or as streaming events. */
+// ---- Anthropic Messages (Anthropic, Anthropic on Vertex, Anthropic on Bedrock) ----------------------------
+
+export function anthropicMessage(model: unknown) {
+  return {
+    id: 'msg_fake_1',
+    type: 'message',
+    role: 'assistant',
+    model,
+    content: [
+      { type: 'text', text: CANONICAL.text },
+      { type: 'tool_use', id: 'toolu_fake_1', name: 'get_weather', input: { city: CANONICAL.city } },
+    ],
+    stop_reason: 'tool_use',
+    stop_sequence: null,
+    usage: { input_tokens: CANONICAL.usage.input, output_tokens: CANONICAL.usage.output },
+  };
+}
+
+/** The streamed answer as Anthropic events (objects, in order). */
+export function anthropicEvents(model: unknown): Record<string, unknown>[] {
+  const block = (index: number, content_block: unknown) => ({
+    type: 'content_block_start',
+    index,
+    content_block,
+  });
+  const delta = (index: number, value: unknown) => ({ type: 'content_block_delta', index, delta: value });
+  return [
+    {
+      type: 'message_start',
+      message: {
+        id: 'msg_fake_2',
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: CANONICAL.streamUsage.input, output_tokens: 1 },
+      },
+    },
+    block(0, { type: 'text', text: '' }),
+    delta(0, { type: 'text_delta', text: CANONICAL.streamText[0] }),
+    delta(0, { type: 'text_delta', text: CANONICAL.streamText[1] }),
+    { type: 'content_block_stop', index: 0 },
+    block(1, { type: 'tool_use', id: 'toolu_fake_2', name: 'get_weather', input: {} }),
+    delta(1, { type: 'input_json_delta', partial_json: '{"city":' }),
+    delta(1, { type: 'input_json_delta', partial_json: '"Lyon"}' }),
+    { type: 'content_block_stop', index: 1 },
+    block(2, { type: 'tool_use', id: 'toolu_fake_3', name: 'get_time', input: {} }),
+    delta(2, { type: 'input_json_delta', partial_json: '{"tz":"CET"}' }),
+    { type: 'content_block_stop', index: 2 },
+    {
+      type: 'message_delta',
+      delta: { stop_reason: 'tool_use', stop_sequence: null },
+      usage: { output_tokens: CANONICAL.streamUsage.output },
+    },
+    { type: 'message_stop' },
+  ];
+}
+
+function anthropicAnswer(
+  json: Record<string, unknown>,
+  stream: Stream,
+  response: ServerResponse,
+  model: unknown,
+) {
+  if (json.stream !== true) return void json_(response, stream, anthropicMessage(model));
+  response.writeHead(200, { 'content-type': 'text/event-stream' });
+  void writeAll(
+    stream,
+    anthropicEvents(model).map((event) => sse(event.type as string, event)),
+  );
+}
+const json_ = json;
+
+/** Anthropic Messages at /v1/messages. */
 export function startFakeAnthropic(): Promise<FakeProvider> {
-  return startProvider('anthropic', (_request, json, stream, response) => {
-    if (json.stream !== true) {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      stream.write(
-        JSON.stringify({
-          id: 'msg_fake_1',
-          type: 'message',
+  return startProvider('anthropic', (_request, body, stream, response) =>
+    anthropicAnswer(body, stream, response, body.model),
+  );
+}
+
+// ---- OpenAI-compatible (OpenAI, Azure OpenAI) --------------------------------------------------------------
+
+export function chatCompletion(model: unknown) {
+  return {
+    id: 'chatcmpl-fake-1',
+    object: 'chat.completion',
+    created: 1767225600,
+    model,
+    choices: [
+      {
+        index: 0,
+        message: {
           role: 'assistant',
-          model: json.model,
-          content: [
-            { type: 'text', text: 'Let me look that up.' },
-            { type: 'tool_use', id: 'toolu_fake_1', name: 'get_weather', input: { city: 'Paris' } },
-          ],
-          stop_reason: 'tool_use',
-          usage: { input_tokens: 21, output_tokens: 13 },
-        }),
-      );
-      stream.end();
-      return;
-    }
-    response.writeHead(200, { 'content-type': 'text/event-stream' });
-    void writeAll(stream, [
-      sse('message_start', {
-        type: 'message_start',
-        message: { id: 'msg_fake_2', model: json.model, usage: { input_tokens: 17, output_tokens: 1 } },
-      }),
-      sse('content_block_start', {
-        type: 'content_block_start',
-        index: 0,
-        content_block: { type: 'text', text: '' },
-      }),
-      sse('content_block_delta', {
-        type: 'content_block_delta',
-        index: 0,
-        delta: { type: 'text_delta', text: 'Sunny ' },
-      }),
-      sse('content_block_delta', {
-        type: 'content_block_delta',
-        index: 0,
-        delta: { type: 'text_delta', text: 'in Paris.' },
-      }),
-      sse('content_block_stop', { type: 'content_block_stop', index: 0 }),
-      sse('content_block_start', {
-        type: 'content_block_start',
-        index: 1,
-        content_block: { type: 'tool_use', id: 'toolu_fake_2', name: 'get_weather', input: {} },
-      }),
-      sse('content_block_delta', {
-        type: 'content_block_delta',
-        index: 1,
-        delta: { type: 'input_json_delta', partial_json: '{"city":' },
-      }),
-      sse('content_block_delta', {
-        type: 'content_block_delta',
-        index: 1,
-        delta: { type: 'input_json_delta', partial_json: '"Lyon"}' },
-      }),
-      sse('content_block_stop', { type: 'content_block_stop', index: 1 }),
-      sse('message_delta', {
-        type: 'message_delta',
-        delta: { stop_reason: 'tool_use' },
-        usage: { output_tokens: 11 },
-      }),
-      sse('message_stop', { type: 'message_stop' }),
-    ]);
-  });
-}
-
-/** Bedrock Converse (JSON) and ConverseStream (AWS event-stream frames). */
-export function startFakeBedrock(): Promise<FakeProvider> {
-  return startProvider('bedrock', (request, _json, stream, response) => {
-    if (!request.path.endsWith('/converse-stream')) {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      stream.write(
-        JSON.stringify({
-          output: {
-            message: {
-              role: 'assistant',
-              content: [
-                { text: 'Checking.' },
-                { toolUse: { toolUseId: 'tooluse_fake_1', name: 'get_weather', input: { city: 'Oslo' } } },
-              ],
+          content: CANONICAL.text,
+          tool_calls: [
+            {
+              id: 'call_fake_1',
+              type: 'function',
+              function: { name: 'get_weather', arguments: JSON.stringify({ city: CANONICAL.city }) },
             },
-          },
-          stopReason: 'tool_use',
-          usage: { inputTokens: 30, outputTokens: 9, totalTokens: 39 },
-        }),
-      );
-      stream.end();
-      return;
+          ],
+        },
+        finish_reason: 'tool_calls',
+      },
+    ],
+    usage: {
+      prompt_tokens: CANONICAL.usage.input,
+      completion_tokens: CANONICAL.usage.output,
+      total_tokens: CANONICAL.usage.input + CANONICAL.usage.output,
+    },
+  };
+}
+
+function chatStream(model: unknown, withUsage: boolean): string[] {
+  const base = { id: 'chatcmpl-fake-2', object: 'chat.completion.chunk', created: 1767225600, model };
+  const chunk = (delta: unknown, finish: string | null = null) =>
+    sse(undefined, { ...base, choices: [{ index: 0, delta, finish_reason: finish }] });
+  const call = (index: number, id: string | undefined, name: string | undefined, args: string) => ({
+    tool_calls: [
+      {
+        index,
+        ...(id === undefined ? {} : { id, type: 'function' }),
+        function: { ...(name === undefined ? {} : { name }), arguments: args },
+      },
+    ],
+  });
+  return [
+    chunk({ role: 'assistant', content: '' }),
+    chunk({ content: CANONICAL.streamText[0] }),
+    chunk({ content: CANONICAL.streamText[1] }),
+    chunk(call(0, 'call_fake_2', 'get_weather', '{"city":')),
+    chunk(call(0, undefined, undefined, '"Lyon"}')),
+    chunk(call(1, 'call_fake_3', 'get_time', '{"tz":"CET"}')),
+    chunk({}, 'tool_calls'),
+    ...(withUsage
+      ? [
+          sse(undefined, {
+            ...base,
+            choices: [],
+            usage: {
+              prompt_tokens: CANONICAL.streamUsage.input,
+              completion_tokens: CANONICAL.streamUsage.output,
+              total_tokens: CANONICAL.streamUsage.input + CANONICAL.streamUsage.output,
+            },
+          }),
+        ]
+      : []),
+    'data: [DONE]\n\n',
+  ];
+}
+
+export const RESPONSES_USAGE = {
+  input_tokens: 12,
+  input_tokens_details: { cached_tokens: 0 },
+  output_tokens: 5,
+  output_tokens_details: { reasoning_tokens: 0 },
+  total_tokens: 17,
+};
+
+export function responsesObject(model: unknown) {
+  return {
+    id: 'resp_fake_1',
+    object: 'response',
+    created_at: 1767225600,
+    status: 'completed',
+    model,
+    output: [
+      {
+        type: 'message',
+        id: 'msg_fake_r',
+        status: 'completed',
+        role: 'assistant',
+        content: [{ type: 'output_text', text: 'Hello from Responses.', annotations: [] }],
+      },
+    ],
+    usage: RESPONSES_USAGE,
+  };
+}
+
+/** The same float embedding, as floats or as base64 of little-endian float32 (what the OpenAI SDK asks for). */
+export const EMBEDDING = [0.25, -0.5];
+const embeddingValue = (format: unknown) =>
+  format === 'base64' ? Buffer.from(new Float32Array(EMBEDDING).buffer).toString('base64') : EMBEDDING;
+
+/** OpenAI's API at /v1/…, or Azure OpenAI's at /openai/deployments/<deployment>/… and /openai/responses. */
+function openAICompatible(name: string): Promise<FakeProvider> {
+  return startProvider(name, (request, body, stream, response) => {
+    const path = request.path.split('?', 1)[0]!;
+    const model = body.model ?? path.split('/')[3];
+    if (path.endsWith('/embeddings')) {
+      return json(response, stream, {
+        object: 'list',
+        data: [{ object: 'embedding', index: 0, embedding: embeddingValue(body.encoding_format) }],
+        model,
+        usage: { prompt_tokens: 3, total_tokens: 3 },
+      });
     }
-    const frame = (type: string, payload: unknown) =>
-      encodeEventStreamMessage(
-        { ':event-type': type, ':content-type': 'application/json', ':message-type': 'event' },
-        Buffer.from(JSON.stringify(payload)),
-      );
-    response.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream' });
-    void writeAll(stream, [
-      frame('messageStart', { role: 'assistant' }),
-      frame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'Cold ' } }),
-      frame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'in Oslo.' } }),
-      frame('contentBlockStop', { contentBlockIndex: 0 }),
-      frame('messageStop', { stopReason: 'end_turn' }),
-      frame('metadata', {
-        usage: { inputTokens: 12, outputTokens: 4, totalTokens: 16 },
-        metrics: { latencyMs: 10 },
-      }),
-    ]);
+    if (path.endsWith('/completions') && !path.endsWith('/chat/completions')) {
+      return json(response, stream, {
+        id: 'cmpl-fake-1',
+        object: 'text_completion',
+        created: 1767225600,
+        model,
+        choices: [{ text: ' Paris.', index: 0, logprobs: null, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+      });
+    }
+    if (path.endsWith('/images/generations')) {
+      return json(response, stream, {
+        created: 1767225600,
+        data: [{ b64_json: 'iVBORw0KGgo=' }],
+        usage: {
+          input_tokens: 8,
+          output_tokens: 272,
+          total_tokens: 280,
+          input_tokens_details: { text_tokens: 8, image_tokens: 0 },
+        },
+      });
+    }
+    if (path.endsWith('/responses')) {
+      if (body.stream !== true) return json(response, stream, responsesObject(model));
+      const created = { ...responsesObject(model), status: 'in_progress', output: [], usage: null };
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      return void writeAll(stream, [
+        sse('response.created', { type: 'response.created', sequence_number: 0, response: created }),
+        sse('response.output_text.delta', {
+          type: 'response.output_text.delta',
+          sequence_number: 1,
+          item_id: 'msg_fake_r',
+          output_index: 0,
+          content_index: 0,
+          delta: 'Hello from ',
+        }),
+        sse('response.output_text.delta', {
+          type: 'response.output_text.delta',
+          sequence_number: 2,
+          item_id: 'msg_fake_r',
+          output_index: 0,
+          content_index: 0,
+          delta: 'Responses.',
+        }),
+        sse('response.completed', {
+          type: 'response.completed',
+          sequence_number: 3,
+          response: responsesObject(model),
+        }),
+      ]);
+    }
+    if (body.stream !== true) return json(response, stream, chatCompletion(model));
+    const withUsage =
+      (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    void writeAll(stream, chatStream(model, withUsage));
   });
 }
 
-/** Vertex AI Gemini generateContent (JSON) and streamGenerateContent?alt=sse. */
+export function startFakeOpenAI(): Promise<FakeProvider> {
+  return openAICompatible('openai');
+}
+
+export function startFakeAzure(): Promise<FakeProvider> {
+  return openAICompatible('azure');
+}
+
+// ---- Google Vertex AI (Gemini, Anthropic on Vertex, embeddings) --------------------------------------------
+
+/** Gemini, Anthropic models (rawPredict) and embeddings (predict, embedContent) under /v1/projects/…. */
 export function startFakeVertex(): Promise<FakeProvider> {
-  return startProvider('vertex', (request, _json, stream, response) => {
-    if (request.path.includes(':generateContent')) {
+  return startProvider('vertex', (request, body, stream, response) => {
+    const path = request.path;
+    if (path.includes('/publishers/anthropic/'))
+      return anthropicAnswer(body, stream, response, 'claude-vertex');
+    if (path.endsWith(':predict')) {
+      const instances = (body.instances as unknown[] | undefined) ?? [];
+      return json(response, stream, {
+        predictions: instances.map(() => ({
+          embeddings: { values: EMBEDDING, statistics: { token_count: 3, truncated: false } },
+        })),
+      });
+    }
+    if (path.endsWith(':embedContent'))
+      return json(response, stream, {
+        embedding: { values: EMBEDDING },
+        usageMetadata: { promptTokenCount: 3 },
+      });
+    if (path.includes(':generateContent')) {
       // Compressed when the client accepts it, as Google's front ends do.
       const gzip = /\bgzip\b/.test(request.headers['accept-encoding'] ?? '');
       response.writeHead(200, {
         'content-type': 'application/json',
         ...(gzip ? { 'content-encoding': 'gzip' } : {}),
       });
-      const json = (value: unknown) => (gzip ? gzipSync(JSON.stringify(value)) : JSON.stringify(value));
-      stream.write(
-        json({
-          candidates: [
-            {
-              content: {
-                role: 'model',
-                parts: [{ functionCall: { name: 'get_weather', args: { city: 'Rome' } } }],
-              },
-              finishReason: 'STOP',
+      const value = {
+        candidates: [
+          {
+            content: {
+              role: 'model',
+              parts: [
+                { text: CANONICAL.text },
+                { functionCall: { name: 'get_weather', args: { city: CANONICAL.city } } },
+              ],
             },
-          ],
-          usageMetadata: { promptTokenCount: 8, candidatesTokenCount: 5, totalTokenCount: 13 },
-          responseId: 'vertex-resp-1',
-        }),
-      );
+            finishReason: 'STOP',
+          },
+        ],
+        usageMetadata: {
+          promptTokenCount: CANONICAL.usage.input,
+          candidatesTokenCount: CANONICAL.usage.output,
+          totalTokenCount: CANONICAL.usage.input + CANONICAL.usage.output,
+        },
+        responseId: 'vertex-resp-1',
+      };
+      stream.write(gzip ? gzipSync(JSON.stringify(value)) : JSON.stringify(value));
       stream.end();
       return;
     }
+    const part = (parts: unknown[], extra: Record<string, unknown> = {}) =>
+      sse(undefined, {
+        candidates: [{ content: { role: 'model', parts }, ...extra }],
+        responseId: 'vertex-resp-2',
+      });
     response.writeHead(200, { 'content-type': 'text/event-stream' });
     void writeAll(stream, [
-      sse(undefined, { candidates: [{ content: { role: 'model', parts: [{ text: 'Warm ' }] } }] }),
+      part([{ text: CANONICAL.streamText[0] }]),
+      part([{ text: CANONICAL.streamText[1] }]),
+      part([
+        { functionCall: { name: 'get_weather', args: { city: 'Lyon' } } },
+        { functionCall: { name: 'get_time', args: { tz: 'CET' } } },
+      ]),
       sse(undefined, {
-        candidates: [{ content: { role: 'model', parts: [{ text: 'in Rome.' }] }, finishReason: 'STOP' }],
-        usageMetadata: { promptTokenCount: 6, candidatesTokenCount: 3, totalTokenCount: 9 },
+        candidates: [{ content: { role: 'model', parts: [] }, finishReason: 'STOP' }],
+        usageMetadata: {
+          promptTokenCount: CANONICAL.streamUsage.input,
+          candidatesTokenCount: CANONICAL.streamUsage.output,
+          totalTokenCount: CANONICAL.streamUsage.input + CANONICAL.streamUsage.output,
+        },
+        responseId: 'vertex-resp-2',
       }),
     ]);
   });
 }
 
-/** Azure OpenAI: the OpenAI schema; streams end with a usage chunk when stream_options asks for it. */
-export function startFakeAzure(): Promise<FakeProvider> {
-  return startProvider('azure', (request, json, stream, response) => {
-    if (request.path.includes('/embeddings?')) {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      stream.write(
-        JSON.stringify({
-          object: 'list',
-          data: [{ object: 'embedding', index: 0, embedding: [0.25, -0.5] }],
-          model: json.model,
-          usage: { prompt_tokens: 3, total_tokens: 3 },
-        }),
+// ---- AWS Bedrock (Converse, Anthropic through InvokeModel, Titan embeddings) -------------------------------
+
+const frame = (type: string, payload: unknown) =>
+  encodeEventStreamMessage(
+    { ':event-type': type, ':content-type': 'application/json', ':message-type': 'event' },
+    Buffer.from(JSON.stringify(payload)),
+  );
+
+/** Converse / ConverseStream, InvokeModel (Anthropic bodies, Titan embeddings) and InvokeModelWithResponseStream. */
+export function startFakeBedrock(): Promise<FakeProvider> {
+  return startProvider('bedrock', (request, body, stream, response) => {
+    const path = request.path;
+    if (path.endsWith('/invoke') && typeof body.inputText === 'string')
+      return json(response, stream, { embedding: EMBEDDING, inputTextTokenCount: 3 });
+    if (path.endsWith('/invoke')) return json(response, stream, anthropicMessage('claude-bedrock'));
+    if (path.endsWith('/invoke-with-response-stream')) {
+      response.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream' });
+      return void writeAll(
+        stream,
+        anthropicEvents('claude-bedrock').map((event) =>
+          frame('chunk', { bytes: Buffer.from(JSON.stringify(event)).toString('base64') }),
+        ),
       );
-      stream.end();
-      return;
     }
-    const base = { id: 'chatcmpl-azure', created: 1767225600, model: 'gpt-4o' };
-    const usage = { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 };
-    if (json.stream !== true) {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      stream.write(
-        JSON.stringify({
-          ...base,
-          object: 'chat.completion',
-          choices: [
-            { index: 0, message: { role: 'assistant', content: 'Hello from Azure.' }, finish_reason: 'stop' },
-          ],
-          usage,
-        }),
-      );
-      stream.end();
-      return;
-    }
-    const chunk = (delta: unknown, finish: string | null) =>
-      sse(undefined, {
-        ...base,
-        object: 'chat.completion.chunk',
-        choices: [{ index: 0, delta, finish_reason: finish }],
+    if (path.endsWith('/converse')) {
+      return json(response, stream, {
+        output: {
+          message: {
+            role: 'assistant',
+            content: [
+              { text: CANONICAL.text },
+              {
+                toolUse: {
+                  toolUseId: 'tooluse_fake_1',
+                  name: 'get_weather',
+                  input: { city: CANONICAL.city },
+                },
+              },
+            ],
+          },
+        },
+        stopReason: 'tool_use',
+        usage: {
+          inputTokens: CANONICAL.usage.input,
+          outputTokens: CANONICAL.usage.output,
+          totalTokens: CANONICAL.usage.input + CANONICAL.usage.output,
+        },
+        metrics: { latencyMs: 10 },
       });
-    const withUsage =
-      (json.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
-    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    }
+    response.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream' });
     void writeAll(stream, [
-      chunk({ role: 'assistant', content: '' }, null),
-      chunk({ content: 'Hello ' }, null),
-      chunk({ content: 'Azure.' }, 'stop'),
-      ...(withUsage
-        ? [sse(undefined, { ...base, object: 'chat.completion.chunk', choices: [], usage })]
-        : []),
-      'data: [DONE]\n\n',
+      frame('messageStart', { role: 'assistant' }),
+      frame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: CANONICAL.streamText[0] } }),
+      frame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: CANONICAL.streamText[1] } }),
+      frame('contentBlockStop', { contentBlockIndex: 0 }),
+      frame('contentBlockStart', {
+        contentBlockIndex: 1,
+        start: { toolUse: { toolUseId: 'tooluse_fake_2', name: 'get_weather' } },
+      }),
+      frame('contentBlockStart', {
+        contentBlockIndex: 2,
+        start: { toolUse: { toolUseId: 'tooluse_fake_3', name: 'get_time' } },
+      }),
+      frame('contentBlockDelta', { contentBlockIndex: 1, delta: { toolUse: { input: '{"city":' } } }),
+      frame('contentBlockDelta', { contentBlockIndex: 2, delta: { toolUse: { input: '{"tz":"CET"}' } } }),
+      frame('contentBlockDelta', { contentBlockIndex: 1, delta: { toolUse: { input: '"Lyon"}' } } }),
+      frame('contentBlockStop', { contentBlockIndex: 1 }),
+      frame('contentBlockStop', { contentBlockIndex: 2 }),
+      frame('messageStop', { stopReason: 'tool_use' }),
+      frame('metadata', {
+        usage: {
+          inputTokens: CANONICAL.streamUsage.input,
+          outputTokens: CANONICAL.streamUsage.output,
+          totalTokens: CANONICAL.streamUsage.input + CANONICAL.streamUsage.output,
+        },
+        metrics: { latencyMs: 10 },
+      }),
     ]);
   });
 }

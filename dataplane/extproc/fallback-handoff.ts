@@ -1,0 +1,62 @@
+// The hand-off between the two places the service runs for a fallback rule (backends at several priorities):
+// the router filter reads the body and picks the rule, Envoy picks a backend by priority and retries the next
+// priority on failure, and the upstream filter (on the rule's cluster) translates each attempt for the backend
+// Envoy picked, which it learns from the endpoint's metadata. Envoy re-sends the router's buffered body on each
+// attempt but keeps header changes an attempt made, so the router wraps the client's body with what an attempt
+// must start from (the client's path and model, and the original value of every header an attempt may change),
+// and each attempt restores those headers before translating. Nothing is kept in memory between the two
+// streams, which may reach different processes.
+
+/** The endpoint metadata naming the backend (Envoy AI Gateway's namespace and key). */
+export const BACKEND_METADATA_NAMESPACE = 'aigateway.envoy.io';
+export const BACKEND_METADATA_KEY = 'per_route_rule_backend_name';
+/** The ext_proc `request_attributes` expression Envoy evaluates for the upstream filter. */
+export const BACKEND_ATTRIBUTE = `xds.upstream_host_metadata.filter_metadata['${BACKEND_METADATA_NAMESPACE}']['${BACKEND_METADATA_KEY}']`;
+/** ProcessingRequest.attributes is keyed by the filter's name. */
+export const EXT_PROC_ATTRIBUTES_KEY = 'envoy.filters.http.ext_proc';
+
+/** The wrapper's field; a body without it never came through the router filter. */
+export const HANDOFF_FIELD = 'x-ai-eg-fallback';
+
+export interface Handoff {
+  /** The client's path (the client API). */
+  readonly path: string;
+  readonly model: string;
+  /** Original value of each header an attempt may change; null: the client did not send it. */
+  readonly headers: Readonly<Record<string, string | null>>;
+}
+
+/** Headers any attempt may set or remove, besides those a rule's backends name (mutations, overrides). */
+export const ATTEMPT_HEADERS = [
+  ':authority',
+  'authorization',
+  'x-api-key',
+  'api-key',
+  'anthropic-version',
+  'content-type',
+  'accept-encoding',
+  'x-amz-date',
+  'x-amz-content-sha256',
+  'x-amz-security-token',
+];
+
+/** The client's body (kept as sent) wrapped with the hand-off. */
+export function wrapBody(raw: Buffer, handoff: Handoff): Buffer {
+  return Buffer.concat([
+    Buffer.from(`{"${HANDOFF_FIELD}":${JSON.stringify(handoff)},"body":`),
+    raw,
+    Buffer.from('}'),
+  ]);
+}
+
+/** The hand-off and the client's body, or undefined when the body is not a wrapper. */
+export function unwrapBody(
+  parsed: Record<string, unknown>,
+): { handoff: Handoff; body: Record<string, unknown> } | undefined {
+  const handoff = parsed[HANDOFF_FIELD] as Handoff | undefined;
+  const body = parsed.body as Record<string, unknown> | undefined;
+  if (handoff === undefined || typeof handoff !== 'object' || typeof handoff.path !== 'string')
+    return undefined;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  return { handoff, body };
+}

@@ -1,0 +1,731 @@
+// Every client API × upstream schema pair through a real Envoy and our ext_proc service, driven by the official
+// SDKs (openai, @anthropic-ai/sdk): the fake upstream records the exact request it got, and the client's view
+// of the answer is compared field by field — whole and streamed, with tools, and with the upstream's errors.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
+import { type ExtProcServer, loadExtProcConfig, startExtProcServer } from '../../dataplane/extproc/index.ts';
+import { type Envoy, freePort, startEnvoy } from '../harness/envoy/index.ts';
+import { type AdsServer, startAdsServer } from '../harness/xds/index.ts';
+import { collectChat } from './chat-stream.ts';
+import { envoyAiResources } from './envoy-resources.ts';
+import {
+  anthropicEvents,
+  anthropicMessage,
+  chatCompletion,
+  type FakeProvider,
+  type ReceivedRequest,
+  startFakeAnthropic,
+  startFakeAzure,
+  startFakeBedrock,
+  startFakeOpenAI,
+  startFakeVertex,
+} from './fake-providers.ts';
+import { verifySigV4 } from './sigv4-verifier.ts';
+
+const AWS_SECRET = 'matrix-secret/with+symbols';
+const SCHEMAS = [
+  'openai',
+  'azure',
+  'anthropic',
+  'gcp-anthropic',
+  'aws-anthropic',
+  'bedrock',
+  'vertex',
+] as const;
+type Schema = (typeof SCHEMAS)[number];
+
+/** The upstream model each backend's modelNameOverride names. */
+const UPSTREAM_MODEL: Record<Schema, string> = {
+  openai: 'gpt-4o',
+  azure: 'gpt-4o-deployment',
+  anthropic: 'claude-3-5-haiku-20241022',
+  'gcp-anthropic': 'claude-3-5-haiku@20241022',
+  'aws-anthropic': 'anthropic.claude-3-5-haiku-20241022-v1:0',
+  bedrock: 'amazon.nova-pro-v1:0',
+  vertex: 'gemini-2.0-flash',
+};
+
+const configYaml = `
+llmRequestCosts: [{ metadataKey: llm_total_token, type: TotalToken }]
+rules:
+${SCHEMAS.map((schema) => `  - { models: [chat-${schema}], backends: [${schema}] }`).join('\n')}
+  - { models: [emb-openai], backends: [openai-emb] }
+  - { models: [emb-azure], backends: [azure-emb] }
+  - { models: [emb-vertex], backends: [vertex-emb] }
+  - { models: [emb-bedrock], backends: [bedrock-emb] }
+backends:
+  - { name: openai, schema: OpenAI, modelNameOverride: gpt-4o, auth: { apiKey: { key: sk-openai-upstream } } }
+  - { name: azure, schema: { name: AzureOpenAI, version: 2024-10-21 }, modelNameOverride: gpt-4o-deployment, auth: { azureAPIKey: { key: azure-upstream } } }
+  - { name: anthropic, schema: Anthropic, modelNameOverride: ${UPSTREAM_MODEL.anthropic}, auth: { anthropicAPIKey: { key: sk-ant-upstream } } }
+  - name: gcp-anthropic
+    schema: GCPAnthropic
+    modelNameOverride: "${UPSTREAM_MODEL['gcp-anthropic']}"
+    auth: { gcp: { accessToken: ya29.matrix, projectName: proj-m, region: europe-west1 } }
+  - name: aws-anthropic
+    schema: AWSAnthropic
+    modelNameOverride: "${UPSTREAM_MODEL['aws-anthropic']}"
+    host: bedrock-runtime.us-east-1.amazonaws.com
+    auth: { aws: { region: us-east-1, accessKeyId: AKIDMATRIX, secretAccessKey: "${AWS_SECRET}" } }
+  - name: bedrock
+    schema: AWSBedrock
+    modelNameOverride: "${UPSTREAM_MODEL.bedrock}"
+    host: bedrock-runtime.us-east-1.amazonaws.com
+    auth: { aws: { region: us-east-1, accessKeyId: AKIDMATRIX, secretAccessKey: "${AWS_SECRET}" } }
+  - name: vertex
+    schema: GCPVertexAI
+    modelNameOverride: ${UPSTREAM_MODEL.vertex}
+    auth: { gcp: { accessToken: ya29.matrix, projectName: proj-m, region: europe-west1 } }
+  - { name: openai-emb, schema: OpenAI, modelNameOverride: text-embedding-3-small, auth: { apiKey: { key: sk-openai-upstream } } }
+  - { name: azure-emb, schema: { name: AzureOpenAI, version: 2024-10-21 }, modelNameOverride: ada-deployment, auth: { azureAPIKey: { key: azure-upstream } } }
+  - name: vertex-emb
+    schema: GCPVertexAI
+    modelNameOverride: text-embedding-005
+    auth: { gcp: { accessToken: ya29.matrix, projectName: proj-m, region: europe-west1 } }
+  - name: bedrock-emb
+    schema: AWSBedrock
+    modelNameOverride: "amazon.titan-embed-text-v2:0"
+    host: bedrock-runtime.us-east-1.amazonaws.com
+    auth: { aws: { region: us-east-1, accessKeyId: AKIDMATRIX, secretAccessKey: "${AWS_SECRET}" } }
+`;
+
+/** The fake each backend reaches. */
+const FAKE_OF: Record<
+  Schema | `${'openai' | 'azure' | 'vertex' | 'bedrock'}-emb`,
+  'openai' | 'azure' | 'anthropic' | 'vertex' | 'bedrock'
+> = {
+  openai: 'openai',
+  azure: 'azure',
+  anthropic: 'anthropic',
+  'gcp-anthropic': 'vertex',
+  'aws-anthropic': 'bedrock',
+  bedrock: 'bedrock',
+  vertex: 'vertex',
+  'openai-emb': 'openai',
+  'azure-emb': 'azure',
+  'vertex-emb': 'vertex',
+  'bedrock-emb': 'bedrock',
+};
+
+let dir: string;
+let ads: AdsServer;
+let envoy: Envoy | undefined;
+let extProc: ExtProcServer;
+let fakes: Record<'openai' | 'azure' | 'anthropic' | 'vertex' | 'bedrock', FakeProvider>;
+let openai: OpenAI;
+let anthropic: Anthropic;
+let port: number;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'switchyard-matrix-'));
+  await writeFile(join(dir, 'extproc.yaml'), configYaml);
+  const config = loadExtProcConfig(join(dir, 'extproc.yaml'));
+  const [openaiFake, azureFake, anthropicFake, vertexFake, bedrockFake] = await Promise.all([
+    startFakeOpenAI(),
+    startFakeAzure(),
+    startFakeAnthropic(),
+    startFakeVertex(),
+    startFakeBedrock(),
+  ]);
+  fakes = {
+    openai: openaiFake,
+    azure: azureFake,
+    anthropic: anthropicFake,
+    vertex: vertexFake,
+    bedrock: bedrockFake,
+  };
+  [ads, extProc, port] = await Promise.all([
+    startAdsServer(),
+    startExtProcServer({ listen: '127.0.0.1:0', config: () => config, poolSize: 64 }),
+    freePort(),
+  ]);
+  const resources = envoyAiResources({
+    name: 'matrix',
+    listenerPort: port,
+    extProcPort: Number(extProc.address.split(':').at(-1)),
+    upstreams: Object.fromEntries(Object.entries(fakes).map(([name, fake]) => [name, fake.port])),
+    routes: Object.entries(FAKE_OF).map(([backend, cluster]) => ({
+      model: backend.endsWith('-emb') ? `emb-${backend.slice(0, -4)}` : `chat-${backend}`,
+      cluster,
+    })),
+    accessLogPath: join(dir, 'access.log'),
+  });
+  for (const [typeUrl, byName] of Object.entries(resources)) ads.setResources(typeUrl, byName);
+  envoy = await startEnvoy({ adsAddress: ads.address, nodeId: 'matrix-test' });
+  openai = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'client-key', maxRetries: 0 });
+  anthropic = new Anthropic({
+    baseURL: `http://127.0.0.1:${port}/anthropic`,
+    apiKey: 'client-key',
+    maxRetries: 0,
+  });
+  // The listener may still be warming (waiting for its routes) right after Envoy is LIVE.
+  await vi.waitFor(async () => expect((await openai.models.list()).data.length).toBeGreaterThan(0), {
+    timeout: 30_000,
+    interval: 200,
+  });
+});
+
+beforeEach(({ onTestFailed }) => {
+  onTestFailed(() => console.error(`Envoy log:\n${envoy?.log(60)}`));
+});
+
+afterAll(async () => {
+  await envoy?.stop();
+  await Promise.all([
+    extProc?.stop(),
+    ads?.stop(),
+    ...Object.values(fakes ?? {}).map((fake) => fake.close()),
+  ]);
+  await rm(dir, { recursive: true, force: true });
+});
+
+const fakeOf = (schema: keyof typeof FAKE_OF) => fakes[FAKE_OF[schema]];
+const lastRequest = (schema: keyof typeof FAKE_OF): ReceivedRequest => fakeOf(schema).received.at(-1)!;
+
+interface ToolSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly parameters: { type: string; properties: Record<string, unknown> };
+}
+const weather: ToolSpec = {
+  name: 'get_weather',
+  description: 'Weather of a city',
+  parameters: { type: 'object', properties: { city: { type: 'string' } } },
+};
+const time: ToolSpec = {
+  name: 'get_time',
+  description: 'Time in a zone',
+  parameters: { type: 'object', properties: { tz: { type: 'string' } } },
+};
+const openAITool = (tool: ToolSpec) => ({ type: 'function' as const, function: tool });
+const anthropicTool = (tool: ToolSpec) => ({
+  name: tool.name,
+  description: tool.description,
+  input_schema: tool.parameters as Anthropic.Tool.InputSchema,
+});
+
+/** The path each schema's upstream is called at for a chat request. */
+function chatPath(schema: Schema, stream: boolean): string {
+  const model = encodeURIComponent(UPSTREAM_MODEL[schema]);
+  switch (schema) {
+    case 'openai':
+      return '/v1/chat/completions';
+    case 'azure':
+      return `/openai/deployments/${model}/chat/completions?api-version=2024-10-21`;
+    case 'anthropic':
+      return '/v1/messages';
+    case 'gcp-anthropic':
+      return `/v1/projects/proj-m/locations/europe-west1/publishers/anthropic/models/${UPSTREAM_MODEL[schema]}:${stream ? 'streamRawPredict' : 'rawPredict'}`;
+    case 'aws-anthropic':
+      return `/model/${model}/${stream ? 'invoke-with-response-stream' : 'invoke'}`;
+    case 'bedrock':
+      return `/model/${model}/${stream ? 'converse-stream' : 'converse'}`;
+    case 'vertex':
+      return `/v1/projects/proj-m/locations/europe-west1/publishers/google/models/${UPSTREAM_MODEL[schema]}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`;
+  }
+}
+
+/** The provider's credentials, never the client's. */
+function expectUpstreamAuth(schema: keyof typeof FAKE_OF, seen: ReceivedRequest): void {
+  const fake = FAKE_OF[schema];
+  if (fake === 'openai') expect(seen.headers.authorization).toBe('Bearer sk-openai-upstream');
+  if (fake === 'azure') expect(seen.headers['api-key']).toBe('azure-upstream');
+  if (fake === 'anthropic') expect(seen.headers['x-api-key']).toBe('sk-ant-upstream');
+  if (fake === 'vertex') expect(seen.headers.authorization).toBe('Bearer ya29.matrix');
+  if (fake === 'bedrock') {
+    expect(seen.headers.host).toBe('bedrock-runtime.us-east-1.amazonaws.com');
+    expect(verifySigV4(seen, AWS_SECRET)).toEqual({
+      accessKeyId: 'AKIDMATRIX',
+      region: 'us-east-1',
+      service: 'bedrock',
+    });
+  }
+  if (fake !== 'openai' && fake !== 'vertex' && fake !== 'bedrock')
+    expect(seen.headers.authorization).toBeUndefined();
+  if (fake !== 'anthropic') expect(seen.headers['x-api-key']).toBeUndefined();
+  expect(seen.headers['content-length']).toBe(String(Buffer.byteLength(seen.body)));
+}
+
+/** The upstream body of the whole tools request, from the OpenAI client (the translated schemas: from either). */
+function toolsBodyFromOpenAI(schema: Schema): unknown {
+  const anthropicBody = {
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'Weather in Paris?' }] }],
+    system: [{ type: 'text', text: 'Be brief.' }],
+    max_tokens: 100,
+    tools: [anthropicTool(weather)],
+  };
+  switch (schema) {
+    case 'openai':
+    case 'azure':
+      return {
+        model: UPSTREAM_MODEL[schema],
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Weather in Paris?' },
+        ],
+        tools: [openAITool(weather)],
+        max_tokens: 100,
+      };
+    case 'anthropic':
+      return { model: UPSTREAM_MODEL.anthropic, ...anthropicBody };
+    case 'gcp-anthropic':
+      return { anthropic_version: 'vertex-2023-10-16', ...anthropicBody };
+    case 'aws-anthropic':
+      return { anthropic_version: 'bedrock-2023-05-31', ...anthropicBody };
+    case 'bedrock':
+      return converseToolsBody;
+    case 'vertex':
+      return geminiToolsBody;
+  }
+}
+
+const converseToolsBody = {
+  messages: [{ role: 'user', content: [{ text: 'Weather in Paris?' }] }],
+  system: [{ text: 'Be brief.' }],
+  inferenceConfig: { maxTokens: 100 },
+  toolConfig: {
+    tools: [
+      {
+        toolSpec: {
+          name: 'get_weather',
+          description: weather.description,
+          inputSchema: { json: weather.parameters },
+        },
+      },
+    ],
+  },
+};
+const geminiToolsBody = {
+  contents: [{ role: 'user', parts: [{ text: 'Weather in Paris?' }] }],
+  systemInstruction: { parts: [{ text: 'Be brief.' }] },
+  generationConfig: { maxOutputTokens: 100 },
+  tools: [
+    {
+      functionDeclarations: [
+        { name: 'get_weather', description: weather.description, parameters: weather.parameters },
+      ],
+    },
+  ],
+};
+
+/** The same request from an Anthropic client. */
+const anthropicToolsRequest = (model: string) => ({
+  model,
+  max_tokens: 100,
+  system: 'Be brief.',
+  messages: [{ role: 'user' as const, content: 'Weather in Paris?' }],
+  tools: [anthropicTool(weather)],
+});
+
+function toolsBodyFromAnthropic(schema: Schema): unknown {
+  const { model: _model, ...client } = anthropicToolsRequest(`chat-${schema}`);
+  switch (schema) {
+    case 'openai':
+    case 'azure':
+      return {
+        model: UPSTREAM_MODEL[schema],
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Weather in Paris?' },
+        ],
+        max_completion_tokens: 100,
+        tools: [openAITool(weather)],
+      };
+    case 'anthropic':
+      return { ...client, model: UPSTREAM_MODEL.anthropic };
+    case 'gcp-anthropic':
+      return { anthropic_version: 'vertex-2023-10-16', ...client };
+    case 'aws-anthropic':
+      return { anthropic_version: 'bedrock-2023-05-31', ...client };
+    case 'bedrock':
+      return converseToolsBody;
+    case 'vertex':
+      return geminiToolsBody;
+  }
+}
+
+/** Ids the client sees: the upstream's own, or made from Envoy's request id where the upstream gives none. */
+function ids(schema: Schema, seen: ReceivedRequest, stream: boolean) {
+  const requestId = seen.headers['x-request-id']!;
+  switch (FAKE_OF[schema]) {
+    case 'openai':
+    case 'azure':
+      return stream
+        ? { message: 'chatcmpl-fake-2', tools: ['call_fake_2', 'call_fake_3'] }
+        : { message: 'chatcmpl-fake-1', tools: ['call_fake_1'] };
+    case 'anthropic':
+      return stream
+        ? { message: 'msg_fake_2', tools: ['toolu_fake_2', 'toolu_fake_3'] }
+        : { message: 'msg_fake_1', tools: ['toolu_fake_1'] };
+    case 'bedrock':
+      if (schema === 'aws-anthropic')
+        return stream
+          ? { message: 'msg_fake_2', tools: ['toolu_fake_2', 'toolu_fake_3'] }
+          : { message: 'msg_fake_1', tools: ['toolu_fake_1'] };
+      return stream
+        ? { message: requestId, tools: ['tooluse_fake_2', 'tooluse_fake_3'] }
+        : { message: requestId, tools: ['tooluse_fake_1'] };
+    case 'vertex':
+      if (schema === 'gcp-anthropic')
+        return stream
+          ? { message: 'msg_fake_2', tools: ['toolu_fake_2', 'toolu_fake_3'] }
+          : { message: 'msg_fake_1', tools: ['toolu_fake_1'] };
+      return stream
+        ? { message: 'vertex-resp-2', tools: [`call_${requestId}_0`, `call_${requestId}_1`] }
+        : { message: 'vertex-resp-1', tools: [`call_${requestId}_0`] };
+  }
+}
+
+/** The native 429 each fake answers with, and the type the client should see. */
+const RATE_LIMITS: Record<
+  'openai' | 'azure' | 'anthropic' | 'vertex' | 'bedrock',
+  { body: string; headers?: Record<string, string>; type: string; message: string }
+> = {
+  openai: {
+    body: '{"error":{"message":"Rate limit reached for requests","type":"requests","param":null,"code":"rate_limit_exceeded"}}',
+    type: 'requests',
+    message: 'Rate limit reached for requests',
+  },
+  azure: {
+    body: '{"error":{"message":"Rate limit reached for requests","type":"requests","param":null,"code":"429"}}',
+    type: 'requests',
+    message: 'Rate limit reached for requests',
+  },
+  anthropic: {
+    body: '{"type":"error","error":{"type":"rate_limit_error","message":"Number of request tokens has exceeded your per-minute rate limit"}}',
+    type: 'rate_limit_error',
+    message: 'Number of request tokens has exceeded your per-minute rate limit',
+  },
+  vertex: {
+    body: '{"error":{"code":429,"message":"Resource exhausted. Please try again later.","status":"RESOURCE_EXHAUSTED"}}',
+    type: 'RESOURCE_EXHAUSTED',
+    message: 'Resource exhausted. Please try again later.',
+  },
+  bedrock: {
+    body: '{"message":"Too many requests, please wait before trying again."}',
+    headers: {
+      'x-amzn-errortype': 'ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/',
+    },
+    type: 'ThrottlingException',
+    message: 'Too many requests, please wait before trying again.',
+  },
+};
+
+/** Anthropic on Vertex answers errors in Anthropic's shape. */
+function rateLimitOf(schema: Schema) {
+  return schema === 'gcp-anthropic' ? RATE_LIMITS.anthropic : RATE_LIMITS[FAKE_OF[schema]];
+}
+
+describe.each(SCHEMAS)('OpenAI chat completions client → %s', (schema) => {
+  const model = `chat-${schema}`;
+
+  test('a whole completion with tools: exact upstream request, the answer field by field', async () => {
+    const completion = await openai.chat.completions.create({
+      model,
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Weather in Paris?' },
+      ],
+      tools: [openAITool(weather)],
+      max_tokens: 100,
+    });
+    const seen = lastRequest(schema);
+    expect(seen.method).toBe('POST');
+    expect(seen.path).toBe(chatPath(schema, false));
+    expect(JSON.parse(seen.body)).toEqual(toolsBodyFromOpenAI(schema));
+    expect(seen.headers['x-ai-eg-model']).toBe(model);
+    expectUpstreamAuth(schema, seen);
+    const { message, tools } = ids(schema, seen, false);
+    if (schema === 'openai' || schema === 'azure') {
+      // Passed through as the provider wrote it.
+      expect(completion).toEqual(chatCompletion(UPSTREAM_MODEL[schema]));
+      return;
+    }
+    expect(completion).toEqual({
+      id: message,
+      object: 'chat.completion',
+      created: expect.any(Number),
+      model,
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: 'assistant',
+            content: 'Let me look that up.',
+            tool_calls: [
+              {
+                id: tools[0],
+                type: 'function',
+                function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+              },
+            ],
+          },
+          finish_reason: 'tool_calls',
+        },
+      ],
+      usage: { prompt_tokens: 21, completion_tokens: 13, total_tokens: 34 },
+    });
+  });
+
+  test('a stream with two tools: text, each tool with its own arguments, finish and the usage chunk', async () => {
+    const stream = await openai.chat.completions.create({
+      model,
+      messages: [{ role: 'user', content: 'Weather?' }],
+      tools: [openAITool(weather), openAITool(time)],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const collected = await collectChat(stream);
+    const seen = lastRequest(schema);
+    expect(seen.path).toBe(chatPath(schema, true));
+    expectUpstreamAuth(schema, seen);
+    expect(seen.headers['accept-encoding']).toBeUndefined(); // streams are asked uncompressed
+    const { message, tools } = ids(schema, seen, true);
+    expect(collected).toEqual({
+      content: 'Sunny in Paris.',
+      finish: 'tool_calls',
+      usage: { prompt_tokens: 17, completion_tokens: 11, total_tokens: 28 },
+      calls: [
+        { id: tools[0], name: 'get_weather', arguments: '{"city":"Lyon"}' },
+        { id: tools[1], name: 'get_time', arguments: '{"tz":"CET"}' },
+      ],
+      chunkIds: [message],
+    });
+  });
+
+  test("an upstream 429 reaches the SDK as RateLimitError with the upstream's error type", async () => {
+    const limit = rateLimitOf(schema);
+    fakeOf(schema).failNext({ status: 429, body: limit.body, headers: limit.headers });
+    const error = await openai.chat.completions
+      .create({ model, messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(error).toMatchObject({ status: 429, type: limit.type, message: `429 ${limit.message}` });
+  });
+});
+
+describe.each(SCHEMAS)('Anthropic Messages client (/anthropic/v1/messages) → %s', (schema) => {
+  const model = `chat-${schema}`;
+  const passthrough = schema === 'anthropic' || schema === 'gcp-anthropic' || schema === 'aws-anthropic';
+  const upstreamName: Partial<Record<Schema, string>> = {
+    anthropic: UPSTREAM_MODEL.anthropic,
+    'gcp-anthropic': 'claude-vertex',
+    'aws-anthropic': 'claude-bedrock',
+  };
+
+  test('a whole message with tools: exact upstream request, the answer field by field', async () => {
+    const message = await anthropic.messages.create(anthropicToolsRequest(model));
+    const seen = lastRequest(schema);
+    expect(seen.path).toBe(chatPath(schema, false));
+    expect(JSON.parse(seen.body)).toEqual(toolsBodyFromAnthropic(schema));
+    expectUpstreamAuth(schema, seen);
+    if (passthrough) {
+      expect(message).toEqual(anthropicMessage(upstreamName[schema]));
+      return;
+    }
+    const { message: id, tools } = ids(schema, seen, false);
+    expect(message).toEqual({
+      id,
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [
+        { type: 'text', text: 'Let me look that up.' },
+        { type: 'tool_use', id: tools[0], name: 'get_weather', input: { city: 'Paris' } },
+      ],
+      stop_reason: 'tool_use',
+      stop_sequence: null,
+      usage: { input_tokens: 21, output_tokens: 13 },
+    });
+  });
+
+  test('a stream with two tools assembles, in the SDK, into the same message', async () => {
+    const stream = anthropic.messages.stream({
+      model,
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'Weather?' }],
+      tools: [anthropicTool(weather), anthropicTool(time)],
+    });
+    const events: string[] = [];
+    stream.on('streamEvent', (event) => events.push(event.type));
+    const message = await stream.finalMessage();
+    const seen = lastRequest(schema);
+    expect(seen.path).toBe(chatPath(schema, true));
+    expectUpstreamAuth(schema, seen);
+    const { message: id, tools } = ids(schema, seen, true);
+    expect(message).toMatchObject({
+      id,
+      type: 'message',
+      role: 'assistant',
+      model: passthrough ? upstreamName[schema] : model,
+      content: [
+        { type: 'text', text: 'Sunny in Paris.' },
+        { type: 'tool_use', id: tools[0], name: 'get_weather', input: { city: 'Lyon' } },
+        { type: 'tool_use', id: tools[1], name: 'get_time', input: { tz: 'CET' } },
+      ],
+      stop_reason: 'tool_use',
+      stop_sequence: null,
+      usage: { input_tokens: 17, output_tokens: 11 },
+    });
+    expect(events[0]).toBe('message_start');
+    expect(events.slice(-2)).toEqual(['message_delta', 'message_stop']);
+    if (passthrough) {
+      // The provider's own events, in order (Bedrock's frames re-framed as server-sent events).
+      expect(events).toEqual(anthropicEvents(upstreamName[schema]).map((event) => event.type));
+    }
+  });
+
+  test("an upstream 429 reaches the SDK as RateLimitError in Anthropic's shape with the upstream's type", async () => {
+    const limit = rateLimitOf(schema);
+    fakeOf(schema).failNext({ status: 429, body: limit.body, headers: limit.headers });
+    const error = await anthropic.messages
+      .create({ model, max_tokens: 5, messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Anthropic.RateLimitError);
+    expect((error as InstanceType<typeof Anthropic.APIError>).error).toEqual({
+      type: 'error',
+      error: { type: limit.type, message: limit.message },
+    });
+  });
+});
+
+describe('embeddings', () => {
+  const cases = [
+    [
+      'openai',
+      '/v1/embeddings',
+      { model: 'text-embedding-3-small', input: 'hello', encoding_format: 'base64' },
+    ],
+    [
+      'azure',
+      '/openai/deployments/ada-deployment/embeddings?api-version=2024-10-21',
+      { model: 'ada-deployment', input: 'hello', encoding_format: 'base64' },
+    ],
+    [
+      'vertex',
+      '/v1/projects/proj-m/locations/europe-west1/publishers/google/models/text-embedding-005:predict',
+      { instances: [{ content: 'hello' }], parameters: {} },
+    ],
+    ['bedrock', '/model/amazon.titan-embed-text-v2%3A0/invoke', { inputText: 'hello' }],
+  ] as const;
+
+  test.each(cases)(
+    '→ %s: exact upstream request, the vectors the SDK decodes',
+    async (schema, path, body) => {
+      const backend = `${schema}-emb` as const;
+      const embeddings = await openai.embeddings.create({ model: `emb-${schema}`, input: 'hello' });
+      const seen = lastRequest(backend);
+      expect(seen.path).toBe(path);
+      expect(JSON.parse(seen.body)).toEqual(body);
+      expectUpstreamAuth(backend, seen);
+      expect(embeddings.data).toEqual([{ object: 'embedding', index: 0, embedding: [0.25, -0.5] }]);
+      expect(embeddings.usage).toEqual({ prompt_tokens: 3, total_tokens: 3 });
+    },
+  );
+});
+
+describe('completions, Responses and image generation on OpenAI-schema backends', () => {
+  test.each(['openai', 'azure'] as const)('→ %s: legacy completions pass through', async (schema) => {
+    const completion = await openai.completions.create({
+      model: `chat-${schema}`,
+      prompt: 'Capital of France?',
+    });
+    const seen = lastRequest(schema);
+    expect(seen.path).toBe(
+      schema === 'openai'
+        ? '/v1/completions'
+        : '/openai/deployments/gpt-4o-deployment/completions?api-version=2024-10-21',
+    );
+    expect(JSON.parse(seen.body)).toEqual({ model: UPSTREAM_MODEL[schema], prompt: 'Capital of France?' });
+    expect(completion.choices[0]?.text).toBe(' Paris.');
+  });
+
+  test.each(['openai', 'azure'] as const)('→ %s: the Responses API, whole and streamed', async (schema) => {
+    const path = schema === 'openai' ? '/v1/responses' : '/openai/responses?api-version=2024-10-21';
+    const response = await openai.responses.create({ model: `chat-${schema}`, input: 'Say hello' });
+    expect(lastRequest(schema).path).toBe(path);
+    expect(JSON.parse(lastRequest(schema).body)).toEqual({
+      model: UPSTREAM_MODEL[schema],
+      input: 'Say hello',
+    });
+    expectUpstreamAuth(schema, lastRequest(schema));
+    expect(response.output_text).toBe('Hello from Responses.');
+    expect(response.usage).toMatchObject({ input_tokens: 12, output_tokens: 5, total_tokens: 17 });
+    const stream = await openai.responses.create({
+      model: `chat-${schema}`,
+      input: 'Say hello',
+      stream: true,
+    });
+    let text = '';
+    let completed: OpenAI.Responses.Response | undefined;
+    for await (const event of stream) {
+      if (event.type === 'response.output_text.delta') text += event.delta;
+      if (event.type === 'response.completed') completed = event.response;
+    }
+    expect(text).toBe('Hello from Responses.');
+    expect(completed?.usage?.total_tokens).toBe(17);
+    expect(JSON.parse(lastRequest(schema).body)).toEqual({
+      model: UPSTREAM_MODEL[schema],
+      input: 'Say hello',
+      stream: true,
+    });
+  });
+
+  test.each(['openai', 'azure'] as const)('→ %s: image generation', async (schema) => {
+    const images = await openai.images.generate({ model: `chat-${schema}`, prompt: 'a lighthouse' });
+    expect(lastRequest(schema).path).toBe(
+      schema === 'openai'
+        ? '/v1/images/generations'
+        : '/openai/deployments/gpt-4o-deployment/images/generations?api-version=2024-10-21',
+    );
+    expect(JSON.parse(lastRequest(schema).body)).toEqual({
+      model: UPSTREAM_MODEL[schema],
+      prompt: 'a lighthouse',
+    });
+    expect(images.data?.[0]?.b64_json).toBe('iVBORw0KGgo=');
+    expect(images.usage).toMatchObject({ input_tokens: 8, output_tokens: 272, total_tokens: 280 });
+  });
+
+  test('an API a backend has no equivalent of is refused with 422 in the client’s shape, the provider untouched', async () => {
+    const before = fakes.anthropic.received.length;
+    const error = await openai.responses
+      .create({ model: 'chat-anthropic', input: 'x' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.UnprocessableEntityError);
+    expect(error).toMatchObject({
+      status: 422,
+      code: 'unsupported_api',
+      message: "422 backend 'anthropic' (Anthropic) does not serve this API",
+    });
+    expect(fakes.anthropic.received.length).toBe(before);
+  });
+});
+
+describe('model lists and unknown paths', () => {
+  test('GET /v1/models lists every routed model; the Anthropic SDK lists them at /anthropic/v1/models', async () => {
+    const names = [
+      ...SCHEMAS.map((schema) => `chat-${schema}`),
+      'emb-openai',
+      'emb-azure',
+      'emb-vertex',
+      'emb-bedrock',
+    ];
+    expect((await openai.models.list()).data.map((model) => model.id)).toEqual(names);
+    const page = await anthropic.models.list();
+    expect(page.data.map((model) => [model.id, model.type, model.display_name])).toEqual(
+      names.map((name) => [name, 'model', name]),
+    );
+  });
+
+  test('an unknown path is a 404 naming it', async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/v1/fine_tuning/jobs`, {
+      method: 'POST',
+      body: '{}',
+    });
+    expect(response.status).toBe(404);
+    expect(await response.text()).toBe('unsupported path: /v1/fine_tuning/jobs\n');
+  });
+});

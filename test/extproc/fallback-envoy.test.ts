@@ -1,0 +1,425 @@
+// Priority fallback through a real Envoy: the router filter names the model, Envoy picks a backend by priority
+// (one cluster, one locality per backend, the backend named in the endpoint metadata) and retries the next
+// priority when the first fails; the ext_proc upstream filter on that cluster translates every attempt for the
+// backend Envoy picked, with that backend's schema, credentials and model override. The client gets the
+// answer of the backend that served it, in its own API's shape; the router's upstream log has a line per attempt.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
+import {
+  BACKEND_ATTRIBUTE,
+  BACKEND_METADATA_KEY,
+  BACKEND_METADATA_NAMESPACE,
+} from '../../dataplane/extproc/fallback-handoff.ts';
+import { type ExtProcServer, loadExtProcConfig, startExtProcServer } from '../../dataplane/extproc/index.ts';
+import { TYPE_URL } from '../../protos/index.ts';
+import { type Envoy, freePort, startEnvoy } from '../harness/envoy/index.ts';
+import { type AdsServer, startAdsServer } from '../harness/xds/index.ts';
+import { chatCompletion, type FakeProvider, startFakeAnthropic, startFakeOpenAI } from './fake-providers.ts';
+
+const HCM =
+  'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+const EXT_PROC = 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor';
+const ROUTER = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
+const UPSTREAM_CODEC = 'type.googleapis.com/envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec';
+const FILE_LOG = 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog';
+const HTTP_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
+const BACKEND_METADATA = `%UPSTREAM_METADATA(["${BACKEND_METADATA_NAMESPACE}","${BACKEND_METADATA_KEY}"])%`;
+
+const configYaml = `
+llmRequestCosts: [{ metadataKey: llm_total_token, type: TotalToken }]
+rules:
+  - models: [smart]
+    backends: [{ name: primary, priority: 0 }, { name: secondary, priority: 1 }]
+backends:
+  - name: primary
+    schema: Anthropic
+    modelNameOverride: claude-3-5-haiku-20241022
+    auth: { anthropicAPIKey: { key: sk-ant-primary } }
+  - name: secondary
+    schema: OpenAI
+    modelNameOverride: gpt-4o
+    auth: { apiKey: { key: sk-openai-secondary } }
+`;
+
+let dir: string;
+let ads: AdsServer;
+let envoy: Envoy | undefined;
+let extProc: ExtProcServer;
+let primary: FakeProvider;
+let secondary: FakeProvider;
+let openai: OpenAI;
+let anthropic: Anthropic;
+let accessLog: string;
+let upstreamLog: string;
+
+function extProcFilter(extra: Record<string, unknown>) {
+  return {
+    name: 'envoy.filters.http.ext_proc',
+    typedConfig: {
+      '@type': EXT_PROC,
+      grpcService: { envoyGrpc: { clusterName: 'extproc' }, timeout: '10s' },
+      messageTimeout: '10s',
+      mutationRules: { allowAllRouting: true },
+      ...extra,
+    },
+  };
+}
+
+function jsonLog(path: string, format: Record<string, string>) {
+  return {
+    name: 'envoy.access_loggers.file',
+    typedConfig: { '@type': FILE_LOG, path, logFormat: { jsonFormat: format } },
+  };
+}
+
+function resources(listenerPort: number, extProcPort: number): Record<string, Record<string, unknown>> {
+  const endpoint = (port: number, backend: string, priority: number) => ({
+    priority,
+    lbEndpoints: [
+      {
+        endpoint: { address: { socketAddress: { address: '127.0.0.1', portValue: port } } },
+        metadata: { filterMetadata: { [BACKEND_METADATA_NAMESPACE]: { [BACKEND_METADATA_KEY]: backend } } },
+      },
+    ],
+  });
+  return {
+    [TYPE_URL.cluster]: {
+      extproc: {
+        name: 'extproc',
+        type: 'STATIC',
+        connectTimeout: '2s',
+        loadAssignment: {
+          clusterName: 'extproc',
+          endpoints: [
+            {
+              lbEndpoints: [
+                {
+                  endpoint: { address: { socketAddress: { address: '127.0.0.1', portValue: extProcPort } } },
+                },
+              ],
+            },
+          ],
+        },
+        typedExtensionProtocolOptions: {
+          [HTTP_OPTIONS]: {
+            '@type': `type.googleapis.com/${HTTP_OPTIONS}`,
+            explicitHttpConfig: { http2ProtocolOptions: {} },
+          },
+        },
+      },
+      smart: {
+        name: 'smart',
+        type: 'STATIC',
+        connectTimeout: '2s',
+        loadAssignment: {
+          clusterName: 'smart',
+          endpoints: [endpoint(primary.port, 'primary', 0), endpoint(secondary.port, 'secondary', 1)],
+        },
+        typedExtensionProtocolOptions: {
+          [HTTP_OPTIONS]: {
+            '@type': `type.googleapis.com/${HTTP_OPTIONS}`,
+            explicitHttpConfig: { httpProtocolOptions: {} },
+            httpFilters: [
+              extProcFilter({
+                processingMode: {
+                  requestHeaderMode: 'SEND',
+                  requestBodyMode: 'BUFFERED',
+                  responseHeaderMode: 'SKIP',
+                  responseBodyMode: 'NONE',
+                  requestTrailerMode: 'SKIP',
+                  responseTrailerMode: 'SKIP',
+                },
+                requestAttributes: [BACKEND_ATTRIBUTE],
+              }),
+              { name: 'envoy.filters.http.upstream_codec', typedConfig: { '@type': UPSTREAM_CODEC } },
+            ],
+          },
+        },
+      },
+    },
+    [TYPE_URL.listener]: {
+      fallback: {
+        name: 'fallback',
+        address: { socketAddress: { address: '127.0.0.1', portValue: listenerPort } },
+        filterChains: [
+          {
+            filters: [
+              {
+                name: 'envoy.filters.network.http_connection_manager',
+                typedConfig: {
+                  '@type': HCM,
+                  statPrefix: 'fallback',
+                  rds: {
+                    routeConfigName: 'fallback-routes',
+                    configSource: { ads: {}, resourceApiVersion: 'V3' },
+                  },
+                  accessLog: [
+                    jsonLog(accessLog, {
+                      case: '%REQ(X-TEST-CASE)%',
+                      path: '%REQ(:PATH)%',
+                      status: '%RESPONSE_CODE%',
+                      attempts: '%UPSTREAM_REQUEST_ATTEMPT_COUNT%',
+                      total_tokens: '%DYNAMIC_METADATA(io.envoy.ai_gateway:llm_total_token)%',
+                    }),
+                  ],
+                  httpFilters: [
+                    extProcFilter({
+                      processingMode: {
+                        requestHeaderMode: 'SEND',
+                        responseHeaderMode: 'SEND',
+                        requestBodyMode: 'BUFFERED',
+                        responseBodyMode: 'BUFFERED',
+                        requestTrailerMode: 'SKIP',
+                        responseTrailerMode: 'SKIP',
+                      },
+                      allowModeOverride: true,
+                      metadataOptions: { receivingNamespaces: { untyped: ['io.envoy.ai_gateway'] } },
+                    }),
+                    {
+                      name: 'envoy.filters.http.router',
+                      typedConfig: {
+                        '@type': ROUTER,
+                        // One line per attempt, written when the attempt ends.
+                        upstreamLog: [
+                          jsonLog(upstreamLog, {
+                            case: '%REQ(X-TEST-CASE)%',
+                            upstream_host: '%UPSTREAM_HOST%',
+                            backend: `%UPSTREAM_METADATA(${BACKEND_METADATA_NAMESPACE}:${BACKEND_METADATA_KEY})%`,
+                            status: '%RESPONSE_CODE%',
+                            path: '%REQ(:PATH)%',
+                          }),
+                        ],
+                      },
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        ],
+      },
+    },
+    [TYPE_URL.routeConfiguration]: {
+      'fallback-routes': {
+        name: 'fallback-routes',
+        virtualHosts: [
+          {
+            name: 'ai',
+            domains: ['*'],
+            routes: [
+              {
+                match: { prefix: '/', headers: [{ name: 'x-ai-eg-model', stringMatch: { exact: 'smart' } }] },
+                route: {
+                  cluster: 'smart',
+                  timeout: '30s',
+                  retryPolicy: {
+                    retryOn: '5xx,reset,connect-failure,retriable-status-codes',
+                    retriableStatusCodes: [429],
+                    numRetries: 1,
+                    retryPriority: {
+                      name: 'envoy.retry_priorities.previous_priorities',
+                      typedConfig: {
+                        '@type':
+                          'type.googleapis.com/envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig',
+                        updateFrequency: 1,
+                      },
+                    },
+                  },
+                },
+                // The router filter learns which backend answered: it translates that backend's response.
+                responseHeadersToAdd: [{ header: { key: 'x-ai-eg-backend', value: BACKEND_METADATA } }],
+              },
+              {
+                match: { prefix: '/' },
+                directResponse: { status: 404, body: { inlineString: 'no AI route' } },
+              },
+            ],
+          },
+        ],
+      },
+    },
+  };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'switchyard-fallback-'));
+  accessLog = join(dir, 'access.log');
+  upstreamLog = join(dir, 'upstream.log');
+  await writeFile(join(dir, 'extproc.yaml'), configYaml);
+  const config = loadExtProcConfig(join(dir, 'extproc.yaml'));
+  [primary, secondary] = await Promise.all([startFakeAnthropic(), startFakeOpenAI()]);
+  let port: number;
+  [ads, extProc, port] = await Promise.all([
+    startAdsServer(),
+    startExtProcServer({ listen: '127.0.0.1:0', config: () => config, poolSize: 32 }),
+    freePort(),
+  ]);
+  for (const [typeUrl, byName] of Object.entries(resources(port, Number(extProc.address.split(':').at(-1)))))
+    ads.setResources(typeUrl, byName);
+  envoy = await startEnvoy({ adsAddress: ads.address, nodeId: 'fallback-test' });
+  openai = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'client-key', maxRetries: 0 });
+  anthropic = new Anthropic({ baseURL: `http://127.0.0.1:${port}`, apiKey: 'client-key', maxRetries: 0 });
+  await vi.waitFor(async () => expect((await openai.models.list()).data.length).toBe(1), {
+    timeout: 30_000,
+    interval: 200,
+  });
+});
+
+beforeEach(({ onTestFailed }) => {
+  onTestFailed(() => console.error(`Envoy log:\n${envoy?.log(80)}`));
+});
+
+afterAll(async () => {
+  await envoy?.stop();
+  await Promise.all([extProc?.stop(), ads?.stop(), primary?.close(), secondary?.close()]);
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The JSON lines a log has for one test case (a header the test sends), once there are `count` of them. */
+async function logLines(path: string, testCase: string, count: number): Promise<Record<string, unknown>[]> {
+  return vi.waitFor(
+    async () => {
+      // reopen_logs makes Envoy flush its access-log buffers now instead of at the next flush interval.
+      await fetch(`${envoy!.admin.url}/reopen_logs`, { method: 'POST' });
+      const lines = (await readFile(path, 'utf8').catch(() => ''))
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line.case === testCase);
+      expect(lines.length).toBe(count);
+      return lines.map(({ case: _case, ...rest }) => rest);
+    },
+    { timeout: 30_000, interval: 300 },
+  );
+}
+
+const request = { model: 'smart', messages: [{ role: 'user' as const, content: 'Weather in Paris?' }] };
+
+describe('priority fallback', () => {
+  test('the primary answers: translated for it, the secondary never called', async () => {
+    const calls = secondary.received.length;
+    const completion = await openai.chat.completions.create(request);
+    expect(completion).toMatchObject({
+      id: 'msg_fake_1',
+      model: 'smart',
+      choices: [{ message: { content: 'Let me look that up.' }, finish_reason: 'tool_calls' }],
+    });
+    expect(secondary.received.length).toBe(calls);
+    const seen = primary.received.at(-1)!;
+    expect(seen.path).toBe('/v1/messages');
+    expect(seen.headers['x-api-key']).toBe('sk-ant-primary');
+    expect(seen.headers.authorization).toBeUndefined();
+    expect(JSON.parse(seen.body)).toEqual({
+      model: 'claude-3-5-haiku-20241022',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Weather in Paris?' }] }],
+      max_tokens: 4096,
+    });
+  });
+
+  test("the primary answers 503: the client gets the secondary's answer in its own schema; both attempts are logged", async () => {
+    primary.failNext({
+      status: 503,
+      body: '{"type":"error","error":{"type":"overloaded_error","message":"busy"}}',
+    });
+    const completion = await openai.chat.completions.create(request, {
+      headers: { 'x-test-case': 'fallback-503' },
+    });
+    // The OpenAI secondary's own completion, passed through to the OpenAI client.
+    expect(completion).toEqual(chatCompletion('gpt-4o'));
+    // The second attempt was translated for the secondary, from the client's request, with its own key only.
+    const seen = secondary.received.at(-1)!;
+    expect(seen.path).toBe('/v1/chat/completions');
+    expect(seen.headers.authorization).toBe('Bearer sk-openai-secondary');
+    expect(seen.headers['x-api-key']).toBeUndefined();
+    expect(seen.headers['anthropic-version']).toBeUndefined();
+    expect(seen.headers['content-length']).toBe(String(Buffer.byteLength(seen.body)));
+    expect(JSON.parse(seen.body)).toEqual({ ...request, model: 'gpt-4o' });
+    expect(await logLines(upstreamLog, 'fallback-503', 2)).toEqual([
+      { upstream_host: `127.0.0.1:${primary.port}`, backend: 'primary', status: 503, path: '/v1/messages' },
+      {
+        upstream_host: `127.0.0.1:${secondary.port}`,
+        backend: 'secondary',
+        status: 200,
+        path: '/v1/chat/completions',
+      },
+    ]);
+    expect(await logLines(accessLog, 'fallback-503', 1)).toEqual([
+      { path: '/v1/chat/completions', status: 200, attempts: 2, total_tokens: 34 },
+    ]);
+  });
+
+  test('a 429 falls back too; an Anthropic client gets the OpenAI secondary’s answer as an Anthropic message', async () => {
+    primary.failNext({
+      status: 429,
+      body: '{"type":"error","error":{"type":"rate_limit_error","message":"slow"}}',
+    });
+    const message = await anthropic.messages.create({ ...request, max_tokens: 50 });
+    expect(message).toEqual({
+      id: 'chatcmpl-fake-1',
+      type: 'message',
+      role: 'assistant',
+      model: 'smart',
+      content: [
+        { type: 'text', text: 'Let me look that up.' },
+        { type: 'tool_use', id: 'call_fake_1', name: 'get_weather', input: { city: 'Paris' } },
+      ],
+      stop_reason: 'tool_use',
+      stop_sequence: null,
+      usage: { input_tokens: 21, output_tokens: 13 },
+    });
+    expect(JSON.parse(secondary.received.at(-1)!.body)).toEqual({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      max_completion_tokens: 50,
+    });
+    // The Anthropic client's own request went to the Anthropic primary unchanged but for the model.
+    expect(JSON.parse(primary.received.at(-1)!.body)).toEqual({
+      ...request,
+      max_tokens: 50,
+      model: 'claude-3-5-haiku-20241022',
+    });
+  });
+
+  test('a stream falls back as well', async () => {
+    primary.failNext({ status: 503, body: 'upstream overloaded' });
+    const stream = await openai.chat.completions.create({ ...request, stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe('Sunny in Paris.');
+    expect(JSON.parse(secondary.received.at(-1)!.body)).toMatchObject({
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+  });
+
+  test("every backend failing: the last one's error, in the client's error shape", async () => {
+    primary.failNext({
+      status: 503,
+      body: '{"type":"error","error":{"type":"overloaded_error","message":"busy"}}',
+    });
+    secondary.failNext({
+      status: 503,
+      body: '{"error":{"message":"also busy","type":"server_error","param":null,"code":null}}',
+    });
+    const error = await anthropic.messages.create({ ...request, max_tokens: 5 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Anthropic.InternalServerError);
+    expect((error as InstanceType<typeof Anthropic.APIError>).error).toEqual({
+      type: 'error',
+      error: { type: 'server_error', message: 'also busy' },
+    });
+    // Each backend got the client's request translated for it.
+    expect(JSON.parse(primary.received.at(-1)!.body)).toMatchObject({
+      model: 'claude-3-5-haiku-20241022',
+      max_tokens: 5,
+    });
+    expect(JSON.parse(secondary.received.at(-1)!.body)).toMatchObject({
+      model: 'gpt-4o',
+      max_completion_tokens: 5,
+    });
+  });
+});
