@@ -281,10 +281,8 @@ export class BackendSession {
           } catch (error) {
             reject(error);
           }
-          if (answered) {
-            response.destroy();
-            resolve(true);
-          }
+          // The server ends the stream after the answer; reading on to its end keeps the connection reusable.
+          if (answered) resolve(true);
         },
       });
       response.setEncoding('utf8');

@@ -130,6 +130,18 @@ describe('switchyard mcp in front of three MCP servers', () => {
     await client.close();
   });
 
+  test('calls to a server answering in SSE reuse one kept-alive connection', async () => {
+    const client = await connect();
+    const before = alpha.seen.length;
+    for (let i = 0; i < 5; i++)
+      await client.callTool({ name: 'alpha__echo', arguments: { text: String(i) } });
+    const calls = alpha.seen.slice(before).filter((r) => r.rpcMethod === 'tools/call');
+    expect(calls).toHaveLength(5);
+    // Reading each answer's stream to its end leaves the connection reusable (it was closed after each answer).
+    expect(new Set(calls.map((r) => r.remotePort)).size).toBe(1);
+    await client.close();
+  });
+
   test('a filtered tool is refused exactly like a missing one, and never reaches its server', async () => {
     const client = await connect();
     const before = alpha.seen.filter((r) => r.rpcMethod === 'tools/call').length;

@@ -29,6 +29,8 @@ export interface SeenMcpRequest {
   readonly rpcMethod: string | undefined;
   /** The status of the answer, once its head was written (a GET's stream is then open). */
   status: number | undefined;
+  /** The client's port: requests on one kept-alive connection share it. */
+  readonly remotePort: number | undefined;
 }
 
 export interface McpTestServerOptions {
@@ -187,6 +189,7 @@ export async function startMcpTestServer(options: McpTestServerOptions): Promise
       headers: request.headers,
       rpcMethod: (body as { method?: string } | undefined)?.method,
       status: undefined,
+      remotePort: request.socket.remotePort,
     };
     seen.push(entry);
     for (const waiter of waiters) waiter(entry);
