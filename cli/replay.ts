@@ -464,6 +464,36 @@ export function renderReplay(
     .join('---\n');
 }
 
+type Show = 'status' | 'ir' | 'xds' | 'all';
+
+/**
+ * Why a replay has nothing to show for `show` (undefined when it has something): a replay that prints nothing
+ * must not look like success.
+ */
+function nothingToShow(log: EventLog, result: ReplayResult, show: Show): string | undefined {
+  const documents = {
+    status: result.objects.length,
+    ir: result.irs.length,
+    xds: Object.keys(result.xds.envoy).length + Object.keys(result.xds.agentgateway).length,
+  };
+  const count = show === 'all' ? documents.status + documents.ir + documents.xds : documents[show];
+  if (count > 0) return undefined;
+  const first = log.records[0]?.seq;
+  if (first === undefined) return 'the log holds no records, only its header';
+  if (result.position === 0) return `--until stops before the first record (seq ${first})`;
+  const at = `after seq ${result.position} of ${log.records.at(-1)?.seq}`;
+  const composition = log.header.composition as Partial<RecordedComposition>;
+  if (show === 'xds' && composition.backends === undefined)
+    return `the recorded plane had no data-plane backend, so no xDS was published; try --show status or ir`;
+  const what = {
+    status: 'no object with a status',
+    ir: 'no Gateway IR',
+    xds: 'no xDS snapshot',
+    all: 'nothing',
+  };
+  return `${at} the plane holds ${what[show]}`;
+}
+
 export const replayCommand: Command = {
   name: 'replay',
   summary: 'run a recorded event log again on a virtual clock and print the statuses it leads to',
@@ -529,11 +559,17 @@ export const replayCommand: Command = {
       io.stderr.write(`${where}${problem.message}\n`);
     }
     const output = parsed.values.output as 'yaml' | 'json';
-    const extension = output === 'json' ? 'json' : 'yaml';
     const out = parsed.values.out as string | undefined;
+    const show = out === undefined ? (parsed.values.show as Show) : 'all';
+    const empty = nothingToShow(log, result, show);
+    if (empty !== undefined) {
+      io.stderr.write(`switchyard replay: nothing to show: ${empty}\n`);
+      return 1;
+    }
     if (out === undefined) {
-      io.stdout.write(renderReplay(result, parsed.values.show as 'status' | 'ir' | 'xds' | 'all', output));
+      io.stdout.write(renderReplay(result, show, output));
     } else {
+      const extension = output === 'json' ? 'json' : 'yaml';
       await mkdir(out, { recursive: true });
       await writeFile(join(out, `status.${extension}`), renderReplay(result, 'status', output));
       await writeFile(join(out, `ir.${extension}`), renderReplay(result, 'ir', output));

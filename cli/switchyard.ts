@@ -53,6 +53,9 @@ ${formatOptions(command.options, envPrefix(command.name))}
 `;
 }
 
+/** Exit status of a process whose command never finished (EX_SOFTWARE): an internal error. */
+export const UNFINISHED_EXIT_CODE = 70;
+
 /** Runs the CLI; returns the exit code (2 for usage errors). */
 export async function main(argv: readonly string[], io: CommandIO): Promise<number> {
   const [name, ...rest] = argv;
@@ -106,6 +109,15 @@ if (import.meta.main) {
   // each request's short-lived objects straight into the old generation once the process is busy
   // (docs/operations.md, "V8 flags"). V8 reads this flag at every GC, so setting it now takes effect.
   setFlagsFromString('--no-allocation-site-pretenuring');
+  // A command left waiting on something nothing will deliver lets the event loop drain, and Node would end the
+  // process with status 0 and no output. It ends with 70 (EX_SOFTWARE) and says so instead.
+  process.exitCode = UNFINISHED_EXIT_CODE;
+  process.once('exit', (code) => {
+    if (code === UNFINISHED_EXIT_CODE)
+      process.stderr.write(
+        `switchyard: the command stopped before finishing (nothing left to wait for); this is a bug\n`,
+      );
+  });
   main(process.argv.slice(2), processIO()).then(
     (code) => process.exit(code),
     (error: unknown) => {

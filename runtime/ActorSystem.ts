@@ -184,12 +184,14 @@ export class ActorSystem {
     this.stopping = true;
     const order = this.dependencyOrder();
     let timedOut = false;
+    // The deadline keeps the process alive until it passes: a drain waiting for something nothing will deliver
+    // (an effect still in flight) must end at the deadline, not leave an empty event loop that exits mid-stop.
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
+      timer = setTimeout(() => {
         timedOut = true;
         resolve();
       }, deadlineMs);
-      timer.unref?.();
     });
     const drain = (async () => {
       for (const cell of order) {
@@ -198,6 +200,7 @@ export class ActorSystem {
       }
     })();
     await Promise.race([drain, deadline]);
+    clearTimeout(timer);
     for (const cell of order) cell.abort();
     this.trace.complete();
     return { drained: !timedOut };

@@ -1,10 +1,17 @@
-// Runs the `switchyard` CLI in this process, as tests do: its exit code and what it wrote to stdout and stderr.
+// Runs the `switchyard` CLI for tests: in this process (`runCli`), or as users run it, a child process of
+// `node cli/switchyard.ts` (`spawnCli`). Either way: its exit code and what it wrote to stdout and stderr.
+import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { main } from '../switchyard.ts';
 
-export async function runCli(
-  args: readonly string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export async function runCli(args: readonly string[]): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const sink = (append: (text: string) => void) =>
@@ -25,4 +32,23 @@ export async function runCli(
     stopRequested: new Promise(() => {}),
   });
   return { code, stdout, stderr };
+}
+
+const CLI = fileURLToPath(new URL('../switchyard.ts', import.meta.url));
+
+/** `node cli/switchyard.ts <args>` in a child process, to its end (a signal counts as exit code -1). */
+export function spawnCli(args: readonly string[]): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }
