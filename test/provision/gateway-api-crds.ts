@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { ProvisionError } from './cache.ts';
 import { downloadGoModule } from './go-binary.ts';
 
-export const GATEWAY_API_VERSION = 'v1.6.1';
+export const GATEWAY_API_VERSION = 'v1.6.3';
 export const INFERENCE_EXTENSION_VERSION = 'v1.6.0';
 
 /** Paths of the YAML files: the Gateway API experimental channel and the Inference Extension's InferencePool. */

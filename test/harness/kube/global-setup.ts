@@ -8,7 +8,7 @@ import type { TestProject } from 'vitest/node';
 import { ProvisionError } from '../../provision/cache.ts';
 import { provisionEtcd } from '../../provision/etcd.ts';
 import { provisionUpstreamCrdFiles } from '../../provision/gateway-api-crds.ts';
-import { provisionKubeApiserver } from '../../provision/kube-apiserver.ts';
+import { provisionKubeApiserver } from '../../provision/kubernetes.ts';
 import { DEPLOY_DIR, readDeployManifests } from './deploy-manifests.ts';
 import { installCrds } from './install-crds.ts';
 import { readManifests } from './manifests.ts';
