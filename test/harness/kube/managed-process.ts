@@ -1,5 +1,6 @@
 // A long-running server process owned by the test run: output goes to a log file (quoted when it fails),
-// and it is killed when the run ends, even when the run itself is interrupted.
+// and it is killed when the run ends, even when the run itself is interrupted: by an exit handler, and by the
+// kernel (setpriv --pdeathsig) when the test process is killed outright.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,7 +22,9 @@ export function startManagedProcess(
   logFile: string,
 ): ManagedProcess {
   const log = openSync(logFile, 'a');
-  const child = spawn(command, args, { stdio: ['ignore', log, log] });
+  const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', command, ...args], {
+    stdio: ['ignore', log, log],
+  });
   closeSync(log);
   let exit: string | undefined;
   child.on('exit', (code, signal) => {

@@ -1,5 +1,6 @@
-// kube-apiserver on loopback over the run's etcd, with a self-signed serving certificate and one static
-// admin token. No controller manager runs: namespaces stay Terminating and nothing is garbage-collected.
+// kube-apiserver over the run's etcd, with a self-signed serving certificate and one static admin token. By
+// default on loopback with no controller manager (namespaces stay Terminating, nothing is garbage-collected);
+// a local cluster (test/harness/cluster) puts it on its bridge address instead, where pods reach it too.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -15,13 +16,22 @@ export interface RunningKubeApiserver {
   readonly process: ManagedProcess;
 }
 
+export interface KubeApiserverOptions {
+  /** The address to serve on and advertise (default 127.0.0.1); not loopback → the `kubernetes` Service has it as endpoint. */
+  readonly address?: string;
+  readonly port?: number;
+  readonly serviceClusterIpRange?: string;
+}
+
 export async function startKubeApiserver(
   binary: string,
   etcdUrl: string,
   workDir: string,
+  options: KubeApiserverOptions = {},
 ): Promise<RunningKubeApiserver> {
-  const port = await freeLoopbackPort();
-  const url = `https://127.0.0.1:${port}`;
+  const address = options.address ?? '127.0.0.1';
+  const port = options.port ?? (await freeLoopbackPort());
+  const url = `https://${address}:${port}`;
   const certDir = join(workDir, 'pki');
   mkdirSync(certDir, { recursive: true });
   const token = randomBytes(24).toString('hex');
@@ -38,8 +48,8 @@ export async function startKubeApiserver(
     binary,
     [
       `--etcd-servers=${etcdUrl}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
+      `--bind-address=${address}`,
+      `--advertise-address=${address}`,
       `--secure-port=${port}`,
       `--cert-dir=${certDir}`,
       `--token-auth-file=${tokenFile}`,
@@ -47,9 +57,9 @@ export async function startKubeApiserver(
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-account-key-file=${serviceAccountKey}`,
       `--service-account-signing-key-file=${serviceAccountKey}`,
-      '--service-cluster-ip-range=10.96.0.0/16',
+      `--service-cluster-ip-range=${options.serviceClusterIpRange ?? '10.96.0.0/16'}`,
       // Endpoints for the `kubernetes` Service would carry the loopback address, which the API rejects.
-      '--endpoint-reconciler-type=none',
+      ...(address === '127.0.0.1' ? ['--endpoint-reconciler-type=none'] : []),
       '--enable-priority-and-fairness=false',
       '--profiling=false',
     ],
