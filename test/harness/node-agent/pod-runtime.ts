@@ -461,14 +461,18 @@ class PodError extends Error {
   }
 }
 
-/** Replaces a mount path at the start of a path (followed by '/' or the end of the path) with its directory. */
+/**
+ * Replaces mount paths (each followed by '/' or the end of the path) with their directories, in one pass, so a
+ * replacement is never rewritten again by another mount (a directory under /tmp and an emptyDir at /tmp).
+ */
 export function rewriteMountPaths(text: string, mounts: readonly { path: string; dir: string }[]): string {
-  let result = text;
-  for (const mount of mounts) {
-    const escaped = mount.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    result = result.replace(new RegExp(`(^|[=:,\\s])${escaped}(?=/|$|[\\s,:])`, 'g'), `$1${mount.dir}`);
-  }
-  return result;
+  if (mounts.length === 0) return text;
+  const byPath = new Map(mounts.map((mount) => [mount.path, mount.dir]));
+  const alternatives = [...byPath.keys()]
+    .sort((a, b) => b.length - a.length)
+    .map((path) => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const pattern = new RegExp(`(^|[=:,\\s])(${alternatives.join('|')})(?=/|$|[\\s,:])`, 'g');
+  return text.replace(pattern, (_match, before: string, path: string) => `${before}${byPath.get(path)}`);
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {
