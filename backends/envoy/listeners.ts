@@ -54,10 +54,9 @@ export function translatePort(port: PortIR, context: PortContext): TranslatedPor
   const http = port.listeners.filter((l) => l.protocol === 'HTTP');
   if (http.length > 0) {
     const routeName = portRouteName(port.port);
-    routeConfigurations.push({
-      name: routeName,
-      virtualHosts: translateVirtualHosts(http, port.port, context.clusters),
-    });
+    routeConfigurations.push(
+      routeConfiguration(routeName, translateVirtualHosts(http, port.port, context.clusters)),
+    );
     const ai = http.some((l) => hasAIRoutes(l.routes)) ? [extProcHttpFilter()] : [];
     const hcm = httpConnectionManager(routeName, [...ai, ...inferenceHttpFilters(http)]);
     addChain(
@@ -74,10 +73,9 @@ export function translatePort(port: PortIR, context: PortContext): TranslatedPor
       const transportSocket = downstreamTls(listener, context, ['h2', 'http/1.1']);
       if (transportSocket === undefined) continue;
       const routeName = listenerRouteName(port.port, listener);
-      routeConfigurations.push({
-        name: routeName,
-        virtualHosts: translateVirtualHosts([listener], port.port, context.clusters),
-      });
+      routeConfigurations.push(
+        routeConfiguration(routeName, translateVirtualHosts([listener], port.port, context.clusters)),
+      );
       addChain(
         {
           name: owner,
@@ -137,6 +135,15 @@ export function translatePort(port: PortIR, context: PortContext): TranslatedPor
   };
 }
 
+/**
+ * Gateway API hostnames carry no port, but clients on a non-default port send one in Host: a virtual host is
+ * chosen ignoring it, and the Host header still reaches the backend as the client sent it (the spec forwards it
+ * unchanged; Envoy's stripAnyHostPort would rewrite it).
+ */
+function routeConfiguration(name: string, virtualHosts: Json[]): Json {
+  return { name, ignorePortInHostMatching: true, virtualHosts };
+}
+
 /** `before` are HTTP filters placed ahead of CORS and the router (the AI Gateway's ext_proc filter). */
 export function httpConnectionManager(routeConfigName: string, before: readonly Json[] = []): Json {
   return {
@@ -145,8 +152,6 @@ export function httpConnectionManager(routeConfigName: string, before: readonly 
       '@type': TYPE.httpConnectionManager,
       statPrefix: routeConfigName,
       rds: { routeConfigName, configSource: ADS_SOURCE },
-      // Gateway API hostnames carry no port; clients on a non-default port send one in Host.
-      stripAnyHostPort: true,
       upgradeConfigs: [{ upgradeType: 'websocket' }],
       httpFilters: [
         ...before,

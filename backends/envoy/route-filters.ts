@@ -117,7 +117,7 @@ export function redirectAction(
   const action: Json = { responseCode: REDIRECT_CODES[target.statusCode] ?? 'FOUND' };
   if (target.scheme !== undefined) action.schemeRedirect = target.scheme;
   if (target.hostname !== undefined) action.hostRedirect = target.hostname;
-  // A port left out of Location is the scheme's well-known one (Host carries no port: stripAnyHostPort).
+  // A port left out of Location is the scheme's well-known one (redirectTarget leaves out only that one).
   if (target.port !== undefined) action.portRedirect = target.port;
   Object.assign(action, pathRewrite(redirect.path, prefix, 'redirect'));
   return action;

@@ -219,9 +219,9 @@ describe.each([
   test('serves hostnames, with a hostname owned by the most specific listener (listener isolation)', async () => {
     expect(await answeredBy(gatewayPort, '/exact', { host: 'unknown.example.com' })).toBe('<404>');
     expect(await answeredBy(gatewayPort, '/anything', { host: 'foo.example.com' })).toBe('foo');
-    expect(await answeredBy(gatewayPort, '/anything', { host: `foo.example.com:${gatewayPort}` })).toBe(
-      'foo',
-    );
+    // A port in Host is ignored for matching and forwarded unchanged (Envoy's stripAnyHostPort removed it).
+    const withPort = await httpRequest(gatewayPort, '/anything', { host: `foo.example.com:${gatewayPort}` });
+    expect(withPort.seen).toMatchObject({ backend: 'foo', host: `foo.example.com:${gatewayPort}` });
   });
 
   test('redirects with scheme, hostname, status code and a replaced path prefix', async () => {
@@ -231,6 +231,12 @@ describe.each([
     const path = await httpRequest(gatewayPort, '/redirect-path/rest?q=1', filters);
     expect(path.status).toBe(302);
     expect(path.headers.location).toBe(`http://filters.example.com:${gatewayPort}/moved/rest?q=1`);
+    // The same with the port in Host, as clients on a non-default port send it.
+    const hostWithPort = { host: `filters.example.com:${gatewayPort}` };
+    const schemeFromPort = await httpRequest(gatewayPort, '/redirect-scheme/page', hostWithPort);
+    expect(schemeFromPort.headers.location).toBe('https://secure.example.com/redirect-scheme/page');
+    const pathFromPort = await httpRequest(gatewayPort, '/redirect-path/rest?q=1', hostWithPort);
+    expect(pathFromPort.headers.location).toBe(`http://filters.example.com:${gatewayPort}/moved/rest?q=1`);
   });
 
   test('rewrites the host and the path prefix or the full path before forwarding', async () => {
