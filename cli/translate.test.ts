@@ -117,10 +117,11 @@ metadata: {name: not-ours, namespace: apps}
     ]);
   });
 
-  it('prints diffable YAML and exits 0 even when statuses report errors', async () => {
+  it('prints diffable YAML and exits 0 with a one-line summary when every object is accepted', async () => {
     const first = await run(['translate', '-f', quickstart]);
     const second = await run(['translate', '-f', quickstart]);
     expect(first.code).toBe(0);
+    expect(first.stderr).toBe('translate: 6 accepted, 0 rejected, 0 ignored\n');
     expect(second.stdout).toBe(first.stdout);
     const documents = parseAllDocuments(first.stdout).map((d) => d.toJS() as { kind: string });
     expect(documents.map((d) => d.kind)).toEqual([
@@ -134,8 +135,98 @@ metadata: {name: not-ours, namespace: apps}
     expect(first.stdout).toContain('lastTransitionTime: 1970-01-01T00:00:00Z');
     expect(first.stdout).not.toMatch(/[&*]a\d/);
   });
+});
 
-  it('exits 1 with file:line messages on unreadable YAML', async () => {
+describe('switchyard translate as a CI linter', () => {
+  const route = (name: string, backend: string) =>
+    `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: ${name}, namespace: apps}\nspec:\n  parentRefs: [{name: gw, sectionName: http}]\n  rules: [{backendRefs: [{name: ${backend}, port: 80}]}]\n`;
+  const service =
+    'apiVersion: v1\nkind: Service\nmetadata: {name: svc, namespace: apps}\nspec: {ports: [{port: 80}]}\n';
+  // Each case: the files, the flags, the exit code, the summary line, and lines that must be on stderr.
+  const cases: [string, Record<string, string>, string[], number, string, RegExp[]][] = [
+    [
+      'everything accepted',
+      {
+        'a.yaml': classAndGateway.replace(/ {4}- name: https[\s\S]*$/, ''),
+        'b.yaml': `${route('web', 'svc')}---\n${service}`,
+      },
+      [],
+      0,
+      '4 accepted, 0 rejected, 0 ignored',
+      [],
+    ],
+    [
+      'a route whose backend does not exist',
+      {
+        'a.yaml': classAndGateway.replace(/ {4}- name: https[\s\S]*$/, ''),
+        'b.yaml': route('web', 'nowhere'),
+      },
+      [],
+      1,
+      '2 accepted, 1 rejected, 0 ignored',
+      [/b\.yaml:1: HTTPRoute apps\/web: parent gw\/http: ResolvedRefs False BackendNotFound/],
+    ],
+    [
+      'a Gateway with an unresolved certificate',
+      { 'a.yaml': classAndGateway },
+      [],
+      1,
+      '1 accepted, 1 rejected, 0 ignored',
+      [/a\.yaml:\d+: Gateway apps\/gw: .*listener https: ResolvedRefs False InvalidCertificateRef/],
+    ],
+    [
+      'an object its schema refuses',
+      {
+        'a.yaml':
+          'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: bad, namespace: apps}\nspec: {hostnames: 7}\n',
+      },
+      [],
+      1,
+      '0 accepted, 1 rejected, 0 ignored',
+      [/a\.yaml:1: rejected: /],
+    ],
+    [
+      'an object of a kind no one reads',
+      { 'a.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n' },
+      [],
+      1,
+      '0 accepted, 0 rejected, 1 ignored',
+      [/a\.yaml:1: Deployment d: kind Deployment is not one Switchyard reads; ignored/],
+    ],
+    [
+      '… allowed',
+      { 'a.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n' },
+      ['--allow-ignored-kinds'],
+      0,
+      '0 accepted, 0 rejected, 1 ignored (allowed)',
+      [],
+    ],
+    [
+      'a file that is not YAML',
+      { 'a.yaml': service, 'b.yaml': 'kind: [unclosed\n' },
+      [],
+      1,
+      '1 accepted, 0 rejected, 0 ignored, 1 file refused',
+      [/b\.yaml:2: not valid YAML/],
+    ],
+    [
+      'a file that is not text',
+      { 'a.yaml': '\u0000\u0001binary' },
+      [],
+      1,
+      '0 accepted, 0 rejected, 0 ignored, 1 file refused',
+      [/a\.yaml: not a text file/],
+    ],
+  ];
+  it.each(cases)('%s', async (_name, files, flags, code, summary, lines) => {
+    const dir = manifests(files);
+    const result = await run(['translate', '-f', dir, ...flags]);
+    expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(`translate: ${summary}`);
+    for (const line of lines) expect(result.stderr).toMatch(line);
+    expect(result.code).toBe(code);
+  });
+
+  it('exits 1 with file:line messages on unreadable YAML, and names a path that does not exist', async () => {
     const dir = manifests({ 'broken.yaml': 'apiVersion: v1\nkind: Service\nmetadata: {name: [oops\n' });
     const { code, stderr } = await run(['translate', '-f', dir]);
     expect(code).toBe(1);
@@ -143,6 +234,36 @@ metadata: {name: not-ours, namespace: apps}
     const missing = await run(['translate', '-f', join(dir, 'nope.yaml')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('nope.yaml: no such file or directory');
+    expect(missing.stderr).toContain('1 file refused');
+  });
+
+  it('never prints Secret data', async () => {
+    const data = Buffer.from('hunter2-very-secret').toString('base64');
+    const dir = manifests({
+      'secret.yaml': `apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n  namespace: apps\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: '{"data":{"password":"${data}"}}'\ndata: {password: ${data}}\nstringData: {token: hunter2-very-secret}\n`,
+    });
+    for (const output of ['yaml', 'json']) {
+      const { stdout, stderr, code } = await run(['translate', '-f', dir, '-o', output, '--show', 'all']);
+      expect(code).toBe(0);
+      expect(stdout + stderr).not.toContain(data);
+      expect(stdout + stderr).not.toContain('hunter2');
+      expect(stdout).toContain('password');
+      expect(stdout).toContain('[REDACTED]');
+    }
+  });
+
+  it('reads a namespaced object without a namespace as in default', async () => {
+    const dir = manifests({
+      'a.yaml': classAndGateway
+        .replace(/ {4}- name: https[\s\S]*$/, '')
+        .replace('namespace: apps', 'namespace: default'),
+      'b.yaml': route('web', 'svc').replace('namespace: apps', '').replace('{name: web, }', '{name: web}'),
+      'c.yaml': service.replace('namespace: apps', 'namespace: default'),
+    });
+    const result = await run(['translate', '-f', dir]);
+    expect(result.stderr).not.toContain('undefined');
+    expect(result.stderr.trimEnd()).toBe('translate: 4 accepted, 0 rejected, 0 ignored');
+    expect(result.code).toBe(0);
   });
 });
 

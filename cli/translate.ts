@@ -9,13 +9,15 @@ import { type EnvoyResources, translateGateway } from '../backends/envoy/index.t
 import type { TlsMaterial } from '../model/ir/backend-contract.ts';
 import type { GatewayIR } from '../model/ir/gateway-ir.ts';
 import type { KindName } from '../model/resources/kinds.ts';
-import { formatResourceKey, keyOf } from '../model/resources/resource-key.ts';
+import { formatResourceKey, type ResourceKey } from '../model/resources/resource-key.ts';
 import type { ResourceView } from '../model/shared/resource-view.ts';
 import { sequentialIds } from '../runtime/ids.ts';
-import { createLogger } from '../runtime/logger.ts';
+import { createLogger, REDACTED } from '../runtime/logger.ts';
 import { runUntilQuiescent } from '../runtime/quiescence.ts';
 import { VirtualClock } from '../runtime/VirtualClock.ts';
-import { findManifestFiles, readManifestFile } from '../sources/files/manifests.ts';
+import { filesSummary, type SourceProblem } from '../sources/files/machine.ts';
+import { FILES_SOURCE } from '../sources/files/messages.ts';
+import { ProblemBook } from '../sources/problem-book.ts';
 import type { Command } from './command.ts';
 import { createControlPlane } from './control-plane.ts';
 
@@ -30,8 +32,21 @@ export interface TranslateResult {
   readonly xds: Readonly<Record<string, EnvoyResources>>;
   /** agentgateway resources per Gateway of an `agentgateway` class, keyed by `namespace/name`. */
   readonly agentgateway: Readonly<Record<string, AgentgatewayResources>>;
-  readonly problems: readonly { origin: string; message: string; unreadable?: boolean }[];
+  /** Problems with the input no status carries (unreadable files, ignored kinds, schema failures): bounded. */
+  readonly problems: readonly TranslateProblem[];
+  /** One line per object whose status says it does not work as written (input order). */
+  readonly rejections: readonly TranslateProblem[];
+  /** Every input object once: accepted as written, rejected (schema or status), of a kind no one reads. */
+  readonly summary: {
+    readonly accepted: number;
+    readonly rejected: number;
+    readonly ignored: number;
+    /** Files (or paths) that could not be read at all. */
+    readonly refused: number;
+  };
 }
+
+export type TranslateProblem = SourceProblem;
 
 /**
  * Runs the same actors as the controller, offline, on a virtual clock: no cluster, no network, no real time.
@@ -52,18 +67,36 @@ export async function translate(paths: readonly string[], controllerName?: strin
   plane.close();
 
   // Input order: files sorted, documents in file order; each object once, as it ended up.
-  const { files } = await findManifestFiles(paths);
+  const read = filesSummary(plane.system.actor(FILES_SOURCE)?.context);
+  const summary = { accepted: 0, rejected: 0, ignored: 0, refused: read.unlisted.length };
+  const rejections: TranslateProblem[] = [];
   const seen = new Set<string>();
   const objects: Record<string, unknown>[] = [];
-  for (const file of files) {
-    for (const { object } of (await readManifestFile(file)).documents) {
-      const key = keyOf(object);
+  for (const file of read.files) {
+    summary.ignored += file.ignored;
+    if (file.refused !== undefined) summary.refused++;
+    for (const { key, origin } of file.objects) {
       const id = formatResourceKey(key);
       if (seen.has(id)) continue;
-      const stored = plane.store.get(key.kind as KindName, key.namespace, key.name);
-      if (stored === undefined) continue;
       seen.add(id);
-      objects.push(stored as unknown as Record<string, unknown>);
+      const stored = plane.store.get(key.kind as KindName, key.namespace, key.name);
+      // Not stored: its schema check refused it (the problems say why).
+      if (stored === undefined) {
+        summary.rejected++;
+        continue;
+      }
+      objects.push(redactSecret(stored as unknown as Record<string, unknown>));
+      const failing = failingConditions((stored as { status?: unknown }).status);
+      if (failing.length === 0) {
+        summary.accepted++;
+        continue;
+      }
+      summary.rejected++;
+      rejections.push({
+        origin,
+        message: `${describeKey(key)}: ${failing.join('; ')}`,
+        category: 'rejected',
+      });
     }
   }
   const deployer = plane.system.actor(GATEWAY_DEPLOYER)?.context as
@@ -82,7 +115,81 @@ export async function translate(paths: readonly string[], controllerName?: strin
       agentgateway[id] = translateAgentgateway(ir, redactedTls(plane.store, ir));
     }
   }
-  return { objects, irs, xds, agentgateway, problems: plane.problems };
+  return { objects, irs, xds, agentgateway, problems: plane.problems, rejections, summary };
+}
+
+/** Condition types that say an object (or a part of it: a listener, a parent, an ancestor) does not work as written. */
+function failingConditions(status: unknown): string[] {
+  const failing: string[] = [];
+  const visit = (conditions: unknown, where: string) => {
+    if (!Array.isArray(conditions)) return;
+    for (const condition of conditions as {
+      type?: string;
+      status?: string;
+      reason?: string;
+      message?: string;
+    }[]) {
+      const fails =
+        ((condition.type === 'Accepted' || condition.type === 'ResolvedRefs') &&
+          condition.status === 'False') ||
+        ((condition.type === 'Conflicted' || condition.type === 'PartiallyInvalid') &&
+          condition.status === 'True') ||
+        condition.type === 'NotAccepted';
+      if (fails) {
+        failing.push(
+          `${where}${condition.type} ${condition.status} ${condition.reason ?? ''}${condition.message === undefined ? '' : `: ${condition.message}`}`,
+        );
+      }
+    }
+  };
+  const of = status as {
+    conditions?: unknown;
+    listeners?: { name?: string; conditions?: unknown }[];
+    parents?: { parentRef?: { name?: string; sectionName?: string }; conditions?: unknown }[];
+    ancestors?: { ancestorRef?: { name?: string; sectionName?: string }; conditions?: unknown }[];
+  } | null;
+  if (of === null || typeof of !== 'object') return failing;
+  visit(of.conditions, '');
+  for (const listener of Array.isArray(of.listeners) ? of.listeners : []) {
+    visit(listener?.conditions, `listener ${String(listener?.name)}: `);
+  }
+  for (const [field, entries] of [
+    ['parent', of.parents],
+    ['ancestor', of.ancestors],
+  ] as const) {
+    for (const entry of Array.isArray(entries) ? entries : []) {
+      const ref = (entry as { parentRef?: unknown; ancestorRef?: unknown })[`${field}Ref`] as
+        | { name?: string; sectionName?: string }
+        | undefined;
+      const section = ref?.sectionName === undefined ? '' : `/${ref.sectionName}`;
+      visit(entry?.conditions, `${field} ${String(ref?.name)}${section}: `);
+    }
+  }
+  return failing;
+}
+
+/** A Secret as translate prints it: the names of its keys, never their values. */
+function redactSecret(object: Record<string, unknown>): Record<string, unknown> {
+  if (object.kind !== 'Secret') return object;
+  const redacted = (field: unknown) =>
+    field !== null && typeof field === 'object'
+      ? Object.fromEntries(Object.keys(field).map((name) => [name, REDACTED]))
+      : field;
+  const metadata = object.metadata as { annotations?: Record<string, unknown> } | undefined;
+  const annotations = metadata?.annotations;
+  const lastApplied = 'kubectl.kubernetes.io/last-applied-configuration';
+  return {
+    ...object,
+    ...(metadata === undefined || annotations?.[lastApplied] === undefined
+      ? {}
+      : { metadata: { ...metadata, annotations: { ...annotations, [lastApplied]: REDACTED } } }),
+    ...(object.data === undefined ? {} : { data: redacted(object.data) }),
+    ...(object.stringData === undefined ? {} : { stringData: redacted(object.stringData) }),
+  };
+}
+
+function describeKey(key: ResourceKey): string {
+  return `${key.kind} ${key.namespace === undefined ? '' : `${key.namespace}/`}${key.name}`;
 }
 
 /** The certificates an IR references, with their private keys replaced (translate prints what it computes). */
@@ -105,7 +212,8 @@ function redactedTls(view: ResourceView, ir: GatewayIR): Record<string, TlsMater
 export const translateCommand: Command = {
   name: 'translate',
   summary: 'compute statuses and the Gateway IR offline from YAML files (no cluster, no network)',
-  usage: 'switchyard translate -f <file-or-dir>... [-o yaml|json] [--show status|ir|xds|all]',
+  usage:
+    'switchyard translate -f <file-or-dir>... [-o yaml|json] [--show status|ir|xds|all] [--allow-ignored-kinds]',
   options: {
     filename: {
       kind: 'list',
@@ -132,6 +240,12 @@ export const translateCommand: Command = {
       default: 'switchyard.dev/gateway-controller',
       description: 'GatewayClass spec.controllerName to act as',
     },
+    'allow-ignored-kinds': {
+      kind: 'boolean',
+      default: false,
+      description:
+        'exit 0 although some objects are of kinds Switchyard does not read (they are still counted as ignored)',
+    },
   },
   async run(parsed, io) {
     const files = (parsed.values.filename as readonly string[] | undefined) ?? [];
@@ -141,14 +255,18 @@ export const translateCommand: Command = {
       return 2;
     }
     const result = await translate(paths, parsed.values['controller-name'] as string);
-    for (const problem of result.problems) {
+    // Problems first, then one line per object whose status says it does not work: as many per file as the
+    // controller would list (the summary counts them all).
+    const rejections = new ProblemBook();
+    for (const rejection of result.rejections) rejections.add(rejection);
+    for (const problem of [...result.problems, ...rejections.list()]) {
       const where = problem.message.startsWith(problem.origin) ? '' : `${problem.origin}: `;
       io.stderr.write(`${where}${problem.message}\n`);
     }
-    if (result.problems.some((problem) => problem.unreadable)) return 1;
     const show = parsed.values.show as string;
     const documents: unknown[] = [];
-    if (show === 'status' || show === 'all') documents.push(...result.objects);
+    // One document at a time: a spread of 100,000 objects would pass them all as call arguments.
+    if (show === 'status' || show === 'all') for (const object of result.objects) documents.push(object);
     if (show === 'ir' || show === 'all') {
       documents.push(
         ...result.irs.map((ir) => ({ apiVersion: 'switchyard.dev/v1alpha1', kind: 'GatewayIR', ir })),
@@ -176,6 +294,11 @@ export const translateCommand: Command = {
           .join('---\n'),
       );
     }
-    return 0;
+    const { accepted, rejected, ignored, refused } = result.summary;
+    const allowIgnored = parsed.values['allow-ignored-kinds'] === true;
+    io.stderr.write(
+      `translate: ${accepted} accepted, ${rejected} rejected, ${ignored} ignored${allowIgnored && ignored > 0 ? ' (allowed)' : ''}${refused > 0 ? `, ${refused} ${refused === 1 ? 'file' : 'files'} refused` : ''}\n`,
+    );
+    return rejected > 0 || refused > 0 || (ignored > 0 && !allowIgnored) ? 1 : 0;
   },
 };

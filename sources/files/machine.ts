@@ -67,6 +67,10 @@ interface Contribution {
 interface FilesSourceContext extends FilesSourceInput {
   /** file → the objects it defines now */
   readonly byFile: Map<string, Map<string, Contribution>>;
+  /** file → why its last read was refused, and how many of its objects are of kinds no actor owns */
+  readonly fileNotes: Map<string, { readonly refused?: string; readonly ignored: number }>;
+  /** The paths the last listing that failed on any could not list. */
+  readonly unlisted: string[];
   /** object id → the file whose definition is in force: the last in path order of those defining it */
   readonly owner: Map<string, string>;
   /** object id → the other files that define it too (only objects defined more than once) */
@@ -154,6 +158,8 @@ export const filesSourceMachine = setup({
   context: ({ input }) => ({
     ...input,
     byFile: new Map(),
+    fileNotes: new Map(),
+    unlisted: [],
     owner: new Map(),
     alsoDefinedIn: new Map(),
     generations: new Map(),
@@ -246,10 +252,13 @@ function* applyRead(
     if (others?.size === 0) context.alsoDefinedIn.delete(id);
   };
 
+  if (result.errors.length > 0) context.unlisted.length = 0;
   for (const error of result.errors) {
+    context.unlisted.push(error);
     problem({ origin: 'files', message: error, unreadable: true, category: 'unreadable' });
   }
   for (const file of result.removed) {
+    context.fileNotes.delete(file);
     for (const [id, { key }] of context.byFile.get(file) ?? []) {
       release(id, file, key);
       if (full()) yield take();
@@ -270,6 +279,7 @@ function* applyRead(
           files: [file],
         });
       }
+      context.fileNotes.set(file, { refused: manifest.errors[0], ignored: context.fileNotes.get(file)?.ignored ?? 0 });
       continue;
     }
     const now = new Map<string, Contribution & { readonly object: RawObject }>();
@@ -298,6 +308,10 @@ function* applyRead(
       now.set(id, { key, object, origin });
       if (full()) yield take();
     }
+    let ignoredCount = 0;
+    for (const { count } of ignored.values()) ignoredCount += count;
+    if (ignoredCount > 0) context.fileNotes.set(file, { ignored: ignoredCount });
+    else context.fileNotes.delete(file);
     for (const [kind, { count, origin, first }] of ignored) {
       const what = kind === '' ? 'an object without a kind' : `kind ${kind} is not one Switchyard reads`;
       problem({
@@ -353,6 +367,41 @@ function* applyRead(
     });
   }
   return take();
+}
+
+/** What the source has read, file by file in path order (for `translate`'s summary). */
+export interface FilesSummary {
+  readonly files: readonly {
+    readonly file: string;
+    /** The objects it defines, in document order, and whether its definition is the one in force. */
+    readonly objects: readonly { readonly key: ResourceKey; readonly origin: string; readonly inForce: boolean }[];
+    readonly ignored: number;
+    readonly refused?: string;
+  }[];
+  /** Paths that could not be listed. */
+  readonly unlisted: readonly string[];
+}
+
+/** Reads the summary out of a files source's context (as the actor system exposes it). */
+export function filesSummary(context: unknown): FilesSummary {
+  const source = context as FilesSourceContext;
+  const names = new Set([...source.byFile.keys(), ...source.fileNotes.keys()]);
+  return {
+    files: [...names].sort().map((file) => {
+      const notes = source.fileNotes.get(file);
+      return {
+        file,
+        objects: [...(source.byFile.get(file) ?? [])].map(([id, { key, origin }]) => ({
+          key,
+          origin,
+          inForce: source.owner.get(id) === file,
+        })),
+        ignored: notes?.ignored ?? 0,
+        ...(notes?.refused === undefined ? {} : { refused: notes.refused }),
+      };
+    }),
+    unlisted: [...source.unlisted],
+  };
 }
 
 /** `file` defines the object `id`: it is sent on if `file` is (now) the last in path order to define it. */
