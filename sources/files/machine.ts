@@ -279,7 +279,10 @@ function* applyRead(
           files: [file],
         });
       }
-      context.fileNotes.set(file, { refused: manifest.errors[0], ignored: context.fileNotes.get(file)?.ignored ?? 0 });
+      context.fileNotes.set(file, {
+        refused: manifest.errors[0],
+        ignored: context.fileNotes.get(file)?.ignored ?? 0,
+      });
       continue;
     }
     const now = new Map<string, Contribution & { readonly object: RawObject }>();
@@ -374,7 +377,11 @@ export interface FilesSummary {
   readonly files: readonly {
     readonly file: string;
     /** The objects it defines, in document order, and whether its definition is the one in force. */
-    readonly objects: readonly { readonly key: ResourceKey; readonly origin: string; readonly inForce: boolean }[];
+    readonly objects: readonly {
+      readonly key: ResourceKey;
+      readonly origin: string;
+      readonly inForce: boolean;
+    }[];
     readonly ignored: number;
     readonly refused?: string;
   }[];
