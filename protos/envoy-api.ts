@@ -3,6 +3,7 @@
 // API is loaded on first use and then shared.
 import protobuf from 'protobufjs';
 import protojson from 'protobufjs/ext/protojson.js';
+import { addMissingEnvoyTypes } from './envoy-api-additions.ts';
 import { envoyApiFiles, protoIncludeDirs, resolveImport } from './envoy-api-sources.ts';
 
 const TYPE_URL_PREFIX = 'type.googleapis.com/';
@@ -87,6 +88,7 @@ function loadEnvoyApi(): EnvoyApi {
   root.resolvePath = (_origin, target) =>
     target.startsWith('/') ? target : (resolveImport(includeDirs, target) ?? null);
   root.loadSync(envoyApiFiles(includeDirs), { keepCase: true });
+  addMissingEnvoyTypes(root);
   root.resolveAll();
   return new EnvoyApi(root, performance.now() - started);
 }

@@ -3,7 +3,8 @@
 // endpoints; a BackendTLSPolicy becomes each such Backend's inline TLS policy. InferencePools become workload
 // Services (inference.ts). A backend agentgateway cannot reach (invalid ref, no endpoints, a pool whose picker
 // reference is invalid) points to a key nothing publishes, which agentgateway answers with 500.
-import type { BackendIR, BackendTLS } from '../../model/ir/gateway-ir.ts';
+import type { BackendTLS } from '../../model/ir/backends.ts';
+import type { BackendIR } from '../../model/ir/gateway-ir.ts';
 import { formatResourceKey } from '../../model/resources/resource-key.ts';
 import { PoolSet } from './inference.ts';
 import { endpointBackendKey, unavailableBackendKey } from './names.ts';

@@ -11,7 +11,8 @@
 // Workloads are per IP and Gateway: an IP that is an endpoint of several of these Services is one Workload
 // naming each of them (agentgateway indexes workloads by address too, so two Workloads must not share one).
 import { isIPv4, isIPv6 } from 'node:net';
-import type { BackendIR, Endpoint } from '../../model/ir/gateway-ir.ts';
+import type { Endpoint } from '../../model/ir/backends.ts';
+import type { BackendIR } from '../../model/ir/gateway-ir.ts';
 import { formatResourceKey, type ResourceKey } from '../../model/resources/resource-key.ts';
 import type { Json } from './types.ts';
 

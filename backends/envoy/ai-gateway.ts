@@ -105,7 +105,13 @@ function enableExtProc(): Json {
 export function aiGatewayRoutes(route: RouteIR, rule: RuleIR, routes: readonly Json[]): Json[] {
   if (route.extProc !== true) return [...routes];
   return routes.map((envoyRoute) => {
-    const withFilter: Json = { ...envoyRoute, typedPerFilterConfig: enableExtProc() };
+    const withFilter: Json = {
+      ...envoyRoute,
+      typedPerFilterConfig: {
+        ...((envoyRoute.typedPerFilterConfig as Json | undefined) ?? {}),
+        ...enableExtProc(),
+      },
+    };
     if (rule.backends.length > 0) return withFilter;
     const { route: _route, directResponse: _direct, ...rest } = withFilter;
     return {

@@ -1,7 +1,7 @@
 // Clusters: one per (resolved backend, HTTP version) a Gateway's routes use, fed by EDS; ExternalName
 // Services resolve by DNS instead. HTTP/2 (h2c) for gRPC routes and for appProtocols that ask for it.
 
-import type { BackendTLS } from '../../model/ir/gateway-ir.ts';
+import type { BackendTLS } from '../../model/ir/backends.ts';
 import type { ClusterUse, ResolvedBackendIR } from './cluster-use.ts';
 import { ADS_SOURCE, BLACKHOLE_CLUSTER, FILTER, type Json, TYPE } from './envoy-types.ts';
 import { poolClusterFields } from './inference.ts';

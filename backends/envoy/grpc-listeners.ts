@@ -11,7 +11,7 @@ const GRPC_KINDS: ReadonlySet<string> = new Set(['GRPCRoute']);
 export function translateGrpcListeners(port: PortIR, clusters: ClusterSet): Json[] {
   const listeners = port.listeners.filter((l: ListenerIR) => l.protocol === 'HTTP' || l.protocol === 'HTTPS');
   const out: Json[] = [];
-  for (const host of translateVirtualHosts(listeners, port.port, clusters, GRPC_KINDS)) {
+  for (const host of translateVirtualHosts(listeners, port.port, clusters, GRPC_KINDS, false)) {
     const hostname = String(host.name);
     if (hostname.includes('*')) continue;
     const name = `${hostname}:${port.port}`;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendIR } from '../../model/ir/gateway-ir.ts';
 import { INFERENCE_GROUP, resourceKey } from '../../model/resources/resource-key.ts';
-import { envoyApi } from '../../protos/envoy-api.ts';
 import { PICKER_FILTER } from './inference.ts';
+import { encodeAll } from './testdata/encode-all.ts';
 import { gatewayIR, listener, port, route, rule } from './testdata/gateway-ir.ts';
 import { translateGateway } from './translate-gateway.ts';
 
@@ -110,13 +110,7 @@ describe('InferencePool backends on Envoy', () => {
     });
     expect(resources.clusters['epp/default/a-epp/9002']).toMatchObject({ type: 'STATIC' });
     // Every resource encodes with the Envoy API protos (what the ADS server sends).
-    const api = envoyApi();
-    for (const cluster of Object.values(resources.clusters))
-      api.encode('envoy.config.cluster.v3.Cluster', cluster);
-    for (const listener of Object.values(resources.listeners))
-      api.encode('envoy.config.listener.v3.Listener', listener);
-    for (const config of Object.values(resources.routeConfigurations))
-      api.encode('envoy.config.route.v3.RouteConfiguration', config);
+    encodeAll(resources);
   });
 
   it('answers 500 for the share of a pool whose picker reference is invalid', () => {

@@ -17,7 +17,8 @@ import {
   DESTINATION_METADATA_NAMESPACE,
   SUBSET_HINT_METADATA_NAMESPACE,
 } from '../../model/inference/pool-members.ts';
-import type { Endpoint, ListenerIR } from '../../model/ir/gateway-ir.ts';
+import type { Endpoint } from '../../model/ir/backends.ts';
+import type { ListenerIR } from '../../model/ir/gateway-ir.ts';
 import type { ClusterUse, ResolvedBackendIR } from './cluster-use.ts';
 import type { Json } from './envoy-types.ts';
 

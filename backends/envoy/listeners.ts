@@ -8,6 +8,7 @@ import { extProcHttpFilter, hasAIRoutes, withAIGatewayAccessLog } from './ai-gat
 import type { ResolvedBackendIR } from './cluster-use.ts';
 import type { ClusterSet } from './clusters.ts';
 import { ADS_SOURCE, FILTER, type Json, TYPE } from './envoy-types.ts';
+import { AUTHENTICATION_FILTERS, type FilterContext, LATE_FILTERS, servedRules } from './filters/index.ts';
 import { inferenceHttpFilters } from './inference.ts';
 import {
   listenerKey,
@@ -20,7 +21,7 @@ import {
 import { translateVirtualHosts } from './routes.ts';
 import { translateSecret } from './secrets.ts';
 
-export interface PortContext {
+export interface PortContext extends FilterContext {
   readonly bindAddress: string;
   readonly clusters: ClusterSet;
   readonly tls: Readonly<Record<string, TlsMaterial>>;
@@ -58,7 +59,11 @@ export function translatePort(port: PortIR, context: PortContext): TranslatedPor
       routeConfiguration(routeName, translateVirtualHosts(http, port.port, context.clusters)),
     );
     const ai = http.some((l) => hasAIRoutes(l.routes)) ? [extProcHttpFilter()] : [];
-    const hcm = httpConnectionManager(routeName, [...ai, ...inferenceHttpFilters(http)]);
+    const hcm = httpConnectionManager(
+      routeName,
+      [...ai, ...inferenceHttpFilters(http)],
+      policyFilters(http, context),
+    );
     addChain(
       {
         name: routeName,
@@ -83,10 +88,14 @@ export function translatePort(port: PortIR, context: PortContext): TranslatedPor
           transportSocket,
           filters: [
             (hasAIRoutes(listener.routes) ? withAIGatewayAccessLog : (hcm: Json) => hcm)(
-              httpConnectionManager(routeName, [
-                ...(hasAIRoutes(listener.routes) ? [extProcHttpFilter()] : []),
-                ...inferenceHttpFilters([listener]),
-              ]),
+              httpConnectionManager(
+                routeName,
+                [
+                  ...(hasAIRoutes(listener.routes) ? [extProcHttpFilter()] : []),
+                  ...inferenceHttpFilters([listener]),
+                ],
+                policyFilters([listener], context),
+              ),
             ),
           ],
         },
@@ -144,8 +153,36 @@ function routeConfiguration(name: string, virtualHosts: Json[]): Json {
   return { name, ignorePortInHostMatching: true, virtualHosts };
 }
 
-/** `before` are HTTP filters placed ahead of CORS and the router (the AI Gateway's ext_proc filter). */
-export function httpConnectionManager(routeConfigName: string, before: readonly Json[] = []): Json {
+/** The HTTP filters the policies of the rules these listeners serve need (filters/index.ts), by position. */
+export interface PolicyFilters {
+  readonly early: readonly Json[];
+  readonly late: readonly Json[];
+}
+
+function policyFilters(listeners: readonly ListenerIR[], context: FilterContext): PolicyFilters {
+  const rules = servedRules(listeners);
+  return {
+    early: AUTHENTICATION_FILTERS.flatMap((filter) => filter.chainFilters(rules, context)),
+    late: LATE_FILTERS.flatMap((filter) => filter.chainFilters(rules, context)),
+  };
+}
+
+/**
+ * `before` are the chain's own extension filters (the AI Gateway's ext_proc filter, endpoint pickers); policy
+ * filters go around them: authentication ahead (after CORS, so preflights are answered), external processors
+ * and authorization behind, then the router.
+ */
+export function httpConnectionManager(
+  routeConfigName: string,
+  before: readonly Json[] = [],
+  policies: PolicyFilters = { early: [], late: [] },
+): Json {
+  const cors = { name: FILTER.cors, typedConfig: { '@type': TYPE.cors } };
+  // Without policy filters the order stays as it always was (extensions, CORS, router).
+  const httpFilters =
+    policies.early.length === 0 && policies.late.length === 0
+      ? [...before, cors]
+      : [cors, ...policies.early, ...before, ...policies.late];
   return {
     name: FILTER.httpConnectionManager,
     typedConfig: {
@@ -153,11 +190,7 @@ export function httpConnectionManager(routeConfigName: string, before: readonly 
       statPrefix: routeConfigName,
       rds: { routeConfigName, configSource: ADS_SOURCE },
       upgradeConfigs: [{ upgradeType: 'websocket' }],
-      httpFilters: [
-        ...before,
-        { name: FILTER.cors, typedConfig: { '@type': TYPE.cors } },
-        { name: FILTER.router, typedConfig: { '@type': TYPE.router } },
-      ],
+      httpFilters: [...httpFilters, { name: FILTER.router, typedConfig: { '@type': TYPE.router } }],
     },
   };
 }

@@ -165,7 +165,7 @@ export function fraction(share: number): Json {
   return { numerator: Math.max(0, Math.round(share * 1_000_000)), denominator: 'MILLION' };
 }
 
-function corsPolicy(cors: HTTPCORSFilter): Json {
+export function corsPolicy(cors: HTTPCORSFilter): Json {
   const origins = (cors.allowOrigins ?? []).map(originMatcher);
   return {
     '@type': TYPE.corsPolicy,

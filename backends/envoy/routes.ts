@@ -9,6 +9,7 @@ import { aiGatewayRoutes } from './ai-gateway.ts';
 import type { ClusterSet } from './clusters.ts';
 import { protoDuration } from './duration.ts';
 import type { Json } from './envoy-types.ts';
+import { HTTP_FILTERS, type ServedRule } from './filters/index.ts';
 import { inferenceBackendFields, pickerProblem } from './inference.ts';
 import {
   backendFilterFields,
@@ -41,6 +42,8 @@ export function translateVirtualHosts(
   port: number,
   clusters: ClusterSet,
   kinds: ReadonlySet<string> = HTTP_KINDS,
+  /** Proxyless clients run no policy filters: rules that need them are denied there (fail closed). */
+  policyFilters = true,
 ): Json[] {
   const hosts = new Map<string, RouteEntry[]>();
   for (const listener of listeners) {
@@ -48,7 +51,12 @@ export function translateVirtualHosts(
       if (!kinds.has(route.kind)) continue;
       const hostnames = route.hostnames.length > 0 ? route.hostnames : [listener.hostname ?? MATCH_ALL_HOSTS];
       const entries = hostnames.some((h) => ownerOf(listeners, h) === listener)
-        ? routeEntries(route, { port, scheme: listener.protocol === 'HTTPS' ? 'https' : 'http' }, clusters)
+        ? routeEntries(
+            route,
+            { port, scheme: listener.protocol === 'HTTPS' ? 'https' : 'http' },
+            clusters,
+            policyFilters,
+          )
         : [];
       for (const hostname of hostnames) {
         if (ownerOf(listeners, hostname) !== listener) continue;
@@ -78,7 +86,12 @@ function ownerOf(listeners: readonly ListenerIR[], hostname: string): ListenerIR
   return listeners.find((l) => l.hostname === undefined || hostnameCovers(l.hostname, hostname));
 }
 
-function routeEntries(route: RouteIR, listener: ListenerAddress, clusters: ClusterSet): RouteEntry[] {
+function routeEntries(
+  route: RouteIR,
+  listener: ListenerAddress,
+  clusters: ClusterSet,
+  policyFilters: boolean,
+): RouteEntry[] {
   const grpc = route.kind === 'GRPCRoute';
   const entries: RouteEntry[] = [];
   for (const rule of route.rules) {
@@ -88,11 +101,53 @@ function routeEntries(route: RouteIR, listener: ListenerAddress, clusters: Clust
       const name = `${route.route.namespace ?? ''}/${route.route.name}/rule/${rule.name ?? rule.index}/match/${m}`;
       entries.push({
         precedence: translated.precedence,
-        routes: aiGatewayRoutes(route, rule, envoyRoutes(name, rule, translated, grpc, listener, clusters)),
+        routes: aiGatewayRoutes(
+          route,
+          rule,
+          withPolicies(
+            { route, rule },
+            envoyRoutes(name, rule, translated, grpc, listener, clusters),
+            policyFilters,
+          ),
+        ),
       });
     });
   }
   return entries;
+}
+
+/**
+ * A rule's routes with what its policies need: a rule a policy denies answers that policy's status and never
+ * reaches a backend; otherwise each policy filter's per-route config (the rule's own route filters, set by
+ * `envoyRoutes`, win over a policy's CORS).
+ */
+function withPolicies(served: ServedRule, routes: readonly Json[], policyFilters: boolean): Json[] {
+  const policies = served.rule.policies;
+  if (policies === undefined) return [...routes];
+  const denied =
+    policies.denied ??
+    (!policyFilters && (policies.security !== undefined || policies.extension !== undefined)
+      ? { status: 500 }
+      : undefined);
+  if (denied !== undefined) {
+    return routes.map((envoyRoute) => {
+      const {
+        route: _route,
+        redirect: _redirect,
+        directResponse: _direct,
+        typedPerFilterConfig: _t,
+        ...rest
+      } = envoyRoute;
+      return { ...rest, directResponse: { status: denied.status } };
+    });
+  }
+  const perFilter: Json = {};
+  for (const filter of HTTP_FILTERS) Object.assign(perFilter, filter.routeConfig(served));
+  if (Object.keys(perFilter).length === 0) return [...routes];
+  return routes.map((envoyRoute) => ({
+    ...envoyRoute,
+    typedPerFilterConfig: { ...perFilter, ...((envoyRoute.typedPerFilterConfig as Json | undefined) ?? {}) },
+  }));
 }
 
 function envoyRoutes(

@@ -37,7 +37,15 @@ export function translateGateway(
   const clusters = new ClusterSet();
   const secrets = new Map<string, Json>();
   const problems: string[] = [];
-  const context = { bindAddress: options.bindAddress ?? '0.0.0.0', clusters, tls, secrets, problems };
+  const extraClusters = new Map<string, Json>();
+  const context = {
+    bindAddress: options.bindAddress ?? '0.0.0.0',
+    clusters,
+    tls,
+    secrets,
+    problems,
+    extraClusters,
+  };
   const listeners: Record<string, Json> = {};
   const routeConfigurations: Record<string, Json> = {};
   const grpcListeners: Record<string, Json> = {};
@@ -60,6 +68,8 @@ export function translateGateway(
     clusterResources[EXT_PROC_CLUSTER] = extProcCluster(options.extProcAddress ?? DEFAULT_EXT_PROC_ADDRESS);
   }
   Object.assign(clusterResources, pickerClusters(clusters.uses));
+  for (const [name, cluster] of [...extraClusters.entries()].sort(([a], [b]) => (a < b ? -1 : 1)))
+    clusterResources[name] = cluster;
   if (clusters.usesBlackhole) {
     const blackhole = blackholeCluster();
     clusterResources[String(blackhole.name)] = blackhole;

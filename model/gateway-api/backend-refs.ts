@@ -2,7 +2,8 @@
 // ReferenceGrant. A Service resolves to its ready endpoints from EndpointSlices.
 
 import { failureModeOf, poolEndpoints, resolveEndpointPicker } from '../inference/pool-members.ts';
-import type { BackendRefReason, BackendTLS, ResolvedBackend } from '../ir/gateway-ir.ts';
+import type { BackendTLS, ResolvedBackend } from '../ir/backends.ts';
+import type { BackendRefReason } from '../ir/gateway-ir.ts';
 import type { BackendObjectReference, RouteKind } from '../resources/gateway-api.ts';
 import type { InferencePoolSpec } from '../resources/inference.ts';
 import { GATEWAY_GROUP, INFERENCE_GROUP, resourceKey } from '../resources/resource-key.ts';

@@ -3,7 +3,7 @@
 // Backend resolution reads it here; the policy's own status is in backend-tls-policies.ts.
 
 import { X509Certificate } from 'node:crypto';
-import type { BackendTLS } from '../ir/gateway-ir.ts';
+import type { BackendTLS } from '../ir/backends.ts';
 import type { BackendTLSPolicy } from '../resources/gateway-api.ts';
 import type { ConfigMap } from '../resources/kubernetes.ts';
 import { keyOf, type ResourceKey, resourceKey } from '../resources/resource-key.ts';

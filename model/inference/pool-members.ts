@@ -2,7 +2,7 @@
 // selected by matchLabels in its namespace, one endpoint per IP × targetPort) and its endpoint picker (a Service
 // port, resolved to the picker's ready endpoints). Backend resolution reads them; the status is pool-status.ts.
 
-import type { Endpoint } from '../ir/gateway-ir.ts';
+import type { Endpoint } from '../ir/backends.ts';
 import type { InferencePoolSpec } from '../resources/inference.ts';
 import type { Pod } from '../resources/kubernetes.ts';
 import { ANY_NAME, CORE_GROUP, type ResourceKey, resourceKey } from '../resources/resource-key.ts';

@@ -6,6 +6,8 @@
 import type { RouteKind } from '../resources/gateway-api.ts';
 import type { ResourceKey } from '../resources/resource-key.ts';
 import type { DataPlaneBackend, DataPlaneServiceType } from '../resources/switchyard.ts';
+import type { ResolvedBackend } from './backends.ts';
+import type { ClientTrafficIR, RulePoliciesIR } from './policies.ts';
 
 export type BackendIR =
   | ({ readonly weight: number; readonly filters?: readonly unknown[] } & ResolvedBackend)
@@ -28,6 +30,8 @@ export interface RuleIR {
   readonly timeouts?: RuleTimeouts;
   /** HTTPRoute `retry`. */
   readonly retry?: RuleRetry;
+  /** What policies attached to this rule (directly or through its route, listener or Gateway) require. */
+  readonly policies?: RulePoliciesIR;
 }
 
 export interface RouteIR {
@@ -51,6 +55,8 @@ export interface ListenerIR {
   };
   /** Routes in precedence order: oldest first, then by namespace/name. */
   readonly routes: readonly RouteIR[];
+  /** The ClientTrafficPolicy in force for this listener. */
+  readonly clientTraffic?: ClientTrafficIR;
 }
 
 export interface PortIR {
@@ -79,56 +85,8 @@ export interface ResolvedGatewayClassParameters {
   readonly xds: { readonly address?: string };
 }
 
-export interface Endpoint {
-  readonly address: string;
-  readonly port: number;
-}
-
-export type ResolvedBackend =
-  | {
-      readonly kind: 'Service';
-      readonly service: ResourceKey;
-      readonly port: number;
-      readonly protocol: 'TCP' | 'UDP' | 'SCTP';
-      readonly appProtocol?: string;
-      /** ExternalName Services resolve by DNS, not endpoints. */
-      readonly externalName?: string;
-      /** TLS to the backend, from the BackendTLSPolicy in force for this Service port. */
-      readonly tls?: BackendTLS;
-      readonly endpoints: readonly Endpoint[];
-    }
-  | {
-      readonly kind: 'InferencePool';
-      readonly pool: ResourceKey;
-      readonly targetPorts: readonly number[];
-      readonly selector: Readonly<Record<string, string>>;
-      readonly appProtocol?: string;
-      /** Ready member Pods × targetPorts (absent in IRs built before Pods were read: none). */
-      readonly endpoints?: readonly Endpoint[];
-      readonly endpointPicker?: {
-        readonly service: ResourceKey;
-        readonly port?: number;
-        readonly failureMode: 'FailOpen' | 'FailClose';
-        /** The picker Service's ready endpoints on that port. */
-        readonly endpoints: readonly Endpoint[];
-        /** Why the reference cannot be used (the pool's ResolvedRefs=False/InvalidExtensionRef); its share answers 500. */
-        readonly problem?: string;
-      };
-    };
-
 /** Why a backendRef cannot be used: the route's ResolvedRefs reason (`RouteReason` in shared/conditions.ts). */
 export type BackendRefReason = 'InvalidKind' | 'BackendNotFound' | 'RefNotPermitted' | 'UnsupportedProtocol';
-
-export interface BackendTLS {
-  readonly policy: ResourceKey;
-  /** SNI and, without subjectAltNames, the name the backend certificate must carry. */
-  readonly hostname: string;
-  readonly subjectAltNames: readonly { readonly type: 'Hostname' | 'URI'; readonly value: string }[];
-  /** ConfigMaps holding the trusted CA bundle (`ca.crt`), or the system trust store. */
-  readonly caCertificates: readonly ResourceKey[] | 'System';
-  /** The PEM of those ConfigMaps' `ca.crt`, concatenated (absent for the system store). Public material. */
-  readonly caBundle?: string;
-}
 
 export interface RuleTimeouts {
   /** Whole request, retries included; 0 = no timeout. */

@@ -1,6 +1,6 @@
 // The ready endpoints of a Service port, read from its EndpointSlices (discovery.k8s.io/v1).
 
-import type { Endpoint } from '../ir/gateway-ir.ts';
+import type { Endpoint } from '../ir/backends.ts';
 import type { EndpointSlice, ServicePort } from '../resources/kubernetes.ts';
 
 /** Ready endpoints for one Service port: endpoints whose `ready` is not false, on the slice port of the same name. */

@@ -3,7 +3,7 @@
 // fails with 503 rather than reaching a backend that could not prove who it is.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { gatewayIR, listener, port, route, rule, service } from '../../backends/envoy/testdata/gateway-ir.ts';
-import type { BackendTLS } from '../../model/ir/gateway-ir.ts';
+import type { BackendTLS } from '../../model/ir/backends.ts';
 import { resourceKey } from '../../model/resources/resource-key.ts';
 import {
   createTestCertificates,

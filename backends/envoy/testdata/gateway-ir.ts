@@ -2,9 +2,9 @@
 
 import { DEFAULT_GATEWAY_CLASS_PARAMETERS } from '../../../model/gateway-api/gateway-class.ts';
 import type { TlsMaterial } from '../../../model/ir/backend-contract.ts';
+import type { BackendTLS } from '../../../model/ir/backends.ts';
 import type {
   BackendIR,
-  BackendTLS,
   GatewayIR,
   ListenerIR,
   PortIR,

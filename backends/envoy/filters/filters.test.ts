@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import type { RuleIR } from '../../../model/ir/gateway-ir.ts';
+import type { RulePoliciesIR } from '../../../model/ir/policies.ts';
+import { resourceKey } from '../../../model/resources/resource-key.ts';
+import { encodeAll } from '../testdata/encode-all.ts';
+import { gatewayIR, listener, port, route, rule, service } from '../testdata/gateway-ir.ts';
+import { translateGateway } from '../translate-gateway.ts';
+
+const POLICY = resourceKey('gateway.envoyproxy.io', 'SecurityPolicy', 'default', 'p');
+
+function guarded(policies: RulePoliciesIR): RuleIR {
+  return { ...rule([service('app', [9000])]), policies };
+}
+
+const jwt: NonNullable<RulePoliciesIR['security']>['jwt'] = {
+  optional: true,
+  failOpen: false,
+  providers: [
+    {
+      name: 'idp',
+      audiences: [],
+      jwks: {
+        kind: 'remote',
+        uri: 'https://idp.example.com/jwks',
+        destination: { kind: 'uri', host: 'idp.example.com', port: 443, tls: true },
+      },
+      claimToHeaders: [],
+      recomputeRoute: false,
+    },
+  ],
+};
+
+function hcmFilters(resources: ReturnType<typeof translateGateway>): string[] {
+  const listenerJson = Object.values(resources.listeners)[0] as {
+    filterChains: { filters: { typedConfig: { httpFilters: { name: string }[] } }[] }[];
+  };
+  return listenerJson.filterChains[0]!.filters[0]!.typedConfig.httpFilters.map((f) => f.name);
+}
+
+describe('policy filters', () => {
+  it('orders the chain CORS, authentication, extensions, authorization, router, and encodes as Envoy protobuf', () => {
+    const ir = gatewayIR([
+      port(8080, [
+        listener('http', 'HTTP', [
+          route('a', [
+            guarded({
+              security: {
+                policy: POLICY,
+                jwt,
+                basicAuth: { credentials: 'u:{SHA}qUqP5cyxm6YcTAhz05Hph5gvu9M=\n' },
+                apiKeyAuth: {
+                  credentials: [{ client: 'c', key: 'k' }],
+                  extractFrom: [{ headers: ['x-key'], params: [], cookies: [] }],
+                  sanitize: false,
+                },
+                authorization: { defaultAction: 'Deny', rules: [] },
+              },
+            }),
+          ]),
+          route('b', [rule([service('app', [9000])])]),
+        ]),
+      ]),
+    ]);
+    const resources = translateGateway(ir, {});
+    expect(hcmFilters(resources)).toEqual([
+      'envoy.filters.http.cors',
+      'envoy.filters.http.api_key_auth',
+      'envoy.filters.http.basic_auth',
+      'envoy.filters.http.jwt_authn',
+      'envoy.filters.http.rbac',
+      'envoy.filters.http.router',
+    ]);
+    // The JWKS URI's host gets a DNS cluster over TLS.
+    expect(Object.keys(resources.clusters)).toContain('uri/https/idp.example.com/443');
+    encodeAll(resources);
+  });
+
+  it('leaves chains without policies exactly as before (extensions, CORS, router)', () => {
+    const ir = gatewayIR([
+      port(8080, [listener('http', 'HTTP', [route('b', [rule([service('app', [9000])])])])]),
+    ]);
+    expect(hcmFilters(translateGateway(ir, {}))).toEqual([
+      'envoy.filters.http.cors',
+      'envoy.filters.http.router',
+    ]);
+  });
+
+  it('answers a denied rule directly and gives its routes no policy config; proxyless gRPC clients deny policy rules', () => {
+    const ir = gatewayIR([
+      port(8080, [
+        listener('http', 'HTTP', [
+          route('a', [
+            guarded({
+              security: { policy: POLICY, jwt },
+              denied: { status: 500, policy: POLICY, reason: 'x' },
+            }),
+          ]),
+          route('g', [guarded({ security: { policy: POLICY, jwt } })], {
+            kind: 'GRPCRoute',
+            hostnames: ['grpc.example.com'],
+          }),
+        ]),
+      ]),
+    ]);
+    const resources = translateGateway(ir, {});
+    const routes = (
+      resources.routeConfigurations['http/8080'] as { virtualHosts: { routes: Record<string, unknown>[] }[] }
+    ).virtualHosts.flatMap((v) => v.routes);
+    const denied = routes.find((r) => String(r.name).startsWith('default/a/'));
+    expect(denied?.directResponse).toEqual({ status: 500 });
+    expect(denied?.route).toBeUndefined();
+    expect(denied?.typedPerFilterConfig).toBeUndefined();
+    const grpc = Object.values(resources.grpcListeners)[0] as {
+      apiListener: {
+        apiListener: { routeConfig: { virtualHosts: { routes: Record<string, unknown>[] }[] } };
+      };
+    };
+    const proxyless = grpc.apiListener.apiListener.routeConfig.virtualHosts.flatMap((v) => v.routes);
+    expect(
+      proxyless.every((r) => (r.directResponse as { status?: number } | undefined)?.status === 500),
+    ).toBe(true);
+  });
+});

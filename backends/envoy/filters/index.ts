@@ -1,0 +1,28 @@
+// The ordered HTTP filter registry (see registry.ts): policy filters in the order Envoy runs them — CORS first
+// (preflights are answered before any authentication), then external authorization, API keys, basic auth, JWT,
+// external processors, and authorization last (it reads JWT claims). The router closes every chain.
+import { apiKeyAuthFilter } from './api-key-auth.ts';
+import { basicAuthFilter } from './basic-auth.ts';
+import { corsFilter } from './cors.ts';
+import { extAuthzFilter } from './ext-authz.ts';
+import { extProcFilter } from './ext-proc.ts';
+import { jwtFilter } from './jwt.ts';
+import { rbacFilter } from './rbac.ts';
+import type { HttpFilter } from './registry.ts';
+
+export type { FilterContext, HttpFilter, ServedRule } from './registry.ts';
+export { servedRules } from './registry.ts';
+
+/** Filters before the chain's own extensions (the AI Gateway's ext_proc) run … */
+export const AUTHENTICATION_FILTERS: readonly HttpFilter[] = [
+  corsFilter,
+  extAuthzFilter,
+  apiKeyAuthFilter,
+  basicAuthFilter,
+  jwtFilter,
+];
+
+/** … and after them, before the router. */
+export const LATE_FILTERS: readonly HttpFilter[] = [extProcFilter, rbacFilter];
+
+export const HTTP_FILTERS: readonly HttpFilter[] = [...AUTHENTICATION_FILTERS, ...LATE_FILTERS];

@@ -1,0 +1,69 @@
+// The HTTP filters policies add to a connection manager, as an ordered registry (the shape Envoy Gateway's
+// xDS translator has): each filter is one file that knows three things — the filters it puts in a listener's
+// chain for the rules that chain serves, the per-route config it gives one rule's Envoy routes, and the extra
+// resources (clusters) it needs. A new policy feature is a new file and one line in HTTP_FILTERS, not an edit of
+// the listener and route translators. The policy kinds never reach this folder: filters read the IR's fields.
+import type { ListenerIR, RouteIR, RuleIR } from '../../../model/ir/gateway-ir.ts';
+import type { ClusterSet } from '../clusters.ts';
+import type { Json } from '../envoy-types.ts';
+
+/** One rule of one route, as a listener chain serves it. */
+export interface ServedRule {
+  readonly route: RouteIR;
+  readonly rule: RuleIR;
+}
+
+export interface FilterContext {
+  readonly clusters: ClusterSet;
+  /** Clusters that are not a resolved backend (a JWKS URI's host), by name. */
+  readonly extraClusters: Map<string, Json>;
+  readonly problems: string[];
+}
+
+export interface HttpFilter {
+  /** For reading and for problems; the Envoy filter names come from the filter itself. */
+  readonly name: string;
+  /** The HTTP filters this chain needs for the rules it serves, in order ([] when none needs it). */
+  chainFilters(rules: readonly ServedRule[], context: FilterContext): Json[];
+  /** `typedPerFilterConfig` entries for the Envoy routes of one rule ({} when the rule needs none). */
+  routeConfig(served: ServedRule): Json;
+}
+
+/** The rules a set of listeners (one connection manager) serves, HTTP kinds only. */
+export function servedRules(listeners: readonly ListenerIR[]): ServedRule[] {
+  const out: ServedRule[] = [];
+  for (const listener of listeners) {
+    for (const route of listener.routes) {
+      if (route.kind !== 'HTTPRoute' && route.kind !== 'GRPCRoute') continue;
+      for (const rule of route.rules) out.push({ route, rule });
+    }
+  }
+  return out;
+}
+
+/** A filter config carried as Any in proto3 JSON. */
+export function typed(typeUrl: string, body: Json): Json {
+  return { '@type': typeUrl, ...body };
+}
+
+const FILTER_CONFIG = 'type.googleapis.com/envoy.config.route.v3.FilterConfig';
+
+/** Per-route config that also enables a filter the chain has but keeps disabled by default. */
+export function enabledWith(config: Json): Json {
+  return { '@type': FILTER_CONFIG, config };
+}
+
+/** A readable, stable, collision-free suffix for filter instances of one policy: `<namespace>/<name>`. */
+export function policyFilterName(base: string, policy: { namespace?: string; name: string }): string {
+  return `${base}/${policy.namespace ?? ''}/${policy.name}`;
+}
+
+/** Each distinct value once, in first-seen order, by a key. */
+export function distinctBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const item of items) {
+    const id = key(item);
+    if (!seen.has(id)) seen.set(id, item);
+  }
+  return [...seen.values()];
+}

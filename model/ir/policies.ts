@@ -1,0 +1,238 @@
+// The policy fields of the Gateway IR: what GEP-713 policies (Envoy Gateway's SecurityPolicy,
+// ClientTrafficPolicy, EnvoyExtensionPolicy, later BackendTrafficPolicy) contribute to a route rule or a
+// listener, already resolved (Secrets read, backends resolved), so a backend translates them without knowing
+// the policy kinds. A rule that a policy could not be enforced on carries `denied`: the data plane answers it
+// directly and never forwards it (fail closed).
+
+import type { ResourceKey } from '../resources/resource-key.ts';
+import type { ResolvedBackend } from './backends.ts';
+
+/** A backend a policy sends to (remote JWKS, ext auth, ext_proc), resolved like a route's backendRef. */
+export type PolicyBackendIR = ResolvedBackend & { readonly weight: number };
+
+/** Where a policy's service lives: resolved backends, or a URI's host and port (remote JWKS by URI). */
+export type PolicyDestinationIR =
+  | { readonly kind: 'backends'; readonly backends: readonly PolicyBackendIR[] }
+  | {
+      readonly kind: 'uri';
+      readonly host: string;
+      readonly port: number;
+      readonly tls: boolean;
+    };
+
+// ---- SecurityPolicy ---------------------------------------------------------------------------------------
+
+export interface JwtProviderIR {
+  readonly name: string;
+  readonly issuer?: string;
+  readonly audiences: readonly string[];
+  readonly jwks:
+    | {
+        readonly kind: 'remote';
+        readonly uri: string;
+        readonly destination: PolicyDestinationIR;
+        readonly cacheDurationMs?: number;
+        readonly failedRefetchMs?: number;
+      }
+    | { readonly kind: 'local'; readonly inline: string };
+  readonly claimToHeaders: readonly { readonly header: string; readonly claim: string }[];
+  readonly recomputeRoute: boolean;
+  readonly extractFrom?: {
+    readonly headers: readonly { readonly name: string; readonly valuePrefix?: string }[];
+    readonly cookies: readonly string[];
+    readonly params: readonly string[];
+  };
+}
+
+export interface JwtIR {
+  /** A request without a token passes (an invalid one does not). */
+  readonly optional: boolean;
+  /** A request with a missing or invalid token passes (claims of a valid one are still forwarded). */
+  readonly failOpen: boolean;
+  readonly providers: readonly JwtProviderIR[];
+}
+
+export type AuthorizationAction = 'Allow' | 'Deny';
+
+export interface AuthorizationRuleIR {
+  readonly name: string;
+  readonly action: AuthorizationAction;
+  readonly methods: readonly string[];
+  readonly path?: { readonly type: 'Exact' | 'PathPrefix' | 'RegularExpression'; readonly value: string };
+  /** CIDRs as address + prefix length; any matches. */
+  readonly clientCIDRs: readonly { readonly address: string; readonly prefixLength: number }[];
+  /** All headers must match; a header matches when it equals one of its values. */
+  readonly headers: readonly { readonly name: string; readonly values: readonly string[] }[];
+  readonly jwt?: {
+    readonly provider: string;
+    readonly claims: readonly {
+      readonly name: string;
+      readonly valueType: 'String' | 'StringArray';
+      readonly values: readonly string[];
+    }[];
+    readonly scopes: readonly string[];
+  };
+}
+
+export interface AuthorizationIR {
+  readonly rules: readonly AuthorizationRuleIR[];
+  readonly defaultAction: AuthorizationAction;
+}
+
+export interface BasicAuthIR {
+  /**
+   * htpasswd lines (`user:{SHA}…`) from the Secret's `.htpasswd`. Secret material: fields named `credentials`
+   * are redacted from logs and the inspector (runtime/logger.ts).
+   */
+  readonly credentials: string;
+  readonly forwardUsernameHeader?: string;
+}
+
+export interface ApiKeyAuthIR {
+  /** client id → API key, from the credential Secrets (first Secret wins for a duplicated client). Secret material. */
+  readonly credentials: readonly { readonly client: string; readonly key: string }[];
+  readonly extractFrom: readonly {
+    readonly headers: readonly string[];
+    readonly params: readonly string[];
+    readonly cookies: readonly string[];
+  }[];
+  readonly forwardClientIDHeader?: string;
+  readonly sanitize: boolean;
+}
+
+export interface CorsIR {
+  /** Origins as `*`, exact origins, or `scheme://*.domain[:port]` wildcards. */
+  readonly allowOrigins: readonly string[];
+  readonly allowMethods: readonly string[];
+  readonly allowHeaders: readonly string[];
+  readonly exposeHeaders: readonly string[];
+  readonly maxAgeSeconds?: number;
+  readonly allowCredentials: boolean;
+}
+
+export interface ExtAuthIR {
+  readonly protocol: 'GRPC' | 'HTTP';
+  readonly destination: PolicyDestinationIR;
+  /** HTTP: path prefixed to the request path, or replacing it. */
+  readonly path?: string;
+  readonly pathOverride?: string;
+  /** HTTP: authorization response headers copied onto the request to the backend. */
+  readonly headersToBackend: readonly string[];
+  /** Client request headers sent to the service (gRPC: all when empty). */
+  readonly headersToExtAuth: readonly string[];
+  readonly maxRequestBytes?: number;
+  readonly timeoutMs: number;
+  readonly failOpen: boolean;
+  readonly recomputeRoute: boolean;
+  readonly statusOnError?: number;
+  readonly contextExtensions: readonly { readonly name: string; readonly value: string }[];
+}
+
+export interface SecurityIR {
+  readonly policy: ResourceKey;
+  readonly cors?: CorsIR;
+  readonly jwt?: JwtIR;
+  readonly basicAuth?: BasicAuthIR;
+  readonly apiKeyAuth?: ApiKeyAuthIR;
+  readonly extAuth?: ExtAuthIR;
+  readonly authorization?: AuthorizationIR;
+}
+
+// ---- EnvoyExtensionPolicy -----------------------------------------------------------------------------------
+
+export type BodyMode = 'Streamed' | 'Buffered' | 'BufferedPartial' | 'FullDuplexStreamed';
+
+export interface ExtProcIR {
+  readonly destination: PolicyDestinationIR;
+  readonly messageTimeoutMs: number;
+  readonly failOpen: boolean;
+  /** Headers are sent in a direction when it is present; its body mode, when set. */
+  readonly request?: { readonly body?: BodyMode; readonly attributes: readonly string[] };
+  readonly response?: { readonly body?: BodyMode; readonly attributes: readonly string[] };
+  readonly allowModeOverride: boolean;
+  readonly observabilityMode: boolean;
+  readonly accessibleNamespaces: readonly string[];
+  readonly writableNamespaces: readonly string[];
+  readonly statusOnError?: number;
+}
+
+export interface ExtensionIR {
+  readonly policy: ResourceKey;
+  readonly extProc: readonly ExtProcIR[];
+}
+
+// ---- What a rule carries --------------------------------------------------------------------------------------
+
+/** A rule no request may pass: a policy targeting it cannot be enforced. */
+export interface DeniedIR {
+  readonly status: number;
+  readonly policy: ResourceKey;
+  /** Why, as the policy's condition says it. */
+  readonly reason: string;
+}
+
+export interface RulePoliciesIR {
+  readonly security?: SecurityIR;
+  readonly extension?: ExtensionIR;
+  readonly denied?: DeniedIR;
+}
+
+// ---- ClientTrafficPolicy (per listener) --------------------------------------------------------------------------
+
+export interface ClientTrafficIR {
+  readonly policy: ResourceKey;
+  readonly tcpKeepalive?: {
+    readonly probes?: number;
+    readonly idleTimeS?: number;
+    readonly intervalS?: number;
+  };
+  readonly clientIPDetection?:
+    | { readonly kind: 'xff'; readonly numTrustedHops: number }
+    | { readonly kind: 'customHeader'; readonly header: string; readonly failClosed: boolean };
+  readonly tls?: {
+    readonly minVersion?: string;
+    readonly maxVersion?: string;
+    readonly ciphers: readonly string[];
+    readonly ecdhCurves: readonly string[];
+    readonly signatureAlgorithms: readonly string[];
+    /** undefined: the default [h2, http/1.1]; empty: ALPN off. */
+    readonly alpnProtocols?: readonly string[];
+    readonly clientValidation?: {
+      readonly mode: 'RequireAndVerify' | 'VerifyIfGiven';
+      /** PEM bundle of the CA certificates. Public material. */
+      readonly caBundle: string;
+    };
+  };
+  readonly path?: { readonly escapedSlashesAction?: string; readonly mergeSlashes: boolean };
+  readonly headers?: {
+    readonly enableEnvoyHeaders?: boolean;
+    readonly withUnderscoresAction?: 'Allow' | 'RejectRequest' | 'DropHeader';
+    readonly requestID?: 'PreserveOrGenerate' | 'Preserve' | 'Generate' | 'Disable';
+    readonly xForwardedClientCert?: { readonly mode: string; readonly certDetailsToAdd: readonly string[] };
+  };
+  readonly timeout?: {
+    readonly requestReceivedMs?: number;
+    readonly requestHeadersReceivedMs?: number;
+    readonly idleMs?: number;
+    readonly streamIdleMs?: number;
+    readonly tcpIdleMs?: number;
+  };
+  readonly connection?: {
+    readonly connectionLimit?: number;
+    readonly bufferLimitBytes?: number;
+    readonly maxConnectionDurationMs?: number;
+    readonly maxRequestsPerConnection?: number;
+    readonly maxStreamDurationMs?: number;
+  };
+  readonly http1?: {
+    readonly enableTrailers: boolean;
+    readonly preserveHeaderCase: boolean;
+    readonly http10: boolean;
+  };
+  readonly http2?: {
+    readonly initialStreamWindowSize?: number;
+    readonly initialConnectionWindowSize?: number;
+    readonly maxConcurrentStreams?: number;
+    readonly onInvalidMessage?: 'TerminateConnection' | 'TerminateStream';
+  };
+}
