@@ -1,5 +1,6 @@
 // The composition root of the control plane: which actors exist, how they are wired, and which ports they use.
 // The controller command, `translate`, replay and the tests all build the pipeline here.
+
 import type { Logger } from 'pino';
 import {
   AI_GATEWAY_CONTROLLER,
@@ -19,6 +20,7 @@ import {
   StatusStore,
   type StatusWrite,
 } from '../actors/patchers/index.ts';
+import { POLICY_CONTROLLER, POLICY_OWNED_KINDS, policyControllerSpec } from '../actors/policies/index.ts';
 import { PROVISIONER, provisionerSpec } from '../actors/provisioner/index.ts';
 import {
   REFERENCE_VALIDATOR,
@@ -136,6 +138,7 @@ export function kindOwners(): Record<KindName, string> {
   for (const kind of GATEWAY_KINDS) owners[kind] = 'controller.gateway';
   for (const kind of ROUTE_KINDS) owners[kind] = routeControllerName(kind);
   for (const kind of AI_GATEWAY_OWNED_KINDS) owners[kind] = AI_GATEWAY_CONTROLLER;
+  for (const kind of POLICY_OWNED_KINDS) owners[kind] = POLICY_CONTROLLER;
   for (const [resolver, kinds] of Object.entries(RESOLVERS))
     for (const kind of kinds) owners[kind] = resolver;
   return owners;
@@ -270,6 +273,7 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
   system.spawn(gatewayControllerSpec(store));
   for (const kind of ROUTE_KINDS) system.spawn(routeControllerSpec(kind, store));
   system.spawn(aiGatewayControllerSpec(store));
+  system.spawn(policyControllerSpec(store));
   system.spawn(extProcConfigWriterSpec(extProcConfig));
   for (const spec of resolverSpecs(store)) system.spawn(spec);
   system.spawn(

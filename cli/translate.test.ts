@@ -50,6 +50,16 @@ spec:
       tls: {certificateRefs: [{name: missing-cert}]}
 `;
 
+/** An HTTPRoute `web` on the Gateway's HTTP listener, to Service `service`:`port`. */
+function webRoute(service: string, port: number): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: apps}
+spec:
+  parentRefs: [{name: gw, sectionName: http}]
+  rules: [{backendRefs: [{name: ${service}, port: ${port}}]}]`;
+}
+
 describe('switchyard translate', () => {
   it('computes the status of every object of the bundled example', async () => {
     const { objects, irs, problems } = await translate([quickstart]);
@@ -277,12 +287,7 @@ kind: Service
 metadata: {name: secure, namespace: apps}
 spec: {ports: [{name: https, port: 443}]}
 ---
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: web, namespace: apps}
-spec:
-  parentRefs: [{name: gw, sectionName: http}]
-  rules: [{backendRefs: [{name: secure, port: 443}]}]
+${webRoute('secure', 443)}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: BackendTLSPolicy
@@ -306,5 +311,36 @@ spec:
       controllerName: 'switchyard.dev/gateway-controller',
     });
     expect(policy.ancestors[0]?.conditions.find((c) => c.type === 'Accepted')?.status).toBe('True');
+  });
+
+  it("shows a SecurityPolicy's ancestors, and names its unknown field, in the printed statuses", async () => {
+    const dir = manifests({
+      'all.yaml': `${classAndGateway}
+---
+${webRoute('web', 80)}
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: SecurityPolicy
+metadata: {name: protect, namespace: apps}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: web}]
+  cors: {allowOrigins: ["https://a.example.com"], allowOrigin: oops}
+`,
+    });
+    const { code, stdout } = await run(['translate', '-f', dir, '--show', 'status']);
+    expect(code).toBe(0);
+    const policy = parseAllDocuments(stdout)
+      .map(
+        (d) =>
+          d.toJS() as {
+            kind: string;
+            status?: { ancestors?: { ancestorRef: { name: string }; conditions: Condition[] }[] };
+          },
+      )
+      .find((d) => d.kind === 'SecurityPolicy');
+    expect(policy?.status?.ancestors?.[0]?.ancestorRef.name).toBe('gw');
+    const accepted = policy?.status?.ancestors?.[0]?.conditions.find((c) => c.type === 'Accepted');
+    expect(accepted).toMatchObject({ status: 'False', reason: 'Invalid' });
+    expect(stdout).toContain('spec.cors.allowOrigin: unknown field');
   });
 });

@@ -24,6 +24,9 @@ export const PATCHED_KINDS = [
   'AIGatewayRoute',
   'AIServiceBackend',
   'BackendSecurityPolicy',
+  'SecurityPolicy',
+  'ClientTrafficPolicy',
+  'EnvoyExtensionPolicy',
 ] as const;
 
 export function patcherSpec(

@@ -19,7 +19,20 @@ import {
   routeStatusOf,
 } from '../../model/gateway-api/route-status.ts';
 import { computeInferencePoolStatus, poolStatusConcernsUs } from '../../model/inference/pool-status.ts';
+import { policyTargets } from '../../model/policies/attachment.ts';
+import {
+  applyPolicies,
+  computePolicyStatus,
+  isPolicyKind,
+  POLICY_KINDS,
+  type PolicyLookup,
+  policyKindRules,
+} from '../../model/policies/index.ts';
 import { isAIGatewayKind } from '../../model/resources/ai-gateway.ts';
+import {
+  ENVOY_GATEWAY_POLICY_KINDS,
+  type EnvoyGatewayPolicy,
+} from '../../model/resources/envoy-gateway-policies.ts';
 import { ROUTE_KINDS, type RouteKind } from '../../model/resources/gateway-api.ts';
 import { formatResourceKey, type ResourceKey } from '../../model/resources/resource-key.ts';
 import type { ResourceView } from '../../model/shared/resource-view.ts';
@@ -66,6 +79,18 @@ export class GatewayResolution {
   private readonly resolvedGateways = new Set<string>();
   /** The recomputation under way, between `begin` and the `step` that finishes it. */
   private pass: Pass | undefined;
+  /** Envoy Gateway policies → the Gateways they applied to when last computed (to undo a retarget). */
+  private readonly policyGateways = new Map<string, readonly ResourceKey[]>();
+  /** The policies targeting an object, from the dependency index (a policy depends on its targets). */
+  private readonly policyLookup: PolicyLookup = (target) => {
+    const found: EnvoyGatewayPolicy[] = [];
+    for (const dependent of this.index.dependentsOf(target)) {
+      if (!isPolicyKind(dependent.kind)) continue;
+      const policy = this.view.get(dependent.kind, dependent.namespace, dependent.name);
+      if (policy !== undefined) found.push(policy);
+    }
+    return found;
+  };
 
   /** Kubernetes mode: the finalizer that keeps a GatewayClass while Gateways use it. */
   private readonly gatewayClassFinalizer: string | undefined;
@@ -168,6 +193,12 @@ export class GatewayResolution {
     const { out, gateways, routes, policies, pools } = pass;
     for (const key of dirty) {
       if (key.kind === 'BackendTLSPolicy') policies.set(formatResourceKey(key), key);
+      if (isPolicyKind(key.kind)) {
+        // Its status, and the IR of every Gateway it applies to now or applied to before.
+        policies.set(formatResourceKey(key), key);
+        for (const gateway of this.retargetedGateways(key, now, lookup))
+          gateways.set(formatResourceKey(gateway), gateway);
+      }
       if (key.kind === 'InferencePool') pools.set(formatResourceKey(key), key);
       if (key.kind === 'AIGatewayRoute') {
         // Its status comes with the others below; here it is re-evaluated for its Gateways' IR.
@@ -340,10 +371,13 @@ export class GatewayResolution {
       return evaluation === undefined ? [] : [evaluation];
     });
     const attached = countAttachedRoutes(evaluations);
-    const ir = buildGatewayIR(gateway, this.view, evaluations, {
+    const built = buildGatewayIR(gateway, this.view, evaluations, {
       controllerName: this.controllerName,
       listeners,
     });
+    // Without any policy in the index there is nothing to look up (the common case at scale costs nothing).
+    const anyPolicy = ENVOY_GATEWAY_POLICY_KINDS.some((kind) => this.index.hasDependentsOfKind(kind));
+    const ir = built && anyPolicy ? applyPolicies(built, this.view, this.policyLookup, POLICY_KINDS) : built;
     this.counters.gatewaysResolved++;
     this.resolvedGateways.add(id);
     out.push(
@@ -358,7 +392,66 @@ export class GatewayResolution {
     return 1 + evaluations.length;
   }
 
+  /** The Gateways an Envoy Gateway policy applies to now, and those it applied to before (now remembered). */
+  private retargetedGateways(key: ResourceKey, now: string, lookup: ParentLookup): ResourceKey[] {
+    const id = formatResourceKey(key);
+    const found = new Map<string, ResourceKey>();
+    for (const gateway of this.policyGateways.get(id) ?? []) found.set(formatResourceKey(gateway), gateway);
+    const policy = isPolicyKind(key.kind) ? this.view.get(key.kind, key.namespace, key.name) : undefined;
+    const current = new Map<string, ResourceKey>();
+    for (const target of policy === undefined ? [] : policyTargets(policy, this.view)) {
+      if (target.key.kind === 'Gateway') current.set(formatResourceKey(target.key), target.key);
+      else if (target.key.kind === 'ListenerSet') {
+        for (const parent of this.index.dependenciesOf(target.key))
+          if (parent.kind === 'Gateway') current.set(formatResourceKey(parent), parent);
+      } else if (ROUTE_KIND_SET.has(target.key.kind)) {
+        for (const parent of this.evaluationOf(target.key, now, lookup)?.parents ?? [])
+          current.set(formatResourceKey(parent.gateway), parent.gateway);
+      }
+    }
+    if (current.size === 0) this.policyGateways.delete(id);
+    else this.policyGateways.set(id, [...current.values()]);
+    for (const [gatewayId, gateway] of current) found.set(gatewayId, gateway);
+    return [...found.values()];
+  }
+
+  /** status.ancestors of an Envoy Gateway policy (model/policies/attachment.ts). */
+  private computeEnvoyGatewayPolicy(pass: Pass, key: ResourceKey, out: DeliverRequest[]): number {
+    if (!isPolicyKind(key.kind)) return 1;
+    const policy = this.view.get(key.kind, key.namespace, key.name);
+    const rules = policyKindRules(key.kind);
+    if (policy === undefined || rules === undefined) return 1;
+    let reads = 0;
+    const status = computePolicyStatus(policy, rules, this.view, {
+      controllerName: this.controllerName,
+      now: pass.now,
+      lookup: this.policyLookup,
+      routeGateways: (route) => {
+        reads++;
+        const gateways = new Map<string, ResourceKey>();
+        for (const parent of this.evaluationOf(route, pass.now, pass.lookup)?.parents ?? [])
+          if (parent.accepted) gateways.set(formatResourceKey(parent.gateway), parent.gateway);
+        return [...gateways.values()];
+      },
+      gatewayIsOurs: (gateway) => {
+        const object = this.view.get('Gateway', gateway.namespace, gateway.name);
+        const gatewayClass =
+          object && this.view.get('GatewayClass', undefined, String(object.spec?.gatewayClassName ?? ''));
+        return object !== undefined && isOurGatewayClass(gatewayClass, this.controllerName);
+      },
+      routesOf: (gateway) => {
+        const routes = this.attachedRouteKeys(gateway, []);
+        reads += routes.length;
+        return routes;
+      },
+    });
+    if (status !== undefined)
+      out.push(deliverTo(patcherName(key.kind), { type: 'status.desired', key, status }));
+    return 1 + reads;
+  }
+
   private computePolicy(pass: Pass, key: ResourceKey, out: DeliverRequest[]): number {
+    if (key.kind !== 'BackendTLSPolicy') return this.computeEnvoyGatewayPolicy(pass, key, out);
     const policy = this.view.get('BackendTLSPolicy', key.namespace, key.name);
     if (policy === undefined) return 1;
     const evaluations = this.routesUsingServicesOf(key).flatMap((routeKey) => {

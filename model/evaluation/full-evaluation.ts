@@ -21,8 +21,16 @@ import {
 } from '../gateway-api/route-status.ts';
 import { computeInferencePoolStatus, poolStatusConcernsUs } from '../inference/pool-status.ts';
 import type { GatewayIR } from '../ir/gateway-ir.ts';
+import {
+  applyPolicies,
+  computePolicyStatus,
+  POLICY_KINDS,
+  policyKindRules,
+  scanningPolicyLookup,
+} from '../policies/index.ts';
+import { ENVOY_GATEWAY_POLICY_KINDS } from '../resources/envoy-gateway-policies.ts';
 import { ROUTE_KINDS, type Route } from '../resources/gateway-api.ts';
-import { formatResourceKey, keyOf } from '../resources/resource-key.ts';
+import { formatResourceKey, keyOf, type ResourceKey } from '../resources/resource-key.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
 import { buildGatewayIR } from './build-gateway-ir.ts';
 
@@ -69,6 +77,8 @@ export function evaluateAll(view: ResourceView, options: FullEvaluationOptions):
     }
   }
   const irs = new Map<string, GatewayIR>();
+  const policies = scanningPolicyLookup(view);
+  const anyPolicy = ENVOY_GATEWAY_POLICY_KINDS.some((kind) => view.list(kind).length > 0);
   for (const gateway of view.list('Gateway')) {
     const key = formatResourceKey(keyOf(gateway));
     const listeners = evaluateGatewayListeners(gateway, view);
@@ -88,7 +98,30 @@ export function evaluateAll(view: ResourceView, options: FullEvaluationOptions):
       if (setStatus !== undefined) statuses.set(formatResourceKey(entry.key), setStatus);
     }
     const ir = buildGatewayIR(gateway, view, routesByGateway.get(key) ?? [], { controllerName, listeners });
-    if (ir !== undefined) irs.set(key, ir);
+    if (ir !== undefined) irs.set(key, anyPolicy ? applyPolicies(ir, view, policies, POLICY_KINDS) : ir);
+  }
+  const gatewaysOfRoute = new Map<string, ResourceKey[]>();
+  for (const evaluation of routes) {
+    const gateways = new Map<string, ResourceKey>();
+    for (const parent of evaluation.parents)
+      if (parent.accepted) gateways.set(formatResourceKey(parent.gateway), parent.gateway);
+    gatewaysOfRoute.set(formatResourceKey(evaluation.route), [...gateways.values()]);
+  }
+  for (const kind of ENVOY_GATEWAY_POLICY_KINDS) {
+    const rules = policyKindRules(kind);
+    if (rules === undefined) continue;
+    for (const policy of view.list(kind)) {
+      const status = computePolicyStatus(policy, rules, view, {
+        controllerName,
+        now,
+        lookup: policies,
+        routeGateways: (route) => gatewaysOfRoute.get(formatResourceKey(route)) ?? [],
+        gatewayIsOurs: (gateway) => irs.has(formatResourceKey(gateway)),
+        routesOf: (gateway) =>
+          (routesByGateway.get(formatResourceKey(gateway)) ?? []).map((evaluation) => evaluation.route),
+      });
+      if (status !== undefined) statuses.set(formatResourceKey(keyOf(policy)), status);
+    }
   }
   for (const policy of view.list('BackendTLSPolicy')) {
     const ancestors = backendTLSPolicyAncestors(policy, routes);

@@ -23,6 +23,8 @@ const HTTP_APP_PROTOCOLS = ['kubernetes.io/h2c', 'kubernetes.io/ws'];
 export interface Referrer {
   readonly kind: RouteKind;
   readonly namespace: string;
+  /** The referrer's own kind and group when it is not a route (a policy's backendRefs): ReferenceGrants name it. */
+  readonly grantFrom?: { readonly group: string; readonly kind: string };
 }
 
 export function resolveBackendRef(
@@ -45,7 +47,11 @@ export function resolveBackendRef(
       message: `${field}: ${group || 'core'}/${kind} is not a supported backend; use a Service or an InferencePool`,
     };
   }
-  const from = { group: GATEWAY_GROUP, kind: referrer.kind, namespace: referrer.namespace };
+  const from = {
+    group: referrer.grantFrom?.group ?? GATEWAY_GROUP,
+    kind: referrer.grantFrom?.kind ?? referrer.kind,
+    namespace: referrer.namespace,
+  };
   if (!isReferenceAllowed(view, from, { group, kind, namespace, name })) {
     return {
       ok: false,

@@ -2,6 +2,7 @@
 // file of this folder plus one line in each table here.
 
 import type { AIGatewayRoute, AIServiceBackend, BackendSecurityPolicy } from './ai-gateway.ts';
+import type { ClientTrafficPolicy, EnvoyExtensionPolicy, SecurityPolicy } from './envoy-gateway-policies.ts';
 import type {
   BackendTLSPolicy,
   Gateway,
@@ -40,6 +41,9 @@ export interface ResourcesByKind {
   AIGatewayRoute: AIGatewayRoute;
   AIServiceBackend: AIServiceBackend;
   BackendSecurityPolicy: BackendSecurityPolicy;
+  SecurityPolicy: SecurityPolicy;
+  ClientTrafficPolicy: ClientTrafficPolicy;
+  EnvoyExtensionPolicy: EnvoyExtensionPolicy;
 }
 
 export type KindName = keyof ResourcesByKind;
@@ -68,6 +72,9 @@ export const GROUP_OF_KIND: { readonly [K in KindName]: string } = {
   AIGatewayRoute: 'aigateway.envoyproxy.io',
   AIServiceBackend: 'aigateway.envoyproxy.io',
   BackendSecurityPolicy: 'aigateway.envoyproxy.io',
+  SecurityPolicy: 'gateway.envoyproxy.io',
+  ClientTrafficPolicy: 'gateway.envoyproxy.io',
+  EnvoyExtensionPolicy: 'gateway.envoyproxy.io',
 };
 
 export const CLUSTER_SCOPED_KINDS: ReadonlySet<KindName> = new Set<KindName>([

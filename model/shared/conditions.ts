@@ -102,6 +102,8 @@ export const PolicyReason = {
   ResolvedRefs: 'ResolvedRefs',
   InvalidCACertificateRef: 'InvalidCACertificateRef',
   InvalidKind: 'InvalidKind',
+  /** Envoy Gateway's: a more specific policy of the same kind applies to some of this policy's targets. */
+  Overridden: 'Overridden',
 } as const;
 
 /** A condition as a rule decides it, before it is stamped with time and generation. */
@@ -118,7 +120,9 @@ export type ConditionFamily =
   | 'Listener'
   | 'ListenerSet'
   | 'RouteParent'
-  | 'BackendTLSPolicy';
+  | 'BackendTLSPolicy'
+  /** Envoy Gateway's policy kinds (GEP-713 policy ancestors, model/policies/). */
+  | 'PolicyAncestor';
 
 const C = ConditionType;
 /** For each family, the condition types the spec defines and the reasons each may carry. */
@@ -208,6 +212,10 @@ export const SPEC_CONDITIONS: {
   BackendTLSPolicy: {
     [C.Accepted]: ['Accepted', 'Conflicted', 'Invalid', 'TargetNotFound', 'Pending', 'NoValidCACertificate'],
     [C.ResolvedRefs]: ['ResolvedRefs', 'InvalidCACertificateRef', 'InvalidKind'],
+  },
+  PolicyAncestor: {
+    [C.Accepted]: ['Accepted', 'Conflicted', 'Invalid', 'TargetNotFound', 'Pending'],
+    Overridden: ['Overridden'],
   },
 };
 

@@ -19,6 +19,13 @@ export function kubernetesStatusWriter(
   controllerName: string,
 ) {
   const routeKinds: ReadonlySet<string> = new Set(ROUTE_KINDS);
+  // GEP-713 policies: status.ancestors shared with other controllers.
+  const policyKinds: ReadonlySet<string> = new Set([
+    'BackendTLSPolicy',
+    'SecurityPolicy',
+    'ClientTrafficPolicy',
+    'EnvoyExtensionPolicy',
+  ]);
   return async ({ key, status }: { key: ResourceKey; status: unknown }): Promise<{ written: boolean }> => {
     const resource = resources.get(key.kind as KindName);
     if (resource === undefined) throw new Error(`the API server does not serve ${key.kind}`);
@@ -26,7 +33,7 @@ export function kubernetesStatusWriter(
     const metadata: Record<string, string> = { name: key.name };
     if (key.namespace !== undefined) metadata.namespace = key.namespace;
     let body = status;
-    if (key.kind === 'BackendTLSPolicy') {
+    if (policyKinds.has(key.kind)) {
       // Policy ancestors are shared like route parents: keep every other controller's entries.
       const current = await client.get(resource, key.namespace, key.name);
       if (current === undefined) return { written: false };

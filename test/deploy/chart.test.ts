@@ -123,7 +123,10 @@ describe('with its default values', () => {
         'crds/aigatewayroutes.aigateway.envoyproxy.io.yaml',
         'crds/aiservicebackends.aigateway.envoyproxy.io.yaml',
         'crds/backendsecuritypolicies.aigateway.envoyproxy.io.yaml',
+        'crds/clienttrafficpolicies.gateway.envoyproxy.io.yaml',
+        'crds/envoyextensionpolicies.gateway.envoyproxy.io.yaml',
         'crds/gatewayclassparameters.switchyard.dev.yaml',
+        'crds/securitypolicies.gateway.envoyproxy.io.yaml',
       ].flatMap((file) => readManifests(join(DEPLOY_DIR, file)) as Manifest[]),
     );
   }, 600_000);

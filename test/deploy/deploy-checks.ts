@@ -34,6 +34,9 @@ export const RESOURCE_OF_KIND: { readonly [K in KindName]: string } = {
   AIGatewayRoute: 'aigatewayroutes',
   AIServiceBackend: 'aiservicebackends',
   BackendSecurityPolicy: 'backendsecuritypolicies',
+  SecurityPolicy: 'securitypolicies',
+  ClientTrafficPolicy: 'clienttrafficpolicies',
+  EnvoyExtensionPolicy: 'envoyextensionpolicies',
 };
 
 /** `group/resource`, with the core group written as an empty group: `/secrets`. */
@@ -61,6 +64,10 @@ export const STATUS_WRITTEN: readonly GroupResource[] = [
   'inference.networking.k8s.io/inferencepools/status',
   ...['aigatewayroutes', 'aiservicebackends', 'backendsecuritypolicies'].map(
     (resource) => `aigateway.envoyproxy.io/${resource}/status`,
+  ),
+  // Envoy Gateway's policy kinds (model/policies/).
+  ...['securitypolicies', 'clienttrafficpolicies', 'envoyextensionpolicies'].map(
+    (resource) => `gateway.envoyproxy.io/${resource}/status`,
   ),
 ];
 

@@ -1,0 +1,135 @@
+// Policies into a Gateway's IR: for each listener and each route rule on it, the policy of each kind in force
+// there (attachment.ts decides which) and what the kind's rules make of it. A policy that cannot be enforced
+// gives its rules `policies.denied` (they answer 500) instead of being skipped; kinds that only some route kinds
+// support deny the others when a policy targets them.
+
+import type { GatewayIR, ListenerIR, RouteIR, RuleIR } from '../ir/gateway-ir.ts';
+import type { ClientTrafficIR, RulePoliciesIR } from '../ir/policies.ts';
+import type { EnvoyGatewayPolicy, EnvoyGatewayPolicyKind } from '../resources/envoy-gateway-policies.ts';
+import { formatResourceKey, keyOf, type ResourceKey } from '../resources/resource-key.ts';
+import { PolicyReason } from '../shared/conditions.ts';
+import type { ResourceView } from '../shared/resource-view.ts';
+import {
+  type PolicyKindRules,
+  type PolicyLookup,
+  type PolicyVerdict,
+  policyOn,
+  policySchemaProblems,
+} from './attachment.ts';
+
+/** A rule-scoped kind and the RulePoliciesIR field it fills. */
+export interface RulePolicyKind<IR> {
+  readonly rules: PolicyKindRules<IR>;
+  readonly field: 'security' | 'extension';
+  /** Route kinds the kind's IR means something for; a policy on another route kind denies it. */
+  readonly routeKinds: readonly string[];
+}
+
+export interface PolicyKinds {
+  readonly rule: readonly RulePolicyKind<unknown>[];
+  readonly listener?: PolicyKindRules<ClientTrafficIR>;
+}
+
+const DENIED_STATUS = 500;
+
+/** The IR with every policy in force applied; the same IR object when no policy applies. */
+export function applyPolicies(
+  ir: GatewayIR,
+  view: ResourceView,
+  lookup: PolicyLookup,
+  kinds: PolicyKinds,
+): GatewayIR {
+  const verdicts = new Map<string, PolicyVerdict<unknown>>();
+  const verdictOf = <IR>(policy: EnvoyGatewayPolicy, rules: PolicyKindRules<IR>): PolicyVerdict<IR> => {
+    const id = formatResourceKey(keyOf(policy));
+    let verdict = verdicts.get(id) as PolicyVerdict<IR> | undefined;
+    if (verdict === undefined) {
+      const problems = policySchemaProblems(policy);
+      verdict =
+        problems.length > 0
+          ? { ok: false, reason: PolicyReason.Invalid, message: problems.join('; '), failClosed: true }
+          : rules.evaluate(policy, view);
+      verdicts.set(id, verdict as PolicyVerdict<unknown>);
+    }
+    return verdict;
+  };
+  // Listener-level candidates are the same for every route of a listener: computed once per listener.
+  const onListener = (kind: EnvoyGatewayPolicyKind, listener: ListenerIR): EnvoyGatewayPolicy | undefined =>
+    policyOn(kind, listener.owner, listener.name, view, lookup) ??
+    (listener.owner.kind === 'ListenerSet'
+      ? policyOn(kind, listener.owner, undefined, view, lookup)
+      : undefined) ??
+    policyOn(kind, ir.gateway, undefined, view, lookup);
+
+  let changed = false;
+  const ports = ir.ports.map((port) => {
+    let portChanged = false;
+    const listeners = port.listeners.map((listener) => {
+      let clientTraffic: ClientTrafficIR | undefined;
+      let listenerDenied: RulePoliciesIR['denied'];
+      if (kinds.listener !== undefined) {
+        const policy = onListener(kinds.listener.kind, listener);
+        if (policy !== undefined) {
+          const verdict = verdictOf(policy, kinds.listener);
+          if (verdict.ok) clientTraffic = verdict.ir;
+          else if (verdict.failClosed)
+            listenerDenied = { status: DENIED_STATUS, policy: keyOf(policy), reason: verdict.message };
+        }
+      }
+      const listenerWinners = kinds.rule.map((kind) => onListener(kind.rules.kind, listener));
+      const routes = listener.routes.map((route) =>
+        routeWithPolicies(route, kinds.rule, listenerWinners, listenerDenied, view, lookup, verdictOf),
+      );
+      const routesChanged = routes.some((r, i) => r !== listener.routes[i]);
+      if (!routesChanged && clientTraffic === undefined) return listener;
+      portChanged = true;
+      return { ...listener, routes, ...(clientTraffic === undefined ? {} : { clientTraffic }) };
+    });
+    if (!portChanged) return port;
+    changed = true;
+    return { ...port, listeners };
+  });
+  return changed ? { ...ir, ports } : ir;
+}
+
+function routeWithPolicies(
+  route: RouteIR,
+  kinds: readonly RulePolicyKind<unknown>[],
+  listenerWinners: readonly (EnvoyGatewayPolicy | undefined)[],
+  listenerDenied: RulePoliciesIR['denied'],
+  view: ResourceView,
+  lookup: PolicyLookup,
+  verdictOf: <IR>(policy: EnvoyGatewayPolicy, rules: PolicyKindRules<IR>) => PolicyVerdict<IR>,
+): RouteIR {
+  const routeWinners = kinds.map((kind) => policyOn(kind.rules.kind, route.route, undefined, view, lookup));
+  let changed = false;
+  const rules = route.rules.map((rule): RuleIR => {
+    const policies: { -readonly [K in keyof RulePoliciesIR]: RulePoliciesIR[K] } = {};
+    if (listenerDenied !== undefined) policies.denied = listenerDenied;
+    kinds.forEach((kind, i) => {
+      const own =
+        (rule.name === undefined
+          ? undefined
+          : policyOn(kind.rules.kind, route.route, rule.name, view, lookup)) ?? routeWinners[i];
+      const supported = kind.routeKinds.includes(route.kind);
+      // Gateway- and listener-level policies apply to the route kinds they mean something for.
+      const winner = own ?? (supported ? listenerWinners[i] : undefined);
+      if (winner === undefined) return;
+      if (!supported) {
+        policies.denied ??= deny(winner, `a ${kind.rules.kind} cannot be enforced on a ${route.kind}`);
+        return;
+      }
+      const verdict = verdictOf(winner, kind.rules);
+      if (verdict.ok) (policies as Record<string, unknown>)[kind.field] = verdict.ir;
+      else if (verdict.failClosed) policies.denied ??= deny(winner, verdict.message);
+    });
+    if (Object.keys(policies).length === 0) return rule;
+    changed = true;
+    return { ...rule, policies };
+  });
+  return changed ? { ...route, rules } : route;
+}
+
+function deny(policy: EnvoyGatewayPolicy, reason: string): NonNullable<RulePoliciesIR['denied']> {
+  return { status: DENIED_STATUS, policy: keyOf(policy) as ResourceKey, reason };
+}

@@ -1,0 +1,451 @@
+// GEP-713 policy attachment, shared by every policy kind (SecurityPolicy, ClientTrafficPolicy,
+// EnvoyExtensionPolicy here; BackendTrafficPolicy later): which objects a policy targets (targetRef(s) with an
+// optional sectionName, targetSelectors by labels), which policy is in force where (route rule > route >
+// listener > ListenerSet > Gateway, the most specific wins; between policies of one kind on the same target the
+// oldest wins, the others are Conflicted), and the policy's status.ancestors (one entry per ancestor Gateway,
+// Accepted / Conflicted / TargetNotFound / Invalid and Envoy Gateway's Overridden, at most 16, other controllers'
+// entries kept). A policy kind plugs in as a PolicyKindRules: its target kinds and its spec → IR function.
+
+import type {
+  EnvoyGatewayPolicy,
+  EnvoyGatewayPolicyKind,
+  PolicyAncestorStatusShape,
+  PolicyTargetReference,
+} from '../resources/envoy-gateway-policies.ts';
+import { POLICY_SPEC_SCHEMAS } from '../resources/envoy-gateway-policies.ts';
+import { schemaProblems } from '../resources/field-schema.ts';
+import {
+  ANY_NAME,
+  formatResourceKey,
+  GATEWAY_GROUP,
+  keyOf,
+  type ResourceKey,
+  resourceKey,
+} from '../resources/resource-key.ts';
+import {
+  type ConditionSpec,
+  condition,
+  mergeConditions,
+  PolicyReason,
+  type Stamp,
+} from '../shared/conditions.ts';
+import { compileLabelSelector } from '../shared/label-selectors.ts';
+import { normalizeGroup } from '../shared/reference-grants.ts';
+import type { ResourceView } from '../shared/resource-view.ts';
+
+/** How specific a target is: lower wins. */
+export const TargetLevel = { rule: 0, route: 1, listener: 2, listenerSet: 3, gateway: 4 } as const;
+export type TargetLevel = (typeof TargetLevel)[keyof typeof TargetLevel];
+
+export interface PolicyTarget {
+  readonly key: ResourceKey;
+  readonly sectionName?: string;
+  /** Where it came from, for messages: `spec.targetRefs[1]` or `spec.targetSelectors[0]`. */
+  readonly field: string;
+}
+
+/** What a kind's rules make of a policy: its IR, or why it cannot be enforced. */
+export type PolicyVerdict<IR> =
+  | { readonly ok: true; readonly ir: IR }
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      readonly message: string;
+      /** The targeted traffic must be refused rather than served without the policy. */
+      readonly failClosed: boolean;
+    };
+
+export interface PolicyKindRules<IR> {
+  readonly kind: EnvoyGatewayPolicyKind;
+  /** Target kinds (group gateway.networking.k8s.io) this kind may attach to. */
+  readonly targetKinds: readonly string[];
+  /** Where the kind's IR goes: route rules (and so routes) or listeners. */
+  readonly scope: 'rule' | 'listener';
+  evaluate(policy: EnvoyGatewayPolicy, view: ResourceView): PolicyVerdict<IR>;
+}
+
+export function isPolicyKind(kind: string): kind is EnvoyGatewayPolicyKind {
+  return kind === 'SecurityPolicy' || kind === 'ClientTrafficPolicy' || kind === 'EnvoyExtensionPolicy';
+}
+
+function asArray<T>(value: unknown): T[] {
+  return Array.isArray(value) ? (value as T[]) : [];
+}
+
+function refsOf(policy: EnvoyGatewayPolicy): { ref: PolicyTargetReference; field: string }[] {
+  const spec = policy.spec ?? {};
+  const out = asArray<PolicyTargetReference>(spec.targetRefs).map((ref, i) => ({
+    ref,
+    field: `spec.targetRefs[${i}]`,
+  }));
+  if (spec.targetRef !== undefined && spec.targetRef !== null)
+    out.unshift({ ref: spec.targetRef, field: 'spec.targetRef' });
+  return out;
+}
+
+/** The objects a policy targets: its targetRef(s) as written, and what its targetSelectors select now. */
+export function policyTargets(policy: EnvoyGatewayPolicy, view: ResourceView): PolicyTarget[] {
+  const namespace = policy.metadata?.namespace ?? '';
+  const targets: PolicyTarget[] = refsOf(policy).map(({ ref, field }) => ({
+    key: resourceKey(
+      normalizeGroup(ref?.group ?? GATEWAY_GROUP),
+      String(ref?.kind ?? ''),
+      namespace,
+      String(ref?.name ?? ''),
+    ),
+    ...(typeof ref?.sectionName === 'string' && ref.sectionName !== ''
+      ? { sectionName: ref.sectionName }
+      : {}),
+    field,
+  }));
+  asArray<NonNullable<EnvoyGatewayPolicy['spec']>['targetSelectors']>(policy.spec?.targetSelectors).forEach(
+    (raw, i) => {
+      const selector = (raw ?? {}) as {
+        kind?: string;
+        group?: string;
+        matchLabels?: Record<string, string>;
+        matchExpressions?: never;
+      };
+      const kind = String(selector.kind ?? '');
+      if (!['Gateway', 'HTTPRoute', 'GRPCRoute', 'TCPRoute', 'ListenerSet'].includes(kind)) return;
+      const compiled = compileLabelSelector({
+        matchLabels: selector.matchLabels ?? {},
+        matchExpressions: selector.matchExpressions ?? [],
+      } as never);
+      if (!compiled.ok) return;
+      for (const object of view.list(kind as 'Gateway', namespace)) {
+        if (compiled.matches(object.metadata?.labels)) {
+          targets.push({ key: keyOf(object), field: `spec.targetSelectors[${i}]` });
+        }
+      }
+    },
+  );
+  return targets;
+}
+
+/** For the reverse index: the targets named, and every object of a selected kind in the namespace. */
+export function policyTargetDependencies(policy: EnvoyGatewayPolicy): ResourceKey[] {
+  const namespace = policy.metadata?.namespace ?? '';
+  const keys = refsOf(policy).map(({ ref }) =>
+    resourceKey(
+      normalizeGroup(ref?.group ?? GATEWAY_GROUP),
+      String(ref?.kind ?? ''),
+      namespace,
+      String(ref?.name ?? ''),
+    ),
+  );
+  for (const selector of asArray<{ group?: string; kind?: string }>(policy.spec?.targetSelectors)) {
+    keys.push(
+      resourceKey(
+        normalizeGroup(selector?.group ?? GATEWAY_GROUP),
+        String(selector?.kind ?? ''),
+        namespace,
+        ANY_NAME,
+      ),
+    );
+  }
+  return keys;
+}
+
+/** Strict field check of a policy's spec against its kind's schema (unknown fields, wrong types). */
+export function policySchemaProblems(policy: EnvoyGatewayPolicy): string[] {
+  return schemaProblems(policy.spec ?? {}, POLICY_SPEC_SCHEMAS[policy.kind], 'spec');
+}
+
+/** Oldest first (objects without a creationTimestamp count as newest), then namespace/name. */
+export function comparePolicyAge(a: EnvoyGatewayPolicy, b: EnvoyGatewayPolicy): number {
+  const ta = a.metadata?.creationTimestamp ?? '~';
+  const tb = b.metadata?.creationTimestamp ?? '~';
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  const ka = `${a.metadata?.namespace ?? ''}/${a.metadata?.name}`;
+  const kb = `${b.metadata?.namespace ?? ''}/${b.metadata?.name}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/** Finds the policies (of any kind) that target an object: the validator's reverse index, or a scan. */
+export type PolicyLookup = (target: ResourceKey) => readonly EnvoyGatewayPolicy[];
+
+/** A PolicyLookup that scans the view (translate, replay, tests); the validator uses its index instead. */
+export function scanningPolicyLookup(view: ResourceView): PolicyLookup {
+  const byTarget = new Map<string, EnvoyGatewayPolicy[]>();
+  for (const kind of ['SecurityPolicy', 'ClientTrafficPolicy', 'EnvoyExtensionPolicy'] as const) {
+    for (const policy of view.list(kind)) {
+      for (const target of policyTargets(policy, view)) {
+        const id = formatResourceKey(target.key);
+        const list = byTarget.get(id) ?? [];
+        if (!list.includes(policy)) list.push(policy);
+        byTarget.set(id, list);
+      }
+    }
+  }
+  return (target) => byTarget.get(formatResourceKey(target)) ?? [];
+}
+
+/** The targets of `policy` that are `key` (with their sectionName). */
+function targetsOn(policy: EnvoyGatewayPolicy, key: ResourceKey, view: ResourceView): PolicyTarget[] {
+  const id = formatResourceKey(key);
+  return policyTargets(policy, view).filter((t) => formatResourceKey(t.key) === id);
+}
+
+/**
+ * The policy of `kind` in force on `key` with `sectionName` (undefined: the whole object): the oldest of those
+ * targeting exactly that, or undefined.
+ */
+export function policyOn(
+  kind: EnvoyGatewayPolicyKind,
+  key: ResourceKey,
+  sectionName: string | undefined,
+  view: ResourceView,
+  lookup: PolicyLookup,
+): EnvoyGatewayPolicy | undefined {
+  const candidates = lookup(key).filter(
+    (policy) =>
+      policy.kind === kind && targetsOn(policy, key, view).some((t) => t.sectionName === sectionName),
+  );
+  return candidates.sort(comparePolicyAge)[0];
+}
+
+// ---- Status ---------------------------------------------------------------------------------------------------
+
+export interface AncestorRef {
+  readonly group: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly sectionName?: string;
+}
+
+export interface PolicyStatusOptions extends Pick<Stamp, 'now'> {
+  readonly controllerName: string;
+  readonly lookup: PolicyLookup;
+  /** The Gateways of ours a route is accepted on (empty when none, or when the route is missing). */
+  readonly routeGateways: (route: ResourceKey) => readonly ResourceKey[];
+  /** Whether a Gateway exists and is of one of our classes. */
+  readonly gatewayIsOurs: (gateway: ResourceKey) => boolean;
+  /** The routes accepted on a Gateway (for Overridden). */
+  readonly routesOf: (gateway: ResourceKey) => readonly ResourceKey[];
+}
+
+const ROUTE_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute', 'UDPRoute']);
+
+/**
+ * status.ancestors of a policy: ours recomputed (one entry per ancestor), other controllers' kept; at most 16
+ * (entries that need attention first). Undefined when no target is ours and we never reported on it.
+ */
+export function computePolicyStatus<IR>(
+  policy: EnvoyGatewayPolicy,
+  rules: PolicyKindRules<IR>,
+  view: ResourceView,
+  options: PolicyStatusOptions,
+): { ancestors: PolicyAncestorStatusShape[] } | undefined {
+  const namespace = policy.metadata?.namespace ?? '';
+  const stamp: Stamp = { generation: policy.metadata?.generation, now: options.now };
+  const desired = new Map<string, { ref: AncestorRef; conditions: ConditionSpec[] }>();
+  const add = (ref: AncestorRef, conditions: ConditionSpec[]) => {
+    const id = `${ref.kind}/${ref.namespace}/${ref.name}/${ref.sectionName ?? ''}`;
+    const existing = desired.get(id);
+    // A worse verdict on one target wins over an accepted one on another target with the same ancestor.
+    if (existing === undefined || conditions[0]?.status === 'False') desired.set(id, { ref, conditions });
+  };
+  const problems = policySchemaProblems(policy);
+  const verdict: PolicyVerdict<IR> =
+    problems.length > 0
+      ? {
+          ok: false,
+          reason: PolicyReason.Invalid,
+          message: problems.join('; '),
+          failClosed: policy.kind !== 'ClientTrafficPolicy',
+        }
+      : rules.evaluate(policy, view);
+  const kindOf = policy.kind;
+  for (const target of policyTargets(policy, view)) {
+    const gatewayRef = (key: ResourceKey, sectionName?: string): AncestorRef => ({
+      group: GATEWAY_GROUP,
+      kind: 'Gateway',
+      namespace: key.namespace ?? namespace,
+      name: key.name,
+      ...(sectionName === undefined ? {} : { sectionName }),
+    });
+    const targetRef: AncestorRef = {
+      group: target.key.group,
+      kind: target.key.kind,
+      namespace: target.key.namespace ?? namespace,
+      name: target.key.name,
+      ...(target.sectionName === undefined ? {} : { sectionName: target.sectionName }),
+    };
+    if (target.key.group !== GATEWAY_GROUP || !rules.targetKinds.includes(target.key.kind)) {
+      add(targetRef, [
+        condition(
+          'Accepted',
+          'False',
+          PolicyReason.Invalid,
+          `${target.field}: a ${kindOf} cannot target ${target.key.group || 'core'}/${target.key.kind}; use ${rules.targetKinds.join(', ')}`,
+        ),
+      ]);
+      continue;
+    }
+    // The ancestors a target reports under: a Gateway (or ListenerSet) itself, a route's Gateways.
+    let ancestors: AncestorRef[];
+    if (target.key.kind === 'Gateway') {
+      const exists = view.get('Gateway', target.key.namespace, target.key.name) !== undefined;
+      if (exists && !options.gatewayIsOurs(target.key)) continue;
+      ancestors = [gatewayRef(target.key, target.sectionName)];
+      if (!exists) {
+        add(ancestors[0]!, [notFound(target, kindOf)]);
+        continue;
+      }
+      const listeners = asArray<{ name?: string }>(
+        view.get('Gateway', target.key.namespace, target.key.name)?.spec?.listeners,
+      );
+      if (target.sectionName !== undefined && !listeners.some((l) => l?.name === target.sectionName)) {
+        add(ancestors[0]!, [
+          condition(
+            'Accepted',
+            'False',
+            PolicyReason.TargetNotFound,
+            `${target.field}: Gateway ${target.key.name} has no listener ${target.sectionName}`,
+          ),
+        ]);
+        continue;
+      }
+    } else if (target.key.kind === 'ListenerSet') {
+      const set = view.get('ListenerSet', target.key.namespace, target.key.name);
+      if (set === undefined) {
+        add(targetRef, [notFound(target, kindOf)]);
+        continue;
+      }
+      ancestors = [targetRef];
+    } else {
+      const route = view.get(target.key.kind as 'HTTPRoute', target.key.namespace, target.key.name);
+      if (route === undefined) {
+        add(targetRef, [notFound(target, kindOf)]);
+        continue;
+      }
+      const gateways = options.routeGateways(target.key);
+      if (gateways.length === 0) continue;
+      ancestors = gateways.map((g) => gatewayRef(g));
+      if (
+        target.sectionName !== undefined &&
+        !asArray<{ name?: string }>(route.spec?.rules).some((r) => r?.name === target.sectionName)
+      ) {
+        for (const ancestor of ancestors)
+          add(ancestor, [
+            condition(
+              'Accepted',
+              'False',
+              PolicyReason.TargetNotFound,
+              `${target.field}: ${target.key.kind} ${target.key.name} has no rule named ${target.sectionName}`,
+            ),
+          ]);
+        continue;
+      }
+    }
+    const winner = policyOn(policy.kind, target.key, target.sectionName, view, options.lookup);
+    const self = formatResourceKey(keyOf(policy));
+    if (winner !== undefined && formatResourceKey(keyOf(winner)) !== self) {
+      const what = `${target.key.kind} ${target.key.name}${target.sectionName === undefined ? '' : `/${target.sectionName}`}`;
+      for (const ancestor of ancestors)
+        add(ancestor, [
+          condition(
+            'Accepted',
+            'False',
+            PolicyReason.Conflicted,
+            `Unable to target ${what}: the older ${kindOf} ${winner.metadata.namespace ?? ''}/${winner.metadata.name} is attached to it`,
+          ),
+        ]);
+      continue;
+    }
+    const conditions: ConditionSpec[] = verdict.ok
+      ? [condition('Accepted', 'True', PolicyReason.Accepted, 'Policy has been accepted.')]
+      : [
+          condition(
+            'Accepted',
+            'False',
+            verdict.reason,
+            verdict.failClosed
+              ? `${verdict.message}; the targeted routes answer 500 until this is fixed`
+              : verdict.message,
+          ),
+        ];
+    if (verdict.ok && (target.key.kind === 'Gateway' || target.key.kind === 'ListenerSet')) {
+      const overriding = overridingRoutes(policy, target, view, options);
+      if (overriding.length > 0) {
+        conditions.push(
+          condition(
+            'Overridden',
+            'True',
+            PolicyReason.Overridden,
+            `This policy is being overridden by other ${kindOf} for these routes: ${overriding.slice(0, 8).join(', ')}${overriding.length > 8 ? ` and ${overriding.length - 8} more` : ''}`,
+          ),
+        );
+      }
+    }
+    for (const ancestor of ancestors) add(ancestor, conditions);
+  }
+  const previous = asArray<PolicyAncestorStatusShape>(policy.status?.ancestors);
+  if (desired.size === 0 && !previous.some((a) => a?.controllerName === options.controllerName))
+    return undefined;
+  const ours: PolicyAncestorStatusShape[] = [...desired.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, { ref, conditions }]) => {
+      const old = previous.find(
+        (a) =>
+          a?.controllerName === options.controllerName &&
+          a.ancestorRef?.name === ref.name &&
+          (a.ancestorRef?.kind ?? 'Gateway') === ref.kind &&
+          (a.ancestorRef?.namespace ?? namespace) === ref.namespace &&
+          a.ancestorRef?.sectionName === ref.sectionName,
+      );
+      return {
+        ancestorRef: { ...ref },
+        controllerName: options.controllerName,
+        conditions: mergeConditions(old?.conditions as never, conditions, 'PolicyAncestor', stamp),
+      };
+    });
+  // Entries that need attention first, so the 16 kept are the useful ones.
+  ours.sort((a, b) => rank(a) - rank(b));
+  const others = previous.filter((a) => a?.controllerName !== options.controllerName);
+  return { ancestors: [...others, ...ours].slice(0, 16) };
+}
+
+function rank(entry: PolicyAncestorStatusShape): number {
+  const accepted = entry.conditions?.find((c) => c.type === 'Accepted');
+  return accepted?.status === 'False' ? 0 : entry.conditions?.some((c) => c.type === 'Overridden') ? 1 : 2;
+}
+
+function notFound(target: PolicyTarget, kind: string): ConditionSpec {
+  return condition(
+    'Accepted',
+    'False',
+    PolicyReason.TargetNotFound,
+    `${target.field}: ${target.key.kind} ${target.key.namespace ?? ''}/${target.key.name} not found; the ${kind} applies once it exists`,
+  );
+}
+
+/** Routes on a Gateway-level policy's Gateway (or listener) that a more specific policy of its kind covers. */
+function overridingRoutes(
+  policy: EnvoyGatewayPolicy,
+  target: PolicyTarget,
+  view: ResourceView,
+  options: PolicyStatusOptions,
+): string[] {
+  if (target.key.kind !== 'Gateway') return [];
+  const out: string[] = [];
+  for (const route of options.routesOf(target.key)) {
+    if (!ROUTE_KINDS.has(route.kind)) continue;
+    const covered = options.lookup(route).some((other) => other.kind === policy.kind && other !== policy);
+    if (covered) out.push(`${route.kind}/${route.namespace ?? ''}/${route.name}`);
+  }
+  if (target.sectionName === undefined) {
+    const listeners = asArray<{ name?: string }>(
+      view.get('Gateway', target.key.namespace, target.key.name)?.spec?.listeners,
+    );
+    for (const listener of listeners) {
+      if (typeof listener?.name !== 'string') continue;
+      const onListener = policyOn(policy.kind, target.key, listener.name, view, options.lookup);
+      if (onListener !== undefined)
+        out.push(`Gateway/${target.key.namespace ?? ''}/${target.key.name}/${listener.name}`);
+    }
+  }
+  return out.sort();
+}

@@ -1,0 +1,33 @@
+// The policy kinds Switchyard enforces, as the attachment layer takes them (attachment.ts, apply.ts): each kind
+// is its rules (targets, spec → IR) and where its IR goes. A new kind (BackendTrafficPolicy) is one more entry.
+import type { EnvoyGatewayPolicyKind } from '../resources/envoy-gateway-policies.ts';
+import type { PolicyKinds } from './apply.ts';
+import type { PolicyKindRules } from './attachment.ts';
+import { securityPolicyRules } from './security-policy.ts';
+
+export { applyPolicies } from './apply.ts';
+export {
+  computePolicyStatus,
+  isPolicyKind,
+  type PolicyLookup,
+  policyTargetDependencies,
+  scanningPolicyLookup,
+} from './attachment.ts';
+
+const HTTP_ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute'];
+
+export const POLICY_KINDS: PolicyKinds = {
+  rule: [
+    {
+      rules: securityPolicyRules as PolicyKindRules<unknown>,
+      field: 'security',
+      routeKinds: HTTP_ROUTE_KINDS,
+    },
+  ],
+};
+
+/** The rules of a kind we enforce, or undefined. */
+export function policyKindRules(kind: EnvoyGatewayPolicyKind): PolicyKindRules<unknown> | undefined {
+  if (POLICY_KINDS.listener?.kind === kind) return POLICY_KINDS.listener as PolicyKindRules<unknown>;
+  return POLICY_KINDS.rule.find((entry) => entry.rules.kind === kind)?.rules;
+}

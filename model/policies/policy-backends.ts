@@ -1,0 +1,117 @@
+// What a policy's services resolve to: `backendRefs` (a Service, with the port it exposes, in the policy's
+// namespace or granted by a ReferenceGrant to the policy's kind) read the way a route's backendRefs are, with
+// the BackendTLSPolicy in force; and the Secrets and ConfigMaps policies read.
+import { resolveBackendRef } from '../gateway-api/backend-refs.ts';
+import type { PolicyBackendIR, PolicyDestinationIR } from '../ir/policies.ts';
+import type {
+  BackendCluster,
+  EnvoyGatewayPolicy,
+  SecretObjectReference,
+} from '../resources/envoy-gateway-policies.ts';
+import { ENVOY_GATEWAY_GROUP } from '../resources/envoy-gateway-policies.ts';
+import { isReferenceAllowed, normalizeGroup } from '../shared/reference-grants.ts';
+import type { ResourceView } from '../shared/resource-view.ts';
+
+export type Resolved<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly message: string };
+
+export function failure<T>(message: string): Resolved<T> {
+  return { ok: false, message };
+}
+
+/** The one backend a policy's service is reached at (`backendRefs`, or the deprecated `backendRef`). */
+export function resolvePolicyBackend(
+  policy: EnvoyGatewayPolicy,
+  cluster: BackendCluster | undefined,
+  view: ResourceView,
+  field: string,
+): Resolved<PolicyDestinationIR> {
+  if (cluster?.backendSettings !== undefined)
+    return failure(`${field}.backendSettings: not supported by Switchyard; remove it`);
+  const refs = Array.isArray(cluster?.backendRefs) ? cluster.backendRefs : [];
+  const all =
+    cluster?.backendRef === undefined || cluster.backendRef === null ? refs : [cluster.backendRef, ...refs];
+  const where = cluster?.backendRef === undefined ? `${field}.backendRefs` : `${field}.backendRef`;
+  if (all.length === 0) return failure(`${where}: a backend is required`);
+  if (all.length > 1) return failure(`${where}: Switchyard supports one backend per service; list one`);
+  const ref = all[0]!;
+  const group = normalizeGroup(ref.group);
+  const kind = ref.kind ?? 'Service';
+  if (group !== '' || kind !== 'Service')
+    return failure(
+      `${where}[0]: ${group || 'core'}/${kind} is not supported as a policy backend; use a Service`,
+    );
+  const namespace = policy.metadata?.namespace ?? '';
+  const result = resolveBackendRef(
+    {
+      group: '',
+      kind: 'Service',
+      name: ref.name ?? '',
+      ...(ref.namespace ? { namespace: ref.namespace } : {}),
+      ...(ref.port === undefined ? {} : { port: ref.port }),
+    } as never,
+    { kind: 'HTTPRoute', namespace, grantFrom: { group: ENVOY_GATEWAY_GROUP, kind: policy.kind } },
+    view,
+    `${where}[0]`,
+  );
+  if (!result.ok) return failure(result.message);
+  const backend: PolicyBackendIR = { ...result.backend, weight: 1 };
+  return { ok: true, value: { kind: 'backends', backends: [backend] } };
+}
+
+/** The data of a Secret key (decoded), or why not. Cross-namespace Secrets need a ReferenceGrant. */
+export function secretValue(
+  policy: EnvoyGatewayPolicy,
+  ref: SecretObjectReference | undefined,
+  key: string | undefined,
+  view: ResourceView,
+  field: string,
+): Resolved<{ name: string; data: Record<string, string> }> {
+  const group = normalizeGroup(ref?.group);
+  const kind = ref?.kind ?? 'Secret';
+  if (group !== '' || kind !== 'Secret')
+    return failure(`${field}: ${group || 'core'}/${kind} is not a Secret`);
+  const policyNamespace = policy.metadata?.namespace ?? '';
+  const namespace = ref?.namespace || policyNamespace;
+  const name = String(ref?.name ?? '');
+  if (
+    !isReferenceAllowed(
+      view,
+      { group: ENVOY_GATEWAY_GROUP, kind: policy.kind, namespace: policyNamespace },
+      { group: '', kind: 'Secret', namespace, name },
+    )
+  )
+    return failure(
+      `${field}: Secret ${namespace}/${name} is in another namespace and no ReferenceGrant allows it`,
+    );
+  const secret = view.get('Secret', namespace, name);
+  if (secret === undefined) return failure(`${field}: Secret ${namespace}/${name} not found`);
+  const data: Record<string, string> = {};
+  for (const [k, v] of Object.entries(secret.data ?? {}))
+    data[k] = Buffer.from(String(v), 'base64').toString('utf8');
+  for (const [k, v] of Object.entries(secret.stringData ?? {})) data[k] = String(v);
+  if (key !== undefined && data[key] === undefined)
+    return failure(`${field}: Secret ${namespace}/${name} has no key ${key}`);
+  return { ok: true, value: { name: `${namespace}/${name}`, data } };
+}
+
+/** The value of a ConfigMap key (`key`, else the first), or why not; ConfigMaps are read in the policy's namespace. */
+export function configMapValue(
+  policy: EnvoyGatewayPolicy,
+  name: string,
+  key: string | undefined,
+  view: ResourceView,
+  field: string,
+  fallbackToFirst: boolean,
+): Resolved<string> {
+  const namespace = policy.metadata?.namespace ?? '';
+  const configMap = view.get('ConfigMap', namespace, name);
+  if (configMap === undefined) return failure(`${field}: ConfigMap ${namespace}/${name} not found`);
+  const data = configMap.data ?? {};
+  const value = key === undefined ? undefined : data[key];
+  if (value !== undefined) return { ok: true, value };
+  const first = fallbackToFirst ? Object.keys(data).sort()[0] : undefined;
+  if (first !== undefined) return { ok: true, value: data[first]! };
+  return failure(`${field}: ConfigMap ${namespace}/${name} has no key ${key ?? ''}`);
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateAll } from '../evaluation/full-evaluation.ts';
+import type { GatewayIR, RuleIR } from '../ir/gateway-ir.ts';
+import type { PolicyAncestorStatusShape } from '../resources/envoy-gateway-policies.ts';
+import { findCondition } from '../shared/conditions.ts';
+import { CONTROLLER, NOW, storeOf } from '../testdata/fixtures.ts';
+
+const store = storeOf('base.yaml', 'security-policies.yaml');
+const result = evaluateAll(store, { controllerName: CONTROLLER, now: NOW });
+const ir = result.irs.get('gateway.networking.k8s.io/Gateway/infra/edge') as GatewayIR;
+
+function rulesOf(route: string): readonly RuleIR[] {
+  const found = ir.ports
+    .flatMap((p) => p.listeners.flatMap((l) => l.routes))
+    .find((r) => r.route.name === route);
+  if (found === undefined) throw new Error(`route ${route} not in the IR`);
+  return found.rules;
+}
+
+function ancestors(name: string): PolicyAncestorStatusShape[] {
+  const status = result.statuses.get(`gateway.envoyproxy.io/SecurityPolicy/infra/${name}`) as
+    | { ancestors: PolicyAncestorStatusShape[] }
+    | undefined;
+  return status?.ancestors ?? [];
+}
+
+function accepted(name: string) {
+  return findCondition(ancestors(name)[0]?.conditions as never, 'Accepted');
+}
+
+describe('SecurityPolicy attachment', () => {
+  it('applies the most specific policy: rule over route over Gateway', () => {
+    const [admin, rest] = rulesOf('app');
+    expect(admin?.policies?.security?.policy.name).toBe('admin-rule');
+    expect(admin?.policies?.security?.authorization?.rules[0]?.clientCIDRs).toEqual([
+      { address: '10.0.0.0', prefixLength: 8 },
+    ]);
+    expect(rest?.policies?.security?.policy.name).toBe('app-jwt');
+    expect(rest?.policies?.security?.jwt?.providers[0]?.jwks).toMatchObject({
+      kind: 'remote',
+      destination: { kind: 'uri', host: 'idp.example.com', port: 443, tls: true },
+    });
+    const [plainRule] = rulesOf('plain-route');
+    // The Gateway-wide policy would apply, but the route's own (invalid) policy is more specific: denied.
+    expect(plainRule?.policies?.denied?.policy.name).toBe('typo');
+  });
+
+  it('reports the Gateway as ancestor, Accepted, and Overridden for the routes with their own policy', () => {
+    expect(ancestors('gateway-wide')).toHaveLength(1);
+    expect(ancestors('gateway-wide')[0]?.ancestorRef).toMatchObject({ kind: 'Gateway', name: 'edge' });
+    expect(accepted('gateway-wide')).toMatchObject({ status: 'True', reason: 'Accepted' });
+    const overridden = findCondition(ancestors('gateway-wide')[0]?.conditions as never, 'Overridden');
+    // Every route of the Gateway has its own policy (even an invalid one is more specific, and denies).
+    expect(overridden?.message).toContain(
+      'these routes: HTTPRoute/infra/app, HTTPRoute/infra/broken, HTTPRoute/infra/plain-route',
+    );
+  });
+
+  it('of two policies on one route the older wins; the newer is Conflicted', () => {
+    expect(accepted('app-jwt')).toMatchObject({ status: 'True' });
+    expect(accepted('app-jwt-newer')).toMatchObject({ status: 'False', reason: 'Conflicted' });
+    expect(accepted('app-jwt-newer')?.message).toContain('infra/app-jwt');
+  });
+
+  it('denies the routes of a policy that cannot be enforced, naming the reason', () => {
+    const [rule] = rulesOf('broken');
+    expect(rule?.policies?.denied).toMatchObject({ status: 500 });
+    expect(rule?.policies?.denied?.reason).toContain('Secret infra/nobody not found');
+    expect(accepted('missing-secret')).toMatchObject({ status: 'False', reason: 'Invalid' });
+    expect(accepted('missing-secret')?.message).toContain('answer 500');
+  });
+
+  it('names an unknown field, as strict field validation would', () => {
+    expect(accepted('typo')).toMatchObject({ status: 'False', reason: 'Invalid' });
+    expect(accepted('typo')?.message).toContain(
+      'spec.jwt.providers[0].remoteJWKS.cacheDurationz: unknown field',
+    );
+  });
+
+  it('reports a missing target as TargetNotFound', () => {
+    expect(ancestors('later-target')[0]?.ancestorRef).toMatchObject({ kind: 'HTTPRoute', name: 'not-yet' });
+    expect(accepted('later-target')).toMatchObject({ status: 'False', reason: 'TargetNotFound' });
+  });
+});
