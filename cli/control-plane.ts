@@ -179,6 +179,9 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
     const ports = options.kubernetes.wrapPorts?.(realPorts) ?? realPorts;
     closers.push(() => ports.close());
     for (const [kind, owner] of Object.entries(owners)) {
+      // A kind the discovery did not name at all (not even as not served) is not watched: a replayed log
+      // recorded before the kind existed has no source for it.
+      if (!resources.has(kind as KindName)) continue;
       if (WATCHED_BY_REFERENCE.includes(kind)) {
         // Secrets and ConfigMaps: only the objects something references, one watch each (docs/operations.md).
         system.spawn({
@@ -281,7 +284,12 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
       {
         view: store,
         controllerName,
-        expectedKinds: Object.keys(GROUP_OF_KIND),
+        expectedKinds:
+          options.kubernetes === undefined
+            ? Object.keys(GROUP_OF_KIND)
+            : Object.keys(GROUP_OF_KIND).filter((kind) =>
+                options.kubernetes?.resources.has(kind as KindName),
+              ),
         flushDelayMs: options.flushDelayMs ?? 0,
         referenceWatchers,
         ...(gatewayClassFinalizer === undefined ? {} : { gatewayClassFinalizer }),

@@ -4,11 +4,21 @@
 // proxy to their route's backends.
 import type { TlsMaterial } from '../../model/ir/backend-contract.ts';
 import type { ListenerIR, PortIR, RouteIR } from '../../model/ir/gateway-ir.ts';
+import type { ClientTrafficIR } from '../../model/ir/policies.ts';
 import { extProcHttpFilter, hasAIRoutes, withAIGatewayAccessLog } from './ai-gateway.ts';
+import {
+  connectionFilters,
+  connectionManagerFields,
+  listenerFields,
+  routerFields,
+  sharedClientTraffic,
+  withClientTls,
+} from './client-traffic.ts';
 import type { ResolvedBackendIR } from './cluster-use.ts';
 import type { ClusterSet } from './clusters.ts';
 import { ADS_SOURCE, FILTER, type Json, TYPE } from './envoy-types.ts';
 import { AUTHENTICATION_FILTERS, type FilterContext, LATE_FILTERS, servedRules } from './filters/index.ts';
+import { RBAC_FILTER } from './filters/rbac.ts';
 import { inferenceHttpFilters } from './inference.ts';
 import {
   listenerKey,
@@ -59,15 +69,20 @@ export function translatePort(port: PortIR, context: PortContext): TranslatedPor
       routeConfiguration(routeName, translateVirtualHosts(http, port.port, context.clusters)),
     );
     const ai = http.some((l) => hasAIRoutes(l.routes)) ? [extProcHttpFilter()] : [];
+    const clientTraffic = sharedClientTraffic(http, routeName, context.problems);
     const hcm = httpConnectionManager(
       routeName,
       [...ai, ...inferenceHttpFilters(http)],
       policyFilters(http, context),
+      clientTraffic,
     );
     addChain(
       {
         name: routeName,
-        filters: [ai.length > 0 ? withAIGatewayAccessLog(hcm) : hcm],
+        filters: [
+          ...connectionFilters(clientTraffic, routeName),
+          ai.length > 0 ? withAIGatewayAccessLog(hcm) : hcm,
+        ],
       },
       routeName,
     );
@@ -77,6 +92,7 @@ export function translatePort(port: PortIR, context: PortContext): TranslatedPor
     if (listener.protocol === 'HTTPS') {
       const transportSocket = downstreamTls(listener, context, ['h2', 'http/1.1']);
       if (transportSocket === undefined) continue;
+      const clientTraffic = listener.clientTraffic;
       const routeName = listenerRouteName(port.port, listener);
       routeConfigurations.push(
         routeConfiguration(routeName, translateVirtualHosts([listener], port.port, context.clusters)),
@@ -85,8 +101,12 @@ export function translatePort(port: PortIR, context: PortContext): TranslatedPor
         {
           name: owner,
           ...sniMatch(listener.hostname === undefined ? [] : [listener.hostname]),
-          transportSocket,
+          transportSocket: {
+            ...transportSocket,
+            typedConfig: withClientTls(transportSocket.typedConfig as Json, clientTraffic),
+          },
           filters: [
+            ...connectionFilters(clientTraffic, routeName),
             (hasAIRoutes(listener.routes) ? withAIGatewayAccessLog : (hcm: Json) => hcm)(
               httpConnectionManager(
                 routeName,
@@ -95,6 +115,7 @@ export function translatePort(port: PortIR, context: PortContext): TranslatedPor
                   ...inferenceHttpFilters([listener]),
                 ],
                 policyFilters([listener], context),
+                clientTraffic,
               ),
             ),
           ],
@@ -135,6 +156,7 @@ export function translatePort(port: PortIR, context: PortContext): TranslatedPor
     listener: {
       name,
       address: { socketAddress: { address: context.bindAddress, portValue: port.port } },
+      ...listenerFields(sharedClientTraffic(port.listeners, name, context.problems)),
       ...(inspectsTls
         ? { listenerFilters: [{ name: FILTER.tlsInspector, typedConfig: { '@type': TYPE.tlsInspector } }] }
         : {}),
@@ -176,8 +198,16 @@ export function httpConnectionManager(
   routeConfigName: string,
   before: readonly Json[] = [],
   policies: PolicyFilters = { early: [], late: [] },
+  clientTraffic?: ClientTrafficIR,
 ): Json {
   const cors = { name: FILTER.cors, typedConfig: { '@type': TYPE.cors } };
+  // The client address authorization and client IP detection work from is the peer's (plus trusted hops),
+  // never an X-Forwarded-For the client wrote itself.
+  // (A custom-header detection extension replaces it: Envoy refuses the two together.)
+  const trustPeer =
+    clientTraffic?.clientIPDetection?.kind !== 'customHeader' &&
+    (clientTraffic?.clientIPDetection !== undefined ||
+      policies.late.some((filter) => filter.name === RBAC_FILTER));
   // Without policy filters the order stays as it always was (extensions, CORS, router).
   const httpFilters =
     policies.early.length === 0 && policies.late.length === 0
@@ -190,7 +220,12 @@ export function httpConnectionManager(
       statPrefix: routeConfigName,
       rds: { routeConfigName, configSource: ADS_SOURCE },
       upgradeConfigs: [{ upgradeType: 'websocket' }],
-      httpFilters: [...httpFilters, { name: FILTER.router, typedConfig: { '@type': TYPE.router } }],
+      ...(trustPeer ? { useRemoteAddress: true } : {}),
+      ...connectionManagerFields(clientTraffic),
+      httpFilters: [
+        ...httpFilters,
+        { name: FILTER.router, typedConfig: { '@type': TYPE.router, ...routerFields(clientTraffic) } },
+      ],
     },
   };
 }

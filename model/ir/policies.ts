@@ -181,6 +181,7 @@ export interface RulePoliciesIR {
 
 export interface ClientTrafficIR {
   readonly policy: ResourceKey;
+  /** Socket keepalive on the listener's port (seconds). */
   readonly tcpKeepalive?: {
     readonly probes?: number;
     readonly idleTimeS?: number;
@@ -189,50 +190,59 @@ export interface ClientTrafficIR {
   readonly clientIPDetection?:
     | { readonly kind: 'xff'; readonly numTrustedHops: number }
     | { readonly kind: 'customHeader'; readonly header: string; readonly failClosed: boolean };
+  /** TLS of an HTTPS listener. */
   readonly tls?: {
-    readonly minVersion?: string;
-    readonly maxVersion?: string;
+    readonly minVersion?: 'TLSv1_0' | 'TLSv1_1' | 'TLSv1_2' | 'TLSv1_3';
+    readonly maxVersion?: 'TLSv1_0' | 'TLSv1_1' | 'TLSv1_2' | 'TLSv1_3';
     readonly ciphers: readonly string[];
     readonly ecdhCurves: readonly string[];
     readonly signatureAlgorithms: readonly string[];
     /** undefined: the default [h2, http/1.1]; empty: ALPN off. */
     readonly alpnProtocols?: readonly string[];
     readonly clientValidation?: {
-      readonly mode: 'RequireAndVerify' | 'VerifyIfGiven';
+      /** RequireAndVerify: a valid client certificate is required; VerifyIfGiven: one given must be valid. */
+      readonly required: boolean;
       /** PEM bundle of the CA certificates. Public material. */
       readonly caBundle: string;
     };
   };
-  readonly path?: { readonly escapedSlashesAction?: string; readonly mergeSlashes: boolean };
-  readonly headers?: {
-    readonly enableEnvoyHeaders?: boolean;
-    readonly withUnderscoresAction?: 'Allow' | 'RejectRequest' | 'DropHeader';
-    readonly requestID?: 'PreserveOrGenerate' | 'Preserve' | 'Generate' | 'Disable';
-    readonly xForwardedClientCert?: { readonly mode: string; readonly certDetailsToAdd: readonly string[] };
+  readonly path?: {
+    readonly escapedSlashesAction?:
+      | 'KEEP_UNCHANGED'
+      | 'REJECT_REQUEST'
+      | 'UNESCAPE_AND_FORWARD'
+      | 'UNESCAPE_AND_REDIRECT';
+    readonly mergeSlashes: boolean;
   };
+  readonly headers?: {
+    readonly suppressEnvoyHeaders?: boolean;
+    readonly withUnderscoresAction?: 'ALLOW' | 'REJECT_REQUEST' | 'DROP_HEADER';
+    /** Envoy's generate_request_id / preserve_external_request_id. */
+    readonly requestID?: { readonly generate: boolean; readonly preserveExternal: boolean };
+    readonly xForwardedClientCert?: {
+      readonly mode: 'SANITIZE' | 'FORWARD_ONLY' | 'APPEND_FORWARD' | 'SANITIZE_SET' | 'ALWAYS_FORWARD_ONLY';
+      readonly details: readonly ('Subject' | 'Cert' | 'Chain' | 'DNS' | 'URI')[];
+    };
+  };
+  /** HTTP timeouts in milliseconds. */
   readonly timeout?: {
     readonly requestReceivedMs?: number;
     readonly requestHeadersReceivedMs?: number;
     readonly idleMs?: number;
     readonly streamIdleMs?: number;
-    readonly tcpIdleMs?: number;
   };
   readonly connection?: {
-    readonly connectionLimit?: number;
+    readonly connectionLimit?: { readonly value: number; readonly closeDelayMs?: number };
     readonly bufferLimitBytes?: number;
     readonly maxConnectionDurationMs?: number;
     readonly maxRequestsPerConnection?: number;
     readonly maxStreamDurationMs?: number;
   };
-  readonly http1?: {
-    readonly enableTrailers: boolean;
-    readonly preserveHeaderCase: boolean;
-    readonly http10: boolean;
-  };
+  readonly http1?: { readonly enableTrailers: boolean; readonly acceptHttp10: boolean };
   readonly http2?: {
     readonly initialStreamWindowSize?: number;
     readonly initialConnectionWindowSize?: number;
     readonly maxConcurrentStreams?: number;
-    readonly onInvalidMessage?: 'TerminateConnection' | 'TerminateStream';
+    readonly terminateStreamOnInvalidMessage: boolean;
   };
 }

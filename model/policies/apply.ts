@@ -7,14 +7,13 @@ import type { GatewayIR, ListenerIR, RouteIR, RuleIR } from '../ir/gateway-ir.ts
 import type { ClientTrafficIR, RulePoliciesIR } from '../ir/policies.ts';
 import type { EnvoyGatewayPolicy, EnvoyGatewayPolicyKind } from '../resources/envoy-gateway-policies.ts';
 import { formatResourceKey, keyOf, type ResourceKey } from '../resources/resource-key.ts';
-import { PolicyReason } from '../shared/conditions.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
 import {
+  evaluatePolicy,
   type PolicyKindRules,
   type PolicyLookup,
   type PolicyVerdict,
   policyOn,
-  policySchemaProblems,
 } from './attachment.ts';
 
 /** A rule-scoped kind and the RulePoliciesIR field it fills. */
@@ -44,11 +43,7 @@ export function applyPolicies(
     const id = formatResourceKey(keyOf(policy));
     let verdict = verdicts.get(id) as PolicyVerdict<IR> | undefined;
     if (verdict === undefined) {
-      const problems = policySchemaProblems(policy);
-      verdict =
-        problems.length > 0
-          ? { ok: false, reason: PolicyReason.Invalid, message: problems.join('; '), failClosed: true }
-          : rules.evaluate(policy, view);
+      verdict = evaluatePolicy(policy, rules, view);
       verdicts.set(id, verdict as PolicyVerdict<unknown>);
     }
     return verdict;

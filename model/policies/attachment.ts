@@ -55,6 +55,11 @@ export type PolicyVerdict<IR> =
       readonly failClosed: boolean;
     };
 
+/** A refusal with reason Invalid: the field and the fix are in `message`. */
+export function invalid<IR>(message: string, failClosed = true): PolicyVerdict<IR> {
+  return { ok: false, reason: PolicyReason.Invalid, message, failClosed };
+}
+
 export interface PolicyKindRules<IR> {
   readonly kind: EnvoyGatewayPolicyKind;
   /** Target kinds (group gateway.networking.k8s.io) this kind may attach to. */
@@ -152,6 +157,27 @@ export function policySchemaProblems(policy: EnvoyGatewayPolicy): string[] {
   return schemaProblems(policy.spec ?? {}, POLICY_SPEC_SCHEMAS[policy.kind], 'spec');
 }
 
+/**
+ * What a kind's rules make of a policy, after the strict field check: unknown fields or wrong types refuse it
+ * (naming them). Refusing a security setting denies its targets; a ClientTrafficPolicy only when it asks for
+ * client certificate validation (anything else it sets only tunes connections).
+ */
+export function evaluatePolicy<IR>(
+  policy: EnvoyGatewayPolicy,
+  rules: PolicyKindRules<IR>,
+  view: ResourceView,
+): PolicyVerdict<IR> {
+  const problems = policySchemaProblems(policy);
+  if (problems.length === 0) return rules.evaluate(policy, view);
+  const mtls = policy.kind === 'ClientTrafficPolicy' && policy.spec?.tls?.clientValidation !== undefined;
+  return {
+    ok: false,
+    reason: PolicyReason.Invalid,
+    message: problems.join('; '),
+    failClosed: policy.kind !== 'ClientTrafficPolicy' || mtls,
+  };
+}
+
 /** Oldest first (objects without a creationTimestamp count as newest), then namespace/name. */
 export function comparePolicyAge(a: EnvoyGatewayPolicy, b: EnvoyGatewayPolicy): number {
   const ta = a.metadata?.creationTimestamp ?? '~';
@@ -247,16 +273,7 @@ export function computePolicyStatus<IR>(
     // A worse verdict on one target wins over an accepted one on another target with the same ancestor.
     if (existing === undefined || conditions[0]?.status === 'False') desired.set(id, { ref, conditions });
   };
-  const problems = policySchemaProblems(policy);
-  const verdict: PolicyVerdict<IR> =
-    problems.length > 0
-      ? {
-          ok: false,
-          reason: PolicyReason.Invalid,
-          message: problems.join('; '),
-          failClosed: policy.kind !== 'ClientTrafficPolicy',
-        }
-      : rules.evaluate(policy, view);
+  const verdict = evaluatePolicy(policy, rules, view);
   const kindOf = policy.kind;
   for (const target of policyTargets(policy, view)) {
     const gatewayRef = (key: ResourceKey, sectionName?: string): AncestorRef => ({

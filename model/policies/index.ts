@@ -3,6 +3,8 @@
 import type { EnvoyGatewayPolicyKind } from '../resources/envoy-gateway-policies.ts';
 import type { PolicyKinds } from './apply.ts';
 import type { PolicyKindRules } from './attachment.ts';
+import { clientTrafficPolicyRules } from './client-traffic-policy.ts';
+import { envoyExtensionPolicyRules } from './envoy-extension-policy.ts';
 import { securityPolicyRules } from './security-policy.ts';
 
 export { applyPolicies } from './apply.ts';
@@ -17,10 +19,16 @@ export {
 const HTTP_ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute'];
 
 export const POLICY_KINDS: PolicyKinds = {
+  listener: clientTrafficPolicyRules,
   rule: [
     {
       rules: securityPolicyRules as PolicyKindRules<unknown>,
       field: 'security',
+      routeKinds: HTTP_ROUTE_KINDS,
+    },
+    {
+      rules: envoyExtensionPolicyRules as PolicyKindRules<unknown>,
+      field: 'extension',
       routeKinds: HTTP_ROUTE_KINDS,
     },
   ],

@@ -18,10 +18,9 @@ import type {
 } from '../ir/policies.ts';
 import type { SecurityPolicy } from '../resources/envoy-gateway-policies.ts';
 import { keyOf } from '../resources/resource-key.ts';
-import { PolicyReason } from '../shared/conditions.ts';
 import { parseGatewayDuration } from '../shared/durations.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
-import type { PolicyKindRules, PolicyVerdict } from './attachment.ts';
+import { invalid, type PolicyKindRules, type PolicyVerdict } from './attachment.ts';
 import {
   configMapValue,
   failure,
@@ -47,12 +46,7 @@ export function evaluateSecurityPolicy(
   view: ResourceView,
 ): PolicyVerdict<SecurityIR> {
   const spec = policy.spec ?? {};
-  const refuse = (message: string): PolicyVerdict<SecurityIR> => ({
-    ok: false,
-    reason: PolicyReason.Invalid,
-    message,
-    failClosed: true,
-  });
+  const refuse = (message: string) => invalid<SecurityIR>(message);
   const unsupported: [unknown, string][] = [
     [spec.mergeType, 'spec.mergeType'],
     [spec.csrf, 'spec.csrf'],

@@ -353,8 +353,9 @@ describe('SecurityPolicy filters through Envoy', () => {
     expect(authz.checks.at(-1)?.path).toBe('/check/thing');
   });
 
-  test('authorization on client CIDRs: a denied range gets 403', async () => {
+  test('authorization on client CIDRs: a denied range gets 403, and X-Forwarded-For cannot spoof the address', async () => {
     expect((await request('cidr.example.com')).status).toBe(403);
+    expect((await request('cidr.example.com', '/', { 'x-forwarded-for': '10.1.1.1' })).status).toBe(403);
   });
 
   test('a denied rule answers 500 whatever the request carries, and never reaches the backend', async () => {
