@@ -1,5 +1,5 @@
-// controlplane.fullsync: 1,000 Gateways, 10,000 HTTPRoutes, 2,000 Services (+ one EndpointSlice each) as YAML
-// files in a temp dir → time from start-up until every status and every Gateway IR is computed, and RSS at the end.
+// controlplane.fullsync: 1,000 Gateways (each with a SecurityPolicy and a ClientTrafficPolicy), 10,000 HTTPRoutes,
+// 2,000 Services (+ one EndpointSlice each) as YAML files in a temp dir → time from start-up until every status and every Gateway IR is computed, and RSS at the end.
 // Runs the real composition (createControlPlane) on a VirtualClock until quiescent, as `translate` does: the
 // figure is the pipeline's own work (reading and parsing the files included), with no debounce or timer waits.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GATEWAY_DEPLOYER } from '../actors/gateway-deployer/messages.ts';
 import { type ControlPlane, createControlPlane } from '../cli/control-plane.ts';
+import type { GatewayIR } from '../model/ir/gateway-ir.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { runUntilQuiescent } from '../runtime/quiescence.ts';
 import { VirtualClock } from '../runtime/VirtualClock.ts';
@@ -43,6 +44,39 @@ spec:
   gatewayClassName: switchyard
   listeners:
     - {name: http, protocol: HTTP, port: 80, hostname: "*.gw-${index}.example.com"}
+`;
+}
+
+/** The Gateway's SecurityPolicy (JWT by a JWKS URI, authorization on claims and CIDRs) and ClientTrafficPolicy. */
+export function policyManifests(index: number, origin = 'https://app.example.com'): string {
+  const namespace = `ns-${index % SCALE.namespaces}`;
+  return `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: SecurityPolicy
+metadata: {name: gw-${index}-security, namespace: ${namespace}}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw-${index}}]
+  cors: {allowOrigins: ["${origin}"]}
+  jwt:
+    providers:
+      - name: idp
+        issuer: https://idp.example.com
+        remoteJWKS: {uri: https://idp.example.com/.well-known/jwks.json}
+        claimToHeaders: [{header: x-user, claim: sub}]
+  authorization:
+    defaultAction: Deny
+    rules:
+      - action: Allow
+        principal:
+          clientCIDRs: [10.0.0.0/8]
+          jwt: {provider: idp, claims: [{name: team, values: [gw-${index}]}]}
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: ClientTrafficPolicy
+metadata: {name: gw-${index}-clients, namespace: ${namespace}}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw-${index}}]
+  clientIPDetection: {xForwardedFor: {numTrustedHops: 1}}
+  timeout: {http: {idleTimeout: 60s}}
 `;
 }
 
@@ -97,13 +131,14 @@ export function writeScale(): string {
     ].join('---\n'),
   );
   writeInChunks(dir, 'gateways', SCALE.gateways, gatewayManifest);
+  writeInChunks(dir, 'policies', SCALE.gateways, (i) => policyManifests(i));
   writeInChunks(dir, 'services', SCALE.services, serviceManifests);
   writeInChunks(dir, 'routes', SCALE.routes, (i) => routeManifest(i));
   return dir;
 }
 
 export interface DeployerContext {
-  readonly gateways: Map<string, { ir: { ports: { listeners: { routes: unknown[] }[] }[] } | undefined }>;
+  readonly gateways: Map<string, { ir: GatewayIR | undefined }>;
 }
 
 /** Throws unless every route has an accepted parent status and every Gateway an IR carrying all its routes. */
@@ -121,7 +156,22 @@ export function assertComplete(plane: ControlPlane): void {
   let routesInIR = 0;
   for (const { ir } of deployer.gateways.values()) {
     if (ir === undefined) throw new Error('a Gateway has no IR');
-    for (const port of ir.ports) for (const listener of port.listeners) routesInIR += listener.routes.length;
+    for (const port of ir.ports) {
+      for (const listener of port.listeners) {
+        routesInIR += listener.routes.length;
+        if (listener.clientTraffic === undefined) throw new Error('a listener has no ClientTrafficPolicy');
+        for (const route of listener.routes)
+          if (route.rules.some((rule) => rule.policies?.security?.jwt === undefined))
+            throw new Error(`route ${route.route.name} has no SecurityPolicy`);
+      }
+    }
+  }
+  for (const policy of plane.store.list('SecurityPolicy')) {
+    const accepted = policy.status?.ancestors?.[0]?.conditions?.find((c) => c.type === 'Accepted');
+    if (accepted?.status !== 'True')
+      throw new Error(
+        `SecurityPolicy ${policy.metadata.name} not accepted: ${JSON.stringify(policy.status)}`,
+      );
   }
   if (routesInIR !== SCALE.routes) throw new Error(`${routesInIR} of ${SCALE.routes} routes in the IRs`);
   for (const gateway of plane.store.list('Gateway')) {

@@ -404,7 +404,7 @@ export class GatewayResolution {
       else if (target.key.kind === 'ListenerSet') {
         for (const parent of this.index.dependenciesOf(target.key))
           if (parent.kind === 'Gateway') current.set(formatResourceKey(parent), parent);
-      } else if (ROUTE_KIND_SET.has(target.key.kind)) {
+      } else if (ROUTE_KIND_SET.has(target.key.kind) || target.key.kind === 'AIGatewayRoute') {
         for (const parent of this.evaluationOf(target.key, now, lookup)?.parents ?? [])
           current.set(formatResourceKey(parent.gateway), parent.gateway);
       }

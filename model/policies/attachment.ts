@@ -6,6 +6,7 @@
 // Accepted / Conflicted / TargetNotFound / Invalid and Envoy Gateway's Overridden, at most 16, other controllers'
 // entries kept). A policy kind plugs in as a PolicyKindRules: its target kinds and its spec → IR function.
 
+import { AI_GATEWAY_GROUP } from '../resources/ai-gateway.ts';
 import type {
   EnvoyGatewayPolicy,
   EnvoyGatewayPolicyKind,
@@ -77,6 +78,15 @@ function asArray<T>(value: unknown): T[] {
   return Array.isArray(value) ? (value as T[]) : [];
 }
 
+/**
+ * A target's group: as written, else Gateway API's — except an AIGatewayRoute, Envoy AI Gateway's route, which
+ * is its own group's (a SecurityPolicy on it applies to the route it generates).
+ */
+function targetGroup(group: string | undefined, kind: string): string {
+  if (group !== undefined && group !== null && group !== '') return normalizeGroup(group);
+  return kind === 'AIGatewayRoute' ? AI_GATEWAY_GROUP : GATEWAY_GROUP;
+}
+
 function refsOf(policy: EnvoyGatewayPolicy): { ref: PolicyTargetReference; field: string }[] {
   const spec = policy.spec ?? {};
   const out = asArray<PolicyTargetReference>(spec.targetRefs).map((ref, i) => ({
@@ -93,7 +103,7 @@ export function policyTargets(policy: EnvoyGatewayPolicy, view: ResourceView): P
   const namespace = policy.metadata?.namespace ?? '';
   const targets: PolicyTarget[] = refsOf(policy).map(({ ref, field }) => ({
     key: resourceKey(
-      normalizeGroup(ref?.group ?? GATEWAY_GROUP),
+      targetGroup(ref?.group, String(ref?.kind ?? '')),
       String(ref?.kind ?? ''),
       namespace,
       String(ref?.name ?? ''),
@@ -133,7 +143,7 @@ export function policyTargetDependencies(policy: EnvoyGatewayPolicy): ResourceKe
   const namespace = policy.metadata?.namespace ?? '';
   const keys = refsOf(policy).map(({ ref }) =>
     resourceKey(
-      normalizeGroup(ref?.group ?? GATEWAY_GROUP),
+      targetGroup(ref?.group, String(ref?.kind ?? '')),
       String(ref?.kind ?? ''),
       namespace,
       String(ref?.name ?? ''),
@@ -252,7 +262,7 @@ export interface PolicyStatusOptions extends Pick<Stamp, 'now'> {
   readonly routesOf: (gateway: ResourceKey) => readonly ResourceKey[];
 }
 
-const ROUTE_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute', 'UDPRoute']);
+const ROUTE_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute', 'UDPRoute', 'AIGatewayRoute']);
 
 /**
  * status.ancestors of a policy: ours recomputed (one entry per ancestor), other controllers' kept; at most 16
@@ -290,7 +300,10 @@ export function computePolicyStatus<IR>(
       name: target.key.name,
       ...(target.sectionName === undefined ? {} : { sectionName: target.sectionName }),
     };
-    if (target.key.group !== GATEWAY_GROUP || !rules.targetKinds.includes(target.key.kind)) {
+    if (
+      target.key.group !== targetGroup(undefined, target.key.kind) ||
+      !rules.targetKinds.includes(target.key.kind)
+    ) {
       add(targetRef, [
         condition(
           'Accepted',

@@ -34,7 +34,7 @@ const DEFAULT_JWKS_CACHE_MS = 300_000;
 
 export const securityPolicyRules: PolicyKindRules<SecurityIR> = {
   kind: 'SecurityPolicy',
-  targetKinds: ['Gateway', 'ListenerSet', 'HTTPRoute', 'GRPCRoute', 'TCPRoute'],
+  targetKinds: ['Gateway', 'ListenerSet', 'HTTPRoute', 'GRPCRoute', 'TCPRoute', 'AIGatewayRoute'],
   scope: 'rule',
   evaluate: (policy, view) => evaluateSecurityPolicy(policy as SecurityPolicy, view),
 };
