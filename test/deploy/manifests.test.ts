@@ -39,7 +39,10 @@ it('every manifest under deploy/ passes a server-side dry-run apply', async () =
     'crds/aigatewayroutes.aigateway.envoyproxy.io.yaml',
     'crds/aiservicebackends.aigateway.envoyproxy.io.yaml',
     'crds/backendsecuritypolicies.aigateway.envoyproxy.io.yaml',
+    'crds/clienttrafficpolicies.gateway.envoyproxy.io.yaml',
+    'crds/envoyextensionpolicies.gateway.envoyproxy.io.yaml',
     'crds/gatewayclassparameters.switchyard.dev.yaml',
+    'crds/securitypolicies.gateway.envoyproxy.io.yaml',
   ]);
   await dryRunApplyDeployManifests(runKubeConfig(), manifests);
 }, 600_000);
