@@ -17,3 +17,31 @@ export interface Command {
   /** Returns the process exit code. */
   run(parsed: ParsedCommand, io: CommandIO): Promise<number>;
 }
+
+/** A failure the command expects and explains in its message (exit 1, one line, no stack trace). */
+export class CommandError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CommandError';
+  }
+}
+
+/** A stop (SIGINT, SIGTERM) came while the command was still starting: it ends at once, without a stack trace. */
+export class Interrupted extends Error {
+  readonly signal: NodeJS.Signals;
+  constructor(signal: NodeJS.Signals) {
+    super(`stopped by ${signal} while starting`);
+    this.name = 'Interrupted';
+    this.signal = signal;
+  }
+}
+
+/** Waits for a start-up step, or rejects with `Interrupted` if the process is asked to stop first. */
+export function untilStopped<T>(io: CommandIO, step: Promise<T>): Promise<T> {
+  return Promise.race([
+    step,
+    io.stopRequested.then((signal) => {
+      throw new Interrupted(signal);
+    }),
+  ]);
+}

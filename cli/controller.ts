@@ -14,7 +14,7 @@ import { createLogger } from '../runtime/logger.ts';
 import { MailboxClosedError } from '../runtime/Mailbox.ts';
 import type { Message } from '../runtime/message.ts';
 import { registerActorMetrics } from '../runtime/metrics.ts';
-import { KubeClient } from '../sources/kubernetes/client.ts';
+import { type ApiResource, KubeClient } from '../sources/kubernetes/client.ts';
 import { discoverResources } from '../sources/kubernetes/ports.ts';
 import {
   CLUSTER_MODE_OPTIONS,
@@ -23,7 +23,7 @@ import {
   clusterMode,
   extProcConfigSecretOption,
 } from './cluster-mode.ts';
-import type { Command } from './command.ts';
+import { type Command, CommandError, Interrupted, untilStopped } from './command.ts';
 import { type ControlPlane, createControlPlane } from './control-plane.ts';
 import { fileExtProcConfigPort } from './extproc-config-port.ts';
 import { localEnvoyPorts } from './local-envoy.ts';
@@ -32,7 +32,7 @@ import { startTracing, type Tracing } from './tracing.ts';
 const ENVOY_BACKEND_ACTOR = 'backend.envoy';
 const AGENTGATEWAY_BACKEND_ACTOR = 'backend.agentgateway';
 
-import { parseAddress, readPemFlag, UsageError } from './options.ts';
+import { listenFor, parseAddress, readPemFlag, UsageError } from './options.ts';
 import {
   attachRecorder,
   type CompositionSettings,
@@ -191,6 +191,8 @@ export const controllerCommand: Command = {
       );
     }
     if (files === undefined) extProcConfigSecretOption(values);
+    if (files !== undefined) mustExist('--files', files);
+    if (values.kubeconfig !== undefined) mustExist('--kubeconfig', values.kubeconfig as string);
     checkClusterModeFlags(values);
     otlpEndpoint(values);
     const xdsAddress = values['xds-address'] as string;
@@ -198,20 +200,22 @@ export const controllerCommand: Command = {
     const agentgatewayAddress = values['agentgateway-xds-address'] as string;
     if (agentgatewayAddress !== 'off') parseAddress(agentgatewayAddress, '--agentgateway-xds-address');
     const xdsCredentials = xdsServerCredentials(values);
-    const envoyXds = await XdsServer.start({
-      address: xdsAddress,
-      ...(xdsCredentials === undefined ? {} : { credentials: xdsCredentials }),
-    });
+    const envoyXds = await listenFor('--xds-address', xdsAddress, () =>
+      XdsServer.start({
+        address: xdsAddress,
+        ...(xdsCredentials === undefined ? {} : { credentials: xdsCredentials }),
+      }),
+    );
     const agentgatewayXds =
       agentgatewayAddress === 'off'
         ? undefined
         : // Plaintext: provisioned agentgateway configs reach xDS over http:// (docs/agentgateway-backend.md).
-          await AgentgatewayXdsServer.start({ address: agentgatewayAddress }).catch(
-            async (error: unknown) => {
-              await envoyXds.stop();
-              throw error;
-            },
-          );
+          await listenFor('--agentgateway-xds-address', agentgatewayAddress, () =>
+            AgentgatewayXdsServer.start({ address: agentgatewayAddress }),
+          ).catch(async (error: unknown) => {
+            await envoyXds.stop();
+            throw error;
+          });
     // Both ADS servers stop together wherever the controller gives up or shuts down.
     const xds = {
       address: envoyXds.address,
@@ -279,10 +283,33 @@ export const controllerCommand: Command = {
           : { extProcConfig: fileExtProcConfigPort(values['extproc-config'] as string) }),
       });
     } else {
-      const client = new KubeClient(
-        values.kubeconfig === undefined ? {} : { kubeconfig: values.kubeconfig as string },
-      );
-      const resources = await discoverResources(client, Object.keys(GROUP_OF_KIND) as KindName[]);
+      let client: KubeClient;
+      let resources: Map<KindName, ApiResource | undefined>;
+      const source =
+        values.kubeconfig === undefined
+          ? 'the in-cluster config or $KUBECONFIG'
+          : `--kubeconfig ${values.kubeconfig}`;
+      try {
+        client = new KubeClient(
+          values.kubeconfig === undefined ? {} : { kubeconfig: values.kubeconfig as string },
+        );
+      } catch (error) {
+        await xds.stop();
+        throw new UsageError(`${source}: ${(error as Error).message}`);
+      }
+      try {
+        // Ctrl-C while the API server does not answer ends the start-up at once.
+        resources = await untilStopped(
+          io,
+          discoverResources(client, Object.keys(GROUP_OF_KIND) as KindName[]),
+        );
+      } catch (error) {
+        await xds.stop();
+        if (error instanceof Interrupted) throw error;
+        throw new CommandError(
+          `the API server at ${client.serverUrl} (from ${source}) cannot be reached: ${(error as Error).message}`,
+        );
+      }
       cluster = clusterMode(client, values, logger);
       recordedKubernetes = {
         resources,
@@ -331,12 +358,16 @@ export const controllerCommand: Command = {
     if (inspectorAddress !== 'off') {
       parseAddress(inspectorAddress, '--inspector');
       try {
-        inspector = await startInspector({
-          system: plane.system,
-          ...inspectPlane(() => plane),
-          address: inspectorAddress,
-          ...(values['inspector-token'] === undefined ? {} : { token: values['inspector-token'] as string }),
-        });
+        inspector = await listenFor('--inspector', inspectorAddress, () =>
+          startInspector({
+            system: plane.system,
+            ...inspectPlane(() => plane),
+            address: inspectorAddress,
+            ...(values['inspector-token'] === undefined
+              ? {}
+              : { token: values['inspector-token'] as string }),
+          }),
+        );
       } catch (error) {
         await xds.stop();
         if (error instanceof InspectorAddressError) throw new UsageError(`--inspector: ${error.message}`);
@@ -371,7 +402,15 @@ export const controllerCommand: Command = {
           .filter((s) => !s.ready)
           .map((s) => `${s.name}: ${s.status} (${s.state})`),
     });
-    const bound = await health.listen();
+    const bound = await listenFor('--http-address', values['http-address'] as string, () =>
+      health.listen(),
+    ).catch(async (error: unknown) => {
+      plane.close();
+      await xds.stop();
+      recorder?.close();
+      await inspector?.close();
+      throw error;
+    });
     const tracing = startTracingFromFlags(system, values, logger);
     system.start();
     cluster?.start();
@@ -409,6 +448,11 @@ export const controllerCommand: Command = {
     return drained ? 0 : 1;
   },
 };
+
+/** A path a flag names must exist before anything starts. */
+function mustExist(flag: string, path: string): void {
+  if (!existsSync(path)) throw new UsageError(`${flag}: ${path}: no such file or directory`);
+}
 
 /** The `--otlp-endpoint` URL, checked before anything starts; undefined when tracing is off. */
 function otlpEndpoint(values: Readonly<Record<string, unknown>>): string | undefined {

@@ -12,6 +12,27 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * Starts what listens on the address a flag gives: a port in use (or an address this machine cannot bind) is the
+ * flag's fault, and the message names the flag.
+ */
+export async function listenFor<T>(flag: string, address: string, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    const text = `${(error as NodeJS.ErrnoException).code ?? ''} ${(error as Error).message}`;
+    if (text.includes('EADDRINUSE'))
+      throw new UsageError(
+        `${flag}: ${address} is in use by another process; stop it or choose another address`,
+      );
+    if (text.includes('EADDRNOTAVAIL'))
+      throw new UsageError(`${flag}: ${address} is not an address of this machine`);
+    if (text.includes('EACCES'))
+      throw new UsageError(`${flag}: ${address} needs privileges to bind (a port below 1024?)`);
+    throw error;
+  }
+}
+
 type Kind = 'string' | 'integer' | 'boolean' | 'address' | 'enum' | 'list';
 
 export interface OptionSpec {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { agentgatewayConfigCommand } from './agentgateway-config.ts';
-import type { Command, CommandIO } from './command.ts';
+import { type Command, CommandError, type CommandIO, Interrupted } from './command.ts';
 import { controllerCommand } from './controller.ts';
 import { envoyBootstrapCommand } from './envoy-bootstrap.ts';
 import { extprocCommand } from './extproc.ts';
@@ -78,6 +78,10 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
     io.stdout.write(commandHelp(command));
     return 0;
   }
+  let stopping = false;
+  void io.stopRequested.then(() => {
+    stopping = true;
+  });
   try {
     const parsed = parseCommand(command.options, rest, io.env, envPrefix(command.name));
     return await command.run(parsed, io);
@@ -85,6 +89,20 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
     if (error instanceof UsageError) {
       io.stderr.write(`switchyard ${command.name}: ${error.message}\n`);
       return 2;
+    }
+    if (error instanceof Interrupted) {
+      io.stderr.write(`switchyard ${command.name}: ${error.message}\n`);
+      return 128 + (error.signal === 'SIGINT' ? 2 : 15);
+    }
+    // What the machine or the network refused (a system error), or anything that goes wrong while stopping, is a
+    // line, not a stack trace; a stack is kept for what can only be a bug.
+    if (
+      error instanceof CommandError ||
+      stopping ||
+      typeof (error as NodeJS.ErrnoException).code === 'string'
+    ) {
+      io.stderr.write(`switchyard ${command.name}: ${(error as Error).message}\n`);
+      return 1;
     }
     throw error;
   }
