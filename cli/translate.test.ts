@@ -327,8 +327,10 @@ spec:
   cors: {allowOrigins: ["https://a.example.com"], allowOrigin: oops}
 `,
     });
-    const { code, stdout } = await run(['translate', '-f', dir, '--show', 'status']);
-    expect(code).toBe(0);
+    const { code, stdout, stderr } = await run(['translate', '-f', dir, '--show', 'status']);
+    // As a linter, translate fails on the invalid policy (and the Gateway's missing certificate).
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/SecurityPolicy apps\/protect: ancestor gw: Accepted False Invalid/);
     const policy = parseAllDocuments(stdout)
       .map(
         (d) =>
