@@ -104,6 +104,12 @@ try {
     (resolution.counters.gatewaysResolved - beforePolicies.gatewaysResolved) / CHANGES,
     'count',
   );
+  report(
+    'controlplane.incremental',
+    'routes_evaluated_per_policy_change',
+    (resolution.counters.routesEvaluated - beforePolicies.routesEvaluated) / CHANGES,
+    'count',
+  );
   report('controlplane.incremental', 'rss_end', rssMiB(), 'MiB');
   globalThis.gc?.();
   // Compare with controlplane.fullsync's heap_used_after_gc: 1,100 changes to one route must not grow the heap.

@@ -145,6 +145,19 @@ export class GatewayResolution {
         }
       }
     }
+    // A policy that comes, goes or moves changes which policy wins on its targets (Conflicted) and what the
+    // policies of those targets' Gateways say (Overridden): those policies are recomputed too — not the targets.
+    if (isPolicyKind(key.kind)) {
+      const dirtyPolicies = (target: ResourceKey) => {
+        for (const other of this.index.dependentsOf(target))
+          if (isPolicyKind(other.kind)) this.dirty.set(formatResourceKey(other), other);
+      };
+      for (const target of [...before, ...dependsOn]) {
+        dirtyPolicies(target);
+        for (const parent of this.evaluations.get(formatResourceKey(target))?.parents ?? [])
+          dirtyPolicies(parent.gateway);
+      }
+    }
     // A route or ListenerSet that moved between Gateways changes the old ones too (attached routes, IR).
     for (const parent of [...before, ...dependsOn]) {
       if (parent.kind === 'Gateway' || parent.kind === 'ListenerSet')

@@ -5,7 +5,7 @@
 
 import { aiGatewayDependencies } from '../ai-gateway/dependencies.ts';
 import { podLookupKeys, podSelectorKey } from '../inference/pool-members.ts';
-import { policyDependencies, policyNamedTargets } from '../policies/dependencies.ts';
+import { policyDependencies } from '../policies/dependencies.ts';
 import { provisionedServiceKey } from '../provisioning/provisioning.ts';
 import type { BackendObjectReference, Listener, ParentReference } from '../resources/gateway-api.ts';
 import type { AnyResource } from '../resources/kinds.ts';
@@ -147,13 +147,6 @@ export function changedKeysOf(object: AnyResource): ResourceKey[] {
       return [own, resourceKey(CORE_GROUP, 'Service', object.metadata.namespace, service)];
   }
   if (object?.kind === 'Pod') return podLookupKeys(object, own);
-  // A policy stands for its targets: changing it recomputes what they belong to.
-  if (
-    object?.kind === 'SecurityPolicy' ||
-    object?.kind === 'ClientTrafficPolicy' ||
-    object?.kind === 'EnvoyExtensionPolicy'
-  )
-    return [own, ...policyNamedTargets(object)];
   if (object?.kind === 'BackendTLSPolicy') {
     const targets = asArray<{ group?: string; kind?: string; name?: string }>(object.spec?.targetRefs)
       .filter((t) => normalizeGroup(t?.group) === '' && t?.kind === 'Service' && typeof t.name === 'string')

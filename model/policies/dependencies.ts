@@ -60,8 +60,3 @@ export function policyDependencies(policy: EnvoyGatewayPolicy): ResourceKey[] {
   }
   return keys;
 }
-
-/** The named targets of a policy: a change of the policy is looked up under them too (see changedKeysOf). */
-export function policyNamedTargets(policy: EnvoyGatewayPolicy): ResourceKey[] {
-  return policyTargetDependencies(policy).filter((key) => key.name !== ANY_NAME);
-}
