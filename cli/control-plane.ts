@@ -1,6 +1,5 @@
 // The composition root of the control plane: which actors exist, how they are wired, and which ports they use.
 // The controller command, `translate`, replay and the tests all build the pipeline here.
-
 import type { Logger } from 'pino';
 import {
   AI_GATEWAY_CONTROLLER,
@@ -145,133 +144,248 @@ export function kindOwners(): Record<KindName, string> {
 }
 
 export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
-  const controllerName = options.controllerName ?? DEFAULT_CONTROLLER_NAME;
+  const plane = newPlane(options);
+  const owners = kindOwners();
+  const source =
+    options.kubernetes !== undefined
+      ? spawnKubernetesSources(plane, owners, options.kubernetes)
+      : spawnFilesSource(plane, owners, options);
+  spawnControllers(plane, source.extProcConfig ?? options.extProcConfig ?? discardExtProcConfig);
+  spawnReferenceValidator(plane, source, options.flushDelayMs ?? 0);
+  const backends = spawnBackends(plane, options.backends ?? {});
+  if (options.localDataPlane !== undefined) spawnLocalDataPlane(plane, options.localDataPlane);
+  spawnGatewayDeployer(plane, backends, options);
+  for (const kind of PATCHED_KINDS) {
+    const finalizer = kind === 'GatewayClass' ? source.writeFinalizer : undefined;
+    plane.system.spawn(patcherSpec(kind, plane.store, source.writeStatus, finalizer));
+  }
+  return {
+    system: plane.system,
+    store: plane.store,
+    statuses: plane.statuses,
+    get problems() {
+      return plane.problems.list();
+    },
+    close: () => {
+      for (const close of plane.closers) close();
+    },
+  };
+}
+
+/** What every part of the plane shares while it is wired. */
+interface Plane {
+  readonly controllerName: string;
+  readonly system: ActorSystem;
+  readonly store: ResourceStore;
+  readonly statuses: StatusStore;
+  readonly problems: ProblemBook;
+  /** Lists a problem with the input (logged once, when it is first listed). */
+  readonly report: (problem: SourceProblem) => void;
+  /** Ports to close with the plane. */
+  readonly closers: (() => void)[];
+}
+
+/** Where the source's mode sends writes, and what it adds to the reference validator. */
+interface SourceWiring {
+  readonly writeStatus: (write: StatusWrite) => Promise<unknown>;
+  readonly writeFinalizer?: (write: FinalizerWrite) => Promise<unknown>;
+  readonly gatewayClassFinalizer?: string;
+  /** Kubernetes mode: the ext_proc configuration goes to a Secret. */
+  readonly extProcConfig?: ExtProcConfigPort;
+  /** Kubernetes mode: kinds watched by reference → their source, told by the reference validator what to watch. */
+  readonly referenceWatchers: Record<string, string>;
+  /** The kinds the reference validator waits to be synced: all, or in Kubernetes mode those discovery named. */
+  readonly expectedKinds: readonly string[];
+}
+
+function newPlane(options: ControlPlaneOptions): Plane {
   const system = new ActorSystem({
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.ids === undefined ? {} : { ids: options.ids }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
-  const store = new ResourceStore();
-  const statuses = new StatusStore();
   const problems = new ProblemBook();
   const report = (problem: SourceProblem) => {
     const admission = problems.add(problem);
     // Logged as listed: one file cannot flood the log, and a problem already reported is not repeated.
     if (admission === 'listed') system.logger.warn({ origin: problem.origin }, problem.message);
   };
+  return {
+    controllerName: options.controllerName ?? DEFAULT_CONTROLLER_NAME,
+    system,
+    store: new ResourceStore(),
+    statuses: new StatusStore(),
+    problems,
+    report,
+    closers: [],
+  };
+}
 
-  const owners = kindOwners();
-  const closers: (() => void)[] = [];
-  let write: (write: StatusWrite) => Promise<unknown>;
-  let writeFinalizer: ((write: FinalizerWrite) => Promise<unknown>) | undefined;
-  let gatewayClassFinalizer: string | undefined;
-  let extProcConfig = options.extProcConfig ?? discardExtProcConfig;
-  /** Kubernetes mode: kinds watched by reference → their source, told by the reference validator what to watch. */
+/** Standalone mode: one files source; statuses go to the status store (and `statusDir`). */
+function spawnFilesSource(
+  plane: Plane,
+  owners: Record<KindName, string>,
+  options: ControlPlaneOptions,
+): SourceWiring {
+  if (options.files === undefined) throw new Error('createControlPlane needs a source: files or kubernetes');
+  const { system, problems } = plane;
+  const ports = filesPorts(options.files.paths, () => system.ref<FilesChanged>(FILES_SOURCE), {
+    reread: (files) => problems.clearFiles(files),
+  });
+  plane.closers.push(() => ports.close());
+  system.spawn({
+    name: FILES_SOURCE,
+    machine: filesSourceMachine,
+    input: { routes: owners, watch: options.files.watch },
+    mailbox: { capacity: 64 },
+    effects: {
+      'read-files': ports['read-files'],
+      'next-step': ports['next-step'],
+      watch: ports.watch,
+      'report-problem': plane.report,
+    },
+  });
+  const writeStatus = fileStatusWriter(plane.store, plane.statuses, options.statusDir);
+  return {
+    writeStatus: writeStatus as (write: StatusWrite) => Promise<unknown>,
+    referenceWatchers: {},
+    expectedKinds: Object.keys(GROUP_OF_KIND),
+  };
+}
+
+type KubernetesOptions = NonNullable<ControlPlaneOptions['kubernetes']>;
+
+/**
+ * Kubernetes mode: one source per kind (Secrets and ConfigMaps by reference), the provisioner when data planes
+ * are provisioned; every write to the API server waits for leadership.
+ */
+function spawnKubernetesSources(
+  plane: Plane,
+  owners: Record<KindName, string>,
+  kubernetes: KubernetesOptions,
+): SourceWiring {
+  const { client, resources } = kubernetes;
+  const { system, controllerName } = plane;
+  const realPorts = kubernetesSourcePorts(
+    client,
+    resources,
+    (kind) => system.ref<WatchEventReceived>(kubernetesSourceName(kind)),
+    kubernetes.watch,
+  );
+  const ports = kubernetes.wrapPorts?.(realPorts) ?? realPorts;
+  plane.closers.push(() => ports.close());
   const referenceWatchers: Record<string, string> = {};
-  if (options.kubernetes !== undefined) {
-    const { client, resources } = options.kubernetes;
-    const realPorts = kubernetesSourcePorts(
-      client,
-      resources,
-      (kind) => system.ref<WatchEventReceived>(kubernetesSourceName(kind)),
-      options.kubernetes.watch,
-    );
-    const ports = options.kubernetes.wrapPorts?.(realPorts) ?? realPorts;
-    closers.push(() => ports.close());
-    for (const [kind, owner] of Object.entries(owners)) {
-      // A kind the discovery did not name at all (not even as not served) is not watched: a replayed log
-      // recorded before the kind existed has no source for it.
-      if (!resources.has(kind as KindName)) continue;
-      if (WATCHED_BY_REFERENCE.includes(kind)) {
-        // Secrets and ConfigMaps: only the objects something references, one watch each (docs/operations.md).
-        system.spawn({
-          name: kubernetesSourceName(kind),
-          machine: referencedSourceMachine,
-          input: { kind, owner },
-          mailbox: {
-            capacity: 256,
-            coalesceBy: (message: ReferencedSourceMessage) =>
-              message.type === 'references.wanted' ? message.type : message.meta.id,
-          },
-          effects: {
-            list: ports.list,
-            watch: ports.watch,
-            'stop-watch': ports['stop-watch'] ?? realPorts['stop-watch'],
-          },
-        });
-        referenceWatchers[kind] = kubernetesSourceName(kind);
-        continue;
-      }
-      system.spawn({
-        name: kubernetesSourceName(kind),
-        machine: kubernetesSourceMachine,
-        input: { kind, owner },
-        mailbox: { capacity: 256 },
-        effects: {
-          list: ports.list,
-          watch: ports.watch,
-          'report-problem': (problem: { kind: string; message: string }) =>
-            report({ origin: problem.kind, message: problem.message }),
-        },
-      });
-    }
-    const whenLeader = options.kubernetes.whenLeader;
-    const gated = <R, T>(port: (request: R) => Promise<T>) =>
-      whenLeader === undefined
-        ? port
-        : async (request: R): Promise<T | { readonly skipped: 'not the leader' }> =>
-            (await whenLeader()) ? port(request) : { skipped: 'not the leader' };
-    write =
-      options.kubernetes.statusWriter?.(statuses) ??
-      gated(kubernetesStatusWriter(client, resources, controllerName));
-    writeFinalizer = gated(kubernetesFinalizerWriter(client, resources));
-    if (options.kubernetes.provisioning !== undefined) {
-      const writer = kubernetesProvisioningWriter(client);
-      system.spawn(
-        provisionerSpec(
-          {
-            'apply-data-plane': gated(writer['apply-data-plane']),
-            'delete-data-plane': gated(writer['delete-data-plane']),
-            // The start-up sweep of orphaned objects: listed and deleted by the leader only.
-            'list-provisioned-objects': gated(writer['list-provisioned-objects']),
-            'delete-provisioned-object': gated(writer['delete-provisioned-object']),
-          },
-          { sweep: { view: store, controllerName } },
-          [REFERENCE_VALIDATOR],
-        ),
-      );
-    }
-    gatewayClassFinalizer = GATEWAY_CLASS_FINALIZER;
-    const secret = options.kubernetes.extProcConfigSecret;
-    if (secret !== undefined) {
-      const port = gated(secretExtProcConfigPort(client, secret));
-      extProcConfig = async (request) => {
-        const outcome = await port(request);
-        return { written: 'written' in outcome && outcome.written };
-      };
-    }
-  } else if (options.files !== undefined) {
-    const ports = filesPorts(options.files.paths, () => system.ref<FilesChanged>(FILES_SOURCE), {
-      reread: (files) => problems.clearFiles(files),
-    });
-    closers.push(() => ports.close());
-    system.spawn({
-      name: FILES_SOURCE,
-      machine: filesSourceMachine,
-      input: { routes: owners, watch: options.files.watch },
-      mailbox: { capacity: 64 },
-      effects: {
-        'read-files': ports['read-files'],
-        'next-step': ports['next-step'],
-        watch: ports.watch,
-        'report-problem': report,
-      },
-    });
-    write = fileStatusWriter(store, statuses, options.statusDir) as (write: StatusWrite) => Promise<unknown>;
-  } else {
-    throw new Error('createControlPlane needs a source: files or kubernetes');
+  for (const [kind, owner] of Object.entries(owners)) {
+    // A kind the discovery did not name at all (not even as not served) is not watched: a replayed log
+    // recorded before the kind existed has no source for it.
+    if (!resources.has(kind as KindName)) continue;
+    if (WATCHED_BY_REFERENCE.includes(kind)) {
+      spawnReferencedSource(plane, kind, owner, ports, realPorts);
+      referenceWatchers[kind] = kubernetesSourceName(kind);
+    } else spawnKindSource(plane, kind, owner, ports);
   }
+  const gated = leaderGate(kubernetes.whenLeader);
+  if (kubernetes.provisioning !== undefined) spawnProvisioner(plane, client, gated);
+  const secret = kubernetes.extProcConfigSecret;
+  return {
+    writeStatus:
+      kubernetes.statusWriter?.(plane.statuses) ??
+      gated(kubernetesStatusWriter(client, resources, controllerName)),
+    writeFinalizer: gated(kubernetesFinalizerWriter(client, resources)),
+    gatewayClassFinalizer: GATEWAY_CLASS_FINALIZER,
+    ...(secret === undefined
+      ? {}
+      : { extProcConfig: secretConfigPort(gated(secretExtProcConfigPort(client, secret))) }),
+    referenceWatchers,
+    expectedKinds: Object.keys(GROUP_OF_KIND).filter((kind) => resources.has(kind as KindName)),
+  };
+}
 
+/** A kind listed and watched as a whole. */
+function spawnKindSource(plane: Plane, kind: string, owner: string, ports: KubernetesSourcePorts): void {
+  plane.system.spawn({
+    name: kubernetesSourceName(kind),
+    machine: kubernetesSourceMachine,
+    input: { kind, owner },
+    mailbox: { capacity: 256 },
+    effects: {
+      list: ports.list,
+      watch: ports.watch,
+      'report-problem': (problem: { kind: string; message: string }) =>
+        plane.report({ origin: problem.kind, message: problem.message }),
+    },
+  });
+}
+
+/** Secrets and ConfigMaps: only the objects something references, one watch each (docs/operations.md). */
+function spawnReferencedSource(
+  plane: Plane,
+  kind: string,
+  owner: string,
+  ports: KubernetesSourcePorts,
+  realPorts: ReturnType<typeof kubernetesSourcePorts>,
+): void {
+  plane.system.spawn({
+    name: kubernetesSourceName(kind),
+    machine: referencedSourceMachine,
+    input: { kind, owner },
+    mailbox: {
+      capacity: 256,
+      coalesceBy: (message: ReferencedSourceMessage) =>
+        message.type === 'references.wanted' ? message.type : message.meta.id,
+    },
+    effects: {
+      list: ports.list,
+      watch: ports.watch,
+      'stop-watch': ports['stop-watch'] ?? realPorts['stop-watch'],
+    },
+  });
+}
+
+type LeaderGate = <R, T>(
+  port: (request: R) => Promise<T>,
+) => (request: R) => Promise<T | { readonly skipped: 'not the leader' }>;
+
+/** A write port that waits for leadership and skips the write when this replica does not lead. */
+function leaderGate(whenLeader: (() => Promise<boolean>) | undefined): LeaderGate {
+  return (port) =>
+    whenLeader === undefined
+      ? port
+      : async (request) => ((await whenLeader()) ? port(request) : { skipped: 'not the leader' });
+}
+
+/** Applies and deletes the provisioned data planes, and sweeps orphans at start-up: the leader only. */
+function spawnProvisioner(plane: Plane, client: KubeClient, gated: LeaderGate): void {
+  const writer = kubernetesProvisioningWriter(client);
+  plane.system.spawn(
+    provisionerSpec(
+      {
+        'apply-data-plane': gated(writer['apply-data-plane']),
+        'delete-data-plane': gated(writer['delete-data-plane']),
+        'list-provisioned-objects': gated(writer['list-provisioned-objects']),
+        'delete-provisioned-object': gated(writer['delete-provisioned-object']),
+      },
+      { sweep: { view: plane.store, controllerName: plane.controllerName } },
+      [REFERENCE_VALIDATOR],
+    ),
+  );
+}
+
+/** The ext_proc configuration port over the Secret writer: written, or not (skipped while not leading). */
+function secretConfigPort(
+  port: (
+    request: Parameters<ExtProcConfigPort>[0],
+  ) => Promise<{ written: boolean } | { readonly skipped: 'not the leader' }>,
+): ExtProcConfigPort {
+  return async (request) => {
+    const outcome = await port(request);
+    return { written: 'written' in outcome && outcome.written };
+  };
+}
+
+/** The kind owners (controllers and resolvers) and the ext_proc configuration writer. */
+function spawnControllers(plane: Plane, extProcConfig: ExtProcConfigPort): void {
+  const { system, store } = plane;
   system.spawn(gatewayClassControllerSpec(store));
   system.spawn(gatewayControllerSpec(store));
   for (const kind of ROUTE_KINDS) system.spawn(routeControllerSpec(kind, store));
@@ -279,24 +393,24 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
   system.spawn(policyControllerSpec(store));
   system.spawn(extProcConfigWriterSpec(extProcConfig));
   for (const spec of resolverSpecs(store)) system.spawn(spec);
-  system.spawn(
+}
+
+function spawnReferenceValidator(plane: Plane, source: SourceWiring, flushDelayMs: number): void {
+  plane.system.spawn(
     referenceValidatorSpec(
       {
-        view: store,
-        controllerName,
-        expectedKinds:
-          options.kubernetes === undefined
-            ? Object.keys(GROUP_OF_KIND)
-            : Object.keys(GROUP_OF_KIND).filter((kind) =>
-                options.kubernetes?.resources.has(kind as KindName),
-              ),
-        flushDelayMs: options.flushDelayMs ?? 0,
-        referenceWatchers,
-        ...(gatewayClassFinalizer === undefined ? {} : { gatewayClassFinalizer }),
+        view: plane.store,
+        controllerName: plane.controllerName,
+        expectedKinds: source.expectedKinds,
+        flushDelayMs,
+        referenceWatchers: source.referenceWatchers,
+        ...(source.gatewayClassFinalizer === undefined
+          ? {}
+          : { gatewayClassFinalizer: source.gatewayClassFinalizer }),
       },
       {
         'report-rejection': (rejection) =>
-          report({
+          plane.report({
             origin: rejection.origin,
             message: `rejected: ${rejection.problems.join('; ')}`,
             category: 'rejected',
@@ -304,50 +418,50 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
       },
     ),
   );
+}
 
-  const backendActors: Record<string, string> = {};
-  for (const [backend, spec] of Object.entries(options.backends ?? {})) {
-    system.spawn(spec);
-    backendActors[backend] = spec.name;
+/** Data-plane backend actors; returns backend name → actor name for the deployer. */
+function spawnBackends(
+  plane: Plane,
+  backends: Readonly<Record<string, ActorSpec<Message>>>,
+): Record<string, string> {
+  const actors: Record<string, string> = {};
+  for (const [backend, spec] of Object.entries(backends)) {
+    plane.system.spawn(spec);
+    actors[backend] = spec.name;
   }
-  if (options.localDataPlane !== undefined) {
-    const ports = options.localDataPlane;
-    closers.push(() => ports.close());
-    system.spawn({
-      name: LOCAL_DATA_PLANE,
-      machine: localDataPlaneMachine,
-      input: {},
-      mailbox: { capacity: 256 },
-      effects: { 'start-proxy': ports['start-proxy'], 'stop-proxy': ports['stop-proxy'] },
-    });
-  }
-  system.spawn(
+  return actors;
+}
+
+/** Standalone mode with `--local-envoy`: one Envoy process per Gateway. */
+function spawnLocalDataPlane(plane: Plane, ports: LocalEnvoyPorts): void {
+  plane.closers.push(() => ports.close());
+  plane.system.spawn({
+    name: LOCAL_DATA_PLANE,
+    machine: localDataPlaneMachine,
+    input: {},
+    mailbox: { capacity: 256 },
+    effects: { 'start-proxy': ports['start-proxy'], 'stop-proxy': ports['stop-proxy'] },
+  });
+}
+
+function spawnGatewayDeployer(
+  plane: Plane,
+  backends: Record<string, string>,
+  options: ControlPlaneOptions,
+): void {
+  const provisioning = options.kubernetes?.provisioning;
+  plane.system.spawn(
     gatewayDeployerSpec({
-      view: store,
-      controllerName,
-      backends: backendActors,
+      view: plane.store,
+      controllerName: plane.controllerName,
+      backends,
       ...(options.localDataPlane === undefined ? {} : { localDataPlane: LOCAL_DATA_PLANE }),
-      ...(options.kubernetes?.provisioning === undefined
+      ...(provisioning === undefined
         ? {}
-        : { provisioning: { provisioner: PROVISIONER, backends: options.kubernetes.provisioning } }),
+        : { provisioning: { provisioner: PROVISIONER, backends: provisioning } }),
     }),
   );
-
-  for (const kind of PATCHED_KINDS) {
-    system.spawn(patcherSpec(kind, store, write, kind === 'GatewayClass' ? writeFinalizer : undefined));
-  }
-
-  return {
-    system,
-    store,
-    statuses,
-    get problems() {
-      return problems.list();
-    },
-    close: () => {
-      for (const close of closers) close();
-    },
-  };
 }
 
 export { REFERENCE_VALIDATOR };
