@@ -22,6 +22,7 @@ COPY backends ./backends
 COPY dataplane ./dataplane
 COPY protos ./protos
 COPY inspector ./inspector
+COPY replay ./replay
 # `switchyard` on PATH (`kubectl exec … -- switchyard translate -f …`, `docker run --entrypoint switchyard …`): the
 # script's `#!/usr/bin/env node` finds the image's Node 24.
 RUN ln -s /app/cli/switchyard.ts /usr/local/bin/switchyard

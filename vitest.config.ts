@@ -10,7 +10,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: [
-            '{cli,runtime,model,sources,actors,backends,dataplane,protos,inspector}/**/*.test.ts',
+            '{cli,runtime,model,sources,actors,backends,dataplane,protos,inspector,replay}/**/*.test.ts',
             '*.test.ts',
           ],
           testTimeout: 20_000,

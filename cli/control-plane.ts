@@ -96,7 +96,7 @@ export interface ControlPlaneOptions {
      */
     readonly whenLeader?: () => Promise<boolean>;
     /**
-     * Replay (cli/replay.ts): where status writes go instead of the API server, given the plane's status store.
+     * Replay (replay/session.ts): where status writes go instead of the API server, given the plane's status store.
      * The client is then never asked to write statuses.
      */
     readonly statusWriter?: (statuses: StatusStore) => (write: StatusWrite) => Promise<unknown>;

@@ -32,13 +32,9 @@ import { startTracing, type Tracing } from './tracing.ts';
 const ENVOY_BACKEND_ACTOR = 'backend.envoy';
 const AGENTGATEWAY_BACKEND_ACTOR = 'backend.agentgateway';
 
+import { attachRecorder, type CompositionSettings, DEFAULT_RECORD_MAX_BYTES } from '../replay/composition.ts';
+import { inspectPlane } from '../replay/driver.ts';
 import { listenFor, parseAddress, readPemFlag, UsageError } from './options.ts';
-import {
-  attachRecorder,
-  type CompositionSettings,
-  DEFAULT_RECORD_MAX_BYTES,
-  inspectPlane,
-} from './replay.ts';
 
 /** `switchyard controller`: runs the control plane until SIGTERM/SIGINT, then stops gracefully. */
 export const controllerCommand: Command = {

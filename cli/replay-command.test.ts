@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { renderReplay } from '../replay/output.ts';
+import type { ReplayResult } from '../replay/session.ts';
 import { checkpointsOf } from '../test/replays/expected.ts';
-import { type ReplayResult, renderReplay } from './replay.ts';
 import { spawnCli } from './testdata/run-cli.ts';
 
 const replays = join(import.meta.dirname, '..', 'test', 'replays');

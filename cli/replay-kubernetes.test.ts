@@ -8,12 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { envoyDataPlaneTemplate } from '../backends/envoy/data-plane-template.ts';
 import type { KindName } from '../model/resources/kinds.ts';
+import { recordedComposition } from '../replay/composition.ts';
+import { createReplay, replay } from '../replay/session.ts';
 import { parseEventLog, readEventLog } from '../runtime/EventLog.ts';
 import type { ApiResource } from '../sources/kubernetes/client.ts';
 import { checkpointsOf } from '../test/replays/expected.ts';
 import { parseCommand } from './options.ts';
-import { createReplay, recordedComposition, redactKeys, replay, replayCommand } from './replay.ts';
-import { REDACTED_KEY } from './translate.ts';
+import { replayCommand } from './replay.ts';
 
 const replays = join(import.meta.dirname, '..', 'test', 'replays');
 const nackLog = join(replays, 'kube-envoy-nack.jsonl');
@@ -138,30 +139,5 @@ describe('replaying a recording made against the API server and a real Envoy', (
       /^envoy rejected revision \d+: replay-envoy: invalid perl operator: \(\?=/,
     );
     expect((await programmed()).status).toBe('True');
-  });
-});
-
-describe('redactKeys', () => {
-  it('replaces private keys, inline or not, at any depth and leaves everything else', () => {
-    const resources = {
-      secrets: {
-        a: {
-          tlsCertificate: { certificateChain: { inlineString: 'CERT' }, privateKey: { inlineString: 'KEY' } },
-        },
-      },
-      list: [{ private_key: 'KEY' }, { name: 'n' }],
-    };
-    expect(redactKeys(resources)).toEqual({
-      secrets: {
-        a: {
-          tlsCertificate: {
-            certificateChain: { inlineString: 'CERT' },
-            privateKey: { inlineString: REDACTED_KEY },
-          },
-        },
-      },
-      list: [{ private_key: REDACTED_KEY }, { name: 'n' }],
-    });
-    expect(resources.secrets.a.tlsCertificate.privateKey.inlineString).toBe('KEY');
   });
 });

@@ -4,12 +4,15 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { attachRecorder } from '../replay/composition.ts';
+import { ReplayDriver } from '../replay/driver.ts';
+import { planeOutcome, replay } from '../replay/session.ts';
 import { readEventLog } from '../runtime/EventLog.ts';
 import { createLogger } from '../runtime/logger.ts';
 import type { CommandIO } from './command.ts';
 import { createControlPlane } from './control-plane.ts';
 import { parseCommand } from './options.ts';
-import { attachRecorder, planeOutcome, ReplayDriver, replay, replayCommand } from './replay.ts';
+import { replayCommand } from './replay.ts';
 import { edgeWithRoute } from './testdata/manifests.ts';
 
 const replays = join(import.meta.dirname, '..', 'test', 'replays');

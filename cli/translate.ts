@@ -6,6 +6,7 @@ import {
   translateGateway as translateAgentgateway,
 } from '../backends/agentgateway/index.ts';
 import { type EnvoyResources, translateGateway } from '../backends/envoy/index.ts';
+import { REDACTED_KEY } from '../backends/shared/redaction.ts';
 import type { TlsMaterial } from '../model/ir/backend-contract.ts';
 import type { GatewayIR } from '../model/ir/gateway-ir.ts';
 import type { KindName } from '../model/resources/kinds.ts';
@@ -22,7 +23,6 @@ import type { Command } from './command.ts';
 import { createControlPlane } from './control-plane.ts';
 
 /** Private keys never leave translate: the SDS secrets it shows carry this instead. */
-export const REDACTED_KEY = '[REDACTED: private key]';
 
 export interface TranslateResult {
   /** Every input object the pipeline accepted, in input order, with its computed status. */

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { inspectPlane } from '../../cli/replay.ts';
 import { type Inspector, startInspector } from '../../inspector/InspectorServer.ts';
+import { inspectPlane } from '../../replay/driver.ts';
 import {
   condition,
   parentStatus,

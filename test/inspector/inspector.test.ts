@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { type ControlPlane, createControlPlane } from '../../cli/control-plane.ts';
-import { inspectDriver, inspectPlane, ReplayDriver } from '../../cli/replay.ts';
 import { edgeWithRoute } from '../../cli/testdata/manifests.ts';
 import { type Inspector, startInspector } from '../../inspector/InspectorServer.ts';
+import { inspectDriver, inspectPlane, ReplayDriver } from '../../replay/driver.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { ARTIFACTS, inspectorBrowser, view } from './inspector-browser.ts';
 

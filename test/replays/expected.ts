@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createReplay, planeOutcome, type ReplayResult, renderReplay } from '../../cli/replay.ts';
+import { renderReplay } from '../../replay/output.ts';
+import { createReplay, planeOutcome, type ReplayResult } from '../../replay/session.ts';
 import type { EventLog } from '../../runtime/EventLog.ts';
 
 export interface Checkpoint {

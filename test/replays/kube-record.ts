@@ -13,16 +13,12 @@ import {
   XdsServer,
 } from '../../backends/envoy/index.ts';
 import { type ControlPlane, createControlPlane } from '../../cli/control-plane.ts';
-import {
-  planeOutcome,
-  type RecordedBackends,
-  type ReplayResult,
-  recordedComposition,
-  SnapshotPort,
-} from '../../cli/replay.ts';
 import { DEFAULT_CONTROLLER_NAME } from '../../model/gateway-api/gateway-class.ts';
 import { GROUP_OF_KIND, type KindName } from '../../model/resources/kinds.ts';
 import type { ResourceKey } from '../../model/resources/resource-key.ts';
+import { type RecordedBackends, recordedComposition } from '../../replay/composition.ts';
+import { SnapshotPort } from '../../replay/fake-edges.ts';
+import { planeOutcome, type ReplayResult } from '../../replay/session.ts';
 import type { ActorSpec } from '../../runtime/Actor.ts';
 import type { ActorSystem } from '../../runtime/ActorSystem.ts';
 import type { Timer } from '../../runtime/clock.ts';

@@ -1,12 +1,12 @@
 // The Kubernetes-mode runs recorded into test/replays/ (kube-*.jsonl): objects applied to and deleted from a
 // real kube-apiserver step by step while the control plane watches it. `kube-rerecord.ts` runs them;
-// `cli/replays.test.ts` replays what they recorded without any API server or Envoy.
+// `replay/recorded-logs.test.ts` replays what they recorded without any API server or Envoy.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { ReplayResult } from '../../cli/replay.ts';
 import { DEFAULT_CONTROLLER_NAME } from '../../model/gateway-api/gateway-class.ts';
 import type { ResourceKey } from '../../model/resources/resource-key.ts';
+import type { ReplayResult } from '../../replay/session.ts';
 
 export interface KubeStep {
   readonly note: string;

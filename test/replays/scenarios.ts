@@ -1,5 +1,5 @@
 // The runs recorded into test/replays/: manifests written to a directory, then changed step by step while the
-// standalone pipeline watches it. `rerecord.ts` runs them; `cli/replays.test.ts` replays what they recorded.
+// standalone pipeline watches it. `rerecord.ts` runs them; `replay/recorded-logs.test.ts` replays what they recorded.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
