@@ -22,8 +22,6 @@ import { ProblemBook } from '../sources/problem-book.ts';
 import type { Command } from './command.ts';
 import { createControlPlane } from './control-plane.ts';
 
-/** Private keys never leave translate: the SDS secrets it shows carry this instead. */
-
 export interface TranslateResult {
   /** Every input object the pipeline accepted, in input order, with its computed status. */
   readonly objects: readonly Record<string, unknown>[];
