@@ -20,6 +20,7 @@ import { ADS_SOURCE, FILTER, type Json, TYPE } from './envoy-types.ts';
 import { AUTHENTICATION_FILTERS, type FilterContext, LATE_FILTERS, servedRules } from './filters/index.ts';
 import { RBAC_FILTER } from './filters/rbac.ts';
 import { inferenceHttpFilters } from './inference.ts';
+import { stripInternalHeaders } from './internal-headers.ts';
 import {
   listenerKey,
   listenerName,
@@ -192,7 +193,8 @@ function policyFilters(listeners: readonly ListenerIR[], context: FilterContext)
 /**
  * `before` are the chain's own extension filters (the AI Gateway's ext_proc filter, endpoint pickers); policy
  * filters go around them: authentication ahead (after CORS, so preflights are answered), external processors
- * and authorization behind, then the router.
+ * and authorization behind, then the router. With extension filters, the headers they route by are removed from
+ * what the client sent before anything runs (internal-headers.ts).
  */
 export function httpConnectionManager(
   routeConfigName: string,
@@ -220,6 +222,8 @@ export function httpConnectionManager(
       statPrefix: routeConfigName,
       rds: { routeConfigName, configSource: ADS_SOURCE },
       upgradeConfigs: [{ upgradeType: 'websocket' }],
+      // The extension filters (AI Gateway ext_proc, endpoint pickers) set headers that route the request.
+      ...(before.length > 0 ? { earlyHeaderMutationExtensions: stripInternalHeaders() } : {}),
       ...(trustPeer ? { useRemoteAddress: true } : {}),
       ...connectionManagerFields(clientTraffic),
       httpFilters: [

@@ -1,4 +1,5 @@
 import { connect } from 'node:http2';
+import fc from 'fast-check';
 import { afterEach, expect, test } from 'vitest';
 import { GRPC_STATUS, type GrpcStreamServer, startGrpcStreamServer } from './grpc-stream-server.ts';
 
@@ -81,5 +82,43 @@ test('answers an unknown method with UNIMPLEMENTED and a compressed message with
   );
   expect((await call(server.address, method.path, [frame('x', 1)])).trailers['grpc-status']).toBe(
     String(GRPC_STATUS.UNIMPLEMENTED),
+  );
+});
+
+test('takes messages of any size back whole however the stream splits them (property)', async () => {
+  const received: string[] = [];
+  server = await startGrpcStreamServer('127.0.0.1:0', method, (stream) => {
+    stream.onMessage((text) => received.push(text));
+  });
+  const address = server.address;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(
+        fc.oneof(
+          fc.string({ maxLength: 20 }),
+          fc.integer({ min: 0, max: 300_000 }).map((n) => 'x'.repeat(n)),
+        ),
+        {
+          minLength: 1,
+          maxLength: 6,
+        },
+      ),
+      fc.array(fc.integer({ min: 1, max: 70_000 }), { minLength: 1, maxLength: 20 }),
+      async (texts, cuts) => {
+        received.length = 0;
+        const bytes = Buffer.concat(texts.map((text) => frame(text)));
+        const chunks: Buffer[] = [];
+        let at = 0;
+        for (let i = 0; at < bytes.length; i++) {
+          const size = cuts[i % cuts.length] as number;
+          chunks.push(bytes.subarray(at, at + size));
+          at += size;
+        }
+        const reply = await call(address, method.path, chunks);
+        expect(reply.trailers['grpc-status']).toBe('0');
+        expect(received).toEqual(texts);
+      },
+    ),
+    { numRuns: 25 },
   );
 });

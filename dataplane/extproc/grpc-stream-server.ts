@@ -127,7 +127,6 @@ function wrap<TRequest, TResponse>(
   let closed = false;
   let ended = false;
   let trailers: Readonly<Record<string, string>> = OK_TRAILERS;
-  let buffered: Buffer = Buffer.alloc(0);
   const finish = (reason: 'completed' | 'cancelled') => {
     if (closed) return;
     closed = true;
@@ -146,15 +145,30 @@ function wrap<TRequest, TResponse>(
   // node:http2 copies the headers it is given, so one constant object serves every stream.
   stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
   stream.on('wantTrailers', () => stream.sendTrailers(trailers));
+  // The chunks of the message being received, joined once it is complete (joining at every chunk copied a
+  // large message over and over, quadratic in its size); `need` is its framed length once the prefix is in.
+  let chunks: Buffer[] = [];
+  let have = 0;
+  let need: number | undefined;
   stream.on('data', (chunk: Buffer) => {
-    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-    while (buffered.length >= 5) {
-      const length = buffered.readUInt32BE(1);
-      if (buffered[0] !== 0) return end(GRPC_STATUS.UNIMPLEMENTED, 'compressed messages are not supported');
-      if (length > MAX_MESSAGE_BYTES) return end(GRPC_STATUS.RESOURCE_EXHAUSTED, 'message too large');
-      if (buffered.length < 5 + length) return;
-      const bytes = buffered.subarray(5, 5 + length);
-      buffered = buffered.subarray(5 + length);
+    chunks.push(chunk);
+    have += chunk.length;
+    for (;;) {
+      if (need === undefined) {
+        if (have < 5) return;
+        const prefix = (chunks[0] as Buffer).length >= 5 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+        if (prefix[0] !== 0) return end(GRPC_STATUS.UNIMPLEMENTED, 'compressed messages are not supported');
+        const length = prefix.readUInt32BE(1);
+        if (length > MAX_MESSAGE_BYTES) return end(GRPC_STATUS.RESOURCE_EXHAUSTED, 'message too large');
+        need = 5 + length;
+      }
+      if (have < need) return;
+      const all = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, have);
+      const bytes = all.subarray(5, need);
+      const rest = all.subarray(need);
+      chunks = rest.length === 0 ? [] : [rest];
+      have = rest.length;
+      need = undefined;
       let message: TRequest;
       try {
         message = method.decode(bytes);

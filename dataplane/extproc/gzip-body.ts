@@ -10,6 +10,19 @@ export function gunzipBody(body: Uint8Array): Buffer {
   return gunzipSync(body);
 }
 
+/**
+ * A client's gzip-compressed request body, inflated to at most `maxBytes` (a few KiB of gzip can inflate to
+ * GiBs): a RangeError when it inflates beyond, another error when it is not gzip.
+ */
+export function gunzipRequestBody(body: Uint8Array, maxBytes: number): Buffer {
+  try {
+    return gunzipSync(body, { maxOutputLength: maxBytes });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new RangeError('too large');
+    throw error;
+  }
+}
+
 /** Incremental gunzip for streamed responses; upstreams are asked not to compress streams, so this is rare. */
 export class GzipStream {
   #compressed: Buffer = Buffer.alloc(0);

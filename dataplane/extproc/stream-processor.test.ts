@@ -597,3 +597,107 @@ backends: [{ name: b, schema: Anthropic, auth: { anthropicAPIKey: {}, override: 
     });
   });
 });
+
+describe('requests it cannot read, and headers a client must not set', () => {
+  const chat = JSON.stringify({ model: 'claude-client', messages: [{ role: 'user', content: 'hi' }] });
+  /** The status, error message and code a request gets, given its extra headers and its body. */
+  function outcome(extra: Record<string, string>, raw: string | Buffer = chat) {
+    const processor = new StreamProcessor(config, 's');
+    const first = processor.process(post('/v1/chat/completions', extra), FIXED_TIME);
+    const reply = first.immediate_response === undefined ? processor.process(body(raw), FIXED_TIME) : first;
+    if (reply.immediate_response === undefined) return { status: 200, reply };
+    const answer = immediate(reply);
+    return { status: answer.status, message: answer.body.error.message, code: answer.body.error.code, reply };
+  }
+  // Each case: what the client sends, and the status and message it gets.
+  const cases: [string, Record<string, string>, string | Buffer, number, string | undefined][] = [
+    [
+      'text/plain',
+      { 'content-type': 'text/plain' },
+      chat,
+      415,
+      'content-type text/plain is not JSON; send the request as application/json',
+    ],
+    [
+      'a form',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      'model=x',
+      415,
+      'content-type application/x-www-form-urlencoded is not JSON; send the request as application/json',
+    ],
+    ['JSON with a charset', { 'content-type': 'application/json; charset=utf-8' }, chat, 200, undefined],
+    [
+      'brotli',
+      { 'content-encoding': 'br' },
+      chat,
+      415,
+      'content-encoding br cannot be decoded; send the body uncompressed or as gzip',
+    ],
+    [
+      'gzip twice',
+      { 'content-encoding': 'gzip, gzip' },
+      chat,
+      415,
+      'content-encoding gzip, gzip cannot be decoded; send the body uncompressed or as gzip',
+    ],
+    ['gzip', { 'content-encoding': 'gzip' }, gzipSync(chat), 200, undefined],
+    [
+      'gzip that is not',
+      { 'content-encoding': 'gzip' },
+      chat,
+      400,
+      'the request body is not valid gzip (content-encoding: gzip)',
+    ],
+    [
+      'a gzip bomb',
+      { 'content-encoding': 'gzip' },
+      gzipSync(Buffer.alloc(64 * 1024 * 1024)),
+      413,
+      'the request body is larger than 2048 bytes',
+    ],
+    [
+      'a numeric model',
+      {},
+      '{"model": 42, "messages": []}',
+      400,
+      "'model' must be a string naming the model, not a number",
+    ],
+    [
+      'a model list',
+      {},
+      '{"model": ["a"], "messages": []}',
+      400,
+      "'model' must be a string naming the model, not an array",
+    ],
+    ['a null model', {}, '{"model": null, "messages": []}', 400, "the request body has no 'model'"],
+  ];
+  test.each(cases)('%s', (_name, extra, raw, status, message) => {
+    const result = outcome(extra, raw);
+    expect(result.status).toBe(status);
+    expect(result.message).toBe(message);
+  });
+
+  test('a gzip body is read inflated and goes upstream without its content-encoding', () => {
+    const { reply } = outcome({ 'content-encoding': 'gzip' }, gzipSync(chat));
+    const mutation = reply.request_body!.response.header_mutation!;
+    expect(mutation.remove_headers).toContain('content-encoding');
+    expect(JSON.parse(bodyOf(reply)!).model).toBe('claude-3-5-haiku-20241022');
+  });
+
+  test('a client’s own model and backend headers are removed before routing', () => {
+    const processor = new StreamProcessor(config, 's');
+    const reply = processor.process(
+      post('/v1/chat/completions', { 'x-ai-eg-model': 'gpt-4o-mini', 'x-ai-eg-backend': 'openai' }),
+      FIXED_TIME,
+    );
+    expect(reply.request_headers!.response.header_mutation!.remove_headers).toEqual([
+      'x-ai-eg-model',
+      'x-ai-eg-backend',
+    ]);
+    const routedReply = processor.process(body(chat), FIXED_TIME);
+    expect(setOf(routedReply)).toMatchObject({
+      'x-ai-eg-model': 'claude-client',
+      'x-ai-eg-backend': 'anthropic',
+    });
+  });
+});

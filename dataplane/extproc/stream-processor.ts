@@ -20,7 +20,7 @@ import {
   unwrapBody,
   wrapBody,
 } from './fallback-handoff.ts';
-import { GzipStream, gunzipBody, isGzip } from './gzip-body.ts';
+import { GzipStream, gunzipBody, gunzipRequestBody, isGzip } from './gzip-body.ts';
 import {
   type HeaderMutation,
   type HttpBody,
@@ -104,6 +104,8 @@ export class StreamProcessor {
   #responseChunks: Buffer[] = [];
   #streamed = false;
   #gzip = false;
+  /** The client's body is gzip-compressed (content-encoding: gzip): inflated before it is read. */
+  #requestGzip = false;
   #gzipStream: GzipStream | undefined;
   #streamTranslator: StreamTranslator | undefined;
   #usage: TokenUsage | undefined;
@@ -192,9 +194,19 @@ export class StreamProcessor {
     if (method !== 'POST') return this.#reject(405, `${bare} accepts POST only`);
     const length = Number(headers['content-length'] ?? '0');
     if (length > this.#config.maxRequestBodyBytes) return this.#tooLarge();
+    const unreadable = unreadableBody(headers);
+    if (unreadable !== undefined) return this.#reject(415, unreadable, 'unsupported_media_type');
+    this.#requestGzip = isGzip(headers['content-encoding']);
     if (message.end_of_stream === true) return this.#reject(400, 'the request has no body; send a JSON body');
     this.#phase = 'request-body';
-    return { request_headers: EMPTY };
+    // The model and backend headers route the request once this service has set them from the body: a client's
+    // own are removed (Envoy's listener removes them first; this holds behind any other proxy too).
+    const internal = [this.#config.modelNameHeaderKey, this.#config.backendHeaderKey].filter(
+      (name) => headers[name] !== undefined,
+    );
+    if (internal.length === 0) return { request_headers: EMPTY };
+    for (const name of internal) delete headers[name];
+    return { request_headers: { response: { header_mutation: { remove_headers: internal } } } };
   }
 
   /** An unknown path: 404 with a plain-text answer naming it (no client API is known to shape it). */
@@ -270,17 +282,33 @@ export class StreamProcessor {
       this.#requestChunks.length === 1 ? this.#requestChunks[0]! : Buffer.concat(this.#requestChunks);
     this.#requestChunks = [];
     if (this.#attemptBackend !== undefined) return this.#onAttemptBody(raw, time);
-    const body = parseJsonObject(raw);
+    let json: Buffer = raw;
+    if (this.#requestGzip) {
+      try {
+        json = gunzipRequestBody(raw, this.#config.maxRequestBodyBytes);
+      } catch (error) {
+        return error instanceof RangeError
+          ? this.#tooLarge()
+          : this.#reject(400, 'the request body is not valid gzip (content-encoding: gzip)');
+      }
+    }
+    const body = parseJsonObject(json);
     if (body === undefined) return this.#reject(400, 'the request body is not a valid JSON object');
     const model = body.model;
-    if (typeof model !== 'string' || model === '')
+    if (model === undefined || model === null || model === '')
       return this.#reject(400, "the request body has no 'model'", 'missing_model');
+    if (typeof model !== 'string')
+      return this.#reject(
+        400,
+        `'model' must be a string naming the model, not ${Array.isArray(model) ? 'an array' : `a ${typeof model}`}`,
+        'invalid_model',
+      );
     this.#model = model;
     const rule = this.#config.rules.find((candidate) => candidate.models.includes(model));
     if (rule === undefined)
       return this.#reject(404, `the model '${model}' does not exist`, 'model_not_found');
     this.#rule = rule;
-    if (rule.fallback) return this.#handOff(raw, body, model, rule, time);
+    if (rule.fallback) return this.#handOff(json, body, model, rule, time);
     const backend = this.#config.backends.get(pickBackend(rule, this.#requestId))!;
     this.#backend = backend;
     const translation = this.#translate(backend, body, model, rule, time, undefined);
@@ -330,7 +358,10 @@ export class StreamProcessor {
               [this.#config.modelNameHeaderKey]: model,
               'content-length': String(wrapped.length),
             }),
-            remove_headers: [this.#config.backendHeaderKey],
+            remove_headers: [
+              this.#config.backendHeaderKey,
+              ...(this.#requestGzip ? ['content-encoding'] : []),
+            ],
           },
           body_mutation: { body: wrapped },
           clear_route_cache: true,
@@ -456,6 +487,8 @@ export class StreamProcessor {
       remove.delete(header.name);
     }
     for (const header of overrideHeaderNames(backend.auth)) remove.add(header);
+    // A gzip request body was inflated to be read; what goes upstream is the translated, uncompressed body.
+    if (this.#requestGzip) remove.add('content-encoding');
     if (backend.auth !== undefined) {
       try {
         Object.assign(set, this.#auth(backend, upstream.path, upstream.body, set, time));
@@ -696,4 +729,20 @@ export function pickBackend(rule: RoutingRule, requestId: string): string {
     point -= backend.weight;
   }
   return rule.backends[0]!.name;
+}
+
+/** Why a request body cannot be read as JSON, judged from its headers; undefined when it can. */
+function unreadableBody(headers: Readonly<Record<string, string>>): string | undefined {
+  const type = headers['content-type']?.split(';', 1)[0]?.trim().toLowerCase();
+  if (type !== undefined && type !== '' && type !== 'application/json' && !type.endsWith('+json')) {
+    return `content-type ${type} is not JSON; send the request as application/json`;
+  }
+  const encodings = (headers['content-encoding'] ?? '')
+    .split(',')
+    .map((encoding) => encoding.trim().toLowerCase())
+    .filter((encoding) => encoding !== '' && encoding !== 'identity');
+  if (encodings.length > 1 || (encodings.length === 1 && encodings[0] !== 'gzip')) {
+    return `content-encoding ${encodings.join(', ')} cannot be decoded; send the body uncompressed or as gzip`;
+  }
+  return undefined;
 }

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { GATEWAY_DEPLOYER } from '../../actors/gateway-deployer/index.ts';
@@ -327,5 +328,53 @@ describe('AIGatewayRoute through the controller, Envoy and the ext_proc service'
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
     expect([openaiUpstream.received.length, anthropicUpstream.received.length]).toEqual(counts);
+  });
+
+  test('a client cannot pick its own model rule, backend or endpoint with the headers the data plane routes by', async () => {
+    const before = anthropicUpstream.received.length;
+    const openaiBackend = openaiUpstream.received.at(-1)?.headers['x-ai-eg-backend'];
+    expect(openaiBackend).toBeDefined();
+    await client.chat.completions.create(
+      { model: 'claude-sonnet', max_tokens: 16, messages: [{ role: 'user', content: 'x' }] },
+      {
+        headers: {
+          'x-ai-eg-model': 'gpt-4o-mini',
+          'x-ai-eg-backend': String(openaiBackend),
+          'x-gateway-destination-endpoint': '127.0.0.1:1',
+        },
+      },
+    );
+    expect(anthropicUpstream.received.length).toBe(before + 1);
+    const seen = anthropicUpstream.received.at(-1)!;
+    expect(seen.headers['x-ai-eg-model']).toBe('claude-sonnet');
+    expect(seen.headers['x-gateway-destination-endpoint']).toBeUndefined();
+  });
+
+  test('a body it cannot read is a 4xx in the OpenAI error shape; a gzip body is read', async () => {
+    const chat = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello?' }] });
+    const send = (headers: Record<string, string>, body: string | Buffer) =>
+      fetch(`http://127.0.0.1:${gatewayPort}/v1/chat/completions`, { method: 'POST', headers, body });
+    const plain = await send({ 'content-type': 'text/plain' }, chat);
+    expect(plain.status).toBe(415);
+    expect(await plain.json()).toMatchObject({
+      error: { message: 'content-type text/plain is not JSON; send the request as application/json' },
+    });
+    const brotli = await send({ 'content-type': 'application/json', 'content-encoding': 'br' }, chat);
+    expect(brotli.status).toBe(415);
+    const numeric = await send({ 'content-type': 'application/json' }, '{"model": 4, "messages": []}');
+    expect(numeric.status).toBe(400);
+    expect(await numeric.json()).toMatchObject({
+      error: { message: "'model' must be a string naming the model, not a number" },
+    });
+    const before = openaiUpstream.received.length;
+    const zipped = await send(
+      { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      gzipSync(chat),
+    );
+    expect(zipped.status).toBe(200);
+    expect(openaiUpstream.received.length).toBe(before + 1);
+    const seen = openaiUpstream.received.at(-1)!;
+    expect(seen.headers['content-encoding']).toBeUndefined();
+    expect(JSON.parse(seen.body)).toMatchObject({ model: 'gpt-4o-mini' });
   });
 });
