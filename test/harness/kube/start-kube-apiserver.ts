@@ -59,7 +59,10 @@ export async function startKubeApiserver(
       `--service-account-signing-key-file=${serviceAccountKey}`,
       `--service-cluster-ip-range=${options.serviceClusterIpRange ?? '10.96.0.0/16'}`,
       // Endpoints for the `kubernetes` Service would carry the loopback address, which the API rejects.
-      ...(address === '127.0.0.1' ? ['--endpoint-reconciler-type=none'] : []),
+      ...(address === '127.0.0.1'
+        ? ['--endpoint-reconciler-type=none']
+        : // The node agent's Node has no resolvable hostname: pods/log goes to its InternalIP.
+          ['--kubelet-preferred-address-types=InternalIP']),
       '--enable-priority-and-fairness=false',
       '--profiling=false',
     ],

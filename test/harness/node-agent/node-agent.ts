@@ -12,6 +12,7 @@ import {
   setHeaderOptions,
   type V1Pod,
 } from '@kubernetes/client-node';
+import { KUBELET_PORT, type KubeletServer, startKubeletServer } from './kubelet-server.ts';
 import type { RunNetwork } from './network.ts';
 import { type ImageMap, PodRuntime } from './pod-runtime.ts';
 import type { VolumeSources } from './pod-volumes.ts';
@@ -38,6 +39,7 @@ export class NodeAgent {
   private readonly writing = new Set<string>();
   private readonly latest = new Map<string, V1Pod>();
   private informer?: ReturnType<typeof makeInformer<V1Pod>>;
+  private kubelet?: KubeletServer;
   private stopped = false;
 
   constructor(options: NodeAgentOptions) {
@@ -53,6 +55,9 @@ export class NodeAgent {
   }
 
   async start(): Promise<void> {
+    this.kubelet = await startKubeletServer(this.options.network.gateway, (namespace, name, container) =>
+      this.pods.get(`${namespace}/${name}`)?.logFile(container),
+    );
     await this.registerNode();
     const informer = makeInformer<V1Pod>(this.options.kubeConfig, '/api/v1/pods', () =>
       this.core.listPodForAllNamespaces(),
@@ -71,6 +76,7 @@ export class NodeAgent {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.informer?.stop();
+    await this.kubelet?.close();
     await Promise.allSettled(this.pending.values());
     await Promise.allSettled([...this.pods.values()].map((pod) => pod.stop(0)));
     this.pods.clear();
@@ -98,6 +104,7 @@ export class NodeAgent {
         name: node.metadata!.name!,
         body: {
           status: {
+            daemonEndpoints: { kubeletEndpoint: { Port: KUBELET_PORT } },
             addresses: [
               { type: 'InternalIP', address },
               { type: 'Hostname', address: NODE_NAME },

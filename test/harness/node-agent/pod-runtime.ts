@@ -7,7 +7,7 @@
 // mounts under /run (the service-account token at /var/run/secrets/…) are bind-mounted in the container's
 // mount namespace over a private /run, since programs find them by a fixed path.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
   V1Container,
@@ -17,6 +17,7 @@ import type {
   V1PodStatus,
 } from '@kubernetes/client-node';
 import { containerEnvironment, expand, type PodFacts } from './container-env.ts';
+import { recordEvent, recordLines } from './container-log.ts';
 import type { RunNetwork } from './network.ts';
 import { type VolumeSources, writePodVolumes } from './pod-volumes.ts';
 import { checkProbeSupported, probeTiming, runProbe } from './probes.ts';
@@ -130,6 +131,13 @@ export class PodRuntime {
       for (const container of this.containers) container.waiting = this.failure;
     }
     this.options.onChange();
+  }
+
+  /** The log file of a container (container-log.ts format), undefined for a container the pod does not have. */
+  logFile(container: string): string | undefined {
+    return this.containers.some((c) => c.spec.name === container)
+      ? join(this.dir, `${container}.log`)
+      : undefined;
   }
 
   /** Keeps the newest pod object (for labels in downward-API fields written later). */
@@ -305,14 +313,15 @@ export class PodRuntime {
     if (this.stopping) return;
     const generation = ++container.generation;
     const logFile = join(this.dir, `${container.spec.name}.log`);
-    const log = openSync(logFile, 'a');
-    writeSync(
-      log,
-      `--- ${new Date().toISOString()} start #${container.restartCount}: ${launch.argv.join(' ')}\n`,
-    );
+    recordEvent(logFile, `start #${container.restartCount}: ${launch.argv.join(' ')}`);
     const [command, ...args] = launch.argv;
-    const child = spawn(command!, args, { env: launch.env, cwd: this.dir, stdio: ['ignore', log, log] });
-    closeSync(log);
+    const child = spawn(command!, args, {
+      env: launch.env,
+      cwd: this.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    recordLines(child.stdout!, 'stdout', logFile);
+    recordLines(child.stderr!, 'stderr', logFile);
     container.process = child;
     container.running = true;
     container.started = !container.spec.startupProbe;
