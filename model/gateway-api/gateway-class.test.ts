@@ -3,6 +3,7 @@ import type { GatewayClass } from '../resources/gateway-api.ts';
 import { findCondition } from '../shared/conditions.ts';
 import { CONTROLLER, LATER, NOW, storeOf } from '../testdata/fixtures.ts';
 import {
+  CORE_HTTP_FEATURES,
   computeGatewayClassStatus,
   resolveGatewayClassParameters,
   SUPPORTED_FEATURES,
@@ -26,6 +27,13 @@ describe('GatewayClass status', () => {
       reason: 'SupportedVersion',
     });
     expect(status?.supportedFeatures?.map((f) => f.name)).toEqual([...SUPPORTED_FEATURES].sort());
+  });
+
+  it('claims the conformance-tested features for the Envoy backend only; another backend claims the core', () => {
+    const agentgateway = statusOf(classNamed('with-parameters'));
+    expect(findCondition(agentgateway?.conditions, 'Accepted')).toMatchObject({ status: 'True' });
+    expect(agentgateway?.supportedFeatures?.map((f) => f.name)).toEqual([...CORE_HTTP_FEATURES]);
+    expect(SUPPORTED_FEATURES).toEqual(expect.arrayContaining([...CORE_HTTP_FEATURES]));
   });
 
   it('leaves classes of other controllers alone', () => {

@@ -18,8 +18,51 @@ export const DEFAULT_CONTROLLER_NAME = 'switchyard.dev/gateway-controller';
 /** Gateway API bundle versions (major.minor) whose CRDs we implement. */
 export const SUPPORTED_BUNDLE_VERSIONS: readonly string[] = ['v1.6'];
 
-/** Features we claim in status.supportedFeatures: only what is really implemented end to end. Sorted. */
-export const SUPPORTED_FEATURES: readonly string[] = ['Gateway', 'HTTPRoute', 'ReferenceGrant'];
+/**
+ * Features a class of the Envoy backend claims in status.supportedFeatures: exactly those whose upstream
+ * conformance tests pass (test/conformance/, docs/conformance.md). Sorted.
+ */
+export const SUPPORTED_FEATURES: readonly string[] = [
+  'GRPCRoute',
+  'GRPCRouteNamedRouteRule',
+  'Gateway',
+  'GatewayAddressEmpty',
+  'GatewayHTTPListenerIsolation',
+  'GatewayInfrastructure',
+  'GatewayPort8080',
+  'HTTPRoute',
+  'HTTPRoute303RedirectStatusCode',
+  'HTTPRoute307RedirectStatusCode',
+  'HTTPRoute308RedirectStatusCode',
+  'HTTPRouteBackendProtocolH2C',
+  'HTTPRouteBackendProtocolWebSocket',
+  'HTTPRouteBackendTimeout',
+  'HTTPRouteDestinationPortMatching',
+  'HTTPRouteHostRewrite',
+  'HTTPRouteMethodMatching',
+  'HTTPRouteNamedRouteRule',
+  'HTTPRouteParentRefPort',
+  'HTTPRoutePathRedirect',
+  'HTTPRoutePathRewrite',
+  'HTTPRoutePortRedirect',
+  'HTTPRouteQueryParamMatching',
+  'HTTPRouteRequestMirror',
+  'HTTPRouteRequestMultipleMirrors',
+  'HTTPRouteRequestPercentageMirror',
+  'HTTPRouteRequestTimeout',
+  'HTTPRouteResponseHeaderModification',
+  'HTTPRouteRetry',
+  'HTTPRouteRetryBackendTimeout',
+  'HTTPRouteRetryConnectionError',
+  'HTTPRouteSchemeRedirect',
+  'ReferenceGrant',
+  'TLSRoute',
+  'TLSRouteModeMixed',
+  'TLSRouteModeTerminate',
+];
+
+/** What a class of another backend claims: the conformance suite runs against the Envoy backend only. */
+export const CORE_HTTP_FEATURES: readonly string[] = ['Gateway', 'HTTPRoute', 'ReferenceGrant'];
 
 export const DEFAULT_GATEWAY_CLASS_PARAMETERS: ResolvedGatewayClassParameters = {
   backend: 'envoy',
@@ -146,6 +189,9 @@ export function computeGatewayClassStatus(
       'GatewayClass',
       stamp,
     ),
-    supportedFeatures: SUPPORTED_FEATURES.map((name) => ({ name })),
+    supportedFeatures: (parameters.ok && parameters.parameters.backend === 'envoy'
+      ? SUPPORTED_FEATURES
+      : CORE_HTTP_FEATURES
+    ).map((name) => ({ name })),
   };
 }
