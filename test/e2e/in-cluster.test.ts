@@ -100,8 +100,10 @@ test('two controller replicas in pods: the leader is deleted, the other takes ov
 
   await applyExample();
   const custom = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
+  // Not Programmed: with two replicas that condition follows the proxies connected to the leader, and the Envoy
+  // may be connected to the follower (docs/operations.md, Leader election, Limitation). The address is enough.
   const address = await waitFor(
-    'Gateway Programmed with an address',
+    'Gateway with an address',
     async () => {
       const gateway = (await custom.getNamespacedCustomObject({
         group: GROUP,
@@ -109,22 +111,23 @@ test('two controller replicas in pods: the leader is deleted, the other takes ov
         namespace: APP,
         plural: 'gateways',
         name: 'e2e',
-      })) as {
-        status?: { addresses?: { value: string }[]; conditions?: { type: string; status: string }[] };
-      };
-      const programmed = gateway.status?.conditions?.some(
-        (c) => c.type === 'Programmed' && c.status === 'True',
-      );
-      return programmed ? gateway.status?.addresses?.[0]?.value : undefined;
+      })) as { status?: { addresses?: { value: string }[] } };
+      return gateway.status?.addresses?.[0]?.value;
     },
     300_000,
   );
   // The provisioned Envoy runs as a pod of its own.
-  const envoyPods = await core.listNamespacedPod({
-    namespace: APP,
-    labelSelector: 'switchyard.dev/gateway=e2e',
-  });
-  expect(envoyPods.items.filter(isReady)).toHaveLength(1);
+  await waitFor(
+    'the provisioned Envoy pod ready',
+    async () => {
+      const pods = await core.listNamespacedPod({
+        namespace: APP,
+        labelSelector: 'gateway.networking.k8s.io/gateway-name=e2e',
+      });
+      return pods.items.filter(isReady).length === 1 ? true : undefined;
+    },
+    120_000,
+  );
 
   const traffic = startTraffic(`http://${address}/echo`);
   await waitFor('traffic flowing', async () => (traffic.ok >= 20 ? true : undefined), 60_000);
