@@ -44,6 +44,8 @@ export interface SuiteRun {
   /** Names of the top-level `go test -v` subtests that failed (`--- FAIL: TestConformance/<name>`). */
   readonly failedTests: readonly string[];
   readonly supportedFeatures: readonly string[];
+  /** Every feature some test that ran relied on (the suite logs "relying on the following features: …"). */
+  readonly testedFeatures: ReadonlySet<string>;
 }
 
 export interface ProfileReport {
@@ -95,7 +97,12 @@ export async function runConformanceSuite(options: SuiteOptions): Promise<SuiteR
     } catch {}
     const output = readFileSync(outputPath, 'utf8');
     const failedTests = [...output.matchAll(/^\s*--- FAIL: TestConformance\/([^/\s]+) /gm)].map((m) => m[1]!);
-    return { exitCode, report, reportPath, outputPath, failedTests, supportedFeatures };
+    const testedFeatures = new Set(
+      [...output.matchAll(/relying on the following features: (.*)$/gm)].flatMap((m) =>
+        m[1]!.split(',').map((feature) => feature.trim().replace(/-[a-z]+$/, '')),
+      ),
+    );
+    return { exitCode, report, reportPath, outputPath, failedTests, supportedFeatures, testedFeatures };
   } finally {
     await controller?.stop();
     await cluster.stop();
