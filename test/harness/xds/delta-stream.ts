@@ -3,7 +3,7 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse } from '../../../protos/index.ts';
 import { classifyRequest } from './exchange-log.ts';
-import type { StreamContext } from './stream-context.ts';
+import { openStream, type StreamContext } from './stream-context.ts';
 
 interface Subscription {
   wildcard: boolean;
@@ -18,14 +18,10 @@ export function serveDeltaStream(
   call: ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>,
   context: StreamContext,
 ): void {
-  const { stream, store, log } = context;
-  const subscriptions = new Map<string, Subscription>();
-  let nodeId = '';
-  let closed = false;
-
+  const { store } = context;
   const respond = (typeUrl: string, subscription: Subscription) => {
     const version = store.version(typeUrl);
-    if (version === undefined || closed) return;
+    if (version === undefined || open.closed()) return;
     const current = store.resources(typeUrl);
     const wanted = (name: string) => subscription.wildcard || subscription.names.has(name);
     const changed = [...current.values()].filter(
@@ -46,10 +42,7 @@ export function serveDeltaStream(
       removed_resources: removed,
       nonce,
     });
-    log.record({
-      stream,
-      protocol: 'delta',
-      nodeId,
+    open.record({
       typeUrl,
       kind: 'response',
       version,
@@ -59,8 +52,16 @@ export function serveDeltaStream(
     });
   };
 
+  const open = openStream<Subscription, DeltaDiscoveryRequest, DeltaDiscoveryResponse>(
+    call,
+    context,
+    'delta',
+    respond,
+  );
+  const { subscriptions } = open;
+
   call.on('data', (request: DeltaDiscoveryRequest) => {
-    nodeId = request.node?.id || nodeId;
+    open.node(request.node?.id);
     const typeUrl = request.type_url;
     let subscription = subscriptions.get(typeUrl);
     if (subscription === undefined) {
@@ -81,10 +82,7 @@ export function serveDeltaStream(
     }
     const answered = request.response_nonce;
     const kind = classifyRequest(answered, subscription.nonce, request.error_detail !== null);
-    log.record({
-      stream,
-      protocol: 'delta',
-      nodeId,
+    open.record({
       typeUrl,
       kind,
       version: '',
@@ -95,19 +93,4 @@ export function serveDeltaStream(
     });
     respond(typeUrl, subscription);
   });
-
-  const unsubscribe = store.onChange((typeUrl) => {
-    const subscription = subscriptions.get(typeUrl);
-    if (subscription !== undefined) respond(typeUrl, subscription);
-  });
-  const close = () => {
-    closed = true;
-    unsubscribe();
-  };
-  call.on('end', () => {
-    close();
-    call.end();
-  });
-  call.on('error', close);
-  call.on('cancelled', close);
 }

@@ -4,7 +4,7 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { DiscoveryRequest, DiscoveryResponse } from '../../../protos/index.ts';
 import { classifyRequest } from './exchange-log.ts';
-import type { StreamContext } from './stream-context.ts';
+import { openStream, type StreamContext } from './stream-context.ts';
 
 interface Subscription {
   /** Empty means every resource of the type (wildcard). */
@@ -17,14 +17,10 @@ export function serveSotwStream(
   call: ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>,
   context: StreamContext,
 ): void {
-  const { stream, store, log } = context;
-  const subscriptions = new Map<string, Subscription>();
-  let nodeId = '';
-  let closed = false;
-
+  const { store } = context;
   const respond = (typeUrl: string, subscription: Subscription) => {
     const version = store.version(typeUrl);
-    if (version === undefined || closed) return;
+    if (version === undefined || open.closed()) return;
     const resources = [...store.resources(typeUrl).values()].filter(
       (resource) => subscription.names.size === 0 || subscription.names.has(resource.name),
     );
@@ -32,10 +28,7 @@ export function serveSotwStream(
     subscription.sentVersion = version;
     subscription.nonce = nonce;
     call.write({ version_info: version, resources: resources.map((r) => r.any), type_url: typeUrl, nonce });
-    log.record({
-      stream,
-      protocol: 'sotw',
-      nodeId,
+    open.record({
       typeUrl,
       kind: 'response',
       version,
@@ -45,17 +38,17 @@ export function serveSotwStream(
     });
   };
 
+  const open = openStream<Subscription, DiscoveryRequest, DiscoveryResponse>(call, context, 'sotw', respond);
+  const { subscriptions } = open;
+
   call.on('data', (request: DiscoveryRequest) => {
-    nodeId = request.node?.id || nodeId;
+    open.node(request.node?.id);
     const typeUrl = request.type_url;
     const subscription = subscriptions.get(typeUrl) ?? { names: new Set<string>() };
     subscriptions.set(typeUrl, subscription);
     const answered = request.response_nonce;
     const kind = classifyRequest(answered, subscription.nonce, request.error_detail !== null);
-    log.record({
-      stream,
-      protocol: 'sotw',
-      nodeId,
+    open.record({
       typeUrl,
       kind,
       version: request.version_info,
@@ -71,21 +64,6 @@ export function serveSotwStream(
     // A NACK keeps the rejected version: resend only when the test sets new resources or names change.
     if (namesChanged || subscription.sentVersion !== store.version(typeUrl)) respond(typeUrl, subscription);
   });
-
-  const unsubscribe = store.onChange((typeUrl) => {
-    const subscription = subscriptions.get(typeUrl);
-    if (subscription !== undefined) respond(typeUrl, subscription);
-  });
-  const close = () => {
-    closed = true;
-    unsubscribe();
-  };
-  call.on('end', () => {
-    close();
-    call.end();
-  });
-  call.on('error', close);
-  call.on('cancelled', close);
 }
 
 function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
