@@ -40,6 +40,16 @@ export function namespace(name: string): KubernetesObject {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
 }
 
+/** The Gateway `edge` every scenario's Envoy serves, in the scenario's namespace. */
+function edgeKey(ns: string): ResourceKey {
+  return { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: ns, name: 'edge' };
+}
+
+/** A scenario's namespace, its own GatewayClass (named after it) and its Gateway `edge` on `port`. */
+function edgeGateway(ns: string, port: number): KubernetesObject[] {
+  return [namespace(ns), gatewayClass(ns), gateway(ns, ns, port)];
+}
+
 export function gatewayClass(name: string): KubernetesObject {
   return {
     apiVersion: 'gateway.networking.k8s.io/v1',
@@ -198,18 +208,12 @@ function listenersFor(kind: string, port: number): Record<string, unknown>[] {
 }
 
 /** Create, update, delete of one route kind through the API server. */
-function routeLifecycle(
-  port: number,
-  kind: string,
-  create: (ns: string) => KubernetesObject,
-  update: (ns: string) => KubernetesObject,
-  change: string,
-): KubeScenario {
+function routeLifecycle(port: number, { kind, create, update, change }: RouteLifecycle): KubeScenario {
   const ns = `replay-${kind.toLowerCase()}`;
   return {
     name: `kube-${kind.toLowerCase()}-lifecycle`,
     summary: `a ${kind} created, updated (${change}) and deleted through the API server`,
-    gateway: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: ns, name: 'edge' },
+    gateway: edgeKey(ns),
     initial: [
       namespace(ns),
       gatewayClass(ns),
@@ -224,6 +228,41 @@ function routeLifecycle(
     ],
   };
 }
+
+/** A route kind besides HTTPRoute: the route as created, as updated (what changed), then deleted. */
+interface RouteLifecycle {
+  readonly kind: string;
+  readonly create: (ns: string) => KubernetesObject;
+  readonly update: (ns: string) => KubernetesObject;
+  readonly change: string;
+}
+
+const ROUTE_LIFECYCLES: readonly RouteLifecycle[] = [
+  {
+    kind: 'GRPCRoute',
+    create: (ns) => grpcRoute(ns, 'Ping'),
+    update: (ns) => grpcRoute(ns, 'Echo'),
+    change: 'another method',
+  },
+  {
+    kind: 'TLSRoute',
+    create: (ns) => l4Route(ns, 'TLSRoute', 'app'),
+    update: (ns) => l4Route(ns, 'TLSRoute', 'app-v2'),
+    change: 'another backend',
+  },
+  {
+    kind: 'TCPRoute',
+    create: (ns) => l4Route(ns, 'TCPRoute', 'app'),
+    update: (ns) => l4Route(ns, 'TCPRoute', 'missing'),
+    change: 'a backend Service that does not exist',
+  },
+  {
+    kind: 'UDPRoute',
+    create: (ns) => l4Route(ns, 'UDPRoute', 'app'),
+    update: (ns) => l4Route(ns, 'UDPRoute', 'app-v2'),
+    change: 'another backend',
+  },
+];
 
 /** Updates to one route applied back to back. */
 export const FLOOD_UPDATES = 12;
@@ -249,11 +288,9 @@ export function kubeScenarios(listenerPort: number): KubeScenario[] {
     {
       name: 'kube-httproute-lifecycle',
       summary: 'an HTTPRoute created, updated and deleted through the API server',
-      gateway: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: lifecycle, name: 'edge' },
+      gateway: edgeKey(lifecycle),
       initial: [
-        namespace(lifecycle),
-        gatewayClass(lifecycle),
-        gateway(lifecycle, lifecycle, listenerPort),
+        ...edgeGateway(lifecycle, listenerPort),
         service(lifecycle, 'app'),
         service(lifecycle, 'app-v2'),
       ],
@@ -275,7 +312,7 @@ export function kubeScenarios(listenerPort: number): KubeScenario[] {
     {
       name: 'kube-reference-grant-revoked',
       summary: 'a cross-namespace backendRef allowed by a ReferenceGrant, then the grant revoked',
-      gateway: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: grantApps, name: 'edge' },
+      gateway: edgeKey(grantApps),
       initial: [
         namespace(grantApps),
         namespace(grantBackends),
@@ -293,14 +330,8 @@ export function kubeScenarios(listenerPort: number): KubeScenario[] {
       name: 'kube-controller-restart',
       summary:
         'the controller restarted while routes changed; the new one starts from the statuses in the cluster',
-      gateway: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: restart, name: 'edge' },
-      initial: [
-        namespace(restart),
-        gatewayClass(restart),
-        gateway(restart, restart, listenerPort),
-        service(restart, 'app'),
-        httpRoute(restart, 'app'),
-      ],
+      gateway: edgeKey(restart),
+      initial: [...edgeGateway(restart, listenerPort), service(restart, 'app'), httpRoute(restart, 'app')],
       steps: [
         {
           note: 'a second HTTPRoute created',
@@ -319,15 +350,9 @@ export function kubeScenarios(listenerPort: number): KubeScenario[] {
       name: 'kube-envoy-nack',
       summary:
         'a real Envoy rejects a route regex RE2 cannot compile (NACK), then the fixed route is accepted',
-      gateway: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: nack, name: 'edge' },
+      gateway: edgeKey(nack),
       envoy: true,
-      initial: [
-        namespace(nack),
-        gatewayClass(nack),
-        gateway(nack, nack, listenerPort),
-        service(nack, 'app'),
-        httpRoute(nack, 'app'),
-      ],
+      initial: [...edgeGateway(nack, listenerPort), service(nack, 'app'), httpRoute(nack, 'app')],
       steps: [
         {
           note: 'Envoy connected and accepted the configuration',
@@ -351,7 +376,7 @@ export function kubeScenarios(listenerPort: number): KubeScenario[] {
       name: 'kube-tls-secret-rotated',
       summary:
         'the HTTPS listener certificate Secret rotated through the API server, broken (key mismatch), then fixed',
-      gateway: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: tls, name: 'edge' },
+      gateway: edgeKey(tls),
       initial: [
         namespace(tls),
         gatewayClass(tls),
@@ -383,11 +408,9 @@ export function kubeScenarios(listenerPort: number): KubeScenario[] {
     {
       name: 'kube-endpoints-scaled',
       summary: "the backend's EndpointSlice scaled from one endpoint up to three, down to none, back to two",
-      gateway: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: scaled, name: 'edge' },
+      gateway: edgeKey(scaled),
       initial: [
-        namespace(scaled),
-        gatewayClass(scaled),
-        gateway(scaled, scaled, listenerPort),
+        ...edgeGateway(scaled, listenerPort),
         service(scaled, 'app'),
         endpointSlice(scaled, ['10.0.0.1']),
         httpRoute(scaled, 'app'),
@@ -401,11 +424,9 @@ export function kubeScenarios(listenerPort: number): KubeScenario[] {
     {
       name: 'kube-route-update-flood',
       summary: `${FLOOD_UPDATES} updates to one HTTPRoute applied back to back: they coalesce, the last one wins`,
-      gateway: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: flood, name: 'edge' },
+      gateway: edgeKey(flood),
       initial: [
-        namespace(flood),
-        gatewayClass(flood),
-        gateway(flood, flood, listenerPort),
+        ...edgeGateway(flood, listenerPort),
         service(flood, 'app'),
         httpRoute(flood, 'app', { path: { type: 'PathPrefix', value: '/0' } }),
       ],
@@ -418,33 +439,6 @@ export function kubeScenarios(listenerPort: number): KubeScenario[] {
         },
       ],
     },
-    routeLifecycle(
-      listenerPort,
-      'GRPCRoute',
-      (ns) => grpcRoute(ns, 'Ping'),
-      (ns) => grpcRoute(ns, 'Echo'),
-      'another method',
-    ),
-    routeLifecycle(
-      listenerPort,
-      'TLSRoute',
-      (ns) => l4Route(ns, 'TLSRoute', 'app'),
-      (ns) => l4Route(ns, 'TLSRoute', 'app-v2'),
-      'another backend',
-    ),
-    routeLifecycle(
-      listenerPort,
-      'TCPRoute',
-      (ns) => l4Route(ns, 'TCPRoute', 'app'),
-      (ns) => l4Route(ns, 'TCPRoute', 'missing'),
-      'a backend Service that does not exist',
-    ),
-    routeLifecycle(
-      listenerPort,
-      'UDPRoute',
-      (ns) => l4Route(ns, 'UDPRoute', 'app'),
-      (ns) => l4Route(ns, 'UDPRoute', 'app-v2'),
-      'another backend',
-    ),
+    ...ROUTE_LIFECYCLES.map((route) => routeLifecycle(listenerPort, route)),
   ];
 }
