@@ -61,6 +61,23 @@ function recordWatchEnds(kind: KindName, ends: WatchEnded[]) {
 
 type Section = 'http' | 'other';
 
+/** A Gateway with two listeners and these routes on them, in the test's namespace, as the API server holds it. */
+async function givenRoutes(namespace: string, attached: Readonly<Record<string, Section>>): Promise<Routes> {
+  const routes = new Routes(namespace);
+  await routes.setUp();
+  for (const [name, section] of Object.entries(attached)) await routes.apply(name, section);
+  return routes;
+}
+
+/** A promise the test releases when it is ready: `held` resolves on `release()`. */
+function gate(): { readonly held: Promise<void>; readonly release: () => void } {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return { held, release };
+}
+
 /** The test's own view of the API: straight to the API server, never through the proxy. */
 class Routes {
   /** Route name → the listener it attaches to; what the API server holds. */
@@ -215,10 +232,7 @@ async function until(
 kubeTest(
   'connections closed mid-stream, again and again, lose no create, update or delete',
   async ({ kube }) => {
-    const routes = new Routes(kube.namespace);
-    await routes.setUp();
-    await routes.apply('r0', 'http');
-    await routes.apply('r1', 'other');
+    const routes = await givenRoutes(kube.namespace, { r0: 'http', r1: 'other' });
     const { proxy, kubeconfig } = await proxied();
     const plane = await start(routes.controllerName, { kubeconfig });
     await routes.converged(plane);
@@ -253,19 +267,11 @@ kubeTest(
 kubeTest(
   '410 Gone: a watch from a resourceVersion the API server no longer has relists; what changed meanwhile ends up right',
   async ({ kube }) => {
-    const routes = new Routes(kube.namespace);
-    await routes.setUp();
-    await routes.apply('a', 'http');
-    await routes.apply('b', 'http');
-    await routes.apply('c', 'other');
-    await routes.apply('d', 'http');
+    const routes = await givenRoutes(kube.namespace, { a: 'http', b: 'http', c: 'other', d: 'http' });
 
     // The HTTPRoute source's first list reports resourceVersion 1 — long out of the API server's watch window —
     // and its first watch is held back until the test has changed things behind the source's back.
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { held, release } = gate();
     let staleLists = 1;
     const ends: WatchEnded[] = [];
     const plane = await start(routes.controllerName, {
@@ -311,10 +317,7 @@ kubeTest(
 kubeTest(
   'a silently stalled watch is detected and restarted; changes made during the stall arrive',
   async ({ kube }) => {
-    const routes = new Routes(kube.namespace);
-    await routes.setUp();
-    await routes.apply('a', 'http');
-    await routes.apply('b', 'other');
+    const routes = await givenRoutes(kube.namespace, { a: 'http', b: 'other' });
     const { proxy, kubeconfig } = await proxied();
     const ends: WatchEnded[] = [];
     // The server ends a quiet watch after 2 s, well inside the 4 s idle deadline: only a stall trips it.
@@ -347,16 +350,10 @@ kubeTest(
 kubeTest(
   'a list sent into a stalled connection is given up after the request deadline and retried',
   async ({ kube }) => {
-    const routes = new Routes(kube.namespace);
-    await routes.setUp();
-    await routes.apply('a', 'http');
-    await routes.apply('b', 'other');
+    const routes = await givenRoutes(kube.namespace, { a: 'http', b: 'other' });
     const { proxy, kubeconfig } = await proxied();
     // The HTTPRoute source's first list is held back until the proxy black-holes every connection.
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { held, release } = gate();
     let lists = 0;
     const plane = await start(routes.controllerName, {
       kubeconfig,

@@ -14,15 +14,17 @@ import { kubeTest, serverSideApply } from '../harness/kube/index.ts';
 import {
   getObject,
   type Provisioned,
+  type ProvisioningNames,
   parameterizedClassYaml,
   provisioningPlanes,
+  startProvisioning,
 } from './provisioned-objects.ts';
 
 const XDS_ADDRESS = 'switchyard.switchyard-system.svc:18001';
 
 const start = provisioningPlanes('agentgateway', agentgatewayDataPlaneTemplate(), XDS_ADDRESS);
 
-function classAndGateway(ns: string, controllerName: string, className: string, parameters: string) {
+function classAndGateway({ ns, controllerName, className }: ProvisioningNames, parameters: string) {
   return yamlObjects(`
 ${parameterizedClassYaml(className, controllerName, parameters)}
 ---
@@ -50,19 +52,10 @@ const containerOf = (deployment: Provisioned) =>
 kubeTest(
   'an agentgateway Gateway gets its ServiceAccount, config, Deployment and Service; the class overrides image and xDS address',
   async ({ kube }) => {
-    const ns = kube.namespace;
-    const controllerName = `switchyard.dev/${ns}`;
-    const className = `agw-${ns}`;
-    await serverSideApply(
-      kube.kubeConfig,
-      classAndGateway(
-        ns,
-        controllerName,
-        className,
-        '{backend: agentgateway, dataPlane: {serviceType: ClusterIP}}',
-      ),
+    const { plane, ...names } = await startProvisioning(kube, start, 'agw', (names) =>
+      classAndGateway(names, '{backend: agentgateway, dataPlane: {serviceType: ClusterIP}}'),
     );
-    const plane = await start(controllerName);
+    const { ns } = names;
     const name = 'switchyard-agents';
 
     // The config is what `switchyard agentgateway-config` prints, with the readiness server on the pod address.
@@ -127,9 +120,7 @@ kubeTest(
     await serverSideApply(
       kube.kubeConfig,
       classAndGateway(
-        ns,
-        controllerName,
-        className,
+        names,
         '{backend: agentgateway, xds: {address: "agw-xds.example.svc:9977"}, dataPlane: {serviceType: ClusterIP, image: example.com/agentgateway:test}}',
       ),
     );

@@ -9,6 +9,7 @@ import {
   planesStoppedAfterEach,
   type RunningControlPlane,
 } from '../controlplane/kubernetes-harness.ts';
+import { type KubeFixture, serverSideApply } from '../harness/kube/index.ts';
 import { ackingBackendSpec } from './acking-backend.ts';
 
 /**
@@ -26,6 +27,29 @@ export function provisioningPlanes(
       provisioning: { [backend]: { template, xdsAddress } },
       backends: { [backend]: ackingBackendSpec(`backend.${backend}`, backend) },
     });
+}
+
+/** The names a provisioning test works with: its namespace, a controller of its own, a class `<prefix>-<ns>`. */
+export interface ProvisioningNames {
+  readonly ns: string;
+  readonly controllerName: string;
+  readonly className: string;
+}
+
+/**
+ * A test's opening: applies the objects it builds from its names (a class with parameters, a Gateway, …), then
+ * starts a provisioning control plane as its controller.
+ */
+export async function startProvisioning(
+  kube: KubeFixture,
+  start: (controllerName: string) => Promise<RunningControlPlane>,
+  classPrefix: string,
+  objects: (names: ProvisioningNames) => Parameters<typeof serverSideApply>[1],
+): Promise<ProvisioningNames & { readonly plane: RunningControlPlane }> {
+  const ns = kube.namespace;
+  const names = { ns, controllerName: `switchyard.dev/${ns}`, className: `${classPrefix}-${ns}` };
+  await serverSideApply(kube.kubeConfig, objects(names));
+  return { ...names, plane: await start(names.controllerName) };
 }
 
 export const COLLECTIONS = {

@@ -16,9 +16,11 @@ import {
   getObject,
   KINDS,
   noneProvisioned,
+  type ProvisioningNames,
   parameterizedClassYaml,
   provisioned,
   provisioningPlanes,
+  startProvisioning,
 } from './provisioned-objects.ts';
 
 const XDS_ADDRESS = 'switchyard.switchyard-system.svc:18000';
@@ -26,9 +28,7 @@ const XDS_ADDRESS = 'switchyard.switchyard-system.svc:18000';
 const start = provisioningPlanes('envoy', envoyDataPlaneTemplate(), XDS_ADDRESS);
 
 function classAndGateway(
-  ns: string,
-  controllerName: string,
-  className: string,
+  { ns, controllerName, className }: ProvisioningNames,
   listeners: string,
   labels: string,
 ) {
@@ -59,20 +59,14 @@ const servicePorts = (service: KubeObject | undefined) =>
 kubeTest(
   'provisioning creates, updates and deletes exactly the data-plane objects; addresses and Programmed follow the Service',
   async ({ kube }) => {
-    const ns = kube.namespace;
-    const controllerName = `switchyard.dev/${ns}`;
-    const className = `prov-${ns}`;
-    await serverSideApply(
-      kube.kubeConfig,
+    const { plane, ...names } = await startProvisioning(kube, start, 'prov', (names) =>
       classAndGateway(
-        ns,
-        controllerName,
-        className,
+        names,
         '[{name: http, protocol: HTTP, port: 80}, {name: alt, protocol: HTTP, port: 8080, hostname: alt.example.com}]',
         'team: a',
       ),
     );
-    const plane = await start(controllerName);
+    const { ns, className } = names;
 
     // Created: one of each kind, named after the Gateway, owned by it, carrying the infrastructure metadata.
     const service = await eventually(
@@ -171,9 +165,7 @@ kubeTest(
     await serverSideApply(
       kube.kubeConfig,
       classAndGateway(
-        ns,
-        controllerName,
-        className,
+        names,
         '[{name: http, protocol: HTTP, port: 80}, {name: admin, protocol: HTTP, port: 9090, hostname: admin.example.com}]',
         'team: b',
       ).map((object) =>
@@ -269,14 +261,10 @@ spec: {backend: envoy, dataPlane: {replicas: 3, serviceType: ClusterIP}}
 kubeTest(
   'a Gateway that moves to a class of another controller loses its data plane',
   async ({ kube }) => {
-    const ns = kube.namespace;
-    const controllerName = `switchyard.dev/${ns}`;
-    const className = `prov-${ns}`;
-    await serverSideApply(
-      kube.kubeConfig,
-      classAndGateway(ns, controllerName, className, '[{name: http, protocol: HTTP, port: 80}]', 'team: a'),
+    const { plane, ...names } = await startProvisioning(kube, start, 'prov', (names) =>
+      classAndGateway(names, '[{name: http, protocol: HTTP, port: 80}]', 'team: a'),
     );
-    const plane = await start(controllerName);
+    const { ns, className } = names;
     await eventually(
       'the Deployment',
       async () => getObject(plane, 'Deployment', ns, 'switchyard-edge'),
