@@ -26,6 +26,7 @@ import {
   extProcConfigRoleProblems,
   extProcPodProblems,
   leaderElectionRoleProblems,
+  mcpPodProblems,
   type PodSpec,
   type PolicyRule,
 } from './test/deploy/deploy-checks.ts';
@@ -197,6 +198,30 @@ describe('plain manifests (deploy/manifests, deploy/crds)', () => {
     expect(deployment.spec.template.spec.containers[0].image).toBe(controller.image);
     expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
     expect(flags['extproc-address']).toBe(
+      `${service.metadata.name}.${service.metadata.namespace}.svc:${service.spec.ports[0].port}`,
+    );
+  });
+
+  it('lets the controller write the MCP proxy configuration Secret it is told to, and runs `switchyard mcp` on it', () => {
+    const role = find('Role', 'switchyard-mcp-config');
+    expect(role.metadata.namespace).toBe('switchyard-system');
+    expect(extProcConfigRoleProblems(role.rules as PolicyRule[], 'switchyard-mcp-config')).toEqual([]);
+    expect(find('RoleBinding', 'switchyard-mcp-config').subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'switchyard', namespace: 'switchyard-system' },
+    ]);
+    const controller = (find('Deployment', 'switchyard').spec.template.spec as PodSpec).containers[0]!;
+    const flags = parseCommand(controllerCommand.options, controller.args!.slice(1), {}).values;
+    expect(flags['mcp-config-secret']).toBe('switchyard-system/switchyard-mcp-config');
+    // The optional MCP proxy Deployment (deploy/mcp/) mounts that Secret, behind the Service Envoy is told.
+    const mcp = readObjects(join(ROOT, 'deploy/mcp'));
+    const deployment = mcp.find((o) => o.kind === 'Deployment')!;
+    const service = mcp.find((o) => o.kind === 'Service')!;
+    expect(mcpPodProblems(deployment.spec.template.spec, 'switchyard-mcp-config')).toEqual([]);
+    // Sessions live in the proxy's memory.
+    expect(deployment.spec.replicas).toBe(1);
+    expect(deployment.spec.template.spec.containers[0].image).toBe(controller.image);
+    expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
+    expect(flags['mcp-address']).toBe(
       `${service.metadata.name}.${service.metadata.namespace}.svc:${service.spec.ports[0].port}`,
     );
   });

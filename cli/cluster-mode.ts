@@ -14,6 +14,7 @@ import type { ProvisioningSettings } from '../model/provisioning/provisioning.ts
 import type { KubeClient } from '../sources/kubernetes/client.ts';
 import {
   DEFAULT_EXTPROC_CONFIG_SECRET,
+  DEFAULT_MCP_CONFIG_SECRET,
   parseSecretTarget,
   type SecretTarget,
 } from '../sources/kubernetes/extproc-config-writer.ts';
@@ -87,6 +88,11 @@ export const CLUSTER_MODE_OPTIONS: OptionTable = {
     valueLabel: '<namespace>/<name>|off',
     description: `Kubernetes mode: server-side apply the AI Gateway ext_proc configuration (credentials included) to this Secret, which the \`switchyard extproc\` Deployment mounts (default: the pod’s namespace/${DEFAULT_EXTPROC_CONFIG_SECRET})`,
   },
+  'mcp-config-secret': {
+    kind: 'string',
+    valueLabel: '<namespace>/<name>|off',
+    description: `Kubernetes mode: server-side apply the MCP proxy configuration (credentials included) to this Secret, which the \`switchyard mcp\` Deployment mounts (default: the pod’s namespace/${DEFAULT_MCP_CONFIG_SECRET})`,
+  },
 };
 
 export interface ClusterMode {
@@ -95,6 +101,8 @@ export interface ClusterMode {
   readonly elector?: LeaderElector;
   /** Where the ext_proc configuration is applied (`--extproc-config-secret`); undefined when `off`. */
   readonly extProcConfigSecret?: SecretTarget;
+  /** Where the MCP proxy configuration is applied (`--mcp-config-secret`); undefined when `off`. */
+  readonly mcpConfigSecret?: SecretTarget;
   /** Registers `switchyard_leader` (1 while this replica leads or leader election is off). */
   registerMetrics(registry: Registry): void;
   /** Starts the election (after the control plane started). */
@@ -157,9 +165,11 @@ export function clusterMode(
           onError: (error) => logger.warn({ err: error }, 'leader election: API request failed'),
         });
   const extProcConfigSecret = extProcConfigSecretOption(values);
+  const mcpConfigSecret = mcpConfigSecretOption(values);
   return {
     ...(provisioning === undefined ? {} : { provisioning }),
     ...(extProcConfigSecret === undefined ? {} : { extProcConfigSecret }),
+    ...(mcpConfigSecret === undefined ? {} : { mcpConfigSecret }),
     ...(elector === undefined ? {} : { elector, whenLeader: () => elector.whenLeader() }),
     registerMetrics(registry) {
       new Gauge({
@@ -191,6 +201,20 @@ export function extProcConfigSecretOption(
     return parseSecretTarget(flag);
   } catch (error) {
     throw new UsageError(`--extproc-config-secret: ${(error as Error).message}, or off`);
+  }
+}
+
+/** `--mcp-config-secret`, checked like `--extproc-config-secret`. */
+export function mcpConfigSecretOption(
+  values: Readonly<Record<string, OptionValue>>,
+): SecretTarget | undefined {
+  const flag = values['mcp-config-secret'] as string | undefined;
+  if (flag === 'off') return undefined;
+  if (flag === undefined) return { namespace: podNamespace(), name: DEFAULT_MCP_CONFIG_SECRET };
+  try {
+    return parseSecretTarget(flag);
+  } catch (error) {
+    throw new UsageError(`--mcp-config-secret: ${(error as Error).message}, or off`);
   }
 }
 

@@ -12,6 +12,12 @@ import { GATEWAY_CLASS_KINDS, gatewayClassControllerSpec } from '../actors/gatew
 import { gatewayDeployerSpec } from '../actors/gateway-deployer/index.ts';
 import { LOCAL_DATA_PLANE, localDataPlaneMachine } from '../actors/gateway-deployer/local-data-plane.ts';
 import {
+  MCP_CONTROLLER,
+  MCP_OWNED_KINDS,
+  mcpConfigWriterSpec,
+  mcpControllerSpec,
+} from '../actors/mcp/index.ts';
+import {
   type FinalizerWrite,
   fileStatusWriter,
   PATCHED_KINDS,
@@ -69,6 +75,7 @@ import {
   secretExtProcConfigPort,
 } from './extproc-config-port.ts';
 import type { LocalEnvoyPorts } from './local-envoy.ts';
+import { discardMcpConfig, type McpConfigPort, secretMcpConfigPort } from './mcp-config-port.ts';
 
 export interface ControlPlaneOptions {
   readonly controllerName?: string;
@@ -105,6 +112,8 @@ export interface ControlPlaneOptions {
      * leader election like every write; it takes the place of `extProcConfig`.
      */
     readonly extProcConfigSecret?: SecretTarget;
+    /** The Secret the MCP proxy configuration is applied to (docs/mcp.md); it takes the place of `mcpConfig`. */
+    readonly mcpConfigSecret?: SecretTarget;
   };
   /** Where standalone statuses are mirrored as YAML. */
   readonly statusDir?: string;
@@ -114,6 +123,8 @@ export interface ControlPlaneOptions {
   readonly localDataPlane?: LocalEnvoyPorts;
   /** Where the AI Gateway's ext_proc configuration goes (cli/extproc-config-port.ts); default: nowhere. */
   readonly extProcConfig?: ExtProcConfigPort;
+  /** Where the MCP proxy configuration goes (cli/mcp-config-port.ts); default: nowhere. */
+  readonly mcpConfig?: McpConfigPort;
   /** Data-plane backends by name (GatewayClassParameters spec.backend) → their actor specs. */
   readonly backends?: Readonly<Record<string, ActorSpec<Message>>>;
 }
@@ -138,6 +149,7 @@ export function kindOwners(): Record<KindName, string> {
   for (const kind of ROUTE_KINDS) owners[kind] = routeControllerName(kind);
   for (const kind of AI_GATEWAY_OWNED_KINDS) owners[kind] = AI_GATEWAY_CONTROLLER;
   for (const kind of POLICY_OWNED_KINDS) owners[kind] = POLICY_CONTROLLER;
+  for (const kind of MCP_OWNED_KINDS) owners[kind] = MCP_CONTROLLER;
   for (const [resolver, kinds] of Object.entries(RESOLVERS))
     for (const kind of kinds) owners[kind] = resolver;
   return owners;
@@ -150,7 +162,11 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
     options.kubernetes !== undefined
       ? spawnKubernetesSources(plane, owners, options.kubernetes)
       : spawnFilesSource(plane, owners, options);
-  spawnControllers(plane, source.extProcConfig ?? options.extProcConfig ?? discardExtProcConfig);
+  spawnControllers(
+    plane,
+    source.extProcConfig ?? options.extProcConfig ?? discardExtProcConfig,
+    source.mcpConfig ?? options.mcpConfig ?? discardMcpConfig,
+  );
   spawnReferenceValidator(plane, source, options.flushDelayMs ?? 0);
   const backends = spawnBackends(plane, options.backends ?? {});
   if (options.localDataPlane !== undefined) spawnLocalDataPlane(plane, options.localDataPlane);
@@ -192,6 +208,8 @@ interface SourceWiring {
   readonly gatewayClassFinalizer?: string;
   /** Kubernetes mode: the ext_proc configuration goes to a Secret. */
   readonly extProcConfig?: ExtProcConfigPort;
+  /** Kubernetes mode: the MCP proxy configuration goes to a Secret. */
+  readonly mcpConfig?: McpConfigPort;
   /** Kubernetes mode: kinds watched by reference → their source, told by the reference validator what to watch. */
   readonly referenceWatchers: Record<string, string>;
   /** The kinds the reference validator waits to be synced: all, or in Kubernetes mode those discovery named. */
@@ -287,6 +305,7 @@ function spawnKubernetesSources(
   const gated = leaderGate(kubernetes.whenLeader);
   if (kubernetes.provisioning !== undefined) spawnProvisioner(plane, client, gated);
   const secret = kubernetes.extProcConfigSecret;
+  const mcpSecret = kubernetes.mcpConfigSecret;
   return {
     writeStatus:
       kubernetes.statusWriter?.(plane.statuses) ??
@@ -296,6 +315,9 @@ function spawnKubernetesSources(
     ...(secret === undefined
       ? {}
       : { extProcConfig: secretConfigPort(gated(secretExtProcConfigPort(client, secret))) }),
+    ...(mcpSecret === undefined
+      ? {}
+      : { mcpConfig: secretConfigPort(gated(secretMcpConfigPort(client, mcpSecret))) }),
     referenceWatchers,
     expectedKinds: Object.keys(GROUP_OF_KIND).filter((kind) => resources.has(kind as KindName)),
   };
@@ -371,20 +393,18 @@ function spawnProvisioner(plane: Plane, client: KubeClient, gated: LeaderGate): 
   );
 }
 
-/** The ext_proc configuration port over the Secret writer: written, or not (skipped while not leading). */
-function secretConfigPort(
-  port: (
-    request: Parameters<ExtProcConfigPort>[0],
-  ) => Promise<{ written: boolean } | { readonly skipped: 'not the leader' }>,
-): ExtProcConfigPort {
+/** A configuration port over a Secret writer: written, or not (skipped while not leading). */
+function secretConfigPort<TRequest>(
+  port: (request: TRequest) => Promise<{ written: boolean } | { readonly skipped: 'not the leader' }>,
+): (request: TRequest) => Promise<{ written: boolean }> {
   return async (request) => {
     const outcome = await port(request);
     return { written: 'written' in outcome && outcome.written };
   };
 }
 
-/** The kind owners (controllers and resolvers) and the ext_proc configuration writer. */
-function spawnControllers(plane: Plane, extProcConfig: ExtProcConfigPort): void {
+/** The kind owners (controllers and resolvers) and the ext_proc and MCP proxy configuration writers. */
+function spawnControllers(plane: Plane, extProcConfig: ExtProcConfigPort, mcpConfig: McpConfigPort): void {
   const { system, store } = plane;
   system.spawn(gatewayClassControllerSpec(store));
   system.spawn(gatewayControllerSpec(store));
@@ -392,6 +412,8 @@ function spawnControllers(plane: Plane, extProcConfig: ExtProcConfigPort): void 
   system.spawn(aiGatewayControllerSpec(store));
   system.spawn(policyControllerSpec(store));
   system.spawn(extProcConfigWriterSpec(extProcConfig));
+  system.spawn(mcpControllerSpec(store));
+  system.spawn(mcpConfigWriterSpec(mcpConfig));
   for (const spec of resolverSpecs(store)) system.spawn(spec);
 }
 

@@ -22,11 +22,13 @@ import {
   checkClusterModeFlags,
   clusterMode,
   extProcConfigSecretOption,
+  mcpConfigSecretOption,
 } from './cluster-mode.ts';
 import { type Command, CommandError, Interrupted, untilStopped } from './command.ts';
 import { type ControlPlane, createControlPlane } from './control-plane.ts';
 import { fileExtProcConfigPort } from './extproc-config-port.ts';
 import { localEnvoyPorts } from './local-envoy.ts';
+import { fileMcpConfigPort } from './mcp-config-port.ts';
 import { startTracing, type Tracing } from './tracing.ts';
 
 const ENVOY_BACKEND_ACTOR = 'backend.envoy';
@@ -124,6 +126,18 @@ export const controllerCommand: Command = {
       valueLabel: '<host:port|unix:/path>',
       description: 'where Envoy reaches `switchyard extproc` for Gateways with AIGatewayRoutes',
     },
+    'mcp-config': {
+      kind: 'string',
+      valueLabel: '<file>',
+      description:
+        'standalone mode: write the MCP proxy configuration (from MCPRoutes) to this file for `switchyard mcp --config`',
+    },
+    'mcp-address': {
+      kind: 'string',
+      default: '127.0.0.1:1064',
+      valueLabel: '<host:port|unix:/path>',
+      description: 'where Envoy reaches `switchyard mcp` for Gateways with MCPRoutes',
+    },
     'status-dir': {
       kind: 'string',
       valueLabel: '<dir>',
@@ -186,7 +200,20 @@ export const controllerCommand: Command = {
         '--extproc-config-secret: Kubernetes mode only; in standalone mode use --extproc-config <file>',
       );
     }
-    if (files === undefined) extProcConfigSecretOption(values);
+    if (values['mcp-config'] !== undefined && files === undefined) {
+      throw new UsageError(
+        '--mcp-config: the MCP proxy configuration is written to a file in standalone mode (--files) only; in a cluster it goes to a Secret (--mcp-config-secret)',
+      );
+    }
+    if (values['mcp-config-secret'] !== undefined && files !== undefined) {
+      throw new UsageError(
+        '--mcp-config-secret: Kubernetes mode only; in standalone mode use --mcp-config <file>',
+      );
+    }
+    if (files === undefined) {
+      extProcConfigSecretOption(values);
+      mcpConfigSecretOption(values);
+    }
     if (files !== undefined) mustExist('--files', files);
     if (values.kubeconfig !== undefined) mustExist('--kubeconfig', values.kubeconfig as string);
     checkClusterModeFlags(values);
@@ -225,7 +252,10 @@ export const controllerCommand: Command = {
         name: ENVOY_BACKEND_ACTOR,
         deployer: GATEWAY_DEPLOYER,
         xds: envoyXds,
-        translate: { extProcAddress: values['extproc-address'] as string },
+        translate: {
+          extProcAddress: values['extproc-address'] as string,
+          mcpProxyAddress: values['mcp-address'] as string,
+        },
       }) as unknown as ActorSpec<Message>,
       ...(agentgatewayXds === undefined
         ? {}
@@ -277,6 +307,9 @@ export const controllerCommand: Command = {
         ...(values['extproc-config'] === undefined
           ? {}
           : { extProcConfig: fileExtProcConfigPort(values['extproc-config'] as string) }),
+        ...(values['mcp-config'] === undefined
+          ? {}
+          : { mcpConfig: fileMcpConfigPort(values['mcp-config'] as string) }),
       });
     } else {
       let client: KubeClient;
@@ -322,6 +355,7 @@ export const controllerCommand: Command = {
           ...(cluster.extProcConfigSecret === undefined
             ? {}
             : { extProcConfigSecret: cluster.extProcConfigSecret }),
+          ...(cluster.mcpConfigSecret === undefined ? {} : { mcpConfigSecret: cluster.mcpConfigSecret }),
         },
       });
     }
@@ -341,7 +375,10 @@ export const controllerCommand: Command = {
               backends: {
                 envoy: {
                   name: ENVOY_BACKEND_ACTOR,
-                  translate: { extProcAddress: values['extproc-address'] as string },
+                  translate: {
+                    extProcAddress: values['extproc-address'] as string,
+                    mcpProxyAddress: values['mcp-address'] as string,
+                  },
                 },
                 ...(agentgatewayXds === undefined
                   ? {}

@@ -8,9 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { envName, envPrefix, parseCommand } from './options.ts';
 import { commands, main } from './switchyard.ts';
 
-/** One name on purpose: the file the controller writes (`--extproc-config`) is the one extproc reads (`--config`). */
+/**
+ * One name on purpose: the file the controller writes (`--extproc-config`, `--mcp-config`) is the one the data plane
+ * reads (`extproc --config`, `mcp --config`).
+ */
 const SHARED: Readonly<Record<string, readonly string[]>> = {
   SWITCHYARD_EXTPROC_CONFIG: ['controller --extproc-config', 'extproc --config'],
+  SWITCHYARD_MCP_CONFIG: ['controller --mcp-config', 'mcp --config'],
 };
 
 async function help(command: string): Promise<string> {

@@ -16,13 +16,16 @@ export type ExtProcConfigPort = (request: { config: ExtProcConfigDocument }) => 
 
 /** Writes each configuration to `path` (YAML, mode 0600). */
 export function fileExtProcConfigPort(path: string): ExtProcConfigPort {
-  return async ({ config }) => {
-    await mkdir(dirname(path), { recursive: true });
-    const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-    await writeFile(temporary, extProcConfigText(config), { mode: 0o600 });
-    await rename(temporary, path);
-    return { written: true };
-  };
+  return async ({ config }) => writeConfigFile(path, extProcConfigText(config));
+}
+
+/** Replaces `path` with `text`, owner-only, in one rename (a reader never sees half of it). */
+export async function writeConfigFile(path: string, text: string): Promise<{ written: true }> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  await writeFile(temporary, text, { mode: 0o600 });
+  await rename(temporary, path);
+  return { written: true };
 }
 
 /**

@@ -24,6 +24,15 @@ export const mcpCommand: Command = {
       description:
         'routes, backend MCP servers, tool selection, credentials, client authentication (docs/mcp.md)',
     },
+    'session-idle-timeout': {
+      kind: 'integer',
+      min: 1,
+      max: 86_400,
+      default: 1800,
+      valueLabel: '<seconds>',
+      description:
+        'a session without requests for this long ends (unless the config sets sessionIdleTimeoutSeconds)',
+    },
     'pool-size': {
       kind: 'integer',
       min: 1,
@@ -87,6 +96,7 @@ export const mcpCommand: Command = {
       await runMcpProxy({
         listen: values.listen as string,
         configPath,
+        defaults: { sessionIdleTimeoutSeconds: values['session-idle-timeout'] as number },
         logger,
         stopRequested: io.stopRequested.then((signal) => {
           ready = false;

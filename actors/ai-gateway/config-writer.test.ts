@@ -41,7 +41,7 @@ describe('ext_proc config writer', () => {
     system.start();
     const send = (model: string) =>
       system.send<ExtProcConfigDesired>(EXTPROC_CONFIG_WRITER, {
-        type: 'extproc-config.desired',
+        type: 'config.desired',
         config: documentFor(model),
       });
 

@@ -8,8 +8,8 @@ import type { KindName } from '../../model/resources/kinds.ts';
 import type { ResourceStore } from '../../model/shared/resource-view.ts';
 import type { ActorSpec } from '../../runtime/Actor.ts';
 import type { EffectReply } from '../../runtime/outbox.ts';
+import { type ConfigWriterInput, configWriterSpec } from '../shared/config-writer.ts';
 import { kindOwnerSpec } from '../shared/kind-owner-spec.ts';
-import { type ConfigWriterInput, configWriterMachine, WRITE_EXTPROC_CONFIG } from './config-writer.ts';
 import { AI_GATEWAY_CONTROLLER, EXTPROC_CONFIG_WRITER, type ExtProcConfigWriterMessage } from './messages.ts';
 
 export { AI_GATEWAY_CONTROLLER, EXTPROC_CONFIG_WRITER } from './messages.ts';
@@ -24,15 +24,5 @@ export function extProcConfigWriterSpec(
   write: (request: { config: ExtProcConfigDocument }) => Promise<unknown>,
   input: ConfigWriterInput = {},
 ): ActorSpec<ExtProcConfigWriterMessage | EffectReply> {
-  return {
-    name: EXTPROC_CONFIG_WRITER,
-    machine: configWriterMachine,
-    input,
-    mailbox: {
-      capacity: 64,
-      // Only the latest desired document matters.
-      coalesceBy: (message) => (message.type === 'extproc-config.desired' ? 'config' : message.meta.id),
-    },
-    effects: { [WRITE_EXTPROC_CONFIG]: write },
-  };
+  return configWriterSpec(EXTPROC_CONFIG_WRITER, write, input);
 }

@@ -27,6 +27,7 @@ export const PATCHED_KINDS = [
   'SecurityPolicy',
   'ClientTrafficPolicy',
   'EnvoyExtensionPolicy',
+  'MCPRoute',
 ] as const;
 
 export function patcherSpec(

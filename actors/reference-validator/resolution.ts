@@ -19,6 +19,8 @@ import {
   routeStatusOf,
 } from '../../model/gateway-api/route-status.ts';
 import { computeInferencePoolStatus, poolStatusConcernsUs } from '../../model/inference/pool-status.ts';
+import { evaluateMCP } from '../../model/mcp/evaluate-mcp.ts';
+import { evaluateMCPRoute } from '../../model/mcp/route-evaluation.ts';
 import { policyTargets } from '../../model/policies/attachment.ts';
 import {
   applyPolicies,
@@ -39,6 +41,7 @@ import type { ResourceView } from '../../model/shared/resource-view.ts';
 import { type DeliverRequest, deliverTo } from '../../runtime/outbox.ts';
 import { EXTPROC_CONFIG_WRITER } from '../ai-gateway/messages.ts';
 import { GATEWAY_DEPLOYER } from '../gateway-deployer/messages.ts';
+import { MCP_CONFIG_WRITER } from '../mcp/messages.ts';
 import { patcherName } from '../patchers/messages.ts';
 import { DependencyIndex } from './dependency-index.ts';
 
@@ -59,8 +62,9 @@ interface Pass {
   readonly policies: Map<string, ResourceKey>;
   readonly pools: Map<string, ResourceKey>;
   readonly aiChanged: boolean;
-  /** Routes, then the Gateways, policies and pools they (and the dirty set) named, then the AI Gateway kinds. */
-  phase: 'routes' | 'gateways' | 'policies' | 'pools' | 'ai' | 'done';
+  readonly mcpChanged: boolean;
+  /** Routes, then the Gateways, policies and pools they (and the dirty set) named, then the AI Gateway kinds, then MCPRoutes. */
+  phase: 'routes' | 'gateways' | 'policies' | 'pools' | 'ai' | 'mcp' | 'done';
   /** The current phase's items, and the next one to do. */
   queue: readonly ResourceKey[];
   next: number;
@@ -91,6 +95,8 @@ export class GatewayResolution {
     }
     return found;
   };
+  /** The MCP proxy configuration has been sent once (the proxy needs one to start, MCPRoutes or not). */
+  private mcpConfigSent = false;
 
   /** Kubernetes mode: the finalizer that keeps a GatewayClass while Gateways use it. */
   private readonly gatewayClassFinalizer: string | undefined;
@@ -199,6 +205,8 @@ export class GatewayResolution {
       pools: new Map(),
       // Envoy AI Gateway's kinds: few objects, so any change re-evaluates them all (statuses, ext_proc config).
       aiChanged: dirty.some((key) => isAIGatewayKind(key.kind)),
+      // MCPRoutes likewise; their configuration is sent at least once.
+      mcpChanged: !this.mcpConfigSent || dirty.some((key) => key.kind === 'MCPRoute'),
       phase: 'routes',
       queue: [],
       next: 0,
@@ -213,7 +221,7 @@ export class GatewayResolution {
           gateways.set(formatResourceKey(gateway), gateway);
       }
       if (key.kind === 'InferencePool') pools.set(formatResourceKey(key), key);
-      if (key.kind === 'AIGatewayRoute') {
+      if (key.kind === 'AIGatewayRoute' || key.kind === 'MCPRoute') {
         // Its status comes with the others below; here it is re-evaluated for its Gateways' IR.
         this.evaluations.delete(formatResourceKey(key));
         for (const parent of this.evaluationOf(key, now, lookup)?.parents ?? [])
@@ -271,6 +279,11 @@ export class GatewayResolution {
     while (spent < budget && pass.phase !== 'done') {
       if (pass.phase === 'ai') {
         spent += this.evaluateAIGateway(pass, out);
+        pass.phase = pass.mcpChanged ? 'mcp' : 'done';
+        continue;
+      }
+      if (pass.phase === 'mcp') {
+        spent += this.evaluateMCP(pass, out);
         pass.phase = 'done';
         continue;
       }
@@ -311,7 +324,7 @@ export class GatewayResolution {
       pass.phase = 'pools';
       pass.queue = [...pass.pools.values()];
     } else {
-      pass.phase = pass.aiChanged ? 'ai' : 'done';
+      pass.phase = pass.aiChanged ? 'ai' : pass.mcpChanged ? 'mcp' : 'done';
       pass.queue = [];
     }
   }
@@ -325,8 +338,22 @@ export class GatewayResolution {
     });
     for (const { key, status } of ai.statuses)
       out.push(deliverTo(patcherName(key.kind), { type: 'status.desired', key, status }));
-    out.push(deliverTo(EXTPROC_CONFIG_WRITER, { type: 'extproc-config.desired', config: ai.config }));
+    out.push(deliverTo(EXTPROC_CONFIG_WRITER, { type: 'config.desired', config: ai.config }));
     return 1 + ai.statuses.length;
+  }
+
+  /** The MCPRoutes, evaluated together: their statuses and the MCP proxy configuration. */
+  private evaluateMCP(pass: Pass, out: DeliverRequest[]): number {
+    const mcp = evaluateMCP(this.view, {
+      controllerName: this.controllerName,
+      now: pass.now,
+      parents: pass.lookup,
+    });
+    for (const { key, status } of mcp.statuses)
+      out.push(deliverTo(patcherName(key.kind), { type: 'status.desired', key, status }));
+    out.push(deliverTo(MCP_CONFIG_WRITER, { type: 'config.desired', config: mcp.config }));
+    this.mcpConfigSent = true;
+    return 1 + mcp.statuses.length;
   }
 
   private evaluateDirtyRoute(
@@ -529,7 +556,11 @@ export class GatewayResolution {
     const found = new Map<string, ResourceKey>();
     for (const parent of [gateway, ...listenerSets]) {
       for (const dependent of this.index.dependentsOf(parent)) {
-        if (ROUTE_KIND_SET.has(dependent.kind) || dependent.kind === 'AIGatewayRoute')
+        if (
+          ROUTE_KIND_SET.has(dependent.kind) ||
+          dependent.kind === 'AIGatewayRoute' ||
+          dependent.kind === 'MCPRoute'
+        )
           found.set(formatResourceKey(dependent), dependent);
       }
     }
@@ -540,25 +571,20 @@ export class GatewayResolution {
     const id = formatResourceKey(key);
     const cached = this.evaluations.get(id);
     if (cached !== undefined) return cached;
+    const options = { controllerName: this.controllerName, now, parents: lookup };
+    let evaluation: RouteEvaluation | undefined;
+    // AIGatewayRoutes and MCPRoutes are evaluated as the HTTPRoute Envoy AI Gateway generates for them.
     if (key.kind === 'AIGatewayRoute') {
       const route = this.view.get('AIGatewayRoute', key.namespace, key.name);
-      if (route === undefined) return undefined;
-      const { evaluation } = evaluateAIGatewayRoute(route, this.view, {
-        controllerName: this.controllerName,
-        now,
-        parents: lookup,
-      });
-      this.counters.routesEvaluated++;
-      this.evaluations.set(id, evaluation);
-      return evaluation;
+      evaluation = route && evaluateAIGatewayRoute(route, this.view, options).evaluation;
+    } else if (key.kind === 'MCPRoute') {
+      const route = this.view.get('MCPRoute', key.namespace, key.name);
+      evaluation = route && evaluateMCPRoute(route, this.view, options).evaluation;
+    } else {
+      const route = this.view.get(key.kind as RouteKind, key.namespace, key.name);
+      evaluation = route && evaluateRoute(route, this.view, options);
     }
-    const route = this.view.get(key.kind as RouteKind, key.namespace, key.name);
-    if (route === undefined) return undefined;
-    const evaluation = evaluateRoute(route, this.view, {
-      controllerName: this.controllerName,
-      now,
-      parents: lookup,
-    });
+    if (evaluation === undefined) return undefined;
     this.counters.routesEvaluated++;
     this.evaluations.set(id, evaluation);
     return evaluation;

@@ -3,10 +3,10 @@
 // listener never reach the service); the cluster (HTTP/2) to the `switchyard extproc` service; and the routes'
 // per-filter config. The service reads the body, sets x-ai-eg-model / x-ai-eg-backend and clears the route
 // cache, so the second route match picks the backend's rule. See docs/extproc.md.
-import { isIP } from 'node:net';
 import { BACKEND_HEADER, MODEL_HEADER } from '../../model/ai-gateway/extproc-config.ts';
 import type { RouteIR, RuleIR } from '../../model/ir/gateway-ir.ts';
 import type { Json } from './envoy-types.ts';
+import { serviceCluster } from './service-cluster.ts';
 
 export const EXT_PROC_FILTER = 'envoy.filters.http.ext_proc';
 /** Also the gRPC :authority, so no '/' (HTTP/2 servers refuse such an authority with PROTOCOL_ERROR). */
@@ -18,7 +18,6 @@ const EXT_PROC_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.ext_pro
 const EXT_PROC_PER_ROUTE_TYPE =
   'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute';
 const FILTER_CONFIG_TYPE = 'type.googleapis.com/envoy.config.route.v3.FilterConfig';
-const HTTP_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 const STDOUT_LOG_TYPE = 'type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog';
 
 export function hasAIRoutes(routes: readonly RouteIR[]): boolean {
@@ -126,32 +125,5 @@ export function aiGatewayRoutes(route: RouteIR, rule: RuleIR, routes: readonly J
 
 /** The cluster of the ext_proc service: gRPC over h2c, at host:port or unix:/path. */
 export function extProcCluster(address: string): Json {
-  const socketAddress = address.startsWith('unix:')
-    ? { pipe: { path: address.slice('unix:'.length) } }
-    : (() => {
-        const colon = address.lastIndexOf(':');
-        return {
-          socketAddress: {
-            address: address.slice(0, colon).replace(/^\[|\]$/g, ''),
-            portValue: Number(address.slice(colon + 1)),
-          },
-        };
-      })();
-  const literal = 'pipe' in socketAddress || isIP(socketAddress.socketAddress.address) !== 0;
-  return {
-    name: EXT_PROC_CLUSTER,
-    // A Service name in cluster mode resolves by DNS; an IP or a socket path is used as is.
-    type: literal ? 'STATIC' : 'STRICT_DNS',
-    connectTimeout: '5s',
-    loadAssignment: {
-      clusterName: EXT_PROC_CLUSTER,
-      endpoints: [{ lbEndpoints: [{ endpoint: { address: socketAddress } }] }],
-    },
-    typedExtensionProtocolOptions: {
-      [HTTP_OPTIONS]: {
-        '@type': `type.googleapis.com/${HTTP_OPTIONS}`,
-        explicitHttpConfig: { http2ProtocolOptions: {} },
-      },
-    },
-  };
+  return serviceCluster(EXT_PROC_CLUSTER, address, { explicitHttpConfig: { http2ProtocolOptions: {} } });
 }

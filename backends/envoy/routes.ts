@@ -11,6 +11,7 @@ import { protoDuration } from './duration.ts';
 import type { Json } from './envoy-types.ts';
 import { HTTP_FILTERS, type ServedRule } from './filters/index.ts';
 import { inferenceBackendFields, pickerProblem } from './inference.ts';
+import { mcpRoutes } from './mcp.ts';
 import {
   backendFilterFields,
   collectRouteFilters,
@@ -101,12 +102,13 @@ function routeEntries(
       const name = `${route.route.namespace ?? ''}/${route.route.name}/rule/${rule.name ?? rule.index}/match/${m}`;
       entries.push({
         precedence: translated.precedence,
+        // The MCP proxy first: a policy that denies the rule then replaces its action (never the other way round).
         routes: aiGatewayRoutes(
           route,
           rule,
           withPolicies(
             { route, rule },
-            envoyRoutes(name, rule, translated, grpc, listener, clusters),
+            mcpRoutes(route, rule, envoyRoutes(name, rule, translated, grpc, listener, clusters)),
             policyFilters,
           ),
         ),

@@ -9,6 +9,7 @@ import type { Json } from './envoy-types.ts';
 import { translateGrpcListeners } from './grpc-listeners.ts';
 import { pickerClusters } from './inference.ts';
 import { translatePort } from './listeners.ts';
+import { DEFAULT_MCP_PROXY_ADDRESS, hasMcpRoutes, MCP_PROXY_CLUSTER, mcpProxyCluster } from './mcp.ts';
 
 export interface EnvoyResources {
   readonly listeners: Readonly<Record<string, Json>>;
@@ -27,6 +28,8 @@ export interface TranslateOptions {
   readonly bindAddress?: string;
   /** Where Envoy reaches `switchyard extproc` for AIGatewayRoutes (host:port or unix:/path); see ai-gateway.ts. */
   readonly extProcAddress?: string;
+  /** Where Envoy reaches `switchyard mcp` for MCPRoutes (host:port or unix:/path); see mcp.ts. */
+  readonly mcpProxyAddress?: string;
 }
 
 export function translateGateway(
@@ -66,6 +69,11 @@ export function translateGateway(
   }
   if (ir.ports.some((port) => port.listeners.some((listener) => hasAIRoutes(listener.routes)))) {
     clusterResources[EXT_PROC_CLUSTER] = extProcCluster(options.extProcAddress ?? DEFAULT_EXT_PROC_ADDRESS);
+  }
+  if (ir.ports.some((port) => port.listeners.some((listener) => hasMcpRoutes(listener.routes)))) {
+    clusterResources[MCP_PROXY_CLUSTER] = mcpProxyCluster(
+      options.mcpProxyAddress ?? DEFAULT_MCP_PROXY_ADDRESS,
+    );
   }
   Object.assign(clusterResources, pickerClusters(clusters.uses));
   for (const [name, cluster] of [...extraClusters.entries()].sort(([a], [b]) => (a < b ? -1 : 1)))

@@ -124,6 +124,8 @@ export class BackendSession {
 
   /** The initialize handshake, then the standalone stream (when the server offers one). */
   async initialize(signal?: AbortSignal): Promise<InitializeResult> {
+    if (this.#backend.endpoints !== undefined && this.#backend.endpoints.length === 0)
+      throw this.#error('unreachable', 'has no ready endpoint');
     const raw = await this.request(
       'initialize',
       {

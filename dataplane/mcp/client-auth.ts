@@ -55,6 +55,7 @@ export class ClientAuthenticator {
   }
 
   #keySet(auth: ClientAuthentication): JWTVerifyGetKey {
+    if (auth.jwks.uri === undefined && auth.jwks.keys === undefined) return this.#discovered(auth.issuer);
     const key = auth.jwks.uri ?? JSON.stringify(auth.jwks.keys);
     let keySet = this.#keySets.get(key);
     if (keySet === undefined) {
@@ -66,6 +67,41 @@ export class ClientAuthenticator {
     }
     return keySet;
   }
+
+  /**
+   * Keys named by the issuer's authorization server metadata (RFC 8414, then OpenID Connect discovery): found once,
+   * then cached like any remote key set. A metadata document that cannot be read is not cached (the next request
+   * tries again) and fails the request.
+   */
+  #discovered(issuer: string): JWTVerifyGetKey {
+    const cached = this.#keySets.get(`issuer ${issuer}`);
+    if (cached !== undefined) return cached;
+    return async (header, token) => {
+      let keySet = this.#keySets.get(`issuer ${issuer}`);
+      if (keySet === undefined) {
+        keySet = createRemoteJWKSet(new URL(await jwksUriOf(issuer)));
+        this.#keySets.set(`issuer ${issuer}`, keySet);
+      }
+      return keySet(header, token);
+    };
+  }
+}
+
+/** The `jwks_uri` of an issuer's metadata: RFC 8414's well-known path, then OpenID Connect's. */
+async function jwksUriOf(issuer: string): Promise<string> {
+  const url = new URL(issuer);
+  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
+  const candidates = [
+    `${url.origin}/.well-known/oauth-authorization-server${path}`,
+    `${url.origin}${path}/.well-known/openid-configuration`,
+  ];
+  for (const candidate of candidates) {
+    const response = await fetch(candidate, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+    if (response?.ok !== true) continue;
+    const metadata = (await response.json().catch(() => undefined)) as { jwks_uri?: unknown } | undefined;
+    if (typeof metadata?.jwks_uri === 'string') return metadata.jwks_uri;
+  }
+  throw new Error(`the issuer ${issuer} publishes no jwks_uri (RFC 8414 or OpenID Connect discovery)`);
 }
 
 /** RFC 9728 §3.1: the well-known path goes between the resource's host and its path. */

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { MCP_ROUTE_HEADER } from '../../model/mcp/proxy-config.ts';
 import { type ToolSelector, toolSelector } from './tool-selector.ts';
 
 export interface BackendCredential {
@@ -20,12 +21,16 @@ export interface McpBackend {
   readonly name: string;
   /** The server's MCP endpoint; its host is the `Host` the server sees. */
   readonly url: URL;
-  /** `host:port` pairs to connect to instead of the URL's host (a Service's ready endpoints). */
-  readonly endpoints: readonly string[];
+  /**
+   * `host:port` pairs to connect to instead of the URL's host (a Service's ready endpoints); undefined: connect to
+   * the URL's host; empty: no endpoint is ready (the backend is reported down).
+   */
+  readonly endpoints: readonly string[] | undefined;
   readonly tools: ToolSelector;
   readonly credential: BackendCredential | undefined;
 }
 
+/** Where the keys come from: a URL, a key set given inline, or (neither) the issuer's metadata (RFC 8414). */
 export interface JwksSource {
   /** Fetched (and cached) from this URL. */
   readonly uri?: string;
@@ -80,7 +85,7 @@ export class McpConfigError extends Error {
   }
 }
 
-export const DEFAULT_ROUTE_HEADER = 'x-switchyard-mcp-route';
+export const DEFAULT_ROUTE_HEADER = MCP_ROUTE_HEADER;
 export const DEFAULT_SESSION_IDLE_TIMEOUT_SECONDS = 1800;
 export const DEFAULT_MAX_REQUEST_BODY_BYTES = 4 * 1024 * 1024;
 const DEFAULT_CLIENT_REQUEST_TIMEOUT_SECONDS = 300;
@@ -88,12 +93,21 @@ const DEFAULT_BACKEND_TIMEOUT_SECONDS = 300;
 /** Backend names become name prefixes: no `__` or `+` inside, so a prefixed name splits one way only. */
 const BACKEND_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i;
 
-export function loadMcpProxyConfig(path: string): McpProxyConfig {
-  return parseMcpProxyConfig(readFileSync(path, 'utf8'), dirname(resolve(path)));
+/** Settings of the process (flags) a document may leave out; the document's own values win. */
+export interface McpProxyDefaults {
+  readonly sessionIdleTimeoutSeconds?: number;
+}
+
+export function loadMcpProxyConfig(path: string, defaults: McpProxyDefaults = {}): McpProxyConfig {
+  return parseMcpProxyConfig(readFileSync(path, 'utf8'), dirname(resolve(path)), defaults);
 }
 
 /** Parses config text (YAML, which includes JSON); `*File` fields are read relative to `baseDir`. */
-export function parseMcpProxyConfig(text: string, baseDir = process.cwd()): McpProxyConfig {
+export function parseMcpProxyConfig(
+  text: string,
+  baseDir = process.cwd(),
+  defaults: McpProxyDefaults = {},
+): McpProxyConfig {
   if (text.trim() === '') throw new McpConfigError('config is empty');
   let raw: unknown;
   try {
@@ -111,7 +125,10 @@ export function parseMcpProxyConfig(text: string, baseDir = process.cwd()): McpP
   return {
     routeHeader: (root.optionalString('routeHeader') ?? DEFAULT_ROUTE_HEADER).toLowerCase(),
     sessionIdleTimeoutMs:
-      root.positiveNumber('sessionIdleTimeoutSeconds', DEFAULT_SESSION_IDLE_TIMEOUT_SECONDS) * 1000,
+      root.positiveNumber(
+        'sessionIdleTimeoutSeconds',
+        defaults.sessionIdleTimeoutSeconds ?? DEFAULT_SESSION_IDLE_TIMEOUT_SECONDS,
+      ) * 1000,
     maxRequestBodyBytes: root.positiveNumber('maxRequestBodyBytes', DEFAULT_MAX_REQUEST_BODY_BYTES),
     clientRequestTimeoutMs:
       root.positiveNumber('clientRequestTimeoutSeconds', DEFAULT_CLIENT_REQUEST_TIMEOUT_SECONDS) * 1000,
@@ -157,7 +174,7 @@ function parseBackend(backend: Fields): McpBackend {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new McpConfigError(`${backend.at}.url '${urlText}' must be http or https`);
-  const endpoints = backend.list('endpoints').map((entry, i) => {
+  const endpoints = backend.optionalList('endpoints')?.map((entry, i) => {
     const endpoint = entry.asString(`${backend.at}.endpoints[${i}]`);
     if (!/^(\[[0-9a-f:.]+\]|[^:[\]]+):\d{1,5}$/i.test(endpoint))
       throw new McpConfigError(`${backend.at}.endpoints[${i}] '${endpoint}' must be host:port`);
@@ -194,26 +211,28 @@ function parseApiKey(apiKey: Fields): BackendCredential {
 
 function parseAuthentication(auth: Fields): ClientAuthentication {
   const jwt = auth.object('jwt');
-  const jwks = jwt.object('jwks');
-  const uri = jwks.optionalString('uri');
-  const inline = jwks.optionalSecret('json');
-  if ((uri === undefined) === (inline === undefined))
-    throw new McpConfigError(`${jwks.at}: set exactly one of uri, json or jsonFile`);
+  const jwks = jwt.optionalObject('jwks');
+  const uri = jwks?.optionalString('uri');
+  const inline = jwks?.optionalSecret('json');
+  if (jwks !== undefined && (uri === undefined) === (inline === undefined))
+    throw new McpConfigError(
+      `${jwks.at}: set exactly one of uri, json or jsonFile (or no jwks: the issuer's metadata names them)`,
+    );
   let keys: JwksSource['keys'];
   if (inline !== undefined) {
     try {
       keys = JSON.parse(inline) as { keys: Record<string, unknown>[] };
     } catch (error) {
-      throw new McpConfigError(`${jwks.at}.json is not JSON: ${(error as Error).message}`);
+      throw new McpConfigError(`${jwks?.at}.json is not JSON: ${(error as Error).message}`);
     }
     if (!Array.isArray(keys?.keys))
-      throw new McpConfigError(`${jwks.at}.json must be a JWKS ({"keys": [...]})`);
+      throw new McpConfigError(`${jwks?.at}.json must be a JWKS ({"keys": [...]})`);
   }
   const metadata = auth.object('resourceMetadata');
   return {
     issuer: jwt.string('issuer'),
     audiences: jwt.strings('audiences'),
-    jwks: uri === undefined ? { keys } : { uri },
+    jwks: uri !== undefined ? { uri } : keys !== undefined ? { keys } : {},
     resourceMetadata: {
       resource: metadata.string('resource'),
       resourceName: metadata.optionalString('resourceName'),
@@ -303,8 +322,12 @@ class Fields {
   }
 
   list(field: string): Entry[] {
+    return this.optionalList(field) ?? [];
+  }
+
+  optionalList(field: string): Entry[] | undefined {
     const value = this.#raw[field];
-    if (value === undefined || value === null) return [];
+    if (value === undefined || value === null) return undefined;
     if (!Array.isArray(value)) throw new McpConfigError(`${this.at}.${field} must be a list`);
     return value.map((item) => new Entry(item, this.#baseDir));
   }

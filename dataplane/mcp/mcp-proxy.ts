@@ -79,7 +79,7 @@ export async function startMcpProxy(options: McpProxyOptions): Promise<McpProxy>
   const authenticator = new ClientAuthenticator();
   const rotation = new Map<string, number>();
   const endpointFor = (backend: McpBackend): string | undefined => {
-    if (backend.endpoints.length === 0) return undefined;
+    if (backend.endpoints === undefined || backend.endpoints.length === 0) return undefined;
     const next = rotation.get(backend.url.href) ?? 0;
     rotation.set(backend.url.href, next + 1);
     return backend.endpoints[next % backend.endpoints.length];

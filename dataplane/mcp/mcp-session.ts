@@ -689,10 +689,9 @@ function classify(error: unknown): CallOutcome {
 }
 
 function sameEndpoints(a: McpBackend, b: McpBackend): boolean {
-  return (
-    a.endpoints.length === b.endpoints.length &&
-    a.endpoints.every((endpoint, i) => endpoint === b.endpoints[i])
-  );
+  if (a.endpoints === undefined || b.endpoints === undefined) return a.endpoints === b.endpoints;
+  const other = b.endpoints;
+  return a.endpoints.length === other.length && a.endpoints.every((endpoint, i) => endpoint === other[i]);
 }
 
 /** Resource URIs in a tool result or a read result carry the backend, so the client can read them back. */

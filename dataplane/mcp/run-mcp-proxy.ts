@@ -5,13 +5,15 @@ import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { TraceBus } from '../../runtime/index.ts';
-import { loadMcpProxyConfig, type McpProxyConfig } from './config.ts';
+import { loadMcpProxyConfig, type McpProxyConfig, type McpProxyDefaults } from './config.ts';
 import { type McpProxy, startMcpProxy } from './mcp-proxy.ts';
 import { registerMcpMetrics } from './metrics.ts';
 
 export interface RunMcpProxyOptions {
   readonly listen: string;
   readonly configPath: string;
+  /** What the document may leave out (`--session-idle-timeout`). */
+  readonly defaults?: McpProxyDefaults;
   readonly logger: Logger;
   /** Resolves when the process should stop (e.g. on SIGTERM). */
   readonly stopRequested: Promise<unknown>;
@@ -26,7 +28,7 @@ export interface RunMcpProxyOptions {
 /** Serves until `stopRequested` resolves; rejects at start-up when the config is invalid. */
 export async function runMcpProxy(options: RunMcpProxyOptions): Promise<void> {
   const { logger, configPath } = options;
-  let config: McpProxyConfig = loadMcpProxyConfig(configPath);
+  let config: McpProxyConfig = loadMcpProxyConfig(configPath, options.defaults);
   let proxy: McpProxy | undefined;
   const proxyStarted = startMcpProxy({
     listen: options.listen,
@@ -42,7 +44,7 @@ export async function runMcpProxy(options: RunMcpProxyOptions): Promise<void> {
   proxy = await proxyStarted;
   const watcher = watchFolderOf(configPath, () => {
     try {
-      config = loadMcpProxyConfig(configPath);
+      config = loadMcpProxyConfig(configPath, options.defaults);
       logger.info({ configPath, routes: config.routes.size }, 'mcp proxy config reloaded');
       proxy?.reconfigured();
     } catch (error) {

@@ -5,6 +5,7 @@
 // of the ext_proc configuration.
 
 import type { ParentLookup } from '../gateway-api/attachment.ts';
+import { generatedHTTPRoute } from '../gateway-api/generated-route.ts';
 import { evaluateRoute, type RouteEvaluation } from '../gateway-api/route-status.ts';
 import {
   AI_GATEWAY_GROUP,
@@ -343,24 +344,7 @@ function asHTTPRoute(
   spec: Partial<AIGatewayRouteSpec>,
   rules: HTTPRouteRule[],
 ): HTTPRoute {
-  const metadata = route.metadata;
-  return {
-    apiVersion: `${GATEWAY_GROUP}/v1`,
-    kind: 'HTTPRoute',
-    metadata: {
-      name: key.name,
-      namespace: key.namespace ?? '',
-      ...(typeof metadata?.creationTimestamp === 'string'
-        ? { creationTimestamp: metadata.creationTimestamp }
-        : {}),
-      ...(typeof metadata?.generation === 'number' ? { generation: metadata.generation } : {}),
-    },
-    spec: {
-      parentRefs: parentRefsOf(spec),
-      ...(Array.isArray(spec.hostnames) ? { hostnames: spec.hostnames } : {}),
-      rules,
-    },
-  };
+  return generatedHTTPRoute(route.metadata, key, parentRefsOf(spec), spec.hostnames, rules);
 }
 
 /** The parents of an AIGatewayRoute: `parentRefs`, or v1alpha1 `targetRefs` (Gateways in its namespace). */

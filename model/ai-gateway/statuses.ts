@@ -58,19 +58,24 @@ export function aiGatewayRouteConditions(
       ...resolvedRefs,
     ];
   }
-  const attached = http.parents.filter((p) => p.accepted);
-  const notAttached = http.parents
-    .map((p) => p.status.conditions.find((c) => c.type === 'Accepted' && c.status === 'False'))
-    .find((c) => c !== undefined);
-  if (attached.length === 0 && notAttached !== undefined) {
-    const message = `no parent Gateway accepts the route: ${notAttached.message}`;
-    return [{ type: 'NotAccepted', status: 'False', reason: notAttached.reason, message }, ...resolvedRefs];
-  }
+  const unattached = notAttachedCondition(http);
+  if (unattached !== undefined) return [unattached, ...resolvedRefs];
   const message =
     routeProblems.length === 0
       ? `AI Gateway route accepted: ${findings.models.join(', ')}`
       : `AI Gateway route accepted; dropped: ${routeProblems.join('; ')}`;
   return [{ type: 'Accepted', status: 'True', reason: 'Accepted', message }, ...resolvedRefs];
+}
+
+/** NotAccepted with the parent's reason when no parent Gateway accepts the route (and one refused it). */
+export function notAttachedCondition(http: RouteEvaluation): DesiredCondition | undefined {
+  if (http.parents.some((p) => p.accepted)) return undefined;
+  const refused = http.parents
+    .map((p) => p.status.conditions.find((c) => c.type === 'Accepted' && c.status === 'False'))
+    .find((c) => c !== undefined);
+  if (refused === undefined) return undefined;
+  const message = `no parent Gateway accepts the route: ${refused.message}`;
+  return { type: 'NotAccepted', status: 'False', reason: refused.reason, message };
 }
 
 /** Accepted when usable, else NotAccepted with the problem's reason (AIServiceBackend, BackendSecurityPolicy). */

@@ -69,6 +69,7 @@ export function buildGatewayIR(
             hostnames: attached.hostnames,
             rules,
             ...(evaluation.extProc === true ? { extProc: true } : {}),
+            ...(evaluation.mcp === true ? { mcp: true } : {}),
           },
         });
         routesByListener.set(id, list);

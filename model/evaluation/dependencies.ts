@@ -5,6 +5,7 @@
 
 import { aiGatewayDependencies } from '../ai-gateway/dependencies.ts';
 import { podLookupKeys, podSelectorKey } from '../inference/pool-members.ts';
+import { mcpRouteDependencies } from '../mcp/dependencies.ts';
 import { policyDependencies } from '../policies/dependencies.ts';
 import { provisionedServiceKey } from '../provisioning/provisioning.ts';
 import type { BackendObjectReference, Listener, ParentReference } from '../resources/gateway-api.ts';
@@ -127,6 +128,9 @@ export function dependenciesOf(object: AnyResource): ResourceKey[] {
     case 'ClientTrafficPolicy':
     case 'EnvoyExtensionPolicy':
       for (const key of policyDependencies(object)) add(key);
+      break;
+    case 'MCPRoute':
+      for (const key of mcpRouteDependencies(object)) add(key);
       break;
     default:
       break;

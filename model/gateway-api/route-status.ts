@@ -70,6 +70,8 @@ export interface RouteEvaluation {
   readonly parents: readonly RouteParentResult[];
   /** Routed through the AI Gateway's ext_proc service (an AIGatewayRoute; see ai-gateway.ts). */
   readonly extProc?: boolean;
+  /** Routed to the MCP proxy (an MCPRoute; see model/mcp/). */
+  readonly mcp?: boolean;
 }
 
 export interface RouteStatusOptions extends Pick<Stamp, 'now'> {

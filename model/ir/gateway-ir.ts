@@ -42,6 +42,8 @@ export interface RouteIR {
   readonly rules: readonly RuleIR[];
   /** Requests pass the AI Gateway's ext_proc service (AIGatewayRoute); a rule without backends answers 404. */
   readonly extProc?: boolean;
+  /** Requests go to the MCP proxy (MCPRoute): every rule, whatever its backends. */
+  readonly mcp?: boolean;
 }
 
 export interface ListenerIR {

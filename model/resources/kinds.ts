@@ -17,6 +17,7 @@ import type {
 } from './gateway-api.ts';
 import type { InferencePool } from './inference.ts';
 import type { ConfigMap, EndpointSlice, Namespace, Pod, Secret, Service } from './kubernetes.ts';
+import type { MCPRoute } from './mcp.ts';
 import type { GatewayClassParameters } from './switchyard.ts';
 
 export interface ResourcesByKind {
@@ -44,6 +45,7 @@ export interface ResourcesByKind {
   SecurityPolicy: SecurityPolicy;
   ClientTrafficPolicy: ClientTrafficPolicy;
   EnvoyExtensionPolicy: EnvoyExtensionPolicy;
+  MCPRoute: MCPRoute;
 }
 
 export type KindName = keyof ResourcesByKind;
@@ -75,6 +77,7 @@ export const GROUP_OF_KIND: { readonly [K in KindName]: string } = {
   SecurityPolicy: 'gateway.envoyproxy.io',
   ClientTrafficPolicy: 'gateway.envoyproxy.io',
   EnvoyExtensionPolicy: 'gateway.envoyproxy.io',
+  MCPRoute: 'aigateway.envoyproxy.io',
 };
 
 export const CLUSTER_SCOPED_KINDS: ReadonlySet<KindName> = new Set<KindName>([

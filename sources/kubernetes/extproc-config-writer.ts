@@ -37,45 +37,87 @@ export function parseSecretTarget(text: string): SecretTarget {
   return { namespace: parts[0]!, name: parts[1]! };
 }
 
-/** The Secret holding `text` (the YAML document) under EXTPROC_CONFIG_SECRET_KEY. */
-export function extProcConfigSecret(target: SecretTarget, text: string): Record<string, unknown> {
+/** What makes one data plane's configuration Secret: its key (the file name under the mount), field manager, labels. */
+export interface ConfigSecretKind {
+  readonly key: string;
+  readonly fieldManager: string;
+  readonly component: string;
+  readonly description: string;
+  /** Named in errors: "the ext_proc configuration". */
+  readonly what: string;
+}
+
+export const EXTPROC_CONFIG_SECRET_KIND: ConfigSecretKind = {
+  key: EXTPROC_CONFIG_SECRET_KEY,
+  fieldManager: EXTPROC_CONFIG_FIELD_MANAGER,
+  component: 'extproc-config',
+  description:
+    'ext_proc configuration written by the Switchyard controller from AIGatewayRoutes; holds backend credentials',
+  what: 'the ext_proc configuration',
+};
+
+export const MCP_CONFIG_SECRET_KIND: ConfigSecretKind = {
+  key: 'mcp.yaml',
+  fieldManager: 'switchyard-mcp-config',
+  component: 'mcp-config',
+  description:
+    'MCP proxy configuration written by the Switchyard controller from MCPRoutes; holds backend credentials',
+  what: 'the MCP proxy configuration',
+};
+export const DEFAULT_MCP_CONFIG_SECRET = 'switchyard-mcp-config';
+
+/** The Secret holding `text` (the YAML document) under the kind's key. */
+export function configSecret(
+  kind: ConfigSecretKind,
+  target: SecretTarget,
+  text: string,
+): Record<string, unknown> {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: {
       name: target.name,
       namespace: target.namespace,
-      labels: { 'app.kubernetes.io/name': 'switchyard', 'app.kubernetes.io/component': 'extproc-config' },
-      annotations: {
-        'switchyard.dev/description':
-          'ext_proc configuration written by the Switchyard controller from AIGatewayRoutes; holds backend credentials',
-      },
+      labels: { 'app.kubernetes.io/name': 'switchyard', 'app.kubernetes.io/component': kind.component },
+      annotations: { 'switchyard.dev/description': kind.description },
     },
     type: 'Opaque',
-    data: { [EXTPROC_CONFIG_SECRET_KEY]: Buffer.from(text, 'utf8').toString('base64') },
+    data: { [kind.key]: Buffer.from(text, 'utf8').toString('base64') },
   };
 }
 
+/** The ext_proc configuration Secret holding `text`. */
+export function extProcConfigSecret(target: SecretTarget, text: string): Record<string, unknown> {
+  return configSecret(EXTPROC_CONFIG_SECRET_KIND, target, text);
+}
+
 /** Applies the Secret with `text`; a refusal (RBAC, missing namespace) throws with the server's message. */
-export function kubernetesExtProcConfigWriter(client: KubeClient, target: SecretTarget) {
+export function kubernetesConfigSecretWriter(
+  client: KubeClient,
+  kind: ConfigSecretKind,
+  target: SecretTarget,
+) {
   const path = `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/secrets/${encodeURIComponent(target.name)}`;
-  const query = new URLSearchParams({ fieldManager: EXTPROC_CONFIG_FIELD_MANAGER, force: 'true' });
+  const query = new URLSearchParams({ fieldManager: kind.fieldManager, force: 'true' });
   return async (text: string): Promise<{ written: true }> => {
     try {
       await client.json(
         'PATCH',
         `${path}?${query}`,
-        JSON.stringify(extProcConfigSecret(target, text)),
+        JSON.stringify(configSecret(kind, target, text)),
         undefined,
         'application/apply-patch+yaml',
       );
     } catch (error) {
       if (error instanceof KubeApiError)
-        throw new Error(
-          `writing the ext_proc configuration Secret ${target.namespace}/${target.name}: ${error.message}`,
-        );
+        throw new Error(`writing ${kind.what} Secret ${target.namespace}/${target.name}: ${error.message}`);
       throw error;
     }
     return { written: true };
   };
+}
+
+/** The ext_proc configuration's writer (see kubernetesConfigSecretWriter). */
+export function kubernetesExtProcConfigWriter(client: KubeClient, target: SecretTarget) {
+  return kubernetesConfigSecretWriter(client, EXTPROC_CONFIG_SECRET_KIND, target);
 }

@@ -17,6 +17,7 @@ import {
   extProcConfigRoleProblems,
   extProcPodProblems,
   leaderElectionRoleProblems,
+  mcpPodProblems,
   type PodSpec,
   type PolicyRule,
 } from './deploy-checks.ts';
@@ -68,6 +69,7 @@ describe('with its default values', () => {
       ['ClusterRole', 'switchyard'],
       ['Role', 'switchyard-leader-election'],
       ['Role', 'switchyard-extproc-config'],
+      ['Role', 'switchyard-mcp-config'],
     ] as const) {
       expect(find(chart, kind, name).rules, name).toEqual(find(plain, kind, name).rules);
     }
@@ -90,9 +92,25 @@ describe('with its default values', () => {
       ['ClusterRoleBinding', 'switchyard'],
       ['RoleBinding', 'switchyard-leader-election'],
       ['RoleBinding', 'switchyard-extproc-config'],
+      ['RoleBinding', 'switchyard-mcp-config'],
     ] as const) {
       expect(find(chart, kind, name).subjects).toEqual(find(plain, kind, name).subjects);
     }
+  }, 600_000);
+
+  it('with mcp.enabled, renders the MCP proxy Deployment and Service of deploy/mcp/', async () => {
+    const { code, objects, stderr } = await render(['--set', 'mcp.enabled=true']);
+    expect(code, stderr).toBe(0);
+    const mcp = readManifests(join(DEPLOY_DIR, 'mcp/switchyard-mcp.yaml')) as Manifest[];
+    const deployment = find(objects, 'Deployment', 'switchyard-mcp');
+    const pod = deployment.spec.template.spec as PodSpec;
+    expect(mcpPodProblems(pod, 'switchyard-mcp-config')).toEqual([]);
+    expect(pod).toEqual(find(mcp, 'Deployment').spec.template.spec);
+    const service = find(objects, 'Service', 'switchyard-mcp');
+    const { selector: _selector, ...spec } = service.spec;
+    const { selector: _plainSelector, ...plainSpec } = find(mcp, 'Service').spec;
+    expect(spec).toEqual(plainSpec);
+    expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
   }, 600_000);
 
   it('with extproc.enabled, renders the ext_proc Deployment and Service of deploy/extproc/', async () => {
@@ -126,6 +144,7 @@ describe('with its default values', () => {
         'crds/clienttrafficpolicies.gateway.envoyproxy.io.yaml',
         'crds/envoyextensionpolicies.gateway.envoyproxy.io.yaml',
         'crds/gatewayclassparameters.switchyard.dev.yaml',
+        'crds/mcproutes.aigateway.envoyproxy.io.yaml',
         'crds/securitypolicies.gateway.envoyproxy.io.yaml',
       ].flatMap((file) => readManifests(join(DEPLOY_DIR, file)) as Manifest[]),
     );
@@ -152,6 +171,7 @@ kubeTest(
           'inspector: {enabled: true, address: "0.0.0.0:9901", tokenSecret: {name: inspector-token, key: t}}',
           'resources: {requests: {cpu: 50m, memory: 64Mi}, limits: {memory: 128Mi}}',
           'extproc: {enabled: true, replicas: 3, port: 1064, poolSize: 64, workers: 2, logLevel: warn}',
+          'mcp: {enabled: true, port: 1065, poolSize: 32, sessionIdleTimeoutSeconds: 600, logLevel: warn}',
           'nodeSelector: {kubernetes.io/os: linux}',
           'tolerations: [{key: dedicated, operator: Equal, value: gateways, effect: NoSchedule}]',
           'affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms:',
@@ -179,6 +199,18 @@ kubeTest(
         `--leader-election-namespace=${kube.namespace}`,
         `--extproc-config-secret=${kube.namespace}/switchyard-extproc-config`,
         `--extproc-address=switchyard-extproc.${kube.namespace}.svc:1064`,
+        `--mcp-config-secret=${kube.namespace}/switchyard-mcp-config`,
+        `--mcp-address=switchyard-mcp.${kube.namespace}.svc:1065`,
+      ]);
+      const mcp = find(objects, 'Deployment', 'switchyard-mcp');
+      expect(mcp.spec.template.spec.containers[0].args).toEqual([
+        'mcp',
+        '--listen=0.0.0.0:1065',
+        '--config=/etc/switchyard/mcp/mcp.yaml',
+        '--pool-size=32',
+        '--session-idle-timeout=600',
+        '--log-level=warn',
+        '--http-address=0.0.0.0:8081',
       ]);
       const extproc = find(objects, 'Deployment', 'switchyard-extproc');
       expect(extproc.spec.replicas).toBe(3);

@@ -37,6 +37,7 @@ export const RESOURCE_OF_KIND: { readonly [K in KindName]: string } = {
   SecurityPolicy: 'securitypolicies',
   ClientTrafficPolicy: 'clienttrafficpolicies',
   EnvoyExtensionPolicy: 'envoyextensionpolicies',
+  MCPRoute: 'mcproutes',
 };
 
 /** `group/resource`, with the core group written as an empty group: `/secrets`. */
@@ -62,7 +63,7 @@ export const STATUS_WRITTEN: readonly GroupResource[] = [
   ].map((resource) => `gateway.networking.k8s.io/${resource}/status`),
   // Envoy AI Gateway's kinds (model/ai-gateway/).
   'inference.networking.k8s.io/inferencepools/status',
-  ...['aigatewayroutes', 'aiservicebackends', 'backendsecuritypolicies'].map(
+  ...['aigatewayroutes', 'aiservicebackends', 'backendsecuritypolicies', 'mcproutes'].map(
     (resource) => `aigateway.envoyproxy.io/${resource}/status`,
   ),
   // Envoy Gateway's policy kinds (model/policies/).
@@ -262,8 +263,17 @@ export function controllerPodProblems(pod: PodSpec): string[] {
  * port, and its --config inside the mounted configuration Secret `secretName`.
  */
 export function extProcPodProblems(pod: PodSpec, secretName: string): string[] {
-  const container = pod.containers.find((c) => c.args?.[0] === 'extproc');
-  if (container === undefined) return ['no container runs `extproc`'];
+  return dataPlanePodProblems(pod, 'extproc', secretName);
+}
+
+/** The same for the `switchyard mcp` pod (its configuration file is mcp.yaml). */
+export function mcpPodProblems(pod: PodSpec, secretName: string): string[] {
+  return dataPlanePodProblems(pod, 'mcp', secretName);
+}
+
+function dataPlanePodProblems(pod: PodSpec, command: 'extproc' | 'mcp', secretName: string): string[] {
+  const container = pod.containers.find((c) => c.args?.[0] === command);
+  if (container === undefined) return [`no container runs \`${command}\``];
   const problems = hardeningProblems(pod, container);
   if (pod.automountServiceAccountToken !== false) problems.push('mounts a Kubernetes API token');
   const flags = controllerFlags(container);
@@ -293,8 +303,8 @@ export function extProcPodProblems(pod: PodSpec, secretName: string): string[] {
   else {
     if (mount.readOnly !== true) problems.push('the configuration Secret is mounted writable');
     if (volume.secret?.optional === true) problems.push('the configuration Secret is optional');
-    if (flags.get('config') !== `${mount.mountPath}/extproc.yaml`)
-      problems.push(`--config ${flags.get('config')} is not ${mount.mountPath}/extproc.yaml`);
+    if (flags.get('config') !== `${mount.mountPath}/${command}.yaml`)
+      problems.push(`--config ${flags.get('config')} is not ${mount.mountPath}/${command}.yaml`);
   }
   return problems;
 }

@@ -42,6 +42,7 @@ it('every manifest under deploy/ passes a server-side dry-run apply', async () =
     'crds/clienttrafficpolicies.gateway.envoyproxy.io.yaml',
     'crds/envoyextensionpolicies.gateway.envoyproxy.io.yaml',
     'crds/gatewayclassparameters.switchyard.dev.yaml',
+    'crds/mcproutes.aigateway.envoyproxy.io.yaml',
     'crds/securitypolicies.gateway.envoyproxy.io.yaml',
   ]);
   await dryRunApplyDeployManifests(runKubeConfig(), manifests);

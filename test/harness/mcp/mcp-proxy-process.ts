@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { processLogs } from '../process-logs.ts';
 
 const CLI = new URL('../../../cli/switchyard.ts', import.meta.url).pathname;
 
@@ -17,8 +17,12 @@ export interface McpLogEntry {
 }
 
 export interface McpProxyProcessOptions {
-  /** The configuration file's text (YAML). */
-  readonly config: string;
+  /** The configuration file's text (YAML), written to a temp dir; or `configPath`, a file written by someone else. */
+  readonly config?: string;
+  readonly configPath?: string;
+  /** Default 127.0.0.1:0. */
+  readonly listen?: string;
+  readonly sessionIdleTimeoutSeconds?: number;
   readonly poolSize?: number;
   /** Serve the inspector on a free loopback port. */
   readonly inspector?: boolean;
@@ -51,19 +55,22 @@ export interface McpProxyProcess {
 
 export function spawnMcpProxy(options: McpProxyProcessOptions): McpProxyProcess {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-proxy-'));
-  const configPath = join(dir, 'mcp.yaml');
-  writeFileSync(configPath, options.config);
+  const configPath = options.configPath ?? join(dir, 'mcp.yaml');
+  if (options.configPath === undefined) writeFileSync(configPath, options.config ?? '');
   const child = spawn(
     process.execPath,
     [
       ...(options.execArgv ?? []),
       CLI,
       'mcp',
-      '--listen=127.0.0.1:0',
+      `--listen=${options.listen ?? '127.0.0.1:0'}`,
       `--config=${configPath}`,
       '--http-address=127.0.0.1:0',
       `--log-level=${options.logLevel ?? 'info'}`,
       ...(options.poolSize === undefined ? [] : [`--pool-size=${options.poolSize}`]),
+      ...(options.sessionIdleTimeoutSeconds === undefined
+        ? []
+        : [`--session-idle-timeout=${options.sessionIdleTimeoutSeconds}`]),
       ...(options.inspector === true ? ['--inspector=127.0.0.1:0'] : []),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
@@ -77,32 +84,13 @@ export function spawnMcpProxy(options: McpProxyProcessOptions): McpProxyProcess 
       resolve(code);
     }),
   );
-  const logs: McpLogEntry[] = [];
-  let stderr = '';
-  const waiters = new Set<() => void>();
-  createInterface({ input: child.stderr! }).on('line', (line) => {
-    stderr += `${line}\n`;
-    if (line.startsWith('{')) logs.push(JSON.parse(line) as McpLogEntry);
-    for (const notify of waiters) notify();
-  });
-  const logged = (match: (entry: McpLogEntry) => boolean): Promise<McpLogEntry> =>
-    new Promise((resolve, reject) => {
-      const check = () => {
-        const found = logs.find(match);
-        if (found === undefined) return;
-        waiters.delete(check);
-        resolve(found);
-      };
-      waiters.add(check);
-      check();
-      void exited.then((code) => reject(new Error(`switchyard mcp exited with ${code}:\n${stderr}`)));
-    });
+  const { logs, stderr, logged } = processLogs<McpLogEntry>(child, exited, 'switchyard mcp');
   let generation = 0;
   return {
     child,
     logs,
     configPath,
-    stderr: () => stderr,
+    stderr,
     logged,
     listening: async () => {
       const ready = await logged((entry) => entry.msg === 'switchyard mcp listening');

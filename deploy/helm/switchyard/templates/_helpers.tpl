@@ -62,3 +62,29 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end -}}
+
+{{- define "switchyard.mcpConfigSecret" -}}
+{{- printf "%s-mcp-config" (include "switchyard.fullname" .) | trunc 253 -}}
+{{- end -}}
+
+{{/* Where Envoy reaches `switchyard mcp`: mcp.address, else the Service of templates/mcp.yaml. */}}
+{{- define "switchyard.mcpAddress" -}}
+{{- if .Values.mcp.address -}}
+{{- .Values.mcp.address -}}
+{{- else -}}
+{{- printf "%s-mcp.%s.svc:%d" (include "switchyard.fullname" .) .Release.Namespace (int .Values.mcp.port) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "switchyard.mcpSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "switchyard.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: mcp
+{{- end -}}
+
+{{- define "switchyard.mcpLabels" -}}
+{{ include "switchyard.mcpSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end -}}

@@ -1,13 +1,20 @@
-// Delivers the ext_proc configuration: writes the latest desired document through the `write-extproc-config`
-// port, one write at a time, skipping a document equal to the last one written, retrying a failed write with
-// capped exponential backoff. A document that arrives during a write is written next (only the latest: the
-// mailbox coalesces them).
+// Delivers a data plane's configuration document (the ext_proc service's, the MCP proxy's): writes the latest
+// desired document through the `write-config` port, one write at a time, skipping a document equal to the last
+// one written, retrying a failed write with capped exponential backoff. A document that arrives during a write is
+// written next (only the latest: the mailbox coalesces them). Each writer is its own actor with its own port.
 import { assign, enqueueActions, setup } from 'xstate';
-import type { ExtProcConfigDocument } from '../../model/ai-gateway/extproc-config.ts';
+import type { ActorSpec } from '../../runtime/Actor.ts';
+import type { Message } from '../../runtime/message.ts';
 import { type EffectReply, effectRequest, type Outgoing } from '../../runtime/outbox.ts';
-import type { ExtProcConfigWriterMessage } from './messages.ts';
 
-export const WRITE_EXTPROC_CONFIG = 'write-extproc-config';
+export const WRITE_CONFIG = 'write-config';
+
+/** The whole document as it should be now (the writer coalesces to the latest). */
+export interface ConfigDesired<TConfig = unknown> extends Message<'config.desired'> {
+  readonly config: TConfig;
+}
+
+type ConfigDocument = unknown;
 
 export interface ConfigWriterInput {
   readonly retry?: { readonly initialDelayMs: number; readonly maxDelayMs: number };
@@ -19,8 +26,8 @@ interface ConfigWriterContext {
   /** JSON of the document last written. */
   written: string | undefined;
   /** The latest desired document not yet written. */
-  pending: ExtProcConfigDocument | undefined;
-  inFlight: { readonly config: ExtProcConfigDocument; readonly json: string } | undefined;
+  pending: ConfigDocument | undefined;
+  inFlight: { readonly config: ConfigDocument; readonly json: string } | undefined;
   attempts: number;
   writes: number;
   failures: number;
@@ -30,7 +37,7 @@ export const configWriterMachine = setup({
   types: {
     input: {} as ConfigWriterInput,
     context: {} as ConfigWriterContext,
-    events: {} as ExtProcConfigWriterMessage | EffectReply,
+    events: {} as ConfigDesired | EffectReply,
     emitted: {} as Outgoing,
   },
   delays: {
@@ -42,21 +49,19 @@ export const configWriterMachine = setup({
       context.pending !== undefined && JSON.stringify(context.pending) !== context.written,
   },
   actions: {
-    remember: assign(({ event }) =>
-      event.type === 'extproc-config.desired' ? { pending: event.config } : {},
-    ),
+    remember: assign(({ event }) => (event.type === 'config.desired' ? { pending: event.config } : {})),
     dropUnchanged: assign(() => ({ pending: undefined })),
     startWrite: enqueueActions(({ context, enqueue }) => {
       const config = context.pending!;
       context.pending = undefined;
       context.inFlight = { config, json: JSON.stringify(config) };
       context.attempts = 1;
-      enqueue.emit(effectRequest(WRITE_EXTPROC_CONFIG, { config }));
+      enqueue.emit(effectRequest(WRITE_CONFIG, { config }));
     }),
     retryWrite: enqueueActions(({ context, enqueue }) => {
       context.attempts++;
       if (context.inFlight !== undefined)
-        enqueue.emit(effectRequest(WRITE_EXTPROC_CONFIG, { config: context.inFlight.config }));
+        enqueue.emit(effectRequest(WRITE_CONFIG, { config: context.inFlight.config }));
     }),
     recordWritten: assign(({ context }) => ({
       written: context.inFlight?.json,
@@ -67,7 +72,7 @@ export const configWriterMachine = setup({
     recordFailure: assign(({ context }) => ({ failures: context.failures + 1 })),
   },
 }).createMachine({
-  id: 'extproc-config-writer',
+  id: 'config-writer',
   context: ({ input }) => ({
     initialDelayMs: input.retry?.initialDelayMs ?? 200,
     maxDelayMs: input.retry?.maxDelayMs ?? 30_000,
@@ -79,7 +84,7 @@ export const configWriterMachine = setup({
     failures: 0,
   }),
   initial: 'idle',
-  on: { 'extproc-config.desired': { actions: 'remember', target: '.deciding' } },
+  on: { 'config.desired': { actions: 'remember', target: '.deciding' } },
   states: {
     idle: { tags: ['ready'] },
     deciding: {
@@ -92,7 +97,7 @@ export const configWriterMachine = setup({
     writing: {
       tags: ['ready', 'busy'],
       on: {
-        'extproc-config.desired': { actions: 'remember' },
+        'config.desired': { actions: 'remember' },
         'effect.done': { target: 'deciding', actions: 'recordWritten' },
         'effect.failed': { target: 'waitingToRetry', actions: 'recordFailure' },
       },
@@ -101,8 +106,27 @@ export const configWriterMachine = setup({
     // can move on to the backoff timer.
     waitingToRetry: {
       tags: ['ready'],
-      on: { 'extproc-config.desired': { actions: 'remember' } },
+      on: { 'config.desired': { actions: 'remember' } },
       after: { backoff: { target: 'writing', actions: 'retryWrite' } },
     },
   },
 });
+
+/** A writer actor named `name` whose `write-config` port is `write`. */
+export function configWriterSpec<TConfig>(
+  name: string,
+  write: (request: { config: TConfig }) => Promise<unknown>,
+  input: ConfigWriterInput = {},
+): ActorSpec<ConfigDesired<TConfig> | EffectReply> {
+  return {
+    name,
+    machine: configWriterMachine,
+    input,
+    mailbox: {
+      capacity: 64,
+      // Only the latest desired document matters.
+      coalesceBy: (message) => (message.type === 'config.desired' ? 'config' : message.meta.id),
+    },
+    effects: { [WRITE_CONFIG]: write },
+  };
+}

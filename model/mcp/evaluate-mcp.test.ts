@@ -1,0 +1,246 @@
+import { describe, expect, it } from 'vitest';
+import { buildGatewayIR } from '../evaluation/build-gateway-ir.ts';
+import { dependenciesOf } from '../evaluation/dependencies.ts';
+import type { AnyResource } from '../resources/kinds.ts';
+import type { MCPRoute } from '../resources/mcp.ts';
+import { formatResourceKey } from '../resources/resource-key.ts';
+import type { ResourceStore } from '../shared/resource-view.ts';
+import { CONTROLLER, NOW, storeOf } from '../testdata/fixtures.ts';
+import { evaluateMCP } from './evaluate-mcp.ts';
+import { evaluateMCPRoute } from './route-evaluation.ts';
+
+const options = { controllerName: CONTROLLER, now: NOW };
+
+function world(): ResourceStore {
+  return storeOf('mcp.yaml');
+}
+
+function route(name: string, spec: Record<string, unknown>): MCPRoute {
+  return {
+    apiVersion: 'aigateway.envoyproxy.io/v1beta1',
+    kind: 'MCPRoute',
+    metadata: { name, namespace: 'tools', generation: 1 },
+    spec: { parentRefs: [{ name: 'gw' }], backendRefs: [{ name: 'docs', port: 80 }], ...spec },
+  } as MCPRoute;
+}
+
+function evaluate(spec: Record<string, unknown>, store = world()) {
+  return evaluateMCPRoute(route('r', spec), store, options);
+}
+
+function condition(result: ReturnType<typeof evaluate>, type: string) {
+  return result.status.conditions?.find((c) => c.type === type);
+}
+
+describe('MCPRoute → the MCP proxy configuration', () => {
+  it('turns the manifests into routes with resolved backends, selectors, credentials and OAuth', () => {
+    const result = evaluateMCP(world(), options);
+    expect(result.config).toEqual({
+      routes: [
+        {
+          name: 'tools/plain',
+          path: '/mcp',
+          backends: [
+            { name: 'docs', url: 'http://docs.tools.svc.cluster.local/mcp', endpoints: ['127.0.0.1:18002'] },
+          ],
+        },
+        {
+          name: 'tools/tools',
+          path: '/tools/mcp',
+          backends: [
+            {
+              name: 'github',
+              url: 'http://github.tools.svc.cluster.local:8000/mcp/x/issues',
+              endpoints: ['127.0.0.1:18001', '127.0.0.2:18001'],
+              toolSelector: { includeRegex: ['.*issues?.*'] },
+              apiKey: { key: 'ghp-test' },
+            },
+            {
+              name: 'docs',
+              url: 'http://docs.tools.svc.cluster.local/mcp',
+              endpoints: ['127.0.0.1:18002'],
+              toolSelector: { include: ['search'], exclude: ['delete'] },
+              apiKey: { key: 'docs-key', header: 'X-Api-Key' },
+            },
+            { name: 'saas', url: 'https://mcp.example.com/v1/mcp' },
+          ],
+          authentication: {
+            jwt: {
+              issuer: 'https://auth.example.com/realms/main',
+              audiences: ['https://gw.example.com/tools/mcp'],
+              jwks: { json: '{"keys":[{"kty":"EC","crv":"P-256","x":"x","y":"y","kid":"k1"}]}' },
+            },
+            resourceMetadata: {
+              resource: 'https://gw.example.com/tools/mcp',
+              scopesSupported: ['mcp.tools'],
+            },
+          },
+        },
+      ],
+    });
+    const tools = result.statuses.find((s) => s.key.name === 'tools')!.status.conditions!;
+    expect(tools).toEqual([
+      {
+        type: 'Accepted',
+        status: 'True',
+        reason: 'Accepted',
+        message: 'MCP route accepted: github, docs, saas',
+        lastTransitionTime: NOW,
+        observedGeneration: 3,
+      },
+    ]);
+  });
+
+  it('routes the path (exactly) and the metadata path to the MCP proxy, naming the route, with no timeout', () => {
+    const store = world();
+    const evaluations = (store.list('MCPRoute') as MCPRoute[]).map(
+      (r) => evaluateMCPRoute(r, store, options).evaluation,
+    );
+    const gateway = store.get('Gateway', 'tools', 'gw')!;
+    const ir = buildGatewayIR(gateway, store, evaluations, { controllerName: CONTROLLER });
+    const routes = ir!.ports[0]!.listeners[0]!.routes;
+    expect(routes.map((r) => [r.route.name, r.mcp])).toEqual([
+      ['plain', true],
+      ['tools', true],
+    ]);
+    const tools = routes.find((r) => r.route.name === 'tools')!;
+    expect(tools.rules.map((rule) => [rule.name, rule.matches, rule.backends, rule.timeouts])).toEqual([
+      ['mcp', [{ path: { type: 'Exact', value: '/tools/mcp' } }], [], { requestMs: 0 }],
+      [
+        'oauth-protected-resource-metadata',
+        [{ path: { type: 'Exact', value: '/.well-known/oauth-protected-resource/tools/mcp' } }],
+        [],
+        undefined,
+      ],
+    ]);
+    expect(tools.rules[0]!.filters).toEqual([
+      {
+        type: 'RequestHeaderModifier',
+        requestHeaderModifier: { set: [{ name: 'x-switchyard-mcp-route', value: 'tools/tools' }] },
+      },
+    ]);
+  });
+
+  it('reads its Gateways, Services, Secrets and the JWKS ConfigMap', () => {
+    const tools = world().get('MCPRoute', 'tools', 'tools') as AnyResource;
+    expect(dependenciesOf(tools).map(formatResourceKey)).toEqual(
+      expect.arrayContaining([
+        'gateway.networking.k8s.io/Gateway/tools/gw',
+        'core/Service/tools/github',
+        'core/Service/tools/docs',
+        'core/Service/tools/saas',
+        'core/Secret/tools/github-token',
+        'core/ConfigMap/tools/keys',
+      ]),
+    );
+  });
+
+  it('serves no route with a security setting it cannot enforce, and says why', () => {
+    for (const [spec, field] of [
+      [{ securityPolicy: { authorization: { rules: [] } } }, 'spec.securityPolicy.authorization'],
+      [{ securityPolicy: { apiKeyAuth: { credentialRefs: [] } } }, 'spec.securityPolicy.apiKeyAuth'],
+      [{ securityPolicy: { extAuth: {} } }, 'spec.securityPolicy.extAuth'],
+      [{ backendSelector: { rules: [] } }, 'spec.backendSelector'],
+    ] as const) {
+      const result = evaluate(spec);
+      expect(result.config).toBeUndefined();
+      expect(result.evaluation.rules).toEqual([]);
+      expect(condition(result, 'NotAccepted')).toMatchObject({
+        status: 'False',
+        reason: 'UnsupportedValue',
+        message: `${field}: is not supported; the route is not served`,
+      });
+    }
+  });
+
+  it('refuses OAuth it cannot verify: missing keys, a bad key set, a bad issuer', () => {
+    const metadata = { resource: 'https://gw/mcp' };
+    for (const [jwks, reason, message] of [
+      [
+        { localJWKS: { type: 'ValueRef', valueRef: { name: 'gone' } } },
+        'ConfigMapNotFound',
+        'ConfigMap tools/gone',
+      ],
+      [{ localJWKS: { inline: 'not json' } }, 'UnsupportedValue', 'is not JSON'],
+      [{ localJWKS: { inline: '{"k":1}' } }, 'UnsupportedValue', 'is not a JSON Web Key Set'],
+      [
+        { remoteJWKS: { uri: 'https://keys', backendRefs: [{ name: 'x' }] } },
+        'UnsupportedValue',
+        'backendRefs: not supported',
+      ],
+    ] as const) {
+      const result = evaluate({
+        securityPolicy: { oauth: { issuer: 'https://issuer', jwks, protectedResourceMetadata: metadata } },
+      });
+      expect(result.config).toBeUndefined();
+      expect(condition(result, 'NotAccepted')).toMatchObject({ reason });
+      expect(condition(result, 'NotAccepted')!.message).toContain(message);
+    }
+    const noIssuer = evaluate({
+      securityPolicy: { oauth: { issuer: 'nope', protectedResourceMetadata: metadata } },
+    });
+    expect(condition(noIssuer, 'NotAccepted')!.message).toBe(
+      'spec.securityPolicy.oauth.issuer: must be a URL',
+    );
+    // No jwks: discovered from the issuer by the proxy.
+    const discovered = evaluate({
+      securityPolicy: { oauth: { issuer: 'https://issuer', protectedResourceMetadata: metadata } },
+    });
+    expect(discovered.config?.authentication?.jwt).toEqual({ issuer: 'https://issuer', audiences: [] });
+  });
+
+  it('leaves out a backend it cannot use safely, naming it; with none left the route is not accepted', () => {
+    const result = evaluate({
+      backendRefs: [
+        { name: 'docs', port: 80 },
+        { name: 'github', port: 8000, toolSelector: { includeRegex: ['(?=x)'] } },
+        { name: 'github', port: 8000, toolSelector: {} },
+        { name: 'ghost', port: 80 },
+        { name: 'saas', port: 443, securityPolicy: { apiKey: { secretRef: { name: 'missing' } } } },
+      ],
+    });
+    // Duplicate names refuse the whole route first.
+    expect(condition(result, 'NotAccepted')!.message).toBe(
+      "spec.backendRefs[2].name: 'github' is used twice",
+    );
+    const mixed = evaluate({
+      backendRefs: [
+        { name: 'docs', port: 80 },
+        { name: 'github', port: 8000, toolSelector: { includeRegex: ['(?=x)'] } },
+        { name: 'ghost', port: 80 },
+        { name: 'saas', port: 443, securityPolicy: { apiKey: { secretRef: { name: 'missing' } } } },
+      ],
+    });
+    expect(mixed.config?.backends.map((b) => b.name)).toEqual(['docs']);
+    expect(condition(mixed, 'Accepted')!.message).toBe(
+      "MCP route accepted: docs; left out: spec.backendRefs[1].toolSelector: includeRegex[0] '(?=x)' uses look-around, which RE2 does not support; spec.backendRefs[2]: Service tools/ghost not found; spec.backendRefs[3].securityPolicy.apiKey.secretRef: Secret tools/missing with key 'apiKey' not found",
+    );
+    expect(condition(mixed, 'ResolvedRefs')).toMatchObject({ status: 'False', reason: 'BackendNotFound' });
+    const none = evaluate({ backendRefs: [{ name: 'ghost', port: 80 }] });
+    expect(none.config).toBeUndefined();
+    expect(condition(none, 'NotAccepted')).toMatchObject({
+      reason: 'BackendNotFound',
+      message: 'no MCP server can be served; spec.backendRefs[0]: Service tools/ghost not found',
+    });
+    const selectors = evaluate({
+      backendRefs: [{ name: 'docs', port: 80, toolSelector: { include: ['a'], includeRegex: ['b'] } }],
+    });
+    expect(condition(selectors, 'NotAccepted')!.message).toContain(
+      'include and includeRegex are mutually exclusive',
+    );
+  });
+
+  it('a backend with no ready endpoint stays, with an empty endpoint list (the proxy reports it down)', () => {
+    const store = world();
+    store.delete({ kind: 'EndpointSlice', namespace: 'tools', name: 'docs-1' });
+    const result = evaluate({}, store);
+    expect(result.config?.backends).toEqual([
+      { name: 'docs', url: 'http://docs.tools.svc.cluster.local/mcp', endpoints: [] },
+    ]);
+  });
+
+  it('a route whose Gateway is not ours gets no status and no configuration', () => {
+    const result = evaluate({ parentRefs: [{ name: 'elsewhere' }] });
+    expect(result.ours).toBe(false);
+  });
+});

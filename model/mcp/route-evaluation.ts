@@ -1,0 +1,464 @@
+// An MCPRoute is evaluated as the HTTPRoute Envoy AI Gateway generates for it: same name, parents and hostnames,
+// one rule matching the route's path exactly (and its `headers`) that sets the route header and goes to the MCP
+// proxy, and — with OAuth — one for the protected resource metadata path. The ordinary `evaluateRoute` then gives
+// attachment and attachedRoutes; what this adds is the route's status and its part of the proxy's configuration:
+// the backends (resolved to their ready endpoints), their tool selectors and credentials, and the client
+// authentication. Whatever the proxy could not enforce is refused, never passed open: a route with a security
+// setting we do not support routes nothing, and a backend whose selector or credentials cannot be read is left out.
+
+import { type Problem, stampConditions } from '../ai-gateway/statuses.ts';
+import type { ParentLookup } from '../gateway-api/attachment.ts';
+import { resolveBackendRef } from '../gateway-api/backend-refs.ts';
+import { generatedHTTPRoute } from '../gateway-api/generated-route.ts';
+import { evaluateRoute, type RouteEvaluation } from '../gateway-api/route-status.ts';
+import type { AIGatewayStatus } from '../resources/ai-gateway.ts';
+import type { HTTPRoute, HTTPRouteRule, HTTPValueMatch, ParentReference } from '../resources/gateway-api.ts';
+import type {
+  MCPBackendAPIKey,
+  MCPRoute,
+  MCPRouteBackendRef,
+  MCPRouteOAuth,
+  MCPRouteSpec,
+  MCPToolFilter,
+} from '../resources/mcp.ts';
+import { CORE_GROUP, GATEWAY_GROUP, keyOf, type ResourceKey } from '../resources/resource-key.ts';
+import { asArray } from '../shared/arrays.ts';
+import { normalizeGroup } from '../shared/reference-grants.ts';
+import type { ResourceView } from '../shared/resource-view.ts';
+import {
+  MCP_ROUTE_HEADER,
+  type McpAuthenticationDocument,
+  type McpBackendDocument,
+  type McpRouteDocument,
+  type McpToolSelectorDocument,
+  mcpRouteName,
+} from './proxy-config.ts';
+import { mcpRouteConditions } from './statuses.ts';
+
+export const DEFAULT_MCP_PATH = '/mcp';
+/** Name of the rule serving the protected resource metadata (RFC 9728) of a route with OAuth. */
+export const METADATA_RULE = 'oauth-protected-resource-metadata';
+const WELL_KNOWN = '/.well-known/oauth-protected-resource';
+/** Backend names become name prefixes (`<name>__tool`): a Service name, without `__` or `+`. */
+const BACKEND_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+export interface MCPOptions {
+  readonly controllerName: string;
+  readonly now: string;
+  readonly parents?: ParentLookup;
+}
+
+export interface MCPRouteEvaluation {
+  /** The route as Envoy routes it: the HTTPRoute evaluation, keyed by the MCPRoute, with `mcp` set. */
+  readonly evaluation: RouteEvaluation;
+  readonly status: AIGatewayStatus;
+  /** Whether any parent is a Gateway of ours (otherwise the route is another controller's: no status). */
+  readonly ours: boolean;
+  /** Its part of the proxy's configuration; undefined when the route is not accepted. */
+  readonly config: McpRouteDocument | undefined;
+}
+
+/** One MCPRoute: its HTTPRoute-equivalent evaluation, its status and its proxy configuration. */
+export function evaluateMCPRoute(
+  route: MCPRoute,
+  view: ResourceView,
+  options: MCPOptions,
+): MCPRouteEvaluation {
+  const key = keyOf(route);
+  const namespace = key.namespace ?? '';
+  const spec: Partial<MCPRouteSpec> = route.spec ?? {};
+  const path = typeof spec.path === 'string' && spec.path !== '' ? spec.path : DEFAULT_MCP_PATH;
+  const auth =
+    spec.securityPolicy?.oauth === undefined
+      ? undefined
+      : oauthDocument(spec.securityPolicy.oauth, namespace, view);
+  const routeProblem =
+    routeLevelProblem(spec, path) ?? (auth !== undefined && 'reason' in auth ? auth : undefined);
+  const backends: McpBackendDocument[] = [];
+  const leftOut: Problem[] = [];
+  let refProblem: Problem | undefined;
+  asArray<MCPRouteBackendRef>(spec.backendRefs).forEach((ref, i) => {
+    const result = backendDocument(ref, `spec.backendRefs[${i}]`, namespace, view);
+    if ('url' in result) backends.push(result);
+    else {
+      leftOut.push(result.problem);
+      if (result.unresolved) refProblem ??= result.problem;
+    }
+  });
+  const serving = routeProblem === undefined && backends.length > 0;
+  const http = evaluateRoute(
+    asHTTPRoute(route, key, spec, serving ? mcpRules(spec, path, key, auth !== undefined) : []),
+    view,
+    {
+      controllerName: options.controllerName,
+      now: options.now,
+      ...(options.parents === undefined ? {} : { parents: options.parents }),
+    },
+  );
+  const desired = mcpRouteConditions(http, {
+    routeProblem,
+    refProblem,
+    leftOut,
+    backends: backends.map((b) => b.name),
+  });
+  const accepted = desired.some((condition) => condition.type === 'Accepted');
+  return {
+    evaluation: { ...http, route: key, mcp: true },
+    status: {
+      conditions: stampConditions(route.status?.conditions, desired, route.metadata?.generation, options.now),
+    },
+    ours: http.parents.length > 0,
+    config:
+      accepted && serving
+        ? {
+            name: mcpRouteName(namespace, key.name),
+            path,
+            backends,
+            ...(auth === undefined || 'reason' in auth ? {} : { authentication: auth }),
+          }
+        : undefined,
+  };
+}
+
+/** What makes the whole route unusable: each names its field. */
+function routeLevelProblem(spec: Partial<MCPRouteSpec>, path: string): Problem | undefined {
+  const unsupported = (field: string, why: string): Problem => ({
+    reason: 'UnsupportedValue',
+    message: `${field}: ${why}`,
+  });
+  if (!path.startsWith('/')) return unsupported('spec.path', `'${path}' must start with '/'`);
+  const parents = asArray<ParentReference>(spec.parentRefs);
+  if (parents.length === 0) return unsupported('spec.parentRefs', 'needs at least one Gateway');
+  const notGateway = parents.findIndex(
+    (ref) => (ref?.kind ?? 'Gateway') !== 'Gateway' || (ref?.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP,
+  );
+  if (notGateway >= 0) return unsupported(`spec.parentRefs[${notGateway}]`, 'only Gateway is supported');
+  const headers = asArray<HTTPValueMatch>(spec.headers);
+  const badHeader = headers.findIndex(
+    (h) => typeof h?.name !== 'string' || !['Exact', 'RegularExpression'].includes(h.type ?? 'Exact'),
+  );
+  if (badHeader >= 0)
+    return unsupported(`spec.headers[${badHeader}]`, 'needs a name and type Exact or RegularExpression');
+  const refs = asArray<MCPRouteBackendRef>(spec.backendRefs);
+  if (refs.length === 0) return unsupported('spec.backendRefs', 'needs at least one MCP server');
+  const names = refs.map((ref) => ref?.name);
+  const twice = names.findIndex((name, i) => names.indexOf(name) !== i);
+  if (twice >= 0)
+    return unsupported(`spec.backendRefs[${twice}].name`, `'${String(names[twice])}' is used twice`);
+  const forwarding = refs.findIndex((ref) => asArray(ref?.forwardHeaders).length > 0);
+  if (forwarding >= 0)
+    return unsupported(`spec.backendRefs[${forwarding}].forwardHeaders`, 'is not supported');
+  // Security settings the proxy cannot enforce: the route must not serve rather than serve unprotected.
+  const policy = spec.securityPolicy ?? {};
+  for (const field of ['apiKeyAuth', 'extAuth', 'authorization'] as const)
+    if (policy[field] !== undefined)
+      return unsupported(`spec.securityPolicy.${field}`, 'is not supported; the route is not served');
+  if (spec.backendSelector !== undefined)
+    return unsupported('spec.backendSelector', 'is not supported; the route is not served');
+  if (asArray(policy.oauth?.claimToHeaders).length > 0)
+    return unsupported(
+      'spec.securityPolicy.oauth.claimToHeaders',
+      'is not supported; the route is not served',
+    );
+  return undefined;
+}
+
+/** The HTTPRoute rules: the MCP endpoint (and the metadata path with OAuth), both to the proxy, naming the route. */
+function mcpRules(
+  spec: Partial<MCPRouteSpec>,
+  path: string,
+  key: ResourceKey,
+  oauth: boolean,
+): HTTPRouteRule[] {
+  const naming = [
+    {
+      type: 'RequestHeaderModifier',
+      requestHeaderModifier: {
+        set: [{ name: MCP_ROUTE_HEADER, value: mcpRouteName(key.namespace ?? '', key.name) }],
+      },
+    },
+  ];
+  // Streams (the standalone GET stream, long tool calls) last as long as their session.
+  const timeouts = { request: '0s' };
+  const rules: HTTPRouteRule[] = [
+    {
+      name: 'mcp',
+      matches: [
+        {
+          path: { type: 'Exact', value: path },
+          ...(asArray(spec.headers).length > 0 ? { headers: asArray<HTTPValueMatch>(spec.headers) } : {}),
+        },
+      ],
+      filters: naming,
+      backendRefs: [],
+      timeouts,
+    },
+  ];
+  if (oauth)
+    rules.push({
+      name: METADATA_RULE,
+      matches: [
+        { path: { type: 'Exact', value: `${WELL_KNOWN}${path === '/' ? '' : path.replace(/\/$/, '')}` } },
+      ],
+      filters: naming,
+      backendRefs: [],
+    });
+  return rules;
+}
+
+/** One backendRef as the proxy reaches it, or why it is left out (`unresolved`: the reference itself failed). */
+function backendDocument(
+  ref: MCPRouteBackendRef,
+  field: string,
+  namespace: string,
+  view: ResourceView,
+): McpBackendDocument | { problem: Problem; unresolved: boolean } {
+  const name = typeof ref?.name === 'string' ? ref.name : '';
+  const left = (reason: string, message: string, unresolved = false) => ({
+    problem: { reason, message: `${field}: ${message}` },
+    unresolved,
+  });
+  if (!BACKEND_NAME.test(name) || name.includes('__'))
+    return left('UnsupportedValue', `name '${name}' must be a Service name (it prefixes tool names)`);
+  const group = normalizeGroup(ref.group);
+  if (group !== CORE_GROUP || (ref.kind ?? 'Service') !== 'Service')
+    return left('InvalidKind', `${group || 'core'}/${ref.kind} is not supported; reference a Service`, true);
+  if (typeof ref.namespace === 'string' && ref.namespace !== '' && ref.namespace !== namespace)
+    return left('RefNotPermitted', `the MCP server must be in the route's namespace ${namespace}`, true);
+  const resolved = resolveBackendRef(ref, { kind: 'HTTPRoute', namespace }, view, field);
+  if (!resolved.ok)
+    return { problem: { reason: resolved.reason, message: resolved.message }, unresolved: true };
+  const backend = resolved.backend;
+  if (backend.kind !== 'Service') return left('InvalidKind', 'only Services are supported', true);
+  if (backend.tls !== undefined && backend.tls.caCertificates !== 'System')
+    return left(
+      'UnsupportedValue',
+      `BackendTLSPolicy ${backend.tls.policy.name} with its own CA is not supported for MCP servers`,
+    );
+  const selector = toolSelectorDocument(ref.toolSelector, `${field}.toolSelector`);
+  if (selector !== undefined && 'reason' in selector) return { problem: selector, unresolved: false };
+  const apiKey =
+    ref.securityPolicy?.apiKey === undefined
+      ? undefined
+      : apiKeyDocument(ref.securityPolicy.apiKey, `${field}.securityPolicy.apiKey`, namespace, view);
+  if (apiKey !== undefined && 'reason' in apiKey) return { problem: apiKey, unresolved: false };
+  const host = backend.tls?.hostname ?? backend.externalName ?? `${name}.${namespace}.svc.cluster.local`;
+  const secure = backend.tls !== undefined || backend.appProtocol === 'https' || backend.port === 443;
+  const path = typeof ref.path === 'string' && ref.path !== '' ? ref.path : DEFAULT_MCP_PATH;
+  const defaultPort = secure ? 443 : 80;
+  return {
+    name,
+    url: `${secure ? 'https' : 'http'}://${host}${backend.port === defaultPort ? '' : `:${backend.port}`}${path}`,
+    ...(backend.externalName === undefined
+      ? {
+          endpoints: backend.endpoints.map(
+            (e) => `${e.address.includes(':') ? `[${e.address}]` : e.address}:${e.port}`,
+          ),
+        }
+      : {}),
+    ...(selector === undefined ? {} : { toolSelector: selector }),
+    ...(apiKey === undefined ? {} : { apiKey }),
+  };
+}
+
+/** `toolSelector`, as Envoy AI Gateway's CRD validates it; expressions must be RE2 (no look-around, no back-references). */
+function toolSelectorDocument(
+  filter: MCPToolFilter | undefined,
+  field: string,
+): McpToolSelectorDocument | Problem | undefined {
+  if (filter === undefined || filter === null) return undefined;
+  const lists = {
+    include: asArray<unknown>(filter.include),
+    includeRegex: asArray<unknown>(filter.includeRegex),
+    exclude: asArray<unknown>(filter.exclude),
+    excludeRegex: asArray<unknown>(filter.excludeRegex),
+  };
+  const problem = (message: string): Problem => ({
+    reason: 'UnsupportedValue',
+    message: `${field}: ${message}`,
+  });
+  if (filter.include !== undefined && filter.includeRegex !== undefined)
+    return problem('include and includeRegex are mutually exclusive');
+  if (filter.exclude !== undefined && filter.excludeRegex !== undefined)
+    return problem('exclude and excludeRegex are mutually exclusive');
+  if (Object.values(lists).every((list) => list.length === 0))
+    return problem('set at least one of include, includeRegex, exclude or excludeRegex');
+  for (const [name, list] of Object.entries(lists)) {
+    for (const [i, value] of list.entries()) {
+      if (typeof value !== 'string' || value === '')
+        return problem(`${name}[${i}] must be a non-empty string`);
+      if (!name.endsWith('Regex')) continue;
+      const why = re2Problem(value);
+      if (why !== undefined) return problem(`${name}[${i}] '${value}' ${why}`);
+    }
+  }
+  const document: McpToolSelectorDocument = {};
+  for (const [name, list] of Object.entries(lists))
+    if (list.length > 0) document[name as keyof McpToolSelectorDocument] = list as string[];
+  return document;
+}
+
+/** Why an expression is not one RE2 accepts (the syntax Envoy AI Gateway documents), or undefined. */
+function re2Problem(expression: string): string | undefined {
+  if (/\(\?<?[=!]/.test(expression)) return 'uses look-around, which RE2 does not support';
+  if (/\\[1-9]/.test(expression)) return 'uses a back-reference, which RE2 does not support';
+  try {
+    new RegExp(expression, 'u');
+  } catch (error) {
+    return `is not a valid regular expression: ${(error as Error).message}`;
+  }
+  return undefined;
+}
+
+function apiKeyDocument(
+  apiKey: MCPBackendAPIKey,
+  field: string,
+  namespace: string,
+  view: ResourceView,
+): McpBackendDocument['apiKey'] | Problem {
+  const problem = (reason: string, message: string): Problem => ({ reason, message: `${field}${message}` });
+  if ((apiKey.secretRef === undefined) === (apiKey.inline === undefined))
+    return problem('UnsupportedValue', ': set exactly one of secretRef or inline');
+  if (apiKey.header !== undefined && apiKey.queryParam !== undefined)
+    return problem('UnsupportedValue', ': set header or queryParam, not both');
+  let key: string;
+  if (apiKey.inline !== undefined) {
+    if (typeof apiKey.inline !== 'string' || apiKey.inline === '')
+      return problem('UnsupportedValue', '.inline: must not be empty');
+    key = apiKey.inline;
+  } else {
+    const ref = apiKey.secretRef!;
+    if (typeof ref?.name !== 'string') return problem('UnsupportedValue', '.secretRef.name: required');
+    if (typeof ref.namespace === 'string' && ref.namespace !== '' && ref.namespace !== namespace)
+      return problem('RefNotPermitted', `.secretRef: the Secret must be in namespace ${namespace}`);
+    const value = dataValue(view.get('Secret', namespace, ref.name), 'apiKey', true);
+    if (value === undefined)
+      return problem(
+        'SecretNotFound',
+        `.secretRef: Secret ${namespace}/${ref.name} with key 'apiKey' not found`,
+      );
+    key = value;
+  }
+  return {
+    key,
+    ...(typeof apiKey.header === 'string' && apiKey.header !== '' ? { header: apiKey.header } : {}),
+    ...(typeof apiKey.queryParam === 'string' && apiKey.queryParam !== ''
+      ? { queryParam: apiKey.queryParam }
+      : {}),
+  };
+}
+
+/** `securityPolicy.oauth`: the issuer, audiences, keys and the protected resource metadata. */
+function oauthDocument(
+  oauth: MCPRouteOAuth,
+  namespace: string,
+  view: ResourceView,
+): McpAuthenticationDocument | Problem {
+  const field = 'spec.securityPolicy.oauth';
+  const problem = (reason: string, message: string): Problem => ({ reason, message: `${field}${message}` });
+  if (typeof oauth.issuer !== 'string' || !isUrl(oauth.issuer))
+    return problem('UnsupportedValue', '.issuer: must be a URL');
+  const metadata = oauth.protectedResourceMetadata;
+  if (typeof metadata?.resource !== 'string' || !isUrl(metadata.resource))
+    return problem(
+      'UnsupportedValue',
+      ".protectedResourceMetadata.resource: must be a URL (the route's URL)",
+    );
+  const audiences = asArray<unknown>(oauth.audiences).filter(
+    (a): a is string => typeof a === 'string' && a !== '',
+  );
+  let jwks: McpAuthenticationDocument['jwt']['jwks'];
+  const { remoteJWKS, localJWKS } = oauth.jwks ?? {};
+  if (remoteJWKS !== undefined && localJWKS !== undefined)
+    return problem('UnsupportedValue', '.jwks: set remoteJWKS or localJWKS, not both');
+  if (remoteJWKS !== undefined) {
+    if (typeof remoteJWKS.uri !== 'string' || !isUrl(remoteJWKS.uri))
+      return problem('UnsupportedValue', '.jwks.remoteJWKS.uri: must be a URL');
+    if (asArray(remoteJWKS.backendRefs).length > 0)
+      return problem(
+        'UnsupportedValue',
+        '.jwks.remoteJWKS.backendRefs: not supported (the proxy fetches the URI itself)',
+      );
+    jwks = { uri: remoteJWKS.uri };
+  } else if (localJWKS !== undefined) {
+    const text =
+      (localJWKS.type ?? 'Inline') === 'Inline'
+        ? localJWKS.inline
+        : dataValue(view.get('ConfigMap', namespace, String(localJWKS.valueRef?.name ?? '')), 'jwks', false);
+    if (typeof text !== 'string')
+      return problem(
+        (localJWKS.type ?? 'Inline') === 'Inline' ? 'UnsupportedValue' : 'ConfigMapNotFound',
+        (localJWKS.type ?? 'Inline') === 'Inline'
+          ? '.jwks.localJWKS.inline: required for type Inline'
+          : `.jwks.localJWKS.valueRef: ConfigMap ${namespace}/${String(localJWKS.valueRef?.name)} with a JWKS not found`,
+      );
+    const keys = parseJwks(text);
+    if (keys !== undefined) return problem('UnsupportedValue', `.jwks.localJWKS: ${keys}`);
+    jwks = { json: text };
+  }
+  const strings = (value: unknown) => {
+    const list = asArray<unknown>(value).filter((v): v is string => typeof v === 'string');
+    return list.length > 0 ? list : undefined;
+  };
+  const optional = (name: string, value: unknown) =>
+    typeof value === 'string' && value !== '' ? { [name]: value } : {};
+  const scopes = strings(metadata.scopesSupported);
+  const algs = strings(metadata.resourceSigningAlgValuesSupported);
+  return {
+    jwt: { issuer: oauth.issuer, audiences, ...(jwks === undefined ? {} : { jwks }) },
+    resourceMetadata: {
+      resource: metadata.resource,
+      ...optional('resourceName', metadata.resourceName),
+      ...(scopes === undefined ? {} : { scopesSupported: scopes }),
+      ...(algs === undefined ? {} : { resourceSigningAlgValuesSupported: algs }),
+      ...optional('resourceDocumentation', metadata.resourceDocumentation),
+      ...optional('resourcePolicyUri', metadata.resourcePolicyUri),
+    },
+  };
+}
+
+/** Why a JWKS text is not a key set, or undefined. */
+function parseJwks(text: string): string | undefined {
+  try {
+    const parsed = JSON.parse(text) as { keys?: unknown };
+    return Array.isArray(parsed?.keys) ? undefined : 'is not a JSON Web Key Set ({"keys": [...]})';
+  } catch (error) {
+    return `is not JSON: ${(error as Error).message}`;
+  }
+}
+
+/** A key of a Secret (base64 `data` or `stringData`) or ConfigMap (`data`; the first key when `key` is absent). */
+function dataValue(
+  object: { data?: Record<string, string>; stringData?: Record<string, string> } | undefined,
+  key: string,
+  base64: boolean,
+): string | undefined {
+  if (object === undefined) return undefined;
+  const stringData = object.stringData?.[key];
+  if (typeof stringData === 'string' && stringData.trim() !== '') return stringData.trim();
+  const data = object.data ?? {};
+  const raw = typeof data[key] === 'string' ? data[key] : base64 ? undefined : Object.values(data)[0];
+  if (typeof raw !== 'string') return undefined;
+  const value = base64 ? Buffer.from(raw, 'base64').toString('utf8').trim() : raw.trim();
+  return value === '' ? undefined : value;
+}
+
+function isUrl(text: string): boolean {
+  try {
+    new URL(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The HTTPRoute Envoy AI Gateway would generate: same name, namespace, parents and hostnames. */
+function asHTTPRoute(
+  route: MCPRoute,
+  key: ResourceKey,
+  spec: Partial<MCPRouteSpec>,
+  rules: HTTPRouteRule[],
+): HTTPRoute {
+  const parents = asArray<ParentReference>(spec.parentRefs).filter((ref) => typeof ref?.name === 'string');
+  return generatedHTTPRoute(route.metadata, key, parents, spec.hostnames, rules);
+}
