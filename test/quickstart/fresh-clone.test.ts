@@ -110,7 +110,8 @@ it('the README on a fresh clone: npm install && npm start, its curl, npx switchy
   expect(second.code, output).toBe(0);
   for (const part of [
     'etcd',
-    'kube-apiserver',
+    'kube-apiserver and kube-controller-manager',
+    'Gateway API conformance suite and echo server',
     'Gateway API and Inference Extension CRDs',
     'envoy',
     'chromium',
