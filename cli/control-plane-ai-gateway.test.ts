@@ -83,7 +83,8 @@ describe('control plane with AIGatewayRoutes (standalone mode)', () => {
       });
       const writes = written.length;
 
-      // The Anthropic key's Secret goes away: the policy and the backend say so, the route loses its backend.
+      // The Anthropic key's Secret goes away: the policy and the backend say so; the route keeps its backend, whose
+      // requests are answered 401 by the service (never sent without credentials), and says ResolvedRefs False.
       const text = readFileSync(MANIFESTS, 'utf8');
       const withoutSecret = text.replace(
         /---\napiVersion: v1\nkind: Secret\nmetadata: \{ name: anthropic-key[\s\S]*?(?=---)/,
@@ -98,12 +99,23 @@ describe('control plane with AIGatewayRoutes (standalone mode)', () => {
         condition('BackendSecurityPolicy', 'anthropic-key')?.reason,
       ]).toEqual(['NotAccepted', 'SecretNotFound']);
       expect(condition('AIServiceBackend', 'anthropic')?.type).toBe('NotAccepted');
-      expect([
-        condition('AIGatewayRoute', 'claude')?.type,
-        condition('AIGatewayRoute', 'claude')?.reason,
-      ]).toEqual(['NotAccepted', 'BackendNotFound']);
+      expect(
+        plane.store
+          .get('AIGatewayRoute', 'ai', 'claude')
+          ?.status?.conditions?.map((c: { type: string; reason: string }) => [c.type, c.reason]),
+      ).toEqual([
+        ['Accepted', 'Accepted'],
+        ['ResolvedRefs', 'SecretNotFound'],
+      ]);
       expect(written.length).toBe(writes + 1);
-      expect(loadExtProcConfig(configPath).rules.flatMap((rule) => rule.models)).toEqual(['gpt-4o-mini']);
+      expect(loadExtProcConfig(configPath).rules.flatMap((rule) => rule.models)).toEqual([
+        'gpt-4o-mini',
+        'claude-sonnet',
+      ]);
+      expect(loadExtProcConfig(configPath).backends.get('ai/claude/rule/0/ref/0')?.auth).toMatchObject({
+        type: 'Unavailable',
+        reason: expect.stringContaining('Secret ai/anthropic-key not found'),
+      });
       expect(plane.store.get('Gateway', 'ai', 'ai-gateway')?.status?.listeners?.[0]?.attachedRoutes).toBe(2);
 
       // Every AI object gone: an empty (valid) configuration, no routes attached.

@@ -1,3 +1,4 @@
+import { AI_GATEWAY_KINDS } from '../../model/resources/ai-gateway.ts';
 import { formatResourceKey } from '../../model/resources/resource-key.ts';
 import type { ResourceView } from '../../model/shared/resource-view.ts';
 import type { ActorSpec } from '../../runtime/Actor.ts';
@@ -21,9 +22,7 @@ export const PATCHED_KINDS = [
   'UDPRoute',
   'BackendTLSPolicy',
   'InferencePool',
-  'AIGatewayRoute',
-  'AIServiceBackend',
-  'BackendSecurityPolicy',
+  ...AI_GATEWAY_KINDS,
   'SecurityPolicy',
   'ClientTrafficPolicy',
   'EnvoyExtensionPolicy',

@@ -136,3 +136,173 @@ describe('AIGatewayRoutes in the Envoy backend', () => {
     ]);
   });
 });
+
+describe('AI Gateway fallback rules (backends at several priorities)', () => {
+  const fallbackRule = rule(
+    [
+      service('anthropic', [9100], {
+        tls: {
+          policy: { group: '', kind: 'BackendTLSPolicy', namespace: 'default', name: 't' },
+          hostname: 'api.anthropic.com',
+          subjectAltNames: [],
+          caCertificates: 'System',
+        },
+      }),
+      service('openai-a', [9200]),
+      service('openai-b', [9300], { weight: 3 }),
+    ],
+    {
+      name: 'ai-gateway-fallback-0',
+      matches: [
+        {
+          path: { type: 'PathPrefix', value: '/' },
+          headers: [{ type: 'Exact', name: 'x-ai-eg-model', value: 'smart' }],
+        },
+      ],
+      timeouts: { requestMs: 60_000 },
+    },
+  );
+  const fallbackRoute = {
+    ...route('ai', [
+      {
+        ...fallbackRule,
+        priorityFallback: [
+          { name: 'default/ai/rule/0/ref/0', priority: 0 },
+          { name: 'default/ai/rule/0/ref/1', priority: 5 },
+          { name: 'default/ai/rule/0/ref/2', priority: 5 },
+        ],
+      },
+      rule([], { name: 'ai-gateway-catch-all' }),
+    ]),
+    extProc: true,
+  };
+
+  it('routes the model to one cluster, retrying the next priority, naming the answering backend in a header', () => {
+    const resources = translateGateway(
+      gatewayIR([port(8080, [listener('http', 'HTTP', [fallbackRoute])])]),
+      {},
+    );
+    const [fallback] = routesOf(resources);
+    expect(fallback).toMatchObject({
+      name: 'default/ai/rule/ai-gateway-fallback-0/match/0',
+      route: {
+        cluster: 'ai-fallback/default/ai/rule/ai-gateway-fallback-0',
+        timeout: '60s',
+        retryPolicy: {
+          retryOn: '5xx,reset,connect-failure,retriable-status-codes',
+          retriableStatusCodes: [429],
+          numRetries: 1,
+          retryPriority: { name: 'envoy.retry_priorities.previous_priorities' },
+        },
+      },
+      responseHeadersToAdd: [
+        {
+          header: {
+            key: 'x-ai-eg-backend',
+            value: '%UPSTREAM_METADATA(["aigateway.envoy.io","per_route_rule_backend_name"])%',
+          },
+        },
+      ],
+      typedPerFilterConfig: { [EXT_PROC_FILTER]: expect.anything() },
+    });
+  });
+
+  it('makes the cluster a locality per backend at its priority rank, named in metadata, with the upstream ext_proc filter', () => {
+    const resources = translateGateway(
+      gatewayIR([port(8080, [listener('http', 'HTTP', [fallbackRoute])])]),
+      {},
+    );
+    const name = 'ai-fallback/default/ai/rule/ai-gateway-fallback-0';
+    const cluster = resources.clusters[name] as Json;
+    expect(cluster).toMatchObject({
+      type: 'EDS',
+      commonLbConfig: { localityWeightedLbConfig: {} },
+      transportSocketMatches: [
+        {
+          name: 'default/ai/rule/0/ref/0',
+          match: { 'ai-backend': 'default/ai/rule/0/ref/0' },
+          transportSocket: { name: 'envoy.transport_sockets.tls' },
+        },
+      ],
+    });
+    const protocol = (cluster.typedExtensionProtocolOptions as Json)[
+      'envoy.extensions.upstreams.http.v3.HttpProtocolOptions'
+    ] as Json;
+    expect((protocol.httpFilters as Json[]).map((f) => f.name)).toEqual([
+      EXT_PROC_FILTER,
+      'envoy.filters.http.upstream_codec',
+    ]);
+    expect((protocol.httpFilters as Json[])[0]).toMatchObject({
+      typedConfig: {
+        processingMode: { requestBodyMode: 'BUFFERED', responseHeaderMode: 'SKIP', responseBodyMode: 'NONE' },
+        requestAttributes: [
+          "xds.upstream_host_metadata.filter_metadata['aigateway.envoy.io']['per_route_rule_backend_name']",
+        ],
+      },
+    });
+    const endpoints = (resources.clusterLoadAssignments[name] as { endpoints: Json[] }).endpoints;
+    expect(endpoints.map((e) => [(e.locality as Json).subZone, e.priority, e.loadBalancingWeight])).toEqual([
+      ['default/ai/rule/0/ref/0', 0, 1],
+      ['default/ai/rule/0/ref/1', 1, 1],
+      ['default/ai/rule/0/ref/2', 1, 3],
+    ]);
+    expect((endpoints[1]!.lbEndpoints as Json[])[0]).toMatchObject({
+      endpoint: { address: { socketAddress: { portValue: 9200 } } },
+      metadata: {
+        filterMetadata: { 'aigateway.envoy.io': { per_route_rule_backend_name: 'default/ai/rule/0/ref/1' } },
+      },
+    });
+  });
+
+  it('resolves by DNS when a backend is an ExternalName Service; logs each attempt', () => {
+    const external = {
+      ...fallbackRoute,
+      rules: [
+        {
+          ...fallbackRoute.rules[0]!,
+          backends: [
+            { ...service('provider', []), externalName: 'api.provider.example', port: 443 } as never,
+            service('local', [9400]),
+          ],
+          priorityFallback: [
+            { name: 'a', priority: 0 },
+            { name: 'b', priority: 1 },
+          ],
+        },
+      ],
+    };
+    const resources = translateGateway(gatewayIR([port(8080, [listener('http', 'HTTP', [external])])]), {});
+    const cluster = resources.clusters['ai-fallback/default/ai/rule/ai-gateway-fallback-0'] as Json;
+    expect(cluster).toMatchObject({
+      type: 'STRICT_DNS',
+      loadAssignment: {
+        endpoints: [
+          {
+            priority: 0,
+            lbEndpoints: [
+              {
+                endpoint: { address: { socketAddress: { address: 'api.provider.example', portValue: 443 } } },
+              },
+            ],
+          },
+          { priority: 1, lbEndpoints: [{ endpoint: { address: { socketAddress: { portValue: 9400 } } } }] },
+        ],
+      },
+    });
+    expect(
+      resources.clusterLoadAssignments['ai-fallback/default/ai/rule/ai-gateway-fallback-0'],
+    ).toBeUndefined();
+    const router = httpFilters(resources).find((f) => f.name === 'envoy.filters.http.router')!;
+    expect((router.typedConfig as Json).upstreamLog).toMatchObject([
+      {
+        typedConfig: {
+          logFormat: {
+            jsonFormat: {
+              answered_by: '%UPSTREAM_METADATA(aigateway.envoy.io:per_route_rule_backend_name)%',
+            },
+          },
+        },
+      },
+    ]);
+  });
+});

@@ -12,13 +12,30 @@ const CONNECT_TIMEOUT = '5s';
 /** Where the data plane's image keeps the system trust store (`wellKnownCACertificates: System`). */
 export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
+/** A cluster built whole, and its ClusterLoadAssignment when it takes its endpoints from EDS. */
+export interface BuiltCluster {
+  readonly cluster: Json;
+  readonly loadAssignment?: Json;
+}
+
 /** Per-endpoint weights are scaled so a backend's share survives integer rounding to within 0.1 %. */
 const BLEND_SCALE = 1000;
 
 /** Collects the clusters translation refers to, so each is generated once. */
 export class ClusterSet {
   readonly #uses = new Map<string, ClusterUse>();
+  readonly #built = new Map<string, BuiltCluster>();
   #blackhole = false;
+
+  /** A cluster a feature builds whole (an AI Gateway fallback rule's), with its endpoints when fed by EDS. */
+  built(name: string, cluster: BuiltCluster): string {
+    if (!this.#built.has(name)) this.#built.set(name, cluster);
+    return name;
+  }
+
+  get builtClusters(): ReadonlyMap<string, BuiltCluster> {
+    return this.#built;
+  }
 
   /** The cluster for a backend; `speaksGrpc` when a GRPCRoute sends to it. */
   use(backend: ResolvedBackendIR, speaksGrpc: boolean): string {
@@ -118,7 +135,7 @@ export function translateCluster(use: ClusterUse): Json {
  * TLS to the backend as its BackendTLSPolicy says: SNI = `hostname`; the certificate must chain to the policy's
  * CA bundle (or the system store) and carry one of `subjectAltNames`, or `hostname` when none are given.
  */
-function upstreamTls(tls: BackendTLS, http2: boolean): Json {
+export function upstreamTls(tls: BackendTLS, http2: boolean): Json {
   const names =
     tls.subjectAltNames.length > 0
       ? tls.subjectAltNames.map((san) => ({

@@ -5,7 +5,7 @@ import type { BackendIR, ListenerIR, RouteIR, RuleIR } from '../../model/ir/gate
 import type { HTTPRequestMirrorFilter } from '../../model/resources/gateway-api.ts';
 import { hostnameCovers } from '../../model/shared/hostnames.ts';
 import type { ListenerAddress } from '../shared/route-filters.ts';
-import { aiGatewayRoutes } from './ai-gateway.ts';
+import { aiGatewayRoutes, fallbackRouteAction } from './ai-gateway.ts';
 import type { ClusterSet } from './clusters.ts';
 import { protoDuration } from './duration.ts';
 import type { Json } from './envoy-types.ts';
@@ -100,17 +100,23 @@ function routeEntries(
     matches.forEach((raw, m) => {
       const translated = grpc ? translateGrpcMatch(raw) : translateHttpMatch(raw);
       const name = `${route.route.namespace ?? ''}/${route.route.name}/rule/${rule.name ?? rule.index}/match/${m}`;
+      const routes =
+        rule.priorityFallback === undefined
+          ? envoyRoutes(name, rule, translated, grpc, listener, clusters)
+          : [
+              {
+                name,
+                match: translated.match,
+                ...(fallbackRouteAction(route, rule, clusters) ?? { directResponse: { status: 500 } }),
+              },
+            ];
       entries.push({
         precedence: translated.precedence,
         // The MCP proxy first: a policy that denies the rule then replaces its action (never the other way round).
         routes: aiGatewayRoutes(
           route,
           rule,
-          withPolicies(
-            { route, rule },
-            mcpRoutes(route, rule, envoyRoutes(name, rule, translated, grpc, listener, clusters)),
-            policyFilters,
-          ),
+          withPolicies({ route, rule }, mcpRoutes(route, rule, routes), policyFilters),
         ),
       });
     });

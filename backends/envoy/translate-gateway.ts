@@ -67,6 +67,10 @@ export function translateGateway(
     clusterResources[use.name] = translateCluster(use);
     if (usesEds(use)) clusterLoadAssignments[use.name] = translateEndpoints(use);
   }
+  for (const [name, built] of [...clusters.builtClusters].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    clusterResources[name] = built.cluster;
+    if (built.loadAssignment !== undefined) clusterLoadAssignments[name] = built.loadAssignment;
+  }
   if (ir.ports.some((port) => port.listeners.some((listener) => hasAIRoutes(listener.routes)))) {
     clusterResources[EXT_PROC_CLUSTER] = extProcCluster(options.extProcAddress ?? DEFAULT_EXT_PROC_ADDRESS);
   }

@@ -7,11 +7,11 @@
 // and each attempt restores those headers before translating. Nothing is kept in memory between the two
 // streams, which may reach different processes.
 
-/** The endpoint metadata naming the backend (Envoy AI Gateway's namespace and key). */
-export const BACKEND_METADATA_NAMESPACE = 'aigateway.envoy.io';
-export const BACKEND_METADATA_KEY = 'per_route_rule_backend_name';
-/** The ext_proc `request_attributes` expression Envoy evaluates for the upstream filter. */
-export const BACKEND_ATTRIBUTE = `xds.upstream_host_metadata.filter_metadata['${BACKEND_METADATA_NAMESPACE}']['${BACKEND_METADATA_KEY}']`;
+export {
+  BACKEND_ATTRIBUTE,
+  BACKEND_METADATA_KEY,
+  BACKEND_METADATA_NAMESPACE,
+} from '../../model/ai-gateway/extproc-config.ts';
 /** ProcessingRequest.attributes is keyed by the filter's name. */
 export const EXT_PROC_ATTRIBUTES_KEY = 'envoy.filters.http.ext_proc';
 

@@ -1,24 +1,10 @@
 // llmRequestCosts: which token counts (or CEL expressions over them) become dynamic metadata keys.
 import { celEnv, celUint, isCelError, parse, plan } from '@bufbuild/cel';
+import { LLM_REQUEST_COST_TYPES, type LLMRequestCostType } from '../../model/resources/ai-gateway.ts';
 import type { TokenUsage } from './token-usage.ts';
 
-export type CostType =
-  | 'InputToken'
-  | 'CachedInputToken'
-  | 'CacheCreationInputToken'
-  | 'OutputToken'
-  | 'ReasoningToken'
-  | 'TotalToken'
-  | 'CEL';
-export const COST_TYPES: readonly CostType[] = [
-  'InputToken',
-  'CachedInputToken',
-  'CacheCreationInputToken',
-  'OutputToken',
-  'ReasoningToken',
-  'TotalToken',
-  'CEL',
-];
+export type CostType = LLMRequestCostType;
+export const COST_TYPES: readonly CostType[] = LLM_REQUEST_COST_TYPES;
 
 export interface LlmRequestCost {
   readonly metadataKey: string;

@@ -46,6 +46,8 @@ function routeDependencies(spec: Partial<AIGatewayRouteSpec>, namespace: string)
     out.push(
       resourceKey(ref.group ?? GATEWAY_GROUP, ref.kind ?? 'Gateway', ref.namespace || namespace, ref.name),
     );
+    // Its Gateway's GatewayConfig (global costs), by the Gateway's annotation.
+    out.push(resourceKey(AI_GATEWAY_GROUP, 'GatewayConfig', ref.namespace || namespace, ANY_NAME));
   }
   for (const rule of asArray<AIGatewayRouteRule>(spec.rules)) {
     for (const ref of asArray<AIGatewayRouteRuleBackendRef>(rule?.backendRefs)) {
@@ -66,6 +68,7 @@ function backendDependencies(spec: Partial<AIServiceBackendSpec>, namespace: str
     );
   }
   out.push(resourceKey(AI_GATEWAY_GROUP, 'BackendSecurityPolicy', namespace, ANY_NAME));
+  out.push(resourceKey(AI_GATEWAY_GROUP, 'QuotaPolicy', namespace, ANY_NAME));
   return out;
 }
 

@@ -154,17 +154,19 @@ describe('AIGatewayRoute → Gateway IR', () => {
     expect([...countAttachedRoutes(evaluations).values()]).toEqual([2]);
   });
 
-  it('depends on its Gateways and AIServiceBackends; backends on their Service and policies on Secrets', () => {
+  it('depends on its Gateways (and their GatewayConfigs) and AIServiceBackends; backends on their Service and policies; policies on Secrets', () => {
     const store = world();
     const ids = (object: AnyResource) => dependenciesOf(object).map(formatResourceKey);
     expect(ids(store.get('AIGatewayRoute', 'ai', 'chat')!)).toEqual([
       'core/Namespace//ai',
       'aigateway.envoyproxy.io/AIServiceBackend/ai/openai',
+      'aigateway.envoyproxy.io/GatewayConfig/ai/*',
       'gateway.networking.k8s.io/Gateway/ai/ai-gateway',
     ]);
     expect(ids(store.get('AIServiceBackend', 'ai', 'openai')!)).toEqual([
       'core/Service/ai/openai',
       'aigateway.envoyproxy.io/BackendSecurityPolicy/ai/*',
+      'aigateway.envoyproxy.io/QuotaPolicy/ai/*',
     ]);
     expect(ids(store.get('BackendSecurityPolicy', 'ai', 'anthropic-key')!)).toEqual([
       'core/Secret/ai/anthropic-key',
@@ -229,8 +231,17 @@ describe('bad input becomes conditions', () => {
     ]);
     // The route on the unusable backend is refused; the other routes keep working.
     expect(statusOf(result, 'AIGatewayRoute', 'uses-eg')?.[0]?.type).toBe('NotAccepted');
-    expect(statusOf(result, 'AIGatewayRoute', 'chat')?.[0]?.reason).toBe('BackendNotFound');
-    expect(result.config.rules.flatMap((r) => r.models)).toEqual(['claude-sonnet']);
+    // Credentials that cannot be used do not drop the backend: its requests are answered 401 with the reason,
+    // never sent unauthenticated, and the route says what to fix.
+    const chat = statusOf(result, 'AIGatewayRoute', 'chat');
+    expect(chat?.map((c) => [c.type, c.status, c.reason])).toEqual([
+      ['Accepted', 'True', 'Accepted'],
+      ['ResolvedRefs', 'False', 'Conflicted'],
+    ]);
+    expect(result.config.rules.flatMap((r) => r.models)).toEqual(['gpt-4o-mini', 'claude-sonnet']);
+    expect(result.config.backends.find((b) => b.name === 'ai/chat/rule/0/ref/0')?.auth).toEqual({
+      unavailable: 'BackendSecurityPolicies no-secret, openai-key all target this backend; keep one',
+    });
 
     const gcp = evaluateWith({
       ...noSecret,

@@ -1,14 +1,28 @@
 // The AI Gateway kinds of a whole view: every AIGatewayRoute of ours, the AIServiceBackends they use and the
 // policies of those backends — their statuses, and the one ext_proc configuration the routes make together.
 
-import type { AIGatewayRoute, AIServiceBackend, BackendSecurityPolicy } from '../resources/ai-gateway.ts';
+import { isOurGatewayClass } from '../gateway-api/gateway-class.ts';
+import type {
+  AIGatewayRoute,
+  AIServiceBackend,
+  BackendSecurityPolicy,
+  GatewayConfig,
+} from '../resources/ai-gateway.ts';
+import type { Gateway } from '../resources/gateway-api.ts';
 import { formatResourceKey, keyOf, type ResourceKey } from '../resources/resource-key.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
 import type { ExtProcConfigDocument } from './extproc-config.ts';
+import { gatewayConfigVerdict, referencedGatewayConfigs } from './gateway-configs.ts';
+import { quotaPoliciesOf, quotaPolicyProblem } from './quota-policies.ts';
 import { type AIGatewayOptions, evaluateAIGatewayRoute } from './route-evaluation.ts';
 import { policiesOf, policyAuth } from './security-policies.ts';
 import { resolveAIServiceBackend } from './service-backends.ts';
-import { type AIStatusUpdate, acceptanceCondition, stampConditions } from './statuses.ts';
+import {
+  type AIStatusUpdate,
+  acceptanceCondition,
+  type DesiredCondition,
+  stampConditions,
+} from './statuses.ts';
 
 export interface AIGatewayResult {
   readonly statuses: readonly AIStatusUpdate[];
@@ -50,7 +64,47 @@ export function evaluateAIGateway(view: ResourceView, options: AIGatewayOptions)
     );
     statuses.push({ key: keyOf(policy), status: { conditions } });
   }
+  for (const quota of quotaPoliciesOf(sorted, view)) {
+    const conditions = stampConditions(
+      quota.status?.conditions,
+      [acceptanceCondition('QuotaPolicy', quotaPolicyProblem(quota))],
+      quota.metadata?.generation,
+      options.now,
+    );
+    statuses.push({ key: keyOf(quota), status: { conditions } });
+  }
+  statuses.push(...gatewayConfigStatuses(view, options));
   return { statuses, config };
+}
+
+/** The GatewayConfigs our Gateways name: accepted (their global costs apply) or refused with the fields why. */
+function gatewayConfigStatuses(view: ResourceView, options: AIGatewayOptions): AIStatusUpdate[] {
+  const ours = (view.list('Gateway') as Gateway[]).filter((gateway) => {
+    const gatewayClass = view.get('GatewayClass', undefined, String(gateway.spec?.gatewayClassName ?? ''));
+    return gatewayClass !== undefined && isOurGatewayClass(gatewayClass, options.controllerName);
+  });
+  const out: AIStatusUpdate[] = [];
+  for (const { key, gateways } of referencedGatewayConfigs(ours).values()) {
+    const config = view.get('GatewayConfig', key.namespace, key.name) as GatewayConfig | undefined;
+    if (config === undefined) continue;
+    const verdict = gatewayConfigVerdict(config);
+    const desired: DesiredCondition = verdict.ok
+      ? {
+          type: 'Accepted',
+          status: 'True',
+          reason: 'Accepted',
+          message: `globalLLMRequestCosts apply to the AIGatewayRoutes of Gateway ${gateways.sort().join(', ')}`,
+        }
+      : acceptanceCondition('GatewayConfig', verdict.problem);
+    const conditions = stampConditions(
+      config.status?.conditions,
+      [desired],
+      config.metadata?.generation,
+      options.now,
+    );
+    out.push({ key: keyOf(config), status: { conditions } });
+  }
+  return out;
 }
 
 /** The routes of ours, oldest first: their statuses, the configuration they make, the backends they use. */

@@ -1,19 +1,45 @@
 // The ext_proc configuration document (dataplane/extproc/config.ts reads it; see docs/extproc.md) and the names
 // Envoy and the ext_proc service share: the headers the service sets and the name it gives each backendRef.
 
-import type { LLMRequestCost, VersionedAPISchema } from '../resources/ai-gateway.ts';
+import type {
+  HTTPBodyMutation,
+  HTTPHeaderMutation,
+  LLMRequestCost,
+  VersionedAPISchema,
+} from '../resources/ai-gateway.ts';
 import type { ResourceKey } from '../resources/resource-key.ts';
 
 /** The model the client asked for, set by the service once it has read the body. */
 export const MODEL_HEADER = 'x-ai-eg-model';
-/** The backendRef the service picked (`extProcBackendName`); Envoy's rules route on it. */
+/**
+ * The backendRef the service picked (`extProcBackendName`); Envoy's rules route on it. For a fallback rule, the
+ * response header naming the backend that answered (from the endpoint's metadata).
+ */
 export const BACKEND_HEADER = 'x-ai-eg-backend';
+/** The endpoint metadata naming a fallback rule's backend (Envoy AI Gateway's namespace and key). */
+export const BACKEND_METADATA_NAMESPACE = 'aigateway.envoy.io';
+export const BACKEND_METADATA_KEY = 'per_route_rule_backend_name';
+/** The ext_proc `request_attributes` expression the upstream filter of a fallback rule's cluster reads. */
+export const BACKEND_ATTRIBUTE = `xds.upstream_host_metadata.filter_metadata['${BACKEND_METADATA_NAMESPACE}']['${BACKEND_METADATA_KEY}']`;
 
-export type ExtProcAuth =
-  | { apiKey: { key: string } }
-  | { azureAPIKey: { key: string } }
-  | { anthropicAPIKey: { key: string } }
-  | { aws: { region: string; accessKeyId: string; secretAccessKey: string; sessionToken?: string } };
+/** A per-request credential source (BackendSecurityPolicy `credentialOverride`). */
+export interface ExtProcCredentialOverride {
+  header?: string;
+  metadata?: { namespace: string; key: string };
+  fallbackToConfigured: boolean;
+}
+
+/**
+ * A backend's credentials: a key, AWS credentials (without static ones when every request must bring its own),
+ * or `unavailable` — the policy cannot be used, and the service answers 401 saying why.
+ */
+export type ExtProcAuth = (
+  | { apiKey: { key?: string } }
+  | { azureAPIKey: { key?: string } }
+  | { anthropicAPIKey: { key?: string } }
+  | { aws: { region: string; accessKeyId?: string; secretAccessKey?: string; sessionToken?: string } }
+  | { unavailable: string }
+) & { override?: ExtProcCredentialOverride };
 
 export interface ExtProcBackendDocument {
   name: string;
@@ -22,11 +48,14 @@ export interface ExtProcBackendDocument {
   /** The provider's host name (an ExternalName Service): the service sets it as :authority (and signs it). */
   host?: string;
   auth?: ExtProcAuth;
+  headerMutation?: HTTPHeaderMutation;
+  bodyMutation?: HTTPBodyMutation;
 }
 
 export interface ExtProcRuleDocument {
   models: string[];
-  backends: { name: string; weight: number }[];
+  /** With several priorities the rule is a fallback rule: Envoy picks the backend (docs/extproc.md). */
+  backends: { name: string; weight: number; priority?: number }[];
   llmRequestCosts?: LLMRequestCost[];
 }
 
@@ -35,6 +64,8 @@ export interface ExtProcModelDocument {
   name: string;
   ownedBy: string;
   created: number;
+  /** The route's hostnames; absent: listed for every host. */
+  hostnames?: string[];
 }
 
 export interface ExtProcConfigDocument {

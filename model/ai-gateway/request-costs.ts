@@ -2,10 +2,10 @@
 // dynamic metadata for rate limiting. Checked here, passed on to the service as they are.
 
 import { createRequire } from 'node:module';
-import type { LLMRequestCost } from '../resources/ai-gateway.ts';
+import { LLM_REQUEST_COST_TYPES, type LLMRequestCost } from '../resources/ai-gateway.ts';
 import type { Problem } from './statuses.ts';
 
-const COST_TYPES = ['InputToken', 'CachedInputToken', 'OutputToken', 'TotalToken', 'CEL'];
+const COST_TYPES: readonly string[] = LLM_REQUEST_COST_TYPES;
 
 let parseCel: typeof import('@bufbuild/cel').parse | undefined;
 /** The CEL parser, loaded on the first CEL cost: the library costs ~25 MiB RSS that most planes never need. */
@@ -15,9 +15,12 @@ function celParser(): typeof import('@bufbuild/cel').parse {
 }
 
 /** The first cost that cannot be honoured (no metadataKey, unknown type, CEL that does not parse). */
-export function requestCostsProblem(costs: readonly LLMRequestCost[]): Problem | undefined {
+export function requestCostsProblem(
+  costs: readonly LLMRequestCost[],
+  field = 'spec.llmRequestCosts',
+): Problem | undefined {
   for (const [i, cost] of costs.entries()) {
-    const at = `spec.llmRequestCosts[${i}]`;
+    const at = `${field}[${i}]`;
     if (typeof cost?.metadataKey !== 'string' || cost.metadataKey === '')
       return { reason: 'UnsupportedValue', message: `${at}.metadataKey: required` };
     if (!COST_TYPES.includes(String(cost.type))) {

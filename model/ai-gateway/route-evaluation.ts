@@ -6,7 +6,7 @@
 
 import type { ParentLookup } from '../gateway-api/attachment.ts';
 import { generatedHTTPRoute } from '../gateway-api/generated-route.ts';
-import { evaluateRoute, type RouteEvaluation } from '../gateway-api/route-status.ts';
+import { evaluateRoute, type PriorityBackend, type RouteEvaluation } from '../gateway-api/route-status.ts';
 import {
   AI_GATEWAY_GROUP,
   type AIGatewayRoute,
@@ -15,6 +15,8 @@ import {
   type AIGatewayRouteSpec,
   type AIGatewayStatus,
   type AIServiceBackend,
+  type HTTPBodyMutation,
+  type HTTPHeaderMutation,
   type LLMRequestCost,
 } from '../resources/ai-gateway.ts';
 import type {
@@ -24,7 +26,13 @@ import type {
   HTTPValueMatch,
   ParentReference,
 } from '../resources/gateway-api.ts';
-import { formatResourceKey, GATEWAY_GROUP, keyOf, type ResourceKey } from '../resources/resource-key.ts';
+import {
+  formatResourceKey,
+  GATEWAY_GROUP,
+  keyOf,
+  type ResourceKey,
+  resourceKey,
+} from '../resources/resource-key.ts';
 import { asArray } from '../shared/arrays.ts';
 import { isReferenceAllowed } from '../shared/reference-grants.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
@@ -36,12 +44,15 @@ import {
   extProcBackendName,
   MODEL_HEADER,
 } from './extproc-config.ts';
+import { costsWithGlobal } from './gateway-configs.ts';
 import { costDocument, requestCostsProblem } from './request-costs.ts';
 import { type BackendVerdict, resolveAIServiceBackend } from './service-backends.ts';
 import { aiGatewayRouteConditions, type Problem, stampConditions } from './statuses.ts';
 
 /** Name of the rule every AIGatewayRoute gets last: it routes the first pass (no model header yet) to the service. */
 export const CATCH_ALL_RULE = 'ai-gateway-catch-all';
+/** Names the Envoy rule of a fallback rule (`<prefix><rule index>`). */
+export const FALLBACK_RULE_PREFIX = 'ai-gateway-fallback-';
 /** Envoy AI Gateway's default request timeout for AI rules (Envoy's 15 s is too short for completions). */
 const DEFAULT_REQUEST_TIMEOUT = '60s';
 
@@ -85,6 +96,8 @@ interface Translation {
   readonly routeProblems: string[];
   /** The first backendRef that does not resolve. */
   refProblem: Problem | undefined;
+  /** Fallback rules by Envoy rule name: each backendRef's name and priority, in order. */
+  readonly fallbacks: Map<string, PriorityBackend[]>;
 }
 
 /**
@@ -101,12 +114,15 @@ export function evaluateAIGatewayRoute(
   const costs = asArray<LLMRequestCost>(spec.llmRequestCosts);
   const kindProblem = clientSchemaProblem(spec) ?? requestCostsProblem(costs);
   const valid = kindProblem === undefined;
+  const gateways = parentRefsOf(spec)
+    .filter((ref) => (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (ref.kind ?? 'Gateway') === 'Gateway')
+    .map((ref) => resourceKey(GATEWAY_GROUP, 'Gateway', ref.namespace || (key.namespace ?? ''), ref.name));
   const context: RouteContext = {
     route,
     key,
     namespace: key.namespace ?? '',
     view,
-    costs: valid ? costs : [],
+    costs: valid ? costsWithGlobal(costs, gateways, view) : [],
   };
   const out = translateRules(asArray<AIGatewayRouteRule>(spec.rules), context);
 
@@ -122,8 +138,15 @@ export function evaluateAIGatewayRoute(
     models: out.rules.flatMap((r) => r.models),
   };
   const desired = aiGatewayRouteConditions(http, findings, out.rules.length > 0);
+  const rules =
+    out.fallbacks.size === 0
+      ? http.rules
+      : http.rules.map((rule) => {
+          const priorities = rule.name === undefined ? undefined : out.fallbacks.get(rule.name);
+          return priorities === undefined ? rule : { ...rule, priorityFallback: priorities };
+        });
   return {
-    evaluation: { ...http, route: key, extProc: true },
+    evaluation: { ...http, rules, route: key, extProc: true },
     status: {
       conditions: stampConditions(route.status?.conditions, desired, route.metadata?.generation, options.now),
     },
@@ -154,6 +177,7 @@ function translateRules(rules: readonly AIGatewayRouteRule[], context: RouteCont
     usedBackends: new Map(),
     routeProblems: [],
     refProblem: undefined,
+    fallbacks: new Map(),
   };
   for (const [i, rule] of rules.entries()) translateRule(rule, i, context, out);
   // Before the service has read the body no model header exists: this rule lets the first pass reach it.
@@ -176,22 +200,38 @@ function translateRule(rule: AIGatewayRouteRule, i: number, context: RouteContex
     out.routeProblems.push(`${at}.backendRefs: needs at least one AIServiceBackend`);
     return;
   }
-  const ruleBackends: { name: string; weight: number }[] = [];
+  const used: UsableBackend[] = [];
   refs.forEach((ref, j) => {
-    const backend = translateBackendRef(rule, matches, ref, [i, j], context, out);
-    if (backend !== undefined && backend.weight > 0) ruleBackends.push(backend);
+    const backend = translateBackendRef(ref, [i, j], context, out);
+    if (backend !== undefined && backend.weight > 0) used.push(backend);
   });
-  if (ruleBackends.length === 0) return;
+  if (used.length === 0) return;
+  const fallback = new Set(used.map((backend) => backend.priority)).size > 1;
+  if (fallback) {
+    out.httpRules.push(fallbackRule(i, used, matches, rule));
+    out.fallbacks.set(
+      `${FALLBACK_RULE_PREFIX}${i}`,
+      used.map(({ name, priority }) => ({ name, priority })),
+    );
+  } else for (const backend of used) out.httpRules.push(backendRule(backend, matches, rule));
   out.rules.push({
     models,
-    backends: ruleBackends,
+    backends: used.map(({ name, weight, priority }) => ({ name, weight, ...(fallback ? { priority } : {}) })),
     ...(context.costs.length > 0 ? { llmRequestCosts: context.costs.map(costDocument) } : {}),
   });
   const ownedBy = typeof rule.modelsOwnedBy === 'string' ? rule.modelsOwnedBy : 'Envoy AI Gateway';
   const created =
     toUnixSeconds(rule.modelsCreatedAt) ?? toUnixSeconds(context.route.metadata?.creationTimestamp) ?? 0;
-  for (const model of models)
-    if (!out.models.has(model)) out.models.set(model, { name: model, ownedBy, created });
+  const hostnames = asArray<string>(context.route.spec?.hostnames).filter((h) => typeof h === 'string');
+  for (const model of models) {
+    if (!out.models.has(model))
+      out.models.set(model, {
+        name: model,
+        ownedBy,
+        created,
+        ...(hostnames.length > 0 ? { hostnames } : {}),
+      });
+  }
 }
 
 /** The model of each match (an Exact x-ai-eg-model header); undefined, with the problem noted, when one lacks it. */
@@ -221,18 +261,25 @@ function ruleModels(
   return undefined;
 }
 
+/** A backendRef the rule can send to: its name in the ext_proc configuration, Service, weight and priority. */
+interface UsableBackend {
+  readonly name: string;
+  readonly ruleName: string;
+  readonly service: BackendObjectReference;
+  readonly weight: number;
+  readonly priority: number;
+}
+
 /**
- * One backendRef: its ext_proc backend and the HTTPRoute rule for the requests the service sends to it (named in
- * x-ai-eg-backend). Undefined, with the problem noted, when the backend cannot be used.
+ * One backendRef: its ext_proc backend (the route's mutations over the backend's). Undefined, with the problem
+ * noted, when the backend cannot be used; a backend whose credentials cannot be used stays, answering 401.
  */
 function translateBackendRef(
-  rule: AIGatewayRouteRule,
-  matches: readonly { headers?: HTTPValueMatch[] }[],
   ref: AIGatewayRouteRuleBackendRef,
   [i, j]: readonly [number, number],
   context: RouteContext,
   out: Translation,
-): { name: string; weight: number } | undefined {
+): UsableBackend | undefined {
   const field = `spec.rules[${i}].backendRefs[${j}]`;
   const found = referencedBackend(ref, field, context);
   if (!found.ok) {
@@ -242,17 +289,22 @@ function translateBackendRef(
   const { backend, id } = found;
   out.usedBackends.set(formatResourceKey(keyOf(backend)), keyOf(backend));
   const verdict = resolveAIServiceBackend(backend, context.view);
-  if (!verdict.ok || verdict.service === undefined || verdict.schema === undefined) {
+  if (!verdict.ok) {
     out.refProblem ??= {
-      reason: 'BackendNotFound',
+      reason: verdict.authProblem === undefined ? 'BackendNotFound' : verdict.authProblem.reason,
       message: `${field}: AIServiceBackend ${id} is not accepted: ${verdict.problem?.message ?? 'invalid'}`,
     };
-    return undefined;
   }
+  if (verdict.service === undefined || verdict.schema === undefined) return undefined;
   const name = extProcBackendName(context.key, i, j);
   out.backends.push(backendDocument(name, ref, verdict));
-  out.httpRules.push(backendRule(`rule-${i}-ref-${j}`, name, matches, rule, verdict.service));
-  return { name, weight: typeof ref.weight === 'number' && ref.weight >= 0 ? ref.weight : 1 };
+  return {
+    name,
+    ruleName: `rule-${i}-ref-${j}`,
+    service: verdict.service,
+    weight: typeof ref.weight === 'number' && ref.weight >= 0 ? ref.weight : 1,
+    priority: typeof ref.priority === 'number' && ref.priority >= 0 ? ref.priority : 0,
+  };
 }
 
 /** The AIServiceBackend a backendRef names, when the route may use it (same namespace; the right kind). */
@@ -299,6 +351,8 @@ function backendDocument(
   ref: AIGatewayRouteRuleBackendRef,
   verdict: BackendVerdict,
 ): ExtProcBackendDocument {
+  const headerMutation = mergeHeaderMutations(verdict.headerMutation, ref.headerMutation);
+  const bodyMutation = mergeBodyMutations(verdict.bodyMutation, ref.bodyMutation);
   return {
     name,
     schema: verdict.schema!,
@@ -307,33 +361,110 @@ function backendDocument(
       : {}),
     ...(verdict.host === undefined ? {} : { host: verdict.host }),
     ...(verdict.auth === undefined ? {} : { auth: verdict.auth }),
+    ...(headerMutation === undefined ? {} : { headerMutation }),
+    ...(bodyMutation === undefined ? {} : { bodyMutation }),
+  };
+}
+
+/** The backend's header mutation with the route's over it: the route wins for a header both name. */
+export function mergeHeaderMutations(
+  backend: HTTPHeaderMutation | undefined,
+  route: HTTPHeaderMutation | undefined,
+): HTTPHeaderMutation | undefined {
+  if (backend === undefined && route === undefined) return undefined;
+  const set = new Map<string, { name: string; value: string }>();
+  const remove = new Set<string>();
+  for (const mutation of [backend, route]) {
+    for (const header of asArray<{ name: string; value: string }>(mutation?.set)) {
+      if (typeof header?.name !== 'string') continue;
+      const name = header.name.toLowerCase();
+      set.set(name, { name, value: String(header.value ?? '') });
+      remove.delete(name);
+    }
+    for (const header of asArray<string>(mutation?.remove)) {
+      if (typeof header !== 'string') continue;
+      remove.add(header.toLowerCase());
+      if (mutation === route) set.delete(header.toLowerCase());
+    }
+  }
+  return {
+    ...(set.size > 0 ? { set: [...set.values()] } : {}),
+    ...(remove.size > 0 ? { remove: [...remove] } : {}),
+  };
+}
+
+/** The backend's body mutation with the route's over it: the route wins for a field both name. */
+export function mergeBodyMutations(
+  backend: HTTPBodyMutation | undefined,
+  route: HTTPBodyMutation | undefined,
+): HTTPBodyMutation | undefined {
+  if (backend === undefined && route === undefined) return undefined;
+  const set = new Map<string, { path: string; value: string }>();
+  const remove = new Set<string>();
+  for (const mutation of [backend, route]) {
+    for (const field of asArray<{ path: string; value: string }>(mutation?.set)) {
+      if (typeof field?.path !== 'string') continue;
+      set.set(field.path, { path: field.path, value: String(field.value ?? '') });
+      remove.delete(field.path);
+    }
+    for (const path of asArray<string>(mutation?.remove)) {
+      if (typeof path !== 'string') continue;
+      remove.add(path);
+      if (mutation === route) set.delete(path);
+    }
+  }
+  return {
+    ...(set.size > 0 ? { set: [...set.values()] } : {}),
+    ...(remove.size > 0 ? { remove: [...remove] } : {}),
   };
 }
 
 /** Envoy's part of one backendRef: the rule's matches plus x-ai-eg-backend, to the backend's Service. */
 function backendRule(
-  ruleName: string,
-  backendName: string,
+  backend: UsableBackend,
   matches: readonly { headers?: HTTPValueMatch[] }[],
   rule: AIGatewayRouteRule,
-  service: BackendObjectReference,
 ): HTTPRouteRule {
   return {
-    name: ruleName,
-    matches: matches.map((match) => ({
-      path: { type: 'PathPrefix', value: '/' },
-      headers: [
-        ...asArray<HTTPValueMatch>(match?.headers),
-        { type: 'Exact', name: BACKEND_HEADER, value: backendName },
-      ],
-    })),
-    backendRefs: [{ ...service, weight: 1 }],
-    timeouts: {
-      request: typeof rule?.timeouts?.request === 'string' ? rule.timeouts.request : DEFAULT_REQUEST_TIMEOUT,
-      ...(typeof rule?.timeouts?.backendRequest === 'string'
-        ? { backendRequest: rule.timeouts.backendRequest }
-        : {}),
-    },
+    name: backend.ruleName,
+    matches: modelMatches(matches, { type: 'Exact', name: BACKEND_HEADER, value: backend.name }),
+    backendRefs: [{ ...backend.service, weight: 1 }],
+    timeouts: ruleTimeouts(rule),
+  };
+}
+
+/**
+ * A fallback rule (backends at several priorities): one rule for the model, to every backend's Service in ref
+ * order; the IR marks it with each backend's name and priority so the data plane makes one cluster with a
+ * locality per backend (see `fallbackPriorities` and docs/extproc.md).
+ */
+function fallbackRule(
+  i: number,
+  backends: readonly UsableBackend[],
+  matches: readonly { headers?: HTTPValueMatch[] }[],
+  rule: AIGatewayRouteRule,
+): HTTPRouteRule {
+  return {
+    name: `${FALLBACK_RULE_PREFIX}${i}`,
+    matches: modelMatches(matches),
+    backendRefs: backends.map((backend) => ({ ...backend.service, weight: backend.weight })),
+    timeouts: ruleTimeouts(rule),
+  };
+}
+
+function modelMatches(matches: readonly { headers?: HTTPValueMatch[] }[], ...extra: HTTPValueMatch[]) {
+  return matches.map((match) => ({
+    path: { type: 'PathPrefix' as const, value: '/' },
+    headers: [...asArray<HTTPValueMatch>(match?.headers), ...extra],
+  }));
+}
+
+function ruleTimeouts(rule: AIGatewayRouteRule): { request: string; backendRequest?: string } {
+  return {
+    request: typeof rule?.timeouts?.request === 'string' ? rule.timeouts.request : DEFAULT_REQUEST_TIMEOUT,
+    ...(typeof rule?.timeouts?.backendRequest === 'string'
+      ? { backendRequest: rule.timeouts.backendRequest }
+      : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 // BackendSecurityPolicy: which policies apply to an AIServiceBackend, and the credentials a policy gives the
-// ext_proc service (API keys, an AWS shared credentials profile), read from Secrets in the policy's namespace.
+// ext_proc service (API keys, an AWS shared credentials profile) read from Secrets in the policy's namespace,
+// or per request (`credentialOverride`: a header or Envoy dynamic metadata a trusted filter wrote).
 
 import {
   AI_GATEWAY_GROUP,
@@ -9,7 +10,7 @@ import {
 import type { SecretObjectReference } from '../resources/gateway-api.ts';
 import { asArray } from '../shared/arrays.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
-import type { ExtProcAuth } from './extproc-config.ts';
+import type { ExtProcAuth, ExtProcCredentialOverride } from './extproc-config.ts';
 import type { Problem } from './statuses.ts';
 
 /** The BackendSecurityPolicies that apply to a backend (by targetRefs, or by the v1alpha1 backendSecurityPolicyRef). */
@@ -30,31 +31,95 @@ export function policiesOf(backend: AIServiceBackend, view: ResourceView): Backe
     .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
 }
 
-/** A policy's credentials, read from its Secret. */
+/** Envoy AI Gateway's default override header (AWS: prefix) and metadata key per policy type. */
+const OVERRIDE_DEFAULTS: Readonly<Record<string, { header: string; key: string }>> = {
+  APIKey: { header: 'x-aigw-api-key', key: 'x-aigw-api-key' },
+  AzureAPIKey: { header: 'x-aigw-azure-api-key', key: 'x-aigw-azure-api-key' },
+  AnthropicAPIKey: { header: 'x-aigw-anthropic-api-key', key: 'x-aigw-anthropic-api-key' },
+  AWSCredentials: { header: 'x-aigw-aws-', key: 'x-aigw-aws-credentials' },
+};
+
+/** `spec.credentialOverride`: exactly one source; fallbackToConfigured defaults to true. */
+function credentialOverride(policy: BackendSecurityPolicy): ExtProcCredentialOverride | Problem | undefined {
+  const spec = policy.spec ?? {};
+  const override = spec.credentialOverride;
+  if (override === undefined || override === null) return undefined;
+  const defaults = OVERRIDE_DEFAULTS[String(spec.type)];
+  if (defaults === undefined) {
+    return {
+      reason: 'UnsupportedValue',
+      message: `spec.credentialOverride: not supported for type ${String(spec.type)}`,
+    };
+  }
+  const headers = override.fromRequestHeaders;
+  const metadata = override.fromDynamicMetadata;
+  if ((headers === undefined) === (metadata === undefined)) {
+    return {
+      reason: 'UnsupportedValue',
+      message: 'spec.credentialOverride: set exactly one of fromRequestHeaders and fromDynamicMetadata',
+    };
+  }
+  if (headers !== undefined) {
+    const header =
+      typeof headers.header === 'string' && headers.header !== '' ? headers.header : defaults.header;
+    return { header: header.toLowerCase(), fallbackToConfigured: headers.fallbackToConfigured !== false };
+  }
+  if (typeof metadata?.namespace !== 'string' || metadata.namespace === '') {
+    return {
+      reason: 'UnsupportedValue',
+      message: 'spec.credentialOverride.fromDynamicMetadata.namespace: required',
+    };
+  }
+  return {
+    metadata: {
+      namespace: metadata.namespace,
+      key: typeof metadata.key === 'string' && metadata.key !== '' ? metadata.key : defaults.key,
+    },
+    fallbackToConfigured: metadata.fallbackToConfigured !== false,
+  };
+}
+
+/**
+ * A policy's credentials, read from its Secret; with a per-request source and no fallback to them the configured
+ * credentials may be left out.
+ */
 export function policyAuth(
   policy: BackendSecurityPolicy,
   view: ResourceView,
 ): { auth: ExtProcAuth } | Problem {
   const spec = policy.spec ?? {};
+  const override = credentialOverride(policy);
+  if (override !== undefined && 'reason' in override) return override;
+  const perRequestOnly = override !== undefined && !override.fallbackToConfigured;
+  const withOverride = (auth: ExtProcAuth): { auth: ExtProcAuth } => ({
+    auth: override === undefined ? auth : { ...auth, override },
+  });
   const keyAuth = (
     holder: { secretRef?: SecretObjectReference } | undefined,
     field: string,
-    make: (key: string) => ExtProcAuth,
+    make: (key: string | undefined) => ExtProcAuth,
   ): { auth: ExtProcAuth } | Problem => {
-    if (holder === undefined)
+    if (holder?.secretRef === undefined) {
+      if (perRequestOnly) return withOverride(make(undefined));
       return { reason: 'UnsupportedValue', message: `spec.${field}: required for type ${spec.type}` };
+    }
     const key = secretValue(policy, view, holder.secretRef, `spec.${field}`, 'apiKey');
-    return typeof key === 'string' ? { auth: make(key) } : key;
+    return typeof key === 'string' ? withOverride(make(key)) : key;
   };
+  const optionalKey = (key: string | undefined) => (key === undefined ? {} : { key });
   switch (spec.type) {
     case 'APIKey':
-      return keyAuth(spec.apiKey, 'apiKey', (key) => ({ apiKey: { key } }));
+      return keyAuth(spec.apiKey, 'apiKey', (key) => ({ apiKey: optionalKey(key) }));
     case 'AzureAPIKey':
-      return keyAuth(spec.azureAPIKey, 'azureAPIKey', (key) => ({ azureAPIKey: { key } }));
+      return keyAuth(spec.azureAPIKey, 'azureAPIKey', (key) => ({ azureAPIKey: optionalKey(key) }));
     case 'AnthropicAPIKey':
-      return keyAuth(spec.anthropicAPIKey, 'anthropicAPIKey', (key) => ({ anthropicAPIKey: { key } }));
-    case 'AWSCredentials':
-      return awsAuth(policy, view);
+      return keyAuth(spec.anthropicAPIKey, 'anthropicAPIKey', (key) => ({
+        anthropicAPIKey: optionalKey(key),
+      }));
+    case 'AWSCredentials': {
+      const aws = awsAuth(policy, view, perRequestOnly);
+      return 'reason' in aws ? aws : withOverride(aws.auth);
+    }
     default:
       return {
         reason: 'UnsupportedValue',
@@ -64,15 +129,20 @@ export function policyAuth(
 }
 
 /** `awsCredentials`: a region and one profile of a shared credentials file held in a Secret. */
-function awsAuth(policy: BackendSecurityPolicy, view: ResourceView): { auth: ExtProcAuth } | Problem {
+function awsAuth(
+  policy: BackendSecurityPolicy,
+  view: ResourceView,
+  perRequestOnly: boolean,
+): { auth: ExtProcAuth } | Problem {
   const aws = policy.spec?.awsCredentials;
   if (typeof aws?.region !== 'string' || aws.region === '')
     return { reason: 'UnsupportedValue', message: 'spec.awsCredentials.region: required' };
   if (aws.credentialsFile === undefined) {
+    if (perRequestOnly) return { auth: { aws: { region: aws.region } } };
     return {
       reason: 'UnsupportedValue',
       message:
-        'spec.awsCredentials.credentialsFile: required (OIDC exchange and the default chain are not supported)',
+        'spec.awsCredentials.credentialsFile: required (OIDC exchange and the default chain are not supported; per-request credentials without fallback need none)',
     };
   }
   const field = 'spec.awsCredentials.credentialsFile';

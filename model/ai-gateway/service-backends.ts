@@ -1,8 +1,15 @@
 // AIServiceBackend: whether it can be used, and what using it means: the Service Envoy sends its traffic to (an
-// ExternalName Service gives the provider's host), the schema the ext_proc service translates to, and the
-// credentials of the one BackendSecurityPolicy that applies.
+// ExternalName Service gives the provider's host), the schema the ext_proc service translates to, its header and
+// body mutations, and the credentials of the one BackendSecurityPolicy that applies. A policy that cannot be used
+// does not make the backend unusable: the service answers its requests 401 with the reason (never an
+// unauthenticated call), while the statuses say what to fix.
 
-import type { AIServiceBackend, VersionedAPISchema } from '../resources/ai-gateway.ts';
+import type {
+  AIServiceBackend,
+  HTTPBodyMutation,
+  HTTPHeaderMutation,
+  VersionedAPISchema,
+} from '../resources/ai-gateway.ts';
 import type { BackendObjectReference } from '../resources/gateway-api.ts';
 import { CORE_GROUP } from '../resources/resource-key.ts';
 import { normalizeGroup } from '../shared/reference-grants.ts';
@@ -11,7 +18,18 @@ import type { ExtProcAuth } from './extproc-config.ts';
 import { policiesOf, policyAuth } from './security-policies.ts';
 import type { Problem } from './statuses.ts';
 
-const SCHEMAS = ['OpenAI', 'AzureOpenAI', 'Anthropic', 'AWSBedrock', 'GCPVertexAI', 'GCPAnthropic'];
+const SCHEMAS = [
+  'OpenAI',
+  'AzureOpenAI',
+  'Anthropic',
+  'AWSBedrock',
+  'AWSAnthropic',
+  'GCPVertexAI',
+  'GCPAnthropic',
+];
+/** Schemas whose `version` the service uses (api-version; anthropic_version), and those with a path `prefix`. */
+const VERSIONED = new Set(['AzureOpenAI', 'AWSAnthropic', 'GCPAnthropic']);
+const PREFIXED = new Set(['OpenAI', 'Anthropic']);
 
 /** A resolved AIServiceBackend: where Envoy sends its traffic and what the ext_proc service needs. */
 export interface BackendVerdict {
@@ -21,6 +39,10 @@ export interface BackendVerdict {
   readonly schema?: VersionedAPISchema;
   readonly host?: string;
   readonly auth?: ExtProcAuth;
+  /** Why the backend's policy cannot be used (its requests are answered 401). */
+  readonly authProblem?: Problem;
+  readonly headerMutation?: HTTPHeaderMutation;
+  readonly bodyMutation?: HTTPBodyMutation;
 }
 
 /** Whether an AIServiceBackend can be used: a Service backendRef, a supported schema, a usable policy. */
@@ -41,25 +63,32 @@ export function resolveAIServiceBackend(backend: AIServiceBackend, view: Resourc
     return fail('BackendNotFound', `spec.backendRef: Service ${namespace}/${ref.name} not found`);
   }
   const externalName = service.spec?.type === 'ExternalName' ? service.spec.externalName : undefined;
-  const auth = backendAuth(backend, view);
-  if (auth !== undefined && 'reason' in auth) return { ok: false, problem: auth };
   if (schemaName === 'GCPVertexAI' || schemaName === 'GCPAnthropic') {
     return fail(
       'UnsupportedValue',
-      `spec.schema.name: ${schemaName} needs GCP credentials, which are not supported yet`,
+      `spec.schema.name: ${schemaName} needs GCP credentials (a service-account key or workload identity federation), which the controller cannot exchange for tokens yet; a standalone ext_proc configuration with a token serves it`,
     );
   }
-  const schema: VersionedAPISchema =
-    schemaName === 'AzureOpenAI' && typeof spec.schema?.version === 'string'
-      ? { name: schemaName, version: spec.schema.version }
-      : { name: schemaName };
-  return {
-    ok: true,
+  const schema: VersionedAPISchema = { name: schemaName };
+  if (VERSIONED.has(schemaName) && typeof spec.schema?.version === 'string' && spec.schema.version !== '')
+    schema.version = spec.schema.version;
+  if (PREFIXED.has(schemaName) && typeof spec.schema?.prefix === 'string' && spec.schema.prefix !== '')
+    schema.prefix = spec.schema.prefix;
+  const auth = backendAuth(backend, view);
+  const verdict: BackendVerdict = {
+    ok: auth === undefined || !('reason' in auth),
     service: { group: CORE_GROUP, kind: 'Service', name: ref.name, namespace, port: ref.port },
     schema,
     ...(typeof externalName === 'string' && externalName !== '' ? { host: externalName } : {}),
-    ...(auth === undefined ? {} : { auth: auth.auth }),
+    ...(auth === undefined
+      ? {}
+      : 'reason' in auth
+        ? { problem: auth, authProblem: auth, auth: { unavailable: auth.message } }
+        : { auth: auth.auth }),
+    ...(spec.headerMutation === undefined ? {} : { headerMutation: spec.headerMutation }),
+    ...(spec.bodyMutation === undefined ? {} : { bodyMutation: spec.bodyMutation }),
   };
+  return verdict;
 }
 
 /** `spec.backendRef` must name a Service port in the backend's own namespace (Envoy Gateway Backends are not supported). */

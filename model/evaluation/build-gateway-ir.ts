@@ -144,6 +144,7 @@ function ruleIR(rule: EvaluatedRule, kind: RouteKind): RuleIR {
     mirrors: rule.mirrors.map(backendIR),
     ...(rule.timing.timeouts === undefined ? {} : { timeouts: rule.timing.timeouts }),
     ...(rule.timing.retry === undefined ? {} : { retry: rule.timing.retry }),
+    ...(rule.priorityFallback === undefined ? {} : { priorityFallback: rule.priorityFallback }),
   };
 }
 

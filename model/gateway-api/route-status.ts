@@ -29,6 +29,12 @@ import { type BackendRefResult, resolveBackendRef } from './backend-refs.ts';
 import { droppedRulesMessage, type RuleVerdict, validateRouteRules } from './route-rules.ts';
 import { type RuleTiming, ruleTiming } from './rule-timing.ts';
 
+/** One backend of an AI Gateway fallback rule: its name in the ext_proc configuration and its priority. */
+export interface PriorityBackend {
+  readonly name: string;
+  readonly priority: number;
+}
+
 export interface EvaluatedBackend {
   readonly weight: number;
   readonly result: BackendRefResult;
@@ -48,6 +54,8 @@ export interface EvaluatedRule {
   readonly mirrors: readonly EvaluatedBackend[];
   /** HTTPRoute timeouts and retry, validated and in milliseconds. */
   readonly timing: RuleTiming;
+  /** An AIGatewayRoute fallback rule: each backendRef's AI backend name and priority (see RuleIR). */
+  readonly priorityFallback?: readonly PriorityBackend[];
 }
 
 export interface RouteParentResult {

@@ -32,6 +32,12 @@ export interface RuleIR {
   readonly retry?: RuleRetry;
   /** What policies attached to this rule (directly or through its route, listener or Gateway) require. */
   readonly policies?: RulePoliciesIR;
+  /**
+   * An AIGatewayRoute rule with backends at several priorities, aligned with `backends`: each one's name in the
+   * ext_proc configuration and its priority. The data plane sends the rule to one cluster with a locality per
+   * backend at its priority, retrying the next priority, and translates each attempt (docs/extproc.md).
+   */
+  readonly priorityFallback?: readonly { readonly name: string; readonly priority: number }[];
 }
 
 export interface RouteIR {

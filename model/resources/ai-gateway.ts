@@ -1,5 +1,6 @@
-// Envoy AI Gateway's kinds (aigateway.envoyproxy.io): AIGatewayRoute, AIServiceBackend, BackendSecurityPolicy.
-// Shapes of v1beta1, plus the v1alpha1 fields older manifests use.
+// Envoy AI Gateway's kinds (aigateway.envoyproxy.io): AIGatewayRoute, AIServiceBackend, BackendSecurityPolicy,
+// GatewayConfig and QuotaPolicy. Shapes of v1beta1 (QuotaPolicy: v1alpha1), plus the v1alpha1 fields older
+// manifests use.
 
 import type {
   BackendObjectReference,
@@ -10,7 +11,15 @@ import type {
 import type { Condition, ObjectMeta } from './kubernetes.ts';
 
 export const AI_GATEWAY_GROUP = 'aigateway.envoyproxy.io';
-export const AI_GATEWAY_KINDS = ['AIGatewayRoute', 'AIServiceBackend', 'BackendSecurityPolicy'] as const;
+export const AI_GATEWAY_KINDS = [
+  'AIGatewayRoute',
+  'AIServiceBackend',
+  'BackendSecurityPolicy',
+  'GatewayConfig',
+  'QuotaPolicy',
+] as const;
+/** The Gateway annotation naming its GatewayConfig (same namespace). */
+export const GATEWAY_CONFIG_ANNOTATION = 'aigateway.envoyproxy.io/gateway-config';
 export type AIGatewayKind = (typeof AI_GATEWAY_KINDS)[number];
 
 export function isAIGatewayKind(kind: unknown): kind is AIGatewayKind {
@@ -20,7 +29,33 @@ export function isAIGatewayKind(kind: unknown): kind is AIGatewayKind {
 export interface VersionedAPISchema {
   name: string;
   version?: string;
+  /** OpenAI and Anthropic: the path before the operation (default `v1`). */
+  prefix?: string;
 }
+
+/** Header mutation of a backend: set (overwrite or add) and remove, before the request leaves. */
+export interface HTTPHeaderMutation {
+  set?: { name: string; value: string }[];
+  remove?: string[];
+}
+
+/** Body mutation of a backend: top-level JSON fields set (values are JSON text) and removed. */
+export interface HTTPBodyMutation {
+  set?: { path: string; value: string }[];
+  remove?: string[];
+}
+
+/** The `llmRequestCosts[].type` values (Envoy AI Gateway's, as the ext_proc service computes them). */
+export const LLM_REQUEST_COST_TYPES = [
+  'InputToken',
+  'CachedInputToken',
+  'CacheCreationInputToken',
+  'OutputToken',
+  'ReasoningToken',
+  'TotalToken',
+  'CEL',
+] as const;
+export type LLMRequestCostType = (typeof LLM_REQUEST_COST_TYPES)[number];
 
 export interface LLMRequestCost {
   metadataKey: string;
@@ -36,6 +71,8 @@ export interface AIGatewayRouteRuleBackendRef {
   modelNameOverride?: string;
   weight?: number;
   priority?: number;
+  headerMutation?: HTTPHeaderMutation;
+  bodyMutation?: HTTPBodyMutation;
 }
 
 export interface AIGatewayRouteRule {
@@ -62,6 +99,14 @@ export interface AIServiceBackendSpec {
   backendRef: BackendObjectReference;
   /** v1alpha1: the policy by name (newer policies name their targets instead). */
   backendSecurityPolicyRef?: { group?: string; kind?: string; name: string };
+  headerMutation?: HTTPHeaderMutation;
+  bodyMutation?: HTTPBodyMutation;
+}
+
+/** Per-request credentials (exactly one source); fallbackToConfigured defaults to true. */
+export interface CredentialOverride {
+  fromRequestHeaders?: { header?: string; fallbackToConfigured?: boolean };
+  fromDynamicMetadata?: { namespace: string; key?: string; fallbackToConfigured?: boolean };
 }
 
 export interface BackendSecurityPolicySpec {
@@ -76,6 +121,20 @@ export interface BackendSecurityPolicySpec {
   };
   gcpCredentials?: Record<string, unknown>;
   azureCredentials?: Record<string, unknown>;
+  credentialOverride?: CredentialOverride;
+}
+
+export interface GatewayConfigSpec {
+  /** The ext_proc container of Envoy AI Gateway's Gateway pods. */
+  extProc?: { kubernetes?: Record<string, unknown> };
+  globalLLMRequestCosts?: LLMRequestCost[];
+  forwardProxy?: { address: string };
+}
+
+export interface QuotaPolicySpec {
+  targetRefs?: { group?: string; kind?: string; name: string }[];
+  serviceQuota?: Record<string, unknown>;
+  perModelQuotas?: Record<string, unknown>[];
 }
 
 export interface AIGatewayStatus {
@@ -93,3 +152,5 @@ interface AIObject<Kind extends string, Spec> {
 export type AIGatewayRoute = AIObject<'AIGatewayRoute', AIGatewayRouteSpec>;
 export type AIServiceBackend = AIObject<'AIServiceBackend', AIServiceBackendSpec>;
 export type BackendSecurityPolicy = AIObject<'BackendSecurityPolicy', BackendSecurityPolicySpec>;
+export type GatewayConfig = AIObject<'GatewayConfig', GatewayConfigSpec>;
+export type QuotaPolicy = AIObject<'QuotaPolicy', QuotaPolicySpec>;

@@ -1,7 +1,13 @@
 // The kinds a ResourceView holds, by name: their shapes, API groups and scope. A new kind is a shape in its own
 // file of this folder plus one line in each table here.
 
-import type { AIGatewayRoute, AIServiceBackend, BackendSecurityPolicy } from './ai-gateway.ts';
+import type {
+  AIGatewayRoute,
+  AIServiceBackend,
+  BackendSecurityPolicy,
+  GatewayConfig,
+  QuotaPolicy,
+} from './ai-gateway.ts';
 import type { ClientTrafficPolicy, EnvoyExtensionPolicy, SecurityPolicy } from './envoy-gateway-policies.ts';
 import type {
   BackendTLSPolicy,
@@ -46,6 +52,8 @@ export interface ResourcesByKind {
   ClientTrafficPolicy: ClientTrafficPolicy;
   EnvoyExtensionPolicy: EnvoyExtensionPolicy;
   MCPRoute: MCPRoute;
+  GatewayConfig: GatewayConfig;
+  QuotaPolicy: QuotaPolicy;
 }
 
 export type KindName = keyof ResourcesByKind;
@@ -78,6 +86,8 @@ export const GROUP_OF_KIND: { readonly [K in KindName]: string } = {
   ClientTrafficPolicy: 'gateway.envoyproxy.io',
   EnvoyExtensionPolicy: 'gateway.envoyproxy.io',
   MCPRoute: 'aigateway.envoyproxy.io',
+  GatewayConfig: 'aigateway.envoyproxy.io',
+  QuotaPolicy: 'aigateway.envoyproxy.io',
 };
 
 export const CLUSTER_SCOPED_KINDS: ReadonlySet<KindName> = new Set<KindName>([

@@ -144,7 +144,9 @@ describe('with its default values', () => {
         'crds/clienttrafficpolicies.gateway.envoyproxy.io.yaml',
         'crds/envoyextensionpolicies.gateway.envoyproxy.io.yaml',
         'crds/gatewayclassparameters.switchyard.dev.yaml',
+        'crds/gatewayconfigs.aigateway.envoyproxy.io.yaml',
         'crds/mcproutes.aigateway.envoyproxy.io.yaml',
+        'crds/quotapolicies.aigateway.envoyproxy.io.yaml',
         'crds/securitypolicies.gateway.envoyproxy.io.yaml',
       ].flatMap((file) => readManifests(join(DEPLOY_DIR, file)) as Manifest[]),
     );

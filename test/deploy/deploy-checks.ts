@@ -38,6 +38,8 @@ export const RESOURCE_OF_KIND: { readonly [K in KindName]: string } = {
   ClientTrafficPolicy: 'clienttrafficpolicies',
   EnvoyExtensionPolicy: 'envoyextensionpolicies',
   MCPRoute: 'mcproutes',
+  GatewayConfig: 'gatewayconfigs',
+  QuotaPolicy: 'quotapolicies',
 };
 
 /** `group/resource`, with the core group written as an empty group: `/secrets`. */
@@ -63,9 +65,14 @@ export const STATUS_WRITTEN: readonly GroupResource[] = [
   ].map((resource) => `gateway.networking.k8s.io/${resource}/status`),
   // Envoy AI Gateway's kinds (model/ai-gateway/).
   'inference.networking.k8s.io/inferencepools/status',
-  ...['aigatewayroutes', 'aiservicebackends', 'backendsecuritypolicies', 'mcproutes'].map(
-    (resource) => `aigateway.envoyproxy.io/${resource}/status`,
-  ),
+  ...[
+    'aigatewayroutes',
+    'aiservicebackends',
+    'backendsecuritypolicies',
+    'mcproutes',
+    'gatewayconfigs',
+    'quotapolicies',
+  ].map((resource) => `aigateway.envoyproxy.io/${resource}/status`),
   // Envoy Gateway's policy kinds (model/policies/).
   ...['securitypolicies', 'clienttrafficpolicies', 'envoyextensionpolicies'].map(
     (resource) => `gateway.envoyproxy.io/${resource}/status`,

@@ -42,7 +42,9 @@ it('every manifest under deploy/ passes a server-side dry-run apply', async () =
     'crds/clienttrafficpolicies.gateway.envoyproxy.io.yaml',
     'crds/envoyextensionpolicies.gateway.envoyproxy.io.yaml',
     'crds/gatewayclassparameters.switchyard.dev.yaml',
+    'crds/gatewayconfigs.aigateway.envoyproxy.io.yaml',
     'crds/mcproutes.aigateway.envoyproxy.io.yaml',
+    'crds/quotapolicies.aigateway.envoyproxy.io.yaml',
     'crds/securitypolicies.gateway.envoyproxy.io.yaml',
   ]);
   await dryRunApplyDeployManifests(runKubeConfig(), manifests);

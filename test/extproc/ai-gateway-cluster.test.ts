@@ -17,6 +17,8 @@ import {
   apiKeySecretYaml,
   planesStoppedAfterEach,
   type RunningControlPlane,
+  statusCondition,
+  waitForObject,
 } from '../controlplane/kubernetes-harness.ts';
 import { kubeTest, serverSideApply } from '../harness/kube/index.ts';
 
@@ -187,5 +189,94 @@ kubeTest(
       timeout: 30_000,
       interval: 200,
     });
+  },
+);
+
+/**
+ * Fields this issue added, through our CRDs on the real API server (an unknown field would be pruned): a
+ * GatewayConfig's global costs, a fallback rule with priorities and per-backend mutations, a per-request credential
+ * override; and the kinds this controller refuses say so in their status.
+ */
+function policyManifests(ns: string): string {
+  return `${baseManifests(ns)}---
+${anthropicBackendYaml(ns, 'sk-ant-static')}
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: GatewayConfig
+metadata: { name: costs, namespace: ${ns} }
+spec:
+  globalLLMRequestCosts: [{ metadataKey: llm_reasoning_token, type: ReasoningToken }]
+---
+apiVersion: aigateway.envoyproxy.io/v1alpha1
+kind: QuotaPolicy
+metadata: { name: tokens, namespace: ${ns} }
+spec:
+  targetRefs: [{ group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: local-llm }]
+  serviceQuota: { quota: { limit: 1000, duration: 1m } }
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIGatewayRoute
+metadata: { name: models, namespace: ${ns} }
+spec:
+  parentRefs: [{ name: ai-gateway }]
+  rules:
+    - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: smart }] }]
+      modelsCreatedAt: "2025-05-03T00:00:00Z"
+      backendRefs:
+        - { name: anthropic, priority: 0, modelNameOverride: claude-sonnet-4-20250514 }
+        - name: local-llm
+          priority: 1
+          modelNameOverride: llama
+          headerMutation: { set: [{ name: x-tier, value: fallback }], remove: [x-debug] }
+          bodyMutation: { set: [{ path: max_tokens, value: "256" }], remove: [user] }
+`
+    .replace(
+      /anthropicAPIKey: \{secretRef: \{name: anthropic-key\}\}/,
+      'anthropicAPIKey: {secretRef: {name: anthropic-key}}\n  credentialOverride: {fromRequestHeaders: {fallbackToConfigured: false}}',
+    )
+    .replace(
+      'kind: Gateway\nmetadata: { name: ai-gateway, namespace: ',
+      `kind: Gateway\nmetadata: { annotations: { aigateway.envoyproxy.io/gateway-config: costs }, name: ai-gateway, namespace: `,
+    );
+}
+
+kubeTest(
+  'GatewayConfig, QuotaPolicy, fallback priorities, mutations and credential overrides survive our CRDs and reach the Secret and statuses',
+  async ({ kube }) => {
+    const ns = kube.namespace;
+    const text = policyManifests(ns);
+    expect(text).toContain('credentialOverride');
+    expect(text).toContain('gateway-config: costs');
+    const expected = await filesModeConfig(text, (config) => config.backends.length === 2);
+    const rule = expected.rules.find((candidate) => candidate.models.includes('smart'));
+    expect(rule?.backends.map((backend) => backend.priority)).toEqual([0, 1]);
+    expect(rule?.llmRequestCosts?.map((cost) => cost.metadataKey)).toEqual(['llm_reasoning_token']);
+    expect(JSON.stringify(expected)).toContain('"override"');
+    expect(JSON.stringify(expected)).toContain('"x-tier"');
+
+    await serverSideApply(kube.kubeConfig, objects(text));
+    const running = await startClusterPlane(controllerNameIn(text), ns);
+    const core = kube.kubeConfig.makeApiClient(CoreV1Api);
+    await vi.waitFor(async () => expect(await configInSecret(core, ns)).toEqual(asWritten(expected)), {
+      timeout: 30_000,
+      interval: 200,
+    });
+    // Envoy AI Gateway's convention: NotAccepted (status False) with the reason, or Accepted True.
+    const quota = await waitForObject(
+      running,
+      'QuotaPolicy',
+      ns,
+      'tokens',
+      (object) => statusCondition(object, 'NotAccepted') !== undefined,
+    );
+    expect(statusCondition(quota, 'NotAccepted')).toMatchObject({ status: 'False', reason: 'Unsupported' });
+    const config = await waitForObject(
+      running,
+      'GatewayConfig',
+      ns,
+      'costs',
+      (object) => statusCondition(object, 'Accepted') !== undefined,
+    );
+    expect(statusCondition(config, 'Accepted')).toMatchObject({ status: 'True' });
   },
 );

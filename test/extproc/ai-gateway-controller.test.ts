@@ -113,6 +113,22 @@ spec:
       backendRefs: [{ name: openai }]
     - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: claude-sonnet }] }]
       backendRefs: [{ name: anthropic, modelNameOverride: claude-3-5-haiku-20241022 }]
+    # Priority fallback: Anthropic first, the OpenAI backend when it fails.
+    - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: smart }] }]
+      backendRefs:
+        - { name: anthropic, priority: 0, modelNameOverride: claude-3-5-haiku-20241022 }
+        - name: openai
+          priority: 1
+          modelNameOverride: gpt-4o
+          headerMutation: { set: [{ name: x-tier, value: backup }] }
+          bodyMutation: { set: [{ path: service_tier, value: '"flex"' }] }
+---
+apiVersion: aigateway.envoyproxy.io/v1alpha1
+kind: QuotaPolicy
+metadata: { name: budget, namespace: ai }
+spec:
+  targetRefs: [{ group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: openai }]
+  serviceQuota: { quota: { limit: 100000, duration: 1h } }
 `;
 }
 
@@ -164,7 +180,7 @@ beforeAll(async () => {
   plane.system.start();
   // The controller writes the ext_proc configuration; the service is started on it, as in production.
   await eventually(
-    async () => (existsSync(configPath) && loadExtProcConfig(configPath).rules.length === 2) || undefined,
+    async () => (existsSync(configPath) && loadExtProcConfig(configPath).rules.length === 3) || undefined,
     'the ext_proc configuration',
   );
   let stop: () => void = () => {};
@@ -228,7 +244,12 @@ describe('AIGatewayRoute through the controller, Envoy and the ext_proc service'
       ]);
     }
     const models = await client.models.list();
-    expect(models.data.map((model) => model.id).sort()).toEqual(['claude-sonnet', 'gpt-4o-mini']);
+    expect(models.data.map((model) => model.id).sort()).toEqual(['claude-sonnet', 'gpt-4o-mini', 'smart']);
+    // A QuotaPolicy cannot be enforced here: its status says so rather than leaving it looking accepted.
+    expect(plane.store.get('QuotaPolicy', 'ai', 'budget')?.status?.conditions?.[0]).toMatchObject({
+      type: 'NotAccepted',
+      reason: 'Unsupported',
+    });
   });
 
   test('a chat completion for gpt-4o-mini reaches the OpenAI upstream with its key', async () => {
@@ -376,5 +397,56 @@ describe('AIGatewayRoute through the controller, Envoy and the ext_proc service'
     const seen = openaiUpstream.received.at(-1)!;
     expect(seen.headers['content-encoding']).toBeUndefined();
     expect(JSON.parse(seen.body)).toMatchObject({ model: 'gpt-4o-mini' });
+  });
+
+  test("priority fallback: the primary answers 503, the client gets the secondary's answer, mutated for it; both attempts logged", async () => {
+    anthropicUpstream.failNext({
+      status: 503,
+      body: '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}',
+    });
+    const before = [anthropicUpstream.received.length, openaiUpstream.received.length];
+    const completion = await client.chat.completions.create({
+      model: 'smart',
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+    });
+    expect([anthropicUpstream.received.length, openaiUpstream.received.length]).toEqual([
+      before[0]! + 1,
+      before[1]! + 1,
+    ]);
+    expect(completion).toMatchObject({ id: 'chatcmpl-fake-1', model: 'gpt-4o' });
+    const primary = anthropicUpstream.received.at(-1)!;
+    expect(primary.path).toBe('/v1/messages');
+    expect(primary.headers['x-api-key']).toBe('sk-ant-upstream');
+    const secondary = openaiUpstream.received.at(-1)!;
+    expect(secondary.path).toBe('/v1/chat/completions');
+    expect(secondary.headers).toMatchObject({
+      authorization: 'Bearer sk-openai-upstream',
+      'x-tier': 'backup',
+    });
+    expect(secondary.headers['x-api-key']).toBeUndefined();
+    expect(JSON.parse(secondary.body)).toEqual({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      service_tier: 'flex',
+    });
+    // The router's upstream log (one JSON line per attempt on Envoy's stdout) shows both backends.
+    const attempts = await vi.waitFor(
+      async () => {
+        await fetch(`${envoy!.admin.url}/reopen_logs`, { method: 'POST' });
+        const lines = envoy!
+          .log()
+          .split('\n')
+          .filter((line) => line.startsWith('{') && line.includes('"upstream_attempt"'))
+          .map((line) => JSON.parse(line) as Record<string, unknown>)
+          .filter((line) => line.model === 'smart');
+        expect(lines.length).toBeGreaterThanOrEqual(2);
+        return lines.slice(-2);
+      },
+      { timeout: 30_000, interval: 500 },
+    );
+    expect(attempts.map((line) => [line.answered_by, line.status])).toEqual([
+      ['ai/models/rule/2/ref/0', 503],
+      ['ai/models/rule/2/ref/1', 200],
+    ]);
   });
 });

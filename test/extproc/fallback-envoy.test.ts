@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
+import { UPSTREAM_PROCESSING_MODE } from '../../backends/envoy/ai-gateway.ts';
 import {
   BACKEND_ATTRIBUTE,
   BACKEND_METADATA_KEY,
@@ -125,14 +126,7 @@ function resources(listenerPort: number, extProcPort: number): Record<string, Re
             explicitHttpConfig: { httpProtocolOptions: {} },
             httpFilters: [
               extProcFilter({
-                processingMode: {
-                  requestHeaderMode: 'SEND',
-                  requestBodyMode: 'BUFFERED',
-                  responseHeaderMode: 'SKIP',
-                  responseBodyMode: 'NONE',
-                  requestTrailerMode: 'SKIP',
-                  responseTrailerMode: 'SKIP',
-                },
+                processingMode: UPSTREAM_PROCESSING_MODE,
                 requestAttributes: [BACKEND_ATTRIBUTE],
               }),
               { name: 'envoy.filters.http.upstream_codec', typedConfig: { '@type': UPSTREAM_CODEC } },

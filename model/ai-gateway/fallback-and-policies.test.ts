@@ -1,0 +1,273 @@
+import { describe, expect, it } from 'vitest';
+import { buildGatewayIR } from '../evaluation/build-gateway-ir.ts';
+import type { AnyResource } from '../resources/kinds.ts';
+import type { ResourceStore } from '../shared/resource-view.ts';
+import { CONTROLLER, NOW, storeOf } from '../testdata/fixtures.ts';
+import { evaluateAIGateway } from './evaluate-ai-gateway.ts';
+import { evaluateAIGatewayRoute, mergeHeaderMutations } from './route-evaluation.ts';
+
+const options = { controllerName: CONTROLLER, now: NOW };
+
+function world(...objects: Record<string, unknown>[]): ResourceStore {
+  const store = storeOf('ai-gateway.yaml');
+  for (const object of objects) store.upsert(object as unknown as AnyResource);
+  return store;
+}
+
+const ai = (
+  kind: string,
+  name: string,
+  spec: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+) => ({
+  apiVersion: `aigateway.envoyproxy.io/${kind === 'QuotaPolicy' ? 'v1alpha1' : 'v1beta1'}`,
+  kind,
+  metadata: { name, namespace: 'ai', generation: 1, ...extra },
+  spec,
+});
+
+const fallbackRoute = ai(
+  'AIGatewayRoute',
+  'smart',
+  {
+    parentRefs: [{ name: 'ai-gateway' }],
+    rules: [
+      {
+        matches: [{ headers: [{ name: 'x-ai-eg-model', value: 'smart' }] }],
+        backendRefs: [
+          { name: 'anthropic', priority: 0, modelNameOverride: 'claude-sonnet-4' },
+          {
+            name: 'openai',
+            priority: 1,
+            weight: 2,
+            headerMutation: { set: [{ name: 'x-tier', value: 'backup' }] },
+          },
+        ],
+      },
+    ],
+  },
+  { creationTimestamp: '2025-05-03T00:00:00Z' },
+);
+
+describe('priority fallback', () => {
+  it('a rule with backends at several priorities is one Envoy rule for the model, marked with each backend', () => {
+    const store = world(fallbackRoute);
+    const { evaluation, rules } = evaluateAIGatewayRoute(
+      store.get('AIGatewayRoute', 'ai', 'smart')!,
+      store,
+      options,
+    );
+    expect(rules).toEqual([
+      {
+        models: ['smart'],
+        backends: [
+          { name: 'ai/smart/rule/0/ref/0', weight: 1, priority: 0 },
+          { name: 'ai/smart/rule/0/ref/1', weight: 2, priority: 1 },
+        ],
+      },
+    ]);
+    const rule = evaluation.rules.find((r) => r.name === 'ai-gateway-fallback-0')!;
+    expect(rule.priorityFallback).toEqual([
+      { name: 'ai/smart/rule/0/ref/0', priority: 0 },
+      { name: 'ai/smart/rule/0/ref/1', priority: 1 },
+    ]);
+    // No x-ai-eg-backend match: Envoy picks the backend.
+    expect(rule.matches).toEqual([
+      { path: { type: 'PathPrefix', value: '/' }, headers: [{ name: 'x-ai-eg-model', value: 'smart' }] },
+    ]);
+    const gateway = store.get('Gateway', 'ai', 'ai-gateway')!;
+    const ir = buildGatewayIR(gateway, store, [evaluation], { controllerName: CONTROLLER })!;
+    const irRule = ir.ports[0]!.listeners[0]!.routes[0]!.rules.find(
+      (r) => r.name === 'ai-gateway-fallback-0',
+    )!;
+    expect(irRule.priorityFallback).toEqual(rule.priorityFallback);
+    expect(irRule.backends.map((b) => [b.kind, b.weight])).toEqual([
+      ['Service', 1],
+      ['Service', 2],
+    ]);
+  });
+
+  it('backends at one priority keep the weighted choice of the service', () => {
+    const store = world({
+      ...fallbackRoute,
+      spec: {
+        ...fallbackRoute.spec,
+        rules: [
+          {
+            ...(fallbackRoute.spec.rules as Record<string, unknown>[])[0],
+            backendRefs: [{ name: 'anthropic' }, { name: 'openai', priority: 0 }],
+          },
+        ],
+      },
+    });
+    const { evaluation, rules } = evaluateAIGatewayRoute(
+      store.get('AIGatewayRoute', 'ai', 'smart')!,
+      store,
+      options,
+    );
+    expect(rules[0]?.backends).toEqual([
+      { name: 'ai/smart/rule/0/ref/0', weight: 1 },
+      { name: 'ai/smart/rule/0/ref/1', weight: 1 },
+    ]);
+    expect(evaluation.rules.every((r) => r.priorityFallback === undefined)).toBe(true);
+  });
+});
+
+describe('backends: schemas, mutations, credentials', () => {
+  it('route mutations win over the backend’s; schema prefix and the AWSAnthropic schema carry through', () => {
+    expect(
+      mergeHeaderMutations(
+        {
+          set: [
+            { name: 'X-Team', value: 'a' },
+            { name: 'x-keep', value: '1' },
+          ],
+          remove: ['x-debug'],
+        },
+        { set: [{ name: 'x-team', value: 'b' }], remove: ['x-keep'] },
+      ),
+    ).toEqual({ set: [{ name: 'x-team', value: 'b' }], remove: ['x-debug', 'x-keep'] });
+    const store = world(
+      ai('AIServiceBackend', 'openai', {
+        schema: { name: 'OpenAI', prefix: 'compatibility/v1' },
+        backendRef: { name: 'openai', kind: 'Service', port: 8000 },
+        backendSecurityPolicyRef: { name: 'openai-key' },
+        headerMutation: { set: [{ name: 'x-team', value: 'a' }] },
+        bodyMutation: { set: [{ path: 'service_tier', value: '"flex"' }] },
+      }),
+      ai('AIServiceBackend', 'bedrock-claude', {
+        schema: { name: 'AWSAnthropic', version: 'bedrock-2023-05-31' },
+        backendRef: { name: 'anthropic', kind: 'Service', port: 8000 },
+      }),
+      fallbackRoute,
+      ai('AIGatewayRoute', 'bedrock', {
+        parentRefs: [{ name: 'ai-gateway' }],
+        rules: [
+          {
+            matches: [{ headers: [{ name: 'x-ai-eg-model', value: 'claude-bedrock' }] }],
+            backendRefs: [{ name: 'bedrock-claude' }],
+          },
+        ],
+      }),
+    );
+    const { config } = evaluateAIGateway(store, options);
+    expect(config.backends.find((b) => b.name === 'ai/smart/rule/0/ref/1')).toEqual({
+      name: 'ai/smart/rule/0/ref/1',
+      schema: { name: 'OpenAI', prefix: 'compatibility/v1' },
+      auth: { apiKey: { key: 'sk-openai-test' } },
+      headerMutation: {
+        set: [
+          { name: 'x-team', value: 'a' },
+          { name: 'x-tier', value: 'backup' },
+        ],
+      },
+      bodyMutation: { set: [{ path: 'service_tier', value: '"flex"' }] },
+    });
+    expect(config.backends.find((b) => b.name === 'ai/bedrock/rule/0/ref/0')?.schema).toEqual({
+      name: 'AWSAnthropic',
+      version: 'bedrock-2023-05-31',
+    });
+  });
+
+  it('per-request credentials: the policy’s credentialOverride, with no static key when there is no fallback', () => {
+    const store = world(
+      ai('BackendSecurityPolicy', 'openai-key', {
+        type: 'APIKey',
+        credentialOverride: { fromRequestHeaders: { fallbackToConfigured: false } },
+      }),
+      ai('BackendSecurityPolicy', 'anthropic-key', {
+        targetRefs: [{ group: 'aigateway.envoyproxy.io', kind: 'AIServiceBackend', name: 'anthropic' }],
+        type: 'AnthropicAPIKey',
+        anthropicAPIKey: { secretRef: { name: 'anthropic-key' } },
+        credentialOverride: { fromDynamicMetadata: { namespace: 'envoy.filters.http.ext_authz' } },
+      }),
+    );
+    const { config, statuses } = evaluateAIGateway(store, options);
+    expect(config.backends.map((b) => b.auth)).toEqual([
+      { apiKey: {}, override: { header: 'x-aigw-api-key', fallbackToConfigured: false } },
+      {
+        anthropicAPIKey: { key: 'sk-ant-test' },
+        override: {
+          metadata: { namespace: 'envoy.filters.http.ext_authz', key: 'x-aigw-anthropic-api-key' },
+          fallbackToConfigured: true,
+        },
+      },
+    ]);
+    for (const status of statuses) expect(status.status.conditions?.[0]?.type).toBe('Accepted');
+  });
+});
+
+describe('GatewayConfig and QuotaPolicy', () => {
+  const annotated = {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: {
+      name: 'ai-gateway',
+      namespace: 'ai',
+      generation: 1,
+      annotations: { 'aigateway.envoyproxy.io/gateway-config': 'costs' },
+    },
+    spec: { gatewayClassName: 'switchyard', listeners: [{ name: 'http', protocol: 'HTTP', port: 8080 }] },
+  };
+
+  it("a GatewayConfig's global costs apply to its Gateway's routes, a route's own key winning", () => {
+    const store = world(
+      annotated,
+      ai('GatewayConfig', 'costs', {
+        globalLLMRequestCosts: [
+          { metadataKey: 'llm_input_token', type: 'OutputToken' },
+          { metadataKey: 'llm_reasoning', type: 'ReasoningToken' },
+        ],
+      }),
+    );
+    const { config, statuses } = evaluateAIGateway(store, options);
+    expect(config.rules.map((r) => r.llmRequestCosts)).toEqual([
+      [
+        { metadataKey: 'llm_input_token', type: 'OutputToken' },
+        { metadataKey: 'llm_reasoning', type: 'ReasoningToken' },
+      ],
+      [
+        { metadataKey: 'llm_input_token', type: 'InputToken' },
+        { metadataKey: 'llm_cost', type: 'CEL', cel: 'input_tokens * 3u + output_tokens * 15u' },
+        { metadataKey: 'llm_reasoning', type: 'ReasoningToken' },
+      ],
+    ]);
+    const status = statuses.find((s) => s.key.kind === 'GatewayConfig')?.status.conditions?.[0];
+    expect([status?.type, status?.message]).toEqual([
+      'Accepted',
+      'globalLLMRequestCosts apply to the AIGatewayRoutes of Gateway ai-gateway',
+    ]);
+  });
+
+  it('a GatewayConfig shaping the ext_proc container is refused as a whole, naming the field', () => {
+    const store = world(
+      annotated,
+      ai('GatewayConfig', 'costs', {
+        extProc: { kubernetes: { resources: { limits: { cpu: '1' } } } },
+        globalLLMRequestCosts: [{ metadataKey: 'x', type: 'TotalToken' }],
+      }),
+    );
+    const { config, statuses } = evaluateAIGateway(store, options);
+    expect(config.rules[0]?.llmRequestCosts).toBeUndefined();
+    const status = statuses.find((s) => s.key.kind === 'GatewayConfig')?.status.conditions?.[0];
+    expect([status?.type, status?.reason]).toEqual(['NotAccepted', 'UnsupportedValue']);
+    expect(status?.message).toMatch(/^spec\.extProc: the ext_proc service is its own Deployment here/);
+  });
+
+  it('a QuotaPolicy on a backend our routes use is refused in its status: its quotas are not enforced', () => {
+    const store = world(
+      ai('QuotaPolicy', 'budget', {
+        targetRefs: [{ group: 'aigateway.envoyproxy.io', kind: 'AIServiceBackend', name: 'openai' }],
+        serviceQuota: { quota: { limit: 1000, duration: '1h' } },
+      }),
+      ai('QuotaPolicy', 'elsewhere', {
+        targetRefs: [{ group: 'aigateway.envoyproxy.io', kind: 'AIServiceBackend', name: 'not-ours' }],
+      }),
+    );
+    const quotas = evaluateAIGateway(store, options).statuses.filter((s) => s.key.kind === 'QuotaPolicy');
+    expect(
+      quotas.map((s) => [s.key.name, s.status.conditions?.[0]?.type, s.status.conditions?.[0]?.reason]),
+    ).toEqual([['budget', 'NotAccepted', 'Unsupported']]);
+    expect(quotas[0]?.status.conditions?.[0]?.message).toContain('requests to openai are not limited by it');
+  });
+});
