@@ -57,6 +57,10 @@ export class SotwSession extends ProxySession<XdsSnapshot, DiscoveryResponse> {
     return this.#subscriptions.has(TYPE_URL.listener);
   }
 
+  acceptedCounts(): Record<string, number> {
+    return Object.fromEntries([...this.#subscriptions].map(([typeUrl, s]) => [typeUrl, s.accepted.size]));
+  }
+
   push(snapshot: XdsSnapshot): void {
     this.snapshot = snapshot;
     // Clusters (keeping those going away), their endpoints and secrets; then, once the proxy holds every

@@ -249,6 +249,39 @@ describe('XdsServer', () => {
     stream.close();
   });
 
+  it('lists every open stream with its protocol and what the proxy held at its last ACK, per type', async () => {
+    server.publish(gw, 1, resourcesFor('a'));
+    const delta = client.delta();
+    delta.send({ node: node('p-delta'), type_url: CDS });
+    const clusters = await delta.next();
+    delta.send({ type_url: CDS, response_nonce: clusters.nonce });
+    delta.send({ type_url: LDS });
+    const listeners = await delta.next();
+    // Listeners sent but not ACKed yet: not counted as held.
+    await expect
+      .poll(() => server.connections().find((c) => c.proxy === 'p-delta')?.accepted)
+      .toEqual({ [CDS]: 1, [LDS]: 0 });
+    delta.send({ type_url: LDS, response_nonce: listeners.nonce });
+    const sotw = client.sotw();
+    sotw.send({
+      node: node('p-sotw'),
+      type_url: CDS,
+      resource_names: [],
+      version_info: '',
+      response_nonce: '',
+    });
+    await sotw.next();
+    await expect
+      .poll(() => server.connections().sort((a, b) => a.proxy.localeCompare(b.proxy)))
+      .toEqual([
+        { gateway: gw, proxy: 'p-delta', protocol: 'delta', accepted: { [CDS]: 1, [LDS]: 1 } },
+        { gateway: gw, proxy: 'p-sotw', protocol: 'sotw', accepted: { [CDS]: 0 } },
+      ]);
+    delta.close();
+    sotw.close();
+    await expect.poll(() => server.connections()).toEqual([]);
+  });
+
   it('removes a withdrawn Gateway’s configuration from its proxies', async () => {
     server.publish(gw, 1, resourcesFor('a'));
     const stream = client.delta();

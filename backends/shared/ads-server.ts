@@ -70,6 +70,15 @@ export interface AdsBackend<B extends string, S extends Snapshot, R> {
   readonly sotw: SessionFactory<DiscoveryRequest, DiscoveryResponse, S> | string;
 }
 
+/** One open ADS stream as the inspector shows it. */
+export interface ProxyConnection {
+  readonly gateway: ResourceKey;
+  readonly proxy: string;
+  readonly protocol: 'delta' | 'sotw';
+  /** Per type URL, the resources the proxy held at its last ACK. */
+  readonly accepted: Record<string, number>;
+}
+
 export interface Listening {
   readonly server: Server;
   readonly address: string;
@@ -95,6 +104,7 @@ export class AdsServer<B extends string, S extends Snapshot, R> {
   readonly #backend: AdsBackend<B, S, R>;
   readonly #snapshots = new Map<string, S>();
   readonly #sessions = new Map<string, Set<Session<S>>>();
+  readonly #protocols = new WeakMap<Session<S>, ProxyConnection['protocol']>();
   readonly #listeners = new Set<(report: Draft<ProxyReportOf<B>>) => void>();
   #nonces = 0;
 
@@ -145,10 +155,29 @@ export class AdsServer<B extends string, S extends Snapshot, R> {
     return this.#snapshots.get(gatewayId(gateway));
   }
 
+  /** Per type URL, how many resources the Gateway's current snapshot serves (the inspector's data-plane view). */
+  served(gateway: Pick<ResourceKey, 'namespace' | 'name'>): Record<string, number> | undefined {
+    const snapshot = this.#snapshots.get(gatewayId(gateway));
+    if (snapshot === undefined) return undefined;
+    return Object.fromEntries([...snapshot.types].map(([typeUrl, resources]) => [typeUrl, resources.size]));
+  }
+
   /** Connected proxies per Gateway id. */
   proxies(): Record<string, string[]> {
     return Object.fromEntries(
       [...this.#sessions].map(([id, sessions]) => [id, [...sessions].map((s) => s.proxy).sort()]),
+    );
+  }
+
+  /** Every open stream: its proxy, protocol and what the proxy holds per type (the inspector's data-plane view). */
+  connections(): ProxyConnection[] {
+    return [...this.#sessions.values()].flatMap((sessions) =>
+      [...sessions].map((session) => ({
+        gateway: session.gateway,
+        proxy: session.proxy,
+        protocol: this.#protocols.get(session) ?? 'delta',
+        accepted: session.acceptedCounts(),
+      })),
     );
   }
 
@@ -188,6 +217,7 @@ export class AdsServer<B extends string, S extends Snapshot, R> {
       return undefined;
     }
     const session = create(call, match.gateway, node?.id || 'unnamed', this.#report, this.#nextNonce);
+    this.#protocols.set(session, create === this.#backend.delta ? 'delta' : 'sotw');
     const id = gatewayId(match.gateway);
     const sessions = this.#sessions.get(id) ?? new Set();
     sessions.add(session);

@@ -80,6 +80,10 @@ export abstract class DeltaSessionCore<S extends Snapshot> extends ProxySession<
     else subscription.held = new Map(subscription.accepted);
   }
 
+  acceptedCounts(): Record<string, number> {
+    return Object.fromEntries([...this.#subscriptions].map(([typeUrl, s]) => [typeUrl, s.accepted.size]));
+  }
+
   /** The proxy's subscription to a type, if it has asked for it. */
   protected subscription(typeUrl: string): Readonly<DeltaSubscription> | undefined {
     return this.#subscriptions.get(typeUrl);

@@ -56,6 +56,9 @@ export abstract class ProxySession<S extends { readonly revision: number }, R> {
   /** Whether the proxy has asked for its top-level type yet: before that it has not taken a whole revision. */
   protected abstract subscribedToListeners(): boolean;
 
+  /** Per type URL the proxy asked for, how many resources it held at its last ACK (for the inspector). */
+  abstract acceptedCounts(): Record<string, number>;
+
   /**
    * The proxy took (ACK) or refused (NACK) what was sent for a type: on a refusal the session goes back to
    * what the proxy held before, so the next push sends it again instead of counting it as held.

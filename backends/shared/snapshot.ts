@@ -29,6 +29,6 @@ export function contentVersion(json: unknown): string {
 }
 
 /** The string a Gateway's snapshot and proxies are filed under. */
-export function gatewayId(gateway: ResourceKey): string {
+export function gatewayId(gateway: Pick<ResourceKey, 'namespace' | 'name'>): string {
   return `${gateway.namespace ?? ''}/${gateway.name}`;
 }
