@@ -436,6 +436,11 @@ function spawnReferenceValidator(plane: Plane, source: SourceWiring, flushDelayM
             origin: rejection.origin,
             message: `rejected: ${rejection.problems.join('; ')}`,
             category: 'rejected',
+            object: {
+              kind: rejection.key.kind,
+              ...(rejection.key.namespace === undefined ? {} : { namespace: rejection.key.namespace }),
+              name: rejection.key.name,
+            },
           }),
       },
     ),

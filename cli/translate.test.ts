@@ -125,6 +125,10 @@ metadata: {name: not-ours, namespace: apps}
         /Deployment apps\/not-ours: kind Deployment is not one Switchyard reads; ignored$/,
       ),
     ]);
+    // The problem names its object, so the inspector can show it on that object.
+    expect(problems[0]).toMatchObject({
+      object: { kind: 'Deployment', namespace: 'apps', name: 'not-ours' },
+    });
   });
 
   it('prints diffable YAML and exits 0 with a one-line summary when every object is accepted', async () => {

@@ -1,4 +1,4 @@
-import { formatResourceKey } from '../../model/resources/resource-key.ts';
+import { formatResourceKey, type ResourceKey } from '../../model/resources/resource-key.ts';
 import type { ActorSpec } from '../../runtime/Actor.ts';
 import { type ReferenceValidatorInput, referenceValidatorMachine } from './machine.ts';
 import { REFERENCE_VALIDATOR, type ReferenceValidatorMessage } from './messages.ts';
@@ -8,7 +8,13 @@ export { RESOLVERS, resolverSpecs } from './resolvers.ts';
 
 export function referenceValidatorSpec(
   input: ReferenceValidatorInput,
-  effects: { 'report-rejection': (rejection: { origin: string; problems: readonly string[] }) => void },
+  effects: {
+    'report-rejection': (rejection: {
+      key: ResourceKey;
+      origin: string;
+      problems: readonly string[];
+    }) => void;
+  },
 ): ActorSpec<ReferenceValidatorMessage> {
   return {
     name: REFERENCE_VALIDATOR,

@@ -57,6 +57,14 @@ export interface SourceProblem {
   readonly files?: readonly string[];
   /** How many objects it stands for (objects of an ignored kind are reported once per file and kind). */
   readonly count?: number;
+  /** The object the problem concerns, when it is about one: the inspector shows the problem on it. */
+  readonly object?: ProblemObject;
+}
+
+export interface ProblemObject {
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name: string;
 }
 
 interface Contribution {
@@ -287,12 +295,12 @@ function* applyRead(
     }
     const now = new Map<string, Contribution & { readonly object: RawObject }>();
     /** kind ('' for none) → the objects of it that were ignored */
-    const ignored = new Map<string, { count: number; origin: string; first: string }>();
+    const ignored = new Map<string, { count: number; origin: string; first: ResourceKey }>();
     for (const { object, origin } of manifest.documents) {
       const kind = typeof object.kind === 'string' ? object.kind : '';
       if (!Object.hasOwn(context.routes, kind)) {
         const seen = ignored.get(kind);
-        if (seen === undefined) ignored.set(kind, { count: 1, origin, first: describe(keyOf(object)) });
+        if (seen === undefined) ignored.set(kind, { count: 1, origin, first: keyOf(object) });
         else seen.count++;
         continue;
       }
@@ -306,6 +314,7 @@ function* applyRead(
           message: `${describe(key)} is also defined at ${earlier.origin}; this later definition is used`,
           category: 'duplicate',
           files: [file],
+          ...problemObject(key),
         });
       }
       now.set(id, { key, object, origin });
@@ -319,10 +328,12 @@ function* applyRead(
       const what = kind === '' ? 'an object without a kind' : `kind ${kind} is not one Switchyard reads`;
       problem({
         origin,
-        message: `${first}${count > 1 ? ` and ${count - 1} more of its kind` : ''}: ${what}; ignored`,
+        message: `${describe(first)}${count > 1 ? ` and ${count - 1} more of its kind` : ''}: ${what}; ignored`,
         category: 'ignored',
         files: [file],
         count,
+        // One object: shown on it; several stand for their file.
+        ...(count === 1 ? problemObject(first) : {}),
       });
     }
     const contributions = new Map<string, Contribution>();
@@ -367,6 +378,7 @@ function* applyRead(
       message: `${definition === undefined ? id : describe(definition.key)} is defined in ${files.join(', ')}; the one in ${owner} is used (the last file in path order wins, as with kubectl apply -f <dir>)`,
       category: 'duplicate',
       files,
+      ...(definition === undefined ? {} : problemObject(definition.key)),
     });
   }
   return take();
@@ -507,6 +519,12 @@ function withGeneration(context: FilesSourceContext, id: string, object: RawObje
   // behind as garbage that has already outlived young collections (the whole listing is applied at once).
   (metadata as { generation?: number }).generation = generation;
   return object;
+}
+
+function problemObject(key: ResourceKey): { object?: ProblemObject } {
+  if (key.kind === '' || key.name === '') return {};
+  const namespace = key.namespace === undefined ? {} : { namespace: key.namespace };
+  return { object: { kind: key.kind, ...namespace, name: key.name } };
 }
 
 function describe(key: ResourceKey): string {
