@@ -395,6 +395,8 @@ export const controllerCommand: Command = {
           startInspector({
             system: plane.system,
             ...inspectPlane(() => plane),
+            connections: () => [...envoyXds.connections(), ...(agentgatewayXds?.connections() ?? [])],
+            served: (gateway) => envoyXds.served(gateway) ?? agentgatewayXds?.served(gateway),
             address: inspectorAddress,
             ...(values['inspector-token'] === undefined
               ? {}

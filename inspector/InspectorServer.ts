@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { ActorStats } from '../runtime/Actor.ts';
 import type { ActorSystem } from '../runtime/ActorSystem.ts';
 import type { Message } from '../runtime/message.ts';
+import { type DataPlaneSources, type DeployedGatewayView, joinDataPlane } from './data-plane.ts';
 import { EventStream } from './EventStream.ts';
 import { filterFlow, flowSteps } from './flow.ts';
 import type { ReplayControls } from './ReplayControls.ts';
@@ -21,8 +22,12 @@ export interface InspectorOptions {
   readonly system: ActorSystem | (() => ActorSystem);
   /** The Gateway API objects with their statuses (Secrets are redacted by the inspector). */
   readonly resources?: () => Iterable<unknown>;
-  /** Per Gateway: its IR / xDS snapshot and proxy states, as the data plane reports them. */
-  readonly gateways?: () => unknown;
+  /** Per Gateway: its IR, revision, Programmed state and proxy states, as the deployer holds them. */
+  readonly gateways?: () => readonly DeployedGatewayView[];
+  /** The xDS servers' open streams (a live controller): joined into the data-plane view per proxy. */
+  readonly connections?: DataPlaneSources['connections'];
+  /** What a Gateway's current xDS snapshot serves, per type URL. */
+  readonly served?: DataPlaneSources['served'];
   /** Input problems no status can carry. */
   readonly problems?: () => readonly unknown[];
   /** Replay controls (`switchyard replay --inspect`); absent on a live controller. */
@@ -71,7 +76,8 @@ const API_INDEX = {
     'message-flow steps (messages and effects) with their cause ids',
   'GET /api/trace?after=&limit=': 'raw trace events after a sequence number',
   'GET /api/resources?kind=': 'Gateway API objects with statuses (Secret data never included)',
-  'GET /api/gateways': 'per Gateway: IR / xDS snapshot and proxy state',
+  'GET /api/gateways':
+    'per Gateway: revision, Programmed, resources served by type, IR; per proxy: connected, ACKed revision, NACK text, resources held by type',
   'GET /api/problems': 'input problems no status can carry',
   'GET /api/stream?trace=all|summary':
     'server-sent events: `trace` per trace event (or one `trace-summary` per tick), `actors` ticks, `replay` state',
@@ -166,7 +172,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
       const all = [...(options.resources?.() ?? [])].map(redactResource) as { kind?: string }[];
       return { resources: kind === null || kind === '' ? all : all.filter((object) => object.kind === kind) };
     },
-    '/api/gateways': () => ({ gateways: redactDeep(options.gateways?.() ?? []) }),
+    '/api/gateways': () => ({ gateways: redactDeep(joinDataPlane(options.gateways?.() ?? [], options)) }),
     '/api/problems': () => ({ problems: redactDeep(options.problems?.() ?? []) }),
     '/api/replay': () => options.replay?.state() ?? { loaded: false },
     '/api/replay/records': (url) => ({

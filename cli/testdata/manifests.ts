@@ -47,3 +47,19 @@ spec:
   rules: [{matches: [{path: {type: PathPrefix, value: ${path}}}], backendRefs: [{name: web, port: 8080}]}]
 `;
 }
+
+/** Service `name` in namespace apps on `port`, whose one endpoint is a process on this machine at `targetPort`. */
+export function localService(name: string, port: number, targetPort: number): string {
+  return `apiVersion: v1
+kind: Service
+metadata: {name: ${name}, namespace: apps}
+spec: {ports: [{name: http, port: ${port}}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: ${name}-local, namespace: apps, labels: {kubernetes.io/service-name: ${name}}}
+addressType: IPv4
+ports: [{name: http, port: ${targetPort}, protocol: TCP}]
+endpoints: [{addresses: [127.0.0.1], conditions: {ready: true}}]
+`;
+}

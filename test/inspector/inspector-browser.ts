@@ -8,9 +8,18 @@ import { launchChromium } from '../harness/browser/index.ts';
 
 export const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'inspector');
 
+export interface OpenOptions {
+  /** Default 1400×900. */
+  readonly viewport?: { readonly width: number; readonly height: number };
+  /** Runs before the page loads (e.g. `page.route` to hold an API response back). */
+  readonly beforeLoad?: (page: Page) => Promise<void>;
+  /** Wait for the UI to say it is ready (default true). */
+  readonly waitReady?: boolean;
+}
+
 export interface InspectorBrowser {
   /** Opens `url` once the UI says it is ready; `errors` collects console errors and page errors. */
-  openPage(url: string): Promise<{ page: Page; errors: string[] }>;
+  openPage(url: string, options?: OpenOptions): Promise<{ page: Page; errors: string[] }>;
   /** Run after the current test, last registered first. */
   readonly cleanups: (() => Promise<void> | void)[];
 }
@@ -31,16 +40,17 @@ export function inspectorBrowser(): InspectorBrowser {
   });
   return {
     cleanups,
-    async openPage(url) {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    async openPage(url, options = {}) {
+      const page = await browser.newPage({ viewport: options.viewport ?? { width: 1400, height: 900 } });
       const errors: string[] = [];
       page.on('console', (message) => {
         if (message.type() === 'error') errors.push(message.text());
       });
       page.on('pageerror', (error) => errors.push(error.message));
       cleanups.push(() => page.close());
+      await options.beforeLoad?.(page);
       await page.goto(url);
-      await page.waitForSelector('body[data-ready="true"]');
+      if (options.waitReady !== false) await page.waitForSelector('body[data-ready="true"]');
       return { page, errors };
     },
   };
