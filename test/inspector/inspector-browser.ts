@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { launchChromium } from '../harness/browser/index.ts';
+import { launchChromium, pageRecordingErrors } from '../harness/browser/index.ts';
 
 export const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'inspector');
 
@@ -41,12 +41,7 @@ export function inspectorBrowser(): InspectorBrowser {
   return {
     cleanups,
     async openPage(url, options = {}) {
-      const page = await browser.newPage({ viewport: options.viewport ?? { width: 1400, height: 900 } });
-      const errors: string[] = [];
-      page.on('console', (message) => {
-        if (message.type() === 'error') errors.push(message.text());
-      });
-      page.on('pageerror', (error) => errors.push(error.message));
+      const { page, errors } = await pageRecordingErrors(browser, options.viewport);
       cleanups.push(() => page.close());
       await options.beforeLoad?.(page);
       await page.goto(url);

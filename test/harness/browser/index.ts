@@ -1,2 +1,2 @@
 // The real browser for UI tests: Debian's Chromium driven by playwright-core.
-export { launchChromium } from './chromium.ts';
+export { launchChromium, pageRecordingErrors } from './chromium.ts';
