@@ -50,7 +50,8 @@ it('npm start serves the bundled example through a supervised local Envoy, print
       quickstart.kill(); // before the ports are given up
     }
   });
-});
+  // Its turn may come after the fresh-clone test's, whose npm install runs with the ports held.
+}, 1_200_000);
 
 async function serveAndStop(quickstart: NpmStart, statusDir: string): Promise<void> {
   const output = () => `${quickstart.stdout()}\n${quickstart.stderr()}`;
