@@ -2,6 +2,9 @@
 // script, the controller and its Envoy alike), stdout and stderr collected, the banner awaited.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cacheDir } from '../provision/cache.ts';
 
 export interface NpmStart {
   readonly child: ChildProcess;
@@ -26,6 +29,7 @@ export function npmStart(options: {
 }): NpmStart {
   const quoted = (options.args ?? []).map((arg) => `'${arg.replaceAll("'", "'\\''")}'`);
   const command = options.command ?? ['npm start', ...(quoted.length > 0 ? ['--', ...quoted] : [])].join(' ');
+  killLeftBehind();
   const child = spawn('sh', ['-c', command], {
     cwd: options.cwd,
     env: options.env ?? process.env,
@@ -47,6 +51,14 @@ export function npmStart(options: {
     signal: signal as NodeJS.Signals | null,
   }));
   const group = child.pid!;
+  writeFileSync(GROUP_FILE, String(group));
+  // A worker that ends normally takes the quick start with it; one killed outright leaves the file for the next.
+  const killGroup = () => signalGroup(group, 'SIGKILL');
+  process.once('exit', killGroup);
+  const gone = () => {
+    process.off('exit', killGroup);
+    rmSync(GROUP_FILE, { force: true });
+  };
   return {
     child,
     stdout: () => stdout,
@@ -66,16 +78,54 @@ export function npmStart(options: {
       process.kill(-group, 'SIGINT');
       const ended = await closed;
       await groupGone(group);
+      gone();
       return ended;
     },
     kill: () => {
-      try {
-        process.kill(-group, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+      signalGroup(group, 'SIGKILL');
+      gone();
     },
   };
+}
+
+/**
+ * The process group of the quick start that holds the fixed ports, recorded while it runs (callers hold the
+ * `quickstart-ports` cache lock). A test process killed outright cannot stop its quick start, whose processes
+ * would keep the ports: the next one kills what the file names.
+ */
+const GROUP_FILE = join(cacheDir('locks'), 'quickstart-ports.group');
+
+function killLeftBehind(): void {
+  if (!existsSync(GROUP_FILE)) return;
+  const group = Number(readFileSync(GROUP_FILE, 'utf8'));
+  // Only if that group still is a quick start (its id may have been reused since).
+  if (Number.isInteger(group) && group > 1 && groupMembers(group).some((c) => c.includes('quickstart')))
+    signalGroup(group, 'SIGKILL');
+  rmSync(GROUP_FILE, { force: true });
+}
+
+/** The command lines of the processes in a process group (Linux /proc). */
+function groupMembers(group: number): string[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        // After the command name (which may hold spaces): state, ppid, pgrp.
+        const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+        return pgrp === group ? [readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')] : [];
+      } catch {
+        return []; // gone meanwhile
+      }
+    });
+}
+
+function signalGroup(group: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-group, signal);
+  } catch {
+    // already gone
+  }
 }
 
 /** Waits until no process of the group is left (the controller and its Envoy exit after npm). */
