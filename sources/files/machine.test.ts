@@ -18,6 +18,8 @@ function harness(watch = true, initial: ReadonlyMap<string, RawObject[]> = new M
   const reads: (readonly string[] | undefined)[] = [];
   const known = new Set<string>();
   let steps = 0;
+  /** While set, reads are answered only by `release()`: a change can arrive while one is outstanding. */
+  let held: { request: unknown; paths: readonly string[] | undefined }[] | undefined;
   const actor = createActor(filesSourceMachine, {
     input: {
       routes: { HTTPRoute: 'route', Service: 'svc', GatewayClass: 'class' },
@@ -67,6 +69,10 @@ function harness(watch = true, initial: ReadonlyMap<string, RawObject[]> = new M
         } else if (item.effect === 'read-files') {
           const paths = (item.request as { paths: readonly string[] | undefined }).paths;
           reads.push(paths);
+          if (held !== undefined) {
+            held.push({ request: item.request, paths });
+            continue;
+          }
           actor.send({
             type: 'effect.done',
             effect: 'read-files',
@@ -101,6 +107,18 @@ function harness(watch = true, initial: ReadonlyMap<string, RawObject[]> = new M
       actor.send({ type: 'files.changed', paths, meta });
       settle();
     },
+    hold() {
+      held = [];
+    },
+    /** Answers the held reads (with the files as they are now) and stops holding. */
+    release() {
+      const answers = held ?? [];
+      held = undefined;
+      for (const { request, paths } of answers) {
+        actor.send({ type: 'effect.done', effect: 'read-files', request, result: read(paths), meta });
+        settle();
+      }
+    },
     stop: () => actor.stop(),
   };
 }
@@ -118,6 +136,26 @@ const route = (name: string, path: string, namespace?: string): RawObject => ({
 const pathOf = (object: RawObject | undefined) =>
   (object?.spec as { rules: { matches: { path: { value: string } }[] }[] } | undefined)?.rules[0]?.matches[0]
     ?.path.value;
+
+describe('files source: changes', () => {
+  it('reads a file that changes while another change is being read', () => {
+    const h = harness();
+    h.files.set('/m/a.yaml', [route('a', '/a1', 'apps')]);
+    h.files.set('/m/b.yaml', [route('b', '/b1', 'apps')]);
+    h.change(['/m/a.yaml', '/m/b.yaml']);
+    h.hold();
+    h.files.set('/m/a.yaml', [route('a', '/a2', 'apps')]);
+    h.change(['/m/a.yaml']);
+    // Saved while a.yaml is being read: the watcher has already told about it, and will not again.
+    h.files.set('/m/b.yaml', [route('b', '/b2', 'apps')]);
+    h.change(['/m/b.yaml']);
+    h.release();
+    expect(pathOf(h.plane.get('HTTPRoute/apps/a'))).toBe('/a2');
+    expect(pathOf(h.plane.get('HTTPRoute/apps/b'))).toBe('/b2');
+    expect(h.reads.slice(-2)).toEqual([['/m/a.yaml'], ['/m/b.yaml']]);
+    h.stop();
+  });
+});
 
 describe('files source: an object defined in more than one file', () => {
   it('takes the definition in the last file in path order, warns naming both, and keeps the other when one goes', () => {

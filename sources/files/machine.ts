@@ -88,7 +88,10 @@ interface FilesSourceContext extends FilesSourceInput {
    * it on spec changes)
    */
   readonly generations: Map<string, { spec: string | object; generation: number }>;
-  /** Files to read again because their definition of an object takes over from a file that dropped it. */
+  /**
+   * Paths to read again: files whose definition of an object takes over from a file that dropped it, and paths the
+   * watcher reported while another read was being applied (it reports a change once).
+   */
   readonly rereads: string[];
   /** The read being applied, step by step. */
   readonly applying: { steps: Generator<Item[], Item[]> | undefined };
@@ -120,6 +123,10 @@ export const filesSourceMachine = setup({
     readChanged: enqueueActions(({ event, enqueue }) => {
       if (event.type === 'files.changed') enqueue.emit(effectRequest('read-files', { paths: event.paths }));
     }),
+    queueChanged: ({ context, event }) => {
+      if (event.type !== 'files.changed') return;
+      for (const path of event.paths) if (!context.rereads.includes(path)) context.rereads.push(path);
+    },
     readAgain: enqueueActions(({ context, enqueue }) => {
       const paths = context.rereads.splice(0).sort();
       enqueue.emit(effectRequest('read-files', { paths }));
@@ -205,17 +212,21 @@ export const filesSourceMachine = setup({
     reloading: {
       tags: ['ready', 'busy'],
       on: {
+        'files.changed': { actions: 'queueChanged' },
         'effect.done': { guard: 'readDone', target: 'changing', actions: ['beginApplying', 'countReload'] },
-        'effect.failed': { guard: 'failed', target: 'watching', actions: 'reportFailure' },
+        'effect.failed': { guard: 'failed', target: 'applied', actions: 'reportFailure' },
       },
     },
     changing: {
       tags: ['ready', 'busy'],
       entry: 'applyStep',
-      on: { 'effect.done': { guard: 'nextStep', target: 'changing', reenter: true } },
+      on: {
+        'files.changed': { actions: 'queueChanged' },
+        'effect.done': { guard: 'nextStep', target: 'changing', reenter: true },
+      },
       always: { guard: 'applied', target: 'applied' },
     },
-    /** A read was applied; files whose definitions take over are read before the next change is taken. */
+    /** A read was applied; files whose definitions take over, and paths changed meanwhile, are read next. */
     applied: {
       tags: ['ready', 'busy'],
       always: [{ guard: 'rereadsDue', target: 'reloading', actions: 'readAgain' }, { target: 'watching' }],

@@ -1,7 +1,7 @@
 // The files source's effects: reading manifests and watching the paths for changes.
-import { type FSWatcher, watch } from 'node:fs';
+import { type FSWatcher, readdirSync, statSync, watch } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { ActorRef } from '../../runtime/ActorSystem.ts';
 import type { FilesRead } from './machine.ts';
 import { findManifestFiles, type ManifestFile, readManifestFile } from './manifests.ts';
@@ -35,7 +35,7 @@ export function filesPorts(
   const debounceMs = options.debounceMs ?? 50;
   const absoluteRoots = roots.map((root) => resolve(root));
   const known = new Set<string>();
-  const watchers: FSWatcher[] = [];
+  let stopWatching: (() => void) | undefined;
   let pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
 
@@ -46,7 +46,9 @@ export function filesPorts(
     if (paths === undefined) {
       for (const file of known) if (!listing.files.includes(file)) removed.push(file);
     } else {
-      for (const path of paths) if (known.has(path) && !listing.files.includes(path)) removed.push(path);
+      // A changed path that is a directory (moved away, say) stands for every file read under it.
+      const under = (file: string) => paths.some((path) => file === path || file.startsWith(`${path}${sep}`));
+      for (const file of known) if (under(file) && !listing.files.includes(file)) removed.push(file);
     }
     for (const file of removed) known.delete(file);
     for (const file of listing.files) known.add(file);
@@ -66,19 +68,95 @@ export function filesPorts(
     'read-files': (request) => read(request.paths),
     'next-step': () => new Promise((resolve) => setImmediate(resolve)),
     watch: () => {
-      for (const root of absoluteRoots) {
-        const watcher = watch(root, { recursive: true }, (_event, name) => {
-          pending.add(name === null ? root : join(root, name.toString()));
-          if (timer === undefined) timer = setTimeout(flush, debounceMs);
-        });
-        watcher.on('error', () => {});
-        watchers.push(watcher);
-      }
+      stopWatching ??= watchTree(absoluteRoots, (path) => {
+        pending.add(path);
+        if (timer === undefined) timer = setTimeout(flush, debounceMs);
+      });
     },
     close: () => {
-      for (const watcher of watchers.splice(0)) watcher.close();
+      stopWatching?.();
       if (timer !== undefined) clearTimeout(timer);
     },
+  };
+}
+
+/**
+ * Watches every directory under the roots with a watcher of its own, and a file root through its directory (for
+ * its name only); calls `changed` with each path that changes. Node's recursive watcher on Linux follows files by
+ * inode: a file replaced by rename (`sed -i`, an editor's safe write) is reported once, then never again; a
+ * directory's own watcher names every entry that changes in it. Hidden entries are skipped as the listing skips
+ * them, except a hidden directory (or link to one) that changes: a Kubernetes volume swaps `..data`, which the
+ * visible files link through, so the directory holding it is reported. Returns what stops every watcher.
+ */
+function watchTree(roots: readonly string[], changed: (path: string) => void): () => void {
+  /** directory → its watcher and, for a file root's directory, the names watched in it (none: every entry). */
+  const watched = new Map<string, { watcher: FSWatcher; only?: Set<string> }>();
+  const isDirectory = (path: string) => {
+    try {
+      return statSync(path).isDirectory();
+    } catch {
+      return false;
+    }
+  };
+  const unwatch = (dir: string) => {
+    for (const [path, { watcher }] of watched) {
+      if (path !== dir && !path.startsWith(`${dir}${sep}`)) continue;
+      watcher.close();
+      watched.delete(path);
+    }
+  };
+  const onEntry = (dir: string, name: string, only: Set<string> | undefined) => {
+    const path = join(dir, name);
+    if (only !== undefined) {
+      if (only.has(name)) changed(path);
+      return;
+    }
+    if (name.startsWith('.')) {
+      if (isDirectory(path)) changed(dir);
+      return;
+    }
+    changed(path);
+    if (isDirectory(path)) watchDirectory(path);
+    else unwatch(path); // a directory that went (or a file now where one was)
+  };
+  const watchDirectory = (dir: string, only?: string) => {
+    const entry = watched.get(dir);
+    if (entry !== undefined) {
+      if (only === undefined) entry.only = undefined;
+      else entry.only?.add(only);
+      return;
+    }
+    let watcher: FSWatcher;
+    try {
+      watcher = watch(dir, (_event, name) => {
+        const current = watched.get(dir);
+        if (current?.watcher !== watcher) return;
+        if (name === null) changed(dir);
+        else onEntry(dir, name.toString(), current.only);
+      });
+    } catch {
+      return; // gone already: its parent reports it
+    }
+    watcher.on('error', () => {
+      if (watched.get(dir)?.watcher === watcher) unwatch(dir);
+    });
+    watched.set(dir, { watcher, ...(only === undefined ? {} : { only: new Set([only]) }) });
+    if (only !== undefined) return;
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(dir).filter((name) => !name.startsWith('.'));
+    } catch {
+      // Unreadable: what is in it cannot be watched either.
+    }
+    for (const name of entries) if (isDirectory(join(dir, name))) watchDirectory(join(dir, name));
+  };
+  for (const root of roots) {
+    if (isDirectory(root)) watchDirectory(root);
+    else watchDirectory(dirname(root), basename(root));
+  }
+  return () => {
+    for (const { watcher } of watched.values()) watcher.close();
+    watched.clear();
   };
 }
 
