@@ -18,7 +18,7 @@ export async function serverSideApply(
   for (const object of objects) {
     applied.push(
       await client.patch(
-        object.kind === 'CustomResourceDefinition' ? withTypedIntOrString(object) : object,
+        object.kind === 'CustomResourceDefinition' ? withTypedMarkers(object) : object,
         undefined,
         options.dryRun ? 'All' : undefined,
         TEST_FIELD_MANAGER,
@@ -31,19 +31,20 @@ export async function serverSideApply(
 }
 
 /**
- * The client serializes a CRD through its typed model, which knows `x-kubernetes-int-or-string` only by its
- * property name (`x_kubernetes_int_or_string`) and drops it when written as in YAML: the API server then refuses
- * an int-or-string field without a type (our ClientTrafficPolicy's quantities). kubectl keeps it.
- * The other `x-kubernetes-*` markers are dropped as before: with `x-kubernetes-preserve-unknown-fields` kept, the
- * AI BackendSecurityPolicy's status conditions come back as `[{}]` (reported; the AI CRDs' status schema needs a
- * look before every marker is kept here).
+ * The client serializes a CRD through its typed model, which knows the `x-kubernetes-*` markers only by their
+ * property names (`x_kubernetes_int_or_string`, …) and drops them when written as in YAML: the API server then
+ * refuses an int-or-string field without a type (our ClientTrafficPolicy's quantities), and prunes what
+ * `x-kubernetes-preserve-unknown-fields` keeps (an EnvoyProxy's pod affinity, resources, …). kubectl keeps both.
  */
-function withTypedIntOrString<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(withTypedIntOrString) as T;
+const TYPED_MARKERS: Readonly<Record<string, string>> = {
+  'x-kubernetes-int-or-string': 'x_kubernetes_int_or_string',
+  'x-kubernetes-preserve-unknown-fields': 'x_kubernetes_preserve_unknown_fields',
+};
+
+function withTypedMarkers<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withTypedMarkers) as T;
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(value))
-    out[key === 'x-kubernetes-int-or-string' ? 'x_kubernetes_int_or_string' : key] =
-      withTypedIntOrString(field);
+  for (const [key, field] of Object.entries(value)) out[TYPED_MARKERS[key] ?? key] = withTypedMarkers(field);
   return out as T;
 }
