@@ -214,6 +214,11 @@ interface SourceWiring {
   readonly referenceWatchers: Record<string, string>;
   /** The kinds the reference validator waits to be synced: all, or in Kubernetes mode those discovery named. */
   readonly expectedKinds: readonly string[];
+  /**
+   * Whether the data plane runs on this host: standalone mode (controller --local-envoy, or Envoys started by
+   * hand), where a Backend may name loopback addresses and Unix sockets.
+   */
+  readonly hostDataPlane: boolean;
 }
 
 function newPlane(options: ControlPlaneOptions): Plane {
@@ -268,6 +273,7 @@ function spawnFilesSource(
     writeStatus: writeStatus as (write: StatusWrite) => Promise<unknown>,
     referenceWatchers: {},
     expectedKinds: Object.keys(GROUP_OF_KIND),
+    hostDataPlane: true,
   };
 }
 
@@ -320,6 +326,7 @@ function spawnKubernetesSources(
       : { mcpConfig: secretConfigPort(gated(secretMcpConfigPort(client, mcpSecret))) }),
     referenceWatchers,
     expectedKinds: Object.keys(GROUP_OF_KIND).filter((kind) => resources.has(kind as KindName)),
+    hostDataPlane: false,
   };
 }
 
@@ -426,6 +433,7 @@ function spawnReferenceValidator(plane: Plane, source: SourceWiring, flushDelayM
         expectedKinds: source.expectedKinds,
         flushDelayMs,
         referenceWatchers: source.referenceWatchers,
+        hostDataPlane: source.hostDataPlane,
         ...(source.gatewayClassFinalizer === undefined
           ? {}
           : { gatewayClassFinalizer: source.gatewayClassFinalizer }),

@@ -6,11 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { stringify } from 'yaml';
+import type { StartProxyRequest } from '../actors/gateway-deployer/local-data-plane.ts';
 import { envoyBootstrap } from '../backends/envoy/index.ts';
+import { envoyProcessArgs } from '../backends/envoy/process-args.ts';
 import { formatResourceKey, type ResourceKey } from '../model/resources/resource-key.ts';
 
 export interface LocalEnvoyPorts {
-  readonly 'start-proxy': (request: { gateway: ResourceKey }) => Promise<{ pid: number }>;
+  readonly 'start-proxy': (request: StartProxyRequest) => Promise<{ pid: number }>;
   readonly 'stop-proxy': (request: { gateway: ResourceKey }) => Promise<void>;
   /** Stops every proxy (controller shutdown). */
   close(): void;
@@ -24,9 +26,12 @@ export function localEnvoyPorts(options: {
 }): LocalEnvoyPorts {
   const workDir = mkdtempSync(join(tmpdir(), 'switchyard-local-envoy-'));
   const running = new Map<string, ChildProcess>();
+  /** Proxies asked to stop and not yet gone: a new one for the same Gateway waits (it binds the same ports). */
+  const stopping = new Map<string, Promise<void>>();
   return {
-    'start-proxy': ({ gateway }) =>
-      new Promise((resolve, reject) => {
+    'start-proxy': async ({ gateway, process }) => {
+      await stopping.get(formatResourceKey(gateway));
+      return new Promise((resolve, reject) => {
         const id = formatResourceKey(gateway);
         const file = join(workDir, `${gateway.namespace}-${gateway.name}.yaml`);
         // Admin on an ephemeral port: several local proxies never collide on it.
@@ -36,11 +41,12 @@ export function localEnvoyPorts(options: {
             aliasDuplicateObjects: false,
           }),
         );
-        // Errors only: its warnings at start and stop (no connection limit, xDS stream closed) are not the user's
-        // business, and what it rejects comes back as a NACK in the Gateway's status.
-        const child = spawn(options.binary, ['-c', file, '--disable-hot-restart', '--log-level', 'error'], {
-          stdio: ['ignore', 'ignore', 'inherit'],
-        });
+        // Without an EnvoyProxy, errors only: its warnings at start and stop (no connection limit, xDS stream closed)
+        // are not the user's business, and what it rejects comes back as a NACK in the Gateway's status. With one,
+        // its levels, threads and extra arguments.
+        const args = ['-c', file, '--disable-hot-restart', ...envoyProcessArgs(process, 'error')];
+        // stdout is the access logs' /dev/stdout (an EnvoyProxy's default sink), stderr Envoy's own log.
+        const child = spawn(options.binary, args, { stdio: ['ignore', 'inherit', 'inherit'] });
         child.once('error', reject);
         child.once('spawn', () => {
           running.set(id, child);
@@ -60,12 +66,19 @@ export function localEnvoyPorts(options: {
           );
           options.exited(gateway, code);
         });
-      }),
+      });
+    },
     'stop-proxy': async ({ gateway }) => {
       const id = formatResourceKey(gateway);
       const child = running.get(id);
       running.delete(id);
-      child?.kill('SIGTERM');
+      if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      stopping.set(id, gone);
+      void gone.then(() => {
+        if (stopping.get(id) === gone) stopping.delete(id);
+      });
+      child.kill('SIGTERM');
     },
     close: () => {
       for (const child of running.values()) child.kill('SIGTERM');

@@ -2,6 +2,7 @@
 // Gateway appears, stopped when it goes, and restarted with capped exponential backoff when it exits on its own.
 // The processes are effects (ports `start-proxy`, `stop-proxy`); their exits come back as `proxy.exited`.
 import { enqueueActions, raise, setup } from 'xstate';
+import type { EnvoyProcessIR } from '../../model/ir/envoy-gateway.ts';
 import { formatResourceKey, type ResourceKey } from '../../model/resources/resource-key.ts';
 import type { Message } from '../../runtime/message.ts';
 import { type EffectReply, effectRequest, type Outgoing } from '../../runtime/outbox.ts';
@@ -10,6 +11,8 @@ export const LOCAL_DATA_PLANE = 'local-data-plane';
 
 export interface LocalGatewayPresent extends Message<'local.gateway.present'> {
   readonly gateway: ResourceKey;
+  /** The Gateway's EnvoyProxy command-line settings; a change restarts its proxy with them. */
+  readonly process?: EnvoyProcessIR;
 }
 
 export interface LocalGatewayAbsent extends Message<'local.gateway.absent'> {
@@ -32,6 +35,7 @@ export type LocalDataPlaneMessage = LocalGatewayPresent | LocalGatewayAbsent | L
 
 interface WantedProxy {
   readonly gateway: ResourceKey;
+  process: EnvoyProcessIR | undefined;
   /** Consecutive unexpected exits, for the backoff. */
   exits: number;
   starts: number;
@@ -65,10 +69,25 @@ export const localDataPlaneMachine = setup({
         'local.gateway.present': {
           actions: enqueueActions(({ context, event, enqueue }) => {
             const id = formatResourceKey(event.gateway);
-            if (context.wanted.has(id)) return;
-            const proxy: WantedProxy = { gateway: event.gateway, exits: 0, starts: 1 };
+            const running = context.wanted.get(id);
+            if (running !== undefined) {
+              if (JSON.stringify(running.process ?? null) === JSON.stringify(event.process ?? null)) return;
+              // New command-line settings: the proxy restarts with them (xDS state comes back from the server).
+              running.process = event.process;
+              running.exits = 0;
+              running.starts++;
+              enqueue.emit(effectRequest('stop-proxy', { gateway: event.gateway }));
+              enqueue.emit(effectRequest('start-proxy', startRequest(running)));
+              return;
+            }
+            const proxy: WantedProxy = {
+              gateway: event.gateway,
+              process: event.process,
+              exits: 0,
+              starts: 1,
+            };
             context.wanted.set(id, proxy);
-            enqueue.emit(effectRequest('start-proxy', { gateway: event.gateway }));
+            enqueue.emit(effectRequest('start-proxy', startRequest(proxy)));
           }),
         },
         'local.gateway.absent': {
@@ -91,7 +110,7 @@ export const localDataPlaneMachine = setup({
             const proxy = context.wanted.get(formatResourceKey(event.gateway));
             if (proxy === undefined) return;
             proxy.starts++;
-            enqueue.emit(effectRequest('start-proxy', { gateway: event.gateway }));
+            enqueue.emit(effectRequest('start-proxy', startRequest(proxy)));
           }),
         },
         'effect.failed': {
@@ -111,3 +130,13 @@ export const localDataPlaneMachine = setup({
     },
   },
 });
+
+/** What the `start-proxy` port receives. */
+export interface StartProxyRequest {
+  readonly gateway: ResourceKey;
+  readonly process?: EnvoyProcessIR;
+}
+
+function startRequest(proxy: WantedProxy): StartProxyRequest {
+  return { gateway: proxy.gateway, ...(proxy.process === undefined ? {} : { process: proxy.process }) };
+}

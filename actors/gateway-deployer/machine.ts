@@ -10,6 +10,7 @@ import {
   type ProgrammedState,
 } from '../../model/gateway-api/gateway-status.ts';
 import type { BackendGatewayEvent, ProxyState, TlsMaterial } from '../../model/ir/backend-contract.ts';
+import { type EnvoyProcessIR, envoyProcessOf } from '../../model/ir/envoy-gateway.ts';
 import type { GatewayIR } from '../../model/ir/gateway-ir.ts';
 import {
   desiredDataPlane,
@@ -65,8 +66,8 @@ export interface DeployedGateway {
 
 interface GatewayDeployerContext extends GatewayDeployerInput {
   readonly gateways: Map<string, DeployedGateway>;
-  /** Gateways the local data plane was told to run a proxy for. */
-  readonly local: Set<string>;
+  /** Gateways the local data plane was told to run a proxy for, with the JSON of the proxy's process settings. */
+  readonly local: Map<string, string>;
 }
 
 export const gatewayDeployerMachine = setup({
@@ -78,7 +79,7 @@ export const gatewayDeployerMachine = setup({
   },
 }).createMachine({
   id: 'gateway-deployer',
-  context: ({ input }) => ({ ...input, gateways: new Map(), local: new Set() }),
+  context: ({ input }) => ({ ...input, gateways: new Map(), local: new Map() }),
   initial: 'deploying',
   states: {
     deploying: {
@@ -108,6 +109,7 @@ export const gatewayDeployerMachine = setup({
               context,
               event.gateway,
               event.ir?.parameters.backend === 'envoy',
+              envoyProcessOf(event.ir?.envoyProxy),
             )) {
               enqueue.emit(request);
             }
@@ -193,21 +195,30 @@ function deploy(
   return out;
 }
 
-/** Tells the local data plane (standalone mode) whether this Gateway needs a local Envoy, when that changes. */
+/**
+ * Tells the local data plane (standalone mode) whether this Gateway needs a local Envoy, and with what command-line
+ * settings (its EnvoyProxy's), when that changes.
+ */
 function localProxy(
   context: GatewayDeployerContext,
   gateway: ResourceKey,
   wanted: boolean,
+  process?: EnvoyProcessIR,
 ): DeliverRequest[] {
   if (context.localDataPlane === undefined) return [];
   const id = formatResourceKey(gateway);
-  if (wanted === context.local.has(id)) return [];
-  if (wanted) context.local.add(id);
-  else context.local.delete(id);
+  const settings = JSON.stringify(process ?? null);
+  if (!wanted) {
+    if (!context.local.delete(id)) return [];
+    return [deliverTo(context.localDataPlane, { type: 'local.gateway.absent', gateway })];
+  }
+  if (context.local.get(id) === settings) return [];
+  context.local.set(id, settings);
   return [
     deliverTo(context.localDataPlane, {
-      type: wanted ? 'local.gateway.present' : 'local.gateway.absent',
+      type: 'local.gateway.present',
       gateway,
+      ...(process === undefined ? {} : { process }),
     }),
   ];
 }

@@ -27,6 +27,8 @@ export const PATCHED_KINDS = [
   'ClientTrafficPolicy',
   'EnvoyExtensionPolicy',
   'MCPRoute',
+  'Backend',
+  'EnvoyProxy',
 ] as const;
 
 export function patcherSpec(

@@ -16,6 +16,8 @@ export interface ReferenceValidatorInput {
   readonly expectedKinds: readonly string[];
   /** Kubernetes mode: the finalizer that keeps a GatewayClass while Gateways use it. */
   readonly gatewayClassFinalizer?: string;
+  /** Standalone mode: the data plane runs on this host (Backends may name host-only addresses). */
+  readonly hostDataPlane?: boolean;
   /** Debounce between a change and its recomputation (0 in translate and tests on a virtual clock). */
   readonly flushDelayMs: number;
   /**
@@ -194,7 +196,12 @@ export const referenceValidatorMachine = setup({
 }).createMachine({
   id: 'reference-validator',
   context: ({ input }) => ({
-    resolution: new GatewayResolution(input.view, input.controllerName, input.gatewayClassFinalizer),
+    resolution: new GatewayResolution(input.view, input.controllerName, {
+      ...(input.gatewayClassFinalizer === undefined
+        ? {}
+        : { gatewayClassFinalizer: input.gatewayClassFinalizer }),
+      ...(input.hostDataPlane === true ? { hostDataPlane: true } : {}),
+    }),
     expectedKinds: input.expectedKinds,
     syncedKinds: new Set(),
     flushDelayMs: input.flushDelayMs,

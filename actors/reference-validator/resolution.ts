@@ -22,6 +22,8 @@ import { computeInferencePoolStatus, poolStatusConcernsUs } from '../../model/in
 import { evaluateMCP } from '../../model/mcp/evaluate-mcp.ts';
 import { evaluateMCPRoute } from '../../model/mcp/route-evaluation.ts';
 import { policyTargets } from '../../model/policies/attachment.ts';
+import { computeBackendStatus } from '../../model/policies/backend.ts';
+import { computeEnvoyProxyStatus } from '../../model/policies/envoy-proxy.ts';
 import {
   applyPolicies,
   computePolicyStatus,
@@ -46,6 +48,13 @@ import { patcherName } from '../patchers/messages.ts';
 import { DependencyIndex } from './dependency-index.ts';
 
 const ROUTE_KIND_SET: ReadonlySet<string> = new Set(ROUTE_KINDS);
+
+export interface ResolutionOptions {
+  /** Kubernetes mode: the finalizer that keeps a GatewayClass while Gateways use it. */
+  readonly gatewayClassFinalizer?: string;
+  /** Standalone mode: the data plane runs on this host (Backends may name host-only addresses). */
+  readonly hostDataPlane?: boolean;
+}
 
 export interface ResolutionCounters {
   routesEvaluated: number;
@@ -100,11 +109,13 @@ export class GatewayResolution {
 
   /** Kubernetes mode: the finalizer that keeps a GatewayClass while Gateways use it. */
   private readonly gatewayClassFinalizer: string | undefined;
+  private readonly hostDataPlane: boolean;
 
-  constructor(view: ResourceView, controllerName: string, gatewayClassFinalizer?: string) {
+  constructor(view: ResourceView, controllerName: string, options: ResolutionOptions = {}) {
     this.view = view;
     this.controllerName = controllerName;
-    this.gatewayClassFinalizer = gatewayClassFinalizer;
+    this.gatewayClassFinalizer = options.gatewayClassFinalizer;
+    this.hostDataPlane = options.hostDataPlane === true;
   }
 
   get pending(): number {
@@ -162,6 +173,13 @@ export class GatewayResolution {
         dirtyPolicies(target);
         for (const parent of this.evaluations.get(formatResourceKey(target))?.parents ?? [])
           dirtyPolicies(parent.gateway);
+      }
+    }
+    // A GatewayClass or Gateway that names (or named) an EnvoyProxy is among that EnvoyProxy's ancestors. Marked
+    // directly, not through the index: what depends on the EnvoyProxy has not changed.
+    if (key.kind === 'GatewayClass' || key.kind === 'Gateway') {
+      for (const proxy of [...before, ...dependsOn]) {
+        if (proxy.kind === 'EnvoyProxy') this.dirty.set(formatResourceKey(proxy), proxy);
       }
     }
     // A route or ListenerSet that moved between Gateways changes the old ones too (attached routes, IR).
@@ -256,6 +274,23 @@ export class GatewayResolution {
             }),
           );
         }
+      } else if (key.kind === 'Backend') {
+        // A Backend's status reads its spec alone: cheap, so computed here.
+        const backend = this.view.get('Backend', key.namespace, key.name);
+        if (backend !== undefined) {
+          const status = computeBackendStatus(backend, { now, hostDataPlane: this.hostDataPlane });
+          out.push(deliverTo(patcherName('Backend'), { type: 'status.desired', key, status }));
+        }
+      } else if (key.kind === 'EnvoyProxy') {
+        // Its ancestors are the GatewayClasses and Gateways that name it (few): computed here too.
+        const proxy = this.view.get('EnvoyProxy', key.namespace, key.name);
+        if (proxy !== undefined) {
+          const status = computeEnvoyProxyStatus(proxy, this.view, {
+            controllerName: this.controllerName,
+            now,
+          });
+          out.push(deliverTo(patcherName('EnvoyProxy'), { type: 'status.desired', key, status }));
+        }
       }
     }
     pass.queue = routes;
@@ -332,6 +367,7 @@ export class GatewayResolution {
   /** The AI Gateway kinds, evaluated together: their statuses and the ext_proc config. */
   private evaluateAIGateway(pass: Pass, out: DeliverRequest[]): number {
     const ai = evaluateAIGateway(this.view, {
+      hostDataPlane: this.hostDataPlane,
       controllerName: this.controllerName,
       now: pass.now,
       parents: pass.lookup,
@@ -368,6 +404,7 @@ export class GatewayResolution {
       controllerName: this.controllerName,
       now: pass.now,
       parents: pass.lookup,
+      hostDataPlane: this.hostDataPlane,
     });
     this.counters.routesEvaluated++;
     this.evaluations.set(formatResourceKey(key), evaluation);
@@ -571,7 +608,12 @@ export class GatewayResolution {
     const id = formatResourceKey(key);
     const cached = this.evaluations.get(id);
     if (cached !== undefined) return cached;
-    const options = { controllerName: this.controllerName, now, parents: lookup };
+    const options = {
+      controllerName: this.controllerName,
+      now,
+      parents: lookup,
+      hostDataPlane: this.hostDataPlane,
+    };
     let evaluation: RouteEvaluation | undefined;
     // AIGatewayRoutes and MCPRoutes are evaluated as the HTTPRoute Envoy AI Gateway generates for them.
     if (key.kind === 'AIGatewayRoute') {

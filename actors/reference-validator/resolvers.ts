@@ -9,7 +9,16 @@ import { kindOwnerSpec } from '../shared/kind-owner-spec.ts';
 
 export const RESOLVERS: Readonly<Record<string, readonly KindName[]>> = {
   'resolver.secrets': ['Secret', 'ConfigMap'],
-  'resolver.backends': ['Service', 'EndpointSlice', 'InferencePool', 'Pod', 'BackendTLSPolicy'],
+  'resolver.backends': [
+    'Service',
+    'EndpointSlice',
+    'InferencePool',
+    'Pod',
+    'BackendTLSPolicy',
+    // Envoy Gateway's Backend (endpoints outside Services) and HTTPRouteFilter (what a route filter names).
+    'Backend',
+    'HTTPRouteFilter',
+  ],
   'resolver.reference-grants': ['ReferenceGrant', 'Namespace'],
 };
 

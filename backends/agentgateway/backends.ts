@@ -53,6 +53,12 @@ export class BackendSet {
       if ('unavailable' in targets) return [unavailable(owner, targets.unavailable)];
       return targets.map((t) => ({ ref: t.ref, policies: t.policies, share: 1, parts: t.parts }));
     }
+    if (backend.kind === 'Backend') {
+      this.#problems.push(
+        `${owner}: Envoy Gateway Backend ${formatResourceKey(backend.backend)} is not supported by the agentgateway backend; its share is not forwarded`,
+      );
+      return [unavailable(owner, 'envoy-gateway-backend')];
+    }
     const hosts =
       backend.externalName !== undefined
         ? [{ host: backend.externalName, port: backend.port }]
@@ -70,6 +76,11 @@ export class BackendSet {
       }
       return { ref: { backend: key }, policies: [], share: 1, parts: hosts.length };
     });
+  }
+
+  /** Names a part of the IR this backend cannot program (it ends in the Gateway's Programmed message). */
+  report(problem: string): void {
+    this.#problems.push(problem);
   }
 
   /** RouteBackends for a weighted list: each ref keeps its weight, split evenly over its endpoints. */

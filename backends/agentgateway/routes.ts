@@ -38,6 +38,13 @@ function translateRule(
     ...(route.hostnames.length > 0 ? { hostnames: [...route.hostnames] } : {}),
     matches,
   };
+  if (rule.filters.some((f) => (f as { type?: string } | null)?.type === 'ExtensionRef')) {
+    // Envoy Gateway HTTPRouteFilters are Envoy's: the rule answers 500 rather than skip what the filter asks.
+    backends.report(
+      `${key}: Envoy Gateway HTTPRouteFilters are not supported by the agentgateway backend; the rule answers 500`,
+    );
+    return { ...base, trafficPolicies: [...policies, { directResponse: { status: 500 } }] };
+  }
   if (redirects) return { ...base, trafficPolicies: policies };
   const routeBackends = backends.routeBackends(rule.backends, key, backendPolicies);
   const usable = rule.backends.some((b) => b.weight > 0 && b.kind !== 'Invalid');

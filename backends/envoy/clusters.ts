@@ -3,14 +3,17 @@
 
 import type { BackendTLS } from '../../model/ir/backends.ts';
 import type { ClusterUse, ResolvedBackendIR } from './cluster-use.ts';
-import { ADS_SOURCE, BLACKHOLE_CLUSTER, FILTER, type Json, TYPE } from './envoy-types.ts';
+import {
+  type BackendClusterContext,
+  backendClusterFields,
+  backendUsesEds,
+} from './envoy-gateway-backends.ts';
+import { ADS_SOURCE, BLACKHOLE_CLUSTER, FILTER, type Json, SYSTEM_CA_BUNDLE, TYPE } from './envoy-types.ts';
 import { poolClusterFields } from './inference.ts';
 import { clusterName } from './names.ts';
 
 const HTTP2_APP_PROTOCOLS = new Set(['kubernetes.io/h2c', 'h2c', 'grpc', 'http2', 'h2']);
 const CONNECT_TIMEOUT = '5s';
-/** Where the data plane's image keeps the system trust store (`wellKnownCACertificates: System`). */
-export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
 /** A cluster built whole, and its ClusterLoadAssignment when it takes its endpoints from EDS. */
 export interface BuiltCluster {
@@ -48,12 +51,13 @@ export class ClusterSet {
   /**
    * One cluster holding the endpoints of several backends, each endpoint weighted so that every backend gets its
    * share of the connections: for proxies that route to a single cluster (UDP). Backends without endpoints add
-   * nothing; an ExternalName Service cannot be blended (undefined).
+   * nothing; an ExternalName Service or a Backend cannot be blended (undefined).
    */
   blend(name: string, parts: readonly ResolvedBackendIR[]): string | undefined {
     const endpoints: { address: string; port: number }[] = [];
     const weights: number[] = [];
     for (const part of parts) {
+      if (part.kind === 'Backend') return undefined;
       if (part.kind === 'Service' && part.externalName !== undefined) return undefined;
       const own = part.endpoints ?? [];
       for (const endpoint of own) {
@@ -88,20 +92,19 @@ export class ClusterSet {
   }
 }
 
-export function translateCluster(use: ClusterUse): Json {
+export function translateCluster(use: ClusterUse, context: BackendClusterContext): Json {
+  if (use.backend.kind === 'Backend') {
+    return {
+      name: use.name,
+      connectTimeout: CONNECT_TIMEOUT,
+      ...(use.http2 ? http2Options() : {}),
+      ...backendClusterFields(use.name, use.backend, use.http2, context),
+    };
+  }
   const base: Json = {
     name: use.name,
     connectTimeout: CONNECT_TIMEOUT,
-    ...(use.http2
-      ? {
-          typedExtensionProtocolOptions: {
-            'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
-              '@type': TYPE.httpProtocolOptions,
-              explicitHttpConfig: { http2ProtocolOptions: {} },
-            },
-          },
-        }
-      : {}),
+    ...(use.http2 ? http2Options() : {}),
     ...(use.backend.kind === 'Service' && use.backend.tls !== undefined
       ? { transportSocket: upstreamTls(use.backend.tls, use.http2) }
       : {}),
@@ -129,6 +132,17 @@ export function translateCluster(use: ClusterUse): Json {
     };
   }
   return { ...base, type: 'EDS', edsClusterConfig: { edsConfig: ADS_SOURCE }, ...poolClusterFields(use) };
+}
+
+function http2Options(): Json {
+  return {
+    typedExtensionProtocolOptions: {
+      'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+        '@type': TYPE.httpProtocolOptions,
+        explicitHttpConfig: { http2ProtocolOptions: {} },
+      },
+    },
+  };
 }
 
 /**
@@ -164,6 +178,7 @@ export function upstreamTls(tls: BackendTLS, http2: boolean): Json {
 
 /** True when the cluster takes its endpoints from EDS (and so needs a ClusterLoadAssignment). */
 export function usesEds(use: ClusterUse): boolean {
+  if (use.backend.kind === 'Backend') return backendUsesEds(use.backend);
   return !(use.backend.kind === 'Service' && use.backend.externalName !== undefined);
 }
 

@@ -5,6 +5,7 @@
 import type { DataPlaneTemplate } from '../../model/provisioning/provisioning.ts';
 import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import { envoyBootstrap } from './bootstrap.ts';
+import { envoyProcessArgs } from './process-args.ts';
 
 export const DEFAULT_ENVOY_IMAGE = 'envoyproxy/envoy:v1.40.0';
 /** The readiness listener's port in every provisioned Envoy: a Gateway listener cannot use it. */
@@ -26,14 +27,9 @@ export function envoyDataPlaneTemplate(
     bootstrapFile: BOOTSTRAP_FILE,
     configDirectory: CONFIG_DIRECTORY,
     // $(POD_NAME) is expanded by the kubelet from the container's env (model/provisioning/provisioning.ts sets it).
-    args: [
-      '--config-path',
-      `${CONFIG_DIRECTORY}/${BOOTSTRAP_FILE}`,
-      '--service-node',
-      '$(POD_NAME)',
-      '--log-level',
-      'info',
-    ],
+    args: ['--config-path', `${CONFIG_DIRECTORY}/${BOOTSTRAP_FILE}`, '--service-node', '$(POD_NAME)'],
+    // Without an EnvoyProxy, info; with one, its levels (Envoy Gateway's default warn), threads, extra arguments.
+    processArgs: (envoyProxy) => envoyProcessArgs(envoyProxy, 'info'),
     readiness: { path: '/ready', port: READINESS_PORT },
     bootstrap: (gateway, xdsAddress) =>
       `${JSON.stringify(provisionedEnvoyBootstrap(gateway, xdsAddress, options.xdsCa), null, 2)}\n`,

@@ -1,10 +1,12 @@
 // ClusterLoadAssignments: the ready endpoints the IR resolved for a backend, one locality.
 
 import type { ClusterUse } from './cluster-use.ts';
+import { backendLoadAssignment } from './envoy-gateway-backends.ts';
 import type { Json } from './envoy-types.ts';
 import { poolLbEndpoint } from './inference.ts';
 
 export function translateEndpoints(use: ClusterUse): Json {
+  if (use.backend.kind === 'Backend') return backendLoadAssignment(use.name, use.backend);
   // InferencePool endpoints carry their address as metadata too (see inference.ts).
   const pool = use.backend.kind === 'InferencePool';
   const endpoints = use.backend.endpoints ?? [];

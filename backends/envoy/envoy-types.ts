@@ -31,4 +31,7 @@ export const ADS_SOURCE = { ads: {}, resourceApiVersion: 'V3' } as const;
 /** A cluster with no hosts: what a TCP/TLS/UDP route with no usable backend forwards to (the connection closes). */
 export const BLACKHOLE_CLUSTER = 'switchyard/blackhole';
 
+/** Where the data plane's image keeps the system trust store (`wellKnownCACertificates: System`). */
+export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+
 export type Json = Record<string, unknown>;

@@ -29,6 +29,9 @@ export function clusterName(backend: Exclude<BackendIR, { kind: 'Invalid' }>, ht
   if (backend.kind === 'Service') {
     return `service/${backend.service.namespace ?? ''}/${backend.service.name}/${backend.port}${suffix}`;
   }
+  if (backend.kind === 'Backend') {
+    return `backend/${backend.backend.namespace ?? ''}/${backend.backend.name}${suffix}`;
+  }
   return `pool/${backend.pool.namespace ?? ''}/${backend.pool.name}${suffix}`;
 }
 

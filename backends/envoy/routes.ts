@@ -1,6 +1,7 @@
 // RouteConfigurations: virtual hosts per hostname, each with the Envoy routes of every rule match that serves
 // that hostname, in the spec's precedence order. Backends become (weighted) clusters; invalid backends keep
 // their share of the weight and answer 500 for it.
+
 import type { BackendIR, ListenerIR, RouteIR, RuleIR } from '../../model/ir/gateway-ir.ts';
 import type { HTTPRequestMirrorFilter } from '../../model/resources/gateway-api.ts';
 import { hostnameCovers } from '../../model/shared/hostnames.ts';
@@ -8,6 +9,11 @@ import type { ListenerAddress } from '../shared/route-filters.ts';
 import { aiGatewayRoutes, fallbackRouteAction } from './ai-gateway.ts';
 import type { ClusterSet } from './clusters.ts';
 import { protoDuration } from './duration.ts';
+import {
+  extensionDirectResponse,
+  extensionFilters,
+  extensionRewriteFields,
+} from './envoy-gateway-filters.ts';
 import type { Json } from './envoy-types.ts';
 import { HTTP_FILTERS, type ServedRule } from './filters/index.ts';
 import { inferenceBackendFields, pickerProblem } from './inference.ts';
@@ -168,6 +174,9 @@ function envoyRoutes(
 ): Json[] {
   const filters = collectRouteFilters(rule.filters);
   const base = { name, match: translated.match, ...filters.routeFields };
+  const extensions = extensionFilters(rule.filters);
+  const answered = extensionDirectResponse(extensions);
+  if (answered !== undefined) return [withResponseHeaders(base, answered)];
   if (filters.redirect !== undefined) {
     return [{ ...base, redirect: redirectAction(filters.redirect, translated.prefix, listener) }];
   }
@@ -197,6 +206,7 @@ function envoyRoutes(
           },
         }),
     ...(filters.rewrite === undefined ? {} : rewriteFields(filters.rewrite, translated.prefix)),
+    ...extensionRewriteFields(extensions),
     ...mirrorPolicies(filters.mirrors, rule.mirrors, grpc, clusters),
     ...timeoutFields(rule),
   };
@@ -262,4 +272,13 @@ function timeoutFields(rule: RuleIR): Json {
     };
   }
   return fields;
+}
+
+/** A route's own fields with `answer`'s, response headers of both kept (a header modifier's and a direct response's). */
+function withResponseHeaders(base: Json, answer: Json): Json {
+  const headers = [
+    ...((base.responseHeadersToAdd as Json[] | undefined) ?? []),
+    ...((answer.responseHeadersToAdd as Json[] | undefined) ?? []),
+  ];
+  return { ...base, ...answer, ...(headers.length === 0 ? {} : { responseHeadersToAdd: headers }) };
 }

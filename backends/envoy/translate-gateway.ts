@@ -2,6 +2,7 @@
 // the same IR and TLS material give the same resources, so unchanged resources keep their versions.
 import type { TlsMaterial } from '../../model/ir/backend-contract.ts';
 import type { GatewayIR } from '../../model/ir/gateway-ir.ts';
+import { withAccessLogs } from './access-logs.ts';
 import { DEFAULT_EXT_PROC_ADDRESS, EXT_PROC_CLUSTER, extProcCluster, hasAIRoutes } from './ai-gateway.ts';
 import { blackholeCluster, ClusterSet, translateCluster, usesEds } from './clusters.ts';
 import { translateEndpoints } from './endpoints.ts';
@@ -54,7 +55,12 @@ export function translateGateway(
   const grpcListeners: Record<string, Json> = {};
   for (const port of ir.ports) {
     const translated = translatePort(port, context);
-    if (translated.listener !== undefined) listeners[String(translated.listener.name)] = translated.listener;
+    if (translated.listener !== undefined) {
+      listeners[String(translated.listener.name)] = withAccessLogs(
+        translated.listener,
+        ir.envoyProxy?.accessLogs ?? [],
+      );
+    }
     for (const config of translated.routeConfigurations) routeConfigurations[String(config.name)] = config;
     if (port.transport === 'TCP') {
       for (const listener of translateGrpcListeners(port, clusters))
@@ -64,7 +70,7 @@ export function translateGateway(
   const clusterResources: Record<string, Json> = {};
   const clusterLoadAssignments: Record<string, Json> = {};
   for (const use of [...clusters.uses].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    clusterResources[use.name] = translateCluster(use);
+    clusterResources[use.name] = translateCluster(use, context);
     if (usesEds(use)) clusterLoadAssignments[use.name] = translateEndpoints(use);
   }
   for (const [name, built] of [...clusters.builtClusters].sort(([a], [b]) => (a < b ? -1 : 1))) {

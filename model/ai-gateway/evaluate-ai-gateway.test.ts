@@ -192,7 +192,50 @@ describe('bad input becomes conditions', () => {
     expect(result.config.rules.flatMap((r) => r.models)).not.toContain('m');
   });
 
-  it('an Envoy Gateway Backend, a missing Secret, an unsupported policy type and two policies', () => {
+  it('an Envoy Gateway Backend: the provider host from its DNS name, the route sending to it', () => {
+    const provider = {
+      apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+      kind: 'Backend',
+      metadata: { name: 'openai-api', namespace: 'ai' },
+      spec: {
+        endpoints: [{ fqdn: { hostname: 'api.openai.com', port: 443 } }],
+        tls: { wellKnownCACertificates: 'System', sni: 'api.openai.com' },
+      },
+    };
+    const viaBackend = {
+      apiVersion: 'aigateway.envoyproxy.io/v1beta1',
+      kind: 'AIServiceBackend',
+      metadata: { name: 'via-backend', namespace: 'ai' },
+      spec: {
+        schema: { name: 'OpenAI' },
+        backendRef: { group: 'gateway.envoyproxy.io', kind: 'Backend', name: 'openai-api' },
+      },
+    };
+    const store = world();
+    for (const object of [provider, viaBackend, route('eg', { rules: [rule('gpt-eg', 'via-backend')] })])
+      store.upsert(object as unknown as AnyResource);
+    const result = evaluateAIGateway(store, options);
+    expect(statusOf(result, 'AIServiceBackend', 'via-backend')?.[0]?.type).toBe('Accepted');
+    const key = resourceKey('aigateway.envoyproxy.io', 'AIGatewayRoute', 'ai', 'eg');
+    expect(result.config.backends.find((b) => b.name === extProcBackendName(key, 0, 0))).toMatchObject({
+      schema: { name: 'OpenAI' },
+      host: 'api.openai.com',
+    });
+    const routed = evaluateAIGatewayRoute(
+      store.get('AIGatewayRoute', 'ai', 'eg') as AIGatewayRoute,
+      store,
+      options,
+    ).evaluation;
+    const backend = routed.rules[0]?.backends[0]?.result;
+    expect(backend?.ok && backend.backend).toMatchObject({
+      kind: 'Backend',
+      addressType: 'FQDN',
+      endpoints: [{ address: 'api.openai.com', port: 443 }],
+      tls: { sni: 'api.openai.com', verify: 'System' },
+    });
+  });
+
+  it('a missing Envoy Gateway Backend, a missing Secret, an unsupported policy type and two policies', () => {
     const egBackend = {
       apiVersion: 'aigateway.envoyproxy.io/v1beta1',
       kind: 'AIServiceBackend',
@@ -218,8 +261,8 @@ describe('bad input becomes conditions', () => {
       route('uses-eg', { rules: [rule('a', 'eg')] }) as unknown as AnyResource,
     );
     const eg = statusOf(result, 'AIServiceBackend', 'eg')?.[0];
-    expect([eg?.type, eg?.reason]).toEqual(['NotAccepted', 'InvalidKind']);
-    expect(eg?.message).toContain('gateway.envoyproxy.io/Backend is not supported');
+    expect([eg?.type, eg?.reason]).toEqual(['NotAccepted', 'BackendNotFound']);
+    expect(eg?.message).toBe('spec.backendRef: Backend ai/x not found');
     const openai = statusOf(result, 'AIServiceBackend', 'openai')?.[0];
     expect([openai?.type, openai?.reason]).toEqual(['NotAccepted', 'Conflicted']);
     expect(openai?.message).toContain('no-secret, openai-key');

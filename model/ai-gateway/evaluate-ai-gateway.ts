@@ -42,7 +42,7 @@ export function evaluateAIGateway(view: ResourceView, options: AIGatewayOptions)
   for (const key of sorted) {
     const backend = view.get('AIServiceBackend', key.namespace, key.name) as AIServiceBackend | undefined;
     if (backend === undefined) continue;
-    const verdict = resolveAIServiceBackend(backend, view);
+    const verdict = resolveAIServiceBackend(backend, view, options.hostDataPlane === true);
     const desired = [acceptanceCondition('AIServiceBackend', verdict.ok ? undefined : verdict.problem!)];
     const conditions = stampConditions(
       backend.status?.conditions,

@@ -60,6 +60,8 @@ export interface AIGatewayOptions {
   readonly controllerName: string;
   readonly now: string;
   readonly parents?: ParentLookup;
+  /** Standalone mode: the data plane runs on this host (Backends may name host-only addresses). */
+  readonly hostDataPlane?: boolean;
 }
 
 export interface AIGatewayRouteEvaluation {
@@ -81,6 +83,7 @@ interface RouteContext {
   readonly key: ResourceKey;
   readonly namespace: string;
   readonly view: ResourceView;
+  readonly hostDataPlane: boolean;
   /** Token costs for every rule's ext_proc document; empty when absent or invalid. */
   readonly costs: readonly LLMRequestCost[];
 }
@@ -122,6 +125,7 @@ export function evaluateAIGatewayRoute(
     key,
     namespace: key.namespace ?? '',
     view,
+    hostDataPlane: options.hostDataPlane === true,
     costs: valid ? costsWithGlobal(costs, gateways, view) : [],
   };
   const out = translateRules(asArray<AIGatewayRouteRule>(spec.rules), context);
@@ -130,6 +134,7 @@ export function evaluateAIGatewayRoute(
     controllerName: options.controllerName,
     now: options.now,
     ...(options.parents === undefined ? {} : { parents: options.parents }),
+    ...(options.hostDataPlane === true ? { hostDataPlane: true } : {}),
   });
   const findings = {
     kindProblem,
@@ -288,7 +293,7 @@ function translateBackendRef(
   }
   const { backend, id } = found;
   out.usedBackends.set(formatResourceKey(keyOf(backend)), keyOf(backend));
-  const verdict = resolveAIServiceBackend(backend, context.view);
+  const verdict = resolveAIServiceBackend(backend, context.view, context.hostDataPlane);
   if (!verdict.ok) {
     out.refProblem ??= {
       reason: verdict.authProblem === undefined ? 'BackendNotFound' : verdict.authProblem.reason,

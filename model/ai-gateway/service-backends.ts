@@ -1,15 +1,17 @@
-// AIServiceBackend: whether it can be used, and what using it means: the Service Envoy sends its traffic to (an
-// ExternalName Service gives the provider's host), the schema the ext_proc service translates to, its header and
+// AIServiceBackend: whether it can be used, and what using it means: the Envoy Gateway Backend or Service Envoy
+// sends its traffic to (a Backend's DNS name, or an ExternalName Service, gives the provider's host), the schema the ext_proc service translates to, its header and
 // body mutations, and the credentials of the one BackendSecurityPolicy that applies. A policy that cannot be used
 // does not make the backend unusable: the service answers its requests 401 with the reason (never an
 // unauthenticated call), while the statuses say what to fix.
 
+import { resolveBackend } from '../policies/backend.ts';
 import type {
   AIServiceBackend,
   HTTPBodyMutation,
   HTTPHeaderMutation,
   VersionedAPISchema,
 } from '../resources/ai-gateway.ts';
+import { ENVOY_GATEWAY_GROUP } from '../resources/envoy-gateway.ts';
 import type { BackendObjectReference } from '../resources/gateway-api.ts';
 import { CORE_GROUP } from '../resources/resource-key.ts';
 import { normalizeGroup } from '../shared/reference-grants.ts';
@@ -45,8 +47,15 @@ export interface BackendVerdict {
   readonly bodyMutation?: HTTPBodyMutation;
 }
 
-/** Whether an AIServiceBackend can be used: a Service backendRef, a supported schema, a usable policy. */
-export function resolveAIServiceBackend(backend: AIServiceBackend, view: ResourceView): BackendVerdict {
+/**
+ * Whether an AIServiceBackend can be used: a Backend or Service backendRef, a supported schema, a usable policy.
+ * `hostDataPlane`: standalone mode, where a Backend may name host-only addresses (policies/backend.ts).
+ */
+export function resolveAIServiceBackend(
+  backend: AIServiceBackend,
+  view: ResourceView,
+  hostDataPlane = false,
+): BackendVerdict {
   const namespace = backend.metadata?.namespace ?? '';
   const spec = backend.spec ?? {};
   const schemaName = spec.schema?.name;
@@ -58,11 +67,11 @@ export function resolveAIServiceBackend(backend: AIServiceBackend, view: Resourc
   }
   const ref = serviceRef(spec.backendRef, namespace);
   if ('reason' in ref) return { ok: false, problem: ref };
-  const service = view.get('Service', namespace, ref.name);
-  if (service === undefined) {
-    return fail('BackendNotFound', `spec.backendRef: Service ${namespace}/${ref.name} not found`);
-  }
-  const externalName = service.spec?.type === 'ExternalName' ? service.spec.externalName : undefined;
+  const target =
+    ref.kind === 'Backend'
+      ? backendTarget(ref.name, namespace, view, hostDataPlane)
+      : serviceTarget(ref, namespace, view);
+  if ('reason' in target) return { ok: false, problem: target };
   if (schemaName === 'GCPVertexAI' || schemaName === 'GCPAnthropic') {
     return fail(
       'UnsupportedValue',
@@ -77,9 +86,9 @@ export function resolveAIServiceBackend(backend: AIServiceBackend, view: Resourc
   const auth = backendAuth(backend, view);
   const verdict: BackendVerdict = {
     ok: auth === undefined || !('reason' in auth),
-    service: { group: CORE_GROUP, kind: 'Service', name: ref.name, namespace, port: ref.port },
+    service: target.ref,
     schema,
-    ...(typeof externalName === 'string' && externalName !== '' ? { host: externalName } : {}),
+    ...(target.host === undefined ? {} : { host: target.host }),
     ...(auth === undefined
       ? {}
       : 'reason' in auth
@@ -91,30 +100,88 @@ export function resolveAIServiceBackend(backend: AIServiceBackend, view: Resourc
   return verdict;
 }
 
-/** `spec.backendRef` must name a Service port in the backend's own namespace (Envoy Gateway Backends are not supported). */
+/**
+ * `spec.backendRef` must name an Envoy Gateway Backend (as Envoy AI Gateway expects), or a Service port, in the
+ * backend's own namespace.
+ */
 function serviceRef(
   ref: BackendObjectReference | undefined,
   namespace: string,
-): { readonly name: string; readonly port: number } | Problem {
+): { readonly kind: 'Backend' | 'Service'; readonly name: string; readonly port?: number } | Problem {
   if (typeof ref?.name !== 'string' || ref.name === '')
     return { reason: 'UnsupportedValue', message: 'spec.backendRef.name: required' };
   const group = normalizeGroup(ref.group);
   const kind = ref.kind ?? 'Service';
-  if (group !== CORE_GROUP || kind !== 'Service') {
+  const isBackend = group === ENVOY_GATEWAY_GROUP && kind === 'Backend';
+  if (!isBackend && (group !== CORE_GROUP || kind !== 'Service')) {
     return {
       reason: 'InvalidKind',
-      message: `spec.backendRef: ${group || 'core'}/${kind} is not supported; reference a Service (Envoy Gateway Backends are not)`,
+      message: `spec.backendRef: ${group || 'core'}/${kind} is not supported; reference a ${ENVOY_GATEWAY_GROUP} Backend or a Service`,
     };
   }
   if (typeof ref.namespace === 'string' && ref.namespace !== '' && ref.namespace !== namespace) {
     return {
       reason: 'RefNotPermitted',
-      message: `spec.backendRef.namespace: the Service must be in the AIServiceBackend's namespace ${namespace}`,
+      message: `spec.backendRef.namespace: the ${kind} must be in the AIServiceBackend's namespace ${namespace}`,
     };
   }
+  if (isBackend) return { kind: 'Backend', name: ref.name };
   if (typeof ref.port !== 'number')
     return { reason: 'UnsupportedValue', message: 'spec.backendRef.port: required for a Service' };
-  return { name: ref.name, port: ref.port };
+  return { kind: 'Service', name: ref.name, port: ref.port };
+}
+
+interface Target {
+  /** The backendRef of the HTTPRoute the AIGatewayRoute routes as. */
+  readonly ref: BackendObjectReference;
+  /** The provider's host name, when the target names one. */
+  readonly host?: string;
+}
+
+/** An Envoy Gateway Backend: usable as a route's backend is; its DNS name is the provider's host. */
+function backendTarget(
+  name: string,
+  namespace: string,
+  view: ResourceView,
+  hostDataPlane: boolean,
+): Target | Problem {
+  const resolved = resolveBackend(view, namespace, name, { hostDataPlane, unixSockets: hostDataPlane });
+  if (!resolved.ok) return { reason: resolved.reason, message: `spec.backendRef: ${resolved.message}` };
+  const first = resolved.backend.endpoints[0];
+  const host =
+    resolved.backend.addressType === 'FQDN' && first !== undefined && 'address' in first
+      ? first.address
+      : undefined;
+  return {
+    ref: { group: ENVOY_GATEWAY_GROUP, kind: 'Backend', name, namespace },
+    ...(host === undefined ? {} : { host }),
+  };
+}
+
+/** A Service port; an ExternalName Service's name is the provider's host. */
+function serviceTarget(
+  ref: { name: string; port?: number },
+  namespace: string,
+  view: ResourceView,
+): Target | Problem {
+  const service = view.get('Service', namespace, ref.name);
+  if (service === undefined) {
+    return {
+      reason: 'BackendNotFound',
+      message: `spec.backendRef: Service ${namespace}/${ref.name} not found`,
+    };
+  }
+  const externalName = service.spec?.type === 'ExternalName' ? service.spec.externalName : undefined;
+  return {
+    ref: {
+      group: CORE_GROUP,
+      kind: 'Service',
+      name: ref.name,
+      namespace,
+      ...(ref.port === undefined ? {} : { port: ref.port }),
+    },
+    ...(typeof externalName === 'string' && externalName !== '' ? { host: externalName } : {}),
+  };
 }
 
 /** The credentials of the one policy that applies (none: no credentials); two or more conflict. */

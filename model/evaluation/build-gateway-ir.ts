@@ -11,6 +11,7 @@ import {
   type RouteEvaluation,
 } from '../gateway-api/route-status.ts';
 import type { BackendIR, GatewayIR, ListenerIR, RouteIR, RuleIR } from '../ir/gateway-ir.ts';
+import { gatewayEnvoyProxy } from '../policies/envoy-proxy.ts';
 import type { Gateway, RouteKind } from '../resources/gateway-api.ts';
 import { compareResourceKeys, formatResourceKey } from '../resources/resource-key.ts';
 import { hostnameSpecificity } from '../shared/hostnames.ts';
@@ -38,6 +39,8 @@ export function buildGatewayIR(
     return undefined;
   const parameters = resolveGatewayClassParameters(gatewayClass, view);
   if (!parameters.ok) return undefined;
+  const proxy = gatewayEnvoyProxy(gateway, gatewayClass, parameters.parameters.backend, view);
+  if (!proxy.ok) return undefined;
   const evaluated = options.listeners ?? evaluateGatewayListeners(gateway, view);
   const listeners = [
     ...evaluated.listeners,
@@ -89,6 +92,7 @@ export function buildGatewayIR(
     gateway: evaluated.gateway,
     gatewayClassName,
     parameters: parameters.parameters,
+    ...(proxy.envoyProxy === undefined ? {} : { envoyProxy: proxy.envoyProxy }),
     ports: [...ports.values()]
       .sort((a, b) => a.port - b.port || (a.transport < b.transport ? -1 : 1))
       .map((entry) => ({

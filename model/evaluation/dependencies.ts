@@ -6,8 +6,12 @@
 import { aiGatewayDependencies } from '../ai-gateway/dependencies.ts';
 import { podLookupKeys, podSelectorKey } from '../inference/pool-members.ts';
 import { mcpRouteDependencies } from '../mcp/dependencies.ts';
+import { backendDependencies } from '../policies/backend.ts';
 import { policyDependencies } from '../policies/dependencies.ts';
+import { isEnvoyProxyReference } from '../policies/envoy-proxy.ts';
+import { httpRouteFilterDependencies, isHTTPRouteFilterRef } from '../policies/http-route-filter.ts';
 import { provisionedServiceKey } from '../provisioning/provisioning.ts';
+import { ENVOY_GATEWAY_GROUP } from '../resources/envoy-gateway.ts';
 import type { BackendObjectReference, Listener, ParentReference } from '../resources/gateway-api.ts';
 import type { AnyResource } from '../resources/kinds.ts';
 import {
@@ -36,6 +40,9 @@ export function dependenciesOf(object: AnyResource): ResourceKey[] {
       if (ref?.group === SWITCHYARD_GROUP && typeof ref.name === 'string') {
         add(resourceKey(SWITCHYARD_GROUP, String(ref.kind), undefined, ref.name));
       }
+      if (isEnvoyProxyReference(ref) && typeof ref?.name === 'string') {
+        add(resourceKey(ENVOY_GATEWAY_GROUP, 'EnvoyProxy', ref.namespace, ref.name));
+      }
       break;
     }
     case 'Gateway': {
@@ -45,8 +52,15 @@ export function dependenciesOf(object: AnyResource): ResourceKey[] {
       add(resourceKey(GATEWAY_GROUP, 'ListenerSet', undefined, ANY_NAME));
       // Cluster mode: the Service provisioned for the Gateway gives its addresses (model/provisioning/provisioning.ts).
       add(provisionedServiceKey({ namespace, name: String(object.metadata?.name ?? '') }));
+      const parametersRef = object.spec?.infrastructure?.parametersRef;
+      if (isEnvoyProxyReference(parametersRef) && typeof parametersRef?.name === 'string') {
+        add(resourceKey(ENVOY_GATEWAY_GROUP, 'EnvoyProxy', namespace, parametersRef.name));
+      }
       break;
     }
+    case 'Backend':
+      for (const key of backendDependencies(object)) add(key);
+      break;
     case 'ListenerSet': {
       const ref = object.spec?.parentRef;
       add(resourceKey(GATEWAY_GROUP, 'Gateway', ref?.namespace || namespace, String(ref?.name ?? '')));
@@ -81,10 +95,23 @@ export function dependenciesOf(object: AnyResource): ResourceKey[] {
           if (filter?.type === 'RequestMirror' && filter.requestMirror?.backendRef !== undefined) {
             backendDependency(filter.requestMirror.backendRef, namespace, add);
           }
+          if (filter?.type === 'ExtensionRef' && isHTTPRouteFilterRef(filter.extensionRef)) {
+            add(
+              resourceKey(
+                ENVOY_GATEWAY_GROUP,
+                'HTTPRouteFilter',
+                namespace,
+                String(filter.extensionRef?.name),
+              ),
+            );
+          }
         }
       }
       break;
     }
+    case 'HTTPRouteFilter':
+      for (const key of httpRouteFilterDependencies(object)) add(key);
+      break;
     case 'BackendTLSPolicy': {
       for (const target of asArray<{ group?: string; kind?: string; name?: string }>(
         object.spec?.targetRefs,
@@ -160,7 +187,11 @@ export function changedKeysOf(object: AnyResource): ResourceKey[] {
   return [own];
 }
 
-type MirrorFilter = { type?: string; requestMirror?: { backendRef?: BackendObjectReference } };
+type MirrorFilter = {
+  type?: string;
+  requestMirror?: { backendRef?: BackendObjectReference };
+  extensionRef?: { group?: string; kind?: string; name?: string };
+};
 
 function listenerDependencies(listeners: unknown, namespace: string, add: (key: ResourceKey) => void): void {
   for (const listener of asArray<Listener>(listeners)) {

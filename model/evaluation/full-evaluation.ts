@@ -21,6 +21,8 @@ import {
 } from '../gateway-api/route-status.ts';
 import { computeInferencePoolStatus, poolStatusConcernsUs } from '../inference/pool-status.ts';
 import type { GatewayIR } from '../ir/gateway-ir.ts';
+import { computeBackendStatus } from '../policies/backend.ts';
+import { computeEnvoyProxyStatus } from '../policies/envoy-proxy.ts';
 import {
   applyPolicies,
   computePolicyStatus,
@@ -39,6 +41,8 @@ export interface FullEvaluationOptions {
   readonly now: string;
   /** Programmed state per Gateway (formatResourceKey); Pending when absent. */
   readonly programmed?: (gatewayKey: string) => ProgrammedState | undefined;
+  /** Standalone mode: the data plane runs on this host (Backends may name host-only addresses). */
+  readonly hostDataPlane?: boolean;
 }
 
 export interface FullEvaluation {
@@ -51,6 +55,7 @@ export interface FullEvaluation {
 
 export function evaluateAll(view: ResourceView, options: FullEvaluationOptions): FullEvaluation {
   const { controllerName, now } = options;
+  const hostDataPlane = options.hostDataPlane === true;
   const statuses = new Map<string, unknown>();
   for (const gatewayClass of view.list('GatewayClass')) {
     const status = computeGatewayClassStatus(gatewayClass, view, { controllerName, now });
@@ -60,7 +65,7 @@ export function evaluateAll(view: ResourceView, options: FullEvaluationOptions):
   const routes: RouteEvaluation[] = [];
   for (const kind of ROUTE_KINDS) {
     for (const route of view.list(kind) as readonly Route[]) {
-      const evaluation = evaluateRoute(route, view, { controllerName, now, parents });
+      const evaluation = evaluateRoute(route, view, { controllerName, now, parents, hostDataPlane });
       routes.push(evaluation);
       if (evaluation.parents.length > 0) {
         statuses.set(formatResourceKey(evaluation.route), routeStatusOf(route, evaluation, controllerName));
@@ -136,6 +141,15 @@ export function evaluateAll(view: ResourceView, options: FullEvaluationOptions):
     // A pool we never reported on (no route of ours uses it) is left alone, as the reference validator does.
     if (poolStatusConcernsUs(pool, status, controllerName))
       statuses.set(formatResourceKey(keyOf(pool)), status);
+  }
+  for (const backend of view.list('Backend')) {
+    statuses.set(formatResourceKey(keyOf(backend)), computeBackendStatus(backend, { now, hostDataPlane }));
+  }
+  for (const proxy of view.list('EnvoyProxy')) {
+    statuses.set(
+      formatResourceKey(keyOf(proxy)),
+      computeEnvoyProxyStatus(proxy, view, { controllerName, now }),
+    );
   }
   return { statuses: sortedByKey(statuses), irs: sortedByKey(irs), routes };
 }

@@ -1,9 +1,12 @@
-// backendRefs: a Service (with a port it exposes) or an InferencePool, in the route's namespace or granted by a
-// ReferenceGrant. A Service resolves to its ready endpoints from EndpointSlices.
+// backendRefs: a Service (with a port it exposes), an InferencePool or an Envoy Gateway Backend, in the route's
+// namespace or granted by a ReferenceGrant. A Service resolves to its ready endpoints from EndpointSlices, a
+// Backend to the endpoints it lists (policies/backend.ts).
 
 import { failureModeOf, poolEndpoints, resolveEndpointPicker } from '../inference/pool-members.ts';
 import type { BackendTLS, ResolvedBackend } from '../ir/backends.ts';
 import type { BackendRefReason } from '../ir/gateway-ir.ts';
+import { resolveBackend } from '../policies/backend.ts';
+import { ENVOY_GATEWAY_GROUP } from '../resources/envoy-gateway.ts';
 import type { BackendObjectReference, RouteKind } from '../resources/gateway-api.ts';
 import type { InferencePoolSpec } from '../resources/inference.ts';
 import { GATEWAY_GROUP, INFERENCE_GROUP, resourceKey } from '../resources/resource-key.ts';
@@ -25,6 +28,11 @@ export interface Referrer {
   readonly namespace: string;
   /** The referrer's own kind and group when it is not a route (a policy's backendRefs): ReferenceGrants name it. */
   readonly grantFrom?: { readonly group: string; readonly kind: string };
+  /**
+   * The data plane runs on this host (standalone mode): a Backend may name loopback addresses, single-label names
+   * and Unix sockets (see policies/backend.ts).
+   */
+  readonly hostDataPlane?: boolean;
 }
 
 export function resolveBackendRef(
@@ -40,11 +48,12 @@ export function resolveBackendRef(
     typeof ref?.namespace === 'string' && ref.namespace !== '' ? ref.namespace : referrer.namespace;
   const isService = group === '' && kind === 'Service';
   const isPool = group === INFERENCE_GROUP && kind === 'InferencePool';
-  if (!isService && !isPool) {
+  const isBackend = group === ENVOY_GATEWAY_GROUP && kind === 'Backend';
+  if (!isService && !isPool && !isBackend) {
     return {
       ok: false,
       reason: RouteReason.InvalidKind,
-      message: `${field}: ${group || 'core'}/${kind} is not a supported backend; use a Service or an InferencePool`,
+      message: `${field}: ${group || 'core'}/${kind} is not a supported backend; use a Service, an InferencePool or a ${ENVOY_GATEWAY_GROUP} Backend`,
     };
   }
   const from = {
@@ -59,9 +68,30 @@ export function resolveBackendRef(
       message: `${field}: ${kind} ${namespace}/${name} is in another namespace and no ReferenceGrant allows it`,
     };
   }
+  if (isBackend) return resolveBackendOfRoute(namespace, name, referrer, view, field);
   return isService
     ? resolveService(ref, namespace, name, referrer, view, field)
     : resolvePool(namespace, name, view, field);
+}
+
+/** A Backend, as Envoy Gateway lets routes use one: not from a UDPRoute, Unix sockets only on the host. */
+function resolveBackendOfRoute(
+  namespace: string,
+  name: string,
+  referrer: Referrer,
+  view: ResourceView,
+  field: string,
+): BackendRefResult {
+  if (referrer.kind === 'UDPRoute') {
+    return {
+      ok: false,
+      reason: RouteReason.UnsupportedProtocol,
+      message: `${field}: a UDPRoute cannot send to a Backend; use a Service`,
+    };
+  }
+  const onHost = referrer.hostDataPlane === true;
+  const resolved = resolveBackend(view, namespace, name, { hostDataPlane: onHost, unixSockets: onHost });
+  return resolved.ok ? resolved : { ...resolved, message: `${field}: ${resolved.message}` };
 }
 
 function resolveService(

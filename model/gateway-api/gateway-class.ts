@@ -1,6 +1,9 @@
-// GatewayClass: whether we own it, its parameters (our GatewayClassParameters), and its status.
+// GatewayClass: whether we own it, its parameters (our GatewayClassParameters or an Envoy Gateway EnvoyProxy), and
+// its status.
 
 import type { ResolvedGatewayClassParameters } from '../ir/gateway-ir.ts';
+import { isEnvoyProxyReference, lookUpEnvoyProxy } from '../policies/envoy-proxy.ts';
+import { ENVOY_GATEWAY_GROUP } from '../resources/envoy-gateway.ts';
 import type { GatewayClass, GatewayClassStatus } from '../resources/gateway-api.ts';
 import { SWITCHYARD_GROUP } from '../resources/resource-key.ts';
 import type { GatewayClassParametersSpec } from '../resources/switchyard.ts';
@@ -83,10 +86,16 @@ export function resolveGatewayClassParameters(
 ): ParametersResult {
   const ref = gatewayClass.spec?.parametersRef;
   if (ref === undefined || ref === null) return { ok: true, parameters: DEFAULT_GATEWAY_CLASS_PARAMETERS };
+  if (isEnvoyProxyReference(ref)) {
+    // An EnvoyProxy instead of our parameters: the Envoy data plane with default parameters, its settings applied
+    // to every Gateway of the class (policies/envoy-proxy.ts).
+    const found = lookUpEnvoyProxy(view, ref.namespace, String(ref.name), 'spec.parametersRef');
+    return found.ok ? { ok: true, parameters: DEFAULT_GATEWAY_CLASS_PARAMETERS } : found;
+  }
   if (ref.group !== SWITCHYARD_GROUP || ref.kind !== 'GatewayClassParameters') {
     return {
       ok: false,
-      message: `spec.parametersRef: unsupported ${ref.group}/${ref.kind}; use group ${SWITCHYARD_GROUP}, kind GatewayClassParameters`,
+      message: `spec.parametersRef: unsupported ${ref.group}/${ref.kind}; use group ${SWITCHYARD_GROUP}, kind GatewayClassParameters, or group ${ENVOY_GATEWAY_GROUP}, kind EnvoyProxy`,
     };
   }
   if (ref.namespace !== undefined && ref.namespace !== '') {

@@ -1,6 +1,7 @@
 // Gateway and ListenerSet status: Accepted / Programmed / ResolvedRefs, and per listener Accepted, Programmed,
 // ResolvedRefs, Conflicted, OverlappingTLSConfig, supportedKinds and attachedRoutes.
 
+import { type GatewayEnvoyProxy, gatewayEnvoyProxy } from '../policies/envoy-proxy.ts';
 import type {
   Gateway,
   GatewayStatus,
@@ -67,6 +68,7 @@ export function computeGatewayStatus(
     gateway,
     evaluated.listeners,
     resolveGatewayClassParameters(gatewayClass, view),
+    (backend) => gatewayEnvoyProxy(gateway, gatewayClass, backend, view),
   );
   const programmed =
     accepted.status === 'True'
@@ -116,16 +118,8 @@ function gatewayAccepted(
   gateway: Gateway,
   listeners: readonly ValidatedListener[],
   classParameters: ReturnType<typeof resolveGatewayClassParameters>,
+  envoyProxy: (backend: string) => GatewayEnvoyProxy,
 ): ConditionSpec {
-  const parametersRef = gateway.spec?.infrastructure?.parametersRef;
-  if (parametersRef !== undefined && parametersRef !== null) {
-    return condition(
-      ConditionType.Accepted,
-      'False',
-      GatewayReason.InvalidParameters,
-      `spec.infrastructure.parametersRef: ${String(parametersRef.group)}/${String(parametersRef.kind)} ${String(parametersRef.name)} is not supported; configure the data plane through the GatewayClass parameters`,
-    );
-  }
   if (!classParameters.ok) {
     return condition(
       ConditionType.Accepted,
@@ -133,6 +127,11 @@ function gatewayAccepted(
       GatewayReason.InvalidParameters,
       `GatewayClass ${gateway.spec?.gatewayClassName}: ${classParameters.message}`,
     );
+  }
+  // spec.infrastructure.parametersRef: an EnvoyProxy (policies/envoy-proxy.ts), or refused.
+  const proxy = envoyProxy(classParameters.parameters.backend);
+  if (!proxy.ok) {
+    return condition(ConditionType.Accepted, 'False', GatewayReason.InvalidParameters, proxy.message);
   }
   if (Array.isArray(gateway.spec?.addresses) && gateway.spec.addresses.length > 0) {
     return condition(

@@ -26,6 +26,8 @@ export const ROUTE_KIND_RULES: { readonly [K in RouteKind]: RouteKindRules } = {
       'URLRewrite',
       'RequestMirror',
       'CORS',
+      // An Envoy Gateway HTTPRouteFilter (model/policies/http-route-filter.ts); other extensions are refused.
+      'ExtensionRef',
     ],
   },
   GRPCRoute: {

@@ -1,6 +1,8 @@
 // Route rule validation: matches (regular expressions must compile), filters (supported, well-formed, compatible).
 // An invalid rule is dropped; a route whose rules are all invalid is not accepted.
 
+import { isHTTPRouteFilterRef } from '../policies/http-route-filter.ts';
+import { ENVOY_GATEWAY_GROUP } from '../resources/envoy-gateway.ts';
 import type { GRPCRouteFilter, HTTPRouteFilter, HTTPRouteMatch, Route } from '../resources/gateway-api.ts';
 import { RouteReason } from '../shared/conditions.ts';
 import { ROUTE_KIND_RULES } from './route-kinds.ts';
@@ -207,7 +209,7 @@ function filtersProblem(
     if (config === undefined || config === null || typeof config !== 'object') {
       return unsupported(`${at}.${FILTER_FIELD[type]}: required for a ${type} filter`);
     }
-    if (type !== 'RequestMirror' && seen.has(type)) {
+    if (type !== 'RequestMirror' && type !== 'ExtensionRef' && seen.has(type)) {
       return { reason: RouteReason.IncompatibleFilters, message: `${at}: ${type} may appear only once` };
     }
     seen.add(type);
@@ -246,6 +248,12 @@ function filterConfigProblem(
   at: string,
   matches: readonly HTTPRouteMatch[],
 ): Problem | undefined {
+  if (filter.type === 'ExtensionRef' && !isHTTPRouteFilterRef(filter.extensionRef)) {
+    const ref = filter.extensionRef;
+    return unsupported(
+      `${at}.extensionRef: ${String(ref?.group) || 'core'}/${String(ref?.kind)} is not supported; an ExtensionRef may name a ${ENVOY_GATEWAY_GROUP} HTTPRouteFilter`,
+    );
+  }
   const redirect = filter.type === 'RequestRedirect' ? filter.requestRedirect : undefined;
   if (redirect?.statusCode !== undefined && !REDIRECT_CODES.includes(redirect.statusCode)) {
     return unsupported(

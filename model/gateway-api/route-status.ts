@@ -1,6 +1,7 @@
 // One route, evaluated once: its rules and backends (independent of parents) and, for each parentRef naming a
 // Gateway or ListenerSet we own, the attachment and the status entry (Accepted, ResolvedRefs, PartiallyInvalid).
 
+import { resolveRuleFilters } from '../policies/http-route-filter.ts';
 import type {
   BackendRef,
   ParentReference,
@@ -9,6 +10,7 @@ import type {
   RouteParentStatus,
   RouteStatus,
 } from '../resources/gateway-api.ts';
+
 import { GATEWAY_GROUP, keyOf, type ResourceKey } from '../resources/resource-key.ts';
 import {
   type ConditionSpec,
@@ -56,6 +58,8 @@ export interface EvaluatedRule {
   readonly timing: RuleTiming;
   /** An AIGatewayRoute fallback rule: each backendRef's AI backend name and priority (see RuleIR). */
   readonly priorityFallback?: readonly PriorityBackend[];
+  /** Why an ExtensionRef filter of the rule cannot be applied: the rule answers 500 (ResolvedRefs says why). */
+  readonly filterProblem?: string;
 }
 
 export interface RouteParentResult {
@@ -86,6 +90,8 @@ export interface RouteStatusOptions extends Pick<Stamp, 'now'> {
   readonly controllerName: string;
   /** Shared lookup of parents' listeners (memoised); a fresh one per call when absent. */
   readonly parents?: ParentLookup;
+  /** Standalone mode: the data plane runs on this host (a Backend may then name host-only addresses). */
+  readonly hostDataPlane?: boolean;
 }
 
 const MAX_PARENT_STATUSES = 32;
@@ -99,6 +105,7 @@ export function evaluateRoute(
   const kind = route.kind;
   const namespace = key.namespace ?? '';
   const verdicts = validateRouteRules(route);
+  const referrer = { kind, namespace, hostDataPlane: options.hostDataPlane === true };
   const rawRules: RawRule[] = Array.isArray(route.spec?.rules) ? (route.spec.rules as RawRule[]) : [];
   const rules = verdicts.map((verdict, index): EvaluatedRule => {
     const rule = rawRules[index] ?? {};
@@ -107,19 +114,25 @@ export function evaluateRoute(
       const field = `spec.rules[${index}].backendRefs[${i}]`;
       const weight = typeof ref?.weight === 'number' && ref.weight >= 0 ? ref.weight : 1;
       const filters: readonly unknown[] = Array.isArray(ref?.filters) ? ref.filters : [];
-      return { weight, filters, result: resolveBackendRef(ref, { kind, namespace }, view, field) };
+      return { weight, filters, result: resolveBackendRef(ref, referrer, view, field) };
     });
+    const written: readonly unknown[] = Array.isArray(rule.filters) ? rule.filters : [];
+    const filters =
+      kind === 'HTTPRoute'
+        ? resolveRuleFilters(written, namespace, view, `spec.rules[${index}].filters`)
+        : { filters: written };
     const mirrors = mirrorRefs(rule).map(({ ref, field }) => ({
       weight: 0,
       filters: [],
-      result: resolveBackendRef(ref, { kind, namespace }, view, field),
+      result: resolveBackendRef(ref, referrer, view, field),
     }));
     return {
       index,
       ...(typeof rule.name === 'string' ? { name: rule.name } : {}),
       verdict,
       matches: Array.isArray(rule.matches) ? rule.matches : [],
-      filters: Array.isArray(rule.filters) ? rule.filters : [],
+      filters: filters.filters,
+      ...(filters.problem === undefined ? {} : { filterProblem: filters.problem }),
       backends,
       mirrors,
       timing: kind === 'HTTPRoute' ? ruleTiming(rule) : {},
@@ -207,10 +220,13 @@ function parentConditions(attachment: AttachmentResult, rules: readonly Evaluate
       );
     }
   }
-  const failure = rules
-    .flatMap((rule) => [...rule.backends, ...rule.mirrors])
-    .map((backend) => backend.result)
-    .find((result): result is Extract<BackendRefResult, { ok: false }> => !result.ok);
+  const failure =
+    rules
+      .flatMap((rule) => [...rule.backends, ...rule.mirrors])
+      .map((backend) => backend.result)
+      .find((result): result is Extract<BackendRefResult, { ok: false }> => !result.ok) ??
+    // An ExtensionRef filter that cannot be applied: Envoy Gateway's reason (UnsupportedValue).
+    firstFilterProblem(rules);
   const resolvedRefs =
     failure === undefined
       ? condition(ConditionType.ResolvedRefs, 'True', RouteReason.ResolvedRefs, 'All references resolved')
@@ -218,6 +234,13 @@ function parentConditions(attachment: AttachmentResult, rules: readonly Evaluate
   return partiallyInvalid === undefined
     ? [accepted, resolvedRefs]
     : [accepted, resolvedRefs, partiallyInvalid];
+}
+
+function firstFilterProblem(
+  rules: readonly EvaluatedRule[],
+): { readonly reason: string; readonly message: string } | undefined {
+  const problem = rules.find((rule) => rule.verdict.valid && rule.filterProblem !== undefined)?.filterProblem;
+  return problem === undefined ? undefined : { reason: RouteReason.UnsupportedValue, message: problem };
 }
 
 function mirrorRefs(rule: RawRule): { ref: BackendRef; field: string }[] {

@@ -1,6 +1,7 @@
 // The backends the IR carries, resolved: a route's backendRefs and a policy's services (model/ir/policies.ts)
-// alike — a Service's ready endpoints and the TLS to it, or an InferencePool. Types only.
+// alike — a Service's ready endpoints and the TLS to it, an InferencePool, or an Envoy Gateway Backend. Types only.
 import type { ResourceKey } from '../resources/resource-key.ts';
+import type { EnvoyGatewayBackendIR } from './envoy-gateway.ts';
 
 export interface Endpoint {
   readonly address: string;
@@ -37,7 +38,8 @@ export type ResolvedBackend =
         /** Why the reference cannot be used (the pool's ResolvedRefs=False/InvalidExtensionRef); its share answers 500. */
         readonly problem?: string;
       };
-    };
+    }
+  | EnvoyGatewayBackendIR;
 
 export interface BackendTLS {
   readonly policy: ResourceKey;

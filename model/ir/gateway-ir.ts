@@ -7,6 +7,7 @@ import type { RouteKind } from '../resources/gateway-api.ts';
 import type { ResourceKey } from '../resources/resource-key.ts';
 import type { DataPlaneBackend, DataPlaneServiceType } from '../resources/switchyard.ts';
 import type { ResolvedBackend } from './backends.ts';
+import type { EnvoyProxyIR } from './envoy-gateway.ts';
 import type { ClientTrafficIR, RulePoliciesIR } from './policies.ts';
 
 export type BackendIR =
@@ -78,6 +79,8 @@ export interface GatewayIR {
   readonly gateway: ResourceKey;
   readonly gatewayClassName: string;
   readonly parameters: ResolvedGatewayClassParameters;
+  /** The EnvoyProxy settings of the Gateway's data plane (its class's, overlaid by its own), when one applies. */
+  readonly envoyProxy?: EnvoyProxyIR;
   readonly ports: readonly PortIR[];
 }
 
@@ -93,8 +96,19 @@ export interface ResolvedGatewayClassParameters {
   readonly xds: { readonly address?: string };
 }
 
-/** Why a backendRef cannot be used: the route's ResolvedRefs reason (`RouteReason` in shared/conditions.ts). */
-export type BackendRefReason = 'InvalidKind' | 'BackendNotFound' | 'RefNotPermitted' | 'UnsupportedProtocol';
+/**
+ * Why a backendRef cannot be used: the route's ResolvedRefs reason (`RouteReason` in shared/conditions.ts), or
+ * Envoy Gateway's for a Backend it cannot use (`EnvoyGatewayBackendReason` in policies/backend.ts).
+ */
+export type BackendRefReason =
+  | 'InvalidKind'
+  | 'BackendNotFound'
+  | 'RefNotPermitted'
+  | 'UnsupportedProtocol'
+  | 'InvalidBackendRef'
+  | 'InvalidAddress'
+  | 'UnsupportedAddressType'
+  | 'InvalidBackendTLS';
 
 export interface RuleTimeouts {
   /** Whole request, retries included; 0 = no timeout. */

@@ -3,12 +3,12 @@
 // the BackendTLSPolicy in force; and the Secrets and ConfigMaps policies read.
 import { resolveBackendRef } from '../gateway-api/backend-refs.ts';
 import type { PolicyBackendIR, PolicyDestinationIR } from '../ir/policies.ts';
+import { ENVOY_GATEWAY_GROUP } from '../resources/envoy-gateway.ts';
 import type {
   BackendCluster,
   EnvoyGatewayPolicy,
   SecretObjectReference,
 } from '../resources/envoy-gateway-policies.ts';
-import { ENVOY_GATEWAY_GROUP } from '../resources/envoy-gateway-policies.ts';
 import { isReferenceAllowed, normalizeGroup } from '../shared/reference-grants.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_GATEWAY_CLASS_PARAMETERS } from '../gateway-api/gateway-class.ts';
 import type { GatewayIR } from '../ir/gateway-ir.ts';
+import { envoyProxyIR } from '../policies/envoy-proxy.ts';
+import type { EnvoyProxySpec } from '../resources/envoy-gateway.ts';
 import type { Gateway } from '../resources/gateway-api.ts';
 import type { Service } from '../resources/kubernetes.ts';
 import { resourceKey } from '../resources/resource-key.ts';
@@ -187,5 +189,106 @@ describe('serviceAddresses', () => {
     ]);
     expect(serviceAddresses(service({ clusterIP: 'None' }))).toEqual([]);
     expect(serviceAddresses(undefined)).toEqual([]);
+  });
+});
+
+/** A provisioned object read as nested fields (the test knows the shape it built). */
+// biome-ignore lint/suspicious/noExplicitAny: the test reads back fields of the objects it built
+function dig(object: unknown): any {
+  return object;
+}
+
+describe('desiredDataPlane with an EnvoyProxy', () => {
+  const withProxy = (spec: EnvoyProxySpec): GatewayIR => ({
+    ...ir([80]),
+    envoyProxy: envoyProxyIR(spec, []),
+  });
+
+  it('applies replicas, resources, image, pod labels and annotations, scheduling, env, volumes and the Service settings', () => {
+    const affinity = { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [] } };
+    const result = desiredDataPlane(
+      gateway({ infrastructure: { labels: { team: 'a' } } }),
+      withProxy({
+        provider: {
+          type: 'Kubernetes',
+          kubernetes: {
+            envoyDeployment: {
+              replicas: 3,
+              strategy: { type: 'Recreate' },
+              container: {
+                resources: { requests: { cpu: '500m' }, limits: { memory: '2Gi' } },
+                imageRepository: 'mirror.example/envoy',
+                env: [{ name: 'EXTRA', value: '1' }],
+                volumeMounts: [{ name: 'sockets', mountPath: '/run/sockets' }],
+              },
+              pod: {
+                labels: { tier: 'edge', [PROVISIONED_GATEWAY_LABEL]: 'hijack' },
+                annotations: { 'prometheus.io/scrape': 'true' },
+                affinity,
+                tolerations: [{ key: 'edge', operator: 'Exists' }],
+                nodeSelector: { pool: 'edge' },
+                volumes: [{ name: 'sockets', hostPath: { path: '/run/sockets' } }],
+              },
+            },
+            envoyService: {
+              type: 'NodePort',
+              annotations: { 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' },
+              labels: { exposed: 'yes' },
+              externalTrafficPolicy: 'Local',
+            },
+          },
+        },
+      }),
+      { template, xdsAddress: 'xds:18000' },
+    );
+    if (!result.ok) throw new Error(result.message);
+    const [, , deployment, service] = result.objects.map(dig);
+    expect(deployment?.spec.replicas).toBe(3);
+    expect(deployment?.spec.strategy).toEqual({ type: 'Recreate' });
+    const pod = deployment?.spec.template;
+    expect(pod.metadata.labels).toMatchObject({
+      tier: 'edge',
+      team: 'a',
+      [PROVISIONED_GATEWAY_LABEL]: 'switchyard-edge',
+    });
+    expect(pod.metadata.annotations).toEqual({ 'prometheus.io/scrape': 'true' });
+    expect(pod.spec.affinity).toEqual(affinity);
+    expect(pod.spec.tolerations).toEqual([{ key: 'edge', operator: 'Exists' }]);
+    expect(pod.spec.nodeSelector).toEqual({ pool: 'edge' });
+    expect(pod.spec.volumes.at(-1)).toEqual({ name: 'sockets', hostPath: { path: '/run/sockets' } });
+    const container = pod.spec.containers[0];
+    expect(container.image).toBe('mirror.example/envoy:1');
+    expect(container.resources).toEqual({ requests: { cpu: '500m' }, limits: { memory: '2Gi' } });
+    expect(container.env.at(-1)).toEqual({ name: 'EXTRA', value: '1' });
+    expect(container.volumeMounts.at(-1)).toEqual({ name: 'sockets', mountPath: '/run/sockets' });
+    expect(service?.spec).toMatchObject({ type: 'NodePort', externalTrafficPolicy: 'Local' });
+    expect(service?.metadata.annotations).toEqual({
+      'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb',
+    });
+    expect(service?.metadata.labels).toMatchObject({ exposed: 'yes', team: 'a' });
+    // Only the Service carries the Service's labels.
+    expect(deployment?.metadata.labels.exposed).toBeUndefined();
+  });
+
+  it('adds the process arguments the template derives from the EnvoyProxy', () => {
+    const withArgs: DataPlaneTemplate = {
+      ...template,
+      processArgs: (proxy) => (proxy === undefined ? ['--default'] : ['--level', proxy.logLevel.default]),
+    };
+    const args = (result: ReturnType<typeof desiredDataPlane>) =>
+      result.ok ? dig(result.objects[2]).spec.template.spec.containers[0].args : [];
+    expect(args(desiredDataPlane(gateway(), ir([80]), { template: withArgs, xdsAddress: 'x:1' }))).toEqual([
+      '-c',
+      '/etc/proxy/proxy.json',
+      '--default',
+    ]);
+    expect(
+      args(
+        desiredDataPlane(gateway(), withProxy({ logging: { level: { default: 'debug' } } }), {
+          template: withArgs,
+          xdsAddress: 'x:1',
+        }),
+      ),
+    ).toEqual(['-c', '/etc/proxy/proxy.json', '--level', 'debug']);
   });
 });

@@ -3,6 +3,7 @@
 // addresses read back from the provisioned Service. Pure: the backend-specific parts (image, bootstrap, probe)
 // come in as a DataPlaneTemplate from the composition root.
 
+import type { EnvoyProxyIR } from '../ir/envoy-gateway.ts';
 import type { GatewayIR, ResolvedGatewayClassParameters } from '../ir/gateway-ir.ts';
 import type { Gateway, GatewaySpecAddress } from '../resources/gateway-api.ts';
 import type { Service } from '../resources/kubernetes.ts';
@@ -49,6 +50,8 @@ export interface DataPlaneTemplate {
   readonly configDirectory: string;
   /** The container's arguments (the bootstrap path among them). */
   readonly args: readonly string[];
+  /** Arguments the Gateway's EnvoyProxy settings add (log levels, worker threads, extra arguments). */
+  readonly processArgs?: (envoyProxy: EnvoyProxyIR | undefined) => readonly string[];
   /** HTTP readiness endpoint of the data plane on the pod's address. */
   readonly readiness: { readonly path: string; readonly port: number };
   /** The bootstrap (file content) of the data plane of one Gateway, reaching the xDS server at `xdsAddress`. */
@@ -103,6 +106,7 @@ export function desiredDataPlane(
     return { ok: false, message: 'the Gateway has no namespace or uid yet' };
   }
   const parameters: ResolvedGatewayClassParameters = ir.parameters;
+  const proxy = ir.envoyProxy;
   const name = provisionedName(gateway.metadata.name);
   const infrastructure = gateway.spec?.infrastructure;
   const labels: Record<string, string> = {
@@ -143,6 +147,11 @@ export function desiredDataPlane(
     protocol: port.transport,
   }));
   const selector = { [PROVISIONED_GATEWAY_LABEL]: name };
+  // EnvoyProxy pod labels and annotations come first: ours (the selector among them) win.
+  const podLabels = { ...(proxy?.deployment.pod.labels ?? {}), ...labels };
+  const podAnnotations = { ...(proxy?.deployment.pod.annotations ?? {}), ...annotations };
+  const deploymentSettings = proxy?.deployment;
+  const pod = deploymentSettings?.pod;
   const serviceAccount: ProvisionedObject = { apiVersion: 'v1', kind: 'ServiceAccount', metadata };
   const configMap: ProvisionedObject = {
     apiVersion: 'v1',
@@ -155,12 +164,13 @@ export function desiredDataPlane(
     kind: 'Deployment',
     metadata,
     spec: {
-      replicas: parameters.dataPlane.replicas,
+      replicas: deploymentSettings?.replicas ?? parameters.dataPlane.replicas,
       selector: { matchLabels: selector },
+      ...(deploymentSettings?.strategy === undefined ? {} : { strategy: deploymentSettings.strategy }),
       template: {
         metadata: {
-          labels,
-          ...(Object.keys(annotations).length === 0 ? {} : { annotations }),
+          labels: podLabels,
+          ...(Object.keys(podAnnotations).length === 0 ? {} : { annotations: podAnnotations }),
         },
         spec: {
           serviceAccountName: name,
@@ -173,14 +183,19 @@ export function desiredDataPlane(
             // Listeners on ports below 1024 (80, 443) without root or NET_BIND_SERVICE.
             sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }],
           },
+          ...podScheduling(proxy),
+          ...(deploymentSettings?.initContainers === undefined
+            ? {}
+            : { initContainers: [...deploymentSettings.initContainers] }),
           containers: [
             {
               name: 'data-plane',
-              image: parameters.dataPlane.image ?? template.image,
-              args: [...template.args],
+              image: imageOf(proxy, parameters.dataPlane.image ?? template.image),
+              args: [...template.args, ...(template.processArgs?.(proxy) ?? [])],
               env: [
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                ...(deploymentSettings?.env ?? []),
               ],
               ports: [
                 ...ports.map((port) => ({
@@ -196,6 +211,9 @@ export function desiredDataPlane(
                 timeoutSeconds: 2,
                 failureThreshold: 3,
               },
+              ...(deploymentSettings?.resources === undefined
+                ? {}
+                : { resources: deploymentSettings.resources }),
               securityContext: {
                 allowPrivilegeEscalation: false,
                 readOnlyRootFilesystem: true,
@@ -205,28 +223,72 @@ export function desiredDataPlane(
               volumeMounts: [
                 { name: 'config', mountPath: template.configDirectory, readOnly: true },
                 { name: 'tmp', mountPath: '/tmp' },
+                ...(deploymentSettings?.volumeMounts ?? []),
               ],
             },
           ],
           volumes: [
             { name: 'config', configMap: { name } },
             { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+            ...(pod?.volumes ?? []),
           ],
         },
       },
     },
   };
+  const serviceSettings = proxy?.service;
+  const serviceLabels = { ...(serviceSettings?.labels ?? {}), ...labels };
+  const serviceAnnotations = { ...(serviceSettings?.annotations ?? {}), ...objectAnnotations };
   const service: ProvisionedObject = {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata,
+    metadata: {
+      ...metadata,
+      labels: serviceLabels,
+      ...(Object.keys(serviceAnnotations).length === 0 ? {} : { annotations: serviceAnnotations }),
+    },
     spec: {
-      type: parameters.dataPlane.serviceType,
+      type: serviceSettings?.type ?? parameters.dataPlane.serviceType,
       selector,
       ports: ports.map((port) => ({ ...port, targetPort: port.port })),
+      ...serviceOptions(proxy),
     },
   };
   return { ok: true, objects: [serviceAccount, configMap, deployment, service] };
+}
+
+/** The pod's scheduling and pull settings from the EnvoyProxy, copied as given (the API server checks them). */
+function podScheduling(proxy: EnvoyProxyIR | undefined): Record<string, unknown> {
+  const pod = proxy?.deployment.pod;
+  if (pod === undefined) return {};
+  return Object.fromEntries(
+    (
+      [
+        ['affinity', pod.affinity],
+        ['tolerations', pod.tolerations],
+        ['nodeSelector', pod.nodeSelector],
+        ['topologySpreadConstraints', pod.topologySpreadConstraints],
+        ['priorityClassName', pod.priorityClassName],
+        ['imagePullSecrets', pod.imagePullSecrets],
+      ] as const
+    ).filter(([, value]) => value !== undefined),
+  );
+}
+
+function serviceOptions(proxy: EnvoyProxyIR | undefined): Record<string, unknown> {
+  const service = proxy?.service;
+  if (service === undefined) return {};
+  const { type: _type, labels: _labels, annotations: _annotations, ...options } = service;
+  return options;
+}
+
+/** The EnvoyProxy's image, or its repository with the tag of the image otherwise used. */
+function imageOf(proxy: EnvoyProxyIR | undefined, fallback: string): string {
+  const deployment = proxy?.deployment;
+  if (deployment?.image !== undefined) return deployment.image;
+  if (deployment?.imageRepository === undefined) return fallback;
+  const tag = /:([^/:]+)$/.exec(fallback)?.[1];
+  return tag === undefined ? deployment.imageRepository : `${deployment.imageRepository}:${tag}`;
 }
 
 interface ServiceStatus {

@@ -3,6 +3,8 @@
 // a FieldSchema: deploy/crds/ is generated from it (a test keeps them equal) and files-mode objects are checked
 // against it, so an unknown field is named, never silently dropped. Parts Switchyard does not support are
 // described loosely (`free`) and refused by the policy rules (model/policies/) with a condition naming them.
+
+import { TLS_SETTINGS_FIELDS } from './envoy-gateway.ts';
 import {
   bool,
   duration,
@@ -16,7 +18,6 @@ import {
   str,
 } from './field-schema.ts';
 
-export const ENVOY_GATEWAY_GROUP = 'gateway.envoyproxy.io';
 export const ENVOY_GATEWAY_POLICY_KINDS = [
   'SecurityPolicy',
   'ClientTrafficPolicy',
@@ -461,8 +462,6 @@ export const ENVOY_EXTENSION_POLICY_SPEC: FieldSchema = obj({
   dynamicModule: list(free, 16),
 });
 
-const tlsVersion = str(['Auto', '1.0', '1.1', '1.2', '1.3']);
-
 export const CLIENT_TRAFFIC_POLICY_SPEC: FieldSchema = obj({
   ...targets,
   tcpKeepalive: obj({ probes: int(0), idleTime: duration, interval: duration }),
@@ -478,13 +477,7 @@ export const CLIENT_TRAFFIC_POLICY_SPEC: FieldSchema = obj({
     directSourceIP: free,
   }),
   tls: obj({
-    minVersion: tlsVersion,
-    maxVersion: tlsVersion,
-    ciphers: list(str()),
-    ecdhCurves: list(str()),
-    signatureAlgorithms: list(str()),
-    alpnProtocols: list(str()),
-    fingerprints: list(str(['JA3', 'JA4'])),
+    ...TLS_SETTINGS_FIELDS,
     clientValidation: obj({
       optional: bool,
       mode: str(['Request', 'RequireAny', 'VerifyIfGiven', 'RequireAndVerify']),

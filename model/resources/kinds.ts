@@ -8,6 +8,7 @@ import type {
   GatewayConfig,
   QuotaPolicy,
 } from './ai-gateway.ts';
+import type { Backend, EnvoyHTTPRouteFilter, EnvoyProxy } from './envoy-gateway.ts';
 import type { ClientTrafficPolicy, EnvoyExtensionPolicy, SecurityPolicy } from './envoy-gateway-policies.ts';
 import type {
   BackendTLSPolicy,
@@ -54,6 +55,9 @@ export interface ResourcesByKind {
   MCPRoute: MCPRoute;
   GatewayConfig: GatewayConfig;
   QuotaPolicy: QuotaPolicy;
+  Backend: Backend;
+  EnvoyProxy: EnvoyProxy;
+  HTTPRouteFilter: EnvoyHTTPRouteFilter;
 }
 
 export type KindName = keyof ResourcesByKind;
@@ -88,6 +92,9 @@ export const GROUP_OF_KIND: { readonly [K in KindName]: string } = {
   MCPRoute: 'aigateway.envoyproxy.io',
   GatewayConfig: 'aigateway.envoyproxy.io',
   QuotaPolicy: 'aigateway.envoyproxy.io',
+  Backend: 'gateway.envoyproxy.io',
+  EnvoyProxy: 'gateway.envoyproxy.io',
+  HTTPRouteFilter: 'gateway.envoyproxy.io',
 };
 
 export const CLUSTER_SCOPED_KINDS: ReadonlySet<KindName> = new Set<KindName>([

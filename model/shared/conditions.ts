@@ -122,7 +122,9 @@ export type ConditionFamily =
   | 'RouteParent'
   | 'BackendTLSPolicy'
   /** Envoy Gateway's policy kinds (GEP-713 policy ancestors, model/policies/). */
-  | 'PolicyAncestor';
+  | 'PolicyAncestor'
+  | 'Backend'
+  | 'EnvoyProxy';
 
 const C = ConditionType;
 /** For each family, the condition types the spec defines and the reasons each may carry. */
@@ -206,6 +208,13 @@ export const SPEC_CONDITIONS: {
       'InvalidKind',
       'BackendNotFound',
       'UnsupportedProtocol',
+      // Envoy Gateway's reasons for a backendRef to a Backend it cannot use (model/policies/backend.ts).
+      'InvalidBackendRef',
+      'InvalidAddress',
+      'UnsupportedAddressType',
+      'InvalidBackendTLS',
+      // … and for an ExtensionRef filter that does not resolve (model/policies/http-route-filter.ts).
+      'UnsupportedValue',
     ],
     [C.PartiallyInvalid]: ['UnsupportedValue'],
   },
@@ -217,6 +226,9 @@ export const SPEC_CONDITIONS: {
     [C.Accepted]: ['Accepted', 'Conflicted', 'Invalid', 'TargetNotFound', 'Pending'],
     Overridden: ['Overridden'],
   },
+  // Envoy Gateway's kinds (gateway.envoyproxy.io): the conditions Envoy Gateway writes on them.
+  Backend: { [C.Accepted]: ['Accepted', 'Invalid'] },
+  EnvoyProxy: { [C.Accepted]: ['Accepted', 'InvalidParameters'] },
 };
 
 export function isSpecCondition(

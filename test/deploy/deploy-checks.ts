@@ -40,6 +40,9 @@ export const RESOURCE_OF_KIND: { readonly [K in KindName]: string } = {
   MCPRoute: 'mcproutes',
   GatewayConfig: 'gatewayconfigs',
   QuotaPolicy: 'quotapolicies',
+  Backend: 'backends',
+  EnvoyProxy: 'envoyproxies',
+  HTTPRouteFilter: 'httproutefilters',
 };
 
 /** `group/resource`, with the core group written as an empty group: `/secrets`. */
@@ -77,6 +80,8 @@ export const STATUS_WRITTEN: readonly GroupResource[] = [
   ...['securitypolicies', 'clienttrafficpolicies', 'envoyextensionpolicies'].map(
     (resource) => `gateway.envoyproxy.io/${resource}/status`,
   ),
+  // Envoy Gateway's kinds (model/policies/backend.ts, envoy-proxy.ts).
+  ...['backends', 'envoyproxies'].map((resource) => `gateway.envoyproxy.io/${resource}/status`),
 ];
 
 /**

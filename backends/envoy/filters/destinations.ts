@@ -3,8 +3,7 @@
 // the URI's host, over TLS checked against the system trust store when the URI is https.
 import { isIP } from 'node:net';
 import type { PolicyDestinationIR } from '../../../model/ir/policies.ts';
-import { SYSTEM_CA_BUNDLE } from '../clusters.ts';
-import { FILTER, type Json, TYPE } from '../envoy-types.ts';
+import { FILTER, type Json, SYSTEM_CA_BUNDLE, TYPE } from '../envoy-types.ts';
 import type { FilterContext } from './registry.ts';
 
 /**

@@ -3,6 +3,7 @@
 import { DEFAULT_GATEWAY_CLASS_PARAMETERS } from '../../../model/gateway-api/gateway-class.ts';
 import type { TlsMaterial } from '../../../model/ir/backend-contract.ts';
 import type { BackendTLS } from '../../../model/ir/backends.ts';
+import type { BackendEndpointIR, UpstreamTLS } from '../../../model/ir/envoy-gateway.ts';
 import type {
   BackendIR,
   GatewayIR,
@@ -104,6 +105,23 @@ export function service(
     ...(options.appProtocol === undefined ? {} : { appProtocol: options.appProtocol }),
     ...(options.tls === undefined ? {} : { tls: options.tls }),
     endpoints: ports.map((p) => ({ address: '127.0.0.1', port: p })),
+  };
+}
+
+/** An Envoy Gateway Backend: DNS names (FQDN) or IP addresses and Unix sockets (Static). */
+export function envoyGatewayBackend(
+  name: string,
+  endpoints: readonly BackendEndpointIR[],
+  options: { weight?: number; appProtocol?: string; tls?: UpstreamTLS; fqdn?: boolean } = {},
+): BackendIR {
+  return {
+    weight: options.weight ?? 1,
+    kind: 'Backend',
+    backend: resourceKey('gateway.envoyproxy.io', 'Backend', NAMESPACE, name),
+    addressType: options.fqdn === true ? 'FQDN' : 'Static',
+    endpoints,
+    ...(options.appProtocol === undefined ? {} : { appProtocol: options.appProtocol }),
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
   };
 }
 

@@ -21,9 +21,19 @@ import type { TestCertificates } from './test-certificates.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-export function startHttpEcho(backend: string): Promise<EchoServer> {
+/** HTTP/1.1 on a loopback port, or on a Unix socket at `options.path`. */
+export function startHttpEcho(
+  backend: string,
+  options: { readonly path?: string } = {},
+): Promise<EchoServer> {
   const log = new SeenLog();
-  return listen(createHttpServer(echoHandler(backend, 'http/1.1', log)), backend, 'http/1.1', log);
+  return listen(
+    createHttpServer(echoHandler(backend, 'http/1.1', log)),
+    backend,
+    'http/1.1',
+    log,
+    options.path,
+  );
 }
 
 export function startH2cEcho(backend: string): Promise<EchoServer> {
@@ -31,11 +41,25 @@ export function startH2cEcho(backend: string): Promise<EchoServer> {
   return listen(createH2cServer(echoHandler(backend, 'h2c', log)), backend, 'h2c', log);
 }
 
-/** HTTPS with a certificate from createTestCertificates; offers h2 and http/1.1 by ALPN. */
-export function startHttpsEcho(backend: string, certificates: TestCertificates): Promise<EchoServer> {
+/**
+ * HTTPS with a certificate from createTestCertificates; offers h2 and http/1.1 by ALPN. With `clientCa`, a client
+ * certificate signed by that CA is required (mutual TLS): a handshake without one fails.
+ */
+export function startHttpsEcho(
+  backend: string,
+  certificates: TestCertificates,
+  options: { readonly clientCa?: string } = {},
+): Promise<EchoServer> {
   const log = new SeenLog();
   const server = createSecureServer(
-    { key: certificates.key, cert: certificates.cert, allowHTTP1: true },
+    {
+      key: certificates.key,
+      cert: certificates.cert,
+      allowHTTP1: true,
+      ...(options.clientCa === undefined
+        ? {}
+        : { ca: options.clientCa, requestCert: true, rejectUnauthorized: true }),
+    },
     echoHandler(backend, 'https', log),
   );
   return listen(server, backend, 'https', log);
@@ -81,18 +105,20 @@ async function listen(
   backend: string,
   protocol: EchoProtocol,
   log: SeenLog,
+  path?: string,
 ): Promise<EchoServer> {
   const close = closerFor(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    if (path === undefined) server.listen(0, '127.0.0.1', resolve);
+    else server.listen(path, resolve);
   });
-  const { port } = server.address() as AddressInfo;
+  const port = path === undefined ? (server.address() as AddressInfo).port : 0;
   return {
     backend,
     protocol,
     port,
-    address: `127.0.0.1:${port}`,
+    address: path ?? `127.0.0.1:${port}`,
     seen: log.seen,
     waitForSeen: (count, timeoutMs) => log.waitForSeen(count, timeoutMs),
     close,

@@ -21,8 +21,9 @@ export interface SeenRequest {
 export interface EchoServer {
   readonly backend: string;
   readonly protocol: EchoProtocol;
+  /** 0 for a server on a Unix socket. */
   readonly port: number;
-  /** 127.0.0.1:port */
+  /** 127.0.0.1:port, or the path of its Unix socket. */
   readonly address: string;
   /** Everything this backend saw, oldest first (mirrored requests land here too). */
   readonly seen: readonly SeenRequest[];

@@ -1,0 +1,239 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateRoute } from '../gateway-api/route-status.ts';
+import type { ExtensionRefFilterIR } from '../ir/envoy-gateway.ts';
+import type { HTTPRouteFilterSpec } from '../resources/envoy-gateway.ts';
+import type { HTTPRoute, HTTPRouteRule } from '../resources/gateway-api.ts';
+import type { AnyResource } from '../resources/kinds.ts';
+import { ResourceStore } from '../shared/resource-view.ts';
+import { re2Problem, resolveHTTPRouteFilter } from './http-route-filter.ts';
+
+const CONTROLLER = 'switchyard.dev/gateway-controller';
+const NOW = '2026-01-01T00:00:00Z';
+
+function filter(name: string, spec: HTTPRouteFilterSpec): AnyResource {
+  return {
+    apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+    kind: 'HTTPRouteFilter',
+    metadata: { name, namespace: 'apps' },
+    spec,
+  };
+}
+
+const BASE: AnyResource[] = [
+  {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'GatewayClass',
+    metadata: { name: 'sy' },
+    spec: { controllerName: CONTROLLER },
+  },
+  {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name: 'gw', namespace: 'apps' },
+    spec: { gatewayClassName: 'sy', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'web', namespace: 'apps' },
+    spec: { ports: [{ port: 80 }] },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'body', namespace: 'apps' },
+    data: { 'response.body': '{"error":"gone"}', other: 'x' },
+  },
+];
+
+function route(rules: HTTPRouteRule[]): HTTPRoute {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name: 'r', namespace: 'apps', generation: 1 },
+    spec: { parentRefs: [{ name: 'gw' }], rules },
+  };
+}
+
+const extensionRef = (name: string) => ({
+  type: 'ExtensionRef',
+  extensionRef: { group: 'gateway.envoyproxy.io', kind: 'HTTPRouteFilter', name },
+});
+
+describe('HTTPRouteFilter', () => {
+  it('resolves a direct response with its body from a ConfigMap, content type and headers', () => {
+    const store = new ResourceStore([
+      ...BASE,
+      filter('gone', {
+        directResponse: {
+          statusCode: 410,
+          contentType: 'application/json',
+          body: { type: 'ValueRef', valueRef: { group: '', kind: 'ConfigMap', name: 'body' } },
+          header: { add: [{ name: 'x-why', value: 'retired' }] },
+        },
+      }),
+    ]);
+    expect(resolveHTTPRouteFilter(store, 'apps', 'gone')).toEqual({
+      ok: true,
+      filter: {
+        filter: { group: 'gateway.envoyproxy.io', kind: 'HTTPRouteFilter', namespace: 'apps', name: 'gone' },
+        directResponse: {
+          status: 410,
+          body: '{"error":"gone"}',
+          headers: {
+            set: [{ name: 'Content-Type', value: 'application/json' }],
+            add: [{ name: 'x-why', value: 'retired' }],
+          },
+        },
+      },
+    });
+  });
+
+  it('resolves path and host rewrites', () => {
+    const store = new ResourceStore([
+      ...BASE,
+      filter('rw', {
+        urlRewrite: {
+          path: {
+            type: 'ReplaceRegexMatch',
+            replaceRegexMatch: { pattern: '^/service/([^/]+)(/.*)$', substitution: '\\2/instance/\\1' },
+          },
+          hostname: { type: 'Header', header: 'x-target-host' },
+          appendXForwardedHost: false,
+        },
+      }),
+    ]);
+    const result = resolveHTTPRouteFilter(store, 'apps', 'rw');
+    expect(result.ok && result.filter).toMatchObject({
+      pathRegexRewrite: { pattern: '^/service/([^/]+)(/.*)$', substitution: '\\2/instance/\\1' },
+      hostRewrite: { header: 'x-target-host' },
+      appendXForwardedHost: false,
+    });
+  });
+
+  it('names what it cannot apply', () => {
+    const cases: [HTTPRouteFilterSpec, string][] = [
+      [{ credentialInjection: {} }, 'spec.credentialInjection: not supported'],
+      [
+        { directResponse: { statusCode: 200, bodyy: 'x' } } as never,
+        'spec.directResponse.bodyy: unknown field',
+      ],
+      [{ matches: [{ cookies: [] }] }, 'spec.matches: cookie matches are not supported'],
+      [
+        {
+          urlRewrite: {
+            path: { type: 'ReplaceRegexMatch', replaceRegexMatch: { pattern: '(?<=a)b', substitution: '' } },
+          },
+        },
+        'look-around',
+      ],
+      [
+        {
+          urlRewrite: {
+            path: { type: 'ReplaceRegexMatch', replaceRegexMatch: { pattern: '(', substitution: '' } },
+          },
+        },
+        'invalid regular expression',
+      ],
+      [
+        {
+          urlRewrite: {
+            hostname: { type: 'PathRegex', pathRegex: { pattern: '^/(.+)$', substitution: '' } },
+          },
+        },
+        'pathRegex.substitution: required',
+      ],
+      [{ directResponse: { statusCode: 99 } }, 'statusCode: 99'],
+      [
+        {
+          directResponse: {
+            body: { type: 'ValueRef', valueRef: { group: '', kind: 'ConfigMap', name: 'nope' } },
+          },
+        },
+        'ConfigMap apps/nope not found',
+      ],
+      [{ directResponse: { body: { inline: 'x'.repeat(5000) } } }, 'longer than 4096 bytes'],
+      [{ directResponse: { header: { remove: ['a'] } } }, 'header.remove: not allowed'],
+    ];
+    for (const [spec, message] of cases) {
+      const result = resolveHTTPRouteFilter(new ResourceStore([...BASE, filter('f', spec)]), 'apps', 'f');
+      expect(!result.ok && result.message, JSON.stringify(spec)).toContain(message);
+    }
+    expect(re2Problem('^/a(b|c)+$')).toBeUndefined();
+    expect(re2Problem('(a)\\1')).toContain('back-references');
+  });
+
+  it('in a route: resolved into the rule, or the rule answers 500 and ResolvedRefs is False with UnsupportedValue', () => {
+    const store = new ResourceStore([
+      ...BASE,
+      filter('hello', { directResponse: { body: { inline: 'hi' } } }),
+    ]);
+    const backend = [{ name: 'web', port: 80 }];
+    const evaluation = evaluateRoute(
+      route([
+        { filters: [extensionRef('hello') as never], backendRefs: backend },
+        {
+          matches: [{ path: { value: '/missing' } }],
+          filters: [extensionRef('missing') as never],
+          backendRefs: backend,
+        },
+      ]),
+      store,
+      { controllerName: CONTROLLER, now: NOW },
+    );
+    expect((evaluation.rules[0]!.filters[0] as ExtensionRefFilterIR).httpRouteFilter?.directResponse).toEqual(
+      {
+        status: 200,
+        body: 'hi',
+        headers: { set: [], add: [] },
+      },
+    );
+    expect((evaluation.rules[1]!.filters[0] as ExtensionRefFilterIR).problem).toBe(
+      'spec.rules[1].filters[0]: Unable to translate HTTPRouteFilter: apps/missing not found',
+    );
+    const conditions = evaluation.parents[0]?.status.conditions;
+    expect(conditions?.find((c) => c.type === 'Accepted')?.status).toBe('True');
+    expect(conditions?.find((c) => c.type === 'ResolvedRefs')).toMatchObject({
+      status: 'False',
+      reason: 'UnsupportedValue',
+      message: expect.stringContaining('apps/missing not found'),
+    });
+  });
+
+  it('refuses two rewrites of the path in one rule, and ExtensionRefs to other kinds', () => {
+    const store = new ResourceStore([
+      ...BASE,
+      filter('rw', {
+        urlRewrite: {
+          path: { type: 'ReplaceRegexMatch', replaceRegexMatch: { pattern: 'a', substitution: 'b' } },
+        },
+      }),
+    ]);
+    const evaluation = evaluateRoute(
+      route([
+        {
+          filters: [
+            extensionRef('rw') as never,
+            { type: 'URLRewrite', urlRewrite: { path: { type: 'ReplaceFullPath', replaceFullPath: '/x' } } },
+          ],
+          backendRefs: [{ name: 'web', port: 80 }],
+        },
+        {
+          matches: [{ path: { value: '/other' } }],
+          filters: [
+            { type: 'ExtensionRef', extensionRef: { group: 'example.com', kind: 'Magic', name: 'm' } },
+          ],
+        },
+      ]),
+      store,
+      { controllerName: CONTROLLER, now: NOW },
+    );
+    expect((evaluation.rules[0]!.filters[0] as ExtensionRefFilterIR).problem).toContain(
+      'cannot configure multiple urlRewrite filters',
+    );
+    expect(evaluation.rules[1]?.verdict).toMatchObject({
+      valid: false,
+      message: expect.stringContaining('example.com/Magic is not supported'),
+    });
+  });
+});
