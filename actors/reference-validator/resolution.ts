@@ -454,7 +454,12 @@ export class GatewayResolution {
     });
     // Without any policy in the index there is nothing to look up (the common case at scale costs nothing).
     const anyPolicy = ENVOY_GATEWAY_POLICY_KINDS.some((kind) => this.index.hasDependentsOfKind(kind));
-    const ir = built && anyPolicy ? applyPolicies(built, this.view, this.policyLookup, POLICY_KINDS) : built;
+    const ir =
+      built && anyPolicy
+        ? applyPolicies(built, this.view, this.policyLookup, POLICY_KINDS, {
+            hostDataPlane: this.hostDataPlane,
+          })
+        : built;
     this.counters.gatewaysResolved++;
     this.resolvedGateways.add(id);
     out.push(
@@ -500,6 +505,7 @@ export class GatewayResolution {
     if (policy === undefined || rules === undefined) return 1;
     let reads = 0;
     const status = computePolicyStatus(policy, rules, this.view, {
+      hostDataPlane: this.hostDataPlane,
       controllerName: this.controllerName,
       now: pass.now,
       lookup: this.policyLookup,

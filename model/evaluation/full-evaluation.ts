@@ -103,7 +103,8 @@ export function evaluateAll(view: ResourceView, options: FullEvaluationOptions):
       if (setStatus !== undefined) statuses.set(formatResourceKey(entry.key), setStatus);
     }
     const ir = buildGatewayIR(gateway, view, routesByGateway.get(key) ?? [], { controllerName, listeners });
-    if (ir !== undefined) irs.set(key, anyPolicy ? applyPolicies(ir, view, policies, POLICY_KINDS) : ir);
+    if (ir !== undefined)
+      irs.set(key, anyPolicy ? applyPolicies(ir, view, policies, POLICY_KINDS, { hostDataPlane }) : ir);
   }
   const gatewaysOfRoute = new Map<string, ResourceKey[]>();
   for (const evaluation of routes) {
@@ -117,6 +118,7 @@ export function evaluateAll(view: ResourceView, options: FullEvaluationOptions):
     if (rules === undefined) continue;
     for (const policy of view.list(kind)) {
       const status = computePolicyStatus(policy, rules, view, {
+        hostDataPlane,
         controllerName,
         now,
         lookup: policies,

@@ -9,7 +9,9 @@ import type { EnvoyGatewayPolicy, EnvoyGatewayPolicyKind } from '../resources/en
 import { formatResourceKey, keyOf, type ResourceKey } from '../resources/resource-key.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
 import {
+  CLUSTER_POLICY_CONTEXT,
   evaluatePolicy,
+  type PolicyContext,
   type PolicyKindRules,
   type PolicyLookup,
   type PolicyVerdict,
@@ -37,13 +39,14 @@ export function applyPolicies(
   view: ResourceView,
   lookup: PolicyLookup,
   kinds: PolicyKinds,
+  context: PolicyContext = CLUSTER_POLICY_CONTEXT,
 ): GatewayIR {
   const verdicts = new Map<string, PolicyVerdict<unknown>>();
   const verdictOf = <IR>(policy: EnvoyGatewayPolicy, rules: PolicyKindRules<IR>): PolicyVerdict<IR> => {
     const id = formatResourceKey(keyOf(policy));
     let verdict = verdicts.get(id) as PolicyVerdict<IR> | undefined;
     if (verdict === undefined) {
-      verdict = evaluatePolicy(policy, rules, view);
+      verdict = evaluatePolicy(policy, rules, view, context);
       verdicts.set(id, verdict as PolicyVerdict<unknown>);
     }
     return verdict;

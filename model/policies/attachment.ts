@@ -67,8 +67,20 @@ export interface PolicyKindRules<IR> {
   readonly targetKinds: readonly string[];
   /** Where the kind's IR goes: route rules (and so routes) or listeners. */
   readonly scope: 'rule' | 'listener';
-  evaluate(policy: EnvoyGatewayPolicy, view: ResourceView): PolicyVerdict<IR>;
+  evaluate(policy: EnvoyGatewayPolicy, view: ResourceView, context: PolicyContext): PolicyVerdict<IR>;
 }
+
+/** Where the policies are enforced, which decides what their services may be (policies/backend.ts). */
+export interface PolicyContext {
+  /**
+   * The data plane runs on this host (standalone mode): a Backend a policy calls may name loopback addresses and
+   * single-label names. In a cluster they would reach the proxy pod itself.
+   */
+  readonly hostDataPlane: boolean;
+}
+
+/** A data plane in a cluster: the stricter context, for callers that do not say. */
+export const CLUSTER_POLICY_CONTEXT: PolicyContext = { hostDataPlane: false };
 
 export function isPolicyKind(kind: string): kind is EnvoyGatewayPolicyKind {
   return kind === 'SecurityPolicy' || kind === 'ClientTrafficPolicy' || kind === 'EnvoyExtensionPolicy';
@@ -176,9 +188,10 @@ export function evaluatePolicy<IR>(
   policy: EnvoyGatewayPolicy,
   rules: PolicyKindRules<IR>,
   view: ResourceView,
+  context: PolicyContext = CLUSTER_POLICY_CONTEXT,
 ): PolicyVerdict<IR> {
   const problems = policySchemaProblems(policy);
-  if (problems.length === 0) return rules.evaluate(policy, view);
+  if (problems.length === 0) return rules.evaluate(policy, view, context);
   const mtls = policy.kind === 'ClientTrafficPolicy' && policy.spec?.tls?.clientValidation !== undefined;
   return {
     ok: false,
@@ -260,6 +273,8 @@ export interface PolicyStatusOptions extends Pick<Stamp, 'now'> {
   readonly gatewayIsOurs: (gateway: ResourceKey) => boolean;
   /** The routes accepted on a Gateway (for Overridden). */
   readonly routesOf: (gateway: ResourceKey) => readonly ResourceKey[];
+  /** Standalone mode: the data plane runs on this host (see PolicyContext). */
+  readonly hostDataPlane?: boolean;
 }
 
 const ROUTE_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute', 'UDPRoute', 'AIGatewayRoute']);
@@ -283,7 +298,7 @@ export function computePolicyStatus<IR>(
     // A worse verdict on one target wins over an accepted one on another target with the same ancestor.
     if (existing === undefined || conditions[0]?.status === 'False') desired.set(id, { ref, conditions });
   };
-  const verdict = evaluatePolicy(policy, rules, view);
+  const verdict = evaluatePolicy(policy, rules, view, { hostDataPlane: options.hostDataPlane === true });
   const kindOf = policy.kind;
   for (const target of policyTargets(policy, view)) {
     const gatewayRef = (key: ResourceKey, sectionName?: string): AncestorRef => ({

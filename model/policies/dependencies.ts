@@ -1,7 +1,8 @@
 // What a policy reads, for the reference validator's reverse index: its targets (a selector stands for every
-// object of its kind in the namespace), the Secrets, ConfigMaps and Services its spec references, and the
+// object of its kind in the namespace), the Secrets, ConfigMaps, Services and Backends its spec references, and the
 // ReferenceGrants of other namespaces it reaches into.
 
+import { ENVOY_GATEWAY_GROUP } from '../resources/envoy-gateway.ts';
 import type {
   BackendCluster,
   EnvoyGatewayPolicy,
@@ -30,6 +31,11 @@ export function policyDependencies(policy: EnvoyGatewayPolicy): ResourceKey[] {
       if (ref === undefined || ref === null) continue;
       if (normalizeGroup(ref.group) === '' && (ref.kind ?? 'Service') === 'Service')
         add('Service', ref.name, ref.namespace);
+      if (normalizeGroup(ref.group) === ENVOY_GATEWAY_GROUP && ref.kind === 'Backend') {
+        const target = typeof ref.namespace === 'string' && ref.namespace !== '' ? ref.namespace : namespace;
+        keys.push(resourceKey(ENVOY_GATEWAY_GROUP, 'Backend', target, String(ref.name ?? '')));
+        if (target !== namespace) keys.push(resourceKey(GATEWAY_GROUP, 'ReferenceGrant', target, ANY_NAME));
+      }
     }
   };
   if (policy.kind === 'SecurityPolicy') {

@@ -8,7 +8,13 @@ import type { EnvoyExtensionPolicy, ExtProc } from '../resources/envoy-gateway-p
 import { keyOf } from '../resources/resource-key.ts';
 import { parseGatewayDuration } from '../shared/durations.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
-import { invalid, type PolicyKindRules, type PolicyVerdict } from './attachment.ts';
+import {
+  CLUSTER_POLICY_CONTEXT,
+  invalid,
+  type PolicyContext,
+  type PolicyKindRules,
+  type PolicyVerdict,
+} from './attachment.ts';
 import { failure, type Resolved, resolvePolicyBackend } from './policy-backends.ts';
 
 const DEFAULT_MESSAGE_TIMEOUT_MS = 200;
@@ -19,12 +25,14 @@ export const envoyExtensionPolicyRules: PolicyKindRules<ExtensionIR> = {
   kind: 'EnvoyExtensionPolicy',
   targetKinds: ['Gateway', 'ListenerSet', 'HTTPRoute', 'GRPCRoute', 'TCPRoute', 'UDPRoute', 'TLSRoute'],
   scope: 'rule',
-  evaluate: (policy, view) => evaluateEnvoyExtensionPolicy(policy as EnvoyExtensionPolicy, view),
+  evaluate: (policy, view, context) =>
+    evaluateEnvoyExtensionPolicy(policy as EnvoyExtensionPolicy, view, context),
 };
 
 export function evaluateEnvoyExtensionPolicy(
   policy: EnvoyExtensionPolicy,
   view: ResourceView,
+  context: PolicyContext = CLUSTER_POLICY_CONTEXT,
 ): PolicyVerdict<ExtensionIR> {
   const spec = policy.spec ?? {};
   const refuse = (message: string) => invalid<ExtensionIR>(message);
@@ -35,7 +43,7 @@ export function evaluateEnvoyExtensionPolicy(
   if (spec.mergeType !== undefined) return refuse('spec.mergeType: not supported by Switchyard; remove it');
   const extProc: ExtProcIR[] = [];
   for (const [i, processor] of (spec.extProc ?? []).entries()) {
-    const result = extProcOf(policy, processor, view, `spec.extProc[${i}]`);
+    const result = extProcOf(policy, processor, view, `spec.extProc[${i}]`, context);
     if (!result.ok) return refuse(result.message);
     extProc.push(result.value);
   }
@@ -47,10 +55,11 @@ function extProcOf(
   processor: ExtProc,
   view: ResourceView,
   field: string,
+  context: PolicyContext,
 ): Resolved<ExtProcIR> {
   if (processor.statusOnError !== undefined)
     return failure(`${field}.statusOnError: not supported by Switchyard; remove it (a failure answers 500)`);
-  const destination = resolvePolicyBackend(policy, processor, view, field);
+  const destination = resolvePolicyBackend(policy, processor, view, field, context);
   if (!destination.ok) return destination;
   const messageTimeoutMs =
     processor.messageTimeout === undefined

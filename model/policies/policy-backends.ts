@@ -1,6 +1,7 @@
-// What a policy's services resolve to: `backendRefs` (a Service, with the port it exposes, in the policy's
-// namespace or granted by a ReferenceGrant to the policy's kind) read the way a route's backendRefs are, with
-// the BackendTLSPolicy in force; and the Secrets and ConfigMaps policies read.
+// What a policy's services resolve to: `backendRefs` (a Service, with the port it exposes, or an Envoy Gateway
+// Backend, in the policy's namespace or granted by a ReferenceGrant to the policy's kind) read the way a route's
+// backendRefs are, with the BackendTLSPolicy in force for a Service and the Backend's own TLS for a Backend; and
+// the Secrets and ConfigMaps policies read.
 import { resolveBackendRef } from '../gateway-api/backend-refs.ts';
 import type { PolicyBackendIR, PolicyDestinationIR } from '../ir/policies.ts';
 import { ENVOY_GATEWAY_GROUP } from '../resources/envoy-gateway.ts';
@@ -11,6 +12,8 @@ import type {
 } from '../resources/envoy-gateway-policies.ts';
 import { isReferenceAllowed, normalizeGroup } from '../shared/reference-grants.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
+import { CLUSTER_POLICY_CONTEXT, type PolicyContext } from './attachment.ts';
+import { resolveBackend } from './backend.ts';
 
 export type Resolved<T> =
   | { readonly ok: true; readonly value: T }
@@ -26,6 +29,7 @@ export function resolvePolicyBackend(
   cluster: BackendCluster | undefined,
   view: ResourceView,
   field: string,
+  context: PolicyContext = CLUSTER_POLICY_CONTEXT,
 ): Resolved<PolicyDestinationIR> {
   if (cluster?.backendSettings !== undefined)
     return failure(`${field}.backendSettings: not supported by Switchyard; remove it`);
@@ -38,11 +42,20 @@ export function resolvePolicyBackend(
   const ref = all[0]!;
   const group = normalizeGroup(ref.group);
   const kind = ref.kind ?? 'Service';
+  const namespace = policy.metadata?.namespace ?? '';
+  if (group === ENVOY_GATEWAY_GROUP && kind === 'Backend')
+    return policyBackend(
+      policy,
+      ref.namespace || namespace,
+      String(ref.name ?? ''),
+      view,
+      `${where}[0]`,
+      context,
+    );
   if (group !== '' || kind !== 'Service')
     return failure(
-      `${where}[0]: ${group || 'core'}/${kind} is not supported as a policy backend; use a Service`,
+      `${where}[0]: ${group || 'core'}/${kind} is not supported as a policy backend; use a Service or a ${ENVOY_GATEWAY_GROUP} Backend`,
     );
-  const namespace = policy.metadata?.namespace ?? '';
   const result = resolveBackendRef(
     {
       group: '',
@@ -58,6 +71,36 @@ export function resolvePolicyBackend(
   if (!result.ok) return failure(result.message);
   const backend: PolicyBackendIR = { ...result.backend, weight: 1 };
   return { ok: true, value: { kind: 'backends', backends: [backend] } };
+}
+
+/**
+ * A Backend as the services policies call may use one (Envoy Gateway's rules): Unix sockets allowed, loopback
+ * addresses and single-label names only when the data plane runs on this host; another namespace needs a
+ * ReferenceGrant to the policy's kind.
+ */
+function policyBackend(
+  policy: EnvoyGatewayPolicy,
+  namespace: string,
+  name: string,
+  view: ResourceView,
+  field: string,
+  context: PolicyContext,
+): Resolved<PolicyDestinationIR> {
+  const allowed = isReferenceAllowed(
+    view,
+    { group: ENVOY_GATEWAY_GROUP, kind: policy.kind, namespace: policy.metadata?.namespace ?? '' },
+    { group: ENVOY_GATEWAY_GROUP, kind: 'Backend', namespace, name },
+  );
+  if (!allowed)
+    return failure(
+      `${field}: Backend ${namespace}/${name} is in another namespace and no ReferenceGrant allows it`,
+    );
+  const resolved = resolveBackend(view, namespace, name, {
+    hostDataPlane: context.hostDataPlane,
+    unixSockets: true,
+  });
+  if (!resolved.ok) return failure(`${field}: ${resolved.message}`);
+  return { ok: true, value: { kind: 'backends', backends: [{ ...resolved.backend, weight: 1 }] } };
 }
 
 /** The data of a Secret key (decoded), or why not. Cross-namespace Secrets need a ReferenceGrant. */

@@ -20,7 +20,13 @@ import type { SecurityPolicy } from '../resources/envoy-gateway-policies.ts';
 import { keyOf } from '../resources/resource-key.ts';
 import { parseGatewayDuration } from '../shared/durations.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
-import { invalid, type PolicyKindRules, type PolicyVerdict } from './attachment.ts';
+import {
+  CLUSTER_POLICY_CONTEXT,
+  invalid,
+  type PolicyContext,
+  type PolicyKindRules,
+  type PolicyVerdict,
+} from './attachment.ts';
 import {
   configMapValue,
   failure,
@@ -36,7 +42,7 @@ export const securityPolicyRules: PolicyKindRules<SecurityIR> = {
   kind: 'SecurityPolicy',
   targetKinds: ['Gateway', 'ListenerSet', 'HTTPRoute', 'GRPCRoute', 'TCPRoute', 'AIGatewayRoute'],
   scope: 'rule',
-  evaluate: (policy, view) => evaluateSecurityPolicy(policy as SecurityPolicy, view),
+  evaluate: (policy, view, context) => evaluateSecurityPolicy(policy as SecurityPolicy, view, context),
 };
 
 type Fields = { -readonly [K in keyof SecurityIR]: SecurityIR[K] };
@@ -44,6 +50,7 @@ type Fields = { -readonly [K in keyof SecurityIR]: SecurityIR[K] };
 export function evaluateSecurityPolicy(
   policy: SecurityPolicy,
   view: ResourceView,
+  context: PolicyContext = CLUSTER_POLICY_CONTEXT,
 ): PolicyVerdict<SecurityIR> {
   const spec = policy.spec ?? {};
   const refuse = (message: string) => invalid<SecurityIR>(message);
@@ -62,10 +69,10 @@ export function evaluateSecurityPolicy(
   const fields: Fields = { policy: keyOf(policy) };
   const steps: [unknown, () => Resolved<unknown>, keyof Fields][] = [
     [spec.cors, () => cors(policy), 'cors'],
-    [spec.jwt, () => jwt(policy, view), 'jwt'],
+    [spec.jwt, () => jwt(policy, view, context), 'jwt'],
     [spec.basicAuth, () => basicAuth(policy, view), 'basicAuth'],
     [spec.apiKeyAuth, () => apiKeyAuth(policy, view), 'apiKeyAuth'],
-    [spec.extAuth, () => extAuth(policy, view), 'extAuth'],
+    [spec.extAuth, () => extAuth(policy, view, context), 'extAuth'],
     [spec.authorization, () => authorization(policy), 'authorization'],
   ];
   for (const [present, build, field] of steps) {
@@ -95,7 +102,7 @@ function cors(policy: SecurityPolicy): Resolved<CorsIR> {
   };
 }
 
-function jwt(policy: SecurityPolicy, view: ResourceView): Resolved<JwtIR> {
+function jwt(policy: SecurityPolicy, view: ResourceView, context: PolicyContext): Resolved<JwtIR> {
   const spec = policy.spec?.jwt ?? {};
   const providers: JwtProviderIR[] = [];
   const names = new Set<string>();
@@ -106,7 +113,7 @@ function jwt(policy: SecurityPolicy, view: ResourceView): Resolved<JwtIR> {
     if (names.has(name))
       return failure(`${field}.name: "${name}" is used by another provider of this policy`);
     names.add(name);
-    const jwks = jwksOf(policy, provider, view, field);
+    const jwks = jwksOf(policy, provider, view, field, context);
     if (!jwks.ok) return jwks;
     const extract = provider.extractFrom;
     providers.push({
@@ -149,6 +156,7 @@ function jwksOf(
     : never,
   view: ResourceView,
   field: string,
+  context: PolicyContext,
 ): Resolved<JwtProviderIR['jwks']> {
   const remote = provider.remoteJWKS;
   const local = provider.localJWKS;
@@ -194,7 +202,7 @@ function jwksOf(
     remote?.backendSettings !== undefined;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const destination = viaBackend
-    ? resolvePolicyBackend(policy, remote, view, `${field}.remoteJWKS`)
+    ? resolvePolicyBackend(policy, remote, view, `${field}.remoteJWKS`, context)
     : ({
         ok: true,
         value: {
@@ -279,7 +287,7 @@ function apiKeyAuth(policy: SecurityPolicy, view: ResourceView): Resolved<ApiKey
   };
 }
 
-function extAuth(policy: SecurityPolicy, view: ResourceView): Resolved<ExtAuthIR> {
+function extAuth(policy: SecurityPolicy, view: ResourceView, context: PolicyContext): Resolved<ExtAuthIR> {
   const spec = policy.spec?.extAuth ?? {};
   if ((spec.grpc === undefined) === (spec.http === undefined))
     return failure('spec.extAuth: set exactly one of grpc and http');
@@ -289,7 +297,7 @@ function extAuth(policy: SecurityPolicy, view: ResourceView): Resolved<ExtAuthIR
     return failure('spec.extAuth.http.pathOverride: not supported by Switchyard; use path');
   const protocol = spec.grpc === undefined ? 'HTTP' : 'GRPC';
   const field = protocol === 'GRPC' ? 'spec.extAuth.grpc' : 'spec.extAuth.http';
-  const destination = resolvePolicyBackend(policy, spec.grpc ?? spec.http, view, field);
+  const destination = resolvePolicyBackend(policy, spec.grpc ?? spec.http, view, field, context);
   if (!destination.ok) return destination;
   const timeoutMs =
     spec.timeout === undefined ? DEFAULT_EXT_AUTH_TIMEOUT_MS : parseGatewayDuration(spec.timeout);

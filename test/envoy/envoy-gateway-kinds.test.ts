@@ -8,14 +8,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { GATEWAY_DEPLOYER } from '../../actors/gateway-deployer/index.ts';
-import { envoyBackendSpec, nodeClusterOf, XdsServer } from '../../backends/envoy/index.ts';
-import { type ControlPlane, createControlPlane } from '../../cli/control-plane.ts';
+import type { ControlPlane } from '../../cli/control-plane.ts';
 import type { Condition } from '../../model/resources/kubernetes.ts';
-import { resourceKey } from '../../model/resources/resource-key.ts';
-import type { ActorSpec } from '../../runtime/Actor.ts';
-import { createLogger } from '../../runtime/logger.ts';
-import type { Message } from '../../runtime/message.ts';
 import {
   createTestCertificates,
   type EchoServer,
@@ -23,7 +17,8 @@ import {
   startHttpsEcho,
   type TestCertificates,
 } from '../harness/echo/index.ts';
-import { type Envoy, freePort, startEnvoy } from '../harness/envoy/index.ts';
+import { type Envoy, freePort } from '../harness/envoy/index.ts';
+import { type FilesModeEnvoy, startFilesModeEnvoy } from './files-mode-envoy.ts';
 import { httpRequest } from './http-client.ts';
 
 const indent = (text: string, spaces: number) =>
@@ -165,7 +160,7 @@ ${rule('/unusable', 'unusable')}`,
 }
 
 let dir: string;
-let xds: XdsServer;
+let running: FilesModeEnvoy | undefined;
 let plane: ControlPlane;
 let envoy: Envoy | undefined;
 let plain: EchoServer;
@@ -214,27 +209,8 @@ beforeAll(async () => {
       accessLog,
     }),
   );
-  xds = await XdsServer.start({ address: '127.0.0.1:0' });
-  plane = createControlPlane({
-    logger: createLogger({ level: 'silent' }),
-    flushDelayMs: 20,
-    files: { paths: [join(dir, 'eg.yaml')], watch: false },
-    backends: {
-      envoy: envoyBackendSpec({
-        name: 'backend.envoy',
-        deployer: GATEWAY_DEPLOYER,
-        xds,
-        translate: { bindAddress: '127.0.0.1' },
-      }) as unknown as ActorSpec<Message>,
-    },
-  });
-  plane.system.start();
-  envoy = await startEnvoy({
-    adsAddress: xds.address,
-    nodeId: 'eg-kinds',
-    cluster: nodeClusterOf(resourceKey('gateway.networking.k8s.io', 'Gateway', 'apps', 'edge')),
-    delta: true,
-  });
+  running = await startFilesModeEnvoy(join(dir, 'eg.yaml'), { namespace: 'apps', name: 'edge' }, 'eg-kinds');
+  ({ plane, envoy } = running);
   await eventually(async () => {
     const answer = await httpRequest(gatewayPort, '/address');
     return answer.status === 200 ? answer : undefined;
@@ -244,10 +220,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await envoy?.stop();
-  plane?.close();
-  await plane?.system.stop(2_000);
-  await xds?.stop();
+  await running?.stop();
   await Promise.all([plain?.close(), socketEcho?.close(), secure?.close()]);
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
