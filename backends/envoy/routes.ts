@@ -132,15 +132,15 @@ function routeEntries(
 
 /**
  * A rule's routes with what its policies need: a rule a policy denies answers that policy's status and never
- * reaches a backend; otherwise each policy filter's per-route config (the rule's own route filters, set by
+ * reaches a backend; otherwise each filter's per-route config (the rule's own route filters, set by
  * `envoyRoutes`, win over a policy's CORS).
  */
 function withPolicies(served: ServedRule, routes: readonly Json[], policyFilters: boolean): Json[] {
+  // Filters may serve a rule without a policy too (an HTTPRouteFilter's credential injection).
   const policies = served.rule.policies;
-  if (policies === undefined) return [...routes];
   const denied =
-    policies.denied ??
-    (!policyFilters && (policies.security !== undefined || policies.extension !== undefined)
+    policies?.denied ??
+    (!policyFilters && (policies?.security !== undefined || policies?.extension !== undefined)
       ? { status: 500 }
       : undefined);
   if (denied !== undefined) {

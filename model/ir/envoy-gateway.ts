@@ -130,6 +130,19 @@ export interface HTTPRouteFilterIR {
     | { readonly pathRegex: RegexSubstitution };
   /** With a Host rewrite: the original Host is appended to X-Forwarded-Host (Envoy Gateway's default, true). */
   readonly appendXForwardedHost?: boolean;
+  /** Put a credential from a Secret into a request header before it goes to the backend. */
+  readonly credentialInjection?: CredentialInjectionIR;
+}
+
+/** An HTTPRouteFilter's `credentialInjection`, its Secret read. */
+export interface CredentialInjectionIR {
+  /** The Secret the credential comes from (its key `credential`). */
+  readonly secret: ResourceKey;
+  readonly credential: string;
+  /** The request header it goes into (Authorization by default). */
+  readonly header: string;
+  /** Replace a value the request already has; otherwise the request keeps its own. */
+  readonly overwrite: boolean;
 }
 
 /**

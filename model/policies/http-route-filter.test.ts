@@ -111,9 +111,53 @@ describe('HTTPRouteFilter', () => {
     });
   });
 
+  it("resolves a credential injection: the Secret's credential, into Authorization by default", () => {
+    const store = new ResourceStore([
+      ...BASE,
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'token', namespace: 'apps' },
+        data: { credential: Buffer.from('Bearer s3cret').toString('base64') },
+      },
+      filter('inject', { credentialInjection: { credential: { valueRef: { name: 'token' } } } }),
+      filter('keyed', {
+        credentialInjection: {
+          header: 'x-api-key',
+          overwrite: true,
+          credential: { valueRef: { name: 'token' } },
+        },
+      }),
+    ]);
+    expect(resolveHTTPRouteFilter(store, 'apps', 'inject')).toMatchObject({
+      ok: true,
+      filter: {
+        credentialInjection: {
+          secret: { kind: 'Secret', namespace: 'apps', name: 'token' },
+          credential: 'Bearer s3cret',
+          header: 'Authorization',
+          overwrite: false,
+        },
+      },
+    });
+    expect(resolveHTTPRouteFilter(store, 'apps', 'keyed')).toMatchObject({
+      ok: true,
+      filter: { credentialInjection: { header: 'x-api-key', overwrite: true } },
+    });
+  });
+
   it('names what it cannot apply', () => {
     const cases: [HTTPRouteFilterSpec, string][] = [
-      [{ credentialInjection: {} }, 'spec.credentialInjection: not supported'],
+      [{ credentialInjection: {} }, 'spec.credentialInjection.credential: required'],
+      [
+        { credentialInjection: { credential: { valueRef: { name: 'nope' } } } },
+        'spec.credentialInjection.credential.valueRef: Secret apps/nope not found',
+      ],
+      [
+        { credentialInjection: { credential: { valueRef: { name: 'token', namespace: 'vault' } } } },
+        'Secret vault/token is in another namespace and no ReferenceGrant allows it',
+      ],
+      [{ requestMirror: { percent: 10 } }, 'spec.requestMirror: not supported by Switchyard'],
       [
         { directResponse: { statusCode: 200, bodyy: 'x' } } as never,
         'spec.directResponse.bodyy: unknown field',

@@ -1,19 +1,32 @@
 // Envoy Gateway's HTTPRouteFilter as an HTTPRoute rule's ExtensionRef filter: a fixed (direct) response, a
-// regular-expression path rewrite and Host rewrites (from a header, the backend's name or the path). An
+// regular-expression path rewrite, Host rewrites (from a header, the backend's name or the path) and a credential
+// from a Secret injected into a request header. An
 // ExtensionRef that names a missing HTTPRouteFilter, one Switchyard cannot apply (a field it does not implement,
 // a regex RE2 rejects, a body ConfigMap that is missing), or that conflicts with the rule's own URLRewrite makes
 // the rule answer 500 and the route's ResolvedRefs say why, with reason UnsupportedValue (as Envoy Gateway does).
 
-import type { ExtensionRefFilterIR, HTTPRouteFilterIR, RegexSubstitution } from '../ir/envoy-gateway.ts';
+import type {
+  CredentialInjectionIR,
+  ExtensionRefFilterIR,
+  HTTPRouteFilterIR,
+  RegexSubstitution,
+} from '../ir/envoy-gateway.ts';
 import {
   ENVOY_GATEWAY_GROUP,
   type EnvoyHTTPRouteFilter,
   HTTP_ROUTE_FILTER_SPEC,
+  type HTTPRouteFilterSpec,
 } from '../resources/envoy-gateway.ts';
 import { schemaProblems } from '../resources/field-schema.ts';
 import type { HTTPRouteFilter, LocalObjectReference } from '../resources/gateway-api.ts';
-import { CORE_GROUP, type ResourceKey, resourceKey } from '../resources/resource-key.ts';
-import { normalizeGroup } from '../shared/reference-grants.ts';
+import {
+  ANY_NAME,
+  CORE_GROUP,
+  GATEWAY_GROUP,
+  type ResourceKey,
+  resourceKey,
+} from '../resources/resource-key.ts';
+import { isReferenceAllowed, normalizeGroup } from '../shared/reference-grants.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
 
 export const HTTP_ROUTE_FILTER_KIND = 'HTTPRouteFilter';
@@ -44,8 +57,8 @@ export function resolveHTTPRouteFilter(
   const strict = schemaProblems(object.spec ?? {}, HTTP_ROUTE_FILTER_SPEC, 'spec');
   if (strict.length > 0) return at(strict.join('; '));
   const spec = object.spec ?? {};
-  if (spec.credentialInjection !== undefined) {
-    return at('spec.credentialInjection: not supported by Switchyard');
+  if (spec.requestMirror !== undefined && spec.requestMirror !== null) {
+    return at("spec.requestMirror: not supported by Switchyard; use the rule's RequestMirror filter");
   }
   if (Array.isArray(spec.matches) && spec.matches.length > 0) {
     return at('spec.matches: cookie matches are not supported by Switchyard');
@@ -53,6 +66,11 @@ export function resolveHTTPRouteFilter(
   const filter: { -readonly [K in keyof HTTPRouteFilterIR]: HTTPRouteFilterIR[K] } = {
     filter: resourceKey(ENVOY_GATEWAY_GROUP, HTTP_ROUTE_FILTER_KIND, namespace, name),
   };
+  if (spec.credentialInjection !== undefined && spec.credentialInjection !== null) {
+    const injection = credentialInjection(spec.credentialInjection, namespace, view);
+    if (typeof injection === 'string') return at(injection);
+    filter.credentialInjection = injection;
+  }
   const rewrite = spec.urlRewrite;
   if (rewrite !== undefined && rewrite !== null) {
     const path = rewrite.path;
@@ -141,6 +159,56 @@ export function resolveHTTPRouteFilter(
     };
   }
   return { ok: true, filter };
+}
+
+/** Envoy Gateway's key of the credential in the Secret `credentialInjection.credential.valueRef` names. */
+const CREDENTIAL_KEY = 'credential';
+
+/**
+ * The Secret's credential and where it goes, or why not: the Secret (in the filter's namespace, or another one a
+ * ReferenceGrant opens to HTTPRouteFilters) must exist and hold a non-empty `credential`.
+ */
+function credentialInjection(
+  spec: NonNullable<HTTPRouteFilterSpec['credentialInjection']>,
+  namespace: string,
+  view: ResourceView,
+): CredentialInjectionIR | string {
+  const field = 'spec.credentialInjection.credential.valueRef';
+  const ref = spec.credential?.valueRef;
+  if (normalizeGroup(ref?.group) !== CORE_GROUP || (ref?.kind ?? 'Secret') !== 'Secret') {
+    return `${field}: ${String(ref?.group) || 'core'}/${String(ref?.kind)} is not a Secret`;
+  }
+  const name = String(ref?.name ?? '');
+  const secretNamespace =
+    typeof ref?.namespace === 'string' && ref.namespace !== '' ? ref.namespace : namespace;
+  const allowed = isReferenceAllowed(
+    view,
+    { group: ENVOY_GATEWAY_GROUP, kind: HTTP_ROUTE_FILTER_KIND, namespace },
+    { group: CORE_GROUP, kind: 'Secret', namespace: secretNamespace, name },
+  );
+  if (!allowed) {
+    return `${field}: Secret ${secretNamespace}/${name} is in another namespace and no ReferenceGrant allows it`;
+  }
+  const secret = view.get('Secret', secretNamespace, name);
+  if (secret === undefined) return `${field}: Secret ${secretNamespace}/${name} not found`;
+  const encoded = secret.data?.[CREDENTIAL_KEY];
+  const credential =
+    typeof encoded === 'string'
+      ? Buffer.from(encoded, 'base64').toString('utf8')
+      : secret.stringData?.[CREDENTIAL_KEY];
+  if (typeof credential !== 'string' || credential === '') {
+    return `${field}: Secret ${secretNamespace}/${name} has no ${CREDENTIAL_KEY}`;
+  }
+  if (/[\r\n\0]/.test(credential)) {
+    return `${field}: the credential in Secret ${secretNamespace}/${name} has a CR, LF or NUL (not a header value)`;
+  }
+  const header = typeof spec.header === 'string' && spec.header !== '' ? spec.header : 'Authorization';
+  return {
+    secret: resourceKey(CORE_GROUP, 'Secret', secretNamespace, name),
+    credential,
+    header,
+    overwrite: spec.overwrite === true,
+  };
 }
 
 function substitution(
@@ -242,10 +310,23 @@ function conflict(filters: readonly unknown[], field: string): string | undefine
   return undefined;
 }
 
-/** What a route's HTTPRouteFilters read: the filters, and the ConfigMaps their bodies come from. */
+/**
+ * What a route's HTTPRouteFilters read: the filters, the ConfigMaps their bodies come from, the Secrets of their
+ * credentials (and another namespace's ReferenceGrants).
+ */
 export function httpRouteFilterDependencies(filter: EnvoyHTTPRouteFilter): ResourceKey[] {
+  const namespace = filter.metadata?.namespace ?? '';
+  const out: ResourceKey[] = [];
   const ref = filter.spec?.directResponse?.body?.valueRef;
-  return ref?.kind === 'ConfigMap' && typeof ref.name === 'string'
-    ? [resourceKey(CORE_GROUP, 'ConfigMap', filter.metadata?.namespace, ref.name)]
-    : [];
+  if (ref?.kind === 'ConfigMap' && typeof ref.name === 'string') {
+    out.push(resourceKey(CORE_GROUP, 'ConfigMap', namespace, ref.name));
+  }
+  const secret = filter.spec?.credentialInjection?.credential?.valueRef;
+  if (typeof secret?.name === 'string') {
+    const target =
+      typeof secret.namespace === 'string' && secret.namespace !== '' ? secret.namespace : namespace;
+    out.push(resourceKey(CORE_GROUP, 'Secret', target, secret.name));
+    if (target !== namespace) out.push(resourceKey(GATEWAY_GROUP, 'ReferenceGrant', target, ANY_NAME));
+  }
+  return out;
 }

@@ -220,7 +220,14 @@ export interface HTTPRouteFilterSpec {
     body?: { type?: 'Inline' | 'ValueRef' | (string & {}); inline?: string; valueRef?: LocalObjectReference };
     header?: HTTPHeaderFilter;
   };
-  credentialInjection?: KubernetesValue;
+  credentialInjection?: {
+    header?: string;
+    overwrite?: boolean;
+    credential?: {
+      valueRef?: { group?: string; kind?: string; name?: string; namespace?: string };
+    };
+  };
+  requestMirror?: KubernetesValue;
   matches?: KubernetesValue[];
 }
 
@@ -399,7 +406,11 @@ export const HTTP_ROUTE_FILTER_SPEC: FieldSchema = obj({
     body: obj({ type: str(['Inline', 'ValueRef']), inline: str(), valueRef: localRef }),
     header: obj({ set: headers, add: headers, remove: list(str()) }),
   }),
-  credentialInjection: free,
+  credentialInjection: obj(
+    { header: str(), overwrite: bool, credential: obj({ valueRef: secretRef }, ['valueRef']) },
+    ['credential'],
+  ),
+  requestMirror: free,
   matches: list(free, 8),
 });
 

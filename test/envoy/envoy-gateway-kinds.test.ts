@@ -140,6 +140,48 @@ spec:
     - matches: [{ path: { type: PathPrefix, value: /host } }]
       filters: [{ type: ExtensionRef, extensionRef: { group: gateway.envoyproxy.io, kind: HTTPRouteFilter, name: host-from-header } }]
       backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: by-address }]`,
+    `apiVersion: v1
+kind: Secret
+metadata: { name: upstream-token, namespace: apps }
+type: Opaque
+stringData: { credential: Bearer upstream-s3cret }`,
+    `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: HTTPRouteFilter
+metadata: { name: inject, namespace: apps }
+spec:
+  credentialInjection:
+    credential: { valueRef: { name: upstream-token } }`,
+    `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: HTTPRouteFilter
+metadata: { name: inject-key, namespace: apps }
+spec:
+  credentialInjection:
+    header: x-api-key
+    overwrite: true
+    credential: { valueRef: { name: upstream-token } }`,
+    `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: HTTPRouteFilter
+metadata: { name: inject-missing, namespace: apps }
+spec:
+  credentialInjection:
+    credential: { valueRef: { name: no-such-secret } }`,
+    `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: credentials, namespace: apps }
+spec:
+  parentRefs: [{ name: edge }]
+  rules:
+    - matches: [{ path: { type: PathPrefix, value: /inject-key } }]
+      filters: [{ type: ExtensionRef, extensionRef: { group: gateway.envoyproxy.io, kind: HTTPRouteFilter, name: inject-key } }]
+      backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: by-address }]
+    - matches: [{ path: { type: PathPrefix, value: /inject-missing } }]
+      filters: [{ type: ExtensionRef, extensionRef: { group: gateway.envoyproxy.io, kind: HTTPRouteFilter, name: inject-missing } }]
+      backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: by-address }]
+    - matches: [{ path: { type: PathPrefix, value: /inject } }]
+      filters: [{ type: ExtensionRef, extensionRef: { group: gateway.envoyproxy.io, kind: HTTPRouteFilter, name: inject } }]
+      backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: by-address }]
+    - matches: [{ path: { type: PathPrefix, value: /no-injection } }]
+      backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: by-address }]`,
     `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: missing-filter, namespace: apps }
@@ -300,6 +342,27 @@ describe('Envoy Gateway Backends through the controller and Envoy', () => {
       'inner.example',
       'example.com',
     ]);
+  });
+
+  test("an HTTPRouteFilter injects a Secret's credential: into Authorization unless the request has its own, or over a header", async () => {
+    const injected = await httpRequest(gatewayPort, '/inject');
+    expect([injected.status, injected.seen?.headers.authorization]).toEqual([200, 'Bearer upstream-s3cret']);
+    const own = await httpRequest(gatewayPort, '/inject', { headers: { authorization: 'Bearer mine' } });
+    expect([own.status, own.seen?.headers.authorization]).toEqual([200, 'Bearer mine']);
+    const keyed = await httpRequest(gatewayPort, '/inject-key', { headers: { 'x-api-key': 'mine' } });
+    expect([keyed.status, keyed.seen?.headers['x-api-key'], keyed.seen?.headers.authorization]).toEqual([
+      200,
+      'Bearer upstream-s3cret',
+      undefined,
+    ]);
+    const plain = await httpRequest(gatewayPort, '/no-injection');
+    expect([plain.status, plain.seen?.headers.authorization]).toEqual([200, undefined]);
+    await expectRefused(
+      '/inject-missing',
+      'credentials',
+      'UnsupportedValue',
+      'spec.credentialInjection.credential.valueRef: Secret apps/no-such-secret not found',
+    );
   });
 
   test('a missing HTTPRouteFilter: the rule answers 500, the route says why', async () => {

@@ -121,3 +121,52 @@ describe('policy filters', () => {
     ).toBe(true);
   });
 });
+
+describe('credential injection (HTTPRouteFilter)', () => {
+  it('is a disabled credential_injector enabled on the rule, its credential an SDS secret and never in a route', () => {
+    const filter = resourceKey('gateway.envoyproxy.io', 'HTTPRouteFilter', 'default', 'inject');
+    const injecting: RuleIR = {
+      ...rule([service('app', [9000])]),
+      filters: [
+        {
+          type: 'ExtensionRef',
+          extensionRef: { group: 'gateway.envoyproxy.io', kind: 'HTTPRouteFilter', name: 'inject' },
+          httpRouteFilter: {
+            filter,
+            credentialInjection: {
+              secret: resourceKey('', 'Secret', 'default', 'token'),
+              credential: 'Bearer s3cret',
+              header: 'Authorization',
+              overwrite: false,
+            },
+          },
+        },
+      ],
+    };
+    const ir = gatewayIR([
+      port(8080, [
+        listener('http', 'HTTP', [route('a', [injecting]), route('b', [rule([service('app', [9000])])])]),
+      ]),
+    ]);
+    const resources = translateGateway(ir, {});
+    const name = 'envoy.filters.http.credential_injector/default/inject';
+    expect(hcmFilters(resources)).toEqual(['envoy.filters.http.cors', name, 'envoy.filters.http.router']);
+    const [secret] = Object.values(resources.secrets) as {
+      genericSecret?: { secret: { inlineString: string } };
+    }[];
+    expect(secret?.genericSecret?.secret.inlineString).toBe('Bearer s3cret');
+    const routes = JSON.stringify(resources.routeConfigurations);
+    expect(routes).not.toContain('s3cret');
+    const enabledOn = (Object.values(resources.routeConfigurations) as never[]).flatMap(
+      (config: {
+        virtualHosts: { routes: { name: string; typedPerFilterConfig?: Record<string, unknown> }[] }[];
+      }) =>
+        config.virtualHosts.flatMap((host) =>
+          host.routes.filter((r) => r.typedPerFilterConfig?.[name]).map((r) => r.name),
+        ),
+    );
+    expect(enabledOn.length).toBeGreaterThan(0);
+    expect(enabledOn.every((routeName) => routeName.includes('/a/'))).toBe(true);
+    encodeAll(resources);
+  });
+});

@@ -1,9 +1,11 @@
 // The ordered HTTP filter registry (see registry.ts): policy filters in the order Envoy runs them — CORS first
 // (preflights are answered before any authentication), then external authorization, API keys, basic auth, JWT,
-// external processors, and authorization last (it reads JWT claims). The router closes every chain.
+// external processors, authorization (it reads JWT claims), and the credentials HTTPRouteFilters inject for the
+// backend last, once the client's own are checked. The router closes every chain.
 import { apiKeyAuthFilter } from './api-key-auth.ts';
 import { basicAuthFilter } from './basic-auth.ts';
 import { corsFilter } from './cors.ts';
+import { credentialInjectorFilter } from './credential-injector.ts';
 import { extAuthzFilter } from './ext-authz.ts';
 import { extProcFilter } from './ext-proc.ts';
 import { jwtFilter } from './jwt.ts';
@@ -23,6 +25,6 @@ export const AUTHENTICATION_FILTERS: readonly HttpFilter[] = [
 ];
 
 /** … and after them, before the router. */
-export const LATE_FILTERS: readonly HttpFilter[] = [extProcFilter, rbacFilter];
+export const LATE_FILTERS: readonly HttpFilter[] = [extProcFilter, rbacFilter, credentialInjectorFilter];
 
 export const HTTP_FILTERS: readonly HttpFilter[] = [...AUTHENTICATION_FILTERS, ...LATE_FILTERS];

@@ -17,6 +17,8 @@ export interface FilterContext {
   readonly clusters: ClusterSet;
   /** Clusters that are not a resolved backend (a JWKS URI's host), by name. */
   readonly extraClusters: Map<string, Json>;
+  /** SDS secrets a filter's config names (a generic secret's credential), by name. */
+  readonly secrets: Map<string, Json>;
   readonly problems: string[];
 }
 
@@ -51,6 +53,14 @@ const FILTER_CONFIG = 'type.googleapis.com/envoy.config.route.v3.FilterConfig';
 /** Per-route config that also enables a filter the chain has but keeps disabled by default. */
 export function enabledWith(config: Json): Json {
   return { '@type': FILTER_CONFIG, config };
+}
+
+/**
+ * Per-route config that only enables a filter the chain keeps disabled (for filters with no per-route config):
+ * Envoy reads an empty `config` (no type URL) as "enabled", and refuses a FilterConfig without one.
+ */
+export function enabled(): Json {
+  return { '@type': FILTER_CONFIG, config: {} };
 }
 
 /** A readable, stable, collision-free suffix for filter instances of one policy: `<namespace>/<name>`. */
