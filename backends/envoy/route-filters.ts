@@ -175,6 +175,9 @@ export function corsPolicy(cors: HTTPCORSFilter): Json {
     ...(cors.exposeHeaders?.length ? { exposeHeaders: cors.exposeHeaders.join(',') } : {}),
     ...(typeof cors.maxAge === 'number' ? { maxAge: String(cors.maxAge) } : {}),
     ...(cors.allowCredentials === true ? { allowCredentials: true } : {}),
+    // A preflight from an origin the policy does not allow is answered here, without CORS headers, rather than
+    // forwarded: the backend is not the one to answer it (conformance: HTTPRouteCORS).
+    forwardNotMatchingPreflights: false,
   };
 }
 

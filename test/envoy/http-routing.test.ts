@@ -304,6 +304,7 @@ describe.each([
     expect(allowed.headers['access-control-max-age']).toBe('600');
     const refused = await preflight('https://evil.example.com');
     expect(refused.headers['access-control-allow-origin']).toBeUndefined();
+    expect(refused.seen, 'a preflight from an origin not allowed is answered by the gateway').toBeUndefined();
   });
 
   test('splits traffic by weight within a statistical tolerance', async () => {
