@@ -1,10 +1,15 @@
 // controlplane.fullsync: 1,000 Gateways (each with a SecurityPolicy and a ClientTrafficPolicy), 10,000 HTTPRoutes,
-// 2,000 Services (+ one EndpointSlice each) as YAML files in a temp dir → time from start-up until every status and every Gateway IR is computed, and RSS at the end.
+// 2,000 Services (+ one EndpointSlice each) as YAML files in a temp dir → time from start-up until every status and
+// every Gateway IR is computed, and RSS at the end. The same at a tenth and at ten times that (1k and 100k routes),
+// each scale in a process of its own, and how CPU time and live heap grow from one to the next.
 // Runs the real composition (createControlPlane) on a VirtualClock until quiescent, as `translate` does: the
 // figure is the pipeline's own work (reading and parsing the files included), with no debounce or timer waits.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { GATEWAY_DEPLOYER } from '../actors/gateway-deployer/messages.ts';
 import { type ControlPlane, createControlPlane } from '../cli/control-plane.ts';
 import type { GatewayIR } from '../model/ir/gateway-ir.ts';
@@ -14,9 +19,16 @@ import { VirtualClock } from '../runtime/VirtualClock.ts';
 import { findManifestFiles, readManifestFile } from '../sources/files/manifests.ts';
 import { report, rssMiB } from './report.ts';
 
-export const SCALE = { gateways: 1_000, routes: 10_000, services: 2_000, namespaces: 10 } as const;
+const FACTOR = Number(process.env.SWITCHYARD_BENCH_SCALE ?? 1);
+export const SCALE = {
+  gateways: 1_000 * FACTOR,
+  routes: 10_000 * FACTOR,
+  services: 2_000 * FACTOR,
+  namespaces: 10,
+} as const;
 const DOCS_PER_FILE = 100;
-const TIME_LIMIT_MS = 60_000;
+// Bounds a run that went wrong, not a slow one: a loaded shared machine stretches wall time several times over.
+const TIME_LIMIT_MS = 600_000;
 
 export function routeManifest(index: number, path = `/r${index}`): string {
   const gateway = index % SCALE.gateways;
@@ -110,7 +122,7 @@ function writeInChunks(
     const docs: string[] = [];
     for (let i = start; i < Math.min(count, start + DOCS_PER_FILE); i++) docs.push(manifest(i));
     writeFileSync(
-      join(dir, `${prefix}-${String(start / DOCS_PER_FILE).padStart(3, '0')}.yaml`),
+      join(dir, `${prefix}-${String(start / DOCS_PER_FILE).padStart(4, '0')}.yaml`),
       docs.join('---\n'),
     );
   }
@@ -205,7 +217,17 @@ export async function fullSync(
   return { plane, clock, ms, cpuMs };
 }
 
-async function main(): Promise<void> {
+/** The scales `npm run bench` measures, each in a process of its own (a clean heap for the memory figures). */
+const FACTORS = [0.1, 1, 10] as const;
+/** Bounds the 10× run's heap so a regression fails the run instead of eating the shared machine. */
+const HEAP_LIMIT_MIB = 2_048;
+
+/** Figures at the base scale (10k routes) keep their names; at the others they end in `_at_1k_routes` or `_at_100k_routes`. */
+function metric(name: string, factor = FACTOR): string {
+  return factor === 1 ? name : `${name}_at_${10 * factor}k_routes`;
+}
+
+async function measure(): Promise<void> {
   const watchdog = setTimeout(() => {
     process.stderr.write(`controlplane.fullsync: over ${TIME_LIMIT_MS} ms, giving up\n`);
     process.exit(1);
@@ -222,16 +244,18 @@ async function main(): Promise<void> {
 
     const { plane, ms, cpuMs } = await fullSync(dir);
     assertComplete(plane);
-    report('controlplane.fullsync', 'time_to_all_statuses_and_ir', ms, 'ms');
+    report('controlplane.fullsync', metric('time_to_all_statuses_and_ir'), ms, 'ms');
     // CPU time of the process over the same span (all threads, GC included): steadier than wall time on a
     // shared machine.
-    report('controlplane.fullsync', 'cpu_time_to_all_statuses_and_ir', cpuMs, 'ms');
-    report('controlplane.fullsync', 'rss_end', rssMiB(), 'MiB');
-    report('controlplane.fullsync', 'rss_baseline_empty_plane', rssBaseline, 'MiB');
+    report('controlplane.fullsync', metric('cpu_time_to_all_statuses_and_ir'), cpuMs, 'ms');
+    report('controlplane.fullsync', metric('rss_end'), rssMiB(), 'MiB');
+    // The highest RSS the process reached (the sync's peak, not only where it ended).
+    report('controlplane.fullsync', metric('rss_peak'), process.resourceUsage().maxRSS / 1024, 'MiB');
+    report('controlplane.fullsync', metric('rss_baseline_empty_plane'), rssBaseline, 'MiB');
     globalThis.gc?.();
     report(
       'controlplane.fullsync',
-      'heap_used_after_gc',
+      metric('heap_used_after_gc'),
       process.memoryUsage().heapUsed / (1024 * 1024),
       'MiB',
     );
@@ -243,11 +267,16 @@ async function main(): Promise<void> {
     const parseCpu = process.cpuUsage();
     const { files } = await findManifestFiles([dir]);
     for (const file of files) await readManifestFile(file);
-    report('controlplane.fullsync', 'yaml_read_and_parse_only', performance.now() - parseStarted, 'ms');
+    report(
+      'controlplane.fullsync',
+      metric('yaml_read_and_parse_only'),
+      performance.now() - parseStarted,
+      'ms',
+    );
     const parsed = process.cpuUsage(parseCpu);
     report(
       'controlplane.fullsync',
-      'cpu_time_yaml_read_and_parse_only',
+      metric('cpu_time_yaml_read_and_parse_only'),
       (parsed.user + parsed.system) / 1000,
       'ms',
     );
@@ -257,4 +286,51 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.main) await main();
+/**
+ * Runs each scale in a child process and passes its figures on, then how CPU time and live heap grow from 1× to
+ * 10× (10 is linear): the ratio within one run, steadier than either figure on a shared machine.
+ */
+async function main(): Promise<void> {
+  const figures = new Map<string, number>();
+  for (const factor of FACTORS) {
+    const child = spawn(
+      process.execPath,
+      [...process.execArgv, `--max-old-space-size=${HEAP_LIMIT_MIB}`, fileURLToPath(import.meta.url)],
+      {
+        env: { ...process.env, SWITCHYARD_BENCH_SCALE: String(factor) },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    for await (const line of createInterface({ input: child.stdout })) {
+      process.stdout.write(`${line}\n`);
+      if (!line.startsWith('{')) continue;
+      const figure = JSON.parse(line) as { metric: string; value: number };
+      figures.set(figure.metric, figure.value);
+    }
+    const code = await new Promise<number | null>((resolve) => {
+      if (child.exitCode !== null) resolve(child.exitCode);
+      else child.once('exit', resolve);
+    });
+    if (code !== 0) throw new Error(`controlplane.fullsync at ${factor}× exited with ${code}`);
+  }
+  // How each figure grows with 10× the input (10 is linear), a ratio within one run.
+  for (const [from, to, label] of [
+    [0.1, 1, '1k_to_10k'],
+    [1, 10, '10k_to_100k'],
+  ] as const) {
+    const growth = (name: string) =>
+      (figures.get(metric(name, to)) ?? Number.NaN) / (figures.get(metric(name, from)) ?? Number.NaN);
+    report(
+      'controlplane.fullsync',
+      `cpu_time_growth_${label}_routes`,
+      growth('cpu_time_to_all_statuses_and_ir'),
+      'ratio',
+    );
+    report('controlplane.fullsync', `heap_growth_${label}_routes`, growth('heap_used_after_gc'), 'ratio');
+  }
+}
+
+if (import.meta.main) {
+  if (process.env.SWITCHYARD_BENCH_SCALE === undefined) await main();
+  else await measure();
+}

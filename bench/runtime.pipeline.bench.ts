@@ -2,7 +2,7 @@
 // bus unsubscribed and subscribed, and with the inspector attached (its bounded trace buffer alone, and with a
 // client reading the full live trace stream).
 import { spawn } from 'node:child_process';
-import { emit, setup } from 'xstate';
+import { createActor, emit, setup } from 'xstate';
 import { startInspector } from '../inspector/InspectorServer.ts';
 import { ActorSystem } from '../runtime/ActorSystem.ts';
 import type { Message } from '../runtime/message.ts';
@@ -110,10 +110,36 @@ async function run(observer: Observer): Promise<number> {
   return MESSAGES / seconds;
 }
 
+/**
+ * The same forwarder machine as a bare XState actor, no mailbox, loop or delivery: `send` per second. Each message
+ * of the chain takes three such steps, so a third of this is what the chain could reach if the runtime around
+ * XState cost nothing (docs/architecture.md, "The actor runtime", measured cost).
+ */
+function xstateSendsPerSecond(): number {
+  const actor = createActor(forwarder('none'));
+  let emitted = 0;
+  actor.on('*', () => {
+    emitted++;
+  });
+  actor.start();
+  const started = performance.now();
+  for (let n = 0; n < MESSAGES; n++) actor.send({ type: 'hop', n, meta: { id: String(n), time: 0 } });
+  const seconds = (performance.now() - started) / 1000;
+  actor.stop();
+  if (emitted !== MESSAGES) throw new Error(`the bare actor emitted ${emitted} of ${MESSAGES}`);
+  return MESSAGES / seconds;
+}
+
 await run('none'); // warm-up
 const unsubscribed = await run('none');
 const subscribed = await run('trace');
+xstateSendsPerSecond(); // warm-up
+const xstateSends = xstateSendsPerSecond();
 report('runtime.pipeline', 'throughput_unsubscribed', unsubscribed, 'msg/s');
+report('runtime.pipeline', 'xstate_sends_alone', xstateSends, 'msg/s');
+report('runtime.pipeline', 'chain_ceiling_from_xstate_alone', xstateSends / 3, 'msg/s');
+// The share of the chain's time that is XState's own step (three per message); the rest is the runtime around it.
+report('runtime.pipeline', 'xstate_share_of_chain', (3 * unsubscribed) / xstateSends, 'ratio');
 report('runtime.pipeline', 'throughput_subscribed', subscribed, 'msg/s');
 report('runtime.pipeline', 'subscribed_slowdown', unsubscribed / subscribed, 'ratio');
 // The inspector's cost (target: at most 2×): attached with no client, with the UI open, with a flow-following

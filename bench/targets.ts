@@ -19,7 +19,27 @@ export const TARGETS: readonly Target[] = [
     source: 'issue 4; docs/architecture.md "Scale"',
   },
   { bench: 'controlplane.fullsync', metric: 'rss_end', atMost: 300, source: 'issue 4' },
+  { bench: 'controlplane.fullsync', metric: 'rss_peak', atMost: 300, source: 'issue 4' },
+  {
+    bench: 'controlplane.fullsync',
+    metric: 'time_to_all_statuses_and_ir_at_100k_routes',
+    atMost: 10_000,
+    source: 'issue 22; docs/architecture.md "Scale"',
+  },
+  {
+    bench: 'controlplane.fullsync',
+    metric: /^rss_(end|peak)_at_100k_routes$/,
+    atMost: 1024,
+    source: 'issue 22',
+  },
   { bench: 'controlplane.incremental', metric: 'event_to_ir_p99', atMost: 10, source: 'issue 4' },
+  {
+    bench: 'runtime.pipeline',
+    metric: 'throughput_unsubscribed',
+    atLeast: 500_000,
+    source: 'issue 22 (not met with XState\'s step: docs/architecture.md "The actor runtime")',
+  },
+  { bench: 'translate.startup', metric: 'wall_10_routes_p50', atMost: 400, source: 'issue 22' },
   {
     bench: 'envoy.fanout',
     metric: /^change_to_all_acked_(p50|max)$/,

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { envName, envPrefix, parseCommand } from './options.ts';
-import { commands, main } from './switchyard.ts';
+import { loadCommands, main } from './switchyard.ts';
+
+const commands = await loadCommands();
 
 /**
  * One name on purpose: the file the controller writes (`--extproc-config`, `--mcp-config`) is the one the data plane

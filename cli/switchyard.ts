@@ -1,25 +1,31 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
-import { agentgatewayConfigCommand } from './agentgateway-config.ts';
 import { type Command, CommandError, type CommandIO, Interrupted } from './command.ts';
-import { controllerCommand } from './controller.ts';
-import { envoyBootstrapCommand } from './envoy-bootstrap.ts';
-import { extprocCommand } from './extproc.ts';
-import { mcpCommand } from './mcp.ts';
 import { envPrefix, formatOptions, parseCommand, UsageError } from './options.ts';
-import { replayCommand } from './replay.ts';
-import { translateCommand } from './translate.ts';
 
-export const commands: readonly Command[] = [
-  controllerCommand,
-  translateCommand,
-  envoyBootstrapCommand,
-  agentgatewayConfigCommand,
-  replayCommand,
-  extprocCommand,
-  mcpCommand,
-];
+// A command's module (and all it imports) loads only when that command runs: `translate` on ten routes does not
+// pay for the controller's gRPC, OpenTelemetry and Kubernetes client or the MCP SDK (bench/translate.startup).
+const COMMAND_MODULES: Readonly<Record<string, () => Promise<Command>>> = {
+  controller: async () => (await import('./controller.ts')).controllerCommand,
+  translate: async () => (await import('./translate.ts')).translateCommand,
+  'envoy-bootstrap': async () => (await import('./envoy-bootstrap.ts')).envoyBootstrapCommand,
+  'agentgateway-config': async () => (await import('./agentgateway-config.ts')).agentgatewayConfigCommand,
+  replay: async () => (await import('./replay.ts')).replayCommand,
+  extproc: async () => (await import('./extproc.ts')).extprocCommand,
+  mcp: async () => (await import('./mcp.ts')).mcpCommand,
+};
+
+export const commandNames: readonly string[] = Object.keys(COMMAND_MODULES);
+
+/** Every command, loaded (for the main help and for tests over all of them). */
+export async function loadCommands(): Promise<readonly Command[]> {
+  return Promise.all(commandNames.map((name) => loadCommand(name)!));
+}
+
+function loadCommand(name: string): Promise<Command> | undefined {
+  return Object.hasOwn(COMMAND_MODULES, name) ? COMMAND_MODULES[name]!() : undefined;
+}
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -28,8 +34,8 @@ function version(): string {
   return pkg.version;
 }
 
-function mainHelp(): string {
-  const rows = commands.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join('\n');
+async function mainHelp(): Promise<string> {
+  const rows = (await loadCommands()).map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join('\n');
   return `switchyard ${version()} — a Kubernetes Gateway API control plane built as actors
 
 Usage: switchyard <command> [options]
@@ -60,20 +66,19 @@ export const UNFINISHED_EXIT_CODE = 70;
 export async function main(argv: readonly string[], io: CommandIO): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout.write(mainHelp());
+    io.stdout.write(await mainHelp());
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-v') {
     io.stdout.write(`${version()}\n`);
     return 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (command === undefined) {
-    io.stderr.write(
-      `switchyard: unknown command "${name}"; commands: ${commands.map((c) => c.name).join(', ')}\n`,
-    );
+  const loading = loadCommand(name);
+  if (loading === undefined) {
+    io.stderr.write(`switchyard: unknown command "${name}"; commands: ${commandNames.join(', ')}\n`);
     return 2;
   }
+  const command = await loading;
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout.write(commandHelp(command));
     return 0;

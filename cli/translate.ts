@@ -4,8 +4,10 @@ import type { DeployedGateway } from '../actors/gateway-deployer/machine.ts';
 import {
   type AgentgatewayResources,
   translateGateway as translateAgentgateway,
-} from '../backends/agentgateway/index.ts';
-import { type EnvoyResources, translateGateway } from '../backends/envoy/index.ts';
+} from '../backends/agentgateway/translate-gateway.ts';
+// The translators alone, not the backends' index: that brings the xDS servers (gRPC, protobufjs, metrics), which
+// translate does not run (bench/translate.startup).
+import { type EnvoyResources, translateGateway } from '../backends/envoy/translate-gateway.ts';
 import { REDACTED_KEY } from '../backends/shared/redaction.ts';
 import type { TlsMaterial } from '../model/ir/backend-contract.ts';
 import type { GatewayIR } from '../model/ir/gateway-ir.ts';
