@@ -1,40 +1,22 @@
 // One control plane, two data planes: the same HTTPRoute attached to a Gateway of an envoy class and to one of an
 // agentgateway class (GatewayClassParameters backend: agentgateway). Each backend's ADS server serves its own
 // Gateway only, and each Gateway becomes Programmed once its own proxy ACKs.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GATEWAY_DEPLOYER } from '../actors/gateway-deployer/index.ts';
-import { AgentgatewayXdsServer, agentgatewayBackendSpec } from '../backends/agentgateway/index.ts';
-import { envoyBackendSpec, XdsServer } from '../backends/envoy/index.ts';
+import { AgentgatewayXdsServer } from '../backends/agentgateway/index.ts';
+import { XdsServer } from '../backends/envoy/index.ts';
 import { AdsTestClient, type AdsTestStream } from '../backends/envoy/testdata/ads-test-client.ts';
 import { AGENTGATEWAY_TYPE_URL } from '../protos/agentgateway-api.ts';
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse } from '../protos/index.ts';
 import { TYPE_URL } from '../protos/index.ts';
-import type { ActorSpec } from '../runtime/Actor.ts';
-import { createLogger } from '../runtime/logger.ts';
-import type { Message } from '../runtime/message.ts';
 import { runUntilQuiescent } from '../runtime/quiescence.ts';
-import { VirtualClock } from '../runtime/VirtualClock.ts';
-import { type ControlPlane, createControlPlane } from './control-plane.ts';
-import { ENVOY_AND_AGENTGATEWAY_CLASSES, httpGateway } from './testdata/manifests.ts';
+import type { ControlPlane } from './control-plane.ts';
+import { startFilesPlane } from './testdata/files-plane.ts';
+import { ENVOY_AND_AGENTGATEWAY_CLASSES, httpGateway, WEB_SERVICE } from './testdata/manifests.ts';
 
 const MANIFESTS = `${ENVOY_AND_AGENTGATEWAY_CLASSES}---
 ${httpGateway('via-envoy', 'envoy', 8080)}---
 ${httpGateway('via-agentgateway', 'agentgateway', 8080)}---
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: apps}
-spec: {ports: [{name: http, port: 80, targetPort: 9000}]}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {name: web-1, namespace: apps, labels: {kubernetes.io/service-name: web}}
-addressType: IPv4
-ports: [{name: http, port: 9000}]
-endpoints: [{addresses: [10.0.0.1], conditions: {ready: true}}]
----
+${WEB_SERVICE}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: {name: shared, namespace: apps}
@@ -84,42 +66,15 @@ describe('one control plane serving Gateways through both backends', () => {
   });
 
   it('programs the envoy Gateway through Envoy ADS and the agentgateway Gateway through agentgateway delta ADS', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'switchyard-two-backends-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    writeFileSync(join(dir, 'all.yaml'), MANIFESTS);
     const envoyXds = await XdsServer.start({ address: '127.0.0.1:0' });
     cleanups.push(() => envoyXds.stop());
     const agentgatewayXds = await AgentgatewayXdsServer.start({ address: '127.0.0.1:0' });
     cleanups.push(() => agentgatewayXds.stop());
-    const clock = new VirtualClock();
-    const plane = createControlPlane({
-      clock,
-      logger: createLogger({ level: 'silent' }),
-      files: { paths: [dir], watch: false },
-      backends: {
-        envoy: envoyBackendSpec({
-          name: 'backend.envoy',
-          deployer: GATEWAY_DEPLOYER,
-          xds: envoyXds,
-        }) as unknown as ActorSpec<Message>,
-        agentgateway: agentgatewayBackendSpec({
-          name: 'backend.agentgateway',
-          deployer: GATEWAY_DEPLOYER,
-          xds: agentgatewayXds,
-        }) as unknown as ActorSpec<Message>,
-      },
-    });
-    cleanups.push(async () => {
-      plane.close();
-      await plane.system.stop(2_000);
-    });
-    // Reports after the plane stops (proxies hanging up) have nowhere to go: stop listening first.
-    cleanups.push(envoyXds.onReport((report) => void plane.system.send('backend.envoy', report)));
-    cleanups.push(
-      agentgatewayXds.onReport((report) => void plane.system.send('backend.agentgateway', report)),
+    const { plane, clock } = await startFilesPlane(
+      MANIFESTS,
+      { envoy: envoyXds, agentgateway: agentgatewayXds },
+      cleanups,
     );
-    plane.system.start();
-    await runUntilQuiescent(plane.system, clock);
     // Nothing is Programmed before a proxy ACKs; each Gateway's configuration sits in its own backend's server.
     expect(programmed(plane, 'via-envoy')).not.toBe('True');
     expect(programmed(plane, 'via-agentgateway')).not.toBe('True');

@@ -27,33 +27,39 @@ const sink = setup({ types: { context: {} as { seen: Message[] }, events: {} as 
 
 const gatewayKey = resourceKey('gateway.networking.k8s.io', 'Gateway', 'apps', 'gw');
 
+/** The deployer with one Gateway of an envoy class, its backend and the Gateway patcher as sinks. */
+function startDeployer() {
+  const store = new ResourceStore([
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'GatewayClass',
+      metadata: { name: 'sy' },
+      spec: { controllerName: 'c' },
+    },
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'gw', namespace: 'apps', generation: 1 },
+      spec: { gatewayClassName: 'sy', listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }] },
+    },
+  ] as never);
+  const clock = new VirtualClock();
+  const system = new ActorSystem({ clock });
+  system.spawn({ name: 'backend.envoy', machine: sink, mailbox: { capacity: 16 } });
+  system.spawn({ name: patcherName('Gateway'), machine: sink, mailbox: { capacity: 16 } });
+  system.spawn({
+    name: 'gateway-deployer',
+    machine: gatewayDeployerMachine,
+    input: { view: store, controllerName: 'c', backends: { envoy: 'backend.envoy' } },
+    mailbox: { capacity: 16 },
+  });
+  system.start();
+  return { store, clock, system };
+}
+
 describe('gateway deployer', () => {
   it('sends the IR to the class’s backend and turns a proxy’s NACK into Programmed=False with its text', async () => {
-    const store = new ResourceStore([
-      {
-        apiVersion: 'gateway.networking.k8s.io/v1',
-        kind: 'GatewayClass',
-        metadata: { name: 'sy' },
-        spec: { controllerName: 'c' },
-      },
-      {
-        apiVersion: 'gateway.networking.k8s.io/v1',
-        kind: 'Gateway',
-        metadata: { name: 'gw', namespace: 'apps', generation: 1 },
-        spec: { gatewayClassName: 'sy', listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }] },
-      },
-    ] as never);
-    const clock = new VirtualClock();
-    const system = new ActorSystem({ clock });
-    system.spawn({ name: 'backend.envoy', machine: sink, mailbox: { capacity: 16 } });
-    system.spawn({ name: patcherName('Gateway'), machine: sink, mailbox: { capacity: 16 } });
-    system.spawn({
-      name: 'gateway-deployer',
-      machine: gatewayDeployerMachine,
-      input: { view: store, controllerName: 'c', backends: { envoy: 'backend.envoy' } },
-      mailbox: { capacity: 16 },
-    });
-    system.start();
+    const { store, clock, system } = startDeployer();
     const ir = {
       gateway: gatewayKey,
       gatewayClassName: 'sy',
@@ -120,6 +126,42 @@ describe('gateway deployer', () => {
     });
     await runUntilQuiescent(system, clock);
     expect(latestProgrammed()).toBe('True');
+    await system.stop();
+  });
+
+  it('numbers a Gateway deleted and re-created on from its last revision, never from 1 again', async () => {
+    const { store, clock, system } = startDeployer();
+    const ir = (port: number) =>
+      ({
+        gateway: gatewayKey,
+        gatewayClassName: 'sy',
+        parameters: { backend: 'envoy', dataPlane: {}, xds: {} },
+        ports: [{ port, transport: 'TCP', listeners: [] }],
+      }) as unknown as GatewayIR;
+    const listeners = evaluateGatewayListeners(store.get('Gateway', 'apps', 'gw')!, store);
+    const resolved = (port: number) =>
+      system.send<GatewayDeployerMessage>('gateway-deployer', {
+        type: 'gateway.resolved',
+        gateway: gatewayKey,
+        listeners,
+        attachedRoutes: [],
+        ir: ir(port),
+      });
+    await resolved(80);
+    await resolved(81);
+    await system.send<GatewayDeployerMessage>('gateway-deployer', {
+      type: 'gateway.removed',
+      gateway: gatewayKey,
+    });
+    await resolved(80);
+    await runUntilQuiescent(system, clock);
+    const backend = (system.actor('backend.envoy')!.context as { seen: Message[] }).seen;
+    expect(backend.map((m) => [m.type, (m as unknown as { revision?: number }).revision])).toEqual([
+      ['backend.gateway.changed', 1],
+      ['backend.gateway.changed', 2],
+      ['backend.gateway.deleted', undefined],
+      ['backend.gateway.changed', 3],
+    ]);
     await system.stop();
   });
 

@@ -7,11 +7,18 @@ import {
   computeGatewayStatus,
   computeListenerSetStatus,
   type GatewayStatusOptions,
+  type ListenerRefusal,
   type ProgrammedState,
 } from '../../model/gateway-api/gateway-status.ts';
-import type { BackendGatewayEvent, ProxyState, TlsMaterial } from '../../model/ir/backend-contract.ts';
+import { listenerId } from '../../model/gateway-api/route-status.ts';
+import type {
+  BackendGatewayEvent,
+  DataPlaneRefusal,
+  ProxyState,
+  TlsMaterial,
+} from '../../model/ir/backend-contract.ts';
 import { type EnvoyProcessIR, envoyProcessOf } from '../../model/ir/envoy-gateway.ts';
-import type { GatewayIR } from '../../model/ir/gateway-ir.ts';
+import type { GatewayIR, RouteIR } from '../../model/ir/gateway-ir.ts';
 import {
   desiredDataPlane,
   type ProvisioningSettings,
@@ -26,6 +33,7 @@ import { fingerprint } from '../../runtime/fingerprint.ts';
 import { type DeliverRequest, deliverTo, type Outgoing } from '../../runtime/outbox.ts';
 import { patcherName } from '../patchers/messages.ts';
 import type { DataPlaneDesired, DataPlaneUnwanted } from '../provisioner/messages.ts';
+import { REFERENCE_VALIDATOR, type RoutesRefusedByDataPlane } from '../reference-validator/messages.ts';
 import type { GatewayDeployerMessage } from './messages.ts';
 import { invalidConfiguration, noBackend, programmedFromBackend } from './programmed.ts';
 
@@ -59,6 +67,10 @@ export interface DeployedGateway {
   ir: GatewayIR | undefined;
   /** Each proxy's ACKed revision or rejection, as the backend last reported (for the inspector). */
   proxies: readonly ProxyState[];
+  /** What the data plane runs without, or with a warning, of the revision its proxies took (see refusals.ts). */
+  refusals: readonly DataPlaneRefusal[];
+  /** JSON of the route refusals last sent to the reference validator. */
+  sentRefusals: string;
   programmed: ProgrammedState;
   /** Cluster mode: JSON of the data-plane objects last sent to the provisioner (undefined: none wanted). */
   provisioned: string | undefined;
@@ -66,6 +78,11 @@ export interface DeployedGateway {
 
 interface GatewayDeployerContext extends GatewayDeployerInput {
   readonly gateways: Map<string, DeployedGateway>;
+  /**
+   * The last revision per Gateway id, kept after the Gateway goes: a Gateway deleted and re-created goes on from
+   * there, so an answer about its earlier life is never taken for one about its new revisions.
+   */
+  readonly revisions: Map<string, number>;
   /** Gateways the local data plane was told to run a proxy for, with the JSON of the proxy's process settings. */
   readonly local: Map<string, string>;
 }
@@ -79,7 +96,7 @@ export const gatewayDeployerMachine = setup({
   },
 }).createMachine({
   id: 'gateway-deployer',
-  context: ({ input }) => ({ ...input, gateways: new Map(), local: new Map() }),
+  context: ({ input }) => ({ ...input, gateways: new Map(), revisions: new Map(), local: new Map() }),
   initial: 'deploying',
   states: {
     deploying: {
@@ -93,10 +110,12 @@ export const gatewayDeployerMachine = setup({
               listeners: event.listeners,
               attachedRoutes: new Map(),
               backendActor: undefined,
-              revision: 0,
+              revision: context.revisions.get(id) ?? 0,
               sentIR: undefined,
               ir: undefined,
               proxies: [],
+              refusals: [],
+              sentRefusals: '[]',
               programmed: invalidConfiguration,
               provisioned: undefined,
             };
@@ -134,8 +153,11 @@ export const gatewayDeployerMachine = setup({
                 deliverTo(entry.backendActor, { type: 'backend.gateway.deleted', gateway: event.gateway }),
               );
             }
-            if (entry !== undefined)
+            if (entry !== undefined) {
+              entry.refusals = [];
+              for (const request of routeRefusals(entry)) enqueue.emit(request);
               for (const request of withdrawnStatuses(context, entry)) enqueue.emit(request);
+            }
           }),
         },
         'backend.gateway.status': {
@@ -146,6 +168,10 @@ export const gatewayDeployerMachine = setup({
             entry.proxies = event.proxies;
             if (event.revision !== entry.revision) return;
             entry.programmed = programmedFromBackend(event, entry.revision);
+            // What a proxy runs of this revision, once one runs it; until then what it ran of the one before.
+            if (event.proxies.some((p) => p.ackedRevision === entry.revision) || !event.translated)
+              entry.refusals = event.refusals ?? [];
+            for (const request of routeRefusals(entry)) enqueue.emit(request);
             for (const request of statuses(context, entry, event.meta.time)) enqueue.emit(request);
           }),
         },
@@ -179,6 +205,7 @@ function deploy(
   if (digest === entry.sentIR) return out;
   entry.sentIR = digest;
   entry.revision++;
+  context.revisions.set(formatResourceKey(entry.key), entry.revision);
   entry.programmed = {
     status: 'Unknown',
     reason: 'Pending',
@@ -231,9 +258,10 @@ function statuses(context: GatewayDeployerContext, entry: DeployedGateway, time:
   let options: GatewayStatusOptions = {
     controllerName: context.controllerName,
     now,
-    attachedRoutes: entry.attachedRoutes,
+    attachedRoutes: withoutDroppedRoutes(entry),
     programmed: entry.programmed,
     listeners: entry.listeners,
+    ...listenerRefusals(entry),
   };
   if (context.provisioning !== undefined) {
     const accepted =
@@ -262,6 +290,62 @@ function statuses(context: GatewayDeployerContext, entry: DeployedGateway, time:
     }
   }
   return out;
+}
+
+/** Tells the reference validator what the data plane refuses of the routes, when that changed. */
+function routeRefusals(entry: DeployedGateway): DeliverRequest[] {
+  const refusals = entry.refusals.filter((r) => r.route !== undefined);
+  const json = JSON.stringify(refusals);
+  if (json === entry.sentRefusals) return [];
+  entry.sentRefusals = json;
+  const message: Omit<RoutesRefusedByDataPlane, 'meta'> = {
+    type: 'data-plane.routes-refused',
+    gateway: entry.key,
+    refusals,
+  };
+  return [deliverTo(REFERENCE_VALIDATOR, message)];
+}
+
+/**
+ * Attached routes as the spec counts them, less the routes the data plane dropped whole (their parent entry says
+ * Accepted False): a listener counts the routes it serves.
+ */
+function withoutDroppedRoutes(entry: DeployedGateway): ReadonlyMap<string, number> {
+  // Route id → the rules dropped (undefined: the whole route).
+  const dropped = new Map<string, Set<number | undefined>>();
+  for (const refusal of entry.refusals) {
+    if (refusal.severity !== 'dropped' || refusal.route === undefined) continue;
+    const id = formatResourceKey(refusal.route);
+    dropped.set(id, (dropped.get(id) ?? new Set()).add(refusal.rule));
+  }
+  if (dropped.size === 0 || entry.ir === undefined) return entry.attachedRoutes;
+  const notServed = (route: RouteIR) => {
+    const rules = dropped.get(formatResourceKey(route.route));
+    return rules !== undefined && (rules.has(undefined) || route.rules.every((r) => rules.has(r.index)));
+  };
+  const counts = new Map(entry.attachedRoutes);
+  for (const port of entry.ir.ports) {
+    for (const listener of port.listeners) {
+      const id = listenerId(listener.owner, listener.name);
+      const gone = listener.routes.filter(notServed).length;
+      if (gone > 0 && counts.has(id)) counts.set(id, Math.max(0, (counts.get(id) ?? 0) - gone));
+    }
+  }
+  return counts;
+}
+
+/** What the data plane refused of single listeners, for their Programmed conditions. */
+function listenerRefusals(entry: DeployedGateway): Pick<GatewayStatusOptions, 'listenerRefusals'> {
+  const byListener = new Map<string, ListenerRefusal>();
+  for (const refusal of entry.refusals) {
+    if (refusal.listener === undefined) continue;
+    const id = listenerId(refusal.listener.owner, refusal.listener.name);
+    const earlier = byListener.get(id);
+    const dropped = refusal.severity === 'dropped' || earlier?.dropped === true;
+    const text = `${refusal.severity === 'dropped' ? 'The data plane refused this listener' : 'The data plane warned about this listener'}: ${refusal.message}`;
+    byListener.set(id, { dropped, message: earlier === undefined ? text : `${earlier.message}; ${text}` });
+  }
+  return byListener.size === 0 ? {} : { listenerRefusals: byListener };
 }
 
 /**

@@ -142,6 +142,11 @@ export const referenceValidatorMachine = setup({
       context.flushHeld = false;
       enqueue.raise({ type: 'validator.flush' } as ReferenceValidatorMessage, { delay: 0, id: 'flush' });
     }),
+    recordRefusals: ({ context, event }) => {
+      if (event.type !== 'data-plane.routes-refused') return;
+      if (context.resolution.dataPlaneRefused(event.gateway, event.refusals))
+        context.lastChangeTime = Math.max(context.lastChangeTime, event.meta.time);
+    },
     recordSynced: ({ context, event }) => {
       if (event.type !== 'kinds.synced') return;
       for (const kind of event.kinds) context.syncedKinds.add(kind);
@@ -228,6 +233,7 @@ export const referenceValidatorMachine = setup({
       always: { guard: 'allKindsSynced', target: 'resolving', actions: 'scheduleFlush' },
       on: {
         'resource.changed': { actions: ['recordChange', 'announceReferences'] },
+        'data-plane.routes-refused': { actions: 'recordRefusals' },
         'kinds.synced': { actions: ['recordSynced', 'announceReferences'] },
       },
     },
@@ -235,6 +241,7 @@ export const referenceValidatorMachine = setup({
       tags: ['ready'],
       on: {
         'resource.changed': { actions: ['recordChange', 'scheduleFlush'] },
+        'data-plane.routes-refused': { actions: ['recordRefusals', 'scheduleFlush'] },
         'kinds.synced': { actions: 'recordSynced' },
         // New references are sent to their sources before the statuses that need them are computed.
         'validator.flush': { actions: ['announceReferences', 'flush'] },

@@ -1,4 +1,6 @@
-// The reference validator's inbox: controllers and resolvers report what changed in the shared state.
+// The reference validator's inbox: controllers and resolvers report what changed in the shared state; the gateway
+// deployer reports what the data plane refused of the routes.
+import type { DataPlaneRefusal } from '../../model/ir/backend-contract.ts';
 import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import type { Message } from '../../runtime/message.ts';
 
@@ -45,6 +47,15 @@ export interface ObjectRejected extends Message<'object.rejected'> {
   readonly problems: readonly string[];
 }
 
+/**
+ * What the data plane of a Gateway now refuses of its routes (dropped, or served with a warning), from the gateway
+ * deployer whenever that changes; every entry names a route. The routes concerned get it on their parent entry.
+ */
+export interface RoutesRefusedByDataPlane extends Message<'data-plane.routes-refused'> {
+  readonly gateway: ResourceKey;
+  readonly refusals: readonly DataPlaneRefusal[];
+}
+
 export type ReferenceValidatorMessage =
   | ResourceChanged
   | KindsSynced
@@ -52,4 +63,5 @@ export type ReferenceValidatorMessage =
   | ValidatorFlushStep
   | ObjectRejected
   | ReferencesFetched
-  | ReferencesOverdue;
+  | ReferencesOverdue
+  | RoutesRefusedByDataPlane;

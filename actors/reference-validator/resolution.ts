@@ -19,6 +19,7 @@ import {
   routeStatusOf,
 } from '../../model/gateway-api/route-status.ts';
 import { computeInferencePoolStatus, poolStatusConcernsUs } from '../../model/inference/pool-status.ts';
+import type { DataPlaneRefusal } from '../../model/ir/backend-contract.ts';
 import { evaluateMCP } from '../../model/mcp/evaluate-mcp.ts';
 import { evaluateMCPRoute } from '../../model/mcp/route-evaluation.ts';
 import { policyTargets } from '../../model/policies/attachment.ts';
@@ -110,6 +111,10 @@ export class GatewayResolution {
   /** Kubernetes mode: the finalizer that keeps a GatewayClass while Gateways use it. */
   private readonly gatewayClassFinalizer: string | undefined;
   private readonly hostDataPlane: boolean;
+  /** Per Gateway id, what its data plane refuses of each route (by route id), as the deployer last said. */
+  private readonly refusedByGateway = new Map<string, Map<string, readonly DataPlaneRefusal[]>>();
+  /** The same by route id → Gateway id, for the routes' evaluations. */
+  private readonly refusedByRoute = new Map<string, Map<string, readonly DataPlaneRefusal[]>>();
 
   constructor(view: ResourceView, controllerName: string, options: ResolutionOptions = {}) {
     this.view = view;
@@ -188,6 +193,48 @@ export class GatewayResolution {
         this.dirty.set(formatResourceKey(parent), parent);
     }
     return before;
+  }
+
+  /**
+   * The data plane of a Gateway now refuses these routes (or parts of them): the routes whose refusals changed are
+   * recomputed at the next flush, their status showing it. Returns whether any did.
+   */
+  dataPlaneRefused(gateway: ResourceKey, refusals: readonly DataPlaneRefusal[]): boolean {
+    const gatewayId = formatResourceKey(gateway);
+    const next = new Map<string, { route: ResourceKey; refusals: DataPlaneRefusal[] }>();
+    for (const refusal of refusals) {
+      if (refusal.route === undefined) continue;
+      const routeId = formatResourceKey(refusal.route);
+      const entry = next.get(routeId) ?? { route: refusal.route, refusals: [] };
+      entry.refusals.push(refusal);
+      next.set(routeId, entry);
+    }
+    const before = this.refusedByGateway.get(gatewayId) ?? new Map<string, readonly DataPlaneRefusal[]>();
+    let changed = false;
+    const touch = (
+      routeId: string,
+      route: ResourceKey | undefined,
+      now: readonly DataPlaneRefusal[] | undefined,
+    ) => {
+      const byGateway = this.refusedByRoute.get(routeId) ?? new Map<string, readonly DataPlaneRefusal[]>();
+      if (now === undefined) byGateway.delete(gatewayId);
+      else byGateway.set(gatewayId, now);
+      if (byGateway.size === 0) this.refusedByRoute.delete(routeId);
+      else this.refusedByRoute.set(routeId, byGateway);
+      if (route !== undefined) this.dirty.set(routeId, route);
+      changed = true;
+    };
+    for (const [routeId, { route, refusals: now }] of next) {
+      if (JSON.stringify(before.get(routeId)) !== JSON.stringify(now)) touch(routeId, route, now);
+    }
+    for (const routeId of before.keys()) {
+      if (next.has(routeId)) continue;
+      const route = this.evaluations.get(routeId)?.route;
+      touch(routeId, route, undefined);
+    }
+    if (next.size === 0) this.refusedByGateway.delete(gatewayId);
+    else this.refusedByGateway.set(gatewayId, new Map([...next].map(([id, e]) => [id, e.refusals])));
+    return changed;
   }
 
   /** A recomputation has begun and not yet produced all its messages (see `begin` and `step`). */
@@ -400,11 +447,15 @@ export class GatewayResolution {
   ): number {
     const route = this.view.get(key.kind as RouteKind, key.namespace, key.name);
     if (route === undefined) return 1;
+    const refused = this.refusedByRoute.get(formatResourceKey(key));
     const evaluation = evaluateRoute(route, this.view, {
       controllerName: this.controllerName,
       now: pass.now,
       parents: pass.lookup,
       hostDataPlane: this.hostDataPlane,
+      ...(refused === undefined
+        ? {}
+        : { dataPlaneRefusals: (gateway: ResourceKey) => refused.get(formatResourceKey(gateway)) ?? [] }),
     });
     this.counters.routesEvaluated++;
     this.evaluations.set(formatResourceKey(key), evaluation);

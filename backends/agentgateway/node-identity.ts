@@ -1,5 +1,7 @@
 // Which Gateway an agentgateway proxy serves: its xDS Node.metadata names it, as agentgateway sends it —
-// `GATEWAY_NAME` and `NAMESPACE`, or `role` = `<namespace>~<gateway>`. The node id names the proxy itself.
+// `GATEWAY_NAME` and `NAMESPACE`, or `role` = `<namespace>~<gateway>`. The node id names the proxy itself when
+// agentgateway knows its pod (POD_NAME set, as in the Deployments we provision); without it every proxy sends
+// `agentgateway~1.1.1.1~.~.svc.cluster.local`, so such a node names no proxy and the server names it by its address.
 import { GATEWAY_GROUP, type ResourceKey, resourceKey } from '../../model/resources/resource-key.ts';
 
 /** The `role` metadata value for a Gateway. */
@@ -47,4 +49,11 @@ export function gatewayOfNode(
     };
   }
   return { ok: true, gateway: resourceKey(GATEWAY_GROUP, 'Gateway', namespace, name) };
+}
+
+/** The proxy's own name: its node id when agentgateway knew its pod name (metadata NAME), else none. */
+export function proxyOfNode(node: object | null | undefined): string | undefined {
+  const metadata = metadataStrings((node as { metadata?: unknown } | null | undefined)?.metadata);
+  const id = (node as { id?: unknown } | null | undefined)?.id;
+  return metadata.NAME !== undefined && typeof id === 'string' && id !== '' ? id : undefined;
 }

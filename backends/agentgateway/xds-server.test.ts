@@ -26,14 +26,34 @@ const ADDRESS = AGENTGATEWAY_TYPE_URL.address;
 const gw = gatewayKey('gw');
 const other = gatewayKey('other');
 
-/** Node.metadata as agentgateway sends it: a google.protobuf.Struct. */
+/** Node.metadata as agentgateway sends it (a google.protobuf.Struct), with its pod name (NAME) as in a pod. */
 function node(id: string, gateway = 'gw', namespace = 'default') {
   return {
     id,
     cluster: '',
     user_agent_name: 'agentgateway',
     metadata: {
-      fields: { GATEWAY_NAME: { stringValue: gateway }, NAMESPACE: { stringValue: namespace } },
+      fields: {
+        NAME: { stringValue: id },
+        GATEWAY_NAME: { stringValue: gateway },
+        NAMESPACE: { stringValue: namespace },
+      },
+    },
+  };
+}
+
+/** What agentgateway started without its pod variables sends, whichever proxy it is. */
+function podlessNode(gateway = 'gw') {
+  return {
+    id: 'agentgateway~1.1.1.1~.~.svc.cluster.local',
+    cluster: '',
+    user_agent_name: 'agentgateway',
+    metadata: {
+      fields: {
+        NAME: { stringValue: '' },
+        GATEWAY_NAME: { stringValue: gateway },
+        NAMESPACE: { stringValue: 'default' },
+      },
     },
   };
 }
@@ -177,6 +197,103 @@ describe('agentgateway delta ADS server and backend actor', () => {
     await expect.poll(() => latest()?.proxies).toEqual([{ proxy: 'proxy-1', ackedRevision: 3 }]);
     stream.close();
     await expect.poll(() => latest()?.proxies).toEqual([]);
+  });
+
+  it('takes a per-resource NACK as applied: errors drop only their resource (sent again), warnings stay while it is held', async () => {
+    const twoRoutes = gatewayIR([
+      port(80, [
+        listener('web', 'HTTP', [
+          route('ok', [rule([service('a', [9000])])]),
+          route('bad', [rule([service('a', [9000])])]),
+          route('odd', [rule([service('a', [9000])])]),
+        ]),
+      ]),
+    ]);
+    const name = (r: string) => `route/80/default/gw/Gateway/default/gw/web/HTTPRoute/default/${r}/0`;
+    await change(twoRoutes, 1);
+    const stream = client.delta();
+    stream.send({ node: node('proxy-1'), type_url: RESOURCE });
+    const first = await stream.next();
+    stream.send({
+      type_url: RESOURCE,
+      response_nonce: first.nonce,
+      error_detail: {
+        code: 3,
+        message: JSON.stringify([
+          { key: name('bad'), error: 'regex parse error: look-behind is not supported' },
+          { key: name('odd'), warn: 'unknown header; ignoring' },
+        ]),
+        details: [],
+      },
+    });
+    // Applied: revision 1 is what the proxy runs, with one route dropped and one warned about.
+    await expect.poll(() => latest()?.proxies).toEqual([{ proxy: 'proxy-1', ackedRevision: 1 }]);
+    expect(latest()?.refusals).toEqual([
+      {
+        route: { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'default', name: 'bad' },
+        rule: 0,
+        severity: 'dropped',
+        message: 'agentgateway proxy proxy-1: regex parse error: look-behind is not supported',
+      },
+      {
+        route: { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'default', name: 'odd' },
+        rule: 0,
+        severity: 'warning',
+        message: 'agentgateway proxy proxy-1: unknown header; ignoring',
+      },
+    ]);
+
+    // The next push sends the dropped resource again (the proxy does not hold it), not the warned one.
+    await change(
+      gatewayIR([
+        port(80, [listener('web', 'HTTP', twoRoutes.ports[0]!.listeners[0]!.routes)]),
+        port(81, []),
+      ]),
+      2,
+    );
+    const next = await stream.next();
+    expect(next.resources.map((r) => r.name)).toContain(name('bad'));
+    expect(next.resources.map((r) => r.name)).not.toContain(name('odd'));
+    stream.send({ type_url: RESOURCE, response_nonce: next.nonce });
+    await expect.poll(() => latest()?.proxies).toEqual([{ proxy: 'proxy-1', ackedRevision: 2 }]);
+    // Taken this time; the warned route still runs as it was warned about.
+    expect(latest()?.refusals?.map((r) => [r.route?.name, r.severity])).toEqual([['odd', 'warning']]);
+    stream.close();
+  });
+
+  it('keeps proxies that send the same node id apart, and never numbers a re-created Gateway backwards', async () => {
+    await change(irFor('a'), 1);
+    const one = client.delta();
+    const two = client.delta();
+    one.send({ node: podlessNode(), type_url: RESOURCE });
+    const fromOne = await one.next();
+    two.send({ node: podlessNode(), type_url: RESOURCE });
+    const fromTwo = await two.next();
+    one.send({ type_url: RESOURCE, response_nonce: fromOne.nonce });
+    // Only one has ACKed: the Gateway waits for the other.
+    await expect.poll(() => latest()?.proxies.filter((p) => p.ackedRevision === 1).length).toBe(1);
+    expect(latest()?.proxies).toHaveLength(2);
+    const names = latest()!.proxies.map((p) => p.proxy);
+    expect(new Set(names).size).toBe(2);
+    for (const proxy of names) expect(proxy).toMatch(/^agentgateway@/);
+    two.send({ type_url: RESOURCE, response_nonce: fromTwo.nonce });
+    await expect.poll(() => latest()?.proxies.every((p) => p.ackedRevision === 1)).toBe(true);
+
+    // Deleted and re-created (the deployer numbers it on, see the deployer's test): the wire revisions go on.
+    await system.send<AgentgatewayBackendMessage>('agentgateway', {
+      type: 'backend.gateway.deleted',
+      gateway: gw,
+    });
+    const removal = await one.next();
+    expect(Number(removal.system_version_info)).toBe(2);
+    one.send({ type_url: RESOURCE, response_nonce: removal.nonce });
+    await change(irFor('b'), 1);
+    const again = await one.next();
+    expect(Number(again.system_version_info)).toBe(3);
+    one.send({ type_url: RESOURCE, response_nonce: again.nonce });
+    await expect.poll(() => latest()?.proxies.some((p) => p.ackedRevision === 1)).toBe(true);
+    one.close();
+    two.close();
   });
 
   it('gives a reconnecting proxy only what it does not hold (initial_resource_versions)', async () => {

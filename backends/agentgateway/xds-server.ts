@@ -6,7 +6,7 @@
 import { type AdsBackend, AdsServer, type AdsServerOptions, listen } from '../shared/ads-server.ts';
 import { AGENTGATEWAY_BACKEND } from './agentgateway-backend.ts';
 import { AgentgatewayDeltaSession } from './delta-session.ts';
-import { gatewayOfNode } from './node-identity.ts';
+import { gatewayOfNode, proxyOfNode } from './node-identity.ts';
 import { type AgentgatewaySnapshot, EMPTY_RESOURCES, encodeSnapshot } from './snapshot.ts';
 import type { AgentgatewayResources } from './translate-gateway.ts';
 
@@ -20,6 +20,7 @@ const AGENTGATEWAY_ADS: AdsBackend<typeof AGENTGATEWAY_BACKEND, AgentgatewaySnap
   {
     backend: AGENTGATEWAY_BACKEND,
     gatewayOfNode,
+    proxyOfNode,
     encodeSnapshot,
     emptyResources: EMPTY_RESOURCES,
     delta: (...args) => new AgentgatewayDeltaSession(...args),

@@ -61,6 +61,11 @@ export class SotwSession extends ProxySession<XdsSnapshot, DiscoveryResponse> {
     return Object.fromEntries([...this.#subscriptions].map(([typeUrl, s]) => [typeUrl, s.accepted.size]));
   }
 
+  /** Envoy refuses whole responses, never single resources: no refusal outlives its response. */
+  protected holdsInSnapshot(): boolean {
+    return false;
+  }
+
   push(snapshot: XdsSnapshot): void {
     this.snapshot = snapshot;
     // Clusters (keeping those going away), their endpoints and secrets; then, once the proxy holds every

@@ -27,6 +27,8 @@ const EMPTY_RESOURCES: EnvoyResources = {
 const ENVOY_ADS: AdsBackend<typeof ENVOY_BACKEND, XdsSnapshot, EnvoyResources> = {
   backend: ENVOY_BACKEND,
   gatewayOfNode,
+  // Envoy always sends a node id (--service-node; the pod name in the Deployments we provision).
+  proxyOfNode: (node) => node?.id || undefined,
   encodeSnapshot,
   emptyResources: EMPTY_RESOURCES,
   delta: (...args) => new DeltaSession(...args),

@@ -62,6 +62,11 @@ export interface AdsBackend<B extends string, S extends Snapshot, R> {
   readonly backend: B;
   /** The Gateway a stream's node serves, or the message the stream is refused with (INVALID_ARGUMENT). */
   readonly gatewayOfNode: (node: Node | null) => NodeMatch;
+  /**
+   * The name a node gives its proxy, when it names one at all (agentgateway started without its pod variables
+   * does not: every such proxy sends the same node id). The server makes it unique, see `proxyName`.
+   */
+  readonly proxyOfNode: (node: Node | null) => string | undefined;
   readonly encodeSnapshot: (revision: number, resources: R, previous?: S) => S;
   /** The resources of a withdrawn Gateway: none. */
   readonly emptyResources: R;
@@ -97,6 +102,29 @@ export async function listen(options: AdsServerOptions): Promise<Listening> {
 }
 
 type Session<S extends Snapshot> = ProxySession<S, unknown>;
+
+/**
+ * Every connected proxy of a Gateway has a name of its own, so its ACKs and NACKs are kept apart from the others':
+ * the node's own name unless another stream of that Gateway already uses it, then with the stream's peer address
+ * (`<name>@<peer>`); a node that names no proxy is `<backend>@<peer>`; streams sharing one connection (one peer)
+ * are told apart by a number (`#2`, …). A proxy reconnecting while its old stream is still open gets another name
+ * until the old stream closes (that name is reported gone then, the new one stays).
+ */
+export function proxyName(
+  named: string | undefined,
+  peer: string,
+  backend: string,
+  live: readonly { readonly proxy: string }[],
+): string {
+  const taken = (name: string) => live.some((session) => session.proxy === name);
+  const unnamed = named === undefined || named === '';
+  if (!unnamed && !taken(named)) return named;
+  const base = unnamed ? `${backend}@${peer}` : `${named}@${peer}`;
+  if (!taken(base)) return base;
+  let n = 2;
+  while (taken(`${base}#${n}`)) n++;
+  return `${base}#${n}`;
+}
 
 export class AdsServer<B extends string, S extends Snapshot, R> {
   readonly address: string;
@@ -138,15 +166,16 @@ export class AdsServer<B extends string, S extends Snapshot, R> {
   }
 
   /**
-   * Removes a Gateway's configuration from its connected proxies (an empty snapshot) and forgets it; the
-   * proxies keep their streams and get its next snapshot if it comes back.
+   * Removes a Gateway's configuration from its connected proxies (an empty snapshot, as wire revision `revision`:
+   * the backend numbers it after every push before) and forgets it; the proxies keep their streams and get its
+   * next snapshot if it comes back.
    */
-  withdraw(gateway: ResourceKey): void {
+  withdraw(gateway: ResourceKey, revision: number): void {
     const id = gatewayId(gateway);
     const current = this.#snapshots.get(id);
     this.#snapshots.delete(id);
     if (current === undefined) return;
-    const empty = this.#backend.encodeSnapshot(current.revision + 1, this.#backend.emptyResources);
+    const empty = this.#backend.encodeSnapshot(revision, this.#backend.emptyResources);
     for (const session of this.#sessions.get(id) ?? []) session.push(empty);
   }
 
@@ -216,12 +245,16 @@ export class AdsServer<B extends string, S extends Snapshot, R> {
       call.emit('error', { code: status.INVALID_ARGUMENT, details: match.message });
       return undefined;
     }
-    const session = create(call, match.gateway, node?.id || 'unnamed', this.#report, this.#nextNonce);
-    this.#protocols.set(session, create === this.#backend.delta ? 'delta' : 'sotw');
     const id = gatewayId(match.gateway);
+    const proxy = proxyName(this.#backend.proxyOfNode(node), call.getPeer(), this.#backend.backend, [
+      ...(this.#sessions.get(id) ?? []),
+    ]);
+    const session = create(call, match.gateway, proxy, this.#report, this.#nextNonce);
+    this.#protocols.set(session, create === this.#backend.delta ? 'delta' : 'sotw');
     const sessions = this.#sessions.get(id) ?? new Set();
     sessions.add(session);
     this.#sessions.set(id, sessions);
+    this.#report({ kind: 'connected', gateway: match.gateway, proxy });
     const snapshot = this.#snapshots.get(id);
     if (snapshot !== undefined) session.push(snapshot);
     return session;

@@ -1,10 +1,17 @@
 // The backend actor every data plane runs: takes the deployer's BackendGatewayEvents, translates each Gateway's IR
 // (pure, inside the machine) with the backend's translation, asks the ADS server port to publish the result, and
 // turns the proxies' ACKs and NACKs (`<backend>.proxy.*` reports) into BackendGatewayStatus for the deployer.
+//
+// What goes on the wire is numbered apart from the deployer's revisions: every publish and withdrawal of a Gateway
+// gets the next wire revision of that Gateway's name, kept for the life of the process, so a proxy that stays
+// connected never sees a revision go backwards (a Gateway deleted and re-created) and never mistakes an answer
+// about an older push for one about the current push. Reports are mapped back to the deployer's revisions.
 import { type AnyStateMachine, enqueueActions, setup } from 'xstate';
 import type {
   BackendGatewayEvent,
   BackendGatewayStatus,
+  DataPlaneRefusal,
+  ListenerRef,
   ProxyState,
   TlsMaterial,
 } from '../../model/ir/backend-contract.ts';
@@ -14,13 +21,22 @@ import type { ActorSpec } from '../../runtime/Actor.ts';
 import type { ActorRef, ActorSystem } from '../../runtime/ActorSystem.ts';
 import type { Draft } from '../../runtime/message.ts';
 import { deliverTo, type EffectReply, effectRequest, type Outgoing } from '../../runtime/outbox.ts';
-import type { ProxyDisconnectedOf, ProxyRejectedOf, ProxyReportOf, ProxySyncedOf } from './proxy-report.ts';
+import type {
+  ProxyConnectedOf,
+  ProxyDisconnectedOf,
+  ProxyRejectedOf,
+  ProxyReportOf,
+  ProxySyncedOf,
+  ResourceRefusal,
+} from './proxy-report.ts';
 import { gatewayId } from './snapshot.ts';
 
 /** What the actor needs of its ADS server; tests and replay substitute their own. */
 export interface XdsPortOf<B extends string, R> {
+  /** Publishes a Gateway's resources as wire revision `revision` (higher than any before for that Gateway). */
   publish(gateway: ResourceKey, revision: number, resources: R): void;
-  withdraw(gateway: ResourceKey): void;
+  /** Removes a Gateway's resources from its proxies, as wire revision `revision`. */
+  withdraw(gateway: ResourceKey, revision: number): void;
   onReport(listener: (report: Draft<ProxyReportOf<B>>) => void): () => void;
 }
 
@@ -37,7 +53,17 @@ export interface BackendDefinition<B extends string, R extends { readonly proble
     tls: Readonly<Record<string, TlsMaterial>>,
     options: O | undefined,
   ) => R;
+  /**
+   * The object of the IR each resource was translated from, by xDS name, for a data plane that refuses single
+   * resources (agentgateway): its refusals are reported on those objects.
+   */
+  readonly origins?: (ir: GatewayIR, resources: R) => ReadonlyMap<string, ResourceOrigin>;
 }
+
+/** The route (and rule) or listener of the IR a resource was translated from. */
+export type ResourceOrigin =
+  | { readonly route: ResourceKey; readonly rule?: number }
+  | { readonly listener: ListenerRef };
 
 export type BackendMessageOf<B extends string> = BackendGatewayEvent | ProxyReportOf<B>;
 
@@ -49,16 +75,30 @@ export interface PublishRequest<R> {
 
 interface GatewayState {
   readonly gateway: ResourceKey;
+  /** The deployer's revision. */
   readonly revision: number;
   readonly translated: boolean;
   readonly message?: string;
-  readonly proxies: Readonly<Record<string, ProxyState>>;
+  readonly proxies: Readonly<Record<string, TrackedProxy>>;
+  /** Wire revisions of the recent publishes of deployer revisions, newest last (reports are mapped through it). */
+  readonly published: readonly Published[];
+  readonly origins?: ReadonlyMap<string, ResourceOrigin>;
 }
+
+interface Published {
+  readonly wire: number;
+  readonly revision: number;
+}
+
+/** How many recent publishes a Gateway remembers: a report about an older one is about a revision long gone. */
+const PUBLISHED_KEPT = 16;
 
 interface BackendContext<O> {
   readonly deployer: string;
   readonly translate?: O;
   readonly gateways: Readonly<Record<string, GatewayState>>;
+  /** The last wire revision per Gateway id, kept after a Gateway is deleted. */
+  readonly wires: Readonly<Record<string, number>>;
 }
 
 export interface BackendInput<O> {
@@ -77,6 +117,7 @@ export function backendMachine<B extends string, R extends { readonly problems: 
   const synced: ProxySyncedOf<string>['type'] = `${backend}.proxy.synced`;
   const rejected: ProxyRejectedOf<string>['type'] = `${backend}.proxy.rejected`;
   const disconnected: ProxyDisconnectedOf<string>['type'] = `${backend}.proxy.disconnected`;
+  const connected: ProxyConnectedOf<string>['type'] = `${backend}.proxy.connected`;
   const machineSetup = setup({
     types: {
       context: {} as BackendContext<O>,
@@ -87,12 +128,12 @@ export function backendMachine<B extends string, R extends { readonly problems: 
   });
   /** A proxy report changes that proxy's state; the deployer hears of it when what it sees changed. */
   const proxyChanged = <E extends ProxyReportOf<string>>(
-    change: (report: E, old: TrackedProxy | undefined) => TrackedProxy | undefined,
+    change: (report: E, old: TrackedProxy | undefined, state: GatewayState) => TrackedProxy | undefined,
   ) =>
     machineSetup.enqueueActions(({ context, event, enqueue }) => {
       const report = event as E;
-      const update = updateProxy(backend, context, report.gateway, report.proxy, (old) =>
-        change(report, old),
+      const update = updateProxy(backend, context, report.gateway, report.proxy, (old, state) =>
+        change(report, old, state),
       );
       if (update === undefined) return;
       enqueue.assign({ gateways: update.gateways });
@@ -100,30 +141,50 @@ export function backendMachine<B extends string, R extends { readonly problems: 
     });
   const reportTransitions = {
     [synced]: {
-      actions: proxyChanged((report: ProxySyncedOf<string>, old) => ({
-        proxy: report.proxy,
-        ackedRevision: Math.max(old?.ackedRevision ?? 0, report.revision),
-        // A later revision accepted clears an older rejection.
-        ...(old?.rejection !== undefined && report.revision < (old.rejectedRevision ?? 0)
-          ? { rejection: old.rejection, rejectedRevision: old.rejectedRevision }
-          : {}),
-      })),
+      actions: proxyChanged((report: ProxySyncedOf<string>, old, state) => {
+        const revision = revisionOfWire(state, report.revision);
+        if (revision === undefined && old !== undefined) return old; // about a push long replaced
+        const newer = old?.ackedWire === undefined || report.revision >= old.ackedWire;
+        return {
+          proxy: report.proxy,
+          ...(!newer
+            ? pick(old, 'ackedRevision', 'ackedWire', 'refusals')
+            : {
+                ...(revision === undefined ? {} : { ackedRevision: revision }),
+                ackedWire: report.revision,
+                ...(report.refusals === undefined ? {} : { refusals: report.refusals }),
+              }),
+          // A later revision accepted clears an older rejection.
+          ...(old?.rejection !== undefined && report.revision < (old.rejectedWire ?? 0)
+            ? { rejection: old.rejection, rejectedWire: old.rejectedWire }
+            : {}),
+        };
+      }),
     },
     [rejected]: {
       actions: proxyChanged((report: ProxyRejectedOf<string>, old) => ({
         proxy: report.proxy,
-        ...(old?.ackedRevision === undefined ? {} : { ackedRevision: old.ackedRevision }),
+        ...(old === undefined ? {} : pick(old, 'ackedRevision', 'ackedWire', 'refusals')),
         rejection: report.detail,
-        rejectedRevision: report.revision,
+        rejectedWire: report.revision,
       })),
     },
     [disconnected]: { actions: proxyChanged(() => undefined) },
+    // Known from its first stream on, so the Gateway waits for it too.
+    [connected]: {
+      actions: proxyChanged((report: ProxyConnectedOf<string>, old) => old ?? { proxy: report.proxy }),
+    },
   };
   return machineSetup.createMachine({
     id: `${backend}-backend`,
     context: ({ input }) => {
       const translate = input.translate ?? definition.defaultOptions;
-      return { deployer: input.deployer, ...(translate === undefined ? {} : { translate }), gateways: {} };
+      return {
+        deployer: input.deployer,
+        ...(translate === undefined ? {} : { translate }),
+        gateways: {},
+        wires: {},
+      };
     },
     initial: 'serving',
     states: {
@@ -135,21 +196,29 @@ export function backendMachine<B extends string, R extends { readonly problems: 
               const id = gatewayId(event.gateway);
               const previous = context.gateways[id];
               let next: GatewayState;
+              let wires = context.wires;
               try {
                 const resources = definition.translate(event.ir, event.tls, context.translate);
+                const wire = (wires[id] ?? 0) + 1;
+                wires = { ...wires, [id]: wire };
                 enqueue.emit(
                   effectRequest('xds.publish', {
                     gateway: event.gateway,
-                    revision: event.revision,
+                    revision: wire,
                     resources,
                   } satisfies PublishRequest<R>),
                 );
+                const origins = definition.origins?.(event.ir, resources);
                 next = {
                   gateway: event.gateway,
                   revision: event.revision,
                   translated: true,
                   ...(resources.problems.length > 0 ? { message: resources.problems.join('; ') } : {}),
                   proxies: previous?.proxies ?? {},
+                  published: [...(previous?.published ?? []), { wire, revision: event.revision }].slice(
+                    -PUBLISHED_KEPT,
+                  ),
+                  ...(origins === undefined ? {} : { origins }),
                 };
               } catch (error) {
                 next = {
@@ -158,17 +227,25 @@ export function backendMachine<B extends string, R extends { readonly problems: 
                   translated: false,
                   message: `translation to ${dataPlane} failed: ${error instanceof Error ? error.message : String(error)}`,
                   proxies: previous?.proxies ?? {},
+                  published: previous?.published ?? [],
                 };
               }
-              enqueue.assign({ gateways: { ...context.gateways, [id]: next } });
+              enqueue.assign({ gateways: { ...context.gateways, [id]: next }, wires });
               enqueue.emit(deliverTo(context.deployer, statusOf(next)));
             }),
           },
           'backend.gateway.deleted': {
             actions: enqueueActions(({ context, event, enqueue }) => {
-              const { [gatewayId(event.gateway)]: _gone, ...rest } = context.gateways;
-              enqueue.assign({ gateways: rest });
-              enqueue.emit(effectRequest('xds.withdraw', event.gateway));
+              const id = gatewayId(event.gateway);
+              const { [id]: _gone, ...rest } = context.gateways;
+              const wire = (context.wires[id] ?? 0) + 1;
+              enqueue.assign({ gateways: rest, wires: { ...context.wires, [id]: wire } });
+              enqueue.emit(
+                effectRequest('xds.withdraw', {
+                  gateway: event.gateway,
+                  revision: wire,
+                } satisfies WithdrawRequest),
+              );
             }),
           },
           'effect.failed': {
@@ -178,7 +255,7 @@ export function backendMachine<B extends string, R extends { readonly problems: 
               const request = event.request as PublishRequest<R>;
               const id = gatewayId(request.gateway);
               const state = context.gateways[id];
-              if (state === undefined || state.revision !== request.revision) return;
+              if (state === undefined || state.published.at(-1)?.wire !== request.revision) return;
               const next: GatewayState = {
                 ...state,
                 translated: false,
@@ -195,7 +272,29 @@ export function backendMachine<B extends string, R extends { readonly problems: 
   });
 }
 
-type TrackedProxy = ProxyState & { readonly rejectedRevision?: number };
+interface TrackedProxy extends ProxyState {
+  /** Wire revision of the last push it took, and of the last it rejected. */
+  readonly ackedWire?: number;
+  readonly rejectedWire?: number;
+  /** What it dropped or warned about in the push it last took (a data plane that refuses single resources). */
+  readonly refusals?: readonly ResourceRefusal[];
+}
+
+export interface WithdrawRequest {
+  readonly gateway: ResourceKey;
+  readonly revision: number;
+}
+
+/** The deployer's revision a wire revision carried, if it is one of the Gateway's recent publishes. */
+function revisionOfWire(state: GatewayState, wire: number): number | undefined {
+  return state.published.find((p) => p.wire === wire)?.revision;
+}
+
+function pick<T extends object, K extends keyof T>(value: T | undefined, ...keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (value?.[key] !== undefined) out[key] = value[key];
+  return out;
+}
 
 interface ProxyUpdate {
   readonly gateways: Readonly<Record<string, GatewayState>>;
@@ -208,13 +307,13 @@ function updateProxy(
   context: BackendContext<unknown>,
   gateway: ResourceKey,
   proxy: string,
-  change: (old: TrackedProxy | undefined) => TrackedProxy | undefined,
+  change: (old: TrackedProxy | undefined, state: GatewayState) => TrackedProxy | undefined,
 ): ProxyUpdate | undefined {
   const id = gatewayId(gateway);
   const state = context.gateways[id];
   if (state === undefined) return undefined; // a proxy of a Gateway we do not (or no longer) serve
   const { [proxy]: old, ...others } = state.proxies as Record<string, TrackedProxy>;
-  const updated = change(old);
+  const updated = change(old, state);
   if (updated === undefined && old === undefined) return undefined;
   if (updated !== undefined && old !== undefined && JSON.stringify(updated) === JSON.stringify(old))
     return undefined;
@@ -226,6 +325,8 @@ function updateProxy(
 }
 
 function gatewayStatus(backend: string, state: GatewayState): Draft<BackendGatewayStatus> {
+  const proxies = Object.values(state.proxies).sort((a, b) => (a.proxy < b.proxy ? -1 : 1));
+  const refusals = refusalsOf(backend, state, proxies);
   return {
     type: 'backend.gateway.status',
     backend,
@@ -233,10 +334,47 @@ function gatewayStatus(backend: string, state: GatewayState): Draft<BackendGatew
     revision: state.revision,
     translated: state.translated,
     ...(state.message === undefined ? {} : { message: state.message }),
-    proxies: Object.values(state.proxies as Record<string, TrackedProxy>)
-      .sort((a, b) => (a.proxy < b.proxy ? -1 : 1))
-      .map(({ rejectedRevision: _r, ...proxy }) => proxy),
+    proxies: proxies.map(({ proxy, ackedRevision, rejection }) => ({
+      proxy,
+      ...(ackedRevision === undefined ? {} : { ackedRevision }),
+      ...(rejection === undefined ? {} : { rejection }),
+    })),
+    ...(refusals.length > 0 ? { refusals } : {}),
   };
+}
+
+/**
+ * What the proxies that took the current revision refused of it, on the objects the resources came from: one entry
+ * per object, severity and text, naming the proxies that said it.
+ */
+function refusalsOf(
+  backend: string,
+  state: GatewayState,
+  proxies: readonly TrackedProxy[],
+): DataPlaneRefusal[] {
+  const byEntry = new Map<
+    string,
+    { refusal: Omit<DataPlaneRefusal, 'message'>; text: string; proxies: string[] }
+  >();
+  for (const proxy of proxies) {
+    if (proxy.ackedRevision !== state.revision) continue;
+    for (const refused of proxy.refusals ?? []) {
+      const origin = state.origins?.get(refused.name);
+      const refusal: Omit<DataPlaneRefusal, 'message'> = {
+        ...(origin === undefined ? {} : origin),
+        severity: refused.severity === 'error' ? 'dropped' : 'warning',
+      };
+      const text = origin === undefined ? `${refused.name}: ${refused.message}` : refused.message;
+      const key = JSON.stringify([refusal, text]);
+      const entry = byEntry.get(key) ?? { refusal, text, proxies: [] };
+      entry.proxies.push(proxy.proxy);
+      byEntry.set(key, entry);
+    }
+  }
+  return [...byEntry.values()].map(({ refusal, text, proxies: said }) => ({
+    ...refusal,
+    message: `${backend} proxy ${said.join(', ')}: ${text}`,
+  }));
 }
 
 export interface BackendOptions<B extends string, R, O = never> extends BackendInput<O> {
@@ -261,7 +399,7 @@ export function backendSpec<B extends string, R, O>(
     effects: {
       'xds.publish': (request: PublishRequest<R>) =>
         xds.publish(request.gateway, request.revision, request.resources),
-      'xds.withdraw': (gateway: ResourceKey) => xds.withdraw(gateway),
+      'xds.withdraw': (request: WithdrawRequest) => xds.withdraw(request.gateway, request.revision),
     },
   };
 }

@@ -84,6 +84,19 @@ export abstract class DeltaSessionCore<S extends Snapshot> extends ProxySession<
     return Object.fromEntries([...this.#subscriptions].map(([typeUrl, s]) => [typeUrl, s.accepted.size]));
   }
 
+  protected holdsInSnapshot(typeUrl: string, name: string): boolean {
+    return this.snapshot?.types.get(typeUrl)?.has(name) ?? false;
+  }
+
+  /** A resource the proxy dropped is not held: the next push sends it again (and hears its refusal again). */
+  protected override droppedResources(typeUrl: string, names: readonly string[]): void {
+    const subscription = this.#subscriptions.get(typeUrl);
+    for (const name of names) {
+      subscription?.held.delete(name);
+      subscription?.accepted.delete(name);
+    }
+  }
+
   /** The proxy's subscription to a type, if it has asked for it. */
   protected subscription(typeUrl: string): Readonly<DeltaSubscription> | undefined {
     return this.#subscriptions.get(typeUrl);
@@ -126,7 +139,7 @@ export abstract class DeltaSessionCore<S extends Snapshot> extends ProxySession<
     subscription.answered = true;
     for (const resource of changed) subscription.held.set(resource.name, resource.version);
     for (const name of removed) subscription.held.delete(name);
-    const nonce = this.sending(typeUrl);
+    const nonce = this.sending(typeUrl, [...changed.map((r) => r.name), ...removed]);
     this.write({
       system_version_info: String(snapshot.revision),
       resources: changed.map((r) => ({ name: r.name, version: r.version, resource: r.any })),

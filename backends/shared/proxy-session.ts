@@ -2,7 +2,7 @@
 // snapshot it is being brought to, the responses in flight per type (nonce → revision), and the parts of a push
 // held back until what was sent before is answered (make-before-break). Reports ACKs and NACKs.
 import type { ResourceKey } from '../../model/resources/resource-key.ts';
-import type { SessionReport } from './proxy-report.ts';
+import type { ResourceRefusal, SessionReport } from './proxy-report.ts';
 
 export type Report = (report: SessionReport) => void;
 
@@ -20,7 +20,12 @@ export interface Stage {
 interface InFlight {
   readonly nonce: string;
   readonly revision: number;
+  /** Names of the resources the response carried (delta streams), so an answer can settle their refusals. */
+  readonly names: readonly string[];
 }
+
+/** A per-resource NACK entry, as a backend reads it from a proxy's error_detail. */
+export type PerResourceRefusal = Omit<ResourceRefusal, 'typeUrl'>;
 
 /** Generic over the snapshot and the response message, so every backend's ADS server runs the same logic. */
 export abstract class ProxySession<S extends { readonly revision: number }, R> {
@@ -35,6 +40,8 @@ export abstract class ProxySession<S extends { readonly revision: number }, R> {
   #stages: Stage[] = [];
   #rejected: number | undefined;
   #reported: number | undefined;
+  /** Resources the proxy refused or warned about while applying the rest, by `<type>\0<name>`, until resent. */
+  readonly #refusals = new Map<string, ResourceRefusal>();
 
   constructor(
     call: ResponseSink<R>,
@@ -65,11 +72,28 @@ export abstract class ProxySession<S extends { readonly revision: number }, R> {
    */
   protected abstract answeredType(typeUrl: string, accepted: boolean): void;
 
-  /** Records a response about to be written for a type; returns its nonce. */
-  protected sending(typeUrl: string): string {
+  /**
+   * A NACK that names the resources it refused, from a data plane that applies the rest of the push (agentgateway):
+   * the entries, or undefined when the NACK refuses the whole response (Envoy, or a detail that names nothing).
+   */
+  protected perResourceRefusals(
+    _typeUrl: string,
+    _detail: string,
+  ): readonly PerResourceRefusal[] | undefined {
+    return undefined;
+  }
+
+  /** Resources a proxy dropped although it took the rest of the response: it does not hold them. */
+  protected droppedResources(_typeUrl: string, _names: readonly string[]): void {}
+
+  /** Whether the current snapshot still has a resource (its refusal still stands). */
+  protected abstract holdsInSnapshot(typeUrl: string, name: string): boolean;
+
+  /** Records a response about to be written for a type (with the names it carries); returns its nonce. */
+  protected sending(typeUrl: string, names: readonly string[] = []): string {
     const nonce = this.#nextNonce();
     this.#lastNonce.set(typeUrl, nonce);
-    this.#inFlight.set(typeUrl, { nonce, revision: this.snapshot?.revision ?? 0 });
+    this.#inFlight.set(typeUrl, { nonce, revision: this.snapshot?.revision ?? 0, names });
     return nonce;
   }
 
@@ -97,23 +121,32 @@ export abstract class ProxySession<S extends { readonly revision: number }, R> {
     const inFlight = this.#inFlight.get(typeUrl);
     if (inFlight === undefined) return 'request';
     this.#inFlight.delete(typeUrl);
-    this.answeredType(typeUrl, errorDetail === undefined);
-    if (errorDetail !== undefined) {
-      this.#rejected = inFlight.revision;
-      // The proxy keeps its last accepted config: nothing that builds on the rejected part is sent.
-      this.#stages = [];
-      this.#report({
-        kind: 'rejected',
-        gateway: this.gateway,
-        proxy: this.proxy,
-        revision: inFlight.revision,
-        typeUrl,
-        detail: errorDetail,
-      });
-      return 'nack';
+    const perResource =
+      errorDetail === undefined ? undefined : this.perResourceRefusals(typeUrl, errorDetail);
+    if (errorDetail === undefined || perResource !== undefined) {
+      // Taken, apart from what a per-resource NACK names: what was resent settles its earlier refusal.
+      this.answeredType(typeUrl, true);
+      for (const name of inFlight.names) this.#refusals.delete(`${typeUrl}\0${name}`);
+      for (const refusal of perResource ?? [])
+        this.#refusals.set(`${typeUrl}\0${refusal.name}`, { typeUrl, ...refusal });
+      const dropped = (perResource ?? []).filter((r) => r.severity === 'error').map((r) => r.name);
+      if (dropped.length > 0) this.droppedResources(typeUrl, dropped);
+      this.settle();
+      return 'ack';
     }
-    this.settle();
-    return 'ack';
+    this.answeredType(typeUrl, false);
+    this.#rejected = inFlight.revision;
+    // The proxy keeps its last accepted config: nothing that builds on the rejected part is sent.
+    this.#stages = [];
+    this.#report({
+      kind: 'rejected',
+      gateway: this.gateway,
+      proxy: this.proxy,
+      revision: inFlight.revision,
+      typeUrl,
+      detail: errorDetail,
+    });
+    return 'nack';
   }
 
   /** Checks whether everything sent is answered: sends held-back stages, or reports the revision reached. */
@@ -128,6 +161,13 @@ export abstract class ProxySession<S extends { readonly revision: number }, R> {
     if (!this.subscribedToListeners()) return;
     if (this.#rejected === revision || this.#reported === revision) return;
     this.#reported = revision;
-    this.#report({ kind: 'synced', gateway: this.gateway, proxy: this.proxy, revision });
+    const refusals = [...this.#refusals.values()].filter((r) => this.holdsInSnapshot(r.typeUrl, r.name));
+    this.#report({
+      kind: 'synced',
+      gateway: this.gateway,
+      proxy: this.proxy,
+      revision,
+      ...(refusals.length > 0 ? { refusals } : {}),
+    });
   }
 }

@@ -63,3 +63,17 @@ ports: [{name: http, port: ${targetPort}, protocol: TCP}]
 endpoints: [{addresses: [127.0.0.1], conditions: {ready: true}}]
 `;
 }
+
+/** Service apps/web (port 80 → 9000) with one ready endpoint, 10.0.0.1. */
+export const WEB_SERVICE = `apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: apps}
+spec: {ports: [{name: http, port: 80, targetPort: 9000}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: web-1, namespace: apps, labels: {kubernetes.io/service-name: web}}
+addressType: IPv4
+ports: [{name: http, port: 9000}]
+endpoints: [{addresses: [10.0.0.1], conditions: {ready: true}}]
+`;

@@ -49,6 +49,16 @@ export interface GatewayStatusOptions extends Pick<Stamp, 'now'> {
   readonly addresses?: GatewayStatus['addresses'];
   /** Already evaluated listeners (e.g. cached by the actor); evaluated from the view when absent. */
   readonly listeners?: GatewayListeners;
+  /**
+   * What the data plane refused of single listeners (keys from `listenerId`): a dropped listener is not Programmed,
+   * one served with a warning is, its message saying what the data plane warned about.
+   */
+  readonly listenerRefusals?: ReadonlyMap<string, ListenerRefusal>;
+}
+
+export interface ListenerRefusal {
+  readonly dropped: boolean;
+  readonly message: string;
 }
 
 /** The Gateway's status, or undefined when its GatewayClass is not ours (never touch another controller's Gateway). */
@@ -103,7 +113,7 @@ export function computeGatewayStatus(
       stamp,
     ),
     listeners: evaluated.listeners.map((listener) =>
-      listenerStatus(listener, previousListeners, programmed, options.attachedRoutes, stamp),
+      listenerStatus(listener, previousListeners, programmed, options, stamp),
     ),
   };
   if (options.addresses !== undefined) status.addresses = options.addresses;
@@ -165,13 +175,19 @@ function listenerStatus(
   listener: ValidatedListener,
   previous: readonly ListenerStatus[],
   parentProgrammed: ConditionSpec,
-  attachedRoutes: ReadonlyMap<string, number>,
+  options: Pick<GatewayStatusOptions, 'attachedRoutes' | 'listenerRefusals'>,
   stamp: Stamp,
 ): ListenerStatus {
+  const attachedRoutes = options.attachedRoutes;
+  const refused = options.listenerRefusals?.get(listenerId(listener.owner, listener.name));
   const programmed = !listener.ready
     ? condition(ConditionType.Programmed, 'False', ListenerReason.Invalid, listenerProblem(listener))
     : parentProgrammed.status === 'True'
-      ? condition(ConditionType.Programmed, 'True', ListenerReason.Programmed, 'Listener is programmed')
+      ? refused === undefined
+        ? condition(ConditionType.Programmed, 'True', ListenerReason.Programmed, 'Listener is programmed')
+        : refused.dropped
+          ? condition(ConditionType.Programmed, 'False', ListenerReason.Invalid, refused.message)
+          : condition(ConditionType.Programmed, 'True', ListenerReason.Programmed, refused.message)
       : condition(
           ConditionType.Programmed,
           parentProgrammed.status === 'False' ? 'False' : 'Unknown',
@@ -238,7 +254,7 @@ export function computeListenerSetStatus(
     ),
     listeners: allowed
       ? verdict.listeners.map((listener) =>
-          listenerStatus(listener, previousListeners, programmed, options.attachedRoutes, stamp),
+          listenerStatus(listener, previousListeners, programmed, options, stamp),
         )
       : [],
   };

@@ -1,6 +1,7 @@
 // One route, evaluated once: its rules and backends (independent of parents) and, for each parentRef naming a
 // Gateway or ListenerSet we own, the attachment and the status entry (Accepted, ResolvedRefs, PartiallyInvalid).
 
+import type { DataPlaneRefusal } from '../ir/backend-contract.ts';
 import { resolveRuleFilters } from '../policies/http-route-filter.ts';
 import type {
   BackendRef,
@@ -28,6 +29,7 @@ import {
   type ParentLookup,
 } from './attachment.ts';
 import { type BackendRefResult, resolveBackendRef } from './backend-refs.ts';
+import { withDataPlaneRefusals } from './data-plane-refusals.ts';
 import { droppedRulesMessage, type RuleVerdict, validateRouteRules } from './route-rules.ts';
 import { type RuleTiming, ruleTiming } from './rule-timing.ts';
 
@@ -92,6 +94,8 @@ export interface RouteStatusOptions extends Pick<Stamp, 'now'> {
   readonly parents?: ParentLookup;
   /** Standalone mode: the data plane runs on this host (a Backend may then name host-only addresses). */
   readonly hostDataPlane?: boolean;
+  /** What the data plane of a Gateway refused of this route (from the deployer): shown on that parent's entry. */
+  readonly dataPlaneRefusals?: (gateway: ResourceKey) => readonly DataPlaneRefusal[];
 }
 
 const MAX_PARENT_STATUSES = 32;
@@ -152,6 +156,15 @@ export function evaluateRoute(
     if (parent === undefined) continue;
     const attachment = attachRouteToListeners(route, parentRef, parent, view);
     const desired = parentConditions(attachment, rules);
+    const refusals = options.dataPlaneRefusals?.(parent.gatewayKey) ?? [];
+    const shown =
+      refusals.length === 0
+        ? desired
+        : withDataPlaneRefusals(
+            desired,
+            refusals,
+            rules.filter((r) => r.verdict.valid).map((r) => r.index),
+          );
     const old = previous.find(
       (p) => p?.controllerName === options.controllerName && parentRefId(p.parentRef, namespace) === id,
     );
@@ -160,11 +173,13 @@ export function evaluateRoute(
       parent: parent.parent,
       gateway: parent.gatewayKey,
       attachment,
+      // What the spec rules decide: the IR and attachedRoutes are built from it, never from a refusal (whose
+      // route would otherwise leave the IR, be served again, and be refused again).
       accepted: desired[0]?.status === 'True',
       status: {
         parentRef,
         controllerName: options.controllerName,
-        conditions: mergeConditions(old?.conditions, desired, 'RouteParent', stamp),
+        conditions: mergeConditions(old?.conditions, shown, 'RouteParent', stamp),
       },
     });
   }

@@ -28,6 +28,28 @@ export interface BackendGatewayDeleted extends Message<'backend.gateway.deleted'
 
 export type BackendGatewayEvent = BackendGatewayChanged | BackendGatewayDeleted;
 
+/** A listener of the IR: its owner (Gateway or ListenerSet) and name. */
+export interface ListenerRef {
+  readonly owner: ResourceKey;
+  readonly name: string;
+}
+
+/**
+ * Part of a Gateway's configuration the data plane did not run as given, in its own words: a route (or one rule of
+ * it), or a listener, dropped while the rest is served, or served with a warning. Neither route nor listener: a
+ * resource no single object owns (a backend), named in the message.
+ */
+export interface DataPlaneRefusal {
+  readonly route?: ResourceKey;
+  /** Index of the rule in the route's spec.rules, when only that rule is concerned. */
+  readonly rule?: number;
+  readonly listener?: ListenerRef;
+  /** 'dropped': not served; 'warning': served, with what the data plane warned about. */
+  readonly severity: 'dropped' | 'warning';
+  /** The data plane's own text, with the proxies that said it. */
+  readonly message: string;
+}
+
 /** Where one proxy of a Gateway stands on the latest revision. */
 export interface ProxyState {
   readonly proxy: string;
@@ -49,6 +71,13 @@ export interface BackendGatewayStatus extends Message<'backend.gateway.status'> 
   readonly translated: boolean;
   readonly message?: string;
   readonly proxies: readonly ProxyState[];
+  /**
+   * What the proxies that took this revision dropped or warned about (the rest of it is served); absent when
+   * they run all of it. A backend that finds what a data plane refuses (Envoy's bisection) lists the dropped parts.
+   */
+  readonly refusals?: readonly DataPlaneRefusal[];
+  /** Set while the backend is finding which part of the revision the data plane refuses (Envoy). */
+  readonly searching?: string;
 }
 
 export type BackendGatewayResponse = BackendGatewayStatus;

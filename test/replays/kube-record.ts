@@ -151,9 +151,9 @@ function teeXds(xds: XdsServer, copy: SnapshotPort<EnvoyResources>) {
       copy.publish(gateway, revision, resources);
       xds.publish(gateway, revision, resources);
     },
-    withdraw: (gateway: ResourceKey) => {
+    withdraw: (gateway: ResourceKey, revision: number) => {
       copy.withdraw(gateway);
-      xds.withdraw(gateway);
+      xds.withdraw(gateway, revision);
     },
     onReport: xds.onReport.bind(xds),
   };
