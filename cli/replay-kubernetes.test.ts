@@ -116,16 +116,20 @@ describe('replaying a recording made against the API server and a real Envoy', (
     expect(JSON.stringify(resources.routeConfigurations)).toContain('/v1/.*');
   });
 
-  it('shows the NACK with Envoy’s text at the point it happened, and its recovery at the end', async () => {
+  it('shows the refused rule with Envoy’s text at the point it happened, and its recovery at the end', async () => {
     const log = readEventLog(nackLog);
-    const programmed = async (until?: number) => {
+    const statusesAt = async (until?: number) => {
       const result = await replay(log, until);
-      const gateway = result.objects.find((o) => o.kind === 'Gateway')!;
-      return (
-        gateway.status as { conditions: { type: string; status: string; message: string }[] }
-      ).conditions.find((c) => c.type === 'Programmed')!;
+      const condition = (kind: string, type: string) => {
+        const status = result.objects.find((o) => o.kind === kind)!.status as {
+          conditions?: { type: string; status: string; message: string }[];
+          parents?: { conditions: { type: string; status: string; message: string }[] }[];
+        };
+        return (status.conditions ?? status.parents?.[0]?.conditions ?? []).find((c) => c.type === type)!;
+      };
+      return { programmed: condition('Gateway', 'Programmed'), accepted: condition('HTTPRoute', 'Accepted') };
     };
-    // Where the recording script marked the end of the NACK step (the Gateway's status had come back by then).
+    // Where the recording script marked the end of the NACK step (the statuses had come back by then).
     const expected = readFileSync(join(replays, 'kube-envoy-nack.expected.yaml'), 'utf8');
     const afterNack = checkpointsOf(expected).find((checkpoint) => checkpoint.note.includes('NACKs'))!;
     expect(
@@ -133,11 +137,14 @@ describe('replaying a recording made against the API server and a real Envoy', (
         (r) => r.seq <= afterNack.seq && r.kind === 'send' && r.message.type === 'envoy.proxy.rejected',
       ),
     ).toBe(true);
-    const nacked = await programmed(afterNack.seq);
-    expect(nacked.status).toBe('False');
-    expect(nacked.message).toMatch(
-      /^envoy rejected revision \d+: replay-envoy: invalid perl operator: \(\?=/,
+    const nacked = await statusesAt(afterNack.seq);
+    // The Gateway serves the rest (nothing else here); the route says Envoy refused it, in Envoy's words.
+    expect(nacked.programmed.status).toBe('True');
+    expect(nacked.accepted).toMatchObject({ status: 'False', reason: 'UnsupportedValue' });
+    expect(nacked.accepted.message).toMatch(
+      /^The data plane refused this route, so this Gateway does not serve it: envoy proxy replay-envoy: invalid perl operator: \(\?=/,
     );
-    expect((await programmed()).status).toBe('True');
+    const end = await statusesAt();
+    expect([end.programmed.status, end.accepted.status]).toEqual(['True', 'True']);
   });
 });

@@ -167,7 +167,8 @@ export const gatewayDeployerMachine = setup({
             // Proxies report on older revisions too (a NACKed one, a slow one): their state is always news.
             entry.proxies = event.proxies;
             if (event.revision !== entry.revision) return;
-            entry.programmed = programmedFromBackend(event, entry.revision);
+            const listeners = entry.ir?.ports.reduce((n, port) => n + port.listeners.length, 0) ?? 0;
+            entry.programmed = programmedFromBackend(event, entry.revision, listeners);
             // What a proxy runs of this revision, once one runs it; until then what it ran of the one before.
             if (event.proxies.some((p) => p.ackedRevision === entry.revision) || !event.translated)
               entry.refusals = event.refusals ?? [];

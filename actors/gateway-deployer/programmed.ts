@@ -4,7 +4,12 @@ import type { ProgrammedState } from '../../model/gateway-api/gateway-status.ts'
 import type { BackendGatewayStatus } from '../../model/ir/backend-contract.ts';
 import { GatewayReason } from '../../model/shared/conditions.ts';
 
-export function programmedFromBackend(status: BackendGatewayStatus, revision: number): ProgrammedState {
+/** `listeners`: how many listeners the revision has (when every one is refused, nothing is programmed). */
+export function programmedFromBackend(
+  status: BackendGatewayStatus,
+  revision: number,
+  listeners = 0,
+): ProgrammedState {
   if (!status.translated) {
     return {
       status: 'False',
@@ -22,6 +27,17 @@ export function programmedFromBackend(status: BackendGatewayStatus, revision: nu
       status: 'False',
       reason: GatewayReason.Invalid,
       message: `${status.backend} rejected revision ${revision}: ${details}`,
+    };
+  }
+  const refusedListeners = (status.refusals ?? []).filter(
+    (r) => r.severity === 'dropped' && r.listener !== undefined,
+  );
+  const distinct = new Set(refusedListeners.map((r) => JSON.stringify(r.listener)));
+  if (listeners > 0 && distinct.size >= listeners) {
+    return {
+      status: 'False',
+      reason: GatewayReason.Invalid,
+      message: `The data plane refused every listener of revision ${revision}: ${[...new Set(refusedListeners.map((r) => r.message))].join('; ')}`,
     };
   }
   if (status.proxies.length === 0) {

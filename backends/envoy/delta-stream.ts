@@ -21,19 +21,19 @@ export class DeltaSession extends DeltaSessionCore<XdsSnapshot> {
 
   push(snapshot: XdsSnapshot): void {
     this.snapshot = snapshot;
-    // New and changed clusters, endpoints and secrets; then, once the proxy holds every endpoint set, listeners
-    // and routes (with their removals); then the removed clusters, endpoints and secrets.
+    // New and changed clusters, endpoints and secrets; then, once the proxy holds every endpoint set, listeners;
+    // once they are taken, routes (with their removals); then the removed clusters, endpoints and secrets.
+    // Routes wait for their listeners so that a refused listener (one gaining an authentication filter, say) never
+    // runs beside routes written for it: the routes would be served by the old listener, without the filter.
     for (const typeUrl of [TYPE_URL.secret, TYPE_URL.cluster, TYPE_URL.clusterLoadAssignment]) {
       this.respondIfSubscribed(typeUrl, 'updates');
     }
     this.stagesAfterThis([
       {
         ready: () => this.#holdsEveryEndpointSet(),
-        send: () => {
-          this.respondIfSubscribed(TYPE_URL.listener, 'all');
-          this.respondIfSubscribed(TYPE_URL.routeConfiguration, 'all');
-        },
+        send: () => this.respondIfSubscribed(TYPE_URL.listener, 'all'),
       },
+      { ready: () => true, send: () => this.respondIfSubscribed(TYPE_URL.routeConfiguration, 'all') },
       {
         ready: () => true,
         send: () => {

@@ -112,32 +112,66 @@ describe('the Envoy backend actor', () => {
     await system.stop();
   });
 
-  it('tracks each proxy: ACKed revision, a NACK with Envoy’s text, cleared by a later ACK, gone on disconnect', async () => {
+  it('tracks each proxy: ACKed revision, gone on disconnect; a NACK starts a search that drops the refused rule', async () => {
     const { system, xds, settle, change } = await startBackend();
+    const routesOf = (wire: number) =>
+      Object.values(xds.published.find((p) => p.revision === wire)!.resources.routeConfigurations).flatMap(
+        (r) => (r as { virtualHosts?: { routes: unknown[] }[] }).virtualHosts?.flatMap((v) => v.routes) ?? [],
+      ).length;
+    let seen = 0;
+    const next = () => settle(++seen);
+    const report = (wire: number, detail?: string) =>
+      xds.report(
+        detail === undefined
+          ? { type: 'envoy.proxy.synced', gateway: ir.gateway, proxy: 'p1', revision: wire }
+          : {
+              type: 'envoy.proxy.rejected',
+              gateway: ir.gateway,
+              proxy: 'p1',
+              revision: wire,
+              typeUrl: 'rds',
+              detail,
+            },
+      );
     await change(ir, 1);
-    await settle(1);
-    xds.report({ type: 'envoy.proxy.synced', gateway: ir.gateway, proxy: 'p1', revision: 1 });
-    expect((await settle(2)).proxies).toEqual([{ proxy: 'p1', ackedRevision: 1 }]);
+    await next();
+    report(1);
+    expect((await next()).proxies).toEqual([{ proxy: 'p1', ackedRevision: 1 }]);
     await change(ir, 2);
-    await settle(3);
-    xds.report({
-      type: 'envoy.proxy.rejected',
-      gateway: ir.gateway,
-      proxy: 'p1',
-      revision: 2,
-      typeUrl: 'rds',
-      detail: 'bad regex',
-    });
-    const rejected = await settle(4);
-    expect(rejected.proxies).toEqual([{ proxy: 'p1', ackedRevision: 1, rejection: 'bad regex' }]);
-    // Repeating what is already known changes nothing and sends nothing.
-    xds.report({ type: 'envoy.proxy.synced', gateway: ir.gateway, proxy: 'p1', revision: 1 });
+    await next();
+    report(2, 'bad regex');
+    // The listener alone first (wire 3), then with the rule (wire 4), refused again: the rule is dropped (wire 5).
+    const searching = await next();
+    expect(searching.searching).toMatch(/^The proxies refused revision 2 \(envoy proxy p1: bad regex\)/);
+    expect(searching.proxies).toEqual([{ proxy: 'p1', ackedRevision: 1 }]);
+    expect(routesOf(3)).toBe(0);
+    report(3);
+    expect((await next()).searching).toBeDefined();
+    expect(routesOf(4)).toBe(1);
+    report(4, 'bad regex');
+    const found = await next();
+    expect(found.searching).toBeUndefined();
+    expect(found.refusals).toEqual([
+      {
+        route: ir.ports[0]!.listeners[0]!.routes[0]!.route,
+        rule: 0,
+        severity: 'dropped',
+        message: 'envoy proxy p1: bad regex',
+      },
+    ]);
+    expect(routesOf(5)).toBe(0);
+    report(5);
+    expect((await next()).proxies).toEqual([{ proxy: 'p1', ackedRevision: 2 }]);
+    // Unchanged, the rule stays out of the next revision: nothing is refused again.
     await change(ir, 3);
-    await settle(5);
-    xds.report({ type: 'envoy.proxy.synced', gateway: ir.gateway, proxy: 'p1', revision: 3 });
-    expect((await settle(6)).proxies).toEqual([{ proxy: 'p1', ackedRevision: 3 }]);
+    await next();
+    expect(routesOf(6)).toBe(0);
+    report(6);
+    const third = await next();
+    expect([third.proxies, third.refusals?.length]).toEqual([[{ proxy: 'p1', ackedRevision: 3 }], 1]);
     xds.report({ type: 'envoy.proxy.disconnected', gateway: ir.gateway, proxy: 'p1' });
-    expect((await settle(7)).proxies).toEqual([]);
+    expect((await next()).proxies).toEqual([]);
+    expect(xds.published.map((p) => p.revision)).toEqual([1, 2, 3, 4, 5, 6]);
     await system.stop();
   });
 

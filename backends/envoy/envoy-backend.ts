@@ -23,6 +23,8 @@ const envoy = defineBackend<typeof ENVOY_BACKEND, EnvoyResources, TranslateOptio
   dataPlane: 'Envoy',
   defaultOptions: {},
   translate: (ir, tls, options) => translateGateway(ir, tls, options),
+  // Envoy NACKs a Listener or RouteConfiguration as a whole: the backend finds the rules and listeners it refuses.
+  searchesRefusals: true,
 });
 
 export const envoyBackendMachine = envoy.machine;

@@ -36,8 +36,12 @@ export class SotwSession extends ProxySession<XdsSnapshot, DiscoveryResponse> {
     subscription.wildcard = wildcard;
     this.#subscriptions.set(typeUrl, subscription);
     // A changed subscription is answered with what the proxy holds plus the new names: changes to what it
-    // holds go out only with a push, in make-before-break order.
-    if (namesChanged && this.snapshot !== undefined) this.#respond(typeUrl, subscription, false, true);
+    // holds go out only with a push, in make-before-break order. A subscription to no names at all (Envoy
+    // dropping its last cluster's endpoints) is not answered: Envoy has no watch left to ACK the response with.
+    const toNothing = !wildcard && names.size === 0;
+    if (namesChanged && toNothing) subscription.held = new Map();
+    if (namesChanged && !toNothing && this.snapshot !== undefined)
+      this.#respond(typeUrl, subscription, false, true);
     else if (answer === 'ack') this.settle();
   }
 
@@ -69,18 +73,17 @@ export class SotwSession extends ProxySession<XdsSnapshot, DiscoveryResponse> {
   push(snapshot: XdsSnapshot): void {
     this.snapshot = snapshot;
     // Clusters (keeping those going away), their endpoints and secrets; then, once the proxy holds every
-    // endpoint set, listeners and routes; then the final cluster set.
+    // endpoint set, listeners; once they are taken, routes (never beside a refused listener, see delta-stream.ts);
+    // then the final cluster set.
     for (const typeUrl of [TYPE_URL.secret, TYPE_URL.cluster, TYPE_URL.clusterLoadAssignment]) {
       this.#respondIfSubscribed(typeUrl, true);
     }
     this.stagesAfterThis([
       {
         ready: () => this.#holdsEveryEndpointSet(),
-        send: () => {
-          this.#respondIfSubscribed(TYPE_URL.listener, false);
-          this.#respondIfSubscribed(TYPE_URL.routeConfiguration, false);
-        },
+        send: () => this.#respondIfSubscribed(TYPE_URL.listener, false),
       },
+      { ready: () => true, send: () => this.#respondIfSubscribed(TYPE_URL.routeConfiguration, false) },
       { ready: () => true, send: () => this.#respondIfSubscribed(TYPE_URL.cluster, false) },
     ]);
     this.settle();

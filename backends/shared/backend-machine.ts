@@ -11,7 +11,6 @@ import type {
   BackendGatewayEvent,
   BackendGatewayStatus,
   DataPlaneRefusal,
-  ListenerRef,
   ProxyState,
   TlsMaterial,
 } from '../../model/ir/backend-contract.ts';
@@ -29,6 +28,17 @@ import type {
   ProxySyncedOf,
   ResourceRefusal,
 } from './proxy-report.ts';
+import {
+  answer,
+  candidateExcludes,
+  finished,
+  type Piece,
+  piecesOf,
+  type ResourceOrigin,
+  type Search,
+  startSearch,
+  withoutPieces,
+} from './refusal-search.ts';
 import { gatewayId } from './snapshot.ts';
 
 /** What the actor needs of its ADS server; tests and replay substitute their own. */
@@ -58,12 +68,14 @@ export interface BackendDefinition<B extends string, R extends { readonly proble
    * resources (agentgateway): its refusals are reported on those objects.
    */
   readonly origins?: (ir: GatewayIR, resources: R) => ReadonlyMap<string, ResourceOrigin>;
+  /**
+   * The data plane refuses whole responses (Envoy): after a NACK the backend finds the refused listeners and rules
+   * by pushing parts of the revision, drops them and serves the rest (refusal-search.ts).
+   */
+  readonly searchesRefusals?: boolean;
 }
 
-/** The route (and rule) or listener of the IR a resource was translated from. */
-export type ResourceOrigin =
-  | { readonly route: ResourceKey; readonly rule?: number }
-  | { readonly listener: ListenerRef };
+export type { ResourceOrigin } from './refusal-search.ts';
 
 export type BackendMessageOf<B extends string> = BackendGatewayEvent | ProxyReportOf<B>;
 
@@ -83,6 +95,24 @@ interface GatewayState {
   /** Wire revisions of the recent publishes of deployer revisions, newest last (reports are mapped through it). */
   readonly published: readonly Published[];
   readonly origins?: ReadonlyMap<string, ResourceOrigin>;
+  /** A backend that searches refusals: what it offered of the revision, what it dropped, where a search stands. */
+  readonly refused?: RefusedPieces;
+}
+
+interface RefusedPieces {
+  readonly ir: GatewayIR;
+  readonly tls: Readonly<Record<string, TlsMaterial>>;
+  /** Pieces of the IR offered to the proxies: all but those dropped before and unchanged since. */
+  readonly offered: readonly Piece[];
+  /** Pieces left out because the proxies refused them, with the refusal's text. */
+  readonly dropped: ReadonlyMap<string, { readonly piece: Piece; readonly message: string }>;
+  /** Each piece's digest as the proxies last took it. */
+  readonly accepted: ReadonlyMap<string, string>;
+  /** The search under way, and the refusal that started it. */
+  readonly search?: Search;
+  readonly cause?: string;
+  /** The last wire revision an answer was taken for (one answer per push, whichever proxy gives it). */
+  readonly judged: number;
 }
 
 interface Published {
@@ -126,7 +156,10 @@ export function backendMachine<B extends string, R extends { readonly problems: 
       input: {} as BackendInput<O>,
     },
   });
-  /** A proxy report changes that proxy's state; the deployer hears of it when what it sees changed. */
+  /**
+   * A proxy report changes that proxy's state; the deployer hears of it when what it sees changed. A backend that
+   * searches refusals then takes the proxies' answer to its latest push, and may push the next candidate.
+   */
   const proxyChanged = <E extends ProxyReportOf<string>>(
     change: (report: E, old: TrackedProxy | undefined, state: GatewayState) => TrackedProxy | undefined,
   ) =>
@@ -136,8 +169,33 @@ export function backendMachine<B extends string, R extends { readonly problems: 
         change(report, old, state),
       );
       if (update === undefined) return;
-      enqueue.assign({ gateways: update.gateways });
-      enqueue.emit(deliverTo(context.deployer, update.status));
+      const id = gatewayId(report.gateway);
+      const state = update.gateways[id]!;
+      const step = state.refused === undefined ? undefined : searchStep(backend, state, state.refused);
+      if (step === undefined) {
+        enqueue.assign({ gateways: update.gateways });
+        enqueue.emit(deliverTo(context.deployer, update.status));
+        return;
+      }
+      let next: GatewayState = {
+        ...state,
+        refused: step.refused,
+        // A refusal the search takes over is reported as what it drops, not as the proxies' rejection.
+        ...(step.candidate === undefined ? {} : { proxies: withoutRejectionOf(state.proxies, state) }),
+      };
+      let wires = context.wires;
+      if (step.candidate !== undefined) {
+        const resources = definition.translate(step.candidate, step.refused.tls, context.translate);
+        const wire = (wires[id] ?? 0) + 1;
+        wires = { ...wires, [id]: wire };
+        enqueue.emit(publishRequest(state.gateway, wire, resources));
+        next = {
+          ...next,
+          published: [...next.published, { wire, revision: next.revision }].slice(-PUBLISHED_KEPT),
+        };
+      }
+      enqueue.assign({ gateways: { ...update.gateways, [id]: next }, wires });
+      enqueue.emit(deliverTo(context.deployer, statusOf(next)));
     });
   const reportTransitions = {
     [synced]: {
@@ -198,17 +256,16 @@ export function backendMachine<B extends string, R extends { readonly problems: 
               let next: GatewayState;
               let wires = context.wires;
               try {
-                const resources = definition.translate(event.ir, event.tls, context.translate);
+                const refused = definition.searchesRefusals
+                  ? offer(event.ir, event.tls, previous?.refused)
+                  : undefined;
+                const served =
+                  refused === undefined ? event.ir : withoutPieces(event.ir, new Set(refused.dropped.keys()));
+                const resources = definition.translate(served, event.tls, context.translate);
                 const wire = (wires[id] ?? 0) + 1;
                 wires = { ...wires, [id]: wire };
-                enqueue.emit(
-                  effectRequest('xds.publish', {
-                    gateway: event.gateway,
-                    revision: wire,
-                    resources,
-                  } satisfies PublishRequest<R>),
-                );
-                const origins = definition.origins?.(event.ir, resources);
+                enqueue.emit(publishRequest(event.gateway, wire, resources));
+                const origins = definition.origins?.(served, resources);
                 next = {
                   gateway: event.gateway,
                   revision: event.revision,
@@ -219,6 +276,7 @@ export function backendMachine<B extends string, R extends { readonly problems: 
                     -PUBLISHED_KEPT,
                   ),
                   ...(origins === undefined ? {} : { origins }),
+                  ...(refused === undefined ? {} : { refused }),
                 };
               } catch (error) {
                 next = {
@@ -296,6 +354,121 @@ function pick<T extends object, K extends keyof T>(value: T | undefined, ...keys
   return out;
 }
 
+function publishRequest<R>(gateway: ResourceKey, wire: number, resources: R) {
+  return effectRequest('xds.publish', { gateway, revision: wire, resources } satisfies PublishRequest<R>);
+}
+
+/**
+ * What a new revision offers the proxies: every piece but the rules dropped before and unchanged since. A dropped
+ * listener is offered again with every revision: what Envoy refuses of a listener may be outside the
+ * configuration (its port taken by another process) and gone by then.
+ */
+function offer(
+  ir: GatewayIR,
+  tls: Readonly<Record<string, TlsMaterial>>,
+  previous: RefusedPieces | undefined,
+): RefusedPieces {
+  const pieces = piecesOf(ir);
+  const dropped = new Map<string, { readonly piece: Piece; readonly message: string }>();
+  for (const piece of pieces) {
+    const earlier = previous?.dropped.get(piece.id);
+    if (earlier !== undefined && earlier.piece.digest === piece.digest && piece.parent !== undefined)
+      dropped.set(piece.id, { piece, message: earlier.message });
+  }
+  return {
+    ir,
+    tls,
+    offered: pieces.filter((p) => !dropped.has(p.id)),
+    dropped,
+    accepted: previous?.accepted ?? new Map(),
+    judged: previous?.judged ?? 0,
+  };
+}
+
+/**
+ * Takes the proxies' answer to the latest push, once there is one: a NACK from any proxy, or an ACK from all.
+ * Returns the new search state and the candidate to push next (none when the search is over or was not needed);
+ * undefined while the answer is not in.
+ */
+function searchStep(
+  backend: string,
+  state: GatewayState,
+  refused: RefusedPieces,
+): { readonly refused: RefusedPieces; readonly candidate?: GatewayIR } | undefined {
+  const latest = state.published.at(-1)?.wire;
+  if (latest === undefined || latest <= refused.judged || !state.translated) return undefined;
+  const proxies = Object.values(state.proxies);
+  const rejecting = proxies.find((p) => p.rejectedWire === latest);
+  const refusal =
+    rejecting === undefined ? undefined : `${backend} proxy ${rejecting.proxy}: ${rejecting.rejection}`;
+  if (refusal === undefined && !(proxies.length > 0 && proxies.every((p) => (p.ackedWire ?? 0) >= latest)))
+    return undefined;
+  const judged = { ...refused, judged: latest };
+  let search: Search;
+  if (refused.search !== undefined) search = answer(refused.search, refusal);
+  else if (refusal === undefined) {
+    // Taken whole: what the proxies run now is every piece offered.
+    return { refused: { ...judged, accepted: new Map(refused.offered.map((p) => [p.id, p.digest])) } };
+  } else if (refused.cause !== undefined) {
+    // The pieces left after a search are refused too: the refusal is not in any piece (it stays a rejection).
+    return { refused: judged };
+  } else search = startSearch(refused.offered, refused.accepted);
+  const cause = refused.cause ?? refusal;
+  const dropped = new Map(refused.dropped);
+  const byId = new Map(refused.offered.map((p) => [p.id, p]));
+  if (finished(search)) {
+    for (const { id, message } of search.refused) dropped.set(id, { piece: byId.get(id)!, message });
+    const known = search.known.map((id) => byId.get(id)!);
+    const { search: _over, ...rest } = judged;
+    const done: RefusedPieces = {
+      ...rest,
+      offered: known,
+      dropped,
+      accepted: new Map(known.map((p) => [p.id, p.digest])),
+      ...(cause === undefined ? {} : { cause }),
+    };
+    // After a refusal the proxies run the last candidate they took (the pieces known good): push that.
+    return refusal === undefined
+      ? { refused: done }
+      : { refused: done, candidate: withoutPieces(refused.ir, new Set(dropped.keys())) };
+  }
+  const excluded = new Set([...dropped.keys(), ...candidateExcludes(search, refused.offered)]);
+  return {
+    refused: { ...judged, search, ...(cause === undefined ? {} : { cause }) },
+    candidate: withoutPieces(refused.ir, excluded),
+  };
+}
+
+function withoutRejectionOf(
+  proxies: Readonly<Record<string, TrackedProxy>>,
+  state: GatewayState,
+): Record<string, TrackedProxy> {
+  const latest = state.published.at(-1)?.wire;
+  return Object.fromEntries(
+    Object.entries(proxies).map(([name, proxy]) => {
+      if (proxy.rejectedWire !== latest) return [name, proxy];
+      const { rejection: _text, rejectedWire: _wire, ...rest } = proxy;
+      return [name, rest];
+    }),
+  );
+}
+
+/** What a search dropped (and found so far), on the routes and listeners the pieces come from. */
+function droppedRefusals(refused: RefusedPieces | undefined): DataPlaneRefusal[] {
+  if (refused === undefined) return [];
+  const byId = new Map(refused.offered.map((p) => [p.id, p]));
+  const entries = [
+    ...[...refused.dropped.values()].map(({ piece, message }) => ({ origin: piece.origin, message })),
+    ...(refused.search?.refused ?? []).map(({ id, message }) => ({ origin: byId.get(id)!.origin, message })),
+  ];
+  const out = new Map<string, DataPlaneRefusal>();
+  for (const { origin, message } of entries) {
+    const refusal: DataPlaneRefusal = { ...origin, severity: 'dropped', message };
+    out.set(JSON.stringify(refusal), refusal);
+  }
+  return [...out.values()];
+}
+
 interface ProxyUpdate {
   readonly gateways: Readonly<Record<string, GatewayState>>;
   readonly status: Draft<BackendGatewayStatus>;
@@ -326,7 +499,8 @@ function updateProxy(
 
 function gatewayStatus(backend: string, state: GatewayState): Draft<BackendGatewayStatus> {
   const proxies = Object.values(state.proxies).sort((a, b) => (a.proxy < b.proxy ? -1 : 1));
-  const refusals = refusalsOf(backend, state, proxies);
+  const refusals = [...droppedRefusals(state.refused), ...refusalsOf(backend, state, proxies)];
+  const search = state.refused?.search;
   return {
     type: 'backend.gateway.status',
     backend,
@@ -340,6 +514,11 @@ function gatewayStatus(backend: string, state: GatewayState): Draft<BackendGatew
       ...(rejection === undefined ? {} : { rejection }),
     })),
     ...(refusals.length > 0 ? { refusals } : {}),
+    ...(search === undefined
+      ? {}
+      : {
+          searching: `The proxies refused revision ${state.revision} (${state.refused?.cause}); finding which rules or listeners they refuse: part ${search.steps} of it is pushed`,
+        }),
   };
 }
 

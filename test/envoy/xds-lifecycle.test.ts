@@ -1,7 +1,6 @@
 // Live changes and rejections through a real Envoy, over delta and state-of-the-world ADS: route and endpoint
-// changes apply while traffic flows without draining the listener, a NACKed revision comes back as the proxy's
-// rejection with Envoy's error text while Envoy keeps serving the previous config, and the next good revision
-// clears it.
+// changes apply while traffic flows without draining the listener, a rule Envoy refuses is dropped with Envoy's
+// error text while the rest of its revision is served, and the next good revision clears it.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   gatewayIR,
@@ -116,7 +115,7 @@ describe.each([
     expect(await stat('cluster_manager.cluster_modified')).toBe(clustersModified);
   });
 
-  test('a NACK comes back as the proxy rejection while Envoy keeps serving the previous config', async () => {
+  test('a rule Envoy refuses is dropped with its text while Envoy serves the rest of the revision', async () => {
     const good = irFor([
       rule([service('a', [a.port])], { matches: [{ path: { type: 'PathPrefix', value: '/' } }] }),
     ]);
@@ -129,21 +128,25 @@ describe.each([
         rule([service('b', [b.port])]),
       ]),
     );
-    const rejected = await fixture.waitForStatus(
+    // The backend finds the refused rule by pushing parts of the revision (test/envoy/refusal-search.test.ts).
+    const served = await fixture.waitForStatus(
       (s) =>
-        s.revision === badRevision && s.proxies.some((p) => p.proxy === proxy && p.rejection !== undefined),
-      `proxy ${proxy} rejects revision ${badRevision}`,
+        s.revision === badRevision &&
+        s.searching === undefined &&
+        s.proxies.some((p) => p.proxy === proxy && p.ackedRevision === badRevision),
+      `proxy ${proxy} runs revision ${badRevision} without its refused rule`,
     );
-    const state = rejected.proxies.find((p) => p.proxy === proxy)!;
-    expect(state.rejection).toMatch(/regex|missing \)/i);
-    expect(state.ackedRevision).toBeLessThan(badRevision);
-    expect(rejected.translated).toBe(true);
-    // Envoy still routes with the last accepted configuration.
-    expect(await answeredBy(gatewayPort, '/', { host: 'app.example.com' })).toBe('a');
-
-    const fixed = await fixture.apply(irFor([rule([service('b', [b.port])])]), [proxy]);
-    expect(fixed.proxies.find((p) => p.proxy === proxy)).toEqual({ proxy, ackedRevision: fixed.revision });
+    expect(served.proxies.find((p) => p.proxy === proxy)).toEqual({ proxy, ackedRevision: badRevision });
+    expect(served.refusals?.map((r) => [r.route?.name, r.rule, r.severity])).toEqual([['app', 0, 'dropped']]);
+    expect(served.refusals?.[0]?.message).toMatch(/regex|missing \)/i);
+    expect(served.translated).toBe(true);
+    // Envoy routes with the rest of the revision: the second rule.
     expect(await answeredBy(gatewayPort, '/', { host: 'app.example.com' })).toBe('b');
+
+    const fixed = await fixture.apply(irFor([rule([service('a', [a.port])])]), [proxy]);
+    expect(fixed.proxies.find((p) => p.proxy === proxy)).toEqual({ proxy, ackedRevision: fixed.revision });
+    expect(fixed.refusals).toBeUndefined();
+    expect(await answeredBy(gatewayPort, '/', { host: 'app.example.com' })).toBe('a');
   });
 
   test('a proxy that goes away leaves the status', async () => {

@@ -1,5 +1,5 @@
 // Every view of the inspector as a user opens it: a `switchyard controller` process on a directory of YAML with a
-// local Envoy per Gateway (one serving traffic, one whose listener port is taken so Envoy NACKs it), an object of a
+// local Envoy per Gateway (one serving traffic, one whose listener port is taken so Envoy refuses it), an object of a
 // kind Switchyard ignores and a route defined twice. Each view is checked and photographed at 1400×900 and at a
 // phone's width, with no console error and nothing running off the page; the first screen says it is loading.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -218,11 +218,15 @@ describe('inspector views', () => {
       );
       expect(await web.locator('.cond').textContent()).toMatch(/^Programmed=True/);
       const broken = page.locator('#gateways .gateway[data-gateway="apps/broken"]');
-      await broken.locator('td.nack').waitFor({ timeout: 30_000 });
-      expect(await broken.locator('td.nack').textContent()).toMatch(/cannot bind .*Address already in use/);
+      // The backend finds that Envoy refuses the only listener (docs/envoy-backend.md, "What Envoy refuses"),
+      // drops it, and the Gateway is not programmed, saying why in Envoy's words.
+      await broken.locator('.cond.False').waitFor({ timeout: 30_000 });
+      expect(await broken.locator('.cond').textContent()).toMatch(/^Programmed=False/);
+      expect(await broken.locator('.cond').getAttribute('title')).toMatch(
+        /refused every listener .*cannot bind .*Address already in use/s,
+      );
       // It holds nothing: Envoy refused the only listener.
       expect(await broken.locator('table.proxies tbody tr td').nth(4).textContent()).toBe('none');
-      expect(await broken.locator('.cond').textContent()).toMatch(/^Programmed=False/);
       expect(await pageOverflow(page)).toBeLessThanOrEqual(0);
       await shot('dataplane');
 

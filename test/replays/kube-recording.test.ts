@@ -61,7 +61,7 @@ describe('recording in Kubernetes mode', () => {
       }
       if (name === 'kube-envoy-nack') {
         const nacked = recordings[0]!.live.split('# checkpoint').find((section) => section.includes('NACKs'));
-        expect(nacked).toMatch(/envoy rejected revision \d+: replay-envoy: .*\(\?=/);
+        expect(nacked).toMatch(/The data plane refused this route.*envoy proxy replay-envoy: .*\(\?=/);
       }
     });
   }

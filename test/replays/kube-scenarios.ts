@@ -274,6 +274,15 @@ function programmed(result: ReplayResult, status: 'True' | 'False'): boolean {
   return conditions?.some((c) => c.type === 'Programmed' && c.status === status) ?? false;
 }
 
+/** Whether the first HTTPRoute's first parent entry has Accepted `status`. */
+function routeAccepted(result: ReplayResult, status: 'True' | 'False'): boolean {
+  const route = result.objects.find((object) => object.kind === 'HTTPRoute');
+  const parents = (
+    route?.status as { parents?: { conditions?: { type: string; status: string }[] }[] } | undefined
+  )?.parents;
+  return parents?.[0]?.conditions?.some((c) => c.type === 'Accepted' && c.status === status) ?? false;
+}
+
 /** The scenarios; `listenerPort` is a free loopback port the Gateway's listener (and its Envoy) uses. */
 export function kubeScenarios(listenerPort: number): KubeScenario[] {
   const lifecycle = 'replay-httproute';
@@ -349,7 +358,7 @@ export function kubeScenarios(listenerPort: number): KubeScenario[] {
     {
       name: 'kube-envoy-nack',
       summary:
-        'a real Envoy rejects a route regex RE2 cannot compile (NACK), then the fixed route is accepted',
+        'a real Envoy rejects a route regex RE2 cannot compile (NACK): that rule is dropped with its text; the fixed route is accepted',
       gateway: edgeKey(nack),
       envoy: true,
       initial: [...edgeGateway(nack, listenerPort), service(nack, 'app'), httpRoute(nack, 'app')],
@@ -360,15 +369,16 @@ export function kubeScenarios(listenerPort: number): KubeScenario[] {
           until: (result) => programmed(result, 'True'),
         },
         {
-          // A lookahead: valid for JavaScript (the route is Accepted), refused by Envoy's RE2.
-          note: 'route path regex with a lookahead: Envoy NACKs',
+          // A lookahead: valid for JavaScript (the route is Accepted), refused by Envoy's RE2. The backend finds
+          // the refused rule and drops it: the route says so with Envoy's text, the Gateway serves the rest.
+          note: 'route path regex with a lookahead: Envoy NACKs; its rule is dropped, the route says why',
           apply: [httpRoute(nack, 'app', { path: { type: 'RegularExpression', value: '/(?=v1)v1/.*' } })],
-          until: (result) => programmed(result, 'False'),
+          until: (result) => routeAccepted(result, 'False') && programmed(result, 'True'),
         },
         {
           note: 'route fixed: Envoy ACKs',
           apply: [httpRoute(nack, 'app', { path: { type: 'RegularExpression', value: '/v1/.*' } })],
-          until: (result) => programmed(result, 'True'),
+          until: (result) => routeAccepted(result, 'True') && programmed(result, 'True'),
         },
       ],
     },
