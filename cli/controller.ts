@@ -4,7 +4,13 @@ import type { Logger } from 'pino';
 import { GATEWAY_DEPLOYER } from '../actors/gateway-deployer/index.ts';
 import { LOCAL_DATA_PLANE, type LocalProxyExited } from '../actors/gateway-deployer/local-data-plane.ts';
 import { AgentgatewayXdsServer, agentgatewayBackendSpec } from '../backends/agentgateway/index.ts';
-import { envoyBackendSpec, registerXdsMetrics, XdsServer } from '../backends/envoy/index.ts';
+import {
+  envoyBackendSpec,
+  RateLimitServiceFeed,
+  registerXdsMetrics,
+  type TranslateOptions,
+  XdsServer,
+} from '../backends/envoy/index.ts';
 import { type Inspector, InspectorAddressError, startInspector } from '../inspector/index.ts';
 import { GROUP_OF_KIND, type KindName } from '../model/resources/kinds.ts';
 import type { ActorSpec } from '../runtime/Actor.ts';
@@ -138,6 +144,18 @@ export const controllerCommand: Command = {
       valueLabel: '<host:port|unix:/path>',
       description: 'where Envoy reaches `switchyard mcp` for Gateways with MCPRoutes',
     },
+    'ratelimit-address': {
+      kind: 'string',
+      valueLabel: '<host:port>',
+      description:
+        "where Envoy reaches the rate limit service (envoyproxy/ratelimit's gRPC port) for global rate limits; the service takes its configuration from --xds-address (node id ratelimit~<name>)",
+    },
+    'ratelimit-fail-closed': {
+      kind: 'boolean',
+      default: false,
+      description:
+        'refuse requests (500) that a global rate limit applies to while the rate limit service cannot answer; by default they pass',
+    },
     'status-dir': {
       kind: 'string',
       valueLabel: '<dir>',
@@ -220,6 +238,7 @@ export const controllerCommand: Command = {
     otlpEndpoint(values);
     const xdsAddress = values['xds-address'] as string;
     parseAddress(xdsAddress, '--xds-address');
+    const envoyTranslate = envoyTranslateOptions(values);
     const agentgatewayAddress = values['agentgateway-xds-address'] as string;
     if (agentgatewayAddress !== 'off') parseAddress(agentgatewayAddress, '--agentgateway-xds-address');
     const xdsCredentials = xdsServerCredentials(values);
@@ -251,11 +270,8 @@ export const controllerCommand: Command = {
       envoy: envoyBackendSpec({
         name: ENVOY_BACKEND_ACTOR,
         deployer: GATEWAY_DEPLOYER,
-        xds: envoyXds,
-        translate: {
-          extProcAddress: values['extproc-address'] as string,
-          mcpProxyAddress: values['mcp-address'] as string,
-        },
+        xds: new RateLimitServiceFeed(envoyXds),
+        translate: envoyTranslate,
       }) as unknown as ActorSpec<Message>,
       ...(agentgatewayXds === undefined
         ? {}
@@ -375,10 +391,7 @@ export const controllerCommand: Command = {
               backends: {
                 envoy: {
                   name: ENVOY_BACKEND_ACTOR,
-                  translate: {
-                    extProcAddress: values['extproc-address'] as string,
-                    mcpProxyAddress: values['mcp-address'] as string,
-                  },
+                  translate: envoyTranslate,
                 },
                 ...(agentgatewayXds === undefined
                   ? {}
@@ -483,6 +496,19 @@ export const controllerCommand: Command = {
     return drained ? 0 : 1;
   },
 };
+
+/** The Envoy translation's options: where the ext_proc and rate limit services are. */
+function envoyTranslateOptions(values: Readonly<Record<string, unknown>>): TranslateOptions {
+  const rateLimit = values['ratelimit-address'] as string | undefined;
+  if (rateLimit !== undefined) parseAddress(rateLimit, '--ratelimit-address');
+  return {
+    extProcAddress: values['extproc-address'] as string,
+    mcpProxyAddress: values['mcp-address'] as string,
+    ...(rateLimit === undefined
+      ? {}
+      : { rateLimitService: { address: rateLimit, failClosed: values['ratelimit-fail-closed'] === true } }),
+  };
+}
 
 /** A path a flag names must exist before anything starts. */
 function mustExist(flag: string, path: string): void {

@@ -1,5 +1,5 @@
-// Envoy API messages newer than the protos @grpc/grpc-js-xds ships, defined here by hand (package, names,
-// field numbers and types as Envoy's API defines them) so our configs for them encode like any other. Only
+// Envoy API messages and fields newer than the protos @grpc/grpc-js-xds ships, defined here by hand (package,
+// names, field numbers and types as Envoy's API defines them) so our configs for them encode like any other. Only
 // what we generate is defined; Envoy validates the rest. RBAC refuses TypedStruct inputs in its matchers, so a
 // TypedStruct is no substitute for these.
 import protobuf from 'protobufjs';
@@ -17,7 +17,57 @@ interface MessageSpec {
   readonly name: string;
   readonly fields: readonly FieldSpec[];
   readonly nested?: readonly MessageSpec[];
+  readonly enums?: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
+
+/**
+ * Fields (and the nested types they need) of shipped messages that the shipped protos predate, by the message's
+ * full name; a field the message already has is left alone.
+ */
+const FIELD_ADDITIONS: Readonly<Record<string, Omit<MessageSpec, 'name'>>> = {
+  // Costs (hits_addend: a number or a format such as %DYNAMIC_METADATA(ns:key)%), response-path limits and
+  // per-rule X-RateLimit headers (Envoy 1.32+).
+  'envoy.config.route.v3.RateLimit': {
+    fields: [
+      { name: 'hits_addend', id: 5, type: 'HitsAddend' },
+      { name: 'apply_on_stream_done', id: 6, type: 'bool' },
+      { name: 'x_ratelimit_option', id: 7, type: 'XRateLimitOption' },
+    ],
+    nested: [
+      {
+        name: 'HitsAddend',
+        fields: [
+          { name: 'number', id: 1, type: '.google.protobuf.UInt64Value' },
+          { name: 'format', id: 2, type: 'string' },
+        ],
+      },
+    ],
+    enums: { XRateLimitOption: { UNSPECIFIED: 0, OFF: 1, DRAFT_VERSION_03: 2 } },
+  },
+  // One descriptor per distinct value of a query parameter.
+  'envoy.config.route.v3.RateLimit.Action': {
+    fields: [{ name: 'query_parameters', id: 12, type: 'QueryParameters', oneof: 'action_specifier' }],
+    nested: [
+      {
+        name: 'QueryParameters',
+        fields: [
+          { name: 'query_parameter_name', id: 1, type: 'string' },
+          { name: 'descriptor_key', id: 2, type: 'string' },
+          { name: 'skip_if_absent', id: 3, type: 'bool' },
+        ],
+      },
+    ],
+  },
+  'envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit': {
+    fields: [
+      {
+        name: 'enable_x_ratelimit_headers',
+        id: 12,
+        type: '.envoy.extensions.common.ratelimit.v3.XRateLimitHeadersRFCVersion',
+      },
+    ],
+  },
+};
 
 const ADDITIONS: Readonly<Record<string, readonly MessageSpec[]>> = {
   'envoy.extensions.filters.http.api_key_auth.v3': [
@@ -91,7 +141,30 @@ function messageType(spec: MessageSpec): protobuf.Type {
   }
   for (const [name, members] of oneofs) type.add(new protobuf.OneOf(name, members));
   for (const nested of spec.nested ?? []) type.add(messageType(nested));
+  for (const [name, values] of Object.entries(spec.enums ?? {}))
+    type.add(new protobuf.Enum(name, { ...values }));
   return type;
+}
+
+/** Adds the fields of FIELD_ADDITIONS (and their nested types) to the shipped messages that lack them. */
+function addMissingFields(root: protobuf.Root): void {
+  for (const [name, spec] of Object.entries(FIELD_ADDITIONS)) {
+    const type = root.lookupType(name);
+    for (const nested of spec.nested ?? []) if (type.get(nested.name) === null) type.add(messageType(nested));
+    for (const [enumName, values] of Object.entries(spec.enums ?? {}))
+      if (type.get(enumName) === null) type.add(new protobuf.Enum(enumName, { ...values }));
+    for (const field of spec.fields) {
+      if (type.fields[field.name] !== undefined) continue;
+      const added = new protobuf.Field(
+        field.name,
+        field.id,
+        field.type,
+        field.repeated ? 'repeated' : undefined,
+      );
+      type.add(added);
+      if (field.oneof !== undefined) type.oneofs[field.oneof]?.add(added);
+    }
+  }
 }
 
 /** Adds the messages the shipped protos lack (call before `resolveAll`); those it already has are left alone. */
@@ -102,4 +175,5 @@ export function addMissingEnvoyTypes(root: protobuf.Root): void {
       if (namespace.get(spec.name) === null) namespace.add(messageType(spec));
     }
   }
+  addMissingFields(root);
 }

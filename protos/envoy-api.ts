@@ -5,6 +5,7 @@ import protobuf from 'protobufjs';
 import protojson from 'protobufjs/ext/protojson.js';
 import { addMissingEnvoyTypes } from './envoy-api-additions.ts';
 import { envoyApiFiles, protoIncludeDirs, resolveImport } from './envoy-api-sources.ts';
+import { addRateLimitConfigTypes } from './ratelimit-config-api.ts';
 
 const TYPE_URL_PREFIX = 'type.googleapis.com/';
 
@@ -89,6 +90,7 @@ function loadEnvoyApi(): EnvoyApi {
     target.startsWith('/') ? target : (resolveImport(includeDirs, target) ?? null);
   root.loadSync(envoyApiFiles(includeDirs), { keepCase: true });
   addMissingEnvoyTypes(root);
+  addRateLimitConfigTypes(root);
   root.resolveAll();
   return new EnvoyApi(root, performance.now() - started);
 }

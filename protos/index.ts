@@ -11,4 +11,5 @@ export {
   type Status,
 } from './aggregated-discovery-service.ts';
 export { type Any, EnvoyApi, envoyApi, typeUrlOf } from './envoy-api.ts';
+export { RATELIMIT_CONFIG_TYPE_URL } from './ratelimit-config-api.ts';
 export { type ResourceTypeUrl, TYPE_URL } from './type-urls.ts';

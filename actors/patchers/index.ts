@@ -29,6 +29,7 @@ export const PATCHED_KINDS = [
   'MCPRoute',
   'Backend',
   'EnvoyProxy',
+  'BackendTrafficPolicy',
 ] as const;
 
 export function patcherSpec(

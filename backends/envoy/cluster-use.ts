@@ -3,6 +3,7 @@
 // InferencePool clusters (inference.ts) all read it.
 
 import type { BackendIR } from '../../model/ir/gateway-ir.ts';
+import type { ClusterTrafficIR } from '../../model/ir/traffic-policies.ts';
 
 export type ResolvedBackendIR = Exclude<BackendIR, { kind: 'Invalid' }>;
 
@@ -12,4 +13,6 @@ export interface ClusterUse {
   readonly http2: boolean;
   /** A blend of several backends (see `blend`): the load-balancing weight of each of `backend.endpoints`. */
   readonly endpointWeights?: readonly number[];
+  /** The cluster settings of the BackendTrafficPolicy of the rules that use it (cluster-traffic.ts). */
+  readonly traffic?: ClusterTrafficIR;
 }

@@ -2,6 +2,8 @@
 // Services resolve by DNS instead. HTTP/2 (h2c) for gRPC routes and for appProtocols that ask for it.
 
 import type { BackendTLS } from '../../model/ir/backends.ts';
+import type { ClusterTrafficIR } from '../../model/ir/traffic-policies.ts';
+import { clusterTrafficSuffix } from './cluster-traffic.ts';
 import type { ClusterUse, ResolvedBackendIR } from './cluster-use.ts';
 import {
   type BackendClusterContext,
@@ -40,11 +42,15 @@ export class ClusterSet {
     return this.#built;
   }
 
-  /** The cluster for a backend; `speaksGrpc` when a GRPCRoute sends to it. */
-  use(backend: ResolvedBackendIR, speaksGrpc: boolean): string {
+  /**
+   * The cluster for a backend; `speaksGrpc` when a GRPCRoute sends to it; `traffic`: the cluster settings of the
+   * rule's BackendTrafficPolicy (rules with other settings get another cluster for the same backend).
+   */
+  use(backend: ResolvedBackendIR, speaksGrpc: boolean, traffic?: ClusterTrafficIR): string {
     const http2 = speaksGrpc || HTTP2_APP_PROTOCOLS.has(backend.appProtocol ?? '');
-    const name = clusterName(backend, http2);
-    if (!this.#uses.has(name)) this.#uses.set(name, { name, backend, http2 });
+    const name = `${clusterName(backend, http2)}${clusterTrafficSuffix(traffic)}`;
+    if (!this.#uses.has(name))
+      this.#uses.set(name, { name, backend, http2, ...(traffic === undefined ? {} : { traffic }) });
     return name;
   }
 

@@ -10,8 +10,10 @@ export {
   spawnEnvoyBackend,
   type XdsPort,
 } from './envoy-backend.ts';
-export { gatewayOfNode, nodeClusterOf } from './node-identity.ts';
+export type { RateLimitServiceOptions } from './filters/index.ts';
+export { gatewayOfNode, nodeClusterOf, RATE_LIMIT_NODE_PREFIX } from './node-identity.ts';
 export type { ProxyDisconnected, ProxyRejected, ProxyReport, ProxySynced } from './proxy-report.ts';
+export { RateLimitServiceFeed } from './ratelimit-service.ts';
 export { type EnvoyResources, type TranslateOptions, translateGateway } from './translate-gateway.ts';
 export { registerXdsMetrics } from './xds-metrics.ts';
 export { XdsServer, type XdsServerOptions } from './xds-server.ts';

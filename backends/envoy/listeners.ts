@@ -272,14 +272,19 @@ function downstreamTls(
   };
 }
 
-/** Weighted backends of an L4 route's first rule; the blackhole cluster when none is usable. */
+/**
+ * Weighted backends of an L4 route's first rule (with its BackendTrafficPolicy's cluster settings); the blackhole
+ * cluster when none is usable.
+ */
 function l4Clusters(route: RouteIR, clusters: ClusterSet): { name: string; weight: number }[] {
-  const valid = (route.rules[0]?.backends ?? []).filter(
+  const rule = route.rules[0];
+  const valid = (rule?.backends ?? []).filter(
     (b): b is ResolvedBackendIR => b.kind !== 'Invalid' && b.weight > 0,
   );
+  const traffic = rule?.policies?.traffic?.cluster;
   return valid.length === 0
     ? [{ name: clusters.blackhole(), weight: 1 }]
-    : valid.map((b) => ({ name: clusters.use(b, false), weight: b.weight }));
+    : valid.map((b) => ({ name: clusters.use(b, false, traffic), weight: b.weight }));
 }
 
 function tcpProxy(statPrefix: string, route: RouteIR, context: PortContext): Json {

@@ -3,6 +3,7 @@
 // their share of the weight and answer 500 for it.
 
 import type { BackendIR, ListenerIR, RouteIR, RuleIR } from '../../model/ir/gateway-ir.ts';
+import type { BackendTrafficIR } from '../../model/ir/traffic-policies.ts';
 import type { HTTPRequestMirrorFilter } from '../../model/resources/gateway-api.ts';
 import { hostnameCovers } from '../../model/shared/hostnames.ts';
 import type { ListenerAddress } from '../shared/route-filters.ts';
@@ -32,6 +33,7 @@ import {
   translateGrpcMatch,
   translateHttpMatch,
 } from './route-matches.ts';
+import { trafficRouteActionFields } from './route-traffic.ts';
 
 interface RouteEntry {
   readonly precedence: readonly number[];
@@ -58,12 +60,7 @@ export function translateVirtualHosts(
       if (!kinds.has(route.kind)) continue;
       const hostnames = route.hostnames.length > 0 ? route.hostnames : [listener.hostname ?? MATCH_ALL_HOSTS];
       const entries = hostnames.some((h) => ownerOf(listeners, h) === listener)
-        ? routeEntries(
-            route,
-            { port, scheme: listener.protocol === 'HTTPS' ? 'https' : 'http' },
-            clusters,
-            policyFilters,
-          )
+        ? routeEntries(route, listener, port, clusters, policyFilters)
         : [];
       for (const hostname of hostnames) {
         if (ownerOf(listeners, hostname) !== listener) continue;
@@ -95,10 +92,12 @@ function ownerOf(listeners: readonly ListenerIR[], hostname: string): ListenerIR
 
 function routeEntries(
   route: RouteIR,
-  listener: ListenerAddress,
+  served: ListenerIR,
+  port: number,
   clusters: ClusterSet,
   policyFilters: boolean,
 ): RouteEntry[] {
+  const listener: ListenerAddress = { port, scheme: served.protocol === 'HTTPS' ? 'https' : 'http' };
   const grpc = route.kind === 'GRPCRoute';
   const entries: RouteEntry[] = [];
   for (const rule of route.rules) {
@@ -122,7 +121,7 @@ function routeEntries(
         routes: aiGatewayRoutes(
           route,
           rule,
-          withPolicies({ route, rule }, mcpRoutes(route, rule, routes), policyFilters),
+          withPolicies({ route, rule, listener: served }, mcpRoutes(route, rule, routes), policyFilters),
         ),
       });
     });
@@ -140,7 +139,8 @@ function withPolicies(served: ServedRule, routes: readonly Json[], policyFilters
   const policies = served.rule.policies;
   const denied =
     policies?.denied ??
-    (!policyFilters && (policies?.security !== undefined || policies?.extension !== undefined)
+    (!policyFilters &&
+    (policies?.security !== undefined || policies?.extension !== undefined || needsFilters(policies?.traffic))
       ? { status: 500 }
       : undefined);
   if (denied !== undefined) {
@@ -156,12 +156,45 @@ function withPolicies(served: ServedRule, routes: readonly Json[], policyFilters
     });
   }
   const perFilter: Json = {};
-  for (const filter of HTTP_FILTERS) Object.assign(perFilter, filter.routeConfig(served));
-  if (Object.keys(perFilter).length === 0) return [...routes];
+  const action: Json = {};
+  for (const filter of HTTP_FILTERS) {
+    Object.assign(perFilter, filter.routeConfig(served));
+    const fields = filter.routeAction?.(served);
+    if (fields !== undefined) mergeRouteAction(action, fields);
+  }
+  if (Object.keys(perFilter).length === 0 && Object.keys(action).length === 0) return [...routes];
   return routes.map((envoyRoute) => ({
     ...envoyRoute,
-    typedPerFilterConfig: { ...perFilter, ...((envoyRoute.typedPerFilterConfig as Json | undefined) ?? {}) },
+    ...(Object.keys(perFilter).length === 0
+      ? {}
+      : {
+          typedPerFilterConfig: {
+            ...perFilter,
+            ...((envoyRoute.typedPerFilterConfig as Json | undefined) ?? {}),
+          },
+        }),
+    // Only routes that forward have an action to add to (a redirect or direct response has none).
+    ...(envoyRoute.route === undefined || Object.keys(action).length === 0
+      ? {}
+      : { route: { ...(envoyRoute.route as Json), ...action } }),
   }));
+}
+
+/** A traffic policy that only HTTP filters enforce (proxyless gRPC clients run none). */
+function needsFilters(traffic: BackendTrafficIR | undefined): boolean {
+  return (
+    traffic?.rateLimit !== undefined ||
+    traffic?.faultInjection !== undefined ||
+    traffic?.responseOverrides !== undefined
+  );
+}
+
+/** Filters' route action fields together; lists (rate limits of several filters) are concatenated. */
+function mergeRouteAction(into: Json, fields: Json): void {
+  for (const [key, value] of Object.entries(fields)) {
+    const existing = into[key];
+    into[key] = Array.isArray(existing) && Array.isArray(value) ? [...existing, ...value] : value;
+  }
 }
 
 function envoyRoutes(
@@ -187,7 +220,7 @@ function envoyRoutes(
     if (backend.kind === 'Invalid' || pickerProblem(backend) !== undefined) invalidWeight += backend.weight;
     else
       valid.push({
-        cluster: clusters.use(backend, grpc),
+        cluster: clusters.use(backend, grpc, rule.policies?.traffic?.cluster),
         weight: backend.weight,
         fields: { ...backendFilterFields(backend.filters), ...inferenceBackendFields(backend) },
       });
@@ -208,7 +241,7 @@ function envoyRoutes(
     ...(filters.rewrite === undefined ? {} : rewriteFields(filters.rewrite, translated.prefix)),
     ...extensionRewriteFields(extensions),
     ...mirrorPolicies(filters.mirrors, rule.mirrors, grpc, clusters),
-    ...timeoutFields(rule),
+    ...trafficRouteActionFields(rule, timeoutFields(rule)),
   };
   const forward = { ...base, route: action };
   if (invalidWeight === 0) return [forward];

@@ -2,7 +2,12 @@
 // Listeners and Clusters), the version last sent. Every response carries the full set for its type, so
 // make-before-break keeps Clusters that are going away in the set until the new Listeners and routes are
 // ACKed, then sends the final set.
-import { type DiscoveryRequest, type DiscoveryResponse, TYPE_URL } from '../../protos/index.ts';
+import {
+  type DiscoveryRequest,
+  type DiscoveryResponse,
+  RATELIMIT_CONFIG_TYPE_URL,
+  TYPE_URL,
+} from '../../protos/index.ts';
 import { ProxySession } from '../shared/proxy-session.ts';
 import { setVersion, WILDCARD_TYPES, type XdsResource, type XdsSnapshot } from './xds-snapshot.ts';
 
@@ -57,8 +62,9 @@ export class SotwSession extends ProxySession<XdsSnapshot, DiscoveryResponse> {
     }
   }
 
+  /** An Envoy's top-level type is Listeners; the rate limit service takes only its configurations. */
   protected subscribedToListeners(): boolean {
-    return this.#subscriptions.has(TYPE_URL.listener);
+    return this.#subscriptions.has(TYPE_URL.listener) || this.#subscriptions.has(RATELIMIT_CONFIG_TYPE_URL);
   }
 
   acceptedCounts(): Record<string, number> {
@@ -78,6 +84,7 @@ export class SotwSession extends ProxySession<XdsSnapshot, DiscoveryResponse> {
     for (const typeUrl of [TYPE_URL.secret, TYPE_URL.cluster, TYPE_URL.clusterLoadAssignment]) {
       this.#respondIfSubscribed(typeUrl, true);
     }
+    this.#respondIfSubscribed(RATELIMIT_CONFIG_TYPE_URL, false);
     this.stagesAfterThis([
       {
         ready: () => this.#holdsEveryEndpointSet(),

@@ -4,9 +4,11 @@ import type { TlsMaterial } from '../../model/ir/backend-contract.ts';
 import type { GatewayIR } from '../../model/ir/gateway-ir.ts';
 import { withAccessLogs } from './access-logs.ts';
 import { DEFAULT_EXT_PROC_ADDRESS, EXT_PROC_CLUSTER, extProcCluster, hasAIRoutes } from './ai-gateway.ts';
+import { withClusterTraffic } from './cluster-traffic.ts';
 import { blackholeCluster, ClusterSet, translateCluster, usesEds } from './clusters.ts';
 import { translateEndpoints } from './endpoints.ts';
 import type { Json } from './envoy-types.ts';
+import type { RateLimitServiceOptions } from './filters/index.ts';
 import { translateGrpcListeners } from './grpc-listeners.ts';
 import { pickerClusters } from './inference.ts';
 import { translatePort } from './listeners.ts';
@@ -20,6 +22,13 @@ export interface EnvoyResources {
   readonly secrets: Readonly<Record<string, Json>>;
   /** Listeners for proxyless gRPC clients, served by name only (see grpc-listeners.ts). */
   readonly grpcListeners: Readonly<Record<string, Json>>;
+  /**
+   * The rate limit service's descriptors of the Gateway's global rate limits, by bucket: not served to the
+   * Gateway's proxies but to the rate limit service (ratelimit-service.ts merges every Gateway's).
+   */
+  readonly rateLimitDescriptors?: Readonly<Record<string, Json>>;
+  /** The rate limit service's own resources (RateLimitConfig by name): only in what it is served. */
+  readonly rateLimitConfigs?: Readonly<Record<string, Json>>;
   /** Parts of the IR that could not be programmed, each naming what and why. */
   readonly problems: readonly string[];
 }
@@ -31,6 +40,8 @@ export interface TranslateOptions {
   readonly extProcAddress?: string;
   /** Where Envoy reaches `switchyard mcp` for MCPRoutes (host:port or unix:/path); see mcp.ts. */
   readonly mcpProxyAddress?: string;
+  /** The rate limit service for global rate limits (controller --ratelimit-address). */
+  readonly rateLimitService?: RateLimitServiceOptions;
 }
 
 export function translateGateway(
@@ -42,7 +53,10 @@ export function translateGateway(
   const secrets = new Map<string, Json>();
   const problems: string[] = [];
   const extraClusters = new Map<string, Json>();
+  const rateLimitDescriptors = new Map<string, Json>();
   const context = {
+    rateLimitDescriptors,
+    ...(options.rateLimitService === undefined ? {} : { rateLimitService: options.rateLimitService }),
     bindAddress: options.bindAddress ?? '0.0.0.0',
     clusters,
     tls,
@@ -70,7 +84,7 @@ export function translateGateway(
   const clusterResources: Record<string, Json> = {};
   const clusterLoadAssignments: Record<string, Json> = {};
   for (const use of [...clusters.uses].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    clusterResources[use.name] = translateCluster(use, context);
+    clusterResources[use.name] = withClusterTraffic(translateCluster(use, context), use, problems);
     if (usesEds(use)) clusterLoadAssignments[use.name] = translateEndpoints(use);
   }
   for (const [name, built] of [...clusters.builtClusters].sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -99,6 +113,13 @@ export function translateGateway(
     clusterLoadAssignments,
     secrets: Object.fromEntries([...secrets.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
     grpcListeners,
+    ...(rateLimitDescriptors.size === 0
+      ? {}
+      : {
+          rateLimitDescriptors: Object.fromEntries(
+            [...rateLimitDescriptors.entries()].sort(([a], [b]) => (a < b ? -1 : 1)),
+          ),
+        }),
     problems,
   };
 }

@@ -3,7 +3,7 @@
 // across revisions, delta streams resend only what changed, and a reconnecting proxy's initial_resource_versions
 // can be checked.
 import { createHash } from 'node:crypto';
-import { envoyApi, TYPE_URL } from '../../protos/index.ts';
+import { envoyApi, RATELIMIT_CONFIG_TYPE_URL, TYPE_URL } from '../../protos/index.ts';
 import { contentVersion, type Snapshot, type XdsResource, type XdsResources } from '../shared/snapshot.ts';
 import type { EnvoyResources } from './translate-gateway.ts';
 
@@ -14,8 +14,15 @@ export interface XdsSnapshot extends Snapshot {
   readonly namedOnlyListeners: XdsResources;
 }
 
-/** Types an Envoy subscribes to as a whole (wildcard); the others it asks for by name. */
-export const WILDCARD_TYPES: ReadonlySet<string> = new Set([TYPE_URL.listener, TYPE_URL.cluster]);
+/**
+ * Types an Envoy subscribes to as a whole (wildcard); the others it asks for by name. The rate limit service
+ * subscribes to its configurations as a whole too.
+ */
+export const WILDCARD_TYPES: ReadonlySet<string> = new Set([
+  TYPE_URL.listener,
+  TYPE_URL.cluster,
+  RATELIMIT_CONFIG_TYPE_URL,
+]);
 
 export function encodeSnapshot(
   revision: number,
@@ -28,6 +35,7 @@ export function encodeSnapshot(
     [TYPE_URL.clusterLoadAssignment, resources.clusterLoadAssignments],
     [TYPE_URL.listener, resources.listeners],
     [TYPE_URL.routeConfiguration, resources.routeConfigurations],
+    [RATELIMIT_CONFIG_TYPE_URL, resources.rateLimitConfigs ?? {}],
   ];
   const types = new Map<string, XdsResources>();
   for (const [typeUrl, byName] of families) {

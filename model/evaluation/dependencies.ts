@@ -154,6 +154,7 @@ export function dependenciesOf(object: AnyResource): ResourceKey[] {
     case 'SecurityPolicy':
     case 'ClientTrafficPolicy':
     case 'EnvoyExtensionPolicy':
+    case 'BackendTrafficPolicy':
       for (const key of policyDependencies(object)) add(key);
       break;
     case 'MCPRoute':

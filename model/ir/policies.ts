@@ -1,11 +1,12 @@
 // The policy fields of the Gateway IR: what GEP-713 policies (Envoy Gateway's SecurityPolicy,
-// ClientTrafficPolicy, EnvoyExtensionPolicy, later BackendTrafficPolicy) contribute to a route rule or a
+// ClientTrafficPolicy, EnvoyExtensionPolicy, BackendTrafficPolicy in traffic-policies.ts) contribute to a route rule or a
 // listener, already resolved (Secrets read, backends resolved), so a backend translates them without knowing
 // the policy kinds. A rule that a policy could not be enforced on carries `denied`: the data plane answers it
 // directly and never forwards it (fail closed).
 
 import type { ResourceKey } from '../resources/resource-key.ts';
 import type { ResolvedBackend } from './backends.ts';
+import type { BackendTrafficIR } from './traffic-policies.ts';
 
 /** A backend a policy sends to (remote JWKS, ext auth, ext_proc), resolved like a route's backendRef. */
 export type PolicyBackendIR = ResolvedBackend & { readonly weight: number };
@@ -174,6 +175,7 @@ export interface DeniedIR {
 export interface RulePoliciesIR {
   readonly security?: SecurityIR;
   readonly extension?: ExtensionIR;
+  readonly traffic?: BackendTrafficIR;
   readonly denied?: DeniedIR;
 }
 

@@ -1,7 +1,8 @@
 // Policies into a Gateway's IR: for each listener and each route rule on it, the policy of each kind in force
 // there (attachment.ts decides which) and what the kind's rules make of it. A policy that cannot be enforced
 // gives its rules `policies.denied` (they answer 500) instead of being skipped; kinds that only some route kinds
-// support deny the others when a policy targets them.
+// support deny the others when a policy targets them. A route-level policy of a kind with mergeType that asks to
+// be merged is combined with the listener's (or ListenerSet's, or Gateway's) policy in force, per listener.
 
 import type { GatewayIR, ListenerIR, RouteIR, RuleIR } from '../ir/gateway-ir.ts';
 import type { ClientTrafficIR, RulePoliciesIR } from '../ir/policies.ts';
@@ -21,7 +22,7 @@ import {
 /** A rule-scoped kind and the RulePoliciesIR field it fills. */
 export interface RulePolicyKind<IR> {
   readonly rules: PolicyKindRules<IR>;
-  readonly field: 'security' | 'extension';
+  readonly field: 'security' | 'extension' | 'traffic';
   /** Route kinds the kind's IR means something for; a policy on another route kind denies it. */
   readonly routeKinds: readonly string[];
 }
@@ -42,11 +43,21 @@ export function applyPolicies(
   context: PolicyContext = CLUSTER_POLICY_CONTEXT,
 ): GatewayIR {
   const verdicts = new Map<string, PolicyVerdict<unknown>>();
-  const verdictOf = <IR>(policy: EnvoyGatewayPolicy, rules: PolicyKindRules<IR>): PolicyVerdict<IR> => {
-    const id = formatResourceKey(keyOf(policy));
+  const verdictOf: VerdictOf = <IR>(
+    policy: EnvoyGatewayPolicy,
+    rules: PolicyKindRules<IR>,
+    parent?: EnvoyGatewayPolicy,
+  ): PolicyVerdict<IR> => {
+    const id =
+      parent === undefined
+        ? formatResourceKey(keyOf(policy))
+        : `${formatResourceKey(keyOf(policy))} into ${formatResourceKey(keyOf(parent))}`;
     let verdict = verdicts.get(id) as PolicyVerdict<IR> | undefined;
     if (verdict === undefined) {
-      verdict = evaluatePolicy(policy, rules, view, context);
+      verdict =
+        parent === undefined || rules.merge === undefined
+          ? evaluatePolicy(policy, rules, view, context)
+          : mergedVerdict(policy, parent, rules, view, context);
       verdicts.set(id, verdict as PolicyVerdict<unknown>);
     }
     return verdict;
@@ -90,6 +101,28 @@ export function applyPolicies(
   return changed ? { ...ir, ports } : ir;
 }
 
+type VerdictOf = <IR>(
+  policy: EnvoyGatewayPolicy,
+  rules: PolicyKindRules<IR>,
+  /** Merge `policy` (route-level, with mergeType) into this one. */
+  parent?: EnvoyGatewayPolicy,
+) => PolicyVerdict<IR>;
+
+/** Each policy checked on its own first (strict fields, its own values), then the two merged. */
+function mergedVerdict<IR>(
+  child: EnvoyGatewayPolicy,
+  parent: EnvoyGatewayPolicy,
+  rules: PolicyKindRules<IR>,
+  view: ResourceView,
+  context: PolicyContext,
+): PolicyVerdict<IR> {
+  const own = evaluatePolicy(child, rules, view, context);
+  if (!own.ok) return own;
+  const inherited = evaluatePolicy(parent, rules, view, context);
+  if (!inherited.ok) return inherited;
+  return rules.merge?.(child, parent, view, context) ?? own;
+}
+
 function routeWithPolicies(
   route: RouteIR,
   kinds: readonly RulePolicyKind<unknown>[],
@@ -97,7 +130,7 @@ function routeWithPolicies(
   listenerDenied: RulePoliciesIR['denied'],
   view: ResourceView,
   lookup: PolicyLookup,
-  verdictOf: <IR>(policy: EnvoyGatewayPolicy, rules: PolicyKindRules<IR>) => PolicyVerdict<IR>,
+  verdictOf: VerdictOf,
 ): RouteIR {
   const routeWinners = kinds.map((kind) => policyOn(kind.rules.kind, route.route, undefined, view, lookup));
   let changed = false;
@@ -117,7 +150,10 @@ function routeWithPolicies(
         policies.denied ??= deny(winner, `a ${kind.rules.kind} cannot be enforced on a ${route.kind}`);
         return;
       }
-      const verdict = verdictOf(winner, kind.rules);
+      const parent = listenerWinners[i];
+      const merging =
+        own !== undefined && parent !== undefined && kind.rules.merges?.(own) === true ? parent : undefined;
+      const verdict = verdictOf(winner, kind.rules, merging);
       if (verdict.ok) (policies as Record<string, unknown>)[kind.field] = verdict.ir;
       else if (verdict.failClosed) policies.denied ??= deny(winner, verdict.message);
     });

@@ -1,10 +1,12 @@
 // GEP-713 policy attachment, shared by every policy kind (SecurityPolicy, ClientTrafficPolicy,
-// EnvoyExtensionPolicy here; BackendTrafficPolicy later): which objects a policy targets (targetRef(s) with an
-// optional sectionName, targetSelectors by labels), which policy is in force where (route rule > route >
-// listener > ListenerSet > Gateway, the most specific wins; between policies of one kind on the same target the
+// EnvoyExtensionPolicy, BackendTrafficPolicy): which objects a policy targets (targetRef(s) with an optional
+// sectionName, targetSelectors by labels), which policy is in force where (route rule > route > listener >
+// ListenerSet > Gateway, the most specific wins — or, for kinds with Envoy Gateway's mergeType, a route-level
+// policy that asks for it is merged into its parent's; between policies of one kind on the same target the
 // oldest wins, the others are Conflicted), and the policy's status.ancestors (one entry per ancestor Gateway,
-// Accepted / Conflicted / TargetNotFound / Invalid and Envoy Gateway's Overridden, at most 16, other controllers'
-// entries kept). A policy kind plugs in as a PolicyKindRules: its target kinds and its spec → IR function.
+// Accepted / Conflicted / TargetNotFound / Invalid and Envoy Gateway's Overridden and Merged, at most 16, other
+// controllers' entries kept). A policy kind plugs in as a PolicyKindRules: its target kinds and its spec → IR
+// function.
 
 import { AI_GATEWAY_GROUP } from '../resources/ai-gateway.ts';
 import type {
@@ -13,7 +15,7 @@ import type {
   PolicyAncestorStatusShape,
   PolicyTargetReference,
 } from '../resources/envoy-gateway-policies.ts';
-import { POLICY_SPEC_SCHEMAS } from '../resources/envoy-gateway-policies.ts';
+import { ENVOY_GATEWAY_POLICY_KINDS, POLICY_SPEC_SCHEMAS } from '../resources/envoy-gateway-policies.ts';
 import { schemaProblems } from '../resources/field-schema.ts';
 import {
   ANY_NAME,
@@ -68,7 +70,20 @@ export interface PolicyKindRules<IR> {
   /** Where the kind's IR goes: route rules (and so routes) or listeners. */
   readonly scope: 'rule' | 'listener';
   evaluate(policy: EnvoyGatewayPolicy, view: ResourceView, context: PolicyContext): PolicyVerdict<IR>;
+  /** Kinds with Envoy Gateway's mergeType: whether a (route-level) policy asks to be merged into its parent's. */
+  readonly merges?: (policy: EnvoyGatewayPolicy) => boolean;
+  /** The IR of a merging route-level `child` merged into `parent`, the Gateway- or listener-level policy in force. */
+  readonly merge?: (
+    child: EnvoyGatewayPolicy,
+    parent: EnvoyGatewayPolicy,
+    view: ResourceView,
+    context: PolicyContext,
+  ) => PolicyVerdict<IR>;
+  /** A strict-field problem said better (a field some documents invent, and what to use instead). */
+  readonly explainProblem?: (problem: string) => string;
 }
+
+const POLICY_KIND_NAMES: ReadonlySet<string> = new Set(ENVOY_GATEWAY_POLICY_KINDS);
 
 /** Where the policies are enforced, which decides what their services may be (policies/backend.ts). */
 export interface PolicyContext {
@@ -83,7 +98,7 @@ export interface PolicyContext {
 export const CLUSTER_POLICY_CONTEXT: PolicyContext = { hostDataPlane: false };
 
 export function isPolicyKind(kind: string): kind is EnvoyGatewayPolicyKind {
-  return kind === 'SecurityPolicy' || kind === 'ClientTrafficPolicy' || kind === 'EnvoyExtensionPolicy';
+  return POLICY_KIND_NAMES.has(kind);
 }
 
 function asArray<T>(value: unknown): T[] {
@@ -190,7 +205,7 @@ export function evaluatePolicy<IR>(
   view: ResourceView,
   context: PolicyContext = CLUSTER_POLICY_CONTEXT,
 ): PolicyVerdict<IR> {
-  const problems = policySchemaProblems(policy);
+  const problems = policySchemaProblems(policy).map((problem) => rules.explainProblem?.(problem) ?? problem);
   if (problems.length === 0) return rules.evaluate(policy, view, context);
   const mtls = policy.kind === 'ClientTrafficPolicy' && policy.spec?.tls?.clientValidation !== undefined;
   return {
@@ -217,7 +232,7 @@ export type PolicyLookup = (target: ResourceKey) => readonly EnvoyGatewayPolicy[
 /** A PolicyLookup that scans the view (translate, replay, tests); the validator uses its index instead. */
 export function scanningPolicyLookup(view: ResourceView): PolicyLookup {
   const byTarget = new Map<string, EnvoyGatewayPolicy[]>();
-  for (const kind of ['SecurityPolicy', 'ClientTrafficPolicy', 'EnvoyExtensionPolicy'] as const) {
+  for (const kind of ENVOY_GATEWAY_POLICY_KINDS) {
     for (const policy of view.list(kind)) {
       for (const target of policyTargets(policy, view)) {
         const id = formatResourceKey(target.key);
@@ -413,19 +428,46 @@ export function computePolicyStatus<IR>(
           ),
         ];
     if (verdict.ok && (target.key.kind === 'Gateway' || target.key.kind === 'ListenerSet')) {
-      const overriding = overridingRoutes(policy, target, view, options);
+      const { overriding, merging } = overridingRoutes(policy, rules, target, view, options);
       if (overriding.length > 0) {
         conditions.push(
           condition(
             'Overridden',
             'True',
             PolicyReason.Overridden,
-            `This policy is being overridden by other ${kindOf} for these routes: ${overriding.slice(0, 8).join(', ')}${overriding.length > 8 ? ` and ${overriding.length - 8} more` : ''}`,
+            `This policy is being overridden by other ${kindOf} for these routes: ${listSome(overriding)}`,
+          ),
+        );
+      }
+      if (merging.length > 0) {
+        conditions.push(
+          condition(
+            'Merged',
+            'True',
+            PolicyReason.Merged,
+            `This policy is being merged by other ${kindOf} for these routes: ${listSome(merging)}`,
           ),
         );
       }
     }
-    for (const ancestor of ancestors) add(ancestor, conditions);
+    const merges = verdict.ok && rules.merges?.(policy) === true && ROUTE_KINDS.has(target.key.kind);
+    for (const ancestor of ancestors) {
+      const parent = merges ? parentPolicyOn(policy.kind, ancestor, view, options.lookup) : undefined;
+      add(
+        ancestor,
+        parent === undefined
+          ? conditions
+          : [
+              ...conditions,
+              condition(
+                'Merged',
+                'True',
+                PolicyReason.Merged,
+                `Merged with policy ${parent.metadata.namespace ?? ''}/${parent.metadata.name}`,
+              ),
+            ],
+      );
+    }
   }
   const previous = asArray<PolicyAncestorStatusShape>(policy.status?.ancestors);
   if (desired.size === 0 && !previous.some((a) => a?.controllerName === options.controllerName))
@@ -467,19 +509,56 @@ function notFound(target: PolicyTarget, kind: string): ConditionSpec {
   );
 }
 
-/** Routes on a Gateway-level policy's Gateway (or listener) that a more specific policy of its kind covers. */
-function overridingRoutes(
+function listSome(items: readonly string[]): string {
+  return `${items.slice(0, 8).join(', ')}${items.length > 8 ? ` and ${items.length - 8} more` : ''}`;
+}
+
+/**
+ * The policy of a kind a merging route-level policy is merged into on an ancestor Gateway: the Gateway's own,
+ * else one on a listener of it (status only says which; apply.ts merges per listener).
+ */
+function parentPolicyOn(
+  kind: EnvoyGatewayPolicyKind,
+  ancestor: AncestorRef,
+  view: ResourceView,
+  lookup: PolicyLookup,
+): EnvoyGatewayPolicy | undefined {
+  if (ancestor.kind !== 'Gateway') return undefined;
+  const gateway = resourceKey(GATEWAY_GROUP, 'Gateway', ancestor.namespace, ancestor.name);
+  const own = policyOn(kind, gateway, undefined, view, lookup);
+  if (own !== undefined) return own;
+  const listeners = asArray<{ name?: string }>(
+    view.get('Gateway', ancestor.namespace, ancestor.name)?.spec?.listeners,
+  );
+  for (const listener of listeners) {
+    if (typeof listener?.name !== 'string') continue;
+    const onListener = policyOn(kind, gateway, listener.name, view, lookup);
+    if (onListener !== undefined) return onListener;
+  }
+  return undefined;
+}
+
+/**
+ * Routes on a Gateway-level policy's Gateway (or listener) that a more specific policy of its kind covers:
+ * overriding it, or merged into it (a policy with mergeType).
+ */
+function overridingRoutes<IR>(
   policy: EnvoyGatewayPolicy,
+  rules: PolicyKindRules<IR>,
   target: PolicyTarget,
   view: ResourceView,
   options: PolicyStatusOptions,
-): string[] {
-  if (target.key.kind !== 'Gateway') return [];
+): { overriding: string[]; merging: string[] } {
+  if (target.key.kind !== 'Gateway') return { overriding: [], merging: [] };
   const out: string[] = [];
+  const merging: string[] = [];
   for (const route of options.routesOf(target.key)) {
     if (!ROUTE_KINDS.has(route.kind)) continue;
-    const covered = options.lookup(route).some((other) => other.kind === policy.kind && other !== policy);
-    if (covered) out.push(`${route.kind}/${route.namespace ?? ''}/${route.name}`);
+    const others = options.lookup(route).filter((other) => other.kind === policy.kind && other !== policy);
+    if (others.length === 0) continue;
+    const name = `${route.kind}/${route.namespace ?? ''}/${route.name}`;
+    if (others.every((other) => rules.merges?.(other) === true)) merging.push(name);
+    else out.push(name);
   }
   if (target.sectionName === undefined) {
     const listeners = asArray<{ name?: string }>(
@@ -492,5 +571,5 @@ function overridingRoutes(
         out.push(`Gateway/${target.key.namespace ?? ''}/${target.key.name}/${listener.name}`);
     }
   }
-  return out.sort();
+  return { overriding: out.sort(), merging: merging.sort() };
 }

@@ -58,6 +58,12 @@ export function policyDependencies(policy: EnvoyGatewayPolicy): ResourceKey[] {
   if (policy.kind === 'EnvoyExtensionPolicy') {
     for (const processor of policy.spec?.extProc ?? []) cluster(processor);
   }
+  if (policy.kind === 'BackendTrafficPolicy') {
+    for (const override of policy.spec?.responseOverride ?? []) {
+      const ref = override?.response?.body?.valueRef;
+      if (ref?.kind === 'ConfigMap' && typeof ref.name === 'string') add('ConfigMap', ref.name);
+    }
+  }
   if (policy.kind === 'ClientTrafficPolicy') {
     for (const ref of policy.spec?.tls?.clientValidation?.caCertificateRefs ?? []) {
       const kind = ref?.kind === 'Secret' ? 'Secret' : 'ConfigMap';

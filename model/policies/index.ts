@@ -1,8 +1,9 @@
 // The policy kinds Switchyard enforces, as the attachment layer takes them (attachment.ts, apply.ts): each kind
-// is its rules (targets, spec → IR) and where its IR goes. A new kind (BackendTrafficPolicy) is one more entry.
+// is its rules (targets, spec → IR) and where its IR goes.
 import type { EnvoyGatewayPolicyKind } from '../resources/envoy-gateway-policies.ts';
 import type { PolicyKinds } from './apply.ts';
 import type { PolicyKindRules } from './attachment.ts';
+import { backendTrafficPolicyRules } from './backend-traffic-policy.ts';
 import { clientTrafficPolicyRules } from './client-traffic-policy.ts';
 import { envoyExtensionPolicyRules } from './envoy-extension-policy.ts';
 import { securityPolicyRules } from './security-policy.ts';
@@ -17,6 +18,8 @@ export {
 } from './attachment.ts';
 
 const HTTP_ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute'];
+/** BackendTrafficPolicy's cluster settings mean something for every route kind (its HTTP settings for HTTP kinds). */
+const ALL_ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute', 'UDPRoute'];
 
 export const POLICY_KINDS: PolicyKinds = {
   listener: clientTrafficPolicyRules,
@@ -30,6 +33,11 @@ export const POLICY_KINDS: PolicyKinds = {
       rules: envoyExtensionPolicyRules as PolicyKindRules<unknown>,
       field: 'extension',
       routeKinds: HTTP_ROUTE_KINDS,
+    },
+    {
+      rules: backendTrafficPolicyRules as PolicyKindRules<unknown>,
+      field: 'traffic',
+      routeKinds: ALL_ROUTE_KINDS,
     },
   ],
 };

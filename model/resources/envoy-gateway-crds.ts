@@ -37,6 +37,12 @@ export const POLICY_CRD_NAMES: Readonly<Record<EnvoyGatewayPolicyKind, CrdNames>
     shortName: 'eep',
     description: 'External processors for Gateways and routes.',
   },
+  BackendTrafficPolicy: {
+    plural: 'backendtrafficpolicies',
+    shortName: 'btp',
+    description:
+      'How traffic reaches the backends of Gateways and routes (rate limits, retries, timeouts, load balancing, circuit breakers, health checks).',
+  },
 };
 
 const ANCESTOR_STATUS = {

@@ -1,75 +1,43 @@
 // Envoy Gateway's policy kinds (gateway.envoyproxy.io/v1alpha1, field names and meaning as in Envoy Gateway
-// v1.9): SecurityPolicy, ClientTrafficPolicy and EnvoyExtensionPolicy. Each kind's fields are described once, as
+// v1.9): SecurityPolicy, ClientTrafficPolicy and EnvoyExtensionPolicy here, BackendTrafficPolicy in its own file
+// (backend-traffic-policy.ts), the parts they share in envoy-gateway-policy-base.ts. Each kind's fields are described once, as
 // a FieldSchema: deploy/crds/ is generated from it (a test keeps them equal) and files-mode objects are checked
 // against it, so an unknown field is named, never silently dropped. Parts Switchyard does not support are
 // described loosely (`free`) and refused by the policy rules (model/policies/) with a condition naming them.
-
+import { BACKEND_TRAFFIC_POLICY_SPEC, type BackendTrafficPolicy } from './backend-traffic-policy.ts';
 import { TLS_SETTINGS_FIELDS } from './envoy-gateway.ts';
 import {
-  bool,
-  duration,
-  type FieldSchema,
-  free,
-  int,
-  list,
-  map,
-  obj,
-  quantity,
-  str,
-} from './field-schema.ts';
+  type BackendCluster,
+  backendCluster,
+  objectRef,
+  type PolicyObject,
+  type PolicyTargetReferences,
+  type SecretObjectReference,
+  statusCode,
+  targets,
+} from './envoy-gateway-policy-base.ts';
+import { bool, duration, type FieldSchema, free, int, list, obj, quantity, str } from './field-schema.ts';
+
+export type { BackendTrafficPolicy } from './backend-traffic-policy.ts';
+export type {
+  BackendCluster,
+  EGBackendRef,
+  PolicyAncestorStatusShape,
+  PolicyTargetReference,
+  PolicyTargetReferences,
+  SecretObjectReference,
+  TargetSelector,
+} from './envoy-gateway-policy-base.ts';
 
 export const ENVOY_GATEWAY_POLICY_KINDS = [
   'SecurityPolicy',
   'ClientTrafficPolicy',
   'EnvoyExtensionPolicy',
+  'BackendTrafficPolicy',
 ] as const;
 export type EnvoyGatewayPolicyKind = (typeof ENVOY_GATEWAY_POLICY_KINDS)[number];
 
 // ---- Shapes (what the rules read; every field optional: objects come from users) --------------------------
-
-export interface PolicyTargetReference {
-  group?: string;
-  kind?: string;
-  name?: string;
-  sectionName?: string;
-}
-
-export interface TargetSelector {
-  group?: string;
-  kind?: string;
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key?: string; operator?: string; values?: string[] }[];
-  namespaces?: { from?: 'Same' | 'All' | 'Selector'; selector?: unknown };
-}
-
-export interface PolicyTargetReferences {
-  targetRef?: PolicyTargetReference;
-  targetRefs?: PolicyTargetReference[];
-  targetSelectors?: TargetSelector[];
-}
-
-export interface EGBackendRef {
-  group?: string;
-  kind?: string;
-  name?: string;
-  namespace?: string;
-  port?: number;
-  weight?: number;
-  fallback?: boolean;
-}
-
-export interface BackendCluster {
-  backendRef?: EGBackendRef;
-  backendRefs?: EGBackendRef[];
-  backendSettings?: Record<string, unknown>;
-}
-
-export interface SecretObjectReference {
-  group?: string;
-  kind?: string;
-  name?: string;
-  namespace?: string;
-}
 
 export interface JWTProvider {
   name?: string;
@@ -254,81 +222,16 @@ export interface ClientTrafficPolicySpec extends PolicyTargetReferences {
   scheme?: string;
 }
 
-interface PolicyObject<K extends EnvoyGatewayPolicyKind, Spec> {
-  apiVersion: string;
-  kind: K;
-  metadata: {
-    name: string;
-    namespace?: string;
-    uid?: string;
-    generation?: number;
-    creationTimestamp?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    resourceVersion?: string;
-  };
-  spec?: Spec;
-  status?: { ancestors?: PolicyAncestorStatusShape[] };
-}
-
-export interface PolicyAncestorStatusShape {
-  ancestorRef: { group?: string; kind?: string; namespace?: string; name: string; sectionName?: string };
-  controllerName: string;
-  conditions?: {
-    type: string;
-    status: string;
-    reason: string;
-    message: string;
-    lastTransitionTime?: string;
-    observedGeneration?: number;
-  }[];
-}
-
 export type SecurityPolicy = PolicyObject<'SecurityPolicy', SecurityPolicySpec>;
 export type ClientTrafficPolicy = PolicyObject<'ClientTrafficPolicy', ClientTrafficPolicySpec>;
 export type EnvoyExtensionPolicy = PolicyObject<'EnvoyExtensionPolicy', EnvoyExtensionPolicySpec>;
-export type EnvoyGatewayPolicy = SecurityPolicy | ClientTrafficPolicy | EnvoyExtensionPolicy;
+export type EnvoyGatewayPolicy =
+  | SecurityPolicy
+  | ClientTrafficPolicy
+  | EnvoyExtensionPolicy
+  | BackendTrafficPolicy;
 
 // ---- Schemas ------------------------------------------------------------------------------------------------
-
-const targetRef = obj({ group: str(), kind: str(), name: str(), sectionName: str() }, [
-  'group',
-  'kind',
-  'name',
-]);
-const targetSelector = obj(
-  {
-    group: str(),
-    kind: str(),
-    matchLabels: map(str()),
-    matchExpressions: list(obj({ key: str(), operator: str(), values: list(str()) }, ['key', 'operator'])),
-    namespaces: obj({ from: str(['Same', 'All', 'Selector']), selector: free }),
-  },
-  ['kind'],
-);
-const targets = { targetRef, targetRefs: list(targetRef), targetSelectors: list(targetSelector) };
-const objectRef = obj({ group: str(), kind: str(), name: str(), namespace: str() }, ['name']);
-const backendRef = obj(
-  {
-    group: str(),
-    kind: str(),
-    name: str(),
-    namespace: str(),
-    port: int(1, 65535),
-    weight: int(0, 1_000_000),
-    fallback: bool,
-  },
-  ['name'],
-);
-const backendCluster = {
-  backendRef: objectRefWithPort(),
-  backendRefs: list(backendRef, 16),
-  backendSettings: free,
-};
-function objectRefWithPort(): FieldSchema {
-  return obj({ group: str(), kind: str(), name: str(), namespace: str(), port: int(1, 65535) }, ['name']);
-}
-const statusCode = int(400, 599);
 
 const jwtProvider = obj(
   {
@@ -558,4 +461,5 @@ export const POLICY_SPEC_SCHEMAS: Readonly<Record<EnvoyGatewayPolicyKind, FieldS
   SecurityPolicy: SECURITY_POLICY_SPEC,
   ClientTrafficPolicy: CLIENT_TRAFFIC_POLICY_SPEC,
   EnvoyExtensionPolicy: ENVOY_EXTENSION_POLICY_SPEC,
+  BackendTrafficPolicy: BACKEND_TRAFFIC_POLICY_SPEC,
 };

@@ -6,6 +6,7 @@
 export type FieldSchema =
   | { readonly type: 'string'; readonly enum?: readonly string[]; readonly format?: 'duration' }
   | { readonly type: 'integer'; readonly minimum?: number; readonly maximum?: number }
+  | { readonly type: 'number'; readonly minimum?: number; readonly maximum?: number }
   | { readonly type: 'boolean' }
   | { readonly type: 'quantity' }
   | { readonly type: 'array'; readonly items: FieldSchema; readonly maxItems?: number }
@@ -23,6 +24,12 @@ export const str = (values?: readonly string[]): FieldSchema =>
 export const duration: FieldSchema = { type: 'string', format: 'duration' };
 export const int = (minimum?: number, maximum?: number): FieldSchema => ({
   type: 'integer',
+  ...(minimum === undefined ? {} : { minimum }),
+  ...(maximum === undefined ? {} : { maximum }),
+});
+/** A decimal number (a percentage such as 12.5). */
+export const num = (minimum?: number, maximum?: number): FieldSchema => ({
+  type: 'number',
   ...(minimum === undefined ? {} : { minimum }),
   ...(maximum === undefined ? {} : { maximum }),
 });
@@ -52,6 +59,13 @@ export function schemaProblems(value: unknown, schema: FieldSchema, path: string
       return [];
     case 'integer':
       if (typeof value !== 'number' || !Number.isInteger(value)) return [`${path}: must be an integer`];
+      if (schema.minimum !== undefined && value < schema.minimum)
+        return [`${path}: must be >= ${schema.minimum}`];
+      if (schema.maximum !== undefined && value > schema.maximum)
+        return [`${path}: must be <= ${schema.maximum}`];
+      return [];
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) return [`${path}: must be a number`];
       if (schema.minimum !== undefined && value < schema.minimum)
         return [`${path}: must be >= ${schema.minimum}`];
       if (schema.maximum !== undefined && value > schema.maximum)
@@ -97,6 +111,12 @@ export function openApiSchema(schema: FieldSchema): Record<string, unknown> {
     case 'integer':
       return {
         type: 'integer',
+        ...(schema.minimum === undefined ? {} : { minimum: schema.minimum }),
+        ...(schema.maximum === undefined ? {} : { maximum: schema.maximum }),
+      };
+    case 'number':
+      return {
+        type: 'number',
         ...(schema.minimum === undefined ? {} : { minimum: schema.minimum }),
         ...(schema.maximum === undefined ? {} : { maximum: schema.maximum }),
       };

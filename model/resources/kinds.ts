@@ -8,6 +8,7 @@ import type {
   GatewayConfig,
   QuotaPolicy,
 } from './ai-gateway.ts';
+import type { BackendTrafficPolicy } from './backend-traffic-policy.ts';
 import type { Backend, EnvoyHTTPRouteFilter, EnvoyProxy } from './envoy-gateway.ts';
 import type { ClientTrafficPolicy, EnvoyExtensionPolicy, SecurityPolicy } from './envoy-gateway-policies.ts';
 import type {
@@ -58,6 +59,7 @@ export interface ResourcesByKind {
   Backend: Backend;
   EnvoyProxy: EnvoyProxy;
   HTTPRouteFilter: EnvoyHTTPRouteFilter;
+  BackendTrafficPolicy: BackendTrafficPolicy;
 }
 
 export type KindName = keyof ResourcesByKind;
@@ -95,6 +97,7 @@ export const GROUP_OF_KIND: { readonly [K in KindName]: string } = {
   Backend: 'gateway.envoyproxy.io',
   EnvoyProxy: 'gateway.envoyproxy.io',
   HTTPRouteFilter: 'gateway.envoyproxy.io',
+  BackendTrafficPolicy: 'gateway.envoyproxy.io',
 };
 
 export const CLUSTER_SCOPED_KINDS: ReadonlySet<KindName> = new Set<KindName>([

@@ -104,6 +104,8 @@ export const PolicyReason = {
   InvalidKind: 'InvalidKind',
   /** Envoy Gateway's: a more specific policy of the same kind applies to some of this policy's targets. */
   Overridden: 'Overridden',
+  /** Envoy Gateway's: a route-level policy with mergeType is merged into its parent's (on both of them). */
+  Merged: 'Merged',
 } as const;
 
 /** A condition as a rule decides it, before it is stamped with time and generation. */

@@ -25,6 +25,7 @@ export function kubernetesStatusWriter(
     'SecurityPolicy',
     'ClientTrafficPolicy',
     'EnvoyExtensionPolicy',
+    'BackendTrafficPolicy',
   ]);
   return async ({ key, status }: { key: ResourceKey; status: unknown }): Promise<{ written: boolean }> => {
     const resource = resources.get(key.kind as KindName);

@@ -142,6 +142,7 @@ describe('with its default values', () => {
         'crds/aiservicebackends.aigateway.envoyproxy.io.yaml',
         'crds/backends.gateway.envoyproxy.io.yaml',
         'crds/backendsecuritypolicies.aigateway.envoyproxy.io.yaml',
+        'crds/backendtrafficpolicies.gateway.envoyproxy.io.yaml',
         'crds/clienttrafficpolicies.gateway.envoyproxy.io.yaml',
         'crds/envoyextensionpolicies.gateway.envoyproxy.io.yaml',
         'crds/envoyproxies.gateway.envoyproxy.io.yaml',

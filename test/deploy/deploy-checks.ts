@@ -43,6 +43,7 @@ export const RESOURCE_OF_KIND: { readonly [K in KindName]: string } = {
   Backend: 'backends',
   EnvoyProxy: 'envoyproxies',
   HTTPRouteFilter: 'httproutefilters',
+  BackendTrafficPolicy: 'backendtrafficpolicies',
 };
 
 /** `group/resource`, with the core group written as an empty group: `/secrets`. */
@@ -77,7 +78,7 @@ export const STATUS_WRITTEN: readonly GroupResource[] = [
     'quotapolicies',
   ].map((resource) => `aigateway.envoyproxy.io/${resource}/status`),
   // Envoy Gateway's policy kinds (model/policies/).
-  ...['securitypolicies', 'clienttrafficpolicies', 'envoyextensionpolicies'].map(
+  ...['securitypolicies', 'clienttrafficpolicies', 'envoyextensionpolicies', 'backendtrafficpolicies'].map(
     (resource) => `gateway.envoyproxy.io/${resource}/status`,
   ),
   // Envoy Gateway's kinds (model/policies/backend.ts, envoy-proxy.ts).

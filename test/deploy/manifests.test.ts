@@ -40,6 +40,7 @@ it('every manifest under deploy/ passes a server-side dry-run apply', async () =
     'crds/aiservicebackends.aigateway.envoyproxy.io.yaml',
     'crds/backends.gateway.envoyproxy.io.yaml',
     'crds/backendsecuritypolicies.aigateway.envoyproxy.io.yaml',
+    'crds/backendtrafficpolicies.gateway.envoyproxy.io.yaml',
     'crds/clienttrafficpolicies.gateway.envoyproxy.io.yaml',
     'crds/envoyextensionpolicies.gateway.envoyproxy.io.yaml',
     'crds/envoyproxies.gateway.envoyproxy.io.yaml',

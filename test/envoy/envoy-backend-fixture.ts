@@ -7,7 +7,9 @@ import type { XdsTlsOptions } from '../../backends/envoy/bootstrap.ts';
 import {
   type EnvoyBackendMessage,
   nodeClusterOf,
+  RateLimitServiceFeed,
   spawnEnvoyBackend,
+  type TranslateOptions,
   XdsServer,
 } from '../../backends/envoy/index.ts';
 import type { BackendGatewayStatus, TlsMaterial } from '../../model/ir/backend-contract.ts';
@@ -38,6 +40,8 @@ const deployerProbe = setup({
 export class EnvoyBackendFixture {
   readonly system: ActorSystem;
   readonly xds: XdsServer;
+  /** What the backend publishes through: the ADS server, feeding the rate limit service too. */
+  readonly feed: RateLimitServiceFeed;
   readonly statuses: BackendGatewayStatus[] = [];
   readonly envoys: Envoy[] = [];
   #revision = 0;
@@ -46,10 +50,18 @@ export class EnvoyBackendFixture {
   private constructor(system: ActorSystem, xds: XdsServer) {
     this.system = system;
     this.xds = xds;
+    this.feed = new RateLimitServiceFeed(xds);
   }
 
-  /** `address` reuses a port (a restarted controller); default a free loopback port. `credentials`: TLS. */
-  static async start(address = '127.0.0.1:0', credentials?: ServerCredentials): Promise<EnvoyBackendFixture> {
+  /**
+   * `address` reuses a port (a restarted controller); default a free loopback port. `credentials`: TLS.
+   * `translate`: more translation options (the rate limit service).
+   */
+  static async start(
+    address = '127.0.0.1:0',
+    credentials?: ServerCredentials,
+    translate: Omit<TranslateOptions, 'bindAddress'> = {},
+  ): Promise<EnvoyBackendFixture> {
     const xds = await XdsServer.start({ address, ...(credentials === undefined ? {} : { credentials }) });
     const system = new ActorSystem();
     const fixture = new EnvoyBackendFixture(system, xds);
@@ -67,8 +79,8 @@ export class EnvoyBackendFixture {
     spawnEnvoyBackend(system, {
       name: BACKEND,
       deployer: DEPLOYER,
-      xds,
-      translate: { bindAddress: '127.0.0.1' },
+      xds: fixture.feed,
+      translate: { bindAddress: '127.0.0.1', ...translate },
     });
     system.start();
     await system.whenReady();

@@ -1,5 +1,5 @@
 // A bounded HTTP/1.1 client for traffic through Envoy: one request, its status, headers and (echo) body.
-import { request } from 'node:http';
+import { type Agent, request } from 'node:http';
 import type { SeenRequest } from '../harness/echo/index.ts';
 
 export interface HttpAnswer {
@@ -15,6 +15,8 @@ export interface HttpOptions {
   readonly method?: string;
   readonly headers?: Record<string, string>;
   readonly timeoutMs?: number;
+  /** A keep-alive agent to send on (its connection reaches one Envoy); default a connection per request. */
+  readonly agent?: Agent;
 }
 
 export function httpRequest(port: number, path: string, options: HttpOptions = {}): Promise<HttpAnswer> {
@@ -26,7 +28,7 @@ export function httpRequest(port: number, path: string, options: HttpOptions = {
         path,
         method: options.method ?? 'GET',
         headers: { host: options.host ?? 'example.com', ...options.headers },
-        agent: false,
+        agent: options.agent ?? false,
         timeout: options.timeoutMs ?? 10_000,
       },
       (res) => {

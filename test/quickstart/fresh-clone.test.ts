@@ -114,6 +114,7 @@ it('the README on a fresh clone: npm install && npm start, its curl, npx switchy
     'Gateway API conformance suite and echo server',
     'Gateway API and Inference Extension CRDs',
     'envoy',
+    'rate limit service and redis-server',
     'chromium',
   ])
     expect(output).toContain(`provisioned ${part} in`);

@@ -1,7 +1,9 @@
-// The seeds' Envoy Gateway policies (SecurityPolicy, ClientTrafficPolicy, EnvoyExtensionPolicy), each applied
-// with the Gateway and routes it names: every one is either accepted — and then its IR is on the targeted
-// routes or listeners — or refused with a condition naming the field; a refused SecurityPolicy or
-// EnvoyExtensionPolicy denies (500) the routes it targets. None is silently ignored.
+// The seeds' Envoy Gateway policies (SecurityPolicy, ClientTrafficPolicy, EnvoyExtensionPolicy,
+// BackendTrafficPolicy), each applied with the Gateway and routes it names: every one is either accepted — and
+// then its IR is on the targeted routes or listeners — or refused with a condition naming the field; a refused
+// SecurityPolicy, EnvoyExtensionPolicy or BackendTrafficPolicy denies (500) the routes it targets. The seeds'
+// invented BackendTrafficPolicy fields (tokenBudget, modelCosts, userIdentification) are refused with the
+// supported equivalent. None is silently ignored.
 import { describe, expect, it } from 'vitest';
 import { evaluateAll } from '../../model/evaluation/full-evaluation.ts';
 import type { GatewayIR } from '../../model/ir/gateway-ir.ts';
@@ -9,7 +11,7 @@ import type { AnyResource } from '../../model/resources/kinds.ts';
 import { ResourceStore } from '../../model/shared/resource-view.ts';
 import { type SeedObject, seedObjects } from './seed-manifests.ts';
 
-const KINDS = ['SecurityPolicy', 'ClientTrafficPolicy', 'EnvoyExtensionPolicy'];
+const KINDS = ['SecurityPolicy', 'ClientTrafficPolicy', 'EnvoyExtensionPolicy', 'BackendTrafficPolicy'];
 const CONTROLLER = 'switchyard.dev/gateway-controller';
 const NAMESPACE = 'seeds';
 
@@ -89,6 +91,8 @@ describe("the seeds' Envoy Gateway policies", () => {
       if (accepted?.status === 'True') {
         if (object.kind === 'ClientTrafficPolicy')
           expect(listeners.every((l) => l.clientTraffic !== undefined)).toBe(true);
+        else if (object.kind === 'BackendTrafficPolicy')
+          expect(rules.every((r) => r.policies?.traffic !== undefined)).toBe(true);
         else
           expect(
             rules.every((r) => r.policies?.security !== undefined || r.policies?.extension !== undefined),
@@ -96,6 +100,8 @@ describe("the seeds' Envoy Gateway policies", () => {
       } else {
         // Refused: the message names the field (or the target), and security/extension policies deny their routes.
         expect(accepted?.message).toMatch(/spec\.[A-Za-z]/);
+        if (/spec\.(?:rateLimit\.)?(tokenBudget|modelCosts|userIdentification)/.test(accepted?.message ?? ''))
+          expect(accepted?.message).toMatch(/Envoy Gateway has no such field; .*docs\/policies\.md/);
         if (object.kind !== 'ClientTrafficPolicy' && accepted?.reason === 'Invalid')
           expect(rules.every((r) => r.policies?.denied?.status === 500)).toBe(true);
       }

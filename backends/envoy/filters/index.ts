@@ -1,22 +1,31 @@
-// The ordered HTTP filter registry (see registry.ts): policy filters in the order Envoy runs them — CORS first
-// (preflights are answered before any authentication), then external authorization, API keys, basic auth, JWT,
-// external processors, authorization (it reads JWT claims), and the credentials HTTPRouteFilters inject for the
-// backend last, once the client's own are checked. The router closes every chain.
+// The ordered HTTP filter registry (see registry.ts): policy filters in the order Envoy runs them (Envoy
+// Gateway's order) — response overrides first (on the way out they see every response, the filters' own
+// included), fault injection, CORS (preflights are answered before any authentication), then external
+// authorization, API keys, basic auth, JWT, external processors, authorization (it reads JWT claims), the rate
+// limits (they may select on headers the filters before them set, such as JWT claims and the AI Gateway's
+// model), and the credentials HTTPRouteFilters inject for the backend last, once the client's own are checked.
+// The router closes every chain.
 import { apiKeyAuthFilter } from './api-key-auth.ts';
 import { basicAuthFilter } from './basic-auth.ts';
 import { corsFilter } from './cors.ts';
 import { credentialInjectorFilter } from './credential-injector.ts';
+import { customResponseFilter } from './custom-response.ts';
 import { extAuthzFilter } from './ext-authz.ts';
 import { extProcFilter } from './ext-proc.ts';
+import { faultFilter } from './fault.ts';
 import { jwtFilter } from './jwt.ts';
+import { localRateLimitFilter } from './local-ratelimit.ts';
+import { rateLimitFilter } from './ratelimit.ts';
 import { rbacFilter } from './rbac.ts';
 import type { HttpFilter } from './registry.ts';
 
-export type { FilterContext, HttpFilter, ServedRule } from './registry.ts';
+export type { FilterContext, HttpFilter, RateLimitServiceOptions, ServedRule } from './registry.ts';
 export { servedRules } from './registry.ts';
 
 /** Filters before the chain's own extensions (the AI Gateway's ext_proc) run … */
 export const AUTHENTICATION_FILTERS: readonly HttpFilter[] = [
+  customResponseFilter,
+  faultFilter,
   corsFilter,
   extAuthzFilter,
   apiKeyAuthFilter,
@@ -25,6 +34,12 @@ export const AUTHENTICATION_FILTERS: readonly HttpFilter[] = [
 ];
 
 /** … and after them, before the router. */
-export const LATE_FILTERS: readonly HttpFilter[] = [extProcFilter, rbacFilter, credentialInjectorFilter];
+export const LATE_FILTERS: readonly HttpFilter[] = [
+  extProcFilter,
+  rbacFilter,
+  localRateLimitFilter,
+  rateLimitFilter,
+  credentialInjectorFilter,
+];
 
 export const HTTP_FILTERS: readonly HttpFilter[] = [...AUTHENTICATION_FILTERS, ...LATE_FILTERS];

@@ -1,16 +1,27 @@
 // The HTTP filters policies add to a connection manager, as an ordered registry (the shape Envoy Gateway's
 // xDS translator has): each filter is one file that knows three things — the filters it puts in a listener's
-// chain for the rules that chain serves, the per-route config it gives one rule's Envoy routes, and the extra
-// resources (clusters) it needs. A new policy feature is a new file and one line in HTTP_FILTERS, not an edit of
+// chain for the rules that chain serves, the per-route config (and route action fields, such as rate limit
+// actions) it gives one rule's Envoy routes, and the extra resources (clusters) it needs. A new policy feature is a new file and one line in HTTP_FILTERS, not an edit of
 // the listener and route translators. The policy kinds never reach this folder: filters read the IR's fields.
 import type { ListenerIR, RouteIR, RuleIR } from '../../../model/ir/gateway-ir.ts';
 import type { ClusterSet } from '../clusters.ts';
 import type { Json } from '../envoy-types.ts';
 
+/** Where the rate limit service is and what Envoy does when it cannot answer (ratelimit.ts). */
+export interface RateLimitServiceOptions {
+  /** host:port of its gRPC port. */
+  readonly address: string;
+  /** Refuse requests (500) when the service cannot answer, instead of letting them through. */
+  readonly failClosed?: boolean;
+  readonly timeoutMs?: number;
+}
+
 /** One rule of one route, as a listener chain serves it. */
 export interface ServedRule {
   readonly route: RouteIR;
   readonly rule: RuleIR;
+  /** The listener it is served on (per-route rate limit buckets are per listener, as Envoy Gateway's). */
+  readonly listener?: ListenerIR;
 }
 
 export interface FilterContext {
@@ -20,6 +31,10 @@ export interface FilterContext {
   /** SDS secrets a filter's config names (a generic secret's credential), by name. */
   readonly secrets: Map<string, Json>;
   readonly problems: string[];
+  /** The rate limit service global rate limits call (undefined: none configured). */
+  readonly rateLimitService?: RateLimitServiceOptions;
+  /** The rate limit service's descriptors the Gateway's global rules need, by bucket. */
+  readonly rateLimitDescriptors: Map<string, Json>;
 }
 
 export interface HttpFilter {
@@ -29,6 +44,8 @@ export interface HttpFilter {
   chainFilters(rules: readonly ServedRule[], context: FilterContext): Json[];
   /** `typedPerFilterConfig` entries for the Envoy routes of one rule ({} when the rule needs none). */
   routeConfig(served: ServedRule): Json;
+  /** Fields of the route action of one rule's Envoy routes (e.g. `rateLimits`); none when absent. */
+  routeAction?(served: ServedRule): Json;
 }
 
 /** The rules a set of listeners (one connection manager) serves, HTTP kinds only. */
@@ -37,7 +54,7 @@ export function servedRules(listeners: readonly ListenerIR[]): ServedRule[] {
   for (const listener of listeners) {
     for (const route of listener.routes) {
       if (route.kind !== 'HTTPRoute' && route.kind !== 'GRPCRoute') continue;
-      for (const rule of route.rules) out.push({ route, rule });
+      for (const rule of route.rules) out.push({ route, rule, listener });
     }
   }
   return out;
