@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TYPE_URL } from '../../protos/index.ts';
+import { type DiscoveryRequest, type DiscoveryResponse, TYPE_URL } from '../../protos/index.ts';
 import type { ProxyReport } from './proxy-report.ts';
-import { AdsTestClient } from './testdata/ads-test-client.ts';
+import { AdsTestClient, type AdsTestStream } from './testdata/ads-test-client.ts';
 import { gatewayIR, gatewayKey, listener, port, route, rule, service } from './testdata/gateway-ir.ts';
 import { translateGateway } from './translate-gateway.ts';
 import { XdsServer } from './xds-server.ts';
@@ -23,6 +23,22 @@ function resourcesFor(backend: string, gateway = gw, endpointPort = 9000) {
     ),
     {},
   );
+}
+
+/** Sends a state-of-the-world request as Envoy does: an ACK of `answering` when given, else a first request. */
+function sotwRequest(
+  stream: AdsTestStream<DiscoveryRequest, DiscoveryResponse>,
+  type_url: string,
+  resource_names: string[],
+  answering?: { version_info: string; nonce: string },
+): void {
+  stream.send({
+    node: node('envoy'),
+    type_url,
+    resource_names,
+    version_info: answering?.version_info ?? '',
+    response_nonce: answering?.nonce ?? '',
+  });
 }
 
 const CDS = TYPE_URL.cluster;
@@ -167,13 +183,7 @@ describe('XdsServer', () => {
       resource_names: string[],
       answering?: { version_info: string; nonce: string },
     ) => {
-      stream.send({
-        node: node('envoy'),
-        type_url,
-        resource_names,
-        version_info: answering?.version_info ?? '',
-        response_nonce: answering?.nonce ?? '',
-      });
+      sotwRequest(stream, type_url, resource_names, answering);
       return stream.next();
     };
     const ack = (
@@ -229,6 +239,51 @@ describe('XdsServer', () => {
     // The proxy keeps its old routes, so the cluster they use is not removed.
     expect(await stream.quietFor(300)).toBe(true);
     await expect.poll(() => reports.at(-1)).toBe('envoy.proxy.rejected');
+    stream.close();
+  });
+
+  it('does not answer a state-of-the-world subscription to no names: the push that emptied it counts as taken', async () => {
+    const synced: number[] = [];
+    server.onReport((report) => {
+      if (report.type === 'envoy.proxy.synced') synced.push(report.revision);
+    });
+    server.publish(gw, 1, resourcesFor('a'));
+    const stream = client.sotw();
+    const request = (
+      type_url: string,
+      resource_names: string[],
+      answering?: { version_info: string; nonce: string },
+    ) => sotwRequest(stream, type_url, resource_names, answering);
+    request(CDS, []);
+    const cds = await stream.next();
+    request(CDS, [], cds);
+    request(EDS, ['service/default/a/8080']);
+    const eds = await stream.next();
+    request(EDS, ['service/default/a/8080'], eds);
+    request(LDS, []);
+    const lds = await stream.next();
+    request(LDS, [], lds);
+    request(RDS, ['http/80']);
+    const rds = await stream.next();
+    request(RDS, ['http/80'], rds);
+    await expect.poll(() => synced).toEqual([1]);
+
+    // The listener loses its only route: no cluster is left, so Envoy drops its endpoint subscription.
+    server.publish(
+      gw,
+      2,
+      translateGateway(gatewayIR([port(80, [listener('web', 'HTTP', [], { gateway: gw })])], gw), {}),
+    );
+    const routes = await stream.next();
+    expect(routes.type_url).toBe(RDS);
+    request(RDS, ['http/80'], routes);
+    const clusters = await stream.next();
+    expect([clusters.type_url, clusters.resources]).toEqual([CDS, []]);
+    request(CDS, [], clusters);
+    request(EDS, [], eds);
+    // Envoy has no endpoint watch left to ACK an answer with: none is sent, and the push is taken.
+    expect(await stream.quietFor(200)).toBe(true);
+    await expect.poll(() => synced).toEqual([1, 2]);
     stream.close();
   });
 
