@@ -258,6 +258,9 @@ export const controllerCommand: Command = {
             await envoyXds.stop();
             throw error;
           });
+    // The Envoy backend publishes through it, so the rate limit service gets every Gateway's global limits, and
+    // its reports come back through it, so a rate limit service's answer reaches the Gateways it concerns.
+    const envoyFeed = new RateLimitServiceFeed(envoyXds);
     // Both ADS servers stop together wherever the controller gives up or shuts down.
     const xds = {
       address: envoyXds.address,
@@ -270,7 +273,7 @@ export const controllerCommand: Command = {
       envoy: envoyBackendSpec({
         name: ENVOY_BACKEND_ACTOR,
         deployer: GATEWAY_DEPLOYER,
-        xds: new RateLimitServiceFeed(envoyXds),
+        xds: envoyFeed,
         translate: envoyTranslate,
       }) as unknown as ActorSpec<Message>,
       ...(agentgatewayXds === undefined
@@ -427,7 +430,7 @@ export const controllerCommand: Command = {
     const undelivered = (error: unknown) => {
       if (!(error instanceof MailboxClosedError)) logger.warn({ err: error }, 'proxy report not delivered');
     };
-    envoyXds.onReport((report) => {
+    envoyFeed.onReport((report) => {
       plane.system.send(ENVOY_BACKEND_ACTOR, report).catch(undelivered);
     });
     agentgatewayXds?.onReport((report) => {

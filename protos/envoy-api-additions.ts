@@ -147,6 +147,28 @@ function messageType(spec: MessageSpec): protobuf.Type {
 }
 
 /** Adds the fields of FIELD_ADDITIONS (and their nested types) to the shipped messages that lack them. */
+/**
+ * Fields whose type Envoy's API changed since the shipped protos (same name and number, a wire-incompatible
+ * message): the shipped field is replaced.
+ */
+const FIELD_REPLACEMENTS: Readonly<Record<string, readonly FieldSpec[]>> = {
+  // rate_limits became envoy.config.route.v3.RateLimit (the shipped protos have an older message of its own).
+  'envoy.extensions.filters.http.ratelimit.v3.RateLimitPerRoute': [
+    { name: 'rate_limits', id: 3, type: '.envoy.config.route.v3.RateLimit', repeated: true },
+  ],
+};
+
+function replaceFields(root: protobuf.Root): void {
+  for (const [name, fields] of Object.entries(FIELD_REPLACEMENTS)) {
+    const type = root.lookupType(name);
+    for (const field of fields) {
+      const shipped = type.fields[field.name];
+      if (shipped !== undefined) type.remove(shipped);
+      type.add(new protobuf.Field(field.name, field.id, field.type, field.repeated ? 'repeated' : undefined));
+    }
+  }
+}
+
 function addMissingFields(root: protobuf.Root): void {
   for (const [name, spec] of Object.entries(FIELD_ADDITIONS)) {
     const type = root.lookupType(name);
@@ -176,4 +198,5 @@ export function addMissingEnvoyTypes(root: protobuf.Root): void {
     }
   }
   addMissingFields(root);
+  replaceFields(root);
 }

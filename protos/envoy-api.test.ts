@@ -89,6 +89,26 @@ describe('envoyApi', () => {
     expect(envoyApi().messageType(typeUrlOf(name)).fullName).toBe(`.${name}`);
   });
 
+  test("encodes a rate limit filter's per-route rate limits as Envoy's API defines them now, costs included", () => {
+    // The shipped protos give RateLimitPerRoute.rate_limits an older message with other field numbers: Envoy
+    // would read none of these fields.
+    const url = typeUrlOf('envoy.extensions.filters.http.ratelimit.v3.RateLimitPerRoute');
+    const perRoute = {
+      rateLimits: [
+        {
+          actions: [{ genericKey: { descriptorKey: 'rule', descriptorValue: 'budget' } }],
+          hitsAddend: { format: '%DYNAMIC_METADATA(io.envoy.ai_gateway:llm_total_token)%' },
+          applyOnStreamDone: true,
+        },
+      ],
+    };
+    const api = envoyApi();
+    expect(api.toJson(url, api.decode(url, api.encode(url, perRoute)))).toEqual(perRoute);
+    const routeRateLimit = typeUrlOf('envoy.config.route.v3.RateLimit');
+    const decoded = api.decode(routeRateLimit, api.encode(url, perRoute).subarray(2));
+    expect(api.toJson(routeRateLimit, decoded)).toEqual(perRoute.rateLimits[0]);
+  });
+
   test('names the type when no shipped proto defines it', () => {
     expect(() => envoyApi().encode('type.googleapis.com/envoy.api.v2.Listener', {})).toThrow(
       /unknown Envoy API message type 'envoy.api.v2.Listener'/,

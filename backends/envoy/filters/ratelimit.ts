@@ -1,8 +1,9 @@
 // Global rate limits (BackendTrafficPolicy `rateLimit.global`): Envoy's ratelimit filter asks the rate limit
 // service (github.com/envoyproxy/ratelimit, counters in Redis, shared by every Envoy replica) about each request
-// of a rule with global limits; the route's rate limit actions (rate-limit-descriptors.ts) make the descriptors,
-// and the same rules become the service's configuration (EnvoyResources.rateLimitDescriptors, served to the
-// service over xDS). X-RateLimit-* headers are on (draft 03) unless a rule turns them off. When the service
+// of a rule with global limits; the rule's rate limits (rate-limit-descriptors.ts, in the filter's per-route
+// config) make the descriptors and their costs, and the same rules become the service's configuration
+// (EnvoyResources.rateLimitDescriptors, served to the service over xDS). X-RateLimit-* headers are on (draft 03)
+// unless a rule turns them off. When the service
 // cannot answer, requests pass unless the controller runs with --ratelimit-fail-closed. Without a configured
 // service, requests to routes with global limits are refused (500): a limit is never silently dropped.
 import type { RateLimitRuleIR } from '../../../model/ir/traffic-policies.ts';
@@ -24,6 +25,8 @@ import {
 
 const RATE_LIMIT_FILTER = 'envoy.filters.http.ratelimit';
 const RATE_LIMIT_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimit';
+const RATE_LIMIT_PER_ROUTE_TYPE =
+  'type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimitPerRoute';
 export const RATE_LIMIT_SERVICE_CLUSTER = 'switchyard/ratelimit';
 const DEFAULT_TIMEOUT_MS = 1_000;
 
@@ -72,10 +75,16 @@ export const rateLimitFilter: HttpFilter = {
       },
     ];
   },
-  routeConfig: () => ({}),
-  routeAction(served) {
+  // The rule's rate limits go in the filter's per-route config (RateLimitPerRoute.rate_limits), not the route
+  // action's: Envoy sends a cost (hits_addend) to the service only from there.
+  routeConfig(served) {
     const rules = globalRules(served);
-    return rules.length === 0 ? {} : { rateLimits: routeRateLimits(rules, served, GLOBAL_RATE_LIMIT_STAGE) };
+    if (rules.length === 0) return {};
+    return {
+      [RATE_LIMIT_FILTER]: typed(RATE_LIMIT_PER_ROUTE_TYPE, {
+        rateLimits: routeRateLimits(rules, served, GLOBAL_RATE_LIMIT_STAGE),
+      }),
+    };
   },
 };
 
