@@ -7,10 +7,12 @@ import { join } from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { RATE_LIMIT_NODE_PREFIX } from '../../backends/envoy/node-identity.ts';
 import { renderHelmChart } from '../harness/kube/helm-chart.ts';
 import { DEPLOY_DIR, kubeTest, readManifests, serverSideApply } from '../harness/kube/index.ts';
 import { runCommand } from '../provision/cache.ts';
 import { provisionHelm } from '../provision/helm.ts';
+import { RATELIMIT_IMAGE_TAG } from '../provision/ratelimit.ts';
 import {
   clusterRoleProblems,
   controllerPodProblems,
@@ -275,3 +277,63 @@ it('refuses settings the controller would refuse', async () => {
   expect(late.code).not.toBe(0);
   expect(late.stderr).toContain('shutdownTimeoutSeconds must be below terminationGracePeriodSeconds');
 }, 600_000);
+
+kubeTest(
+  'with rateLimit.enabled, runs the rate limit service fed by the controller over xDS and a Redis, and points Envoy at it',
+  async ({ kube }) => {
+    const { code, objects, stderr } = await render([
+      '--namespace',
+      kube.namespace,
+      '--set',
+      'rateLimit.enabled=true',
+    ]);
+    expect(code, stderr).toBe(0);
+    const controller = find(objects, 'Deployment', 'switchyard').spec.template.spec.containers[0];
+    expect(controller.args).toContain(`--ratelimit-address=switchyard-ratelimit.${kube.namespace}.svc:8081`);
+    expect(controller.args).not.toContain('--ratelimit-fail-closed');
+    const deployment = find(objects, 'Deployment', 'switchyard-ratelimit');
+    const container = deployment.spec.template.spec.containers[0];
+    // The image of the commit the tests build the service from.
+    expect(container.image).toBe(`docker.io/envoyproxy/ratelimit:${RATELIMIT_IMAGE_TAG}`);
+    const env = Object.fromEntries(
+      (container.env as { name: string; value?: string }[]).map((e) => [e.name, e.value]),
+    );
+    // As the tests run it (test/harness/ratelimit): its configuration over xDS from the controller's Service, under a
+    // node id the controller knows as the rate limit service, counters in the chart's Redis.
+    expect(env).toMatchObject({
+      CONFIG_TYPE: 'GRPC_XDS_SOTW',
+      CONFIG_GRPC_XDS_SERVER_URL: `switchyard.${kube.namespace}.svc:18000`,
+      REDIS_SOCKET_TYPE: 'tcp',
+      REDIS_URL: `switchyard-redis.${kube.namespace}.svc:6379`,
+      GRPC_PORT: '8081',
+      USE_STATSD: 'false',
+      FORCE_START_WITHOUT_INITIAL_CONFIG: 'true',
+    });
+    expect(env.CONFIG_GRPC_XDS_NODE_ID?.startsWith(RATE_LIMIT_NODE_PREFIX)).toBe(true);
+    const service = find(objects, 'Service', 'switchyard-ratelimit');
+    expect(service.spec.ports[0]).toMatchObject({ port: 8081, targetPort: 'grpc-ratelimit' });
+    expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
+    const redis = find(objects, 'Deployment', 'switchyard-redis');
+    expect(find(objects, 'Service', 'switchyard-redis').spec.selector).toEqual(
+      redis.spec.selector.matchLabels,
+    );
+    await serverSideApply(kube.kubeConfig, objects, { dryRun: true });
+
+    // An existing Redis, and fail closed: no Redis of the chart's.
+    const existing = await render([
+      '--namespace',
+      kube.namespace,
+      '--set',
+      'rateLimit.enabled=true,rateLimit.failClosed=true,rateLimit.redis.url=redis.example:6379',
+    ]);
+    expect(existing.code, existing.stderr).toBe(0);
+    expect(existing.objects.filter((o) => o.metadata?.name === 'switchyard-redis')).toEqual([]);
+    const ratelimitEnv = find(existing.objects, 'Deployment', 'switchyard-ratelimit').spec.template.spec
+      .containers[0].env as { name: string; value?: string }[];
+    expect(ratelimitEnv.find((e) => e.name === 'REDIS_URL')?.value).toBe('redis.example:6379');
+    expect(
+      find(existing.objects, 'Deployment', 'switchyard').spec.template.spec.containers[0].args,
+    ).toContain('--ratelimit-fail-closed');
+  },
+  600_000,
+);

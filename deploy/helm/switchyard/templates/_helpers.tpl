@@ -88,3 +88,47 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end -}}
+
+{{/* Where Envoy reaches the rate limit service: rateLimit.address, else the Service of templates/ratelimit.yaml. */}}
+{{- define "switchyard.ratelimitAddress" -}}
+{{- if .Values.rateLimit.address -}}
+{{- .Values.rateLimit.address -}}
+{{- else -}}
+{{- printf "%s-ratelimit.%s.svc:%d" (include "switchyard.fullname" .) .Release.Namespace (int .Values.rateLimit.port) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The rate limit service's Redis: rateLimit.redis.url, else the Service of templates/ratelimit.yaml. */}}
+{{- define "switchyard.redisAddress" -}}
+{{- if .Values.rateLimit.redis.url -}}
+{{- .Values.rateLimit.redis.url -}}
+{{- else -}}
+{{- printf "%s-redis.%s.svc:6379" (include "switchyard.fullname" .) .Release.Namespace -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "switchyard.ratelimitSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "switchyard.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: ratelimit
+{{- end -}}
+
+{{- define "switchyard.ratelimitLabels" -}}
+{{ include "switchyard.ratelimitSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end -}}
+
+{{- define "switchyard.redisSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "switchyard.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: redis
+{{- end -}}
+
+{{- define "switchyard.redisLabels" -}}
+{{ include "switchyard.redisSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end -}}
