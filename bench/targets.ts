@@ -33,6 +33,14 @@ export const TARGETS: readonly Target[] = [
     source: 'issue 22',
   },
   { bench: 'controlplane.incremental', metric: 'event_to_ir_p99', atMost: 10, source: 'issue 4' },
+  { bench: 'controlplane.churn', metric: 'event_to_ir_p99', atMost: 10, source: 'issue 22' },
+  { bench: 'controlplane.churn', metric: 'rss_growth', atMost: 1.1, source: 'issue 22' },
+  {
+    bench: 'e2e.apply-to-traffic',
+    metric: /^(create|update|delete)_p99/,
+    atMost: 1000,
+    source: 'issue 22 (Envoy AI Gateway documents ~5 s route readiness)',
+  },
   {
     bench: 'runtime.pipeline',
     metric: 'throughput_unsubscribed',

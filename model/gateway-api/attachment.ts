@@ -181,7 +181,8 @@ export function attachRouteToListeners(
       message: `spec.hostnames do not intersect the hostname of any allowed listener`,
     };
   }
-  return { accepted: true, listeners: attached };
+  // At its exact size: a pushed array keeps room for 17, and route evaluations are cached for every route.
+  return { accepted: true, listeners: attached.slice() };
 }
 
 function allowsNamespace(listener: ValidatedListener, routeNamespace: string, view: ResourceView): boolean {

@@ -191,6 +191,7 @@ function parseChunk(chunk: DocumentChunk): RawObject[] {
   }
   if (value === null || value === undefined) return [];
   if (ANCHOR.test(chunk.text)) value = expandAliases(value, chunk);
+  value = compacted(value);
   const items = isList(value) ? (value.items as unknown[]) : [value];
   for (const item of items) {
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
@@ -201,6 +202,37 @@ function parseChunk(chunk: DocumentChunk): RawObject[] {
     }
   }
   return items as RawObject[];
+}
+
+/** V8 keeps a substring of at least this many characters as a slice of the string it was taken from. */
+const SLICED_STRING_MIN_LENGTH = 13;
+
+/**
+ * Parsed objects live as long as their resource, so each is rebuilt once at its final size. js-yaml builds every
+ * sequence by `push`, which leaves room for 17 items behind an array of one (a route's parentRefs, rules, matches,
+ * headers, hostnames, backendRefs: ~1.2 KiB per route, 10 % of the full sync's heap), and a scalar of 13 characters
+ * or more is a slice of the document's text, which keeps that whole text alive (another 5 %). Arrays are copied at
+ * their exact length and long strings out of the text; mappings are changed in place (nothing else holds them yet).
+ */
+function compacted(value: unknown): unknown {
+  if (typeof value === 'string')
+    return value.length < SLICED_STRING_MIN_LENGTH ? value : (JSON.parse(JSON.stringify(value)) as string);
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(compacted);
+  const mapping = value as Record<string, unknown>;
+  for (const key of Object.keys(mapping)) {
+    const child = compacted(mapping[key]);
+    // A `__proto__` key is an own property of the parsed mapping; assigning it would set the prototype instead.
+    if (key === '__proto__')
+      Object.defineProperty(mapping, key, {
+        value: child,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else mapping[key] = child;
+  }
+  return mapping;
 }
 
 /**

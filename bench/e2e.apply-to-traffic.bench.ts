@@ -1,0 +1,248 @@
+// e2e.apply-to-traffic: the number users feel, on real parts. A real etcd + kube-apiserver (the test harness's), the
+// controller as users run it in Kubernetes mode (`switchyard controller --kubeconfig …`, its own process) and a real
+// Envoy on its xDS. HTTPRoutes are applied through the API one after another (server-side apply, as `kubectl apply
+// --server-side`); each figure is the time from the API server accepting the change until Envoy answers it: a new
+// route's path answers 200 (create), a route's changed path answers 200 (update), a deleted route's path 404
+// (delete). p50 and p99 over ROUTES routes each, then the same with EXISTING routes already served. Target
+// (issue 22): p99 ≤ 1 s. EXISTING defaults to 1,000: the API server takes the routes at ~13 creates/s on this
+// loaded machine, so 10,000 (the issue's figure) is a 15-minute run — SWITCHYARD_BENCH_E2E_EXISTING=10000.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig, type KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import { nodeClusterOf } from '../backends/envoy/node-identity.ts';
+import { type Envoy, freePort, startEnvoy } from '../test/harness/envoy/index.ts';
+import { DEPLOY_DIR, readDeployManifests } from '../test/harness/kube/deploy-manifests.ts';
+import { installCrds } from '../test/harness/kube/install-crds.ts';
+import { readManifests } from '../test/harness/kube/manifests.ts';
+import { serverSideApply } from '../test/harness/kube/server-side-apply.ts';
+import { startEtcd } from '../test/harness/kube/start-etcd.ts';
+import { startKubeApiserver } from '../test/harness/kube/start-kube-apiserver.ts';
+import { provisionEtcd } from '../test/provision/etcd.ts';
+import { provisionUpstreamCrdFiles } from '../test/provision/gateway-api-crds.ts';
+import { provisionKubeApiserver } from '../test/provision/kubernetes.ts';
+import { gateway, gatewayClass, httpRoute, namespace, service } from '../test/replays/kube-scenarios.ts';
+import { report } from './report.ts';
+
+const ROUTES = Number(process.env.SWITCHYARD_BENCH_E2E_ROUTES ?? 200);
+const EXISTING = Number(process.env.SWITCHYARD_BENCH_E2E_EXISTING ?? 1_000);
+/** Changes measured on top of the existing routes (fewer: each waits on a plane serving EXISTING more). */
+const ROUTES_AT_SCALE = Math.min(ROUTES, 50);
+/** Concurrent creates of the existing routes. */
+const CREATORS = 16;
+const NS = 'bench';
+/** One change not served within this long fails the run (it is far beyond the target). */
+const CHANGE_LIMIT_MS = 60_000;
+const TIME_LIMIT_MS = 30 * 60_000;
+const CLI = new URL('../cli/switchyard.ts', import.meta.url).pathname;
+
+const watchdog = setTimeout(() => {
+  process.stderr.write(`e2e.apply-to-traffic: over ${TIME_LIMIT_MS} ms, giving up\n`);
+  process.exit(1);
+}, TIME_LIMIT_MS);
+watchdog.unref();
+
+function route(name: string, path: string): KubernetesObject {
+  return httpRoute(NS, name, { hostnames: [], path: { type: 'PathPrefix', value: path } });
+}
+
+/**
+ * The backend: answers 200 to everything, on an address of this machine that is not loopback (the API server refuses
+ * loopback endpoints in an EndpointSlice) — listening on that address alone, so nothing outside reaches it.
+ */
+async function startBackend(): Promise<{ address: string; port: number; close(): Promise<void> }> {
+  const address = Object.values(networkInterfaces())
+    .flat()
+    .find((entry) => entry !== undefined && entry.family === 'IPv4' && !entry.internal)?.address;
+  if (address === undefined) throw new Error('no IPv4 address other than loopback for the backend endpoint');
+  const server = createServer((_req, res) => res.end('ok'));
+  await new Promise<void>((resolve) => server.listen(0, address, resolve));
+  return {
+    address,
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+function base(gatewayPort: number, backend: { address: string; port: number }): KubernetesObject[] {
+  return [
+    // The controller's own namespace (its leader-election Lease), as the chart creates it.
+    namespace('switchyard-system'),
+    namespace(NS),
+    gatewayClass('bench'),
+    gateway(NS, 'bench', gatewayPort),
+    service(NS, 'app'),
+    {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: 'app-1', namespace: NS, labels: { 'kubernetes.io/service-name': 'app' } },
+      addressType: 'IPv4',
+      ports: [{ name: 'http', port: backend.port, protocol: 'TCP' }],
+      endpoints: [{ addresses: [backend.address], conditions: { ready: true } }],
+    },
+  ] as KubernetesObject[];
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+/** The status code Envoy answers GET `path` with (0 when it does not answer: no listener yet). */
+function statusOf(port: number, path: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, agent, timeout: 5_000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', () => resolve(0));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+/** Polls until GET `path` answers `status`; returns the ms since `started`. */
+async function until(
+  port: number,
+  path: string,
+  status: number,
+  started: number,
+  what: string,
+): Promise<number> {
+  for (;;) {
+    if ((await statusOf(port, path)) === status) return performance.now() - started;
+    if (performance.now() - started > CHANGE_LIMIT_MS)
+      throw new Error(`${what}: ${path} did not answer ${status} within ${CHANGE_LIMIT_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** Creates, changes and deletes `count` routes one after another; reports p50/p99 of each with `suffix`. */
+async function measure(
+  kubeConfig: KubeConfig,
+  client: KubernetesObjectApi,
+  port: number,
+  count: number,
+  prefix: string,
+  suffix: string,
+): Promise<void> {
+  const created: number[] = [];
+  const updated: number[] = [];
+  const deleted: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = `${prefix}-${i}`;
+    let started = performance.now();
+    await serverSideApply(kubeConfig, [route(name, `/${prefix}/${i}/a`)]);
+    created.push(await until(port, `/${prefix}/${i}/a`, 200, started, `create ${name}`));
+    started = performance.now();
+    await serverSideApply(kubeConfig, [route(name, `/${prefix}/${i}/b`)]);
+    updated.push(await until(port, `/${prefix}/${i}/b`, 200, started, `update ${name}`));
+    started = performance.now();
+    await client.delete(route(name, `/${prefix}/${i}/b`));
+    deleted.push(await until(port, `/${prefix}/${i}/b`, 404, started, `delete ${name}`));
+  }
+  for (const [what, values] of [
+    ['create', created],
+    ['update', updated],
+    ['delete', deleted],
+  ] as const) {
+    report('e2e.apply-to-traffic', `${what}_p50${suffix}`, percentile(values, 50), 'ms');
+    report('e2e.apply-to-traffic', `${what}_p99${suffix}`, percentile(values, 99), 'ms');
+  }
+}
+
+const workDir = mkdtempSync(join(tmpdir(), 'switchyard-bench-e2e-'));
+let controller: ChildProcess | undefined;
+let envoy: Envoy | undefined;
+const stops: (() => Promise<void>)[] = [];
+try {
+  const [etcdBinary, apiserverBinary, crdFiles] = await Promise.all([
+    provisionEtcd(),
+    provisionKubeApiserver(),
+    provisionUpstreamCrdFiles(),
+  ]);
+  const etcd = await startEtcd(etcdBinary, workDir);
+  stops.push(() => etcd.process.stop());
+  const apiserver = await startKubeApiserver(apiserverBinary, etcd.clientUrl, workDir);
+  stops.push(() => apiserver.process.stop());
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(apiserver.kubeconfigPath);
+  const ownCrds = readDeployManifests(DEPLOY_DIR)
+    .objects.map(({ object }) => object)
+    .filter((object) => object.kind === 'CustomResourceDefinition');
+  await installCrds(kubeConfig, [...crdFiles.flatMap(readManifests), ...ownCrds]);
+  const client = KubernetesObjectApi.makeApiClient(kubeConfig);
+
+  const backend = await startBackend();
+  stops.push(() => backend.close());
+  const [gatewayPort, xdsPort] = [await freePort(), await freePort()];
+  await serverSideApply(kubeConfig, base(gatewayPort, backend));
+
+  controller = spawn(
+    process.execPath,
+    [
+      CLI,
+      'controller',
+      '--kubeconfig',
+      apiserver.kubeconfigPath,
+      `--xds-address=127.0.0.1:${xdsPort}`,
+      '--http-address=127.0.0.1:0',
+      '--inspector=off',
+      '--log-level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  envoy = await startEnvoy({
+    adsAddress: `127.0.0.1:${xdsPort}`,
+    nodeId: 'bench-envoy',
+    cluster: nodeClusterOf({
+      group: 'gateway.networking.k8s.io',
+      kind: 'Gateway',
+      namespace: NS,
+      name: 'edge',
+    }),
+    delta: true,
+    waitUntil: 'started',
+  });
+  // The first route also waits for the controller to start, sync and serve Envoy its listener: not measured.
+  const warmUp = performance.now();
+  await serverSideApply(kubeConfig, [route('warm-up', '/warm-up')]);
+  await until(gatewayPort, '/warm-up', 200, warmUp, 'warm-up');
+
+  await measure(kubeConfig, client, gatewayPort, ROUTES, 'r', '');
+
+  // The same on top of EXISTING routes, created CREATORS at a time and waited for (the last one answers).
+  const existing = Array.from({ length: EXISTING }, (_, i) => route(`existing-${i}`, `/existing/${i}`));
+  const loadStarted = performance.now();
+  let next = 0;
+  const creators = Array.from({ length: CREATORS }, async () => {
+    for (let i = next++; i < EXISTING; i = next++) await client.create(existing[i]!);
+  });
+  await Promise.all(creators);
+  const applied = performance.now() - loadStarted;
+  // Bounded from the last create, not from the first: creating them takes minutes on a loaded machine.
+  await until(gatewayPort, `/existing/${EXISTING - 1}`, 200, performance.now(), 'existing routes');
+  report('e2e.apply-to-traffic', `apply_${EXISTING}_routes`, applied, 'ms');
+  report(
+    'e2e.apply-to-traffic',
+    `apply_${EXISTING}_routes_to_traffic`,
+    performance.now() - loadStarted,
+    'ms',
+  );
+  await measure(kubeConfig, client, gatewayPort, ROUTES_AT_SCALE, 's', `_at_${EXISTING / 1000}k_routes`);
+} finally {
+  await envoy?.stop();
+  if (controller !== undefined && controller.exitCode === null) {
+    const exited = new Promise((resolve) => controller?.once('exit', resolve));
+    controller.kill('SIGTERM');
+    await exited;
+  }
+  for (const stop of stops.reverse()) await stop();
+  agent.destroy();
+  rmSync(workDir, { recursive: true, force: true });
+}
