@@ -3,6 +3,7 @@
 // admin listener on loopback.
 import { isIP } from 'node:net';
 import type { ResourceKey } from '../../model/resources/resource-key.ts';
+import { RE2_MAX_PROGRAM_SIZE } from '../../model/shared/re2.ts';
 import { nodeClusterOf } from './node-identity.ts';
 
 export interface EnvoyBootstrapOptions {
@@ -63,6 +64,17 @@ export function adsBootstrap(options: {
   return {
     node: options.node,
     admin: { address: { socketAddress: { address: '127.0.0.1', portValue: options.adminPort } } },
+    // The regex program-size limit the control plane validates against (model/shared/re2.ts); the admin layer
+    // keeps /runtime_modify working as it does without a layered runtime.
+    layeredRuntime: {
+      layers: [
+        {
+          name: 'switchyard',
+          staticLayer: { 're2.max_program_size.error_level': RE2_MAX_PROGRAM_SIZE },
+        },
+        { name: 'admin', adminLayer: {} },
+      ],
+    },
     dynamicResources: {
       adsConfig: {
         apiType: options.delta ? 'DELTA_GRPC' : 'GRPC',

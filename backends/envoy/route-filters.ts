@@ -9,6 +9,7 @@ import type {
   HTTPRouteFilter,
   HTTPURLRewriteFilter,
 } from '../../model/resources/gateway-api.ts';
+import { escapeRegex, wildcardOriginRegex } from '../../model/shared/re2.ts';
 import {
   type Header,
   headerEdits,
@@ -18,7 +19,6 @@ import {
   pathEdit,
   redirectTarget,
 } from '../shared/route-filters.ts';
-import { escapeRegex } from '../shared/route-matches.ts';
 import { FILTER, type Json, TYPE } from './envoy-types.ts';
 
 export interface RouteFilters {
@@ -182,7 +182,6 @@ export function corsPolicy(cors: HTTPCORSFilter): Json {
 }
 
 function originMatcher(origin: string): Json {
-  if (origin === '*') return { safeRegex: { regex: '.*' } };
   if (!origin.includes('*')) return { exact: origin };
-  return { safeRegex: { regex: origin.split('*').map(escapeRegex).join('[^/]+') } };
+  return { safeRegex: { regex: wildcardOriginRegex(origin) } };
 }

@@ -2,6 +2,9 @@
 // matches that count, and the request path a GRPCRoute method match selects. Each backend shapes these into its
 // own match type and, where it must, its own precedence.
 import type { GRPCRouteMatch, HTTPRouteMatch, HTTPValueMatch } from '../../model/resources/gateway-api.ts';
+import { escapeRegex, grpcMethodRegex } from '../../model/shared/re2.ts';
+
+export { escapeRegex };
 
 /** One header or query match. */
 export interface ValueMatch {
@@ -51,8 +54,7 @@ export function grpcPath(match: GRPCRouteMatch): GrpcPath {
     return { type: 'AnyMethod' };
   const names = { service, method: name };
   if (method.type === 'RegularExpression') {
-    const path = `/${service === '' ? '[^/]+' : service}/${name === '' ? '[^/]+' : name}`;
-    return { type: 'RegularExpression', path, ...names };
+    return { type: 'RegularExpression', path: grpcMethodRegex(service, name), ...names };
   }
   if (service !== '' && name !== '') return { type: 'Exact', path: `/${service}/${name}`, ...names };
   if (service !== '') return { type: 'Service', path: `/${service}`, ...names };
@@ -73,9 +75,4 @@ export function valueMatches(list: readonly HTTPValueMatch[] | undefined): Value
     });
   }
   return out;
-}
-
-/** `text` as a regular expression that matches exactly it. */
-export function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }

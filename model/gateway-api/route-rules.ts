@@ -5,6 +5,7 @@ import { isHTTPRouteFilterRef } from '../policies/http-route-filter.ts';
 import { ENVOY_GATEWAY_GROUP } from '../resources/envoy-gateway.ts';
 import type { GRPCRouteFilter, HTTPRouteFilter, HTTPRouteMatch, Route } from '../resources/gateway-api.ts';
 import { RouteReason } from '../shared/conditions.ts';
+import { escapeRegex, grpcMethodRegex, re2Error, wildcardOriginRegex } from '../shared/re2.ts';
 import { ROUTE_KIND_RULES } from './route-kinds.ts';
 import { ruleTimingProblem } from './rule-timing.ts';
 
@@ -166,9 +167,12 @@ function grpcRuleProblem(
       } else if (type === 'RegularExpression') {
         for (const part of ['service', 'method'] as const) {
           const value = method[part];
-          const error = value === undefined ? undefined : regexError(value);
+          const error = value === undefined || value === null ? undefined : regexError(value);
           if (error !== undefined) return unsupported(`${at}.${part}: invalid regular expression: ${error}`);
         }
+        // The data plane matches both parts as one path regex: its program counts as a whole.
+        const whole = regexError(grpcMethodRegex(String(method.service ?? ''), String(method.method ?? '')));
+        if (whole !== undefined) return unsupported(`${at}: invalid regular expression: ${whole}`);
       } else {
         return unsupported(`${at}.type: ${String(type)} is not Exact or RegularExpression`);
       }
@@ -260,6 +264,8 @@ function filterConfigProblem(
       `${at}.requestRedirect.statusCode: ${String(redirect.statusCode)} is not one of ${REDIRECT_CODES.join(', ')}`,
     );
   }
+  const cors = corsProblem(filter, at);
+  if (cors !== undefined) return cors;
   if (redirect?.scheme !== undefined && redirect.scheme !== 'http' && redirect.scheme !== 'https') {
     return unsupported(`${at}.requestRedirect.scheme: ${String(redirect.scheme)} is not http or https`);
   }
@@ -278,6 +284,14 @@ function filterConfigProblem(
           `${at}: path.type ReplacePrefixMatch needs every match of the rule to be a PathPrefix match`,
         );
       }
+      // Replacing a prefix by `/` is a regex rewrite of the matched prefix on Envoy.
+      for (const [i, match] of matches.entries()) {
+        const prefix = typeof match?.path?.value === 'string' ? match.path.value.replace(/\/+$/, '') : '';
+        const error = prefix === '' ? undefined : regexError(`^${escapeRegex(prefix)}/*`);
+        if (error !== undefined) {
+          return unsupported(`${at}: the prefix of matches[${i}] is too long to rewrite: ${error}`);
+        }
+      }
     } else if (path.type !== 'ReplaceFullPath') {
       return unsupported(
         `${at}: path.type ${String(path.type)} is not ReplaceFullPath or ReplacePrefixMatch`,
@@ -287,14 +301,22 @@ function filterConfigProblem(
   return undefined;
 }
 
+/** Why Envoy's RE2 refuses a regex (RE2's error text), or undefined; JavaScript's RegExp is not RE2. */
 function regexError(pattern: string): string | undefined {
-  if (typeof pattern !== 'string') return 'not a string';
-  try {
-    new RegExp(pattern);
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+  return re2Error(pattern);
+}
+
+/** CORS origins with wildcards become regexes on the data plane (one per origin). */
+function corsProblem(filter: HTTPRouteFilter, at: string): Problem | undefined {
+  const origins = filter.type === 'CORS' ? filter.cors?.allowOrigins : undefined;
+  if (!Array.isArray(origins)) return undefined;
+  for (const [i, origin] of origins.entries()) {
+    if (typeof origin !== 'string' || !origin.includes('*')) continue;
+    const error = regexError(wildcardOriginRegex(origin));
+    if (error !== undefined)
+      return unsupported(`${at}.cors.allowOrigins[${i}]: invalid as a regular expression: ${error}`);
   }
+  return undefined;
 }
 
 /** PartiallyInvalid message; the spec requires it to start with "Dropped Rule". */

@@ -3,7 +3,8 @@ import { evaluateAll } from '../evaluation/full-evaluation.ts';
 import type { GatewayIR, RuleIR } from '../ir/gateway-ir.ts';
 import type { PolicyAncestorStatusShape } from '../resources/envoy-gateway-policies.ts';
 import { findCondition } from '../shared/conditions.ts';
-import { CONTROLLER, NOW, storeOf } from '../testdata/fixtures.ts';
+import { ResourceStore } from '../shared/resource-view.ts';
+import { CONTROLLER, NOW, readManifests, storeOf } from '../testdata/fixtures.ts';
 
 const store = storeOf('base.yaml', 'security-policies.yaml');
 const result = evaluateAll(store, { controllerName: CONTROLLER, now: NOW });
@@ -80,5 +81,67 @@ describe('SecurityPolicy attachment', () => {
   it('reports a missing target as TargetNotFound', () => {
     expect(ancestors('later-target')[0]?.ancestorRef).toMatchObject({ kind: 'HTTPRoute', name: 'not-yet' });
     expect(accepted('later-target')).toMatchObject({ status: 'False', reason: 'TargetNotFound' });
+  });
+});
+
+// A policy's regexes reach Envoy (RBAC `:path` matches, CORS origin matchers): RE2's verdict, not RegExp's.
+describe('SecurityPolicy regexes as Envoy RE2 reads them', () => {
+  const authorizationPath = (path: object) => ({
+    authorization: { defaultAction: 'Deny', rules: [{ action: 'Allow', operation: { path } }] },
+  });
+  const CASES: readonly (readonly [string, object, RegExp | undefined])[] = [
+    [
+      'authorization path look-behind',
+      authorizationPath({ type: 'RegularExpression', value: '/(?<=a)b' }),
+      /spec\.authorization\.rules\[0\]\.operation\.path\.value: invalid regular expression: invalid perl operator: \(\?</,
+    ],
+    [
+      'authorization path whose program is too large',
+      authorizationPath({ type: 'RegularExpression', value: '/[a-z]{0,600}' }),
+      /operation\.path\.value: invalid regular expression: RE2 program size of \d+ > max program size of 1000/,
+    ],
+    [
+      'authorization named group (RegExp and RE2 agree)',
+      authorizationPath({ type: 'RegularExpression', value: '/(?P<v>v1)/.*' }),
+      undefined,
+    ],
+    [
+      'CORS wildcard origin too large',
+      { cors: { allowOrigins: [`https://${'*.a'.repeat(120)}`] } },
+      /spec\.cors\.allowOrigins\[0\]: invalid as a regular expression: RE2 program size/,
+    ],
+    ['CORS wildcard origin', { cors: { allowOrigins: ['https://*.example.com'] } }, undefined],
+  ];
+
+  it.each(CASES)('%s', (_, spec, refused) => {
+    const store = new ResourceStore();
+    for (const object of readManifests('base.yaml', 'security-policies.yaml')) store.upsert(object);
+    const policy = {
+      apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+      kind: 'SecurityPolicy',
+      metadata: { name: 'regex', namespace: 'infra', generation: 1, creationTimestamp: NOW },
+      spec: {
+        targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'not-yet' }],
+        ...spec,
+      },
+    };
+    const route = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'not-yet', namespace: 'infra', generation: 1, creationTimestamp: NOW },
+      spec: { parentRefs: [{ name: 'edge' }], rules: [{ backendRefs: [{ name: 'app', port: 80 }] }] },
+    };
+    store.upsert(route as never);
+    store.upsert(policy as never);
+    const statuses = evaluateAll(store, { controllerName: CONTROLLER, now: NOW }).statuses;
+    const status = statuses.get('gateway.envoyproxy.io/SecurityPolicy/infra/regex') as {
+      ancestors: PolicyAncestorStatusShape[];
+    };
+    const condition = findCondition(status.ancestors[0]?.conditions as never, 'Accepted');
+    if (refused === undefined) expect(condition).toMatchObject({ status: 'True' });
+    else {
+      expect(condition).toMatchObject({ status: 'False', reason: 'Invalid' });
+      expect(condition?.message).toMatch(refused);
+    }
   });
 });

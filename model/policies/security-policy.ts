@@ -19,6 +19,7 @@ import type {
 import type { SecurityPolicy } from '../resources/envoy-gateway-policies.ts';
 import { keyOf } from '../resources/resource-key.ts';
 import { parseGatewayDuration } from '../shared/durations.ts';
+import { escapeRegex, re2Error, wildcardOriginRegex } from '../shared/re2.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
 import {
   CLUSTER_POLICY_CONTEXT,
@@ -89,6 +90,11 @@ function cors(policy: SecurityPolicy): Resolved<CorsIR> {
   const maxAge = spec.maxAge === undefined ? undefined : parseGatewayDuration(spec.maxAge);
   if (spec.maxAge !== undefined && maxAge === undefined)
     return failure(`spec.cors.maxAge: "${spec.maxAge}" is not a duration`);
+  for (const [i, origin] of (spec.allowOrigins ?? []).entries()) {
+    const error = String(origin).includes('*') ? re2Error(wildcardOriginRegex(String(origin))) : undefined;
+    if (error !== undefined)
+      return failure(`spec.cors.allowOrigins[${i}]: invalid as a regular expression: ${error}`);
+  }
   return {
     ok: true,
     value: {
@@ -360,12 +366,13 @@ function authorization(policy: SecurityPolicy): Resolved<AuthorizationIR> {
         `${field}.principal.jwt.provider: "${principal.jwt.provider}" is not a JWT provider of this policy`,
       );
     const path = rule?.operation?.path;
-    if (path?.type === 'RegularExpression') {
-      try {
-        new RegExp(String(path.value));
-      } catch {
-        return failure(`${field}.operation.path.value: "${path.value}" is not a regular expression`);
-      }
+    if (path !== undefined && path !== null) {
+      const type = (path.type ?? 'PathPrefix') as NonNullable<AuthorizationRuleIR['path']>['type'];
+      const error =
+        (type === 'RegularExpression' ? re2Error(String(path.value)) : undefined) ??
+        re2Error(authorizationPathRegex({ type, value: String(path.value ?? '/') }));
+      if (error !== undefined)
+        return failure(`${field}.operation.path.value: invalid regular expression: ${error}`);
     }
     rules.push({
       name: rule?.name ?? `${policy.metadata.namespace ?? ''}/${policy.metadata.name}/rule/${i}`,
@@ -410,4 +417,15 @@ function parseCidr(text: string): { address: string; prefixLength: number } | un
   const prefixLength = length === undefined ? max : Number(length);
   if (!Number.isInteger(prefixLength) || prefixLength < 0 || prefixLength > max) return undefined;
   return { address, prefixLength };
+}
+
+/** The regex an authorization rule's path becomes on the data plane: the path and any query string. */
+export function authorizationPathRegex(path: NonNullable<AuthorizationRuleIR['path']>): string {
+  const query = '(\\?.*)?';
+  if (path.type === 'Exact') return `${escapeRegex(path.value)}${query}`;
+  if (path.type === 'PathPrefix') {
+    const prefix = path.value.replace(/\/+$/, '');
+    return prefix === '' ? `/.*` : `${escapeRegex(prefix)}(/[^?]*)?${query}`;
+  }
+  return `(?:${path.value})${query}`;
 }

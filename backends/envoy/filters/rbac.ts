@@ -3,7 +3,7 @@
 // action, and the default action when none matches. The chain's filter itself enforces nothing; a rule's routes
 // carry their policy in per-route config. Denied requests get 403 from Envoy.
 import type { AuthorizationIR, AuthorizationRuleIR } from '../../../model/ir/policies.ts';
-import { escapeRegex } from '../../shared/route-matches.ts';
+import { authorizationPathRegex } from '../../../model/policies/security-policy.ts';
 import type { Json } from '../envoy-types.ts';
 import { JWT_METADATA_NAMESPACE } from './jwt.ts';
 import { type HttpFilter, typed } from './registry.ts';
@@ -60,7 +60,7 @@ function action(name: string, verdict: 'Allow' | 'Deny'): Json {
 function rulePredicate(rule: AuthorizationRuleIR): Json {
   const parts: Json[] = [];
   if (rule.methods.length > 0) parts.push(anyOf(rule.methods.map((m) => headerEquals(':method', m))));
-  if (rule.path !== undefined) parts.push(headerRegex(':path', pathRegex(rule.path)));
+  if (rule.path !== undefined) parts.push(headerRegex(':path', authorizationPathRegex(rule.path)));
   if (rule.clientCIDRs.length > 0) {
     parts.push(
       single(
@@ -145,12 +145,3 @@ function metadataEquals(path: readonly string[], value: string, type: 'String' |
 }
 
 /** The `:path` header carries the query too: every path match allows one after the path. */
-function pathRegex(path: NonNullable<AuthorizationRuleIR['path']>): string {
-  const query = '(\\?.*)?';
-  if (path.type === 'Exact') return `${escapeRegex(path.value)}${query}`;
-  if (path.type === 'PathPrefix') {
-    const prefix = path.value.replace(/\/+$/, '');
-    return prefix === '' ? `/.*` : `${escapeRegex(prefix)}(/[^?]*)?${query}`;
-  }
-  return `(?:${path.value})${query}`;
-}
