@@ -131,6 +131,48 @@ metadata: {name: not-ours, namespace: apps}
     });
   });
 
+  it('reads an explicit null as absent, as the API server prunes it', async () => {
+    const dir = manifests({
+      'gateway.yaml': `
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: switchyard, namespace: null}
+spec: {controllerName: switchyard.dev/gateway-controller, parametersRef: null}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: apps}
+spec:
+  gatewayClassName: switchyard
+  listeners:
+    - name: http
+      protocol: HTTP
+      port: 80
+      hostname: ~
+      allowedRoutes: {kinds: [{group: null, kind: HTTPRoute}], namespaces: {from: Same, selector:}}
+`,
+      'route.yaml': `${webRoute('svc', 80)}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: svc, namespace: apps}
+spec: {ports: [{port: 80}], selector: null}`,
+    });
+    const { objects, problems } = await translate([dir]);
+    expect(problems).toEqual([]);
+    const gateway = find(objects, 'Gateway', 'gw')?.status as {
+      listeners: { supportedKinds: unknown[]; conditions: Condition[] }[];
+    };
+    expect(gateway.listeners[0]?.supportedKinds).toEqual([
+      { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' },
+    ]);
+    expect(gateway.listeners[0]?.conditions.find((c) => c.type === 'ResolvedRefs')).toMatchObject({
+      status: 'True',
+    });
+    const route = find(objects, 'HTTPRoute', 'web')?.status as { parents: { conditions: Condition[] }[] };
+    expect(route.parents[0]?.conditions.find((c) => c.type === 'Accepted')).toMatchObject({ status: 'True' });
+  });
+
   it('prints diffable YAML and exits 0 with a one-line summary when every object is accepted', async () => {
     const first = await run(['translate', '-f', quickstart]);
     const second = await run(['translate', '-f', quickstart]);

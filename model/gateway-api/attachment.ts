@@ -191,7 +191,9 @@ function allowsNamespace(listener: ValidatedListener, routeNamespace: string, vi
     case 'All':
       return true;
     case 'Selector': {
-      const compiled = compileLabelSelector(namespaces?.selector);
+      // No selector selects no namespace (an empty one, `{}`, selects every namespace).
+      if (namespaces?.selector === undefined || namespaces.selector === null) return false;
+      const compiled = compileLabelSelector(namespaces.selector);
       return compiled.ok && compiled.matches(namespaceLabels(view, routeNamespace));
     }
     case 'Same':

@@ -120,7 +120,9 @@ function listenerSetRefusal(
         ? undefined
         : `Gateway ${gateway.metadata?.name} allows ListenerSets only from its own namespace`;
     case 'Selector': {
-      const compiled = compileLabelSelector(namespaces?.selector);
+      if (namespaces?.selector === undefined || namespaces.selector === null)
+        return `Gateway spec.allowedListeners.namespaces.from is Selector with no selector: it selects no namespace`;
+      const compiled = compileLabelSelector(namespaces.selector);
       if (!compiled.ok) return `Gateway spec.allowedListeners.namespaces.${compiled.message}`;
       return compiled.matches(namespaceLabels(view, namespace))
         ? undefined

@@ -183,9 +183,8 @@ function invalidValue(
   if (from !== 'All' && from !== 'Same' && from !== 'Selector') {
     return `${field}.allowedRoutes.namespaces.from: ${String(from)} is not All, Same or Selector`;
   }
-  if (from === 'Selector') {
-    if (namespaces?.selector === undefined)
-      return `${field}.allowedRoutes.namespaces.selector: required with Selector`;
+  // Selector without a selector is valid and selects no namespace (see allowsNamespace in attachment.ts).
+  if (from === 'Selector' && namespaces?.selector !== undefined && namespaces.selector !== null) {
     const compiled = compileLabelSelector(namespaces.selector);
     if (!compiled.ok) return `${field}.allowedRoutes.namespaces.${compiled.message}`;
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Route } from '../resources/gateway-api.ts';
 import { RouteReason } from '../shared/conditions.ts';
-import { droppedRulesMessage, validateRouteRules } from './route-rules.ts';
+import { droppedRulesMessage, routeHostnamesProblem, validateRouteRules } from './route-rules.ts';
 
 const meta = { name: 'r', namespace: 'default' };
 const backendRefs = [{ name: 'svc', port: 80 }];
@@ -113,5 +113,165 @@ describe('route rules: regexes as Envoy RE2 reads them', () => {
 
   it.each(ACCEPTED)('keeps the rule: %s', (_, route) => {
     expect(validateRouteRules(route)).toEqual([{ index: 0, valid: true }]);
+  });
+});
+
+const headerModifier = (type: string, config: object) => ({
+  filters: [
+    { type, [type === 'RequestHeaderModifier' ? 'requestHeaderModifier' : 'responseHeaderModifier']: config },
+  ],
+});
+
+// Every other value of a rule that the CRD's schema or Envoy's validation refuses (Envoy NACKs the whole route
+// configuration for one of them), by class: one refused and one accepted example each.
+const FIELDS_REFUSED: readonly (readonly [string, Route, RegExp])[] = [
+  [
+    'header modifier sets host',
+    httpRoute(headerModifier('RequestHeaderModifier', { set: [{ name: 'Host', value: 'a.example' }] })),
+    /requestHeaderModifier\.set\[0\]\.name: "Host": :-prefixed or host headers may not be modified/,
+  ],
+  [
+    'header modifier adds a pseudo-header',
+    httpRoute(headerModifier('RequestHeaderModifier', { add: [{ name: ':path', value: '/x' }] })),
+    /requestHeaderModifier\.add\[0\]\.name: ":path": :-prefixed or host headers may not be modified/,
+  ],
+  [
+    'header modifier removes host',
+    httpRoute(headerModifier('ResponseHeaderModifier', { remove: ['host'] })),
+    /responseHeaderModifier\.remove\[0\]: "host": :-prefixed or host headers may not be modified/,
+  ],
+  [
+    'header value with CR LF (header injection)',
+    httpRoute(
+      headerModifier('ResponseHeaderModifier', { set: [{ name: 'x-a', value: 'a\r\nSet-Cookie: b' }] }),
+    ),
+    /responseHeaderModifier\.set\[0\]\.value: must not contain NUL, CR or LF characters/,
+  ],
+  [
+    'header value with NUL',
+    httpRoute(headerModifier('RequestHeaderModifier', { add: [{ name: 'x-a', value: 'a\u0000b' }] })),
+    /add\[0\]\.value: must not contain NUL, CR or LF/,
+  ],
+  [
+    'header name with a space',
+    httpRoute(headerModifier('RequestHeaderModifier', { set: [{ name: 'x a', value: 'v' }] })),
+    /set\[0\]\.name: "x a" is not a header name: " " is not a token character/,
+  ],
+  [
+    'header name twice in set',
+    httpRoute(
+      headerModifier('RequestHeaderModifier', {
+        set: [
+          { name: 'x-a', value: '1' },
+          { name: 'x-a', value: '2' },
+        ],
+      }),
+    ),
+    /set\[1\]\.name: x-a appears twice in set/,
+  ],
+  [
+    'header match name with a colon',
+    httpRoute({ matches: [{ headers: [{ name: 'x:y', value: 'v' }] }] }),
+    /matches\[0\]\.headers\[0\]\.name: "x:y" is not a header name/,
+  ],
+  [
+    'query match name with a newline',
+    httpRoute({ matches: [{ queryParams: [{ name: 'q\n', value: 'v' }] }] }),
+    /matches\[0\]\.queryParams\[0\]\.name: "q\\n" is not a header name/,
+  ],
+  [
+    'gRPC header match name empty',
+    grpcRoute({ matches: [{ headers: [{ name: '', value: 'v' }] }] }),
+    /matches\[0\]\.headers\[0\]\.name: required/,
+  ],
+  [
+    'redirect hostname with CR LF',
+    httpRoute({
+      backendRefs: [],
+      filters: [{ type: 'RequestRedirect', requestRedirect: { hostname: 'a.example\r\nx: y' } }],
+    }),
+    /requestRedirect\.hostname: .* is not a lower-case DNS name/,
+  ],
+  [
+    'rewrite path with LF',
+    httpRoute({
+      filters: [
+        { type: 'URLRewrite', urlRewrite: { path: { type: 'ReplaceFullPath', replaceFullPath: '/a\nb' } } },
+      ],
+    }),
+    /urlRewrite\.path\.replaceFullPath: must not contain NUL, CR or LF/,
+  ],
+  [
+    'CORS allowHeaders not a header name',
+    httpRoute({ filters: [{ type: 'CORS', cors: { allowHeaders: ['x-a, x-b'] } }] }),
+    /cors\.allowHeaders\[0\]: "x-a, x-b" is not a header name/,
+  ],
+  [
+    'weight over uint32',
+    httpRoute({ backendRefs: [{ name: 'svc', port: 80, weight: 1e12 }] }),
+    /backendRefs\[0\]\.weight: 1000000000000 is not an integer from 0 to 1000000/,
+  ],
+  [
+    'weight not an integer',
+    grpcRoute({ backendRefs: [{ name: 'svc', port: 80, weight: 1.5 }] }),
+    /backendRefs\[0\]\.weight: 1\.5 is not an integer/,
+  ],
+];
+
+const FIELDS_ACCEPTED: readonly (readonly [string, Route])[] = [
+  [
+    'header modifier of ordinary headers',
+    httpRoute(
+      headerModifier('RequestHeaderModifier', {
+        set: [{ name: 'X-Forwarded-Prefix', value: '/a b' }],
+        add: [{ name: "x-a!#$%&'*+.^_`|~", value: 'tab\tis fine' }],
+        remove: ['x-b'],
+      }),
+    ),
+  ],
+  ['a CORS wildcard header list', httpRoute({ filters: [{ type: 'CORS', cors: { allowHeaders: ['*'] } }] })],
+  [
+    'redirect to a host and path',
+    httpRoute({
+      backendRefs: [],
+      filters: [
+        {
+          type: 'RequestRedirect',
+          requestRedirect: {
+            hostname: 'b.example.com',
+            path: { type: 'ReplaceFullPath', replaceFullPath: '/x' },
+          },
+        },
+      ],
+    }),
+  ],
+  ['weights at the bounds', httpRoute({ backendRefs: [{ name: 'svc', port: 80, weight: 1_000_000 }] })],
+];
+
+describe('route rules: header names and values, hosts, paths and weights as Envoy and the CRD take them', () => {
+  it.each(FIELDS_REFUSED)('drops the rule: %s', (_, route, message) => {
+    const [verdict] = validateRouteRules(route);
+    expect(verdict).toMatchObject({ valid: false, reason: RouteReason.UnsupportedValue });
+    expect((verdict as { message: string }).message).toMatch(message);
+  });
+
+  it.each(FIELDS_ACCEPTED)('keeps the rule: %s', (_, route) => {
+    expect(validateRouteRules(route)).toEqual([{ index: 0, valid: true }]);
+  });
+});
+
+describe('route hostnames', () => {
+  it.each([
+    ['a.example.com', undefined],
+    ['*.example.com', undefined],
+    ['Upper.example.com', /spec\.hostnames\[0\]: "Upper\.example\.com" is not a lower-case DNS name/],
+    ['a.*.example.com', /not a lower-case DNS name \(a wildcard may only be the first label\)/],
+    ['a.example.com\r\n', /spec\.hostnames\[0\]/],
+    ['a b.example.com', /spec\.hostnames\[0\]/],
+  ])('%j', (hostname, refused) => {
+    const route = { ...httpRoute({}), spec: { hostnames: [hostname], rules: [{ backendRefs }] } } as Route;
+    const problem = routeHostnamesProblem(route);
+    if (refused === undefined) expect(problem).toBeUndefined();
+    else expect(problem).toMatch(refused);
   });
 });

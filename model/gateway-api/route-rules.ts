@@ -1,10 +1,18 @@
-// Route rule validation: matches (regular expressions must compile), filters (supported, well-formed, compatible).
+// Route rule validation: matches (regular expressions must compile), filters (supported, well-formed, compatible),
+// header names and values, weights: everything the CRD's schema or Envoy's own validation would refuse (docs/validation.md).
 // An invalid rule is dropped; a route whose rules are all invalid is not accepted.
 
 import { isHTTPRouteFilterRef } from '../policies/http-route-filter.ts';
 import { ENVOY_GATEWAY_GROUP } from '../resources/envoy-gateway.ts';
 import type { GRPCRouteFilter, HTTPRouteFilter, HTTPRouteMatch, Route } from '../resources/gateway-api.ts';
 import { RouteReason } from '../shared/conditions.ts';
+import {
+  headerNameError,
+  headerValueError,
+  modifiedHeaderNameError,
+  pathValueError,
+  preciseHostnameError,
+} from '../shared/http-fields.ts';
 import { escapeRegex, grpcMethodRegex, re2Error, wildcardOriginRegex } from '../shared/re2.ts';
 import { ROUTE_KIND_RULES } from './route-kinds.ts';
 import { ruleTimingProblem } from './rule-timing.ts';
@@ -47,6 +55,10 @@ const FILTER_FIELD: { readonly [type: string]: string } = {
 const BACKEND_REF_FILTERS = ['RequestHeaderModifier', 'ResponseHeaderModifier'];
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
 const REDIRECT_CODES = [301, 302, 303, 307, 308];
+/** The CRD's maxLength of a header or query match value. */
+const MAX_MATCH_VALUE = 4096;
+/** The CRD's bounds of a backendRef weight. */
+const MAX_WEIGHT = 1_000_000;
 
 type Problem = {
   reason: typeof RouteReason.UnsupportedValue | typeof RouteReason.IncompatibleFilters;
@@ -99,6 +111,7 @@ function httpRuleProblem(
   for (const [i, ref] of backendRefs.entries()) {
     const refFilters = Array.isArray(ref?.filters) ? ref.filters : [];
     const refProblem =
+      weightProblem(ref?.weight, `${field}.backendRefs[${i}].weight`) ??
       filtersProblem('HTTPRoute', refFilters, `${field}.backendRefs[${i}].filters`, matches) ??
       backendRefFiltersProblem(refFilters, `${field}.backendRefs[${i}].filters`);
     if (refProblem !== undefined) return refProblem;
@@ -138,9 +151,11 @@ function valueMatchesProblem(matches: unknown, field: string): Problem | undefin
   if (!Array.isArray(matches)) return unsupported(`${field}: must be a list`);
   for (const [i, match] of matches.entries()) {
     const type = match?.type ?? 'Exact';
-    if (typeof match?.name !== 'string' || match.name === '')
-      return unsupported(`${field}[${i}].name: required`);
+    const nameError = headerNameError(match?.name);
+    if (nameError !== undefined) return unsupported(`${field}[${i}].name: ${nameError}`);
     if (typeof match?.value !== 'string') return unsupported(`${field}[${i}].value: must be a string`);
+    if (match.value.length > MAX_MATCH_VALUE)
+      return unsupported(`${field}[${i}].value: longer than ${MAX_MATCH_VALUE} characters`);
     if (type === 'RegularExpression') {
       const error = regexError(match.value);
       if (error !== undefined)
@@ -187,6 +202,7 @@ function grpcRuleProblem(
   for (const [i, ref] of backendRefs.entries()) {
     const refFilters = Array.isArray(ref?.filters) ? ref.filters : [];
     const refProblem =
+      weightProblem(ref?.weight, `${field}.backendRefs[${i}].weight`) ??
       filtersProblem('GRPCRoute', refFilters, `${field}.backendRefs[${i}].filters`, []) ??
       backendRefFiltersProblem(refFilters, `${field}.backendRefs[${i}].filters`);
     if (refProblem !== undefined) return refProblem;
@@ -264,8 +280,8 @@ function filterConfigProblem(
       `${at}.requestRedirect.statusCode: ${String(redirect.statusCode)} is not one of ${REDIRECT_CODES.join(', ')}`,
     );
   }
-  const cors = corsProblem(filter, at);
-  if (cors !== undefined) return cors;
+  const fields = corsProblem(filter, at) ?? headerFilterProblem(filter, at) ?? hostAndPathProblem(filter, at);
+  if (fields !== undefined) return fields;
   if (redirect?.scheme !== undefined && redirect.scheme !== 'http' && redirect.scheme !== 'https') {
     return unsupported(`${at}.requestRedirect.scheme: ${String(redirect.scheme)} is not http or https`);
   }
@@ -308,13 +324,105 @@ function regexError(pattern: string): string | undefined {
 
 /** CORS origins with wildcards become regexes on the data plane (one per origin). */
 function corsProblem(filter: HTTPRouteFilter, at: string): Problem | undefined {
-  const origins = filter.type === 'CORS' ? filter.cors?.allowOrigins : undefined;
+  if (filter.type !== 'CORS') return undefined;
+  for (const list of ['allowHeaders', 'exposeHeaders'] as const) {
+    const names = filter.cors?.[list];
+    if (!Array.isArray(names)) continue;
+    for (const [i, name] of names.entries()) {
+      const error = name === '*' ? undefined : headerNameError(name);
+      if (error !== undefined) return unsupported(`${at}.cors.${list}[${i}]: ${error}`);
+    }
+  }
+  const origins = filter.cors?.allowOrigins;
   if (!Array.isArray(origins)) return undefined;
   for (const [i, origin] of origins.entries()) {
     if (typeof origin !== 'string' || !origin.includes('*')) continue;
     const error = regexError(wildcardOriginRegex(origin));
     if (error !== undefined)
       return unsupported(`${at}.cors.allowOrigins[${i}]: invalid as a regular expression: ${error}`);
+  }
+  return undefined;
+}
+
+/** The headers a header modifier sets, adds and removes: names Envoy may modify, values without CR/LF/NUL. */
+function headerFilterProblem(filter: HTTPRouteFilter, at: string): Problem | undefined {
+  const modifier =
+    filter.type === 'RequestHeaderModifier'
+      ? { field: 'requestHeaderModifier', value: filter.requestHeaderModifier }
+      : filter.type === 'ResponseHeaderModifier'
+        ? { field: 'responseHeaderModifier', value: filter.responseHeaderModifier }
+        : undefined;
+  if (modifier === undefined || modifier.value === undefined || modifier.value === null) return undefined;
+  const seen = new Set<string>();
+  for (const list of ['set', 'add'] as const) {
+    const headers = modifier.value[list];
+    if (headers === undefined || headers === null) continue;
+    if (!Array.isArray(headers)) return unsupported(`${at}.${modifier.field}.${list}: must be a list`);
+    for (const [i, header] of headers.entries()) {
+      const where = `${at}.${modifier.field}.${list}[${i}]`;
+      const nameError = modifiedHeaderNameError(header?.name);
+      if (nameError !== undefined) return unsupported(`${where}.name: ${nameError}`);
+      const valueError = headerValueError(header?.value);
+      if (valueError !== undefined) return unsupported(`${where}.value: ${valueError}`);
+      // The CRD keys set and add by name: the API server refuses a name twice in one list.
+      const key = `${list}/${String(header.name)}`;
+      if (seen.has(key)) return unsupported(`${where}.name: ${header.name} appears twice in ${list}`);
+      seen.add(key);
+    }
+  }
+  const remove = modifier.value.remove;
+  if (remove !== undefined && remove !== null) {
+    if (!Array.isArray(remove)) return unsupported(`${at}.${modifier.field}.remove: must be a list`);
+    for (const [i, name] of remove.entries()) {
+      const nameError = modifiedHeaderNameError(name);
+      if (nameError !== undefined) return unsupported(`${at}.${modifier.field}.remove[${i}]: ${nameError}`);
+    }
+  }
+  return undefined;
+}
+
+/** The host and path a redirect sends or a rewrite makes become Envoy header values: no CR/LF/NUL. */
+function hostAndPathProblem(filter: HTTPRouteFilter, at: string): Problem | undefined {
+  const target =
+    filter.type === 'RequestRedirect'
+      ? { field: 'requestRedirect', value: filter.requestRedirect }
+      : filter.type === 'URLRewrite'
+        ? { field: 'urlRewrite', value: filter.urlRewrite }
+        : undefined;
+  if (target?.value === undefined || target.value === null) return undefined;
+  const { hostname, path } = target.value;
+  if (hostname !== undefined && hostname !== null) {
+    const error = preciseHostnameError(hostname);
+    if (error !== undefined) return unsupported(`${at}.${target.field}.hostname: ${error}`);
+  }
+  for (const part of ['replaceFullPath', 'replacePrefixMatch'] as const) {
+    const value = path?.[part];
+    const error = value === undefined || value === null ? undefined : pathValueError(value);
+    if (error !== undefined) return unsupported(`${at}.${target.field}.path.${part}: ${error}`);
+  }
+  return undefined;
+}
+
+function weightProblem(weight: unknown, field: string): Problem | undefined {
+  if (weight === undefined || weight === null) return undefined;
+  if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 0 || weight > MAX_WEIGHT)
+    return unsupported(`${field}: ${JSON.stringify(weight)} is not an integer from 0 to ${MAX_WEIGHT}`);
+  return undefined;
+}
+
+/**
+ * Why a route's `spec.hostnames` cannot be served (the CRD's Hostname pattern: lower-case DNS names, a wildcard only
+ * as the first label; Envoy refuses CR/LF/NUL in a virtual host's domains), or undefined.
+ */
+export function routeHostnamesProblem(route: Route): string | undefined {
+  const hostnames = (route.spec as { hostnames?: unknown } | undefined)?.hostnames;
+  if (hostnames === undefined || hostnames === null) return undefined;
+  if (!Array.isArray(hostnames)) return 'spec.hostnames: must be a list';
+  for (const [i, hostname] of hostnames.entries()) {
+    const name = typeof hostname === 'string' && hostname.startsWith('*.') ? hostname.slice(2) : hostname;
+    const error = preciseHostnameError(name);
+    if (error !== undefined)
+      return `spec.hostnames[${i}]: ${JSON.stringify(hostname)} is not a lower-case DNS name (a wildcard may only be the first label)`;
   }
   return undefined;
 }

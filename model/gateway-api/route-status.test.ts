@@ -200,6 +200,48 @@ describe('HTTPRoute attachment', () => {
   });
 });
 
+describe('allowedRoutes.namespaces.from: Selector without a selector', () => {
+  // The field is optional in the CRD; no selector selects no namespace (it matched every one before).
+  it.each([
+    ['absent', { from: 'Selector' }],
+    ['null', { from: 'Selector', selector: null }],
+  ])('with the selector %s the listener is valid and admits no route', (_, namespaces) => {
+    const store = storeOf('base.yaml', 'http-routes.yaml');
+    const gateway = store.get('Gateway', 'infra', 'web') as Gateway;
+    const listeners = gateway.spec.listeners.map((l) =>
+      l.name === 'team-apps' ? { ...l, allowedRoutes: { namespaces } } : l,
+    );
+    store.upsert({ ...gateway, spec: { ...gateway.spec, listeners } } as never);
+    expect(parent(evaluate(store, 'apps', 'apps-by-label'))('Accepted')).toMatchObject({
+      status: 'False',
+      reason: 'NotAllowedByListeners',
+    });
+    const status = computeGatewayStatus(store.get('Gateway', 'infra', 'web') as Gateway, store, {
+      controllerName: CONTROLLER,
+      now: NOW,
+      attachedRoutes: new Map(),
+    });
+    const teamApps = status?.listeners?.find((l) => l.name === 'team-apps');
+    expect(findCondition(teamApps?.conditions, 'Accepted')).toMatchObject({ status: 'True' });
+  });
+});
+
+describe('a route hostname the CRD or Envoy refuses', () => {
+  it('is not accepted, with UnsupportedValue naming the hostname (Envoy would NACK its virtual host)', () => {
+    const store = storeOf('base.yaml', 'http-routes.yaml');
+    const route = store.get('HTTPRoute', 'infra', 'plain') as HTTPRoute;
+    store.upsert({
+      ...route,
+      spec: { ...route.spec, hostnames: ['ok.example.com', 'evil.example.com\r\n'] },
+    });
+    const condition = parent(evaluate(store, 'infra', 'plain'))('Accepted');
+    expect(condition).toMatchObject({ status: 'False', reason: 'UnsupportedValue' });
+    expect(condition?.message).toMatch(
+      /^spec\.hostnames\[1\]: "evil\.example\.com\\r\\n" is not a lower-case DNS name/,
+    );
+  });
+});
+
 describe('attachedRoutes on listeners with unresolved references', () => {
   it('still counts routes accepted on an HTTPS listener whose certificate is missing', () => {
     const store = storeOf('base.yaml', 'gateways-invalid-tls.yaml');

@@ -30,7 +30,12 @@ import {
 } from './attachment.ts';
 import { type BackendRefResult, resolveBackendRef } from './backend-refs.ts';
 import { withDataPlaneRefusals } from './data-plane-refusals.ts';
-import { droppedRulesMessage, type RuleVerdict, validateRouteRules } from './route-rules.ts';
+import {
+  droppedRulesMessage,
+  type RuleVerdict,
+  routeHostnamesProblem,
+  validateRouteRules,
+} from './route-rules.ts';
 import { type RuleTiming, ruleTiming } from './rule-timing.ts';
 
 /** One backend of an AI Gateway fallback rule: its name in the ext_proc configuration and its priority. */
@@ -143,6 +148,7 @@ export function evaluateRoute(
     };
   });
 
+  const hostnamesProblem = routeHostnamesProblem(route);
   const lookup = options.parents ?? createParentLookup(view, options.controllerName);
   const stamp: Stamp = { generation: route.metadata?.generation, now: options.now };
   const previous = Array.isArray(route.status?.parents) ? route.status.parents : [];
@@ -155,7 +161,7 @@ export function evaluateRoute(
     const parent = lookup(parentRef, namespace);
     if (parent === undefined) continue;
     const attachment = attachRouteToListeners(route, parentRef, parent, view);
-    const desired = parentConditions(attachment, rules);
+    const desired = parentConditions(attachment, rules, hostnamesProblem);
     const refusals = options.dataPlaneRefusals?.(parent.gatewayKey) ?? [];
     const shown =
       refusals.length === 0
@@ -213,7 +219,11 @@ function routeHostnames(route: Route): readonly string[] {
     : hostnames.filter((h) => typeof h === 'string');
 }
 
-function parentConditions(attachment: AttachmentResult, rules: readonly EvaluatedRule[]): ConditionSpec[] {
+function parentConditions(
+  attachment: AttachmentResult,
+  rules: readonly EvaluatedRule[],
+  hostnamesProblem: string | undefined,
+): ConditionSpec[] {
   const verdicts = rules.map((r) => r.verdict);
   const invalid = verdicts.filter((v) => !v.valid);
   const dropped = droppedRulesMessage(verdicts);
@@ -221,6 +231,8 @@ function parentConditions(attachment: AttachmentResult, rules: readonly Evaluate
   let partiallyInvalid: ConditionSpec | undefined;
   if (!attachment.accepted) {
     accepted = condition(ConditionType.Accepted, 'False', attachment.reason, attachment.message);
+  } else if (hostnamesProblem !== undefined) {
+    accepted = condition(ConditionType.Accepted, 'False', RouteReason.UnsupportedValue, hostnamesProblem);
   } else if (invalid.length > 0 && invalid.length === verdicts.length) {
     const first = invalid[0] as Extract<RuleVerdict, { valid: false }>;
     accepted = condition(ConditionType.Accepted, 'False', first.reason, `All rules are invalid. ${dropped}`);

@@ -39,6 +39,19 @@ describe('parseManifests', () => {
     expect(parsed.errors[0]).toMatch(/^bad\.yaml:6: not valid YAML: Flow sequence/);
   });
 
+  it('reads an explicit null as absent (null, ~ or nothing), as the API server prunes it; list items stay', () => {
+    const parsed = parseManifests(
+      'null.yaml',
+      'apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: null}\nspec:\n  selector:\n  type: ~\n  ports: [{port: 80, name: null}, null]\n',
+    );
+    expect(parsed.documents[0]?.object).toEqual({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'a' },
+      spec: { ports: [{ port: 80 }, null] },
+    });
+  });
+
   it('rejects documents that are not mappings', () => {
     const parsed = parseManifests('list.yaml', '- a\n- b\n');
     expect(parsed.errors).toEqual([

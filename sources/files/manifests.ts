@@ -201,6 +201,7 @@ function parseChunk(chunk: DocumentChunk): RawObject[] {
       );
     }
   }
+  for (const item of items) dropNullFields(item);
   return items as RawObject[];
 }
 
@@ -233,6 +234,23 @@ function compacted(value: unknown): unknown {
     else mapping[key] = child;
   }
   return mapping;
+}
+
+/**
+ * An explicit `null` (`group: null`, `selector: ~`, `selector:` with nothing after it) reads as absent, as the API
+ * server prunes it before anything sees the object. Items of a list stay: there the API server refuses a null.
+ */
+function dropNullFields(value: unknown): void {
+  if (value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    for (const item of value) dropNullFields(item);
+    return;
+  }
+  const object = value as Record<string, unknown>;
+  for (const key of Object.keys(object)) {
+    if (object[key] === null) delete object[key];
+    else dropNullFields(object[key]);
+  }
 }
 
 /**
