@@ -439,20 +439,23 @@ function withdrawnStatuses(context: GatewayDeployerContext, entry: DeployedGatew
   return out;
 }
 
-/** PEM of every certificate the IR's listeners reference, read from the Secrets. */
+/** PEM of every certificate the IR's listeners and backend client certificate reference, read from the Secrets. */
 function tlsMaterial(view: ResourceView, ir: GatewayIR): Record<string, TlsMaterial> {
   const material: Record<string, TlsMaterial> = {};
-  for (const port of ir.ports) {
-    for (const listener of port.listeners) {
-      for (const key of listener.tls?.certificates ?? []) {
-        if (key.kind !== 'Secret') continue;
-        const secret = view.get('Secret', key.namespace, key.name);
-        const certificateChain = decode(secret?.data?.['tls.crt']) ?? secret?.stringData?.['tls.crt'];
-        const privateKey = decode(secret?.data?.['tls.key']) ?? secret?.stringData?.['tls.key'];
-        if (certificateChain !== undefined && privateKey !== undefined) {
-          material[formatResourceKey(key)] = { certificateChain, privateKey };
-        }
-      }
+  const clientCertificate =
+    ir.backendClientCertificate !== undefined && 'secret' in ir.backendClientCertificate
+      ? [ir.backendClientCertificate.secret]
+      : [];
+  const listenerCertificates = ir.ports.flatMap((port) =>
+    port.listeners.flatMap((listener) => listener.tls?.certificates ?? []),
+  );
+  for (const key of [...listenerCertificates, ...clientCertificate]) {
+    if (key.kind !== 'Secret') continue;
+    const secret = view.get('Secret', key.namespace, key.name);
+    const certificateChain = decode(secret?.data?.['tls.crt']) ?? secret?.stringData?.['tls.crt'];
+    const privateKey = decode(secret?.data?.['tls.key']) ?? secret?.stringData?.['tls.key'];
+    if (certificateChain !== undefined && privateKey !== undefined) {
+      material[formatResourceKey(key)] = { certificateChain, privateKey };
     }
   }
   return material;

@@ -31,8 +31,15 @@ export class BackendSet {
   readonly #problems: string[];
   readonly pools: PoolSet;
 
-  constructor(problems: string[]) {
+  /**
+   * The Gateway names a backend client certificate (spec.tls.backend.clientCertificateRef), which this backend
+   * cannot present: its TLS backends get no traffic rather than a connection without that identity.
+   */
+  readonly #clientCertificate: boolean;
+
+  constructor(problems: string[], clientCertificate = false) {
     this.#problems = problems;
+    this.#clientCertificate = clientCertificate;
     this.pools = new PoolSet(problems);
   }
 
@@ -58,6 +65,12 @@ export class BackendSet {
         `${owner}: Envoy Gateway Backend ${formatResourceKey(backend.backend)} is not supported by the agentgateway backend; its share is not forwarded`,
       );
       return [unavailable(owner, 'envoy-gateway-backend')];
+    }
+    if (backend.tls !== undefined && this.#clientCertificate) {
+      this.#problems.push(
+        `${owner}: the agentgateway backend cannot present the Gateway's spec.tls.backend.clientCertificateRef; TLS backend ${formatResourceKey(backend.service)} gets no traffic`,
+      );
+      return [unavailable(owner, 'client-certificate')];
     }
     const hosts =
       backend.externalName !== undefined

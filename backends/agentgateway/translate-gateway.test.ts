@@ -102,6 +102,13 @@ function kitchenSink() {
   ]);
 }
 
+const TLS_POLICY = {
+  group: 'gateway.networking.k8s.io',
+  kind: 'BackendTLSPolicy',
+  namespace: 'default',
+  name: 'p',
+};
+
 describe('agentgateway translateGateway', () => {
   it('translates every feature into resources that encode with our agentgateway protos', () => {
     const resources = translateGateway(kitchenSink(), tls);
@@ -304,12 +311,7 @@ describe('agentgateway translateGateway', () => {
   });
 
   it('verifies TLS to a backend under a BackendTLSPolicy with its CA bundle, hostname and SANs', () => {
-    const policy = {
-      group: 'gateway.networking.k8s.io',
-      kind: 'BackendTLSPolicy',
-      namespace: 'default',
-      name: 'p',
-    };
+    const policy = TLS_POLICY;
     const secure = service('secure', [9443], {
       tls: {
         policy,
@@ -336,6 +338,26 @@ describe('agentgateway translateGateway', () => {
       { backendTls: { hostname: 'system.internal' } },
     ]);
     expect(roundTrip(resources)).toBe(5);
+  });
+
+  it('sends a TLS backend nothing when the Gateway names a client certificate it cannot present, and says so', () => {
+    const policy = TLS_POLICY;
+    const secure = service('secure', [9443], {
+      tls: { policy, hostname: 'secure.internal', subjectAltNames: [], caCertificates: 'System' },
+    });
+    const plain = service('plain', [9000]);
+    const ir = {
+      ...httpGateway([rule([secure, plain])]),
+      backendClientCertificate: {
+        secret: { group: '', kind: 'Secret', namespace: 'default', name: 'client' },
+      },
+    };
+    const resources = translateGateway(ir, {});
+    expect(Object.keys(resources.backends).filter((key) => key.includes('/secure/'))).toEqual([]);
+    expect(Object.keys(resources.backends).filter((key) => key.includes('/plain/'))).toHaveLength(1);
+    expect(resources.problems).toContainEqual(
+      expect.stringMatching(/cannot present the Gateway's spec\.tls\.backend\.clientCertificateRef/),
+    );
   });
 
   it('routes TCP and TLS listeners with TCPRoutes, TLS ones by SNI hostname', () => {

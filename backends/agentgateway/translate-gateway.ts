@@ -27,7 +27,7 @@ export function translateGateway(
   tls: Readonly<Record<string, TlsMaterial>>,
 ): AgentgatewayResources {
   const problems: string[] = [];
-  const backends = new BackendSet(problems);
+  const backends = new BackendSet(problems, ir.backendClientCertificate !== undefined);
   const binds: Record<string, Json> = {};
   const listeners: Record<string, Json> = {};
   const routes: Record<string, Json> = {};

@@ -98,7 +98,26 @@ export class ClusterSet {
   }
 }
 
-export function translateCluster(use: ClusterUse, context: BackendClusterContext): Json {
+/**
+ * What a cluster reached over TLS presents as its client certificate (the Gateway's
+ * `spec.tls.backend.clientCertificateRef`): the SDS secret's name, or `refuse` when the Gateway names one that
+ * cannot be used — then such a cluster has no endpoints, so no request reaches the backend without it.
+ */
+export type UpstreamClientCertificate = { readonly sdsSecret: string } | 'refuse' | undefined;
+
+export function translateCluster(
+  use: ClusterUse,
+  context: BackendClusterContext,
+  clientCertificate?: UpstreamClientCertificate,
+): Json {
+  if (clientCertificate === 'refuse' && usesTls(use)) {
+    return {
+      name: use.name,
+      connectTimeout: CONNECT_TIMEOUT,
+      type: 'STATIC',
+      loadAssignment: { clusterName: use.name, endpoints: [] },
+    };
+  }
   if (use.backend.kind === 'Backend') {
     return {
       name: use.name,
@@ -112,7 +131,13 @@ export function translateCluster(use: ClusterUse, context: BackendClusterContext
     connectTimeout: CONNECT_TIMEOUT,
     ...(use.http2 ? http2Options() : {}),
     ...(use.backend.kind === 'Service' && use.backend.tls !== undefined
-      ? { transportSocket: upstreamTls(use.backend.tls, use.http2) }
+      ? {
+          transportSocket: upstreamTls(
+            use.backend.tls,
+            use.http2,
+            typeof clientCertificate === 'object' ? clientCertificate.sdsSecret : undefined,
+          ),
+        }
       : {}),
   };
   const backend = use.backend;
@@ -155,7 +180,7 @@ function http2Options(): Json {
  * TLS to the backend as its BackendTLSPolicy says: SNI = `hostname`; the certificate must chain to the policy's
  * CA bundle (or the system store) and carry one of `subjectAltNames`, or `hostname` when none are given.
  */
-export function upstreamTls(tls: BackendTLS, http2: boolean): Json {
+export function upstreamTls(tls: BackendTLS, http2: boolean, clientCertificate?: string): Json {
   const names =
     tls.subjectAltNames.length > 0
       ? tls.subjectAltNames.map((san) => ({
@@ -170,6 +195,9 @@ export function upstreamTls(tls: BackendTLS, http2: boolean): Json {
       sni: tls.hostname,
       commonTlsContext: {
         alpnProtocols: [http2 ? 'h2' : 'http/1.1'],
+        ...(clientCertificate === undefined
+          ? {}
+          : { tlsCertificateSdsSecretConfigs: [{ name: clientCertificate, sdsConfig: ADS_SOURCE }] }),
         validationContext: {
           trustedCa:
             tls.caCertificates === 'System' || tls.caBundle === undefined
@@ -183,9 +211,14 @@ export function upstreamTls(tls: BackendTLS, http2: boolean): Json {
 }
 
 /** True when the cluster takes its endpoints from EDS (and so needs a ClusterLoadAssignment). */
-export function usesEds(use: ClusterUse): boolean {
+export function usesEds(use: ClusterUse, clientCertificate?: UpstreamClientCertificate): boolean {
+  if (clientCertificate === 'refuse' && usesTls(use)) return false;
   if (use.backend.kind === 'Backend') return backendUsesEds(use.backend);
   return !(use.backend.kind === 'Service' && use.backend.externalName !== undefined);
+}
+
+function usesTls(use: ClusterUse): boolean {
+  return use.backend.kind === 'Service' && use.backend.tls !== undefined;
 }
 
 export function blackholeCluster(): Json {

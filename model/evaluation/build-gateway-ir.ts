@@ -1,6 +1,7 @@
 // Building one Gateway's IR (model/ir/gateway-ir.ts) from the evaluations of the routes attached to it: ready
 // listeners grouped by port, most specific hostname first, routes oldest first, spec defaults filled in.
 
+import { resolveBackendClientCertificate } from '../gateway-api/backend-client-certificate.ts';
 import { isOurGatewayClass, resolveGatewayClassParameters } from '../gateway-api/gateway-class.ts';
 import { evaluateGatewayListeners, type GatewayListeners } from '../gateway-api/gateway-listeners.ts';
 import type { ValidatedListener } from '../gateway-api/listeners.ts';
@@ -88,11 +89,19 @@ export function buildGatewayIR(
     entry.listeners.push(listener);
     ports.set(id, entry);
   }
+  const clientCertificate = resolveBackendClientCertificate(gateway, view);
   return {
     gateway: evaluated.gateway,
     gatewayClassName,
     parameters: parameters.parameters,
     ...(proxy.envoyProxy === undefined ? {} : { envoyProxy: proxy.envoyProxy }),
+    ...(clientCertificate === undefined
+      ? {}
+      : {
+          backendClientCertificate: clientCertificate.ok
+            ? { secret: clientCertificate.secret }
+            : { problem: clientCertificate.message },
+        }),
     ports: [...ports.values()]
       .sort((a, b) => a.port - b.port || (a.transport < b.transport ? -1 : 1))
       .map((entry) => ({

@@ -48,6 +48,9 @@ export function dependenciesOf(object: AnyResource): ResourceKey[] {
     case 'Gateway': {
       add(resourceKey(GATEWAY_GROUP, 'GatewayClass', undefined, String(object.spec?.gatewayClassName ?? '')));
       listenerDependencies(object.spec?.listeners, namespace, add);
+      const clientCertificate = object.spec?.tls?.backend?.clientCertificateRef;
+      if (clientCertificate !== undefined && clientCertificate !== null)
+        secretRefDependency(clientCertificate, namespace, add);
       // ListenerSets name their Gateway; the Gateway finds them by listing its namespace and others.
       add(resourceKey(GATEWAY_GROUP, 'ListenerSet', undefined, ANY_NAME));
       // Cluster mode: the Service provisioned for the Gateway gives its addresses (model/provisioning/provisioning.ts).
@@ -194,15 +197,19 @@ type MirrorFilter = {
   extensionRef?: { group?: string; kind?: string; name?: string };
 };
 
+type SecretRef = { group?: string; kind?: string; name?: string; namespace?: string } | undefined;
+
+/** A certificate reference: the Secret, and the ReferenceGrants of its namespace when it is another. */
+function secretRefDependency(ref: SecretRef, namespace: string, add: (key: ResourceKey) => void): void {
+  const target = ref?.namespace || namespace;
+  add(resourceKey(normalizeGroup(ref?.group), ref?.kind ?? 'Secret', target, String(ref?.name ?? '')));
+  if (target !== namespace) add(resourceKey(GATEWAY_GROUP, 'ReferenceGrant', target, ANY_NAME));
+}
+
 function listenerDependencies(listeners: unknown, namespace: string, add: (key: ResourceKey) => void): void {
   for (const listener of asArray<Listener>(listeners)) {
-    for (const ref of asArray<{ group?: string; kind?: string; name?: string; namespace?: string }>(
-      listener?.tls?.certificateRefs,
-    )) {
-      const target = ref?.namespace || namespace;
-      add(resourceKey(normalizeGroup(ref?.group), ref?.kind ?? 'Secret', target, String(ref?.name ?? '')));
-      if (target !== namespace) add(resourceKey(GATEWAY_GROUP, 'ReferenceGrant', target, ANY_NAME));
-    }
+    for (const ref of asArray<SecretRef>(listener?.tls?.certificateRefs))
+      secretRefDependency(ref, namespace, add);
     if (listener?.allowedRoutes?.namespaces?.from === 'Selector') {
       add(resourceKey(CORE_GROUP, 'Namespace', undefined, ANY_NAME));
     }

@@ -22,6 +22,7 @@ import {
   type Stamp,
 } from '../shared/conditions.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
+import { resolveBackendClientCertificate } from './backend-client-certificate.ts';
 import { isOurGatewayClass, resolveGatewayClassParameters } from './gateway-class.ts';
 import { evaluateGatewayListeners, type GatewayListeners } from './gateway-listeners.ts';
 import type { ValidatedListener } from './listeners.ts';
@@ -95,15 +96,18 @@ export function computeGatewayStatus(
           `Not accepted: ${accepted.message}`,
         );
   const unresolved = evaluated.listeners.filter((l) => l.resolvedRefs.status !== 'True').map((l) => l.name);
+  const clientCertificate = resolveBackendClientCertificate(gateway, view);
   const resolvedRefs =
-    unresolved.length === 0
-      ? condition(ConditionType.ResolvedRefs, 'True', GatewayReason.ResolvedRefs, 'All references resolved')
-      : condition(
-          ConditionType.ResolvedRefs,
-          'False',
-          GatewayReason.ListenersNotResolved,
-          `Listeners with unresolved references: ${unresolved.join(', ')}`,
-        );
+    clientCertificate?.ok === false
+      ? condition(ConditionType.ResolvedRefs, 'False', clientCertificate.reason, clientCertificate.message)
+      : unresolved.length === 0
+        ? condition(ConditionType.ResolvedRefs, 'True', GatewayReason.ResolvedRefs, 'All references resolved')
+        : condition(
+            ConditionType.ResolvedRefs,
+            'False',
+            GatewayReason.ListenersNotResolved,
+            `Listeners with unresolved references: ${unresolved.join(', ')}`,
+          );
   const previousListeners = Array.isArray(gateway.status?.listeners) ? gateway.status.listeners : [];
   const status: GatewayStatus = {
     conditions: mergeConditions(

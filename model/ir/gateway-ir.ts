@@ -82,6 +82,11 @@ export interface GatewayIR {
   /** The EnvoyProxy settings of the Gateway's data plane (its class's, overlaid by its own), when one applies. */
   readonly envoyProxy?: EnvoyProxyIR;
   readonly ports: readonly PortIR[];
+  /**
+   * `spec.tls.backend.clientCertificateRef`: the TLS Secret presented to every backend reached over TLS, or why it
+   * cannot be (then those backends get no traffic rather than a connection without it).
+   */
+  readonly backendClientCertificate?: { readonly secret: ResourceKey } | { readonly problem: string };
 }
 
 // ---- Parts of the IR ---------------------------------------------------------------------------------------

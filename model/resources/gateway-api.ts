@@ -92,6 +92,8 @@ export interface GatewaySpec {
   allowedListeners?: {
     namespaces?: { from?: 'All' | 'Same' | 'Selector' | 'None'; selector?: LabelSelector };
   };
+  /** GEP-3155: TLS the Gateway itself uses; `backend.clientCertificateRef` is its identity towards backends. */
+  tls?: { backend?: { clientCertificateRef?: SecretObjectReference } };
 }
 
 export interface ListenerStatus {
