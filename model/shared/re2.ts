@@ -106,12 +106,19 @@ const VERDICTS_KEPT = 4096;
 const verdicts = new Map<string, string>();
 
 function uncachedRe2Error(pattern: string, maxProgramSize: number): string | undefined {
+  // Envoy's Latin-1 reading first, when it differs: a Unicode class compiled in UTF-8 costs tens of milliseconds
+  // and can overflow the WebAssembly heap (a reload of the module), where its Latin-1 members cost next to nothing.
+  // Within the limit there, the verdict is Envoy's; otherwise the UTF-8 program decides as below.
+  const latin1 = unicodeClassesAsLatin1(pattern);
+  if (latin1 !== pattern) {
+    const quick = compileRe2(latin1);
+    if (quick.ok && quick.programSize <= maxProgramSize) return undefined;
+  }
   const verdict = compileRe2(pattern);
   if (!verdict.ok && verdict.error !== OUT_OF_MEMORY) return verdict.error;
   if (verdict.ok && verdict.programSize <= maxProgramSize) return undefined;
   // Counted in UTF-8, the program is never smaller than Envoy's (whose RE2 reads a pattern as Latin-1: a Unicode
   // class keeps its members up to FF). Only a program over the limit is counted again with that reading.
-  const latin1 = unicodeClassesAsLatin1(pattern);
   const recounted = latin1 === pattern ? verdict : compileRe2(latin1);
   if (!verdict.ok && !recounted.ok) return verdict.error;
   const programSize = Math.min(
