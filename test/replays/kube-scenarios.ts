@@ -358,7 +358,7 @@ export function kubeScenarios(listenerPort: number): KubeScenario[] {
     {
       name: 'kube-envoy-nack',
       summary:
-        'a real Envoy rejects a route regex RE2 cannot compile (NACK): that rule is dropped with its text; the fixed route is accepted',
+        'a route regex RE2 cannot compile is refused by the control plane with RE2’s words (it reached Envoy and was NACKed before the model validated regexes with RE2); the fixed route is accepted and served by a real Envoy',
       gateway: edgeKey(nack),
       envoy: true,
       initial: [...edgeGateway(nack, listenerPort), service(nack, 'app'), httpRoute(nack, 'app')],
@@ -369,9 +369,9 @@ export function kubeScenarios(listenerPort: number): KubeScenario[] {
           until: (result) => programmed(result, 'True'),
         },
         {
-          // A lookahead: valid for JavaScript (the route is Accepted), refused by Envoy's RE2. The backend finds
-          // the refused rule and drops it: the route says so with Envoy's text, the Gateway serves the rest.
-          note: 'route path regex with a lookahead: Envoy NACKs; its rule is dropped, the route says why',
+          // A lookahead: valid for JavaScript, refused by RE2. The model refuses it with RE2's text (issue 15), so
+          // Envoy never sees it; a NACK needs another value Envoy refuses that the model accepts.
+          note: 'route path regex with a lookahead: refused with RE2’s words, never sent to Envoy',
           apply: [httpRoute(nack, 'app', { path: { type: 'RegularExpression', value: '/(?=v1)v1/.*' } })],
           until: (result) => routeAccepted(result, 'False') && programmed(result, 'True'),
         },
