@@ -36,6 +36,14 @@ interface PendingWrite {
   readonly id: string;
   /** Digest of what is written (the status), or the finalizer presence. */
   readonly json: string;
+  /** The object as the view held it when the write started (the one the write lands on). */
+  readonly basis: object | undefined;
+}
+
+/** A status written: its digest, and the object of the view it was written onto. */
+interface Written {
+  readonly digest: string;
+  readonly basis: object | undefined;
 }
 
 interface PatcherContext {
@@ -43,8 +51,8 @@ interface PatcherContext {
   readonly view: ResourceView;
   readonly initialDelayMs: number;
   readonly maxDelayMs: number;
-  /** JSON of the status last written per object. */
-  readonly written: Map<string, string>;
+  /** The status last written per object. */
+  readonly written: Map<string, Written>;
   inFlight: PendingWrite | undefined;
   attempts: number;
   writes: number;
@@ -66,13 +74,12 @@ export const patcherMachine = setup({
     changesSomething: ({ context, event }) => {
       const desired = event as StatusDesired;
       const digest = statusDigest(desired.status);
-      const id = formatResourceKey(desired.key);
-      if (context.written.get(id) === digest) return false;
-      const current = context.view.get(
-        desired.key.kind as KindName,
-        desired.key.namespace,
-        desired.key.name,
-      ) as { status?: unknown } | undefined;
+      const current = viewed(context.view, desired.key);
+      // Written onto the object the view still holds: the view has not yet seen the write. Once it has, or
+      // once the object is another (updated by someone else, or deleted and created again under the same
+      // name, with no status of ours), its own status decides.
+      const written = context.written.get(formatResourceKey(desired.key));
+      if (written !== undefined && written.digest === digest && written.basis === current) return false;
       return current === undefined || statusDigest(current.status) !== digest;
     },
     changesFinalizers: ({ context, event }) => {
@@ -93,6 +100,7 @@ export const patcherMachine = setup({
         request: { key: desired.key, status: desired.status },
         id: formatResourceKey(desired.key),
         json: statusDigest(desired.status),
+        basis: viewed(context.view, desired.key),
       };
       context.attempts = 1;
       enqueue.emit(effectRequest(context.inFlight.effect, context.inFlight.request));
@@ -104,6 +112,7 @@ export const patcherMachine = setup({
         request: { key: desired.key, finalizer: desired.finalizer, present: desired.present },
         id: `finalizer:${formatResourceKey(desired.key)}`,
         json: String(desired.present),
+        basis: undefined,
       };
       context.attempts = 1;
       enqueue.emit(effectRequest(context.inFlight.effect, context.inFlight.request));
@@ -115,7 +124,8 @@ export const patcherMachine = setup({
     }),
     recordWritten: assign(({ context }) => {
       const write = context.inFlight!;
-      if (write.effect === 'write-status') context.written.set(write.id, write.json);
+      if (write.effect === 'write-status')
+        context.written.set(write.id, { digest: write.json, basis: write.basis });
       return { inFlight: undefined, attempts: 0, writes: context.writes + 1 };
     }),
     recordFailure: assign(({ context }) => ({ failures: context.failures + 1 })),
@@ -159,6 +169,10 @@ export const patcherMachine = setup({
     },
   },
 });
+
+function viewed(view: ResourceView, key: ResourceKey): { status?: unknown } | undefined {
+  return view.get(key.kind as KindName, key.namespace, key.name) as { status?: unknown } | undefined;
+}
 
 /**
  * Digests of status objects, by identity: a desired status is checked and then written (two digests of one
