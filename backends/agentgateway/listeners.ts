@@ -50,6 +50,14 @@ export function translatePort(gateway: GatewayIR, port: PortIR, context: PortCon
       );
       continue;
     }
+    if (listener.clientTraffic !== undefined) {
+      // Its client settings (mTLS, client IP detection, limits, ...) are not translated for agentgateway: the
+      // listener is not served rather than served without them (fail closed).
+      context.problems.push(
+        `${key}: ClientTrafficPolicy ${listener.clientTraffic.policy.namespace}/${listener.clientTraffic.policy.name} is not supported by the agentgateway backend; the listener is not programmed`,
+      );
+      continue;
+    }
     const tls = listenerTls(listener, key, context);
     if (tls === null) continue;
     listeners.push({

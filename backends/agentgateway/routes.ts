@@ -45,6 +45,15 @@ function translateRule(
     );
     return { ...base, trafficPolicies: [...policies, { directResponse: { status: 500 } }] };
   }
+  const attached = policyKinds(rule);
+  if (attached.length > 0) {
+    // Envoy Gateway policies are not translated for agentgateway: a rule they protect or shape answers 500
+    // rather than be served without them (fail closed).
+    backends.report(
+      `${key}: ${attached.join(', ')} attached to this rule are not supported by the agentgateway backend; the rule answers 500`,
+    );
+    return { ...base, trafficPolicies: [...policies, { directResponse: { status: 500 } }] };
+  }
   if (redirects) return { ...base, trafficPolicies: policies };
   const routeBackends = backends.routeBackends(rule.backends, key, backendPolicies);
   const usable = rule.backends.some((b) => b.weight > 0 && b.kind !== 'Invalid');
@@ -57,4 +66,20 @@ function translateRule(
     backends: routeBackends,
     ...(policies.length > 0 ? { trafficPolicies: policies } : {}),
   };
+}
+
+const POLICY_KINDS = {
+  security: 'SecurityPolicy',
+  extension: 'EnvoyExtensionPolicy',
+  traffic: 'BackendTrafficPolicy',
+  denied: 'a refused policy',
+} as const;
+
+/** The policy families attached to a rule, by kind. */
+function policyKinds(rule: RuleIR): string[] {
+  const policies = rule.policies;
+  if (policies === undefined) return [];
+  return (Object.keys(POLICY_KINDS) as (keyof typeof POLICY_KINDS)[])
+    .filter((family) => policies[family] !== undefined)
+    .map((family) => POLICY_KINDS[family]);
 }

@@ -368,6 +368,35 @@ describe('agentgateway translateGateway', () => {
     ]);
   });
 
+  it('answers 500 for a rule with Envoy Gateway policies it cannot translate, and says so (fail closed)', () => {
+    const policy = {
+      group: 'gateway.envoyproxy.io',
+      kind: 'SecurityPolicy',
+      namespace: 'default',
+      name: 'jwt',
+    };
+    const protectedRule = { ...rule([web]), policies: { denied: { status: 500, policy, reason: 'x' } } };
+    const resources = translateGateway(httpGateway([protectedRule]), {});
+    const translated = onlyRoute(resources);
+    expect(translated.backends).toBeUndefined();
+    expect(translated.trafficPolicies).toEqual([{ directResponse: { status: 500 } }]);
+    expect(resources.problems.join('\n')).toMatch(/a refused policy attached to this rule are not supported/);
+  });
+
+  it('does not program a listener whose ClientTrafficPolicy it cannot translate, and says so', () => {
+    const policy = {
+      group: 'gateway.envoyproxy.io',
+      kind: 'ClientTrafficPolicy',
+      namespace: 'default',
+      name: 'ctp',
+    };
+    const guarded = { ...listener('http', 'HTTP', [route('r', [rule([web])])]), clientTraffic: { policy } };
+    const resources = translateGateway(gatewayIR([port(8080, [guarded])]), {});
+    expect(Object.keys(resources.listeners)).toEqual([]);
+    expect(Object.keys(resources.routes)).toEqual([]);
+    expect(resources.problems.join('\n')).toMatch(/ClientTrafficPolicy default\/ctp is not supported/);
+  });
+
   it('reports UDP ports it cannot program instead of dropping them silently', () => {
     const resources = translateGateway(
       gatewayIR([
