@@ -45,7 +45,7 @@ import { ActorSystem } from '../runtime/ActorSystem.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { IdGenerator } from '../runtime/ids.ts';
 import type { Message } from '../runtime/message.ts';
-import { filesSourceMachine, type SourceProblem } from '../sources/files/machine.ts';
+import { definedAt, filesSourceMachine, type SourceProblem } from '../sources/files/machine.ts';
 import { FILES_SOURCE, type FilesChanged } from '../sources/files/messages.ts';
 import { filesPorts } from '../sources/files/ports.ts';
 import type { ApiResource, KubeClient } from '../sources/kubernetes/client.ts';
@@ -76,6 +76,7 @@ import {
 } from './extproc-config-port.ts';
 import type { LocalEnvoyPorts } from './local-envoy.ts';
 import { discardMcpConfig, type McpConfigPort, secretMcpConfigPort } from './mcp-config-port.ts';
+import { loggingStatusChanges } from './status-log.ts';
 
 export interface ControlPlaneOptions {
   readonly controllerName?: string;
@@ -268,9 +269,16 @@ function spawnFilesSource(
       'report-problem': plane.report,
     },
   });
-  const writeStatus = fileStatusWriter(plane.store, plane.statuses, options.statusDir);
+  // No API server to read statuses from: the log says when an object stops working, and when it works again.
+  const writeStatus = loggingStatusChanges(
+    fileStatusWriter(plane.store, plane.statuses, options.statusDir) as (
+      write: StatusWrite,
+    ) => Promise<unknown>,
+    system.logger,
+    (key) => definedAt(system.actor(FILES_SOURCE)?.context, key),
+  );
   return {
-    writeStatus: writeStatus as (write: StatusWrite) => Promise<unknown>,
+    writeStatus,
     referenceWatchers: {},
     expectedKinds: Object.keys(GROUP_OF_KIND),
     hostDataPlane: true,

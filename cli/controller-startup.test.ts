@@ -158,6 +158,35 @@ describe('controller start-up errors', () => {
   );
 
   it(
+    'says why a local Envoy cannot start (a binary whose interpreter is gone), and stops on Ctrl-C',
+    async () => {
+      const manifests = mkdtempSync(join(tmpdir(), 'switchyard-startup-envoy-'));
+      writeFileSync(
+        join(manifests, 'gateway.yaml'),
+        'apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: sy}\nspec: {controllerName: switchyard.dev/gateway-controller}\n---\n' +
+          'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: default}\nspec:\n  gatewayClassName: sy\n  listeners: [{name: http, protocol: HTTP, port: 8080}]\n',
+      );
+      // As a virtualenv's script whose Python moved: it exists, and will not run.
+      const envoy = join(manifests, 'envoy');
+      writeFileSync(envoy, '#!/nonexistent/bin/python\n', { mode: 0o755 });
+      const run = await controller(
+        ['--files', manifests, '--local-envoy', envoy, '--log-level', 'warn', ...free],
+        /local envoy could not start/,
+      );
+      const warning = run.stderr
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((entry) => entry.msg === 'local envoy could not start');
+      expect(warning).toMatchObject({ level: 40, gateway: 'default/edge', binary: envoy });
+      expect(String(warning?.err)).toContain('ENOENT');
+      expect(plainLines(run.stderr)).toEqual([]);
+      expect(run.code).toBe(0);
+    },
+    EXIT_WITHIN_MS,
+  );
+
+  it(
     'stops on Ctrl-C once running, without a stack trace',
     async () => {
       const run = await controller(['--files', dir, ...free], /switchyard controller started/);

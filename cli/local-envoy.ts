@@ -47,7 +47,14 @@ export function localEnvoyPorts(options: {
         const args = ['-c', file, '--disable-hot-restart', ...envoyProcessArgs(process, 'error')];
         // stdout is the access logs' /dev/stdout (an EnvoyProxy's default sink), stderr Envoy's own log.
         const child = spawn(options.binary, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-        child.once('error', reject);
+        child.once('error', (error) => {
+          // Retried with backoff by the supervising actor; said here, or nothing would say why no Envoy runs.
+          options.logger.warn(
+            { gateway: `${gateway.namespace}/${gateway.name}`, binary: options.binary, err: error.message },
+            'local envoy could not start',
+          );
+          reject(error);
+        });
         child.once('spawn', () => {
           running.set(id, child);
           options.logger.info(

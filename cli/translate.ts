@@ -12,7 +12,8 @@ import { REDACTED_KEY } from '../backends/shared/redaction.ts';
 import type { TlsMaterial } from '../model/ir/backend-contract.ts';
 import type { GatewayIR } from '../model/ir/gateway-ir.ts';
 import type { KindName } from '../model/resources/kinds.ts';
-import { formatResourceKey, type ResourceKey } from '../model/resources/resource-key.ts';
+import { describeResourceKey, formatResourceKey } from '../model/resources/resource-key.ts';
+import { failingConditions } from '../model/shared/conditions.ts';
 import type { ResourceView } from '../model/shared/resource-view.ts';
 import { sequentialIds } from '../runtime/ids.ts';
 import { createLogger, REDACTED } from '../runtime/logger.ts';
@@ -94,7 +95,7 @@ export async function translate(paths: readonly string[], controllerName?: strin
       summary.rejected++;
       rejections.push({
         origin,
-        message: `${describeKey(key)}: ${failing.join('; ')}`,
+        message: `${describeResourceKey(key)}: ${failing.join('; ')}`,
         category: 'rejected',
       });
     }
@@ -118,56 +119,6 @@ export async function translate(paths: readonly string[], controllerName?: strin
   return { objects, irs, xds, agentgateway, problems: plane.problems, rejections, summary };
 }
 
-/** Condition types that say an object (or a part of it: a listener, a parent, an ancestor) does not work as written. */
-function failingConditions(status: unknown): string[] {
-  const failing: string[] = [];
-  const visit = (conditions: unknown, where: string) => {
-    if (!Array.isArray(conditions)) return;
-    for (const condition of conditions as {
-      type?: string;
-      status?: string;
-      reason?: string;
-      message?: string;
-    }[]) {
-      const fails =
-        ((condition.type === 'Accepted' || condition.type === 'ResolvedRefs') &&
-          condition.status === 'False') ||
-        ((condition.type === 'Conflicted' || condition.type === 'PartiallyInvalid') &&
-          condition.status === 'True') ||
-        condition.type === 'NotAccepted';
-      if (fails) {
-        failing.push(
-          `${where}${condition.type} ${condition.status} ${condition.reason ?? ''}${condition.message === undefined ? '' : `: ${condition.message}`}`,
-        );
-      }
-    }
-  };
-  const of = status as {
-    conditions?: unknown;
-    listeners?: { name?: string; conditions?: unknown }[];
-    parents?: { parentRef?: { name?: string; sectionName?: string }; conditions?: unknown }[];
-    ancestors?: { ancestorRef?: { name?: string; sectionName?: string }; conditions?: unknown }[];
-  } | null;
-  if (of === null || typeof of !== 'object') return failing;
-  visit(of.conditions, '');
-  for (const listener of Array.isArray(of.listeners) ? of.listeners : []) {
-    visit(listener?.conditions, `listener ${String(listener?.name)}: `);
-  }
-  for (const [field, entries] of [
-    ['parent', of.parents],
-    ['ancestor', of.ancestors],
-  ] as const) {
-    for (const entry of Array.isArray(entries) ? entries : []) {
-      const ref = (entry as { parentRef?: unknown; ancestorRef?: unknown })[`${field}Ref`] as
-        | { name?: string; sectionName?: string }
-        | undefined;
-      const section = ref?.sectionName === undefined ? '' : `/${ref.sectionName}`;
-      visit(entry?.conditions, `${field} ${String(ref?.name)}${section}: `);
-    }
-  }
-  return failing;
-}
-
 /** A Secret as translate prints it: the names of its keys, never their values. */
 function redactSecret(object: Record<string, unknown>): Record<string, unknown> {
   if (object.kind !== 'Secret') return object;
@@ -186,10 +137,6 @@ function redactSecret(object: Record<string, unknown>): Record<string, unknown> 
     ...(object.data === undefined ? {} : { data: redacted(object.data) }),
     ...(object.stringData === undefined ? {} : { stringData: redacted(object.stringData) }),
   };
-}
-
-function describeKey(key: ResourceKey): string {
-  return `${key.kind} ${key.namespace === undefined ? '' : `${key.namespace}/`}${key.name}`;
 }
 
 /** The certificates an IR references, with their private keys replaced (translate prints what it computes). */

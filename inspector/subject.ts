@@ -1,3 +1,4 @@
+import { describeResourceKey } from '../model/resources/resource-key.ts';
 import type { Message } from '../runtime/message.ts';
 
 // What a message is about, for filtering flows by resource: the `Kind namespace/name` of the object or key it
@@ -13,7 +14,7 @@ export function resourceSubject(message: Message): string | undefined {
   const fields = message as unknown as Record<string, unknown>;
   for (const field of ['key', 'gateway', 'route']) {
     const key = fields[field];
-    if (isKey(key)) return describe(key);
+    if (isKey(key)) return describeResourceKey(key);
   }
   // A Kubernetes watch event carries its object one level down (`event.object`).
   const event = fields.event as { object?: unknown } | null | undefined;
@@ -24,7 +25,7 @@ export function resourceSubject(message: Message): string | undefined {
     const name = object.metadata?.name;
     const namespace = object.metadata?.namespace;
     if (typeof name === 'string')
-      return describe({
+      return describeResourceKey({
         kind: object.kind,
         name,
         namespace: typeof namespace === 'string' ? namespace : undefined,
@@ -37,8 +38,4 @@ function isKey(value: unknown): value is KeyLike {
   if (value === null || typeof value !== 'object') return false;
   const key = value as Record<string, unknown>;
   return typeof key.kind === 'string' && typeof key.name === 'string';
-}
-
-function describe(key: KeyLike): string {
-  return `${key.kind} ${key.namespace === undefined || key.namespace === '' ? '' : `${key.namespace}/`}${key.name}`;
 }

@@ -76,7 +76,9 @@ let started: { inspector?: string; httpAddress?: string } | undefined;
 createInterface({ input: controller.stderr! }).on('line', (line) => {
   const entry = parseLogLine(line);
   if (entry?.msg === 'switchyard controller started') started = entry;
-  if (entry === undefined || !quiet || (entry.level ?? 0) >= 40) process.stderr.write(`${line}\n`);
+  if (entry === undefined || !quiet) process.stderr.write(`${line}\n`);
+  // Quiet: warnings and errors, and an object that works again after one, as text.
+  else if ((entry.level ?? 0) >= 40 || entry.works === true) process.stderr.write(`${terminalLine(entry)}\n`);
 });
 
 let stopping = false;
@@ -163,13 +165,47 @@ function banner({ inspector, httpAddress }: { inspector?: string; httpAddress?: 
   ].join('\n');
 }
 
-function parseLogLine(
-  line: string,
-): { level?: number; msg?: string; inspector?: string; httpAddress?: string } | undefined {
+interface LogEntry {
+  level?: number;
+  msg?: string;
+  inspector?: string;
+  httpAddress?: string;
+  works?: boolean;
+  [field: string]: unknown;
+}
+
+function parseLogLine(line: string): LogEntry | undefined {
   if (!line.startsWith('{')) return undefined;
   try {
-    return JSON.parse(line) as { level?: number; msg?: string };
+    return JSON.parse(line) as LogEntry;
   } catch {
     return undefined;
   }
+}
+
+/** `warning: <message> (field value, …)`: the controller's JSON log line for a person; an error's message only. */
+function terminalLine(entry: LogEntry): string {
+  const {
+    level = 30,
+    msg = '',
+    time: _time,
+    service: _service,
+    pid: _pid,
+    hostname: _host,
+    ...fields
+  } = entry;
+  // Already in the message: where (origin), which object, whether it works.
+  for (const said of ['origin', 'object', 'works']) delete fields[said];
+  const details = Object.entries(fields).map(([name, value]) => {
+    const error = value as { message?: unknown } | null;
+    const text =
+      typeof value === 'string'
+        ? value
+        : name === 'err' && typeof error?.message === 'string'
+          ? error.message
+          : JSON.stringify(value);
+    return `${name} ${text}`;
+  });
+  const label = level >= 50 ? 'error' : level >= 40 ? 'warning' : 'ok';
+  return `${label}: ${msg}${details.length === 0 ? '' : ` (${details.join(', ')})`}`;
 }

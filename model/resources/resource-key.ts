@@ -57,6 +57,15 @@ export function formatResourceKey(key: ResourceKey): string {
   return [key.group === '' ? 'core' : key.group, key.kind, key.namespace ?? '', key.name].join('/');
 }
 
+/** `Kind namespace/name` (`Kind name` when cluster-scoped), as people write it: in messages and logs. */
+export function describeResourceKey(key: {
+  kind: string;
+  namespace?: string | undefined;
+  name: string;
+}): string {
+  return `${key.kind} ${key.namespace === undefined || key.namespace === '' ? '' : `${key.namespace}/`}${key.name}`;
+}
+
 export function parseResourceKey(text: string): ResourceKey {
   const parts = text.split('/');
   if (parts.length !== 4) throw new Error(`not a resource key (want group/kind/namespace/name): ${text}`);

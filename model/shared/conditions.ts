@@ -296,3 +296,58 @@ export function findCondition(
 ): Condition | undefined {
   return Array.isArray(conditions) ? conditions.find((c) => c?.type === type) : undefined;
 }
+
+/**
+ * The conditions that say an object (or a part of it: a listener, a parent, an ancestor) does not work as written,
+ * one line each: Accepted or ResolvedRefs False, Conflicted or PartiallyInvalid True, NotAccepted; with `programmed`,
+ * Programmed False too (the data plane refused it: a running controller; offline it is never False).
+ */
+export function failingConditions(status: unknown, options: { programmed?: boolean } = {}): string[] {
+  const failing: string[] = [];
+  const visit = (conditions: unknown, where: string) => {
+    if (!Array.isArray(conditions)) return;
+    for (const condition of conditions as {
+      type?: string;
+      status?: string;
+      reason?: string;
+      message?: string;
+    }[]) {
+      const fails =
+        ((condition.type === 'Accepted' || condition.type === 'ResolvedRefs') &&
+          condition.status === 'False') ||
+        ((condition.type === 'Conflicted' || condition.type === 'PartiallyInvalid') &&
+          condition.status === 'True') ||
+        condition.type === 'NotAccepted' ||
+        (options.programmed === true && condition.type === 'Programmed' && condition.status === 'False');
+      if (fails) {
+        failing.push(
+          `${where}${condition.type} ${condition.status} ${condition.reason ?? ''}${condition.message === undefined ? '' : `: ${condition.message}`}`,
+        );
+      }
+    }
+  };
+  const of = status as {
+    conditions?: unknown;
+    listeners?: { name?: string; conditions?: unknown }[];
+    parents?: { parentRef?: { name?: string; sectionName?: string }; conditions?: unknown }[];
+    ancestors?: { ancestorRef?: { name?: string; sectionName?: string }; conditions?: unknown }[];
+  } | null;
+  if (of === null || typeof of !== 'object') return failing;
+  visit(of.conditions, '');
+  for (const listener of Array.isArray(of.listeners) ? of.listeners : []) {
+    visit(listener?.conditions, `listener ${String(listener?.name)}: `);
+  }
+  for (const [field, entries] of [
+    ['parent', of.parents],
+    ['ancestor', of.ancestors],
+  ] as const) {
+    for (const entry of Array.isArray(entries) ? entries : []) {
+      const ref = (entry as { parentRef?: unknown; ancestorRef?: unknown })[`${field}Ref`] as
+        | { name?: string; sectionName?: string }
+        | undefined;
+      const section = ref?.sectionName === undefined ? '' : `/${ref.sectionName}`;
+      visit(entry?.conditions, `${field} ${String(ref?.name)}${section}: `);
+    }
+  }
+  return failing;
+}

@@ -434,6 +434,14 @@ export function filesSummary(context: unknown): FilesSummary {
   };
 }
 
+/** Where the definition in force of an object is (`file:line`), from the files source's context. */
+export function definedAt(context: unknown, key: ResourceKey): string | undefined {
+  const source = context as FilesSourceContext | undefined;
+  const id = formatResourceKey(key);
+  const file = source?.owner.get(id);
+  return file === undefined ? undefined : source?.byFile.get(file)?.get(id)?.origin;
+}
+
 /** `file` defines the object `id`: it is sent on if `file` is (now) the last in path order to define it. */
 function claim(
   context: FilesSourceContext,

@@ -1,7 +1,8 @@
 // The README, followed on a fresh clone with an empty Switchyard cache (only the Go-built binaries — etcd,
 // kube-apiserver, the conformance echo server — are taken from this machine's cache; Go, npm and pip keep their
 // own download caches): its first command (`npm install && npm start`) exactly as written, until the banner;
-// then the README's curl line and its `npx switchyard` lines; Ctrl-C. Then its second command. `npm install &&
+// then the README's curl line and its `npx switchyard` lines; a save of gateway.yaml that breaks the route, and its
+// undoing, as the terminal shows them; Ctrl-C. Then its second command. `npm install &&
 // npm test` runs the whole suite, this test included, so it runs with the test run narrowed to one file
 // (`-- --project unit verify-architecture.test.ts`): installing again, typechecking and linting the clone,
 // provisioning every real part from the empty cache, then Vitest. The clone must stay clean throughout.
@@ -12,7 +13,7 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { cacheDir, runCommand, withCacheLock } from '../provision/cache.ts';
-import { npmStart } from './npm-start.ts';
+import { type NpmStart, npmStart } from './npm-start.ts';
 
 const repository = fileURLToPath(new URL('../..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'switchyard-fresh-clone-'));
@@ -41,6 +42,13 @@ function readmeCommands() {
     curl: shellLines(quickStart).find((line) => line.startsWith('curl ')),
     cli: shellLines(readme).filter((line) => line.startsWith('npx switchyard ')),
   };
+}
+
+/** Waits until the quick start's terminal (stderr) shows a line matching `pattern`; fails showing what it showed. */
+async function printed(quickstart: NpmStart, pattern: RegExp): Promise<void> {
+  for (let attempt = 0; attempt < 600 && !pattern.test(quickstart.stderr()); attempt++)
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(quickstart.stderr()).toMatch(pattern);
 }
 
 /** A new user's shell: system Node and npm, Debian's Python, nothing of this checkout or of the test run. */
@@ -94,6 +102,18 @@ it('the README on a fresh clone: npm install && npm start, its curl, npx switchy
             expect(run.stdout).toContain(name);
         }
       }
+      // The banner's "edit gateway.yaml": a save that breaks the route is one line in the terminal naming the file,
+      // the route and why; undoing it says so, and the curl answers again.
+      const example = join(clone, 'examples', 'quickstart', 'gateway.yaml');
+      execFileSync('sed', ['-i', 's/- name: echo$/- name: echo-typo/', example]);
+      await printed(
+        first,
+        /^warning: \S+\/gateway\.yaml:\d+: HTTPRoute default\/echo: parent quickstart: ResolvedRefs False BackendNotFound: .*echo-typo/m,
+      );
+      execFileSync('git', ['checkout', '--', 'examples/quickstart/gateway.yaml'], { cwd: clone });
+      await printed(first, /^ok: \S+\/gateway\.yaml:\d+: HTTPRoute default\/echo works again$/m);
+      const again = spawnSync('sh', ['-c', commands.curl!], { cwd: clone, env, encoding: 'utf8' });
+      expect(JSON.parse(again.stdout)).toMatchObject({ backend: 'quickstart-echo', path: '/echo' });
       await first.interrupt();
     } finally {
       first.kill(); // before the ports are given up
