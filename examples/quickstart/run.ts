@@ -6,6 +6,7 @@
 // names an Envoy binary to use instead of the installed one.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +18,8 @@ const cli = join(here, '..', '..', 'cli', 'switchyard.ts');
 const BACKEND_PORT = 9000;
 const XDS = '127.0.0.1:18000';
 /** The Gateway's listener (gateway.yaml) and the route to the backend. */
-const CURL = 'curl http://127.0.0.1:8080/echo';
+const GATEWAY_PORT = 8080;
+const CURL = `curl http://127.0.0.1:${GATEWAY_PORT}/echo`;
 const READY_WITHIN_MS = 60_000;
 
 const args = process.argv.slice(2);
@@ -53,6 +55,19 @@ await new Promise<void>((resolve) => {
     ),
   );
   backend.listen(BACKEND_PORT, '127.0.0.1', resolve);
+});
+
+// Envoy binds the Gateway's port on every interface: taken, it would refuse the listener (a NACK) and nothing answers.
+await new Promise<void>((resolve) => {
+  const probe = createNetServer();
+  probe.once('error', (error: NodeJS.ErrnoException) =>
+    fail(
+      error.code === 'EADDRINUSE'
+        ? `port ${GATEWAY_PORT} is taken; the example Gateway's Envoy listens there (is another npm start running?)`
+        : `the example Gateway's Envoy cannot listen on port ${GATEWAY_PORT}: ${error.message}`,
+    ),
+  );
+  probe.listen(GATEWAY_PORT, () => probe.close(() => resolve()));
 });
 
 const envoy = process.env.SWITCHYARD_LOCAL_ENVOY || (await installEnvoy());

@@ -45,6 +45,7 @@ export function npmStart(options: {
   });
   child.stderr!.on('data', (chunk) => {
     stderr += chunk;
+    for (const wake of changed.splice(0)) wake();
   });
   const closed = once(child, 'close').then(([code, signal]) => ({
     code: code as number | null,
@@ -66,6 +67,9 @@ export function npmStart(options: {
     banner: async () => {
       for (;;) {
         if (stdout.includes(BANNER_END)) return stdout;
+        // The quick start gave up waiting for an answer through Envoy (it keeps running for the user to fix it).
+        if (stderr.includes('quickstart: no answer through Envoy'))
+          throw new Error(`npm start found no answer through Envoy:\n${stdout}\n${stderr}`);
         const ended = await Promise.race([
           new Promise<false>((resolve) => changed.push(() => resolve(false))),
           closed.then(() => true),

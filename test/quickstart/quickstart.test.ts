@@ -1,9 +1,11 @@
 // The README's first command, end to end: `npm start` runs the example backend and the controller on the
 // bundled manifests, which runs a local Envoy for the Gateway; the banner's curl line goes through Envoy to the
 // backend, its inspector and metrics URLs answer, the Gateway reports Programmed=True once Envoy has accepted the
-// configuration, a killed Envoy comes back, and Ctrl-C stops everything without a warning.
+// configuration, a killed Envoy comes back, and Ctrl-C stops everything without a warning. With the Gateway's port
+// taken it says so at once and exits.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +53,25 @@ it('npm start serves the bundled example through a supervised local Envoy, print
     }
   });
   // Its turn may come after the fresh-clone test's, whose npm install runs with the ports held.
+}, 1_200_000);
+
+it('says at once when the Gateway’s port is taken, instead of waiting for an Envoy that cannot listen', async () => {
+  await withCacheLock('quickstart-ports', async () => {
+    // Something else on 8080, on every interface (where Envoy would bind it).
+    const taken = createNetServer();
+    await new Promise<void>((resolve) => taken.listen(8080, resolve));
+    const quickstart = npmStart({ cwd: repository });
+    try {
+      await expect(quickstart.banner()).rejects.toThrow(
+        "quickstart: port 8080 is taken; the example Gateway's Envoy listens there (is another npm start running?)",
+      );
+      expect(quickstart.child.exitCode).toBe(1);
+      expect(quickstart.stderr()).not.toMatch(/^\s+at /m);
+    } finally {
+      quickstart.kill();
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
 }, 1_200_000);
 
 async function serveAndStop(quickstart: NpmStart, statusDir: string): Promise<void> {
