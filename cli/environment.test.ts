@@ -37,10 +37,35 @@ async function help(command: string): Promise<string> {
   return out;
 }
 
-/** The rows under "Options:", one per flag. */
+/** The rows under "Options:", one per flag (a flag too long for the column has its description on the next line). */
 function optionLines(help: string): string[] {
-  return help.split('\n').filter((line) => /^ {2}(-\w, | {4})--/.test(line));
+  const rows: string[] = [];
+  for (const line of help.split('\n')) {
+    if (/^ {2}(-\w, | {4})--/.test(line)) rows.push(line);
+    else if (/^ {37}\S/.test(line) && rows.length > 0) rows[rows.length - 1] += ` ${line.trim()}`;
+  }
+  return rows;
 }
+
+describe('--help', () => {
+  it('starts every flag’s description in one column, on the next line when the flag is longer', async () => {
+    for (const command of commands) {
+      const lines = (await help(command.name)).split('\n');
+      const options = lines.slice(lines.indexOf('Options:') + 1).filter((line) => line !== '');
+      for (const [index, line] of options.entries()) {
+        const flagRow = (row: string | undefined) => /^ {2}(-\w, | {4})--/.test(row ?? '');
+        // A row that is only its flag: longer than the column, no gap before a description.
+        const flagOnly = (row: string | undefined) => flagRow(row) && !/\S {2,}\S/.test(row!.slice(6));
+        const beside = flagRow(line) && line[36] === ' ' && line[37] !== ' ';
+        const under = /^ {37}\S/.test(line) && flagOnly(options[index - 1]);
+        expect(
+          beside || under || (flagOnly(line) && /^ {37}\S/.test(options[index + 1] ?? '')),
+          `${command.name} --help: ${line}`,
+        ).toBe(true);
+      }
+    }
+  });
+});
 
 describe('environment variables', () => {
   it('--help of every command names each of its flags with the variable that sets it', async () => {

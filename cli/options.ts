@@ -106,7 +106,7 @@ export function parseCommand(
   try {
     parsed = parseArgs({ args: [...argv], options: parseOptions, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(describeParseError(error));
+    throw new UsageError(describeParseError(error, Object.keys(parseOptions)));
   }
   const flags = parsed.values as Record<string, string | boolean | string[] | undefined>;
   // A command may define --config itself (extproc's service configuration); then there is no settings file.
@@ -117,7 +117,10 @@ export function parseCommand(
   const config = configPath === undefined ? {} : readConfigFile(configPath);
   for (const key of Object.keys(config)) {
     if (!Object.keys(table).some((flag) => configKey(flag) === key)) {
-      throw new UsageError(`config file ${configPath}: unknown setting "${key}"`);
+      const meant = closestName(key, Object.keys(table).map(configKey));
+      throw new UsageError(
+        `config file ${configPath}: unknown setting "${key}"${meant === undefined ? '' : ` (did you mean "${meant}"?)`}`,
+      );
     }
   }
 
@@ -233,12 +236,13 @@ export function parseAddress(value: string, origin = 'address'): HostPort {
   return { host: host === '' ? '0.0.0.0' : host, port };
 }
 
-function describeParseError(error: unknown): string {
+function describeParseError(error: unknown, flags: readonly string[]): string {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: string }).code;
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const flag = /'([^']+)'/.exec(message)?.[1] ?? '';
-    return `unknown flag ${flag}; see --help`;
+    const meant = flag.startsWith('--') ? closestName(flag.slice(2).split('=')[0]!, flags) : undefined;
+    return `unknown flag ${flag}${meant === undefined ? '' : ` (did you mean --${meant}?)`}; see --help`;
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `${message.split('\n')[0]}; see --help`;
   return message;
@@ -256,15 +260,27 @@ export function formatOptions(table: OptionTable, prefix = CONTROLLER_ENV_PREFIX
         : `default: ${Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default)}`,
       `env: ${envName(flag, prefix)}`,
     ].filter((d) => d !== undefined);
-    return `  ${name.padEnd(34)} ${details.join('; ')}`;
+    return optionRow(name, details.join('; '));
   });
   if (!('config' in table)) {
     rows.push(
-      `  ${'    --config <file>'.padEnd(34)} YAML file of settings (camelCase keys); env: ${envName('config', prefix)}`,
+      optionRow(
+        '    --config <file>',
+        `YAML file of settings (camelCase keys); env: ${envName('config', prefix)}`,
+      ),
     );
   }
-  rows.push(`  ${'-h, --help'.padEnd(34)} show this help`);
+  rows.push(optionRow('-h, --help', 'show this help'));
   return rows.join('\n');
+}
+
+const OPTION_COLUMN = 34;
+
+/** One flag of --help: its description beside it, or on the next line under the column when the flag is longer. */
+function optionRow(name: string, description: string): string {
+  return name.length <= OPTION_COLUMN
+    ? `  ${name.padEnd(OPTION_COLUMN)} ${description}`
+    : `  ${name}\n  ${' '.repeat(OPTION_COLUMN)} ${description}`;
 }
 
 /**
@@ -282,4 +298,34 @@ export function readPemFlag(flag: string, file: string, marker = 'CERTIFICATE'):
     throw new UsageError(`--${flag}: ${file} holds no PEM ${marker.toLowerCase()}`);
   }
   return text;
+}
+
+/** The candidate a mistyped name most likely meant: one it is a prefix of, or within two edits of it. */
+export function closestName(name: string, candidates: readonly string[]): string | undefined {
+  if (name.length < 2) return undefined;
+  const prefixed = candidates.filter((candidate) => candidate.startsWith(name));
+  if (prefixed.length === 1) return prefixed[0];
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(name, candidate);
+    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { candidate, distance };
+  }
+  return best?.candidate;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }

@@ -90,7 +90,9 @@ describe('switchyard CLI', () => {
         ['controller', '--otlp-endpoint', 'collector:4318'],
         '--otlp-endpoint: collector:4318 must be an http:// or https:// URL',
       ],
-      [['frobnicate'], 'unknown command "frobnicate"'],
+      [['frobnicate'], 'unknown command "frobnicate"; commands: controller,'],
+      [['contoller'], 'unknown command "contoller" (did you mean "controller"?)'],
+      [['controller', '--file', 'examples'], 'unknown flag --file (did you mean --files?); see --help'],
     ];
     const results = await Promise.all(cases.map(([args]) => finish(run(args))));
     results.forEach((result, i) => {

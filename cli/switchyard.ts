@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { type Command, CommandError, type CommandIO, Interrupted } from './command.ts';
-import { envPrefix, formatOptions, parseCommand, UsageError } from './options.ts';
+import { closestName, envPrefix, formatOptions, parseCommand, UsageError } from './options.ts';
 
 // A command's module (and all it imports) loads only when that command runs: `translate` on ten routes does not
 // pay for the controller's gRPC, OpenTelemetry and Kubernetes client or the MCP SDK (bench/translate.startup).
@@ -35,7 +35,9 @@ function version(): string {
 }
 
 async function mainHelp(): Promise<string> {
-  const rows = (await loadCommands()).map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join('\n');
+  const loaded = await loadCommands();
+  const width = Math.max(...loaded.map((c) => c.name.length)) + 2;
+  const rows = loaded.map((c) => `  ${c.name.padEnd(width)} ${c.summary}`).join('\n');
   return `switchyard ${version()} — a Kubernetes Gateway API control plane built as actors
 
 Usage: switchyard <command> [options]
@@ -75,7 +77,10 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
   }
   const loading = loadCommand(name);
   if (loading === undefined) {
-    io.stderr.write(`switchyard: unknown command "${name}"; commands: ${commandNames.join(', ')}\n`);
+    const meant = closestName(name, commandNames);
+    io.stderr.write(
+      `switchyard: unknown command "${name}"${meant === undefined ? '' : ` (did you mean "${meant}"?)`}; commands: ${commandNames.join(', ')}\n`,
+    );
     return 2;
   }
   const command = await loading;
