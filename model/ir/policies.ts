@@ -129,10 +129,34 @@ export interface ExtAuthIR {
   readonly contextExtensions: readonly { readonly name: string; readonly value: string }[];
 }
 
+/** OpenID Connect: the authorization code flow against one provider (Envoy's oauth2 filter). */
+export interface OidcIR {
+  readonly issuer: string;
+  readonly authorizationEndpoint: string;
+  /** Where codes are exchanged for tokens, and how the data plane reaches it. */
+  readonly tokenEndpoint: { readonly uri: string; readonly destination: PolicyDestinationIR };
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** `openid` first. */
+  readonly scopes: readonly string[];
+  readonly resources: readonly string[];
+  /** May hold Envoy command operators (%REQ(:authority)%). */
+  readonly redirectUri: string;
+  /** The path of the redirect URI: the callback the filter answers. */
+  readonly redirectPath: string;
+  readonly logoutPath: string;
+  readonly forwardAccessToken: boolean;
+  readonly refreshToken: boolean;
+  readonly defaultTokenTtlMs?: number;
+  readonly defaultRefreshTokenTtlMs?: number;
+  readonly cookieNames: { readonly accessToken?: string; readonly idToken?: string };
+}
+
 export interface SecurityIR {
   readonly policy: ResourceKey;
   readonly cors?: CorsIR;
   readonly jwt?: JwtIR;
+  readonly oidc?: OidcIR;
   readonly basicAuth?: BasicAuthIR;
   readonly apiKeyAuth?: ApiKeyAuthIR;
   readonly extAuth?: ExtAuthIR;

@@ -48,6 +48,11 @@ export function policyDependencies(policy: EnvoyGatewayPolicy): ResourceKey[] {
     if (spec.basicAuth?.users !== undefined)
       add('Secret', spec.basicAuth.users.name, spec.basicAuth.users.namespace);
     for (const ref of spec.apiKeyAuth?.credentialRefs ?? []) add('Secret', ref?.name, ref?.namespace);
+    cluster(spec.oidc?.provider);
+    if (spec.oidc?.clientSecret?.name !== undefined)
+      add('Secret', spec.oidc.clientSecret.name, spec.oidc.clientSecret.namespace);
+    if (spec.oidc?.clientIDRef?.name !== undefined)
+      add('Secret', spec.oidc.clientIDRef.name, spec.oidc.clientIDRef.namespace);
     cluster(spec.extAuth?.grpc);
     cluster(spec.extAuth?.http);
     for (const extension of spec.extAuth?.contextExtensions ?? []) {

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateAll } from '../evaluation/full-evaluation.ts';
 import type { GatewayIR, RuleIR } from '../ir/gateway-ir.ts';
-import type { PolicyAncestorStatusShape } from '../resources/envoy-gateway-policies.ts';
+import type { PolicyAncestorStatusShape, SecurityPolicy } from '../resources/envoy-gateway-policies.ts';
+import type { AnyResource } from '../resources/kinds.ts';
 import { findCondition } from '../shared/conditions.ts';
 import { ResourceStore } from '../shared/resource-view.ts';
 import { CONTROLLER, NOW, readManifests, storeOf } from '../testdata/fixtures.ts';
+import { evaluateSecurityPolicy } from './security-policy.ts';
 
 const store = storeOf('base.yaml', 'security-policies.yaml');
 const result = evaluateAll(store, { controllerName: CONTROLLER, now: NOW });
@@ -142,6 +144,99 @@ describe('SecurityPolicy regexes as Envoy RE2 reads them', () => {
     else {
       expect(condition).toMatchObject({ status: 'False', reason: 'Invalid' });
       expect(condition?.message).toMatch(refused);
+    }
+  });
+});
+
+describe('SecurityPolicy oidc', () => {
+  const secret = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'client', namespace: 'infra' },
+    data: { 'client-secret': Buffer.from('s3cret').toString('base64') },
+  };
+  const provider = {
+    issuer: 'https://idp.example.com',
+    authorizationEndpoint: 'https://idp.example.com/authorize',
+    tokenEndpoint: 'https://idp.example.com:8443/token',
+  };
+  function evaluate(oidc: Record<string, unknown>) {
+    const policy = {
+      apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+      kind: 'SecurityPolicy',
+      metadata: { name: 'sso', namespace: 'infra' },
+      spec: { oidc },
+    } as SecurityPolicy;
+    return evaluateSecurityPolicy(policy, new ResourceStore([secret as AnyResource]));
+  }
+
+  it("resolves Envoy Gateway's defaults: openid first, the callback and logout paths, refresh tokens on", () => {
+    const verdict = evaluate({
+      provider,
+      clientID: 'app',
+      clientSecret: { name: 'client' },
+      scopes: ['email'],
+    });
+    expect(verdict.ok && verdict.ir.oidc).toEqual({
+      issuer: 'https://idp.example.com',
+      authorizationEndpoint: 'https://idp.example.com/authorize',
+      tokenEndpoint: {
+        uri: 'https://idp.example.com:8443/token',
+        destination: { kind: 'uri', host: 'idp.example.com', port: 8443, tls: true },
+      },
+      clientId: 'app',
+      clientSecret: 's3cret',
+      scopes: ['openid', 'email'],
+      resources: [],
+      redirectUri: '%REQ(x-forwarded-proto)%://%REQ(:authority)%/oauth2/callback',
+      redirectPath: '/oauth2/callback',
+      logoutPath: '/logout',
+      forwardAccessToken: false,
+      refreshToken: true,
+      cookieNames: {},
+    });
+  });
+
+  it('refuses what it cannot enforce, naming the field (the routes answer 500)', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [
+        { provider: { issuer: provider.issuer }, clientID: 'app', clientSecret: { name: 'client' } },
+        'spec.oidc.provider.authorizationEndpoint: required by Switchyard, which does not read the provider',
+      ],
+      [
+        { provider, clientID: 'app', clientSecret: { name: 'nope' } },
+        'spec.oidc.clientSecret: Secret infra/nope not found',
+      ],
+      [
+        { provider, clientSecret: { name: 'client' } },
+        'spec.oidc: set exactly one of clientID and clientIDRef',
+      ],
+      [
+        { provider, clientID: 'app', clientSecret: { name: 'client' }, passThroughAuthHeader: true },
+        'spec.oidc.passThroughAuthHeader: not supported by Switchyard',
+      ],
+      [
+        {
+          provider,
+          clientID: 'app',
+          clientSecret: { name: 'client' },
+          redirectURL: 'https://app.example.com',
+        },
+        'spec.oidc.redirectURL: "https://app.example.com" has no path',
+      ],
+      [
+        {
+          provider: { ...provider, issuer: 'http://idp' },
+          clientID: 'app',
+          clientSecret: { name: 'client' },
+        },
+        'spec.oidc.provider.issuer: "http://idp" is not an https URL',
+      ],
+    ];
+    for (const [oidc, message] of cases) {
+      const verdict = evaluate(oidc);
+      expect(verdict.ok ? '' : verdict.message, message).toContain(message);
+      expect(verdict.ok ? false : verdict.failClosed).toBe(true);
     }
   });
 });

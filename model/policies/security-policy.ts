@@ -14,6 +14,8 @@ import type {
   ExtAuthIR,
   JwtIR,
   JwtProviderIR,
+  OidcIR,
+  PolicyDestinationIR,
   SecurityIR,
 } from '../ir/policies.ts';
 import type { SecurityPolicy } from '../resources/envoy-gateway-policies.ts';
@@ -58,7 +60,6 @@ export function evaluateSecurityPolicy(
   const unsupported: [unknown, string][] = [
     [spec.mergeType, 'spec.mergeType'],
     [spec.csrf, 'spec.csrf'],
-    [spec.oidc, 'spec.oidc'],
   ];
   for (const [value, field] of unsupported)
     if (value !== undefined && value !== null)
@@ -71,6 +72,7 @@ export function evaluateSecurityPolicy(
   const steps: [unknown, () => Resolved<unknown>, keyof Fields][] = [
     [spec.cors, () => cors(policy), 'cors'],
     [spec.jwt, () => jwt(policy, view, context), 'jwt'],
+    [spec.oidc, () => oidc(policy, view, context), 'oidc'],
     [spec.basicAuth, () => basicAuth(policy, view), 'basicAuth'],
     [spec.apiKeyAuth, () => apiKeyAuth(policy, view), 'apiKeyAuth'],
     [spec.extAuth, () => extAuth(policy, view, context), 'extAuth'],
@@ -209,15 +211,7 @@ function jwksOf(
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const destination = viaBackend
     ? resolvePolicyBackend(policy, remote, view, `${field}.remoteJWKS`, context)
-    : ({
-        ok: true,
-        value: {
-          kind: 'uri',
-          host,
-          port: url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port),
-          tls: url.protocol === 'https:',
-        },
-      } as const);
+    : ({ ok: true, value: uriDestination(url) } as const);
   if (!destination.ok) return destination;
   if (!viaBackend && isIP(host) === 0 && host === '') return failure(`${field}.remoteJWKS.uri: needs a host`);
   return {
@@ -229,6 +223,132 @@ function jwksOf(
       cacheDurationMs,
       ...(failedRefetchMs === undefined ? {} : { failedRefetchMs }),
     },
+  };
+}
+
+/** Envoy Gateway's default redirect URL: the callback on the host the request came to. */
+const DEFAULT_REDIRECT_URL = '%REQ(x-forwarded-proto)%://%REQ(:authority)%/oauth2/callback';
+const DEFAULT_LOGOUT_PATH = '/logout';
+
+/**
+ * OpenID Connect as Envoy Gateway configures Envoy's oauth2 filter. Switchyard does not fetch the provider's
+ * discovery document (the control plane makes no outbound calls), so both endpoints must be given; the fields
+ * that need a newer Envoy API than the one Switchyard encodes are refused by name.
+ */
+function oidc(policy: SecurityPolicy, view: ResourceView, context: PolicyContext): Resolved<OidcIR> {
+  const spec = policy.spec?.oidc ?? {};
+  const field = 'spec.oidc';
+  const refused: [unknown, string][] = [
+    [spec.provider?.endSessionEndpoint, 'provider.endSessionEndpoint'],
+    [spec.denyRedirect, 'denyRedirect'],
+    [spec.forwardIDToken, 'forwardIDToken'],
+    [spec.passThroughAuthHeader === true ? true : undefined, 'passThroughAuthHeader'],
+    [spec.cookieDomain, 'cookieDomain'],
+    [spec.cookieConfig, 'cookieConfig'],
+    [spec.csrfTokenTTL, 'csrfTokenTTL'],
+    [spec.disableTokenEncryption === true ? true : undefined, 'disableTokenEncryption'],
+  ];
+  for (const [value, name] of refused)
+    if (value !== undefined && value !== null)
+      return failure(`${field}.${name}: not supported by Switchyard; remove it`);
+  const issuer = String(spec.provider?.issuer ?? '');
+  if (!/^https:\/\/[^/?#]+/.test(issuer))
+    return failure(`${field}.provider.issuer: "${issuer}" is not an https URL`);
+  const endpoints: Record<'authorizationEndpoint' | 'tokenEndpoint', URL> = {} as never;
+  for (const name of ['authorizationEndpoint', 'tokenEndpoint'] as const) {
+    const value = spec.provider?.[name];
+    if (typeof value !== 'string' || value === '')
+      return failure(
+        `${field}.provider.${name}: required by Switchyard, which does not read the provider's discovery document (${issuer}/.well-known/openid-configuration); set authorizationEndpoint and tokenEndpoint`,
+      );
+    const url = httpUrl(value);
+    if (url === undefined) return failure(`${field}.provider.${name}: "${value}" is not an http(s) URL`);
+    endpoints[name] = url;
+  }
+  const provider = spec.provider;
+  const viaBackend =
+    (provider?.backendRefs?.length ?? 0) > 0 ||
+    provider?.backendRef !== undefined ||
+    provider?.backendSettings !== undefined;
+  const destination = viaBackend
+    ? resolvePolicyBackend(policy, provider, view, `${field}.provider`, context)
+    : ({ ok: true, value: uriDestination(endpoints.tokenEndpoint) } as const);
+  if (!destination.ok) return destination;
+  let clientId = spec.clientID;
+  if ((clientId === undefined) === (spec.clientIDRef === undefined))
+    return failure(`${field}: set exactly one of clientID and clientIDRef`);
+  if (clientId === undefined) {
+    const secret = secretValue(policy, spec.clientIDRef, 'client-id', view, `${field}.clientIDRef`);
+    if (!secret.ok) return secret;
+    clientId = secret.value.data['client-id'] ?? '';
+  }
+  if (clientId === '') return failure(`${field}.clientID: must not be empty`);
+  const secret = secretValue(policy, spec.clientSecret, 'client-secret', view, `${field}.clientSecret`);
+  if (!secret.ok) return secret;
+  const clientSecret = secret.value.data['client-secret'] ?? '';
+  if (clientSecret === '')
+    return failure(`${field}.clientSecret: Secret ${secret.value.name} has an empty client-secret`);
+  const redirectUri = spec.redirectURL ?? DEFAULT_REDIRECT_URL;
+  // The callback's path: what follows the scheme and authority (which may be Envoy command operators).
+  const redirectPath = /^[^:/]+:\/\/[^/]+(\/[^?#]*)/.exec(redirectUri)?.[1];
+  if (redirectPath === undefined)
+    return failure(
+      `${field}.redirectURL: "${redirectUri}" has no path for the callback (scheme://host/path)`,
+    );
+  const logoutPath = spec.logoutPath ?? DEFAULT_LOGOUT_PATH;
+  if (!logoutPath.startsWith('/')) return failure(`${field}.logoutPath: "${logoutPath}" must start with /`);
+  const durations: Record<string, number | undefined> = {};
+  for (const name of ['defaultTokenTTL', 'defaultRefreshTokenTTL'] as const) {
+    const value = spec[name];
+    if (value === undefined) continue;
+    const ms = parseGatewayDuration(value);
+    if (ms === undefined) return failure(`${field}.${name}: "${value}" is not a duration`);
+    durations[name] = ms;
+  }
+  const scopes = spec.scopes ?? [];
+  return {
+    ok: true,
+    value: {
+      issuer,
+      authorizationEndpoint: endpoints.authorizationEndpoint.href,
+      tokenEndpoint: { uri: endpoints.tokenEndpoint.href, destination: destination.value },
+      clientId,
+      clientSecret,
+      scopes: scopes.includes('openid') ? [...scopes] : ['openid', ...scopes],
+      resources: [...(spec.resources ?? [])],
+      redirectUri,
+      redirectPath,
+      logoutPath,
+      forwardAccessToken: spec.forwardAccessToken === true,
+      refreshToken: spec.refreshToken !== false,
+      ...(durations.defaultTokenTTL === undefined ? {} : { defaultTokenTtlMs: durations.defaultTokenTTL }),
+      ...(durations.defaultRefreshTokenTTL === undefined
+        ? {}
+        : { defaultRefreshTokenTtlMs: durations.defaultRefreshTokenTTL }),
+      cookieNames: {
+        ...(spec.cookieNames?.accessToken ? { accessToken: spec.cookieNames.accessToken } : {}),
+        ...(spec.cookieNames?.idToken ? { idToken: spec.cookieNames.idToken } : {}),
+      },
+    },
+  };
+}
+
+function httpUrl(value: string): URL | undefined {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A URI's host and port as a policy's service (a DNS cluster; TLS against the system trust store for https). */
+function uriDestination(url: URL): PolicyDestinationIR {
+  return {
+    kind: 'uri',
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port),
+    tls: url.protocol === 'https:',
   };
 }
 

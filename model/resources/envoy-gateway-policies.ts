@@ -94,7 +94,33 @@ export interface SecurityPolicySpec extends PolicyTargetReferences {
   csrf?: unknown;
   basicAuth?: { users?: SecretObjectReference; forwardUsernameHeader?: string };
   jwt?: { optional?: boolean; failOpen?: boolean; providers?: JWTProvider[] };
-  oidc?: unknown;
+  oidc?: {
+    provider?: BackendCluster & {
+      issuer?: string;
+      authorizationEndpoint?: string;
+      tokenEndpoint?: string;
+      endSessionEndpoint?: string;
+    };
+    clientID?: string;
+    clientIDRef?: SecretObjectReference;
+    clientSecret?: SecretObjectReference;
+    cookieNames?: { accessToken?: string; idToken?: string };
+    cookieConfig?: { sameSite?: string };
+    cookieDomain?: string;
+    scopes?: string[];
+    resources?: string[];
+    redirectURL?: string;
+    denyRedirect?: unknown;
+    logoutPath?: string;
+    forwardAccessToken?: boolean;
+    forwardIDToken?: { header?: string };
+    defaultTokenTTL?: string;
+    refreshToken?: boolean;
+    defaultRefreshTokenTTL?: string;
+    csrfTokenTTL?: string;
+    disableTokenEncryption?: boolean;
+    passThroughAuthHeader?: boolean;
+  };
   extAuth?: {
     grpc?: BackendCluster;
     http?: BackendCluster & { path?: string; pathOverride?: string; headersToBackend?: string[] };
@@ -312,7 +338,40 @@ export const SECURITY_POLICY_SPEC: FieldSchema = obj({
   csrf: free,
   basicAuth: obj({ users: objectRef, forwardUsernameHeader: str() }, ['users']),
   jwt: obj({ optional: bool, failOpen: bool, providers: list(jwtProvider, 16) }, ['providers']),
-  oidc: free,
+  oidc: obj(
+    {
+      provider: obj(
+        {
+          ...backendCluster,
+          issuer: str(),
+          authorizationEndpoint: str(),
+          tokenEndpoint: str(),
+          endSessionEndpoint: str(),
+        },
+        ['issuer'],
+      ),
+      clientID: str(),
+      clientIDRef: objectRef,
+      clientSecret: objectRef,
+      cookieNames: obj({ accessToken: str(), idToken: str() }),
+      cookieConfig: obj({ sameSite: str(['Lax', 'Strict', 'None']) }),
+      cookieDomain: str(),
+      scopes: list(str()),
+      resources: list(str()),
+      redirectURL: str(),
+      denyRedirect: free,
+      logoutPath: str(),
+      forwardAccessToken: bool,
+      forwardIDToken: obj({ header: str() }, ['header']),
+      defaultTokenTTL: duration,
+      refreshToken: bool,
+      defaultRefreshTokenTTL: duration,
+      csrfTokenTTL: duration,
+      disableTokenEncryption: bool,
+      passThroughAuthHeader: bool,
+    },
+    ['provider', 'clientSecret'],
+  ),
   extAuth: obj({
     grpc: obj(backendCluster),
     http: obj({ ...backendCluster, path: str(), pathOverride: str(), headersToBackend: list(str()) }),

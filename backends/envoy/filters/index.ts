@@ -1,7 +1,7 @@
 // The ordered HTTP filter registry (see registry.ts): policy filters in the order Envoy runs them (Envoy
 // Gateway's order) — response overrides first (on the way out they see every response, the filters' own
 // included), fault injection, CORS (preflights are answered before any authentication), then external
-// authorization, API keys, basic auth, JWT, external processors, authorization (it reads JWT claims), the rate
+// authorization, API keys, basic auth, OpenID Connect (oauth2), JWT, external processors, authorization (it reads JWT claims), the rate
 // limits (they may select on headers the filters before them set, such as JWT claims and the AI Gateway's
 // model), and the credentials HTTPRouteFilters inject for the backend last, once the client's own are checked.
 // The router closes every chain.
@@ -15,6 +15,7 @@ import { extProcFilter } from './ext-proc.ts';
 import { faultFilter } from './fault.ts';
 import { jwtFilter } from './jwt.ts';
 import { localRateLimitFilter } from './local-ratelimit.ts';
+import { oauth2Filter } from './oauth2.ts';
 import { rateLimitFilter } from './ratelimit.ts';
 import { rbacFilter } from './rbac.ts';
 import type { HttpFilter } from './registry.ts';
@@ -30,6 +31,7 @@ export const AUTHENTICATION_FILTERS: readonly HttpFilter[] = [
   extAuthzFilter,
   apiKeyAuthFilter,
   basicAuthFilter,
+  oauth2Filter,
   jwtFilter,
 ];
 

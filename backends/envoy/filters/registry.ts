@@ -4,6 +4,7 @@
 // actions) it gives one rule's Envoy routes, and the extra resources (clusters) it needs. A new policy feature is a new file and one line in HTTP_FILTERS, not an edit of
 // the listener and route translators. The policy kinds never reach this folder: filters read the IR's fields.
 import type { ListenerIR, RouteIR, RuleIR } from '../../../model/ir/gateway-ir.ts';
+import type { SecurityIR } from '../../../model/ir/policies.ts';
 import type { ClusterSet } from '../clusters.ts';
 import type { Json } from '../envoy-types.ts';
 
@@ -58,6 +59,17 @@ export function servedRules(listeners: readonly ListenerIR[]): ServedRule[] {
     }
   }
   return out;
+}
+
+/** A rule's SecurityPolicy IR when it sets `field` (the part one filter translates), else undefined. */
+export function securityWith<K extends keyof SecurityIR>(
+  served: ServedRule,
+  field: K,
+): (SecurityIR & Required<Pick<SecurityIR, K>>) | undefined {
+  const security = served.rule.policies?.security;
+  return security?.[field] === undefined
+    ? undefined
+    : (security as SecurityIR & Required<Pick<SecurityIR, K>>);
 }
 
 /** A filter config carried as Any in proto3 JSON. */

@@ -4,3 +4,4 @@ export { type AuthzCheck, type ExtAuthzServer, startHttpExtAuthz } from './ext-a
 export { type HeaderProcessor, startHeaderProcessor } from './header-processor.ts';
 export { type JwksServer, startJwksServer } from './jwks-server.ts';
 export { JwtIssuer, type SigningKey } from './jwt-issuer.ts';
+export { type OidcClient, type OidcProvider, startOidcProvider } from './oidc-provider.ts';

@@ -1,0 +1,270 @@
+// OpenID Connect (SecurityPolicy `oidc`) from YAML through the controller and a real Envoy, against a local
+// provider written in the test (jose-signed tokens, PKCE checked): a browser without a session is sent to the
+// provider; the callback exchanges the code (the client authenticated by its secret from a Secret) and sets the
+// session cookies; with them the request reaches the backend with the access token; forged cookies are sent
+// back to the provider, never let through; logout clears the session. A policy whose client secret is missing
+// answers 500 and says why.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { ControlPlane } from '../../cli/control-plane.ts';
+import type { PolicyAncestorStatusShape } from '../../model/resources/envoy-gateway-policies.ts';
+import { eventually } from '../controlplane/kubernetes-harness.ts';
+import { type OidcProvider, startOidcProvider } from '../harness/auth/index.ts';
+import {
+  createTestCertificates,
+  type EchoServer,
+  startHttpEcho,
+  type TestCertificates,
+} from '../harness/echo/index.ts';
+import { type Envoy, freePort } from '../harness/envoy/index.ts';
+import { type FilesModeEnvoy, startFilesModeEnvoy } from './files-mode-envoy.ts';
+import { type HttpAnswer, httpRequest } from './http-client.ts';
+
+const EG = 'gateway.envoyproxy.io';
+const CLIENT = { id: 'switchyard-app', secret: 'client-s3cret' };
+
+function manifests(gatewayPort: number, idpPort: number, appPort: number, ca: string): string {
+  const idp = `https://idp.test:${idpPort}`;
+  const policy = (name: string, route: string, secret: string) => `apiVersion: ${EG}/v1alpha1
+kind: SecurityPolicy
+metadata: { name: ${name}, namespace: apps }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: ${route} }]
+  oidc:
+    provider:
+      issuer: ${idp}
+      authorizationEndpoint: ${idp}/authorize
+      tokenEndpoint: ${idp}/token
+      backendRefs: [{ group: ${EG}, kind: Backend, name: idp }]
+    clientID: ${CLIENT.id}
+    clientSecret: { name: ${secret} }
+    scopes: [email]
+    forwardAccessToken: true`;
+  const route = (name: string, host: string) => `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: ${name}, namespace: apps }
+spec:
+  parentRefs: [{ name: edge }]
+  hostnames: [${host}]
+  rules: [{ backendRefs: [{ group: ${EG}, kind: Backend, name: app }] }]`;
+  return [
+    `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: switchyard }
+spec: { controllerName: switchyard.dev/gateway-controller }`,
+    `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: edge, namespace: apps }
+spec:
+  gatewayClassName: switchyard
+  listeners: [{ name: http, protocol: HTTP, port: ${gatewayPort} }]`,
+    `apiVersion: v1
+kind: ConfigMap
+metadata: { name: idp-ca, namespace: apps }
+data:
+  ca.crt: |
+    ${ca.trim().split('\n').join('\n    ')}`,
+    `apiVersion: ${EG}/v1alpha1
+kind: Backend
+metadata: { name: idp, namespace: apps }
+spec:
+  endpoints: [{ ip: { address: 127.0.0.1, port: ${idpPort} } }]
+  tls:
+    caCertificateRefs: [{ group: "", kind: ConfigMap, name: idp-ca }]
+    sni: idp.test`,
+    `apiVersion: ${EG}/v1alpha1
+kind: Backend
+metadata: { name: app, namespace: apps }
+spec:
+  endpoints: [{ ip: { address: 127.0.0.1, port: ${appPort} } }]`,
+    `apiVersion: v1
+kind: Secret
+metadata: { name: oidc-client, namespace: apps }
+type: Opaque
+stringData: { client-secret: ${CLIENT.secret} }`,
+    route('app', 'app.example.com'),
+    route('broken', 'broken.example.com'),
+    policy('oidc', 'app', 'oidc-client'),
+    policy('oidc-broken', 'broken', 'no-such-secret'),
+  ].join('\n---\n');
+}
+
+/** The cookies a browser would hold: set by Set-Cookie, removed when expired. */
+class CookieJar {
+  readonly #cookies = new Map<string, string>();
+
+  take(answer: HttpAnswer): void {
+    const raw = answer.headers['set-cookie'];
+    for (const line of Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]) {
+      const [pair = '', ...attributes] = line.split(';').map((part) => part.trim());
+      const at = pair.indexOf('=');
+      const name = pair.slice(0, at);
+      const expired = attributes.some(
+        (a) => /^max-age=0$/i.test(a) || (/^expires=/i.test(a) && Date.parse(a.slice(8)) < Date.now()),
+      );
+      if (expired) this.#cookies.delete(name);
+      else this.#cookies.set(name, pair.slice(at + 1));
+    }
+  }
+
+  get header(): string {
+    return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
+  get names(): string[] {
+    return [...this.#cookies.keys()];
+  }
+}
+
+let dir: string;
+let running: FilesModeEnvoy | undefined;
+let plane: ControlPlane;
+let envoy: Envoy | undefined;
+let app: EchoServer;
+let idp: OidcProvider;
+let certificates: TestCertificates;
+let gatewayPort: number;
+
+/** What the provider's authorization endpoint answers the browser sent to it (its Location). */
+function followToProvider(location: string): Promise<string> {
+  const url = new URL(location);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port: idp.port,
+        path: `${url.pathname}${url.search}`,
+        servername: 'idp.test',
+        headers: { host: url.host },
+        ca: certificates.caCert,
+        agent: false,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(String(res.headers.location ?? '')));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const visit = (path: string, jar: CookieJar, host = 'app.example.com') =>
+  httpRequest(gatewayPort, path, { host, headers: jar.header === '' ? {} : { cookie: jar.header } });
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'switchyard-oidc-'));
+  certificates = await createTestCertificates(['idp.test']);
+  gatewayPort = await freePort();
+  [app, idp] = await Promise.all([
+    startHttpEcho('app'),
+    startOidcProvider(certificates, 'https://idp.test', CLIENT),
+  ]);
+  await writeFile(join(dir, 'oidc.yaml'), manifests(gatewayPort, idp.port, app.port, certificates.caCert));
+  running = await startFilesModeEnvoy(join(dir, 'oidc.yaml'), { namespace: 'apps', name: 'edge' }, 'oidc');
+  ({ plane, envoy } = running);
+  await eventually('the Gateway to answer', async () => {
+    const answer = await httpRequest(gatewayPort, '/', { host: 'app.example.com' });
+    return answer.status === 302 ? answer : undefined;
+  }).catch((error: Error) => {
+    throw new Error(`${error.message}; problems: ${JSON.stringify(plane.problems)}\n${envoy?.log(60)}`);
+  });
+}, 90_000);
+
+afterAll(async () => {
+  await running?.stop();
+  await Promise.all([app?.close(), idp?.close()]);
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+});
+
+function accepted(name: string) {
+  const status = plane.store.get('SecurityPolicy', 'apps', name)?.status as
+    | { ancestors?: PolicyAncestorStatusShape[] }
+    | undefined;
+  return status?.ancestors?.[0]?.conditions?.find((c) => c.type === 'Accepted');
+}
+
+describe('OpenID Connect through Envoy', () => {
+  test('sign in: redirected to the provider, the callback sets a session, the backend sees the access token', async () => {
+    expect(accepted('oidc')).toMatchObject({ status: 'True', reason: 'Accepted' });
+    const jar = new CookieJar();
+    const first = await visit('/orders?page=2', jar);
+    expect(first.status).toBe(302);
+    expect(first.seen).toBeUndefined();
+    jar.take(first);
+    const location = String(first.headers.location);
+    const authorize = new URL(location);
+    expect(`${authorize.origin}${authorize.pathname}`).toBe(`https://idp.test:${idp.port}/authorize`);
+    expect(Object.fromEntries(authorize.searchParams)).toMatchObject({
+      client_id: CLIENT.id,
+      response_type: 'code',
+      redirect_uri: 'http://app.example.com/oauth2/callback',
+      scope: 'openid email',
+      // PKCE: the token request must carry the verifier of this challenge (the provider checks it).
+      code_challenge_method: 'S256',
+    });
+
+    const callback = new URL(await followToProvider(location));
+    expect(callback.pathname).toBe('/oauth2/callback');
+    const exchanged = await visit(`${callback.pathname}${callback.search}`, jar);
+    expect(exchanged.status).toBe(302);
+    expect(String(exchanged.headers.location)).toBe('http://app.example.com/orders?page=2');
+    jar.take(exchanged);
+    expect(idp.tokenRequests.at(-1)).toMatchObject({
+      clientOk: true,
+      form: {
+        grant_type: 'authorization_code',
+        redirect_uri: 'http://app.example.com/oauth2/callback',
+        code_verifier: expect.any(String),
+      },
+    });
+
+    const signedIn = await visit('/orders?page=2', jar);
+    expect([signedIn.status, signedIn.seen?.path]).toEqual([200, '/orders?page=2']);
+    expect(signedIn.seen?.headers.authorization).toBe(`Bearer ${idp.accessTokens.at(-1)}`);
+
+    // A forged session goes back to the provider, never to the backend.
+    const forged = new CookieJar();
+    forged.take({
+      status: 0,
+      body: '',
+      headers: { 'set-cookie': jar.header.split('; ').map((c) => `${c.replace(/=.*/, '')}=forged`) },
+    });
+    const refused = await visit('/orders', forged);
+    expect([refused.status, refused.seen]).toEqual([302, undefined]);
+
+    // Logout clears the session: the next request is sent to sign in again.
+    const out = await visit('/logout', jar);
+    expect(out.status).toBe(302);
+    jar.take(out);
+    const after = await visit('/orders', jar);
+    expect([after.status, after.seen]).toEqual([302, undefined]);
+  });
+
+  test('a code the provider refuses (reused) signs nobody in', async () => {
+    const jar = new CookieJar();
+    const first = await visit('/', jar);
+    jar.take(first);
+    const callback = new URL(await followToProvider(String(first.headers.location)));
+    const exchanged = await visit(`${callback.pathname}${callback.search}`, jar);
+    expect(exchanged.status).toBe(302);
+    // The same code again, with the same state cookies: the provider refuses it, and Envoy lets nobody in.
+    const before = idp.tokenRequests.length;
+    const again = await visit(`${callback.pathname}${callback.search}`, jar);
+    expect([again.status, again.seen]).toEqual([401, undefined]);
+    expect(idp.tokenRequests.length).toBe(before + 1);
+  });
+
+  test('a policy whose client secret is missing: its route answers 500 and the policy says why', async () => {
+    const answer = await httpRequest(gatewayPort, '/', { host: 'broken.example.com' });
+    expect([answer.status, answer.seen]).toEqual([500, undefined]);
+    expect(accepted('oidc-broken')).toMatchObject({
+      status: 'False',
+      reason: 'Invalid',
+      message: expect.stringContaining('spec.oidc.clientSecret: Secret apps/no-such-secret not found'),
+    });
+  });
+});
