@@ -469,8 +469,11 @@ export class GatewayResolution {
     for (const parent of evaluation.parents)
       pass.gateways.set(formatResourceKey(parent.gateway), parent.gateway);
     for (const dependency of this.index.dependenciesOf(key)) {
-      // The policies of the Services this route uses report the route's Gateways as their ancestors.
-      if (dependency.kind === 'Service' && this.index.hasDependentsOfKind('BackendTLSPolicy')) {
+      // The policies of the Services and Backends this route uses report the route's Gateways as their ancestors.
+      if (
+        (dependency.kind === 'Service' || dependency.kind === 'Backend') &&
+        this.index.hasDependentsOfKind('BackendTLSPolicy')
+      ) {
         for (const policy of this.policiesOfService(dependency, policiesOfService))
           pass.policies.set(formatResourceKey(policy), policy);
       }
@@ -619,7 +622,7 @@ export class GatewayResolution {
     return 1 + evaluations.length;
   }
 
-  /** BackendTLSPolicies targeting a Service (memoised per step: routes share Services). */
+  /** BackendTLSPolicies targeting a Service or Backend (memoised per step: routes share them). */
   private policiesOfService(
     service: ResourceKey,
     memo: Map<string, readonly ResourceKey[]>,
@@ -633,11 +636,11 @@ export class GatewayResolution {
     return found;
   }
 
-  /** Routes that use a Service the policy targets. */
+  /** Routes that use a Service or Backend the policy targets. */
   private routesUsingServicesOf(policy: ResourceKey): ResourceKey[] {
     const found = new Map<string, ResourceKey>();
     for (const service of this.index.dependenciesOf(policy)) {
-      if (service.kind !== 'Service') continue;
+      if (service.kind !== 'Service' && service.kind !== 'Backend') continue;
       for (const dependent of this.index.dependentsOf(service)) {
         if (ROUTE_KIND_SET.has(dependent.kind)) found.set(formatResourceKey(dependent), dependent);
       }

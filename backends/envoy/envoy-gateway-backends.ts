@@ -128,9 +128,16 @@ function upstreamSocket(
       : {
           trustedCa:
             tls.verify === 'System' ? { filename: SYSTEM_CA_BUNDLE } : { inlineString: tls.verify.caBundle },
-          ...(checkSni && sni !== undefined
-            ? { matchTypedSubjectAltNames: [{ sanType: 'DNS', matcher: { exact: sni } }] }
-            : {}),
+          ...(tls.subjectAltNames !== undefined
+            ? {
+                matchTypedSubjectAltNames: tls.subjectAltNames.map((san) => ({
+                  sanType: san.type === 'URI' ? 'URI' : 'DNS',
+                  matcher: { exact: san.value },
+                })),
+              }
+            : checkSni && sni !== undefined
+              ? { matchTypedSubjectAltNames: [{ sanType: 'DNS', matcher: { exact: sni } }] }
+              : {}),
         };
   const certificates: Json[] = [];
   const client = tls.clientCertificate;

@@ -4,6 +4,7 @@
 // (ReferenceGrants are found by namespace, not by name).
 
 import { aiGatewayDependencies } from '../ai-gateway/dependencies.ts';
+import { isBackendTLSTarget } from '../gateway-api/backend-tls.ts';
 import { podLookupKeys, podSelectorKey } from '../inference/pool-members.ts';
 import { mcpRouteDependencies } from '../mcp/dependencies.ts';
 import { backendDependencies } from '../policies/backend.ts';
@@ -184,8 +185,10 @@ export function changedKeysOf(object: AnyResource): ResourceKey[] {
   if (object?.kind === 'Pod') return podLookupKeys(object, own);
   if (object?.kind === 'BackendTLSPolicy') {
     const targets = asArray<{ group?: string; kind?: string; name?: string }>(object.spec?.targetRefs)
-      .filter((t) => normalizeGroup(t?.group) === '' && t?.kind === 'Service' && typeof t.name === 'string')
-      .map((t) => resourceKey(CORE_GROUP, 'Service', object.metadata?.namespace, String(t.name)));
+      .filter((t) => isBackendTLSTarget(t) && typeof t.name === 'string')
+      .map((t) =>
+        resourceKey(normalizeGroup(t.group), String(t.kind), object.metadata?.namespace, String(t.name)),
+      );
     return [own, ...targets];
   }
   return [own];

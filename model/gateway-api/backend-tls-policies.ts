@@ -19,7 +19,13 @@ import {
 } from '../shared/conditions.ts';
 import { normalizeGroup } from '../shared/reference-grants.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
-import { backendTLSPoliciesTargeting, evaluateBackendTLSPolicy } from './backend-tls.ts';
+import {
+  BACKEND_TARGET,
+  backendTLSPoliciesTargeting,
+  evaluateBackendTLSPolicy,
+  isBackendTLSTarget,
+  SERVICE_TARGET,
+} from './backend-tls.ts';
 import type { RouteEvaluation } from './route-status.ts';
 
 /** Gateways whose accepted routes use a Service the policy targets: where its status is reported. */
@@ -30,8 +36,10 @@ export function backendTLSPolicyAncestors(
   const namespace = policy.metadata?.namespace ?? '';
   const targets = new Set(
     (Array.isArray(policy.spec?.targetRefs) ? policy.spec.targetRefs : [])
-      .filter((t) => normalizeGroup(t?.group) === '' && t?.kind === 'Service')
-      .map((t) => formatResourceKey(resourceKey('', 'Service', namespace, String(t.name)))),
+      .filter(isBackendTLSTarget)
+      .map((t) =>
+        formatResourceKey(resourceKey(normalizeGroup(t.group), String(t.kind), namespace, String(t.name))),
+      ),
   );
   const gateways = new Map<string, ResourceKey>();
   for (const evaluation of evaluations) {
@@ -39,8 +47,10 @@ export function backendTLSPolicyAncestors(
       rule.backends.some(
         (b) =>
           b.result.ok &&
-          b.result.backend.kind === 'Service' &&
-          targets.has(formatResourceKey(b.result.backend.service)),
+          ((b.result.backend.kind === 'Service' &&
+            targets.has(formatResourceKey(b.result.backend.service))) ||
+            (b.result.backend.kind === 'Backend' &&
+              targets.has(formatResourceKey(b.result.backend.backend)))),
       ),
     );
     if (!usesTarget) continue;
@@ -92,15 +102,17 @@ export function computeBackendTLSPolicyStatus(
 function policyConditions(policy: BackendTLSPolicy, view: ResourceView): ConditionSpec[] {
   const namespace = policy.metadata?.namespace ?? '';
   const targets = Array.isArray(policy.spec?.targetRefs) ? policy.spec.targetRefs : [];
-  const services = targets.filter((t) => normalizeGroup(t?.group) === '' && t?.kind === 'Service');
-  const resolved = services.filter((t) => view.get('Service', namespace, String(t.name)) !== undefined);
+  const kinds = targets.filter(isBackendTLSTarget);
+  const resolved = kinds.filter(
+    (t) => view.get(t.kind === 'Backend' ? 'Backend' : 'Service', namespace, String(t.name)) !== undefined,
+  );
   if (resolved.length === 0) {
     return [
       condition(
         ConditionType.Accepted,
         'False',
         PolicyReason.TargetNotFound,
-        'spec.targetRefs: no target Service exists',
+        'spec.targetRefs: no target Service or Backend exists',
       ),
       condition(
         ConditionType.ResolvedRefs,
@@ -112,7 +124,8 @@ function policyConditions(policy: BackendTLSPolicy, view: ResourceView): Conditi
   }
   const self = formatResourceKey(keyOf(policy));
   const beaten = resolved.find((t) => {
-    const winner = backendTLSPoliciesTargeting(view, namespace, String(t.name), t.sectionName)[0];
+    const target = t.kind === 'Backend' ? BACKEND_TARGET : SERVICE_TARGET;
+    const winner = backendTLSPoliciesTargeting(view, namespace, String(t.name), t.sectionName, target)[0];
     return winner !== undefined && formatResourceKey(keyOf(winner)) !== self;
   });
   const verdict = evaluateBackendTLSPolicy(policy, view);
@@ -126,7 +139,7 @@ function policyConditions(policy: BackendTLSPolicy, view: ResourceView): Conditi
         ConditionType.Accepted,
         'False',
         PolicyReason.Conflicted,
-        `an older BackendTLSPolicy already targets Service ${beaten.name}`,
+        `an older BackendTLSPolicy already targets ${beaten.kind} ${beaten.name}`,
       ),
       resolvedRefs,
     ];

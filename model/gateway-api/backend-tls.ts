@@ -1,5 +1,5 @@
-// BackendTLSPolicy in force: TLS from the data plane to a Service. The oldest policy targeting a Service (port)
-// wins, later ones are Conflicted; CA certificates come from core ConfigMaps (`ca.crt`) or the system store.
+// BackendTLSPolicy in force: TLS from the data plane to a Service (or an Envoy Gateway Backend, policies/backend.ts).
+// The oldest policy targeting a Service (port) or Backend wins, later ones are Conflicted; CA certificates come from core ConfigMaps (`ca.crt`) or the system store.
 // Backend resolution reads it here; the policy's own status is in backend-tls-policies.ts.
 
 import { X509Certificate } from 'node:crypto';
@@ -30,20 +30,36 @@ export function backendTLSFor(
   return verdict.ok ? verdict.tls : undefined;
 }
 
-/** BackendTLSPolicies targeting the Service (and port name, when a policy names one), oldest first, then by name. */
+/** The kinds a BackendTLSPolicy may target: a Service, or an Envoy Gateway Backend. */
+export type BackendTLSTarget = { readonly group: string; readonly kind: 'Service' | 'Backend' };
+export const SERVICE_TARGET: BackendTLSTarget = { group: '', kind: 'Service' };
+export const BACKEND_TARGET: BackendTLSTarget = { group: 'gateway.envoyproxy.io', kind: 'Backend' };
+
+/** Whether a target reference names a kind BackendTLSPolicies apply to here. */
+export function isBackendTLSTarget(t: { group?: string; kind?: string } | undefined): boolean {
+  return [SERVICE_TARGET, BACKEND_TARGET].some(
+    (target) => normalizeGroup(t?.group) === target.group && t?.kind === target.kind,
+  );
+}
+
+/**
+ * BackendTLSPolicies targeting the Service (and port name, when a policy names one) or Backend, oldest first, then
+ * by name.
+ */
 export function backendTLSPoliciesTargeting(
   view: ResourceView,
   namespace: string,
   service: string,
   portName: string | undefined,
+  target: BackendTLSTarget = SERVICE_TARGET,
 ): BackendTLSPolicy[] {
   return view
     .list('BackendTLSPolicy', namespace)
     .filter((policy) =>
       (Array.isArray(policy.spec?.targetRefs) ? policy.spec.targetRefs : []).some(
         (t) =>
-          normalizeGroup(t?.group) === '' &&
-          t?.kind === 'Service' &&
+          normalizeGroup(t?.group) === target.group &&
+          t?.kind === target.kind &&
           t.name === service &&
           (t.sectionName === undefined || portName === undefined || t.sectionName === portName),
       ),

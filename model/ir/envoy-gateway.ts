@@ -25,6 +25,10 @@ export interface UpstreamTLS {
   readonly ecdhCurves?: readonly string[];
   readonly signatureAlgorithms?: readonly string[];
   readonly alpnProtocols?: readonly string[];
+  /** Names the backend's certificate must carry (a BackendTLSPolicy's); without them, the SNI. */
+  readonly subjectAltNames?: readonly { readonly type: 'Hostname' | 'URI'; readonly value: string }[];
+  /** The BackendTLSPolicy whose validation this is, when one targets the Backend. */
+  readonly policy?: ResourceKey;
 }
 
 /** A resolved Backend, as the IR carries it. */

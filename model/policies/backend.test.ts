@@ -276,6 +276,64 @@ describe('Backend resolution', () => {
     });
   });
 
+  it('takes the certificate check from a BackendTLSPolicy that targets it, keeping its own TLS settings', () => {
+    const tlsPolicy = (name: string, validation: Record<string, unknown>, created: string): AnyResource =>
+      ({
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'BackendTLSPolicy',
+        metadata: { name, namespace: 'apps', creationTimestamp: created },
+        spec: { targetRefs: [{ group: 'gateway.envoyproxy.io', kind: 'Backend', name: 'b' }], validation },
+      }) as AnyResource;
+    const endpoints = [{ ip: { address: '10.0.0.1', port: 443 } }];
+    const store = storeWith(
+      backend('b', { endpoints, tls: { insecureSkipVerify: true, minVersion: '1.3' } }),
+      tlsPolicy(
+        'check',
+        {
+          hostname: 'api.internal',
+          caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'ca' }],
+          subjectAltNames: [{ type: 'URI', uri: 'spiffe://cluster/api' }],
+        },
+        '2026-01-01T00:00:00Z',
+      ),
+      tlsPolicy(
+        'later',
+        { hostname: 'other.internal', wellKnownCACertificates: 'System' },
+        '2026-01-02T00:00:00Z',
+      ),
+    );
+    const resolved = resolveBackend(store, 'apps', 'b', CLUSTER);
+    expect(resolved.ok && resolved.backend.tls).toEqual({
+      sni: 'api.internal',
+      verify: { caBundle: `${CA.trim()}\n` },
+      subjectAltNames: [{ type: 'URI', value: 'spiffe://cluster/api' }],
+      policy: {
+        group: 'gateway.networking.k8s.io',
+        kind: 'BackendTLSPolicy',
+        namespace: 'apps',
+        name: 'check',
+      },
+      minVersion: '1.3',
+      maxVersion: '1.3',
+    });
+    // A policy that cannot be used makes the Backend unusable: never plaintext where TLS was asked for.
+    const broken = storeWith(
+      backend('b', { endpoints }),
+      tlsPolicy(
+        'check',
+        { hostname: 'api.internal', caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'gone' }] },
+        '2026-01-01T00:00:00Z',
+      ),
+    );
+    expect(resolveBackend(broken, 'apps', 'b', CLUSTER)).toMatchObject({
+      ok: false,
+      reason: 'InvalidBackendTLS',
+      message: expect.stringContaining(
+        'Backend apps/b: BackendTLSPolicy check: spec.validation.caCertificateRefs[0]: ConfigMap apps/gone not found',
+      ),
+    });
+  });
+
   it('names unknown fields and wrong types, as strict field validation would', () => {
     const result = resolve({
       endpoints: [

@@ -5,6 +5,11 @@
 
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
+import {
+  BACKEND_TARGET,
+  backendTLSPoliciesTargeting,
+  evaluateBackendTLSPolicy,
+} from '../gateway-api/backend-tls.ts';
 import type { BackendEndpointIR, EnvoyGatewayBackendIR, UpstreamTLS } from '../ir/envoy-gateway.ts';
 import type { Backend, BackendEndpoint, BackendTLSSettings, TLSVersion } from '../resources/envoy-gateway.ts';
 import { BACKEND_SPEC, ENVOY_GATEWAY_GROUP } from '../resources/envoy-gateway.ts';
@@ -335,6 +340,28 @@ export function resolveBackend(
       };
     }
     tls = resolved;
+  }
+  // A BackendTLSPolicy targeting the Backend decides how its certificate is checked (SNI, CA, names), as in Envoy
+  // Gateway; the Backend's own TLS settings (client certificate, versions, ciphers) stay. One that cannot be used
+  // leaves the Backend unusable (never plaintext where TLS was asked for).
+  const policy = backendTLSPoliciesTargeting(view, namespace, name, undefined, BACKEND_TARGET)[0];
+  if (policy !== undefined) {
+    const verdict = evaluateBackendTLSPolicy(policy, view);
+    if (!verdict.ok) {
+      return {
+        ok: false,
+        reason: EnvoyGatewayBackendReason.InvalidBackendTLS,
+        message: `Backend ${namespace}/${name}: BackendTLSPolicy ${policy.metadata.name}: ${verdict.accepted.message}`,
+      };
+    }
+    const { autoSNIFromEndpointHostname: _auto, ...own } = tls ?? { minVersion: '1.2', maxVersion: '1.3' };
+    tls = {
+      ...(own as Omit<UpstreamTLS, 'verify'>),
+      sni: verdict.tls.hostname,
+      verify: verdict.tls.caBundle === undefined ? 'System' : { caBundle: verdict.tls.caBundle },
+      ...(verdict.tls.subjectAltNames.length === 0 ? {} : { subjectAltNames: verdict.tls.subjectAltNames }),
+      policy: verdict.tls.policy,
+    };
   }
   return {
     ok: true,

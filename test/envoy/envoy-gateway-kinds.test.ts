@@ -86,6 +86,24 @@ tls:
   sni: api.internal`,
     ),
     backend('unusable', `type: DynamicResolver`),
+    backend('by-policy', `endpoints: [{ ip: { address: 127.0.0.1, port: ${options.securePort} } }]`),
+    backend('by-wrong-policy', `endpoints: [{ ip: { address: 127.0.0.1, port: ${options.securePort} } }]`),
+    `apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: { name: by-policy, namespace: apps }
+spec:
+  targetRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: by-policy }]
+  validation:
+    hostname: api.internal
+    caCertificateRefs: [{ group: "", kind: ConfigMap, name: api-ca }]`,
+    `apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: { name: by-wrong-policy, namespace: apps }
+spec:
+  targetRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: by-wrong-policy }]
+  validation:
+    hostname: api.internal
+    caCertificateRefs: [{ group: "", kind: ConfigMap, name: stranger-ca }]`,
     `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: backends, namespace: apps }
@@ -98,6 +116,8 @@ ${[
   rule('/socket', 'by-socket'),
   rule('/secure', 'secure'),
   rule('/impostor', 'impostor'),
+  rule('/by-policy', 'by-policy'),
+  rule('/by-wrong-policy', 'by-wrong-policy'),
 ].join('\n')}`,
     `apiVersion: v1
 kind: ConfigMap
@@ -301,6 +321,18 @@ describe('Envoy Gateway Backends through the controller and Envoy', () => {
     const before = secure.seen.length;
     expect((await httpRequest(gatewayPort, '/impostor')).status).toBe(503);
     expect(secure.seen.length).toBe(before);
+  });
+
+  test('a BackendTLSPolicy targeting a Backend: TLS checked against its CA and name; another CA answers 503', async () => {
+    const answer = await httpRequest(gatewayPort, '/by-policy');
+    expect([answer.status, answer.seen?.tls?.servername]).toEqual([200, 'api.internal']);
+    const before = secure.seen.length;
+    expect((await httpRequest(gatewayPort, '/by-wrong-policy')).status).toBe(503);
+    expect(secure.seen.length).toBe(before);
+    const status = plane.store.get('BackendTLSPolicy', 'apps', 'by-policy')?.status;
+    expect(status?.ancestors?.[0]?.conditions.find((c) => c.type === 'Accepted')).toMatchObject({
+      status: 'True',
+    });
   });
 
   /** The path answers 500 and its route's ResolvedRefs is False with `reason`, its message naming `why`. */
