@@ -339,8 +339,11 @@ describe('SecurityPolicy filters through Envoy', () => {
       { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' },
       'OPTIONS',
     );
+    // Another origin's preflight is answered by the gateway without CORS headers (forwardNotMatchingPreflights
+    // false, as Envoy Gateway, since 515b63a): the browser refuses it, and it reaches neither the JWT check nor
+    // the backend.
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
-    expect(other.status).not.toBe(200);
+    expect([other.status, other.seen]).toEqual([200, undefined]);
   });
 
   test('external authorization: denied with the service answer, allowed with the headers it adds', async () => {
