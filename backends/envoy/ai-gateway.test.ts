@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { resourceKey } from '../../model/resources/resource-key.ts';
 import { EXT_PROC_CLUSTER, EXT_PROC_FILTER } from './ai-gateway.ts';
 import type { Json } from './envoy-types.ts';
 import { gatewayIR, listener, port, route, rule, service } from './testdata/gateway-ir.ts';
@@ -134,6 +135,45 @@ describe('AIGatewayRoutes in the Envoy backend', () => {
         },
       },
     ]);
+  });
+});
+
+describe('the request body limit of AI routes', () => {
+  const limitOf = (resources: ReturnType<typeof translateGateway>) => {
+    const envoyListener = Object.values(resources.listeners)[0] as Json;
+    return [envoyListener.perConnectionBufferLimitBytes, envoyListener.metadata];
+  };
+  const metadata = (limit: string) => ({
+    filterMetadata: { 'switchyard.dev/ai-gateway': { max_request_body_bytes: limit } },
+  });
+
+  it("is 4 MiB on a port with AI routes, for Envoy's buffer and (in the listener's metadata) for the service", () => {
+    const resources = translateGateway(
+      gatewayIR([port(8080, [listener('http', 'HTTP', [aiRoute])])]),
+      {},
+      {},
+    );
+    expect(limitOf(resources)).toEqual([4194304, metadata('4194304')]);
+    const mode = (httpFilters(resources)[0]!.typedConfig as Json).processingMode as Json;
+    expect(mode.requestBodyMode).toBe('BUFFERED_PARTIAL');
+    const web = translateGateway(
+      gatewayIR([port(8080, [listener('http', 'HTTP', [route('web', [rule([service('web', [9001])])])])])]),
+      {},
+      {},
+    );
+    expect(limitOf(web)).toEqual([undefined, undefined]);
+  });
+
+  it("is the ClientTrafficPolicy's bufferLimit when one sets it", () => {
+    const withPolicy = {
+      ...listener('http', 'HTTP', [aiRoute]),
+      clientTraffic: {
+        policy: resourceKey('gateway.envoyproxy.io', 'ClientTrafficPolicy', 'default', 'buffers'),
+        connection: { bufferLimitBytes: 65536 },
+      },
+    };
+    const resources = translateGateway(gatewayIR([port(8080, [withPolicy])]), {}, {});
+    expect(limitOf(resources)).toEqual([65536, metadata('65536')]);
   });
 });
 

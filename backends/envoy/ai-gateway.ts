@@ -11,9 +11,14 @@ import {
   BACKEND_HEADER,
   BACKEND_METADATA_KEY,
   BACKEND_METADATA_NAMESPACE,
+  BODY_LIMIT_ATTRIBUTE,
+  BODY_LIMIT_METADATA_KEY,
+  BODY_LIMIT_METADATA_NAMESPACE,
+  DEFAULT_MAX_REQUEST_BODY_BYTES,
   MODEL_HEADER,
 } from '../../model/ai-gateway/extproc-config.ts';
 import type { BackendIR, RouteIR, RuleIR } from '../../model/ir/gateway-ir.ts';
+import type { ClientTrafficIR } from '../../model/ir/policies.ts';
 import type { ResolvedBackendIR } from './cluster-use.ts';
 import { type BuiltCluster, type ClusterSet, upstreamTls } from './clusters.ts';
 import { protoDuration } from './duration.ts';
@@ -56,7 +61,9 @@ export function extProcHttpFilter(): Json {
       processingMode: {
         requestHeaderMode: 'SEND',
         responseHeaderMode: 'SEND',
-        requestBodyMode: 'BUFFERED',
+        // The body up to the listener's buffer limit; a larger one arrives cut at the limit (end_of_stream false)
+        // and the service answers 413 in the client's shape, instead of Envoy answering its own 413.
+        requestBodyMode: 'BUFFERED_PARTIAL',
         // Successful streams are switched to STREAMED by the service (mode_override).
         responseBodyMode: 'BUFFERED',
         requestTrailerMode: 'SKIP',
@@ -67,8 +74,31 @@ export function extProcHttpFilter(): Json {
       // The service sets :authority (and signs it) for backends with a host.
       mutationRules: { allowAllRouting: true },
       metadataOptions: { receivingNamespaces: { untyped: [METADATA_NAMESPACE] } },
+      // The listener's request body limit (aiListenerFields), so the service's 413 names the limit Envoy applies.
+      requestAttributes: [BODY_LIMIT_ATTRIBUTE],
     },
   };
+}
+
+/**
+ * Listener fields of a port with AI routes: one request body limit for Envoy and the service — the port's
+ * ClientTrafficPolicy `connection.bufferLimit` when it sets one, else DEFAULT_MAX_REQUEST_BODY_BYTES — as the
+ * listener's per-connection buffer limit (what the ext_proc filter buffers up to) and in the listener's metadata
+ * (what the service reads, BODY_LIMIT_ATTRIBUTE).
+ */
+export function aiListenerFields(clientTraffic: ClientTrafficIR | undefined): Json {
+  const limit = aiBodyLimit(clientTraffic);
+  return {
+    perConnectionBufferLimitBytes: limit,
+    // A string: Envoy hands a number attribute to the service in six significant digits.
+    metadata: {
+      filterMetadata: { [BODY_LIMIT_METADATA_NAMESPACE]: { [BODY_LIMIT_METADATA_KEY]: String(limit) } },
+    },
+  };
+}
+
+export function aiBodyLimit(clientTraffic: ClientTrafficIR | undefined): number {
+  return clientTraffic?.connection?.bufferLimitBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
 }
 
 /**

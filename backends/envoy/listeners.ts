@@ -5,7 +5,7 @@
 import type { TlsMaterial } from '../../model/ir/backend-contract.ts';
 import type { ListenerIR, PortIR, RouteIR } from '../../model/ir/gateway-ir.ts';
 import type { ClientTrafficIR } from '../../model/ir/policies.ts';
-import { extProcHttpFilter, hasAIRoutes, withAIGatewayAccessLog } from './ai-gateway.ts';
+import { aiListenerFields, extProcHttpFilter, hasAIRoutes, withAIGatewayAccessLog } from './ai-gateway.ts';
 import {
   connectionFilters,
   connectionManagerFields,
@@ -150,6 +150,7 @@ export function translatePort(port: PortIR, context: PortContext): TranslatedPor
     }
   }
   if (chains.length === 0) return { listener: undefined, routeConfigurations };
+  const portClientTraffic = sharedClientTraffic(port.listeners, name, context.problems);
   const inspectsTls = chains.some(
     (chain) => chain.filterChainMatch !== undefined || chain.transportSocket !== undefined,
   );
@@ -157,7 +158,10 @@ export function translatePort(port: PortIR, context: PortContext): TranslatedPor
     listener: {
       name,
       address: { socketAddress: { address: context.bindAddress, portValue: port.port } },
-      ...listenerFields(sharedClientTraffic(port.listeners, name, context.problems)),
+      ...listenerFields(portClientTraffic),
+      ...(port.listeners.some((listener) => hasAIRoutes(listener.routes))
+        ? aiListenerFields(portClientTraffic)
+        : {}),
       ...(inspectsTls
         ? { listenerFilters: [{ name: FILTER.tlsInspector, typedConfig: { '@type': TYPE.tlsInspector } }] }
         : {}),

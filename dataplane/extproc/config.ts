@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { DEFAULT_MAX_REQUEST_BODY_BYTES } from '../../model/ai-gateway/extproc-config.ts';
 import { type BackendAuth, type CredentialOverride, OVERRIDE_HEADERS } from './backend-auth.ts';
 import type { BodyMutationConfig, HeaderMutationConfig } from './backend-mutations.ts';
 import { isMutableHeader } from './backend-mutations.ts';
@@ -93,7 +94,6 @@ export class ConfigError extends Error {
   }
 }
 
-export const DEFAULT_MAX_REQUEST_BODY_BYTES = 4 * 1024 * 1024;
 const DEFAULT_VERSIONS: Partial<Record<BackendSchema, string>> = {
   AzureOpenAI: '2024-10-21',
   GCPAnthropic: 'vertex-2023-10-16',

@@ -11,6 +11,7 @@ export {
   BACKEND_ATTRIBUTE,
   BACKEND_METADATA_KEY,
   BACKEND_METADATA_NAMESPACE,
+  BODY_LIMIT_ATTRIBUTE,
 } from '../../model/ai-gateway/extproc-config.ts';
 /** ProcessingRequest.attributes is keyed by the filter's name. */
 export const EXT_PROC_ATTRIBUTES_KEY = 'envoy.filters.http.ext_proc';

@@ -163,6 +163,45 @@ describe('request body', () => {
     expect(immediate(processor.process(body('y'.repeat(1500)), FIXED_TIME)).status).toBe(413);
   });
 
+  test("the listener's limit, when Envoy names it, is the limit; a body Envoy cut at its buffer limit is a 413", () => {
+    const attributes = {
+      'envoy.filters.http.ext_proc': {
+        fields: {
+          "xds.listener_metadata.filter_metadata['switchyard.dev/ai-gateway']['max_request_body_bytes']": {
+            stringValue: '1000',
+          },
+        },
+      },
+    };
+    const announced = new StreamProcessor(config, 's');
+    const reply = announced.process(
+      { ...post('/v1/chat/completions', { 'content-length': '1500' }), attributes },
+      FIXED_TIME,
+    );
+    expect(immediate(reply).body.error.message).toBe('the request body is larger than 1000 bytes');
+    // BUFFERED_PARTIAL: Envoy sends what it buffered, end_of_stream false, once its buffer (the limit) is full.
+    const cut = new StreamProcessor(config, 's');
+    cut.process({ ...post(), attributes }, FIXED_TIME);
+    expect(immediate(cut.process(body('x'.repeat(1000), false), FIXED_TIME))).toMatchObject({
+      status: 413,
+      body: { error: { message: 'the request body is larger than 1000 bytes', code: 'request_too_large' } },
+    });
+    // A limit Envoy printed as a number (six significant digits) is not trusted: the configuration's applies.
+    const printed = new StreamProcessor(config, 's');
+    const fields = attributes['envoy.filters.http.ext_proc'].fields;
+    const key = Object.keys(fields)[0]!;
+    printed.process(
+      {
+        ...post(),
+        attributes: { 'envoy.filters.http.ext_proc': { fields: { [key]: { stringValue: '1e+03' } } } },
+      },
+      FIXED_TIME,
+    );
+    expect(printed.process(body('x'.repeat(1500), false), FIXED_TIME)).toEqual({
+      request_body: { response: {} },
+    });
+  });
+
   test('routes by model: sets x-ai-eg-model, clears the route cache, translates for Anthropic and authenticates', () => {
     const request = { ...fixture('openai-chat-request.json'), model: 'claude-client' };
     const { response } = routed(request);

@@ -15,6 +15,7 @@ import type { Backend, ExtProcConfig, ModelInfo, RoutingRule } from './config.ts
 import {
   ATTEMPT_HEADERS,
   BACKEND_ATTRIBUTE,
+  BODY_LIMIT_ATTRIBUTE,
   EXT_PROC_ATTRIBUTES_KEY,
   type Handoff,
   unwrapBody,
@@ -92,6 +93,8 @@ export class StreamProcessor {
   #requestId = '';
   #requestChunks: Buffer[] = [];
   #requestBytes = 0;
+  /** The request body limit: the listener's (Envoy's buffer limit, named in its metadata), else the config's. */
+  #maxRequestBodyBytes: number;
   #rule: RoutingRule | undefined;
   #backend: Backend | undefined;
   #translator: Translator | undefined;
@@ -114,6 +117,7 @@ export class StreamProcessor {
   constructor(config: ExtProcConfig, fallbackId: string) {
     this.#config = config;
     this.#fallbackId = fallbackId;
+    this.#maxRequestBodyBytes = config.maxRequestBodyBytes;
   }
 
   get outcome(): StreamOutcome {
@@ -178,6 +182,7 @@ export class StreamProcessor {
     this.#requestHeaders = headers;
     this.#requestId = headers['x-request-id'] || this.#fallbackId;
     this.#credentialSources = { headers, metadata: forwardedMetadata(request) };
+    this.#maxRequestBodyBytes = listenerBodyLimit(request) ?? this.#config.maxRequestBodyBytes;
     const attempt = attemptBackend(request);
     if (attempt !== undefined) {
       this.#attemptBackend = attempt;
@@ -193,7 +198,7 @@ export class StreamProcessor {
     if (this.#api === undefined) return this.#unknownPath(bare);
     if (method !== 'POST') return this.#reject(405, `${bare} accepts POST only`);
     const length = Number(headers['content-length'] ?? '0');
-    if (length > this.#config.maxRequestBodyBytes) return this.#tooLarge();
+    if (length > this.#maxRequestBodyBytes) return this.#tooLarge();
     const unreadable = unreadableBody(headers);
     if (unreadable !== undefined) return this.#reject(415, unreadable, 'unsupported_media_type');
     this.#requestGzip = isGzip(headers['content-encoding']);
@@ -264,7 +269,7 @@ export class StreamProcessor {
   #tooLarge(): ProcessingResponse {
     return this.#reject(
       413,
-      `the request body is larger than ${this.#config.maxRequestBodyBytes} bytes`,
+      `the request body is larger than ${this.#maxRequestBodyBytes} bytes`,
       'request_too_large',
     );
   }
@@ -274,10 +279,16 @@ export class StreamProcessor {
     const chunk = bodyBytes(message);
     this.#requestBytes += chunk.length;
     // The upstream filter gets the router's wrapped body, a little larger than the client's.
-    const limit = this.#config.maxRequestBodyBytes + (this.#attemptBackend === undefined ? 0 : 65_536);
+    const limit = this.#maxRequestBodyBytes + (this.#attemptBackend === undefined ? 0 : 65_536);
     if (this.#requestBytes > limit) return this.#tooLarge();
     this.#requestChunks.push(asBuffer(chunk));
-    if (message.end_of_stream === false) return { request_body: EMPTY };
+    if (message.end_of_stream === false) {
+      // The router filter buffers in BUFFERED_PARTIAL mode: Envoy sends a part of the body only when its buffer
+      // (the listener's limit, which is ours) filled before the end, so that body is too large.
+      if (this.#attemptBackend === undefined && this.#requestBytes >= this.#maxRequestBodyBytes)
+        return this.#tooLarge();
+      return { request_body: EMPTY };
+    }
     const raw =
       this.#requestChunks.length === 1 ? this.#requestChunks[0]! : Buffer.concat(this.#requestChunks);
     this.#requestChunks = [];
@@ -285,7 +296,7 @@ export class StreamProcessor {
     let json: Buffer = raw;
     if (this.#requestGzip) {
       try {
-        json = gunzipRequestBody(raw, this.#config.maxRequestBodyBytes);
+        json = gunzipRequestBody(raw, this.#maxRequestBodyBytes);
       } catch (error) {
         return error instanceof RangeError
           ? this.#tooLarge()
@@ -680,6 +691,17 @@ function attemptBackend(request: ProcessingRequest): string | undefined {
   const value = request.attributes?.[EXT_PROC_ATTRIBUTES_KEY]?.fields?.[BACKEND_ATTRIBUTE];
   const name = protoValue(value);
   return typeof name === 'string' && name !== '' ? name : undefined;
+}
+
+/**
+ * The request body limit of the listener the request came in on, when Envoy names one: decimal digits (a string,
+ * as Envoy prints a number attribute in six significant digits).
+ */
+function listenerBodyLimit(request: ProcessingRequest): number | undefined {
+  const value = protoValue(request.attributes?.[EXT_PROC_ATTRIBUTES_KEY]?.fields?.[BODY_LIMIT_ATTRIBUTE]);
+  if (typeof value !== 'string' || !/^[1-9][0-9]{0,15}$/.test(value)) return undefined;
+  const limit = Number(value);
+  return Number.isSafeInteger(limit) ? limit : undefined;
 }
 
 /** Dynamic metadata Envoy forwarded, as plain values per namespace. */

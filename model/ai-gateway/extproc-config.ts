@@ -22,6 +22,16 @@ export const BACKEND_METADATA_KEY = 'per_route_rule_backend_name';
 /** The ext_proc `request_attributes` expression the upstream filter of a fallback rule's cluster reads. */
 export const BACKEND_ATTRIBUTE = `xds.upstream_host_metadata.filter_metadata['${BACKEND_METADATA_NAMESPACE}']['${BACKEND_METADATA_KEY}']`;
 
+/** The request body limit of AI routes unless a ClientTrafficPolicy's `connection.bufferLimit` sets another. */
+export const DEFAULT_MAX_REQUEST_BODY_BYTES = 4 * 1024 * 1024;
+/**
+ * The listener metadata carrying the request body limit of its AI routes (the listener's buffer limit), and the
+ * ext_proc `request_attributes` expression by which the service reads it: Envoy and the service apply one limit.
+ */
+export const BODY_LIMIT_METADATA_NAMESPACE = 'switchyard.dev/ai-gateway';
+export const BODY_LIMIT_METADATA_KEY = 'max_request_body_bytes';
+export const BODY_LIMIT_ATTRIBUTE = `xds.listener_metadata.filter_metadata['${BODY_LIMIT_METADATA_NAMESPACE}']['${BODY_LIMIT_METADATA_KEY}']`;
+
 /** A per-request credential source (BackendSecurityPolicy `credentialOverride`). */
 export interface ExtProcCredentialOverride {
   header?: string;

@@ -123,6 +123,14 @@ spec:
           headerMutation: { set: [{ name: x-tier, value: backup }] }
           bodyMutation: { set: [{ path: service_tier, value: '"flex"' }] }
 ---
+# The Gateway's buffer limit: also the AI routes' request body limit (Envoy's default is 1 MiB, the service's 4 MiB).
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: ClientTrafficPolicy
+metadata: { name: buffers, namespace: ai }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: Gateway, name: ai-gateway }]
+  connection: { bufferLimit: 3Mi }
+---
 apiVersion: aigateway.envoyproxy.io/v1alpha1
 kind: QuotaPolicy
 metadata: { name: budget, namespace: ai }
@@ -397,6 +405,79 @@ describe('AIGatewayRoute through the controller, Envoy and the ext_proc service'
     const seen = openaiUpstream.received.at(-1)!;
     expect(seen.headers['content-encoding']).toBeUndefined();
     expect(JSON.parse(seen.body)).toMatchObject({ model: 'gpt-4o-mini' });
+  });
+
+  test("the request body limit is the Gateway's buffer limit, and a larger body is one 413 in the client's shape, with a length or without", async () => {
+    const limit = 3 * 1024 * 1024;
+    const chat = (model: string, bytes: number) =>
+      JSON.stringify({ model, messages: [{ role: 'user', content: 'x'.repeat(bytes) }] });
+    // Over Envoy's default buffer (1 MiB), under the Gateway's limit: it reaches the provider, also on a fallback rule.
+    const before = [openaiUpstream.received.length, anthropicUpstream.received.length];
+    const big = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'x'.repeat(2 * 1024 * 1024) }],
+    });
+    expect(big.choices[0]?.message.content).toBe('Let me look that up.');
+    const smart = await client.chat.completions.create({
+      model: 'smart',
+      messages: [{ role: 'user', content: 'y'.repeat(2 * 1024 * 1024) }],
+    });
+    expect(smart.choices[0]?.message.content).toBe('Let me look that up.');
+    expect([openaiUpstream.received.length, anthropicUpstream.received.length]).toEqual([
+      before[0]! + 1,
+      before[1]! + 1,
+    ]);
+    expect(JSON.parse(anthropicUpstream.received.at(-1)!.body).messages[0].content[0].text).toHaveLength(
+      2 * 1024 * 1024,
+    );
+    // Over the limit (and under the service's own 4 MiB): the same answer whether the length is announced or not.
+    const expected = {
+      error: {
+        message: `the request body is larger than ${limit} bytes`,
+        type: 'invalid_request_error',
+        param: null,
+        code: 'request_too_large',
+      },
+    };
+    const tooBig = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x'.repeat(limit) }] })
+      .catch((error: unknown) => error);
+    expect(tooBig).toBeInstanceOf(OpenAI.APIError);
+    expect(tooBig).toMatchObject({ status: 413, error: expected.error });
+    const body = Buffer.from(chat('gpt-4o-mini', limit + 512 * 1024));
+    const chunked = await fetch(`http://127.0.0.1:${gatewayPort}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      // A stream has no content-length: the body arrives chunked and only its size tells.
+      body: new ReadableStream({
+        start(controller) {
+          for (let at = 0; at < body.length; at += 256 * 1024)
+            controller.enqueue(body.subarray(at, at + 256 * 1024));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect(await chunked.json()).toEqual(expected);
+    const messages = await fetch(`http://127.0.0.1:${gatewayPort}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'claude-sonnet',
+        max_tokens: 8,
+        messages: [{ role: 'user', content: 'x'.repeat(limit) }],
+      }),
+    });
+    expect(messages.status).toBe(413);
+    expect(await messages.json()).toEqual({
+      type: 'error',
+      error: { type: 'request_too_large', message: `the request body is larger than ${limit} bytes` },
+    });
+    expect([openaiUpstream.received.length, anthropicUpstream.received.length]).toEqual([
+      before[0]! + 1,
+      before[1]! + 1,
+    ]);
   });
 
   test("priority fallback: the primary answers 503, the client gets the secondary's answer, mutated for it; both attempts logged", async () => {
