@@ -255,6 +255,29 @@ describe('agentgateway translateGateway', () => {
     }
   });
 
+  it('answers every request of an AIGatewayRoute 501 (no ext_proc on agentgateway), never forwarding it', () => {
+    const aiRoute = {
+      ...route('models', [
+        rule([web], { matches: [{ headers: [{ type: 'Exact', name: 'x-ai-eg-model', value: 'gpt-4o' }] }] }),
+        rule([], { name: 'ai-gateway-catch-all' }),
+      ]),
+      extProc: true,
+    };
+    const resources = translateGateway(gatewayIR([port(8080, [listener('http', 'HTTP', [aiRoute])])]), {});
+    const routes = Object.values(resources.routes) as Record<string, unknown>[];
+    expect(routes).toHaveLength(2);
+    for (const translated of routes) {
+      expect(translated.backends).toBeUndefined();
+      const [policy] = translated.trafficPolicies as { directResponse: { status: number; body: string } }[];
+      expect(policy!.directResponse.status).toBe(501);
+      expect(Buffer.from(policy!.directResponse.body, 'base64').toString()).toBe(
+        'AIGatewayRoute default/models is not served by agentgateway: AI routes need the envoy backend\n',
+      );
+    }
+    expect(resources.backends).toEqual({});
+    expect(roundTrip(resources)).toBeGreaterThan(0);
+  });
+
   it('answers redirects without backends, with the spec port rules', () => {
     const redirect = (requestRedirect: Record<string, unknown>) =>
       onlyRoute(

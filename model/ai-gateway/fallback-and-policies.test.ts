@@ -271,3 +271,56 @@ describe('GatewayConfig and QuotaPolicy', () => {
     expect(quotas[0]?.status.conditions?.[0]?.message).toContain('requests to openai are not limited by it');
   });
 });
+
+describe('data planes', () => {
+  // A Gateway of model/testdata/gatewayclass.yaml's class whose parameters choose agentgateway.
+  const agentgateway = {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name: 'agw-gateway', namespace: 'ai', generation: 1 },
+    spec: {
+      gatewayClassName: 'with-parameters',
+      listeners: [{ name: 'http', protocol: 'HTTP', port: 8081 }],
+    },
+  };
+  const agentgatewayWorld = (...objects: Record<string, unknown>[]) => {
+    const store = storeOf('ai-gateway.yaml', 'gatewayclass.yaml');
+    for (const object of [agentgateway, ...objects]) store.upsert(object as unknown as AnyResource);
+    return store;
+  };
+  const routeOn = (...parents: string[]) =>
+    ai('AIGatewayRoute', 'on-agw', {
+      parentRefs: parents.map((name) => ({ name })),
+      rules: [
+        {
+          matches: [{ headers: [{ name: 'x-ai-eg-model', value: 'm' }] }],
+          backendRefs: [{ name: 'openai' }],
+        },
+      ],
+    });
+  const conditionOf = (store: ResourceStore) =>
+    evaluateAIGatewayRoute(store.get('AIGatewayRoute', 'ai', 'on-agw')!, store, options).status
+      .conditions?.[0];
+
+  it('an AIGatewayRoute whose Gateways are all served by agentgateway is NotAccepted, naming them and the data plane', () => {
+    expect(conditionOf(agentgatewayWorld(routeOn('agw-gateway')))).toMatchObject({
+      type: 'NotAccepted',
+      status: 'False',
+      reason: 'UnsupportedValue',
+      message: expect.stringMatching(
+        /^parentRefs: Gateway ai\/agw-gateway is served by agentgateway, .*only the envoy backend runs.*501$/,
+      ),
+    });
+  });
+
+  it('with an Envoy Gateway too, it is Accepted and its message names the Gateway it is not served on', () => {
+    const condition = conditionOf(agentgatewayWorld(routeOn('ai-gateway', 'agw-gateway')));
+    expect(condition).toMatchObject({ type: 'Accepted', status: 'True' });
+    expect(condition?.message).toMatch(
+      /^AI Gateway route accepted: m; not served: parentRefs: Gateway ai\/agw-gateway is served by agentgateway/,
+    );
+    expect(conditionOf(agentgatewayWorld(routeOn('ai-gateway')))?.message).toBe(
+      'AI Gateway route accepted: m',
+    );
+  });
+});

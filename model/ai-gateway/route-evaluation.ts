@@ -36,6 +36,7 @@ import {
 import { asArray } from '../shared/arrays.ts';
 import { isReferenceAllowed } from '../shared/reference-grants.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
+import { agentgatewayParents, dataPlaneProblem, unservedMessage } from './data-planes.ts';
 import {
   BACKEND_HEADER,
   type ExtProcBackendDocument,
@@ -136,11 +137,15 @@ export function evaluateAIGatewayRoute(
     ...(options.parents === undefined ? {} : { parents: options.parents }),
     ...(options.hostDataPlane === true ? { hostDataPlane: true } : {}),
   });
+  const unserved = agentgatewayParents(http, view);
+  const dataPlane = dataPlaneProblem(http, unserved);
   const findings = {
     kindProblem,
     refProblem: out.refProblem,
     routeProblems: out.routeProblems,
     models: out.rules.flatMap((r) => r.models),
+    ...(dataPlane !== undefined ? { dataPlaneProblem: dataPlane } : {}),
+    ...(dataPlane === undefined && unserved.length > 0 ? { unservedParents: unservedMessage(unserved) } : {}),
   };
   const desired = aiGatewayRouteConditions(http, findings, out.rules.length > 0);
   const rules =

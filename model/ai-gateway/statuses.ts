@@ -32,6 +32,10 @@ export interface RouteFindings {
   readonly routeProblems: readonly string[];
   /** The models of the rules that can be routed (none: the route routes nothing). */
   readonly models: readonly string[];
+  /** Every accepting parent is a Gateway of a data plane that cannot serve AI routes (data-planes.ts). */
+  readonly dataPlaneProblem?: Problem;
+  /** Some accepting parents are such Gateways (named in the Accepted message). */
+  readonly unservedParents?: string;
 }
 
 /** Accepted, or NotAccepted with the first reason that applies; ResolvedRefs=False for unresolved backends. */
@@ -60,10 +64,16 @@ export function aiGatewayRouteConditions(
   }
   const unattached = notAttachedCondition(http);
   if (unattached !== undefined) return [unattached, ...resolvedRefs];
-  const message =
+  if (findings.dataPlaneProblem !== undefined)
+    return [{ type: 'NotAccepted', status: 'False', ...findings.dataPlaneProblem }, ...resolvedRefs];
+  const accepted =
     routeProblems.length === 0
       ? `AI Gateway route accepted: ${findings.models.join(', ')}`
       : `AI Gateway route accepted; dropped: ${routeProblems.join('; ')}`;
+  const message =
+    findings.unservedParents === undefined
+      ? accepted
+      : `${accepted}; not served: ${findings.unservedParents}`;
   return [{ type: 'Accepted', status: 'True', reason: 'Accepted', message }, ...resolvedRefs];
 }
 
