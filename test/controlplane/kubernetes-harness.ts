@@ -41,6 +41,8 @@ export interface StartOptions {
   backends?: Readonly<Record<string, ActorSpec<Message>>>;
   /** The Secret the AI Gateway's ext_proc configuration is applied to. */
   extProcConfigSecret?: SecretTarget;
+  /** The Secret the MCP proxy configuration is applied to. */
+  mcpConfigSecret?: SecretTarget;
 }
 
 export async function startKubernetesControlPlane(
@@ -64,6 +66,7 @@ export async function startKubernetesControlPlane(
       ...(options.extProcConfigSecret === undefined
         ? {}
         : { extProcConfigSecret: options.extProcConfigSecret }),
+      ...(options.mcpConfigSecret === undefined ? {} : { mcpConfigSecret: options.mcpConfigSecret }),
     },
     ...(options.backends === undefined ? {} : { backends: options.backends }),
     flushDelayMs: 10,

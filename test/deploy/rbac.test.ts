@@ -17,7 +17,10 @@ import { parse, stringify } from 'yaml';
 import { KubeClient } from '../../sources/kubernetes/client.ts';
 import {
   DEFAULT_EXTPROC_CONFIG_SECRET,
+  DEFAULT_MCP_CONFIG_SECRET,
+  kubernetesConfigSecretWriter,
   kubernetesExtProcConfigWriter,
+  MCP_CONFIG_SECRET_KIND,
 } from '../../sources/kubernetes/extproc-config-writer.ts';
 import { DEPLOY_DIR, kubeTest, readManifests, serverSideApply } from '../harness/kube/index.ts';
 import { freeLoopbackPort } from '../harness/kube/loopback-port.ts';
@@ -132,6 +135,15 @@ kubeTest(
       }),
     ).toBe(false);
 
+    // The MCP proxy configuration Secret likewise.
+    for (const verb of ['create', 'patch'])
+      expect(await allowed({ ...configSecret, verb, name: DEFAULT_MCP_CONFIG_SECRET })).toBe(true);
+    for (const verb of ['update', 'delete'])
+      expect(await allowed({ ...configSecret, verb, name: DEFAULT_MCP_CONFIG_SECRET })).toBe(false);
+    expect(
+      await allowed({ resource: 'secrets', verb: 'patch', namespace: ns, name: DEFAULT_MCP_CONFIG_SECRET }),
+    ).toBe(false);
+
     // The controller, with nothing but a token of the ServiceAccount.
     const token = await kube.kubeConfig.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
       name: 'switchyard',
@@ -159,6 +171,16 @@ kubeTest(
     expect(Buffer.from(written.data?.['extproc.yaml'] ?? '', 'base64').toString()).toBe(
       'rules: []\nmodels: []\n',
     );
+    // The MCP proxy's Secret, applied by the controller's own writer as that ServiceAccount.
+    const mcpTarget = { namespace: 'switchyard-system', name: DEFAULT_MCP_CONFIG_SECRET };
+    await kubernetesConfigSecretWriter(asController, MCP_CONFIG_SECRET_KIND, mcpTarget)('routes: []\n');
+    const mcpWritten = await kube.kubeConfig.makeApiClient(CoreV1Api).readNamespacedSecret(mcpTarget);
+    expect(Buffer.from(mcpWritten.data?.['mcp.yaml'] ?? '', 'base64').toString()).toBe('routes: []\n');
+    await expect(
+      kubernetesConfigSecretWriter(asController, MCP_CONFIG_SECRET_KIND, { namespace: ns, name: 'x' })(
+        'routes: []\n',
+      ),
+    ).rejects.toThrow(/forbidden/);
     for (const elsewhere of [
       { namespace: 'switchyard-system', name: 'switchyard-other' },
       { namespace: ns, name: DEFAULT_EXTPROC_CONFIG_SECRET },
