@@ -125,6 +125,11 @@ export class BackendSet {
     return out;
   }
 
+  /** A Backend resource made elsewhere (an MCPRoute's, mcp.ts), by its key. */
+  add(backend: Json): void {
+    this.#backends.set(String(backend.key), backend);
+  }
+
   /** The Backend resources referred to, by key, sorted. */
   resources(): Readonly<Record<string, Json>> {
     return Object.fromEntries([...this.#backends.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));

@@ -5,6 +5,7 @@ import type { TlsMaterial } from '../../model/ir/backend-contract.ts';
 import type { GatewayIR, ListenerIR, PortIR } from '../../model/ir/gateway-ir.ts';
 import { formatResourceKey } from '../../model/resources/resource-key.ts';
 import type { BackendSet } from './backends.ts';
+import { translateMcpRoute } from './mcp.ts';
 import { bindKey, listenerKey } from './names.ts';
 import { translateHttpRoute } from './routes.ts';
 import { translateTcpRoute } from './tcp-routes.ts';
@@ -77,7 +78,9 @@ export function translatePort(gateway: GatewayIR, port: PortIR, context: PortCon
     });
     const address = { port: port.port, scheme: listener.protocol === 'HTTPS' ? 'https' : 'http' } as const;
     for (const route of listener.routes) {
-      if (route.kind === 'HTTPRoute' || route.kind === 'GRPCRoute') {
+      if (route.mcp !== undefined) {
+        routes.push(...translateMcpRoute(route, route.mcp, key, context.backends, context.problems));
+      } else if (route.kind === 'HTTPRoute' || route.kind === 'GRPCRoute') {
         routes.push(...translateHttpRoute(route, key, address, context.backends));
       } else if (route.kind === 'TCPRoute' || route.kind === 'TLSRoute') {
         tcpRoutes.push(...translateTcpRoute(route, key, context.backends));

@@ -22,7 +22,7 @@ const mcpRoute = {
       filters: [naming],
     }),
   ]),
-  mcp: true,
+  mcp: { name: 'default/tools', path: '/mcp', backends: [] },
 };
 
 function routesOf(resources: ReturnType<typeof translateGateway>): Json[] {

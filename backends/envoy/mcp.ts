@@ -11,12 +11,12 @@ export const MCP_PROXY_CLUSTER = 'switchyard-mcp-proxy';
 export const DEFAULT_MCP_PROXY_ADDRESS = '127.0.0.1:1064';
 
 export function hasMcpRoutes(routes: readonly RouteIR[]): boolean {
-  return routes.some((route) => route.mcp === true);
+  return routes.some((route) => route.mcp !== undefined);
 }
 
 /** The Envoy routes of one rule of an MCP route: to the proxy, whatever the rule's (absent) backends said. */
 export function mcpRoutes(route: RouteIR, rule: RuleIR, routes: readonly Json[]): Json[] {
-  if (route.mcp !== true) return [...routes];
+  if (route.mcp === undefined) return [...routes];
   const request = rule.timeouts?.requestMs;
   return routes.map((envoyRoute) => {
     const { directResponse: _direct, route: _route, ...rest } = envoyRoute;

@@ -10,6 +10,7 @@ import {
   type JWTVerifyGetKey,
   jwtVerify,
 } from 'jose';
+import { protectedResourceFields } from '../../model/mcp/proxy-config.ts';
 import type { ClientAuthentication, ProtectedResourceMetadata } from './config.ts';
 
 export type AuthOutcome =
@@ -121,18 +122,5 @@ export function protectedResourceMetadata(
   issuer: string,
   metadata: ProtectedResourceMetadata,
 ): Record<string, unknown> {
-  return {
-    resource: metadata.resource,
-    authorization_servers: [issuer],
-    bearer_methods_supported: ['header'],
-    ...(metadata.resourceName === undefined ? {} : { resource_name: metadata.resourceName }),
-    ...(metadata.scopesSupported === undefined ? {} : { scopes_supported: metadata.scopesSupported }),
-    ...(metadata.resourceSigningAlgValuesSupported === undefined
-      ? {}
-      : { resource_signing_alg_values_supported: metadata.resourceSigningAlgValuesSupported }),
-    ...(metadata.resourceDocumentation === undefined
-      ? {}
-      : { resource_documentation: metadata.resourceDocumentation }),
-    ...(metadata.resourcePolicyUri === undefined ? {} : { resource_policy_uri: metadata.resourcePolicyUri }),
-  };
+  return { ...protectedResourceFields(metadata), authorization_servers: [issuer] };
 }

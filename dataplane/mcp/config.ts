@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { MCP_ROUTE_HEADER } from '../../model/mcp/proxy-config.ts';
+import { MCP_ROUTE_HEADER, type ProtectedResourceFields } from '../../model/mcp/proxy-config.ts';
 import { type ToolSelector, toolSelector } from './tool-selector.ts';
 
 export interface BackendCredential {
@@ -47,14 +47,7 @@ export interface ClientAuthentication {
   readonly resourceMetadata: ProtectedResourceMetadata;
 }
 
-export interface ProtectedResourceMetadata {
-  readonly resource: string;
-  readonly resourceName?: string;
-  readonly scopesSupported?: readonly string[];
-  readonly resourceSigningAlgValuesSupported?: readonly string[];
-  readonly resourceDocumentation?: string;
-  readonly resourcePolicyUri?: string;
-}
+export type ProtectedResourceMetadata = ProtectedResourceFields;
 
 export interface McpRoute {
   /** The MCPRoute, `namespace/name`: Envoy names it in the route header. */

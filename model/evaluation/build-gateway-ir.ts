@@ -73,7 +73,7 @@ export function buildGatewayIR(
             hostnames: attached.hostnames,
             rules,
             ...(evaluation.extProc === true ? { extProc: true } : {}),
-            ...(evaluation.mcp === true ? { mcp: true } : {}),
+            ...(evaluation.mcp === undefined ? {} : { mcp: evaluation.mcp }),
           },
         });
         routesByListener.set(id, list);

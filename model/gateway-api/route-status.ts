@@ -2,6 +2,7 @@
 // Gateway or ListenerSet we own, the attachment and the status entry (Accepted, ResolvedRefs, PartiallyInvalid).
 
 import type { DataPlaneRefusal } from '../ir/backend-contract.ts';
+import type { McpRouteIR } from '../ir/mcp.ts';
 import { resolveRuleFilters } from '../policies/http-route-filter.ts';
 import type {
   BackendRef,
@@ -89,8 +90,8 @@ export interface RouteEvaluation {
   readonly parents: readonly RouteParentResult[];
   /** Routed through the AI Gateway's ext_proc service (an AIGatewayRoute; see ai-gateway.ts). */
   readonly extProc?: boolean;
-  /** Routed to the MCP proxy (an MCPRoute; see model/mcp/). */
-  readonly mcp?: boolean;
+  /** An MCPRoute's servers (see model/mcp/). */
+  readonly mcp?: McpRouteIR;
 }
 
 export interface RouteStatusOptions extends Pick<Stamp, 'now'> {

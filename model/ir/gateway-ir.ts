@@ -8,6 +8,7 @@ import type { ResourceKey } from '../resources/resource-key.ts';
 import type { DataPlaneBackend, DataPlaneServiceType } from '../resources/switchyard.ts';
 import type { ResolvedBackend } from './backends.ts';
 import type { EnvoyProxyIR } from './envoy-gateway.ts';
+import type { McpRouteIR } from './mcp.ts';
 import type { ClientTrafficIR, RulePoliciesIR } from './policies.ts';
 
 export type BackendIR =
@@ -49,8 +50,8 @@ export interface RouteIR {
   readonly rules: readonly RuleIR[];
   /** Requests pass the AI Gateway's ext_proc service (AIGatewayRoute); a rule without backends answers 404. */
   readonly extProc?: boolean;
-  /** Requests go to the MCP proxy (MCPRoute): every rule, whatever its backends. */
-  readonly mcp?: boolean;
+  /** An MCPRoute: every rule serves its MCP servers (on Envoy through the MCP proxy), whatever its backends. */
+  readonly mcp?: McpRouteIR;
 }
 
 export interface ListenerIR {

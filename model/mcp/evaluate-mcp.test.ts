@@ -99,9 +99,9 @@ describe('MCPRoute → the MCP proxy configuration', () => {
     const gateway = store.get('Gateway', 'tools', 'gw')!;
     const ir = buildGatewayIR(gateway, store, evaluations, { controllerName: CONTROLLER });
     const routes = ir!.ports[0]!.listeners[0]!.routes;
-    expect(routes.map((r) => [r.route.name, r.mcp])).toEqual([
-      ['plain', true],
-      ['tools', true],
+    expect(routes.map((r) => [r.route.name, r.mcp?.name, r.mcp?.backends.length])).toEqual([
+      ['plain', 'tools/plain', 1],
+      ['tools', 'tools/tools', 3],
     ]);
     const tools = routes.find((r) => r.route.name === 'tools')!;
     expect(tools.rules.map((rule) => [rule.name, rule.matches, rule.backends, rule.timeouts])).toEqual([

@@ -9,8 +9,16 @@
 import { type Problem, stampConditions } from '../ai-gateway/statuses.ts';
 import type { ParentLookup } from '../gateway-api/attachment.ts';
 import { resolveBackendRef } from '../gateway-api/backend-refs.ts';
+import { resolveGatewayClassParameters } from '../gateway-api/gateway-class.ts';
 import { generatedHTTPRoute } from '../gateway-api/generated-route.ts';
 import { evaluateRoute, type RouteEvaluation } from '../gateway-api/route-status.ts';
+import type {
+  McpAuthenticationDocument,
+  McpBackendDocument,
+  McpRouteDocument,
+  McpRouteIR,
+  McpToolSelectorDocument,
+} from '../ir/mcp.ts';
 import type { AIGatewayStatus } from '../resources/ai-gateway.ts';
 import type { HTTPRoute, HTTPRouteRule, HTTPValueMatch, ParentReference } from '../resources/gateway-api.ts';
 import type {
@@ -25,14 +33,7 @@ import { CORE_GROUP, GATEWAY_GROUP, keyOf, type ResourceKey } from '../resources
 import { asArray } from '../shared/arrays.ts';
 import { normalizeGroup } from '../shared/reference-grants.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
-import {
-  MCP_ROUTE_HEADER,
-  type McpAuthenticationDocument,
-  type McpBackendDocument,
-  type McpRouteDocument,
-  type McpToolSelectorDocument,
-  mcpRouteName,
-} from './proxy-config.ts';
+import { MCP_ROUTE_HEADER, mcpRouteName } from './proxy-config.ts';
 import { mcpRouteConditions } from './statuses.ts';
 
 export const DEFAULT_MCP_PATH = '/mcp';
@@ -49,7 +50,7 @@ export interface MCPOptions {
 }
 
 export interface MCPRouteEvaluation {
-  /** The route as Envoy routes it: the HTTPRoute evaluation, keyed by the MCPRoute, with `mcp` set. */
+  /** The route as the data planes route it: the HTTPRoute evaluation, keyed by the MCPRoute, with `mcp` set. */
   readonly evaluation: RouteEvaluation;
   readonly status: AIGatewayStatus;
   /** Whether any parent is a Gateway of ours (otherwise the route is another controller's: no status). */
@@ -95,29 +96,71 @@ export function evaluateMCPRoute(
       ...(options.parents === undefined ? {} : { parents: options.parents }),
     },
   );
+  const authentication = auth === undefined || 'reason' in auth ? undefined : auth;
+  const agentgateway = authentication === undefined ? undefined : agentgatewayGap(authentication);
+  const parents = acceptedParents(http);
+  const onAgentgateway = agentgatewayParents(parents, view);
   const desired = mcpRouteConditions(http, {
     routeProblem,
     refProblem,
     leftOut,
     backends: backends.map((b) => b.name),
+    dataPlaneGaps:
+      agentgateway === undefined
+        ? []
+        : onAgentgateway.map((gateway) => ({ gateway, dataPlane: 'agentgateway', message: agentgateway })),
+    acceptedParents: parents.length,
   });
   const accepted = desired.some((condition) => condition.type === 'Accepted');
+  const document: McpRouteDocument = {
+    name: mcpRouteName(namespace, key.name),
+    path,
+    backends: serving ? backends : [],
+    ...(authentication === undefined ? {} : { authentication }),
+  };
+  const mcp: McpRouteIR =
+    agentgateway === undefined ? document : { ...document, unsupported: { agentgateway } };
   return {
-    evaluation: { ...http, route: key, mcp: true },
+    evaluation: { ...http, route: key, mcp },
     status: {
       conditions: stampConditions(route.status?.conditions, desired, route.metadata?.generation, options.now),
     },
     ours: http.parents.length > 0,
-    config:
-      accepted && serving
-        ? {
-            name: mcpRouteName(namespace, key.name),
-            path,
-            backends,
-            ...(auth === undefined || 'reason' in auth ? {} : { authentication: auth }),
-          }
-        : undefined,
+    // The MCP proxy serves Envoy's Gateways only: a route no Envoy Gateway accepts (nor its keys) is not sent to it.
+    config: accepted && serving && parents.length > onAgentgateway.length ? document : undefined,
   };
+}
+
+/**
+ * What agentgateway cannot serve of a route it could otherwise: its MCP authentication validates tokens against
+ * inline keys only (no JWKS URI, no discovery from the issuer).
+ */
+function agentgatewayGap(auth: McpAuthenticationDocument): string | undefined {
+  const jwks = auth.jwt.jwks;
+  if (jwks !== undefined && 'json' in jwks) return undefined;
+  return jwks === undefined
+    ? 'spec.securityPolicy.oauth.jwks: agentgateway cannot discover keys from the issuer; give localJWKS'
+    : 'spec.securityPolicy.oauth.jwks.remoteJWKS: agentgateway validates tokens against inline keys only; give localJWKS';
+}
+
+/** The Gateways (`namespace/name`) that accept the route. */
+function acceptedParents(http: RouteEvaluation): string[] {
+  const names = http.parents
+    .filter((parent) => parent.accepted)
+    .map((parent) => `${parent.gateway.namespace ?? ''}/${parent.gateway.name}`);
+  return [...new Set(names)];
+}
+
+/** Those of them whose class runs agentgateway. */
+function agentgatewayParents(parents: readonly string[], view: ResourceView): string[] {
+  return parents.filter((name) => {
+    const [namespace, gatewayName] = name.split('/') as [string, string];
+    const gateway = view.get('Gateway', namespace, gatewayName);
+    const gatewayClass = view.get('GatewayClass', undefined, String(gateway?.spec?.gatewayClassName ?? ''));
+    if (gatewayClass === undefined) return false;
+    const parameters = resolveGatewayClassParameters(gatewayClass, view);
+    return parameters.ok && parameters.parameters.backend === 'agentgateway';
+  });
 }
 
 /** What makes the whole route unusable: each names its field. */

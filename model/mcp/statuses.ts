@@ -1,6 +1,7 @@
 // MCPRoute status, by Envoy AI Gateway's convention for its kinds: `Accepted=True` or `NotAccepted=False` (its
 // reason says why), plus `ResolvedRefs=False` when a backendRef does not resolve. Backends left out of an accepted
-// route (their selector, credentials or reference cannot be used) are named in the Accepted message.
+// route (their selector, credentials or reference cannot be used) are named in the Accepted message, and so are
+// the Gateways whose data plane cannot serve the route as written (UnsupportedValue when none of them can).
 
 import { type DesiredCondition, notAttachedCondition, type Problem } from '../ai-gateway/statuses.ts';
 import type { RouteEvaluation } from '../gateway-api/route-status.ts';
@@ -14,6 +15,18 @@ export interface MCPRouteFindings {
   readonly leftOut: readonly Problem[];
   /** The backends the proxy serves. */
   readonly backends: readonly string[];
+  /** Accepted parent Gateways whose data plane cannot serve the route as written. */
+  readonly dataPlaneGaps: readonly DataPlaneGap[];
+  /** How many Gateways accept the route. */
+  readonly acceptedParents: number;
+}
+
+export interface DataPlaneGap {
+  /** `namespace/name` of the Gateway. */
+  readonly gateway: string;
+  readonly dataPlane: string;
+  /** The field and why, naming the data plane. */
+  readonly message: string;
 }
 
 export function mcpRouteConditions(http: RouteEvaluation, findings: MCPRouteFindings): DesiredCondition[] {
@@ -35,8 +48,19 @@ export function mcpRouteConditions(http: RouteEvaluation, findings: MCPRouteFind
   }
   const unattached = notAttachedCondition(http);
   if (unattached !== undefined) return [unattached, ...resolvedRefs];
+  const gaps = findings.dataPlaneGaps.map(
+    (gap) => `not served on ${gap.dataPlane} Gateway ${gap.gateway}: ${gap.message}`,
+  );
+  if (gaps.length > 0 && gaps.length >= findings.acceptedParents)
+    return [
+      { type: 'NotAccepted', status: 'False', reason: 'UnsupportedValue', message: gaps.join('; ') },
+      ...resolvedRefs,
+    ];
   const served = `MCP route accepted: ${backends.join(', ')}`;
-  const message =
-    leftOut.length === 0 ? served : `${served}; left out: ${leftOut.map((p) => p.message).join('; ')}`;
+  const message = [
+    served,
+    ...(leftOut.length === 0 ? [] : [`left out: ${leftOut.map((p) => p.message).join('; ')}`]),
+    ...gaps,
+  ].join('; ');
   return [{ type: 'Accepted', status: 'True', reason: 'Accepted', message }, ...resolvedRefs];
 }
