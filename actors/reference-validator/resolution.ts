@@ -431,6 +431,7 @@ export class GatewayResolution {
       controllerName: this.controllerName,
       now: pass.now,
       parents: pass.lookup,
+      hostDataPlane: this.hostDataPlane,
     });
     for (const { key, status } of mcp.statuses)
       out.push(deliverTo(patcherName(key.kind), { type: 'status.desired', key, status }));

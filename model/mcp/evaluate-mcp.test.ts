@@ -239,6 +239,52 @@ describe('MCPRoute → the MCP proxy configuration', () => {
     ]);
   });
 
+  it('Envoy Gateway Backends as MCP servers: FQDN with the system CAs, static IPs; what the proxy cannot do left out', () => {
+    const store = world();
+    const backend = (name: string, spec: Record<string, unknown>) =>
+      store.upsert({
+        apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+        kind: 'Backend',
+        metadata: { name, namespace: 'tools', generation: 1 },
+        spec,
+      } as unknown as AnyResource);
+    backend('github', {
+      endpoints: [{ fqdn: { hostname: 'api.githubcopilot.com', port: 443 } }],
+      tls: { wellKnownCACertificates: 'System' },
+    });
+    backend('local', {
+      endpoints: [{ ip: { address: '10.0.0.5', port: 8080 } }, { ip: { address: '10.0.0.6', port: 8080 } }],
+    });
+    backend('lax', {
+      endpoints: [{ fqdn: { hostname: 'mcp.example.com', port: 443 } }],
+      tls: { insecureSkipVerify: true },
+    });
+    const ref = (name: string) => ({ name, group: 'gateway.envoyproxy.io', kind: 'Backend' });
+    const result = evaluate(
+      {
+        backendRefs: [
+          { ...ref('github'), path: '/mcp/x/issues', securityPolicy: { apiKey: { inline: 'ghp' } } },
+          ref('local'),
+          ref('lax'),
+        ],
+      },
+      store,
+    );
+    expect(result.config?.backends).toEqual([
+      { name: 'github', url: 'https://api.githubcopilot.com/mcp/x/issues', apiKey: { key: 'ghp' } },
+      { name: 'local', url: 'http://10.0.0.5:8080/mcp', endpoints: ['10.0.0.5:8080', '10.0.0.6:8080'] },
+    ]);
+    expect(condition(result, 'Accepted')!.message).toBe(
+      'MCP route accepted: github, local; left out: spec.backendRefs[2]: Backend tools/lax: TLS without verification is not supported for MCP servers (the system trust store only)',
+    );
+    const other = evaluate({ backendRefs: [{ name: 'x', group: 'example.com', kind: 'Thing' }] });
+    expect(condition(other, 'NotAccepted')).toMatchObject({
+      reason: 'InvalidKind',
+      message:
+        'no MCP server can be served; spec.backendRefs[0]: example.com/Thing is not supported; reference a Service or a gateway.envoyproxy.io Backend',
+    });
+  });
+
   it('a route whose Gateway is not ours gets no status and no configuration', () => {
     const result = evaluate({ parentRefs: [{ name: 'elsewhere' }] });
     expect(result.ours).toBe(false);

@@ -12,6 +12,7 @@ import { resolveBackendRef } from '../gateway-api/backend-refs.ts';
 import { resolveGatewayClassParameters } from '../gateway-api/gateway-class.ts';
 import { generatedHTTPRoute } from '../gateway-api/generated-route.ts';
 import { evaluateRoute, type RouteEvaluation } from '../gateway-api/route-status.ts';
+import type { EnvoyGatewayBackendIR } from '../ir/envoy-gateway.ts';
 import type {
   McpAuthenticationDocument,
   McpBackendDocument,
@@ -20,6 +21,7 @@ import type {
   McpToolSelectorDocument,
 } from '../ir/mcp.ts';
 import type { AIGatewayStatus } from '../resources/ai-gateway.ts';
+import { ENVOY_GATEWAY_GROUP } from '../resources/envoy-gateway.ts';
 import type { HTTPRoute, HTTPRouteRule, HTTPValueMatch, ParentReference } from '../resources/gateway-api.ts';
 import type {
   MCPBackendAPIKey,
@@ -46,6 +48,8 @@ const BACKEND_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 export interface MCPOptions {
   readonly controllerName: string;
   readonly now: string;
+  /** The data planes run on this host (standalone mode): Backends may name loopback addresses (policies/backend.ts). */
+  readonly hostDataPlane?: boolean;
   readonly parents?: ParentLookup;
 }
 
@@ -79,7 +83,13 @@ export function evaluateMCPRoute(
   const leftOut: Problem[] = [];
   let refProblem: Problem | undefined;
   asArray<MCPRouteBackendRef>(spec.backendRefs).forEach((ref, i) => {
-    const result = backendDocument(ref, `spec.backendRefs[${i}]`, namespace, view);
+    const result = backendDocument(
+      ref,
+      `spec.backendRefs[${i}]`,
+      namespace,
+      view,
+      options.hostDataPlane === true,
+    );
     if ('url' in result) backends.push(result);
     else {
       leftOut.push(result.problem);
@@ -255,6 +265,7 @@ function backendDocument(
   field: string,
   namespace: string,
   view: ResourceView,
+  hostDataPlane: boolean,
 ): McpBackendDocument | { problem: Problem; unresolved: boolean } {
   const name = typeof ref?.name === 'string' ? ref.name : '';
   const left = (reason: string, message: string, unresolved = false) => ({
@@ -264,20 +275,20 @@ function backendDocument(
   if (!BACKEND_NAME.test(name) || name.includes('__'))
     return left('UnsupportedValue', `name '${name}' must be a Service name (it prefixes tool names)`);
   const group = normalizeGroup(ref.group);
-  if (group !== CORE_GROUP || (ref.kind ?? 'Service') !== 'Service')
-    return left('InvalidKind', `${group || 'core'}/${ref.kind} is not supported; reference a Service`, true);
+  const kind = ref.kind ?? 'Service';
+  const isService = group === CORE_GROUP && kind === 'Service';
+  if (!isService && !(group === ENVOY_GATEWAY_GROUP && kind === 'Backend'))
+    return left(
+      'InvalidKind',
+      `${group || 'core'}/${kind} is not supported; reference a Service or a ${ENVOY_GATEWAY_GROUP} Backend`,
+      true,
+    );
   if (typeof ref.namespace === 'string' && ref.namespace !== '' && ref.namespace !== namespace)
     return left('RefNotPermitted', `the MCP server must be in the route's namespace ${namespace}`, true);
-  const resolved = resolveBackendRef(ref, { kind: 'HTTPRoute', namespace }, view, field);
+  const resolved = resolveBackendRef(ref, { kind: 'HTTPRoute', namespace, hostDataPlane }, view, field);
   if (!resolved.ok)
     return { problem: { reason: resolved.reason, message: resolved.message }, unresolved: true };
   const backend = resolved.backend;
-  if (backend.kind !== 'Service') return left('InvalidKind', 'only Services are supported', true);
-  if (backend.tls !== undefined && backend.tls.caCertificates !== 'System')
-    return left(
-      'UnsupportedValue',
-      `BackendTLSPolicy ${backend.tls.policy.name} with its own CA is not supported for MCP servers`,
-    );
   const selector = toolSelectorDocument(ref.toolSelector, `${field}.toolSelector`);
   if (selector !== undefined && 'reason' in selector) return { problem: selector, unresolved: false };
   const apiKey =
@@ -285,22 +296,67 @@ function backendDocument(
       ? undefined
       : apiKeyDocument(ref.securityPolicy.apiKey, `${field}.securityPolicy.apiKey`, namespace, view);
   if (apiKey !== undefined && 'reason' in apiKey) return { problem: apiKey, unresolved: false };
+  const path = typeof ref.path === 'string' && ref.path !== '' ? ref.path : DEFAULT_MCP_PATH;
+  const extras = {
+    ...(selector === undefined ? {} : { toolSelector: selector }),
+    ...(apiKey === undefined ? {} : { apiKey }),
+  };
+  if (backend.kind === 'Backend') {
+    const reached = envoyGatewayBackendAddress(backend, path);
+    return 'problem' in reached ? left('UnsupportedValue', reached.problem) : { name, ...reached, ...extras };
+  }
+  if (backend.kind !== 'Service')
+    return left('InvalidKind', 'only Services and Backends are supported', true);
+  if (backend.tls !== undefined && backend.tls.caCertificates !== 'System')
+    return left(
+      'UnsupportedValue',
+      `BackendTLSPolicy ${backend.tls.policy.name} with its own CA is not supported for MCP servers`,
+    );
   const host = backend.tls?.hostname ?? backend.externalName ?? `${name}.${namespace}.svc.cluster.local`;
   const secure = backend.tls !== undefined || backend.appProtocol === 'https' || backend.port === 443;
-  const path = typeof ref.path === 'string' && ref.path !== '' ? ref.path : DEFAULT_MCP_PATH;
   const defaultPort = secure ? 443 : 80;
   return {
     name,
     url: `${secure ? 'https' : 'http'}://${host}${backend.port === defaultPort ? '' : `:${backend.port}`}${path}`,
-    ...(backend.externalName === undefined
-      ? {
-          endpoints: backend.endpoints.map(
-            (e) => `${e.address.includes(':') ? `[${e.address}]` : e.address}:${e.port}`,
-          ),
-        }
-      : {}),
-    ...(selector === undefined ? {} : { toolSelector: selector }),
-    ...(apiKey === undefined ? {} : { apiKey }),
+    ...(backend.externalName === undefined ? { endpoints: backend.endpoints.map(hostPort) } : {}),
+    ...extras,
+  };
+}
+
+function hostPort(endpoint: { address: string; port: number }): string {
+  return `${endpoint.address.includes(':') ? `[${endpoint.address}]` : endpoint.address}:${endpoint.port}`;
+}
+
+/**
+ * An Envoy Gateway Backend as the proxy reaches it: the URL names the SNI (or the first endpoint's name) and the
+ * first endpoint's port, `https` when the Backend has TLS; the endpoints are where to connect. What the proxy
+ * cannot do is said: Unix sockets, TLS verified against the Backend's own CA, not verified, or with a client
+ * certificate (fail closed: never a server reached with less than the Backend asks).
+ */
+function envoyGatewayBackendAddress(
+  backend: EnvoyGatewayBackendIR,
+  path: string,
+): Pick<McpBackendDocument, 'url' | 'endpoints'> | { problem: string } {
+  const name = `Backend ${backend.backend.namespace ?? ''}/${backend.backend.name}`;
+  const endpoints = backend.endpoints.flatMap((e) => ('path' in e ? [] : [e]));
+  if (endpoints.length < backend.endpoints.length)
+    return { problem: `${name}: Unix socket endpoints are not supported for MCP servers` };
+  const first = endpoints[0];
+  if (first === undefined) return { problem: `${name} has no endpoint` };
+  const tls = backend.tls;
+  if (tls !== undefined && tls.verify !== 'System')
+    return {
+      problem: `${name}: TLS ${tls.verify === 'InsecureSkipVerify' ? 'without verification' : 'verified against its own CA'} is not supported for MCP servers (the system trust store only)`,
+    };
+  if (tls?.clientCertificate !== undefined)
+    return { problem: `${name}: a TLS client certificate is not supported for MCP servers` };
+  const host = tls?.sni ?? first.hostname ?? first.address;
+  const defaultPort = tls === undefined ? 80 : 443;
+  const authority = `${host.includes(':') ? `[${host}]` : host}${first.port === defaultPort ? '' : `:${first.port}`}`;
+  const single = endpoints.length === 1 && first.address === host;
+  return {
+    url: `${tls === undefined ? 'http' : 'https'}://${authority}${path}`,
+    ...(single ? {} : { endpoints: endpoints.map(hostPort) }),
   };
 }
 
