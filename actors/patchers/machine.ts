@@ -37,13 +37,16 @@ interface PendingWrite {
   /** Digest of what is written (the status), or the finalizer presence. */
   readonly json: string;
   /** The object as the view held it when the write started (the one the write lands on). */
-  readonly basis: object | undefined;
+  readonly basis: WeakRef<object> | undefined;
 }
 
-/** A status written: its digest, and the object of the view it was written onto. */
+/**
+ * A status written: its digest, and the object of the view it was written onto — weakly, so an object the view
+ * has replaced or dropped is not kept alive by the record.
+ */
 interface Written {
   readonly digest: string;
-  readonly basis: object | undefined;
+  readonly basis: WeakRef<object> | undefined;
 }
 
 interface PatcherContext {
@@ -79,7 +82,8 @@ export const patcherMachine = setup({
       // once the object is another (updated by someone else, or deleted and created again under the same
       // name, with no status of ours), its own status decides.
       const written = context.written.get(formatResourceKey(desired.key));
-      if (written !== undefined && written.digest === digest && written.basis === current) return false;
+      if (current !== undefined && written?.digest === digest && written.basis?.deref() === current)
+        return false;
       return current === undefined || statusDigest(current.status) !== digest;
     },
     changesFinalizers: ({ context, event }) => {
@@ -100,7 +104,7 @@ export const patcherMachine = setup({
         request: { key: desired.key, status: desired.status },
         id: formatResourceKey(desired.key),
         json: statusDigest(desired.status),
-        basis: viewed(context.view, desired.key),
+        basis: weakly(viewed(context.view, desired.key)),
       };
       context.attempts = 1;
       enqueue.emit(effectRequest(context.inFlight.effect, context.inFlight.request));
@@ -169,6 +173,10 @@ export const patcherMachine = setup({
     },
   },
 });
+
+function weakly(object: object | undefined): WeakRef<object> | undefined {
+  return object === undefined ? undefined : new WeakRef(object);
+}
 
 function viewed(view: ResourceView, key: ResourceKey): { status?: unknown } | undefined {
   return view.get(key.kind as KindName, key.namespace, key.name) as { status?: unknown } | undefined;
