@@ -3,13 +3,13 @@
 // Backend to the endpoints it lists (policies/backend.ts).
 
 import { failureModeOf, poolEndpoints, resolveEndpointPicker } from '../inference/pool-members.ts';
-import type { BackendTLS, ResolvedBackend } from '../ir/backends.ts';
+import type { ResolvedBackend } from '../ir/backends.ts';
 import type { BackendRefReason } from '../ir/gateway-ir.ts';
 import { resolveBackend } from '../policies/backend.ts';
 import { ENVOY_GATEWAY_GROUP } from '../resources/envoy-gateway.ts';
 import type { BackendObjectReference, RouteKind } from '../resources/gateway-api.ts';
 import type { InferencePoolSpec } from '../resources/inference.ts';
-import { GATEWAY_GROUP, INFERENCE_GROUP, resourceKey } from '../resources/resource-key.ts';
+import { GATEWAY_GROUP, INFERENCE_GROUP, type ResourceKey, resourceKey } from '../resources/resource-key.ts';
 import { RouteReason } from '../shared/conditions.ts';
 import { readyEndpoints } from '../shared/endpoints.ts';
 import { isReferenceAllowed, normalizeGroup } from '../shared/reference-grants.ts';
@@ -18,7 +18,16 @@ import { backendTLSFor } from './backend-tls.ts';
 
 export type BackendRefResult =
   | { readonly ok: true; readonly backend: ResolvedBackend }
-  | { readonly ok: false; readonly reason: BackendRefReason; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly reason: BackendRefReason;
+      readonly message: string;
+      /** The Service or Backend that exists but cannot be used as its BackendTLSPolicy asks (the policy's target). */
+      readonly tlsTarget?: ResourceKey;
+    };
+
+/** The route's ResolvedRefs reason for a backend whose BackendTLSPolicy cannot be enforced (Envoy Gateway's). */
+const BACKEND_TLS_UNUSABLE: BackendRefReason = 'InvalidBackendTLS';
 
 /** Well-known appProtocols (KEP-3726) an HTTP or gRPC route can speak to. */
 const HTTP_APP_PROTOCOLS = ['kubernetes.io/h2c', 'kubernetes.io/ws'];
@@ -133,16 +142,26 @@ function resolveService(
       message: `${field}: Service port ${ref.port} has appProtocol ${appProtocol}, which is not supported`,
     };
   }
+  const key = resourceKey('', 'Service', namespace, name);
+  const tls = backendTLSFor(view, namespace, name, servicePort?.name ?? '');
+  if (tls.kind === 'unusable') {
+    return {
+      ok: false,
+      reason: BACKEND_TLS_UNUSABLE,
+      message: `${field}: Service ${namespace}/${name}: BackendTLSPolicy ${tls.policy.metadata.name} cannot be enforced (${tls.message}); requests to it answer 500 rather than go out without TLS`,
+      tlsTarget: key,
+    };
+  }
   return {
     ok: true,
     backend: {
       kind: 'Service',
-      service: resourceKey('', 'Service', namespace, name),
+      service: key,
       port: ref.port,
       protocol,
       ...(typeof appProtocol === 'string' ? { appProtocol } : {}),
       ...(typeof externalName === 'string' ? { externalName } : {}),
-      ...tlsFor(view, namespace, name, servicePort?.name),
+      ...(tls.kind === 'tls' ? { tls: tls.tls } : {}),
       endpoints:
         servicePort === undefined ? [] : readyEndpoints(view.endpointSlicesOf(namespace, name), servicePort),
     },
@@ -181,16 +200,6 @@ function resolvePool(namespace: string, name: string, view: ResourceView, field:
           }),
     },
   };
-}
-
-function tlsFor(
-  view: ResourceView,
-  namespace: string,
-  service: string,
-  portName: string | undefined,
-): { tls?: BackendTLS } {
-  const tls = backendTLSFor(view, namespace, service, portName);
-  return tls === undefined ? {} : { tls };
 }
 
 function notFound(message: string): BackendRefResult {

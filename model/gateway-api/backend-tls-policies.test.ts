@@ -78,9 +78,12 @@ describe('BackendTLSPolicy', () => {
 
   it('accepts the system trust store with subjectAltNames', () => {
     expect(statusOf('system-trust').condition('Accepted')).toMatchObject({ status: 'True' });
-    expect(backendTLSFor(store, 'infra', 'secure-system', undefined)).toMatchObject({
-      caCertificates: 'System',
-      subjectAltNames: [{ type: 'URI', value: 'spiffe://example.com/ns/infra/sa/secure' }],
+    expect(backendTLSFor(store, 'infra', 'secure-system', '')).toMatchObject({
+      kind: 'tls',
+      tls: {
+        caCertificates: 'System',
+        subjectAltNames: [{ type: 'URI', value: 'spiffe://example.com/ns/infra/sa/secure' }],
+      },
     });
   });
 
@@ -98,5 +101,84 @@ describe('BackendTLSPolicy', () => {
       conditions: [],
     };
     expect(statusOf('secure-tls', [theirs]).status.ancestors[0]).toBe(theirs);
+  });
+});
+
+describe('BackendTLSPolicy per Service port (sectionName) and for the whole Service', () => {
+  const sections = storeOf('base.yaml', 'http-routes.yaml', 'backend-tls-sections.yaml');
+  const routes = sections
+    .list('HTTPRoute')
+    .map((r) => evaluateRoute(r, sections, { controllerName: CONTROLLER, now: NOW }));
+  const accepted = (name: string) => {
+    const policy = sections.get('BackendTLSPolicy', 'infra', name) as BackendTLSPolicy;
+    const status = computeBackendTLSPolicyStatus(policy, sections, {
+      controllerName: CONTROLLER,
+      now: NOW,
+      ancestors: [WEB],
+    });
+    return findCondition(status.ancestors[0]?.conditions, 'Accepted');
+  };
+  const backendOf = (route: string, rule: number) =>
+    routes.find((e) => e.route.name === route)?.rules[rule]?.backends[0]?.result;
+
+  it('accepts a policy naming a port and one for the whole Service side by side', () => {
+    expect(accepted('port-a')).toMatchObject({ status: 'True', reason: 'Accepted' });
+    expect(accepted('whole-service')).toMatchObject({ status: 'True', reason: 'Accepted' });
+  });
+
+  it('conflicts only among policies for the same section: the later, or the later by name, is Conflicted', () => {
+    expect(accepted('port-b')).toMatchObject({
+      status: 'False',
+      reason: 'Conflicted',
+      message: expect.stringContaining(
+        'BackendTLSPolicy port-a takes precedence for Service two-ports port https-1',
+      ),
+    });
+    expect(accepted('whole-service-later')).toMatchObject({ status: 'False', reason: 'Conflicted' });
+  });
+
+  it("gives a port the policy naming it, and the Service's other ports the whole-Service one", () => {
+    const one = backendOf('to-ports', 0);
+    const two = backendOf('to-ports', 1);
+    expect(one?.ok && one.backend.kind === 'Service' && one.backend.tls?.hostname).toBe('port-a.example.com');
+    expect(two?.ok && two.backend.kind === 'Service' && two.backend.tls?.hostname).toBe('whole.example.com');
+  });
+});
+
+describe('a BackendTLSPolicy that cannot be enforced fails its backend (never plain text)', () => {
+  const store = storeOf('base.yaml', 'http-routes.yaml', 'backend-tls-sections.yaml');
+  const evaluation = evaluateRoute(store.get('HTTPRoute', 'infra', 'to-unenforceable') as never, store, {
+    controllerName: CONTROLLER,
+    now: NOW,
+  });
+
+  it.each([
+    [0, 'missing-configmap', /caCertificateRefs\[0\]: ConfigMap infra\/no-such-ca not found/],
+    [1, 'custom-trust-store', /wellKnownCACertificates: "example.com\/custom" is not supported/],
+    [2, 'wildcard-hostname', /hostname: "\*.example.com" is not a lower-case DNS name without wildcard/],
+  ])('rule %i (policy %s): the backend is invalid, naming the policy and why', (rule, policy, why) => {
+    const result = evaluation.rules[rule]?.backends[0]?.result;
+    expect(result).toMatchObject({
+      ok: false,
+      reason: 'InvalidBackendTLS',
+      tlsTarget: { kind: 'Service', namespace: 'infra', name: 'unenforceable' },
+    });
+    expect(!result?.ok && result?.message).toContain(`BackendTLSPolicy ${policy} cannot be enforced`);
+    expect(!result?.ok && result?.message).toMatch(why);
+  });
+
+  it('leaves the route Accepted with ResolvedRefs False, and other backends resolved', () => {
+    const conditions = evaluation.parents[0]?.status.conditions;
+    expect(findCondition(conditions, 'Accepted')).toMatchObject({ status: 'True' });
+    expect(findCondition(conditions, 'ResolvedRefs')).toMatchObject({
+      status: 'False',
+      reason: 'InvalidBackendTLS',
+    });
+    expect(evaluation.rules[3]?.backends[0]?.result.ok).toBe(true);
+  });
+
+  it("reports the policy's status on the Gateway of the route it fails", () => {
+    const policy = store.get('BackendTLSPolicy', 'infra', 'missing-configmap') as BackendTLSPolicy;
+    expect(backendTLSPolicyAncestors(policy, [evaluation])).toEqual([WEB]);
   });
 });

@@ -21,14 +21,17 @@ import { normalizeGroup } from '../shared/reference-grants.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
 import {
   BACKEND_TARGET,
-  backendTLSPoliciesTargeting,
+  backendTLSConflictWinner,
   evaluateBackendTLSPolicy,
   isBackendTLSTarget,
   SERVICE_TARGET,
 } from './backend-tls.ts';
 import type { RouteEvaluation } from './route-status.ts';
 
-/** Gateways whose accepted routes use a Service the policy targets: where its status is reported. */
+/**
+ * Gateways whose accepted routes use a Service (or Backend) the policy targets: where its status is reported. A
+ * backend the policy leaves unusable still counts: its route's traffic fails because of the policy.
+ */
 export function backendTLSPolicyAncestors(
   policy: BackendTLSPolicy,
   evaluations: Iterable<RouteEvaluation>,
@@ -44,14 +47,16 @@ export function backendTLSPolicyAncestors(
   const gateways = new Map<string, ResourceKey>();
   for (const evaluation of evaluations) {
     const usesTarget = evaluation.rules.some((rule) =>
-      rule.backends.some(
-        (b) =>
-          b.result.ok &&
-          ((b.result.backend.kind === 'Service' &&
-            targets.has(formatResourceKey(b.result.backend.service))) ||
-            (b.result.backend.kind === 'Backend' &&
-              targets.has(formatResourceKey(b.result.backend.backend)))),
-      ),
+      rule.backends.some((b) => {
+        const target = !b.result.ok
+          ? b.result.tlsTarget
+          : b.result.backend.kind === 'Service'
+            ? b.result.backend.service
+            : b.result.backend.kind === 'Backend'
+              ? b.result.backend.backend
+              : undefined;
+        return target !== undefined && targets.has(formatResourceKey(target));
+      }),
     );
     if (!usesTarget) continue;
     for (const parent of evaluation.parents) {
@@ -123,11 +128,13 @@ function policyConditions(policy: BackendTLSPolicy, view: ResourceView): Conditi
     ];
   }
   const self = formatResourceKey(keyOf(policy));
-  const beaten = resolved.find((t) => {
-    const target = t.kind === 'Backend' ? BACKEND_TARGET : SERVICE_TARGET;
-    const winner = backendTLSPoliciesTargeting(view, namespace, String(t.name), t.sectionName, target)[0];
-    return winner !== undefined && formatResourceKey(keyOf(winner)) !== self;
-  });
+  const beaten = resolved
+    .map((t) => {
+      const target = t.kind === 'Backend' ? BACKEND_TARGET : SERVICE_TARGET;
+      const by = backendTLSConflictWinner(view, namespace, String(t.name), t.sectionName, target);
+      return { ...t, by };
+    })
+    .find(({ by }) => by !== undefined && formatResourceKey(keyOf(by)) !== self);
   const verdict = evaluateBackendTLSPolicy(policy, view);
   if (!verdict.ok) return [verdict.accepted, verdict.resolvedRefs];
   const resolvedRefs =
@@ -139,7 +146,7 @@ function policyConditions(policy: BackendTLSPolicy, view: ResourceView): Conditi
         ConditionType.Accepted,
         'False',
         PolicyReason.Conflicted,
-        `an older BackendTLSPolicy already targets ${beaten.kind} ${beaten.name}`,
+        `BackendTLSPolicy ${beaten.by?.metadata.name} takes precedence for ${beaten.kind} ${beaten.name}${beaten.sectionName ? ` port ${beaten.sectionName}` : ''} (older, or first by namespace/name)`,
       ),
       resolvedRefs,
     ];

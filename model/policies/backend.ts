@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import {
   BACKEND_TARGET,
-  backendTLSPoliciesTargeting,
+  backendTLSPolicyInForce,
   evaluateBackendTLSPolicy,
 } from '../gateway-api/backend-tls.ts';
 import type { BackendEndpointIR, EnvoyGatewayBackendIR, UpstreamTLS } from '../ir/envoy-gateway.ts';
@@ -53,7 +53,13 @@ export interface BackendAddressOptions {
 
 export type BackendResolution =
   | { readonly ok: true; readonly backend: EnvoyGatewayBackendIR }
-  | { readonly ok: false; readonly reason: BackendReasonName; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly reason: BackendReasonName;
+      readonly message: string;
+      /** Set when the Backend is unusable because its BackendTLSPolicy cannot be enforced (the policy's target). */
+      readonly tlsTarget?: ResourceKey;
+    };
 
 interface Problem {
   readonly reason: BackendReasonName;
@@ -344,7 +350,7 @@ export function resolveBackend(
   // A BackendTLSPolicy targeting the Backend decides how its certificate is checked (SNI, CA, names), as in Envoy
   // Gateway; the Backend's own TLS settings (client certificate, versions, ciphers) stay. One that cannot be used
   // leaves the Backend unusable (never plaintext where TLS was asked for).
-  const policy = backendTLSPoliciesTargeting(view, namespace, name, undefined, BACKEND_TARGET)[0];
+  const policy = backendTLSPolicyInForce(view, namespace, name, undefined, BACKEND_TARGET);
   if (policy !== undefined) {
     const verdict = evaluateBackendTLSPolicy(policy, view);
     if (!verdict.ok) {
@@ -352,6 +358,7 @@ export function resolveBackend(
         ok: false,
         reason: EnvoyGatewayBackendReason.InvalidBackendTLS,
         message: `Backend ${namespace}/${name}: BackendTLSPolicy ${policy.metadata.name}: ${verdict.accepted.message}`,
+        tlsTarget: resourceKey(ENVOY_GATEWAY_GROUP, 'Backend', namespace, name),
       };
     }
     const { autoSNIFromEndpointHostname: _auto, ...own } = tls ?? { minVersion: '1.2', maxVersion: '1.3' };

@@ -18,15 +18,8 @@ import {
   type TestCertificates,
 } from '../harness/echo/index.ts';
 import { type Envoy, freePort } from '../harness/envoy/index.ts';
-import { type FilesModeEnvoy, startFilesModeEnvoy } from './files-mode-envoy.ts';
+import { type FilesModeEnvoy, indentYaml, startFilesModeEnvoy } from './files-mode-envoy.ts';
 import { httpRequest } from './http-client.ts';
-
-const indent = (text: string, spaces: number) =>
-  text
-    .trim()
-    .split('\n')
-    .map((line) => `${' '.repeat(spaces)}${line}`)
-    .join('\n');
 
 function manifests(options: {
   gatewayPort: number;
@@ -38,9 +31,9 @@ function manifests(options: {
   accessLog: string;
 }): string {
   const backend = (name: string, spec: string) =>
-    `apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: Backend\nmetadata: { name: ${name}, namespace: apps }\nspec:\n${indent(spec, 2)}`;
+    `apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: Backend\nmetadata: { name: ${name}, namespace: apps }\nspec:\n${indentYaml(spec, 2)}`;
   const caConfigMap = (name: string, ca: string) =>
-    `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${name}, namespace: apps }\ndata:\n  ca.crt: |\n${indent(ca, 4)}`;
+    `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${name}, namespace: apps }\ndata:\n  ca.crt: |\n${indentYaml(ca, 4)}`;
   const rule = (path: string, backendName: string) =>
     `    - matches: [{ path: { type: PathPrefix, value: ${path} } }]\n      backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: ${backendName} }]`;
   return [

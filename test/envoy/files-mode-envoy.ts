@@ -64,3 +64,28 @@ export async function startFilesModeEnvoy(
     },
   };
 }
+
+/** The GatewayClass `switchyard` and the Gateway apps/edge with one HTTP listener: where manifests start. */
+export function edgeGatewayManifests(port: number): string[] {
+  return [
+    `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: switchyard }
+spec: { controllerName: switchyard.dev/gateway-controller }`,
+    `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: edge, namespace: apps }
+spec:
+  gatewayClassName: switchyard
+  listeners: [{ name: http, protocol: HTTP, port: ${port} }]`,
+  ];
+}
+
+/** `text` indented by `spaces`: a block (a PEM, a nested spec) placed inside a YAML manifest. */
+export function indentYaml(text: string, spaces: number): string {
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => `${' '.repeat(spaces)}${line}`)
+    .join('\n');
+}

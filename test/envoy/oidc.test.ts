@@ -20,7 +20,7 @@ import {
   type TestCertificates,
 } from '../harness/echo/index.ts';
 import { type Envoy, freePort } from '../harness/envoy/index.ts';
-import { type FilesModeEnvoy, startFilesModeEnvoy } from './files-mode-envoy.ts';
+import { edgeGatewayManifests, type FilesModeEnvoy, startFilesModeEnvoy } from './files-mode-envoy.ts';
 import { type HttpAnswer, httpRequest } from './http-client.ts';
 
 const EG = 'gateway.envoyproxy.io';
@@ -51,16 +51,7 @@ spec:
   hostnames: [${host}]
   rules: [{ backendRefs: [{ group: ${EG}, kind: Backend, name: app }] }]`;
   return [
-    `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: switchyard }
-spec: { controllerName: switchyard.dev/gateway-controller }`,
-    `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: edge, namespace: apps }
-spec:
-  gatewayClassName: switchyard
-  listeners: [{ name: http, protocol: HTTP, port: ${gatewayPort} }]`,
+    ...edgeGatewayManifests(gatewayPort),
     `apiVersion: v1
 kind: ConfigMap
 metadata: { name: idp-ca, namespace: apps }

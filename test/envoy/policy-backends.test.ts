@@ -20,7 +20,7 @@ import {
 } from '../harness/auth/index.ts';
 import { createTestCertificates, type EchoServer, startHttpEcho } from '../harness/echo/index.ts';
 import { type Envoy, freePort } from '../harness/envoy/index.ts';
-import { type FilesModeEnvoy, startFilesModeEnvoy } from './files-mode-envoy.ts';
+import { edgeGatewayManifests, type FilesModeEnvoy, startFilesModeEnvoy } from './files-mode-envoy.ts';
 import { httpRequest } from './http-client.ts';
 
 const ISSUER = 'https://issuer.example.com';
@@ -49,16 +49,7 @@ spec:
   const target = (name: string) =>
     `targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: ${name} }]`;
   return [
-    `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: switchyard }
-spec: { controllerName: switchyard.dev/gateway-controller }`,
-    `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: edge, namespace: apps }
-spec:
-  gatewayClassName: switchyard
-  listeners: [{ name: http, protocol: HTTP, port: ${ports.gateway} }]`,
+    ...edgeGatewayManifests(ports.gateway),
     `apiVersion: v1
 kind: ConfigMap
 metadata: { name: jwks-ca, namespace: apps }
