@@ -26,6 +26,8 @@ export const SUPPORTED_BUNDLE_VERSIONS: readonly string[] = ['v1.6'];
  * conformance tests pass (test/conformance/, docs/conformance.md). Sorted.
  */
 export const SUPPORTED_FEATURES: readonly string[] = [
+  'BackendTLSPolicy',
+  'BackendTLSPolicySANValidation',
   'GRPCRoute',
   'GRPCRouteNamedRouteRule',
   'Gateway',
