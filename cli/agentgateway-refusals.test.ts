@@ -3,6 +3,7 @@
 // The proxy is our delta-xDS client answering as agentgateway's xDS client does.
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentgatewayXdsServer } from '../backends/agentgateway/index.ts';
+import { subscribeAsAgentgateway } from '../backends/agentgateway/testdata/agentgateway-proxy.ts';
 import { AdsTestClient } from '../backends/envoy/testdata/ads-test-client.ts';
 import type { Condition } from '../model/resources/kubernetes.ts';
 import { AGENTGATEWAY_TYPE_URL } from '../protos/agentgateway-api.ts';
@@ -55,15 +56,11 @@ describe('agentgateway NACKs per resource', () => {
     const client = new AdsTestClient(xds.address);
     cleanups.push(() => client.close());
     const proxy = client.delta();
-    proxy.send({
-      node: {
-        id: 'agentgateway~1.1.1.1~.~.svc.cluster.local',
-        cluster: '',
-        user_agent_name: 'agentgateway',
-        metadata: { fields: { GATEWAY_NAME: { stringValue: 'agw' }, NAMESPACE: { stringValue: 'apps' } } },
-      } as never,
-      type_url: AGENTGATEWAY_TYPE_URL.resource,
-    });
+    subscribeAsAgentgateway(
+      proxy,
+      { namespace: 'apps', name: 'agw' },
+      'agentgateway~1.1.1.1~.~.svc.cluster.local',
+    );
     const push = await proxy.next();
     const names = push.resources.map((r) => r.name);
     for (const name of [routeName('refused', 0), routeName('half', 1), routeName('warned', 0), LISTENER])

@@ -5,7 +5,9 @@
 //   commit 005d02993dfdc73c3176a426e2a957ba4062c3d8 (read through the search tool's read_file);
 // and, for the istio.workload messages agentgateway takes in Resource.service/workload:
 //   repository agentgateway/agentgateway, path crates/protos/proto/workload.proto,
-//   commit be5b9587fcfbe7b989f6e8888173fe1a95785ad9.
+//   commit be5b9587fcfbe7b989f6e8888173fe1a95785ad9;
+// and ModelRoute (Resource.model_route), which that commit predates, from the same resource.proto at tag v1.4.1,
+//   commit 163ea2146acb7b82082acea30ed691b29079095f (the release checked by hand, issue 19).
 // A field we add without a fact here fails the test, so the table stays complete.
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +28,7 @@ const UPSTREAM_FIELDS: Readonly<
     tcp_route: [6, 'TCPRoute'],
     workload: [7, 'istio.workload.Workload'],
     service: [8, 'istio.workload.Service'],
+    model_route: [10, 'ModelRoute'],
   },
   Bind: { key: [1, 'string'], port: [2, 'uint32'], protocol: [3, 'Bind.Protocol'] },
   ResourceName: { name: [1, 'string'], namespace: [2, 'string'] },
@@ -86,8 +89,37 @@ const UPSTREAM_FIELDS: Readonly<
     key: [1, 'string'],
     name: [2, 'ResourceName'],
     static: [3, 'StaticBackend'],
+    ai: [4, 'AIBackend'],
     mcp: [5, 'MCPBackend'],
     inline_policies: [7, 'BackendPolicySpec', 'repeated'],
+  },
+  AIBackend: { provider_groups: [1, 'AIBackend.ProviderGroup', 'repeated'] },
+  'AIBackend.HostOverride': { host: [1, 'string'], port: [2, 'int32'] },
+  'AIBackend.OpenAI': { model: [1, 'string'] },
+  'AIBackend.Anthropic': { model: [1, 'string'] },
+  'AIBackend.Bedrock': { model: [1, 'string'], region: [2, 'string'] },
+  'AIBackend.Provider': {
+    name: [1, 'string'],
+    host_override: [2, 'AIBackend.HostOverride'],
+    path_prefix: [12, 'string'],
+    openai: [4, 'AIBackend.OpenAI'],
+    anthropic: [7, 'AIBackend.Anthropic'],
+    bedrock: [8, 'AIBackend.Bedrock'],
+    inline_policies: [10, 'BackendPolicySpec', 'repeated'],
+  },
+  'AIBackend.ProviderGroup': { providers: [1, 'AIBackend.Provider', 'repeated'] },
+  ModelRoute: {
+    key: [1, 'string'],
+    listener_key: [2, 'string'],
+    match: [3, 'ModelRoute.Match'],
+    concrete_model: [5, 'ModelRoute.ConcreteModel'],
+    created: [7, 'uint64'],
+  },
+  'ModelRoute.Match': { model: [1, 'string'] },
+  'ModelRoute.ConcreteModel': {
+    model_visibility: [1, 'ModelRoute.ConcreteModel.ModelVisibility'],
+    backend: [2, 'BackendReference'],
+    backend_policies: [3, 'BackendPolicySpec', 'repeated'],
   },
   MCPBackend: {
     targets: [2, 'MCPTarget', 'repeated'],
@@ -101,7 +133,14 @@ const UPSTREAM_FIELDS: Readonly<
     path: [3, 'string'],
     protocol: [4, 'MCPTarget.Protocol'],
   },
-  BackendAuthPolicy: { key: [2, 'Key'] },
+  BackendAuthPolicy: { key: [2, 'Key'], aws: [4, 'Aws'] },
+  Aws: { explicit_config: [1, 'AwsExplicitConfig'], service_name: [3, 'string'] },
+  AwsExplicitConfig: {
+    access_key_id: [1, 'string'],
+    secret_access_key: [2, 'string'],
+    region: [3, 'string'],
+    session_token: [4, 'string'],
+  },
   Key: { secret: [1, 'string'], authorization_location: [2, 'AuthorizationLocation'] },
   AuthorizationLocation: {
     header: [1, 'AuthorizationLocation.Header'],
@@ -118,7 +157,9 @@ const UPSTREAM_FIELDS: Readonly<
     auth: [4, 'BackendAuthPolicy'],
     mcp_authorization: [5, 'BackendPolicySpec.McpAuthorization'],
     mcp_authentication: [6, 'BackendPolicySpec.McpAuthentication'],
+    backend_http: [12, 'BackendPolicySpec.BackendHTTP'],
   },
+  'BackendPolicySpec.BackendHTTP': { request_timeout: [2, 'google.protobuf.Duration'] },
   'BackendPolicySpec.McpAuthorization': {
     allow: [1, 'string', 'repeated'],
     deny: [2, 'string', 'repeated'],
@@ -212,12 +253,17 @@ const UPSTREAM_WORKLOAD_FIELDS: Readonly<
 
 /** Oneofs upstream groups fields into (a oneof member on the wire is a plain optional field, but JSON differs). */
 const UPSTREAM_ONEOFS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
-  Resource: { kind: ['bind', 'listener', 'route', 'backend', 'tcp_route', 'workload', 'service'] },
+  Resource: {
+    kind: ['bind', 'listener', 'route', 'backend', 'tcp_route', 'workload', 'service', 'model_route'],
+  },
   PathMatch: { kind: ['exact', 'path_prefix', 'regex'] },
   HeaderMatch: { value: ['exact', 'regex'] },
   QueryMatch: { value: ['exact', 'regex'] },
   BackendReference: { kind: ['service', 'backend'] },
-  Backend: { kind: ['static', 'mcp'] },
+  Backend: { kind: ['static', 'ai', 'mcp'] },
+  'AIBackend.Provider': { provider: ['openai', 'anthropic', 'bedrock'] },
+  ModelRoute: { kind: ['concrete_model'] },
+  Aws: { kind: ['explicit_config'] },
   BackendPolicySpec: {
     kind: [
       'inference_routing',
@@ -227,9 +273,10 @@ const UPSTREAM_ONEOFS: Readonly<Record<string, Readonly<Record<string, readonly 
       'auth',
       'mcp_authorization',
       'mcp_authentication',
+      'backend_http',
     ],
   },
-  BackendAuthPolicy: { kind: ['key'] },
+  BackendAuthPolicy: { kind: ['key', 'aws'] },
   AuthorizationLocation: { kind: ['header', 'query_parameter'] },
   TrafficPolicySpec: { kind: Object.keys(UPSTREAM_FIELDS.TrafficPolicySpec!) },
   RequestRedirect: { path: ['full', 'prefix'] },
@@ -246,13 +293,14 @@ const UPSTREAM_ENUMS: Readonly<Record<string, Readonly<Record<string, number>>>>
   'MCPTarget.Protocol': { UNDEFINED: 0, SSE: 1, STREAMABLE_HTTP: 2 },
   'BackendPolicySpec.McpAuthentication.McpIDP': { UNSPECIFIED: 0, AUTH0: 1, KEYCLOAK: 2, OKTA: 3 },
   'BackendPolicySpec.McpAuthentication.Mode': { OPTIONAL: 0, STRICT: 1, PERMISSIVE: 2 },
+  'ModelRoute.ConcreteModel.ModelVisibility': { PUBLIC: 0, INTERNAL: 1 },
 };
 
 const UPSTREAM_WORKLOAD_ENUMS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
   AppProtocol: { UNKNOWN: 0, HTTP11: 1, HTTP2: 2, GRPC: 3, TCP: 4, TLS: 5 },
 };
 
-const SCALARS = new Set(['string', 'bytes', 'bool', 'double', 'int32', 'uint32']);
+const SCALARS = new Set(['string', 'bytes', 'bool', 'double', 'int32', 'uint32', 'uint64']);
 
 function qualified(type: string, pkg = PKG): string {
   return SCALARS.has(type) || type.startsWith('google.') || type.startsWith('istio.')

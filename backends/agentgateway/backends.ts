@@ -142,7 +142,7 @@ function unavailable(owner: string, why: string): BackendTarget {
 }
 
 /** A BackendTLSPolicy in force for the Service port: SNI and verification by hostname or SANs, CA bundle. */
-function backendTls(tls: BackendTLS): Json {
+export function backendTls(tls: BackendTLS): Json {
   const sans = tls.subjectAltNames.map((san) => san.value);
   return {
     ...(tls.caBundle === undefined ? {} : { root: Buffer.from(tls.caBundle).toString('base64') }),

@@ -7,7 +7,7 @@ import type { DataPlaneTemplate } from '../../model/provisioning/provisioning.ts
 import { agentgatewayConfig } from './config.ts';
 
 /** agentgateway's published image (docs: "Deploy with Docker", cr.agentgateway.dev/agentgateway). */
-export const DEFAULT_AGENTGATEWAY_IMAGE = 'cr.agentgateway.dev/agentgateway:v1.3.1';
+export const DEFAULT_AGENTGATEWAY_IMAGE = 'cr.agentgateway.dev/agentgateway:v1.4.1';
 /** agentgateway's readiness port (its default readinessAddr is localhost:15021); a Gateway listener cannot use it. */
 export const AGENTGATEWAY_READINESS_PORT = 15021;
 /** The path agentgateway's readiness server answers (200 once its xDS config is loaded). */

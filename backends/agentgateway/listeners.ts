@@ -4,6 +4,7 @@
 import type { TlsMaterial } from '../../model/ir/backend-contract.ts';
 import type { GatewayIR, ListenerIR, PortIR } from '../../model/ir/gateway-ir.ts';
 import { formatResourceKey } from '../../model/resources/resource-key.ts';
+import { translateAiRoute } from './ai.ts';
 import type { BackendSet } from './backends.ts';
 import { translateMcpRoute } from './mcp.ts';
 import { bindKey, listenerKey } from './names.ts';
@@ -22,6 +23,8 @@ export interface TranslatedPort {
   readonly listeners: readonly Json[];
   readonly routes: readonly Json[];
   readonly tcpRoutes: readonly Json[];
+  /** The model tables of its listeners (AIGatewayRoutes, ai.ts). */
+  readonly modelRoutes: readonly Json[];
 }
 
 const LISTENER_PROTOCOL: Readonly<Record<string, string>> = {
@@ -36,12 +39,13 @@ export function translatePort(gateway: GatewayIR, port: PortIR, context: PortCon
     context.problems.push(
       `port ${port.port}/UDP: agentgateway does not proxy UDP; its listeners are not programmed`,
     );
-    return { listeners: [], routes: [], tcpRoutes: [] };
+    return { listeners: [], routes: [], tcpRoutes: [], modelRoutes: [] };
   }
   const bind = bindKey(gateway.gateway, port);
   const listeners: Json[] = [];
   const routes: Json[] = [];
   const tcpRoutes: Json[] = [];
+  const modelRoutes: Json[] = [];
   for (const listener of port.listeners) {
     const protocol = LISTENER_PROTOCOL[listener.protocol];
     const key = listenerKey(bind, listener);
@@ -77,8 +81,16 @@ export function translatePort(gateway: GatewayIR, port: PortIR, context: PortCon
       ...(tls === undefined ? {} : { tls }),
     });
     const address = { port: port.port, scheme: listener.protocol === 'HTTPS' ? 'https' : 'http' } as const;
+    const ai = {
+      listenerKey: key,
+      backends: context.backends,
+      problems: context.problems,
+      models: new Map(),
+    };
     for (const route of listener.routes) {
-      if (route.mcp !== undefined) {
+      if (route.extProc === true) {
+        modelRoutes.push(...translateAiRoute(route, route.ai ?? { rules: [] }, ai));
+      } else if (route.mcp !== undefined) {
         routes.push(...translateMcpRoute(route, route.mcp, key, context.backends, context.problems));
       } else if (route.kind === 'HTTPRoute' || route.kind === 'GRPCRoute') {
         routes.push(...translateHttpRoute(route, key, address, context.backends));
@@ -91,8 +103,14 @@ export function translatePort(gateway: GatewayIR, port: PortIR, context: PortCon
       }
     }
   }
-  if (listeners.length === 0) return { listeners, routes, tcpRoutes };
-  return { bind: { key: bind, port: port.port, protocol: bindProtocol(port) }, listeners, routes, tcpRoutes };
+  if (listeners.length === 0) return { listeners, routes, tcpRoutes, modelRoutes };
+  return {
+    bind: { key: bind, port: port.port, protocol: bindProtocol(port) },
+    listeners,
+    routes,
+    tcpRoutes,
+    modelRoutes,
+  };
 }
 
 /** A port of only plain-TCP listeners is TCP; one with TLS (terminated or passed through) is TLS; else HTTP. */

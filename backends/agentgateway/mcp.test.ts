@@ -10,6 +10,7 @@ import type { ResourceStore } from '../../model/shared/resource-view.ts';
 import { CONTROLLER, NOW, storeOf } from '../../model/testdata/fixtures.ts';
 import { agentgatewayApi } from '../../protos/agentgateway-api.ts';
 import { denyRules } from './mcp.ts';
+import { onAgentgateway } from './testdata/agentgateway-class.ts';
 import { translateGateway } from './translate-gateway.ts';
 
 const options = { controllerName: CONTROLLER, now: NOW };
@@ -17,23 +18,7 @@ const LISTENER = '8080/tools/gw/Gateway/tools/gw/http';
 
 /** The MCP fixture with its GatewayClass on agentgateway. */
 function agentgatewayWorld(): ResourceStore {
-  const store = storeOf('mcp.yaml');
-  store.upsert({
-    apiVersion: 'gateway.networking.k8s.io/v1',
-    kind: 'GatewayClass',
-    metadata: { name: 'switchyard', generation: 1 },
-    spec: {
-      controllerName: CONTROLLER,
-      parametersRef: { group: 'switchyard.dev', kind: 'GatewayClassParameters', name: 'agw' },
-    },
-  } as never);
-  store.upsert({
-    apiVersion: 'switchyard.dev/v1alpha1',
-    kind: 'GatewayClassParameters',
-    metadata: { name: 'agw' },
-    spec: { backend: 'agentgateway' },
-  } as never);
-  return store;
+  return onAgentgateway(storeOf('mcp.yaml'));
 }
 
 function translate(store: ResourceStore) {

@@ -5,7 +5,15 @@ import type { ListenerIR, PortIR, RouteIR, RuleIR } from '../../model/ir/gateway
 import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import type { Json } from './types.ts';
 
-export type Family = 'bind' | 'listener' | 'route' | 'tcproute' | 'backend' | 'service' | 'workload';
+export type Family =
+  | 'bind'
+  | 'listener'
+  | 'route'
+  | 'tcproute'
+  | 'backend'
+  | 'service'
+  | 'workload'
+  | 'modelroute';
 
 /** `<port>/<namespace>/<gateway>`. */
 export function bindKey(gateway: ResourceKey, port: PortIR): string {

@@ -3,6 +3,7 @@
 // resources (refusals.ts); this is how its refusal reaches the route or listener a user wrote.
 import type { GatewayIR } from '../../model/ir/gateway-ir.ts';
 import type { ResourceOrigin } from '../shared/backend-machine.ts';
+import { modelRouteKey } from './ai.ts';
 import { bindKey, listenerKey, resourceName, routeKey } from './names.ts';
 import type { AgentgatewayResources } from './translate-gateway.ts';
 
@@ -24,6 +25,14 @@ export function resourceOrigins(
           listener: { owner: listener.owner, name: listener.name },
         });
       for (const route of listener.routes) {
+        // An AIGatewayRoute's ModelRoutes come from the rules of its spec (one per model).
+        for (const rule of route.ai?.rules ?? []) {
+          for (const model of rule.models) {
+            const name = modelRouteKey(key, route, rule.index, model);
+            if (resources.modelRoutes[name] !== undefined)
+              origins.set(resourceName('modelroute', name), { route: route.route, rule: rule.index });
+          }
+        }
         for (const rule of route.rules) {
           const name = routeKey(key, route, rule.index);
           const family =

@@ -38,11 +38,6 @@ function translateRule(
     ...(route.hostnames.length > 0 ? { hostnames: [...route.hostnames] } : {}),
     matches,
   };
-  if (route.extProc === true) {
-    // An AIGatewayRoute needs the ext_proc service, which agentgateway does not run: every request is answered
-    // 501 saying so (never sent on untranslated, without the backend's credentials); its status says it too.
-    return { ...base, trafficPolicies: [{ directResponse: aiRouteNotServed(route) }] };
-  }
   if (rule.filters.some((f) => (f as { type?: string } | null)?.type === 'ExtensionRef')) {
     // Envoy Gateway HTTPRouteFilters are Envoy's: the rule answers 500 rather than skip what the filter asks.
     backends.report(
@@ -87,10 +82,4 @@ function policyKinds(rule: RuleIR): string[] {
   return (Object.keys(POLICY_KINDS) as (keyof typeof POLICY_KINDS)[])
     .filter((family) => policies[family] !== undefined)
     .map((family) => POLICY_KINDS[family]);
-}
-
-/** agentgateway's answer to a request of an AIGatewayRoute (model/ai-gateway/data-planes.ts). */
-function aiRouteNotServed(route: RouteIR): Json {
-  const text = `AIGatewayRoute ${route.route.namespace ?? ''}/${route.route.name} is not served by agentgateway: AI routes need the envoy backend\n`;
-  return { status: 501, body: Buffer.from(text).toString('base64') };
 }

@@ -20,6 +20,7 @@ const ONEOF: Readonly<Record<Family, string>> = {
   backend: 'backend',
   service: 'service',
   workload: 'workload',
+  modelroute: 'modelRoute',
 };
 
 export function encodeSnapshot(
@@ -35,6 +36,7 @@ export function encodeSnapshot(
     ['backend', resources.backends],
     ['service', resources.services],
     ['workload', resources.workloads],
+    ['modelroute', resources.modelRoutes],
   ];
   const api = agentgatewayApi();
   const old = previous?.types.get(AGENTGATEWAY_TYPE_URL.resource);
@@ -70,5 +72,6 @@ export const EMPTY_RESOURCES: AgentgatewayResources = {
   backends: {},
   services: {},
   workloads: {},
+  modelRoutes: {},
   problems: [],
 };

@@ -255,7 +255,7 @@ describe('agentgateway translateGateway', () => {
     }
   });
 
-  it('answers every request of an AIGatewayRoute 501 (no ext_proc on agentgateway), never forwarding it', () => {
+  it('never makes an AIGatewayRoute a Route: its requests go only through the model table (ai.test.ts)', () => {
     const aiRoute = {
       ...route('models', [
         rule([web], { matches: [{ headers: [{ type: 'Exact', name: 'x-ai-eg-model', value: 'gpt-4o' }] }] }),
@@ -264,18 +264,11 @@ describe('agentgateway translateGateway', () => {
       extProc: true,
     };
     const resources = translateGateway(gatewayIR([port(8080, [listener('http', 'HTTP', [aiRoute])])]), {});
-    const routes = Object.values(resources.routes) as Record<string, unknown>[];
-    expect(routes).toHaveLength(2);
-    for (const translated of routes) {
-      expect(translated.backends).toBeUndefined();
-      const [policy] = translated.trafficPolicies as { directResponse: { status: number; body: string } }[];
-      expect(policy!.directResponse.status).toBe(501);
-      expect(Buffer.from(policy!.directResponse.body, 'base64').toString()).toBe(
-        'AIGatewayRoute default/models is not served by agentgateway: AI routes need the envoy backend\n',
-      );
-    }
+    // Without its `ai` part (models and providers) nothing of it is sent: never a request to the provider's
+    // Service untranslated and without the backend's credentials, as a plain route would forward it.
+    expect(resources.routes).toEqual({});
+    expect(resources.modelRoutes).toEqual({});
     expect(resources.backends).toEqual({});
-    expect(roundTrip(resources)).toBeGreaterThan(0);
   });
 
   it('answers redirects without backends, with the spec port rules', () => {

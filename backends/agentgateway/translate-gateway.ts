@@ -18,6 +18,8 @@ export interface AgentgatewayResources {
   readonly services: Readonly<Record<string, Json>>;
   /** Their endpoints, one Workload per IP, by uid. */
   readonly workloads: Readonly<Record<string, Json>>;
+  /** The listeners' model tables: one ModelRoute per model of an AIGatewayRoute rule (ai.ts). */
+  readonly modelRoutes: Readonly<Record<string, Json>>;
   /** Parts of the IR that could not be programmed, each naming what and why. */
   readonly problems: readonly string[];
 }
@@ -32,6 +34,7 @@ export function translateGateway(
   const listeners: Record<string, Json> = {};
   const routes: Record<string, Json> = {};
   const tcpRoutes: Record<string, Json> = {};
+  const modelRoutes: Record<string, Json> = {};
   const byKey = (target: Record<string, Json>, list: readonly Json[]) => {
     for (const resource of list) target[String(resource.key)] = resource;
   };
@@ -41,6 +44,7 @@ export function translateGateway(
     byKey(listeners, translated.listeners);
     byKey(routes, translated.routes);
     byKey(tcpRoutes, translated.tcpRoutes);
+    byKey(modelRoutes, translated.modelRoutes);
   }
   return {
     binds,
@@ -50,6 +54,7 @@ export function translateGateway(
     backends: backends.resources(),
     services: backends.pools.services(),
     workloads: backends.pools.workloads(),
+    modelRoutes,
     problems,
   };
 }

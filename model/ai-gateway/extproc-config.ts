@@ -1,12 +1,8 @@
 // The ext_proc configuration document (dataplane/extproc/config.ts reads it; see docs/extproc.md) and the names
 // Envoy and the ext_proc service share: the headers the service sets and the name it gives each backendRef.
 
-import type {
-  HTTPBodyMutation,
-  HTTPHeaderMutation,
-  LLMRequestCost,
-  VersionedAPISchema,
-} from '../resources/ai-gateway.ts';
+import type { ExtProcBackendDocument } from '../ir/ai.ts';
+import type { LLMRequestCost } from '../resources/ai-gateway.ts';
 import type { ResourceKey } from '../resources/resource-key.ts';
 
 /** The model the client asked for, set by the service once it has read the body. */
@@ -32,35 +28,7 @@ export const BODY_LIMIT_METADATA_NAMESPACE = 'switchyard.dev/ai-gateway';
 export const BODY_LIMIT_METADATA_KEY = 'max_request_body_bytes';
 export const BODY_LIMIT_ATTRIBUTE = `xds.listener_metadata.filter_metadata['${BODY_LIMIT_METADATA_NAMESPACE}']['${BODY_LIMIT_METADATA_KEY}']`;
 
-/** A per-request credential source (BackendSecurityPolicy `credentialOverride`). */
-export interface ExtProcCredentialOverride {
-  header?: string;
-  metadata?: { namespace: string; key: string };
-  fallbackToConfigured: boolean;
-}
-
-/**
- * A backend's credentials: a key, AWS credentials (without static ones when every request must bring its own),
- * or `unavailable` — the policy cannot be used, and the service answers 401 saying why.
- */
-export type ExtProcAuth = (
-  | { apiKey: { key?: string } }
-  | { azureAPIKey: { key?: string } }
-  | { anthropicAPIKey: { key?: string } }
-  | { aws: { region: string; accessKeyId?: string; secretAccessKey?: string; sessionToken?: string } }
-  | { unavailable: string }
-) & { override?: ExtProcCredentialOverride };
-
-export interface ExtProcBackendDocument {
-  name: string;
-  schema: VersionedAPISchema;
-  modelNameOverride?: string;
-  /** The provider's host name (an ExternalName Service): the service sets it as :authority (and signs it). */
-  host?: string;
-  auth?: ExtProcAuth;
-  headerMutation?: HTTPHeaderMutation;
-  bodyMutation?: HTTPBodyMutation;
-}
+export type { ExtProcAuth, ExtProcBackendDocument, ExtProcCredentialOverride } from '../ir/ai.ts';
 
 export interface ExtProcRuleDocument {
   models: string[];

@@ -288,38 +288,53 @@ describe('data planes', () => {
     for (const object of [agentgateway, ...objects]) store.upsert(object as unknown as AnyResource);
     return store;
   };
-  const routeOn = (...parents: string[]) =>
+  const routeOn = (...parents: string[]) => routeMatching(parents, []);
+  /** A route whose rule matches the model and `headers` (agentgateway's model table matches the model only). */
+  const routeMatching = (parents: string[], headers: Record<string, unknown>[]) =>
     ai('AIGatewayRoute', 'on-agw', {
       parentRefs: parents.map((name) => ({ name })),
       rules: [
         {
-          matches: [{ headers: [{ name: 'x-ai-eg-model', value: 'm' }] }],
+          matches: [{ headers: [{ name: 'x-ai-eg-model', value: 'm' }, ...headers] }],
           backendRefs: [{ name: 'openai' }],
         },
       ],
     });
+  const teamHeader = { name: 'x-team', value: 'ml' };
+  const unsupported =
+    "spec.rules[0].matches[0].headers: agentgateway's model table matches the request's model only, not header 'x-team'";
   const conditionOf = (store: ResourceStore) =>
     evaluateAIGatewayRoute(store.get('AIGatewayRoute', 'ai', 'on-agw')!, store, options).status
       .conditions?.[0];
 
-  it('an AIGatewayRoute whose Gateways are all served by agentgateway is NotAccepted, naming them and the data plane', () => {
+  it('an AIGatewayRoute agentgateway can express is Accepted on it: agentgateway serves it natively', () => {
     expect(conditionOf(agentgatewayWorld(routeOn('agw-gateway')))).toMatchObject({
-      type: 'NotAccepted',
-      status: 'False',
-      reason: 'UnsupportedValue',
-      message: expect.stringMatching(
-        /^parentRefs: Gateway ai\/agw-gateway is served by agentgateway, .*only the envoy backend runs.*501$/,
-      ),
+      type: 'Accepted',
+      status: 'True',
+      message: 'AI Gateway route accepted: m',
     });
   });
 
-  it('with an Envoy Gateway too, it is Accepted and its message names the Gateway it is not served on', () => {
-    const condition = conditionOf(agentgatewayWorld(routeOn('ai-gateway', 'agw-gateway')));
-    expect(condition).toMatchObject({ type: 'Accepted', status: 'True' });
-    expect(condition?.message).toMatch(
-      /^AI Gateway route accepted: m; not served: parentRefs: Gateway ai\/agw-gateway is served by agentgateway/,
+  it('one it cannot express is NotAccepted when agentgateway serves all its Gateways, naming the field and the data plane', () => {
+    expect(conditionOf(agentgatewayWorld(routeMatching(['agw-gateway'], [teamHeader])))).toEqual(
+      expect.objectContaining({
+        type: 'NotAccepted',
+        status: 'False',
+        reason: 'UnsupportedValue',
+        message: `parentRefs: Gateway ai/agw-gateway (agentgateway) cannot serve this route: ${unsupported}`,
+      }),
     );
-    expect(conditionOf(agentgatewayWorld(routeOn('ai-gateway')))?.message).toBe(
+  });
+
+  it('with an Envoy Gateway too, it is Accepted and its message names what the agentgateway Gateway does not serve', () => {
+    const condition = conditionOf(
+      agentgatewayWorld(routeMatching(['ai-gateway', 'agw-gateway'], [teamHeader])),
+    );
+    expect(condition).toMatchObject({ type: 'Accepted', status: 'True' });
+    expect(condition?.message).toBe(
+      `AI Gateway route accepted: m; parentRefs: Gateway ai/agw-gateway (agentgateway) cannot serve this route: ${unsupported}`,
+    );
+    expect(conditionOf(agentgatewayWorld(routeMatching(['ai-gateway'], [teamHeader])))?.message).toBe(
       'AI Gateway route accepted: m',
     );
   });

@@ -7,6 +7,7 @@
 import type { ParentLookup } from '../gateway-api/attachment.ts';
 import { generatedHTTPRoute } from '../gateway-api/generated-route.ts';
 import { evaluateRoute, type PriorityBackend, type RouteEvaluation } from '../gateway-api/route-status.ts';
+import type { AiRuleIR } from '../ir/ai.ts';
 import {
   AI_GATEWAY_GROUP,
   type AIGatewayRoute,
@@ -36,7 +37,13 @@ import {
 import { asArray } from '../shared/arrays.ts';
 import { isReferenceAllowed } from '../shared/reference-grants.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
-import { agentgatewayParents, dataPlaneProblem, unservedMessage } from './data-planes.ts';
+import {
+  agentgatewayBackendProblem,
+  agentgatewayMatchProblem,
+  agentgatewayParents,
+  agentgatewayRouteProblem,
+  agentgatewayStatus,
+} from './data-planes.ts';
 import {
   BACKEND_HEADER,
   type ExtProcBackendDocument,
@@ -102,6 +109,8 @@ interface Translation {
   refProblem: Problem | undefined;
   /** Fallback rules by Envoy rule name: each backendRef's name and priority, in order. */
   readonly fallbacks: Map<string, PriorityBackend[]>;
+  /** The routable rules as agentgateway serves them (model/ir/ai.ts). */
+  readonly aiRules: AiRuleIR[];
 }
 
 /**
@@ -137,15 +146,22 @@ export function evaluateAIGatewayRoute(
     ...(options.parents === undefined ? {} : { parents: options.parents }),
     ...(options.hostDataPlane === true ? { hostDataPlane: true } : {}),
   });
-  const unserved = agentgatewayParents(http, view);
-  const dataPlane = dataPlaneProblem(http, unserved);
+  const routeUnsupported = agentgatewayRouteProblem(asArray(spec.hostnames));
+  const rulesUnsupported = out.aiRules.flatMap((rule) =>
+    rule.agentgatewayUnsupported === undefined ? [] : [rule.agentgatewayUnsupported],
+  );
+  const agentgateway = agentgatewayStatus(http, agentgatewayParents(http, view), {
+    ...(routeUnsupported === undefined ? {} : { route: routeUnsupported }),
+    rules: rulesUnsupported,
+    served: out.aiRules.length - rulesUnsupported.length,
+  });
   const findings = {
     kindProblem,
     refProblem: out.refProblem,
     routeProblems: out.routeProblems,
     models: out.rules.flatMap((r) => r.models),
-    ...(dataPlane !== undefined ? { dataPlaneProblem: dataPlane } : {}),
-    ...(dataPlane === undefined && unserved.length > 0 ? { unservedParents: unservedMessage(unserved) } : {}),
+    ...(agentgateway.problem === undefined ? {} : { dataPlaneProblem: agentgateway.problem }),
+    ...(agentgateway.note === undefined ? {} : { dataPlaneNote: agentgateway.note }),
   };
   const desired = aiGatewayRouteConditions(http, findings, out.rules.length > 0);
   const rules =
@@ -156,7 +172,16 @@ export function evaluateAIGatewayRoute(
           return priorities === undefined ? rule : { ...rule, priorityFallback: priorities };
         });
   return {
-    evaluation: { ...http, rules, route: key, extProc: true },
+    evaluation: {
+      ...http,
+      rules,
+      route: key,
+      extProc: true,
+      ai: {
+        rules: valid ? out.aiRules : [],
+        ...(routeUnsupported === undefined ? {} : { agentgatewayUnsupported: routeUnsupported }),
+      },
+    },
     status: {
       conditions: stampConditions(route.status?.conditions, desired, route.metadata?.generation, options.now),
     },
@@ -188,6 +213,7 @@ function translateRules(rules: readonly AIGatewayRouteRule[], context: RouteCont
     routeProblems: [],
     refProblem: undefined,
     fallbacks: new Map(),
+    aiRules: [],
   };
   for (const [i, rule] of rules.entries()) translateRule(rule, i, context, out);
   // Before the service has read the body no model header exists: this rule lets the first pass reach it.
@@ -211,6 +237,7 @@ function translateRule(rule: AIGatewayRouteRule, i: number, context: RouteContex
     return;
   }
   const used: UsableBackend[] = [];
+  const matchUnsupported = agentgatewayMatchProblem(at, matches);
   refs.forEach((ref, j) => {
     const backend = translateBackendRef(ref, [i, j], context, out);
     if (backend !== undefined && backend.weight > 0) used.push(backend);
@@ -232,6 +259,15 @@ function translateRule(rule: AIGatewayRouteRule, i: number, context: RouteContex
   const ownedBy = typeof rule.modelsOwnedBy === 'string' ? rule.modelsOwnedBy : 'Envoy AI Gateway';
   const created =
     toUnixSeconds(rule.modelsCreatedAt) ?? toUnixSeconds(context.route.metadata?.creationTimestamp) ?? 0;
+  const unsupported =
+    matchUnsupported ?? used.map((backend) => backend.agentgatewayUnsupported).find(Boolean);
+  out.aiRules.push({
+    index: i,
+    models,
+    created,
+    backends: used.map(({ document, weight, priority }) => ({ backend: document, weight, priority })),
+    ...(unsupported === undefined ? {} : { agentgatewayUnsupported: unsupported }),
+  });
   const hostnames = asArray<string>(context.route.spec?.hostnames).filter((h) => typeof h === 'string');
   for (const model of models) {
     if (!out.models.has(model))
@@ -278,6 +314,10 @@ interface UsableBackend {
   readonly service: BackendObjectReference;
   readonly weight: number;
   readonly priority: number;
+  /** Its ext_proc backend document, which agentgateway's provider is made from too. */
+  readonly document: ExtProcBackendDocument;
+  /** What agentgateway cannot express of it (data-planes.ts). */
+  readonly agentgatewayUnsupported?: string;
 }
 
 /**
@@ -307,9 +347,13 @@ function translateBackendRef(
   }
   if (verdict.service === undefined || verdict.schema === undefined) return undefined;
   const name = extProcBackendName(context.key, i, j);
-  out.backends.push(backendDocument(name, ref, verdict));
+  const document = backendDocument(name, ref, verdict);
+  out.backends.push(document);
+  const unsupported = agentgatewayBackendProblem(field, id, document);
   return {
     name,
+    document,
+    ...(unsupported === undefined ? {} : { agentgatewayUnsupported: unsupported }),
     ruleName: `rule-${i}-ref-${j}`,
     service: verdict.service,
     weight: typeof ref.weight === 'number' && ref.weight >= 0 ? ref.weight : 1,

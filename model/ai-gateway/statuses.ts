@@ -32,10 +32,10 @@ export interface RouteFindings {
   readonly routeProblems: readonly string[];
   /** The models of the rules that can be routed (none: the route routes nothing). */
   readonly models: readonly string[];
-  /** Every accepting parent is a Gateway of a data plane that cannot serve AI routes (data-planes.ts). */
+  /** Every accepting parent is a Gateway of a data plane that cannot serve the route (data-planes.ts). */
   readonly dataPlaneProblem?: Problem;
-  /** Some accepting parents are such Gateways (named in the Accepted message). */
-  readonly unservedParents?: string;
+  /** What some accepting parents' data plane does not serve of the route (ends the Accepted message). */
+  readonly dataPlaneNote?: string;
 }
 
 /** Accepted, or NotAccepted with the first reason that applies; ResolvedRefs=False for unresolved backends. */
@@ -70,10 +70,7 @@ export function aiGatewayRouteConditions(
     routeProblems.length === 0
       ? `AI Gateway route accepted: ${findings.models.join(', ')}`
       : `AI Gateway route accepted; dropped: ${routeProblems.join('; ')}`;
-  const message =
-    findings.unservedParents === undefined
-      ? accepted
-      : `${accepted}; not served: ${findings.unservedParents}`;
+  const message = findings.dataPlaneNote === undefined ? accepted : `${accepted}; ${findings.dataPlaneNote}`;
   return [{ type: 'Accepted', status: 'True', reason: 'Accepted', message }, ...resolvedRefs];
 }
 

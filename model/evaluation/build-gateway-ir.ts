@@ -74,6 +74,7 @@ export function buildGatewayIR(
             rules,
             ...(evaluation.extProc === true ? { extProc: true } : {}),
             ...(evaluation.mcp === undefined ? {} : { mcp: evaluation.mcp }),
+            ...(evaluation.ai === undefined ? {} : { ai: evaluation.ai }),
           },
         });
         routesByListener.set(id, list);

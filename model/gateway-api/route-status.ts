@@ -1,6 +1,7 @@
 // One route, evaluated once: its rules and backends (independent of parents) and, for each parentRef naming a
 // Gateway or ListenerSet we own, the attachment and the status entry (Accepted, ResolvedRefs, PartiallyInvalid).
 
+import type { AiRouteIR } from '../ir/ai.ts';
 import type { DataPlaneRefusal } from '../ir/backend-contract.ts';
 import type { McpRouteIR } from '../ir/mcp.ts';
 import { resolveRuleFilters } from '../policies/http-route-filter.ts';
@@ -92,6 +93,8 @@ export interface RouteEvaluation {
   readonly extProc?: boolean;
   /** An MCPRoute's servers (see model/mcp/). */
   readonly mcp?: McpRouteIR;
+  /** An AIGatewayRoute's rules and backends (see model/ai-gateway/). */
+  readonly ai?: AiRouteIR;
 }
 
 export interface RouteStatusOptions extends Pick<Stamp, 'now'> {

@@ -6,6 +6,7 @@
 import type { RouteKind } from '../resources/gateway-api.ts';
 import type { ResourceKey } from '../resources/resource-key.ts';
 import type { DataPlaneBackend, DataPlaneServiceType } from '../resources/switchyard.ts';
+import type { AiRouteIR } from './ai.ts';
 import type { ResolvedBackend } from './backends.ts';
 import type { EnvoyProxyIR } from './envoy-gateway.ts';
 import type { McpRouteIR } from './mcp.ts';
@@ -52,6 +53,8 @@ export interface RouteIR {
   readonly extProc?: boolean;
   /** An MCPRoute: every rule serves its MCP servers (on Envoy through the MCP proxy), whatever its backends. */
   readonly mcp?: McpRouteIR;
+  /** An AIGatewayRoute (with `extProc`): its models and backends, which agentgateway serves natively. */
+  readonly ai?: AiRouteIR;
 }
 
 export interface ListenerIR {

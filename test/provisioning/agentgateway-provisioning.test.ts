@@ -82,7 +82,7 @@ kubeTest(
     });
     const container = containerOf(deployment);
     expect(container).toMatchObject({
-      image: 'cr.agentgateway.dev/agentgateway:v1.3.1',
+      image: 'cr.agentgateway.dev/agentgateway:v1.4.1',
       args: ['-f', '/etc/switchyard/config.yaml'],
       readinessProbe: { httpGet: { path: '/healthz/ready', port: 15021 } },
       securityContext: {
