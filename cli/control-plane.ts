@@ -26,6 +26,8 @@ import {
   type StatusWrite,
 } from '../actors/patchers/index.ts';
 import { POLICY_CONTROLLER, POLICY_OWNED_KINDS, policyControllerSpec } from '../actors/policies/index.ts';
+import { OIDC_DISCOVERY } from '../actors/policies/messages.ts';
+import { type FetchDiscoveryPort, oidcDiscoverySpec } from '../actors/policies/oidc-discovery.ts';
 import { PROVISIONER, provisionerSpec } from '../actors/provisioner/index.ts';
 import {
   REFERENCE_VALIDATOR,
@@ -36,6 +38,7 @@ import {
 import { routeControllerName, routeControllerSpec } from '../actors/route/index.ts';
 import { WATCHED_BY_REFERENCE } from '../model/evaluation/watched-references.ts';
 import { DEFAULT_CONTROLLER_NAME } from '../model/gateway-api/gateway-class.ts';
+import { OIDC_DISCOVERY_KIND, OidcDiscoveryStore } from '../model/policies/oidc-discovery.ts';
 import type { ProvisioningSettings } from '../model/provisioning/provisioning.ts';
 import { ROUTE_KINDS } from '../model/resources/gateway-api.ts';
 import { GROUP_OF_KIND, type KindName } from '../model/resources/kinds.ts';
@@ -76,6 +79,7 @@ import {
 } from './extproc-config-port.ts';
 import type { LocalEnvoyPorts } from './local-envoy.ts';
 import { discardMcpConfig, type McpConfigPort, secretMcpConfigPort } from './mcp-config-port.ts';
+import { oidcDiscoveryPort } from './oidc-discovery-port.ts';
 import { loggingStatusChanges } from './status-log.ts';
 
 export interface ControlPlaneOptions {
@@ -128,6 +132,12 @@ export interface ControlPlaneOptions {
   readonly mcpConfig?: McpConfigPort;
   /** Data-plane backends by name (GatewayClassParameters spec.backend) → their actor specs. */
   readonly backends?: Readonly<Record<string, ActorSpec<Message>>>;
+  /**
+   * OpenID Connect discovery (SecurityPolicy `oidc` without both endpoints): how documents are fetched (default: a
+   * GET with Envoy Gateway's 5 s timeout, cli/oidc-discovery-port.ts) and how often they are fetched again (ms of
+   * the plane's clock; default never: translate and replay read each once).
+   */
+  readonly oidcDiscovery?: { readonly fetch?: FetchDiscoveryPort; readonly refreshMs?: number };
 }
 
 export interface ControlPlane {
@@ -168,6 +178,19 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
     source.extProcConfig ?? options.extProcConfig ?? discardExtProcConfig,
     source.mcpConfig ?? options.mcpConfig ?? discardMcpConfig,
   );
+  plane.system.spawn(
+    oidcDiscoverySpec(
+      {
+        view: plane.store,
+        store: plane.oidcDiscovery,
+        context: { hostDataPlane: source.hostDataPlane },
+        ...(options.oidcDiscovery?.refreshMs === undefined
+          ? {}
+          : { refreshMs: options.oidcDiscovery.refreshMs }),
+      },
+      options.oidcDiscovery?.fetch ?? oidcDiscoveryPort(),
+    ),
+  );
   spawnReferenceValidator(plane, source, options.flushDelayMs ?? 0);
   const backends = spawnBackends(plane, options.backends ?? {});
   if (options.localDataPlane !== undefined) spawnLocalDataPlane(plane, options.localDataPlane);
@@ -195,6 +218,8 @@ interface Plane {
   readonly system: ActorSystem;
   readonly store: ResourceStore;
   readonly statuses: StatusStore;
+  /** The discovery documents read: written by the discovery actor, read by the reference validator. */
+  readonly oidcDiscovery: OidcDiscoveryStore;
   readonly problems: ProblemBook;
   /** Lists a problem with the input (logged once, when it is first listed). */
   readonly report: (problem: SourceProblem) => void;
@@ -239,6 +264,7 @@ function newPlane(options: ControlPlaneOptions): Plane {
     system,
     store: new ResourceStore(),
     statuses: new StatusStore(),
+    oidcDiscovery: new OidcDiscoveryStore(),
     problems,
     report,
     closers: [],
@@ -440,7 +466,9 @@ function spawnReferenceValidator(plane: Plane, source: SourceWiring, flushDelayM
         controllerName: plane.controllerName,
         expectedKinds: source.expectedKinds,
         flushDelayMs,
-        referenceWatchers: source.referenceWatchers,
+        // Discovery documents are wanted like Secrets in Kubernetes mode, in both modes.
+        referenceWatchers: { ...source.referenceWatchers, [OIDC_DISCOVERY_KIND]: OIDC_DISCOVERY },
+        oidcDiscovery: plane.oidcDiscovery,
         hostDataPlane: source.hostDataPlane,
         ...(source.gatewayClassFinalizer === undefined
           ? {}

@@ -291,6 +291,8 @@ export const controllerCommand: Command = {
       controllerName: values['controller-name'] as string,
       flushDelayMs: 20,
       backends,
+      // Discovery documents are read again every five minutes: a provider that moved an endpoint, or came back.
+      oidcDiscovery: { refreshMs: 300_000 },
     };
     let plane: ControlPlane | undefined;
     let cluster: ClusterMode | undefined;

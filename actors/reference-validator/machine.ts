@@ -3,6 +3,7 @@
 // changes affected — once per burst, after a short debounce, in steps of bounded work (docs/architecture.md).
 import { enqueueActions, raise, setup } from 'xstate';
 import { isFetchableReference } from '../../model/evaluation/watched-references.ts';
+import type { OidcDiscoveryView } from '../../model/policies/oidc-discovery.ts';
 import { formatResourceKey } from '../../model/resources/resource-key.ts';
 import type { ResourceView } from '../../model/shared/resource-view.ts';
 import { deliverTo, effectRequest, type Outgoing } from '../../runtime/outbox.ts';
@@ -18,6 +19,8 @@ export interface ReferenceValidatorInput {
   readonly gatewayClassFinalizer?: string;
   /** Standalone mode: the data plane runs on this host (Backends may name host-only addresses). */
   readonly hostDataPlane?: boolean;
+  /** The OpenID Connect discovery documents read so far (written by actors/policies/oidc-discovery.ts). */
+  readonly oidcDiscovery?: OidcDiscoveryView;
   /** Debounce between a change and its recomputation (0 in translate and tests on a virtual clock). */
   readonly flushDelayMs: number;
   /**
@@ -118,6 +121,8 @@ export const referenceValidatorMachine = setup({
         const keys = context.resolution.index.dependencies((key) => isFetchableReference(key, kind));
         const ids = new Set(keys.map(formatResourceKey));
         const before = context.referencesSent.get(kind);
+        // A kind nothing waits to sync (discovery documents) is told nothing until something is wanted.
+        if (before === undefined && ids.size === 0 && !context.expectedKinds.includes(kind)) continue;
         if (before !== undefined && before.size === ids.size && [...ids].every((id) => before.has(id)))
           continue;
         for (const id of ids) if (before === undefined || !before.has(id)) context.referencesPending.add(id);
@@ -206,6 +211,7 @@ export const referenceValidatorMachine = setup({
         ? {}
         : { gatewayClassFinalizer: input.gatewayClassFinalizer }),
       ...(input.hostDataPlane === true ? { hostDataPlane: true } : {}),
+      ...(input.oidcDiscovery === undefined ? {} : { oidcDiscovery: input.oidcDiscovery }),
     }),
     expectedKinds: input.expectedKinds,
     syncedKinds: new Set(),

@@ -33,6 +33,7 @@ import {
   type PolicyLookup,
   policyKindRules,
 } from '../../model/policies/index.ts';
+import type { OidcDiscoveryView } from '../../model/policies/oidc-discovery.ts';
 import { isAIGatewayKind } from '../../model/resources/ai-gateway.ts';
 import {
   ENVOY_GATEWAY_POLICY_KINDS,
@@ -55,6 +56,8 @@ export interface ResolutionOptions {
   readonly gatewayClassFinalizer?: string;
   /** Standalone mode: the data plane runs on this host (Backends may name host-only addresses). */
   readonly hostDataPlane?: boolean;
+  /** The OpenID Connect discovery documents read so far (actors/policies/oidc-discovery.ts writes them). */
+  readonly oidcDiscovery?: OidcDiscoveryView;
 }
 
 export interface ResolutionCounters {
@@ -111,6 +114,7 @@ export class GatewayResolution {
   /** Kubernetes mode: the finalizer that keeps a GatewayClass while Gateways use it. */
   private readonly gatewayClassFinalizer: string | undefined;
   private readonly hostDataPlane: boolean;
+  private readonly oidcDiscovery: OidcDiscoveryView | undefined;
   /** Per Gateway id, what its data plane refuses of each route (by route id), as the deployer last said. */
   private readonly refusedByGateway = new Map<string, Map<string, readonly DataPlaneRefusal[]>>();
   /** The same by route id → Gateway id, for the routes' evaluations. */
@@ -121,6 +125,7 @@ export class GatewayResolution {
     this.controllerName = controllerName;
     this.gatewayClassFinalizer = options.gatewayClassFinalizer;
     this.hostDataPlane = options.hostDataPlane === true;
+    this.oidcDiscovery = options.oidcDiscovery;
   }
 
   get pending(): number {
@@ -513,6 +518,7 @@ export class GatewayResolution {
       built && anyPolicy
         ? applyPolicies(built, this.view, this.policyLookup, POLICY_KINDS, {
             hostDataPlane: this.hostDataPlane,
+            ...(this.oidcDiscovery === undefined ? {} : { oidcDiscovery: this.oidcDiscovery }),
           })
         : built;
     this.counters.gatewaysResolved++;
@@ -561,6 +567,7 @@ export class GatewayResolution {
     let reads = 0;
     const status = computePolicyStatus(policy, rules, this.view, {
       hostDataPlane: this.hostDataPlane,
+      ...(this.oidcDiscovery === undefined ? {} : { oidcDiscovery: this.oidcDiscovery }),
       controllerName: this.controllerName,
       now: pass.now,
       lookup: this.policyLookup,

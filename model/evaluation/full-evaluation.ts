@@ -30,6 +30,7 @@ import {
   policyKindRules,
   scanningPolicyLookup,
 } from '../policies/index.ts';
+import type { OidcDiscoveryView } from '../policies/oidc-discovery.ts';
 import { ENVOY_GATEWAY_POLICY_KINDS } from '../resources/envoy-gateway-policies.ts';
 import { ROUTE_KINDS, type Route } from '../resources/gateway-api.ts';
 import { formatResourceKey, keyOf, type ResourceKey } from '../resources/resource-key.ts';
@@ -43,6 +44,8 @@ export interface FullEvaluationOptions {
   readonly programmed?: (gatewayKey: string) => ProgrammedState | undefined;
   /** Standalone mode: the data plane runs on this host (Backends may name host-only addresses). */
   readonly hostDataPlane?: boolean;
+  /** The OpenID Connect discovery documents read (policies/oidc-discovery.ts). */
+  readonly oidcDiscovery?: OidcDiscoveryView;
 }
 
 export interface FullEvaluation {
@@ -56,6 +59,7 @@ export interface FullEvaluation {
 export function evaluateAll(view: ResourceView, options: FullEvaluationOptions): FullEvaluation {
   const { controllerName, now } = options;
   const hostDataPlane = options.hostDataPlane === true;
+  const discovery = options.oidcDiscovery === undefined ? {} : { oidcDiscovery: options.oidcDiscovery };
   const statuses = new Map<string, unknown>();
   for (const gatewayClass of view.list('GatewayClass')) {
     const status = computeGatewayClassStatus(gatewayClass, view, { controllerName, now });
@@ -104,7 +108,10 @@ export function evaluateAll(view: ResourceView, options: FullEvaluationOptions):
     }
     const ir = buildGatewayIR(gateway, view, routesByGateway.get(key) ?? [], { controllerName, listeners });
     if (ir !== undefined)
-      irs.set(key, anyPolicy ? applyPolicies(ir, view, policies, POLICY_KINDS, { hostDataPlane }) : ir);
+      irs.set(
+        key,
+        anyPolicy ? applyPolicies(ir, view, policies, POLICY_KINDS, { hostDataPlane, ...discovery }) : ir,
+      );
   }
   const gatewaysOfRoute = new Map<string, ResourceKey[]>();
   for (const evaluation of routes) {
@@ -119,6 +126,7 @@ export function evaluateAll(view: ResourceView, options: FullEvaluationOptions):
     for (const policy of view.list(kind)) {
       const status = computePolicyStatus(policy, rules, view, {
         hostDataPlane,
+        ...discovery,
         controllerName,
         now,
         lookup: policies,

@@ -35,6 +35,7 @@ import {
 import { compileLabelSelector } from '../shared/label-selectors.ts';
 import { normalizeGroup } from '../shared/reference-grants.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
+import type { OidcDiscoveryView } from './oidc-discovery.ts';
 
 /** How specific a target is: lower wins. */
 export const TargetLevel = { rule: 0, route: 1, listener: 2, listenerSet: 3, gateway: 4 } as const;
@@ -92,6 +93,8 @@ export interface PolicyContext {
    * single-label names. In a cluster they would reach the proxy pod itself.
    */
   readonly hostDataPlane: boolean;
+  /** The OpenID Connect discovery documents the control plane has read (policies/oidc-discovery.ts). */
+  readonly oidcDiscovery?: OidcDiscoveryView;
 }
 
 /** A data plane in a cluster: the stricter context, for callers that do not say. */
@@ -290,6 +293,7 @@ export interface PolicyStatusOptions extends Pick<Stamp, 'now'> {
   readonly routesOf: (gateway: ResourceKey) => readonly ResourceKey[];
   /** Standalone mode: the data plane runs on this host (see PolicyContext). */
   readonly hostDataPlane?: boolean;
+  readonly oidcDiscovery?: OidcDiscoveryView;
 }
 
 const ROUTE_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute', 'UDPRoute', 'AIGatewayRoute']);
@@ -313,7 +317,10 @@ export function computePolicyStatus<IR>(
     // A worse verdict on one target wins over an accepted one on another target with the same ancestor.
     if (existing === undefined || conditions[0]?.status === 'False') desired.set(id, { ref, conditions });
   };
-  const verdict = evaluatePolicy(policy, rules, view, { hostDataPlane: options.hostDataPlane === true });
+  const verdict = evaluatePolicy(policy, rules, view, {
+    hostDataPlane: options.hostDataPlane === true,
+    ...(options.oidcDiscovery === undefined ? {} : { oidcDiscovery: options.oidcDiscovery }),
+  });
   const kindOf = policy.kind;
   for (const target of policyTargets(policy, view)) {
     const gatewayRef = (key: ResourceKey, sectionName?: string): AncestorRef => ({

@@ -1,6 +1,6 @@
 // What a policy reads, for the reference validator's reverse index: its targets (a selector stands for every
 // object of its kind in the namespace), the Secrets, ConfigMaps, Services and Backends its spec references, and the
-// ReferenceGrants of other namespaces it reaches into.
+// ReferenceGrants of other namespaces it reaches into, and the OpenID Connect discovery document it needs.
 
 import { ENVOY_GATEWAY_GROUP } from '../resources/envoy-gateway.ts';
 import type {
@@ -17,6 +17,7 @@ import {
 } from '../resources/resource-key.ts';
 import { normalizeGroup } from '../shared/reference-grants.ts';
 import { policyTargetDependencies } from './attachment.ts';
+import { discoveryKey, issuerNeedingDiscovery } from './oidc-discovery.ts';
 
 export function policyDependencies(policy: EnvoyGatewayPolicy): ResourceKey[] {
   const namespace = policy.metadata?.namespace ?? '';
@@ -49,6 +50,8 @@ export function policyDependencies(policy: EnvoyGatewayPolicy): ResourceKey[] {
       add('Secret', spec.basicAuth.users.name, spec.basicAuth.users.namespace);
     for (const ref of spec.apiKeyAuth?.credentialRefs ?? []) add('Secret', ref?.name, ref?.namespace);
     cluster(spec.oidc?.provider);
+    const issuer = issuerNeedingDiscovery(policy as SecurityPolicy);
+    if (issuer !== undefined) keys.push(discoveryKey(issuer));
     if (spec.oidc?.clientSecret?.name !== undefined)
       add('Secret', spec.oidc.clientSecret.name, spec.oidc.clientSecret.namespace);
     if (spec.oidc?.clientIDRef?.name !== undefined)

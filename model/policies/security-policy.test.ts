@@ -6,6 +6,7 @@ import type { AnyResource } from '../resources/kinds.ts';
 import { findCondition } from '../shared/conditions.ts';
 import { ResourceStore } from '../shared/resource-view.ts';
 import { CONTROLLER, NOW, readManifests, storeOf } from '../testdata/fixtures.ts';
+import { OidcDiscoveryStore } from './oidc-discovery.ts';
 import { evaluateSecurityPolicy } from './security-policy.ts';
 
 const store = storeOf('base.yaml', 'security-policies.yaml');
@@ -160,17 +161,20 @@ describe('SecurityPolicy oidc', () => {
     authorizationEndpoint: 'https://idp.example.com/authorize',
     tokenEndpoint: 'https://idp.example.com:8443/token',
   };
-  function evaluate(oidc: Record<string, unknown>) {
+  function evaluate(oidc: Record<string, unknown>, discovery?: OidcDiscoveryStore) {
     const policy = {
       apiVersion: 'gateway.envoyproxy.io/v1alpha1',
       kind: 'SecurityPolicy',
       metadata: { name: 'sso', namespace: 'infra' },
       spec: { oidc },
     } as SecurityPolicy;
-    return evaluateSecurityPolicy(policy, new ResourceStore([secret as AnyResource]));
+    return evaluateSecurityPolicy(policy, new ResourceStore([secret as AnyResource]), {
+      hostDataPlane: false,
+      ...(discovery === undefined ? {} : { oidcDiscovery: discovery }),
+    });
   }
 
-  it("resolves Envoy Gateway's defaults: openid first, the callback and logout paths, refresh tokens on", () => {
+  it("resolves Envoy Gateway's defaults: openid after the user's scopes, the callback and logout paths, refresh tokens on", () => {
     const verdict = evaluate({
       provider,
       clientID: 'app',
@@ -186,7 +190,7 @@ describe('SecurityPolicy oidc', () => {
       },
       clientId: 'app',
       clientSecret: 's3cret',
-      scopes: ['openid', 'email'],
+      scopes: ['email', 'openid'],
       resources: [],
       redirectUri: '%REQ(x-forwarded-proto)%://%REQ(:authority)%/oauth2/callback',
       redirectPath: '/oauth2/callback',
@@ -201,7 +205,7 @@ describe('SecurityPolicy oidc', () => {
     const cases: [Record<string, unknown>, string][] = [
       [
         { provider: { issuer: provider.issuer }, clientID: 'app', clientSecret: { name: 'client' } },
-        'spec.oidc.provider.authorizationEndpoint: required by Switchyard, which does not read the provider',
+        'spec.oidc.provider: the discovery document https://idp.example.com/.well-known/openid-configuration has not been read yet',
       ],
       [
         { provider, clientID: 'app', clientSecret: { name: 'nope' } },
@@ -226,11 +230,11 @@ describe('SecurityPolicy oidc', () => {
       ],
       [
         {
-          provider: { ...provider, issuer: 'http://idp' },
+          provider: { ...provider, issuer: 'idp.example.com' },
           clientID: 'app',
           clientSecret: { name: 'client' },
         },
-        'spec.oidc.provider.issuer: "http://idp" is not an https URL',
+        'spec.oidc.provider.issuer: "idp.example.com" is not an http(s) URL',
       ],
     ];
     for (const [oidc, message] of cases) {
@@ -238,5 +242,63 @@ describe('SecurityPolicy oidc', () => {
       expect(verdict.ok ? '' : verdict.message, message).toContain(message);
       expect(verdict.ok ? false : verdict.failClosed).toBe(true);
     }
+  });
+
+  describe("discovery: an endpoint not given comes from the issuer's document", () => {
+    const base = { clientID: 'app', clientSecret: { name: 'client' } };
+    const documentOf = (entry: Parameters<OidcDiscoveryStore['set']>[1]) => {
+      const store = new OidcDiscoveryStore();
+      store.set(provider.issuer, entry);
+      return store;
+    };
+    const discovered = documentOf({
+      ok: true,
+      document: {
+        authorizationEndpoint: 'https://login.example.com/oauth/authorize',
+        tokenEndpoint: 'https://login.example.com/oauth/token',
+      },
+    });
+
+    it('both endpoints from the document', () => {
+      const verdict = evaluate({ ...base, provider: { issuer: provider.issuer } }, discovered);
+      expect(verdict.ok && verdict.ir.oidc).toMatchObject({
+        authorizationEndpoint: 'https://login.example.com/oauth/authorize',
+        tokenEndpoint: {
+          uri: 'https://login.example.com/oauth/token',
+          destination: { kind: 'uri', host: 'login.example.com', port: 443, tls: true },
+        },
+      });
+    });
+
+    it('an endpoint given wins over the document (extra parameters on the authorization URL)', () => {
+      const verdict = evaluate(
+        {
+          ...base,
+          provider: {
+            issuer: provider.issuer,
+            authorizationEndpoint: 'https://idp.example.com/authorize?x=1',
+          },
+        },
+        discovered,
+      );
+      expect(verdict.ok && verdict.ir.oidc).toMatchObject({
+        authorizationEndpoint: 'https://idp.example.com/authorize?x=1',
+        tokenEndpoint: { uri: 'https://login.example.com/oauth/token' },
+      });
+    });
+
+    it('a document that could not be read refuses the policy with the reason (its routes answer 500)', () => {
+      const verdict = evaluate(
+        { ...base, provider: { issuer: provider.issuer } },
+        documentOf({
+          ok: false,
+          error: 'fetching https://idp.example.com/.well-known/openid-configuration answered HTTP 404',
+        }),
+      );
+      expect(verdict.ok ? '' : verdict.message).toBe(
+        'spec.oidc.provider: fetching https://idp.example.com/.well-known/openid-configuration answered HTTP 404; fix the provider or set authorizationEndpoint and tokenEndpoint',
+      );
+      expect(verdict.ok ? false : verdict.failClosed).toBe(true);
+    });
   });
 });

@@ -30,6 +30,7 @@ import {
   type PolicyKindRules,
   type PolicyVerdict,
 } from './attachment.ts';
+import { discoveryUrl, issuerNeedingDiscovery, type OidcDiscoveryDocument } from './oidc-discovery.ts';
 import {
   configMapValue,
   failure,
@@ -231,9 +232,10 @@ const DEFAULT_REDIRECT_URL = '%REQ(x-forwarded-proto)%://%REQ(:authority)%/oauth
 const DEFAULT_LOGOUT_PATH = '/logout';
 
 /**
- * OpenID Connect as Envoy Gateway configures Envoy's oauth2 filter. Switchyard does not fetch the provider's
- * discovery document (the control plane makes no outbound calls), so both endpoints must be given; the fields
- * that need a newer Envoy API than the one Switchyard encodes are refused by name.
+ * OpenID Connect as Envoy Gateway configures Envoy's oauth2 filter. An endpoint not given is read from the issuer's
+ * discovery document (fetched by the control plane, read here from `context.oidcDiscovery`); a given one wins. A
+ * document not fetched yet or not usable refuses the policy, naming the issuer's URL and why. The fields that need
+ * a newer Envoy API than the one Switchyard encodes are refused by name.
  */
 function oidc(policy: SecurityPolicy, view: ResourceView, context: PolicyContext): Resolved<OidcIR> {
   const spec = policy.spec?.oidc ?? {};
@@ -252,17 +254,31 @@ function oidc(policy: SecurityPolicy, view: ResourceView, context: PolicyContext
     if (value !== undefined && value !== null)
       return failure(`${field}.${name}: not supported by Switchyard; remove it`);
   const issuer = String(spec.provider?.issuer ?? '');
-  if (!/^https:\/\/[^/?#]+/.test(issuer))
-    return failure(`${field}.provider.issuer: "${issuer}" is not an https URL`);
+  if (!/^https?:\/\/[^/?#]+/.test(issuer))
+    return failure(`${field}.provider.issuer: "${issuer}" is not an http(s) URL`);
+  const given = {
+    authorizationEndpoint: spec.provider?.authorizationEndpoint,
+    tokenEndpoint: spec.provider?.tokenEndpoint,
+  };
+  let discovered: OidcDiscoveryDocument | undefined;
+  if (issuerNeedingDiscovery(policy) !== undefined) {
+    const entry = context.oidcDiscovery?.get(issuer);
+    if (entry === undefined)
+      return failure(
+        `${field}.provider: the discovery document ${discoveryUrl(issuer)} has not been read yet (authorizationEndpoint and tokenEndpoint are not both set)`,
+      );
+    if (!entry.ok)
+      return failure(
+        `${field}.provider: ${entry.error}; fix the provider or set authorizationEndpoint and tokenEndpoint`,
+      );
+    discovered = entry.document;
+  }
   const endpoints: Record<'authorizationEndpoint' | 'tokenEndpoint', URL> = {} as never;
   for (const name of ['authorizationEndpoint', 'tokenEndpoint'] as const) {
-    const value = spec.provider?.[name];
-    if (typeof value !== 'string' || value === '')
-      return failure(
-        `${field}.provider.${name}: required by Switchyard, which does not read the provider's discovery document (${issuer}/.well-known/openid-configuration); set authorizationEndpoint and tokenEndpoint`,
-      );
-    const url = httpUrl(value);
-    if (url === undefined) return failure(`${field}.provider.${name}: "${value}" is not an http(s) URL`);
+    const value = typeof given[name] === 'string' && given[name] !== '' ? given[name] : discovered?.[name];
+    const where = given[name] ? `${field}.provider.${name}` : `${discoveryUrl(issuer)}: ${name}`;
+    const url = httpUrl(String(value ?? ''));
+    if (url === undefined) return failure(`${where}: "${value}" is not an http(s) URL`);
     endpoints[name] = url;
   }
   const provider = spec.provider;
@@ -314,7 +330,8 @@ function oidc(policy: SecurityPolicy, view: ResourceView, context: PolicyContext
       tokenEndpoint: { uri: endpoints.tokenEndpoint.href, destination: destination.value },
       clientId,
       clientSecret,
-      scopes: scopes.includes('openid') ? [...scopes] : ['openid', ...scopes],
+      // Envoy Gateway's order: the user's scopes, then openid when they lack it.
+      scopes: scopes.includes('openid') ? [...scopes] : [...scopes, 'openid'],
       resources: [...(spec.resources ?? [])],
       redirectUri,
       redirectPath,

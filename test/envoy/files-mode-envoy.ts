@@ -2,7 +2,7 @@
 // Envoy for one Gateway: what end-to-end tests of Envoy Gateway's kinds start from a manifest file.
 import { GATEWAY_DEPLOYER } from '../../actors/gateway-deployer/index.ts';
 import { envoyBackendSpec, nodeClusterOf, XdsServer } from '../../backends/envoy/index.ts';
-import { type ControlPlane, createControlPlane } from '../../cli/control-plane.ts';
+import { type ControlPlane, type ControlPlaneOptions, createControlPlane } from '../../cli/control-plane.ts';
 import { resourceKey } from '../../model/resources/resource-key.ts';
 import type { ActorSpec } from '../../runtime/Actor.ts';
 import { createLogger } from '../../runtime/logger.ts';
@@ -20,12 +20,14 @@ export async function startFilesModeEnvoy(
   manifest: string,
   gateway: { readonly namespace: string; readonly name: string },
   nodeId: string,
+  options: Pick<ControlPlaneOptions, 'oidcDiscovery'> = {},
 ): Promise<FilesModeEnvoy> {
   const xds = await XdsServer.start({ address: '127.0.0.1:0' });
   const plane = createControlPlane({
     logger: createLogger({ level: 'silent' }),
     flushDelayMs: 20,
     files: { paths: [manifest], watch: false },
+    ...options,
     backends: {
       envoy: envoyBackendSpec({
         name: 'backend.envoy',

@@ -3,7 +3,9 @@
 // provider; the callback exchanges the code (the client authenticated by its secret from a Secret) and sets the
 // session cookies; with them the request reaches the backend with the access token; forged cookies are sent
 // back to the provider, never let through; logout clears the session. A policy whose client secret is missing
-// answers 500 and says why.
+// answers 500 and says why. A provider given by its issuer alone has its endpoints read from its discovery
+// document by the control plane (over HTTPS, trusting the provider Backend's CA); one whose document cannot be
+// read answers 500 naming the URL and the answer, until the document appears (read again every refresh).
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -28,16 +30,20 @@ const CLIENT = { id: 'switchyard-app', secret: 'client-s3cret' };
 
 function manifests(gatewayPort: number, idpPort: number, appPort: number, ca: string): string {
   const idp = `https://idp.test:${idpPort}`;
-  const policy = (name: string, route: string, secret: string) => `apiVersion: ${EG}/v1alpha1
+  const policy = (name: string, route: string, secret: string, issuer?: string) => `apiVersion: ${EG}/v1alpha1
 kind: SecurityPolicy
 metadata: { name: ${name}, namespace: apps }
 spec:
   targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: ${route} }]
   oidc:
     provider:
-      issuer: ${idp}
+${
+  issuer === undefined
+    ? `      issuer: ${idp}
       authorizationEndpoint: ${idp}/authorize
-      tokenEndpoint: ${idp}/token
+      tokenEndpoint: ${idp}/token`
+    : `      issuer: ${issuer}`
+}
       backendRefs: [{ group: ${EG}, kind: Backend, name: idp }]
     clientID: ${CLIENT.id}
     clientSecret: { name: ${secret} }
@@ -80,6 +86,12 @@ stringData: { client-secret: ${CLIENT.secret} }`,
     route('broken', 'broken.example.com'),
     policy('oidc', 'app', 'oidc-client'),
     policy('oidc-broken', 'broken', 'no-such-secret'),
+    route('discovered', 'discovered.example.com'),
+    route('late', 'late.example.com'),
+    // By the issuer alone: the endpoints come from https://localhost:<port>/.well-known/openid-configuration.
+    policy('oidc-discovered', 'discovered', 'oidc-client', `https://localhost:${idpPort}`),
+    // Its document answers 503 until the test serves it.
+    policy('oidc-late', 'late', 'oidc-client', `https://localhost:${idpPort}/late`),
   ].join('\n---\n');
 }
 
@@ -143,19 +155,21 @@ function followToProvider(location: string): Promise<string> {
   });
 }
 
-const visit = (path: string, jar: CookieJar, host = 'app.example.com') =>
+const visit = (path: string, jar: CookieJar, host = 'app.example.com'): Promise<HttpAnswer> =>
   httpRequest(gatewayPort, path, { host, headers: jar.header === '' ? {} : { cookie: jar.header } });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'switchyard-oidc-'));
-  certificates = await createTestCertificates(['idp.test']);
+  certificates = await createTestCertificates(['idp.test', 'localhost']);
   gatewayPort = await freePort();
   [app, idp] = await Promise.all([
     startHttpEcho('app'),
     startOidcProvider(certificates, 'https://idp.test', CLIENT),
   ]);
   await writeFile(join(dir, 'oidc.yaml'), manifests(gatewayPort, idp.port, app.port, certificates.caCert));
-  running = await startFilesModeEnvoy(join(dir, 'oidc.yaml'), { namespace: 'apps', name: 'edge' }, 'oidc');
+  running = await startFilesModeEnvoy(join(dir, 'oidc.yaml'), { namespace: 'apps', name: 'edge' }, 'oidc', {
+    oidcDiscovery: { refreshMs: 500 },
+  });
   ({ plane, envoy } = running);
   await eventually('the Gateway to answer', async () => {
     const answer = await httpRequest(gatewayPort, '/', { host: 'app.example.com' });
@@ -193,7 +207,8 @@ describe('OpenID Connect through Envoy', () => {
       client_id: CLIENT.id,
       response_type: 'code',
       redirect_uri: 'http://app.example.com/oauth2/callback',
-      scope: 'openid email',
+      // Envoy Gateway's order: the policy's scopes, then openid.
+      scope: 'email openid',
       // PKCE: the token request must carry the verifier of this challenge (the provider checks it).
       code_challenge_method: 'S256',
     });
@@ -257,5 +272,49 @@ describe('OpenID Connect through Envoy', () => {
       reason: 'Invalid',
       message: expect.stringContaining('spec.oidc.clientSecret: Secret apps/no-such-secret not found'),
     });
+  });
+
+  test('a provider given by its issuer alone: endpoints from its discovery document, sign-in works', async () => {
+    expect(idp.discoveries).toContain('/.well-known/openid-configuration');
+    expect(accepted('oidc-discovered')).toMatchObject({ status: 'True', reason: 'Accepted' });
+    const host = 'discovered.example.com';
+    const jar = new CookieJar();
+    const first = await visit('/inbox', jar, host);
+    expect([first.status, first.seen]).toEqual([302, undefined]);
+    jar.take(first);
+    const authorize = new URL(String(first.headers.location));
+    expect(`${authorize.origin}${authorize.pathname}`).toBe(`https://localhost:${idp.port}/authorize`);
+    expect(authorize.searchParams.get('client_id')).toBe(CLIENT.id);
+    // The code is exchanged at the token endpoint the document named, through the provider's Backend.
+    const callback = new URL(await followToProvider(String(first.headers.location)));
+    const before = idp.tokenRequests.length;
+    const exchanged = await visit(`${callback.pathname}${callback.search}`, jar, host);
+    expect([exchanged.status, String(exchanged.headers.location)]).toEqual([302, `http://${host}/inbox`]);
+    expect(idp.tokenRequests.slice(before)).toMatchObject([{ clientOk: true }]);
+    jar.take(exchanged);
+    const signedIn = await visit('/inbox', jar, host);
+    expect([signedIn.status, signedIn.seen?.path]).toEqual([200, '/inbox']);
+  });
+
+  test('a discovery document that cannot be read: 500 naming the URL and the answer, until it can', async () => {
+    const url = `https://localhost:${idp.port}/late/.well-known/openid-configuration`;
+    const refused = await httpRequest(gatewayPort, '/', { host: 'late.example.com' });
+    expect([refused.status, refused.seen]).toEqual([500, undefined]);
+    expect(accepted('oidc-late')).toMatchObject({
+      status: 'False',
+      reason: 'Invalid',
+      message: expect.stringContaining(`spec.oidc.provider: fetching ${url} answered HTTP 503`),
+    });
+    // The provider starts serving it: the next refresh reads it and the route sends browsers to sign in.
+    idp.serveDiscovery('/late', true);
+    const redirected = await eventually('the late document to be read', async () => {
+      const answer = await httpRequest(gatewayPort, '/', { host: 'late.example.com' });
+      return answer.status === 302 ? answer : undefined;
+    });
+    expect(redirected.seen).toBeUndefined();
+    expect(String(redirected.headers.location)).toMatch(
+      new RegExp(`^https://localhost:${idp.port}/authorize\\?`),
+    );
+    expect(accepted('oidc-late')).toMatchObject({ status: 'True', reason: 'Accepted' });
   });
 });

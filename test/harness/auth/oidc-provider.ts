@@ -3,6 +3,9 @@
 // code and the client's state (as a provider does once the user has signed in); the token endpoint exchanges a
 // code once, for the registered client (HTTP basic auth) and, when the authorization request had a PKCE
 // challenge, only with the matching verifier. Tokens are JWTs signed with jose. Every request is recorded.
+// Discovery: `<prefix>/.well-known/openid-configuration` answers, for each prefix served (the root from the
+// start; others as the test says), a document naming this server's endpoints under the Host it was asked by;
+// any other prefix answers 503.
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +26,10 @@ export interface OidcProvider {
   readonly tokenRequests: readonly { readonly form: Record<string, string>; readonly clientOk: boolean }[];
   /** The access tokens issued, in order. */
   readonly accessTokens: readonly string[];
+  /** The paths discovery documents were asked at, in order. */
+  readonly discoveries: readonly string[];
+  /** Serves (or stops serving) a discovery document at `<prefix>/.well-known/openid-configuration`. */
+  serveDiscovery(prefix: string, served: boolean): void;
   close(): Promise<void>;
 }
 
@@ -37,6 +44,8 @@ export async function startOidcProvider(
   const authorizations: Record<string, string>[] = [];
   const tokenRequests: { form: Record<string, string>; clientOk: boolean }[] = [];
   const accessTokens: string[] = [];
+  const discoveries: string[] = [];
+  const discoveryPrefixes = new Set(['']);
   const sign = (claims: Record<string, unknown>) =>
     new SignJWT({ sub: 'alice', ...claims })
       .setProtectedHeader({ alg: 'RS256', kid: jwk.kid })
@@ -63,6 +72,26 @@ export async function startOidcProvider(
       back.searchParams.set('code', code);
       if (query.state !== undefined) back.searchParams.set('state', query.state);
       response.writeHead(302, { location: back.href }).end();
+      return;
+    }
+    const wellKnown = '/.well-known/openid-configuration';
+    if (request.method === 'GET' && url.pathname.endsWith(wellKnown)) {
+      discoveries.push(url.pathname);
+      const prefix = url.pathname.slice(0, -wellKnown.length);
+      if (!discoveryPrefixes.has(prefix)) {
+        response.writeHead(503).end('not configured yet\n');
+        return;
+      }
+      const origin = `https://${request.headers.host}`;
+      response.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          issuer: `${origin}${prefix}`,
+          authorization_endpoint: `${origin}/authorize`,
+          token_endpoint: `${origin}/token`,
+          jwks_uri: `${origin}/jwks`,
+          response_types_supported: ['code'],
+        }),
+      );
       return;
     }
     if (request.method === 'GET' && url.pathname === '/jwks') {
@@ -116,6 +145,11 @@ export async function startOidcProvider(
     authorizations,
     tokenRequests,
     accessTokens,
+    discoveries,
+    serveDiscovery: (prefix, served) => {
+      if (served) discoveryPrefixes.add(prefix);
+      else discoveryPrefixes.delete(prefix);
+    },
     close,
   };
 }

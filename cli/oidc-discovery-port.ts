@@ -1,0 +1,67 @@
+// The control plane's one outbound call of its own: an OpenID Connect discovery document
+// (`<issuer>/.well-known/openid-configuration`, for SecurityPolicy `oidc` without both endpoints). A plain GET,
+// bounded in time and size, trusting the system's CAs plus the provider backend's CA bundle when it has one (as
+// Envoy Gateway uses the provider's TLS settings); redirects are not followed. Whatever happens comes back as a
+// response or an error text, never a throw: the verdict and its message are the model's
+// (model/policies/oidc-discovery.ts).
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { rootCertificates } from 'node:tls';
+import type { FetchDiscoveryPort } from '../actors/policies/oidc-discovery.ts';
+import type { OidcDiscoveryResponse } from '../model/policies/oidc-discovery.ts';
+
+/** Envoy Gateway's timeout for the discovery request. */
+export const DISCOVERY_TIMEOUT_MS = 5_000;
+const MAX_DOCUMENT_BYTES = 256 * 1024;
+
+export function oidcDiscoveryPort(options: { readonly timeoutMs?: number } = {}): FetchDiscoveryPort {
+  const timeoutMs = options.timeoutMs ?? DISCOVERY_TIMEOUT_MS;
+  return (request) =>
+    new Promise<OidcDiscoveryResponse>((resolve) => {
+      let url: URL;
+      try {
+        url = new URL(request.url);
+      } catch {
+        resolve({ error: 'not a URL' });
+        return;
+      }
+      const https = url.protocol === 'https:';
+      const send = https ? httpsRequest : httpRequest;
+      const done = (answer: OidcDiscoveryResponse) => {
+        clearTimeout(timer);
+        resolve(answer);
+      };
+      const outgoing = send(
+        url,
+        {
+          method: 'GET',
+          headers: { accept: 'application/json' },
+          agent: false,
+          ...(https && request.caBundle !== undefined ? { ca: [...rootCertificates, request.caBundle] } : {}),
+        },
+        (response: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          response.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > MAX_DOCUMENT_BYTES) {
+              response.destroy();
+              done({ error: `the document is larger than ${MAX_DOCUMENT_BYTES} bytes` });
+              return;
+            }
+            chunks.push(chunk);
+          });
+          response.on('end', () =>
+            done({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+          );
+          response.on('error', (error) => done({ error: error.message }));
+        },
+      );
+      const timer = setTimeout(() => {
+        outgoing.destroy();
+        done({ error: `no answer within ${timeoutMs} ms` });
+      }, timeoutMs);
+      outgoing.on('error', (error) => done({ error: error.message }));
+      outgoing.end();
+    });
+}
