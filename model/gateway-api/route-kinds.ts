@@ -34,7 +34,13 @@ export const ROUTE_KIND_RULES: { readonly [K in RouteKind]: RouteKindRules } = {
     kind: 'GRPCRoute',
     protocols: ['HTTP', 'HTTPS'],
     hasHostnames: true,
-    supportedFilters: ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestMirror'],
+    supportedFilters: [
+      'RequestHeaderModifier',
+      'ResponseHeaderModifier',
+      'RequestMirror',
+      // An Envoy Gateway HTTPRouteFilter, as Envoy Gateway takes it on a GRPCRoute rule too.
+      'ExtensionRef',
+    ],
   },
   TLSRoute: { kind: 'TLSRoute', protocols: ['TLS'], hasHostnames: true, supportedFilters: [] },
   TCPRoute: { kind: 'TCPRoute', protocols: ['TCP'], hasHostnames: false, supportedFilters: [] },

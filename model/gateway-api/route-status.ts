@@ -131,7 +131,7 @@ export function evaluateRoute(
     });
     const written: readonly unknown[] = Array.isArray(rule.filters) ? rule.filters : [];
     const filters =
-      kind === 'HTTPRoute'
+      kind === 'HTTPRoute' || kind === 'GRPCRoute'
         ? resolveRuleFilters(written, namespace, view, `spec.rules[${index}].filters`)
         : { filters: written };
     const mirrors = mirrorRefs(rule).map(({ ref, field }) => ({

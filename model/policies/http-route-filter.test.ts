@@ -280,4 +280,48 @@ describe('HTTPRouteFilter', () => {
       message: expect.stringContaining('example.com/Magic is not supported'),
     });
   });
+
+  it("on a GRPCRoute rule as on an HTTPRoute's (as Envoy Gateway takes it); on a backendRef refused, naming the field", () => {
+    const store = new ResourceStore([
+      ...BASE,
+      filter('inject', {
+        credentialInjection: { header: 'x-api-key', credential: { valueRef: { name: 'key' } } },
+      }),
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'key', namespace: 'apps' },
+        data: { credential: Buffer.from('k3y').toString('base64') },
+      } as AnyResource,
+    ]);
+    const grpc = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'GRPCRoute',
+      metadata: { name: 'g', namespace: 'apps', generation: 1 },
+      spec: {
+        parentRefs: [{ name: 'gw' }],
+        rules: [
+          { filters: [extensionRef('inject')], backendRefs: [{ name: 'web', port: 80 }] },
+          {
+            matches: [{ method: { service: 'other.Svc' } }],
+            backendRefs: [{ name: 'web', port: 80, filters: [extensionRef('inject')] }],
+          },
+        ],
+      },
+    } as never;
+    const evaluation = evaluateRoute(grpc, store, { controllerName: CONTROLLER, now: NOW });
+    expect(
+      (evaluation.rules[0]!.filters[0] as ExtensionRefFilterIR).httpRouteFilter?.credentialInjection,
+    ).toMatchObject({
+      header: 'x-api-key',
+      overwrite: false,
+      credential: 'k3y',
+    });
+    expect(evaluation.rules[0]?.verdict.valid).toBe(true);
+    expect(evaluation.rules[1]?.verdict).toMatchObject({
+      valid: false,
+      message:
+        'spec.rules[1].backendRefs[0].filters[0].type: ExtensionRef is not supported on a backendRef (only RequestHeaderModifier and ResponseHeaderModifier); put it on the rule',
+    });
+  });
 });

@@ -13,6 +13,8 @@ import type { Condition } from '../../model/resources/kubernetes.ts';
 import {
   createTestCertificates,
   type EchoServer,
+  echoGrpcClient,
+  startGrpcEcho,
   startHttpEcho,
   startHttpsEcho,
   type TestCertificates,
@@ -26,6 +28,7 @@ function manifests(options: {
   plainPort: number;
   socket: string;
   securePort: number;
+  grpcPort: number;
   ca: string;
   strangerCa: string;
   accessLog: string;
@@ -195,6 +198,25 @@ spec:
       backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: by-address }]
     - matches: [{ path: { type: PathPrefix, value: /no-injection } }]
       backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: by-address }]`,
+    backend('grpc-echo', `endpoints: [{ ip: { address: 127.0.0.1, port: ${options.grpcPort} } }]`),
+    `apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: { name: grpc-credentials, namespace: apps }
+spec:
+  parentRefs: [{ name: edge }]
+  hostnames: [grpc.example.com]
+  rules:
+    - filters: [{ type: ExtensionRef, extensionRef: { group: gateway.envoyproxy.io, kind: HTTPRouteFilter, name: inject-key } }]
+      backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: grpc-echo }]`,
+    `apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: { name: grpc-missing-filter, namespace: apps }
+spec:
+  parentRefs: [{ name: edge }]
+  hostnames: [grpc-missing.example.com]
+  rules:
+    - filters: [{ type: ExtensionRef, extensionRef: { group: gateway.envoyproxy.io, kind: HTTPRouteFilter, name: nowhere } }]
+      backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: grpc-echo }]`,
     `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: missing-filter, namespace: apps }
@@ -221,6 +243,7 @@ let envoy: Envoy | undefined;
 let plain: EchoServer;
 let socketEcho: EchoServer;
 let secure: EchoServer;
+let grpcEcho: EchoServer;
 let certs: TestCertificates;
 let gatewayPort: number;
 let accessLog: string;
@@ -246,10 +269,11 @@ beforeAll(async () => {
     createTestCertificates(['api.internal']),
     createTestCertificates(['api.internal']),
   ]);
-  [plain, socketEcho, secure] = await Promise.all([
+  [plain, socketEcho, secure, grpcEcho] = await Promise.all([
     startHttpEcho('plain'),
     startHttpEcho('socket', { path: join(dir, 'echo.sock') }),
     startHttpsEcho('secure', certs),
+    startGrpcEcho('grpc'),
   ]);
   gatewayPort = await freePort();
   await writeFile(
@@ -259,6 +283,7 @@ beforeAll(async () => {
       plainPort: plain.port,
       socket: socketEcho.address,
       securePort: secure.port,
+      grpcPort: grpcEcho.port,
       ca: certs.caCert,
       strangerCa: stranger.caCert,
       accessLog,
@@ -276,7 +301,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await running?.stop();
-  await Promise.all([plain?.close(), socketEcho?.close(), secure?.close()]);
+  await Promise.all([plain?.close(), socketEcho?.close(), secure?.close(), grpcEcho?.close()]);
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
@@ -388,6 +413,36 @@ describe('Envoy Gateway Backends through the controller and Envoy', () => {
       'UnsupportedValue',
       'spec.credentialInjection.credential.valueRef: Secret apps/no-such-secret not found',
     );
+  });
+
+  test("an HTTPRouteFilter on a GRPCRoute rule injects the Secret's credential into the call's metadata", async () => {
+    const client = echoGrpcClient(`127.0.0.1:${gatewayPort}`, {
+      'grpc.default_authority': 'grpc.example.com',
+    });
+    try {
+      const answer = await client.echo('hello', { metadata: { 'x-api-key': 'mine' } });
+      expect([answer.backend, answer.metadata['x-api-key']]).toEqual(['grpc', 'Bearer upstream-s3cret']);
+    } finally {
+      client.close();
+    }
+    // A GRPCRoute rule naming a missing HTTPRouteFilter answers 500 (Envoy's local reply to a gRPC call: status
+    // UNKNOWN) and reaches nothing; the route says why.
+    const before = grpcEcho.seen.length;
+    const missing = echoGrpcClient(`127.0.0.1:${gatewayPort}`, {
+      'grpc.default_authority': 'grpc-missing.example.com',
+    });
+    try {
+      await expect(missing.echo('hello')).rejects.toMatchObject({ code: 2 });
+    } finally {
+      missing.close();
+    }
+    expect(grpcEcho.seen.length).toBe(before);
+    const parent = plane.store.get('GRPCRoute', 'apps', 'grpc-missing-filter')?.status?.parents?.[0];
+    expect(parent?.conditions.find((c) => c.type === 'ResolvedRefs')).toMatchObject({
+      status: 'False',
+      reason: 'UnsupportedValue',
+      message: expect.stringContaining('Unable to translate HTTPRouteFilter: apps/nowhere not found'),
+    });
   });
 
   test('a missing HTTPRouteFilter: the rule answers 500, the route says why', async () => {
