@@ -3,7 +3,8 @@
 // the window answers 429 while another tenant still gets 200, whichever replica serves each request (the counters
 // are in Redis); X-RateLimit headers tell the limit. With Redis stopped, a fail-open plane lets requests through
 // and a fail-closed one refuses them (500); both count again once Redis is back. Windows are an hour long, so a
-// window never ends during a test; a route limited to 0 requests tells when the service counts (429) or cannot.
+// window never ends during a test; a route limited to 0 requests tells when the service counts (429) or cannot. A
+// rule with xRateLimitHeaders Off is counted the same and answered without the headers.
 import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { gatewayIR, listener, port, route, rule, service } from '../../backends/envoy/testdata/gateway-ir.ts';
@@ -26,7 +27,7 @@ const LIMIT = 4;
 /** The Gateway: a per-tenant limit, a route limited to nothing (the service's heartbeat) and one without limits. */
 function limitedGateway(httpPort: number, echo: EchoServer): GatewayIR {
   const app = service('app', [echo.port]);
-  const limited = (name: string, requests: number): RuleIR => ({
+  const limited = (name: string, requests: number, headers?: 'Off'): RuleIR => ({
     ...rule([app]),
     policies: {
       traffic: trafficIR(name, {
@@ -36,6 +37,7 @@ function limitedGateway(httpPort: number, echo: EchoServer): GatewayIR {
               {
                 clientSelectors: [{ headers: [{ name: 'x-tenant', type: 'Distinct' }] }],
                 limit: { requests, unit: 'Hour' },
+                ...(headers === undefined ? {} : { xRateLimitHeaders: headers }),
               },
             ],
           },
@@ -48,6 +50,8 @@ function limitedGateway(httpPort: number, echo: EchoServer): GatewayIR {
       listener('http', 'HTTP', [
         route('tenants', [limited('per-tenant', LIMIT)], { hostnames: ['api.example.com'] }),
         route('nothing', [limited('nothing', 0)], { hostnames: ['zero.example.com'] }),
+        // The same limit with xRateLimitHeaders Off: counted alike, answered without the X-RateLimit headers.
+        route('quiet', [limited('quiet', LIMIT, 'Off')], { hostnames: ['quiet.example.com'] }),
         route('open', [rule([app])], { hostnames: ['open.example.com'] }),
       ]),
     ]),
@@ -153,6 +157,25 @@ describe('global rate limits through Envoy, the rate limit service and Redis', (
     expect(other.status).toBe(200);
     expect(other.headers['x-ratelimit-remaining']).toBe(String(LIMIT - 1));
     expect((await tenant(one, 'globex')).status).toBe(200);
+  });
+
+  test('xRateLimitHeaders Off: the same limit holds, and neither the 200s nor the 429 carry X-RateLimit headers', async () => {
+    const agent = replicas[0]!;
+    const quiet = () => requestOn(agent, open.httpPort, 'quiet.example.com', { 'x-tenant': 'hushed' });
+    const rateLimitHeaders = (answer: HttpAnswer) =>
+      Object.keys(answer.headers).filter((name) => name.startsWith('x-ratelimit-'));
+    const answers: HttpAnswer[] = [];
+    for (let i = 0; i <= LIMIT; i++) answers.push(await quiet());
+    expect(answers.map((a) => a.status)).toEqual([...new Array(LIMIT).fill(200), 429]);
+    expect(answers.flatMap(rateLimitHeaders)).toEqual([]);
+    // The rule beside it without the option still tells its limit on the same replica.
+    const told = await tenant(agent, 'hushed');
+    expect(told.status).toBe(200);
+    expect(rateLimitHeaders(told).sort()).toEqual([
+      'x-ratelimit-limit',
+      'x-ratelimit-remaining',
+      'x-ratelimit-reset',
+    ]);
   });
 
   test('a request without the tenant header is not counted by the per-tenant rule', async () => {
