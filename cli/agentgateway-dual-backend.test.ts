@@ -11,7 +11,7 @@ import {
 } from '../backends/agentgateway/testdata/agentgateway-proxy.ts';
 import { XdsServer } from '../backends/envoy/index.ts';
 import { AdsTestClient, type AdsTestStream } from '../backends/envoy/testdata/ads-test-client.ts';
-import { AGENTGATEWAY_TYPE_URL } from '../protos/agentgateway-api.ts';
+import { AGENTGATEWAY_TYPE_URL, agentgatewayApi } from '../protos/agentgateway-api.ts';
 import { envoyApi } from '../protos/envoy-api.ts';
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse } from '../protos/index.ts';
 import { TYPE_URL } from '../protos/index.ts';
@@ -20,6 +20,16 @@ import type { ControlPlane } from './control-plane.ts';
 import { startFilesPlane } from './testdata/files-plane.ts';
 import { ENVOY_AND_AGENTGATEWAY_CLASSES, httpGateway, WEB_SERVICE } from './testdata/manifests.ts';
 
+const JWKS = JSON.stringify({
+  keys: [{ kty: 'oct', kid: 'k1', alg: 'HS256', k: 'c3dpdGNoeWFyZC10ZXN0LWtleQ' }],
+});
+
+/**
+ * One set of resources for both data planes: the shared route protected by a SecurityPolicy (JWT with a local
+ * JWKS, CORS, an authorization rule on a claim) and shaped by a BackendTrafficPolicy (retries, a
+ * timeout, a local rate limit); a second route whose SecurityPolicy fetches its JWKS from a URI, which Envoy
+ * does and agentgateway cannot.
+ */
 const MANIFESTS = `${ENVOY_AND_AGENTGATEWAY_CLASSES}---
 ${httpGateway('via-envoy', 'envoy', 8080)}---
 ${httpGateway('via-agentgateway', 'agentgateway', 8080)}---
@@ -30,6 +40,55 @@ metadata: {name: shared, namespace: apps}
 spec:
   parentRefs: [{name: via-envoy}, {name: via-agentgateway}]
   rules: [{backendRefs: [{name: web, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: remote-keys, namespace: apps}
+spec:
+  parentRefs: [{name: via-envoy}, {name: via-agentgateway}]
+  hostnames: [remote.example.com]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: SecurityPolicy
+metadata: {name: protect, namespace: apps}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: shared}]
+  cors: {allowOrigins: ['https://*.example.com'], allowMethods: [GET]}
+  jwt:
+    providers:
+    - name: idp
+      issuer: https://idp.example.com
+      audiences: [api]
+      localJWKS: {type: Inline, inline: '${JWKS}'}
+      claimToHeaders: [{header: x-user, claim: sub}]
+  authorization:
+    defaultAction: Deny
+    rules: [{action: Allow, principal: {jwt: {provider: idp, claims: [{name: role, values: [admin]}]}}}]
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: SecurityPolicy
+metadata: {name: remote, namespace: apps}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: remote-keys}]
+  jwt:
+    providers:
+    - name: idp
+      issuer: https://idp.example.com
+      remoteJWKS: {uri: 'https://idp.example.com/jwks.json'}
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: BackendTrafficPolicy
+metadata: {name: shape, namespace: apps}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: shared}]
+  retry:
+    numRetries: 2
+    retryOn: {triggers: [gateway-error]}
+  timeout: {http: {requestTimeout: 5s}}
+  rateLimit:
+    local:
+      rules: [{limit: {requests: 10, unit: Minute}}]
 `;
 
 const aiRoute = (
@@ -157,12 +216,50 @@ describe('one control plane serving Gateways through both backends', () => {
     const agw = agentgatewayClient.delta();
     subscribeAsAgentgateway(agw, { namespace: 'apps', name: 'via-agentgateway' });
     const resources = await agw.next();
-    expect(resources.resources.map((r) => r.name)).toEqual([
-      'bind/8080/apps/via-agentgateway',
-      'listener/8080/apps/via-agentgateway/Gateway/apps/via-agentgateway/http',
-      'route/8080/apps/via-agentgateway/Gateway/apps/via-agentgateway/http/HTTPRoute/apps/shared/0',
+    const listenerKey = '8080/apps/via-agentgateway/Gateway/apps/via-agentgateway/http';
+    expect(resources.resources.map((r) => r.name).sort()).toEqual([
       'backend/service/apps/web/80/10.0.0.1:9000',
+      'bind/8080/apps/via-agentgateway',
+      `listener/${listenerKey}`,
+      `route/${listenerKey}/HTTPRoute/apps/remote-keys/0`,
+      `route/${listenerKey}/HTTPRoute/apps/shared/0`,
     ]);
+    const agwRoute = (name: string) => {
+      const found = resources.resources.find(
+        (r) => r.name === `route/${listenerKey}/HTTPRoute/apps/${name}/0`,
+      )!;
+      return (agentgatewayApi().decodeResource(found.resource.value) as { route: Record<string, unknown> })
+        .route;
+    };
+    // The policies reach agentgateway as its own: CORS, JWT (inline JWKS), the authorization rule as CEL, the
+    // local rate limit, the timeout and retries, and the claim set as a header once the token is verified.
+    const shared = agwRoute('shared').trafficPolicies as Record<string, Record<string, unknown>>[];
+    expect(shared.map((p) => Object.keys(p)[0]).sort()).toEqual([
+      'authorization',
+      'cors',
+      'jwt',
+      'localRateLimit',
+      'retry',
+      'timeout',
+      'transformation',
+    ]);
+    expect(shared.find((p) => p.jwt)?.jwt).toMatchObject({
+      mode: 'STRICT',
+      providers: [{ issuer: 'https://idp.example.com', audiences: ['api'], inline: JWKS }],
+    });
+    expect(shared.find((p) => p.authorization)?.authorization).toEqual({
+      require: ['(jwt.role in ["admin"] ? true : false)'],
+    });
+    expect(shared.find((p) => p.retry)?.retry).toEqual({ retryStatusCodes: [502, 503, 504], attempts: 2 });
+    expect(shared.find((p) => p.timeout)?.timeout).toEqual({ request: '5s' });
+    expect(shared.find((p) => p.localRateLimit)?.localRateLimit).toEqual({
+      maxTokens: '10',
+      tokensPerFill: '10',
+      fillInterval: '60s',
+    });
+    // A remote JWKS agentgateway cannot fetch: the rule answers 500, never forwarded unprotected.
+    expect(agwRoute('remote-keys').trafficPolicies).toEqual([{ directResponse: { status: 500 } }]);
+    expect(agwRoute('remote-keys').backends).toBeUndefined();
     agw.send({ type_url: AGENTGATEWAY_TYPE_URL.resource, response_nonce: resources.nonce });
 
     const envoyClient = new AdsTestClient(envoyXds.address);
@@ -182,6 +279,37 @@ describe('one control plane serving Gateways through both backends', () => {
     envoyProgrammed = true;
     expect(programmed(plane, 'via-agentgateway')).toBe('True');
     expect(programmed(plane, 'via-envoy')).toBe('True');
+    // Envoy runs the same policies through its own filters.
+    // (the wire bytes of its resources, read as text: filter names are plain strings in them)
+    const envoyConfig = JSON.stringify(envoyXds.snapshot(gateway('via-envoy')), (_key, value: unknown) => {
+      if (value instanceof Map) return Object.fromEntries(value);
+      const bytes = value as { type?: string; data?: number[] } | null;
+      return bytes?.type === 'Buffer' && Array.isArray(bytes.data)
+        ? Buffer.from(bytes.data).toString('latin1')
+        : value;
+    });
+    for (const filter of ['jwt_authn', 'cors', 'rbac', 'local_ratelimit'])
+      expect(envoyConfig).toContain(`envoy.filters.http.${filter}`);
+    // The route agentgateway cannot serve as written says so on that Gateway's parent entry, naming the field and
+    // the data plane; Envoy's entry accepts it.
+    const parents = (plane.store.get('HTTPRoute', 'apps', 'remote-keys')?.status?.parents ?? []) as {
+      parentRef: { name: string };
+      conditions: { type: string; status: string; reason: string; message: string }[];
+    }[];
+    const accepted = (name: string) =>
+      parents.find((p) => p.parentRef.name === name)?.conditions.find((c) => c.type === 'Accepted');
+    expect(accepted('via-envoy')).toMatchObject({ status: 'True' });
+    expect(accepted('via-agentgateway')).toMatchObject({ status: 'False', reason: 'UnsupportedValue' });
+    expect(accepted('via-agentgateway')?.message).toMatch(
+      /agentgateway data plane answers this rule 500: SecurityPolicy apps\/remote spec\.jwt\.providers\[0\]\.remoteJWKS/,
+    );
+    const sharedParents = (plane.store.get('HTTPRoute', 'apps', 'shared')?.status?.parents ?? []) as {
+      conditions: { type: string; status: string }[];
+    }[];
+    expect(sharedParents.map((p) => p.conditions.find((c) => c.type === 'Accepted')?.status)).toEqual([
+      'True',
+      'True',
+    ]);
     envoy.close();
     await envoyDone.catch(() => []);
   });

@@ -3,6 +3,7 @@
 // endpoints; a BackendTLSPolicy becomes each such Backend's inline TLS policy. InferencePools become workload
 // Services (inference.ts). A backend agentgateway cannot reach (invalid ref, no endpoints, a pool whose picker
 // reference is invalid) points to a key nothing publishes, which agentgateway answers with 500.
+import type { DataPlaneRefusal } from '../../model/ir/backend-contract.ts';
 import type { BackendTLS } from '../../model/ir/backends.ts';
 import type { BackendIR } from '../../model/ir/gateway-ir.ts';
 import { formatResourceKey } from '../../model/resources/resource-key.ts';
@@ -29,6 +30,7 @@ const MAX_WEIGHT = 2 ** 31 - 1;
 export class BackendSet {
   readonly #backends = new Map<string, Json>();
   readonly #problems: string[];
+  readonly #unsupported: DataPlaneRefusal[] = [];
   readonly pools: PoolSet;
 
   /**
@@ -94,6 +96,16 @@ export class BackendSet {
   /** Names a part of the IR this backend cannot program (it ends in the Gateway's Programmed message). */
   report(problem: string): void {
     this.#problems.push(problem);
+  }
+
+  /** A value of a route rule or listener agentgateway cannot express (its status names it: UnsupportedValue). */
+  refuse(refusal: DataPlaneRefusal): void {
+    this.#unsupported.push(refusal);
+  }
+
+  /** What was refused, in translation order. */
+  unsupported(): readonly DataPlaneRefusal[] {
+    return this.#unsupported;
   }
 
   /** RouteBackends for a weighted list: each ref keeps its weight, split evenly over its endpoints. */

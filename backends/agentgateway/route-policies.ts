@@ -1,4 +1,4 @@
-// HTTPRoute/GRPCRoute filters, timeouts and retries as agentgateway TrafficPolicySpecs (one kind each): header
+// HTTPRoute/GRPCRoute filters as agentgateway TrafficPolicySpecs (timeouts and retries: policies/retry-timeout.ts) (one kind each): header
 // modifiers, redirects, URL rewrites, request mirrors, CORS. Per-backend filters become BackendPolicySpecs.
 import type { BackendIR, RuleIR } from '../../model/ir/gateway-ir.ts';
 import type {
@@ -63,7 +63,6 @@ export function rulePolicies(
   }
   const mirrorList = mirrorPolicies(mirrors, rule.mirrors, backends, owner);
   if (mirrorList.length > 0) policies.push({ requestMirror: { mirrors: mirrorList } });
-  policies.push(...timingPolicies(rule));
   return { policies, redirects };
 }
 
@@ -150,38 +149,4 @@ function cors(filter: HTTPCORSFilter): Json {
     ...(filter.exposeHeaders?.length ? { exposeHeaders: [...filter.exposeHeaders] } : {}),
     ...(typeof filter.maxAge === 'number' ? { maxAge: `${filter.maxAge}s` } : {}),
   };
-}
-
-/** `timeouts` and `retry` of the rule, as the IR carries them in milliseconds (0 = no timeout: left out). */
-function timingPolicies(rule: RuleIR): Json[] {
-  const out: Json[] = [];
-  const request = rule.timeouts?.requestMs;
-  const backendRequest = rule.timeouts?.backendRequestMs;
-  const timeout: Json = {
-    ...(request !== undefined && request > 0 ? { request: duration(request) } : {}),
-    ...(backendRequest !== undefined && backendRequest > 0
-      ? { backendRequest: duration(backendRequest) }
-      : {}),
-  };
-  if (Object.keys(timeout).length > 0) out.push({ timeout });
-  const retry = rule.retry;
-  if (retry !== undefined) {
-    out.push({
-      retry: {
-        ...(retry.codes.length > 0 ? { retryStatusCodes: [...retry.codes] } : {}),
-        ...(retry.attempts === undefined ? {} : { attempts: retry.attempts }),
-        ...(retry.backoffMs !== undefined && retry.backoffMs > 0
-          ? { backoff: duration(retry.backoffMs) }
-          : {}),
-      },
-    });
-  }
-  return out;
-}
-
-/** Milliseconds as a proto3 JSON Duration. */
-export function duration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  const rest = ms % 1000;
-  return rest === 0 ? `${seconds}s` : `${seconds}.${String(rest).padStart(3, '0')}s`;
 }

@@ -5,6 +5,7 @@ import type { RouteIR, RuleIR } from '../../model/ir/gateway-ir.ts';
 import type { ListenerAddress } from '../shared/route-filters.ts';
 import type { BackendSet } from './backends.ts';
 import { routeKey, routeName } from './names.ts';
+import { rulePolicyResources, unsupportedText } from './policies/index.ts';
 import { translateGrpcMatch, translateHttpMatch } from './route-matches.ts';
 import { backendPolicies, rulePolicies } from './route-policies.ts';
 import type { Json } from './types.ts';
@@ -30,7 +31,8 @@ function translateRule(
   const matches = grpc
     ? (rule.matches.length === 0 ? [{}] : rule.matches).map(translateGrpcMatch)
     : rule.matches.map(translateHttpMatch);
-  const { policies, redirects } = rulePolicies(rule, listener, backends, key);
+  const { policies: filterPolicies, redirects } = rulePolicies(rule, listener, backends, key);
+  const policies = [...filterPolicies];
   const base: Json = {
     key,
     listenerKey,
@@ -45,17 +47,28 @@ function translateRule(
     );
     return { ...base, trafficPolicies: [...policies, { directResponse: { status: 500 } }] };
   }
-  const attached = policyKinds(rule);
-  if (attached.length > 0) {
-    // Envoy Gateway policies are not translated for agentgateway: a rule they protect or shape answers 500
-    // rather than be served without them (fail closed).
-    backends.report(
-      `${key}: ${attached.join(', ')} attached to this rule are not supported by the agentgateway backend; the rule answers 500`,
-    );
+  const policy = rulePolicyResources(rule, { owner: key, backends });
+  if (policy.denied !== undefined) {
+    // A policy the model could not enforce (a missing Secret, JWKS backend, ...): answered as on Envoy.
+    return { ...base, trafficPolicies: [...policies, { directResponse: { status: policy.denied } }] };
+  }
+  if (policy.unsupported.length > 0) {
+    // A policy value agentgateway cannot express: the rule answers 500 rather than be served without it, and the
+    // route's status names the value and the data plane (UnsupportedValue).
+    backends.refuse({
+      route: route.route,
+      rule: rule.index,
+      severity: 'dropped',
+      message: `the agentgateway data plane answers this rule 500: ${policy.unsupported.map(unsupportedText).join('; ')}`,
+    });
     return { ...base, trafficPolicies: [...policies, { directResponse: { status: 500 } }] };
   }
+  policies.push(...policy.traffic);
   if (redirects) return { ...base, trafficPolicies: policies };
-  const routeBackends = backends.routeBackends(rule.backends, key, backendPolicies);
+  const routeBackends = backends.routeBackends(rule.backends, key, (backend) => [
+    ...backendPolicies(backend),
+    ...policy.backend,
+  ]);
   const usable = rule.backends.some((b) => b.weight > 0 && b.kind !== 'Invalid');
   if (!usable) {
     // Nothing to forward to (no backendRefs, all invalid, or all weight 0): the spec's 500.
@@ -66,20 +79,4 @@ function translateRule(
     backends: routeBackends,
     ...(policies.length > 0 ? { trafficPolicies: policies } : {}),
   };
-}
-
-const POLICY_KINDS = {
-  security: 'SecurityPolicy',
-  extension: 'EnvoyExtensionPolicy',
-  traffic: 'BackendTrafficPolicy',
-  denied: 'a refused policy',
-} as const;
-
-/** The policy families attached to a rule, by kind. */
-function policyKinds(rule: RuleIR): string[] {
-  const policies = rule.policies;
-  if (policies === undefined) return [];
-  return (Object.keys(POLICY_KINDS) as (keyof typeof POLICY_KINDS)[])
-    .filter((family) => policies[family] !== undefined)
-    .map((family) => POLICY_KINDS[family]);
 }

@@ -74,4 +74,5 @@ export const EMPTY_RESOURCES: AgentgatewayResources = {
   workloads: {},
   modelRoutes: {},
   problems: [],
+  unsupported: [],
 };

@@ -384,19 +384,18 @@ describe('agentgateway translateGateway', () => {
     ]);
   });
 
-  it('answers 500 for a rule with Envoy Gateway policies it cannot translate, and says so (fail closed)', () => {
+  it('answers a rule the model denied (a policy it could not enforce) with its status, never forwarding it', () => {
     const policy = {
       group: 'gateway.envoyproxy.io',
       kind: 'SecurityPolicy',
       namespace: 'default',
       name: 'jwt',
     };
-    const protectedRule = { ...rule([web]), policies: { denied: { status: 500, policy, reason: 'x' } } };
+    const protectedRule = { ...rule([web]), policies: { denied: { status: 503, policy, reason: 'x' } } };
     const resources = translateGateway(httpGateway([protectedRule]), {});
     const translated = onlyRoute(resources);
     expect(translated.backends).toBeUndefined();
-    expect(translated.trafficPolicies).toEqual([{ directResponse: { status: 500 } }]);
-    expect(resources.problems.join('\n')).toMatch(/a refused policy attached to this rule are not supported/);
+    expect(translated.trafficPolicies).toEqual([{ directResponse: { status: 503 } }]);
   });
 
   it('does not program a listener whose ClientTrafficPolicy it cannot translate, and says so', () => {

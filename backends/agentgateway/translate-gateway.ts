@@ -1,6 +1,6 @@
 // One Gateway's IR → its agentgateway resources (proto3 JSON of each Resource kind, by key). Pure and
 // deterministic: the same IR and TLS material give the same resources, so unchanged resources keep their versions.
-import type { TlsMaterial } from '../../model/ir/backend-contract.ts';
+import type { DataPlaneRefusal, TlsMaterial } from '../../model/ir/backend-contract.ts';
 import type { GatewayIR } from '../../model/ir/gateway-ir.ts';
 import { BackendSet } from './backends.ts';
 import { translatePort } from './listeners.ts';
@@ -22,6 +22,8 @@ export interface AgentgatewayResources {
   readonly modelRoutes: Readonly<Record<string, Json>>;
   /** Parts of the IR that could not be programmed, each naming what and why. */
   readonly problems: readonly string[];
+  /** Values agentgateway cannot express, on the route rules they belong to (those rules answer 500). */
+  readonly unsupported: readonly DataPlaneRefusal[];
 }
 
 export function translateGateway(
@@ -56,5 +58,6 @@ export function translateGateway(
     workloads: backends.pools.workloads(),
     modelRoutes,
     problems,
+    unsupported: backends.unsupported(),
   };
 }

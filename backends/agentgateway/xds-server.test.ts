@@ -4,9 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BackendGatewayStatus } from '../../model/ir/backend-contract.ts';
 import type { GatewayIR } from '../../model/ir/gateway-ir.ts';
 import { AGENTGATEWAY_TYPE_URL, agentgatewayApi } from '../../protos/agentgateway-api.ts';
-import { ActorSystem } from '../../runtime/ActorSystem.ts';
-import { VirtualClock } from '../../runtime/VirtualClock.ts';
-import { AdsTestClient } from '../envoy/testdata/ads-test-client.ts';
+import type { ActorSystem } from '../../runtime/ActorSystem.ts';
+import type { AdsTestClient } from '../envoy/testdata/ads-test-client.ts';
 import {
   gatewayIR,
   gatewayKey,
@@ -17,30 +16,16 @@ import {
   rule,
   service,
 } from '../envoy/testdata/gateway-ir.ts';
-import { spawnStatusRecorder } from '../shared/testdata/status-recorder.ts';
-import { type AgentgatewayBackendMessage, spawnAgentgatewayBackend } from './agentgateway-backend.ts';
-import { AgentgatewayXdsServer, SOTW_NOT_SUPPORTED } from './xds-server.ts';
+import type { AgentgatewayBackendMessage } from './agentgateway-backend.ts';
+import { type AgentgatewayHarness, proxyNode, startAgentgatewayHarness } from './testdata/harness.ts';
+import { SOTW_NOT_SUPPORTED } from './xds-server.ts';
 
 const RESOURCE = AGENTGATEWAY_TYPE_URL.resource;
 const ADDRESS = AGENTGATEWAY_TYPE_URL.address;
 const gw = gatewayKey('gw');
 const other = gatewayKey('other');
 
-/** Node.metadata as agentgateway sends it (a google.protobuf.Struct), with its pod name (NAME) as in a pod. */
-function node(id: string, gateway = 'gw', namespace = 'default') {
-  return {
-    id,
-    cluster: '',
-    user_agent_name: 'agentgateway',
-    metadata: {
-      fields: {
-        NAME: { stringValue: id },
-        GATEWAY_NAME: { stringValue: gateway },
-        NAMESPACE: { stringValue: namespace },
-      },
-    },
-  };
-}
+const node = proxyNode;
 
 /** What agentgateway started without its pod variables sends, whichever proxy it is. */
 function podlessNode(gateway = 'gw') {
@@ -71,36 +56,21 @@ function irFor(backend: string, gateway = gw, portNumber = 80): GatewayIR {
 }
 
 describe('agentgateway delta ADS server and backend actor', () => {
-  let server: AgentgatewayXdsServer;
   let client: AdsTestClient;
   let system: ActorSystem;
   let statuses: BackendGatewayStatus[];
 
-  const change = (ir: GatewayIR, revision: number) =>
-    system.send<AgentgatewayBackendMessage>('agentgateway', {
-      type: 'backend.gateway.changed',
-      gateway: ir.gateway,
-      revision,
-      ir,
-      tls: {},
-    });
+  let harness: AgentgatewayHarness;
+  const change = (ir: GatewayIR, revision: number) => harness.change(ir, revision);
   const latest = (gateway = gw) =>
     statuses.filter((s) => s.gateway.name === gateway.name).at(-1) as BackendGatewayStatus | undefined;
 
   beforeEach(async () => {
-    server = await AgentgatewayXdsServer.start({ address: '127.0.0.1:0' });
-    client = new AdsTestClient(server.address);
-    system = new ActorSystem({ clock: new VirtualClock() });
-    statuses = spawnStatusRecorder(system, 'deployer', 256);
-    spawnAgentgatewayBackend(system, { name: 'agentgateway', deployer: 'deployer', xds: server });
-    system.start();
+    harness = await startAgentgatewayHarness();
+    ({ client, system, statuses } = harness);
   });
 
-  afterEach(async () => {
-    client.close();
-    await system.stop();
-    await server.stop();
-  });
+  afterEach(() => harness.stop());
 
   it('answers state-of-the-world ADS with UNIMPLEMENTED', async () => {
     const stream = client.sotw();

@@ -50,8 +50,19 @@ export interface XdsPortOf<B extends string, R> {
   onReport(listener: (report: Draft<ProxyReportOf<B>>) => void): () => void;
 }
 
+/** What a backend's translation gives the machine besides its resources. */
+export interface TranslatedResources {
+  /** Parts of the IR that could not be programmed, each naming what and why (the Gateway's message). */
+  readonly problems: readonly string[];
+  /**
+   * Values of the IR this data plane cannot express, on the route rule or listener they belong to (served
+   * failing closed): reported as the data plane's refusals are, so the object's status names them.
+   */
+  readonly unsupported?: readonly DataPlaneRefusal[];
+}
+
 /** What a backend plugs into the machine. */
-export interface BackendDefinition<B extends string, R extends { readonly problems: readonly string[] }, O> {
+export interface BackendDefinition<B extends string, R extends TranslatedResources, O> {
   /** BackendGatewayStatus.backend, the prefix of its report messages and of the machine id. */
   readonly backend: B;
   /** The data plane as status messages name it ("translation to Envoy failed: …"). */
@@ -97,6 +108,8 @@ interface GatewayState {
   readonly origins?: ReadonlyMap<string, ResourceOrigin>;
   /** A backend that searches refusals: what it offered of the revision, what it dropped, where a search stands. */
   readonly refused?: RefusedPieces;
+  /** What translation itself could not give the data plane (a value it cannot express), on the objects concerned. */
+  readonly unsupported?: readonly DataPlaneRefusal[];
 }
 
 interface RefusedPieces {
@@ -137,7 +150,7 @@ export interface BackendInput<O> {
   readonly translate?: O;
 }
 
-export function backendMachine<B extends string, R extends { readonly problems: readonly string[] }, O>(
+export function backendMachine<B extends string, R extends TranslatedResources, O>(
   definition: BackendDefinition<B, R, O>,
 ) {
   const { backend, dataPlane } = definition;
@@ -277,6 +290,7 @@ export function backendMachine<B extends string, R extends { readonly problems: 
                   ),
                   ...(origins === undefined ? {} : { origins }),
                   ...(refused === undefined ? {} : { refused }),
+                  ...(resources.unsupported?.length ? { unsupported: resources.unsupported } : {}),
                 };
               } catch (error) {
                 next = {
@@ -499,7 +513,11 @@ function updateProxy(
 
 function gatewayStatus(backend: string, state: GatewayState): Draft<BackendGatewayStatus> {
   const proxies = Object.values(state.proxies).sort((a, b) => (a.proxy < b.proxy ? -1 : 1));
-  const refusals = [...droppedRefusals(state.refused), ...refusalsOf(backend, state, proxies)];
+  const refusals = [
+    ...(state.unsupported ?? []),
+    ...droppedRefusals(state.refused),
+    ...refusalsOf(backend, state, proxies),
+  ];
   const search = state.refused?.search;
   return {
     type: 'backend.gateway.status',
@@ -599,17 +617,15 @@ export function spawnBackend<B extends string, R>(
 }
 
 /** A backend's actor: its machine, its spec, and a spawn that wires the ADS server's reports in. */
-export interface Backend<B extends string, R extends { readonly problems: readonly string[] }, O> {
+export interface Backend<B extends string, R extends TranslatedResources, O> {
   readonly machine: ReturnType<typeof backendMachine<B, R, O>>;
   readonly spec: (options: BackendOptions<B, R, O>) => ActorSpec<BackendMessageOf<B>>;
   readonly spawn: (system: ActorSystem, options: BackendOptions<B, R, O>) => ActorRef<BackendMessageOf<B>>;
 }
 
-export function defineBackend<
-  B extends string,
-  R extends { readonly problems: readonly string[] },
-  O = never,
->(definition: BackendDefinition<B, R, O>): Backend<B, R, O> {
+export function defineBackend<B extends string, R extends TranslatedResources, O = never>(
+  definition: BackendDefinition<B, R, O>,
+): Backend<B, R, O> {
   const machine = backendMachine(definition);
   const spec = (options: BackendOptions<B, R, O>) => backendSpec(definition.backend, machine, options);
   return { machine, spec, spawn: (system, options) => spawnBackend(system, spec(options), options.xds) };

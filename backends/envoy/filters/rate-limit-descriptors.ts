@@ -11,6 +11,7 @@ import type {
   RateLimitRuleIR,
   RateLimitValueMatchIR,
 } from '../../../model/ir/traffic-policies.ts';
+import { RATE_LIMIT_UNIT_MILLIS } from '../../shared/rate-limit-units.ts';
 import { protoDuration } from '../duration.ts';
 import type { Json } from '../envoy-types.ts';
 import { listenerKey } from '../names.ts';
@@ -22,16 +23,6 @@ export const RATE_LIMIT_DOMAIN = 'switchyard';
 export const GLOBAL_RATE_LIMIT_STAGE = 0;
 export const LOCAL_RATE_LIMIT_STAGE = 1;
 const MATCHED = 'match';
-
-const UNIT_MILLIS: Readonly<Record<RateLimitRuleIR['unit'], number>> = {
-  Second: 1_000,
-  Minute: 60_000,
-  Hour: 3_600_000,
-  Day: 86_400_000,
-  Week: 604_800_000,
-  Month: 2_592_000_000,
-  Year: 31_536_000_000,
-};
 
 interface Step {
   readonly action: Json;
@@ -207,7 +198,7 @@ export function localDescriptors(rules: readonly RateLimitRuleIR[], served: Serv
       tokenBucket: {
         maxTokens: rule.requests,
         tokensPerFill: rule.requests,
-        fillInterval: protoDuration(UNIT_MILLIS[rule.unit]),
+        fillInterval: protoDuration(RATE_LIMIT_UNIT_MILLIS[rule.unit]),
       },
     };
   });
