@@ -8,15 +8,15 @@ import {
 // The translators alone, not the backends' index: that brings the xDS servers (gRPC, protobufjs, metrics), which
 // translate does not run (bench/translate.startup).
 import { type EnvoyResources, translateGateway } from '../backends/envoy/translate-gateway.ts';
-import { REDACTED_KEY } from '../backends/shared/redaction.ts';
 import type { TlsMaterial } from '../model/ir/backend-contract.ts';
 import type { GatewayIR } from '../model/ir/gateway-ir.ts';
 import type { KindName } from '../model/resources/kinds.ts';
 import { describeResourceKey, formatResourceKey } from '../model/resources/resource-key.ts';
 import { failingConditions } from '../model/shared/conditions.ts';
 import type { ResourceView } from '../model/shared/resource-view.ts';
+import { REDACTED_KEY, redactShown, SECRET_KINDS, secretValuesOf } from '../model/shared/secret-fields.ts';
 import { sequentialIds } from '../runtime/ids.ts';
-import { createLogger, REDACTED } from '../runtime/logger.ts';
+import { createLogger } from '../runtime/logger.ts';
 import { runUntilQuiescent } from '../runtime/quiescence.ts';
 import { VirtualClock } from '../runtime/VirtualClock.ts';
 import { filesSummary, type SourceProblem } from '../sources/files/machine.ts';
@@ -86,7 +86,7 @@ export async function translate(paths: readonly string[], controllerName?: strin
         summary.rejected++;
         continue;
       }
-      objects.push(redactSecret(stored as unknown as Record<string, unknown>));
+      objects.push(stored as unknown as Record<string, unknown>);
       const failing = failingConditions((stored as { status?: unknown }).status);
       if (failing.length === 0) {
         summary.accepted++;
@@ -116,26 +116,17 @@ export async function translate(paths: readonly string[], controllerName?: strin
       agentgateway[id] = translateAgentgateway(ir, redactedTls(plane.store, ir));
     }
   }
-  return { objects, irs, xds, agentgateway, problems: plane.problems, rejections, summary };
-}
-
-/** A Secret as translate prints it: the names of its keys, never their values. */
-function redactSecret(object: Record<string, unknown>): Record<string, unknown> {
-  if (object.kind !== 'Secret') return object;
-  const redacted = (field: unknown) =>
-    field !== null && typeof field === 'object'
-      ? Object.fromEntries(Object.keys(field).map((name) => [name, REDACTED]))
-      : field;
-  const metadata = object.metadata as { annotations?: Record<string, unknown> } | undefined;
-  const annotations = metadata?.annotations;
-  const lastApplied = 'kubectl.kubernetes.io/last-applied-configuration';
+  // Everything printed is shown without secret values (docs/operations.md, "Secrets in output").
+  const secrets = secretValuesOf(SECRET_KINDS.flatMap((kind) => plane.store.list(kind as KindName)));
+  const shown = <T>(value: T) => redactShown(value, secrets) as T;
   return {
-    ...object,
-    ...(metadata === undefined || annotations?.[lastApplied] === undefined
-      ? {}
-      : { metadata: { ...metadata, annotations: { ...annotations, [lastApplied]: REDACTED } } }),
-    ...(object.data === undefined ? {} : { data: redacted(object.data) }),
-    ...(object.stringData === undefined ? {} : { stringData: redacted(object.stringData) }),
+    objects: objects.map(shown),
+    irs: irs.map(shown),
+    xds: shown(xds),
+    agentgateway: shown(agentgateway),
+    problems: plane.problems,
+    rejections,
+    summary,
   };
 }
 

@@ -8,6 +8,7 @@ import { type Inspector, InspectorAddressError, isLoopback, startInspector } fro
 import { TraceBuffer } from './TraceBuffer.ts';
 
 const PLANTED = 'planted-secret-value-7f3a9c';
+const IR_SECRET = 'ir-secret-value-51c2';
 
 interface Ping extends Message<'ping'> {
   readonly n: number;
@@ -109,7 +110,19 @@ describe('inspector server', () => {
       system,
       address: '127.0.0.1:0',
       resources,
-      gateways: () => [{ gateway: { name: 'edge' }, ir: { privateKey: PLANTED } }],
+      gateways: () => [
+        {
+          gateway: { name: 'edge' },
+          ir: {
+            privateKey: PLANTED,
+            // Secret fields of the IR (model/shared/secret-fields.ts), and a Secret's value in a field no table lists.
+            policies: {
+              security: { oidc: { clientSecret: IR_SECRET }, basicAuth: { credentials: IR_SECRET } },
+            },
+            headers: [{ key: 'authorization', value: `Bearer ${PLANTED}` }],
+          },
+        },
+      ],
       problems: () => [{ origin: 'files', message: 'a problem', secret: PLANTED }],
     });
     system.start();
@@ -188,6 +201,7 @@ describe('inspector server', () => {
     for (const body of bodies) {
       expect(body).not.toContain(PLANTED);
       expect(body).not.toContain(encoded);
+      expect(body).not.toContain(IR_SECRET);
     }
     expect(bodies[0]).toContain('Switchyard inspector');
   });

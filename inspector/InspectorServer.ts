@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { secretValuesOf } from '../model/shared/secret-fields.ts';
 import type { ActorStats } from '../runtime/Actor.ts';
 import type { ActorSystem } from '../runtime/ActorSystem.ts';
 import type { Message } from '../runtime/message.ts';
@@ -135,6 +136,8 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
   }, options.tickMs ?? 1_000);
   tick.unref();
 
+  // The secret values of the objects the inspector holds, looked for in everything it serves besides them.
+  const secretValues = () => secretValuesOf(options.resources?.() ?? []);
   const routes: Record<string, (url: URL, request: IncomingMessage, response: ServerResponse) => unknown> = {
     '/api': () => API_INDEX,
     '/api/system': () => {
@@ -172,8 +175,10 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
       const all = [...(options.resources?.() ?? [])].map(redactResource) as { kind?: string }[];
       return { resources: kind === null || kind === '' ? all : all.filter((object) => object.kind === kind) };
     },
-    '/api/gateways': () => ({ gateways: redactDeep(joinDataPlane(options.gateways?.() ?? [], options)) }),
-    '/api/problems': () => ({ problems: redactDeep(options.problems?.() ?? []) }),
+    '/api/gateways': () => ({
+      gateways: redactDeep(joinDataPlane(options.gateways?.() ?? [], options), secretValues()),
+    }),
+    '/api/problems': () => ({ problems: redactDeep(options.problems?.() ?? [], secretValues()) }),
     '/api/replay': () => options.replay?.state() ?? { loaded: false },
     '/api/replay/records': (url) => ({
       records:

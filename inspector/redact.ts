@@ -1,3 +1,4 @@
+import { redactShown } from '../model/shared/secret-fields.ts';
 import { REDACTED, redactSecrets } from '../runtime/logger.ts';
 
 // What the inspector serves is copied through here: Secret data and credential-looking fields never leave it.
@@ -23,15 +24,22 @@ export function redactResource(object: unknown): unknown {
   return redactDeep(dropAnnotations(source));
 }
 
-/** Any other value (IR, problems, errors): credential-looking fields and embedded Secrets redacted at any depth. */
-export function redactDeep(value: unknown, depth = 0): unknown {
+/**
+ * Any other value (IR, problems, errors): the secret fields of the table (model/shared/secret-fields.ts), any string
+ * holding one of `secretValues`, credential-looking fields and embedded Secrets, at any depth.
+ */
+export function redactDeep(value: unknown, secretValues: ReadonlySet<string> = new Set()): unknown {
+  return redactByName(redactShown(value, secretValues));
+}
+
+function redactByName(value: unknown, depth = 0): unknown {
   if (depth > 64 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => redactDeep(item, depth + 1));
+  if (Array.isArray(value)) return value.map((item) => redactByName(item, depth + 1));
   const source = value as Record<string, unknown>;
   if (source.kind === 'Secret') return redactResource(source);
   const shallow = redactSecrets(source, 8) as Record<string, unknown>;
   const copy: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(shallow)) copy[key] = redactDeep(field, depth + 1);
+  for (const [key, field] of Object.entries(shallow)) copy[key] = redactByName(field, depth + 1);
   return copy;
 }
 

@@ -6,13 +6,13 @@ import type { DeployedGateway } from '../actors/gateway-deployer/machine.ts';
 import { PATCHED_KINDS } from '../actors/patchers/index.ts';
 import type { AgentgatewayResources } from '../backends/agentgateway/index.ts';
 import type { EnvoyResources } from '../backends/envoy/index.ts';
-import { redactKeys } from '../backends/shared/redaction.ts';
 import { type ControlPlane, type ControlPlaneOptions, createControlPlane } from '../cli/control-plane.ts';
 import { DEFAULT_CONTROLLER_NAME } from '../model/gateway-api/gateway-class.ts';
 import type { GatewayIR } from '../model/ir/gateway-ir.ts';
 import type { ProvisioningSettings } from '../model/provisioning/provisioning.ts';
 import type { KindName } from '../model/resources/kinds.ts';
 import { formatResourceKey } from '../model/resources/resource-key.ts';
+import { redactShown, SECRET_KINDS, secretValuesOf } from '../model/shared/secret-fields.ts';
 import type { EventLog } from '../runtime/EventLog.ts';
 import { sequentialIds } from '../runtime/ids.ts';
 import { createLogger } from '../runtime/logger.ts';
@@ -113,7 +113,7 @@ export interface ReplayResult {
   readonly objects: readonly Record<string, unknown>[];
   readonly irs: readonly GatewayIR[];
   /**
-   * The last xDS snapshot published per Gateway (`namespace/name`), by backend, private keys redacted; empty
+   * The last xDS snapshot published per Gateway (`namespace/name`), by backend, secrets redacted; empty
    * when the composition has no data-plane backend.
    */
   readonly xds: {
@@ -151,12 +151,15 @@ export function planeOutcome(
   const objects = PATCHED_KINDS.flatMap((kind) =>
     plane.store.list(kind as KindName).map((object) => object as unknown as Record<string, unknown>),
   );
+  // Shown as translate shows them: without secret values (model/shared/secret-fields.ts).
+  const secrets = secretValuesOf(SECRET_KINDS.flatMap((kind) => plane.store.list(kind as KindName)));
+  const shown = <T>(value: T) => redactShown(value, secrets) as T;
   return {
-    objects,
-    irs: gatewayIRs(plane),
+    objects: objects.map(shown),
+    irs: gatewayIRs(plane).map(shown),
     xds: {
-      envoy: snapshotsOf(snapshots.envoy),
-      agentgateway: snapshotsOf(snapshots.agentgateway),
+      envoy: shown(snapshotsOf(snapshots.envoy)),
+      agentgateway: shown(snapshotsOf(snapshots.agentgateway)),
     },
     problems: [...plane.problems],
     divergences: [...divergences],
@@ -164,10 +167,10 @@ export function planeOutcome(
   };
 }
 
-/** A port's snapshots sorted by Gateway, as plain data with private keys redacted (translate's format). */
+/** A port's snapshots sorted by Gateway (translate's format). */
 function snapshotsOf<R>(port: SnapshotPort<R> | undefined): Record<string, R> {
   const entries = [...(port?.snapshots ?? [])].sort(([a], [b]) => a.localeCompare(b));
-  return Object.fromEntries(entries.map(([gateway, resources]) => [gateway, redactKeys(resources) as R]));
+  return Object.fromEntries(entries);
 }
 
 export function gatewayIRs(plane: ControlPlane): GatewayIR[] {
