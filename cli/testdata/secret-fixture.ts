@@ -200,7 +200,7 @@ spec:
 kind: AIGatewayRoute
 metadata: {name: chat, namespace: apps}
 spec:
-  parentRefs: [{name: edge}]
+  parentRefs: [{name: edge}, {name: agw}]
   rules:
     - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: gpt}]}]
       backendRefs: [{name: openai}]

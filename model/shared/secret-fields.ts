@@ -215,6 +215,14 @@ export const SECRET_FIELDS: readonly SecretField[] = [
     stringOnly: true,
   },
   { carrier: { field: 'key' }, path: ['secret'], what: 'agentgateway backend auth key', stringOnly: true },
+  ...['accessKeyId', 'secretAccessKey', 'sessionToken'].map(
+    (field): SecretField => ({
+      carrier: { field: 'explicitConfig' },
+      path: [field],
+      what: `agentgateway backend AWS ${field}`,
+      stringOnly: true,
+    }),
+  ),
 ];
 
 /** The kinds whose objects hold secret values (the table's Kubernetes carriers), for `secretValuesOf`. */
