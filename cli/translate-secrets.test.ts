@@ -67,5 +67,8 @@ describe('switchyard translate never prints a secret', () => {
     expect(routes).toContain('"users":{"inlineString":"[REDACTED]"}');
     expect(routes).toContain('"credentials":[{"client":"client-1","key":"[REDACTED]"}]');
     expect(JSON.stringify(agentgateway?.resources.backends)).toContain('"secret":"[REDACTED]"');
+    const policies = JSON.stringify(agentgateway?.resources);
+    expect(policies).toContain('"htpasswdContent":"[REDACTED]"');
+    expect(policies).toContain('"apiKeys":[{"key":"[REDACTED]"');
   });
 });

@@ -78,11 +78,15 @@ kind: Secret
 metadata: {name: ${name}, namespace: apps}
 data: {${key}: ${base64(value)}}
 `;
-  const route = (name: string, extra = '') => `apiVersion: gateway.networking.k8s.io/v1
+  const route = (
+    name: string,
+    extra = '',
+    parents = '{name: edge}, {name: agw}',
+  ) => `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: {name: ${name}, namespace: apps}
 spec:
-  parentRefs: [{name: edge}]
+  parentRefs: [${parents}]
   hostnames: [${name}.example.com]
   rules: [{backendRefs: [{name: web, port: 8000}]${extra}}]
 `;
@@ -170,9 +174,12 @@ spec:
   credentialInjection:
     credential: {valueRef: {name: upstream-token}}
 `,
+    route('basic'),
+    // agentgateway takes no HTTPRouteFilter: on the Envoy Gateway only.
     route(
-      'basic',
+      'injected',
       ', filters: [{type: ExtensionRef, extensionRef: {group: gateway.envoyproxy.io, kind: HTTPRouteFilter, name: inject}}]',
+      '{name: edge}',
     ),
     route('keyed'),
     route('login'),

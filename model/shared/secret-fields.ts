@@ -215,6 +215,18 @@ export const SECRET_FIELDS: readonly SecretField[] = [
     stringOnly: true,
   },
   { carrier: { field: 'key' }, path: ['secret'], what: 'agentgateway backend auth key', stringOnly: true },
+  {
+    carrier: { field: 'basicAuth' },
+    path: ['htpasswdContent'],
+    what: 'agentgateway basic authentication htpasswd',
+    stringOnly: true,
+  },
+  {
+    carrier: { field: 'apiKeyAuth' },
+    path: ['apiKeys', '*', 'key'],
+    what: 'agentgateway API key authentication keys',
+    stringOnly: true,
+  },
   ...['accessKeyId', 'secretAccessKey', 'sessionToken'].map(
     (field): SecretField => ({
       carrier: { field: 'explicitConfig' },
