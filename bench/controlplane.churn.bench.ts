@@ -5,6 +5,8 @@
 // Like controlplane.incremental, each change is a `resource.upserted` sent to the HTTPRoute controller on a
 // VirtualClock whose debounced flush is stepped to as soon as it is due.
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { parse } from 'yaml';
 import { GATEWAY_DEPLOYER } from '../actors/gateway-deployer/messages.ts';
 import { routeControllerName } from '../actors/route/index.ts';
@@ -23,6 +25,8 @@ const UPDATES = Number(process.env.SWITCHYARD_BENCH_CHURN_UPDATES ?? 100_000);
 /** Consecutive changes land on routes this far apart (a prime: every route is changed before one is again). */
 const STRIDE = 7_919;
 const CHANGE_LIMIT_MS = 5_000;
+/** SWITCHYARD_BENCH_CHURN_HEAP_SNAPSHOTS=<dir>: heap snapshots after the full sync and at the end, to diff. */
+const SNAPSHOT_DIR = process.env.SWITCHYARD_BENCH_CHURN_HEAP_SNAPSHOTS;
 const TIME_LIMIT_MS = 60 * 60_000;
 
 const watchdog = setTimeout(() => {
@@ -40,8 +44,13 @@ const dir = writeScale();
 try {
   const { plane, clock } = await fullSync(dir);
   assertComplete(plane);
-  const heapAfterSync = heapMiB();
+  // RSS is read twice at each end, the same way both times: as the run left it, then after a full collection
+  // (which also hands freed pages back). The first includes whatever garbage the last burst left in the old
+  // generation, the second is what the process keeps.
   const rssAfterSync = rssMiB();
+  const heapAfterSync = heapMiB();
+  const rssAfterSyncAfterGc = rssMiB();
+  if (SNAPSHOT_DIR !== undefined) writeHeapSnapshot(join(SNAPSHOT_DIR, 'after-fullsync.heapsnapshot'));
   const controller = plane.system.ref<ResourceEvent>(routeControllerName('HTTPRoute'));
   const deployer = plane.system.actor(GATEWAY_DEPLOYER)!.context as DeployerContext;
 
@@ -84,9 +93,14 @@ try {
   report('controlplane.churn', 'cpu_per_update', (cpu.user + cpu.system) / 1000 / UPDATES, 'ms');
   const rssEnd = rssMiB();
   const heapEnd = heapMiB();
+  const rssEndAfterGc = rssMiB();
+  if (SNAPSHOT_DIR !== undefined) writeHeapSnapshot(join(SNAPSHOT_DIR, 'end.heapsnapshot'));
   report('controlplane.churn', 'rss_after_fullsync', rssAfterSync, 'MiB');
   report('controlplane.churn', 'rss_end', rssEnd, 'MiB');
   report('controlplane.churn', 'rss_growth', rssEnd / rssAfterSync, 'ratio');
+  report('controlplane.churn', 'rss_after_gc_after_fullsync', rssAfterSyncAfterGc, 'MiB');
+  report('controlplane.churn', 'rss_after_gc_end', rssEndAfterGc, 'MiB');
+  report('controlplane.churn', 'rss_after_gc_growth', rssEndAfterGc / rssAfterSyncAfterGc, 'ratio');
   report('controlplane.churn', 'heap_used_after_gc_after_fullsync', heapAfterSync, 'MiB');
   report('controlplane.churn', 'heap_used_after_gc_end', heapEnd, 'MiB');
   report('controlplane.churn', 'heap_growth', heapEnd / heapAfterSync, 'ratio');

@@ -29,7 +29,7 @@ import type { Gateway, GatewaySpecAddress } from '../../model/resources/gateway-
 import { formatResourceKey, type ResourceKey } from '../../model/resources/resource-key.ts';
 import { GatewayReason } from '../../model/shared/conditions.ts';
 import type { ResourceView } from '../../model/shared/resource-view.ts';
-import { fingerprint } from '../../runtime/fingerprint.ts';
+import { sameJson } from '../../runtime/fingerprint.ts';
 import { type DeliverRequest, deliverTo, type Outgoing } from '../../runtime/outbox.ts';
 import { patcherName } from '../patchers/messages.ts';
 import type { DataPlaneDesired, DataPlaneUnwanted } from '../provisioner/messages.ts';
@@ -61,8 +61,8 @@ export interface DeployedGateway {
   /** The backend actor holding this Gateway's configuration, if any. */
   backendActor: string | undefined;
   revision: number;
-  /** Digest of the IR last sent to the backend: an unchanged IR is not sent again. */
-  sentIR: string | undefined;
+  /** The IR last sent to the backend (or one equal to it): an unchanged IR is not sent again. */
+  sentIR: GatewayIR | undefined;
   /** The latest IR, for `translate --show ir` and the inspector. */
   ir: GatewayIR | undefined;
   /** Each proxy's ACKed revision or rejection, as the backend last reported (for the inspector). */
@@ -202,9 +202,12 @@ function deploy(
     entry.programmed = noBackend(ir.parameters.backend);
     return out;
   }
-  const digest = fingerprint(ir);
-  if (digest === entry.sentIR) return out;
-  entry.sentIR = digest;
+  // Compared with what was sent, not serialised: the IR of an unchanged route is the same object as before.
+  if (entry.sentIR !== undefined && sameJson(ir, entry.sentIR)) {
+    entry.sentIR = ir;
+    return out;
+  }
+  entry.sentIR = ir;
   entry.revision++;
   context.revisions.set(formatResourceKey(entry.key), entry.revision);
   entry.programmed = {

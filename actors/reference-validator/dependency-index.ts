@@ -11,6 +11,12 @@ export class DependencyIndex {
   private readonly keys = new Map<string, ResourceKey>();
   /** kind → how many objects of that kind are dependents here */
   private readonly dependentKinds = new Map<string, number>();
+  /**
+   * kind → how many dependency ids of that kind are in `reverse`: `dependentsOf` an object of a kind nothing depends
+   * on (routes, at scale: 100,000 lookups per full sync, one per policy kind per route) answers without
+   * formatting or looking up a key.
+   */
+  private readonly dependedOnKinds = new Map<string, number>();
 
   /** Replaces what `dependent` depends on; returns the keys it depended on before. */
   set(dependent: ResourceKey, dependsOn: readonly ResourceKey[]): ResourceKey[] {
@@ -23,6 +29,7 @@ export class DependencyIndex {
       if (dependents === undefined) {
         dependents = new Map();
         this.reverse.set(dependencyId, dependents);
+        this.dependedOnKinds.set(key.kind, (this.dependedOnKinds.get(key.kind) ?? 0) + 1);
       }
       dependents.set(id, dependent);
       return dependencyId;
@@ -42,7 +49,11 @@ export class DependencyIndex {
     for (const dependencyId of before) {
       const dependents = this.reverse.get(dependencyId);
       dependents?.delete(id);
-      if (dependents?.size === 0) this.reverse.delete(dependencyId);
+      if (dependents?.size === 0) {
+        this.reverse.delete(dependencyId);
+        const kind = this.keys.get(dependencyId)?.kind;
+        if (kind !== undefined) this.dependedOnKinds.set(kind, (this.dependedOnKinds.get(kind) ?? 1) - 1);
+      }
     }
     this.forward.delete(id);
     return before.map((dependencyId) => this.keys.get(dependencyId)!).filter((key) => key !== undefined);
@@ -68,11 +79,12 @@ export class DependencyIndex {
   }
 
   /** Objects that depend directly on `key` (by name, or through a wildcard on its kind). */
-  dependentsOf(key: ResourceKey): ResourceKey[] {
+  dependentsOf(key: ResourceKey, id?: string): ResourceKey[] {
+    if ((this.dependedOnKinds.get(key.kind) ?? 0) === 0) return [];
     // The ids of `key`, of any name of its kind in its namespace, and of any name of its kind anywhere (as
     // formatResourceKey writes them; built here directly: this runs for every change and every route).
     const prefix = `${key.group === '' ? 'core' : key.group}/${key.kind}/`;
-    const exact = this.reverse.get(formatResourceKey(key));
+    const exact = this.reverse.get(id ?? formatResourceKey(key));
     const inNamespace = this.reverse.get(`${prefix}${key.namespace ?? ''}/${ANY_NAME}`);
     const anywhere = this.reverse.get(`${prefix}/${ANY_NAME}`);
     // Mostly only the object itself is depended on: no merging needed.
@@ -100,7 +112,7 @@ export class DependencyIndex {
       const id = formatResourceKey(key);
       if (seen.has(id)) continue;
       seen.set(id, key);
-      for (const dependent of this.dependentsOf(key)) queue.push(dependent);
+      for (const dependent of this.dependentsOf(key, id)) queue.push(dependent);
       for (const alias of standsFor(id)) queue.push(alias);
     }
     return seen;

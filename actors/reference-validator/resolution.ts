@@ -658,15 +658,12 @@ export class GatewayResolution {
 
   /** The routes that name this Gateway or one of its ListenerSets as a parent. */
   private attachedRouteKeys(gateway: ResourceKey, listenerSets: readonly ResourceKey[]): ResourceKey[] {
+    // The Gateway alone (the usual case): its dependents are unique already, no keys to format and merge.
+    if (listenerSets.length === 0) return this.index.dependentsOf(gateway).filter(isAttachableRouteKey);
     const found = new Map<string, ResourceKey>();
     for (const parent of [gateway, ...listenerSets]) {
       for (const dependent of this.index.dependentsOf(parent)) {
-        if (
-          ROUTE_KIND_SET.has(dependent.kind) ||
-          dependent.kind === 'AIGatewayRoute' ||
-          dependent.kind === 'MCPRoute'
-        )
-          found.set(formatResourceKey(dependent), dependent);
+        if (isAttachableRouteKey(dependent)) found.set(formatResourceKey(dependent), dependent);
       }
     }
     return [...found.values()];
@@ -699,6 +696,11 @@ export class GatewayResolution {
     this.evaluations.set(id, evaluation);
     return evaluation;
   }
+}
+
+/** A route of a kind that attaches to Gateways and ListenerSets (the IR and attachedRoutes count it). */
+function isAttachableRouteKey(key: ResourceKey): boolean {
+  return ROUTE_KIND_SET.has(key.kind) || key.kind === 'AIGatewayRoute' || key.kind === 'MCPRoute';
 }
 
 /** RFC 3339 at second precision, as Kubernetes stores condition times. */

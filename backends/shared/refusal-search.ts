@@ -49,19 +49,35 @@ export function piecesOf(ir: GatewayIR): Piece[] {
         origin: { listener: { owner: listener.owner, name: listener.name } },
       });
       for (const route of routes) {
-        const { rules, ...routeOwn } = route;
-        for (const rule of rules) {
+        const digests = ruleDigests(route);
+        route.rules.forEach((rule, i) => {
           pieces.push({
             id: rulePieceId(listener, route, rule.index),
-            digest: fingerprint([routeOwn, rule]),
+            digest: digests[i] as string,
             origin: { route: route.route, rule: rule.index },
             parent: listenerPieceId(listener),
           });
-        }
+        });
       }
     }
   }
   return pieces;
+}
+
+/**
+ * Each rule's digest (with the route's own fields), per RouteIR object: the IR built again after one route changed
+ * holds the same RouteIR objects for the others, so a push digests the changed routes only.
+ */
+const digestsOfRoute = new WeakMap<RouteIR, readonly string[]>();
+
+function ruleDigests(route: RouteIR): readonly string[] {
+  let digests = digestsOfRoute.get(route);
+  if (digests === undefined) {
+    const { rules, ...routeOwn } = route;
+    digests = rules.map((rule) => fingerprint([routeOwn, rule]));
+    digestsOfRoute.set(route, digests);
+  }
+  return digests;
 }
 
 /** The IR less the pieces named (a listener left out takes its routes with it; a route losing every rule goes). */

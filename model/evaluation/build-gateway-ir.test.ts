@@ -66,6 +66,25 @@ describe('Gateway IR', () => {
     ]);
   });
 
+  it('reuses the IR of each route whose evaluation is the same, and builds it anew for a new evaluation', () => {
+    const evaluations = store
+      .list('HTTPRoute')
+      .map((r) => evaluateRoute(r, store, { controllerName: CONTROLLER, now: NOW }));
+    const first = irOf(store, 'web', evaluations)?.ports[0]?.listeners[0]?.routes ?? [];
+    const plainAt = evaluations.findIndex((e) => e.route.name === 'plain');
+    const plain = store.get('HTTPRoute', 'infra', 'plain');
+    // The route evaluated again (as the reference validator does after it changed): an equal, new evaluation.
+    const again = [...evaluations];
+    again[plainAt] = evaluateRoute(plain!, store, { controllerName: CONTROLLER, now: NOW });
+    const second = irOf(store, 'web', again)?.ports[0]?.listeners[0]?.routes ?? [];
+    expect(second).toEqual(first);
+    expect(second.length).toBeGreaterThan(2);
+    for (const [i, route] of second.entries()) {
+      if (route.route.name === 'plain') expect(route).not.toBe(first[i]);
+      else expect(route).toBe(first[i]);
+    }
+  });
+
   it('carries filters set on a backendRef', () => {
     const http = irOf(store, 'web')?.ports[0]?.listeners[0];
     const route = http?.routes.find((r) => r.route.name === 'all-the-supported-things');

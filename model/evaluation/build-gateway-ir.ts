@@ -1,6 +1,7 @@
 // Building one Gateway's IR (model/ir/gateway-ir.ts) from the evaluations of the routes attached to it: ready
 // listeners grouped by port, most specific hostname first, routes oldest first, spec defaults filled in.
 
+import type { ListenerAttachment } from '../gateway-api/attachment.ts';
 import { resolveBackendClientCertificate } from '../gateway-api/backend-client-certificate.ts';
 import { isOurGatewayClass, resolveGatewayClassParameters } from '../gateway-api/gateway-class.ts';
 import { evaluateGatewayListeners, type GatewayListeners } from '../gateway-api/gateway-listeners.ts';
@@ -57,7 +58,6 @@ export function buildGatewayIR(
     );
     if (ours.length === 0) continue;
     const routeId = formatResourceKey(evaluation.route);
-    const rules = evaluation.rules.filter((r) => r.verdict.valid).map((r) => ruleIR(r, evaluation.kind));
     for (const parent of ours) {
       if (!parent.attachment.accepted) continue;
       for (const attached of parent.attachment.listeners) {
@@ -67,15 +67,7 @@ export function buildGatewayIR(
         const list = routesByListener.get(id) ?? [];
         list.push({
           order: { created: evaluation.creationTimestamp ?? '', key: routeId },
-          ir: {
-            route: evaluation.route,
-            kind: evaluation.kind,
-            hostnames: attached.hostnames,
-            rules,
-            ...(evaluation.extProc === true ? { extProc: true } : {}),
-            ...(evaluation.mcp === undefined ? {} : { mcp: evaluation.mcp }),
-            ...(evaluation.ai === undefined ? {} : { ai: evaluation.ai }),
-          },
+          ir: routeIR(evaluation, attached),
         });
         routesByListener.set(id, list);
       }
@@ -146,6 +138,38 @@ function listenerIR(listener: ValidatedListener, routes: { order: RouteOrder; ir
       )
       .map((entry) => entry.ir),
   };
+}
+
+/**
+ * The IR of a route on one listener it attached to, built once per evaluation and listener: an evaluation is
+ * immutable and the reference validator keeps it until the route or something it reads changes, so the next IR of
+ * the Gateway holds the same RouteIR objects for every route that did not change. What reads the IR downstream
+ * (the deployer's "did it change?", the backends' per-rule digests) then does work for the changed routes only,
+ * not for every route of the Gateway on every change.
+ */
+const routeIRs = new WeakMap<ListenerAttachment, RouteIR>();
+const rulesOfEvaluation = new WeakMap<RouteEvaluation, readonly RuleIR[]>();
+
+function routeIR(evaluation: RouteEvaluation, attached: ListenerAttachment): RouteIR {
+  let ir = routeIRs.get(attached);
+  if (ir === undefined) {
+    let rules = rulesOfEvaluation.get(evaluation);
+    if (rules === undefined) {
+      rules = evaluation.rules.filter((r) => r.verdict.valid).map((r) => ruleIR(r, evaluation.kind));
+      rulesOfEvaluation.set(evaluation, rules);
+    }
+    ir = {
+      route: evaluation.route,
+      kind: evaluation.kind,
+      hostnames: attached.hostnames,
+      rules,
+      ...(evaluation.extProc === true ? { extProc: true } : {}),
+      ...(evaluation.mcp === undefined ? {} : { mcp: evaluation.mcp }),
+      ...(evaluation.ai === undefined ? {} : { ai: evaluation.ai }),
+    };
+    routeIRs.set(attached, ir);
+  }
+  return ir;
 }
 
 function ruleIR(rule: EvaluatedRule, kind: RouteKind): RuleIR {
