@@ -47,6 +47,15 @@ function translateRule(
     );
     return { ...base, trafficPolicies: [...policies, { directResponse: { status: 500 } }] };
   }
+  if (rule.sessionPersistence !== undefined) {
+    // Not a security setting: the rule is served, balanced per request, and the route's status says so.
+    backends.refuse({
+      route: route.route,
+      rule: rule.index,
+      severity: 'warning',
+      message: 'the agentgateway data plane serves this rule without its sessionPersistence (not translated)',
+    });
+  }
   const policy = rulePolicyResources(rule, { owner: key, backends });
   if (policy.denied !== undefined) {
     // A policy the model could not enforce (a missing Secret, JWKS backend, ...): answered as on Envoy.

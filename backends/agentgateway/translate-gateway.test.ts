@@ -247,6 +247,15 @@ describe('agentgateway translateGateway', () => {
     expect(resources.backends[backends[1]!.backend.backend]).toBeUndefined();
   });
 
+  it('serves a rule with sessionPersistence without it, and says so on the rule (a warning)', () => {
+    const sticky = { ...rule([web]), sessionPersistence: { type: 'Header' as const, name: 'x-session' } };
+    const resources = translateGateway(httpGateway([sticky]), {});
+    expect(onlyRoute(resources).backends).toBeDefined();
+    expect(resources.unsupported).toMatchObject([
+      { rule: 0, severity: 'warning', message: expect.stringContaining('without its sessionPersistence') },
+    ]);
+  });
+
   it('answers 500 directly when no backend is usable', () => {
     for (const backends of [[invalidBackend()], [], [service('zero', [1], { weight: 0 })]]) {
       const translated = onlyRoute(translateGateway(httpGateway([rule(backends)]), {}));

@@ -182,6 +182,7 @@ function ruleIR(rule: EvaluatedRule, kind: RouteKind): RuleIR {
     mirrors: rule.mirrors.map(backendIR),
     ...(rule.timing.timeouts === undefined ? {} : { timeouts: rule.timing.timeouts }),
     ...(rule.timing.retry === undefined ? {} : { retry: rule.timing.retry }),
+    ...(rule.sessionPersistence === undefined ? {} : { sessionPersistence: rule.sessionPersistence }),
     ...(rule.priorityFallback === undefined ? {} : { priorityFallback: rule.priorityFallback }),
   };
 }

@@ -16,6 +16,7 @@ import {
 import { escapeRegex, grpcMethodRegex, re2Error, wildcardOriginRegex } from '../shared/re2.ts';
 import { ROUTE_KIND_RULES } from './route-kinds.ts';
 import { ruleTimingProblem } from './rule-timing.ts';
+import { sessionPersistenceProblem } from './session-persistence.ts';
 
 export type RuleVerdict =
   | { readonly index: number; readonly valid: true }
@@ -116,7 +117,7 @@ function httpRuleProblem(
       backendRefFiltersProblem(refFilters, `${field}.backendRefs[${i}].filters`);
     if (refProblem !== undefined) return refProblem;
   }
-  const timing = ruleTimingProblem(rule, field);
+  const timing = ruleTimingProblem(rule, field) ?? sessionPersistenceProblem(rule, field);
   return timing === undefined ? undefined : unsupported(timing);
 }
 
@@ -207,7 +208,8 @@ function grpcRuleProblem(
       backendRefFiltersProblem(refFilters, `${field}.backendRefs[${i}].filters`);
     if (refProblem !== undefined) return refProblem;
   }
-  return undefined;
+  const session = sessionPersistenceProblem(rule, field);
+  return session === undefined ? undefined : unsupported(session);
 }
 
 function filtersProblem(

@@ -3,6 +3,7 @@
 
 import type { AiRouteIR } from '../ir/ai.ts';
 import type { DataPlaneRefusal } from '../ir/backend-contract.ts';
+import type { SessionPersistenceIR } from '../ir/gateway-ir.ts';
 import type { McpRouteIR } from '../ir/mcp.ts';
 import { resolveRuleFilters } from '../policies/http-route-filter.ts';
 import type {
@@ -39,6 +40,7 @@ import {
   validateRouteRules,
 } from './route-rules.ts';
 import { type RuleTiming, ruleTiming } from './rule-timing.ts';
+import { sessionPersistenceOf } from './session-persistence.ts';
 
 /** One backend of an AI Gateway fallback rule: its name in the ext_proc configuration and its priority. */
 export interface PriorityBackend {
@@ -65,6 +67,8 @@ export interface EvaluatedRule {
   readonly mirrors: readonly EvaluatedBackend[];
   /** HTTPRoute timeouts and retry, validated and in milliseconds. */
   readonly timing: RuleTiming;
+  /** HTTPRoute and GRPCRoute `sessionPersistence`, validated. */
+  readonly sessionPersistence?: SessionPersistenceIR;
   /** An AIGatewayRoute fallback rule: each backendRef's AI backend name and priority (see RuleIR). */
   readonly priorityFallback?: readonly PriorityBackend[];
   /** Why an ExtensionRef filter of the rule cannot be applied: the rule answers 500 (ResolvedRefs says why). */
@@ -149,6 +153,7 @@ export function evaluateRoute(
       backends,
       mirrors,
       timing: kind === 'HTTPRoute' ? ruleTiming(rule) : {},
+      ...sessionField(kind, rule, `session-${namespace}-${key.name}-${index}`),
     };
   });
 
@@ -355,4 +360,15 @@ export function countAttachedRoutes(evaluations: Iterable<RouteEvaluation>): Map
 
 export function listenerId(owner: ResourceKey, listener: string): string {
   return `${owner.kind}/${owner.namespace ?? ''}/${owner.name}#${listener}`;
+}
+
+/** A rule's session persistence (HTTPRoute, GRPCRoute) as the IR carries it, named after the rule when unnamed. */
+function sessionField(
+  kind: string,
+  rule: object,
+  defaultName: string,
+): { sessionPersistence?: SessionPersistenceIR } {
+  if (kind !== 'HTTPRoute' && kind !== 'GRPCRoute') return {};
+  const session = sessionPersistenceOf(rule, defaultName);
+  return session === undefined ? {} : { sessionPersistence: session };
 }

@@ -33,6 +33,8 @@ export interface RuleIR {
   readonly timeouts?: RuleTimeouts;
   /** HTTPRoute `retry`. */
   readonly retry?: RuleRetry;
+  /** `sessionPersistence`: a client's requests go on to the endpoint its session names. */
+  readonly sessionPersistence?: SessionPersistenceIR;
   /** What policies attached to this rule (directly or through its route, listener or Gateway) require. */
   readonly policies?: RulePoliciesIR;
   /**
@@ -125,6 +127,14 @@ export interface RuleTimeouts {
   /** One attempt at the backend; 0 = no timeout. */
   readonly backendRequestMs?: number;
 }
+
+/**
+ * Where a session is kept: a cookie (its path the rule's, its lifetime in ms when permanent; without one a browser
+ * session cookie) or a header the backend's response carries and the client sends back.
+ */
+export type SessionPersistenceIR =
+  | { readonly type: 'Cookie'; readonly name: string; readonly path: string; readonly ttlMs?: number }
+  | { readonly type: 'Header'; readonly name: string };
 
 export interface RuleRetry {
   /** Status codes (400–599) that are retried; connection failures are always retried. */

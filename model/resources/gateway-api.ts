@@ -255,6 +255,16 @@ export interface HTTPRouteRule {
   filters?: HTTPRouteFilter[];
   backendRefs?: HTTPBackendRef[];
   timeouts?: { request?: string; backendRequest?: string };
+  sessionPersistence?: SessionPersistence;
+}
+
+/** A rule's session persistence (Gateway API v1.6, experimental; GEP-1619). */
+export interface SessionPersistence {
+  sessionName?: string;
+  absoluteTimeout?: string;
+  idleTimeout?: string;
+  type?: 'Cookie' | 'Header' | (string & {});
+  cookieConfig?: { lifetimeType?: 'Permanent' | 'Session' | (string & {}) };
 }
 
 export interface HTTPRouteSpec {
@@ -293,6 +303,7 @@ export interface GRPCRouteRule {
   matches?: GRPCRouteMatch[];
   filters?: GRPCRouteFilter[];
   backendRefs?: GRPCBackendRef[];
+  sessionPersistence?: SessionPersistence;
 }
 
 export interface GRPCRouteSpec {

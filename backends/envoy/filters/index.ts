@@ -3,8 +3,9 @@
 // included), fault injection, CORS (preflights are answered before any authentication), then external
 // authorization, API keys, basic auth, OpenID Connect (oauth2), JWT, external processors, authorization (it reads JWT claims), the rate
 // limits (they may select on headers the filters before them set, such as JWT claims and the AI Gateway's
-// model), and the credentials HTTPRouteFilters inject for the backend last, once the client's own are checked.
-// The router closes every chain.
+// model), and the credentials HTTPRouteFilters inject for the backend last, once the client's own are checked;
+// then the stateful session (route rules' sessionPersistence), which picks the endpoint. The router closes every
+// chain.
 import { apiKeyAuthFilter } from './api-key-auth.ts';
 import { basicAuthFilter } from './basic-auth.ts';
 import { corsFilter } from './cors.ts';
@@ -19,6 +20,7 @@ import { oauth2Filter } from './oauth2.ts';
 import { rateLimitFilter } from './ratelimit.ts';
 import { rbacFilter } from './rbac.ts';
 import type { HttpFilter } from './registry.ts';
+import { sessionPersistenceFilter } from './session-persistence.ts';
 
 export type { FilterContext, HttpFilter, RateLimitServiceOptions, ServedRule } from './registry.ts';
 export { servedRules } from './registry.ts';
@@ -42,6 +44,7 @@ export const LATE_FILTERS: readonly HttpFilter[] = [
   localRateLimitFilter,
   rateLimitFilter,
   credentialInjectorFilter,
+  sessionPersistenceFilter,
 ];
 
 export const HTTP_FILTERS: readonly HttpFilter[] = [...AUTHENTICATION_FILTERS, ...LATE_FILTERS];
