@@ -50,3 +50,34 @@ kubeTest('an InferencePool (inference.networking.k8s.io/v1) is accepted and vali
   expect(created.spec.targetPorts).toEqual([{ number: 8000 }]);
   await expect(api.createNamespacedCustomObject(pool([]))).rejects.toThrow(/targetPorts/);
 });
+
+kubeTest(
+  "the CRDs' validation rules and list types are installed, not dropped on the way",
+  async ({ kube }) => {
+    const api = kube.kubeConfig.makeApiClient(CustomObjectsApi);
+    const route = (name: string, filters: unknown[]) => ({
+      group: 'gateway.networking.k8s.io',
+      version: 'v1',
+      namespace: kube.namespace,
+      plural: 'httproutes',
+      dryRun: 'All',
+      body: {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name, namespace: kube.namespace },
+        spec: { rules: [{ filters }] },
+      },
+    });
+    // x-kubernetes-validations: a RequestRedirect filter needs its requestRedirect field.
+    await expect(
+      api.createNamespacedCustomObject(route('redirect', [{ type: 'RequestRedirect' }])),
+    ).rejects.toThrow(/filter.requestRedirect must be specified for RequestRedirect filter.type/);
+    const crd = await kube.kubeConfig
+      .makeApiClient(ApiextensionsV1Api)
+      .readCustomResourceDefinition({ name: 'gateways.gateway.networking.k8s.io' });
+    const listeners = crd.spec.versions.find((version) => version.name === 'v1')?.schema?.openAPIV3Schema
+      ?.properties?.spec?.properties?.listeners;
+    expect(listeners?.x_kubernetes_list_type).toBe('map');
+    expect(listeners?.x_kubernetes_validations?.length).toBeGreaterThan(0);
+  },
+);
