@@ -48,6 +48,7 @@ import { ActorSystem } from '../runtime/ActorSystem.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { IdGenerator } from '../runtime/ids.ts';
 import type { Message } from '../runtime/message.ts';
+import type { CrdValidator } from '../sources/files/crd-validation/crd-validator.ts';
 import { definedAt, filesSourceMachine, type SourceProblem } from '../sources/files/machine.ts';
 import { FILES_SOURCE, type FilesChanged } from '../sources/files/messages.ts';
 import { filesPorts } from '../sources/files/ports.ts';
@@ -88,7 +89,12 @@ export interface ControlPlaneOptions {
   readonly ids?: IdGenerator;
   readonly logger?: Logger;
   /** Standalone mode: manifests under these paths, optionally watched for changes. */
-  readonly files?: { readonly paths: readonly string[]; readonly watch: boolean };
+  readonly files?: {
+    readonly paths: readonly string[];
+    readonly watch: boolean;
+    /** Objects the API server would refuse by these CRDs' schemas and validation rules are refused (`--crds`). */
+    readonly crds?: CrdValidator;
+  };
   /** Kubernetes mode: the API client and where each kind is served (from `discoverResources`). */
   readonly kubernetes?: {
     readonly client: KubeClient;
@@ -281,6 +287,7 @@ function spawnFilesSource(
   const { system, problems } = plane;
   const ports = filesPorts(options.files.paths, () => system.ref<FilesChanged>(FILES_SOURCE), {
     reread: (files) => problems.clearFiles(files),
+    ...(options.files.crds === undefined ? {} : { crds: options.files.crds }),
   });
   plane.closers.push(() => ports.close());
   system.spawn({

@@ -42,6 +42,7 @@ const AGENTGATEWAY_BACKEND_ACTOR = 'backend.agentgateway';
 
 import { attachRecorder, type CompositionSettings, DEFAULT_RECORD_MAX_BYTES } from '../replay/composition.ts';
 import { inspectPlane } from '../replay/driver.ts';
+import type { CrdValidator } from '../sources/files/crd-validation/crd-validator.ts';
 import { listenFor, parseAddress, readPemFlag, UsageError } from './options.ts';
 
 /** `switchyard controller`: runs the control plane until SIGTERM/SIGINT, then stops gracefully. */
@@ -119,6 +120,12 @@ export const controllerCommand: Command = {
       kind: 'string',
       valueLabel: '<envoy binary>',
       description: 'standalone mode: run a local Envoy per Gateway with this binary, restarted if it exits',
+    },
+    crds: {
+      kind: 'list',
+      valueLabel: '<file-or-dir>',
+      description:
+        "standalone mode: CustomResourceDefinitions (e.g. Gateway API's install YAML) whose schemas and validation rules objects must pass, as the API server would check them (repeatable)",
     },
     'extproc-config': {
       kind: 'string',
@@ -233,6 +240,18 @@ export const controllerCommand: Command = {
       mcpConfigSecretOption(values);
     }
     if (files !== undefined) mustExist('--files', files);
+    const crdPaths = (values.crds as readonly string[] | undefined) ?? [];
+    if (crdPaths.length > 0 && files === undefined) {
+      throw new UsageError('--crds: standalone mode (--files) only; in a cluster the API server validates');
+    }
+    let crds: CrdValidator | undefined;
+    if (crdPaths.length > 0) {
+      try {
+        crds = await (await crdValidation()).loadCrdValidator(crdPaths);
+      } catch (error) {
+        throw new UsageError(`--crds: ${(error as Error).message}`);
+      }
+    }
     if (values.kubeconfig !== undefined) mustExist('--kubeconfig', values.kubeconfig as string);
     checkClusterModeFlags(values);
     otlpEndpoint(values);
@@ -323,7 +342,7 @@ export const controllerCommand: Command = {
       plane = createControlPlane({
         ...common,
         ...(local === undefined ? {} : { localDataPlane: local }),
-        files: { paths: [files], watch: true },
+        files: { paths: [files], watch: true, ...(crds === undefined ? {} : { crds }) },
         ...(values['status-dir'] === undefined ? {} : { statusDir: values['status-dir'] as string }),
         ...(values['extproc-config'] === undefined
           ? {}
@@ -578,4 +597,9 @@ function xdsServerCredentials(values: Readonly<Record<string, unknown>>): Server
   } catch (error) {
     throw new UsageError(`--xds-tls-cert/--xds-tls-key: ${(error as Error).message}`);
   }
+}
+
+/** Loaded only with --crds: the CEL evaluator and the CRD reader are large, and most runs do without them. */
+function crdValidation(): Promise<typeof import('../sources/files/crd-validation/load-crds.ts')> {
+  return import('../sources/files/crd-validation/load-crds.ts');
 }

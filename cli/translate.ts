@@ -19,6 +19,7 @@ import { sequentialIds } from '../runtime/ids.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { runUntilQuiescent } from '../runtime/quiescence.ts';
 import { VirtualClock } from '../runtime/VirtualClock.ts';
+import type { CrdValidator } from '../sources/files/crd-validation/crd-validator.ts';
 import { filesSummary, type SourceProblem } from '../sources/files/machine.ts';
 import { FILES_SOURCE } from '../sources/files/messages.ts';
 import { ProblemBook } from '../sources/problem-book.ts';
@@ -53,13 +54,17 @@ export type TranslateProblem = SourceProblem;
  * Runs the same actors as the controller, offline, on a virtual clock: no cluster, no network, no real time.
  * Condition times are the clock's start, so the output is diffable.
  */
-export async function translate(paths: readonly string[], controllerName?: string): Promise<TranslateResult> {
+export async function translate(
+  paths: readonly string[],
+  controllerName?: string,
+  crds?: CrdValidator,
+): Promise<TranslateResult> {
   const clock = new VirtualClock(0);
   const plane = createControlPlane({
     clock,
     ids: sequentialIds('t'),
     logger: createLogger({ level: 'silent' }),
-    files: { paths, watch: false },
+    files: { paths, watch: false, ...(crds === undefined ? {} : { crds }) },
     ...(controllerName === undefined ? {} : { controllerName }),
   });
   plane.system.start();
@@ -151,7 +156,7 @@ export const translateCommand: Command = {
   name: 'translate',
   summary: 'compute statuses and the Gateway IR offline from YAML files (no cluster, no network)',
   usage:
-    'switchyard translate -f <file-or-dir>... [-o yaml|json] [--show status|ir|xds|all] [--allow-ignored-kinds]',
+    'switchyard translate -f <file-or-dir>... [--crds <file-or-dir>]... [-o yaml|json] [--show status|ir|xds|all] [--allow-ignored-kinds]',
   options: {
     filename: {
       kind: 'list',
@@ -178,6 +183,12 @@ export const translateCommand: Command = {
       default: 'switchyard.dev/gateway-controller',
       description: 'GatewayClass spec.controllerName to act as',
     },
+    crds: {
+      kind: 'list',
+      valueLabel: '<file-or-dir>',
+      description:
+        "CustomResourceDefinitions (e.g. Gateway API's install YAML) whose schemas and validation rules objects must pass, as the API server would check them (repeatable)",
+    },
     'allow-ignored-kinds': {
       kind: 'boolean',
       default: false,
@@ -192,7 +203,17 @@ export const translateCommand: Command = {
       io.stderr.write('switchyard translate: no input; give manifests with -f <file-or-dir>\n');
       return 2;
     }
-    const result = await translate(paths, parsed.values['controller-name'] as string);
+    const crdPaths = (parsed.values.crds as readonly string[] | undefined) ?? [];
+    let crds: CrdValidator | undefined;
+    if (crdPaths.length > 0) {
+      try {
+        crds = await (await crdValidation()).loadCrdValidator(crdPaths);
+      } catch (error) {
+        io.stderr.write(`switchyard translate: --crds: ${(error as Error).message}\n`);
+        return 2;
+      }
+    }
+    const result = await translate(paths, parsed.values['controller-name'] as string, crds);
     // Problems first, then one line per object whose status says it does not work: as many per file as the
     // controller would list (the summary counts them all).
     const rejections = new ProblemBook();
@@ -240,3 +261,8 @@ export const translateCommand: Command = {
     return rejected > 0 || refused > 0 || (ignored > 0 && !allowIgnored) ? 1 : 0;
   },
 };
+
+/** Loaded only with --crds: the CEL evaluator and the CRD reader are large, and most runs do without them. */
+function crdValidation(): Promise<typeof import('../sources/files/crd-validation/load-crds.ts')> {
+  return import('../sources/files/crd-validation/load-crds.ts');
+}

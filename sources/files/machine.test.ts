@@ -11,7 +11,13 @@ import type { ManifestFile } from './manifests.ts';
 const meta = { id: 'm', time: 0 };
 
 /** The files source with a fake file system: what it sends is applied to `plane`, what it reports kept. */
-function harness(watch = true, initial: ReadonlyMap<string, RawObject[]> = new Map(), stepBudget?: number) {
+function harness(
+  watch = true,
+  initial: ReadonlyMap<string, RawObject[]> = new Map(),
+  stepBudget?: number,
+  /** What the read port's CRD validation finds wrong with an object (none: valid). */
+  invalid: (object: RawObject) => readonly string[] = () => [],
+) {
   const files = new Map<string, RawObject[]>(initial);
   const plane = new Map<string, RawObject>();
   const problems: SourceProblem[] = [];
@@ -39,10 +45,14 @@ function harness(watch = true, initial: ReadonlyMap<string, RawObject[]> = new M
       manifests.push({
         file: path,
         // A fresh copy per read, as a parser would return.
-        documents: (files.get(path) ?? []).map((object, i) => ({
-          object: structuredClone(object),
-          origin: `${path}:${i + 1}`,
-        })),
+        documents: (files.get(path) ?? []).map((object, i) => {
+          const problems = invalid(object);
+          return {
+            object: structuredClone(object),
+            origin: `${path}:${i + 1}`,
+            ...(problems.length === 0 ? {} : { invalid: problems }),
+          };
+        }),
         errors: [],
       });
     }
@@ -153,6 +163,48 @@ describe('files source: changes', () => {
     expect(pathOf(h.plane.get('HTTPRoute/apps/a'))).toBe('/a2');
     expect(pathOf(h.plane.get('HTTPRoute/apps/b'))).toBe('/b2');
     expect(h.reads.slice(-2)).toEqual([['/m/a.yaml'], ['/m/b.yaml']]);
+    h.stop();
+  });
+});
+
+describe('files source: objects their CustomResourceDefinition refuses', () => {
+  const relativePaths = (object: RawObject) =>
+    pathOf(object)?.startsWith('/') === false
+      ? [`spec.rules[0].matches[0].path: Invalid value: "object": value must be an absolute path`]
+      : [];
+
+  it('sends none, reports each naming file, object and field, and keeps the definition in force before', () => {
+    const h = harness(true, new Map(), undefined, relativePaths);
+    h.files.set('/m/a.yaml', [route('good', '/ok', 'apps'), route('bad', 'relative', 'apps')]);
+    h.change(['/m/a.yaml']);
+    expect([...h.plane.keys()]).toEqual(['HTTPRoute/apps/good']);
+    expect(h.problems.filter((p) => p.category === 'rejected')).toEqual([
+      {
+        origin: '/m/a.yaml:2',
+        message:
+          'rejected: HTTPRoute apps/bad: spec.rules[0].matches[0].path: Invalid value: "object": value must be an absolute path',
+        category: 'rejected',
+        files: ['/m/a.yaml'],
+        object: { kind: 'HTTPRoute', namespace: 'apps', name: 'bad' },
+      },
+    ]);
+
+    // An edit the API server would refuse leaves the object as it was (an apply refused changes nothing) …
+    h.files.set('/m/a.yaml', [route('good', 'broken', 'apps'), route('bad', 'relative', 'apps')]);
+    h.change(['/m/a.yaml']);
+    expect(pathOf(h.plane.get('HTTPRoute/apps/good'))).toBe('/ok');
+    // … and the fixed file applies.
+    h.files.set('/m/a.yaml', [route('good', '/new', 'apps'), route('bad', '/fixed', 'apps')]);
+    h.change(['/m/a.yaml']);
+    expect(pathOf(h.plane.get('HTTPRoute/apps/good'))).toBe('/new');
+    expect(pathOf(h.plane.get('HTTPRoute/apps/bad'))).toBe('/fixed');
+
+    // A refused object whose file goes is deleted with it.
+    h.files.set('/m/a.yaml', [route('good', 'broken', 'apps')]);
+    h.change(['/m/a.yaml']);
+    h.files.delete('/m/a.yaml');
+    h.change(['/m/a.yaml']);
+    expect([...h.plane.keys()]).toEqual([]);
     h.stop();
   });
 });

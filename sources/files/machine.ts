@@ -72,6 +72,12 @@ interface Contribution {
   readonly origin: string;
 }
 
+interface Definition extends Contribution {
+  readonly object: RawObject;
+  /** Its CustomResourceDefinition refuses it: recorded as defined by its file, never sent. */
+  readonly refused: boolean;
+}
+
 interface FilesSourceContext extends FilesSourceInput {
   /** file → the objects it defines now */
   readonly byFile: Map<string, Map<string, Contribution>>;
@@ -304,10 +310,10 @@ function* applyRead(
       });
       continue;
     }
-    const now = new Map<string, Contribution & { readonly object: RawObject }>();
+    const now = new Map<string, Definition>();
     /** kind ('' for none) → the objects of it that were ignored */
     const ignored = new Map<string, { count: number; origin: string; first: ResourceKey }>();
-    for (const { object, origin } of manifest.documents) {
+    for (const { object, origin, invalid } of manifest.documents) {
       const kind = typeof object.kind === 'string' ? object.kind : '';
       if (!Object.hasOwn(context.routes, kind)) {
         const seen = ignored.get(kind);
@@ -328,7 +334,17 @@ function* applyRead(
           ...problemObject(key),
         });
       }
-      now.set(id, { key, object, origin });
+      if (invalid !== undefined) {
+        // Refused as the API server refuses an apply: what was in force before (if anything) stays in force.
+        problem({
+          origin,
+          message: `rejected: ${describe(key)}: ${invalid.join('; ')}`,
+          category: 'rejected',
+          files: [file],
+          ...problemObject(key),
+        });
+      }
+      now.set(id, { key, object, origin, refused: invalid !== undefined });
       if (full()) yield take();
     }
     let ignoredCount = 0;
@@ -358,6 +374,7 @@ function* applyRead(
       contributions.set(id, { key: definition.key, origin: definition.origin });
     context.byFile.set(file, contributions);
     for (const [id, definition] of now) {
+      if (definition.refused) continue;
       touched.add(id);
       claim(context, id, file, definition, orphans, out);
       if (full()) yield take();
@@ -447,7 +464,7 @@ function claim(
   context: FilesSourceContext,
   id: string,
   file: string,
-  definition: Contribution & { readonly object: RawObject },
+  definition: Definition,
   orphans: Map<string, ResourceKey>,
   out: Item[],
 ): void {
@@ -480,7 +497,7 @@ function send(
   context: FilesSourceContext,
   id: string,
   file: string,
-  definition: Contribution & { readonly object: RawObject },
+  definition: Definition,
   out: Item[],
 ): void {
   context.owner.set(id, file);

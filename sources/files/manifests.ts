@@ -16,6 +16,11 @@ export interface ManifestDocument {
   readonly object: RawObject;
   /** `file:line` of the document's first line. */
   readonly origin: string;
+  /**
+   * Why the API server would refuse it (its CustomResourceDefinition's schema and validation rules), when a
+   * validator was given: the object is not applied.
+   */
+  readonly invalid?: readonly string[];
 }
 
 export interface ManifestFile {

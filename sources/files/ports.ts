@@ -3,6 +3,8 @@ import { type FSWatcher, readdirSync, statSync, watch } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { ActorRef } from '../../runtime/ActorSystem.ts';
+import type { CrdValidator } from './crd-validation/crd-validator.ts';
+import { readValidator } from './crd-validation/validate-read.ts';
 import type { FilesRead } from './machine.ts';
 import { findManifestFiles, type ManifestFile, readManifestFile } from './manifests.ts';
 import type { FilesChanged } from './messages.ts';
@@ -30,8 +32,11 @@ export function filesPorts(
      * reported about them is out of date.
      */
     readonly reread?: (files: readonly string[]) => void;
+    /** Checks objects against their CustomResourceDefinitions, as the API server would (files mode has none). */
+    readonly crds?: CrdValidator;
   } = {},
 ): FilesPorts {
+  const validation = options.crds === undefined ? undefined : readValidator(options.crds);
   const debounceMs = options.debounceMs ?? 50;
   const absoluteRoots = roots.map((root) => resolve(root));
   const known = new Set<string>();
@@ -52,7 +57,8 @@ export function filesPorts(
     }
     for (const file of removed) known.delete(file);
     for (const file of listing.files) known.add(file);
-    const files = await readAll(listing.files);
+    const parsed = await readAll(listing.files);
+    const files = validation === undefined ? parsed : await validation.validate(parsed, removed);
     options.reread?.([...removed, ...listing.files]);
     return { files, removed, errors: paths === undefined ? listing.errors : [] };
   };

@@ -1,0 +1,280 @@
+// The structural schemas of CustomResourceDefinitions, read for what files mode checks as the API server would:
+// the defaults it applies before validating, the types CEL sees, and the validation rules
+// (x-kubernetes-validations), each compiled once. No API server validates input in files mode.
+import { type CelResult, parse, plan } from '@bufbuild/cel';
+import { RE2JS } from '@bufbuild/re2';
+import { kubernetesCelEnv } from './kubernetes-cel.ts';
+
+export interface CompiledRule {
+  readonly rule: string;
+  /** The message the API server gives when the rule fails: `message`, or "failed rule: <rule>". */
+  readonly message: string;
+  readonly messageExpression?: Program;
+  /** `FieldValueInvalid` (the default), `FieldValueRequired`, `FieldValueForbidden` or `FieldValueDuplicate`. */
+  readonly reason: string;
+  /** Relative to the field the rule sits on (`.spec.x`, `['a.b']`). */
+  readonly fieldPath?: string;
+  /** Refers to `oldSelf`: checked on an update only, against the object before it. */
+  readonly transition: boolean;
+  readonly program: Program;
+}
+
+type Program = (bindings: { self: unknown; oldSelf?: unknown }) => CelResult;
+
+export interface SchemaNode {
+  readonly type?: string;
+  /** The OpenAPI value checks the API server makes before the rules (`enum`, `maxItems`, `pattern`, …). */
+  readonly bounds: ValueBounds;
+  readonly properties?: ReadonlyMap<string, SchemaNode>;
+  readonly items?: SchemaNode;
+  readonly additionalProperties?: SchemaNode;
+  /** Schemas the value must match one of, at least one of, or not (Gateway addresses: IP when of type IPAddress). */
+  readonly oneOf?: readonly SchemaNode[];
+  readonly anyOf?: readonly SchemaNode[];
+  readonly not?: SchemaNode;
+  readonly default?: unknown;
+  readonly intOrString: boolean;
+  readonly preserveUnknownFields: boolean;
+  readonly rules: readonly CompiledRule[];
+  /** The properties that have a default. */
+  readonly defaulted: readonly (readonly [string, SchemaNode])[];
+  /** The properties with rules in them. */
+  readonly checked: readonly (readonly [string, SchemaNode])[];
+  /** This node or one below it has rules: subtrees without any are not walked. */
+  readonly hasRules: boolean;
+}
+
+export interface ValueBounds {
+  readonly required?: readonly string[];
+  readonly enum?: readonly unknown[];
+  readonly maxItems?: number;
+  readonly minItems?: number;
+  readonly maxLength?: number;
+  readonly minLength?: number;
+  readonly maxProperties?: number;
+  readonly minProperties?: number;
+  readonly pattern?: Pattern;
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly exclusiveMinimum?: boolean;
+  readonly exclusiveMaximum?: boolean;
+  /** `x-kubernetes-list-type`: `set` and `map` lists hold no two equal items (`map`: by `x-kubernetes-list-map-keys`). */
+  readonly listType?: string;
+  readonly listMapKeys?: readonly string[];
+  /** The string formats kube-openapi checks that the CRDs we validate against use. */
+  readonly format?: 'ipv4' | 'ipv6';
+  /** `int32`, `int64`, … : named in a number's type problem. */
+  readonly numberFormat?: string;
+}
+
+/** One served version of a kind. */
+export interface CrdVersionSchema {
+  readonly group: string;
+  readonly kind: string;
+  readonly version: string;
+  readonly root: SchemaNode;
+  /** status is a subresource: what a user applies carries no status that counts. */
+  readonly statusSubresource: boolean;
+  readonly transitionRules: boolean;
+}
+
+/** A rule that does not compile: the CRD cannot be enforced as written. */
+export class RuleCompileError extends Error {}
+
+/**
+ * Reads the served versions of a CustomResourceDefinition (a plain object as parsed from YAML). Rules are compiled
+ * through `compile`, which callers share across CRDs so that a rule text is compiled once.
+ */
+export function readCrd(crd: Record<string, unknown>, compile: RuleCompiler): CrdVersionSchema[] {
+  const spec = crd.spec as
+    | {
+        group?: string;
+        names?: { kind?: string };
+        versions?: {
+          name: string;
+          served?: boolean;
+          schema?: { openAPIV3Schema?: unknown };
+          subresources?: { status?: unknown };
+        }[];
+      }
+    | undefined;
+  const group = spec?.group;
+  const kind = spec?.names?.kind;
+  if (typeof group !== 'string' || typeof kind !== 'string') return [];
+  const versions: CrdVersionSchema[] = [];
+  for (const version of spec?.versions ?? []) {
+    if (version.served === false) continue;
+    const where = `${kind}.${group}/${version.name}`;
+    let transitionRules = false;
+    const root = readNode(version.schema?.openAPIV3Schema, where, '', (rule) => {
+      const compiled = compile(rule, where);
+      transitionRules ||= compiled.transition;
+      return compiled;
+    });
+    versions.push({
+      group,
+      kind,
+      version: version.name,
+      root,
+      statusSubresource: version.subresources?.status !== undefined,
+      transitionRules,
+    });
+  }
+  return versions;
+}
+
+export type RuleCompiler = (rule: RawRule, where: string) => CompiledRule;
+
+interface RawRule {
+  readonly rule?: unknown;
+  readonly message?: unknown;
+  readonly messageExpression?: unknown;
+  readonly reason?: unknown;
+  readonly fieldPath?: unknown;
+}
+
+/** A compiler that compiles each distinct rule text once. */
+export function ruleCompiler(): RuleCompiler {
+  const programs = new Map<string, Program>();
+  const program = (text: string, where: string): Program => {
+    let compiled = programs.get(text);
+    if (compiled === undefined) {
+      try {
+        compiled = plan(kubernetesCelEnv(), parse(text)) as Program;
+      } catch (error) {
+        throw new RuleCompileError(
+          `${where}: rule ${JSON.stringify(text)} does not compile: ${(error as Error).message}`,
+        );
+      }
+      programs.set(text, compiled);
+    }
+    return compiled;
+  };
+  return (raw, where) => {
+    if (typeof raw.rule !== 'string')
+      throw new RuleCompileError(`${where}: a validation rule without rule text`);
+    const rule = raw.rule;
+    return {
+      rule,
+      message: typeof raw.message === 'string' && raw.message !== '' ? raw.message : `failed rule: ${rule}`,
+      ...(typeof raw.messageExpression === 'string'
+        ? { messageExpression: program(raw.messageExpression, where) }
+        : {}),
+      reason: typeof raw.reason === 'string' ? raw.reason : 'FieldValueInvalid',
+      ...(typeof raw.fieldPath === 'string' ? { fieldPath: raw.fieldPath } : {}),
+      transition: /\boldSelf\b/.test(rule),
+      program: program(rule, where),
+    };
+  };
+}
+
+function readNode(
+  raw: unknown,
+  where: string,
+  path: string,
+  compile: (rule: RawRule) => CompiledRule,
+): SchemaNode {
+  const schema = (raw !== null && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const rules = Array.isArray(schema['x-kubernetes-validations'])
+    ? (schema['x-kubernetes-validations'] as RawRule[]).map((rule) => compile(rule ?? {}))
+    : [];
+  let hasRules = rules.length > 0;
+  let properties: Map<string, SchemaNode> | undefined;
+  if (schema.properties !== null && typeof schema.properties === 'object') {
+    properties = new Map();
+    for (const [name, child] of Object.entries(schema.properties as Record<string, unknown>)) {
+      const node = readNode(child, where, `${path}.${name}`, compile);
+      hasRules ||= node.hasRules;
+      properties.set(name, node);
+    }
+  }
+  const items = schema.items === undefined ? undefined : readNode(schema.items, where, `${path}[]`, compile);
+  const additionalProperties =
+    schema.additionalProperties !== null && typeof schema.additionalProperties === 'object'
+      ? readNode(schema.additionalProperties, where, `${path}{}`, compile)
+      : undefined;
+  hasRules ||= (items?.hasRules ?? false) || (additionalProperties?.hasRules ?? false);
+  const alternatives = (name: string) =>
+    Array.isArray(schema[name])
+      ? (schema[name] as unknown[]).map((branch, i) =>
+          readNode(branch, where, `${path}(${name} ${i})`, compile),
+        )
+      : undefined;
+  const oneOf = alternatives('oneOf');
+  const anyOf = alternatives('anyOf');
+  const not = schema.not === undefined ? undefined : readNode(schema.not, where, `${path}(not)`, compile);
+  return {
+    ...(typeof schema.type === 'string' ? { type: schema.type } : {}),
+    bounds: readBounds(schema, where, path),
+    ...(properties === undefined ? {} : { properties }),
+    ...(items === undefined ? {} : { items }),
+    ...(additionalProperties === undefined ? {} : { additionalProperties }),
+    ...(oneOf === undefined ? {} : { oneOf }),
+    ...(anyOf === undefined ? {} : { anyOf }),
+    ...(not === undefined ? {} : { not }),
+    ...(schema.default === undefined ? {} : { default: schema.default }),
+    intOrString: schema['x-kubernetes-int-or-string'] === true,
+    preserveUnknownFields: schema['x-kubernetes-preserve-unknown-fields'] === true,
+    rules,
+    defaulted: [...(properties ?? [])].filter(([, child]) => child.default !== undefined),
+    checked: [...(properties ?? [])].filter(([, child]) => child.hasRules),
+    hasRules,
+  };
+}
+
+function readBounds(schema: Record<string, unknown>, where: string, path: string): ValueBounds {
+  const bounds: Record<string, unknown> = {};
+  for (const name of [
+    'maxItems',
+    'minItems',
+    'maxLength',
+    'minLength',
+    'maxProperties',
+    'minProperties',
+    'minimum',
+    'maximum',
+  ] as const) {
+    if (typeof schema[name] === 'number') bounds[name] = schema[name];
+  }
+  if (schema.exclusiveMinimum === true) bounds.exclusiveMinimum = true;
+  if (schema.exclusiveMaximum === true) bounds.exclusiveMaximum = true;
+  if (Array.isArray(schema.required))
+    bounds.required = schema.required.filter((name) => typeof name === 'string');
+  if (Array.isArray(schema.enum)) bounds.enum = schema.enum;
+  if (typeof schema.pattern === 'string')
+    bounds.pattern = pattern(schema.pattern, `${where} ${path || '(root)'}`);
+  if (schema.format === 'ipv4' || schema.format === 'ipv6') bounds.format = schema.format;
+  if ((schema.type === 'integer' || schema.type === 'number') && typeof schema.format === 'string')
+    bounds.numberFormat = schema.format;
+  const listType = schema['x-kubernetes-list-type'];
+  if (listType === 'set' || listType === 'map') bounds.listType = listType;
+  const keys = schema['x-kubernetes-list-map-keys'];
+  if (Array.isArray(keys)) bounds.listMapKeys = keys.filter((key) => typeof key === 'string');
+  return bounds;
+}
+
+/** A schema's `pattern`, matched as the API server matches it: with Go's regexp, which is RE2. */
+export interface Pattern {
+  readonly source: string;
+  test(text: string): boolean;
+}
+
+/** Compiled on first use: a CRD holds hundreds of patterns, mostly the same few, and most kinds go unused. */
+const patterns = new Map<string, Pattern>();
+
+function pattern(source: string, where: string): Pattern {
+  let known = patterns.get(source);
+  if (known === undefined) {
+    let regex: RE2JS | undefined;
+    known = {
+      source,
+      test: (text) => {
+        regex ??= RE2JS.compile(source);
+        return regex.test(text);
+      },
+    };
+    patterns.set(source, known);
+  }
+  void where;
+  return known;
+}
