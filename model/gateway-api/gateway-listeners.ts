@@ -148,7 +148,10 @@ function listenerSetAccepted(
       'The parent Gateway is not accepted',
     );
   }
-  const valid = listeners.filter((l) => l.accepted.status === 'True' && l.conflicted.status !== 'True');
+  // Valid: a listener the data plane gets (accepted, not conflicted, with the certificates it needs).
+  const valid = listeners.filter(
+    (l) => l.ready && l.accepted.status === 'True' && l.conflicted.status !== 'True',
+  );
   if (valid.length === 0) {
     return condition(
       ConditionType.Accepted,

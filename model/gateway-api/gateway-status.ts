@@ -184,8 +184,15 @@ function listenerStatus(
 ): ListenerStatus {
   const attachedRoutes = options.attachedRoutes;
   const refused = options.listenerRefusals?.get(listenerId(listener.owner, listener.name));
+  // A listener that loses a conflict is not accepted, and says why in both (the conformance suite reads them).
+  const conflict = listener.conflicted.status === 'True' ? listener.conflicted : undefined;
   const programmed = !listener.ready
-    ? condition(ConditionType.Programmed, 'False', ListenerReason.Invalid, listenerProblem(listener))
+    ? condition(
+        ConditionType.Programmed,
+        'False',
+        conflict?.reason ?? ListenerReason.Invalid,
+        listenerProblem(listener),
+      )
     : parentProgrammed.status === 'True'
       ? refused === undefined
         ? condition(ConditionType.Programmed, 'True', ListenerReason.Programmed, 'Listener is programmed')
@@ -198,7 +205,11 @@ function listenerStatus(
           ListenerReason.Pending,
           parentProgrammed.message,
         );
-  const desired = [listener.accepted, programmed, listener.resolvedRefs, listener.conflicted];
+  const accepted =
+    conflict !== undefined && listener.accepted.status === 'True'
+      ? condition(ConditionType.Accepted, 'False', conflict.reason, conflict.message)
+      : listener.accepted;
+  const desired = [accepted, programmed, listener.resolvedRefs, listener.conflicted];
   if (listener.overlappingTLSConfig !== undefined) desired.push(listener.overlappingTLSConfig);
   const old = previous.find((p) => p?.name === listener.name);
   return {
@@ -236,9 +247,11 @@ export function computeListenerSetStatus(
   if (verdict === undefined) return undefined;
   const stamp: Stamp = { generation: listenerSet.metadata?.generation, now: options.now };
   const parent = options.programmed ?? PROGRAMMED_PENDING;
+  // Not accepted: Programmed False for the same reason (NotAllowed, ParentNotAccepted, ListenersNotValid), as the
+  // conformance suite expects.
   const programmed =
     verdict.accepted.status !== 'True'
-      ? condition(ConditionType.Programmed, 'False', ListenerSetReason.Invalid, verdict.accepted.message)
+      ? condition(ConditionType.Programmed, 'False', verdict.accepted.reason, verdict.accepted.message)
       : parent.status === 'True'
         ? condition(
             ConditionType.Programmed,

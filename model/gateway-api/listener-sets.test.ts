@@ -30,19 +30,23 @@ describe('ListenerSet', () => {
 
   it('loses a conflict with its parent Gateway, and a later set loses to an earlier one', () => {
     const clash = setStatus('apps', 'team-a')?.listeners?.find((l) => l.name === 'clash');
-    expect(findCondition(clash?.conditions, 'Conflicted')).toMatchObject({
-      status: 'True',
-      reason: 'HostnameConflict',
-    });
+    for (const type of ['Conflicted', 'Accepted', 'Programmed']) {
+      expect(findCondition(clash?.conditions, type)).toMatchObject({
+        status: type === 'Conflicted' ? 'True' : 'False',
+        reason: 'HostnameConflict',
+      });
+    }
     const gateway = computeGatewayStatus(store.get('Gateway', 'infra', 'shared') as Gateway, store, options);
     expect(findCondition(gateway?.listeners?.[0]?.conditions, 'Conflicted')).toMatchObject({
       status: 'False',
     });
     const b = setStatus('apps', 'team-b');
-    expect(findCondition(b?.conditions, 'Accepted')).toMatchObject({
-      status: 'False',
-      reason: 'ListenersNotValid',
-    });
+    for (const type of ['Accepted', 'Programmed']) {
+      expect(findCondition(b?.conditions, type)).toMatchObject({
+        status: 'False',
+        reason: 'ListenersNotValid',
+      });
+    }
     expect(
       findCondition(
         setStatus('apps', 'team-a')?.listeners?.find((l) => l.name === 'a')?.conditions,
@@ -64,7 +68,7 @@ describe('ListenerSet', () => {
     });
     expect(findCondition(status?.conditions, 'Programmed')).toMatchObject({
       status: 'False',
-      reason: 'Invalid',
+      reason: 'NotAllowed',
     });
     expect(status?.listeners).toEqual([]);
   });
@@ -99,5 +103,41 @@ describe('ListenerSet', () => {
       'Gateway/http',
     ]);
     expect(port80?.listeners[0]?.routes.map((r) => r.route.name)).toEqual(['on-team-a']);
+  });
+});
+
+describe('ListenerSet listeners that lose or cannot be served', () => {
+  const conflicts = storeOf('base.yaml', 'listener-set-conflicts.yaml');
+  const statusOf = (namespace: string, name: string) =>
+    computeListenerSetStatus(conflicts.get('ListenerSet', namespace, name) as ListenerSet, conflicts, {
+      controllerName: CONTROLLER,
+      now: NOW,
+      attachedRoutes: new Map(),
+    });
+
+  it("a TCP listener loses to the Gateway's HTTP listener on its port; the set's own HTTP listener stays valid", () => {
+    const status = statusOf('infra', 'with-tcp');
+    expect(findCondition(status?.conditions, 'Accepted')).toMatchObject({
+      status: 'True',
+      reason: 'ListenersNotValid',
+    });
+    const [web, raw] = ['web', 'raw'].map((n) => status?.listeners?.find((l) => l.name === n)?.conditions);
+    expect(findCondition(web, 'Accepted')).toMatchObject({ status: 'True' });
+    expect(findCondition(web, 'Conflicted')).toMatchObject({ status: 'False' });
+    expect(findCondition(raw, 'Accepted')).toMatchObject({ status: 'False', reason: 'ProtocolConflict' });
+  });
+
+  it('a set whose only listener has no usable certificate (RefNotPermitted) is not accepted', () => {
+    const status = statusOf('apps', 'foreign-certificate');
+    for (const type of ['Accepted', 'Programmed']) {
+      expect(findCondition(status?.conditions, type)).toMatchObject({
+        status: 'False',
+        reason: 'ListenersNotValid',
+      });
+    }
+    expect(findCondition(status?.listeners?.[0]?.conditions, 'ResolvedRefs')).toMatchObject({
+      status: 'False',
+      reason: 'RefNotPermitted',
+    });
   });
 });

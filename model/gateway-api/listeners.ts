@@ -209,25 +209,30 @@ export function applyListenerConflicts(
   tierOf: (listener: ValidatedListener) => number = () => 0,
 ): ValidatedListener[] {
   const conflicts = new Map<ValidatedListener, ConditionSpec>();
-  const byPort = new Map<number, ValidatedListener[]>();
-  for (const listener of listeners) {
-    if (listener.accepted.status !== 'True') continue;
-    const onPort = byPort.get(listener.port) ?? [];
-    onPort.push(listener);
-    byPort.set(listener.port, onPort);
-  }
-  for (const onPort of byPort.values()) {
-    for (let i = 0; i < onPort.length; i++) {
-      for (let j = i + 1; j < onPort.length; j++) {
-        const a = onPort[i] as ValidatedListener;
-        const b = onPort[j] as ValidatedListener;
-        const verdict = conflictBetween(a, b);
+  // Tier by tier (the Gateway's own listeners, then each ListenerSet in precedence order): a listener that
+  // conflicts with a listener of an earlier tier loses to it and is out; the rest of a tier conflict with each
+  // other mutually (neither wins), and all of them stand against later tiers.
+  const standing: ValidatedListener[] = [];
+  const accepted = listeners.filter((l) => l.accepted.status === 'True');
+  for (const tier of [...new Set(accepted.map((l) => tierOf(l)))].sort((a, b) => a - b)) {
+    const members: ValidatedListener[] = [];
+    for (const b of accepted.filter((l) => tierOf(l) === tier)) {
+      const winner = standing.find((a) => a.port === b.port && conflictBetween(a, b) !== undefined);
+      const verdict = winner === undefined ? undefined : conflictBetween(winner, b);
+      if (winner !== undefined && verdict !== undefined) conflicts.set(b, verdict(winner));
+      else members.push(b);
+    }
+    for (let i = 0; i < members.length; i++) {
+      for (let j = i + 1; j < members.length; j++) {
+        const a = members[i] as ValidatedListener;
+        const b = members[j] as ValidatedListener;
+        const verdict = a.port === b.port ? conflictBetween(a, b) : undefined;
         if (verdict === undefined) continue;
-        const [tierA, tierB] = [tierOf(a), tierOf(b)];
-        if (tierA <= tierB && !conflicts.has(b)) conflicts.set(b, verdict(a));
-        if (tierB <= tierA && !conflicts.has(a)) conflicts.set(a, verdict(b));
+        if (!conflicts.has(b)) conflicts.set(b, verdict(a));
+        if (!conflicts.has(a)) conflicts.set(a, verdict(b));
       }
     }
+    standing.push(...members);
   }
   const overlaps = overlappingTLS(listeners.filter((l) => l.accepted.status === 'True' && !conflicts.has(l)));
   return listeners.map((listener) => {

@@ -170,6 +170,9 @@ export const SPEC_CONDITIONS: {
       'UnsupportedValue',
       'TooManyListeners',
       'Pending',
+      // A listener that loses a conflict (the conformance suite's ListenerSet and TLSRoute tests).
+      'HostnameConflict',
+      'ProtocolConflict',
     ],
     [C.ResolvedRefs]: [
       'ResolvedRefs',
@@ -179,7 +182,14 @@ export const SPEC_CONDITIONS: {
       'InvalidCACertificateRef',
       'InvalidCACertificateKind',
     ],
-    [C.Programmed]: ['Programmed', 'Invalid', 'Pending', 'PortUnavailable'],
+    [C.Programmed]: [
+      'Programmed',
+      'Invalid',
+      'Pending',
+      'PortUnavailable',
+      'HostnameConflict',
+      'ProtocolConflict',
+    ],
     [C.Conflicted]: ['HostnameConflict', 'ProtocolConflict', 'ListenerConflict', 'NoConflicts'],
     [C.OverlappingTLSConfig]: ['OverlappingHostnames', 'OverlappingCertificates'],
   },
@@ -192,6 +202,9 @@ export const SPEC_CONDITIONS: {
       'ListenersNotValid',
       'PortUnavailable',
       'Pending',
+      // The Accepted reason of a ListenerSet that is not accepted (the conformance suite expects it here too).
+      'NotAllowed',
+      'ParentNotAccepted',
     ],
   },
   RouteParent: {
