@@ -28,7 +28,7 @@ const JWKS = JSON.stringify({
  * One set of resources for both data planes: the shared route protected by a SecurityPolicy (JWT with a local
  * JWKS, CORS, an authorization rule on a claim) and shaped by a BackendTrafficPolicy (retries, a
  * timeout, a local rate limit); a second route whose SecurityPolicy fetches its JWKS from a URI, which Envoy
- * does and agentgateway cannot.
+ * does and agentgateway cannot; a third to an Envoy Gateway Backend of two IP endpoints.
  */
 const MANIFESTS = `${ENVOY_AND_AGENTGATEWAY_CLASSES}---
 ${httpGateway('via-envoy', 'envoy', 8080)}---
@@ -48,6 +48,20 @@ spec:
   parentRefs: [{name: via-envoy}, {name: via-agentgateway}]
   hostnames: [remote.example.com]
   rules: [{backendRefs: [{name: web, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: external, namespace: apps}
+spec:
+  parentRefs: [{name: via-envoy}, {name: via-agentgateway}]
+  hostnames: [external.example.com]
+  rules: [{backendRefs: [{group: gateway.envoyproxy.io, kind: Backend, name: external-api, port: 8080}]}]
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: Backend
+metadata: {name: external-api, namespace: apps}
+spec:
+  endpoints: [{ip: {address: 10.0.0.9, port: 8080}}, {ip: {address: 10.0.0.10, port: 8080}}]
 ---
 apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: SecurityPolicy
@@ -218,9 +232,12 @@ describe('one control plane serving Gateways through both backends', () => {
     const resources = await agw.next();
     const listenerKey = '8080/apps/via-agentgateway/Gateway/apps/via-agentgateway/http';
     expect(resources.resources.map((r) => r.name).sort()).toEqual([
+      'backend/egbackend/apps/external-api/10.0.0.10:8080',
+      'backend/egbackend/apps/external-api/10.0.0.9:8080',
       'backend/service/apps/web/80/10.0.0.1:9000',
       'bind/8080/apps/via-agentgateway',
       `listener/${listenerKey}`,
+      `route/${listenerKey}/HTTPRoute/apps/external/0`,
       `route/${listenerKey}/HTTPRoute/apps/remote-keys/0`,
       `route/${listenerKey}/HTTPRoute/apps/shared/0`,
     ]);
@@ -257,6 +274,11 @@ describe('one control plane serving Gateways through both backends', () => {
       tokensPerFill: '10',
       fillInterval: '60s',
     });
+    // The Envoy Gateway Backend: one static agentgateway Backend per endpoint, the ref's weight split over them.
+    expect(agwRoute('external').backends).toEqual([
+      { backend: { backend: 'egbackend/apps/external-api/10.0.0.9:8080' }, weight: 1 },
+      { backend: { backend: 'egbackend/apps/external-api/10.0.0.10:8080' }, weight: 1 },
+    ]);
     // A remote JWKS agentgateway cannot fetch: the rule answers 500, never forwarded unprotected.
     expect(agwRoute('remote-keys').trafficPolicies).toEqual([{ directResponse: { status: 500 } }]);
     expect(agwRoute('remote-keys').backends).toBeUndefined();

@@ -163,7 +163,10 @@ const UPSTREAM_FIELDS: Readonly<
     backend_tcp: [13, 'BackendPolicySpec.BackendTCP'],
     health: [15, 'BackendPolicySpec.Health'],
   },
-  'BackendPolicySpec.BackendHTTP': { request_timeout: [2, 'google.protobuf.Duration'] },
+  'BackendPolicySpec.BackendHTTP': {
+    version: [1, 'BackendPolicySpec.BackendHTTP.HttpVersion'],
+    request_timeout: [2, 'google.protobuf.Duration'],
+  },
   'BackendPolicySpec.Health': {
     unhealthy_condition: [1, 'string'],
     eviction: [2, 'BackendPolicySpec.Eviction'],
@@ -414,6 +417,7 @@ const UPSTREAM_ENUMS: Readonly<Record<string, Readonly<Record<string, number>>>>
   'BackendPolicySpec.McpAuthentication.Mode': { OPTIONAL: 0, STRICT: 1, PERMISSIVE: 2 },
   'ModelRoute.ConcreteModel.ModelVisibility': { PUBLIC: 0, INTERNAL: 1 },
   'BackendPolicySpec.BackendTLS.VerificationMode': { STRICT: 0, INSECURE_HOST: 1, INSECURE_ALL: 2 },
+  'BackendPolicySpec.BackendHTTP.HttpVersion': { UNSPECIFIED: 0, HTTP1: 1, HTTP2: 2 },
   'TrafficPolicySpec.LocalRateLimit.Type': { REQUEST: 0, TOKEN: 1 },
   'TrafficPolicySpec.RemoteRateLimit.Type': { REQUESTS: 0, TOKENS: 1 },
   'TrafficPolicySpec.RemoteRateLimit.FailureMode': { FAIL_CLOSED: 0, FAIL_OPEN: 1 },

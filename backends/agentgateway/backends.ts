@@ -3,10 +3,11 @@
 // endpoints; a BackendTLSPolicy becomes each such Backend's inline TLS policy. InferencePools become workload
 // Services (inference.ts). A backend agentgateway cannot reach (invalid ref, no endpoints, a pool whose picker
 // reference is invalid) points to a key nothing publishes, which agentgateway answers with 500.
-import type { DataPlaneRefusal } from '../../model/ir/backend-contract.ts';
+import type { DataPlaneRefusal, TlsMaterial } from '../../model/ir/backend-contract.ts';
 import type { BackendTLS } from '../../model/ir/backends.ts';
-import type { BackendIR } from '../../model/ir/gateway-ir.ts';
+import type { BackendIR, GatewayIR } from '../../model/ir/gateway-ir.ts';
 import { formatResourceKey } from '../../model/resources/resource-key.ts';
+import { clientCertificate, envoyGatewayBackends } from './envoy-gateway-backends.ts';
 import { PoolSet } from './inference.ts';
 import { endpointBackendKey, unavailableBackendKey } from './names.ts';
 import type { Json } from './types.ts';
@@ -33,16 +34,36 @@ export class BackendSet {
   readonly #unsupported: DataPlaneRefusal[] = [];
   readonly pools: PoolSet;
 
-  /**
-   * The Gateway names a backend client certificate (spec.tls.backend.clientCertificateRef), which this backend
-   * cannot present: its TLS backends get no traffic rather than a connection without that identity.
-   */
-  readonly #clientCertificate: boolean;
+  readonly #tls: Readonly<Record<string, TlsMaterial>>;
 
-  constructor(problems: string[], clientCertificate = false) {
+  /**
+   * The Gateway's backend client certificate (spec.tls.backend.clientCertificateRef) as BackendTLS `cert` and
+   * `key`, presented to every Service reached over TLS; `refuse` when it names one that cannot be used (its
+   * problem, or no material): those backends then get no traffic rather than a connection without it.
+   */
+  readonly #clientCertificate: Json | 'refuse' | undefined;
+
+  constructor(
+    problems: string[],
+    options: {
+      readonly tls?: Readonly<Record<string, TlsMaterial>>;
+      readonly clientCertificate?: GatewayIR['backendClientCertificate'];
+    } = {},
+  ) {
     this.#problems = problems;
-    this.#clientCertificate = clientCertificate;
+    this.#tls = options.tls ?? {};
     this.pools = new PoolSet(problems);
+    const configured = options.clientCertificate;
+    if (configured === undefined) this.#clientCertificate = undefined;
+    else if ('problem' in configured) this.#clientCertificate = 'refuse';
+    else {
+      const material = this.#tls[formatResourceKey(configured.secret)];
+      if (material === undefined)
+        problems.push(
+          `spec.tls.backend.clientCertificateRef: no TLS material for ${formatResourceKey(configured.secret)}; TLS backends get no traffic`,
+        );
+      this.#clientCertificate = material === undefined ? 'refuse' : clientCertificate(material);
+    }
   }
 
   /**
@@ -63,14 +84,23 @@ export class BackendSet {
       return targets.map((t) => ({ ref: t.ref, policies: t.policies, share: 1, parts: t.parts }));
     }
     if (backend.kind === 'Backend') {
-      this.#problems.push(
-        `${owner}: Envoy Gateway Backend ${formatResourceKey(backend.backend)} is not supported by the agentgateway backend; its share is not forwarded`,
-      );
-      return [unavailable(owner, 'envoy-gateway-backend')];
+      const translated = envoyGatewayBackends(backend, this.#tls);
+      if ('problem' in translated) {
+        this.#problems.push(`${owner}: ${translated.problem}`);
+        return [unavailable(owner, 'envoy-gateway-backend')];
+      }
+      if (translated.backends.length === 0) return [unavailable(owner, 'no-endpoints')];
+      for (const resource of translated.backends) this.#backends.set(String(resource.key), resource);
+      return translated.backends.map((resource) => ({
+        ref: { backend: resource.key },
+        policies: [],
+        share: 1,
+        parts: translated.backends.length,
+      }));
     }
-    if (backend.tls !== undefined && this.#clientCertificate) {
+    if (backend.tls !== undefined && this.#clientCertificate === 'refuse') {
       this.#problems.push(
-        `${owner}: the agentgateway backend cannot present the Gateway's spec.tls.backend.clientCertificateRef; TLS backend ${formatResourceKey(backend.service)} gets no traffic`,
+        `${owner}: the Gateway's spec.tls.backend.clientCertificateRef cannot be presented; TLS backend ${formatResourceKey(backend.service)} gets no traffic`,
       );
       return [unavailable(owner, 'client-certificate')];
     }
@@ -86,7 +116,18 @@ export class BackendSet {
           key,
           name: { name: backend.service.name, namespace: backend.service.namespace ?? '' },
           static: { host, port },
-          ...(backend.tls === undefined ? {} : { inlinePolicies: [{ backendTls: backendTls(backend.tls) }] }),
+          ...(backend.tls === undefined
+            ? {}
+            : {
+                inlinePolicies: [
+                  {
+                    backendTls: {
+                      ...(typeof this.#clientCertificate === 'object' ? this.#clientCertificate : {}),
+                      ...backendTls(backend.tls),
+                    },
+                  },
+                ],
+              }),
         });
       }
       return { ref: { backend: key }, policies: [], share: 1, parts: hosts.length };

@@ -365,24 +365,37 @@ describe('agentgateway translateGateway', () => {
     expect(roundTrip(resources)).toBe(5);
   });
 
-  it('sends a TLS backend nothing when the Gateway names a client certificate it cannot present, and says so', () => {
+  it('presents the Gateway’s backend client certificate to TLS backends; without its material they get nothing', () => {
     const policy = TLS_POLICY;
     const secure = service('secure', [9443], {
       tls: { policy, hostname: 'secure.internal', subjectAltNames: [], caCertificates: 'System' },
     });
     const plain = service('plain', [9000]);
-    const ir = {
-      ...httpGateway([rule([secure, plain])]),
-      backendClientCertificate: {
-        secret: { group: '', kind: 'Secret', namespace: 'default', name: 'client' },
+    const client = secretKey('client');
+    const ir = { ...httpGateway([rule([secure, plain])]), backendClientCertificate: { secret: client } };
+    const presented = translateGateway(ir, tlsMaterial(client, 'CLIENT-CHAIN', 'CLIENT-KEY'));
+    expect(presented.backends['service/default/secure/8080/127.0.0.1:9443']?.inlinePolicies).toEqual([
+      {
+        backendTls: {
+          cert: Buffer.from('CLIENT-CHAIN').toString('base64'),
+          key: Buffer.from('CLIENT-KEY').toString('base64'),
+          hostname: 'secure.internal',
+        },
       },
-    };
+    ]);
+    expect(roundTrip(presented)).toBeGreaterThan(0);
+    // The Secret's material did not arrive: the TLS backend gets no traffic rather than a connection without it.
     const resources = translateGateway(ir, {});
     expect(Object.keys(resources.backends).filter((key) => key.includes('/secure/'))).toEqual([]);
     expect(Object.keys(resources.backends).filter((key) => key.includes('/plain/'))).toHaveLength(1);
     expect(resources.problems).toContainEqual(
-      expect.stringMatching(/cannot present the Gateway's spec\.tls\.backend\.clientCertificateRef/),
+      expect.stringMatching(/spec\.tls\.backend\.clientCertificateRef: no TLS material for .*client/),
     );
+    const refused = translateGateway(
+      { ...ir, backendClientCertificate: { problem: 'Secret default/client not found' } },
+      {},
+    );
+    expect(Object.keys(refused.backends).filter((key) => key.includes('/secure/'))).toEqual([]);
   });
 
   it('routes TCP and TLS listeners with TCPRoutes, TLS ones by SNI hostname', () => {

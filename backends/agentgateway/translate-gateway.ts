@@ -31,7 +31,10 @@ export function translateGateway(
   tls: Readonly<Record<string, TlsMaterial>>,
 ): AgentgatewayResources {
   const problems: string[] = [];
-  const backends = new BackendSet(problems, ir.backendClientCertificate !== undefined);
+  const backends = new BackendSet(problems, {
+    tls,
+    ...(ir.backendClientCertificate === undefined ? {} : { clientCertificate: ir.backendClientCertificate }),
+  });
   const binds: Record<string, Json> = {};
   const listeners: Record<string, Json> = {};
   const routes: Record<string, Json> = {};
