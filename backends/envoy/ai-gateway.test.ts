@@ -294,6 +294,33 @@ describe('AI Gateway fallback rules (backends at several priorities)', () => {
     });
   });
 
+  it("presents the Gateway's backend client certificate to a TLS backend; without a usable one, sends it nothing", () => {
+    const client = resourceKey('', 'Secret', 'default', 'gateway-client');
+    const name = 'ai-fallback/default/ai/rule/ai-gateway-fallback-0';
+    const ir = gatewayIR([port(8080, [listener('http', 'HTTP', [fallbackRoute])])]);
+    const presented = translateGateway(
+      { ...ir, backendClientCertificate: { secret: client } },
+      { 'core/Secret/default/gateway-client': { certificateChain: 'CERT', privateKey: 'KEY' } },
+    );
+    const [match] = (presented.clusters[name] as { transportSocketMatches: Json[] }).transportSocketMatches;
+    expect(match).toMatchObject({
+      transportSocket: {
+        typedConfig: {
+          commonTlsContext: { tlsCertificateSdsSecretConfigs: [{ name: 'secret/default/gateway-client' }] },
+        },
+      },
+    });
+    expect(Object.keys(presented.secrets)).toEqual(['secret/default/gateway-client']);
+    const refused = translateGateway({ ...ir, backendClientCertificate: { problem: 'Secret gone' } }, {});
+    expect((refused.clusters[name] as Json).transportSocketMatches).toBeUndefined();
+    const endpoints = (refused.clusterLoadAssignments[name] as { endpoints: Json[] }).endpoints;
+    expect(endpoints.map((e) => [(e.locality as Json).subZone, (e.lbEndpoints as Json[]).length])).toEqual([
+      ['default/ai/rule/0/ref/0', 0],
+      ['default/ai/rule/0/ref/1', 1],
+      ['default/ai/rule/0/ref/2', 1],
+    ]);
+  });
+
   it('resolves by DNS when a backend is an ExternalName Service; logs each attempt', () => {
     const external = {
       ...fallbackRoute,

@@ -20,10 +20,11 @@ import {
 import type { BackendIR, RouteIR, RuleIR } from '../../model/ir/gateway-ir.ts';
 import type { ClientTrafficIR } from '../../model/ir/policies.ts';
 import type { ResolvedBackendIR } from './cluster-use.ts';
-import { type BuiltCluster, type ClusterSet, upstreamTls } from './clusters.ts';
+import type { BuiltCluster, ClusterSet } from './clusters.ts';
 import { protoDuration } from './duration.ts';
 import { ADS_SOURCE, type Json, TYPE } from './envoy-types.ts';
 import { serviceCluster } from './service-cluster.ts';
+import { type UpstreamClientCertificate, upstreamTls } from './upstream-tls.ts';
 
 export const EXT_PROC_FILTER = 'envoy.filters.http.ext_proc';
 /** Also the gRPC :authority, so no '/' (HTTP/2 servers refuse such an authority with PROTOCOL_ERROR). */
@@ -248,7 +249,7 @@ export function fallbackClusterName(route: RouteIR, rule: RuleIR): string {
  * no backend of the rule resolves (the rule answers 500).
  */
 export function fallbackRouteAction(route: RouteIR, rule: RuleIR, clusters: ClusterSet): Json | undefined {
-  const built = fallbackCluster(fallbackClusterName(route, rule), rule);
+  const built = fallbackCluster(fallbackClusterName(route, rule), rule, clusters.clientCertificate);
   if (built === undefined) return undefined;
   const cluster = clusters.built(String(built.cluster.name), built);
   const levels = new Set((rule.priorityFallback ?? []).map((backend) => backend.priority)).size;
@@ -293,9 +294,15 @@ export function fallbackRouteAction(route: RouteIR, rule: RuleIR, clusters: Clus
  * One cluster for a fallback rule: each resolved backend a locality at its priority (ranked from 0 without gaps,
  * as Envoy wants) weighted by its weight, every endpoint naming its backend in metadata (the upstream filter
  * reads it; so does the response header) and choosing the backend's TLS. Endpoints come from EDS, or inline
- * (resolved by DNS) when a backend is an ExternalName Service.
+ * (resolved by DNS) when a backend is an ExternalName Service. A backend reached over TLS presents the Gateway's
+ * client certificate as every TLS cluster does (upstream-tls.ts); when that cannot be presented, the backend
+ * gets no endpoints (the next priority answers).
  */
-function fallbackCluster(name: string, rule: RuleIR): BuiltCluster | undefined {
+function fallbackCluster(
+  name: string,
+  rule: RuleIR,
+  certificate: UpstreamClientCertificate,
+): BuiltCluster | undefined {
   const targets = rule.priorityFallback ?? [];
   const members: { backend: ResolvedBackendIR; name: string; priority: number }[] = [];
   rule.backends.forEach((backend: BackendIR, i) => {
@@ -311,9 +318,11 @@ function fallbackCluster(name: string, rule: RuleIR): BuiltCluster | undefined {
   const localities = members.map((member) => {
     const backend = member.backend as Extract<ResolvedBackendIR, { kind: 'Service' }>;
     const addresses =
-      backend.externalName !== undefined
-        ? [{ address: backend.externalName, port: backend.port }]
-        : backend.endpoints;
+      backend.tls !== undefined && certificate === 'refuse'
+        ? []
+        : backend.externalName !== undefined
+          ? [{ address: backend.externalName, port: backend.port }]
+          : backend.endpoints;
     return {
       locality: { subZone: member.name },
       priority: ranks.indexOf(member.priority),
@@ -331,13 +340,13 @@ function fallbackCluster(name: string, rule: RuleIR): BuiltCluster | undefined {
   });
   const tlsMatches = members.flatMap((member) => {
     const backend = member.backend as Extract<ResolvedBackendIR, { kind: 'Service' }>;
-    return backend.tls === undefined
+    return backend.tls === undefined || certificate === 'refuse'
       ? []
       : [
           {
             name: member.name,
             match: { [TRANSPORT_MATCH_KEY]: member.name },
-            transportSocket: upstreamTls(backend.tls, false),
+            transportSocket: upstreamTls(backend.tls, false, certificate),
           },
         ];
   });

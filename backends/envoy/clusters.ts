@@ -1,18 +1,20 @@
 // Clusters: one per (resolved backend, HTTP version) a Gateway's routes use, fed by EDS; ExternalName
 // Services resolve by DNS instead. HTTP/2 (h2c) for gRPC routes and for appProtocols that ask for it.
 
-import type { BackendTLS } from '../../model/ir/backends.ts';
 import type { ClusterTrafficIR } from '../../model/ir/traffic-policies.ts';
+import { formatResourceKey } from '../../model/resources/resource-key.ts';
 import { clusterTrafficSuffix } from './cluster-traffic.ts';
 import type { ClusterUse, ResolvedBackendIR } from './cluster-use.ts';
-import {
-  type BackendClusterContext,
-  backendClusterFields,
-  backendUsesEds,
-} from './envoy-gateway-backends.ts';
-import { ADS_SOURCE, BLACKHOLE_CLUSTER, FILTER, type Json, SYSTEM_CA_BUNDLE, TYPE } from './envoy-types.ts';
+import { backendClusterFields, backendUsesEds } from './envoy-gateway-backends.ts';
+import { ADS_SOURCE, BLACKHOLE_CLUSTER, type Json, TYPE } from './envoy-types.ts';
 import { poolClusterFields } from './inference.ts';
 import { clusterName } from './names.ts';
+import {
+  type BackendClusterContext,
+  presentedCertificate,
+  type UpstreamClientCertificate,
+  upstreamTls,
+} from './upstream-tls.ts';
 
 const HTTP2_APP_PROTOCOLS = new Set(['kubernetes.io/h2c', 'h2c', 'grpc', 'http2', 'h2']);
 const CONNECT_TIMEOUT = '5s';
@@ -31,6 +33,12 @@ export class ClusterSet {
   readonly #uses = new Map<string, ClusterUse>();
   readonly #built = new Map<string, BuiltCluster>();
   #blackhole = false;
+  /** The Gateway's backend client certificate, for clusters built whole (upstream-tls.ts). */
+  readonly clientCertificate: UpstreamClientCertificate;
+
+  constructor(clientCertificate: UpstreamClientCertificate = undefined) {
+    this.clientCertificate = clientCertificate;
+  }
 
   /** A cluster a feature builds whole (an AI Gateway fallback rule's), with its endpoints when fed by EDS. */
   built(name: string, cluster: BuiltCluster): string {
@@ -99,18 +107,27 @@ export class ClusterSet {
 }
 
 /**
- * What a cluster reached over TLS presents as its client certificate (the Gateway's
- * `spec.tls.backend.clientCertificateRef`): the SDS secret's name, or `refuse` when the Gateway names one that
- * cannot be used — then such a cluster has no endpoints, so no request reaches the backend without it.
+ * The client certificate a cluster presents (upstream-tls.ts), undefined when it does not speak TLS. Asked once per
+ * cluster: `translateCluster` and `usesEds` take the answer.
  */
-export type UpstreamClientCertificate = { readonly sdsSecret: string } | 'refuse' | undefined;
+export function clusterCertificate(
+  use: ClusterUse,
+  context: BackendClusterContext,
+): UpstreamClientCertificate {
+  const backend = use.backend;
+  if (backend.kind === 'Service' && backend.tls !== undefined)
+    return presentedCertificate(undefined, '', context);
+  if (backend.kind === 'Backend' && backend.tls !== undefined)
+    return presentedCertificate(backend.tls.clientCertificate, formatResourceKey(backend.backend), context);
+  return undefined;
+}
 
 export function translateCluster(
   use: ClusterUse,
   context: BackendClusterContext,
-  clientCertificate?: UpstreamClientCertificate,
+  clientCertificate: UpstreamClientCertificate = clusterCertificate(use, context),
 ): Json {
-  if (clientCertificate === 'refuse' && usesTls(use)) {
+  if (clientCertificate === 'refuse') {
     return {
       name: use.name,
       connectTimeout: CONNECT_TIMEOUT,
@@ -123,7 +140,7 @@ export function translateCluster(
       name: use.name,
       connectTimeout: CONNECT_TIMEOUT,
       ...(use.http2 ? http2Options() : {}),
-      ...backendClusterFields(use.name, use.backend, use.http2, context),
+      ...backendClusterFields(use.name, use.backend, use.http2, clientCertificate),
     };
   }
   const base: Json = {
@@ -131,13 +148,7 @@ export function translateCluster(
     connectTimeout: CONNECT_TIMEOUT,
     ...(use.http2 ? http2Options() : {}),
     ...(use.backend.kind === 'Service' && use.backend.tls !== undefined
-      ? {
-          transportSocket: upstreamTls(
-            use.backend.tls,
-            use.http2,
-            typeof clientCertificate === 'object' ? clientCertificate.sdsSecret : undefined,
-          ),
-        }
+      ? { transportSocket: upstreamTls(use.backend.tls, use.http2, clientCertificate) }
       : {}),
   };
   const backend = use.backend;
@@ -176,49 +187,11 @@ function http2Options(): Json {
   };
 }
 
-/**
- * TLS to the backend as its BackendTLSPolicy says: SNI = `hostname`; the certificate must chain to the policy's
- * CA bundle (or the system store) and carry one of `subjectAltNames`, or `hostname` when none are given.
- */
-export function upstreamTls(tls: BackendTLS, http2: boolean, clientCertificate?: string): Json {
-  const names =
-    tls.subjectAltNames.length > 0
-      ? tls.subjectAltNames.map((san) => ({
-          sanType: san.type === 'URI' ? 'URI' : 'DNS',
-          matcher: { exact: san.value },
-        }))
-      : [{ sanType: 'DNS', matcher: { exact: tls.hostname } }];
-  return {
-    name: FILTER.tlsTransportSocket,
-    typedConfig: {
-      '@type': TYPE.upstreamTlsContext,
-      sni: tls.hostname,
-      commonTlsContext: {
-        alpnProtocols: [http2 ? 'h2' : 'http/1.1'],
-        ...(clientCertificate === undefined
-          ? {}
-          : { tlsCertificateSdsSecretConfigs: [{ name: clientCertificate, sdsConfig: ADS_SOURCE }] }),
-        validationContext: {
-          trustedCa:
-            tls.caCertificates === 'System' || tls.caBundle === undefined
-              ? { filename: SYSTEM_CA_BUNDLE }
-              : { inlineString: tls.caBundle },
-          matchTypedSubjectAltNames: names,
-        },
-      },
-    },
-  };
-}
-
 /** True when the cluster takes its endpoints from EDS (and so needs a ClusterLoadAssignment). */
-export function usesEds(use: ClusterUse, clientCertificate?: UpstreamClientCertificate): boolean {
-  if (clientCertificate === 'refuse' && usesTls(use)) return false;
+export function usesEds(use: ClusterUse, clientCertificate: UpstreamClientCertificate): boolean {
+  if (clientCertificate === 'refuse') return false;
   if (use.backend.kind === 'Backend') return backendUsesEds(use.backend);
   return !(use.backend.kind === 'Service' && use.backend.externalName !== undefined);
-}
-
-function usesTls(use: ClusterUse): boolean {
-  return use.backend.kind === 'Service' && use.backend.tls !== undefined;
 }
 
 export function blackholeCluster(): Json {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { UpstreamTLS } from '../../model/ir/envoy-gateway.ts';
+import type { GatewayIR } from '../../model/ir/gateway-ir.ts';
 import { envoyApi, TYPE_URL } from '../../protos/index.ts';
 import {
   envoyGatewayBackend,
@@ -15,9 +16,14 @@ import { translateGateway } from './translate-gateway.ts';
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
-function translate(backend: ReturnType<typeof envoyGatewayBackend>, tls = {}) {
+function translate(
+  backend: ReturnType<typeof envoyGatewayBackend>,
+  tls = {},
+  backendClientCertificate?: GatewayIR['backendClientCertificate'],
+) {
+  const ir = gatewayIR([port(8080, [listener('web', 'HTTP', [route('r', [rule([backend])])])])]);
   const resources = translateGateway(
-    gatewayIR([port(8080, [listener('web', 'HTTP', [route('r', [rule([backend])])])])]),
+    backendClientCertificate === undefined ? ir : { ...ir, backendClientCertificate },
     tls,
   );
   const api = envoyApi();
@@ -173,14 +179,59 @@ describe('Envoy Gateway Backend clusters', () => {
     ).toBeUndefined();
   });
 
-  it('names a client certificate without TLS material as a problem', () => {
+  it('names a client certificate without TLS material as a problem, and sends the Backend nothing', () => {
     const resources = translate(
       envoyGatewayBackend('s', [{ address: '10.0.0.1', port: 443 }], {
         tls: tls({ sni: 'a.b', clientCertificate: secretKey('gone') }),
       }),
     );
     expect(resources.problems).toEqual([
-      'gateway.envoyproxy.io/Backend/default/s: no TLS material for client certificate core/Secret/default/gone',
+      'gateway.envoyproxy.io/Backend/default/s: no TLS material for client certificate core/Secret/default/gone; its TLS endpoints get no traffic',
     ]);
+    expect(resources.clusters['backend/default/s']).toMatchObject({
+      type: 'STATIC',
+      loadAssignment: { endpoints: [] },
+    });
+    expect(resources.clusterLoadAssignments['backend/default/s']).toBeUndefined();
+  });
+
+  it("presents the Gateway's backend client certificate unless the Backend names its own", () => {
+    const gateway = secretKey('gateway-client');
+    const own = secretKey('own');
+    const presented = (backendTls: UpstreamTLS) => {
+      const resources = translate(
+        envoyGatewayBackend('s', [{ address: '10.0.0.1', port: 443 }], { tls: backendTls }),
+        { ...tlsMaterial(gateway, CA, 'KEY'), ...tlsMaterial(own, CA, 'KEY') },
+        { secret: gateway },
+      );
+      return (
+        resources.clusters['backend/default/s'] as {
+          transportSocket: {
+            typedConfig: { commonTlsContext: { tlsCertificateSdsSecretConfigs?: { name: string }[] } };
+          };
+        }
+      ).transportSocket.typedConfig.commonTlsContext.tlsCertificateSdsSecretConfigs?.map((c) => c.name);
+    };
+    expect(presented(tls({ sni: 'a.b' }))).toEqual(['secret/default/gateway-client']);
+    expect(presented(tls({ sni: 'a.b', clientCertificate: own }))).toEqual(['secret/default/own']);
+  });
+
+  it("sends a TLS Backend nothing when the Gateway's client certificate cannot be used (fail closed)", () => {
+    const resources = translate(
+      envoyGatewayBackend('s', [{ address: '10.0.0.1', port: 443 }], { tls: tls({ sni: 'a.b' }) }),
+      {},
+      { problem: 'Secret default/gone not found' },
+    );
+    expect(resources.clusters['backend/default/s']).toMatchObject({
+      type: 'STATIC',
+      loadAssignment: { endpoints: [] },
+    });
+    expect(resources.clusterLoadAssignments['backend/default/s']).toBeUndefined();
+    const plain = translate(
+      envoyGatewayBackend('s', [{ address: '10.0.0.1', port: 80 }]),
+      {},
+      { problem: 'x' },
+    );
+    expect(plain.clusterLoadAssignments['backend/default/s']).toBeDefined();
   });
 });

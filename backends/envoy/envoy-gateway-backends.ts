@@ -3,28 +3,22 @@
 // endpoints as the Backend's `spec.tls` says: SNI fixed, taken from each endpoint's hostname, or — with neither —
 // from the request's Host header (checked against the certificate too); the certificate checked against a CA
 // bundle, the system store, or not at all; a client certificate over SDS; TLS versions, ciphers, curves, ALPN.
-import type { TlsMaterial } from '../../model/ir/backend-contract.ts';
 import type { BackendEndpointIR, EnvoyGatewayBackendIR, UpstreamTLS } from '../../model/ir/envoy-gateway.ts';
-import { formatResourceKey } from '../../model/resources/resource-key.ts';
 import { ADS_SOURCE, FILTER, type Json, SYSTEM_CA_BUNDLE, TYPE } from './envoy-types.ts';
-import { secretName, tlsMaterialKey } from './names.ts';
-import { translateSecret } from './secrets.ts';
+import { clientCertificateFields, type UpstreamClientCertificate } from './upstream-tls.ts';
 
 /** Endpoint metadata that picks a transport socket (one per SNI) when SNI comes from the endpoint's hostname. */
 const SOCKET_MATCH = 'envoy.transport_socket_match';
 
-export interface BackendClusterContext {
-  readonly tls: Readonly<Record<string, TlsMaterial>>;
-  readonly secrets: Map<string, Json>;
-  readonly problems: string[];
-}
-
-/** The cluster fields a Backend decides: discovery (DNS or EDS), endpoints when DNS, TLS. */
+/**
+ * The cluster fields a Backend decides: discovery (DNS or EDS), endpoints when DNS, TLS presenting `certificate`
+ * (its own client certificate or the Gateway's: upstream-tls.ts).
+ */
 export function backendClusterFields(
   name: string,
   backend: EnvoyGatewayBackendIR,
   http2: boolean,
-  context: BackendClusterContext,
+  certificate: UpstreamClientCertificate,
 ): Json {
   const discovery: Json =
     backend.addressType === 'FQDN'
@@ -34,7 +28,7 @@ export function backendClusterFields(
           loadAssignment: backendLoadAssignment(name, backend),
         }
       : { type: 'EDS', edsClusterConfig: { edsConfig: ADS_SOURCE } };
-  return { ...discovery, ...(backend.tls === undefined ? {} : backendTls(backend, http2, context)) };
+  return { ...discovery, ...(backend.tls === undefined ? {} : backendTls(backend, http2, certificate)) };
 }
 
 /** True when the Backend's endpoints come over EDS (IP addresses and Unix sockets). */
@@ -71,11 +65,14 @@ function address(endpoint: BackendEndpointIR): Json {
     : { socketAddress: { address: endpoint.address, portValue: endpoint.port } };
 }
 
-function backendTls(backend: EnvoyGatewayBackendIR, http2: boolean, context: BackendClusterContext): Json {
+function backendTls(
+  backend: EnvoyGatewayBackendIR,
+  http2: boolean,
+  certificate: UpstreamClientCertificate,
+): Json {
   const tls = backend.tls as UpstreamTLS;
-  const owner = formatResourceKey(backend.backend);
   const socket = (sni: string | undefined, checkSni: boolean): Json =>
-    upstreamSocket(tls, http2, sni, checkSni, owner, context);
+    upstreamSocket(tls, http2, sni, checkSni, certificate);
   if (tls.sni !== undefined) return { transportSocket: socket(tls.sni, true) };
   if (tls.autoSNIFromEndpointHostname === true) {
     // One transport socket per distinct hostname, chosen by the endpoint's metadata (backendLoadAssignment).
@@ -119,8 +116,7 @@ function upstreamSocket(
   http2: boolean,
   sni: string | undefined,
   checkSni: boolean,
-  owner: string,
-  context: BackendClusterContext,
+  certificate: UpstreamClientCertificate,
 ): Json {
   const validationContext =
     tls.verify === 'InsecureSkipVerify'
@@ -139,17 +135,6 @@ function upstreamSocket(
               ? { matchTypedSubjectAltNames: [{ sanType: 'DNS', matcher: { exact: sni } }] }
               : {}),
         };
-  const certificates: Json[] = [];
-  const client = tls.clientCertificate;
-  if (client !== undefined) {
-    const material = context.tls[tlsMaterialKey(client)];
-    if (material === undefined) {
-      context.problems.push(`${owner}: no TLS material for client certificate ${formatResourceKey(client)}`);
-    } else {
-      context.secrets.set(secretName(client), translateSecret(client, material));
-      certificates.push({ name: secretName(client), sdsConfig: ADS_SOURCE });
-    }
-  }
   const params: Json = {
     tlsMinimumProtocolVersion: TLS_VERSION[tls.minVersion],
     tlsMaximumProtocolVersion: TLS_VERSION[tls.maxVersion],
@@ -166,7 +151,7 @@ function upstreamSocket(
       commonTlsContext: {
         tlsParams: params,
         ...(alpn.length > 0 ? { alpnProtocols: [...alpn] } : {}),
-        ...(certificates.length > 0 ? { tlsCertificateSdsSecretConfigs: certificates } : {}),
+        ...clientCertificateFields(certificate),
         ...(validationContext === undefined ? {} : { validationContext }),
       },
     },

@@ -5,13 +5,7 @@ import type { GatewayIR } from '../../model/ir/gateway-ir.ts';
 import { withAccessLogs } from './access-logs.ts';
 import { DEFAULT_EXT_PROC_ADDRESS, EXT_PROC_CLUSTER, extProcCluster, hasAIRoutes } from './ai-gateway.ts';
 import { withClusterTraffic } from './cluster-traffic.ts';
-import {
-  blackholeCluster,
-  ClusterSet,
-  translateCluster,
-  type UpstreamClientCertificate,
-  usesEds,
-} from './clusters.ts';
+import { blackholeCluster, ClusterSet, clusterCertificate, translateCluster, usesEds } from './clusters.ts';
 import { translateEndpoints } from './endpoints.ts';
 import type { Json } from './envoy-types.ts';
 import type { RateLimitServiceOptions } from './filters/index.ts';
@@ -19,8 +13,7 @@ import { translateGrpcListeners } from './grpc-listeners.ts';
 import { pickerClusters } from './inference.ts';
 import { translatePort } from './listeners.ts';
 import { DEFAULT_MCP_PROXY_ADDRESS, hasMcpRoutes, MCP_PROXY_CLUSTER, mcpProxyCluster } from './mcp.ts';
-import { secretName, tlsMaterialKey } from './names.ts';
-import { translateSecret } from './secrets.ts';
+import { gatewayClientCertificate } from './upstream-tls.ts';
 
 export interface EnvoyResources {
   readonly listeners: Readonly<Record<string, Json>>;
@@ -57,9 +50,10 @@ export function translateGateway(
   tls: Readonly<Record<string, TlsMaterial>>,
   options: TranslateOptions = {},
 ): EnvoyResources {
-  const clusters = new ClusterSet();
   const secrets = new Map<string, Json>();
   const problems: string[] = [];
+  const clientCertificate = gatewayClientCertificate(ir, tls, secrets, problems);
+  const clusters = new ClusterSet(clientCertificate);
   const extraClusters = new Map<string, Json>();
   const rateLimitDescriptors = new Map<string, Json>();
   const context = {
@@ -71,6 +65,7 @@ export function translateGateway(
     secrets,
     problems,
     extraClusters,
+    clientCertificate,
   };
   const listeners: Record<string, Json> = {};
   const routeConfigurations: Record<string, Json> = {};
@@ -91,14 +86,10 @@ export function translateGateway(
   }
   const clusterResources: Record<string, Json> = {};
   const clusterLoadAssignments: Record<string, Json> = {};
-  const clientCertificate = upstreamClientCertificate(ir, tls, secrets, problems);
   for (const use of [...clusters.uses].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    clusterResources[use.name] = withClusterTraffic(
-      translateCluster(use, context, clientCertificate),
-      use,
-      problems,
-    );
-    if (usesEds(use, clientCertificate)) clusterLoadAssignments[use.name] = translateEndpoints(use);
+    const presented = clusterCertificate(use, context);
+    clusterResources[use.name] = withClusterTraffic(translateCluster(use, context, presented), use, problems);
+    if (usesEds(use, presented)) clusterLoadAssignments[use.name] = translateEndpoints(use);
   }
   for (const [name, built] of [...clusters.builtClusters].sort(([a], [b]) => (a < b ? -1 : 1))) {
     clusterResources[name] = built.cluster;
@@ -135,25 +126,4 @@ export function translateGateway(
         }),
     problems,
   };
-}
-
-/** The Gateway's backend client certificate as an SDS secret (added to `secrets`), or `refuse` when unusable. */
-function upstreamClientCertificate(
-  ir: GatewayIR,
-  tls: Readonly<Record<string, TlsMaterial>>,
-  secrets: Map<string, Json>,
-  problems: string[],
-): UpstreamClientCertificate {
-  const configured = ir.backendClientCertificate;
-  if (configured === undefined) return undefined;
-  if ('problem' in configured) return 'refuse';
-  const material = tls[tlsMaterialKey(configured.secret)];
-  if (material === undefined) {
-    problems.push(
-      `spec.tls.backend.clientCertificateRef: no TLS material for ${tlsMaterialKey(configured.secret)}; TLS backends get no traffic`,
-    );
-    return 'refuse';
-  }
-  secrets.set(secretName(configured.secret), translateSecret(configured.secret, material));
-  return { sdsSecret: secretName(configured.secret) };
 }

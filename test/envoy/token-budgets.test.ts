@@ -5,7 +5,6 @@
 // fake OpenAI-compatible provider. A user's call whose usage exceeds the budget makes that user's next calls
 // 429 before they reach the provider, while another user is still served. The budget (100 tokens) is far above
 // the number of calls the test makes, so only the token usage can exhaust it.
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,11 +18,11 @@ import {
 } from '../../backends/envoy/index.ts';
 import { type ControlPlane, createControlPlane } from '../../cli/control-plane.ts';
 import { fileExtProcConfigPort } from '../../cli/extproc-config-port.ts';
-import { loadExtProcConfig, runExtProc } from '../../dataplane/extproc/index.ts';
 import { resourceKey } from '../../model/resources/resource-key.ts';
 import type { ActorSpec } from '../../runtime/Actor.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import type { Message } from '../../runtime/message.ts';
+import { type RunningExtProc, startExtProcService } from '../extproc/extproc-service.ts';
 import { type FakeProvider, startFakeAzure } from '../extproc/fake-providers.ts';
 import { type Envoy, freePort, startEnvoy } from '../harness/envoy/index.ts';
 import { eventually } from '../harness/eventually.ts';
@@ -118,8 +117,7 @@ let envoy: Envoy | undefined;
 let redis: Redis;
 let rateLimitService: RateLimitService;
 let provider: FakeProvider;
-let stopExtProc: () => void;
-let extProcDone: Promise<void>;
+let extProc: RunningExtProc | undefined;
 let gatewayPort: number;
 
 beforeAll(async () => {
@@ -159,27 +157,12 @@ beforeAll(async () => {
     redis,
     grpcPort: rlsPort,
   });
-  await eventually(
-    'the ext_proc configuration',
-    () => (existsSync(configPath) && loadExtProcConfig(configPath).rules.length === 1) || undefined,
-  );
-  let stop: () => void = () => {};
-  const stopRequested = new Promise<void>((resolve) => {
-    stop = resolve;
-  });
-  stopExtProc = stop;
-  let listening: () => void = () => {};
-  const started = new Promise<void>((resolve) => {
-    listening = resolve;
-  });
-  extProcDone = runExtProc({
+  extProc = await startExtProcService({
     listen: `127.0.0.1:${extProcPort}`,
     configPath,
     logger,
-    stopRequested,
-    onListening: () => listening(),
+    ready: (config) => config.rules.length === 1,
   });
-  await Promise.race([started, extProcDone]);
   await eventually('the rate limit service to accept its configuration', () =>
     feed.revision > 0 && feed.accepted(rateLimitService.nodeId) === feed.revision ? true : undefined,
   ).catch((error: Error) => {
@@ -202,8 +185,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await envoy?.stop();
-  stopExtProc?.();
-  await extProcDone?.catch(() => {});
+  await extProc?.stop();
   plane?.close();
   await plane?.system.stop(2_000);
   await rateLimitService?.close();

@@ -3,7 +3,6 @@
 // service serves from that file; the official OpenAI SDK sends chat completions for two models, which reach a
 // fake OpenAI-compatible upstream and a fake Anthropic upstream with the credentials from the Secrets.
 
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +13,12 @@ import { GATEWAY_DEPLOYER } from '../../actors/gateway-deployer/index.ts';
 import { envoyBackendSpec, nodeClusterOf, XdsServer } from '../../backends/envoy/index.ts';
 import { type ControlPlane, createControlPlane } from '../../cli/control-plane.ts';
 import { fileExtProcConfigPort } from '../../cli/extproc-config-port.ts';
-import { loadExtProcConfig, runExtProc } from '../../dataplane/extproc/index.ts';
 import { resourceKey } from '../../model/resources/resource-key.ts';
 import type { ActorSpec } from '../../runtime/Actor.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import type { Message } from '../../runtime/message.ts';
 import { type Envoy, freePort, startEnvoy } from '../harness/envoy/index.ts';
+import { type RunningExtProc, startExtProcService } from './extproc-service.ts';
 import { type FakeProvider, startFakeAnthropic, startFakeAzure } from './fake-providers.ts';
 
 function manifests(gatewayPort: number, openaiPort: number, anthropicPort: number): string {
@@ -145,8 +144,7 @@ let configPath: string;
 let xds: XdsServer;
 let plane: ControlPlane;
 let envoy: Envoy | undefined;
-let stopExtProc: () => void;
-let extProcDone: Promise<void>;
+let extProc: RunningExtProc | undefined;
 let openaiUpstream: FakeProvider;
 let anthropicUpstream: FakeProvider;
 let client: OpenAI;
@@ -187,27 +185,12 @@ beforeAll(async () => {
   });
   plane.system.start();
   // The controller writes the ext_proc configuration; the service is started on it, as in production.
-  await eventually(
-    async () => (existsSync(configPath) && loadExtProcConfig(configPath).rules.length === 3) || undefined,
-    'the ext_proc configuration',
-  );
-  let stop: () => void = () => {};
-  const stopRequested = new Promise<void>((resolve) => {
-    stop = resolve;
-  });
-  stopExtProc = stop;
-  let listening: () => void = () => {};
-  const started = new Promise<void>((resolve) => {
-    listening = resolve;
-  });
-  extProcDone = runExtProc({
+  extProc = await startExtProcService({
     listen: `127.0.0.1:${extProcPort}`,
     configPath,
     logger,
-    stopRequested,
-    onListening: () => listening(),
+    ready: (config) => config.rules.length === 3,
   });
-  await Promise.race([started, extProcDone]);
   envoy = await startEnvoy({
     adsAddress: xds.address,
     nodeId: 'ai-gateway-envoy',
@@ -228,8 +211,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await envoy?.stop();
-  stopExtProc?.();
-  await extProcDone?.catch(() => {});
+  await extProc?.stop();
   plane?.close();
   await plane?.system.stop(2_000);
   await xds?.stop();
