@@ -259,22 +259,22 @@ export interface Pattern {
   test(text: string): boolean;
 }
 
-/** Compiled on first use: a CRD holds hundreds of patterns, mostly the same few, and most kinds go unused. */
+/** Compiled once per distinct pattern: a CRD holds hundreds of patterns, mostly the same few dozen. */
 const patterns = new Map<string, Pattern>();
 
 function pattern(source: string, where: string): Pattern {
   let known = patterns.get(source);
   if (known === undefined) {
-    let regex: RE2JS | undefined;
-    known = {
-      source,
-      test: (text) => {
-        regex ??= RE2JS.compile(source);
-        return regex.test(text);
-      },
-    };
+    let regex: RE2JS;
+    try {
+      regex = RE2JS.compile(source);
+    } catch (error) {
+      throw new RuleCompileError(
+        `${where}: pattern ${JSON.stringify(source)} does not compile: ${(error as Error).message}`,
+      );
+    }
+    known = { source, test: (text) => regex.test(text) };
     patterns.set(source, known);
   }
-  void where;
   return known;
 }

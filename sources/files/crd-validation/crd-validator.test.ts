@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { RuleCompileError } from './crd-schemas.ts';
 import { crdValidator } from './crd-validator.ts';
 import { isIP } from './kubernetes-cel.ts';
 
@@ -174,5 +175,52 @@ describe('crdValidator', () => {
   it("reads isIP as Kubernetes' CEL library does", () => {
     expect(['10.0.0.1', '::1', '2001:db8::1'].map(isIP)).toEqual([true, true, true]);
     expect(['010.0.0.1', 'fe80::1%eth0', 'example.com', ''].map(isIP)).toEqual([false, false, false, false]);
+  });
+
+  it('refuses a CRD whose pattern or rule does not compile, naming where', () => {
+    const withSpec = (spec: Record<string, unknown>) => ({
+      ...WIDGETS,
+      spec: {
+        ...WIDGETS.spec,
+        versions: [
+          { name: 'v1', served: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec } } } },
+        ],
+      },
+    });
+    expect(() => crdValidator([withSpec({ type: 'string', pattern: '(' })])).toThrow(RuleCompileError);
+    expect(() => crdValidator([withSpec({ type: 'string', pattern: '(' })])).toThrow(
+      'Widget.example.dev/v1 .spec: pattern "(" does not compile',
+    );
+    expect(() =>
+      crdValidator([withSpec({ type: 'string', 'x-kubernetes-validations': [{ rule: 'self ==' }] })]),
+    ).toThrow(/Widget.example.dev\/v1: rule "self ==" does not compile/);
+  });
+
+  it('refuses, naming the error, an object a rule cannot be evaluated on', () => {
+    const calling = crdValidator([
+      {
+        ...WIDGETS,
+        spec: {
+          ...WIDGETS.spec,
+          versions: [
+            {
+              name: 'v1',
+              served: true,
+              schema: {
+                openAPIV3Schema: {
+                  type: 'object',
+                  properties: {
+                    spec: { type: 'string', 'x-kubernetes-validations': [{ rule: 'notAFunction(self)' }] },
+                  },
+                },
+              },
+            },
+          ],
+        },
+      },
+    ]);
+    expect(calling.validate(widget('x'))).toEqual([
+      'spec: Invalid value: "string": unbound function: notAFunction evaluating rule: failed rule: notAFunction(self)',
+    ]);
   });
 });

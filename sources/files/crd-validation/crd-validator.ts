@@ -81,22 +81,33 @@ export function crdValidator(crds: readonly Record<string, unknown>[]): CrdValid
       return typeof schema === 'object' && schema.transitionRules;
     },
     validate(object, previous) {
-      const schema = schemaOf(object);
-      if (schema === undefined) return [];
-      if (typeof schema === 'string') return [schema];
-      const problems: Problems = { list: [], blocking: false };
-      const self = celValue(userPart(object, schema), schema.root, '', problems, true);
-      // As the API server: after a problem of these kinds, the rules are not run.
-      if (problems.blocking)
-        return schema.root.hasRules ? [...problems.list, RULES_NOT_CHECKED] : problems.list;
-      const oldSelf =
-        previous === undefined || !schema.transitionRules
-          ? undefined
-          : celValue(userPart(previous, schema), schema.root, '', { list: [], blocking: false }, true);
-      checkRules(schema.root, self, '', oldSelf, problems.list);
-      return problems.list;
+      try {
+        return check(object, previous);
+      } catch (error) {
+        // Fail closed: an object that cannot be checked is not applied, and the reason is named.
+        return [
+          `(object): cannot be checked against its CustomResourceDefinition: ${(error as Error).message}`,
+        ];
+      }
     },
   };
+
+  function check(object: RawObject, previous: RawObject | undefined): string[] {
+    const schema = schemaOf(object);
+    if (schema === undefined) return [];
+    if (typeof schema === 'string') return [schema];
+    const problems: Problems = { list: [], blocking: false };
+    const self = celValue(userPart(object, schema), schema.root, '', problems, true);
+    // As the API server: after a problem of these kinds, the rules are not run.
+    if (problems.blocking)
+      return schema.root.hasRules ? [...problems.list, RULES_NOT_CHECKED] : problems.list;
+    const oldSelf =
+      previous === undefined || !schema.transitionRules
+        ? undefined
+        : celValue(userPart(previous, schema), schema.root, '', { list: [], blocking: false }, true);
+    checkRules(schema.root, self, '', oldSelf, problems.list);
+    return problems.list;
+  }
 }
 
 /**
