@@ -3,7 +3,8 @@
 // across revisions, delta streams resend only what changed, and a reconnecting proxy's initial_resource_versions
 // can be checked.
 import { createHash } from 'node:crypto';
-import { envoyApi, RATELIMIT_CONFIG_TYPE_URL, TYPE_URL } from '../../protos/index.ts';
+import protobuf from 'protobufjs';
+import { type Any, envoyApi, RATELIMIT_CONFIG_TYPE_URL, TYPE_URL } from '../../protos/index.ts';
 import { contentVersion, type Snapshot, type XdsResource, type XdsResources } from '../shared/snapshot.ts';
 import type { EnvoyResources } from './translate-gateway.ts';
 
@@ -62,12 +63,88 @@ function encodeFamily(
   for (const [name, json] of Object.entries(byName)) {
     const version = contentVersion(json);
     const old = previous?.get(name);
-    out.set(
-      name,
-      old !== undefined && old.version === version ? old : { name, version, any: api.pack(typeUrl, json) },
-    );
+    if (old !== undefined && old.version === version) {
+      out.set(name, old);
+      continue;
+    }
+    const any =
+      typeUrl === TYPE_URL.routeConfiguration
+        ? packRouteConfiguration(json as RouteConfigurationJson, old?.any)
+        : api.pack(typeUrl, json);
+    out.set(name, { name, version, any });
   }
   return out;
+}
+
+interface RouteConfigurationJson {
+  readonly virtualHosts?: readonly { readonly routes?: readonly unknown[] }[];
+}
+
+/** Below this many routes a RouteConfiguration is encoded whole: the per-route bytes would cost more than they save. */
+const ROUTES_KEPT_ENCODED = 64;
+/**
+ * The encoded routes of a RouteConfiguration (each as the VirtualHost field that carries it: tag, length, bytes), by
+ * the route's JSON text, for encoding its next revision.
+ */
+const encodedRoutes = new WeakMap<Any, Map<string, Uint8Array>>();
+
+/**
+ * A RouteConfiguration whose virtual hosts hold many routes, encoded from each route's bytes: a repeated field is
+ * the concatenation of its items, so the routes that did not change since `previous` (all but one, after a route
+ * change) are not converted and encoded again — with every route on one Gateway that was a fifth of the
+ * controller's CPU per change at 10,000 routes. The bytes decode to the same message as encoding it whole.
+ */
+function packRouteConfiguration(json: RouteConfigurationJson, previous: Any | undefined): Any {
+  const api = envoyApi();
+  const hosts = json.virtualHosts ?? [];
+  if (hosts.reduce((n, host) => n + (host.routes?.length ?? 0), 0) < ROUTES_KEPT_ENCODED)
+    return api.pack(TYPE_URL.routeConfiguration, json);
+  fields ??= fieldNumbers();
+  const before = (previous === undefined ? undefined : encodedRoutes.get(previous)) ?? new Map();
+  const kept = new Map<string, Uint8Array>();
+  const { virtualHosts: _hosts, ...own } = json as Record<string, unknown>;
+  const parts: Uint8Array[] = [api.encode(TYPE_URL.routeConfiguration, own)];
+  for (const host of hosts) {
+    const { routes, ...hostOwn } = host as { routes?: readonly unknown[] };
+    const hostParts: Uint8Array[] = [api.encode(VIRTUAL_HOST_TYPE_URL, hostOwn)];
+    for (const route of routes ?? []) {
+      const text = JSON.stringify(route);
+      let field = before.get(text) ?? kept.get(text);
+      field ??= lengthDelimited(fields.routes, api.encode(ROUTE_TYPE_URL, route));
+      kept.set(text, field);
+      hostParts.push(field);
+    }
+    parts.push(lengthDelimited(fields.virtualHosts, Buffer.concat(hostParts)));
+  }
+  const any: Any = { type_url: TYPE_URL.routeConfiguration, value: Buffer.concat(parts) };
+  encodedRoutes.set(any, kept);
+  return any;
+}
+
+const VIRTUAL_HOST_TYPE_URL = 'type.googleapis.com/envoy.config.route.v3.VirtualHost';
+const ROUTE_TYPE_URL = 'type.googleapis.com/envoy.config.route.v3.Route';
+
+/** The field numbers of RouteConfiguration.virtual_hosts and VirtualHost.routes, as the protos define them. */
+function fieldNumbers(): { readonly virtualHosts: number; readonly routes: number } {
+  const api = envoyApi();
+  const field = (typeUrl: string, name: string) => {
+    const found = api.messageType(typeUrl).fields[name];
+    if (found === undefined || !found.repeated) throw new Error(`${typeUrl} has no repeated field ${name}`);
+    return found.id;
+  };
+  return {
+    virtualHosts: field(TYPE_URL.routeConfiguration, 'virtual_hosts'),
+    routes: field(VIRTUAL_HOST_TYPE_URL, 'routes'),
+  };
+}
+let fields: ReturnType<typeof fieldNumbers> | undefined;
+
+/** One length-delimited field: its tag, the length, the bytes. */
+function lengthDelimited(field: number, bytes: Uint8Array): Uint8Array {
+  return protobuf.Writer.create()
+    .uint32((field << 3) | 2)
+    .bytes(bytes)
+    .finish();
 }
 
 /** The version of a set of resources as a whole (state-of-the-world version_info). */

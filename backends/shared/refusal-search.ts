@@ -48,36 +48,32 @@ export function piecesOf(ir: GatewayIR): Piece[] {
         digest: fingerprint([port.port, port.transport, own]),
         origin: { listener: { owner: listener.owner, name: listener.name } },
       });
-      for (const route of routes) {
-        const digests = ruleDigests(route);
-        route.rules.forEach((rule, i) => {
-          pieces.push({
-            id: rulePieceId(listener, route, rule.index),
-            digest: digests[i] as string,
-            origin: { route: route.route, rule: rule.index },
-            parent: listenerPieceId(listener),
-          });
-        });
-      }
+      const parent = listenerPieceId(listener);
+      for (const route of routes) pieces.push(...rulePieces(route, listener, parent));
     }
   }
   return pieces;
 }
 
 /**
- * Each rule's digest (with the route's own fields), per RouteIR object: the IR built again after one route changed
- * holds the same RouteIR objects for the others, so a push digests the changed routes only.
+ * A route's rule pieces on a listener (each rule's digest taken with the route's own fields), per RouteIR object: the
+ * IR built again after one route changed holds the same RouteIR objects for the others, so a push digests and names
+ * the changed routes only.
  */
-const digestsOfRoute = new WeakMap<RouteIR, readonly string[]>();
+const piecesOfRoute = new WeakMap<RouteIR, { readonly parent: string; readonly pieces: readonly Piece[] }>();
 
-function ruleDigests(route: RouteIR): readonly string[] {
-  let digests = digestsOfRoute.get(route);
-  if (digests === undefined) {
-    const { rules, ...routeOwn } = route;
-    digests = rules.map((rule) => fingerprint([routeOwn, rule]));
-    digestsOfRoute.set(route, digests);
-  }
-  return digests;
+function rulePieces(route: RouteIR, listener: ListenerIR, parent: string): readonly Piece[] {
+  const known = piecesOfRoute.get(route);
+  if (known?.parent === parent) return known.pieces;
+  const { rules, ...routeOwn } = route;
+  const pieces = rules.map((rule) => ({
+    id: rulePieceId(listener, route, rule.index),
+    digest: fingerprint([routeOwn, rule]),
+    origin: { route: route.route, rule: rule.index },
+    parent,
+  }));
+  piecesOfRoute.set(route, { parent, pieces });
+  return pieces;
 }
 
 /** The IR less the pieces named (a listener left out takes its routes with it; a route losing every rule goes). */
