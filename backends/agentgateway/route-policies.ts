@@ -66,6 +66,20 @@ export function rulePolicies(
   return { policies, redirects };
 }
 
+/** The appProtocols Envoy speaks HTTP/2 to a backend for (backends/envoy/clusters.ts), as agentgateway must too. */
+const HTTP2_APP_PROTOCOLS = new Set(['kubernetes.io/h2c', 'h2c', 'grpc', 'http2', 'h2']);
+
+/**
+ * HTTP/2 to a backend a GRPCRoute sends to, or whose appProtocol says it speaks HTTP/2, as Envoy does. Otherwise
+ * agentgateway chooses (HTTP/1.1 behind a TLS listener except for gRPC requests; the client's version behind a
+ * plain one), where Envoy speaks HTTP/1.1.
+ */
+export function http2Policies(grpc: boolean, backend: BackendIR): Json[] {
+  if (backend.kind === 'Invalid' || backend.kind === 'InferencePool') return [];
+  if (!grpc && !HTTP2_APP_PROTOCOLS.has(backend.appProtocol ?? '')) return [];
+  return [{ backendHttp: { version: 'HTTP2' } }];
+}
+
 /** Per-backend filters of a backendRef (header modifiers) as BackendPolicySpecs. */
 export function backendPolicies(backend: BackendIR): Json[] {
   if (backend.kind === 'Invalid') return [];

@@ -7,7 +7,7 @@ import type { BackendSet } from './backends.ts';
 import { routeKey, routeName } from './names.ts';
 import { rulePolicyResources, unsupportedText } from './policies/index.ts';
 import { translateGrpcMatch, translateHttpMatch } from './route-matches.ts';
-import { backendPolicies, rulePolicies } from './route-policies.ts';
+import { backendPolicies, http2Policies, rulePolicies } from './route-policies.ts';
 import type { Json } from './types.ts';
 
 export function translateHttpRoute(
@@ -77,6 +77,7 @@ function translateRule(
   const routeBackends = backends.routeBackends(rule.backends, key, (backend) => [
     ...backendPolicies(backend),
     ...policy.backend,
+    ...http2Policies(grpc, backend),
   ]);
   const usable = rule.backends.some((b) => b.weight > 0 && b.kind !== 'Invalid');
   if (!usable) {

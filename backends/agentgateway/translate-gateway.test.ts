@@ -398,6 +398,35 @@ describe('agentgateway translateGateway', () => {
     expect(Object.keys(refused.backends).filter((key) => key.includes('/secure/'))).toEqual([]);
   });
 
+  it('speaks HTTP/2 to the backends of a GRPCRoute and to h2c or gRPC Services, as Envoy does; leaves others to agentgateway', () => {
+    const resources = translateGateway(
+      gatewayIR([
+        port(8080, [
+          listener('http', 'HTTP', [
+            route('g', [rule([service('grpc', [9006])])], {
+              kind: 'GRPCRoute',
+              hostnames: ['g.example.com'],
+            }),
+            route('h', [
+              rule([service('h2c', [9007], { appProtocol: 'kubernetes.io/h2c' }), service('plain', [9008])]),
+            ]),
+          ]),
+        ]),
+      ]),
+      {},
+    );
+    const policiesOf = (name: string) =>
+      Object.values(resources.routes)
+        .flatMap((r) => r.backends as { backend: { backend: string }; backendPolicies?: unknown }[])
+        .filter((b) => b.backend.backend.includes(`/${name}/`))
+        .map((b) => b.backendPolicies);
+    const http2 = [{ backendHttp: { version: 'HTTP2' } }];
+    expect(policiesOf('grpc')).toEqual([http2]);
+    expect(policiesOf('h2c')).toEqual([http2]);
+    expect(policiesOf('plain')).toEqual([undefined]);
+    expect(roundTrip(resources)).toBeGreaterThan(0);
+  });
+
   it('routes TCP and TLS listeners with TCPRoutes, TLS ones by SNI hostname', () => {
     const resources = translateGateway(kitchenSink(), tls);
     expect(Object.values(resources.tcpRoutes).map((r) => [r.listenerKey, r.hostnames])).toEqual([
