@@ -255,6 +255,25 @@ describe('AIGatewayRoutes on agentgateway', () => {
     });
   });
 
+  it('does not serve a rule whose backend a QuotaPolicy counts: its quota is an Envoy rate limit', () => {
+    const { resources, status } = translate(
+      agentgatewayWorld({
+        apiVersion: 'aigateway.envoyproxy.io/v1alpha1',
+        kind: 'QuotaPolicy',
+        metadata: { name: 'budget', namespace: 'ai', generation: 1 },
+        spec: {
+          targetRefs: [{ group: 'aigateway.envoyproxy.io', kind: 'AIServiceBackend', name: 'openai' }],
+          serviceQuota: { quota: { limit: 1000, duration: '1h' } },
+        },
+      }),
+    );
+    expect(Object.keys(resources.modelRoutes)).toEqual([model('claude', 0, 'claude-sonnet')]);
+    expect(resources.problems).toEqual([
+      'AIGatewayRoute ai/chat rule 0 is not served on agentgateway: spec.rules[0].backendRefs: a QuotaPolicy counts their tokens, which Switchyard does not program on agentgateway',
+    ]);
+    expect(status('chat')).toMatchObject({ type: 'NotAccepted', reason: 'UnsupportedValue' });
+  });
+
   it('never calls a backend whose credentials cannot be used: its rule goes to a backend nothing publishes (500)', () => {
     const store = agentgatewayWorld();
     store.delete({ kind: 'Secret', namespace: 'ai', name: 'openai-key' });

@@ -290,7 +290,10 @@ function ruleOf(rule: RuleIR): number | undefined {
  * requests take agentgateway's own route): the route is not served rather than served without them.
  */
 function policiesProblem(route: RouteIR): string | undefined {
-  const rule = route.rules.find((r) => r.policies !== undefined);
+  // A QuotaPolicy's limits alone are not such a policy: the rule they count is refused by the model already.
+  const quotaOnly = (rule: RuleIR) =>
+    Object.keys(rule.policies ?? {}).length === 1 && rule.policies?.traffic?.policy.kind === 'QuotaPolicy';
+  const rule = route.rules.find((r) => r.policies !== undefined && !quotaOnly(r));
   return rule === undefined
     ? undefined
     : "Envoy Gateway policies apply to it, which agentgateway's model table does not carry";

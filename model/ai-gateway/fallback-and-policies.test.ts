@@ -254,21 +254,112 @@ describe('GatewayConfig and QuotaPolicy', () => {
     expect(status?.message).toMatch(/^spec\.extProc: the ext_proc service is its own Deployment here/);
   });
 
-  it('a QuotaPolicy on a backend our routes use is refused in its status: its quotas are not enforced', () => {
+  const quota = (name: string, spec: Record<string, unknown>) =>
+    ai('QuotaPolicy', name, {
+      targetRefs: [{ group: 'aigateway.envoyproxy.io', kind: 'AIServiceBackend', name: 'anthropic' }],
+      ...spec,
+    });
+  /** The global rate limits of the IR rule of each backendRef, by Envoy rule name. */
+  const quotaLimits = (store: ResourceStore) => {
+    const evaluations = ['chat', 'claude'].map(
+      (name) => evaluateAIGatewayRoute(store.get('AIGatewayRoute', 'ai', name)!, store, options).evaluation,
+    );
+    const ir = buildGatewayIR(store.get('Gateway', 'ai', 'ai-gateway')!, store, evaluations, {
+      controllerName: CONTROLLER,
+    })!;
+    return Object.fromEntries(
+      ir.ports[0]!.listeners[0]!.routes.flatMap((route) =>
+        route.rules.flatMap((rule) =>
+          rule.policies?.traffic === undefined
+            ? []
+            : [[`${route.route.name}/${rule.name}`, rule.policies.traffic.rateLimit?.global]],
+        ),
+      ),
+    );
+  };
+
+  it('a QuotaPolicy becomes global rate limits on its backend’s rules, burnt by the ext_proc cost of each response', () => {
     const store = world(
-      ai('QuotaPolicy', 'budget', {
-        targetRefs: [{ group: 'aigateway.envoyproxy.io', kind: 'AIServiceBackend', name: 'openai' }],
+      quota('budget', {
         serviceQuota: { quota: { limit: 1000, duration: '1h' } },
-      }),
-      ai('QuotaPolicy', 'elsewhere', {
-        targetRefs: [{ group: 'aigateway.envoyproxy.io', kind: 'AIServiceBackend', name: 'not-ours' }],
+        perModelQuotas: [
+          {
+            modelName: 'claude-sonnet-4-20250514',
+            quota: {
+              costExpression: 'input_tokens + output_tokens * 3u',
+              defaultBucket: { limit: 50, duration: '1m' },
+            },
+          },
+          { modelName: 'another-model', quota: { defaultBucket: { limit: 7, duration: '1d' } } },
+        ],
       }),
     );
-    const quotas = evaluateAIGateway(store, options).statuses.filter((s) => s.key.kind === 'QuotaPolicy');
+    const owner = { group: 'aigateway.envoyproxy.io', kind: 'QuotaPolicy', namespace: 'ai', name: 'budget' };
+    const limit = (index: number, requests: number, unit: string) => ({
+      owner,
+      index,
+      selector: { headers: [], methods: [], queryParams: [] },
+      requests,
+      unit,
+      requestCost: { kind: 'Number', number: 0 },
+      responseCost: { kind: 'Metadata', namespace: 'io.envoy.ai_gateway', key: `quota-budget-${index}` },
+      shared: true,
+      shadowMode: false,
+    });
+    // The claude route's backendRef overrides the model to the one perModelQuotas[0] names; the other model's
+    // quota counts nothing here, the OpenAI backend of the chat route none at all.
+    expect(quotaLimits(store)).toEqual({
+      'claude/rule-0-ref-0': [limit(0, 1000, 'Hour'), limit(1, 50, 'Minute')],
+    });
+    const { config, statuses } = evaluateAIGateway(store, options);
+    expect(config.rules.map((rule) => rule.llmRequestCosts)).toEqual([
+      undefined,
+      [
+        { metadataKey: 'llm_input_token', type: 'InputToken' },
+        { metadataKey: 'llm_cost', type: 'CEL', cel: 'input_tokens * 3u + output_tokens * 15u' },
+        { metadataKey: 'quota-budget-0', type: 'TotalToken' },
+        { metadataKey: 'quota-budget-1', type: 'CEL', cel: 'input_tokens + output_tokens * 3u' },
+      ],
+    ]);
+    expect(statuses.find((s) => s.key.kind === 'QuotaPolicy')?.status.conditions?.[0]).toMatchObject({
+      type: 'Accepted',
+      status: 'True',
+    });
+  });
+
+  it('what a QuotaPolicy asks that Envoy cannot enforce is named in its status; its default bucket still counts', () => {
+    const store = world(
+      quota('buckets', {
+        perModelQuotas: [
+          {
+            modelName: 'claude-sonnet-4-20250514',
+            quota: {
+              defaultBucket: { limit: 10, duration: '1h' },
+              bucketRules: [
+                {
+                  clientSelectors: [{ headers: [{ name: 'x-team', value: 'ml' }] }],
+                  quota: { limit: 99, duration: '1h' },
+                },
+              ],
+            },
+          },
+          { modelName: 'm', quota: { defaultBucket: { limit: 5, duration: '2h' } } },
+        ],
+      }),
+    );
     expect(
-      quotas.map((s) => [s.key.name, s.status.conditions?.[0]?.type, s.status.conditions?.[0]?.reason]),
-    ).toEqual([['budget', 'NotAccepted', 'Unsupported']]);
-    expect(quotas[0]?.status.conditions?.[0]?.message).toContain('requests to openai are not limited by it');
+      Object.values(quotaLimits(store))
+        .flat()
+        .map((rule) => rule?.requests),
+    ).toEqual([10]);
+    const status = evaluateAIGateway(store, options).statuses.find((s) => s.key.kind === 'QuotaPolicy');
+    expect(status?.status.conditions?.[0]).toMatchObject({
+      type: 'NotAccepted',
+      status: 'False',
+      reason: 'UnsupportedValue',
+      message:
+        "spec.perModelQuotas[0].quota.bucketRules: not enforced — Envoy's rate limit filter cannot let a request through on the quota of any one matching bucket, as Shared mode asks; the default bucket limits every request; spec.perModelQuotas[1].quota.defaultBucket.duration: must be one of 1s, 1m, 1h, 1d, not '2h'; its other quotas are enforced",
+    });
   });
 });
 

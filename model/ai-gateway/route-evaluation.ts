@@ -8,6 +8,7 @@ import type { ParentLookup } from '../gateway-api/attachment.ts';
 import { generatedHTTPRoute } from '../gateway-api/generated-route.ts';
 import { evaluateRoute, type PriorityBackend, type RouteEvaluation } from '../gateway-api/route-status.ts';
 import type { AiRuleIR } from '../ir/ai.ts';
+import type { RateLimitRuleIR } from '../ir/traffic-policies.ts';
 import {
   AI_GATEWAY_GROUP,
   type AIGatewayRoute,
@@ -53,6 +54,7 @@ import {
   MODEL_HEADER,
 } from './extproc-config.ts';
 import { costsWithGlobal } from './gateway-configs.ts';
+import { type BackendQuotas, quotasFor } from './quota-policies.ts';
 import { costDocument, requestCostsProblem } from './request-costs.ts';
 import { type BackendVerdict, resolveAIServiceBackend } from './service-backends.ts';
 import { aiGatewayRouteConditions, type Problem, stampConditions } from './statuses.ts';
@@ -111,6 +113,8 @@ interface Translation {
   readonly fallbacks: Map<string, PriorityBackend[]>;
   /** The routable rules as agentgateway serves them (model/ir/ai.ts). */
   readonly aiRules: AiRuleIR[];
+  /** QuotaPolicy limits by Envoy rule name. */
+  readonly quotas: Map<string, RateLimitRuleIR[]>;
 }
 
 /**
@@ -165,11 +169,16 @@ export function evaluateAIGatewayRoute(
   };
   const desired = aiGatewayRouteConditions(http, findings, out.rules.length > 0);
   const rules =
-    out.fallbacks.size === 0
+    out.fallbacks.size === 0 && out.quotas.size === 0
       ? http.rules
       : http.rules.map((rule) => {
           const priorities = rule.name === undefined ? undefined : out.fallbacks.get(rule.name);
-          return priorities === undefined ? rule : { ...rule, priorityFallback: priorities };
+          const quotaLimits = rule.name === undefined ? undefined : out.quotas.get(rule.name);
+          return {
+            ...rule,
+            ...(priorities === undefined ? {} : { priorityFallback: priorities }),
+            ...(quotaLimits === undefined ? {} : { quotaLimits }),
+          };
         });
   return {
     evaluation: {
@@ -214,6 +223,7 @@ function translateRules(rules: readonly AIGatewayRouteRule[], context: RouteCont
     refProblem: undefined,
     fallbacks: new Map(),
     aiRules: [],
+    quotas: new Map(),
   };
   for (const [i, rule] of rules.entries()) translateRule(rule, i, context, out);
   // Before the service has read the body no model header exists: this rule lets the first pass reach it.
@@ -244,6 +254,22 @@ function translateRule(rule: AIGatewayRouteRule, i: number, context: RouteContex
   });
   if (used.length === 0) return;
   const fallback = new Set(used.map((backend) => backend.priority)).size > 1;
+  // A fallback rule is one Envoy rule for every priority: its backends' quotas count all its requests.
+  const quotaRules = fallback
+    ? [{ name: `${FALLBACK_RULE_PREFIX}${i}`, backends: used }]
+    : used.map((backend) => ({ name: backend.ruleName, backends: [backend] }));
+  for (const { name, backends } of quotaRules) {
+    const limits = dedupe(
+      backends.flatMap((backend) => backend.quotas.limits),
+      (limit) => `${limit.owner.name}/${limit.index}`,
+    );
+    if (limits.length > 0) out.quotas.set(name, limits);
+  }
+  const quotaCosts = dedupe(
+    used.flatMap((backend) => backend.quotas.costs),
+    (cost) => cost.metadataKey,
+  );
+  const ruleCosts = [...context.costs.map(costDocument), ...quotaCosts];
   if (fallback) {
     out.httpRules.push(fallbackRule(i, used, matches, rule));
     out.fallbacks.set(
@@ -254,13 +280,19 @@ function translateRule(rule: AIGatewayRouteRule, i: number, context: RouteContex
   out.rules.push({
     models,
     backends: used.map(({ name, weight, priority }) => ({ name, weight, ...(fallback ? { priority } : {}) })),
-    ...(context.costs.length > 0 ? { llmRequestCosts: context.costs.map(costDocument) } : {}),
+    ...(ruleCosts.length > 0 ? { llmRequestCosts: ruleCosts } : {}),
   });
   const ownedBy = typeof rule.modelsOwnedBy === 'string' ? rule.modelsOwnedBy : 'Envoy AI Gateway';
   const created =
     toUnixSeconds(rule.modelsCreatedAt) ?? toUnixSeconds(context.route.metadata?.creationTimestamp) ?? 0;
+  const quotaUnsupported =
+    quotaCosts.length > 0
+      ? `${at}.backendRefs: a QuotaPolicy counts their tokens, which Switchyard does not program on agentgateway`
+      : undefined;
   const unsupported =
-    matchUnsupported ?? used.map((backend) => backend.agentgatewayUnsupported).find(Boolean);
+    matchUnsupported ??
+    used.map((backend) => backend.agentgatewayUnsupported).find(Boolean) ??
+    quotaUnsupported;
   out.aiRules.push({
     index: i,
     models,
@@ -318,6 +350,8 @@ interface UsableBackend {
   readonly document: ExtProcBackendDocument;
   /** What agentgateway cannot express of it (data-planes.ts). */
   readonly agentgatewayUnsupported?: string;
+  /** The QuotaPolicy limits counting its requests, and the costs they burn (quota-policies.ts). */
+  readonly quotas: BackendQuotas;
 }
 
 /**
@@ -353,6 +387,7 @@ function translateBackendRef(
   return {
     name,
     document,
+    quotas: quotasFor(keyOf(backend), document.modelNameOverride, context.view),
     ...(unsupported === undefined ? {} : { agentgatewayUnsupported: unsupported }),
     ruleName: `rule-${i}-ref-${j}`,
     service: verdict.service,
@@ -550,4 +585,15 @@ function toUnixSeconds(time: unknown): number | undefined {
   if (typeof time !== 'string') return undefined;
   const ms = Date.parse(time);
   return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+}
+
+/** The items of `list` with a key not seen before, in order. */
+function dedupe<T>(list: readonly T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return list.filter((item) => {
+    const k = key(item);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }

@@ -13,6 +13,7 @@ import {
   type RouteEvaluation,
 } from '../gateway-api/route-status.ts';
 import type { BackendIR, GatewayIR, ListenerIR, RouteIR, RuleIR } from '../ir/gateway-ir.ts';
+import type { BackendTrafficIR, RateLimitRuleIR } from '../ir/traffic-policies.ts';
 import { gatewayEnvoyProxy } from '../policies/envoy-proxy.ts';
 import type { Gateway, RouteKind } from '../resources/gateway-api.ts';
 import { compareResourceKeys, formatResourceKey } from '../resources/resource-key.ts';
@@ -184,7 +185,13 @@ function ruleIR(rule: EvaluatedRule, kind: RouteKind): RuleIR {
     ...(rule.timing.retry === undefined ? {} : { retry: rule.timing.retry }),
     ...(rule.sessionPersistence === undefined ? {} : { sessionPersistence: rule.sessionPersistence }),
     ...(rule.priorityFallback === undefined ? {} : { priorityFallback: rule.priorityFallback }),
+    ...(rule.quotaLimits === undefined ? {} : { policies: { traffic: quotaTraffic(rule.quotaLimits) } }),
   };
+}
+
+/** QuotaPolicy limits as the global rate limits of a rule (a BackendTrafficPolicy's are added to them, policies/apply.ts). */
+function quotaTraffic(limits: readonly RateLimitRuleIR[]): BackendTrafficIR {
+  return { policy: limits[0]!.owner, rateLimit: { global: limits, local: [] } };
 }
 
 function backendIR(backend: EvaluatedBackend): BackendIR {

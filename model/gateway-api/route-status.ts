@@ -5,6 +5,7 @@ import type { AiRouteIR } from '../ir/ai.ts';
 import type { DataPlaneRefusal } from '../ir/backend-contract.ts';
 import type { SessionPersistenceIR } from '../ir/gateway-ir.ts';
 import type { McpRouteIR } from '../ir/mcp.ts';
+import type { RateLimitRuleIR } from '../ir/traffic-policies.ts';
 import { resolveRuleFilters } from '../policies/http-route-filter.ts';
 import type {
   BackendRef,
@@ -71,6 +72,8 @@ export interface EvaluatedRule {
   readonly sessionPersistence?: SessionPersistenceIR;
   /** An AIGatewayRoute fallback rule: each backendRef's AI backend name and priority (see RuleIR). */
   readonly priorityFallback?: readonly PriorityBackend[];
+  /** An AIGatewayRoute rule's QuotaPolicy limits (model/ai-gateway/quota-policies.ts): global rate limit rules. */
+  readonly quotaLimits?: readonly RateLimitRuleIR[];
   /** Why an ExtensionRef filter of the rule cannot be applied: the rule answers 500 (ResolvedRefs says why). */
   readonly filterProblem?: string;
 }

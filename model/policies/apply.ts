@@ -6,6 +6,7 @@
 
 import type { GatewayIR, ListenerIR, RouteIR, RuleIR } from '../ir/gateway-ir.ts';
 import type { ClientTrafficIR, RulePoliciesIR } from '../ir/policies.ts';
+import type { BackendTrafficIR } from '../ir/traffic-policies.ts';
 import type { EnvoyGatewayPolicy, EnvoyGatewayPolicyKind } from '../resources/envoy-gateway-policies.ts';
 import { formatResourceKey, keyOf, type ResourceKey } from '../resources/resource-key.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
@@ -157,7 +158,12 @@ function routeWithPolicies(
       if (verdict.ok) (policies as Record<string, unknown>)[kind.field] = verdict.ir;
       else if (verdict.failClosed) policies.denied ??= deny(winner, verdict.message);
     });
-    if (Object.keys(policies).length === 0) return rule;
+    // An AIGatewayRoute rule's QuotaPolicy limits (set when the IR was built) count alongside a traffic policy's.
+    const quotas = rule.policies?.traffic;
+    if (quotas !== undefined) policies.traffic = withQuotaLimits(policies.traffic, quotas);
+    const onlyQuotas =
+      Object.keys(policies).length === 1 && quotas !== undefined && policies.traffic === quotas;
+    if (Object.keys(policies).length === 0 || onlyQuotas) return rule;
     changed = true;
     return { ...rule, policies };
   });
@@ -166,4 +172,16 @@ function routeWithPolicies(
 
 function deny(policy: EnvoyGatewayPolicy, reason: string): NonNullable<RulePoliciesIR['denied']> {
   return { status: DENIED_STATUS, policy: keyOf(policy) as ResourceKey, reason };
+}
+
+/** A traffic policy's IR with QuotaPolicy limits added to its global rate limits (or the limits alone). */
+function withQuotaLimits(traffic: BackendTrafficIR | undefined, quotas: BackendTrafficIR): BackendTrafficIR {
+  if (traffic === undefined) return quotas;
+  return {
+    ...traffic,
+    rateLimit: {
+      global: [...(traffic.rateLimit?.global ?? []), ...(quotas.rateLimit?.global ?? [])],
+      local: traffic.rateLimit?.local ?? [],
+    },
+  };
 }

@@ -131,10 +131,27 @@ export interface GatewayConfigSpec {
   forwardProxy?: { address: string };
 }
 
+/** A limit per time window: `duration` one of 1s, 1m, 1h, 1d. */
+export interface QuotaValue {
+  limit?: number;
+  duration?: string;
+}
+
+/** Token quotas per AIServiceBackend (v1alpha1), burnt down by each response's cost (`total_tokens` by default). */
 export interface QuotaPolicySpec {
   targetRefs?: { group?: string; kind?: string; name: string }[];
-  serviceQuota?: Record<string, unknown>;
-  perModelQuotas?: Record<string, unknown>[];
+  /** Every model of the backends. */
+  serviceQuota?: { costExpression?: string; quota?: QuotaValue };
+  /** A model: the `modelNameOverride` a backendRef to the backend sets. */
+  perModelQuotas?: {
+    modelName?: string;
+    quota?: {
+      costExpression?: string;
+      mode?: string;
+      defaultBucket?: QuotaValue;
+      bucketRules?: { clientSelectors?: unknown[]; quota?: QuotaValue; shadowMode?: boolean }[];
+    };
+  }[];
 }
 
 export interface AIGatewayStatus {

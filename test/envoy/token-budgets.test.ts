@@ -1,88 +1,29 @@
-// An AI token budget end to end: the controller in standalone mode reads an AIGatewayRoute and a
-// BackendTrafficPolicy whose global rate limit rule costs each request nothing up front and its token usage once
-// the response is done (the route's llmRequestCosts, written by our ext_proc service to Envoy's dynamic metadata);
-// a real Envoy, our ext_proc service, Envoy's rate limit service fed over xDS by the controller, Redis, and a
-// fake OpenAI-compatible provider. A user's call whose usage exceeds the budget makes that user's next calls
-// 429 before they reach the provider, while another user is still served. The budget (100 tokens) is far above
-// the number of calls the test makes, so only the token usage can exhaust it.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// AI token budgets end to end: the controller in standalone mode reads AIGatewayRoutes, a BackendTrafficPolicy whose
+// global rate limit rule costs each request nothing up front and its token usage once the response is done (the
+// route's llmRequestCosts, written by our ext_proc service to Envoy's dynamic metadata), and an Envoy AI Gateway
+// QuotaPolicy, which becomes the same kind of rule on its backend's model (model/ai-gateway/quota-policies.ts); a
+// real Envoy, our ext_proc service, Envoy's rate limit service fed over xDS by the controller, Redis, and a fake
+// OpenAI-compatible provider (test/extproc/ai-gateway-plane.ts). A user's call whose usage exceeds the budget
+// makes that user's next calls 429 before they reach the provider, while another user is still served; a call
+// past the quota of a model answers 429 to everyone for that model, and other models are still served. The
+// limits (100 tokens) are far above the number of calls the test makes, so only the token usage can exhaust them.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { GATEWAY_DEPLOYER } from '../../actors/gateway-deployer/index.ts';
 import {
-  envoyBackendSpec,
-  nodeClusterOf,
-  RateLimitServiceFeed,
-  XdsServer,
-} from '../../backends/envoy/index.ts';
-import { type ControlPlane, createControlPlane } from '../../cli/control-plane.ts';
-import { fileExtProcConfigPort } from '../../cli/extproc-config-port.ts';
-import { resourceKey } from '../../model/resources/resource-key.ts';
-import type { ActorSpec } from '../../runtime/Actor.ts';
-import { createLogger } from '../../runtime/logger.ts';
-import type { Message } from '../../runtime/message.ts';
-import { type RunningExtProc, startExtProcService } from '../extproc/extproc-service.ts';
+  type AiGatewayPlane,
+  aiGateway,
+  localProvider,
+  startAiGatewayPlane,
+} from '../extproc/ai-gateway-plane.ts';
 import { type FakeProvider, startFakeAzure } from '../extproc/fake-providers.ts';
-import { type Envoy, freePort, startEnvoy } from '../harness/envoy/index.ts';
-import { eventually } from '../harness/eventually.ts';
-import {
-  type RateLimitService,
-  type Redis,
-  startRateLimitService,
-  startRedis,
-} from '../harness/ratelimit/index.ts';
 
 const BUDGET = 100;
+const QUOTA = 100;
 /** The fake provider's usage of one chat completion (21 prompt + 13 completion tokens). */
 const TOKENS_PER_CALL = 34;
 
 function manifests(gatewayPort: number, providerPort: number): string {
-  return `
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: ai }
-spec: { controllerName: switchyard.dev/gateway-controller }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: ai-gateway, namespace: ai }
-spec:
-  gatewayClassName: ai
-  listeners: [{ name: http, protocol: HTTP, port: ${gatewayPort} }]
----
-apiVersion: v1
-kind: Service
-metadata: { name: openai, namespace: ai }
-spec: { ports: [{ name: http, port: 443 }] }
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: { name: openai-1, namespace: ai, labels: { kubernetes.io/service-name: openai } }
-addressType: IPv4
-endpoints: [{ addresses: [127.0.0.1], conditions: { ready: true } }]
-ports: [{ name: http, port: ${providerPort} }]
----
-apiVersion: v1
-kind: Secret
-metadata: { name: openai-key, namespace: ai }
-stringData: { apiKey: sk-openai-upstream }
----
-apiVersion: aigateway.envoyproxy.io/v1alpha1
-kind: AIServiceBackend
-metadata: { name: openai, namespace: ai }
-spec:
-  schema: { name: OpenAI }
-  backendRef: { name: openai, kind: Service, port: 443 }
----
-apiVersion: aigateway.envoyproxy.io/v1alpha1
-kind: BackendSecurityPolicy
-metadata: { name: openai-key, namespace: ai }
-spec:
-  type: APIKey
-  targetRefs: [{ group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: openai }]
-  apiKey: { secretRef: { name: openai-key } }
----
+  return `${aiGateway(gatewayPort)}---
+${localProvider({ name: 'openai', port: providerPort, key: 'sk-openai-upstream' })}---
 apiVersion: aigateway.envoyproxy.io/v1beta1
 kind: AIGatewayRoute
 metadata: { name: models, namespace: ai }
@@ -106,99 +47,53 @@ spec:
           cost:
             request: { from: Number, number: 0 }
             response: { from: Metadata, metadata: { namespace: io.envoy.ai_gateway, key: llm_total_token } }
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIGatewayRoute
+metadata: { name: quota, namespace: ai }
+spec:
+  parentRefs: [{ name: ai-gateway }]
+  rules:
+    - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: team-model }] }]
+      backendRefs: [{ name: openai, modelNameOverride: gpt-4o-quota }]
+---
+apiVersion: aigateway.envoyproxy.io/v1alpha1
+kind: QuotaPolicy
+metadata: { name: openai-quota, namespace: ai }
+spec:
+  targetRefs: [{ group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: openai }]
+  perModelQuotas:
+    - modelName: gpt-4o-quota
+      quota: { defaultBucket: { limit: ${QUOTA}, duration: 1h } }
 `;
 }
 
-let dir: string;
-let xds: XdsServer;
-let feed: RateLimitServiceFeed;
-let plane: ControlPlane;
-let envoy: Envoy | undefined;
-let redis: Redis;
-let rateLimitService: RateLimitService;
+let gateway: AiGatewayPlane;
 let provider: FakeProvider;
-let extProc: RunningExtProc | undefined;
-let gatewayPort: number;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'switchyard-token-budget-'));
-  const configPath = join(dir, 'run', 'extproc.yaml');
-  [provider, redis] = await Promise.all([startFakeAzure(), startRedis()]);
-  const [extProcPort, rlsPort] = [await freePort(), await freePort()];
-  gatewayPort = await freePort();
-  await writeFile(join(dir, 'ai.yaml'), manifests(gatewayPort, provider.port));
-  xds = await XdsServer.start({ address: '127.0.0.1:0' });
-  feed = new RateLimitServiceFeed(xds);
-  const logger = createLogger({ level: 'silent' });
-  plane = createControlPlane({
-    logger,
-    flushDelayMs: 20,
-    files: { paths: [join(dir, 'ai.yaml')], watch: false },
-    extProcConfig: fileExtProcConfigPort(configPath),
-    backends: {
-      envoy: envoyBackendSpec({
-        name: 'backend.envoy',
-        deployer: GATEWAY_DEPLOYER,
-        xds: feed,
-        translate: {
-          bindAddress: '127.0.0.1',
-          extProcAddress: `127.0.0.1:${extProcPort}`,
-          rateLimitService: { address: `127.0.0.1:${rlsPort}` },
-        },
-      }) as unknown as ActorSpec<Message>,
-    },
-  });
-  plane.system.start();
-  // As the controller does: proxy reports reach the backend through the feed, which keeps the service's own.
-  feed.onReport((report) => void plane.system.send('backend.envoy', report).catch(() => {}));
-  rateLimitService = await startRateLimitService({
+  provider = await startFakeAzure();
+  gateway = await startAiGatewayPlane({
     name: 'token-budget',
-    xdsAddress: xds.address,
-    redis,
-    grpcPort: rlsPort,
+    manifests: (gatewayPort) => manifests(gatewayPort, provider.port),
+    rules: 2,
+    rateLimit: true,
   });
-  extProc = await startExtProcService({
-    listen: `127.0.0.1:${extProcPort}`,
-    configPath,
-    logger,
-    ready: (config) => config.rules.length === 1,
-  });
-  await eventually('the rate limit service to accept its configuration', () =>
-    feed.revision > 0 && feed.accepted(rateLimitService.nodeId) === feed.revision ? true : undefined,
-  ).catch((error: Error) => {
-    throw new Error(
-      `${error.message} (revision ${feed.revision}, accepted ${feed.accepted(rateLimitService.nodeId)})\n${rateLimitService.logTail(30)}`,
-    );
-  });
-  envoy = await startEnvoy({
-    adsAddress: xds.address,
-    nodeId: 'token-budget-envoy',
-    cluster: nodeClusterOf(resourceKey('gateway.networking.k8s.io', 'Gateway', 'ai', 'ai-gateway')),
-    delta: true,
-  });
-  await eventually('the Gateway to answer /v1/models', async () =>
-    (await fetch(`http://127.0.0.1:${gatewayPort}/v1/models`).catch(() => undefined))?.status === 200
-      ? true
-      : undefined,
-  );
 }, 120_000);
 
 afterAll(async () => {
-  await envoy?.stop();
-  await extProc?.stop();
-  plane?.close();
-  await plane?.system.stop(2_000);
-  await rateLimitService?.close();
-  await xds?.stop();
-  await Promise.all([provider?.close(), redis?.close()]);
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  await gateway?.stop();
+  await provider?.close();
 });
 
-async function chat(user: string): Promise<{ status: number; headers: Headers; totalTokens?: number }> {
-  const response = await fetch(`http://127.0.0.1:${gatewayPort}/v1/chat/completions`, {
+async function chat(
+  user: string,
+  model = 'gpt-4o-mini',
+): Promise<{ status: number; headers: Headers; totalTokens?: number }> {
+  const response = await fetch(`http://127.0.0.1:${gateway.gatewayPort}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: 'Bearer sk-client', 'x-user-id': user },
-    body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello?' }] }),
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'Hello?' }] }),
   });
   const body = await response.text();
   const totalTokens =
@@ -208,9 +103,30 @@ async function chat(user: string): Promise<{ status: number; headers: Headers; t
   return { status: response.status, headers: response.headers, totalTokens };
 }
 
+/**
+ * Calls until one answers 429 (at most 20): every call before it is served with the provider's usage, and there
+ * are enough of them to spend `limit` tokens — without the token cost 20 calls would count 20 < 100.
+ */
+async function spendUntilRefused(
+  call: () => Promise<{ status: number; totalTokens?: number }>,
+  limit: number,
+): Promise<void> {
+  const statuses: number[] = [];
+  while (statuses.length < 20 && !statuses.includes(429)) {
+    const answer = await call();
+    if (answer.status === 200) expect(answer.totalTokens).toBe(TOKENS_PER_CALL);
+    statuses.push(answer.status);
+  }
+  const served = statuses.indexOf(429);
+  expect(served, `statuses: ${statuses.join(' ')}`).toBeGreaterThanOrEqual(
+    Math.ceil(limit / TOKENS_PER_CALL),
+  );
+  expect(statuses.slice(0, served).every((status) => status === 200)).toBe(true);
+}
+
 describe('an AI token budget: a global rate limit whose cost is the token usage', () => {
   test('the policy is accepted on the AIGatewayRoute', () => {
-    const status = plane.store.get('BackendTrafficPolicy', 'ai', 'token-budget')?.status as
+    const status = gateway.plane.store.get('BackendTrafficPolicy', 'ai', 'token-budget')?.status as
       | { ancestors?: { conditions?: { type: string; status: string; message: string }[] }[] }
       | undefined;
     expect(status?.ancestors?.[0]?.conditions?.find((c) => c.type === 'Accepted')).toMatchObject({
@@ -221,18 +137,8 @@ describe('an AI token budget: a global rate limit whose cost is the token usage'
   test("calls past a user's token budget answer 429 before reaching the provider; another user is served", async () => {
     // Until the budget is spent every call is served: two calls use 68 of the 100 tokens, so the third still
     // passes. Past it (the usage of a call counts once its response is done, so a call may still slip through
-    // before the count lands) calls answer 429. Without the token cost the 20 calls would count 20 < 100.
-    const statuses: number[] = [];
-    for (let call = 0; call < 20 && !statuses.includes(429); call++) {
-      const answer = await chat('alice');
-      if (answer.status === 200) expect(answer.totalTokens).toBe(TOKENS_PER_CALL);
-      statuses.push(answer.status);
-    }
-    const served = statuses.indexOf(429);
-    expect(served, `statuses: ${statuses.join(' ')}`).toBeGreaterThanOrEqual(
-      Math.ceil(BUDGET / TOKENS_PER_CALL),
-    );
-    expect(statuses.slice(0, served).every((status) => status === 200)).toBe(true);
+    // before the count lands) calls answer 429.
+    await spendUntilRefused(() => chat('alice'), BUDGET);
 
     const reached = provider.received.length;
     const refused = await chat('alice');
@@ -243,6 +149,32 @@ describe('an AI token budget: a global rate limit whose cost is the token usage'
     const other = await chat('bob');
     expect(other.status).toBe(200);
     expect(other.totalTokens).toBe(TOKENS_PER_CALL);
+    expect(provider.received.length).toBe(reached + 1);
+  });
+});
+
+describe('an Envoy AI Gateway QuotaPolicy: a token quota per backend and model', () => {
+  test('the policy is accepted', () => {
+    expect(
+      gateway.plane.store.get('QuotaPolicy', 'ai', 'openai-quota')?.status?.conditions?.[0],
+    ).toMatchObject({ type: 'Accepted', status: 'True' });
+  });
+
+  test('calls past the quota of a model answer 429 to every user before reaching the provider; other models are served', async () => {
+    // The quota counts the model's calls whoever makes them: each call is another user's.
+    let call = 0;
+    await spendUntilRefused(() => chat(`user-${call++}`, 'team-model'), QUOTA);
+    // The model the provider was asked for is the backendRef's override the quota names.
+    expect(JSON.parse(provider.received.at(-1)?.body ?? '{}')).toMatchObject({ model: 'gpt-4o-quota' });
+
+    const reached = provider.received.length;
+    const refused = await chat('someone-new', 'team-model');
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('x-ratelimit-limit')).toMatch(new RegExp(`^${QUOTA}\\b`));
+    expect(provider.received.length).toBe(reached);
+
+    const other = await chat('someone-new');
+    expect(other.status).toBe(200);
     expect(provider.received.length).toBe(reached + 1);
   });
 });

@@ -195,7 +195,7 @@ kubeTest(
 /**
  * Fields this issue added, through our CRDs on the real API server (an unknown field would be pruned): a
  * GatewayConfig's global costs, a fallback rule with priorities and per-backend mutations, a per-request credential
- * override; and the kinds this controller refuses say so in their status.
+ * override, a QuotaPolicy's quotas; and what this controller cannot enforce says so in the status.
  */
 function policyManifests(ns: string): string {
   return `${baseManifests(ns)}---
@@ -213,6 +213,12 @@ metadata: { name: tokens, namespace: ${ns} }
 spec:
   targetRefs: [{ group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: local-llm }]
   serviceQuota: { quota: { limit: 1000, duration: 1m } }
+  perModelQuotas:
+    - modelName: llama
+      quota:
+        costExpression: "input_tokens + output_tokens"
+        defaultBucket: { limit: 100, duration: 1m }
+        bucketRules: [{ clientSelectors: [{ headers: [{ name: x-team, value: ml }] }], quota: { limit: 500, duration: 1m } }]
 ---
 apiVersion: aigateway.envoyproxy.io/v1beta1
 kind: AIGatewayRoute
@@ -250,7 +256,12 @@ kubeTest(
     const expected = await filesModeConfig(text, (config) => config.backends.length === 2);
     const rule = expected.rules.find((candidate) => candidate.models.includes('smart'));
     expect(rule?.backends.map((backend) => backend.priority)).toEqual([0, 1]);
-    expect(rule?.llmRequestCosts?.map((cost) => cost.metadataKey)).toEqual(['llm_reasoning_token']);
+    // The QuotaPolicy's costs (model/ai-gateway/quota-policies.ts): its service quota and the model's default bucket.
+    expect(rule?.llmRequestCosts).toEqual([
+      { metadataKey: 'llm_reasoning_token', type: 'ReasoningToken' },
+      { metadataKey: 'quota-tokens-0', type: 'TotalToken' },
+      { metadataKey: 'quota-tokens-1', type: 'CEL', cel: 'input_tokens + output_tokens' },
+    ]);
     expect(JSON.stringify(expected)).toContain('"override"');
     expect(JSON.stringify(expected)).toContain('"x-tier"');
 
@@ -269,7 +280,12 @@ kubeTest(
       'tokens',
       (object) => statusCondition(object, 'NotAccepted') !== undefined,
     );
-    expect(statusCondition(quota, 'NotAccepted')).toMatchObject({ status: 'False', reason: 'Unsupported' });
+    // Its bucket rules are what Envoy cannot enforce (the rest is), and its status names them.
+    expect(statusCondition(quota, 'NotAccepted')).toMatchObject({
+      status: 'False',
+      reason: 'UnsupportedValue',
+      message: expect.stringMatching(/^spec\.perModelQuotas\[0\]\.quota\.bucketRules: not enforced/),
+    });
     const config = await waitForObject(
       running,
       'GatewayConfig',

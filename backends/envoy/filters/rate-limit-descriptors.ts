@@ -33,7 +33,10 @@ interface Step {
 
 /** The bucket of a rule: shared across every route of its policy, or its own per listener and route rule. */
 export function bucketOf(rule: RateLimitRuleIR, served: ServedRule): string {
-  const policy = `${rule.owner.namespace ?? ''}/${rule.owner.name}/${rule.index}`;
+  // A BackendTrafficPolicy's buckets are `<ns>/<name>/<index>`; another kind's (a QuotaPolicy's) carry the kind, so
+  // two policies of one name never share a counter.
+  const kind = rule.owner.kind === 'BackendTrafficPolicy' ? '' : `${rule.owner.kind}:`;
+  const policy = `${kind}${rule.owner.namespace ?? ''}/${rule.owner.name}/${rule.index}`;
   if (rule.shared) return policy;
   const route = served.route.route;
   const listener = served.listener === undefined ? '' : `${listenerKey(served.listener)}/`;
