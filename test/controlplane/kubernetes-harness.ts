@@ -180,6 +180,60 @@ export function statusCondition(object: KubeObject | undefined, type: string): C
   return condition((object?.status as { conditions?: unknown } | undefined)?.conditions, type);
 }
 
+/** A policy's `status.ancestors` entry. */
+export interface PolicyAncestor {
+  readonly ancestorRef: { readonly kind?: string; readonly name: string; readonly sectionName?: string };
+  readonly controllerName: string;
+  readonly conditions: unknown;
+}
+
+/** A policy's `status.ancestors`: every entry, or those `controllerName` wrote. */
+export function policyAncestors(policy: KubeObject, controllerName?: string): PolicyAncestor[] {
+  const all = (policy.status as { ancestors?: PolicyAncestor[] } | undefined)?.ancestors ?? [];
+  return controllerName === undefined ? all : all.filter((a) => a.controllerName === controllerName);
+}
+
+/** YAML of the Service `app` (port 8080, no endpoints) the routes of `appRouteYaml` send to. */
+export function appServiceYaml(ns: string): string {
+  return `apiVersion: v1
+kind: Service
+metadata: {name: app, namespace: ${ns}}
+spec: {ports: [{name: http, port: 8080}]}`;
+}
+
+/** YAML of an HTTPRoute `name` (host `hostname`) on `gateways`, to the Service `app` port 8080. */
+export function appRouteYaml(
+  ns: string,
+  name: string,
+  hostname: string,
+  gateways: readonly string[] = ['edge'],
+): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  parentRefs: [${gateways.map((g) => `{name: ${g}}`).join(', ')}]
+  hostnames: [${hostname}]
+  rules: [{backendRefs: [{name: app, port: 8080}]}]`;
+}
+
+/** YAML of an Envoy Gateway policy of `kind` targeting one object (`targetKind` `target`), `body` its spec's rest. */
+export function targetedPolicyYaml(
+  kind: string,
+  ns: string,
+  name: string,
+  target: string,
+  body: string,
+  targetKind = 'HTTPRoute',
+): string {
+  return `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: ${kind}
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: ${targetKind}, name: ${target}}]
+  ${body}`;
+}
+
 /** YAML of a GatewayClass of `controllerName`, with the GatewayClassParameters named `parameters` if given. */
 export function gatewayClassYaml(name: string, controllerName: string, parameters?: string): string {
   return `apiVersion: gateway.networking.k8s.io/v1

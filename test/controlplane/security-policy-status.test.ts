@@ -9,51 +9,31 @@ import { KubeClient, type KubeObject } from '../../sources/kubernetes/client.ts'
 import { discoverResources } from '../../sources/kubernetes/ports.ts';
 import { kubeTest, serverSideApply } from '../harness/kube/index.ts';
 import {
+  appRouteYaml,
+  appServiceYaml,
   condition,
   gatewayClassYaml,
   gatewayYaml,
+  type PolicyAncestor,
   planesStoppedAfterEach,
+  policyAncestors,
+  targetedPolicyYaml,
   waitForObject,
   yamlObjects,
 } from './kubernetes-harness.ts';
 
 const start = planesStoppedAfterEach();
 
-interface Ancestor {
-  ancestorRef: { kind?: string; name: string };
-  controllerName: string;
-  conditions: unknown;
-}
-
-function ancestors(policy: KubeObject): Ancestor[] {
-  return (policy.status as { ancestors?: Ancestor[] } | undefined)?.ancestors ?? [];
-}
-
-function ours(policy: KubeObject, controllerName: string): Ancestor[] {
-  return ancestors(policy).filter((a) => a.controllerName === controllerName);
-}
+const ancestors = (policy: KubeObject): PolicyAncestor[] => policyAncestors(policy);
+const ours = policyAncestors;
 
 const accepted = (reason: string, controllerName: string) => (policy: KubeObject) =>
   ours(policy, controllerName).some((a) => condition(a.conditions, 'Accepted')?.reason === reason);
 
-function route(ns: string, name: string, hostname: string): string {
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: ${name}, namespace: ${ns}}
-spec:
-  parentRefs: [{name: edge}]
-  hostnames: [${hostname}]
-  rules: [{backendRefs: [{name: app, port: 8080}]}]`;
-}
+const route = (ns: string, name: string, hostname: string) => appRouteYaml(ns, name, hostname);
 
-function policy(ns: string, name: string, target: string, body: string, kind = 'HTTPRoute'): string {
-  return `apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: SecurityPolicy
-metadata: {name: ${name}, namespace: ${ns}}
-spec:
-  targetRefs: [{group: gateway.networking.k8s.io, kind: ${kind}, name: ${target}}]
-  ${body}`;
-}
+const policy = (ns: string, name: string, target: string, body: string, kind = 'HTTPRoute') =>
+  targetedPolicyYaml('SecurityPolicy', ns, name, target, body, kind);
 
 kubeTest(
   'SecurityPolicy status.ancestors: accepted, conflicted, overridden, target found later, Secret missing then created',
@@ -66,10 +46,7 @@ ${gatewayClassYaml(ns, controllerName)}
 ---
 ${gatewayYaml(ns, 'edge', ns)}
 ---
-apiVersion: v1
-kind: Service
-metadata: {name: app, namespace: ${ns}}
-spec: {ports: [{name: http, port: 8080}]}
+${appServiceYaml(ns)}
 ---
 ${route(ns, 'app', 'app.example.com')}
 ---
