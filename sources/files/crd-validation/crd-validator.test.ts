@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RuleCompileError } from './crd-schemas.ts';
 import { crdValidator } from './crd-validator.ts';
@@ -222,5 +223,40 @@ describe('crdValidator', () => {
     expect(calling.validate(widget('x'))).toEqual([
       'spec: Invalid value: "string": unbound function: notAFunction evaluating rule: failed rule: notAFunction(self)',
     ]);
+  });
+
+  it('answers any value anywhere with problems that each name a field, never an exception (property)', () => {
+    const anyJson = fc.jsonValue({ maxDepth: 4 });
+    fc.assert(
+      fc.property(
+        fc.record(
+          {
+            mode: fc.oneof(anyJson, fc.constantFrom('Strict', 'Loose')),
+            size: fc.oneof(anyJson, fc.integer()),
+            parts: fc.oneof(
+              anyJson,
+              fc.array(
+                fc.record(
+                  { name: anyJson, kind: anyJson, path: anyJson, host: anyJson },
+                  { requiredKeys: [] },
+                ),
+              ),
+            ),
+            labels: fc.oneof(anyJson, fc.dictionary(fc.string(), anyJson)),
+          },
+          { requiredKeys: [] },
+        ),
+        fc.option(fc.jsonValue({ maxDepth: 3 }), { nil: undefined }),
+        (spec, previous) => {
+          const problems = validator.validate(
+            widget(spec),
+            previous === undefined ? undefined : widget(previous),
+          );
+          // A field path (map keys may hold any character) or the API server's <nil>, then what is wrong.
+          for (const problem of problems) expect(problem).toMatch(/^(spec|<nil>)[^\n]*: \S/);
+        },
+      ),
+      { numRuns: 500, seed: 15 },
+    );
   });
 });
