@@ -63,6 +63,14 @@ export function translatePort(gateway: GatewayIR, port: PortIR, context: PortCon
       );
       continue;
     }
+    if (listener.clientValidation !== undefined) {
+      // Client-certificate validation (Gateway spec.tls.frontend) is not translated for agentgateway: the listener
+      // is not served rather than served without the check (fail closed).
+      context.problems.push(
+        `${key}: the Gateway's spec.tls.frontend client-certificate validation is not supported by the agentgateway backend; the listener is not programmed`,
+      );
+      continue;
+    }
     const tls = listenerTls(listener, key, context);
     if (tls === null) continue;
     listeners.push({

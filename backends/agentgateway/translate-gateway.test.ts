@@ -463,6 +463,18 @@ describe('agentgateway translateGateway', () => {
     expect(resources.problems.join('\n')).toMatch(/ClientTrafficPolicy default\/ctp is not supported/);
   });
 
+  it("does not program a listener asking for client certificates (the Gateway's spec.tls.frontend), and says so", () => {
+    const guarded = {
+      ...listener('http', 'HTTP', [route('r', [rule([web])])]),
+      clientValidation: { mode: 'AllowValidOnly' as const, caBundle: '-----BEGIN CERTIFICATE-----\n' },
+    };
+    const resources = translateGateway(gatewayIR([port(8080, [guarded])]), {});
+    expect(Object.keys(resources.listeners)).toEqual([]);
+    expect(resources.problems.join('\n')).toMatch(
+      /spec.tls.frontend client-certificate validation is not supported/,
+    );
+  });
+
   it('reports UDP ports it cannot program instead of dropping them silently', () => {
     const resources = translateGateway(
       gatewayIR([

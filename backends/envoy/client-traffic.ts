@@ -4,7 +4,7 @@
 // ALPN, client certificate validation), and the connection_limit network filter. Listeners that share one
 // Envoy listener (a port) or one connection manager (plain HTTP on a port) share those parts: the most specific
 // listener's policy wins and a different one on the same port is reported as a problem.
-import type { ListenerIR } from '../../model/ir/gateway-ir.ts';
+import type { ClientValidationIR, ListenerIR } from '../../model/ir/gateway-ir.ts';
 import type { ClientTrafficIR } from '../../model/ir/policies.ts';
 import { protoDuration } from './duration.ts';
 import type { Json } from './envoy-types.ts';
@@ -200,5 +200,27 @@ export function withClientTls(tlsContext: Json, policy: ClientTrafficIR | undefi
         : { validationContext: { trustedCa: { inlineString: tls.clientValidation.caBundle } } }),
     },
     ...(tls.clientValidation?.required === true ? { requireClientCertificate: true } : {}),
+  };
+}
+
+/**
+ * The Gateway's own client-certificate validation (`spec.tls.frontend`) over the DownstreamTlsContext, replacing
+ * a policy's: AllowValidOnly demands a certificate that chains to the CAs; AllowInsecureFallback asks for one but
+ * lets any client in (an untrusted certificate too), leaving authorization to the backends.
+ */
+export function withClientValidation(tlsContext: Json, validation: ClientValidationIR | undefined): Json {
+  if (validation === undefined) return tlsContext;
+  const { requireClientCertificate: _policy, ...rest } = tlsContext;
+  const strict = validation.mode === 'AllowValidOnly';
+  return {
+    ...rest,
+    commonTlsContext: {
+      ...((tlsContext.commonTlsContext as Json | undefined) ?? {}),
+      validationContext: {
+        trustedCa: { inlineString: validation.caBundle },
+        ...(strict ? {} : { trustChainVerification: 'ACCEPT_UNTRUSTED' }),
+      },
+    },
+    ...(strict ? { requireClientCertificate: true } : {}),
   };
 }

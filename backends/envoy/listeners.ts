@@ -13,6 +13,7 @@ import {
   routerFields,
   sharedClientTraffic,
   withClientTls,
+  withClientValidation,
 } from './client-traffic.ts';
 import type { ResolvedBackendIR } from './cluster-use.ts';
 import type { ClusterSet } from './clusters.ts';
@@ -104,7 +105,10 @@ export function translatePort(port: PortIR, context: PortContext): TranslatedPor
           ...sniMatch(listener.hostname === undefined ? [] : [listener.hostname]),
           transportSocket: {
             ...transportSocket,
-            typedConfig: withClientTls(transportSocket.typedConfig as Json, clientTraffic),
+            typedConfig: withClientValidation(
+              withClientTls(transportSocket.typedConfig as Json, clientTraffic),
+              listener.clientValidation,
+            ),
           },
           filters: [
             ...connectionFilters(clientTraffic, routeName),

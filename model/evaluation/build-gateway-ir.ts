@@ -132,6 +132,7 @@ function listenerIR(listener: ValidatedListener, routes: { order: RouteOrder; ir
     ...(listener.tlsMode === undefined
       ? {}
       : { tls: { mode: listener.tlsMode, certificates: listener.certificates.map((c) => c.secret) } }),
+    ...(listener.clientValidation === undefined ? {} : { clientValidation: listener.clientValidation }),
     routes: routes
       .sort(
         (a, b) =>

@@ -13,7 +13,12 @@ import { isEnvoyProxyReference } from '../policies/envoy-proxy.ts';
 import { httpRouteFilterDependencies, isHTTPRouteFilterRef } from '../policies/http-route-filter.ts';
 import { provisionedServiceKey } from '../provisioning/provisioning.ts';
 import { ENVOY_GATEWAY_GROUP } from '../resources/envoy-gateway.ts';
-import type { BackendObjectReference, Listener, ParentReference } from '../resources/gateway-api.ts';
+import type {
+  BackendObjectReference,
+  FrontendTLSConfig,
+  Listener,
+  ParentReference,
+} from '../resources/gateway-api.ts';
 import type { AnyResource } from '../resources/kinds.ts';
 import {
   ANY_NAME,
@@ -52,6 +57,25 @@ export function dependenciesOf(object: AnyResource): ResourceKey[] {
       const clientCertificate = object.spec?.tls?.backend?.clientCertificateRef;
       if (clientCertificate !== undefined && clientCertificate !== null)
         secretRefDependency(clientCertificate, namespace, add);
+      // spec.tls.frontend: the CA ConfigMaps client certificates are checked against (frontend-validation.ts).
+      const frontend = object.spec?.tls?.frontend;
+      for (const config of [
+        frontend?.default,
+        ...asArray<{ tls?: FrontendTLSConfig }>(frontend?.perPort).map((p) => p?.tls),
+      ]) {
+        for (const ref of asArray<{ group?: string; kind?: string; name?: string; namespace?: string }>(
+          config?.validation?.caCertificateRefs,
+        )) {
+          add(
+            resourceKey(
+              normalizeGroup(ref?.group),
+              String(ref?.kind ?? ''),
+              ref?.namespace || namespace,
+              String(ref?.name ?? ''),
+            ),
+          );
+        }
+      }
       // ListenerSets name their Gateway; the Gateway finds them by listing its namespace and others.
       add(resourceKey(GATEWAY_GROUP, 'ListenerSet', undefined, ANY_NAME));
       // Cluster mode: the Service provisioned for the Gateway gives its addresses (model/provisioning/provisioning.ts).

@@ -213,7 +213,8 @@ export function evaluateBackendTLSPolicy(policy: BackendTLSPolicy, view: Resourc
   };
 }
 
-function hasValidCA(configMap: ConfigMap): boolean {
+/** Whether a ConfigMap's `ca.crt` holds a PEM certificate that parses (cached per ConfigMap object). */
+export function hasValidCA(configMap: ConfigMap): boolean {
   let valid = caCache.get(configMap);
   if (valid === undefined) {
     try {

@@ -7,6 +7,7 @@ import { type ConditionSpec, ConditionType, condition, ListenerSetReason } from 
 import { compileLabelSelector } from '../shared/label-selectors.ts';
 import { namespaceLabels } from '../shared/namespaces.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
+import { withFrontendValidation } from './frontend-validation.ts';
 import { applyListenerConflicts, type ValidatedListener, validateListener } from './listeners.ts';
 
 export interface ListenerSetVerdict {
@@ -37,7 +38,7 @@ export function evaluateGatewayListeners(gateway: Gateway, view: ResourceView): 
   const key = gatewayKeyOf(gateway);
   const specListeners = Array.isArray(gateway.spec?.listeners) ? gateway.spec.listeners : [];
   const own = specListeners.map((listener, i) =>
-    validateListener(listener, key, view, `spec.listeners[${i}]`),
+    withFrontendValidation(validateListener(listener, key, view, `spec.listeners[${i}]`), gateway, view),
   );
 
   const candidates = listenerSetsOf(gateway, view);
@@ -46,7 +47,12 @@ export function evaluateGatewayListeners(gateway: Gateway, view: ResourceView): 
     key: keyOf(listenerSet),
     refusal: listenerSetRefusal(gateway, listenerSet, view),
     listeners: (Array.isArray(listenerSet.spec?.listeners) ? listenerSet.spec.listeners : []).map(
-      (listener, i) => validateListener(listener, keyOf(listenerSet), view, `spec.listeners[${i}]`),
+      (listener, i) =>
+        withFrontendValidation(
+          validateListener(listener, keyOf(listenerSet), view, `spec.listeners[${i}]`),
+          gateway,
+          view,
+        ),
     ),
   }));
   const tiers = new Map<ValidatedListener, number>();

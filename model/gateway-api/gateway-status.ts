@@ -23,6 +23,7 @@ import {
 } from '../shared/conditions.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
 import { resolveBackendClientCertificate } from './backend-client-certificate.ts';
+import { insecureFrontendValidationMode } from './frontend-validation.ts';
 import { isOurGatewayClass, resolveGatewayClassParameters } from './gateway-class.ts';
 import { evaluateGatewayListeners, type GatewayListeners } from './gateway-listeners.ts';
 import type { ValidatedListener } from './listeners.ts';
@@ -112,7 +113,7 @@ export function computeGatewayStatus(
   const status: GatewayStatus = {
     conditions: mergeConditions(
       gateway.status?.conditions,
-      [accepted, programmed, resolvedRefs],
+      [accepted, programmed, resolvedRefs, ...optional(insecureFrontendValidationMode(gateway))],
       'Gateway',
       stamp,
     ),
@@ -126,6 +127,10 @@ export function computeGatewayStatus(
     status.attachedListenerSets = attachedSets;
   }
   return status;
+}
+
+function optional<T>(value: T | undefined): T[] {
+  return value === undefined ? [] : [value];
 }
 
 function gatewayAccepted(

@@ -1,6 +1,7 @@
 // Listener validation: protocol support, supportedKinds, TLS settings and certificate refs, and the
 // per-port rules between listeners (HostnameConflict / ProtocolConflict, OverlappingTLSConfig).
 
+import type { ClientValidationIR } from '../ir/gateway-ir.ts';
 import type { Listener, RouteGroupKind } from '../resources/gateway-api.ts';
 import { GATEWAY_GROUP, type ResourceKey } from '../resources/resource-key.ts';
 import { type ConditionSpec, ConditionType, condition, ListenerReason } from '../shared/conditions.ts';
@@ -28,6 +29,8 @@ export interface ValidatedListener {
   readonly overlappingTLSConfig?: ConditionSpec;
   /** Whether the data plane gets this listener: accepted, not conflicted, and able to terminate TLS if it must. */
   readonly ready: boolean;
+  /** Client certificates the Gateway asks for on this HTTPS listener (frontend-validation.ts). */
+  readonly clientValidation?: ClientValidationIR;
 }
 
 const HOSTNAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

@@ -72,6 +72,15 @@ export interface ListenerIR {
   readonly routes: readonly RouteIR[];
   /** The ClientTrafficPolicy in force for this listener. */
   readonly clientTraffic?: ClientTrafficIR;
+  /** The Gateway's `spec.tls.frontend` client-certificate validation (HTTPS listeners); over the policy's. */
+  readonly clientValidation?: ClientValidationIR;
+}
+
+/** Client certificates a listener asks for, checked against `caBundle` (PEM, public material). */
+export interface ClientValidationIR {
+  /** AllowValidOnly: a valid certificate is required; AllowInsecureFallback: any client is let in. */
+  readonly mode: 'AllowValidOnly' | 'AllowInsecureFallback';
+  readonly caBundle: string;
 }
 
 export interface PortIR {

@@ -92,8 +92,21 @@ export interface GatewaySpec {
   allowedListeners?: {
     namespaces?: { from?: 'All' | 'Same' | 'Selector' | 'None'; selector?: LabelSelector };
   };
-  /** GEP-3155: TLS the Gateway itself uses; `backend.clientCertificateRef` is its identity towards backends. */
-  tls?: { backend?: { clientCertificateRef?: SecretObjectReference } };
+  /**
+   * GEP-3155: TLS the Gateway itself uses; `backend.clientCertificateRef` is its identity towards backends,
+   * `frontend` the client certificates its HTTPS listeners ask for (GEP-91).
+   */
+  tls?: {
+    backend?: { clientCertificateRef?: SecretObjectReference };
+    frontend?: { default?: FrontendTLSConfig; perPort?: { port?: number; tls?: FrontendTLSConfig }[] };
+  };
+}
+
+export interface FrontendTLSConfig {
+  validation?: {
+    caCertificateRefs?: { group?: string; kind?: string; name?: string; namespace?: string }[];
+    mode?: 'AllowValidOnly' | 'AllowInsecureFallback' | string;
+  };
 }
 
 export interface ListenerStatus {

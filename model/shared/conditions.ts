@@ -11,6 +11,7 @@ export const ConditionType = {
   Conflicted: 'Conflicted',
   OverlappingTLSConfig: 'OverlappingTLSConfig',
   PartiallyInvalid: 'PartiallyInvalid',
+  InsecureFrontendValidationMode: 'InsecureFrontendValidationMode',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -38,6 +39,7 @@ export const GatewayReason = {
   RefNotPermitted: 'RefNotPermitted',
   InvalidClientCertificateRef: 'InvalidClientCertificateRef',
   ListenersNotResolved: 'ListenersNotResolved',
+  ConfigurationChanged: 'ConfigurationChanged',
 } as const;
 
 export const ListenerReason = {
@@ -160,6 +162,7 @@ export const SPEC_CONDITIONS: {
       'InvalidClientCertificateRef',
       'ListenersNotResolved',
     ],
+    [C.InsecureFrontendValidationMode]: ['ConfigurationChanged'],
   },
   Listener: {
     [C.Accepted]: [

@@ -2,7 +2,6 @@
 // listener (mTLS: no certificate or one of another CA never gets an answer, a valid one does), the client IP
 // taken from a trusted custom header and from X-Forwarded-For hops (an authorization rule on client CIDRs
 // decides on it), and header handling (request ids preserved, underscores rejected).
-import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   gatewayIR,
@@ -25,7 +24,7 @@ import {
 } from '../harness/echo/index.ts';
 import { freePort } from '../harness/envoy/index.ts';
 import { EnvoyBackendFixture } from './envoy-backend-fixture.ts';
-import { httpRequest } from './http-client.ts';
+import { httpRequest, mtlsGet } from './http-client.ts';
 
 const CTP = resourceKey('gateway.envoyproxy.io', 'ClientTrafficPolicy', 'default', 'clients');
 const SP = resourceKey('gateway.envoyproxy.io', 'SecurityPolicy', 'default', 'internal-only');
@@ -56,31 +55,6 @@ function internalOnly(base: RuleIR): RuleIR {
       },
     },
   };
-}
-
-function mtlsGet(port: number, ca: string, client?: TestCertificates): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/',
-        servername: 'secure.example.com',
-        ca,
-        headers: { host: 'secure.example.com' },
-        agent: false,
-        timeout: 10_000,
-        ...(client === undefined ? {} : { cert: client.cert, key: client.key }),
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('HTTPS request timed out')));
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 describe('ClientTrafficPolicy through Envoy', () => {

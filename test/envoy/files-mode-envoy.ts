@@ -67,13 +67,16 @@ export async function startFilesModeEnvoy(
   };
 }
 
+/** The GatewayClass `switchyard` of the controller these tests start. */
+export const GATEWAY_CLASS_MANIFEST = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: switchyard }
+spec: { controllerName: switchyard.dev/gateway-controller }`;
+
 /** The GatewayClass `switchyard` and the Gateway apps/edge with one HTTP listener: where manifests start. */
 export function edgeGatewayManifests(port: number): string[] {
   return [
-    `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: switchyard }
-spec: { controllerName: switchyard.dev/gateway-controller }`,
+    GATEWAY_CLASS_MANIFEST,
     `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: { name: edge, namespace: apps }

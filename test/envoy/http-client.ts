@@ -1,6 +1,7 @@
 // A bounded HTTP/1.1 client for traffic through Envoy: one request, its status, headers and (echo) body.
 import { type Agent, request } from 'node:http';
-import type { SeenRequest } from '../harness/echo/index.ts';
+import { request as httpsRequest } from 'node:https';
+import type { SeenRequest, TestCertificates } from '../harness/echo/index.ts';
 
 export interface HttpAnswer {
   readonly status: number;
@@ -57,4 +58,38 @@ export function httpRequest(port: number, path: string, options: HttpOptions = {
 export async function answeredBy(port: number, path: string, options: HttpOptions = {}): Promise<string> {
   const answer = await httpRequest(port, path, options);
   return answer.seen?.backend ?? `<${answer.status}>`;
+}
+
+/**
+ * GET / over HTTPS to 127.0.0.1:`port` as `servername` (SNI and Host), trusting `ca`, presenting `client`'s
+ * certificate when given (mutual TLS); resolves the status, rejects when the handshake fails.
+ */
+export function mtlsGet(
+  port: number,
+  ca: string,
+  client?: Pick<TestCertificates, 'cert' | 'key'>,
+  servername = 'secure.example.com',
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/',
+        servername,
+        ca,
+        headers: { host: servername },
+        agent: false,
+        timeout: 10_000,
+        ...(client === undefined ? {} : { cert: client.cert, key: client.key }),
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('HTTPS request timed out')));
+    req.on('error', reject);
+    req.end();
+  });
 }
