@@ -32,6 +32,8 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   'GRPCRouteNamedRouteRule',
   'Gateway',
   'GatewayAddressEmpty',
+  'GatewayFrontendClientCertificateValidation',
+  'GatewayFrontendClientCertificateValidationInsecureFallback',
   'GatewayHTTPListenerIsolation',
   'GatewayInfrastructure',
   'GatewayPort8080',
