@@ -147,7 +147,11 @@ function httpMatchProblem(match: HTTPRouteMatch, field: string): Problem | undef
   return undefined;
 }
 
-function valueMatchesProblem(matches: unknown, field: string): Problem | undefined {
+/**
+ * Header or query parameter matches as Envoy and the CRD take them: names, value lengths, `Exact` or an RE2
+ * `RegularExpression` (MCPRoute's `spec.headers` too).
+ */
+export function valueMatchesProblem(matches: unknown, field: string): Problem | undefined {
   if (matches === undefined || matches === null) return undefined;
   if (!Array.isArray(matches)) return unsupported(`${field}: must be a list`);
   for (const [i, match] of matches.entries()) {

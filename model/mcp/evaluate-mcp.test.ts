@@ -213,7 +213,7 @@ describe('MCPRoute → the MCP proxy configuration', () => {
     });
     expect(mixed.config?.backends.map((b) => b.name)).toEqual(['docs']);
     expect(condition(mixed, 'Accepted')!.message).toBe(
-      "MCP route accepted: docs; left out: spec.backendRefs[1].toolSelector: includeRegex[0] '(?=x)' uses look-around, which RE2 does not support; spec.backendRefs[2]: Service tools/ghost not found; spec.backendRefs[3].securityPolicy.apiKey.secretRef: Secret tools/missing with key 'apiKey' not found",
+      "MCP route accepted: docs; left out: spec.backendRefs[1].toolSelector: includeRegex[0] '(?=x)' is not a regular expression RE2 accepts: invalid perl operator: (?=; spec.backendRefs[2]: Service tools/ghost not found; spec.backendRefs[3].securityPolicy.apiKey.secretRef: Secret tools/missing with key 'apiKey' not found",
     );
     expect(condition(mixed, 'ResolvedRefs')).toMatchObject({ status: 'False', reason: 'BackendNotFound' });
     const none = evaluate({ backendRefs: [{ name: 'ghost', port: 80 }] });
@@ -228,6 +228,38 @@ describe('MCPRoute → the MCP proxy configuration', () => {
     expect(condition(selectors, 'NotAccepted')!.message).toContain(
       'include and includeRegex are mutually exclusive',
     );
+  });
+
+  it('checks header and tool regexes with RE2, as the data planes read them', () => {
+    // A header regex becomes an Envoy route match: one RE2 refuses would make Envoy refuse the port's routes.
+    for (const [value, error] of [
+      ['(?<!x)y', 'invalid perl operator: (?<'],
+      ['a{1001}', 'invalid repetition size: {1001}'],
+      ['(a', 'missing ): (a'],
+    ]) {
+      const refused = evaluate({ headers: [{ type: 'RegularExpression', name: 'x-team', value }] });
+      expect(refused.config).toBeUndefined();
+      expect(condition(refused, 'NotAccepted')).toMatchObject({
+        reason: 'UnsupportedValue',
+        message: `spec.headers[0].value: invalid regular expression: ${error}`,
+      });
+    }
+    const headers = [{ type: 'RegularExpression', name: 'x-team', value: '^(?P<team>[a-z]+)$' }];
+    expect(evaluate({ headers }).config).toBeDefined();
+    expect(
+      condition(evaluate({ headers: [{ name: 'bad name', value: 'a' }] }), 'NotAccepted')!.message,
+    ).toMatch(/^spec\.headers\[0\]\.name: "bad name" is not a header name/);
+    // Tool selectors: RE2 (the syntax Envoy AI Gateway documents), and what switchyard mcp (JavaScript) can run.
+    const tools = (expression: string) =>
+      condition(
+        evaluate({ backendRefs: [{ name: 'docs', port: 80, toolSelector: { includeRegex: [expression] } }] }),
+        'NotAccepted',
+      )?.message;
+    expect(tools('a{1001}')).toContain(
+      "includeRegex[0] 'a{1001}' is not a regular expression RE2 accepts: invalid repetition size: {1001}",
+    );
+    expect(tools('\\pN')).toContain("includeRegex[0] '\\pN' is RE2 but not one the MCP proxy can run");
+    expect(tools('^search-[a-z]+$')).toBeUndefined();
   });
 
   it('a backend with no ready endpoint stays, with an empty endpoint list (the proxy reports it down)', () => {

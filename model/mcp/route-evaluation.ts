@@ -11,6 +11,7 @@ import type { ParentLookup } from '../gateway-api/attachment.ts';
 import { resolveBackendRef } from '../gateway-api/backend-refs.ts';
 import { resolveGatewayClassParameters } from '../gateway-api/gateway-class.ts';
 import { generatedHTTPRoute } from '../gateway-api/generated-route.ts';
+import { valueMatchesProblem } from '../gateway-api/route-rules.ts';
 import { evaluateRoute, type RouteEvaluation } from '../gateway-api/route-status.ts';
 import type { EnvoyGatewayBackendIR } from '../ir/envoy-gateway.ts';
 import type {
@@ -33,6 +34,7 @@ import type {
 } from '../resources/mcp.ts';
 import { CORE_GROUP, GATEWAY_GROUP, keyOf, type ResourceKey } from '../resources/resource-key.ts';
 import { asArray } from '../shared/arrays.ts';
+import { re2Error } from '../shared/re2.ts';
 import { normalizeGroup } from '../shared/reference-grants.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
 import { MCP_ROUTE_HEADER, mcpRouteName } from './proxy-config.ts';
@@ -186,12 +188,10 @@ function routeLevelProblem(spec: Partial<MCPRouteSpec>, path: string): Problem |
     (ref) => (ref?.kind ?? 'Gateway') !== 'Gateway' || (ref?.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP,
   );
   if (notGateway >= 0) return unsupported(`spec.parentRefs[${notGateway}]`, 'only Gateway is supported');
-  const headers = asArray<HTTPValueMatch>(spec.headers);
-  const badHeader = headers.findIndex(
-    (h) => typeof h?.name !== 'string' || !['Exact', 'RegularExpression'].includes(h.type ?? 'Exact'),
-  );
-  if (badHeader >= 0)
-    return unsupported(`spec.headers[${badHeader}]`, 'needs a name and type Exact or RegularExpression');
+  // They become the generated route's header matches: Envoy would refuse the whole route configuration for a regex
+  // RE2 does not take.
+  const headerProblem = valueMatchesProblem(spec.headers, 'spec.headers');
+  if (headerProblem !== undefined) return headerProblem;
   const refs = asArray<MCPRouteBackendRef>(spec.backendRefs);
   if (refs.length === 0) return unsupported('spec.backendRefs', 'needs at least one MCP server');
   const names = refs.map((ref) => ref?.name);
@@ -397,14 +397,18 @@ function toolSelectorDocument(
   return document;
 }
 
-/** Why an expression is not one RE2 accepts (the syntax Envoy AI Gateway documents), or undefined. */
+/**
+ * Why an expression is not one RE2 accepts (the syntax Envoy AI Gateway documents; agentgateway's CEL `matches`
+ * is RE2 too), or one `switchyard mcp` cannot run (JavaScript's RegExp, which lacks some of RE2's syntax), or
+ * undefined. No program-size bound: the expressions never reach Envoy.
+ */
 function re2Problem(expression: string): string | undefined {
-  if (/\(\?<?[=!]/.test(expression)) return 'uses look-around, which RE2 does not support';
-  if (/\\[1-9]/.test(expression)) return 'uses a back-reference, which RE2 does not support';
+  const error = re2Error(expression, Number.POSITIVE_INFINITY);
+  if (error !== undefined) return `is not a regular expression RE2 accepts: ${error}`;
   try {
     new RegExp(expression, 'u');
-  } catch (error) {
-    return `is not a valid regular expression: ${(error as Error).message}`;
+  } catch (thrown) {
+    return `is RE2 but not one the MCP proxy can run: ${(thrown as Error).message}`;
   }
   return undefined;
 }

@@ -26,6 +26,7 @@ import {
   type ResourceKey,
   resourceKey,
 } from '../resources/resource-key.ts';
+import { re2Error } from '../shared/re2.ts';
 import { isReferenceAllowed, normalizeGroup } from '../shared/reference-grants.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
 
@@ -230,19 +231,10 @@ function substitution(
   return { pattern, substitution: replacement };
 }
 
-/**
- * Why Envoy's RE2 would refuse a pattern (checked here so a bad filter is named, not NACKed): syntax errors, and
- * what RE2 does not have — look-around and back-references.
- */
+/** Why Envoy's RE2 would refuse a pattern (checked here so a bad filter is named, not NACKed): RE2's own words. */
 export function re2Problem(pattern: string): string | undefined {
-  if (/\(\?<?[=!]/.test(pattern)) return 'look-around is not supported by RE2';
-  if (/\\[1-9]|\\k</.test(pattern)) return 'back-references are not supported by RE2';
-  try {
-    new RegExp(pattern, 'u');
-    return undefined;
-  } catch (error) {
-    return `invalid regular expression: ${error instanceof Error ? error.message : String(error)}`;
-  }
+  const error = re2Error(pattern);
+  return error === undefined ? undefined : `invalid regular expression: ${error}`;
 }
 
 function fail(message: string): HTTPRouteFilterResolution {

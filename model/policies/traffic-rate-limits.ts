@@ -18,6 +18,7 @@ import type {
   RateLimitSelectCondition,
 } from '../resources/backend-traffic-policy.ts';
 import { keyOf } from '../resources/resource-key.ts';
+import { re2Error } from '../shared/re2.ts';
 import { failure, type Resolved } from './policy-backends.ts';
 
 export interface RateLimitsIR {
@@ -214,11 +215,7 @@ function valueMatchOf(
   return { ok: true, value: { name, match: { kind: type, value }, invert: match.invert === true } };
 }
 
+/** Why Envoy's RE2 refuses a regex (RE2's error text, or its program size over the bootstrap's limit). */
 function regexError(pattern: string): string | undefined {
-  try {
-    new RegExp(pattern);
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
+  return re2Error(pattern);
 }
