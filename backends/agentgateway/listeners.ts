@@ -8,6 +8,8 @@ import { translateAiRoute } from './ai.ts';
 import type { BackendSet } from './backends.ts';
 import { translateMcpRoute } from './mcp.ts';
 import { bindKey, listenerKey } from './names.ts';
+import { clientTrafficTls } from './policies/client-traffic.ts';
+import { unsupportedText } from './policies/index.ts';
 import { translateHttpRoute } from './routes.ts';
 import { translateTcpRoute } from './tcp-routes.ts';
 import type { Json } from './types.ts';
@@ -55,12 +57,20 @@ export function translatePort(gateway: GatewayIR, port: PortIR, context: PortCon
       );
       continue;
     }
-    if (listener.clientTraffic !== undefined) {
-      // Its client settings (mTLS, client IP detection, limits, ...) are not translated for agentgateway: the
-      // listener is not served rather than served without them (fail closed).
-      context.problems.push(
-        `${key}: ClientTrafficPolicy ${listener.clientTraffic.policy.namespace}/${listener.clientTraffic.policy.name} is not supported by the agentgateway backend; the listener is not programmed`,
-      );
+    const client =
+      listener.clientTraffic === undefined
+        ? { tls: {} }
+        : clientTrafficTls(listener.clientTraffic, listener.tls?.mode === 'Terminate');
+    if ('unsupported' in client) {
+      // A ClientTrafficPolicy agentgateway cannot express: the listener is not served rather than served without
+      // it (fail closed); its status names the fields.
+      const text = `the agentgateway data plane does not program this listener: ${client.unsupported.map(unsupportedText).join('; ')}`;
+      context.problems.push(`${key}: ${text}`);
+      context.backends.refuse({
+        listener: { owner: listener.owner, name: listener.name },
+        severity: 'dropped',
+        message: text,
+      });
       continue;
     }
     if (listener.clientValidation !== undefined) {
@@ -71,8 +81,9 @@ export function translatePort(gateway: GatewayIR, port: PortIR, context: PortCon
       );
       continue;
     }
-    const tls = listenerTls(listener, key, context);
-    if (tls === null) continue;
+    const certificate = listenerTls(listener, key, context);
+    if (certificate === null) continue;
+    const tls = certificate === undefined ? undefined : { ...certificate, ...client.tls };
     listeners.push({
       key,
       bindKey: bind,

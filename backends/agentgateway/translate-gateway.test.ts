@@ -449,18 +449,92 @@ describe('agentgateway translateGateway', () => {
     expect(translated.trafficPolicies).toEqual([{ directResponse: { status: 503 } }]);
   });
 
-  it('does not program a listener whose ClientTrafficPolicy it cannot translate, and says so', () => {
+  describe('ClientTrafficPolicy', () => {
     const policy = {
       group: 'gateway.envoyproxy.io',
       kind: 'ClientTrafficPolicy',
       namespace: 'default',
       name: 'ctp',
     };
-    const guarded = { ...listener('http', 'HTTP', [route('r', [rule([web])])]), clientTraffic: { policy } };
-    const resources = translateGateway(gatewayIR([port(8080, [guarded])]), {});
-    expect(Object.keys(resources.listeners)).toEqual([]);
-    expect(Object.keys(resources.routes)).toEqual([]);
-    expect(resources.problems.join('\n')).toMatch(/ClientTrafficPolicy default\/ctp is not supported/);
+    const https = (clientTraffic: Record<string, unknown>) => ({
+      ...listener('https', 'HTTPS', [route('r', [rule([web])])], {
+        tls: { mode: 'Terminate', certificates: [cert] },
+      }),
+      clientTraffic: { policy, ...clientTraffic },
+    });
+    const TLS = { ciphers: [], ecdhCurves: [], signatureAlgorithms: [] };
+
+    it('requires client certificates (mTLS) with the CA bundle, and narrows versions, ciphers and curves', () => {
+      const resources = translateGateway(
+        gatewayIR([
+          port(8443, [
+            https({
+              tls: {
+                ...TLS,
+                minVersion: 'TLSv1_2',
+                maxVersion: 'TLSv1_3',
+                ciphers: ['ECDHE-RSA-AES128-GCM-SHA256'],
+                ecdhCurves: ['X25519', 'P-256'],
+                clientValidation: { required: true, caBundle: 'CA-PEM' },
+              },
+            }),
+          ]),
+        ]),
+        tls,
+      );
+      const [only] = Object.values(resources.listeners);
+      expect(only?.tls).toMatchObject({
+        root: Buffer.from('CA-PEM').toString('base64'),
+        mtlsMode: 'STRICT',
+        minVersion: 'TLS_V1_2',
+        maxVersion: 'TLS_V1_3',
+        // Envoy's list governs TLS 1.2; TLS 1.3's suites stay on.
+        cipherSuites: [
+          'TLS_AES_256_GCM_SHA384',
+          'TLS_AES_128_GCM_SHA256',
+          'TLS_CHACHA20_POLY1305_SHA256',
+          'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
+        ],
+        keyExchangeGroups: ['X25519', 'P256'],
+      });
+      expect(roundTrip(resources)).toBeGreaterThan(0);
+      expect(resources.unsupported).toEqual([]);
+    });
+
+    it.each([
+      [
+        'optional client certificates',
+        { tls: { ...TLS, clientValidation: { required: false, caBundle: 'CA' } } },
+        /spec\.tls\.clientValidation\.optional/,
+      ],
+      ['TLS 1.1', { tls: { ...TLS, minVersion: 'TLSv1_1' } }, /spec\.tls\.minVersion: TLSv1_1/],
+      [
+        'a cipher agentgateway lacks',
+        { tls: { ...TLS, ciphers: ['AES128-SHA'] } },
+        /spec\.tls\.ciphers: AES128-SHA/,
+      ],
+      [
+        'client IP detection',
+        { clientIPDetection: { kind: 'xff', numTrustedHops: 1 } },
+        /spec\.clientIPDetection/,
+      ],
+      ['timeouts', { timeout: { idleMs: 1000 } }, /spec\.timeout/],
+    ])('does not program a listener with %s, and names the field on it', (_what, clientTraffic, text) => {
+      const resources = translateGateway(gatewayIR([port(8443, [https(clientTraffic)])]), tls);
+      expect(Object.keys(resources.listeners)).toEqual([]);
+      expect(Object.keys(resources.routes)).toEqual([]);
+      expect(resources.unsupported).toEqual([
+        {
+          listener: { owner: expect.objectContaining({ kind: 'Gateway', name: 'gw' }), name: 'https' },
+          severity: 'dropped',
+          message: expect.stringMatching(text),
+        },
+      ]);
+      expect(resources.unsupported[0]?.message).toMatch(
+        /^the agentgateway data plane does not program this listener: ClientTrafficPolicy default\/ctp /,
+      );
+      expect(resources.problems.join('\n')).toMatch(text);
+    });
   });
 
   it("does not program a listener asking for client certificates (the Gateway's spec.tls.frontend), and says so", () => {
