@@ -150,6 +150,14 @@ export interface OidcIR {
   readonly defaultTokenTtlMs?: number;
   readonly defaultRefreshTokenTtlMs?: number;
   readonly cookieNames: { readonly accessToken?: string; readonly idToken?: string };
+  /** Requests matching any of these answer 401 instead of being sent to sign in (API and XHR clients). */
+  readonly denyRedirect?: readonly OidcDenyRedirectIR[];
+}
+
+export interface OidcDenyRedirectIR {
+  readonly name: string;
+  readonly type: 'Exact' | 'Prefix' | 'Suffix' | 'RegularExpression';
+  readonly value: string;
 }
 
 export interface SecurityIR {

@@ -244,6 +244,27 @@ describe('SecurityPolicy oidc', () => {
     }
   });
 
+  it('denyRedirect: requests matching its headers answer 401 instead of a redirect; a bad match refused', () => {
+    const base = { provider, clientID: 'app', clientSecret: { name: 'client' } };
+    const verdict = evaluate({
+      ...base,
+      denyRedirect: {
+        headers: [
+          { name: 'X-Requested-With', value: 'XMLHttpRequest' },
+          { name: 'Accept', type: 'Prefix', value: 'application/json' },
+        ],
+      },
+    });
+    expect(verdict.ok && verdict.ir.oidc?.denyRedirect).toEqual([
+      { name: 'X-Requested-With', type: 'Exact', value: 'XMLHttpRequest' },
+      { name: 'Accept', type: 'Prefix', value: 'application/json' },
+    ]);
+    const bad = evaluate({ ...base, denyRedirect: { headers: [{ name: 'x', type: 'Glob', value: '*' }] } });
+    expect(bad.ok ? '' : bad.message).toContain('spec.oidc.denyRedirect.headers[0].type: Glob is not one of');
+    const none = evaluate({ ...base, denyRedirect: { headers: [] } });
+    expect(none.ok ? '' : none.message).toContain('spec.oidc.denyRedirect.headers: 1 to 16 headers');
+  });
+
   describe("discovery: an endpoint not given comes from the issuer's document", () => {
     const base = { clientID: 'app', clientSecret: { name: 'client' } };
     const documentOf = (entry: Parameters<OidcDiscoveryStore['set']>[1]) => {

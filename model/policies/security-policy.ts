@@ -14,6 +14,7 @@ import type {
   ExtAuthIR,
   JwtIR,
   JwtProviderIR,
+  OidcDenyRedirectIR,
   OidcIR,
   PolicyDestinationIR,
   SecurityIR,
@@ -242,7 +243,6 @@ function oidc(policy: SecurityPolicy, view: ResourceView, context: PolicyContext
   const field = 'spec.oidc';
   const refused: [unknown, string][] = [
     [spec.provider?.endSessionEndpoint, 'provider.endSessionEndpoint'],
-    [spec.denyRedirect, 'denyRedirect'],
     [spec.forwardIDToken, 'forwardIDToken'],
     [spec.passThroughAuthHeader === true ? true : undefined, 'passThroughAuthHeader'],
     [spec.cookieDomain, 'cookieDomain'],
@@ -321,6 +321,8 @@ function oidc(policy: SecurityPolicy, view: ResourceView, context: PolicyContext
     if (ms === undefined) return failure(`${field}.${name}: "${value}" is not a duration`);
     durations[name] = ms;
   }
+  const denyRedirect = denyRedirectHeaders(spec.denyRedirect, `${field}.denyRedirect`);
+  if (!denyRedirect.ok) return denyRedirect;
   const scopes = spec.scopes ?? [];
   return {
     ok: true,
@@ -342,12 +344,36 @@ function oidc(policy: SecurityPolicy, view: ResourceView, context: PolicyContext
       ...(durations.defaultRefreshTokenTTL === undefined
         ? {}
         : { defaultRefreshTokenTtlMs: durations.defaultRefreshTokenTTL }),
+      ...(denyRedirect.value.length === 0 ? {} : { denyRedirect: denyRedirect.value }),
       cookieNames: {
         ...(spec.cookieNames?.accessToken ? { accessToken: spec.cookieNames.accessToken } : {}),
         ...(spec.cookieNames?.idToken ? { idToken: spec.cookieNames.idToken } : {}),
       },
     },
   };
+}
+
+const STRING_MATCH_TYPES = ['Exact', 'Prefix', 'Suffix', 'RegularExpression'] as const;
+
+/** `denyRedirect.headers` (1–16 string matches): requests they match answer 401 instead of a sign-in redirect. */
+function denyRedirectHeaders(value: unknown, field: string): Resolved<OidcDenyRedirectIR[]> {
+  if (value === undefined || value === null) return { ok: true, value: [] };
+  const headers = (value as { headers?: unknown }).headers;
+  if (!Array.isArray(headers) || headers.length === 0 || headers.length > 16)
+    return failure(`${field}.headers: 1 to 16 headers to match`);
+  const out: OidcDenyRedirectIR[] = [];
+  for (const [i, header] of headers.entries()) {
+    const at = `${field}.headers[${i}]`;
+    const { name, type = 'Exact', value: text } = (header ?? {}) as Record<string, unknown>;
+    if (typeof name !== 'string' || name === '') return failure(`${at}.name: required`);
+    if (!STRING_MATCH_TYPES.includes(type as never))
+      return failure(`${at}.type: ${String(type)} is not one of ${STRING_MATCH_TYPES.join(', ')}`);
+    if (typeof text !== 'string') return failure(`${at}.value: required`);
+    const error = type === 'RegularExpression' ? re2Error(text) : undefined;
+    if (error !== undefined) return failure(`${at}.value: invalid as a regular expression: ${error}`);
+    out.push({ name, type: type as OidcDenyRedirectIR['type'], value: text });
+  }
+  return { ok: true, value: out };
 }
 
 function httpUrl(value: string): URL | undefined {

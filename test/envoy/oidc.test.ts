@@ -30,7 +30,13 @@ const CLIENT = { id: 'switchyard-app', secret: 'client-s3cret' };
 
 function manifests(gatewayPort: number, idpPort: number, appPort: number, ca: string): string {
   const idp = `https://idp.test:${idpPort}`;
-  const policy = (name: string, route: string, secret: string, issuer?: string) => `apiVersion: ${EG}/v1alpha1
+  const policy = (
+    name: string,
+    route: string,
+    secret: string,
+    issuer?: string,
+    extra = '',
+  ) => `apiVersion: ${EG}/v1alpha1
 kind: SecurityPolicy
 metadata: { name: ${name}, namespace: apps }
 spec:
@@ -48,7 +54,7 @@ ${
     clientID: ${CLIENT.id}
     clientSecret: { name: ${secret} }
     scopes: [email]
-    forwardAccessToken: true`;
+    forwardAccessToken: true${extra}`;
   const route = (name: string, host: string) => `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: ${name}, namespace: apps }
@@ -84,7 +90,14 @@ type: Opaque
 stringData: { client-secret: ${CLIENT.secret} }`,
     route('app', 'app.example.com'),
     route('broken', 'broken.example.com'),
-    policy('oidc', 'app', 'oidc-client'),
+    // Scripts (X-Requested-With) get 401, not a redirect to the provider's sign-in page.
+    policy(
+      'oidc',
+      'app',
+      'oidc-client',
+      undefined,
+      '\n    denyRedirect: {headers: [{name: X-Requested-With, value: XMLHttpRequest}]}',
+    ),
     policy('oidc-broken', 'broken', 'no-such-secret'),
     route('discovered', 'discovered.example.com'),
     route('late', 'late.example.com'),
@@ -248,6 +261,16 @@ describe('OpenID Connect through Envoy', () => {
     jar.take(out);
     const after = await visit('/orders', jar);
     expect([after.status, after.seen]).toEqual([302, undefined]);
+  });
+
+  test('denyRedirect: a script without a session gets 401 instead of the sign-in redirect', async () => {
+    const script = await httpRequest(gatewayPort, '/orders', {
+      host: 'app.example.com',
+      headers: { 'x-requested-with': 'XMLHttpRequest' },
+    });
+    expect([script.status, script.headers.location, script.seen]).toEqual([401, undefined, undefined]);
+    const browser = await httpRequest(gatewayPort, '/orders', { host: 'app.example.com' });
+    expect(browser.status).toBe(302);
   });
 
   test('a code the provider refuses (reused) signs nobody in', async () => {

@@ -107,6 +107,20 @@ function oauth2Config(security: WithOidc, context: FilterContext): Json {
     resources: [...oidc.resources],
     authType: 'BASIC_AUTH',
     useRefreshToken: oidc.refreshToken,
+    ...(oidc.denyRedirect === undefined
+      ? {}
+      : {
+          denyRedirectMatcher: oidc.denyRedirect.map((header) => ({
+            name: header.name,
+            stringMatch:
+              header.type === 'RegularExpression'
+                ? { safeRegex: { regex: header.value } }
+                : {
+                    [header.type === 'Exact' ? 'exact' : header.type === 'Prefix' ? 'prefix' : 'suffix']:
+                      header.value,
+                  },
+          })),
+        }),
     ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
   };
 }
