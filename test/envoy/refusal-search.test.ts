@@ -148,4 +148,66 @@ describe('a rule or listener Envoy refuses is dropped alone (real Envoy)', () =>
     expect((await httpRequest(gatewayPort, '/guarded', { host: HOST, headers: alice })).status).toBe(404);
     expect(await answers(['/good/0/x', '/good/2/x'])).toEqual(['app', 'app']);
   });
+
+  test("a route configuration refused for one rule's per-route authentication (RDS): that rule alone is dropped, never served open; the other rules keep their own", async () => {
+    const basic = (user: string, password: string) => ({
+      authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+    });
+    const sha = (password: string) => createHash('sha1').update(password).digest('base64');
+    const withBasicAuth = (path: string, policy: string, credentials: string): RuleIR => ({
+      ...rule([service('app', [echo.port])], { matches: [{ path: { type: 'PathPrefix', value: path } }] }),
+      policies: {
+        security: {
+          policy: resourceKey('gateway.envoyproxy.io', 'SecurityPolicy', 'default', policy),
+          basicAuth: { credentials },
+        },
+      },
+    });
+    // A neighbour whose per-route basic auth Envoy takes, in the same route configuration.
+    const neighbour = route('neighbour', [
+      withBasicAuth('/neighbour', 'neighbour', `bob:{SHA}${sha('bobpw')}\n`),
+    ]);
+    const openRule = rule([service('app', [echo.port])], {
+      matches: [{ path: { type: 'PathPrefix', value: '/payroll' } }],
+    });
+    const open = await fixture.send(irOf([...good(3), neighbour, route('payroll', [openRule])]));
+    await settled(open);
+    expect(await answeredBy(gatewayPort, '/payroll', { host: HOST })).toBe('app');
+    expect((await httpRequest(gatewayPort, '/neighbour', { host: HOST })).status).toBe(401);
+
+    // A SecurityPolicy adds basic auth to /payroll with an htpasswd hash Envoy does not take (MD5; the model would
+    // refuse it before the IR: injected past it). The filter on the chain is unchanged: Envoy refuses the route
+    // configuration, where the per-route users are read.
+    const rejected = async () => {
+      const stats = await fixture.envoys[0]!.admin.stats('update_rejected$');
+      const sum = (pattern: RegExp) =>
+        Object.entries(stats)
+          .filter(([name]) => pattern.test(name))
+          .reduce((total, [, value]) => total + value, 0);
+      return { listeners: sum(/^listener_manager\.lds\./), routes: sum(/\.rds\./) };
+    };
+    const before = await rejected();
+    const refused = withBasicAuth('/payroll', 'payroll', 'carol:$apr1$salt$0123456789abcdefghijkl\n');
+    const guarded = await fixture.send(irOf([...good(3), neighbour, route('payroll', [refused])]));
+    const status = await settled(guarded);
+    expect(dropped(status)).toEqual([['payroll', 0, 'dropped']]);
+    // Refused by RDS (the route configuration), the listeners taken every time.
+    const after = await rejected();
+    expect(after.listeners).toBe(before.listeners);
+    expect(after.routes).toBeGreaterThan(before.routes);
+    expect(status.refusals?.[0]?.message).toBe(
+      'envoy proxy searcher: basic auth: unsupported htpasswd format: please use {SHA}',
+    );
+    // Not served without the authentication it was given, nor with any credentials: not served at all.
+    expect((await httpRequest(gatewayPort, '/payroll', { host: HOST })).status).toBe(404);
+    expect(
+      (await httpRequest(gatewayPort, '/payroll', { host: HOST, headers: basic('bob', 'bobpw') })).status,
+    ).toBe(404);
+    // The rest of the route configuration is served, the neighbour still with its own authentication.
+    expect(await answers(['/good/0/x', '/good/2/x'])).toEqual(['app', 'app']);
+    expect((await httpRequest(gatewayPort, '/neighbour', { host: HOST })).status).toBe(401);
+    expect(
+      (await httpRequest(gatewayPort, '/neighbour', { host: HOST, headers: basic('bob', 'bobpw') })).status,
+    ).toBe(200);
+  });
 });
