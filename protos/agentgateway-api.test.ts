@@ -241,6 +241,21 @@ const UPSTREAM_FIELDS: Readonly<
     remote_rate_limit: [9, 'TrafficPolicySpec.RemoteRateLimit'],
     basic_auth: [19, 'TrafficPolicySpec.BasicAuthentication'],
     api_key_auth: [20, 'TrafficPolicySpec.APIKey'],
+    ext_proc: [11, 'TrafficPolicySpec.ExtProc'],
+  },
+  'TrafficPolicySpec.ExtProc': {
+    target: [1, 'BackendReference'],
+    failure_mode: [2, 'TrafficPolicySpec.ExtProc.FailureMode'],
+    processing_options: [6, 'TrafficPolicySpec.ExtProc.ProcessingOptions'],
+  },
+  'TrafficPolicySpec.ExtProc.ProcessingOptions': {
+    request_body_mode: [1, 'TrafficPolicySpec.ExtProc.BodySendMode'],
+    response_body_mode: [2, 'TrafficPolicySpec.ExtProc.BodySendMode'],
+    request_header_mode: [3, 'TrafficPolicySpec.ExtProc.HeaderTrailerSendMode'],
+    response_header_mode: [4, 'TrafficPolicySpec.ExtProc.HeaderTrailerSendMode'],
+    request_trailer_mode: [5, 'TrafficPolicySpec.ExtProc.HeaderTrailerSendMode'],
+    response_trailer_mode: [6, 'TrafficPolicySpec.ExtProc.HeaderTrailerSendMode'],
+    allow_mode_override: [7, 'bool'],
   },
   'TrafficPolicySpec.LocalRateLimit': {
     max_tokens: [1, 'uint64'],
@@ -455,6 +470,14 @@ const UPSTREAM_ENUMS: Readonly<Record<string, Readonly<Record<string, number>>>>
   'TrafficPolicySpec.JWT.Mode': { OPTIONAL: 0, STRICT: 1, PERMISSIVE: 2 },
   'TrafficPolicySpec.BasicAuthentication.Mode': { STRICT: 0, OPTIONAL: 1 },
   'TrafficPolicySpec.APIKey.Mode': { STRICT: 0, OPTIONAL: 1, PERMISSIVE: 2 },
+  'TrafficPolicySpec.ExtProc.FailureMode': { FAIL_CLOSED: 0, FAIL_OPEN: 1 },
+  'TrafficPolicySpec.ExtProc.BodySendMode': {
+    NONE: 0,
+    BUFFERED: 2,
+    BUFFERED_PARTIAL: 3,
+    FULL_DUPLEX_STREAMED: 4,
+  },
+  'TrafficPolicySpec.ExtProc.HeaderTrailerSendMode': { UNSET: 0, SEND: 1, SKIP: 2 },
 };
 
 const UPSTREAM_WORKLOAD_ENUMS: Readonly<Record<string, Readonly<Record<string, number>>>> = {

@@ -12,6 +12,7 @@ import { basicAuthPolicy } from './basic-auth.ts';
 import type { FamilyOutput, PolicyContext, Unsupported } from './context.ts';
 import { corsPolicy } from './cors.ts';
 import { extAuthzPolicy } from './ext-authz.ts';
+import { extProcPolicy } from './ext-proc.ts';
 import { jwtPolicy } from './jwt.ts';
 import { rateLimitPolicies } from './rate-limit.ts';
 import { timingPolicies } from './retry-timeout.ts';
@@ -53,15 +54,7 @@ export function rulePolicyResources(rule: RuleIR, context: PolicyContext): RuleP
       );
   }
   const extension = policies?.extension;
-  if (extension !== undefined && extension.extProc.length > 0)
-    outputs.push(
-      unsupported(
-        extension.policy,
-        'EnvoyExtensionPolicy',
-        'spec.extProc',
-        "Switchyard does not map Envoy Gateway's ext_proc processing modes onto agentgateway's extProc",
-      ),
-    );
+  if (extension !== undefined) outputs.push(extProcPolicy(extension, context));
   const traffic = policies?.traffic;
   if (traffic !== undefined) {
     outputs.push(rateLimitPolicies(traffic), backendHealthPolicies(traffic));

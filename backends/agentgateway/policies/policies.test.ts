@@ -381,6 +381,97 @@ describe('SecurityPolicy on agentgateway', () => {
   });
 });
 
+describe('EnvoyExtensionPolicy on agentgateway', () => {
+  const EXTENSION = resourceKey('gateway.envoyproxy.io', 'EnvoyExtensionPolicy', 'default', 'eep');
+  const processor = service('processor', [9100]);
+  if (processor.kind === 'Invalid') throw new Error('unreachable');
+  const base = {
+    destination: { kind: 'backends' as const, backends: [processor] },
+    messageTimeoutMs: 200,
+    failOpen: false,
+    allowModeOverride: false,
+    observabilityMode: false,
+    accessibleNamespaces: [],
+    writableNamespaces: [],
+  };
+  const extension = (extProc: NonNullable<RulePoliciesIR['extension']>['extProc']): RulePoliciesIR => ({
+    extension: { policy: EXTENSION, extProc },
+  });
+
+  it('ext_proc: request headers and buffered body, response headers streamed both ways, fail open', () => {
+    const resources = translateGateway(
+      gatewayWith(
+        guarded(
+          extension([
+            {
+              ...base,
+              failOpen: true,
+              allowModeOverride: true,
+              request: { body: 'Buffered', attributes: [] },
+              response: { body: 'FullDuplexStreamed', attributes: [] },
+            },
+          ]),
+        ),
+        guarded(extension([{ ...base, request: { attributes: [] } }])),
+      ),
+      {},
+    );
+    const target = { backend: 'service/default/processor/8080/127.0.0.1:9100' };
+    expect(decodedRoute(resources, 0).trafficPolicies).toEqual([
+      {
+        extProc: {
+          target,
+          failureMode: 'FAIL_OPEN',
+          processingOptions: {
+            allowModeOverride: true,
+            requestHeaderMode: 'SEND',
+            requestBodyMode: 'BUFFERED',
+            requestTrailerMode: 'SKIP',
+            responseHeaderMode: 'SEND',
+            responseBodyMode: 'FULL_DUPLEX_STREAMED',
+            responseTrailerMode: 'SEND',
+          },
+        },
+      },
+    ]);
+    expect(decodedRoute(resources, 1).trafficPolicies).toEqual([
+      {
+        extProc: {
+          target,
+          failureMode: 'FAIL_CLOSED',
+          processingOptions: {
+            allowModeOverride: false,
+            requestHeaderMode: 'SEND',
+            requestTrailerMode: 'SKIP',
+            responseHeaderMode: 'SKIP',
+            responseTrailerMode: 'SKIP',
+          },
+        },
+      },
+    ]);
+  });
+
+  it.each([
+    [
+      'a Streamed body',
+      [{ ...base, request: { body: 'Streamed' as const, attributes: [] } }],
+      /processingMode\.request\.body: Streamed/,
+    ],
+    [
+      'attributes',
+      [{ ...base, response: { attributes: ['request.path'] } }],
+      /processingMode\.response\.attributes/,
+    ],
+    ['a message timeout', [{ ...base, messageTimeoutMs: 1000 }], /messageTimeout/],
+    ['two processors', [base, base], /spec\.extProc: 2 processors/],
+  ])('ext_proc with %s fails closed, named', (_what, extProc, text) => {
+    const resources = translateGateway(gatewayWith(guarded(extension(extProc))), {});
+    expect(decodedRoute(resources).trafficPolicies).toEqual([{ directResponse: { status: 500 } }]);
+    expect(resources.unsupported[0]!.message).toMatch(/EnvoyExtensionPolicy default\/eep/);
+    expect(resources.unsupported[0]!.message).toMatch(text);
+  });
+});
+
 describe('BackendTrafficPolicy on agentgateway', () => {
   it('retries and timeouts: retryOn conditions as status codes, per-try timeout, backoff; the HTTPRoute’s own win', () => {
     const policy = traffic({
