@@ -107,6 +107,12 @@ const UPSTREAM_FIELDS: Readonly<
   'AIBackend.OpenAI': { model: [1, 'string'] },
   'AIBackend.Anthropic': { model: [1, 'string'] },
   'AIBackend.Bedrock': { model: [1, 'string'], region: [2, 'string'] },
+  'AIBackend.Azure': {
+    resource_name: [1, 'string'],
+    resource_type: [2, 'AIBackend.AzureResourceType'],
+    model: [3, 'string'],
+    api_version: [4, 'string'],
+  },
   'AIBackend.Provider': {
     name: [1, 'string'],
     host_override: [2, 'AIBackend.HostOverride'],
@@ -114,6 +120,7 @@ const UPSTREAM_FIELDS: Readonly<
     openai: [4, 'AIBackend.OpenAI'],
     anthropic: [7, 'AIBackend.Anthropic'],
     bedrock: [8, 'AIBackend.Bedrock'],
+    azure: [13, 'AIBackend.Azure'],
     inline_policies: [10, 'BackendPolicySpec', 'repeated'],
   },
   'AIBackend.ProviderGroup': { providers: [1, 'AIBackend.Provider', 'repeated'] },
@@ -403,7 +410,7 @@ const UPSTREAM_ONEOFS: Readonly<Record<string, Readonly<Record<string, readonly 
   QueryMatch: { value: ['exact', 'regex'] },
   BackendReference: { kind: ['service', 'backend'] },
   Backend: { kind: ['static', 'ai', 'mcp'] },
-  'AIBackend.Provider': { provider: ['openai', 'anthropic', 'bedrock'] },
+  'AIBackend.Provider': { provider: ['openai', 'anthropic', 'bedrock', 'azure'] },
   ModelRoute: { kind: ['concrete_model'] },
   Aws: { kind: ['explicit_config'] },
   BackendPolicySpec: {
@@ -440,6 +447,7 @@ const UPSTREAM_ENUMS: Readonly<Record<string, Readonly<Record<string, number>>>>
   'BackendPolicySpec.McpAuthentication.McpIDP': { UNSPECIFIED: 0, AUTH0: 1, KEYCLOAK: 2, OKTA: 3 },
   'BackendPolicySpec.McpAuthentication.Mode': { OPTIONAL: 0, STRICT: 1, PERMISSIVE: 2 },
   'ModelRoute.ConcreteModel.ModelVisibility': { PUBLIC: 0, INTERNAL: 1 },
+  'AIBackend.AzureResourceType': { OPEN_AI: 0, FOUNDRY: 1 },
   'BackendPolicySpec.BackendTLS.VerificationMode': { STRICT: 0, INSECURE_HOST: 1, INSECURE_ALL: 2 },
   'BackendPolicySpec.BackendHTTP.HttpVersion': { UNSPECIFIED: 0, HTTP1: 1, HTTP2: 2 },
   'TLSConfig.TLSVersion': { TLS_VERSION_UNSPECIFIED: 0, TLS_V1_2: 3, TLS_V1_3: 4 },

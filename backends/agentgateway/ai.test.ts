@@ -214,6 +214,78 @@ describe('AIGatewayRoutes on agentgateway', () => {
     expect(api.decodeResource(api.encodeResource({ backend: json }))).toEqual({ backend: json });
   });
 
+  it('maps an AzureOpenAI backend onto the azure provider with its API version and api-key; refuses one without a key', () => {
+    const azure = (name: string, policy: boolean) => [
+      {
+        apiVersion: 'aigateway.envoyproxy.io/v1beta1',
+        kind: 'AIServiceBackend',
+        metadata: { name, namespace: 'ai', generation: 1 },
+        spec: {
+          schema: { name: 'AzureOpenAI', version: '2025-01-01-preview' },
+          backendRef: { name: 'openai', kind: 'Service', port: 8000 },
+        },
+      },
+      ...(policy
+        ? [
+            {
+              apiVersion: 'aigateway.envoyproxy.io/v1beta1',
+              kind: 'BackendSecurityPolicy',
+              metadata: { name: `${name}-key`, namespace: 'ai', generation: 1 },
+              spec: {
+                targetRefs: [{ group: 'aigateway.envoyproxy.io', kind: 'AIServiceBackend', name }],
+                type: 'AzureAPIKey',
+                azureAPIKey: { secretRef: { name: 'openai-key' } },
+              },
+            },
+          ]
+        : []),
+    ];
+    const { resources, status } = translate(
+      agentgatewayWorld(
+        ...azure('azure', true),
+        ...azure('azure-keyless', false),
+        aiRoute('deployments', [
+          {
+            matches: [modelMatch('gpt-4o-azure')],
+            backendRefs: [{ name: 'azure', modelNameOverride: 'gpt-4o' }],
+          },
+          { matches: [modelMatch('keyless')], backendRefs: [{ name: 'azure-keyless' }] },
+        ]),
+      ),
+    );
+    const backend = resources.backends['ai/ai/deployments/0'] as {
+      ai: { providerGroups: { providers: Json[] }[] };
+    };
+    expect(backend.ai.providerGroups[0]?.providers).toEqual([
+      {
+        name: 'ai/deployments/rule/0/ref/0',
+        hostOverride: { host: '127.0.0.1', port: 18001 },
+        pathPrefix: '',
+        azure: {
+          resourceName: '127',
+          model: 'gpt-4o',
+          apiVersion: '2025-01-01-preview',
+        },
+        inlinePolicies: [
+          {
+            auth: {
+              key: { secret: 'sk-openai-test', authorizationLocation: { header: { name: 'api-key' } } },
+            },
+          },
+          { backendHttp: { requestTimeout: '60s' } },
+        ],
+      },
+    ]);
+    const api = agentgatewayApi();
+    expect(api.decodeResource(api.encodeResource({ backend }))).toEqual({ backend });
+    expect(Object.keys(resources.modelRoutes).filter((key) => key.includes('/deployments/'))).toEqual([
+      model('deployments', 0, 'gpt-4o-azure'),
+    ]);
+    expect(status('deployments')?.message).toContain(
+      'spec.rules[1].backendRefs[0] (AIServiceBackend ai/azure-keyless) BackendSecurityPolicy: an AzureOpenAI backend needs AzureAPIKey on agentgateway',
+    );
+  });
+
   it('serves none of a rule agentgateway cannot express, names the field, and keeps the rest', () => {
     const { resources, status } = translate(
       agentgatewayWorld(

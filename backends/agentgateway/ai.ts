@@ -1,8 +1,8 @@
 // AIGatewayRoutes served natively (RouteIR with `ai`): agentgateway routes by the model in the request body itself,
 // so no ext_proc service is involved. Each rule of the route becomes an AI Backend `ai/<ns>/<name>/<rule>` whose
 // provider groups are its backendRefs by priority (the first group with healthy providers serves), one provider
-// per endpoint of each AIServiceBackend: the schema's provider (OpenAI, Anthropic, Bedrock) with the model
-// override, the endpoint as host override with the schema's path prefix, and as inline policies the credentials
+// per endpoint of each AIServiceBackend: the schema's provider (OpenAI, Anthropic, Bedrock, Azure OpenAI) with the
+// model override, the endpoint as host override with the schema's path prefix, and as inline policies the credentials
 // of its BackendSecurityPolicy, the backend's TLS, its header mutation and the rule's timeout. Each model of the
 // rule becomes a ModelRoute on the listener (agentgateway's model table, `Resource.model_route`, agentgateway ≥
 // v1.4.0): requests to the listener's LLM API paths whose body names that model go to the rule's AI Backend,
@@ -16,6 +16,8 @@ import { type BackendSet, backendTls } from './backends.ts';
 import { unavailableBackendKey } from './names.ts';
 import type { Json } from './types.ts';
 
+/** The Azure OpenAI API version the ext_proc service uses when the schema names none. */
+const AZURE_OPENAI_DEFAULT_VERSION = '2024-10-21';
 /** Envoy AI Gateway's default request timeout for AI rules, which the ext_proc path applies too. */
 const DEFAULT_TIMEOUT_MS = 60_000;
 
@@ -136,30 +138,41 @@ function providers(
     name: endpoints.hosts.length === 1 ? backend.name : `${backend.name}#${i}`,
     hostOverride: { host, port },
     pathPrefix: pathPrefix(backend.schema),
-    ...providerKind(backend, auth),
+    ...providerKind(backend, auth, host),
     ...(policies.length > 0 ? { inlinePolicies: policies } : {}),
   }));
 }
 
 /** The provider of the schema, with the model override (Bedrock: the credentials' region). */
-function providerKind(backend: AiBackendIR['backend'], auth: ExtProcAuth | undefined): Json {
+function providerKind(backend: AiBackendIR['backend'], auth: ExtProcAuth | undefined, host: string): Json {
   const model = backend.modelNameOverride === undefined ? {} : { model: backend.modelNameOverride };
   switch (backend.schema.name) {
     case 'Anthropic':
       return { anthropic: model };
     case 'AWSBedrock':
       return { bedrock: { ...model, region: auth !== undefined && 'aws' in auth ? auth.aws.region : '' } };
+    case 'AzureOpenAI':
+      // The resource name only makes the host (`<name>.openai.azure.com`), which the host override sets; the
+      // resource type is OPEN_AI (0, the default); the API version as the ext_proc service uses it (its default,
+      // dataplane/extproc/config.ts, when the schema names none).
+      return {
+        azure: {
+          resourceName: host.split('.')[0],
+          ...model,
+          apiVersion: backend.schema.version ?? AZURE_OPENAI_DEFAULT_VERSION,
+        },
+      };
     default:
       return { openai: model };
   }
 }
 
 /**
- * The path before the operation: the schema's prefix (OpenAI and Anthropic, default `v1`), Bedrock's own paths
- * unprefixed. Always set: with a host override and no prefix agentgateway would keep the client's path.
+ * The path before the operation: the schema's prefix (OpenAI and Anthropic, default `v1`), Bedrock's and Azure's
+ * own paths unprefixed. Always set: with a host override and no prefix agentgateway would keep the client's path.
  */
 function pathPrefix(schema: AiBackendIR['backend']['schema']): string {
-  if (schema.name === 'AWSBedrock') return '';
+  if (schema.name === 'AWSBedrock' || schema.name === 'AzureOpenAI') return '';
   return `/${(schema.prefix ?? 'v1').replace(/^\/+/, '').replace(/\/+$/, '')}`;
 }
 

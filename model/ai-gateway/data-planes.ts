@@ -15,7 +15,12 @@ import { MODEL_HEADER } from './extproc-config.ts';
 import type { Problem } from './statuses.ts';
 
 /** The schemas Switchyard maps onto agentgateway's AI providers (`AIBackend.Provider`). */
-export const AGENTGATEWAY_SCHEMAS: ReadonlySet<string> = new Set(['OpenAI', 'Anthropic', 'AWSBedrock']);
+export const AGENTGATEWAY_SCHEMAS: ReadonlySet<string> = new Set([
+  'OpenAI',
+  'Anthropic',
+  'AWSBedrock',
+  'AzureOpenAI',
+]);
 
 /** The accepting parent Gateways whose class chooses agentgateway (`Gateway ns/name`), in parent order. */
 export function agentgatewayParents(http: RouteEvaluation, view: ResourceView): string[] {
@@ -75,8 +80,14 @@ export function agentgatewayBackendProblem(
   )
     // Without explicit credentials agentgateway's Bedrock provider would sign with the proxy's own AWS identity.
     return `${at} BackendSecurityPolicy: an AWSBedrock backend needs AWSCredentials on agentgateway`;
-  if (auth !== undefined && 'azureAPIKey' in auth)
-    return `${at} BackendSecurityPolicy type AzureAPIKey: only for AzureOpenAI, which is not mapped onto agentgateway`;
+  if (
+    backend.schema.name === 'AzureOpenAI' &&
+    (auth === undefined || !('azureAPIKey' in auth || 'unavailable' in auth))
+  )
+    // Without a key agentgateway's Azure provider would authenticate with the proxy's own Azure identity.
+    return `${at} BackendSecurityPolicy: an AzureOpenAI backend needs AzureAPIKey on agentgateway`;
+  if (backend.schema.name !== 'AzureOpenAI' && auth !== undefined && 'azureAPIKey' in auth)
+    return `${at} BackendSecurityPolicy type AzureAPIKey: only for AzureOpenAI`;
   return undefined;
 }
 
