@@ -6,6 +6,7 @@ import type { GatewayResolution } from '../actors/reference-validator/resolution
 import { createLogger } from '../runtime/logger.ts';
 import { runUntilQuiescent } from '../runtime/quiescence.ts';
 import { VirtualClock } from '../runtime/VirtualClock.ts';
+import { freshState, planeState, startAnnounced } from '../test/harness/plane-state.ts';
 import { createControlPlane, REFERENCE_VALIDATOR } from './control-plane.ts';
 
 const GATEWAYS = 5;
@@ -192,5 +193,50 @@ describe('standalone mode: files that change under it', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+// The shrunk counterexamples of test/fuzz/files-convergence.test.ts: after the edits, the plane holds what a
+// fresh start on the files holds. The changes are announced here as the watcher would (no watcher, no waiting).
+describe('standalone mode: after edits, what a fresh start on the same files holds', () => {
+  const CLASS = (controller: string) =>
+    `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: switchyard}\nspec: {controllerName: ${controller}}\n`;
+  const OURS = CLASS('switchyard.dev/gateway-controller');
+  const GATEWAY =
+    'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: apps}\nspec:\n  gatewayClassName: switchyard\n  listeners: [{name: http, protocol: HTTP, port: 8080}]\n';
+
+  async function edited(before: Record<string, string>, after: Record<string, string | undefined>) {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-edits-'));
+    for (const [name, text] of Object.entries(before)) writeFileSync(join(dir, name), text);
+    const running = await startAnnounced(dir);
+    try {
+      for (const [name, text] of Object.entries(after)) {
+        if (text === undefined) rmSync(join(dir, name));
+        else writeFileSync(join(dir, name), text);
+      }
+      await running.announce(Object.keys(after).map((name) => join(dir, name)));
+      const state = planeState(running.plane);
+      expect(state).toEqual(await freshState(dir));
+      return state;
+    } finally {
+      await running.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  // The files source keyed objects by the group their apiVersion names, the store by kind: the refused definition
+  // without an apiVersion was another object to the source, and withdrawing it deleted the fixed one.
+  it('serves a GatewayClass refused in one file and defined in another once both files are fixed at once', async () => {
+    const state = await edited(
+      {
+        'extra.yaml': `${OURS}---\n${GATEWAY}`,
+        'gateway.yaml': `${OURS.replace(/^apiVersion.*\n/, '')}---\n${GATEWAY}`,
+      },
+      { 'extra.yaml': undefined, 'gateway.yaml': `${OURS}---\n${GATEWAY}` },
+    );
+    expect(JSON.stringify(state.objects['gateway.networking.k8s.io/GatewayClass//switchyard'])).toContain(
+      '"reason":"Accepted"',
+    );
+    expect(Object.keys(state.irs)).toEqual(['gateway.networking.k8s.io/Gateway/apps/edge']);
   });
 });

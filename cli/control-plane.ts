@@ -51,7 +51,7 @@ import type { Message } from '../runtime/message.ts';
 import type { CrdValidator } from '../sources/files/crd-validation/crd-validator.ts';
 import { definedAt, filesSourceMachine, type SourceProblem } from '../sources/files/machine.ts';
 import { FILES_SOURCE, type FilesChanged } from '../sources/files/messages.ts';
-import { filesPorts } from '../sources/files/ports.ts';
+import { type FilesPorts, filesPorts } from '../sources/files/ports.ts';
 import type { ApiResource, KubeClient } from '../sources/kubernetes/client.ts';
 import type { SecretTarget } from '../sources/kubernetes/extproc-config-writer.ts';
 import {
@@ -94,6 +94,8 @@ export interface ControlPlaneOptions {
     readonly watch: boolean;
     /** Objects the API server would refuse by these CRDs' schemas and validation rules are refused (`--crds`). */
     readonly crds?: CrdValidator;
+    /** Tests: wraps the source's ports (to announce changes themselves instead of the file watcher, …). */
+    readonly wrapPorts?: (ports: FilesPorts) => FilesPorts;
   };
   /** Kubernetes mode: the API client and where each kind is served (from `discoverResources`). */
   readonly kubernetes?: {
@@ -285,10 +287,11 @@ function spawnFilesSource(
 ): SourceWiring {
   if (options.files === undefined) throw new Error('createControlPlane needs a source: files or kubernetes');
   const { system, problems } = plane;
-  const ports = filesPorts(options.files.paths, () => system.ref<FilesChanged>(FILES_SOURCE), {
+  const realPorts = filesPorts(options.files.paths, () => system.ref<FilesChanged>(FILES_SOURCE), {
     reread: (files) => problems.clearFiles(files),
     ...(options.files.crds === undefined ? {} : { crds: options.files.crds }),
   });
+  const ports = options.files.wrapPorts?.(realPorts) ?? realPorts;
   plane.closers.push(() => ports.close());
   system.spawn({
     name: FILES_SOURCE,

@@ -7,9 +7,19 @@
 // other files' definitions are remembered by file only; when the owner stops defining the object, the next file
 // in line is read again and its definition takes over.
 import { assign, enqueueActions, setup } from 'xstate';
-import { CLUSTER_SCOPED_KINDS, type KindName } from '../../model/resources/kinds.ts';
+import {
+  CLUSTER_SCOPED_KINDS,
+  GROUP_OF_KIND,
+  isKindName,
+  type KindName,
+} from '../../model/resources/kinds.ts';
 import type { RawObject } from '../../model/resources/resource-events.ts';
-import { formatResourceKey, keyOf, type ResourceKey } from '../../model/resources/resource-key.ts';
+import {
+  formatResourceKey,
+  keyOf,
+  type ResourceKey,
+  resourceKey,
+} from '../../model/resources/resource-key.ts';
 import { fingerprint } from '../../runtime/fingerprint.ts';
 import {
   batch,
@@ -322,7 +332,7 @@ function* applyRead(
         continue;
       }
       defaultNamespace(object, kind);
-      const key = keyOf(object);
+      const key = identityOf(object, kind);
       const id = formatResourceKey(key);
       const earlier = now.get(id);
       if (earlier !== undefined) {
@@ -523,6 +533,17 @@ function lastInPathOrder(files: Iterable<string>): string | undefined {
   let last: string | undefined;
   for (const file of files) if (last === undefined || file > last) last = file;
   return last;
+}
+
+/**
+ * The object's identity as the shared state has it: kind, namespace and name, with the group of the kind. Its
+ * apiVersion may be missing or wrong (its owner then refuses it); keyed by what it says, such a definition would be
+ * another object here while it stands for the same one in the store, and withdrawing it (the file fixed) would
+ * delete the object its fixed definition had just stored.
+ */
+function identityOf(object: RawObject, kind: string): ResourceKey {
+  const key = keyOf(object);
+  return isKindName(kind) ? resourceKey(GROUP_OF_KIND[kind], kind, key.namespace, key.name) : key;
 }
 
 /** A namespaced object without a namespace is in `default`, as `kubectl apply` puts it. */
