@@ -111,7 +111,8 @@ describe('control plane in standalone mode', () => {
         'the class change',
       );
       await runUntilQuiescent(plane.system, clock);
-      expect(plane.store.get('Gateway', 'apps', 'edge')?.status).toEqual({ conditions: [] });
+      // Nothing of ours is left, and no one else writes here: no status, as a fresh start on the files has it.
+      expect(plane.store.get('Gateway', 'apps', 'edge')?.status).toBeUndefined();
     } finally {
       plane.close();
       await plane.system.stop(2_000);
@@ -238,5 +239,18 @@ describe('standalone mode: after edits, what a fresh start on the same files hol
       '"reason":"Accepted"',
     );
     expect(Object.keys(state.irs)).toEqual(['gateway.networking.k8s.io/Gateway/apps/edge']);
+  });
+
+  // The withdrawal left `{conditions: []}` where a fresh start leaves no status at all.
+  it('leaves no status on a Gateway whose GatewayClass is deleted', async () => {
+    const state = await edited({ 'class.yaml': OURS, 'gateway.yaml': GATEWAY }, { 'class.yaml': undefined });
+    expect(state.objects['gateway.networking.k8s.io/Gateway/apps/edge']).not.toHaveProperty('status');
+  });
+
+  // Our status stayed on a GatewayClass moved to another controller (files can say so; an API server keeps
+  // controllerName immutable).
+  it('takes back its status from a GatewayClass that moves to another controller', async () => {
+    const state = await edited({ 'class.yaml': OURS }, { 'class.yaml': CLASS('example.com/another') });
+    expect(state.objects['gateway.networking.k8s.io/GatewayClass//switchyard']).not.toHaveProperty('status');
   });
 });

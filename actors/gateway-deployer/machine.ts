@@ -31,7 +31,7 @@ import { GatewayReason } from '../../model/shared/conditions.ts';
 import type { ResourceView } from '../../model/shared/resource-view.ts';
 import { sameJson } from '../../runtime/fingerprint.ts';
 import { type DeliverRequest, deliverTo, type Outgoing } from '../../runtime/outbox.ts';
-import { patcherName } from '../patchers/messages.ts';
+import { patcherName, WITHDRAWN_STATUS } from '../patchers/messages.ts';
 import type { DataPlaneDesired, DataPlaneUnwanted } from '../provisioner/messages.ts';
 import { REFERENCE_VALIDATOR, type RoutesRefusedByDataPlane } from '../reference-validator/messages.ts';
 import type { GatewayDeployerMessage } from './messages.ts';
@@ -419,12 +419,9 @@ function provision(
 
 /**
  * A Gateway that still exists but is no longer ours (its GatewayClass went, or it moved to another controller's
- * class) keeps nothing we wrote: applying just an empty condition list takes back our conditions, listeners and
- * addresses (server-side apply drops the fields our field manager owned; an entirely empty status would leave
- * `status: null`, which the API server refuses), on it and on its ListenerSets. The new controller, if any,
- * writes its own.
+ * class) keeps nothing we wrote, on it and on its ListenerSets. The new controller, if any, writes its own.
  */
-const WITHDRAWN = { conditions: [] } as const;
+const WITHDRAWN = WITHDRAWN_STATUS;
 
 function withdrawnStatuses(context: GatewayDeployerContext, entry: DeployedGateway): DeliverRequest[] {
   const out: DeliverRequest[] = [];

@@ -13,6 +13,14 @@ export interface StatusDesired extends Message<'status.desired'> {
   readonly status: unknown;
 }
 
+/**
+ * The status that takes back what we wrote on an object that is no longer ours (a Gateway or GatewayClass whose
+ * class went to another controller, or went): applying just an empty condition list drops our conditions,
+ * listeners and addresses (server-side apply drops the fields our field manager owned; an entirely empty status
+ * would leave `status: null`, which the API server refuses). In standalone mode the object is left with no status.
+ */
+export const WITHDRAWN_STATUS = { conditions: [] } as const;
+
 /** Our finalizer should (or should no longer) be on the object. Kubernetes mode only. */
 export interface FinalizerDesired extends Message<'finalizer.desired'> {
   readonly key: ResourceKey;

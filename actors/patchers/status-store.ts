@@ -19,6 +19,10 @@ export class StatusStore {
     this.statuses.set(formatResourceKey(key), { key, status });
   }
 
+  delete(key: ResourceKey): void {
+    this.statuses.delete(formatResourceKey(key));
+  }
+
   entries(): { key: ResourceKey; status: unknown }[] {
     return [...this.statuses.values()];
   }
@@ -27,14 +31,25 @@ export class StatusStore {
 /**
  * The patchers' write port in standalone mode: record the status, put it on the object in the shared state (as
  * the API server would, so unchanged conditions keep their lastTransitionTime), and mirror it to `statusDir`.
+ *
+ * The withdrawal (`WITHDRAWN_STATUS`, what takes back our conditions from an object that is no longer ours) leaves
+ * the object with no status: the controller is the only writer here, so nothing of anyone's is left, and the object
+ * reads as a fresh start on the same files reads it, where it never had a status.
  */
 export function fileStatusWriter(store: ResourceStore, statuses: StatusStore, statusDir?: string) {
   return async (write: StatusWrite): Promise<{ written: boolean }> => {
     const { key, status } = write;
     const object = store.get(key.kind as KindName, key.namespace, key.name);
     if (object === undefined) return { written: false };
-    statuses.set(key, status);
-    const updated = { ...object, status } as AnyResource;
+    let updated: AnyResource;
+    if (isWithdrawal(status)) {
+      statuses.delete(key);
+      const { status: _withdrawn, ...rest } = object as AnyResource & { status?: unknown };
+      updated = rest as AnyResource;
+    } else {
+      statuses.set(key, status);
+      updated = { ...object, status } as AnyResource;
+    }
     store.upsert(updated);
     if (statusDir !== undefined) {
       const dir = join(statusDir, key.kind, key.namespace ?? '_cluster');
@@ -43,4 +58,16 @@ export function fileStatusWriter(store: ResourceStore, statuses: StatusStore, st
     }
     return { written: true };
   };
+}
+
+/** `{conditions: []}` and nothing else. */
+function isWithdrawal(status: unknown): boolean {
+  if (status === null || typeof status !== 'object') return false;
+  const fields = Object.entries(status);
+  return (
+    fields.length === 1 &&
+    fields[0]?.[0] === 'conditions' &&
+    Array.isArray(fields[0][1]) &&
+    fields[0][1].length === 0
+  );
 }

@@ -46,7 +46,7 @@ import { type DeliverRequest, deliverTo } from '../../runtime/outbox.ts';
 import { EXTPROC_CONFIG_WRITER } from '../ai-gateway/messages.ts';
 import { GATEWAY_DEPLOYER } from '../gateway-deployer/messages.ts';
 import { MCP_CONFIG_WRITER } from '../mcp/messages.ts';
-import { patcherName } from '../patchers/messages.ts';
+import { patcherName, WITHDRAWN_STATUS } from '../patchers/messages.ts';
 import { DependencyIndex } from './dependency-index.ts';
 
 const ROUTE_KIND_SET: ReadonlySet<string> = new Set(ROUTE_KINDS);
@@ -108,6 +108,8 @@ export class GatewayResolution {
     }
     return found;
   };
+  /** The GatewayClasses we wrote a status to: one that stops being ours gets it taken back. */
+  private readonly classesWithStatus = new Set<string>();
   /** The MCP proxy configuration has been sent once (the proxy needs one to start, MCPRoutes or not). */
   private mcpConfigSent = false;
 
@@ -311,8 +313,16 @@ export class GatewayResolution {
         const status =
           gatewayClass &&
           computeGatewayClassStatus(gatewayClass, this.view, { controllerName: this.controllerName, now });
-        if (status !== undefined)
+        const id = formatResourceKey(key);
+        if (status !== undefined) {
+          this.classesWithStatus.add(id);
           out.push(deliverTo(patcherName('GatewayClass'), { type: 'status.desired', key, status }));
+        } else if (this.classesWithStatus.delete(id) && gatewayClass !== undefined) {
+          // Moved to another controller (files can say so; an API server keeps controllerName immutable).
+          out.push(
+            deliverTo(patcherName('GatewayClass'), { type: 'status.desired', key, status: WITHDRAWN_STATUS }),
+          );
+        }
         if (gatewayClass !== undefined && this.gatewayClassFinalizer !== undefined) {
           const inUse =
             isOurGatewayClass(gatewayClass, this.controllerName) &&
