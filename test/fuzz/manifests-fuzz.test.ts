@@ -1,7 +1,9 @@
 // Fuzzing the way users feed Switchyard: random and mutated multi-document YAML files (broken syntax, NUL and
 // non-UTF-8 bytes, aliases that expand, deep nesting, explicit nulls, values Envoy refuses, duplicated objects)
-// through `switchyard translate` as a spawned command. For every case: no crash and no stack trace, an end within
-// a hang guard and a heap limit, every refusal naming its file and a reason.
+// through `switchyard translate` as a spawned command and through the files-mode controller. For every case:
+// no crash and no stack trace, an end within a hang guard and a heap limit, every refusal naming its file and a
+// reason, and — for the controller — the good input that follows converges to the state a fresh start on it
+// reaches (statuses, IRs, no problem left over).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freshState, planeState, startAnnounced } from '../harness/plane-state.ts';
 
 const CLI = fileURLToPath(new URL('../../cli/switchyard.ts', import.meta.url));
 /** A case that runs longer than this is a hang (the command is killed and the case fails); not a timing. */
@@ -297,5 +300,40 @@ describe('fuzzing switchyard translate (spawned) with random and mutated YAML', 
       );
     },
     6 * HANG_GUARD_MS,
+  );
+});
+
+// ---- the files-mode controller: a bad case, then the good world, must end as a fresh start on the good world ----
+
+async function badThenGood(files: readonly FileCase[]): Promise<void> {
+  const dir = writeCase(files);
+  const running = await startAnnounced(dir);
+  try {
+    for (const problem of running.plane.problems) {
+      expect(problem.origin.startsWith(`${dir}/`), `a problem without its file: ${problem.origin}`).toBe(
+        true,
+      );
+      expect(problem.message.trim()).not.toBe('');
+    }
+    // The user fixes the files: the good world, and the extra files removed.
+    const changed = readdirSync(dir).map((name) => join(dir, name));
+    for (const path of changed) rmSync(path);
+    for (const [name, text] of Object.entries(GOOD)) writeFileSync(join(dir, name), text);
+    await running.announce(
+      [...new Set([...changed, ...Object.keys(GOOD).map((name) => join(dir, name))])].sort(),
+    );
+    expect(planeState(running.plane), dir).toEqual(await freshState(dir));
+  } finally {
+    await running.stop();
+  }
+}
+
+describe('fuzzing the files-mode controller with random and mutated YAML', () => {
+  it(
+    'refuses with file and reason, and a following good input converges to the state of a fresh start',
+    async () => {
+      await fc.assert(fc.asyncProperty(fuzzCase, badThenGood), { numRuns: 25, seed: 2727 });
+    },
+    25 * HANG_GUARD_MS,
   );
 });
