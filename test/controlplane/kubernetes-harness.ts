@@ -3,6 +3,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { afterEach, inject } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import type { StatusWrite } from '../../actors/patchers/machine.ts';
+import type { StatusStore } from '../../actors/patchers/status-store.ts';
 import { type ControlPlane, createControlPlane } from '../../cli/control-plane.ts';
 import type { ProvisioningSettings } from '../../model/provisioning/provisioning.ts';
 import { GROUP_OF_KIND, type KindName } from '../../model/resources/kinds.ts';
@@ -43,6 +45,8 @@ export interface StartOptions {
   extProcConfigSecret?: SecretTarget;
   /** The Secret the MCP proxy configuration is applied to. */
   mcpConfigSecret?: SecretTarget;
+  /** Where statuses go instead of the API server (a plane that only computes them). */
+  statusWriter?: (statuses: StatusStore) => (write: StatusWrite) => Promise<unknown>;
 }
 
 export async function startKubernetesControlPlane(
@@ -67,6 +71,7 @@ export async function startKubernetesControlPlane(
         ? {}
         : { extProcConfigSecret: options.extProcConfigSecret }),
       ...(options.mcpConfigSecret === undefined ? {} : { mcpConfigSecret: options.mcpConfigSecret }),
+      ...(options.statusWriter === undefined ? {} : { statusWriter: options.statusWriter }),
     },
     ...(options.backends === undefined ? {} : { backends: options.backends }),
     flushDelayMs: 10,
