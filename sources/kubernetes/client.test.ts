@@ -3,7 +3,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type ApiResource, KubeClient, WatchStalledError } from './client.ts';
 
 const ROUTES: ApiResource = {
@@ -22,12 +22,15 @@ afterEach(() => {
 });
 
 /** An API server stand-in answering one watch: the test writes its events, and ends it or not. */
-async function fakeWatchServer(): Promise<{ client: KubeClient; watches: ServerResponse[] }> {
-  const watches: ServerResponse[] = [];
+async function fakeWatchServer(): Promise<{ client: KubeClient; watch: Promise<ServerResponse> }> {
+  let answer: (response: ServerResponse) => void = () => {};
+  const watch = new Promise<ServerResponse>((resolve) => {
+    answer = resolve;
+  });
   const listening = createServer((_request, response) => {
     response.writeHead(200, { 'content-type': 'application/json' });
     response.flushHeaders();
-    watches.push(response);
+    answer(response);
   });
   server = listening;
   await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
@@ -44,7 +47,7 @@ contexts: [{name: x, context: {cluster: c, user: u}}]
 current-context: x
 `,
   );
-  return { client: new KubeClient({ kubeconfig }), watches };
+  return { client: new KubeClient({ kubeconfig }), watch };
 }
 
 const event = (name: string) =>
@@ -58,17 +61,23 @@ describe('KubeClient.watch', () => {
   });
 
   it('does not count the time the consumer holds an event (backpressure) as idle', async () => {
-    const { client, watches } = await fakeWatchServer();
-    const watch = client.watch(ROUTES, '1', { idleTimeoutMs: 200 });
-    const first = watch.next();
-    for (let i = 0; i < 50 && watches.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
-    watches[0]?.write(event('a') + event('b'));
-    expect((await first).value).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'a' } } });
-    // The consumer is busy for three idle deadlines before it asks for the next event: still a healthy watch.
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    expect((await watch.next()).value).toMatchObject({ object: { metadata: { name: 'b' } } });
-    watches[0]?.end(event('c'));
-    expect((await watch.next()).value).toMatchObject({ object: { metadata: { name: 'c' } } });
-    expect((await watch.next()).done).toBe(true);
+    const { client, watch: served } = await fakeWatchServer();
+    // The idle deadline runs on fake time, so only the time the test lets pass counts, however loaded the machine.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const watch = client.watch(ROUTES, '1', { idleTimeoutMs: 200 });
+      const first = watch.next();
+      const response = await served;
+      response.write(event('a') + event('b'));
+      expect((await first).value).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'a' } } });
+      // The consumer is busy for three idle deadlines before it asks for the next event: still a healthy watch.
+      vi.advanceTimersByTime(600);
+      expect((await watch.next()).value).toMatchObject({ object: { metadata: { name: 'b' } } });
+      response.end(event('c'));
+      expect((await watch.next()).value).toMatchObject({ object: { metadata: { name: 'c' } } });
+      expect((await watch.next()).done).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
