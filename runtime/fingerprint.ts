@@ -48,3 +48,18 @@ function definedEntries(object: Record<string, unknown>): [string, unknown][] {
     ([, value]) => value !== undefined && typeof value !== 'function' && typeof value !== 'symbol',
   );
 }
+
+/**
+ * The fingerprint of a value whatever the order of its objects' keys: an object we built and the same object as
+ * the API server hands it back (Go's JSON sorts map keys) digest alike.
+ */
+export function canonicalFingerprint(value: unknown): string {
+  return hash('sha256', JSON.stringify(value, sortedKeys) ?? 'undefined', 'base64');
+}
+
+function sortedKeys(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) sorted[key] = (value as Record<string, unknown>)[key];
+  return sorted;
+}

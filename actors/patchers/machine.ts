@@ -5,7 +5,7 @@ import { assign, enqueueActions, setup } from 'xstate';
 import type { KindName } from '../../model/resources/kinds.ts';
 import { formatResourceKey, type ResourceKey } from '../../model/resources/resource-key.ts';
 import type { ResourceView } from '../../model/shared/resource-view.ts';
-import { fingerprint } from '../../runtime/fingerprint.ts';
+import { canonicalFingerprint } from '../../runtime/fingerprint.ts';
 import type { EffectReply } from '../../runtime/outbox.ts';
 import { effectRequest, type Outgoing } from '../../runtime/outbox.ts';
 import type { FinalizerDesired, PatcherMessage, StatusDesired } from './messages.ts';
@@ -198,15 +198,17 @@ function viewed(view: ResourceView, key: ResourceKey): { metadata?: unknown; sta
 
 /**
  * Digests of status objects, by identity: a desired status is checked and then written (two digests of one
- * object), and a stored object's status is compared on every desired status for it until it changes.
+ * object), and a stored object's status is compared on every desired status for it until it changes. Key order
+ * does not count: a status read back from the API server (a controller restarted, say) that says what we would
+ * write is not written again.
  */
 const digests = new WeakMap<object, string>();
 
 function statusDigest(status: unknown): string {
-  if (status === null || typeof status !== 'object') return fingerprint(status);
+  if (status === null || typeof status !== 'object') return canonicalFingerprint(status);
   let digest = digests.get(status);
   if (digest === undefined) {
-    digest = fingerprint(status);
+    digest = canonicalFingerprint(status);
     digests.set(status, digest);
   }
   return digest;

@@ -134,6 +134,52 @@ spec:
   }
 });
 
+kubeTest('a controller started again writes no status that is already right', async ({ kube }) => {
+  const ns = kube.namespace;
+  const controllerName = `switchyard.dev/${ns}`;
+  await serverSideApply(kube.kubeConfig, [
+    ...yamlObjects(gatewayClassYaml(`class-${ns}`, controllerName)),
+    ...yamlObjects(gatewayYaml(ns, 'gw', `class-${ns}`)),
+    ...yamlObjects(`
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: kept, namespace: ${ns}}
+spec:
+  parentRefs: [{name: gw}]
+  rules: [{matches: [{path: {type: PathPrefix, value: /kept}}]}]
+`),
+  ]);
+  const first = await startKubernetesControlPlane(controllerName);
+  try {
+    await waitForObject(
+      first,
+      'HTTPRoute',
+      ns,
+      'kept',
+      (object) => (object.status as { parents?: unknown[] } | undefined)?.parents?.length === 1,
+      'the route with our status',
+    );
+    await until(() => first.plane.system.settled, 'the first controller to settle');
+  } finally {
+    await first.stop();
+  }
+  const again = await startKubernetesControlPlane(controllerName);
+  try {
+    const patcher = (kind: string) => again.plane.system.actor(patcherName(kind));
+    await until(
+      () =>
+        (patcher('HTTPRoute')?.stats().handled ?? 0) > 0 &&
+        (patcher('Gateway')?.stats().handled ?? 0) > 0 &&
+        again.plane.system.settled,
+      'the controller started again to evaluate the route and the Gateway and settle',
+    );
+    const writes = (kind: string) => (patcher(kind)?.context as { writes?: number } | undefined)?.writes;
+    expect([writes('HTTPRoute'), writes('Gateway')]).toEqual([0, 0]);
+  } finally {
+    await again.stop();
+  }
+});
+
 async function until(check: () => boolean, what: string): Promise<void> {
   for (let attempt = 0; attempt < 150; attempt++) {
     if (check()) return;
