@@ -43,7 +43,7 @@ export class AnthropicUsageStream extends PassthroughUsageStream<Usage> {
 }
 
 /** An Anthropic error passes through; anything else is wrapped in Anthropic's shape. */
-function anthropicError(status: number, body: Uint8Array): string {
+export function anthropicError(status: number, body: Uint8Array): string {
   const parsed = parseJsonObject(body) as
     | { type?: string; error?: { type?: string; message?: string } }
     | undefined;
@@ -188,9 +188,16 @@ export function awsAnthropicMessagesTranslator(version: string): Translator {
     },
     response: readWhole,
     stream: () => new AwsAnthropicEventStream(),
-    error: (status, body, headers) => {
-      const error = converseUpstreamError(status, body, headers);
-      return anthropicErrorBody(error.message, error.type ?? anthropicErrorType(status));
-    },
+    error: awsAnthropicError,
   };
+}
+
+/** Bedrock's error (its type in `x-amzn-errortype`) in Anthropic's shape. */
+export function awsAnthropicError(
+  status: number,
+  body: Uint8Array,
+  headers: Readonly<Record<string, string>>,
+): string {
+  const error = converseUpstreamError(status, body, headers);
+  return anthropicErrorBody(error.message, error.type ?? anthropicErrorType(status));
 }

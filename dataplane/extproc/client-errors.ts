@@ -41,7 +41,7 @@ export function anthropicErrorBody(message: string, type: string): string {
 
 /** An error we raise ourselves (bad JSON, unknown model, too large, …) in the client's schema. */
 export function clientErrorBody(api: ClientApi, status: number, message: string, code?: string): string {
-  return api === 'anthropic.messages'
+  return api.startsWith('anthropic.')
     ? anthropicErrorBody(message, anthropicErrorType(status))
     : openAIErrorBody(message, openAIErrorType(status), code ?? null);
 }

@@ -8,7 +8,7 @@ import { type TokenUsage, tokenUsage, usageFromOpenAI } from './token-usage.ts';
 import type { ClientApi, StreamTranslator, TranslationContext, Translator } from './translator.ts';
 import { utf8 } from './utf8.ts';
 
-export type OpenAIApi = Exclude<ClientApi, 'anthropic.messages'>;
+export type OpenAIApi = Exclude<ClientApi, `anthropic.${string}`>;
 
 /** The path after the prefix (`v1` by default) of each OpenAI API. */
 export const OPENAI_OPERATIONS: Readonly<Record<OpenAIApi, string>> = {

@@ -1,6 +1,11 @@
 // Which translator serves a (client API, backend schema) pair; undefined when the pair is not supported. The
 // matrix is documented in docs/extproc.md ("What is translated").
 import {
+  anthropicCountTokensTranslator,
+  awsAnthropicCountTokensTranslator,
+  gcpAnthropicCountTokensTranslator,
+} from './anthropic-count-tokens.ts';
+import {
   anthropicMessagesTranslator,
   awsAnthropicMessagesTranslator,
   gcpAnthropicMessagesTranslator,
@@ -9,6 +14,7 @@ import {
   ANTHROPIC_CLIENT,
   anthropicUpstream,
   awsAnthropicUpstream,
+  BEDROCK_ANTHROPIC_VERSION,
   type ChatClient,
   type ChatUpstream,
   chatTranslator,
@@ -69,7 +75,22 @@ function translated(client: ChatClient, backend: Backend): Translator | undefine
   return upstream === undefined ? undefined : chatTranslator(client, upstream);
 }
 
+/** Token counting (Envoy AI Gateway's pairs): Bedrock counts Anthropic bodies only, as AWSAnthropic does. */
+function countTokens(backend: Backend): Translator | undefined {
+  switch (backend.schema) {
+    case 'Anthropic':
+      return anthropicCountTokensTranslator(backend.prefix ?? 'v1');
+    case 'GCPAnthropic':
+      return gcpAnthropicCountTokensTranslator(backend.vertex!, backend.version!);
+    case 'AWSAnthropic':
+    case 'AWSBedrock':
+      return awsAnthropicCountTokensTranslator(backend.version ?? BEDROCK_ANTHROPIC_VERSION);
+  }
+  return undefined;
+}
+
 function build(api: ClientApi, backend: Backend): Translator | undefined {
+  if (api === 'anthropic.count_tokens') return countTokens(backend);
   if (api === 'anthropic.messages') {
     if (backend.schema === 'Anthropic') return anthropicMessagesTranslator(backend.prefix ?? 'v1');
     if (backend.schema === 'GCPAnthropic')

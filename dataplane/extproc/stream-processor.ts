@@ -52,6 +52,8 @@ const API_BY_PATH: Readonly<Record<string, ClientApi>> = {
   '/v1/images/generations': 'openai.images',
   '/v1/messages': 'anthropic.messages',
   '/anthropic/v1/messages': 'anthropic.messages',
+  '/v1/messages/count_tokens': 'anthropic.count_tokens',
+  '/anthropic/v1/messages/count_tokens': 'anthropic.count_tokens',
 };
 
 /** Client credentials are not forwarded to a backend we authenticate to ourselves. */

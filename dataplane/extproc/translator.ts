@@ -9,7 +9,8 @@ export type ClientApi =
   | 'openai.embeddings'
   | 'openai.responses'
   | 'openai.images'
-  | 'anthropic.messages';
+  | 'anthropic.messages'
+  | 'anthropic.count_tokens';
 
 /** What the translated request changes: the path, the body and the headers the upstream needs. */
 export interface UpstreamRequest {

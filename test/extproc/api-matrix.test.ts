@@ -15,6 +15,7 @@ import { envoyAiResources } from './envoy-resources.ts';
 import {
   anthropicEvents,
   anthropicMessage,
+  CANONICAL,
   chatCompletion,
   type FakeProvider,
   type ReceivedRequest,
@@ -590,6 +591,90 @@ describe.each(SCHEMAS)('Anthropic Messages client (/anthropic/v1/messages) → %
       error: { type: limit.type, message: limit.message },
     });
   });
+});
+
+describe('Anthropic token counting (/anthropic/v1/messages/count_tokens)', () => {
+  const counting = ['anthropic', 'gcp-anthropic', 'aws-anthropic', 'bedrock'] as const;
+  const request = (model: string) => {
+    const { max_tokens: _max, ...rest } = anthropicToolsRequest(model);
+    return rest;
+  };
+
+  /** What each upstream is asked: Anthropic's body, Vertex's count-tokens model, Bedrock's CountTokens wrapper. */
+  function countBody(schema: (typeof counting)[number]): unknown {
+    const { model: _model, ...client } = request(`chat-${schema}`);
+    switch (schema) {
+      case 'anthropic':
+        return { ...client, model: UPSTREAM_MODEL.anthropic };
+      case 'gcp-anthropic':
+        return { anthropic_version: 'vertex-2023-10-16', ...client, model: UPSTREAM_MODEL[schema] };
+      case 'aws-anthropic':
+      case 'bedrock':
+        return {
+          input: {
+            invokeModel: {
+              body: { anthropic_version: 'bedrock-2023-05-31', max_tokens: 1, ...client },
+            },
+          },
+        };
+    }
+  }
+
+  test.each(counting)('→ %s: exact upstream request, the count the SDK reads', async (schema) => {
+    const counted = await anthropic.messages.countTokens(request(`chat-${schema}`));
+    const seen = lastRequest(schema);
+    expect(seen.method).toBe('POST');
+    expect(seen.path).toBe(
+      {
+        anthropic: '/v1/messages/count_tokens',
+        'gcp-anthropic':
+          '/v1/projects/proj-m/locations/europe-west1/publishers/anthropic/models/count-tokens:rawPredict',
+        'aws-anthropic': `/model/${encodeURIComponent(UPSTREAM_MODEL['aws-anthropic'])}/count-tokens`,
+        bedrock: `/model/${encodeURIComponent(UPSTREAM_MODEL.bedrock)}/count-tokens`,
+      }[schema],
+    );
+    const body = JSON.parse(seen.body) as { input?: { invokeModel: { body: string } } };
+    if (body.input !== undefined)
+      body.input.invokeModel.body = JSON.parse(
+        Buffer.from(body.input.invokeModel.body, 'base64').toString('utf8'),
+      ) as string;
+    expect(body).toEqual(countBody(schema));
+    expectUpstreamAuth(schema, seen);
+    expect(counted).toEqual({ input_tokens: CANONICAL.countedTokens });
+  });
+
+  test("at /v1/messages/count_tokens too; an upstream error reaches the SDK in Anthropic's shape with its type", async () => {
+    const bare = new Anthropic({ baseURL: `http://127.0.0.1:${port}`, apiKey: 'client-key', maxRetries: 0 });
+    expect(await bare.messages.countTokens(request('chat-anthropic'))).toEqual({
+      input_tokens: CANONICAL.countedTokens,
+    });
+    expect(lastRequest('anthropic').path).toBe('/v1/messages/count_tokens');
+    const limit = RATE_LIMITS.bedrock;
+    fakeOf('bedrock').failNext({ status: 429, body: limit.body, headers: limit.headers });
+    const error = await bare.messages.countTokens(request('chat-bedrock')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Anthropic.RateLimitError);
+    expect((error as InstanceType<typeof Anthropic.APIError>).error).toEqual({
+      type: 'error',
+      error: { type: limit.type, message: limit.message },
+    });
+  });
+
+  test.each(['openai', 'azure', 'vertex'] as const)(
+    "→ %s: no token counting there, refused with 422 in Anthropic's shape, the provider untouched",
+    async (schema) => {
+      const before = fakeOf(schema).received.length;
+      const error = await anthropic.messages.countTokens(request(`chat-${schema}`)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Anthropic.UnprocessableEntityError);
+      expect((error as InstanceType<typeof Anthropic.APIError>).error).toEqual({
+        type: 'error',
+        error: {
+          type: 'invalid_request_error',
+          message: `backend '${schema}' (${{ openai: 'OpenAI', azure: 'AzureOpenAI', vertex: 'GCPVertexAI' }[schema]}) does not serve this API`,
+        },
+      });
+      expect(fakeOf(schema).received.length).toBe(before);
+    },
+  );
 });
 
 describe('embeddings', () => {

@@ -44,6 +44,8 @@ type Handler = (
 
 export const CANONICAL = {
   text: 'Let me look that up.',
+  /** What token counting answers (Anthropic's count_tokens, Bedrock's CountTokens). */
+  countedTokens: 14,
   city: 'Paris',
   usage: { input: 21, output: 13 },
   streamText: ['Sunny ', 'in Paris.'],
@@ -217,10 +219,12 @@ function anthropicAnswer(
 }
 const json_ = json;
 
-/** Anthropic Messages at /v1/messages. */
+/** Anthropic Messages at /v1/messages, token counting at /v1/messages/count_tokens. */
 export function startFakeAnthropic(): Promise<FakeProvider> {
-  return startProvider('anthropic', (_request, body, stream, response) =>
-    anthropicAnswer(body, stream, response, body.model),
+  return startProvider('anthropic', (request, body, stream, response) =>
+    request.path.endsWith('/count_tokens')
+      ? json(response, stream, { input_tokens: CANONICAL.countedTokens })
+      : anthropicAnswer(body, stream, response, body.model),
   );
 }
 
@@ -410,10 +414,12 @@ export function startFakeAzure(): Promise<FakeProvider> {
 
 // ---- Google Vertex AI (Gemini, Anthropic on Vertex, embeddings) --------------------------------------------
 
-/** Gemini, Anthropic models (rawPredict) and embeddings (predict, embedContent) under /v1/projects/…. */
+/** Gemini, Anthropic models (rawPredict, count-tokens) and embeddings (predict, embedContent) under /v1/projects/…. */
 export function startFakeVertex(): Promise<FakeProvider> {
   return startProvider('vertex', (request, body, stream, response) => {
     const path = request.path;
+    if (path.endsWith('/publishers/anthropic/models/count-tokens:rawPredict'))
+      return json(response, stream, { input_tokens: CANONICAL.countedTokens });
     if (path.includes('/publishers/anthropic/'))
       return anthropicAnswer(body, stream, response, 'claude-vertex');
     if (path.endsWith(':predict')) {
@@ -494,10 +500,12 @@ const frame = (type: string, payload: unknown) =>
     Buffer.from(JSON.stringify(payload)),
   );
 
-/** Converse / ConverseStream, InvokeModel (Anthropic bodies, Titan embeddings) and InvokeModelWithResponseStream. */
+/** Converse / ConverseStream, InvokeModel (Anthropic bodies, Titan embeddings), InvokeModelWithResponseStream, CountTokens. */
 export function startFakeBedrock(): Promise<FakeProvider> {
   return startProvider('bedrock', (request, body, stream, response) => {
     const path = request.path;
+    if (path.endsWith('/count-tokens'))
+      return json(response, stream, { inputTokens: CANONICAL.countedTokens });
     if (path.endsWith('/invoke') && typeof body.inputText === 'string')
       return json(response, stream, { embedding: EMBEDDING, inputTextTokenCount: 3 });
     if (path.endsWith('/invoke')) return json(response, stream, anthropicMessage('claude-bedrock'));
