@@ -1,6 +1,7 @@
 // Binds and listeners: one Bind per Gateway TCP port, one Listener per Gateway (or ListenerSet) listener on it,
 // pointing to the Bind by key. HTTPS and terminating TLS listeners carry their certificate chain and key inline
-// (from the `tls` material of the change); routes hang off each listener by key.
+// (from the `tls` material of the change), and the client certificates they ask for (a ClientTrafficPolicy's or the
+// Gateway's spec.tls.frontend); routes hang off each listener by key.
 import type { TlsMaterial } from '../../model/ir/backend-contract.ts';
 import type { GatewayIR, ListenerIR, PortIR } from '../../model/ir/gateway-ir.ts';
 import { formatResourceKey } from '../../model/resources/resource-key.ts';
@@ -60,7 +61,11 @@ export function translatePort(gateway: GatewayIR, port: PortIR, context: PortCon
     const client =
       listener.clientTraffic === undefined
         ? { tls: {} }
-        : clientTrafficTls(listener.clientTraffic, listener.tls?.mode === 'Terminate');
+        : clientTrafficTls(
+            listener.clientTraffic,
+            listener.tls?.mode === 'Terminate',
+            listener.clientValidation !== undefined,
+          );
     if ('unsupported' in client) {
       // A ClientTrafficPolicy agentgateway cannot express: the listener is not served rather than served without
       // it (fail closed); its status names the fields.
@@ -73,17 +78,12 @@ export function translatePort(gateway: GatewayIR, port: PortIR, context: PortCon
       });
       continue;
     }
-    if (listener.clientValidation !== undefined) {
-      // Client-certificate validation (Gateway spec.tls.frontend) is not translated for agentgateway: the listener
-      // is not served rather than served without the check (fail closed).
-      context.problems.push(
-        `${key}: the Gateway's spec.tls.frontend client-certificate validation is not supported by the agentgateway backend; the listener is not programmed`,
-      );
-      continue;
-    }
     const certificate = listenerTls(listener, key, context);
     if (certificate === null) continue;
-    const tls = certificate === undefined ? undefined : { ...certificate, ...client.tls };
+    const tls =
+      certificate === undefined
+        ? undefined
+        : { ...certificate, ...client.tls, ...frontendValidation(listener.clientValidation) };
     listeners.push({
       key,
       bindKey: bind,
@@ -129,6 +129,20 @@ export function translatePort(gateway: GatewayIR, port: PortIR, context: PortCon
     routes,
     tcpRoutes,
     modelRoutes,
+  };
+}
+
+/**
+ * The Gateway's own client-certificate validation (spec.tls.frontend, HTTPS listeners) over a policy's, as on
+ * Envoy: the CA bundle as `root`; AllowValidOnly → STRICT (a certificate chaining to it is required);
+ * AllowInsecureFallback → ALLOW_INSECURE_FALLBACK, which asks for a certificate and lets any client in, an
+ * untrusted certificate too (upstream `ServerTLSConfig`'s insecure-fallback verifier), as the spec's mode says.
+ */
+function frontendValidation(validation: ListenerIR['clientValidation']): Json {
+  if (validation === undefined) return {};
+  return {
+    root: Buffer.from(validation.caBundle).toString('base64'),
+    mtlsMode: validation.mode === 'AllowValidOnly' ? 'STRICT' : 'ALLOW_INSECURE_FALLBACK',
   };
 }
 

@@ -1,5 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { ClientTrafficIR } from '../../model/ir/policies.ts';
+import { formatResourceKey } from '../../model/resources/resource-key.ts';
 import { agentgatewayApi } from '../../protos/agentgateway-api.ts';
 import {
   gatewayIR,
@@ -537,16 +539,71 @@ describe('agentgateway translateGateway', () => {
     });
   });
 
-  it("does not program a listener asking for client certificates (the Gateway's spec.tls.frontend), and says so", () => {
-    const guarded = {
-      ...listener('http', 'HTTP', [route('r', [rule([web])])]),
-      clientValidation: { mode: 'AllowValidOnly' as const, caBundle: '-----BEGIN CERTIFICATE-----\n' },
-    };
-    const resources = translateGateway(gatewayIR([port(8080, [guarded])]), {});
-    expect(Object.keys(resources.listeners)).toEqual([]);
-    expect(resources.problems.join('\n')).toMatch(
-      /spec.tls.frontend client-certificate validation is not supported/,
-    );
+  describe("the Gateway's client-certificate validation (spec.tls.frontend)", () => {
+    const guarded = (mode: 'AllowValidOnly' | 'AllowInsecureFallback', clientTraffic?: ClientTrafficIR) => ({
+      ...listener('https', 'HTTPS', [route('r', [rule([web])])], {
+        tls: { mode: 'Terminate', certificates: [cert] },
+      }),
+      clientValidation: { mode, caBundle: 'GATEWAY-CA' },
+      ...(clientTraffic === undefined ? {} : { clientTraffic }),
+    });
+    const root = Buffer.from('GATEWAY-CA').toString('base64');
+
+    it.each([
+      ['AllowValidOnly', 'STRICT'],
+      ['AllowInsecureFallback', 'ALLOW_INSECURE_FALLBACK'],
+    ] as const)('%s: the CA bundle as the listener’s root, mtls_mode %s', (mode, mtlsMode) => {
+      const resources = translateGateway(gatewayIR([port(8443, [guarded(mode)])]), tls);
+      const [only] = Object.values(resources.listeners);
+      expect(only?.tls).toEqual({
+        cert: Buffer.from(tls[formatResourceKey(cert)]!.certificateChain).toString('base64'),
+        privateKey: Buffer.from('KEY').toString('base64'),
+        root,
+        mtlsMode,
+      });
+      expect(Object.keys(resources.routes)).toHaveLength(1);
+      expect(resources.problems).toEqual([]);
+      expect(roundTrip(resources)).toBeGreaterThan(0);
+      const api = agentgatewayApi();
+      const wire = api.decodeResource(api.encodeResource({ listener: only })) as {
+        listener: { tls: Record<string, unknown> };
+      };
+      // STRICT is the enum's zero: proto3 JSON leaves it out, and agentgateway reads it as STRICT.
+      expect(wire.listener.tls.mtlsMode ?? 'STRICT').toBe(mtlsMode);
+    });
+
+    it('replaces a ClientTrafficPolicy’s client validation, as on Envoy, and keeps its other TLS settings', () => {
+      const policy = {
+        group: 'gateway.envoyproxy.io',
+        kind: 'ClientTrafficPolicy',
+        namespace: 'default',
+        name: 'ctp',
+      };
+      const resources = translateGateway(
+        gatewayIR([
+          port(8443, [
+            guarded('AllowValidOnly', {
+              policy,
+              tls: {
+                ciphers: [],
+                ecdhCurves: [],
+                signatureAlgorithms: [],
+                minVersion: 'TLSv1_3',
+                // Optional client certificates alone would leave the listener unprogrammed (see above).
+                clientValidation: { required: false, caBundle: 'POLICY-CA' },
+              },
+            }),
+          ]),
+        ]),
+        tls,
+      );
+      expect(resources.unsupported).toEqual([]);
+      expect(Object.values(resources.listeners)[0]?.tls).toMatchObject({
+        root,
+        mtlsMode: 'STRICT',
+        minVersion: 'TLS_V1_3',
+      });
+    });
   });
 
   it('reports UDP ports it cannot program instead of dropping them silently', () => {

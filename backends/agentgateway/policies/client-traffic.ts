@@ -46,10 +46,14 @@ const UNEXPRESSED: readonly [keyof ClientTrafficIR, string][] = [
   ['http2', 'spec.http2'],
 ];
 
-/** The TLSConfig fields a listener's ClientTrafficPolicy adds, or what agentgateway cannot express of it. */
+/**
+ * The TLSConfig fields a listener's ClientTrafficPolicy adds, or what agentgateway cannot express of it.
+ * `gatewayValidates`: the Gateway's spec.tls.frontend replaces the policy's client validation (listeners.ts).
+ */
 export function clientTrafficTls(
   policy: ClientTrafficIR,
   terminatesTls: boolean,
+  gatewayValidates = false,
 ): { readonly tls: Json } | { readonly unsupported: readonly Unsupported[] } {
   const unsupported: Unsupported[] = [];
   const refuse = (field: string, why: string) =>
@@ -88,7 +92,7 @@ export function clientTrafficTls(
   if (tls.alpnProtocols !== undefined)
     refuse('spec.tls.alpnProtocols', "agentgateway's listener TLS offers its own ALPN (h2, http/1.1)");
   const validation = tls.clientValidation;
-  if (validation !== undefined) {
+  if (validation !== undefined && !gatewayValidates) {
     if (!validation.required)
       refuse(
         'spec.tls.clientValidation.optional',
