@@ -3,9 +3,10 @@
 // references between resources (Route → Listener → Bind, Route → Backend) itself, so a push is one response per
 // type with its changes and removals, in no particular order. Its NACKs are per resource (refusals.ts): the rest
 // of the push is applied, so such a NACK counts as taken, with the refused resources reported.
-import { AGENTGATEWAY_TYPE_URL } from '../../protos/agentgateway-api.ts';
+import { AGENTGATEWAY_TYPE_URL, agentgatewayApi } from '../../protos/agentgateway-api.ts';
 import { DeltaSessionCore } from '../shared/delta-session.ts';
 import type { PerResourceRefusal } from '../shared/proxy-session.ts';
+import type { XdsResource } from '../shared/snapshot.ts';
 import { readPerResourceNack } from './refusals.ts';
 import type { AgentgatewaySnapshot } from './snapshot.ts';
 
@@ -18,6 +19,10 @@ export class AgentgatewayDeltaSession extends DeltaSessionCore<AgentgatewaySnaps
   /** A proxy has taken a revision once it subscribed to agentgateway resources and ACKed them. */
   protected subscribedToListeners(): boolean {
     return this.subscription(AGENTGATEWAY_TYPE_URL.resource) !== undefined;
+  }
+
+  protected resourceJson(resource: XdsResource): unknown {
+    return agentgatewayApi().decodeResource(resource.any.value);
   }
 
   protected override perResourceRefusals(

@@ -4,9 +4,13 @@
 // and routes are ACKed.
 import { TYPE_URL } from '../../protos/index.ts';
 import { DeltaSessionCore } from '../shared/delta-session.ts';
-import { WILDCARD_TYPES, type XdsResource, type XdsSnapshot } from './xds-snapshot.ts';
+import { envoyResourceJson, WILDCARD_TYPES, type XdsResource, type XdsSnapshot } from './xds-snapshot.ts';
 
 export class DeltaSession extends DeltaSessionCore<XdsSnapshot> {
+  protected resourceJson(resource: XdsResource): unknown {
+    return envoyResourceJson(resource);
+  }
+
   protected wildcardByDefault(typeUrl: string): boolean {
     return WILDCARD_TYPES.has(typeUrl);
   }

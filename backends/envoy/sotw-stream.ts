@@ -9,7 +9,13 @@ import {
   TYPE_URL,
 } from '../../protos/index.ts';
 import { ProxySession } from '../shared/proxy-session.ts';
-import { setVersion, WILDCARD_TYPES, type XdsResource, type XdsSnapshot } from './xds-snapshot.ts';
+import {
+  envoyResourceJson,
+  setVersion,
+  WILDCARD_TYPES,
+  type XdsResource,
+  type XdsSnapshot,
+} from './xds-snapshot.ts';
 
 interface Subscription {
   names: ReadonlySet<string>;
@@ -25,6 +31,10 @@ interface Subscription {
 
 export class SotwSession extends ProxySession<XdsSnapshot, DiscoveryResponse> {
   readonly #subscriptions = new Map<string, Subscription>();
+
+  protected resourceJson(resource: XdsResource): unknown {
+    return envoyResourceJson(resource);
+  }
 
   request(request: DiscoveryRequest): void {
     const typeUrl = request.type_url;

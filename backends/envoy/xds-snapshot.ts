@@ -53,6 +53,11 @@ export function encodeSnapshot(
   };
 }
 
+/** A resource as JSON with its `@type`, as the secret-field table reads Envoy's messages. */
+export function envoyResourceJson(resource: XdsResource): unknown {
+  return { '@type': resource.any.type_url, ...(envoyApi().unpack(resource.any) as object) };
+}
+
 function encodeFamily(
   typeUrl: string,
   byName: Readonly<Record<string, unknown>>,

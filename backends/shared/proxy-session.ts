@@ -2,7 +2,10 @@
 // snapshot it is being brought to, the responses in flight per type (nonce → revision), and the parts of a push
 // held back until what was sent before is answered (make-before-break). Reports ACKs and NACKs.
 import type { ResourceKey } from '../../model/resources/resource-key.ts';
+import { secretValuesIn } from '../../model/shared/secret-fields.ts';
+import { shownDataPlaneText } from './data-plane-text.ts';
 import type { ResourceRefusal, SessionReport } from './proxy-report.ts';
+import type { Snapshot, XdsResource } from './snapshot.ts';
 
 export type Report = (report: SessionReport) => void;
 
@@ -24,11 +27,17 @@ interface InFlight {
   readonly names: readonly string[];
 }
 
+/**
+ * The secret values each resource holds, found once per resource (an unchanged resource is the same object in
+ * every snapshot and candidate of a refusal search).
+ */
+const secretValuesByResource = new WeakMap<XdsResource, readonly string[]>();
+
 /** A per-resource NACK entry, as a backend reads it from a proxy's error_detail. */
 export type PerResourceRefusal = Omit<ResourceRefusal, 'typeUrl'>;
 
 /** Generic over the snapshot and the response message, so every backend's ADS server runs the same logic. */
-export abstract class ProxySession<S extends { readonly revision: number }, R> {
+export abstract class ProxySession<S extends Snapshot, R> {
   readonly gateway: ResourceKey;
   readonly proxy: string;
   protected snapshot: S | undefined;
@@ -83,6 +92,25 @@ export abstract class ProxySession<S extends { readonly revision: number }, R> {
     return undefined;
   }
 
+  /** A resource as JSON (an Any's message with its `@type`), to find the secret values a refusal could quote. */
+  protected abstract resourceJson(resource: XdsResource): unknown;
+
+  /** A proxy's error text as it may be shown: see data-plane-text.ts. */
+  #shown(text: string): string {
+    const values = new Set<string>();
+    for (const resources of this.snapshot?.types.values() ?? []) {
+      for (const resource of resources.values()) {
+        let found = secretValuesByResource.get(resource);
+        if (found === undefined) {
+          found = [...secretValuesIn(this.resourceJson(resource))];
+          secretValuesByResource.set(resource, found);
+        }
+        for (const value of found) values.add(value);
+      }
+    }
+    return shownDataPlaneText(text, values);
+  }
+
   /** Resources a proxy dropped although it took the rest of the response: it does not hold them. */
   protected droppedResources(_typeUrl: string, _names: readonly string[]): void {}
 
@@ -122,7 +150,12 @@ export abstract class ProxySession<S extends { readonly revision: number }, R> {
     if (inFlight === undefined) return 'request';
     this.#inFlight.delete(typeUrl);
     const perResource =
-      errorDetail === undefined ? undefined : this.perResourceRefusals(typeUrl, errorDetail);
+      errorDetail === undefined
+        ? undefined
+        : this.perResourceRefusals(typeUrl, errorDetail)?.map((r) => ({
+            ...r,
+            message: this.#shown(r.message),
+          }));
     if (errorDetail === undefined || perResource !== undefined) {
       // Taken, apart from what a per-resource NACK names: what was resent settles its earlier refusal.
       this.answeredType(typeUrl, true);
@@ -144,7 +177,7 @@ export abstract class ProxySession<S extends { readonly revision: number }, R> {
       proxy: this.proxy,
       revision: inFlight.revision,
       typeUrl,
-      detail: errorDetail,
+      detail: this.#shown(errorDetail),
     });
     return 'nack';
   }

@@ -258,14 +258,7 @@ const MIN_SWEPT_LENGTH = 6;
  */
 export function secretValuesOf(inputs: Iterable<unknown>): Set<string> {
   const values = new Set<string>();
-  const add = (text: string) => {
-    for (const line of [text, ...text.split(/\r?\n/)]) {
-      const trimmed = line.trim();
-      if (trimmed.length >= MIN_SWEPT_LENGTH) values.add(trimmed);
-      const assigned = /^[\w.-]+\s*=\s*(.+)$/.exec(trimmed)?.[1]?.trim();
-      if (assigned !== undefined && assigned.length >= MIN_SWEPT_LENGTH) values.add(assigned);
-    }
-  };
+  const add = (text: string) => addSecretValue(values, text);
   for (const input of inputs) {
     if (input === null || typeof input !== 'object') continue;
     const object = input as Record<string, unknown>;
@@ -284,6 +277,37 @@ export function secretValuesOf(inputs: Iterable<unknown>): Set<string> {
       for (const found of valuesAt(object, entry.path)) if (typeof found === 'string') add(found);
     }
   }
+  return values;
+}
+
+/** Adds `text` to the values to look for: the value, its lines, and the values of its `name = value` lines. */
+function addSecretValue(values: Set<string>, text: string): void {
+  for (const line of [text, ...text.split(/\r?\n/)]) {
+    const trimmed = line.trim();
+    if (trimmed.length >= MIN_SWEPT_LENGTH) values.add(trimmed);
+    const assigned = /^[\w.-]+\s*=\s*(.+)$/.exec(trimmed)?.[1]?.trim();
+    if (assigned !== undefined && assigned.length >= MIN_SWEPT_LENGTH) values.add(assigned);
+  }
+}
+
+/**
+ * The secret values `value` (generated configuration: Envoy or agentgateway resources as JSON, the IR) holds where
+ * the table places them, as `secretValuesOf` gives those of inputs: what `redactShown` would replace there.
+ */
+export function secretValuesIn(value: unknown): Set<string> {
+  const values = new Set<string>();
+  const collect = (original: unknown, shown: unknown, depth: number): void => {
+    if (typeof original === 'string') {
+      if (shown !== original) addSecretValue(values, original);
+      return;
+    }
+    if (original === null || typeof original !== 'object' || shown === null || typeof shown !== 'object')
+      return;
+    if (depth > 128) return;
+    const shownObject = shown as Record<string, unknown>;
+    for (const [key, inner] of Object.entries(original)) collect(inner, shownObject[key], depth + 1);
+  };
+  collect(value, redactShown(value), 0);
   return values;
 }
 

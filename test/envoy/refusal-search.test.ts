@@ -210,4 +210,37 @@ describe('a rule or listener Envoy refuses is dropped alone (real Envoy)', () =>
       (await httpRequest(gatewayPort, '/neighbour', { host: HOST, headers: basic('bob', 'bobpw') })).status,
     ).toBe(200);
   });
+  test("Envoy's words on a refused rule keep its reason and leave out the configuration it quotes: no API key reaches the status", async () => {
+    const key = 'k3y-of-the-payroll-team-0123456789';
+    const keyed = route('keyed', [
+      {
+        ...rule([service('app', [echo.port])], {
+          matches: [{ path: { type: 'PathPrefix', value: '/keyed' } }],
+        }),
+        policies: {
+          security: {
+            policy: resourceKey('gateway.envoyproxy.io', 'SecurityPolicy', 'default', 'keyed'),
+            // A key source header Envoy refuses (a line break; the model would refuse it before the IR).
+            apiKeyAuth: {
+              credentials: [{ client: 'payroll', key }],
+              extractFrom: [{ headers: ['x-api\nkey'], params: [], cookies: [] }],
+              sanitize: false,
+            },
+          },
+        },
+      },
+    ]);
+    const revision = await fixture.send(irOf([...good(3), keyed]));
+    const status = await settled(revision);
+    expect(dropped(status)).toEqual([['keyed', 0, 'dropped']]);
+    const message = status.refusals?.[0]?.message ?? '';
+    // Envoy's own reason, as it words it, without the message it printed before it.
+    expect(message).toMatch(/^envoy proxy searcher: .*Proto constraint validation failed \(.*KeySource/s);
+    expect(message).not.toMatch(/goo\.gle\/debug|credentials \{/);
+    const shown = JSON.stringify(fixture.statuses.filter((s) => s.revision === revision));
+    expect(shown).toMatch(/refused revision/);
+    expect(shown).not.toContain(key);
+    expect(await answeredBy(gatewayPort, '/keyed', { host: HOST })).toBe('<404>');
+    expect(await answers(['/good/0/x', '/good/2/x'])).toEqual(['app', 'app']);
+  });
 });
