@@ -46,6 +46,15 @@ function controller(args: readonly string[], interrupt?: RegExp | Promise<void>)
   });
 }
 
+/** The messages of the JSON log lines that say something about --crds. */
+const aboutCrds = (stderr: string) =>
+  stderr
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { level: number; msg: string })
+    .filter((entry) => entry.msg.includes('--crds'))
+    .map((entry) => [entry.level, entry.msg]);
+
 /** Lines a user reads (JSON log lines and grpc-js's own log line aside). */
 const plainLines = (stderr: string) =>
   stderr.split('\n').filter((line) => line !== '' && !line.startsWith('{') && !/^E \S/.test(line));
@@ -187,13 +196,26 @@ describe('controller start-up errors', () => {
   );
 
   it(
-    'stops on Ctrl-C once running, without a stack trace',
+    'stops on Ctrl-C once running, without a stack trace; says once that without --crds nothing is checked against CRDs',
     async () => {
-      const run = await controller(['--files', dir, ...free], /switchyard controller started/);
+      const run = await controller(['--files', dir, ...free], /"msg":"objects are not checked/);
       expect(plainLines(run.stderr)).toEqual([]);
       expect(run.stderr).toContain('"msg":"stopped"');
+      expect(aboutCrds(run.stderr)).toEqual([
+        [
+          30,
+          'objects are not checked against their CRDs (schemas and CEL validation rules) without --crds: some that a cluster would refuse are accepted; give --crds with the CRDs the cluster has (docs/validation.md)',
+        ],
+      ]);
       expect(run.code).toBe(0);
+      // With CRDs given (ours), nothing to say.
+      const checked = await controller(
+        ['--files', dir, '--crds', new URL('../deploy/crds', import.meta.url).pathname, ...free],
+        /switchyard controller started/,
+      );
+      expect(aboutCrds(checked.stderr)).toEqual([]);
+      expect(checked.code).toBe(0);
     },
-    EXIT_WITHIN_MS,
+    2 * EXIT_WITHIN_MS,
   );
 });

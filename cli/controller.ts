@@ -125,7 +125,7 @@ export const controllerCommand: Command = {
       kind: 'list',
       valueLabel: '<file-or-dir>',
       description:
-        "standalone mode: CustomResourceDefinitions (e.g. Gateway API's install YAML) whose schemas and validation rules objects must pass, as the API server would check them (repeatable)",
+        "standalone mode: CustomResourceDefinitions (e.g. Gateway API's install YAML) whose schemas and validation rules objects must pass, as the API server would check them (repeatable); without it, neither is checked",
     },
     'extproc-config': {
       kind: 'string',
@@ -498,6 +498,13 @@ export const controllerCommand: Command = {
       },
       'switchyard controller started',
     );
+    // An API server would check every object against its CRD; files mode does only with --crds (they are not
+    // shipped), and a user who does not know that takes an accepted object for one a cluster would take. Said at
+    // info: it is the default, not a fault (npm start, which cannot give CRDs, prints warnings).
+    if (files !== undefined && crds === undefined)
+      logger.info(
+        'objects are not checked against their CRDs (schemas and CEL validation rules) without --crds: some that a cluster would refuse are accepted; give --crds with the CRDs the cluster has (docs/validation.md)',
+      );
 
     const signal = await io.stopRequested;
     // Readiness flips first so load balancers and the Deployment stop routing to us while we drain.

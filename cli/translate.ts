@@ -187,7 +187,7 @@ export const translateCommand: Command = {
       kind: 'list',
       valueLabel: '<file-or-dir>',
       description:
-        "CustomResourceDefinitions (e.g. Gateway API's install YAML) whose schemas and validation rules objects must pass, as the API server would check them (repeatable)",
+        "CustomResourceDefinitions (e.g. Gateway API's install YAML) whose schemas and validation rules objects must pass, as the API server would check them (repeatable); without it, neither is checked and exit 0 does not mean a cluster would take every object",
     },
     'allow-ignored-kinds': {
       kind: 'boolean',
