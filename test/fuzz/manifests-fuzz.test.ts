@@ -1,17 +1,22 @@
 // Fuzzing the way users feed Switchyard: random and mutated multi-document YAML files (broken syntax, NUL and
 // non-UTF-8 bytes, aliases that expand, deep nesting, explicit nulls, values Envoy refuses, duplicated objects)
-// through `switchyard translate` as a spawned command and through the files-mode controller. For every case:
-// no crash and no stack trace, an end within a hang guard and a heap limit, every refusal naming its file and a
-// reason, and — for the controller — the good input that follows converges to the state a fresh start on it
-// reaches (statuses, IRs, no problem left over).
+// through `switchyard translate` as a spawned command and through the files-mode controller, half the cases checked
+// against the CRDs (--crds). For every case: no crash and no stack trace, an end within a hang guard and a heap
+// limit, every refusal naming its file and a reason, output bounded per file, translate's exit code as its summary
+// says, and — for the controller — the good input that follows converges to the state a fresh start on it reaches
+// (statuses, IRs, no problem left over).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { CrdValidator } from '../../sources/files/crd-validation/crd-validator.ts';
+import { loadCrdValidator } from '../../sources/files/crd-validation/load-crds.ts';
+import { DEFAULT_PROBLEM_LIMITS } from '../../sources/problem-book.ts';
 import { freshState, planeState, startAnnounced } from '../harness/plane-state.ts';
+import { provisionUpstreamCrdFiles } from '../provision/gateway-api-crds.ts';
 
 const CLI = fileURLToPath(new URL('../../cli/switchyard.ts', import.meta.url));
 /** A case that runs longer than this is a hang (the command is killed and the case fails); not a timing. */
@@ -119,6 +124,25 @@ spec:
   // Unknown kinds and apiVersions.
   `apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n`,
   `kind: Gateway\nmetadata: {name: no-version}\n`,
+  // What the CRDs' CEL rules refuse (with --crds): a prefix rewrite without a PathPrefix match, a v1 TCPRoute of two
+  // rules, two listeners of one name.
+  `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: prefix-rewrite, namespace: apps}
+spec:
+  parentRefs: [{name: edge, sectionName: http}]
+  rules:
+    - matches: [{path: {type: Exact, value: /old}}]
+      filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /new}}}]
+      backendRefs: [{name: shop, port: 80}]
+`,
+  `apiVersion: gateway.networking.k8s.io/v1\nkind: TCPRoute\nmetadata: {name: two, namespace: apps}\nspec:\n  parentRefs: [{name: edge}]\n  rules: [{backendRefs: [{name: shop, port: 80}]}, {backendRefs: [{name: shop, port: 80}]}]\n`,
+  `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: twins, namespace: apps}\nspec:\n  gatewayClassName: switchyard\n  listeners: [{name: a, protocol: HTTP, port: 80}, {name: a, protocol: HTTP, port: 81}]\n`,
+  // A listener admitting from a Selector with no selector (none), a route without a namespace (default).
+  `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: selector, namespace: apps}\nspec:\n  gatewayClassName: switchyard\n  listeners: [{name: http, protocol: HTTP, port: 8090, allowedRoutes: {namespaces: {from: Selector}}}]\n`,
+  `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: nowhere}\nspec:\n  parentRefs: [{name: selector, namespace: apps}]\n  rules: [{backendRefs: [{name: shop, namespace: apps, port: 80}]}]\n`,
+  // One file of thousands of refusals: the output stays bounded per file.
+  `apiVersion: v1\nkind: List\nitems: [${Array.from({ length: 3000 }, (_, i) => `{kind: Widget${i % 7}, metadata: {name: w${i}}}`).join(', ')}]\n`,
 ];
 
 const HOSTILE_CHARS = [
@@ -246,11 +270,11 @@ interface Spawned {
   readonly hung: boolean;
 }
 
-function spawnTranslate(dir: string): Promise<Spawned> {
+function spawnTranslate(dir: string, crdArgs: readonly string[]): Promise<Spawned> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [`--max-old-space-size=${HEAP_LIMIT_MB}`, CLI, 'translate', '-f', dir],
+      [`--max-old-space-size=${HEAP_LIMIT_MB}`, CLI, 'translate', '-f', dir, ...crdArgs],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let stderr = '';
@@ -260,7 +284,7 @@ function spawnTranslate(dir: string): Promise<Spawned> {
       child.kill('SIGKILL');
     }, HANG_GUARD_MS);
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      if (stderr.length < 1_000_000) stderr += chunk;
+      if (stderr.length < MAX_STDERR) stderr += chunk;
     });
     child.on('error', reject);
     child.on('close', (code, signal) => {
@@ -270,44 +294,73 @@ function spawnTranslate(dir: string): Promise<Spawned> {
   });
 }
 
+/** More than this on stderr is a flood (the case fails); a case's files hold a few thousand objects at most. */
+const MAX_STDERR = 1_000_000;
 const STACK_TRACE = /^\s+at .+(:\d+:\d+\)?|native)$|\b(TypeError|RangeError|ReferenceError|FATAL ERROR)\b/m;
-const SUMMARY = /^translate: \d+ accepted, \d+ rejected, \d+ ignored( \(allowed\))?(, \d+ files? refused)?$/;
+const SUMMARY =
+  /^translate: (\d+) accepted, (\d+) rejected, (\d+) ignored( \(allowed\))?(?:, (\d+) files? refused)?$/;
+
+/** The CRDs a cluster would have: Gateway API's (experimental) and the Inference Extension's, and ours. */
+const crdArgs = async () =>
+  [
+    ...(await provisionUpstreamCrdFiles()),
+    fileURLToPath(new URL('../../deploy/crds', import.meta.url)),
+  ].flatMap((path) => ['--crds', path]);
+
+/** Lines a file may get: its problems (listed up to the per-file limit, then one line counting the rest), and one
+ * rejection per object it defines (at most one per `kind:` in it). */
+const linesAllowed = (text: string) =>
+  DEFAULT_PROBLEM_LIMITS.perFile + 1 + (text.match(/kind:/g)?.length ?? 0);
 
 describe('fuzzing switchyard translate (spawned) with random and mutated YAML', () => {
   it(
     'never crashes, ends within the hang guard and heap limit, and names file and reason in every refusal',
     async () => {
+      const withCrds = await crdArgs();
       await fc.assert(
-        fc.asyncProperty(fuzzCase, async (files) => {
+        fc.asyncProperty(fuzzCase, fc.boolean(), async (files, checkCrds) => {
           const dir = writeCase(files);
-          const run = await spawnTranslate(dir);
-          const where = `case in ${dir} (${readdirSync(dir).join(', ')})`;
+          const run = await spawnTranslate(dir, checkCrds ? withCrds : []);
+          const where = `case in ${dir} (${readdirSync(dir).join(', ')}${checkCrds ? ', with --crds' : ''})`;
           expect(run.hung, `${where}: still running after the hang guard`).toBe(false);
           expect(run.signal, `${where}: killed by a signal\n${run.stderr}`).toBeNull();
           expect([0, 1], `${where}: exit code ${run.code}\n${run.stderr}`).toContain(run.code);
           expect(run.stderr, where).not.toMatch(STACK_TRACE);
+          expect(run.stderr.length, `${where}: stderr flooded`).toBeLessThan(MAX_STDERR);
           const lines = run.stderr.split('\n').filter((l) => l !== '');
+          // A linter: exit 1 exactly when the summary counts a rejected or ignored object or a refused file.
+          const [, , rejected, ignored, , refused] = SUMMARY.exec(lines.at(-1) ?? '') ?? [];
           expect(lines.at(-1), where).toMatch(SUMMARY);
+          expect(run.code, `${where}: exit code against ${lines.at(-1)}`).toBe(
+            Number(rejected) + Number(ignored) + Number(refused ?? 0) > 0 ? 1 : 0,
+          );
+          const perFile = new Map<string, number>();
           for (const line of lines.slice(0, -1)) {
             // `<dir>/<file>[:line]: <reason>`
             expect(line.startsWith(`${dir}/`), `${where}: a line without its file: ${line}`).toBe(true);
             expect(line.slice(dir.length + 1), `${where}: a line without a reason: ${line}`).toMatch(
               /^[^/:]+\.yaml(:\d+)?: \S/,
             );
+            const file = line.slice(dir.length + 1).split(':')[0]!;
+            perFile.set(file, (perFile.get(file) ?? 0) + 1);
+          }
+          for (const [file, count] of perFile) {
+            const text = readFileSync(join(dir, file), 'latin1');
+            expect(count, `${where}: ${count} lines about ${file}`).toBeLessThanOrEqual(linesAllowed(text));
           }
         }),
-        { numRuns: 6, seed: 1515 },
+        { numRuns: 8, seed: 1515 },
       );
     },
-    6 * HANG_GUARD_MS,
+    8 * HANG_GUARD_MS,
   );
 });
 
 // ---- the files-mode controller: a bad case, then the good world, must end as a fresh start on the good world ----
 
-async function badThenGood(files: readonly FileCase[]): Promise<void> {
+async function badThenGood(files: readonly FileCase[], crds: CrdValidator | undefined): Promise<void> {
   const dir = writeCase(files);
-  const running = await startAnnounced(dir);
+  const running = await startAnnounced(dir, crds);
   try {
     for (const problem of running.plane.problems) {
       expect(problem.origin.startsWith(`${dir}/`), `a problem without its file: ${problem.origin}`).toBe(
@@ -322,7 +375,7 @@ async function badThenGood(files: readonly FileCase[]): Promise<void> {
     await running.announce(
       [...new Set([...changed, ...Object.keys(GOOD).map((name) => join(dir, name))])].sort(),
     );
-    expect(planeState(running.plane), dir).toEqual(await freshState(dir));
+    expect(planeState(running.plane), dir).toEqual(await freshState(dir, crds));
   } finally {
     await running.stop();
   }
@@ -332,7 +385,14 @@ describe('fuzzing the files-mode controller with random and mutated YAML', () =>
   it(
     'refuses with file and reason, and a following good input converges to the state of a fresh start',
     async () => {
-      await fc.assert(fc.asyncProperty(fuzzCase, badThenGood), { numRuns: 25, seed: 2727 });
+      // Half the cases checked against the CRDs, as `controller --files --crds` does.
+      const crds = await loadCrdValidator(await provisionUpstreamCrdFiles());
+      await fc.assert(
+        fc.asyncProperty(fuzzCase, fc.boolean(), (files, checkCrds) =>
+          badThenGood(files, checkCrds ? crds : undefined),
+        ),
+        { numRuns: 25, seed: 2727 },
+      );
     },
     25 * HANG_GUARD_MS,
   );

@@ -8,6 +8,7 @@ import { formatResourceKey, keyOf } from '../../model/resources/resource-key.ts'
 import { createLogger } from '../../runtime/logger.ts';
 import { runUntilQuiescent } from '../../runtime/quiescence.ts';
 import { VirtualClock } from '../../runtime/VirtualClock.ts';
+import type { CrdValidator } from '../../sources/files/crd-validation/crd-validator.ts';
 import { filesSummary } from '../../sources/files/machine.ts';
 import { FILES_SOURCE, type FilesChanged } from '../../sources/files/messages.ts';
 
@@ -55,13 +56,21 @@ export interface AnnouncedPlane {
   stop(): Promise<void>;
 }
 
-/** Starts a watching plane on the files under `dir` (with no watcher) and runs it until quiescent. */
-export async function startAnnounced(dir: string): Promise<AnnouncedPlane> {
+/**
+ * Starts a watching plane on the files under `dir` (with no watcher), checking objects against `crds` when given,
+ * and runs it until quiescent.
+ */
+export async function startAnnounced(dir: string, crds?: CrdValidator): Promise<AnnouncedPlane> {
   const clock = new VirtualClock(0);
   const plane = createControlPlane({
     clock,
     logger: createLogger({ level: 'silent' }),
-    files: { paths: [dir], watch: true, wrapPorts: (ports) => ({ ...ports, watch: () => {} }) },
+    files: {
+      paths: [dir],
+      watch: true,
+      wrapPorts: (ports) => ({ ...ports, watch: () => {} }),
+      ...(crds === undefined ? {} : { crds }),
+    },
   });
   plane.system.start();
   await runUntilQuiescent(plane.system, clock);
@@ -82,12 +91,12 @@ export async function startAnnounced(dir: string): Promise<AnnouncedPlane> {
 }
 
 /** Starts a plane on the files under `dir` as they are, runs it until quiescent and returns its state. */
-export async function freshState(dir: string): Promise<PlaneState> {
+export async function freshState(dir: string, crds?: CrdValidator): Promise<PlaneState> {
   const clock = new VirtualClock(0);
   const plane = createControlPlane({
     clock,
     logger: createLogger({ level: 'silent' }),
-    files: { paths: [dir], watch: false },
+    files: { paths: [dir], watch: false, ...(crds === undefined ? {} : { crds }) },
   });
   try {
     plane.system.start();
