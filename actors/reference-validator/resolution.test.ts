@@ -92,6 +92,32 @@ describe('GatewayResolution', () => {
     expect(JSON.stringify(rebuilt.get('web'))).not.toBe(before);
   });
 
+  // A policy that selects its targets by label stands for every object of the selected kind it may look at: a
+  // labelled route created later, a ReferenceGrant or a Namespace's labels changing must reach the IR.
+  it("rebuilds the IR when a policy's targetSelectors come to select, or stop selecting, a route", () => {
+    const world = resolutionOf('base.yaml', 'target-selectors.yaml');
+    world.flush();
+    const trafficOf = (ir: GatewayIR | undefined, route: string) =>
+      ir?.ports.flatMap((p) => p.listeners.flatMap((l) => l.routes)).find((r) => r.route.name === route)
+        ?.rules[0]?.policies?.traffic?.policy.name;
+    const shop = world.store.get('HTTPRoute', 'apps', 'shop') as AnyResource;
+    const later = { ...shop, metadata: { ...shop.metadata, name: 'later' } } as AnyResource;
+    world.upsert(later);
+    expect(trafficOf(world.flush().get('shared'), 'later')).toBe('team-namespaces');
+
+    const grant = world.store.get('ReferenceGrant', 'apps', 'infra-policies') as AnyResource;
+    world.remove(grant);
+    const ungranted = world.flush().get('shared');
+    expect(trafficOf(ungranted, 'later')).toBeUndefined();
+    expect(trafficOf(ungranted, 'shop')).toBeUndefined();
+
+    world.upsert(grant);
+    expect(trafficOf(world.flush().get('shared'), 'later')).toBe('team-namespaces');
+    const apps = world.store.get('Namespace', undefined, 'apps') as AnyResource;
+    world.upsert({ ...apps, metadata: { ...apps.metadata, labels: { team: 'elsewhere' } } } as AnyResource);
+    expect(trafficOf(world.flush().get('shared'), 'later')).toBeUndefined();
+  });
+
   it('recomputes nothing for a change nobody depends on', () => {
     const world = resolutionOf('base.yaml', 'http-routes.yaml');
     world.flush();

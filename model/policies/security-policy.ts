@@ -66,10 +66,6 @@ export function evaluateSecurityPolicy(
   for (const [value, field] of unsupported)
     if (value !== undefined && value !== null)
       return refuse(`${field}: not supported by Switchyard; remove it`);
-  for (const [i, selector] of (spec.targetSelectors ?? []).entries()) {
-    if (selector?.namespaces !== undefined && selector.namespaces.from !== 'Same')
-      return refuse(`spec.targetSelectors[${i}].namespaces: only Same is supported by Switchyard`);
-  }
   const fields: Fields = { policy: keyOf(policy) };
   const steps: [unknown, () => Resolved<unknown>, keyof Fields][] = [
     [spec.cors, () => cors(policy), 'cors'],

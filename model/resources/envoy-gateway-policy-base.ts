@@ -90,7 +90,12 @@ export const targetSelector = obj(
     group: str(),
     kind: str(),
     matchLabels: map(str()),
-    matchExpressions: list(obj({ key: str(), operator: str(), values: list(str()) }, ['key', 'operator'])),
+    matchExpressions: list(
+      obj({ key: str(), operator: str(['In', 'NotIn', 'Exists', 'DoesNotExist']), values: list(str()) }, [
+        'key',
+        'operator',
+      ]),
+    ),
     namespaces: obj({ from: str(['Same', 'All', 'Selector']), selector: free }),
   },
   ['kind'],

@@ -1,7 +1,9 @@
 // Policies whose services are Envoy Gateway Backends, from YAML through the controller to a real Envoy: a JWT
 // provider's remote JWKS fetched over HTTPS through a Backend (its CA and SNI), external authorization through a
 // Backend in another namespace that a ReferenceGrant opens, an ext_proc processor through a Backend; a Backend in
-// another namespace without a grant denies the route (500) and the policy says why.
+// another namespace without a grant denies the route (500) and the policy says why. And a SecurityPolicy of another
+// namespace that finds its route by label (targetSelectors with namespaces.from All), where a ReferenceGrant lets it.
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,6 +80,31 @@ spec:
     route('extauth'),
     route('ungranted'),
     route('processed'),
+    `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: selected, namespace: apps, labels: { sso: "on" } }
+spec:
+  parentRefs: [{ name: edge }]
+  rules:
+    - matches: [{ path: { type: PathPrefix, value: /selected } }]
+      backendRefs: [{ group: ${EG}, kind: Backend, name: app }]`,
+    `apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: { name: auth-policies, namespace: apps }
+spec:
+  from: [{ group: ${EG}, kind: SecurityPolicy, namespace: auth }]
+  to: [{ group: gateway.networking.k8s.io, kind: HTTPRoute }]`,
+    `apiVersion: v1
+kind: Secret
+metadata: { name: users, namespace: auth }
+stringData:
+  .htpasswd: "alice:{SHA}${createHash('sha1').update('wonderland').digest('base64')}"`,
+    `apiVersion: ${EG}/v1alpha1
+kind: SecurityPolicy
+metadata: { name: sso, namespace: auth }
+spec:
+  targetSelectors: [{ kind: HTTPRoute, matchLabels: { sso: "on" }, namespaces: { from: All } }]
+  basicAuth: { users: { name: users } }`,
     `apiVersion: ${EG}/v1alpha1
 kind: SecurityPolicy
 metadata: { name: jwt, namespace: apps }
@@ -133,8 +160,8 @@ let processor: HeaderProcessor;
 let issuer: JwtIssuer;
 let gatewayPort: number;
 
-function accepted(kind: 'SecurityPolicy' | 'EnvoyExtensionPolicy', name: string) {
-  const status = plane.store.get(kind, 'apps', name)?.status as
+function accepted(kind: 'SecurityPolicy' | 'EnvoyExtensionPolicy', name: string, namespace = 'apps') {
+  const status = plane.store.get(kind, namespace, name)?.status as
     | { ancestors?: PolicyAncestorStatusShape[] }
     | undefined;
   return status?.ancestors?.[0]?.conditions?.find((c) => c.type === 'Accepted');
@@ -223,5 +250,16 @@ describe('policies reaching their services through Envoy Gateway Backends', () =
     const answer = await httpRequest(gatewayPort, '/processed/x');
     expect([answer.status, answer.seen?.headers['x-processed']]).toEqual([200, 'proc-1']);
     expect(processor.paths).toContain('/processed/x');
+  });
+
+  test('a SecurityPolicy of another namespace selecting a route by label, where a ReferenceGrant lets it: enforced', async () => {
+    expect(accepted('SecurityPolicy', 'sso', 'auth')).toMatchObject({ status: 'True', reason: 'Accepted' });
+    const none = await httpRequest(gatewayPort, '/selected');
+    expect([none.status, none.seen]).toEqual([401, undefined]);
+    const basic = `Basic ${Buffer.from('alice:wonderland').toString('base64')}`;
+    const answer = await httpRequest(gatewayPort, '/selected', { headers: { authorization: basic } });
+    expect(answer.status).toBe(200);
+    // Routes without the label are not the policy's: /processed answers without credentials.
+    expect((await httpRequest(gatewayPort, '/processed/y')).status).toBe(200);
   });
 });
