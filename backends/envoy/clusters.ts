@@ -28,11 +28,22 @@ export interface BuiltCluster {
 /** Per-endpoint weights are scaled so a backend's share survives integer rounding to within 0.1 %. */
 const BLEND_SCALE = 1000;
 
+/**
+ * What one piece of translation added to a ClusterSet (`ClusterSet.recording`), to add again without translating
+ * it again (`ClusterSet.replay`): the same additions in the same order leave the set as the translation did.
+ */
+export type ClusterAdditions = readonly (
+  | { readonly use: ClusterUse }
+  | { readonly built: string; readonly cluster: BuiltCluster }
+  | { readonly blackhole: true }
+)[];
+
 /** Collects the clusters translation refers to, so each is generated once. */
 export class ClusterSet {
   readonly #uses = new Map<string, ClusterUse>();
   readonly #built = new Map<string, BuiltCluster>();
   #blackhole = false;
+  #recording: ClusterAdditions[number][] | undefined;
   /** The Gateway's backend client certificate, for clusters built whole (upstream-tls.ts). */
   readonly clientCertificate: UpstreamClientCertificate;
 
@@ -42,8 +53,34 @@ export class ClusterSet {
 
   /** A cluster a feature builds whole (an AI Gateway fallback rule's), with its endpoints when fed by EDS. */
   built(name: string, cluster: BuiltCluster): string {
+    this.#recording?.push({ built: name, cluster });
     if (!this.#built.has(name)) this.#built.set(name, cluster);
     return name;
+  }
+
+  /** Runs `translate` and returns its result with what it added to this set, in order. */
+  recording<T>(translate: () => T): { readonly result: T; readonly additions: ClusterAdditions } {
+    const outer = this.#recording;
+    const additions: ClusterAdditions[number][] = [];
+    this.#recording = additions;
+    try {
+      return { result: translate(), additions };
+    } finally {
+      this.#recording = outer;
+      outer?.push(...additions);
+    }
+  }
+
+  /** Adds again what a recorded translation added (see `recording`). */
+  replay(additions: ClusterAdditions): void {
+    this.#recording?.push(...additions);
+    for (const addition of additions) {
+      if ('use' in addition) {
+        if (!this.#uses.has(addition.use.name)) this.#uses.set(addition.use.name, addition.use);
+      } else if ('built' in addition) {
+        if (!this.#built.has(addition.built)) this.#built.set(addition.built, addition.cluster);
+      } else this.#blackhole = true;
+    }
   }
 
   get builtClusters(): ReadonlyMap<string, BuiltCluster> {
@@ -57,8 +94,12 @@ export class ClusterSet {
   use(backend: ResolvedBackendIR, speaksGrpc: boolean, traffic?: ClusterTrafficIR): string {
     const http2 = speaksGrpc || HTTP2_APP_PROTOCOLS.has(backend.appProtocol ?? '');
     const name = `${clusterName(backend, http2)}${clusterTrafficSuffix(traffic)}`;
-    if (!this.#uses.has(name))
-      this.#uses.set(name, { name, backend, http2, ...(traffic === undefined ? {} : { traffic }) });
+    if (this.#recording === undefined && this.#uses.has(name)) return name;
+    // What this call adds when the name is new, recorded as such: replayed into a set without that name, it adds
+    // what the call would have added there.
+    const use: ClusterUse = { name, backend, http2, ...(traffic === undefined ? {} : { traffic }) };
+    this.#recording?.push({ use });
+    if (!this.#uses.has(name)) this.#uses.set(name, use);
     return name;
   }
 
@@ -81,18 +122,19 @@ export class ClusterSet {
     }
     const base = parts[0];
     if (base === undefined) return undefined;
-    if (!this.#uses.has(name)) {
-      this.#uses.set(name, {
-        name,
-        backend: { ...base, endpoints } as ResolvedBackendIR,
-        http2: false,
-        endpointWeights: weights,
-      });
-    }
+    const use: ClusterUse = {
+      name,
+      backend: { ...base, endpoints } as ResolvedBackendIR,
+      http2: false,
+      endpointWeights: weights,
+    };
+    this.#recording?.push({ use });
+    if (!this.#uses.has(name)) this.#uses.set(name, use);
     return name;
   }
 
   blackhole(): string {
+    this.#recording?.push({ blackhole: true });
     this.#blackhole = true;
     return BLACKHOLE_CLUSTER;
   }

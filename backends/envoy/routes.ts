@@ -8,7 +8,7 @@ import type { HTTPRequestMirrorFilter } from '../../model/resources/gateway-api.
 import { hostnameCovers } from '../../model/shared/hostnames.ts';
 import type { ListenerAddress } from '../shared/route-filters.ts';
 import { aiGatewayRoutes, fallbackRouteAction } from './ai-gateway.ts';
-import type { ClusterSet } from './clusters.ts';
+import type { ClusterAdditions, ClusterSet } from './clusters.ts';
 import { protoDuration } from './duration.ts';
 import {
   extensionDirectResponse,
@@ -56,11 +56,12 @@ export function translateVirtualHosts(
 ): Json[] {
   const hosts = new Map<string, RouteEntry[]>();
   for (const listener of listeners) {
+    const served = servedContext(listener, port, clusters, policyFilters);
     for (const route of listener.routes) {
       if (!kinds.has(route.kind)) continue;
       const hostnames = route.hostnames.length > 0 ? route.hostnames : [listener.hostname ?? MATCH_ALL_HOSTS];
       const entries = hostnames.some((h) => ownerOf(listeners, h) === listener)
-        ? routeEntries(route, listener, port, clusters, policyFilters)
+        ? translatedRoute(route, listener, port, clusters, policyFilters, served)
         : [];
       for (const hostname of hostnames) {
         if (ownerOf(listeners, hostname) !== listener) continue;
@@ -88,6 +89,68 @@ export const HTTP_KINDS: ReadonlySet<string> = new Set(['HTTPRoute', 'GRPCRoute'
 function ownerOf(listeners: readonly ListenerIR[], hostname: string): ListenerIR | undefined {
   if (hostname === MATCH_ALL_HOSTS) return listeners.find((l) => l.hostname === undefined);
   return listeners.find((l) => l.hostname === undefined || hostnameCovers(l.hostname, hostname));
+}
+
+/**
+ * A route's Envoy routes on a listener, per RouteIR object: the IR built again after one route changed holds the
+ * same RouteIR objects for the others (build-gateway-ir.ts), so a Gateway's translation translates the changed
+ * routes only — with every route on one Gateway, the cost of a change no longer grows with the routes' number.
+ * Kept with what else the translation read (`servedContext`) and what it added to the ClusterSet, which is added
+ * again to the Gateway's next set when the entries are taken from here.
+ */
+const translatedRoutes = new WeakMap<RouteIR, TranslatedRoute[]>();
+
+interface TranslatedRoute {
+  readonly served: string;
+  readonly entries: readonly RouteEntry[];
+  readonly additions: ClusterAdditions;
+}
+
+/** Translations kept per route: one per listener serving it, mostly; a few when several listeners do. */
+const TRANSLATIONS_KEPT = 4;
+
+/**
+ * Everything a route's translation reads besides the RouteIR: the port, whether policy filters run, the Gateway's
+ * backend client certificate (AI Gateway fallback clusters present it) and the listener's own fields (filters get
+ * the served listener: per-listener rate limit buckets).
+ */
+function servedContext(
+  listener: ListenerIR,
+  port: number,
+  clusters: ClusterSet,
+  policyFilters: boolean,
+): string {
+  const { routes: _routes, ...own } = listener;
+  const certificate = clusters.clientCertificate;
+  return JSON.stringify([
+    port,
+    policyFilters,
+    typeof certificate === 'object' ? certificate.sdsSecret : (certificate ?? null),
+    own,
+  ]);
+}
+
+function translatedRoute(
+  route: RouteIR,
+  listener: ListenerIR,
+  port: number,
+  clusters: ClusterSet,
+  policyFilters: boolean,
+  served: string,
+): readonly RouteEntry[] {
+  const kept = translatedRoutes.get(route);
+  const known = kept?.find((translated) => translated.served === served);
+  if (known !== undefined) {
+    clusters.replay(known.additions);
+    return known.entries;
+  }
+  const { result: entries, additions } = clusters.recording(() =>
+    routeEntries(route, listener, port, clusters, policyFilters),
+  );
+  const translated = { served, entries, additions };
+  if (kept === undefined) translatedRoutes.set(route, [translated]);
+  else kept.splice(0, Math.max(0, kept.length + 1 - TRANSLATIONS_KEPT), translated);
+  return entries;
 }
 
 function routeEntries(

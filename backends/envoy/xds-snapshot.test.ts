@@ -65,6 +65,19 @@ describe('encodeSnapshot', () => {
         api.unpack(api.pack(TYPE_URL.routeConfiguration, routeConfiguration(count, 1))),
       );
       expect(decoded(second)).not.toEqual(decoded(first));
+      // The next one holds the same route objects as the second but one, moved to the end and replaced: the kept
+      // objects' bytes are taken as they are, the new one's encoded.
+      const before = routeConfiguration(count, 1) as { virtualHosts: { routes: unknown[] }[] };
+      const [host, ...otherHosts] = before.virtualHosts;
+      const moved = {
+        ...before,
+        virtualHosts: [
+          { ...host!, routes: [...host!.routes.slice(1), { ...(host!.routes[0] as object), name: 'moved' }] },
+          ...otherHosts,
+        ],
+      };
+      const third = snapshotOf(3, moved, snapshotOf(2, before, first));
+      expect(decoded(third)).toEqual(api.unpack(api.pack(TYPE_URL.routeConfiguration, moved)));
     }
   });
 });

@@ -92,6 +92,8 @@ const ROUTES_KEPT_ENCODED = 64;
  * the route's JSON text, for encoding its next revision.
  */
 const encodedRoutes = new WeakMap<Any, Map<string, Uint8Array>>();
+/** The same, by the route's JSON object (immutable once translated), with its text. */
+const encodedRouteObjects = new WeakMap<object, { readonly text: string; readonly field: Uint8Array }>();
 
 /**
  * A RouteConfiguration whose virtual hosts hold many routes, encoded from each route's bytes: a repeated field is
@@ -113,11 +115,20 @@ function packRouteConfiguration(json: RouteConfigurationJson, previous: Any | un
     const { routes, ...hostOwn } = host as { routes?: readonly unknown[] };
     const hostParts: Uint8Array[] = [api.encode(VIRTUAL_HOST_TYPE_URL, hostOwn)];
     for (const route of routes ?? []) {
-      const text = JSON.stringify(route);
-      let field = before.get(text) ?? kept.get(text);
-      field ??= lengthDelimited(fields.routes, api.encode(ROUTE_TYPE_URL, route));
-      kept.set(text, field);
-      hostParts.push(field);
+      // The same route object as in an earlier revision (the Envoy backend keeps each route's translation,
+      // routes.ts): its bytes without writing its JSON out again.
+      let encoded = encodedRouteObjects.get(route as object);
+      if (encoded === undefined) {
+        const text = JSON.stringify(route);
+        const field =
+          before.get(text) ??
+          kept.get(text) ??
+          lengthDelimited(fields.routes, api.encode(ROUTE_TYPE_URL, route));
+        encoded = { text, field };
+        encodedRouteObjects.set(route as object, encoded);
+      }
+      kept.set(encoded.text, encoded.field);
+      hostParts.push(encoded.field);
     }
     parts.push(lengthDelimited(fields.virtualHosts, Buffer.concat(hostParts)));
   }
