@@ -6,15 +6,14 @@
 // (delete). p50 and p99 over ROUTES routes each, then the same with EXISTING routes already served. Target
 // (issue 22): p99 ≤ 1 s. EXISTING defaults to 1,000: the API server takes the routes at ~13 creates/s on this
 // loaded machine, so 10,000 (the issue's figure) is a 15-minute run — SWITCHYARD_BENCH_E2E_EXISTING=10000.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig, type KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
-import { nodeClusterOf } from '../backends/envoy/node-identity.ts';
-import { type Envoy, freePort, startEnvoy } from '../test/harness/envoy/index.ts';
+import { type Envoy, freePort } from '../test/harness/envoy/index.ts';
 import { DEPLOY_DIR, readDeployManifests } from '../test/harness/kube/deploy-manifests.ts';
 import { installCrds } from '../test/harness/kube/install-crds.ts';
 import { readManifests } from '../test/harness/kube/manifests.ts';
@@ -25,6 +24,13 @@ import { provisionEtcd } from '../test/provision/etcd.ts';
 import { provisionUpstreamCrdFiles } from '../test/provision/gateway-api-crds.ts';
 import { provisionKubeApiserver } from '../test/provision/kubernetes.ts';
 import { gateway, gatewayClass, httpRoute, namespace, service } from '../test/replays/kube-scenarios.ts';
+import {
+  percentile,
+  pollAgent,
+  startController,
+  startGatewayEnvoy,
+  until as untilAnswers,
+} from './e2e-parts.ts';
 import { report } from './report.ts';
 
 const ROUTES = Number(process.env.SWITCHYARD_BENCH_E2E_ROUTES ?? 200);
@@ -40,7 +46,6 @@ const CHANGE_LIMIT_MS = 60_000;
 // minutes), so the bound grows with them.
 const TIME_LIMIT_MS = 30 * 60_000 + EXISTING * 250;
 const PROFILE_DIR = process.env.SWITCHYARD_BENCH_E2E_CPU_PROF;
-const CLI = new URL('../cli/switchyard.ts', import.meta.url).pathname;
 
 const watchdog = setTimeout(() => {
   process.stderr.write(`e2e.apply-to-traffic: over ${TIME_LIMIT_MS} ms, giving up\n`);
@@ -91,40 +96,9 @@ function base(gatewayPort: number, backend: { address: string; port: number }): 
   ] as KubernetesObject[];
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-
-/** The status code Envoy answers GET `path` with (0 when it does not answer: no listener yet). */
-function statusOf(port: number, path: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, agent, timeout: 5_000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', () => resolve(0));
-    req.on('timeout', () => req.destroy());
-    req.end();
-  });
-}
-
 /** Polls until GET `path` answers `status`; returns the ms since `started`. */
-async function until(
-  port: number,
-  path: string,
-  status: number,
-  started: number,
-  what: string,
-): Promise<number> {
-  for (;;) {
-    if ((await statusOf(port, path)) === status) return performance.now() - started;
-    if (performance.now() - started > CHANGE_LIMIT_MS)
-      throw new Error(`${what}: ${path} did not answer ${status} within ${CHANGE_LIMIT_MS} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+function until(port: number, path: string, status: number, started: number, what: string): Promise<number> {
+  return untilAnswers(port, path, status, started, what, CHANGE_LIMIT_MS);
 }
 
 /** Creates, changes and deletes `count` routes one after another; reports p50/p99 of each with `suffix`. */
@@ -188,34 +162,9 @@ try {
   const [gatewayPort, xdsPort] = [await freePort(), await freePort()];
   await serverSideApply(kubeConfig, base(gatewayPort, backend));
 
-  controller = spawn(
-    process.execPath,
-    [
-      // SWITCHYARD_BENCH_E2E_CPU_PROF=<dir>: the controller writes a CPU profile there when it stops.
-      ...(PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]),
-      CLI,
-      'controller',
-      '--kubeconfig',
-      apiserver.kubeconfigPath,
-      `--xds-address=127.0.0.1:${xdsPort}`,
-      '--http-address=127.0.0.1:0',
-      '--inspector=off',
-      '--log-level=warn',
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  envoy = await startEnvoy({
-    adsAddress: `127.0.0.1:${xdsPort}`,
-    nodeId: 'bench-envoy',
-    cluster: nodeClusterOf({
-      group: 'gateway.networking.k8s.io',
-      kind: 'Gateway',
-      namespace: NS,
-      name: 'edge',
-    }),
-    delta: true,
-    waitUntil: 'started',
-  });
+  // SWITCHYARD_BENCH_E2E_CPU_PROF=<dir>: the controller writes a CPU profile there when it stops.
+  controller = startController(['--kubeconfig', apiserver.kubeconfigPath], xdsPort, PROFILE_DIR);
+  envoy = await startGatewayEnvoy(xdsPort, NS, 'edge');
   // The first route also waits for the controller to start, sync and serve Envoy its listener: not measured.
   const warmUp = performance.now();
   await serverSideApply(kubeConfig, [route('warm-up', '/warm-up')]);
@@ -250,6 +199,6 @@ try {
     await exited;
   }
   for (const stop of stops.reverse()) await stop();
-  agent.destroy();
+  pollAgent.destroy();
   rmSync(workDir, { recursive: true, force: true });
 }

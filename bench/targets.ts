@@ -42,6 +42,12 @@ export const TARGETS: readonly Target[] = [
     source: 'issue 22 (Envoy AI Gateway documents ~5 s route readiness)',
   },
   {
+    bench: 'e2e.files-to-traffic',
+    metric: /^change_p99/,
+    atMost: 1000,
+    source: "issue 22 (e2e.apply-to-traffic's target, without the API server)",
+  },
+  {
     bench: 'runtime.pipeline',
     metric: 'throughput_unsubscribed',
     atLeast: 500_000,
