@@ -2,7 +2,10 @@
 // agentgateway class (GatewayClassParameters backend: agentgateway). Each backend's ADS server serves its own
 // Gateway only, and each Gateway becomes Programmed once its own proxy ACKs. The same AIGatewayRoute on both:
 // Envoy routes it through the ext_proc service, agentgateway natively (its model table and an AI backend), and
-// what agentgateway cannot express is named in the route's status.
+// what agentgateway cannot express is named in the route's status. And one set of the other route kinds and
+// TLS settings on both: a GRPCRoute, a TLSRoute passed through by SNI, a TCPRoute, an InferencePool with its endpoint
+// picker, a BackendTLSPolicy (and one that cannot be enforced: 500 on both, never plain HTTP) and the Gateway's
+// client-certificate validation, each as its own data plane expresses it.
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentgatewayXdsServer } from '../backends/agentgateway/index.ts';
 import {
@@ -16,9 +19,11 @@ import { envoyApi } from '../protos/envoy-api.ts';
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse } from '../protos/index.ts';
 import { TYPE_URL } from '../protos/index.ts';
 import { runUntilQuiescent } from '../runtime/quiescence.ts';
+import type { VirtualClock } from '../runtime/VirtualClock.ts';
+import { createTestCertificates, type TestCertificates } from '../test/harness/echo/index.ts';
 import type { ControlPlane } from './control-plane.ts';
 import { startFilesPlane } from './testdata/files-plane.ts';
-import { ENVOY_AND_AGENTGATEWAY_CLASSES, httpGateway, WEB_SERVICE } from './testdata/manifests.ts';
+import { ENVOY_AND_AGENTGATEWAY_CLASSES, httpGateway, serviceAt, WEB_SERVICE } from './testdata/manifests.ts';
 
 const JWKS = JSON.stringify({
   keys: [{ kty: 'oct', kid: 'k1', alg: 'HS256', k: 'c3dpdGNoeWFyZC10ZXN0LWtleQ' }],
@@ -160,6 +165,128 @@ ${aiRoute('by-team', ['via-agentgateway'], '{type: Exact, name: x-team, value: m
 
 const AGW_LISTENER = '8080/apps/via-agentgateway/Gateway/apps/via-agentgateway/http';
 
+const indent = (text: string, spaces: number) =>
+  text
+    .trim()
+    .split('\n')
+    .map((line) => `${' '.repeat(spaces)}${line}`)
+    .join('\n');
+
+/**
+ * The other route kinds and TLS settings, on a Gateway of each class with an HTTP, an HTTPS (client certificates
+ * required, the Gateway's spec.tls.frontend), a TLS passthrough and a TCP listener.
+ */
+function routeKindsManifests(server: TestCertificates, backendCa: string): string {
+  const gateway = (name: string, className: string) => `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: ${name}, namespace: apps}
+spec:
+  gatewayClassName: ${className}
+  tls:
+    frontend:
+      default: {validation: {caCertificateRefs: [{group: "", kind: ConfigMap, name: client-ca}]}}
+  listeners:
+  - {name: http, protocol: HTTP, port: 8080}
+  - {name: https, protocol: HTTPS, port: 8443, tls: {certificateRefs: [{name: server-tls}]}}
+  - {name: pass, protocol: TLS, port: 9443, hostname: pass.example.com, tls: {mode: Passthrough}}
+  - {name: tcp, protocol: TCP, port: 9000}
+`;
+  const both = (section: string) =>
+    `[{name: via-envoy, sectionName: ${section}}, {name: via-agentgateway, sectionName: ${section}}]`;
+  const caBundle = (name: string, pem: string) =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: apps}\ndata:\n  ca.crt: |\n${indent(pem, 4)}\n`;
+  return [
+    ENVOY_AND_AGENTGATEWAY_CLASSES,
+    gateway('via-envoy', 'envoy'),
+    gateway('via-agentgateway', 'agentgateway'),
+    `apiVersion: v1
+kind: Secret
+metadata: {name: server-tls, namespace: apps}
+type: kubernetes.io/tls
+stringData:
+  tls.crt: |
+${indent(server.cert, 4)}
+  tls.key: |
+${indent(server.key, 4)}
+`,
+    caBundle('client-ca', server.caCert),
+    caBundle('backend-ca', backendCa),
+    serviceAt('grpc', 50051, '10.0.0.2'),
+    serviceAt('secure', 443, '10.0.0.3'),
+    serviceAt('broken', 443, '10.0.0.4'),
+    serviceAt('passthrough', 8443, '10.0.0.5'),
+    serviceAt('db', 5432, '10.0.0.6'),
+    serviceAt('vllm-epp', 9002, '10.0.0.8'),
+    `apiVersion: v1
+kind: Pod
+metadata: {name: vllm-1, namespace: apps, labels: {app: vllm}}
+status: {podIP: 10.1.0.1, conditions: [{type: Ready, status: "True"}]}
+---
+apiVersion: inference.networking.k8s.io/v1
+kind: InferencePool
+metadata: {name: vllm, namespace: apps}
+spec:
+  selector: {matchLabels: {app: vllm}}
+  targetPorts: [{number: 8000}]
+  endpointPickerRef: {name: vllm-epp, port: {number: 9002}, failureMode: FailClose}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: secure, namespace: apps}
+spec:
+  targetRefs: [{group: "", kind: Service, name: secure}]
+  validation: {caCertificateRefs: [{group: "", kind: ConfigMap, name: backend-ca}], hostname: secure.internal}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: broken, namespace: apps}
+spec:
+  targetRefs: [{group: "", kind: Service, name: broken}]
+  validation: {caCertificateRefs: [{group: "", kind: ConfigMap, name: no-such-ca}], hostname: broken.internal}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: echo, namespace: apps}
+spec:
+  parentRefs: ${both('http')}
+  hostnames: [grpc.example.com]
+  rules: [{matches: [{method: {service: echo.Echo, method: Say}}], backendRefs: [{name: grpc, port: 50051}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: llm, namespace: apps}
+spec:
+  parentRefs: ${both('http')}
+  hostnames: [llm.example.com]
+  rules: [{backendRefs: [{group: inference.networking.k8s.io, kind: InferencePool, name: vllm}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: secure, namespace: apps}
+spec:
+  parentRefs: ${both('https')}
+  rules:
+  - {matches: [{path: {type: PathPrefix, value: /secure}}], backendRefs: [{name: secure, port: 443}]}
+  - {matches: [{path: {type: PathPrefix, value: /broken}}], backendRefs: [{name: broken, port: 443}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TLSRoute
+metadata: {name: pass, namespace: apps}
+spec:
+  parentRefs: ${both('pass')}
+  hostnames: [pass.example.com]
+  rules: [{backendRefs: [{name: passthrough, port: 8443}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TCPRoute
+metadata: {name: db, namespace: apps}
+spec:
+  parentRefs: ${both('tcp')}
+  rules: [{backendRefs: [{name: db, port: 5432}]}]
+`,
+  ].join('---\n');
+}
+
 type Delta = AdsTestStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>;
 
 /** Plays an Envoy: wildcard CDS and LDS, EDS and RDS for what they name, ACKing every response. */
@@ -192,6 +319,35 @@ function programmed(plane: ControlPlane, name: string): string | undefined {
     | { type: string; status: string }[]
     | undefined;
   return conditions?.find((c) => c.type === 'Programmed')?.status;
+}
+
+/** Lets the proxies' ACKs reach the plane until both Gateways are Programmed (or 300 rounds have passed). */
+async function untilBothProgrammed(plane: ControlPlane, clock: VirtualClock): Promise<void> {
+  for (
+    let i = 0;
+    i < 300 &&
+    !(programmed(plane, 'via-envoy') === 'True' && programmed(plane, 'via-agentgateway') === 'True');
+    i++
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await runUntilQuiescent(plane.system, clock);
+  }
+}
+
+/** Every resource of one type in a Gateway's Envoy snapshot, by name, as proto3 JSON. */
+function envoyResources(xds: XdsServer, gateway: string, type: string): Map<string, Record<string, unknown>> {
+  const snapshot = xds.snapshot({
+    group: 'gateway.networking.k8s.io',
+    kind: 'Gateway',
+    namespace: 'apps',
+    name: gateway,
+  });
+  return new Map(
+    [...(snapshot?.types.get(type) ?? new Map()).entries()].map(([name, resource]) => [
+      name,
+      envoyApi().unpack(resource.any) as Record<string, unknown>,
+    ]),
+  );
 }
 
 describe('one control plane serving Gateways through both backends', () => {
@@ -289,15 +445,7 @@ describe('one control plane serving Gateways through both backends', () => {
     const envoy = envoyClient.delta();
     let envoyProgrammed = false;
     const envoyDone = envoyProxy(envoy, () => envoyProgrammed);
-    for (
-      let i = 0;
-      i < 300 &&
-      !(programmed(plane, 'via-envoy') === 'True' && programmed(plane, 'via-agentgateway') === 'True');
-      i++
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      await runUntilQuiescent(plane.system, clock);
-    }
+    await untilBothProgrammed(plane, clock);
     envoyProgrammed = true;
     expect(programmed(plane, 'via-agentgateway')).toBe('True');
     expect(programmed(plane, 'via-envoy')).toBe('True');
@@ -429,5 +577,206 @@ describe('one control plane serving Gateways through both backends', () => {
         },
       },
     });
+  });
+
+  it('serves a GRPCRoute, TLS passthrough, a TCPRoute, an InferencePool with its picker and BackendTLSPolicies on both data planes', async () => {
+    const server = await createTestCertificates(['secure.example.com']);
+    const backend = await createTestCertificates(['secure.internal']);
+    const envoyXds = await XdsServer.start({ address: '127.0.0.1:0' });
+    cleanups.push(() => envoyXds.stop());
+    const agentgatewayXds = await AgentgatewayXdsServer.start({ address: '127.0.0.1:0' });
+    cleanups.push(() => agentgatewayXds.stop());
+    const { plane, clock } = await startFilesPlane(
+      routeKindsManifests(server, backend.caCert),
+      { envoy: envoyXds, agentgateway: agentgatewayXds },
+      cleanups,
+    );
+
+    // The same statuses whichever data plane serves the Gateway: every route accepted on both; the rule behind the
+    // BackendTLSPolicy that cannot be enforced says so (ResolvedRefs False, InvalidBackendTLS) on both.
+    for (const [kind, name] of [
+      ['GRPCRoute', 'echo'],
+      ['HTTPRoute', 'llm'],
+      ['HTTPRoute', 'secure'],
+      ['TLSRoute', 'pass'],
+      ['TCPRoute', 'db'],
+    ] as const) {
+      const parents = (plane.store.get(kind, 'apps', name)?.status?.parents ?? []) as {
+        parentRef: { name: string };
+        conditions: { type: string; status: string; reason: string }[];
+      }[];
+      const on = (gateway: string, type: string) =>
+        parents.find((p) => p.parentRef.name === gateway)?.conditions.find((c) => c.type === type);
+      for (const gateway of ['via-envoy', 'via-agentgateway']) {
+        expect(on(gateway, 'Accepted'), `${kind} ${name} on ${gateway}`).toMatchObject({ status: 'True' });
+        expect(on(gateway, 'ResolvedRefs'), `${kind} ${name} on ${gateway}`).toMatchObject(
+          name === 'secure' ? { status: 'False', reason: 'InvalidBackendTLS' } : { status: 'True' },
+        );
+      }
+    }
+
+    // agentgateway, as our delta-xDS client receives it.
+    const client = new AdsTestClient(agentgatewayXds.address);
+    cleanups.push(() => client.close());
+    const agw = client.delta();
+    subscribeAsAgentgateway(agw, { namespace: 'apps', name: 'via-agentgateway' });
+    const response = await agw.next();
+    const resources = decodeResources(response);
+    const listener = (name: string) =>
+      `8${name === 'http' ? '080' : '443'}/apps/via-agentgateway/Gateway/apps/via-agentgateway/${name}`;
+    const HTTPS = listener('https');
+    const PASS = '9443/apps/via-agentgateway/Gateway/apps/via-agentgateway/pass';
+    const TCP = '9000/apps/via-agentgateway/Gateway/apps/via-agentgateway/tcp';
+    expect([...resources.keys()].sort()).toEqual([
+      'backend/service/apps/db/5432/10.0.0.6:5432',
+      'backend/service/apps/grpc/50051/10.0.0.2:50051',
+      'backend/service/apps/passthrough/8443/10.0.0.5:8443',
+      'backend/service/apps/secure/443/10.0.0.3:443',
+      'bind/8080/apps/via-agentgateway',
+      'bind/8443/apps/via-agentgateway',
+      'bind/9000/apps/via-agentgateway',
+      'bind/9443/apps/via-agentgateway',
+      `listener/${AGW_LISTENER}`,
+      `listener/${HTTPS}`,
+      `listener/${TCP}`,
+      `listener/${PASS}`,
+      `route/${AGW_LISTENER}/GRPCRoute/apps/echo/0`,
+      `route/${AGW_LISTENER}/HTTPRoute/apps/llm/0`,
+      `route/${HTTPS}/HTTPRoute/apps/secure/0`,
+      `route/${HTTPS}/HTTPRoute/apps/secure/1`,
+      'service/apps/vllm-epp.apps.svc.cluster.local',
+      'service/apps/vllm.apps.inference.cluster.local',
+      `tcproute/${TCP}/TCPRoute/apps/db/0`,
+      `tcproute/${PASS}/TLSRoute/apps/pass/0`,
+      'workload/apps/10.0.0.8',
+      'workload/apps/10.1.0.1',
+    ]);
+    const base64 = (pem: string) => Buffer.from(pem).toString('base64');
+    const get = (key: string) => resources.get(key) as Record<string, Record<string, unknown>>;
+    // HTTPS: the certificate, and client certificates required against the Gateway's CA (STRICT is the enum's
+    // zero, left out of proto3 JSON).
+    expect(get(`listener/${HTTPS}`).listener?.tls).toEqual({
+      cert: base64(server.cert),
+      privateKey: base64(server.key),
+      root: base64(server.caCert),
+    });
+    // GRPCRoute: the method as a path, HTTP/2 to the backend.
+    expect(get(`route/${AGW_LISTENER}/GRPCRoute/apps/echo/0`).route).toMatchObject({
+      hostnames: ['grpc.example.com'],
+      matches: [{ path: { exact: '/echo.Echo/Say' } }],
+      backends: [
+        {
+          backend: { backend: 'service/apps/grpc/50051/10.0.0.2:50051' },
+          backendPolicies: [{ backendHttp: { version: 'HTTP2' } }],
+        },
+      ],
+    });
+    // InferencePool: its workload Service, the picker's (FailClose) as the route backend's inference routing.
+    expect(get(`route/${AGW_LISTENER}/HTTPRoute/apps/llm/0`).route?.backends).toEqual([
+      {
+        backend: {
+          service: { namespace: 'apps', hostname: 'vllm.apps.inference.cluster.local' },
+          port: 8000,
+        },
+        weight: 1,
+        backendPolicies: [
+          {
+            inferenceRouting: {
+              endpointPicker: {
+                service: { namespace: 'apps', hostname: 'vllm-epp.apps.svc.cluster.local' },
+                port: 9002,
+              },
+              failureMode: 'FAIL_CLOSED',
+            },
+          },
+        ],
+      },
+    ]);
+    // BackendTLSPolicy: the backend verified against its CA by hostname; the one that cannot be enforced answers
+    // 500 and no Backend of its Service is sent (never plain HTTP).
+    expect(get('backend/service/apps/secure/443/10.0.0.3:443').backend?.inlinePolicies).toEqual([
+      { backendTls: { root: base64(backend.caCert), hostname: 'secure.internal' } },
+    ]);
+    expect(get(`route/${HTTPS}/HTTPRoute/apps/secure/1`).route).toMatchObject({
+      matches: [{ path: { pathPrefix: '/broken' } }],
+      trafficPolicies: [{ directResponse: { status: 500 } }],
+    });
+    expect(get(`route/${HTTPS}/HTTPRoute/apps/secure/1`).route?.backends).toBeUndefined();
+    // TLS passthrough: a TLS listener without TLSConfig (agentgateway passes it through), routed by SNI.
+    expect(get(`listener/${PASS}`).listener).toMatchObject({ protocol: 'TLS', hostname: 'pass.example.com' });
+    expect(get(`listener/${PASS}`).listener?.tls).toBeUndefined();
+    expect(get(`tcproute/${PASS}/TLSRoute/apps/pass/0`).tcpRoute).toMatchObject({
+      hostnames: ['pass.example.com'],
+      backends: [{ backend: { backend: 'service/apps/passthrough/8443/10.0.0.5:8443' } }],
+    });
+    expect(get(`tcproute/${TCP}/TCPRoute/apps/db/0`).tcpRoute).toMatchObject({
+      backends: [{ backend: { backend: 'service/apps/db/5432/10.0.0.6:5432' } }],
+    });
+    agw.send({ type_url: AGENTGATEWAY_TYPE_URL.resource, response_nonce: response.nonce });
+
+    // Envoy, from the same resources.
+    const clusters = envoyResources(envoyXds, 'via-envoy', TYPE_URL.cluster);
+    const listeners = envoyResources(envoyXds, 'via-envoy', TYPE_URL.listener);
+    const routes = envoyResources(envoyXds, 'via-envoy', TYPE_URL.routeConfiguration);
+    expect([...clusters.keys()].sort()).toEqual([
+      'epp/apps/vllm-epp/9002',
+      'pool/apps/vllm',
+      'service/apps/db/5432',
+      'service/apps/grpc/50051/h2',
+      'service/apps/passthrough/8443',
+      'service/apps/secure/443',
+    ]);
+    expect(clusters.get('service/apps/secure/443')?.transportSocket).toMatchObject({
+      typedConfig: {
+        sni: 'secure.internal',
+        commonTlsContext: { validationContext: { trustedCa: { inlineString: backend.caCert } } },
+      },
+    });
+    const text = JSON.stringify([...routes.values()]);
+    expect(text).toContain(
+      '"match":{"path":"/echo.Echo/Say"},"route":{"cluster":"service/apps/grpc/50051/h2"}',
+    );
+    expect(text).toContain('"clusterName":"epp/apps/vllm-epp/9002"');
+    expect(text).toContain('"match":{"pathSeparatedPrefix":"/broken"},"directResponse":{"status":500}');
+    expect(JSON.stringify(listeners.get('tcp/8443'))).toContain('"requireClientCertificate":true');
+    expect(listeners.get('tcp/9443')?.filterChains).toMatchObject([
+      {
+        filterChainMatch: { serverNames: ['pass.example.com'] },
+        filters: [{ typedConfig: { cluster: 'service/apps/passthrough/8443' } }],
+      },
+    ]);
+    expect(JSON.stringify(listeners.get('tcp/9443'))).not.toContain('DownstreamTlsContext');
+    expect(JSON.stringify(listeners.get('tcp/9000'))).toContain('"cluster":"service/apps/db/5432"');
+
+    // Both proxies take their revision: both Gateways Programmed, every listener with its routes.
+    const envoyClient = new AdsTestClient(envoyXds.address);
+    cleanups.push(() => envoyClient.close());
+    const envoy = envoyClient.delta();
+    let done = false;
+    const envoyDone = envoyProxy(envoy, () => done);
+    await untilBothProgrammed(plane, clock);
+    done = true;
+    for (const gateway of ['via-envoy', 'via-agentgateway']) {
+      expect(programmed(plane, gateway), gateway).toBe('True');
+      const listenerStatuses = (plane.store.get('Gateway', 'apps', gateway)?.status?.listeners ?? []) as {
+        name: string;
+        attachedRoutes: number;
+        conditions: { type: string; status: string }[];
+      }[];
+      expect(
+        listenerStatuses.map((l) => [
+          l.name,
+          l.attachedRoutes,
+          l.conditions.find((c) => c.type === 'Programmed')?.status,
+        ]),
+      ).toEqual([
+        ['http', 2, 'True'],
+        ['https', 1, 'True'],
+        ['pass', 1, 'True'],
+        ['tcp', 1, 'True'],
+      ]);
+    }
+    envoy.close();
+    await envoyDone.catch(() => []);
   });
 });

@@ -50,6 +50,11 @@ spec:
 
 /** Service `name` in namespace apps on `port`, whose one endpoint is a process on this machine at `targetPort`. */
 export function localService(name: string, port: number, targetPort: number): string {
+  return serviceAt(name, port, '127.0.0.1', targetPort);
+}
+
+/** Service `name` in namespace apps on `port`, with one ready endpoint at `address`:`targetPort`. */
+export function serviceAt(name: string, port: number, address: string, targetPort = port): string {
   return `apiVersion: v1
 kind: Service
 metadata: {name: ${name}, namespace: apps}
@@ -60,7 +65,7 @@ kind: EndpointSlice
 metadata: {name: ${name}-local, namespace: apps, labels: {kubernetes.io/service-name: ${name}}}
 addressType: IPv4
 ports: [{name: http, port: ${targetPort}, protocol: TCP}]
-endpoints: [{addresses: [127.0.0.1], conditions: {ready: true}}]
+endpoints: [{addresses: [${address}], conditions: {ready: true}}]
 `;
 }
 
