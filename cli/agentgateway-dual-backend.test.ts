@@ -14,6 +14,7 @@ import {
 } from '../backends/agentgateway/testdata/agentgateway-proxy.ts';
 import { XdsServer } from '../backends/envoy/index.ts';
 import { AdsTestClient, type AdsTestStream } from '../backends/envoy/testdata/ads-test-client.ts';
+import type { RouteKind } from '../model/resources/gateway-api.ts';
 import { AGENTGATEWAY_TYPE_URL, agentgatewayApi } from '../protos/agentgateway-api.ts';
 import { envoyApi } from '../protos/envoy-api.ts';
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse } from '../protos/index.ts';
@@ -190,6 +191,7 @@ spec:
   - {name: https, protocol: HTTPS, port: 8443, tls: {certificateRefs: [{name: server-tls}]}}
   - {name: pass, protocol: TLS, port: 9443, hostname: pass.example.com, tls: {mode: Passthrough}}
   - {name: tcp, protocol: TCP, port: 9000}
+  - {name: udp, protocol: UDP, port: 5353}
 `;
   const both = (section: string) =>
     `[{name: via-envoy, sectionName: ${section}}, {name: via-agentgateway, sectionName: ${section}}]`;
@@ -283,6 +285,39 @@ metadata: {name: db, namespace: apps}
 spec:
   parentRefs: ${both('tcp')}
   rules: [{backendRefs: [{name: db, port: 5432}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: dns, namespace: apps}
+spec: {ports: [{name: dns, port: 53, protocol: UDP}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: dns-1, namespace: apps, labels: {kubernetes.io/service-name: dns}}
+addressType: IPv4
+ports: [{name: dns, port: 53, protocol: UDP}]
+endpoints: [{addresses: [10.0.0.9], conditions: {ready: true}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: UDPRoute
+metadata: {name: dns, namespace: apps}
+spec:
+  parentRefs: ${both('udp')}
+  rules: [{backendRefs: [{name: dns, port: 53}]}]
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: HTTPRouteFilter
+metadata: {name: gone, namespace: apps}
+spec:
+  directResponse: {statusCode: 410, body: {type: Inline, inline: retired}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: retired, namespace: apps}
+spec:
+  parentRefs: ${both('http')}
+  hostnames: [retired.example.com]
+  rules: [{filters: [{type: ExtensionRef, extensionRef: {group: gateway.envoyproxy.io, kind: HTTPRouteFilter, name: gone}}]}]
 `,
   ].join('---\n');
 }
@@ -594,6 +629,15 @@ describe('one control plane serving Gateways through both backends', () => {
 
     // The same statuses whichever data plane serves the Gateway: every route accepted on both; the rule behind the
     // BackendTLSPolicy that cannot be enforced says so (ResolvedRefs False, InvalidBackendTLS) on both.
+    const condition = (kind: RouteKind, name: string, gateway: string, type: string) =>
+      (
+        (plane.store.get(kind, 'apps', name)?.status?.parents ?? []) as {
+          parentRef: { name: string };
+          conditions: { type: string; status: string; reason: string; message: string }[];
+        }[]
+      )
+        .find((p) => p.parentRef.name === gateway)
+        ?.conditions.find((c) => c.type === type);
     for (const [kind, name] of [
       ['GRPCRoute', 'echo'],
       ['HTTPRoute', 'llm'],
@@ -601,20 +645,15 @@ describe('one control plane serving Gateways through both backends', () => {
       ['TLSRoute', 'pass'],
       ['TCPRoute', 'db'],
     ] as const) {
-      const parents = (plane.store.get(kind, 'apps', name)?.status?.parents ?? []) as {
-        parentRef: { name: string };
-        conditions: { type: string; status: string; reason: string }[];
-      }[];
-      const on = (gateway: string, type: string) =>
-        parents.find((p) => p.parentRef.name === gateway)?.conditions.find((c) => c.type === type);
       for (const gateway of ['via-envoy', 'via-agentgateway']) {
-        expect(on(gateway, 'Accepted'), `${kind} ${name} on ${gateway}`).toMatchObject({ status: 'True' });
-        expect(on(gateway, 'ResolvedRefs'), `${kind} ${name} on ${gateway}`).toMatchObject(
+        expect(condition(kind, name, gateway, 'Accepted'), `${kind} ${name} on ${gateway}`).toMatchObject({
+          status: 'True',
+        });
+        expect(condition(kind, name, gateway, 'ResolvedRefs'), `${kind} ${name} on ${gateway}`).toMatchObject(
           name === 'secure' ? { status: 'False', reason: 'InvalidBackendTLS' } : { status: 'True' },
         );
       }
     }
-
     // agentgateway, as our delta-xDS client receives it.
     const client = new AdsTestClient(agentgatewayXds.address);
     cleanups.push(() => client.close());
@@ -642,6 +681,7 @@ describe('one control plane serving Gateways through both backends', () => {
       `listener/${PASS}`,
       `route/${AGW_LISTENER}/GRPCRoute/apps/echo/0`,
       `route/${AGW_LISTENER}/HTTPRoute/apps/llm/0`,
+      `route/${AGW_LISTENER}/HTTPRoute/apps/retired/0`,
       `route/${HTTPS}/HTTPRoute/apps/secure/0`,
       `route/${HTTPS}/HTTPRoute/apps/secure/1`,
       'service/apps/vllm-epp.apps.svc.cluster.local',
@@ -722,6 +762,7 @@ describe('one control plane serving Gateways through both backends', () => {
       'epp/apps/vllm-epp/9002',
       'pool/apps/vllm',
       'service/apps/db/5432',
+      'service/apps/dns/53',
       'service/apps/grpc/50051/h2',
       'service/apps/passthrough/8443',
       'service/apps/secure/443',
@@ -747,6 +788,12 @@ describe('one control plane serving Gateways through both backends', () => {
     ]);
     expect(JSON.stringify(listeners.get('tcp/9443'))).not.toContain('DownstreamTlsContext');
     expect(JSON.stringify(listeners.get('tcp/9000'))).toContain('"cluster":"service/apps/db/5432"');
+    expect(JSON.stringify(listeners.get('udp/5353'))).toContain('"cluster":"service/apps/dns/53"');
+    expect(text).toContain('"directResponse":{"status":410,"body":{"inlineString":"retired"}}');
+    // agentgateway: the HTTPRouteFilter's rule answers 500 (never forwarded without what the filter asks).
+    expect(get(`route/${AGW_LISTENER}/HTTPRoute/apps/retired/0`).route?.trafficPolicies).toEqual([
+      { directResponse: { status: 500 } },
+    ]);
 
     // Both proxies take their revision: both Gateways Programmed, every listener with its routes.
     const envoyClient = new AdsTestClient(envoyXds.address);
@@ -756,7 +803,29 @@ describe('one control plane serving Gateways through both backends', () => {
     const envoyDone = envoyProxy(envoy, () => done);
     await untilBothProgrammed(plane, clock);
     done = true;
-    for (const gateway of ['via-envoy', 'via-agentgateway']) {
+    // Once its proxy runs the revision, what agentgateway cannot express is not accepted there, naming the field and the data plane: UDP, and an
+    // Envoy Gateway HTTPRouteFilter (its rule answers 500 there). Envoy serves both.
+    for (const [kind, name, text] of [
+      ['UDPRoute', 'dns', 'the agentgateway data plane does not proxy UDP'],
+      [
+        'HTTPRoute',
+        'retired',
+        'the agentgateway data plane answers this rule 500: spec.rules[0].filters[0].extensionRef: HTTPRouteFilter apps/gone',
+      ],
+    ] as const) {
+      expect(condition(kind, name, 'via-envoy', 'Accepted'), `${kind} ${name}`).toMatchObject({
+        status: 'True',
+      });
+      const refused = condition(kind, name, 'via-agentgateway', 'Accepted');
+      expect(refused, `${kind} ${name}`).toMatchObject({ status: 'False', reason: 'UnsupportedValue' });
+      expect(refused?.message).toContain(text);
+    }
+
+    for (const [gateway, http, udp] of [
+      ['via-envoy', 3, [1, 'True']],
+      // The refused routes do not count as attached; the UDP listener is not programmed.
+      ['via-agentgateway', 2, [0, 'False']],
+    ] as const) {
       expect(programmed(plane, gateway), gateway).toBe('True');
       const listenerStatuses = (plane.store.get('Gateway', 'apps', gateway)?.status?.listeners ?? []) as {
         name: string;
@@ -770,10 +839,11 @@ describe('one control plane serving Gateways through both backends', () => {
           l.conditions.find((c) => c.type === 'Programmed')?.status,
         ]),
       ).toEqual([
-        ['http', 2, 'True'],
+        ['http', http, 'True'],
         ['https', 1, 'True'],
         ['pass', 1, 'True'],
         ['tcp', 1, 'True'],
+        ['udp', ...udp],
       ]);
     }
     envoy.close();

@@ -42,6 +42,18 @@ export function translatePort(gateway: GatewayIR, port: PortIR, context: PortCon
     context.problems.push(
       `port ${port.port}/UDP: agentgateway does not proxy UDP; its listeners are not programmed`,
     );
+    // Each listener and route on it says so too (Programmed False; the route not Accepted, UnsupportedValue).
+    const message =
+      'the agentgateway data plane does not proxy UDP (its Bind protocols are HTTP, TLS and TCP)';
+    for (const listener of port.listeners) {
+      context.backends.refuse({
+        listener: { owner: listener.owner, name: listener.name },
+        severity: 'dropped',
+        message,
+      });
+      for (const route of listener.routes)
+        context.backends.refuse({ route: route.route, severity: 'dropped', message });
+    }
     return { listeners: [], routes: [], tcpRoutes: [], modelRoutes: [] };
   }
   const bind = bindKey(gateway.gateway, port);

@@ -1,6 +1,7 @@
 // HTTPRoutes and GRPCRoutes: one agentgateway Route per (listener, route, rule), pointing to its listener by key.
 // Hostnames are the route's on that listener (empty: any). A rule whose backends are all unusable answers 500;
 // invalid backends keep their share of the weight and are answered 500 by agentgateway (see backends.ts).
+import type { ExtensionRefFilterIR } from '../../model/ir/envoy-gateway.ts';
 import type { RouteIR, RuleIR } from '../../model/ir/gateway-ir.ts';
 import type { ListenerAddress } from '../shared/route-filters.ts';
 import type { BackendSet } from './backends.ts';
@@ -40,11 +41,26 @@ function translateRule(
     ...(route.hostnames.length > 0 ? { hostnames: [...route.hostnames] } : {}),
     matches,
   };
-  if (rule.filters.some((f) => (f as { type?: string } | null)?.type === 'ExtensionRef')) {
-    // Envoy Gateway HTTPRouteFilters are Envoy's: the rule answers 500 rather than skip what the filter asks.
-    backends.report(
-      `${key}: Envoy Gateway HTTPRouteFilters are not supported by the agentgateway backend; the rule answers 500`,
-    );
+  const extensionRefs = rule.filters.flatMap((filter, i) => {
+    const ref =
+      (filter as ExtensionRefFilterIR | null)?.type === 'ExtensionRef'
+        ? (filter as ExtensionRefFilterIR)
+        : undefined;
+    return ref === undefined
+      ? []
+      : [
+          `spec.rules[${rule.index}].filters[${i}].extensionRef: ${ref.extensionRef.kind} ${route.route.namespace ?? ''}/${ref.extensionRef.name}`,
+        ];
+  });
+  if (extensionRefs.length > 0) {
+    // Envoy Gateway HTTPRouteFilters are not translated for agentgateway: the rule answers 500 rather than skip
+    // what the filter asks, and the route's status names the filter and the data plane (UnsupportedValue).
+    backends.refuse({
+      route: route.route,
+      rule: rule.index,
+      severity: 'dropped',
+      message: `the agentgateway data plane answers this rule 500: ${extensionRefs.join('; ')}: not translated for agentgateway`,
+    });
     return { ...base, trafficPolicies: [...policies, { directResponse: { status: 500 } }] };
   }
   if (rule.sessionPersistence !== undefined) {

@@ -437,6 +437,31 @@ describe('agentgateway translateGateway', () => {
     ]);
   });
 
+  it('answers a rule with an Envoy Gateway HTTPRouteFilter 500 and names the filter on the route', () => {
+    const filtered = rule([web], {
+      filters: [
+        { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x', value: '1' }] } },
+        {
+          type: 'ExtensionRef',
+          extensionRef: { group: 'gateway.envoyproxy.io', kind: 'HTTPRouteFilter', name: 'rewrite' },
+        },
+      ],
+    });
+    const resources = translateGateway(httpGateway([filtered]), {});
+    const translated = onlyRoute(resources);
+    expect(translated.backends).toBeUndefined();
+    expect((translated.trafficPolicies as unknown[]).at(-1)).toEqual({ directResponse: { status: 500 } });
+    expect(resources.unsupported).toEqual([
+      {
+        route: expect.objectContaining({ kind: 'HTTPRoute', name: 'r' }),
+        rule: 0,
+        severity: 'dropped',
+        message:
+          'the agentgateway data plane answers this rule 500: spec.rules[0].filters[1].extensionRef: HTTPRouteFilter default/rewrite: not translated for agentgateway',
+      },
+    ]);
+  });
+
   it('answers a rule the model denied (a policy it could not enforce) with its status, never forwarding it', () => {
     const policy = {
       group: 'gateway.envoyproxy.io',
@@ -606,16 +631,26 @@ describe('agentgateway translateGateway', () => {
     });
   });
 
-  it('reports UDP ports it cannot program instead of dropping them silently', () => {
+  it('reports UDP ports it cannot program, on the Gateway, the listener and its routes, instead of dropping them silently', () => {
     const resources = translateGateway(
       gatewayIR([
         port(8080, [listener('http', 'HTTP', [route('r', [rule([web])])])]),
-        port(53, [listener('udp', 'UDP', [])], 'UDP'),
+        port(53, [listener('udp', 'UDP', [route('dns', [rule([web])], { kind: 'UDPRoute' })])], 'UDP'),
       ]),
       {},
     );
     expect(resources.problems).toEqual([
       'port 53/UDP: agentgateway does not proxy UDP; its listeners are not programmed',
+    ]);
+    const message =
+      'the agentgateway data plane does not proxy UDP (its Bind protocols are HTTP, TLS and TCP)';
+    expect(resources.unsupported).toEqual([
+      {
+        listener: { owner: expect.objectContaining({ name: 'gw' }), name: 'udp' },
+        severity: 'dropped',
+        message,
+      },
+      { route: expect.objectContaining({ kind: 'UDPRoute', name: 'dns' }), severity: 'dropped', message },
     ]);
   });
 });
