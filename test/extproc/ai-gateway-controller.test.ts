@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { type AiGatewayPlane, aiGateway, localProvider, startAiGatewayPlane } from './ai-gateway-plane.ts';
+import { envoyJsonLines } from './envoy-with-extproc.ts';
 import { type FakeProvider, startFakeAnthropic, startFakeAzure } from './fake-providers.ts';
 
 function manifests(gatewayPort: number, openaiPort: number, anthropicPort: number): string {
@@ -144,14 +145,9 @@ describe('AIGatewayRoute through the controller, Envoy and the ext_proc service'
     // keeps Envoy's output); the service's dynamic metadata is the `ai_gateway` object.
     const entry = await vi.waitFor(
       async () => {
-        // reopen_logs makes Envoy flush its access-log buffer now instead of at its next flush interval.
-        await fetch(`${envoy!.admin.url}/reopen_logs`, { method: 'POST' });
-        const entries = envoy!
-          .log()
-          .split('\n')
-          .filter((line) => line.startsWith('{'))
-          .map((line) => JSON.parse(line) as Record<string, unknown>)
-          .filter((logged) => logged.model === 'claude-sonnet' && logged.ai_gateway !== null);
+        const entries = (await envoyJsonLines(envoy!)).filter(
+          (logged) => logged.model === 'claude-sonnet' && logged.ai_gateway !== null,
+        );
         expect(entries.length, envoy!.log(20)).toBeGreaterThan(0);
         return entries.at(-1)!;
       },
@@ -342,13 +338,9 @@ describe('AIGatewayRoute through the controller, Envoy and the ext_proc service'
     // The router's upstream log (one JSON line per attempt on Envoy's stdout) shows both backends.
     const attempts = await vi.waitFor(
       async () => {
-        await fetch(`${envoy!.admin.url}/reopen_logs`, { method: 'POST' });
-        const lines = envoy!
-          .log()
-          .split('\n')
-          .filter((line) => line.startsWith('{') && line.includes('"upstream_attempt"'))
-          .map((line) => JSON.parse(line) as Record<string, unknown>)
-          .filter((line) => line.model === 'smart');
+        const lines = (await envoyJsonLines(envoy!)).filter(
+          (line) => 'upstream_attempt' in line && line.model === 'smart',
+        );
         expect(lines.length).toBeGreaterThanOrEqual(2);
         return lines.slice(-2);
       },

@@ -3,8 +3,8 @@
 // configuration file; our ext_proc service serves from that file; with `rateLimit`, Envoy's rate limit service
 // (fed over xDS by the controller) and Redis count global rate limits. Ready once the Gateway answers /v1/models.
 // Everything started is stopped by `stop`, last first. Manifests come from `manifests` given the Gateway's port.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// (Data-plane tests without a controller configure Envoy by hand: envoy-with-extproc.ts.)
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GATEWAY_DEPLOYER } from '../../actors/gateway-deployer/index.ts';
 import {
@@ -27,6 +27,7 @@ import {
   startRateLimitService,
   startRedis,
 } from '../harness/ratelimit/index.ts';
+import { Teardown } from '../harness/teardown.ts';
 import { startExtProcService } from './extproc-service.ts';
 
 export interface AiGatewayPlane {
@@ -40,8 +41,10 @@ export interface AiGatewayPlane {
 export interface AiGatewayPlaneOptions {
   /** Names the temporary folder, the Envoy node and the rate limit service. */
   readonly name: string;
-  /** The manifests, with the Gateway `ai/ai-gateway` listening on `gatewayPort`. */
+  /** The manifests, with the Gateway (`gateway`) listening on `gatewayPort`. */
   readonly manifests: (gatewayPort: number) => string;
+  /** The Gateway the Envoy serves; `ai/ai-gateway` (as `aiGateway` declares it) by default. */
+  readonly gateway?: { readonly namespace: string; readonly name: string };
   /** How many ext_proc rules the configuration holds once the controller has written it. */
   readonly rules: number;
   /** Start the rate limit service and Redis, and give Envoy the service's address. */
@@ -49,24 +52,22 @@ export interface AiGatewayPlaneOptions {
 }
 
 export async function startAiGatewayPlane(options: AiGatewayPlaneOptions): Promise<AiGatewayPlane> {
-  const stops: (() => Promise<unknown> | unknown)[] = [];
-  const stop = async () => {
-    for (const step of stops.splice(0).reverse()) await Promise.resolve(step()).catch(() => {});
-  };
+  const gateway = options.gateway ?? { namespace: 'ai', name: 'ai-gateway' };
+  const teardown = new Teardown();
+  const stop = () => teardown.run();
   try {
-    const dir = await mkdtemp(join(tmpdir(), `switchyard-${options.name}-`));
-    stops.push(() => rm(dir, { recursive: true, force: true }));
+    const dir = await teardown.tempDir(options.name);
     const configPath = join(dir, 'run', 'extproc.yaml');
     const [extProcPort, rlsPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
     await writeFile(join(dir, 'ai.yaml'), options.manifests(gatewayPort));
     const xds = await XdsServer.start({ address: '127.0.0.1:0' });
-    stops.push(() => xds.stop());
+    teardown.add(() => xds.stop());
     const feed = options.rateLimit === true ? new RateLimitServiceFeed(xds) : undefined;
     let redis: Redis | undefined;
     if (options.rateLimit === true) {
       const started = await startRedis();
       redis = started;
-      stops.push(() => started.close());
+      teardown.add(() => started.close());
     }
     const logger = createLogger({ level: 'silent' });
     const plane = createControlPlane({
@@ -87,7 +88,7 @@ export async function startAiGatewayPlane(options: AiGatewayPlaneOptions): Promi
         }) as unknown as ActorSpec<Message>,
       },
     });
-    stops.push(async () => {
+    teardown.add(async () => {
       plane.close();
       await plane.system.stop(2_000);
     });
@@ -103,7 +104,7 @@ export async function startAiGatewayPlane(options: AiGatewayPlaneOptions): Promi
         grpcPort: rlsPort,
       });
       rateLimitService = service;
-      stops.push(() => service.close());
+      teardown.add(() => service.close());
     }
     // The controller writes the ext_proc configuration; the service is started on it, as in production.
     const extProc = await startExtProcService({
@@ -112,7 +113,7 @@ export async function startAiGatewayPlane(options: AiGatewayPlaneOptions): Promi
       logger,
       ready: (config) => config.rules.length === options.rules,
     });
-    stops.push(() => extProc.stop());
+    teardown.add(() => extProc.stop());
     if (feed !== undefined && rateLimitService !== undefined) {
       const service = rateLimitService;
       await eventually('the rate limit service to accept its configuration', () =>
@@ -126,10 +127,12 @@ export async function startAiGatewayPlane(options: AiGatewayPlaneOptions): Promi
     const envoy = await startEnvoy({
       adsAddress: xds.address,
       nodeId: `${options.name}-envoy`,
-      cluster: nodeClusterOf(resourceKey('gateway.networking.k8s.io', 'Gateway', 'ai', 'ai-gateway')),
+      cluster: nodeClusterOf(
+        resourceKey('gateway.networking.k8s.io', 'Gateway', gateway.namespace, gateway.name),
+      ),
       delta: true,
     });
-    stops.push(() => envoy.stop());
+    teardown.add(() => envoy.stop());
     // GET /v1/models is answered by the service on the first pass: the listener, the filter and the service work.
     let last = '';
     await eventually(

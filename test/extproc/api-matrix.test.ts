@@ -1,17 +1,14 @@
 // Every client API × upstream schema pair through a real Envoy and our ext_proc service, driven by the official
 // SDKs (openai, @anthropic-ai/sdk): the fake upstream records the exact request it got, and the client's view
 // of the answer is compared field by field — whole and streamed, with tools, and with the upstream's errors.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
-import { type ExtProcServer, loadExtProcConfig, startExtProcServer } from '../../dataplane/extproc/index.ts';
-import { type Envoy, freePort, startEnvoy } from '../harness/envoy/index.ts';
-import { type AdsServer, startAdsServer } from '../harness/xds/index.ts';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { freePort } from '../harness/envoy/index.ts';
 import { collectChat } from './chat-stream.ts';
 import { envoyAiResources } from './envoy-resources.ts';
+import { type EnvoyWithExtProc, startEnvoyWithExtProc } from './envoy-with-extproc.ts';
 import {
   anthropicEvents,
   anthropicMessage,
@@ -111,19 +108,13 @@ const FAKE_OF: Record<
   'bedrock-emb': 'bedrock',
 };
 
-let dir: string;
-let ads: AdsServer;
-let envoy: Envoy | undefined;
-let extProc: ExtProcServer;
+let plane: EnvoyWithExtProc | undefined;
 let fakes: Record<'openai' | 'azure' | 'anthropic' | 'vertex' | 'bedrock', FakeProvider>;
 let openai: OpenAI;
 let anthropic: Anthropic;
 let port: number;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'switchyard-matrix-'));
-  await writeFile(join(dir, 'extproc.yaml'), configYaml);
-  const config = loadExtProcConfig(join(dir, 'extproc.yaml'));
   const [openaiFake, azureFake, anthropicFake, vertexFake, bedrockFake] = await Promise.all([
     startFakeOpenAI(),
     startFakeAzure(),
@@ -138,49 +129,40 @@ beforeAll(async () => {
     vertex: vertexFake,
     bedrock: bedrockFake,
   };
-  [ads, extProc, port] = await Promise.all([
-    startAdsServer(),
-    startExtProcServer({ listen: '127.0.0.1:0', config: () => config, poolSize: 64 }),
-    freePort(),
-  ]);
-  const resources = envoyAiResources({
+  port = await freePort();
+  plane = await startEnvoyWithExtProc({
     name: 'matrix',
-    listenerPort: port,
-    extProcPort: Number(extProc.address.split(':').at(-1)),
-    upstreams: Object.fromEntries(Object.entries(fakes).map(([name, fake]) => [name, fake.port])),
-    routes: Object.entries(FAKE_OF).map(([backend, cluster]) => ({
-      model: backend.endsWith('-emb') ? `emb-${backend.slice(0, -4)}` : `chat-${backend}`,
-      cluster,
-    })),
-    accessLogPath: join(dir, 'access.log'),
+    config: configYaml,
+    poolSizes: [64],
+    resources: ({ dir, servicePorts }) =>
+      envoyAiResources({
+        name: 'matrix',
+        listenerPort: port,
+        extProcPort: servicePorts[0]!,
+        upstreams: Object.fromEntries(Object.entries(fakes).map(([name, fake]) => [name, fake.port])),
+        routes: Object.entries(FAKE_OF).map(([backend, cluster]) => ({
+          model: backend.endsWith('-emb') ? `emb-${backend.slice(0, -4)}` : `chat-${backend}`,
+          cluster,
+        })),
+        accessLogPath: join(dir, 'access.log'),
+      }),
+    ready: [{ port, models: Object.keys(FAKE_OF).length }],
   });
-  for (const [typeUrl, byName] of Object.entries(resources)) ads.setResources(typeUrl, byName);
-  envoy = await startEnvoy({ adsAddress: ads.address, nodeId: 'matrix-test' });
   openai = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'client-key', maxRetries: 0 });
   anthropic = new Anthropic({
     baseURL: `http://127.0.0.1:${port}/anthropic`,
     apiKey: 'client-key',
     maxRetries: 0,
   });
-  // The listener may still be warming (waiting for its routes) right after Envoy is LIVE.
-  await vi.waitFor(async () => expect((await openai.models.list()).data.length).toBeGreaterThan(0), {
-    timeout: 30_000,
-    interval: 200,
-  });
 });
 
 beforeEach(({ onTestFailed }) => {
-  onTestFailed(() => console.error(`Envoy log:\n${envoy?.log(60)}`));
+  onTestFailed(() => console.error(`Envoy log:\n${plane?.envoy.log(60)}`));
 });
 
 afterAll(async () => {
-  await envoy?.stop();
-  await Promise.all([
-    extProc?.stop(),
-    ads?.stop(),
-    ...Object.values(fakes ?? {}).map((fake) => fake.close()),
-  ]);
-  await rm(dir, { recursive: true, force: true });
+  await plane?.stop();
+  await Promise.all(Object.values(fakes ?? {}).map((fake) => fake.close()));
 });
 
 const fakeOf = (schema: keyof typeof FAKE_OF) => fakes[FAKE_OF[schema]];

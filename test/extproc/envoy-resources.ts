@@ -1,6 +1,7 @@
 // The Envoy configuration these tests push over ADS: one listener whose HTTP filters are the ext_proc
 // filter (pointing at our service) and the router; routes match the x-ai-eg-model header the ext_proc
-// service sets, one static cluster per fake provider.
+// service sets, one static cluster per fake provider. Its building blocks serve tests that configure Envoy
+// otherwise (fallback-envoy.test.ts).
 import { TYPE_URL } from '../../protos/index.ts';
 
 const HCM =
@@ -25,7 +26,8 @@ export interface EnvoyAiConfig {
   readonly accessLogPath: string;
 }
 
-function staticCluster(name: string, port: number, http2 = false) {
+/** A cluster of one endpoint on this machine; `http2` for gRPC (the ext_proc service). */
+export function staticCluster(name: string, port: number, http2 = false) {
   return {
     name,
     type: 'STATIC',
@@ -40,18 +42,98 @@ function staticCluster(name: string, port: number, http2 = false) {
         },
       ],
     },
-    ...(http2
-      ? {
-          typedExtensionProtocolOptions: {
-            [HTTP_OPTIONS]: {
-              '@type': `type.googleapis.com/${HTTP_OPTIONS}`,
-              explicitHttpConfig: { http2ProtocolOptions: {} },
-            },
-          },
-        }
-      : {}),
+    ...(http2 ? httpProtocolOptions({ explicitHttpConfig: { http2ProtocolOptions: {} } }) : {}),
   };
 }
+
+/** A cluster's `typedExtensionProtocolOptions` holding these HttpProtocolOptions. */
+export function httpProtocolOptions(options: Record<string, unknown>) {
+  return {
+    typedExtensionProtocolOptions: {
+      [HTTP_OPTIONS]: { '@type': `type.googleapis.com/${HTTP_OPTIONS}`, ...options },
+    },
+  };
+}
+
+/** An ext_proc filter on the service behind `cluster`, with `extra` fields (processing mode, attributes …). */
+export function extProcFilter(cluster: string, extra: Record<string, unknown>) {
+  return {
+    name: 'envoy.filters.http.ext_proc',
+    typedConfig: {
+      '@type': EXT_PROC,
+      grpcService: { envoyGrpc: { clusterName: cluster }, timeout: '10s' },
+      messageTimeout: '10s',
+      // The service sets :authority for signed (AWS) upstreams.
+      mutationRules: { allowAllRouting: true },
+      ...extra,
+    },
+  };
+}
+
+/** The router-level ext_proc filter as the Envoy backend configures it: headers and buffered bodies both ways. */
+export function routerExtProcFilter(cluster: string) {
+  return extProcFilter(cluster, {
+    processingMode: {
+      requestHeaderMode: 'SEND',
+      responseHeaderMode: 'SEND',
+      requestBodyMode: 'BUFFERED',
+      responseBodyMode: 'BUFFERED',
+      requestTrailerMode: 'SKIP',
+      responseTrailerMode: 'SKIP',
+    },
+    allowModeOverride: true,
+    metadataOptions: { receivingNamespaces: { untyped: ['io.envoy.ai_gateway'] } },
+  });
+}
+
+/** A file access log (or upstream log) of one JSON line per entry. */
+export function jsonFileLog(path: string, format: Record<string, string>) {
+  return {
+    name: 'envoy.access_loggers.file',
+    typedConfig: { '@type': FILE_LOG, path, logFormat: { jsonFormat: format } },
+  };
+}
+
+/** A listener on 127.0.0.1:`port` whose connection manager takes its routes `routeConfigName` over ADS. */
+export function httpListener(listener: {
+  readonly name: string;
+  readonly port: number;
+  readonly routeConfigName: string;
+  readonly accessLog: readonly unknown[];
+  readonly httpFilters: readonly unknown[];
+}) {
+  return {
+    name: listener.name,
+    address: { socketAddress: { address: '127.0.0.1', portValue: listener.port } },
+    filterChains: [
+      {
+        filters: [
+          {
+            name: 'envoy.filters.network.http_connection_manager',
+            typedConfig: {
+              '@type': HCM,
+              statPrefix: listener.name,
+              rds: {
+                routeConfigName: listener.routeConfigName,
+                configSource: { ads: {}, resourceApiVersion: 'V3' },
+              },
+              accessLog: listener.accessLog,
+              httpFilters: listener.httpFilters,
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** Before the body is read no model header exists yet; the ext_proc service answers or re-routes. */
+export const NO_AI_ROUTE = {
+  match: { prefix: '/' },
+  directResponse: { status: 404, body: { inlineString: 'no AI route' } },
+};
+
+export const ROUTER_FILTER = { name: 'envoy.filters.http.router', typedConfig: { '@type': ROUTER } };
 
 /** Resources of several listeners merged per type (shared upstream clusters are identical). */
 export function mergeResources(
@@ -73,67 +155,23 @@ export function envoyAiResources(config: EnvoyAiConfig): Record<string, Record<s
   return {
     [TYPE_URL.cluster]: clusters,
     [TYPE_URL.listener]: {
-      [config.name]: {
+      [config.name]: httpListener({
         name: config.name,
-        address: { socketAddress: { address: '127.0.0.1', portValue: config.listenerPort } },
-        filterChains: [
-          {
-            filters: [
-              {
-                name: 'envoy.filters.network.http_connection_manager',
-                typedConfig: {
-                  '@type': HCM,
-                  statPrefix: config.name,
-                  rds: { routeConfigName, configSource: { ads: {}, resourceApiVersion: 'V3' } },
-                  accessLog: [
-                    {
-                      name: 'envoy.access_loggers.file',
-                      typedConfig: {
-                        '@type': FILE_LOG,
-                        path: config.accessLogPath,
-                        logFormat: {
-                          jsonFormat: {
-                            path: '%REQ(:PATH)%',
-                            status: '%RESPONSE_CODE%',
-                            model: '%REQ(X-AI-EG-MODEL)%',
-                            input_tokens: '%DYNAMIC_METADATA(io.envoy.ai_gateway:llm_input_token)%',
-                            output_tokens: '%DYNAMIC_METADATA(io.envoy.ai_gateway:llm_output_token)%',
-                            total_tokens: '%DYNAMIC_METADATA(io.envoy.ai_gateway:llm_total_token)%',
-                            cost: '%DYNAMIC_METADATA(io.envoy.ai_gateway:llm_cost)%',
-                          },
-                        },
-                      },
-                    },
-                  ],
-                  httpFilters: [
-                    {
-                      name: 'envoy.filters.http.ext_proc',
-                      typedConfig: {
-                        '@type': EXT_PROC,
-                        grpcService: { envoyGrpc: { clusterName: extProcCluster }, timeout: '10s' },
-                        processingMode: {
-                          requestHeaderMode: 'SEND',
-                          responseHeaderMode: 'SEND',
-                          requestBodyMode: 'BUFFERED',
-                          responseBodyMode: 'BUFFERED',
-                          requestTrailerMode: 'SKIP',
-                          responseTrailerMode: 'SKIP',
-                        },
-                        allowModeOverride: true,
-                        messageTimeout: '10s',
-                        // The service sets :authority for signed (AWS) upstreams.
-                        mutationRules: { allowAllRouting: true },
-                        metadataOptions: { receivingNamespaces: { untyped: ['io.envoy.ai_gateway'] } },
-                      },
-                    },
-                    { name: 'envoy.filters.http.router', typedConfig: { '@type': ROUTER } },
-                  ],
-                },
-              },
-            ],
-          },
+        port: config.listenerPort,
+        routeConfigName,
+        accessLog: [
+          jsonFileLog(config.accessLogPath, {
+            path: '%REQ(:PATH)%',
+            status: '%RESPONSE_CODE%',
+            model: '%REQ(X-AI-EG-MODEL)%',
+            input_tokens: '%DYNAMIC_METADATA(io.envoy.ai_gateway:llm_input_token)%',
+            output_tokens: '%DYNAMIC_METADATA(io.envoy.ai_gateway:llm_output_token)%',
+            total_tokens: '%DYNAMIC_METADATA(io.envoy.ai_gateway:llm_total_token)%',
+            cost: '%DYNAMIC_METADATA(io.envoy.ai_gateway:llm_cost)%',
+          }),
         ],
-      },
+        httpFilters: [routerExtProcFilter(extProcCluster), ROUTER_FILTER],
+      }),
     },
     [TYPE_URL.routeConfiguration]: {
       [routeConfigName]: {
@@ -150,11 +188,7 @@ export function envoyAiResources(config: EnvoyAiConfig): Record<string, Record<s
                 },
                 route: { cluster: route.cluster, timeout: '30s' },
               })),
-              // Before the body is read no model header exists yet; the ext_proc service answers or re-routes.
-              {
-                match: { prefix: '/' },
-                directResponse: { status: 404, body: { inlineString: 'no AI route' } },
-              },
+              NO_AI_ROUTE,
             ],
           },
         ],

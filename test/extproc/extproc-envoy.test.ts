@@ -1,16 +1,14 @@
 // Real Envoy + our ext_proc service + fake providers on loopback, driven by the official OpenAI SDK: token costs in
 // Envoy's access log, usage chunks forced by costs, load, a full actor pool, disconnects and bad input. Every client
 // API × schema pair is in api-matrix.test.ts.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
-import { type ExtProcServer, loadExtProcConfig, startExtProcServer } from '../../dataplane/extproc/index.ts';
-import { type Envoy, freePort, startEnvoy } from '../harness/envoy/index.ts';
-import { type AdsServer, startAdsServer } from '../harness/xds/index.ts';
+import type { ExtProcServer } from '../../dataplane/extproc/index.ts';
+import { type Envoy, freePort } from '../harness/envoy/index.ts';
 import { collectChat } from './chat-stream.ts';
 import { envoyAiResources, mergeResources } from './envoy-resources.ts';
+import { type EnvoyWithExtProc, envoyJsonLines, startEnvoyWithExtProc } from './envoy-with-extproc.ts';
 import {
   type FakeProvider,
   startFakeAnthropic,
@@ -58,8 +56,7 @@ backends:
     auth: { azureAPIKey: { key: azure-upstream } }
 `;
 
-let dir: string;
-let ads: AdsServer;
+let plane: EnvoyWithExtProc | undefined;
 let envoy: Envoy | undefined;
 let extProc: ExtProcServer;
 /** A second service with a single actor behind its own listener, to fill its pool. */
@@ -71,10 +68,6 @@ let listenerPort: number;
 let accessLogPath: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'switchyard-extproc-'));
-  accessLogPath = join(dir, 'access.log');
-  await writeFile(join(dir, 'extproc.yaml'), configYaml);
-  const config = loadExtProcConfig(join(dir, 'extproc.yaml'));
   const [anthropic, bedrock, vertex, azure] = await Promise.all([
     startFakeAnthropic(),
     startFakeBedrock(),
@@ -82,44 +75,51 @@ beforeAll(async () => {
     startFakeAzure(),
   ]);
   providers = { anthropic, bedrock, vertex, azure };
-  let tinyPort: number;
-  [ads, extProc, tinyExtProc, listenerPort, tinyPort] = await Promise.all([
-    startAdsServer(),
-    startExtProcServer({ listen: '127.0.0.1:0', config: () => config, poolSize: 128 }),
-    startExtProcServer({ listen: '127.0.0.1:0', config: () => config, poolSize: 1 }),
-    freePort(),
-    freePort(),
-  ]);
+  const [port, tinyPort] = [await freePort(), await freePort()];
+  listenerPort = port;
   const upstreams = {
     anthropic: anthropic.port,
     bedrock: bedrock.port,
     vertex: vertex.port,
     azure: azure.port,
   };
-  const tiny = envoyAiResources({
-    name: 'ai-tiny',
-    listenerPort: tinyPort,
-    extProcPort: Number(tinyExtProc.address.split(':').at(-1)),
-    upstreams,
-    routes: [{ model: 'claude-client', cluster: 'anthropic' }],
-    accessLogPath: join(dir, 'tiny-access.log'),
-  });
-  const resources = envoyAiResources({
-    name: 'ai',
-    listenerPort,
-    extProcPort: Number(extProc.address.split(':').at(-1)),
-    upstreams,
-    routes: [
-      { model: 'claude-client', cluster: 'anthropic' },
-      { model: 'bedrock-client', cluster: 'bedrock' },
-      { model: 'gemini-client', cluster: 'vertex' },
-      { model: 'azure-client', cluster: 'azure' },
+  plane = await startEnvoyWithExtProc({
+    name: 'extproc',
+    config: configYaml,
+    poolSizes: [128, 1],
+    resources: ({ dir, servicePorts }) => {
+      accessLogPath = join(dir, 'access.log');
+      return mergeResources(
+        envoyAiResources({
+          name: 'ai',
+          listenerPort: port,
+          extProcPort: servicePorts[0]!,
+          upstreams,
+          routes: [
+            { model: 'claude-client', cluster: 'anthropic' },
+            { model: 'bedrock-client', cluster: 'bedrock' },
+            { model: 'gemini-client', cluster: 'vertex' },
+            { model: 'azure-client', cluster: 'azure' },
+          ],
+          accessLogPath,
+        }),
+        envoyAiResources({
+          name: 'ai-tiny',
+          listenerPort: tinyPort,
+          extProcPort: servicePorts[1]!,
+          upstreams,
+          routes: [{ model: 'claude-client', cluster: 'anthropic' }],
+          accessLogPath: join(dir, 'tiny-access.log'),
+        }),
+      );
+    },
+    ready: [
+      { port, models: 2 },
+      { port: tinyPort, models: 2 },
     ],
-    accessLogPath,
   });
-  for (const [typeUrl, byName] of Object.entries(mergeResources(resources, tiny)))
-    ads.setResources(typeUrl, byName);
-  envoy = await startEnvoy({ adsAddress: ads.address, nodeId: 'extproc-test' });
+  envoy = plane.envoy;
+  [extProc, tinyExtProc] = plane.services as [ExtProcServer, ExtProcServer];
   client = new OpenAI({
     baseURL: `http://127.0.0.1:${listenerPort}/v1`,
     apiKey: 'client-key',
@@ -130,13 +130,6 @@ beforeAll(async () => {
     apiKey: 'client-key',
     maxRetries: 0,
   });
-  // The listeners may still be warming (waiting for their routes) right after Envoy is LIVE.
-  for (const listener of [client, tinyClient]) {
-    await vi.waitFor(async () => expect((await listener.models.list()).data.length).toBe(2), {
-      timeout: 30_000,
-      interval: 200,
-    });
-  }
 });
 
 beforeEach(({ onTestFailed }) => {
@@ -144,14 +137,8 @@ beforeEach(({ onTestFailed }) => {
 });
 
 afterAll(async () => {
-  await envoy?.stop();
-  await Promise.all([
-    extProc?.stop(),
-    tinyExtProc?.stop(),
-    ads?.stop(),
-    ...Object.values(providers ?? {}).map((p) => p.close()),
-  ]);
-  await rm(dir, { recursive: true, force: true });
+  await plane?.stop();
+  await Promise.all(Object.values(providers ?? {}).map((p) => p.close()));
 });
 
 const lastRequest = (provider: FakeProvider) => provider.received.at(-1)!;
@@ -164,16 +151,9 @@ describe('costs', () => {
     });
     const logged = await vi.waitFor(
       async () => {
-        // reopen_logs makes Envoy flush its access-log buffer now instead of at its next flush interval.
-        await fetch(`${envoy!.admin.url}/reopen_logs`, { method: 'POST' });
-        const lines = (await readFile(accessLogPath, 'utf8').catch(() => ''))
-          .trim()
-          .split('\n')
-          .filter(Boolean);
-        const entries = lines
-          .map((line) => JSON.parse(line) as Record<string, unknown>)
-          .filter((entry) => entry.model === 'claude-client' && entry.cost !== null);
-        expect(entries.length, lines.join('\n')).toBeGreaterThan(0);
+        const lines = await envoyJsonLines(envoy!, accessLogPath);
+        const entries = lines.filter((entry) => entry.model === 'claude-client' && entry.cost !== null);
+        expect(entries.length, JSON.stringify(lines)).toBeGreaterThan(0);
         return entries.at(-1)!;
       },
       { timeout: 30_000, interval: 500 },

@@ -3,8 +3,6 @@
 // priority when the first fails; the ext_proc upstream filter on that cluster translates every attempt for the
 // backend Envoy picked, with that backend's schema, credentials and model override. The client gets the
 // answer of the backend that served it, in its own API's shape; the router's upstream log has a line per attempt.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
@@ -15,19 +13,22 @@ import {
   BACKEND_METADATA_KEY,
   BACKEND_METADATA_NAMESPACE,
 } from '../../dataplane/extproc/fallback-handoff.ts';
-import { type ExtProcServer, loadExtProcConfig, startExtProcServer } from '../../dataplane/extproc/index.ts';
 import { TYPE_URL } from '../../protos/index.ts';
-import { type Envoy, freePort, startEnvoy } from '../harness/envoy/index.ts';
-import { type AdsServer, startAdsServer } from '../harness/xds/index.ts';
+import { type Envoy, freePort } from '../harness/envoy/index.ts';
+import {
+  extProcFilter,
+  httpListener,
+  httpProtocolOptions,
+  jsonFileLog,
+  NO_AI_ROUTE,
+  ROUTER_FILTER,
+  routerExtProcFilter,
+  staticCluster,
+} from './envoy-resources.ts';
+import { type EnvoyWithExtProc, envoyJsonLines, startEnvoyWithExtProc } from './envoy-with-extproc.ts';
 import { chatCompletion, type FakeProvider, startFakeAnthropic, startFakeOpenAI } from './fake-providers.ts';
 
-const HCM =
-  'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
-const EXT_PROC = 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor';
-const ROUTER = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
 const UPSTREAM_CODEC = 'type.googleapis.com/envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec';
-const FILE_LOG = 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog';
-const HTTP_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 const BACKEND_METADATA = `%UPSTREAM_METADATA(["${BACKEND_METADATA_NAMESPACE}","${BACKEND_METADATA_KEY}"])%`;
 
 const configYaml = `
@@ -46,36 +47,14 @@ backends:
     auth: { apiKey: { key: sk-openai-secondary } }
 `;
 
-let dir: string;
-let ads: AdsServer;
+let plane: EnvoyWithExtProc | undefined;
 let envoy: Envoy | undefined;
-let extProc: ExtProcServer;
 let primary: FakeProvider;
 let secondary: FakeProvider;
 let openai: OpenAI;
 let anthropic: Anthropic;
 let accessLog: string;
 let upstreamLog: string;
-
-function extProcFilter(extra: Record<string, unknown>) {
-  return {
-    name: 'envoy.filters.http.ext_proc',
-    typedConfig: {
-      '@type': EXT_PROC,
-      grpcService: { envoyGrpc: { clusterName: 'extproc' }, timeout: '10s' },
-      messageTimeout: '10s',
-      mutationRules: { allowAllRouting: true },
-      ...extra,
-    },
-  };
-}
-
-function jsonLog(path: string, format: Record<string, string>) {
-  return {
-    name: 'envoy.access_loggers.file',
-    typedConfig: { '@type': FILE_LOG, path, logFormat: { jsonFormat: format } },
-  };
-}
 
 function resources(listenerPort: number, extProcPort: number): Record<string, Record<string, unknown>> {
   const endpoint = (port: number, backend: string, priority: number) => ({
@@ -89,29 +68,7 @@ function resources(listenerPort: number, extProcPort: number): Record<string, Re
   });
   return {
     [TYPE_URL.cluster]: {
-      extproc: {
-        name: 'extproc',
-        type: 'STATIC',
-        connectTimeout: '2s',
-        loadAssignment: {
-          clusterName: 'extproc',
-          endpoints: [
-            {
-              lbEndpoints: [
-                {
-                  endpoint: { address: { socketAddress: { address: '127.0.0.1', portValue: extProcPort } } },
-                },
-              ],
-            },
-          ],
-        },
-        typedExtensionProtocolOptions: {
-          [HTTP_OPTIONS]: {
-            '@type': `type.googleapis.com/${HTTP_OPTIONS}`,
-            explicitHttpConfig: { http2ProtocolOptions: {} },
-          },
-        },
-      },
+      extproc: staticCluster('extproc', extProcPort, true),
       smart: {
         name: 'smart',
         type: 'STATIC',
@@ -120,82 +77,52 @@ function resources(listenerPort: number, extProcPort: number): Record<string, Re
           clusterName: 'smart',
           endpoints: [endpoint(primary.port, 'primary', 0), endpoint(secondary.port, 'secondary', 1)],
         },
-        typedExtensionProtocolOptions: {
-          [HTTP_OPTIONS]: {
-            '@type': `type.googleapis.com/${HTTP_OPTIONS}`,
-            explicitHttpConfig: { httpProtocolOptions: {} },
-            httpFilters: [
-              extProcFilter({
-                processingMode: UPSTREAM_PROCESSING_MODE,
-                requestAttributes: [BACKEND_ATTRIBUTE],
-              }),
-              { name: 'envoy.filters.http.upstream_codec', typedConfig: { '@type': UPSTREAM_CODEC } },
-            ],
-          },
-        },
+        ...httpProtocolOptions({
+          explicitHttpConfig: { httpProtocolOptions: {} },
+          httpFilters: [
+            extProcFilter('extproc', {
+              processingMode: UPSTREAM_PROCESSING_MODE,
+              requestAttributes: [BACKEND_ATTRIBUTE],
+            }),
+            { name: 'envoy.filters.http.upstream_codec', typedConfig: { '@type': UPSTREAM_CODEC } },
+          ],
+        }),
       },
     },
     [TYPE_URL.listener]: {
-      fallback: {
+      fallback: httpListener({
         name: 'fallback',
-        address: { socketAddress: { address: '127.0.0.1', portValue: listenerPort } },
-        filterChains: [
+        port: listenerPort,
+        routeConfigName: 'fallback-routes',
+        accessLog: [
+          jsonFileLog(accessLog, {
+            case: '%REQ(X-TEST-CASE)%',
+            path: '%REQ(:PATH)%',
+            status: '%RESPONSE_CODE%',
+            attempts: '%UPSTREAM_REQUEST_ATTEMPT_COUNT%',
+            total_tokens: '%DYNAMIC_METADATA(io.envoy.ai_gateway:llm_total_token)%',
+          }),
+        ],
+        httpFilters: [
+          routerExtProcFilter('extproc'),
           {
-            filters: [
-              {
-                name: 'envoy.filters.network.http_connection_manager',
-                typedConfig: {
-                  '@type': HCM,
-                  statPrefix: 'fallback',
-                  rds: {
-                    routeConfigName: 'fallback-routes',
-                    configSource: { ads: {}, resourceApiVersion: 'V3' },
-                  },
-                  accessLog: [
-                    jsonLog(accessLog, {
-                      case: '%REQ(X-TEST-CASE)%',
-                      path: '%REQ(:PATH)%',
-                      status: '%RESPONSE_CODE%',
-                      attempts: '%UPSTREAM_REQUEST_ATTEMPT_COUNT%',
-                      total_tokens: '%DYNAMIC_METADATA(io.envoy.ai_gateway:llm_total_token)%',
-                    }),
-                  ],
-                  httpFilters: [
-                    extProcFilter({
-                      processingMode: {
-                        requestHeaderMode: 'SEND',
-                        responseHeaderMode: 'SEND',
-                        requestBodyMode: 'BUFFERED',
-                        responseBodyMode: 'BUFFERED',
-                        requestTrailerMode: 'SKIP',
-                        responseTrailerMode: 'SKIP',
-                      },
-                      allowModeOverride: true,
-                      metadataOptions: { receivingNamespaces: { untyped: ['io.envoy.ai_gateway'] } },
-                    }),
-                    {
-                      name: 'envoy.filters.http.router',
-                      typedConfig: {
-                        '@type': ROUTER,
-                        // One line per attempt, written when the attempt ends.
-                        upstreamLog: [
-                          jsonLog(upstreamLog, {
-                            case: '%REQ(X-TEST-CASE)%',
-                            upstream_host: '%UPSTREAM_HOST%',
-                            backend: `%UPSTREAM_METADATA(${BACKEND_METADATA_NAMESPACE}:${BACKEND_METADATA_KEY})%`,
-                            status: '%RESPONSE_CODE%',
-                            path: '%REQ(:PATH)%',
-                          }),
-                        ],
-                      },
-                    },
-                  ],
-                },
-              },
-            ],
+            ...ROUTER_FILTER,
+            typedConfig: {
+              ...ROUTER_FILTER.typedConfig,
+              // One line per attempt, written when the attempt ends.
+              upstreamLog: [
+                jsonFileLog(upstreamLog, {
+                  case: '%REQ(X-TEST-CASE)%',
+                  upstream_host: '%UPSTREAM_HOST%',
+                  backend: `%UPSTREAM_METADATA(${BACKEND_METADATA_NAMESPACE}:${BACKEND_METADATA_KEY})%`,
+                  status: '%RESPONSE_CODE%',
+                  path: '%REQ(:PATH)%',
+                }),
+              ],
+            },
           },
         ],
-      },
+      }),
     },
     [TYPE_URL.routeConfiguration]: {
       'fallback-routes': {
@@ -227,10 +154,7 @@ function resources(listenerPort: number, extProcPort: number): Record<string, Re
                 // The router filter learns which backend answered: it translates that backend's response.
                 responseHeadersToAdd: [{ header: { key: 'x-ai-eg-backend', value: BACKEND_METADATA } }],
               },
-              {
-                match: { prefix: '/' },
-                directResponse: { status: 404, body: { inlineString: 'no AI route' } },
-              },
+              NO_AI_ROUTE,
             ],
           },
         ],
@@ -240,27 +164,22 @@ function resources(listenerPort: number, extProcPort: number): Record<string, Re
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'switchyard-fallback-'));
-  accessLog = join(dir, 'access.log');
-  upstreamLog = join(dir, 'upstream.log');
-  await writeFile(join(dir, 'extproc.yaml'), configYaml);
-  const config = loadExtProcConfig(join(dir, 'extproc.yaml'));
   [primary, secondary] = await Promise.all([startFakeAnthropic(), startFakeOpenAI()]);
-  let port: number;
-  [ads, extProc, port] = await Promise.all([
-    startAdsServer(),
-    startExtProcServer({ listen: '127.0.0.1:0', config: () => config, poolSize: 32 }),
-    freePort(),
-  ]);
-  for (const [typeUrl, byName] of Object.entries(resources(port, Number(extProc.address.split(':').at(-1)))))
-    ads.setResources(typeUrl, byName);
-  envoy = await startEnvoy({ adsAddress: ads.address, nodeId: 'fallback-test' });
+  const port = await freePort();
+  plane = await startEnvoyWithExtProc({
+    name: 'fallback',
+    config: configYaml,
+    poolSizes: [32],
+    resources: ({ dir, servicePorts }) => {
+      accessLog = join(dir, 'access.log');
+      upstreamLog = join(dir, 'upstream.log');
+      return resources(port, servicePorts[0]!);
+    },
+    ready: [{ port, models: 1 }],
+  });
+  envoy = plane.envoy;
   openai = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'client-key', maxRetries: 0 });
   anthropic = new Anthropic({ baseURL: `http://127.0.0.1:${port}`, apiKey: 'client-key', maxRetries: 0 });
-  await vi.waitFor(async () => expect((await openai.models.list()).data.length).toBe(1), {
-    timeout: 30_000,
-    interval: 200,
-  });
 });
 
 beforeEach(({ onTestFailed }) => {
@@ -268,23 +187,15 @@ beforeEach(({ onTestFailed }) => {
 });
 
 afterAll(async () => {
-  await envoy?.stop();
-  await Promise.all([extProc?.stop(), ads?.stop(), primary?.close(), secondary?.close()]);
-  await rm(dir, { recursive: true, force: true });
+  await plane?.stop();
+  await Promise.all([primary?.close(), secondary?.close()]);
 });
 
 /** The JSON lines a log has for one test case (a header the test sends), once there are `count` of them. */
 async function logLines(path: string, testCase: string, count: number): Promise<Record<string, unknown>[]> {
   return vi.waitFor(
     async () => {
-      // reopen_logs makes Envoy flush its access-log buffers now instead of at the next flush interval.
-      await fetch(`${envoy!.admin.url}/reopen_logs`, { method: 'POST' });
-      const lines = (await readFile(path, 'utf8').catch(() => ''))
-        .trim()
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>)
-        .filter((line) => line.case === testCase);
+      const lines = (await envoyJsonLines(envoy!, path)).filter((line) => line.case === testCase);
       expect(lines.length).toBe(count);
       return lines.map(({ case: _case, ...rest }) => rest);
     },

@@ -4,21 +4,10 @@
 // Envoy Gateway Backend with TLS of its own, as it does through a Service's cluster (test/envoy/
 // backend-client-certificate.test.ts). Without the certificate the fallback rule would quietly answer from the
 // next priority, and the Backend not at all.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { GATEWAY_DEPLOYER } from '../../actors/gateway-deployer/index.ts';
-import { envoyBackendSpec, nodeClusterOf, XdsServer } from '../../backends/envoy/index.ts';
-import { type ControlPlane, createControlPlane } from '../../cli/control-plane.ts';
-import { fileExtProcConfigPort } from '../../cli/extproc-config-port.ts';
-import { resourceKey } from '../../model/resources/resource-key.ts';
-import type { ActorSpec } from '../../runtime/Actor.ts';
-import { createLogger } from '../../runtime/logger.ts';
-import type { Message } from '../../runtime/message.ts';
 import { httpRequest } from '../envoy/http-client.ts';
 import {
   createTestCertificates,
@@ -26,9 +15,7 @@ import {
   startHttpsEcho,
   type TestCertificates,
 } from '../harness/echo/index.ts';
-import { type Envoy, freePort, startEnvoy } from '../harness/envoy/index.ts';
-import { eventually } from '../harness/eventually.ts';
-import { type RunningExtProc, startExtProcService } from './extproc-service.ts';
+import { type AiGatewayPlane, startAiGatewayPlane } from './ai-gateway-plane.ts';
 import { chatCompletion, type FakeProvider, startFakeAzure } from './fake-providers.ts';
 
 /** An OpenAI-compatible provider behind mutual TLS: it answers only a client presenting a certificate of `clientCa`. */
@@ -161,19 +148,13 @@ spec:
   ].join('\n---\n');
 }
 
-let dir: string;
-let xds: XdsServer;
-let plane: ControlPlane;
-let envoy: Envoy | undefined;
-let extProc: RunningExtProc | undefined;
+let gateway: AiGatewayPlane | undefined;
 let provider: MutualTlsProvider;
 let secondary: FakeProvider;
 let echo: EchoServer;
 let gatewayPort: number;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'switchyard-upstream-mtls-'));
-  const configPath = join(dir, 'run', 'extproc.yaml');
   const [server, client] = await Promise.all([
     createTestCertificates(['mtls.internal']),
     createTestCertificates(['gateway.example'], { usage: 'client' }),
@@ -183,64 +164,26 @@ beforeAll(async () => {
     startFakeAzure(),
     startHttpsEcho('mtls-echo', server, { clientCa: client.caCert }),
   ]);
-  const extProcPort = await freePort();
-  gatewayPort = await freePort();
-  await writeFile(
-    join(dir, 'manifests.yaml'),
-    manifests({
-      gatewayPort,
-      providerPort: provider.port,
-      secondaryPort: secondary.port,
-      echoPort: echo.port,
-      server,
-      client,
-    }),
-  );
-  xds = await XdsServer.start({ address: '127.0.0.1:0' });
-  const logger = createLogger({ level: 'silent' });
-  plane = createControlPlane({
-    logger,
-    flushDelayMs: 20,
-    files: { paths: [join(dir, 'manifests.yaml')], watch: false },
-    extProcConfig: fileExtProcConfigPort(configPath),
-    backends: {
-      envoy: envoyBackendSpec({
-        name: 'backend.envoy',
-        deployer: GATEWAY_DEPLOYER,
-        xds,
-        translate: { bindAddress: '127.0.0.1', extProcAddress: `127.0.0.1:${extProcPort}` },
-      }) as unknown as ActorSpec<Message>,
-    },
+  gateway = await startAiGatewayPlane({
+    name: 'upstream-mtls',
+    gateway: { namespace: 'apps', name: 'edge' },
+    manifests: (port) =>
+      manifests({
+        gatewayPort: port,
+        providerPort: provider.port,
+        secondaryPort: secondary.port,
+        echoPort: echo.port,
+        server,
+        client,
+      }),
+    rules: 1,
   });
-  plane.system.start();
-  extProc = await startExtProcService({
-    listen: `127.0.0.1:${extProcPort}`,
-    configPath,
-    logger,
-    ready: (config) => config.rules.length === 1,
-  });
-  envoy = await startEnvoy({
-    adsAddress: xds.address,
-    nodeId: 'upstream-mtls',
-    cluster: nodeClusterOf(resourceKey('gateway.networking.k8s.io', 'Gateway', 'apps', 'edge')),
-    delta: true,
-  });
-  await eventually('the Gateway to answer /v1/models', async () => {
-    const response = await fetch(`http://127.0.0.1:${gatewayPort}/v1/models`);
-    return response.status === 200 ? response : undefined;
-  }).catch((error: Error) => {
-    throw new Error(`${error.message}\n${envoy?.log(40)}`);
-  });
+  gatewayPort = gateway.gatewayPort;
 }, 90_000);
 
 afterAll(async () => {
-  await envoy?.stop();
-  await extProc?.stop();
-  plane?.close();
-  await plane?.system.stop(2_000);
-  await xds?.stop();
+  await gateway?.stop();
   await Promise.all([provider?.close(), secondary?.close(), echo?.close()]);
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
 describe("the Gateway's backend client certificate on every TLS cluster", () => {

@@ -11,6 +11,7 @@ import type { XdsTlsOptions } from '../../../backends/envoy/bootstrap.ts';
 import { provisionEnvoy } from '../../provision/envoy.ts';
 import { envoyBootstrap } from './bootstrap.ts';
 import { EnvoyAdmin } from './envoy-admin.ts';
+import { collectOutputLines } from './output-lines.ts';
 
 export interface EnvoyOptions {
   /** host:port of the ADS server. */
@@ -115,12 +116,10 @@ export async function startEnvoy(options: EnvoyOptions): Promise<Envoy> {
   });
   running.add(child);
   const logLines: string[] = [];
-  const keep = (chunk: Buffer) => {
-    logLines.push(...chunk.toString('utf8').trimEnd().split('\n'));
+  collectOutputLines([child.stdout!, child.stderr!], (line) => {
+    logLines.push(line);
     if (logLines.length > LOG_LINES_KEPT) logLines.splice(0, logLines.length - LOG_LINES_KEPT);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  });
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => {
       running.delete(child);
