@@ -39,11 +39,16 @@ export function anthropicErrorBody(message: string, type: string): string {
   return JSON.stringify({ type: 'error', error: { type, message } });
 }
 
+/** Cohere's error shape: a message (and, from Cohere itself, the request's id). */
+export function cohereErrorBody(message: string): string {
+  return JSON.stringify({ message });
+}
+
 /** An error we raise ourselves (bad JSON, unknown model, too large, …) in the client's schema. */
 export function clientErrorBody(api: ClientApi, status: number, message: string, code?: string): string {
-  return api.startsWith('anthropic.')
-    ? anthropicErrorBody(message, anthropicErrorType(status))
-    : openAIErrorBody(message, openAIErrorType(status), code ?? null);
+  if (api.startsWith('anthropic.')) return anthropicErrorBody(message, anthropicErrorType(status));
+  if (api.startsWith('cohere.')) return cohereErrorBody(message);
+  return openAIErrorBody(message, openAIErrorType(status), code ?? null);
 }
 
 /** Parses a JSON body, or undefined when it is not JSON. */

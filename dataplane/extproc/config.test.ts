@@ -11,7 +11,7 @@ describe('config', () => {
     expect(() => parseExtProcConfig('rules: [{ models: [a], backends: [ghost] }]')).toThrow(
       "rules[0].backends[0].name 'ghost' is not one of the backends",
     );
-    expect(() => parseExtProcConfig('backends: [{ name: b, schema: Cohere }]')).toThrow(
+    expect(() => parseExtProcConfig('backends: [{ name: b, schema: Cohere2 }]')).toThrow(
       'backends[0].schema.name must be one of',
     );
     expect(() => parseExtProcConfig('backends: [{ name: b, schema: OpenAI, auth: { apiKey: {} } }]')).toThrow(

@@ -23,7 +23,8 @@ export type BackendSchema =
   | 'AWSBedrock'
   | 'GCPVertexAI'
   | 'GCPAnthropic'
-  | 'AWSAnthropic';
+  | 'AWSAnthropic'
+  | 'Cohere';
 const SCHEMAS: readonly BackendSchema[] = [
   'OpenAI',
   'AzureOpenAI',
@@ -32,12 +33,13 @@ const SCHEMAS: readonly BackendSchema[] = [
   'GCPVertexAI',
   'GCPAnthropic',
   'AWSAnthropic',
+  'Cohere',
 ];
 
 export interface Backend {
   readonly name: string;
   readonly schema: BackendSchema;
-  /** Azure OpenAI's api-version; the anthropic_version of GCPAnthropic and AWSAnthropic. */
+  /** Azure OpenAI's api-version; the anthropic_version of GCPAnthropic and AWSAnthropic; Cohere's API version. */
   readonly version: string | undefined;
   /** OpenAI and Anthropic: the path before the operation (`v1` by default), for compatible APIs elsewhere. */
   readonly prefix: string | undefined;
@@ -98,6 +100,7 @@ const DEFAULT_VERSIONS: Partial<Record<BackendSchema, string>> = {
   AzureOpenAI: '2024-10-21',
   GCPAnthropic: 'vertex-2023-10-16',
   AWSAnthropic: 'bedrock-2023-05-31',
+  Cohere: 'v2',
 };
 
 type Raw = Record<string, unknown>;

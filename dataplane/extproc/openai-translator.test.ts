@@ -39,6 +39,26 @@ test('Azure OpenAI uses the deployment path and api-version; the Responses API t
   expect(JSON.parse(responses.body)).toEqual({ model: 'o4-mini', input: 'hi' });
 });
 
+test("the Responses API's input token count: its path on OpenAI and Azure, the count read as input tokens", () => {
+  const request = { model: 'gpt-client', input: 'Say hello' };
+  const openai = openAITranslator('openai.responses_input_tokens');
+  expect(openai.request(request, context({ model: 'gpt-4o' }))).toEqual({
+    path: '/v1/responses/input_tokens',
+    body: JSON.stringify({ ...request, model: 'gpt-4o' }),
+    headers: {},
+  });
+  expect(
+    azureOpenAITranslator('openai.responses_input_tokens', '2025-03-01-preview').request(request, context())
+      .path,
+  ).toBe('/openai/responses/input_tokens?api-version=2025-03-01-preview');
+  const answer = openai.response(
+    Buffer.from('{"object":"response.input_tokens","input_tokens":9}'),
+    context(),
+  );
+  expect(answer.body).toBe('{"object":"response.input_tokens","input_tokens":9}');
+  expect(answer.usage).toMatchObject({ inputTokens: 9, outputTokens: 0, totalTokens: 9 });
+});
+
 test('passed-through chat responses are left as they are and read for usage, streamed or not', () => {
   const translator = openAITranslator('openai.chat');
   const whole =

@@ -8,7 +8,7 @@ import { type TokenUsage, tokenUsage, usageFromOpenAI } from './token-usage.ts';
 import type { ClientApi, StreamTranslator, TranslationContext, Translator } from './translator.ts';
 import { utf8 } from './utf8.ts';
 
-export type OpenAIApi = Exclude<ClientApi, `anthropic.${string}`>;
+export type OpenAIApi = Extract<ClientApi, `openai.${string}`>;
 
 /** The path after the prefix (`v1` by default) of each OpenAI API. */
 export const OPENAI_OPERATIONS: Readonly<Record<OpenAIApi, string>> = {
@@ -16,6 +16,7 @@ export const OPENAI_OPERATIONS: Readonly<Record<OpenAIApi, string>> = {
   'openai.completions': 'completions',
   'openai.embeddings': 'embeddings',
   'openai.responses': 'responses',
+  'openai.responses_input_tokens': 'responses/input_tokens',
   'openai.images': 'images/generations',
 };
 
@@ -95,6 +96,11 @@ const USAGE: Readonly<
     stream: () => new ResponsesUsageStream(),
   },
   'openai.images': { body: (body) => usageFromResponses(body?.usage), stream: () => new ImagesUsageStream() },
+  // A count of the input a response would take: its input tokens, as Envoy AI Gateway reports it.
+  'openai.responses_input_tokens': {
+    body: (body) => (typeof body?.input_tokens === 'number' ? tokenUsage(body.input_tokens, 0) : undefined),
+    stream: () => new OpenAIUsageStream(),
+  },
 };
 
 /** OpenAI's error shape is already the client's; non-JSON bodies (proxies, HTML) are wrapped. */
@@ -133,11 +139,13 @@ export function openAITranslator(api: OpenAIApi, prefix = 'v1'): Translator {
 
 /**
  * Azure OpenAI: the deployment (the overridden model name, as Azure names deployments after models by default)
- * in the path and the api-version as a query parameter; the Responses API takes the model in the body instead.
+ * in the path and the api-version as a query parameter; the Responses API (and its input token count) takes the
+ * model in the body instead.
  */
 export function azureOpenAIPath(api: OpenAIApi, apiVersion: string): (context: TranslationContext) => string {
   const version = `api-version=${encodeURIComponent(apiVersion)}`;
   if (api === 'openai.responses') return () => `/openai/responses?${version}`;
+  if (api === 'openai.responses_input_tokens') return () => `/openai/responses/input_tokens?${version}`;
   return (context) =>
     `/openai/deployments/${encodeURIComponent(context.model)}/${OPENAI_OPERATIONS[api]}?${version}`;
 }

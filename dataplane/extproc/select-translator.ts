@@ -25,6 +25,7 @@ import {
   openAIChatUpstream,
   prefixPath,
 } from './chat-translators.ts';
+import { cohereRerankTranslator } from './cohere-translator.ts';
 import type { Backend } from './config.ts';
 import { bedrockEmbeddingsTranslator, vertexEmbeddingsTranslator } from './embeddings-translators.ts';
 import {
@@ -91,6 +92,8 @@ function countTokens(backend: Backend): Translator | undefined {
 
 function build(api: ClientApi, backend: Backend): Translator | undefined {
   if (api === 'anthropic.count_tokens') return countTokens(backend);
+  if (api === 'cohere.rerank')
+    return backend.schema === 'Cohere' ? cohereRerankTranslator(backend.version) : undefined;
   if (api === 'anthropic.messages') {
     if (backend.schema === 'Anthropic') return anthropicMessagesTranslator(backend.prefix ?? 'v1');
     if (backend.schema === 'GCPAnthropic')

@@ -49,11 +49,13 @@ const API_BY_PATH: Readonly<Record<string, ClientApi>> = {
   '/v1/completions': 'openai.completions',
   '/v1/embeddings': 'openai.embeddings',
   '/v1/responses': 'openai.responses',
+  '/v1/responses/input_tokens': 'openai.responses_input_tokens',
   '/v1/images/generations': 'openai.images',
   '/v1/messages': 'anthropic.messages',
   '/anthropic/v1/messages': 'anthropic.messages',
   '/v1/messages/count_tokens': 'anthropic.count_tokens',
   '/anthropic/v1/messages/count_tokens': 'anthropic.count_tokens',
+  '/cohere/v2/rerank': 'cohere.rerank',
 };
 
 /** Client credentials are not forwarded to a backend we authenticate to ourselves. */

@@ -8,9 +8,11 @@ export type ClientApi =
   | 'openai.completions'
   | 'openai.embeddings'
   | 'openai.responses'
+  | 'openai.responses_input_tokens'
   | 'openai.images'
   | 'anthropic.messages'
-  | 'anthropic.count_tokens';
+  | 'anthropic.count_tokens'
+  | 'cohere.rerank';
 
 /** What the translated request changes: the path, the body and the headers the upstream needs. */
 export interface UpstreamRequest {

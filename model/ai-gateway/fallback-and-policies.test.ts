@@ -114,7 +114,7 @@ describe('priority fallback', () => {
 });
 
 describe('backends: schemas, mutations, credentials', () => {
-  it('route mutations win over the backend’s; schema prefix and the AWSAnthropic schema carry through', () => {
+  it('route mutations win over the backend’s; schema prefix, the AWSAnthropic and Cohere schemas carry through', () => {
     expect(
       mergeHeaderMutations(
         {
@@ -139,6 +139,10 @@ describe('backends: schemas, mutations, credentials', () => {
         schema: { name: 'AWSAnthropic', version: 'bedrock-2023-05-31' },
         backendRef: { name: 'anthropic', kind: 'Service', port: 8000 },
       }),
+      ai('AIServiceBackend', 'cohere', {
+        schema: { name: 'Cohere', version: 'v2' },
+        backendRef: { name: 'anthropic', kind: 'Service', port: 8000 },
+      }),
       fallbackRoute,
       ai('AIGatewayRoute', 'bedrock', {
         parentRefs: [{ name: 'ai-gateway' }],
@@ -147,10 +151,21 @@ describe('backends: schemas, mutations, credentials', () => {
             matches: [{ headers: [{ name: 'x-ai-eg-model', value: 'claude-bedrock' }] }],
             backendRefs: [{ name: 'bedrock-claude' }],
           },
+          {
+            matches: [{ headers: [{ name: 'x-ai-eg-model', value: 'rerank-v3.5' }] }],
+            backendRefs: [{ name: 'cohere' }],
+          },
         ],
       }),
     );
-    const { config } = evaluateAIGateway(store, options);
+    const { config, statuses } = evaluateAIGateway(store, options);
+    expect(
+      statuses.find((s) => s.key.kind === 'AIServiceBackend' && s.key.name === 'cohere')?.status,
+    ).toMatchObject({ conditions: [{ type: 'Accepted', status: 'True' }] });
+    expect(config.backends.find((b) => b.name === 'ai/bedrock/rule/1/ref/0')?.schema).toEqual({
+      name: 'Cohere',
+      version: 'v2',
+    });
     expect(config.backends.find((b) => b.name === 'ai/smart/rule/0/ref/1')).toEqual({
       name: 'ai/smart/rule/0/ref/1',
       schema: { name: 'OpenAI', prefix: 'compatibility/v1' },

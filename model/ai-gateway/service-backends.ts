@@ -28,9 +28,10 @@ const SCHEMAS = [
   'AWSAnthropic',
   'GCPVertexAI',
   'GCPAnthropic',
+  'Cohere',
 ];
-/** Schemas whose `version` the service uses (api-version; anthropic_version), and those with a path `prefix`. */
-const VERSIONED = new Set(['AzureOpenAI', 'AWSAnthropic', 'GCPAnthropic']);
+/** Schemas whose `version` the service uses (api-version; anthropic_version; Cohere's), and those with a path `prefix`. */
+const VERSIONED = new Set(['AzureOpenAI', 'AWSAnthropic', 'GCPAnthropic', 'Cohere']);
 const PREFIXED = new Set(['OpenAI', 'Anthropic']);
 
 /** A resolved AIServiceBackend: where Envoy sends its traffic and what the ext_proc service needs. */

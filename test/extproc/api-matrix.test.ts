@@ -19,6 +19,7 @@ import {
   startFakeAnthropic,
   startFakeAzure,
   startFakeBedrock,
+  startFakeCohere,
   startFakeOpenAI,
   startFakeVertex,
 } from './fake-providers.ts';
@@ -55,6 +56,7 @@ ${SCHEMAS.map((schema) => `  - { models: [chat-${schema}], backends: [${schema}]
   - { models: [emb-azure], backends: [azure-emb] }
   - { models: [emb-vertex], backends: [vertex-emb] }
   - { models: [emb-bedrock], backends: [bedrock-emb] }
+  - { models: [rerank-cohere], backends: [cohere] }
 backends:
   - { name: openai, schema: OpenAI, modelNameOverride: gpt-4o, auth: { apiKey: { key: sk-openai-upstream } } }
   - { name: azure, schema: { name: AzureOpenAI, version: 2024-10-21 }, modelNameOverride: gpt-4o-deployment, auth: { azureAPIKey: { key: azure-upstream } } }
@@ -88,6 +90,7 @@ backends:
     modelNameOverride: "amazon.titan-embed-text-v2:0"
     host: bedrock-runtime.us-east-1.amazonaws.com
     auth: { aws: { region: us-east-1, accessKeyId: AKIDMATRIX, secretAccessKey: "${AWS_SECRET}" } }
+  - { name: cohere, schema: { name: Cohere, version: v2 }, modelNameOverride: rerank-v3.5, auth: { apiKey: { key: co-upstream } } }
 `;
 
 /** The fake each backend reaches. */
@@ -109,18 +112,19 @@ const FAKE_OF: Record<
 };
 
 let plane: EnvoyWithExtProc | undefined;
-let fakes: Record<'openai' | 'azure' | 'anthropic' | 'vertex' | 'bedrock', FakeProvider>;
+let fakes: Record<'openai' | 'azure' | 'anthropic' | 'vertex' | 'bedrock' | 'cohere', FakeProvider>;
 let openai: OpenAI;
 let anthropic: Anthropic;
 let port: number;
 
 beforeAll(async () => {
-  const [openaiFake, azureFake, anthropicFake, vertexFake, bedrockFake] = await Promise.all([
+  const [openaiFake, azureFake, anthropicFake, vertexFake, bedrockFake, cohereFake] = await Promise.all([
     startFakeOpenAI(),
     startFakeAzure(),
     startFakeAnthropic(),
     startFakeVertex(),
     startFakeBedrock(),
+    startFakeCohere(),
   ]);
   fakes = {
     openai: openaiFake,
@@ -128,6 +132,7 @@ beforeAll(async () => {
     anthropic: anthropicFake,
     vertex: vertexFake,
     bedrock: bedrockFake,
+    cohere: cohereFake,
   };
   port = await freePort();
   plane = await startEnvoyWithExtProc({
@@ -140,13 +145,16 @@ beforeAll(async () => {
         listenerPort: port,
         extProcPort: servicePorts[0]!,
         upstreams: Object.fromEntries(Object.entries(fakes).map(([name, fake]) => [name, fake.port])),
-        routes: Object.entries(FAKE_OF).map(([backend, cluster]) => ({
-          model: backend.endsWith('-emb') ? `emb-${backend.slice(0, -4)}` : `chat-${backend}`,
-          cluster,
-        })),
+        routes: [
+          ...Object.entries(FAKE_OF).map(([backend, cluster]) => ({
+            model: backend.endsWith('-emb') ? `emb-${backend.slice(0, -4)}` : `chat-${backend}`,
+            cluster,
+          })),
+          { model: 'rerank-cohere', cluster: 'cohere' },
+        ],
         accessLogPath: join(dir, 'access.log'),
       }),
-    ready: [{ port, models: Object.keys(FAKE_OF).length }],
+    ready: [{ port, models: Object.keys(FAKE_OF).length + 1 }],
   });
   openai = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'client-key', maxRetries: 0 });
   anthropic = new Anthropic({
@@ -756,6 +764,21 @@ describe('completions, Responses and image generation on OpenAI-schema backends'
     expect(images.usage).toMatchObject({ input_tokens: 8, output_tokens: 272, total_tokens: 280 });
   });
 
+  test.each(['openai', 'azure'] as const)("→ %s: the Responses API's input token count", async (schema) => {
+    const counted = await openai.responses.inputTokens.count({ model: `chat-${schema}`, input: 'Say hello' });
+    expect(lastRequest(schema).path).toBe(
+      schema === 'openai'
+        ? '/v1/responses/input_tokens'
+        : '/openai/responses/input_tokens?api-version=2024-10-21',
+    );
+    expect(JSON.parse(lastRequest(schema).body)).toEqual({
+      model: UPSTREAM_MODEL[schema],
+      input: 'Say hello',
+    });
+    expectUpstreamAuth(schema, lastRequest(schema));
+    expect(counted).toEqual({ object: 'response.input_tokens', input_tokens: 9 });
+  });
+
   test('an API a backend has no equivalent of is refused with 422 in the client’s shape, the provider untouched', async () => {
     const before = fakes.anthropic.received.length;
     const error = await openai.responses
@@ -771,6 +794,57 @@ describe('completions, Responses and image generation on OpenAI-schema backends'
   });
 });
 
+describe('Cohere rerank (/cohere/v2/rerank)', () => {
+  const rerank = (body: Record<string, unknown>) =>
+    fetch(`http://127.0.0.1:${port}/cohere/v2/rerank`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer client-key' },
+      body: JSON.stringify(body),
+    });
+  const request = { query: 'Capital of France?', documents: ['Paris', 'Lyon'], top_n: 2 };
+
+  test('→ Cohere: exact upstream request, the answer as Cohere wrote it', async () => {
+    const response = await rerank({ model: 'rerank-cohere', ...request });
+    expect(response.status).toBe(200);
+    const seen = fakes.cohere.received.at(-1)!;
+    expect(seen.path).toBe('/v2/rerank');
+    expect(JSON.parse(seen.body)).toEqual({ model: 'rerank-v3.5', ...request });
+    expect(seen.headers.authorization).toBe('Bearer co-upstream');
+    expect(seen.headers['content-length']).toBe(String(Buffer.byteLength(seen.body)));
+    expect(await response.json()).toEqual({
+      id: 'rerank-fake-1',
+      results: [
+        { index: 0, relevance_score: 0.9 },
+        { index: 1, relevance_score: 0.8 },
+      ],
+      meta: {
+        api_version: { version: '2' },
+        billed_units: { search_units: 1 },
+        tokens: { input_tokens: 27, output_tokens: 0 },
+      },
+    });
+  });
+
+  test("errors in Cohere's shape: the upstream's own, an unknown model, a backend without rerank", async () => {
+    fakes.cohere.failNext({ status: 429, body: '{"id":"e-1","message":"You are using a Trial key"}' });
+    const limited = await rerank({ model: 'rerank-cohere', ...request });
+    expect([limited.status, await limited.json()]).toEqual([
+      429,
+      { id: 'e-1', message: 'You are using a Trial key' },
+    ]);
+    const unknown = await rerank({ model: 'rerank-nobody', ...request });
+    expect(unknown.status).toBe(404);
+    expect(Object.keys((await unknown.json()) as object)).toEqual(['message']);
+    const before = fakes.openai.received.length;
+    const refused = await rerank({ model: 'chat-openai', ...request });
+    expect([refused.status, await refused.json()]).toEqual([
+      422,
+      { message: "backend 'openai' (OpenAI) does not serve this API" },
+    ]);
+    expect(fakes.openai.received.length).toBe(before);
+  });
+});
+
 describe('model lists and unknown paths', () => {
   test('GET /v1/models lists every routed model; the Anthropic SDK lists them at /anthropic/v1/models', async () => {
     const names = [
@@ -779,6 +853,7 @@ describe('model lists and unknown paths', () => {
       'emb-azure',
       'emb-vertex',
       'emb-bedrock',
+      'rerank-cohere',
     ];
     expect((await openai.models.list()).data.map((model) => model.id)).toEqual(names);
     const page = await anthropic.models.list();

@@ -367,6 +367,8 @@ function openAICompatible(name: string): Promise<FakeProvider> {
         },
       });
     }
+    if (path.endsWith('/responses/input_tokens'))
+      return json(response, stream, { object: 'response.input_tokens', input_tokens: 9 });
     if (path.endsWith('/responses')) {
       if (body.stream !== true) return json(response, stream, responsesObject(model));
       const created = { ...responsesObject(model), status: 'in_progress', output: [], usage: null };
@@ -573,5 +575,23 @@ export function startFakeBedrock(): Promise<FakeProvider> {
         metrics: { latencyMs: 10 },
       }),
     ]);
+  });
+}
+
+// ---- Cohere -----------------------------------------------------------------------------------------------------
+
+/** Cohere's rerank at /v2/rerank: the documents in the order given, scores falling, 27 tokens in. */
+export function startFakeCohere(): Promise<FakeProvider> {
+  return startProvider('cohere', (_request, body, stream, response) => {
+    const documents = (body.documents as unknown[] | undefined) ?? [];
+    json(response, stream, {
+      id: 'rerank-fake-1',
+      results: documents.map((_document, index) => ({ index, relevance_score: 0.9 - index / 10 })),
+      meta: {
+        api_version: { version: '2' },
+        billed_units: { search_units: 1 },
+        tokens: { input_tokens: 27, output_tokens: 0 },
+      },
+    });
   });
 }
