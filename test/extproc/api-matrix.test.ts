@@ -57,6 +57,8 @@ ${SCHEMAS.map((schema) => `  - { models: [chat-${schema}], backends: [${schema}]
   - { models: [emb-vertex], backends: [vertex-emb] }
   - { models: [emb-bedrock], backends: [bedrock-emb] }
   - { models: [rerank-cohere], backends: [cohere] }
+  - { models: [creds-per-request], backends: [bedrock-per-request] }
+  - { models: [creds-lost], backends: [anthropic-lost] }
 backends:
   - { name: openai, schema: OpenAI, modelNameOverride: gpt-4o, auth: { apiKey: { key: sk-openai-upstream } } }
   - { name: azure, schema: { name: AzureOpenAI, version: 2024-10-21 }, modelNameOverride: gpt-4o-deployment, auth: { azureAPIKey: { key: azure-upstream } } }
@@ -91,6 +93,14 @@ backends:
     host: bedrock-runtime.us-east-1.amazonaws.com
     auth: { aws: { region: us-east-1, accessKeyId: AKIDMATRIX, secretAccessKey: "${AWS_SECRET}" } }
   - { name: cohere, schema: { name: Cohere, version: v2 }, modelNameOverride: rerank-v3.5, auth: { apiKey: { key: co-upstream } } }
+  # No credentials of its own: each request brings them (x-aigw-aws-* headers, from a trusted filter).
+  - name: bedrock-per-request
+    schema: AWSBedrock
+    modelNameOverride: "${UPSTREAM_MODEL.bedrock}"
+    host: bedrock-runtime.us-east-1.amazonaws.com
+    auth: { aws: { region: us-east-1 }, override: {} }
+  # What the controller writes when a BackendSecurityPolicy's Secret cannot be read.
+  - { name: anthropic-lost, schema: Anthropic, auth: { unavailable: "Secret ai/anthropic-key not found" } }
 `;
 
 /** The fake each backend reaches. */
@@ -151,10 +161,12 @@ beforeAll(async () => {
             cluster,
           })),
           { model: 'rerank-cohere', cluster: 'cohere' },
+          { model: 'creds-per-request', cluster: 'bedrock' },
+          { model: 'creds-lost', cluster: 'anthropic' },
         ],
         accessLogPath: join(dir, 'access.log'),
       }),
-    ready: [{ port, models: Object.keys(FAKE_OF).length + 1 }],
+    ready: [{ port, models: Object.keys(FAKE_OF).length + 3 }],
   });
   openai = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'client-key', maxRetries: 0 });
   anthropic = new Anthropic({
@@ -845,6 +857,57 @@ describe('Cohere rerank (/cohere/v2/rerank)', () => {
   });
 });
 
+describe('credentials the gateway does not hold', () => {
+  const ask = (model: string, headers: Record<string, string> = {}) =>
+    openai.chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }] }, { headers });
+
+  test('per-request AWS credentials with a session token sign the call; their headers never reach Bedrock', async () => {
+    await ask('creds-per-request', {
+      'x-aigw-aws-access-key-id': 'ASIATEMP',
+      'x-aigw-aws-secret-access-key': 'temp-secret/+',
+      'x-aigw-aws-session-token': 'session-token-1',
+    });
+    const seen = lastRequest('bedrock');
+    expect(seen.path).toBe(chatPath('bedrock', false));
+    expect(verifySigV4(seen, 'temp-secret/+')).toEqual({
+      accessKeyId: 'ASIATEMP',
+      region: 'us-east-1',
+      service: 'bedrock',
+    });
+    expect(seen.headers['x-amz-security-token']).toBe('session-token-1');
+    expect(Object.keys(seen.headers).filter((name) => name.startsWith('x-aigw-'))).toEqual([]);
+  });
+
+  test('without them the client gets 401 in its own shape, and Bedrock is never called unsigned', async () => {
+    const before = fakes.bedrock.received.length;
+    const error = await ask('creds-per-request').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect(error).toMatchObject({
+      status: 401,
+      code: 'missing_upstream_credential',
+      message: '401 missing upstream credential: the request carries none for this backend',
+    });
+    const partial = await ask('creds-per-request', { 'x-aigw-aws-access-key-id': 'ASIATEMP' }).catch(
+      (e: unknown) => e,
+    );
+    expect(partial).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect(fakes.bedrock.received.length).toBe(before);
+  });
+
+  test("a backend whose Secret cannot be read: 401 naming why, in Anthropic's shape for an Anthropic client", async () => {
+    const before = fakes.anthropic.received.length;
+    const error = await anthropic.messages
+      .create({ model: 'creds-lost', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Anthropic.AuthenticationError);
+    expect((error as InstanceType<typeof Anthropic.APIError>).error).toEqual({
+      type: 'error',
+      error: { type: 'authentication_error', message: 'Secret ai/anthropic-key not found' },
+    });
+    expect(fakes.anthropic.received.length).toBe(before);
+  });
+});
+
 describe('model lists and unknown paths', () => {
   test('GET /v1/models lists every routed model; the Anthropic SDK lists them at /anthropic/v1/models', async () => {
     const names = [
@@ -854,6 +917,8 @@ describe('model lists and unknown paths', () => {
       'emb-vertex',
       'emb-bedrock',
       'rerank-cohere',
+      'creds-per-request',
+      'creds-lost',
     ];
     expect((await openai.models.list()).data.map((model) => model.id)).toEqual(names);
     const page = await anthropic.models.list();

@@ -36,6 +36,8 @@ llmRequestCosts: [{ metadataKey: llm_total_token, type: TotalToken }]
 rules:
   - models: [smart]
     backends: [{ name: primary, priority: 0 }, { name: secondary, priority: 1 }]
+  - models: [smart-unreachable]
+    backends: [{ name: primary, priority: 0 }, { name: secondary, priority: 1 }]
 backends:
   - name: primary
     schema: Anthropic
@@ -55,8 +57,15 @@ let openai: OpenAI;
 let anthropic: Anthropic;
 let accessLog: string;
 let upstreamLog: string;
+/** The port nothing listens on, where the primary of `smart-unreachable` is said to be. */
+let unreachable: number;
 
-function resources(listenerPort: number, extProcPort: number): Record<string, Record<string, unknown>> {
+/** `unreachablePort`: where the primary of `smart-unreachable` is said to be (nothing listens there). */
+function resources(
+  listenerPort: number,
+  extProcPort: number,
+  unreachablePort: number,
+): Record<string, Record<string, unknown>> {
   const endpoint = (port: number, backend: string, priority: number) => ({
     priority,
     lbEndpoints: [
@@ -66,28 +75,54 @@ function resources(listenerPort: number, extProcPort: number): Record<string, Re
       },
     ],
   });
+  // The model's route: retries through the priorities; the router filter learns which backend answered (and
+  // translates that backend's response) from a response header.
+  const fallbackRoute = (model: string) => ({
+    match: { prefix: '/', headers: [{ name: 'x-ai-eg-model', stringMatch: { exact: model } }] },
+    route: {
+      cluster: model,
+      timeout: '30s',
+      retryPolicy: {
+        retryOn: '5xx,reset,connect-failure,retriable-status-codes',
+        retriableStatusCodes: [429],
+        numRetries: 1,
+        retryPriority: {
+          name: 'envoy.retry_priorities.previous_priorities',
+          typedConfig: {
+            '@type':
+              'type.googleapis.com/envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig',
+            updateFrequency: 1,
+          },
+        },
+      },
+    },
+    responseHeadersToAdd: [{ header: { key: 'x-ai-eg-backend', value: BACKEND_METADATA } }],
+  });
+  // One locality per backend at its priority, each endpoint naming its backend; the upstream ext_proc filter.
+  const fallbackCluster = (name: string, primaryPort: number) => ({
+    name,
+    type: 'STATIC',
+    connectTimeout: '2s',
+    loadAssignment: {
+      clusterName: name,
+      endpoints: [endpoint(primaryPort, 'primary', 0), endpoint(secondary.port, 'secondary', 1)],
+    },
+    ...httpProtocolOptions({
+      explicitHttpConfig: { httpProtocolOptions: {} },
+      httpFilters: [
+        extProcFilter('extproc', {
+          processingMode: UPSTREAM_PROCESSING_MODE,
+          requestAttributes: [BACKEND_ATTRIBUTE],
+        }),
+        { name: 'envoy.filters.http.upstream_codec', typedConfig: { '@type': UPSTREAM_CODEC } },
+      ],
+    }),
+  });
   return {
     [TYPE_URL.cluster]: {
       extproc: staticCluster('extproc', extProcPort, true),
-      smart: {
-        name: 'smart',
-        type: 'STATIC',
-        connectTimeout: '2s',
-        loadAssignment: {
-          clusterName: 'smart',
-          endpoints: [endpoint(primary.port, 'primary', 0), endpoint(secondary.port, 'secondary', 1)],
-        },
-        ...httpProtocolOptions({
-          explicitHttpConfig: { httpProtocolOptions: {} },
-          httpFilters: [
-            extProcFilter('extproc', {
-              processingMode: UPSTREAM_PROCESSING_MODE,
-              requestAttributes: [BACKEND_ATTRIBUTE],
-            }),
-            { name: 'envoy.filters.http.upstream_codec', typedConfig: { '@type': UPSTREAM_CODEC } },
-          ],
-        }),
-      },
+      smart: fallbackCluster('smart', primary.port),
+      'smart-unreachable': fallbackCluster('smart-unreachable', unreachablePort),
     },
     [TYPE_URL.listener]: {
       fallback: httpListener({
@@ -131,31 +166,7 @@ function resources(listenerPort: number, extProcPort: number): Record<string, Re
           {
             name: 'ai',
             domains: ['*'],
-            routes: [
-              {
-                match: { prefix: '/', headers: [{ name: 'x-ai-eg-model', stringMatch: { exact: 'smart' } }] },
-                route: {
-                  cluster: 'smart',
-                  timeout: '30s',
-                  retryPolicy: {
-                    retryOn: '5xx,reset,connect-failure,retriable-status-codes',
-                    retriableStatusCodes: [429],
-                    numRetries: 1,
-                    retryPriority: {
-                      name: 'envoy.retry_priorities.previous_priorities',
-                      typedConfig: {
-                        '@type':
-                          'type.googleapis.com/envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig',
-                        updateFrequency: 1,
-                      },
-                    },
-                  },
-                },
-                // The router filter learns which backend answered: it translates that backend's response.
-                responseHeadersToAdd: [{ header: { key: 'x-ai-eg-backend', value: BACKEND_METADATA } }],
-              },
-              NO_AI_ROUTE,
-            ],
+            routes: [fallbackRoute('smart'), fallbackRoute('smart-unreachable'), NO_AI_ROUTE],
           },
         ],
       },
@@ -165,7 +176,8 @@ function resources(listenerPort: number, extProcPort: number): Record<string, Re
 
 beforeAll(async () => {
   [primary, secondary] = await Promise.all([startFakeAnthropic(), startFakeOpenAI()]);
-  const port = await freePort();
+  const [port, unreachablePort] = [await freePort(), await freePort()];
+  unreachable = unreachablePort;
   plane = await startEnvoyWithExtProc({
     name: 'fallback',
     config: configYaml,
@@ -173,9 +185,9 @@ beforeAll(async () => {
     resources: ({ dir, servicePorts }) => {
       accessLog = join(dir, 'access.log');
       upstreamLog = join(dir, 'upstream.log');
-      return resources(port, servicePorts[0]!);
+      return resources(port, servicePorts[0]!, unreachablePort);
     },
-    ready: [{ port, models: 1 }],
+    ready: [{ port, models: 2 }],
   });
   envoy = plane.envoy;
   openai = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'client-key', maxRetries: 0 });
@@ -288,6 +300,23 @@ describe('priority fallback', () => {
       max_tokens: 50,
       model: 'claude-3-5-haiku-20241022',
     });
+  });
+
+  test("the primary cannot be reached: the secondary's answer, both attempts logged", async () => {
+    const completion = await openai.chat.completions.create(
+      { ...request, model: 'smart-unreachable' },
+      { headers: { 'x-test-case': 'connect-failure' } },
+    );
+    expect(completion).toEqual(chatCompletion('gpt-4o'));
+    expect(JSON.parse(secondary.received.at(-1)!.body)).toEqual({ ...request, model: 'gpt-4o' });
+    const attempts = await logLines(upstreamLog, 'connect-failure', 2);
+    expect(attempts.map((line) => [line.upstream_host, line.backend, line.status])).toEqual([
+      [`127.0.0.1:${unreachable}`, 'primary', 0],
+      [`127.0.0.1:${secondary.port}`, 'secondary', 200],
+    ]);
+    expect(await logLines(accessLog, 'connect-failure', 1)).toEqual([
+      { path: '/v1/chat/completions', status: 200, attempts: 2, total_tokens: 34 },
+    ]);
   });
 
   test('a stream falls back as well', async () => {
