@@ -177,7 +177,7 @@ const indent = (text: string, spaces: number) =>
  * The other route kinds and TLS settings, on a Gateway of each class with an HTTP, an HTTPS (client certificates
  * required, the Gateway's spec.tls.frontend), a TLS passthrough and a TCP listener.
  */
-function routeKindsManifests(server: TestCertificates, backendCa: string): string {
+function routeKindsManifests(server: TestCertificates, other: TestCertificates, backendCa: string): string {
   const gateway = (name: string, className: string) => `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: ${name}, namespace: apps}
@@ -188,7 +188,7 @@ spec:
       default: {validation: {caCertificateRefs: [{group: "", kind: ConfigMap, name: client-ca}]}}
   listeners:
   - {name: http, protocol: HTTP, port: 8080}
-  - {name: https, protocol: HTTPS, port: 8443, tls: {certificateRefs: [{name: server-tls}]}}
+  - {name: https, protocol: HTTPS, port: 8443, tls: {certificateRefs: [{name: server-tls}, {name: other-tls}]}}
   - {name: pass, protocol: TLS, port: 9443, hostname: pass.example.com, tls: {mode: Passthrough}}
   - {name: tcp, protocol: TCP, port: 9000}
   - {name: udp, protocol: UDP, port: 5353}
@@ -201,16 +201,21 @@ spec:
     ENVOY_AND_AGENTGATEWAY_CLASSES,
     gateway('via-envoy', 'envoy'),
     gateway('via-agentgateway', 'agentgateway'),
-    `apiVersion: v1
+    ...[
+      ['server-tls', server],
+      ['other-tls', other],
+    ].map(
+      ([name, pair]) => `apiVersion: v1
 kind: Secret
-metadata: {name: server-tls, namespace: apps}
+metadata: {name: ${name}, namespace: apps}
 type: kubernetes.io/tls
 stringData:
   tls.crt: |
-${indent(server.cert, 4)}
+${indent((pair as TestCertificates).cert, 4)}
   tls.key: |
-${indent(server.key, 4)}
+${indent((pair as TestCertificates).key, 4)}
 `,
+    ),
     caBundle('client-ca', server.caCert),
     caBundle('backend-ca', backendCa),
     serviceAt('grpc', 50051, '10.0.0.2'),
@@ -616,13 +621,14 @@ describe('one control plane serving Gateways through both backends', () => {
 
   it('serves a GRPCRoute, TLS passthrough, a TCPRoute, an InferencePool with its picker and BackendTLSPolicies on both data planes', async () => {
     const server = await createTestCertificates(['secure.example.com']);
+    const other = await createTestCertificates(['other.example.com']);
     const backend = await createTestCertificates(['secure.internal']);
     const envoyXds = await XdsServer.start({ address: '127.0.0.1:0' });
     cleanups.push(() => envoyXds.stop());
     const agentgatewayXds = await AgentgatewayXdsServer.start({ address: '127.0.0.1:0' });
     cleanups.push(() => agentgatewayXds.stop());
     const { plane, clock } = await startFilesPlane(
-      routeKindsManifests(server, backend.caCert),
+      routeKindsManifests(server, other, backend.caCert),
       { envoy: envoyXds, agentgateway: agentgatewayXds },
       cleanups,
     );
@@ -780,6 +786,8 @@ describe('one control plane serving Gateways through both backends', () => {
     expect(text).toContain('"clusterName":"epp/apps/vllm-epp/9002"');
     expect(text).toContain('"match":{"pathSeparatedPrefix":"/broken"},"directResponse":{"status":500}');
     expect(JSON.stringify(listeners.get('tcp/8443'))).toContain('"requireClientCertificate":true');
+    for (const secret of ['server-tls', 'other-tls'])
+      expect(JSON.stringify(listeners.get('tcp/8443'))).toContain(`"name":"secret/apps/${secret}"`);
     expect(listeners.get('tcp/9443')?.filterChains).toMatchObject([
       {
         filterChainMatch: { serverNames: ['pass.example.com'] },
@@ -846,6 +854,20 @@ describe('one control plane serving Gateways through both backends', () => {
         ['udp', ...udp],
       ]);
     }
+    // Envoy serves both certificates of the HTTPS listener (by SNI); agentgateway the first, and says so on it.
+    const https = (gateway: string) =>
+      (
+        (plane.store.get('Gateway', 'apps', gateway)?.status?.listeners ?? []) as {
+          name: string;
+          conditions: { type: string; message: string }[];
+        }[]
+      )
+        .find((l) => l.name === 'https')
+        ?.conditions.find((c) => c.type === 'Programmed')?.message;
+    expect(https('via-envoy')).not.toContain('certificate');
+    expect(https('via-agentgateway')).toContain(
+      'The data plane warned about this listener: agentgateway takes one certificate per listener; serving core/Secret/apps/server-tls and ignoring tls.certificateRefs[1] core/Secret/apps/other-tls',
+    );
     envoy.close();
     await envoyDone.catch(() => []);
   });

@@ -6,7 +6,7 @@
 import type { DataPlaneRefusal, TlsMaterial } from '../../model/ir/backend-contract.ts';
 import type { BackendTLS } from '../../model/ir/backends.ts';
 import type { BackendIR, GatewayIR } from '../../model/ir/gateway-ir.ts';
-import { formatResourceKey } from '../../model/resources/resource-key.ts';
+import { formatResourceKey, type ResourceKey } from '../../model/resources/resource-key.ts';
 import { clientCertificate, envoyGatewayBackends } from './envoy-gateway-backends.ts';
 import { PoolSet } from './inference.ts';
 import { endpointBackendKey, unavailableBackendKey } from './names.ts';
@@ -23,6 +23,12 @@ export interface BackendTarget {
   /** Weight relative to the other targets of the same ref; all targets of a ref sum to `parts`. */
   readonly share: number;
   readonly parts: number;
+}
+
+/** The route rule a backendRef belongs to, for its status. */
+export interface RuleOrigin {
+  readonly route: ResourceKey;
+  readonly rule: number;
 }
 
 const MAX_WEIGHT = 2 ** 31 - 1;
@@ -68,9 +74,10 @@ export class BackendSet {
 
   /**
    * The targets of one backend; `owner` (a route key) names unreachable ones. `http` is false for TCP and TLS
-   * routes, which cannot send to an InferencePool (its status says NotSupportedByParent).
+   * routes, which cannot send to an InferencePool (its status says NotSupportedByParent). `origin`: the route rule
+   * whose status names a share agentgateway cannot forward (an Envoy Gateway Backend's TLS it cannot express).
    */
-  targets(backend: BackendIR, owner: string, http = true): readonly BackendTarget[] {
+  targets(backend: BackendIR, owner: string, http = true, origin?: RuleOrigin): readonly BackendTarget[] {
     if (backend.kind === 'Invalid') return [unavailable(owner, 'invalid')];
     if (backend.kind === 'InferencePool') {
       if (!http) {
@@ -87,6 +94,13 @@ export class BackendSet {
       const translated = envoyGatewayBackends(backend, this.#tls);
       if ('problem' in translated) {
         this.#problems.push(`${owner}: ${translated.problem}`);
+        // The rule is served, less this share (500): a warning on the rule, naming the field and the data plane.
+        if (origin !== undefined)
+          this.refuse({
+            ...origin,
+            severity: 'warning',
+            message: `the agentgateway data plane answers this backendRef's share 500: ${translated.problem.replace(/; its share is not forwarded$/, '')}`,
+          });
         return [unavailable(owner, 'envoy-gateway-backend')];
       }
       if (translated.backends.length === 0) return [unavailable(owner, 'no-endpoints')];
@@ -155,10 +169,11 @@ export class BackendSet {
     owner: string,
     policies: (backend: BackendIR) => readonly Json[],
     http = true,
+    origin?: RuleOrigin,
   ): Json[] {
     const weighted = backends
       .filter((b) => b.weight > 0)
-      .map((b) => ({ backend: b, targets: this.targets(b, owner, http) }));
+      .map((b) => ({ backend: b, targets: this.targets(b, owner, http, origin) }));
     // Scale every weight by the least common multiple of the endpoint counts, so each endpoint's part is whole;
     // when that would overflow int32 the parts are rounded (a share off by less than one in a million).
     const lcm = weighted.reduce((m, w) => leastCommonMultiple(m, w.targets[0]?.parts ?? 1), 1);

@@ -127,7 +127,7 @@ describe('Envoy Gateway Backends on agentgateway', () => {
       { ...TLS, clientCertificate: secretKey('gone') },
       /clientCertificateRef: no TLS material/,
     ],
-  ])('with %s its share is not forwarded and the Gateway’s message names the field', (_what, tls, text) => {
+  ])('with %s its share is not forwarded and the route’s status names the field', (_what, tls, text) => {
     const resources = translate([
       envoyGatewayBackend('strict', [{ address: '10.0.0.9', port: 443 }], { tls }),
       service('web', [9000]),
@@ -138,5 +138,17 @@ describe('Envoy Gateway Backends on agentgateway', () => {
     );
     expect(resources.problems.join('\n')).toMatch(text);
     expect(resources.problems.join('\n')).toMatch(/Envoy Gateway Backend .*strict/);
+    // The rule is served, less that share: a warning on the rule (PartiallyInvalid), naming the field.
+    expect(resources.unsupported).toEqual([
+      {
+        route: expect.objectContaining({ kind: 'HTTPRoute', name: 'r' }),
+        rule: 0,
+        severity: 'warning',
+        message: expect.stringMatching(
+          /^the agentgateway data plane answers this backendRef's share 500: Envoy Gateway Backend .*strict/,
+        ),
+      },
+    ]);
+    expect(resources.unsupported[0]?.message).toMatch(text);
   });
 });

@@ -174,19 +174,25 @@ function listenerTls(listener: ListenerIR, key: string, context: PortContext): J
   const certificates = listener.tls.certificates;
   const first = certificates[0];
   const material = first === undefined ? undefined : context.tls[formatResourceKey(first)];
+  const ref = { owner: listener.owner, name: listener.name };
   if (material === undefined) {
-    context.problems.push(
-      `${key}: no TLS material for ${first === undefined ? 'its certificateRefs' : formatResourceKey(first)}; listener not programmed`,
-    );
+    const text = `no TLS material for ${first === undefined ? 'its certificateRefs' : formatResourceKey(first)}; listener not programmed`;
+    context.problems.push(`${key}: ${text}`);
+    context.backends.refuse({
+      listener: ref,
+      severity: 'dropped',
+      message: `the agentgateway data plane: ${text}`,
+    });
     return null;
   }
   if (certificates.length > 1) {
-    context.problems.push(
-      `${key}: agentgateway takes one certificate per listener; serving ${formatResourceKey(first!)} and ignoring ${certificates
-        .slice(1)
-        .map(formatResourceKey)
-        .join(', ')}`,
-    );
+    // Served with its first certificate: a client asking (by SNI) for a name only another one holds gets the first.
+    const text = `agentgateway takes one certificate per listener; serving ${formatResourceKey(first!)} and ignoring ${certificates
+      .slice(1)
+      .map((c, i) => `tls.certificateRefs[${i + 1}] ${formatResourceKey(c)}`)
+      .join(', ')}`;
+    context.problems.push(`${key}: ${text}`);
+    context.backends.refuse({ listener: ref, severity: 'warning', message: text });
   }
   return {
     cert: Buffer.from(material.certificateChain).toString('base64'),

@@ -90,11 +90,13 @@ function translateRule(
   }
   policies.push(...policy.traffic);
   if (redirects) return { ...base, trafficPolicies: policies };
-  const routeBackends = backends.routeBackends(rule.backends, key, (backend) => [
-    ...backendPolicies(backend),
-    ...policy.backend,
-    ...http2Policies(grpc, backend),
-  ]);
+  const routeBackends = backends.routeBackends(
+    rule.backends,
+    key,
+    (backend) => [...backendPolicies(backend), ...policy.backend, ...http2Policies(grpc, backend)],
+    true,
+    { route: route.route, rule: rule.index },
+  );
   const usable = rule.backends.some((b) => b.weight > 0 && b.kind !== 'Invalid');
   if (!usable) {
     // Nothing to forward to (no backendRefs, all invalid, or all weight 0): the spec's 500.

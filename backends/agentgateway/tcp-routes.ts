@@ -13,7 +13,10 @@ export function translateTcpRoute(route: RouteIR, listenerKey: string, backends:
       listenerKey,
       name: routeName(route, rule),
       ...(route.kind === 'TLSRoute' && route.hostnames.length > 0 ? { hostnames: [...route.hostnames] } : {}),
-      backends: backends.routeBackends(rule.backends, key, () => [], false),
+      backends: backends.routeBackends(rule.backends, key, () => [], false, {
+        route: route.route,
+        rule: rule.index,
+      }),
     };
   });
 }

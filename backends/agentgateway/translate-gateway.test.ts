@@ -155,11 +155,44 @@ describe('agentgateway translateGateway', () => {
     expect(Buffer.from(material.privateKey, 'base64').toString()).toBe('KEY');
   });
 
-  it('leaves out a TLS listener whose certificate material is missing, and says so', () => {
+  it('leaves out a TLS listener whose certificate material is missing, and says so on it', () => {
     const resources = translateGateway(kitchenSink(), {});
     expect(resources.listeners['8443/default/gw/Gateway/default/gw/secure']).toBeUndefined();
     expect(resources.problems).toEqual([
       `8443/default/gw/Gateway/default/gw/secure: no TLS material for core/Secret/default/web-cert; listener not programmed`,
+    ]);
+    expect(resources.unsupported).toEqual([
+      {
+        listener: { owner: expect.objectContaining({ name: 'gw' }), name: 'secure' },
+        severity: 'dropped',
+        message:
+          'the agentgateway data plane: no TLS material for core/Secret/default/web-cert; listener not programmed',
+      },
+    ]);
+  });
+
+  it('serves one certificate per listener and warns on the listener about the others', () => {
+    const other = secretKey('other-cert');
+    const resources = translateGateway(
+      gatewayIR([
+        port(8443, [
+          listener('https', 'HTTPS', [route('r', [rule([web])])], {
+            tls: { mode: 'Terminate', certificates: [cert, other] },
+          }),
+        ]),
+      ]),
+      { ...tls, ...tlsMaterial(other, 'OTHER', 'OTHER-KEY') },
+    );
+    expect(Object.values(resources.listeners)[0]?.tls).toMatchObject({
+      privateKey: Buffer.from('KEY').toString('base64'),
+    });
+    expect(resources.unsupported).toEqual([
+      {
+        listener: { owner: expect.objectContaining({ name: 'gw' }), name: 'https' },
+        severity: 'warning',
+        message:
+          'agentgateway takes one certificate per listener; serving core/Secret/default/web-cert and ignoring tls.certificateRefs[1] core/Secret/default/other-cert',
+      },
     ]);
   });
 
