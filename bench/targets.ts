@@ -33,6 +33,19 @@ export const TARGETS: readonly Target[] = [
     source: 'issue 22',
   },
   { bench: 'controlplane.incremental', metric: 'event_to_ir_p99', atMost: 10, source: 'issue 4' },
+  { bench: 'controlplane.incremental', metric: 'policy_event_to_ir_p99', atMost: 10, source: 'issue 16' },
+  {
+    bench: 'controlplane.fullsync_btp',
+    metric: /^time_to_all_statuses_and_ir_(with_btp_per_route|without_btp)$/,
+    atMost: 2000,
+    source: 'issue 18 ("within the existing targets": issue 4)',
+  },
+  {
+    bench: 'controlplane.fullsync_btp',
+    metric: /^rss_(end|peak)_(with_btp_per_route|without_btp)$/,
+    atMost: 300,
+    source: 'issue 18 ("within the existing targets": issue 4)',
+  },
   { bench: 'controlplane.churn', metric: 'event_to_ir_p99', atMost: 10, source: 'issue 22' },
   { bench: 'controlplane.churn', metric: /^rss(_after_gc)?_growth$/, atMost: 1.1, source: 'issue 22' },
   {

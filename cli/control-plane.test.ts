@@ -32,23 +32,36 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   if (!condition()) throw new Error(`timed out waiting for ${what}`);
 }
 
+/** A plane started on a directory of `files` it watches, on a virtual clock. */
+async function startWatched(prefix: string, files: Record<string, string>) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  const clock = new VirtualClock();
+  const plane = createControlPlane({
+    clock,
+    files: { paths: [dir], watch: true },
+    logger: createLogger({ level: 'silent' }),
+  });
+  plane.system.start();
+  await runUntilQuiescent(plane.system, clock);
+  return { dir, clock, plane };
+}
+
+/** The Gateways and their routes (plus `extra` files), watched; with the validator's resolution. */
+async function watchedGateways(prefix: string, extra: Record<string, string> = {}) {
+  const files: Record<string, string> = { 'gateways.yaml': gatewayFile(), ...extra };
+  for (let i = 0; i < GATEWAYS; i++) files[`route-${i}.yaml`] = routeFile(i, '/a');
+  const started = await startWatched(prefix, files);
+  const resolution = (
+    started.plane.system.actor(REFERENCE_VALIDATOR)!.context as { resolution: GatewayResolution }
+  ).resolution;
+  return { ...started, resolution };
+}
+
 describe('control plane in standalone mode', () => {
   it('recomputes only the Gateway a changed route is attached to, and deletes what leaves the files', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'switchyard-watch-'));
-    writeFileSync(join(dir, 'gateways.yaml'), gatewayFile());
-    for (let i = 0; i < GATEWAYS; i++) writeFileSync(join(dir, `route-${i}.yaml`), routeFile(i, '/a'));
-    const clock = new VirtualClock();
-    const plane = createControlPlane({
-      clock,
-      files: { paths: [dir], watch: true },
-      logger: createLogger({ level: 'silent' }),
-    });
+    const { dir, clock, plane, resolution } = await watchedGateways('switchyard-watch-');
     try {
-      plane.system.start();
-      await runUntilQuiescent(plane.system, clock);
-      const resolution = (
-        plane.system.actor(REFERENCE_VALIDATOR)!.context as { resolution: GatewayResolution }
-      ).resolution;
       expect(resolution.counters.gatewaysResolved).toBe(GATEWAYS);
       const before = { ...resolution.counters };
 
@@ -72,6 +85,40 @@ describe('control plane in standalone mode', () => {
       const gateway = plane.store.get('Gateway', 'apps', 'gw-3');
       expect(gateway?.status?.listeners?.[0]?.attachedRoutes).toBe(0);
       expect(plane.store.get('Gateway', 'apps', 'gw-2')?.status?.listeners?.[0]?.attachedRoutes).toBe(1);
+    } finally {
+      plane.close();
+      await plane.system.stop(2_000);
+    }
+  });
+
+  // Issue 16: a policy change is resolved through the validator's reverse index — only the Gateways its targets
+  // are on are resolved again, and no route is evaluated again (route evaluations do not read policies).
+  it('recomputes only the Gateway a changed policy applies to, evaluating no route', async () => {
+    const policy = (name: string, kind: string, target: string, origin: string) =>
+      `apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: SecurityPolicy\nmetadata: {name: ${name}, namespace: apps}\nspec:\n  targetRefs: [{group: gateway.networking.k8s.io, kind: ${kind}, name: ${target}}]\n  cors: {allowOrigins: ["${origin}"]}`;
+    const { dir, clock, plane, resolution } = await watchedGateways('switchyard-policy-change-', {
+      'gateway-policy.yaml': policy('on-gateway', 'Gateway', 'gw-1', 'https://a.example'),
+      'route-policy.yaml': policy('on-route', 'HTTPRoute', 'route-3', 'https://a.example'),
+    });
+    try {
+      for (const [file, name, kind, target, gateway] of [
+        ['gateway-policy.yaml', 'on-gateway', 'Gateway', 'gw-1', 'gw-1'],
+        ['route-policy.yaml', 'on-route', 'HTTPRoute', 'route-3', 'gw-3'],
+      ] as const) {
+        const before = { ...resolution.counters };
+        writeFileSync(join(dir, file), policy(name, kind, target, 'https://b.example'));
+        await until(
+          () => JSON.stringify(plane.store.get('SecurityPolicy', 'apps', name)?.spec).includes('b.example'),
+          `the change of ${name}`,
+        );
+        await runUntilQuiescent(plane.system, clock);
+        expect(resolution.counters.gatewaysResolved - before.gatewaysResolved, name).toBe(1);
+        expect(resolution.counters.routesEvaluated - before.routesEvaluated, name).toBe(0);
+        const status = plane.store.get('SecurityPolicy', 'apps', name)?.status as
+          | { ancestors?: { ancestorRef: { name: string } }[] }
+          | undefined;
+        expect(status?.ancestors?.map((a) => a.ancestorRef.name)).toEqual([gateway]);
+      }
     } finally {
       plane.close();
       await plane.system.stop(2_000);
@@ -128,16 +175,7 @@ describe('standalone mode: files that change under it', () => {
       ?.value;
 
   async function watched(files: Record<string, string>) {
-    const dir = mkdtempSync(join(tmpdir(), 'switchyard-files-'));
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-    const clock = new VirtualClock();
-    const plane = createControlPlane({
-      clock,
-      files: { paths: [dir], watch: true },
-      logger: createLogger({ level: 'silent' }),
-    });
-    plane.system.start();
-    await runUntilQuiescent(plane.system, clock);
+    const { dir, clock, plane } = await startWatched('switchyard-files-', files);
     return {
       dir,
       plane,

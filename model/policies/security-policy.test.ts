@@ -87,6 +87,56 @@ describe('SecurityPolicy attachment', () => {
   });
 });
 
+describe('SecurityPolicy status.ancestors', () => {
+  it("keeps at most 16 entries: another controller's first, then ours, refusals before acceptances", () => {
+    const world = storeOf('base.yaml');
+    const names = Array.from({ length: 20 }, (_, i) => `gw-${String(i).padStart(2, '0')}`);
+    for (const name of names)
+      world.upsert({
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'Gateway',
+        metadata: { name, namespace: 'infra', generation: 1 },
+        spec: { gatewayClassName: 'switchyard', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
+      } as AnyResource);
+    const other = {
+      ancestorRef: {
+        group: 'gateway.networking.k8s.io',
+        kind: 'Gateway',
+        namespace: 'infra',
+        name: 'theirs',
+      },
+      controllerName: 'example.com/other-controller',
+      conditions: [{ type: 'Accepted', status: 'True', reason: 'Accepted', message: 'theirs' }],
+    };
+    world.upsert({
+      apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+      kind: 'SecurityPolicy',
+      metadata: { name: 'many', namespace: 'infra', generation: 1 },
+      spec: {
+        targetRefs: [...names, 'missing'].map((name) => ({
+          group: 'gateway.networking.k8s.io',
+          kind: 'Gateway',
+          name,
+        })),
+        cors: { allowOrigins: ['https://a.example.com'] },
+      },
+      status: { ancestors: [other] },
+    } as AnyResource);
+    const statuses = evaluateAll(world, { controllerName: CONTROLLER, now: NOW }).statuses;
+    const entries = (
+      statuses.get('gateway.envoyproxy.io/SecurityPolicy/infra/many') as {
+        ancestors: PolicyAncestorStatusShape[];
+      }
+    ).ancestors;
+    expect(entries).toHaveLength(16);
+    expect(entries[0]).toEqual(other);
+    // The entry that needs attention (a Gateway not found) is kept ahead of the accepted ones.
+    expect(entries[1]?.ancestorRef.name).toBe('missing');
+    expect(findCondition(entries[1]?.conditions as never, 'Accepted')?.reason).toBe('TargetNotFound');
+    expect(entries.slice(2).map((e) => e.ancestorRef.name)).toEqual(names.slice(0, 14));
+  });
+});
+
 // A policy's regexes reach Envoy (RBAC `:path` matches, CORS origin matchers): RE2's verdict, not RegExp's.
 describe('SecurityPolicy regexes as Envoy RE2 reads them', () => {
   const authorizationPath = (path: object) => ({
