@@ -32,6 +32,7 @@ test(
     expect(run.failedTests, failures).toEqual([]);
     expect(run.report, failures).toBeDefined();
     const profiles = run.report!.profiles;
+    expect(profiles, `the report has no profiles (the suite stopped in its setup); ${failures}`).toBeTruthy();
     expect(profiles.map((profile) => profile.name).sort()).toEqual([...CONFORMANCE_PROFILES].sort());
     const claimedExtended = new Set<string>();
     for (const profile of profiles) {

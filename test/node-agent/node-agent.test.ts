@@ -30,6 +30,19 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
+/** A kubernetes.io/tls Secret for echo.example.com in the test namespace. */
+async function createTlsSecret(name: string): Promise<void> {
+  const { cert: certificate, key } = await createTestCertificates(['echo.example.com']);
+  await core.createNamespacedSecret({
+    namespace,
+    body: {
+      metadata: { name },
+      type: 'kubernetes.io/tls',
+      stringData: { 'tls.crt': certificate, 'tls.key': key },
+    },
+  });
+}
+
 async function readyPods(app: string, count: number): Promise<V1Pod[]> {
   return waitFor(
     `${count} ready pods of ${app}`,
@@ -95,20 +108,42 @@ describe('node agent', () => {
   });
 
   test('writes Secret volumes and rewrites their paths in env: the echo server serves TLS', async () => {
-    const { cert: certificate, key } = await createTestCertificates(['echo.example.com']);
-    await core.createNamespacedSecret({
-      namespace,
-      body: {
-        metadata: { name: 'echo-tls' },
-        type: 'kubernetes.io/tls',
-        stringData: { 'tls.crt': certificate, 'tls.key': key },
-      },
-    });
+    await createTlsSecret('echo-tls');
     await apps.createNamespacedDeployment({
       namespace,
       body: echoDeployment('echo-tls', namespace, 1, { tlsSecret: 'echo-tls' }),
     });
     const [pod] = await readyPods('echo-tls', 1);
+    const served = await waitFor(
+      'TLS answer on 8443',
+      () => httpsGet(pod!.status!.podIP!, 8443, '/tls').catch(() => undefined),
+      60_000,
+    );
+    expect(JSON.parse(served).pod).toBe(pod!.metadata!.name);
+  });
+
+  test('a pod whose Secret is created after it waits in ContainerCreating and starts once it exists', async () => {
+    // The conformance suite applies its Deployments first and their TLS Secrets after them.
+    await apps.createNamespacedDeployment({
+      namespace,
+      body: echoDeployment('echo-late', namespace, 1, { tlsSecret: 'echo-late-tls' }),
+    });
+    const waiting = await waitFor(
+      'the pod waiting for its Secret',
+      async () => {
+        const pods = await core.listNamespacedPod({ namespace, labelSelector: 'app=echo-late' });
+        return pods.items[0]?.status?.containerStatuses?.[0]?.state?.waiting?.message?.includes(
+          'Secret node-agent-test/echo-late-tls not found',
+        )
+          ? pods.items[0]
+          : undefined;
+      },
+      60_000,
+    );
+    expect(waiting.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe('ContainerCreating');
+    await createTlsSecret('echo-late-tls');
+    const [pod] = await readyPods('echo-late', 1);
+    expect(pod!.metadata!.name).toBe(waiting.metadata!.name);
     const served = await waitFor(
       'TLS answer on 8443',
       () => httpsGet(pod!.status!.podIP!, 8443, '/tls').catch(() => undefined),

@@ -19,7 +19,7 @@ import type {
 import { containerEnvironment, expand, type PodFacts } from './container-env.ts';
 import { recordEvent, recordLines } from './container-log.ts';
 import type { RunNetwork } from './network.ts';
-import { type VolumeSources, writePodVolumes } from './pod-volumes.ts';
+import { VolumeSourceMissing, type VolumeSources, writePodVolumes } from './pod-volumes.ts';
 import { checkProbeSupported, probeTiming, runProbe } from './probes.ts';
 
 /** What stands in for an image on this node: the command of its entrypoint, and arguments it needs here. */
@@ -106,11 +106,8 @@ export class PodRuntime {
       if (this.stopping) return;
       mkdirSync(this.dir, { recursive: true });
       const facts = this.facts();
-      const volumes = await writePodVolumes(this.pod, this.dir, facts, this.options.sources).catch(
-        (error: Error) => {
-          throw new PodError('CreateContainerConfigError', error.message);
-        },
-      );
+      const volumes = await this.mountVolumes(facts);
+      if (volumes === undefined) return;
       for (const container of this.containers) {
         try {
           checkProbeSupported(container.spec, container.spec.readinessProbe, 'readiness');
@@ -131,6 +128,29 @@ export class PodRuntime {
       for (const container of this.containers) container.waiting = this.failure;
     }
     this.options.onChange();
+  }
+
+  /**
+   * The pod's volumes, written again every second while a ConfigMap, Secret or key they need is missing (the
+   * containers wait in ContainerCreating, as with the kubelet's FailedMount); undefined when the pod is stopped
+   * meanwhile.
+   */
+  private async mountVolumes(facts: PodFacts): Promise<Map<string, string> | undefined> {
+    for (;;) {
+      try {
+        return await writePodVolumes(this.pod, this.dir, facts, this.options.sources);
+      } catch (error) {
+        if (!(error instanceof VolumeSourceMissing))
+          throw new PodError('CreateContainerConfigError', (error as Error).message);
+        const waiting = { reason: 'ContainerCreating', message: `MountVolume.SetUp failed: ${error.message}` };
+        if (this.containers.some((container) => container.waiting?.message !== waiting.message)) {
+          for (const container of this.containers) container.waiting = waiting;
+          this.options.onChange();
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      if (this.stopping) return undefined;
+    }
   }
 
   /** The log file of a container (container-log.ts format), undefined for a container the pod does not have. */

@@ -6,6 +6,12 @@ import { dirname, join, normalize } from 'node:path';
 import type { V1DownwardAPIVolumeFile, V1KeyToPath, V1Pod, V1Volume } from '@kubernetes/client-node';
 import { type KeySource, type PodFacts, podField } from './container-env.ts';
 
+/**
+ * A ConfigMap, Secret or key a volume needs does not exist (yet): the kubelet keeps the pod in ContainerCreating
+ * and mounts again until it does (the conformance suite creates its Secrets after the Deployments using them).
+ */
+export class VolumeSourceMissing extends Error {}
+
 export interface VolumeSources extends KeySource {
   /** A token for the pod's service account, bound to the pod (TokenRequest). */
   serviceAccountToken(
@@ -45,14 +51,14 @@ async function writeVolume(
   if (volume.configMap) {
     const data = await sources.configMap(namespace, volume.configMap.name ?? '');
     if (data === undefined && !volume.configMap.optional)
-      throw new Error(`volume ${volume.name}: ConfigMap ${namespace}/${volume.configMap.name} not found`);
+      throw new VolumeSourceMissing(`volume ${volume.name}: ConfigMap ${namespace}/${volume.configMap.name} not found`);
     writeKeys(dir, data ?? {}, volume.configMap.items, volume.configMap.defaultMode, volume.name);
     return;
   }
   if (volume.secret) {
     const data = await sources.secret(namespace, volume.secret.secretName ?? '');
     if (data === undefined && !volume.secret.optional)
-      throw new Error(`volume ${volume.name}: Secret ${namespace}/${volume.secret.secretName} not found`);
+      throw new VolumeSourceMissing(`volume ${volume.name}: Secret ${namespace}/${volume.secret.secretName} not found`);
     writeKeys(dir, data ?? {}, volume.secret.items, volume.secret.defaultMode, volume.name);
     return;
   }
@@ -72,12 +78,12 @@ async function writeVolume(
       } else if (source.configMap) {
         const data = await sources.configMap(namespace, source.configMap.name ?? '');
         if (data === undefined && !source.configMap.optional)
-          throw new Error(`volume ${volume.name}: ConfigMap ${namespace}/${source.configMap.name} not found`);
+          throw new VolumeSourceMissing(`volume ${volume.name}: ConfigMap ${namespace}/${source.configMap.name} not found`);
         writeKeys(dir, data ?? {}, source.configMap.items, volume.projected.defaultMode, volume.name);
       } else if (source.secret) {
         const data = await sources.secret(namespace, source.secret.name ?? '');
         if (data === undefined && !source.secret.optional)
-          throw new Error(`volume ${volume.name}: Secret ${namespace}/${source.secret.name} not found`);
+          throw new VolumeSourceMissing(`volume ${volume.name}: Secret ${namespace}/${source.secret.name} not found`);
         writeKeys(dir, data ?? {}, source.secret.items, volume.projected.defaultMode, volume.name);
       } else if (source.downwardAPI) {
         writeDownwardApi(dir, pod, facts, source.downwardAPI.items ?? []);
@@ -107,7 +113,7 @@ function writeKeys(
   }
   for (const item of items) {
     const value = data[item.key];
-    if (value === undefined) throw new Error(`volume ${volume}: key ${item.key} not found`);
+    if (value === undefined) throw new VolumeSourceMissing(`volume ${volume}: key ${item.key} not found`);
     writeFile(dir, item.path, value, item.mode ?? mode);
   }
 }
