@@ -34,3 +34,25 @@ describe('DependencyIndex', () => {
     expect(index.dependentsOf(listenerSet('any'))).toEqual([]);
   });
 });
+
+describe('DependencyIndex under churn', () => {
+  it('keeps no id of an object that neither depends on anything nor is depended on any more', () => {
+    const index = new DependencyIndex();
+    index.set(route('kept'), [gateway('a')]);
+    // Routes created and deleted under new names, on Gateways that come and go with them.
+    for (let i = 0; i < 100; i++) {
+      index.set(route(`r${i}`), [gateway('a'), gateway(`g${i}`)]);
+      index.set(gateway(`g${i}`), [listenerSet(`s${i}`)]);
+      expect(index.clear(route(`r${i}`))).toEqual([gateway('a'), gateway(`g${i}`)]);
+      // Still a dependent itself: its key stays until it goes too.
+      expect(index.dependenciesOf(gateway(`g${i}`))).toEqual([listenerSet(`s${i}`)]);
+      index.clear(gateway(`g${i}`));
+    }
+    // What is left: the kept route and the Gateway it depends on.
+    expect(index.size).toBe(2);
+    expect(index.dependentsOf(gateway('a'))).toEqual([route('kept')]);
+    expect(index.dependenciesOf(route('kept'))).toEqual([gateway('a')]);
+    index.clear(route('kept'));
+    expect(index.size).toBe(0);
+  });
+});

@@ -8,6 +8,7 @@ export class DependencyIndex {
   private readonly forward = new Map<string, readonly string[]>();
   /** dependency id → dependent id → dependent key */
   private readonly reverse = new Map<string, Map<string, ResourceKey>>();
+  /** id → key, for every id in `forward` or `reverse` (and no other: an id neither depends nor is depended on goes). */
   private readonly keys = new Map<string, ResourceKey>();
   /** kind → how many objects of that kind are dependents here */
   private readonly dependentKinds = new Map<string, number>();
@@ -45,7 +46,11 @@ export class DependencyIndex {
     const id = formatResourceKey(dependent);
     const before = this.forward.get(id);
     if (before === undefined) return [];
+    const keysBefore = before
+      .map((dependencyId) => this.keys.get(dependencyId)!)
+      .filter((key) => key !== undefined);
     this.dependentKinds.set(dependent.kind, (this.dependentKinds.get(dependent.kind) ?? 1) - 1);
+    this.forward.delete(id);
     for (const dependencyId of before) {
       const dependents = this.reverse.get(dependencyId);
       dependents?.delete(id);
@@ -53,10 +58,24 @@ export class DependencyIndex {
         this.reverse.delete(dependencyId);
         const kind = this.keys.get(dependencyId)?.kind;
         if (kind !== undefined) this.dependedOnKinds.set(kind, (this.dependedOnKinds.get(kind) ?? 1) - 1);
+        this.forget(dependencyId);
       }
     }
-    this.forward.delete(id);
-    return before.map((dependencyId) => this.keys.get(dependencyId)!).filter((key) => key !== undefined);
+    this.forget(id);
+    return keysBefore;
+  }
+
+  /** How many ids the index holds a key for: those of objects that depend on something or are depended on. */
+  get size(): number {
+    return this.keys.size;
+  }
+
+  /**
+   * Drops the key of an id that neither depends on anything nor is depended on any more: objects come and go under
+   * new names (a churn of created and deleted routes), and their ids must not pile up.
+   */
+  private forget(id: string): void {
+    if (!this.forward.has(id) && !this.reverse.has(id)) this.keys.delete(id);
   }
 
   /** Every dependency some object has now that `accept` selects, sorted by id. */
