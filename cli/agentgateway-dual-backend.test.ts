@@ -323,6 +323,22 @@ spec:
   parentRefs: ${both('http')}
   hostnames: [retired.example.com]
   rules: [{filters: [{type: ExtensionRef, extensionRef: {group: gateway.envoyproxy.io, kind: HTTPRouteFilter, name: gone}}]}]
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: HTTPRouteFilter
+metadata: {name: reorder, namespace: apps}
+spec:
+  urlRewrite: {path: {type: ReplaceRegexMatch, replaceRegexMatch: {pattern: "^/service/([^/]+)(/.*)$", substitution: "\\\\2/instance/\\\\1"}}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: reorder, namespace: apps}
+spec:
+  parentRefs: ${both('http')}
+  hostnames: [reorder.example.com]
+  rules:
+  - filters: [{type: ExtensionRef, extensionRef: {group: gateway.envoyproxy.io, kind: HTTPRouteFilter, name: reorder}}]
+    backendRefs: [{name: grpc, port: 50051}]
 `,
   ].join('---\n');
 }
@@ -687,6 +703,7 @@ describe('one control plane serving Gateways through both backends', () => {
       `listener/${PASS}`,
       `route/${AGW_LISTENER}/GRPCRoute/apps/echo/0`,
       `route/${AGW_LISTENER}/HTTPRoute/apps/llm/0`,
+      `route/${AGW_LISTENER}/HTTPRoute/apps/reorder/0`,
       `route/${AGW_LISTENER}/HTTPRoute/apps/retired/0`,
       `route/${HTTPS}/HTTPRoute/apps/secure/0`,
       `route/${HTTPS}/HTTPRoute/apps/secure/1`,
@@ -769,6 +786,7 @@ describe('one control plane serving Gateways through both backends', () => {
       'pool/apps/vllm',
       'service/apps/db/5432',
       'service/apps/dns/53',
+      'service/apps/grpc/50051',
       'service/apps/grpc/50051/h2',
       'service/apps/passthrough/8443',
       'service/apps/secure/443',
@@ -797,9 +815,14 @@ describe('one control plane serving Gateways through both backends', () => {
     expect(JSON.stringify(listeners.get('tcp/9443'))).not.toContain('DownstreamTlsContext');
     expect(JSON.stringify(listeners.get('tcp/9000'))).toContain('"cluster":"service/apps/db/5432"');
     expect(JSON.stringify(listeners.get('udp/5353'))).toContain('"cluster":"service/apps/dns/53"');
+    // An HTTPRouteFilter's direct response on both; its regex rewrite on Envoy, which agentgateway answers 500
+    // (never forwarded without what the filter asks).
     expect(text).toContain('"directResponse":{"status":410,"body":{"inlineString":"retired"}}');
-    // agentgateway: the HTTPRouteFilter's rule answers 500 (never forwarded without what the filter asks).
     expect(get(`route/${AGW_LISTENER}/HTTPRoute/apps/retired/0`).route?.trafficPolicies).toEqual([
+      { directResponse: { status: 410, body: Buffer.from('retired').toString('base64') } },
+    ]);
+    expect(text).toContain('"regexRewrite":{"pattern":{"regex":"^/service/([^/]+)(/.*)$"}');
+    expect(get(`route/${AGW_LISTENER}/HTTPRoute/apps/reorder/0`).route?.trafficPolicies).toEqual([
       { directResponse: { status: 500 } },
     ]);
 
@@ -817,8 +840,8 @@ describe('one control plane serving Gateways through both backends', () => {
       ['UDPRoute', 'dns', 'the agentgateway data plane does not proxy UDP'],
       [
         'HTTPRoute',
-        'retired',
-        'the agentgateway data plane answers this rule 500: spec.rules[0].filters[0].extensionRef: HTTPRouteFilter apps/gone',
+        'reorder',
+        'the agentgateway data plane answers this rule 500: spec.rules[0].filters[0].extensionRef: HTTPRouteFilter apps/reorder spec.urlRewrite.path (ReplaceRegexMatch)',
       ],
     ] as const) {
       expect(condition(kind, name, 'via-envoy', 'Accepted'), `${kind} ${name}`).toMatchObject({
@@ -830,9 +853,9 @@ describe('one control plane serving Gateways through both backends', () => {
     }
 
     for (const [gateway, http, udp] of [
-      ['via-envoy', 3, [1, 'True']],
+      ['via-envoy', 4, [1, 'True']],
       // The refused routes do not count as attached; the UDP listener is not programmed.
-      ['via-agentgateway', 2, [0, 'False']],
+      ['via-agentgateway', 3, [0, 'False']],
     ] as const) {
       expect(programmed(plane, gateway), gateway).toBe('True');
       const listenerStatuses = (plane.store.get('Gateway', 'apps', gateway)?.status?.listeners ?? []) as {

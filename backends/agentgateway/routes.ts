@@ -1,10 +1,10 @@
 // HTTPRoutes and GRPCRoutes: one agentgateway Route per (listener, route, rule), pointing to its listener by key.
 // Hostnames are the route's on that listener (empty: any). A rule whose backends are all unusable answers 500;
 // invalid backends keep their share of the weight and are answered 500 by agentgateway (see backends.ts).
-import type { ExtensionRefFilterIR } from '../../model/ir/envoy-gateway.ts';
 import type { RouteIR, RuleIR } from '../../model/ir/gateway-ir.ts';
 import type { ListenerAddress } from '../shared/route-filters.ts';
 import type { BackendSet } from './backends.ts';
+import { extensionFilterPolicies } from './envoy-gateway-filters.ts';
 import { routeKey, routeName } from './names.ts';
 import { rulePolicyResources, unsupportedText } from './policies/index.ts';
 import { translateGrpcMatch, translateHttpMatch } from './route-matches.ts';
@@ -33,7 +33,6 @@ function translateRule(
     ? (rule.matches.length === 0 ? [{}] : rule.matches).map(translateGrpcMatch)
     : rule.matches.map(translateHttpMatch);
   const { policies: filterPolicies, redirects } = rulePolicies(rule, listener, backends, key);
-  const policies = [...filterPolicies];
   const base: Json = {
     key,
     listenerKey,
@@ -41,28 +40,23 @@ function translateRule(
     ...(route.hostnames.length > 0 ? { hostnames: [...route.hostnames] } : {}),
     matches,
   };
-  const extensionRefs = rule.filters.flatMap((filter, i) => {
-    const ref =
-      (filter as ExtensionRefFilterIR | null)?.type === 'ExtensionRef'
-        ? (filter as ExtensionRefFilterIR)
-        : undefined;
-    return ref === undefined
-      ? []
-      : [
-          `spec.rules[${rule.index}].filters[${i}].extensionRef: ${ref.extensionRef.kind} ${route.route.namespace ?? ''}/${ref.extensionRef.name}`,
-        ];
-  });
-  if (extensionRefs.length > 0) {
-    // Envoy Gateway HTTPRouteFilters are not translated for agentgateway: the rule answers 500 rather than skip
-    // what the filter asks, and the route's status names the filter and the data plane (UnsupportedValue).
+  const extension = extensionFilterPolicies(route, rule, filterPolicies);
+  if ('unresolved' in extension) {
+    // The model named the filter it could not resolve on the route; answered as on Envoy.
+    return { ...base, trafficPolicies: [...filterPolicies, { directResponse: { status: 500 } }] };
+  }
+  if ('unsupported' in extension) {
+    // What agentgateway cannot do of an Envoy Gateway HTTPRouteFilter: the rule answers 500 rather than skip it,
+    // and the route's status names the filter's field and the data plane (UnsupportedValue).
     backends.refuse({
       route: route.route,
       rule: rule.index,
       severity: 'dropped',
-      message: `the agentgateway data plane answers this rule 500: ${extensionRefs.join('; ')}: not translated for agentgateway`,
+      message: `the agentgateway data plane answers this rule 500: ${extension.unsupported.join('; ')}`,
     });
-    return { ...base, trafficPolicies: [...policies, { directResponse: { status: 500 } }] };
+    return { ...base, trafficPolicies: [...filterPolicies, { directResponse: { status: 500 } }] };
   }
+  const policies = [...extension.policies];
   if (rule.sessionPersistence !== undefined) {
     // Not a security setting: the rule is served, balanced per request, and the route's status says so.
     backends.refuse({
@@ -90,6 +84,9 @@ function translateRule(
   }
   policies.push(...policy.traffic);
   if (redirects) return { ...base, trafficPolicies: policies };
+  // An HTTPRouteFilter's direct response answers after the rule's policies (authentication first), as on Envoy.
+  if (extension.directResponse !== undefined)
+    return { ...base, trafficPolicies: [...policies, extension.directResponse] };
   const routeBackends = backends.routeBackends(
     rule.backends,
     key,

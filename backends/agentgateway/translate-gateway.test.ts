@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { HTTPRouteFilterIR } from '../../model/ir/envoy-gateway.ts';
 import type { ClientTrafficIR } from '../../model/ir/policies.ts';
 import { formatResourceKey } from '../../model/resources/resource-key.ts';
 import { agentgatewayApi } from '../../protos/agentgateway-api.ts';
@@ -470,29 +471,147 @@ describe('agentgateway translateGateway', () => {
     ]);
   });
 
-  it('answers a rule with an Envoy Gateway HTTPRouteFilter 500 and names the filter on the route', () => {
-    const filtered = rule([web], {
-      filters: [
-        { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x', value: '1' }] } },
-        {
-          type: 'ExtensionRef',
-          extensionRef: { group: 'gateway.envoyproxy.io', kind: 'HTTPRouteFilter', name: 'rewrite' },
-        },
-      ],
+  describe('Envoy Gateway HTTPRouteFilters', () => {
+    const filterRef = (name: string, httpRouteFilter?: HTTPRouteFilterIR) => ({
+      type: 'ExtensionRef',
+      extensionRef: { group: 'gateway.envoyproxy.io', kind: 'HTTPRouteFilter', name },
+      ...(httpRouteFilter === undefined ? { problem: 'not found' } : { httpRouteFilter }),
     });
-    const resources = translateGateway(httpGateway([filtered]), {});
-    const translated = onlyRoute(resources);
-    expect(translated.backends).toBeUndefined();
-    expect((translated.trafficPolicies as unknown[]).at(-1)).toEqual({ directResponse: { status: 500 } });
-    expect(resources.unsupported).toEqual([
-      {
-        route: expect.objectContaining({ kind: 'HTTPRoute', name: 'r' }),
-        rule: 0,
-        severity: 'dropped',
-        message:
-          'the agentgateway data plane answers this rule 500: spec.rules[0].filters[1].extensionRef: HTTPRouteFilter default/rewrite: not translated for agentgateway',
-      },
-    ]);
+    const key = { group: 'gateway.envoyproxy.io', kind: 'HTTPRouteFilter', namespace: 'default', name: 'f' };
+
+    it('answers a direct response with its body, after the rule’s policies, its headers merged into the rule’s', () => {
+      const translated = onlyRoute(
+        translateGateway(
+          httpGateway([
+            rule([web], {
+              filters: [
+                {
+                  type: 'ResponseHeaderModifier',
+                  responseHeaderModifier: { set: [{ name: 'x-own', value: '1' }] },
+                },
+                filterRef('gone', {
+                  filter: key,
+                  directResponse: {
+                    status: 410,
+                    body: '{"gone":true}',
+                    headers: {
+                      set: [{ name: 'Content-Type', value: 'application/json' }],
+                      add: [{ name: 'x-why', value: 'retired' }],
+                    },
+                  },
+                }),
+              ],
+            }),
+          ]),
+          {},
+        ),
+      );
+      expect(translated.backends).toBeUndefined();
+      // agentgateway keeps one policy of a kind per route: one response header modifier, the filter's after the rule's.
+      expect(translated.trafficPolicies).toEqual([
+        {
+          responseHeaderModifier: {
+            add: [{ name: 'x-why', value: 'retired' }],
+            set: [
+              { name: 'x-own', value: '1' },
+              { name: 'Content-Type', value: 'application/json' },
+            ],
+          },
+        },
+        { directResponse: { status: 410, body: Buffer.from('{"gone":true}').toString('base64') } },
+      ]);
+      const api = agentgatewayApi();
+      const wire = api.decodeResource(api.encodeResource({ route: translated })) as {
+        route: { trafficPolicies: { directResponse?: { status: number; body: string } }[] };
+      };
+      expect(Buffer.from(wire.route.trafficPolicies[1]!.directResponse!.body, 'base64').toString()).toBe(
+        '{"gone":true}',
+      );
+    });
+
+    it('injects a credential that replaces the request’s own before the rule’s own header edits, and forwards', () => {
+      const translated = onlyRoute(
+        translateGateway(
+          httpGateway([
+            rule([web], {
+              filters: [
+                {
+                  type: 'RequestHeaderModifier',
+                  requestHeaderModifier: { set: [{ name: 'x-own', value: '1' }] },
+                },
+                filterRef('token', {
+                  filter: key,
+                  credentialInjection: {
+                    secret: secretKey('token'),
+                    credential: 'Bearer upstream',
+                    header: 'Authorization',
+                    overwrite: true,
+                  },
+                }),
+              ],
+            }),
+          ]),
+          {},
+        ),
+      );
+      expect(translated.trafficPolicies).toEqual([
+        {
+          requestHeaderModifier: {
+            set: [
+              { name: 'Authorization', value: 'Bearer upstream' },
+              { name: 'x-own', value: '1' },
+            ],
+          },
+        },
+      ]);
+      expect(translated.backends).toHaveLength(1);
+    });
+
+    it.each([
+      [
+        'a regex path rewrite',
+        { filter: key, pathRegexRewrite: { pattern: '^/a/(.*)$', substitution: '/\\1' } },
+        'spec.urlRewrite.path (ReplaceRegexMatch)',
+      ],
+      ['a Host rewrite', { filter: key, hostRewrite: { header: 'x-host' } }, 'spec.urlRewrite.hostname'],
+      [
+        'a credential the request’s own wins over',
+        {
+          filter: key,
+          credentialInjection: {
+            secret: secretKey('t'),
+            credential: 'c',
+            header: 'Authorization',
+            overwrite: false,
+          },
+        },
+        'spec.credentialInjection.overwrite false',
+      ],
+    ] as const)('answers 500 for %s and names the field on the route', (_what, filter, field) => {
+      const resources = translateGateway(
+        httpGateway([rule([web], { filters: [filterRef('f', filter as HTTPRouteFilterIR)] })]),
+        {},
+      );
+      const translated = onlyRoute(resources);
+      expect(translated.backends).toBeUndefined();
+      expect(translated.trafficPolicies).toEqual([{ directResponse: { status: 500 } }]);
+      expect(resources.unsupported).toEqual([
+        {
+          route: expect.objectContaining({ kind: 'HTTPRoute', name: 'r' }),
+          rule: 0,
+          severity: 'dropped',
+          message: expect.stringContaining(
+            `the agentgateway data plane answers this rule 500: spec.rules[0].filters[0].extensionRef: HTTPRouteFilter default/f ${field}`,
+          ),
+        },
+      ]);
+    });
+
+    it('answers 500 for a filter the model could not resolve, as on Envoy (the model’s status says why)', () => {
+      const resources = translateGateway(httpGateway([rule([web], { filters: [filterRef('missing')] })]), {});
+      expect(onlyRoute(resources).trafficPolicies).toEqual([{ directResponse: { status: 500 } }]);
+      expect(resources.unsupported).toEqual([]);
+    });
   });
 
   it('answers a rule the model denied (a policy it could not enforce) with its status, never forwarding it', () => {

@@ -172,14 +172,14 @@ kind: HTTPRouteFilter
 metadata: {name: inject, namespace: apps}
 spec:
   credentialInjection:
+    overwrite: true
     credential: {valueRef: {name: upstream-token}}
 `,
     route('basic'),
-    // agentgateway takes no HTTPRouteFilter: on the Envoy Gateway only.
+    // On both: agentgateway carries the credential in the rule's request header modifier.
     route(
       'injected',
       ', filters: [{type: ExtensionRef, extensionRef: {group: gateway.envoyproxy.io, kind: HTTPRouteFilter, name: inject}}]',
-      '{name: edge}',
     ),
     route('keyed'),
     route('login'),
