@@ -712,6 +712,19 @@ describe('embeddings', () => {
       expect(embeddings.usage).toEqual({ prompt_tokens: 3, total_tokens: 3 });
     },
   );
+
+  test.each(cases.map(([schema]) => schema))(
+    "→ %s: an upstream 429 reaches the SDK as RateLimitError with the upstream's error type",
+    async (schema) => {
+      const limit = RATE_LIMITS[FAKE_OF[`${schema}-emb`]];
+      fakeOf(`${schema}-emb`).failNext({ status: 429, body: limit.body, headers: limit.headers });
+      const error = await openai.embeddings
+        .create({ model: `emb-${schema}`, input: 'hello' })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+      expect(error).toMatchObject({ status: 429, type: limit.type, message: `429 ${limit.message}` });
+    },
+  );
 });
 
 describe('completions, Responses and image generation on OpenAI-schema backends', () => {
