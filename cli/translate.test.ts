@@ -51,6 +51,22 @@ spec:
 `;
 
 /** An HTTPRoute `web` on the Gateway's HTTP listener, to Service `service`:`port`. */
+/** The Gateway, its web route and a SecurityPolicy in apps whose spec is `spec` (indented by two). */
+function webWithSecurityPolicy(name: string, spec: string): string {
+  return manifests({
+    'all.yaml': `${classAndGateway}
+---
+${webRoute('web', 80)}
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: SecurityPolicy
+metadata: {name: ${name}, namespace: apps}
+spec:
+  ${spec}
+`,
+  });
+}
+
 function webRoute(service: string, port: number): string {
   return `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -360,19 +376,11 @@ spec:
   });
 
   it("shows a SecurityPolicy's ancestors, and names its unknown field, in the printed statuses", async () => {
-    const dir = manifests({
-      'all.yaml': `${classAndGateway}
----
-${webRoute('web', 80)}
----
-apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: SecurityPolicy
-metadata: {name: protect, namespace: apps}
-spec:
-  targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: web}]
-  cors: {allowOrigins: ["https://a.example.com"], allowOrigin: oops}
-`,
-    });
+    const dir = webWithSecurityPolicy(
+      'protect',
+      `targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: web}]
+  cors: {allowOrigins: ["https://a.example.com"], allowOrigin: oops}`,
+    );
     const { code, stdout, stderr } = await run(['translate', '-f', dir, '--show', 'status']);
     // As a linter, translate fails on the invalid policy (and the Gateway's missing certificate).
     expect(code).toBe(1);
@@ -390,5 +398,18 @@ spec:
     const accepted = policy?.status?.ancestors?.[0]?.conditions.find((c) => c.type === 'Accepted');
     expect(accepted).toMatchObject({ status: 'False', reason: 'Invalid' });
     expect(stdout).toContain('spec.cors.allowOrigin: unknown field');
+  });
+
+  it('names what is wrong with a policy whose selectors select nothing, though it has no ancestor to say it on', async () => {
+    const dir = webWithSecurityPolicy(
+      'by-service-label',
+      `targetSelectors: [{kind: Service, matchLabels: {app: web}}]
+  cors: {allowOrigins: ["https://a.example.com"]}`,
+    );
+    const { code, stderr } = await run(['translate', '-f', dir, '--show', 'status']);
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      'SecurityPolicy apps/by-service-label: no target to report on; spec.targetSelectors[0].kind: a SecurityPolicy cannot select Service',
+    );
   });
 });

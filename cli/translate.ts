@@ -10,6 +10,8 @@ import {
 import { type EnvoyResources, translateGateway } from '../backends/envoy/translate-gateway.ts';
 import type { TlsMaterial } from '../model/ir/backend-contract.ts';
 import type { GatewayIR } from '../model/ir/gateway-ir.ts';
+import { isPolicyKind, policyKindRules, policyProblemsAsWritten } from '../model/policies/index.ts';
+import type { EnvoyGatewayPolicy } from '../model/resources/envoy-gateway-policies.ts';
 import type { KindName } from '../model/resources/kinds.ts';
 import { describeResourceKey, formatResourceKey } from '../model/resources/resource-key.ts';
 import { failingConditions } from '../model/shared/conditions.ts';
@@ -93,6 +95,8 @@ export async function translate(
       }
       objects.push(stored as unknown as Record<string, unknown>);
       const failing = failingConditions((stored as { status?: unknown }).status);
+      // A policy that selects nothing has no ancestor to carry what is wrong with it: said here instead.
+      if (failing.length === 0) failing.push(...unanchoredPolicyProblems(stored));
       if (failing.length === 0) {
         summary.accepted++;
         continue;
@@ -136,6 +140,16 @@ export async function translate(
 }
 
 /** The certificates an IR references, with their private keys replaced (translate prints what it computes). */
+/** What is wrong with a policy as written, when no ancestor of its status says it (a selector selecting nothing). */
+function unanchoredPolicyProblems(object: { kind: string }): string[] {
+  if (!isPolicyKind(object.kind)) return [];
+  const rules = policyKindRules(object.kind);
+  if (rules === undefined) return [];
+  return policyProblemsAsWritten(object as EnvoyGatewayPolicy, rules).map(
+    (problem) => `no target to report on; ${problem}`,
+  );
+}
+
 function redactedTls(view: ResourceView, ir: GatewayIR): Record<string, TlsMaterial> {
   const material: Record<string, TlsMaterial> = {};
   for (const listener of ir.ports.flatMap((port) => port.listeners)) {

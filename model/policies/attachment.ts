@@ -187,6 +187,8 @@ const SELECTABLE_KINDS: ReadonlySet<string> = new Set([
   'HTTPRoute',
   'GRPCRoute',
   'TCPRoute',
+  'TLSRoute',
+  'UDPRoute',
   'AIGatewayRoute',
 ]);
 
@@ -322,8 +324,7 @@ export function evaluatePolicy<IR>(
   view: ResourceView,
   context: PolicyContext = CLUSTER_POLICY_CONTEXT,
 ): PolicyVerdict<IR> {
-  const schema = policySchemaProblems(policy).map((problem) => rules.explainProblem?.(problem) ?? problem);
-  const problems = schema.length > 0 ? schema : targetSelectorProblems(policy, rules.targetKinds);
+  const problems = policyProblemsAsWritten(policy, rules);
   if (problems.length === 0) return rules.evaluate(policy, view, context);
   const mtls = policy.kind === 'ClientTrafficPolicy' && policy.spec?.tls?.clientValidation !== undefined;
   return {
@@ -332,6 +333,18 @@ export function evaluatePolicy<IR>(
     message: problems.join('; '),
     failClosed: policy.kind !== 'ClientTrafficPolicy' || mtls,
   };
+}
+
+/**
+ * What is wrong with a policy as written, whatever it targets (its fields, its selectors): for a policy with no
+ * ancestor to carry its condition, which `switchyard translate` still reports.
+ */
+export function policyProblemsAsWritten<IR>(
+  policy: EnvoyGatewayPolicy,
+  rules: PolicyKindRules<IR>,
+): string[] {
+  const schema = policySchemaProblems(policy).map((problem) => rules.explainProblem?.(problem) ?? problem);
+  return schema.length > 0 ? schema : targetSelectorProblems(policy, rules.targetKinds);
 }
 
 /** Oldest first (objects without a creationTimestamp count as newest), then namespace/name. */

@@ -13,6 +13,7 @@ export {
   computePolicyStatus,
   isPolicyKind,
   type PolicyLookup,
+  policyProblemsAsWritten,
   policyTargetDependencies,
   scanningPolicyLookup,
 } from './attachment.ts';

@@ -7,7 +7,7 @@ import type { GatewayIR, RuleIR } from '../ir/gateway-ir.ts';
 import type { EnvoyGatewayPolicy, PolicyAncestorStatusShape } from '../resources/envoy-gateway-policies.ts';
 import { findCondition } from '../shared/conditions.ts';
 import { CONTROLLER, NOW, storeOf } from '../testdata/fixtures.ts';
-import { evaluatePolicy } from './attachment.ts';
+import { evaluatePolicy, targetSelectorProblems } from './attachment.ts';
 import { policyKindRules } from './index.ts';
 
 const store = storeOf('base.yaml', 'target-selectors.yaml');
@@ -85,6 +85,12 @@ describe('targetSelectors', () => {
       ok: false,
       message: expect.stringContaining('spec.targetSelectors[0].matchExpressions[0].operator'),
     });
+    // Every kind a policy may target may be selected (BackendTrafficPolicy: TLS and UDP routes too).
+    const btp = store.get('BackendTrafficPolicy', 'infra', 'everywhere') as EnvoyGatewayPolicy;
+    for (const kind of ['TLSRoute', 'UDPRoute'])
+      expect(
+        targetSelectorProblems({ ...btp, spec: { targetSelectors: [{ kind }] } }, ['TLSRoute', 'UDPRoute']),
+      ).toEqual([]);
     expect(verdictOf('ClientTrafficPolicy', 'no-namespace-selector')).toMatchObject({
       ok: false,
       message: 'spec.targetSelectors[0].namespaces.selector: required with from: Selector',
