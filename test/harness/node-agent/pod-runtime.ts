@@ -142,7 +142,10 @@ export class PodRuntime {
       } catch (error) {
         if (!(error instanceof VolumeSourceMissing))
           throw new PodError('CreateContainerConfigError', (error as Error).message);
-        const waiting = { reason: 'ContainerCreating', message: `MountVolume.SetUp failed: ${error.message}` };
+        const waiting = {
+          reason: 'ContainerCreating',
+          message: `MountVolume.SetUp failed: ${error.message}`,
+        };
         if (this.containers.some((container) => container.waiting?.message !== waiting.message)) {
           for (const container of this.containers) container.waiting = waiting;
           this.options.onChange();

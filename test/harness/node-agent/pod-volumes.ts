@@ -51,14 +51,18 @@ async function writeVolume(
   if (volume.configMap) {
     const data = await sources.configMap(namespace, volume.configMap.name ?? '');
     if (data === undefined && !volume.configMap.optional)
-      throw new VolumeSourceMissing(`volume ${volume.name}: ConfigMap ${namespace}/${volume.configMap.name} not found`);
+      throw new VolumeSourceMissing(
+        `volume ${volume.name}: ConfigMap ${namespace}/${volume.configMap.name} not found`,
+      );
     writeKeys(dir, data ?? {}, volume.configMap.items, volume.configMap.defaultMode, volume.name);
     return;
   }
   if (volume.secret) {
     const data = await sources.secret(namespace, volume.secret.secretName ?? '');
     if (data === undefined && !volume.secret.optional)
-      throw new VolumeSourceMissing(`volume ${volume.name}: Secret ${namespace}/${volume.secret.secretName} not found`);
+      throw new VolumeSourceMissing(
+        `volume ${volume.name}: Secret ${namespace}/${volume.secret.secretName} not found`,
+      );
     writeKeys(dir, data ?? {}, volume.secret.items, volume.secret.defaultMode, volume.name);
     return;
   }
@@ -78,12 +82,16 @@ async function writeVolume(
       } else if (source.configMap) {
         const data = await sources.configMap(namespace, source.configMap.name ?? '');
         if (data === undefined && !source.configMap.optional)
-          throw new VolumeSourceMissing(`volume ${volume.name}: ConfigMap ${namespace}/${source.configMap.name} not found`);
+          throw new VolumeSourceMissing(
+            `volume ${volume.name}: ConfigMap ${namespace}/${source.configMap.name} not found`,
+          );
         writeKeys(dir, data ?? {}, source.configMap.items, volume.projected.defaultMode, volume.name);
       } else if (source.secret) {
         const data = await sources.secret(namespace, source.secret.name ?? '');
         if (data === undefined && !source.secret.optional)
-          throw new VolumeSourceMissing(`volume ${volume.name}: Secret ${namespace}/${source.secret.name} not found`);
+          throw new VolumeSourceMissing(
+            `volume ${volume.name}: Secret ${namespace}/${source.secret.name} not found`,
+          );
         writeKeys(dir, data ?? {}, source.secret.items, volume.projected.defaultMode, volume.name);
       } else if (source.downwardAPI) {
         writeDownwardApi(dir, pod, facts, source.downwardAPI.items ?? []);
