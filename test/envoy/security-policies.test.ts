@@ -124,6 +124,29 @@ describe('SecurityPolicy filters through Envoy', () => {
             { hostnames: ['jwt.example.com'] },
           ),
           route(
+            'jwt-extracted',
+            [
+              // Its own policy: the JWT filter's requirements are named by policy.
+              withPolicies(rule([app]), {
+                security: {
+                  policy: resourceKey('gateway.envoyproxy.io', 'SecurityPolicy', 'default', 'extracted'),
+                  jwt: {
+                    optional: true,
+                    failOpen: false,
+                    providers: [
+                      {
+                        ...jwt.providers[0]!,
+                        name: 'extracted',
+                        extractFrom: { headers: [], cookies: ['session-token'], params: ['access_token'] },
+                      },
+                    ],
+                  },
+                },
+              }),
+            ],
+            { hostnames: ['jwt-extracted.example.com'] },
+          ),
+          route(
             'basic',
             [
               withPolicies(
@@ -265,6 +288,30 @@ describe('SecurityPolicy filters through Envoy', () => {
     ];
     // Envoy answers a token for another audience with 403 (JwtAudienceNotAllowed), the others with 401.
     expect(refused.map((a) => a.status)).toEqual([401, 401, 401, 403, 401]);
+    expect(refused.some(forwarded)).toBe(false);
+  });
+
+  test('JWT from a cookie or a query parameter (extractFrom), optional: no token passes without claims, a bad one 401', async () => {
+    const token = await issuer.sign({ sub: 'dave' });
+    const host = 'jwt-extracted.example.com';
+    const fromCookie = await request(host, '/', { cookie: `other=1; session-token=${token}` });
+    expect([fromCookie.status, fromCookie.seen?.headers['x-jwt-sub']]).toEqual([200, 'dave']);
+    const fromQuery = await request(host, `/?access_token=${token}`);
+    expect([fromQuery.status, fromQuery.seen?.headers['x-jwt-sub']]).toEqual([200, 'dave']);
+    // optional: a request without a token passes, and carries no claims; a client cannot forge them.
+    const anonymous = await request(host, '/', { 'x-jwt-sub': 'mallory' });
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.seen?.headers['x-jwt-sub']).toBeUndefined();
+    // Only the places extractFrom names are read: a bearer header is no token for this provider.
+    const header = await request(host, '/', bearer(token));
+    expect([header.status, header.seen?.headers['x-jwt-sub']]).toEqual([200, undefined]);
+    // A token that is there but invalid is refused, optional or not.
+    const expired = await issuer.sign({ sub: 'dave' }, { expiresInSeconds: -120 });
+    const refused = [
+      await request(host, '/', { cookie: `session-token=${expired}` }),
+      await request(host, '/?access_token=not-a-jwt'),
+    ];
+    expect(refused.map((a) => a.status)).toEqual([401, 401]);
     expect(refused.some(forwarded)).toBe(false);
   });
 
