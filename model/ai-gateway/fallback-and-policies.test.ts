@@ -267,6 +267,30 @@ describe('GatewayConfig and QuotaPolicy', () => {
     const status = statuses.find((s) => s.key.kind === 'GatewayConfig')?.status.conditions?.[0];
     expect([status?.type, status?.reason]).toEqual(['NotAccepted', 'UnsupportedValue']);
     expect(status?.message).toMatch(/^spec\.extProc: the ext_proc service is its own Deployment here/);
+    // Its Gateway's routes say that its global costs do not apply.
+    const routeStatus = statuses.find((s) => s.key.kind === 'AIGatewayRoute')?.status.conditions?.[0];
+    expect(routeStatus?.message).toMatch(
+      /; Gateway ai\/ai-gateway names GatewayConfig ai\/costs, which is not accepted \(see its status\): its global costs do not apply$/,
+    );
+  });
+
+  it('a Gateway naming a GatewayConfig that does not exist: its routes say so, and keep their own costs', () => {
+    const { config, statuses } = evaluateAIGateway(world(annotated), options);
+    expect(config.rules[1]?.llmRequestCosts?.map((cost) => cost.metadataKey)).toEqual([
+      'llm_input_token',
+      'llm_cost',
+    ]);
+    const routeStatuses = statuses.filter((s) => s.key.kind === 'AIGatewayRoute');
+    expect(routeStatuses.length).toBeGreaterThan(0);
+    for (const { status } of routeStatuses)
+      expect(status.conditions?.[0]).toMatchObject({
+        type: 'Accepted',
+        status: 'True',
+        message: expect.stringMatching(
+          /; Gateway ai\/ai-gateway names GatewayConfig ai\/costs, which does not exist: its global costs do not apply$/,
+        ),
+      });
+    expect(statuses.some((s) => s.key.kind === 'GatewayConfig')).toBe(false);
   });
 
   const quota = (name: string, spec: Record<string, unknown>) =>

@@ -55,12 +55,14 @@ export function gatewayConfigKey(gateway: Gateway): ResourceKey | undefined {
 /**
  * The costs of a route's rules: its own, then the global costs of the first of its Gateways (in parentRefs order)
  * whose GatewayConfig is accepted, for each metadataKey the route does not set (Envoy AI Gateway's precedence).
+ * `unused` names each GatewayConfig a Gateway names whose costs do not apply: missing, or refused.
  */
 export function costsWithGlobal(
   routeCosts: readonly LLMRequestCost[],
   gateways: readonly ResourceKey[],
   view: ResourceView,
-): LLMRequestCost[] {
+): { readonly costs: LLMRequestCost[]; readonly unused: string[] } {
+  const unused: string[] = [];
   for (const key of gateways) {
     const gateway = view.get('Gateway', key.namespace, key.name) as Gateway | undefined;
     const configKey = gateway === undefined ? undefined : gatewayConfigKey(gateway);
@@ -68,13 +70,20 @@ export function costsWithGlobal(
     const config = view.get('GatewayConfig', configKey.namespace, configKey.name) as
       | GatewayConfig
       | undefined;
-    if (config === undefined) continue;
+    const named = `Gateway ${key.namespace}/${key.name} names GatewayConfig ${configKey.namespace}/${configKey.name}`;
+    if (config === undefined) {
+      unused.push(`${named}, which does not exist: its global costs do not apply`);
+      continue;
+    }
     const verdict = gatewayConfigVerdict(config);
-    if (!verdict.ok) continue;
+    if (!verdict.ok) {
+      unused.push(`${named}, which is not accepted (see its status): its global costs do not apply`);
+      continue;
+    }
     const own = new Set(routeCosts.map((cost) => cost.metadataKey));
-    return [...routeCosts, ...verdict.costs.filter((cost) => !own.has(cost.metadataKey))];
+    return { costs: [...routeCosts, ...verdict.costs.filter((cost) => !own.has(cost.metadataKey))], unused };
   }
-  return [...routeCosts];
+  return { costs: [...routeCosts], unused };
 }
 
 /** The GatewayConfigs named by Gateways of ours, with the Gateways naming each. */

@@ -134,13 +134,14 @@ export function evaluateAIGatewayRoute(
   const gateways = parentRefsOf(spec)
     .filter((ref) => (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (ref.kind ?? 'Gateway') === 'Gateway')
     .map((ref) => resourceKey(GATEWAY_GROUP, 'Gateway', ref.namespace || (key.namespace ?? ''), ref.name));
+  const withGlobal = costsWithGlobal(costs, gateways, view);
   const context: RouteContext = {
     route,
     key,
     namespace: key.namespace ?? '',
     view,
     hostDataPlane: options.hostDataPlane === true,
-    costs: valid ? costsWithGlobal(costs, gateways, view) : [],
+    costs: valid ? withGlobal.costs : [],
   };
   const out = translateRules(asArray<AIGatewayRouteRule>(spec.rules), context);
 
@@ -166,6 +167,7 @@ export function evaluateAIGatewayRoute(
     models: out.rules.flatMap((r) => r.models),
     ...(agentgateway.problem === undefined ? {} : { dataPlaneProblem: agentgateway.problem }),
     ...(agentgateway.note === undefined ? {} : { dataPlaneNote: agentgateway.note }),
+    ...(withGlobal.unused.length === 0 ? {} : { costsNote: withGlobal.unused.join('; ') }),
   };
   const desired = aiGatewayRouteConditions(http, findings, out.rules.length > 0);
   const rules =

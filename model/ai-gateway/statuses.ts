@@ -36,6 +36,8 @@ export interface RouteFindings {
   readonly dataPlaneProblem?: Problem;
   /** What some accepting parents' data plane does not serve of the route (ends the Accepted message). */
   readonly dataPlaneNote?: string;
+  /** GatewayConfigs its Gateways name whose global costs do not apply (ends the Accepted message). */
+  readonly costsNote?: string;
 }
 
 /** Accepted, or NotAccepted with the first reason that applies; ResolvedRefs=False for unresolved backends. */
@@ -70,7 +72,9 @@ export function aiGatewayRouteConditions(
     routeProblems.length === 0
       ? `AI Gateway route accepted: ${findings.models.join(', ')}`
       : `AI Gateway route accepted; dropped: ${routeProblems.join('; ')}`;
-  const message = findings.dataPlaneNote === undefined ? accepted : `${accepted}; ${findings.dataPlaneNote}`;
+  const message = [accepted, findings.dataPlaneNote, findings.costsNote]
+    .filter((part) => part !== undefined)
+    .join('; ');
   return [{ type: 'Accepted', status: 'True', reason: 'Accepted', message }, ...resolvedRefs];
 }
 
