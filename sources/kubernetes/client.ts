@@ -5,6 +5,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { createRequire } from 'node:module';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 /** Where a kind is served: `/apis/<group>/<version>/[namespaces/<ns>/]<plural>`. */
@@ -64,7 +65,7 @@ export interface KubeClientOptions {
 export class KubeClient {
   private readonly server: URL;
   private readonly config: KubeConfig;
-  private httpOptions: RequestOptions | undefined;
+  private httpOptions: (RequestOptions & { secureContext?: SecureContext }) | undefined;
   private readonly requestTimeoutMs: number;
 
   constructor(options: KubeClientOptions = {}) {
@@ -285,8 +286,20 @@ export class KubeClient {
     contentType = 'application/json',
   ): Promise<IncomingMessage> {
     if (this.httpOptions === undefined) {
-      const options: RequestOptions = {};
+      const options: RequestOptions & { secureContext?: SecureContext } = {};
       await this.config.applyToHTTPSOptions(options);
+      // One TLS context for every connection: given only the CA, certificate and key, each request's connection
+      // built its own (parsing them again), 8 % of the controller's CPU in e2e.apply-to-traffic at 1,000 routes.
+      // Each request still opens its own connection.
+      if (this.server.protocol === 'https:') {
+        options.secureContext = createSecureContext({
+          ...(options.ca === undefined ? {} : { ca: options.ca }),
+          ...(options.cert === undefined ? {} : { cert: options.cert }),
+          ...(options.key === undefined ? {} : { key: options.key }),
+          ...(options.pfx === undefined ? {} : { pfx: options.pfx }),
+          ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+        });
+      }
       this.httpOptions = options;
     }
     const url = new URL(path, this.server);
