@@ -4,8 +4,9 @@
 // Envoy routes it through the ext_proc service, agentgateway natively (its model table and an AI backend), and
 // what agentgateway cannot express is named in the route's status. And one set of the other route kinds and
 // TLS settings on both: a GRPCRoute, a TLSRoute passed through by SNI, a TCPRoute, an InferencePool with its endpoint
-// picker, a BackendTLSPolicy (and one that cannot be enforced: 500 on both, never plain HTTP) and the Gateway's
-// client-certificate validation, each as its own data plane expresses it.
+// picker, an MCPRoute, a BackendTLSPolicy (and one that cannot be enforced: 500 on both, never plain HTTP), the
+// Gateway's client-certificate validation and Envoy Gateway HTTPRouteFilters, each as its own data plane expresses
+// it, and what agentgateway cannot (UDP, a regex rewrite) named on the route.
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentgatewayXdsServer } from '../backends/agentgateway/index.ts';
 import {
@@ -224,6 +225,7 @@ ${indent((pair as TestCertificates).key, 4)}
     serviceAt('passthrough', 8443, '10.0.0.5'),
     serviceAt('db', 5432, '10.0.0.6'),
     serviceAt('vllm-epp', 9002, '10.0.0.8'),
+    serviceAt('mcp-server', 8000, '10.0.0.11'),
     `apiVersion: v1
 kind: Pod
 metadata: {name: vllm-1, namespace: apps, labels: {app: vllm}}
@@ -339,6 +341,13 @@ spec:
   rules:
   - filters: [{type: ExtensionRef, extensionRef: {group: gateway.envoyproxy.io, kind: HTTPRouteFilter, name: reorder}}]
     backendRefs: [{name: grpc, port: 50051}]
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: MCPRoute
+metadata: {name: tools, namespace: apps}
+spec:
+  parentRefs: ${both('http')}
+  backendRefs: [{name: mcp-server, port: 8000, toolSelector: {include: [echo]}}]
 `,
   ].join('---\n');
 }
@@ -635,7 +644,7 @@ describe('one control plane serving Gateways through both backends', () => {
     });
   });
 
-  it('serves a GRPCRoute, TLS passthrough, a TCPRoute, an InferencePool with its picker and BackendTLSPolicies on both data planes', async () => {
+  it('serves GRPC, TLS passthrough, TCP and MCP routes, an InferencePool with its picker, BackendTLSPolicies and HTTPRouteFilters on both data planes, naming what agentgateway cannot', async () => {
     const server = await createTestCertificates(['secure.example.com']);
     const other = await createTestCertificates(['other.example.com']);
     const backend = await createTestCertificates(['secure.internal']);
@@ -660,6 +669,9 @@ describe('one control plane serving Gateways through both backends', () => {
       )
         .find((p) => p.parentRef.name === gateway)
         ?.conditions.find((c) => c.type === type);
+    expect(plane.store.get('MCPRoute', 'apps', 'tools')?.status?.conditions).toMatchObject([
+      { type: 'Accepted', status: 'True' },
+    ]);
     for (const [kind, name] of [
       ['GRPCRoute', 'echo'],
       ['HTTPRoute', 'llm'],
@@ -689,6 +701,8 @@ describe('one control plane serving Gateways through both backends', () => {
     const PASS = '9443/apps/via-agentgateway/Gateway/apps/via-agentgateway/pass';
     const TCP = '9000/apps/via-agentgateway/Gateway/apps/via-agentgateway/tcp';
     expect([...resources.keys()].sort()).toEqual([
+      'backend/mcp/apps/tools',
+      'backend/mcp/apps/tools/mcp-server',
       'backend/service/apps/db/5432/10.0.0.6:5432',
       'backend/service/apps/grpc/50051/10.0.0.2:50051',
       'backend/service/apps/passthrough/8443/10.0.0.5:8443',
@@ -705,6 +719,7 @@ describe('one control plane serving Gateways through both backends', () => {
       `route/${AGW_LISTENER}/HTTPRoute/apps/llm/0`,
       `route/${AGW_LISTENER}/HTTPRoute/apps/reorder/0`,
       `route/${AGW_LISTENER}/HTTPRoute/apps/retired/0`,
+      `route/${AGW_LISTENER}/HTTPRoute/apps/tools/0`,
       `route/${HTTPS}/HTTPRoute/apps/secure/0`,
       `route/${HTTPS}/HTTPRoute/apps/secure/1`,
       'service/apps/vllm-epp.apps.svc.cluster.local',
@@ -765,6 +780,19 @@ describe('one control plane serving Gateways through both backends', () => {
       trafficPolicies: [{ directResponse: { status: 500 } }],
     });
     expect(get(`route/${HTTPS}/HTTPRoute/apps/secure/1`).route?.backends).toBeUndefined();
+    // MCPRoute: agentgateway's own MCP backend, a target per server, the tool selector as a deny rule.
+    expect(get(`route/${AGW_LISTENER}/HTTPRoute/apps/tools/0`).route).toMatchObject({
+      matches: [{ path: { exact: '/mcp' } }],
+      backends: [{ backend: { backend: 'mcp/apps/tools' } }],
+    });
+    expect(get('backend/mcp/apps/tools').backend).toMatchObject({
+      mcp: {
+        targets: [{ name: 'mcp-server', backend: { backend: 'mcp/apps/tools/mcp-server' }, path: '/mcp' }],
+      },
+      inlinePolicies: [
+        { mcpAuthorization: { deny: ['mcp.tool.target == "mcp-server" && !(mcp.tool.name in ["echo"])'] } },
+      ],
+    });
     // TLS passthrough: a TLS listener without TLSConfig (agentgateway passes it through), routed by SNI.
     expect(get(`listener/${PASS}`).listener).toMatchObject({ protocol: 'TLS', hostname: 'pass.example.com' });
     expect(get(`listener/${PASS}`).listener?.tls).toBeUndefined();
@@ -790,6 +818,7 @@ describe('one control plane serving Gateways through both backends', () => {
       'service/apps/grpc/50051/h2',
       'service/apps/passthrough/8443',
       'service/apps/secure/443',
+      'switchyard-mcp-proxy',
     ]);
     expect(clusters.get('service/apps/secure/443')?.transportSocket).toMatchObject({
       typedConfig: {
@@ -802,6 +831,8 @@ describe('one control plane serving Gateways through both backends', () => {
       '"match":{"path":"/echo.Echo/Say"},"route":{"cluster":"service/apps/grpc/50051/h2"}',
     );
     expect(text).toContain('"clusterName":"epp/apps/vllm-epp/9002"');
+    // Envoy sends the MCPRoute to the MCP proxy (docs/mcp.md).
+    expect(text).toContain('"route":{"cluster":"switchyard-mcp-proxy"');
     expect(text).toContain('"match":{"pathSeparatedPrefix":"/broken"},"directResponse":{"status":500}');
     expect(JSON.stringify(listeners.get('tcp/8443'))).toContain('"requireClientCertificate":true');
     for (const secret of ['server-tls', 'other-tls'])
@@ -853,9 +884,9 @@ describe('one control plane serving Gateways through both backends', () => {
     }
 
     for (const [gateway, http, udp] of [
-      ['via-envoy', 4, [1, 'True']],
+      ['via-envoy', 5, [1, 'True']],
       // The refused routes do not count as attached; the UDP listener is not programmed.
-      ['via-agentgateway', 3, [0, 'False']],
+      ['via-agentgateway', 4, [0, 'False']],
     ] as const) {
       expect(programmed(plane, gateway), gateway).toBe('True');
       const listenerStatuses = (plane.store.get('Gateway', 'apps', gateway)?.status?.listeners ?? []) as {
