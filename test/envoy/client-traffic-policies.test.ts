@@ -103,6 +103,7 @@ describe('ClientTrafficPolicy through Envoy', () => {
             requestID: { generate: true, preserveExternal: true },
             withUnderscoresAction: 'REJECT_REQUEST',
           },
+          path: { mergeSlashes: true, escapedSlashesAction: 'REJECT_REQUEST' },
         }),
       ]),
       port(xffPort, [
@@ -155,5 +156,13 @@ describe('ClientTrafficPolicy through Envoy', () => {
       headers: { 'x-real-client': '10.1.2.3', bad_header: 'x' },
     });
     expect(underscore.status).toBe(400);
+  });
+
+  test('path normalisation: repeated slashes merged before the backend sees the path; an escaped slash refused', async () => {
+    const inside = { 'x-real-client': '10.1.2.3' };
+    const merged = await httpRequest(headerPort, '//docs///a', { headers: inside });
+    expect([merged.status, merged.seen?.path]).toEqual([200, '/docs/a']);
+    const escaped = await httpRequest(headerPort, '/docs%2Fa', { headers: inside });
+    expect([escaped.status, escaped.seen]).toEqual([400, undefined]);
   });
 });
