@@ -121,6 +121,24 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
   }
 }
 
+/**
+ * Exits once stdout and stderr have written what they hold: into a pipe (`translate | less`, CI capturing output)
+ * Node writes asynchronously, and `process.exit` drops what is still queued — a large output ended at 64 KiB, with
+ * no summary line.
+ */
+function exitWhenWritten(code: number): void {
+  let pending = 2;
+  const written = () => {
+    pending -= 1;
+    if (pending === 0) process.exit(code);
+  };
+  // A write's callback runs once it and everything queued before it is written (or the stream failed).
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.writableLength === 0 || stream.destroyed || stream.writableEnded) written();
+    else stream.write('', () => written());
+  }
+}
+
 function processIO(): CommandIO {
   const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
@@ -157,12 +175,12 @@ if (import.meta.main) {
       );
   });
   main(process.argv.slice(2), processIO()).then(
-    (code) => process.exit(code),
+    (code) => exitWhenWritten(code),
     (error: unknown) => {
       process.stderr.write(
         `switchyard: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
       );
-      process.exit(1);
+      exitWhenWritten(1);
     },
   );
 }

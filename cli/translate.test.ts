@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { runCli as run } from './testdata/run-cli.ts';
+import { runCli as run, spawnCli } from './testdata/run-cli.ts';
 import { translate } from './translate.ts';
 
 const quickstart = fileURLToPath(new URL('../examples/quickstart', import.meta.url));
@@ -296,6 +296,27 @@ describe('switchyard translate as a CI linter', () => {
     expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(`translate: ${summary}`);
     for (const line of lines) expect(result.stderr).toMatch(line);
     expect(result.code).toBe(code);
+  });
+
+  it('writes all of a large output into pipes before it exits (spawned: stdout and stderr past 64 KiB)', async () => {
+    // 400 routes print ~300 KB of YAML; a route with 1,000 header names the schema refuses is one ~80 KB line.
+    const routes = Array.from({ length: 400 }, (_, i) => route(`r${i}`, 'svc')).join('---\n');
+    const names = Array.from({ length: 1000 }, (_, i) => `{name: "bad name ${i}", value: v}`).join(', ');
+    const dir = manifests({
+      'a.yaml': `${classAndGateway.replace(/ {4}- name: https[\s\S]*$/, '')}---\n${service}---\n${routes}`,
+      'b.yaml': `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: bad, namespace: apps}\nspec:\n  parentRefs: [{name: gw}]\n  rules: [{matches: [{headers: [${names}]}], backendRefs: [{name: svc, port: 80}]}]\n`,
+    });
+    const [spawned, inProcess] = await Promise.all([
+      spawnCli(['translate', '-f', dir]),
+      run(['translate', '-f', dir]),
+    ]);
+    expect(inProcess.stdout.length).toBeGreaterThan(200_000);
+    expect(inProcess.stderr.length).toBeGreaterThan(70_000);
+    expect(spawned.stdout.length).toBe(inProcess.stdout.length);
+    expect(spawned.stdout === inProcess.stdout).toBe(true);
+    expect(spawned.stderr.split('\n').at(-2)).toBe('translate: 403 accepted, 1 rejected, 0 ignored');
+    expect(spawned.stderr === inProcess.stderr).toBe(true);
+    expect(spawned.code).toBe(1);
   });
 
   it('exits 1 with file:line messages on unreadable YAML, and names a path that does not exist', async () => {
