@@ -141,7 +141,9 @@ function translated(...files: string[]): Promise<Outcome> {
 /** Fixture objects the schema refuses before any rule sees them. */
 const REFUSED: Record<string, RegExp[]> = {
   // Gateway bad-values: hostname foo.*.example.com fails the listener hostname pattern of the CRD.
-  'gateways-invalid-listeners.yaml': [/^rejected: spec\.listeners\[3\]\.hostname: must match pattern/],
+  'gateways-invalid-listeners.yaml': [
+    /^rejected: Gateway infra\/bad-values: spec\.listeners\[3\]\.hostname: must match pattern/,
+  ],
 };
 
 const HTTPROUTE = { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' };

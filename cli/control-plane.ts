@@ -42,6 +42,7 @@ import { OIDC_DISCOVERY_KIND, OidcDiscoveryStore } from '../model/policies/oidc-
 import type { ProvisioningSettings } from '../model/provisioning/provisioning.ts';
 import { ROUTE_KINDS } from '../model/resources/gateway-api.ts';
 import { GROUP_OF_KIND, type KindName } from '../model/resources/kinds.ts';
+import { describeResourceKey } from '../model/resources/resource-key.ts';
 import { ResourceStore } from '../model/shared/resource-view.ts';
 import type { ActorSpec } from '../runtime/Actor.ts';
 import { ActorSystem } from '../runtime/ActorSystem.ts';
@@ -73,6 +74,7 @@ import { kubernetesProvisioningWriter } from '../sources/kubernetes/provisioning
 import { referencedSourceMachine } from '../sources/kubernetes/referenced-source.ts';
 import { kubernetesStatusWriter } from '../sources/kubernetes/status-writer.ts';
 import { ProblemBook } from '../sources/problem-book.ts';
+import { refusalText } from '../sources/refusal-text.ts';
 import {
   discardExtProcConfig,
   type ExtProcConfigPort,
@@ -488,7 +490,7 @@ function spawnReferenceValidator(plane: Plane, source: SourceWiring, flushDelayM
         'report-rejection': (rejection) =>
           plane.report({
             origin: rejection.origin,
-            message: `rejected: ${rejection.problems.join('; ')}`,
+            message: `rejected: ${describeResourceKey(rejection.key)}: ${refusalText(rejection.problems)}`,
             category: 'rejected',
             object: {
               kind: rejection.key.kind,

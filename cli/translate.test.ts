@@ -299,13 +299,16 @@ describe('switchyard translate as a CI linter', () => {
   });
 
   it('writes all of a large output into pipes before it exits (spawned: stdout and stderr past 64 KiB)', async () => {
-    // 400 routes print ~300 KB of YAML; a route with 1,000 header names the schema refuses is one ~80 KB line.
-    const routes = Array.from({ length: 400 }, (_, i) => route(`r${i}`, 'svc')).join('---\n');
-    const names = Array.from({ length: 1000 }, (_, i) => `{name: "bad name ${i}", value: v}`).join(', ');
-    const dir = manifests({
-      'a.yaml': `${classAndGateway.replace(/ {4}- name: https[\s\S]*$/, '')}---\n${service}---\n${routes}`,
-      'b.yaml': `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: bad, namespace: apps}\nspec:\n  parentRefs: [{name: gw}]\n  rules: [{matches: [{headers: [${names}]}], backendRefs: [{name: svc, port: 80}]}]\n`,
-    });
+    // 600 routes to a Service that does not exist, 6 per file: ~500 KB of YAML, and a line each on stderr (~90 KB).
+    const files: Record<string, string> = {
+      'a.yaml': classAndGateway.replace(/ {4}- name: https[\s\S]*$/, ''),
+    };
+    for (let file = 0; file < 100; file++) {
+      files[`r${file}.yaml`] = Array.from({ length: 6 }, (_, i) => route(`r${file}-${i}`, 'nowhere')).join(
+        '---\n',
+      );
+    }
+    const dir = manifests(files);
     const [spawned, inProcess] = await Promise.all([
       spawnCli(['translate', '-f', dir]),
       run(['translate', '-f', dir]),
@@ -314,9 +317,24 @@ describe('switchyard translate as a CI linter', () => {
     expect(inProcess.stderr.length).toBeGreaterThan(70_000);
     expect(spawned.stdout.length).toBe(inProcess.stdout.length);
     expect(spawned.stdout === inProcess.stdout).toBe(true);
-    expect(spawned.stderr.split('\n').at(-2)).toBe('translate: 403 accepted, 1 rejected, 0 ignored');
+    expect(spawned.stderr.split('\n').at(-2)).toBe('translate: 2 accepted, 600 rejected, 0 ignored');
     expect(spawned.stderr === inProcess.stderr).toBe(true);
     expect(spawned.code).toBe(1);
+  });
+
+  it('names an object its schema refuses in one bounded line, however many problems it has', async () => {
+    const names = Array.from({ length: 1000 }, (_, i) => `{name: "bad name ${i}", value: v}`).join(', ');
+    const dir = manifests({
+      'b.yaml': `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: bad, namespace: apps}\nspec:\n  parentRefs: [{name: gw}]\n  rules: [{matches: [{headers: [${names}]}], backendRefs: [{name: svc, port: 80}]}]\n`,
+    });
+    const { stderr, code } = await run(['translate', '-f', dir]);
+    const [line, summary, ...rest] = stderr.split('\n');
+    expect(line).toMatch(
+      /b\.yaml:1: rejected: HTTPRoute apps\/bad: spec\.rules\[0\]\.matches\[0\]\.headers: must NOT have more than 16 items; .*; and 991 more$/,
+    );
+    expect(line!.length).toBeLessThan(2_000);
+    expect([summary, ...rest]).toEqual(['translate: 0 accepted, 1 rejected, 0 ignored', '']);
+    expect(code).toBe(1);
   });
 
   it('exits 1 with file:line messages on unreadable YAML, and names a path that does not exist', async () => {

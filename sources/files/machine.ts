@@ -30,6 +30,7 @@ import {
   effectRequest,
   type Outgoing,
 } from '../../runtime/outbox.ts';
+import { refusalText } from '../refusal-text.ts';
 import type { ManifestFile } from './manifests.ts';
 import type { FilesSourceMessage } from './messages.ts';
 
@@ -348,7 +349,7 @@ function* applyRead(
         // Refused as the API server refuses an apply: what was in force before (if anything) stays in force.
         problem({
           origin,
-          message: `rejected: ${describe(key)}: ${invalid.join('; ')}`,
+          message: `rejected: ${describe(key)}: ${refusalText(invalid)}`,
           category: 'rejected',
           files: [file],
           ...problemObject(key),
