@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { runCli as run, spawnCli } from './testdata/run-cli.ts';
 import { translate } from './translate.ts';
 
 const quickstart = fileURLToPath(new URL('../examples/quickstart', import.meta.url));
+const CLI = fileURLToPath(new URL('./switchyard.ts', import.meta.url));
 
 interface Condition {
   type: string;
@@ -320,6 +322,29 @@ describe('switchyard translate as a CI linter', () => {
     expect(spawned.stderr.split('\n').at(-2)).toBe('translate: 2 accepted, 600 rejected, 0 ignored');
     expect(spawned.stderr === inProcess.stderr).toBe(true);
     expect(spawned.code).toBe(1);
+  });
+
+  it('skips a named pipe in a directory with one line instead of waiting on it, and reads /dev/stdin (spawned)', async () => {
+    const dir = manifests({ 'a.yaml': service });
+    execFileSync('mkfifo', [join(dir, 'b.yaml')]);
+    const skipped = await spawnCli(['translate', '-f', dir]);
+    expect(skipped.stderr).toBe(
+      `files: ${join(dir, 'b.yaml')}: a named pipe, not a regular file; skipped\ntranslate: 1 accepted, 0 rejected, 0 ignored, 1 file refused\n`,
+    );
+    expect(skipped.code).toBe(1);
+    // `kubectl kustomize … | switchyard translate -f /dev/stdin`, through a shell's pipe (Node's own stdio pipes are
+    // sockets, which /dev/stdin cannot open).
+    const piped = spawnSync(
+      'sh',
+      ['-c', 'printf "%s" "$MANIFEST" | "$NODE" "$CLI" translate -f /dev/stdin'],
+      {
+        env: { MANIFEST: service, NODE: process.execPath, CLI, PATH: process.env.PATH ?? '' },
+        encoding: 'utf8',
+      },
+    );
+    expect(piped.stderr).toBe('translate: 1 accepted, 0 rejected, 0 ignored\n');
+    expect(piped.stdout).toContain('name: svc');
+    expect(piped.status).toBe(0);
   });
 
   it('names an object its schema refuses in one bounded line, however many problems it has', async () => {

@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MANIFEST_LIMITS, parseManifests, readManifestFile } from './manifests.ts';
+import { findManifestFiles, MANIFEST_LIMITS, parseManifests, readManifestFile } from './manifests.ts';
 
 describe('parseManifests', () => {
   it('returns each document with the line it starts on, and expands Lists', () => {
@@ -155,6 +156,32 @@ describe('hostile and careless files', () => {
     const read = await readManifestFile(file);
     expect(read.errors).toEqual([
       `${file}: ${MANIFEST_LIMITS.maxFileBytes + 1} bytes is larger than the ${MANIFEST_LIMITS.maxFileBytes} a manifest file may have; split it`,
+    ]);
+  });
+
+  it('skips a named pipe, socket or device in a directory with one line, and reads the rest (nothing waits on it)', async () => {
+    const tree = mkdtempSync(join(dir, 'special-'));
+    writeFileSync(join(tree, 'a.yaml'), service('a'));
+    execFileSync('mkfifo', [join(tree, 'fifo.yaml')]);
+    const listing = await findManifestFiles([tree]);
+    expect(listing).toEqual({
+      files: [join(tree, 'a.yaml')],
+      errors: [`${join(tree, 'fifo.yaml')}: a named pipe, not a regular file; skipped`],
+    });
+  });
+
+  it('reads a pipe named on the command line to its end (/dev/stdin), and refuses a device', async () => {
+    const fifo = join(dir, 'named.yaml');
+    execFileSync('mkfifo', [fifo]);
+    // The writer opens once the reader has (as a shell's `cat … |` does).
+    const writer = new Promise<void>((resolve) =>
+      setTimeout(() => resolve(writeFileSync(fifo, service('piped'))), 50),
+    );
+    const [read] = await Promise.all([readManifestFile(fifo), writer]);
+    expect(read.errors).toEqual([]);
+    expect(read.documents.map((d) => d.object.metadata)).toEqual([{ name: 'piped' }]);
+    expect((await readManifestFile('/dev/zero')).errors).toEqual([
+      '/dev/zero: a character device, not a regular file or a pipe',
     ]);
   });
 

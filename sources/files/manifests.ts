@@ -4,9 +4,12 @@
 // Hostile or careless input is refused per file, in bounded time and memory: files that are too large, not
 // UTF-8 text, nested too deeply or whose aliases expand too far (a "YAML bomb") are named with the reason, and
 // the reader yields to the event loop as it goes, so probes and watches are served while a large file is read.
-import { open, readdir, stat } from 'node:fs/promises';
+import { close, constants, fstat, open as openDescriptor, readFile, type Stats } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import { extname, join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { CORE_SCHEMA, load as loadYaml, YAMLException } from 'js-yaml';
 import { LineCounter, parseDocument } from 'yaml';
@@ -79,7 +82,10 @@ export async function findManifestFiles(
       }
       for (const entry of entries) await visit(join(path, entry), false);
     } else if (explicit || MANIFEST_EXTENSIONS.has(extname(path))) {
-      files.push(path);
+      // A named pipe, socket or device found in a directory is no manifest: opening a pipe nobody writes to would
+      // wait forever (and hold a thread Node cannot exit without). Named on the command line, it is read (below).
+      if (info.isFile() || explicit) files.push(path);
+      else errors.push(`${path}: ${fileType(info)}, not a regular file; skipped`);
     }
   };
   for (const path of paths) await visit(path, takeAnyNamedFile);
@@ -313,19 +319,32 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 /** Reads and parses one manifest file; a file that is too large or not UTF-8 text is refused unread or unparsed. */
 export async function readManifestFile(file: string): Promise<ManifestFile> {
   const refuse = (reason: string): ManifestFile => ({ file, documents: [], errors: [`${file}: ${reason}`] });
+  const tooLarge = (size: number) =>
+    refuse(
+      `${size} bytes is larger than the ${MANIFEST_LIMITS.maxFileBytes} a manifest file may have; split it`,
+    );
   let bytes: Buffer;
   try {
-    const handle = await open(file, 'r');
+    // Not blocking: a named pipe opens at once, whether or not anything writes to it. A descriptor, not a FileHandle:
+    // a pipe's is handed to the stream that reads it, which closes it.
+    const fd = await openFile(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    let piped = false;
     try {
-      const { size } = await handle.stat();
-      if (size > MANIFEST_LIMITS.maxFileBytes) {
-        return refuse(
-          `${size} bytes is larger than the ${MANIFEST_LIMITS.maxFileBytes} a manifest file may have; split it`,
-        );
+      const info = await fstatFile(fd);
+      if (info.isFIFO() || info.isSocket()) {
+        piped = true;
+        const read = await readPipe(fd);
+        if (read === undefined) return tooLarge(MANIFEST_LIMITS.maxFileBytes + 1);
+        bytes = read;
+      } else if (!info.isFile()) {
+        // A device (`-f /dev/zero`, a terminal as /dev/stdin) has no end to read to.
+        return refuse(`${fileType(info)}, not a regular file or a pipe`);
+      } else {
+        if (info.size > MANIFEST_LIMITS.maxFileBytes) return tooLarge(info.size);
+        bytes = await readFileAt(fd);
       }
-      bytes = await handle.readFile();
     } finally {
-      await handle.close();
+      if (!piped) await closeFile(fd);
     }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -342,6 +361,44 @@ export async function readManifestFile(file: string): Promise<ManifestFile> {
   return text.length > MANIFEST_LIMITS.workerThresholdChars
     ? parseOffThread(file, text)
     : parseManifests(file, text);
+}
+
+const openFile = promisify(openDescriptor);
+const fstatFile = promisify(fstat);
+const readFileAt = promisify(readFile) as (fd: number) => Promise<Buffer>;
+const closeFile = promisify(close);
+
+/**
+ * A pipe's bytes to its end (`kubectl kustomize | switchyard translate -f /dev/stdin`), read as the event loop
+ * reads a socket (no thread waits on it); undefined past the size limit. A pipe with no writer ends at once.
+ */
+function readPipe(fd: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const stream = new Socket({ fd, readable: true, writable: false });
+    const chunks: Buffer[] = [];
+    let length = 0;
+    stream.on('data', (chunk: Buffer) => {
+      length += chunk.length;
+      if (length > MANIFEST_LIMITS.maxFileBytes) {
+        stream.destroy();
+        resolve(undefined);
+      } else chunks.push(chunk);
+    });
+    stream.on('end', () => {
+      stream.destroy();
+      resolve(Buffer.concat(chunks));
+    });
+    stream.on('error', reject);
+  });
+}
+
+/** What a path that is no regular file is, for a user. */
+function fileType(info: Stats): string {
+  if (info.isFIFO()) return 'a named pipe';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  return 'not a file';
 }
 
 /** What the parse worker (parse-worker.ts) answers: each document as JSON text, or why the file is refused. */
