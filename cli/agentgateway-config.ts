@@ -35,6 +35,7 @@ export const agentgatewayConfigCommand: Command = {
       description: 'output format',
     },
   },
+  endsOnStop: () => true,
   async run(parsed, io) {
     const values = parsed.values;
     const gateway = values.gateway as string | undefined;

@@ -16,6 +16,11 @@ export interface Command {
   readonly options: OptionTable;
   /** Returns the process exit code. */
   run(parsed: ParsedCommand, io: CommandIO): Promise<number>;
+  /**
+   * Whether a stop (Ctrl-C, SIGTERM) abandons this run at once: a command that computes and prints has nothing to
+   * drain. A server (or `replay --inspect`) takes `io.stopRequested` itself and drains.
+   */
+  readonly endsOnStop?: (parsed: ParsedCommand) => boolean;
 }
 
 /** A failure the command expects and explains in its message (exit 1, one line, no stack trace). */
@@ -29,8 +34,8 @@ export class CommandError extends Error {
 /** A stop (SIGINT, SIGTERM) came while the command was still starting: it ends at once, without a stack trace. */
 export class Interrupted extends Error {
   readonly signal: NodeJS.Signals;
-  constructor(signal: NodeJS.Signals) {
-    super(`stopped by ${signal} while starting`);
+  constructor(signal: NodeJS.Signals, when = ' while starting') {
+    super(`stopped by ${signal}${when}`);
     this.name = 'Interrupted';
     this.signal = signal;
   }

@@ -62,6 +62,7 @@ export const envoyBootstrapCommand: Command = {
       description: 'output format',
     },
   },
+  endsOnStop: () => true,
   async run(parsed, io) {
     const values = parsed.values;
     const gateway = values.gateway as string | undefined;

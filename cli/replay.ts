@@ -49,6 +49,7 @@ export const replayCommand: Command = {
       description: 'with --inspect: where the inspector listens (loopback only)',
     },
   },
+  endsOnStop: (parsed) => parsed.values.inspect !== true,
   async run(parsed, io) {
     const file = parsed.positionals[0];
     if (file === undefined || parsed.positionals.length > 1) {

@@ -97,7 +97,14 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
   });
   try {
     const parsed = parseCommand(command.options, rest, io.env, envPrefix(command.name));
-    return await command.run(parsed, io);
+    const run = command.run(parsed, io);
+    if (command.endsOnStop?.(parsed) !== true) return await run;
+    return await Promise.race([
+      run,
+      io.stopRequested.then((signal) => {
+        throw new Interrupted(signal, '');
+      }),
+    ]);
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr.write(`switchyard ${command.name}: ${error.message}\n`);

@@ -1,5 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -345,6 +345,33 @@ describe('switchyard translate as a CI linter', () => {
     expect(piped.stderr).toBe('translate: 1 accepted, 0 rejected, 0 ignored\n');
     expect(piped.stdout).toContain('name: svc');
     expect(piped.status).toBe(0);
+  });
+
+  it('stops at once on Ctrl-C, saying so (spawned, waiting on a pipe nobody writes to yet)', async () => {
+    const fifo = join(manifests({}), 'input.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const child = spawn(process.execPath, [CLI, 'translate', '-f', fifo], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // A pipe opens for writing without waiting only once its reader has opened it: translate is reading.
+    let writer: number | undefined;
+    while (writer === undefined) {
+      try {
+        writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+      } catch {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    child.kill('SIGINT');
+    const code = await exited;
+    closeSync(writer);
+    expect(stderr).toBe('switchyard translate: stopped by SIGINT\n');
+    expect(code).toBe(130);
   });
 
   it('names an object its schema refuses in one bounded line, however many problems it has', async () => {

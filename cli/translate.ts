@@ -210,6 +210,7 @@ export const translateCommand: Command = {
         'exit 0 although some objects are of kinds Switchyard does not read (they are still counted as ignored)',
     },
   },
+  endsOnStop: () => true,
   async run(parsed, io) {
     const files = (parsed.values.filename as readonly string[] | undefined) ?? [];
     const paths = [...files, ...parsed.positionals];
