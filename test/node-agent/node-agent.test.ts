@@ -152,6 +152,32 @@ describe('node agent', () => {
     expect(JSON.parse(served).pod).toBe(pod!.metadata!.name);
   });
 
+  test('a pod waiting for a Secret that never comes is deleted when asked', async () => {
+    await apps.createNamespacedDeployment({
+      namespace,
+      body: echoDeployment('echo-never', namespace, 1, { tlsSecret: 'echo-never-tls' }),
+    });
+    await waitFor(
+      'the pod waiting for its Secret',
+      async () => {
+        const pods = await core.listNamespacedPod({ namespace, labelSelector: 'app=echo-never' });
+        return pods.items[0]?.status?.containerStatuses?.[0]?.state?.waiting?.message?.includes('not found')
+          ? true
+          : undefined;
+      },
+      60_000,
+    );
+    await apps.deleteNamespacedDeployment({ name: 'echo-never', namespace, propagationPolicy: 'Foreground' });
+    await waitFor(
+      'the pod gone',
+      async () =>
+        (await core.listNamespacedPod({ namespace, labelSelector: 'app=echo-never' })).items.length === 0
+          ? true
+          : undefined,
+      60_000,
+    );
+  });
+
   test('serves container logs to the API server (pods/log), selected by time', async () => {
     const [pod] = await readyPods('echo', 2);
     const name = pod!.metadata!.name!;

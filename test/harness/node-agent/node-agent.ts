@@ -77,6 +77,7 @@ export class NodeAgent {
     this.stopped = true;
     await this.informer?.stop();
     await this.kubelet?.close();
+    for (const pod of this.pods.values()) pod.cancelStart();
     await Promise.allSettled(this.pending.values());
     await Promise.allSettled([...this.pods.values()].map((pod) => pod.stop(0)));
     this.pods.clear();
@@ -150,6 +151,8 @@ export class NodeAgent {
     }
     if (pod.spec.nodeName !== NODE_NAME) return;
     if (pod.metadata?.deletionTimestamp) {
+      // A pod still waiting for its volumes stops waiting now: its termination is queued behind its start.
+      this.pods.get(key)?.cancelStart();
       this.serialize(key, () => this.terminate(pod));
       return;
     }
@@ -180,6 +183,7 @@ export class NodeAgent {
     const runtime = this.pods.get(key);
     if (!runtime) return;
     this.pods.delete(key);
+    runtime.cancelStart();
     this.serialize(key, () => runtime.stop(0));
   }
 

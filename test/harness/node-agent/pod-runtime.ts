@@ -70,6 +70,7 @@ export class PodRuntime {
   private startTime = new Date();
   private failure?: { reason: string; message: string };
   private stopping = false;
+  private startCancelled = false;
 
   constructor(pod: V1Pod, options: PodRuntimeOptions) {
     this.pod = pod;
@@ -152,8 +153,13 @@ export class PodRuntime {
         }
       }
       await new Promise((resolve) => setTimeout(resolve, 1000));
-      if (this.stopping) return undefined;
+      if (this.stopping || this.startCancelled) return undefined;
     }
+  }
+
+  /** Ends a start still waiting for the pod's volumes (the pod is being deleted, or the node agent stops). */
+  cancelStart(): void {
+    this.startCancelled = true;
   }
 
   /** The log file of a container (container-log.ts format), undefined for a container the pod does not have. */
