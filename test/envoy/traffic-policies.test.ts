@@ -6,7 +6,7 @@
 // headers, fault injection aborts, a response override replaces a status and body, a request timeout answers
 // 504, and PROXY protocol reaches the backend. Counts and waits follow state (stats, backends' logs), never time.
 import { createServer as createHttpServer } from 'node:http';
-import { createServer, type Server, type Socket } from 'node:net';
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { gatewayIR, listener, port, route, rule, service } from '../../backends/envoy/testdata/gateway-ir.ts';
 import type { BackendIR, RuleIR } from '../../model/ir/gateway-ir.ts';
@@ -23,63 +23,46 @@ function withTraffic(base: RuleIR, traffic: BackendTrafficIR): RuleIR {
   return { ...base, policies: { traffic } };
 }
 
-/** An HTTP backend that can die (its port closed, connections cut) and come back on the same port. */
+/**
+ * An HTTP backend that can die (every connection cut, new ones reset at once) and come back. It keeps its port
+ * while dead: a closed port could be taken meanwhile by any other process of a full test run, and the revived
+ * backend would then fail to listen, or Envoy would find a stranger there.
+ */
 interface MortalBackend {
   readonly name: string;
   readonly port: number;
-  kill(): Promise<void>;
-  revive(): Promise<void>;
+  kill(): void;
+  revive(): void;
   close(): Promise<void>;
 }
 
 async function startMortalBackend(name: string): Promise<MortalBackend> {
-  const echo = await startHttpEcho(name);
-  let current: EchoServer | undefined = echo;
-  const portNumber = echo.port;
-  return {
-    name,
-    port: portNumber,
-    async kill() {
-      await current?.close();
-      current = undefined;
-    },
-    async revive() {
-      current = await startHttpEchoOn(name, portNumber);
-    },
-    close: async () => {
-      await current?.close();
-    },
-  };
-}
-
-/** An HTTP echo on a given port (a backend coming back where it was). */
-async function startHttpEchoOn(name: string, portNumber: number): Promise<EchoServer> {
-  // The echo harness picks its own port; a revived backend must listen where Envoy's endpoint points.
+  let dead = false;
   const server = createHttpServer((request, response) => {
     request.resume();
-    response.writeHead(200, { 'content-type': 'application/json', 'x-echo-backend': name }).end(
-      JSON.stringify({
-        backend: name,
-        protocol: 'http/1.1',
-        method: request.method,
-        path: request.url,
-        host: '',
-        headers: {},
-        body: '',
-      }),
-    );
+    response
+      .writeHead(200, { 'content-type': 'application/json', 'x-echo-backend': name })
+      .end(
+        JSON.stringify({ backend: name, protocol: 'http/1.1', method: request.method, path: request.url }),
+      );
+  });
+  server.on('connection', (socket: Socket) => {
+    if (dead) socket.resetAndDestroy();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(portNumber, '127.0.0.1', resolve);
+    server.listen(0, '127.0.0.1', resolve);
   });
   return {
-    backend: name,
-    protocol: 'http/1.1',
-    port: portNumber,
-    address: `127.0.0.1:${portNumber}`,
-    seen: [],
-    waitForSeen: async () => [],
+    name,
+    port: (server.address() as AddressInfo).port,
+    kill() {
+      dead = true;
+      server.closeAllConnections();
+    },
+    revive() {
+      dead = false;
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -380,16 +363,21 @@ describe('BackendTrafficPolicy through Envoy', () => {
     await eventually('both endpoints healthy', async () =>
       (await unhealthy()).length === 0 ? true : undefined,
     );
-    await a!.kill();
+    a!.kill();
     await eventually('the dead endpoint marked unhealthy', async () =>
       (await unhealthy()).includes(a!.port) ? true : undefined,
     );
-    expect([...(await answered(8))]).toEqual([b!.name]);
-    await a!.revive();
+    // The admin API reports the main thread's view; Envoy's workers get the new host set a moment later.
+    await eventually('only the live endpoint answers', async () =>
+      [...(await answered(8))].join() === b!.name ? true : undefined,
+    );
+    a!.revive();
     await eventually('the revived endpoint healthy again', async () =>
       (await unhealthy()).length === 0 ? true : undefined,
     );
-    expect([...(await answered(8))].sort()).toEqual([a!.name, b!.name]);
+    await eventually('both endpoints answer again', async () =>
+      [...(await answered(8))].sort().join() === [a!.name, b!.name].join() ? true : undefined,
+    );
   });
 
   test("retries turn a flaky backend's 503s into a 200", async () => {
