@@ -5,6 +5,7 @@
 // order) already has it: no second write, which on a stalled connection would hold up every later one.
 import { expect } from 'vitest';
 import { patcherName } from '../../actors/patchers/messages.ts';
+import { eventually } from '../harness/eventually.ts';
 import { kubeTest, serverSideApply } from '../harness/kube/index.ts';
 import {
   gatewayClassYaml,
@@ -71,18 +72,7 @@ spec:
 kubeTest('a status the API server echoes back is not written again', async ({ kube }) => {
   const ns = kube.namespace;
   const controllerName = `switchyard.dev/${ns}`;
-  await serverSideApply(kube.kubeConfig, [
-    ...yamlObjects(gatewayClassYaml(`class-${ns}`, controllerName)),
-    ...yamlObjects(gatewayYaml(ns, 'gw', `class-${ns}`)),
-    ...yamlObjects(`
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: once, namespace: ${ns}}
-spec:
-  parentRefs: [{name: gw}]
-  rules: [{matches: [{path: {type: PathPrefix, value: /once}}]}]
-`),
-  ]);
+  await applyRouteOnGateway(kube, controllerName, 'once');
   const running = await startKubernetesControlPlane(controllerName);
   try {
     const patcher = () => running.plane.system.actor(patcherName('HTTPRoute'));
@@ -137,18 +127,7 @@ spec:
 kubeTest('a controller started again writes no status that is already right', async ({ kube }) => {
   const ns = kube.namespace;
   const controllerName = `switchyard.dev/${ns}`;
-  await serverSideApply(kube.kubeConfig, [
-    ...yamlObjects(gatewayClassYaml(`class-${ns}`, controllerName)),
-    ...yamlObjects(gatewayYaml(ns, 'gw', `class-${ns}`)),
-    ...yamlObjects(`
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: kept, namespace: ${ns}}
-spec:
-  parentRefs: [{name: gw}]
-  rules: [{matches: [{path: {type: PathPrefix, value: /kept}}]}]
-`),
-  ]);
+  await applyRouteOnGateway(kube, controllerName, 'kept');
   const first = await startKubernetesControlPlane(controllerName);
   try {
     await waitForObject(
@@ -180,12 +159,30 @@ spec:
   }
 });
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let attempt = 0; attempt < 150; attempt++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`never saw ${what}`);
+/** Waits for a condition of the running plane (eventually's probe, true or not yet). */
+function until(check: () => boolean, what: string): Promise<boolean> {
+  return eventually(what, () => (check() ? true : undefined), 15_000);
+}
+
+/** The class, a Gateway `gw` and an HTTPRoute `name` on it at /name, applied to the namespace. */
+async function applyRouteOnGateway(
+  kube: { kubeConfig: Parameters<typeof serverSideApply>[0]; namespace: string },
+  controllerName: string,
+  name: string,
+): Promise<void> {
+  const ns = kube.namespace;
+  await serverSideApply(kube.kubeConfig, [
+    ...yamlObjects(gatewayClassYaml(`class-${ns}`, controllerName)),
+    ...yamlObjects(gatewayYaml(ns, 'gw', `class-${ns}`)),
+    ...yamlObjects(`
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  parentRefs: [{name: gw}]
+  rules: [{matches: [{path: {type: PathPrefix, value: /${name}}}]}]
+`),
+  ]);
 }
 
 function uidOf(object: { metadata?: unknown }): string | undefined {
