@@ -36,21 +36,17 @@ interface PendingWrite {
   readonly id: string;
   /** Digest of what is written (the status), or the finalizer presence. */
   readonly json: string;
-  /** The object the write lands on, as the view held it when the write started. */
-  readonly basis: Identity | undefined;
+  /** The object as the view held it when the write started (the one the write lands on). */
+  readonly basis: WeakRef<object> | undefined;
 }
 
 /**
- * Which object a status was written onto: its uid (Kubernetes objects: kept through every update, new when the
- * object is deleted and created again under the same name), or, for objects without one, the view's object
- * itself — weakly, so an object the view has replaced or dropped is not kept alive by the record.
+ * A status written: its digest, and the object of the view it was written onto — weakly, so an object the view
+ * has replaced or dropped is not kept alive by the record.
  */
-type Identity = string | WeakRef<object>;
-
-/** A status written: its digest, and the object it was written onto. */
 interface Written {
   readonly digest: string;
-  readonly basis: Identity | undefined;
+  readonly basis: WeakRef<object> | undefined;
 }
 
 interface PatcherContext {
@@ -82,11 +78,12 @@ export const patcherMachine = setup({
       const desired = event as StatusDesired;
       const digest = statusDigest(desired.status);
       const current = viewed(context.view, desired.key);
-      // Written onto this object before (the view may not have seen the write yet, or has seen it echoed back
-      // with the API server's key order and defaults): nothing to do. An object deleted and created again under
-      // the same name is another object, with no status of ours: its own status decides.
+      // Written onto the object the view still holds: the view has not yet seen the write. Once it has (the
+      // echo's keys in the API server's order, which the digest ignores), or once the object is another
+      // (updated by someone else, or deleted and created again under the same name, with no status of ours),
+      // its own status decides.
       const written = context.written.get(formatResourceKey(desired.key));
-      if (current !== undefined && written?.digest === digest && sameObject(written.basis, current))
+      if (current !== undefined && written?.digest === digest && written.basis?.deref() === current)
         return false;
       return current === undefined || statusDigest(current.status) !== digest;
     },
@@ -108,7 +105,7 @@ export const patcherMachine = setup({
         request: { key: desired.key, status: desired.status },
         id: formatResourceKey(desired.key),
         json: statusDigest(desired.status),
-        basis: identity(viewed(context.view, desired.key)),
+        basis: weakly(viewed(context.view, desired.key)),
       };
       context.attempts = 1;
       enqueue.emit(effectRequest(context.inFlight.effect, context.inFlight.request));
@@ -178,22 +175,12 @@ export const patcherMachine = setup({
   },
 });
 
-function identity(object: { metadata?: unknown } | undefined): Identity | undefined {
-  if (object === undefined) return undefined;
-  const uid = (object.metadata as { uid?: unknown } | undefined)?.uid;
-  return typeof uid === 'string' && uid !== '' ? uid : new WeakRef(object);
+function weakly(object: object | undefined): WeakRef<object> | undefined {
+  return object === undefined ? undefined : new WeakRef(object);
 }
 
-function sameObject(basis: Identity | undefined, current: { metadata?: unknown }): boolean {
-  if (basis === undefined) return false;
-  if (typeof basis === 'string') return basis === (current.metadata as { uid?: unknown } | undefined)?.uid;
-  return basis.deref() === current;
-}
-
-function viewed(view: ResourceView, key: ResourceKey): { metadata?: unknown; status?: unknown } | undefined {
-  return view.get(key.kind as KindName, key.namespace, key.name) as
-    | { metadata?: unknown; status?: unknown }
-    | undefined;
+function viewed(view: ResourceView, key: ResourceKey): { status?: unknown } | undefined {
+  return view.get(key.kind as KindName, key.namespace, key.name) as { status?: unknown } | undefined;
 }
 
 /**
