@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import pino from 'pino';
 import type { Registry } from 'prom-client';
 import type { Clock, Draft, TraceBus } from '../../runtime/index.ts';
+import { apiForPath } from './client-apis.ts';
 import type { ExtProcConfig } from './config.ts';
 import {
   encodeResponseAfterPrefix,
@@ -11,11 +12,11 @@ import {
   PROCESS_METHOD_PATH,
 } from './external-processor-service.ts';
 import { GRPC_STATUS, type GrpcStream, startGrpcStreamServer } from './grpc-stream-server.ts';
+import { clientErrorResponse } from './immediate-replies.ts';
 import { type ExtProcMetrics, registerExtProcMetrics } from './metrics.ts';
 import { headerRecord, type ProcessingRequest, type ProcessingResponse } from './processing-messages.ts';
 import type { StreamActorMessage } from './stream-actor.ts';
 import { type PoolStats, StreamActorPool } from './stream-actor-pool.ts';
-import { StreamProcessor } from './stream-processor.ts';
 
 export interface ExtProcServerOptions {
   /** `host:port` (port 0 picks one) or `unix:/path/to.sock`. */
@@ -117,17 +118,11 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
           refused = true;
           timings.delete(streamId);
           metrics?.refused();
-          const api = StreamProcessor.apiForPath(headerRecord(request.request_headers)[':path']);
+          const api = apiForPath(headerRecord(request.request_headers)[':path']);
           call.write(
-            StreamProcessor.errorResponse(
-              api,
-              503,
-              'the AI gateway is at capacity; retry shortly',
-              'overloaded',
-              {
-                'retry-after': '1',
-              },
-            ),
+            clientErrorResponse(api, 503, 'the AI gateway is at capacity; retry shortly', 'overloaded', {
+              'retry-after': '1',
+            }),
           );
           call.end();
           return;

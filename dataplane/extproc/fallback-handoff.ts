@@ -7,6 +7,9 @@
 // and each attempt restores those headers before translating. Nothing is kept in memory between the two
 // streams, which may reach different processes.
 
+import { overrideHeaderNames } from './backend-auth.ts';
+import type { Backend } from './config.ts';
+
 export {
   BACKEND_ATTRIBUTE,
   BACKEND_METADATA_KEY,
@@ -40,6 +43,22 @@ export const ATTEMPT_HEADERS = [
   'x-amz-content-sha256',
   'x-amz-security-token',
 ];
+
+/** The client's value (null: not sent) of each header an attempt for one of the rule's backends may change. */
+export function originalHeaders(
+  backends: readonly (Backend | undefined)[],
+  requestHeaders: Readonly<Record<string, string>>,
+): Handoff['headers'] {
+  const keys = new Set(ATTEMPT_HEADERS);
+  for (const backend of backends) {
+    for (const header of backend?.headerMutation?.set ?? []) keys.add(header.name);
+    for (const header of backend?.headerMutation?.remove ?? []) keys.add(header);
+    for (const header of overrideHeaderNames(backend?.auth)) keys.add(header);
+  }
+  const headers: Record<string, string | null> = {};
+  for (const key of keys) headers[key] = requestHeaders[key] ?? null;
+  return headers;
+}
 
 /** The client's body (kept as sent) wrapped with the hand-off. */
 export function wrapBody(raw: Buffer, handoff: Handoff): Buffer {

@@ -5,6 +5,7 @@ import { assign, emit, setup } from 'xstate';
 import type { EffectReply, Message, Outgoing } from '../../runtime/index.ts';
 import { effectRequest } from '../../runtime/index.ts';
 import type { ExtProcConfig } from './config.ts';
+import { clientErrorResponse } from './immediate-replies.ts';
 import type { ProcessingRequest, ProcessingResponse } from './processing-messages.ts';
 import { type StreamOutcome, StreamProcessor } from './stream-processor.ts';
 
@@ -51,7 +52,7 @@ function reply(processor: StreamProcessor, request: ProcessingRequest, time: num
   try {
     return processor.process(request, time);
   } catch (error) {
-    return StreamProcessor.errorResponse(undefined, 500, `ext_proc failed: ${(error as Error).message}`);
+    return clientErrorResponse(undefined, 500, `ext_proc failed: ${(error as Error).message}`);
   }
 }
 
