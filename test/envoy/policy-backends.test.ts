@@ -4,13 +4,7 @@
 // another namespace without a grant denies the route (500) and the policy says why. And a SecurityPolicy of another
 // namespace that finds its route by label (targetSelectors with namespaces.from All), where a ReferenceGrant lets it.
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { ControlPlane } from '../../cli/control-plane.ts';
-import type { PolicyAncestorStatusShape } from '../../model/resources/envoy-gateway-policies.ts';
-import { eventually } from '../controlplane/kubernetes-harness.ts';
 import {
   type ExtAuthzServer,
   type HeaderProcessor,
@@ -21,8 +15,14 @@ import {
   startJwksServer,
 } from '../harness/auth/index.ts';
 import { createTestCertificates, type EchoServer, startHttpEcho } from '../harness/echo/index.ts';
-import { type Envoy, freePort } from '../harness/envoy/index.ts';
-import { edgeGatewayManifests, type FilesModeEnvoy, startFilesModeEnvoy } from './files-mode-envoy.ts';
+import { freePort } from '../harness/envoy/index.ts';
+import {
+  edgeGatewayManifests,
+  type FilesModeEnvoy,
+  policyCondition,
+  prefixRouteToApp,
+  startManifestEnvoy,
+} from './files-mode-envoy.ts';
 import { httpRequest } from './http-client.ts';
 
 const ISSUER = 'https://issuer.example.com';
@@ -39,15 +39,6 @@ function manifests(ports: {
 }): string {
   const backend = (namespace: string, name: string, spec: string) =>
     `apiVersion: ${EG}/v1alpha1\nkind: Backend\nmetadata: { name: ${name}, namespace: ${namespace} }\nspec:\n  ${spec.trim().split('\n').join('\n  ')}`;
-  const route = (name: string) =>
-    `apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: ${name}, namespace: apps }
-spec:
-  parentRefs: [{ name: edge }]
-  rules:
-    - matches: [{ path: { type: PathPrefix, value: /${name} } }]
-      backendRefs: [{ group: ${EG}, kind: Backend, name: app }]`;
   const target = (name: string) =>
     `targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: ${name} }]`;
   return [
@@ -76,10 +67,10 @@ metadata: { name: policies, namespace: auth }
 spec:
   from: [{ group: ${EG}, kind: SecurityPolicy, namespace: apps }]
   to: [{ group: ${EG}, kind: Backend }]`,
-    route('jwt'),
-    route('extauth'),
-    route('ungranted'),
-    route('processed'),
+    prefixRouteToApp('jwt'),
+    prefixRouteToApp('extauth'),
+    prefixRouteToApp('ungranted'),
+    prefixRouteToApp('processed'),
     `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: selected, namespace: apps, labels: { sso: "on" } }
@@ -149,10 +140,7 @@ spec:
   ].join('\n---\n');
 }
 
-let dir: string;
 let running: FilesModeEnvoy | undefined;
-let plane: ControlPlane;
-let envoy: Envoy | undefined;
 let app: EchoServer;
 let jwks: JwksServer;
 let authz: ExtAuthzServer;
@@ -160,15 +148,10 @@ let processor: HeaderProcessor;
 let issuer: JwtIssuer;
 let gatewayPort: number;
 
-function accepted(kind: 'SecurityPolicy' | 'EnvoyExtensionPolicy', name: string, namespace = 'apps') {
-  const status = plane.store.get(kind, namespace, name)?.status as
-    | { ancestors?: PolicyAncestorStatusShape[] }
-    | undefined;
-  return status?.ancestors?.[0]?.conditions?.find((c) => c.type === 'Accepted');
-}
+const accepted = (kind: 'SecurityPolicy' | 'EnvoyExtensionPolicy', name: string, namespace = 'apps') =>
+  policyCondition(running!.plane, kind, namespace, name);
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'switchyard-policy-backends-'));
   issuer = await JwtIssuer.create(ISSUER, AUDIENCE);
   const certificates = await createTestCertificates(['jwks.test']);
   [app, jwks, authz, processor] = await Promise.all([
@@ -178,35 +161,24 @@ beforeAll(async () => {
     startHeaderProcessor('proc-1'),
   ]);
   gatewayPort = await freePort();
-  await writeFile(
-    join(dir, 'policies.yaml'),
-    manifests({
-      gateway: gatewayPort,
-      app: app.port,
-      jwks: jwks.port,
-      authz: authz.port,
-      processor: processor.port,
-      jwksCa: certificates.caCert,
-    }),
-  );
-  running = await startFilesModeEnvoy(
-    join(dir, 'policies.yaml'),
-    { namespace: 'apps', name: 'edge' },
-    'policy-backends',
-  );
-  ({ plane, envoy } = running);
-  await eventually('the Gateway to answer', async () => {
-    const answer = await httpRequest(gatewayPort, '/jwt');
-    return answer.status === 401 ? answer : undefined;
-  }).catch((error: Error) => {
-    throw new Error(`${error.message}; problems: ${JSON.stringify(plane.problems)}\n${envoy?.log(40)}`);
+  const manifest = manifests({
+    gateway: gatewayPort,
+    app: app.port,
+    jwks: jwks.port,
+    authz: authz.port,
+    processor: processor.port,
+    jwksCa: certificates.caCert,
+  });
+  running = await startManifestEnvoy(manifest, 'policy-backends', {
+    port: gatewayPort,
+    path: '/jwt',
+    status: 401,
   });
 }, 90_000);
 
 afterAll(async () => {
   await running?.stop();
   await Promise.all([app?.close(), jwks?.close(), authz?.close(), processor?.close()]);
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
 describe('policies reaching their services through Envoy Gateway Backends', () => {
