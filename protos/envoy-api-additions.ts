@@ -58,6 +58,10 @@ const FIELD_ADDITIONS: Readonly<Record<string, Omit<MessageSpec, 'name'>>> = {
       },
     ],
   },
+  // Close an HTTP/1 connection past max_connection_duration after its next answer (Envoy 1.31+).
+  'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager': {
+    fields: [{ name: 'http1_safe_max_connection_duration', id: 58, type: 'bool' }],
+  },
   'envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit': {
     fields: [
       {

@@ -7,11 +7,20 @@
 import type { ClientValidationIR, ListenerIR } from '../../model/ir/gateway-ir.ts';
 import type { ClientTrafficIR } from '../../model/ir/policies.ts';
 import { protoDuration } from './duration.ts';
-import type { Json } from './envoy-types.ts';
+import { type Json, TYPE } from './envoy-types.ts';
+
+const HTTP_PROTOCOL_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 
 const CUSTOM_HEADER_DETECTION = 'envoy.http.original_ip_detection.custom_header';
 const CUSTOM_HEADER_TYPE =
   'type.googleapis.com/envoy.extensions.http.original_ip_detection.custom_header.v3.CustomHeaderConfig';
+const PRESERVE_CASE = {
+  name: 'preserve_case',
+  typedConfig: {
+    '@type':
+      'type.googleapis.com/envoy.extensions.http.header_formatters.preserve_case.v3.PreserveCaseFormatterConfig',
+  },
+};
 const CONNECTION_LIMIT_FILTER = 'envoy.filters.network.connection_limit';
 const CONNECTION_LIMIT_TYPE =
   'type.googleapis.com/envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit';
@@ -92,8 +101,10 @@ export function connectionManagerFields(policy: ClientTrafficIR | undefined): Js
   const common: Json = {};
   if (timeout?.idleMs !== undefined) common.idleTimeout = protoDuration(timeout.idleMs);
   const connection = policy.connection;
-  if (connection?.maxConnectionDurationMs !== undefined)
+  if (connection?.maxConnectionDurationMs !== undefined) {
     common.maxConnectionDuration = protoDuration(connection.maxConnectionDurationMs);
+    if (connection.http1SafeMaxConnectionDuration === true) fields.http1SafeMaxConnectionDuration = true;
+  }
   if (connection?.maxRequestsPerConnection !== undefined)
     common.maxRequestsPerConnection = connection.maxRequestsPerConnection;
   if (connection?.maxStreamDurationMs !== undefined)
@@ -103,26 +114,74 @@ export function connectionManagerFields(policy: ClientTrafficIR | undefined): Js
   if (Object.keys(common).length > 0) fields.commonHttpProtocolOptions = common;
   if (policy.http1 !== undefined) {
     fields.httpProtocolOptions = {
-      ...(policy.http1.enableTrailers ? { enableTrailers: true } : {}),
+      ...http1Options(policy.http1),
       ...(policy.http1.acceptHttp10 ? { acceptHttp10: true } : {}),
     };
   }
   if (policy.http2 !== undefined) {
     const http2 = policy.http2;
     fields.http2ProtocolOptions = {
-      ...(http2.initialStreamWindowSize === undefined
-        ? {}
-        : { initialStreamWindowSize: http2.initialStreamWindowSize }),
-      ...(http2.initialConnectionWindowSize === undefined
-        ? {}
-        : { initialConnectionWindowSize: http2.initialConnectionWindowSize }),
-      ...(http2.maxConcurrentStreams === undefined
-        ? {}
-        : { maxConcurrentStreams: http2.maxConcurrentStreams }),
+      initialStreamWindowSize: http2.initialStreamWindowSize,
+      initialConnectionWindowSize: http2.initialConnectionWindowSize,
+      maxConcurrentStreams: http2.maxConcurrentStreams,
       ...(http2.terminateStreamOnInvalidMessage ? { overrideStreamErrorOnInvalidHttpMessage: true } : {}),
     };
   }
   return fields;
+}
+
+/** What a listener's HTTP/1 settings ask of the connections to its routes' backends too (trailers, header case). */
+export type UpstreamHttp1 = Pick<
+  NonNullable<ClientTrafficIR['http1']>,
+  'enableTrailers' | 'preserveHeaderCase'
+>;
+
+/** The listener's HTTP/1 settings that its routes' clusters take (undefined when none). */
+export function upstreamHttp1(policy: ClientTrafficIR | undefined): UpstreamHttp1 | undefined {
+  const http1 = policy?.http1;
+  if (http1 === undefined || (!http1.enableTrailers && !http1.preserveHeaderCase)) return undefined;
+  return { enableTrailers: http1.enableTrailers, preserveHeaderCase: http1.preserveHeaderCase };
+}
+
+function http1Options(http1: UpstreamHttp1): Json {
+  return {
+    ...(http1.enableTrailers ? { enableTrailers: true } : {}),
+    ...(http1.preserveHeaderCase ? { headerKeyFormat: { statefulFormatter: PRESERVE_CASE } } : {}),
+  };
+}
+
+/** The suffix that keeps a backend's clusters for listeners with other HTTP/1 settings apart. */
+export function upstreamHttp1Suffix(http1: UpstreamHttp1 | undefined): string {
+  if (http1 === undefined) return '';
+  return `/http1/${http1.enableTrailers ? 'trailers' : ''}${http1.preserveHeaderCase ? 'case' : ''}`;
+}
+
+/**
+ * The cluster speaking HTTP/1 to its backend as the listener's HTTP/1 settings ask, as Envoy Gateway does: trailers
+ * are passed on and header names keep the case they came with, both ways. An HTTP/2 cluster is left alone.
+ */
+export function withUpstreamHttp1(cluster: Json, http1: UpstreamHttp1 | undefined): Json {
+  if (http1 === undefined) return cluster;
+  const all = (cluster.typedExtensionProtocolOptions as Json | undefined) ?? {};
+  const current = (all[HTTP_PROTOCOL_OPTIONS] as Json | undefined) ?? { '@type': TYPE.httpProtocolOptions };
+  const downstream = current.useDownstreamProtocolConfig as Json | undefined;
+  const explicit = current.explicitHttpConfig as Json | undefined;
+  if (explicit?.http2ProtocolOptions !== undefined) return cluster;
+  const merged = (options: unknown): Json => ({
+    ...((options as Json | undefined) ?? {}),
+    ...http1Options(http1),
+  });
+  const options =
+    downstream !== undefined
+      ? {
+          ...current,
+          useDownstreamProtocolConfig: {
+            ...downstream,
+            httpProtocolOptions: merged(downstream.httpProtocolOptions),
+          },
+        }
+      : { ...current, explicitHttpConfig: { httpProtocolOptions: merged(explicit?.httpProtocolOptions) } };
+  return { ...cluster, typedExtensionProtocolOptions: { ...all, [HTTP_PROTOCOL_OPTIONS]: options } };
 }
 
 /** Fields of the router filter's typed config. */

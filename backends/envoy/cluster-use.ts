@@ -4,6 +4,7 @@
 
 import type { BackendIR } from '../../model/ir/gateway-ir.ts';
 import type { ClusterTrafficIR } from '../../model/ir/traffic-policies.ts';
+import type { UpstreamHttp1 } from './client-traffic.ts';
 
 export type ResolvedBackendIR = Exclude<BackendIR, { kind: 'Invalid' }>;
 
@@ -15,4 +16,6 @@ export interface ClusterUse {
   readonly endpointWeights?: readonly number[];
   /** The cluster settings of the BackendTrafficPolicy of the rules that use it (cluster-traffic.ts). */
   readonly traffic?: ClusterTrafficIR;
+  /** The HTTP/1 settings of the ClientTrafficPolicy of the listener whose routes use it (client-traffic.ts). */
+  readonly http1?: UpstreamHttp1;
 }

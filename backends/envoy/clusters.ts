@@ -3,6 +3,7 @@
 
 import type { ClusterTrafficIR } from '../../model/ir/traffic-policies.ts';
 import { formatResourceKey } from '../../model/resources/resource-key.ts';
+import { type UpstreamHttp1, upstreamHttp1Suffix } from './client-traffic.ts';
 import { clusterTrafficSuffix } from './cluster-traffic.ts';
 import type { ClusterUse, ResolvedBackendIR } from './cluster-use.ts';
 import { backendClusterFields, backendUsesEds } from './envoy-gateway-backends.ts';
@@ -89,15 +90,28 @@ export class ClusterSet {
 
   /**
    * The cluster for a backend; `speaksGrpc` when a GRPCRoute sends to it; `traffic`: the cluster settings of the
-   * rule's BackendTrafficPolicy (rules with other settings get another cluster for the same backend).
+   * rule's BackendTrafficPolicy (rules with other settings get another cluster for the same backend); `http1`: the
+   * HTTP/1 settings of the listener's ClientTrafficPolicy (an HTTP/2 cluster has no use for them).
    */
-  use(backend: ResolvedBackendIR, speaksGrpc: boolean, traffic?: ClusterTrafficIR): string {
+  use(
+    backend: ResolvedBackendIR,
+    speaksGrpc: boolean,
+    traffic?: ClusterTrafficIR,
+    http1?: UpstreamHttp1,
+  ): string {
     const http2 = speaksGrpc || HTTP2_APP_PROTOCOLS.has(backend.appProtocol ?? '');
-    const name = `${clusterName(backend, http2)}${clusterTrafficSuffix(traffic)}`;
+    const upstreamHttp1 = http2 ? undefined : http1;
+    const name = `${clusterName(backend, http2)}${clusterTrafficSuffix(traffic)}${upstreamHttp1Suffix(upstreamHttp1)}`;
     if (this.#recording === undefined && this.#uses.has(name)) return name;
     // What this call adds when the name is new, recorded as such: replayed into a set without that name, it adds
     // what the call would have added there.
-    const use: ClusterUse = { name, backend, http2, ...(traffic === undefined ? {} : { traffic }) };
+    const use: ClusterUse = {
+      name,
+      backend,
+      http2,
+      ...(traffic === undefined ? {} : { traffic }),
+      ...(upstreamHttp1 === undefined ? {} : { http1: upstreamHttp1 }),
+    };
     this.#recording?.push({ use });
     if (!this.#uses.has(name)) this.#uses.set(name, use);
     return name;

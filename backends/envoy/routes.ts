@@ -8,6 +8,7 @@ import type { HTTPRequestMirrorFilter } from '../../model/resources/gateway-api.
 import { hostnameCovers } from '../../model/shared/hostnames.ts';
 import type { ListenerAddress } from '../shared/route-filters.ts';
 import { aiGatewayRoutes, fallbackRouteAction } from './ai-gateway.ts';
+import { type UpstreamHttp1, upstreamHttp1 } from './client-traffic.ts';
 import type { ClusterAdditions, ClusterSet } from './clusters.ts';
 import { protoDuration } from './duration.ts';
 import {
@@ -170,7 +171,7 @@ function routeEntries(
       const name = `${route.route.namespace ?? ''}/${route.route.name}/rule/${rule.name ?? rule.index}/match/${m}`;
       const routes =
         rule.priorityFallback === undefined
-          ? envoyRoutes(name, rule, translated, grpc, listener, clusters)
+          ? envoyRoutes(name, rule, translated, grpc, listener, clusters, upstreamHttp1(served.clientTraffic))
           : [
               {
                 name,
@@ -267,6 +268,7 @@ function envoyRoutes(
   grpc: boolean,
   listener: ListenerAddress,
   clusters: ClusterSet,
+  http1: UpstreamHttp1 | undefined,
 ): Json[] {
   const filters = collectRouteFilters(rule.filters);
   const base = { name, match: translated.match, ...filters.routeFields };
@@ -283,7 +285,7 @@ function envoyRoutes(
     if (backend.kind === 'Invalid' || pickerProblem(backend) !== undefined) invalidWeight += backend.weight;
     else
       valid.push({
-        cluster: clusters.use(backend, grpc, rule.policies?.traffic?.cluster),
+        cluster: clusters.use(backend, grpc, rule.policies?.traffic?.cluster, http1),
         weight: backend.weight,
         fields: { ...backendFilterFields(backend.filters), ...inferenceBackendFields(backend) },
       });

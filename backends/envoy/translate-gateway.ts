@@ -4,6 +4,7 @@ import type { TlsMaterial } from '../../model/ir/backend-contract.ts';
 import type { GatewayIR } from '../../model/ir/gateway-ir.ts';
 import { withAccessLogs } from './access-logs.ts';
 import { DEFAULT_EXT_PROC_ADDRESS, EXT_PROC_CLUSTER, extProcCluster, hasAIRoutes } from './ai-gateway.ts';
+import { withUpstreamHttp1 } from './client-traffic.ts';
 import { withClusterTraffic } from './cluster-traffic.ts';
 import { blackholeCluster, ClusterSet, clusterCertificate, translateCluster, usesEds } from './clusters.ts';
 import { translateEndpoints } from './endpoints.ts';
@@ -88,7 +89,10 @@ export function translateGateway(
   const clusterLoadAssignments: Record<string, Json> = {};
   for (const use of [...clusters.uses].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const presented = clusterCertificate(use, context);
-    clusterResources[use.name] = withClusterTraffic(translateCluster(use, context, presented), use, problems);
+    clusterResources[use.name] = withUpstreamHttp1(
+      withClusterTraffic(translateCluster(use, context, presented), use, problems),
+      use.http1,
+    );
     if (usesEds(use, presented)) clusterLoadAssignments[use.name] = translateEndpoints(use);
   }
   for (const [name, built] of [...clusters.builtClusters].sort(([a], [b]) => (a < b ? -1 : 1))) {

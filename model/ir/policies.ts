@@ -269,14 +269,21 @@ export interface ClientTrafficIR {
     readonly connectionLimit?: { readonly value: number; readonly closeDelayMs?: number };
     readonly bufferLimitBytes?: number;
     readonly maxConnectionDurationMs?: number;
+    /** With maxConnectionDurationMs: an HTTP/1 connection past it is closed after its next answer. */
+    readonly http1SafeMaxConnectionDuration?: boolean;
     readonly maxRequestsPerConnection?: number;
     readonly maxStreamDurationMs?: number;
   };
-  readonly http1?: { readonly enableTrailers: boolean; readonly acceptHttp10: boolean };
+  /** HTTP/1 settings; trailers and header case apply to the upstream connections of the listener's routes too. */
+  readonly http1?: {
+    readonly enableTrailers: boolean;
+    readonly acceptHttp10: boolean;
+    readonly preserveHeaderCase: boolean;
+  };
   readonly http2?: {
-    readonly initialStreamWindowSize?: number;
-    readonly initialConnectionWindowSize?: number;
-    readonly maxConcurrentStreams?: number;
+    readonly initialStreamWindowSize: number;
+    readonly initialConnectionWindowSize: number;
+    readonly maxConcurrentStreams: number;
     readonly terminateStreamOnInvalidMessage: boolean;
   };
 }

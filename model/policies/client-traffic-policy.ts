@@ -43,9 +43,7 @@ const UNSUPPORTED: readonly string[] = [
   'headers.host',
   'timeout.tcp',
   'connection.socketBufferLimit',
-  'http1.preserveHeaderCase',
   'http1.http10.useDefaultHost',
-  'http1.disableSafeMaxConnectionDuration',
   'http1.ignoredUpgradeTypes',
   'http2.connectionKeepalive',
 ];
@@ -58,6 +56,13 @@ function valueAt(spec: unknown, path: string): unknown {
   }
   return value;
 }
+
+/** The HTTP/2 settings' defaults in Envoy Gateway's API (64 KiB per stream, 1 MiB per connection, 100 streams). */
+const HTTP2_DEFAULTS = {
+  initialStreamWindowSize: 64 * 1024,
+  initialConnectionWindowSize: 1024 * 1024,
+  maxConcurrentStreams: 100,
+} as const;
 
 const TLS_VERSIONS: Readonly<Record<string, 'TLSv1_0' | 'TLSv1_1' | 'TLSv1_2' | 'TLSv1_3'>> = {
   '1.0': 'TLSv1_0',
@@ -270,7 +275,14 @@ export function evaluateClientTrafficPolicy(
             },
           }),
       ...(buffer === undefined ? {} : { bufferLimitBytes: buffer }),
-      ...(value(maxDuration) === undefined ? {} : { maxConnectionDurationMs: value(maxDuration) }),
+      ...(value(maxDuration) === undefined
+        ? {}
+        : {
+            maxConnectionDurationMs: value(maxDuration),
+            // Envoy Gateway's default: an HTTP/1 connection past its duration is closed after the answer to its
+            // next request (Connection: close), not dropped under a request in flight.
+            http1SafeMaxConnectionDuration: spec.http1?.disableSafeMaxConnectionDuration !== true,
+          }),
       ...(limit?.maxRequestsPerConnection === undefined
         ? {}
         : { maxRequestsPerConnection: limit.maxRequestsPerConnection }),
@@ -282,6 +294,7 @@ export function evaluateClientTrafficPolicy(
     ir.http1 = {
       enableTrailers: spec.http1.enableTrailers === true,
       acceptHttp10: spec.http1.http10 !== undefined,
+      preserveHeaderCase: spec.http1.preserveHeaderCase === true,
     };
   }
   if (spec.http2 !== undefined) {
@@ -295,12 +308,11 @@ export function evaluateClientTrafficPolicy(
         : quantityBytes(spec.http2.initialConnectionWindowSize);
     if (stream === null) return refuse('spec.http2.initialStreamWindowSize: not a quantity');
     if (connection === null) return refuse('spec.http2.initialConnectionWindowSize: not a quantity');
+    // What the policy leaves out takes the API's defaults (Envoy Gateway's), not Envoy's own.
     ir.http2 = {
-      ...(stream === undefined ? {} : { initialStreamWindowSize: stream }),
-      ...(connection === undefined ? {} : { initialConnectionWindowSize: connection }),
-      ...(spec.http2.maxConcurrentStreams === undefined
-        ? {}
-        : { maxConcurrentStreams: spec.http2.maxConcurrentStreams }),
+      initialStreamWindowSize: stream ?? HTTP2_DEFAULTS.initialStreamWindowSize,
+      initialConnectionWindowSize: connection ?? HTTP2_DEFAULTS.initialConnectionWindowSize,
+      maxConcurrentStreams: spec.http2.maxConcurrentStreams ?? HTTP2_DEFAULTS.maxConcurrentStreams,
       terminateStreamOnInvalidMessage: spec.http2.onInvalidMessage === 'TerminateStream',
     };
   }

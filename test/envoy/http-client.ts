@@ -18,6 +18,8 @@ export interface HttpOptions {
   readonly timeoutMs?: number;
   /** A keep-alive agent to send on (its connection reaches one Envoy); default a connection per request. */
   readonly agent?: Agent;
+  /** A request body (sent with its Content-Length). */
+  readonly body?: string;
 }
 
 export function httpRequest(port: number, path: string, options: HttpOptions = {}): Promise<HttpAnswer> {
@@ -50,7 +52,7 @@ export function httpRequest(port: number, path: string, options: HttpOptions = {
     );
     req.on('timeout', () => req.destroy(new Error(`request to ${path} timed out`)));
     req.on('error', reject);
-    req.end();
+    req.end(options.body);
   });
 }
 

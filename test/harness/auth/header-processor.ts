@@ -1,6 +1,6 @@
 // A minimal ext_proc processor for EnvoyExtensionPolicy tests: at the request headers it adds `x-processed` (the
 // processor's name) and records the path; a request carrying `x-reject: yes` is answered 418 by the processor
-// itself. Built on the data plane's own gRPC stream server and ext_proc message types.
+// itself; a buffered request body passes unchanged. Built on the data plane's own gRPC stream server and ext_proc message types.
 import type protobuf from 'protobufjs';
 import {
   externalProcessorTypes,
@@ -32,6 +32,11 @@ export async function startHeaderProcessor(name: string): Promise<HeaderProcesso
     },
     (stream) => {
       stream.onMessage((message) => {
+        // A body Envoy buffered for it (processing mode Buffered) passes unchanged.
+        if (message.request_body !== undefined && message.request_body !== null) {
+          stream.write({ request_body: { response: {} } });
+          return;
+        }
         if (message.request_headers === undefined || message.request_headers === null) return;
         const headers = headerRecord(message.request_headers);
         paths.push(headers[':path'] ?? '');

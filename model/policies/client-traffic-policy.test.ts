@@ -1,0 +1,48 @@
+// ClientTrafficPolicy fields as Envoy Gateway's API defines them: HTTP/1 header case and the safe maximum connection
+// duration (on by default), HTTP/2 settings the policy leaves out taking the API's defaults.
+import { describe, expect, it } from 'vitest';
+import type { ClientTrafficPolicy } from '../resources/envoy-gateway-policies.ts';
+import { ResourceStore } from '../shared/resource-view.ts';
+import { evaluateClientTrafficPolicy } from './client-traffic-policy.ts';
+
+function evaluate(spec: Record<string, unknown>) {
+  const policy = {
+    apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+    kind: 'ClientTrafficPolicy',
+    metadata: { name: 'clients', namespace: 'apps' },
+    spec,
+  } as unknown as ClientTrafficPolicy;
+  const verdict = evaluateClientTrafficPolicy(policy, new ResourceStore());
+  if (!verdict.ok) throw new Error(verdict.message);
+  return verdict.ir;
+}
+
+describe('ClientTrafficPolicy', () => {
+  it('keeps header case when asked', () => {
+    expect(evaluate({ http1: { preserveHeaderCase: true } }).http1).toEqual({
+      enableTrailers: false,
+      acceptHttp10: false,
+      preserveHeaderCase: true,
+    });
+  });
+
+  it('closes HTTP/1 connections past maxConnectionDuration after their next answer, unless disabled', () => {
+    const duration = { connection: { connectionLimit: { maxConnectionDuration: '10s' } } };
+    expect(evaluate(duration).connection).toMatchObject({
+      maxConnectionDurationMs: 10_000,
+      http1SafeMaxConnectionDuration: true,
+    });
+    expect(
+      evaluate({ ...duration, http1: { disableSafeMaxConnectionDuration: true } }).connection,
+    ).toMatchObject({ http1SafeMaxConnectionDuration: false });
+  });
+
+  it("gives the HTTP/2 settings the policy leaves out the API's defaults", () => {
+    expect(evaluate({ http2: { maxConcurrentStreams: 9 } }).http2).toEqual({
+      maxConcurrentStreams: 9,
+      initialStreamWindowSize: 64 * 1024,
+      initialConnectionWindowSize: 1024 * 1024,
+      terminateStreamOnInvalidMessage: false,
+    });
+  });
+});

@@ -1,0 +1,445 @@
+// ClientTrafficPolicy's connection, timeout, HTTP/1, HTTP/2, keepalive and ALPN settings end to end in standalone
+// mode: the controller reads the manifests (one Gateway, a listener per setting, each with its policy by
+// sectionName) and programs a real Envoy; the tests look at what a client sees — an idle connection closed, a
+// slow request answered 408, a connection over the limit closed, a body over the buffer limit refused with 413,
+// HTTP/1.0 answered, header case and trailers carried both ways, the HTTP/2 SETTINGS Envoy announces, the
+// keepalive timer on Envoy's end of a connection, the protocol ALPN settles on — against a listener without a
+// policy, which does none of it.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, request as httpRequestRaw, type Server } from 'node:http';
+import { connect as http2Connect } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { ControlPlane } from '../../cli/control-plane.ts';
+import { type HeaderProcessor, startHeaderProcessor } from '../harness/auth/index.ts';
+import {
+  createTestCertificates,
+  type EchoServer,
+  startHttpEcho,
+  type TestCertificates,
+} from '../harness/echo/index.ts';
+import { freePort } from '../harness/envoy/index.ts';
+import { eventually } from '../harness/eventually.ts';
+import {
+  type FilesModeEnvoy,
+  GATEWAY_CLASS_MANIFEST,
+  indentYaml,
+  startFilesModeEnvoy,
+} from './files-mode-envoy.ts';
+import { httpRequest } from './http-client.ts';
+import { completeResponse, rawConnect, serverSocketTimer, statusOf } from './raw-http.ts';
+
+/** Each listener and the ClientTrafficPolicy spec on it (none on `plain`). */
+const LISTENERS = {
+  plain: undefined,
+  idle: 'timeout: { http: { idleTimeout: 1s } }',
+  slowBody: 'timeout: { http: { requestReceivedTimeout: 1s } }',
+  slowHeaders: 'timeout: { http: { requestHeadersReceivedTimeout: 1s } }',
+  limited: 'connection: { connectionLimit: { value: 1 } }',
+  oneShot: 'connection: { connectionLimit: { maxRequestsPerConnection: 1 } }',
+  buffered: 'connection: { bufferLimit: 4Ki }',
+  legacy: 'http1: { http10: {}, enableTrailers: true, preserveHeaderCase: true }',
+  h2: 'http2: { maxConcurrentStreams: 7, initialStreamWindowSize: 128Ki, initialConnectionWindowSize: 2Mi }',
+  h2Partial: 'http2: { maxConcurrentStreams: 9 }',
+  keepalive: 'tcpKeepalive: { idleTime: 45s, interval: 5s, probes: 3 }',
+  tlsDefault: undefined,
+  tlsHttp1: 'tls: { alpnProtocols: [http/1.1] }',
+  tlsNoAlpn: 'tls: { alpnProtocols: [] }',
+} as const;
+type ListenerName = keyof typeof LISTENERS;
+const sectionOf = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+interface Backends {
+  readonly echo: number;
+  readonly raw: number;
+  readonly processor: number;
+}
+
+function manifests(
+  ports: Record<ListenerName, number>,
+  backends: Backends,
+  server: TestCertificates,
+): string {
+  const listeners = (Object.keys(LISTENERS) as ListenerName[]).map((name) =>
+    name.startsWith('tls')
+      ? `    - { name: ${sectionOf(name)}, protocol: HTTPS, port: ${ports[name]}, tls: { certificateRefs: [{ name: edge-tls }] } }`
+      : `    - { name: ${sectionOf(name)}, protocol: HTTP, port: ${ports[name]} }`,
+  );
+  const policies = (Object.entries(LISTENERS) as [ListenerName, string | undefined][]).flatMap(
+    ([name, spec]) =>
+      spec === undefined
+        ? []
+        : [
+            `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: ClientTrafficPolicy
+metadata: { name: ${sectionOf(name)}, namespace: apps }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: Gateway, name: edge, sectionName: ${sectionOf(name)} }]
+  ${spec}`,
+          ],
+  );
+  const backend = (name: string, port: number, extra = '') =>
+    `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: Backend
+metadata: { name: ${name}, namespace: apps }
+spec: { endpoints: [{ ip: { address: 127.0.0.1, port: ${port} } }]${extra} }`;
+  const route = (name: string, sections: readonly ListenerName[], to: string, path = '/') =>
+    `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: ${name}, namespace: apps }
+spec:
+  parentRefs: [${sections.map((s) => `{ name: edge, sectionName: ${sectionOf(s)} }`).join(', ')}]
+  rules: [{ matches: [{ path: { type: PathPrefix, value: ${path} } }], backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: ${to} }] }]`;
+  const all = Object.keys(LISTENERS) as ListenerName[];
+  return [
+    GATEWAY_CLASS_MANIFEST,
+    `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: edge, namespace: apps }
+spec:
+  gatewayClassName: switchyard
+  listeners:
+${listeners.join('\n')}`,
+    `apiVersion: v1
+kind: Secret
+metadata: { name: edge-tls, namespace: apps }
+type: kubernetes.io/tls
+stringData:
+  tls.crt: |
+${indentYaml(server.cert, 4)}
+  tls.key: |
+${indentYaml(server.key, 4)}`,
+    ...policies,
+    backend('echo', backends.echo),
+    backend('raw', backends.raw),
+    backend('processor', backends.processor, ', appProtocols: [gateway.envoyproxy.io/h2c]'),
+    route(
+      'app',
+      all.filter((name) => name !== 'buffered'),
+      'echo',
+    ),
+    route('raw', ['plain', 'legacy'], 'raw', '/raw'),
+    route('buffered', ['buffered'], 'echo'),
+    `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyExtensionPolicy
+metadata: { name: buffered, namespace: apps }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: buffered }]
+  extProc:
+    - backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: processor }]
+      processingMode: { request: { body: Buffered } }`,
+  ].join('\n---\n');
+}
+
+/** An HTTP/1.1 backend answering with the request's header names as they came on the wire and its trailers. */
+interface RawBackend {
+  readonly port: number;
+  readonly server: Server;
+}
+
+async function startRawBackend(): Promise<RawBackend> {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      response.writeHead(200, [
+        ['Content-Type', 'application/json'],
+        ['X-Backend-Case', 'Kept'],
+        ['Trailer', 'X-Backend-Trailer'],
+      ]);
+      response.addTrailers({ 'X-Backend-Trailer': 'done' });
+      response.end(
+        JSON.stringify({
+          rawHeaders: request.rawHeaders,
+          trailers: request.trailers,
+          version: request.httpVersion,
+        }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as AddressInfo).port, server };
+}
+
+let dir: string;
+let running: FilesModeEnvoy | undefined;
+let plane: ControlPlane;
+let echo: EchoServer;
+let raw: RawBackend;
+let processor: HeaderProcessor;
+let server: TestCertificates;
+let ports: Record<ListenerName, number>;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'switchyard-client-traffic-'));
+  server = await createTestCertificates(['edge.example.com']);
+  [echo, raw, processor] = await Promise.all([
+    startHttpEcho('app'),
+    startRawBackend(),
+    startHeaderProcessor('proc'),
+  ]);
+  const names = Object.keys(LISTENERS) as ListenerName[];
+  const free = await Promise.all(names.map(() => freePort()));
+  ports = Object.fromEntries(names.map((name, i) => [name, free[i]!])) as Record<ListenerName, number>;
+  const manifest = join(dir, 'gateway.yaml');
+  await writeFile(
+    manifest,
+    manifests(ports, { echo: echo.port, raw: raw.port, processor: processor.port }, server),
+  );
+  running = await startFilesModeEnvoy(manifest, { namespace: 'apps', name: 'edge' }, 'client-traffic');
+  ({ plane } = running);
+  await eventually(
+    'every listener to answer',
+    async () => {
+      for (const name of names.filter((n) => !n.startsWith('tls'))) {
+        if ((await httpRequest(ports[name], '/')).status !== 200) return undefined;
+      }
+      return true;
+    },
+    60_000,
+  ).catch((error: Error) => {
+    throw new Error(
+      `${error.message}; problems: ${JSON.stringify(plane.problems)}\n${running?.envoy.log(40)}`,
+    );
+  });
+}, 90_000);
+
+afterAll(async () => {
+  await running?.stop();
+  await Promise.all([echo?.close(), processor?.close()]);
+  raw?.server.closeAllConnections();
+  raw?.server.close();
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+});
+
+const GET = 'GET / HTTP/1.1\r\nHost: edge.example.com\r\n\r\n';
+
+describe('ClientTrafficPolicy settings through the controller and Envoy', () => {
+  test('every policy is Accepted on its listener', () => {
+    for (const [name, spec] of Object.entries(LISTENERS)) {
+      if (spec === undefined) continue;
+      const status = plane.store.get('ClientTrafficPolicy', 'apps', sectionOf(name))?.status;
+      const accepted = status?.ancestors?.[0]?.conditions?.find((c) => c.type === 'Accepted');
+      expect([name, accepted?.status, accepted?.message]).toEqual([name, 'True', expect.anything()]);
+    }
+  });
+
+  test('idleTimeout: a connection without requests is closed by Envoy', async () => {
+    const connection = await rawConnect(ports.idle);
+    connection.socket.write(GET);
+    expect(statusOf(await connection.until(completeResponse))).toBe(200);
+    await connection.closed();
+  });
+
+  test('requestReceivedTimeout: a request whose body never completes is answered 408', async () => {
+    const connection = await rawConnect(ports.slowBody);
+    connection.socket.write(
+      'POST / HTTP/1.1\r\nHost: edge.example.com\r\nContent-Length: 100\r\n\r\nonly-some',
+    );
+    expect(statusOf(await connection.until(completeResponse))).toBe(408);
+    connection.end();
+    // Without the policy, the same request is still waiting for its body when the complete one is sent.
+    const plain = await rawConnect(ports.plain);
+    plain.socket.write('POST / HTTP/1.1\r\nHost: edge.example.com\r\nContent-Length: 10\r\n\r\nonly-');
+    plain.socket.write('some!');
+    expect(statusOf(await plain.until(completeResponse))).toBe(200);
+    plain.end();
+  });
+
+  test('requestHeadersReceivedTimeout: headers that never end get no request through', async () => {
+    const before = echo.seen.length;
+    const connection = await rawConnect(ports.slowHeaders);
+    connection.socket.write('GET / HTTP/1.1\r\nHost: edge.example.com\r\nX-Slow: yes\r\n');
+    await connection.closed();
+    expect(connection.received() === '' || statusOf(connection.received()) === 408).toBe(true);
+    expect(echo.seen.length).toBe(before);
+  });
+
+  test('connectionLimit: a connection over the limit is closed unanswered; one is let in once the first ends', async () => {
+    const first = await rawConnect(ports.limited);
+    first.socket.write(GET);
+    expect(statusOf(await first.until(completeResponse))).toBe(200);
+    const second = await rawConnect(ports.limited);
+    second.socket.write(GET);
+    await second.closed();
+    expect(second.received()).toBe('');
+    first.end();
+    await eventually('a connection to be let in again', async () => {
+      const next = await rawConnect(ports.limited);
+      next.socket.write(GET);
+      const answered = await next.until(completeResponse).then(statusOf, () => undefined);
+      next.end();
+      return answered;
+    }).then((status) => expect(status).toBe(200));
+  });
+
+  test('maxRequestsPerConnection: the answer to the last request closes the connection', async () => {
+    const connection = await rawConnect(ports.oneShot);
+    connection.socket.write(GET);
+    const answer = await connection.until(completeResponse);
+    expect([statusOf(answer), /\r\nconnection: close\r\n/i.test(answer)]).toEqual([200, true]);
+    await connection.closed();
+  });
+
+  test('bufferLimit: a body Envoy must buffer (for an external processor) over the limit is refused with 413', async () => {
+    const post = (bytes: number) =>
+      httpRequest(ports.buffered, '/', { method: 'POST', body: 'x'.repeat(bytes) });
+    expect((await post(1024)).status).toBe(200);
+    expect((await post(16 * 1024)).status).toBe(413);
+  });
+
+  test('http10: an HTTP/1.0 request is answered (without the policy, 426)', async () => {
+    const ask = async (port: number) => {
+      const connection = await rawConnect(port);
+      connection.socket.write('GET /raw HTTP/1.0\r\nHost: edge.example.com\r\n\r\n');
+      const status = statusOf(await connection.until(completeResponse));
+      connection.end();
+      return status;
+    };
+    expect(await ask(ports.legacy)).toBe(200);
+    expect(await ask(ports.plain)).toBe(426);
+  });
+
+  test('preserveHeaderCase and enableTrailers: header names keep their case and trailers pass, both ways', async () => {
+    const legacy = await exchange(ports.legacy);
+    expect(legacy.seen.rawHeaders).toContain('X-Mixed-Case');
+    expect(legacy.seen.trailers).toEqual({ 'x-client-trailer': 'sent' });
+    expect(legacy.rawHeaders).toContain('X-Backend-Case');
+    expect(legacy.trailers).toEqual({ 'x-backend-trailer': 'done' });
+    const plain = await exchange(ports.plain);
+    expect(plain.seen.rawHeaders).not.toContain('X-Mixed-Case');
+    expect(plain.seen.rawHeaders).toContain('x-mixed-case');
+    expect(plain.seen.trailers).toEqual({});
+    expect(plain.rawHeaders).not.toContain('X-Backend-Case');
+    expect(plain.trailers).toEqual({});
+  });
+
+  test('http2: Envoy announces the configured SETTINGS and connection window; unset ones take the API defaults', async () => {
+    const full = await http2Settings(ports.h2);
+    expect(full).toMatchObject({ maxConcurrentStreams: 7, initialWindowSize: 128 * 1024 });
+    expect(full.connectionWindow).toBe(2 * 1024 * 1024);
+    // Envoy Gateway's defaults for what the policy leaves out: 64 KiB per stream, 1 MiB per connection.
+    const partial = await http2Settings(ports.h2Partial);
+    expect(partial).toMatchObject({ maxConcurrentStreams: 9, initialWindowSize: 64 * 1024 });
+    expect(partial.connectionWindow).toBe(1024 * 1024);
+  });
+
+  test("tcpKeepalive: Envoy's end of a connection runs a keepalive timer (not without the policy), as configured", async () => {
+    const timerOn = async (port: number) => {
+      const connection = await rawConnect(port);
+      connection.socket.write(GET);
+      expect(statusOf(await connection.until(completeResponse))).toBe(200);
+      const timer = await serverSocketTimer(port, connection.socket.localPort ?? 0);
+      connection.end();
+      return timer;
+    };
+    expect(await timerOn(ports.keepalive)).toBe(2);
+    expect(await timerOn(ports.plain)).toBe(0);
+    const dump = JSON.stringify(await running!.envoy.admin.configDump('dynamic_listeners'));
+    const listener = JSON.parse(dump).configs.find(
+      (c: { active_state?: { listener?: { name?: string } } }) =>
+        c.active_state?.listener?.name?.endsWith(`:${ports.keepalive}`) ||
+        JSON.stringify(c).includes(`"port_value":${ports.keepalive}`),
+    );
+    const options = listener?.active_state?.listener?.socket_options ?? [];
+    expect(options.map((o: { name: string; int_value: string }) => [o.name, o.int_value])).toEqual([
+      ['9', '1'],
+      ['4', '45'],
+      ['5', '5'],
+      ['6', '3'],
+    ]);
+  });
+
+  test('alpnProtocols: ALPN settles on what the policy allows (h2 by default, none when empty)', async () => {
+    expect(await negotiated(ports.tlsDefault)).toBe('h2');
+    expect(await negotiated(ports.tlsHttp1)).toBe('http/1.1');
+    expect(await negotiated(ports.tlsNoAlpn)).toBe(false);
+  });
+});
+
+interface Exchanged {
+  readonly seen: { rawHeaders: string[]; trailers: Record<string, string> };
+  readonly rawHeaders: string[];
+  readonly trailers: Record<string, string | undefined>;
+}
+
+/** A chunked POST to /raw with a mixed-case header and a trailer; what the backend saw and what came back. */
+function exchange(port: number): Promise<Exchanged> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequestRaw(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/raw',
+        method: 'POST',
+        agent: false,
+        timeout: 10_000,
+        headers: { Host: 'edge.example.com', 'X-Mixed-Case': 'yes', Trailer: 'X-Client-Trailer' },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () =>
+          resolve({ seen: JSON.parse(body), rawHeaders: res.rawHeaders, trailers: { ...res.trailers } }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('request timed out')));
+    req.on('error', reject);
+    req.write('a body');
+    req.addTrailers({ 'X-Client-Trailer': 'sent' });
+    req.end();
+  });
+}
+
+/** The SETTINGS Envoy announces over cleartext HTTP/2, and its connection window after one request. */
+async function http2Settings(
+  port: number,
+): Promise<{ maxConcurrentStreams?: number; initialWindowSize?: number; connectionWindow?: number }> {
+  const session = http2Connect(`http://127.0.0.1:${port}`);
+  try {
+    const settings = await new Promise<{ maxConcurrentStreams?: number; initialWindowSize?: number }>(
+      (resolve, reject) => {
+        session.once('remoteSettings', resolve);
+        session.once('error', reject);
+      },
+    );
+    await new Promise<void>((resolve, reject) => {
+      const stream = session.request({ ':path': '/', ':authority': 'edge.example.com' });
+      stream.on('error', reject);
+      stream.resume();
+      stream.on('end', resolve);
+    });
+    return {
+      maxConcurrentStreams: settings.maxConcurrentStreams,
+      initialWindowSize: settings.initialWindowSize,
+      connectionWindow: session.state.remoteWindowSize,
+    };
+  } finally {
+    session.destroy();
+  }
+}
+
+/** The protocol ALPN settles on with a client offering h2 and http/1.1 (false: none). */
+function negotiated(port: number): Promise<string | false> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({
+      host: '127.0.0.1',
+      port,
+      servername: 'edge.example.com',
+      ca: server.caCert,
+      ALPNProtocols: ['h2', 'http/1.1'],
+    });
+    socket.once('secureConnect', () => {
+      resolve(socket.alpnProtocol ?? false);
+      socket.destroy();
+    });
+    socket.once('error', reject);
+  });
+}
