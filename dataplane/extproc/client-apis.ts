@@ -9,12 +9,23 @@ const API_BY_PATH: Readonly<Record<string, ClientApi>> = {
   '/v1/responses': 'openai.responses',
   '/v1/responses/input_tokens': 'openai.responses_input_tokens',
   '/v1/images/generations': 'openai.images',
+  '/v1/audio/speech': 'openai.speech',
   '/v1/messages': 'anthropic.messages',
   '/anthropic/v1/messages': 'anthropic.messages',
   '/v1/messages/count_tokens': 'anthropic.count_tokens',
   '/anthropic/v1/messages/count_tokens': 'anthropic.count_tokens',
   '/cohere/v2/rerank': 'cohere.rerank',
 };
+
+/**
+ * APIs whose successful response is generated media the service never reads (speech): Envoy must not buffer it
+ * at all, which only the reply to the request headers can tell it in time (see StreamProcessor).
+ */
+const MEDIA_RESPONSE_APIS: ReadonlySet<ClientApi> = new Set(['openai.speech']);
+
+export function answersWithMedia(api: ClientApi): boolean {
+  return MEDIA_RESPONSE_APIS.has(api);
+}
 
 /** The client API a request path names (query string ignored). */
 export function apiForPath(path: string | undefined): ClientApi | undefined {

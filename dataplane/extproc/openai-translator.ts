@@ -18,6 +18,7 @@ export const OPENAI_OPERATIONS: Readonly<Record<OpenAIApi, string>> = {
   'openai.responses': 'responses',
   'openai.responses_input_tokens': 'responses/input_tokens',
   'openai.images': 'images/generations',
+  'openai.speech': 'audio/speech',
 };
 
 /** The Responses API's usage: input/output tokens with cached and reasoning details. */
@@ -62,7 +63,10 @@ export class ResponsesUsageStream extends PassthroughUsageStream<TokenUsage> {
   }
 }
 
-/** Image generation streams end with `image_generation.completed`, whose usage is in the Responses API's units. */
+/**
+ * Image generation streams end with `image_generation.completed`, speech's with `speech.audio.done`: the event's
+ * own `usage`, in the Responses API's units.
+ */
 export class ImagesUsageStream extends PassthroughUsageStream<TokenUsage> {
   constructor() {
     super(
@@ -96,6 +100,9 @@ const USAGE: Readonly<
     stream: () => new ResponsesUsageStream(),
   },
   'openai.images': { body: (body) => usageFromResponses(body?.usage), stream: () => new ImagesUsageStream() },
+  // Generated audio is not read (leavesResponseUnread); its server-sent events end with `speech.audio.done`,
+  // whose usage is in the Responses API's units.
+  'openai.speech': { body: () => undefined, stream: () => new ImagesUsageStream() },
   // A count of the input a response would take: its input tokens, as Envoy AI Gateway reports it.
   'openai.responses_input_tokens': {
     body: (body) => (typeof body?.input_tokens === 'number' ? tokenUsage(body.input_tokens, 0) : undefined),
@@ -117,6 +124,7 @@ export function openAICompatibleTranslator(
   const usage = USAGE[api];
   return {
     rewritesResponse: false,
+    ...(api === 'openai.speech' ? { leavesResponseUnread: true } : {}),
     request: (body, context) => ({
       path: path(context),
       body: JSON.stringify(body.model === context.model ? body : { ...body, model: context.model }),

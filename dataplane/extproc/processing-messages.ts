@@ -76,8 +76,13 @@ export interface ProcessingResponse {
   response_trailers?: Record<string, never>;
   immediate_response?: ImmediateResponse;
   dynamic_metadata?: StructValue;
-  /** Only response_body_mode is overridden: STREAMED (1) for streamed completions, NONE (0) to see no body. */
-  mode_override?: { response_body_mode: 0 | 1 };
+  /**
+   * Body modes overridden (header and trailer modes left at their defaults: headers sent, trailers skipped):
+   * response_body_mode NONE (0) to see no body, STREAMED (1) for streamed completions, BUFFERED (2) to read a
+   * body after NONE was set earlier; request_body_mode BUFFERED (2) when the override is made at request headers
+   * (an override replaces every mode).
+   */
+  mode_override?: { request_body_mode?: 2; response_body_mode: 0 | 1 | 2 };
 }
 
 /** Header map to a plain record with lower-case names; values from raw_value when Envoy sends bytes. */

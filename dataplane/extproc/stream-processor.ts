@@ -4,12 +4,12 @@
 // for fallback rules, the upstream filter that translates each attempt (see fallback-handoff.ts). Pure given its
 // inputs: time comes with each call.
 import type { CredentialSources } from './backend-auth.ts';
-import { apiForPath, unreadableBody } from './client-apis.ts';
+import { answersWithMedia, apiForPath, unreadableBody } from './client-apis.ts';
 import { readClientBody } from './client-body.ts';
-import { clientErrorBody, parseJsonObject } from './client-errors.ts';
+import { parseJsonObject } from './client-errors.ts';
 import type { Backend, ExtProcConfig, RoutingRule } from './config.ts';
 import { type Handoff, originalHeaders, unwrapBody, wrapBody } from './fallback-handoff.ts';
-import { GzipStream, gunzipBody, isGzip } from './gzip-body.ts';
+import { isGzip } from './gzip-body.ts';
 import { clientErrorResponse, unknownPathResponse } from './immediate-replies.ts';
 import { modelListResponse } from './model-lists.ts';
 import { pickBackend } from './pick-backend.ts';
@@ -24,16 +24,11 @@ import {
   setHeaders,
 } from './processing-messages.ts';
 import { attemptBackend, bodyBytes, forwardedMetadata, listenerBodyLimit } from './request-attributes.ts';
+import { ResponseBody } from './response-body.ts';
 import { rewriteResponseHeaders } from './response-headers.ts';
 import { selectTranslator } from './select-translator.ts';
 import type { TokenUsage } from './token-usage.ts';
-import {
-  type ClientApi,
-  type StreamTranslator,
-  type TranslationContext,
-  TranslationError,
-  type Translator,
-} from './translator.ts';
+import type { ClientApi, TranslationContext, Translator } from './translator.ts';
 import {
   type ClientRequest,
   translationContext,
@@ -48,6 +43,15 @@ const EMPTY: { response: Record<string, never> } = { response: {} };
 type Translation =
   | Extract<UpstreamTranslation, { ok: true }>
   | { readonly ok: false; readonly reply: ProcessingResponse };
+
+/**
+ * For media responses, set at request headers: the request body BUFFERED, the response body not sent (NONE).
+ * BUFFERED rather than the BUFFERED_PARTIAL the Envoy backend configures: an override replaces both modes, and when
+ * the whole body came in under BUFFERED while the headers were awaited, Envoy checks the client's content-length
+ * against the translated body, a length that BUFFERED_PARTIAL forbids the service to set (a 500). In BUFFERED mode
+ * the length is set in both configurations; a body over the limit without a declared length is refused by Envoy.
+ */
+const MEDIA_MODES = { request_body_mode: 2, response_body_mode: 0 } as const;
 
 type Phase = 'request-headers' | 'request-body' | 'response-headers' | 'response-body' | 'done';
 
@@ -83,15 +87,12 @@ export class StreamProcessor {
   #handoff: { body: Record<string, unknown>; time: number } | undefined;
   #model: string | undefined;
   #status: number | undefined;
-  #responseHeaders: Record<string, string> = {};
-  #responseChunks: Buffer[] = [];
-  #streamed = false;
-  #gzip = false;
+  #responseBody: ResponseBody | undefined;
   /** The client's body is gzip-compressed (content-encoding: gzip): inflated before it is read. */
   #requestGzip = false;
-  #gzipStream: GzipStream | undefined;
-  #streamTranslator: StreamTranslator | undefined;
   #usage: TokenUsage | undefined;
+  /** The reply to the request headers set the response body mode to NONE (media responses). */
+  #responseBodyOff = false;
   #costError: string | undefined;
 
   constructor(config: ExtProcConfig, fallbackId: string) {
@@ -164,9 +165,20 @@ export class StreamProcessor {
     const internal = [this.#config.modelNameHeaderKey, this.#config.backendHeaderKey].filter(
       (name) => headers[name] !== undefined,
     );
-    if (internal.length === 0) return { request_headers: EMPTY };
     for (const name of internal) delete headers[name];
-    return { request_headers: { response: { header_mutation: { remove_headers: internal } } } };
+    const reply: ProcessingResponse = {
+      request_headers:
+        internal.length === 0 ? EMPTY : { response: { header_mutation: { remove_headers: internal } } },
+    };
+    // Generated audio is neither translated nor read, so Envoy must not buffer it. Turning the body off in the reply
+    // to the response headers is too late: while that reply is awaited, Envoy holds the body under the configured
+    // mode, and in BUFFERED mode audio larger than the buffer limit ends as a 500 (response_payload_too_large).
+    // Only a mode set before the response headers are sent keeps the body flowing (held under a watermark).
+    if (answersWithMedia(this.#api)) {
+      reply.mode_override = MEDIA_MODES;
+      this.#responseBodyOff = true;
+    }
+    return reply;
   }
 
   /** An unknown path: 404 with a plain-text answer naming it (no client API is known to shape it). */
@@ -338,13 +350,13 @@ export class StreamProcessor {
   #onResponseHeaders(message: HttpHeaders): ProcessingResponse {
     if (this.#phase !== 'response-headers') return { response_headers: EMPTY };
     const headers = headerRecord(message);
-    this.#responseHeaders = headers;
-    this.#status = Number(headers[':status'] ?? '200');
-    this.#gzip = isGzip(headers['content-encoding']);
+    const status = Number(headers[':status'] ?? '200');
+    this.#status = status;
+    const gzip = isGzip(headers['content-encoding']);
     const mutation: HeaderMutation = { remove_headers: [], set_headers: [] };
     this.#answeringBackend(headers, mutation);
     const translator = this.#translator;
-    const failed = this.#status >= 400;
+    const failed = status >= 400;
     if (translator === undefined) {
       // Envoy answered itself (no healthy backend left, a timeout): the body is Envoy's text.
       if (!failed || message.end_of_stream === true) {
@@ -352,11 +364,19 @@ export class StreamProcessor {
         return { response_headers: { response: { header_mutation: mutation } } };
       }
     }
-    this.#streamed = !failed && this.#context!.stream;
+    const media = !failed && translator?.leavesResponseUnread === true;
+    if (media && !isEventStream(headers['content-type'])) {
+      this.#phase = 'done';
+      return {
+        response_headers: { response: { header_mutation: mutation } },
+        mode_override: { response_body_mode: 0 },
+      };
+    }
+    const streamed = !failed && (this.#context!.stream || media);
     rewriteResponseHeaders(mutation, {
       rewritten: failed || translator!.rewritesResponse,
-      streamed: this.#streamed,
-      gzip: this.#gzip,
+      streamed,
+      gzip,
       streamContentType: translator?.streamContentType,
     });
     if (message.end_of_stream === true) {
@@ -364,80 +384,36 @@ export class StreamProcessor {
       return { response_headers: { response: { header_mutation: mutation } } };
     }
     this.#phase = 'response-body';
-    if (this.#streamed) {
-      this.#streamTranslator = translator!.stream(this.#context!);
-      if (this.#gzip) this.#gzipStream = new GzipStream();
+    const context = this.#context;
+    this.#responseBody = new ResponseBody({
+      api: this.#api,
+      translator,
+      context,
+      status,
+      headers,
+      gzip,
+      streamed,
+    });
+    if (streamed) {
       return {
         response_headers: { response: { header_mutation: mutation } },
         mode_override: { response_body_mode: 1 },
       };
     }
-    return { response_headers: { response: { header_mutation: mutation } } };
-  }
-
-  /** An upstream error in the client's shape: the translator's reading, or Envoy's own text as the message. */
-  #errorBody(status: number, body: Buffer): string {
-    const translator = this.#translator;
-    if (translator !== undefined) return translator.error(status, body, this.#responseHeaders);
-    return clientErrorBody(
-      this.#api ?? 'openai.chat',
-      status,
-      body.toString('utf8').trim() || `upstream status ${status}`,
-    );
+    // An error after the body was turned off at request headers: read it again, to put it in the client's shape.
+    return {
+      response_headers: { response: { header_mutation: mutation } },
+      ...(this.#responseBodyOff ? { mode_override: { response_body_mode: 2 } } : {}),
+    };
   }
 
   #onResponseBody(message: HttpBody): ProcessingResponse {
     if (this.#phase !== 'response-body') return { response_body: EMPTY };
-    const chunk = bodyBytes(message);
-    const last = message.end_of_stream !== false;
-    if (this.#streamed) return this.#onStreamChunk(chunk, last);
-    this.#responseChunks.push(asBuffer(chunk));
-    if (!last) return { response_body: EMPTY };
+    const step = this.#responseBody!.push(bodyBytes(message), message.end_of_stream !== false);
+    if (!step.ended) return step.response;
     this.#phase = 'done';
-    let body: Buffer =
-      this.#responseChunks.length === 1 ? this.#responseChunks[0]! : Buffer.concat(this.#responseChunks);
-    this.#responseChunks = [];
-    if (this.#gzip) {
-      try {
-        body = gunzipBody(body);
-      } catch {
-        return this.#replaceBody(this.#errorBody(502, Buffer.from('the upstream sent a corrupt gzip body')));
-      }
-    }
-    if (this.#status! >= 400) return this.#replaceBody(this.#errorBody(this.#status!, body));
-    const translator = this.#translator!;
-    let translated: ReturnType<Translator['response']>;
-    try {
-      translated = translator.response(body, this.#context!);
-    } catch (error) {
-      if (!(error instanceof TranslationError)) throw error;
-      return this.#replaceBody(translator.error(502, Buffer.from(error.message), {}));
-    }
-    this.#usage = translated.usage;
-    const response: ProcessingResponse = translator.rewritesResponse
-      ? { response_body: { response: { body_mutation: { body: Buffer.from(translated.body) } } } }
-      : { response_body: EMPTY };
-    return this.#withCosts(response);
-  }
-
-  #onStreamChunk(chunk: Uint8Array, last: boolean): ProcessingResponse {
-    const translator = this.#streamTranslator!;
-    const plain = this.#gzipStream === undefined ? chunk : this.#gzipStream.push(chunk);
-    let out = translator.push(plain);
-    if (last) {
-      out += translator.end();
-      this.#phase = 'done';
-      this.#usage = translator.usage();
-    }
-    const response: ProcessingResponse =
-      this.#translator!.rewritesResponse || this.#gzipStream !== undefined
-        ? { response_body: { response: { body_mutation: { body: Buffer.from(out) } } } }
-        : { response_body: EMPTY };
-    return last ? this.#withCosts(response) : response;
-  }
-
-  #replaceBody(body: string): ProcessingResponse {
-    return { response_body: { response: { body_mutation: { body: Buffer.from(body) } } } };
+    this.#usage = step.usage;
+    return this.#withCosts(step.response);
   }
 
   #withCosts(response: ProcessingResponse): ProcessingResponse {
@@ -471,4 +447,8 @@ function requestBodyReply(
       },
     },
   };
+}
+
+function isEventStream(contentType: string | undefined): boolean {
+  return contentType?.split(';', 1)[0]?.trim().toLowerCase() === 'text/event-stream';
 }

@@ -10,6 +10,7 @@ export type ClientApi =
   | 'openai.responses'
   | 'openai.responses_input_tokens'
   | 'openai.images'
+  | 'openai.speech'
   | 'anthropic.messages'
   | 'anthropic.count_tokens'
   | 'cohere.rerank';
@@ -64,6 +65,12 @@ export interface Translator {
   error(status: number, body: Uint8Array, headers: Readonly<Record<string, string>>): string;
   /** Whether the response body is rewritten (false: passed through and only read for usage). */
   readonly rewritesResponse: boolean;
+  /**
+   * A success body that is neither rewritten nor read (generated audio, no usage in it): Envoy passes it on without
+   * sending it to the service, so it is never buffered, whatever its size. A server-sent events body is still read
+   * as a passed-through stream, for its usage.
+   */
+  readonly leavesResponseUnread?: boolean;
   /** The content type of a rewritten stream (Bedrock's event-stream becomes server-sent events). */
   readonly streamContentType?: string;
 }

@@ -16,6 +16,8 @@ import {
   chatCompletion,
   type FakeProvider,
   type ReceivedRequest,
+  SPEECH_AUDIO,
+  SPEECH_EVENTS,
   startFakeAnthropic,
   startFakeAzure,
   startFakeBedrock,
@@ -788,6 +790,37 @@ describe('completions, Responses and image generation on OpenAI-schema backends'
     expect(images.data?.[0]?.b64_json).toBe('iVBORw0KGgo=');
     expect(images.usage).toMatchObject({ input_tokens: 8, output_tokens: 272, total_tokens: 280 });
   });
+
+  test.each(['openai', 'azure'] as const)(
+    '→ %s: speech, 2 MiB of audio (twice the listener buffer) passed on as it comes, and as server-sent events',
+    async (schema) => {
+      const request = { model: `chat-${schema}`, voice: 'alloy', input: 'Hello' } as const;
+      const audio = await openai.audio.speech.create(request);
+      const seen = lastRequest(schema);
+      expect(seen.path).toBe(
+        schema === 'openai'
+          ? '/v1/audio/speech'
+          : '/openai/deployments/gpt-4o-deployment/audio/speech?api-version=2024-10-21',
+      );
+      expect(JSON.parse(seen.body)).toEqual({ ...request, model: UPSTREAM_MODEL[schema] });
+      expectUpstreamAuth(schema, seen);
+      expect(audio.headers.get('content-type')).toBe('audio/mpeg');
+      expect(Buffer.from(await audio.arrayBuffer()).equals(SPEECH_AUDIO)).toBe(true);
+      const events = await openai.audio.speech.create({ ...request, stream_format: 'sse' });
+      expect(events.headers.get('content-type')).toBe('text/event-stream');
+      expect(await events.text()).toBe(SPEECH_EVENTS.join(''));
+      const refused = await openai.audio.speech
+        .create({ ...request, voice: 'nobody' })
+        .catch((error) => error);
+      expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(refused.error).toEqual({
+        message: "voice 'nobody' does not exist",
+        type: 'invalid_request_error',
+        param: null,
+        code: '400',
+      });
+    },
+  );
 
   test.each(['openai', 'azure'] as const)("→ %s: the Responses API's input token count", async (schema) => {
     const counted = await openai.responses.inputTokens.count({ model: `chat-${schema}`, input: 'Say hello' });

@@ -230,6 +230,18 @@ export function startFakeAnthropic(): Promise<FakeProvider> {
 
 // ---- OpenAI-compatible (OpenAI, Azure OpenAI) --------------------------------------------------------------
 
+/** The audio the fake speaks: 2 MiB, twice Envoy's default buffer limit (a gateway buffering it would fail). */
+export const SPEECH_AUDIO = Buffer.from(
+  Uint8Array.from({ length: 2 * 1024 * 1024 }, (_, i) => (i * 31) % 251),
+);
+
+/** The same speech as server-sent events (`stream_format: sse`). */
+export const SPEECH_EVENTS = [
+  `data: {"type":"speech.audio.delta","audio":"${SPEECH_AUDIO.subarray(0, 48).toString('base64')}"}\n\n`,
+  `data: {"type":"speech.audio.delta","audio":"${SPEECH_AUDIO.subarray(48, 96).toString('base64')}"}\n\n`,
+  'data: {"type":"speech.audio.done","usage":{"input_tokens":5,"output_tokens":40,"total_tokens":45}}\n\n',
+];
+
 export function chatCompletion(model: unknown) {
   return {
     id: 'chatcmpl-fake-1',
@@ -366,6 +378,20 @@ function openAICompatible(name: string): Promise<FakeProvider> {
           input_tokens_details: { text_tokens: 8, image_tokens: 0 },
         },
       });
+    }
+    if (path.endsWith('/audio/speech')) {
+      if (body.voice === 'nobody') {
+        // OpenAI's error for a voice it does not have, as plain text: the gateway puts it in OpenAI's shape.
+        response.writeHead(400, { 'content-type': 'text/plain' });
+        stream.write("voice 'nobody' does not exist");
+        return void stream.end();
+      }
+      if (body.stream_format === 'sse') {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        return void writeAll(stream, SPEECH_EVENTS);
+      }
+      response.writeHead(200, { 'content-type': 'audio/mpeg' });
+      return void writeAll(stream, [SPEECH_AUDIO.subarray(0, 65536), SPEECH_AUDIO.subarray(65536)]);
     }
     if (path.endsWith('/responses/input_tokens'))
       return json(response, stream, { object: 'response.input_tokens', input_tokens: 9 });
