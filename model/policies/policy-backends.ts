@@ -158,3 +158,13 @@ export function configMapValue(
   if (first !== undefined) return { ok: true, value: data[first]! };
   return failure(`${field}: ConfigMap ${namespace}/${name} has no key ${key ?? ''}`);
 }
+
+/** A URI's host and port as a policy's service (a DNS cluster; TLS against the system trust store for https). */
+export function uriDestination(url: URL): PolicyDestinationIR {
+  return {
+    kind: 'uri',
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port),
+    tls: url.protocol === 'https:',
+  };
+}
