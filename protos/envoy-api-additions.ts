@@ -62,6 +62,24 @@ const FIELD_ADDITIONS: Readonly<Record<string, Omit<MessageSpec, 'name'>>> = {
   'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager': {
     fields: [{ name: 'http1_safe_max_connection_duration', id: 58, type: 'bool' }],
   },
+  // OpenID Connect (Envoy 1.33+): cookie attributes and domain, the CSRF token's lifetime, plain-text token
+  // cookies, RP-initiated logout and the ID token forwarded upstream.
+  'envoy.extensions.filters.http.oauth2.v3.OAuth2Config': {
+    fields: [
+      { name: 'cookie_configs', id: 21, type: '.envoy.extensions.filters.http.oauth2.v3.CookieConfigs' },
+      { name: 'end_session_endpoint', id: 23, type: 'string' },
+      { name: 'csrf_token_expires_in', id: 24, type: '.google.protobuf.Duration' },
+      { name: 'disable_token_encryption', id: 26, type: 'bool' },
+      {
+        name: 'forward_id_token',
+        id: 31,
+        type: '.envoy.extensions.filters.http.oauth2.v3.OAuth2TokenForwarding',
+      },
+    ],
+  },
+  'envoy.extensions.filters.http.oauth2.v3.OAuth2Credentials': {
+    fields: [{ name: 'cookie_domain', id: 5, type: 'string' }],
+  },
   'envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit': {
     fields: [
       {
@@ -74,6 +92,26 @@ const FIELD_ADDITIONS: Readonly<Record<string, Omit<MessageSpec, 'name'>>> = {
 };
 
 const ADDITIONS: Readonly<Record<string, readonly MessageSpec[]>> = {
+  'envoy.extensions.filters.http.oauth2.v3': [
+    {
+      name: 'CookieConfig',
+      fields: [{ name: 'same_site', id: 1, type: 'SameSite' }],
+      enums: { SameSite: { DISABLED: 0, STRICT: 1, LAX: 2, NONE: 3 } },
+    },
+    {
+      name: 'CookieConfigs',
+      fields: [
+        'bearer_token',
+        'oauth_hmac',
+        'oauth_expires',
+        'id_token',
+        'refresh_token',
+        'oauth_nonce',
+        'code_verifier',
+      ].map((cookie, i) => ({ name: `${cookie}_cookie_config`, id: i + 1, type: 'CookieConfig' })),
+    },
+    { name: 'OAuth2TokenForwarding', fields: [{ name: 'header', id: 1, type: 'string' }] },
+  ],
   'envoy.extensions.filters.http.api_key_auth.v3': [
     {
       name: 'ApiKeyAuth',

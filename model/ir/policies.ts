@@ -152,6 +152,29 @@ export interface OidcIR {
   readonly cookieNames: { readonly accessToken?: string; readonly idToken?: string };
   /** Requests matching any of these answer 401 instead of being sent to sign in (API and XHR clients). */
   readonly denyRedirect?: readonly OidcDenyRedirectIR[];
+  /** The session cookies are set on this domain (and so its subdomains) instead of the request's host. */
+  readonly cookieDomain?: string;
+  /** The SameSite attribute of every cookie the filter sets. */
+  readonly sameSite?: 'Strict' | 'Lax' | 'None';
+  /** How long the CSRF (nonce) cookie of a sign-in in progress lives. */
+  readonly csrfTokenTtlMs?: number;
+  /** The token cookies hold the tokens as the provider issued them (not encrypted with the HMAC secret). */
+  readonly disableTokenEncryption?: boolean;
+  /** RP-initiated logout: the logout path sends the browser here (with the ID token as a hint). */
+  readonly endSessionEndpoint?: string;
+  /** The ID token goes to the backend in this header (`Authorization`: as a bearer token). */
+  readonly forwardIdTokenHeader?: string;
+  /**
+   * passThroughAuthHeader: a request carrying one of these headers (the ones the policy's JWT providers read)
+   * skips sign-in and is left to the JWT filter.
+   */
+  readonly passThroughHeaders?: readonly OidcPassThroughHeaderIR[];
+}
+
+export interface OidcPassThroughHeaderIR {
+  readonly name: string;
+  /** The value must start with this; without it, the header's presence is enough. */
+  readonly prefix?: string;
 }
 
 export interface OidcDenyRedirectIR {

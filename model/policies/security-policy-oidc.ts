@@ -1,7 +1,7 @@
 // SecurityPolicy `oidc` → the IR's OidcIR: OpenID Connect as Envoy Gateway configures Envoy's oauth2 filter. An
 // endpoint not given is read from the issuer's discovery document (fetched by the control plane, read here from
 // `context.oidcDiscovery`); a given one wins.
-import type { OidcDenyRedirectIR, OidcIR } from '../ir/policies.ts';
+import type { OidcDenyRedirectIR, OidcIR, OidcPassThroughHeaderIR } from '../ir/policies.ts';
 import type { SecurityPolicy } from '../resources/envoy-gateway-policies.ts';
 import { parseGatewayDuration } from '../shared/durations.ts';
 import { re2Error } from '../shared/re2.ts';
@@ -23,24 +23,11 @@ const DEFAULT_LOGOUT_PATH = '/logout';
 /**
  * OpenID Connect as Envoy Gateway configures Envoy's oauth2 filter. An endpoint not given is read from the issuer's
  * discovery document (fetched by the control plane, read here from `context.oidcDiscovery`); a given one wins. A
- * document not fetched yet or not usable refuses the policy, naming the issuer's URL and why. The fields that need
- * a newer Envoy API than the one Switchyard encodes are refused by name.
+ * document not fetched yet or not usable refuses the policy, naming the issuer's URL and why.
  */
 export function oidc(policy: SecurityPolicy, view: ResourceView, context: PolicyContext): Resolved<OidcIR> {
   const spec = policy.spec?.oidc ?? {};
   const field = 'spec.oidc';
-  const refused: [unknown, string][] = [
-    [spec.provider?.endSessionEndpoint, 'provider.endSessionEndpoint'],
-    [spec.forwardIDToken, 'forwardIDToken'],
-    [spec.passThroughAuthHeader === true ? true : undefined, 'passThroughAuthHeader'],
-    [spec.cookieDomain, 'cookieDomain'],
-    [spec.cookieConfig, 'cookieConfig'],
-    [spec.csrfTokenTTL, 'csrfTokenTTL'],
-    [spec.disableTokenEncryption === true ? true : undefined, 'disableTokenEncryption'],
-  ];
-  for (const [value, name] of refused)
-    if (value !== undefined && value !== null)
-      return failure(`${field}.${name}: not supported by Switchyard; remove it`);
   const issuer = String(spec.provider?.issuer ?? '');
   if (!/^https?:\/\/[^/?#]+/.test(issuer))
     return failure(`${field}.provider.issuer: "${issuer}" is not an http(s) URL`);
@@ -61,6 +48,11 @@ export function oidc(policy: SecurityPolicy, view: ResourceView, context: Policy
       );
     discovered = entry.document;
   }
+  const endSessionEndpoint = spec.provider?.endSessionEndpoint ?? discovered?.endSessionEndpoint;
+  if (endSessionEndpoint !== undefined && httpUrl(endSessionEndpoint) === undefined)
+    return failure(
+      `${spec.provider?.endSessionEndpoint === undefined ? `${discoveryUrl(issuer)}: endSessionEndpoint` : `${field}.provider.endSessionEndpoint`}: "${endSessionEndpoint}" is not an http(s) URL`,
+    );
   const endpoints: Record<'authorizationEndpoint' | 'tokenEndpoint', URL> = {} as never;
   for (const name of ['authorizationEndpoint', 'tokenEndpoint'] as const) {
     const value = typeof given[name] === 'string' && given[name] !== '' ? given[name] : discovered?.[name];
@@ -111,6 +103,8 @@ export function oidc(policy: SecurityPolicy, view: ResourceView, context: Policy
   }
   const denyRedirect = denyRedirectHeaders(spec.denyRedirect, `${field}.denyRedirect`);
   if (!denyRedirect.ok) return denyRedirect;
+  const session = sessionOptions(policy, field);
+  if (!session.ok) return session;
   const scopes = spec.scopes ?? [];
   return {
     ok: true,
@@ -137,8 +131,96 @@ export function oidc(policy: SecurityPolicy, view: ResourceView, context: Policy
         ...(spec.cookieNames?.accessToken ? { accessToken: spec.cookieNames.accessToken } : {}),
         ...(spec.cookieNames?.idToken ? { idToken: spec.cookieNames.idToken } : {}),
       },
+      ...(endSessionEndpoint === undefined ? {} : { endSessionEndpoint }),
+      ...session.value,
     },
   };
+}
+
+type SessionOptions = Pick<
+  OidcIR,
+  | 'cookieDomain'
+  | 'sameSite'
+  | 'csrfTokenTtlMs'
+  | 'disableTokenEncryption'
+  | 'forwardIdTokenHeader'
+  | 'passThroughHeaders'
+>;
+
+const COOKIE_DOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
+const SAME_SITE = ['Strict', 'Lax', 'None'] as const;
+
+/**
+ * The session's cookies (domain, SameSite, the CSRF cookie's lifetime, plain-text tokens), the ID token forwarded,
+ * and passThroughAuthHeader: as Envoy Gateway validates them (the CRD's patterns; a pass-through needs a JWT
+ * provider of the policy that reads a header, and the ID token's header must not be one a provider reads).
+ */
+function sessionOptions(policy: SecurityPolicy, field: string): Resolved<SessionOptions> {
+  const spec = policy.spec?.oidc ?? {};
+  const out: { -readonly [K in keyof SessionOptions]: SessionOptions[K] } = {};
+  if (spec.cookieDomain !== undefined) {
+    if (!COOKIE_DOMAIN.test(spec.cookieDomain))
+      return failure(`${field}.cookieDomain: "${spec.cookieDomain}" is not a lower-case domain name`);
+    out.cookieDomain = spec.cookieDomain;
+  }
+  const sameSite = spec.cookieConfig?.sameSite;
+  if (sameSite !== undefined) {
+    if (!SAME_SITE.includes(sameSite as never))
+      return failure(`${field}.cookieConfig.sameSite: "${sameSite}" is not one of ${SAME_SITE.join(', ')}`);
+    out.sameSite = sameSite as (typeof SAME_SITE)[number];
+  }
+  if (spec.csrfTokenTTL !== undefined) {
+    const ms = parseGatewayDuration(spec.csrfTokenTTL);
+    if (ms === undefined) return failure(`${field}.csrfTokenTTL: "${spec.csrfTokenTTL}" is not a duration`);
+    out.csrfTokenTtlMs = ms;
+  }
+  if (spec.disableTokenEncryption === true) out.disableTokenEncryption = true;
+  const idHeader = spec.forwardIDToken?.header;
+  if (spec.forwardIDToken !== undefined) {
+    if (typeof idHeader !== 'string' || !HEADER_NAME.test(idHeader) || idHeader.toLowerCase() === 'host')
+      return failure(
+        `${field}.forwardIDToken.header: "${idHeader}" is not a header name (nor may it be Host)`,
+      );
+    out.forwardIdTokenHeader = idHeader;
+  }
+  if (spec.passThroughAuthHeader === true) {
+    const passThrough = passThroughHeaders(policy, field);
+    if (!passThrough.ok) return passThrough;
+    const clash = passThrough.value.find((h) => h.name.toLowerCase() === idHeader?.toLowerCase());
+    if (clash !== undefined)
+      return failure(
+        `${field}.forwardIDToken.header: "${idHeader}" is a header a JWT provider reads, which passThroughAuthHeader lets through; choose another header`,
+      );
+    out.passThroughHeaders = passThrough.value;
+  }
+  return { ok: true, value: out };
+}
+
+/** The headers the policy's JWT providers read (`Authorization: Bearer …` for one without extractFrom). */
+function passThroughHeaders(policy: SecurityPolicy, field: string): Resolved<OidcPassThroughHeaderIR[]> {
+  const providers = policy.spec?.jwt?.providers ?? [];
+  if (providers.length === 0)
+    return failure(
+      `${field}.passThroughAuthHeader: needs spec.jwt, whose providers check the tokens let through`,
+    );
+  const headers: OidcPassThroughHeaderIR[] = [];
+  for (const provider of providers) {
+    if (provider?.extractFrom === undefined) {
+      headers.push({ name: 'Authorization', prefix: 'Bearer ' });
+      continue;
+    }
+    for (const header of provider.extractFrom.headers ?? [])
+      headers.push({
+        name: String(header.name),
+        ...(header.valuePrefix === undefined ? {} : { prefix: header.valuePrefix }),
+      });
+  }
+  if (headers.length === 0)
+    return failure(
+      `${field}.passThroughAuthHeader: no JWT provider of this policy reads a header (extractFrom has only cookies or params)`,
+    );
+  return { ok: true, value: headers };
 }
 
 const STRING_MATCH_TYPES = ['Exact', 'Prefix', 'Suffix', 'RegularExpression'] as const;

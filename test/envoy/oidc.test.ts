@@ -7,7 +7,6 @@
 // document by the control plane (over HTTPS, trusting the provider Backend's CA); one whose document cannot be
 // read answers 500 naming the URL and the answer, until the document appears (read again every refresh).
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -24,6 +23,7 @@ import {
 import { type Envoy, freePort } from '../harness/envoy/index.ts';
 import { edgeGatewayManifests, type FilesModeEnvoy, startFilesModeEnvoy } from './files-mode-envoy.ts';
 import { type HttpAnswer, httpRequest } from './http-client.ts';
+import { CookieJar, followToProvider, oidcPeerManifests } from './oidc-browser.ts';
 
 const EG = 'gateway.envoyproxy.io';
 const CLIENT = { id: 'switchyard-app', secret: 'client-s3cret' };
@@ -64,30 +64,7 @@ spec:
   rules: [{ backendRefs: [{ group: ${EG}, kind: Backend, name: app }] }]`;
   return [
     ...edgeGatewayManifests(gatewayPort),
-    `apiVersion: v1
-kind: ConfigMap
-metadata: { name: idp-ca, namespace: apps }
-data:
-  ca.crt: |
-    ${ca.trim().split('\n').join('\n    ')}`,
-    `apiVersion: ${EG}/v1alpha1
-kind: Backend
-metadata: { name: idp, namespace: apps }
-spec:
-  endpoints: [{ ip: { address: 127.0.0.1, port: ${idpPort} } }]
-  tls:
-    caCertificateRefs: [{ group: "", kind: ConfigMap, name: idp-ca }]
-    sni: idp.test`,
-    `apiVersion: ${EG}/v1alpha1
-kind: Backend
-metadata: { name: app, namespace: apps }
-spec:
-  endpoints: [{ ip: { address: 127.0.0.1, port: ${appPort} } }]`,
-    `apiVersion: v1
-kind: Secret
-metadata: { name: oidc-client, namespace: apps }
-type: Opaque
-stringData: { client-secret: ${CLIENT.secret} }`,
+    ...oidcPeerManifests(idpPort, appPort, ca, CLIENT.secret),
     route('app', 'app.example.com'),
     route('broken', 'broken.example.com'),
     // Scripts (X-Requested-With) get 401, not a redirect to the provider's sign-in page.
@@ -108,33 +85,6 @@ stringData: { client-secret: ${CLIENT.secret} }`,
   ].join('\n---\n');
 }
 
-/** The cookies a browser would hold: set by Set-Cookie, removed when expired. */
-class CookieJar {
-  readonly #cookies = new Map<string, string>();
-
-  take(answer: HttpAnswer): void {
-    const raw = answer.headers['set-cookie'];
-    for (const line of Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]) {
-      const [pair = '', ...attributes] = line.split(';').map((part) => part.trim());
-      const at = pair.indexOf('=');
-      const name = pair.slice(0, at);
-      const expired = attributes.some(
-        (a) => /^max-age=0$/i.test(a) || (/^expires=/i.test(a) && Date.parse(a.slice(8)) < Date.now()),
-      );
-      if (expired) this.#cookies.delete(name);
-      else this.#cookies.set(name, pair.slice(at + 1));
-    }
-  }
-
-  get header(): string {
-    return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  }
-
-  get names(): string[] {
-    return [...this.#cookies.keys()];
-  }
-}
-
 let dir: string;
 let running: FilesModeEnvoy | undefined;
 let plane: ControlPlane;
@@ -144,29 +94,9 @@ let idp: OidcProvider;
 let certificates: TestCertificates;
 let gatewayPort: number;
 
-/** What the provider's authorization endpoint answers the browser sent to it (its Location). */
-function followToProvider(location: string): Promise<string> {
-  const url = new URL(location);
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      {
-        host: '127.0.0.1',
-        port: idp.port,
-        path: `${url.pathname}${url.search}`,
-        servername: 'idp.test',
-        headers: { host: url.host },
-        ca: certificates.caCert,
-        agent: false,
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(String(res.headers.location ?? '')));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
+/** Where the provider's authorization endpoint sends the browser back to (its Location). */
+const toProvider = async (location: string) =>
+  (await followToProvider(idp.port, certificates.caCert, location)).location;
 
 const visit = (path: string, jar: CookieJar, host = 'app.example.com'): Promise<HttpAnswer> =>
   httpRequest(gatewayPort, path, { host, headers: jar.header === '' ? {} : { cookie: jar.header } });
@@ -226,7 +156,7 @@ describe('OpenID Connect through Envoy', () => {
       code_challenge_method: 'S256',
     });
 
-    const callback = new URL(await followToProvider(location));
+    const callback = new URL(await toProvider(location));
     expect(callback.pathname).toBe('/oauth2/callback');
     const exchanged = await visit(`${callback.pathname}${callback.search}`, jar);
     expect(exchanged.status).toBe(302);
@@ -277,7 +207,7 @@ describe('OpenID Connect through Envoy', () => {
     const jar = new CookieJar();
     const first = await visit('/', jar);
     jar.take(first);
-    const callback = new URL(await followToProvider(String(first.headers.location)));
+    const callback = new URL(await toProvider(String(first.headers.location)));
     const exchanged = await visit(`${callback.pathname}${callback.search}`, jar);
     expect(exchanged.status).toBe(302);
     // The same code again, with the same state cookies: the provider refuses it, and Envoy lets nobody in.
@@ -309,7 +239,7 @@ describe('OpenID Connect through Envoy', () => {
     expect(`${authorize.origin}${authorize.pathname}`).toBe(`https://localhost:${idp.port}/authorize`);
     expect(authorize.searchParams.get('client_id')).toBe(CLIENT.id);
     // The code is exchanged at the token endpoint the document named, through the provider's Backend.
-    const callback = new URL(await followToProvider(String(first.headers.location)));
+    const callback = new URL(await toProvider(String(first.headers.location)));
     const before = idp.tokenRequests.length;
     const exchanged = await visit(`${callback.pathname}${callback.search}`, jar, host);
     expect([exchanged.status, String(exchanged.headers.location)]).toEqual([302, `http://${host}/inbox`]);

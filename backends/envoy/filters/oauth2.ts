@@ -79,7 +79,20 @@ function oauth2Config(security: WithOidc, context: FilterContext): Json {
   const optional: Json = {
     defaultExpiresIn: duration(oidc.defaultTokenTtlMs),
     defaultRefreshTokenExpiresIn: duration(oidc.defaultRefreshTokenTtlMs),
+    csrfTokenExpiresIn: duration(oidc.csrfTokenTtlMs),
+    endSessionEndpoint: oidc.endSessionEndpoint,
+    disableTokenEncryption: oidc.disableTokenEncryption,
+    cookieConfigs: oidc.sameSite === undefined ? undefined : cookieConfigs(oidc.sameSite),
+    forwardIdToken:
+      oidc.forwardIdTokenHeader === undefined ? undefined : { header: oidc.forwardIdTokenHeader },
+    passThroughMatcher: oidc.passThroughHeaders?.map((header) => ({
+      name: header.name,
+      ...(header.prefix === undefined ? { presentMatch: true } : { stringMatch: { prefix: header.prefix } }),
+    })),
   };
+  // As Envoy Gateway: the client's Authorization header reaches the backend unless the filter puts a token there.
+  const tokenInAuthorization =
+    oidc.forwardAccessToken || oidc.forwardIdTokenHeader?.toLowerCase() === 'authorization';
   return {
     tokenEndpoint: {
       uri: oidc.tokenEndpoint.uri,
@@ -98,11 +111,13 @@ function oauth2Config(security: WithOidc, context: FilterContext): Json {
         idToken: oidc.cookieNames.idToken ?? `IdToken-${suffix}`,
         refreshToken: `RefreshToken-${suffix}`,
       },
+      ...(oidc.cookieDomain === undefined ? {} : { cookieDomain: oidc.cookieDomain }),
     },
     redirectUri: oidc.redirectUri,
     redirectPathMatcher: exactPath(oidc.redirectPath),
     signoutPath: exactPath(oidc.logoutPath),
     forwardBearerToken: oidc.forwardAccessToken,
+    preserveAuthorizationHeader: !tokenInAuthorization,
     authScopes: [...oidc.scopes],
     resources: [...oidc.resources],
     authType: 'BASIC_AUTH',
@@ -123,4 +138,20 @@ function oauth2Config(security: WithOidc, context: FilterContext): Json {
         }),
     ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
   };
+}
+
+const COOKIES = [
+  'bearerToken',
+  'oauthHmac',
+  'oauthExpires',
+  'idToken',
+  'refreshToken',
+  'oauthNonce',
+  'codeVerifier',
+];
+
+/** The same SameSite attribute on every cookie the filter sets, as Envoy Gateway does. */
+function cookieConfigs(sameSite: NonNullable<OidcIR['sameSite']>): Json {
+  const config = { sameSite: sameSite.toUpperCase() };
+  return Object.fromEntries(COOKIES.map((cookie) => [`${cookie}CookieConfig`, config]));
 }

@@ -5,7 +5,8 @@
 // challenge, only with the matching verifier. Tokens are JWTs signed with jose. Every request is recorded.
 // Discovery: `<prefix>/.well-known/openid-configuration` answers, for each prefix served (the root from the
 // start; others as the test says), a document naming this server's endpoints under the Host it was asked by;
-// any other prefix answers 503.
+// any other prefix answers 503. The document names `/endsession` as the end session endpoint (RP-initiated
+// logout), which answers 200 and records its query.
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +27,12 @@ export interface OidcProvider {
   readonly tokenRequests: readonly { readonly form: Record<string, string>; readonly clientOk: boolean }[];
   /** The access tokens issued, in order. */
   readonly accessTokens: readonly string[];
+  /** The ID tokens issued, in order. */
+  readonly idTokens: readonly string[];
+  /** The end session (logout) requests' query parameters, in order. */
+  readonly endSessions: readonly Record<string, string>[];
+  /** A token signed by this provider (as its access tokens are), for clients that bring their own. */
+  sign(claims?: Record<string, unknown>): Promise<string>;
   /** The paths discovery documents were asked at, in order. */
   readonly discoveries: readonly string[];
   /** Serves (or stops serving) a discovery document at `<prefix>/.well-known/openid-configuration`. */
@@ -44,6 +51,8 @@ export async function startOidcProvider(
   const authorizations: Record<string, string>[] = [];
   const tokenRequests: { form: Record<string, string>; clientOk: boolean }[] = [];
   const accessTokens: string[] = [];
+  const idTokens: string[] = [];
+  const endSessions: Record<string, string>[] = [];
   const discoveries: string[] = [];
   const discoveryPrefixes = new Set(['']);
   const sign = (claims: Record<string, unknown>) =>
@@ -88,10 +97,16 @@ export async function startOidcProvider(
           issuer: `${origin}${prefix}`,
           authorization_endpoint: `${origin}/authorize`,
           token_endpoint: `${origin}/token`,
+          end_session_endpoint: `${origin}/endsession`,
           jwks_uri: `${origin}/jwks`,
           response_types_supported: ['code'],
         }),
       );
+      return;
+    }
+    if (request.method === 'GET' && url.pathname === '/endsession') {
+      endSessions.push(Object.fromEntries(url.searchParams));
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('signed out\n');
       return;
     }
     if (request.method === 'GET' && url.pathname === '/jwks') {
@@ -127,6 +142,7 @@ export async function startOidcProvider(
         }
         void Promise.all([sign({ scope: 'openid' }), sign({ name: 'Alice' })]).then(([access, id]) => {
           accessTokens.push(access);
+          idTokens.push(id);
           response
             .writeHead(200, { 'content-type': 'application/json' })
             .end(
@@ -145,6 +161,9 @@ export async function startOidcProvider(
     authorizations,
     tokenRequests,
     accessTokens,
+    idTokens,
+    endSessions,
+    sign: (claims = {}) => sign(claims),
     discoveries,
     serveDiscovery: (prefix, served) => {
       if (served) discoveryPrefixes.add(prefix);
