@@ -1,6 +1,7 @@
 // Shared by the e2e.* benchmarks: the controller as its own process, a real Envoy on its xDS for one Gateway, and
 // polling that Envoy until a path answers as a change should make it answer.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { nodeClusterOf } from '../backends/envoy/node-identity.ts';
 import { type Envoy, startEnvoy } from '../test/harness/envoy/index.ts';
@@ -79,4 +80,10 @@ export async function until(
 export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** CPU ms (user + system) a process has used so far, from /proc/<pid>/stat: holds on a loaded machine. */
+export function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }

@@ -25,6 +25,7 @@ import { provisionUpstreamCrdFiles } from '../test/provision/gateway-api-crds.ts
 import { provisionKubeApiserver } from '../test/provision/kubernetes.ts';
 import { gateway, gatewayClass, httpRoute, namespace, service } from '../test/replays/kube-scenarios.ts';
 import {
+  cpuMsOf,
   percentile,
   pollAgent,
   startController,
@@ -101,8 +102,12 @@ function until(port: number, path: string, status: number, started: number, what
   return untilAnswers(port, path, status, started, what, CHANGE_LIMIT_MS);
 }
 
-/** Creates, changes and deletes `count` routes one after another; reports p50/p99 of each with `suffix`. */
+/**
+ * Creates, changes and deletes `count` routes one after another; reports p50/p99 of each with `suffix`, and the
+ * controller's CPU time per change (from /proc: a figure that holds on a loaded machine, where latency does not).
+ */
 async function measure(
+  controllerPid: number,
   kubeConfig: KubeConfig,
   client: KubernetesObjectApi,
   port: number,
@@ -113,6 +118,7 @@ async function measure(
   const created: number[] = [];
   const updated: number[] = [];
   const deleted: number[] = [];
+  const cpuBefore = cpuMsOf(controllerPid);
   for (let i = 0; i < count; i++) {
     const name = `${prefix}-${i}`;
     let started = performance.now();
@@ -125,6 +131,10 @@ async function measure(
     await client.delete(route(name, `/${prefix}/${i}/b`));
     deleted.push(await until(port, `/${prefix}/${i}/b`, 404, started, `delete ${name}`));
   }
+  // Each change's own work and its status write coming back as a watch event; the last one's may be in flight.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const cpuPerChange = (cpuMsOf(controllerPid) - cpuBefore) / (3 * count);
+  report('e2e.apply-to-traffic', `controller_cpu_per_change_mean${suffix}`, cpuPerChange, 'ms');
   for (const [what, values] of [
     ['create', created],
     ['update', updated],
@@ -170,11 +180,12 @@ try {
   await serverSideApply(kubeConfig, [route('warm-up', '/warm-up')]);
   await until(gatewayPort, '/warm-up', 200, warmUp, 'warm-up');
 
-  await measure(kubeConfig, client, gatewayPort, ROUTES, 'r', '');
+  await measure(controller.pid!, kubeConfig, client, gatewayPort, ROUTES, 'r', '');
 
   // The same on top of EXISTING routes, created CREATORS at a time and waited for (the last one answers).
   const existing = Array.from({ length: EXISTING }, (_, i) => route(`existing-${i}`, `/existing/${i}`));
   const loadStarted = performance.now();
+  const loadCpuBefore = cpuMsOf(controller.pid!);
   let next = 0;
   const creators = Array.from({ length: CREATORS }, async () => {
     for (let i = next++; i < EXISTING; i = next++) await client.create(existing[i]!);
@@ -190,7 +201,17 @@ try {
     performance.now() - loadStarted,
     'ms',
   );
-  await measure(kubeConfig, client, gatewayPort, ROUTES_AT_SCALE, 's', `_at_${EXISTING / 1000}k_routes`);
+  const loadCpu = cpuMsOf(controller.pid!) - loadCpuBefore;
+  report('e2e.apply-to-traffic', `controller_cpu_per_create_of_${EXISTING}_routes`, loadCpu / EXISTING, 'ms');
+  await measure(
+    controller.pid!,
+    kubeConfig,
+    client,
+    gatewayPort,
+    ROUTES_AT_SCALE,
+    's',
+    `_at_${EXISTING / 1000}k_routes`,
+  );
 } finally {
   await envoy?.stop();
   if (controller !== undefined && controller.exitCode === null) {

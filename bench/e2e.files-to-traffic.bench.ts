@@ -9,13 +9,13 @@
 // CPU profile there when it stops (covering start-up too: compare it per change with a profile of a run without
 // changes, or read the changes' part by time).
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Envoy, freePort } from '../test/harness/envoy/index.ts';
-import { percentile, pollAgent, startController, startGatewayEnvoy, until } from './e2e-parts.ts';
+import { cpuMsOf, percentile, pollAgent, startController, startGatewayEnvoy, until } from './e2e-parts.ts';
 import { report } from './report.ts';
 
 const ROUTES = Number(process.env.SWITCHYARD_BENCH_FILES_ROUTES ?? 10_000);
@@ -50,12 +50,6 @@ function routeFile(dir: string, file: number, paths: readonly string[]): void {
   for (let i = file * PER_FILE; i < Math.min(ROUTES, (file + 1) * PER_FILE); i++)
     docs.push(routeYaml(i, paths[i]!));
   writeFileSync(join(dir, `routes-${String(file).padStart(4, '0')}.yaml`), docs.join('---\n'));
-}
-
-/** CPU ms (user + system) a process has used so far, from /proc/<pid>/stat. */
-function cpuMsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-files-'));
