@@ -24,7 +24,10 @@ export function backendClusterFields(
     backend.addressType === 'FQDN'
       ? {
           type: 'STRICT_DNS',
+          // Envoy Gateway's DNS defaults (its API's): IPv4 first, every 30 s or as the record's TTL says.
           dnsLookupFamily: 'V4_PREFERRED',
+          dnsRefreshRate: '30s',
+          respectDnsTtl: true,
           loadAssignment: backendLoadAssignment(name, backend),
         }
       : { type: 'EDS', edsClusterConfig: { edsConfig: ADS_SOURCE } };

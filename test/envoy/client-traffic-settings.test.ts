@@ -5,12 +5,9 @@
 // HTTP/1.0 answered, header case and trailers carried both ways, the HTTP/2 SETTINGS Envoy announces, the
 // keepalive timer on Envoy's end of a connection, the protocol ALPN settles on — against a listener without a
 // policy, which does none of it.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequestRaw, type Server } from 'node:http';
 import { connect as http2Connect } from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ControlPlane } from '../../cli/control-plane.ts';
@@ -27,7 +24,8 @@ import {
   type FilesModeEnvoy,
   GATEWAY_CLASS_MANIFEST,
   indentYaml,
-  startFilesModeEnvoy,
+  policyCondition,
+  startManifestEnvoy,
 } from './files-mode-envoy.ts';
 import { httpRequest } from './http-client.ts';
 import { completeResponse, rawConnect, serverSocketTimer, statusOf } from './raw-http.ts';
@@ -163,7 +161,6 @@ async function startRawBackend(): Promise<RawBackend> {
   return { port: (server.address() as AddressInfo).port, server };
 }
 
-let dir: string;
 let running: FilesModeEnvoy | undefined;
 let plane: ControlPlane;
 let echo: EchoServer;
@@ -173,7 +170,6 @@ let server: TestCertificates;
 let ports: Record<ListenerName, number>;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'switchyard-client-traffic-'));
   server = await createTestCertificates(['edge.example.com']);
   [echo, raw, processor] = await Promise.all([
     startHttpEcho('app'),
@@ -183,26 +179,18 @@ beforeAll(async () => {
   const names = Object.keys(LISTENERS) as ListenerName[];
   const free = await Promise.all(names.map(() => freePort()));
   ports = Object.fromEntries(names.map((name, i) => [name, free[i]!])) as Record<ListenerName, number>;
-  const manifest = join(dir, 'gateway.yaml');
-  await writeFile(
-    manifest,
+  running = await startManifestEnvoy(
     manifests(ports, { echo: echo.port, raw: raw.port, processor: processor.port }, server),
+    'client-traffic',
+    { port: ports.plain, path: '/', status: 200 },
   );
-  running = await startFilesModeEnvoy(manifest, { namespace: 'apps', name: 'edge' }, 'client-traffic');
   ({ plane } = running);
-  await eventually(
-    'every listener to answer',
-    async () => {
-      for (const name of names.filter((n) => !n.startsWith('tls'))) {
-        if ((await httpRequest(ports[name], '/')).status !== 200) return undefined;
-      }
-      return true;
-    },
-    60_000,
-  ).catch((error: Error) => {
-    throw new Error(
-      `${error.message}; problems: ${JSON.stringify(plane.problems)}\n${running?.envoy.log(40)}`,
-    );
+  // Every listener came in the same listener update; each is served once its routes are.
+  await eventually('every listener to answer', async () => {
+    for (const name of names.filter((n) => !n.startsWith('tls'))) {
+      if ((await httpRequest(ports[name], '/')).status !== 200) return undefined;
+    }
+    return true;
   });
 }, 90_000);
 
@@ -211,7 +199,6 @@ afterAll(async () => {
   await Promise.all([echo?.close(), processor?.close()]);
   raw?.server.closeAllConnections();
   raw?.server.close();
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
 const GET = 'GET / HTTP/1.1\r\nHost: edge.example.com\r\n\r\n';
@@ -220,8 +207,7 @@ describe('ClientTrafficPolicy settings through the controller and Envoy', () => 
   test('every policy is Accepted on its listener', () => {
     for (const [name, spec] of Object.entries(LISTENERS)) {
       if (spec === undefined) continue;
-      const status = plane.store.get('ClientTrafficPolicy', 'apps', sectionOf(name))?.status;
-      const accepted = status?.ancestors?.[0]?.conditions?.find((c) => c.type === 'Accepted');
+      const accepted = policyCondition(plane, 'ClientTrafficPolicy', 'apps', sectionOf(name));
       expect([name, accepted?.status, accepted?.message]).toEqual([name, 'True', expect.anything()]);
     }
   });
