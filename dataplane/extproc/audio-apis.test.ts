@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { type ExtProcConfig, loadExtProcConfig } from './config.ts';
+import { type ExtProcConfig, loadExtProcConfig, parseExtProcConfig } from './config.ts';
 import type { ProcessingRequest, ProcessingResponse } from './processing-messages.ts';
 import { StreamProcessor } from './stream-processor.ts';
 import { FIXED_TIME } from './testdata/fixtures.ts';
@@ -113,5 +113,119 @@ describe('speech (/v1/audio/speech)', () => {
       FIXED_TIME,
     );
     expect(reply.immediate_response?.status.code).toBe(422);
+  });
+});
+
+describe('transcriptions and translations (multipart uploads)', () => {
+  async function upload(fields: Record<string, string>, file = true) {
+    const form = new FormData();
+    if (file) form.append('file', new Blob([Buffer.from('RIFF....WAVE')], { type: 'audio/wav' }), 'hi.wav');
+    for (const [name, value] of Object.entries(fields)) form.append(name, value);
+    const request = new Request('http://upload.test/', { method: 'POST', body: form });
+    return {
+      body: Buffer.from(await request.arrayBuffer()),
+      contentType: request.headers.get('content-type')!,
+    };
+  }
+
+  function routedUpload(path: string, body: Buffer, contentType: string, processorConfig = config) {
+    const processor = new StreamProcessor(processorConfig, 'stream-1');
+    const headersReply = processor.process(requestHeaders(path, { 'content-type': contentType }), FIXED_TIME);
+    return { processor, headersReply, bodyReply: processor.process(requestBody(body), FIXED_TIME) };
+  }
+
+  test("the form's model routes the request; the upstream form is the client's with the backend's model", async () => {
+    const overriding = parseExtProcConfig(`
+rules: [{ models: [transcriber], backends: [whisper] }]
+backends: [{ name: whisper, schema: OpenAI, modelNameOverride: whisper-1, auth: { apiKey: { key: sk-w } } }]
+`);
+    const { body, contentType } = await upload({ model: 'transcriber', language: 'en' });
+    const { headersReply, bodyReply } = routedUpload(
+      '/v1/audio/transcriptions',
+      body,
+      contentType,
+      overriding,
+    );
+    expect(headersReply).toEqual({ request_headers: { response: {} } });
+    const set = setOf(bodyReply);
+    expect(set).toMatchObject({
+      ':path': '/v1/audio/transcriptions',
+      'x-ai-eg-model': 'transcriber',
+      authorization: 'Bearer sk-w',
+    });
+    const sent = Buffer.from(bodyReply.request_body!.response.body_mutation!.body);
+    expect(sent.toString('latin1')).toBe(body.toString('latin1').replace('transcriber', 'whisper-1'));
+    expect(set['content-length']).toBe(String(sent.length));
+  });
+
+  test('token usage of a transcription becomes costs; usage in seconds (whisper-1) counts nothing', async () => {
+    const { body, contentType } = await upload({ model: 'gpt-4o-mini' });
+    const answer = (usage: unknown) => {
+      const { processor } = routedUpload('/v1/audio/transcriptions', body, contentType);
+      processor.process(
+        responseHeaders({ ':status': '200', 'content-type': 'application/json' }),
+        FIXED_TIME,
+      );
+      return processor.process(responseBody(JSON.stringify({ text: 'Hi.', usage })), FIXED_TIME);
+    };
+    const tokens = { type: 'tokens', input_tokens: 14, output_tokens: 4, total_tokens: 18 };
+    expect(metadata(answer(tokens))).toEqual({
+      llm_input_token: 14,
+      llm_output_token: 4,
+      llm_total_token: 18,
+      llm_cost: 102,
+    });
+    expect(answer({ type: 'duration', seconds: 3 }).dynamic_metadata).toBeUndefined();
+  });
+
+  test('a transcription stream is told by the response content-type and read for transcript.text.done', async () => {
+    const { body, contentType } = await upload({ model: 'gpt-4o-mini', stream: 'true' });
+    const { processor } = routedUpload('/v1/audio/transcriptions', body, contentType);
+    const reply = processor.process(
+      responseHeaders({ ':status': '200', 'content-type': 'text/event-stream' }),
+      FIXED_TIME,
+    );
+    expect(reply.mode_override).toEqual({ response_body_mode: 1 });
+    const done = { type: 'transcript.text.done', text: 'Hi.', usage: { input_tokens: 2, output_tokens: 1 } };
+    const last = processor.process(responseBody(`data: ${JSON.stringify(done)}\n\n`), FIXED_TIME);
+    expect(metadata(last)).toMatchObject({ llm_input_token: 2, llm_output_token: 1, llm_total_token: 3 });
+  });
+
+  test('refused with the reason: JSON (415), no model or file (400), a fallback rule or a body mutation (422)', async () => {
+    const json = new StreamProcessor(config, 's').process(
+      requestHeaders('/v1/audio/translations', { 'content-type': 'application/json' }),
+      FIXED_TIME,
+    );
+    expect(json.immediate_response?.status.code).toBe(415);
+    expect(json.immediate_response?.details).toBe(
+      'content-type application/json is not multipart/form-data with a boundary; send the audio file as a form',
+    );
+    const noModel = await upload({ language: 'en' });
+    expect(
+      routedUpload('/v1/audio/translations', noModel.body, noModel.contentType).bodyReply.immediate_response,
+    ).toMatchObject({ status: { code: 400 }, details: "the form has no 'model' field" });
+    const noFile = await upload({ model: 'gpt-4o-mini' }, false);
+    expect(
+      routedUpload('/v1/audio/translations', noFile.body, noFile.contentType).bodyReply.immediate_response,
+    ).toMatchObject({ status: { code: 400 }, details: "the form has no 'file' part" });
+    const special = parseExtProcConfig(`
+rules:
+  - { models: [both], backends: [{ name: a, priority: 0 }, { name: b, priority: 1 }] }
+  - { models: [mutated], backends: [b] }
+backends:
+  - { name: a, schema: OpenAI }
+  - { name: b, schema: OpenAI, bodyMutation: { remove: [user] } }
+`);
+    for (const [model, details] of [
+      ['both', "the model 'both' has fallback backends, which do not take uploads"],
+      [
+        'mutated',
+        "backend 'b' has a bodyMutation, which applies to JSON bodies; this API sends a multipart form",
+      ],
+    ] as const) {
+      const form = await upload({ model });
+      const reply = routedUpload('/v1/audio/transcriptions', form.body, form.contentType, special).bodyReply;
+      expect(reply.immediate_response).toMatchObject({ status: { code: 422 }, details });
+    }
   });
 });

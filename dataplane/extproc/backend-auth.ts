@@ -41,7 +41,7 @@ export interface SignableRequest {
   readonly host: string;
   readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
+  readonly body: string | Uint8Array;
   /** Milliseconds since the epoch, from the injected clock. */
   readonly time: number;
 }

@@ -1,5 +1,6 @@
 // The client APIs this service serves, told apart by the request path, and what a request's headers must say
 // for its body to be read.
+import { formBoundary } from './multipart-form.ts';
 import type { ClientApi } from './translator.ts';
 
 const API_BY_PATH: Readonly<Record<string, ClientApi>> = {
@@ -10,6 +11,8 @@ const API_BY_PATH: Readonly<Record<string, ClientApi>> = {
   '/v1/responses/input_tokens': 'openai.responses_input_tokens',
   '/v1/images/generations': 'openai.images',
   '/v1/audio/speech': 'openai.speech',
+  '/v1/audio/transcriptions': 'openai.transcriptions',
+  '/v1/audio/translations': 'openai.translations',
   '/v1/messages': 'anthropic.messages',
   '/anthropic/v1/messages': 'anthropic.messages',
   '/v1/messages/count_tokens': 'anthropic.count_tokens',
@@ -27,6 +30,13 @@ export function answersWithMedia(api: ClientApi): boolean {
   return MEDIA_RESPONSE_APIS.has(api);
 }
 
+/** APIs whose request body is a multipart/form-data upload (audio files) rather than JSON. */
+const FORM_APIS: ReadonlySet<ClientApi> = new Set(['openai.transcriptions', 'openai.translations']);
+
+export function sendsForm(api: ClientApi): boolean {
+  return FORM_APIS.has(api);
+}
+
 /** The client API a request path names (query string ignored). */
 export function apiForPath(path: string | undefined): ClientApi | undefined {
   if (path === undefined) return undefined;
@@ -34,10 +44,16 @@ export function apiForPath(path: string | undefined): ClientApi | undefined {
   return API_BY_PATH[at < 0 ? path : path.slice(0, at)];
 }
 
-/** Why a request body cannot be read as JSON, judged from its headers; undefined when it can. */
-export function unreadableBody(headers: Readonly<Record<string, string>>): string | undefined {
+/** Why a request body cannot be read (as JSON, or as a form for uploads), judged from its headers; else undefined. */
+export function unreadableBody(
+  headers: Readonly<Record<string, string>>,
+  api: ClientApi,
+): string | undefined {
   const type = headers['content-type']?.split(';', 1)[0]?.trim().toLowerCase();
-  if (type !== undefined && type !== '' && type !== 'application/json' && !type.endsWith('+json')) {
+  if (sendsForm(api)) {
+    if (formBoundary(headers['content-type']) === undefined)
+      return `content-type ${type || '(none)'} is not multipart/form-data with a boundary; send the audio file as a form`;
+  } else if (type !== undefined && type !== '' && type !== 'application/json' && !type.endsWith('+json')) {
     return `content-type ${type} is not JSON; send the request as application/json`;
   }
   const encodings = (headers['content-encoding'] ?? '')

@@ -2,6 +2,8 @@
 // a JSON object, and its `model` named.
 import { parseJsonObject } from './client-errors.ts';
 import { gunzipRequestBody } from './gzip-body.ts';
+import type { MultipartForm } from './multipart-form.ts';
+import { formBoundary, formField, parseForm } from './multipart-form.ts';
 
 /** A body the service can route, or why the client is answered with an error instead. */
 export type ClientBody =
@@ -11,11 +13,19 @@ export type ClientBody =
       readonly json: Buffer;
       readonly body: Record<string, unknown>;
       readonly model: string;
+      /** The multipart form of an upload; `body` then holds its model and whether it asks for a stream. */
+      readonly form?: MultipartForm;
     }
   | { readonly ok: false; readonly tooLarge: true }
   | { readonly ok: false; readonly tooLarge?: false; readonly message: string; readonly code?: string };
 
-export function readClientBody(raw: Buffer, gzip: boolean, maxBytes: number): ClientBody {
+/** `contentType` is given for uploads (a multipart form), left out for JSON. */
+export function readClientBody(
+  raw: Buffer,
+  gzip: boolean,
+  maxBytes: number,
+  contentType?: string,
+): ClientBody {
   let json: Buffer = raw;
   if (gzip) {
     try {
@@ -26,6 +36,7 @@ export function readClientBody(raw: Buffer, gzip: boolean, maxBytes: number): Cl
         : { ok: false, message: 'the request body is not valid gzip (content-encoding: gzip)' };
     }
   }
+  if (contentType !== undefined) return readForm(json, contentType);
   const body = parseJsonObject(json);
   if (body === undefined) return { ok: false, message: 'the request body is not a valid JSON object' };
   const model = body.model;
@@ -40,4 +51,18 @@ export function readClientBody(raw: Buffer, gzip: boolean, maxBytes: number): Cl
     };
   }
   return { ok: true, json, body, model };
+}
+
+/** An upload: the form's `model` field routes it, as Envoy AI Gateway reads it; a form without a file is refused. */
+function readForm(raw: Buffer, contentType: string): ClientBody {
+  const form = parseForm(raw, formBoundary(contentType) ?? '');
+  if (typeof form === 'string')
+    return { ok: false, message: `the request body is not a valid form: ${form}` };
+  const model = formField(form, 'model');
+  if (model === undefined || model === '')
+    return { ok: false, message: "the form has no 'model' field", code: 'missing_model' };
+  if (!form.parts.some((part) => part.name === 'file'))
+    return { ok: false, message: "the form has no 'file' part", code: 'missing_file' };
+  const stream = formField(form, 'stream')?.toLowerCase() === 'true';
+  return { ok: true, json: raw, body: { model, stream }, model, form };
 }

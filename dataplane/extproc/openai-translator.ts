@@ -3,6 +3,7 @@
 
 import { prefixPath } from './chat-translators.ts';
 import { openAIErrorBody, openAIErrorType, parseJsonObject } from './client-errors.ts';
+import { withFields } from './multipart-form.ts';
 import { PassthroughUsageStream } from './passthrough-usage-stream.ts';
 import { type TokenUsage, tokenUsage, usageFromOpenAI } from './token-usage.ts';
 import type { ClientApi, StreamTranslator, TranslationContext, Translator } from './translator.ts';
@@ -19,6 +20,8 @@ export const OPENAI_OPERATIONS: Readonly<Record<OpenAIApi, string>> = {
   'openai.responses_input_tokens': 'responses/input_tokens',
   'openai.images': 'images/generations',
   'openai.speech': 'audio/speech',
+  'openai.transcriptions': 'audio/transcriptions',
+  'openai.translations': 'audio/translations',
 };
 
 /** The Responses API's usage: input/output tokens with cached and reasoning details. */
@@ -76,6 +79,16 @@ export class ImagesUsageStream extends PassthroughUsageStream<TokenUsage> {
   }
 }
 
+/** A transcription stream's usage comes with `transcript.text.done`. */
+class AudioUsageStream extends PassthroughUsageStream<TokenUsage> {
+  constructor() {
+    super(
+      (usage, event) => audioTokens(event?.usage) ?? usage,
+      (usage) => usage,
+    );
+  }
+}
+
 /** How each API reports usage in a whole body and in a stream. */
 const USAGE: Readonly<
   Record<
@@ -103,12 +116,23 @@ const USAGE: Readonly<
   // Generated audio is not read (leavesResponseUnread); its server-sent events end with `speech.audio.done`,
   // whose usage is in the Responses API's units.
   'openai.speech': { body: () => undefined, stream: () => new ImagesUsageStream() },
+  // gpt-4o-transcribe reports tokens (`usage.type: tokens`), whisper-1 seconds of audio (`duration`, not
+  // counted); a stream's usage comes with `transcript.text.done`. Envoy AI Gateway counts neither.
+  'openai.transcriptions': { body: (body) => audioTokens(body?.usage), stream: () => new AudioUsageStream() },
+  'openai.translations': { body: (body) => audioTokens(body?.usage), stream: () => new AudioUsageStream() },
   // A count of the input a response would take: its input tokens, as Envoy AI Gateway reports it.
   'openai.responses_input_tokens': {
     body: (body) => (typeof body?.input_tokens === 'number' ? tokenUsage(body.input_tokens, 0) : undefined),
     stream: () => new OpenAIUsageStream(),
   },
 };
+
+/** Token usage of an audio upload's answer; undefined for usage in seconds (whisper-1) or none. */
+function audioTokens(value: unknown): TokenUsage | undefined {
+  if (value === null || typeof value !== 'object' || (value as { type?: unknown }).type === 'duration')
+    return undefined;
+  return usageFromResponses(value);
+}
 
 /** OpenAI's error shape is already the client's; non-JSON bodies (proxies, HTML) are wrapped. */
 export function openAIErrorPassthrough(status: number, body: Uint8Array): string {
@@ -124,11 +148,17 @@ export function openAICompatibleTranslator(
   const usage = USAGE[api];
   return {
     rewritesResponse: false,
-    ...(api === 'openai.speech' ? { leavesResponseUnread: true } : {}),
+    ...(api === 'openai.speech' ? { leavesResponseUnread: true, streamedByContentType: true } : {}),
+    ...(api === 'openai.transcriptions' || api === 'openai.translations'
+      ? { streamedByContentType: true }
+      : {}),
     request: (body, context) => ({
       path: path(context),
-      body: JSON.stringify(body.model === context.model ? body : { ...body, model: context.model }),
       headers: {},
+      // A form (audio uploads) keeps every part as sent but the model's value.
+      ...(context.form !== undefined
+        ? { body: '', formBody: withFields(context.form, { model: context.model }) }
+        : { body: JSON.stringify(body.model === context.model ? body : { ...body, model: context.model }) }),
     }),
     response: (body) => {
       const text = utf8(body);

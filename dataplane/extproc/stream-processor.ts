@@ -4,7 +4,7 @@
 // for fallback rules, the upstream filter that translates each attempt (see fallback-handoff.ts). Pure given its
 // inputs: time comes with each call.
 import type { CredentialSources } from './backend-auth.ts';
-import { answersWithMedia, apiForPath, unreadableBody } from './client-apis.ts';
+import { answersWithMedia, apiForPath, sendsForm, unreadableBody } from './client-apis.ts';
 import { readClientBody } from './client-body.ts';
 import { parseJsonObject } from './client-errors.ts';
 import type { Backend, ExtProcConfig, RoutingRule } from './config.ts';
@@ -12,6 +12,7 @@ import { type Handoff, originalHeaders, unwrapBody, wrapBody } from './fallback-
 import { isGzip } from './gzip-body.ts';
 import { clientErrorResponse, unknownPathResponse } from './immediate-replies.ts';
 import { modelListResponse } from './model-lists.ts';
+import type { MultipartForm } from './multipart-form.ts';
 import { pickBackend } from './pick-backend.ts';
 import {
   type HeaderMutation,
@@ -91,6 +92,8 @@ export class StreamProcessor {
   /** The client's body is gzip-compressed (content-encoding: gzip): inflated before it is read. */
   #requestGzip = false;
   #usage: TokenUsage | undefined;
+  /** The client's multipart form (uploads). */
+  #form: MultipartForm | undefined;
   /** The reply to the request headers set the response body mode to NONE (media responses). */
   #responseBodyOff = false;
   #costError: string | undefined;
@@ -155,7 +158,7 @@ export class StreamProcessor {
     if (method !== 'POST') return this.#reject(405, `${bare} accepts POST only`);
     const length = Number(headers['content-length'] ?? '0');
     if (length > this.#maxRequestBodyBytes) return this.#tooLarge();
-    const unreadable = unreadableBody(headers);
+    const unreadable = unreadableBody(headers, this.#api);
     if (unreadable !== undefined) return this.#reject(415, unreadable, 'unsupported_media_type');
     this.#requestGzip = isGzip(headers['content-encoding']);
     if (message.end_of_stream === true) return this.#reject(400, 'the request has no body; send a JSON body');
@@ -222,14 +225,23 @@ export class StreamProcessor {
       this.#requestChunks.length === 1 ? this.#requestChunks[0]! : Buffer.concat(this.#requestChunks);
     this.#requestChunks = [];
     if (this.#attemptBackend !== undefined) return this.#onAttemptBody(raw, time);
-    const read = readClientBody(raw, this.#requestGzip, this.#maxRequestBodyBytes);
+    const form = sendsForm(this.#api!) ? this.#requestHeaders['content-type'] : undefined;
+    const read = readClientBody(raw, this.#requestGzip, this.#maxRequestBodyBytes, form);
     if (!read.ok) return read.tooLarge ? this.#tooLarge() : this.#reject(400, read.message, read.code);
     const { json, body, model } = read;
+    this.#form = read.form;
     this.#model = model;
     const rule = this.#config.rules.find((candidate) => candidate.models.includes(model));
     if (rule === undefined)
       return this.#reject(404, `the model '${model}' does not exist`, 'model_not_found');
     this.#rule = rule;
+    // The hand-off wraps the body in JSON, which a form is not.
+    if (rule.fallback && this.#form !== undefined)
+      return this.#reject(
+        422,
+        `the model '${model}' has fallback backends, which do not take uploads`,
+        'unsupported_api',
+      );
     if (rule.fallback) return this.#handOff(json, body, model, rule, time);
     const backend = this.#config.backends.get(pickBackend(rule, this.#requestId))!;
     this.#backend = backend;
@@ -298,6 +310,7 @@ export class StreamProcessor {
       credentialSources: this.#credentialSources,
       requestId: this.#requestId,
       gzip: this.#requestGzip,
+      ...(this.#form === undefined ? {} : { form: this.#form }),
     };
   }
 
@@ -364,15 +377,16 @@ export class StreamProcessor {
         return { response_headers: { response: { header_mutation: mutation } } };
       }
     }
-    const media = !failed && translator?.leavesResponseUnread === true;
-    if (media && !isEventStream(headers['content-type'])) {
+    const eventStream = isEventStream(headers['content-type']);
+    if (!failed && translator?.leavesResponseUnread === true && !eventStream) {
       this.#phase = 'done';
       return {
         response_headers: { response: { header_mutation: mutation } },
         mode_override: { response_body_mode: 0 },
       };
     }
-    const streamed = !failed && (this.#context!.stream || media);
+    const streamed =
+      !failed && (translator!.streamedByContentType === true ? eventStream : this.#context!.stream);
     rewriteResponseHeaders(mutation, {
       rewritten: failed || translator!.rewritesResponse,
       streamed,

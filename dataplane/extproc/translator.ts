@@ -1,5 +1,6 @@
 // The contract every provider translator fulfils: pure functions from the client's request to the
 // upstream's, and from the upstream's response (whole or streamed) back to the client's schema.
+import type { MultipartForm } from './multipart-form.ts';
 import type { TokenUsage } from './token-usage.ts';
 
 /** The API the client speaks, chosen by the request path. */
@@ -11,6 +12,8 @@ export type ClientApi =
   | 'openai.responses_input_tokens'
   | 'openai.images'
   | 'openai.speech'
+  | 'openai.transcriptions'
+  | 'openai.translations'
   | 'anthropic.messages'
   | 'anthropic.count_tokens'
   | 'cohere.rerank';
@@ -19,6 +22,8 @@ export type ClientApi =
 export interface UpstreamRequest {
   readonly path: string;
   readonly body: string;
+  /** A multipart form's bytes (uploads), sent instead of `body` (then empty). */
+  readonly formBody?: Uint8Array;
   readonly headers: Readonly<Record<string, string>>;
 }
 
@@ -37,6 +42,8 @@ export interface TranslationContext {
   readonly includeUsage: boolean;
   /** The client's `encoding_format` of embeddings (`base64` or `float`), for translated embeddings. */
   readonly encodingFormat?: string;
+  /** The client's multipart/form-data body (audio uploads), when the client API sends one instead of JSON. */
+  readonly form?: MultipartForm;
   /** The client's request headers (lower-case names), for the few translations that read one (anthropic-beta). */
   readonly headers?: Readonly<Record<string, string>>;
 }
@@ -71,6 +78,11 @@ export interface Translator {
    * as a passed-through stream, for its usage.
    */
   readonly leavesResponseUnread?: boolean;
+  /**
+   * Whether the response is a stream is the upstream's to say (content-type text/event-stream), whatever the
+   * request asked: whisper-1 answers JSON to a transcription asked with `stream`.
+   */
+  readonly streamedByContentType?: boolean;
   /** The content type of a rewritten stream (Bedrock's event-stream becomes server-sent events). */
   readonly streamContentType?: string;
 }

@@ -10,6 +10,7 @@ import {
 import { mutateBody } from './backend-mutations.ts';
 import type { Backend, ExtProcConfig, RoutingRule } from './config.ts';
 import type { Handoff } from './fallback-handoff.ts';
+import type { MultipartForm } from './multipart-form.ts';
 import { selectTranslator } from './select-translator.ts';
 import { type ClientApi, type TranslationContext, TranslationError, type Translator } from './translator.ts';
 
@@ -25,6 +26,8 @@ export interface ClientRequest {
   readonly requestId: string;
   /** The client's body was gzip-compressed: what goes upstream is the translated, uncompressed body. */
   readonly gzip: boolean;
+  /** The client's multipart form (uploads), read once its body came. */
+  readonly form?: MultipartForm;
 }
 
 /** A translated request, or why the service answers the client itself. */
@@ -64,6 +67,7 @@ export function translationContext(
     // Costs need usage at the end of a stream: every translated stream then ends with a usage chunk.
     includeUsage: streamOptions?.include_usage === true || (rule?.hasCosts ?? false),
     headers: client.headers,
+    ...(client.form === undefined ? {} : { form: client.form }),
     ...(typeof body.encoding_format === 'string' ? { encodingFormat: body.encoding_format } : {}),
   };
 }
@@ -103,14 +107,20 @@ export function upstreamRequest(
   let upstream: ReturnType<Translator['request']>;
   try {
     upstream = translator.request(body, context);
-    if (backend.bodyMutation !== undefined)
+    if (backend.bodyMutation !== undefined) {
+      if (upstream.formBody !== undefined)
+        throw new TranslationError(
+          `backend '${backend.name}' has a bodyMutation, which applies to JSON bodies; this API sends a multipart form`,
+        );
       upstream = { ...upstream, body: mutateBody(upstream.body, backend.bodyMutation) };
+    }
   } catch (error) {
     if (error instanceof TranslationError)
       return { ok: false, status: 422, message: error.message, code: 'translation_failed' };
     throw error;
   }
-  const upstreamBody = Buffer.from(upstream.body); // encoded once: its length is the content-length
+  // Encoded once: its length is the content-length.
+  const upstreamBody = Buffer.from(upstream.formBody ?? upstream.body);
   const set: Record<string, string> = {
     [config.modelNameHeaderKey]: model,
     ':path': upstream.path,
@@ -130,7 +140,7 @@ export function upstreamRequest(
   if (client.gzip) remove.add('content-encoding');
   if (backend.auth !== undefined) {
     try {
-      Object.assign(set, signedHeaders(client, backend, upstream.path, upstream.body, set, time));
+      Object.assign(set, signedHeaders(client, backend, upstream.path, upstreamBody, set, time));
     } catch (error) {
       if (error instanceof MissingCredentialError)
         return { ok: false, status: 401, message: error.message, code: 'missing_upstream_credential' };
@@ -154,7 +164,7 @@ function signedHeaders(
   client: ClientRequest,
   backend: Backend,
   path: string,
-  body: string,
+  body: string | Uint8Array,
   set: Record<string, string>,
   time: number,
 ): Record<string, string> {

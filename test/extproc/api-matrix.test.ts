@@ -1,6 +1,9 @@
 // Every client API × upstream schema pair through a real Envoy and our ext_proc service, driven by the official
 // SDKs (openai, @anthropic-ai/sdk): the fake upstream records the exact request it got, and the client's view
 // of the answer is compared field by field — whole and streamed, with tools, and with the upstream's errors.
+import { createReadStream } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
@@ -24,6 +27,8 @@ import {
   startFakeCohere,
   startFakeOpenAI,
   startFakeVertex,
+  TRANSCRIPTION_EVENTS,
+  TRANSCRIPTION_USAGE,
 } from './fake-providers.ts';
 import { verifySigV4 } from './sigv4-verifier.ts';
 
@@ -251,7 +256,7 @@ function expectUpstreamAuth(schema: keyof typeof FAKE_OF, seen: ReceivedRequest)
   if (fake !== 'openai' && fake !== 'vertex' && fake !== 'bedrock')
     expect(seen.headers.authorization).toBeUndefined();
   if (fake !== 'anthropic') expect(seen.headers['x-api-key']).toBeUndefined();
-  expect(seen.headers['content-length']).toBe(String(Buffer.byteLength(seen.body)));
+  expect(seen.headers['content-length']).toBe(String(seen.raw.length));
 }
 
 /** The upstream body of the whole tools request, from the OpenAI client (the translated schemas: from either). */
@@ -822,6 +827,99 @@ describe('completions, Responses and image generation on OpenAI-schema backends'
     },
   );
 
+  /** The multipart form the provider got: its text fields, and the uploaded file's name, type and bytes. */
+  async function upstreamForm(seen: ReceivedRequest) {
+    const form = await new Response(seen.raw, {
+      headers: { 'content-type': seen.headers['content-type']! },
+    }).formData();
+    const fields: Record<string, string> = {};
+    let file: { name: string; type: string; bytes: Buffer } | undefined;
+    for (const [name, value] of form.entries()) {
+      if (typeof value === 'string') fields[name] = value;
+      else file = { name: value.name, type: value.type, bytes: Buffer.from(await value.arrayBuffer()) };
+    }
+    return { fields, file };
+  }
+
+  test.each(['openai', 'azure'] as const)(
+    '→ %s: transcription and translation of a real file, the model field rewritten, the file untouched',
+    async (schema) => {
+      const dir = await mkdtemp(join(tmpdir(), 'switchyard-audio-'));
+      const recording = join(dir, 'hello.wav');
+      // A WAV header and 300 KB of samples: several HTTP/2 frames, under the listener's buffer limit.
+      const audio = Buffer.concat([
+        Buffer.from('RIFF\0\0\0\0WAVEfmt '),
+        Buffer.from(Uint8Array.from({ length: 300_000 }, (_, i) => (i * 13) % 256)),
+      ]);
+      await writeFile(recording, audio);
+      const transcription = await openai.audio.transcriptions.create({
+        file: createReadStream(recording),
+        model: `chat-${schema}`,
+        language: 'en',
+      });
+      const seen = lastRequest(schema);
+      const azurePath = (operation: string) =>
+        `/openai/deployments/gpt-4o-deployment/audio/${operation}?api-version=2024-10-21`;
+      expect(seen.path).toBe(schema === 'openai' ? '/v1/audio/transcriptions' : azurePath('transcriptions'));
+      expectUpstreamAuth(schema, seen);
+      expect(await upstreamForm(seen)).toEqual({
+        fields: { model: UPSTREAM_MODEL[schema], language: 'en' },
+        file: { name: 'hello.wav', type: expect.any(String), bytes: audio },
+      });
+      expect(transcription).toEqual({ text: 'Hello there.', usage: TRANSCRIPTION_USAGE });
+
+      const events = await openai.audio.transcriptions.create({
+        file: createReadStream(recording),
+        model: `chat-${schema}`,
+        stream: true,
+      });
+      const received: unknown[] = [];
+      for await (const event of events) received.push(event);
+      expect(received).toEqual(TRANSCRIPTION_EVENTS.map((event) => JSON.parse(event.slice('data: '.length))));
+
+      const translation = await openai.audio.translations.create({
+        file: createReadStream(recording),
+        model: `chat-${schema}`,
+        prompt: 'A greeting.',
+      });
+      expect(lastRequest(schema).path).toBe(
+        schema === 'openai' ? '/v1/audio/translations' : azurePath('translations'),
+      );
+      expect((await upstreamForm(lastRequest(schema))).fields).toEqual({
+        model: UPSTREAM_MODEL[schema],
+        prompt: 'A greeting.',
+      });
+      expect(translation).toEqual({ text: 'Hello there.' });
+      const text = await openai.audio.translations.create({
+        file: createReadStream(recording),
+        model: `chat-${schema}`,
+        response_format: 'text',
+      });
+      expect(text).toBe('Hello there.\n');
+    },
+  );
+
+  test("a form without a model is refused with 400 in OpenAI's shape, a JSON body with 415, the provider untouched", async () => {
+    const before = fakes.openai.received.length;
+    const form = new FormData();
+    form.append('file', new Blob([Buffer.from('RIFF')], { type: 'audio/wav' }), 'a.wav');
+    const noModel = await fetch(`http://127.0.0.1:${port}/v1/audio/transcriptions`, {
+      method: 'POST',
+      body: form,
+    });
+    expect(noModel.status).toBe(400);
+    expect(await noModel.json()).toMatchObject({
+      error: { message: "the form has no 'model' field", code: 'missing_model' },
+    });
+    const json = await fetch(`http://127.0.0.1:${port}/v1/audio/translations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'chat-openai' }),
+    });
+    expect(json.status).toBe(415);
+    expect(fakes.openai.received.length).toBe(before);
+  });
+
   test.each(['openai', 'azure'] as const)("→ %s: the Responses API's input token count", async (schema) => {
     const counted = await openai.responses.inputTokens.count({ model: `chat-${schema}`, input: 'Say hello' });
     expect(lastRequest(schema).path).toBe(
@@ -868,7 +966,7 @@ describe('Cohere rerank (/cohere/v2/rerank)', () => {
     expect(seen.path).toBe('/v2/rerank');
     expect(JSON.parse(seen.body)).toEqual({ model: 'rerank-v3.5', ...request });
     expect(seen.headers.authorization).toBe('Bearer co-upstream');
-    expect(seen.headers['content-length']).toBe(String(Buffer.byteLength(seen.body)));
+    expect(seen.headers['content-length']).toBe(String(seen.raw.length));
     expect(await response.json()).toEqual({
       id: 'rerank-fake-1',
       results: [

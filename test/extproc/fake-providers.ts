@@ -15,6 +15,8 @@ export interface ReceivedRequest {
   readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
+  /** The body's bytes (a multipart upload is binary). */
+  readonly raw: Buffer;
 }
 
 export interface Failure {
@@ -68,6 +70,7 @@ async function startProvider(name: string, handler: Handler): Promise<FakeProvid
         path: incoming.url ?? '',
         headers,
         body: Buffer.concat(chunks).toString('utf8'),
+        raw: Buffer.concat(chunks),
       };
       received.push(request);
       if (failure !== undefined) {
@@ -242,6 +245,52 @@ export const SPEECH_EVENTS = [
   'data: {"type":"speech.audio.done","usage":{"input_tokens":5,"output_tokens":40,"total_tokens":45}}\n\n',
 ];
 
+/** A transcription's usage as OpenAI reports it for gpt-4o-transcribe (whisper-1 reports none). */
+export const TRANSCRIPTION_USAGE = {
+  type: 'tokens',
+  input_tokens: 14,
+  input_token_details: { text_tokens: 0, audio_tokens: 14 },
+  output_tokens: 4,
+  total_tokens: 18,
+};
+
+/** The transcription as events (`stream: true`). */
+export const TRANSCRIPTION_EVENTS = [
+  'data: {"type":"transcript.text.delta","delta":"Hello"}\n\n',
+  'data: {"type":"transcript.text.delta","delta":" there."}\n\n',
+  `data: ${JSON.stringify({ type: 'transcript.text.done', text: 'Hello there.', usage: TRANSCRIPTION_USAGE })}\n\n`,
+];
+
+/** Transcriptions and translations: the form read as OpenAI reads it; the answer in the format it asks. */
+async function answerAudioUpload(
+  request: ReceivedRequest,
+  path: string,
+  response: ServerResponse,
+  stream: Stream,
+): Promise<void> {
+  const form = await new Response(request.raw, {
+    headers: { 'content-type': request.headers['content-type'] ?? '' },
+  })
+    .formData()
+    .catch(() => undefined);
+  if (!(form?.get('file') instanceof File)) {
+    response.writeHead(400, { 'content-type': 'application/json' });
+    stream.write(JSON.stringify({ error: { message: "'file' is required", type: 'invalid_request_error' } }));
+    return stream.end();
+  }
+  if (form.get('response_format') === 'text') {
+    response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+    stream.write('Hello there.\n');
+    return stream.end();
+  }
+  if (path.endsWith('/translations')) return json(response, stream, { text: 'Hello there.' });
+  if (form.get('stream') === 'true') {
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    return writeAll(stream, TRANSCRIPTION_EVENTS);
+  }
+  json(response, stream, { text: 'Hello there.', usage: TRANSCRIPTION_USAGE });
+}
+
 export function chatCompletion(model: unknown) {
   return {
     id: 'chatcmpl-fake-1',
@@ -379,6 +428,8 @@ function openAICompatible(name: string): Promise<FakeProvider> {
         },
       });
     }
+    if (path.endsWith('/audio/transcriptions') || path.endsWith('/audio/translations'))
+      return void answerAudioUpload(request, path, response, stream);
     if (path.endsWith('/audio/speech')) {
       if (body.voice === 'nobody') {
         // OpenAI's error for a voice it does not have, as plain text: the gateway puts it in OpenAI's shape.
