@@ -3,8 +3,9 @@
 // applies to the responses it answers itself (upstream `ResponsePolicies::apply` on a DirectResponse); a credential
 // that replaces the request's own goes into the rule's `requestHeaderModifier`. agentgateway keeps one policy of a
 // kind per route (a later one replaces an earlier), so these are merged into the rule's own header modifiers. What
-// has no agentgateway field — a regex path rewrite, Host rewrites, a credential the request's own must win over —
-// is named, and the rule answers 500 (routes.ts). A filter the model could not resolve answers 500, as on Envoy.
+// has no agentgateway field — a regex path rewrite, Host rewrites, a credential the request's own must win over,
+// any HTTPRouteFilter on a backendRef — is named, and the rule answers 500 (routes.ts). A filter the model could
+// not resolve answers 500, as on Envoy.
 import type { ExtensionRefFilterIR, HTTPRouteFilterIR } from '../../model/ir/envoy-gateway.ts';
 import type { RouteIR, RuleIR } from '../../model/ir/gateway-ir.ts';
 import type { Json } from './types.ts';
@@ -31,10 +32,25 @@ export function extensionFilterPolicies(
     const filter = raw as ExtensionRefFilterIR | null;
     return filter?.type === 'ExtensionRef' ? [{ filter, index: i }] : [];
   });
-  if (filters.length === 0) return { policies };
-  if (filters.some(({ filter }) => filter.problem !== undefined || filter.httpRouteFilter === undefined))
+  const onBackends = rule.backends.flatMap((backend, b) =>
+    backend.kind === 'Invalid'
+      ? []
+      : (backend.filters ?? []).flatMap((raw, i) => {
+          const filter = raw as ExtensionRefFilterIR | null;
+          return filter?.type === 'ExtensionRef' ? [{ filter, at: `backendRefs[${b}].filters[${i}]` }] : [];
+        }),
+  );
+  if (filters.length === 0 && onBackends.length === 0) return { policies };
+  if (
+    [...filters, ...onBackends].some(
+      ({ filter }) => filter.problem !== undefined || filter.httpRouteFilter === undefined,
+    )
+  )
     return { unresolved: true };
-  const unsupported: string[] = [];
+  const unsupported: string[] = onBackends.map(
+    ({ filter, at }) =>
+      `spec.rules[${rule.index}].${at}.extensionRef: ${filter.extensionRef.kind} ${route.route.namespace ?? ''}/${filter.extensionRef.name} on a backendRef: agentgateway has no per-backend credential injection`,
+  );
   const credentials: Header[] = [];
   let direct: NonNullable<HTTPRouteFilterIR['directResponse']> | undefined;
   for (const { filter, index } of filters) {

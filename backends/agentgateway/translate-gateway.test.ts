@@ -607,6 +607,33 @@ describe('agentgateway translateGateway', () => {
       ]);
     });
 
+    it('answers 500 for an HTTPRouteFilter on a backendRef (no per-backend injection there) and names it', () => {
+      const injecting = {
+        ...web,
+        filters: [
+          filterRef('f', {
+            filter: key,
+            credentialInjection: {
+              secret: secretKey('t'),
+              credential: 'c',
+              header: 'x-key',
+              overwrite: true,
+            },
+          }),
+        ],
+      } as typeof web;
+      const resources = translateGateway(httpGateway([rule([injecting])]), {});
+      expect(onlyRoute(resources).trafficPolicies).toEqual([{ directResponse: { status: 500 } }]);
+      expect(resources.unsupported).toEqual([
+        expect.objectContaining({
+          rule: 0,
+          message: expect.stringContaining(
+            'spec.rules[0].backendRefs[0].filters[0].extensionRef: HTTPRouteFilter default/f on a backendRef: agentgateway has no per-backend credential injection',
+          ),
+        }),
+      ]);
+    });
+
     it('answers 500 for a filter the model could not resolve, as on Envoy (the model’s status says why)', () => {
       const resources = translateGateway(httpGateway([rule([web], { filters: [filterRef('missing')] })]), {});
       expect(onlyRoute(resources).trafficPolicies).toEqual([{ directResponse: { status: 500 } }]);

@@ -9,6 +9,7 @@ import { hostnameCovers } from '../../model/shared/hostnames.ts';
 import type { ListenerAddress } from '../shared/route-filters.ts';
 import { aiGatewayRoutes, fallbackRouteAction } from './ai-gateway.ts';
 import { type UpstreamHttp1, upstreamHttp1 } from './client-traffic.ts';
+import type { ResolvedBackendIR } from './cluster-use.ts';
 import type { ClusterAdditions, ClusterSet } from './clusters.ts';
 import { protoDuration } from './duration.ts';
 import {
@@ -17,6 +18,7 @@ import {
   extensionRewriteFields,
 } from './envoy-gateway-filters.ts';
 import type { Json } from './envoy-types.ts';
+import { backendCredentialFields } from './filters/credential-injector.ts';
 import { HTTP_FILTERS, type ServedRule } from './filters/index.ts';
 import { inferenceBackendFields, pickerProblem } from './inference.ts';
 import { mcpRoutes } from './mcp.ts';
@@ -261,6 +263,23 @@ function mergeRouteAction(into: Json, fields: Json): void {
   }
 }
 
+/** A weighted-cluster entry's fields: the backendRef's header filters, its picker, its credential injection. */
+function backendFields(backend: ResolvedBackendIR): Json {
+  const parts = [
+    backendFilterFields(backend.filters),
+    inferenceBackendFields(backend),
+    backendCredentialFields(backend.filters),
+  ];
+  const perFilter = Object.assign(
+    {},
+    ...parts.map((p) => (p.typedPerFilterConfig as Json | undefined) ?? {}),
+  );
+  return {
+    ...Object.assign({}, ...parts),
+    ...(Object.keys(perFilter).length === 0 ? {} : { typedPerFilterConfig: perFilter }),
+  };
+}
+
 function envoyRoutes(
   name: string,
   rule: RuleIR,
@@ -273,7 +292,11 @@ function envoyRoutes(
   const filters = collectRouteFilters(rule.filters);
   const base = { name, match: translated.match, ...filters.routeFields };
   const extensions = extensionFilters(rule.filters);
-  const answered = extensionDirectResponse(extensions);
+  // A backendRef's HTTPRouteFilter that cannot be applied answers the rule 500, as the rule's own would.
+  const backendProblem = rule.backends.some(
+    (b) => b.kind !== 'Invalid' && extensionFilters(b.filters ?? []).some((f) => f.problem !== undefined),
+  );
+  const answered = backendProblem ? { directResponse: { status: 500 } } : extensionDirectResponse(extensions);
   if (answered !== undefined) return [withResponseHeaders(base, answered)];
   if (filters.redirect !== undefined) {
     return [{ ...base, redirect: redirectAction(filters.redirect, translated.prefix, listener) }];
@@ -287,7 +310,7 @@ function envoyRoutes(
       valid.push({
         cluster: clusters.use(backend, grpc, rule.policies?.traffic?.cluster, http1),
         weight: backend.weight,
-        fields: { ...backendFilterFields(backend.filters), ...inferenceBackendFields(backend) },
+        fields: backendFields(backend),
       });
   }
   const validWeight = valid.reduce((sum, b) => sum + b.weight, 0);

@@ -252,17 +252,19 @@ function filtersProblem(
 }
 
 /**
- * Filters on a backendRef apply to the requests sent to that backend only; header modifiers are what every data
- * plane can do per backend (the spec leaves the rest implementation-specific), so other types are refused.
+ * Filters on a backendRef apply to the requests sent to that backend only: header modifiers, and an Envoy Gateway
+ * HTTPRouteFilter as Envoy Gateway applies one there (its credential injection; what else it holds is refused when
+ * the filter is resolved). The spec leaves the other types implementation-specific, so they are refused.
  */
 function backendRefFiltersProblem(
   filters: readonly (HTTPRouteFilter | GRPCRouteFilter)[],
   field: string,
 ): Problem | undefined {
   for (const [i, filter] of filters.entries()) {
+    if (filter.type === 'ExtensionRef' && isHTTPRouteFilterRef(filter.extensionRef)) continue;
     if (!BACKEND_REF_FILTERS.includes(filter.type)) {
       return unsupported(
-        `${field}[${i}].type: ${filter.type} is not supported on a backendRef (only ${BACKEND_REF_FILTERS.join(' and ')}); put it on the rule`,
+        `${field}[${i}].type: ${filter.type} is not supported on a backendRef (only ${BACKEND_REF_FILTERS.join(', ')} and an ExtensionRef to an HTTPRouteFilter); put it on the rule`,
       );
     }
   }

@@ -6,7 +6,7 @@ import type { DataPlaneRefusal } from '../ir/backend-contract.ts';
 import type { SessionPersistenceIR } from '../ir/gateway-ir.ts';
 import type { McpRouteIR } from '../ir/mcp.ts';
 import type { RateLimitRuleIR } from '../ir/traffic-policies.ts';
-import { resolveRuleFilters } from '../policies/http-route-filter.ts';
+import { resolveBackendRefFilters, resolveRuleFilters } from '../policies/http-route-filter.ts';
 import type {
   BackendRef,
   ParentReference,
@@ -130,17 +130,27 @@ export function evaluateRoute(
   const rules = verdicts.map((verdict, index): EvaluatedRule => {
     const rule = rawRules[index] ?? {};
     const refs = Array.isArray(rule.backendRefs) ? rule.backendRefs : [];
-    const backends = refs.map((ref, i) => {
+    const resolvedBackends = refs.map((ref, i) => {
       const field = `spec.rules[${index}].backendRefs[${i}]`;
       const weight = typeof ref?.weight === 'number' && ref.weight >= 0 ? ref.weight : 1;
-      const filters: readonly unknown[] = Array.isArray(ref?.filters) ? ref.filters : [];
+      const written: readonly unknown[] = Array.isArray(ref?.filters) ? ref.filters : [];
+      const filters =
+        kind === 'HTTPRoute' || kind === 'GRPCRoute'
+          ? resolveBackendRefFilters(written, namespace, view, `${field}.filters`)
+          : { filters: written };
       return { weight, filters, result: resolveBackendRef(ref, referrer, view, field) };
     });
     const written: readonly unknown[] = Array.isArray(rule.filters) ? rule.filters : [];
-    const filters =
+    const ruleFilters =
       kind === 'HTTPRoute' || kind === 'GRPCRoute'
         ? resolveRuleFilters(written, namespace, view, `spec.rules[${index}].filters`)
         : { filters: written };
+    // A backendRef's HTTPRouteFilter that cannot be applied makes the rule answer 500 too.
+    const filters = {
+      filters: ruleFilters.filters,
+      problem:
+        ruleFilters.problem ?? resolvedBackends.find((b) => b.filters.problem !== undefined)?.filters.problem,
+    };
     const mirrors = mirrorRefs(rule).map(({ ref, field }) => ({
       weight: 0,
       filters: [],
@@ -153,7 +163,7 @@ export function evaluateRoute(
       matches: Array.isArray(rule.matches) ? rule.matches : [],
       filters: filters.filters,
       ...(filters.problem === undefined ? {} : { filterProblem: filters.problem }),
-      backends,
+      backends: resolvedBackends.map((b) => ({ ...b, filters: b.filters.filters })),
       mirrors,
       timing: kind === 'HTTPRoute' ? ruleTiming(rule) : {},
       ...sessionField(kind, rule, `session-${namespace}-${key.name}-${index}`),

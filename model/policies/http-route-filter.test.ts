@@ -295,12 +295,13 @@ describe('HTTPRouteFilter', () => {
     });
   });
 
-  it("on a GRPCRoute rule as on an HTTPRoute's (as Envoy Gateway takes it); on a backendRef refused, naming the field", () => {
+  it("on a GRPCRoute rule as on an HTTPRoute's, and on a backendRef its credential injection (as Envoy Gateway takes them)", () => {
     const store = new ResourceStore([
       ...BASE,
       filter('inject', {
         credentialInjection: { header: 'x-api-key', credential: { valueRef: { name: 'key' } } },
       }),
+      filter('answer', { directResponse: { statusCode: 204 } }),
       {
         apiVersion: 'v1',
         kind: 'Secret',
@@ -320,6 +321,22 @@ describe('HTTPRouteFilter', () => {
             matches: [{ method: { service: 'other.Svc' } }],
             backendRefs: [{ name: 'web', port: 80, filters: [extensionRef('inject')] }],
           },
+          {
+            matches: [{ method: { service: 'third.Svc' } }],
+            backendRefs: [{ name: 'web', port: 80, filters: [extensionRef('answer')] }],
+          },
+          {
+            matches: [{ method: { service: 'fourth.Svc' } }],
+            backendRefs: [
+              {
+                name: 'web',
+                port: 80,
+                filters: [
+                  { type: 'RequestMirror', requestMirror: { backendRef: { name: 'web', port: 80 } } },
+                ],
+              },
+            ],
+          },
         ],
       },
     } as never;
@@ -332,10 +349,24 @@ describe('HTTPRouteFilter', () => {
       credential: 'k3y',
     });
     expect(evaluation.rules[0]?.verdict.valid).toBe(true);
-    expect(evaluation.rules[1]?.verdict).toMatchObject({
+    // On a backendRef: resolved onto that backend's filters (the data plane applies it to its requests only).
+    expect(evaluation.rules[1]?.verdict.valid).toBe(true);
+    expect(evaluation.rules[1]?.filterProblem).toBeUndefined();
+    expect(
+      (evaluation.rules[1]!.backends[0]!.filters[0] as ExtensionRefFilterIR).httpRouteFilter
+        ?.credentialInjection,
+    ).toMatchObject({ header: 'x-api-key', credential: 'k3y' });
+    // What cannot apply to one backend (Envoy Gateway drops it there) is named: the rule answers 500.
+    expect(evaluation.rules[2]?.filterProblem).toBe(
+      'spec.rules[2].backendRefs[0].filters[0]: HTTPRouteFilter apps/answer: spec.directResponse cannot apply to one backend (only spec.credentialInjection does); put the filter on the rule',
+    );
+    expect(
+      (evaluation.rules[2]!.backends[0]!.filters[0] as ExtensionRefFilterIR).httpRouteFilter,
+    ).toBeUndefined();
+    expect(evaluation.rules[3]?.verdict).toMatchObject({
       valid: false,
       message:
-        'spec.rules[1].backendRefs[0].filters[0].type: ExtensionRef is not supported on a backendRef (only RequestHeaderModifier and ResponseHeaderModifier); put it on the rule',
+        'spec.rules[3].backendRefs[0].filters[0].type: RequestMirror is not supported on a backendRef (only RequestHeaderModifier, ResponseHeaderModifier and an ExtensionRef to an HTTPRouteFilter); put it on the rule',
     });
   });
 });

@@ -277,6 +277,36 @@ export function resolveRuleFilters(
   return { filters: resolved, ...(problem === undefined ? {} : { problem }) };
 }
 
+/**
+ * A backendRef's filters with each HTTPRouteFilter resolved, and the first reason the rule cannot be served as
+ * written (it then answers 500). As in Envoy Gateway, an HTTPRouteFilter on a backendRef applies its credential
+ * injection to that backend's requests; Envoy Gateway drops its other fields there, Switchyard names them.
+ */
+export function resolveBackendRefFilters(
+  filters: readonly unknown[],
+  namespace: string,
+  view: ResourceView,
+  field: string,
+): { readonly filters: readonly unknown[]; readonly problem?: string } {
+  const resolved = resolveRuleFilters(filters, namespace, view, field);
+  if (resolved.problem !== undefined) return resolved;
+  let problem: string | undefined;
+  const out = resolved.filters.map((raw, i) => {
+    const entry = raw as ExtensionRefFilterIR;
+    const spec = entry?.type === 'ExtensionRef' ? entry.httpRouteFilter : undefined;
+    if (spec === undefined || problem !== undefined) return raw;
+    const ignored = [
+      spec.directResponse === undefined ? undefined : 'spec.directResponse',
+      spec.pathRegexRewrite === undefined && spec.hostRewrite === undefined ? undefined : 'spec.urlRewrite',
+    ].filter((f) => f !== undefined);
+    if (ignored.length === 0) return raw;
+    problem = `${field}[${i}]: HTTPRouteFilter ${namespace}/${entry.extensionRef.name}: ${ignored.join(' and ')} cannot apply to one backend (only spec.credentialInjection does); put the filter on the rule`;
+    const { httpRouteFilter: _dropped, ...rest } = entry;
+    return { ...rest, problem };
+  });
+  return { filters: out, ...(problem === undefined ? {} : { problem }) };
+}
+
 /** Envoy Gateway's conflicts between a rule's filters that an HTTPRouteFilter brings. */
 function conflict(filters: readonly unknown[], field: string): string | undefined {
   const extensions = filters

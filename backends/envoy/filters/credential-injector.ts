@@ -1,6 +1,6 @@
 // Credential injection (an HTTPRouteFilter's `credentialInjection`): Envoy's credential_injector filter with the
 // generic credential, one per HTTPRouteFilter, disabled by default on the chain and enabled on the rules that
-// name the filter. The credential travels as an SDS generic secret, not in the route configuration. As in Envoy
+// name the filter (or, for a backendRef's filter, on that backend's weighted-cluster entry). The credential travels as an SDS generic secret, not in the route configuration. As in Envoy
 // Gateway, a request that already has the header keeps its own value unless `overwrite` is set.
 import type { CredentialInjectionIR, ExtensionRefFilterIR } from '../../../model/ir/envoy-gateway.ts';
 import { formatResourceKey, type ResourceKey } from '../../../model/resources/resource-key.ts';
@@ -26,15 +26,37 @@ interface Injection {
   readonly injection: CredentialInjectionIR;
 }
 
-function injectionsOf(served: ServedRule): Injection[] {
-  return extensionFilters(served.rule.filters as readonly unknown[]).flatMap(
-    (entry: ExtensionRefFilterIR) => {
-      const spec = entry.httpRouteFilter;
-      return spec?.credentialInjection === undefined
-        ? []
-        : [{ filter: spec.filter, injection: spec.credentialInjection }];
-    },
-  );
+function injectionsOf(filters: readonly unknown[] | undefined): Injection[] {
+  return extensionFilters(filters ?? []).flatMap((entry: ExtensionRefFilterIR) => {
+    const spec = entry.httpRouteFilter;
+    return spec?.credentialInjection === undefined
+      ? []
+      : [{ filter: spec.filter, injection: spec.credentialInjection }];
+  });
+}
+
+/** The rule's own injections and those of its backendRefs' HTTPRouteFilters. */
+function allInjectionsOf(served: ServedRule): Injection[] {
+  return [
+    ...injectionsOf(served.rule.filters),
+    ...served.rule.backends.flatMap((backend) =>
+      backend.kind === 'Invalid' ? [] : injectionsOf(backend.filters),
+    ),
+  ];
+}
+
+/**
+ * A backendRef's HTTPRouteFilters enable their injectors on that backend's weighted-cluster entry only (Envoy
+ * reads a filter's per-route config from the weighted cluster the request was sent to first).
+ */
+export function backendCredentialFields(filters: readonly unknown[] | undefined): Json {
+  const injections = injectionsOf(filters);
+  if (injections.length === 0) return {};
+  return {
+    typedPerFilterConfig: Object.fromEntries(
+      injections.map(({ filter }) => [instanceName(filter), enabled()]),
+    ),
+  };
 }
 
 function instanceName(filter: ResourceKey): string {
@@ -48,8 +70,8 @@ function secretName(filter: ResourceKey): string {
 export const credentialInjectorFilter: HttpFilter = {
   name: 'credential-injector',
   chainFilters(rules, context) {
-    const injections = distinctBy(rules.flatMap(injectionsOf), (i) => instanceName(i.filter)).sort((a, b) =>
-      instanceName(a.filter) < instanceName(b.filter) ? -1 : 1,
+    const injections = distinctBy(rules.flatMap(allInjectionsOf), (i) => instanceName(i.filter)).sort(
+      (a, b) => (instanceName(a.filter) < instanceName(b.filter) ? -1 : 1),
     );
     return injections.map(({ filter, injection }) => {
       const name = secretName(filter);
@@ -75,7 +97,7 @@ export const credentialInjectorFilter: HttpFilter = {
   },
   routeConfig(served) {
     const out: Json = {};
-    for (const { filter } of injectionsOf(served)) out[instanceName(filter)] = enabled();
+    for (const { filter } of injectionsOf(served.rule.filters)) out[instanceName(filter)] = enabled();
     return out;
   },
 };
