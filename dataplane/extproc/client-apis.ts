@@ -13,6 +13,7 @@ const API_BY_PATH: Readonly<Record<string, ClientApi>> = {
   '/v1/audio/speech': 'openai.speech',
   '/v1/audio/transcriptions': 'openai.transcriptions',
   '/v1/audio/translations': 'openai.translations',
+  '/tokenize': 'openai.tokenize',
   '/v1/messages': 'anthropic.messages',
   '/anthropic/v1/messages': 'anthropic.messages',
   '/v1/messages/count_tokens': 'anthropic.count_tokens',

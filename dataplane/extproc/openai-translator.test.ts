@@ -132,3 +132,29 @@ test('OpenAI error bodies pass through; anything else is wrapped in the OpenAI s
     error: { message: '<html>down</html>', type: 'server_error', param: null, code: '503' },
   });
 });
+
+test("vLLM's /tokenize: at the root whatever the prefix, the model overridden; malformed unions refused with 400", () => {
+  const prompt = { model: 'client', prompt: 'Hello world', add_special_tokens: false };
+  const upstream = openAITranslator('openai.tokenize', 'v1').request(prompt, context({ model: 'llama' }));
+  expect(upstream.path).toBe('/tokenize');
+  expect(JSON.parse(upstream.body)).toEqual({ ...prompt, model: 'llama' });
+  const refused = (request: Record<string, unknown>) => {
+    try {
+      openAITranslator('openai.tokenize').request(request, context());
+    } catch (error) {
+      return { status: (error as { status?: number }).status, message: (error as Error).message };
+    }
+    return undefined;
+  };
+  expect(refused({ model: 'm', prompt: 'a', messages: [] })).toEqual({
+    status: 400,
+    message: "a tokenize request has either 'prompt' or 'messages', not both",
+  });
+  expect(refused({ model: 'm', messages: [], continue_final_message: true })).toEqual({
+    status: 400,
+    message: 'cannot set both continue_final_message and add_generation_prompt to true',
+  });
+  expect(
+    refused({ model: 'm', messages: [], continue_final_message: true, add_generation_prompt: false }),
+  ).toBe(undefined);
+});

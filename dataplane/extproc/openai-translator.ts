@@ -6,7 +6,13 @@ import { openAIErrorBody, openAIErrorType, parseJsonObject } from './client-erro
 import { withFields } from './multipart-form.ts';
 import { PassthroughUsageStream } from './passthrough-usage-stream.ts';
 import { type TokenUsage, tokenUsage, usageFromOpenAI } from './token-usage.ts';
-import type { ClientApi, StreamTranslator, TranslationContext, Translator } from './translator.ts';
+import {
+  type ClientApi,
+  type StreamTranslator,
+  type TranslationContext,
+  TranslationError,
+  type Translator,
+} from './translator.ts';
 import { utf8 } from './utf8.ts';
 
 export type OpenAIApi = Extract<ClientApi, `openai.${string}`>;
@@ -22,6 +28,7 @@ export const OPENAI_OPERATIONS: Readonly<Record<OpenAIApi, string>> = {
   'openai.speech': 'audio/speech',
   'openai.transcriptions': 'audio/transcriptions',
   'openai.translations': 'audio/translations',
+  'openai.tokenize': 'tokenize',
 };
 
 /** The Responses API's usage: input/output tokens with cached and reasoning details. */
@@ -120,6 +127,8 @@ const USAGE: Readonly<
   // counted); a stream's usage comes with `transcript.text.done`. Envoy AI Gateway counts neither.
   'openai.transcriptions': { body: (body) => audioTokens(body?.usage), stream: () => new AudioUsageStream() },
   'openai.translations': { body: (body) => audioTokens(body?.usage), stream: () => new AudioUsageStream() },
+  // vLLM's tokenizer: token ids, no usage (Envoy AI Gateway counts none either).
+  'openai.tokenize': { body: () => undefined, stream: () => new OpenAIUsageStream() },
   // A count of the input a response would take: its input tokens, as Envoy AI Gateway reports it.
   'openai.responses_input_tokens': {
     body: (body) => (typeof body?.input_tokens === 'number' ? tokenUsage(body.input_tokens, 0) : undefined),
@@ -132,6 +141,25 @@ function audioTokens(value: unknown): TokenUsage | undefined {
   if (value === null || typeof value !== 'object' || (value as { type?: unknown }).type === 'duration')
     return undefined;
   return usageFromResponses(value);
+}
+
+/**
+ * A tokenize request is a completion's (`prompt`) or a chat's (`messages`), as vLLM's /tokenize takes it; Envoy AI
+ * Gateway refuses one with both, and a chat continuing its final message while adding a generation prompt.
+ */
+function checkedTokenize(body: Record<string, unknown>, context: TranslationContext): TranslationContext {
+  if (body.prompt !== undefined && body.messages !== undefined)
+    throw new TranslationError("a tokenize request has either 'prompt' or 'messages', not both", 400);
+  if (
+    body.messages !== undefined &&
+    body.continue_final_message === true &&
+    body.add_generation_prompt !== false
+  )
+    throw new TranslationError(
+      'cannot set both continue_final_message and add_generation_prompt to true',
+      400,
+    );
+  return context;
 }
 
 /** OpenAI's error shape is already the client's; non-JSON bodies (proxies, HTML) are wrapped. */
@@ -153,7 +181,7 @@ export function openAICompatibleTranslator(
       ? { streamedByContentType: true }
       : {}),
     request: (body, context) => ({
-      path: path(context),
+      path: path(api === 'openai.tokenize' ? checkedTokenize(body, context) : context),
       headers: {},
       // A form (audio uploads) keeps every part as sent but the model's value.
       ...(context.form !== undefined
@@ -169,9 +197,12 @@ export function openAICompatibleTranslator(
   };
 }
 
-/** OpenAI itself (or any OpenAI-compatible API): `<prefix>/<operation>`, the prefix `v1` by default. */
+/**
+ * OpenAI itself (or any OpenAI-compatible API): `<prefix>/<operation>`, the prefix `v1` by default; vLLM's
+ * `/tokenize` at the root, as Envoy AI Gateway sends it.
+ */
 export function openAITranslator(api: OpenAIApi, prefix = 'v1'): Translator {
-  const path = `${prefixPath(prefix)}/${OPENAI_OPERATIONS[api]}`;
+  const path = api === 'openai.tokenize' ? '/tokenize' : `${prefixPath(prefix)}/${OPENAI_OPERATIONS[api]}`;
   return openAICompatibleTranslator(api, () => path);
 }
 

@@ -105,7 +105,10 @@ function build(api: ClientApi, backend: Backend): Translator | undefined {
     case 'OpenAI':
       return openAITranslator(api, backend.prefix ?? 'v1');
     case 'AzureOpenAI':
-      return azureOpenAITranslator(api as OpenAIApi, backend.version!);
+      // Azure OpenAI has no tokenizer endpoint (vLLM's /tokenize is served on OpenAI-schema backends only).
+      return api === 'openai.tokenize'
+        ? undefined
+        : azureOpenAITranslator(api as OpenAIApi, backend.version!);
   }
   if (api === 'openai.chat') return translated(OPENAI_CHAT_CLIENT, backend);
   if (api === 'openai.embeddings') {

@@ -14,6 +14,7 @@ export type ClientApi =
   | 'openai.speech'
   | 'openai.transcriptions'
   | 'openai.translations'
+  | 'openai.tokenize'
   | 'anthropic.messages'
   | 'anthropic.count_tokens'
   | 'cohere.rerank';
@@ -87,10 +88,15 @@ export interface Translator {
   readonly streamContentType?: string;
 }
 
-/** A request the translator cannot express upstream (answered 422), or a response it cannot read. */
+/**
+ * A request the translator cannot express upstream (answered 422; 400 when the request itself is malformed), or a
+ * response it cannot read.
+ */
 export class TranslationError extends Error {
-  constructor(message: string) {
+  readonly status: 400 | 422;
+  constructor(message: string, status: 400 | 422 = 422) {
     super(message);
+    this.status = status;
     this.name = 'TranslationError';
   }
 }

@@ -116,7 +116,12 @@ export function upstreamRequest(
     }
   } catch (error) {
     if (error instanceof TranslationError)
-      return { ok: false, status: 422, message: error.message, code: 'translation_failed' };
+      return {
+        ok: false,
+        status: error.status,
+        message: error.message,
+        code: error.status === 400 ? 'invalid_request' : 'translation_failed',
+      };
     throw error;
   }
   // Encoded once: its length is the content-length.

@@ -920,6 +920,45 @@ describe('completions, Responses and image generation on OpenAI-schema backends'
     expect(fakes.openai.received.length).toBe(before);
   });
 
+  test("→ openai: /tokenize (vLLM's) passes through to the backend's /tokenize with the model overridden", async () => {
+    const tokenize = (body: unknown) =>
+      fetch(`http://127.0.0.1:${port}/tokenize`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer client-key' },
+        body: JSON.stringify(body),
+      });
+    const prompt = await tokenize({ model: 'chat-openai', prompt: 'Hello world', return_token_strs: true });
+    expect(prompt.status).toBe(200);
+    expect(await prompt.json()).toEqual({
+      count: 2,
+      max_model_len: 8192,
+      tokens: [9906, 1917],
+      token_strs: ['<9906>', '<1917>'],
+    });
+    const seen = lastRequest('openai');
+    expect(seen.path).toBe('/tokenize');
+    expect(JSON.parse(seen.body)).toEqual({
+      model: 'gpt-4o',
+      prompt: 'Hello world',
+      return_token_strs: true,
+    });
+    expectUpstreamAuth('openai', seen);
+    const chat = await tokenize({
+      model: 'chat-openai',
+      messages: [{ role: 'user', content: 'Hello world' }],
+    });
+    expect(await chat.json()).toMatchObject({ count: 4 });
+    const before = fakes.openai.received.length;
+    const both = await tokenize({ model: 'chat-openai', prompt: 'a', messages: [] });
+    expect(both.status).toBe(400);
+    expect(await both.json()).toMatchObject({
+      error: { message: "a tokenize request has either 'prompt' or 'messages', not both" },
+    });
+    const azure = await tokenize({ model: 'chat-azure', prompt: 'a' });
+    expect(azure.status).toBe(422);
+    expect(fakes.openai.received.length).toBe(before);
+  });
+
   test.each(['openai', 'azure'] as const)("→ %s: the Responses API's input token count", async (schema) => {
     const counted = await openai.responses.inputTokens.count({ model: `chat-${schema}`, input: 'Say hello' });
     expect(lastRequest(schema).path).toBe(

@@ -428,6 +428,16 @@ function openAICompatible(name: string): Promise<FakeProvider> {
         },
       });
     }
+    if (path === '/tokenize') {
+      // vLLM's tokenizer endpoint: the ids of the prompt or of the chat template applied to the messages.
+      const tokens = body.messages === undefined ? [9906, 1917] : [128000, 9906, 1917, 128009];
+      return json(response, stream, {
+        count: tokens.length,
+        max_model_len: 8192,
+        tokens,
+        ...(body.return_token_strs === true ? { token_strs: tokens.map((id) => `<${id}>`) } : {}),
+      });
+    }
     if (path.endsWith('/audio/transcriptions') || path.endsWith('/audio/translations'))
       return void answerAudioUpload(request, path, response, stream);
     if (path.endsWith('/audio/speech')) {
