@@ -4,6 +4,9 @@
 FROM node:24-slim AS dependencies
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm install runs the `prepare` script: the schema checks compiled ahead of time (actors/shared/schema-validators.ts)
+# into .cache/schema-validators, which the last stage copies.
+COPY actors/shared/schema-validators.ts ./actors/shared/
 # `npm install` rather than `npm ci`: some registries do not carry every platform's optional binary of a dev
 # dependency, which `npm ci` insists on even when dev dependencies are omitted.
 RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
@@ -12,6 +15,7 @@ FROM node:24-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=dependencies /app/node_modules ./node_modules
+COPY --from=dependencies /app/.cache/schema-validators ./.cache/schema-validators
 COPY package.json package-lock.json ./
 COPY cli ./cli
 COPY runtime ./runtime

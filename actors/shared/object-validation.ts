@@ -1,23 +1,20 @@
 // Checks an object read from a file or the API before it enters the shared state. Problems name the field.
-import { Gateway as GatewayModel } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/Gateway';
-import { GatewayClass as GatewayClassModel } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/GatewayClass';
-import { HTTPRoute as HTTPRouteModel } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 import { CLUSTER_SCOPED_KINDS, GROUP_OF_KIND, isKindName } from '../../model/resources/kinds.ts';
 import type { RawObject } from '../../model/resources/resource-events.ts';
+import {
+  loadPrecompiledChecks,
+  runtimeSchemaCheck,
+  SCHEMA_IDS,
+  type SchemaCheck,
+} from './schema-validators.ts';
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-type SchemaModel = new (data: never) => { validate(): void };
-
-// Schemas shipped by @kubernetes-models/gateway-api. They predate Gateway API v1.6, so enum and
-// additional-property errors (where later versions added values and fields, e.g. the CORS filter) are not
-// treated as schema failures: the spec rules in model/ answer those with UnsupportedValue conditions.
-const SCHEMAS: Readonly<Record<string, SchemaModel>> = {
-  'gateway.networking.k8s.io/v1/GatewayClass': GatewayClassModel as unknown as SchemaModel,
-  'gateway.networking.k8s.io/v1/Gateway': GatewayModel as unknown as SchemaModel,
-  'gateway.networking.k8s.io/v1/HTTPRoute': HTTPRouteModel as unknown as SchemaModel,
-};
+// Schemas shipped by @kubernetes-models/gateway-api (GatewayClass, Gateway, HTTPRoute; schema-validators.ts). They
+// predate Gateway API v1.6, so enum and additional-property errors (where later versions added values and fields,
+// e.g. the CORS filter) are not treated as schema failures: the spec rules in model/ answer those with
+// UnsupportedValue conditions.
 const NEWER_SPEC_DIFFERENCES = [
   /must be equal to one of the allowed values/,
   /must NOT have additional properties/,
@@ -60,13 +57,13 @@ export function validateObject(object: RawObject): string[] {
     }
   }
   if (problems.length > 0) return problems;
-  const Schema = SCHEMAS[`${object.apiVersion}/${String(kind)}`];
-  if (Schema !== undefined) {
+  const check = schemaCheck(`${object.apiVersion}/${String(kind)}`);
+  if (check !== undefined) {
     try {
       // Only what users write is checked: a status written by a controller of a newer API version must not
       // keep the object out.
       const { status: _status, ...withoutStatus } = object;
-      new Schema(withoutStatus as never).validate();
+      check(withoutStatus);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       for (const part of message.split(', ')) {
@@ -75,6 +72,20 @@ export function validateObject(object: RawObject): string[] {
     }
   }
   return problems;
+}
+
+/** The precompiled checks when the clone has them (schema-validators.ts), else the models' own; each loaded once. */
+let precompiled: Map<string, SchemaCheck> | null | undefined;
+const runtimeChecks = new Map<string, SchemaCheck>();
+
+function schemaCheck(typeAndKind: string): SchemaCheck | undefined {
+  if (!Object.hasOwn(SCHEMA_IDS, typeAndKind)) return undefined;
+  if (precompiled === undefined) precompiled = loadPrecompiledChecks() ?? null;
+  const ready = precompiled?.get(typeAndKind) ?? runtimeChecks.get(typeAndKind);
+  if (ready !== undefined) return ready;
+  const check = runtimeSchemaCheck(typeAndKind);
+  runtimeChecks.set(typeAndKind, check);
+  return check;
 }
 
 function schemaProblem(text: string): string {
