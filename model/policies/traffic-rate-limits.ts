@@ -111,12 +111,20 @@ function costOf(
   return { ok: true, value: { kind: 'Metadata', namespace, key } };
 }
 
+/** A rule without client selectors: every client. One object, shared by every such rule (there may be 10,000s). */
+const EVERY_CLIENT: RateLimitSelectorIR = Object.freeze({
+  headers: Object.freeze([]),
+  methods: Object.freeze([]),
+  queryParams: Object.freeze([]),
+});
+
 /** Every client selector must hold: their parts are joined into one selector. */
 function selectorOf(
   selectors: readonly RateLimitSelectCondition[],
   field: string,
   scope: 'global' | 'local',
 ): Resolved<RateLimitSelectorIR> {
+  if (selectors.length === 0) return { ok: true, value: EVERY_CLIENT };
   const headers: RateLimitValueMatchIR[] = [];
   const queryParams: RateLimitValueMatchIR[] = [];
   let methods: RateLimitSelectorIR['methods'] = [];

@@ -59,4 +59,12 @@ describe('Envoy Gateway policy CRDs', () => {
       'spec.authorisation: unknown field',
     ]);
   });
+
+  it('names a field that shares its name with a built-in of objects (constructor) as unknown', () => {
+    // Before: the schema lookup found Object.prototype's constructor and the check threw.
+    expect(schemaProblems({ constructor: {}, toString: 1 }, SECURITY_POLICY_SPEC, 'spec')).toEqual([
+      'spec.constructor: unknown field',
+      'spec.toString: unknown field',
+    ]);
+  });
 });

@@ -50,57 +50,83 @@ export const free: FieldSchema = { type: 'free' };
 
 /** Paths (`spec.jwt.providers[0].foo`) of fields the schema does not know, and of values of the wrong type. */
 export function schemaProblems(value: unknown, schema: FieldSchema, path: string): string[] {
-  if (value === undefined || value === null) return [];
-  switch (schema.type) {
-    case 'string':
-      if (typeof value !== 'string') return [`${path}: must be a string`];
-      if (schema.enum !== undefined && !schema.enum.includes(value))
-        return [`${path}: "${value}" is not one of ${schema.enum.join(', ')}`];
-      return [];
-    case 'integer':
-      if (typeof value !== 'number' || !Number.isInteger(value)) return [`${path}: must be an integer`];
-      if (schema.minimum !== undefined && value < schema.minimum)
-        return [`${path}: must be >= ${schema.minimum}`];
-      if (schema.maximum !== undefined && value > schema.maximum)
-        return [`${path}: must be <= ${schema.maximum}`];
-      return [];
-    case 'number':
-      if (typeof value !== 'number' || !Number.isFinite(value)) return [`${path}: must be a number`];
-      if (schema.minimum !== undefined && value < schema.minimum)
-        return [`${path}: must be >= ${schema.minimum}`];
-      if (schema.maximum !== undefined && value > schema.maximum)
-        return [`${path}: must be <= ${schema.maximum}`];
-      return [];
-    case 'boolean':
-      return typeof value === 'boolean' ? [] : [`${path}: must be true or false`];
-    case 'quantity':
-      return typeof value === 'string' || typeof value === 'number' ? [] : [`${path}: must be a quantity`];
-    case 'array':
-      if (!Array.isArray(value)) return [`${path}: must be a list`];
-      if (schema.maxItems !== undefined && value.length > schema.maxItems)
-        return [`${path}: at most ${schema.maxItems} items`];
-      return value.flatMap((item, i) => schemaProblems(item, schema.items, `${path}[${i}]`));
-    case 'map':
-      if (typeof value !== 'object' || Array.isArray(value)) return [`${path}: must be a map`];
-      return Object.entries(value).flatMap(([key, item]) =>
-        schemaProblems(item, schema.values, `${path}.${key}`),
-      );
-    case 'object': {
-      if (typeof value !== 'object' || Array.isArray(value)) return [`${path}: must be an object`];
-      const problems: string[] = [];
-      for (const [key, item] of Object.entries(value)) {
-        const field = schema.properties[key];
-        if (field === undefined) problems.push(`${path}.${key}: unknown field`);
-        else problems.push(...schemaProblems(item, field, `${path}.${key}`));
+  const problems: string[] = [];
+  // The path as segments, joined only for a problem: a policy without problems (nearly all) costs no strings.
+  const at: (string | number)[] = [];
+  const report = (problem: string) =>
+    problems.push(`${path}${at.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('')}${problem}`);
+  const walk = (value: unknown, schema: FieldSchema): void => {
+    if (value === undefined || value === null) return;
+    switch (schema.type) {
+      case 'string':
+        if (typeof value !== 'string') report(': must be a string');
+        else if (schema.enum !== undefined && !schema.enum.includes(value))
+          report(`: "${value}" is not one of ${schema.enum.join(', ')}`);
+        return;
+      case 'integer':
+      case 'number': {
+        const integer = schema.type === 'integer';
+        if (typeof value !== 'number' || !(integer ? Number.isInteger(value) : Number.isFinite(value)))
+          report(integer ? ': must be an integer' : ': must be a number');
+        else if (schema.minimum !== undefined && value < schema.minimum)
+          report(`: must be >= ${schema.minimum}`);
+        else if (schema.maximum !== undefined && value > schema.maximum)
+          report(`: must be <= ${schema.maximum}`);
+        return;
       }
-      for (const key of schema.required ?? []) {
-        if ((value as Record<string, unknown>)[key] === undefined) problems.push(`${path}.${key}: required`);
-      }
-      return problems;
+      case 'boolean':
+        if (typeof value !== 'boolean') report(': must be true or false');
+        return;
+      case 'quantity':
+        if (typeof value !== 'string' && typeof value !== 'number') report(': must be a quantity');
+        return;
+      case 'array':
+        if (!Array.isArray(value)) report(': must be a list');
+        else if (schema.maxItems !== undefined && value.length > schema.maxItems)
+          report(`: at most ${schema.maxItems} items`);
+        else
+          for (let i = 0; i < value.length; i++) {
+            at.push(i);
+            walk(value[i], schema.items);
+            at.pop();
+          }
+        return;
+      case 'map':
+        if (typeof value !== 'object' || Array.isArray(value)) report(': must be a map');
+        else
+          for (const key in value) {
+            if (!Object.hasOwn(value, key)) continue;
+            at.push(key);
+            walk((value as Record<string, unknown>)[key], schema.values);
+            at.pop();
+          }
+        return;
+      case 'object':
+        if (typeof value !== 'object' || Array.isArray(value)) {
+          report(': must be an object');
+          return;
+        }
+        for (const key in value) {
+          if (!Object.hasOwn(value, key)) continue;
+          const field = Object.hasOwn(schema.properties, key) ? schema.properties[key] : undefined;
+          at.push(key);
+          if (field === undefined) report(': unknown field');
+          else walk((value as Record<string, unknown>)[key], field);
+          at.pop();
+        }
+        for (const key of schema.required ?? []) {
+          if ((value as Record<string, unknown>)[key] !== undefined) continue;
+          at.push(key);
+          report(': required');
+          at.pop();
+        }
+        return;
+      case 'free':
+        return;
     }
-    case 'free':
-      return [];
-  }
+  };
+  walk(value, schema);
+  return problems;
 }
 
 /** The schema as a CRD's openAPIV3Schema (structural, as the API server requires). */
