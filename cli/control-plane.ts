@@ -2,6 +2,11 @@
 // The controller command, `translate`, replay and the tests all build the pipeline here.
 import type { Logger } from 'pino';
 import {
+  ACCESS_TOKENS,
+  accessTokensSpec,
+  type FetchAccessTokenPort,
+} from '../actors/ai-gateway/access-tokens.ts';
+import {
   AI_GATEWAY_CONTROLLER,
   AI_GATEWAY_OWNED_KINDS,
   aiGatewayControllerSpec,
@@ -36,6 +41,7 @@ import {
   resolverSpecs,
 } from '../actors/reference-validator/index.ts';
 import { routeControllerName, routeControllerSpec } from '../actors/route/index.ts';
+import { ACCESS_TOKEN_KIND, AccessTokenStore, withAccessTokens } from '../model/ai-gateway/access-tokens.ts';
 import { WATCHED_BY_REFERENCE } from '../model/evaluation/watched-references.ts';
 import { DEFAULT_CONTROLLER_NAME } from '../model/gateway-api/gateway-class.ts';
 import { OIDC_DISCOVERY_KIND, OidcDiscoveryStore } from '../model/policies/oidc-discovery.ts';
@@ -75,6 +81,7 @@ import { referencedSourceMachine } from '../sources/kubernetes/referenced-source
 import { kubernetesStatusWriter } from '../sources/kubernetes/status-writer.ts';
 import { ProblemBook } from '../sources/problem-book.ts';
 import { refusalText } from '../sources/refusal-text.ts';
+import { accessTokenPort } from './access-token-port.ts';
 import {
   discardExtProcConfig,
   type ExtProcConfigPort,
@@ -148,6 +155,15 @@ export interface ControlPlaneOptions {
    * the plane's clock; default never: translate and replay read each once).
    */
   readonly oidcDiscovery?: { readonly fetch?: FetchDiscoveryPort; readonly refreshMs?: number };
+  /**
+   * GCP and Azure access tokens (cli/access-token-port.ts): the port, whether tokens are renewed before they expire
+   * and failed fetches retried (default not: translate and replay fetch each once), and the wait before a retry.
+   */
+  readonly accessTokens?: {
+    readonly fetch?: FetchAccessTokenPort;
+    readonly renew?: boolean;
+    readonly retryMs?: number;
+  };
 }
 
 export interface ControlPlane {
@@ -201,6 +217,17 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
       options.oidcDiscovery?.fetch ?? oidcDiscoveryPort(),
     ),
   );
+  plane.system.spawn(
+    accessTokensSpec(
+      {
+        view: plane.store,
+        store: plane.accessTokens,
+        renew: options.accessTokens?.renew === true,
+        ...(options.accessTokens?.retryMs === undefined ? {} : { retryMs: options.accessTokens.retryMs }),
+      },
+      options.accessTokens?.fetch ?? accessTokenPort(),
+    ),
+  );
   spawnReferenceValidator(plane, source, options.flushDelayMs ?? 0);
   const backends = spawnBackends(plane, options.backends ?? {});
   if (options.localDataPlane !== undefined) spawnLocalDataPlane(plane, options.localDataPlane);
@@ -230,6 +257,8 @@ interface Plane {
   readonly statuses: StatusStore;
   /** The discovery documents read: written by the discovery actor, read by the reference validator. */
   readonly oidcDiscovery: OidcDiscoveryStore;
+  /** GCP and Azure access tokens: written by the token actor, read by the reference validator. */
+  readonly accessTokens: AccessTokenStore;
   readonly problems: ProblemBook;
   /** Lists a problem with the input (logged once, when it is first listed). */
   readonly report: (problem: SourceProblem) => void;
@@ -275,6 +304,7 @@ function newPlane(options: ControlPlaneOptions): Plane {
     store: new ResourceStore(),
     statuses: new StatusStore(),
     oidcDiscovery: new OidcDiscoveryStore(),
+    accessTokens: new AccessTokenStore(),
     problems,
     report,
     closers: [],
@@ -474,12 +504,16 @@ function spawnReferenceValidator(plane: Plane, source: SourceWiring, flushDelayM
   plane.system.spawn(
     referenceValidatorSpec(
       {
-        view: plane.store,
+        view: withAccessTokens(plane.store, plane.accessTokens),
         controllerName: plane.controllerName,
         expectedKinds: source.expectedKinds,
         flushDelayMs,
         // Discovery documents are wanted like Secrets in Kubernetes mode, in both modes.
-        referenceWatchers: { ...source.referenceWatchers, [OIDC_DISCOVERY_KIND]: OIDC_DISCOVERY },
+        referenceWatchers: {
+          ...source.referenceWatchers,
+          [OIDC_DISCOVERY_KIND]: OIDC_DISCOVERY,
+          [ACCESS_TOKEN_KIND]: ACCESS_TOKENS,
+        },
         oidcDiscovery: plane.oidcDiscovery,
         hostDataPlane: source.hostDataPlane,
         ...(source.gatewayClassFinalizer === undefined

@@ -312,6 +312,8 @@ export const controllerCommand: Command = {
       backends,
       // Discovery documents are read again every five minutes: a provider that moved an endpoint, or came back.
       oidcDiscovery: { refreshMs: 300_000 },
+      // GCP and Azure access tokens are renewed 5 minutes before they expire.
+      accessTokens: { renew: true },
     };
     let plane: ControlPlane | undefined;
     let cluster: ClusterMode | undefined;

@@ -197,7 +197,10 @@ function authPolicy(auth: Exclude<ExtProcAuth, { unavailable: string }>): Json {
       ? [auth.anthropicAPIKey.key, { header: { name: 'x-api-key' } }]
       : 'azureAPIKey' in auth
         ? [auth.azureAPIKey.key, { header: { name: 'api-key' } }]
-        : [auth.apiKey.key, { header: { name: 'Authorization', prefix: 'Bearer ' } }];
+        : [
+            'gcp' in auth ? auth.gcp.accessToken : auth.apiKey.key,
+            { header: { name: 'Authorization', prefix: 'Bearer ' } },
+          ];
   return { key: { secret: secret ?? '', authorizationLocation: location } };
 }
 

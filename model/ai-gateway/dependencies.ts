@@ -8,6 +8,7 @@ import {
   type AIServiceBackendSpec,
   type BackendSecurityPolicySpec,
 } from '../resources/ai-gateway.ts';
+import type { SecretObjectReference } from '../resources/gateway-api.ts';
 import type { ObjectMeta } from '../resources/kubernetes.ts';
 import {
   ANY_NAME,
@@ -18,6 +19,7 @@ import {
 } from '../resources/resource-key.ts';
 import { asArray } from '../shared/arrays.ts';
 import { normalizeGroup } from '../shared/reference-grants.ts';
+import { accessTokenKey } from './access-tokens.ts';
 import { parentRefsOf } from './route-evaluation.ts';
 
 /** What an AI object's evaluation reads (for the reverse dependency index). */
@@ -33,7 +35,11 @@ export function aiGatewayDependencies(object: {
     case 'AIServiceBackend':
       return backendDependencies((object.spec ?? {}) as Partial<AIServiceBackendSpec>, namespace);
     case 'BackendSecurityPolicy':
-      return policyDependencies((object.spec ?? {}) as Partial<BackendSecurityPolicySpec>, namespace);
+      return policyDependencies(
+        (object.spec ?? {}) as Partial<BackendSecurityPolicySpec>,
+        namespace,
+        typeof object.metadata?.name === 'string' ? object.metadata.name : '',
+      );
     default:
       return [];
   }
@@ -72,11 +78,24 @@ function backendDependencies(spec: Partial<AIServiceBackendSpec>, namespace: str
   return out;
 }
 
-/** The Secrets holding its credentials. */
-function policyDependencies(spec: Partial<BackendSecurityPolicySpec>, namespace: string): ResourceKey[] {
-  const holders = [spec.apiKey, spec.azureAPIKey, spec.anthropicAPIKey, spec.awsCredentials?.credentialsFile];
-  return holders
+/** The Secrets holding its credentials, and the access token the controller fetches with them (access-tokens.ts). */
+function policyDependencies(
+  spec: Partial<BackendSecurityPolicySpec>,
+  namespace: string,
+  name: string,
+): ResourceKey[] {
+  const holders = [
+    spec.apiKey,
+    spec.azureAPIKey,
+    spec.anthropicAPIKey,
+    spec.awsCredentials?.credentialsFile,
+    spec.gcpCredentials?.credentialsFile as { secretRef?: SecretObjectReference } | undefined,
+    { secretRef: spec.azureCredentials?.clientSecretRef as SecretObjectReference | undefined },
+  ];
+  const secrets = holders
     .map((holder) => holder?.secretRef)
     .filter((ref) => typeof ref?.name === 'string')
     .map((ref) => resourceKey(CORE_GROUP, 'Secret', ref!.namespace || namespace, ref!.name));
+  const token = accessTokenKey(namespace, name, spec);
+  return token === undefined ? secrets : [...secrets, token];
 }

@@ -290,12 +290,12 @@ describe('bad input becomes conditions', () => {
       ...noSecret,
       metadata: { name: 'gcp', namespace: 'ai' },
       spec: {
-        type: 'GCPCredentials',
+        type: 'OIDC',
         targetRefs: [{ group: 'aigateway.envoyproxy.io', kind: 'AIServiceBackend', name: 'anthropic' }],
       },
     } as unknown as AnyResource);
     expect(statusOf(gcp, 'BackendSecurityPolicy', 'gcp')?.[0]?.message).toBe(
-      'spec.type: GCPCredentials is not supported; use APIKey, AzureAPIKey, AnthropicAPIKey or AWSCredentials',
+      'spec.type: OIDC is not supported; use APIKey, AzureAPIKey, AnthropicAPIKey, AWSCredentials, GCPCredentials or AzureCredentials',
     );
   });
 

@@ -55,7 +55,7 @@ export function evaluateAIGateway(view: ResourceView, options: AIGatewayOptions)
   }
   for (const policy of policies.values()) {
     const verdict = policyAuth(policy, view);
-    const desired = [acceptanceCondition('BackendSecurityPolicy', 'auth' in verdict ? undefined : verdict)];
+    const desired = [acceptanceCondition('BackendSecurityPolicy', 'reason' in verdict ? verdict : undefined)];
     const conditions = stampConditions(
       policy.status?.conditions,
       desired,

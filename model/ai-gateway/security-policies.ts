@@ -1,6 +1,7 @@
 // BackendSecurityPolicy: which policies apply to an AIServiceBackend, and the credentials a policy gives the
 // ext_proc service (API keys, an AWS shared credentials profile) read from Secrets in the policy's namespace,
-// or per request (`credentialOverride`: a header or Envoy dynamic metadata a trusted filter wrote).
+// access tokens the controller fetched for GCP and Azure credentials (access-tokens.ts), or per request
+// (`credentialOverride`: a header or Envoy dynamic metadata a trusted filter wrote).
 
 import {
   AI_GATEWAY_GROUP,
@@ -10,6 +11,7 @@ import {
 import type { SecretObjectReference } from '../resources/gateway-api.ts';
 import { asArray } from '../shared/arrays.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
+import { policyAccessToken, secretText } from './access-tokens.ts';
 import type { ExtProcAuth, ExtProcCredentialOverride } from './extproc-config.ts';
 import type { Problem } from './statuses.ts';
 
@@ -37,6 +39,8 @@ const OVERRIDE_DEFAULTS: Readonly<Record<string, { header: string; key: string }
   AzureAPIKey: { header: 'x-aigw-azure-api-key', key: 'x-aigw-azure-api-key' },
   AnthropicAPIKey: { header: 'x-aigw-anthropic-api-key', key: 'x-aigw-anthropic-api-key' },
   AWSCredentials: { header: 'x-aigw-aws-', key: 'x-aigw-aws-credentials' },
+  AzureCredentials: { header: 'x-aigw-azure-access-token', key: 'x-aigw-azure-access-token' },
+  GCPCredentials: { header: 'x-aigw-gcp-access-token', key: 'x-aigw-gcp-access-token' },
 };
 
 /** `spec.credentialOverride`: exactly one source; fallbackToConfigured defaults to true. */
@@ -86,7 +90,7 @@ function credentialOverride(policy: BackendSecurityPolicy): ExtProcCredentialOve
 export function policyAuth(
   policy: BackendSecurityPolicy,
   view: ResourceView,
-): { auth: ExtProcAuth } | Problem {
+): { auth: ExtProcAuth } | (Problem & { auth?: ExtProcAuth }) {
   const spec = policy.spec ?? {};
   const override = credentialOverride(policy);
   if (override !== undefined && 'reason' in override) return override;
@@ -120,12 +124,83 @@ export function policyAuth(
       const aws = awsAuth(policy, view, perRequestOnly);
       return 'reason' in aws ? aws : withOverride(aws.auth);
     }
+    case 'GCPCredentials': {
+      const gcp = gcpAuth(policy, view);
+      return 'reason' in gcp ? gcp : withOverride(gcp.auth);
+    }
+    case 'AzureCredentials': {
+      const azure = azureAuth(policy, view);
+      return 'reason' in azure ? azure : withOverride(azure.auth);
+    }
     default:
       return {
         reason: 'UnsupportedValue',
-        message: `spec.type: ${String(spec.type)} is not supported; use APIKey, AzureAPIKey, AnthropicAPIKey or AWSCredentials`,
+        message: `spec.type: ${String(spec.type)} is not supported; use APIKey, AzureAPIKey, AnthropicAPIKey, AWSCredentials, GCPCredentials or AzureCredentials`,
       };
   }
+}
+
+/** The reason of a policy whose access token could not be fetched (the message names the token endpoint's error). */
+export const TOKEN_UNAVAILABLE = 'AccessTokenUnavailable';
+
+/** `gcpCredentials`: the model's location, and the token fetched with the service-account key file. */
+export function gcpAuth(
+  policy: BackendSecurityPolicy,
+  view: ResourceView,
+): { auth: ExtProcAuth } | (Problem & { auth?: ExtProcAuth }) {
+  const gcp = policy.spec?.gcpCredentials ?? {};
+  if (gcp.isPassthrough === true)
+    return {
+      reason: 'UnsupportedValue',
+      message:
+        'spec.gcpCredentials.isPassthrough: not supported (the project and region come from the policy)',
+    };
+  for (const field of ['projectName', 'region'] as const) {
+    if (typeof gcp[field] !== 'string' || gcp[field] === '')
+      return { reason: 'UnsupportedValue', message: `spec.gcpCredentials.${field}: required` };
+  }
+  const location = { projectName: gcp.projectName as string, region: gcp.region as string };
+  if (gcp.workloadIdentityFederationConfig !== undefined)
+    return {
+      reason: 'UnsupportedValue',
+      message:
+        "spec.gcpCredentials.workloadIdentityFederationConfig: not supported (Google's STS endpoint cannot be configured); use credentialsFile",
+      auth: { unavailable: 'workload identity federation is not supported', gcp: location },
+    };
+  if (gcp.credentialsFile === undefined)
+    return {
+      reason: 'UnsupportedValue',
+      message:
+        'spec.gcpCredentials.credentialsFile: required (Application Default Credentials are not supported)',
+      auth: { unavailable: 'Application Default Credentials are not supported', gcp: location },
+    };
+  const token = policyAccessToken(policy, view);
+  if ('error' in token)
+    return {
+      reason: TOKEN_UNAVAILABLE,
+      message: `no access token: ${token.error}`,
+      auth: { unavailable: `no GCP access token: ${token.error}`, gcp: location },
+    };
+  return { auth: { gcp: { ...location, accessToken: token.accessToken } } };
+}
+
+/** `azureCredentials`: the Entra ID token fetched with the client secret, sent as a bearer token. */
+function azureAuth(policy: BackendSecurityPolicy, view: ResourceView): { auth: ExtProcAuth } | Problem {
+  const azure = policy.spec?.azureCredentials ?? {};
+  for (const field of ['clientID', 'tenantID'] as const) {
+    if (typeof azure[field] !== 'string' || azure[field] === '')
+      return { reason: 'UnsupportedValue', message: `spec.azureCredentials.${field}: required` };
+  }
+  if (azure.oidcExchangeToken !== undefined)
+    return {
+      reason: 'UnsupportedValue',
+      message: 'spec.azureCredentials.oidcExchangeToken: not supported; use clientSecretRef',
+    };
+  if (azure.clientSecretRef === undefined)
+    return { reason: 'UnsupportedValue', message: 'spec.azureCredentials.clientSecretRef: required' };
+  const token = policyAccessToken(policy, view);
+  if ('error' in token) return { reason: TOKEN_UNAVAILABLE, message: `no access token: ${token.error}` };
+  return { auth: { apiKey: { key: token.accessToken } } };
 }
 
 /** `awsCredentials`: a region and one profile of a shared credentials file held in a Secret. */
@@ -196,13 +271,8 @@ function secretValue(
       message: `${field}.secretRef: Secret ${secretNamespace}/${ref.name} not found`,
     };
   }
-  const value =
-    typeof secret.stringData?.[dataKey] === 'string'
-      ? secret.stringData[dataKey]
-      : typeof secret.data?.[dataKey] === 'string'
-        ? Buffer.from(secret.data[dataKey], 'base64').toString('utf8')
-        : undefined;
-  if (value === undefined || value.trim() === '') {
+  const value = secretText(secret, dataKey);
+  if (value === undefined) {
     return {
       reason: 'SecretNotFound',
       message: `${field}.secretRef: Secret ${secretNamespace}/${ref.name} has no key '${dataKey}'`,

@@ -73,10 +73,15 @@ export function resolveAIServiceBackend(
       ? backendTarget(ref.name, namespace, view, hostDataPlane)
       : serviceTarget(ref, namespace, view);
   if ('reason' in target) return { ok: false, problem: target };
-  if (schemaName === 'GCPVertexAI' || schemaName === 'GCPAnthropic') {
+  const auth = backendAuth(backend, view);
+  const gcpSchema = schemaName === 'GCPVertexAI' || schemaName === 'GCPAnthropic';
+  const located = auth !== undefined && 'auth' in auth && auth.auth !== undefined && 'gcp' in auth.auth;
+  if (gcpSchema && !located) {
     return fail(
-      'UnsupportedValue',
-      `spec.schema.name: ${schemaName} needs GCP credentials (a service-account key or workload identity federation), which the controller cannot exchange for tokens yet; a standalone ext_proc configuration with a token serves it`,
+      auth !== undefined && 'reason' in auth ? auth.reason : 'UnsupportedValue',
+      auth !== undefined && 'reason' in auth
+        ? auth.message
+        : `spec.schema.name: ${schemaName} needs a BackendSecurityPolicy of type GCPCredentials (its projectName and region)`,
     );
   }
   const schema: VersionedAPISchema = { name: schemaName };
@@ -84,7 +89,6 @@ export function resolveAIServiceBackend(
     schema.version = spec.schema.version;
   if (PREFIXED.has(schemaName) && typeof spec.schema?.prefix === 'string' && spec.schema.prefix !== '')
     schema.prefix = spec.schema.prefix;
-  const auth = backendAuth(backend, view);
   const verdict: BackendVerdict = {
     ok: auth === undefined || !('reason' in auth),
     service: target.ref,
@@ -93,7 +97,11 @@ export function resolveAIServiceBackend(
     ...(auth === undefined
       ? {}
       : 'reason' in auth
-        ? { problem: auth, authProblem: auth, auth: { unavailable: auth.message } }
+        ? {
+            problem: { reason: auth.reason, message: auth.message },
+            authProblem: { reason: auth.reason, message: auth.message },
+            auth: auth.auth ?? { unavailable: auth.message },
+          }
         : { auth: auth.auth }),
     ...(spec.headerMutation === undefined ? {} : { headerMutation: spec.headerMutation }),
     ...(spec.bodyMutation === undefined ? {} : { bodyMutation: spec.bodyMutation }),
@@ -189,7 +197,7 @@ function serviceTarget(
 function backendAuth(
   backend: AIServiceBackend,
   view: ResourceView,
-): { auth: ExtProcAuth } | Problem | undefined {
+): { auth: ExtProcAuth } | (Problem & { auth?: ExtProcAuth }) | undefined {
   const policies = policiesOf(backend, view);
   if (policies.length > 1) {
     return {
@@ -203,6 +211,8 @@ function backendAuth(
     return {
       reason: verdict.reason,
       message: `BackendSecurityPolicy ${policies[0]!.metadata.name}: ${verdict.message}`,
+      // A GCP backend keeps its location: the service loads it and answers its requests with the reason.
+      ...('auth' in verdict && verdict.auth !== undefined ? { auth: verdict.auth } : {}),
     };
   return verdict;
 }

@@ -2,8 +2,9 @@
 // AI provider credentials) and ConfigMaps (BackendTLSPolicy CA bundles). The reference validator knows, from its
 // dependency index, which of them something references and tells each such kind's source; the source fetches
 // and watches exactly those objects (sources/kubernetes/referenced-source.ts). OpenID Connect discovery documents
-// are wanted the same way, in both modes.
+// and AI providers' access tokens are wanted the same way, in both modes.
 import type { Message } from '../../runtime/message.ts';
+import { isAccessTokenKey } from '../ai-gateway/access-tokens.ts';
 import { isDiscoveryKey } from '../policies/oidc-discovery.ts';
 import { ANY_NAME, CORE_GROUP, type ResourceKey } from '../resources/resource-key.ts';
 
@@ -23,7 +24,7 @@ export interface ReferencesWanted extends Message<'references.wanted'> {
  * OpenID Connect discovery document (fetched by the control plane itself, actors/policies/oidc-discovery.ts).
  */
 export function isFetchableReference(key: ResourceKey, kind: string): boolean {
-  if (isDiscoveryKey(key)) return key.kind === kind;
+  if (isDiscoveryKey(key) || isAccessTokenKey(key)) return key.kind === kind;
   return (
     key.group === CORE_GROUP &&
     key.kind === kind &&

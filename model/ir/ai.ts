@@ -13,15 +13,24 @@ export interface ExtProcCredentialOverride {
 
 /**
  * A backend's credentials: a key, AWS credentials (without static ones when every request must bring its own),
- * or `unavailable` — the policy cannot be used, and the data plane refuses the backend's requests saying why.
+ * a GCP access token with the model's location (GCPCredentials; an Azure Entra ID token is sent as an `apiKey`, a
+ * bearer token), or `unavailable` — the policy cannot be used, and the data plane refuses the backend's requests
+ * saying why (a GCP backend's location kept, which the service needs to load the backend).
  */
 export type ExtProcAuth = (
   | { apiKey: { key?: string } }
   | { azureAPIKey: { key?: string } }
   | { anthropicAPIKey: { key?: string } }
   | { aws: { region: string; accessKeyId?: string; secretAccessKey?: string; sessionToken?: string } }
-  | { unavailable: string }
+  | { gcp: GcpLocation & { accessToken?: string } }
+  | { unavailable: string; gcp?: GcpLocation }
 ) & { override?: ExtProcCredentialOverride };
+
+/** Where a GCP backend's model lives (GCPCredentials projectName and region); the service builds the path from it. */
+export interface GcpLocation {
+  projectName: string;
+  region: string;
+}
 
 /** One backendRef of a rule as the ext_proc service (and agentgateway) use it. */
 export interface ExtProcBackendDocument {

@@ -1,0 +1,146 @@
+// The token exchanges for BackendSecurityPolicy GCPCredentials and AzureCredentials (actors/ai-gateway/
+// access-tokens.ts asks; model/ai-gateway/access-tokens.ts says what for), made as Google's and Microsoft's client
+// libraries make them:
+// - a GCP service-account key file: a JWT (RS256, `kid` the key's id) from the key's `client_email` for the
+//   cloud-platform scope, audience the key's `token_uri`, valid an hour, posted to that `token_uri` as a
+//   jwt-bearer grant (RFC 7523);
+// - Azure client secret: the client credentials grant at `<authority host><tenantID>/oauth2/v2.0/token` for the
+//   Cognitive Services scope; the authority host is `AZURE_AUTHORITY_HOST` when set, as the Azure SDKs read it.
+// Bounded in time; whatever happens comes back as a token or an error text naming the token endpoint and its
+// answer (`error`, `error_description`), never a throw. Secrets and tokens are never put in an error text.
+import { importPKCS8, SignJWT } from 'jose';
+import type { FetchAccessTokenPort } from '../actors/ai-gateway/access-tokens.ts';
+import {
+  type AccessTokenRequest,
+  type AccessTokenResponse,
+  AZURE_SCOPE,
+  DEFAULT_AZURE_AUTHORITY_HOST,
+  GCP_SCOPE,
+} from '../model/ai-gateway/access-tokens.ts';
+
+export const TOKEN_TIMEOUT_MS = 10_000;
+const GOOGLE_TOKEN_URI = 'https://oauth2.googleapis.com/token';
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const ASSERTION_LIFETIME_S = 3600;
+
+export interface AccessTokenPortOptions {
+  readonly timeoutMs?: number;
+  /** Entra ID's authority host; default `AZURE_AUTHORITY_HOST`, else the public cloud's. */
+  readonly azureAuthorityHost?: string;
+  /** Seconds since the epoch, for the JWT's iat/exp. */
+  readonly nowSeconds?: () => number;
+}
+
+export function accessTokenPort(options: AccessTokenPortOptions = {}): FetchAccessTokenPort {
+  const timeoutMs = options.timeoutMs ?? TOKEN_TIMEOUT_MS;
+  const authorityHost =
+    options.azureAuthorityHost ?? (process.env.AZURE_AUTHORITY_HOST || DEFAULT_AZURE_AUTHORITY_HOST);
+  const nowSeconds = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
+  return async ({ request }) => {
+    const exchange =
+      request.grant === 'gcp-service-account'
+        ? await gcpExchange(request, nowSeconds())
+        : azureExchange(request, authorityHost);
+    if ('error' in exchange) return exchange;
+    return postForm(exchange.url, exchange.form, timeoutMs);
+  };
+}
+
+type Exchange = { readonly url: string; readonly form: Record<string, string> } | { readonly error: string };
+
+/** The jwt-bearer grant of a service-account key file. */
+export async function gcpExchange(
+  request: Extract<AccessTokenRequest, { grant: 'gcp-service-account' }>,
+  now: number,
+): Promise<Exchange> {
+  let key: Record<string, unknown>;
+  try {
+    key = JSON.parse(request.serviceAccountKey) as Record<string, unknown>;
+  } catch {
+    return { error: 'the service-account key file is not JSON' };
+  }
+  if (key.type !== 'service_account')
+    return { error: `the key file's type is '${String(key.type)}', not 'service_account'` };
+  const email = key.client_email;
+  const pem = key.private_key;
+  if (typeof email !== 'string' || typeof pem !== 'string')
+    return { error: 'the service-account key file lacks client_email or private_key' };
+  const url = typeof key.token_uri === 'string' && key.token_uri !== '' ? key.token_uri : GOOGLE_TOKEN_URI;
+  let signingKey: Awaited<ReturnType<typeof importPKCS8>>;
+  try {
+    signingKey = await importPKCS8(pem, 'RS256');
+  } catch {
+    return { error: "the service-account key file's private_key is not a PKCS#8 RSA key" };
+  }
+  const header = {
+    alg: 'RS256',
+    typ: 'JWT',
+    ...(typeof key.private_key_id === 'string' ? { kid: key.private_key_id } : {}),
+  };
+  const assertion = await new SignJWT({ scope: GCP_SCOPE })
+    .setProtectedHeader(header)
+    .setIssuer(email)
+    .setAudience(url)
+    .setIssuedAt(now)
+    .setExpirationTime(now + ASSERTION_LIFETIME_S)
+    .sign(signingKey);
+  return { url, form: { grant_type: JWT_BEARER, assertion } };
+}
+
+/** The client credentials grant at Entra ID. */
+export function azureExchange(
+  request: Extract<AccessTokenRequest, { grant: 'azure-client-secret' }>,
+  authorityHost: string,
+): Exchange {
+  const host = authorityHost.endsWith('/') ? authorityHost : `${authorityHost}/`;
+  return {
+    url: `${host}${encodeURIComponent(request.tenantID)}/oauth2/v2.0/token`,
+    form: {
+      grant_type: 'client_credentials',
+      client_id: request.clientID,
+      client_secret: request.clientSecret,
+      scope: AZURE_SCOPE,
+    },
+  };
+}
+
+const MAX_ERROR_TEXT = 200;
+
+async function postForm(
+  url: string,
+  form: Record<string, string>,
+  timeoutMs: number,
+): Promise<AccessTokenResponse> {
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams(form).toString(),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    text = await response.text();
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? (error as Error).message;
+    return { error: `token endpoint ${url}: ${why}` };
+  }
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {}
+  if (response.status !== 200) {
+    const said = [body.error, body.error_description].filter((part) => typeof part === 'string').join(': ');
+    const detail = (said === '' ? text.trim() : said).slice(0, MAX_ERROR_TEXT);
+    return { error: `token endpoint ${url} answered HTTP ${response.status}${detail ? ` (${detail})` : ''}` };
+  }
+  const accessToken = body.access_token;
+  const expiresIn = Number(body.expires_in);
+  if (typeof accessToken !== 'string' || accessToken === '')
+    return { error: `token endpoint ${url} answered without an access_token` };
+  if (!Number.isFinite(expiresIn) || expiresIn <= 0)
+    return { error: `token endpoint ${url} answered without a positive expires_in` };
+  return { accessToken, expiresInMs: expiresIn * 1000 };
+}
