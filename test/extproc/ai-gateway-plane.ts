@@ -183,18 +183,7 @@ export function localProvider(provider: {
   const { name, port, key, schema = 'OpenAI' } = provider;
   const [type, field] =
     schema === 'Anthropic' ? ['AnthropicAPIKey', 'anthropicAPIKey'] : ['APIKey', 'apiKey'];
-  return `apiVersion: v1
-kind: Service
-metadata: { name: ${name}, namespace: ai }
-spec: { ports: [{ name: http, port: 443 }] }
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: { name: ${name}-1, namespace: ai, labels: { kubernetes.io/service-name: ${name} } }
-addressType: IPv4
-endpoints: [{ addresses: [127.0.0.1], conditions: { ready: true } }]
-ports: [{ name: http, port: ${port} }]
----
+  return `${localService(name, port)}---
 apiVersion: v1
 kind: Secret
 metadata: { name: ${name}-key, namespace: ai }
@@ -214,5 +203,21 @@ spec:
   type: ${type}
   targetRefs: [{ group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: ${name} }]
   ${field}: { secretRef: { name: ${name}-key } }
+`;
+}
+
+/** Service `name` in namespace ai (port 443) whose endpoint is the process on this machine listening on `port`. */
+export function localService(name: string, port: number): string {
+  return `apiVersion: v1
+kind: Service
+metadata: { name: ${name}, namespace: ai }
+spec: { ports: [{ name: http, port: 443 }] }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: ${name}-1, namespace: ai, labels: { kubernetes.io/service-name: ${name} } }
+addressType: IPv4
+endpoints: [{ addresses: [127.0.0.1], conditions: { ready: true } }]
+ports: [{ name: http, port: ${port} }]
 `;
 }

@@ -1,0 +1,243 @@
+// GCP and Azure credentials end to end: the controller in standalone mode reads a GCPCredentials policy (a
+// service-account key file in a Secret) and an AzureCredentials policy (a client secret), exchanges them for access
+// tokens at a fake token server on loopback (the key file's own token_uri; Entra ID through AZURE_AUTHORITY_HOST),
+// and the ext_proc service, configured by the controller, sends each provider the token the server issued through a
+// real Envoy. A policy whose token server is down leaves its backend failing closed: the client gets a 401 naming the
+// token endpoint's error, the provider is never called, and the policy says NotAccepted why.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportPKCS8, generateKeyPair, jwtVerify } from 'jose';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { freePort } from '../harness/envoy/index.ts';
+import { type AiGatewayPlane, aiGateway, localService, startAiGatewayPlane } from './ai-gateway-plane.ts';
+import { type FakeProvider, startFakeAzure, startFakeVertex } from './fake-providers.ts';
+
+const GCP_TOKEN = 'ya29.issued-by-the-fake-token-server';
+const AZURE_TOKEN = 'entra.issued-by-the-fake-token-server';
+
+function gcpBackend(name: string, keyFile: string): string {
+  return `apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIServiceBackend
+metadata: { name: ${name}, namespace: ai }
+spec:
+  schema: { name: GCPVertexAI }
+  backendRef: { name: vertex, kind: Service, port: 443 }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: ${name}-sa, namespace: ai }
+stringData:
+  service_account.json: ${JSON.stringify(keyFile)}
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: BackendSecurityPolicy
+metadata: { name: ${name}, namespace: ai }
+spec:
+  type: GCPCredentials
+  targetRefs: [{ group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: ${name} }]
+  gcpCredentials:
+    projectName: proj-e2e
+    region: us-east5
+    credentialsFile: { secretRef: { name: ${name}-sa } }
+`;
+}
+
+function manifests(gatewayPort: number, vertexPort: number, azurePort: number, keyFiles: string[]): string {
+  return `${aiGateway(gatewayPort)}---
+${localService('vertex', vertexPort)}---
+${localService('azure', azurePort)}---
+${gcpBackend('gemini', keyFiles[0]!)}---
+${gcpBackend('gemini-down', keyFiles[1]!)}---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIServiceBackend
+metadata: { name: azure, namespace: ai }
+spec:
+  schema: { name: AzureOpenAI, version: 2024-10-21 }
+  backendRef: { name: azure, kind: Service, port: 443 }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: entra, namespace: ai }
+stringData: { client-secret: entra-client-secret }
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: BackendSecurityPolicy
+metadata: { name: entra, namespace: ai }
+spec:
+  type: AzureCredentials
+  targetRefs: [{ group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: azure }]
+  azureCredentials:
+    clientID: gateway-app
+    tenantID: tenant-e2e
+    clientSecretRef: { name: entra }
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIGatewayRoute
+metadata: { name: clouds, namespace: ai }
+spec:
+  parentRefs: [{ name: ai-gateway }]
+  rules:
+    - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: gemini }] }]
+      backendRefs: [{ name: gemini, modelNameOverride: gemini-2.0-flash }]
+    - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: gemini-down }] }]
+      backendRefs: [{ name: gemini-down, modelNameOverride: gemini-2.0-flash }]
+    - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: gpt-azure }] }]
+      backendRefs: [{ name: azure, modelNameOverride: gpt-4o-deployment }]
+`;
+}
+
+interface TokenRequest {
+  readonly path: string;
+  readonly form: Record<string, string>;
+}
+
+let tokenServer: Server;
+const tokenRequests: TokenRequest[] = [];
+let gateway: AiGatewayPlane;
+let vertex: FakeProvider;
+let azure: FakeProvider;
+let client: OpenAI;
+let downPort: number;
+let tokenBase: string;
+let publicKey: Awaited<ReturnType<typeof generateKeyPair>>['publicKey'];
+const authorityBefore = process.env.AZURE_AUTHORITY_HOST;
+
+beforeAll(async () => {
+  const pair = await generateKeyPair('RS256', { extractable: true });
+  publicKey = pair.publicKey;
+  tokenServer = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => {
+      body += chunk;
+    });
+    request.on('end', () => {
+      const form = Object.fromEntries(new URLSearchParams(body));
+      tokenRequests.push({ path: request.url ?? '', form });
+      const token =
+        request.url === '/google/token'
+          ? GCP_TOKEN
+          : request.url === '/tenant-e2e/oauth2/v2.0/token' && form.client_secret === 'entra-client-secret'
+            ? AZURE_TOKEN
+            : undefined;
+      response.writeHead(token === undefined ? 401 : 200, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify(
+          token === undefined
+            ? { error: 'invalid_client' }
+            : { access_token: token, expires_in: 3599, token_type: 'Bearer' },
+        ),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => tokenServer.listen(0, '127.0.0.1', resolve));
+  tokenBase = `http://127.0.0.1:${(tokenServer.address() as AddressInfo).port}`;
+  downPort = await freePort();
+  const keyFile = async (tokenUri: string) =>
+    JSON.stringify({
+      type: 'service_account',
+      project_id: 'proj-e2e',
+      private_key_id: 'e2e-key',
+      private_key: await exportPKCS8(pair.privateKey),
+      client_email: 'gateway@proj-e2e.iam.gserviceaccount.com',
+      token_uri: tokenUri,
+    });
+  const keyFiles = [
+    await keyFile(`${tokenBase}/google/token`),
+    await keyFile(`http://127.0.0.1:${downPort}/token`),
+  ];
+  // Entra ID at the fake token server, the way the Azure SDKs are pointed elsewhere.
+  process.env.AZURE_AUTHORITY_HOST = `${tokenBase}/`;
+  [vertex, azure] = await Promise.all([startFakeVertex(), startFakeAzure()]);
+  gateway = await startAiGatewayPlane({
+    name: 'ai-credentials',
+    manifests: (port) => manifests(port, vertex.port, azure.port, keyFiles),
+    rules: 3,
+  });
+  client = new OpenAI({
+    baseURL: `http://127.0.0.1:${gateway.gatewayPort}/v1`,
+    apiKey: 'sk-client',
+    maxRetries: 0,
+  });
+}, 90_000);
+
+afterAll(async () => {
+  if (authorityBefore === undefined) delete process.env.AZURE_AUTHORITY_HOST;
+  else process.env.AZURE_AUTHORITY_HOST = authorityBefore;
+  await gateway?.stop();
+  await Promise.all([vertex?.close(), azure?.close()]);
+  await new Promise((resolve) => tokenServer?.close(resolve));
+});
+
+describe('GCP and Azure credentials exchanged for tokens by the controller, through Envoy', () => {
+  test('the token server got a JWT signed with the key file for GCP and the client secret for Azure', async () => {
+    const google = tokenRequests.find((request) => request.path === '/google/token')!;
+    expect(google.form.grant_type).toBe('urn:ietf:params:oauth:grant-type:jwt-bearer');
+    const { payload, protectedHeader } = await jwtVerify(google.form.assertion!, publicKey, {
+      issuer: 'gateway@proj-e2e.iam.gserviceaccount.com',
+      audience: `${tokenBase}/google/token`,
+    });
+    expect(protectedHeader.kid).toBe('e2e-key');
+    expect(payload.scope).toBe('https://www.googleapis.com/auth/cloud-platform');
+    const entra = tokenRequests.find((request) => request.path === '/tenant-e2e/oauth2/v2.0/token')!;
+    expect(entra.form).toEqual({
+      grant_type: 'client_credentials',
+      client_id: 'gateway-app',
+      client_secret: 'entra-client-secret',
+      scope: 'https://cognitiveservices.azure.com/.default',
+    });
+    const conditionOf = (kind: 'AIServiceBackend' | 'BackendSecurityPolicy', name: string) =>
+      gateway.plane.store.get(kind, 'ai', name)?.status?.conditions?.[0];
+    expect(conditionOf('BackendSecurityPolicy', 'gemini')?.type).toBe('Accepted');
+    expect(conditionOf('BackendSecurityPolicy', 'entra')?.type).toBe('Accepted');
+    expect(conditionOf('AIServiceBackend', 'gemini')?.type).toBe('Accepted');
+    expect(conditionOf('BackendSecurityPolicy', 'gemini-down')).toMatchObject({
+      type: 'NotAccepted',
+      reason: 'AccessTokenUnavailable',
+      message: `no access token: token endpoint http://127.0.0.1:${downPort}/token: ECONNREFUSED`,
+    });
+  });
+
+  test('a GCPVertexAI backend reaches the provider with the token the token server issued', async () => {
+    const before = vertex.received.length;
+    const completion = await client.chat.completions.create({
+      model: 'gemini',
+      messages: [{ role: 'user', content: 'Hello?' }],
+    });
+    expect(completion.choices[0]?.message).toBeDefined();
+    expect(vertex.received.length).toBe(before + 1);
+    const seen = vertex.received.at(-1)!;
+    expect(seen.path).toBe(
+      '/v1/projects/proj-e2e/locations/us-east5/publishers/google/models/gemini-2.0-flash:generateContent',
+    );
+    expect(seen.headers.authorization).toBe(`Bearer ${GCP_TOKEN}`);
+  });
+
+  test('an AzureOpenAI backend with client-secret credentials gets the Entra ID token as a bearer token', async () => {
+    const before = azure.received.length;
+    await client.chat.completions.create({
+      model: 'gpt-azure',
+      messages: [{ role: 'user', content: 'Hello?' }],
+    });
+    expect(azure.received.length).toBe(before + 1);
+    const seen = azure.received.at(-1)!;
+    expect(seen.path).toBe('/openai/deployments/gpt-4o-deployment/chat/completions?api-version=2024-10-21');
+    expect(seen.headers.authorization).toBe(`Bearer ${AZURE_TOKEN}`);
+    expect(seen.headers['api-key']).toBeUndefined();
+  });
+
+  test('the token server being down: the client gets 401 naming it, and the provider is never called', async () => {
+    const before = vertex.received.length;
+    const response = await fetch(`http://127.0.0.1:${gateway.gatewayPort}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-client' },
+      body: JSON.stringify({ model: 'gemini-down', messages: [{ role: 'user', content: 'Hello?' }] }),
+    });
+    expect(response.status).toBe(401);
+    const body = (await response.json()) as { error: { message: string } };
+    expect(body.error.message).toContain(
+      `no GCP access token: token endpoint http://127.0.0.1:${downPort}/token: ECONNREFUSED`,
+    );
+    expect(vertex.received.length).toBe(before);
+  });
+});
