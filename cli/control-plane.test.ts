@@ -47,6 +47,59 @@ async function startWatched(prefix: string, files: Record<string, string>) {
   return { dir, clock, plane };
 }
 
+/**
+ * Issue 16: a policy whose selectors can select nothing (a kind it cannot target) has no ancestor, so no status
+ * says what is wrong with it (GEP-713: an empty list means the policy is relevant to nothing; Envoy Gateway says
+ * nothing). The controller logs it, naming the policy and the field, each time the policy changes.
+ */
+describe('a policy that selects nothing', () => {
+  it('is named in the log with what is wrong with it; fixed, it is not', async () => {
+    const lines: string[] = [];
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-selects-nothing-'));
+    const policy = (kind: string) =>
+      `apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: SecurityPolicy\nmetadata: {name: by-label, namespace: apps}\nspec:\n  targetSelectors: [{kind: ${kind}, matchLabels: {app: web}}]\n  cors: {allowOrigins: ["https://a.example"]}`;
+    writeFileSync(join(dir, 'gateways.yaml'), gatewayFile());
+    writeFileSync(join(dir, 'policy.yaml'), policy('Service'));
+    const clock = new VirtualClock();
+    const plane = createControlPlane({
+      clock,
+      files: { paths: [dir], watch: true },
+      logger: createLogger({ level: 'warn', destination: { write: (line: string) => lines.push(line) } }),
+    });
+    const warnings = () =>
+      lines.map((line) => JSON.parse(line) as { policy?: string; msg: string }).filter((l) => l.policy);
+    try {
+      plane.system.start();
+      await runUntilQuiescent(plane.system, clock);
+      const status = plane.store.get('SecurityPolicy', 'apps', 'by-label')?.status as
+        | { ancestors?: unknown[] }
+        | undefined;
+      expect(status?.ancestors ?? []).toEqual([]);
+      expect(warnings()).toEqual([
+        {
+          ...warnings()[0],
+          policy: 'SecurityPolicy apps/by-label',
+          msg: expect.stringMatching(
+            /^SecurityPolicy apps\/by-label: spec\.targetSelectors\[0\]\.kind: a SecurityPolicy cannot select Service/,
+          ),
+        },
+      ]);
+      writeFileSync(join(dir, 'policy.yaml'), policy('HTTPRoute'));
+      await until(
+        () =>
+          JSON.stringify(plane.store.get('SecurityPolicy', 'apps', 'by-label')?.spec).includes('HTTPRoute'),
+        'the fix',
+      );
+      await runUntilQuiescent(plane.system, clock);
+      expect(warnings()).toHaveLength(1);
+    } finally {
+      plane.close();
+      await plane.system.stop(2_000);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 /** The Gateways and their routes (plus `extra` files), watched; with the validator's resolution. */
 async function watchedGateways(prefix: string, extra: Record<string, string> = {}) {
   const files: Record<string, string> = { 'gateways.yaml': gatewayFile(), ...extra };

@@ -532,6 +532,11 @@ function spawnReferenceValidator(plane: Plane, source: SourceWiring, flushDelayM
               name: rejection.key.name,
             },
           }),
+        'report-policy-problems': ({ key, problems }) =>
+          plane.system.logger.warn(
+            { policy: describeResourceKey(key) },
+            `${describeResourceKey(key)}: ${problems.join('; ')}`,
+          ),
       },
     ),
   );

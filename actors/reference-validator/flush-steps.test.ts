@@ -140,7 +140,7 @@ function system(flushStepBudget: number) {
         flushDelayMs: 0,
         flushStepBudget,
       },
-      { 'report-rejection': () => undefined },
+      { 'report-rejection': () => undefined, 'report-policy-problems': () => undefined },
     ),
   );
   actors.start();

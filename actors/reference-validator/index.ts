@@ -14,6 +14,8 @@ export function referenceValidatorSpec(
       origin: string;
       problems: readonly string[];
     }) => void;
+    /** A stored policy's problems as written (its selectors), logged: with no target, no status says them. */
+    'report-policy-problems': (report: { key: ResourceKey; problems: readonly string[] }) => void;
   },
 ): ActorSpec<ReferenceValidatorMessage> {
   return {
@@ -28,5 +30,6 @@ export function referenceValidatorSpec(
           : `${message.type}:${message.meta.id}`,
     },
     effects,
+    oneWayEffects: ['report-policy-problems'],
   };
 }

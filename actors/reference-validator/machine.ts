@@ -3,7 +3,9 @@
 // changes affected — once per burst, after a short debounce, in steps of bounded work (docs/architecture.md).
 import { enqueueActions, raise, setup } from 'xstate';
 import { isFetchableReference } from '../../model/evaluation/watched-references.ts';
+import { isPolicyKind, policyKindRules, policyProblemsAsWritten } from '../../model/policies/index.ts';
 import type { OidcDiscoveryView } from '../../model/policies/oidc-discovery.ts';
+import type { EnvoyGatewayPolicy } from '../../model/resources/envoy-gateway-policies.ts';
 import { formatResourceKey } from '../../model/resources/resource-key.ts';
 import type { ResourceView } from '../../model/shared/resource-view.ts';
 import { deliverTo, effectRequest, type Outgoing } from '../../runtime/outbox.ts';
@@ -47,6 +49,7 @@ export const FLUSH_STEP_BUDGET = 500;
 const FLUSH_STEP_DELAY_MS = 1;
 
 interface ReferenceValidatorContext {
+  readonly view: ResourceView;
   readonly resolution: GatewayResolution;
   readonly expectedKinds: readonly string[];
   readonly syncedKinds: Set<string>;
@@ -157,6 +160,18 @@ export const referenceValidatorMachine = setup({
       for (const kind of event.kinds) context.syncedKinds.add(kind);
       context.lastChangeTime = Math.max(context.lastChangeTime, event.meta.time);
     },
+    // What is wrong with a policy as written (a selector that can select nothing), said in the log as it changes:
+    // a policy with no other target has no status ancestor to say it on (GEP-713: an empty list means the policy
+    // is relevant to nothing), and Envoy Gateway says nothing at all.
+    reportPolicyProblems: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'resource.changed' || event.deleted || !isPolicyKind(event.key.kind)) return;
+      const rules = policyKindRules(event.key.kind);
+      const policy = context.view.get(event.key.kind, event.key.namespace, event.key.name);
+      if (rules === undefined || policy === undefined) return;
+      const problems = policyProblemsAsWritten(policy as EnvoyGatewayPolicy, rules);
+      if (problems.length > 0)
+        enqueue.emit(effectRequest('report-policy-problems', { key: event.key, problems }));
+    }),
     reportRejection: enqueueActions(({ event, enqueue }) => {
       if (event.type === 'object.rejected') {
         enqueue.emit(
@@ -206,6 +221,7 @@ export const referenceValidatorMachine = setup({
 }).createMachine({
   id: 'reference-validator',
   context: ({ input }) => ({
+    view: input.view,
     resolution: new GatewayResolution(input.view, input.controllerName, {
       ...(input.gatewayClassFinalizer === undefined
         ? {}
@@ -238,7 +254,7 @@ export const referenceValidatorMachine = setup({
     syncing: {
       always: { guard: 'allKindsSynced', target: 'resolving', actions: 'scheduleFlush' },
       on: {
-        'resource.changed': { actions: ['recordChange', 'announceReferences'] },
+        'resource.changed': { actions: ['recordChange', 'reportPolicyProblems', 'announceReferences'] },
         'data-plane.routes-refused': { actions: 'recordRefusals' },
         'kinds.synced': { actions: ['recordSynced', 'announceReferences'] },
       },
@@ -246,7 +262,7 @@ export const referenceValidatorMachine = setup({
     resolving: {
       tags: ['ready'],
       on: {
-        'resource.changed': { actions: ['recordChange', 'scheduleFlush'] },
+        'resource.changed': { actions: ['recordChange', 'reportPolicyProblems', 'scheduleFlush'] },
         'data-plane.routes-refused': { actions: ['recordRefusals', 'scheduleFlush'] },
         'kinds.synced': { actions: 'recordSynced' },
         // New references are sent to their sources before the statuses that need them are computed.

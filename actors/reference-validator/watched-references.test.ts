@@ -65,7 +65,7 @@ function start() {
         referenceWatchers: { Secret: 'source.Secret', ConfigMap: 'source.ConfigMap' },
         referenceWaitMs: 2_000,
       },
-      { 'report-rejection': () => undefined },
+      { 'report-rejection': () => undefined, 'report-policy-problems': () => undefined },
     ),
   );
   system.start();
