@@ -147,7 +147,10 @@ function audioTokens(value: unknown): TokenUsage | undefined {
  * A tokenize request is a completion's (`prompt`) or a chat's (`messages`), as vLLM's /tokenize takes it; Envoy AI
  * Gateway refuses one with both, and a chat continuing its final message while adding a generation prompt.
  */
-function checkedTokenize(body: Record<string, unknown>, context: TranslationContext): TranslationContext {
+export function checkedTokenize(
+  body: Record<string, unknown>,
+  context: TranslationContext,
+): TranslationContext {
   if (body.prompt !== undefined && body.messages !== undefined)
     throw new TranslationError("a tokenize request has either 'prompt' or 'messages', not both", 400);
   if (

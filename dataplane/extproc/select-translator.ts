@@ -34,6 +34,7 @@ import {
   type OpenAIApi,
   openAITranslator,
 } from './openai-translator.ts';
+import { tokenizeByCounting } from './tokenize-by-counting.ts';
 import type { ClientApi, Translator } from './translator.ts';
 
 const cache = new WeakMap<Backend, Map<ClientApi, Translator | undefined>>();
@@ -92,6 +93,11 @@ function countTokens(backend: Backend): Translator | undefined {
 
 function build(api: ClientApi, backend: Backend): Translator | undefined {
   if (api === 'anthropic.count_tokens') return countTokens(backend);
+  if (api === 'openai.tokenize' && (backend.schema === 'GCPAnthropic' || backend.schema === 'AWSAnthropic')) {
+    const chat = translated(OPENAI_CHAT_CLIENT, backend);
+    const count = countTokens(backend);
+    return chat === undefined || count === undefined ? undefined : tokenizeByCounting(chat, count);
+  }
   if (api === 'cohere.rerank')
     return backend.schema === 'Cohere' ? cohereRerankTranslator(backend.version) : undefined;
   if (api === 'anthropic.messages') {

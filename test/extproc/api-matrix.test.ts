@@ -959,6 +959,53 @@ describe('completions, Responses and image generation on OpenAI-schema backends'
     expect(fakes.openai.received.length).toBe(before);
   });
 
+  test.each(['gcp-anthropic', 'aws-anthropic'] as const)(
+    "→ %s: /tokenize answered by token counting, the count alone (Envoy AI Gateway's shape)",
+    async (schema) => {
+      const response = await fetch(`http://127.0.0.1:${port}/tokenize`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer client-key' },
+        body: JSON.stringify({
+          model: `chat-${schema}`,
+          messages: [
+            { role: 'system', content: 'Be brief.' },
+            { role: 'user', content: 'Hello world' },
+          ],
+        }),
+      });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({
+        count: CANONICAL.countedTokens,
+        max_model_len: 0,
+        tokens: null,
+      });
+      const seen = lastRequest(schema);
+      expectUpstreamAuth(schema, seen);
+      const counted = {
+        system: [{ type: 'text', text: 'Be brief.' }],
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello world' }] }],
+      };
+      if (schema === 'gcp-anthropic') {
+        expect(seen.path).toBe(
+          '/v1/projects/proj-m/locations/europe-west1/publishers/anthropic/models/count-tokens:rawPredict',
+        );
+        expect(JSON.parse(seen.body)).toEqual({
+          anthropic_version: 'vertex-2023-10-16',
+          ...counted,
+          model: UPSTREAM_MODEL[schema],
+        });
+      } else {
+        expect(seen.path).toBe(`/model/${encodeURIComponent(UPSTREAM_MODEL[schema])}/count-tokens`);
+        const invoke = JSON.parse(seen.body).input.invokeModel.body as string;
+        expect(JSON.parse(Buffer.from(invoke, 'base64').toString('utf8'))).toEqual({
+          anthropic_version: 'bedrock-2023-05-31',
+          max_tokens: 1,
+          ...counted,
+        });
+      }
+    },
+  );
+
   test.each(['openai', 'azure'] as const)("→ %s: the Responses API's input token count", async (schema) => {
     const counted = await openai.responses.inputTokens.count({ model: `chat-${schema}`, input: 'Say hello' });
     expect(lastRequest(schema).path).toBe(
