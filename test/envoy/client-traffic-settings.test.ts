@@ -36,6 +36,7 @@ const LISTENERS = {
   idle: 'timeout: { http: { idleTimeout: 1s } }',
   slowBody: 'timeout: { http: { requestReceivedTimeout: 1s } }',
   slowHeaders: 'timeout: { http: { requestHeadersReceivedTimeout: 1s } }',
+  quietStream: 'timeout: { http: { streamIdleTimeout: 1s } }',
   limited: 'connection: { connectionLimit: { value: 1 } }',
   oneShot: 'connection: { connectionLimit: { maxRequestsPerConnection: 1 } }',
   buffered: 'connection: { bufferLimit: 4Ki }',
@@ -232,6 +233,15 @@ describe('ClientTrafficPolicy settings through the controller and Envoy', () => 
     plain.socket.write('some!');
     expect(statusOf(await plain.until(completeResponse))).toBe(200);
     plain.end();
+  });
+
+  test('streamIdleTimeout: a request that goes quiet half way is answered 408', async () => {
+    const before = echo.seen.length;
+    const connection = await rawConnect(ports.quietStream);
+    connection.socket.write('POST / HTTP/1.1\r\nHost: edge.example.com\r\nContent-Length: 100\r\n\r\nsome');
+    expect(statusOf(await connection.until(completeResponse))).toBe(408);
+    connection.end();
+    expect(echo.seen.length).toBe(before);
   });
 
   test('requestHeadersReceivedTimeout: headers that never end get no request through', async () => {
