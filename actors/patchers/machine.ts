@@ -5,7 +5,7 @@ import { assign, enqueueActions, setup } from 'xstate';
 import type { KindName } from '../../model/resources/kinds.ts';
 import { formatResourceKey, type ResourceKey } from '../../model/resources/resource-key.ts';
 import type { ResourceView } from '../../model/shared/resource-view.ts';
-import { canonicalFingerprint } from '../../runtime/fingerprint.ts';
+import { canonicalFingerprint, fingerprint } from '../../runtime/fingerprint.ts';
 import type { EffectReply } from '../../runtime/outbox.ts';
 import { effectRequest, type Outgoing } from '../../runtime/outbox.ts';
 import type { FinalizerDesired, PatcherMessage, StatusDesired } from './messages.ts';
@@ -85,7 +85,7 @@ export const patcherMachine = setup({
       const written = context.written.get(formatResourceKey(desired.key));
       if (current !== undefined && written?.digest === digest && written.basis?.deref() === current)
         return false;
-      return current === undefined || statusDigest(current.status) !== digest;
+      return current === undefined || !sameStatus(current.status, desired.status);
     },
     changesFinalizers: ({ context, event }) => {
       const desired = event as FinalizerDesired;
@@ -185,18 +185,47 @@ function viewed(view: ResourceView, key: ResourceKey): { status?: unknown } | un
 
 /**
  * Digests of status objects, by identity: a desired status is checked and then written (two digests of one
- * object), and a stored object's status is compared on every desired status for it until it changes. Key order
- * does not count: a status read back from the API server (a controller restarted, say) that says what we would
- * write is not written again.
+ * object), and a stored object's status is compared on every desired status for it until it changes.
+ *
+ * Our own statuses are digested in their own key order (`fingerprint`: JSON.stringify alone), which is what most
+ * comparisons need — a desired status against the one written before, or against the object's status when that
+ * is one of ours (standalone mode puts the very object on it). The digest whatever the key order
+ * (`canonicalFingerprint`, a sorted copy of every object) is taken only when those differ: a status read back from
+ * the API server (Go's JSON sorts map keys) that says what we would write is still not written again.
  */
-const digests = new WeakMap<object, string>();
+const ownDigests = new WeakMap<object, string>();
+const canonicalDigests = new WeakMap<object, string>();
 
 function statusDigest(status: unknown): string {
-  if (status === null || typeof status !== 'object') return canonicalFingerprint(status);
-  let digest = digests.get(status);
+  if (!isObject(status)) return fingerprint(status);
+  let digest = ownDigests.get(status);
   if (digest === undefined) {
-    digest = canonicalFingerprint(status);
-    digests.set(status, digest);
+    digest = fingerprint(status);
+    ownDigests.set(status, digest);
   }
   return digest;
+}
+
+function canonicalDigest(status: object): string {
+  let digest = canonicalDigests.get(status);
+  if (digest === undefined) {
+    digest = canonicalFingerprint(status);
+    canonicalDigests.set(status, digest);
+  }
+  return digest;
+}
+
+/** Whether the object's status says what the desired status says, whatever the order of their keys. */
+export function sameStatus(current: unknown, desired: unknown): boolean {
+  if (current === desired) return true;
+  // No keys to order (no status yet, say): their own digests decide.
+  if (!isObject(current) || !isObject(desired)) return statusDigest(current) === statusDigest(desired);
+  // The status of an object is ours when we digested it as a desired status (standalone mode's write puts the
+  // very object there): its own-order digest is at hand, and equal digests mean equal statuses.
+  if (ownDigests.has(current) && statusDigest(current) === statusDigest(desired)) return true;
+  return canonicalDigest(current) === canonicalDigest(desired);
+}
+
+function isObject(value: unknown): value is object {
+  return value !== null && typeof value === 'object';
 }
