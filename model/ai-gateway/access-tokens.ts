@@ -9,9 +9,9 @@
 import { createHash } from 'node:crypto';
 import type { BackendSecurityPolicy, BackendSecurityPolicySpec } from '../resources/ai-gateway.ts';
 import type { AnyResource, KindName, ResourcesByKind } from '../resources/kinds.ts';
-import type { Secret } from '../resources/kubernetes.ts';
 import { type ResourceKey, resourceKey, SWITCHYARD_GROUP } from '../resources/resource-key.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
+import { readPolicySecret } from './policy-secrets.ts';
 
 /** The kind of a policy's dependency on its access token (never stored; the token actor answers for it). */
 export const ACCESS_TOKEN_KIND = 'BackendAccessToken';
@@ -97,21 +97,9 @@ export function accessTokenRequest(
   view: ResourceView,
 ): AccessTokenRequest | { readonly error: string } {
   const spec = policy.spec ?? ({} as Partial<BackendSecurityPolicySpec>);
-  const namespace = policy.metadata?.namespace ?? '';
-  const read = (
-    ref: { name?: unknown; namespace?: unknown } | undefined,
-    field: string,
-    key: string,
-  ): { readonly error: string } | { readonly value: string } => {
-    if (typeof ref?.name !== 'string' || ref.name === '') return { error: `${field}.name: required` };
-    if (typeof ref.namespace === 'string' && ref.namespace !== '' && ref.namespace !== namespace)
-      return { error: `${field}: the Secret must be in namespace ${namespace}` };
-    const secret = view.get('Secret', namespace, ref.name);
-    if (secret === undefined) return { error: `${field}: Secret ${namespace}/${ref.name} not found` };
-    const value = secretText(secret, key);
-    if (value === undefined)
-      return { error: `${field}: Secret ${namespace}/${ref.name} has no key '${key}'` };
-    return { value };
+  const read = (ref: { name?: unknown; namespace?: unknown } | undefined, field: string, key: string) => {
+    const secret = readPolicySecret(policy, view, ref, field, key);
+    return 'value' in secret ? secret : { error: secret.message };
   };
   if (tokenGrantOf(spec) === 'gcp-service-account') {
     const file = spec.gcpCredentials?.credentialsFile as { secretRef?: { name?: unknown } } | undefined;
@@ -139,17 +127,6 @@ export function accessTokenRequest(
     clientID: azure.clientID as string,
     clientSecret: secret.value,
   };
-}
-
-/** One key of a Secret (stringData, else base64 data), trimmed; undefined when absent or blank. */
-export function secretText(secret: Secret, key: string): string | undefined {
-  const value =
-    typeof secret.stringData?.[key] === 'string'
-      ? secret.stringData[key]
-      : typeof secret.data?.[key] === 'string'
-        ? Buffer.from(secret.data[key], 'base64').toString('utf8')
-        : undefined;
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
 /** A policy's token as last fetched (for the fingerprint it was fetched for), or why the fetch failed. */

@@ -78,7 +78,7 @@ function backendDependencies(spec: Partial<AIServiceBackendSpec>, namespace: str
   return out;
 }
 
-/** The Secrets holding its credentials, and the access token the controller fetches with them (access-tokens.ts). */
+/** The Secrets holding its credentials (with the ReferenceGrants of their namespaces), and the access token the controller fetches with them (access-tokens.ts). */
 function policyDependencies(
   spec: Partial<BackendSecurityPolicySpec>,
   namespace: string,
@@ -92,10 +92,14 @@ function policyDependencies(
     spec.gcpCredentials?.credentialsFile as { secretRef?: SecretObjectReference } | undefined,
     { secretRef: spec.azureCredentials?.clientSecretRef as SecretObjectReference | undefined },
   ];
-  const secrets = holders
-    .map((holder) => holder?.secretRef)
-    .filter((ref) => typeof ref?.name === 'string')
-    .map((ref) => resourceKey(CORE_GROUP, 'Secret', ref!.namespace || namespace, ref!.name));
+  const secrets: ResourceKey[] = [];
+  for (const ref of holders.map((holder) => holder?.secretRef)) {
+    if (typeof ref?.name !== 'string') continue;
+    const target = ref.namespace || namespace;
+    secrets.push(resourceKey(CORE_GROUP, 'Secret', target, ref.name));
+    // A Secret in another namespace is read when a ReferenceGrant there allows it.
+    if (target !== namespace) secrets.push(resourceKey(GATEWAY_GROUP, 'ReferenceGrant', target, ANY_NAME));
+  }
   const token = accessTokenKey(namespace, name, spec);
   return token === undefined ? secrets : [...secrets, token];
 }

@@ -1,5 +1,5 @@
 // BackendSecurityPolicy: which policies apply to an AIServiceBackend, and the credentials a policy gives the
-// ext_proc service (API keys, an AWS shared credentials profile) read from Secrets in the policy's namespace,
+// ext_proc service (API keys, an AWS shared credentials profile) read from Secrets (policy-secrets.ts),
 // access tokens the controller fetched for GCP and Azure credentials (access-tokens.ts), or per request
 // (`credentialOverride`: a header or Envoy dynamic metadata a trusted filter wrote).
 
@@ -11,8 +11,9 @@ import {
 import type { SecretObjectReference } from '../resources/gateway-api.ts';
 import { asArray } from '../shared/arrays.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
-import { policyAccessToken, secretText } from './access-tokens.ts';
+import { policyAccessToken } from './access-tokens.ts';
 import type { ExtProcAuth, ExtProcCredentialOverride } from './extproc-config.ts';
+import { readPolicySecret } from './policy-secrets.ts';
 import type { Problem } from './statuses.ts';
 
 /** The BackendSecurityPolicies that apply to a backend (by targetRefs, or by the v1alpha1 backendSecurityPolicyRef). */
@@ -246,7 +247,7 @@ function awsAuth(
   };
 }
 
-/** One key of a Secret in the policy's namespace, trimmed; a Problem naming the field when it cannot be read. */
+/** One key of the Secret a policy field names; a Problem naming the field when it cannot be read. */
 function secretValue(
   policy: BackendSecurityPolicy,
   view: ResourceView,
@@ -254,31 +255,8 @@ function secretValue(
   field: string,
   dataKey: string,
 ): string | Problem {
-  const namespace = policy.metadata?.namespace ?? '';
-  if (typeof ref?.name !== 'string')
-    return { reason: 'UnsupportedValue', message: `${field}.secretRef.name: required` };
-  const secretNamespace = ref.namespace || namespace;
-  if (secretNamespace !== namespace) {
-    return {
-      reason: 'RefNotPermitted',
-      message: `${field}.secretRef: the Secret must be in namespace ${namespace}`,
-    };
-  }
-  const secret = view.get('Secret', secretNamespace, ref.name);
-  if (secret === undefined) {
-    return {
-      reason: 'SecretNotFound',
-      message: `${field}.secretRef: Secret ${secretNamespace}/${ref.name} not found`,
-    };
-  }
-  const value = secretText(secret, dataKey);
-  if (value === undefined) {
-    return {
-      reason: 'SecretNotFound',
-      message: `${field}.secretRef: Secret ${secretNamespace}/${ref.name} has no key '${dataKey}'`,
-    };
-  }
-  return value.trim();
+  const read = readPolicySecret(policy, view, ref, `${field}.secretRef`, dataKey);
+  return 'value' in read ? read.value : read;
 }
 
 /** One profile of an AWS shared credentials file (INI). */

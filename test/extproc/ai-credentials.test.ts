@@ -2,7 +2,7 @@
 // service-account key file in a Secret) and an AzureCredentials policy (a client secret), exchanges them for access
 // tokens at a fake token server on loopback (the key file's own token_uri; Entra ID through AZURE_AUTHORITY_HOST),
 // and the ext_proc service, configured by the controller, sends each provider the token the server issued through a
-// real Envoy. A policy whose token server is down leaves its backend failing closed: the client gets a 401 naming the
+// real Envoy (the Azure client secret read from another namespace under a ReferenceGrant). A policy whose token server is down leaves its backend failing closed: the client gets a 401 naming the
 // token endpoint's error, the provider is never called, and the policy says NotAccepted why.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -56,10 +56,18 @@ spec:
   schema: { name: AzureOpenAI, version: 2024-10-21 }
   backendRef: { name: azure, kind: Service, port: 443 }
 ---
+# The client secret lives in another namespace, which allows the policies of ai to read it.
 apiVersion: v1
 kind: Secret
-metadata: { name: entra, namespace: ai }
+metadata: { name: entra, namespace: keys }
 stringData: { client-secret: entra-client-secret }
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: { name: ai-policies, namespace: keys }
+spec:
+  from: [{ group: aigateway.envoyproxy.io, kind: BackendSecurityPolicy, namespace: ai }]
+  to: [{ group: "", kind: Secret, name: entra }]
 ---
 apiVersion: aigateway.envoyproxy.io/v1beta1
 kind: BackendSecurityPolicy
@@ -70,7 +78,7 @@ spec:
   azureCredentials:
     clientID: gateway-app
     tenantID: tenant-e2e
-    clientSecretRef: { name: entra }
+    clientSecretRef: { name: entra, namespace: keys }
 ---
 apiVersion: aigateway.envoyproxy.io/v1beta1
 kind: AIGatewayRoute
