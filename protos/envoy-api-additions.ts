@@ -80,6 +80,13 @@ const FIELD_ADDITIONS: Readonly<Record<string, Omit<MessageSpec, 'name'>>> = {
   'envoy.extensions.filters.http.oauth2.v3.OAuth2Credentials': {
     fields: [{ name: 'cookie_domain', id: 5, type: 'string' }],
   },
+  // The sign-in's CSRF nonce and PKCE code verifier cookies, named per policy like the others (Envoy 1.33+).
+  'envoy.extensions.filters.http.oauth2.v3.OAuth2Credentials.CookieNames': {
+    fields: [
+      { name: 'oauth_nonce', id: 6, type: 'string' },
+      { name: 'code_verifier', id: 7, type: 'string' },
+    ],
+  },
   'envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit': {
     fields: [
       {

@@ -154,9 +154,28 @@ describe('OpenID Connect session options through Envoy', () => {
       expect(line).toContain(';SameSite=Strict');
       expect(line).toContain(';domain=example.com;');
     }
-    expect(cookie(first, 'OauthNonce=')).toContain(';Max-Age=90;');
+    expect(cookie(first, 'OauthNonce-')).toContain(';Max-Age=90;');
     // The session itself lives as long as the tokens (expires_in 3600).
     expect(cookie(callback, 'AccessToken-')).toContain(';Max-Age=3600;');
+  });
+
+  test("two policies' sign-ins keep apart: each names its nonce, code verifier and session cookies itself", async () => {
+    const names = async (host: string) => {
+      const { first, callback } = await signIn(host);
+      return [...setCookies(first), ...setCookies(callback)]
+        .filter((line) => !line.includes('=deleted;'))
+        .map((line) => line.slice(0, line.indexOf('=')));
+    };
+    const [session, passthrough] = [
+      await names('session.example.com'),
+      await names('passthrough.example.com'),
+    ];
+    for (const kind of ['OauthNonce', 'CodeVerifier', 'OauthHMAC', 'AccessToken']) {
+      // Envoy names a sign-in in progress `<name>.<flow id>` besides `<name>`: the policy's suffix comes first.
+      const of = (set: string[]) => set.filter((name) => name.startsWith(`${kind}-`));
+      expect([of(session).length > 0, of(passthrough).length > 0]).toEqual([true, true]);
+      expect(of(session).filter((name) => of(passthrough).includes(name))).toEqual([]);
+    }
   });
 
   test('disableTokenEncryption: the token cookies hold the tokens as issued; otherwise they are encrypted', async () => {

@@ -170,3 +170,71 @@ describe('credential injection (HTTPRouteFilter)', () => {
     encodeAll(resources);
   });
 });
+
+describe('OpenID Connect (oauth2)', () => {
+  const oidc: NonNullable<RulePoliciesIR['security']>['oidc'] = {
+    issuer: 'https://idp.example.com',
+    authorizationEndpoint: 'https://idp.example.com/authorize',
+    tokenEndpoint: {
+      uri: 'https://idp.example.com/token',
+      destination: { kind: 'uri', host: 'idp.example.com', port: 443, tls: true },
+    },
+    clientId: 'app',
+    clientSecret: 'secret',
+    scopes: ['openid'],
+    resources: [],
+    redirectUri: '%REQ(x-forwarded-proto)%://%REQ(:authority)%/oauth2/callback',
+    redirectPath: '/oauth2/callback',
+    logoutPath: '/logout',
+    forwardAccessToken: false,
+    refreshToken: true,
+    cookieNames: {},
+  };
+
+  it("gives each policy on one host its own cookies, the sign-in's nonce and code verifier too", () => {
+    const policy = (name: string) => resourceKey('gateway.envoyproxy.io', 'SecurityPolicy', 'default', name);
+    const ir = gatewayIR([
+      port(8080, [
+        listener('http', 'HTTP', [
+          route('a', [guarded({ security: { policy: policy('one'), oidc } })]),
+          route('b', [guarded({ security: { policy: policy('two'), oidc } })]),
+        ]),
+      ]),
+    ]);
+    const resources = translateGateway(ir, {});
+    const listenerJson = Object.values(resources.listeners)[0] as {
+      filterChains: {
+        filters: {
+          typedConfig: {
+            httpFilters: {
+              name: string;
+              typedConfig: { config?: { credentials: { cookieNames: Record<string, string> } } };
+            }[];
+          };
+        }[];
+      }[];
+    };
+    const cookieNames = listenerJson.filterChains[0]!.filters[0]!.typedConfig.httpFilters.filter((f) =>
+      f.name.includes('oauth2'),
+    ).map((f) => f.typedConfig.config!.credentials.cookieNames);
+    expect(cookieNames).toHaveLength(2);
+    const [one, two] = cookieNames as [Record<string, string>, Record<string, string>];
+    const kinds = [
+      'bearerToken',
+      'oauthHmac',
+      'oauthExpires',
+      'idToken',
+      'refreshToken',
+      'oauthNonce',
+      'codeVerifier',
+    ];
+    expect(Object.keys(one).sort()).toEqual([...kinds].sort());
+    for (const kind of kinds) {
+      expect(one[kind]).toMatch(/^[A-Za-z]+-[0-9a-f]{8}$/);
+      expect(one[kind]).not.toBe(two[kind]);
+    }
+    expect(one.oauthNonce).toMatch(/^OauthNonce-/);
+    expect(one.codeVerifier).toMatch(/^CodeVerifier-/);
+    encodeAll(resources);
+  });
+});

@@ -110,6 +110,10 @@ function oauth2Config(security: WithOidc, context: FilterContext): Json {
         oauthExpires: `OauthExpires-${suffix}`,
         idToken: oidc.cookieNames.idToken ?? `IdToken-${suffix}`,
         refreshToken: `RefreshToken-${suffix}`,
+        // Without these two, every policy's sign-in in progress shares Envoy's default OauthNonce and
+        // CodeVerifier cookies: two sign-ins on one host overwrite each other's CSRF nonce and PKCE verifier.
+        oauthNonce: `OauthNonce-${suffix}`,
+        codeVerifier: `CodeVerifier-${suffix}`,
       },
       ...(oidc.cookieDomain === undefined ? {} : { cookieDomain: oidc.cookieDomain }),
     },
