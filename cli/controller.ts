@@ -1,6 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { ServerCredentials } from '@grpc/grpc-js';
-import type { Logger } from 'pino';
+import { existsSync } from 'node:fs';
 import { GATEWAY_DEPLOYER } from '../actors/gateway-deployer/index.ts';
 import { LOCAL_DATA_PLANE, type LocalProxyExited } from '../actors/gateway-deployer/local-data-plane.ts';
 import { AgentgatewayXdsServer, agentgatewayBackendSpec } from '../backends/agentgateway/index.ts';
@@ -8,22 +6,22 @@ import {
   envoyBackendSpec,
   RateLimitServiceFeed,
   registerXdsMetrics,
-  type TranslateOptions,
   XdsServer,
 } from '../backends/envoy/index.ts';
 import { type Inspector, InspectorAddressError, startInspector } from '../inspector/index.ts';
 import { GROUP_OF_KIND, type KindName } from '../model/resources/kinds.ts';
+import { attachRecorder, type CompositionSettings } from '../replay/composition.ts';
+import { inspectPlane } from '../replay/driver.ts';
 import type { ActorSpec } from '../runtime/Actor.ts';
-import type { ActorSystem } from '../runtime/ActorSystem.ts';
 import { HealthServer } from '../runtime/HealthServer.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { MailboxClosedError } from '../runtime/Mailbox.ts';
 import type { Message } from '../runtime/message.ts';
 import { registerActorMetrics } from '../runtime/metrics.ts';
+import type { CrdValidator } from '../sources/files/crd-validation/crd-validator.ts';
 import { type ApiResource, KubeClient } from '../sources/kubernetes/client.ts';
 import { discoverResources } from '../sources/kubernetes/ports.ts';
 import {
-  CLUSTER_MODE_OPTIONS,
   type ClusterMode,
   checkClusterModeFlags,
   clusterMode,
@@ -32,185 +30,28 @@ import {
 } from './cluster-mode.ts';
 import { type Command, CommandError, Interrupted, untilStopped } from './command.ts';
 import { type ControlPlane, createControlPlane } from './control-plane.ts';
+import {
+  envoyTranslateOptions,
+  mustExist,
+  otlpEndpoint,
+  startTracingFromFlags,
+  xdsServerCredentials,
+} from './controller-flags.ts';
+import { CONTROLLER_OPTIONS } from './controller-options.ts';
 import { fileExtProcConfigPort } from './extproc-config-port.ts';
 import { localEnvoyPorts } from './local-envoy.ts';
 import { fileMcpConfigPort } from './mcp-config-port.ts';
-import { startTracing, type Tracing } from './tracing.ts';
+import { listenFor, parseAddress, UsageError } from './options.ts';
 
 const ENVOY_BACKEND_ACTOR = 'backend.envoy';
 const AGENTGATEWAY_BACKEND_ACTOR = 'backend.agentgateway';
-
-import { attachRecorder, type CompositionSettings, DEFAULT_RECORD_MAX_BYTES } from '../replay/composition.ts';
-import { inspectPlane } from '../replay/driver.ts';
-import type { CrdValidator } from '../sources/files/crd-validation/crd-validator.ts';
-import { listenFor, parseAddress, readPemFlag, UsageError } from './options.ts';
 
 /** `switchyard controller`: runs the control plane until SIGTERM/SIGINT, then stops gracefully. */
 export const controllerCommand: Command = {
   name: 'controller',
   summary: 'run the control plane (Kubernetes mode, or standalone on a directory of YAML with --files)',
   usage: 'switchyard controller [--files <dir>] [options]',
-  options: {
-    files: {
-      kind: 'string',
-      valueLabel: '<dir>',
-      description:
-        'standalone mode: read Gateway API resources from this directory of YAML instead of a cluster',
-    },
-    kubeconfig: {
-      kind: 'string',
-      valueLabel: '<file>',
-      description: 'kubeconfig for Kubernetes mode (default: in-cluster, then $KUBECONFIG)',
-    },
-    'xds-address': {
-      kind: 'address',
-      default: '127.0.0.1:18000',
-      valueLabel: '<host:port>',
-      description:
-        'serves the Envoy xDS (ADS) API; proxies find their Gateway by node cluster <namespace>/<name>',
-    },
-    'agentgateway-xds-address': {
-      kind: 'string',
-      default: 'off',
-      valueLabel: '<host:port|off>',
-      description:
-        'serves delta xDS to agentgateway proxies (GatewayClass parameters backend: agentgateway); they find their Gateway by node metadata GATEWAY_NAME and NAMESPACE',
-    },
-    'xds-tls-cert': {
-      kind: 'string',
-      valueLabel: '<file>',
-      description: 'serve xDS over TLS with this certificate chain (PEM); needs --xds-tls-key',
-    },
-    'xds-tls-key': {
-      kind: 'string',
-      valueLabel: '<file>',
-      description: 'private key (PEM) of --xds-tls-cert',
-    },
-    'xds-tls-client-ca': {
-      kind: 'string',
-      valueLabel: '<file>',
-      description: 'mutual TLS: require proxies to present a certificate signed by this CA (PEM)',
-    },
-    inspector: {
-      kind: 'string',
-      default: '127.0.0.1:9901',
-      valueLabel: '<host:port|off>',
-      description:
-        'serves the actor inspector (read-only UI and JSON API); a non-loopback address needs --inspector-token',
-    },
-    'inspector-token': {
-      kind: 'string',
-      valueLabel: '<token>',
-      description: 'bearer token the inspector requires on every request',
-    },
-    record: {
-      kind: 'string',
-      valueLabel: '<file.jsonl>',
-      description:
-        'record every outside input (files or API server reads and watch events, status-write outcomes, timers, xDS publishes, proxy ACKs/NACKs) to this event log, for `switchyard replay`; the log holds what the cluster sent, TLS Secrets included (mode 0600)',
-    },
-    'record-max-bytes': {
-      kind: 'integer',
-      min: 65_536,
-      default: DEFAULT_RECORD_MAX_BYTES,
-      valueLabel: '<bytes>',
-      description: 'size at which the event log rotates (3 segments are kept)',
-    },
-    'local-envoy': {
-      kind: 'string',
-      valueLabel: '<envoy binary>',
-      description: 'standalone mode: run a local Envoy per Gateway with this binary, restarted if it exits',
-    },
-    crds: {
-      kind: 'list',
-      valueLabel: '<file-or-dir>',
-      description:
-        "standalone mode: CustomResourceDefinitions (e.g. Gateway API's install YAML) whose schemas and validation rules objects must pass, as the API server would check them (repeatable); without it, neither is checked",
-    },
-    'extproc-config': {
-      kind: 'string',
-      valueLabel: '<file>',
-      description:
-        'standalone mode: write the AI Gateway ext_proc configuration (from AIGatewayRoutes) to this file for `switchyard extproc --config`',
-    },
-    'extproc-address': {
-      kind: 'string',
-      default: '127.0.0.1:1063',
-      valueLabel: '<host:port|unix:/path>',
-      description: 'where Envoy reaches `switchyard extproc` for Gateways with AIGatewayRoutes',
-    },
-    'mcp-config': {
-      kind: 'string',
-      valueLabel: '<file>',
-      description:
-        'standalone mode: write the MCP proxy configuration (from MCPRoutes) to this file for `switchyard mcp --config`',
-    },
-    'mcp-address': {
-      kind: 'string',
-      default: '127.0.0.1:1064',
-      valueLabel: '<host:port|unix:/path>',
-      description: 'where Envoy reaches `switchyard mcp` for Gateways with MCPRoutes',
-    },
-    'ratelimit-address': {
-      kind: 'string',
-      valueLabel: '<host:port>',
-      description:
-        "where Envoy reaches the rate limit service (envoyproxy/ratelimit's gRPC port) for global rate limits; the service takes its configuration from --xds-address (node id ratelimit~<name>)",
-    },
-    'ratelimit-fail-closed': {
-      kind: 'boolean',
-      default: false,
-      description:
-        'refuse requests (500) that a global rate limit applies to while the rate limit service cannot answer; by default they pass',
-    },
-    'status-dir': {
-      kind: 'string',
-      valueLabel: '<dir>',
-      description: 'standalone mode: also write every computed status as YAML under this directory',
-    },
-    'controller-name': {
-      kind: 'string',
-      default: 'switchyard.dev/gateway-controller',
-      description: 'GatewayClass spec.controllerName this controller owns',
-    },
-    'http-address': {
-      kind: 'address',
-      default: '127.0.0.1:8081',
-      valueLabel: '<host:port>',
-      description: 'serves /metrics, /livez and /readyz',
-    },
-    'otlp-endpoint': {
-      kind: 'string',
-      valueLabel: '<url>',
-      description:
-        'export OpenTelemetry traces of the actor pipeline over OTLP/HTTP to this URL (e.g. http://collector:4318/v1/traces); off when unset',
-    },
-    'trace-sample-percent': {
-      kind: 'integer',
-      min: 0,
-      max: 100,
-      default: 100,
-      valueLabel: '<0-100>',
-      description:
-        'share of traces (outside inputs and what they cause) exported when --otlp-endpoint is set',
-    },
-    'log-level': {
-      kind: 'enum',
-      values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],
-      default: 'info',
-      description: 'log level (JSON logs on stderr)',
-    },
-    'shutdown-timeout': {
-      kind: 'integer',
-      min: 1,
-      max: 28,
-      default: 20,
-      valueLabel: '<seconds>',
-      description:
-        'on SIGTERM, drain queued work for at most this long (kept below the 30 s Kubernetes grace period)',
-    },
-    ...CLUSTER_MODE_OPTIONS,
-  },
+  options: CONTROLLER_OPTIONS,
   async run(parsed, io) {
     const values = parsed.values;
     const logger = createLogger({ level: values['log-level'] as string });
@@ -529,84 +370,6 @@ export const controllerCommand: Command = {
     return drained ? 0 : 1;
   },
 };
-
-/** The Envoy translation's options: where the ext_proc and rate limit services are. */
-function envoyTranslateOptions(values: Readonly<Record<string, unknown>>): TranslateOptions {
-  const rateLimit = values['ratelimit-address'] as string | undefined;
-  if (rateLimit !== undefined) parseAddress(rateLimit, '--ratelimit-address');
-  return {
-    extProcAddress: values['extproc-address'] as string,
-    mcpProxyAddress: values['mcp-address'] as string,
-    ...(rateLimit === undefined
-      ? {}
-      : { rateLimitService: { address: rateLimit, failClosed: values['ratelimit-fail-closed'] === true } }),
-  };
-}
-
-/** A path a flag names must exist before anything starts. */
-function mustExist(flag: string, path: string): void {
-  if (!existsSync(path)) throw new UsageError(`${flag}: ${path}: no such file or directory`);
-}
-
-/** The `--otlp-endpoint` URL, checked before anything starts; undefined when tracing is off. */
-function otlpEndpoint(values: Readonly<Record<string, unknown>>): string | undefined {
-  const endpoint = values['otlp-endpoint'] as string | undefined;
-  if (endpoint === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw new UsageError(`--otlp-endpoint: ${endpoint} is not a URL (e.g. http://collector:4318/v1/traces)`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`--otlp-endpoint: ${endpoint} must be an http:// or https:// URL`);
-  }
-  return endpoint;
-}
-
-function startTracingFromFlags(
-  system: ActorSystem,
-  values: Readonly<Record<string, unknown>>,
-  logger: Logger,
-): Tracing | undefined {
-  const endpoint = otlpEndpoint(values);
-  if (endpoint === undefined) return undefined;
-  const sampleRatio = (values['trace-sample-percent'] as number) / 100;
-  logger.info({ endpoint, sampleRatio }, 'exporting traces over OTLP/HTTP');
-  return startTracing(system.trace, { endpoint, sampleRatio, serviceVersion: packageVersion() });
-}
-
-function packageVersion(): string {
-  return (
-    JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-  ).version;
-}
-
-/** TLS for the xDS server from --xds-tls-cert/--xds-tls-key (and --xds-tls-client-ca for mutual TLS). */
-function xdsServerCredentials(values: Readonly<Record<string, unknown>>): ServerCredentials | undefined {
-  const cert = values['xds-tls-cert'] as string | undefined;
-  const key = values['xds-tls-key'] as string | undefined;
-  const clientCa = values['xds-tls-client-ca'] as string | undefined;
-  if (cert === undefined && key === undefined) {
-    if (clientCa !== undefined)
-      throw new UsageError('--xds-tls-client-ca: needs --xds-tls-cert and --xds-tls-key');
-    return undefined;
-  }
-  if (cert === undefined || key === undefined) {
-    throw new UsageError(
-      cert === undefined ? '--xds-tls-key: needs --xds-tls-cert' : '--xds-tls-cert: needs --xds-tls-key',
-    );
-  }
-  const pem = (flag: string, file: string, marker: string) => Buffer.from(readPemFlag(flag, file, marker));
-  const certChain = pem('xds-tls-cert', cert, 'CERTIFICATE');
-  const privateKey = pem('xds-tls-key', key, 'PRIVATE KEY');
-  const ca = clientCa === undefined ? null : pem('xds-tls-client-ca', clientCa, 'CERTIFICATE');
-  try {
-    return ServerCredentials.createSsl(ca, [{ cert_chain: certChain, private_key: privateKey }], ca !== null);
-  } catch (error) {
-    throw new UsageError(`--xds-tls-cert/--xds-tls-key: ${(error as Error).message}`);
-  }
-}
 
 /** Loaded only with --crds: the CEL evaluator and the CRD reader are large, and most runs do without them. */
 function crdValidation(): Promise<typeof import('../sources/files/crd-validation/load-crds.ts')> {
