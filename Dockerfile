@@ -27,6 +27,12 @@ COPY dataplane ./dataplane
 COPY protos ./protos
 COPY inspector ./inspector
 COPY replay ./replay
+# Files mode (`translate`, `controller --files`) checks objects against our own CRDs and Gateway API's. Gateway
+# API's are not in the repository: they are fetched here, at build, from the Go module proxy (checked against the
+# release's go.sum hash) into a cache the image carries, so the image needs no network for them.
+COPY deploy/crds ./deploy/crds
+ENV SWITCHYARD_CACHE_DIR=/app/cache
+RUN node cli/switchyard.ts fetch-crds
 # `switchyard` on PATH (`kubectl exec … -- switchyard translate -f …`, `docker run --entrypoint switchyard …`): the
 # script's `#!/usr/bin/env node` finds the image's Node 24.
 RUN ln -s /app/cli/switchyard.ts /usr/local/bin/switchyard

@@ -37,6 +37,6 @@ describe('the compile cache (bench/translate.startup)', () => {
     const home = mkdtempSync(join(tmpdir(), 'switchyard-cache-'));
     dirs.push(home);
     translate(home, { NODE_DISABLE_COMPILE_CACHE: '1' });
-    expect(existsSync(join(home, 'switchyard'))).toBe(false);
+    expect(existsSync(join(home, 'switchyard', 'node-compile-cache'))).toBe(false);
   });
 });

@@ -78,7 +78,7 @@ export const CONTROLLER_OPTIONS: OptionTable = {
     kind: 'list',
     valueLabel: '<file-or-dir>',
     description:
-      "standalone mode: CustomResourceDefinitions (e.g. Gateway API's install YAML) whose schemas and validation rules objects must pass, as the API server would check them (repeatable); without it, neither is checked",
+      "standalone mode: CustomResourceDefinitions whose schemas and validation rules objects must pass, as the API server would check them (repeatable), in place of the same CRDs of the defaults: Switchyard's own (deploy/crds/) and Gateway API's and InferencePool's releases, fetched into the user's cache on first use (switchyard fetch-crds)",
   },
   'extproc-config': {
     kind: 'string',

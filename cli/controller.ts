@@ -86,9 +86,13 @@ export const controllerCommand: Command = {
       throw new UsageError('--crds: standalone mode (--files) only; in a cluster the API server validates');
     }
     let crds: CrdValidator | undefined;
-    if (crdPaths.length > 0) {
+    let crdNotice: string | undefined;
+    if (files !== undefined) {
       try {
-        crds = await (await crdValidation()).loadCrdValidator(crdPaths);
+        ({ validator: crds, notice: crdNotice } = await (await crdValidation()).loadFilesModeCrds(
+          crdPaths,
+          io.env,
+        ));
       } catch (error) {
         throw new UsageError(`--crds: ${(error as Error).message}`);
       }
@@ -341,13 +345,10 @@ export const controllerCommand: Command = {
       },
       'switchyard controller started',
     );
-    // An API server would check every object against its CRD; files mode does only with --crds (they are not
-    // shipped), and a user who does not know that takes an accepted object for one a cluster would take. Said at
-    // info: it is the default, not a fault (npm start, which cannot give CRDs, prints warnings).
-    if (files !== undefined && crds === undefined)
-      logger.info(
-        'objects are not checked against their CRDs (schemas and CEL validation rules) without --crds: some that a cluster would refuse are accepted; give --crds with the CRDs the cluster has (docs/validation.md)',
-      );
+    // An API server checks every object against its CRD; files mode does too, but an upstream release's CRDs that
+    // are neither cached nor fetchable are left out, and a user who does not know takes an accepted object for one
+    // a cluster would take.
+    if (crdNotice !== undefined) logger.warn(crdNotice);
 
     const signal = await io.stopRequested;
     // Readiness flips first so load balancers and the Deployment stop routing to us while we drain.
@@ -371,7 +372,7 @@ export const controllerCommand: Command = {
   },
 };
 
-/** Loaded only with --crds: the CEL evaluator and the CRD reader are large, and most runs do without them. */
+/** Loaded in standalone mode only: the CEL evaluator and the CRD reader are large, and a cluster does without them. */
 function crdValidation(): Promise<typeof import('../sources/files/crd-validation/load-crds.ts')> {
   return import('../sources/files/crd-validation/load-crds.ts');
 }

@@ -17,6 +17,7 @@ const COMMAND_MODULES: Readonly<Record<string, () => Promise<Command>>> = {
   replay: async () => (await import('./replay.ts')).replayCommand,
   extproc: async () => (await import('./extproc.ts')).extprocCommand,
   mcp: async () => (await import('./mcp.ts')).mcpCommand,
+  'fetch-crds': async () => (await import('./fetch-crds.ts')).fetchCrdsCommand,
 };
 
 export const commandNames: readonly string[] = Object.keys(COMMAND_MODULES);

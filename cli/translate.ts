@@ -168,7 +168,8 @@ function redactedTls(view: ResourceView, ir: GatewayIR): Record<string, TlsMater
 
 export const translateCommand: Command = {
   name: 'translate',
-  summary: 'compute statuses and the Gateway IR offline from YAML files (no cluster, no network)',
+  summary:
+    'compute statuses and the Gateway IR offline from YAML files (no cluster; checked against the CRDs)',
   usage:
     'switchyard translate -f <file-or-dir>... [--crds <file-or-dir>]... [-o yaml|json] [--show status|ir|xds|all] [--allow-ignored-kinds]',
   options: {
@@ -201,7 +202,7 @@ export const translateCommand: Command = {
       kind: 'list',
       valueLabel: '<file-or-dir>',
       description:
-        "CustomResourceDefinitions (e.g. Gateway API's install YAML) whose schemas and validation rules objects must pass, as the API server would check them (repeatable); without it, neither is checked and exit 0 does not mean a cluster would take every object",
+        "CustomResourceDefinitions whose schemas and validation rules objects must pass, as the API server would check them (repeatable), in place of the same CRDs of the defaults: Switchyard's own (deploy/crds/) and Gateway API's and InferencePool's releases, fetched into the user's cache on first use (switchyard fetch-crds)",
     },
     'allow-ignored-kinds': {
       kind: 'boolean',
@@ -219,14 +220,14 @@ export const translateCommand: Command = {
       return 2;
     }
     const crdPaths = (parsed.values.crds as readonly string[] | undefined) ?? [];
-    let crds: CrdValidator | undefined;
-    if (crdPaths.length > 0) {
-      try {
-        crds = await (await crdValidation()).loadCrdValidator(crdPaths);
-      } catch (error) {
-        io.stderr.write(`switchyard translate: --crds: ${(error as Error).message}\n`);
-        return 2;
-      }
+    let crds: CrdValidator;
+    try {
+      const loaded = await (await crdValidation()).loadFilesModeCrds(crdPaths, io.env);
+      crds = loaded.validator;
+      if (loaded.notice !== undefined) io.stderr.write(`switchyard translate: ${loaded.notice}\n`);
+    } catch (error) {
+      io.stderr.write(`switchyard translate: --crds: ${(error as Error).message}\n`);
+      return 2;
     }
     const result = await translate(paths, parsed.values['controller-name'] as string, crds);
     // Problems first, then one line per object whose status says it does not work: as many per file as the
@@ -277,7 +278,7 @@ export const translateCommand: Command = {
   },
 };
 
-/** Loaded only with --crds: the CEL evaluator and the CRD reader are large, and most runs do without them. */
+/** Loaded once the flags are read: the CEL evaluator and the CRD reader are large, and `--help` does without them. */
 function crdValidation(): Promise<typeof import('../sources/files/crd-validation/load-crds.ts')> {
   return import('../sources/files/crd-validation/load-crds.ts');
 }

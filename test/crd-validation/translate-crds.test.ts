@@ -1,60 +1,13 @@
 // `switchyard translate --crds` as users run it: a spawned command on a folder of YAML, with the Gateway API CRDs
 // (read from the published module, as the provisioner fetches them). An object the API server would refuse is
 // refused naming file, line, object, field and the rule's message; the valid objects still translate.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { provisionUpstreamCrdFiles } from '../provision/gateway-api-crds.ts';
-
-const CLI = fileURLToPath(new URL('../../cli/switchyard.ts', import.meta.url));
-
-const MANIFESTS = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: switchyard}
-spec: {controllerName: switchyard.dev/gateway-controller}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: apps}
-spec:
-  gatewayClassName: switchyard
-  listeners: [{name: http, port: 80, protocol: HTTP}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: apps}
-spec: {ports: [{port: 8080}]}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: good, namespace: apps}
-spec:
-  parentRefs: [{name: gw}]
-  rules: [{backendRefs: [{name: web, port: 8080}]}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: prefix-rewrite, namespace: apps}
-spec:
-  parentRefs: [{name: gw}]
-  rules:
-  - matches: [{path: {type: Exact, value: /old}}]
-    filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /new}}}]
-    backendRefs: [{name: web, port: 8080}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: TCPRoute
-metadata: {name: two-rules, namespace: apps}
-spec:
-  parentRefs: [{name: gw}]
-  rules:
-  - backendRefs: [{name: web, port: 8080}]
-  - backendRefs: [{name: web, port: 8080}]
-`;
+import { MANIFESTS, switchyard } from './cli-run.ts';
 
 let dir: string;
 let crdArgs: string[];
@@ -68,7 +21,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('switchyard translate --crds (spawned)', () => {
   it('refuses what the CRDs refuse, naming file, line, object, field and message; the rest translates', async () => {
-    const run = await translate(['-f', dir, ...crdArgs]);
+    const run = await switchyard(['translate', '-f', dir, ...crdArgs]);
     const file = join(dir, 'app.yaml');
     expect(run.code).toBe(1);
     expect(run.stderr.split('\n').filter(Boolean)).toEqual([
@@ -90,29 +43,11 @@ describe('switchyard translate --crds (spawned)', () => {
   });
 
   it('says which --crds path it cannot read, and exits 2', async () => {
-    const run = await translate(['-f', dir, '--crds', join(dir, 'missing')]);
+    const run = await switchyard(['translate', '-f', dir, '--crds', join(dir, 'missing')]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^switchyard translate: --crds: .*missing/);
-    const notCrds = await translate(['-f', dir, '--crds', join(dir, 'app.yaml')]);
+    const notCrds = await switchyard(['translate', '-f', dir, '--crds', join(dir, 'app.yaml')]);
     expect(notCrds.code).toBe(2);
     expect(notCrds.stderr).toContain('no CustomResourceDefinition in it');
   });
 });
-
-function translate(
-  args: readonly string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'translate', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}

@@ -3,11 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { GATEWAY_API, INFERENCE_POOL } from '../../sources/files/crd-validation/upstream-crds.ts';
 import { ProvisionError } from './cache.ts';
 import { downloadGoModule } from './go-binary.ts';
 
-export const GATEWAY_API_VERSION = 'v1.6.3';
-export const INFERENCE_EXTENSION_VERSION = 'v1.6.0';
+// The releases files mode checks objects against by default: the tests install the same.
+export const GATEWAY_API_VERSION = GATEWAY_API.version;
+export const INFERENCE_EXTENSION_VERSION = INFERENCE_POOL.version;
 
 /** Paths of the YAML files: the Gateway API experimental channel and the Inference Extension's InferencePool. */
 export async function provisionUpstreamCrdFiles(): Promise<string[]> {

@@ -1,11 +1,75 @@
-// Reads the CustomResourceDefinitions files mode validates against (`--crds`): YAML or JSON files, or directories
-// of them, as the Gateway API release's install manifests or a `config/crd` folder hold them.
+// Reads the CustomResourceDefinitions files mode validates against: by default Switchyard's own (`deploy/crds/`)
+// and the upstream releases it targets (Gateway API, InferencePool: fetched into the user's cache on first use),
+// plus any given with `--crds` (YAML or JSON files, or directories of them, as a release's install manifests or a
+// `config/crd` folder hold them), which take the place of the same CRDs from the other two.
+import { fileURLToPath } from 'node:url';
 import type { RawObject } from '../../../model/resources/resource-events.ts';
 import { findManifestFiles, readManifestFile } from '../manifests.ts';
 import { type CrdValidator, crdValidator } from './crd-validator.ts';
+import {
+  type CrdObject,
+  cachedCrds,
+  cacheFile,
+  fetchCrds,
+  UPSTREAM_CRD_RELEASES,
+  type UpstreamCrdRelease,
+} from './upstream-crds.ts';
+
+/** Switchyard's own CRDs (its kinds, Envoy Gateway's and Envoy AI Gateway's as it reads them). */
+export const OWN_CRDS_DIR = fileURLToPath(new URL('../../../deploy/crds/', import.meta.url));
 
 /** Throws naming the file when a path cannot be read, holds no CRD, or a rule does not compile. */
 export async function loadCrdValidator(paths: readonly string[]): Promise<CrdValidator> {
+  return crdValidator(await readCrds(paths));
+}
+
+export interface FilesModeCrds {
+  readonly validator: CrdValidator;
+  /**
+   * Set when an upstream release's CRDs were neither in the cache nor could be fetched: one line saying which
+   * kinds are not checked, why, and how to fix it.
+   */
+  readonly notice?: string;
+}
+
+/**
+ * The CRDs files mode checks objects against. Throws (naming the file) only for what `given` names; an upstream
+ * release that cannot be had is left out and said in `notice`.
+ */
+export async function loadFilesModeCrds(
+  given: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<FilesModeCrds> {
+  const givenCrds = given.length === 0 ? [] : await readCrds(given);
+  const givenGroups = new Set(givenCrds.map((crd) => (crd.spec as { group?: unknown } | undefined)?.group));
+  const upstream: CrdObject[] = [];
+  const missing: { release: UpstreamCrdRelease; reason: string }[] = [];
+  for (const release of UPSTREAM_CRD_RELEASES) {
+    if (release.groups.some((group) => givenGroups.has(group))) continue;
+    const cached = cachedCrds(release, env);
+    if (cached !== undefined) {
+      upstream.push(...cached);
+      continue;
+    }
+    try {
+      upstream.push(...(await fetchCrds(release, env)));
+    } catch (error) {
+      missing.push({ release, reason: (error as Error).message });
+    }
+  }
+  // By name: a CRD given with --crds replaces ours or upstream's of the same name.
+  const byName = new Map<unknown, CrdObject>();
+  for (const crd of [...upstream, ...(await readCrds([OWN_CRDS_DIR])), ...givenCrds])
+    byName.set((crd.metadata as { name?: unknown } | undefined)?.name, crd);
+  const validator = crdValidator([...byName.values()]);
+  if (missing.length === 0) return { validator };
+  return {
+    validator,
+    notice: `the CRDs of ${missing.map(({ release }) => release.title).join(' and ')} are not in the cache (${missing.map(({ release }) => cacheFile(release, env)).join(', ')}) and could not be fetched (${missing.map(({ release, reason }) => `${release.module}@${release.version}: ${reason}`).join('; ')}): objects of ${missing.map(({ release }) => release.covers).join(' and ')} are not checked against their CRDs' schemas and CEL validation rules, so some that a cluster would refuse pass here (Switchyard's own kinds are checked); fix: run \`switchyard fetch-crds\` where the Go module proxy is reachable, or give --crds with the release's install YAML`,
+  };
+}
+
+async function readCrds(paths: readonly string[]): Promise<CrdObject[]> {
   const listing = await findManifestFiles(paths);
   if (listing.errors.length > 0) throw new Error(listing.errors.join('; '));
   const crds: RawObject[] = [];
@@ -16,5 +80,5 @@ export async function loadCrdValidator(paths: readonly string[]): Promise<CrdVal
       if (object.kind === 'CustomResourceDefinition') crds.push(object);
   }
   if (crds.length === 0) throw new Error(`${paths.join(', ')}: no CustomResourceDefinition in it`);
-  return crdValidator(crds as Record<string, unknown>[]);
+  return crds as CrdObject[];
 }
