@@ -44,4 +44,39 @@ describe('createLogger', () => {
       msg: 'resolved',
     });
   });
+
+  it('redacts secret-looking values in every string of a line: fields, the message, its arguments, errors', async () => {
+    const { lines, logger } = capture();
+    const error = new Error('GET https://alice:s3cr3t@idp.example.com/jwks: 401');
+    logger.warn(
+      {
+        err: error,
+        nack: 'envoy refused: api_key: k-123 header Authorization: Bearer sk-live-123456',
+        upstream: ['redis://default:pa55word@127.0.0.1:6379'],
+        pem: '-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIB\n-----END EC PRIVATE KEY-----',
+      },
+      'upstream said %s',
+      'token=abc123 for AKIAIOSFODNN7EXAMPLE',
+    );
+    logger.info('calling with Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig');
+    await new Promise((resolve) => setImmediate(resolve));
+    const text = JSON.stringify(lines);
+    for (const planted of [
+      's3cr3t',
+      'sk-live-123456',
+      'pa55word',
+      'MHcCAQEEIB',
+      'abc123',
+      'AKIAIOSFODNN7EXAMPLE',
+      'eyJhbGci',
+    ])
+      expect(text).not.toContain(planted);
+    expect(lines[0]).toMatchObject({
+      msg: `upstream said token=${REDACTED} for ${REDACTED}`,
+      err: { type: 'Error', message: `GET https://alice:${REDACTED}@idp.example.com/jwks: 401` },
+      upstream: [`redis://default:${REDACTED}@127.0.0.1:6379`],
+    });
+    expect((lines[0]!.err as { stack: string }).stack).toContain('logger.test.ts');
+    expect(lines[1]).toMatchObject({ msg: `calling with Bearer ${REDACTED}` });
+  });
 });

@@ -1,15 +1,21 @@
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { REDACTED, redactText } from './secret-text.ts';
+
+export { REDACTED };
 
 // Keys whose values never reach a log line, wherever they appear in a logged object.
 const SECRET_KEY =
   /^(token|apikey|api[-_]key|password|passwd|secret|authorization|bearer|privatekey|private[-_]key|tls\.key|credentials?)$/i;
-export const REDACTED = '[REDACTED]';
 
-/** Copies `value`, replacing secret-looking fields and the data of Kubernetes Secrets. */
+/**
+ * Copies `value`, replacing secret-named fields, the data of Kubernetes Secrets, and secret-looking values in every
+ * string (`secret-text.ts`: bearer tokens, Authorization values, PEM private keys, AWS keys, URL passwords, …).
+ */
 export function redactSecrets(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactText(value);
   if (depth > 8 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => redactSecrets(item, depth + 1));
-  if (value instanceof Error) return value;
+  if (value instanceof Error) return redactError(value, depth);
   const source = value as Record<string, unknown>;
   const isSecret = source.kind === 'Secret';
   const copy: Record<string, unknown> = {};
@@ -19,6 +25,21 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
     } else {
       copy[key] = redactSecrets(field, depth + 1);
     }
+  }
+  return copy;
+}
+
+/** A copy of the error of the same class (pino prints its type), with its message, stack and fields redacted. */
+function redactError(error: Error, depth: number): Error {
+  const copy = Object.create(Object.getPrototypeOf(error) as object) as Error;
+  for (const key of Object.getOwnPropertyNames(error)) {
+    const field = (error as unknown as Record<string, unknown>)[key];
+    Object.defineProperty(copy, key, {
+      value: SECRET_KEY.test(key) ? REDACTED : redactSecrets(field, depth + 1),
+      enumerable: Object.getOwnPropertyDescriptor(error, key)?.enumerable ?? false,
+      writable: true,
+      configurable: true,
+    });
   }
   return copy;
 }
@@ -35,6 +56,15 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
     base: { service: 'switchyard' },
     formatters: {
       log: (object) => redactSecrets(object) as Record<string, unknown>,
+    },
+    // The message and its interpolated values are text too.
+    hooks: {
+      logMethod(args, method) {
+        const redacted = args.map((arg, index) =>
+          index === 0 && typeof arg === 'object' ? arg : redactSecrets(arg),
+        ) as Parameters<typeof method>;
+        method.apply(this, redacted);
+      },
     },
   };
   // stderr, synchronously: stdout stays free for command output, and the last lines survive process.exit.
