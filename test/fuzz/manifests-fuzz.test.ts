@@ -2,7 +2,7 @@
 // non-UTF-8 bytes, aliases that expand, deep nesting, explicit nulls, values Envoy refuses, duplicated objects)
 // through `switchyard translate` as a spawned command and through the files-mode controller, half the cases checked
 // against the CRDs (--crds). For every case: no crash and no stack trace, an end within a hang guard and a heap
-// limit, every refusal naming its file and a reason, output bounded per file, translate's exit code as its summary
+// limit (the spawned command's; for the controller, its worker thread's), every refusal naming its file and a reason, output bounded per file, translate's exit code as its summary
 // says, and — for the controller — the good input that follows converges to the state a fresh start on it reaches
 // (statuses, IRs, no problem left over).
 import { spawn } from 'node:child_process';
@@ -12,11 +12,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CrdValidator } from '../../sources/files/crd-validation/crd-validator.ts';
-import { loadCrdValidator } from '../../sources/files/crd-validation/load-crds.ts';
 import { DEFAULT_PROBLEM_LIMITS } from '../../sources/problem-book.ts';
-import { freshState, planeState, startAnnounced } from '../harness/plane-state.ts';
 import { provisionUpstreamCrdFiles } from '../provision/gateway-api-crds.ts';
+import { runControllerCase } from './controller-case.ts';
 
 const CLI = fileURLToPath(new URL('../../cli/switchyard.ts', import.meta.url));
 /** A case that runs longer than this is a hang (the command is killed and the case fails); not a timing. */
@@ -358,42 +356,59 @@ describe('fuzzing switchyard translate (spawned) with random and mutated YAML', 
 
 // ---- the files-mode controller: a bad case, then the good world, must end as a fresh start on the good world ----
 
-async function badThenGood(files: readonly FileCase[], crds: CrdValidator | undefined): Promise<void> {
+/**
+ * The heap one controller case may use (its worker's old generation): the plane, the CRD validator and a case's
+ * few thousand objects fit many times over; a case that needs more fails, named.
+ */
+const CONTROLLER_HEAP_LIMIT_MB = 512;
+const CONTROLLER_SEED = 2727;
+
+async function badThenGood(
+  files: readonly FileCase[],
+  crdPaths: readonly string[],
+  heapMiB = CONTROLLER_HEAP_LIMIT_MB,
+): Promise<void> {
   const dir = writeCase(files);
-  const running = await startAnnounced(dir, crds);
-  try {
-    for (const problem of running.plane.problems) {
-      expect(problem.origin.startsWith(`${dir}/`), `a problem without its file: ${problem.origin}`).toBe(
-        true,
-      );
-      expect(problem.message.trim()).not.toBe('');
-    }
-    // The user fixes the files: the good world, and the extra files removed.
-    const changed = readdirSync(dir).map((name) => join(dir, name));
-    for (const path of changed) rmSync(path);
-    for (const [name, text] of Object.entries(GOOD)) writeFileSync(join(dir, name), text);
-    await running.announce(
-      [...new Set([...changed, ...Object.keys(GOOD).map((name) => join(dir, name))])].sort(),
-    );
-    expect(planeState(running.plane), dir).toEqual(await freshState(dir, crds));
-  } finally {
-    await running.stop();
+  const where = `case in ${dir} (fast-check seed ${CONTROLLER_SEED}; ${readdirSync(dir).join(', ')}${crdPaths.length > 0 ? ', with CRDs' : ''})`;
+  const outcome = await runControllerCase({ dir, good: GOOD, crdPaths }, heapMiB);
+  if (outcome.kind === 'out-of-memory')
+    throw new Error(`${where}: allocated beyond the per-case heap bound of ${heapMiB} MiB`);
+  if (outcome.kind === 'failed') throw new Error(`${where}: ${outcome.error}`);
+  for (const problem of outcome.problems) {
+    expect(
+      problem.origin.startsWith(`${dir}/`),
+      `${where}: a problem without its file: ${problem.origin}`,
+    ).toBe(true);
+    expect(problem.message.trim(), where).not.toBe('');
   }
+  expect(outcome.afterGood, where).toEqual(outcome.fresh);
 }
 
 describe('fuzzing the files-mode controller with random and mutated YAML', () => {
   it(
-    'refuses with file and reason, and a following good input converges to the state of a fresh start',
+    'refuses with file and reason, and a following good input converges to the state of a fresh start, each case within its heap bound',
     async () => {
       // Half the cases checked against the CRDs, as `controller --files --crds` does.
-      const crds = await loadCrdValidator(await provisionUpstreamCrdFiles());
+      const crdPaths = await provisionUpstreamCrdFiles();
       await fc.assert(
         fc.asyncProperty(fuzzCase, fc.boolean(), (files, checkCrds) =>
-          badThenGood(files, checkCrds ? crds : undefined),
+          badThenGood(files, checkCrds ? crdPaths : []),
         ),
-        { numRuns: 25, seed: 2727 },
+        { numRuns: 25, seed: CONTROLLER_SEED },
       );
     },
     25 * HANG_GUARD_MS,
+  );
+
+  it(
+    'a case that allocates beyond its heap bound fails, naming the seed and the case',
+    async () => {
+      // The good world alone, with the CRDs, under a bound far below what loading them takes.
+      const files = Object.keys(GOOD).map((base) => ({ base, hostile: '', mutations: [] }));
+      await expect(badThenGood(files, await provisionUpstreamCrdFiles(), 16)).rejects.toThrow(
+        /^case in \S+ \(fast-check seed 2727; .*, with CRDs\): allocated beyond the per-case heap bound of 16 MiB$/,
+      );
+    },
+    HANG_GUARD_MS,
   );
 });
