@@ -16,13 +16,14 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import type { ActorPool, Clock, IdGenerator, Message, TraceBus } from '../../runtime/index.ts';
+import type { BackendStatus } from './backend-slots.ts';
 import {
   ClientAuthenticator,
   protectedResourceMetadata,
   protectedResourceMetadataPath,
 } from './client-auth.ts';
 import type { McpBackend, McpProxyConfig, McpRoute } from './config.ts';
-import { type BackendStatus, McpSession } from './mcp-session.ts';
+import { McpSession } from './mcp-session.ts';
 import type { McpMetrics } from './metrics.ts';
 import type { CloseReason, SessionActorMessage } from './session-actor.ts';
 import { sessionPool } from './session-pool.ts';

@@ -10,14 +10,11 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
   type CallToolResult,
-  type ClientCapabilities,
   CompleteRequestSchema,
   ErrorCode,
   GetPromptRequestSchema,
   type Implementation,
   type InitializeRequestParams,
-  type JSONRPCNotification,
-  type JSONRPCRequest,
   LATEST_PROTOCOL_VERSION,
   ListPromptsRequestSchema,
   ListResourcesRequestSchema,
@@ -29,7 +26,6 @@ import {
   type Resource,
   type ResourceTemplate,
   type Result,
-  ResultSchema,
   RootsListChangedNotificationSchema,
   type ServerCapabilities,
   SetLevelRequestSchema,
@@ -39,7 +35,9 @@ import {
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import { BackendError, BackendSession, type Relay, RpcError } from './backend-session.ts';
+import { BackendError, type BackendSession, type Relay, RpcError } from './backend-session.ts';
+import { type BackendSlot, BackendSlots, type BackendStatus, type ClientIdentity } from './backend-slots.ts';
+import { ClientRelay } from './client-relay.ts';
 import type { McpBackend, McpProxyConfig, McpRoute } from './config.ts';
 import { FrontTransport } from './front-transport.ts';
 import {
@@ -52,30 +50,15 @@ import {
   type Unavailable,
   unavailableMeta,
 } from './merge.ts';
-import { prefixUri, splitName, splitUri } from './names.ts';
-
-export type BackendStatus = 'new' | 'ready' | 'down';
-
-/** How a client request ended, for metrics and the actor. */
-export type CallOutcome = 'ok' | 'tool_error' | 'error' | 'unavailable' | 'refused';
-
-export interface CallSummary {
-  readonly method: string;
-  /** The backend it went to (undefined for fan-outs and refusals without a backend). */
-  readonly backend: string | undefined;
-  /** For tools/call: the backend's own tool name. */
-  readonly tool: string | undefined;
-  readonly outcome: CallOutcome;
-  readonly seconds: number;
-}
-
-/** A client request handed to the session's actor (pure data: the work stays here, under `callId`). */
-export interface QueuedCall {
-  readonly callId: string;
-  readonly method: string;
-  /** What it is about: a prefixed tool/prompt name or resource URI; undefined for fan-outs. */
-  readonly target: string | undefined;
-}
+import { splitName, splitUri } from './names.ts';
+import {
+  CallFailure,
+  type CallOutcome,
+  type CallSummary,
+  classify,
+  prefixContentUris,
+  type QueuedCall,
+} from './session-calls.ts';
 
 export interface SessionEnvironment {
   readonly sessionId: string;
@@ -91,25 +74,6 @@ export interface SessionEnvironment {
   readonly observe?: (routeName: string, summary: CallSummary) => void;
 }
 
-/** Thrown by `runCall` for a request that failed, so the actor's trace shows the failure and its reason. */
-export class CallFailure extends Error {
-  readonly summary: CallSummary;
-
-  constructor(summary: CallSummary, message: string) {
-    super(message);
-    this.name = 'CallFailure';
-    this.summary = summary;
-  }
-}
-
-interface BackendSlot {
-  backend: McpBackend;
-  session: BackendSession | undefined;
-  status: BackendStatus;
-  error: string | undefined;
-  connecting: Promise<BackendSession | undefined> | undefined;
-}
-
 interface PendingCall {
   readonly method: string;
   readonly target: string | undefined;
@@ -118,12 +82,6 @@ interface PendingCall {
   readonly tool: string | undefined;
   readonly resolve: (result: Result) => void;
   readonly reject: (error: unknown) => void;
-}
-
-interface ClientIdentity {
-  readonly info: Implementation;
-  readonly capabilities: ClientCapabilities;
-  readonly protocolVersion: string;
 }
 
 const SERVER_INFO: Implementation = { name: 'switchyard-mcp-proxy', version: '1.0.0' };
@@ -137,13 +95,11 @@ export class McpSession {
   /** The authenticated subject the session belongs to (undefined without client authentication). */
   readonly subject: string | undefined;
   readonly #env: SessionEnvironment;
-  readonly #slots = new Map<string, BackendSlot>();
+  readonly #backends: BackendSlots;
   readonly #calls = new Map<string, PendingCall>();
-  /** Requests backends sent the client, by `<backend> <id>`, so a backend's cancellation reaches the client. */
-  readonly #relayed = new Map<string, AbortController>();
+  readonly #toClient: ClientRelay;
   #server: Server | undefined;
   #client: ClientIdentity | undefined;
-  #route: McpRoute | undefined;
   #nextCall = 0;
   #closed = false;
 
@@ -153,6 +109,23 @@ export class McpSession {
     this.subject = subject;
     this.#env = env;
     this.transport = new FrontTransport(env.sessionId);
+    this.#toClient = new ClientRelay({
+      sessionId: env.sessionId,
+      logger: env.logger,
+      server: () => this.#server,
+      closed: () => this.#closed,
+      clientRequestTimeoutMs: () => env.settings().clientRequestTimeoutMs,
+    });
+    this.#backends = new BackendSlots({
+      sessionId: env.sessionId,
+      logger: env.logger,
+      toClient: this.#toClient,
+      route: env.route,
+      endpointFor: env.endpointFor,
+      backendTimeoutMs: () => env.settings().backendTimeoutMs,
+      client: () => this.#client!,
+      closed: () => this.#closed,
+    });
   }
 
   get closed(): boolean {
@@ -162,7 +135,7 @@ export class McpSession {
   /** Backend name → status, for logs and the actor. */
   statuses(): Record<string, BackendStatus> {
     const statuses: Record<string, BackendStatus> = {};
-    for (const [name, slot] of this.#slots) statuses[name] = slot.status;
+    for (const slot of this.#backends.all()) statuses[slot.backend.name] = slot.status;
     return statuses;
   }
 
@@ -180,9 +153,9 @@ export class McpSession {
     };
     const route = this.#env.route();
     if (route === undefined) throw new Error(`route ${this.routeName} is not configured`);
-    this.#sync(route);
-    await Promise.all([...this.#slots.values()].map((slot) => this.#connect(slot)));
-    const ready = [...this.#slots.values()].filter((slot) => slot.session?.initializeResult !== undefined);
+    this.#backends.sync(route);
+    await Promise.all(this.#backends.all().map((slot) => this.#backends.connect(slot)));
+    const ready = this.#backends.all().filter((slot) => slot.session?.initializeResult !== undefined);
     const capabilities = mergeCapabilities(
       ready.map((slot) => ({
         backend: slot.backend.name,
@@ -247,8 +220,8 @@ export class McpSession {
     if (this.#closed) return;
     this.#closed = true;
     for (const callId of [...this.#calls.keys()]) this.refuseCall(callId);
-    for (const controller of this.#relayed.values()) controller.abort();
-    await Promise.all([...this.#slots.values()].map((slot) => slot.session?.close()));
+    this.#toClient.abortAll();
+    await Promise.all(this.#backends.all().map((slot) => slot.session?.close()));
     if (this.#server !== undefined) await this.#server.close();
     else await this.transport.close();
   }
@@ -265,7 +238,7 @@ export class McpSession {
       const prefixed = request.params.name;
       const owned = splitName(prefixed);
       return this.#queue('tools/call', prefixed, { backend: owned?.backend, tool: owned?.name }, async () => {
-        const slot = owned === undefined ? undefined : this.#current(owned.backend);
+        const slot = owned === undefined ? undefined : this.#backends.current(owned.backend);
         // A hidden tool answers exactly like a missing one: the selector is not to be probed.
         if (owned === undefined || slot === undefined || !slot.backend.tools.allows(owned.name))
           throw new RpcError(ErrorCode.InvalidParams, `Unknown tool: ${prefixed}`);
@@ -354,7 +327,7 @@ export class McpSession {
       );
     }
     server.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
-      for (const slot of this.#slots.values())
+      for (const slot of this.#backends.all())
         slot.session?.notify('notifications/roots/list_changed').catch(() => {
           // A backend that cannot hear it now initialises again later and asks for the roots then.
         });
@@ -371,7 +344,7 @@ export class McpSession {
   ): Promise<Result> {
     const owned = split(prefixed);
     return this.#queue(method, prefixed, { backend: owned?.backend }, async () => {
-      const slot = owned === undefined ? undefined : this.#current(owned.backend);
+      const slot = owned === undefined ? undefined : this.#backends.current(owned.backend);
       if (owned === undefined || slot === undefined)
         throw new RpcError(ErrorCode.InvalidParams, `'${prefixed}' belongs to no backend of this route`);
       const result = await this.#withBackend(slot, extra.requestId, extra.signal, (session, relay) =>
@@ -415,10 +388,10 @@ export class McpSession {
     items: (slot: BackendSlot, result: Record<string, unknown>) => T[],
     params?: unknown,
   ): Promise<{ items: T[]; unavailable: Unavailable[] }> {
-    this.#syncCurrent();
+    this.#backends.syncCurrent();
     const unavailable: Unavailable[] = [];
     const perBackend = await Promise.all(
-      [...this.#slots.values()].map(async (slot): Promise<T[]> => {
+      this.#backends.all().map(async (slot): Promise<T[]> => {
         try {
           return await this.#withBackend(slot, extra.requestId, extra.signal, async (session, relay) => {
             if (session.initializeResult?.capabilities[capability] === undefined) return [];
@@ -456,9 +429,9 @@ export class McpSession {
     signal: AbortSignal,
     op: (session: BackendSession, relay: Relay) => Promise<T>,
   ): Promise<T> {
-    const relay = this.#relay(slot.backend.name, relatedRequestId);
-    const session = slot.session ?? (await this.#connect(slot));
-    if (session === undefined) throw this.#unavailable(slot);
+    const relay = this.#toClient.relay(slot.backend.name, relatedRequestId);
+    const session = slot.session ?? (await this.#backends.connect(slot));
+    if (session === undefined) throw this.#backends.unavailable(slot);
     try {
       return await op(session, relay);
     } catch (error) {
@@ -469,252 +442,12 @@ export class McpSession {
           'backend lost the session (restarted?): initialising again',
         );
         if (slot.session === session) slot.session = undefined;
-        const again = await this.#connect(slot);
-        if (again === undefined) throw this.#unavailable(slot);
+        const again = await this.#backends.connect(slot);
+        if (again === undefined) throw this.#backends.unavailable(slot);
         return op(again, relay);
       }
-      if (error.failure === 'unreachable') this.#markDown(slot, session, error.message);
+      if (error.failure === 'unreachable') this.#backends.markDown(slot, session, error.message);
       throw error;
     }
   }
-
-  /** Initialises the backend's session (once at a time per backend); undefined when it failed. */
-  #connect(slot: BackendSlot): Promise<BackendSession | undefined> {
-    if (slot.connecting !== undefined) return slot.connecting;
-    const client = this.#client!;
-    const wasDown = slot.status === 'down';
-    const session = new BackendSession({
-      backend: slot.backend,
-      endpoint: this.#env.endpointFor(slot.backend),
-      clientInfo: client.info,
-      clientCapabilities: client.capabilities,
-      protocolVersion: client.protocolVersion,
-      timeoutMs: this.#env.settings().backendTimeoutMs,
-      standalone: this.#relay(slot.backend.name, undefined),
-      onLost: (error) => {
-        if (error.failure === 'session-expired' && slot.session === session) slot.session = undefined;
-        else if (error.failure === 'unreachable') this.#markDown(slot, session, error.message);
-      },
-    });
-    slot.connecting = session.initialize().then(
-      () => {
-        slot.connecting = undefined;
-        if (this.#closed || this.#slots.get(slot.backend.name) !== slot) {
-          void session.close();
-          return undefined;
-        }
-        slot.session = session;
-        slot.status = 'ready';
-        slot.error = undefined;
-        // Its tools were missing from earlier lists: the client is told to list again.
-        if (wasDown) this.#notifyClient({ method: 'notifications/tools/list_changed' }, undefined);
-        return session;
-      },
-      (error: Error) => {
-        slot.connecting = undefined;
-        slot.status = 'down';
-        slot.error = error.message;
-        this.#env.logger.warn(
-          { session: this.id, backend: slot.backend.name, error: error.message },
-          'backend session failed',
-        );
-        void session.close();
-        return undefined;
-      },
-    );
-    return slot.connecting;
-  }
-
-  #markDown(slot: BackendSlot, session: BackendSession, error: string): void {
-    if (slot.session !== session) return;
-    slot.session = undefined;
-    slot.status = 'down';
-    slot.error = error;
-    void session.close();
-  }
-
-  #unavailable(slot: BackendSlot): BackendError {
-    return new BackendError(
-      slot.backend.name,
-      'unreachable',
-      slot.error ?? `backend '${slot.backend.name}' is unavailable`,
-    );
-  }
-
-  /** The slot of a backend of the route as configured now (undefined when the route no longer has it). */
-  #current(backend: string): BackendSlot | undefined {
-    this.#syncCurrent();
-    return this.#slots.get(backend);
-  }
-
-  #syncCurrent(): void {
-    const route = this.#env.route();
-    if (route !== undefined && route !== this.#route) this.#sync(route);
-  }
-
-  /**
-   * Follows the route's configuration: new backends join (initialised on first use), removed ones are closed,
-   * changed ones take their new credentials and selector, or a new session when their address changed.
-   */
-  #sync(route: McpRoute): void {
-    const first = this.#route === undefined;
-    this.#route = route;
-    let changed = false;
-    for (const [name, slot] of this.#slots) {
-      if (route.backends.has(name)) continue;
-      this.#slots.delete(name);
-      void slot.session?.close();
-      changed = true;
-    }
-    for (const backend of route.backends.values()) {
-      const slot = this.#slots.get(backend.name);
-      if (slot === undefined) {
-        this.#slots.set(backend.name, {
-          backend,
-          session: undefined,
-          status: 'new',
-          error: undefined,
-          connecting: undefined,
-        });
-        changed = true;
-        continue;
-      }
-      if (slot.backend === backend) continue;
-      changed = true;
-      if (slot.backend.url.href !== backend.url.href || !sameEndpoints(slot.backend, backend)) {
-        void slot.session?.close();
-        slot.session = undefined;
-        slot.status = 'new';
-      }
-      slot.backend = backend;
-      slot.session?.update(backend);
-    }
-    if (changed && !first) this.#notifyClient({ method: 'notifications/tools/list_changed' }, undefined);
-  }
-
-  /** Where a backend's messages go: on the client request they belong to, or the client's standalone stream. */
-  #relay(backend: string, relatedRequestId: RequestId | undefined): Relay {
-    return {
-      notification: (message) => this.#relayNotification(backend, message, relatedRequestId),
-      request: (message) => this.#relayRequest(backend, message, relatedRequestId),
-    };
-  }
-
-  #relayNotification(
-    backend: string,
-    message: JSONRPCNotification,
-    relatedRequestId: RequestId | undefined,
-  ): void {
-    const params = (message.params ?? {}) as Record<string, unknown>;
-    switch (message.method) {
-      case 'notifications/cancelled': {
-        // The backend gave up on a request it sent the client: so does the proxy.
-        const key = `${backend} ${String(params.requestId)}`;
-        this.#relayed.get(key)?.abort(typeof params.reason === 'string' ? params.reason : undefined);
-        return;
-      }
-      case 'notifications/resources/updated':
-        this.#notifyClient(
-          { method: message.method, params: { ...params, uri: prefixUri(backend, String(params.uri)) } },
-          relatedRequestId,
-        );
-        return;
-      case 'notifications/message':
-        this.#notifyClient(
-          {
-            method: message.method,
-            params: {
-              ...params,
-              logger: typeof params.logger === 'string' ? `${backend}/${params.logger}` : backend,
-            },
-          },
-          relatedRequestId,
-        );
-        return;
-      default:
-        this.#notifyClient({ method: message.method, params }, relatedRequestId);
-    }
-  }
-
-  async #relayRequest(
-    backend: string,
-    message: JSONRPCRequest,
-    relatedRequestId: RequestId | undefined,
-  ): Promise<Result> {
-    const server = this.#server;
-    if (server === undefined) throw new RpcError(ErrorCode.InternalError, 'the client session is not ready');
-    const key = `${backend} ${String(message.id)}`;
-    const controller = new AbortController();
-    this.#relayed.set(key, controller);
-    try {
-      return await server.request({ method: message.method, params: message.params }, ResultSchema, {
-        ...(relatedRequestId === undefined ? {} : { relatedRequestId }),
-        signal: controller.signal,
-        timeout: this.#env.settings().clientRequestTimeoutMs,
-      });
-    } finally {
-      this.#relayed.delete(key);
-    }
-  }
-
-  #notifyClient(
-    notification: { method: string; params?: Record<string, unknown> },
-    relatedRequestId: RequestId | undefined,
-  ): void {
-    const server = this.#server;
-    if (server === undefined || this.#closed) return;
-    server
-      .notification(
-        notification as Parameters<Server['notification']>[0],
-        relatedRequestId === undefined ? undefined : { relatedRequestId },
-      )
-      .catch((error: Error) => {
-        this.#env.logger.debug(
-          { session: this.id, method: notification.method, error: error.message },
-          'notification not relayed',
-        );
-      });
-  }
-}
-
-function classify(error: unknown): CallOutcome {
-  if (error instanceof BackendError) return 'unavailable';
-  if (
-    error instanceof RpcError &&
-    error.code === ErrorCode.InvalidParams &&
-    error.message.startsWith('Unknown tool')
-  )
-    return 'refused';
-  return 'error';
-}
-
-function sameEndpoints(a: McpBackend, b: McpBackend): boolean {
-  if (a.endpoints === undefined || b.endpoints === undefined) return a.endpoints === b.endpoints;
-  const other = b.endpoints;
-  return a.endpoints.length === other.length && a.endpoints.every((endpoint, i) => endpoint === other[i]);
-}
-
-/** Resource URIs in a tool result or a read result carry the backend, so the client can read them back. */
-function prefixContentUris(backend: string, result: Result): Result {
-  const rewrite = (item: unknown): unknown => {
-    if (item === null || typeof item !== 'object') return item;
-    const entry = item as Record<string, unknown>;
-    if (entry.type === 'resource_link' && typeof entry.uri === 'string')
-      return { ...entry, uri: prefixUri(backend, entry.uri) };
-    if (
-      entry.type === 'resource' &&
-      typeof (entry.resource as { uri?: unknown } | undefined)?.uri === 'string'
-    ) {
-      const resource = entry.resource as { uri: string };
-      return { ...entry, resource: { ...resource, uri: prefixUri(backend, resource.uri) } };
-    }
-    return item;
-  };
-  const out = { ...result } as Record<string, unknown>;
-  if (Array.isArray(out.content)) out.content = out.content.map(rewrite);
-  if (Array.isArray(out.contents))
-    out.contents = out.contents.map((item: { uri?: unknown }) =>
-      typeof item?.uri === 'string' ? { ...item, uri: prefixUri(backend, item.uri) } : item,
-    );
-  return out as Result;
 }

@@ -1,8 +1,8 @@
 // What the MCP proxy exposes to Prometheus: per tool, how many calls and how long they took, by outcome; every
 // other client request by method; sessions open, refused (pool full) and closed, by reason.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { CallSummary } from './mcp-session.ts';
 import type { CloseReason } from './session-actor.ts';
+import type { CallSummary } from './session-calls.ts';
 
 /** Bucket bounds in seconds: a tool call spans a loopback hop (below 1 ms) to a slow tool (seconds). */
 export const CALL_BUCKETS = [

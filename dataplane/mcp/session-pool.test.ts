@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runUntilQuiescent } from '../../runtime/quiescence.ts';
 import { VirtualClock } from '../../runtime/VirtualClock.ts';
-import type { CallSummary } from './mcp-session.ts';
 import type { ForwardRequest, ReleaseRequest } from './session-actor.ts';
+import type { CallSummary } from './session-calls.ts';
 import { sessionPool } from './session-pool.ts';
 
 /** A pool whose ports record what the actors asked for; `forward` waits until the test finishes the call. */

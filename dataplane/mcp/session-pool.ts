@@ -2,7 +2,6 @@
 // free the initialize is answered 503 at once, so sessions beyond the pool are refused, never queued.
 import type { Logger } from 'pino';
 import { ActorPool, type Clock, type IdGenerator, type TraceBus } from '../../runtime/index.ts';
-import type { CallSummary } from './mcp-session.ts';
 import {
   type CloseRequest,
   type ForwardRequest,
@@ -12,6 +11,7 @@ import {
   type SessionActorMessage,
   sessionActorMachine,
 } from './session-actor.ts';
+import type { CallSummary } from './session-calls.ts';
 
 export interface SessionPorts {
   readonly open: (request: OpenRequest) => Promise<unknown>;
