@@ -3,53 +3,39 @@
 // attached routes and IR. Route evaluations are cached and recomputed only when something they read changed, so
 // changing one route re-evaluates that route and rebuilds only the Gateways it is (or was) attached to.
 import { evaluateAIGateway } from '../../model/ai-gateway/evaluate-ai-gateway.ts';
-import { evaluateAIGatewayRoute } from '../../model/ai-gateway/route-evaluation.ts';
 import { buildGatewayIR } from '../../model/evaluation/build-gateway-ir.ts';
 import { createParentLookup, type ParentLookup } from '../../model/gateway-api/attachment.ts';
-import {
-  backendTLSPolicyAncestors,
-  computeBackendTLSPolicyStatus,
-} from '../../model/gateway-api/backend-tls-policies.ts';
-import { computeGatewayClassStatus, isOurGatewayClass } from '../../model/gateway-api/gateway-class.ts';
+import { isOurGatewayClass } from '../../model/gateway-api/gateway-class.ts';
 import { evaluateGatewayListeners } from '../../model/gateway-api/gateway-listeners.ts';
-import {
-  countAttachedRoutes,
-  evaluateRoute,
-  type RouteEvaluation,
-  routeStatusOf,
-} from '../../model/gateway-api/route-status.ts';
-import { computeInferencePoolStatus, poolStatusConcernsUs } from '../../model/inference/pool-status.ts';
+import { countAttachedRoutes, evaluateRoute, routeStatusOf } from '../../model/gateway-api/route-status.ts';
 import type { DataPlaneRefusal } from '../../model/ir/backend-contract.ts';
 import { evaluateMCP } from '../../model/mcp/evaluate-mcp.ts';
-import { evaluateMCPRoute } from '../../model/mcp/route-evaluation.ts';
 import { policyTargets } from '../../model/policies/attachment.ts';
-import { computeBackendStatus } from '../../model/policies/backend.ts';
-import { computeEnvoyProxyStatus } from '../../model/policies/envoy-proxy.ts';
-import {
-  applyPolicies,
-  computePolicyStatus,
-  isPolicyKind,
-  POLICY_KINDS,
-  type PolicyLookup,
-  policyKindRules,
-} from '../../model/policies/index.ts';
+import { applyPolicies, isPolicyKind, POLICY_KINDS, type PolicyLookup } from '../../model/policies/index.ts';
 import type { OidcDiscoveryView } from '../../model/policies/oidc-discovery.ts';
 import { isAIGatewayKind } from '../../model/resources/ai-gateway.ts';
 import {
   ENVOY_GATEWAY_POLICY_KINDS,
   type EnvoyGatewayPolicy,
 } from '../../model/resources/envoy-gateway-policies.ts';
-import { ROUTE_KINDS, type RouteKind } from '../../model/resources/gateway-api.ts';
+import type { RouteKind } from '../../model/resources/gateway-api.ts';
 import { formatResourceKey, type ResourceKey } from '../../model/resources/resource-key.ts';
 import type { ResourceView } from '../../model/shared/resource-view.ts';
 import { type DeliverRequest, deliverTo } from '../../runtime/outbox.ts';
 import { EXTPROC_CONFIG_WRITER } from '../ai-gateway/messages.ts';
 import { GATEWAY_DEPLOYER } from '../gateway-deployer/messages.ts';
 import { MCP_CONFIG_WRITER } from '../mcp/messages.ts';
-import { patcherName, WITHDRAWN_STATUS } from '../patchers/messages.ts';
+import { patcherName } from '../patchers/messages.ts';
+import { DataPlaneRefusals } from './data-plane-refusals.ts';
 import { DependencyIndex } from './dependency-index.ts';
-
-const ROUTE_KIND_SET: ReadonlySet<string> = new Set(ROUTE_KINDS);
+import {
+  IMMEDIATE_STATUS_KINDS,
+  type ImmediateStatusInputs,
+  immediateStatuses,
+} from './immediate-statuses.ts';
+import { backendTLSPoliciesOf, policyStatus, poolStatus, type StatusInputs } from './policy-statuses.ts';
+import { nextPhase, type Pass } from './resolution-pass.ts';
+import { ROUTE_KIND_SET, RouteEvaluations } from './route-evaluations.ts';
 
 export interface ResolutionOptions {
   /** Kubernetes mode: the finalizer that keeps a GatewayClass while Gateways use it. */
@@ -65,30 +51,12 @@ export interface ResolutionCounters {
   gatewaysResolved: number;
 }
 
-/** A recomputation under way: what it has still to do, and the messages not yet handed out. */
-interface Pass {
-  readonly now: string;
-  readonly lookup: ParentLookup;
-  out: DeliverRequest[];
-  readonly routes: ResourceKey[];
-  readonly gateways: Map<string, ResourceKey>;
-  readonly policies: Map<string, ResourceKey>;
-  readonly pools: Map<string, ResourceKey>;
-  readonly aiChanged: boolean;
-  readonly mcpChanged: boolean;
-  /** Routes, then the Gateways, policies and pools they (and the dirty set) named, then the AI Gateway kinds, then MCPRoutes. */
-  phase: 'routes' | 'gateways' | 'policies' | 'pools' | 'ai' | 'mcp' | 'done';
-  /** The current phase's items, and the next one to do. */
-  queue: readonly ResourceKey[];
-  next: number;
-}
-
 export class GatewayResolution {
   readonly index = new DependencyIndex();
   readonly counters: ResolutionCounters = { routesEvaluated: 0, gatewaysResolved: 0 };
   private readonly view: ResourceView;
   private readonly controllerName: string;
-  private readonly evaluations = new Map<string, RouteEvaluation>();
+  private readonly evaluations: RouteEvaluations;
   private readonly dirty = new Map<string, ResourceKey>();
   /** The keys an object is looked up under, for the objects that stand for others too (see `changed`). */
   private readonly lookupKeys = new Map<string, readonly ResourceKey[]>();
@@ -108,6 +76,8 @@ export class GatewayResolution {
     }
     return found;
   };
+  private readonly statusInputs: StatusInputs;
+  private readonly immediateInputs: ImmediateStatusInputs;
   /** The GatewayClasses we wrote a status to: one that stops being ours gets it taken back. */
   private readonly classesWithStatus = new Set<string>();
   /** The MCP proxy configuration has been sent once (the proxy needs one to start, MCPRoutes or not). */
@@ -117,10 +87,8 @@ export class GatewayResolution {
   private readonly gatewayClassFinalizer: string | undefined;
   private readonly hostDataPlane: boolean;
   private readonly oidcDiscovery: OidcDiscoveryView | undefined;
-  /** Per Gateway id, what its data plane refuses of each route (by route id), as the deployer last said. */
-  private readonly refusedByGateway = new Map<string, Map<string, readonly DataPlaneRefusal[]>>();
-  /** The same by route id → Gateway id, for the routes' evaluations. */
-  private readonly refusedByRoute = new Map<string, Map<string, readonly DataPlaneRefusal[]>>();
+  /** What each Gateway's data plane refuses of each route, as the deployer last said. */
+  private readonly refusals = new DataPlaneRefusals();
 
   constructor(view: ResourceView, controllerName: string, options: ResolutionOptions = {}) {
     this.view = view;
@@ -128,6 +96,29 @@ export class GatewayResolution {
     this.gatewayClassFinalizer = options.gatewayClassFinalizer;
     this.hostDataPlane = options.hostDataPlane === true;
     this.oidcDiscovery = options.oidcDiscovery;
+    this.evaluations = new RouteEvaluations({
+      view,
+      index: this.index,
+      controllerName,
+      hostDataPlane: this.hostDataPlane,
+      counters: this.counters,
+    });
+    this.immediateInputs = {
+      view,
+      controllerName,
+      hostDataPlane: this.hostDataPlane,
+      gatewayClassFinalizer: this.gatewayClassFinalizer,
+      classesWithStatus: this.classesWithStatus,
+    };
+    this.statusInputs = {
+      view,
+      index: this.index,
+      evaluations: this.evaluations,
+      controllerName,
+      hostDataPlane: this.hostDataPlane,
+      oidcDiscovery: this.oidcDiscovery,
+      policyLookup: this.policyLookup,
+    };
   }
 
   get pending(): number {
@@ -183,7 +174,7 @@ export class GatewayResolution {
       };
       for (const target of [...before, ...dependsOn]) {
         dirtyPolicies(target);
-        for (const parent of this.evaluations.get(formatResourceKey(target))?.parents ?? [])
+        for (const parent of this.evaluations.cached(formatResourceKey(target))?.parents ?? [])
           dirtyPolicies(parent.gateway);
       }
     }
@@ -207,41 +198,13 @@ export class GatewayResolution {
    * recomputed at the next flush, their status showing it. Returns whether any did.
    */
   dataPlaneRefused(gateway: ResourceKey, refusals: readonly DataPlaneRefusal[]): boolean {
-    const gatewayId = formatResourceKey(gateway);
-    const next = new Map<string, { route: ResourceKey; refusals: DataPlaneRefusal[] }>();
-    for (const refusal of refusals) {
-      if (refusal.route === undefined) continue;
-      const routeId = formatResourceKey(refusal.route);
-      const entry = next.get(routeId) ?? { route: refusal.route, refusals: [] };
-      entry.refusals.push(refusal);
-      next.set(routeId, entry);
-    }
-    const before = this.refusedByGateway.get(gatewayId) ?? new Map<string, readonly DataPlaneRefusal[]>();
-    let changed = false;
-    const touch = (
-      routeId: string,
-      route: ResourceKey | undefined,
-      now: readonly DataPlaneRefusal[] | undefined,
-    ) => {
-      const byGateway = this.refusedByRoute.get(routeId) ?? new Map<string, readonly DataPlaneRefusal[]>();
-      if (now === undefined) byGateway.delete(gatewayId);
-      else byGateway.set(gatewayId, now);
-      if (byGateway.size === 0) this.refusedByRoute.delete(routeId);
-      else this.refusedByRoute.set(routeId, byGateway);
-      if (route !== undefined) this.dirty.set(routeId, route);
-      changed = true;
-    };
-    for (const [routeId, { route, refusals: now }] of next) {
-      if (JSON.stringify(before.get(routeId)) !== JSON.stringify(now)) touch(routeId, route, now);
-    }
-    for (const routeId of before.keys()) {
-      if (next.has(routeId)) continue;
-      const route = this.evaluations.get(routeId)?.route;
-      touch(routeId, route, undefined);
-    }
-    if (next.size === 0) this.refusedByGateway.delete(gatewayId);
-    else this.refusedByGateway.set(gatewayId, new Map([...next].map(([id, e]) => [id, e.refusals])));
-    return changed;
+    const routes = this.refusals.record(
+      gateway,
+      refusals,
+      (routeId) => this.evaluations.cached(routeId)?.route,
+    );
+    for (const [routeId, route] of routes) if (route !== undefined) this.dirty.set(routeId, route);
+    return routes.length > 0;
   }
 
   /** A recomputation has begun and not yet produced all its messages (see `begin` and `step`). */
@@ -295,12 +258,12 @@ export class GatewayResolution {
       if (key.kind === 'InferencePool') pools.set(formatResourceKey(key), key);
       if (key.kind === 'AIGatewayRoute' || key.kind === 'MCPRoute') {
         // Its status comes with the others below; here it is re-evaluated for its Gateways' IR.
-        this.evaluations.delete(formatResourceKey(key));
-        for (const parent of this.evaluationOf(key, now, lookup)?.parents ?? [])
+        this.evaluations.drop(formatResourceKey(key));
+        for (const parent of this.evaluations.of(key, now, lookup)?.parents ?? [])
           gateways.set(formatResourceKey(parent.gateway), parent.gateway);
       }
       if (ROUTE_KIND_SET.has(key.kind)) {
-        this.evaluations.delete(formatResourceKey(key));
+        this.evaluations.drop(formatResourceKey(key));
         routes.push(key);
       } else if (key.kind === 'Gateway') {
         gateways.set(formatResourceKey(key), key);
@@ -308,51 +271,8 @@ export class GatewayResolution {
         for (const parent of this.index.dependenciesOf(key)) {
           if (parent.kind === 'Gateway') gateways.set(formatResourceKey(parent), parent);
         }
-      } else if (key.kind === 'GatewayClass') {
-        const gatewayClass = this.view.get('GatewayClass', undefined, key.name);
-        const status =
-          gatewayClass &&
-          computeGatewayClassStatus(gatewayClass, this.view, { controllerName: this.controllerName, now });
-        const id = formatResourceKey(key);
-        if (status !== undefined) {
-          this.classesWithStatus.add(id);
-          out.push(deliverTo(patcherName('GatewayClass'), { type: 'status.desired', key, status }));
-        } else if (this.classesWithStatus.delete(id) && gatewayClass !== undefined) {
-          // Moved to another controller (files can say so; an API server keeps controllerName immutable).
-          out.push(
-            deliverTo(patcherName('GatewayClass'), { type: 'status.desired', key, status: WITHDRAWN_STATUS }),
-          );
-        }
-        if (gatewayClass !== undefined && this.gatewayClassFinalizer !== undefined) {
-          const inUse =
-            isOurGatewayClass(gatewayClass, this.controllerName) &&
-            this.view.list('Gateway').some((gateway) => gateway.spec?.gatewayClassName === key.name);
-          out.push(
-            deliverTo(patcherName('GatewayClass'), {
-              type: 'finalizer.desired',
-              key,
-              finalizer: this.gatewayClassFinalizer,
-              present: inUse,
-            }),
-          );
-        }
-      } else if (key.kind === 'Backend') {
-        // A Backend's status reads its spec alone: cheap, so computed here.
-        const backend = this.view.get('Backend', key.namespace, key.name);
-        if (backend !== undefined) {
-          const status = computeBackendStatus(backend, { now, hostDataPlane: this.hostDataPlane });
-          out.push(deliverTo(patcherName('Backend'), { type: 'status.desired', key, status }));
-        }
-      } else if (key.kind === 'EnvoyProxy') {
-        // Its ancestors are the GatewayClasses and Gateways that name it (few): computed here too.
-        const proxy = this.view.get('EnvoyProxy', key.namespace, key.name);
-        if (proxy !== undefined) {
-          const status = computeEnvoyProxyStatus(proxy, this.view, {
-            controllerName: this.controllerName,
-            now,
-          });
-          out.push(deliverTo(patcherName('EnvoyProxy'), { type: 'status.desired', key, status }));
-        }
+      } else if (IMMEDIATE_STATUS_KINDS.has(key.kind)) {
+        immediateStatuses(this.immediateInputs, key, now, out);
       }
     }
     pass.queue = routes;
@@ -385,7 +305,7 @@ export class GatewayResolution {
         continue;
       }
       if (pass.next >= pass.queue.length) {
-        this.nextPhase(pass);
+        nextPhase(pass);
         continue;
       }
       const key = pass.queue[pass.next++]!;
@@ -397,33 +317,15 @@ export class GatewayResolution {
           spent += this.resolveGateway(pass, key, out);
           break;
         case 'policies':
-          spent += this.computePolicy(pass, key, out);
+          spent += policyStatus(this.statusInputs, pass, key, out);
           break;
         case 'pools':
-          spent += this.computePool(pass, key, out);
+          spent += poolStatus(this.statusInputs, pass, key, out);
           break;
       }
     }
     if (pass.phase === 'done') this.pass = undefined;
     return { messages: out, done: pass.phase === 'done' };
-  }
-
-  /** Moves a pass to its next phase, with that phase's work queue (in the order the earlier phases built it). */
-  private nextPhase(pass: Pass): void {
-    pass.next = 0;
-    if (pass.phase === 'routes') {
-      pass.phase = 'gateways';
-      pass.queue = [...pass.gateways.values()];
-    } else if (pass.phase === 'gateways') {
-      pass.phase = 'policies';
-      pass.queue = [...pass.policies.values()];
-    } else if (pass.phase === 'policies') {
-      pass.phase = 'pools';
-      pass.queue = [...pass.pools.values()];
-    } else {
-      pass.phase = pass.aiChanged ? 'ai' : pass.mcpChanged ? 'mcp' : 'done';
-      pass.queue = [];
-    }
   }
 
   /** The AI Gateway kinds, evaluated together: their statuses and the ext_proc config. */
@@ -463,7 +365,7 @@ export class GatewayResolution {
   ): number {
     const route = this.view.get(key.kind as RouteKind, key.namespace, key.name);
     if (route === undefined) return 1;
-    const refused = this.refusedByRoute.get(formatResourceKey(key));
+    const refused = this.refusals.ofRoute(formatResourceKey(key));
     const evaluation = evaluateRoute(route, this.view, {
       controllerName: this.controllerName,
       now: pass.now,
@@ -474,7 +376,7 @@ export class GatewayResolution {
         : { dataPlaneRefusals: (gateway: ResourceKey) => refused.get(formatResourceKey(gateway)) ?? [] }),
     });
     this.counters.routesEvaluated++;
-    this.evaluations.set(formatResourceKey(key), evaluation);
+    this.evaluations.keep(formatResourceKey(key), evaluation);
     out.push(
       deliverTo(patcherName(key.kind), {
         type: 'status.desired',
@@ -490,7 +392,7 @@ export class GatewayResolution {
         (dependency.kind === 'Service' || dependency.kind === 'Backend') &&
         this.index.hasDependentsOfKind('BackendTLSPolicy')
       ) {
-        for (const policy of this.policiesOfService(dependency, policiesOfService))
+        for (const policy of backendTLSPoliciesOf(this.index, dependency, policiesOfService))
           pass.policies.set(formatResourceKey(policy), policy);
       }
       // So do the InferencePools it sends to, as their parents.
@@ -510,13 +412,15 @@ export class GatewayResolution {
       return 1;
     }
     const listeners = evaluateGatewayListeners(gateway, this.view);
-    const evaluations = this.attachedRouteKeys(
-      key,
-      listeners.listenerSets.map((set) => set.key),
-    ).flatMap((routeKey) => {
-      const evaluation = this.evaluationOf(routeKey, pass.now, pass.lookup);
-      return evaluation === undefined ? [] : [evaluation];
-    });
+    const evaluations = this.evaluations
+      .attachedRouteKeys(
+        key,
+        listeners.listenerSets.map((set) => set.key),
+      )
+      .flatMap((routeKey) => {
+        const evaluation = this.evaluations.of(routeKey, pass.now, pass.lookup);
+        return evaluation === undefined ? [] : [evaluation];
+      });
     const attached = countAttachedRoutes(evaluations);
     const built = buildGatewayIR(gateway, this.view, evaluations, {
       controllerName: this.controllerName,
@@ -558,7 +462,7 @@ export class GatewayResolution {
         for (const parent of this.index.dependenciesOf(target.key))
           if (parent.kind === 'Gateway') current.set(formatResourceKey(parent), parent);
       } else if (ROUTE_KIND_SET.has(target.key.kind) || target.key.kind === 'AIGatewayRoute') {
-        for (const parent of this.evaluationOf(target.key, now, lookup)?.parents ?? [])
+        for (const parent of this.evaluations.of(target.key, now, lookup)?.parents ?? [])
           current.set(formatResourceKey(parent.gateway), parent.gateway);
       }
     }
@@ -567,150 +471,6 @@ export class GatewayResolution {
     for (const [gatewayId, gateway] of current) found.set(gatewayId, gateway);
     return [...found.values()];
   }
-
-  /** status.ancestors of an Envoy Gateway policy (model/policies/attachment.ts). */
-  private computeEnvoyGatewayPolicy(pass: Pass, key: ResourceKey, out: DeliverRequest[]): number {
-    if (!isPolicyKind(key.kind)) return 1;
-    const policy = this.view.get(key.kind, key.namespace, key.name);
-    const rules = policyKindRules(key.kind);
-    if (policy === undefined || rules === undefined) return 1;
-    let reads = 0;
-    const status = computePolicyStatus(policy, rules, this.view, {
-      hostDataPlane: this.hostDataPlane,
-      ...(this.oidcDiscovery === undefined ? {} : { oidcDiscovery: this.oidcDiscovery }),
-      controllerName: this.controllerName,
-      now: pass.now,
-      lookup: this.policyLookup,
-      routeGateways: (route) => {
-        reads++;
-        const gateways = new Map<string, ResourceKey>();
-        for (const parent of this.evaluationOf(route, pass.now, pass.lookup)?.parents ?? [])
-          if (parent.accepted) gateways.set(formatResourceKey(parent.gateway), parent.gateway);
-        return [...gateways.values()];
-      },
-      gatewayIsOurs: (gateway) => {
-        const object = this.view.get('Gateway', gateway.namespace, gateway.name);
-        const gatewayClass =
-          object && this.view.get('GatewayClass', undefined, String(object.spec?.gatewayClassName ?? ''));
-        return object !== undefined && isOurGatewayClass(gatewayClass, this.controllerName);
-      },
-      routesOf: (gateway) => {
-        const routes = this.attachedRouteKeys(gateway, []);
-        reads += routes.length;
-        return routes;
-      },
-    });
-    if (status !== undefined)
-      out.push(deliverTo(patcherName(key.kind), { type: 'status.desired', key, status }));
-    return 1 + reads;
-  }
-
-  private computePolicy(pass: Pass, key: ResourceKey, out: DeliverRequest[]): number {
-    if (key.kind !== 'BackendTLSPolicy') return this.computeEnvoyGatewayPolicy(pass, key, out);
-    const policy = this.view.get('BackendTLSPolicy', key.namespace, key.name);
-    if (policy === undefined) return 1;
-    const evaluations = this.routesUsingServicesOf(key).flatMap((routeKey) => {
-      const evaluation = this.evaluationOf(routeKey, pass.now, pass.lookup);
-      return evaluation === undefined ? [] : [evaluation];
-    });
-    const status = computeBackendTLSPolicyStatus(policy, this.view, {
-      controllerName: this.controllerName,
-      now: pass.now,
-      ancestors: backendTLSPolicyAncestors(policy, evaluations),
-    });
-    out.push(deliverTo(patcherName('BackendTLSPolicy'), { type: 'status.desired', key, status }));
-    return 1 + evaluations.length;
-  }
-
-  private computePool(pass: Pass, key: ResourceKey, out: DeliverRequest[]): number {
-    const pool = this.view.get('InferencePool', key.namespace, key.name);
-    if (pool === undefined) return 1;
-    const evaluations = this.index.dependentsOf(key).flatMap((routeKey) => {
-      if (!ROUTE_KIND_SET.has(routeKey.kind)) return [];
-      const evaluation = this.evaluationOf(routeKey, pass.now, pass.lookup);
-      return evaluation === undefined ? [] : [evaluation];
-    });
-    const status = computeInferencePoolStatus(pool, this.view, evaluations, {
-      controllerName: this.controllerName,
-      now: pass.now,
-    });
-    // A pool we never reported on (no route of ours uses it) is left alone.
-    if (poolStatusConcernsUs(pool, status, this.controllerName))
-      out.push(deliverTo(patcherName('InferencePool'), { type: 'status.desired', key, status }));
-    return 1 + evaluations.length;
-  }
-
-  /** BackendTLSPolicies targeting a Service or Backend (memoised per step: routes share them). */
-  private policiesOfService(
-    service: ResourceKey,
-    memo: Map<string, readonly ResourceKey[]>,
-  ): readonly ResourceKey[] {
-    const id = formatResourceKey(service);
-    let found = memo.get(id);
-    if (found === undefined) {
-      found = this.index.dependentsOf(service).filter((dependent) => dependent.kind === 'BackendTLSPolicy');
-      memo.set(id, found);
-    }
-    return found;
-  }
-
-  /** Routes that use a Service or Backend the policy targets. */
-  private routesUsingServicesOf(policy: ResourceKey): ResourceKey[] {
-    const found = new Map<string, ResourceKey>();
-    for (const service of this.index.dependenciesOf(policy)) {
-      if (service.kind !== 'Service' && service.kind !== 'Backend') continue;
-      for (const dependent of this.index.dependentsOf(service)) {
-        if (ROUTE_KIND_SET.has(dependent.kind)) found.set(formatResourceKey(dependent), dependent);
-      }
-    }
-    return [...found.values()];
-  }
-
-  /** The routes that name this Gateway or one of its ListenerSets as a parent. */
-  private attachedRouteKeys(gateway: ResourceKey, listenerSets: readonly ResourceKey[]): ResourceKey[] {
-    // The Gateway alone (the usual case): its dependents are unique already, no keys to format and merge.
-    if (listenerSets.length === 0) return this.index.dependentsOf(gateway).filter(isAttachableRouteKey);
-    const found = new Map<string, ResourceKey>();
-    for (const parent of [gateway, ...listenerSets]) {
-      for (const dependent of this.index.dependentsOf(parent)) {
-        if (isAttachableRouteKey(dependent)) found.set(formatResourceKey(dependent), dependent);
-      }
-    }
-    return [...found.values()];
-  }
-
-  private evaluationOf(key: ResourceKey, now: string, lookup: ParentLookup): RouteEvaluation | undefined {
-    const id = formatResourceKey(key);
-    const cached = this.evaluations.get(id);
-    if (cached !== undefined) return cached;
-    const options = {
-      controllerName: this.controllerName,
-      now,
-      parents: lookup,
-      hostDataPlane: this.hostDataPlane,
-    };
-    let evaluation: RouteEvaluation | undefined;
-    // AIGatewayRoutes and MCPRoutes are evaluated as the HTTPRoute Envoy AI Gateway generates for them.
-    if (key.kind === 'AIGatewayRoute') {
-      const route = this.view.get('AIGatewayRoute', key.namespace, key.name);
-      evaluation = route && evaluateAIGatewayRoute(route, this.view, options).evaluation;
-    } else if (key.kind === 'MCPRoute') {
-      const route = this.view.get('MCPRoute', key.namespace, key.name);
-      evaluation = route && evaluateMCPRoute(route, this.view, options).evaluation;
-    } else {
-      const route = this.view.get(key.kind as RouteKind, key.namespace, key.name);
-      evaluation = route && evaluateRoute(route, this.view, options);
-    }
-    if (evaluation === undefined) return undefined;
-    this.counters.routesEvaluated++;
-    this.evaluations.set(id, evaluation);
-    return evaluation;
-  }
-}
-
-/** A route of a kind that attaches to Gateways and ListenerSets (the IR and attachedRoutes count it). */
-function isAttachableRouteKey(key: ResourceKey): boolean {
-  return ROUTE_KIND_SET.has(key.kind) || key.kind === 'AIGatewayRoute' || key.kind === 'MCPRoute';
 }
 
 /** RFC 3339 at second precision, as Kubernetes stores condition times. */

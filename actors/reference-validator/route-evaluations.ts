@@ -1,0 +1,102 @@
+// The reference validator's cache of route evaluations: each route (HTTPRoute and the other Gateway API kinds, and
+// AIGatewayRoutes and MCPRoutes as the HTTPRoute Envoy AI Gateway generates for them) is evaluated once and kept
+// until a change to what it reads drops it; and which routes a Gateway (and its ListenerSets) has attached.
+import { evaluateAIGatewayRoute } from '../../model/ai-gateway/route-evaluation.ts';
+import type { ParentLookup } from '../../model/gateway-api/attachment.ts';
+import { evaluateRoute, type RouteEvaluation } from '../../model/gateway-api/route-status.ts';
+import { evaluateMCPRoute } from '../../model/mcp/route-evaluation.ts';
+import { ROUTE_KINDS, type RouteKind } from '../../model/resources/gateway-api.ts';
+import { formatResourceKey, type ResourceKey } from '../../model/resources/resource-key.ts';
+import type { ResourceView } from '../../model/shared/resource-view.ts';
+import type { DependencyIndex } from './dependency-index.ts';
+
+export const ROUTE_KIND_SET: ReadonlySet<string> = new Set(ROUTE_KINDS);
+
+export interface RouteEvaluationsOptions {
+  readonly view: ResourceView;
+  readonly index: DependencyIndex;
+  readonly controllerName: string;
+  readonly hostDataPlane: boolean;
+  /** Counts every evaluation made. */
+  readonly counters: { routesEvaluated: number };
+}
+
+export class RouteEvaluations {
+  readonly #view: ResourceView;
+  readonly #index: DependencyIndex;
+  readonly #controllerName: string;
+  readonly #hostDataPlane: boolean;
+  readonly #counters: { routesEvaluated: number };
+  /** By route id. */
+  readonly #cache = new Map<string, RouteEvaluation>();
+
+  constructor(options: RouteEvaluationsOptions) {
+    this.#view = options.view;
+    this.#index = options.index;
+    this.#controllerName = options.controllerName;
+    this.#hostDataPlane = options.hostDataPlane;
+    this.#counters = options.counters;
+  }
+
+  /** The cached evaluation of a route, by id (undefined when it was never evaluated or was dropped). */
+  cached(id: string): RouteEvaluation | undefined {
+    return this.#cache.get(id);
+  }
+
+  /** Keeps an evaluation made elsewhere (a dirty route's, with its data plane's refusals). */
+  keep(id: string, evaluation: RouteEvaluation): void {
+    this.#cache.set(id, evaluation);
+  }
+
+  /** Drops a route's evaluation: it is evaluated again when next asked for. */
+  drop(id: string): void {
+    this.#cache.delete(id);
+  }
+
+  /** The routes that name this Gateway or one of its ListenerSets as a parent. */
+  attachedRouteKeys(gateway: ResourceKey, listenerSets: readonly ResourceKey[]): ResourceKey[] {
+    // The Gateway alone (the usual case): its dependents are unique already, no keys to format and merge.
+    if (listenerSets.length === 0) return this.#index.dependentsOf(gateway).filter(isAttachableRouteKey);
+    const found = new Map<string, ResourceKey>();
+    for (const parent of [gateway, ...listenerSets]) {
+      for (const dependent of this.#index.dependentsOf(parent)) {
+        if (isAttachableRouteKey(dependent)) found.set(formatResourceKey(dependent), dependent);
+      }
+    }
+    return [...found.values()];
+  }
+
+  /** The route's evaluation: the cached one, or evaluated now (and cached). */
+  of(key: ResourceKey, now: string, lookup: ParentLookup): RouteEvaluation | undefined {
+    const id = formatResourceKey(key);
+    const cached = this.#cache.get(id);
+    if (cached !== undefined) return cached;
+    const options = {
+      controllerName: this.#controllerName,
+      now,
+      parents: lookup,
+      hostDataPlane: this.#hostDataPlane,
+    };
+    let evaluation: RouteEvaluation | undefined;
+    // AIGatewayRoutes and MCPRoutes are evaluated as the HTTPRoute Envoy AI Gateway generates for them.
+    if (key.kind === 'AIGatewayRoute') {
+      const route = this.#view.get('AIGatewayRoute', key.namespace, key.name);
+      evaluation = route && evaluateAIGatewayRoute(route, this.#view, options).evaluation;
+    } else if (key.kind === 'MCPRoute') {
+      const route = this.#view.get('MCPRoute', key.namespace, key.name);
+      evaluation = route && evaluateMCPRoute(route, this.#view, options).evaluation;
+    } else {
+      const route = this.#view.get(key.kind as RouteKind, key.namespace, key.name);
+      evaluation = route && evaluateRoute(route, this.#view, options);
+    }
+    if (evaluation === undefined) return undefined;
+    this.#counters.routesEvaluated++;
+    this.#cache.set(id, evaluation);
+    return evaluation;
+  }
+}
+
+/** A route of a kind that attaches to Gateways and ListenerSets (the IR and attachedRoutes count it). */
+function isAttachableRouteKey(key: ResourceKey): boolean {
+  return ROUTE_KIND_SET.has(key.kind) || key.kind === 'AIGatewayRoute' || key.kind === 'MCPRoute';
+}
