@@ -7,38 +7,30 @@
 // connected never sees a revision go backwards (a Gateway deleted and re-created) and never mistakes an answer
 // about an older push for one about the current push. Reports are mapped back to the deployer's revisions.
 import { type AnyStateMachine, enqueueActions, setup } from 'xstate';
-import type {
-  BackendGatewayEvent,
-  BackendGatewayStatus,
-  DataPlaneRefusal,
-  ProxyState,
-  TlsMaterial,
-} from '../../model/ir/backend-contract.ts';
+import type { BackendGatewayEvent, DataPlaneRefusal, TlsMaterial } from '../../model/ir/backend-contract.ts';
 import type { GatewayIR } from '../../model/ir/gateway-ir.ts';
 import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import type { ActorSpec } from '../../runtime/Actor.ts';
 import type { ActorRef, ActorSystem } from '../../runtime/ActorSystem.ts';
 import type { Draft } from '../../runtime/message.ts';
 import { deliverTo, type EffectReply, effectRequest, type Outgoing } from '../../runtime/outbox.ts';
+import {
+  type BackendContext,
+  type GatewayState,
+  gatewayStatus,
+  revisionOfWire,
+  type TrackedProxy,
+  updateProxy,
+} from './backend-state.ts';
 import type {
   ProxyConnectedOf,
   ProxyDisconnectedOf,
   ProxyRejectedOf,
   ProxyReportOf,
   ProxySyncedOf,
-  ResourceRefusal,
 } from './proxy-report.ts';
-import {
-  answer,
-  candidateExcludes,
-  finished,
-  type Piece,
-  piecesOf,
-  type ResourceOrigin,
-  type Search,
-  startSearch,
-  withoutPieces,
-} from './refusal-search.ts';
+import { type ResourceOrigin, withoutPieces } from './refusal-search.ts';
+import { offer, searchStep, withoutRejectionOf } from './refusal-search-steps.ts';
 import { gatewayId } from './snapshot.ts';
 
 /** What the actor needs of its ADS server; tests and replay substitute their own. */
@@ -96,53 +88,8 @@ export interface PublishRequest<R> {
   readonly resources: R;
 }
 
-interface GatewayState {
-  readonly gateway: ResourceKey;
-  /** The deployer's revision. */
-  readonly revision: number;
-  readonly translated: boolean;
-  readonly message?: string;
-  readonly proxies: Readonly<Record<string, TrackedProxy>>;
-  /** Wire revisions of the recent publishes of deployer revisions, newest last (reports are mapped through it). */
-  readonly published: readonly Published[];
-  readonly origins?: ReadonlyMap<string, ResourceOrigin>;
-  /** A backend that searches refusals: what it offered of the revision, what it dropped, where a search stands. */
-  readonly refused?: RefusedPieces;
-  /** What translation itself could not give the data plane (a value it cannot express), on the objects concerned. */
-  readonly unsupported?: readonly DataPlaneRefusal[];
-}
-
-interface RefusedPieces {
-  readonly ir: GatewayIR;
-  readonly tls: Readonly<Record<string, TlsMaterial>>;
-  /** Pieces of the IR offered to the proxies: all but those dropped before and unchanged since. */
-  readonly offered: readonly Piece[];
-  /** Pieces left out because the proxies refused them, with the refusal's text. */
-  readonly dropped: ReadonlyMap<string, { readonly piece: Piece; readonly message: string }>;
-  /** Each piece's digest as the proxies last took it. */
-  readonly accepted: ReadonlyMap<string, string>;
-  /** The search under way, and the refusal that started it. */
-  readonly search?: Search;
-  readonly cause?: string;
-  /** The last wire revision an answer was taken for (one answer per push, whichever proxy gives it). */
-  readonly judged: number;
-}
-
-interface Published {
-  readonly wire: number;
-  readonly revision: number;
-}
-
 /** How many recent publishes a Gateway remembers: a report about an older one is about a revision long gone. */
 const PUBLISHED_KEPT = 16;
-
-interface BackendContext<O> {
-  readonly deployer: string;
-  readonly translate?: O;
-  readonly gateways: Readonly<Record<string, GatewayState>>;
-  /** The last wire revision per Gateway id, kept after a Gateway is deleted. */
-  readonly wires: Readonly<Record<string, number>>;
-}
 
 export interface BackendInput<O> {
   /** Actor name BackendGatewayStatus goes to. */
@@ -344,22 +291,9 @@ export function backendMachine<B extends string, R extends TranslatedResources, 
   });
 }
 
-interface TrackedProxy extends ProxyState {
-  /** Wire revision of the last push it took, and of the last it rejected. */
-  readonly ackedWire?: number;
-  readonly rejectedWire?: number;
-  /** What it dropped or warned about in the push it last took (a data plane that refuses single resources). */
-  readonly refusals?: readonly ResourceRefusal[];
-}
-
 export interface WithdrawRequest {
   readonly gateway: ResourceKey;
   readonly revision: number;
-}
-
-/** The deployer's revision a wire revision carried, if it is one of the Gateway's recent publishes. */
-function revisionOfWire(state: GatewayState, wire: number): number | undefined {
-  return state.published.find((p) => p.wire === wire)?.revision;
 }
 
 function pick<T extends object, K extends keyof T>(value: T | undefined, ...keys: K[]): Partial<Pick<T, K>> {
@@ -370,211 +304,6 @@ function pick<T extends object, K extends keyof T>(value: T | undefined, ...keys
 
 function publishRequest<R>(gateway: ResourceKey, wire: number, resources: R) {
   return effectRequest('xds.publish', { gateway, revision: wire, resources } satisfies PublishRequest<R>);
-}
-
-/**
- * What a new revision offers the proxies: every piece but the rules dropped before and unchanged since. A dropped
- * listener is offered again with every revision: what Envoy refuses of a listener may be outside the
- * configuration (its port taken by another process) and gone by then.
- */
-function offer(
-  ir: GatewayIR,
-  tls: Readonly<Record<string, TlsMaterial>>,
-  previous: RefusedPieces | undefined,
-): RefusedPieces {
-  const pieces = piecesOf(ir);
-  const dropped = new Map<string, { readonly piece: Piece; readonly message: string }>();
-  for (const piece of pieces) {
-    const earlier = previous?.dropped.get(piece.id);
-    if (earlier !== undefined && earlier.piece.digest === piece.digest && piece.parent !== undefined)
-      dropped.set(piece.id, { piece, message: earlier.message });
-  }
-  return {
-    ir,
-    tls,
-    offered: pieces.filter((p) => !dropped.has(p.id)),
-    dropped,
-    accepted: previous?.accepted ?? new Map(),
-    judged: previous?.judged ?? 0,
-  };
-}
-
-/**
- * Takes the proxies' answer to the latest push, once there is one: a NACK from any proxy, or an ACK from all.
- * Returns the new search state and the candidate to push next (none when the search is over or was not needed);
- * undefined while the answer is not in.
- */
-function searchStep(
-  backend: string,
-  state: GatewayState,
-  refused: RefusedPieces,
-): { readonly refused: RefusedPieces; readonly candidate?: GatewayIR } | undefined {
-  const latest = state.published.at(-1)?.wire;
-  if (latest === undefined || latest <= refused.judged || !state.translated) return undefined;
-  const proxies = Object.values(state.proxies);
-  const rejecting = proxies.find((p) => p.rejectedWire === latest);
-  const refusal =
-    rejecting === undefined ? undefined : `${backend} proxy ${rejecting.proxy}: ${rejecting.rejection}`;
-  if (refusal === undefined && !(proxies.length > 0 && proxies.every((p) => (p.ackedWire ?? 0) >= latest)))
-    return undefined;
-  const judged = { ...refused, judged: latest };
-  let search: Search;
-  if (refused.search !== undefined) search = answer(refused.search, refusal);
-  else if (refusal === undefined) {
-    // Taken whole: what the proxies run now is every piece offered.
-    return { refused: { ...judged, accepted: new Map(refused.offered.map((p) => [p.id, p.digest])) } };
-  } else if (refused.cause !== undefined) {
-    // The pieces left after a search are refused too: the refusal is not in any piece (it stays a rejection).
-    return { refused: judged };
-  } else search = startSearch(refused.offered, refused.accepted);
-  const cause = refused.cause ?? refusal;
-  const dropped = new Map(refused.dropped);
-  const byId = new Map(refused.offered.map((p) => [p.id, p]));
-  if (finished(search)) {
-    for (const { id, message } of search.refused) dropped.set(id, { piece: byId.get(id)!, message });
-    const known = search.known.map((id) => byId.get(id)!);
-    const { search: _over, ...rest } = judged;
-    const done: RefusedPieces = {
-      ...rest,
-      offered: known,
-      dropped,
-      accepted: new Map(known.map((p) => [p.id, p.digest])),
-      ...(cause === undefined ? {} : { cause }),
-    };
-    // After a refusal the proxies run the last candidate they took (the pieces known good): push that.
-    return refusal === undefined
-      ? { refused: done }
-      : { refused: done, candidate: withoutPieces(refused.ir, new Set(dropped.keys())) };
-  }
-  const excluded = new Set([...dropped.keys(), ...candidateExcludes(search, refused.offered)]);
-  return {
-    refused: { ...judged, search, ...(cause === undefined ? {} : { cause }) },
-    candidate: withoutPieces(refused.ir, excluded),
-  };
-}
-
-function withoutRejectionOf(
-  proxies: Readonly<Record<string, TrackedProxy>>,
-  state: GatewayState,
-): Record<string, TrackedProxy> {
-  const latest = state.published.at(-1)?.wire;
-  return Object.fromEntries(
-    Object.entries(proxies).map(([name, proxy]) => {
-      if (proxy.rejectedWire !== latest) return [name, proxy];
-      const { rejection: _text, rejectedWire: _wire, ...rest } = proxy;
-      return [name, rest];
-    }),
-  );
-}
-
-/** What a search dropped (and found so far), on the routes and listeners the pieces come from. */
-function droppedRefusals(refused: RefusedPieces | undefined): DataPlaneRefusal[] {
-  if (refused === undefined) return [];
-  const found = refused.search?.refused ?? [];
-  // Every piece offered by id only when a search under way found some: a Gateway's statuses are computed on every
-  // change and proxy answer, and at 10,000 routes the offered pieces are as many (5 % of the CPU of a change).
-  const byId = found.length === 0 ? undefined : new Map(refused.offered.map((p) => [p.id, p]));
-  const entries = [
-    ...[...refused.dropped.values()].map(({ piece, message }) => ({ origin: piece.origin, message })),
-    ...found.map(({ id, message }) => ({ origin: byId!.get(id)!.origin, message })),
-  ];
-  const out = new Map<string, DataPlaneRefusal>();
-  for (const { origin, message } of entries) {
-    const refusal: DataPlaneRefusal = { ...origin, severity: 'dropped', message };
-    out.set(JSON.stringify(refusal), refusal);
-  }
-  return [...out.values()];
-}
-
-interface ProxyUpdate {
-  readonly gateways: Readonly<Record<string, GatewayState>>;
-  readonly status: Draft<BackendGatewayStatus>;
-}
-
-/** Applies a change to one proxy of a Gateway we serve; undefined when nothing the deployer sees changed. */
-function updateProxy(
-  backend: string,
-  context: BackendContext<unknown>,
-  gateway: ResourceKey,
-  proxy: string,
-  change: (old: TrackedProxy | undefined, state: GatewayState) => TrackedProxy | undefined,
-): ProxyUpdate | undefined {
-  const id = gatewayId(gateway);
-  const state = context.gateways[id];
-  if (state === undefined) return undefined; // a proxy of a Gateway we do not (or no longer) serve
-  const { [proxy]: old, ...others } = state.proxies as Record<string, TrackedProxy>;
-  const updated = change(old, state);
-  if (updated === undefined && old === undefined) return undefined;
-  if (updated !== undefined && old !== undefined && JSON.stringify(updated) === JSON.stringify(old))
-    return undefined;
-  const next: GatewayState = {
-    ...state,
-    proxies: updated === undefined ? others : { ...others, [proxy]: updated },
-  };
-  return { gateways: { ...context.gateways, [id]: next }, status: gatewayStatus(backend, next) };
-}
-
-function gatewayStatus(backend: string, state: GatewayState): Draft<BackendGatewayStatus> {
-  const proxies = Object.values(state.proxies).sort((a, b) => (a.proxy < b.proxy ? -1 : 1));
-  const refusals = [
-    ...(state.unsupported ?? []),
-    ...droppedRefusals(state.refused),
-    ...refusalsOf(backend, state, proxies),
-  ];
-  const search = state.refused?.search;
-  return {
-    type: 'backend.gateway.status',
-    backend,
-    gateway: state.gateway,
-    revision: state.revision,
-    translated: state.translated,
-    ...(state.message === undefined ? {} : { message: state.message }),
-    proxies: proxies.map(({ proxy, ackedRevision, rejection }) => ({
-      proxy,
-      ...(ackedRevision === undefined ? {} : { ackedRevision }),
-      ...(rejection === undefined ? {} : { rejection }),
-    })),
-    ...(refusals.length > 0 ? { refusals } : {}),
-    ...(search === undefined
-      ? {}
-      : {
-          searching: `The proxies refused revision ${state.revision} (${state.refused?.cause}); finding which rules or listeners they refuse: part ${search.steps} of it is pushed`,
-        }),
-  };
-}
-
-/**
- * What the proxies that took the current revision refused of it, on the objects the resources came from: one entry
- * per object, severity and text, naming the proxies that said it.
- */
-function refusalsOf(
-  backend: string,
-  state: GatewayState,
-  proxies: readonly TrackedProxy[],
-): DataPlaneRefusal[] {
-  const byEntry = new Map<
-    string,
-    { refusal: Omit<DataPlaneRefusal, 'message'>; text: string; proxies: string[] }
-  >();
-  for (const proxy of proxies) {
-    if (proxy.ackedRevision !== state.revision) continue;
-    for (const refused of proxy.refusals ?? []) {
-      const origin = state.origins?.get(refused.name);
-      const refusal: Omit<DataPlaneRefusal, 'message'> = {
-        ...(origin === undefined ? {} : origin),
-        severity: refused.severity === 'error' ? 'dropped' : 'warning',
-      };
-      const text = origin === undefined ? `${refused.name}: ${refused.message}` : refused.message;
-      const key = JSON.stringify([refusal, text]);
-      const entry = byEntry.get(key) ?? { refusal, text, proxies: [] };
-      entry.proxies.push(proxy.proxy);
-      byEntry.set(key, entry);
-    }
-  }
-  return [...byEntry.values()].map(({ refusal, text, proxies: said }) => ({
-    ...refusal,
-    message: `${backend} proxy ${said.join(', ')}: ${text}`,
-  }));
 }
 
 export interface BackendOptions<B extends string, R, O = never> extends BackendInput<O> {
