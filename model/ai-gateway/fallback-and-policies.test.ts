@@ -4,7 +4,8 @@ import type { AnyResource } from '../resources/kinds.ts';
 import type { ResourceStore } from '../shared/resource-view.ts';
 import { CONTROLLER, NOW, storeOf } from '../testdata/fixtures.ts';
 import { evaluateAIGateway } from './evaluate-ai-gateway.ts';
-import { evaluateAIGatewayRoute, mergeHeaderMutations } from './route-evaluation.ts';
+import { mergeHeaderMutations } from './route-backends.ts';
+import { evaluateAIGatewayRoute } from './route-evaluation.ts';
 
 const options = { controllerName: CONTROLLER, now: NOW };
 

@@ -6,40 +6,20 @@
 
 import type { ParentLookup } from '../gateway-api/attachment.ts';
 import { generatedHTTPRoute } from '../gateway-api/generated-route.ts';
-import { evaluateRoute, type PriorityBackend, type RouteEvaluation } from '../gateway-api/route-status.ts';
-import type { AiRuleIR } from '../ir/ai.ts';
-import type { RateLimitRuleIR } from '../ir/traffic-policies.ts';
-import {
-  AI_GATEWAY_GROUP,
-  type AIGatewayRoute,
-  type AIGatewayRouteRule,
-  type AIGatewayRouteRuleBackendRef,
-  type AIGatewayRouteSpec,
-  type AIGatewayStatus,
-  type AIServiceBackend,
-  type HTTPBodyMutation,
-  type HTTPHeaderMutation,
-  type LLMRequestCost,
-} from '../resources/ai-gateway.ts';
+import { evaluateRoute, type RouteEvaluation } from '../gateway-api/route-status.ts';
 import type {
-  BackendObjectReference,
-  HTTPRoute,
-  HTTPRouteRule,
-  HTTPValueMatch,
-  ParentReference,
-} from '../resources/gateway-api.ts';
-import {
-  formatResourceKey,
-  GATEWAY_GROUP,
-  keyOf,
-  type ResourceKey,
-  resourceKey,
-} from '../resources/resource-key.ts';
+  AIGatewayRoute,
+  AIGatewayRouteRule,
+  AIGatewayRouteRuleBackendRef,
+  AIGatewayRouteSpec,
+  AIGatewayStatus,
+  LLMRequestCost,
+} from '../resources/ai-gateway.ts';
+import type { HTTPRoute, HTTPRouteRule, HTTPValueMatch, ParentReference } from '../resources/gateway-api.ts';
+import { GATEWAY_GROUP, keyOf, type ResourceKey, resourceKey } from '../resources/resource-key.ts';
 import { asArray } from '../shared/arrays.ts';
-import { isReferenceAllowed } from '../shared/reference-grants.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
 import {
-  agentgatewayBackendProblem,
   agentgatewayMatchProblem,
   agentgatewayParents,
   agentgatewayRouteProblem,
@@ -50,13 +30,16 @@ import {
   type ExtProcBackendDocument,
   type ExtProcModelDocument,
   type ExtProcRuleDocument,
-  extProcBackendName,
   MODEL_HEADER,
 } from './extproc-config.ts';
 import { costsWithGlobal } from './gateway-configs.ts';
-import { type BackendQuotas, quotasFor } from './quota-policies.ts';
 import { costDocument, requestCostsProblem } from './request-costs.ts';
-import { type BackendVerdict, resolveAIServiceBackend } from './service-backends.ts';
+import {
+  type RouteContext,
+  type Translation,
+  translateBackendRef,
+  type UsableBackend,
+} from './route-backends.ts';
 import { aiGatewayRouteConditions, type Problem, stampConditions } from './statuses.ts';
 
 /** Name of the rule every AIGatewayRoute gets last: it routes the first pass (no model header yet) to the service. */
@@ -85,36 +68,6 @@ export interface AIGatewayRouteEvaluation {
   readonly models: readonly ExtProcModelDocument[];
   /** AIServiceBackends the route uses (for their status). */
   readonly usedBackends: readonly ResourceKey[];
-}
-
-/** What one route's evaluation reads while it translates the rules. */
-interface RouteContext {
-  readonly route: AIGatewayRoute;
-  readonly key: ResourceKey;
-  readonly namespace: string;
-  readonly view: ResourceView;
-  readonly hostDataPlane: boolean;
-  /** Token costs for every rule's ext_proc document; empty when absent or invalid. */
-  readonly costs: readonly LLMRequestCost[];
-}
-
-/** What translating the rules collects, in rule order. */
-interface Translation {
-  readonly httpRules: HTTPRouteRule[];
-  readonly rules: ExtProcRuleDocument[];
-  readonly backends: ExtProcBackendDocument[];
-  readonly models: Map<string, ExtProcModelDocument>;
-  readonly usedBackends: Map<string, ResourceKey>;
-  /** Rules left out, each naming its field. */
-  readonly routeProblems: string[];
-  /** The first backendRef that does not resolve. */
-  refProblem: Problem | undefined;
-  /** Fallback rules by Envoy rule name: each backendRef's name and priority, in order. */
-  readonly fallbacks: Map<string, PriorityBackend[]>;
-  /** The routable rules as agentgateway serves them (model/ir/ai.ts). */
-  readonly aiRules: AiRuleIR[];
-  /** QuotaPolicy limits by Envoy rule name. */
-  readonly quotas: Map<string, RateLimitRuleIR[]>;
 }
 
 /**
@@ -339,175 +292,6 @@ function ruleModels(
   if (models.length > 0) return models;
   problems.push(`${at}: needs matches with an Exact ${MODEL_HEADER} header`);
   return undefined;
-}
-
-/** A backendRef the rule can send to: its name in the ext_proc configuration, Service, weight and priority. */
-interface UsableBackend {
-  readonly name: string;
-  readonly ruleName: string;
-  readonly service: BackendObjectReference;
-  readonly weight: number;
-  readonly priority: number;
-  /** Its ext_proc backend document, which agentgateway's provider is made from too. */
-  readonly document: ExtProcBackendDocument;
-  /** What agentgateway cannot express of it (data-planes.ts). */
-  readonly agentgatewayUnsupported?: string;
-  /** The QuotaPolicy limits counting its requests, and the costs they burn (quota-policies.ts). */
-  readonly quotas: BackendQuotas;
-}
-
-/**
- * One backendRef: its ext_proc backend (the route's mutations over the backend's). Undefined, with the problem
- * noted, when the backend cannot be used; a backend whose credentials cannot be used stays, answering 401.
- */
-function translateBackendRef(
-  ref: AIGatewayRouteRuleBackendRef,
-  [i, j]: readonly [number, number],
-  context: RouteContext,
-  out: Translation,
-): UsableBackend | undefined {
-  const field = `spec.rules[${i}].backendRefs[${j}]`;
-  const found = referencedBackend(ref, field, context);
-  if (!found.ok) {
-    out.refProblem ??= found.problem;
-    return undefined;
-  }
-  const { backend, id } = found;
-  out.usedBackends.set(formatResourceKey(keyOf(backend)), keyOf(backend));
-  const verdict = resolveAIServiceBackend(backend, context.view, context.hostDataPlane);
-  if (!verdict.ok) {
-    out.refProblem ??= {
-      reason: verdict.authProblem === undefined ? 'BackendNotFound' : verdict.authProblem.reason,
-      message: `${field}: AIServiceBackend ${id} is not accepted: ${verdict.problem?.message ?? 'invalid'}`,
-    };
-  }
-  if (verdict.service === undefined || verdict.schema === undefined) return undefined;
-  const name = extProcBackendName(context.key, i, j);
-  const document = backendDocument(name, ref, verdict);
-  out.backends.push(document);
-  const unsupported = agentgatewayBackendProblem(field, id, document);
-  return {
-    name,
-    document,
-    quotas: quotasFor(keyOf(backend), document.modelNameOverride, context.view),
-    ...(unsupported === undefined ? {} : { agentgatewayUnsupported: unsupported }),
-    ruleName: `rule-${i}-ref-${j}`,
-    service: verdict.service,
-    weight: typeof ref.weight === 'number' && ref.weight >= 0 ? ref.weight : 1,
-    priority: typeof ref.priority === 'number' && ref.priority >= 0 ? ref.priority : 0,
-  };
-}
-
-/** The AIServiceBackend a backendRef names, when the route may use it (same namespace; the right kind). */
-function referencedBackend(
-  ref: AIGatewayRouteRuleBackendRef,
-  field: string,
-  { namespace, view }: RouteContext,
-):
-  | { readonly ok: true; readonly backend: AIServiceBackend; readonly id: string }
-  | { readonly ok: false; readonly problem: Problem } {
-  const group = ref?.group;
-  const kind = ref?.kind;
-  if (
-    (group !== undefined && group !== AI_GATEWAY_GROUP) ||
-    (kind !== undefined && kind !== 'AIServiceBackend')
-  ) {
-    const message = `${field}: ${String(group)}/${String(kind)} is not supported; reference an AIServiceBackend`;
-    return { ok: false, problem: { reason: 'InvalidKind', message } };
-  }
-  const backendNamespace =
-    typeof ref?.namespace === 'string' && ref.namespace !== '' ? ref.namespace : namespace;
-  const name = typeof ref?.name === 'string' ? ref.name : '';
-  if (backendNamespace !== namespace) {
-    const allowed = isReferenceAllowed(
-      view,
-      { group: AI_GATEWAY_GROUP, kind: 'AIGatewayRoute', namespace },
-      { group: AI_GATEWAY_GROUP, kind: 'AIServiceBackend', namespace: backendNamespace, name },
-    );
-    const message = allowed
-      ? `${field}: AIServiceBackends in other namespaces are not supported yet; create ${name} in ${namespace}`
-      : `${field}: AIServiceBackend ${backendNamespace}/${name} is in another namespace and no ReferenceGrant allows it`;
-    return { ok: false, problem: { reason: 'RefNotPermitted', message } };
-  }
-  const backend = view.get('AIServiceBackend', backendNamespace, name) as AIServiceBackend | undefined;
-  if (backend === undefined) {
-    const message = `${field}: AIServiceBackend ${backendNamespace}/${name} not found`;
-    return { ok: false, problem: { reason: 'BackendNotFound', message } };
-  }
-  return { ok: true, backend, id: `${backendNamespace}/${name}` };
-}
-
-function backendDocument(
-  name: string,
-  ref: AIGatewayRouteRuleBackendRef,
-  verdict: BackendVerdict,
-): ExtProcBackendDocument {
-  const headerMutation = mergeHeaderMutations(verdict.headerMutation, ref.headerMutation);
-  const bodyMutation = mergeBodyMutations(verdict.bodyMutation, ref.bodyMutation);
-  return {
-    name,
-    schema: verdict.schema!,
-    ...(typeof ref.modelNameOverride === 'string' && ref.modelNameOverride !== ''
-      ? { modelNameOverride: ref.modelNameOverride }
-      : {}),
-    ...(verdict.host === undefined ? {} : { host: verdict.host }),
-    ...(verdict.auth === undefined ? {} : { auth: verdict.auth }),
-    ...(headerMutation === undefined ? {} : { headerMutation }),
-    ...(bodyMutation === undefined ? {} : { bodyMutation }),
-  };
-}
-
-/** The backend's header mutation with the route's over it: the route wins for a header both name. */
-export function mergeHeaderMutations(
-  backend: HTTPHeaderMutation | undefined,
-  route: HTTPHeaderMutation | undefined,
-): HTTPHeaderMutation | undefined {
-  if (backend === undefined && route === undefined) return undefined;
-  const set = new Map<string, { name: string; value: string }>();
-  const remove = new Set<string>();
-  for (const mutation of [backend, route]) {
-    for (const header of asArray<{ name: string; value: string }>(mutation?.set)) {
-      if (typeof header?.name !== 'string') continue;
-      const name = header.name.toLowerCase();
-      set.set(name, { name, value: String(header.value ?? '') });
-      remove.delete(name);
-    }
-    for (const header of asArray<string>(mutation?.remove)) {
-      if (typeof header !== 'string') continue;
-      remove.add(header.toLowerCase());
-      if (mutation === route) set.delete(header.toLowerCase());
-    }
-  }
-  return {
-    ...(set.size > 0 ? { set: [...set.values()] } : {}),
-    ...(remove.size > 0 ? { remove: [...remove] } : {}),
-  };
-}
-
-/** The backend's body mutation with the route's over it: the route wins for a field both name. */
-export function mergeBodyMutations(
-  backend: HTTPBodyMutation | undefined,
-  route: HTTPBodyMutation | undefined,
-): HTTPBodyMutation | undefined {
-  if (backend === undefined && route === undefined) return undefined;
-  const set = new Map<string, { path: string; value: string }>();
-  const remove = new Set<string>();
-  for (const mutation of [backend, route]) {
-    for (const field of asArray<{ path: string; value: string }>(mutation?.set)) {
-      if (typeof field?.path !== 'string') continue;
-      set.set(field.path, { path: field.path, value: String(field.value ?? '') });
-      remove.delete(field.path);
-    }
-    for (const path of asArray<string>(mutation?.remove)) {
-      if (typeof path !== 'string') continue;
-      remove.add(path);
-      if (mutation === route) set.delete(path);
-    }
-  }
-  return {
-    ...(set.size > 0 ? { set: [...set.values()] } : {}),
-    ...(remove.size > 0 ? { remove: [...remove] } : {}),
-  };
 }
 
 /** Envoy's part of one backendRef: the rule's matches plus x-ai-eg-backend, to the backend's Service. */
