@@ -23,17 +23,16 @@ import {
   mcpControllerSpec,
 } from '../actors/mcp/index.ts';
 import {
-  type FinalizerWrite,
   fileStatusWriter,
   PATCHED_KINDS,
   patcherSpec,
-  StatusStore,
+  type StatusStore,
   type StatusWrite,
 } from '../actors/patchers/index.ts';
 import { POLICY_CONTROLLER, POLICY_OWNED_KINDS, policyControllerSpec } from '../actors/policies/index.ts';
 import { OIDC_DISCOVERY } from '../actors/policies/messages.ts';
 import { type FetchDiscoveryPort, oidcDiscoverySpec } from '../actors/policies/oidc-discovery.ts';
-import { PROVISIONER, provisionerSpec } from '../actors/provisioner/index.ts';
+import { PROVISIONER } from '../actors/provisioner/index.ts';
 import {
   REFERENCE_VALIDATOR,
   RESOLVERS,
@@ -41,17 +40,14 @@ import {
   resolverSpecs,
 } from '../actors/reference-validator/index.ts';
 import { routeControllerName, routeControllerSpec } from '../actors/route/index.ts';
-import { ACCESS_TOKEN_KIND, AccessTokenStore, withAccessTokens } from '../model/ai-gateway/access-tokens.ts';
-import { WATCHED_BY_REFERENCE } from '../model/evaluation/watched-references.ts';
-import { DEFAULT_CONTROLLER_NAME } from '../model/gateway-api/gateway-class.ts';
-import { OIDC_DISCOVERY_KIND, OidcDiscoveryStore } from '../model/policies/oidc-discovery.ts';
-import type { ProvisioningSettings } from '../model/provisioning/provisioning.ts';
+import { ACCESS_TOKEN_KIND, withAccessTokens } from '../model/ai-gateway/access-tokens.ts';
+import { OIDC_DISCOVERY_KIND } from '../model/policies/oidc-discovery.ts';
 import { ROUTE_KINDS } from '../model/resources/gateway-api.ts';
 import { GROUP_OF_KIND, type KindName } from '../model/resources/kinds.ts';
 import { describeResourceKey } from '../model/resources/resource-key.ts';
-import { ResourceStore } from '../model/shared/resource-view.ts';
+import type { ResourceStore } from '../model/shared/resource-view.ts';
 import type { ActorSpec } from '../runtime/Actor.ts';
-import { ActorSystem } from '../runtime/ActorSystem.ts';
+import type { ActorSystem } from '../runtime/ActorSystem.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { IdGenerator } from '../runtime/ids.ts';
 import type { Message } from '../runtime/message.ts';
@@ -59,39 +55,15 @@ import type { CrdValidator } from '../sources/files/crd-validation/crd-validator
 import { definedAt, filesSourceMachine, type SourceProblem } from '../sources/files/machine.ts';
 import { FILES_SOURCE, type FilesChanged } from '../sources/files/messages.ts';
 import { type FilesPorts, filesPorts } from '../sources/files/ports.ts';
-import type { ApiResource, KubeClient } from '../sources/kubernetes/client.ts';
-import type { SecretTarget } from '../sources/kubernetes/extproc-config-writer.ts';
-import {
-  GATEWAY_CLASS_FINALIZER,
-  kubernetesFinalizerWriter,
-} from '../sources/kubernetes/finalizer-writer.ts';
-import { kubernetesSourceMachine } from '../sources/kubernetes/machine.ts';
-import {
-  kubernetesSourceName,
-  type ReferencedSourceMessage,
-  type WatchEventReceived,
-} from '../sources/kubernetes/messages.ts';
-import {
-  type KubernetesSourcePorts,
-  kubernetesSourcePorts,
-  type WatchSettings,
-} from '../sources/kubernetes/ports.ts';
-import { kubernetesProvisioningWriter } from '../sources/kubernetes/provisioning-writer.ts';
-import { referencedSourceMachine } from '../sources/kubernetes/referenced-source.ts';
-import { kubernetesStatusWriter } from '../sources/kubernetes/status-writer.ts';
-import { ProblemBook } from '../sources/problem-book.ts';
 import { refusalText } from '../sources/refusal-text.ts';
 import { accessTokenPort } from './access-token-port.ts';
-import {
-  discardExtProcConfig,
-  type ExtProcConfigPort,
-  secretExtProcConfigPort,
-} from './extproc-config-port.ts';
+import { discardExtProcConfig, type ExtProcConfigPort } from './extproc-config-port.ts';
+import { type KubernetesPlaneOptions, spawnKubernetesSources } from './kubernetes-sources.ts';
 import type { LocalEnvoyPorts } from './local-envoy.ts';
-import { discardMcpConfig, type McpConfigPort, secretMcpConfigPort } from './mcp-config-port.ts';
+import { discardMcpConfig, type McpConfigPort } from './mcp-config-port.ts';
 import { oidcDiscoveryPort } from './oidc-discovery-port.ts';
+import { newPlane, type Plane, type SourceWiring } from './plane.ts';
 import { loggingStatusChanges } from './status-log.ts';
-
 export interface ControlPlaneOptions {
   readonly controllerName?: string;
   readonly clock?: Clock;
@@ -107,36 +79,7 @@ export interface ControlPlaneOptions {
     readonly wrapPorts?: (ports: FilesPorts) => FilesPorts;
   };
   /** Kubernetes mode: the API client and where each kind is served (from `discoverResources`). */
-  readonly kubernetes?: {
-    readonly client: KubeClient;
-    readonly resources: ReadonlyMap<KindName, ApiResource | undefined>;
-    readonly watch?: WatchSettings;
-    /** Tests: wraps the sources' ports (to force a 410 Gone, gate a watch, …). */
-    readonly wrapPorts?: (ports: KubernetesSourcePorts) => KubernetesSourcePorts;
-    /**
-     * Data-plane provisioning per backend (docs/operations.md): each accepted Gateway of a backend listed here
-     * gets a ServiceAccount, ConfigMap, Deployment and Service, and Programmed needs the Service's address.
-     */
-    readonly provisioning?: Readonly<Record<string, ProvisioningSettings>>;
-    /**
-     * Leader election: every write to the API server (statuses, finalizers, provisioning) waits until this
-     * resolves, i.e. until this replica leads (see sources/kubernetes/lease.ts); false skips the write (the
-     * election stopped without this replica leading). Absent: always writes.
-     */
-    readonly whenLeader?: () => Promise<boolean>;
-    /**
-     * Replay (replay/session.ts): where status writes go instead of the API server, given the plane's status store.
-     * The client is then never asked to write statuses.
-     */
-    readonly statusWriter?: (statuses: StatusStore) => (write: StatusWrite) => Promise<unknown>;
-    /**
-     * The Secret the AI Gateway's ext_proc configuration is applied to (docs/extproc.md, Delivery), gated by
-     * leader election like every write; it takes the place of `extProcConfig`.
-     */
-    readonly extProcConfigSecret?: SecretTarget;
-    /** The Secret the MCP proxy configuration is applied to (docs/mcp.md); it takes the place of `mcpConfig`. */
-    readonly mcpConfigSecret?: SecretTarget;
-  };
+  readonly kubernetes?: KubernetesPlaneOptions;
   /** Where standalone statuses are mirrored as YAML. */
   readonly statusDir?: string;
   /** Debounce of the reference validator (ms of the system clock). */
@@ -249,68 +192,6 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
   };
 }
 
-/** What every part of the plane shares while it is wired. */
-interface Plane {
-  readonly controllerName: string;
-  readonly system: ActorSystem;
-  readonly store: ResourceStore;
-  readonly statuses: StatusStore;
-  /** The discovery documents read: written by the discovery actor, read by the reference validator. */
-  readonly oidcDiscovery: OidcDiscoveryStore;
-  /** GCP and Azure access tokens: written by the token actor, read by the reference validator. */
-  readonly accessTokens: AccessTokenStore;
-  readonly problems: ProblemBook;
-  /** Lists a problem with the input (logged once, when it is first listed). */
-  readonly report: (problem: SourceProblem) => void;
-  /** Ports to close with the plane. */
-  readonly closers: (() => void)[];
-}
-
-/** Where the source's mode sends writes, and what it adds to the reference validator. */
-interface SourceWiring {
-  readonly writeStatus: (write: StatusWrite) => Promise<unknown>;
-  readonly writeFinalizer?: (write: FinalizerWrite) => Promise<unknown>;
-  readonly gatewayClassFinalizer?: string;
-  /** Kubernetes mode: the ext_proc configuration goes to a Secret. */
-  readonly extProcConfig?: ExtProcConfigPort;
-  /** Kubernetes mode: the MCP proxy configuration goes to a Secret. */
-  readonly mcpConfig?: McpConfigPort;
-  /** Kubernetes mode: kinds watched by reference → their source, told by the reference validator what to watch. */
-  readonly referenceWatchers: Record<string, string>;
-  /** The kinds the reference validator waits to be synced: all, or in Kubernetes mode those discovery named. */
-  readonly expectedKinds: readonly string[];
-  /**
-   * Whether the data plane runs on this host: standalone mode (controller --local-envoy, or Envoys started by
-   * hand), where a Backend may name loopback addresses and Unix sockets.
-   */
-  readonly hostDataPlane: boolean;
-}
-
-function newPlane(options: ControlPlaneOptions): Plane {
-  const system = new ActorSystem({
-    ...(options.clock === undefined ? {} : { clock: options.clock }),
-    ...(options.ids === undefined ? {} : { ids: options.ids }),
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
-  });
-  const problems = new ProblemBook();
-  const report = (problem: SourceProblem) => {
-    const admission = problems.add(problem);
-    // Logged as listed: one file cannot flood the log, and a problem already reported is not repeated.
-    if (admission === 'listed') system.logger.warn({ origin: problem.origin }, problem.message);
-  };
-  return {
-    controllerName: options.controllerName ?? DEFAULT_CONTROLLER_NAME,
-    system,
-    store: new ResourceStore(),
-    statuses: new StatusStore(),
-    oidcDiscovery: new OidcDiscoveryStore(),
-    accessTokens: new AccessTokenStore(),
-    problems,
-    report,
-    closers: [],
-  };
-}
-
 /** Standalone mode: one files source; statuses go to the status store (and `statusDir`). */
 function spawnFilesSource(
   plane: Plane,
@@ -350,139 +231,6 @@ function spawnFilesSource(
     referenceWatchers: {},
     expectedKinds: Object.keys(GROUP_OF_KIND),
     hostDataPlane: true,
-  };
-}
-
-type KubernetesOptions = NonNullable<ControlPlaneOptions['kubernetes']>;
-
-/**
- * Kubernetes mode: one source per kind (Secrets and ConfigMaps by reference), the provisioner when data planes
- * are provisioned; every write to the API server waits for leadership.
- */
-function spawnKubernetesSources(
-  plane: Plane,
-  owners: Record<KindName, string>,
-  kubernetes: KubernetesOptions,
-): SourceWiring {
-  const { client, resources } = kubernetes;
-  const { system, controllerName } = plane;
-  const realPorts = kubernetesSourcePorts(
-    client,
-    resources,
-    (kind) => system.ref<WatchEventReceived>(kubernetesSourceName(kind)),
-    kubernetes.watch,
-  );
-  const ports = kubernetes.wrapPorts?.(realPorts) ?? realPorts;
-  plane.closers.push(() => ports.close());
-  const referenceWatchers: Record<string, string> = {};
-  for (const [kind, owner] of Object.entries(owners)) {
-    // A kind the discovery did not name at all (not even as not served) is not watched: a replayed log
-    // recorded before the kind existed has no source for it.
-    if (!resources.has(kind as KindName)) continue;
-    if (WATCHED_BY_REFERENCE.includes(kind)) {
-      spawnReferencedSource(plane, kind, owner, ports, realPorts);
-      referenceWatchers[kind] = kubernetesSourceName(kind);
-    } else spawnKindSource(plane, kind, owner, ports);
-  }
-  const gated = leaderGate(kubernetes.whenLeader);
-  if (kubernetes.provisioning !== undefined) spawnProvisioner(plane, client, gated);
-  const secret = kubernetes.extProcConfigSecret;
-  const mcpSecret = kubernetes.mcpConfigSecret;
-  return {
-    writeStatus:
-      kubernetes.statusWriter?.(plane.statuses) ??
-      gated(kubernetesStatusWriter(client, resources, controllerName)),
-    writeFinalizer: gated(kubernetesFinalizerWriter(client, resources)),
-    gatewayClassFinalizer: GATEWAY_CLASS_FINALIZER,
-    ...(secret === undefined
-      ? {}
-      : { extProcConfig: secretConfigPort(gated(secretExtProcConfigPort(client, secret))) }),
-    ...(mcpSecret === undefined
-      ? {}
-      : { mcpConfig: secretConfigPort(gated(secretMcpConfigPort(client, mcpSecret))) }),
-    referenceWatchers,
-    expectedKinds: Object.keys(GROUP_OF_KIND).filter((kind) => resources.has(kind as KindName)),
-    hostDataPlane: false,
-  };
-}
-
-/** A kind listed and watched as a whole. */
-function spawnKindSource(plane: Plane, kind: string, owner: string, ports: KubernetesSourcePorts): void {
-  plane.system.spawn({
-    name: kubernetesSourceName(kind),
-    machine: kubernetesSourceMachine,
-    input: { kind, owner },
-    mailbox: { capacity: 256 },
-    effects: {
-      list: ports.list,
-      watch: ports.watch,
-      'report-problem': (problem: { kind: string; message: string }) =>
-        plane.report({ origin: problem.kind, message: problem.message }),
-    },
-  });
-}
-
-/** Secrets and ConfigMaps: only the objects something references, one watch each (docs/operations.md). */
-function spawnReferencedSource(
-  plane: Plane,
-  kind: string,
-  owner: string,
-  ports: KubernetesSourcePorts,
-  realPorts: ReturnType<typeof kubernetesSourcePorts>,
-): void {
-  plane.system.spawn({
-    name: kubernetesSourceName(kind),
-    machine: referencedSourceMachine,
-    input: { kind, owner },
-    mailbox: {
-      capacity: 256,
-      coalesceBy: (message: ReferencedSourceMessage) =>
-        message.type === 'references.wanted' ? message.type : message.meta.id,
-    },
-    effects: {
-      list: ports.list,
-      watch: ports.watch,
-      'stop-watch': ports['stop-watch'] ?? realPorts['stop-watch'],
-    },
-  });
-}
-
-type LeaderGate = <R, T>(
-  port: (request: R) => Promise<T>,
-) => (request: R) => Promise<T | { readonly skipped: 'not the leader' }>;
-
-/** A write port that waits for leadership and skips the write when this replica does not lead. */
-function leaderGate(whenLeader: (() => Promise<boolean>) | undefined): LeaderGate {
-  return (port) =>
-    whenLeader === undefined
-      ? port
-      : async (request) => ((await whenLeader()) ? port(request) : { skipped: 'not the leader' });
-}
-
-/** Applies and deletes the provisioned data planes, and sweeps orphans at start-up: the leader only. */
-function spawnProvisioner(plane: Plane, client: KubeClient, gated: LeaderGate): void {
-  const writer = kubernetesProvisioningWriter(client);
-  plane.system.spawn(
-    provisionerSpec(
-      {
-        'apply-data-plane': gated(writer['apply-data-plane']),
-        'delete-data-plane': gated(writer['delete-data-plane']),
-        'list-provisioned-objects': gated(writer['list-provisioned-objects']),
-        'delete-provisioned-object': gated(writer['delete-provisioned-object']),
-      },
-      { sweep: { view: plane.store, controllerName: plane.controllerName } },
-      [REFERENCE_VALIDATOR],
-    ),
-  );
-}
-
-/** A configuration port over a Secret writer: written, or not (skipped while not leading). */
-function secretConfigPort<TRequest>(
-  port: (request: TRequest) => Promise<{ written: boolean } | { readonly skipped: 'not the leader' }>,
-): (request: TRequest) => Promise<{ written: boolean }> {
-  return async (request) => {
-    const outcome = await port(request);
-    return { written: 'written' in outcome && outcome.written };
   };
 }
 
