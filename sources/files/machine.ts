@@ -20,30 +20,12 @@ import {
   type ResourceKey,
   resourceKey,
 } from '../../model/resources/resource-key.ts';
-import { fingerprint } from '../../runtime/fingerprint.ts';
-import {
-  batch,
-  type DeliverRequest,
-  deliverTo,
-  type EffectReply,
-  type EffectRequest,
-  effectRequest,
-  type Outgoing,
-} from '../../runtime/outbox.ts';
+import { batch, deliverTo, type EffectReply, effectRequest, type Outgoing } from '../../runtime/outbox.ts';
 import { refusalText } from '../refusal-text.ts';
 import type { ManifestFile } from './manifests.ts';
 import type { FilesSourceMessage } from './messages.ts';
-
-export interface FilesSourceInput {
-  /** Kind → the actor that owns it. */
-  readonly routes: Readonly<Record<string, string>>;
-  readonly watch: boolean;
-  /**
-   * Units of work (a document read, an object sent or withdrawn) per step when applying a read: a file of 100,000
-   * objects is applied in steps, with the event loop free (probes, watches, xDS) between them. Default 5,000.
-   */
-  readonly stepBudget?: number;
-}
+import { claim, lastInPathOrder, takeOver } from './ownership.ts';
+import type { Contribution, Definition, FilesSourceContext, FilesSourceInput, Item } from './source-state.ts';
 
 /** What the `read-files` port returns. */
 export interface FilesRead {
@@ -76,43 +58,6 @@ export interface ProblemObject {
   readonly kind: string;
   readonly namespace?: string;
   readonly name: string;
-}
-
-interface Contribution {
-  readonly key: ResourceKey;
-  readonly origin: string;
-}
-
-interface Definition extends Contribution {
-  readonly object: RawObject;
-  /** Its CustomResourceDefinition refuses it: recorded as defined by its file, never sent. */
-  readonly refused: boolean;
-}
-
-interface FilesSourceContext extends FilesSourceInput {
-  /** file → the objects it defines now */
-  readonly byFile: Map<string, Map<string, Contribution>>;
-  /** file → why its last read was refused, and how many of its objects are of kinds no actor owns */
-  readonly fileNotes: Map<string, { readonly refused?: string; readonly ignored: number }>;
-  /** The paths the last listing that failed on any could not list. */
-  readonly unlisted: string[];
-  /** object id → the file whose definition is in force: the last in path order of those defining it */
-  readonly owner: Map<string, string>;
-  /** object id → the other files that define it too (only objects defined more than once) */
-  readonly alsoDefinedIn: Map<string, Set<string>>;
-  /**
-   * object id → its spec (as first read, then its fingerprint) and the generation we gave it (an API server bumps
-   * it on spec changes)
-   */
-  readonly generations: Map<string, { spec: string | object; generation: number }>;
-  /**
-   * Paths to read again: files whose definition of an object takes over from a file that dropped it, and paths the
-   * watcher reported while another read was being applied (it reports a change once).
-   */
-  readonly rereads: string[];
-  /** The read being applied, step by step. */
-  readonly applying: { steps: Generator<Item[], Item[]> | undefined };
-  reloads: number;
 }
 
 const DEFAULT_STEP_BUDGET = 5_000;
@@ -250,8 +195,6 @@ export const filesSourceMachine = setup({
     },
   },
 });
-
-type Item = DeliverRequest | EffectRequest;
 
 /**
  * Applies a read in steps: each yields what it sends (at most about `budget` units of work), the last returns the
@@ -423,119 +366,6 @@ function* applyRead(
   return take();
 }
 
-/** What the source has read, file by file in path order (for `translate`'s summary). */
-export interface FilesSummary {
-  readonly files: readonly {
-    readonly file: string;
-    /** The objects it defines, in document order, and whether its definition is the one in force. */
-    readonly objects: readonly {
-      readonly key: ResourceKey;
-      readonly origin: string;
-      readonly inForce: boolean;
-    }[];
-    readonly ignored: number;
-    readonly refused?: string;
-  }[];
-  /** Paths that could not be listed. */
-  readonly unlisted: readonly string[];
-}
-
-/** Reads the summary out of a files source's context (as the actor system exposes it). */
-export function filesSummary(context: unknown): FilesSummary {
-  const source = context as FilesSourceContext;
-  const names = new Set([...source.byFile.keys(), ...source.fileNotes.keys()]);
-  return {
-    files: [...names].sort().map((file) => {
-      const notes = source.fileNotes.get(file);
-      return {
-        file,
-        objects: [...(source.byFile.get(file) ?? [])].map(([id, { key, origin }]) => ({
-          key,
-          origin,
-          inForce: source.owner.get(id) === file,
-        })),
-        ignored: notes?.ignored ?? 0,
-        ...(notes?.refused === undefined ? {} : { refused: notes.refused }),
-      };
-    }),
-    unlisted: [...source.unlisted],
-  };
-}
-
-/** Where the definition in force of an object is (`file:line`), from the files source's context. */
-export function definedAt(context: unknown, key: ResourceKey): string | undefined {
-  const source = context as FilesSourceContext | undefined;
-  const id = formatResourceKey(key);
-  const file = source?.owner.get(id);
-  return file === undefined ? undefined : source?.byFile.get(file)?.get(id)?.origin;
-}
-
-/** `file` defines the object `id`: it is sent on if `file` is (now) the last in path order to define it. */
-function claim(
-  context: FilesSourceContext,
-  id: string,
-  file: string,
-  definition: Definition,
-  orphans: Map<string, ResourceKey>,
-  out: Item[],
-): void {
-  const current = context.owner.get(id);
-  const defined = context.alsoDefinedIn.get(id);
-  if (defined === undefined && (current === undefined || current === file)) {
-    // The usual case: one file defines it.
-    orphans.delete(id);
-    send(context, id, file, definition, out);
-    return;
-  }
-  const others = defined ?? new Set<string>();
-  others.delete(file);
-  // A current owner that no longer defines it (changed or removed in this read) is no contender.
-  if (current !== undefined && current !== file && !orphans.has(id)) others.add(current);
-  orphans.delete(id);
-  const winner = lastInPathOrder([...others, file]) as string;
-  others.add(file);
-  others.delete(winner);
-  if (others.size > 0) context.alsoDefinedIn.set(id, others);
-  else context.alsoDefinedIn.delete(id);
-  if (winner !== file) {
-    if (winner !== current) takeOver(context, id, winner);
-    return;
-  }
-  send(context, id, file, definition, out);
-}
-
-function send(
-  context: FilesSourceContext,
-  id: string,
-  file: string,
-  definition: Definition,
-  out: Item[],
-): void {
-  context.owner.set(id, file);
-  out.push(
-    deliverTo(context.routes[definition.key.kind] as string, {
-      type: 'resource.upserted',
-      object: withGeneration(context, id, definition.object),
-      origin: definition.origin,
-    }),
-  );
-}
-
-/** `file` becomes the owner of `id`; its definition is read again (only the file is remembered, not the object). */
-function takeOver(context: FilesSourceContext, id: string, file: string): void {
-  const others = context.alsoDefinedIn.get(id);
-  others?.delete(file);
-  if (others?.size === 0) context.alsoDefinedIn.delete(id);
-  context.owner.set(id, file);
-  if (!context.rereads.includes(file)) context.rereads.push(file);
-}
-
-function lastInPathOrder(files: Iterable<string>): string | undefined {
-  let last: string | undefined;
-  for (const file of files) if (last === undefined || file > last) last = file;
-  return last;
-}
-
 /**
  * The object's identity as the shared state has it: kind, namespace and name, with the group of the kind. Its
  * apiVersion may be missing or wrong (its owner then refuses it); keyed by what it says, such a definition would be
@@ -554,29 +384,6 @@ function defaultNamespace(object: RawObject, kind: string): void {
   if (CLUSTER_SCOPED_KINDS.has(kind as KindName)) return;
   if (metadata.namespace === undefined || metadata.namespace === null || metadata.namespace === '')
     metadata.namespace = 'default';
-}
-
-/** Files carry no generation: give objects one, bumped when their spec changes, as the API server does. */
-function withGeneration(context: FilesSourceContext, id: string, object: RawObject): RawObject {
-  if (typeof object.metadata?.generation === 'number') return object;
-  const { metadata, status: _status, ...rest } = object;
-  const previous = context.generations.get(id);
-  let generation = 1;
-  if (previous === undefined) {
-    // First sight: keep the spec itself (shared with the stored object); it is hashed only if read again.
-    context.generations.set(id, { spec: rest, generation });
-  } else {
-    const digest = fingerprint(rest);
-    const before = typeof previous.spec === 'string' ? previous.spec : fingerprint(previous.spec);
-    generation = before === digest ? previous.generation : previous.generation + 1;
-    context.generations.set(id, { spec: digest, generation });
-  }
-  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))
-    return { ...object, metadata: { generation } };
-  // In place: the object was just parsed and nothing else holds it yet. A copy would leave the parsed object
-  // behind as garbage that has already outlived young collections (the whole listing is applied at once).
-  (metadata as { generation?: number }).generation = generation;
-  return object;
 }
 
 function problemObject(key: ResourceKey): { object?: ProblemObject } {

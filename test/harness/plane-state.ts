@@ -9,8 +9,8 @@ import { createLogger } from '../../runtime/logger.ts';
 import { runUntilQuiescent } from '../../runtime/quiescence.ts';
 import { VirtualClock } from '../../runtime/VirtualClock.ts';
 import type { CrdValidator } from '../../sources/files/crd-validation/crd-validator.ts';
-import { filesSummary } from '../../sources/files/machine.ts';
 import { FILES_SOURCE, type FilesChanged } from '../../sources/files/messages.ts';
+import { filesSummary } from '../../sources/files/source-state.ts';
 
 export interface PlaneState {
   /** Every stored object of every kind, by key: spec, status and the rest (generation aside). */
