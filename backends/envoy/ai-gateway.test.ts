@@ -155,7 +155,7 @@ describe('the request body limit of AI routes', () => {
     );
     expect(limitOf(resources)).toEqual([4194304, metadata('4194304')]);
     const mode = (httpFilters(resources)[0]!.typedConfig as Json).processingMode as Json;
-    expect(mode.requestBodyMode).toBe('BUFFERED_PARTIAL');
+    expect(mode.requestBodyMode).toBe('BUFFERED');
     const web = translateGateway(
       gatewayIR([port(8080, [listener('http', 'HTTP', [route('web', [rule([service('web', [9001])])])])])]),
       {},

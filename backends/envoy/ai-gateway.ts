@@ -51,20 +51,22 @@ export function hasAIRoutes(routes: readonly RouteIR[]): boolean {
   return routes.some((route) => route.extProc === true);
 }
 
-/** The ext_proc filter, placed before the router; off unless a route enables it. */
-export function extProcHttpFilter(): Json {
+/** The ext_proc filter, placed before the router; off unless a route enables it. `cluster`: the service's. */
+export function extProcHttpFilter(cluster = EXT_PROC_CLUSTER): Json {
   return {
     name: EXT_PROC_FILTER,
     disabled: true,
     typedConfig: {
       '@type': EXT_PROC_TYPE,
-      grpcService: { envoyGrpc: { clusterName: EXT_PROC_CLUSTER }, timeout: '30s' },
+      grpcService: { envoyGrpc: { clusterName: cluster }, timeout: '30s' },
       processingMode: {
         requestHeaderMode: 'SEND',
         responseHeaderMode: 'SEND',
-        // The body up to the listener's buffer limit; a larger one arrives cut at the limit (end_of_stream false)
-        // and the service answers 413 in the client's shape, instead of Envoy answering its own 413.
-        requestBodyMode: 'BUFFERED_PARTIAL',
+        // The whole body: the service sets the translated body's content-length (Envoy drops it in any other
+        // mode, and in BUFFERED_PARTIAL loses the routing headers of a body that arrives after the headers). A body
+        // without a declared length over the listener's limit is Envoy's 413, which the service puts in the client's
+        // shape; one with a declared length over it the service refuses at the headers.
+        requestBodyMode: 'BUFFERED',
         // Successful streams are switched to STREAMED by the service (mode_override).
         responseBodyMode: 'BUFFERED',
         requestTrailerMode: 'SKIP',
@@ -88,7 +90,11 @@ export function extProcHttpFilter(): Json {
  * (what the service reads, BODY_LIMIT_ATTRIBUTE).
  */
 export function aiListenerFields(clientTraffic: ClientTrafficIR | undefined): Json {
-  const limit = aiBodyLimit(clientTraffic);
+  return bodyLimitListenerFields(aiBodyLimit(clientTraffic));
+}
+
+/** The listener fields of aiListenerFields for a request body limit of `limit` bytes. */
+export function bodyLimitListenerFields(limit: number): Json {
   return {
     perConnectionBufferLimitBytes: limit,
     // A string: Envoy hands a number attribute to the service in six significant digits.
@@ -213,7 +219,7 @@ export function extProcCluster(address: string): Json {
 }
 
 /** What the upstream filter of a fallback cluster sends the service: an attempt's request headers and body. */
-export const UPSTREAM_PROCESSING_MODE = {
+const UPSTREAM_PROCESSING_MODE = {
   requestHeaderMode: 'SEND',
   requestBodyMode: 'BUFFERED',
   responseHeaderMode: 'SKIP',
@@ -223,12 +229,12 @@ export const UPSTREAM_PROCESSING_MODE = {
 } as const;
 
 /** The ext_proc filter as an upstream filter of a fallback cluster: it translates each attempt, the request only. */
-function upstreamExtProcFilter(): Json {
+export function upstreamExtProcFilter(cluster = EXT_PROC_CLUSTER): Json {
   return {
     name: EXT_PROC_FILTER,
     typedConfig: {
       '@type': EXT_PROC_TYPE,
-      grpcService: { envoyGrpc: { clusterName: EXT_PROC_CLUSTER }, timeout: '30s' },
+      grpcService: { envoyGrpc: { clusterName: cluster }, timeout: '30s' },
       processingMode: UPSTREAM_PROCESSING_MODE,
       messageTimeout: '30s',
       mutationRules: { allowAllRouting: true },

@@ -46,11 +46,9 @@ type Translation =
   | { readonly ok: false; readonly reply: ProcessingResponse };
 
 /**
- * For media responses, set at request headers: the request body BUFFERED, the response body not sent (NONE).
- * BUFFERED rather than the BUFFERED_PARTIAL the Envoy backend configures: an override replaces both modes, and when
- * the whole body came in under BUFFERED while the headers were awaited, Envoy checks the client's content-length
- * against the translated body, a length that BUFFERED_PARTIAL forbids the service to set (a 500). In BUFFERED mode
- * the length is set in both configurations; a body over the limit without a declared length is refused by Envoy.
+ * For media responses, set at request headers: the request body BUFFERED (as configured: an override replaces
+ * both modes, and BUFFERED is the one mode in which the service may set the translated body's content-length), the
+ * response body not sent (NONE).
  */
 const MEDIA_MODES = { request_body_mode: 2, response_body_mode: 0 } as const;
 
@@ -215,8 +213,8 @@ export class StreamProcessor {
     if (this.#requestBytes > limit) return this.#tooLarge();
     this.#requestChunks.push(asBuffer(chunk));
     if (message.end_of_stream === false) {
-      // The router filter buffers in BUFFERED_PARTIAL mode: Envoy sends a part of the body only when its buffer
-      // (the listener's limit, which is ours) filled before the end, so that body is too large.
+      // Under BUFFERED_PARTIAL (an Envoy configured by hand; the Envoy backend sets BUFFERED) Envoy sends a part of
+      // the body only when its buffer (the listener's limit, which is ours) filled before the end: too large.
       if (this.#attemptBackend === undefined && this.#requestBytes >= this.#maxRequestBodyBytes)
         return this.#tooLarge();
       return { request_body: EMPTY };
@@ -361,9 +359,12 @@ export class StreamProcessor {
   }
 
   #onResponseHeaders(message: HttpHeaders): ProcessingResponse {
-    if (this.#phase !== 'response-headers') return { response_headers: EMPTY };
     const headers = headerRecord(message);
     const status = Number(headers[':status'] ?? '200');
+    // Envoy's own 413 while it buffered the body: one without a declared length outgrew the listener's limit.
+    if (this.#phase === 'request-body' && status === 413 && this.#attemptBackend === undefined)
+      return this.#tooLarge();
+    if (this.#phase !== 'response-headers') return { response_headers: EMPTY };
     this.#status = status;
     const gzip = isGzip(headers['content-encoding']);
     const mutation: HeaderMutation = { remove_headers: [], set_headers: [] };

@@ -2,11 +2,12 @@
 // filter (pointing at our service) and the router; routes match the x-ai-eg-model header the ext_proc
 // service sets, one static cluster per fake provider. Its building blocks serve tests that configure Envoy
 // otherwise (fallback-envoy.test.ts).
+import { bodyLimitListenerFields, extProcHttpFilter } from '../../backends/envoy/ai-gateway.ts';
+import { DEFAULT_MAX_REQUEST_BODY_BYTES } from '../../model/ai-gateway/extproc-config.ts';
 import { TYPE_URL } from '../../protos/index.ts';
 
 const HCM =
   'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
-const EXT_PROC = 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor';
 const ROUTER = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
 const FILE_LOG = 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog';
 const HTTP_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
@@ -24,6 +25,8 @@ export interface EnvoyAiConfig {
   readonly upstreams: Readonly<Record<string, number>>;
   readonly routes: readonly AiRoute[];
   readonly accessLogPath: string;
+  /** The listener's request body limit (the service's `maxRequestBodyBytes` when it sets one). */
+  readonly bodyLimitBytes?: number;
 }
 
 /** A cluster of one endpoint on this machine; `http2` for gRPC (the ext_proc service). */
@@ -55,35 +58,13 @@ export function httpProtocolOptions(options: Record<string, unknown>) {
   };
 }
 
-/** An ext_proc filter on the service behind `cluster`, with `extra` fields (processing mode, attributes …). */
-export function extProcFilter(cluster: string, extra: Record<string, unknown>) {
-  return {
-    name: 'envoy.filters.http.ext_proc',
-    typedConfig: {
-      '@type': EXT_PROC,
-      grpcService: { envoyGrpc: { clusterName: cluster }, timeout: '10s' },
-      messageTimeout: '10s',
-      // The service sets :authority for signed (AWS) upstreams.
-      mutationRules: { allowAllRouting: true },
-      ...extra,
-    },
-  };
-}
-
-/** The router-level ext_proc filter as the Envoy backend configures it: headers and buffered bodies both ways. */
+/**
+ * The router-level ext_proc filter exactly as the Envoy backend configures it (processing modes, mutation rules,
+ * attributes), on the service behind `cluster`; enabled on every route here, where the backend enables it per AI
+ * route.
+ */
 export function routerExtProcFilter(cluster: string) {
-  return extProcFilter(cluster, {
-    processingMode: {
-      requestHeaderMode: 'SEND',
-      responseHeaderMode: 'SEND',
-      requestBodyMode: 'BUFFERED',
-      responseBodyMode: 'BUFFERED',
-      requestTrailerMode: 'SKIP',
-      responseTrailerMode: 'SKIP',
-    },
-    allowModeOverride: true,
-    metadataOptions: { receivingNamespaces: { untyped: ['io.envoy.ai_gateway'] } },
-  });
+  return { ...extProcHttpFilter(cluster), disabled: false };
 }
 
 /** A file access log (or upstream log) of one JSON line per entry. */
@@ -101,10 +82,13 @@ export function httpListener(listener: {
   readonly routeConfigName: string;
   readonly accessLog: readonly unknown[];
   readonly httpFilters: readonly unknown[];
+  /** The request body limit: Envoy's buffer and the service's limit, as the Envoy backend sets them (4 MiB). */
+  readonly bodyLimitBytes?: number;
 }) {
   return {
     name: listener.name,
     address: { socketAddress: { address: '127.0.0.1', portValue: listener.port } },
+    ...bodyLimitListenerFields(listener.bodyLimitBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES),
     filterChains: [
       {
         filters: [
@@ -159,6 +143,7 @@ export function envoyAiResources(config: EnvoyAiConfig): Record<string, Record<s
         name: config.name,
         port: config.listenerPort,
         routeConfigName,
+        ...(config.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: config.bodyLimitBytes }),
         accessLog: [
           jsonFileLog(config.accessLogPath, {
             path: '%REQ(:PATH)%',

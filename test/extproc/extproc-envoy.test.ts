@@ -102,6 +102,7 @@ beforeAll(async () => {
             { model: 'azure-client', cluster: 'azure' },
           ],
           accessLogPath,
+          bodyLimitBytes: MAX_BODY,
         }),
         envoyAiResources({
           name: 'ai-tiny',
@@ -110,6 +111,7 @@ beforeAll(async () => {
           upstreams,
           routes: [{ model: 'claude-client', cluster: 'anthropic' }],
           accessLogPath: join(dir, 'tiny-access.log'),
+          bodyLimitBytes: MAX_BODY,
         }),
       );
     },

@@ -7,16 +7,14 @@ import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
-import { UPSTREAM_PROCESSING_MODE } from '../../backends/envoy/ai-gateway.ts';
+import { upstreamExtProcFilter } from '../../backends/envoy/ai-gateway.ts';
 import {
-  BACKEND_ATTRIBUTE,
   BACKEND_METADATA_KEY,
   BACKEND_METADATA_NAMESPACE,
 } from '../../dataplane/extproc/fallback-handoff.ts';
 import { TYPE_URL } from '../../protos/index.ts';
 import { type Envoy, freePort } from '../harness/envoy/index.ts';
 import {
-  extProcFilter,
   httpListener,
   httpProtocolOptions,
   jsonFileLog,
@@ -110,10 +108,7 @@ function resources(
     ...httpProtocolOptions({
       explicitHttpConfig: { httpProtocolOptions: {} },
       httpFilters: [
-        extProcFilter('extproc', {
-          processingMode: UPSTREAM_PROCESSING_MODE,
-          requestAttributes: [BACKEND_ATTRIBUTE],
-        }),
+        upstreamExtProcFilter('extproc'),
         { name: 'envoy.filters.http.upstream_codec', typedConfig: { '@type': UPSTREAM_CODEC } },
       ],
     }),
