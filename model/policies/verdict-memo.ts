@@ -19,7 +19,7 @@ export function memoisedVerdict<V>(
   evaluate: (view: ResourceView) => V,
 ): V {
   const known = memo.get(policy);
-  if (known !== undefined && known.reads.every((same) => same(view))) return known.verdict;
+  if (known?.reads.every((same) => same(view))) return known.verdict;
   const reads: Read[] = [];
   const recording: ResourceView = {
     get: (kind, namespace, name) => {
