@@ -50,7 +50,8 @@ async function startWatched(prefix: string, files: Record<string, string>) {
 /**
  * Issue 16: a policy whose selectors can select nothing (a kind it cannot target) has no ancestor, so no status
  * says what is wrong with it (GEP-713: an empty list means the policy is relevant to nothing; Envoy Gateway says
- * nothing). The controller logs it, naming the policy and the field, each time the policy changes.
+ * nothing). The controller logs it, naming the policy and the field, each time the policy changes, and lists it
+ * with the problems the inspector shows until it is fixed.
  */
 describe('a policy that selects nothing', () => {
   it('is named in the log with what is wrong with it; fixed, it is not', async () => {
@@ -84,6 +85,16 @@ describe('a policy that selects nothing', () => {
           ),
         },
       ]);
+      // Listed too (the inspector's problems), on the policy, once; the fix withdraws it.
+      const listed = () => plane.problems.filter((problem) => problem.category === 'policy');
+      expect(listed()).toEqual([
+        {
+          origin: 'SecurityPolicy apps/by-label',
+          message: warnings()[0]?.msg,
+          category: 'policy',
+          object: { kind: 'SecurityPolicy', namespace: 'apps', name: 'by-label' },
+        },
+      ]);
       writeFileSync(join(dir, 'policy.yaml'), policy('HTTPRoute'));
       await until(
         () =>
@@ -92,6 +103,7 @@ describe('a policy that selects nothing', () => {
       );
       await runUntilQuiescent(plane.system, clock);
       expect(warnings()).toHaveLength(1);
+      expect(listed()).toEqual([]);
     } finally {
       plane.close();
       await plane.system.stop(2_000);

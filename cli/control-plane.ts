@@ -44,7 +44,7 @@ import { ACCESS_TOKEN_KIND, withAccessTokens } from '../model/ai-gateway/access-
 import { OIDC_DISCOVERY_KIND } from '../model/policies/oidc-discovery.ts';
 import { ROUTE_KINDS } from '../model/resources/gateway-api.ts';
 import { GROUP_OF_KIND, type KindName } from '../model/resources/kinds.ts';
-import { describeResourceKey } from '../model/resources/resource-key.ts';
+import { describeResourceKey, type ResourceKey } from '../model/resources/resource-key.ts';
 import type { ResourceStore } from '../model/shared/resource-view.ts';
 import type { ActorSpec } from '../runtime/Actor.ts';
 import type { ActorSystem } from '../runtime/ActorSystem.ts';
@@ -52,7 +52,7 @@ import type { Clock } from '../runtime/clock.ts';
 import type { IdGenerator } from '../runtime/ids.ts';
 import type { Message } from '../runtime/message.ts';
 import type { CrdValidator } from '../sources/files/crd-validation/crd-validator.ts';
-import { filesSourceMachine, type SourceProblem } from '../sources/files/machine.ts';
+import { filesSourceMachine, type ProblemObject, type SourceProblem } from '../sources/files/machine.ts';
 import { FILES_SOURCE, type FilesChanged } from '../sources/files/messages.ts';
 import { type FilesPorts, filesPorts } from '../sources/files/ports.ts';
 import { definedAt } from '../sources/files/source-state.ts';
@@ -270,25 +270,38 @@ function spawnReferenceValidator(plane: Plane, source: SourceWiring, flushDelayM
           : { gatewayClassFinalizer: source.gatewayClassFinalizer }),
       },
       {
-        'report-rejection': (rejection) =>
+        // A rejection replaces the object's earlier one; none (read again valid, or deleted) withdraws it.
+        'report-rejection': (rejection) => {
+          const object = problemObject(rejection.key);
+          plane.problems.withdrawObject(object, 'rejected');
+          if (rejection.problems.length === 0) return;
           plane.report({
             origin: rejection.origin,
             message: `rejected: ${describeResourceKey(rejection.key)}: ${refusalText(rejection.problems)}`,
             category: 'rejected',
-            object: {
-              kind: rejection.key.kind,
-              ...(rejection.key.namespace === undefined ? {} : { namespace: rejection.key.namespace }),
-              name: rejection.key.name,
-            },
-          }),
-        'report-policy-problems': ({ key, problems }) =>
-          plane.system.logger.warn(
-            { policy: describeResourceKey(key) },
-            `${describeResourceKey(key)}: ${problems.join('; ')}`,
-          ),
+            object,
+          });
+        },
+        // Listed (the inspector shows them on the policy) and logged at each change; withdrawn once fixed.
+        'report-policy-problems': ({ key, problems }) => {
+          const object = problemObject(key);
+          plane.problems.withdrawObject(object, 'policy');
+          if (problems.length === 0) return;
+          const message = `${describeResourceKey(key)}: ${problems.join('; ')}`;
+          plane.problems.add({ origin: describeResourceKey(key), message, category: 'policy', object });
+          plane.system.logger.warn({ policy: describeResourceKey(key) }, message);
+        },
       },
     ),
   );
+}
+
+function problemObject(key: ResourceKey): ProblemObject {
+  return {
+    kind: key.kind,
+    ...(key.namespace === undefined ? {} : { namespace: key.namespace }),
+    name: key.name,
+  };
 }
 
 /** Data-plane backend actors; returns backend name → actor name for the deployer. */

@@ -653,6 +653,7 @@ async function incrementalEqualsFromScratch(changes: readonly Change[]): Promise
   try {
     plane.system.start();
     await steadily(() => runUntilQuiescent(plane.system, clock));
+    let changed = 0;
     for (const step of changes) {
       const original = FIXTURES[step.which % FIXTURES.length] as AnyResource;
       const id = formatResourceKey(keyOf(original));
@@ -664,13 +665,19 @@ async function incrementalEqualsFromScratch(changes: readonly Change[]): Promise
         const object =
           step.kind === 'restore' ? original : edit(current.get(id) ?? original, step.path, step.pick);
         if (object === undefined) continue;
-        message = { type: 'resource.upserted', object: object as unknown as RawObject, origin: 'change' };
-        const problems = plane.problems.length;
+        // An origin of its own: the change's rejection, if any, is listed under it (a later valid version of the
+        // object withdraws it, so the list does not only grow).
+        changed++;
+        const origin = `change ${changed}`;
+        message = { type: 'resource.upserted', object: object as unknown as RawObject, origin };
         await clock.advance(1_000);
         await plane.system.send<ResourceEvent>(owners[original.kind], message);
         await steadily(() => runUntilQuiescent(plane.system, clock));
         // A change the schema refuses leaves the object as it was, as an API server would.
-        if (plane.problems.length === problems) current.set(id, object);
+        const rejected = plane.problems.some(
+          (problem) => problem.origin === origin && problem.category === 'rejected',
+        );
+        if (!rejected) current.set(id, object);
         continue;
       }
       await clock.advance(1_000);

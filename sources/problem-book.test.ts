@@ -49,4 +49,25 @@ describe('the problem book', () => {
     expect(book.list()).toEqual([]);
     expect(book.add({ origin: '/m/b.yaml:1', message: 'x' })).toBe('listed');
   });
+
+  it("withdraws an object's problems (of a category, or all), freeing their room", () => {
+    const book = new ProblemBook({ perFile: 1, total: 10 });
+    const web = { kind: 'HTTPRoute', namespace: 'apps', name: 'web' };
+    book.add({ origin: 'kubernetes', message: 'rejected: web', category: 'rejected', object: web });
+    book.add({
+      origin: 'kubernetes',
+      message: 'rejected: api',
+      category: 'rejected',
+      object: { ...web, name: 'api' },
+    });
+    book.add({ origin: 'HTTPRoute apps/web', message: 'selects nothing', category: 'policy', object: web });
+    book.withdrawObject(web, 'policy');
+    expect(book.list().map((p) => p.message)).toEqual([
+      'rejected: web',
+      '1 more problems here are not listed',
+    ]);
+    book.withdrawObject(web);
+    expect(book.list().map((p) => p.message)).toEqual(['1 more problems here are not listed']);
+    expect(book.add({ origin: 'kubernetes', message: 'rejected: web again', object: web })).toBe('listed');
+  });
 });

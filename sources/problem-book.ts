@@ -1,7 +1,7 @@
 // The problems with the input that no status can carry (unreadable files, ignored kinds, objects defined twice,
 // objects the schema rejects), as the inspector, `translate` and the logs show them: de-duplicated, bounded per
 // file and in all, and forgotten when the file they concern is read again or removed.
-import type { SourceProblem } from './files/machine.ts';
+import type { ProblemCategory, ProblemObject, SourceProblem } from './files/machine.ts';
 
 export interface ProblemBookLimits {
   /** Problems listed per file (or other origin); the rest are counted. */
@@ -66,6 +66,28 @@ export class ProblemBook {
         if (counts !== undefined) counts.listed--;
         for (const other of entry.files) if (other !== file) this.byFile.get(other)?.delete(id);
       }
+    }
+  }
+
+  /**
+   * Forgets what concerns this object (of this category, or all): it was read again valid, or deleted. Kubernetes
+   * mode has no files to read again, so this is how its problems are cleared when the cause is fixed.
+   */
+  withdrawObject(object: ProblemObject, category?: ProblemCategory): void {
+    for (const [id, entry] of this.entries) {
+      const concerned = entry.problem.object;
+      if (
+        concerned === undefined ||
+        concerned.kind !== object.kind ||
+        concerned.namespace !== object.namespace ||
+        concerned.name !== object.name ||
+        (category !== undefined && entry.problem.category !== category)
+      )
+        continue;
+      this.entries.delete(id);
+      const counts = this.groups.get(entry.group);
+      if (counts !== undefined) counts.listed--;
+      for (const file of entry.files) this.byFile.get(file)?.delete(id);
     }
   }
 

@@ -53,6 +53,8 @@ interface ReferenceValidatorContext {
   readonly resolution: GatewayResolution;
   readonly expectedKinds: readonly string[];
   readonly syncedKinds: Set<string>;
+  /** Policies whose problems as written were reported: an empty report withdraws them once fixed or deleted. */
+  readonly policiesWithProblems: Set<string>;
   readonly flushDelayMs: number;
   flushScheduled: boolean;
   /** Logical time of the latest change: the time recomputed conditions carry. */
@@ -163,14 +165,21 @@ export const referenceValidatorMachine = setup({
     // What is wrong with a policy as written (a selector that can select nothing), said in the log as it changes:
     // a policy with no other target has no status ancestor to say it on (GEP-713: an empty list means the policy
     // is relevant to nothing), and Envoy Gateway says nothing at all.
+    // No problems (fixed, or deleted) after some were reported: the report withdraws them.
     reportPolicyProblems: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'resource.changed' || event.deleted || !isPolicyKind(event.key.kind)) return;
+      if (event.type !== 'resource.changed' || !isPolicyKind(event.key.kind)) return;
       const rules = policyKindRules(event.key.kind);
-      const policy = context.view.get(event.key.kind, event.key.namespace, event.key.name);
-      if (rules === undefined || policy === undefined) return;
-      const problems = policyProblemsAsWritten(policy as EnvoyGatewayPolicy, rules);
-      if (problems.length > 0)
-        enqueue.emit(effectRequest('report-policy-problems', { key: event.key, problems }));
+      const policy = event.deleted
+        ? undefined
+        : context.view.get(event.key.kind, event.key.namespace, event.key.name);
+      const problems =
+        rules === undefined || policy === undefined
+          ? []
+          : policyProblemsAsWritten(policy as EnvoyGatewayPolicy, rules);
+      const id = formatResourceKey(event.key);
+      if (problems.length > 0) context.policiesWithProblems.add(id);
+      else if (!context.policiesWithProblems.delete(id)) return;
+      enqueue.emit(effectRequest('report-policy-problems', { key: event.key, problems }));
     }),
     reportRejection: enqueueActions(({ event, enqueue }) => {
       if (event.type === 'object.rejected') {
@@ -231,6 +240,7 @@ export const referenceValidatorMachine = setup({
     }),
     expectedKinds: input.expectedKinds,
     syncedKinds: new Set(),
+    policiesWithProblems: new Set(),
     flushDelayMs: input.flushDelayMs,
     flushScheduled: false,
     lastChangeTime: 0,

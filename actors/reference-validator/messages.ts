@@ -40,7 +40,10 @@ export interface ReferencesFetched extends Message<'references.fetched'> {
 /** Raised when newly referenced objects took too long to fetch: recompute without waiting any longer. */
 export interface ReferencesOverdue extends Message<'validator.references-overdue'> {}
 
-/** A user-visible problem with an object that has no status to carry it (e.g. it failed schema validation). */
+/**
+ * A user-visible problem with an object that has no status to carry it (e.g. it failed schema validation). No
+ * problems: an earlier rejection of the object is withdrawn (it was read again valid, or deleted).
+ */
 export interface ObjectRejected extends Message<'object.rejected'> {
   readonly key: ResourceKey;
   readonly origin: string;

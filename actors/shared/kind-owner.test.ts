@@ -83,4 +83,26 @@ describe('kind owner', () => {
     expect(store.get('HTTPRoute', 'apps', 'web')).toBeDefined();
     expect(store.get('HTTPRoute', 'apps', 'web')?.status).toBeUndefined();
   });
+
+  // Issue 15: Kubernetes mode has no file to read again, so the reference validator hears when a rejection ends.
+  it('withdraws a rejection once the object is read valid again, or deleted', () => {
+    const { upsert, remove, announced } = owner();
+    const rejections = () =>
+      announced
+        .map((out) => (out as { message?: { type: string; problems?: string[] } }).message)
+        .filter((message) => message?.type === 'object.rejected')
+        .map((message) => (message?.problems?.length === 0 ? 'withdrawn' : 'rejected'));
+    upsert(route('/a'));
+    upsert({ ...route('/a'), spec: { rules: 'not a list' } } as never);
+    expect(rejections()).toEqual(['rejected']);
+    // The same spec as the last valid version: nothing to announce but the withdrawal.
+    upsert(route('/a'));
+    expect(rejections()).toEqual(['rejected', 'withdrawn']);
+    upsert({ ...route('/a'), spec: { rules: 'not a list' } } as never);
+    remove();
+    expect(rejections()).toEqual(['rejected', 'withdrawn', 'rejected', 'withdrawn']);
+    remove();
+    upsert(route('/b'));
+    expect(rejections()).toEqual(['rejected', 'withdrawn', 'rejected', 'withdrawn']);
+  });
 });

@@ -6,7 +6,7 @@ import { changedKeysOf, dependenciesOf } from '../../model/evaluation/dependenci
 import { podEndpointState } from '../../model/inference/pool-members.ts';
 import type { AnyResource, KindName } from '../../model/resources/kinds.ts';
 import type { ResourceEvent } from '../../model/resources/resource-events.ts';
-import { formatResourceKey, keyOf } from '../../model/resources/resource-key.ts';
+import { formatResourceKey, keyOf, type ResourceKey } from '../../model/resources/resource-key.ts';
 import type { ResourceStore } from '../../model/shared/resource-view.ts';
 import { fingerprint } from '../../runtime/fingerprint.ts';
 import { deliverTo, type Outgoing } from '../../runtime/outbox.ts';
@@ -25,6 +25,8 @@ interface KindOwnerContext extends KindOwnerInput {
    * nothing), then its spec fingerprint.
    */
   readonly fingerprints: Map<string, string | AnyResource>;
+  /** Objects whose last version was rejected: their rejection is withdrawn when they are read valid or deleted. */
+  readonly rejected: Set<string>;
 }
 
 export const kindOwnerMachine = setup({
@@ -36,7 +38,7 @@ export const kindOwnerMachine = setup({
   },
 }).createMachine({
   id: 'kind-owner',
-  context: ({ input }) => ({ ...input, fingerprints: new Map() }),
+  context: ({ input }) => ({ ...input, fingerprints: new Map(), rejected: new Set() }),
   initial: 'owning',
   states: {
     owning: {
@@ -49,7 +51,9 @@ export const kindOwnerMachine = setup({
             if (!context.kinds.includes(key.kind as KindName)) {
               problems.push(`kind: ${String(event.object.kind)} is not handled by this controller`);
             }
+            const id = formatResourceKey(key);
             if (problems.length > 0) {
+              context.rejected.add(id);
               enqueue.emit(
                 deliverTo(REFERENCE_VALIDATOR, {
                   type: 'object.rejected',
@@ -60,8 +64,8 @@ export const kindOwnerMachine = setup({
               );
               return;
             }
+            if (context.rejected.delete(id)) enqueue.emit(withdrawRejection(key, event.origin));
             const object = withWrittenStatus(context.store, event.object as unknown as AnyResource);
-            const id = formatResourceKey(key);
             const previous = context.fingerprints.get(id);
             context.store.upsert(object);
             if (previous === undefined) {
@@ -86,7 +90,9 @@ export const kindOwnerMachine = setup({
         'resource.deleted': {
           actions: enqueueActions(({ context, event, enqueue }) => {
             const removed = context.store.delete(event.key);
-            context.fingerprints.delete(formatResourceKey(event.key));
+            const id = formatResourceKey(event.key);
+            context.fingerprints.delete(id);
+            if (context.rejected.delete(id)) enqueue.emit(withdrawRejection(event.key, 'deleted'));
             if (removed === undefined) return;
             enqueue.emit(
               deliverTo(REFERENCE_VALIDATOR, {
@@ -115,6 +121,11 @@ export const kindOwnerMachine = setup({
     },
   },
 });
+
+/** No problems: the object's earlier rejection no longer holds (it was read again valid, or deleted). */
+function withdrawRejection(key: ResourceKey, origin: string): Outgoing {
+  return deliverTo(REFERENCE_VALIDATOR, { type: 'object.rejected', key, origin, problems: [] });
+}
 
 /**
  * Status is a subresource: an object that arrives without one (a manifest re-read from a file) keeps the status

@@ -37,7 +37,8 @@ export interface FilesRead {
 }
 
 /** What a problem is about, for summaries (`translate`) and for clearing it when its file changes. */
-export type ProblemCategory = 'unreadable' | 'ignored' | 'duplicate' | 'rejected';
+/** `policy`: what is wrong with a policy as written that no status can carry (a selector that selects nothing). */
+export type ProblemCategory = 'unreadable' | 'ignored' | 'duplicate' | 'rejected' | 'policy';
 
 /** What the `report-problem` port receives. */
 export interface SourceProblem {
