@@ -123,6 +123,41 @@ export function readCrd(crd: Record<string, unknown>, compile: RuleCompiler): Cr
   return versions;
 }
 
+export type ServedVersion = NonNullable<NonNullable<CrdSpec['versions']>[number]>;
+interface CrdSpec {
+  group?: unknown;
+  names?: { kind?: unknown };
+  versions?: { name: string; served?: boolean }[];
+}
+
+/** The versions of a CRD `readCrd` would read, without reading their schemas. */
+export function servedVersions(
+  crd: Record<string, unknown>,
+): { group: string; kind: string; version: ServedVersion }[] {
+  const spec = crd.spec as CrdSpec | undefined;
+  const group = spec?.group;
+  const kind = spec?.names?.kind;
+  if (typeof group !== 'string' || typeof kind !== 'string') return [];
+  return (spec?.versions ?? [])
+    .filter((version) => version.served !== false)
+    .map((version) => ({ group, kind, version }));
+}
+
+/** One version of a CRD read and compiled (or why it does not compile). */
+export function compileVersion(
+  crd: Record<string, unknown>,
+  version: ServedVersion,
+  compile: RuleCompiler,
+): CrdVersionSchema | Error {
+  try {
+    const [schema] = readCrd({ ...crd, spec: { ...(crd.spec as object), versions: [version] } }, compile);
+    if (schema === undefined) throw new Error(`version ${version.name} cannot be read`);
+    return schema;
+  } catch (error) {
+    return error as Error;
+  }
+}
+
 export type RuleCompiler = (rule: RawRule, where: string) => CompiledRule;
 
 interface RawRule {

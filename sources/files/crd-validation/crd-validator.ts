@@ -9,10 +9,12 @@ import type { RawObject } from '../../../model/resources/resource-events.ts';
 import { checkRules, join } from './crd-rules.ts';
 import {
   type CrdVersionSchema,
+  compileVersion,
   type RuleCompiler,
   readCrd,
   ruleCompiler,
   type SchemaNode,
+  servedVersions,
   type ValueBounds,
 } from './crd-schemas.ts';
 
@@ -30,8 +32,22 @@ export interface CrdValidator {
   readonly ruleCount: number;
 }
 
-/** A validator for the kinds the given CRDs define (plain objects as parsed; other kinds of object are skipped). */
-export function crdValidator(crds: readonly Record<string, unknown>[]): CrdValidator {
+export interface CrdValidatorOptions {
+  /**
+   * CRDs whose schemas and rules are compiled when the first object of one of their kind's versions is checked, not
+   * now (for CRDs known to compile: compiling all of Gateway API's costs more than a small run does otherwise).
+   */
+  readonly later?: ReadonlySet<Record<string, unknown>>;
+}
+
+/**
+ * A validator for the kinds the given CRDs define (plain objects as parsed; other kinds of object are skipped).
+ * Throws when a rule or pattern of a CRD compiled now does not compile.
+ */
+export function crdValidator(
+  crds: readonly Record<string, unknown>[],
+  options: CrdValidatorOptions = {},
+): CrdValidator {
   const texts = new Set<string>();
   const compile: RuleCompiler = ruleCompiler();
   const counting: RuleCompiler = (rule, where) => {
@@ -39,15 +55,34 @@ export function crdValidator(crds: readonly Record<string, unknown>[]): CrdValid
     texts.add(compiled.rule);
     return compiled;
   };
-  /** `group/kind` → version → schema */
-  const schemas = new Map<string, Map<string, CrdVersionSchema>>();
+  /** `group/kind` → version → its schema, or what compiles it on first use */
+  const schemas = new Map<string, Map<string, CrdVersionSchema | (() => CrdVersionSchema)>>();
+  const add = (
+    group: string,
+    kind: string,
+    version: string,
+    schema: CrdVersionSchema | (() => CrdVersionSchema),
+  ) => {
+    const id = `${group}/${kind}`;
+    const versions = schemas.get(id) ?? new Map<string, CrdVersionSchema | (() => CrdVersionSchema)>();
+    schemas.set(id, versions);
+    versions.set(version, schema);
+  };
   for (const crd of crds) {
     if (crd.kind !== 'CustomResourceDefinition') continue;
-    for (const version of readCrd(crd, counting)) {
-      const id = `${version.group}/${version.kind}`;
-      const versions = schemas.get(id) ?? new Map<string, CrdVersionSchema>();
-      schemas.set(id, versions);
-      versions.set(version.version, version);
+    if (!options.later?.has(crd)) {
+      for (const version of readCrd(crd, counting))
+        add(version.group, version.kind, version.version, version);
+      continue;
+    }
+    for (const { group, kind, version } of servedVersions(crd)) {
+      let compiled: CrdVersionSchema | Error | undefined;
+      add(group, kind, version.name, () => {
+        compiled ??= compileVersion(crd, version, counting);
+        // A rule that does not compile fails every object of the kind, as the first one (see `validate`).
+        if (compiled instanceof Error) throw compiled;
+        return compiled;
+      });
     }
   }
   const schemaOf = (object: RawObject): CrdVersionSchema | string | undefined => {
@@ -56,20 +91,29 @@ export function crdValidator(crds: readonly Record<string, unknown>[]): CrdValid
     const group = slash < 0 ? '' : object.apiVersion.slice(0, slash);
     const versions = schemas.get(`${group}/${object.kind}`);
     if (versions === undefined) return undefined;
-    return (
-      versions.get(object.apiVersion.slice(slash + 1)) ??
-      `apiVersion: ${object.apiVersion} is not a version of ${object.kind} its CustomResourceDefinition serves (${[...versions.keys()].join(', ')})`
-    );
+    const schema = versions.get(object.apiVersion.slice(slash + 1));
+    if (schema === undefined)
+      return `apiVersion: ${object.apiVersion} is not a version of ${object.kind} its CustomResourceDefinition serves (${[...versions.keys()].join(', ')})`;
+    return typeof schema === 'function' ? schema() : schema;
   };
   return {
     kinds: [...schemas.keys()].map((id) => {
       const slash = id.indexOf('/');
       return `${id.slice(slash + 1)}.${id.slice(0, slash)}`;
     }),
-    ruleCount: texts.size,
+    get ruleCount() {
+      for (const versions of schemas.values())
+        for (const schema of versions.values()) if (typeof schema === 'function') schema();
+      return texts.size;
+    },
     comparesWithPrevious: (object) => {
-      const schema = schemaOf(object);
-      return typeof schema === 'object' && schema.transitionRules;
+      try {
+        const schema = schemaOf(object);
+        return typeof schema === 'object' && schema.transitionRules;
+      } catch {
+        // Its CRD does not compile: `validate` names why.
+        return false;
+      }
     },
     validate(object, previous) {
       try {

@@ -2,6 +2,9 @@
 // and the upstream releases it targets (Gateway API, InferencePool: fetched into the user's cache on first use),
 // plus any given with `--crds` (YAML or JSON files, or directories of them, as a release's install manifests or a
 // `config/crd` folder hold them), which take the place of the same CRDs from the other two.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RawObject } from '../../../model/resources/resource-events.ts';
 import { findManifestFiles, readManifestFile } from '../manifests.ts';
@@ -10,7 +13,9 @@ import {
   type CrdObject,
   cachedCrds,
   cacheFile,
+  crdCacheDir,
   fetchCrds,
+  storeJson,
   UPSTREAM_CRD_RELEASES,
   type UpstreamCrdRelease,
 } from './upstream-crds.ts';
@@ -57,16 +62,44 @@ export async function loadFilesModeCrds(
       missing.push({ release, reason: (error as Error).message });
     }
   }
+  const own = await ownCrds(env);
   // By name: a CRD given with --crds replaces ours or upstream's of the same name.
   const byName = new Map<unknown, CrdObject>();
-  for (const crd of [...upstream, ...(await readCrds([OWN_CRDS_DIR])), ...givenCrds])
+  for (const crd of [...upstream, ...own, ...givenCrds])
     byName.set((crd.metadata as { name?: unknown } | undefined)?.name, crd);
-  const validator = crdValidator([...byName.values()]);
+  // Ours and upstream's are known to compile: each kind's schema and rules are compiled when its first object comes
+  // (most runs see a few kinds). Those given are compiled now, so a rule that does not compile is named at start.
+  const validator = crdValidator([...byName.values()], { later: new Set([...upstream, ...own]) });
   if (missing.length === 0) return { validator };
   return {
     validator,
     notice: `the CRDs of ${missing.map(({ release }) => release.title).join(' and ')} are not in the cache (${missing.map(({ release }) => cacheFile(release, env)).join(', ')}) and could not be fetched (${missing.map(({ release, reason }) => `${release.module}@${release.version}: ${reason}`).join('; ')}): objects of ${missing.map(({ release }) => release.covers).join(' and ')} are not checked against their CRDs' schemas and CEL validation rules, so some that a cluster would refuse pass here (Switchyard's own kinds are checked); fix: run \`switchyard fetch-crds\` where the Go module proxy is reachable, or give --crds with the release's install YAML`,
   };
+}
+
+/**
+ * Switchyard's own CRDs, kept as JSON in the user's cache under the hash of their YAML (parsing the YAML cost more
+ * than the rest of loading the CRDs); read from the YAML when that cache cannot be read or written.
+ */
+async function ownCrds(env: NodeJS.ProcessEnv): Promise<CrdObject[]> {
+  const listing = await findManifestFiles([OWN_CRDS_DIR]);
+  const hash = createHash('sha256');
+  for (const path of listing.files)
+    hash.update(`${relative(OWN_CRDS_DIR, path)}\0`).update(readFileSync(path));
+  const file = join(crdCacheDir(env), `switchyard-own-${hash.digest('hex').slice(0, 16)}.json`);
+  try {
+    const crds = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    if (Array.isArray(crds) && crds.length > 0) return crds as CrdObject[];
+  } catch {
+    // Not kept yet (or unreadable): read from the YAML below.
+  }
+  const crds = await readCrds([OWN_CRDS_DIR]);
+  try {
+    storeJson(file, crds);
+  } catch {
+    // A cache that cannot be written only costs the next run the YAML parse.
+  }
+  return crds;
 }
 
 async function readCrds(paths: readonly string[]): Promise<CrdObject[]> {

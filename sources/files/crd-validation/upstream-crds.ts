@@ -100,9 +100,14 @@ export async function fetchCrds(
 
 /** Where the release's CRDs are kept, as JSON. */
 export function cacheFile(release: UpstreamCrdRelease, env: NodeJS.ProcessEnv = process.env): string {
+  return join(crdCacheDir(env), `${release.module}@${release.version}.json`);
+}
+
+/** The folder of the user's cache where CRDs are kept as JSON. */
+export function crdCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const root =
     env.SWITCHYARD_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'switchyard');
-  return join(root, 'crds', `${release.module}@${release.version}.json`);
+  return join(root, 'crds');
 }
 
 function crdsOfZip(release: UpstreamCrdRelease, zip: Buffer): CrdObject[] {
@@ -125,7 +130,11 @@ function crdsOfZip(release: UpstreamCrdRelease, zip: Buffer): CrdObject[] {
 }
 
 function store(release: UpstreamCrdRelease, crds: readonly CrdObject[], env: NodeJS.ProcessEnv): void {
-  const file = cacheFile(release, env);
+  storeJson(cacheFile(release, env), crds);
+}
+
+/** Keeps `crds` as JSON in `file`; throws when it cannot be written. */
+export function storeJson(file: string, crds: readonly CrdObject[]): void {
   mkdirSync(dirname(file), { recursive: true });
   // Written aside and renamed: a concurrent run reads the whole file or none.
   const partial = `${file}.${process.pid}.partial`;
