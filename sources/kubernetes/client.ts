@@ -1,10 +1,9 @@
 // A small Kubernetes API client over node:https: discovery, list, watch (as an async stream of events with an
 // idle deadline), get and server-side apply of /status. @kubernetes/client-node loads the kubeconfig (file,
 // in-cluster or default) and supplies the TLS and auth options; the requests are ours, so watch restarts,
-// 410 Gone and stalls are handled exactly as the sources need. Connections are kept alive between requests
-// (a pool, `ConnectionPool`): a TLS handshake per request was ~17 % of the controller's CPU.
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
+// 410 Gone and stalls are handled exactly as the sources need.
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { createRequire } from 'node:module';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -66,10 +65,8 @@ export interface KubeClientOptions {
 export class KubeClient {
   private readonly server: URL;
   private readonly config: KubeConfig;
-  /** Set up once, by the first request (concurrent first requests share it, and so one pool). */
-  private httpOptions: Promise<RequestOptions & { secureContext?: SecureContext }> | undefined;
+  private httpOptions: (RequestOptions & { secureContext?: SecureContext }) | undefined;
   private readonly requestTimeoutMs: number;
-  private pool: ConnectionPool | undefined;
 
   constructor(options: KubeClientOptions = {}) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
@@ -200,9 +197,6 @@ export class KubeClient {
       }
     } catch (error) {
       if (controller.signal.aborted && options.signal?.aborted !== true) {
-        // The other kept connections are likely as dead as this one: a request sent into one would wait out
-        // its whole deadline. New requests open new connections.
-        this.pool?.drop();
         throw new WatchStalledError(idleTimeoutMs);
       }
       throw error;
@@ -277,7 +271,6 @@ export class KubeClient {
       for await (const chunk of response) text += chunk;
     } catch (error) {
       if (deadline.aborted && signal?.aborted !== true) {
-        this.pool?.drop();
         throw new Error(`no answer to ${method} ${path} within ${this.requestTimeoutMs} ms`);
       }
       throw error;
@@ -292,14 +285,25 @@ export class KubeClient {
     signal: AbortSignal | undefined,
     contentType = 'application/json',
   ): Promise<IncomingMessage> {
-    // A failed set-up (a credential plugin's error, say) is tried again by the next request.
-    this.httpOptions ??= this.requestOptions().catch((error: unknown) => {
-      this.httpOptions = undefined;
-      throw error;
-    });
-    const base = await this.httpOptions;
+    if (this.httpOptions === undefined) {
+      const options: RequestOptions & { secureContext?: SecureContext } = {};
+      await this.config.applyToHTTPSOptions(options);
+      // One TLS context for every connection: given only the CA, certificate and key, each request's connection
+      // built its own (parsing them again), 8 % of the controller's CPU in e2e.apply-to-traffic at 1,000 routes.
+      // Each request still opens its own connection.
+      if (this.server.protocol === 'https:') {
+        options.secureContext = createSecureContext({
+          ...(options.ca === undefined ? {} : { ca: options.ca }),
+          ...(options.cert === undefined ? {} : { cert: options.cert }),
+          ...(options.key === undefined ? {} : { key: options.key }),
+          ...(options.pfx === undefined ? {} : { pfx: options.pfx }),
+          ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+        });
+      }
+      this.httpOptions = options;
+    }
     const url = new URL(path, this.server);
-    const agent = this.pool?.agent ?? base.agent;
+    const base = this.httpOptions;
     const headers: Record<string, string> = {
       ...(base.headers as Record<string, string>),
       accept: 'application/json',
@@ -309,98 +313,21 @@ export class KubeClient {
       headers['content-length'] = String(Buffer.byteLength(body));
     }
     const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
-    const attempt = (retry: boolean) =>
-      new Promise<IncomingMessage>((resolve, reject) => {
-        const req = send(
-          url,
-          { ...base, agent, method, headers, ...(signal === undefined ? {} : { signal }) },
-          resolve,
-        );
-        req.on('error', (error: NodeJS.ErrnoException) => {
-          // A kept connection the server closed as the request went out (its idle timeout): nothing of the
-          // request was taken, so it goes once more, on a new connection.
-          if (
-            retry &&
-            req.reusedSocket &&
-            signal?.aborted !== true &&
-            CLOSED_UNDER_US.has(error.code ?? '')
-          ) {
-            resolve(attempt(false));
-          } else reject(error);
-        });
-        if (body !== undefined) req.write(body);
-        req.end();
-      });
-    return attempt(true).then((response) => {
+    return new Promise((resolve, reject) => {
+      const req = send(
+        url,
+        { ...base, method, headers, ...(signal === undefined ? {} : { signal }) },
+        resolve,
+      );
+      req.on('error', reject);
+      if (body !== undefined) req.write(body);
+      req.end();
+    }).then((response) => {
       const message = response as IncomingMessage;
       message.setEncoding('utf8');
       return message;
     });
   }
-
-  private async requestOptions(): Promise<RequestOptions & { secureContext?: SecureContext }> {
-    const options: RequestOptions & { secureContext?: SecureContext } = {};
-    await this.config.applyToHTTPSOptions(options);
-    // One TLS context for every connection: given only the CA, certificate and key, each request's connection
-    // built its own (parsing them again), 8 % of the controller's CPU in e2e.apply-to-traffic at 1,000 routes.
-    if (this.server.protocol === 'https:') {
-      options.secureContext = createSecureContext({
-        ...(options.ca === undefined ? {} : { ca: options.ca }),
-        ...(options.cert === undefined ? {} : { cert: options.cert }),
-        ...(options.key === undefined ? {} : { key: options.key }),
-        ...(options.pfx === undefined ? {} : { pfx: options.pfx }),
-        ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
-      });
-    }
-    // The kubeconfig's agent keeps no connection; a proxy's agent (proxy-url) is left as it is.
-    if (options.agent === undefined || isPlainAgent(options.agent)) {
-      this.pool = new ConnectionPool(this.server.protocol === 'http:' ? 'http' : 'https');
-    }
-    return options;
-  }
-}
-
-/** Errors of a request whose kept connection was closed by the server before it answered. */
-const CLOSED_UNDER_US = new Set(['ECONNRESET', 'EPIPE']);
-
-/**
- * The kept connections to the API server. Idle ones are closed after FREE_SOCKET_MS, before the API server's own
- * idle timeout (90 s) closes them under a request. `drop()` retires them all when one is found dead (a stalled
- * watch, a request past its deadline): idle connections are closed now, busy ones when their request ends, and
- * new requests go through a new pool.
- */
-class ConnectionPool {
-  private readonly protocol: 'http' | 'https';
-  private current: HttpAgent;
-
-  constructor(protocol: 'http' | 'https') {
-    this.protocol = protocol;
-    this.current = this.create();
-  }
-
-  get agent(): HttpAgent {
-    return this.current;
-  }
-
-  drop(): void {
-    const retired = this.current;
-    this.current = this.create();
-    retired.keepSocketAlive = () => false;
-    for (const sockets of Object.values(retired.freeSockets))
-      for (const socket of sockets ?? []) socket.destroy();
-  }
-
-  private create(): HttpAgent {
-    const options = { keepAlive: true, timeout: FREE_SOCKET_MS, scheduling: 'lifo' as const };
-    return this.protocol === 'http' ? new HttpAgent(options) : new HttpsAgent(options);
-  }
-}
-
-const FREE_SOCKET_MS = 30_000;
-
-/** An agent of node:http(s) itself (not a proxy's subclass). */
-function isPlainAgent(agent: unknown): boolean {
-  return agent instanceof Object && (agent.constructor === HttpAgent || agent.constructor === HttpsAgent);
 }
 
 export class WatchStalledError extends Error {
