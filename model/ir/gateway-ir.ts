@@ -118,7 +118,7 @@ export interface ResolvedGatewayClassParameters {
 
 /**
  * Why a backendRef cannot be used: the route's ResolvedRefs reason (`RouteReason` in shared/conditions.ts), or
- * Envoy Gateway's for a Backend it cannot use (`EnvoyGatewayBackendReason` in policies/backend.ts).
+ * Envoy Gateway's for a Backend it cannot use (`EnvoyGatewayBackendReason` in policies/backend-spec.ts).
  */
 export type BackendRefReason =
   | 'InvalidKind'

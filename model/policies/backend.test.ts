@@ -4,12 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { Backend, BackendSpec } from '../resources/envoy-gateway.ts';
 import type { AnyResource } from '../resources/kinds.ts';
 import { ResourceStore } from '../shared/resource-view.ts';
-import {
-  type BackendAddressOptions,
-  backendDependencies,
-  computeBackendStatus,
-  resolveBackend,
-} from './backend.ts';
+import { backendDependencies, computeBackendStatus, resolveBackend } from './backend.ts';
+import type { BackendAddressOptions } from './backend-spec.ts';
 
 const NOW = '2026-01-01T00:00:00Z';
 const CA = readFileSync(join(import.meta.dirname, '..', 'testdata', 'tls', 'example.crt'), 'utf8');

@@ -7,10 +7,10 @@ import {
   computeEnvoyProxyStatus,
   DEFAULT_ACCESS_LOG_JSON,
   envoyProxyIR,
-  envoyProxyProblem,
   mergeEnvoyProxySpecs,
   resolveGatewayEnvoyProxy,
 } from './envoy-proxy.ts';
+import { envoyProxyProblem } from './envoy-proxy-spec.ts';
 
 const CONTROLLER = 'switchyard.dev/gateway-controller';
 const NOW = '2026-01-01T00:00:00Z';
