@@ -59,6 +59,23 @@ backends:
     });
   });
 
+  test('a refused backendRef (no ReferenceGrant) names why and is not one of the backends; fallback rules have none', () => {
+    const parsed = parseExtProcConfig(`
+rules: [{ models: [m], backends: [{ name: a, weight: 3 }, { name: ns/r/rule/0/ref/1, refused: no grant }] }]
+backends: [{ name: a, schema: OpenAI }]
+`);
+    expect(parsed.rules[0]?.backends).toEqual([
+      { name: 'a', weight: 3, priority: 0 },
+      { name: 'ns/r/rule/0/ref/1', weight: 1, priority: 0, refused: 'no grant' },
+    ]);
+    expect(() =>
+      parseExtProcConfig(`
+rules: [{ models: [m], backends: [{ name: a }, { name: x, priority: 1, refused: no grant }] }]
+backends: [{ name: a, schema: OpenAI }]
+`),
+    ).toThrow("rules[0].backends: a fallback rule's backends cannot be refused (leave them out)");
+  });
+
   test('mutations may not touch pseudo-headers or the gateway’s own headers; body values are JSON text', () => {
     expect(() =>
       parseExtProcConfig(

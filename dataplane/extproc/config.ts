@@ -57,6 +57,11 @@ export interface WeightedBackend {
   readonly weight: number;
   /** Envoy's priority level (0 first); a rule whose backends differ in priority is a fallback rule. */
   readonly priority: number;
+  /**
+   * A backendRef the route may not use (an AIServiceBackend in another namespace no ReferenceGrant allows): not one
+   * of the backends; the requests the rule's weights give it are answered 500 with this text, never routed.
+   */
+  readonly refused?: string;
 }
 
 export interface RoutingRule {
@@ -138,13 +143,17 @@ export function parseExtProcConfig(text: string, baseDir = process.cwd()): ExtPr
       const field = `${at}.backends[${j}]`;
       const target = typeof b === 'string' ? { name: b } : object(b, field);
       const name = string(target.name, `${field}.name`);
-      if (!backends.has(name)) throw new ConfigError(`${field}.name '${name}' is not one of the backends`);
+      const refused = optionalString(target.refused, `${field}.refused`);
+      if (refused === undefined && !backends.has(name))
+        throw new ConfigError(`${field}.name '${name}' is not one of the backends`);
       const weight = target.weight === undefined ? 1 : integer(target.weight, `${field}.weight`);
       const priority = target.priority === undefined ? 0 : integer(target.priority, `${field}.priority`);
-      return { name, weight, priority };
+      return { name, weight, priority, ...(refused === undefined ? {} : { refused }) };
     });
     if (targets.length === 0) throw new ConfigError(`${at}.backends must name at least one backend`);
     const fallback = new Set(targets.map((target) => target.priority)).size > 1;
+    if (fallback && targets.some((target) => target.refused !== undefined))
+      throw new ConfigError(`${at}.backends: a fallback rule's backends cannot be refused (leave them out)`);
     if (rule.llmRequestCosts === undefined) {
       return {
         models,

@@ -241,7 +241,10 @@ export class StreamProcessor {
         'unsupported_api',
       );
     if (rule.fallback) return this.#handOff(json, body, model, rule, time);
-    const backend = this.#config.backends.get(pickBackend(rule, this.#requestId))!;
+    const picked = pickBackend(rule, this.#requestId);
+    // A backendRef the route may not use: its share of the requests is answered 500, as Gateway API answers it.
+    if (picked.refused !== undefined) return this.#reject(500, picked.refused, 'backend_not_permitted');
+    const backend = this.#config.backends.get(picked.name)!;
     this.#backend = backend;
     const translation = this.#translate(backend, body, model, rule, time, undefined);
     if (!translation.ok) return translation.reply;

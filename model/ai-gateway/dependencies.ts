@@ -59,6 +59,9 @@ function routeDependencies(spec: Partial<AIGatewayRouteSpec>, namespace: string)
     for (const ref of asArray<AIGatewayRouteRuleBackendRef>(rule?.backendRefs)) {
       if (typeof ref?.name !== 'string') continue;
       out.push(resourceKey(AI_GATEWAY_GROUP, 'AIServiceBackend', ref.namespace || namespace, ref.name));
+      // An AIServiceBackend in another namespace is used when a ReferenceGrant there allows it.
+      if (ref.namespace && ref.namespace !== namespace)
+        out.push(resourceKey(GATEWAY_GROUP, 'ReferenceGrant', ref.namespace, ANY_NAME));
     }
   }
   return out;

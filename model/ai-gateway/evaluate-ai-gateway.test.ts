@@ -398,3 +398,81 @@ describe('bad input becomes conditions', () => {
     for (const object of junk) expect(() => dependenciesOf(object as unknown as AnyResource)).not.toThrow();
   });
 });
+
+describe('AIServiceBackends in other namespaces', () => {
+  const shared = [
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'llm', namespace: 'shared' },
+      spec: { ports: [{ name: 'http', port: 443 }] },
+    },
+    {
+      apiVersion: 'aigateway.envoyproxy.io/v1beta1',
+      kind: 'AIServiceBackend',
+      metadata: { name: 'llm', namespace: 'shared' },
+      spec: { schema: { name: 'OpenAI' }, backendRef: { name: 'llm', kind: 'Service', port: 443 } },
+    },
+  ];
+  const grant = (kind: string) => ({
+    apiVersion: 'gateway.networking.k8s.io/v1beta1',
+    kind: 'ReferenceGrant',
+    metadata: { name: `grant-${kind.toLowerCase()}`, namespace: 'shared' },
+    spec: {
+      from: [{ group: 'aigateway.envoyproxy.io', kind: 'AIGatewayRoute', namespace: 'ai' }],
+      to: [{ group: kind === 'Secret' ? '' : 'aigateway.envoyproxy.io', kind }],
+    },
+  });
+  const crossRoute = route('cross', {
+    rules: [
+      {
+        matches: [{ headers: [{ name: 'x-ai-eg-model', value: 'm' }] }],
+        backendRefs: [{ name: 'llm', namespace: 'shared' }],
+      },
+    ],
+  });
+  const key = resourceKey('aigateway.envoyproxy.io', 'AIGatewayRoute', 'ai', 'cross');
+  function evaluate(...extra: object[]) {
+    const store = world();
+    for (const object of [...shared, ...extra, crossRoute]) store.upsert(object as unknown as AnyResource);
+    return { store, result: evaluateAIGateway(store, options) };
+  }
+
+  it('granted (AIGatewayRoute → AIServiceBackend): used, its Service there resolved for the route', () => {
+    const { store, result } = evaluate(grant('AIServiceBackend'));
+    expect(statusOf(result, 'AIGatewayRoute', 'cross')?.map((c) => [c.type, c.reason])).toEqual([
+      ['Accepted', 'Accepted'],
+    ]);
+    expect(result.config.rules.find((r) => r.models.includes('m'))).toEqual({
+      models: ['m'],
+      backends: [{ name: extProcBackendName(key, 0, 0), weight: 1 }],
+    });
+    const routed = evaluateAIGatewayRoute(crossRoute, store, options).evaluation;
+    expect(routed.rules[0]?.backends[0]?.result).toMatchObject({ ok: true });
+    expect(statusOf(result, 'AIServiceBackend', 'llm')?.[0]?.type).toBe('Accepted');
+    expect(dependenciesOf(crossRoute as unknown as AnyResource).map(formatResourceKey)).toContain(
+      'gateway.networking.k8s.io/ReferenceGrant/shared/*',
+    );
+  });
+
+  it('without a grant for AIServiceBackends: RefNotPermitted, the rule kept with the backend refused (500), nothing routed', () => {
+    for (const extra of [[], [grant('Secret')]]) {
+      const { store, result } = evaluate(...extra);
+      const conditions = statusOf(result, 'AIGatewayRoute', 'cross');
+      expect(conditions?.map((c) => [c.type, c.status, c.reason])).toEqual([
+        ['Accepted', 'True', 'Accepted'],
+        ['ResolvedRefs', 'False', 'RefNotPermitted'],
+      ]);
+      const why =
+        'spec.rules[0].backendRefs[0]: AIServiceBackend shared/llm is in another namespace and no ReferenceGrant there allows AIGatewayRoutes of ai to reference it';
+      expect(conditions?.[1]?.message).toBe(why);
+      expect(result.config.rules.find((r) => r.models.includes('m'))).toEqual({
+        models: ['m'],
+        backends: [{ name: extProcBackendName(key, 0, 0), weight: 1, refused: why }],
+      });
+      expect(result.config.backends.map((b) => b.name)).not.toContain(extProcBackendName(key, 0, 0));
+      const routed = evaluateAIGatewayRoute(crossRoute, store, options).evaluation;
+      expect(routed.rules.map((r) => r.name)).toEqual(['ai-gateway-catch-all']);
+    }
+  });
+});

@@ -33,7 +33,8 @@ export type { ExtProcAuth, ExtProcBackendDocument, ExtProcCredentialOverride } f
 export interface ExtProcRuleDocument {
   models: string[];
   /** With several priorities the rule is a fallback rule: Envoy picks the backend (docs/extproc.md). */
-  backends: { name: string; weight: number; priority?: number }[];
+  /** `refused`: a backendRef the route may not use (no ReferenceGrant): its share is answered 500 with this text. */
+  backends: { name: string; weight: number; priority?: number; refused?: string }[];
   llmRequestCosts?: LLMRequestCost[];
 }
 

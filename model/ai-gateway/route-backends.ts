@@ -1,5 +1,6 @@
-// A rule's backendRefs of an AIGatewayRoute: the AIServiceBackend each names and whether the route may use it (same
-// namespace, the right kind), and its ext_proc backend document, the route's header and body mutations over the
+// A rule's backendRefs of an AIGatewayRoute: the AIServiceBackend each names and whether the route may use it (the
+// right kind; in its namespace, or in another one whose ReferenceGrant allows AIGatewayRoutes of the route's
+// namespace, as Envoy AI Gateway's v1beta1 `namespace` field asks), and its ext_proc backend document, the route's header and body mutations over the
 // backend's. Also the shapes a route's evaluation reads (RouteContext) and collects (Translation) rule by rule.
 
 import type { PriorityBackend } from '../gateway-api/route-status.ts';
@@ -15,7 +16,7 @@ import {
   type LLMRequestCost,
 } from '../resources/ai-gateway.ts';
 import type { BackendObjectReference, HTTPRouteRule } from '../resources/gateway-api.ts';
-import { formatResourceKey, keyOf, type ResourceKey } from '../resources/resource-key.ts';
+import { formatResourceKey, keyOf, type ResourceKey, resourceKey } from '../resources/resource-key.ts';
 import { asArray } from '../shared/arrays.ts';
 import { isReferenceAllowed } from '../shared/reference-grants.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
@@ -58,6 +59,8 @@ export interface Translation {
   readonly aiRules: AiRuleIR[];
   /** QuotaPolicy limits by Envoy rule name. */
   readonly quotas: Map<string, RateLimitRuleIR[]>;
+  /** Services and Backends of AIServiceBackends in other namespaces the route may use (formatResourceKey). */
+  readonly grantedBackends: Set<string>;
 }
 
 /** A backendRef the rule can send to: its name in the ext_proc configuration, Service, weight and priority. */
@@ -76,6 +79,17 @@ export interface UsableBackend {
 }
 
 /**
+ * A backendRef the route may not use (an AIServiceBackend in another namespace no ReferenceGrant allows): it keeps
+ * its share of the rule's requests, which the service answers 500 naming why, as Gateway API answers requests for
+ * a backendRef that is not permitted; nothing is routed to it.
+ */
+export interface RefusedBackend {
+  readonly name: string;
+  readonly weight: number;
+  readonly refused: string;
+}
+
+/**
  * One backendRef: its ext_proc backend (the route's mutations over the backend's). Undefined, with the problem
  * noted, when the backend cannot be used; a backend whose credentials cannot be used stays, answering 401.
  */
@@ -84,12 +98,14 @@ export function translateBackendRef(
   [i, j]: readonly [number, number],
   context: RouteContext,
   out: Translation,
-): UsableBackend | undefined {
+): UsableBackend | RefusedBackend | undefined {
   const field = `spec.rules[${i}].backendRefs[${j}]`;
   const found = referencedBackend(ref, field, context);
   if (!found.ok) {
     out.refProblem ??= found.problem;
-    return undefined;
+    if (found.problem.reason !== 'RefNotPermitted') return undefined;
+    const weight = typeof ref.weight === 'number' && ref.weight >= 0 ? ref.weight : 1;
+    return { name: extProcBackendName(context.key, i, j), weight, refused: found.problem.message };
   }
   const { backend, id } = found;
   out.usedBackends.set(formatResourceKey(keyOf(backend)), keyOf(backend));
@@ -101,6 +117,11 @@ export function translateBackendRef(
     };
   }
   if (verdict.service === undefined || verdict.schema === undefined) return undefined;
+  // Its Service or Backend is in its own namespace: the grant that allowed the AIServiceBackend allows them.
+  if (verdict.service.namespace !== undefined && verdict.service.namespace !== context.namespace) {
+    const { group, kind, namespace, name } = verdict.service;
+    out.grantedBackends.add(formatResourceKey(resourceKey(group ?? '', kind ?? 'Service', namespace, name)));
+  }
   const name = extProcBackendName(context.key, i, j);
   const document = backendDocument(name, ref, verdict);
   out.backends.push(document);
@@ -117,7 +138,11 @@ export function translateBackendRef(
   };
 }
 
-/** The AIServiceBackend a backendRef names, when the route may use it (same namespace; the right kind). */
+/**
+ * The AIServiceBackend a backendRef names, when the route may use it: the right kind, in the route's namespace or
+ * in one whose ReferenceGrant allows AIGatewayRoutes of the route's namespace to reference AIServiceBackends (the
+ * grant Envoy AI Gateway checks).
+ */
 function referencedBackend(
   ref: AIGatewayRouteRuleBackendRef,
   field: string,
@@ -137,15 +162,13 @@ function referencedBackend(
   const backendNamespace =
     typeof ref?.namespace === 'string' && ref.namespace !== '' ? ref.namespace : namespace;
   const name = typeof ref?.name === 'string' ? ref.name : '';
-  if (backendNamespace !== namespace) {
-    const allowed = isReferenceAllowed(
-      view,
-      { group: AI_GATEWAY_GROUP, kind: 'AIGatewayRoute', namespace },
-      { group: AI_GATEWAY_GROUP, kind: 'AIServiceBackend', namespace: backendNamespace, name },
-    );
-    const message = allowed
-      ? `${field}: AIServiceBackends in other namespaces are not supported yet; create ${name} in ${namespace}`
-      : `${field}: AIServiceBackend ${backendNamespace}/${name} is in another namespace and no ReferenceGrant allows it`;
+  const allowed = isReferenceAllowed(
+    view,
+    { group: AI_GATEWAY_GROUP, kind: 'AIGatewayRoute', namespace },
+    { group: AI_GATEWAY_GROUP, kind: 'AIServiceBackend', namespace: backendNamespace, name },
+  );
+  if (!allowed) {
+    const message = `${field}: AIServiceBackend ${backendNamespace}/${name} is in another namespace and no ReferenceGrant there allows AIGatewayRoutes of ${namespace} to reference it`;
     return { ok: false, problem: { reason: 'RefNotPermitted', message } };
   }
   const backend = view.get('AIServiceBackend', backendNamespace, name) as AIServiceBackend | undefined;

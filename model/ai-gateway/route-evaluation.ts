@@ -103,6 +103,7 @@ export function evaluateAIGatewayRoute(
     now: options.now,
     ...(options.parents === undefined ? {} : { parents: options.parents }),
     ...(options.hostDataPlane === true ? { hostDataPlane: true } : {}),
+    ...(out.grantedBackends.size === 0 ? {} : { grantedBackends: out.grantedBackends }),
   });
   const routeUnsupported = agentgatewayRouteProblem(asArray(spec.hostnames));
   const rulesUnsupported = out.aiRules.flatMap((rule) =>
@@ -179,6 +180,7 @@ function translateRules(rules: readonly AIGatewayRouteRule[], context: RouteCont
     fallbacks: new Map(),
     aiRules: [],
     quotas: new Map(),
+    grantedBackends: new Set(),
   };
   for (const [i, rule] of rules.entries()) translateRule(rule, i, context, out);
   // Before the service has read the body no model header exists: this rule lets the first pass reach it.
@@ -202,12 +204,24 @@ function translateRule(rule: AIGatewayRouteRule, i: number, context: RouteContex
     return;
   }
   const used: UsableBackend[] = [];
+  const targets: ExtProcRuleDocument['backends'] = [];
   const matchUnsupported = agentgatewayMatchProblem(at, matches);
   refs.forEach((ref, j) => {
     const backend = translateBackendRef(ref, [i, j], context, out);
-    if (backend !== undefined && backend.weight > 0) used.push(backend);
+    if (backend === undefined || backend.weight === 0) return;
+    if ('refused' in backend)
+      targets.push({ name: backend.name, weight: backend.weight, refused: backend.refused });
+    else {
+      used.push(backend);
+      targets.push(backend);
+    }
   });
-  if (used.length === 0) return;
+  if (used.length === 0) {
+    // Refused backendRefs alone: the service answers the rule's requests 500 naming why; nothing is routed.
+    if (targets.length > 0) out.rules.push({ models, backends: targets.map(target) });
+    return;
+  }
+  // A fallback rule leaves refused backendRefs out: Envoy picks among the backends of its cluster.
   const fallback = new Set(used.map((backend) => backend.priority)).size > 1;
   // A fallback rule is one Envoy rule for every priority: its backends' quotas count all its requests.
   const quotaRules = fallback
@@ -234,7 +248,9 @@ function translateRule(rule: AIGatewayRouteRule, i: number, context: RouteContex
   } else for (const backend of used) out.httpRules.push(backendRule(backend, matches, rule));
   out.rules.push({
     models,
-    backends: used.map(({ name, weight, priority }) => ({ name, weight, ...(fallback ? { priority } : {}) })),
+    backends: fallback
+      ? used.map(({ name, weight, priority }) => ({ name, weight, priority }))
+      : targets.map(target),
     ...(ruleCosts.length > 0 ? { llmRequestCosts: ruleCosts } : {}),
   });
   const ownedBy = typeof rule.modelsOwnedBy === 'string' ? rule.modelsOwnedBy : 'Envoy AI Gateway';
@@ -265,6 +281,19 @@ function translateRule(rule: AIGatewayRouteRule, i: number, context: RouteContex
         ...(hostnames.length > 0 ? { hostnames } : {}),
       });
   }
+}
+
+/** A rule's backend as the ext_proc configuration names it (weight, and why it is refused when it is). */
+function target({
+  name,
+  weight,
+  refused,
+}: {
+  name: string;
+  weight: number;
+  refused?: string;
+}): ExtProcRuleDocument['backends'][number] {
+  return { name, weight, ...(refused === undefined ? {} : { refused }) };
 }
 
 /** The model of each match (an Exact x-ai-eg-model header); undefined, with the problem noted, when one lacks it. */

@@ -9,7 +9,13 @@ import { resolveBackend } from '../policies/backend.ts';
 import { ENVOY_GATEWAY_GROUP } from '../resources/envoy-gateway.ts';
 import type { BackendObjectReference, RouteKind } from '../resources/gateway-api.ts';
 import type { InferencePoolSpec } from '../resources/inference.ts';
-import { GATEWAY_GROUP, INFERENCE_GROUP, type ResourceKey, resourceKey } from '../resources/resource-key.ts';
+import {
+  formatResourceKey,
+  GATEWAY_GROUP,
+  INFERENCE_GROUP,
+  type ResourceKey,
+  resourceKey,
+} from '../resources/resource-key.ts';
 import { RouteReason } from '../shared/conditions.ts';
 import { readyEndpoints } from '../shared/endpoints.ts';
 import { isReferenceAllowed, normalizeGroup } from '../shared/reference-grants.ts';
@@ -42,6 +48,12 @@ export interface Referrer {
    * and Unix sockets (see policies/backend.ts).
    */
   readonly hostDataPlane?: boolean;
+  /**
+   * Backends in other namespaces the referrer may use without a grant of its own, as `group/kind/namespace/name`
+   * (formatResourceKey): an AIGatewayRoute's AIServiceBackend in another namespace, which a ReferenceGrant there
+   * allows, sends to its own Service or Backend there.
+   */
+  readonly granted?: ReadonlySet<string>;
 }
 
 export function resolveBackendRef(
@@ -70,7 +82,9 @@ export function resolveBackendRef(
     kind: referrer.grantFrom?.kind ?? referrer.kind,
     namespace: referrer.namespace,
   };
-  if (!isReferenceAllowed(view, from, { group, kind, namespace, name })) {
+  const granted =
+    referrer.granted?.has(formatResourceKey(resourceKey(group, kind, namespace, name))) === true;
+  if (!granted && !isReferenceAllowed(view, from, { group, kind, namespace, name })) {
     return {
       ok: false,
       reason: RouteReason.RefNotPermitted,

@@ -112,6 +112,8 @@ export interface RouteStatusOptions extends Pick<Stamp, 'now'> {
   readonly hostDataPlane?: boolean;
   /** What the data plane of a Gateway refused of this route (from the deployer): shown on that parent's entry. */
   readonly dataPlaneRefusals?: (gateway: ResourceKey) => readonly DataPlaneRefusal[];
+  /** Backends in other namespaces the route may use as granted to it another way (backend-refs.ts `granted`). */
+  readonly grantedBackends?: ReadonlySet<string>;
 }
 
 const MAX_PARENT_STATUSES = 32;
@@ -125,7 +127,12 @@ export function evaluateRoute(
   const kind = route.kind;
   const namespace = key.namespace ?? '';
   const verdicts = validateRouteRules(route);
-  const referrer = { kind, namespace, hostDataPlane: options.hostDataPlane === true };
+  const referrer = {
+    kind,
+    namespace,
+    hostDataPlane: options.hostDataPlane === true,
+    ...(options.grantedBackends === undefined ? {} : { granted: options.grantedBackends }),
+  };
   const rawRules: RawRule[] = Array.isArray(route.spec?.rules) ? (route.spec.rules as RawRule[]) : [];
   const rules = verdicts.map((verdict, index): EvaluatedRule => {
     const rule = rawRules[index] ?? {};

@@ -37,6 +37,28 @@ spec:
           headerMutation: { set: [{ name: x-tier, value: backup }] }
           bodyMutation: { set: [{ path: service_tier, value: '"flex"' }] }
 ---
+# An AIServiceBackend in another namespace, with its own Service and credentials there: used under the grant below.
+${localProvider({ name: 'shared-claude', port: anthropicPort, key: 'sk-ant-shared', schema: 'Anthropic', namespace: 'models' })}---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: { name: ai-routes, namespace: models }
+spec:
+  from: [{ group: aigateway.envoyproxy.io, kind: AIGatewayRoute, namespace: ai }]
+  to: [{ group: aigateway.envoyproxy.io, kind: AIServiceBackend }]
+---
+# One in a namespace that grants nothing: the reference is refused.
+${localProvider({ name: 'private', port: openaiPort, key: 'sk-private', namespace: 'vault' })}---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIGatewayRoute
+metadata: { name: cross, namespace: ai }
+spec:
+  parentRefs: [{ name: ai-gateway }]
+  rules:
+    - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: shared-claude }] }]
+      backendRefs: [{ name: shared-claude, namespace: models, modelNameOverride: claude-3-5-haiku-20241022 }]
+    - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: private-gpt }] }]
+      backendRefs: [{ name: private, namespace: vault }]
+---
 # The Gateway's buffer limit: also the AI routes' request body limit (Envoy's default is 1 MiB, the service's 4 MiB).
 apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: ClientTrafficPolicy
@@ -61,7 +83,7 @@ beforeAll(async () => {
   gateway = await startAiGatewayPlane({
     name: 'ai-e2e',
     manifests: (port) => manifests(port, openaiUpstream.port, anthropicUpstream.port),
-    rules: 3,
+    rules: 5,
   });
   ({ plane, envoy, gatewayPort } = gateway);
   client = new OpenAI({ baseURL: `http://127.0.0.1:${gatewayPort}/v1`, apiKey: 'sk-client', maxRetries: 0 });
@@ -87,7 +109,50 @@ describe('AIGatewayRoute through the controller, Envoy and the ext_proc service'
       ]);
     }
     const models = await client.models.list();
-    expect(models.data.map((model) => model.id).sort()).toEqual(['claude-sonnet', 'gpt-4o-mini', 'smart']);
+    expect(models.data.map((model) => model.id).sort()).toEqual([
+      'claude-sonnet',
+      'gpt-4o-mini',
+      'shared-claude',
+      'smart',
+    ]);
+  });
+
+  test('an AIServiceBackend in another namespace, under a ReferenceGrant there, is reached with its own credentials', async () => {
+    const before = anthropicUpstream.received.length;
+    const completion = await client.chat.completions.create({
+      model: 'shared-claude',
+      max_tokens: 32,
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+    });
+    expect(completion.choices[0]?.message.content).toBe('Let me look that up.');
+    expect(anthropicUpstream.received.length).toBe(before + 1);
+    const seen = anthropicUpstream.received.at(-1)!;
+    expect(seen.path).toBe('/v1/messages');
+    // The BackendSecurityPolicy of the backend's namespace, not the route's.
+    expect(seen.headers['x-api-key']).toBe('sk-ant-shared');
+    expect(seen.headers['x-ai-eg-backend']).toBe('ai/cross/rule/0/ref/0');
+    expect(JSON.parse(seen.body)).toMatchObject({ model: 'claude-3-5-haiku-20241022' });
+    expect(
+      plane.store.get('AIServiceBackend', 'models', 'shared-claude')?.status?.conditions?.[0]?.type,
+    ).toBe('Accepted');
+  });
+
+  test('an AIServiceBackend in another namespace without a ReferenceGrant: RefNotPermitted, and its model answered 500, never routed', async () => {
+    const conditions = plane.store.get('AIGatewayRoute', 'ai', 'cross')?.status?.conditions;
+    expect(conditions?.map((c) => [c.type, c.status, c.reason])).toEqual([
+      ['Accepted', 'True', 'Accepted'],
+      ['ResolvedRefs', 'False', 'RefNotPermitted'],
+    ]);
+    const why =
+      'spec.rules[1].backendRefs[0]: AIServiceBackend vault/private is in another namespace and no ReferenceGrant there allows AIGatewayRoutes of ai to reference it';
+    expect(conditions?.[1]?.message).toBe(why);
+    const before = openaiUpstream.received.length;
+    const error = await client.chat.completions
+      .create({ model: 'private-gpt', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(error).toMatchObject({ status: 500, error: { message: why, code: 'backend_not_permitted' } });
+    expect(openaiUpstream.received.length).toBe(before);
   });
 
   test('a chat completion for gpt-4o-mini reaches the OpenAI upstream with its key', async () => {

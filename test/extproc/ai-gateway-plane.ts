@@ -170,7 +170,7 @@ spec:
 }
 
 /**
- * A provider in namespace ai as users declare one: Service `name` (port 443) whose endpoint is a process on this
+ * A provider (in namespace ai unless told) as users declare one: Service `name` (port 443) whose endpoint is a process on this
  * machine at `port`, its Secret `<name>-key` holding `key`, the AIServiceBackend of `schema` and the
  * BackendSecurityPolicy `<name>-key` of `policy` type (APIKey or AnthropicAPIKey) targeting it.
  */
@@ -179,26 +179,28 @@ export function localProvider(provider: {
   readonly port: number;
   readonly key: string;
   readonly schema?: 'OpenAI' | 'Anthropic';
+  /** All its objects' namespace; ai by default. */
+  readonly namespace?: string;
 }): string {
-  const { name, port, key, schema = 'OpenAI' } = provider;
+  const { name, port, key, schema = 'OpenAI', namespace = 'ai' } = provider;
   const [type, field] =
     schema === 'Anthropic' ? ['AnthropicAPIKey', 'anthropicAPIKey'] : ['APIKey', 'apiKey'];
-  return `${localService(name, port)}---
+  return `${localService(name, port, namespace)}---
 apiVersion: v1
 kind: Secret
-metadata: { name: ${name}-key, namespace: ai }
+metadata: { name: ${name}-key, namespace: ${namespace} }
 stringData: { apiKey: ${key} }
 ---
 apiVersion: aigateway.envoyproxy.io/v1beta1
 kind: AIServiceBackend
-metadata: { name: ${name}, namespace: ai }
+metadata: { name: ${name}, namespace: ${namespace} }
 spec:
   schema: { name: ${schema} }
   backendRef: { name: ${name}, kind: Service, port: 443 }
 ---
 apiVersion: aigateway.envoyproxy.io/v1beta1
 kind: BackendSecurityPolicy
-metadata: { name: ${name}-key, namespace: ai }
+metadata: { name: ${name}-key, namespace: ${namespace} }
 spec:
   type: ${type}
   targetRefs: [{ group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: ${name} }]
@@ -206,16 +208,16 @@ spec:
 `;
 }
 
-/** Service `name` in namespace ai (port 443) whose endpoint is the process on this machine listening on `port`. */
-export function localService(name: string, port: number): string {
+/** Service `name` (port 443) in `namespace` whose endpoint is the process on this machine listening on `port`. */
+export function localService(name: string, port: number, namespace = 'ai'): string {
   return `apiVersion: v1
 kind: Service
-metadata: { name: ${name}, namespace: ai }
+metadata: { name: ${name}, namespace: ${namespace} }
 spec: { ports: [{ name: http, port: 443 }] }
 ---
 apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
-metadata: { name: ${name}-1, namespace: ai, labels: { kubernetes.io/service-name: ${name} } }
+metadata: { name: ${name}-1, namespace: ${namespace}, labels: { kubernetes.io/service-name: ${name} } }
 addressType: IPv4
 endpoints: [{ addresses: [127.0.0.1], conditions: { ready: true } }]
 ports: [{ name: http, port: ${port} }]
