@@ -1,5 +1,5 @@
 // The statuses the reference validator computes after the routes and Gateways of a pass: policies (BackendTLSPolicy;
-// Envoy Gateway policies' ancestors, model/policies/attachment.ts) and InferencePools. Each reads the routes'
+// Envoy Gateway policies' ancestors, model/policies/ancestor-status.ts) and InferencePools. Each reads the routes'
 // cached evaluations and returns the work units it took (one, plus one per route it read).
 import type { ParentLookup } from '../../model/gateway-api/attachment.ts';
 import {
@@ -40,7 +40,7 @@ export interface PassTime {
   readonly lookup: ParentLookup;
 }
 
-/** status.ancestors of an Envoy Gateway policy (model/policies/attachment.ts). */
+/** status.ancestors of an Envoy Gateway policy (model/policies/ancestor-status.ts). */
 function envoyGatewayPolicyStatus(
   inputs: StatusInputs,
   pass: PassTime,

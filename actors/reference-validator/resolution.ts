@@ -10,9 +10,9 @@ import { evaluateGatewayListeners } from '../../model/gateway-api/gateway-listen
 import { countAttachedRoutes, evaluateRoute, routeStatusOf } from '../../model/gateway-api/route-status.ts';
 import type { DataPlaneRefusal } from '../../model/ir/backend-contract.ts';
 import { evaluateMCP } from '../../model/mcp/evaluate-mcp.ts';
-import { policyTargets } from '../../model/policies/attachment.ts';
 import { applyPolicies, isPolicyKind, POLICY_KINDS, type PolicyLookup } from '../../model/policies/index.ts';
 import type { OidcDiscoveryView } from '../../model/policies/oidc-discovery.ts';
+import { policyTargets } from '../../model/policies/policy-targets.ts';
 import { isAIGatewayKind } from '../../model/resources/ai-gateway.ts';
 import {
   ENVOY_GATEWAY_POLICY_KINDS,

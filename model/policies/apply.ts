@@ -1,5 +1,5 @@
 // Policies into a Gateway's IR: for each listener and each route rule on it, the policy of each kind in force
-// there (attachment.ts decides which) and what the kind's rules make of it. A policy that cannot be enforced
+// there (precedence.ts decides which) and what the kind's rules make of it. A policy that cannot be enforced
 // gives its rules `policies.denied` (they answer 500) instead of being skipped; kinds that only some route kinds
 // support deny the others when a policy targets them. A route-level policy of a kind with mergeType that asks to
 // be merged is combined with the listener's (or ListenerSet's, or Gateway's) policy in force, per listener.
@@ -15,10 +15,9 @@ import {
   evaluatePolicy,
   type PolicyContext,
   type PolicyKindRules,
-  type PolicyLookup,
   type PolicyVerdict,
-  policyOn,
 } from './attachment.ts';
+import { type PolicyLookup, policyOn } from './precedence.ts';
 
 /** A rule-scoped kind and the RulePoliciesIR field it fills. */
 export interface RulePolicyKind<IR> {

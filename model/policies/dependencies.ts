@@ -16,8 +16,8 @@ import {
   resourceKey,
 } from '../resources/resource-key.ts';
 import { normalizeGroup } from '../shared/reference-grants.ts';
-import { policyTargetDependencies } from './attachment.ts';
 import { discoveryKey, issuerNeedingDiscovery } from './oidc-discovery.ts';
+import { policyTargetDependencies } from './policy-targets.ts';
 
 export function policyDependencies(policy: EnvoyGatewayPolicy): ResourceKey[] {
   const namespace = policy.metadata?.namespace ?? '';

@@ -8,15 +8,11 @@ import { clientTrafficPolicyRules } from './client-traffic-policy.ts';
 import { envoyExtensionPolicyRules } from './envoy-extension-policy.ts';
 import { securityPolicyRules } from './security-policy.ts';
 
+export { computePolicyStatus } from './ancestor-status.ts';
 export { applyPolicies } from './apply.ts';
-export {
-  computePolicyStatus,
-  isPolicyKind,
-  type PolicyLookup,
-  policyProblemsAsWritten,
-  policyTargetDependencies,
-  scanningPolicyLookup,
-} from './attachment.ts';
+export { isPolicyKind, policyProblemsAsWritten } from './attachment.ts';
+export { policyTargetDependencies } from './policy-targets.ts';
+export { type PolicyLookup, scanningPolicyLookup } from './precedence.ts';
 
 const HTTP_ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute'];
 /** BackendTrafficPolicy's cluster settings mean something for every route kind (its HTTP settings for HTTP kinds). */

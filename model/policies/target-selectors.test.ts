@@ -7,8 +7,9 @@ import type { GatewayIR, RuleIR } from '../ir/gateway-ir.ts';
 import type { EnvoyGatewayPolicy, PolicyAncestorStatusShape } from '../resources/envoy-gateway-policies.ts';
 import { findCondition } from '../shared/conditions.ts';
 import { CONTROLLER, NOW, storeOf } from '../testdata/fixtures.ts';
-import { evaluatePolicy, targetSelectorProblems } from './attachment.ts';
+import { evaluatePolicy } from './attachment.ts';
 import { policyKindRules } from './index.ts';
+import { targetSelectorProblems } from './policy-targets.ts';
 
 const store = storeOf('base.yaml', 'target-selectors.yaml');
 const result = evaluateAll(store, { controllerName: CONTROLLER, now: NOW });
