@@ -46,7 +46,7 @@ import { ROUTE_KINDS } from '../model/resources/gateway-api.ts';
 import { GROUP_OF_KIND, type KindName } from '../model/resources/kinds.ts';
 import { describeResourceKey, type ResourceKey } from '../model/resources/resource-key.ts';
 import type { ResourceStore } from '../model/shared/resource-view.ts';
-import type { ActorSpec } from '../runtime/Actor.ts';
+import type { ActorSpec } from '../runtime/ActorSpec.ts';
 import type { ActorSystem } from '../runtime/ActorSystem.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { IdGenerator } from '../runtime/ids.ts';

@@ -12,7 +12,7 @@ import { type Inspector, InspectorAddressError, startInspector } from '../inspec
 import { GROUP_OF_KIND, type KindName } from '../model/resources/kinds.ts';
 import { attachRecorder, type CompositionSettings } from '../replay/composition.ts';
 import { inspectPlane } from '../replay/driver.ts';
-import type { ActorSpec } from '../runtime/Actor.ts';
+import type { ActorSpec } from '../runtime/ActorSpec.ts';
 import { HealthServer } from '../runtime/HealthServer.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { MailboxClosedError } from '../runtime/Mailbox.ts';

@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { secretValuesOf } from '../model/shared/secret-fields.ts';
-import type { ActorStats } from '../runtime/Actor.ts';
+import type { ActorStats } from '../runtime/ActorSpec.ts';
 import type { ActorSystem } from '../runtime/ActorSystem.ts';
 import type { Message } from '../runtime/message.ts';
 import { type DataPlaneSources, type DeployedGatewayView, joinDataPlane } from './data-plane.ts';

@@ -11,7 +11,7 @@ import type { XdsPortOf } from '../backends/shared/backend-machine.ts';
 import type { ControlPlaneOptions } from '../cli/control-plane.ts';
 import type { ProvisioningSettings } from '../model/provisioning/provisioning.ts';
 import type { ResourceKey } from '../model/resources/resource-key.ts';
-import type { ActorSpec } from '../runtime/Actor.ts';
+import type { ActorSpec } from '../runtime/ActorSpec.ts';
 import type { Message } from '../runtime/message.ts';
 import type { KubeClient } from '../sources/kubernetes/client.ts';
 

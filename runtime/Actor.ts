@@ -1,40 +1,18 @@
 import type { Logger } from 'pino';
 import { type AnyStateMachine, createActor, type SnapshotFrom, type Actor as XStateActor } from 'xstate';
-import { ArrayQueue } from './ArrayQueue.ts';
+import type { ActorSpec, ActorStats, ActorStatus } from './ActorSpec.ts';
+import { ActorTrace } from './ActorTrace.ts';
 import { BoundedMailbox } from './BoundedMailbox.ts';
 import { CoalescingMailbox } from './CoalescingMailbox.ts';
 import type { Clock, Timer } from './clock.ts';
+import { EffectRunner, errorText } from './EffectRunner.ts';
 import type { InputHook } from './InputHook.ts';
 import type { IdGenerator } from './ids.ts';
 import type { Mailbox } from './Mailbox.ts';
 import type { Message, MessageMeta } from './message.ts';
-import type { DeliverRequest, EffectPorts, EffectReply, EffectRequest, Outgoing } from './outbox.ts';
+import { type EffectReply, OutboxQueue, type Outgoing } from './outbox.ts';
 import { defaultSupervision, restartDelay, type SupervisionPolicy } from './supervision.ts';
 import type { TraceBus } from './TraceBus.ts';
-
-/** How to build one actor: its machine, its inbox and how it is supervised. */
-export interface ActorSpec<TMessage extends Message = Message> {
-  readonly name: string;
-  /** A typed XState v5 machine; tag a state `ready` when the actor is ready (synced), `busy` to pause intake. */
-  readonly machine: AnyStateMachine;
-  readonly input?: unknown;
-  readonly mailbox: {
-    readonly capacity: number;
-    /** Coalesce by this key (controllers): the latest queued message per key wins. */
-    readonly coalesceBy?: (message: TMessage) => string;
-  };
-  /** Actors that must report ready before this one starts. */
-  readonly dependsOn?: readonly string[];
-  /** Ports for the effects the machine requests. */
-  readonly effects?: EffectPorts;
-  /**
-   * Effects the machine fires and forgets: a success is not sent back as `effect.done` (one machine step less per
-   * effect, for ports on a hot path such as writing a reply); a throw or rejection still comes back as
-   * `effect.failed`.
-   */
-  readonly oneWayEffects?: readonly string[];
-  readonly supervision?: Partial<SupervisionPolicy>;
-}
 
 /** What a running actor needs from its system. */
 export interface ActorEnvironment {
@@ -52,31 +30,13 @@ export interface ActorEnvironment {
   readonly traceSubject?: ((message: Message) => string | undefined) | undefined;
 }
 
-export type ActorStatus = 'created' | 'running' | 'restarting' | 'stopping' | 'stopped';
-
-/** Numbers about one actor, read by metrics and the inspector. */
-export interface ActorStats {
-  readonly name: string;
-  readonly status: ActorStatus;
-  readonly state: string;
-  readonly ready: boolean;
-  readonly mailboxDepth: number;
-  readonly mailboxCapacity: number;
-  readonly mailboxHighWaterMark: number;
-  readonly waitingSenders: number;
-  readonly handled: number;
-  readonly failures: number;
-  readonly restarts: number;
-  readonly lastError: string | undefined;
-  readonly handlingSeconds: number;
-}
-
 const YIELD_EVERY = 128;
 
 /**
  * A running actor: an XState machine, a bounded mailbox and the loop between them. The loop hands the machine
  * one message at a time, delivers what the machine emits (awaiting backpressure), runs requested effects
- * through ports, and restarts the machine with backoff when it throws; the mailbox survives restarts.
+ * through ports (EffectRunner.ts), and restarts the machine with backoff when it throws; the mailbox survives
+ * restarts. What it reports to the trace bus is ActorTrace.ts.
  */
 export class ActorCell<TMessage extends Message = Message> {
   readonly name: string;
@@ -85,12 +45,10 @@ export class ActorCell<TMessage extends Message = Message> {
   private readonly env: ActorEnvironment;
   private readonly policy: SupervisionPolicy;
   private readonly logger: Logger;
-  private readonly oneWay: ReadonlySet<string>;
+  private readonly trace: ActorTrace;
+  private readonly effects: EffectRunner;
   private machine!: XStateActor<AnyStateMachine>;
-  /** What the machine emitted and the loop has not handled yet; a batch is taken apart as it is handled. */
-  private outbox = new ArrayQueue<Outgoing>();
-  private batch: { readonly items: readonly (DeliverRequest | EffectRequest)[]; next: number } | undefined;
-  private outboxCause: MessageMeta | undefined;
+  private readonly outbox = new OutboxQueue();
   private replies: EffectReply[] = [];
   private wake: (() => void) | undefined;
   private currentMeta: MessageMeta | undefined;
@@ -107,7 +65,6 @@ export class ActorCell<TMessage extends Message = Message> {
   private lastFailureAt = Number.NEGATIVE_INFINITY;
   private lastErrorText: string | undefined;
   private handlingTotal = 0;
-  private outstandingEffects = 0;
   private loop: Promise<void> | undefined;
   /** Observes handling time in seconds; set by metrics when enabled. */
   observeHandling: ((seconds: number) => void) | undefined;
@@ -118,7 +75,20 @@ export class ActorCell<TMessage extends Message = Message> {
     this.env = env;
     this.policy = { ...defaultSupervision, ...spec.supervision };
     this.logger = env.logger.child({ actor: spec.name });
-    this.oneWay = new Set(spec.oneWayEffects);
+    this.trace = new ActorTrace(spec.name, env.trace, env.clock);
+    this.effects = new EffectRunner({
+      actor: spec.name,
+      ports: spec.effects,
+      oneWay: spec.oneWayEffects,
+      inputs: () => env.inputs,
+      trace: this.trace,
+      meta: (cause) => this.meta(cause),
+      reply: (reply) => {
+        this.replies.push(reply);
+        this.notify();
+      },
+      notify: () => this.notify(),
+    });
     const { capacity, coalesceBy } = spec.mailbox;
     this.mailbox =
       coalesceBy === undefined
@@ -147,8 +117,8 @@ export class ActorCell<TMessage extends Message = Message> {
   get idle(): boolean {
     if (this.lifecycle === 'stopped' || this.lifecycle === 'created') return this.mailbox.size === 0;
     if (this.lifecycle !== 'running') return false;
-    if (this.mailbox.size > 0 || this.outboxPending || this.replies.length > 0) return false;
-    return this.outstandingEffects === 0 && !this.machine.getSnapshot().hasTag('busy');
+    if (this.mailbox.size > 0 || this.outbox.pending || this.replies.length > 0) return false;
+    return this.effects.outstanding === 0 && !this.machine.getSnapshot().hasTag('busy');
   }
 
   /**
@@ -159,7 +129,7 @@ export class ActorCell<TMessage extends Message = Message> {
     if (this.lifecycle === 'created' || this.lifecycle === 'stopped' || this.lifecycle === 'restarting')
       return true;
     if (this.lifecycle !== 'running') return false;
-    if (this.outboxPending || this.replies.length > 0) return false;
+    if (this.outbox.pending || this.replies.length > 0) return false;
     return this.mailbox.size === 0 || this.machine.getSnapshot().hasTag('busy');
   }
 
@@ -189,14 +159,14 @@ export class ActorCell<TMessage extends Message = Message> {
   /** Enqueues without waiting; false when the mailbox is full. */
   offer(message: TMessage): boolean {
     const accepted = this.mailbox.trySend(message);
-    if (accepted && this.env.trace.active) this.traceEnqueue(message);
+    if (accepted) this.trace.enqueue(message, this.mailbox.size);
     return accepted;
   }
 
   /** Enqueues, waiting while the mailbox is full (backpressure). */
   async deliver(message: TMessage): Promise<void> {
     await this.mailbox.send(message);
-    if (this.env.trace.active) this.traceEnqueue(message);
+    this.trace.enqueue(message, this.mailbox.size);
   }
 
   start(): void {
@@ -204,7 +174,7 @@ export class ActorCell<TMessage extends Message = Message> {
     // Running before the machine starts: its first snapshot may report ready, which re-enters the system.
     this.lifecycle = 'running';
     this.machine = this.createMachine();
-    this.traceLifecycle('started');
+    this.trace.lifecycle('started');
     this.logger.debug('started');
     this.afterStep(undefined);
     this.loop = this.run();
@@ -250,8 +220,7 @@ export class ActorCell<TMessage extends Message = Message> {
       },
     });
     machine.on('*', (emitted) => {
-      this.outbox.push(emitted as Outgoing);
-      this.outboxCause = this.currentMeta;
+      this.outbox.push(emitted as Outgoing, this.currentMeta);
       this.notify();
     });
     machine.subscribe({
@@ -266,7 +235,7 @@ export class ActorCell<TMessage extends Message = Message> {
   private async run(): Promise<void> {
     let sinceYield = 0;
     while (this.lifecycle !== 'stopped') {
-      if (this.outboxPending) {
+      if (this.outbox.pending) {
         const pending = this.flushOutbox();
         if (pending !== undefined) await pending;
         continue;
@@ -291,7 +260,7 @@ export class ActorCell<TMessage extends Message = Message> {
       }
       const message = this.mailbox.take();
       if (message === undefined) {
-        if (this.lifecycle === 'stopping' && this.outstandingEffects === 0) break;
+        if (this.lifecycle === 'stopping' && this.effects.outstanding === 0) break;
         await this.waitForWork();
         continue;
       }
@@ -304,22 +273,12 @@ export class ActorCell<TMessage extends Message = Message> {
     this.lifecycle = 'stopped';
     this.machine.stop();
     this.setReady(false);
-    this.traceLifecycle('stopped');
+    this.trace.lifecycle('stopped');
     this.logger.debug('stopped');
   }
 
   private dispatch(message: TMessage, fromMailbox: boolean): void {
-    const trace = this.env.trace;
-    if (fromMailbox && trace.active) {
-      trace.emit({
-        kind: 'dequeue',
-        time: this.env.clock.now(),
-        actor: this.name,
-        messageType: message.type,
-        meta: message.meta,
-        depth: this.mailbox.size,
-      });
-    }
+    if (fromMailbox) this.trace.dequeue(message, this.mailbox.size);
     this.currentMeta = message.meta;
     this.currentType = message.type;
     const observe = this.observeHandling;
@@ -358,17 +317,8 @@ export class ActorCell<TMessage extends Message = Message> {
     this.observed = snapshot;
     const label = stateToString(snapshot.value);
     if (label !== this.stateLabel) {
-      const trace = this.env.trace;
-      if (trace.active && this.stateLabel !== '') {
-        trace.emit({
-          kind: 'transition',
-          time: this.env.clock.now(),
-          actor: this.name,
-          from: this.stateLabel,
-          to: label,
-          messageType: this.currentType ?? 'timer',
-          meta: this.currentMeta,
-        });
+      if (this.stateLabel !== '') {
+        this.trace.transition(this.stateLabel, label, this.currentType ?? 'timer', this.currentMeta);
       }
       this.stateLabel = label;
     }
@@ -376,28 +326,11 @@ export class ActorCell<TMessage extends Message = Message> {
     this.notify();
   }
 
-  private get outboxPending(): boolean {
-    return this.outbox.size > 0 || this.batch !== undefined;
-  }
-
-  private nextOutgoing(): DeliverRequest | EffectRequest | undefined {
-    for (;;) {
-      if (this.batch !== undefined) {
-        const item = this.batch.items[this.batch.next++];
-        if (item !== undefined) return item;
-        this.batch = undefined;
-      }
-      const outgoing = this.outbox.shift();
-      if (outgoing === undefined || outgoing.type !== 'batch') return outgoing;
-      this.batch = { items: outgoing.items, next: 0 };
-    }
-  }
-
   private flushOutbox(): Promise<void> | undefined {
-    const cause = this.outboxCause;
-    for (let outgoing = this.nextOutgoing(); outgoing !== undefined; outgoing = this.nextOutgoing()) {
+    const cause = this.outbox.cause;
+    for (let outgoing = this.outbox.next(); outgoing !== undefined; outgoing = this.outbox.next()) {
       if (outgoing.type === 'effect') {
-        this.runEffect(outgoing.effect, outgoing.request, cause);
+        this.effects.run(outgoing.effect, outgoing.request, cause, this.lifecycle === 'stopping');
         continue;
       }
       const target = this.env.lookup(outgoing.to);
@@ -409,18 +342,7 @@ export class ActorCell<TMessage extends Message = Message> {
         continue;
       }
       const message = this.stamp(outgoing.message, cause);
-      if (this.env.trace.active) {
-        const subject = this.env.traceSubject?.(message);
-        this.env.trace.emit({
-          kind: 'send',
-          time: message.meta.time,
-          actor: this.name,
-          to: target.name,
-          messageType: message.type,
-          meta: message.meta,
-          ...(subject === undefined ? {} : { subject }),
-        });
-      }
+      if (this.trace.active) this.trace.send(target.name, message, this.env.traceSubject?.(message));
       if (!target.offer(message)) {
         return target.deliver(message).then(
           () => this.flushOutbox(),
@@ -429,73 +351,6 @@ export class ActorCell<TMessage extends Message = Message> {
       }
     }
     return undefined;
-  }
-
-  private runEffect(effect: string, request: unknown, cause: MessageMeta | undefined): void {
-    const port = this.spec.effects?.[effect] as ((request: unknown) => unknown) | undefined;
-    const trace = this.env.trace;
-    const emitEffect = (phase: 'start' | 'done' | 'failed', detail?: string, reply?: MessageMeta) => {
-      if (trace.active) {
-        trace.emit({
-          kind: 'effect',
-          time: this.env.clock.now(),
-          actor: this.name,
-          effect,
-          phase,
-          meta: cause,
-          ...(detail === undefined ? {} : { detail }),
-          ...(reply === undefined ? {} : { reply }),
-        });
-      }
-    };
-    emitEffect('start');
-    this.outstandingEffects++;
-    const settle = (reply: EffectReply) => {
-      this.outstandingEffects--;
-      this.replies.push(reply);
-      this.notify();
-    };
-    const failed = (error: unknown) => {
-      const text = errorText(error);
-      const meta = this.meta(cause);
-      emitEffect('failed', text, meta);
-      settle({ type: 'effect.failed', effect, request, error: text, meta });
-    };
-    if (port === undefined) {
-      failed(new Error(`actor ${this.name} has no port for effect "${effect}"`));
-      return;
-    }
-    // Draining finishes queued messages; it does not start new I/O (a watch restarted while stopping would keep
-    // the actor alive until the deadline).
-    if (this.lifecycle === 'stopping') {
-      failed(new Error(`actor ${this.name} is stopping`));
-      return;
-    }
-    let outcome: unknown;
-    const inputs = this.env.inputs;
-    try {
-      outcome =
-        inputs === undefined ? port(request) : inputs.effect(this.name, effect, request, () => port(request));
-    } catch (error) {
-      failed(error);
-      return;
-    }
-    if (this.oneWay.has(effect)) {
-      // No reply on success: the effect is over once the port returned (or its promise resolved).
-      const done = () => {
-        this.outstandingEffects--;
-        emitEffect('done');
-        this.notify();
-      };
-      if (isThenable(outcome)) outcome.then(done, failed);
-      else done();
-      return;
-    }
-    Promise.resolve(outcome).then((result) => {
-      const meta = this.meta(cause);
-      emitEffect('done', undefined, meta);
-      settle({ type: 'effect.done', effect, request, result, meta });
-    }, failed);
   }
 
   private fail(error: unknown, message: TMessage | undefined, meta?: MessageMeta): void {
@@ -510,26 +365,17 @@ export class ActorCell<TMessage extends Message = Message> {
     // The message that crashed the machine is reported with the error, not retried: one poison message must
     // not crash-loop the actor. Everything queued behind it is kept.
     this.lifecycle = 'restarting';
-    this.outbox = new ArrayQueue();
-    this.batch = undefined;
+    this.outbox.clear();
     this.setReady(false);
     this.machine.stop();
-    if (this.env.trace.active) {
-      this.env.trace.emit({
-        kind: 'restart',
-        time: now,
-        actor: this.name,
-        attempt: this.consecutiveFailures,
-        delayMs,
-      });
-    }
+    this.trace.restart(this.consecutiveFailures, delayMs);
     this.logger.warn({ attempt: this.consecutiveFailures, delayMs }, 'restarting after failure');
     this.schedule(delayMs, () => {
       if (this.lifecycle !== 'restarting') return;
       this.restartCount++;
       this.lifecycle = 'running';
       this.machine = this.createMachine();
-      this.traceLifecycle('started');
+      this.trace.lifecycle('started');
       this.afterStep(undefined);
       this.notify();
     });
@@ -563,40 +409,15 @@ export class ActorCell<TMessage extends Message = Message> {
   private recordError(error: unknown, cause: MessageMeta | undefined): void {
     const text = errorText(error);
     this.lastErrorText = text;
-    if (this.env.trace.active) {
-      this.env.trace.emit({
-        kind: 'error',
-        time: this.env.clock.now(),
-        actor: this.name,
-        error: text,
-        meta: cause,
-      });
-    }
+    this.trace.error(text, cause);
     this.logger.error({ err: error, causeId: cause?.id }, 'actor error');
   }
 
   private setReady(ready: boolean): void {
     if (ready === this.isReady) return;
     this.isReady = ready;
-    this.traceLifecycle(ready ? 'ready' : 'not-ready');
+    this.trace.lifecycle(ready ? 'ready' : 'not-ready');
     this.env.readinessChanged(this);
-  }
-
-  private traceLifecycle(status: 'started' | 'ready' | 'not-ready' | 'stopped'): void {
-    if (this.env.trace.active) {
-      this.env.trace.emit({ kind: 'lifecycle', time: this.env.clock.now(), actor: this.name, status });
-    }
-  }
-
-  private traceEnqueue(message: TMessage): void {
-    this.env.trace.emit({
-      kind: 'enqueue',
-      time: this.env.clock.now(),
-      actor: this.name,
-      messageType: message.type,
-      meta: message.meta,
-      depth: this.mailbox.size,
-    });
   }
 
   // A message an actor delivers while handling another carries its cause's logical time: everything a change
@@ -646,14 +467,6 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
 function stateToString(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value === null || typeof value !== 'object') return String(value);
@@ -663,9 +476,4 @@ function stateToString(value: unknown): string {
       return inner === '' || inner === '{}' ? key : `${key}.${inner}`;
     })
     .join(',');
-}
-
-function errorText(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
 }

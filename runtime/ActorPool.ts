@@ -5,7 +5,7 @@
 
 import type { Logger } from 'pino';
 import type { AnyStateMachine } from 'xstate';
-import type { ActorStats } from './Actor.ts';
+import type { ActorStats } from './ActorSpec.ts';
 import { ActorSystem } from './ActorSystem.ts';
 import type { Clock } from './clock.ts';
 import type { IdGenerator } from './ids.ts';

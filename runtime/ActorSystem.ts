@@ -1,11 +1,6 @@
 import pino, { type Logger } from 'pino';
-import {
-  ActorCell,
-  type ActorEnvironment,
-  type ActorSpec,
-  type ActorStats,
-  type ActorCell as Cell,
-} from './Actor.ts';
+import { ActorCell, type ActorEnvironment, type ActorCell as Cell } from './Actor.ts';
+import type { ActorSpec, ActorStats } from './ActorSpec.ts';
 import type { Clock } from './clock.ts';
 import type { InputHook } from './InputHook.ts';
 import { type IdGenerator, sequentialIds } from './ids.ts';

@@ -1,8 +1,9 @@
 // The actor kernel's public surface. Everything else in runtime/ is machinery.
-export type { ActorEnvironment, ActorSpec, ActorStats, ActorStatus } from './Actor.ts';
+export type { ActorEnvironment } from './Actor.ts';
 export { ActorCell } from './Actor.ts';
 export type { ActorPoolOptions, ActorPoolStats } from './ActorPool.ts';
 export { ActorPool } from './ActorPool.ts';
+export type { ActorSpec, ActorStats, ActorStatus } from './ActorSpec.ts';
 export type { ActorRef, ActorSystemOptions } from './ActorSystem.ts';
 export { ActorSystem } from './ActorSystem.ts';
 export { BoundedMailbox } from './BoundedMailbox.ts';

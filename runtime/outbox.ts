@@ -1,4 +1,5 @@
-import type { Message } from './message.ts';
+import { ArrayQueue } from './ArrayQueue.ts';
+import type { Message, MessageMeta } from './message.ts';
 
 // What a machine hands to its run loop. Machines stay pure: they emit these as data through XState's
 // `emit`, and the loop delivers messages (awaiting backpressure) or runs effects through injected ports.
@@ -64,4 +65,44 @@ export function batch(items: readonly (DeliverRequest | EffectRequest)[]): Outgo
 /** Builds an effect request; use inside XState's `emit(({ event }) => effectRequest(...))`. */
 export function effectRequest(effect: string, request: unknown): EffectRequest {
   return { type: 'effect', effect, request };
+}
+
+/**
+ * What a machine emitted and its run loop has not handled yet, in order; a batch is taken apart as it is handled.
+ * Keeps the message whose handling emitted last: the cause what is delivered carries.
+ */
+export class OutboxQueue {
+  private queue = new ArrayQueue<Outgoing>();
+  private batch: { readonly items: readonly (DeliverRequest | EffectRequest)[]; next: number } | undefined;
+  /** The message being handled when the machine last emitted (undefined for a timer or the start). */
+  cause: MessageMeta | undefined;
+
+  push(outgoing: Outgoing, cause: MessageMeta | undefined): void {
+    this.queue.push(outgoing);
+    this.cause = cause;
+  }
+
+  get pending(): boolean {
+    return this.queue.size > 0 || this.batch !== undefined;
+  }
+
+  /** The next delivery or effect, batches flattened; undefined when all is handled. */
+  next(): DeliverRequest | EffectRequest | undefined {
+    for (;;) {
+      if (this.batch !== undefined) {
+        const item = this.batch.items[this.batch.next++];
+        if (item !== undefined) return item;
+        this.batch = undefined;
+      }
+      const outgoing = this.queue.shift();
+      if (outgoing === undefined || outgoing.type !== 'batch') return outgoing;
+      this.batch = { items: outgoing.items, next: 0 };
+    }
+  }
+
+  /** Drops what is queued (the machine crashed: what it emitted before dies with it). */
+  clear(): void {
+    this.queue = new ArrayQueue();
+    this.batch = undefined;
+  }
 }

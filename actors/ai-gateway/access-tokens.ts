@@ -21,7 +21,7 @@ import {
 import type { BackendSecurityPolicy } from '../../model/resources/ai-gateway.ts';
 import { formatResourceKey, type ResourceKey } from '../../model/resources/resource-key.ts';
 import type { ResourceView } from '../../model/shared/resource-view.ts';
-import type { ActorSpec } from '../../runtime/Actor.ts';
+import type { ActorSpec } from '../../runtime/ActorSpec.ts';
 import {
   type FetchedReferencesMessage,
   fetchedReferencesSpec,

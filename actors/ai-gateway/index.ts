@@ -6,7 +6,7 @@ import type { ExtProcConfigDocument } from '../../model/ai-gateway/extproc-confi
 import { AI_GATEWAY_KINDS } from '../../model/resources/ai-gateway.ts';
 import type { KindName } from '../../model/resources/kinds.ts';
 import type { ResourceStore } from '../../model/shared/resource-view.ts';
-import type { ActorSpec } from '../../runtime/Actor.ts';
+import type { ActorSpec } from '../../runtime/ActorSpec.ts';
 import type { EffectReply } from '../../runtime/outbox.ts';
 import { type ConfigWriterInput, configWriterSpec } from '../shared/config-writer.ts';
 import { kindOwnerSpec } from '../shared/kind-owner-spec.ts';

@@ -1,4 +1,4 @@
-import type { ActorSpec } from '../../runtime/Actor.ts';
+import type { ActorSpec } from '../../runtime/ActorSpec.ts';
 import { type GatewayDeployerInput, gatewayDeployerMachine } from './machine.ts';
 import { GATEWAY_DEPLOYER, type GatewayDeployerMessage } from './messages.ts';
 

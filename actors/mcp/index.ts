@@ -5,7 +5,7 @@
 import type { McpProxyConfigDocument } from '../../model/mcp/proxy-config.ts';
 import type { KindName } from '../../model/resources/kinds.ts';
 import type { ResourceStore } from '../../model/shared/resource-view.ts';
-import type { ActorSpec } from '../../runtime/Actor.ts';
+import type { ActorSpec } from '../../runtime/ActorSpec.ts';
 import type { EffectReply } from '../../runtime/outbox.ts';
 import { type ConfigWriterInput, configWriterSpec } from '../shared/config-writer.ts';
 import { kindOwnerSpec } from '../shared/kind-owner-spec.ts';

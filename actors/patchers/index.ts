@@ -1,7 +1,7 @@
 import { AI_GATEWAY_KINDS } from '../../model/resources/ai-gateway.ts';
 import { formatResourceKey } from '../../model/resources/resource-key.ts';
 import type { ResourceView } from '../../model/shared/resource-view.ts';
-import type { ActorSpec } from '../../runtime/Actor.ts';
+import type { ActorSpec } from '../../runtime/ActorSpec.ts';
 import type { EffectReply } from '../../runtime/outbox.ts';
 import { type FinalizerWrite, patcherMachine, type StatusWrite } from './machine.ts';
 import { type PatcherMessage, patcherName } from './messages.ts';

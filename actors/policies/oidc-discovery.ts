@@ -19,7 +19,7 @@ import {
 import { resolvePolicyBackend } from '../../model/policies/policy-backends.ts';
 import type { SecurityPolicy } from '../../model/resources/envoy-gateway-policies.ts';
 import type { ResourceView } from '../../model/shared/resource-view.ts';
-import type { ActorSpec } from '../../runtime/Actor.ts';
+import type { ActorSpec } from '../../runtime/ActorSpec.ts';
 import { type FetchedReferencesMessage, fetchedReferencesSpec } from '../shared/fetched-references.ts';
 import { OIDC_DISCOVERY } from './messages.ts';
 

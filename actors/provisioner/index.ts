@@ -1,6 +1,6 @@
 import type { ProvisionedObjectRef } from '../../model/provisioning/data-plane-sweep.ts';
 import { formatResourceKey } from '../../model/resources/resource-key.ts';
-import type { ActorSpec } from '../../runtime/Actor.ts';
+import type { ActorSpec } from '../../runtime/ActorSpec.ts';
 import type { EffectReply } from '../../runtime/outbox.ts';
 import { type ProvisionerInput, provisionerMachine } from './machine.ts';
 import {

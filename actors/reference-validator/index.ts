@@ -1,5 +1,5 @@
 import { formatResourceKey, type ResourceKey } from '../../model/resources/resource-key.ts';
-import type { ActorSpec } from '../../runtime/Actor.ts';
+import type { ActorSpec } from '../../runtime/ActorSpec.ts';
 import { type ReferenceValidatorInput, referenceValidatorMachine } from './machine.ts';
 import { REFERENCE_VALIDATOR, type ReferenceValidatorMessage } from './messages.ts';
 

@@ -3,7 +3,7 @@
 // one written, retrying a failed write with capped exponential backoff. A document that arrives during a write is
 // written next (only the latest: the mailbox coalesces them). Each writer is its own actor with its own port.
 import { assign, enqueueActions, setup } from 'xstate';
-import type { ActorSpec } from '../../runtime/Actor.ts';
+import type { ActorSpec } from '../../runtime/ActorSpec.ts';
 import type { Message } from '../../runtime/message.ts';
 import { type EffectReply, effectRequest, type Outgoing } from '../../runtime/outbox.ts';
 

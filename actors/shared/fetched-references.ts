@@ -12,7 +12,7 @@
 import { enqueueActions, setup } from 'xstate';
 import type { ReferencesWanted } from '../../model/evaluation/watched-references.ts';
 import { formatResourceKey, type ResourceKey } from '../../model/resources/resource-key.ts';
-import type { ActorSpec } from '../../runtime/Actor.ts';
+import type { ActorSpec } from '../../runtime/ActorSpec.ts';
 import type { Message } from '../../runtime/message.ts';
 import { deliverTo, type EffectReply, effectRequest, type Outgoing } from '../../runtime/outbox.ts';
 import { REFERENCE_VALIDATOR } from '../reference-validator/messages.ts';

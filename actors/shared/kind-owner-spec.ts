@@ -1,7 +1,7 @@
 import type { KindName } from '../../model/resources/kinds.ts';
 import type { ResourceEvent } from '../../model/resources/resource-events.ts';
 import type { ResourceStore } from '../../model/shared/resource-view.ts';
-import type { ActorSpec } from '../../runtime/Actor.ts';
+import type { ActorSpec } from '../../runtime/ActorSpec.ts';
 import { kindOwnerMachine } from './kind-owner.ts';
 import { resourceEventKey } from './resource-event-key.ts';
 

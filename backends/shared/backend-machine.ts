@@ -10,7 +10,7 @@ import { type AnyStateMachine, enqueueActions, setup } from 'xstate';
 import type { BackendGatewayEvent, DataPlaneRefusal, TlsMaterial } from '../../model/ir/backend-contract.ts';
 import type { GatewayIR } from '../../model/ir/gateway-ir.ts';
 import type { ResourceKey } from '../../model/resources/resource-key.ts';
-import type { ActorSpec } from '../../runtime/Actor.ts';
+import type { ActorSpec } from '../../runtime/ActorSpec.ts';
 import type { ActorRef, ActorSystem } from '../../runtime/ActorSystem.ts';
 import type { Draft } from '../../runtime/message.ts';
 import { deliverTo, type EffectReply, effectRequest, type Outgoing } from '../../runtime/outbox.ts';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { GATEWAY_DEPLOYER } from '../../actors/gateway-deployer/index.ts';
 import { type AgentgatewayXdsServer, agentgatewayBackendSpec } from '../../backends/agentgateway/index.ts';
 import { envoyBackendSpec, type XdsServer } from '../../backends/envoy/index.ts';
-import type { ActorSpec } from '../../runtime/Actor.ts';
+import type { ActorSpec } from '../../runtime/ActorSpec.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import type { Message } from '../../runtime/message.ts';
 import { runUntilQuiescent } from '../../runtime/quiescence.ts';

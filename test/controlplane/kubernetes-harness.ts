@@ -8,7 +8,7 @@ import type { StatusStore } from '../../actors/patchers/status-store.ts';
 import { type ControlPlane, createControlPlane } from '../../cli/control-plane.ts';
 import type { ProvisioningSettings } from '../../model/provisioning/provisioning.ts';
 import { GROUP_OF_KIND, type KindName } from '../../model/resources/kinds.ts';
-import type { ActorSpec } from '../../runtime/Actor.ts';
+import type { ActorSpec } from '../../runtime/ActorSpec.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import type { Message } from '../../runtime/message.ts';
 import { type ApiResource, KubeClient, type KubeObject } from '../../sources/kubernetes/client.ts';

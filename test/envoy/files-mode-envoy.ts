@@ -8,7 +8,7 @@ import { envoyBackendSpec, nodeClusterOf, XdsServer } from '../../backends/envoy
 import { type ControlPlane, type ControlPlaneOptions, createControlPlane } from '../../cli/control-plane.ts';
 import type { PolicyAncestorStatusShape } from '../../model/resources/envoy-gateway-policies.ts';
 import { resourceKey } from '../../model/resources/resource-key.ts';
-import type { ActorSpec } from '../../runtime/Actor.ts';
+import type { ActorSpec } from '../../runtime/ActorSpec.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import type { Message } from '../../runtime/message.ts';
 import { eventually } from '../controlplane/kubernetes-harness.ts';

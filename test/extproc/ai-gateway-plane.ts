@@ -16,7 +16,7 @@ import {
 import { type ControlPlane, createControlPlane } from '../../cli/control-plane.ts';
 import { fileExtProcConfigPort } from '../../cli/extproc-config-port.ts';
 import { resourceKey } from '../../model/resources/resource-key.ts';
-import type { ActorSpec } from '../../runtime/Actor.ts';
+import type { ActorSpec } from '../../runtime/ActorSpec.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import type { Message } from '../../runtime/message.ts';
 import { type Envoy, freePort, startEnvoy } from '../harness/envoy/index.ts';

@@ -4,7 +4,7 @@
 import { enqueueActions, setup } from 'xstate';
 import { GATEWAY_DEPLOYER } from '../../actors/gateway-deployer/messages.ts';
 import type { BackendGatewayEvent, BackendGatewayStatus } from '../../model/ir/backend-contract.ts';
-import type { ActorSpec } from '../../runtime/Actor.ts';
+import type { ActorSpec } from '../../runtime/ActorSpec.ts';
 import type { Message } from '../../runtime/message.ts';
 import { deliverTo, type Outgoing } from '../../runtime/outbox.ts';
 

@@ -19,7 +19,7 @@ import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import { type RecordedBackends, recordedComposition } from '../../replay/composition.ts';
 import { SnapshotPort } from '../../replay/fake-edges.ts';
 import { planeOutcome, type ReplayResult } from '../../replay/session.ts';
-import type { ActorSpec } from '../../runtime/Actor.ts';
+import type { ActorSpec } from '../../runtime/ActorSpec.ts';
 import type { ActorSystem } from '../../runtime/ActorSystem.ts';
 import type { Timer } from '../../runtime/clock.ts';
 import type { InputHook } from '../../runtime/InputHook.ts';
