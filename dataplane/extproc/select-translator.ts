@@ -34,7 +34,12 @@ import {
   type OpenAIApi,
   openAITranslator,
 } from './openai-translator.ts';
-import { tokenizeByCounting } from './tokenize-by-counting.ts';
+import {
+  anthropicCounter,
+  converseCounter,
+  geminiCounter,
+  tokenizeByCounting,
+} from './tokenize-by-counting.ts';
 import type { ClientApi, Translator } from './translator.ts';
 
 const cache = new WeakMap<Backend, Map<ClientApi, Translator | undefined>>();
@@ -91,13 +96,27 @@ function countTokens(backend: Backend): Translator | undefined {
   return undefined;
 }
 
+/**
+ * vLLM's /tokenize where the upstream only counts (Envoy AI Gateway's pairs): Anthropic on Vertex and Bedrock by
+ * their Anthropic count, Gemini by countTokens, Bedrock's Converse models by CountTokens. Not Azure, Anthropic or
+ * Cohere (Envoy AI Gateway has no such pair either).
+ */
+function tokenize(backend: Backend): Translator | undefined {
+  const counter =
+    backend.schema === 'GCPAnthropic' || backend.schema === 'AWSAnthropic'
+      ? anthropicCounter(countTokens(backend)!)
+      : backend.schema === 'GCPVertexAI'
+        ? geminiCounter(backend.vertex!)
+        : backend.schema === 'AWSBedrock'
+          ? converseCounter()
+          : undefined;
+  const chat = counter === undefined ? undefined : translated(OPENAI_CHAT_CLIENT, backend);
+  return chat === undefined || counter === undefined ? undefined : tokenizeByCounting(chat, counter);
+}
+
 function build(api: ClientApi, backend: Backend): Translator | undefined {
   if (api === 'anthropic.count_tokens') return countTokens(backend);
-  if (api === 'openai.tokenize' && (backend.schema === 'GCPAnthropic' || backend.schema === 'AWSAnthropic')) {
-    const chat = translated(OPENAI_CHAT_CLIENT, backend);
-    const count = countTokens(backend);
-    return chat === undefined || count === undefined ? undefined : tokenizeByCounting(chat, count);
-  }
+  if (api === 'openai.tokenize' && backend.schema !== 'OpenAI') return tokenize(backend);
   if (api === 'cohere.rerank')
     return backend.schema === 'Cohere' ? cohereRerankTranslator(backend.version) : undefined;
   if (api === 'anthropic.messages') {
@@ -111,10 +130,7 @@ function build(api: ClientApi, backend: Backend): Translator | undefined {
     case 'OpenAI':
       return openAITranslator(api, backend.prefix ?? 'v1');
     case 'AzureOpenAI':
-      // Azure OpenAI has no tokenizer endpoint (vLLM's /tokenize is served on OpenAI-schema backends only).
-      return api === 'openai.tokenize'
-        ? undefined
-        : azureOpenAITranslator(api as OpenAIApi, backend.version!);
+      return azureOpenAITranslator(api as OpenAIApi, backend.version!);
   }
   if (api === 'openai.chat') return translated(OPENAI_CHAT_CLIENT, backend);
   if (api === 'openai.embeddings') {

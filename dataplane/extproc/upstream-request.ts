@@ -92,7 +92,10 @@ export function upstreamRequest(
     return {
       ok: false,
       status: 422,
-      message: `backend '${backend.name}' (${backend.schema}) does not serve this API`,
+      message:
+        api === 'openai.tokenize'
+          ? `backend '${backend.name}' (${backend.schema}) has no tokenizer or token counting; /tokenize is served on OpenAI (vLLM), GCPVertexAI, GCPAnthropic, AWSBedrock and AWSAnthropic backends`
+          : `backend '${backend.name}' (${backend.schema}) does not serve this API`,
       code: 'unsupported_api',
     };
   }

@@ -956,10 +956,17 @@ describe('completions, Responses and image generation on OpenAI-schema backends'
     });
     const azure = await tokenize({ model: 'chat-azure', prompt: 'a' });
     expect(azure.status).toBe(422);
+    expect(await azure.json()).toMatchObject({
+      error: {
+        message:
+          "backend 'azure' (AzureOpenAI) has no tokenizer or token counting; /tokenize is served on OpenAI (vLLM), GCPVertexAI, GCPAnthropic, AWSBedrock and AWSAnthropic backends",
+        code: 'unsupported_api',
+      },
+    });
     expect(fakes.openai.received.length).toBe(before);
   });
 
-  test.each(['gcp-anthropic', 'aws-anthropic'] as const)(
+  test.each(['gcp-anthropic', 'aws-anthropic', 'vertex', 'bedrock'] as const)(
     "→ %s: /tokenize answered by token counting, the count alone (Envoy AI Gateway's shape)",
     async (schema) => {
       const response = await fetch(`http://127.0.0.1:${port}/tokenize`, {
@@ -985,7 +992,27 @@ describe('completions, Responses and image generation on OpenAI-schema backends'
         system: [{ type: 'text', text: 'Be brief.' }],
         messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello world' }] }],
       };
-      if (schema === 'gcp-anthropic') {
+      if (schema === 'vertex') {
+        // Gemini's countTokens: the generateContent body's contents and system instruction.
+        expect(seen.path).toBe(
+          `/v1/projects/proj-m/locations/europe-west1/publishers/google/models/${UPSTREAM_MODEL.vertex}:countTokens`,
+        );
+        expect(JSON.parse(seen.body)).toEqual({
+          contents: [{ role: 'user', parts: [{ text: 'Hello world' }] }],
+          systemInstruction: { parts: [{ text: 'Be brief.' }] },
+        });
+      } else if (schema === 'bedrock') {
+        // CountTokens with a Converse input.
+        expect(seen.path).toBe(`/model/${encodeURIComponent(UPSTREAM_MODEL.bedrock)}/count-tokens`);
+        expect(JSON.parse(seen.body)).toEqual({
+          input: {
+            converse: {
+              messages: [{ role: 'user', content: [{ text: 'Hello world' }] }],
+              system: [{ text: 'Be brief.' }],
+            },
+          },
+        });
+      } else if (schema === 'gcp-anthropic') {
         expect(seen.path).toBe(
           '/v1/projects/proj-m/locations/europe-west1/publishers/anthropic/models/count-tokens:rawPredict',
         );

@@ -503,12 +503,14 @@ export function startFakeAzure(): Promise<FakeProvider> {
 
 // ---- Google Vertex AI (Gemini, Anthropic on Vertex, embeddings) --------------------------------------------
 
-/** Gemini, Anthropic models (rawPredict, count-tokens) and embeddings (predict, embedContent) under /v1/projects/…. */
+/** Gemini (and its countTokens), Anthropic models (rawPredict, count-tokens) and embeddings (predict, embedContent) under /v1/projects/…. */
 export function startFakeVertex(): Promise<FakeProvider> {
   return startProvider('vertex', (request, body, stream, response) => {
     const path = request.path;
     if (path.endsWith('/publishers/anthropic/models/count-tokens:rawPredict'))
       return json(response, stream, { input_tokens: CANONICAL.countedTokens });
+    if (path.endsWith(':countTokens'))
+      return json(response, stream, { totalTokens: CANONICAL.countedTokens, totalBillableCharacters: 20 });
     if (path.includes('/publishers/anthropic/'))
       return anthropicAnswer(body, stream, response, 'claude-vertex');
     if (path.endsWith(':predict')) {
