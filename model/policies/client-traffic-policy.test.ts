@@ -1,7 +1,7 @@
 // ClientTrafficPolicy fields as Envoy Gateway's API defines them: HTTP/1 header case and the safe maximum connection
 // duration (on by default), HTTP/2 settings the policy leaves out taking the API's defaults.
 import { describe, expect, it } from 'vitest';
-import type { ClientTrafficPolicy } from '../resources/envoy-gateway-policies.ts';
+import type { ClientTrafficPolicy } from '../resources/client-traffic-policy.ts';
 import { ResourceStore } from '../shared/resource-view.ts';
 import { evaluateClientTrafficPolicy } from './client-traffic-policy.ts';
 

@@ -5,7 +5,7 @@
 // condition naming it; the policy then does not apply — except when it asks for client certificate validation,
 // which must not silently fall back to accepting anyone: then the listener's routes are denied.
 import type { ClientTrafficIR } from '../ir/policies.ts';
-import type { ClientTrafficPolicy, ClientTrafficPolicySpec } from '../resources/envoy-gateway-policies.ts';
+import type { ClientTrafficPolicy, ClientTrafficPolicySpec } from '../resources/client-traffic-policy.ts';
 import { keyOf } from '../resources/resource-key.ts';
 import { parseGatewayDuration } from '../shared/durations.ts';
 import type { ResourceView } from '../shared/resource-view.ts';

@@ -7,7 +7,7 @@
 // not support are described loosely (`free`) and refused by name (model/policies/backend-traffic-policy.ts).
 
 import type { PolicyObject, PolicyTargetReferences } from './envoy-gateway-policy-base.ts';
-import { targets } from './envoy-gateway-policy-base.ts';
+import { http2Settings, targets } from './envoy-gateway-policy-base.ts';
 import {
   bool,
   duration,
@@ -417,13 +417,7 @@ export const CLUSTER_SETTINGS_FIELDS: Readonly<Record<string, FieldSchema>> = {
     respectDnsTtl: bool,
     lookupFamily: str(['IPv4', 'IPv6', 'IPv4Preferred', 'IPv6Preferred', 'IPv4AndIPv6']),
   }),
-  http2: obj({
-    initialStreamWindowSize: quantity,
-    initialConnectionWindowSize: quantity,
-    maxConcurrentStreams: int(1, 2147483647),
-    onInvalidMessage: str(['TerminateConnection', 'TerminateStream']),
-    connectionKeepalive: free,
-  }),
+  http2: http2Settings,
 };
 
 export const BACKEND_TRAFFIC_POLICY_SPEC: FieldSchema = obj({

@@ -1,11 +1,12 @@
 // Envoy Gateway's policy kinds (gateway.envoyproxy.io/v1alpha1, field names and meaning as in Envoy Gateway
-// v1.9): SecurityPolicy, ClientTrafficPolicy and EnvoyExtensionPolicy here, BackendTrafficPolicy in its own file
-// (backend-traffic-policy.ts), the parts they share in envoy-gateway-policy-base.ts. Each kind's fields are described once, as
+// v1.9): SecurityPolicy and EnvoyExtensionPolicy here, ClientTrafficPolicy and BackendTrafficPolicy in files of
+// their own (client-traffic-policy.ts, backend-traffic-policy.ts), the parts they share in
+// envoy-gateway-policy-base.ts. Each kind's fields are described once, as
 // a FieldSchema: deploy/crds/ is generated from it (a test keeps them equal) and files-mode objects are checked
 // against it, so an unknown field is named, never silently dropped. Parts Switchyard does not support are
 // described loosely (`free`) and refused by the policy rules (model/policies/) with a condition naming them.
 import { BACKEND_TRAFFIC_POLICY_SPEC, type BackendTrafficPolicy } from './backend-traffic-policy.ts';
-import { TLS_SETTINGS_FIELDS } from './envoy-gateway.ts';
+import { CLIENT_TRAFFIC_POLICY_SPEC, type ClientTrafficPolicy } from './client-traffic-policy.ts';
 import {
   type BackendCluster,
   backendCluster,
@@ -16,7 +17,7 @@ import {
   statusCode,
   targets,
 } from './envoy-gateway-policy-base.ts';
-import { bool, duration, type FieldSchema, free, int, list, obj, quantity, str } from './field-schema.ts';
+import { bool, duration, type FieldSchema, free, int, list, obj, str } from './field-schema.ts';
 
 export type { BackendTrafficPolicy } from './backend-traffic-policy.ts';
 export type {
@@ -162,94 +163,7 @@ export interface EnvoyExtensionPolicySpec extends PolicyTargetReferences {
   dynamicModule?: unknown[];
 }
 
-export interface ClientTrafficPolicySpec extends PolicyTargetReferences {
-  tcpKeepalive?: { probes?: number; idleTime?: string; interval?: string };
-  enableProxyProtocol?: boolean;
-  proxyProtocol?: unknown;
-  clientIPDetection?: {
-    xForwardedFor?: {
-      numTrustedHops?: number;
-      trustedCIDRs?: string[];
-      disableXForwardedForAppend?: boolean;
-    };
-    customHeader?: { name?: string; failClosed?: boolean };
-    directSourceIP?: Record<string, never>;
-  };
-  tls?: {
-    minVersion?: string;
-    maxVersion?: string;
-    ciphers?: string[];
-    ecdhCurves?: string[];
-    signatureAlgorithms?: string[];
-    alpnProtocols?: string[];
-    fingerprints?: string[];
-    clientValidation?: {
-      optional?: boolean;
-      mode?: string;
-      caCertificateRefs?: SecretObjectReference[];
-      spkiHashes?: string[];
-      certificateHashes?: string[];
-      subjectAltNames?: unknown;
-      crl?: unknown;
-      allowExpiredCertificate?: boolean;
-    };
-    session?: unknown;
-  };
-  path?: { escapedSlashesAction?: string; disableMergeSlashes?: boolean };
-  headers?: {
-    enableEnvoyHeaders?: boolean;
-    disableRateLimitHeaders?: boolean;
-    xForwardedClientCert?: { mode?: string; certDetailsToAdd?: string[] };
-    withUnderscoresAction?: string;
-    preserveXRequestID?: boolean;
-    requestID?: string;
-    earlyRequestHeaders?: unknown;
-    lateResponseHeaders?: unknown;
-    host?: unknown;
-  };
-  timeout?: {
-    tcp?: { idleTimeout?: string; tlsHandshakeTimeout?: string; connectionInspectionTimeout?: string };
-    http?: {
-      requestReceivedTimeout?: string;
-      requestHeadersReceivedTimeout?: string;
-      idleTimeout?: string;
-      streamIdleTimeout?: string;
-    };
-  };
-  connection?: {
-    connectionLimit?: {
-      value?: number;
-      closeDelay?: string;
-      maxConnectionDuration?: string;
-      maxRequestsPerConnection?: number;
-      maxStreamDuration?: string;
-    };
-    bufferLimit?: string | number;
-    socketBufferLimit?: string | number;
-    maxAcceptPerSocketEvent?: number;
-  };
-  http1?: {
-    enableTrailers?: boolean;
-    preserveHeaderCase?: boolean;
-    http10?: { useDefaultHost?: boolean };
-    disableSafeMaxConnectionDuration?: boolean;
-    ignoredUpgradeTypes?: unknown[];
-  };
-  http2?: {
-    initialStreamWindowSize?: string | number;
-    initialConnectionWindowSize?: string | number;
-    maxConcurrentStreams?: number;
-    onInvalidMessage?: string;
-    connectionKeepalive?: unknown;
-  };
-  http3?: unknown;
-  grpc?: unknown;
-  healthCheck?: unknown;
-  scheme?: string;
-}
-
 export type SecurityPolicy = PolicyObject<'SecurityPolicy', SecurityPolicySpec>;
-export type ClientTrafficPolicy = PolicyObject<'ClientTrafficPolicy', ClientTrafficPolicySpec>;
 export type EnvoyExtensionPolicy = PolicyObject<'EnvoyExtensionPolicy', EnvoyExtensionPolicySpec>;
 export type EnvoyGatewayPolicy =
   | SecurityPolicy
@@ -422,98 +336,6 @@ export const ENVOY_EXTENSION_POLICY_SPEC: FieldSchema = obj({
   ),
   lua: list(free, 16),
   dynamicModule: list(free, 16),
-});
-
-export const CLIENT_TRAFFIC_POLICY_SPEC: FieldSchema = obj({
-  ...targets,
-  tcpKeepalive: obj({ probes: int(0), idleTime: duration, interval: duration }),
-  enableProxyProtocol: bool,
-  proxyProtocol: free,
-  clientIPDetection: obj({
-    xForwardedFor: obj({
-      numTrustedHops: int(0),
-      trustedCIDRs: list(str()),
-      disableXForwardedForAppend: bool,
-    }),
-    customHeader: obj({ name: str(), failClosed: bool }, ['name']),
-    directSourceIP: free,
-  }),
-  tls: obj({
-    ...TLS_SETTINGS_FIELDS,
-    clientValidation: obj({
-      optional: bool,
-      mode: str(['Request', 'RequireAny', 'VerifyIfGiven', 'RequireAndVerify']),
-      caCertificateRefs: list(objectRef, 8),
-      spkiHashes: list(str()),
-      certificateHashes: list(str()),
-      subjectAltNames: free,
-      crl: free,
-      allowExpiredCertificate: bool,
-    }),
-    session: free,
-  }),
-  path: obj({
-    escapedSlashesAction: str([
-      'KeepUnchanged',
-      'RejectRequest',
-      'UnescapeAndForward',
-      'UnescapeAndRedirect',
-    ]),
-    disableMergeSlashes: bool,
-  }),
-  headers: obj({
-    enableEnvoyHeaders: bool,
-    disableRateLimitHeaders: bool,
-    xForwardedClientCert: obj({
-      mode: str(['Sanitize', 'ForwardOnly', 'AppendForward', 'SanitizeSet', 'AlwaysForwardOnly']),
-      certDetailsToAdd: list(str(['Subject', 'Cert', 'Chain', 'DNS', 'URI']), 5),
-    }),
-    withUnderscoresAction: str(['Allow', 'RejectRequest', 'DropHeader']),
-    preserveXRequestID: bool,
-    requestID: str(['PreserveOrGenerate', 'Preserve', 'Generate', 'Disable']),
-    earlyRequestHeaders: free,
-    lateResponseHeaders: free,
-    host: free,
-  }),
-  timeout: obj({
-    tcp: obj({ idleTimeout: duration, tlsHandshakeTimeout: duration, connectionInspectionTimeout: duration }),
-    http: obj({
-      requestReceivedTimeout: duration,
-      requestHeadersReceivedTimeout: duration,
-      idleTimeout: duration,
-      streamIdleTimeout: duration,
-    }),
-  }),
-  connection: obj({
-    connectionLimit: obj({
-      value: int(1),
-      closeDelay: duration,
-      maxConnectionDuration: duration,
-      maxRequestsPerConnection: int(0),
-      maxStreamDuration: duration,
-    }),
-    bufferLimit: quantity,
-    socketBufferLimit: quantity,
-    maxAcceptPerSocketEvent: int(0),
-  }),
-  http1: obj({
-    enableTrailers: bool,
-    preserveHeaderCase: bool,
-    http10: obj({ useDefaultHost: bool }),
-    disableSafeMaxConnectionDuration: bool,
-    ignoredUpgradeTypes: list(free),
-  }),
-  http2: obj({
-    initialStreamWindowSize: quantity,
-    initialConnectionWindowSize: quantity,
-    maxConcurrentStreams: int(1, 2147483647),
-    onInvalidMessage: str(['TerminateConnection', 'TerminateStream']),
-    connectionKeepalive: free,
-  }),
-  http3: free,
-  grpc: free,
-  healthCheck: free,
-  scheme: str(['Preserve', 'MatchBackend']),
 });
 
 export const POLICY_SPEC_SCHEMAS: Readonly<Record<EnvoyGatewayPolicyKind, FieldSchema>> = {

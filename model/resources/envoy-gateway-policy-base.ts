@@ -2,7 +2,7 @@
 // the target references and selectors, backend and Secret references, the object shell with its status.ancestors,
 // and the FieldSchemas of those parts. The kinds themselves are described in envoy-gateway-policies.ts and
 // backend-traffic-policy.ts.
-import { bool, type FieldSchema, free, int, list, map, obj, str } from './field-schema.ts';
+import { bool, type FieldSchema, free, int, list, map, obj, quantity, str } from './field-schema.ts';
 
 export interface PolicyTargetReference {
   group?: string;
@@ -123,3 +123,11 @@ export function objectRefWithPort(): FieldSchema {
   return obj({ group: str(), kind: str(), name: str(), namespace: str(), port: int(1, 65535) }, ['name']);
 }
 export const statusCode = int(400, 599);
+/** HTTP/2 settings, to clients (ClientTrafficPolicy) and to backends (BackendTrafficPolicy) alike. */
+export const http2Settings = obj({
+  initialStreamWindowSize: quantity,
+  initialConnectionWindowSize: quantity,
+  maxConcurrentStreams: int(1, 2147483647),
+  onInvalidMessage: str(['TerminateConnection', 'TerminateStream']),
+  connectionKeepalive: free,
+});

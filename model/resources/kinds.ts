@@ -9,8 +9,9 @@ import type {
   QuotaPolicy,
 } from './ai-gateway.ts';
 import type { BackendTrafficPolicy } from './backend-traffic-policy.ts';
+import type { ClientTrafficPolicy } from './client-traffic-policy.ts';
 import type { Backend, EnvoyHTTPRouteFilter, EnvoyProxy } from './envoy-gateway.ts';
-import type { ClientTrafficPolicy, EnvoyExtensionPolicy, SecurityPolicy } from './envoy-gateway-policies.ts';
+import type { EnvoyExtensionPolicy, SecurityPolicy } from './envoy-gateway-policies.ts';
 import type {
   BackendTLSPolicy,
   Gateway,
