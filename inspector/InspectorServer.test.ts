@@ -179,6 +179,9 @@ describe('inspector server', () => {
     for (const path of [
       '/',
       '/app.js',
+      '/common.js',
+      '/flow-view.js',
+      '/dataplane-view.js',
       '/app.css',
       '/api',
       '/api/system',

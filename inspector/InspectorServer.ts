@@ -63,6 +63,9 @@ const uiDir = join(dirname(fileURLToPath(import.meta.url)), 'ui');
 const STATIC: Readonly<Record<string, { file: string; type: string }>> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/common.js': { file: 'common.js', type: 'text/javascript; charset=utf-8' },
+  '/flow-view.js': { file: 'flow-view.js', type: 'text/javascript; charset=utf-8' },
+  '/dataplane-view.js': { file: 'dataplane-view.js', type: 'text/javascript; charset=utf-8' },
   '/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
 };
 const MAX_LOG_BYTES = 64 * 1024 * 1024;

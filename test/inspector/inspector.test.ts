@@ -115,6 +115,9 @@ describe('inspector on a running standalone pipeline', () => {
     for (const path of [
       '/',
       '/app.js',
+      '/common.js',
+      '/flow-view.js',
+      '/dataplane-view.js',
       '/api/system',
       '/api/actors',
       '/api/flow',
