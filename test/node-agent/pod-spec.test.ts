@@ -3,7 +3,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, test } from 'vitest';
 import { expand, podField } from '../harness/node-agent/container-env.ts';
-import { rewriteMountPaths } from '../harness/node-agent/pod-runtime.ts';
+import { rewriteMountPaths } from '../harness/node-agent/container-launch.ts';
 
 describe('container spec on the node agent', () => {
   test('$(VAR) expands defined variables, $$ escapes, unknown references stay', () => {

@@ -1,7 +1,7 @@
 // Which local program stands for which image on the node agent: the conformance echo server, the Envoy of the
 // test environment, a DNS responder for the coredns image, and Switchyard itself (its CLI from this checkout).
 import { fileURLToPath } from 'node:url';
-import type { ImageMap, ImageRuntime } from '../node-agent/pod-runtime.ts';
+import type { ImageMap, ImageRuntime } from '../node-agent/container-launch.ts';
 
 export interface LocalBinaries {
   /** conformance/echo-basic (test/provision/gateway-api-conformance.ts). */

@@ -14,9 +14,9 @@ import { installCrds } from '../kube/install-crds.ts';
 import { type ManagedProcess, startManagedProcess } from '../kube/managed-process.ts';
 import { type RunningEtcd, startEtcd } from '../kube/start-etcd.ts';
 import { type RunningKubeApiserver, startKubeApiserver } from '../kube/start-kube-apiserver.ts';
+import type { ImageMap } from '../node-agent/container-launch.ts';
 import { RunNetwork } from '../node-agent/network.ts';
 import { NodeAgent } from '../node-agent/node-agent.ts';
-import type { ImageMap } from '../node-agent/pod-runtime.ts';
 import { ServiceProxy } from '../node-agent/service-proxy.ts';
 
 export interface LocalClusterOptions {

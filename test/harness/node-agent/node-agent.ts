@@ -12,9 +12,10 @@ import {
   setHeaderOptions,
   type V1Pod,
 } from '@kubernetes/client-node';
+import type { ImageMap } from './container-launch.ts';
 import { KUBELET_PORT, type KubeletServer, startKubeletServer } from './kubelet-server.ts';
 import type { RunNetwork } from './network.ts';
-import { type ImageMap, PodRuntime } from './pod-runtime.ts';
+import { PodRuntime } from './pod-runtime.ts';
 import type { VolumeSources } from './pod-volumes.ts';
 
 export const NODE_NAME = 'switchyard-node';

@@ -5,7 +5,8 @@
 // in the pod's network namespace, with the pod name as hostname, killed by the kernel if the node agent dies.
 // Volume mount paths that appear in args or env values are rewritten to the volume's directory on the node;
 // mounts under /run (the service-account token at /var/run/secrets/…) are bind-mounted in the container's
-// mount namespace over a private /run, since programs find them by a fixed path.
+// mount namespace over a private /run, since programs find them by a fixed path. That command line is built in
+// container-launch.ts.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,20 +17,12 @@ import type {
   V1PodCondition,
   V1PodStatus,
 } from '@kubernetes/client-node';
-import { containerEnvironment, expand, type PodFacts } from './container-env.ts';
+import type { PodFacts } from './container-env.ts';
+import { containerLaunch, type ImageMap, type Launch, PodError } from './container-launch.ts';
 import { recordEvent, recordLines } from './container-log.ts';
 import type { RunNetwork } from './network.ts';
 import { VolumeSourceMissing, type VolumeSources, writePodVolumes } from './pod-volumes.ts';
 import { checkProbeSupported, probeTiming, runProbe } from './probes.ts';
-
-/** What stands in for an image on this node: the command of its entrypoint, and arguments it needs here. */
-export interface ImageRuntime {
-  readonly entrypoint: readonly string[];
-  readonly extraArgs?: readonly string[];
-}
-
-/** Image reference → local runtime; undefined when the node has nothing for it (the pod reports ErrImagePull). */
-export type ImageMap = (image: string) => ImageRuntime | undefined;
 
 export interface PodRuntimeOptions {
   readonly network: RunNetwork;
@@ -114,7 +107,11 @@ export class PodRuntime {
           checkProbeSupported(container.spec, container.spec.readinessProbe, 'readiness');
           checkProbeSupported(container.spec, container.spec.livenessProbe, 'liveness');
           checkProbeSupported(container.spec, container.spec.startupProbe, 'startup');
-          const launch = await this.launchSpec(container.spec, volumes, facts);
+          const launch = await containerLaunch(this.pod, container.spec, volumes, facts, {
+            images: this.options.images,
+            sources: this.options.sources,
+            netns: this.netns,
+          });
           this.startContainer(container, launch);
         } catch (error) {
           const reason = error instanceof PodError ? error.reason : 'CreateContainerConfigError';
@@ -252,89 +249,6 @@ export class PodRuntime {
       podIP: this.ip ?? '',
       hostIP: this.options.network.gateway,
       ...(this.options.apiServer ? { apiServer: this.options.apiServer } : {}),
-    };
-  }
-
-  private async launchSpec(
-    container: V1Container,
-    volumes: Map<string, string>,
-    facts: PodFacts,
-  ): Promise<Launch> {
-    const image = container.image ?? '';
-    const runtime = this.options.images(image);
-    if (!runtime) throw new PodError('ErrImagePull', `the node agent has no local binary for image ${image}`);
-    if (container.command && container.command.length > 0)
-      throw new PodError(
-        'CreateContainerConfigError',
-        `container ${container.name}: command is not supported (the node agent runs the image's entrypoint)`,
-      );
-    const env = await containerEnvironment(this.pod, container, facts, this.options.sources).catch(
-      (error: Error) => {
-        throw new PodError('CreateContainerConfigError', error.message);
-      },
-    );
-    const mounts: { path: string; dir: string }[] = [];
-    for (const mount of container.volumeMounts ?? []) {
-      const dir = volumes.get(mount.name);
-      if (!dir) throw new PodError('CreateContainerConfigError', `volumeMount ${mount.name}: no such volume`);
-      mounts.push({
-        path: mount.mountPath.replace(/\/+$/, ''),
-        dir: mount.subPath ? join(dir, mount.subPath) : dir,
-      });
-    }
-    mounts.sort((a, b) => b.path.length - a.path.length);
-    const runMounts = mounts.filter((mount) => /^\/(var\/)?run\//.test(mount.path));
-    const pathMounts = mounts.filter((mount) => !runMounts.includes(mount));
-    const rewritten = (text: string) => rewriteMountPaths(text, pathMounts);
-    const fixedEnv: Record<string, string> = {};
-    for (const [name, value] of Object.entries(env)) fixedEnv[name] = rewritten(value);
-    const args = (container.args ?? []).map((arg) => rewritten(expand(arg, env)));
-    // A UTS namespace with the pod's name as hostname, as the kubelet gives every pod; a mount namespace for
-    // the mounts under /run, on a private /run so that nothing of the host's /run changes.
-    const script = [
-      'hostname "$1"',
-      'shift',
-      ...(runMounts.length > 0 ? ['mount -t tmpfs switchyard-run /run'] : []),
-      ...runMounts.map((mount, i) => {
-        const target = mount.path.replace(/^\/var\/run\//, '/run/');
-        return `mkdir -p "${target}" && mount --bind "$${i + 1}" "${target}"`;
-      }),
-      `shift ${runMounts.length}`,
-      'exec "$@"',
-    ].join(' && ');
-    const namespaceWrapper = [
-      'unshare',
-      '--uts',
-      '--mount',
-      '--propagation',
-      'private',
-      '--',
-      'sh',
-      '-c',
-      script,
-      'sh',
-      this.pod.metadata?.name ?? 'pod',
-      ...runMounts.map((mount) => mount.dir),
-    ];
-    return {
-      argv: [
-        'nsenter',
-        `--net=/run/netns/${this.netns}`,
-        '--',
-        ...namespaceWrapper,
-        'setpriv',
-        '--pdeathsig',
-        'KILL',
-        '--',
-        ...runtime.entrypoint,
-        ...args,
-        ...(runtime.extraArgs ?? []),
-      ],
-      env: {
-        PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-        HOSTNAME: this.pod.metadata?.name ?? '',
-        ...fixedEnv,
-      },
     };
   }
 
@@ -484,33 +398,6 @@ export class PodRuntime {
     for (const timer of container.timers) clearTimeout(timer);
     container.timers = [];
   }
-}
-
-interface Launch {
-  readonly argv: readonly string[];
-  readonly env: Record<string, string>;
-}
-
-class PodError extends Error {
-  readonly reason: string;
-  constructor(reason: string, message: string) {
-    super(message);
-    this.reason = reason;
-  }
-}
-
-/**
- * Replaces mount paths (each followed by '/' or the end of the path) with their directories, in one pass, so a
- * replacement is never rewritten again by another mount (a directory under /tmp and an emptyDir at /tmp).
- */
-export function rewriteMountPaths(text: string, mounts: readonly { path: string; dir: string }[]): string {
-  if (mounts.length === 0) return text;
-  const byPath = new Map(mounts.map((mount) => [mount.path, mount.dir]));
-  const alternatives = [...byPath.keys()]
-    .sort((a, b) => b.length - a.length)
-    .map((path) => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  const pattern = new RegExp(`(^|[=:,\\s])(${alternatives.join('|')})(?=/|$|[\\s,:])`, 'g');
-  return text.replace(pattern, (_match, before: string, path: string) => `${before}${byPath.get(path)}`);
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {
