@@ -110,6 +110,20 @@ function treeFiles(): string[] {
   });
 }
 
+/** The house rule: a source file a newcomer can hold; a longer one is split along its seams (STYLE.md). */
+const MAX_SOURCE_LINES = 500;
+
+/** Every source file of the tree that is not a test (TypeScript and the browser's JavaScript), with its lines. */
+function sourceFileLengths(dir = root): { file: string; lines: number }[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (name.startsWith('.') || name === 'node_modules' || name === 'testdata') return [];
+    if (statSync(path).isDirectory()) return sourceFileLengths(path);
+    if (!/\.(ts|js|mjs)$/.test(name) || /\.test\.(ts|js|mjs)$/.test(name)) return [];
+    return [{ file: relative(root, path), lines: readFileSync(path, 'utf8').split('\n').length - 1 }];
+  });
+}
+
 /** Import cycles (strongly connected components of more than one file, type imports included), by Tarjan. */
 function importCycles(files: readonly string[]): string[][] {
   const known = new Set(files.map((file) => relative(root, file)));
@@ -210,6 +224,16 @@ describe('architecture (DESIGN.md §5)', () => {
     const files = treeFiles();
     expect(files.length).toBeGreaterThan(100);
     expect(importCycles(files).map((cycle) => `cycle among ${cycle.join(', ')}`)).toEqual([]);
+  });
+
+  it(`keeps every non-test source file at ${MAX_SOURCE_LINES} lines or fewer (split a longer one along its seams)`, () => {
+    const files = sourceFileLengths();
+    expect(files.length).toBeGreaterThan(100);
+    const long = files
+      .filter(({ lines }) => lines > MAX_SOURCE_LINES)
+      .map(({ file, lines }) => `${file}: ${lines} lines`)
+      .sort();
+    expect(long).toEqual([]);
   });
 
   it('keeps every model/ file on a floor: in a folder of MODEL_FLOORS (a new folder is added there, on its floor)', () => {
