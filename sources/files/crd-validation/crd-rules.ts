@@ -1,7 +1,8 @@
 // The CRDs' validation rules (x-kubernetes-validations) evaluated where each sits in the schema, for every item of
 // a list and entry of a map, with a failed rule worded as the API server words it: its field (or fieldPath), its
 // reason, its message or messageExpression, and cel-go's words for an evaluation error.
-import { type CelList, type CelResult, isCelError, isCelList, isCelMap } from '@bufbuild/cel';
+import type { CelList, CelResult } from '@bufbuild/cel';
+import { celLibrary } from './cel-library.ts';
 import type { CompiledRule, SchemaNode } from './crd-schemas.ts';
 
 /** Evaluates every rule of `node` and below it on `self` (a value as CEL sees it), adding what fails to `problems`. */
@@ -13,6 +14,7 @@ export function checkRules(
   problems: string[],
 ): void {
   if (self === undefined || self === null || !node.hasRules) return;
+  const { isCelList, isCelMap } = celLibrary();
   for (const rule of node.rules) {
     if (rule.transition && oldSelf === undefined) continue;
     const result = rule.program(rule.transition ? { self, oldSelf } : { self });
@@ -50,7 +52,7 @@ function fieldProblem(
   const field = rule.fieldPath === undefined ? path : joinFieldPath(path, rule.fieldPath);
   const where = field === '' ? '<nil>' : field;
   let message: string;
-  if (isCelError(result))
+  if (celLibrary().isCelError(result))
     return `${where}: Invalid value: "${node.type ?? ''}": ${celGoError(result.message)} evaluating rule: ${rule.message}`;
   else if (typeof result !== 'boolean') message = `rule did not evaluate to a bool: ${rule.rule}`;
   else message = messageOf(rule, self);

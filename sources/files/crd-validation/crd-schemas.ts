@@ -1,8 +1,9 @@
 // The structural schemas of CustomResourceDefinitions, read for what files mode checks as the API server would:
 // the defaults it applies before validating, the types CEL sees, and the validation rules
 // (x-kubernetes-validations), each compiled once. No API server validates input in files mode.
-import { type CelResult, parse, plan } from '@bufbuild/cel';
-import { RE2JS } from '@bufbuild/re2';
+import type { CelResult } from '@bufbuild/cel';
+import type { RE2JS } from '@bufbuild/re2';
+import { celLibrary, re2Library } from './cel-library.ts';
 import { kubernetesCelEnv } from './kubernetes-cel.ts';
 
 export interface CompiledRule {
@@ -78,12 +79,16 @@ export interface CrdVersionSchema {
   readonly transitionRules: boolean;
 }
 
-/** A rule that does not compile: the CRD cannot be enforced as written. */
+/**
+ * A rule or pattern that does not compile: the CRD cannot be enforced as written. Thrown as the schema is read, or
+ * when the rule is first evaluated (the pattern first matched) where it is compiled then.
+ */
 export class RuleCompileError extends Error {}
 
 /**
- * Reads the served versions of a CustomResourceDefinition (a plain object as parsed from YAML). Rules are compiled
- * through `compile`, which callers share across CRDs so that a rule text is compiled once.
+ * Reads the served versions of a CustomResourceDefinition (a plain object as parsed from YAML). Rules and patterns
+ * are compiled through `compile` (now or on first use, as it says), which callers share across CRDs so that a rule
+ * text is compiled once.
  */
 export function readCrd(crd: Record<string, unknown>, compile: RuleCompiler): CrdVersionSchema[] {
   const spec = crd.spec as
@@ -106,11 +111,15 @@ export function readCrd(crd: Record<string, unknown>, compile: RuleCompiler): Cr
     if (version.served === false) continue;
     const where = `${kind}.${group}/${version.name}`;
     let transitionRules = false;
-    const root = readNode(version.schema?.openAPIV3Schema, where, '', (rule) => {
-      const compiled = compile(rule, where);
-      transitionRules ||= compiled.transition;
-      return compiled;
-    });
+    const reader: NodeReader = {
+      rule: (rule) => {
+        const compiled = compile.rule(rule, where);
+        transitionRules ||= compiled.transition;
+        return compiled;
+      },
+      lazy: compile.lazy,
+    };
+    const root = readNode(version.schema?.openAPIV3Schema, where, '', reader);
     versions.push({
       group,
       kind,
@@ -158,7 +167,15 @@ export function compileVersion(
   }
 }
 
-export type RuleCompiler = (rule: RawRule, where: string) => CompiledRule;
+export interface RuleCompiler {
+  /**
+   * Compiles each rule (and pattern) when it is first evaluated rather than as the schema is read: most of a CRD's
+   * rules sit on fields a small input never sets (HTTPRoute v1 has ~100). A rule that does not compile then throws
+   * `RuleCompileError` from its evaluation.
+   */
+  readonly lazy: boolean;
+  rule(rule: RawRule, where: string): CompiledRule;
+}
 
 interface RawRule {
   readonly rule?: unknown;
@@ -168,13 +185,23 @@ interface RawRule {
   readonly fieldPath?: unknown;
 }
 
-/** A compiler that compiles each distinct rule text once. */
-export function ruleCompiler(): RuleCompiler {
+export interface RuleCompilers {
+  /** Compiles as a schema is read: a rule that does not compile throws there. */
+  readonly now: RuleCompiler;
+  /** Compiles each rule when it is first evaluated. */
+  readonly later: RuleCompiler;
+  /** Compiles every rule `later` has read and not compiled yet; throws for the first that does not compile. */
+  compileAll(): void;
+}
+
+/** Compilers sharing one program per distinct rule text. */
+export function ruleCompilers(): RuleCompilers {
   const programs = new Map<string, Program>();
   const program = (text: string, where: string): Program => {
     let compiled = programs.get(text);
     if (compiled === undefined) {
       try {
+        const { parse, plan } = celLibrary();
         compiled = plan(kubernetesCelEnv(), parse(text)) as Program;
       } catch (error) {
         throw new RuleCompileError(
@@ -185,62 +212,84 @@ export function ruleCompiler(): RuleCompiler {
     }
     return compiled;
   };
-  return (raw, where) => {
-    if (typeof raw.rule !== 'string')
-      throw new RuleCompileError(`${where}: a validation rule without rule text`);
-    const rule = raw.rule;
-    return {
-      rule,
-      message: typeof raw.message === 'string' && raw.message !== '' ? raw.message : `failed rule: ${rule}`,
-      ...(typeof raw.messageExpression === 'string'
-        ? { messageExpression: program(raw.messageExpression, where) }
-        : {}),
-      reason: typeof raw.reason === 'string' ? raw.reason : 'FieldValueInvalid',
-      ...(typeof raw.fieldPath === 'string' ? { fieldPath: raw.fieldPath } : {}),
-      transition: /\boldSelf\b/.test(rule),
-      program: program(rule, where),
+  const pending: (() => void)[] = [];
+  const onFirstCall = (text: string, where: string): Program => {
+    let compiled: Program | undefined;
+    const compile = () => {
+      compiled ??= program(text, where);
+      return compiled;
     };
+    pending.push(compile);
+    return (bindings) => compile()(bindings);
+  };
+  const compiler = (lazy: boolean): RuleCompiler => ({
+    lazy,
+    rule(raw, where) {
+      if (typeof raw.rule !== 'string')
+        throw new RuleCompileError(`${where}: a validation rule without rule text`);
+      const rule = raw.rule;
+      const compile = lazy ? onFirstCall : program;
+      return {
+        rule,
+        message: typeof raw.message === 'string' && raw.message !== '' ? raw.message : `failed rule: ${rule}`,
+        ...(typeof raw.messageExpression === 'string'
+          ? { messageExpression: compile(raw.messageExpression, where) }
+          : {}),
+        reason: typeof raw.reason === 'string' ? raw.reason : 'FieldValueInvalid',
+        ...(typeof raw.fieldPath === 'string' ? { fieldPath: raw.fieldPath } : {}),
+        transition: /\boldSelf\b/.test(rule),
+        program: compile(rule, where),
+      };
+    },
+  });
+  return {
+    now: compiler(false),
+    later: compiler(true),
+    compileAll() {
+      for (const compile of pending) compile();
+    },
   };
 }
 
-function readNode(
-  raw: unknown,
-  where: string,
-  path: string,
-  compile: (rule: RawRule) => CompiledRule,
-): SchemaNode {
+/** How `readNode` compiles: a schema's rules (through its CRD's compiler) and patterns, now or on first use. */
+interface NodeReader {
+  rule(rule: RawRule): CompiledRule;
+  readonly lazy: boolean;
+}
+
+function readNode(raw: unknown, where: string, path: string, reader: NodeReader): SchemaNode {
   const schema = (raw !== null && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
   const rules = Array.isArray(schema['x-kubernetes-validations'])
-    ? (schema['x-kubernetes-validations'] as RawRule[]).map((rule) => compile(rule ?? {}))
+    ? (schema['x-kubernetes-validations'] as RawRule[]).map((rule) => reader.rule(rule ?? {}))
     : [];
   let hasRules = rules.length > 0;
   let properties: Map<string, SchemaNode> | undefined;
   if (schema.properties !== null && typeof schema.properties === 'object') {
     properties = new Map();
     for (const [name, child] of Object.entries(schema.properties as Record<string, unknown>)) {
-      const node = readNode(child, where, `${path}.${name}`, compile);
+      const node = readNode(child, where, `${path}.${name}`, reader);
       hasRules ||= node.hasRules;
       properties.set(name, node);
     }
   }
-  const items = schema.items === undefined ? undefined : readNode(schema.items, where, `${path}[]`, compile);
+  const items = schema.items === undefined ? undefined : readNode(schema.items, where, `${path}[]`, reader);
   const additionalProperties =
     schema.additionalProperties !== null && typeof schema.additionalProperties === 'object'
-      ? readNode(schema.additionalProperties, where, `${path}{}`, compile)
+      ? readNode(schema.additionalProperties, where, `${path}{}`, reader)
       : undefined;
   hasRules ||= (items?.hasRules ?? false) || (additionalProperties?.hasRules ?? false);
   const alternatives = (name: string) =>
     Array.isArray(schema[name])
       ? (schema[name] as unknown[]).map((branch, i) =>
-          readNode(branch, where, `${path}(${name} ${i})`, compile),
+          readNode(branch, where, `${path}(${name} ${i})`, reader),
         )
       : undefined;
   const oneOf = alternatives('oneOf');
   const anyOf = alternatives('anyOf');
-  const not = schema.not === undefined ? undefined : readNode(schema.not, where, `${path}(not)`, compile);
+  const not = schema.not === undefined ? undefined : readNode(schema.not, where, `${path}(not)`, reader);
   return {
     ...(typeof schema.type === 'string' ? { type: schema.type } : {}),
-    bounds: readBounds(schema, where, path),
+    bounds: readBounds(schema, where, path, reader.lazy),
     ...(properties === undefined ? {} : { properties }),
     ...(items === undefined ? {} : { items }),
     ...(additionalProperties === undefined ? {} : { additionalProperties }),
@@ -257,7 +306,12 @@ function readNode(
   };
 }
 
-function readBounds(schema: Record<string, unknown>, where: string, path: string): ValueBounds {
+function readBounds(
+  schema: Record<string, unknown>,
+  where: string,
+  path: string,
+  lazy: boolean,
+): ValueBounds {
   const bounds: Record<string, unknown> = {};
   for (const name of [
     'maxItems',
@@ -277,7 +331,7 @@ function readBounds(schema: Record<string, unknown>, where: string, path: string
     bounds.required = schema.required.filter((name) => typeof name === 'string');
   if (Array.isArray(schema.enum)) bounds.enum = schema.enum;
   if (typeof schema.pattern === 'string')
-    bounds.pattern = pattern(schema.pattern, `${where} ${path || '(root)'}`);
+    bounds.pattern = pattern(schema.pattern, `${where} ${path || '(root)'}`, lazy);
   if (schema.format === 'ipv4' || schema.format === 'ipv6') bounds.format = schema.format;
   if ((schema.type === 'integer' || schema.type === 'number') && typeof schema.format === 'string')
     bounds.numberFormat = schema.format;
@@ -295,21 +349,35 @@ export interface Pattern {
 }
 
 /** Compiled once per distinct pattern: a CRD holds hundreds of patterns, mostly the same few dozen. */
-const patterns = new Map<string, Pattern>();
+const patterns = new Map<string, RE2JS>();
 
-function pattern(source: string, where: string): Pattern {
-  let known = patterns.get(source);
-  if (known === undefined) {
-    let regex: RE2JS;
+/** `lazy`: compiled when it first matches a value (and throws `RuleCompileError` there if it does not compile). */
+function pattern(source: string, where: string, lazy: boolean): Pattern {
+  if (!lazy) {
+    const regex = compiledPattern(source, where);
+    return { source, test: (text) => regex.test(text) };
+  }
+  let regex: RE2JS | undefined;
+  return {
+    source,
+    test: (text) => {
+      regex ??= compiledPattern(source, where);
+      return regex.test(text);
+    },
+  };
+}
+
+function compiledPattern(source: string, where: string): RE2JS {
+  let regex = patterns.get(source);
+  if (regex === undefined) {
     try {
-      regex = RE2JS.compile(source);
+      regex = re2Library().RE2JS.compile(source);
     } catch (error) {
       throw new RuleCompileError(
         `${where}: pattern ${JSON.stringify(source)} does not compile: ${(error as Error).message}`,
       );
     }
-    known = { source, test: (text) => regex.test(text) };
-    patterns.set(source, known);
+    patterns.set(source, regex);
   }
-  return known;
+  return regex;
 }

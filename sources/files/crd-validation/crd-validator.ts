@@ -3,20 +3,20 @@
 // value there (each item of a list, each entry of a map). Problems are worded as the API server words them:
 // `spec.rules[0]: Invalid value: "object": <the rule's message>`.
 
-import { isIPv4, isIPv6 } from 'node:net';
-import { type CelMap, celList, celMap } from '@bufbuild/cel';
 import type { RawObject } from '../../../model/resources/resource-events.ts';
+import { celLibrary } from './cel-library.ts';
 import { checkRules, join } from './crd-rules.ts';
 import {
   type CrdVersionSchema,
   compileVersion,
+  RuleCompileError,
   type RuleCompiler,
   readCrd,
-  ruleCompiler,
+  ruleCompilers,
   type SchemaNode,
   servedVersions,
-  type ValueBounds,
 } from './crd-schemas.ts';
+import { checkValue, type Problems, typeProblem } from './openapi-checks.ts';
 
 export interface CrdValidator {
   /**
@@ -28,14 +28,16 @@ export interface CrdValidator {
   comparesWithPrevious(object: RawObject): boolean;
   /** `Kind.group` of every kind a CRD was given for. */
   readonly kinds: readonly string[];
-  /** How many rules were compiled (distinct rule texts). */
+  /** How many distinct rule texts the CRDs hold, every one compiled (throws naming the first that does not). */
   readonly ruleCount: number;
 }
 
 export interface CrdValidatorOptions {
   /**
-   * CRDs whose schemas and rules are compiled when the first object of one of their kind's versions is checked, not
-   * now (for CRDs known to compile: compiling all of Gateway API's costs more than a small run does otherwise).
+   * CRDs whose schemas are read when the first object of one of their kind's versions is checked, not now, and each
+   * of whose rules and patterns is compiled when first evaluated (for CRDs known to compile: compiling all of
+   * Gateway API's costs more than a small run does otherwise). A rule that does not compile refuses the object that
+   * needed it and every later object of that kind and version, naming the CRD and the rule.
    */
   readonly later?: ReadonlySet<Record<string, unknown>>;
 }
@@ -49,12 +51,19 @@ export function crdValidator(
   options: CrdValidatorOptions = {},
 ): CrdValidator {
   const texts = new Set<string>();
-  const compile: RuleCompiler = ruleCompiler();
-  const counting: RuleCompiler = (rule, where) => {
-    const compiled = compile(rule, where);
-    texts.add(compiled.rule);
-    return compiled;
-  };
+  const compilers = ruleCompilers();
+  const counting = (compiler: RuleCompiler): RuleCompiler => ({
+    lazy: compiler.lazy,
+    rule(rule, where) {
+      const compiled = compiler.rule(rule, where);
+      texts.add(compiled.rule);
+      return compiled;
+    },
+  });
+  const now = counting(compilers.now);
+  const later = counting(compilers.later);
+  /** Versions a rule or pattern compiled on first use failed in: each of their objects is refused with that error. */
+  const broken = new Map<CrdVersionSchema, Error>();
   /** `group/kind` → version → its schema, or what compiles it on first use */
   const schemas = new Map<string, Map<string, CrdVersionSchema | (() => CrdVersionSchema)>>();
   const add = (
@@ -71,14 +80,13 @@ export function crdValidator(
   for (const crd of crds) {
     if (crd.kind !== 'CustomResourceDefinition') continue;
     if (!options.later?.has(crd)) {
-      for (const version of readCrd(crd, counting))
-        add(version.group, version.kind, version.version, version);
+      for (const version of readCrd(crd, now)) add(version.group, version.kind, version.version, version);
       continue;
     }
     for (const { group, kind, version } of servedVersions(crd)) {
       let compiled: CrdVersionSchema | Error | undefined;
       add(group, kind, version.name, () => {
-        compiled ??= compileVersion(crd, version, counting);
+        compiled ??= compileVersion(crd, version, later);
         // A rule that does not compile fails every object of the kind, as the first one (see `validate`).
         if (compiled instanceof Error) throw compiled;
         return compiled;
@@ -104,12 +112,13 @@ export function crdValidator(
     get ruleCount() {
       for (const versions of schemas.values())
         for (const schema of versions.values()) if (typeof schema === 'function') schema();
+      compilers.compileAll();
       return texts.size;
     },
     comparesWithPrevious: (object) => {
       try {
         const schema = schemaOf(object);
-        return typeof schema === 'object' && schema.transitionRules;
+        return typeof schema === 'object' && !broken.has(schema) && schema.transitionRules;
       } catch {
         // Its CRD does not compile: `validate` names why.
         return false;
@@ -131,27 +140,37 @@ export function crdValidator(
     const schema = schemaOf(object);
     if (schema === undefined) return [];
     if (typeof schema === 'string') return [schema];
+    const error = broken.get(schema);
+    if (error !== undefined) throw error;
+    try {
+      return checkAgainst(schema, object, previous);
+    } catch (error) {
+      // A rule or pattern compiled on first use that does not compile: this version cannot be enforced as written,
+      // so every object of it from now on is refused as this one is.
+      if (error instanceof RuleCompileError) broken.set(schema, error);
+      throw error;
+    }
+  }
+
+  function checkAgainst(
+    schema: CrdVersionSchema,
+    object: RawObject,
+    previous: RawObject | undefined,
+  ): string[] {
     const problems: Problems = { list: [], blocking: false };
-    const self = celValue(userPart(object, schema), schema.root, '', problems, true);
+    // The values the rules see are CEL's; a kind without rules is checked on plain values, without loading CEL.
+    const values = schema.root.hasRules ? celValues() : PLAIN_VALUES;
+    const self = celValue(userPart(object, schema), schema.root, '', problems, values, true);
     // As the API server: after a problem of these kinds, the rules are not run.
     if (problems.blocking)
       return schema.root.hasRules ? [...problems.list, RULES_NOT_CHECKED] : problems.list;
     const oldSelf =
       previous === undefined || !schema.transitionRules
         ? undefined
-        : celValue(userPart(previous, schema), schema.root, '', { list: [], blocking: false }, true);
+        : celValue(userPart(previous, schema), schema.root, '', { list: [], blocking: false }, values, true);
     checkRules(schema.root, self, '', oldSelf, problems.list);
     return problems.list;
   }
-}
-
-/**
- * What a value breaks. `blocking`: a value of the wrong type or format, a required field missing, a value not in its
- * enum, a string or list too long (the API server runs no rule after those).
- */
-interface Problems {
-  readonly list: string[];
-  blocking: boolean;
 }
 
 const RULES_NOT_CHECKED =
@@ -169,7 +188,14 @@ function userPart(object: RawObject, schema: CrdVersionSchema): RawObject {
  * the schema does not know pruned; a value of the wrong type is a problem. At the root only `metadata.name` and
  * `metadata.generateName` are visible, as in the API server.
  */
-function celValue(value: unknown, node: SchemaNode, path: string, problems: Problems, root = false): unknown {
+function celValue(
+  value: unknown,
+  node: SchemaNode,
+  path: string,
+  problems: Problems,
+  values: Values,
+  root = false,
+): unknown {
   if (value === undefined || value === null) return undefined;
   // The API server defaults first, then validates what it would store.
   const defaulted = node.defaulted.length > 0 ? withDefaults(value, node) : value;
@@ -197,16 +223,16 @@ function celValue(value: unknown, node: SchemaNode, path: string, problems: Prob
         if (child !== undefined) {
           converted =
             root && name === 'metadata'
-              ? visibleMetadata(field)
-              : celValue(field, child, join(path, name), problems);
+              ? visibleMetadata(field, values)
+              : celValue(field, child, join(path, name), problems, values);
         } else if (extra !== undefined) {
-          converted = celValue(field, extra, `${path}[${name}]`, problems);
+          converted = celValue(field, extra, `${path}[${name}]`, problems, values);
         } else if (node.preserveUnknownFields) {
-          converted = untyped(field);
+          converted = untyped(field, values);
         }
         if (converted !== undefined) output.set(name, converted);
       }
-      return cel(output);
+      return values.map(output);
     }
     case 'array': {
       if (!Array.isArray(value)) {
@@ -214,10 +240,12 @@ function celValue(value: unknown, node: SchemaNode, path: string, problems: Prob
         return undefined;
       }
       const items = node.items;
-      return celList(
+      return values.list(
         value.map((item, i) =>
-          items === undefined ? untyped(item) : (celValue(item, items, `${path}[${i}]`, problems) ?? null),
-        ) as never,
+          items === undefined
+            ? untyped(item, values)
+            : (celValue(item, items, `${path}[${i}]`, problems, values) ?? null),
+        ),
       );
     }
     case 'string':
@@ -233,7 +261,7 @@ function celValue(value: unknown, node: SchemaNode, path: string, problems: Prob
       if (typeof value === 'boolean') return value;
       break;
     default:
-      return untyped(value);
+      return untyped(value, values);
   }
   const format = node.bounds.numberFormat;
   const isObject = value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -245,178 +273,6 @@ function celValue(value: unknown, node: SchemaNode, path: string, problems: Prob
     typeProblem(path, node.type, value, problems);
   }
   return undefined;
-}
-
-/** The OpenAPI checks of one value (kube-openapi's), worded as the API server reports them. */
-function checkValue(value: unknown, node: SchemaNode, path: string, problems: Problems): void {
-  const bounds = node.bounds;
-  const add = (problem: string, blocking = false) => {
-    problems.list.push(problem);
-    if (blocking) problems.blocking = true;
-  };
-  const invalid = (detail: string) =>
-    add(`${path}: Invalid value: ${goValue(value)}: ${path} in body ${detail}`);
-  if (bounds.enum !== undefined && !bounds.enum.some((allowed) => allowed === value)) {
-    add(
-      `${path}: Unsupported value: ${prunedValue(value)}: supported values: ${bounds.enum.map((allowed) => JSON.stringify(String(allowed))).join(', ')}`,
-      true,
-    );
-  }
-  if (typeof value === 'string') {
-    // kube-openapi stops at a string's first problem of length or pattern.
-    const length = [...value].length;
-    if (bounds.maxLength !== undefined && length > bounds.maxLength)
-      add(`${path}: Too long: may not be more than ${bounds.maxLength} bytes`, true);
-    else if (bounds.minLength !== undefined && length < bounds.minLength)
-      invalid(`should be at least ${bounds.minLength} chars long`);
-    else if (bounds.pattern !== undefined && !bounds.pattern.test(value))
-      invalid(`should match '${bounds.pattern.source}'`);
-    if (bounds.format !== undefined && !isFormat(value, bounds.format))
-      add(
-        `${path}: Invalid value: ${goValue(value)}: ${path} in body must be of type ${bounds.format}: ${goValue(value)}`,
-        true,
-      );
-  } else if (typeof value === 'number') {
-    const { minimum, maximum } = bounds;
-    if (minimum !== undefined && (bounds.exclusiveMinimum ? value <= minimum : value < minimum))
-      invalid(`should be greater than ${bounds.exclusiveMinimum ? '' : 'or equal to '}${minimum}`);
-    else if (maximum !== undefined && (bounds.exclusiveMaximum ? value >= maximum : value > maximum))
-      invalid(`should be less than ${bounds.exclusiveMaximum ? '' : 'or equal to '}${maximum}`);
-  } else if (Array.isArray(value)) {
-    if (bounds.maxItems !== undefined && value.length > bounds.maxItems)
-      add(`${path}: Too many: ${value.length}: must have at most ${items(bounds.maxItems)}`, true);
-    if (bounds.minItems !== undefined && value.length < bounds.minItems)
-      add(
-        `${path}: Invalid value: ${value.length}: ${path} in body should have at least ${bounds.minItems} items`,
-      );
-    if (bounds.listType !== undefined) duplicates(value, bounds, path, problems.list);
-  } else if (value !== null && typeof value === 'object') {
-    const fields = value as Record<string, unknown>;
-    for (const name of bounds.required ?? []) {
-      const missing = fields[name] === undefined || fields[name] === null;
-      if (missing && node.properties?.get(name)?.default === undefined)
-        add(`${join(path, name)}: Required value`, true);
-    }
-    const count = Object.keys(fields).length;
-    if (bounds.maxProperties !== undefined && count > bounds.maxProperties)
-      add(`${path}: Too many: ${count}: must have at most ${items(bounds.maxProperties)}`, true);
-    if (bounds.minProperties !== undefined && count < bounds.minProperties)
-      add(
-        `${path}: Invalid value: ${count}: ${path} in body should have at least ${bounds.minProperties} properties`,
-      );
-  }
-  if (node.oneOf !== undefined || node.anyOf !== undefined || node.not !== undefined)
-    checkAlternatives(value, node, path, problems);
-}
-
-/**
- * `oneOf`, `anyOf` and `not`, reported as kube-openapi does: the composite failure (with no field), and of the
- * failing alternatives' own problems, those of the best `anyOf` alternative and the format problems of `oneOf`'s.
- */
-function checkAlternatives(value: unknown, node: SchemaNode, path: string, problems: Problems): void {
-  const tryBranch = (branch: SchemaNode): Problems => {
-    const result: Problems = { list: [], blocking: false };
-    branchProblems(value, branch, path, result);
-    return result;
-  };
-  const composite = (detail: string) => problems.list.push(`<nil>: Invalid value: "": "${path}" ${detail}`);
-  if (node.anyOf !== undefined) {
-    const results = node.anyOf.map(tryBranch);
-    if (!results.some((result) => result.list.length === 0)) {
-      composite('must validate at least one schema (anyOf)');
-      const best = results.reduce((a, b) => (b.list.length < a.list.length ? b : a));
-      problems.list.push(...best.list);
-      if (best.blocking) problems.blocking = true;
-    }
-  }
-  if (node.oneOf !== undefined) {
-    const results = node.oneOf.map(tryBranch);
-    const valid = results.filter((result) => result.list.length === 0).length;
-    if (valid !== 1) {
-      composite(
-        `must validate one and only one schema (oneOf). ${valid === 0 ? 'Found none valid' : `Found ${valid} valid alternatives`}`,
-      );
-      for (const result of results) {
-        const kept = result.list.filter(
-          (problem) => problem.includes(' in body must be of type ') || problem.endsWith(' (anyOf)'),
-        );
-        problems.list.push(...kept);
-        if (kept.length > 0 && result.blocking) problems.blocking = true;
-      }
-    }
-  }
-  if (node.not !== undefined && tryBranch(node.not).list.length === 0)
-    composite('must not validate the schema (not)');
-}
-
-/** An alternative's checks: they constrain values only (no types, defaults or rules). */
-function branchProblems(value: unknown, node: SchemaNode, path: string, problems: Problems): void {
-  if (value === undefined || value === null) return;
-  checkValue(value, node, path, problems);
-  if (Array.isArray(value)) {
-    const items = node.items;
-    if (items !== undefined) {
-      value.forEach((item, i) => {
-        branchProblems(item, items, `${path}[${i}]`, problems);
-      });
-    }
-  } else if (typeof value === 'object') {
-    for (const [name, child] of node.properties ?? [])
-      branchProblems((value as Record<string, unknown>)[name], child, join(path, name), problems);
-  }
-}
-
-function items(count: number): string {
-  return `${count} ${count === 1 ? 'item' : 'items'}`;
-}
-
-/** kube-openapi's `ipv4` and `ipv6` formats (Go's net.ParseIP). */
-function isFormat(value: string, format: 'ipv4' | 'ipv6'): boolean {
-  return format === 'ipv4' ? isIPv4(value) : isIPv6(value) && value.includes(':');
-}
-
-/** Items of a `set` or `map` list that equal an earlier one (`map`: in the list's key fields). */
-function duplicates(items: readonly unknown[], bounds: ValueBounds, path: string, problems: string[]): void {
-  const seen = new Set<string>();
-  items.forEach((item, i) => {
-    const keys = bounds.listType === 'map' ? bounds.listMapKeys : undefined;
-    if (keys !== undefined && (item === null || typeof item !== 'object' || Array.isArray(item))) {
-      problems.push(
-        `${path}[${i}]: Invalid value: ${prunedValue(item)}: must be an object for an array of list-type map`,
-      );
-      return;
-    }
-    const identity =
-      keys === undefined || item === null || typeof item !== 'object'
-        ? item
-        : Object.fromEntries(
-            keys
-              .filter((key) => (item as Record<string, unknown>)[key] !== undefined)
-              .map((key) => [key, (item as Record<string, unknown>)[key]]),
-          );
-    const id = JSON.stringify(identity);
-    if (seen.has(id)) problems.push(`${path}[${i}]: Duplicate value: ${id}`);
-    seen.add(id);
-  });
-}
-
-/** A value where the schema wants a scalar, as the API server prints it once pruned: objects lose every field. */
-function prunedValue(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(prunedValue).join(',')}]`;
-  if (value !== null && typeof value === 'object') return '{}';
-  return JSON.stringify(value);
-}
-
-/** A value as the API server's messages print it (Go's %#v for what JSON decodes to). */
-function goValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (value === null || value === undefined) return '<nil>';
-  if (Array.isArray(value)) return `[]interface {}{${value.map(goValue).join(', ')}}`;
-  const entries = Object.keys(value)
-    .sort()
-    .map((key) => `${JSON.stringify(key)}:${goValue((value as Record<string, unknown>)[key])}`);
-  return `map[string]interface {}{${entries.join(', ')}}`;
 }
 
 /** An object with its absent fields that have a default set to it (a copy); anything else as it is. */
@@ -432,45 +288,45 @@ function withDefaults(value: unknown, node: SchemaNode): unknown {
   return copy ?? value;
 }
 
-function visibleMetadata(metadata: unknown): CelMap {
+function visibleMetadata(metadata: unknown, values: Values): unknown {
   const visible = new Map<string, string>();
-  if (metadata === null || typeof metadata !== 'object') return cel(visible);
+  if (metadata === null || typeof metadata !== 'object') return values.map(visible);
   const { name, generateName } = metadata as { name?: unknown; generateName?: unknown };
   if (typeof name === 'string') visible.set('name', name);
   if (typeof generateName === 'string') visible.set('generateName', generateName);
-  return cel(visible);
+  return values.map(visible);
 }
 
-/** Converted once: CEL would otherwise wrap a plain object again at every access. */
-function cel(map: Map<string, unknown>): CelMap {
-  return celMap(map as never);
+/** How converted maps and lists are held: as CEL values for the rules, or as they are when no rule reads them. */
+interface Values {
+  map(fields: Map<string, unknown>): unknown;
+  list(items: unknown[]): unknown;
+}
+
+const PLAIN_VALUES: Values = { map: (fields) => fields, list: (items) => items };
+
+let celConverted: Values | undefined;
+
+/** CEL's values (the library loads on the first object with rules). Converted once: CEL would otherwise wrap a
+ * plain object again at every access. */
+function celValues(): Values {
+  if (celConverted === undefined) {
+    const { celList, celMap } = celLibrary();
+    celConverted = { map: (fields) => celMap(fields as never), list: (items) => celList(items as never) };
+  }
+  return celConverted;
 }
 
 /** A value under `x-kubernetes-preserve-unknown-fields` or without a type: JSON as CEL reads it. */
-function untyped(value: unknown): unknown {
+function untyped(value: unknown, values: Values): unknown {
   if (value === null || value === undefined) return value;
   if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value;
-  if (Array.isArray(value)) return celList(value.map(untyped) as never);
+  if (Array.isArray(value)) return values.list(value.map((item) => untyped(item, values)));
   if (typeof value === 'object') {
     const output = new Map<string, unknown>();
-    for (const [name, field] of Object.entries(value)) if (field !== null) output.set(name, untyped(field));
-    return cel(output);
+    for (const [name, field] of Object.entries(value))
+      if (field !== null) output.set(name, untyped(field, values));
+    return values.map(output);
   }
   return value;
-}
-
-function kindOf(value: unknown): string {
-  if (Array.isArray(value)) return 'array';
-  if (typeof value === 'object') return 'object';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
-  return typeof value;
-}
-
-/** kube-openapi's wording: `spec.port: Invalid value: "string": spec.port in body must be of type integer: "string"`. */
-function typeProblem(path: string, expected: string, value: unknown, problems: Problems): void {
-  const got = kindOf(value);
-  problems.list.push(
-    `${path}: Invalid value: "${got}": ${path} in body must be of type ${expected}: "${got}"`,
-  );
-  problems.blocking = true;
 }

@@ -3,17 +3,20 @@
 // string extensions, plus Kubernetes' `isIP`. A rule calling a function not here fails to evaluate, and the
 // object is refused naming the rule (never accepted unchecked).
 import { isIPv4, isIPv6 } from 'node:net';
-import { type CelEnv, CelScalar, celEnv, celFunc } from '@bufbuild/cel';
-import { strings } from '@bufbuild/cel/ext';
-import { RE2JS } from '@bufbuild/re2';
+import type { CelEnv } from '@bufbuild/cel';
+import type { RE2JS } from '@bufbuild/re2';
+import { celExtensions, celLibrary, re2Library } from './cel-library.ts';
 
 let environment: CelEnv | undefined;
 
 export function kubernetesCelEnv(): CelEnv {
-  environment ??= celEnv({
-    funcs: [...strings, celFunc('isIP', [CelScalar.STRING], CelScalar.BOOL, isIP)],
-    re2: { compile: compiledPattern },
-  });
+  if (environment === undefined) {
+    const { CelScalar, celEnv, celFunc } = celLibrary();
+    environment = celEnv({
+      funcs: [...celExtensions().strings, celFunc('isIP', [CelScalar.STRING], CelScalar.BOOL, isIP)],
+      re2: { compile: compiledPattern },
+    });
+  }
   return environment;
 }
 
@@ -27,7 +30,7 @@ const MAX_PATTERNS = 512;
 function compiledPattern(pattern: string): { test(text: string): boolean } {
   let compiled = patterns.get(pattern);
   if (compiled === undefined) {
-    compiled = RE2JS.compile(pattern);
+    compiled = re2Library().RE2JS.compile(pattern);
     if (patterns.size >= MAX_PATTERNS) patterns.clear();
     patterns.set(pattern, compiled);
   }
