@@ -57,7 +57,6 @@ import { FILES_SOURCE, type FilesChanged } from '../sources/files/messages.ts';
 import { type FilesPorts, filesPorts } from '../sources/files/ports.ts';
 import { definedAt } from '../sources/files/source-state.ts';
 import { refusalText } from '../sources/refusal-text.ts';
-import { accessTokenPort } from './access-token-port.ts';
 import { discardExtProcConfig, type ExtProcConfigPort } from './extproc-config-port.ts';
 import { type KubernetesPlaneOptions, spawnKubernetesSources } from './kubernetes-sources.ts';
 import type { LocalEnvoyPorts } from './local-envoy.ts';
@@ -122,6 +121,18 @@ export interface ControlPlane {
   close(): void;
 }
 
+/**
+ * The token exchanges (cli/access-token-port.ts, with jose to sign GCP's assertions) loaded when the first token is
+ * asked for: `translate` and most planes never ask (bench/translate.startup).
+ */
+function accessTokenPortOnFirstUse(): FetchAccessTokenPort {
+  let port: Promise<FetchAccessTokenPort> | undefined;
+  return async (fetch) => {
+    port ??= import('./access-token-port.ts').then(({ accessTokenPort }) => accessTokenPort());
+    return (await port)(fetch);
+  };
+}
+
 /** Kind → the controller or resolver that owns it. */
 export function kindOwners(): Record<KindName, string> {
   const owners = {} as Record<KindName, string>;
@@ -169,7 +180,7 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
         renew: options.accessTokens?.renew === true,
         ...(options.accessTokens?.retryMs === undefined ? {} : { retryMs: options.accessTokens.retryMs }),
       },
-      options.accessTokens?.fetch ?? accessTokenPort(),
+      options.accessTokens?.fetch ?? accessTokenPortOnFirstUse(),
     ),
   );
   spawnReferenceValidator(plane, source, options.flushDelayMs ?? 0);
