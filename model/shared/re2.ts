@@ -48,7 +48,9 @@ function loadRe2(): Re2Module {
   }
 }
 
-let re2 = loadRe2();
+/** Loaded on the first regex checked: compiling the WebAssembly would cost every start otherwise (a `translate`
+ * whose routes match no regex never needs it; bench/translate.startup). */
+let re2: Re2Module | undefined;
 
 // re2-wasm 1.0.2 (pinned exactly) is RE2 of 2020-10-26 built for wasm32: its WrappedRE2 holds the RE2 object
 // first, whose `prog_` pointer sits at byte 84, and Prog's `size_` at byte 16 of the program (re2.h, prog.h).
@@ -69,17 +71,20 @@ export type Re2Verdict =
 export function compileRe2(pattern: string): Re2Verdict {
   const prepared = envoyReading(pattern);
   if (typeof prepared !== 'string') return prepared;
+  re2 ??= loadRe2();
+  const instance = re2;
   let compiled: WrappedRE2;
   try {
-    compiled = new re2.WrappedRE2(prepared, false, false, false);
+    compiled = new instance.WrappedRE2(prepared, false, false, false);
   } catch {
-    re2 = loadRe2();
+    // The instance aborted: the next pattern gets a fresh one.
+    re2 = undefined;
     return { ok: false, error: OUT_OF_MEMORY };
   }
   try {
     if (!compiled.ok()) return { ok: false, error: compiled.error() };
-    const prog = re2.HEAPU32[(compiled.$$.ptr + PROG_OFFSET) >> 2] as number;
-    return { ok: true, programSize: re2.HEAP32[(prog + PROG_SIZE_OFFSET) >> 2] as number };
+    const prog = instance.HEAPU32[(compiled.$$.ptr + PROG_OFFSET) >> 2] as number;
+    return { ok: true, programSize: instance.HEAP32[(prog + PROG_SIZE_OFFSET) >> 2] as number };
   } finally {
     compiled.delete();
   }
