@@ -1,13 +1,8 @@
 import { stringify } from 'yaml';
 import { GATEWAY_DEPLOYER } from '../actors/gateway-deployer/index.ts';
 import type { DeployedGateway } from '../actors/gateway-deployer/machine.ts';
-import {
-  type AgentgatewayResources,
-  translateGateway as translateAgentgateway,
-} from '../backends/agentgateway/translate-gateway.ts';
-// The translators alone, not the backends' index: that brings the xDS servers (gRPC, protobufjs, metrics), which
-// translate does not run (bench/translate.startup).
-import { type EnvoyResources, translateGateway } from '../backends/envoy/translate-gateway.ts';
+import type { AgentgatewayResources } from '../backends/agentgateway/translate-gateway.ts';
+import type { EnvoyResources } from '../backends/envoy/translate-gateway.ts';
 import type { TlsMaterial } from '../model/ir/backend-contract.ts';
 import type { GatewayIR } from '../model/ir/gateway-ir.ts';
 import { isPolicyKind, policyKindRules, policyProblemsAsWritten } from '../model/policies/index.ts';
@@ -119,12 +114,19 @@ export async function translate(
     .sort((a, b) => formatResourceKey(a.gateway).localeCompare(formatResourceKey(b.gateway)));
   const xds: Record<string, EnvoyResources> = {};
   const agentgateway: Record<string, AgentgatewayResources> = {};
+  // A backend's translator (the translator alone, not the backend's index: that brings the xDS servers, gRPC,
+  // protobufjs and metrics) loads only when a Gateway uses that backend (bench/translate.startup).
+  const backends = new Set(irs.map((ir) => ir.parameters.backend));
+  const envoy = backends.has('envoy') ? await import('../backends/envoy/translate-gateway.ts') : undefined;
+  const agentgatewayTranslator = backends.has('agentgateway')
+    ? await import('../backends/agentgateway/translate-gateway.ts')
+    : undefined;
   for (const ir of irs) {
     const id = `${ir.gateway.namespace}/${ir.gateway.name}`;
-    if (ir.parameters.backend === 'envoy') xds[id] = translateGateway(ir, redactedTls(plane.store, ir));
-    if (ir.parameters.backend === 'agentgateway') {
-      agentgateway[id] = translateAgentgateway(ir, redactedTls(plane.store, ir));
-    }
+    if (ir.parameters.backend === 'envoy' && envoy !== undefined)
+      xds[id] = envoy.translateGateway(ir, redactedTls(plane.store, ir));
+    if (ir.parameters.backend === 'agentgateway' && agentgatewayTranslator !== undefined)
+      agentgateway[id] = agentgatewayTranslator.translateGateway(ir, redactedTls(plane.store, ir));
   }
   // Everything printed is shown without secret values (docs/operations.md, "Secrets in output").
   const secrets = secretValuesOf(SECRET_KINDS.flatMap((kind) => plane.store.list(kind as KindName)));
