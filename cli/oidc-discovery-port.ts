@@ -4,11 +4,15 @@
 // Envoy Gateway uses the provider's TLS settings); redirects are not followed. Whatever happens comes back as a
 // response or an error text, never a throw: the verdict and its message are the model's
 // (model/policies/oidc-discovery.ts).
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import type { FetchDiscoveryPort } from '../actors/policies/oidc-discovery.ts';
 import type { OidcDiscoveryResponse } from '../model/policies/oidc-discovery.ts';
+
+// Taken from the module object: an `import` of node:http has Node load undici (fetch, WebSocket) for that module's
+// lazy exports, ~40 ms of every start (bench/translate.startup, cli/startup-imports.test.ts).
+const { request: httpRequest } = process.getBuiltinModule('node:http');
 
 /** Envoy Gateway's timeout for the discovery request. */
 export const DISCOVERY_TIMEOUT_MS = 5_000;

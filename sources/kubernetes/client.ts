@@ -2,11 +2,15 @@
 // idle deadline), get and server-side apply of /status. @kubernetes/client-node loads the kubeconfig (file,
 // in-cluster or default) and supplies the TLS and auth options; the requests are ours, so watch restarts,
 // 410 Gone and stalls are handled exactly as the sources need.
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { createRequire } from 'node:module';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node';
+
+// Taken from the module object: an `import` of node:http has Node load undici (fetch, WebSocket) for that module's
+// lazy exports, ~40 ms of every start (bench/translate.startup, cli/startup-imports.test.ts).
+const { request: httpRequest } = process.getBuiltinModule('node:http');
 
 /** Where a kind is served: `/apis/<group>/<version>/[namespaces/<ns>/]<plural>`. */
 export interface ApiResource {
