@@ -12,7 +12,13 @@ import { report } from './report.ts';
 
 const RUNS = 7;
 const ROUTES = 10;
-const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'switchyard.ts');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// The installed command (package.json "bin": cli/switchyard.mjs, what `npx switchyard` runs).
+const cli = join(
+  root,
+  (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: { switchyard: string } }).bin
+    .switchyard,
+);
 
 function smallInput(dir: string): void {
   const routes = Array.from(

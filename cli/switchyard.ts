@@ -161,11 +161,13 @@ function processIO(): CommandIO {
   return { stdout: process.stdout, stderr: process.stderr, env: process.env, stopRequested };
 }
 
-if (import.meta.main) {
+/** Runs the command line of this process and exits with its status. */
+export function runAsProcess(): void {
   // Node keeps what it made of each module (the TypeScript stripped, V8's compiled code) in the user's cache, so a
-  // command run again loads its modules from there: `translate` on 10 routes takes ~0.5 s of CPU instead of ~0.8
-  // (bench/translate.startup). Before any command module loads; NODE_COMPILE_CACHE=<dir> chooses another place,
-  // NODE_DISABLE_COMPILE_CACHE=1 turns it off, and where the cache cannot be written (a read-only image) it is off.
+  // command run again loads its modules from there (bench/translate.startup). Before any command module loads;
+  // NODE_COMPILE_CACHE=<dir> chooses another place, NODE_DISABLE_COMPILE_CACHE=1 turns it off, and where the cache
+  // cannot be written (a read-only image) it is off. The installed `switchyard` (cli/switchyard.mjs) turned it on
+  // already, before this file loaded; then this does nothing.
   enableCompileCache(
     join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'switchyard', 'node-compile-cache'),
   );
@@ -192,3 +194,5 @@ if (import.meta.main) {
     },
   );
 }
+
+if (import.meta.main) runAsProcess();
