@@ -5,18 +5,20 @@
 //   cloud-platform scope, audience the key's `token_uri`, valid an hour, posted to that `token_uri` as a
 //   jwt-bearer grant (RFC 7523);
 // - Azure client secret: the client credentials grant at `<authority host><tenantID>/oauth2/v2.0/token` for the
-//   Cognitive Services scope; the authority host is `AZURE_AUTHORITY_HOST` when set, as the Azure SDKs read it.
+//   Cognitive Services scope; the authority host is `AZURE_AUTHORITY_HOST` when set, as the Azure SDKs read it;
+// - Azure `oidcExchangeToken`: a token from the OIDC provider (cli/token-http.ts), given at the same endpoint as
+//   the client assertion of a federated credential (the Azure SDKs' ClientAssertionCredential).
 // Bounded in time; whatever happens comes back as a token or an error text naming the token endpoint and its
 // answer (`error`, `error_description`), never a throw. Secrets and tokens are never put in an error text.
 import { importPKCS8, SignJWT } from 'jose';
 import type { FetchAccessTokenPort } from '../actors/ai-gateway/access-tokens.ts';
 import {
   type AccessTokenRequest,
-  type AccessTokenResponse,
   AZURE_SCOPE,
   DEFAULT_AZURE_AUTHORITY_HOST,
   GCP_SCOPE,
 } from '../model/ai-gateway/access-tokens.ts';
+import { oauthToken, oidcClientToken, post } from './token-http.ts';
 
 export const TOKEN_TIMEOUT_MS = 10_000;
 const GOOGLE_TOKEN_URI = 'https://oauth2.googleapis.com/token';
@@ -40,9 +42,14 @@ export function accessTokenPort(options: AccessTokenPortOptions = {}): FetchAcce
     const exchange =
       request.grant === 'gcp-service-account'
         ? await gcpExchange(request, nowSeconds())
-        : azureExchange(request, authorityHost);
+        : request.grant === 'azure-client-secret'
+          ? azureExchange(request, authorityHost)
+          : await azureOidcExchange(request, authorityHost, timeoutMs);
     if ('error' in exchange) return exchange;
-    return postForm(exchange.url, exchange.form, timeoutMs);
+    return oauthToken(
+      exchange.url,
+      await post('token endpoint', exchange.url, { form: exchange.form }, timeoutMs),
+    );
   };
 }
 
@@ -87,14 +94,18 @@ export async function gcpExchange(
   return { url, form: { grant_type: JWT_BEARER, assertion } };
 }
 
+function entraTokenUrl(authorityHost: string, tenantID: string): string {
+  const host = authorityHost.endsWith('/') ? authorityHost : `${authorityHost}/`;
+  return `${host}${encodeURIComponent(tenantID)}/oauth2/v2.0/token`;
+}
+
 /** The client credentials grant at Entra ID. */
 export function azureExchange(
   request: Extract<AccessTokenRequest, { grant: 'azure-client-secret' }>,
   authorityHost: string,
 ): Exchange {
-  const host = authorityHost.endsWith('/') ? authorityHost : `${authorityHost}/`;
   return {
-    url: `${host}${encodeURIComponent(request.tenantID)}/oauth2/v2.0/token`,
+    url: entraTokenUrl(authorityHost, request.tenantID),
     form: {
       grant_type: 'client_credentials',
       client_id: request.clientID,
@@ -104,43 +115,24 @@ export function azureExchange(
   };
 }
 
-const MAX_ERROR_TEXT = 200;
+const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
-async function postForm(
-  url: string,
-  form: Record<string, string>,
+/** The OIDC provider's token as the client assertion of Entra ID's client credentials grant. */
+async function azureOidcExchange(
+  request: Extract<AccessTokenRequest, { grant: 'azure-oidc' }>,
+  authorityHost: string,
   timeoutMs: number,
-): Promise<AccessTokenResponse> {
-  let response: Response;
-  let text: string;
-  try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: new URLSearchParams(form).toString(),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    text = await response.text();
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const why = cause?.code ?? cause?.message ?? (error as Error).message;
-    return { error: `token endpoint ${url}: ${why}` };
-  }
-  let body: Record<string, unknown> = {};
-  try {
-    body = JSON.parse(text) as Record<string, unknown>;
-  } catch {}
-  if (response.status !== 200) {
-    const said = [body.error, body.error_description].filter((part) => typeof part === 'string').join(': ');
-    const detail = (said === '' ? text.trim() : said).slice(0, MAX_ERROR_TEXT);
-    return { error: `token endpoint ${url} answered HTTP ${response.status}${detail ? ` (${detail})` : ''}` };
-  }
-  const accessToken = body.access_token;
-  const expiresIn = Number(body.expires_in);
-  if (typeof accessToken !== 'string' || accessToken === '')
-    return { error: `token endpoint ${url} answered without an access_token` };
-  if (!Number.isFinite(expiresIn) || expiresIn <= 0)
-    return { error: `token endpoint ${url} answered without a positive expires_in` };
-  return { accessToken, expiresInMs: expiresIn * 1000 };
+): Promise<Exchange> {
+  const assertion = await oidcClientToken(request.oidc, timeoutMs);
+  if ('error' in assertion) return assertion;
+  return {
+    url: entraTokenUrl(authorityHost, request.tenantID),
+    form: {
+      grant_type: 'client_credentials',
+      client_id: request.clientID,
+      client_assertion_type: CLIENT_ASSERTION_TYPE,
+      client_assertion: assertion.token,
+      scope: AZURE_SCOPE,
+    },
+  };
 }

@@ -158,15 +158,30 @@ describe('GCP and Azure credentials exchanged for access tokens', () => {
     expect(message({ type: 'GCPCredentials', gcpCredentials: { region: 'r' } })).toBe(
       'spec.gcpCredentials.projectName: required',
     );
+    const azure = (extra: Record<string, unknown>) => ({
+      type: 'AzureCredentials',
+      azureCredentials: { clientID: 'a', tenantID: 't', ...extra },
+    });
+    expect(message(azure({ oidcExchangeToken: {} }), 'entra')).toBe(
+      'spec.azureCredentials.oidcExchangeToken.oidc: required',
+    );
+    const oidc = { provider: { issuer: 'https://idp.example' }, clientID: 'c', clientSecret: { name: 's' } };
+    expect(message(azure({ oidcExchangeToken: { oidc }, clientSecretRef: { name: 's' } }), 'entra')).toBe(
+      'spec.azureCredentials: set exactly one of clientSecretRef and oidcExchangeToken',
+    );
+    expect(message(azure({}), 'entra')).toBe(
+      'spec.azureCredentials: set exactly one of clientSecretRef and oidcExchangeToken',
+    );
     expect(
-      message(
-        {
-          type: 'AzureCredentials',
-          azureCredentials: { clientID: 'a', tenantID: 't', oidcExchangeToken: {} },
-        },
-        'entra',
-      ),
-    ).toBe('spec.azureCredentials.oidcExchangeToken: not supported; use clientSecretRef');
+      message(azure({ oidcExchangeToken: { oidc: { ...oidc, provider: { issuer: 'idp' } } } }), 'entra'),
+    ).toBe('spec.azureCredentials.oidcExchangeToken.oidc.provider.issuer: required, an http(s) URL');
+    expect(message(azure({ oidcExchangeToken: { oidc: { ...oidc, clientID: '' } } }), 'entra')).toBe(
+      'spec.azureCredentials.oidcExchangeToken.oidc.clientID: required',
+    );
+    // Written right, it waits for its token like a client secret.
+    expect(message(azure({ oidcExchangeToken: { oidc } }), 'entra')).toBe(
+      'no access token: the access token has not been fetched yet',
+    );
   });
 
   it('a policy depends on its Secret and on a token for exactly its credentials; the request reads the Secret', () => {

@@ -1,7 +1,9 @@
 // BackendSecurityPolicy credentials that the controller exchanges for a short-lived access token, as Envoy AI
 // Gateway's rotators do: GCPCredentials with a service-account key file (a JWT signed with the key, exchanged at the
 // key's own `token_uri` for the cloud-platform scope) and AzureCredentials with a client secret (the client
-// credentials grant at the Entra ID authority for the Cognitive Services scope). The control plane fetches the
+// credentials grant at the Entra ID authority for the Cognitive Services scope) or with `oidcExchangeToken` (a
+// token from an OIDC provider, oidc-client.ts, given to Entra ID as the client assertion of a federated
+// credential for the same scope). The control plane fetches the
 // tokens (actors/ai-gateway/access-tokens.ts through cli/access-token-port.ts) and renews each 5 minutes before it
 // expires; these are the pure parts: which policies need a token, the dependency that asks for it, what a fetch
 // needs from the policy's Secret, and the verdicts the policies' evaluation reads — as the Secret Envoy AI
@@ -11,6 +13,7 @@ import type { BackendSecurityPolicy, BackendSecurityPolicySpec } from '../resour
 import type { AnyResource, KindName, ResourcesByKind } from '../resources/kinds.ts';
 import { type ResourceKey, resourceKey, SWITCHYARD_GROUP } from '../resources/resource-key.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
+import { type OidcClient, oidcClient } from './oidc-client.ts';
 import { readPolicySecret } from './policy-secrets.ts';
 
 /** The kind of a policy's dependency on its access token (never stored; the token actor answers for it). */
@@ -33,13 +36,17 @@ const FOR_ANNOTATION = 'switchyard.dev/access-token-for';
 const ERROR_ANNOTATION = 'switchyard.dev/access-token-error';
 
 /** What a policy's credentials are exchanged for, when the controller fetches a token for it. */
-export type TokenGrant = 'gcp-service-account' | 'azure-client-secret';
+export type TokenGrant = 'gcp-service-account' | 'azure-client-secret' | 'azure-oidc';
 
 export function tokenGrantOf(spec: Partial<BackendSecurityPolicySpec> | undefined): TokenGrant | undefined {
   if (spec?.type === 'GCPCredentials' && spec.gcpCredentials?.credentialsFile !== undefined)
     return 'gcp-service-account';
-  if (spec?.type === 'AzureCredentials' && spec.azureCredentials?.clientSecretRef !== undefined)
+  if (spec?.type !== 'AzureCredentials') return undefined;
+  const azure = spec.azureCredentials;
+  // Exactly one of them, as Envoy AI Gateway's CRD says (both: refused by the policy's evaluation).
+  if (azure?.clientSecretRef !== undefined && azure.oidcExchangeToken === undefined)
     return 'azure-client-secret';
+  if (azure?.oidcExchangeToken !== undefined && azure.clientSecretRef === undefined) return 'azure-oidc';
   return undefined;
 }
 
@@ -53,6 +60,7 @@ export function tokenFingerprint(spec: Partial<BackendSecurityPolicySpec>): stri
           clientID: spec.azureCredentials?.clientID,
           tenantID: spec.azureCredentials?.tenantID,
           secret: spec.azureCredentials?.clientSecretRef,
+          oidc: spec.azureCredentials?.oidcExchangeToken,
         };
   return createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 16);
 }
@@ -84,6 +92,12 @@ export type AccessTokenRequest =
       readonly tenantID: string;
       readonly clientID: string;
       readonly clientSecret: string;
+    }
+  | {
+      readonly grant: 'azure-oidc';
+      readonly tenantID: string;
+      readonly clientID: string;
+      readonly oidc: OidcClient;
     };
 
 /** A token and how long it lasts, or why there is none (the token endpoint's answer, or the transport's). */
@@ -115,6 +129,16 @@ export function accessTokenRequest(
   const given = (value: unknown) => typeof value === 'string' && value !== '';
   if (!given(azure.clientID)) return { error: 'spec.azureCredentials.clientID: required' };
   if (!given(azure.tenantID)) return { error: 'spec.azureCredentials.tenantID: required' };
+  if (tokenGrantOf(spec) === 'azure-oidc') {
+    const oidc = oidcClient(policy, view, azure.oidcExchangeToken, 'spec.azureCredentials.oidcExchangeToken');
+    if ('error' in oidc) return oidc;
+    return {
+      grant: 'azure-oidc',
+      tenantID: azure.tenantID as string,
+      clientID: azure.clientID as string,
+      oidc,
+    };
+  }
   const secret = read(
     azure.clientSecretRef as { name?: unknown } | undefined,
     'spec.azureCredentials.clientSecretRef',

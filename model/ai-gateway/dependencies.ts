@@ -20,6 +20,7 @@ import {
 import { asArray } from '../shared/arrays.ts';
 import { normalizeGroup } from '../shared/reference-grants.ts';
 import { accessTokenKey } from './access-tokens.ts';
+import { oidcClientSecretRef } from './oidc-client.ts';
 import { parentRefsOf } from './route-evaluation.ts';
 
 /** What an AI object's evaluation reads (for the reverse dependency index). */
@@ -94,6 +95,13 @@ function policyDependencies(
     spec.awsCredentials?.credentialsFile,
     spec.gcpCredentials?.credentialsFile as { secretRef?: SecretObjectReference } | undefined,
     { secretRef: spec.azureCredentials?.clientSecretRef as SecretObjectReference | undefined },
+    { secretRef: oidcClientSecretRef(spec.azureCredentials?.oidcExchangeToken) },
+    {
+      secretRef: oidcClientSecretRef(
+        (spec.gcpCredentials?.workloadIdentityFederationConfig as { oidcExchangeToken?: unknown } | undefined)
+          ?.oidcExchangeToken,
+      ),
+    },
   ];
   const secrets: ResourceKey[] = [];
   for (const ref of holders.map((holder) => holder?.secretRef)) {

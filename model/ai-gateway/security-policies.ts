@@ -13,6 +13,7 @@ import { asArray } from '../shared/arrays.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
 import { policyAccessToken } from './access-tokens.ts';
 import type { ExtProcAuth, ExtProcCredentialOverride } from './extproc-config.ts';
+import { oidcExchangeProblem } from './oidc-client.ts';
 import { readPolicySecret } from './policy-secrets.ts';
 import type { Problem } from './statuses.ts';
 
@@ -185,20 +186,22 @@ export function gcpAuth(
   return { auth: { gcp: { ...location, accessToken: token.accessToken } } };
 }
 
-/** `azureCredentials`: the Entra ID token fetched with the client secret, sent as a bearer token. */
+/** `azureCredentials`: the Entra ID token fetched with the client secret or an OIDC token, sent as a bearer token. */
 function azureAuth(policy: BackendSecurityPolicy, view: ResourceView): { auth: ExtProcAuth } | Problem {
   const azure = policy.spec?.azureCredentials ?? {};
   for (const field of ['clientID', 'tenantID'] as const) {
     if (typeof azure[field] !== 'string' || azure[field] === '')
       return { reason: 'UnsupportedValue', message: `spec.azureCredentials.${field}: required` };
   }
-  if (azure.oidcExchangeToken !== undefined)
+  if ((azure.clientSecretRef === undefined) === (azure.oidcExchangeToken === undefined))
     return {
       reason: 'UnsupportedValue',
-      message: 'spec.azureCredentials.oidcExchangeToken: not supported; use clientSecretRef',
+      message: 'spec.azureCredentials: set exactly one of clientSecretRef and oidcExchangeToken',
     };
-  if (azure.clientSecretRef === undefined)
-    return { reason: 'UnsupportedValue', message: 'spec.azureCredentials.clientSecretRef: required' };
+  if (azure.oidcExchangeToken !== undefined) {
+    const problem = oidcExchangeProblem(azure.oidcExchangeToken, 'spec.azureCredentials.oidcExchangeToken');
+    if (problem !== undefined) return { reason: 'UnsupportedValue', message: problem };
+  }
   const token = policyAccessToken(policy, view);
   if ('error' in token) return { reason: TOKEN_UNAVAILABLE, message: `no access token: ${token.error}` };
   return { auth: { apiKey: { key: token.accessToken } } };

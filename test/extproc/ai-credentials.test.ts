@@ -4,13 +4,21 @@
 // and the ext_proc service, configured by the controller, sends each provider the token the server issued through a
 // real Envoy (the Azure client secret read from another namespace under a ReferenceGrant). A policy whose token server is down leaves its backend failing closed: the client gets a 401 naming the
 // token endpoint's error, the provider is never called, and the policy says NotAccepted why.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// AzureCredentials with `oidcExchangeToken` the same way: a token from a fake OIDC provider (its discovery document,
+// then the client credentials grant with the client secret from a Secret) given to the fake Entra ID as the client
+// assertion of a federated credential; one whose OIDC client is refused fails closed naming the provider's answer.
 import { exportPKCS8, generateKeyPair, jwtVerify } from 'jose';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startTokenServer, type TokenServer, type TokenServerRequest } from '../harness/auth/token-server.ts';
 import { freePort } from '../harness/envoy/index.ts';
-import { type AiGatewayPlane, aiGateway, localService, startAiGatewayPlane } from './ai-gateway-plane.ts';
+import {
+  type AiGatewayPlane,
+  aiGateway,
+  localService,
+  rawChat,
+  startAiGatewayPlane,
+} from './ai-gateway-plane.ts';
 import { type FakeProvider, startFakeAzure, startFakeVertex } from './fake-providers.ts';
 
 const GCP_TOKEN = 'ya29.issued-by-the-fake-token-server';
@@ -43,7 +51,39 @@ spec:
 `;
 }
 
-function manifests(gatewayPort: number, vertexPort: number, azurePort: number, keyFiles: string[]): string {
+function azureOidcBackend(name: string, clientSecretName: string): string {
+  return `apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: AIServiceBackend
+metadata: { name: ${name}, namespace: ai }
+spec:
+  schema: { name: AzureOpenAI, version: 2024-10-21 }
+  backendRef: { name: azure, kind: Service, port: 443 }
+---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: BackendSecurityPolicy
+metadata: { name: ${name}, namespace: ai }
+spec:
+  type: AzureCredentials
+  targetRefs: [{ group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: ${name} }]
+  azureCredentials:
+    clientID: gateway-app
+    tenantID: tenant-oidc
+    oidcExchangeToken:
+      oidc:
+        provider: { issuer: "ISSUER" }
+        clientID: gateway-oidc-client
+        clientSecret: { name: ${clientSecretName} }
+        scopes: [api://AzureADTokenExchange]
+`;
+}
+
+function manifests(
+  gatewayPort: number,
+  vertexPort: number,
+  azurePort: number,
+  keyFiles: string[],
+  issuer: string,
+): string {
   return `${aiGateway(gatewayPort)}---
 ${localService('vertex', vertexPort)}---
 ${localService('azure', azurePort)}---
@@ -92,16 +132,26 @@ spec:
       backendRefs: [{ name: gemini-down, modelNameOverride: gemini-2.0-flash }]
     - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: gpt-azure }] }]
       backendRefs: [{ name: azure, modelNameOverride: gpt-4o-deployment }]
-`;
+    - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: gpt-oidc }] }]
+      backendRefs: [{ name: azure-oidc, modelNameOverride: gpt-4o-deployment }]
+    - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: gpt-refused }] }]
+      backendRefs: [{ name: azure-oidc-refused, modelNameOverride: gpt-4o-deployment }]
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: oidc-client, namespace: ai }
+stringData: { client-secret: oidc-client-secret }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: oidc-client-wrong, namespace: ai }
+stringData: { client-secret: not-the-secret }
+---
+${azureOidcBackend('azure-oidc', 'oidc-client')}---
+${azureOidcBackend('azure-oidc-refused', 'oidc-client-wrong')}`.replaceAll('ISSUER', issuer);
 }
 
-interface TokenRequest {
-  readonly path: string;
-  readonly form: Record<string, string>;
-}
-
-let tokenServer: Server;
-const tokenRequests: TokenRequest[] = [];
+let tokenServer: TokenServer;
 let gateway: AiGatewayPlane;
 let vertex: FakeProvider;
 let azure: FakeProvider;
@@ -111,35 +161,53 @@ let tokenBase: string;
 let publicKey: Awaited<ReturnType<typeof generateKeyPair>>['publicKey'];
 const authorityBefore = process.env.AZURE_AUTHORITY_HOST;
 
+const OIDC_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.oidc-token-for-the-gateway.signature';
+const OIDC_AZURE_TOKEN = 'entra.issued-for-the-oidc-assertion';
+let issuer: string;
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+
+/** The fake OIDC provider (under /idp) and the fake Entra ID (under /<tenant>), on one loopback server. */
+function oidcAnswer(request: TokenServerRequest): { status: number; body: unknown } | undefined {
+  if (request.method === 'GET' && request.path === '/idp/.well-known/openid-configuration')
+    return {
+      status: 200,
+      body: {
+        issuer,
+        token_endpoint: `${issuer}/token`,
+        authorization_endpoint: `${issuer}/authorize`,
+        scopes_supported: ['openid', 'api://AzureADTokenExchange'],
+      },
+    };
+  if (request.method === 'POST' && request.path === '/idp/token')
+    return request.headers.authorization === basic('gateway-oidc-client', 'oidc-client-secret')
+      ? { status: 200, body: { access_token: OIDC_TOKEN, token_type: 'Bearer', expires_in: 300 } }
+      : { status: 401, body: { error: 'invalid_client', error_description: 'client authentication failed' } };
+  if (request.method === 'POST' && request.path === '/tenant-oidc/oauth2/v2.0/token')
+    return request.form.client_assertion === OIDC_TOKEN
+      ? { status: 200, body: { access_token: OIDC_AZURE_TOKEN, token_type: 'Bearer', expires_in: 3599 } }
+      : { status: 401, body: { error: 'invalid_client', error_description: 'AADSTS700211' } };
+  return undefined;
+}
+
 beforeAll(async () => {
   const pair = await generateKeyPair('RS256', { extractable: true });
   publicKey = pair.publicKey;
-  tokenServer = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => {
-      body += chunk;
-    });
-    request.on('end', () => {
-      const form = Object.fromEntries(new URLSearchParams(body));
-      tokenRequests.push({ path: request.url ?? '', form });
-      const token =
-        request.url === '/google/token'
-          ? GCP_TOKEN
-          : request.url === '/tenant-e2e/oauth2/v2.0/token' && form.client_secret === 'entra-client-secret'
-            ? AZURE_TOKEN
-            : undefined;
-      response.writeHead(token === undefined ? 401 : 200, { 'content-type': 'application/json' });
-      response.end(
-        JSON.stringify(
-          token === undefined
-            ? { error: 'invalid_client' }
-            : { access_token: token, expires_in: 3599, token_type: 'Bearer' },
-        ),
-      );
-    });
+  tokenServer = await startTokenServer((request) => {
+    const oidc = oidcAnswer(request);
+    if (oidc !== undefined) return oidc;
+    const form = request.form;
+    const token =
+      request.path === '/google/token'
+        ? GCP_TOKEN
+        : request.path === '/tenant-e2e/oauth2/v2.0/token' && form.client_secret === 'entra-client-secret'
+          ? AZURE_TOKEN
+          : undefined;
+    return token === undefined
+      ? { status: 401, body: { error: 'invalid_client' } }
+      : { status: 200, body: { access_token: token, expires_in: 3599, token_type: 'Bearer' } };
   });
-  await new Promise<void>((resolve) => tokenServer.listen(0, '127.0.0.1', resolve));
-  tokenBase = `http://127.0.0.1:${(tokenServer.address() as AddressInfo).port}`;
+  tokenBase = tokenServer.base;
+  issuer = `${tokenBase}/idp`;
   downPort = await freePort();
   const keyFile = async (tokenUri: string) =>
     JSON.stringify({
@@ -159,8 +227,8 @@ beforeAll(async () => {
   [vertex, azure] = await Promise.all([startFakeVertex(), startFakeAzure()]);
   gateway = await startAiGatewayPlane({
     name: 'ai-credentials',
-    manifests: (port) => manifests(port, vertex.port, azure.port, keyFiles),
-    rules: 3,
+    manifests: (port) => manifests(port, vertex.port, azure.port, keyFiles, issuer),
+    rules: 5,
   });
   client = new OpenAI({
     baseURL: `http://127.0.0.1:${gateway.gatewayPort}/v1`,
@@ -174,12 +242,12 @@ afterAll(async () => {
   else process.env.AZURE_AUTHORITY_HOST = authorityBefore;
   await gateway?.stop();
   await Promise.all([vertex?.close(), azure?.close()]);
-  await new Promise((resolve) => tokenServer?.close(resolve));
+  await tokenServer?.close();
 });
 
 describe('GCP and Azure credentials exchanged for tokens by the controller, through Envoy', () => {
   test('the token server got a JWT signed with the key file for GCP and the client secret for Azure', async () => {
-    const google = tokenRequests.find((request) => request.path === '/google/token')!;
+    const google = tokenServer.received.find((request) => request.path === '/google/token')!;
     expect(google.form.grant_type).toBe('urn:ietf:params:oauth:grant-type:jwt-bearer');
     const { payload, protectedHeader } = await jwtVerify(google.form.assertion!, publicKey, {
       issuer: 'gateway@proj-e2e.iam.gserviceaccount.com',
@@ -187,7 +255,7 @@ describe('GCP and Azure credentials exchanged for tokens by the controller, thro
     });
     expect(protectedHeader.kid).toBe('e2e-key');
     expect(payload.scope).toBe('https://www.googleapis.com/auth/cloud-platform');
-    const entra = tokenRequests.find((request) => request.path === '/tenant-e2e/oauth2/v2.0/token')!;
+    const entra = tokenServer.received.find((request) => request.path === '/tenant-e2e/oauth2/v2.0/token')!;
     expect(entra.form).toEqual({
       grant_type: 'client_credentials',
       client_id: 'gateway-app',
@@ -236,16 +304,74 @@ describe('GCP and Azure credentials exchanged for tokens by the controller, thro
 
   test('the token server being down: the client gets 401 naming it, and the provider is never called', async () => {
     const before = vertex.received.length;
-    const response = await fetch(`http://127.0.0.1:${gateway.gatewayPort}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-client' },
-      body: JSON.stringify({ model: 'gemini-down', messages: [{ role: 'user', content: 'Hello?' }] }),
-    });
-    expect(response.status).toBe(401);
-    const body = (await response.json()) as { error: { message: string } };
-    expect(body.error.message).toContain(
+    const refused = await rawChat(gateway.gatewayPort, 'gemini-down');
+    expect(refused.status).toBe(401);
+    expect(refused.message).toContain(
       `no GCP access token: token endpoint http://127.0.0.1:${downPort}/token: ECONNREFUSED`,
     );
     expect(vertex.received.length).toBe(before);
+  });
+});
+
+const conditionOf = (kind: 'AIServiceBackend' | 'BackendSecurityPolicy', name: string) =>
+  gateway.plane.store.get(kind, 'ai', name)?.status?.conditions?.[0];
+
+describe('Azure oidcExchangeToken: an OIDC token exchanged at Entra ID by the controller, through Envoy', () => {
+  test('the OIDC provider got the client credentials grant, Entra ID the OIDC token as a client assertion', () => {
+    const tokenRequests = (path: string) =>
+      tokenServer.received.filter((request) => request.path === path && request.method === 'POST');
+    const granted = tokenRequests('/idp/token').find(
+      (request) => request.headers.authorization === basic('gateway-oidc-client', 'oidc-client-secret'),
+    )!;
+    // The scopes asked for, then those the provider supports that were not asked for (as Envoy AI Gateway adds them).
+    expect(granted.form).toEqual({
+      grant_type: 'client_credentials',
+      scope: 'api://AzureADTokenExchange openid',
+    });
+    expect(granted.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    const entra = tokenRequests('/tenant-oidc/oauth2/v2.0/token');
+    expect(entra).toHaveLength(1);
+    expect(entra[0]!.form).toEqual({
+      grant_type: 'client_credentials',
+      client_id: 'gateway-app',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: OIDC_TOKEN,
+      scope: 'https://cognitiveservices.azure.com/.default',
+    });
+    expect(
+      tokenServer.received.filter((request) => request.path === '/idp/.well-known/openid-configuration')
+        .length,
+    ).toBeGreaterThanOrEqual(2);
+    expect(conditionOf('BackendSecurityPolicy', 'azure-oidc')?.type).toBe('Accepted');
+    expect(conditionOf('AIServiceBackend', 'azure-oidc')?.type).toBe('Accepted');
+    expect(conditionOf('BackendSecurityPolicy', 'azure-oidc-refused')).toMatchObject({
+      type: 'NotAccepted',
+      reason: 'AccessTokenUnavailable',
+      message: `no access token: token endpoint ${issuer}/token answered HTTP 401 (invalid_client: client authentication failed)`,
+    });
+  });
+
+  test('the Azure OpenAI backend gets the token Entra ID issued as a bearer token', async () => {
+    const before = azure.received.length;
+    const completion = await client.chat.completions.create({
+      model: 'gpt-oidc',
+      messages: [{ role: 'user', content: 'Hello?' }],
+    });
+    expect(completion.choices[0]?.message).toBeDefined();
+    expect(azure.received.length).toBe(before + 1);
+    const seen = azure.received.at(-1)!;
+    expect(seen.path).toBe('/openai/deployments/gpt-4o-deployment/chat/completions?api-version=2024-10-21');
+    expect(seen.headers.authorization).toBe(`Bearer ${OIDC_AZURE_TOKEN}`);
+    expect(seen.headers['api-key']).toBeUndefined();
+  });
+
+  test('an OIDC client the provider refuses: the client gets 401 naming the answer, Azure is never called', async () => {
+    const before = azure.received.length;
+    const refused = await rawChat(gateway.gatewayPort, 'gpt-refused');
+    expect(refused.status).toBe(401);
+    expect(refused.message).toContain(
+      `token endpoint ${issuer}/token answered HTTP 401 (invalid_client: client authentication failed)`,
+    );
+    expect(azure.received.length).toBe(before);
   });
 });

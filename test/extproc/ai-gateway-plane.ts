@@ -223,3 +223,17 @@ endpoints: [{ addresses: [127.0.0.1], conditions: { ready: true } }]
 ports: [{ name: http, port: ${port} }]
 `;
 }
+
+/** A chat completion sent without an SDK (a refusal's status and error message are read as the client got them). */
+export async function rawChat(
+  gatewayPort: number,
+  model: string,
+): Promise<{ readonly status: number; readonly message: string | undefined }> {
+  const response = await fetch(`http://127.0.0.1:${gatewayPort}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer sk-client' },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'Hello?' }] }),
+  });
+  const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
+  return { status: response.status, message: body.error?.message };
+}
