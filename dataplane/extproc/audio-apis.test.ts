@@ -191,7 +191,7 @@ backends: [{ name: whisper, schema: OpenAI, modelNameOverride: whisper-1, auth: 
     expect(metadata(last)).toMatchObject({ llm_input_token: 2, llm_output_token: 1, llm_total_token: 3 });
   });
 
-  test('refused with the reason: JSON (415), no model or file (400), a fallback rule or a body mutation (422)', async () => {
+  test('refused with the reason: JSON (415), no model or file (400), a body mutation (422)', async () => {
     const json = new StreamProcessor(config, 's').process(
       requestHeaders('/v1/audio/translations', { 'content-type': 'application/json' }),
       FIXED_TIME,
@@ -210,14 +210,11 @@ backends: [{ name: whisper, schema: OpenAI, modelNameOverride: whisper-1, auth: 
     ).toMatchObject({ status: { code: 400 }, details: "the form has no 'file' part" });
     const special = parseExtProcConfig(`
 rules:
-  - { models: [both], backends: [{ name: a, priority: 0 }, { name: b, priority: 1 }] }
   - { models: [mutated], backends: [b] }
 backends:
-  - { name: a, schema: OpenAI }
   - { name: b, schema: OpenAI, bodyMutation: { remove: [user] } }
 `);
     for (const [model, details] of [
-      ['both', "the model 'both' has fallback backends, which do not take uploads"],
       [
         'mutated',
         "backend 'b' has a bodyMutation, which applies to JSON bodies; this API sends a multipart form",

@@ -1,6 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import { parseExtProcConfig } from './config.ts';
-import { BACKEND_ATTRIBUTE, EXT_PROC_ATTRIBUTES_KEY } from './fallback-handoff.ts';
+import {
+  BACKEND_ATTRIBUTE,
+  EXT_PROC_ATTRIBUTES_KEY,
+  type Handoff,
+  unwrapAttempt,
+  wrapBody,
+  wrapForm,
+} from './fallback-handoff.ts';
 import type { ProcessingRequest, ProcessingResponse } from './processing-messages.ts';
 import { StreamProcessor } from './stream-processor.ts';
 import { FIXED_TIME, fixture } from './testdata/fixtures.ts';
@@ -198,5 +205,28 @@ describe('a fallback rule', () => {
     const reply = attempt('primary', clientHeaders, Buffer.from(JSON.stringify(chat)));
     expect(reply.immediate_response?.status.code).toBe(500);
     expect(reply.immediate_response?.details).toContain('check the Envoy configuration');
+  });
+});
+
+describe('the wrapper', () => {
+  const handoff: Handoff = {
+    path: '/v1/audio/transcriptions',
+    model: 'whisper',
+    headers: { 'x-api-key': null },
+  };
+
+  test('a form goes on as sent after one line of hand-off; a JSON body, even spread over lines, in JSON', () => {
+    const form = Buffer.from(
+      '--b\r\ncontent-disposition: form-data; name="model"\r\n\r\nwhisper\r\n--b--\r\n\x00\xff',
+    );
+    expect(unwrapAttempt(wrapForm(form, handoff))).toEqual({ handoff: { ...handoff, form: true }, form });
+    // A client's pretty-printed body whose first line could close an object: still the JSON wrapper.
+    const json = Buffer.from('{"model":"whisper","form":true}\n');
+    expect(unwrapAttempt(wrapBody(json, { ...handoff, path: '/v1/chat/completions' }))).toEqual({
+      handoff: { ...handoff, path: '/v1/chat/completions' },
+      body: { model: 'whisper', form: true },
+    });
+    expect(unwrapAttempt(Buffer.from('{"model":"whisper"}\n--b'))).toBeUndefined();
+    expect(unwrapAttempt(Buffer.from('not json'))).toBeUndefined();
   });
 });

@@ -4,10 +4,13 @@
 // Envoy picked, which it learns from the endpoint's metadata. Envoy re-sends the router's buffered body on each
 // attempt but keeps header changes an attempt made, so the router wraps the client's body with what an attempt
 // must start from (the client's path and model, and the original value of every header an attempt may change),
-// and each attempt restores those headers before translating. Nothing is kept in memory between the two
-// streams, which may reach different processes.
+// and each attempt restores those headers before translating. A JSON body is wrapped in JSON; an upload (a
+// multipart form, binary) goes on as sent after one line of JSON naming the hand-off, and each attempt reads the
+// form again and replaces its model field for its backend. Nothing is kept in memory between the two streams,
+// which may reach different processes.
 
 import { overrideHeaderNames } from './backend-auth.ts';
+import { parseJsonObject } from './client-errors.ts';
 import type { Backend } from './config.ts';
 
 export {
@@ -28,6 +31,8 @@ export interface Handoff {
   readonly model: string;
   /** Original value of each header an attempt may change; null: the client did not send it. */
   readonly headers: Readonly<Record<string, string | null>>;
+  /** The client's body is a multipart form (an upload), after the hand-off's line (`wrapForm`). */
+  readonly form?: true;
 }
 
 /** Headers any attempt may set or remove, besides those a rule's backends name (mutations, overrides). */
@@ -69,14 +74,44 @@ export function wrapBody(raw: Buffer, handoff: Handoff): Buffer {
   ]);
 }
 
-/** The hand-off and the client's body, or undefined when the body is not a wrapper. */
-export function unwrapBody(
-  parsed: Record<string, unknown>,
-): { handoff: Handoff; body: Record<string, unknown> } | undefined {
+/**
+ * An upload's form (binary, kept as sent) after one line holding the hand-off: `{"x-ai-eg-fallback":{…}}` and a
+ * newline (JSON text has none of its own), then the form's bytes.
+ */
+export function wrapForm(raw: Buffer, handoff: Handoff): Buffer {
+  const line = JSON.stringify({ [HANDOFF_FIELD]: { ...handoff, form: true } });
+  return Buffer.concat([Buffer.from(`${line}\n`), raw]);
+}
+
+/** What an attempt starts from: the hand-off and the client's JSON body, or its form's bytes (an upload). */
+export type Unwrapped =
+  | { readonly handoff: Handoff; readonly body: Record<string, unknown>; readonly form?: undefined }
+  | { readonly handoff: Handoff; readonly form: Buffer; readonly body?: undefined };
+
+/** The hand-off and the client's body (or form), or undefined when the body is not a wrapper. */
+export function unwrapAttempt(raw: Buffer): Unwrapped | undefined {
+  const newline = raw.indexOf(10);
+  // A form's wrapper: its first line is the whole hand-off. A JSON wrapper's first line never closes it (the
+  // client's body follows the hand-off), so it does not parse as one.
+  if (newline > 0) {
+    const line = parseJsonObject(raw.subarray(0, newline));
+    const handoff = line?.[HANDOFF_FIELD] as Handoff | undefined;
+    if (isHandoff(handoff) && handoff.form === true) return { handoff, form: raw.subarray(newline + 1) };
+  }
+  const parsed = parseJsonObject(raw);
+  if (parsed === undefined) return undefined;
   const handoff = parsed[HANDOFF_FIELD] as Handoff | undefined;
   const body = parsed.body as Record<string, unknown> | undefined;
-  if (handoff === undefined || typeof handoff !== 'object' || typeof handoff.path !== 'string')
-    return undefined;
+  if (!isHandoff(handoff) || handoff.form === true) return undefined;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
   return { handoff, body };
+}
+
+function isHandoff(value: unknown): value is Handoff {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Handoff).path === 'string' &&
+    typeof (value as Handoff).model === 'string'
+  );
 }

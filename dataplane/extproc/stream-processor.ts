@@ -6,9 +6,8 @@
 import type { CredentialSources } from './backend-auth.ts';
 import { answersWithMedia, apiForPath, sendsForm, unreadableBody } from './client-apis.ts';
 import { readClientBody } from './client-body.ts';
-import { parseJsonObject } from './client-errors.ts';
 import type { Backend, ExtProcConfig, RoutingRule } from './config.ts';
-import { type Handoff, originalHeaders, unwrapBody, wrapBody } from './fallback-handoff.ts';
+import { type Handoff, originalHeaders, unwrapAttempt, wrapBody, wrapForm } from './fallback-handoff.ts';
 import { isGzip } from './gzip-body.ts';
 import { clientErrorResponse, unknownPathResponse } from './immediate-replies.ts';
 import { modelListResponse } from './model-lists.ts';
@@ -233,13 +232,6 @@ export class StreamProcessor {
     if (rule === undefined)
       return this.#reject(404, `the model '${model}' does not exist`, 'model_not_found');
     this.#rule = rule;
-    // The hand-off wraps the body in JSON, which a form is not.
-    if (rule.fallback && this.#form !== undefined)
-      return this.#reject(
-        422,
-        `the model '${model}' has fallback backends, which do not take uploads`,
-        'unsupported_api',
-      );
     if (rule.fallback) return this.#handOff(json, body, model, rule, time);
     const picked = pickBackend(rule, this.#requestId);
     // A backendRef the route may not use: its share of the requests is answered 500, as Gateway API answers it.
@@ -267,7 +259,7 @@ export class StreamProcessor {
     const backends = rule.backends.map((target) => this.#config.backends.get(target.name));
     const headers = originalHeaders(backends, this.#requestHeaders);
     const handoff: Handoff = { path: this.#requestHeaders[':path'] ?? '', model, headers };
-    const wrapped = wrapBody(raw, handoff);
+    const wrapped = this.#form === undefined ? wrapBody(raw, handoff) : wrapForm(raw, handoff);
     this.#handoff = { body, time };
     this.#phase = 'response-headers';
     const set = { [this.#config.modelNameHeaderKey]: model, 'content-length': String(wrapped.length) };
@@ -277,15 +269,27 @@ export class StreamProcessor {
 
   /** The upstream filter: one attempt of a fallback rule, for the backend Envoy picked. */
   #onAttemptBody(raw: Buffer, time: number): ProcessingResponse {
-    const parsed = parseJsonObject(raw);
-    const unwrapped = parsed === undefined ? undefined : unwrapBody(parsed);
+    const unwrapped = unwrapAttempt(raw);
     if (unwrapped === undefined) {
       return this.#reject(
         500,
         'the upstream filter got a body the router filter did not prepare; check the Envoy configuration',
       );
     }
-    const { handoff, body } = unwrapped;
+    const { handoff } = unwrapped;
+    let body = unwrapped.body;
+    if (unwrapped.form !== undefined) {
+      // An upload: the client's form again, read with the client's content-type (its boundary).
+      const read = readClientBody(
+        unwrapped.form,
+        false,
+        this.#maxRequestBodyBytes,
+        handoff.headers['content-type'] ?? '',
+      );
+      if (!read.ok) return this.#reject(500, 'the upstream filter got a form the router filter did not read');
+      body = read.body;
+      this.#form = read.form;
+    }
     this.#api = apiForPath(handoff.path);
     this.#model = handoff.model;
     const backend = this.#config.backends.get(this.#attemptBackend!);
@@ -297,7 +301,7 @@ export class StreamProcessor {
     }
     this.#backend = backend;
     const rule = this.#config.rules.find((candidate) => candidate.models.includes(handoff.model));
-    const translation = this.#translate(backend, body, handoff.model, rule, time, handoff.headers);
+    const translation = this.#translate(backend, body!, handoff.model, rule, time, handoff.headers);
     if (!translation.ok) return translation.reply;
     this.#phase = 'done';
     return requestBodyReply(translation.set, translation.remove, translation.body, false);

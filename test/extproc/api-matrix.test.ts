@@ -31,6 +31,7 @@ import {
   TRANSCRIPTION_USAGE,
 } from './fake-providers.ts';
 import { verifySigV4 } from './sigv4-verifier.ts';
+import { upstreamForm } from './upstream-form.ts';
 
 const AWS_SECRET = 'matrix-secret/with+symbols';
 const SCHEMAS = [
@@ -828,19 +829,6 @@ describe('completions, Responses and image generation on OpenAI-schema backends'
   );
 
   /** The multipart form the provider got: its text fields, and the uploaded file's name, type and bytes. */
-  async function upstreamForm(seen: ReceivedRequest) {
-    const form = await new Response(seen.raw, {
-      headers: { 'content-type': seen.headers['content-type']! },
-    }).formData();
-    const fields: Record<string, string> = {};
-    let file: { name: string; type: string; bytes: Buffer } | undefined;
-    for (const [name, value] of form.entries()) {
-      if (typeof value === 'string') fields[name] = value;
-      else file = { name: value.name, type: value.type, bytes: Buffer.from(await value.arrayBuffer()) };
-    }
-    return { fields, file };
-  }
-
   test.each(['openai', 'azure'] as const)(
     '→ %s: transcription and translation of a real file, the model field rewritten, the file untouched',
     async (schema) => {

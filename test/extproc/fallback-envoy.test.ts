@@ -3,6 +3,8 @@
 // priority when the first fails; the ext_proc upstream filter on that cluster translates every attempt for the
 // backend Envoy picked, with that backend's schema, credentials and model override. The client gets the
 // answer of the backend that served it, in its own API's shape; the router's upstream log has a line per attempt.
+import { createReadStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
@@ -24,7 +26,15 @@ import {
   staticCluster,
 } from './envoy-resources.ts';
 import { type EnvoyWithExtProc, envoyJsonLines, startEnvoyWithExtProc } from './envoy-with-extproc.ts';
-import { chatCompletion, type FakeProvider, startFakeAnthropic, startFakeOpenAI } from './fake-providers.ts';
+import {
+  chatCompletion,
+  type FakeProvider,
+  startFakeAnthropic,
+  startFakeAzure,
+  startFakeOpenAI,
+  TRANSCRIPTION_USAGE,
+} from './fake-providers.ts';
+import { upstreamForm } from './upstream-form.ts';
 
 const UPSTREAM_CODEC = 'type.googleapis.com/envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec';
 const BACKEND_METADATA = `%UPSTREAM_METADATA(["${BACKEND_METADATA_NAMESPACE}","${BACKEND_METADATA_KEY}"])%`;
@@ -36,6 +46,8 @@ rules:
     backends: [{ name: primary, priority: 0 }, { name: secondary, priority: 1 }]
   - models: [smart-unreachable]
     backends: [{ name: primary, priority: 0 }, { name: secondary, priority: 1 }]
+  - models: [whisper]
+    backends: [{ name: voice-primary, priority: 0 }, { name: voice-secondary, priority: 1 }]
 backends:
   - name: primary
     schema: Anthropic
@@ -45,12 +57,22 @@ backends:
     schema: OpenAI
     modelNameOverride: gpt-4o
     auth: { apiKey: { key: sk-openai-secondary } }
+  - name: voice-primary
+    schema: OpenAI
+    modelNameOverride: whisper-1
+    auth: { apiKey: { key: sk-voice-primary } }
+  - name: voice-secondary
+    schema: OpenAI
+    modelNameOverride: gpt-4o-transcribe
+    auth: { apiKey: { key: sk-openai-secondary } }
 `;
 
 let plane: EnvoyWithExtProc | undefined;
 let envoy: Envoy | undefined;
 let primary: FakeProvider;
 let secondary: FakeProvider;
+/** The primary of the uploads' rule (an OpenAI-compatible API); its secondary is `secondary`. */
+let voice: FakeProvider;
 let openai: OpenAI;
 let anthropic: Anthropic;
 let accessLog: string;
@@ -97,13 +119,13 @@ function resources(
     responseHeadersToAdd: [{ header: { key: 'x-ai-eg-backend', value: BACKEND_METADATA } }],
   });
   // One locality per backend at its priority, each endpoint naming its backend; the upstream ext_proc filter.
-  const fallbackCluster = (name: string, primaryPort: number) => ({
+  const fallbackCluster = (name: string, primaryPort: number, backends = ['primary', 'secondary']) => ({
     name,
     type: 'STATIC',
     connectTimeout: '2s',
     loadAssignment: {
       clusterName: name,
-      endpoints: [endpoint(primaryPort, 'primary', 0), endpoint(secondary.port, 'secondary', 1)],
+      endpoints: [endpoint(primaryPort, backends[0]!, 0), endpoint(secondary.port, backends[1]!, 1)],
     },
     ...httpProtocolOptions({
       explicitHttpConfig: { httpProtocolOptions: {} },
@@ -118,6 +140,7 @@ function resources(
       extproc: staticCluster('extproc', extProcPort, true),
       smart: fallbackCluster('smart', primary.port),
       'smart-unreachable': fallbackCluster('smart-unreachable', unreachablePort),
+      whisper: fallbackCluster('whisper', voice.port, ['voice-primary', 'voice-secondary']),
     },
     [TYPE_URL.listener]: {
       fallback: httpListener({
@@ -161,7 +184,12 @@ function resources(
           {
             name: 'ai',
             domains: ['*'],
-            routes: [fallbackRoute('smart'), fallbackRoute('smart-unreachable'), NO_AI_ROUTE],
+            routes: [
+              fallbackRoute('smart'),
+              fallbackRoute('smart-unreachable'),
+              fallbackRoute('whisper'),
+              NO_AI_ROUTE,
+            ],
           },
         ],
       },
@@ -170,7 +198,11 @@ function resources(
 }
 
 beforeAll(async () => {
-  [primary, secondary] = await Promise.all([startFakeAnthropic(), startFakeOpenAI()]);
+  [primary, secondary, voice] = await Promise.all([
+    startFakeAnthropic(),
+    startFakeOpenAI(),
+    startFakeAzure(),
+  ]);
   const [port, unreachablePort] = [await freePort(), await freePort()];
   unreachable = unreachablePort;
   plane = await startEnvoyWithExtProc({
@@ -182,7 +214,7 @@ beforeAll(async () => {
       upstreamLog = join(dir, 'upstream.log');
       return resources(port, servicePorts[0]!, unreachablePort);
     },
-    ready: [{ port, models: 2 }],
+    ready: [{ port, models: 3 }],
   });
   envoy = plane.envoy;
   openai = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'client-key', maxRetries: 0 });
@@ -195,7 +227,7 @@ beforeEach(({ onTestFailed }) => {
 
 afterAll(async () => {
   await plane?.stop();
-  await Promise.all([primary?.close(), secondary?.close()]);
+  await Promise.all([primary?.close(), secondary?.close(), voice?.close()]);
 });
 
 /** The JSON lines a log has for one test case (a header the test sends), once there are `count` of them. */
@@ -324,6 +356,54 @@ describe('priority fallback', () => {
       stream: true,
       stream_options: { include_usage: true },
     });
+  });
+
+  test("an upload falls back: the secondary gets the client's form byte for byte, with its own model", async () => {
+    const recording = join(plane!.dir, 'hello.wav');
+    // A WAV header and 200 KB of samples: binary, several HTTP/2 frames.
+    const audio = Buffer.concat([
+      Buffer.from('RIFF\0\0\0\0WAVEfmt '),
+      Buffer.from(Uint8Array.from({ length: 200_000 }, (_, i) => (i * 7) % 256)),
+    ]);
+    await writeFile(recording, audio);
+    voice.failNext({ status: 429, body: '{"error":{"message":"slow down","type":"rate_limit_error"}}' });
+    const before = [voice.received.length, secondary.received.length];
+    const transcription = await openai.audio.transcriptions.create(
+      { file: createReadStream(recording), model: 'whisper', language: 'en' },
+      { headers: { 'x-test-case': 'upload-429' } },
+    );
+    expect(transcription).toEqual({ text: 'Hello there.', usage: TRANSCRIPTION_USAGE });
+    expect([voice.received.length, secondary.received.length]).toEqual([before[0]! + 1, before[1]! + 1]);
+    const first = voice.received.at(-1)!;
+    const second = secondary.received.at(-1)!;
+    expect([first.path, second.path]).toEqual(['/v1/audio/transcriptions', '/v1/audio/transcriptions']);
+    expect(first.headers.authorization).toBe('Bearer sk-voice-primary');
+    expect(second.headers.authorization).toBe('Bearer sk-openai-secondary');
+    expect(second.headers['content-length']).toBe(String(second.raw.length));
+    expect(await upstreamForm(second)).toEqual({
+      fields: { model: 'gpt-4o-transcribe', language: 'en' },
+      file: { name: 'hello.wav', type: expect.any(String), bytes: audio },
+    });
+    expect((await upstreamForm(first)).fields.model).toBe('whisper-1');
+    // The same form (boundary, parts, file) but for the model field's value.
+    expect(second.headers['content-type']).toBe(first.headers['content-type']);
+    expect(second.raw.toString('latin1')).toBe(
+      first.raw.toString('latin1').replace('\r\n\r\nwhisper-1\r\n', '\r\n\r\ngpt-4o-transcribe\r\n'),
+    );
+    expect(await logLines(upstreamLog, 'upload-429', 2)).toEqual([
+      {
+        upstream_host: `127.0.0.1:${voice.port}`,
+        backend: 'voice-primary',
+        status: 429,
+        path: '/v1/audio/transcriptions',
+      },
+      {
+        upstream_host: `127.0.0.1:${secondary.port}`,
+        backend: 'voice-secondary',
+        status: 200,
+        path: '/v1/audio/transcriptions',
+      },
+    ]);
   });
 
   test("every backend failing: the last one's error, in the client's error shape", async () => {
