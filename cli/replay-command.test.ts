@@ -9,7 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { renderReplay } from '../replay/output.ts';
 import type { ReplayResult } from '../replay/session.ts';
 import { checkpointsOf } from '../test/replays/expected.ts';
-import { spawnCli } from './testdata/run-cli.ts';
+import { spawnCli } from './testdata/spawn-cli.ts';
 
 const replays = join(import.meta.dirname, '..', 'test', 'replays');
 const kubeLogs = readdirSync(replays)

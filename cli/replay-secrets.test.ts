@@ -7,8 +7,8 @@ import { afterAll, expect, it } from 'vitest';
 import { attachRecorder } from '../replay/composition.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { createControlPlane } from './control-plane.ts';
-import { spawnCli } from './testdata/run-cli.ts';
 import { secretFixture } from './testdata/secret-fixture.ts';
+import { spawnCli } from './testdata/spawn-cli.ts';
 
 const fixture = secretFixture();
 const logDir = mkdtempSync(join(tmpdir(), 'switchyard-replay-secrets-'));

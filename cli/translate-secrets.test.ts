@@ -2,8 +2,8 @@
 // reads: no secret value, nor its base64, nor a line of a private key, appears in anything it prints, in any output
 // format or --show, while what is no secret (certificates, the config around the secrets) is still shown.
 import { describe, expect, it } from 'vitest';
-import { spawnCli } from './testdata/run-cli.ts';
 import { secretFixture } from './testdata/secret-fixture.ts';
+import { spawnCli } from './testdata/spawn-cli.ts';
 
 const fixture = secretFixture();
 

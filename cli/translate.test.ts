@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { runCli as run, spawnCli } from './testdata/run-cli.ts';
+import { runCli as run } from './testdata/run-cli.ts';
+import { spawnCli } from './testdata/spawn-cli.ts';
 import { translate } from './translate.ts';
 
 const quickstart = fileURLToPath(new URL('../examples/quickstart', import.meta.url));

@@ -8,10 +8,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnCli } from '../../cli/testdata/spawn-cli.ts';
 import { cacheFile, GATEWAY_API, INFERENCE_POOL } from '../../sources/files/crd-validation/upstream-crds.ts';
 import { runCommand } from '../provision/cache.ts';
 import { provisionUpstreamCrdFiles } from '../provision/gateway-api-crds.ts';
-import { MANIFESTS, switchyard } from './cli-run.ts';
+import { MANIFESTS } from './manifests.ts';
 
 const WITH_OWN_KIND = `${MANIFESTS}---
 apiVersion: switchyard.dev/v1alpha1
@@ -51,7 +52,7 @@ const GATEWAY_API_REFUSALS = () => [
 describe('switchyard translate without --crds (spawned)', () => {
   it('fetches Gateway API CRDs into an empty cache on first use and refuses what they refuse, naming file, object and message', async () => {
     const env = { SWITCHYARD_CACHE_DIR: join(dir, 'cache-first-use') };
-    const run = await switchyard(['translate', '-f', join(dir, 'manifests')], env);
+    const run = await spawnCli(['translate', '-f', join(dir, 'manifests')], env);
     expect(run.stderr.split('\n').filter(Boolean)).toEqual([
       ...GATEWAY_API_REFUSALS(),
       OWN_REFUSAL(44),
@@ -63,7 +64,7 @@ describe('switchyard translate without --crds (spawned)', () => {
   });
 
   it('offline with nothing cached: says once what is not checked and how to fix it; our own CRDs still apply', async () => {
-    const run = await switchyard(['translate', '-f', join(dir, 'manifests')], offline('cache-offline'));
+    const run = await spawnCli(['translate', '-f', join(dir, 'manifests')], offline('cache-offline'));
     const lines = run.stderr.split('\n').filter(Boolean);
     const notices = lines.filter((line) => line.includes('are not checked against'));
     expect(notices).toHaveLength(1);
@@ -100,7 +101,7 @@ describe('switchyard translate without --crds (spawned)', () => {
 
     it('switchyard fetch-crds fills the cache; then translate refuses offline what the CRDs refuse', async () => {
       const cache = join(dir, 'cache-proxy');
-      const fetched = await switchyard(['fetch-crds'], {
+      const fetched = await spawnCli(['fetch-crds'], {
         SWITCHYARD_CACHE_DIR: cache,
         GOMODCACHE: join(dir, 'no-mod-cache'),
         GOPROXY: `${url},direct`,
@@ -110,10 +111,10 @@ describe('switchyard translate without --crds (spawned)', () => {
         /^Gateway API v1\.6\.3: \d+ CRDs fetched into \S+\nGateway API Inference Extension v1\.6\.0: 1 CRDs fetched into \S+\n$/,
       );
       expect(fetched.code).toBe(0);
-      const again = await switchyard(['fetch-crds'], { SWITCHYARD_CACHE_DIR: cache, GOPROXY: 'off' });
+      const again = await spawnCli(['fetch-crds'], { SWITCHYARD_CACHE_DIR: cache, GOPROXY: 'off' });
       expect(again.stdout).toContain('Gateway API v1.6.3: CRDs already in');
       expect(again.code).toBe(0);
-      const run = await switchyard(['translate', '-f', join(dir, 'manifests')], {
+      const run = await spawnCli(['translate', '-f', join(dir, 'manifests')], {
         ...offline('unused'),
         SWITCHYARD_CACHE_DIR: cache,
       });
@@ -128,7 +129,7 @@ describe('switchyard translate without --crds (spawned)', () => {
       tamper = true;
       try {
         const cache = join(dir, 'cache-tampered');
-        const run = await switchyard(['fetch-crds'], {
+        const run = await spawnCli(['fetch-crds'], {
           SWITCHYARD_CACHE_DIR: cache,
           GOMODCACHE: join(dir, 'no-mod-cache'),
           GOPROXY: url,

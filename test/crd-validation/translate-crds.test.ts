@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { spawnCli } from '../../cli/testdata/spawn-cli.ts';
 import { provisionUpstreamCrdFiles } from '../provision/gateway-api-crds.ts';
-import { MANIFESTS, switchyard } from './cli-run.ts';
+import { MANIFESTS } from './manifests.ts';
 
 let dir: string;
 let crdArgs: string[];
@@ -21,7 +22,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('switchyard translate --crds (spawned)', () => {
   it('refuses what the CRDs refuse, naming file, line, object, field and message; the rest translates', async () => {
-    const run = await switchyard(['translate', '-f', dir, ...crdArgs]);
+    const run = await spawnCli(['translate', '-f', dir, ...crdArgs]);
     const file = join(dir, 'app.yaml');
     expect(run.code).toBe(1);
     expect(run.stderr.split('\n').filter(Boolean)).toEqual([
@@ -43,10 +44,10 @@ describe('switchyard translate --crds (spawned)', () => {
   });
 
   it('says which --crds path it cannot read, and exits 2', async () => {
-    const run = await switchyard(['translate', '-f', dir, '--crds', join(dir, 'missing')]);
+    const run = await spawnCli(['translate', '-f', dir, '--crds', join(dir, 'missing')]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^switchyard translate: --crds: .*missing/);
-    const notCrds = await switchyard(['translate', '-f', dir, '--crds', join(dir, 'app.yaml')]);
+    const notCrds = await spawnCli(['translate', '-f', dir, '--crds', join(dir, 'app.yaml')]);
     expect(notCrds.code).toBe(2);
     expect(notCrds.stderr).toContain('no CustomResourceDefinition in it');
   });

@@ -1,9 +1,6 @@
 // What the spawned-command tests of CRD validation share: a folder's worth of objects, two of which Gateway API's
-// CRDs refuse (a `ReplacePrefixMatch` rewrite on an `Exact` match, a v1 TCPRoute with two rules), and the command.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const CLI = fileURLToPath(new URL('../../cli/switchyard.ts', import.meta.url));
+// CRDs refuse (a `ReplacePrefixMatch` rewrite on an `Exact` match, a v1 TCPRoute with two rules). They run the
+// command with spawnCli (cli/testdata/spawn-cli.ts).
 
 export const MANIFESTS = `apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
@@ -48,26 +45,3 @@ spec:
   - backendRefs: [{name: web, port: 8080}]
   - backendRefs: [{name: web, port: 8080}]
 `;
-
-/** Runs `switchyard <args>` as a user does, with `env` over the test's environment. */
-export function switchyard(
-  args: readonly string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
