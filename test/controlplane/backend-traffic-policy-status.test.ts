@@ -7,10 +7,10 @@ import { expect } from 'vitest';
 import type { KubeObject } from '../../sources/kubernetes/client.ts';
 import { kubeTest, serverSideApply } from '../harness/kube/index.ts';
 import {
+  applyWithOwnGatewayClass,
   appRouteYaml,
   appServiceYaml,
   condition,
-  gatewayClassYaml,
   gatewayYaml,
   type PolicyAncestor,
   planesStoppedAfterEach,
@@ -45,11 +45,9 @@ kubeTest(
   'BackendTrafficPolicy status.ancestors: one report per Gateway its targets are on, moving with a route',
   async ({ kube }) => {
     const ns = kube.namespace;
-    const controllerName = `switchyard.dev/${ns}`;
-    await serverSideApply(kube.kubeConfig, [
-      ...yamlObjects(`
-${gatewayClassYaml(ns, controllerName)}
----
+    const controllerName = await applyWithOwnGatewayClass(
+      kube,
+      `
 ${gatewayYaml(ns, 'east', ns)}
 ---
 ${gatewayYaml(ns, 'west', ns)}
@@ -65,8 +63,8 @@ ${trafficPolicy(ns, 'on-both', 'both', 'retry: {numRetries: 2}')}
 ${trafficPolicy(ns, 'refused', 'wanderer', 'bandwidthLimit: {requests: {limit: 1Mi}}')}
 ---
 ${trafficPolicy(ns, 'east-wide', 'east', 'timeout: {http: {requestTimeout: 5s}}', 'Gateway')}
-`),
-    ]);
+`,
+    );
     const running = await start(controllerName);
     const reported = (name: string, expected: Record<string, string>) =>
       waitForObject(

@@ -18,6 +18,7 @@ import {
   type KubernetesSourcePorts,
   type WatchSettings,
 } from '../../sources/kubernetes/ports.ts';
+import { type KubeFixture, serverSideApply } from '../harness/kube/index.ts';
 import '../harness/kube/provided-context.ts';
 
 export interface RunningControlPlane {
@@ -237,6 +238,21 @@ metadata: {name: ${name}, namespace: ${ns}}
 spec:
   targetRefs: [{group: gateway.networking.k8s.io, kind: ${targetKind}, name: ${target}}]
   ${body}`;
+}
+
+/**
+ * Applies a test's objects through the API server after a GatewayClass of the test's own: named after its
+ * namespace, of a controller named after it too (so tests running side by side never read each other's
+ * Gateways). Returns that controller's name, to start the plane with.
+ */
+export async function applyWithOwnGatewayClass(kube: KubeFixture, objectsYaml: string): Promise<string> {
+  const ns = kube.namespace;
+  const controllerName = `switchyard.dev/${ns}`;
+  await serverSideApply(
+    kube.kubeConfig,
+    yamlObjects(`${gatewayClassYaml(ns, controllerName)}\n---\n${objectsYaml}`),
+  );
+  return controllerName;
 }
 
 /** YAML of a GatewayClass of `controllerName`, with the GatewayClassParameters named `parameters` if given. */

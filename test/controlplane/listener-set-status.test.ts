@@ -4,14 +4,13 @@
 // attached to it. Read back from the apiserver, as users and the conformance suite read them.
 import { expect } from 'vitest';
 import type { KubeObject } from '../../sources/kubernetes/client.ts';
-import { kubeTest, serverSideApply } from '../harness/kube/index.ts';
+import { kubeTest } from '../harness/kube/index.ts';
 import {
+  applyWithOwnGatewayClass,
   condition,
-  gatewayClassYaml,
   planesStoppedAfterEach,
   statusCondition,
   waitForObject,
-  yamlObjects,
 } from './kubernetes-harness.ts';
 
 const start = planesStoppedAfterEach();
@@ -30,11 +29,9 @@ kubeTest(
   'ListenerSet status: Accepted with per-listener entries and attachedRoutes, NotAllowed when the Gateway refuses it',
   async ({ kube }) => {
     const ns = kube.namespace;
-    const controllerName = `switchyard.dev/${ns}`;
-    await serverSideApply(kube.kubeConfig, [
-      ...yamlObjects(`
-${gatewayClassYaml(ns, controllerName)}
----
+    const controllerName = await applyWithOwnGatewayClass(
+      kube,
+      `
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: shared, namespace: ${ns}}
@@ -84,8 +81,8 @@ metadata: {name: to-one, namespace: ${ns}}
 spec:
   parentRefs: [{group: gateway.networking.k8s.io, kind: ListenerSet, name: team, sectionName: one}]
   rules: [{backendRefs: [{name: app, port: 8080}]}]
-`),
-    ]);
+`,
+    );
     const running = await start(controllerName);
 
     const team = await waitForObject(

@@ -6,8 +6,8 @@ import { expect } from 'vitest';
 import type { SourceProblem } from '../../sources/files/machine.ts';
 import { kubeTest, serverSideApply } from '../harness/kube/index.ts';
 import {
+  applyWithOwnGatewayClass,
   eventually,
-  gatewayClassYaml,
   gatewayYaml,
   planesStoppedAfterEach,
   type RunningControlPlane,
@@ -30,16 +30,14 @@ kubeTest(
   "a policy's problem as written is listed on it, and withdrawn when it is fixed or deleted",
   async ({ kube }) => {
     const ns = kube.namespace;
-    const controllerName = `switchyard.dev/${ns}`;
-    await serverSideApply(kube.kubeConfig, [
-      ...yamlObjects(`
-${gatewayClassYaml(ns, controllerName)}
----
+    const controllerName = await applyWithOwnGatewayClass(
+      kube,
+      `
 ${gatewayYaml(ns, 'edge', ns)}
 ---
 ${policyYaml(ns, 'Service')}
-`),
-    ]);
+`,
+    );
     const running = await start(controllerName);
     const listed = await eventually(
       'the policy problem listed',

@@ -8,6 +8,7 @@ import { createTestCertificates } from '../harness/echo/index.ts';
 import { kubeTest, serverSideApply } from '../harness/kube/index.ts';
 import {
   anthropicBackendYaml,
+  applyWithOwnGatewayClass,
   condition,
   gatewayClassYaml,
   gatewayYaml,
@@ -203,12 +204,9 @@ spec:
 
 kubeTest('an AI BackendSecurityPolicy resolves its Opaque API-key Secret', async ({ kube }) => {
   const ns = kube.namespace;
-  const controllerName = `switchyard.dev/${ns}`;
-  await serverSideApply(
-    kube.kubeConfig,
-    yamlObjects(`
-${gatewayClassYaml(ns, controllerName)}
----
+  const controllerName = await applyWithOwnGatewayClass(
+    kube,
+    `
 ${gatewayYaml(ns, 'ai-gateway', ns, '[{name: http, protocol: HTTP, port: 8080}]')}
 ---
 ${anthropicBackendYaml(ns, 'sk-ant-test')}
@@ -221,7 +219,7 @@ spec:
   rules:
     - matches: [{headers: [{type: Exact, name: x-ai-eg-model, value: claude-sonnet}]}]
       backendRefs: [{name: anthropic}]
-`),
+`,
   );
   const plane = await start(controllerName);
   const policy = await waitForObject(

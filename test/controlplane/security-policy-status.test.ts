@@ -9,10 +9,10 @@ import { KubeClient, type KubeObject } from '../../sources/kubernetes/client.ts'
 import { discoverResources } from '../../sources/kubernetes/ports.ts';
 import { kubeTest, serverSideApply } from '../harness/kube/index.ts';
 import {
+  applyWithOwnGatewayClass,
   appRouteYaml,
   appServiceYaml,
   condition,
-  gatewayClassYaml,
   gatewayYaml,
   type PolicyAncestor,
   planesStoppedAfterEach,
@@ -39,11 +39,9 @@ kubeTest(
   'SecurityPolicy status.ancestors: accepted, conflicted, overridden, target found later, Secret missing then created',
   async ({ kube }) => {
     const ns = kube.namespace;
-    const controllerName = `switchyard.dev/${ns}`;
-    await serverSideApply(kube.kubeConfig, [
-      ...yamlObjects(`
-${gatewayClassYaml(ns, controllerName)}
----
+    const controllerName = await applyWithOwnGatewayClass(
+      kube,
+      `
 ${gatewayYaml(ns, 'edge', ns)}
 ---
 ${appServiceYaml(ns)}
@@ -57,8 +55,8 @@ ${policy(ns, 'first', 'app', 'cors: {allowOrigins: ["https://b.example.com"]}')}
 ${policy(ns, 'later-target', 'later', 'cors: {allowOrigins: ["*"]}')}
 ---
 ${policy(ns, 'needs-secret', 'app', 'basicAuth: {users: {name: users}}')}
-`),
-    ]);
+`,
+    );
     // Another controller's entry on a policy, written before ours: it must survive every write of ours.
     const client = new KubeClient({ kubeconfig: inject('kubeconfig') });
     const resource = (await discoverResources(client, ['SecurityPolicy'])).get('SecurityPolicy')!;
