@@ -15,6 +15,7 @@ import { PolicyReason } from '../shared/conditions.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
 import type { OidcDiscoveryView } from './oidc-discovery.ts';
 import { targetSelectorProblems } from './policy-targets.ts';
+import { memoisedVerdict } from './verdict-memo.ts';
 
 /** What a kind's rules make of a policy: its IR, or why it cannot be enforced. */
 export type PolicyVerdict<IR> =
@@ -80,13 +81,26 @@ export function policySchemaProblems(policy: EnvoyGatewayPolicy): string[] {
 /**
  * What a kind's rules make of a policy, after the strict field check: unknown fields or wrong types refuse it
  * (naming them). Refusing a security setting denies its targets; a ClientTrafficPolicy only when it asks for
- * client certificate validation (anything else it sets only tunes connections).
+ * client certificate validation (anything else it sets only tunes connections). Computed once per policy object
+ * and reused while nothing it read changed (verdict-memo.ts): a policy's status and each Gateway it applies to
+ * share one verdict, and one IR object.
  */
 export function evaluatePolicy<IR>(
   policy: EnvoyGatewayPolicy,
   rules: PolicyKindRules<IR>,
   view: ResourceView,
   context: PolicyContext = CLUSTER_POLICY_CONTEXT,
+): PolicyVerdict<IR> {
+  return memoisedVerdict(policy, rules, view, context, (reads, readContext) =>
+    verdictAsWritten(policy, rules, reads, readContext),
+  );
+}
+
+function verdictAsWritten<IR>(
+  policy: EnvoyGatewayPolicy,
+  rules: PolicyKindRules<IR>,
+  view: ResourceView,
+  context: PolicyContext,
 ): PolicyVerdict<IR> {
   const problems = policyProblemsAsWritten(policy, rules);
   if (problems.length === 0) return rules.evaluate(policy, view, context);

@@ -23,7 +23,6 @@ import { configMapValue, failure, type Resolved } from './policy-backends.ts';
 import { clusterSettingsOf } from './traffic-cluster-settings.ts';
 import { mergeTrafficPolicies } from './traffic-merge.ts';
 import { rateLimitsOf } from './traffic-rate-limits.ts';
-import { memoisedVerdict } from './verdict-memo.ts';
 
 export const backendTrafficPolicyRules: PolicyKindRules<BackendTrafficIR> = {
   kind: 'BackendTrafficPolicy',
@@ -38,24 +37,12 @@ export const backendTrafficPolicyRules: PolicyKindRules<BackendTrafficIR> = {
     'AIGatewayRoute',
   ],
   scope: 'rule',
-  evaluate: (policy, view) =>
-    memoisedVerdict(VERDICTS, policy, view, (reads) =>
-      evaluateBackendTrafficPolicy(policy as BackendTrafficPolicy, reads),
-    ),
+  evaluate: (policy, view) => evaluateBackendTrafficPolicy(policy as BackendTrafficPolicy, view),
   merges: (policy) => (policy as BackendTrafficPolicy).spec?.mergeType !== undefined,
   merge: (child, parent, view) =>
     mergeTrafficPolicies(child as BackendTrafficPolicy, parent as BackendTrafficPolicy, view, trafficIROf),
   explainProblem: explainSeedField,
 };
-
-/** Verdicts by policy object (verdict-memo.ts): one per route at scale, evaluated for its status and its IR. */
-const VERDICTS = new WeakMap<
-  object,
-  {
-    readonly reads: readonly ((view: ResourceView) => boolean)[];
-    readonly verdict: PolicyVerdict<BackendTrafficIR>;
-  }
->();
 
 /** Fields Switchyard does not enforce (refused by name when set). */
 const UNSUPPORTED: readonly string[] = [
