@@ -14,6 +14,12 @@ interface Pass {
   readonly gateways: Map<string, ResourceKey>;
   readonly policies: Map<string, ResourceKey>;
   readonly pools: Map<string, ResourceKey>;
+  /**
+   * The Envoy Gateway policies changed: the Gateways each applies to now and applied to before join `gateways`
+   * when the routes phase ends, so a policy on a route changed in the same pass reads the route's one new
+   * evaluation instead of evaluating the route a second time.
+   */
+  readonly retargeted: ResourceKey[];
   readonly aiChanged: boolean;
   readonly mcpChanged: boolean;
   /** Routes, then the Gateways, policies and pools they (and the dirty set) named, then the AI Gateway kinds, then MCPRoutes. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { changedKeysOf, dependenciesOf } from '../../model/evaluation/dependencies.ts';
 import type { GatewayIR } from '../../model/ir/gateway-ir.ts';
+import { ROUTE_KINDS } from '../../model/resources/gateway-api.ts';
 import type { AnyResource } from '../../model/resources/kinds.ts';
 import { keyOf } from '../../model/resources/resource-key.ts';
 import { ResourceStore } from '../../model/shared/resource-view.ts';
@@ -116,6 +117,23 @@ describe('GatewayResolution', () => {
     const apps = world.store.get('Namespace', undefined, 'apps') as AnyResource;
     world.upsert({ ...apps, metadata: { ...apps.metadata, labels: { team: 'elsewhere' } } } as AnyResource);
     expect(trafficOf(world.flush().get('shared'), 'later')).toBeUndefined();
+  });
+
+  // A policy on a route reports the route's Gateways and rebuilds their IR: when the route changed in the same
+  // pass, it reads the route's one new evaluation (it used to evaluate the route again, before the routes phase).
+  it('evaluates each route once when a policy targeting it changes in the same pass', () => {
+    const world = resolutionOf('base.yaml', 'backend-traffic-policies.yaml');
+    const routes = ROUTE_KINDS.flatMap((kind) => world.store.list(kind));
+    expect(routes.length).toBeGreaterThan(4);
+    expect(world.flush().has('btp')).toBe(true);
+    expect(world.resolution.counters.routesEvaluated).toBe(routes.length);
+
+    const route = world.store.get('HTTPRoute', 'infra', 'json') as AnyResource;
+    const policy = world.store.get('BackendTrafficPolicy', 'infra', 'json') as AnyResource;
+    world.upsert({ ...route, metadata: { ...route.metadata, generation: 2 } } as AnyResource);
+    world.upsert({ ...policy, metadata: { ...policy.metadata, generation: 2 } } as AnyResource);
+    expect(world.flush().has('btp')).toBe(true);
+    expect(world.resolution.counters.routesEvaluated).toBe(routes.length + 1);
   });
 
   it('recomputes nothing for a change nobody depends on', () => {

@@ -238,6 +238,7 @@ export class GatewayResolution {
       gateways: new Map(),
       policies: new Map(),
       pools: new Map(),
+      retargeted: [],
       // Envoy AI Gateway's kinds: few objects, so any change re-evaluates them all (statuses, ext_proc config).
       aiChanged: dirty.some((key) => isAIGatewayKind(key.kind)),
       // MCPRoutes likewise; their configuration is sent at least once.
@@ -246,14 +247,14 @@ export class GatewayResolution {
       queue: [],
       next: 0,
     };
-    const { out, gateways, routes, policies, pools } = pass;
+    const { out, gateways, routes, policies, pools, retargeted } = pass;
     for (const key of dirty) {
       if (key.kind === 'BackendTLSPolicy') policies.set(formatResourceKey(key), key);
       if (isPolicyKind(key.kind)) {
-        // Its status, and the IR of every Gateway it applies to now or applied to before.
+        // Its status, and the IR of every Gateway it applies to now or applied to before (once the routes are
+        // evaluated: see Pass.retargeted).
         policies.set(formatResourceKey(key), key);
-        for (const gateway of this.retargetedGateways(key, now, lookup))
-          gateways.set(formatResourceKey(gateway), gateway);
+        retargeted.push(key);
       }
       if (key.kind === 'InferencePool') pools.set(formatResourceKey(key), key);
       if (key.kind === 'AIGatewayRoute' || key.kind === 'MCPRoute') {
@@ -305,6 +306,7 @@ export class GatewayResolution {
         continue;
       }
       if (pass.next >= pass.queue.length) {
+        if (pass.phase === 'routes') spent += this.retargetedPolicies(pass);
         nextPhase(pass);
         continue;
       }
@@ -447,6 +449,16 @@ export class GatewayResolution {
       }),
     );
     return 1 + evaluations.length;
+  }
+
+  /** The Gateways the pass's changed policies apply to, now or before, join its Gateways; returns the work units. */
+  private retargetedPolicies(pass: Pass): number {
+    for (const key of pass.retargeted)
+      for (const gateway of this.retargetedGateways(key, pass.now, pass.lookup))
+        pass.gateways.set(formatResourceKey(gateway), gateway);
+    const units = pass.retargeted.length;
+    pass.retargeted.length = 0;
+    return units;
   }
 
   /** The Gateways an Envoy Gateway policy applies to now, and those it applied to before (now remembered). */
