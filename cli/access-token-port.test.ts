@@ -14,6 +14,8 @@ let server: Server;
 let base: string;
 const seen: Seen[] = [];
 let answer: { status: number; body: unknown } = { status: 200, body: {} };
+/** Answers by path, when set (the OIDC provider's discovery document and token endpoint). */
+let byPath: Record<string, { status: number; body: unknown }> = {};
 
 beforeAll(async () => {
   server = createServer((request, response) => {
@@ -23,8 +25,9 @@ beforeAll(async () => {
     });
     request.on('end', () => {
       seen.push({ path: request.url ?? '', form: new URLSearchParams(body) });
-      response.writeHead(answer.status, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(answer.body));
+      const out = byPath[(request.url ?? '').split('?')[0]!] ?? answer;
+      response.writeHead(out.status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(out.body));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -119,5 +122,52 @@ describe('access token exchanges against a token server on loopback', () => {
     expect(await gcp('{"type":"service_account","client_email":"a@b","private_key":"not a key"}')).toEqual({
       error: "the service-account key file's private_key is not a PKCS#8 RSA key",
     });
+  });
+
+  it('an OIDC provider whose discovery document names another issuer or no token endpoint, and Google errors', async () => {
+    const issuer = `${base}/idp`;
+    const oidc = { issuer, clientID: 'c', clientSecret: 's', scopes: [] };
+    const federation = {
+      key,
+      request: {
+        grant: 'gcp-workload-identity',
+        oidc,
+        audience: '//iam.googleapis.com/x',
+        serviceAccount: 'sa@p.iam.gserviceaccount.com',
+      },
+    } as const;
+    const port = accessTokenPort({ googleEndpoints: { sts: `${base}/sts/`, iamCredentials: `${base}/iam` } });
+    byPath = {
+      '/idp/.well-known/openid-configuration': { status: 200, body: { issuer: 'https://other.example' } },
+    };
+    expect(await port(federation)).toEqual({
+      error: `OIDC discovery ${issuer}/.well-known/openid-configuration: its issuer is "https://other.example", not "${issuer}"`,
+    });
+    byPath = { '/idp/.well-known/openid-configuration': { status: 200, body: { issuer } } };
+    expect(await port(federation)).toEqual({
+      error: `OIDC discovery ${issuer}/.well-known/openid-configuration has no token_endpoint`,
+    });
+    byPath = {
+      '/idp/.well-known/openid-configuration': {
+        status: 200,
+        body: { issuer, token_endpoint: `${issuer}/token` },
+      },
+      '/idp/token': { status: 200, body: { access_token: 'oidc' } },
+      '/sts/v1/token': { status: 200, body: { access_token: 'sts', expires_in: 3600 } },
+    };
+    answer = {
+      status: 403,
+      body: {
+        error: {
+          code: 403,
+          message: 'Permission iam.serviceAccounts.getAccessToken denied',
+          status: 'PERMISSION_DENIED',
+        },
+      },
+    };
+    expect(await port(federation)).toEqual({
+      error: `IAM Credentials ${base}/iam/v1/projects/-/serviceAccounts/sa@p.iam.gserviceaccount.com:generateAccessToken answered HTTP 403 (PERMISSION_DENIED: Permission iam.serviceAccounts.getAccessToken denied)`,
+    });
+    byPath = {};
   });
 });

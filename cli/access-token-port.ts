@@ -7,7 +7,8 @@
 // - Azure client secret: the client credentials grant at `<authority host><tenantID>/oauth2/v2.0/token` for the
 //   Cognitive Services scope; the authority host is `AZURE_AUTHORITY_HOST` when set, as the Azure SDKs read it;
 // - Azure `oidcExchangeToken`: a token from the OIDC provider (cli/token-http.ts), given at the same endpoint as
-//   the client assertion of a federated credential (the Azure SDKs' ClientAssertionCredential).
+//   the client assertion of a federated credential (the Azure SDKs' ClientAssertionCredential);
+// - GCP workload identity federation: cli/gcp-federation-exchange.ts.
 // Bounded in time; whatever happens comes back as a token or an error text naming the token endpoint and its
 // answer (`error`, `error_description`), never a throw. Secrets and tokens are never put in an error text.
 import { importPKCS8, SignJWT } from 'jose';
@@ -18,6 +19,7 @@ import {
   DEFAULT_AZURE_AUTHORITY_HOST,
   GCP_SCOPE,
 } from '../model/ai-gateway/access-tokens.ts';
+import { type GoogleEndpoints, gcpFederationToken, googleEndpoints } from './gcp-federation-exchange.ts';
 import { oauthToken, oidcClientToken, post } from './token-http.ts';
 
 export const TOKEN_TIMEOUT_MS = 10_000;
@@ -29,6 +31,8 @@ export interface AccessTokenPortOptions {
   readonly timeoutMs?: number;
   /** Entra ID's authority host; default `AZURE_AUTHORITY_HOST`, else the public cloud's. */
   readonly azureAuthorityHost?: string;
+  /** Google's STS and IAM Credentials endpoints; default from the environment (cli/gcp-federation-exchange.ts). */
+  readonly googleEndpoints?: GoogleEndpoints;
   /** Seconds since the epoch, for the JWT's iat/exp. */
   readonly nowSeconds?: () => number;
 }
@@ -38,7 +42,9 @@ export function accessTokenPort(options: AccessTokenPortOptions = {}): FetchAcce
   const authorityHost =
     options.azureAuthorityHost ?? (process.env.AZURE_AUTHORITY_HOST || DEFAULT_AZURE_AUTHORITY_HOST);
   const nowSeconds = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
+  const google = options.googleEndpoints ?? googleEndpoints();
   return async ({ request }) => {
+    if (request.grant === 'gcp-workload-identity') return gcpFederationToken(request, google, timeoutMs);
     const exchange =
       request.grant === 'gcp-service-account'
         ? await gcpExchange(request, nowSeconds())

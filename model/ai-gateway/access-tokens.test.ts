@@ -147,10 +147,37 @@ describe('GCP and Azure credentials exchanged for access tokens', () => {
         name === 'entra' ? (spec as typeof AZURE) : AZURE,
       ).condition('BackendSecurityPolicy', name)?.message;
     expect(message(gcp({ workloadIdentityFederationConfig: { projectID: 'x' } }))).toBe(
-      "spec.gcpCredentials.workloadIdentityFederationConfig: not supported (Google's STS endpoint cannot be configured); use credentialsFile",
+      'spec.gcpCredentials.workloadIdentityFederationConfig.workloadIdentityPoolName: required',
+    );
+    const federation = {
+      projectID: 'x',
+      workloadIdentityPoolName: 'pool',
+      workloadIdentityProviderName: 'provider',
+      oidcExchangeToken: {
+        oidc: { provider: { issuer: 'https://idp.example' }, clientID: 'c', clientSecret: { name: 's' } },
+      },
+    };
+    expect(
+      message(gcp({ workloadIdentityFederationConfig: { ...federation, serviceAccountImpersonation: {} } })),
+    ).toBe(
+      'spec.gcpCredentials.workloadIdentityFederationConfig.serviceAccountImpersonation.serviceAccountName: required',
+    );
+    expect(
+      message(gcp({ workloadIdentityFederationConfig: { ...federation, oidcExchangeToken: { oidc: {} } } })),
+    ).toBe(
+      'spec.gcpCredentials.workloadIdentityFederationConfig.oidcExchangeToken.oidc.provider.issuer: required, an http(s) URL',
+    );
+    expect(
+      message(
+        gcp({ workloadIdentityFederationConfig: federation, credentialsFile: { secretRef: { name: 'k' } } }),
+      ),
+    ).toBe('spec.gcpCredentials: set exactly one of credentialsFile and workloadIdentityFederationConfig');
+    // Written right, it waits for its token like a key file.
+    expect(message(gcp({ workloadIdentityFederationConfig: federation }))).toBe(
+      'no access token: the access token has not been fetched yet',
     );
     expect(message(gcp({}))).toBe(
-      'spec.gcpCredentials.credentialsFile: required (Application Default Credentials are not supported)',
+      'spec.gcpCredentials: credentialsFile or workloadIdentityFederationConfig required (Application Default Credentials are not supported)',
     );
     expect(message(gcp({ isPassthrough: true }))).toContain(
       'spec.gcpCredentials.isPassthrough: not supported',

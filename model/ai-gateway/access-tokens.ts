@@ -3,7 +3,9 @@
 // key's own `token_uri` for the cloud-platform scope) and AzureCredentials with a client secret (the client
 // credentials grant at the Entra ID authority for the Cognitive Services scope) or with `oidcExchangeToken` (a
 // token from an OIDC provider, oidc-client.ts, given to Entra ID as the client assertion of a federated
-// credential for the same scope). The control plane fetches the
+// credential for the same scope); GCPCredentials with `workloadIdentityFederationConfig` (a token from an OIDC
+// provider exchanged at Google's STS for the workload identity pool provider's audience, then, when a service
+// account is impersonated, for that account's token at IAM Credentials). The control plane fetches the
 // tokens (actors/ai-gateway/access-tokens.ts through cli/access-token-port.ts) and renews each 5 minutes before it
 // expires; these are the pure parts: which policies need a token, the dependency that asks for it, what a fetch
 // needs from the policy's Secret, and the verdicts the policies' evaluation reads — as the Secret Envoy AI
@@ -13,7 +15,9 @@ import type { BackendSecurityPolicy, BackendSecurityPolicySpec } from '../resour
 import type { AnyResource, KindName, ResourcesByKind } from '../resources/kinds.ts';
 import { type ResourceKey, resourceKey, SWITCHYARD_GROUP } from '../resources/resource-key.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
-import { type OidcClient, oidcClient } from './oidc-client.ts';
+import { type FederationRequest, federationRequest } from './gcp-federation.ts';
+import type { OidcClient } from './oidc-client.ts';
+import { oidcClient } from './oidc-client.ts';
 import { readPolicySecret } from './policy-secrets.ts';
 
 /** The kind of a policy's dependency on its access token (never stored; the token actor answers for it). */
@@ -36,11 +40,21 @@ const FOR_ANNOTATION = 'switchyard.dev/access-token-for';
 const ERROR_ANNOTATION = 'switchyard.dev/access-token-error';
 
 /** What a policy's credentials are exchanged for, when the controller fetches a token for it. */
-export type TokenGrant = 'gcp-service-account' | 'azure-client-secret' | 'azure-oidc';
+export type TokenGrant =
+  | 'gcp-service-account'
+  | 'gcp-workload-identity'
+  | 'azure-client-secret'
+  | 'azure-oidc';
 
 export function tokenGrantOf(spec: Partial<BackendSecurityPolicySpec> | undefined): TokenGrant | undefined {
-  if (spec?.type === 'GCPCredentials' && spec.gcpCredentials?.credentialsFile !== undefined)
-    return 'gcp-service-account';
+  if (spec?.type === 'GCPCredentials') {
+    // Exactly one of them, as Envoy AI Gateway's CRD says (both: refused by the policy's evaluation).
+    const gcp = spec.gcpCredentials;
+    const federation = gcp?.workloadIdentityFederationConfig;
+    if (gcp?.credentialsFile !== undefined && federation === undefined) return 'gcp-service-account';
+    if (federation !== undefined && gcp?.credentialsFile === undefined) return 'gcp-workload-identity';
+    return undefined;
+  }
   if (spec?.type !== 'AzureCredentials') return undefined;
   const azure = spec.azureCredentials;
   // Exactly one of them, as Envoy AI Gateway's CRD says (both: refused by the policy's evaluation).
@@ -54,7 +68,11 @@ export function tokenGrantOf(spec: Partial<BackendSecurityPolicySpec> | undefine
 export function tokenFingerprint(spec: Partial<BackendSecurityPolicySpec>): string {
   const inputs =
     spec.type === 'GCPCredentials'
-      ? { type: spec.type, file: spec.gcpCredentials?.credentialsFile }
+      ? {
+          type: spec.type,
+          file: spec.gcpCredentials?.credentialsFile,
+          federation: spec.gcpCredentials?.workloadIdentityFederationConfig,
+        }
       : {
           type: spec.type,
           clientID: spec.azureCredentials?.clientID,
@@ -87,6 +105,7 @@ export function policyOfTokenKey(key: ResourceKey): { namespace: string; name: s
 /** One token fetch, with the secret material read from the policy's Secret. */
 export type AccessTokenRequest =
   | { readonly grant: 'gcp-service-account'; readonly serviceAccountKey: string }
+  | FederationRequest
   | {
       readonly grant: 'azure-client-secret';
       readonly tenantID: string;
@@ -125,6 +144,7 @@ export function accessTokenRequest(
     if ('error' in text) return text;
     return { grant: 'gcp-service-account', serviceAccountKey: text.value };
   }
+  if (tokenGrantOf(spec) === 'gcp-workload-identity') return federationRequest(policy, view);
   const azure = spec.azureCredentials ?? {};
   const given = (value: unknown) => typeof value === 'string' && value !== '';
   if (!given(azure.clientID)) return { error: 'spec.azureCredentials.clientID: required' };

@@ -13,6 +13,7 @@ import { asArray } from '../shared/arrays.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
 import { policyAccessToken } from './access-tokens.ts';
 import type { ExtProcAuth, ExtProcCredentialOverride } from './extproc-config.ts';
+import { federationProblem } from './gcp-federation.ts';
 import { oidcExchangeProblem } from './oidc-client.ts';
 import { readPolicySecret } from './policy-secrets.ts';
 import type { Problem } from './statuses.ts';
@@ -145,7 +146,7 @@ export function policyAuth(
 /** The reason of a policy whose access token could not be fetched (the message names the token endpoint's error). */
 export const TOKEN_UNAVAILABLE = 'AccessTokenUnavailable';
 
-/** `gcpCredentials`: the model's location, and the token fetched with the service-account key file. */
+/** `gcpCredentials`: the model's location, and the token fetched with the key file or by workload identity federation. */
 export function gcpAuth(
   policy: BackendSecurityPolicy,
   view: ResourceView,
@@ -162,18 +163,27 @@ export function gcpAuth(
       return { reason: 'UnsupportedValue', message: `spec.gcpCredentials.${field}: required` };
   }
   const location = { projectName: gcp.projectName as string, region: gcp.region as string };
-  if (gcp.workloadIdentityFederationConfig !== undefined)
+  if (gcp.workloadIdentityFederationConfig !== undefined && gcp.credentialsFile !== undefined)
     return {
       reason: 'UnsupportedValue',
-      message:
-        "spec.gcpCredentials.workloadIdentityFederationConfig: not supported (Google's STS endpoint cannot be configured); use credentialsFile",
-      auth: { unavailable: 'workload identity federation is not supported', gcp: location },
+      message: 'spec.gcpCredentials: set exactly one of credentialsFile and workloadIdentityFederationConfig',
+      auth: { unavailable: 'the GCP credentials are refused', gcp: location },
     };
-  if (gcp.credentialsFile === undefined)
+  const federation =
+    gcp.workloadIdentityFederationConfig === undefined
+      ? undefined
+      : federationProblem(gcp.workloadIdentityFederationConfig);
+  if (federation !== undefined)
+    return {
+      reason: 'UnsupportedValue',
+      message: federation,
+      auth: { unavailable: 'the GCP credentials are refused', gcp: location },
+    };
+  if (gcp.credentialsFile === undefined && gcp.workloadIdentityFederationConfig === undefined)
     return {
       reason: 'UnsupportedValue',
       message:
-        'spec.gcpCredentials.credentialsFile: required (Application Default Credentials are not supported)',
+        'spec.gcpCredentials: credentialsFile or workloadIdentityFederationConfig required (Application Default Credentials are not supported)',
       auth: { unavailable: 'Application Default Credentials are not supported', gcp: location },
     };
   const token = policyAccessToken(policy, view);

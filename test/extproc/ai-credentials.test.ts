@@ -7,6 +7,10 @@
 // AzureCredentials with `oidcExchangeToken` the same way: a token from a fake OIDC provider (its discovery document,
 // then the client credentials grant with the client secret from a Secret) given to the fake Entra ID as the client
 // assertion of a federated credential; one whose OIDC client is refused fails closed naming the provider's answer.
+// GCPCredentials with `workloadIdentityFederationConfig`: the same OIDC token exchanged at a fake Google STS, then
+// (impersonating a service account) at a fake IAM Credentials, both reached through SWITCHYARD_GCP_STS_ENDPOINT and
+// SWITCHYARD_GCP_IAM_CREDENTIALS_ENDPOINT (as Private Service Connect endpoints are configured); Vertex gets the
+// token Google issued, and a pool provider STS refuses fails closed naming STS's answer.
 import { exportPKCS8, generateKeyPair, jwtVerify } from 'jose';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -24,47 +28,49 @@ import { type FakeProvider, startFakeAzure, startFakeVertex } from './fake-provi
 const GCP_TOKEN = 'ya29.issued-by-the-fake-token-server';
 const AZURE_TOKEN = 'entra.issued-by-the-fake-token-server';
 
-function gcpBackend(name: string, keyFile: string): string {
+/** An AIServiceBackend and the BackendSecurityPolicy on it (`credentials`: the policy's spec below its targetRefs). */
+function backendWithPolicy(name: string, vertex: boolean, credentials: string): string {
+  const upstream = vertex
+    ? 'schema: { name: GCPVertexAI }\n  backendRef: { name: vertex, kind: Service, port: 443 }'
+    : 'schema: { name: AzureOpenAI, version: 2024-10-21 }\n  backendRef: { name: azure, kind: Service, port: 443 }';
   return `apiVersion: aigateway.envoyproxy.io/v1beta1
 kind: AIServiceBackend
 metadata: { name: ${name}, namespace: ai }
 spec:
-  schema: { name: GCPVertexAI }
-  backendRef: { name: vertex, kind: Service, port: 443 }
+  ${upstream}
 ---
+apiVersion: aigateway.envoyproxy.io/v1beta1
+kind: BackendSecurityPolicy
+metadata: { name: ${name}, namespace: ai }
+spec:
+  targetRefs: [{ group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: ${name} }]
+${credentials}`;
+}
+
+function gcpBackend(name: string, keyFile: string): string {
+  return `${backendWithPolicy(
+    name,
+    true,
+    `  type: GCPCredentials
+  gcpCredentials:
+    projectName: proj-e2e
+    region: us-east5
+    credentialsFile: { secretRef: { name: ${name}-sa } }
+`,
+  )}---
 apiVersion: v1
 kind: Secret
 metadata: { name: ${name}-sa, namespace: ai }
 stringData:
   service_account.json: ${JSON.stringify(keyFile)}
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: BackendSecurityPolicy
-metadata: { name: ${name}, namespace: ai }
-spec:
-  type: GCPCredentials
-  targetRefs: [{ group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: ${name} }]
-  gcpCredentials:
-    projectName: proj-e2e
-    region: us-east5
-    credentialsFile: { secretRef: { name: ${name}-sa } }
 `;
 }
 
 function azureOidcBackend(name: string, clientSecretName: string): string {
-  return `apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: AIServiceBackend
-metadata: { name: ${name}, namespace: ai }
-spec:
-  schema: { name: AzureOpenAI, version: 2024-10-21 }
-  backendRef: { name: azure, kind: Service, port: 443 }
----
-apiVersion: aigateway.envoyproxy.io/v1beta1
-kind: BackendSecurityPolicy
-metadata: { name: ${name}, namespace: ai }
-spec:
-  type: AzureCredentials
-  targetRefs: [{ group: aigateway.envoyproxy.io, kind: AIServiceBackend, name: ${name} }]
+  return backendWithPolicy(
+    name,
+    false,
+    `  type: AzureCredentials
   azureCredentials:
     clientID: gateway-app
     tenantID: tenant-oidc
@@ -74,7 +80,30 @@ spec:
         clientID: gateway-oidc-client
         clientSecret: { name: ${clientSecretName} }
         scopes: [api://AzureADTokenExchange]
-`;
+`,
+  );
+}
+
+function gcpFederationBackend(name: string, provider: string, impersonate: boolean): string {
+  return backendWithPolicy(
+    name,
+    true,
+    `  type: GCPCredentials
+  gcpCredentials:
+    projectName: proj-e2e
+    region: us-east5
+    workloadIdentityFederationConfig:
+      projectID: "123456"
+      workloadIdentityPoolName: e2e-pool
+      workloadIdentityProviderName: ${provider}
+      oidcExchangeToken:
+        oidc:
+          provider: { issuer: "ISSUER" }
+          clientID: gateway-oidc-client
+          clientSecret: { name: oidc-client }
+          scopes: [openid]
+${impersonate ? '      serviceAccountImpersonation: { serviceAccountName: vertex-caller }\n' : ''}`,
+  );
 }
 
 function manifests(
@@ -136,7 +165,16 @@ spec:
       backendRefs: [{ name: azure-oidc, modelNameOverride: gpt-4o-deployment }]
     - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: gpt-refused }] }]
       backendRefs: [{ name: azure-oidc-refused, modelNameOverride: gpt-4o-deployment }]
+    - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: gemini-wif }] }]
+      backendRefs: [{ name: gemini-wif, modelNameOverride: gemini-2.0-flash }]
+    - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: gemini-wif-sts }] }]
+      backendRefs: [{ name: gemini-wif-sts, modelNameOverride: gemini-2.0-flash }]
+    - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: gemini-wif-refused }] }]
+      backendRefs: [{ name: gemini-wif-refused, modelNameOverride: gemini-2.0-flash }]
 ---
+${gcpFederationBackend('gemini-wif', 'e2e-provider', true)}---
+${gcpFederationBackend('gemini-wif-sts', 'e2e-provider', false)}---
+${gcpFederationBackend('gemini-wif-refused', 'unknown-provider', false)}---
 apiVersion: v1
 kind: Secret
 metadata: { name: oidc-client, namespace: ai }
@@ -166,7 +204,19 @@ const OIDC_AZURE_TOKEN = 'entra.issued-for-the-oidc-assertion';
 let issuer: string;
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
-/** The fake OIDC provider (under /idp) and the fake Entra ID (under /<tenant>), on one loopback server. */
+const STS_TOKEN = 'ya29.sts-federated-token';
+const IAM_TOKEN = 'ya29.impersonated-vertex-caller';
+const STS_PATH = '/google-sts/v1/token?alt=json&prettyPrint=false';
+const IAM_PATH =
+  '/google-iam/v1/projects/-/serviceAccounts/vertex-caller@proj-e2e.iam.gserviceaccount.com:generateAccessToken';
+const audienceOf = (provider: string) =>
+  `//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/e2e-pool/providers/${provider}`;
+const endpointsBefore = [
+  process.env.SWITCHYARD_GCP_STS_ENDPOINT,
+  process.env.SWITCHYARD_GCP_IAM_CREDENTIALS_ENDPOINT,
+];
+
+/** The fake OIDC provider (under /idp), Entra ID (under /<tenant>), Google's STS and IAM Credentials, on one server. */
 function oidcAnswer(request: TokenServerRequest): { status: number; body: unknown } | undefined {
   if (request.method === 'GET' && request.path === '/idp/.well-known/openid-configuration')
     return {
@@ -182,6 +232,42 @@ function oidcAnswer(request: TokenServerRequest): { status: number; body: unknow
     return request.headers.authorization === basic('gateway-oidc-client', 'oidc-client-secret')
       ? { status: 200, body: { access_token: OIDC_TOKEN, token_type: 'Bearer', expires_in: 300 } }
       : { status: 401, body: { error: 'invalid_client', error_description: 'client authentication failed' } };
+  if (request.method === 'POST' && request.path === STS_PATH) {
+    const exchange = JSON.parse(request.body) as { audience?: string; subjectToken?: string };
+    return exchange.subjectToken === OIDC_TOKEN && exchange.audience === audienceOf('e2e-provider')
+      ? {
+          status: 200,
+          body: {
+            access_token: STS_TOKEN,
+            issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+            token_type: 'Bearer',
+            expires_in: 3600,
+          },
+        }
+      : {
+          status: 400,
+          body: {
+            error: 'invalid_target',
+            error_description: 'The target service indicated by the "audience" parameters is invalid.',
+          },
+        };
+  }
+  if (request.method === 'POST' && request.path === IAM_PATH)
+    return request.headers.authorization === `Bearer ${STS_TOKEN}`
+      ? {
+          status: 200,
+          body: { accessToken: IAM_TOKEN, expireTime: new Date(Date.now() + 3_600_000).toISOString() },
+        }
+      : {
+          status: 401,
+          body: {
+            error: {
+              code: 401,
+              message: 'Request had invalid authentication credentials.',
+              status: 'UNAUTHENTICATED',
+            },
+          },
+        };
   if (request.method === 'POST' && request.path === '/tenant-oidc/oauth2/v2.0/token')
     return request.form.client_assertion === OIDC_TOKEN
       ? { status: 200, body: { access_token: OIDC_AZURE_TOKEN, token_type: 'Bearer', expires_in: 3599 } }
@@ -224,11 +310,14 @@ beforeAll(async () => {
   ];
   // Entra ID at the fake token server, the way the Azure SDKs are pointed elsewhere.
   process.env.AZURE_AUTHORITY_HOST = `${tokenBase}/`;
+  // Google's endpoints at the fake too, as Private Service Connect endpoints are configured.
+  process.env.SWITCHYARD_GCP_STS_ENDPOINT = `${tokenBase}/google-sts`;
+  process.env.SWITCHYARD_GCP_IAM_CREDENTIALS_ENDPOINT = `${tokenBase}/google-iam/`;
   [vertex, azure] = await Promise.all([startFakeVertex(), startFakeAzure()]);
   gateway = await startAiGatewayPlane({
     name: 'ai-credentials',
     manifests: (port) => manifests(port, vertex.port, azure.port, keyFiles, issuer),
-    rules: 5,
+    rules: 8,
   });
   client = new OpenAI({
     baseURL: `http://127.0.0.1:${gateway.gatewayPort}/v1`,
@@ -240,10 +329,33 @@ beforeAll(async () => {
 afterAll(async () => {
   if (authorityBefore === undefined) delete process.env.AZURE_AUTHORITY_HOST;
   else process.env.AZURE_AUTHORITY_HOST = authorityBefore;
+  for (const [name, value] of [
+    ['SWITCHYARD_GCP_STS_ENDPOINT', endpointsBefore[0]],
+    ['SWITCHYARD_GCP_IAM_CREDENTIALS_ENDPOINT', endpointsBefore[1]],
+  ] as const) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
   await gateway?.stop();
   await Promise.all([vertex?.close(), azure?.close()]);
   await tokenServer?.close();
 });
+
+/** One chat completion for `model` reaches Vertex once, for the model's location, with `token` as bearer. */
+async function expectVertexGot(model: string, token: string): Promise<void> {
+  const before = vertex.received.length;
+  const completion = await client.chat.completions.create({
+    model,
+    messages: [{ role: 'user', content: 'Hello?' }],
+  });
+  expect(completion.choices[0]?.message).toBeDefined();
+  expect(vertex.received.length).toBe(before + 1);
+  const seen = vertex.received.at(-1)!;
+  expect(seen.path).toBe(
+    '/v1/projects/proj-e2e/locations/us-east5/publishers/google/models/gemini-2.0-flash:generateContent',
+  );
+  expect(seen.headers.authorization).toBe(`Bearer ${token}`);
+}
 
 describe('GCP and Azure credentials exchanged for tokens by the controller, through Envoy', () => {
   test('the token server got a JWT signed with the key file for GCP and the client secret for Azure', async () => {
@@ -275,18 +387,7 @@ describe('GCP and Azure credentials exchanged for tokens by the controller, thro
   });
 
   test('a GCPVertexAI backend reaches the provider with the token the token server issued', async () => {
-    const before = vertex.received.length;
-    const completion = await client.chat.completions.create({
-      model: 'gemini',
-      messages: [{ role: 'user', content: 'Hello?' }],
-    });
-    expect(completion.choices[0]?.message).toBeDefined();
-    expect(vertex.received.length).toBe(before + 1);
-    const seen = vertex.received.at(-1)!;
-    expect(seen.path).toBe(
-      '/v1/projects/proj-e2e/locations/us-east5/publishers/google/models/gemini-2.0-flash:generateContent',
-    );
-    expect(seen.headers.authorization).toBe(`Bearer ${GCP_TOKEN}`);
+    await expectVertexGot('gemini', GCP_TOKEN);
   });
 
   test('an AzureOpenAI backend with client-secret credentials gets the Entra ID token as a bearer token', async () => {
@@ -320,15 +421,16 @@ describe('Azure oidcExchangeToken: an OIDC token exchanged at Entra ID by the co
   test('the OIDC provider got the client credentials grant, Entra ID the OIDC token as a client assertion', () => {
     const tokenRequests = (path: string) =>
       tokenServer.received.filter((request) => request.path === path && request.method === 'POST');
-    const granted = tokenRequests('/idp/token').find(
+    const granted = tokenRequests('/idp/token').filter(
       (request) => request.headers.authorization === basic('gateway-oidc-client', 'oidc-client-secret'),
-    )!;
-    // The scopes asked for, then those the provider supports that were not asked for (as Envoy AI Gateway adds them).
-    expect(granted.form).toEqual({
+    );
+    // The scopes asked for, then those the provider supports that were not asked for (as Envoy AI Gateway adds
+    // them): the Azure policy asks for api://AzureADTokenExchange (the GCP ones for openid, below).
+    expect(granted.map((request) => request.form)).toContainEqual({
       grant_type: 'client_credentials',
       scope: 'api://AzureADTokenExchange openid',
     });
-    expect(granted.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(granted[0]!.headers['content-type']).toBe('application/x-www-form-urlencoded');
     const entra = tokenRequests('/tenant-oidc/oauth2/v2.0/token');
     expect(entra).toHaveLength(1);
     expect(entra[0]!.form).toEqual({
@@ -373,5 +475,56 @@ describe('Azure oidcExchangeToken: an OIDC token exchanged at Entra ID by the co
       `token endpoint ${issuer}/token answered HTTP 401 (invalid_client: client authentication failed)`,
     );
     expect(azure.received.length).toBe(before);
+  });
+});
+
+describe('GCP workload identity federation: an OIDC token exchanged at STS (and IAM Credentials), through Envoy', () => {
+  test('STS got the token exchange for the pool provider, IAM Credentials the STS token to impersonate', () => {
+    const sts = tokenServer.received.filter((request) => request.path === STS_PATH);
+    // One per policy: the impersonating one, the direct one, and the one STS refuses.
+    expect(sts).toHaveLength(3);
+    const exchange = sts.find((request) => request.body.includes('e2e-provider'))!;
+    expect(exchange.headers['content-type']).toBe('application/json');
+    expect(exchange.headers.authorization).toBeUndefined();
+    expect(JSON.parse(exchange.body)).toEqual({
+      audience: audienceOf('e2e-provider'),
+      grantType: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      requestedTokenType: 'urn:ietf:params:oauth:token-type:access_token',
+      scope: 'https://www.googleapis.com/auth/iam',
+      subjectToken: OIDC_TOKEN,
+      subjectTokenType: 'urn:ietf:params:oauth:token-type:jwt',
+    });
+    expect(
+      tokenServer.received.filter((request) => request.path === '/idp/token').map((request) => request.form),
+    ).toContainEqual({ grant_type: 'client_credentials', scope: 'openid api://AzureADTokenExchange' });
+    const iam = tokenServer.received.filter((request) => request.path === IAM_PATH);
+    expect(iam).toHaveLength(1);
+    expect(iam[0]!.headers.authorization).toBe(`Bearer ${STS_TOKEN}`);
+    expect(JSON.parse(iam[0]!.body)).toEqual({
+      lifetime: '3600s',
+      scope: ['https://www.googleapis.com/auth/cloud-platform'],
+    });
+    expect(conditionOf('BackendSecurityPolicy', 'gemini-wif')?.type).toBe('Accepted');
+    expect(conditionOf('BackendSecurityPolicy', 'gemini-wif-sts')?.type).toBe('Accepted');
+    expect(conditionOf('BackendSecurityPolicy', 'gemini-wif-refused')).toMatchObject({
+      type: 'NotAccepted',
+      reason: 'AccessTokenUnavailable',
+      message: `no access token: STS ${tokenServer.base}${STS_PATH} answered HTTP 400 (invalid_target: The target service indicated by the "audience" parameters is invalid.)`,
+    });
+  });
+
+  test('Vertex gets the impersonated service account token, or the STS token without impersonation', async () => {
+    await expectVertexGot('gemini-wif', IAM_TOKEN);
+    await expectVertexGot('gemini-wif-sts', STS_TOKEN);
+  });
+
+  test("a pool provider STS refuses: the client gets 401 naming STS's answer, Vertex is never called", async () => {
+    const before = vertex.received.length;
+    const refused = await rawChat(gateway.gatewayPort, 'gemini-wif-refused');
+    expect(refused.status).toBe(401);
+    expect(refused.message).toContain(
+      `no GCP access token: STS ${tokenServer.base}${STS_PATH} answered HTTP 400`,
+    );
+    expect(vertex.received.length).toBe(before);
   });
 });
