@@ -8,3 +8,18 @@ export function report(bench: string, metric: string, value: number, unit: strin
 export function rssMiB(): number {
   return process.memoryUsage().rss / (1024 * 1024);
 }
+
+/**
+ * RSS after a memory-reducing collection (what V8 runs under memory pressure), when the run exposes `gc`. Pages an
+ * ordinary collection frees stay resident in V8's page pool — in RSS, not in heapTotal (`pooled:` in --trace-gc) —
+ * until a memory-reducing collection hands them back: the difference to RSS after an ordinary collection is that
+ * pool, the high-water mark of the garbage, not memory the process holds.
+ */
+export function rssAfterReducingGcMiB(): number {
+  (globalThis.gc as ((options: object) => void) | undefined)?.({
+    type: 'major',
+    execution: 'sync',
+    flavor: 'last-resort',
+  });
+  return rssMiB();
+}
