@@ -42,23 +42,20 @@ export function applyPolicies(
   kinds: PolicyKinds,
   context: PolicyContext = CLUSTER_POLICY_CONTEXT,
 ): GatewayIR {
-  const verdicts = new Map<string, PolicyVerdict<unknown>>();
+  // A policy's own verdict is kept with it (evaluatePolicy); a merged one here, once per Gateway.
+  const merged = new Map<string, PolicyVerdict<unknown>>();
   const verdictOf: VerdictOf = <IR>(
     policy: EnvoyGatewayPolicy,
     rules: PolicyKindRules<IR>,
     parent?: EnvoyGatewayPolicy,
   ): PolicyVerdict<IR> => {
-    const id =
-      parent === undefined
-        ? formatResourceKey(keyOf(policy))
-        : `${formatResourceKey(keyOf(policy))} into ${formatResourceKey(keyOf(parent))}`;
-    let verdict = verdicts.get(id) as PolicyVerdict<IR> | undefined;
+    if (parent === undefined || rules.merge === undefined)
+      return evaluatePolicy(policy, rules, view, context);
+    const id = `${formatResourceKey(keyOf(policy))} into ${formatResourceKey(keyOf(parent))}`;
+    let verdict = merged.get(id) as PolicyVerdict<IR> | undefined;
     if (verdict === undefined) {
-      verdict =
-        parent === undefined || rules.merge === undefined
-          ? evaluatePolicy(policy, rules, view, context)
-          : mergedVerdict(policy, parent, rules, view, context);
-      verdicts.set(id, verdict as PolicyVerdict<unknown>);
+      verdict = mergedVerdict(policy, parent, rules, view, context);
+      merged.set(id, verdict as PolicyVerdict<unknown>);
     }
     return verdict;
   };

@@ -4,9 +4,9 @@
 
 import type { EnvoyGatewayPolicy, EnvoyGatewayPolicyKind } from '../resources/envoy-gateway-policies.ts';
 import { ENVOY_GATEWAY_POLICY_KINDS } from '../resources/envoy-gateway-policies.ts';
-import { formatResourceKey, type ResourceKey } from '../resources/resource-key.ts';
+import { formatResourceKey, type ResourceKey, sameResourceKey } from '../resources/resource-key.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
-import { type PolicyTarget, policyTargets } from './policy-targets.ts';
+import { policyTargets } from './policy-targets.ts';
 
 /** Oldest first (objects without a creationTimestamp count as newest), then namespace/name. */
 export function comparePolicyAge(a: EnvoyGatewayPolicy, b: EnvoyGatewayPolicy): number {
@@ -37,12 +37,6 @@ export function scanningPolicyLookup(view: ResourceView): PolicyLookup {
   return (target) => byTarget.get(formatResourceKey(target)) ?? [];
 }
 
-/** The targets of `policy` that are `key` (with their sectionName). */
-function targetsOn(policy: EnvoyGatewayPolicy, key: ResourceKey, view: ResourceView): PolicyTarget[] {
-  const id = formatResourceKey(key);
-  return policyTargets(policy, view).filter((t) => formatResourceKey(t.key) === id);
-}
-
 /**
  * The policy of `kind` in force on `key` with `sectionName` (undefined: the whole object): the oldest of those
  * targeting exactly that, or undefined.
@@ -56,7 +50,8 @@ export function policyOn(
 ): EnvoyGatewayPolicy | undefined {
   const candidates = lookup(key).filter(
     (policy) =>
-      policy.kind === kind && targetsOn(policy, key, view).some((t) => t.sectionName === sectionName),
+      policy.kind === kind &&
+      policyTargets(policy, view).some((t) => t.sectionName === sectionName && sameResourceKey(t.key, key)),
   );
   return candidates.sort(comparePolicyAge)[0];
 }
