@@ -50,6 +50,8 @@ const CONTROLLER_ONLY = [
   '@opentelemetry/sdk-trace',
   // cli/access-token-port.ts signs GCP's assertions with it; loaded on the first access token.
   'jose',
+  // Logs: runtime/logger.ts loads it for the first logger that writes (translate's is silent).
+  'pino',
 ];
 
 describe('start-up imports', () => {

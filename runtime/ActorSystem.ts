@@ -1,9 +1,10 @@
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { ActorCell, type ActorEnvironment, type ActorCell as Cell } from './Actor.ts';
 import type { ActorSpec, ActorStats } from './ActorSpec.ts';
 import type { Clock } from './clock.ts';
 import type { InputHook } from './InputHook.ts';
 import { type IdGenerator, sequentialIds } from './ids.ts';
+import { silentLogger } from './logger.ts';
 import type { Draft, Message, MessageMeta } from './message.ts';
 import { SystemClock } from './SystemClock.ts';
 import { TraceBus } from './TraceBus.ts';
@@ -58,7 +59,7 @@ export class ActorSystem {
     this.clock = options.clock ?? new SystemClock();
     this.ids = options.ids ?? sequentialIds();
     this.trace = options.trace ?? new TraceBus();
-    this.logger = options.logger ?? pino({ level: 'silent' });
+    this.logger = options.logger ?? silentLogger();
     this.inputHook = options.inputs;
   }
 

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, REDACTED } from './logger.ts';
+import { createLogger, REDACTED, silentLogger } from './logger.ts';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -80,3 +80,30 @@ describe('createLogger', () => {
     expect(lines[1]).toMatchObject({ msg: `calling with Bearer ${REDACTED}` });
   });
 });
+
+describe('a silent logger', () => {
+  it("answers what the code asks of a logger as pino's at level silent does, without pino", async () => {
+    const silent = createLogger({ level: 'silent' });
+    const lines: unknown[] = [];
+    // With a destination, createLogger gives pino's own.
+    const pinoSilent = createLogger({ level: 'silent', destination: sink(lines) });
+    for (const logger of [silent, silentLogger(), pinoSilent]) {
+      const child = logger.child({ actor: 'a' }).child({ more: 1 });
+      for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const)
+        child[level]({ x: 1 }, 'm');
+      expect(child.level).toBe('silent');
+      expect(child.isLevelEnabled('error')).toBe(false);
+      await new Promise<void>((resolve) => logger.flush(() => resolve()));
+    }
+    expect(lines).toEqual([]);
+  });
+});
+
+function sink(lines: unknown[]) {
+  return new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+}

@@ -1,4 +1,5 @@
-import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { createRequire } from 'node:module';
+import type { DestinationStream, Logger, LoggerOptions } from 'pino';
 import { REDACTED, redactText } from './secret-text.ts';
 
 export { REDACTED };
@@ -49,8 +50,39 @@ export interface LoggerSettings {
   readonly destination?: DestinationStream;
 }
 
-/** JSON logs (pino); actors get children with `actor` set. Secrets are redacted from every logged object. */
+const load = createRequire(import.meta.url);
+
+/**
+ * A logger that writes nothing, as pino's at level `silent`, without loading pino and the ~28 modules it brings:
+ * `translate` and the planes tests build log nothing, and every run paid for them (bench/translate.startup).
+ */
+export function silentLogger(): Logger {
+  const noop = () => {};
+  const logger: Record<string, unknown> = {
+    level: 'silent',
+    fatal: noop,
+    error: noop,
+    warn: noop,
+    info: noop,
+    debug: noop,
+    trace: noop,
+    silent: noop,
+    child: () => logger,
+    isLevelEnabled: () => false,
+    bindings: () => ({}),
+    setBindings: noop,
+    flush: (done?: (error?: Error) => void) => done?.(),
+  };
+  return logger as unknown as Logger;
+}
+
+/**
+ * JSON logs (pino); actors get children with `actor` set. Secrets are redacted from every logged object. At level
+ * `silent` with no destination, `silentLogger()`.
+ */
 export function createLogger(settings: LoggerSettings = {}): Logger {
+  if (settings.level === 'silent' && settings.destination === undefined) return silentLogger();
+  const pino = load('pino') as typeof import('pino').default;
   const options: LoggerOptions = {
     level: settings.level ?? 'info',
     base: { service: 'switchyard' },
