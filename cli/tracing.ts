@@ -21,8 +21,7 @@ import {
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
-import type { Subscription } from 'rxjs';
-import type { TraceBus, TraceEvent } from '../runtime/TraceBus.ts';
+import type { TraceBus, TraceEvent, TraceSubscription } from '../runtime/TraceBus.ts';
 
 export interface TracingOptions {
   /** OTLP/HTTP traces endpoint, e.g. `http://otel-collector:4318/v1/traces`. */
@@ -187,7 +186,7 @@ export function startTracing(bus: TraceBus, options: TracingOptions): Tracing {
     }
   };
 
-  const subscription: Subscription = context.with(ROOT_CONTEXT, () => bus.events.subscribe(onEvent));
+  const subscription: TraceSubscription = context.with(ROOT_CONTEXT, () => bus.events.subscribe(onEvent));
   // Handling has no explicit end in the trace: a message's span ends once its actor has been quiet for it.
   const sweeper = setInterval(() => {
     const now = Date.now();

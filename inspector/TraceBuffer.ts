@@ -1,5 +1,4 @@
-import type { Subscription } from 'rxjs';
-import type { TraceBus, TraceEvent } from '../runtime/TraceBus.ts';
+import type { TraceBus, TraceEvent, TraceSubscription } from '../runtime/TraceBus.ts';
 
 /** A trace event as the inspector serves it: numbered, so a client can resume a stream where it left off. */
 export type NumberedTraceEvent = TraceEvent & { readonly seq: number };
@@ -19,7 +18,7 @@ export class TraceBuffer {
   private count = 0;
   private seq = 0;
   private readonly listeners = new Set<TraceListener>();
-  private subscription: Subscription | undefined;
+  private subscription: TraceSubscription | undefined;
 
   constructor(capacity = 10_000) {
     if (!(capacity > 0)) throw new Error('the trace buffer needs a positive capacity');
