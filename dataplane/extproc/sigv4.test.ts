@@ -67,3 +67,46 @@ test('signs host, date, payload hash, content type and the session token', () =>
     /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20260101\/us-east-1\/bedrock\/aws4_request, SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token, Signature=[0-9a-f]{64}$/,
   );
 });
+
+test('the signing key kept per day, region, service and secret signs as a freshly derived one', () => {
+  const request = (time: number, region = 'us-east-1') => ({
+    method: 'POST',
+    host: 'bedrock-runtime.us-east-1.amazonaws.com',
+    path: '/model/m/converse',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+    region,
+    service: 'bedrock',
+    time,
+  });
+  const signatureOf = (headers: Record<string, string>) => headers.authorization!.split('Signature=')[1];
+  const expected = (time: number, secret: string, region = 'us-east-1') => {
+    const date = amzDate(time);
+    const signed = ['content-type', 'host', 'x-amz-content-sha256', 'x-amz-date'];
+    const headers = {
+      'content-type': 'application/json',
+      host: 'bedrock-runtime.us-east-1.amazonaws.com',
+      'x-amz-content-sha256': sha256Hex('{}'),
+      'x-amz-date': date,
+    };
+    const canonical = canonicalRequest('POST', '/model/m/converse', headers, signed, sha256Hex('{}'));
+    const scope = `${date.slice(0, 8)}/${region}/bedrock/aws4_request`;
+    const stringToSign = ['AWS4-HMAC-SHA256', date, scope, sha256Hex(canonical)].join('\n');
+    return createHmac('sha256', signingKey(secret, date.slice(0, 8), region, 'bedrock'))
+      .update(stringToSign)
+      .digest('hex');
+  };
+  const day1 = Date.parse('2026-12-07T23:59:59Z');
+  const day2 = Date.parse('2026-12-08T00:00:01Z');
+  const credentials = { accessKeyId: 'AKID', secretAccessKey: 'secret-1' };
+  for (const [time, secret, region] of [
+    [day1, 'secret-1', 'us-east-1'],
+    [day1, 'secret-1', 'us-east-1'],
+    [day2, 'secret-1', 'us-east-1'],
+    [day1, 'secret-2', 'us-east-1'],
+    [day1, 'secret-1', 'eu-west-1'],
+  ] as const) {
+    const headers = signSigV4(request(time, region), { ...credentials, secretAccessKey: secret });
+    expect(signatureOf(headers)).toBe(expected(time, secret, region));
+  }
+});

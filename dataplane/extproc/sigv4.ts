@@ -1,5 +1,5 @@
 // AWS Signature Version 4 (header form) over the translated request, written with node:crypto.
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 
 export interface AwsCredentials {
   readonly accessKeyId: string;
@@ -85,6 +85,26 @@ export function signingKey(secret: string, date: string, region: string, service
   return hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
 }
 
+/**
+ * The signing key as a KeyObject, derived once per secret, day, region and service (as the AWS SDKs cache it):
+ * deriving it is four HMACs, and an HMAC keyed by a Buffer makes a key object each time — together ~60 µs of a
+ * request's CPU, where one HMAC keyed by a ready KeyObject is ~2 µs. A new day (or secret) derives a new key; the
+ * cache is emptied when it holds more than `SIGNING_KEYS_KEPT` (old days, rotated secrets).
+ */
+const signingKeys = new Map<string, KeyObject>();
+const SIGNING_KEYS_KEPT = 256;
+
+function cachedSigningKey(secret: string, day: string, region: string, service: string): KeyObject {
+  const id = `${day}\n${region}\n${service}\n${secret}`;
+  let key = signingKeys.get(id);
+  if (key === undefined) {
+    if (signingKeys.size >= SIGNING_KEYS_KEPT) signingKeys.clear();
+    key = createSecretKey(signingKey(secret, day, region, service));
+    signingKeys.set(id, key);
+  }
+  return key;
+}
+
 /** The headers to add to the request: authorization, x-amz-date, x-amz-content-sha256 and the session token. */
 export function signSigV4(request: SigV4Request, credentials: AwsCredentials): Record<string, string> {
   const date = amzDate(request.time);
@@ -106,7 +126,7 @@ export function signSigV4(request: SigV4Request, credentials: AwsCredentials): R
   ].join('\n');
   const signature = createHmac(
     'sha256',
-    signingKey(credentials.secretAccessKey, day, request.region, request.service),
+    cachedSigningKey(credentials.secretAccessKey, day, request.region, request.service),
   )
     .update(stringToSign)
     .digest('hex');
