@@ -178,6 +178,7 @@ kubeTest(
           'agentgatewayXds: {port: 18002, service: {port: 444}}',
           'inspector: {enabled: true, address: "0.0.0.0:9901", tokenSecret: {name: inspector-token, key: t}}',
           'resources: {requests: {cpu: 50m, memory: 64Mi}, limits: {memory: 128Mi}}',
+          'env: [{name: SWITCHYARD_GCP_STS_ENDPOINT, value: "https://sts-gateways.p.googleapis.com"}]',
           'extproc: {enabled: true, replicas: 3, port: 1064, poolSize: 64, workers: 2, logLevel: warn}',
           'mcp: {enabled: true, port: 1065, poolSize: 32, sessionIdleTimeoutSeconds: 600, logLevel: warn}',
           'nodeSelector: {kubernetes.io/os: linux}',
@@ -239,6 +240,7 @@ kubeTest(
           name: 'SWITCHYARD_INSPECTOR_TOKEN',
           valueFrom: { secretKeyRef: { name: 'inspector-token', key: 't' } },
         },
+        { name: 'SWITCHYARD_GCP_STS_ENDPOINT', value: 'https://sts-gateways.p.googleapis.com' },
       ]);
       expect(pod.terminationGracePeriodSeconds).toBe(15);
       expect(container.resources).toEqual({
