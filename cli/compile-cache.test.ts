@@ -10,6 +10,12 @@ const cli = fileURLToPath(new URL('./switchyard.ts', import.meta.url));
 const installed = fileURLToPath(new URL('./switchyard.mjs', import.meta.url));
 const quickstart = fileURLToPath(new URL('../examples/quickstart', import.meta.url));
 const dirs: string[] = [];
+/**
+ * Each test spawns two to four whole `translate` runs, each with an empty cache (its CRDs' JSON derived again:
+ * ~1.1 s of CPU on a quiet machine, several seconds each on a loaded one), so the unit project's 20 s budget for
+ * in-process tests is too short for a test here; a run that hangs still fails, at SPAWN_TIMEOUT_MS.
+ */
+const SPAWN_TIMEOUT_MS = 60_000;
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
@@ -25,8 +31,9 @@ function run(
   const result = spawnSync(
     process.execPath,
     [...nodeArgs, entry, 'translate', '-f', quickstart, '--allow-ignored-kinds'],
-    { env: { ...inherited, XDG_CACHE_HOME: cacheHome, ...env }, encoding: 'utf8' },
+    { env: { ...inherited, XDG_CACHE_HOME: cacheHome, ...env }, encoding: 'utf8', timeout: SPAWN_TIMEOUT_MS },
   );
+  expect(result.error, `translate did not finish within ${SPAWN_TIMEOUT_MS} ms`).toBeUndefined();
   expect(result.stderr).toMatch(/translate: \d+ accepted/);
   return result;
 }
@@ -38,7 +45,7 @@ function translate(cacheHome: string, env: NodeJS.ProcessEnv = {}): string {
 /** Node's own modules the process loaded that match `pattern`, printed by the process itself as it exits. */
 const LOADED_AT_EXIT = `data:text/javascript,process.on('exit', () => process.stderr.write('loaded: ' + JSON.stringify(process.moduleLoadList.filter((name) => /amaro|undici/.test(name))) + '\\n'))`;
 
-describe('the compile cache (bench/translate.startup)', () => {
+describe('the compile cache (bench/translate.startup)', { timeout: 4 * SPAWN_TIMEOUT_MS }, () => {
   it("keeps the modules a command loaded in the user's cache, and a run from it prints the same", () => {
     const home = mkdtempSync(join(tmpdir(), 'switchyard-cache-'));
     dirs.push(home);
