@@ -22,37 +22,8 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@modelcontextprotocol/sdk/types.js';
 import { createParser } from 'eventsource-parser';
+import { BackendError, type BackendFailure, RpcError } from './backend-errors.ts';
 import type { McpBackend } from './config.ts';
-
-/** Why a backend could not answer: each has its own handling (re-initialise, report down, relay the status). */
-export type BackendFailure = 'unreachable' | 'session-expired' | 'http' | 'protocol' | 'timeout' | 'closed';
-
-export class BackendError extends Error {
-  readonly backend: string;
-  readonly failure: BackendFailure;
-  readonly status: number | undefined;
-
-  constructor(backend: string, failure: BackendFailure, message: string, status?: number) {
-    super(message);
-    this.name = 'BackendError';
-    this.backend = backend;
-    this.failure = failure;
-    this.status = status;
-  }
-}
-
-/** A JSON-RPC error the backend answered with: relayed to the client with its code, message and data. */
-export class RpcError extends Error {
-  readonly code: number;
-  readonly data: unknown;
-
-  constructor(code: number, message: string, data?: unknown) {
-    super(message);
-    this.name = 'RpcError';
-    this.code = code;
-    this.data = data;
-  }
-}
 
 /** Where what a backend sends on its own goes: notifications, and requests the client must answer. */
 export interface Relay {

@@ -3,7 +3,8 @@
 // backend, and marking one down when it cannot be reached.
 import type { ClientCapabilities, Implementation } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import { BackendError, BackendSession } from './backend-session.ts';
+import { BackendError } from './backend-errors.ts';
+import { BackendSession } from './backend-session.ts';
 import type { ClientRelay } from './client-relay.ts';
 import type { McpBackend, McpRoute } from './config.ts';
 

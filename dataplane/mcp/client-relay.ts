@@ -11,7 +11,8 @@ import {
   ResultSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import { type Relay, RpcError } from './backend-session.ts';
+import { RpcError } from './backend-errors.ts';
+import type { Relay } from './backend-session.ts';
 import { prefixUri } from './names.ts';
 
 export interface ClientRelayHost {

@@ -35,7 +35,8 @@ import {
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import { BackendError, type BackendSession, type Relay, RpcError } from './backend-session.ts';
+import { BackendError, RpcError } from './backend-errors.ts';
+import type { BackendSession, Relay } from './backend-session.ts';
 import { type BackendSlot, BackendSlots, type BackendStatus, type ClientIdentity } from './backend-slots.ts';
 import { ClientRelay } from './client-relay.ts';
 import type { McpBackend, McpProxyConfig, McpRoute } from './config.ts';

@@ -1,7 +1,7 @@
 // A client request as the session's actor and metrics see it (what it was, where it went, how it ended), and the
 // one rewrite every result bound for the client gets: resource URIs carry their backend.
 import { ErrorCode, type Result } from '@modelcontextprotocol/sdk/types.js';
-import { BackendError, RpcError } from './backend-session.ts';
+import { BackendError, RpcError } from './backend-errors.ts';
 import { prefixUri } from './names.ts';
 
 /** How a client request ended, for metrics and the actor. */
