@@ -8,7 +8,8 @@
 //   Cognitive Services scope; the authority host is `AZURE_AUTHORITY_HOST` when set, as the Azure SDKs read it;
 // - Azure `oidcExchangeToken`: a token from the OIDC provider (cli/token-http.ts), given at the same endpoint as
 //   the client assertion of a federated credential (the Azure SDKs' ClientAssertionCredential);
-// - GCP workload identity federation: cli/gcp-federation-exchange.ts.
+// - GCP workload identity federation: cli/gcp-federation-exchange.ts;
+// - AWS `oidcExchangeToken` (STS AssumeRoleWithWebIdentity): cli/aws-sts-exchange.ts.
 // Bounded in time; whatever happens comes back as a token or an error text naming the token endpoint and its
 // answer (`error`, `error_description`), never a throw. Secrets and tokens are never put in an error text.
 import { importPKCS8, SignJWT } from 'jose';
@@ -19,6 +20,7 @@ import {
   DEFAULT_AZURE_AUTHORITY_HOST,
   GCP_SCOPE,
 } from '../model/ai-gateway/access-tokens.ts';
+import { awsOidcCredentials } from './aws-sts-exchange.ts';
 import { type GoogleEndpoints, gcpFederationToken, googleEndpoints } from './gcp-federation-exchange.ts';
 import { oauthToken, oidcClientToken, post } from './token-http.ts';
 
@@ -45,6 +47,7 @@ export function accessTokenPort(options: AccessTokenPortOptions = {}): FetchAcce
   const google = options.googleEndpoints ?? googleEndpoints();
   return async ({ request }) => {
     if (request.grant === 'gcp-workload-identity') return gcpFederationToken(request, google, timeoutMs);
+    if (request.grant === 'aws-oidc') return awsOidcCredentials(request, timeoutMs);
     const exchange =
       request.grant === 'gcp-service-account'
         ? await gcpExchange(request, nowSeconds())

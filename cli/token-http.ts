@@ -1,13 +1,16 @@
 // The HTTP calls of the token exchanges (cli/access-token-port.ts): each bounded in time, never following a
 // redirect, and answering a JSON body or an error text naming the endpoint and what it said (`error`,
-// `error_description`, or Google's `error.status`/`error.message`) — never a throw, never a secret or token in the
+// `error_description`, Google's `error.status`/`error.message`, or AWS's XML `Code`/`Message`) — never a throw, never a secret or token in the
 // text. An OIDC provider's token comes from the client credentials grant after its discovery document is read, as
 // Envoy AI Gateway's OIDC token provider gets it (go-oidc, golang.org/x/oauth2 clientcredentials).
 import type { OidcClient } from '../model/ai-gateway/oidc-client.ts';
 
 const MAX_ERROR_TEXT = 200;
 
-export type Answer = { readonly body: Record<string, unknown> } | { readonly error: string };
+/** A 2xx answer: its body as JSON (empty when it is not JSON) and as text; or why there is none. */
+export type Answer =
+  | { readonly body: Record<string, unknown>; readonly text: string }
+  | { readonly error: string };
 
 /** One call; `what` names the endpoint in errors ("token endpoint <url>"). A non-2xx answer is an error. */
 export async function call(what: string, url: string, init: RequestInit, timeoutMs: number): Promise<Answer> {
@@ -35,7 +38,18 @@ export async function call(what: string, url: string, init: RequestInit, timeout
     const detail = errorDetail(body, text).slice(0, MAX_ERROR_TEXT);
     return { error: `${what} ${url} answered HTTP ${response.status}${detail ? ` (${detail})` : ''}` };
   }
-  return { body };
+  return { body, text };
+}
+
+/** The text of the first XML element `name` in `xml` (entities decoded), if any. */
+export function xmlElement(xml: string, name: string): string | undefined {
+  const match = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml);
+  return match?.[1]
+    ?.replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&quot;', '"')
+    .replaceAll('&apos;', "'")
+    .replaceAll('&amp;', '&');
 }
 
 function errorDetail(body: Record<string, unknown>, text: string): string {
@@ -43,7 +57,9 @@ function errorDetail(body: Record<string, unknown>, text: string): string {
   if (typeof google === 'object' && google !== null)
     return [google.status, google.message].filter((part) => typeof part === 'string').join(': ');
   const said = [body.error, body.error_description].filter((part) => typeof part === 'string').join(': ');
-  return said === '' ? text.trim() : said;
+  if (said !== '') return said;
+  const aws = [xmlElement(text, 'Code'), xmlElement(text, 'Message')].filter((part) => part !== undefined);
+  return aws.length > 0 ? aws.join(': ') : text.trim();
 }
 
 /** A POST of a form (OAuth token endpoints) or of JSON (Google's STS and IAM Credentials APIs). */

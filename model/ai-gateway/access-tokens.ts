@@ -5,7 +5,9 @@
 // token from an OIDC provider, oidc-client.ts, given to Entra ID as the client assertion of a federated
 // credential for the same scope); GCPCredentials with `workloadIdentityFederationConfig` (a token from an OIDC
 // provider exchanged at Google's STS for the workload identity pool provider's audience, then, when a service
-// account is impersonated, for that account's token at IAM Credentials). The control plane fetches the
+// account is impersonated, for that account's token at IAM Credentials); AWSCredentials with `oidcExchangeToken` (a
+// token from an OIDC provider given to AWS STS AssumeRoleWithWebIdentity; the temporary credentials, kept as a
+// shared credentials file, are the policy's token: aws-oidc.ts). The control plane fetches the
 // tokens (actors/ai-gateway/access-tokens.ts through cli/access-token-port.ts) and renews each 5 minutes before it
 // expires; these are the pure parts: which policies need a token, the dependency that asks for it, what a fetch
 // needs from the policy's Secret, and the verdicts the policies' evaluation reads — as the Secret Envoy AI
@@ -15,6 +17,7 @@ import type { BackendSecurityPolicy, BackendSecurityPolicySpec } from '../resour
 import type { AnyResource, KindName, ResourcesByKind } from '../resources/kinds.ts';
 import { type ResourceKey, resourceKey, SWITCHYARD_GROUP } from '../resources/resource-key.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
+import { type AwsOidcRequest, awsOidcRequest } from './aws-oidc.ts';
 import { type FederationRequest, federationRequest } from './gcp-federation.ts';
 import type { OidcClient } from './oidc-client.ts';
 import { oidcClient } from './oidc-client.ts';
@@ -44,7 +47,8 @@ export type TokenGrant =
   | 'gcp-service-account'
   | 'gcp-workload-identity'
   | 'azure-client-secret'
-  | 'azure-oidc';
+  | 'azure-oidc'
+  | 'aws-oidc';
 
 export function tokenGrantOf(spec: Partial<BackendSecurityPolicySpec> | undefined): TokenGrant | undefined {
   if (spec?.type === 'GCPCredentials') {
@@ -54,6 +58,11 @@ export function tokenGrantOf(spec: Partial<BackendSecurityPolicySpec> | undefine
     if (gcp?.credentialsFile !== undefined && federation === undefined) return 'gcp-service-account';
     if (federation !== undefined && gcp?.credentialsFile === undefined) return 'gcp-workload-identity';
     return undefined;
+  }
+  if (spec?.type === 'AWSCredentials') {
+    // Exactly one of them (both: refused by the policy's evaluation); a credentials file needs no token.
+    const aws = spec.awsCredentials;
+    return aws?.oidcExchangeToken !== undefined && aws.credentialsFile === undefined ? 'aws-oidc' : undefined;
   }
   if (spec?.type !== 'AzureCredentials') return undefined;
   const azure = spec.azureCredentials;
@@ -73,13 +82,19 @@ export function tokenFingerprint(spec: Partial<BackendSecurityPolicySpec>): stri
           file: spec.gcpCredentials?.credentialsFile,
           federation: spec.gcpCredentials?.workloadIdentityFederationConfig,
         }
-      : {
-          type: spec.type,
-          clientID: spec.azureCredentials?.clientID,
-          tenantID: spec.azureCredentials?.tenantID,
-          secret: spec.azureCredentials?.clientSecretRef,
-          oidc: spec.azureCredentials?.oidcExchangeToken,
-        };
+      : spec.type === 'AWSCredentials'
+        ? {
+            type: spec.type,
+            region: spec.awsCredentials?.region,
+            oidc: spec.awsCredentials?.oidcExchangeToken,
+          }
+        : {
+            type: spec.type,
+            clientID: spec.azureCredentials?.clientID,
+            tenantID: spec.azureCredentials?.tenantID,
+            secret: spec.azureCredentials?.clientSecretRef,
+            oidc: spec.azureCredentials?.oidcExchangeToken,
+          };
   return createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 16);
 }
 
@@ -106,6 +121,7 @@ export function policyOfTokenKey(key: ResourceKey): { namespace: string; name: s
 export type AccessTokenRequest =
   | { readonly grant: 'gcp-service-account'; readonly serviceAccountKey: string }
   | FederationRequest
+  | AwsOidcRequest
   | {
       readonly grant: 'azure-client-secret';
       readonly tenantID: string;
@@ -145,6 +161,7 @@ export function accessTokenRequest(
     return { grant: 'gcp-service-account', serviceAccountKey: text.value };
   }
   if (tokenGrantOf(spec) === 'gcp-workload-identity') return federationRequest(policy, view);
+  if (tokenGrantOf(spec) === 'aws-oidc') return awsOidcRequest(policy, view);
   const azure = spec.azureCredentials ?? {};
   const given = (value: unknown) => typeof value === 'string' && value !== '';
   if (!given(azure.clientID)) return { error: 'spec.azureCredentials.clientID: required' };

@@ -96,6 +96,7 @@ function policyDependencies(
     spec.gcpCredentials?.credentialsFile as { secretRef?: SecretObjectReference } | undefined,
     { secretRef: spec.azureCredentials?.clientSecretRef as SecretObjectReference | undefined },
     { secretRef: oidcClientSecretRef(spec.azureCredentials?.oidcExchangeToken) },
+    { secretRef: oidcClientSecretRef(spec.awsCredentials?.oidcExchangeToken) },
     {
       secretRef: oidcClientSecretRef(
         (spec.gcpCredentials?.workloadIdentityFederationConfig as { oidcExchangeToken?: unknown } | undefined)

@@ -12,6 +12,7 @@ import type { SecretObjectReference } from '../resources/gateway-api.ts';
 import { asArray } from '../shared/arrays.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
 import { policyAccessToken } from './access-tokens.ts';
+import { AWS_OIDC_FIELD, awsOidcProblem } from './aws-oidc.ts';
 import type { ExtProcAuth, ExtProcCredentialOverride } from './extproc-config.ts';
 import { federationProblem } from './gcp-federation.ts';
 import { oidcExchangeProblem } from './oidc-client.ts';
@@ -226,18 +227,30 @@ function awsAuth(
   const aws = policy.spec?.awsCredentials;
   if (typeof aws?.region !== 'string' || aws.region === '')
     return { reason: 'UnsupportedValue', message: 'spec.awsCredentials.region: required' };
-  if (aws.credentialsFile === undefined) {
+  if (aws.credentialsFile !== undefined && aws.oidcExchangeToken !== undefined)
+    return {
+      reason: 'UnsupportedValue',
+      message: 'spec.awsCredentials: set at most one of credentialsFile and oidcExchangeToken',
+    };
+  let text: string | Problem;
+  let field = 'spec.awsCredentials.credentialsFile';
+  let profile = aws.credentialsFile?.profile ?? 'default';
+  if (aws.oidcExchangeToken !== undefined) {
+    // The temporary credentials STS issued, kept as a credentials file (aws-oidc.ts).
+    const problem = awsOidcProblem(aws.oidcExchangeToken);
+    if (problem !== undefined) return { reason: 'UnsupportedValue', message: problem };
+    const token = policyAccessToken(policy, view);
+    if ('error' in token) return { reason: TOKEN_UNAVAILABLE, message: `no access token: ${token.error}` };
+    [text, field, profile] = [token.accessToken, AWS_OIDC_FIELD, 'default'];
+  } else if (aws.credentialsFile === undefined) {
     if (perRequestOnly) return { auth: { aws: { region: aws.region } } };
     return {
       reason: 'UnsupportedValue',
       message:
-        'spec.awsCredentials.credentialsFile: required (OIDC exchange and the default chain are not supported; per-request credentials without fallback need none)',
+        'spec.awsCredentials: credentialsFile or oidcExchangeToken required (the default chain is not supported; per-request credentials without fallback need none)',
     };
-  }
-  const field = 'spec.awsCredentials.credentialsFile';
-  const text = secretValue(policy, view, aws.credentialsFile.secretRef, field, 'credentials');
+  } else text = secretValue(policy, view, aws.credentialsFile.secretRef, field, 'credentials');
   if (typeof text !== 'string') return text;
-  const profile = aws.credentialsFile.profile ?? 'default';
   const section = iniSection(text, profile);
   const accessKeyId = section.aws_access_key_id;
   const secretAccessKey = section.aws_secret_access_key;

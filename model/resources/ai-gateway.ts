@@ -118,6 +118,8 @@ export interface BackendSecurityPolicySpec {
   awsCredentials?: {
     region?: string;
     credentialsFile?: { secretRef?: SecretObjectReference; profile?: string };
+    /** Envoy AI Gateway's AWSOIDCExchangeToken: the OIDC client fields and `awsRoleArn`. */
+    oidcExchangeToken?: Record<string, unknown>;
   };
   gcpCredentials?: Record<string, unknown>;
   azureCredentials?: Record<string, unknown>;

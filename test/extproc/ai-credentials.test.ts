@@ -11,6 +11,9 @@
 // (impersonating a service account) at a fake IAM Credentials, both reached through SWITCHYARD_GCP_STS_ENDPOINT and
 // SWITCHYARD_GCP_IAM_CREDENTIALS_ENDPOINT (as Private Service Connect endpoints are configured); Vertex gets the
 // token Google issued, and a pool provider STS refuses fails closed naming STS's answer.
+// AWSCredentials with `oidcExchangeToken`: the same OIDC token given to a fake AWS STS AssumeRoleWithWebIdentity
+// reached through AWS_ENDPOINT_URL_STS (as the AWS SDKs read it); Bedrock gets requests signed (SigV4) with the
+// temporary credentials STS issued and their session token in x-amz-security-token; a role STS refuses fails closed.
 import { exportPKCS8, generateKeyPair, jwtVerify } from 'jose';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -23,16 +26,28 @@ import {
   rawChat,
   startAiGatewayPlane,
 } from './ai-gateway-plane.ts';
-import { type FakeProvider, startFakeAzure, startFakeVertex } from './fake-providers.ts';
+import {
+  type FakeProvider,
+  type ReceivedRequest,
+  startFakeAzure,
+  startFakeBedrock,
+  startFakeVertex,
+} from './fake-providers.ts';
+import { verifySigV4 } from './sigv4-verifier.ts';
 
 const GCP_TOKEN = 'ya29.issued-by-the-fake-token-server';
 const AZURE_TOKEN = 'entra.issued-by-the-fake-token-server';
 
 /** An AIServiceBackend and the BackendSecurityPolicy on it (`credentials`: the policy's spec below its targetRefs). */
-function backendWithPolicy(name: string, vertex: boolean, credentials: string): string {
-  const upstream = vertex
-    ? 'schema: { name: GCPVertexAI }\n  backendRef: { name: vertex, kind: Service, port: 443 }'
-    : 'schema: { name: AzureOpenAI, version: 2024-10-21 }\n  backendRef: { name: azure, kind: Service, port: 443 }';
+const UPSTREAMS = {
+  vertex: 'schema: { name: GCPVertexAI }\n  backendRef: { name: vertex, kind: Service, port: 443 }',
+  azure:
+    'schema: { name: AzureOpenAI, version: 2024-10-21 }\n  backendRef: { name: azure, kind: Service, port: 443 }',
+  bedrock: 'schema: { name: AWSBedrock }\n  backendRef: { name: bedrock, kind: Service, port: 443 }',
+};
+
+function backendWithPolicy(name: string, provider: keyof typeof UPSTREAMS, credentials: string): string {
+  const upstream = UPSTREAMS[provider];
   return `apiVersion: aigateway.envoyproxy.io/v1beta1
 kind: AIServiceBackend
 metadata: { name: ${name}, namespace: ai }
@@ -50,7 +65,7 @@ ${credentials}`;
 function gcpBackend(name: string, keyFile: string): string {
   return `${backendWithPolicy(
     name,
-    true,
+    'vertex',
     `  type: GCPCredentials
   gcpCredentials:
     projectName: proj-e2e
@@ -66,20 +81,20 @@ stringData:
 `;
 }
 
+/** The OIDC client of an `oidcExchangeToken` (the fake provider, its client secret in Secret `secret`). */
+const oidcClient = (secret: string, scope: string) =>
+  `{ provider: { issuer: "ISSUER" }, clientID: gateway-oidc-client, clientSecret: { name: ${secret} }, scopes: [${scope}] }`;
+
 function azureOidcBackend(name: string, clientSecretName: string): string {
   return backendWithPolicy(
     name,
-    false,
+    'azure',
     `  type: AzureCredentials
   azureCredentials:
     clientID: gateway-app
     tenantID: tenant-oidc
     oidcExchangeToken:
-      oidc:
-        provider: { issuer: "ISSUER" }
-        clientID: gateway-oidc-client
-        clientSecret: { name: ${clientSecretName} }
-        scopes: [api://AzureADTokenExchange]
+      oidc: ${oidcClient(clientSecretName, 'api://AzureADTokenExchange')}
 `,
   );
 }
@@ -87,7 +102,7 @@ function azureOidcBackend(name: string, clientSecretName: string): string {
 function gcpFederationBackend(name: string, provider: string, impersonate: boolean): string {
   return backendWithPolicy(
     name,
-    true,
+    'vertex',
     `  type: GCPCredentials
   gcpCredentials:
     projectName: proj-e2e
@@ -97,12 +112,22 @@ function gcpFederationBackend(name: string, provider: string, impersonate: boole
       workloadIdentityPoolName: e2e-pool
       workloadIdentityProviderName: ${provider}
       oidcExchangeToken:
-        oidc:
-          provider: { issuer: "ISSUER" }
-          clientID: gateway-oidc-client
-          clientSecret: { name: oidc-client }
-          scopes: [openid]
+        oidc: ${oidcClient('oidc-client', 'openid')}
 ${impersonate ? '      serviceAccountImpersonation: { serviceAccountName: vertex-caller }\n' : ''}`,
+  );
+}
+
+function awsOidcBackend(name: string, role: string): string {
+  return backendWithPolicy(
+    name,
+    'bedrock',
+    `  type: AWSCredentials
+  awsCredentials:
+    region: eu-west-3
+    oidcExchangeToken:
+      oidc: ${oidcClient('oidc-client', 'openid')}
+      awsRoleArn: ${role}
+`,
   );
 }
 
@@ -110,12 +135,14 @@ function manifests(
   gatewayPort: number,
   vertexPort: number,
   azurePort: number,
+  bedrockPort: number,
   keyFiles: string[],
   issuer: string,
 ): string {
   return `${aiGateway(gatewayPort)}---
 ${localService('vertex', vertexPort)}---
 ${localService('azure', azurePort)}---
+${localService('bedrock', bedrockPort)}---
 ${gcpBackend('gemini', keyFiles[0]!)}---
 ${gcpBackend('gemini-down', keyFiles[1]!)}---
 apiVersion: aigateway.envoyproxy.io/v1beta1
@@ -171,7 +198,13 @@ spec:
       backendRefs: [{ name: gemini-wif-sts, modelNameOverride: gemini-2.0-flash }]
     - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: gemini-wif-refused }] }]
       backendRefs: [{ name: gemini-wif-refused, modelNameOverride: gemini-2.0-flash }]
+    - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: claude-oidc }] }]
+      backendRefs: [{ name: bedrock-oidc, modelNameOverride: anthropic.claude-3-haiku }]
+    - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: claude-refused }] }]
+      backendRefs: [{ name: bedrock-oidc-refused, modelNameOverride: anthropic.claude-3-haiku }]
 ---
+${awsOidcBackend('bedrock-oidc', GOOD_ROLE)}---
+${awsOidcBackend('bedrock-oidc-refused', 'arn:aws:iam::123456789012:role/not-trusted')}---
 ${gcpFederationBackend('gemini-wif', 'e2e-provider', true)}---
 ${gcpFederationBackend('gemini-wif-sts', 'e2e-provider', false)}---
 ${gcpFederationBackend('gemini-wif-refused', 'unknown-provider', false)}---
@@ -193,6 +226,7 @@ let tokenServer: TokenServer;
 let gateway: AiGatewayPlane;
 let vertex: FakeProvider;
 let azure: FakeProvider;
+let bedrock: FakeProvider;
 let client: OpenAI;
 let downPort: number;
 let tokenBase: string;
@@ -214,7 +248,33 @@ const audienceOf = (provider: string) =>
 const endpointsBefore = [
   process.env.SWITCHYARD_GCP_STS_ENDPOINT,
   process.env.SWITCHYARD_GCP_IAM_CREDENTIALS_ENDPOINT,
+  process.env.AWS_ENDPOINT_URL_STS,
 ];
+
+const GOOD_ROLE = 'arn:aws:iam::123456789012:role/bedrock-caller';
+const AWS_STS_PATH = '/aws-sts/';
+const TEMPORARY = {
+  id: 'ASIATEMPORARYKEY',
+  secret: 'temporary/secret+key',
+  session: 'FwoGZXIvYXdzEJr//session&token',
+};
+const xmlEscape = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+
+/** AWS STS AssumeRoleWithWebIdentity's XML answer: the temporary credentials for the trusted role, else AccessDenied. */
+function awsStsAnswer(request: TokenServerRequest): { status: number; body: unknown } {
+  const { RoleArn, WebIdentityToken, Action } = request.form;
+  if (Action !== 'AssumeRoleWithWebIdentity' || WebIdentityToken !== OIDC_TOKEN || RoleArn !== GOOD_ROLE)
+    return {
+      status: 403,
+      body: `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>Not authorized to perform sts:AssumeRoleWithWebIdentity</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`,
+    };
+  const expiration = new Date(Date.now() + 3_600_000).toISOString();
+  return {
+    status: 200,
+    body: `<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleWithWebIdentityResult><SubjectFromWebIdentityToken>gateway-oidc-client</SubjectFromWebIdentityToken><AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/bedrock-caller/${request.form.RoleSessionName}</Arn><AssumedRoleId>AROA:x</AssumedRoleId></AssumedRoleUser><Credentials><SessionToken>${xmlEscape(TEMPORARY.session)}</SessionToken><SecretAccessKey>${xmlEscape(TEMPORARY.secret)}</SecretAccessKey><Expiration>${expiration}</Expiration><AccessKeyId>${TEMPORARY.id}</AccessKeyId></Credentials><Provider>${issuer}</Provider></AssumeRoleWithWebIdentityResult><ResponseMetadata><RequestId>r-2</RequestId></ResponseMetadata></AssumeRoleWithWebIdentityResponse>`,
+  };
+}
 
 /** The fake OIDC provider (under /idp), Entra ID (under /<tenant>), Google's STS and IAM Credentials, on one server. */
 function oidcAnswer(request: TokenServerRequest): { status: number; body: unknown } | undefined {
@@ -268,6 +328,7 @@ function oidcAnswer(request: TokenServerRequest): { status: number; body: unknow
             },
           },
         };
+  if (request.method === 'POST' && request.path === AWS_STS_PATH) return awsStsAnswer(request);
   if (request.method === 'POST' && request.path === '/tenant-oidc/oauth2/v2.0/token')
     return request.form.client_assertion === OIDC_TOKEN
       ? { status: 200, body: { access_token: OIDC_AZURE_TOKEN, token_type: 'Bearer', expires_in: 3599 } }
@@ -313,11 +374,13 @@ beforeAll(async () => {
   // Google's endpoints at the fake too, as Private Service Connect endpoints are configured.
   process.env.SWITCHYARD_GCP_STS_ENDPOINT = `${tokenBase}/google-sts`;
   process.env.SWITCHYARD_GCP_IAM_CREDENTIALS_ENDPOINT = `${tokenBase}/google-iam/`;
-  [vertex, azure] = await Promise.all([startFakeVertex(), startFakeAzure()]);
+  // AWS STS at the fake too, the way the AWS SDKs are pointed at another endpoint.
+  process.env.AWS_ENDPOINT_URL_STS = `${tokenBase}${AWS_STS_PATH}`;
+  [vertex, azure, bedrock] = await Promise.all([startFakeVertex(), startFakeAzure(), startFakeBedrock()]);
   gateway = await startAiGatewayPlane({
     name: 'ai-credentials',
-    manifests: (port) => manifests(port, vertex.port, azure.port, keyFiles, issuer),
-    rules: 8,
+    manifests: (port) => manifests(port, vertex.port, azure.port, bedrock.port, keyFiles, issuer),
+    rules: 10,
   });
   client = new OpenAI({
     baseURL: `http://127.0.0.1:${gateway.gatewayPort}/v1`,
@@ -332,25 +395,31 @@ afterAll(async () => {
   for (const [name, value] of [
     ['SWITCHYARD_GCP_STS_ENDPOINT', endpointsBefore[0]],
     ['SWITCHYARD_GCP_IAM_CREDENTIALS_ENDPOINT', endpointsBefore[1]],
+    ['AWS_ENDPOINT_URL_STS', endpointsBefore[2]],
   ] as const) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
   await gateway?.stop();
-  await Promise.all([vertex?.close(), azure?.close()]);
+  await Promise.all([vertex?.close(), azure?.close(), bedrock?.close()]);
   await tokenServer?.close();
 });
 
-/** One chat completion for `model` reaches Vertex once, for the model's location, with `token` as bearer. */
-async function expectVertexGot(model: string, token: string): Promise<void> {
-  const before = vertex.received.length;
+/** One chat completion for `model` is answered and reaches `provider` exactly once: the request it got. */
+async function onlyRequest(provider: FakeProvider, model: string): Promise<ReceivedRequest> {
+  const before = provider.received.length;
   const completion = await client.chat.completions.create({
     model,
     messages: [{ role: 'user', content: 'Hello?' }],
   });
   expect(completion.choices[0]?.message).toBeDefined();
-  expect(vertex.received.length).toBe(before + 1);
-  const seen = vertex.received.at(-1)!;
+  expect(provider.received.length).toBe(before + 1);
+  return provider.received.at(-1)!;
+}
+
+/** One chat completion for `model` reaches Vertex once, for the model's location, with `token` as bearer. */
+async function expectVertexGot(model: string, token: string): Promise<void> {
+  const seen = await onlyRequest(vertex, model);
   expect(seen.path).toBe(
     '/v1/projects/proj-e2e/locations/us-east5/publishers/google/models/gemini-2.0-flash:generateContent',
   );
@@ -391,13 +460,7 @@ describe('GCP and Azure credentials exchanged for tokens by the controller, thro
   });
 
   test('an AzureOpenAI backend with client-secret credentials gets the Entra ID token as a bearer token', async () => {
-    const before = azure.received.length;
-    await client.chat.completions.create({
-      model: 'gpt-azure',
-      messages: [{ role: 'user', content: 'Hello?' }],
-    });
-    expect(azure.received.length).toBe(before + 1);
-    const seen = azure.received.at(-1)!;
+    const seen = await onlyRequest(azure, 'gpt-azure');
     expect(seen.path).toBe('/openai/deployments/gpt-4o-deployment/chat/completions?api-version=2024-10-21');
     expect(seen.headers.authorization).toBe(`Bearer ${AZURE_TOKEN}`);
     expect(seen.headers['api-key']).toBeUndefined();
@@ -454,14 +517,7 @@ describe('Azure oidcExchangeToken: an OIDC token exchanged at Entra ID by the co
   });
 
   test('the Azure OpenAI backend gets the token Entra ID issued as a bearer token', async () => {
-    const before = azure.received.length;
-    const completion = await client.chat.completions.create({
-      model: 'gpt-oidc',
-      messages: [{ role: 'user', content: 'Hello?' }],
-    });
-    expect(completion.choices[0]?.message).toBeDefined();
-    expect(azure.received.length).toBe(before + 1);
-    const seen = azure.received.at(-1)!;
+    const seen = await onlyRequest(azure, 'gpt-oidc');
     expect(seen.path).toBe('/openai/deployments/gpt-4o-deployment/chat/completions?api-version=2024-10-21');
     expect(seen.headers.authorization).toBe(`Bearer ${OIDC_AZURE_TOKEN}`);
     expect(seen.headers['api-key']).toBeUndefined();
@@ -526,5 +582,53 @@ describe('GCP workload identity federation: an OIDC token exchanged at STS (and 
       `no GCP access token: STS ${tokenServer.base}${STS_PATH} answered HTTP 400`,
     );
     expect(vertex.received.length).toBe(before);
+  });
+});
+
+describe('AWS oidcExchangeToken: an OIDC token given to STS AssumeRoleWithWebIdentity, through Envoy', () => {
+  test('STS got AssumeRoleWithWebIdentity with the role, the OIDC token and the session name', () => {
+    const sts = tokenServer.received.filter((request) => request.path === AWS_STS_PATH);
+    // One per policy: the trusted role and the refused one.
+    expect(sts).toHaveLength(2);
+    const assumed = sts.find((request) => request.form.RoleArn === GOOD_ROLE)!;
+    expect(assumed.method).toBe('POST');
+    expect(assumed.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(assumed.headers.authorization).toBeUndefined();
+    expect(assumed.form).toEqual({
+      Action: 'AssumeRoleWithWebIdentity',
+      Version: '2011-06-15',
+      RoleArn: GOOD_ROLE,
+      RoleSessionName: 'ai-gateway-bedrock-oidc',
+      WebIdentityToken: OIDC_TOKEN,
+    });
+    expect(conditionOf('BackendSecurityPolicy', 'bedrock-oidc')?.type).toBe('Accepted');
+    expect(conditionOf('AIServiceBackend', 'bedrock-oidc')?.type).toBe('Accepted');
+    expect(conditionOf('BackendSecurityPolicy', 'bedrock-oidc-refused')).toMatchObject({
+      type: 'NotAccepted',
+      reason: 'AccessTokenUnavailable',
+      message: `no access token: STS AssumeRoleWithWebIdentity ${tokenServer.base}${AWS_STS_PATH} answered HTTP 403 (AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity)`,
+    });
+  });
+
+  test('Bedrock gets a request signed with the temporary credentials and their session token', async () => {
+    const seen = await onlyRequest(bedrock, 'claude-oidc');
+    expect(seen.path).toBe('/model/anthropic.claude-3-haiku/converse');
+    expect(seen.headers['x-amz-security-token']).toBe(TEMPORARY.session);
+    expect(seen.headers.authorization).toContain('x-amz-security-token');
+    expect(verifySigV4(seen, TEMPORARY.secret)).toEqual({
+      accessKeyId: TEMPORARY.id,
+      region: 'eu-west-3',
+      service: 'bedrock',
+    });
+  });
+
+  test("a role STS refuses: the client gets 401 naming STS's answer, Bedrock is never called", async () => {
+    const before = bedrock.received.length;
+    const refused = await rawChat(gateway.gatewayPort, 'claude-refused');
+    expect(refused.status).toBe(401);
+    expect(refused.message).toContain(
+      `STS AssumeRoleWithWebIdentity ${tokenServer.base}${AWS_STS_PATH} answered HTTP 403 (AccessDenied`,
+    );
+    expect(bedrock.received.length).toBe(before);
   });
 });

@@ -1,6 +1,7 @@
 // A fake token service on loopback (an OAuth token endpoint, an OIDC provider, Entra ID, Google's STS and IAM
 // Credentials APIs, as a test needs): every request is kept as received — method, path, headers, the body as text
-// and as a form — and answered with the JSON the test's `answer` gives for it.
+// and as a form — and answered with the JSON the test's `answer` gives for it (a string body is sent as it is,
+// as XML: AWS STS's Query API answers).
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -38,8 +39,9 @@ export async function startTokenServer(answer: TokenServerAnswer): Promise<Token
       };
       received.push(seen);
       const out = answer(seen);
-      response.writeHead(out.status, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(out.body));
+      const xml = typeof out.body === 'string';
+      response.writeHead(out.status, { 'content-type': xml ? 'text/xml' : 'application/json' });
+      response.end(xml ? out.body : JSON.stringify(out.body));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
