@@ -426,6 +426,23 @@ async function expectVertexGot(model: string, token: string): Promise<void> {
   expect(seen.headers.authorization).toBe(`Bearer ${token}`);
 }
 
+/** One chat completion for `model` reaches Azure OpenAI once, for its deployment, with `token` as bearer only. */
+async function expectAzureGot(model: string, token: string): Promise<void> {
+  const seen = await onlyRequest(azure, model);
+  expect(seen.path).toBe('/openai/deployments/gpt-4o-deployment/chat/completions?api-version=2024-10-21');
+  expect(seen.headers.authorization).toBe(`Bearer ${token}`);
+  expect(seen.headers['api-key']).toBeUndefined();
+}
+
+/** A chat for `model` fails closed: 401 with a message containing `names`, and `provider` never called. */
+async function expectRefusedBefore(provider: FakeProvider, model: string, names: string): Promise<void> {
+  const before = provider.received.length;
+  const refused = await rawChat(gateway.gatewayPort, model);
+  expect(refused.status).toBe(401);
+  expect(refused.message).toContain(names);
+  expect(provider.received.length).toBe(before);
+}
+
 describe('GCP and Azure credentials exchanged for tokens by the controller, through Envoy', () => {
   test('the token server got a JWT signed with the key file for GCP and the client secret for Azure', async () => {
     const google = tokenServer.received.find((request) => request.path === '/google/token')!;
@@ -460,20 +477,15 @@ describe('GCP and Azure credentials exchanged for tokens by the controller, thro
   });
 
   test('an AzureOpenAI backend with client-secret credentials gets the Entra ID token as a bearer token', async () => {
-    const seen = await onlyRequest(azure, 'gpt-azure');
-    expect(seen.path).toBe('/openai/deployments/gpt-4o-deployment/chat/completions?api-version=2024-10-21');
-    expect(seen.headers.authorization).toBe(`Bearer ${AZURE_TOKEN}`);
-    expect(seen.headers['api-key']).toBeUndefined();
+    await expectAzureGot('gpt-azure', AZURE_TOKEN);
   });
 
   test('the token server being down: the client gets 401 naming it, and the provider is never called', async () => {
-    const before = vertex.received.length;
-    const refused = await rawChat(gateway.gatewayPort, 'gemini-down');
-    expect(refused.status).toBe(401);
-    expect(refused.message).toContain(
+    await expectRefusedBefore(
+      vertex,
+      'gemini-down',
       `no GCP access token: token endpoint http://127.0.0.1:${downPort}/token: ECONNREFUSED`,
     );
-    expect(vertex.received.length).toBe(before);
   });
 });
 
@@ -517,20 +529,15 @@ describe('Azure oidcExchangeToken: an OIDC token exchanged at Entra ID by the co
   });
 
   test('the Azure OpenAI backend gets the token Entra ID issued as a bearer token', async () => {
-    const seen = await onlyRequest(azure, 'gpt-oidc');
-    expect(seen.path).toBe('/openai/deployments/gpt-4o-deployment/chat/completions?api-version=2024-10-21');
-    expect(seen.headers.authorization).toBe(`Bearer ${OIDC_AZURE_TOKEN}`);
-    expect(seen.headers['api-key']).toBeUndefined();
+    await expectAzureGot('gpt-oidc', OIDC_AZURE_TOKEN);
   });
 
   test('an OIDC client the provider refuses: the client gets 401 naming the answer, Azure is never called', async () => {
-    const before = azure.received.length;
-    const refused = await rawChat(gateway.gatewayPort, 'gpt-refused');
-    expect(refused.status).toBe(401);
-    expect(refused.message).toContain(
+    await expectRefusedBefore(
+      azure,
+      'gpt-refused',
       `token endpoint ${issuer}/token answered HTTP 401 (invalid_client: client authentication failed)`,
     );
-    expect(azure.received.length).toBe(before);
   });
 });
 
@@ -575,13 +582,11 @@ describe('GCP workload identity federation: an OIDC token exchanged at STS (and 
   });
 
   test("a pool provider STS refuses: the client gets 401 naming STS's answer, Vertex is never called", async () => {
-    const before = vertex.received.length;
-    const refused = await rawChat(gateway.gatewayPort, 'gemini-wif-refused');
-    expect(refused.status).toBe(401);
-    expect(refused.message).toContain(
+    await expectRefusedBefore(
+      vertex,
+      'gemini-wif-refused',
       `no GCP access token: STS ${tokenServer.base}${STS_PATH} answered HTTP 400`,
     );
-    expect(vertex.received.length).toBe(before);
   });
 });
 
@@ -623,12 +628,10 @@ describe('AWS oidcExchangeToken: an OIDC token given to STS AssumeRoleWithWebIde
   });
 
   test("a role STS refuses: the client gets 401 naming STS's answer, Bedrock is never called", async () => {
-    const before = bedrock.received.length;
-    const refused = await rawChat(gateway.gatewayPort, 'claude-refused');
-    expect(refused.status).toBe(401);
-    expect(refused.message).toContain(
+    await expectRefusedBefore(
+      bedrock,
+      'claude-refused',
       `STS AssumeRoleWithWebIdentity ${tokenServer.base}${AWS_STS_PATH} answered HTTP 403 (AccessDenied`,
     );
-    expect(bedrock.received.length).toBe(before);
   });
 });
