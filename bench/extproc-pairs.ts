@@ -35,6 +35,16 @@ function conversation(): { role: string; content: string }[] {
 const SYSTEM = 'You are a helpful assistant that answers briefly.';
 const ANSWER = 'A short answer. '.repeat(20);
 
+/** An OpenAI chat completion, as the upstream of the pairs whose backend speaks OpenAI answers. */
+const OPENAI_ANSWER = JSON.stringify({
+  id: 'chatcmpl-bench',
+  object: 'chat.completion',
+  created: 1767225600,
+  model: 'gpt-4o-mini',
+  choices: [{ index: 0, message: { role: 'assistant', content: ANSWER }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 1100, completion_tokens: 80, total_tokens: 1180 },
+});
+
 const openAIChat = (model: string) =>
   JSON.stringify({
     model,
@@ -86,27 +96,13 @@ export const PAIRS: readonly Pair[] = [
       max_tokens: 512,
       temperature: 0.3,
     }),
-    response: JSON.stringify({
-      id: 'chatcmpl-bench',
-      object: 'chat.completion',
-      created: 1767225600,
-      model: 'gpt-4o-mini',
-      choices: [{ index: 0, message: { role: 'assistant', content: ANSWER }, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 1100, completion_tokens: 80, total_tokens: 1180 },
-    }),
+    response: OPENAI_ANSWER,
   },
   {
     name: 'openai_passthrough',
     path: '/v1/chat/completions',
     request: openAIChat('gpt-client'),
-    response: JSON.stringify({
-      id: 'chatcmpl-bench',
-      object: 'chat.completion',
-      created: 1767225600,
-      model: 'gpt-4o-mini',
-      choices: [{ index: 0, message: { role: 'assistant', content: ANSWER }, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 1100, completion_tokens: 80, total_tokens: 1180 },
-    }),
+    response: OPENAI_ANSWER,
   },
 ];
 
