@@ -35,19 +35,24 @@ async function fakeWatchServer(): Promise<{ client: KubeClient; watch: Promise<S
   server = listening;
   await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
   const { port } = listening.address() as AddressInfo;
-  const dir = mkdtempSync(join(tmpdir(), 'switchyard-client-'));
+  const kubeconfig = writeKubeconfig(mkdtempSync(join(tmpdir(), 'switchyard-client-')), port, '{token: t}');
+  return { client: new KubeClient({ kubeconfig }), watch };
+}
+
+/** A kubeconfig in `dir` for an API server stand-in on loopback `port`, authenticating as `user` (YAML flow). */
+function writeKubeconfig(dir: string, port: number, user: string): string {
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(
     kubeconfig,
     `apiVersion: v1
 kind: Config
 clusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]
-users: [{name: u, user: {token: t}}]
+users: [{name: u, user: ${user}}]
 contexts: [{name: x, context: {cluster: c, user: u}}]
 current-context: x
 `,
   );
-  return { client: new KubeClient({ kubeconfig }), watch };
+  return kubeconfig;
 }
 
 const event = (name: string) =>
@@ -79,5 +84,41 @@ describe('KubeClient.watch', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('KubeClient credentials', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('reads a rotated service-account token file again once the one it holds is a minute old', async () => {
+    const seen: (string | undefined)[] = [];
+    const listening = createServer((request, response) => {
+      seen.push(request.headers.authorization);
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{"resources":[]}');
+    });
+    server = listening;
+    await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+    const { port } = listening.address() as AddressInfo;
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-client-'));
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, 'first-token');
+    // The user in-cluster config gives a pod: a token file the kubelet replaces before the token expires.
+    const kubeconfig = writeKubeconfig(
+      dir,
+      port,
+      `{auth-provider: {name: tokenFile, config: {tokenFile: "${tokenFile}"}}}`,
+    );
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const client = new KubeClient({ kubeconfig });
+    await client.discover('', 'v1');
+    writeFileSync(tokenFile, 'rotated-token');
+    vi.setSystemTime(Date.now() + 30_000);
+    await client.discover('', 'v1');
+    vi.setSystemTime(Date.now() + 31_000);
+    await client.discover('', 'v1');
+    expect(seen).toEqual(['Bearer first-token', 'Bearer first-token', 'Bearer rotated-token']);
   });
 });

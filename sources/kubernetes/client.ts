@@ -70,6 +70,7 @@ export class KubeClient {
   private readonly server: URL;
   private readonly config: KubeConfig;
   private httpOptions: (RequestOptions & { secureContext?: SecureContext }) | undefined;
+  private httpOptionsReadAt = 0;
   private readonly requestTimeoutMs: number;
 
   constructor(options: KubeClientOptions = {}) {
@@ -289,25 +290,8 @@ export class KubeClient {
     signal: AbortSignal | undefined,
     contentType = 'application/json',
   ): Promise<IncomingMessage> {
-    if (this.httpOptions === undefined) {
-      const options: RequestOptions & { secureContext?: SecureContext } = {};
-      await this.config.applyToHTTPSOptions(options);
-      // One TLS context for every connection: given only the CA, certificate and key, each request's connection
-      // built its own (parsing them again), 8 % of the controller's CPU in e2e.apply-to-traffic at 1,000 routes.
-      // Each request still opens its own connection.
-      if (this.server.protocol === 'https:') {
-        options.secureContext = createSecureContext({
-          ...(options.ca === undefined ? {} : { ca: options.ca }),
-          ...(options.cert === undefined ? {} : { cert: options.cert }),
-          ...(options.key === undefined ? {} : { key: options.key }),
-          ...(options.pfx === undefined ? {} : { pfx: options.pfx }),
-          ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
-        });
-      }
-      this.httpOptions = options;
-    }
+    const base = await this.requestOptions();
     const url = new URL(path, this.server);
-    const base = this.httpOptions;
     const headers: Record<string, string> = {
       ...(base.headers as Record<string, string>),
       accept: 'application/json',
@@ -332,6 +316,51 @@ export class KubeClient {
       return message;
     });
   }
+
+  /**
+   * The TLS and auth options of the kubeconfig, read again once they are older than CREDENTIALS_MAX_AGE_MS: a pod's
+   * service-account token is a projected file the kubelet rotates, an exec plugin's token expires, and a client
+   * that read them once would be refused by the API server after the old token's expiry.
+   */
+  private async requestOptions(): Promise<RequestOptions & { secureContext?: SecureContext }> {
+    const now = Date.now();
+    if (this.httpOptions !== undefined && now - this.httpOptionsReadAt < CREDENTIALS_MAX_AGE_MS) {
+      return this.httpOptions;
+    }
+    const options: RequestOptions & { secureContext?: SecureContext } = {};
+    await this.config.applyToHTTPSOptions(options);
+    // One TLS context for every connection: given only the CA, certificate and key, each request's connection
+    // built its own (parsing them again), 8 % of the controller's CPU in e2e.apply-to-traffic at 1,000 routes.
+    // Each request still opens its own connection. Built again only when the files' contents changed.
+    if (this.server.protocol === 'https:') {
+      const previous = this.httpOptions;
+      options.secureContext =
+        previous?.secureContext !== undefined && sameTlsMaterial(previous, options)
+          ? previous.secureContext
+          : createSecureContext({
+              ...(options.ca === undefined ? {} : { ca: options.ca }),
+              ...(options.cert === undefined ? {} : { cert: options.cert }),
+              ...(options.key === undefined ? {} : { key: options.key }),
+              ...(options.pfx === undefined ? {} : { pfx: options.pfx }),
+              ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+            });
+    }
+    this.httpOptions = options;
+    this.httpOptionsReadAt = now;
+    return options;
+  }
+}
+
+/**
+ * How long credentials read from the kubeconfig are used before they are read again — the cadence at which
+ * client-go (and @kubernetes/client-node's token-file auth) re-read a service-account token file.
+ */
+const CREDENTIALS_MAX_AGE_MS = 60_000;
+
+const TLS_FIELDS = ['ca', 'cert', 'key', 'pfx', 'passphrase'] as const;
+
+function sameTlsMaterial(a: RequestOptions, b: RequestOptions): boolean {
+  return TLS_FIELDS.every((field) => String(a[field] ?? '') === String(b[field] ?? ''));
 }
 
 export class WatchStalledError extends Error {
