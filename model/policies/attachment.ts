@@ -120,7 +120,33 @@ function verdictAsWritten<IR>(
 export function policyProblemsAsWritten<IR>(
   policy: EnvoyGatewayPolicy,
   rules: PolicyKindRules<IR>,
-): string[] {
+): readonly string[] {
+  const known = PROBLEMS.get(policy);
+  if (known !== undefined && known.rules === rules) return known.problems;
   const schema = policySchemaProblems(policy).map((problem) => rules.explainProblem?.(problem) ?? problem);
-  return schema.length > 0 ? schema : targetSelectorProblems(policy, rules.targetKinds);
+  const problems = schema.length > 0 ? schema : targetSelectorProblems(policy, rules.targetKinds);
+  const checked = problems.length === 0 ? noProblems(rules) : { rules, problems };
+  PROBLEMS.set(policy, checked);
+  return checked.problems;
+}
+
+/**
+ * A policy's problems as written, by policy object (a changed policy is a new object): the reference validator
+ * reports them as the policy changes and the verdict refuses on them, and the strict field check walks the spec
+ * once for both. Every policy without problems (nearly all) shares its kind's one entry.
+ */
+const PROBLEMS = new WeakMap<object, Checked>();
+const CLEAN = new WeakMap<object, Checked>();
+interface Checked {
+  readonly rules: object;
+  readonly problems: readonly string[];
+}
+
+function noProblems(rules: object): Checked {
+  let clean = CLEAN.get(rules);
+  if (clean === undefined) {
+    clean = { rules, problems: [] };
+    CLEAN.set(rules, clean);
+  }
+  return clean;
 }

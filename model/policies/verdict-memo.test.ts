@@ -4,10 +4,11 @@
 // view recording dependencies sees the reads).
 import { describe, expect, it } from 'vitest';
 import type { ClientTrafficPolicy } from '../resources/client-traffic-policy.ts';
-import type { SecurityPolicy } from '../resources/envoy-gateway-policies.ts';
+import type { EnvoyGatewayPolicy, SecurityPolicy } from '../resources/envoy-gateway-policies.ts';
 import type { ConfigMap, Secret } from '../resources/kubernetes.ts';
 import { ResourceStore, type ResourceView } from '../shared/resource-view.ts';
-import { evaluatePolicy, type PolicyKindRules } from './attachment.ts';
+import { evaluatePolicy, type PolicyKindRules, policyProblemsAsWritten } from './attachment.ts';
+import { backendTrafficPolicyRules } from './backend-traffic-policy.ts';
 import { OidcDiscoveryStore } from './oidc-discovery.ts';
 import { securityPolicyRules } from './security-policy.ts';
 
@@ -124,5 +125,38 @@ describe('evaluatePolicy keeps a verdict per policy object', () => {
     const second = evaluatePolicy(secured, securityPolicyRules, store);
     expect(second).not.toBe(first);
     expect(second.ok && second.ir.basicAuth).not.toEqual(first.ok && first.ir.basicAuth);
+  });
+});
+
+describe('policyProblemsAsWritten keeps the strict field check per policy object', () => {
+  const withField = (field: Record<string, unknown>) =>
+    ({
+      apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+      kind: 'BackendTrafficPolicy',
+      metadata: { name: 'traffic', namespace: 'apps' },
+      spec: {
+        targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'app' }],
+        ...field,
+      },
+    }) as unknown as EnvoyGatewayPolicy;
+
+  it('answers the same object with the same problems, and checks a changed policy (a new object) again', () => {
+    const clean = withField({ retry: { numRetries: 1 } });
+    const problems = policyProblemsAsWritten(clean, backendTrafficPolicyRules);
+    expect(problems).toEqual([]);
+    expect(policyProblemsAsWritten(clean, backendTrafficPolicyRules)).toBe(problems);
+    const changed = withField({ retry: { numRetries: 1, tries: 3 } });
+    expect(policyProblemsAsWritten(changed, backendTrafficPolicyRules)).toEqual([
+      'spec.retry.tries: unknown field',
+    ]);
+    // Other rules (their own explanation of a problem) check the object again.
+    const explaining = { ...backendTrafficPolicyRules, explainProblem: (p: string) => `${p} (explained)` };
+    expect(policyProblemsAsWritten(changed, explaining)).toEqual([
+      'spec.retry.tries: unknown field (explained)',
+    ]);
+    expect(evaluatePolicy(changed, backendTrafficPolicyRules, new ResourceStore())).toMatchObject({
+      ok: false,
+      message: 'spec.retry.tries: unknown field',
+    });
   });
 });
