@@ -17,7 +17,7 @@ import {
   type PolicyKindRules,
   type PolicyVerdict,
 } from './attachment.ts';
-import { type PolicyLookup, policyOn } from './precedence.ts';
+import { type PolicyLookup, policyAmong, policyOn } from './precedence.ts';
 
 /** A rule-scoped kind and the RulePoliciesIR field it fills. */
 export interface RulePolicyKind<IR> {
@@ -129,7 +129,11 @@ function routeWithPolicies(
   lookup: PolicyLookup,
   verdictOf: VerdictOf,
 ): RouteIR {
-  const routeWinners = kinds.map((kind) => policyOn(kind.rules.kind, route.route, undefined, view, lookup));
+  // The policies targeting the route (or one of its rules), looked up once for every kind and rule.
+  const targeting = lookup(route.route);
+  const routeWinners = kinds.map((kind) =>
+    policyAmong(targeting, kind.rules.kind, route.route, undefined, view),
+  );
   let changed = false;
   const rules = route.rules.map((rule): RuleIR => {
     const policies: { -readonly [K in keyof RulePoliciesIR]: RulePoliciesIR[K] } = {};
@@ -138,7 +142,7 @@ function routeWithPolicies(
       const own =
         (rule.name === undefined
           ? undefined
-          : policyOn(kind.rules.kind, route.route, rule.name, view, lookup)) ?? routeWinners[i];
+          : policyAmong(targeting, kind.rules.kind, route.route, rule.name, view)) ?? routeWinners[i];
       const supported = kind.routeKinds.includes(route.kind);
       // Gateway- and listener-level policies apply to the route kinds they mean something for.
       const winner = own ?? (supported ? listenerWinners[i] : undefined);

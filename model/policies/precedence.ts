@@ -48,7 +48,19 @@ export function policyOn(
   view: ResourceView,
   lookup: PolicyLookup,
 ): EnvoyGatewayPolicy | undefined {
-  const candidates = lookup(key).filter(
+  return policyAmong(lookup(key), kind, key, sectionName, view);
+}
+
+/** policyOn among `targeting`, what the lookup found for `key` (looked up once for every kind and section). */
+export function policyAmong(
+  targeting: readonly EnvoyGatewayPolicy[],
+  kind: EnvoyGatewayPolicyKind,
+  key: ResourceKey,
+  sectionName: string | undefined,
+  view: ResourceView,
+): EnvoyGatewayPolicy | undefined {
+  if (targeting.length === 0) return undefined;
+  const candidates = targeting.filter(
     (policy) =>
       policy.kind === kind &&
       policyTargets(policy, view).some((t) => t.sectionName === sectionName && sameResourceKey(t.key, key)),
