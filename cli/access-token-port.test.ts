@@ -124,9 +124,15 @@ describe('access token exchanges against a token server on loopback', () => {
     });
   });
 
-  it('an OIDC provider whose discovery document names another issuer or no token endpoint, and Google errors', async () => {
+  it('an OIDC token is asked at the token endpoint the control plane read (no discovery here), and Google errors', async () => {
     const issuer = `${base}/idp`;
-    const oidc = { issuer, clientID: 'c', clientSecret: 's', scopes: [] };
+    const oidc = {
+      issuer,
+      tokenEndpoint: `${issuer}/token`,
+      clientID: 'c',
+      clientSecret: 's',
+      scopes: ['openid'],
+    };
     const federation = {
       key,
       request: {
@@ -138,23 +144,10 @@ describe('access token exchanges against a token server on loopback', () => {
     } as const;
     const port = accessTokenPort({ googleEndpoints: { sts: `${base}/sts/`, iamCredentials: `${base}/iam` } });
     byPath = {
-      '/idp/.well-known/openid-configuration': { status: 200, body: { issuer: 'https://other.example' } },
-    };
-    expect(await port(federation)).toEqual({
-      error: `OIDC discovery ${issuer}/.well-known/openid-configuration: its issuer is "https://other.example", not "${issuer}"`,
-    });
-    byPath = { '/idp/.well-known/openid-configuration': { status: 200, body: { issuer } } };
-    expect(await port(federation)).toEqual({
-      error: `OIDC discovery ${issuer}/.well-known/openid-configuration has no token_endpoint`,
-    });
-    byPath = {
-      '/idp/.well-known/openid-configuration': {
-        status: 200,
-        body: { issuer, token_endpoint: `${issuer}/token` },
-      },
       '/idp/token': { status: 200, body: { access_token: 'oidc' } },
       '/sts/v1/token': { status: 200, body: { access_token: 'sts', expires_in: 3600 } },
     };
+    const before = seen.length;
     answer = {
       status: 403,
       body: {
@@ -168,6 +161,12 @@ describe('access token exchanges against a token server on loopback', () => {
     expect(await port(federation)).toEqual({
       error: `IAM Credentials ${base}/iam/v1/projects/-/serviceAccounts/sa@p.iam.gserviceaccount.com:generateAccessToken answered HTTP 403 (PERMISSION_DENIED: Permission iam.serviceAccounts.getAccessToken denied)`,
     });
+    expect(seen.slice(before).map((request) => request.path)).toEqual([
+      '/idp/token',
+      '/sts/v1/token?alt=json&prettyPrint=false',
+      '/iam/v1/projects/-/serviceAccounts/sa@p.iam.gserviceaccount.com:generateAccessToken',
+    ]);
+    expect(seen[before]!.form.get('scope')).toBe('openid');
     byPath = {};
   });
 });

@@ -165,6 +165,7 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
         view: plane.store,
         store: plane.oidcDiscovery,
         context: { hostDataPlane: source.hostDataPlane },
+        dependents: [ACCESS_TOKENS],
         ...(options.oidcDiscovery?.refreshMs === undefined
           ? {}
           : { refreshMs: options.oidcDiscovery.refreshMs }),
@@ -177,6 +178,7 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
       {
         view: plane.store,
         store: plane.accessTokens,
+        discovery: plane.oidcDiscovery,
         renew: options.accessTokens?.renew === true,
         ...(options.accessTokens?.retryMs === undefined ? {} : { retryMs: options.accessTokens.retryMs }),
       },

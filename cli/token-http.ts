@@ -1,8 +1,9 @@
 // The HTTP calls of the token exchanges (cli/access-token-port.ts): each bounded in time, never following a
 // redirect, and answering a JSON body or an error text naming the endpoint and what it said (`error`,
 // `error_description`, Google's `error.status`/`error.message`, or AWS's XML `Code`/`Message`) — never a throw, never a secret or token in the
-// text. An OIDC provider's token comes from the client credentials grant after its discovery document is read, as
-// Envoy AI Gateway's OIDC token provider gets it (go-oidc, golang.org/x/oauth2 clientcredentials).
+// text. An OIDC provider's token comes from the client credentials grant, as Envoy AI Gateway's OIDC token provider
+// gets it (golang.org/x/oauth2 clientcredentials); its discovery document (go-oidc) is read by the control plane's
+// discovery actor, once per issuer, never here.
 import type { OidcClient } from '../model/ai-gateway/oidc-client.ts';
 
 const MAX_ERROR_TEXT = 200;
@@ -98,41 +99,24 @@ export function oauthToken(
 }
 
 /**
- * A token from an OIDC provider: its discovery document read (its `issuer` must be the one configured, its
- * `token_endpoint` is used unless one is given, its `scopes_supported` are added to the scopes asked for), then the
- * client credentials grant with the client's ID and secret in HTTP Basic authentication (RFC 6749 §2.3.1).
+ * A token from an OIDC provider: the client credentials grant at its token endpoint (given, or read from its
+ * discovery document by the control plane's discovery actor: model/ai-gateway/oidc-client.ts) for the scopes asked
+ * for and those it supports, the client's ID and secret in HTTP Basic authentication (RFC 6749 §2.3.1).
  */
 export async function oidcClientToken(
   client: OidcClient,
   timeoutMs: number,
 ): Promise<{ token: string } | { error: string }> {
-  const discoveryUrl = `${client.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-  const discovery = await call('OIDC discovery', discoveryUrl, { method: 'GET' }, timeoutMs);
-  if ('error' in discovery) return discovery;
-  const document = discovery.body;
-  if (document.issuer !== client.issuer)
-    return {
-      error: `OIDC discovery ${discoveryUrl}: its issuer is ${JSON.stringify(document.issuer ?? null)}, not ${JSON.stringify(client.issuer)}`,
-    };
-  if (typeof document.token_endpoint !== 'string' || document.token_endpoint === '')
-    return { error: `OIDC discovery ${discoveryUrl} has no token_endpoint` };
-  const tokenUrl = client.tokenEndpoint ?? document.token_endpoint;
-  const supported = Array.isArray(document.scopes_supported)
-    ? document.scopes_supported.filter((scope): scope is string => typeof scope === 'string')
-    : [];
-  const scopes = [...client.scopes, ...supported.filter((scope) => !client.scopes.includes(scope))];
   const basic = `${encodeURIComponent(client.clientID)}:${encodeURIComponent(client.clientSecret)}`;
-  const answer = await post(
-    'token endpoint',
-    tokenUrl,
-    { form: { grant_type: 'client_credentials', ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}) } },
-    timeoutMs,
-    { authorization: `Basic ${Buffer.from(basic).toString('base64')}` },
-  );
+  const form: Record<string, string> = { grant_type: 'client_credentials' };
+  if (client.scopes.length > 0) form.scope = client.scopes.join(' ');
+  const answer = await post('token endpoint', client.tokenEndpoint, { form }, timeoutMs, {
+    authorization: `Basic ${Buffer.from(basic).toString('base64')}`,
+  });
   if ('error' in answer) return answer;
   // No expires_in needed: the token is exchanged at once.
   const token = answer.body.access_token;
   return typeof token === 'string' && token !== ''
     ? { token }
-    : { error: `token endpoint ${tokenUrl} answered without an access_token` };
+    : { error: `token endpoint ${client.tokenEndpoint} answered without an access_token` };
 }

@@ -6,7 +6,9 @@
 // ext_proc configuration and the policies' statuses follow. Each token is fetched again 5 minutes before it
 // expires (half its life if it lives less than 10); a failed fetch is retried after `retryMs`, and the token held
 // keeps serving until it expires — after that the policy is NotAccepted and its backends' requests are refused
-// with the token endpoint's error, never sent unauthenticated.
+// with the token endpoint's error, never sent unauthenticated. A token from an OIDC provider (`oidcExchangeToken`)
+// requires the provider's discovery document, read from the discovery actor's store (`discovery`): a token waits
+// for its first reading, and is fetched again when it changes (a moved token endpoint), never reading it itself.
 import {
   ACCESS_TOKEN_KIND,
   type AccessTokenRequest,
@@ -18,6 +20,8 @@ import {
   policyOfTokenKey,
   RETRY_MS,
 } from '../../model/ai-gateway/access-tokens.ts';
+import { oidcIssuerOf } from '../../model/ai-gateway/oidc-client.ts';
+import { discoveryKey, type OidcDiscoveryView } from '../../model/policies/oidc-discovery.ts';
 import type { BackendSecurityPolicy } from '../../model/resources/ai-gateway.ts';
 import { formatResourceKey, type ResourceKey } from '../../model/resources/resource-key.ts';
 import type { ResourceView } from '../../model/shared/resource-view.ts';
@@ -34,6 +38,8 @@ export const FETCH_ACCESS_TOKEN = 'fetch-access-token';
 export interface AccessTokensInput {
   readonly view: ResourceView;
   readonly store: AccessTokenStore;
+  /** The OIDC discovery documents, as the discovery actor keeps them. */
+  readonly discovery: OidcDiscoveryView;
   /** The wait after a failed fetch (ms); Envoy AI Gateway's minute by default. */
   readonly retryMs?: number;
   /** Renew tokens before they expire and retry failed fetches (the controller); absent (translate, replay): once. */
@@ -64,7 +70,11 @@ export function accessTokensSpec(
   input: AccessTokensInput,
   fetchAccessToken: FetchAccessTokenPort,
 ): ActorSpec<FetchedReferencesMessage> {
-  const { view, store } = input;
+  const { view, store, discovery } = input;
+  const policyOf = (key: ResourceKey) => {
+    const ref = policyOfTokenKey(key);
+    return view.get('BackendSecurityPolicy', ref.namespace, ref.name) as BackendSecurityPolicy | undefined;
+  };
   return fetchedReferencesSpec<AccessTokenRequest, AccessTokenResponse, string>(
     {
       name: ACCESS_TOKENS,
@@ -72,13 +82,14 @@ export function accessTokensSpec(
       effect: FETCH_ACCESS_TOKEN,
       isKey: isAccessTokenKey,
       prepare: (key) => {
-        const ref = policyOfTokenKey(key);
-        const policy = view.get('BackendSecurityPolicy', ref.namespace, ref.name) as
-          | BackendSecurityPolicy
-          | undefined;
+        const policy = policyOf(key);
         if (policy === undefined) return { error: 'the policy is gone' };
-        const request = accessTokenRequest(policy, view);
-        return 'error' in request ? request : { request };
+        const request = accessTokenRequest(policy, view, discovery);
+        return 'error' in request || 'awaiting' in request ? request : { request };
+      },
+      requires: (key) => {
+        const issuer = oidcIssuerOf(policyOf(key)?.spec);
+        return issuer === undefined ? [] : [discoveryKey(issuer)];
       },
       verdict: (_request, response) =>
         'accessToken' in response

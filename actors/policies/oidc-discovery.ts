@@ -4,7 +4,8 @@
 // verdict is kept in the discovery store the policies' evaluation reads (model/policies/oidc-discovery.ts). Every
 // `refreshMs` each document is fetched again (a provider that moved its endpoints, or came back after failing); a
 // document read before keeps serving while fetches fail. Without `refreshMs` (translate, replay) each is fetched
-// once.
+// once. The AI Gateway's OIDC token exchanges read the same documents (BackendSecurityPolicy `oidcExchangeToken`):
+// the access token actor is one of the `dependents` told when a document changes.
 import { CLUSTER_POLICY_CONTEXT, type PolicyContext } from '../../model/policies/attachment.ts';
 import {
   discoveryRequest,
@@ -31,6 +32,8 @@ export interface OidcDiscoveryInput {
   readonly context?: PolicyContext;
   /** Fetch every wanted document again this often (ms of the system clock); absent or 0: never. */
   readonly refreshMs?: number;
+  /** The actors whose references require discovery documents, told when one changes (the access tokens'). */
+  readonly dependents?: readonly string[];
 }
 
 export type FetchDiscoveryPort = (request: OidcDiscoveryRequest) => Promise<OidcDiscoveryResponse>;
@@ -66,6 +69,7 @@ export function oidcDiscoverySpec(
       keep: (key, verdict) =>
         store.set(key.name, verdict.ok ? { ok: true, document: verdict.value } : verdict),
       forget: (key) => store.delete(key.name),
+      ...(input.dependents === undefined ? {} : { dependents: input.dependents }),
       ...(refreshMs > 0 ? { renew: { afterMs: () => refreshMs, retryMs: refreshMs } } : {}),
     },
     ({ request }) => fetchDiscovery(request),

@@ -9,6 +9,11 @@
 // lifetime: a token before it expires, a document every interval) and a failed fetch after `retryMs`; a value
 // fetched before keeps serving through failed fetches until its lifetime ends, and only then is the failure
 // kept. Without `renew` (translate, replay) each is fetched once.
+// One reference may need another of another kind (a token from an OIDC provider needs the provider's discovery
+// document): its kind says which (`requires`) and its `prepare` answers `awaiting` while that one has not been
+// read; the other kind's actor tells the actors named in its `dependents` of every verdict that changed
+// (`fetched-reference.changed`), and each reference requiring it is fetched then — so the document is fetched
+// once, on its own schedule, however many references read it.
 import { enqueueActions, setup } from 'xstate';
 import type { ReferencesWanted } from '../../model/evaluation/watched-references.ts';
 import { formatResourceKey, type ResourceKey } from '../../model/resources/resource-key.ts';
@@ -22,6 +27,11 @@ export interface FetchedReferenceRefresh extends Message<'fetched-reference.refr
   readonly id: string;
   /** When it fires (system clock ms): a raised event carries no meta. */
   readonly at: number;
+}
+
+/** Told by another kind's actor: the verdicts on these references of its kind changed. */
+export interface FetchedReferenceChanged extends Message<'fetched-reference.changed'> {
+  readonly keys: readonly ResourceKey[];
 }
 
 /** One fetch: the reference it answers and what the port sends. */
@@ -42,8 +52,17 @@ export interface FetchedReferenceKind<Request, Response, Value> {
   readonly kind: string;
   readonly effect: string;
   readonly isKey: (key: ResourceKey) => boolean;
-  /** What to send for a reference (reading the objects as they are now), or why nothing can be sent. */
-  readonly prepare: (key: ResourceKey) => { readonly request: Request } | { readonly error: string };
+  /**
+   * What to send for a reference (reading the objects as they are now), or why nothing can be sent, or that a
+   * reference it requires has not been read yet (it is fetched when that one's verdict arrives).
+   */
+  readonly prepare: (
+    key: ResourceKey,
+  ) => { readonly request: Request } | { readonly error: string } | { readonly awaiting: string };
+  /** The references of other kinds a reference needs (fetched again when their verdicts change). */
+  readonly requires?: (key: ResourceKey) => readonly ResourceKey[];
+  /** The actors told of every verdict of this kind that changed (their kinds require this one). */
+  readonly dependents?: readonly string[];
   /** The verdict on the port's answer (or on its failure, `{ error }`). */
   readonly verdict: (
     request: Request,
@@ -74,7 +93,11 @@ interface FetchedReferencesContext {
   fetches: number;
 }
 
-export type FetchedReferencesMessage = ReferencesWanted | EffectReply | FetchedReferenceRefresh;
+export type FetchedReferencesMessage =
+  | ReferencesWanted
+  | EffectReply
+  | FetchedReferenceRefresh
+  | FetchedReferenceChanged;
 
 type Enqueue = {
   emit: (intent: Outgoing) => void;
@@ -90,6 +113,8 @@ function fetchReference(context: FetchedReferencesContext, id: string, now: numb
     return;
   }
   const prepared = context.of.prepare(key);
+  // Fetched when what it requires is read (`fetched-reference.changed`).
+  if ('awaiting' in prepared) return;
   if ('error' in prepared) {
     // Nothing to send (a Secret missing or incomplete): said now, tried again later.
     record(context, key, { ok: false, error: prepared.error }, now, enqueue);
@@ -130,6 +155,8 @@ function record(
     }
   }
   if (changed) {
+    for (const dependent of context.of.dependents ?? [])
+      enqueue.emit(deliverTo(dependent, { type: 'fetched-reference.changed', keys: [key] }));
     enqueue.emit(
       deliverTo(REFERENCE_VALIDATOR, {
         type: 'resource.changed',
@@ -181,6 +208,17 @@ export const fetchedReferencesMachine = setup({
       record(context, key, context.of.verdict(request, response), event.meta.time, queue);
       if (context.again.delete(id)) fetchReference(context, id, event.meta.time, queue);
     }),
+    // A reference of another kind changed: each wanted one requiring it is fetched again with it.
+    required: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'fetched-reference.changed' || context.of.requires === undefined) return;
+      const changed = new Set(event.keys.map(formatResourceKey));
+      for (const [id, key] of context.wanted) {
+        if (!context.of.requires(key).some((needed) => changed.has(formatResourceKey(needed)))) continue;
+        // Its next fetch is this one (the fetch schedules the one after).
+        enqueue.cancel(id);
+        fetchReference(context, id, event.meta.time, enqueue as unknown as Enqueue);
+      }
+    }),
     refresh: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'fetched-reference.refresh') return;
       fetchReference(context, event.id, event.at, enqueue as unknown as Enqueue);
@@ -205,6 +243,7 @@ export const fetchedReferencesMachine = setup({
         'effect.done': { actions: 'record' },
         'effect.failed': { actions: 'record' },
         'fetched-reference.refresh': { actions: 'refresh' },
+        'fetched-reference.changed': { actions: 'required' },
       },
     },
   },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { OidcDiscoveryStore } from '../policies/oidc-discovery.ts';
 import type { AnyResource } from '../resources/kinds.ts';
 import { formatResourceKey } from '../resources/resource-key.ts';
 import { CONTROLLER, NOW, storeOf } from '../testdata/fixtures.ts';
@@ -226,7 +227,11 @@ describe('GCP and Azure credentials exchanged for access tokens', () => {
     );
     const { store } = evaluate(new AccessTokenStore());
     const read = (name: string) =>
-      accessTokenRequest(store.get('BackendSecurityPolicy', 'ai', name) as never, store);
+      accessTokenRequest(
+        store.get('BackendSecurityPolicy', 'ai', name) as never,
+        store,
+        new OidcDiscoveryStore(),
+      );
     expect(read('entra')).toEqual({
       grant: 'azure-client-secret',
       tenantID: 'tenant',

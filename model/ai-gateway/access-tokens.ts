@@ -13,14 +13,14 @@
 // needs from the policy's Secret, and the verdicts the policies' evaluation reads — as the Secret Envoy AI
 // Gateway's rotator keeps (`ai-eg-bsp-<policy>` in the policy's namespace), seen through `withAccessTokens`.
 import { createHash } from 'node:crypto';
+import type { OidcDiscoveryView } from '../policies/oidc-discovery.ts';
 import type { BackendSecurityPolicy, BackendSecurityPolicySpec } from '../resources/ai-gateway.ts';
 import type { AnyResource, KindName, ResourcesByKind } from '../resources/kinds.ts';
 import { type ResourceKey, resourceKey, SWITCHYARD_GROUP } from '../resources/resource-key.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
 import { type AwsOidcRequest, awsOidcRequest } from './aws-oidc.ts';
 import { type FederationRequest, federationRequest } from './gcp-federation.ts';
-import type { OidcClient } from './oidc-client.ts';
-import { oidcClient } from './oidc-client.ts';
+import { type AwaitingDiscovery, type OidcClient, oidcClient } from './oidc-client.ts';
 import { readPolicySecret } from './policy-secrets.ts';
 
 /** The kind of a policy's dependency on its access token (never stored; the token actor answers for it). */
@@ -140,11 +140,15 @@ export type AccessTokenResponse =
   | { readonly accessToken: string; readonly expiresInMs: number }
   | { readonly error: string };
 
-/** The request for a policy (reading its Secret), or why none can be made — said in the policy's status. */
+/**
+ * The request for a policy (reading its Secret, and for an `oidcExchangeToken` its issuer's discovery document), or
+ * why none can be made — said in the policy's status — or that the discovery document is still being read.
+ */
 export function accessTokenRequest(
   policy: BackendSecurityPolicy,
   view: ResourceView,
-): AccessTokenRequest | { readonly error: string } {
+  discovery: OidcDiscoveryView,
+): AccessTokenRequest | AwaitingDiscovery | { readonly error: string } {
   const spec = policy.spec ?? ({} as Partial<BackendSecurityPolicySpec>);
   const read = (ref: { name?: unknown; namespace?: unknown } | undefined, field: string, key: string) => {
     const secret = readPolicySecret(policy, view, ref, field, key);
@@ -160,15 +164,16 @@ export function accessTokenRequest(
     if ('error' in text) return text;
     return { grant: 'gcp-service-account', serviceAccountKey: text.value };
   }
-  if (tokenGrantOf(spec) === 'gcp-workload-identity') return federationRequest(policy, view);
-  if (tokenGrantOf(spec) === 'aws-oidc') return awsOidcRequest(policy, view);
+  if (tokenGrantOf(spec) === 'gcp-workload-identity') return federationRequest(policy, view, discovery);
+  if (tokenGrantOf(spec) === 'aws-oidc') return awsOidcRequest(policy, view, discovery);
   const azure = spec.azureCredentials ?? {};
   const given = (value: unknown) => typeof value === 'string' && value !== '';
   if (!given(azure.clientID)) return { error: 'spec.azureCredentials.clientID: required' };
   if (!given(azure.tenantID)) return { error: 'spec.azureCredentials.tenantID: required' };
   if (tokenGrantOf(spec) === 'azure-oidc') {
-    const oidc = oidcClient(policy, view, azure.oidcExchangeToken, 'spec.azureCredentials.oidcExchangeToken');
-    if ('error' in oidc) return oidc;
+    const field = 'spec.azureCredentials.oidcExchangeToken';
+    const oidc = oidcClient(policy, view, discovery, azure.oidcExchangeToken, field);
+    if (!('clientID' in oidc)) return oidc;
     return {
       grant: 'azure-oidc',
       tenantID: azure.tenantID as string,

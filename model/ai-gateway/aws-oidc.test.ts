@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { discoveryKey, OidcDiscoveryStore } from '../policies/oidc-discovery.ts';
 import type { AnyResource } from '../resources/kinds.ts';
 import { formatResourceKey } from '../resources/resource-key.ts';
 import { CONTROLLER, NOW, storeOf } from '../testdata/fixtures.ts';
@@ -126,10 +127,26 @@ describe('AWSCredentials oidcExchangeToken: temporary credentials from STS', () 
     expect(aiGatewayDependencies(policy).map(formatResourceKey)).toEqual([
       formatResourceKey({ group: '', kind: 'Secret', namespace: 'ai', name: 'idp-client' }),
       formatResourceKey(accessTokenKey('ai', 'aws', AWS)!),
+      formatResourceKey(discoveryKey('https://idp.example')),
     ]);
-    expect(accessTokenRequest(policy as never, store)).toEqual({
+    const discovery = new OidcDiscoveryStore();
+    const document = {
+      authorizationEndpoint: 'https://idp.example/a',
+      tokenEndpoint: 'https://idp.example/t',
+    };
+    discovery.set('https://idp.example', {
+      ok: true,
+      document: { ...document, issuer: 'https://idp.example' },
+    });
+    expect(accessTokenRequest(policy as never, store, discovery)).toEqual({
       grant: 'aws-oidc',
-      oidc: { issuer: 'https://idp.example', clientID: 'c', clientSecret: 's', scopes: [] },
+      oidc: {
+        issuer: 'https://idp.example',
+        tokenEndpoint: 'https://idp.example/t',
+        clientID: 'c',
+        clientSecret: 's',
+        scopes: [],
+      },
       roleArn: 'arn:aws:iam::1:role/r',
       sessionName: 'ai-gateway-aws',
       region: 'eu-west-3',

@@ -6,9 +6,11 @@
 // and Bedrock requests are signed with (SigV4, the session token in `x-amz-security-token`). These are the pure
 // parts: what is wrong with the configuration as written, what a fetch needs, and the credentials file kept as
 // the policy's access token (cli/aws-sts-exchange.ts makes the calls).
+
+import type { OidcDiscoveryView } from '../policies/oidc-discovery.ts';
 import type { BackendSecurityPolicy } from '../resources/ai-gateway.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
-import { type OidcClient, oidcClient, oidcExchangeProblem } from './oidc-client.ts';
+import { type AwaitingDiscovery, type OidcClient, oidcClient, oidcExchangeProblem } from './oidc-client.ts';
 
 export const AWS_OIDC_FIELD = 'spec.awsCredentials.oidcExchangeToken';
 
@@ -42,14 +44,15 @@ export function awsOidcProblem(exchange: unknown): string | undefined {
 export function awsOidcRequest(
   policy: BackendSecurityPolicy,
   view: ResourceView,
-): AwsOidcRequest | { readonly error: string } {
+  discovery: OidcDiscoveryView,
+): AwsOidcRequest | AwaitingDiscovery | { readonly error: string } {
   const aws = policy.spec?.awsCredentials;
   if (typeof aws?.region !== 'string' || aws.region === '')
     return { error: 'spec.awsCredentials.region: required' };
   const problem = awsOidcProblem(aws.oidcExchangeToken);
   if (problem !== undefined) return { error: problem };
-  const oidc = oidcClient(policy, view, aws.oidcExchangeToken, AWS_OIDC_FIELD);
-  if ('error' in oidc) return oidc;
+  const oidc = oidcClient(policy, view, discovery, aws.oidcExchangeToken, AWS_OIDC_FIELD);
+  if (!('clientID' in oidc)) return oidc;
   return {
     grant: 'aws-oidc',
     oidc,

@@ -1,5 +1,6 @@
 // What an AI Gateway object's evaluation reads, for the reverse dependency index (model/evaluation/dependencies.ts).
 
+import { discoveryKey } from '../policies/oidc-discovery.ts';
 import {
   AI_GATEWAY_GROUP,
   type AIGatewayRouteRule,
@@ -20,7 +21,7 @@ import {
 import { asArray } from '../shared/arrays.ts';
 import { normalizeGroup } from '../shared/reference-grants.ts';
 import { accessTokenKey } from './access-tokens.ts';
-import { oidcClientSecretRef } from './oidc-client.ts';
+import { oidcClientSecretRef, oidcIssuerOf } from './oidc-client.ts';
 import { parentRefsOf } from './route-evaluation.ts';
 
 /** What an AI object's evaluation reads (for the reverse dependency index). */
@@ -82,7 +83,10 @@ function backendDependencies(spec: Partial<AIServiceBackendSpec>, namespace: str
   return out;
 }
 
-/** The Secrets holding its credentials (with the ReferenceGrants of their namespaces), and the access token the controller fetches with them (access-tokens.ts). */
+/**
+ * The Secrets holding its credentials (with the ReferenceGrants of their namespaces), the access token the controller
+ * fetches with them (access-tokens.ts), and the discovery document of the OIDC provider an `oidcExchangeToken` names.
+ */
 function policyDependencies(
   spec: Partial<BackendSecurityPolicySpec>,
   namespace: string,
@@ -113,5 +117,7 @@ function policyDependencies(
     if (target !== namespace) secrets.push(resourceKey(GATEWAY_GROUP, 'ReferenceGrant', target, ANY_NAME));
   }
   const token = accessTokenKey(namespace, name, spec);
-  return token === undefined ? secrets : [...secrets, token];
+  if (token === undefined) return secrets;
+  const issuer = oidcIssuerOf(spec);
+  return issuer === undefined ? [...secrets, token] : [...secrets, token, discoveryKey(issuer)];
 }

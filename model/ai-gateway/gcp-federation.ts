@@ -7,9 +7,11 @@
 // token of `<serviceAccountName>@<projectName>.iam.gserviceaccount.com` (the policy's projectName, as Envoy AI
 // Gateway names it). These are the pure parts: what is wrong with the configuration as written, and what a fetch
 // needs (cli/token-http.ts makes the calls).
+
+import type { OidcDiscoveryView } from '../policies/oidc-discovery.ts';
 import type { BackendSecurityPolicy } from '../resources/ai-gateway.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
-import { type OidcClient, oidcClient, oidcExchangeProblem } from './oidc-client.ts';
+import { type AwaitingDiscovery, type OidcClient, oidcClient, oidcExchangeProblem } from './oidc-client.ts';
 
 export const FEDERATION_FIELD = 'spec.gcpCredentials.workloadIdentityFederationConfig';
 
@@ -40,14 +42,21 @@ export function federationProblem(federation: unknown): string | undefined {
 export function federationRequest(
   policy: BackendSecurityPolicy,
   view: ResourceView,
-): FederationRequest | { readonly error: string } {
+  discovery: OidcDiscoveryView,
+): FederationRequest | AwaitingDiscovery | { readonly error: string } {
   const gcp = (policy.spec?.gcpCredentials ?? {}) as Fields;
   const federation = gcp.workloadIdentityFederationConfig;
   const problem = federationProblem(federation);
   if (problem !== undefined) return { error: problem };
   const config = federation as Fields;
-  const oidc = oidcClient(policy, view, config.oidcExchangeToken, `${FEDERATION_FIELD}.oidcExchangeToken`);
-  if ('error' in oidc) return oidc;
+  const oidc = oidcClient(
+    policy,
+    view,
+    discovery,
+    config.oidcExchangeToken,
+    `${FEDERATION_FIELD}.oidcExchangeToken`,
+  );
+  if (!('clientID' in oidc)) return oidc;
   const audience = `//iam.googleapis.com/projects/${config.projectID}/locations/global/workloadIdentityPools/${config.workloadIdentityPoolName}/providers/${config.workloadIdentityProviderName}`;
   const account = (config.serviceAccountImpersonation as Fields | undefined)?.serviceAccountName;
   return {

@@ -4,6 +4,7 @@ import { policyDependencies } from './dependencies.ts';
 import {
   discoveryKey,
   discoveryRequest,
+  discoveryUrl,
   discoveryVerdict,
   issuerNeedingDiscovery,
   OidcDiscoveryStore,
@@ -48,13 +49,14 @@ describe('which policies need a discovery document', () => {
 });
 
 describe('the verdict on a fetch', () => {
-  it('the endpoints of a 200 naming both (end_session_endpoint kept when given)', () => {
+  it('the endpoints of a 200 naming both (end_session_endpoint, issuer and scopes_supported kept when given)', () => {
     const body = JSON.stringify({
       issuer: ISSUER,
       authorization_endpoint: `${ISSUER}/auth`,
       token_endpoint: `${ISSUER}/token`,
       end_session_endpoint: `${ISSUER}/logout`,
       jwks_uri: `${ISSUER}/certs`,
+      scopes_supported: ['openid', 7, 'email'],
     });
     expect(discoveryVerdict(request, { status: 200, body })).toEqual({
       ok: true,
@@ -62,8 +64,12 @@ describe('the verdict on a fetch', () => {
         authorizationEndpoint: `${ISSUER}/auth`,
         tokenEndpoint: `${ISSUER}/token`,
         endSessionEndpoint: `${ISSUER}/logout`,
+        issuer: ISSUER,
+        scopesSupported: ['openid', 'email'],
       },
     });
+    // OpenID Connect Discovery 1.0 §4: an issuer's terminating slash is removed before the well-known path.
+    expect(discoveryUrl(`${ISSUER}/`)).toBe(`${ISSUER}/.well-known/openid-configuration`);
   });
 
   it('anything else is an error naming the URL and what was wrong', () => {

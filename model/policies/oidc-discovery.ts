@@ -19,9 +19,9 @@ export function isDiscoveryKey(key: ResourceKey): boolean {
   return key.group === SWITCHYARD_GROUP && key.kind === OIDC_DISCOVERY_KIND && key.name !== '';
 }
 
-/** Envoy Gateway's path, appended to the issuer as written. */
+/** Envoy Gateway's path, appended to the issuer without its terminating `/` (OpenID Connect Discovery 1.0 §4). */
 export function discoveryUrl(issuer: string): string {
-  return `${issuer}/.well-known/openid-configuration`;
+  return `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
 }
 
 /** The issuer whose discovery document a policy needs: it has `oidc` without both endpoints. */
@@ -37,6 +37,10 @@ export interface OidcDiscoveryDocument {
   readonly authorizationEndpoint: string;
   readonly tokenEndpoint: string;
   readonly endSessionEndpoint?: string;
+  /** The issuer the document says it is for (checked by the users that require it: go-oidc's check). */
+  readonly issuer?: string;
+  /** The scopes the provider supports (added by the AI Gateway's OIDC token exchanges to those asked for). */
+  readonly scopesSupported?: readonly string[];
 }
 
 /** An issuer's document, or why there is none (said in the policy's status). */
@@ -154,12 +158,17 @@ export function discoveryVerdict(
     if (value === undefined) return { ok: false, error: `${where} has no ${name}` };
     if (value === false) return { ok: false, error: `${where}: ${name} is not an http(s) URL` };
   }
+  const scopes = Array.isArray(document.scopes_supported)
+    ? document.scopes_supported.filter((scope): scope is string => typeof scope === 'string')
+    : undefined;
   return {
     ok: true,
     document: {
       authorizationEndpoint: authorizationEndpoint as string,
       tokenEndpoint: tokenEndpoint as string,
       ...(typeof endSessionEndpoint === 'string' ? { endSessionEndpoint } : {}),
+      ...(typeof document.issuer === 'string' ? { issuer: document.issuer } : {}),
+      ...(scopes === undefined ? {} : { scopesSupported: scopes }),
     },
   };
 }

@@ -82,10 +82,10 @@ stringData:
 }
 
 /** The OIDC client of an `oidcExchangeToken` (the fake provider, its client secret in Secret `secret`). */
-const oidcClient = (secret: string, scope: string) =>
-  `{ provider: { issuer: "ISSUER" }, clientID: gateway-oidc-client, clientSecret: { name: ${secret} }, scopes: [${scope}] }`;
+const oidcClient = (secret: string, scope: string, issuer = 'ISSUER') =>
+  `{ provider: { issuer: "${issuer}" }, clientID: gateway-oidc-client, clientSecret: { name: ${secret} }, scopes: [${scope}] }`;
 
-function azureOidcBackend(name: string, clientSecretName: string): string {
+function azureOidcBackend(name: string, clientSecretName: string, issuer = 'ISSUER'): string {
   return backendWithPolicy(
     name,
     'azure',
@@ -94,7 +94,7 @@ function azureOidcBackend(name: string, clientSecretName: string): string {
     clientID: gateway-app
     tenantID: tenant-oidc
     oidcExchangeToken:
-      oidc: ${oidcClient(clientSecretName, 'api://AzureADTokenExchange')}
+      oidc: ${oidcClient(clientSecretName, 'api://AzureADTokenExchange', issuer)}
 `,
   );
 }
@@ -192,6 +192,8 @@ spec:
       backendRefs: [{ name: azure-oidc, modelNameOverride: gpt-4o-deployment }]
     - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: gpt-refused }] }]
       backendRefs: [{ name: azure-oidc-refused, modelNameOverride: gpt-4o-deployment }]
+    - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: gpt-undiscovered }] }]
+      backendRefs: [{ name: azure-oidc-undiscovered, modelNameOverride: gpt-4o-deployment }]
     - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: gemini-wif }] }]
       backendRefs: [{ name: gemini-wif, modelNameOverride: gemini-2.0-flash }]
     - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: gemini-wif-sts }] }]
@@ -219,7 +221,8 @@ metadata: { name: oidc-client-wrong, namespace: ai }
 stringData: { client-secret: not-the-secret }
 ---
 ${azureOidcBackend('azure-oidc', 'oidc-client')}---
-${azureOidcBackend('azure-oidc-refused', 'oidc-client-wrong')}`.replaceAll('ISSUER', issuer);
+${azureOidcBackend('azure-oidc-refused', 'oidc-client-wrong')}---
+${azureOidcBackend('azure-oidc-undiscovered', 'oidc-client', 'ISSUER-gone')}`.replaceAll('ISSUER', issuer);
 }
 
 let tokenServer: TokenServer;
@@ -278,6 +281,8 @@ function awsStsAnswer(request: TokenServerRequest): { status: number; body: unkn
 
 /** The fake OIDC provider (under /idp), Entra ID (under /<tenant>), Google's STS and IAM Credentials, on one server. */
 function oidcAnswer(request: TokenServerRequest): { status: number; body: unknown } | undefined {
+  if (request.method === 'GET' && request.path === '/idp-gone/.well-known/openid-configuration')
+    return { status: 404, body: 'no such realm' };
   if (request.method === 'GET' && request.path === '/idp/.well-known/openid-configuration')
     return {
       status: 200,
@@ -380,7 +385,7 @@ beforeAll(async () => {
   gateway = await startAiGatewayPlane({
     name: 'ai-credentials',
     manifests: (port) => manifests(port, vertex.port, azure.port, bedrock.port, keyFiles, issuer),
-    rules: 10,
+    rules: 11,
   });
   client = new OpenAI({
     baseURL: `http://127.0.0.1:${gateway.gatewayPort}/v1`,
@@ -515,10 +520,6 @@ describe('Azure oidcExchangeToken: an OIDC token exchanged at Entra ID by the co
       client_assertion: OIDC_TOKEN,
       scope: 'https://cognitiveservices.azure.com/.default',
     });
-    expect(
-      tokenServer.received.filter((request) => request.path === '/idp/.well-known/openid-configuration')
-        .length,
-    ).toBeGreaterThanOrEqual(2);
     expect(conditionOf('BackendSecurityPolicy', 'azure-oidc')?.type).toBe('Accepted');
     expect(conditionOf('AIServiceBackend', 'azure-oidc')?.type).toBe('Accepted');
     expect(conditionOf('BackendSecurityPolicy', 'azure-oidc-refused')).toMatchObject({
@@ -538,6 +539,37 @@ describe('Azure oidcExchangeToken: an OIDC token exchanged at Entra ID by the co
       'gpt-refused',
       `token endpoint ${issuer}/token answered HTTP 401 (invalid_client: client authentication failed)`,
     );
+  });
+
+  test('an issuer whose discovery document cannot be read: 401 naming the discovery step, no token asked, Azure never called', async () => {
+    const gone = `${issuer}-gone/.well-known/openid-configuration`;
+    expect(conditionOf('BackendSecurityPolicy', 'azure-oidc-undiscovered')).toMatchObject({
+      type: 'NotAccepted',
+      reason: 'AccessTokenUnavailable',
+      message: `no access token: OIDC discovery: fetching ${gone} answered HTTP 404 (no such realm)`,
+    });
+    await expectRefusedBefore(
+      azure,
+      'gpt-undiscovered',
+      `OIDC discovery: fetching ${gone} answered HTTP 404`,
+    );
+    expect(
+      tokenServer.received.filter((request) => request.path.startsWith('/idp-gone/')).map((r) => r.path),
+    ).toEqual(['/idp-gone/.well-known/openid-configuration']);
+  });
+});
+
+describe("OIDC discovery: one read per issuer, by the control plane's discovery actor", () => {
+  test('the seven policies of one issuer (Azure, GCP and AWS exchanges) read its discovery document once', () => {
+    const discoveries = tokenServer.received.filter((request) =>
+      request.path.endsWith('/openid-configuration'),
+    );
+    expect(discoveries.map((request) => `${request.method} ${request.path}`).sort()).toEqual([
+      'GET /idp-gone/.well-known/openid-configuration',
+      'GET /idp/.well-known/openid-configuration',
+    ]);
+    // Every token was asked at the token endpoint the document named: one client credentials grant per policy.
+    expect(tokenServer.received.filter((request) => request.path === '/idp/token')).toHaveLength(7);
   });
 });
 
