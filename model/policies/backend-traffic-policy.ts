@@ -15,11 +15,12 @@ import type {
   BackendTrafficPolicySpec,
   ResponseOverrideSpec,
 } from '../resources/backend-traffic-policy.ts';
-import { keyOf } from '../resources/resource-key.ts';
+import { keyOf, type ResourceKey } from '../resources/resource-key.ts';
 import { parseGatewayDuration } from '../shared/durations.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
 import { invalid, type PolicyKindRules, type PolicyVerdict } from './attachment.ts';
 import { configMapValue, failure, type Resolved } from './policy-backends.ts';
+import { TRAFFIC_FRAGMENTS } from './shared-fragments.ts';
 import { clusterSettingsOf } from './traffic-cluster-settings.ts';
 import { mergeTrafficPolicies } from './traffic-merge.ts';
 import { rateLimitsOf } from './traffic-rate-limits.ts';
@@ -104,9 +105,11 @@ export function evaluateBackendTrafficPolicy(
     return invalid(
       'spec.routingType: Service is not supported by Switchyard (it routes to endpoints); remove it',
     );
-  const rateLimit = rateLimitsOf(policy);
+  // One key for the IR and its rate limits' owner.
+  const key = keyOf(policy);
+  const rateLimit = rateLimitsOf(policy, key);
   if (!rateLimit.ok) return invalid(rateLimit.message);
-  const ir = trafficIROf(policy, spec, view);
+  const ir = trafficIROf(policy, spec, view, key);
   if (!ir.ok) return invalid(ir.message);
   return {
     ok: true,
@@ -119,17 +122,19 @@ export function trafficIROf(
   policy: BackendTrafficPolicy,
   spec: BackendTrafficPolicySpec,
   view: ResourceView,
+  key: ResourceKey = keyOf(policy),
 ): Resolved<BackendTrafficIR> {
-  const ir: { -readonly [K in keyof BackendTrafficIR]: BackendTrafficIR[K] } = { policy: keyOf(policy) };
+  // The settings many policies write alike are one object for all of them (shared-fragments.ts).
+  const ir: { -readonly [K in keyof BackendTrafficIR]: BackendTrafficIR[K] } = { policy: key };
   const retry = retryOf(spec);
   if (!retry.ok) return retry;
-  if (retry.value !== undefined) ir.retry = retry.value;
+  if (retry.value !== undefined) ir.retry = TRAFFIC_FRAGMENTS.share(retry.value);
   const timeout = timeoutOf(spec);
   if (!timeout.ok) return timeout;
-  if (timeout.value !== undefined) ir.timeout = timeout.value;
+  if (timeout.value !== undefined) ir.timeout = TRAFFIC_FRAGMENTS.share(timeout.value);
   const fault = faultOf(spec);
   if (!fault.ok) return fault;
-  if (fault.value !== undefined) ir.faultInjection = fault.value;
+  if (fault.value !== undefined) ir.faultInjection = TRAFFIC_FRAGMENTS.share(fault.value);
   const overrides: ResponseOverrideIR[] = [];
   for (const [i, override] of (spec.responseOverride ?? []).entries()) {
     const parsed = responseOverrideOf(policy, override, view, `spec.responseOverride[${i}]`);
@@ -139,7 +144,7 @@ export function trafficIROf(
   if (overrides.length > 0) ir.responseOverrides = overrides;
   const cluster = clusterSettingsOf(spec);
   if (!cluster.ok) return cluster;
-  if (cluster.value !== undefined) ir.cluster = cluster.value;
+  if (cluster.value !== undefined) ir.cluster = TRAFFIC_FRAGMENTS.share(cluster.value);
   return { ok: true, value: ir };
 }
 

@@ -17,7 +17,7 @@ import type {
   RateLimitRule,
   RateLimitSelectCondition,
 } from '../resources/backend-traffic-policy.ts';
-import { keyOf } from '../resources/resource-key.ts';
+import { keyOf, type ResourceKey } from '../resources/resource-key.ts';
 import { re2Error } from '../shared/re2.ts';
 import { failure, type Resolved } from './policy-backends.ts';
 
@@ -27,7 +27,10 @@ export interface RateLimitsIR {
 }
 
 /** The policy's rate limit rules, or why one cannot be enforced. */
-export function rateLimitsOf(policy: BackendTrafficPolicy): Resolved<RateLimitsIR | undefined> {
+export function rateLimitsOf(
+  policy: BackendTrafficPolicy,
+  owner: ResourceKey = keyOf(policy),
+): Resolved<RateLimitsIR | undefined> {
   const spec = policy.spec?.rateLimit;
   if (spec === undefined || spec === null) return { ok: true, value: undefined };
   // `type` is deprecated: when given it must agree with the field that is set.
@@ -37,13 +40,13 @@ export function rateLimitsOf(policy: BackendTrafficPolicy): Resolved<RateLimitsI
     return failure('spec.rateLimit.local: required when spec.rateLimit.type is Local');
   const global: RateLimitRuleIR[] = [];
   for (const [i, rule] of (spec.global?.rules ?? []).entries()) {
-    const parsed = ruleOf(policy, rule, i, 'global');
+    const parsed = ruleOf(owner, rule, i, 'global');
     if (!parsed.ok) return parsed;
     global.push(parsed.value);
   }
   const local: RateLimitRuleIR[] = [];
   for (const [i, rule] of (spec.local?.rules ?? []).entries()) {
-    const parsed = ruleOf(policy, rule, i, 'local');
+    const parsed = ruleOf(owner, rule, i, 'local');
     if (!parsed.ok) return parsed;
     local.push(parsed.value);
   }
@@ -52,7 +55,7 @@ export function rateLimitsOf(policy: BackendTrafficPolicy): Resolved<RateLimitsI
 }
 
 function ruleOf(
-  policy: BackendTrafficPolicy,
+  owner: ResourceKey,
   rule: RateLimitRule,
   index: number,
   scope: 'global' | 'local',
@@ -80,7 +83,7 @@ function ruleOf(
   return {
     ok: true,
     value: {
-      owner: keyOf(policy),
+      owner,
       index,
       selector: selector.value,
       requests: limit.requests,
