@@ -53,7 +53,7 @@ export class StreamActorPool {
       respond: (request: RespondRequest) => options.respond(request),
       release: (request: ReleaseRequest) => {
         options.released(request);
-        // Freed only now: the machine is back in idle, so the next stream starts from a clean context.
+        // Freed only now: the machine has dropped the stream from its context, so the next one starts clean.
         this.#free.push(this.#names[request.streamId]!);
         delete this.#names[request.streamId];
       },
