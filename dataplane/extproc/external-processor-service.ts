@@ -1,7 +1,7 @@
 // The gRPC service definition of envoy.service.ext_proc.v3.ExternalProcessor for @grpc/grpc-js, from the
 // proto shipped in @grpc/grpc-js-xds (only this file and its imports are loaded: start-up stays fast).
-// Decoding keeps protobufjs message objects (no toObject copy); encoding takes plain objects as built by
-// StreamProcessor, whose field types already match the wire types.
+// Decoding keeps protobufjs message objects (no toObject copy); the server encodes its replies itself
+// (processing-response-encoder.ts), tests and benchmarks through these types.
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import { protoIncludeDirs, resolveImport } from '../../protos/envoy-api-sources.ts';
@@ -35,18 +35,6 @@ export function externalProcessorTypes(): ExternalProcessorTypes {
     response: root.lookupType('envoy.service.ext_proc.v3.ProcessingResponse'),
   };
   return loaded;
-}
-
-/**
- * A ProcessingResponse encoded after 5 bytes left free for the gRPC message prefix: the frame is written in
- * one buffer, without copying the encoded message into it.
- */
-export function encodeResponseAfterPrefix(message: ProcessingResponse): Buffer {
-  const writer = protobuf.Writer.create();
-  writer.uint32(0).fixed32(0); // one varint byte and four fixed bytes: the prefix's 5 bytes, overwritten later
-  return externalProcessorTypes()
-    .response.encode(message as unknown as protobuf.Message, writer)
-    .finish() as Buffer;
 }
 
 /** The service definition, for `server.addService` or `makeClientConstructor` (tests and benchmarks). */

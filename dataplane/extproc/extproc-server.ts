@@ -6,15 +6,12 @@ import type { Registry } from 'prom-client';
 import type { Clock, Draft, TraceBus } from '../../runtime/index.ts';
 import { apiForPath } from './client-apis.ts';
 import type { ExtProcConfig } from './config.ts';
-import {
-  encodeResponseAfterPrefix,
-  externalProcessorTypes,
-  PROCESS_METHOD_PATH,
-} from './external-processor-service.ts';
+import { externalProcessorTypes, PROCESS_METHOD_PATH } from './external-processor-service.ts';
 import { GRPC_STATUS, type GrpcStream, startGrpcStreamServer } from './grpc-stream-server.ts';
 import { clientErrorResponse } from './immediate-replies.ts';
 import { type ExtProcMetrics, registerExtProcMetrics } from './metrics.ts';
 import { headerRecord, type ProcessingRequest, type ProcessingResponse } from './processing-messages.ts';
+import { encodeProcessingResponse } from './processing-response-encoder.ts';
 import type { StreamActorMessage } from './stream-actor.ts';
 import { type PoolStats, StreamActorPool } from './stream-actor-pool.ts';
 
@@ -145,7 +142,7 @@ export async function startExtProcServer(options: ExtProcServerOptions): Promise
       path: PROCESS_METHOD_PATH,
       decode: (bytes) => types.request.decode(bytes) as unknown as ProcessingRequest,
       encode: (message) => types.response.encode(message as never).finish(),
-      encodeAfterPrefix: encodeResponseAfterPrefix,
+      encodeAfterPrefix: encodeProcessingResponse,
     },
     serve,
   );
