@@ -4,9 +4,11 @@
 // several pairs of client API and backend schema (OpenAI → Anthropic, OpenAI → Bedrock with SigV4 signing,
 // Anthropic → OpenAI, and the OpenAI passthrough as the floor), so a slow translator shows against the others.
 // The server is `switchyard extproc --workers <cores>` (each worker a process with one connection from the
-// generator, as Envoy opens one per worker thread); per pair a closed loop with N concurrent streams →
-// requests/s and CPU per request, then an open loop at 1,000 requests/s → latency and the service's own
-// processing time; last, the closed loop of the first pair against one worker, for the per-process figures.
+// generator, as Envoy opens one per worker thread); a closed loop with N concurrent streams → requests/s and CPU
+// per request, taken in rounds that go through every pair in turn (each round starting at another pair), so a
+// load that changes during the run weighs on every pair alike instead of on the last ones; then per pair an open
+// loop at 1,000 requests/s → latency and the service's own processing time; last, the closed loop of the first
+// pair against one worker, for the per-process figures.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { type ClientHttp2Session, connect } from 'node:http2';
@@ -17,7 +19,9 @@ import { CONFIG, PAIRS, type Pair, phasesOf } from './extproc-pairs.ts';
 import { report } from './report.ts';
 
 const CONCURRENCY = 64;
+/** Per pair, in CLOSED_LOOP_ROUNDS slices. */
 const CLOSED_LOOP_MS = 6_000;
+const CLOSED_LOOP_ROUNDS = 3;
 const OPEN_LOOP_RATE = 1_000;
 const OPEN_LOOP_MS = 5_000;
 const WARMUP_MS = 1_000;
@@ -124,7 +128,7 @@ async function closedLoop(
   clients: readonly ExtProcClient[],
   frames: readonly Buffer[],
   durationMs: number,
-): Promise<{ rate: number; latencies: number[] }> {
+): Promise<{ seconds: number; latencies: number[] }> {
   const latencies: number[] = [];
   const started = performance.now();
   const deadline = started + durationMs;
@@ -137,7 +141,7 @@ async function closedLoop(
       }
     }),
   );
-  return { rate: latencies.length / ((performance.now() - started) / 1000), latencies };
+  return { seconds: (performance.now() - started) / 1000, latencies };
 }
 
 async function openLoop(clients: readonly ExtProcClient[], frames: readonly Buffer[]): Promise<number[]> {
@@ -224,18 +228,53 @@ function bucketBound(before: Map<number, number>, after: Map<number, number>, p:
   return Number.NaN;
 }
 
-/** The closed loop after a warm-up: requests/s, latency, and CPU per request of the server and of this process. */
-async function measureClosedLoop(server: Server, frames: readonly Buffer[]) {
-  await closedLoop(server.clients, frames, WARMUP_MS);
+/** A closed loop's requests, latencies and CPU (of the server and of this process), to add up over rounds. */
+interface ClosedLoopTotals {
+  requests: number;
+  seconds: number;
+  serverCpu: number;
+  generatorCpu: number;
+  readonly latencies: number[];
+}
+
+async function closedLoopSlice(
+  server: Server,
+  frames: readonly Buffer[],
+  ms: number,
+  totals: ClosedLoopTotals,
+) {
   const cpuBefore = server.cpuMicros();
   const generatorCpu = process.cpuUsage();
-  const closed = await closedLoop(server.clients, frames, CLOSED_LOOP_MS);
+  const closed = await closedLoop(server.clients, frames, ms);
   const generatorUsed = process.cpuUsage(generatorCpu);
-  return {
-    ...closed,
-    serverCpuPerRequest: (server.cpuMicros() - cpuBefore) / closed.latencies.length,
-    generatorCpuPerRequest: (generatorUsed.user + generatorUsed.system) / closed.latencies.length,
-  };
+  totals.serverCpu += server.cpuMicros() - cpuBefore;
+  totals.generatorCpu += generatorUsed.user + generatorUsed.system;
+  totals.requests += closed.latencies.length;
+  totals.seconds += closed.seconds;
+  for (const latency of closed.latencies) totals.latencies.push(latency);
+}
+
+/**
+ * The closed loop of every pair after a warm-up each, in rounds: round r goes through the pairs starting at pair r.
+ * Returns per pair its requests/s and CPU per request over all its slices.
+ */
+async function measureClosedLoops(server: Server, frames: readonly (readonly Buffer[])[]) {
+  for (const pairFrames of frames) await closedLoop(server.clients, pairFrames, WARMUP_MS);
+  const totals = frames.map(
+    (): ClosedLoopTotals => ({ requests: 0, seconds: 0, serverCpu: 0, generatorCpu: 0, latencies: [] }),
+  );
+  for (let round = 0; round < CLOSED_LOOP_ROUNDS; round++) {
+    for (let i = 0; i < frames.length; i++) {
+      const pair = (round + i) % frames.length;
+      await closedLoopSlice(server, frames[pair]!, CLOSED_LOOP_MS / CLOSED_LOOP_ROUNDS, totals[pair]!);
+    }
+  }
+  return totals.map((total) => ({
+    rate: total.requests / total.seconds,
+    latencies: total.latencies,
+    serverCpuPerRequest: total.serverCpu / total.requests,
+    generatorCpuPerRequest: total.generatorCpu / total.requests,
+  }));
 }
 
 async function main(): Promise<void> {
@@ -243,9 +282,10 @@ async function main(): Promise<void> {
   const server = await startServer(workers);
   report('extproc.chat', 'workers', workers, 'processes');
   try {
-    for (const pair of PAIRS) {
-      const frames = framesOf(pair);
-      const closed = await measureClosedLoop(server, frames);
+    const frames = PAIRS.map(framesOf);
+    const closedLoops = await measureClosedLoops(server, frames);
+    for (const [index, pair] of PAIRS.entries()) {
+      const closed = closedLoops[index]!;
       const sortedClosed = closed.latencies.sort((a, b) => a - b);
       const name = pair.name;
       report('extproc.chat', `requests_per_second_${name}`, closed.rate, 'req/s');
@@ -259,7 +299,7 @@ async function main(): Promise<void> {
         'ms',
       );
       const before = await server.processingHistogram();
-      const open = (await openLoop(server.clients, frames)).sort((a, b) => a - b);
+      const open = (await openLoop(server.clients, frames[index]!)).sort((a, b) => a - b);
       const after = await server.processingHistogram();
       // As the load generator sees it: loopback HTTP/2 and its own event loop included.
       report('extproc.chat', `p50_latency_at_${OPEN_LOOP_RATE}_rps_${name}`, percentile(open, 50), 'ms');
@@ -285,7 +325,7 @@ async function main(): Promise<void> {
   // One process alone, on the first pair: what a single core sustains.
   const single = await startServer(1);
   try {
-    const closed = await measureClosedLoop(single, framesOf(PAIRS[0]!));
+    const closed = (await measureClosedLoops(single, [framesOf(PAIRS[0]!)]))[0]!;
     report('extproc.chat', 'requests_per_second_one_worker', closed.rate, 'req/s');
     report('extproc.chat', 'server_cpu_per_request_one_worker', closed.serverCpuPerRequest, 'µs');
     report('extproc.chat', 'server_capacity_per_core', 1_000_000 / closed.serverCpuPerRequest, 'req/s');
