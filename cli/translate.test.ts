@@ -1,10 +1,21 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { crdCacheDir } from '../sources/files/crd-validation/upstream-crds.ts';
 import { runCli as run } from './testdata/run-cli.ts';
 import { spawnCli } from './testdata/spawn-cli.ts';
 import { translate } from './translate.ts';
@@ -373,6 +384,38 @@ describe('switchyard translate as a CI linter', () => {
     closeSync(writer);
     expect(stderr).toBe('switchyard translate: stopped by SIGINT\n');
     expect(code).toBe(130);
+  });
+
+  // Four whole runs, spawned: several seconds each on the loaded shared machine, past the unit project's 20 s budget
+  // for in-process tests (a run that hangs still fails, at this budget).
+  it("keeps the CRD checks' verdicts in the user's cache: a second run prints the same, a route changed since is checked again (spawned)", {
+    timeout: 120_000,
+  }, async () => {
+    // A cache of this test's own, with the CRDs the user's cache holds (else fetched as a first run does).
+    const cache = mkdtempSync(join(tmpdir(), 'switchyard-verdicts-'));
+    if (existsSync(crdCacheDir())) cpSync(crdCacheDir(), join(cache, 'crds'), { recursive: true });
+    onTestFinished(() => rmSync(cache, { recursive: true, force: true }));
+    const env = { SWITCHYARD_CACHE_DIR: cache };
+    const route = (path: string) =>
+      `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: web, namespace: apps}\nspec:\n  parentRefs: [{name: gw, sectionName: http}]\n  rules: [{matches: [{path: {type: PathPrefix, value: ${path}}}], backendRefs: [{name: web, port: 80}]}]\n`;
+    const dir = manifests({
+      'gw.yaml': `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: switchyard}\nspec: {controllerName: switchyard.dev/gateway-controller}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: apps}\nspec:\n  gatewayClassName: switchyard\n  listeners: [{name: http, protocol: HTTP, port: 80}]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: apps}\nspec: {ports: [{port: 80}]}\n`,
+      'route.yaml': route('/app'),
+    });
+    const first = await spawnCli(['translate', '-f', dir], env);
+    expect(first.stderr).toBe('translate: 4 accepted, 0 rejected, 0 ignored\n');
+    expect(readdirSync(join(cache, 'crd-verdicts'))).toHaveLength(1);
+    const second = await spawnCli(['translate', '-f', dir], env);
+    expect(second).toEqual(first);
+    // The route now breaks a rule of HTTPRoute's CRD: refused, whatever was kept for it before.
+    writeFileSync(join(dir, 'route.yaml'), route('app'));
+    const changed = await spawnCli(['translate', '-f', dir], env);
+    expect(changed.stderr).toContain(
+      "rejected: HTTPRoute apps/web: spec.rules[0].matches[0].path: Invalid value: value must be an absolute path and start with '/' when type one of ['Exact', 'PathPrefix']",
+    );
+    expect(changed.stderr).toContain('translate: 3 accepted, 1 rejected');
+    writeFileSync(join(dir, 'route.yaml'), route('/app'));
+    expect(await spawnCli(['translate', '-f', dir], env)).toEqual(first);
   });
 
   it('names an object its schema refuses in one bounded line, however many problems it has', async () => {

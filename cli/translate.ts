@@ -224,15 +224,20 @@ export const translateCommand: Command = {
     }
     const crdPaths = (parsed.values.crds as readonly string[] | undefined) ?? [];
     let crds: CrdValidator;
+    let saveVerdicts: () => void;
     try {
-      const loaded = await (await crdValidation()).loadFilesModeCrds(crdPaths, io.env);
+      const loaded = await (await crdValidation()).loadFilesModeCrds(crdPaths, io.env, {
+        keepVerdicts: true,
+      });
       crds = loaded.validator;
+      saveVerdicts = loaded.saveVerdicts;
       if (loaded.notice !== undefined) io.stderr.write(`switchyard translate: ${loaded.notice}\n`);
     } catch (error) {
       io.stderr.write(`switchyard translate: --crds: ${(error as Error).message}\n`);
       return 2;
     }
     const result = await translate(paths, parsed.values['controller-name'] as string, crds);
+    saveVerdicts();
     // Problems first, then one line per object whose status says it does not work: as many per file as the
     // controller would list (the summary counts them all).
     const rejections = new ProblemBook();

@@ -1,23 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { crdValidator } from './crd-validator.ts';
+import { CEL_LOADED_HOOK, crdOf } from './testdata/crd-tests.ts';
 
-/** A CRD of ours, written for these tests: `kind` in example.dev, one version per `spec` schema given. */
-const crdOf = (kind: string, versions: Record<string, object>) => ({
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: `${kind.toLowerCase()}s.example.dev` },
-  spec: {
-    group: 'example.dev',
-    names: { kind, plural: `${kind.toLowerCase()}s` },
-    scope: 'Namespaced',
-    versions: Object.entries(versions).map(([name, spec]) => ({
-      name,
-      served: true,
-      schema: { openAPIV3Schema: { type: 'object', properties: { spec } } },
-    })),
-  },
-});
 const sizeSpec = (rule: string) => ({
   type: 'object',
   properties: { size: { type: 'integer', maximum: 10 } },
@@ -119,17 +104,7 @@ describe('crdValidator with CRDs compiled on first use', () => {
 
   it('checks a kind whose CRD has no rules without loading the CEL library (a new process, as a run starts)', () => {
     const plain = widgetCrd(undefined, { type: 'string', maxLength: 3 });
-    // Every module resolved, by `import` or `require`, is seen by the hook.
-    const script = `
-      import { registerHooks } from 'node:module';
-      let celLoaded = false;
-      registerHooks({
-        resolve(specifier, context, next) {
-          const resolved = next(specifier, context);
-          if (resolved.url.includes('/@bufbuild/cel/')) celLoaded = true;
-          return resolved;
-        },
-      });
+    const script = `${CEL_LOADED_HOOK}
       const { crdValidator } = await import(${JSON.stringify(new URL('./crd-validator.ts', import.meta.url).href)});
       const crds = ${JSON.stringify([plain, GIZMOS])};
       const validator = crdValidator(crds, { later: new Set(crds) });

@@ -11,12 +11,13 @@ import {
   compileVersion,
   RuleCompileError,
   type RuleCompiler,
-  readCrd,
   ruleCompilers,
   type SchemaNode,
+  type ServedVersion,
   servedVersions,
 } from './crd-schemas.ts';
 import { checkValue, type Problems, typeProblem } from './openapi-checks.ts';
+import type { VerdictCache } from './verdict-cache.ts';
 
 export interface CrdValidator {
   /**
@@ -40,6 +41,20 @@ export interface CrdValidatorOptions {
    * needed it and every later object of that kind and version, naming the CRD and the rule.
    */
   readonly later?: ReadonlySet<Record<string, unknown>>;
+  /**
+   * Verdicts kept by earlier runs (verdict-cache.ts): an object checked before against the same CRD version by the
+   * same code gets what it got then, without its schema being compiled or CEL loaded. Objects checked as an update
+   * (`previous` given) are always checked.
+   */
+  readonly verdicts?: VerdictCache;
+}
+
+/** One served version of a CRD: compiled on first use (or at start), keyed for the verdict cache on first use. */
+interface VersionEntry {
+  schema(): CrdVersionSchema;
+  /** Whether `schema()` has been called (and so a broken version is known as broken). */
+  readonly compiled: boolean;
+  verdictKey(cache: VerdictCache): string;
 }
 
 /**
@@ -64,61 +79,80 @@ export function crdValidator(
   const later = counting(compilers.later);
   /** Versions a rule or pattern compiled on first use failed in: each of their objects is refused with that error. */
   const broken = new Map<CrdVersionSchema, Error>();
-  /** `group/kind` → version → its schema, or what compiles it on first use */
-  const schemas = new Map<string, Map<string, CrdVersionSchema | (() => CrdVersionSchema)>>();
-  const add = (
+  /** `group/kind` → version → its schema, compiled at start or on first use */
+  const schemas = new Map<string, Map<string, VersionEntry>>();
+  const entry = (
+    crd: Record<string, unknown>,
     group: string,
     kind: string,
-    version: string,
-    schema: CrdVersionSchema | (() => CrdVersionSchema),
-  ) => {
-    const id = `${group}/${kind}`;
-    const versions = schemas.get(id) ?? new Map<string, CrdVersionSchema | (() => CrdVersionSchema)>();
-    schemas.set(id, versions);
-    versions.set(version, schema);
-  };
-  for (const crd of crds) {
-    if (crd.kind !== 'CustomResourceDefinition') continue;
-    if (!options.later?.has(crd)) {
-      for (const version of readCrd(crd, now)) add(version.group, version.kind, version.version, version);
-      continue;
-    }
-    for (const { group, kind, version } of servedVersions(crd)) {
-      let compiled: CrdVersionSchema | Error | undefined;
-      add(group, kind, version.name, () => {
-        compiled ??= compileVersion(crd, version, later);
+    version: ServedVersion,
+    compile: RuleCompiler,
+  ): VersionEntry => {
+    let compiled: CrdVersionSchema | Error | undefined;
+    let key: string | undefined;
+    return {
+      schema() {
+        compiled ??= compileVersion(crd, version, compile);
         // A rule that does not compile fails every object of the kind, as the first one (see `validate`).
         if (compiled instanceof Error) throw compiled;
         return compiled;
-      });
+      },
+      get compiled() {
+        return compiled !== undefined;
+      },
+      // What `compileVersion` reads of the CRD: its group, kind and this version.
+      verdictKey: (cache) => {
+        key ??= cache.versionKey(JSON.stringify({ group, kind, version }));
+        return key;
+      },
+    };
+  };
+  for (const crd of crds) {
+    if (crd.kind !== 'CustomResourceDefinition') continue;
+    const compile = options.later?.has(crd) ? later : now;
+    for (const { group, kind, version } of servedVersions(crd)) {
+      const id = `${group}/${kind}`;
+      const versions = schemas.get(id) ?? new Map<string, VersionEntry>();
+      schemas.set(id, versions);
+      const served = entry(crd, group, kind, version, compile);
+      // Given CRDs compile now: a rule that does not compile is named at start.
+      if (compile === now) served.schema();
+      versions.set(version.name, served);
     }
   }
-  const schemaOf = (object: RawObject): CrdVersionSchema | string | undefined => {
+  const entryOf = (object: RawObject): VersionEntry | string | undefined => {
     if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') return undefined;
     const slash = object.apiVersion.lastIndexOf('/');
     const group = slash < 0 ? '' : object.apiVersion.slice(0, slash);
     const versions = schemas.get(`${group}/${object.kind}`);
     if (versions === undefined) return undefined;
-    const schema = versions.get(object.apiVersion.slice(slash + 1));
-    if (schema === undefined)
+    const served = versions.get(object.apiVersion.slice(slash + 1));
+    if (served === undefined)
       return `apiVersion: ${object.apiVersion} is not a version of ${object.kind} its CustomResourceDefinition serves (${[...versions.keys()].join(', ')})`;
-    return typeof schema === 'function' ? schema() : schema;
+    return served;
   };
+  const verdicts = options.verdicts;
   return {
     kinds: [...schemas.keys()].map((id) => {
       const slash = id.indexOf('/');
       return `${id.slice(slash + 1)}.${id.slice(0, slash)}`;
     }),
     get ruleCount() {
-      for (const versions of schemas.values())
-        for (const schema of versions.values()) if (typeof schema === 'function') schema();
+      for (const versions of schemas.values()) for (const served of versions.values()) served.schema();
       compilers.compileAll();
       return texts.size;
     },
     comparesWithPrevious: (object) => {
       try {
-        const schema = schemaOf(object);
-        return typeof schema === 'object' && !broken.has(schema) && schema.transitionRules;
+        const served = entryOf(object);
+        if (typeof served !== 'object') return false;
+        const kept =
+          verdicts === undefined || served.compiled
+            ? undefined
+            : verdicts.transitionRules(served.verdictKey(verdicts));
+        if (kept !== undefined) return kept;
+        const schema = served.schema();
+        return !broken.has(schema) && schema.transitionRules;
       } catch {
         // Its CRD does not compile: `validate` names why.
         return false;
@@ -137,9 +171,27 @@ export function crdValidator(
   };
 
   function check(object: RawObject, previous: RawObject | undefined): string[] {
-    const schema = schemaOf(object);
-    if (schema === undefined) return [];
-    if (typeof schema === 'string') return [schema];
+    const served = entryOf(object);
+    if (served === undefined) return [];
+    if (typeof served === 'string') return [served];
+    // A version found broken in this run refuses its objects whatever was kept (see `checkVersion`).
+    const brokenNow = served.compiled && broken.has(served.schema());
+    if (verdicts === undefined || previous !== undefined || brokenNow)
+      return checkVersion(served.schema(), object, previous);
+    const key = served.verdictKey(verdicts);
+    const kept = verdicts.get(key, object);
+    if (kept !== undefined) return [...kept];
+    const schema = served.schema();
+    const problems = checkVersion(schema, object, undefined);
+    verdicts.set(key, object, problems, schema.transitionRules);
+    return problems;
+  }
+
+  function checkVersion(
+    schema: CrdVersionSchema,
+    object: RawObject,
+    previous: RawObject | undefined,
+  ): string[] {
     const error = broken.get(schema);
     if (error !== undefined) throw error;
     try {

@@ -4,7 +4,7 @@
 // `config/crd` folder hold them), which take the place of the same CRDs from the other two.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RawObject } from '../../../model/resources/resource-events.ts';
 import { findManifestFiles, readManifestFile } from '../manifests.ts';
@@ -19,6 +19,7 @@ import {
   UPSTREAM_CRD_RELEASES,
   type UpstreamCrdRelease,
 } from './upstream-crds.ts';
+import { type VerdictCache, verdictCache } from './verdict-cache.ts';
 
 /** Switchyard's own CRDs (its kinds, Envoy Gateway's and Envoy AI Gateway's as it reads them). */
 export const OWN_CRDS_DIR = fileURLToPath(new URL('../../../deploy/crds/', import.meta.url));
@@ -35,6 +36,8 @@ export interface FilesModeCrds {
    * kinds are not checked, why, and how to fix it.
    */
   readonly notice?: string;
+  /** Keeps this run's verdicts for the next (`keepVerdicts`); does nothing otherwise. */
+  saveVerdicts(): void;
 }
 
 /**
@@ -44,6 +47,13 @@ export interface FilesModeCrds {
 export async function loadFilesModeCrds(
   given: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
+  options: {
+    /**
+     * Verdicts of earlier runs are reused and this run's kept, in the user's cache (verdict-cache.ts): for commands
+     * that run once on files a user runs them on again (translate).
+     */
+    readonly keepVerdicts?: boolean;
+  } = {},
 ): Promise<FilesModeCrds> {
   const givenCrds = given.length === 0 ? [] : await readCrds(given);
   const givenGroups = new Set(givenCrds.map((crd) => (crd.spec as { group?: unknown } | undefined)?.group));
@@ -69,10 +79,18 @@ export async function loadFilesModeCrds(
     byName.set((crd.metadata as { name?: unknown } | undefined)?.name, crd);
   // Ours and upstream's are known to compile: each kind's schema and rules are compiled when its first object comes
   // (most runs see a few kinds). Those given are compiled now, so a rule that does not compile is named at start.
-  const validator = crdValidator([...byName.values()], { later: new Set([...upstream, ...own]) });
-  if (missing.length === 0) return { validator };
+  const verdicts: VerdictCache | undefined = options.keepVerdicts
+    ? verdictCache(join(dirname(crdCacheDir(env)), 'crd-verdicts'))
+    : undefined;
+  const validator = crdValidator([...byName.values()], {
+    later: new Set([...upstream, ...own]),
+    ...(verdicts === undefined ? {} : { verdicts }),
+  });
+  const saveVerdicts = () => verdicts?.save();
+  if (missing.length === 0) return { validator, saveVerdicts };
   return {
     validator,
+    saveVerdicts,
     notice: `the CRDs of ${missing.map(({ release }) => release.title).join(' and ')} are not in the cache (${missing.map(({ release }) => cacheFile(release, env)).join(', ')}) and could not be fetched (${missing.map(({ release, reason }) => `${release.module}@${release.version}: ${reason}`).join('; ')}): objects of ${missing.map(({ release }) => release.covers).join(' and ')} are not checked against their CRDs' schemas and CEL validation rules, so some that a cluster would refuse pass here (Switchyard's own kinds are checked); fix: run \`switchyard fetch-crds\` where the Go module proxy is reachable, or give --crds with the release's install YAML`,
   };
 }
