@@ -5,13 +5,13 @@
 // response or an error text, never a throw: the verdict and its message are the model's
 // (model/policies/oidc-discovery.ts).
 import type { IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { rootCertificates } from 'node:tls';
 import type { FetchDiscoveryPort } from '../actors/policies/oidc-discovery.ts';
 import type { OidcDiscoveryResponse } from '../model/policies/oidc-discovery.ts';
 
 // Taken from the module object: an `import` of node:http has Node load undici (fetch, WebSocket) for that module's
 // lazy exports, ~40 ms of every start (bench/translate.startup, cli/startup-imports.test.ts).
+// node:https and node:tls likewise, taken when a request needs them: loading TLS is ~15 ms of CPU, and every plane
+// (translate's too) builds this port whether or not a policy ever asks.
 const { request: httpRequest } = process.getBuiltinModule('node:http');
 
 /** Envoy Gateway's timeout for the discovery request. */
@@ -30,7 +30,7 @@ export function oidcDiscoveryPort(options: { readonly timeoutMs?: number } = {})
         return;
       }
       const https = url.protocol === 'https:';
-      const send = https ? httpsRequest : httpRequest;
+      const send = https ? process.getBuiltinModule('node:https').request : httpRequest;
       const done = (answer: OidcDiscoveryResponse) => {
         clearTimeout(timer);
         resolve(answer);
@@ -41,7 +41,9 @@ export function oidcDiscoveryPort(options: { readonly timeoutMs?: number } = {})
           method: 'GET',
           headers: { accept: 'application/json' },
           agent: false,
-          ...(https && request.caBundle !== undefined ? { ca: [...rootCertificates, request.caBundle] } : {}),
+          ...(https && request.caBundle !== undefined
+            ? { ca: [...process.getBuiltinModule('node:tls').rootCertificates, request.caBundle] }
+            : {}),
         },
         (response: IncomingMessage) => {
           const chunks: Buffer[] = [];

@@ -78,6 +78,11 @@ describe('start-up imports', () => {
     expect(builtins.has('node:http')).toBe(false);
   });
 
+  it('translate does not import node:https, node:tls or node:zlib (taken when a request or a CRD fetch needs them)', () => {
+    const { builtins } = staticImports(join(here, 'translate.ts'));
+    expect(['node:https', 'node:tls', 'node:zlib'].filter((name) => builtins.has(name))).toEqual([]);
+  });
+
   it('the controller does load them (the walk follows what it should)', () => {
     const loaded = packagesLoadedBy(join(here, 'controller.ts'));
     expect(['@grpc/grpc-js', 'prom-client'].filter((name) => loaded.has(name))).toEqual([

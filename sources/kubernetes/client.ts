@@ -3,14 +3,16 @@
 // in-cluster or default) and supplies the TLS and auth options; the requests are ours, so watch restarts,
 // 410 Gone and stalls are handled exactly as the sources need.
 import type { IncomingMessage } from 'node:http';
-import { request as httpsRequest, type RequestOptions } from 'node:https';
+import type { RequestOptions } from 'node:https';
 import { createRequire } from 'node:module';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 // Taken from the module object: an `import` of node:http has Node load undici (fetch, WebSocket) for that module's
 // lazy exports, ~40 ms of every start (bench/translate.startup, cli/startup-imports.test.ts).
 const { request: httpRequest } = process.getBuiltinModule('node:http');
+// node:https and node:tls are taken when a request needs them: loading TLS is ~15 ms of CPU, and `translate`
+// imports this module (through the composition root) without ever making a request.
 
 /** Where a kind is served: `/apis/<group>/<version>/[namespaces/<ns>/]<plural>`. */
 export interface ApiResource {
@@ -300,7 +302,7 @@ export class KubeClient {
       headers['content-type'] = contentType;
       headers['content-length'] = String(Buffer.byteLength(body));
     }
-    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    const send = url.protocol === 'http:' ? httpRequest : process.getBuiltinModule('node:https').request;
     return new Promise((resolve, reject) => {
       const req = send(
         url,
@@ -337,7 +339,7 @@ export class KubeClient {
       options.secureContext =
         previous?.secureContext !== undefined && sameTlsMaterial(previous, options)
           ? previous.secureContext
-          : createSecureContext({
+          : process.getBuiltinModule('node:tls').createSecureContext({
               ...(options.ca === undefined ? {} : { ca: options.ca }),
               ...(options.cert === undefined ? {} : { cert: options.cert }),
               ...(options.key === undefined ? {} : { key: options.key }),

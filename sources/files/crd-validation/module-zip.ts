@@ -2,7 +2,6 @@
 // module, each named `<module>@<version>/<path>`, and the module's `h1:` hash as go.sum records it, so that a zip
 // from any proxy or cache is taken only when it is the release we pin.
 import { createHash } from 'node:crypto';
-import { inflateRawSync } from 'node:zlib';
 
 const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
 const CENTRAL_DIRECTORY_ENTRY = 0x02014b50;
@@ -66,7 +65,9 @@ function entryContent(
   if (data.length !== compressedSize) throw new Error(`zip: ${name} is cut short`);
   let content: Buffer;
   if (method === STORED) content = data;
-  else if (method === DEFLATED) content = inflateRawSync(data, { maxOutputLength: size + 1 });
+  // node:zlib taken here: only a fetch of CRDs unzips, and every translate loads this module.
+  else if (method === DEFLATED)
+    content = process.getBuiltinModule('node:zlib').inflateRawSync(data, { maxOutputLength: size + 1 });
   else throw new Error(`zip: ${name} is compressed with method ${method}, which Go module zips do not use`);
   if (content.length !== size)
     throw new Error(`zip: ${name} is ${content.length} bytes, its entry says ${size}`);
