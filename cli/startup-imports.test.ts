@@ -1,10 +1,13 @@
 // What a command loads before it runs is what it costs to start (bench/translate.startup): `switchyard translate`
 // on a few routes must not load the controller's gRPC servers, OpenTelemetry, metrics, Kubernetes client or the
 // MCP SDK. Follows the static value imports (a dynamic `import()` loads only when reached; `import type` never).
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { crdCacheDir } from '../sources/files/crd-validation/upstream-crds.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const STATIC_IMPORT = /^(?:import|export)\s+(?!type\s)(?:[^'";]*?\sfrom\s+)?'([^']+)';/gm;
@@ -81,6 +84,29 @@ describe('start-up imports', () => {
   it('translate does not import node:https, node:tls or node:zlib (taken when a request or a CRD fetch needs them)', () => {
     const { builtins } = staticImports(join(here, 'translate.ts'));
     expect(['node:https', 'node:tls', 'node:zlib'].filter((name) => builtins.has(name))).toEqual([]);
+  });
+
+  it("does not check objects their CRDs passed against the models' schemas: their checks never load (spawned)", () => {
+    // A cache of this test's own, with the CRDs the user's cache holds (else fetched as a first run does).
+    const cache = mkdtempSync(join(tmpdir(), 'switchyard-startup-'));
+    onTestFinished(() => rmSync(cache, { recursive: true, force: true }));
+    if (existsSync(crdCacheDir())) cpSync(crdCacheDir(), join(cache, 'crds'), { recursive: true });
+    const input = join(cache, 'input.yaml');
+    writeFileSync(
+      input,
+      `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: switchyard}\nspec: {controllerName: switchyard.dev/gateway-controller}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: apps}\nspec:\n  gatewayClassName: switchyard\n  listeners: [{name: http, protocol: HTTP, port: 80}]\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: web, namespace: apps}\nspec:\n  parentRefs: [{name: gw}]\n  rules: [{backendRefs: [{name: web, port: 80}]}]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: apps}\nspec: {ports: [{port: 80}]}\n`,
+    );
+    // The process says at exit whether the models' schema checks (or the models) were required.
+    const atExit = `data:text/javascript,process.on('exit', () => process.stderr.write('schema checks loaded: ' + Object.keys(process.getBuiltinModule('node:module')._cache).some((file) => /schema-validators|kubernetes-models/.test(file)) + '\\n'))`;
+    const run = spawnSync(
+      process.execPath,
+      ['--import', atExit, join(here, 'switchyard.ts'), 'translate', '-f', input],
+      {
+        env: { ...process.env, SWITCHYARD_CACHE_DIR: cache },
+        encoding: 'utf8',
+      },
+    );
+    expect(run.stderr).toBe('translate: 4 accepted, 0 rejected, 0 ignored\nschema checks loaded: false\n');
   });
 
   it('the controller does load them (the walk follows what it should)', () => {

@@ -47,7 +47,7 @@ export const kindOwnerMachine = setup({
         'resource.upserted': {
           actions: enqueueActions(({ context, event, enqueue }) => {
             const key = keyOf(event.object);
-            const problems = validateObject(event.object);
+            const problems = validateObject(event.object, { crdChecked: event.crdChecked === true });
             if (!context.kinds.includes(key.kind as KindName)) {
               problems.push(`kind: ${String(event.object.kind)} is not handled by this controller`);
             }

@@ -36,6 +36,20 @@ describe('validateObject', () => {
     ).toEqual(['spec.listeners[0].port: must be <= 65535']);
   });
 
+  it("does not check an object its CRD passed against the models' older schema; still its name and group", () => {
+    const gateway = (port: number, name = 'gw') => ({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name, namespace: 'default' },
+      spec: { gatewayClassName: 'c', listeners: [{ name: 'http', protocol: 'HTTP', port }] },
+    });
+    // The model's schema has the port at most 65535; what the CRD passed is what the API server would store.
+    expect(validateObject(gateway(70000), { crdChecked: true })).toEqual([]);
+    expect(validateObject(gateway(70000, 'Not A Name'), { crdChecked: true })).toEqual([
+      `metadata.name: "Not A Name" must be a lowercase DNS subdomain of at most 253 characters (a-z, 0-9, '-', '.')`,
+    ]);
+  });
+
   it('rejects names over 253 characters or not DNS subdomains, and wrong API groups', () => {
     const long = `${'a'.repeat(250)}.io`;
     expect(

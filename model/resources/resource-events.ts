@@ -19,6 +19,11 @@ export interface ResourceUpserted extends Message<'resource.upserted'> {
   readonly object: RawObject;
   /** Where it came from, for error messages (`file.yaml:12`, `kubernetes`). */
   readonly origin: string;
+  /**
+   * Checked against its CustomResourceDefinition's schema and rules as the API server checks them, and passed
+   * (files mode with the CRDs): the owner does not check it against its older model schema as well.
+   */
+  readonly crdChecked?: boolean;
 }
 
 export interface ResourceDeleted extends Message<'resource.deleted'> {

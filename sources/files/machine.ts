@@ -268,7 +268,7 @@ function* applyRead(
     const now = new Map<string, Definition>();
     /** kind ('' for none) → the objects of it that were ignored */
     const ignored = new Map<string, { count: number; origin: string; first: ResourceKey }>();
-    for (const { object, origin, invalid } of manifest.documents) {
+    for (const { object, origin, invalid, crdChecked } of manifest.documents) {
       const kind = typeof object.kind === 'string' ? object.kind : '';
       if (!Object.hasOwn(context.routes, kind)) {
         const seen = ignored.get(kind);
@@ -299,7 +299,7 @@ function* applyRead(
           ...problemObject(key),
         });
       }
-      now.set(id, { key, object, origin, refused: invalid !== undefined });
+      now.set(id, { key, object, origin, refused: invalid !== undefined, crdChecked: crdChecked === true });
       if (full()) yield take();
     }
     let ignoredCount = 0;

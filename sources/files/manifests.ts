@@ -24,6 +24,11 @@ export interface ManifestDocument {
    * validator was given: the object is not applied.
    */
   readonly invalid?: readonly string[];
+  /**
+   * Its CustomResourceDefinition's schema and rules passed it (a validator was given that knows its kind): the
+   * owner's own schema check (actors/shared/object-validation.ts) has nothing to add.
+   */
+  readonly crdChecked?: true;
 }
 
 export interface ManifestFile {

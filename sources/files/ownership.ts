@@ -54,6 +54,7 @@ function send(
       type: 'resource.upserted',
       object: withGeneration(context, id, definition.object),
       origin: definition.origin,
+      ...(definition.crdChecked ? { crdChecked: true } : {}),
     }),
   );
 }

@@ -28,6 +28,8 @@ export interface Definition extends Contribution {
   readonly object: RawObject;
   /** Its CustomResourceDefinition refuses it: recorded as defined by its file, never sent. */
   readonly refused: boolean;
+  /** Its CustomResourceDefinition passed it (`ManifestDocument.crdChecked`). */
+  readonly crdChecked: boolean;
 }
 
 export interface FilesSourceContext extends FilesSourceInput {

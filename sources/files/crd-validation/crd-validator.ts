@@ -25,6 +25,8 @@ export interface CrdValidator {
    * kind. `previous` is the object it replaces, for the rules that compare with it (`oldSelf`).
    */
   validate(object: RawObject, previous?: RawObject): string[];
+  /** Whether a CRD given defines the object's kind and serves its version (`validate` checks it against that). */
+  covers(object: RawObject): boolean;
   /** Whether the object's kind has rules comparing with the object it replaces (keep its last good definition). */
   comparesWithPrevious(object: RawObject): boolean;
   /** `Kind.group` of every kind a CRD was given for. */
@@ -142,6 +144,7 @@ export function crdValidator(
       compilers.compileAll();
       return texts.size;
     },
+    covers: (object) => typeof entryOf(object) === 'object',
     comparesWithPrevious: (object) => {
       try {
         const served = entryOf(object);

@@ -51,6 +51,24 @@ const verdicts = (files: readonly ManifestFile[]) =>
   files.flatMap((f) => f.documents.map((d) => [d.origin, d.invalid ?? []]));
 
 describe('readValidator', () => {
+  it('marks the documents their CRD passed, and not those of a kind no CRD given defines', async () => {
+    const validator = readValidator(crdValidator([CLASSES]));
+    const other = { apiVersion: 'example.dev/v2', kind: 'Class', metadata: { name: 'v2' } };
+    const unknown = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' } };
+    const [checked] = await validator.validate(
+      [file('/a.yaml', klass('x', 'one'), klass('y', 'one', 9), other, unknown)],
+      [],
+    );
+    expect(
+      checked!.documents.map(({ crdChecked, invalid }) => ({ crdChecked, invalid: invalid?.length })),
+    ).toEqual([
+      { crdChecked: true, invalid: undefined },
+      { crdChecked: undefined, invalid: 1 },
+      { crdChecked: undefined, invalid: 1 },
+      { crdChecked: undefined, invalid: undefined },
+    ]);
+  });
+
   it('marks refused documents and checks an edit as an update of the definition that passed before', async () => {
     const validator = readValidator(crdValidator([CLASSES]));
     expect(

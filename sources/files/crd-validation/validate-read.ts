@@ -44,7 +44,8 @@ export function readValidator(validator: CrdValidator): ReadValidator {
             defined.add(id);
             if (invalid.length === 0) previous.set(id, { file: file.file, object });
           }
-          documents.push(invalid.length === 0 ? document : { ...document, invalid });
+          if (invalid.length > 0) documents.push({ ...document, invalid });
+          else documents.push(validator.covers(object) ? { ...document, crdChecked: true } : document);
         }
         // Objects the file no longer defines are deleted: defining one again creates it anew.
         for (const [id, entry] of previous)
