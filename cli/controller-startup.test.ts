@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { runCli } from './testdata/run-cli.ts';
 
 const CLI = new URL('./switchyard.ts', import.meta.url).pathname;
@@ -93,6 +93,7 @@ describe('controller start-up errors', () => {
   afterAll(() => {
     taken.close();
     silent.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   const free = ['--xds-address', '127.0.0.1:0', '--http-address', '127.0.0.1:0', '--inspector', 'off'];
@@ -174,6 +175,7 @@ describe('controller start-up errors', () => {
     'says why a local Envoy cannot start (a binary whose interpreter is gone), and stops on Ctrl-C',
     async () => {
       const manifests = mkdtempSync(join(tmpdir(), 'switchyard-startup-envoy-'));
+      onTestFinished(() => rmSync(manifests, { recursive: true, force: true }));
       writeFileSync(
         join(manifests, 'gateway.yaml'),
         'apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: sy}\nspec: {controllerName: switchyard.dev/gateway-controller}\n---\n' +
