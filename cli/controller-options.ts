@@ -161,5 +161,14 @@ export const CONTROLLER_OPTIONS: OptionTable = {
     description:
       'on SIGTERM, drain queued work for at most this long (kept below the 30 s Kubernetes grace period)',
   },
+  'quiet-gc': {
+    kind: 'integer',
+    min: 0,
+    max: 3600,
+    default: 5,
+    valueLabel: '<seconds>',
+    description:
+      "after this long without work following a burst that grew RSS, run a memory-reducing garbage collection, which hands back the heap pages V8 keeps resident after ordinary collections (0: never; V8's own reducer does it ~100 s after the last major collection at best)",
+  },
   ...CLUSTER_MODE_OPTIONS,
 };

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { Logger } from 'pino';
 import { GATEWAY_DEPLOYER } from '../actors/gateway-deployer/index.ts';
 import { LOCAL_DATA_PLANE, type LocalProxyExited } from '../actors/gateway-deployer/local-data-plane.ts';
 import { AgentgatewayXdsServer, agentgatewayBackendSpec } from '../backends/agentgateway/index.ts';
@@ -13,11 +14,13 @@ import { GROUP_OF_KIND, type KindName } from '../model/resources/kinds.ts';
 import { attachRecorder, type CompositionSettings } from '../replay/composition.ts';
 import { inspectPlane } from '../replay/driver.ts';
 import type { ActorSpec } from '../runtime/ActorSpec.ts';
+import type { ActorSystem } from '../runtime/ActorSystem.ts';
 import { HealthServer } from '../runtime/HealthServer.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { MailboxClosedError } from '../runtime/Mailbox.ts';
 import type { Message } from '../runtime/message.ts';
 import { registerActorMetrics } from '../runtime/metrics.ts';
+import { collectWhenSystemQuiet, type QuietCollection } from '../runtime/quiet-collection.ts';
 import type { CrdValidator } from '../sources/files/crd-validation/crd-validator.ts';
 import { type ApiResource, KubeClient } from '../sources/kubernetes/client.ts';
 import { discoverResources } from '../sources/kubernetes/ports.ts';
@@ -331,6 +334,7 @@ export const controllerCommand: Command = {
       throw error;
     });
     const tracing = startTracingFromFlags(system, values, logger);
+    const quietGc = quietCollection(system, values['quiet-gc'] as number, logger);
     system.start();
     cluster?.start();
     logger.info(
@@ -356,6 +360,7 @@ export const controllerCommand: Command = {
     const timeoutMs = (values['shutdown-timeout'] as number) * 1000;
     logger.info({ signal, timeoutMs }, 'stopping');
     plane.close();
+    quietGc?.stop();
     // A replica that does not lead gives up waiting for leadership (its writes are skipped) before draining;
     // the leader drains its writes first, then releases the Lease for a quick takeover.
     if (cluster?.elector?.isLeader !== true) await cluster?.stop();
@@ -371,6 +376,26 @@ export const controllerCommand: Command = {
     return drained ? 0 : 1;
   },
 };
+
+/**
+ * The memory-reducing collection once the plane turns quiet after a burst (runtime/quiet-collection.ts); logged
+ * at debug with what it handed back and took.
+ */
+function quietCollection(system: ActorSystem, seconds: number, logger: Logger): QuietCollection | undefined {
+  if (seconds === 0) return undefined;
+  const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+  return collectWhenSystemQuiet(system, seconds * 1000, ({ rssBefore, rssAfter, ms, cpuMs }) =>
+    logger.debug(
+      {
+        rssBeforeMiB: mib(rssBefore),
+        rssAfterMiB: mib(rssAfter),
+        ms: Math.round(ms),
+        cpuMs: Math.round(cpuMs),
+      },
+      'memory-reducing collection after a quiet period',
+    ),
+  );
+}
 
 /** Loaded in standalone mode only: the CEL evaluator and the CRD reader are large, and a cluster does without them. */
 function crdValidation(): Promise<typeof import('../sources/files/crd-validation/load-crds.ts')> {
