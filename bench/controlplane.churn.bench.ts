@@ -121,10 +121,11 @@ try {
     if (entry === undefined) throw new Error(`gw-${gateway} was not resolved`);
     // As a watch delivers it (JSON): an object parsed by the yaml package keeps spare array room and slices of its
     // text, which the files source and JSON.parse do not (docs/architecture.md, "Scale") — it would read as growth.
-    const object = JSON.parse(JSON.stringify(parse(routeManifest(index, `/c${n}`)))) as {
-      metadata: Record<string, unknown>;
-    };
-    object.metadata.generation = n + 2;
+    // Its generation inside the JSON, as the API server writes it: set on the parsed object, the field would live
+    // out of the object (a property array per route, read as growth).
+    const manifest = parse(routeManifest(index, `/c${n}`)) as { metadata: Record<string, unknown> };
+    manifest.metadata.generation = n + 2;
+    const object = JSON.parse(JSON.stringify(manifest)) as typeof manifest;
     const mark = `"/c${n}"`;
     const before = entry.ir;
     const started = performance.now();

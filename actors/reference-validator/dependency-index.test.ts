@@ -55,4 +55,34 @@ describe('DependencyIndex under churn', () => {
     index.clear(route('kept'));
     expect(index.size).toBe(0);
   });
+
+  it('updates a dependent in place: what stays is written over, not deleted and added again', () => {
+    // A Map keeps a deleted entry's slot until it grows: an update of every route that deleted and re-added its
+    // entries doubled the index's tables (bench/controlplane.churn). Deletes are counted on every Map it keeps.
+    let deletes = 0;
+    class CountingMap<K, V> extends Map<K, V> {
+      override delete(key: K): boolean {
+        deletes++;
+        return super.delete(key);
+      }
+    }
+    const index = new DependencyIndex();
+    const fields = index as unknown as Record<string, Map<unknown, unknown>>;
+    for (const field of ['forward', 'reverse', 'keys', 'dependentKinds', 'dependedOnKinds'])
+      fields[field] = new CountingMap(fields[field]);
+    index.set(route('r'), [gateway('a'), gateway('b')]);
+    for (let i = 0; i < 10; i++) {
+      expect(index.set(route('r'), [gateway('a'), gateway('b')])).toEqual([gateway('a'), gateway('b')]);
+    }
+    expect(deletes).toBe(0);
+    expect(index.dependentsOf(gateway('a'))).toEqual([route('r')]);
+    // A dependency dropped by an update goes, with its key.
+    expect(index.set(route('r'), [gateway('a')])).toEqual([gateway('a'), gateway('b')]);
+    expect(index.dependentsOf(gateway('b'))).toEqual([]);
+    expect(index.size).toBe(2);
+    expect(index.hasDependentsOfKind('HTTPRoute')).toBe(true);
+    index.clear(route('r'));
+    expect(index.hasDependentsOfKind('HTTPRoute')).toBe(false);
+    expect(index.size).toBe(0);
+  });
 });

@@ -19,10 +19,15 @@ export class DependencyIndex {
    */
   private readonly dependedOnKinds = new Map<string, number>();
 
-  /** Replaces what `dependent` depends on; returns the keys it depended on before. */
+  /**
+   * Replaces what `dependent` depends on; returns the keys it depended on before. Entries that stay are written over,
+   * not deleted and added again: a Map keeps a deleted entry's slot until it grows, so an update that deleted and
+   * re-added a route's entries doubled these tables under churn (bench/controlplane.churn's live heap).
+   */
   set(dependent: ResourceKey, dependsOn: readonly ResourceKey[]): ResourceKey[] {
     const id = formatResourceKey(dependent);
-    const before = this.clear(dependent);
+    const before = this.forward.get(id);
+    const keysBefore = before === undefined ? [] : this.keysOf(before);
     const ids = dependsOn.map((key) => {
       const dependencyId = formatResourceKey(key);
       this.keys.set(dependencyId, key);
@@ -36,9 +41,14 @@ export class DependencyIndex {
       return dependencyId;
     });
     this.forward.set(id, ids);
-    this.dependentKinds.set(dependent.kind, (this.dependentKinds.get(dependent.kind) ?? 0) + 1);
+    if (before === undefined)
+      this.dependentKinds.set(dependent.kind, (this.dependentKinds.get(dependent.kind) ?? 0) + 1);
+    else if (before.length > 0) {
+      const now = new Set(ids);
+      for (const dependencyId of before) if (!now.has(dependencyId)) this.dropDependent(dependencyId, id);
+    }
     this.keys.set(id, dependent);
-    return before;
+    return keysBefore;
   }
 
   /** Forgets `dependent`; returns the keys it depended on. */
@@ -46,23 +56,28 @@ export class DependencyIndex {
     const id = formatResourceKey(dependent);
     const before = this.forward.get(id);
     if (before === undefined) return [];
-    const keysBefore = before
-      .map((dependencyId) => this.keys.get(dependencyId)!)
-      .filter((key) => key !== undefined);
+    const keysBefore = this.keysOf(before);
     this.dependentKinds.set(dependent.kind, (this.dependentKinds.get(dependent.kind) ?? 1) - 1);
     this.forward.delete(id);
-    for (const dependencyId of before) {
-      const dependents = this.reverse.get(dependencyId);
-      dependents?.delete(id);
-      if (dependents?.size === 0) {
-        this.reverse.delete(dependencyId);
-        const kind = this.keys.get(dependencyId)?.kind;
-        if (kind !== undefined) this.dependedOnKinds.set(kind, (this.dependedOnKinds.get(kind) ?? 1) - 1);
-        this.forget(dependencyId);
-      }
-    }
+    for (const dependencyId of before) this.dropDependent(dependencyId, id);
     this.forget(id);
     return keysBefore;
+  }
+
+  private keysOf(ids: readonly string[]): ResourceKey[] {
+    return ids.map((dependencyId) => this.keys.get(dependencyId)!).filter((key) => key !== undefined);
+  }
+
+  /** `id` no longer depends on `dependencyId`; a dependency nothing depends on any more goes. */
+  private dropDependent(dependencyId: string, id: string): void {
+    const dependents = this.reverse.get(dependencyId);
+    dependents?.delete(id);
+    if (dependents?.size === 0) {
+      this.reverse.delete(dependencyId);
+      const kind = this.keys.get(dependencyId)?.kind;
+      if (kind !== undefined) this.dependedOnKinds.set(kind, (this.dependedOnKinds.get(kind) ?? 1) - 1);
+      this.forget(dependencyId);
+    }
   }
 
   /** How many ids the index holds a key for: those of objects that depend on something or are depended on. */
