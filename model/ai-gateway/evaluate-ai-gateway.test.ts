@@ -475,4 +475,40 @@ describe('AIServiceBackends in other namespaces', () => {
       expect(routed.rules.map((r) => r.name)).toEqual(['ai-gateway-catch-all']);
     }
   });
+  it('without a grant, in a fallback rule: left out, as Envoy AI Gateway does, so its other priority serves every request', () => {
+    const refs = (first: Record<string, unknown>, second: Record<string, unknown>) => ({
+      matches: [{ headers: [{ name: 'x-ai-eg-model', value: 'm' }] }],
+      backendRefs: [
+        { name: 'llm', namespace: 'shared', ...first },
+        { name: 'openai', ...second },
+      ],
+    });
+    const why =
+      'spec.rules[0].backendRefs[0]: AIServiceBackend shared/llm is in another namespace and no ReferenceGrant there allows AIGatewayRoutes of ai to reference it';
+    const ruleOf = (spec: Record<string, unknown>) => {
+      const store = world();
+      for (const object of [...shared, route('cross', { rules: [spec] })])
+        store.upsert(object as unknown as AnyResource);
+      const result = evaluateAIGateway(store, options);
+      expect(statusOf(result, 'AIGatewayRoute', 'cross')?.[1]).toMatchObject({
+        type: 'ResolvedRefs',
+        reason: 'RefNotPermitted',
+        message: why,
+      });
+      return result.config.rules.find((r) => r.models.includes('m'));
+    };
+    // Priorities 0 (refused) and 1: the backend of priority 1 alone, with no refused share.
+    expect(ruleOf(refs({ priority: 0 }, { priority: 1 }))).toEqual({
+      models: ['m'],
+      backends: [{ name: extProcBackendName(key, 0, 1), weight: 1 }],
+    });
+    // One priority, weighted: the refused backendRef keeps its share, answered 500.
+    expect(ruleOf(refs({ weight: 1 }, { weight: 3 }))).toEqual({
+      models: ['m'],
+      backends: [
+        { name: extProcBackendName(key, 0, 0), weight: 1, refused: why },
+        { name: extProcBackendName(key, 0, 1), weight: 3 },
+      ],
+    });
+  });
 });

@@ -79,13 +79,15 @@ export interface UsableBackend {
 }
 
 /**
- * A backendRef the route may not use (an AIServiceBackend in another namespace no ReferenceGrant allows): it keeps
- * its share of the rule's requests, which the service answers 500 naming why, as Gateway API answers requests for
- * a backendRef that is not permitted; nothing is routed to it.
+ * A backendRef the route may not use (an AIServiceBackend in another namespace no ReferenceGrant allows): in a
+ * weighted rule it keeps its share of the rule's requests, which the service answers 500 naming why, as Gateway API
+ * answers requests for a backendRef that is not permitted; nothing is routed to it. A fallback rule leaves it out
+ * (route-evaluation.ts).
  */
 export interface RefusedBackend {
   readonly name: string;
   readonly weight: number;
+  readonly priority: number;
   readonly refused: string;
 }
 
@@ -105,7 +107,8 @@ export function translateBackendRef(
     out.refProblem ??= found.problem;
     if (found.problem.reason !== 'RefNotPermitted') return undefined;
     const weight = typeof ref.weight === 'number' && ref.weight >= 0 ? ref.weight : 1;
-    return { name: extProcBackendName(context.key, i, j), weight, refused: found.problem.message };
+    const priority = typeof ref.priority === 'number' && ref.priority >= 0 ? ref.priority : 0;
+    return { name: extProcBackendName(context.key, i, j), weight, priority, refused: found.problem.message };
   }
   const { backend, id } = found;
   out.usedBackends.set(formatResourceKey(keyOf(backend)), keyOf(backend));

@@ -35,6 +35,7 @@ import {
 import { costsWithGlobal } from './gateway-configs.ts';
 import { costDocument, requestCostsProblem } from './request-costs.ts';
 import {
+  type RefusedBackend,
   type RouteContext,
   type Translation,
   translateBackendRef,
@@ -204,24 +205,25 @@ function translateRule(rule: AIGatewayRouteRule, i: number, context: RouteContex
     return;
   }
   const used: UsableBackend[] = [];
-  const targets: ExtProcRuleDocument['backends'] = [];
+  /** The backendRefs with a share, in order: usable or refused. */
+  const shares: (UsableBackend | RefusedBackend)[] = [];
   const matchUnsupported = agentgatewayMatchProblem(at, matches);
   refs.forEach((ref, j) => {
     const backend = translateBackendRef(ref, [i, j], context, out);
     if (backend === undefined || backend.weight === 0) return;
-    if ('refused' in backend)
-      targets.push({ name: backend.name, weight: backend.weight, refused: backend.refused });
-    else {
-      used.push(backend);
-      targets.push(backend);
-    }
+    shares.push(backend);
+    if (!('refused' in backend)) used.push(backend);
   });
   if (used.length === 0) {
     // Refused backendRefs alone: the service answers the rule's requests 500 naming why; nothing is routed.
-    if (targets.length > 0) out.rules.push({ models, backends: targets.map(target) });
+    if (shares.length > 0) out.rules.push({ models, backends: shares.map(target) });
     return;
   }
-  // A fallback rule leaves refused backendRefs out: Envoy picks among the backends of its cluster.
+  // A fallback rule as written (backendRefs of several priorities) leaves refused backendRefs out, as Envoy AI
+  // Gateway does (its placeholder of weight 0): its other backends serve every request, even when one priority is
+  // left. A weighted rule keeps their shares, answered 500.
+  const written = new Set(shares.map((backend) => backend.priority)).size > 1;
+  const targets = written ? used : shares;
   const fallback = new Set(used.map((backend) => backend.priority)).size > 1;
   // A fallback rule is one Envoy rule for every priority: its backends' quotas count all its requests.
   const quotaRules = fallback

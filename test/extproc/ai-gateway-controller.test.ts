@@ -58,6 +58,11 @@ spec:
       backendRefs: [{ name: shared-claude, namespace: models, modelNameOverride: claude-3-5-haiku-20241022 }]
     - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: private-gpt }] }]
       backendRefs: [{ name: private, namespace: vault }]
+    # A fallback rule whose first priority is refused: left out, the granted backend serves every request.
+    - matches: [{ headers: [{ type: Exact, name: x-ai-eg-model, value: private-first }] }]
+      backendRefs:
+        - { name: private, namespace: vault, priority: 0 }
+        - { name: shared-claude, namespace: models, priority: 1, modelNameOverride: claude-3-5-haiku-20241022 }
 ---
 # The Gateway's buffer limit: also the AI routes' request body limit (Envoy's default is 1 MiB, the service's 4 MiB).
 apiVersion: gateway.envoyproxy.io/v1alpha1
@@ -83,7 +88,7 @@ beforeAll(async () => {
   gateway = await startAiGatewayPlane({
     name: 'ai-e2e',
     manifests: (port) => manifests(port, openaiUpstream.port, anthropicUpstream.port),
-    rules: 5,
+    rules: 6,
   });
   ({ plane, envoy, gatewayPort } = gateway);
   client = new OpenAI({ baseURL: `http://127.0.0.1:${gatewayPort}/v1`, apiKey: 'sk-client', maxRetries: 0 });
@@ -112,6 +117,7 @@ describe('AIGatewayRoute through the controller, Envoy and the ext_proc service'
     expect(models.data.map((model) => model.id).sort()).toEqual([
       'claude-sonnet',
       'gpt-4o-mini',
+      'private-first',
       'shared-claude',
       'smart',
     ]);
@@ -153,6 +159,25 @@ describe('AIGatewayRoute through the controller, Envoy and the ext_proc service'
     expect(error).toBeInstanceOf(OpenAI.InternalServerError);
     expect(error).toMatchObject({ status: 500, error: { message: why, code: 'backend_not_permitted' } });
     expect(openaiUpstream.received.length).toBe(before);
+  });
+
+  test('a fallback rule whose refused backendRef is left out (as Envoy AI Gateway does): every request served by the other priority', async () => {
+    const before = { openai: openaiUpstream.received.length, anthropic: anthropicUpstream.received.length };
+    for (let i = 0; i < 8; i++) {
+      const completion = await client.chat.completions.create({
+        model: 'private-first',
+        messages: [{ role: 'user', content: `x${i}` }],
+      });
+      expect(completion.choices[0]?.message).toBeDefined();
+    }
+    expect(openaiUpstream.received.length).toBe(before.openai);
+    const seen = anthropicUpstream.received.slice(before.anthropic);
+    expect(seen.map((request) => request.headers['x-ai-eg-backend'])).toEqual(
+      Array.from({ length: 8 }, () => 'ai/cross/rule/2/ref/1'),
+    );
+    expect(seen.map((request) => request.headers['x-api-key'])).toEqual(
+      Array.from({ length: 8 }, () => 'sk-ant-shared'),
+    );
   });
 
   test('a chat completion for gpt-4o-mini reaches the OpenAI upstream with its key', async () => {
