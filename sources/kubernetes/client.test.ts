@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type ApiResource, KubeClient, WatchStalledError } from './client.ts';
+import { type ApiResource, FRESH_CONNECTION_MS, KubeClient, WatchStalledError } from './client.ts';
 
 const ROUTES: ApiResource = {
   group: 'gateway.networking.k8s.io',
@@ -120,5 +120,52 @@ describe('KubeClient credentials', () => {
     vi.setSystemTime(Date.now() + 31_000);
     await client.discover('', 'v1');
     expect(seen).toEqual(['Bearer first-token', 'Bearer first-token', 'Bearer rotated-token']);
+  });
+});
+
+describe('KubeClient connections', () => {
+  /** An API server stand-in that answers `{}` and counts connections; `resetSecond` resets a connection's 2nd request. */
+  async function countingServer(resetSecond = false) {
+    const counts = { connections: 0, requests: 0 };
+    const perSocket = new WeakMap<object, number>();
+    const listening = createServer((request, response) => {
+      counts.requests++;
+      const seen = (perSocket.get(request.socket) ?? 0) + 1;
+      perSocket.set(request.socket, seen);
+      if (resetSecond && seen === 2) {
+        request.socket.destroy();
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{}');
+    });
+    listening.on('connection', () => counts.connections++);
+    server = listening;
+    await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+    const { port } = listening.address() as AddressInfo;
+    const kubeconfig = writeKubeconfig(mkdtempSync(join(tmpdir(), 'switchyard-client-')), port, '{token: t}');
+    return { client: new KubeClient({ kubeconfig }), counts };
+  }
+
+  it('sends requests one after another over one connection while it is fresh', async () => {
+    const { client, counts } = await countingServer();
+    for (let i = 0; i < 5; i++) await client.json('GET', '/api/v1');
+    expect(counts).toEqual({ connections: 1, requests: 5 });
+  });
+
+  it('never reuses a connection idle for longer than FRESH_CONNECTION_MS: a silently dead one would hold the request', async () => {
+    const { client, counts } = await countingServer();
+    await client.json('GET', '/api/v1');
+    // Longer than the freshness bound: the kept connection's idle timer (set before this one) has fired by then.
+    await new Promise((resolve) => setTimeout(resolve, FRESH_CONNECTION_MS + 500));
+    await client.json('GET', '/api/v1');
+    expect(counts).toEqual({ connections: 2, requests: 2 });
+  });
+
+  it('sends a request again on a new connection when the kept one is reset under it', async () => {
+    const { client, counts } = await countingServer(true);
+    await client.json('GET', '/api/v1');
+    await expect(client.json('GET', '/api/v1')).resolves.toEqual({});
+    expect(counts).toEqual({ connections: 2, requests: 3 });
   });
 });

@@ -2,7 +2,7 @@
 // idle deadline), get and server-side apply of /status. @kubernetes/client-node loads the kubeconfig (file,
 // in-cluster or default) and supplies the TLS and auth options; the requests are ours, so watch restarts,
 // 410 Gone and stalls are handled exactly as the sources need.
-import type { IncomingMessage } from 'node:http';
+import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
 import type { RequestOptions } from 'node:https';
 import { createRequire } from 'node:module';
 import type { SecureContext } from 'node:tls';
@@ -10,9 +10,21 @@ import type { KubeConfig } from '@kubernetes/client-node';
 
 // Taken from the module object: an `import` of node:http has Node load undici (fetch, WebSocket) for that module's
 // lazy exports, ~40 ms of every start (bench/translate.startup, cli/startup-imports.test.ts).
-const { request: httpRequest } = process.getBuiltinModule('node:http');
+const { request: httpRequest, Agent: HttpAgent } = process.getBuiltinModule('node:http');
 // node:https and node:tls are taken when a request needs them: loading TLS is ~15 ms of CPU, and `translate`
 // imports this module (through the composition root) without ever making a request.
+
+/**
+ * A connection is kept for the next request only while it is fresh: one with no traffic for this long is closed,
+ * never reused. A kept connection that a network fault has silently killed (packets dropped, nothing closed) would
+ * take a request into it and hold it until its deadline — what made a pool that kept connections for 30 s fail the
+ * watch-resilience test (33b947c, reverted in 278b6b0). A connection that answered within the last second was alive
+ * then; a fault that began since is one a new connection meets too, and a silent fault that lasts longer closes it
+ * before anyone reuses it. Busy periods (a sync, a burst's status writes, each change's read and write) still reuse
+ * connections and skip a TLS handshake per request.
+ */
+export const FRESH_CONNECTION_MS = 1_000;
+const FRESH_POOL = { keepAlive: true, timeout: FRESH_CONNECTION_MS, scheduling: 'lifo' } as const;
 
 /** Where a kind is served: `/apis/<group>/<version>/[namespaces/<ns>/]<plural>`. */
 export interface ApiResource {
@@ -74,6 +86,13 @@ export class KubeClient {
   private httpOptions: (RequestOptions & { secureContext?: SecureContext }) | undefined;
   private httpOptionsReadAt = 0;
   private readonly requestTimeoutMs: number;
+  /**
+   * Keeps fresh connections (FRESH_CONNECTION_MS) for the next request, most recently used first; made at the first
+   * request. None through a kubeconfig's proxy-url, whose agent @kubernetes/client-node supplies (a connection per
+   * request there).
+   */
+  private agent: Agent | undefined;
+  private readonly throughProxy: boolean;
 
   constructor(options: KubeClientOptions = {}) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
@@ -84,6 +103,7 @@ export class KubeClient {
     if (cluster === null) throw new Error('the kubeconfig names no current cluster');
     this.config = config;
     this.server = new URL(cluster.server);
+    this.throughProxy = cluster.proxyUrl !== undefined;
   }
 
   /** The API server's address, for logs. */
@@ -302,18 +322,31 @@ export class KubeClient {
       headers['content-type'] = contentType;
       headers['content-length'] = String(Buffer.byteLength(body));
     }
-    const send = url.protocol === 'http:' ? httpRequest : process.getBuiltinModule('node:https').request;
-    return new Promise((resolve, reject) => {
-      const req = send(
-        url,
-        { ...base, method, headers, ...(signal === undefined ? {} : { signal }) },
-        resolve,
-      );
-      req.on('error', reject);
-      if (body !== undefined) req.write(body);
-      req.end();
-    }).then((response) => {
-      const message = response as IncomingMessage;
+    const https = url.protocol === 'http:' ? undefined : process.getBuiltinModule('node:https');
+    const send = https === undefined ? httpRequest : https.request;
+    if (this.agent === undefined && !this.throughProxy)
+      this.agent = https === undefined ? new HttpAgent(FRESH_POOL) : new https.Agent(FRESH_POOL);
+    const options = {
+      ...base,
+      ...(this.agent === undefined ? {} : { agent: this.agent }),
+      method,
+      headers,
+      ...(signal === undefined ? {} : { signal }),
+    };
+    const attempt = (retried: boolean): Promise<IncomingMessage> =>
+      new Promise<IncomingMessage>((resolve, reject) => {
+        const req: ClientRequest = send(url, options, resolve);
+        req.on('error', (error: NodeJS.ErrnoException) => {
+          // A kept connection the server closed just as it was handed out (its idle timeout, a restart): the
+          // request never reached it, so it goes once more, on another connection.
+          if (!retried && req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE'))
+            attempt(true).then(resolve, reject);
+          else reject(error);
+        });
+        if (body !== undefined) req.write(body);
+        req.end();
+      });
+    return attempt(false).then((message) => {
       message.setEncoding('utf8');
       return message;
     });
@@ -333,7 +366,8 @@ export class KubeClient {
     await this.config.applyToHTTPSOptions(options);
     // One TLS context for every connection: given only the CA, certificate and key, each request's connection
     // built its own (parsing them again), 8 % of the controller's CPU in e2e.apply-to-traffic at 1,000 routes.
-    // Each request still opens its own connection. Built again only when the files' contents changed.
+    // Built again only when the files' contents changed (a connection kept with the old one is reused for at
+    // most FRESH_CONNECTION_MS more).
     if (this.server.protocol === 'https:') {
       const previous = this.httpOptions;
       options.secureContext =
