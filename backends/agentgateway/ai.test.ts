@@ -346,6 +346,28 @@ describe('AIGatewayRoutes on agentgateway', () => {
     expect(status('chat')).toMatchObject({ type: 'NotAccepted', reason: 'UnsupportedValue' });
   });
 
+  it('a rule whose backendRefs are all refused (not granted) goes to a backend nothing publishes (500), as on Envoy', () => {
+    const { resources, status } = translate(
+      agentgatewayWorld(
+        aiRoute('cross', [
+          { matches: [modelMatch('private')], backendRefs: [{ name: 'llm', namespace: 'vault' }] },
+          {
+            matches: [modelMatch('mixed')],
+            backendRefs: [{ name: 'llm', namespace: 'vault' }, { name: 'openai' }],
+          },
+        ]),
+      ),
+    );
+    expect(resources.modelRoutes[model('cross', 0, 'private')]?.concreteModel).toEqual({
+      backend: { backend: 'unavailable/ai/ai/cross/0/no-provider' },
+    });
+    // Where one is granted, the rule is served by it alone: the model table cannot give the refused share a 500.
+    expect(resources.modelRoutes[model('cross', 1, 'mixed')]?.concreteModel).toEqual({
+      backend: { backend: 'ai/ai/cross/1' },
+    });
+    expect(status('cross')).toMatchObject({ type: 'Accepted', status: 'True' });
+  });
+
   it('never calls a backend whose credentials cannot be used: its rule goes to a backend nothing publishes (500)', () => {
     const store = agentgatewayWorld();
     store.delete({ kind: 'Secret', namespace: 'ai', name: 'openai-key' });

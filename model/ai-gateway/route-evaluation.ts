@@ -214,9 +214,20 @@ function translateRule(rule: AIGatewayRouteRule, i: number, context: RouteContex
     shares.push(backend);
     if (!('refused' in backend)) used.push(backend);
   });
+  const created =
+    toUnixSeconds(rule.modelsCreatedAt) ?? toUnixSeconds(context.route.metadata?.creationTimestamp) ?? 0;
   if (used.length === 0) {
-    // Refused backendRefs alone: the service answers the rule's requests 500 naming why; nothing is routed.
-    if (shares.length > 0) out.rules.push({ models, backends: shares.map(target) });
+    // Refused backendRefs alone: the service answers the rule's requests 500 naming why; nothing is routed. On
+    // agentgateway the rule has no backend to call: its models go to a backend nothing publishes (500).
+    if (shares.length === 0) return;
+    out.rules.push({ models, backends: shares.map(target) });
+    out.aiRules.push({
+      index: i,
+      models,
+      created,
+      backends: [],
+      ...(matchUnsupported === undefined ? {} : { agentgatewayUnsupported: matchUnsupported }),
+    });
     return;
   }
   // A fallback rule as written (backendRefs of several priorities) leaves refused backendRefs out, as Envoy AI
@@ -256,8 +267,6 @@ function translateRule(rule: AIGatewayRouteRule, i: number, context: RouteContex
     ...(ruleCosts.length > 0 ? { llmRequestCosts: ruleCosts } : {}),
   });
   const ownedBy = typeof rule.modelsOwnedBy === 'string' ? rule.modelsOwnedBy : 'Envoy AI Gateway';
-  const created =
-    toUnixSeconds(rule.modelsCreatedAt) ?? toUnixSeconds(context.route.metadata?.creationTimestamp) ?? 0;
   const quotaUnsupported =
     quotaCosts.length > 0
       ? `${at}.backendRefs: a QuotaPolicy counts their tokens, which Switchyard does not program on agentgateway`
