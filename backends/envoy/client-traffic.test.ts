@@ -60,4 +60,27 @@ describe('ClientTrafficPolicy on Envoy clusters and connection managers', () => 
   it('encodes', () => {
     expect(() => encodeAll(resources)).not.toThrow();
   });
+
+  it("sets the default host of HTTP/1.0 requests; listeners sharing a connection manager take the first one's", () => {
+    const withHost = (name: string, hostname: string) =>
+      withPolicy(
+        { ...listener(name, 'HTTP', [route(name, [rule([app])])]), hostname },
+        {
+          http1: {
+            enableTrailers: false,
+            acceptHttp10: true,
+            preserveHeaderCase: false,
+            defaultHost: hostname,
+          },
+        },
+      );
+    const shared = translateGateway(
+      gatewayIR([port(8090, [withHost('first', 'a.example.com'), withHost('second', 'b.example.com')])]),
+      {},
+    );
+    const hcm = JSON.stringify(Object.values(shared.listeners));
+    expect(hcm).toContain('"acceptHttp10":true,"defaultHostForHttp10":"a.example.com"');
+    expect(hcm).not.toContain('b.example.com"}');
+    expect(() => encodeAll(shared)).not.toThrow();
+  });
 });

@@ -3,7 +3,9 @@
 // x-envoy-* headers), of the listener (buffer limit, TCP keepalive) and of the TLS context (versions, ciphers,
 // ALPN, client certificate validation), and the connection_limit network filter. Listeners that share one
 // Envoy listener (a port) or one connection manager (plain HTTP on a port) share those parts: the most specific
-// listener's policy wins and a different one on the same port is reported as a problem.
+// listener's policy wins and a different one on the same port is reported as a problem. So does its HTTP/1.0
+// default host (`http10.useDefaultHost`): Envoy has one per connection manager, and the plain-HTTP listeners of a
+// port share one, so it is that of the port's first listener (most specific hostname first) the policy applies to.
 import type { ClientValidationIR, ListenerIR } from '../../model/ir/gateway-ir.ts';
 import type { ClientTrafficIR } from '../../model/ir/policies.ts';
 import { protoDuration } from './duration.ts';
@@ -116,6 +118,7 @@ export function connectionManagerFields(policy: ClientTrafficIR | undefined): Js
     fields.httpProtocolOptions = {
       ...http1Options(policy.http1),
       ...(policy.http1.acceptHttp10 ? { acceptHttp10: true } : {}),
+      ...(policy.http1.defaultHost === undefined ? {} : { defaultHostForHttp10: policy.http1.defaultHost }),
     };
   }
   if (policy.http2 !== undefined) {

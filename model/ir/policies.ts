@@ -301,6 +301,10 @@ export interface ClientTrafficIR {
   readonly http1?: {
     readonly enableTrailers: boolean;
     readonly acceptHttp10: boolean;
+    /** `http10.useDefaultHost`: an HTTP/1.0 request without Host is routed as if it named `defaultHost`. */
+    readonly useDefaultHost?: boolean;
+    /** The listener's default host (apply.ts resolves it per listener: http10DefaultHost). */
+    readonly defaultHost?: string;
     readonly preserveHeaderCase: boolean;
   };
   readonly http2?: {

@@ -23,7 +23,7 @@ import {
   type Stamp,
 } from '../shared/conditions.ts';
 import type { ResourceView } from '../shared/resource-view.ts';
-import { evaluatePolicy, type PolicyKindRules } from './attachment.ts';
+import { evaluatePolicy, type PolicyKindRules, type PolicyVerdict } from './attachment.ts';
 import type { OidcDiscoveryView } from './oidc-discovery.ts';
 import { type PolicyTarget, policyTargets, targetGroup } from './policy-targets.ts';
 import { type PolicyLookup, policyOn } from './precedence.ts';
@@ -176,16 +176,17 @@ export function computePolicyStatus<IR>(
         ]);
       continue;
     }
-    const conditions: ConditionSpec[] = verdict.ok
+    const onListeners = verdict.ok ? listenerVerdict(verdict.ir, rules, target, view, options) : verdict;
+    const conditions: ConditionSpec[] = onListeners.ok
       ? [condition('Accepted', 'True', PolicyReason.Accepted, 'Policy has been accepted.')]
       : [
           condition(
             'Accepted',
             'False',
-            verdict.reason,
-            verdict.failClosed
-              ? `${verdict.message}; the targeted routes answer 500 until this is fixed`
-              : verdict.message,
+            onListeners.reason,
+            onListeners.failClosed
+              ? `${onListeners.message}; the targeted routes answer 500 until this is fixed`
+              : onListeners.message,
           ),
         ];
     if (verdict.ok && (target.key.kind === 'Gateway' || target.key.kind === 'ListenerSet')) {
@@ -254,6 +255,63 @@ export function computePolicyStatus<IR>(
   ours.sort((a, b) => rank(a) - rank(b));
   const others = previous.filter((a) => a?.controllerName !== options.controllerName);
   return { ancestors: [...others, ...ours].slice(0, 16) };
+}
+
+/**
+ * A listener-scoped policy on a Gateway or ListenerSet (or one listener of it) checked on each HTTP listener it
+ * covers (PolicyKindRules.forListener): the first listener it cannot apply to makes the verdict.
+ */
+function listenerVerdict<IR>(
+  ir: IR,
+  rules: PolicyKindRules<IR>,
+  target: PolicyTarget,
+  view: ResourceView,
+  options: PolicyStatusOptions,
+): PolicyVerdict<IR> {
+  const ok: PolicyVerdict<IR> = { ok: true, ir };
+  if (rules.forListener === undefined) return ok;
+  if (target.key.kind !== 'Gateway' && target.key.kind !== 'ListenerSet') return ok;
+  const owner = view.get(target.key.kind, target.key.namespace, target.key.name);
+  const listeners = asArray<{ name?: string; hostname?: string; protocol?: string }>(owner?.spec?.listeners);
+  const routes = options
+    .routesOf(target.key)
+    .filter((route) => route.kind === 'HTTPRoute' || route.kind === 'GRPCRoute')
+    .flatMap((route) => {
+      const object = view.get(route.kind as 'HTTPRoute', route.namespace, route.name);
+      return object === undefined ? [] : [object];
+    });
+  for (const listener of listeners) {
+    if (typeof listener?.name !== 'string') continue;
+    if (target.sectionName !== undefined && listener.name !== target.sectionName) continue;
+    if (listener.protocol !== 'HTTP' && listener.protocol !== 'HTTPS') continue;
+    const routeHostnames = routes
+      .filter((route) =>
+        asArray<{ kind?: string; name?: string; namespace?: string; sectionName?: string }>(
+          route.spec?.parentRefs,
+        ).some(
+          (ref) =>
+            (ref?.kind ?? 'Gateway') === target.key.kind &&
+            ref?.name === target.key.name &&
+            (ref.namespace ?? route.metadata.namespace) === target.key.namespace &&
+            (ref.sectionName === undefined || ref.sectionName === listener.name),
+        ),
+      )
+      .flatMap((route) => asArray<string>(route.spec?.hostnames))
+      .filter((hostname) => typeof hostname === 'string' && hostnameWithin(hostname, listener.hostname));
+    const verdict = rules.forListener(ir, {
+      name: listener.name,
+      ...(typeof listener.hostname === 'string' ? { hostname: listener.hostname } : {}),
+      routeHostnames,
+    });
+    if (!verdict.ok) return verdict;
+  }
+  return ok;
+}
+
+/** Whether a route hostname can be served on a listener with this hostname (none or a wildcard covering it). */
+function hostnameWithin(hostname: string, listener: string | undefined): boolean {
+  if (listener === undefined || listener === '' || listener === hostname) return true;
+  return listener.startsWith('*.') && hostname.endsWith(listener.slice(1));
 }
 
 function rank(entry: PolicyAncestorStatusShape): number {

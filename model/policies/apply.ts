@@ -76,7 +76,15 @@ export function applyPolicies(
       if (kinds.listener !== undefined) {
         const policy = onListener(kinds.listener.kind, listener);
         if (policy !== undefined) {
-          const verdict = verdictOf(policy, kinds.listener);
+          const own = verdictOf(policy, kinds.listener);
+          const verdict =
+            own.ok && kinds.listener.forListener !== undefined
+              ? kinds.listener.forListener(own.ir, {
+                  name: listener.name,
+                  ...(listener.hostname === undefined ? {} : { hostname: listener.hostname }),
+                  routeHostnames: listener.routes.flatMap((route) => route.hostnames),
+                })
+              : own;
           if (verdict.ok) clientTraffic = verdict.ir;
           else if (verdict.failClosed)
             listenerDenied = { status: DENIED_STATUS, policy: keyOf(policy), reason: verdict.message };

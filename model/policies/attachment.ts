@@ -17,6 +17,14 @@ import type { OidcDiscoveryView } from './oidc-discovery.ts';
 import { targetSelectorProblems } from './policy-targets.ts';
 import { memoisedVerdict } from './verdict-memo.ts';
 
+/** What a listener-scoped policy may depend on of the listener it applies to. */
+export interface ListenerFacts {
+  readonly name: string;
+  readonly hostname?: string;
+  /** Hostnames of the routes on the listener. */
+  readonly routeHostnames: readonly string[];
+}
+
 /** What a kind's rules make of a policy: its IR, or why it cannot be enforced. */
 export type PolicyVerdict<IR> =
   | { readonly ok: true; readonly ir: IR }
@@ -39,6 +47,11 @@ export interface PolicyKindRules<IR> {
   readonly targetKinds: readonly string[];
   /** Where the kind's IR goes: route rules (and so routes) or listeners. */
   readonly scope: 'rule' | 'listener';
+  /**
+   * Listener-scoped kinds: the IR as it applies to one listener, or why it cannot apply there (a setting that
+   * depends on the listener's hostname or its routes'). Used by apply.ts per listener and by the policy's status.
+   */
+  readonly forListener?: (ir: IR, listener: ListenerFacts) => PolicyVerdict<IR>;
   evaluate(policy: EnvoyGatewayPolicy, view: ResourceView, context: PolicyContext): PolicyVerdict<IR>;
   /** Kinds with Envoy Gateway's mergeType: whether a (route-level) policy asks to be merged into its parent's. */
   readonly merges?: (policy: EnvoyGatewayPolicy) => boolean;

@@ -17,7 +17,44 @@ export const clientTrafficPolicyRules: PolicyKindRules<ClientTrafficIR> = {
   targetKinds: ['Gateway', 'ListenerSet'],
   scope: 'listener',
   evaluate: (policy, view) => evaluateClientTrafficPolicy(policy as ClientTrafficPolicy, view),
+  forListener: (ir, listener) => {
+    if (ir.http1?.useDefaultHost !== true) return { ok: true, ir };
+    const host = http10DefaultHost(listener.name, listener.hostname, listener.routeHostnames);
+    if (!host.ok) {
+      const mtls = ir.tls?.clientValidation !== undefined;
+      return invalid(
+        mtls ? host.message : `${host.message}; the policy does not apply there until then`,
+        mtls,
+      );
+    }
+    return { ok: true, ir: { ...ir, http1: { ...ir.http1, defaultHost: host.host } } };
+  },
 };
+
+/**
+ * The host an HTTP/1.0 request without one is routed by (`http1.http10.useDefaultHost`), as Envoy Gateway picks
+ * it: the listener's hostname unless it is a wildcard; otherwise the one non-wildcard hostname of the routes on
+ * the listener (several distinct ones, or none, and there is no default to pick: the policy cannot apply there).
+ */
+export function http10DefaultHost(
+  listener: string,
+  hostname: string | undefined,
+  routeHostnames: readonly string[],
+): { ok: true; host: string } | { ok: false; message: string } {
+  if (hostname !== undefined && hostname !== '' && !hostname.includes('*'))
+    return { ok: true, host: hostname };
+  const exact = [...new Set(routeHostnames.filter((h) => h !== '' && !h.includes('*')))];
+  if (exact.length === 1) return { ok: true, host: exact[0]! };
+  const field = 'spec.http1.http10.useDefaultHost';
+  const fix = 'give the listener a hostname, or exactly one of its routes a non-wildcard one';
+  return {
+    ok: false,
+    message:
+      exact.length === 0
+        ? `${field}: listener ${listener} and its routes have only wildcard hostnames, so there is no default host; ${fix}`
+        : `${field}: listener ${listener} has a wildcard hostname and its routes several non-wildcard ones (${exact.slice(0, 4).join(', ')}${exact.length > 4 ? ', …' : ''}), so there is no one default host; ${fix}`,
+  };
+}
 
 /** Fields Switchyard does not enforce (refused by name when set). */
 const UNSUPPORTED: readonly string[] = [
@@ -43,7 +80,6 @@ const UNSUPPORTED: readonly string[] = [
   'headers.host',
   'timeout.tcp',
   'connection.socketBufferLimit',
-  'http1.http10.useDefaultHost',
   'http1.ignoredUpgradeTypes',
   'http2.connectionKeepalive',
 ];
@@ -294,6 +330,7 @@ export function evaluateClientTrafficPolicy(
     ir.http1 = {
       enableTrailers: spec.http1.enableTrailers === true,
       acceptHttp10: spec.http1.http10 !== undefined,
+      ...(spec.http1.http10?.useDefaultHost === true ? { useDefaultHost: true } : {}),
       preserveHeaderCase: spec.http1.preserveHeaderCase === true,
     };
   }

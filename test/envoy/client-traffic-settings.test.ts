@@ -2,9 +2,9 @@
 // mode: the controller reads the manifests (one Gateway, a listener per setting, each with its policy by
 // sectionName) and programs a real Envoy; the tests look at what a client sees — an idle connection closed, a
 // slow request answered 408, a connection over the limit closed, a body over the buffer limit refused with 413,
-// HTTP/1.0 answered, header case and trailers carried both ways, the HTTP/2 SETTINGS Envoy announces, the
-// keepalive timer on Envoy's end of a connection, the protocol ALPN settles on — against a listener without a
-// policy, which does none of it.
+// HTTP/1.0 answered (and routed by a default host when it names none), header case and trailers carried both
+// ways, the HTTP/2 SETTINGS Envoy announces, the keepalive timer on Envoy's end of a connection, the protocol ALPN
+// settles on — against a listener without a policy, which does none of it.
 import { createServer, request as httpRequestRaw, type Server } from 'node:http';
 import { connect as http2Connect } from 'node:http2';
 import type { AddressInfo } from 'node:net';
@@ -41,6 +41,10 @@ const LISTENERS = {
   oneShot: 'connection: { connectionLimit: { maxRequestsPerConnection: 1 } }',
   buffered: 'connection: { bufferLimit: 4Ki }',
   legacy: 'http1: { http10: {}, enableTrailers: true, preserveHeaderCase: true }',
+  // The default host of an HTTP/1.0 request without one: the listener's hostname; the one route hostname; none.
+  defaultNamed: 'http1: { http10: { useDefaultHost: true } }',
+  defaultRoute: 'http1: { http10: { useDefaultHost: true } }',
+  defaultNone: 'http1: { http10: { useDefaultHost: true } }',
   h2: 'http2: { maxConcurrentStreams: 7, initialStreamWindowSize: 128Ki, initialConnectionWindowSize: 2Mi }',
   h2Partial: 'http2: { maxConcurrentStreams: 9 }',
   keepalive: 'tcpKeepalive: { idleTime: 45s, interval: 5s, probes: 3 }',
@@ -49,6 +53,10 @@ const LISTENERS = {
   tlsNoAlpn: 'tls: { alpnProtocols: [] }',
 } as const;
 type ListenerName = keyof typeof LISTENERS;
+/** Listeners with a hostname (the others have none). */
+const HOSTNAMES: Partial<Record<ListenerName, string>> = { defaultNamed: 'named.example.com' };
+/** Policies the controller refuses (the rest are Accepted). */
+const REFUSED: readonly ListenerName[] = ['defaultNone'];
 const sectionOf = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 interface Backends {
@@ -65,7 +73,7 @@ function manifests(
   const listeners = (Object.keys(LISTENERS) as ListenerName[]).map((name) =>
     name.startsWith('tls')
       ? `    - { name: ${sectionOf(name)}, protocol: HTTPS, port: ${ports[name]}, tls: { certificateRefs: [{ name: edge-tls }] } }`
-      : `    - { name: ${sectionOf(name)}, protocol: HTTP, port: ${ports[name]} }`,
+      : `    - { name: ${sectionOf(name)}, protocol: HTTP, port: ${ports[name]}${HOSTNAMES[name] === undefined ? '' : `, hostname: ${HOSTNAMES[name]}`} }`,
   );
   const policies = (Object.entries(LISTENERS) as [ListenerName, string | undefined][]).flatMap(
     ([name, spec]) =>
@@ -85,12 +93,13 @@ spec:
 kind: Backend
 metadata: { name: ${name}, namespace: apps }
 spec: { endpoints: [{ ip: { address: 127.0.0.1, port: ${port} } }]${extra} }`;
-  const route = (name: string, sections: readonly ListenerName[], to: string, path = '/') =>
+  const route = (name: string, sections: readonly ListenerName[], to: string, path = '/', hostnames = '[]') =>
     `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: ${name}, namespace: apps }
 spec:
   parentRefs: [${sections.map((s) => `{ name: edge, sectionName: ${sectionOf(s)} }`).join(', ')}]
+  hostnames: ${hostnames}
   rules: [{ matches: [{ path: { type: PathPrefix, value: ${path} } }], backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: ${to} }] }]`;
   const all = Object.keys(LISTENERS) as ListenerName[];
   return [
@@ -121,6 +130,7 @@ ${indentYaml(server.key, 4)}`,
       'echo',
     ),
     route('raw', ['plain', 'legacy'], 'raw', '/raw'),
+    route('route-host', ['defaultRoute'], 'raw', '/raw', '[route.example.com]'),
     route('buffered', ['buffered'], 'echo'),
     `apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: EnvoyExtensionPolicy
@@ -189,7 +199,9 @@ beforeAll(async () => {
   // Every listener came in the same listener update; each is served once its routes are.
   await eventually('every listener to answer', async () => {
     for (const name of names.filter((n) => !n.startsWith('tls'))) {
-      if ((await httpRequest(ports[name], '/')).status !== 200) return undefined;
+      const host = HOSTNAMES[name];
+      if ((await httpRequest(ports[name], '/', host === undefined ? {} : { host })).status !== 200)
+        return undefined;
     }
     return true;
   });
@@ -207,7 +219,7 @@ const GET = 'GET / HTTP/1.1\r\nHost: edge.example.com\r\n\r\n';
 describe('ClientTrafficPolicy settings through the controller and Envoy', () => {
   test('every policy is Accepted on its listener', () => {
     for (const [name, spec] of Object.entries(LISTENERS)) {
-      if (spec === undefined) continue;
+      if (spec === undefined || REFUSED.includes(name as ListenerName)) continue;
       const accepted = policyCondition(plane, 'ClientTrafficPolicy', 'apps', sectionOf(name));
       expect([name, accepted?.status, accepted?.message]).toEqual([name, 'True', expect.anything()]);
     }
@@ -296,6 +308,39 @@ describe('ClientTrafficPolicy settings through the controller and Envoy', () => 
     };
     expect(await ask(ports.legacy)).toBe(200);
     expect(await ask(ports.plain)).toBe(426);
+  });
+
+  test("http10.useDefaultHost: an HTTP/1.0 request without Host is routed by the listener's hostname, else by its one route hostname", async () => {
+    const ask = async (port: number, path: string) => {
+      const connection = await rawConnect(port);
+      connection.socket.write(`GET ${path} HTTP/1.0\r\n\r\n`);
+      const answer = await connection.until(completeResponse);
+      connection.end();
+      return { status: statusOf(answer), body: answer.slice(answer.indexOf('\r\n\r\n') + 4) };
+    };
+    // The listener's hostname: the echo backend (route `app`) sees it as the request's host.
+    const named = await ask(ports.defaultNamed, '/');
+    expect([named.status, JSON.parse(named.body).host]).toEqual([200, 'named.example.com']);
+    // No listener hostname: the one route with a hostname (route.example.com, to the raw backend on /raw) is
+    // reached, not the catch-all route `app` on the same listener.
+    const routed = await ask(ports.defaultRoute, '/raw');
+    expect(routed.status).toBe(200);
+    const seen = JSON.parse(routed.body) as { rawHeaders: string[]; version: string };
+    expect(seen.rawHeaders.map((h) => h.toLowerCase())).toContain('route.example.com');
+    // http10 without useDefaultHost: Envoy answers HTTP/1.0 but has no host to route a request without one by.
+    expect((await ask(ports.legacy, '/raw')).status).toBe(400);
+  });
+
+  test('http10.useDefaultHost without a host to default to: the policy is refused by name and not applied', async () => {
+    const refused = policyCondition(plane, 'ClientTrafficPolicy', 'apps', sectionOf('defaultNone'));
+    expect(refused).toMatchObject({ status: 'False', reason: 'Invalid' });
+    expect(refused?.message).toMatch(
+      /spec\.http1\.http10\.useDefaultHost: listener default-none .*no default host/,
+    );
+    const connection = await rawConnect(ports.defaultNone);
+    connection.socket.write('GET / HTTP/1.0\r\nHost: edge.example.com\r\n\r\n');
+    expect(statusOf(await connection.until(completeResponse))).toBe(426);
+    connection.end();
   });
 
   test('preserveHeaderCase and enableTrailers: header names keep their case and trailers pass, both ways', async () => {
