@@ -83,4 +83,27 @@ describe('ClientTrafficPolicy on Envoy clusters and connection managers', () => 
     expect(hcm).not.toContain('b.example.com"}');
     expect(() => encodeAll(shared)).not.toThrow();
   });
+
+  it('resets only the stream of an invalid HTTP/2 message when asked (TerminateStream); the default ends the connection', () => {
+    const options = (terminateStreamOnInvalidMessage: boolean) => {
+      const translated = translateGateway(
+        gatewayIR([
+          port(8092, [
+            withPolicy(listener('h2', 'HTTP', [route('h2', [rule([app])])]), {
+              http2: {
+                initialStreamWindowSize: 65536,
+                initialConnectionWindowSize: 1048576,
+                maxConcurrentStreams: 100,
+                terminateStreamOnInvalidMessage,
+              },
+            }),
+          ]),
+        ]),
+        {},
+      );
+      return JSON.stringify(Object.values(translated.listeners));
+    };
+    expect(options(true)).toContain('"overrideStreamErrorOnInvalidHttpMessage":true');
+    expect(options(false)).not.toContain('overrideStreamErrorOnInvalidHttpMessage');
+  });
 });

@@ -47,6 +47,8 @@ const LISTENERS = {
   defaultNone: 'http1: { http10: { useDefaultHost: true } }',
   h2: 'http2: { maxConcurrentStreams: 7, initialStreamWindowSize: 128Ki, initialConnectionWindowSize: 2Mi }',
   h2Partial: 'http2: { maxConcurrentStreams: 9 }',
+  h2TerminateStream: 'http2: { onInvalidMessage: TerminateStream }',
+  h2TerminateConnection: 'http2: { onInvalidMessage: TerminateConnection }',
   keepalive: 'tcpKeepalive: { idleTime: 45s, interval: 5s, probes: 3 }',
   tlsDefault: undefined,
   tlsHttp1: 'tls: { alpnProtocols: [http/1.1] }',
@@ -367,6 +369,42 @@ describe('ClientTrafficPolicy settings through the controller and Envoy', () => 
     expect(partial.connectionWindow).toBe(1024 * 1024);
   });
 
+  test('http2.onInvalidMessage: an invalid message resets only its stream with TerminateStream, else ends the connection', async () => {
+    // Stream 1 carries a header value with a newline (forbidden in HTTP/2), stream 3 is a good request.
+    const exchange = async (port: number) => {
+      const connection = await rawConnect(port);
+      connection.socket.write(Buffer.concat([H2_PREFACE, h2Frame(H2.SETTINGS, 0, 0, Buffer.alloc(0))]));
+      // The connection is up (Envoy's SETTINGS came) before the requests go.
+      await connection.until((r) => h2Frames(r).some((f) => f.type === H2.SETTINGS));
+      connection.socket.write(
+        Buffer.concat([
+          h2Frame(H2.SETTINGS, 0x1, 0, Buffer.alloc(0)),
+          h2Request(1, [['x-bad', 'line\nbreak']]),
+          h2Request(3, []),
+        ]),
+      );
+      return connection;
+    };
+    const streamOnly = await exchange(ports.h2TerminateStream);
+    const answered = (frames: H2Frame[]) =>
+      frames.some((f) => f.type === H2.HEADERS && f.stream === 3) ? frames : undefined;
+    const frames = h2Frames(await streamOnly.until((r) => answered(h2Frames(r)) !== undefined));
+    expect(frames.filter((f) => f.type === H2.RST_STREAM).map((f) => f.stream)).toEqual([1]);
+    expect(frames.some((f) => f.type === H2.GOAWAY)).toBe(false);
+    expect(frames.find((f) => f.type === H2.HEADERS && f.stream === 3)?.payload[0]).toBe(0x88); // :status 200
+    streamOnly.end();
+    for (const port of [ports.h2TerminateConnection, ports.h2Partial]) {
+      const whole = await exchange(port);
+      await whole.closed();
+      const closing = h2Frames(whole.received());
+      // Envoy drops the connection (it sends no GOAWAY: the codec error ends the session): neither stream is
+      // answered or reset on its own.
+      expect(
+        closing.filter((f) => f.type === H2.HEADERS || f.type === H2.RST_STREAM).map((f) => f.stream),
+      ).toEqual([]);
+    }
+  });
+
   test("tcpKeepalive: Envoy's end of a connection runs a keepalive timer (not without the policy), as configured", async () => {
     const timerOn = async (port: number) => {
       const connection = await rawConnect(port);
@@ -483,4 +521,56 @@ function negotiated(port: number): Promise<string | false> {
     });
     socket.once('error', reject);
   });
+}
+
+const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+const H2 = { HEADERS: 0x1, RST_STREAM: 0x3, SETTINGS: 0x4, GOAWAY: 0x7 } as const;
+const END_STREAM_AND_HEADERS = 0x5;
+
+interface H2Frame {
+  readonly type: number;
+  readonly flags: number;
+  readonly stream: number;
+  readonly payload: Buffer;
+}
+
+function h2Frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
+  const head = Buffer.alloc(9);
+  head.writeUIntBE(payload.length, 0, 3);
+  head.writeUInt8(type, 3);
+  head.writeUInt8(flags, 4);
+  head.writeUInt32BE(stream, 5);
+  return Buffer.concat([head, payload]);
+}
+
+/**
+ * A GET / on `stream` as one HEADERS frame, HPACK-encoded by hand (node:http2 refuses to send invalid headers):
+ * :method GET, :scheme http, :path / from the static table, :authority and `extra` as literals (no Huffman).
+ */
+function h2Request(stream: number, extra: readonly (readonly [string, string])[]): Buffer {
+  const text = (value: string) => Buffer.concat([Buffer.from([value.length]), Buffer.from(value, 'latin1')]);
+  const block = Buffer.concat([
+    Buffer.from([0x82, 0x86, 0x84, 0x01]),
+    text('edge.example.com'),
+    ...extra.map(([name, value]) => Buffer.concat([Buffer.from([0x00]), text(name), text(value)])),
+  ]);
+  return h2Frame(H2.HEADERS, END_STREAM_AND_HEADERS, stream, block);
+}
+
+/** The whole frames in what a cleartext HTTP/2 server sent. */
+function h2Frames(received: string): H2Frame[] {
+  const bytes = Buffer.from(received, 'latin1');
+  const frames: H2Frame[] = [];
+  for (let at = 0; at + 9 <= bytes.length; ) {
+    const length = bytes.readUIntBE(at, 3);
+    if (at + 9 + length > bytes.length) break;
+    frames.push({
+      type: bytes.readUInt8(at + 3),
+      flags: bytes.readUInt8(at + 4),
+      stream: bytes.readUInt32BE(at + 5) & 0x7fffffff,
+      payload: bytes.subarray(at + 9, at + 9 + length),
+    });
+    at += 9 + length;
+  }
+  return frames;
 }
