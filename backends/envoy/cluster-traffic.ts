@@ -19,6 +19,22 @@ const RAW_BUFFER_SOCKET = {
   typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer' },
 };
 
+/**
+ * HTTP/2 to a backend as Envoy Gateway speaks it (its buildHTTP2Settings, after Envoy's edge best practices): a
+ * 64 KiB window per stream and 1 MiB per connection unless a BackendTrafficPolicy's `http2` sets them — not
+ * Envoy's own 256 MiB, which lets one backend make the proxy buffer that much per stream.
+ */
+export function upstreamHttp2Options(h2: ClusterTrafficIR['http2'] = {}): Json {
+  return {
+    initialStreamWindowSize: h2.initialStreamWindowSize ?? 64 * 1024,
+    initialConnectionWindowSize: h2.initialConnectionWindowSize ?? 1024 * 1024,
+    ...(h2.maxConcurrentStreams === undefined ? {} : { maxConcurrentStreams: h2.maxConcurrentStreams }),
+    ...(h2.terminateStreamOnInvalidMessage === undefined
+      ? {}
+      : { overrideStreamErrorOnInvalidHttpMessage: h2.terminateStreamOnInvalidMessage }),
+  };
+}
+
 /** The suffix that keeps clusters with different settings for one backend apart. */
 export function clusterTrafficSuffix(traffic: ClusterTrafficIR | undefined): string {
   if (traffic === undefined) return '';
@@ -243,24 +259,9 @@ function httpProtocolOptions(traffic: ClusterTrafficIR, http2: boolean): Json | 
       : { maxRequestsPerConnection: traffic.circuitBreaker.maxRequestsPerConnection }),
   };
   const h2 = traffic.http2;
-  const http2Options: Json = {
-    ...(h2?.initialStreamWindowSize === undefined
-      ? {}
-      : { initialStreamWindowSize: h2.initialStreamWindowSize }),
-    ...(h2?.initialConnectionWindowSize === undefined
-      ? {}
-      : { initialConnectionWindowSize: h2.initialConnectionWindowSize }),
-    ...(h2?.maxConcurrentStreams === undefined ? {} : { maxConcurrentStreams: h2.maxConcurrentStreams }),
-    ...(h2?.terminateStreamOnInvalidMessage === undefined
-      ? {}
-      : { overrideStreamErrorOnInvalidHttpMessage: h2.terminateStreamOnInvalidMessage }),
-  };
-  if (
-    Object.keys(common).length === 0 &&
-    Object.keys(http2Options).length === 0 &&
-    !traffic.useClientProtocol
-  )
-    return undefined;
+  const http2Set = h2 !== undefined && Object.values(h2).some((value) => value !== undefined);
+  if (Object.keys(common).length === 0 && !http2Set && !traffic.useClientProtocol) return undefined;
+  const http2Options = upstreamHttp2Options(h2);
   const protocol = traffic.useClientProtocol
     ? { useDownstreamProtocolConfig: { httpProtocolOptions: {}, http2ProtocolOptions: http2Options } }
     : http2

@@ -4,7 +4,7 @@
 import type { ClusterTrafficIR } from '../../model/ir/traffic-policies.ts';
 import { formatResourceKey } from '../../model/resources/resource-key.ts';
 import { type UpstreamHttp1, upstreamHttp1Suffix } from './client-traffic.ts';
-import { clusterTrafficSuffix } from './cluster-traffic.ts';
+import { clusterTrafficSuffix, upstreamHttp2Options } from './cluster-traffic.ts';
 import type { ClusterUse, ResolvedBackendIR } from './cluster-use.ts';
 import { backendClusterFields, backendUsesEds } from './envoy-gateway-backends.ts';
 import { ADS_SOURCE, BLACKHOLE_CLUSTER, type Json, TYPE } from './envoy-types.ts';
@@ -237,7 +237,7 @@ function http2Options(): Json {
     typedExtensionProtocolOptions: {
       'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
         '@type': TYPE.httpProtocolOptions,
-        explicitHttpConfig: { http2ProtocolOptions: {} },
+        explicitHttpConfig: { http2ProtocolOptions: upstreamHttp2Options() },
       },
     },
   };

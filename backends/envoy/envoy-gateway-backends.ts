@@ -4,6 +4,7 @@
 // from the request's Host header (checked against the certificate too); the certificate checked against a CA
 // bundle, the system store, or not at all; a client certificate over SDS; TLS versions, ciphers, curves, ALPN.
 import type { BackendEndpointIR, EnvoyGatewayBackendIR, UpstreamTLS } from '../../model/ir/envoy-gateway.ts';
+import { upstreamHttp2Options } from './cluster-traffic.ts';
 import { ADS_SOURCE, FILTER, type Json, SYSTEM_CA_BUNDLE, TYPE } from './envoy-types.ts';
 import { clientCertificateFields, type UpstreamClientCertificate } from './upstream-tls.ts';
 
@@ -100,7 +101,9 @@ function backendTls(
           autoSni: true,
           ...(tls.verify === 'InsecureSkipVerify' ? {} : { autoSanValidation: true }),
         },
-        explicitHttpConfig: http2 ? { http2ProtocolOptions: {} } : { httpProtocolOptions: {} },
+        explicitHttpConfig: http2
+          ? { http2ProtocolOptions: upstreamHttp2Options() }
+          : { httpProtocolOptions: {} },
       },
     },
   };
