@@ -147,4 +147,56 @@ describe('GatewayResolution', () => {
     } as AnyResource);
     expect(world.flush().size).toBe(0);
   });
+
+  // A ClientTrafficPolicy's http10.useDefaultHost is Accepted or not by the routes on its listeners: a route
+  // change recomputes its status, not only its Gateway's IR (else it would stay Accepted while not applied).
+  it("recomputes a ClientTrafficPolicy's status when a route changes the default host it can pick", () => {
+    const world = resolutionOf('base.yaml');
+    const route = (name: string, hostname: string) =>
+      ({
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name, namespace: 'infra', generation: 1, creationTimestamp: '2026-01-01T00:00:00Z' },
+        spec: {
+          parentRefs: [{ name: 'edge' }],
+          hostnames: [hostname],
+          rules: [{ backendRefs: [{ name: 'web', port: 80 }] }],
+        },
+      }) as unknown as AnyResource;
+    world.upsert({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'edge', namespace: 'infra', generation: 1 },
+      spec: { gatewayClassName: 'switchyard', listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }] },
+    } as unknown as AnyResource);
+    world.upsert(route('one', 'one.example.com'));
+    world.upsert({
+      apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+      kind: 'ClientTrafficPolicy',
+      metadata: {
+        name: 'legacy',
+        namespace: 'infra',
+        generation: 1,
+        creationTimestamp: '2026-01-01T00:00:00Z',
+      },
+      spec: {
+        targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'edge' }],
+        http1: { http10: { useDefaultHost: true } },
+      },
+    } as unknown as AnyResource);
+    const accepted = () => {
+      const statuses = world.resolution
+        .flush(NOW)
+        .map((request) => request.message as { type: string; kind?: string; name?: string; status?: unknown })
+        .filter(
+          (message) =>
+            JSON.stringify(message).includes('"legacy"') && JSON.stringify(message).includes('ancestors'),
+        );
+      const text = JSON.stringify(statuses);
+      return statuses.length === 0 ? 'not recomputed' : text.includes('"status":"False"') ? 'False' : 'True';
+    };
+    expect(accepted()).toBe('True');
+    world.upsert(route('two', 'two.example.com'));
+    expect(accepted()).toBe('False');
+  });
 });

@@ -19,7 +19,7 @@ import {
   type EnvoyGatewayPolicy,
 } from '../../model/resources/envoy-gateway-policies.ts';
 import type { RouteKind } from '../../model/resources/gateway-api.ts';
-import { formatResourceKey, type ResourceKey } from '../../model/resources/resource-key.ts';
+import { formatResourceKey, keyOf, type ResourceKey } from '../../model/resources/resource-key.ts';
 import type { ResourceView } from '../../model/shared/resource-view.ts';
 import { type DeliverRequest, deliverTo } from '../../runtime/outbox.ts';
 import { EXTPROC_CONFIG_WRITER } from '../ai-gateway/messages.ts';
@@ -437,6 +437,12 @@ export class GatewayResolution {
             ...(this.oidcDiscovery === undefined ? {} : { oidcDiscovery: this.oidcDiscovery }),
           })
         : built;
+    // A policy whose verdict reads its listeners' routes (an HTTP/1.0 default host): its status too.
+    const readsRoutes = POLICY_KINDS.listener?.readsRoutes;
+    for (const policy of anyPolicy && readsRoutes ? this.policyLookup(key) : []) {
+      if (policy.kind === POLICY_KINDS.listener?.kind && readsRoutes?.(policy) === true)
+        pass.policies.set(formatResourceKey(keyOf(policy)), keyOf(policy));
+    }
     this.counters.gatewaysResolved++;
     this.resolvedGateways.add(id);
     out.push(
