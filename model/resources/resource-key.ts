@@ -1,5 +1,7 @@
 // Identity of a Kubernetes object, independent of its version: the key of every index and message.
 
+import { interned } from './interned.ts';
+
 export interface ResourceKey {
   readonly group: string;
   readonly kind: string;
@@ -50,20 +52,13 @@ export function keyOf(object: KeyedObject): ResourceKey {
   );
 }
 
-/** Never written: its property lookups internalize their key (formatResourceKey). */
-const INTERNED_BY_LOOKUP: Readonly<Record<string, unknown>> = Object.create(null);
-
 /** Canonical string form `group/kind/namespace/name` (`core` for the core group, empty namespace when cluster-scoped). */
 export function formatResourceKey(key: ResourceKey): string {
   // join builds one flat string; a template literal would build a rope of slices of the YAML it was read from,
   // and these keys are stored in many indexes (~10 MiB of rope nodes at 13,000 objects).
-  const id = [key.group === '' ? 'core' : key.group, key.kind, key.namespace ?? '', key.name].join('/');
   // Each index keeps the id it formatted (the files source, the owners, the dependency index, the status store,
-  // the patchers: 6-9 of them per object). Used as a property name, V8 internalizes the string — one copy per
-  // distinct id, in V8's string table, which forgets it once nothing holds it — and this copy becomes a reference
-  // to that one, which the next collection follows: every index then holds the same string.
-  INTERNED_BY_LOOKUP[id];
-  return id;
+  // the patchers: 6-9 of them per object): one string for all of them.
+  return interned([key.group === '' ? 'core' : key.group, key.kind, key.namespace ?? '', key.name].join('/'));
 }
 
 /** `Kind namespace/name` (`Kind name` when cluster-scoped), as people write it: in messages and logs. */

@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { CORE_SCHEMA, load as loadYaml, YAMLException } from 'js-yaml';
 import { LineCounter, parseDocument } from 'yaml';
+import { interned } from '../../model/resources/interned.ts';
 import type { RawObject } from '../../model/resources/resource-events.ts';
 
 export interface ManifestDocument {
@@ -223,6 +224,8 @@ function parseChunk(chunk: DocumentChunk): RawObject[] {
 
 /** V8 keeps a substring of at least this many characters as a slice of the string it was taken from. */
 const SLICED_STRING_MIN_LENGTH = 13;
+/** Scalars up to this long are interned (a slice among them is then a copy of its own, not of the text's). */
+const INTERNED_MAX_LENGTH = 64;
 
 /**
  * Parsed objects live as long as their resource, so each is rebuilt once at its final size. js-yaml builds every
@@ -232,8 +235,11 @@ const SLICED_STRING_MIN_LENGTH = 13;
  * their exact length and long strings out of the text; mappings are changed in place (nothing else holds them yet).
  */
 function compacted(value: unknown): unknown {
-  if (typeof value === 'string')
+  if (typeof value === 'string') {
+    // Values a thousand manifests repeat (apiVersions, kinds, groups, namespaces, enum values) are one string.
+    if (value.length <= INTERNED_MAX_LENGTH) return interned(value);
     return value.length < SLICED_STRING_MIN_LENGTH ? value : (JSON.parse(JSON.stringify(value)) as string);
+  }
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(compacted);
   const mapping = value as Record<string, unknown>;
