@@ -27,6 +27,8 @@ export interface RateLimitsIR {
 }
 
 /** The policy's rate limit rules, or why one cannot be enforced. */
+const NO_RULES: readonly RateLimitRuleIR[] = Object.freeze([]);
+
 export function rateLimitsOf(
   policy: BackendTrafficPolicy,
   owner: ResourceKey = keyOf(policy),
@@ -51,7 +53,11 @@ export function rateLimitsOf(
     local.push(parsed.value);
   }
   if (global.length === 0 && local.length === 0) return { ok: true, value: undefined };
-  return { ok: true, value: { global, local } };
+  // A policy with rules of one kind only (nearly all) shares one empty list for the other.
+  return {
+    ok: true,
+    value: { global: global.length === 0 ? NO_RULES : global, local: local.length === 0 ? NO_RULES : local },
+  };
 }
 
 function ruleOf(

@@ -33,7 +33,8 @@ export function resourceKey(
 export function groupOfApiVersion(apiVersion: unknown): string {
   if (typeof apiVersion !== 'string') return '';
   const slash = apiVersion.indexOf('/');
-  return slash < 0 ? CORE_GROUP : apiVersion.slice(0, slash);
+  // Interned: a slice of the apiVersion would be an object of its own in every key made from it.
+  return slash < 0 ? CORE_GROUP : interned(apiVersion.slice(0, slash));
 }
 
 interface KeyedObject {

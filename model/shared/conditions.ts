@@ -295,9 +295,12 @@ export function mergeConditions(
       old !== undefined && old.status === next.status && typeof old.lastTransitionTime === 'string'
         ? old.lastTransitionTime
         : stamp.now;
-    const stamped: Condition = { ...next, lastTransitionTime };
-    if (typeof stamp.generation === 'number') stamped.observedGeneration = stamp.generation;
-    return stamped;
+    // Written out in one literal: every field in the object itself (a spread and a field added after it put
+    // the last ones in a separate property array, ~40 bytes more for each of the ~35,000 conditions kept at 10k routes).
+    const { type, status, reason, message } = next;
+    return typeof stamp.generation === 'number'
+      ? { type, status, reason, message, lastTransitionTime, observedGeneration: stamp.generation }
+      : { type, status, reason, message, lastTransitionTime };
   });
   const written = new Set(desired.map((c) => c.type));
   for (const [type, old] of before) {
