@@ -68,4 +68,32 @@ describe('HTTP/2 to backends', () => {
     // A policy without HTTP settings adds no protocol options.
     expect(withPolicy(true, {})).toBeUndefined();
   });
+
+  it("keeps the cluster's own options a policy does not set: a TLS Backend's SNI and certificate check by Host", () => {
+    const tlsByHost = {
+      name: 'c',
+      typedExtensionProtocolOptions: {
+        [OPTIONS]: {
+          '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+          upstreamHttpProtocolOptions: { autoSni: true, autoSanValidation: true },
+          commonHttpProtocolOptions: { maxHeadersCount: 50 },
+          explicitHttpConfig: { httpProtocolOptions: {} },
+        },
+      },
+    };
+    const options = (
+      withClusterTraffic(
+        tlsByHost,
+        use(false, { connectionIdleTimeoutMs: 30_000, useClientProtocol: true }),
+        [],
+      ) as Cluster
+    ).typedExtensionProtocolOptions?.[OPTIONS];
+    expect(options).toEqual({
+      '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+      upstreamHttpProtocolOptions: { autoSni: true, autoSanValidation: true },
+      commonHttpProtocolOptions: { maxHeadersCount: 50, idleTimeout: '30s' },
+      // One protocol choice (Envoy refuses two): the policy's.
+      useDownstreamProtocolConfig: { httpProtocolOptions: {}, http2ProtocolOptions: DEFAULTS },
+    });
+  });
 });

@@ -98,11 +98,13 @@ export function withClusterTraffic(cluster: Json, use: ClusterUse, problems: str
     if (traffic.dns.lookupFamily !== undefined) out.dnsLookupFamily = traffic.dns.lookupFamily;
   }
   const protocol = httpProtocolOptions(traffic, use.http2);
-  if (protocol !== undefined)
+  if (protocol !== undefined) {
+    const options = (cluster.typedExtensionProtocolOptions as Json | undefined) ?? {};
     out.typedExtensionProtocolOptions = {
-      ...((cluster.typedExtensionProtocolOptions as Json | undefined) ?? {}),
-      [HTTP_OPTIONS]: protocol,
+      ...options,
+      [HTTP_OPTIONS]: overProtocolOptions(options[HTTP_OPTIONS] as Json | undefined, protocol),
     };
+  }
   if (traffic.proxyProtocol !== undefined) {
     out.transportSocket = {
       name: PROXY_PROTOCOL_SOCKET,
@@ -246,6 +248,30 @@ function outlierDetection(od: NonNullable<ClusterTrafficIR['outlierDetection']>)
 }
 
 /** HttpProtocolOptions for the cluster's HTTP connections (undefined when the policy sets none of them). */
+/** The three ways Envoy's HttpProtocolOptions chooses the upstream protocol (a oneof: the policy's replaces the cluster's). */
+const PROTOCOL_CHOICES = ['explicitHttpConfig', 'useDownstreamProtocolConfig', 'autoConfig'];
+
+/**
+ * A policy's protocol options over the cluster's own: what else the cluster set stays — a TLS Backend without SNI
+ * settings has Envoy take the SNI from the request's Host and check the certificate against it
+ * (`upstreamHttpProtocolOptions`), which a policy's timeouts or HTTP/2 settings must not switch off.
+ */
+function overProtocolOptions(current: Json | undefined, policy: Json): Json {
+  if (current === undefined) return policy;
+  const kept = Object.fromEntries(
+    Object.entries(current).filter(([field]) => !PROTOCOL_CHOICES.includes(field)),
+  );
+  const common = {
+    ...((current.commonHttpProtocolOptions as Json | undefined) ?? {}),
+    ...((policy.commonHttpProtocolOptions as Json | undefined) ?? {}),
+  };
+  return {
+    ...kept,
+    ...policy,
+    ...(Object.keys(common).length === 0 ? {} : { commonHttpProtocolOptions: common }),
+  };
+}
+
 function httpProtocolOptions(traffic: ClusterTrafficIR, http2: boolean): Json | undefined {
   const common: Json = {
     ...(traffic.connectionIdleTimeoutMs === undefined

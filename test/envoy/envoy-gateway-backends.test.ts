@@ -107,6 +107,24 @@ describe('Envoy Gateway Backends through Envoy', () => {
               }),
             ),
             at('/tls-host', envoyGatewayBackend('tls-host', [secureAt], { tls: tls({ verify: caBundle }) })),
+            // The same under a BackendTrafficPolicy setting HTTP options (an idle timeout, the client's protocol).
+            {
+              ...at(
+                '/tls-host-with-policy',
+                envoyGatewayBackend('tls-host-with-policy', [secureAt], { tls: tls({ verify: caBundle }) }),
+              ),
+              policies: {
+                traffic: {
+                  policy: {
+                    group: 'gateway.envoyproxy.io',
+                    kind: 'BackendTrafficPolicy',
+                    namespace: 'default',
+                    name: 'p',
+                  },
+                  cluster: { connectionIdleTimeoutMs: 30_000, useClientProtocol: true },
+                },
+              },
+            },
             at(
               '/tls-insecure',
               envoyGatewayBackend('tls-insecure', [secureAt], {
@@ -188,6 +206,15 @@ describe('Envoy Gateway Backends through Envoy', () => {
     const good = await httpRequest(gatewayPort, '/tls-host', { host: 'api.internal' });
     expect([good.status, good.seen?.tls?.servername]).toEqual([200, 'api.internal']);
     expect((await httpRequest(gatewayPort, '/tls-host', { host: 'elsewhere.example' })).status).toBe(503);
+  });
+
+  test('a BackendTrafficPolicy with HTTP options keeps the SNI from the Host and the certificate check', async () => {
+    const good = await httpRequest(gatewayPort, '/tls-host-with-policy', { host: 'api.internal' });
+    expect([good.status, good.seen?.tls?.servername]).toEqual([200, 'api.internal']);
+    const before = secure.seen.length;
+    const wrong = await httpRequest(gatewayPort, '/tls-host-with-policy', { host: 'elsewhere.example' });
+    expect(wrong.status).toBe(503);
+    expect(secure.seen.length).toBe(before);
   });
 
   test('insecureSkipVerify connects whoever signed the certificate', async () => {
