@@ -50,4 +50,29 @@ describe('resource subject of a message', () => {
     expect(resourceSubject(failedWatch as Message)).toBeUndefined();
     expect(resourceSubject({ type: 'validator.flush', meta })).toBeUndefined();
   });
+
+  it('names every resource of a batch, so filtering by any of them finds it', () => {
+    const route = (name: string) => ({ kind: 'HTTPRoute', metadata: { name, namespace: 'apps' } });
+    const upserted = {
+      type: 'resources.upserted',
+      meta,
+      objects: [
+        { object: route('web'), origin: 'a.yaml:1' },
+        { object: route('api'), origin: 'a.yaml:9' },
+      ],
+    };
+    expect(resourceSubject(upserted as Message)).toBe('HTTPRoute apps/web, HTTPRoute apps/api');
+    const key = (name: string) => ({
+      group: 'gateway.networking.k8s.io',
+      kind: 'HTTPRoute',
+      namespace: 'apps',
+      name,
+    });
+    const changed = {
+      type: 'resources.changed',
+      meta,
+      changes: [{ key: key('web'), dependsOn: [], lookupKeys: [key('web')], deleted: false }],
+    };
+    expect(resourceSubject(changed as Message)).toBe('HTTPRoute apps/web');
+  });
 });

@@ -18,20 +18,33 @@ export function resourceSubject(message: Message): string | undefined {
   }
   // A Kubernetes watch event carries its object one level down (`event.object`).
   const event = fields.event as { object?: unknown } | null | undefined;
-  const object = (fields.object ?? (typeof event === 'object' ? event?.object : undefined)) as
-    | { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } }
-    | undefined;
-  if (object !== null && typeof object === 'object' && typeof object.kind === 'string') {
-    const name = object.metadata?.name;
-    const namespace = object.metadata?.namespace;
-    if (typeof name === 'string')
-      return describeResourceKey({
-        kind: object.kind,
-        name,
-        namespace: typeof namespace === 'string' ? namespace : undefined,
-      });
-  }
-  return undefined;
+  const single = objectSubject(fields.object ?? (typeof event === 'object' ? event?.object : undefined));
+  if (single !== undefined) return single;
+  // A batch (the initial listing's `resources.upserted`, what an owner stored of it: `resources.changed`) is about
+  // every object in it, so filtering by any of them finds it.
+  const many = Array.isArray(fields.objects)
+    ? fields.objects.map((item) => objectSubject((item as { object?: unknown } | null)?.object))
+    : Array.isArray(fields.changes)
+      ? fields.changes.map((change) => {
+          const key = (change as { key?: unknown } | null)?.key;
+          return isKey(key) ? describeResourceKey(key) : undefined;
+        })
+      : [];
+  const named = many.filter((subject) => subject !== undefined);
+  return named.length === 0 ? undefined : named.join(', ');
+}
+
+function objectSubject(value: unknown): string | undefined {
+  const object = value as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } } | undefined;
+  if (object === null || typeof object !== 'object' || typeof object.kind !== 'string') return undefined;
+  const name = object.metadata?.name;
+  const namespace = object.metadata?.namespace;
+  if (typeof name !== 'string') return undefined;
+  return describeResourceKey({
+    kind: object.kind,
+    name,
+    namespace: typeof namespace === 'string' ? namespace : undefined,
+  });
 }
 
 function isKey(value: unknown): value is KeyLike {

@@ -9,7 +9,7 @@ import type { EnvoyGatewayPolicy } from '../../model/resources/envoy-gateway-pol
 import { formatResourceKey } from '../../model/resources/resource-key.ts';
 import type { ResourceView } from '../../model/shared/resource-view.ts';
 import { deliverTo, effectRequest, type Outgoing } from '../../runtime/outbox.ts';
-import type { ReferenceValidatorMessage } from './messages.ts';
+import type { ReferenceValidatorMessage, ResourceChange } from './messages.ts';
 import { GatewayResolution, rfc3339 } from './resolution.ts';
 
 export interface ReferenceValidatorInput {
@@ -95,6 +95,12 @@ function runFlushStep(context: ReferenceValidatorContext, enqueue: StepEnqueue):
   }
 }
 
+/** The changes an event records: one, many (`resources.changed`), or none (any other event). */
+function changesOf(event: ReferenceValidatorMessage): readonly ResourceChange[] {
+  if (event.type === 'resource.changed') return [event];
+  return event.type === 'resources.changed' ? event.changes : [];
+}
+
 export const referenceValidatorMachine = setup({
   types: {
     input: {} as ReferenceValidatorInput,
@@ -107,13 +113,20 @@ export const referenceValidatorMachine = setup({
   },
   actions: {
     recordChange: ({ context, event }) => {
-      if (event.type !== 'resource.changed') return;
-      const before = context.resolution.changed(event.key, event.dependsOn, event.deleted, event.lookupKeys);
-      context.lastChangeTime = Math.max(context.lastChangeTime, event.meta.time);
-      if (!context.referencesTouched) {
-        const watched = (key: { kind: string }) => context.referenceWatchers[key.kind] !== undefined;
-        context.referencesTouched = before.some(watched) || event.dependsOn.some(watched);
+      const changes = changesOf(event);
+      if (changes.length === 0) return;
+      const watched = (key: { kind: string }) => context.referenceWatchers[key.kind] !== undefined;
+      for (const change of changes) {
+        const before = context.resolution.changed(
+          change.key,
+          change.dependsOn,
+          change.deleted,
+          change.lookupKeys,
+        );
+        if (!context.referencesTouched)
+          context.referencesTouched = before.some(watched) || change.dependsOn.some(watched);
       }
+      context.lastChangeTime = Math.max(context.lastChangeTime, event.meta.time);
     },
     announceReferences: enqueueActions(({ context, enqueue }) => {
       if (!context.referencesTouched) return;
@@ -167,19 +180,21 @@ export const referenceValidatorMachine = setup({
     // is relevant to nothing), and Envoy Gateway says nothing at all.
     // No problems (fixed, or deleted) after some were reported: the report withdraws them.
     reportPolicyProblems: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'resource.changed' || !isPolicyKind(event.key.kind)) return;
-      const rules = policyKindRules(event.key.kind);
-      const policy = event.deleted
-        ? undefined
-        : context.view.get(event.key.kind, event.key.namespace, event.key.name);
-      const problems =
-        rules === undefined || policy === undefined
-          ? []
-          : policyProblemsAsWritten(policy as EnvoyGatewayPolicy, rules);
-      const id = formatResourceKey(event.key);
-      if (problems.length > 0) context.policiesWithProblems.add(id);
-      else if (!context.policiesWithProblems.delete(id)) return;
-      enqueue.emit(effectRequest('report-policy-problems', { key: event.key, problems }));
+      for (const change of changesOf(event)) {
+        if (!isPolicyKind(change.key.kind)) continue;
+        const rules = policyKindRules(change.key.kind);
+        const policy = change.deleted
+          ? undefined
+          : context.view.get(change.key.kind, change.key.namespace, change.key.name);
+        const problems =
+          rules === undefined || policy === undefined
+            ? []
+            : policyProblemsAsWritten(policy as EnvoyGatewayPolicy, rules);
+        const id = formatResourceKey(change.key);
+        if (problems.length > 0) context.policiesWithProblems.add(id);
+        else if (!context.policiesWithProblems.delete(id)) continue;
+        enqueue.emit(effectRequest('report-policy-problems', { key: change.key, problems }));
+      }
     }),
     reportRejection: enqueueActions(({ event, enqueue }) => {
       if (event.type === 'object.rejected') {
@@ -265,6 +280,7 @@ export const referenceValidatorMachine = setup({
       always: { guard: 'allKindsSynced', target: 'resolving', actions: 'scheduleFlush' },
       on: {
         'resource.changed': { actions: ['recordChange', 'reportPolicyProblems', 'announceReferences'] },
+        'resources.changed': { actions: ['recordChange', 'reportPolicyProblems', 'announceReferences'] },
         'data-plane.routes-refused': { actions: 'recordRefusals' },
         'kinds.synced': { actions: ['recordSynced', 'announceReferences'] },
       },
@@ -273,6 +289,7 @@ export const referenceValidatorMachine = setup({
       tags: ['ready'],
       on: {
         'resource.changed': { actions: ['recordChange', 'reportPolicyProblems', 'scheduleFlush'] },
+        'resources.changed': { actions: ['recordChange', 'reportPolicyProblems', 'scheduleFlush'] },
         'data-plane.routes-refused': { actions: ['recordRefusals', 'scheduleFlush'] },
         'kinds.synced': { actions: 'recordSynced' },
         // New references are sent to their sources before the statuses that need them are computed.

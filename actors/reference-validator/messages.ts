@@ -7,7 +7,7 @@ import type { Message } from '../../runtime/message.ts';
 export const REFERENCE_VALIDATOR = 'reference-validator';
 
 /** An object was stored or removed; `dependsOn` is what its status and IR read (model's dependenciesOf). */
-export interface ResourceChanged extends Message<'resource.changed'> {
+export interface ResourceChange {
   readonly key: ResourceKey;
   readonly dependsOn: readonly ResourceKey[];
   /**
@@ -16,6 +16,16 @@ export interface ResourceChanged extends Message<'resource.changed'> {
    */
   readonly lookupKeys: readonly ResourceKey[];
   readonly deleted: boolean;
+}
+
+export interface ResourceChanged extends Message<'resource.changed'>, ResourceChange {}
+
+/**
+ * Many changes at once, recorded in order as if each came in a `resource.changed` of its own: what an owner stored
+ * of a `resources.upserted` batch (the files source's initial listing), in one step instead of one per object.
+ */
+export interface ResourcesChanged extends Message<'resources.changed'> {
+  readonly changes: readonly ResourceChange[];
 }
 
 /** A controller has stored everything of these kinds that existed at start-up. */
@@ -61,6 +71,7 @@ export interface RoutesRefusedByDataPlane extends Message<'data-plane.routes-ref
 
 export type ReferenceValidatorMessage =
   | ResourceChanged
+  | ResourcesChanged
   | KindsSynced
   | ValidatorFlush
   | ValidatorFlushStep

@@ -105,4 +105,34 @@ describe('kind owner', () => {
     upsert(route('/b'));
     expect(rejections()).toEqual(['rejected', 'withdrawn', 'rejected', 'withdrawn']);
   });
+
+  // The files source's initial listing: one step for many objects, and one announcement of all they changed.
+  it('takes a batch as its objects one by one, and announces what it stored in one message', () => {
+    const named = (name: string, path: string) => {
+      const object = route(path);
+      return { ...object, metadata: { ...(object.metadata as object), name } } as RawObject;
+    };
+    const one = owner();
+    for (const name of ['a', 'b', 'c']) one.upsert(named(name, `/${name}`));
+    const store = new ResourceStore();
+    const invalid = { ...named('b', '/b'), spec: { rules: 'not a list' } } as never;
+    const objects = [named('a', '/a'), invalid, named('c', '/c')].map((object) => ({
+      object,
+      origin: 'f:1',
+    }));
+    const actor = createActor(kindOwnerMachine, { input: { kinds: ['HTTPRoute'], store } }).start();
+    const announced: { message: { type: string; changes?: unknown[] } }[] = [];
+    actor.on('*', (emitted) => announced.push(emitted as never));
+    actor.send({ type: 'resources.upserted', objects, meta: { id: 'm', time: 0 } } as never);
+    expect(announced.map((out) => out.message.type)).toEqual(['object.rejected', 'resources.changed']);
+    const changes = announced[1]?.message.changes;
+    const singles = one.announced.map((out) => {
+      const { type: _type, ...change } = (out as { message: { type: string } }).message;
+      return change;
+    });
+    expect(changes).toEqual([singles[0], singles[2]]);
+    expect(store.get('HTTPRoute', 'apps', 'a')).toBeDefined();
+    expect(store.get('HTTPRoute', 'apps', 'b')).toBeUndefined();
+    expect(store.get('HTTPRoute', 'apps', 'c')).toBeDefined();
+  });
 });

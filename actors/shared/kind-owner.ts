@@ -5,12 +5,12 @@ import { enqueueActions, setup } from 'xstate';
 import { changedKeysOf, dependenciesOf } from '../../model/evaluation/dependencies.ts';
 import { podEndpointState } from '../../model/inference/pool-members.ts';
 import type { AnyResource, KindName } from '../../model/resources/kinds.ts';
-import type { ResourceEvent } from '../../model/resources/resource-events.ts';
+import type { ResourceEvent, UpsertedObject } from '../../model/resources/resource-events.ts';
 import { formatResourceKey, keyOf, type ResourceKey } from '../../model/resources/resource-key.ts';
 import type { ResourceStore } from '../../model/shared/resource-view.ts';
 import { fingerprint } from '../../runtime/fingerprint.ts';
 import { deliverTo, type Outgoing } from '../../runtime/outbox.ts';
-import { REFERENCE_VALIDATOR } from '../reference-validator/messages.ts';
+import { REFERENCE_VALIDATOR, type ResourceChange } from '../reference-validator/messages.ts';
 import { validateObject } from './object-validation.ts';
 
 export interface KindOwnerInput {
@@ -46,45 +46,21 @@ export const kindOwnerMachine = setup({
       on: {
         'resource.upserted': {
           actions: enqueueActions(({ context, event, enqueue }) => {
-            const key = keyOf(event.object);
-            const problems = validateObject(event.object, { crdChecked: event.crdChecked === true });
-            if (!context.kinds.includes(key.kind as KindName)) {
-              problems.push(`kind: ${String(event.object.kind)} is not handled by this controller`);
+            const change = upsert(context, event, enqueue.emit);
+            if (change !== undefined)
+              enqueue.emit(deliverTo(REFERENCE_VALIDATOR, { type: 'resource.changed', ...change }));
+          }),
+        },
+        // One step for the batch, and one message to the reference validator for all it changed.
+        'resources.upserted': {
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            const changes: ResourceChange[] = [];
+            for (const entry of event.objects) {
+              const change = upsert(context, entry, enqueue.emit);
+              if (change !== undefined) changes.push(change);
             }
-            const id = formatResourceKey(key);
-            if (problems.length > 0) {
-              context.rejected.add(id);
-              enqueue.emit(
-                deliverTo(REFERENCE_VALIDATOR, {
-                  type: 'object.rejected',
-                  key,
-                  origin: event.origin,
-                  problems,
-                }),
-              );
-              return;
-            }
-            if (context.rejected.delete(id)) enqueue.emit(withdrawRejection(key, event.origin));
-            const object = withWrittenStatus(context.store, event.object as unknown as AnyResource);
-            const previous = context.fingerprints.get(id);
-            context.store.upsert(object);
-            if (previous === undefined) {
-              context.fingerprints.set(id, object);
-            } else {
-              const fingerprint = specFingerprint(object);
-              const before = typeof previous === 'string' ? previous : specFingerprint(previous);
-              context.fingerprints.set(id, fingerprint);
-              if (before === fingerprint) return;
-            }
-            enqueue.emit(
-              deliverTo(REFERENCE_VALIDATOR, {
-                type: 'resource.changed',
-                key,
-                dependsOn: dependenciesOf(object),
-                lookupKeys: changedKeysOf(object),
-                deleted: false,
-              }),
-            );
+            if (changes.length > 0)
+              enqueue.emit(deliverTo(REFERENCE_VALIDATOR, { type: 'resources.changed', changes }));
           }),
         },
         'resource.deleted': {
@@ -121,6 +97,41 @@ export const kindOwnerMachine = setup({
     },
   },
 });
+
+/**
+ * Validates and stores one object; returns the change to announce, or undefined when there is none (the object was
+ * rejected — said through `emit` — or only its status or bookkeeping changed).
+ */
+function upsert(
+  context: KindOwnerContext,
+  { object: raw, origin, crdChecked }: UpsertedObject,
+  emit: (outgoing: Outgoing) => void,
+): ResourceChange | undefined {
+  const key = keyOf(raw);
+  const problems = validateObject(raw, { crdChecked: crdChecked === true });
+  if (!context.kinds.includes(key.kind as KindName)) {
+    problems.push(`kind: ${String(raw.kind)} is not handled by this controller`);
+  }
+  const id = formatResourceKey(key);
+  if (problems.length > 0) {
+    context.rejected.add(id);
+    emit(deliverTo(REFERENCE_VALIDATOR, { type: 'object.rejected', key, origin, problems }));
+    return undefined;
+  }
+  if (context.rejected.delete(id)) emit(withdrawRejection(key, origin));
+  const object = withWrittenStatus(context.store, raw as unknown as AnyResource);
+  const previous = context.fingerprints.get(id);
+  context.store.upsert(object);
+  if (previous === undefined) {
+    context.fingerprints.set(id, object);
+  } else {
+    const fingerprint = specFingerprint(object);
+    const before = typeof previous === 'string' ? previous : specFingerprint(previous);
+    context.fingerprints.set(id, fingerprint);
+    if (before === fingerprint) return undefined;
+  }
+  return { key, dependsOn: dependenciesOf(object), lookupKeys: changedKeysOf(object), deleted: false };
+}
 
 /** No problems: the object's earlier rejection no longer holds (it was read again valid, or deleted). */
 function withdrawRejection(key: ResourceKey, origin: string): Outgoing {

@@ -6,6 +6,9 @@ export function resourceEventKey(event: ResourceEvent): string {
   switch (event.type) {
     case 'resource.upserted':
       return formatResourceKey(keyOf(event.object));
+    case 'resources.upserted':
+      // A batch stands for no single object: its own message (a later change of one of its objects follows it).
+      return `upserted:${event.meta.id}`;
     case 'resource.deleted':
       return formatResourceKey(event.key);
     case 'resource.fetched':

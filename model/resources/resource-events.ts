@@ -26,6 +26,17 @@ export interface ResourceUpserted extends Message<'resource.upserted'> {
   readonly crdChecked?: boolean;
 }
 
+/**
+ * Many objects at once, handled in order as if each came in a `resource.upserted` of its own: the files source's
+ * initial listing sends each owner one per step, so a full sync costs an owner one step per batch, not per object.
+ */
+export interface ResourcesUpserted extends Message<'resources.upserted'> {
+  readonly objects: readonly UpsertedObject[];
+}
+
+/** One object as a `resource.upserted` carries it. */
+export type UpsertedObject = Pick<ResourceUpserted, 'object' | 'origin' | 'crdChecked'>;
+
 export interface ResourceDeleted extends Message<'resource.deleted'> {
   readonly key: ResourceKey;
 }
@@ -43,4 +54,9 @@ export interface ResourcesFetched extends Message<'resource.fetched'> {
   readonly keys: readonly ResourceKey[];
 }
 
-export type ResourceEvent = ResourceUpserted | ResourceDeleted | ResourceSynced | ResourcesFetched;
+export type ResourceEvent =
+  | ResourceUpserted
+  | ResourcesUpserted
+  | ResourceDeleted
+  | ResourceSynced
+  | ResourcesFetched;

@@ -72,6 +72,10 @@ function harness(
           };
           if (message.type === 'resource.upserted')
             plane.set(idOf(message.object as RawObject), message.object as RawObject);
+          // The initial listing's batches: each object in order, as if sent one by one.
+          if (message.type === 'resources.upserted')
+            for (const { object } of (message as unknown as { objects: { object: RawObject }[] }).objects)
+              plane.set(idOf(object), object);
           if (message.type === 'resource.deleted') {
             const key = message.key as { kind: string; namespace?: string; name: string };
             plane.delete(`${key.kind}/${key.namespace ?? ''}/${key.name}`);

@@ -24,7 +24,7 @@ import { batch, deliverTo, type EffectReply, effectRequest, type Outgoing } from
 import { refusalText } from '../refusal-text.ts';
 import type { ManifestFile } from './manifests.ts';
 import type { FilesSourceMessage } from './messages.ts';
-import { claim, lastInPathOrder, takeOver } from './ownership.ts';
+import { claim, groupUpserts, lastInPathOrder, takeOver } from './ownership.ts';
 import type { Contribution, Definition, FilesSourceContext, FilesSourceInput, Item } from './source-state.ts';
 
 /** What the `read-files` port returns. */
@@ -99,14 +99,13 @@ export const filesSourceMachine = setup({
       context.applying.steps = applyRead(context, result, context.stepBudget ?? DEFAULT_STEP_BUDGET);
     },
     /** One step of the read being applied; another follows once the loop has run (the `next-step` port). */
-    applyStep: enqueueActions(({ context, enqueue }) => {
-      const steps = context.applying.steps;
-      if (steps === undefined) return;
-      const { value, done } = steps.next();
-      enqueue.emit(batch(value));
-      if (done) context.applying.steps = undefined;
-      else enqueue.emit(effectRequest('next-step', {}));
-    }),
+    applyStep: enqueueActions(({ context, enqueue }) => applyStep(context, enqueue.emit, false)),
+    /**
+     * A step of the initial listing: each owner gets what the step sends it as one `resources.upserted`. Only here:
+     * nothing else about those objects was sent before, so no single message coalesced ahead of a batch can
+     * overtake it in the owner's inbox.
+     */
+    applyListingStep: enqueueActions(({ context, enqueue }) => applyStep(context, enqueue.emit, true)),
     reportFailure: enqueueActions(({ event, enqueue }) => {
       const failed = event as Extract<EffectReply, { type: 'effect.failed' }>;
       enqueue.emit(
@@ -156,7 +155,7 @@ export const filesSourceMachine = setup({
     },
     /** The first listing is applied; controllers hear that their kinds are synced only after its last step. */
     syncing: {
-      entry: 'applyStep',
+      entry: 'applyListingStep',
       on: { 'effect.done': { guard: 'nextStep', target: 'syncing', reenter: true } },
       always: { guard: 'applied', target: 'synced' },
     },
@@ -196,6 +195,15 @@ export const filesSourceMachine = setup({
     },
   },
 });
+
+function applyStep(context: FilesSourceContext, emit: (outgoing: Outgoing) => void, grouped: boolean): void {
+  const steps = context.applying.steps;
+  if (steps === undefined) return;
+  const { value, done } = steps.next();
+  emit(batch(grouped ? groupUpserts(value) : value));
+  if (done) context.applying.steps = undefined;
+  else emit(effectRequest('next-step', {}));
+}
 
 /**
  * Applies a read in steps: each yields what it sends (at most about `budget` units of work), the last returns the

@@ -1,10 +1,10 @@
 // One owner per object, whatever the order files are read or changed in: the last file in path order of those that
 // define it (as `kubectl apply -f <dir>` would leave it); the others are remembered by file, and the next in line
 // is read again when the owner stops defining it. Objects sent on get a generation, bumped when their spec changes.
-import type { RawObject } from '../../model/resources/resource-events.ts';
+import type { RawObject, ResourceUpserted, UpsertedObject } from '../../model/resources/resource-events.ts';
 import type { ResourceKey } from '../../model/resources/resource-key.ts';
 import { fingerprint } from '../../runtime/fingerprint.ts';
-import { deliverTo } from '../../runtime/outbox.ts';
+import { type DeliverRequest, deliverTo } from '../../runtime/outbox.ts';
 import type { Definition, FilesSourceContext, Item } from './source-state.ts';
 
 /** `file` defines the object `id`: it is sent on if `file` is (now) the last in path order to define it. */
@@ -57,6 +57,46 @@ function send(
       ...(definition.crdChecked ? { crdChecked: true } : {}),
     }),
   );
+}
+
+/** Objects per `resources.upserted`: a batch is one step of its owner (~30 µs an object). */
+const UPSERTS_PER_BATCH = 500;
+
+/**
+ * The upserts of a step as one `resources.upserted` per owner (in order, at most UPSERTS_PER_BATCH objects each),
+ * where its first upsert was; everything else in place. An owner that is sent anything else in the step gets its
+ * upserts one by one, so the order of what it receives stays as it was.
+ */
+export function groupUpserts(items: readonly Item[]): Item[] {
+  const mixed = new Set<string>();
+  for (const item of items)
+    if (item.type === 'deliver' && item.message.type !== 'resource.upserted') mixed.add(item.to);
+  const open = new Map<string, Item[]>();
+  const out: (Item | Item[])[] = [];
+  for (const item of items) {
+    if (item.type !== 'deliver' || item.message.type !== 'resource.upserted' || mixed.has(item.to)) {
+      out.push(item);
+      continue;
+    }
+    let group = open.get(item.to);
+    if (group === undefined || group.length === UPSERTS_PER_BATCH) {
+      group = [];
+      open.set(item.to, group);
+      out.push(group);
+    }
+    group.push(item);
+  }
+  // A lone upsert stays as it was: a small listing reads in the trace as it always did.
+  return out.map((entry) => {
+    if (!Array.isArray(entry)) return entry;
+    const first = entry[0] as DeliverRequest;
+    if (entry.length === 1) return first;
+    const objects = entry.map((item): UpsertedObject => {
+      const { object, origin, crdChecked } = (item as DeliverRequest).message as ResourceUpserted;
+      return crdChecked === undefined ? { object, origin } : { object, origin, crdChecked };
+    });
+    return deliverTo(first.to, { type: 'resources.upserted', objects });
+  });
 }
 
 /** `file` becomes the owner of `id`; its definition is read again (only the file is remembered, not the object). */
