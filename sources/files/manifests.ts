@@ -143,45 +143,79 @@ const DOCUMENT_MARKER = /^(?:---|\.\.\.)(?:[ \t]|$)/;
 /**
  * The documents of a YAML stream, split at `---` and `...` lines (which end any scalar in YAML, so no document
  * can contain one). Content on a `---` line starts the next document; directives (`%YAML`) are dropped.
+ *
+ * A document whose lines are all as written (the usual case) is one slice of the text; only one with a changed line
+ * (a directive dropped, content moved off a `---` line, a `\r` taken off) is put together line by line.
  */
 function* documentChunks(text: string): Generator<DocumentChunk> {
   let start = 0;
   let line = 1;
-  let chunkLines: string[] = [];
+  /** Where the chunk's first and (so far) last lines are in `text`; -1 before its first line. */
+  let chunkStart = -1;
+  let chunkEnd = -1;
+  /** The chunk's lines, once one of them is not as written. */
+  let rewritten: string[] | undefined;
   let chunkFirstLine = 1;
   let firstContentLine = 0;
   const flush = function* (): Generator<DocumentChunk> {
-    if (firstContentLine > 0)
-      yield { text: chunkLines.join('\n'), firstLine: chunkFirstLine, firstContentLine };
-    chunkLines = [];
+    if (firstContentLine > 0) {
+      const chunkText = rewritten?.join('\n') ?? text.slice(chunkStart, chunkEnd);
+      yield { text: chunkText, firstLine: chunkFirstLine, firstContentLine };
+    }
+    chunkStart = -1;
+    rewritten = undefined;
     firstContentLine = 0;
+  };
+  const push = (lineStart: number, lineEnd: number, content: string | undefined) => {
+    if (content !== undefined && rewritten === undefined)
+      rewritten = chunkStart < 0 ? [] : text.slice(chunkStart, chunkEnd).split('\n');
+    if (chunkStart < 0) chunkStart = lineStart;
+    chunkEnd = lineEnd;
+    rewritten?.push(content ?? text.slice(lineStart, lineEnd));
   };
   while (start <= text.length) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
-    let content = text.slice(start, end);
-    if (content.endsWith('\r')) content = content.slice(0, -1);
-    if (DOCUMENT_MARKER.test(content)) {
+    const carriageReturn = end > start && text.charCodeAt(end - 1) === 13;
+    const contentEnd = carriageReturn ? end - 1 : end;
+    const first = text.charCodeAt(start);
+    /** The line as it goes into the chunk, when that is not as written. */
+    let content: string | undefined = carriageReturn ? text.slice(start, contentEnd) : undefined;
+    let empty = contentEnd === start;
+    // `-` or `.`: perhaps a document marker.
+    if ((first === 45 || first === 46) && DOCUMENT_MARKER.test(text.slice(start, contentEnd))) {
       yield* flush();
       chunkFirstLine = line;
-      const rest = content.slice(3);
+      const rest = text.slice(start + 3, contentEnd);
       // `--- {a: 1}` or `--- |`: the document starts on the marker's line (kept in its column).
       content = rest.trim() === '' || rest.trimStart().startsWith('#') ? '' : `   ${rest}`;
-      if (content === '') chunkFirstLine = line + 1;
-    } else if (firstContentLine === 0 && content.startsWith('%')) {
+      empty = content === '';
+      if (empty) chunkFirstLine = line + 1;
+    } else if (firstContentLine === 0 && first === 37) {
       content = '';
+      empty = true;
     }
-    if (chunkLines.length === 0 && content === '' && firstContentLine === 0) {
+    if (chunkStart < 0 && empty && firstContentLine === 0) {
       chunkFirstLine = line + 1;
     } else {
-      chunkLines.push(content);
-      if (firstContentLine === 0 && content.trim() !== '' && !content.trimStart().startsWith('#'))
-        firstContentLine = line;
+      push(start, contentEnd, content);
+      const hasContent =
+        content === undefined ? isContent(text, start, contentEnd) : isContent(content, 0, content.length);
+      if (firstContentLine === 0 && hasContent) firstContentLine = line;
     }
     start = end + 1;
     line++;
   }
   yield* flush();
+}
+
+const NON_BLANK = /\s*(\S)/y;
+
+/** Whether text[start, end) has anything but blanks and a comment. */
+function isContent(text: string, start: number, end: number): boolean {
+  NON_BLANK.lastIndex = start;
+  const found = NON_BLANK.exec(text);
+  return found !== null && NON_BLANK.lastIndex - 1 < end && found[1] !== '#';
 }
 
 // An anchor (`&name`) where a node may start; aliases are only possible with one.
@@ -207,7 +241,8 @@ function parseChunk(chunk: DocumentChunk): RawObject[] {
     throw error;
   }
   if (value === null || value === undefined) return [];
-  if (ANCHOR.test(chunk.text)) value = expandAliases(value, chunk);
+  // `includes` first: most documents have no `&` at all, and it is far cheaper than the pattern.
+  if (chunk.text.includes('&') && ANCHOR.test(chunk.text)) value = expandAliases(value, chunk);
   value = compacted(value);
   const items = isList(value) ? (value.items as unknown[]) : [value];
   for (const item of items) {
@@ -218,7 +253,6 @@ function parseChunk(chunk: DocumentChunk): RawObject[] {
       );
     }
   }
-  for (const item of items) dropNullFields(item);
   return items as RawObject[];
 }
 
@@ -232,7 +266,8 @@ const INTERNED_MAX_LENGTH = 64;
  * sequence by `push`, which leaves room for 17 items behind an array of one (a route's parentRefs, rules, matches,
  * headers, hostnames, backendRefs: ~1.2 KiB per route, 10 % of the full sync's heap), and a scalar of 13 characters
  * or more is a slice of the document's text, which keeps that whole text alive (another 5 %). Arrays are copied at
- * their exact length and long strings out of the text; mappings are changed in place (nothing else holds them yet).
+ * their exact length and long strings out of the text; mappings are changed in place (nothing else holds them yet),
+ * their null fields dropped.
  */
 function compacted(value: unknown): unknown {
   if (typeof value === 'string') {
@@ -244,6 +279,12 @@ function compacted(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(compacted);
   const mapping = value as Record<string, unknown>;
   for (const key of Object.keys(mapping)) {
+    // An explicit `null` (`group: null`, `selector: ~`, `selector:` with nothing after it) reads as absent, as the
+    // API server prunes it before anything sees the object. Items of a list stay: there the API server refuses one.
+    if (mapping[key] === null) {
+      delete mapping[key];
+      continue;
+    }
     const child = compacted(mapping[key]);
     // A `__proto__` key is an own property of the parsed mapping; assigning it would set the prototype instead.
     if (key === '__proto__')
@@ -256,23 +297,6 @@ function compacted(value: unknown): unknown {
     else mapping[key] = child;
   }
   return mapping;
-}
-
-/**
- * An explicit `null` (`group: null`, `selector: ~`, `selector:` with nothing after it) reads as absent, as the API
- * server prunes it before anything sees the object. Items of a list stay: there the API server refuses a null.
- */
-function dropNullFields(value: unknown): void {
-  if (value === null || typeof value !== 'object') return;
-  if (Array.isArray(value)) {
-    for (const item of value) dropNullFields(item);
-    return;
-  }
-  const object = value as Record<string, unknown>;
-  for (const key of Object.keys(object)) {
-    if (object[key] === null) delete object[key];
-    else dropNullFields(object[key]);
-  }
 }
 
 /**
