@@ -18,10 +18,11 @@ export function loggingStatusChanges(
     const result = await write(statusWrite);
     const { key } = statusWrite;
     const id = formatResourceKey(key);
-    const object = describeResourceKey(key);
     const now = failingConditions(statusWrite.status, { programmed: true }).join('; ');
     const before = failing.get(id);
-    if (now === before) return result;
+    // Nothing failed before and nothing fails now (nearly every write of a full sync): nothing to say.
+    if (now === (before ?? '')) return result;
+    const object = describeResourceKey(key);
     const origin = definedAt(key);
     const where = origin === undefined ? '' : `${origin}: `;
     if (now !== '') {
