@@ -34,8 +34,8 @@ interface PendingWrite {
   readonly request: StatusWrite | FinalizerWrite;
   /** Key in `written` and the value recorded there once written. */
   readonly id: string;
-  /** Digest of what is written (the status), or the finalizer presence. */
-  readonly json: string;
+  /** The finalizer presence (a status write is digested once written, if it must be: recordWritten). */
+  readonly json: string | undefined;
   /** The object as the view held it when the write started (the one the write lands on). */
   readonly basis: WeakRef<object> | undefined;
 }
@@ -76,14 +76,18 @@ export const patcherMachine = setup({
   guards: {
     changesSomething: ({ context, event }) => {
       const desired = event as StatusDesired;
-      const digest = statusDigest(desired.status);
       const current = viewed(context.view, desired.key);
       // Written onto the object the view still holds: the view has not yet seen the write. Once it has (the
       // echo's keys in the API server's order, which the digest ignores), or once the object is another
       // (updated by someone else, or deleted and created again under the same name, with no status of ours),
       // its own status decides.
       const written = context.written.get(formatResourceKey(desired.key));
-      if (current !== undefined && written?.digest === digest && written.basis?.deref() === current)
+      if (
+        current !== undefined &&
+        written !== undefined &&
+        written.basis?.deref() === current &&
+        written.digest === statusDigest(desired.status)
+      )
         return false;
       return current === undefined || !sameStatus(current.status, desired.status);
     },
@@ -100,11 +104,12 @@ export const patcherMachine = setup({
   actions: {
     startWrite: enqueueActions(({ context, event, enqueue }) => {
       const desired = event as StatusDesired;
+      if (isObject(desired.status)) ownStatuses.add(desired.status);
       context.inFlight = {
         effect: 'write-status',
         request: { key: desired.key, status: desired.status },
         id: formatResourceKey(desired.key),
-        json: statusDigest(desired.status),
+        json: undefined,
         basis: weakly(viewed(context.view, desired.key)),
       };
       context.attempts = 1;
@@ -129,8 +134,14 @@ export const patcherMachine = setup({
     }),
     recordWritten: assign(({ context }) => {
       const write = context.inFlight!;
-      if (write.effect === 'write-status')
-        context.written.set(write.id, { digest: write.json, basis: write.basis });
+      if (write.effect === 'write-status') {
+        const { key, status } = write.request as StatusWrite;
+        // The view holds the write already (standalone mode puts the very status on the stored object): its own
+        // status decides from now on, and nothing needs digesting. Otherwise the view sees it later (the API
+        // server's echo), and until then the digest of what was written does.
+        if (viewed(context.view, key)?.status === status) context.written.delete(write.id);
+        else context.written.set(write.id, { digest: statusDigest(status), basis: write.basis });
+      }
       return { inFlight: undefined, attempts: 0, writes: context.writes + 1 };
     }),
     recordFailure: assign(({ context }) => ({ failures: context.failures + 1 })),
@@ -194,6 +205,8 @@ function viewed(view: ResourceView, key: ResourceKey): { status?: unknown } | un
  * the API server (Go's JSON sorts map keys) that says what we would write is still not written again.
  */
 const ownDigests = new WeakMap<object, string>();
+/** Statuses we asked to write: their own key order is ours, so their own-order digest is the one to compare. */
+const ownStatuses = new WeakSet<object>();
 const canonicalDigests = new WeakMap<object, string>();
 
 function statusDigest(status: unknown): string {
@@ -218,11 +231,16 @@ function canonicalDigest(status: object): string {
 /** Whether the object's status says what the desired status says, whatever the order of their keys. */
 export function sameStatus(current: unknown, desired: unknown): boolean {
   if (current === desired) return true;
-  // No keys to order (no status yet, say): their own digests decide.
-  if (!isObject(current) || !isObject(desired)) return statusDigest(current) === statusDigest(desired);
-  // The status of an object is ours when we digested it as a desired status (standalone mode's write puts the
-  // very object there): its own-order digest is at hand, and equal digests mean equal statuses.
-  if (ownDigests.has(current) && statusDigest(current) === statusDigest(desired)) return true;
+  // No keys to order (no status yet, say): an object and no object differ, two values' digests decide.
+  if (!isObject(current) || !isObject(desired))
+    return isObject(current) === isObject(desired) && statusDigest(current) === statusDigest(desired);
+  // The status of an object is ours when we digested it as a desired status or wrote it (standalone mode's write
+  // puts the very object there): its own-order digest is what we compare, and equal digests mean equal statuses.
+  if (
+    (ownDigests.has(current) || ownStatuses.has(current)) &&
+    statusDigest(current) === statusDigest(desired)
+  )
+    return true;
   return canonicalDigest(current) === canonicalDigest(desired);
 }
 
