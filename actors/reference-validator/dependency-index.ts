@@ -22,10 +22,14 @@ export class DependencyIndex {
   /**
    * Replaces what `dependent` depends on; returns the keys it depended on before. Entries that stay are written over,
    * not deleted and added again: a Map keeps a deleted entry's slot until it grows, so an update that deleted and
-   * re-added a route's entries doubled these tables under churn (bench/controlplane.churn's live heap).
+   * re-added a route's entries doubled these tables under churn (bench/controlplane.churn's live heap). `id`: its
+   * formatted key.
    */
-  set(dependent: ResourceKey, dependsOn: readonly ResourceKey[]): ResourceKey[] {
-    const id = formatResourceKey(dependent);
+  set(
+    dependent: ResourceKey,
+    dependsOn: readonly ResourceKey[],
+    id = formatResourceKey(dependent),
+  ): ResourceKey[] {
     const before = this.forward.get(id);
     const keysBefore = before === undefined ? [] : this.keysOf(before);
     const ids = dependsOn.map((key) => {
@@ -51,9 +55,8 @@ export class DependencyIndex {
     return keysBefore;
   }
 
-  /** Forgets `dependent`; returns the keys it depended on. */
-  clear(dependent: ResourceKey): ResourceKey[] {
-    const id = formatResourceKey(dependent);
+  /** Forgets `dependent`; returns the keys it depended on. `id`: its formatted key. */
+  clear(dependent: ResourceKey, id = formatResourceKey(dependent)): ResourceKey[] {
     const before = this.forward.get(id);
     if (before === undefined) return [];
     const keysBefore = this.keysOf(before);
@@ -133,17 +136,24 @@ export class DependencyIndex {
   /**
    * `keys` and everything that depends on them, directly or transitively. `standsFor` names the other keys an
    * object is looked up under (an EndpointSlice its Service, a BackendTLSPolicy its target Services), so that a
-   * change reaching such an object also reaches what depends on those.
+   * change reaching such an object also reaches what depends on those. `firstId`: the formatted key of `keys[0]`.
    */
   closure(
     keys: readonly ResourceKey[],
     standsFor: (id: string) => readonly ResourceKey[] = () => [],
+    firstId?: string,
   ): Map<string, ResourceKey> {
     const seen = new Map<string, ResourceKey>();
     const queue = [...keys];
+    // keys[0] stays at the front of the queue until it is taken, and leaves it empty then.
+    let first = firstId;
     while (queue.length > 0) {
       const key = queue.pop()!;
-      const id = formatResourceKey(key);
+      let id: string;
+      if (queue.length === 0 && first !== undefined) {
+        id = first;
+        first = undefined;
+      } else id = formatResourceKey(key);
       if (seen.has(id)) continue;
       seen.set(id, key);
       for (const dependent of this.dependentsOf(key, id)) queue.push(dependent);

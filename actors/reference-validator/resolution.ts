@@ -60,6 +60,7 @@ export class GatewayResolution {
   private readonly dirty = new Map<string, ResourceKey>();
   /** The keys an object is looked up under, for the objects that stand for others too (see `changed`). */
   private readonly lookupKeys = new Map<string, readonly ResourceKey[]>();
+  private readonly standsFor = (id: string): readonly ResourceKey[] => this.lookupKeys.get(id) ?? [];
   /** Gateways we have sent to the deployer, so we can tell it when one goes away. */
   private readonly resolvedGateways = new Set<string>();
   /** The recomputation under way, between `begin` and the `step` that finishes it. */
@@ -137,18 +138,19 @@ export class GatewayResolution {
     deleted: boolean,
     lookupKeys: readonly ResourceKey[],
   ): readonly ResourceKey[] {
-    const before = deleted ? this.index.clear(key) : this.index.set(key, dependsOn);
     const id = formatResourceKey(key);
-    const lookedUpBefore = this.lookupKeys.get(id) ?? [];
+    const before = deleted ? this.index.clear(key, id) : this.index.set(key, dependsOn, id);
+    const lookedUpBefore = this.lookupKeys.get(id);
     // Only objects that stand for others are remembered: at scale most objects stand for themselves alone.
-    if (deleted || lookupKeys.length <= 1) this.lookupKeys.delete(id);
-    else this.lookupKeys.set(id, lookupKeys);
-    const standsFor = (objectId: string) => this.lookupKeys.get(objectId) ?? [];
-    for (const [dirtyId, affected] of this.index.closure([key, ...lookedUpBefore, ...lookupKeys], standsFor))
+    if (!deleted && lookupKeys.length > 1) this.lookupKeys.set(id, lookupKeys);
+    else if (lookedUpBefore !== undefined) this.lookupKeys.delete(id);
+    const from = [key, ...(lookedUpBefore ?? []), ...lookupKeys];
+    for (const [dirtyId, affected] of this.index.closure(from, this.standsFor, id))
       this.dirty.set(dirtyId, affected);
+    const related = before.length === 0 ? dependsOn : [...before, ...dependsOn]; // depended on before, and now
     // A Gateway that comes, goes or changes class decides whether its classes keep their finalizer.
     if (this.gatewayClassFinalizer !== undefined && key.kind === 'Gateway') {
-      for (const gatewayClass of [...before, ...dependsOn]) {
+      for (const gatewayClass of related) {
         if (gatewayClass.kind === 'GatewayClass')
           this.dirty.set(formatResourceKey(gatewayClass), gatewayClass);
       }
@@ -172,7 +174,7 @@ export class GatewayResolution {
         for (const other of this.index.dependentsOf(target))
           if (isPolicyKind(other.kind)) this.dirty.set(formatResourceKey(other), other);
       };
-      for (const target of [...before, ...dependsOn]) {
+      for (const target of related) {
         dirtyPolicies(target);
         for (const parent of this.evaluations.cached(formatResourceKey(target))?.parents ?? [])
           dirtyPolicies(parent.gateway);
@@ -181,12 +183,12 @@ export class GatewayResolution {
     // A GatewayClass or Gateway that names (or named) an EnvoyProxy is among that EnvoyProxy's ancestors. Marked
     // directly, not through the index: what depends on the EnvoyProxy has not changed.
     if (key.kind === 'GatewayClass' || key.kind === 'Gateway') {
-      for (const proxy of [...before, ...dependsOn]) {
+      for (const proxy of related) {
         if (proxy.kind === 'EnvoyProxy') this.dirty.set(formatResourceKey(proxy), proxy);
       }
     }
     // A route or ListenerSet that moved between Gateways changes the old ones too (attached routes, IR).
-    for (const parent of [...before, ...dependsOn]) {
+    for (const parent of related) {
       if (parent.kind === 'Gateway' || parent.kind === 'ListenerSet')
         this.dirty.set(formatResourceKey(parent), parent);
     }
