@@ -231,8 +231,8 @@ function translateRule(rule: AIGatewayRouteRule, i: number, context: RouteContex
     return;
   }
   // A fallback rule as written (backendRefs of several priorities) leaves refused backendRefs out, as Envoy AI
-  // Gateway does (its placeholder of weight 0): its other backends serve every request, even when one priority is
-  // left. A weighted rule keeps their shares, answered 500.
+  // Gateway does (its placeholder of weight 0): its other backends serve every request, even when a single priority
+  // remains. A weighted rule keeps their shares, answered 500.
   const written = new Set(shares.map((backend) => backend.priority)).size > 1;
   const targets = written ? used : shares;
   const fallback = new Set(used.map((backend) => backend.priority)).size > 1;
