@@ -62,8 +62,11 @@ export function policyTargets(policy: EnvoyGatewayPolicy, view: ResourceView): P
       : {}),
     field,
   }));
+  const selectors = selectorsOf(policy);
+  // Most policies name their targets only: nothing to tell apart from what selectors select.
+  if (selectors.length === 0) return targets;
   const seen = new Set(targets.map((t) => formatResourceKey(t.key)));
-  selectorsOf(policy).forEach((raw, i) => {
+  selectors.forEach((raw, i) => {
     const selector = compileTargetSelector(raw, i);
     if (!selector.ok || !SELECTABLE_KINDS.has(selector.kind)) return;
     // Another group's kind of the same name (Envoy Gateway compares both).

@@ -53,10 +53,14 @@ export function rateLimitsOf(
     local.push(parsed.value);
   }
   if (global.length === 0 && local.length === 0) return { ok: true, value: undefined };
-  // A policy with rules of one kind only (nearly all) shares one empty list for the other.
+  // A policy with rules of one kind only (nearly all) shares one empty list for the other, and a list built by
+  // `push` is kept at its length (it has room for 17 rules behind one: ~130 bytes per policy, held with its IR).
   return {
     ok: true,
-    value: { global: global.length === 0 ? NO_RULES : global, local: local.length === 0 ? NO_RULES : local },
+    value: {
+      global: global.length === 0 ? NO_RULES : global.slice(),
+      local: local.length === 0 ? NO_RULES : local.slice(),
+    },
   };
 }
 
