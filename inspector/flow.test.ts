@@ -106,4 +106,35 @@ describe('message flow', () => {
     ]);
     expect(filterFlow(steps, { resource: 'apps/other' })).toEqual([]);
   });
+
+  it("names an effect caused by an effect's reply after what the first was about (a batch's next write)", () => {
+    const write = (seq: number, phase: 'start' | 'done', id: string, reply?: string) => ({
+      seq,
+      kind: 'effect',
+      time: seq,
+      actor: 'patcher.HTTPRoute',
+      effect: 'write-status',
+      phase,
+      meta: { id, time: 0 },
+      ...(reply === undefined ? {} : { reply: { id: reply, causeId: id, time: seq } }),
+    });
+    const batch = [
+      {
+        seq: 1,
+        kind: 'send',
+        time: 0,
+        actor: 'reference-validator',
+        to: 'patcher.HTTPRoute',
+        messageType: 'statuses.desired',
+        meta: { id: 'b-1', time: 0 },
+        subject: 'HTTPRoute apps/web, HTTPRoute apps/api',
+      },
+      write(2, 'start', 'b-1'),
+      write(3, 'done', 'b-1', 'r-1'),
+      write(4, 'start', 'r-1'),
+      write(5, 'done', 'r-1', 'r-2'),
+    ] as NumberedTraceEvent[];
+    const writes = filterFlow(flowSteps(batch), { resource: 'apps/api' }).filter((s) => s.kind === 'effect');
+    expect(writes.map((s) => s.seq)).toEqual([2, 4]);
+  });
 });

@@ -71,6 +71,9 @@ export function flowSteps(events: readonly NumberedTraceEvent[]): FlowStep[] {
       } else {
         const started = effects.get(key);
         if (started !== undefined) {
+          // What the machine does on the reply is about the same objects (a patcher writing a batch's next status).
+          const subject = steps[started.index]!.subject;
+          if (event.reply !== undefined && subject !== undefined) subjects.set(event.reply.id, subject);
           steps[started.index] = {
             ...steps[started.index]!,
             outcome: event.phase,

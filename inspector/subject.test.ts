@@ -74,5 +74,14 @@ describe('resource subject of a message', () => {
       changes: [{ key: key('web'), dependsOn: [], lookupKeys: [key('web')], deleted: false }],
     };
     expect(resourceSubject(changed as Message)).toBe('HTTPRoute apps/web');
+    const statuses = {
+      type: 'statuses.desired',
+      meta,
+      statuses: [
+        { key: key('web'), status: {} },
+        { key: key('api'), status: {} },
+      ],
+    };
+    expect(resourceSubject(statuses as Message)).toBe('HTTPRoute apps/web, HTTPRoute apps/api');
   });
 });

@@ -20,12 +20,17 @@ export function resourceSubject(message: Message): string | undefined {
   const event = fields.event as { object?: unknown } | null | undefined;
   const single = objectSubject(fields.object ?? (typeof event === 'object' ? event?.object : undefined));
   if (single !== undefined) return single;
-  // A batch (the initial listing's `resources.upserted`, what an owner stored of it: `resources.changed`) is about
-  // every object in it, so filtering by any of them finds it.
+  // A batch (the initial listing's `resources.upserted`, what an owner stored of it: `resources.changed`, a
+  // patcher's `statuses.desired`) is about every object in it, so filtering by any of them finds it.
+  const keyed = Array.isArray(fields.changes)
+    ? fields.changes
+    : Array.isArray(fields.statuses)
+      ? fields.statuses
+      : undefined;
   const many = Array.isArray(fields.objects)
     ? fields.objects.map((item) => objectSubject((item as { object?: unknown } | null)?.object))
-    : Array.isArray(fields.changes)
-      ? fields.changes.map((change) => {
+    : keyed !== undefined
+      ? keyed.map((change) => {
           const key = (change as { key?: unknown } | null)?.key;
           return isKey(key) ? describeResourceKey(key) : undefined;
         })

@@ -89,11 +89,11 @@ export class ActorCell<TMessage extends Message = Message> {
       },
       notify: () => this.notify(),
     });
-    const { capacity, coalesceBy } = spec.mailbox;
+    const { capacity, coalesceBy, keysWithin } = spec.mailbox;
     this.mailbox =
       coalesceBy === undefined
         ? new BoundedMailbox<TMessage>(capacity, spec.name)
-        : new CoalescingMailbox<TMessage>(capacity, coalesceBy, spec.name);
+        : new CoalescingMailbox<TMessage>(capacity, coalesceBy, spec.name, keysWithin);
   }
 
   get dependsOn(): readonly string[] {

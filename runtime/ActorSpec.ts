@@ -17,6 +17,11 @@ export interface ActorSpec<TMessage extends Message = Message> {
     readonly capacity: number;
     /** Coalesce by this key (controllers): the latest queued message per key wins. */
     readonly coalesceBy?: (message: TMessage) => string;
+    /**
+     * With `coalesceBy`: the keys a batch carries newer data for (undefined for a message of one key). An older
+     * message queued for one of them is not replaced in place any more: a later one queues behind the batch.
+     */
+    readonly keysWithin?: (message: TMessage) => readonly string[] | undefined;
   };
   /** Actors that must report ready before this one starts. */
   readonly dependsOn?: readonly string[];

@@ -50,6 +50,10 @@ export function patcherSpec(
           : message.type === 'finalizer.desired'
             ? `finalizer:${formatResourceKey(message.key)}`
             : message.meta.id,
+      keysWithin: (message) =>
+        message.type === 'statuses.desired'
+          ? message.statuses.map((desired) => formatResourceKey(desired.key))
+          : undefined,
     },
     effects: {
       'write-status': write,

@@ -1,6 +1,7 @@
 // A patcher owns every status write of one kind: it writes the latest desired status of an object (its mailbox
 // coalesces per object), skips writes that would change nothing, writes one object at a time, and retries a
-// failed write with capped exponential backoff.
+// failed write with capped exponential backoff. A batch of statuses (`statuses.desired`) is taken in one step and
+// written in its order, one at a time, before the next message.
 import { assign, enqueueActions, setup } from 'xstate';
 import type { KindName } from '../../model/resources/kinds.ts';
 import { formatResourceKey, type ResourceKey } from '../../model/resources/resource-key.ts';
@@ -8,7 +9,7 @@ import type { ResourceView } from '../../model/shared/resource-view.ts';
 import { canonicalFingerprint, fingerprint } from '../../runtime/fingerprint.ts';
 import type { EffectReply } from '../../runtime/outbox.ts';
 import { effectRequest, type Outgoing } from '../../runtime/outbox.ts';
-import type { FinalizerDesired, PatcherMessage, StatusDesired } from './messages.ts';
+import type { FinalizerDesired, PatcherMessage, StatusDesired, StatusesDesired } from './messages.ts';
 
 export interface PatcherInput {
   readonly kind: string;
@@ -57,6 +58,9 @@ interface PatcherContext {
   /** The status last written per object. */
   readonly written: Map<string, Written>;
   inFlight: PendingWrite | undefined;
+  /** The statuses of the batch being written; those before `next` are written or skipped. */
+  queue: StatusesDesired['statuses'];
+  next: number;
   attempts: number;
   writes: number;
   failures: number;
@@ -74,23 +78,8 @@ export const patcherMachine = setup({
       Math.min(context.maxDelayMs, context.initialDelayMs * 2 ** Math.max(0, context.attempts - 1)),
   },
   guards: {
-    changesSomething: ({ context, event }) => {
-      const desired = event as StatusDesired;
-      const current = viewed(context.view, desired.key);
-      // Written onto the object the view still holds: the view has not yet seen the write. Once it has (the
-      // echo's keys in the API server's order, which the digest ignores), or once the object is another
-      // (updated by someone else, or deleted and created again under the same name, with no status of ours),
-      // its own status decides.
-      const written = context.written.get(formatResourceKey(desired.key));
-      if (
-        current !== undefined &&
-        written !== undefined &&
-        written.basis?.deref() === current &&
-        written.digest === statusDigest(desired.status)
-      )
-        return false;
-      return current === undefined || !sameStatus(current.status, desired.status);
-    },
+    changesSomething: ({ context, event }) => changesSomething(context, event as StatusDesired),
+    nothingInFlight: ({ context }) => context.inFlight === undefined,
     changesFinalizers: ({ context, event }) => {
       const desired = event as FinalizerDesired;
       const current = context.view.get(desired.key.kind as KindName, desired.key.namespace, desired.key.name);
@@ -103,17 +92,17 @@ export const patcherMachine = setup({
   },
   actions: {
     startWrite: enqueueActions(({ context, event, enqueue }) => {
-      const desired = event as StatusDesired;
-      if (isObject(desired.status)) ownStatuses.add(desired.status);
-      context.inFlight = {
-        effect: 'write-status',
-        request: { key: desired.key, status: desired.status },
-        id: formatResourceKey(desired.key),
-        json: undefined,
-        basis: weakly(viewed(context.view, desired.key)),
-      };
-      context.attempts = 1;
-      enqueue.emit(effectRequest(context.inFlight.effect, context.inFlight.request));
+      enqueue.emit(startStatusWrite(context, event as StatusDesired));
+    }),
+    startBatch: enqueueActions(({ context, event, enqueue }) => {
+      context.queue = (event as StatusesDesired).statuses;
+      context.next = 0;
+      const request = startNextQueued(context);
+      if (request !== undefined) enqueue.emit(request);
+    }),
+    continueBatch: enqueueActions(({ context, enqueue }) => {
+      const request = startNextQueued(context);
+      if (request !== undefined) enqueue.emit(request);
     }),
     startFinalizerWrite: enqueueActions(({ context, event, enqueue }) => {
       const desired = event as FinalizerDesired;
@@ -155,6 +144,8 @@ export const patcherMachine = setup({
     maxDelayMs: input.retry?.maxDelayMs ?? 30_000,
     written: new Map(),
     inFlight: undefined,
+    queue: [],
+    next: 0,
     attempts: 0,
     writes: 0,
     failures: 0,
@@ -165,6 +156,8 @@ export const patcherMachine = setup({
       tags: ['ready'],
       on: {
         'status.desired': { guard: 'changesSomething', target: 'writing', actions: 'startWrite' },
+        // Nothing in it to write (all unchanged): back to idle at once, through `writing`'s `always`.
+        'statuses.desired': { target: 'writing', actions: 'startBatch' },
         'finalizer.desired': {
           guard: 'changesFinalizers',
           target: 'writing',
@@ -174,8 +167,10 @@ export const patcherMachine = setup({
     },
     writing: {
       tags: ['ready', 'busy'],
+      always: { guard: 'nothingInFlight', target: 'idle' },
       on: {
-        'effect.done': { target: 'idle', actions: 'recordWritten' },
+        // The next status of the batch, if any is left that changes something; `always` goes idle when none is.
+        'effect.done': { actions: ['recordWritten', 'continueBatch'] },
         'effect.failed': { target: 'waitingToRetry', actions: 'recordFailure' },
       },
     },
@@ -185,6 +180,52 @@ export const patcherMachine = setup({
     },
   },
 });
+
+/** Whether writing the desired status would change the object (or what we last wrote onto it). */
+function changesSomething(context: PatcherContext, desired: StatusWrite): boolean {
+  const current = viewed(context.view, desired.key);
+  // Written onto the object the view still holds: the view has not yet seen the write. Once it has (the
+  // echo's keys in the API server's order, which the digest ignores), or once the object is another
+  // (updated by someone else, or deleted and created again under the same name, with no status of ours),
+  // its own status decides.
+  const written = context.written.get(formatResourceKey(desired.key));
+  if (
+    current !== undefined &&
+    written !== undefined &&
+    written.basis?.deref() === current &&
+    written.digest === statusDigest(desired.status)
+  )
+    return false;
+  return current === undefined || !sameStatus(current.status, desired.status);
+}
+
+function startStatusWrite(context: PatcherContext, desired: StatusWrite): Outgoing {
+  if (isObject(desired.status)) ownStatuses.add(desired.status);
+  context.inFlight = {
+    effect: 'write-status',
+    request: { key: desired.key, status: desired.status },
+    id: formatResourceKey(desired.key),
+    json: undefined,
+    basis: weakly(viewed(context.view, desired.key)),
+  };
+  context.attempts = 1;
+  return effectRequest(context.inFlight.effect, context.inFlight.request);
+}
+
+/**
+ * Starts the write of the batch's next status that changes something — checked now, when its turn comes, as a
+ * single `status.desired` is checked when it is taken — or, when none is left, forgets the batch.
+ */
+function startNextQueued(context: PatcherContext): Outgoing | undefined {
+  const queue = context.queue;
+  while (context.next < queue.length) {
+    const desired = queue[context.next++]!;
+    if (changesSomething(context, desired)) return startStatusWrite(context, desired);
+  }
+  context.queue = [];
+  context.next = 0;
+  return undefined;
+}
 
 function weakly(object: object | undefined): WeakRef<object> | undefined {
   return object === undefined ? undefined : new WeakRef(object);

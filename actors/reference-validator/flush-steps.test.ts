@@ -18,7 +18,7 @@ import { runUntilQuiescent } from '../../runtime/quiescence.ts';
 import { VirtualClock } from '../../runtime/VirtualClock.ts';
 import { EXTPROC_CONFIG_WRITER } from '../ai-gateway/messages.ts';
 import { GATEWAY_DEPLOYER } from '../gateway-deployer/messages.ts';
-import { patcherName } from '../patchers/messages.ts';
+import { patcherName, type StatusesDesired } from '../patchers/messages.ts';
 import { referenceValidatorSpec } from './index.ts';
 import { REFERENCE_VALIDATOR, type ReferenceValidatorMessage } from './messages.ts';
 import { GatewayResolution } from './resolution.ts';
@@ -156,8 +156,20 @@ function system(flushStepBudget: number) {
       deleted: false,
     });
   };
-  /** What was sent, without the per-message metadata (ids, causes, times). */
-  const sent = () => received.map(({ to, message: { meta: _meta, ...rest } }) => ({ to, ...rest }));
+  /**
+   * What was sent, without the per-message metadata (ids, causes, times), a patcher's batch of statuses as the
+   * single statuses it holds (how a step's statuses are gathered depends on the step).
+   */
+  const sent = () =>
+    received.flatMap(({ to, message: { meta: _meta, ...rest } }) =>
+      rest.type === 'statuses.desired'
+        ? (rest as unknown as StatusesDesired).statuses.map((desired) => ({
+            to,
+            type: 'status.desired',
+            ...desired,
+          }))
+        : [{ to, ...rest }],
+    );
   /** Per recipient, what it received in order (how recipients interleave is up to the scheduler). */
   const byRecipient = () => {
     const out: Record<string, unknown[]> = {};

@@ -8,7 +8,8 @@ import type { OidcDiscoveryView } from '../../model/policies/oidc-discovery.ts';
 import type { EnvoyGatewayPolicy } from '../../model/resources/envoy-gateway-policies.ts';
 import { formatResourceKey } from '../../model/resources/resource-key.ts';
 import type { ResourceView } from '../../model/shared/resource-view.ts';
-import { deliverTo, effectRequest, type Outgoing } from '../../runtime/outbox.ts';
+import { batch, deliverTo, effectRequest, type Outgoing } from '../../runtime/outbox.ts';
+import { batchStatuses } from '../patchers/messages.ts';
 import type { ReferenceValidatorMessage, ResourceChange } from './messages.ts';
 import { GatewayResolution, rfc3339 } from './resolution.ts';
 
@@ -81,7 +82,10 @@ interface StepEnqueue {
 
 function runFlushStep(context: ReferenceValidatorContext, enqueue: StepEnqueue): void {
   const { messages, done } = context.resolution.step(context.flushStepBudget);
-  for (const request of messages) enqueue.emit(request);
+  // One message per patcher for the step's statuses, and one intent for all of them (XState's queue of emitted
+  // events is quadratic in their number).
+  const requests = batchStatuses(messages);
+  if (requests.length > 0) enqueue.emit(batch(requests));
   if (!done) {
     // 1 ms, Node's shortest timer anyway: on a VirtualClock a zero delay would fire within the same `advance`,
     // back to back with this step, and the event loop would not run in between.
