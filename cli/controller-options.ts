@@ -60,7 +60,13 @@ export const CONTROLLER_OPTIONS: OptionTable = {
     kind: 'string',
     valueLabel: '<file.jsonl>',
     description:
-      'record every outside input (files or API server reads and watch events, status-write outcomes, timers, xDS publishes, proxy ACKs/NACKs) to this event log, for `switchyard replay`; the log holds what the cluster sent, TLS Secrets included (mode 0600)',
+      'record every outside input (files or API server reads and watch events, status-write outcomes, timers, xDS publishes, proxy ACKs/NACKs) to this event log, for `switchyard replay` (mode 0600); secret values (Secret data, inline keys, tokens) are replaced by a marker and a digest, so the log can be shared',
+  },
+  'record-secrets': {
+    kind: 'boolean',
+    default: false,
+    description:
+      'with --record: write secret values into the event log as read (a replay then checks certificates and keys exactly); the log must then be kept like the Secrets themselves, never shared',
   },
   'record-max-bytes': {
     kind: 'integer',

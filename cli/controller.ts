@@ -84,6 +84,8 @@ export const controllerCommand: Command = {
       mcpConfigSecretOption(values);
     }
     if (files !== undefined) mustExist('--files', files);
+    if (values['record-secrets'] === true && values.record === undefined)
+      throw new UsageError('--record-secrets: only with --record <file.jsonl>, whose secrets it keeps');
     const crdPaths = (values.crds as readonly string[] | undefined) ?? [];
     if (crdPaths.length > 0 && files === undefined) {
       throw new UsageError('--crds: standalone mode (--files) only; in a cluster the API server validates');
@@ -256,6 +258,7 @@ export const controllerCommand: Command = {
         : attachRecorder(plane.system, {
             file: record,
             maxBytes: values['record-max-bytes'] as number,
+            secrets: values['record-secrets'] === true ? 'keep' : 'redact',
             composition: {
               controllerName: common.controllerName,
               flushDelayMs: common.flushDelayMs,
@@ -353,6 +356,10 @@ export const controllerCommand: Command = {
     // are neither cached nor fetchable are left out, and a user who does not know takes an accepted object for one
     // a cluster would take.
     if (crdNotice !== undefined) logger.warn(crdNotice);
+    if (recorder !== undefined && values['record-secrets'] === true)
+      logger.warn(
+        `--record-secrets: ${record} holds Secret data, keys and tokens in clear text; keep it like the Secrets themselves and do not share it (without --record-secrets a recording holds markers instead)`,
+      );
 
     const signal = await io.stopRequested;
     // Readiness flips first so load balancers and the Deployment stop routing to us while we drain.

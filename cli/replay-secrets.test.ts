@@ -1,5 +1,6 @@
 // `switchyard replay` as users run it (a child process) on a log recorded from a plane that read every kind of
-// secret: the log holds them (replay needs them), what replay prints — statuses and the Gateway IR — does not.
+// secret, kept as `--record-secrets` keeps them (cli/record-secrets.test.ts for the default, which keeps none):
+// the log holds them, what replay prints — statuses and the Gateway IR — does not.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +27,11 @@ it('prints no secret of the log it replays, in statuses or the IR', async () => 
     files: { paths: [fixture.dir], watch: false },
     flushDelayMs: 20,
   });
-  const recorder = attachRecorder(plane.system, { file: logFile, maxBytes: 16 * 1024 * 1024 });
+  const recorder = attachRecorder(plane.system, {
+    file: logFile,
+    maxBytes: 16 * 1024 * 1024,
+    secrets: 'keep',
+  });
   plane.system.start();
   await until(
     () => plane.store.get('MCPRoute', 'apps', 'tools')?.status !== undefined && plane.system.idle,

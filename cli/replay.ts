@@ -1,8 +1,10 @@
 // `switchyard replay`: parses the flags and calls into replay/ (docs/record-replay.md).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { RecordedComposition } from '../replay/composition.ts';
 import { serveReplayInspector } from '../replay/driver.ts';
 import { nothingToShow, renderReplay, type Show } from '../replay/output.ts';
+import { redactedObjects } from '../replay/recording-redaction.ts';
 import { replay } from '../replay/session.ts';
 import { type EventLog, readEventLog } from '../runtime/EventLog.ts';
 import type { Command, CommandIO } from './command.ts';
@@ -68,6 +70,8 @@ export const replayCommand: Command = {
       return inspectReplay(log, until, parsed.values['inspector-address'] as string, io);
     const result = await replay(log, until);
     for (const divergence of result.divergences) io.stderr.write(`replay diverged at ${divergence}\n`);
+    const notice = redactionNotice(log);
+    if (notice !== undefined) io.stderr.write(notice);
     for (const problem of result.problems) {
       const where = problem.message.startsWith(problem.origin) ? '' : `${problem.origin}: `;
       io.stderr.write(`${where}${problem.message}\n`);
@@ -105,4 +109,23 @@ async function inspectReplay(
   await io.stopRequested;
   await inspector.close();
   return 0;
+}
+
+/**
+ * What a recording made without `--record-secrets` cannot reproduce, named: the objects whose secret values it holds
+ * as markers. A status computed from a value itself (a certificate's private key, an htpasswd file) can differ
+ * from the live run's; one that only needs the value to exist, or to have changed, is reproduced.
+ */
+function redactionNotice(log: EventLog): string | undefined {
+  if ((log.header.composition as Partial<RecordedComposition>).secrets !== 'redacted') return undefined;
+  const objects = redactedObjects(log.records);
+  if (objects.length === 0) return undefined;
+  const shown =
+    objects.slice(0, 10).join(', ') + (objects.length > 10 ? `, and ${objects.length - 10} more` : '');
+  return (
+    `switchyard replay: the recording holds no secret values (recorded without --record-secrets): ${shown} ` +
+    'replayed with redaction markers in their place. A status computed from a value itself (whether a TLS ' +
+    'private key matches its certificate) can differ from the live run; record with --record-secrets to replay ' +
+    'it exactly.\n'
+  );
 }

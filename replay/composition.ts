@@ -9,6 +9,7 @@ import type { ActorSystem } from '../runtime/ActorSystem.ts';
 import { Recorder } from '../runtime/Recorder.ts';
 import type { ApiResource } from '../sources/kubernetes/client.ts';
 import type { WatchSettings } from '../sources/kubernetes/ports.ts';
+import { recordingRedaction } from './recording-redaction.ts';
 
 /**
  * What a control-plane recording stores in its header so replay builds the same composition: the source (files,
@@ -29,6 +30,11 @@ export interface RecordedComposition {
   readonly backends?: RecordedBackends;
   /** Files mode with `--local-envoy`: the local data plane actor existed. */
   readonly localDataPlane?: boolean;
+  /**
+   * `redacted`: secret values were replaced by markers (replay/recording-redaction.ts); `kept`: recorded as read
+   * (`--record-secrets`). Absent in logs from before recordings were redacted: kept.
+   */
+  readonly secrets?: 'redacted' | 'kept';
 }
 
 export interface RecordedKubernetes {
@@ -56,6 +62,11 @@ export interface AttachRecorderOptions {
   readonly keep?: number;
   /** How the recorded plane was built (default: the standalone controller's settings). */
   readonly composition?: CompositionSettings;
+  /**
+   * `keep`: write secret values as the plane read them (`--record-secrets`). Default `redact`: markers with a
+   * digest instead (replay/recording-redaction.ts), so the log can be shared.
+   */
+  readonly secrets?: 'redact' | 'keep';
 }
 
 /** The settings `recordedComposition` turns into a header's composition. */
@@ -118,9 +129,14 @@ export function recordedComposition(settings: CompositionSettings = {}): Recorde
  * before `system.start()`; close the returned recorder after `system.stop()`.
  */
 export function attachRecorder(system: ActorSystem, options: AttachRecorderOptions): Recorder {
+  const keep = options.secrets === 'keep';
   const recorder = new Recorder({
     clock: system.clock,
-    composition: recordedComposition(options.composition) as unknown as Record<string, unknown>,
+    composition: {
+      ...recordedComposition(options.composition),
+      secrets: keep ? 'kept' : 'redacted',
+    } satisfies RecordedComposition as unknown as Record<string, unknown>,
+    ...(keep ? {} : { redact: recordingRedaction().redact }),
     file: {
       path: options.file,
       maxBytes: options.maxBytes ?? DEFAULT_RECORD_MAX_BYTES,

@@ -39,6 +39,11 @@ export interface RecorderOptions {
   /** Default: a file when `file` is given, else memory. */
   readonly sink?: EventLogSink;
   readonly file?: { readonly path: string; readonly maxBytes: number; readonly keep?: number };
+  /**
+   * What each record is written as (default: as it is): a copy without what must not reach the log (secret values,
+   * replay/recording-redaction.ts). The system itself gets the input unchanged.
+   */
+  readonly redact?: <T>(record: T) => T;
 }
 
 /**
@@ -50,6 +55,7 @@ export class Recorder implements InputHook {
   private readonly clock: Clock;
   private readonly composition: Readonly<Record<string, unknown>>;
   private readonly start: number;
+  private readonly redact: <T>(record: T) => T;
   private readonly calls = new Map<string, number>();
   private readonly timers = new Map<string, number>();
   private seq = 0;
@@ -60,6 +66,7 @@ export class Recorder implements InputHook {
     this.clock = options.clock;
     this.composition = options.composition ?? {};
     this.start = options.clock.now();
+    this.redact = options.redact ?? ((record) => record);
     this.sink =
       options.sink ??
       (options.file === undefined
@@ -127,7 +134,11 @@ export class Recorder implements InputHook {
 
   private write(record: DistributiveOmit<InputRecord, 'seq' | 'time'>): void {
     if (this.closed) return;
-    const line = serializeLine({ seq: ++this.seq, time: this.clock.now(), ...record } as InputRecord);
+    const line = serializeLine({
+      seq: ++this.seq,
+      time: this.clock.now(),
+      ...this.redact(record),
+    } as InputRecord);
     this.sink.write(line, () => {
       this.segment++;
       return this.header(this.seq);
