@@ -1,14 +1,14 @@
 // What the CRD checks said about each object, kept in the user's cache between runs (bench/translate.startup): a
 // second `translate` of the same manifests then neither compiles a CRD's schema nor loads the CEL library. A verdict
 // is a function of the object and of its CRD version as written, and of the code that checks it, so it is kept under
-// a hash of all three: the object's JSON, the CRD version's JSON (crd-validator.ts) and this folder's source with the
-// versions of the CEL and RE2 libraries and of Switchyard. A verdict found under that key is the one a check would
+// a hash of all three: the object's JSON, the CRD version's JSON (crd-validator.ts) and the source of every file the
+// checks can load, with the versions of every package they load (checker-modules.ts). A verdict found under that key is the one a check would
 // give; anything else (no file, an unreadable or read-only cache, a damaged file) is a miss and the object is checked.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { findPackageJSON } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkerModules, checkerRoots } from './checker-modules.ts';
 
 /** Verdicts older runs kept beyond this run's own are dropped past this many (the file stays a few MB at most). */
 const KEPT_VERDICTS = 50_000;
@@ -131,30 +131,27 @@ function entries(value: unknown): [string, unknown][] {
 let checker: string | undefined;
 
 /**
- * The checking code's key: the source of this folder (the schema reader, value checks, rules, CEL environment) and
- * the versions of the libraries that evaluate rules and patterns, and of Switchyard. A change to any of them is a
- * new key, so verdicts of other code are never read.
+ * The checking code's key: the source of every file the checks can load — this folder's, and whatever they import
+ * wherever it is (checker-modules.ts follows the imports) — the name and version of every package they load,
+ * dependencies of dependencies included (@bufbuild/cel's protobuf runtime is a peer, not pinned by cel's version),
+ * and Node's version. A change to any of them is a new key, so verdicts of other code are never read.
  */
-export function checkerKey(): string {
-  if (checker !== undefined) return checker;
-  const here = dirname(fileURLToPath(import.meta.url));
+export function checkerKey(
+  folder = dirname(fileURLToPath(import.meta.url)),
+  names: readonly string[] = readdirSync(folder),
+): string {
+  const own = folder === dirname(fileURLToPath(import.meta.url));
+  if (own && checker !== undefined) return checker;
+  const modules = checkerModules(checkerRoots(folder, names));
   const hash = createHash('sha256');
-  for (const name of readdirSync(here).sort())
-    if (name.endsWith('.ts') && !name.endsWith('.test.ts'))
-      hash
-        .update(`${name}\0`)
-        .update(readFileSync(join(here, name)))
-        .update('\0');
-  const packages = [
-    join(here, '../../../package.json'),
-    ...['@bufbuild/cel', '@bufbuild/re2'].map((name) => findPackageJSON(name, import.meta.url)),
-  ];
-  for (const path of packages) {
-    if (path === undefined) continue;
-    const { name, version } = JSON.parse(readFileSync(path, 'utf8')) as { name?: string; version?: string };
-    hash.update(`${name}@${version}\0`);
-  }
+  for (const file of modules.files)
+    hash
+      .update(`${relative(folder, file)}\0`)
+      .update(readFileSync(file))
+      .update('\0');
+  for (const id of modules.packages) hash.update(`${id}\0`);
   hash.update(process.version);
-  checker = hash.digest('hex');
-  return checker;
+  const key = hash.digest('hex');
+  if (own) checker = key;
+  return key;
 }
