@@ -21,6 +21,7 @@ import { type DeliverRequest, deliverTo } from '../../runtime/outbox.ts';
 import { patcherName } from '../patchers/messages.ts';
 import type { DependencyIndex } from './dependency-index.ts';
 import { ROUTE_KIND_SET, type RouteEvaluations } from './route-evaluations.ts';
+import type { RouteReads } from './route-reads.ts';
 
 /** What the statuses read, besides the pass. */
 export interface StatusInputs {
@@ -32,6 +33,8 @@ export interface StatusInputs {
   readonly oidcDiscovery: OidcDiscoveryView | undefined;
   /** The policies targeting an object. */
   readonly policyLookup: PolicyLookup;
+  /** Where each policy's status read routes, recorded here so that a route's change recomputes it. */
+  readonly routeReads: RouteReads;
 }
 
 /** The pass's time and its parent lookup. */
@@ -50,6 +53,7 @@ function envoyGatewayPolicyStatus(
   if (!isPolicyKind(key.kind)) return 1;
   const policy = inputs.view.get(key.kind, key.namespace, key.name);
   const rules = policyKindRules(key.kind);
+  inputs.routeReads.forget(key);
   if (policy === undefined || rules === undefined) return 1;
   let reads = 0;
   const status = computePolicyStatus(policy, rules, inputs.view, {
@@ -72,6 +76,7 @@ function envoyGatewayPolicyStatus(
       return object !== undefined && isOurGatewayClass(gatewayClass, inputs.controllerName);
     },
     routesOf: (gateway) => {
+      inputs.routeReads.record(key, gateway);
       const routes = inputs.evaluations.attachedRouteKeys(gateway, []);
       reads += routes.length;
       return routes;

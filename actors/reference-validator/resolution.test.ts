@@ -147,56 +147,110 @@ describe('GatewayResolution', () => {
     } as AnyResource);
     expect(world.flush().size).toBe(0);
   });
+});
 
-  // A ClientTrafficPolicy's http10.useDefaultHost is Accepted or not by the routes on its listeners: a route
-  // change recomputes its status, not only its Gateway's IR (else it would stay Accepted while not applied).
-  it("recomputes a ClientTrafficPolicy's status when a route changes the default host it can pick", () => {
+// A ClientTrafficPolicy's http10.useDefaultHost is Accepted or not by the routes on its listeners: a route change
+// recomputes its status, not only its Gateway's IR (else it would stay Accepted while not applied) — the routes
+// of a Gateway, and those attached through a ListenerSet.
+describe('policies that read routes', () => {
+  type World = ReturnType<typeof resolutionOf>;
+  const meta = (name: string, namespace: string) => ({
+    name,
+    namespace,
+    generation: 1,
+    creationTimestamp: '2026-01-01T00:00:00Z',
+  });
+  /** An HTTPRoute with one hostname, on a Gateway or ListenerSet of its namespace. */
+  const route = (name: string, hostname: string, parent: { kind: string; name: string; namespace: string }) =>
+    ({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: meta(name, parent.namespace),
+      spec: {
+        parentRefs: [{ group: 'gateway.networking.k8s.io', kind: parent.kind, name: parent.name }],
+        hostnames: [hostname],
+        rules: [{ backendRefs: [{ name: 'web', port: 80 }] }],
+      },
+    }) as unknown as AnyResource;
+  const legacyPolicy = (target: { kind: string; name: string; namespace: string }) =>
+    ({
+      apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+      kind: 'ClientTrafficPolicy',
+      metadata: meta('legacy', target.namespace),
+      spec: {
+        targetRefs: [{ group: 'gateway.networking.k8s.io', kind: target.kind, name: target.name }],
+        http1: { http10: { useDefaultHost: true } },
+      },
+    }) as unknown as AnyResource;
+  /** The policy's Accepted condition as the next flush computes it, and the default host in the Gateway's IR. */
+  const flushed = (world: World) => {
+    const messages = world.resolution
+      .flush(NOW)
+      .map(
+        (request) =>
+          request.message as { type: string; key?: { name: string }; status?: unknown; ir?: unknown },
+      );
+    const status = messages.find((message) => message.key?.name === 'legacy' && message.status !== undefined);
+    const ir = messages.find((message) => message.type === 'gateway.resolved')?.ir;
+    return {
+      accepted:
+        status === undefined
+          ? 'not recomputed'
+          : JSON.stringify(status).includes('"status":"False"')
+            ? 'False'
+            : 'True',
+      defaultHost: /"defaultHost":"([^"]+)"/.exec(JSON.stringify(ir ?? null))?.[1] ?? 'none',
+    };
+  };
+  /** One route, the policy; a second hostname (no default host can be picked), and back. */
+  const followsRoutes = (world: World, parent: { kind: string; name: string; namespace: string }) => {
+    world.upsert(route('one', 'one.example.com', parent));
+    world.upsert(legacyPolicy(parent));
+    expect(flushed(world)).toEqual({ accepted: 'True', defaultHost: 'one.example.com' });
+    world.upsert(route('two', 'two.example.com', parent));
+    expect(flushed(world)).toEqual({ accepted: 'False', defaultHost: 'none' });
+    world.remove(route('two', 'two.example.com', parent));
+    expect(flushed(world)).toEqual({ accepted: 'True', defaultHost: 'one.example.com' });
+  };
+
+  it("recomputes a Gateway's ClientTrafficPolicy when a route changes the default host it can pick", () => {
     const world = resolutionOf('base.yaml');
-    const route = (name: string, hostname: string) =>
-      ({
-        apiVersion: 'gateway.networking.k8s.io/v1',
-        kind: 'HTTPRoute',
-        metadata: { name, namespace: 'infra', generation: 1, creationTimestamp: '2026-01-01T00:00:00Z' },
-        spec: {
-          parentRefs: [{ name: 'edge' }],
-          hostnames: [hostname],
-          rules: [{ backendRefs: [{ name: 'web', port: 80 }] }],
-        },
-      }) as unknown as AnyResource;
     world.upsert({
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'Gateway',
       metadata: { name: 'edge', namespace: 'infra', generation: 1 },
       spec: { gatewayClassName: 'switchyard', listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }] },
     } as unknown as AnyResource);
-    world.upsert(route('one', 'one.example.com'));
+    followsRoutes(world, { kind: 'Gateway', name: 'edge', namespace: 'infra' });
+  });
+
+  it("recomputes a ListenerSet's ClientTrafficPolicy when a route attached through it changes", () => {
+    const world = resolutionOf('base.yaml');
     world.upsert({
-      apiVersion: 'gateway.envoyproxy.io/v1alpha1',
-      kind: 'ClientTrafficPolicy',
-      metadata: {
-        name: 'legacy',
-        namespace: 'infra',
-        generation: 1,
-        creationTimestamp: '2026-01-01T00:00:00Z',
-      },
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'shared', namespace: 'infra', generation: 1 },
       spec: {
-        targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'edge' }],
-        http1: { http10: { useDefaultHost: true } },
+        gatewayClassName: 'switchyard',
+        allowedListeners: { namespaces: { from: 'All' } },
+        listeners: [{ name: 'http', protocol: 'HTTP', port: 80, hostname: 'gateway.example.com' }],
       },
     } as unknown as AnyResource);
-    const accepted = () => {
-      const statuses = world.resolution
-        .flush(NOW)
-        .map((request) => request.message as { type: string; kind?: string; name?: string; status?: unknown })
-        .filter(
-          (message) =>
-            JSON.stringify(message).includes('"legacy"') && JSON.stringify(message).includes('ancestors'),
-        );
-      const text = JSON.stringify(statuses);
-      return statuses.length === 0 ? 'not recomputed' : text.includes('"status":"False"') ? 'False' : 'True';
-    };
-    expect(accepted()).toBe('True');
-    world.upsert(route('two', 'two.example.com'));
-    expect(accepted()).toBe('False');
+    world.upsert({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'ListenerSet',
+      metadata: meta('team', 'apps'),
+      spec: {
+        parentRef: { name: 'shared', namespace: 'infra' },
+        listeners: [{ name: 'team-http', port: 8080, protocol: 'HTTP' }],
+      },
+    } as unknown as AnyResource);
+    world.upsert({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: 'apps' },
+      spec: { ports: [{ name: 'http', port: 80 }] },
+    } as unknown as AnyResource);
+    followsRoutes(world, { kind: 'ListenerSet', name: 'team', namespace: 'apps' });
   });
 });

@@ -19,7 +19,7 @@ import {
   type EnvoyGatewayPolicy,
 } from '../../model/resources/envoy-gateway-policies.ts';
 import type { RouteKind } from '../../model/resources/gateway-api.ts';
-import { formatResourceKey, keyOf, type ResourceKey } from '../../model/resources/resource-key.ts';
+import { formatResourceKey, type ResourceKey } from '../../model/resources/resource-key.ts';
 import type { ResourceView } from '../../model/shared/resource-view.ts';
 import { type DeliverRequest, deliverTo } from '../../runtime/outbox.ts';
 import { EXTPROC_CONFIG_WRITER } from '../ai-gateway/messages.ts';
@@ -36,6 +36,7 @@ import {
 import { backendTLSPoliciesOf, policyStatus, poolStatus, type StatusInputs } from './policy-statuses.ts';
 import { nextPhase, type Pass } from './resolution-pass.ts';
 import { ROUTE_KIND_SET, RouteEvaluations } from './route-evaluations.ts';
+import { RouteReads } from './route-reads.ts';
 
 export interface ResolutionOptions {
   /** Kubernetes mode: the finalizer that keeps a GatewayClass while Gateways use it. */
@@ -77,6 +78,8 @@ export class GatewayResolution {
     }
     return found;
   };
+  /** Where each policy's status read routes (route-reads.ts). */
+  private readonly routeReads = new RouteReads();
   private readonly statusInputs: StatusInputs;
   private readonly immediateInputs: ImmediateStatusInputs;
   /** The GatewayClasses we wrote a status to: one that stops being ours gets it taken back. */
@@ -119,6 +122,7 @@ export class GatewayResolution {
       hostDataPlane: this.hostDataPlane,
       oidcDiscovery: this.oidcDiscovery,
       policyLookup: this.policyLookup,
+      routeReads: this.routeReads,
     };
   }
 
@@ -439,12 +443,9 @@ export class GatewayResolution {
             ...(this.oidcDiscovery === undefined ? {} : { oidcDiscovery: this.oidcDiscovery }),
           })
         : built;
-    // A policy whose verdict reads its listeners' routes (an HTTP/1.0 default host): its status too.
-    const readsRoutes = POLICY_KINDS.listener?.readsRoutes;
-    for (const policy of anyPolicy && readsRoutes ? this.policyLookup(key) : []) {
-      if (policy.kind === POLICY_KINDS.listener?.kind && readsRoutes?.(policy) === true)
-        pass.policies.set(formatResourceKey(keyOf(policy)), keyOf(policy));
-    }
+    // The policies whose status read the routes of this Gateway or of its ListenerSets (an HTTP/1.0 default host,
+    // the routes a Gateway-level policy is overridden on): their statuses follow the routes, as the IR does.
+    this.routeReads.readersOf([key, ...listeners.listenerSets.map((set) => set.key)], pass.policies);
     this.counters.gatewaysResolved++;
     this.resolvedGateways.add(id);
     out.push(

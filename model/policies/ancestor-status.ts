@@ -273,35 +273,44 @@ function listenerVerdict<IR>(
   if (target.key.kind !== 'Gateway' && target.key.kind !== 'ListenerSet') return ok;
   const owner = view.get(target.key.kind, target.key.namespace, target.key.name);
   const listeners = asArray<{ name?: string; hostname?: string; protocol?: string }>(owner?.spec?.listeners);
-  const routes = options
-    .routesOf(target.key)
-    .filter((route) => route.kind === 'HTTPRoute' || route.kind === 'GRPCRoute')
-    .flatMap((route) => {
-      const object = view.get(route.kind as 'HTTPRoute', route.namespace, route.name);
-      return object === undefined ? [] : [object];
-    });
+  // Read only when the kind's check asks for them (a getter): a status that did not read the routes is not
+  // recomputed when they change (actors/reference-validator/route-reads.ts).
+  let routes: { metadata: { namespace?: string }; spec?: { parentRefs?: unknown; hostnames?: unknown } }[];
+  const routesRead = () => {
+    routes ??= options
+      .routesOf(target.key)
+      .filter((route) => route.kind === 'HTTPRoute' || route.kind === 'GRPCRoute')
+      .flatMap((route) => {
+        const object = view.get(route.kind as 'HTTPRoute', route.namespace, route.name);
+        return object === undefined ? [] : [object];
+      });
+    return routes;
+  };
   for (const listener of listeners) {
     if (typeof listener?.name !== 'string') continue;
     if (target.sectionName !== undefined && listener.name !== target.sectionName) continue;
     if (listener.protocol !== 'HTTP' && listener.protocol !== 'HTTPS') continue;
-    const routeHostnames = routes
-      .filter((route) =>
-        asArray<{ kind?: string; name?: string; namespace?: string; sectionName?: string }>(
-          route.spec?.parentRefs,
-        ).some(
-          (ref) =>
-            (ref?.kind ?? 'Gateway') === target.key.kind &&
-            ref?.name === target.key.name &&
-            (ref.namespace ?? route.metadata.namespace) === target.key.namespace &&
-            (ref.sectionName === undefined || ref.sectionName === listener.name),
-        ),
-      )
-      .flatMap((route) => asArray<string>(route.spec?.hostnames))
-      .filter((hostname) => typeof hostname === 'string' && hostnameWithin(hostname, listener.hostname));
+    const routeHostnames = () =>
+      routesRead()
+        .filter((route) =>
+          asArray<{ kind?: string; name?: string; namespace?: string; sectionName?: string }>(
+            route.spec?.parentRefs,
+          ).some(
+            (ref) =>
+              (ref?.kind ?? 'Gateway') === target.key.kind &&
+              ref?.name === target.key.name &&
+              (ref.namespace ?? route.metadata.namespace) === target.key.namespace &&
+              (ref.sectionName === undefined || ref.sectionName === listener.name),
+          ),
+        )
+        .flatMap((route) => asArray<string>(route.spec?.hostnames))
+        .filter((hostname) => typeof hostname === 'string' && hostnameWithin(hostname, listener.hostname));
     const verdict = rules.forListener(ir, {
       name: listener.name,
       ...(typeof listener.hostname === 'string' ? { hostname: listener.hostname } : {}),
-      routeHostnames,
+      get routeHostnames() {
+        return routeHostnames();
+      },
     });
     if (!verdict.ok) return verdict;
   }

@@ -52,8 +52,6 @@ export interface PolicyKindRules<IR> {
    * depends on the listener's hostname or its routes'). Used by apply.ts per listener and by the policy's status.
    */
   readonly forListener?: (ir: IR, listener: ListenerFacts) => PolicyVerdict<IR>;
-  /** Whether forListener reads the listener's routes (then a route change recomputes the policy's status). */
-  readonly readsRoutes?: (policy: EnvoyGatewayPolicy) => boolean;
   evaluate(policy: EnvoyGatewayPolicy, view: ResourceView, context: PolicyContext): PolicyVerdict<IR>;
   /** Kinds with Envoy Gateway's mergeType: whether a (route-level) policy asks to be merged into its parent's. */
   readonly merges?: (policy: EnvoyGatewayPolicy) => boolean;

@@ -17,7 +17,6 @@ export const clientTrafficPolicyRules: PolicyKindRules<ClientTrafficIR> = {
   targetKinds: ['Gateway', 'ListenerSet'],
   scope: 'listener',
   evaluate: (policy, view) => evaluateClientTrafficPolicy(policy as ClientTrafficPolicy, view),
-  readsRoutes: (policy) => (policy as ClientTrafficPolicy).spec?.http1?.http10?.useDefaultHost === true,
   forListener: (ir, listener) => {
     if (ir.http1?.useDefaultHost !== true) return { ok: true, ir };
     const host = http10DefaultHost(listener.name, listener.hostname, listener.routeHostnames);
