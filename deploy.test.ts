@@ -57,20 +57,23 @@ describe('Dockerfile', () => {
     // Numeric, so that Kubernetes can verify runAsNonRoot.
     expect(user).toMatch(/^USER [1-9]\d*(:\d+)?$/);
     expect(final).toContain(
-      'ENTRYPOINT ["node", "--max-semi-space-size=16", "--no-allocation-site-pretenuring", "cli/switchyard.ts"]',
+      'ENTRYPOINT ["node", "--max-semi-space-size=16", "--no-allocation-site-pretenuring", "cli/switchyard.mjs"]',
     );
   });
 
   it('puts `switchyard` on PATH: a link to the executable CLI, which a PATH with Node 24 runs as written', () => {
-    expect(final).toContain('RUN ln -s /app/cli/switchyard.ts /usr/local/bin/switchyard');
-    const cli = join(ROOT, 'cli/switchyard.ts');
+    // The entry point users run installed (package.json's `bin`), not a file of its own choosing.
+    const bin = (pkg as unknown as { bin: Record<string, string> }).bin.switchyard ?? 'no bin';
+    expect(bin).toBe('cli/switchyard.mjs');
+    expect(final).toContain(`RUN ln -s /app/${bin} /usr/local/bin/switchyard`);
+    const cli = join(ROOT, bin);
     expect(readFileSync(cli, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
     // The same link outside the image, with this checkout's Node 24 first on PATH as the image's is.
-    const bin = mkdtempSync(join(tmpdir(), 'switchyard-bin-'));
-    symlinkSync(cli, join(bin, 'switchyard'));
+    const onPath = mkdtempSync(join(tmpdir(), 'switchyard-bin-'));
+    symlinkSync(cli, join(onPath, 'switchyard'));
     const help = spawnSync('switchyard', ['--help'], {
       encoding: 'utf8',
-      env: { ...process.env, PATH: `${bin}:${dirname(process.execPath)}:/usr/bin:/bin` },
+      env: { ...process.env, PATH: `${onPath}:${dirname(process.execPath)}:/usr/bin:/bin` },
     });
     expect(help.status, help.stderr).toBe(0);
     expect(help.stdout).toContain('Usage: switchyard <command> [options]');
@@ -80,9 +83,9 @@ describe('Dockerfile', () => {
     expect(final).toContain('COPY deploy/crds ./deploy/crds');
     const cache = final.indexOf('ENV SWITCHYARD_CACHE_DIR=/app/cache');
     expect(cache).toBeGreaterThan(-1);
-    expect(final.indexOf('RUN node cli/switchyard.ts fetch-crds')).toBeGreaterThan(cache);
+    expect(final.indexOf('RUN node cli/switchyard.mjs fetch-crds')).toBeGreaterThan(cache);
     // Fetched while still root: the unprivileged user only reads it.
-    expect(final.indexOf('RUN node cli/switchyard.ts fetch-crds')).toBeLessThan(
+    expect(final.indexOf('RUN node cli/switchyard.mjs fetch-crds')).toBeLessThan(
       final.findIndex((line) => line.startsWith('USER ')),
     );
   });
@@ -93,7 +96,7 @@ describe('Dockerfile', () => {
     const entrypoint = final.find((line) => line.startsWith('ENTRYPOINT'));
     expect(flags.length).toBeGreaterThan(0);
     expect(entrypoint).toBe(
-      `ENTRYPOINT ["node", ${flags.map((f) => `"${f.slice(1, -1)}"`).join(', ')}, "cli/switchyard.ts"]`,
+      `ENTRYPOINT ["node", ${flags.map((f) => `"${f.slice(1, -1)}"`).join(', ')}, "cli/switchyard.mjs"]`,
     );
   });
 

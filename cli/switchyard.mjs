@@ -4,6 +4,8 @@
 // TypeScript stripper (a WebAssembly module it must load and compile, ~60 ms of CPU) before the cache can be turned
 // on; from here a run whose modules are all in the cache never loads the stripper (bench/translate.startup). The
 // place is the one cli/switchyard.ts names (its `runAsProcess` turns the cache on for `node cli/switchyard.ts`).
+// First: installed under node_modules, Node strips no TypeScript of its own accord (cli/installed-types.mjs).
+import './installed-types.mjs';
 import { enableCompileCache } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';

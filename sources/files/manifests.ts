@@ -373,6 +373,7 @@ function parseOffThread(file: string, text: string): Promise<ManifestFile> {
     });
     const worker = new Worker(new URL('./parse-worker.ts', import.meta.url), {
       resourceLimits: { maxOldGenerationSizeMb: MANIFEST_LIMITS.workerHeapMb },
+      ...importFlags(),
     });
     let reply: ParseWorkerReply;
     try {
@@ -414,4 +415,17 @@ function isList(value: unknown): value is { kind: string; items: unknown[] } {
   return (
     typeof candidate?.kind === 'string' && candidate.kind.endsWith('List') && Array.isArray(candidate.items)
   );
+}
+
+/**
+ * The process's `--import` modules for a worker thread, which takes only the flags the process started with: the
+ * installed `switchyard` adds the hook that strips its TypeScript under node_modules (cli/installed-types.mjs).
+ */
+function importFlags(): { execArgv?: string[] } {
+  const flags: string[] = [];
+  process.execArgv.forEach((flag, index) => {
+    const module = process.execArgv[index + 1];
+    if (flag === '--import' && module !== undefined) flags.push(flag, module);
+  });
+  return flags.length === 0 ? {} : { execArgv: flags };
 }
