@@ -25,10 +25,7 @@ const CACHE_POINT = { cachePoint: { type: 'default' } };
 /** The Converse body for a conversation; the model travels in the path. */
 export function converseRequestBody(conversation: Conversation): Json {
   const body: Json = {
-    messages: conversation.turns.map((turn) => ({
-      role: turn.role,
-      content: turn.content.flatMap(converseBlock),
-    })),
+    messages: conversation.turns.map((turn) => ({ role: turn.role, content: converseContent(turn.content) })),
   };
   if (conversation.system.length > 0)
     body.system = conversation.system.flatMap((block) => withCachePoint({ text: block.text }, block.cache));
@@ -91,10 +88,25 @@ function base64Bytes(source: MediaSource, what: string): string {
   return source.data;
 }
 
-function converseBlock(block: ContentBlock): Json[] {
+/**
+ * A turn's blocks, each followed by a cache point when it marks one (Converse blocks are a union). Built in one
+ * array: a flatMap made an array per block, and this runs for every block of every request to Bedrock.
+ */
+function converseContent(blocks: readonly ContentBlock[]): Json[] {
+  const content: Json[] = [];
+  for (const block of blocks) {
+    content.push(converseBlock(block));
+    if (block.type !== 'thinking' && block.type !== 'redacted_thinking' && block.cache !== undefined)
+      content.push(CACHE_POINT);
+  }
+  return content;
+}
+
+/** One block; a tool result's parts carry no cache points of their own. */
+function converseBlock(block: ContentBlock): Json {
   switch (block.type) {
     case 'text':
-      return withCachePoint({ text: block.text }, block.cache);
+      return { text: block.text };
     case 'image': {
       const data = base64Bytes(block.source, 'images');
       const format = IMAGE_FORMATS[(block.source as { mediaType: string }).mediaType];
@@ -102,48 +114,37 @@ function converseBlock(block: ContentBlock): Json[] {
         throw new TranslationError(
           `Bedrock does not take images of type '${(block.source as { mediaType: string }).mediaType}'`,
         );
-      return withCachePoint({ image: { format, source: { bytes: data } } }, block.cache);
+      return { image: { format, source: { bytes: data } } };
     }
     case 'document':
-      return withCachePoint(
-        {
-          document: {
-            format: 'pdf',
-            name: 'document',
-            source: { bytes: base64Bytes(block.source, 'documents') },
-          },
+      return {
+        document: {
+          format: 'pdf',
+          name: 'document',
+          source: { bytes: base64Bytes(block.source, 'documents') },
         },
-        block.cache,
-      );
+      };
     case 'tool_use':
-      return withCachePoint(
-        { toolUse: { toolUseId: block.id, name: block.name, input: block.input ?? {} } },
-        block.cache,
-      );
-    case 'tool_result': {
-      const content = block.content.flatMap((part) =>
-        converseBlock(part).filter((item) => !('cachePoint' in item)),
-      );
-      return withCachePoint(
-        {
-          toolResult: { toolUseId: block.toolUseId, content, ...(block.isError ? { status: 'error' } : {}) },
+      return { toolUse: { toolUseId: block.id, name: block.name, input: block.input ?? {} } };
+    case 'tool_result':
+      return {
+        toolResult: {
+          toolUseId: block.toolUseId,
+          content: block.content.map(converseBlock),
+          ...(block.isError ? { status: 'error' } : {}),
         },
-        block.cache,
-      );
-    }
+      };
     case 'thinking':
-      return [
-        {
-          reasoningContent: {
-            reasoningText: {
-              text: block.thinking,
-              ...(block.signature === undefined ? {} : { signature: block.signature }),
-            },
+      return {
+        reasoningContent: {
+          reasoningText: {
+            text: block.thinking,
+            ...(block.signature === undefined ? {} : { signature: block.signature }),
           },
         },
-      ];
+      };
     case 'redacted_thinking':
-      return [{ reasoningContent: { redactedContent: block.data } }];
+      return { reasoningContent: { redactedContent: block.data } };
   }
 }
 

@@ -38,12 +38,42 @@ test("reproduces the signature of AWS's documented example", () => {
   );
 });
 
+// AWS's S3 "GET Object" example (Signature Calculations for the Authorization Header, payload in a single chunk),
+// the documented signature reproduced by signSigV4 itself: payload hash header, canonical request, key and HMAC.
+// Signed twice: the second time the date, the canonical path and the signing key come from what the first kept.
+test("signSigV4 reproduces AWS's documented S3 GET Object signature, fresh and from its caches", () => {
+  for (let i = 0; i < 2; i++) {
+    const headers = signSigV4(
+      {
+        method: 'GET',
+        host: 'examplebucket.s3.amazonaws.com',
+        path: '/test.txt',
+        headers: { Range: 'bytes=0-9' },
+        body: '',
+        region: 'us-east-1',
+        service: 's3',
+        time: Date.UTC(2013, 4, 24),
+      },
+      { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' },
+    );
+    expect(headers).toEqual({
+      authorization:
+        'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41',
+      'x-amz-date': '20130524T000000Z',
+      'x-amz-content-sha256': 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    });
+  }
+});
+
 test('encodes path segments a second time and sorts the query', () => {
   expect(canonicalUri('/model/anthropic.claude-v2%3A1/converse')).toBe(
     '/model/anthropic.claude-v2%253A1/converse',
   );
   expect(canonicalQuery('/x?b=2&a=1&a=0&c=x y')).toBe('a=0&a=1&b=2&c=x%20y');
   expect(amzDate(Date.UTC(2026, 0, 2, 3, 4, 5))).toBe('20260102T030405Z');
+  // The second formatted last is kept: another time within it gives it, the next second a new one.
+  expect(amzDate(Date.UTC(2026, 0, 2, 3, 4, 5, 999))).toBe('20260102T030405Z');
+  expect(amzDate(Date.UTC(2026, 0, 2, 3, 4, 6))).toBe('20260102T030406Z');
 });
 
 test('signs host, date, payload hash, content type and the session token', () => {

@@ -1,5 +1,5 @@
 // AWS Signature Version 4 (header form) over the translated request, written with node:crypto.
-import { createHash, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, hash, type KeyObject } from 'node:crypto';
 
 export interface AwsCredentials {
   readonly accessKeyId: string;
@@ -45,20 +45,30 @@ export function canonicalQuery(path: string): string {
   return pairs.map(([k, v]) => `${k}=${v}`).join('&');
 }
 
+/** One-shot: no Hash object per call (two hashes per signed request, the body's and the canonical request's). */
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  return hash('sha256', data, 'hex');
 }
 
 function hmac(key: string | Buffer, data: string): Buffer {
   return createHmac('sha256', key).update(data).digest();
 }
 
+/** The second formatted last: requests signed within one second share it. */
+let datedSecond = Number.NaN;
+let dated = '';
+
 /** 20260101T000000Z */
 export function amzDate(time: number): string {
-  return new Date(time)
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
+  const second = Math.floor(time / 1000);
+  if (second !== datedSecond) {
+    datedSecond = second;
+    dated = new Date(second * 1000)
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, '');
+  }
+  return dated;
 }
 
 export function canonicalRequest(
@@ -71,14 +81,25 @@ export function canonicalRequest(
   const canonicalHeaders = signedHeaders
     .map((name) => `${name}:${(headers[name] ?? '').trim().replace(/\s+/g, ' ')}\n`)
     .join('');
-  return [
-    method,
-    canonicalUri(path),
-    canonicalQuery(path),
-    canonicalHeaders,
-    signedHeaders.join(';'),
-    payloadHash,
-  ].join('\n');
+  return `${method}\n${canonicalPathAndQuery(path)}\n${canonicalHeaders}\n${signedHeaders.join(';')}\n${payloadHash}`;
+}
+
+/**
+ * The canonical path and query of a request path, encoded once per path: a backend is called at a few paths (its
+ * model, streamed or not), and encoding each segment again was a tenth of signing. Emptied past
+ * `CANONICAL_PATHS_KEPT`, as the signing keys are.
+ */
+const canonicalPaths = new Map<string, string>();
+const CANONICAL_PATHS_KEPT = 256;
+
+function canonicalPathAndQuery(path: string): string {
+  let canonical = canonicalPaths.get(path);
+  if (canonical === undefined) {
+    if (canonicalPaths.size >= CANONICAL_PATHS_KEPT) canonicalPaths.clear();
+    canonical = `${canonicalUri(path)}\n${canonicalQuery(path)}`;
+    canonicalPaths.set(path, canonical);
+  }
+  return canonical;
 }
 
 export function signingKey(secret: string, date: string, region: string, service: string): Buffer {
