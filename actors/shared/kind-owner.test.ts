@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import type { RawObject } from '../../model/resources/resource-events.ts';
 import { ResourceStore } from '../../model/shared/resource-view.ts';
+import { memoryReducingCollection } from '../../runtime/quiet-collection.ts';
 import { kindOwnerMachine } from './kind-owner.ts';
 
 const route = (path: string): RawObject => ({
@@ -134,5 +135,29 @@ describe('kind owner', () => {
     expect(store.get('HTTPRoute', 'apps', 'a')).toBeDefined();
     expect(store.get('HTTPRoute', 'apps', 'b')).toBeUndefined();
     expect(store.get('HTTPRoute', 'apps', 'c')).toBeDefined();
+  });
+
+  // Issue 22 (controlplane.churn): in standalone mode the patchers put a status on a copy of the stored object, so
+  // the object the owner first stored is gone from the store — the owner kept it (to compare the next version
+  // with) until the object came again, and what was memoised on it (a policy's verdict and IR) stayed too.
+  it('keeps no object the store has replaced', async () => {
+    const { store, upsert } = owner();
+    const storeWithStatuses = () =>
+      Array.from({ length: 100 }, (_, i) => {
+        const object = route(`/r${i}`);
+        (object.metadata as { name: string }).name = `web-${i}`;
+        upsert(object);
+        // As actors/patchers/status-store.ts writes a status: a copy with it, in the owner's place.
+        store.upsert({ ...store.get('HTTPRoute', 'apps', `web-${i}`)!, status: STATUS } as never);
+        return new WeakRef(object);
+      });
+    const originals = storeWithStatuses();
+    // The actor's last event holds the last object it took.
+    upsert(route('/other'));
+    // WeakRef targets stay alive until the current job ends.
+    await new Promise((resolve) => setImmediate(resolve));
+    memoryReducingCollection()();
+    // 100 before (the owner held each first version), 0 now.
+    expect(originals.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
   });
 });

@@ -8,7 +8,7 @@ import type { AnyResource, KindName } from '../../model/resources/kinds.ts';
 import type { ResourceEvent, UpsertedObject } from '../../model/resources/resource-events.ts';
 import { formatResourceKey, keyOf, type ResourceKey } from '../../model/resources/resource-key.ts';
 import type { ResourceStore } from '../../model/shared/resource-view.ts';
-import { fingerprint } from '../../runtime/fingerprint.ts';
+import { sameJson } from '../../runtime/fingerprint.ts';
 import { deliverTo, type Outgoing } from '../../runtime/outbox.ts';
 import { REFERENCE_VALIDATOR, type ResourceChange } from '../reference-validator/messages.ts';
 import { validateObject } from './object-validation.ts';
@@ -18,13 +18,12 @@ export interface KindOwnerInput {
   readonly store: ResourceStore;
 }
 
+// A change is measured against the stored object, which holds what the owner last stored (the patchers put
+// statuses on a copy of it in standalone mode): no per-object state of its own. It kept the first object it saw
+// until the object came again, which a status written into the store had already replaced — so every object
+// whose status was written stayed twice, and with it what was memoised on the old copy (issue 22,
+// controlplane.churn: each policy's verdict and IR twice once its status was written again).
 interface KindOwnerContext extends KindOwnerInput {
-  /**
-   * Per object what a change is measured against: a change in anything but status and bookkeeping metadata
-   * re-announces it. The object itself until it is seen again (it is in the store anyway, so a full sync hashes
-   * nothing), then its spec fingerprint.
-   */
-  readonly fingerprints: Map<string, string | AnyResource>;
   /** Objects whose last version was rejected: their rejection is withdrawn when they are read valid or deleted. */
   readonly rejected: Set<string>;
 }
@@ -38,7 +37,7 @@ export const kindOwnerMachine = setup({
   },
 }).createMachine({
   id: 'kind-owner',
-  context: ({ input }) => ({ ...input, fingerprints: new Map(), rejected: new Set() }),
+  context: ({ input }) => ({ ...input, rejected: new Set() }),
   initial: 'owning',
   states: {
     owning: {
@@ -66,9 +65,8 @@ export const kindOwnerMachine = setup({
         'resource.deleted': {
           actions: enqueueActions(({ context, event, enqueue }) => {
             const removed = context.store.delete(event.key);
-            const id = formatResourceKey(event.key);
-            context.fingerprints.delete(id);
-            if (context.rejected.delete(id)) enqueue.emit(withdrawRejection(event.key, 'deleted'));
+            if (context.rejected.delete(formatResourceKey(event.key)))
+              enqueue.emit(withdrawRejection(event.key, 'deleted'));
             if (removed === undefined) return;
             enqueue.emit(
               deliverTo(REFERENCE_VALIDATOR, {
@@ -119,17 +117,10 @@ function upsert(
     return undefined;
   }
   if (context.rejected.delete(id)) emit(withdrawRejection(key, origin));
-  const object = withWrittenStatus(context.store, raw as unknown as AnyResource);
-  const previous = context.fingerprints.get(id);
+  const previous = context.store.get(key.kind as KindName, key.namespace, key.name);
+  const object = withWrittenStatus(previous, raw as unknown as AnyResource);
   context.store.upsert(object);
-  if (previous === undefined) {
-    context.fingerprints.set(id, object);
-  } else {
-    const fingerprint = specFingerprint(object);
-    const before = typeof previous === 'string' ? previous : specFingerprint(previous);
-    context.fingerprints.set(id, fingerprint);
-    if (before === fingerprint) return undefined;
-  }
+  if (previous !== undefined && sameSpec(previous, object)) return undefined;
   return { key, dependsOn: dependenciesOf(object), lookupKeys: changedKeysOf(object), deleted: false };
 }
 
@@ -143,12 +134,10 @@ function withdrawRejection(key: ResourceKey, origin: string): Outgoing {
  * already written, as an API server keeps it across spec updates — otherwise every edit would restart the
  * conditions' lastTransitionTime, and a re-read with no spec change would leave the object without a status.
  */
-function withWrittenStatus(store: ResourceStore, object: AnyResource): AnyResource {
+function withWrittenStatus(stored: AnyResource | undefined, object: AnyResource): AnyResource {
   if ((object as { status?: unknown }).status !== undefined) return object;
-  const stored = store.get(object.kind as KindName, object.metadata.namespace, object.metadata.name) as
-    | { status?: unknown }
-    | undefined;
-  return stored?.status === undefined ? object : ({ ...object, status: stored.status } as AnyResource);
+  const status = (stored as { status?: unknown } | undefined)?.status;
+  return status === undefined ? object : ({ ...object, status } as AnyResource);
 }
 
 /**
@@ -157,8 +146,14 @@ function withWrittenStatus(store: ResourceStore, object: AnyResource): AnyResour
  */
 const STATUS_IS_INPUT: ReadonlySet<string> = new Set(['Service']);
 
-/** Everything that can change an evaluation: the object without status and the metadata the API server bumps. */
-function specFingerprint(object: AnyResource): string {
+/** Whether nothing an evaluation reads changed: all but status and the metadata the API server bumps. */
+function sameSpec(before: AnyResource, after: AnyResource): boolean {
+  if (before === after) return true;
+  return sameJson(evaluated(before), evaluated(after));
+}
+
+/** What of an object an evaluation reads. */
+function evaluated(object: AnyResource): unknown {
   const { status, metadata, ...rest } = object as AnyResource & { status?: unknown };
   const {
     resourceVersion: _rv,
@@ -167,6 +162,6 @@ function specFingerprint(object: AnyResource): string {
     ...meta
   } = (metadata ?? {}) as unknown as Record<string, unknown>;
   // A Pod's IPs and readiness (in its status) make the endpoints of its InferencePools; other status churn not.
-  if (object.kind === 'Pod') return fingerprint([rest, meta, podEndpointState(object)]);
-  return fingerprint(STATUS_IS_INPUT.has(object.kind) ? [rest, meta, status] : [rest, meta]);
+  if (object.kind === 'Pod') return [rest, meta, podEndpointState(object)];
+  return STATUS_IS_INPUT.has(object.kind) ? [rest, meta, status] : [rest, meta];
 }
