@@ -87,3 +87,36 @@ export function cpuMsOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
+
+/**
+ * Envoy's own time applying RouteConfigurations (its RDS `update_duration` histogram, ms), as bucket counts: read
+ * before and after the changes measured, the difference is theirs (`rdsUpdatePercentile`). A phase of its own: the
+ * controller cannot make Envoy apply a large RouteConfiguration faster.
+ */
+export async function rdsUpdateBuckets(envoy: Envoy): Promise<Map<number, number>> {
+  const text = await envoy.admin.get('/stats?filter=rds\\..*\\.update_duration$&histogram_buckets=detailed');
+  const buckets = new Map<number, number>();
+  // "  totals=97,1:1, 210,10:1": per bucket its lower bound, width and count (every RouteConfiguration's, summed).
+  for (const line of text.split('\n')) {
+    const totals = /^\s*totals=(.*)$/.exec(line)?.[1];
+    for (const bucket of totals?.split(', ') ?? []) {
+      const match = /^([\d.]+),([\d.]+):(\d+)$/.exec(bucket.trim());
+      if (match === null) continue;
+      const middle = Number(match[1]) + Number(match[2]) / 2;
+      buckets.set(middle, (buckets.get(middle) ?? 0) + Number(match[3]));
+    }
+  }
+  return buckets;
+}
+
+/** The p-th percentile of the updates counted in `after` but not in `before` (bucket middles); undefined if none. */
+export function rdsUpdatePercentile(
+  before: ReadonlyMap<number, number>,
+  after: ReadonlyMap<number, number>,
+  p: number,
+): number | undefined {
+  const values: number[] = [];
+  for (const [middle, count] of after)
+    for (let i = 0; i < count - (before.get(middle) ?? 0); i++) values.push(middle);
+  return values.length === 0 ? undefined : percentile(values, p);
+}

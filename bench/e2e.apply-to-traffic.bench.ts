@@ -28,6 +28,8 @@ import {
   cpuMsOf,
   percentile,
   pollAgent,
+  rdsUpdateBuckets,
+  rdsUpdatePercentile,
   startController,
   startGatewayEnvoy,
   until as untilAnswers,
@@ -107,6 +109,7 @@ function until(port: number, path: string, status: number, started: number, what
  * controller's CPU time per change (from /proc: a figure that holds on a loaded machine, where latency does not).
  */
 async function measure(
+  envoy: Envoy,
   controllerPid: number,
   kubeConfig: KubeConfig,
   client: KubernetesObjectApi,
@@ -119,6 +122,7 @@ async function measure(
   const updated: number[] = [];
   const deleted: number[] = [];
   const cpuBefore = cpuMsOf(controllerPid);
+  const rdsBefore = await rdsUpdateBuckets(envoy);
   for (let i = 0; i < count; i++) {
     const name = `${prefix}-${i}`;
     let started = performance.now();
@@ -135,6 +139,12 @@ async function measure(
   await new Promise((resolve) => setTimeout(resolve, 100));
   const cpuPerChange = (cpuMsOf(controllerPid) - cpuBefore) / (3 * count);
   report('e2e.apply-to-traffic', `controller_cpu_per_change_mean${suffix}`, cpuPerChange, 'ms');
+  // Envoy's own time applying each new RouteConfiguration: a phase the controller's work does not include.
+  const rdsAfter = await rdsUpdateBuckets(envoy);
+  for (const p of [50, 99]) {
+    const ms = rdsUpdatePercentile(rdsBefore, rdsAfter, p);
+    if (ms !== undefined) report('e2e.apply-to-traffic', `envoy_rds_update_p${p}${suffix}`, ms, 'ms');
+  }
   for (const [what, values] of [
     ['create', created],
     ['update', updated],
@@ -180,7 +190,7 @@ try {
   await serverSideApply(kubeConfig, [route('warm-up', '/warm-up')]);
   await until(gatewayPort, '/warm-up', 200, warmUp, 'warm-up');
 
-  await measure(controller.pid!, kubeConfig, client, gatewayPort, ROUTES, 'r', '');
+  await measure(envoy, controller.pid!, kubeConfig, client, gatewayPort, ROUTES, 'r', '');
 
   // The same on top of EXISTING routes, created CREATORS at a time and waited for (the last one answers).
   const existing = Array.from({ length: EXISTING }, (_, i) => route(`existing-${i}`, `/existing/${i}`));
@@ -204,6 +214,7 @@ try {
   const loadCpu = cpuMsOf(controller.pid!) - loadCpuBefore;
   report('e2e.apply-to-traffic', `controller_cpu_per_create_of_${EXISTING}_routes`, loadCpu / EXISTING, 'ms');
   await measure(
+    envoy,
     controller.pid!,
     kubeConfig,
     client,

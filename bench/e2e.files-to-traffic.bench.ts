@@ -3,7 +3,7 @@
 // with ROUTES HTTPRoutes and no hostnames (one virtual host: each change is a new RouteConfiguration holding every
 // route, as in e2e.apply-to-traffic). Then CHANGES times: one route's file rewritten with a new path → ms until
 // Envoy answers the new path, and the controller's CPU time per change (from /proc, its own process): the figure
-// that holds on a loaded machine. e2e.apply-to-traffic measures the same through a real API server, but creating
+// that holds on a loaded machine; and Envoy's own time applying each new RouteConfiguration (its RDS update_duration). e2e.apply-to-traffic measures the same through a real API server, but creating
 // its 10,000 routes takes 15–30 minutes here; this reaches 10,000 in about a minute.
 // SWITCHYARD_BENCH_FILES_ROUTES (default 10,000), SWITCHYARD_BENCH_FILES_CPU_PROF=<dir>: the controller writes a
 // CPU profile there when it stops (covering start-up too: compare it per change with a profile of a run without
@@ -15,7 +15,16 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Envoy, freePort } from '../test/harness/envoy/index.ts';
-import { cpuMsOf, percentile, pollAgent, startController, startGatewayEnvoy, until } from './e2e-parts.ts';
+import {
+  cpuMsOf,
+  percentile,
+  pollAgent,
+  rdsUpdateBuckets,
+  rdsUpdatePercentile,
+  startController,
+  startGatewayEnvoy,
+  until,
+} from './e2e-parts.ts';
 import { report } from './report.ts';
 
 const ROUTES = Number(process.env.SWITCHYARD_BENCH_FILES_ROUTES ?? 10_000);
@@ -79,6 +88,7 @@ try {
   report('e2e.files-to-traffic', `start_to_traffic_${ROUTES}_routes`, performance.now() - started, 'ms');
   const latencies: number[] = [];
   const cpu: number[] = [];
+  const rdsBefore = await rdsUpdateBuckets(envoy);
   for (let change = 0; change < CHANGES; change++) {
     // A route spread over the files, its path changed (not under the old one, which would answer it already).
     const route = (change * 7919) % ROUTES;
@@ -94,6 +104,11 @@ try {
     cpu.push(cpuMsOf(controller.pid!) - cpuBefore);
   }
   const suffix = `_at_${ROUTES / 1000}k_routes`;
+  const rdsAfter = await rdsUpdateBuckets(envoy);
+  for (const p of [50, 99]) {
+    const ms = rdsUpdatePercentile(rdsBefore, rdsAfter, p);
+    if (ms !== undefined) report('e2e.files-to-traffic', `envoy_rds_update_p${p}${suffix}`, ms, 'ms');
+  }
   report('e2e.files-to-traffic', `change_p50${suffix}`, percentile(latencies, 50), 'ms');
   report('e2e.files-to-traffic', `change_p99${suffix}`, percentile(latencies, 99), 'ms');
   report('e2e.files-to-traffic', `controller_cpu_per_change_p50${suffix}`, percentile(cpu, 50), 'ms');

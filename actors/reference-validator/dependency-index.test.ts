@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ANY_NAME, GATEWAY_GROUP, resourceKey } from '../../model/resources/resource-key.ts';
+import {
+  ANY_NAME,
+  formatResourceKey,
+  GATEWAY_GROUP,
+  resourceKey,
+} from '../../model/resources/resource-key.ts';
 import { DependencyIndex } from './dependency-index.ts';
 
 const gateway = (name: string) => resourceKey(GATEWAY_GROUP, 'Gateway', 'ns', name);
@@ -32,6 +37,22 @@ describe('DependencyIndex', () => {
     expect(index.closure([listenerSet('any')]).size).toBe(3);
     index.clear(gateway('b'));
     expect(index.dependentsOf(listenerSet('any'))).toEqual([]);
+  });
+});
+
+describe('DependencyIndex dependents by id', () => {
+  it('gives the ids of dependentsOf, each one with its key, by name and through a wildcard', () => {
+    const index = new DependencyIndex();
+    expect([...index.dependentIdsOf(gateway('a'))]).toEqual([]);
+    index.set(route('r1'), [gateway('a')]);
+    const ids = (key: ReturnType<typeof gateway>) => [...index.dependentIdsOf(key)];
+    expect(ids(gateway('a'))).toEqual([formatResourceKey(route('r1'))]);
+    index.set(route('r2'), [gateway('a')]);
+    expect(ids(gateway('a'))).toEqual([formatResourceKey(route('r1')), formatResourceKey(route('r2'))]);
+    expect(ids(gateway('a')).map((id) => index.keyOf(id))).toEqual(index.dependentsOf(gateway('a')));
+    index.set(route('r3'), [resourceKey(GATEWAY_GROUP, 'Gateway', 'ns', ANY_NAME)]);
+    expect(ids(gateway('a'))).toEqual(['r1', 'r2', 'r3'].map((name) => formatResourceKey(route(name))));
+    expect(ids(gateway('b'))).toEqual([formatResourceKey(route('r3'))]);
   });
 });
 

@@ -420,15 +420,12 @@ export class GatewayResolution {
       return 1;
     }
     const listeners = evaluateGatewayListeners(gateway, this.view);
-    const evaluations = this.evaluations
-      .attachedRouteKeys(
-        key,
-        listeners.listenerSets.map((set) => set.key),
-      )
-      .flatMap((routeKey) => {
-        const evaluation = this.evaluations.of(routeKey, pass.now, pass.lookup);
-        return evaluation === undefined ? [] : [evaluation];
-      });
+    const evaluations = this.evaluations.attachedTo(
+      key,
+      listeners.listenerSets.map((set) => set.key),
+      pass.now,
+      pass.lookup,
+    );
     const attached = countAttachedRoutes(evaluations);
     const built = buildGatewayIR(gateway, this.view, evaluations, {
       controllerName: this.controllerName,

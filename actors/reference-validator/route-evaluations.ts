@@ -66,6 +66,33 @@ export class RouteEvaluations {
     return [...found.values()];
   }
 
+  /**
+   * The evaluations of the routes attached to this Gateway or its ListenerSets: the cached ones, the others evaluated
+   * now (and cached). Looked up by the index's ids, not by formatting each route's key again.
+   */
+  attachedTo(
+    gateway: ResourceKey,
+    listenerSets: readonly ResourceKey[],
+    now: string,
+    lookup: ParentLookup,
+  ): RouteEvaluation[] {
+    const evaluations: RouteEvaluation[] = [];
+    const seen = listenerSets.length === 0 ? undefined : new Set<string>();
+    for (const parent of [gateway, ...listenerSets]) {
+      for (const id of this.#index.dependentIdsOf(parent)) {
+        const key = this.#index.keyOf(id);
+        if (key === undefined || !isAttachableRouteKey(key)) continue;
+        if (seen !== undefined) {
+          if (seen.has(id)) continue;
+          seen.add(id);
+        }
+        const evaluation = this.#cache.get(id) ?? this.of(key, now, lookup);
+        if (evaluation !== undefined) evaluations.push(evaluation);
+      }
+    }
+    return evaluations;
+  }
+
   /** The route's evaluation: the cached one, or evaluated now (and cached). */
   of(key: ResourceKey, now: string, lookup: ParentLookup): RouteEvaluation | undefined {
     const id = formatResourceKey(key);

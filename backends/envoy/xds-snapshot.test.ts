@@ -80,4 +80,19 @@ describe('encodeSnapshot', () => {
       expect(decoded(third)).toEqual(api.unpack(api.pack(TYPE_URL.routeConfiguration, moved)));
     }
   });
+
+  it('versions a RouteConfiguration of many routes by its bytes: the same content keeps its resource and version', () => {
+    const resourceOf = (snapshot: ReturnType<typeof encodeSnapshot>) =>
+      snapshot.types.get(TYPE_URL.routeConfiguration)!.get('http-80')!;
+    const first = snapshotOf(1, routeConfiguration(200));
+    // Equal content built anew: the resource of the revision before, as it was (a delta stream sends nothing).
+    const same = snapshotOf(2, routeConfiguration(200), first);
+    expect(resourceOf(same)).toBe(resourceOf(first));
+    const changed = snapshotOf(3, routeConfiguration(200, 7), same);
+    expect(resourceOf(changed).version).not.toBe(resourceOf(first).version);
+    // Changed back: the first version again (a reconnecting proxy's initial_resource_versions still match).
+    expect(resourceOf(snapshotOf(4, routeConfiguration(200), changed)).version).toBe(
+      resourceOf(first).version,
+    );
+  });
 });

@@ -27,7 +27,9 @@ export function offer(
 ): RefusedPieces {
   const pieces = piecesOf(ir);
   const dropped = new Map<string, { readonly piece: Piece; readonly message: string }>();
-  for (const piece of pieces) {
+  // Mostly nothing was dropped: then every piece is offered, without looking each one up (10,000 at 10,000 routes).
+  const droppedBefore = previous?.dropped.size ?? 0;
+  for (const piece of droppedBefore === 0 ? [] : pieces) {
     const earlier = previous?.dropped.get(piece.id);
     if (earlier !== undefined && earlier.piece.digest === piece.digest && piece.parent !== undefined)
       dropped.set(piece.id, { piece, message: earlier.message });
@@ -35,9 +37,9 @@ export function offer(
   return {
     ir,
     tls,
-    offered: pieces.filter((p) => !dropped.has(p.id)),
+    offered: dropped.size === 0 ? pieces : pieces.filter((p) => !dropped.has(p.id)),
     dropped,
-    accepted: previous?.accepted ?? new Map(),
+    accepted: previous?.accepted ?? [],
     judged: previous?.judged ?? 0,
   };
 }
@@ -65,11 +67,11 @@ export function searchStep(
   if (refused.search !== undefined) search = answer(refused.search, refusal);
   else if (refusal === undefined) {
     // Taken whole: what the proxies run now is every piece offered.
-    return { refused: { ...judged, accepted: new Map(refused.offered.map((p) => [p.id, p.digest])) } };
+    return { refused: { ...judged, accepted: refused.offered } };
   } else if (refused.cause !== undefined) {
     // The pieces left after a search are refused too: the refusal is not in any piece (it stays a rejection).
     return { refused: judged };
-  } else search = startSearch(refused.offered, refused.accepted);
+  } else search = startSearch(refused.offered, new Map(refused.accepted.map((p) => [p.id, p.digest])));
   const cause = refused.cause ?? refusal;
   const dropped = new Map(refused.dropped);
   const byId = new Map(refused.offered.map((p) => [p.id, p]));
@@ -81,7 +83,7 @@ export function searchStep(
       ...rest,
       offered: known,
       dropped,
-      accepted: new Map(known.map((p) => [p.id, p.digest])),
+      accepted: known,
       ...(cause === undefined ? {} : { cause }),
     };
     // After a refusal the proxies run the last candidate they took (the pieces known good): push that.

@@ -7,6 +7,7 @@ import { isOurGatewayClass, resolveGatewayClassParameters } from '../gateway-api
 import { evaluateGatewayListeners, type GatewayListeners } from '../gateway-api/gateway-listeners.ts';
 import type { ValidatedListener } from '../gateway-api/listeners.ts';
 import {
+  attachedListenersOf,
   type EvaluatedBackend,
   type EvaluatedRule,
   listenerId,
@@ -51,27 +52,17 @@ export function buildGatewayIR(
   ].filter((l) => l.ready);
 
   const routesByListener = new Map<string, { order: RouteOrder; ir: RouteIR }[]>();
-  const placed = new Set<string>(); // listener id + route key: a route lands on a listener once
   const gatewayId = formatResourceKey(evaluated.gateway);
   for (const evaluation of evaluations) {
-    const ours = evaluation.parents.filter(
-      (p) => p.accepted && p.attachment.accepted && formatResourceKey(p.gateway) === gatewayId,
-    );
-    if (ours.length === 0) continue;
-    const routeId = formatResourceKey(evaluation.route);
-    for (const parent of ours) {
-      if (!parent.attachment.accepted) continue;
-      for (const attached of parent.attachment.listeners) {
-        const id = listenerId(attached.owner, attached.listener);
-        if (placed.has(`${id}\0${routeId}`)) continue;
-        placed.add(`${id}\0${routeId}`);
-        const list = routesByListener.get(id) ?? [];
-        list.push({
-          order: { created: evaluation.creationTimestamp ?? '', key: routeId },
-          ir: routeIR(evaluation, attached),
-        });
-        routesByListener.set(id, list);
-      }
+    let order: RouteOrder | undefined;
+    // Each listener once per route (attachedListenersOf): a route lands on a listener once.
+    for (const attached of attachedListenersOf(evaluation)) {
+      if (attached.gatewayId !== gatewayId) continue;
+      order ??= routeOrderOf(evaluation);
+      const list = routesByListener.get(attached.listenerId);
+      const entry = { order, ir: routeIR(evaluation, attached.attachment) };
+      if (list === undefined) routesByListener.set(attached.listenerId, [entry]);
+      else list.push(entry);
     }
   }
 
@@ -121,6 +112,18 @@ interface RouteOrder {
   readonly created: string;
   /** formatResourceKey of the route, computed once for sorting. */
   readonly key: string;
+}
+
+/** Where a route sorts among a listener's, once per evaluation (each change of a Gateway reads every route's). */
+const routeOrders = new WeakMap<RouteEvaluation, RouteOrder>();
+
+function routeOrderOf(evaluation: RouteEvaluation): RouteOrder {
+  let order = routeOrders.get(evaluation);
+  if (order === undefined) {
+    order = { created: evaluation.creationTimestamp ?? '', key: formatResourceKey(evaluation.route) };
+    routeOrders.set(evaluation, order);
+  }
+  return order;
 }
 
 function listenerIR(listener: ValidatedListener, routes: { order: RouteOrder; ir: RouteIR }[]): ListenerIR {

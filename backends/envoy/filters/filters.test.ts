@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { RuleIR } from '../../../model/ir/gateway-ir.ts';
+import type { BackendIR, RuleIR } from '../../../model/ir/gateway-ir.ts';
 import type { RulePoliciesIR } from '../../../model/ir/policies.ts';
 import { resourceKey } from '../../../model/resources/resource-key.ts';
+import { ClusterSet } from '../clusters.ts';
 import { encodeAll } from '../testdata/encode-all.ts';
 import { gatewayIR, listener, port, route, rule, service } from '../testdata/gateway-ir.ts';
 import { translateGateway } from '../translate-gateway.ts';
+import { HTTP_FILTERS, servedRules } from './index.ts';
 
 const POLICY = resourceKey('gateway.envoyproxy.io', 'SecurityPolicy', 'default', 'p');
 
@@ -236,5 +238,36 @@ describe('OpenID Connect (oauth2)', () => {
     expect(one.oauthNonce).toMatch(/^OauthNonce-/);
     expect(one.codeVerifier).toMatch(/^CodeVerifier-/);
     encodeAll(resources);
+  });
+});
+
+describe('servedRules', () => {
+  const plain = rule([service('app', [9000])]);
+  const header = {
+    type: 'RequestHeaderModifier',
+    requestHeaderModifier: { set: [{ name: 'x', value: 'y' }] },
+  };
+
+  it('gives the filters only the rules that carry something a filter reads', () => {
+    const withPolicies = guarded({ security: { policy: POLICY, jwt } });
+    const withFilter = rule([service('app', [9000])], { filters: [header] });
+    const withBackendFilter = rule([{ ...service('app', [9000]), filters: [header] } as BackendIR]);
+    const routes = [route('r', [plain, withPolicies, plain, withFilter, withBackendFilter])];
+    // route() numbers the rules by position: the second, fourth and fifth carry something.
+    expect(servedRules([listener('http', 'HTTP', routes)]).map((served) => served.rule.index)).toEqual([
+      1, 3, 4,
+    ]);
+  });
+
+  it('leaves out only rules no filter puts anything in the chain for', () => {
+    const context = {
+      clusters: new ClusterSet(),
+      extraClusters: new Map(),
+      secrets: new Map(),
+      problems: [],
+      rateLimitDescriptors: new Map(),
+    };
+    const served = [{ route: route('r', [plain]), rule: plain, listener: listener('http', 'HTTP', []) }];
+    for (const filter of HTTP_FILTERS) expect(filter.chainFilters(served, context), filter.name).toEqual([]);
   });
 });
