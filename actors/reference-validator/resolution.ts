@@ -265,12 +265,12 @@ export class GatewayResolution {
       if (key.kind === 'InferencePool') pools.set(formatResourceKey(key), key);
       if (key.kind === 'AIGatewayRoute' || key.kind === 'MCPRoute') {
         // Its status comes with the others below; here it is re-evaluated for its Gateways' IR.
-        this.evaluations.drop(formatResourceKey(key));
+        this.evaluations.drop(key);
         for (const parent of this.evaluations.of(key, now, lookup)?.parents ?? [])
           gateways.set(formatResourceKey(parent.gateway), parent.gateway);
       }
       if (ROUTE_KIND_SET.has(key.kind)) {
-        this.evaluations.drop(formatResourceKey(key));
+        this.evaluations.drop(key);
         routes.push(key);
       } else if (key.kind === 'Gateway') {
         gateways.set(formatResourceKey(key), key);
