@@ -3,10 +3,10 @@
 // entry per such object cost more than everything else the index keeps for it. A child process with --expose-gc
 // compares the heap held by an index of policies each on a route of its own with one of as many routes on one
 // Gateway (one entry of a shared container each): a ratio within one process, no timing.
-import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { measureHeapInChild } from '../../runtime/heap-held.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const indexModule = pathToFileURL(join(here, 'dependency-index.ts')).href;
@@ -16,13 +16,6 @@ const MEASURE = `
 const { DependencyIndex } = await import(${JSON.stringify(indexModule)});
 const { resourceKey } = await import(${JSON.stringify(keyModule)});
 const COUNT = 20000;
-const heapHeldBy = (make) => {
-  globalThis.gc();
-  const before = process.memoryUsage().heapUsed;
-  const kept = make();
-  globalThis.gc();
-  return { kept, held: process.memoryUsage().heapUsed - before };
-};
 const route = (set, i) => resourceKey('gateway.networking.k8s.io', 'HTTPRoute', 'ns-' + (i % 10), set + '-route-' + i);
 const policy = (i) => resourceKey('gateway.envoyproxy.io', 'BackendTrafficPolicy', 'ns-' + (i % 10), 'btp-' + i);
 const gateway = resourceKey('gateway.networking.k8s.io', 'Gateway', 'ns-0', 'gw');
@@ -46,11 +39,7 @@ process.stdout.write(JSON.stringify({ oneEach: oneEach.held, shared: shared.held
 
 describe('the dependency index in memory', () => {
   it('holds an object with one dependent without a container of its own', () => {
-    const child = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', MEASURE], {
-      encoding: 'utf8',
-    });
-    expect(child.stderr).toBe('');
-    const { oneEach, shared } = JSON.parse(child.stdout) as { oneEach: number; shared: number };
+    const { oneEach, shared } = measureHeapInChild<{ oneEach: number; shared: number }>(MEASURE);
     // ~390 bytes per policy against ~250 per route on the shared Gateway (1.5×); with a Map of one entry for
     // each route, ~540 (2.1×).
     expect(oneEach / shared).toBeLessThan(1.8);

@@ -231,7 +231,7 @@ function translateRule(rule: AIGatewayRouteRule, i: number, context: RouteContex
     return;
   }
   // A fallback rule as written (backendRefs of several priorities) leaves refused backendRefs out, as Envoy AI
-  // Gateway does (its placeholder of weight 0): its other backends serve every request, even when a single priority
+  // Gateway does (it gives them weight 0): its other backends serve every request, even when a single priority
   // remains. A weighted rule keeps their shares, answered 500.
   const written = new Set(shares.map((backend) => backend.priority)).size > 1;
   const targets = written ? used : shares;

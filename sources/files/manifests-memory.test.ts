@@ -1,10 +1,10 @@
 // Parsed objects live as long as their resource: what one costs is what 100,000 routes cost (docs/architecture.md,
 // "Scale"). A child process with --expose-gc compares the heap held by routes parsed from YAML with the same objects
 // parsed from JSON (exact-size arrays, strings of their own): a ratio within one process, no timing.
-import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { measureHeapInChild } from '../../runtime/heap-held.ts';
 import { parseManifests } from './manifests.ts';
 
 const manifests = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'manifests.ts')).href;
@@ -28,14 +28,6 @@ for (let f = 0; f < 50; f++) {
   for (let i = f * 100; i < f * 100 + 100; i++) docs.push(route(i));
   files.push(docs.join('\\n---\\n'));
 }
-const heapHeldBy = (make) => {
-  globalThis.gc();
-  const before = process.memoryUsage().heapUsed;
-  const kept = make();
-  globalThis.gc();
-  const held = process.memoryUsage().heapUsed - before;
-  return { kept, held };
-};
 const fromYaml = heapHeldBy(() => files.map((text, f) => parseManifests('f' + f + '.yaml', text).documents.map((d) => d.object)));
 const json = fromYaml.kept.map((objects) => JSON.stringify(objects));
 files.length = 0;
@@ -46,11 +38,9 @@ process.stdout.write(JSON.stringify({ yaml: fromYaml.held, json: fromJson.held, 
 
 describe('parsed manifests in memory', () => {
   it('hold about what the same objects parsed from JSON hold: no spare array room, no slices of the file text', () => {
-    const child = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', MEASURE], {
-      encoding: 'utf8',
-    });
-    expect(child.stderr).toBe('');
-    const { yaml, json, routes } = JSON.parse(child.stdout) as { yaml: number; json: number; routes: number };
+    const { yaml, json, routes } = measureHeapInChild<{ yaml: number; json: number; routes: number }>(
+      MEASURE,
+    );
     expect(routes).toBe(5_000);
     // js-yaml as it parses: 2.6× (each array keeps room for 17 items, each long scalar keeps its document's text);
     // compacted 1.4×, and 1.2× since its short scalars are interned as JSON.parse's are ("PathPrefix" once, not
